@@ -1,0 +1,92 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Configuration comes from the environment, is parsed once and is frozen. Every invalid variable is
+ * reported in one error so an operator fixes them all in one go (Immich getEnv pattern).
+ */
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: z.string().url().optional(),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^(postgres(ql)?:\/\/|sqlite:)/.test(v), 'must start with postgres:// or sqlite:')
+    .optional(),
+  DAIFA_DATA_DIR: z.string().default('./data'),
+  DAIFA_MASTER_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32 || /^[0-9a-fA-F]{64}$/.test(v), 'must be 32 bytes as base64 or 64 hex characters')
+    .optional(),
+  WECHAT_API_BASE: z.string().url().default('https://api.weixin.qq.com'),
+  DAIFA_SANDBOX: bool.optional(),
+  DAIFA_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  DAIFA_SANDBOX_ORDERS_PER_MINUTE: z.coerce.number().min(0).max(100_000).default(6),
+  DAIFA_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(300),
+  DAIFA_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  DAIFA_DECODE_DAILY_QUOTA: z.coerce.number().int().min(0).default(30),
+  DAIFA_DUPLICATE_WINDOW_HOURS: z.coerce.number().min(0).default(24),
+  DAIFA_PUSH_BODY_LIMIT: z.coerce.number().int().min(1024).default(64 * 1024),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl?: string;
+  databaseUrl: string;
+  dataDir: string;
+  masterKey?: string;
+  wechatApiBase: string;
+  /** undefined = decide at start: on while no real shop is configured. */
+  sandbox?: boolean;
+  sandboxPort: number;
+  sandboxOrdersPerMinute: number;
+  pollIntervalSeconds: number;
+  workerConcurrency: number;
+  decodeDailyQuota: number;
+  duplicateWindowHours: number;
+  pushBodyLimit: number;
+  logLevel: RawConfig['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`配置错误 / invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const c = parsed.data;
+  const dataDir = resolve(c.DAIFA_DATA_DIR);
+  return Object.freeze({
+    port: c.PORT,
+    host: c.HOST,
+    publicUrl: c.PUBLIC_URL,
+    databaseUrl: c.DATABASE_URL ?? `sqlite:${resolve(dataDir, 'daifa.sqlite')}`,
+    dataDir,
+    masterKey: c.DAIFA_MASTER_KEY,
+    wechatApiBase: c.WECHAT_API_BASE.replace(/\/$/, ''),
+    sandbox: c.DAIFA_SANDBOX,
+    sandboxPort: c.DAIFA_SANDBOX_PORT,
+    sandboxOrdersPerMinute: c.DAIFA_SANDBOX_ORDERS_PER_MINUTE,
+    pollIntervalSeconds: c.DAIFA_POLL_INTERVAL_SECONDS,
+    workerConcurrency: c.DAIFA_WORKER_CONCURRENCY,
+    decodeDailyQuota: c.DAIFA_DECODE_DAILY_QUOTA,
+    duplicateWindowHours: c.DAIFA_DUPLICATE_WINDOW_HOURS,
+    pushBodyLimit: c.DAIFA_PUSH_BODY_LIMIT,
+    logLevel: c.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,20 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Db } from './dialect.js';
+import * as m0001 from './migrations/0001-foundation.js';
+
+/** Migrations are listed in code (no directory scan) so that they ship with the bundle and run in order. */
+const all = { '0001-foundation': m0001 } as const;
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const provider: MigrationProvider = {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, mod] of Object.entries(all)) out[name] = { up: (k) => mod.up(k, db.dialect) };
+      return out;
+    },
+  };
+  const migrator = new Migrator({ db: db.kysely, provider, migrationTableName: 'daifa_migrations', migrationLockTableName: 'daifa_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

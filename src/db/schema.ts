@@ -1,0 +1,188 @@
+import type { Generated } from 'kysely';
+
+/** Row types. Times are integer milliseconds since the epoch unless named `*_s` (WeChat's Unix seconds). Money is integer fen. */
+
+export interface ShopsTable {
+  id: Generated<number>;
+  shop_key: string;
+  name: string;
+  app_id: string;
+  app_secret_enc: string;
+  push_token_enc: string;
+  aes_key_enc: string;
+  /** live | shadow */
+  mode: string;
+  is_sandbox: number;
+  poll_cursor_s: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  password_hash: string;
+  /** owner | operator | viewer */
+  role: string;
+  disabled: number;
+  created_at: number;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface InboundEventsTable {
+  id: Generated<number>;
+  source: string;
+  shop_id: number;
+  dedup_key: string;
+  event_type: string;
+  external_id: string | null;
+  payload: string;
+  received_at: number;
+}
+
+export interface ShopOrdersTable {
+  id: Generated<number>;
+  shop_id: number;
+  wx_order_id: string;
+  state: string;
+  wx_status: number;
+  wx_create_time_s: number;
+  wx_update_time_s: number;
+  pay_time_s: number | null;
+  order_price: number;
+  product_price: number;
+  freight: number;
+  customer_notes: string;
+  merchant_notes: string;
+  /** JSON: masked address as returned by order/get (never plaintext). */
+  address: string;
+  address_hash: string | null;
+  /** JSON: parsed special requests. */
+  special_requests: string;
+  /** JSON: review reasons [{code, message, detail?}]. */
+  review_reasons: string;
+  search_text: string;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+
+export interface ShopOrderLinesTable {
+  id: Generated<number>;
+  shop_order_id: number;
+  line_no: number;
+  product_id: string;
+  sku_id: string;
+  product_unique_id: string | null;
+  title: string;
+  sku_attrs: string;
+  quantity: number;
+  unit_price: number;
+  paid_amount: number;
+  delivery_deadline_s: number | null;
+  on_aftersale_cnt: number;
+  finish_aftersale_cnt: number;
+}
+
+export interface OrderEventsTable {
+  id: Generated<number>;
+  entity_type: string;
+  entity_id: number;
+  shop_order_id: number | null;
+  event: string;
+  from_state: string | null;
+  to_state: string | null;
+  actor: string;
+  note: string | null;
+  data: string | null;
+  created_at: number;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  payload: string;
+  /** pending | running | done | dead */
+  status: string;
+  run_at: number;
+  attempts: number;
+  max_attempts: number;
+  lease_until: number | null;
+  locked_by: string | null;
+  singleton_key: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface JobRunsTable {
+  id: Generated<number>;
+  job_id: number;
+  kind: string;
+  worker: string;
+  started_at: number;
+  finished_at: number | null;
+  outcome: string | null;
+}
+
+export interface DecodeLogTable {
+  id: Generated<number>;
+  shop_id: number;
+  wx_order_id: string;
+  actor: string;
+  purpose: string;
+  destination: string;
+  created_at: number;
+}
+
+export interface DecodeUsageTable {
+  shop_id: number;
+  day: string;
+  used: number;
+}
+
+export interface NotificationsTable {
+  id: Generated<number>;
+  shop_id: number | null;
+  event: string;
+  channel: string;
+  dedup_key: string;
+  /** pending | sent | failed */
+  status: string;
+  title: string;
+  body: string;
+  attempts: number;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  shops: ShopsTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  inbound_events: InboundEventsTable;
+  shop_orders: ShopOrdersTable;
+  shop_order_lines: ShopOrderLinesTable;
+  order_events: OrderEventsTable;
+  jobs: JobsTable;
+  job_runs: JobRunsTable;
+  decode_log: DecodeLogTable;
+  decode_usage: DecodeUsageTable;
+  notifications: NotificationsTable;
+  settings: SettingsTable;
+}

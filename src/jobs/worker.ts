@@ -1,0 +1,123 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { DaifaError, isRetryable } from '../lib/errors.js';
+import { randomAlnum } from '../lib/random.js';
+import type { Job, JobQueue } from './queue.js';
+
+export interface JobContext {
+  job: Job;
+  workerId: string;
+}
+
+export type JobHandler = (payload: any, ctx: JobContext) => Promise<void>;
+
+/** Thrown by a handler when the work can never succeed as is: the job becomes dead at once (visible, retryable by an operator). */
+export class PermanentJobError extends Error {}
+
+export interface WorkerOptions {
+  concurrency: number;
+  leaseMs?: number;
+  pollMs?: number;
+  /** Record each run in job_runs (start, end, outcome, worker) for operators and for the exclusivity test. */
+  recordRuns?: boolean;
+}
+
+export class Worker {
+  readonly id = `${hostname()}:${process.pid}:${randomAlnum(4)}`;
+  private running = false;
+  private inflight = new Set<Promise<void>>();
+  private wake?: () => void;
+  private unsubscribe?: () => void;
+  private loopDone?: Promise<void>;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly handlers: ReadonlyMap<string, JobHandler>,
+    private readonly log: Logger,
+    private readonly opts: WorkerOptions,
+  ) {
+    this.leaseMs = opts.leaseMs ?? 60_000;
+    this.pollMs = opts.pollMs ?? 250;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.queue.onEnqueue(() => this.wake?.());
+    this.loopDone = this.loop();
+    this.log.info({ worker: this.id, concurrency: this.opts.concurrency }, 'worker started');
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.wake?.();
+    await this.loopDone;
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      const free = this.opts.concurrency - this.inflight.size;
+      let claimed: Job[] = [];
+      if (free > 0) {
+        try {
+          claimed = await this.queue.claim(this.id, free, this.leaseMs);
+        } catch (err) {
+          this.log.error({ err, worker: this.id }, 'claiming jobs failed');
+        }
+      }
+      for (const job of claimed) {
+        const p = this.run(job).finally(() => {
+          this.inflight.delete(p);
+          this.wake?.();
+        });
+        this.inflight.add(p);
+      }
+      if (claimed.length === 0 || claimed.length === free) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.pollMs);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    const handler = this.handlers.get(job.kind);
+    const db = this.queue.db.kysely;
+    const started = this.queue.clock.now();
+    const runId = this.opts.recordRuns
+      ? (await db.insertInto('job_runs').values({ job_id: job.id, kind: job.kind, worker: this.id, started_at: started }).returning('id').executeTakeFirst())?.id
+      : undefined;
+    let outcome: string;
+    // Keep the lease while a long job runs, so no other worker takes it over.
+    const heartbeat = setInterval(() => void this.queue.extendLease(job, this.id, this.leaseMs).catch(() => undefined), Math.max(1000, this.leaseMs / 3));
+    try {
+      if (!handler) throw new PermanentJobError(`no handler for job kind ${job.kind}`);
+      if (job.attempts > job.max_attempts) throw new PermanentJobError('lease expired too many times (worker crashed while running it?)');
+      await handler(JSON.parse(job.payload), { job, workerId: this.id });
+      clearInterval(heartbeat);
+      outcome = (await this.queue.complete(job, this.id)) ? 'done' : 'lost-lease';
+    } catch (err) {
+      clearInterval(heartbeat);
+      const permanent = err instanceof PermanentJobError || (err instanceof DaifaError && !err.retryable);
+      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      outcome = await this.queue.fail(job, this.id, message, {
+        permanent: permanent && !isRetryable(err),
+        retryAfterMs: err instanceof DaifaError ? err.retryAfterMs : undefined,
+      });
+      const level = outcome === 'dead' ? 'error' : 'warn';
+      this.log[level]({ jobId: job.id, kind: job.kind, attempt: job.attempts, outcome, err: message }, 'job failed');
+    }
+    if (runId !== undefined) {
+      await db.updateTable('job_runs').set({ finished_at: this.queue.clock.now(), outcome }).where('id', '=', runId).execute();
+    }
+  }
+}

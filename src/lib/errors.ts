@@ -1,0 +1,48 @@
+/**
+ * One registry of error codes (Fastify's lib/errors.js pattern): each has a stable code, a message,
+ * an HTTP status and whether retrying can help. Domain code throws DaifaError; one HTTP handler maps it.
+ */
+export const errorCodes = {
+  VALIDATION: { status: 400, retryable: false, message: '请求参数不正确 / invalid request' },
+  UNAUTHENTICATED: { status: 401, retryable: false, message: '需要登录 / authentication required' },
+  FORBIDDEN: { status: 403, retryable: false, message: '没有权限 / not allowed for your role' },
+  NOT_FOUND: { status: 404, retryable: false, message: '未找到 / not found' },
+  CONFLICT: { status: 409, retryable: false, message: '状态冲突 / conflict with the current state' },
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false, message: '请求体过大 / payload too large' },
+  PUSH_SIGNATURE_INVALID: { status: 401, retryable: false, message: '推送签名无效 / push signature invalid' },
+  PUSH_MALFORMED: { status: 400, retryable: false, message: '推送格式错误 / malformed push' },
+  WECHAT_API: { status: 502, retryable: false, message: '微信接口返回错误 / WeChat API error' },
+  WECHAT_RATE_LIMITED: { status: 503, retryable: true, message: '微信接口限流 / WeChat API rate limited' },
+  UPSTREAM_UNAVAILABLE: { status: 503, retryable: true, message: '上游服务暂不可用 / upstream unavailable' },
+  CONFIG: { status: 500, retryable: false, message: '配置错误 / configuration error' },
+  INTERNAL: { status: 500, retryable: false, message: '内部错误 / internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class DaifaError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly details?: unknown;
+  /** For retryable errors: the earliest sensible retry, in ms from now. */
+  readonly retryAfterMs?: number;
+
+  constructor(code: ErrorCode, message?: string, opts: { details?: unknown; retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {}) {
+    const def = errorCodes[code];
+    super(message ?? def.message, { cause: opts.cause });
+    this.name = 'DaifaError';
+    this.code = code;
+    this.status = def.status;
+    this.retryable = opts.retryable ?? def.retryable;
+    this.details = opts.details;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof DaifaError) return err.retryable;
+  // Network failures (connection refused/reset, timeouts) are transient by nature.
+  const code = (err as { code?: string; cause?: { code?: string } })?.cause?.code ?? (err as { code?: string })?.code;
+  return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|UND_ERR_|ABORT_ERR)/.test(code) || (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
+}

@@ -1,0 +1,35 @@
+import { parse as losslessParse } from 'lossless-json';
+
+/**
+ * WeChat and 1688 ids are 64-bit integers (19 digits) that JSON.parse silently rounds.
+ * Parse losslessly: integers beyond 2^53 become decimal strings, everything else stays a number.
+ * Callers normalise id fields with `idString()` so that both wire forms (bare number or string) end up equal.
+ */
+export function parseJsonLossless(text: string): unknown {
+  return losslessParse(text, undefined, parseNumber);
+}
+
+function parseNumber(value: string): number | string {
+  if (/^-?\d+$/.test(value)) {
+    const n = Number(value);
+    return Number.isSafeInteger(n) ? n : value;
+  }
+  return Number(value);
+}
+
+/** An external id as an exact string, whatever JSON type it arrived as. */
+export function idString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'bigint') return value.toString();
+  return undefined;
+}
+
+/** Serialise with selected keys emitted as bare JSON integers (the form WeChat pushes use for order_id). */
+export function stringifyWithBareIds(value: unknown, bareKeys: readonly string[]): string {
+  let text = JSON.stringify(value);
+  for (const key of bareKeys) {
+    text = text.replace(new RegExp(`"${key}":"(\\d+)"`, 'g'), `"${key}":$1`);
+  }
+  return text;
+}

@@ -1,0 +1,96 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { canTransition, type Lifecycle } from '../domain/lifecycle.js';
+import { shopOrderLifecycle, type ShopOrderState } from '../domain/shop-order.lifecycle.js';
+import { enqueue, type JobSpec } from '../jobs/queue.js';
+
+/** Entities whose state goes through a declared lifecycle. Later issues add purchase orders and cases. */
+const entities = {
+  shop_order: { table: 'shop_orders', lifecycle: shopOrderLifecycle },
+} as const;
+export type EntityType = keyof typeof entities;
+
+export const allLifecycles: Lifecycle<string>[] = Object.values(entities).map((e) => e.lifecycle as Lifecycle<string>);
+
+export interface TransitionInput<S extends string = string> {
+  entity: EntityType;
+  id: number;
+  to: S;
+  event: string;
+  actor: string;
+  note?: string;
+  data?: unknown;
+  /** Extra columns to write with the state (already validated by the caller). */
+  patch?: Record<string, unknown>;
+  /** Follow-up jobs, enqueued in the same transaction. */
+  jobs?: JobSpec[];
+  /** Only apply when the row is still in this state (guards against a concurrent change). */
+  expectFrom?: S | S[];
+}
+
+export type TransitionResult = { ok: true; from: string | null; to: string } | { ok: false; reason: string; from: string | null };
+
+/**
+ * The one function that changes lifecycle state: in the caller's transaction it checks the declared table,
+ * saves the new state (bumping `version`), appends an order_events row and enqueues the follow-up jobs.
+ * A refused transition is returned, not thrown.
+ */
+export async function applyTransition(trx: Transaction<Database>, input: TransitionInput, now: number): Promise<TransitionResult> {
+  const def = entities[input.entity];
+  const row = await trx.selectFrom(def.table).select(['state', 'version']).where('id', '=', input.id).executeTakeFirst();
+  if (!row) return { ok: false, reason: `${input.entity} ${input.id} not found`, from: null };
+  const from = row.state;
+  if (input.expectFrom) {
+    const allowed = Array.isArray(input.expectFrom) ? input.expectFrom : [input.expectFrom];
+    if (!allowed.includes(from)) return { ok: false, reason: `state is ${from}, expected ${allowed.join('|')}`, from };
+  }
+  const check = canTransition(def.lifecycle as Lifecycle<string>, from, input.to);
+  if (!check.ok) return { ok: false, reason: check.reason, from };
+  const updated = await trx
+    .updateTable(def.table)
+    .set({ ...(input.patch ?? {}), state: input.to, version: row.version + 1, updated_at: now } as never)
+    .where('id', '=', input.id)
+    .where('version', '=', row.version)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) !== 1) return { ok: false, reason: 'concurrent update', from };
+  await appendEvent(trx, { ...input, from }, now);
+  for (const job of input.jobs ?? []) await enqueue(trx, job, now);
+  return { ok: true, from, to: input.to };
+}
+
+/** Record the initial state of a freshly inserted entity (the `null → Received` arrow). */
+export async function recordInitialState(
+  trx: Transaction<Database>,
+  input: Omit<TransitionInput, 'patch' | 'expectFrom'>,
+  now: number,
+): Promise<void> {
+  const def = entities[input.entity];
+  const check = canTransition(def.lifecycle as Lifecycle<string>, null, input.to);
+  if (!check.ok) throw new Error(check.reason);
+  await appendEvent(trx, { ...input, from: null }, now);
+  for (const job of input.jobs ?? []) await enqueue(trx, job, now);
+}
+
+export async function appendEvent(
+  trx: Transaction<Database>,
+  e: { entity: EntityType; id: number; event: string; actor: string; note?: string; data?: unknown; from?: string | null; to?: string | null; shopOrderId?: number },
+  now: number,
+): Promise<void> {
+  await trx
+    .insertInto('order_events')
+    .values({
+      entity_type: e.entity,
+      entity_id: e.id,
+      shop_order_id: e.shopOrderId ?? (e.entity === 'shop_order' ? e.id : null),
+      event: e.event,
+      from_state: e.from ?? null,
+      to_state: e.to ?? null,
+      actor: e.actor,
+      note: e.note ?? null,
+      data: e.data === undefined ? null : JSON.stringify(e.data),
+      created_at: now,
+    })
+    .execute();
+}
+
+export type { ShopOrderState };
