@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { checkDivisions, classifyPhone, isMasked } from './address.js';
+import { formatYuan, yuanToFen } from './money.js';
+import { checkOrder } from './order-checks.js';
+import type { OrderSnapshot } from './shop-order.js';
+import { parseSpecialRequests, describeRequests } from './special-requests.js';
+
+const base = (): OrderSnapshot => ({
+  wxOrderId: '3705115058471208928',
+  status: 20,
+  createTime: 1_700_000_000,
+  updateTime: 1_700_000_100,
+  payTime: 1_700_000_050,
+  orderPrice: 5990,
+  productPrice: 5990,
+  freight: 0,
+  customerNotes: '',
+  merchantNotes: '',
+  onAftersaleOrderCnt: 0,
+  address: { userName: '林**', telNumber: '183****2807', provinceName: '福建省', cityName: '福州市', countyName: '罗源县', detailInfo: '****', hashCode: 'e258ec6c3333e0acb97d3e0bc875758c' },
+  lines: [{ lineNo: 1, productId: '10000017524246', skuId: '2983950535', title: '香薰石膏', skuAttrs: [{ key: '颜色', value: '白' }], quantity: 1, unitPrice: 5990, paidAmount: 5990, onAftersaleCnt: 0, finishAftersaleCnt: 0, isFreeGift: false }],
+});
+
+describe('money', () => {
+  it('converts yuan to fen exactly', () => {
+    expect(yuanToFen(6.15)).toBe(615);
+    expect(yuanToFen('0.1')).toBe(10);
+    expect(yuanToFen('1234.5')).toBe(123450);
+    expect(yuanToFen(0.29 + 0.01)).toBe(30);
+    expect(formatYuan(123)).toBe('¥1.23');
+    expect(formatYuan(-5)).toBe('-¥0.05');
+  });
+});
+
+describe('address', () => {
+  it('detects masked values', () => {
+    expect(isMasked('林**')).toBe(true);
+    expect(isMasked('183****2807')).toBe(true);
+    expect(isMasked('林小明')).toBe(false);
+  });
+
+  it('classifies phones', () => {
+    expect(classifyPhone('18312342807')).toBe('mobile');
+    expect(classifyPhone('183****2807')).toBe('masked-mobile');
+    expect(classifyPhone('13212345774-1234')).toBe('virtual');
+    expect(classifyPhone('0517-88990077')).toBe('landline');
+    expect(classifyPhone('12345')).toBe('invalid');
+  });
+
+  it('checks province/city/county against GB/T 2260, tolerating abbreviations and municipalities', () => {
+    expect(checkDivisions('广东', '广州', '海珠区').ok).toBe(true);
+    expect(checkDivisions('北京市', '北京市', '朝阳区').ok).toBe(true);
+    expect(checkDivisions('上海市', '上海市', '浦东新区').ok).toBe(true);
+    expect(checkDivisions('福建省', '福州市', '罗源县').ok).toBe(true);
+    expect(checkDivisions('广东省', '东莞市', '长安镇').ok).toBe(true);
+    const wrong = checkDivisions('广东省', '杭州市', '西湖区');
+    expect(wrong.ok).toBe(false);
+    expect(checkDivisions('浙江省', '杭州市', '海珠区')).toMatchObject({ ok: false, problem: 'county' });
+    expect(checkDivisions('火星省', '杭州市', '西湖区')).toMatchObject({ ok: false, problem: 'province' });
+  });
+});
+
+describe('special requests', () => {
+  it('extracts courier, refusals, dates, windows, packaging, invoice and gift notes, keeping the rest', () => {
+    const r = parseSpecialRequests('请发顺丰，不要发韵达。12月24日前送到，下午送。不要放价格单！需要开发票，抬头xx公司；贺卡写生日快乐，谢谢');
+    expect(r.courier).toBe('SF');
+    expect(r.avoidCouriers).toEqual(['YUNDA']);
+    expect(r.deliveryDate).toEqual({ kind: 'date', month: 12, day: 24, by: 'before' });
+    expect(r.timeWindow).toBe('下午');
+    expect(r.packaging).toEqual(['不要放价格单']);
+    expect(r.invoice).toContain('开发票');
+    expect(r.giftNote).toContain('生日快乐');
+    expect(r.rest).toContain('谢谢');
+    expect(describeRequests(r)).toContain('指定顺丰');
+  });
+
+  it('understands EMS, JD, weekdays and time ranges', () => {
+    expect(parseSpecialRequests('只发京东').courier).toBe('JD');
+    expect(parseSpecialRequests('发EMS').courier).toBe('EMS');
+    expect(parseSpecialRequests('周六送到').deliveryDate).toEqual({ kind: 'weekday', weekday: 6, by: 'on' });
+    expect(parseSpecialRequests('9点-18点之间送').timeWindow).toBe('9点-18点');
+    expect(parseSpecialRequests('别发中通').avoidCouriers).toEqual(['ZTO']);
+    expect(parseSpecialRequests('').rest).toEqual([]);
+  });
+});
+
+describe('order checks', () => {
+  it('a normal paid order passes, noting the masked address', () => {
+    const r = checkOrder(base());
+    expect(r.reasons).toEqual([]);
+    expect(r.notes.map((n) => n.code)).toEqual(['ADDRESS_MASKED']);
+  });
+
+  it('flags every problem with its own code', () => {
+    const o = base();
+    o.address.countyName = '海珠区';
+    o.address.detailInfo = '';
+    o.address.telNumber = '12345';
+    o.lines[0]!.onAftersaleCnt = 1;
+    o.lines[0]!.paidAmount = 0;
+    o.orderPrice = 0;
+    o.customerNotes = '请把颜色换成红色';
+    const codes = checkOrder(o, { possibleDuplicateOf: '37000' }).reasons.map((r) => r.code);
+    expect(codes).toEqual(
+      expect.arrayContaining(['ADDRESS_INCOMPLETE', 'ADDRESS_DIVISION_MISMATCH', 'PHONE_INVALID', 'LINE_IN_AFTERSALE', 'AMOUNT_INVALID', 'BUYER_NOTE_UNPARSED', 'DUPLICATE_SUSPECTED']),
+    );
+  });
+
+  it('a parsed special request is a note, not a review reason', () => {
+    const o = base();
+    o.customerNotes = '发顺丰，谢谢';
+    const r = checkOrder(o);
+    expect(r.reasons).toEqual([]);
+    expect(r.requests.courier).toBe('SF');
+    expect(r.notes.map((n) => n.code)).toContain('SPECIAL_REQUESTS');
+  });
+
+  it('virtual numbers with extension are valid and noted', () => {
+    const o = base();
+    o.address.useTelNumber = true;
+    o.address.virtualTelNumber = '13212345774-1234';
+    const r = checkOrder(o);
+    expect(r.reasons).toEqual([]);
+    expect(r.notes.map((n) => n.code)).toContain('PHONE_VIRTUAL');
+  });
+});

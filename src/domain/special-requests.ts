@@ -1,0 +1,158 @@
+/**
+ * Buyer notes (买家留言) often carry requests the supplier must honour: a named courier, a delivery date or
+ * time window, packaging, an invoice, a gift note. Parse them into structured data and keep what could
+ * not be understood, so that a person reads it.
+ */
+
+export const courierAliases: Record<string, string[]> = {
+  SF: ['顺丰', 'sf'],
+  JD: ['京东'],
+  EMS: ['ems', '邮政', '中国邮政'],
+  ZTO: ['中通'],
+  YTO: ['圆通'],
+  YUNDA: ['韵达'],
+  STO: ['申通'],
+  JTSD: ['极兔'],
+  DBKD: ['德邦'],
+  CNSD: ['菜鸟', '丹鸟'],
+};
+
+export const courierNames: Record<string, string> = {
+  SF: '顺丰', JD: '京东', EMS: 'EMS', ZTO: '中通', YTO: '圆通', YUNDA: '韵达', STO: '申通', JTSD: '极兔', DBKD: '德邦', CNSD: '菜鸟',
+};
+
+export type DeliveryDate =
+  | { kind: 'date'; month: number; day: number; by: 'on' | 'before' }
+  | { kind: 'weekday'; weekday: number; by: 'on' | 'before' }
+  | { kind: 'relative'; days: number; by: 'on' | 'before' };
+
+export interface SpecialRequests {
+  /** Courier the buyer asked for (WeChat delivery_id code). */
+  courier?: string;
+  /** Couriers the buyer refused. */
+  avoidCouriers: string[];
+  deliveryDate?: DeliveryDate;
+  timeWindow?: string;
+  packaging: string[];
+  invoice?: string;
+  giftNote?: string;
+  /** Clauses no rule understood, kept verbatim. */
+  rest: string[];
+}
+
+export const emptyRequests = (): SpecialRequests => ({ avoidCouriers: [], packaging: [], rest: [] });
+
+export function hasRequests(r: SpecialRequests): boolean {
+  return Boolean(r.courier || r.avoidCouriers.length || r.deliveryDate || r.timeWindow || r.packaging.length || r.invoice || r.giftNote);
+}
+
+const NEGATION = /(不要|别|不用|不发|勿|拒绝|不走|不能发|不接受)/;
+const WEEKDAYS: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 日: 0, 天: 0 };
+const CN_NUM: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
+
+function courierIn(clause: string): { code: string; index: number }[] {
+  const lower = clause.toLowerCase();
+  const hits: { code: string; index: number }[] = [];
+  for (const [code, aliases] of Object.entries(courierAliases)) {
+    for (const a of aliases) {
+      const i = lower.indexOf(a);
+      if (i >= 0) {
+        hits.push({ code, index: i });
+        break;
+      }
+    }
+  }
+  return hits.sort((a, b) => a.index - b.index);
+}
+
+export function parseSpecialRequests(notes: string | undefined): SpecialRequests {
+  const out = emptyRequests();
+  const text = (notes ?? '').trim();
+  if (!text) return out;
+  const clauses = text.split(/[，,。；;！!？?\n\r]+|\s{2,}/).map((c) => c.trim()).filter(Boolean);
+  for (const clause of clauses) {
+    let matched = false;
+
+    for (const { code, index } of courierIn(clause)) {
+      const before = clause.slice(Math.max(0, index - 4), index);
+      if (NEGATION.test(before)) {
+        if (!out.avoidCouriers.includes(code)) out.avoidCouriers.push(code);
+      } else if (!out.courier) {
+        out.courier = code;
+      }
+      matched = true;
+    }
+
+    const date = parseDate(clause);
+    if (date) {
+      out.deliveryDate = date;
+      matched = true;
+    }
+
+    const window = /(\d{1,2})\s*[点:：时]\s*(\d{1,2})?\s*分?\s*[-~到至]\s*(\d{1,2})\s*[点:：时]?/.exec(clause);
+    if (window) {
+      out.timeWindow = window[0];
+      matched = true;
+    } else {
+      const part = /(工作日|周末|上午|中午|下午|晚上|白天|早上)/.exec(clause);
+      if (part && /(送|收|到|派|配送|签收|在家)/.test(clause)) {
+        out.timeWindow = part[1];
+        matched = true;
+      }
+    }
+
+    if (/(发票|开票|抬头|税号)/.test(clause)) {
+      out.invoice = out.invoice ? `${out.invoice}，${clause}` : clause;
+      matched = true;
+    } else if (/(包装|礼盒|纸箱|泡沫|防震|气泡|价格|价签|吊牌|小票|单据|清单|标签|logo|LOGO|袋子|打包|密封)/.test(clause)) {
+      out.packaging.push(clause);
+      matched = true;
+    }
+
+    if (/(贺卡|卡片|祝福|留言卡|送人|礼物|生日快乐)/.test(clause)) {
+      out.giftNote = out.giftNote ? `${out.giftNote}，${clause}` : clause;
+      matched = true;
+    }
+
+    if (!matched) out.rest.push(clause);
+  }
+  return out;
+}
+
+function parseDate(clause: string): DeliveryDate | undefined {
+  const by: 'on' | 'before' = /(前|之前|以前|内)/.test(clause) ? 'before' : 'on';
+  if (!/(送|到|收|发|签收|用|要)/.test(clause) && by === 'on') return undefined;
+  const md = /(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?/.exec(clause);
+  if (md) {
+    const month = Number(md[1]);
+    const day = Number(md[2]);
+    if (month >= 1 && month <= 12 && day >= 1 && day <= 31) return { kind: 'date', month, day, by };
+  }
+  const d = /(\d{1,2})\s*号/.exec(clause);
+  if (d) return { kind: 'date', month: 0, day: Number(d[1]), by };
+  const wd = /(?:周|星期|礼拜)([一二三四五六日天])/.exec(clause);
+  if (wd) return { kind: 'weekday', weekday: WEEKDAYS[wd[1]!]!, by };
+  if (/明天/.test(clause)) return { kind: 'relative', days: 1, by };
+  if (/后天/.test(clause)) return { kind: 'relative', days: 2, by };
+  const nd = /([一二两三四五六七八九十\d]+)\s*天(内|之内|以内)/.exec(clause);
+  if (nd) return { kind: 'relative', days: Number(nd[1]) || CN_NUM[nd[1]!] || 0, by: 'before' };
+  return undefined;
+}
+
+/** One line of Chinese describing the parsed requests, for alerts and the order view. */
+export function describeRequests(r: SpecialRequests): string {
+  const parts: string[] = [];
+  if (r.courier) parts.push(`指定${courierNames[r.courier] ?? r.courier}`);
+  if (r.avoidCouriers.length) parts.push(`不要${r.avoidCouriers.map((c) => courierNames[c] ?? c).join('/')}`);
+  const d = r.deliveryDate;
+  if (d) {
+    const when = d.kind === 'date' ? `${d.month ? `${d.month}月` : ''}${d.day}日` : d.kind === 'weekday' ? `周${'日一二三四五六'[d.weekday]}` : `${d.days}天`;
+    parts.push(`${when}${d.by === 'before' ? '前' : ''}送达`);
+  }
+  if (r.timeWindow) parts.push(`时间:${r.timeWindow}`);
+  if (r.packaging.length) parts.push(`包装:${r.packaging.join('/')}`);
+  if (r.invoice) parts.push('要发票');
+  if (r.giftNote) parts.push('礼物留言');
+  if (r.rest.length) parts.push(`其他:${r.rest.join('/')}`);
+  return parts.join('；');
+}
