@@ -31,6 +31,7 @@ const schema = z.object({
   DAIFA_DECODE_DAILY_QUOTA: z.coerce.number().int().min(0).default(30),
   DAIFA_DUPLICATE_WINDOW_HOURS: z.coerce.number().min(0).default(24),
   DAIFA_PUSH_BODY_LIMIT: z.coerce.number().int().min(1024).default(64 * 1024),
+  DAIFA_WECOM_WEBHOOK_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -53,6 +54,8 @@ export interface Config {
   decodeDailyQuota: number;
   duplicateWindowHours: number;
   pushBodyLimit: number;
+  /** WeCom group robot webhook (…/cgi-bin/webhook/send?key=KEY) for merchant alerts. */
+  wecomWebhookUrl?: string;
   logLevel: RawConfig['LOG_LEVEL'];
 }
 
@@ -87,6 +90,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     decodeDailyQuota: c.DAIFA_DECODE_DAILY_QUOTA,
     duplicateWindowHours: c.DAIFA_DUPLICATE_WINDOW_HOURS,
     pushBodyLimit: c.DAIFA_PUSH_BODY_LIMIT,
+    wecomWebhookUrl: c.DAIFA_WECOM_WEBHOOK_URL,
     logLevel: c.LOG_LEVEL,
   });
 }

@@ -1,0 +1,397 @@
+import { randomInt } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { randomAlnum } from '../../src/lib/random.js';
+import { parseJsonLossless, idString } from '../../src/lib/lossless-json.js';
+import { BUYER_NOTES_PLAIN, BUYER_NOTES_REQUESTS, PRODUCTS, pick, randomDetail, randomDivision, randomMobile, randomName } from '../data.js';
+import { newAftersaleId, newOpenid, newOrderId, rid, toWireOrder, TERMINAL_AFTERSALE, type SimOrder, type SimPackage } from './model.js';
+import { defaultPushKnobs, PushEngine, type PushKnobs, type PushTarget } from './push-engine.js';
+
+/** Couriers the simulator accepts in delivery/send (reference §4.1) — plus OTHER. */
+export const SIM_COURIERS: Record<string, string> = {
+  ZTO: '中通快递', YTO: '圆通速递', YUNDA: '韵达快递', JTSD: '极兔速递', STO: '申通快递', SF: '顺丰速运', JD: '京东快递', EMS: '中国邮政', CNSD: '菜鸟速递', DBKD: '德邦快递', OTHER: '其他',
+};
+
+export interface SimShop {
+  appId: string;
+  secret: string;
+  username: string;
+  push?: PushTarget;
+  token?: { value: string; expiresAt: number };
+  previous?: { value: string; expiresAt: number };
+  orders: Map<string, SimOrder>;
+  decodeUsed: Map<string, number>;
+}
+
+export interface ApiKnobs {
+  latencyMs: number;
+  /** Probability that a business call answers errcode -1 (system busy). */
+  errorRate: number;
+  tokenTtlSeconds: number;
+  decodeDailyQuota: number;
+  deliveryDeadlineHours: number;
+  /** Emit channels_ec_order_new and _wait_shipping besides _pay (as WeChat does). */
+  allOrderEvents: boolean;
+}
+
+export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false });
+
+export interface GenerateOptions {
+  count?: number;
+  /** Share of orders with buyer notes that carry special requests. */
+  requestRate?: number;
+  /** Share of orders with more than one line. */
+  multiLineRate?: number;
+  /** Share of orders that use a privacy (virtual) number. */
+  virtualNumberRate?: number;
+  /** Share of orders the buyer refunds before shipment, after refundDelayMs. */
+  refundRate?: number;
+  refundDelayMs?: number;
+}
+
+const nowS = (): number => Math.floor(Date.now() / 1000);
+const err = (errcode: number, errmsg: string) => ({ errcode, errmsg: `${errmsg} rid: ${rid()}` });
+
+export class WeChatShopSimulator {
+  readonly shops = new Map<string, SimShop>();
+  readonly tokens = new Map<string, SimShop>();
+  readonly push: PushEngine;
+  api: ApiKnobs;
+  readonly calls = new Map<string, number>();
+  private refundTimers = new Set<NodeJS.Timeout>();
+
+  constructor(opts: { push?: Partial<PushKnobs>; api?: Partial<ApiKnobs> } = {}) {
+    this.push = new PushEngine({ ...defaultPushKnobs(), ...opts.push });
+    this.api = { ...defaultApiKnobs(), ...opts.api };
+  }
+
+  addShop(s: { appId: string; secret: string; push?: PushTarget }): SimShop {
+    const shop: SimShop = { appId: s.appId, secret: s.secret, username: `gh_${randomAlnum(12).toLowerCase()}`, push: s.push, orders: new Map(), decodeUsed: new Map() };
+    this.shops.set(s.appId, shop);
+    return shop;
+  }
+
+  allOrders(): SimOrder[] {
+    return [...this.shops.values()].flatMap((s) => [...s.orders.values()]);
+  }
+
+  stop(): void {
+    this.push.stop();
+    for (const t of this.refundTimers) clearTimeout(t);
+  }
+
+  // ---- order generation ------------------------------------------------------------------------------
+
+  /** Create paid orders from a scenario mix, and push their events. */
+  generate(appId: string, o: GenerateOptions = {}): SimOrder[] {
+    const shop = this.mustShop(appId);
+    const out: SimOrder[] = [];
+    for (let i = 0; i < (o.count ?? 1); i++) {
+      const order = this.newPaidOrder(shop, o);
+      out.push(order);
+      if (o.refundRate && Math.random() < o.refundRate) {
+        const t = setTimeout(() => {
+          this.refundTimers.delete(t);
+          this.refundAll(shop, order.orderId);
+        }, o.refundDelayMs ?? 30_000);
+        this.refundTimers.add(t);
+      }
+    }
+    return out;
+  }
+
+  private newPaidOrder(shop: SimShop, o: GenerateOptions): SimOrder {
+    const t = nowS();
+    const [province, city, county] = randomDivision();
+    const orderId = newOrderId();
+    const nLines = Math.random() < (o.multiLineRate ?? 0.25) ? 2 + randomInt(2) : 1;
+    const products = [...PRODUCTS].sort(() => Math.random() - 0.5).slice(0, nLines);
+    const deadline = t + this.api.deliveryDeadlineHours * 3600;
+    const order: SimOrder = {
+      orderId,
+      status: 20,
+      createTime: t - randomInt(5, 60),
+      updateTime: t,
+      payTime: t,
+      openid: newOpenid(),
+      lines: products.map((p, i) => {
+        const sku = pick(p.skus);
+        const cnt = 1 + (Math.random() < 0.2 ? randomInt(1, 3) : 0);
+        const discount = Math.random() < 0.3 ? 100 * randomInt(1, 5) : 0;
+        return { productId: p.productId, skuId: sku.skuId, title: p.title, attrs: sku.attrs, cnt, salePrice: sku.price, realPrice: sku.price * cnt - discount, deadline, onAftersale: 0, finishAftersale: 0, uniqueId: `${orderId}_${String(i + 1).padStart(3, '0')}`, shipped: 0 };
+      }),
+      freight: Math.random() < 0.2 ? 600 : 0,
+      address: {
+        userName: randomName(),
+        tel: randomMobile(),
+        province,
+        city,
+        county,
+        detail: randomDetail(),
+        postalCode: '000000',
+        virtualTel: Math.random() < (o.virtualNumberRate ?? 0.1) ? `${randomMobile()}-${randomInt(1000, 10000)}` : undefined,
+      },
+      notes: Math.random() < (o.requestRate ?? 0.3) ? pick(BUYER_NOTES_REQUESTS) : pick(BUYER_NOTES_PLAIN),
+      merchantNotes: '',
+      packages: [],
+      deliveryInfoChanges: 0,
+      aftersales: [],
+    };
+    shop.orders.set(orderId, order);
+    if (this.api.allOrderEvents) this.emit(shop, order, 'channels_ec_order_new', {});
+    this.emit(shop, order, 'channels_ec_order_pay', { pay_time: order.payTime });
+    if (this.api.allOrderEvents) this.emit(shop, order, 'channels_ec_order_wait_shipping', {});
+    return order;
+  }
+
+  /** Buyer refunds every line before shipment: after-sales auto-approved, order → 200, cancel event (type 3). */
+  refundAll(shop: SimShop, orderId: string): boolean {
+    const order = shop.orders.get(orderId);
+    if (!order || (order.status !== 20 && order.status !== 21)) return false;
+    const t = nowS();
+    for (const l of order.lines) {
+      const remaining = l.cnt - l.finishAftersale - l.shipped;
+      if (remaining <= 0) continue;
+      const as = { id: newAftersaleId(), orderId, productId: l.productId, skuId: l.skuId, count: remaining, amount: l.realPrice, status: 'MERCHANT_REFUND_SUCCESS', type: 'REFUND' as const, createTime: t, updateTime: t };
+      order.aftersales.push(as);
+      l.finishAftersale += remaining;
+      this.emit(shop, order, 'channels_ec_aftersale_update', {}, { finder_shop_aftersale_status_update: { after_sale_order_id: as.id, status: as.status, order_id: orderId } });
+    }
+    if (order.lines.every((l) => l.finishAftersale >= l.cnt)) {
+      order.status = 200;
+      this.emit(shop, order, 'channels_ec_order_cancel', { cancel_type: 3 });
+    }
+    order.updateTime = t;
+    return true;
+  }
+
+  /** Start a refund that stays open (MERCHANT_PROCESSING) on one line — shipping it must be refused (108009). */
+  openAftersale(shop: SimShop, orderId: string, skuId: string): string | undefined {
+    const order = shop.orders.get(orderId);
+    const line = order?.lines.find((l) => l.skuId === skuId);
+    if (!order || !line) return undefined;
+    const t = nowS();
+    const as = { id: newAftersaleId(), orderId, productId: line.productId, skuId, count: line.cnt, amount: line.realPrice, status: 'MERCHANT_PROCESSING', type: 'REFUND' as const, createTime: t, updateTime: t };
+    order.aftersales.push(as);
+    line.onAftersale += line.cnt;
+    order.updateTime = t;
+    this.emit(shop, order, 'channels_ec_aftersale_update', {}, { finder_shop_aftersale_status_update: { after_sale_order_id: as.id, status: as.status, order_id: orderId } });
+    return as.id;
+  }
+
+  private emit(shop: SimShop, order: SimOrder, event: string, info: Record<string, unknown>, body?: Record<string, unknown>): void {
+    if (!shop.push) return;
+    const message = {
+      ToUserName: shop.username,
+      FromUserName: order.openid,
+      CreateTime: nowS(),
+      MsgType: 'event',
+      Event: event,
+      ...(body ?? { order_info: { order_id: order.orderId, ...info } }),
+    };
+    this.push.push(shop.push, message);
+  }
+
+  private mustShop(appId: string): SimShop {
+    const s = this.shops.get(appId);
+    if (!s) throw new Error(`sandbox shop ${appId} not registered`);
+    return s;
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------------------
+
+  register(app: FastifyInstance): void {
+    // WeChat sends bodies as JSON; parse them losslessly like the real platform would keep ids exact.
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+      try {
+        done(null, body ? parseJsonLossless(body as string) : {});
+      } catch {
+        done(null, { __malformed: true });
+      }
+    });
+
+    app.post('/cgi-bin/stable_token', async (req) => this.stableToken((req.body ?? {}) as Record<string, unknown>));
+    app.get('/cgi-bin/token', async (req) => {
+      const q = req.query as Record<string, string>;
+      return this.stableToken({ grant_type: q.grant_type, appid: q.appid, secret: q.secret, force_refresh: true });
+    });
+
+    const business = (path: string, handler: (shop: SimShop, body: Record<string, any>) => unknown) => {
+      app.post(path, async (req) => {
+        this.calls.set(path, (this.calls.get(path) ?? 0) + 1);
+        if (this.api.latencyMs > 0) await new Promise((r) => setTimeout(r, this.api.latencyMs));
+        const token = (req.query as Record<string, string>).access_token;
+        if (!token) return err(41001, 'access_token missing');
+        const shop = this.tokens.get(token);
+        if (!shop) return err(40001, 'invalid credential, access_token is invalid or not latest');
+        const t = Date.now();
+        const valid = (shop.token?.value === token && shop.token.expiresAt > t) || (shop.previous?.value === token && shop.previous.expiresAt > t);
+        if (!valid) return err(42001, 'access_token expired');
+        if (this.api.errorRate > 0 && Math.random() < this.api.errorRate) return err(-1, 'system error');
+        const body = (req.body ?? {}) as Record<string, any>;
+        if (body.__malformed) return err(47001, 'data format error');
+        return handler(shop, body);
+      });
+    };
+
+    business('/channels/ec/order/list/get', (shop, b) => this.listOrders(shop, b));
+    business('/channels/ec/order/get', (shop, b) => {
+      const order = shop.orders.get(idString(b.order_id) ?? '');
+      if (!order) return err(100002, '订单不存在');
+      return { errcode: 0, errmsg: 'ok', order: toWireOrder(order, { masked: true }) };
+    });
+    business('/channels/ec/order/sensitiveinfo/decode', (shop, b) => {
+      const order = shop.orders.get(idString(b.order_id) ?? '');
+      if (!order) return err(100002, '订单不存在');
+      const day = new Date().toISOString().slice(0, 10);
+      const used = shop.decodeUsed.get(day) ?? 0;
+      // The exhaustion code is not documented [U]; 45009 (daily quota) is the closest documented meaning.
+      if (used >= this.api.decodeDailyQuota) return err(45009, 'reach max api daily quota limit');
+      shop.decodeUsed.set(day, used + 1);
+      const a = order.address;
+      const [number, extension] = (a.virtualTel ?? '').split('-');
+      return {
+        errcode: 0,
+        errmsg: 'ok',
+        address_info: { user_name: a.userName, postal_code: a.postalCode, province_name: a.province, city_name: a.city, county_name: a.county, detail_info: a.detail, national_code: '', tel_number: a.virtualTel ? `${a.tel.slice(0, 3)}****${a.tel.slice(-4)}` : a.tel, house_number: '', virtual_order_tel_number: '' },
+        ...(a.virtualTel ? { virtual_number_info: { virtual_number: number, extension, expiration: order.createTime + 30 * 86400 } } : {}),
+      };
+    });
+    business('/channels/ec/order/deliverycompanylist/new/get', () => ({
+      errcode: 0,
+      errmsg: 'ok',
+      company_list: Object.entries(SIM_COURIERS).filter(([id]) => id !== 'OTHER').map(([delivery_id, delivery_name]) => ({ delivery_id, delivery_name })),
+    }));
+    business('/channels/ec/aftersale/getaftersaleorder', (shop, b) => {
+      const id = idString(b.after_sale_order_id);
+      const as = [...shop.orders.values()].flatMap((o) => o.aftersales).find((x) => x.id === id);
+      if (!as) return err(10020000, '售后单号不存在');
+      return {
+        errcode: 0,
+        errmsg: 'ok',
+        after_sale_order: { after_sale_order_id: as.id, order_id: as.orderId, status: as.status, type: as.type, product_info: { product_id: as.productId, sku_id: as.skuId, count: as.count }, refund_info: { amount: as.amount, refund_reason: 4 }, create_time: as.createTime, update_time: as.updateTime },
+      };
+    });
+    business('/channels/ec/order/delivery/send', (shop, b) => this.deliverySend(shop, b));
+
+    this.registerControl(app);
+  }
+
+  private stableToken(b: Record<string, unknown>) {
+    if (b.grant_type !== 'client_credential') return err(40002, 'invalid grant_type');
+    const shop = this.shops.get(String(b.appid ?? ''));
+    if (!shop) return err(40013, 'invalid appid');
+    if (shop.secret !== b.secret) return err(40001, 'invalid credential, access_token is invalid or not latest');
+    const t = Date.now();
+    const ttl = this.api.tokenTtlSeconds * 1000;
+    const overlap = Math.min(300_000, ttl / 2);
+    if (b.force_refresh === true || !shop.token || shop.token.expiresAt - t <= overlap) {
+      // Rotation: the old token keeps working for its remaining (≤ 5 min) life.
+      if (shop.token && shop.token.expiresAt > t && b.force_refresh !== true) shop.previous = shop.token;
+      shop.token = { value: randomAlnum(136), expiresAt: t + ttl };
+      this.tokens.set(shop.token.value, shop);
+    }
+    return { access_token: shop.token.value, expires_in: Math.floor((shop.token.expiresAt - t) / 1000) };
+  }
+
+  private listOrders(shop: SimShop, b: Record<string, any>) {
+    const range = b.update_time_range ?? b.create_time_range;
+    const field = b.update_time_range ? 'updateTime' : 'createTime';
+    if (!range || typeof range.start_time !== 'number' || typeof range.end_time !== 'number') return err(40097, 'invalid args, time range required');
+    if (range.end_time - range.start_time > 7 * 86400) return err(40097, 'invalid args, time range exceeds 7 days');
+    const pageSize = Math.min(Number(b.page_size ?? 10), 100);
+    const all = [...shop.orders.values()]
+      .filter((o) => o[field] >= range.start_time && o[field] <= range.end_time && (b.status === undefined || o.status === b.status))
+      .sort((x, y) => x[field] - y[field] || (x.orderId < y.orderId ? -1 : 1));
+    const offset = b.next_key ? Number(Buffer.from(String(b.next_key), 'base64url').toString()) || 0 : 0;
+    const page = all.slice(offset, offset + pageSize);
+    const hasMore = offset + pageSize < all.length;
+    return { errcode: 0, errmsg: 'ok', order_id_list: page.map((o) => o.orderId), next_key: Buffer.from(String(offset + page.length)).toString('base64url'), has_more: hasMore };
+  }
+
+  /** delivery/send with its validations in the documented order (reference §11 step 3). */
+  private deliverySend(shop: SimShop, b: Record<string, any>) {
+    const order = shop.orders.get(idString(b.order_id) ?? '');
+    if (!order) return err(100002, '订单不存在');
+    if (order.status === 30 || order.status === 100) return err(109001, '订单已全部发货，不能重复发货');
+    if (order.status !== 20 && order.status !== 21) return err(101100, '当前订单状态不允许发货');
+    if (order.aftersales.some((s) => !TERMINAL_AFTERSALE.has(s.status))) return err(108009, '订单有未完成的售后，不允许发货');
+    const list = Array.isArray(b.delivery_list) ? b.delivery_list : [];
+    if (list.length === 0) return err(109002, '请求中没有商品');
+    const skuPackages = new Map<string, number>();
+    const counts = new Map<string, number>();
+    for (const pkg of list) {
+      const infos = Array.isArray(pkg.product_infos) ? pkg.product_infos : [];
+      if (infos.length === 0) return err(109002, '请求中没有商品');
+      for (const p of infos) {
+        const line = order.lines.find((l) => l.productId === idString(p.product_id) && l.skuId === idString(p.sku_id));
+        if (!line) return err(606031, 'product_id/sku_id 不在订单中');
+        const key = line.skuId;
+        counts.set(key, (counts.get(key) ?? 0) + Number(p.product_cnt ?? 0));
+        skuPackages.set(key, (skuPackages.get(key) ?? 0) + 1);
+      }
+    }
+    for (const [sku, n] of counts) {
+      const line = order.lines.find((l) => l.skuId === sku)!;
+      if (n <= 0 || n > line.cnt - line.shipped - line.finishAftersale) return err(109000, '发货失败：商品数量不正确或已发货/已退款');
+    }
+    for (const [sku, n] of skuPackages) {
+      const line = order.lines.find((l) => l.skuId === sku)!;
+      if (n > 1 || (line.shipped > 0 && counts.get(sku)! < line.cnt - line.finishAftersale)) return err(606030, '同一个SKU的商品需要在同一个包裹中发出');
+    }
+    for (const pkg of list) {
+      if (!SIM_COURIERS[String(pkg.delivery_id)]) return err(606004, '非法的 delivery_id');
+      if (!/^[A-Za-z0-9-]{6,32}$/.test(String(pkg.waybill_id ?? ''))) return err(606005, '非法的 waybill_id');
+      if (pkg.deliver_type !== undefined && pkg.deliver_type !== 1) return err(606008, 'deliver_type 与订单发货方式不匹配');
+    }
+    const t = nowS();
+    for (const pkg of list) {
+      const infos = pkg.product_infos.map((p: any) => ({ product_id: String(idString(p.product_id)), sku_id: String(idString(p.sku_id)), product_cnt: Number(p.product_cnt) }));
+      const sp: SimPackage = { waybill_id: String(pkg.waybill_id), delivery_id: String(pkg.delivery_id), delivery_name: SIM_COURIERS[String(pkg.delivery_id)]!, delivery_time: t, deliver_type: 1, product_infos: infos };
+      order.packages.push(sp);
+      for (const p of infos) order.lines.find((l) => l.skuId === p.sku_id)!.shipped += p.product_cnt;
+    }
+    const done = order.lines.every((l) => l.shipped + l.finishAftersale >= l.cnt);
+    order.status = done ? 30 : 21;
+    if (done) order.shipDoneTime = t;
+    order.updateTime = t;
+    this.emit(shop, order, 'channels_ec_order_deliver', { finish_delivery: done ? 1 : 0 });
+    return { errcode: 0, errmsg: 'ok' };
+  }
+
+  // ---- sandbox control API (rehearsal, tests, the dashboard's 沙箱 page) ---------------------------------
+
+  private registerControl(app: FastifyInstance): void {
+    app.post('/sandbox/wechat/shops', async (req) => {
+      const b = req.body as Record<string, string>;
+      const shop = this.addShop({ appId: b.appId!, secret: b.secret!, push: b.pushUrl ? { appId: b.appId!, url: b.pushUrl, token: b.pushToken!, encodingAesKey: b.encodingAesKey! } : undefined });
+      return { appId: shop.appId, username: shop.username };
+    });
+    app.post('/sandbox/wechat/orders', async (req) => {
+      const b = (req.body ?? {}) as GenerateOptions & { appId?: string };
+      const appId = b.appId ?? [...this.shops.keys()][0];
+      if (!appId) return { error: 'no sandbox shop' };
+      const orders = this.generate(appId, { ...b, count: Math.min(b.count ?? 1, 10_000) });
+      return { orderIds: orders.map((o) => o.orderId) };
+    });
+    app.post('/sandbox/wechat/orders/:orderId/refund', async (req) => {
+      const { orderId } = req.params as { orderId: string };
+      const shop = [...this.shops.values()].find((s) => s.orders.has(orderId));
+      return { ok: shop ? this.refundAll(shop, orderId) : false };
+    });
+    app.get('/sandbox/wechat/knobs', async () => ({ push: this.push.knobs, api: this.api }));
+    app.patch('/sandbox/wechat/knobs', async (req) => {
+      const b = (req.body ?? {}) as { push?: Partial<PushKnobs>; api?: Partial<ApiKnobs> };
+      Object.assign(this.push.knobs, b.push ?? {});
+      Object.assign(this.api, b.api ?? {});
+      return { push: this.push.knobs, api: this.api };
+    });
+    app.get('/sandbox/wechat/stats', async () => ({
+      shops: this.shops.size,
+      orders: this.allOrders().length,
+      ordersByStatus: this.allOrders().reduce<Record<string, number>>((m, o) => ((m[o.status] = (m[o.status] ?? 0) + 1), m), {}),
+      push: { ...this.push.stats, outstanding: this.push.outstanding },
+      calls: Object.fromEntries(this.calls),
+    }));
+    app.get('/sandbox/wechat/acks', async () => ({ acks: this.push.acks }));
+  }
+}

@@ -1,0 +1,85 @@
+import type { Logger } from 'pino';
+import { WeChatClients } from './channels/wechat-shop/client.js';
+import { OrderPoller, POLL_SHOP } from './channels/wechat-shop/poller.js';
+import type { Config } from './config/config.js';
+import { openDatabase, type Db } from './db/dialect.js';
+import { migrateToLatest } from './db/migrate.js';
+import { assertLifecycles } from './domain/lifecycle.js';
+import { allLifecycles } from './lifecycle/apply-transition.js';
+import { JobQueue } from './jobs/queue.js';
+import { Worker, type JobHandler } from './jobs/worker.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { createLogger } from './lib/logger.js';
+import { LogSink, Notifier, SEND_NOTIFICATION, WeComSink, type Sink } from './notify/notifier.js';
+import { OrderConfirmation } from './orders/confirm.js';
+import { DecodeService } from './orders/decode.js';
+import { CONFIRM_ORDER, OrderIntake, SYNC_ORDER } from './orders/intake.js';
+import { SecretBox } from './security/secrets.js';
+import { ShopService } from './shops/shops.js';
+
+/** The composition root: every service built once from the config, dependencies passed explicitly. */
+export interface App {
+  config: Readonly<Config>;
+  log: Logger;
+  clock: Clock;
+  db: Db;
+  box: SecretBox;
+  queue: JobQueue;
+  shops: ShopService;
+  clients: WeChatClients;
+  intake: OrderIntake;
+  confirmation: OrderConfirmation;
+  poller: OrderPoller;
+  notifier: Notifier;
+  decode: DecodeService;
+  handlers: Map<string, JobHandler>;
+  /** WeChat API base actually used (the simulator's in sandbox mode). */
+  wechatApiBase: string;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  log?: Logger;
+  clock?: Clock;
+  /** Override the WeChat API base (sandbox mode points it at the simulator). */
+  wechatApiBase?: string;
+  wecomWebhookUrl?: string;
+  migrate?: boolean;
+}
+
+export async function createApp(config: Readonly<Config>, opts: AppOptions = {}): Promise<App> {
+  assertLifecycles(allLifecycles);
+  const log = opts.log ?? createLogger(config.logLevel);
+  const clock = opts.clock ?? systemClock;
+  const db = openDatabase(config.databaseUrl);
+  if (opts.migrate !== false) await migrateToLatest(db);
+  const box = SecretBox.fromConfig({ masterKey: config.masterKey, dataDir: config.dataDir });
+  const queue = new JobQueue(db, clock);
+  const shops = new ShopService(db, box, () => clock.now());
+  const wechatApiBase = opts.wechatApiBase ?? config.wechatApiBase;
+  const clients = new WeChatClients({ baseUrl: wechatApiBase, clock, log });
+  const sinks: Sink[] = [new LogSink(log)];
+  const wecom = opts.wecomWebhookUrl ?? config.wecomWebhookUrl;
+  if (wecom) sinks.push(new WeComSink(wecom));
+  const notifier = new Notifier(db, sinks, clock, log);
+  const intake = new OrderIntake(db, clients, shops, clock, log);
+  const confirmation = new OrderConfirmation(db, notifier, clock, log, config.duplicateWindowHours * 3600_000);
+  const poller = new OrderPoller(db, queue, clients, shops, clock, log, { intervalSeconds: config.pollIntervalSeconds });
+  const decode = new DecodeService(db, clients, shops, clock, config.decodeDailyQuota);
+
+  const handlers = new Map<string, JobHandler>([
+    [SYNC_ORDER, async (p) => void (await intake.sync(p))],
+    [CONFIRM_ORDER, confirmation.handler],
+    [POLL_SHOP, poller.handler],
+    [SEND_NOTIFICATION, notifier.handler],
+  ]);
+
+  return {
+    config, log, clock, db, box, queue, shops, clients, intake, confirmation, poller, notifier, decode, handlers, wechatApiBase,
+    close: () => db.close(),
+  };
+}
+
+export function createWorker(app: App, opts: { concurrency?: number; recordRuns?: boolean } = {}): Worker {
+  return new Worker(app.queue, app.handlers, app.log, { concurrency: opts.concurrency ?? app.config.workerConcurrency, recordRuns: opts.recordRuns ?? true });
+}

@@ -1,0 +1,192 @@
+import type { Logger } from 'pino';
+import { DaifaError } from '../../lib/errors.js';
+import { parseJsonLossless } from '../../lib/lossless-json.js';
+import { sleep, type Clock } from '../../lib/clock.js';
+
+/** errcodes that mean "this access token is no longer good": refresh once and retry once (reference §2.3). */
+const TOKEN_ERRORS = new Set([40001, 40014, 42001]);
+
+export interface WeChatCredentials {
+  shopId: number;
+  appId: string;
+  appSecret: string;
+}
+
+export interface WeChatClientOptions {
+  baseUrl: string;
+  clock: Clock;
+  log: Logger;
+  timeoutMs?: number;
+  fetchImpl?: typeof fetch;
+}
+
+export interface ApiResponse {
+  errcode?: number;
+  errmsg?: string;
+  [key: string]: unknown;
+}
+
+/** Counts per endpoint, for `doctor`, the benchmarks and the "no call beyond the minimum" check. */
+export const callCounter = new Map<string, number>();
+
+/**
+ * WeChat Shop server API client for one shop. Branches on errcode only (errmsg is "仅作参考"), treats every
+ * field as optional, and parses bodies losslessly so 19-digit ids stay exact.
+ */
+export class WeChatShopClient {
+  private token?: { value: string; refreshAt: number };
+  private tokenInflight?: Promise<string>;
+  private deliveryCompanies?: { at: number; list: { deliveryId: string; name: string }[] };
+
+  constructor(
+    readonly creds: WeChatCredentials,
+    private readonly opts: WeChatClientOptions,
+  ) {}
+
+  /** Access token via POST /cgi-bin/stable_token, cached, refreshed five minutes before it expires. */
+  async accessToken(): Promise<string> {
+    const now = this.opts.clock.now();
+    if (this.token && now < this.token.refreshAt) return this.token.value;
+    this.tokenInflight ??= this.fetchToken().finally(() => (this.tokenInflight = undefined));
+    return this.tokenInflight;
+  }
+
+  private async fetchToken(): Promise<string> {
+    const body = await this.http('/cgi-bin/stable_token', undefined, {
+      grant_type: 'client_credential',
+      appid: this.creds.appId,
+      secret: this.creds.appSecret,
+      force_refresh: false,
+    });
+    const token = typeof body.access_token === 'string' ? body.access_token : undefined;
+    if (!token) throw this.apiError('/cgi-bin/stable_token', body);
+    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 7200;
+    // Renew ahead of expiry: a stable token is good for ≥ 300 s after it is returned.
+    const margin = Math.min(300, Math.floor(expiresIn / 2));
+    this.token = { value: token, refreshAt: this.opts.clock.now() + (expiresIn - margin) * 1000 };
+    return token;
+  }
+
+  /** POST a business API with the token. Token errors: refresh once, retry once. -1: brief backoff. */
+  async call(path: string, payload: Record<string, unknown> = {}): Promise<ApiResponse> {
+    let tokenRetried = false;
+    for (let busy = 0; ; ) {
+      const token = await this.accessToken();
+      const body = await this.http(path, token, payload);
+      const code = typeof body.errcode === 'number' ? body.errcode : 0;
+      if (code === 0) return body;
+      if (TOKEN_ERRORS.has(code) && !tokenRetried) {
+        tokenRetried = true;
+        if (this.token?.value === token) this.token = undefined;
+        continue;
+      }
+      if (code === -1 && busy < 3) {
+        await sleep(200 * 2 ** busy++);
+        continue;
+      }
+      throw this.apiError(path, body);
+    }
+  }
+
+  private apiError(path: string, body: ApiResponse): DaifaError {
+    const code = typeof body.errcode === 'number' ? body.errcode : -999;
+    const details = { path, errcode: code, errmsg: String(body.errmsg ?? '') };
+    if (code === 45011) {
+      // Minute quota: retry at the start of the next minute.
+      const now = this.opts.clock.now();
+      this.opts.log.warn({ shopId: this.creds.shopId, path, errcode: code }, 'WeChat minute quota reached');
+      return new DaifaError('WECHAT_RATE_LIMITED', `微信接口每分钟调用次数已达上限 (45011) ${path}`, { details, retryAfterMs: 60_000 - (now % 60_000) + 500 });
+    }
+    if (code === 45009) {
+      this.opts.log.error({ shopId: this.creds.shopId, path, errcode: code }, 'WeChat daily quota reached');
+      return new DaifaError('WECHAT_RATE_LIMITED', `微信接口今日调用次数已达上限 (45009) ${path}`, { details, retryAfterMs: 30 * 60_000 });
+    }
+    if (code === -1 || code === 100003 || code === 10021044) {
+      return new DaifaError('UPSTREAM_UNAVAILABLE', `微信系统繁忙 (${code}) ${path}`, { details, retryAfterMs: 2_000 });
+    }
+    return new DaifaError('WECHAT_API', `微信接口错误 ${code} ${path}`, { details });
+  }
+
+  private async http(path: string, token: string | undefined, payload: unknown): Promise<ApiResponse> {
+    const url = `${this.opts.baseUrl}${path}${token ? `?access_token=${encodeURIComponent(token)}` : ''}`;
+    callCounter.set(path, (callCounter.get(path) ?? 0) + 1);
+    let res: Response;
+    try {
+      res = await (this.opts.fetchImpl ?? fetch)(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+      });
+    } catch (err) {
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', `无法连接微信接口 ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    const text = await res.text();
+    if (res.status >= 500) throw new DaifaError('UPSTREAM_UNAVAILABLE', `微信接口 HTTP ${res.status} ${path}`);
+    try {
+      const body = parseJsonLossless(text);
+      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('not an object');
+      return body as ApiResponse;
+    } catch {
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', `微信接口返回无法解析 (HTTP ${res.status}) ${path}`);
+    }
+  }
+
+  // ---- endpoints -------------------------------------------------------------------------------------
+
+  /** order/list/get: ids of orders updated (or created) in a window of at most 7 days, paged by next_key. */
+  async listOrders(q: { updateTimeRange?: [number, number]; createTimeRange?: [number, number]; status?: number; pageSize?: number; nextKey?: string }): Promise<{ orderIds: string[]; nextKey?: string; hasMore: boolean }> {
+    const body: Record<string, unknown> = { page_size: q.pageSize ?? 100 };
+    if (q.updateTimeRange) body.update_time_range = { start_time: q.updateTimeRange[0], end_time: q.updateTimeRange[1] };
+    if (q.createTimeRange) body.create_time_range = { start_time: q.createTimeRange[0], end_time: q.createTimeRange[1] };
+    if (q.status !== undefined) body.status = q.status;
+    if (q.nextKey) body.next_key = q.nextKey;
+    const r = await this.call('/channels/ec/order/list/get', body);
+    const ids = Array.isArray(r.order_id_list) ? r.order_id_list.map((x) => String(x)) : [];
+    return { orderIds: ids, nextKey: typeof r.next_key === 'string' && r.next_key ? r.next_key : undefined, hasMore: r.has_more === true };
+  }
+
+  async getOrder(orderId: string): Promise<Record<string, unknown>> {
+    const r = await this.call('/channels/ec/order/get', { order_id: orderId });
+    if (!r.order || typeof r.order !== 'object') throw new DaifaError('WECHAT_API', `order/get 返回缺少 order 字段 (${orderId})`);
+    return r.order as Record<string, unknown>;
+  }
+
+  /** Plaintext receiver. Callers go through DecodeService, which enforces the quota and records who/why. */
+  async decodeSensitiveInfo(orderId: string): Promise<{ address: Record<string, unknown>; virtualNumber?: Record<string, unknown> }> {
+    const r = await this.call('/channels/ec/order/sensitiveinfo/decode', { order_id: orderId });
+    return { address: (r.address_info ?? {}) as Record<string, unknown>, virtualNumber: r.virtual_number_info as Record<string, unknown> | undefined };
+  }
+
+  /** deliverycompanylist/new/get, cached for a day (the list rarely changes). */
+  async listDeliveryCompanies(): Promise<{ deliveryId: string; name: string }[]> {
+    const now = this.opts.clock.now();
+    if (this.deliveryCompanies && now - this.deliveryCompanies.at < 86_400_000) return this.deliveryCompanies.list;
+    const r = await this.call('/channels/ec/order/deliverycompanylist/new/get', { ewaybill_only: false });
+    const list = Array.isArray(r.company_list)
+      ? r.company_list.map((c: any) => ({ deliveryId: String(c?.delivery_id ?? ''), name: String(c?.delivery_name ?? '') })).filter((c) => c.deliveryId)
+      : [];
+    this.deliveryCompanies = { at: now, list };
+    return list;
+  }
+
+  async getAftersaleOrder(afterSaleOrderId: string): Promise<Record<string, unknown>> {
+    const r = await this.call('/channels/ec/aftersale/getaftersaleorder', { after_sale_order_id: afterSaleOrderId });
+    return (r.after_sale_order ?? {}) as Record<string, unknown>;
+  }
+}
+
+/** One client per shop per process, so the token cache is shared (WeChat: "use one central token holder"). */
+export class WeChatClients {
+  private clients = new Map<number, WeChatShopClient>();
+  constructor(private readonly opts: WeChatClientOptions) {}
+
+  for(creds: WeChatCredentials): WeChatShopClient {
+    let c = this.clients.get(creds.shopId);
+    if (!c || c.creds.appSecret !== creds.appSecret) {
+      c = new WeChatShopClient(creds, this.opts);
+      this.clients.set(creds.shopId, c);
+    }
+    return c;
+  }
+}

@@ -1,0 +1,72 @@
+import type { Address } from '../../domain/address.js';
+import type { OrderLine, OrderSnapshot } from '../../domain/shop-order.js';
+import { idString } from '../../lib/lossless-json.js';
+
+/** WeChat wire format → domain. Every field is optional on the wire; missing numbers become 0, strings ''. */
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : 0);
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+const obj = (v: unknown): Record<string, any> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {});
+const arr = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+
+export function mapAddress(raw: unknown): Address {
+  const a = obj(raw);
+  const ext = obj(a.tel_number_ext_info);
+  return {
+    userName: str(a.user_name),
+    telNumber: str(a.tel_number),
+    provinceName: str(a.province_name),
+    cityName: str(a.city_name),
+    countyName: str(a.county_name),
+    detailInfo: str(a.detail_info),
+    postalCode: str(a.postal_code) || undefined,
+    houseNumber: str(a.house_number) || undefined,
+    hashCode: str(a.hash_code) || undefined,
+    virtualTelNumber: str(ext.virtual_tel_number) || undefined,
+    useTelNumber: num(a.use_tel_number) === 1,
+  };
+}
+
+export function mapOrder(raw: Record<string, unknown>): OrderSnapshot {
+  const detail = obj(raw.order_detail);
+  const price = obj(detail.price_info);
+  const pay = obj(detail.pay_info);
+  const ext = obj(detail.ext_info);
+  const delivery = obj(detail.delivery_info);
+  const aftersale = obj(raw.aftersale_detail);
+  const lines: OrderLine[] = arr(detail.product_infos).map((p, i) => {
+    const quantity = num(p.sku_cnt);
+    const unitPrice = num(p.sale_price);
+    // real_price is the line total actually paid; older payloads may lack it — fall back to estimate/sale × qty.
+    const paid = p.real_price !== undefined ? num(p.real_price) : p.estimate_price !== undefined ? num(p.estimate_price) : unitPrice * quantity;
+    return {
+      lineNo: i + 1,
+      productId: idString(p.product_id) ?? '',
+      skuId: idString(p.sku_id) ?? '',
+      productUniqueId: str(p.product_unique_id) || undefined,
+      title: str(p.title),
+      skuAttrs: arr(p.sku_attrs).map((x) => ({ key: str(x?.attr_key), value: str(x?.attr_value) })),
+      quantity,
+      unitPrice,
+      paidAmount: paid,
+      deliveryDeadline: p.delivery_deadline !== undefined ? num(p.delivery_deadline) : undefined,
+      onAftersaleCnt: num(p.on_aftersale_sku_cnt),
+      finishAftersaleCnt: num(p.finish_aftersale_sku_cnt),
+      isFreeGift: num(p.is_free_gift) === 1,
+    };
+  });
+  return {
+    wxOrderId: idString(raw.order_id) ?? '',
+    status: num(raw.status),
+    createTime: num(raw.create_time),
+    updateTime: num(raw.update_time),
+    payTime: pay.pay_time !== undefined ? num(pay.pay_time) : undefined,
+    orderPrice: num(price.order_price),
+    productPrice: num(price.product_price),
+    freight: num(price.freight),
+    customerNotes: str(ext.customer_notes),
+    merchantNotes: str(ext.merchant_notes),
+    address: mapAddress(delivery.address_info),
+    lines,
+    onAftersaleOrderCnt: num(aftersale.on_aftersale_order_cnt),
+  };
+}

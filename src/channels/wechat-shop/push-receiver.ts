@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import type { Db } from '../../db/dialect.js';
+import { enqueue, type JobQueue } from '../../jobs/queue.js';
+import type { Clock } from '../../lib/clock.js';
+import { idString, parseJsonLossless } from '../../lib/lossless-json.js';
+import type { ShopService } from '../../shops/shops.js';
+import { syncJob } from '../../orders/intake.js';
+import { decryptMessage, msgSignature, signaturesEqual, urlSignature } from './crypto.js';
+
+export interface PushReceiverDeps {
+  db: Db;
+  queue: JobQueue;
+  shops: ShopService;
+  clock: Clock;
+  log: Logger;
+  bodyLimit: number;
+}
+
+/** Order id of an event, wherever the event kind keeps it (order_info, after-sale body, ISV flattened form). */
+export function eventOrderId(msg: Record<string, any>): string | undefined {
+  const fromInfo = idString(msg.order_info?.order_id);
+  if (fromInfo) return fromInfo;
+  const as = msg.finder_shop_aftersale_status_update;
+  if (as && typeof as === 'object') return idString(as.order_id);
+  if (typeof as === 'string') {
+    // ISV mode flattens "\n<after_sale_order_id>\n<status>\n<order_id>\n" (reference §8.8).
+    const parts = as.split('\n').map((s: string) => s.trim()).filter(Boolean);
+    return parts.find((p: string) => /^\d{16,20}$/.test(p) && p.startsWith('3'));
+  }
+  return idString(msg.ProductOrderStatusUpdate?.order_id);
+}
+
+/**
+ * WeChat Shop message push: GET verifies the URL; POST verifies msg_signature over the ciphertext, decrypts,
+ * checks the app id, stores the event under a dedup key and enqueues its processing in the same
+ * transaction, then answers `success`. Forged or tampered requests: 401, nothing stored.
+ */
+export function registerPushReceiver(app: FastifyInstance, deps: PushReceiverDeps): void {
+  app.register(async (scope) => {
+    // Keep the raw text: we verify and parse it ourselves, and malformed bodies must be a clean 400.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: deps.bodyLimit }, (_req, body, done) => done(null, body));
+
+    scope.get('/webhooks/wechat-shop/:shopKey', async (req, reply) => {
+      const shop = await deps.shops.credentialsByKey((req.params as { shopKey: string }).shopKey);
+      const q = req.query as Record<string, string | undefined>;
+      if (!shop || !q.signature || !q.timestamp || !q.nonce || q.echostr === undefined) return reply.code(shop ? 400 : 404).send('bad request');
+      if (!signaturesEqual(urlSignature(shop.pushToken, q.timestamp, q.nonce), q.signature)) return reply.code(401).send('invalid signature');
+      return reply.type('text/plain').send(q.echostr);
+    });
+
+    scope.post('/webhooks/wechat-shop/:shopKey', async (req, reply) => {
+      const shop = await deps.shops.credentialsByKey((req.params as { shopKey: string }).shopKey);
+      if (!shop) return reply.code(404).send('unknown shop');
+      const q = req.query as Record<string, string | undefined>;
+      let body: { Encrypt?: unknown };
+      try {
+        body = JSON.parse(String(req.body ?? '')) as { Encrypt?: unknown };
+      } catch {
+        return reject(reply, deps.log, 400, 'malformed body', shop.id);
+      }
+      if (!body || typeof body.Encrypt !== 'string' || !q.timestamp || !q.nonce || !q.msg_signature) return reject(reply, deps.log, 400, 'missing Encrypt or signature parameters', shop.id);
+      if (!signaturesEqual(msgSignature(shop.pushToken, q.timestamp, q.nonce, body.Encrypt), q.msg_signature)) return reject(reply, deps.log, 401, 'msg_signature mismatch', shop.id);
+      let plain: string;
+      try {
+        const d = decryptMessage(shop.aesKey, body.Encrypt);
+        if (d.appId !== shop.appId) return reject(reply, deps.log, 401, 'app id mismatch', shop.id);
+        plain = d.message;
+      } catch {
+        return reject(reply, deps.log, 401, 'cannot decrypt', shop.id);
+      }
+      let msg: Record<string, any>;
+      try {
+        msg = parseJsonLossless(plain) as Record<string, any>;
+        if (!msg || typeof msg !== 'object') throw new Error('not an object');
+      } catch {
+        return reject(reply, deps.log, 400, 'decrypted payload is not JSON', shop.id);
+      }
+
+      const event = typeof msg.Event === 'string' ? msg.Event : 'unknown';
+      const orderId = eventOrderId(msg);
+      // No event id exists; identical retries carry identical plaintext, so its hash is the dedup key.
+      const dedupKey = createHash('sha256').update(plain).digest('hex');
+      const now = deps.clock.now();
+      const stored = await deps.db.kysely.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto('inbound_events')
+          .values({ source: 'wechat-shop', shop_id: shop.id, dedup_key: dedupKey, event_type: event, external_id: orderId ?? null, payload: plain, received_at: now })
+          .onConflict((oc) => oc.columns(['source', 'shop_id', 'dedup_key']).doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (row && orderId) await enqueue(trx, syncJob({ shopId: shop.id, orderId, source: 'push' }), now);
+        return Boolean(row);
+      });
+      if (stored && orderId) deps.queue.notify();
+      return reply.type('text/plain').send('success');
+    });
+  });
+}
+
+function reject(reply: FastifyReply, log: Logger, code: number, why: string, shopId: number) {
+  log.warn({ shopId, status: code, why }, 'push refused');
+  return reply.code(code).send(code === 401 ? 'invalid signature' : 'bad request');
+}

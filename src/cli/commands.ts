@@ -1,0 +1,212 @@
+import { createApp, type App } from '../app.js';
+import type { Config } from '../config/config.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { openDatabase } from '../db/dialect.js';
+import { createUser, issueToken, type Role } from '../http/auth.js';
+import { DaifaError } from '../lib/errors.js';
+import { findOrderId, listOrders, orderDetail, stats } from '../orders/queries.js';
+import { resolveReview } from '../orders/review.js';
+import { run } from '../runtime/run.js';
+import { runDoctor } from './doctor.js';
+import { table, time, yuan } from './format.js';
+
+export interface CommandContext {
+  config: Readonly<Config>;
+  args: string[];
+  flags: Record<string, string | boolean | undefined>;
+}
+
+/** Exit code; -1 = keep running (servers). */
+type Command = (ctx: CommandContext) => Promise<number>;
+
+export const usage = `daifa — 代发 dropshipping for WeChat Shop (微信小店)
+
+用法 / usage:
+  daifa serve                       HTTP API + push receiver + workers (sandbox on while no real shop)
+  daifa worker                      workers only (run several on PostgreSQL to share the jobs)
+  daifa migrate                     apply database migrations
+  daifa shops add --name N --app-id wx.. --app-secret S --push-token T --aes-key K [--mode live|shadow]
+  daifa shops list [--json]
+  daifa orders list [--state S] [--shop ID] [--q TEXT] [--limit N] [--json]
+  daifa orders show <id|wechat-order-id> [--json]
+  daifa orders review <id> --decision confirm|cancel --note "说明" [--actor NAME]
+  daifa stats --json
+  daifa jobs list [--status pending|running|done|dead] [--kind K] [--json]
+  daifa jobs retry <id>|--all
+  daifa users add --username U --password P --role owner|operator|viewer [--token]
+  daifa doctor                      check database, each shop's token, push configuration, clock
+
+环境变量 / environment: PORT, DATABASE_URL, DAIFA_DATA_DIR, DAIFA_MASTER_KEY, WECHAT_API_BASE,
+  DAIFA_SANDBOX, DAIFA_SANDBOX_ORDERS_PER_MINUTE, DAIFA_POLL_INTERVAL_SECONDS, PUBLIC_URL (see README)
+`;
+
+async function withApp<T>(config: Readonly<Config>, fn: (app: App) => Promise<T>): Promise<T> {
+  const app = await createApp(config);
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+function need(flags: CommandContext['flags'], name: string): string {
+  const v = str(flags[name]);
+  if (!v) throw new DaifaError('VALIDATION', `缺少参数 --${name} / missing --${name}`);
+  return v;
+}
+
+function serveLike(mode: { http: boolean; worker: boolean }): Command {
+  return async ({ config }) => {
+    const running = await run(config, mode);
+    if (running.url) {
+      out(`Daifa 已启动 / running: ${running.url}  (API: ${running.url}/api, health: ${running.url}/health)`);
+      if (running.sandbox) out(`沙箱模式 / sandbox mode: simulated WeChat Shop at ${running.sandbox.url}; orders arrive every ${Math.round(60 / Math.max(config.sandboxOrdersPerMinute, 0.001))}s — try: npx daifa orders list`);
+    } else out('Daifa worker 已启动 / worker running');
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      out('正在停止 / stopping…');
+      await running.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    return -1;
+  };
+}
+
+export const commands: Record<string, Command> = {
+  serve: serveLike({ http: true, worker: true }),
+  worker: serveLike({ http: false, worker: true }),
+
+  async migrate({ config }) {
+    const db = openDatabase(config.databaseUrl);
+    try {
+      const applied = await migrateToLatest(db);
+      out(applied.length ? `已应用 / applied: ${applied.join(', ')}` : '数据库已是最新 / database is up to date');
+    } finally {
+      await db.close();
+    }
+    return 0;
+  },
+
+  async shops({ config, args, flags }) {
+    return withApp(config, async (app) => {
+      if (args[0] === 'add') {
+        const shop = await app.shops.add({
+          name: need(flags, 'name'),
+          appId: need(flags, 'app-id'),
+          appSecret: need(flags, 'app-secret'),
+          pushToken: need(flags, 'push-token'),
+          encodingAesKey: need(flags, 'aes-key'),
+          mode: (str(flags.mode) as 'live' | 'shadow' | undefined) ?? 'live',
+        });
+        const base = config.publicUrl ?? `http://<your-public-host>:${config.port}`;
+        out(`店铺已添加 / shop added: #${shop.id} ${shop.name}`);
+        out(`请在微信小店后台「消息推送」填写 / paste into the WeChat Shop backend (消息推送):`);
+        out(`  URL:            ${base}${shop.webhookPath}`);
+        out(`  Token:          (the push token you entered)`);
+        out(`  EncodingAESKey: (the key you entered)   消息加密方式: 安全模式, 数据格式: JSON`);
+        if (!config.publicUrl) out('提示 / tip: set PUBLIC_URL so the printed URL is complete.');
+        return 0;
+      }
+      if (args[0] === 'list' || !args[0]) {
+        const shops = await app.shops.list();
+        if (flags.json) out(JSON.stringify(shops, null, 2));
+        else out(table(shops.map((s) => ({ id: s.id, name: s.name, appId: s.appId, mode: s.mode, sandbox: s.isSandbox ? 'yes' : '', webhook: s.webhookPath })), ['id', 'name', 'appId', 'mode', 'sandbox', 'webhook']));
+        return 0;
+      }
+      throw new DaifaError('VALIDATION', `shops ${args[0]}: 未知子命令 / unknown subcommand`);
+    });
+  },
+
+  async orders({ config, args, flags }) {
+    return withApp(config, async (app) => {
+      const sub = args[0] ?? 'list';
+      if (sub === 'list') {
+        const r = await listOrders(app.db, { state: str(flags.state), shopId: flags.shop ? Number(flags.shop) : undefined, q: str(flags.q), limit: flags.limit ? Number(flags.limit) : 50, cursor: str(flags.cursor) });
+        if (flags.json) out(JSON.stringify(r, null, 2));
+        else {
+          out(table(r.orders.map((o) => ({ id: o.id, 微信订单号: o.wxOrderId, 状态: `${o.stateLabel}`, 金额: yuan(o.orderPrice), 收货: o.receiver, 原因: o.reviewReasons.join(','), 时间: time(o.createdAt) })), ['id', '微信订单号', '状态', '金额', '收货', '原因', '时间']));
+          if (r.nextCursor) out(`更多 / more: --cursor ${r.nextCursor}`);
+        }
+        return 0;
+      }
+      if (sub === 'show') {
+        if (!args[1]) throw new DaifaError('VALIDATION', '用法 / usage: daifa orders show <id>');
+        const d = await orderDetail(app.db, await findOrderId(app.db, args[1]));
+        if (flags.json) {
+          out(JSON.stringify(d, null, 2));
+          return 0;
+        }
+        out(`订单 #${d.id}  微信订单号 ${d.wxOrderId}  状态 ${d.stateLabel} (${d.state})  微信状态 ${d.wxStatus}`);
+        out(`金额 ${yuan(d.amounts.orderPrice)}（商品 ${yuan(d.amounts.productPrice)}，运费 ${yuan(d.amounts.freight)}）`);
+        out(`收货 ${d.address.userName} ${d.address.telNumber} ${d.address.provinceName}${d.address.cityName}${d.address.countyName} ${d.address.detailInfo}`);
+        if (d.buyerNotes) out(`买家留言 ${d.buyerNotes}`);
+        out('\n商品 / lines:');
+        out(table(d.lines.map((l) => ({ '#': l.lineNo, 商品: l.title, 规格: l.skuAttrs.map((a: { key: string; value: string }) => `${a.key}:${a.value}`).join(' '), 数量: l.quantity, 实付: yuan(l.paidAmount), 发货期限: time((l.deliveryDeadline ?? 0) * 1000) })), ['#', '商品', '规格', '数量', '实付', '发货期限']));
+        if (d.reviewReasons.length) out(`\n审核原因 / review reasons:\n${d.reviewReasons.map((r: { code: string; message: string }) => `  - [${r.code}] ${r.message}`).join('\n')}`);
+        if (d.notes.length) out(`\n备注 / notes:\n${d.notes.map((r: { code: string; message: string }) => `  - [${r.code}] ${r.message}`).join('\n')}`);
+        out('\n历史 / history:');
+        out(table(d.history.map((h) => ({ 时间: time(h.at), 事件: h.event, 状态: h.from ? `${h.from} → ${h.to}` : h.to ?? '', 操作人: h.actor, 说明: h.note ?? '' })), ['时间', '事件', '状态', '操作人', '说明']));
+        return 0;
+      }
+      if (sub === 'review') {
+        if (!args[1]) throw new DaifaError('VALIDATION', '用法 / usage: daifa orders review <id> --decision confirm|cancel --note "…"');
+        const decision = need(flags, 'decision');
+        if (decision !== 'confirm' && decision !== 'cancel') throw new DaifaError('VALIDATION', '--decision 必须是 confirm 或 cancel');
+        const r = await resolveReview(app.db, app.clock, { shopOrderId: await findOrderId(app.db, args[1]), decision, note: need(flags, 'note'), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}` });
+        out(`已处理 / resolved: ${r.state}`);
+        return 0;
+      }
+      throw new DaifaError('VALIDATION', `orders ${sub}: 未知子命令 / unknown subcommand`);
+    });
+  },
+
+  async stats({ config, flags }) {
+    return withApp(config, async (app) => {
+      const s = await stats(app.db);
+      if (flags.json) out(JSON.stringify(s, null, 2));
+      else {
+        out(`订单 / shop orders: ${s.shopOrders.total}`);
+        for (const [k, v] of Object.entries(s.shopOrders.byState)) out(`  ${k}: ${v}`);
+        out(`任务 / jobs: ${JSON.stringify(s.jobs.byStatus)}  失败 / dead: ${s.jobs.dead}`);
+      }
+      return 0;
+    });
+  },
+
+  async jobs({ config, args, flags }) {
+    return withApp(config, async (app) => {
+      if ((args[0] ?? 'list') === 'list') {
+        const jobs = await app.queue.list({ status: str(flags.status), kind: str(flags.kind), limit: flags.limit ? Number(flags.limit) : 50 });
+        if (flags.json) out(JSON.stringify(jobs, null, 2));
+        else out(table(jobs.map((j) => ({ id: j.id, kind: j.kind, status: j.status, attempts: `${j.attempts}/${j.max_attempts}`, runAt: time(j.run_at), error: (j.last_error ?? '').slice(0, 60) })), ['id', 'kind', 'status', 'attempts', 'runAt', 'error']));
+        return 0;
+      }
+      if (args[0] === 'retry') {
+        const n = flags.all ? await app.queue.retryDead('all') : await app.queue.retryDead([Number(args[1])]);
+        out(`已重新排队 / requeued: ${n}`);
+        return n > 0 ? 0 : 1;
+      }
+      throw new DaifaError('VALIDATION', `jobs ${args[0]}: 未知子命令 / unknown subcommand`);
+    });
+  },
+
+  async users({ config, args, flags }) {
+    return withApp(config, async (app) => {
+      if (args[0] !== 'add') throw new DaifaError('VALIDATION', '用法 / usage: daifa users add --username U --password P --role owner|operator|viewer');
+      const id = await createUser(app.db, { username: need(flags, 'username'), password: need(flags, 'password'), role: need(flags, 'role') as Role }, app.clock.now());
+      out(`用户已创建 / user created: #${id}`);
+      if (flags.token) out(`API token: ${await issueToken(app.db, id, 'cli', app.clock.now())}`);
+      return 0;
+    });
+  },
+
+  async doctor({ config }) {
+    return runDoctor(config);
+  },
+};

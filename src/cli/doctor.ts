@@ -1,0 +1,53 @@
+import { createApp } from '../app.js';
+import type { Config } from '../config/config.js';
+
+/** Checks an operator runs first when something looks wrong. Prints ✓/✗ lines; exit 1 if any check fails. */
+export async function runDoctor(config: Readonly<Config>): Promise<number> {
+  const lines: string[] = [];
+  let failed = false;
+  const ok = (s: string) => lines.push(`✓ ${s}`);
+  const bad = (s: string) => {
+    failed = true;
+    lines.push(`✗ ${s}`);
+  };
+  const sandboxBase = config.sandbox ? `http://127.0.0.1:${config.sandboxPort}` : undefined;
+  const app = await createApp(config, { wechatApiBase: sandboxBase });
+  try {
+    await app.db.kysely.selectFrom('shops').select('id').limit(1).execute();
+    ok(`数据库 / database: ${app.db.dialect} reachable, migrations applied`);
+    const shops = await app.shops.list();
+    if (shops.length === 0) lines.push('• 尚未添加店铺 / no shop configured (sandbox mode will be on): daifa shops add …');
+    for (const s of shops) {
+      try {
+        const c = await app.shops.credentialsById(s.id);
+        const client = app.clients.for({ shopId: c.id, appId: c.appId, appSecret: c.appSecret });
+        await client.accessToken();
+        ok(`店铺 #${s.id} ${s.name}: access token OK (${app.wechatApiBase})`);
+      } catch (err) {
+        bad(`店铺 #${s.id} ${s.name}: token fetch failed — ${(err as Error).message}`);
+      }
+      if (!s.isSandbox) {
+        if (config.publicUrl) ok(`店铺 #${s.id} 推送地址 / push URL: ${config.publicUrl}${s.webhookPath} (安全模式, JSON)`);
+        else bad(`店铺 #${s.id}: PUBLIC_URL is not set — WeChat cannot reach ${s.webhookPath}; polling still runs every ${config.pollIntervalSeconds}s`);
+      }
+    }
+    try {
+      const res = await fetch(app.wechatApiBase + '/cgi-bin/stable_token', { method: 'POST', body: '{}', signal: AbortSignal.timeout(5000) });
+      const date = res.headers.get('date');
+      if (date) {
+        const skew = Math.abs(Date.parse(date) - Date.now());
+        if (skew > 60_000) bad(`时钟 / clock: ${Math.round(skew / 1000)}s off the WeChat API server`);
+        else ok(`时钟 / clock: within ${Math.round(skew / 1000)}s of the WeChat API server`);
+      } else ok('时钟 / clock: server sent no Date header; local time ' + new Date().toISOString());
+    } catch (err) {
+      bad(`时钟 / clock: cannot reach ${app.wechatApiBase} — ${(err as Error).message}`);
+    }
+    const dead = await app.queue.countsByStatus();
+    if (dead.dead) bad(`失败任务 / dead jobs: ${dead.dead} — see: daifa jobs list --status dead`);
+    else ok('失败任务 / dead jobs: none');
+  } finally {
+    await app.close();
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+  return failed ? 1 : 0;
+}

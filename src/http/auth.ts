@@ -1,0 +1,68 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Db } from '../db/dialect.js';
+import { DaifaError } from '../lib/errors.js';
+import { hashPassword, hashToken, newApiToken, verifyPassword } from '../security/passwords.js';
+
+export type Role = 'owner' | 'operator' | 'viewer';
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, owner: 2 };
+
+export interface Principal {
+  userId: number;
+  username: string;
+  role: Role;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export async function createUser(db: Db, input: { username: string; password: string; role: Role }, now: number): Promise<number> {
+  if (!/^[A-Za-z0-9_.@-]{2,64}$/.test(input.username)) throw new DaifaError('VALIDATION', '用户名为 2–64 位字母、数字或 _.@- / invalid username', { details: [{ field: 'username', message: 'invalid username' }] });
+  if (input.password.length < 8) throw new DaifaError('VALIDATION', '密码至少 8 位 / password must have at least 8 characters', { details: [{ field: 'password', message: 'too short' }] });
+  if (!(input.role in RANK)) throw new DaifaError('VALIDATION', '角色必须是 owner/operator/viewer', { details: [{ field: 'role', message: 'invalid role' }] });
+  const exists = await db.kysely.selectFrom('users').select('id').where('username', '=', input.username).executeTakeFirst();
+  if (exists) throw new DaifaError('CONFLICT', `用户 ${input.username} 已存在 / user exists`);
+  const row = await db.kysely.insertInto('users').values({ username: input.username, password_hash: await hashPassword(input.password), role: input.role, disabled: 0, created_at: now }).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function issueToken(db: Db, userId: number, name: string, now: number): Promise<string> {
+  const { token, hash } = newApiToken();
+  await db.kysely.insertInto('api_tokens').values({ user_id: userId, name, token_hash: hash, created_at: now, last_used_at: null }).execute();
+  return token;
+}
+
+export async function login(db: Db, username: string, password: string): Promise<Principal> {
+  const u = await db.kysely.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  // Verify against a dummy hash when the user is unknown, so timing does not reveal which usernames exist.
+  const ok = await verifyPassword(password, u?.password_hash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
+  if (!u || !ok || u.disabled) throw new DaifaError('UNAUTHENTICATED', '用户名或密码错误 / wrong username or password');
+  return { userId: u.id, username: u.username, role: u.role as Role };
+}
+
+/** Every /api route needs a bearer token (API token of a user); roles are checked per route. */
+export function authenticate(db: Db) {
+  return async (req: FastifyRequest) => {
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) throw new DaifaError('UNAUTHENTICATED', '需要登录：请提供 Authorization: Bearer <token> / authentication required');
+    const row = await db.kysely
+      .selectFrom('api_tokens')
+      .innerJoin('users', 'users.id', 'api_tokens.user_id')
+      .select(['users.id as userId', 'users.username', 'users.role', 'users.disabled'])
+      .where('api_tokens.token_hash', '=', hashToken(m[1]!))
+      .executeTakeFirst();
+    if (!row || row.disabled) throw new DaifaError('UNAUTHENTICATED', '令牌无效 / invalid token');
+    req.principal = { userId: row.userId, username: row.username, role: row.role as Role };
+  };
+}
+
+export function requireRole(min: Role) {
+  return async (req: FastifyRequest, _reply: FastifyReply) => {
+    const p = req.principal;
+    if (!p) throw new DaifaError('UNAUTHENTICATED');
+    if (RANK[p.role] < RANK[min]) throw new DaifaError('FORBIDDEN', `需要 ${min} 角色 / requires role ${min}`);
+  };
+}

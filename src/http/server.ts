@@ -1,0 +1,111 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { ZodError, z } from 'zod';
+import type { App } from '../app.js';
+import { registerPushReceiver } from '../channels/wechat-shop/push-receiver.js';
+import { shopOrderStates } from '../domain/shop-order.lifecycle.js';
+import { DaifaError } from '../lib/errors.js';
+import { findOrderId, listOrders, orderDetail, stats } from '../orders/queries.js';
+import { resolveReview } from '../orders/review.js';
+import { toPublic } from '../shops/shops.js';
+import { authenticate, issueToken, login, requireRole } from './auth.js';
+
+export interface HttpOptions {
+  /** Extra JSON for GET /api/sandbox (simulator URL, WeCom twin messages) when sandbox mode is on. */
+  sandboxInfo?: () => Promise<unknown>;
+}
+
+const orderQuery = z.object({
+  shopId: z.coerce.number().int().positive().optional(),
+  state: z.enum(shopOrderStates).optional(),
+  from: z.coerce.number().int().nonnegative().optional(),
+  to: z.coerce.number().int().nonnegative().optional(),
+  q: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  cursor: z.string().max(200).optional(),
+});
+const reviewBody = z.object({ decision: z.enum(['confirm', 'cancel']), note: z.string().trim().min(1, '请填写处理说明 / note is required').max(1000) });
+const idParam = z.object({ id: z.string().min(1).max(32) });
+const decodeBody = z.object({ purpose: z.string().trim().min(2).max(200), destination: z.string().trim().min(2).max(200) });
+
+/** JSON HTTP API (the dashboard is built on it) plus the WeChat push receiver. */
+export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<FastifyInstance> {
+  const http = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+
+  http.setErrorHandler((err: FastifyError | DaifaError | ZodError, req, reply) => {
+    if (err instanceof ZodError) {
+      return reply.code(400).send({ error: { code: 'VALIDATION', message: '请求参数不正确 / invalid request', fields: err.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) } });
+    }
+    if (err instanceof DaifaError) {
+      const fields = Array.isArray(err.details) ? err.details : undefined;
+      return reply.code(err.status).send({ error: { code: err.code, message: err.message, ...(fields ? { fields } : {}) } });
+    }
+    const status = (err as FastifyError).statusCode ?? 500;
+    if (status === 413) return reply.code(413).send({ error: { code: 'PAYLOAD_TOO_LARGE', message: '请求体过大 / payload too large' } });
+    if (status >= 400 && status < 500) return reply.code(status).send({ error: { code: 'BAD_REQUEST', message: err.message } });
+    app.log.error({ err, url: req.url }, 'unhandled error');
+    return reply.code(500).send({ error: { code: 'INTERNAL', message: '内部错误，已记录 / internal error (logged)' } });
+  });
+
+  registerPushReceiver(http, { db: app.db, queue: app.queue, shops: app.shops, clock: app.clock, log: app.log, bodyLimit: app.config.pushBodyLimit });
+
+  http.get('/health', async () => {
+    await app.db.kysely.selectFrom('shops').select('id').limit(1).execute();
+    return { ok: true };
+  });
+
+  http.post('/api/auth/login', async (req) => {
+    const b = z.object({ username: z.string().min(1), password: z.string().min(1), tokenName: z.string().max(64).optional() }).parse(req.body);
+    const p = await login(app.db, b.username, b.password);
+    const token = await issueToken(app.db, p.userId, b.tokenName ?? 'login', app.clock.now());
+    return { token, user: { username: p.username, role: p.role } };
+  });
+
+  http.register(async (api) => {
+    api.addHook('onRequest', authenticate(app.db));
+    const operator = { preHandler: requireRole('operator') };
+    const owner = { preHandler: requireRole('owner') };
+
+    api.get('/api/me', async (req) => req.principal);
+    api.get('/api/orders', async (req) => listOrders(app.db, orderQuery.parse(req.query)));
+    api.get('/api/orders/:id', async (req) => orderDetail(app.db, await findOrderId(app.db, idParam.parse(req.params).id)));
+    api.post('/api/orders/:id/review', operator, async (req) => {
+      const b = reviewBody.parse(req.body);
+      const id = await findOrderId(app.db, idParam.parse(req.params).id);
+      return resolveReview(app.db, app.clock, { shopOrderId: id, decision: b.decision, note: b.note, actor: `user:${req.principal!.username}` });
+    });
+    api.post('/api/orders/:id/decode', owner, async (req) => {
+      const b = decodeBody.parse(req.body);
+      const id = await findOrderId(app.db, idParam.parse(req.params).id);
+      const o = await app.db.kysely.selectFrom('shop_orders').select(['shop_id', 'wx_order_id']).where('id', '=', id).executeTakeFirstOrThrow();
+      const address = await app.decode.decode({ shopId: o.shop_id, wxOrderId: o.wx_order_id, actor: `user:${req.principal!.username}`, purpose: b.purpose, destination: b.destination });
+      return { address };
+    });
+    api.get('/api/stats', async () => stats(app.db));
+    api.get('/api/jobs', async (req) => {
+      const q = z.object({ status: z.enum(['pending', 'running', 'done', 'dead']).optional(), kind: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).parse(req.query);
+      return { jobs: await app.queue.list(q) };
+    });
+    api.post('/api/jobs/:id/retry', operator, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const n = await app.queue.retryDead([id]);
+      if (n === 0) throw new DaifaError('CONFLICT', `任务 ${id} 不是失败任务 / job ${id} is not dead`);
+      return { retried: n };
+    });
+    api.post('/api/jobs/retry-dead', operator, async () => ({ retried: await app.queue.retryDead('all') }));
+    api.get('/api/shops', async () => ({ shops: await app.shops.list() }));
+    api.post('/api/shops', owner, async (req) => {
+      const shop = await app.shops.add(req.body as never);
+      await app.poller.ensureScheduled();
+      return { shop, webhookUrl: `${app.config.publicUrl ?? `http://<your-host>:${app.config.port}`}${shop.webhookPath}` };
+    });
+    api.get('/api/notifications', async () => ({ notifications: await app.db.kysely.selectFrom('notifications').selectAll().orderBy('id', 'desc').limit(100).execute() }));
+    api.get('/api/sandbox', async () => {
+      if (!opts.sandboxInfo) throw new DaifaError('NOT_FOUND', '沙箱未开启 / sandbox mode is off');
+      return opts.sandboxInfo();
+    });
+  });
+
+  return http;
+}
+
+export { toPublic };

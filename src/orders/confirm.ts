@@ -1,0 +1,103 @@
+import type { Logger } from 'pino';
+import type { Db } from '../db/dialect.js';
+import { checkOrder, itemsFingerprint } from '../domain/order-checks.js';
+import { formatYuan } from '../domain/money.js';
+import { describeRequests, hasRequests } from '../domain/special-requests.js';
+import { applyTransition } from '../lifecycle/apply-transition.js';
+import type { Clock } from '../lib/clock.js';
+import type { Notifier } from '../notify/notifier.js';
+import { loadOrder, toSnapshot } from './repository.js';
+
+/**
+ * 订单信息确认 (seed step 2): run every check on a Received order; it becomes Confirmed, or NeedsReview with
+ * every reason. The merchant is alerted of the new paid order, and again when it needs a person.
+ */
+export class OrderConfirmation {
+  constructor(
+    private readonly db: Db,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly duplicateWindowMs: number,
+  ) {}
+
+  handler = async (payload: { shopOrderId: number }): Promise<void> => {
+    await this.confirm(payload.shopOrderId);
+  };
+
+  async confirm(shopOrderId: number): Promise<string | undefined> {
+    const now = this.clock.now();
+    return this.db.kysely.transaction().execute(async (trx) => {
+      const loaded = await loadOrder(trx, shopOrderId);
+      if (!loaded || loaded.row.state !== 'Received') return loaded?.row.state;
+      const { row, lines } = loaded;
+      const snapshot = toSnapshot(row, lines);
+
+      let possibleDuplicateOf: string | undefined;
+      if (row.address_hash && this.duplicateWindowMs > 0) {
+        const since = (row.pay_time_s ?? row.wx_create_time_s) * 1000 - this.duplicateWindowMs;
+        const others = await trx
+          .selectFrom('shop_orders')
+          .select(['id', 'wx_order_id'])
+          .where('shop_id', '=', row.shop_id)
+          .where('address_hash', '=', row.address_hash)
+          .where('id', '!=', row.id)
+          .where('wx_create_time_s', '>=', Math.floor(since / 1000))
+          .where('state', '!=', 'Cancelled')
+          .limit(20)
+          .execute();
+        const mine = itemsFingerprint(snapshot);
+        for (const other of others) {
+          const otherLines = await trx.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', other.id).execute();
+          if (itemsFingerprint({ lines: otherLines.map((l) => ({ productId: l.product_id, skuId: l.sku_id, quantity: l.quantity })) as never }) === mine) {
+            possibleDuplicateOf = other.wx_order_id;
+            break;
+          }
+        }
+      }
+
+      const result = checkOrder(snapshot, { possibleDuplicateOf });
+      const to = result.reasons.length === 0 ? 'Confirmed' : 'NeedsReview';
+      const r = await applyTransition(
+        trx,
+        {
+          entity: 'shop_order',
+          id: row.id,
+          to,
+          expectFrom: 'Received',
+          event: to === 'Confirmed' ? 'order.confirmed' : 'order.needs_review',
+          actor: 'system:checks',
+          note: result.reasons.map((x) => x.message).join('；') || undefined,
+          data: { reasons: result.reasons, notes: result.notes },
+          patch: { review_reasons: JSON.stringify({ reasons: result.reasons, notes: result.notes }), special_requests: JSON.stringify(result.requests) },
+        },
+        now,
+      );
+      if (!r.ok) {
+        this.log.warn({ shopOrderId: row.id, reason: r.reason }, 'confirm transition refused');
+        return row.state;
+      }
+
+      const a = snapshot.address;
+      const items = lines.map((l) => `${l.title} ×${l.quantity}`).join('，');
+      await this.notifier.raise(trx, {
+        event: 'new_paid_order',
+        shopId: row.shop_id,
+        subject: row.wx_order_id,
+        title: `新订单 ${formatYuan(row.order_price)}`,
+        body: `订单号：${row.wx_order_id}\n商品：${items}\n收货：${a.userName} ${a.provinceName}${a.cityName}${a.countyName}${hasRequests(result.requests) ? `\n要求：${describeRequests(result.requests)}` : ''}`,
+      });
+      if (to === 'NeedsReview') {
+        await this.notifier.raise(trx, {
+          event: 'needs_review',
+          shopId: row.shop_id,
+          subject: row.wx_order_id,
+          title: `订单需人工审核 ${row.wx_order_id}`,
+          body: result.reasons.map((x) => `- ${x.message}`).join('\n'),
+        });
+      }
+      this.log.info({ shopOrderId: row.id, wxOrderId: row.wx_order_id, state: to, reasons: result.reasons.map((x) => x.code) }, 'order checked');
+      return to;
+    });
+  }
+}

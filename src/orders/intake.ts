@@ -1,0 +1,135 @@
+import type { Logger } from 'pino';
+import { mapOrder } from '../channels/wechat-shop/mapping.js';
+import type { WeChatClients } from '../channels/wechat-shop/client.js';
+import type { Db } from '../db/dialect.js';
+import { isUniqueViolation } from '../db/dialect.js';
+import { isCancelledStatus, isPaidStatus, type OrderSnapshot } from '../domain/shop-order.js';
+import { applyTransition, recordInitialState } from '../lifecycle/apply-transition.js';
+import type { Clock } from '../lib/clock.js';
+import type { ShopService } from '../shops/shops.js';
+
+export const SYNC_ORDER = 'order.sync';
+export const CONFIRM_ORDER = 'order.confirm';
+
+export interface SyncOrderPayload {
+  shopId: number;
+  orderId: string;
+  /** push | poll | manual — for the history. */
+  source: string;
+}
+
+export const syncJob = (p: SyncOrderPayload) => ({ kind: SYNC_ORDER, payload: p, singletonKey: `${SYNC_ORDER}:${p.shopId}:${p.orderId}` });
+
+export type SyncOutcome = 'created' | 'updated' | 'unchanged' | 'ignored-unpaid' | 'cancelled';
+
+/**
+ * The one "sync order" step every push and poll hit becomes. Events carry ids, not truth: re-read the order
+ * with order/get and upsert. Creating the row, its Received transition and the confirm job is one transaction,
+ * guarded by the (shop_id, wx_order_id) unique key, so ten copies of a push change the order once.
+ */
+export class OrderIntake {
+  constructor(
+    private readonly db: Db,
+    private readonly clients: WeChatClients,
+    private readonly shops: ShopService,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  async sync(p: SyncOrderPayload): Promise<SyncOutcome> {
+    const shop = await this.shops.credentialsById(p.shopId);
+    const client = this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret });
+    const order = mapOrder(await client.getOrder(p.orderId));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.upsert(p, order);
+      } catch (err) {
+        // Two workers created the same order at once: the loser re-runs as an update.
+        if (isUniqueViolation(err) && attempt === 0) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async upsert(p: SyncOrderPayload, o: OrderSnapshot): Promise<SyncOutcome> {
+    const now = this.clock.now();
+    return this.db.kysely.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('shop_orders').select(['id', 'state', 'wx_update_time_s', 'wx_status']).where('shop_id', '=', p.shopId).where('wx_order_id', '=', o.wxOrderId).executeTakeFirst();
+
+      if (!existing) {
+        // Unpaid orders are not ours to fulfil yet; the paid push or the poller brings them back.
+        if (!isPaidStatus(o.status)) return 'ignored-unpaid';
+        const row = await trx
+          .insertInto('shop_orders')
+          .values({ shop_id: p.shopId, state: 'Received', ...snapshotColumns(o), review_reasons: JSON.stringify({ reasons: [], notes: [] }), special_requests: '{}', created_at: now, updated_at: now, version: 0 })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await trx.insertInto('shop_order_lines').values(o.lines.map((l) => ({ shop_order_id: row.id, ...lineColumns(l) }))).execute();
+        await recordInitialState(trx, { entity: 'shop_order', id: row.id, to: 'Received', event: 'order.received', actor: `system:${p.source}`, data: { wxStatus: o.status }, jobs: [{ kind: CONFIRM_ORDER, payload: { shopOrderId: row.id }, singletonKey: `${CONFIRM_ORDER}:${row.id}` }] }, now);
+        this.log.info({ shopOrderId: row.id, wxOrderId: o.wxOrderId, source: p.source }, 'order received');
+        return 'created';
+      }
+
+      // Out-of-order pushes: an older snapshot never overwrites a newer one.
+      if (o.updateTime < existing.wx_update_time_s) return 'unchanged';
+      const changed = o.updateTime > existing.wx_update_time_s || o.status !== existing.wx_status;
+      if (changed) {
+        await trx.updateTable('shop_orders').set({ ...snapshotColumns(o), updated_at: now }).where('id', '=', existing.id).execute();
+        for (const l of o.lines) {
+          await trx
+            .updateTable('shop_order_lines')
+            .set({ on_aftersale_cnt: l.onAftersaleCnt, finish_aftersale_cnt: l.finishAftersaleCnt, delivery_deadline_s: l.deliveryDeadline ?? null })
+            .where('shop_order_id', '=', existing.id)
+            .where('line_no', '=', l.lineNo)
+            .execute();
+        }
+      }
+      if (isCancelledStatus(o.status) && existing.state !== 'Cancelled' && existing.state !== 'Completed') {
+        const r = await applyTransition(trx, { entity: 'shop_order', id: existing.id, to: 'Cancelled', event: 'order.cancelled_on_wechat', actor: `system:${p.source}`, note: o.status === 200 ? '买家全部退款，订单取消' : '订单已取消', data: { wxStatus: o.status } }, now);
+        if (r.ok) {
+          this.log.info({ shopOrderId: existing.id, wxOrderId: o.wxOrderId }, 'order cancelled on WeChat');
+          return 'cancelled';
+        }
+        this.log.warn({ shopOrderId: existing.id, reason: r.reason }, 'cancel transition refused');
+      }
+      return changed ? 'updated' : 'unchanged';
+    });
+  }
+}
+
+function snapshotColumns(o: OrderSnapshot) {
+  const a = o.address;
+  return {
+    wx_order_id: o.wxOrderId,
+    wx_status: o.status,
+    wx_create_time_s: o.createTime,
+    wx_update_time_s: o.updateTime,
+    pay_time_s: o.payTime ?? null,
+    order_price: o.orderPrice,
+    product_price: o.productPrice,
+    freight: o.freight,
+    customer_notes: o.customerNotes,
+    merchant_notes: o.merchantNotes,
+    // order/get returns the receiver masked; that masked form is all Daifa stores.
+    address: JSON.stringify(a),
+    address_hash: a.hashCode ?? null,
+    search_text: [o.wxOrderId, a.userName, ...o.lines.map((l) => `${l.title} ${l.skuAttrs.map((x) => x.value).join(' ')}`)].join(' ').toLowerCase(),
+  };
+}
+
+function lineColumns(l: OrderSnapshot['lines'][number]) {
+  return {
+    line_no: l.lineNo,
+    product_id: l.productId,
+    sku_id: l.skuId,
+    product_unique_id: l.productUniqueId ?? null,
+    title: l.title,
+    sku_attrs: JSON.stringify(l.skuAttrs),
+    quantity: l.quantity,
+    unit_price: l.unitPrice,
+    paid_amount: l.paidAmount,
+    delivery_deadline_s: l.deliveryDeadline ?? null,
+    on_aftersale_cnt: l.onAftersaleCnt,
+    finish_aftersale_cnt: l.finishAftersaleCnt,
+  };
+}

@@ -1,0 +1,130 @@
+import type { Db } from '../db/dialect.js';
+import { shopOrderStateLabels, type ShopOrderState } from '../domain/shop-order.lifecycle.js';
+import { DaifaError } from '../lib/errors.js';
+import { loadOrder, parseChecks } from './repository.js';
+
+export interface OrderFilter {
+  shopId?: number;
+  state?: string;
+  /** created_at range, ms */
+  from?: number;
+  to?: number;
+  q?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+const encodeCursor = (createdAt: number, id: number) => Buffer.from(`${createdAt}:${id}`).toString('base64url');
+function decodeCursor(c: string): [number, number] {
+  const m = /^(\d+):(\d+)$/.exec(Buffer.from(c, 'base64url').toString());
+  if (!m) throw new DaifaError('VALIDATION', 'cursor 无效 / invalid cursor', { details: [{ field: 'cursor', message: 'invalid cursor' }] });
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** Newest first, keyset pagination on (created_at, id): fast at any depth. */
+export async function listOrders(db: Db, f: OrderFilter) {
+  const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
+  let q = db.kysely
+    .selectFrom('shop_orders')
+    .select(['id', 'shop_id', 'wx_order_id', 'state', 'wx_status', 'order_price', 'pay_time_s', 'address', 'review_reasons', 'created_at', 'updated_at'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1);
+  if (f.shopId) q = q.where('shop_id', '=', f.shopId);
+  if (f.state) q = q.where('state', '=', f.state);
+  if (f.from !== undefined) q = q.where('created_at', '>=', f.from);
+  if (f.to !== undefined) q = q.where('created_at', '<', f.to);
+  if (f.q) q = q.where('search_text', 'like', `%${f.q.toLowerCase().replace(/[%_]/g, '')}%`);
+  if (f.cursor) {
+    const [c, id] = decodeCursor(f.cursor);
+    q = q.where((eb) => eb.or([eb('created_at', '<', c), eb.and([eb('created_at', '=', c), eb('id', '<', id)])]));
+  }
+  const rows = await q.execute();
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    orders: page.map((r) => {
+      const a = JSON.parse(r.address);
+      return {
+        id: r.id,
+        shopId: r.shop_id,
+        wxOrderId: r.wx_order_id,
+        state: r.state,
+        stateLabel: shopOrderStateLabels[r.state as ShopOrderState] ?? r.state,
+        wxStatus: r.wx_status,
+        orderPrice: r.order_price,
+        payTime: r.pay_time_s,
+        receiver: `${a.userName ?? ''} ${a.provinceName ?? ''}${a.cityName ?? ''}${a.countyName ?? ''}`.trim(),
+        reviewReasons: parseChecks(r).reasons.map((x) => x.code),
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+      };
+    }),
+    nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
+  };
+}
+
+export async function orderDetail(db: Db, id: number) {
+  const loaded = await loadOrder(db.kysely, id);
+  if (!loaded) throw new DaifaError('NOT_FOUND', `订单 ${id} 不存在 / order ${id} not found`);
+  const { row, lines } = loaded;
+  const events = await db.kysely.selectFrom('order_events').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
+  const checks = parseChecks(row);
+  return {
+    id: row.id,
+    shopId: row.shop_id,
+    wxOrderId: row.wx_order_id,
+    state: row.state,
+    stateLabel: shopOrderStateLabels[row.state as ShopOrderState] ?? row.state,
+    wxStatus: row.wx_status,
+    amounts: { orderPrice: row.order_price, productPrice: row.product_price, freight: row.freight },
+    times: { created: row.wx_create_time_s, paid: row.pay_time_s, updated: row.wx_update_time_s },
+    buyerNotes: row.customer_notes,
+    merchantNotes: row.merchant_notes,
+    specialRequests: JSON.parse(row.special_requests || '{}'),
+    address: JSON.parse(row.address),
+    reviewReasons: checks.reasons,
+    notes: checks.notes,
+    lines: lines.map((l) => ({
+      lineNo: l.line_no,
+      productId: l.product_id,
+      skuId: l.sku_id,
+      title: l.title,
+      skuAttrs: JSON.parse(l.sku_attrs),
+      quantity: l.quantity,
+      unitPrice: l.unit_price,
+      paidAmount: l.paid_amount,
+      deliveryDeadline: l.delivery_deadline_s,
+      onAftersale: l.on_aftersale_cnt,
+      finishAftersale: l.finish_aftersale_cnt,
+    })),
+    history: events.map((e) => ({ at: e.created_at, event: e.event, from: e.from_state, to: e.to_state, actor: e.actor, note: e.note, data: e.data ? JSON.parse(e.data) : undefined })),
+  };
+}
+
+export async function findOrderId(db: Db, ref: string): Promise<number> {
+  const byWx = await db.kysely.selectFrom('shop_orders').select('id').where('wx_order_id', '=', ref).executeTakeFirst();
+  if (byWx) return byWx.id;
+  if (/^\d{1,12}$/.test(ref)) return Number(ref);
+  throw new DaifaError('NOT_FOUND', `订单 ${ref} 不存在 / order ${ref} not found`);
+}
+
+/** Counts for `daifa stats --json` and the API. Later issues fill purchase orders and cases. */
+export async function stats(db: Db) {
+  const k = db.kysely;
+  const byState = await k.selectFrom('shop_orders').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+  const jobs = await k.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+  const notifications = await k.selectFrom('notifications').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+  const events = await k.selectFrom('inbound_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const toMap = (rows: { n: number | string }[], key: string) => Object.fromEntries(rows.map((r) => [(r as Record<string, unknown>)[key] as string, Number(r.n)]));
+  const jobMap = toMap(jobs, 'status');
+  return {
+    shopOrders: { total: byState.reduce((s, r) => s + Number(r.n), 0), byState: toMap(byState, 'state') },
+    purchaseOrders: { total: 0, byState: {} as Record<string, number> },
+    openCases: { total: 0, byKind: {} as Record<string, number> },
+    jobs: { byStatus: jobMap, dead: jobMap.dead ?? 0 },
+    notifications: toMap(notifications, 'status'),
+    inboundEvents: Number(events?.n ?? 0),
+    generatedAt: Date.now(),
+  };
+}

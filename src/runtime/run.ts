@@ -1,0 +1,100 @@
+import type { FastifyInstance } from 'fastify';
+import { createApp, createWorker, type App } from '../app.js';
+import type { Config } from '../config/config.js';
+import { createUser } from '../http/auth.js';
+import { buildHttp } from '../http/server.js';
+import type { Worker } from '../jobs/worker.js';
+import { randomAlnum } from '../lib/random.js';
+import { startSandbox, type Sandbox } from '../../sandbox/server.js';
+import { bootstrapSandboxShops, SANDBOX_WECOM_KEY, startOrderGenerator } from './sandbox-bootstrap.js';
+
+export interface Running {
+  app: App;
+  http?: FastifyInstance;
+  worker?: Worker;
+  sandbox?: Sandbox;
+  url?: string;
+  stop(): Promise<void>;
+}
+
+/** Sandbox mode: explicit DAIFA_SANDBOX, else on while no real shop is configured. */
+async function sandboxWanted(config: Readonly<Config>): Promise<boolean> {
+  if (config.sandbox !== undefined) return config.sandbox;
+  const probe = await createApp(config, { log: undefined });
+  try {
+    return (await probe.shops.countReal()) === 0;
+  } finally {
+    await probe.close();
+  }
+}
+
+export async function run(config: Readonly<Config>, mode: { http: boolean; worker: boolean }): Promise<Running> {
+  const sandboxOn = await sandboxWanted(config);
+  let sandbox: Sandbox | undefined;
+  if (sandboxOn && mode.http) sandbox = await startSandbox({ port: config.sandboxPort, host: '127.0.0.1' });
+  const sandboxBase = sandbox?.url ?? (sandboxOn ? `http://127.0.0.1:${config.sandboxPort}` : undefined);
+  const app = await createApp(config, {
+    wechatApiBase: sandboxBase,
+    wecomWebhookUrl: sandboxBase && !config.wecomWebhookUrl ? `${sandboxBase}/cgi-bin/webhook/send?key=${SANDBOX_WECOM_KEY}` : undefined,
+  });
+  const timers: NodeJS.Timeout[] = [];
+  let stopGenerator = () => undefined as void;
+  let http: FastifyInstance | undefined;
+  let url: string | undefined;
+
+  if (mode.http) {
+    await ensureFirstUser(app);
+    http = await buildHttp(app, {
+      sandboxInfo: sandbox
+        ? async () => ({ simulatorUrl: sandbox!.url, wecomMessages: sandbox!.wecom.messages.slice(-50), push: sandbox!.wechat.push.stats, orders: sandbox!.wechat.allOrders().length })
+        : undefined,
+    });
+    await http.listen({ port: config.port, host: config.host });
+    url = `http://127.0.0.1:${config.port}`;
+    app.log.info({ url, sandbox: sandboxOn }, 'Daifa HTTP listening');
+    if (sandbox) {
+      await bootstrapSandboxShops(app, sandbox, url);
+      stopGenerator = startOrderGenerator(app, sandbox, config.sandboxOrdersPerMinute);
+    }
+  }
+
+  let worker: Worker | undefined;
+  if (mode.worker) {
+    worker = createWorker(app);
+    worker.start();
+    await app.poller.ensureScheduled();
+    // Re-check the poll schedule every minute (new shops, a poll job an operator retried); prune old jobs hourly.
+    timers.push(setInterval(() => void app.poller.ensureScheduled().catch((err) => app.log.error({ err }, 'poll schedule check failed')), 60_000));
+    timers.push(setInterval(() => void app.queue.prune(7 * 86400_000).catch(() => undefined), 3600_000));
+  }
+
+  return {
+    app,
+    http,
+    worker,
+    sandbox,
+    url,
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      stopGenerator();
+      await worker?.stop();
+      await http?.close();
+      await sandbox?.close();
+      await app.close();
+    },
+  };
+}
+
+/** First run: create an owner with a random password and print it once. Nothing is stored in plain text. */
+async function ensureFirstUser(app: App): Promise<void> {
+  const any = await app.db.kysely.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  if (any) return;
+  const password = randomAlnum(16);
+  await createUser(app.db, { username: 'admin', password, role: 'owner' }, app.clock.now());
+  process.stdout.write(
+    `\n================ 首次运行 / first run ================\n` +
+      `  管理员账号 / owner login:  admin\n  初始密码 / password:       ${password}\n` +
+      `  (只显示这一次，请妥善保存 / shown once — keep it safe; change with: daifa users add)\n` +
+      `=====================================================\n\n`,
+  );
+}

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import type { App } from '../app.js';
+import { randomAlnum } from '../lib/random.js';
+import type { Sandbox } from '../../sandbox/server.js';
+
+export const SANDBOX_WECOM_KEY = 'sandbox-demo';
+
+/** Make sure a sandbox shop exists in Daifa and every sandbox shop is registered with the simulator. */
+export async function bootstrapSandboxShops(app: App, sandbox: Sandbox, daifaUrl: string): Promise<void> {
+  const shops = await app.shops.list();
+  if (!shops.some((s) => s.isSandbox)) {
+    await app.shops.add({
+      name: '沙箱小店 Sandbox Shop',
+      appId: `wx${randomBytes(8).toString('hex')}`,
+      appSecret: randomAlnum(32),
+      pushToken: randomAlnum(16),
+      encodingAesKey: randomAlnum(43),
+      isSandbox: true,
+    });
+  }
+  for (const s of (await app.shops.list()).filter((x) => x.isSandbox)) {
+    const c = await app.shops.credentialsById(s.id);
+    if (!sandbox.wechat.shops.has(c.appId)) {
+      sandbox.wechat.addShop({ appId: c.appId, secret: c.appSecret, push: { appId: c.appId, url: `${daifaUrl}${s.webhookPath}`, token: c.pushToken, encodingAesKey: c.encodingAesKey } });
+    }
+  }
+}
+
+/** Paid orders at a steady rate from the scenario mix, so a merchant sees the loop move. */
+export function startOrderGenerator(app: App, sandbox: Sandbox, perMinute: number): () => void {
+  if (perMinute <= 0) return () => undefined;
+  const everyMs = Math.max(50, Math.round(60_000 / perMinute));
+  const timer = setInterval(() => {
+    for (const appId of sandbox.wechat.shops.keys()) {
+      sandbox.wechat.generate(appId, { count: 1, requestRate: 0.3, multiLineRate: 0.25, virtualNumberRate: 0.1, refundRate: 0.05, refundDelayMs: 45_000 });
+    }
+  }, everyMs);
+  timer.unref();
+  app.log.info({ perMinute }, 'sandbox order generator started');
+  return () => clearInterval(timer);
+}
