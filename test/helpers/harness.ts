@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { createApp, createWorker, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { buildHttp } from '../../src/http/server.js';
+import type { Worker } from '../../src/jobs/worker.js';
+import { randomAlnum } from '../../src/lib/random.js';
+import type { ShopCredentials, ShopPublic } from '../../src/shops/shops.js';
+import { startSandbox, type Sandbox } from '../../sandbox/server.js';
+import type { PushKnobs } from '../../sandbox/wechat-shop/push-engine.js';
+import type { ApiKnobs } from '../../sandbox/wechat-shop/simulator.js';
+import { createTestDb, type TestDb } from './db.js';
+
+export const TEST_MASTER_KEY = Buffer.alloc(32, 42).toString('base64');
+
+export interface Harness {
+  t: TestDb;
+  sandbox: Sandbox;
+  app: App;
+  http: FastifyInstance;
+  url: string;
+  shop: ShopPublic;
+  creds: ShopCredentials;
+  worker?: Worker;
+  stop(): Promise<void>;
+}
+
+/** Daifa (in-process, real HTTP on loopback) + the simulators, wired like production: push → receiver → jobs → client → simulator. */
+export async function startHarness(opts: { push?: Partial<PushKnobs>; api?: Partial<ApiKnobs>; worker?: boolean; concurrency?: number; env?: Record<string, string> } = {}): Promise<Harness> {
+  const t = await createTestDb();
+  const sandbox = await startSandbox({ push: { timeScale: 0.001, ...opts.push }, api: opts.api });
+  const config = loadConfig({ ...t.env, DAIFA_MASTER_KEY: TEST_MASTER_KEY, DAIFA_SANDBOX: '0', LOG_LEVEL: 'silent', PORT: '0', ...opts.env });
+  const app = await createApp(config, { wechatApiBase: sandbox.url, log: pino({ level: 'silent' }), migrate: false });
+  const http = await buildHttp(app);
+  await http.listen({ port: 0, host: '127.0.0.1' });
+  const addr = http.server.address();
+  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const shop = await app.shops.add({ name: '测试小店', appId: `wx${randomAlnum(16).toLowerCase()}`, appSecret: randomAlnum(32), pushToken: randomAlnum(16), encodingAesKey: randomAlnum(43) });
+  const creds = await app.shops.credentialsById(shop.id);
+  sandbox.wechat.addShop({ appId: creds.appId, secret: creds.appSecret, push: { appId: creds.appId, url: `${url}${shop.webhookPath}`, token: creds.pushToken, encodingAesKey: creds.encodingAesKey } });
+  let worker: Worker | undefined;
+  if (opts.worker !== false) {
+    worker = createWorker(app, { concurrency: opts.concurrency ?? 8 });
+    worker.start();
+  }
+  return {
+    t, sandbox, app, http, url, shop, creds, worker,
+    async stop() {
+      await worker?.stop();
+      await http.close();
+      await sandbox.close();
+      await app.close();
+      await t.cleanup();
+    },
+  };
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined | false>, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
+  }
+}
+
+export async function count(app: App, table: 'shop_orders' | 'inbound_events' | 'order_events' | 'jobs' | 'notifications', where?: [string, string, unknown]): Promise<number> {
+  let q = app.db.kysely.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'));
+  if (where) q = q.where(where[0] as never, where[1] as never, where[2] as never);
+  const r = await q.executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+/** Tests that prove a property at scale take their size from DAIFA_SCALE (CI size), bench/ runs the full size. */
+export const scale = (ciDefault: number): number => Number(process.env.DAIFA_SCALE ?? ciDefault);
