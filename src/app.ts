@@ -81,5 +81,5 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
 }
 
 export function createWorker(app: App, opts: { concurrency?: number; recordRuns?: boolean } = {}): Worker {
-  return new Worker(app.queue, app.handlers, app.log, { concurrency: opts.concurrency ?? app.config.workerConcurrency, recordRuns: opts.recordRuns ?? true });
+  return new Worker(app.queue, app.handlers, app.log, { concurrency: opts.concurrency ?? app.config.workerConcurrency, recordRuns: opts.recordRuns ?? true, leaseMs: app.config.jobLeaseSeconds * 1000 });
 }

@@ -27,6 +27,7 @@ const schema = z.object({
   DAIFA_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
   DAIFA_SANDBOX_ORDERS_PER_MINUTE: z.coerce.number().min(0).max(100_000).default(6),
   DAIFA_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(300),
+  DAIFA_JOB_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(30),
   DAIFA_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   DAIFA_DECODE_DAILY_QUOTA: z.coerce.number().int().min(0).default(30),
   DAIFA_DUPLICATE_WINDOW_HOURS: z.coerce.number().min(0).default(24),
@@ -51,6 +52,8 @@ export interface Config {
   sandboxOrdersPerMinute: number;
   pollIntervalSeconds: number;
   workerConcurrency: number;
+  /** A claimed job is another worker's again this long after its worker stops renewing (crash). */
+  jobLeaseSeconds: number;
   decodeDailyQuota: number;
   duplicateWindowHours: number;
   pushBodyLimit: number;
@@ -87,6 +90,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sandboxOrdersPerMinute: c.DAIFA_SANDBOX_ORDERS_PER_MINUTE,
     pollIntervalSeconds: c.DAIFA_POLL_INTERVAL_SECONDS,
     workerConcurrency: c.DAIFA_WORKER_CONCURRENCY,
+    jobLeaseSeconds: c.DAIFA_JOB_LEASE_SECONDS,
     decodeDailyQuota: c.DAIFA_DECODE_DAILY_QUOTA,
     duplicateWindowHours: c.DAIFA_DUPLICATE_WINDOW_HOURS,
     pushBodyLimit: c.DAIFA_PUSH_BODY_LIMIT,
