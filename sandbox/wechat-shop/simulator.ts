@@ -31,6 +31,8 @@ export interface ApiKnobs {
   deliveryDeadlineHours: number;
   /** Emit channels_ec_order_new and _wait_shipping besides _pay (as WeChat does). */
   allOrderEvents: boolean;
+  /** While set, every business call answers this errcode (45011, 45009, 100003 …) — rate-limit and outage drills. */
+  forcedErrcode?: number;
 }
 
 export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false });
@@ -226,6 +228,7 @@ export class WeChatShopSimulator {
         const t = Date.now();
         const valid = (shop.token?.value === token && shop.token.expiresAt > t) || (shop.previous?.value === token && shop.previous.expiresAt > t);
         if (!valid) return err(42001, 'access_token expired');
+        if (this.api.forcedErrcode !== undefined) return err(this.api.forcedErrcode, 'forced by sandbox knob');
         if (this.api.errorRate > 0 && Math.random() < this.api.errorRate) return err(-1, 'system error');
         const body = (req.body ?? {}) as Record<string, any>;
         if (body.__malformed) return err(47001, 'data format error');

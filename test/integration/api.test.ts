@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, issueToken } from '../../src/http/auth.js';
+import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
+
+describe('HTTP API', () => {
+  let h: Harness;
+  let owner: string;
+  let operator: string;
+  let viewer: string;
+  beforeAll(async () => {
+    h = await startHarness();
+    const now = Date.now();
+    owner = await issueToken(h.app.db, await createUser(h.app.db, { username: 'boss', password: 'owner-pass-1', role: 'owner' }, now), 't', now);
+    operator = await issueToken(h.app.db, await createUser(h.app.db, { username: 'op', password: 'operator-pass', role: 'operator' }, now), 't', now);
+    viewer = await issueToken(h.app.db, await createUser(h.app.db, { username: 'look', password: 'viewer-pass', role: 'viewer' }, now), 't', now);
+    const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 6 });
+    h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(o!.orderId)!.notes = '请把颜色换成红色';
+    await waitFor(async () => (await api('GET', '/api/stats', owner)).body.shopOrders.total === 6 && (await api('GET', '/api/orders?state=Received', owner)).body.orders.length === 0, { what: 'orders' });
+  });
+  afterAll(async () => h.stop());
+
+  async function api(method: string, path: string, token?: string, body?: unknown) {
+    const res = await fetch(`${h.url}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, body: (await res.json().catch(() => ({}))) as any };
+  }
+
+  it('requires authentication on every API call', async () => {
+    expect((await api('GET', '/api/orders')).status).toBe(401);
+    expect((await api('GET', '/api/orders', 'dfa_wrong')).status).toBe(401);
+    expect((await api('GET', '/health')).status).toBe(200);
+  });
+
+  it('logs in with username and password and returns a token; wrong password is refused', async () => {
+    const ok = await api('POST', '/api/auth/login', undefined, { username: 'op', password: 'operator-pass' });
+    expect(ok.status).toBe(200);
+    expect((await api('GET', '/api/me', ok.body.token)).body.role).toBe('operator');
+    expect((await api('POST', '/api/auth/login', undefined, { username: 'op', password: 'nope' })).status).toBe(401);
+  });
+
+  it('lists orders with filters and cursor pagination, newest first', async () => {
+    const page1 = await api('GET', '/api/orders?limit=4', viewer);
+    expect(page1.status).toBe(200);
+    expect(page1.body.orders).toHaveLength(4);
+    expect(page1.body.nextCursor).toBeTruthy();
+    const page2 = await api('GET', `/api/orders?limit=4&cursor=${page1.body.nextCursor}`, viewer);
+    expect(page2.body.orders).toHaveLength(2);
+    expect(page2.body.nextCursor).toBeNull();
+    const all = [...page1.body.orders, ...page2.body.orders].map((o: any) => o.id);
+    expect(new Set(all).size).toBe(6);
+    const review = await api('GET', '/api/orders?state=NeedsReview', viewer);
+    expect(review.body.orders.length).toBeGreaterThanOrEqual(1);
+    const first = page1.body.orders[0];
+    const byText = await api('GET', `/api/orders?q=${first.wxOrderId}`, viewer);
+    expect(byText.body.orders.map((o: any) => o.id)).toEqual([first.id]);
+    expect((await api('GET', `/api/orders?shopId=${h.shop.id + 1000}`, viewer)).body.orders).toEqual([]);
+    expect((await api('GET', `/api/orders?from=${Date.now() + 60_000}`, viewer)).body.orders).toEqual([]);
+  });
+
+  it('validates input with field messages', async () => {
+    const bad = await api('GET', '/api/orders?state=Nope&limit=0', viewer);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.fields.map((f: any) => f.field).sort()).toEqual(['limit', 'state']);
+    expect((await api('GET', '/api/orders?cursor=garbage', viewer)).status).toBe(400);
+  });
+
+  it('shows order detail with lines, masked address and full history', async () => {
+    const list = await api('GET', '/api/orders?state=NeedsReview', viewer);
+    const d = await api('GET', `/api/orders/${list.body.orders[0].wxOrderId}`, viewer);
+    expect(d.status).toBe(200);
+    expect(d.body.lines.length).toBeGreaterThan(0);
+    expect(d.body.address.detailInfo).toBe('****');
+    expect(d.body.history.map((e: any) => e.to)).toEqual(['Received', 'NeedsReview']);
+    expect(d.body.reviewReasons[0].code).toBe('BUYER_NOTE_UNPARSED');
+    expect((await api('GET', '/api/orders/999999', viewer)).status).toBe(404);
+  });
+
+  it('resolves a review with a note; viewers cannot; a second resolution conflicts', async () => {
+    const id = (await api('GET', '/api/orders?state=NeedsReview', viewer)).body.orders[0].id;
+    expect((await api('POST', `/api/orders/${id}/review`, viewer, { decision: 'confirm', note: 'ok' })).status).toBe(403);
+    expect((await api('POST', `/api/orders/${id}/review`, operator, { decision: 'confirm', note: '' })).status).toBe(400);
+    const r = await api('POST', `/api/orders/${id}/review`, operator, { decision: 'confirm', note: '已电话确认买家要红色，改发红色' });
+    expect(r.status).toBe(200);
+    expect(r.body.state).toBe('Confirmed');
+    const d = await api('GET', `/api/orders/${id}`, viewer);
+    expect(d.body.history.at(-1)).toMatchObject({ to: 'Confirmed', actor: 'user:op', note: '已电话确认买家要红色，改发红色' });
+    expect((await api('POST', `/api/orders/${id}/review`, operator, { decision: 'cancel', note: 'again' })).status).toBe(409);
+  });
+
+  it('stats, jobs and dead-job retry', async () => {
+    const s = await api('GET', '/api/stats', viewer);
+    expect(s.body.shopOrders.total).toBe(6);
+    expect(s.body.jobs.byStatus.done).toBeGreaterThan(0);
+    const id = (await h.app.db.kysely.insertInto('jobs').values({ kind: 'no.such.kind', payload: '{}', status: 'dead', run_at: 0, attempts: 8, max_attempts: 8, created_at: 0, updated_at: 0, last_error: 'x' }).returning('id').executeTakeFirstOrThrow()).id;
+    expect((await api('GET', '/api/jobs?status=dead', viewer)).body.jobs.map((j: any) => j.id)).toContain(id);
+    expect((await api('POST', `/api/jobs/${id}/retry`, viewer)).status).toBe(403);
+    expect((await api('POST', `/api/jobs/${id}/retry`, operator)).body.retried).toBe(1);
+    const done = (await h.app.db.kysely.selectFrom('jobs').select('id').where('status', '=', 'done').limit(1).executeTakeFirstOrThrow()).id;
+    expect((await api('POST', `/api/jobs/${done}/retry`, operator)).status).toBe(409);
+  });
+
+  it('adds shops (owner only), never returning secrets', async () => {
+    const input = { name: '第二家店', appId: 'wx1234567890abcdef', appSecret: 'super-secret-value', pushToken: 'tok123', encodingAesKey: 'B'.repeat(43) };
+    expect((await api('POST', '/api/shops', operator, input)).status).toBe(403);
+    const bad = await api('POST', '/api/shops', owner, { ...input, appId: 'nope', encodingAesKey: 'short' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.fields.map((f: any) => f.field).sort()).toEqual(['appId', 'encodingAesKey']);
+    const ok = await api('POST', '/api/shops', owner, input);
+    expect(ok.status).toBe(200);
+    expect(ok.body.webhookUrl).toContain('/webhooks/wechat-shop/');
+    const text = JSON.stringify(await api('GET', '/api/shops', viewer));
+    expect(text).not.toContain('super-secret-value');
+    expect(text).not.toContain('B'.repeat(43));
+    const row = await h.app.db.kysely.selectFrom('shops').selectAll().where('app_id', '=', 'wx1234567890abcdef').executeTakeFirstOrThrow();
+    expect(JSON.stringify(row)).not.toContain('super-secret-value');
+  });
+
+  it('decodes buyer data only for owners, with purpose, counted and logged', async () => {
+    const id = (await api('GET', '/api/orders?limit=1', viewer)).body.orders[0].id;
+    expect((await api('POST', `/api/orders/${id}/decode`, operator, { purpose: '打印面单', destination: '供应商A' })).status).toBe(403);
+    expect((await api('POST', `/api/orders/${id}/decode`, owner, {})).status).toBe(400);
+    const r = await api('POST', `/api/orders/${id}/decode`, owner, { purpose: '核对地址', destination: '商家本人' });
+    expect(r.status).toBe(200);
+    expect(r.body.address.detailInfo).not.toContain('*');
+    const log = await h.app.db.kysely.selectFrom('decode_log').selectAll().execute();
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ actor: 'user:boss', purpose: '核对地址', destination: '商家本人' });
+    expect(await h.app.decode.usage(h.shop.id)).toMatchObject({ used: 1 });
+  });
+});

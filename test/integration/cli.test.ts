@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, waitFor, count, type Harness } from '../helpers/harness.js';
+import { runDaifa } from '../helpers/processes.js';
+
+/** The real `daifa` command, run as an operator would, against the same database as an in-process Daifa. */
+describe('daifa CLI', () => {
+  let h: Harness;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    h = await startHarness();
+    env = { ...h.t.env, WECHAT_API_BASE: h.sandbox.url };
+    const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 3 });
+    h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(o!.orderId)!.notes = '请务必改成蓝色';
+    await waitFor(async () => (await count(h.app, 'shop_orders', ['state', 'in', ['Confirmed', 'NeedsReview']])) === 3, { what: 'orders' });
+  });
+  afterAll(async () => h.stop());
+
+  it('migrate, help and unknown commands', async () => {
+    expect((await runDaifa(['migrate'], env)).out).toContain('up to date');
+    const help = await runDaifa(['help'], env);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('daifa shops add');
+    expect((await runDaifa(['frobnicate'], env)).code).toBe(2);
+  });
+
+  it('shops add prints the webhook URL; bad input is refused with every field named', async () => {
+    const ok = await runDaifa(['shops', 'add', '--name', '新店', '--app-id', 'wxabcdefabcdef1234', '--app-secret', 'a-secret-123', '--push-token', 'Tok123', '--aes-key', 'C'.repeat(43)], { ...env, PUBLIC_URL: 'https://daifa.example.cn' });
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/https:\/\/daifa\.example\.cn\/webhooks\/wechat-shop\/\S+/);
+    expect(ok.out).not.toContain('a-secret-123');
+    const bad = await runDaifa(['shops', 'add', '--name', 'x', '--app-id', 'nope', '--app-secret', 'a-secret-123', '--push-token', 'Tok123', '--aes-key', 'short'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain('appId');
+    expect(bad.out).toContain('encodingAesKey');
+    const list = await runDaifa(['shops', 'list', '--json'], env);
+    expect(JSON.parse(list.out).map((s: { name: string }) => s.name)).toEqual(['测试小店', '新店']);
+  });
+
+  it('orders list/show (--json) and review', async () => {
+    const list = JSON.parse((await runDaifa(['orders', 'list', '--json'], env)).out);
+    expect(list.orders).toHaveLength(3);
+    const flagged = list.orders.find((o: { state: string }) => o.state === 'NeedsReview');
+    const shown = await runDaifa(['orders', 'show', flagged.wxOrderId], env);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain('BUYER_NOTE_UNPARSED');
+    expect(shown.out).toContain('order.received');
+    const json = JSON.parse((await runDaifa(['orders', 'show', String(flagged.id), '--json'], env)).out);
+    expect(json.wxOrderId).toBe(flagged.wxOrderId);
+    const noNote = await runDaifa(['orders', 'review', String(flagged.id), '--decision', 'confirm'], env);
+    expect(noNote.code).toBe(1);
+    const rev = await runDaifa(['orders', 'review', String(flagged.id), '--decision', 'cancel', '--note', '买家要蓝色，无货，取消', '--actor', 'xiaoli'], env);
+    expect(rev.code).toBe(0);
+    const after = JSON.parse((await runDaifa(['orders', 'show', String(flagged.id), '--json'], env)).out);
+    expect(after.state).toBe('Cancelled');
+    expect(after.history.at(-1)).toMatchObject({ actor: 'cli:xiaoli', note: '买家要蓝色，无货，取消' });
+  });
+
+  it('stats --json counts orders by state, purchase orders, open cases, jobs and dead jobs', async () => {
+    const s = JSON.parse((await runDaifa(['stats', '--json'], env)).out);
+    expect(s.shopOrders.total).toBe(3);
+    expect(Object.keys(s)).toEqual(expect.arrayContaining(['shopOrders', 'purchaseOrders', 'openCases', 'jobs']));
+    expect(typeof s.jobs.dead).toBe('number');
+  });
+
+  it('jobs list and retry; users add', async () => {
+    const id = (await h.app.db.kysely.insertInto('jobs').values({ kind: 'cli.test', payload: '{}', status: 'dead', run_at: 0, attempts: 1, max_attempts: 1, created_at: 0, updated_at: 0, last_error: 'boom' }).returning('id').executeTakeFirstOrThrow()).id;
+    const dead = JSON.parse((await runDaifa(['jobs', 'list', '--status', 'dead', '--json'], env)).out);
+    expect(dead.map((j: { id: number }) => j.id)).toContain(id);
+    expect((await runDaifa(['jobs', 'retry', String(id)], env)).code).toBe(0);
+    const u = await runDaifa(['users', 'add', '--username', 'xiaoli', '--password', 'long-enough-pw', '--role', 'operator', '--token'], env);
+    expect(u.code).toBe(0);
+    expect(u.out).toMatch(/API token: dfa_/);
+    expect((await runDaifa(['users', 'add', '--username', 'y', '--password', 'short', '--role', 'operator'], env)).code).toBe(1);
+  });
+
+  it('doctor checks the database, each shop token, push configuration and clock', async () => {
+    const r = await runDaifa(['doctor'], { ...env, PUBLIC_URL: 'https://daifa.example.cn' });
+    expect(r.out).toContain('✓ 数据库');
+    expect(r.out).toMatch(/✓ 店铺 #1 .*access token OK/);
+    expect(r.out).toMatch(/✗ 店铺 #2 .*token fetch failed/); // the shop added above does not exist on the simulator
+    expect(r.out).toContain('✓ 时钟');
+    expect(r.code).toBe(1);
+  });
+});
