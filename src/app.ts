@@ -7,6 +7,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { assertLifecycles } from './domain/lifecycle.js';
 import { allLifecycles } from './lifecycle/apply-transition.js';
 import { JobQueue } from './jobs/queue.js';
+import { InboundEventStore } from './inbound/event-store.js';
 import { Worker, type JobHandler } from './jobs/worker.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
@@ -25,6 +26,7 @@ export interface App {
   db: Db;
   box: SecretBox;
   queue: JobQueue;
+  events: InboundEventStore;
   shops: ShopService;
   clients: WeChatClients;
   intake: OrderIntake;
@@ -55,6 +57,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   if (opts.migrate !== false) await migrateToLatest(db);
   const box = SecretBox.fromConfig({ masterKey: config.masterKey, dataDir: config.dataDir });
   const queue = new JobQueue(db, clock);
+  const events = new InboundEventStore(db, clock);
   const shops = new ShopService(db, box, () => clock.now());
   const wechatApiBase = opts.wechatApiBase ?? config.wechatApiBase;
   const clients = new WeChatClients({ baseUrl: wechatApiBase, clock, log });
@@ -75,7 +78,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   ]);
 
   return {
-    config, log, clock, db, box, queue, shops, clients, intake, confirmation, poller, notifier, decode, handlers, wechatApiBase,
+    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, handlers, wechatApiBase,
     close: () => db.close(),
   };
 }

@@ -30,7 +30,7 @@ export function openDatabase(url: string, opts: { searchPath?: string; poolSize?
     database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 10000');
     database.pragma('foreign_keys = ON');
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
     return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
   }
   if (!pgTypesConfigured) {
@@ -46,6 +46,31 @@ export function openDatabase(url: string, opts: { searchPath?: string; poolSize?
   });
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+}
+
+/**
+ * better-sqlite3 compiles SQL on every prepare(), and Kysely prepares each query anew; the same few SQL
+ * texts repeat endlessly, so keep their prepared statements (bounded, least recently used dropped).
+ */
+function withStatementCache(database: SQLite.Database, max = 500): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = database.prepare.bind(database);
+  return new Proxy(database, {
+    get(target, prop, receiver) {
+      if (prop !== 'prepare') return Reflect.get(target, prop, receiver);
+      return (sqlText: string) => {
+        let st = cache.get(sqlText);
+        if (st) {
+          cache.delete(sqlText);
+        } else {
+          st = prepare(sqlText);
+          if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        }
+        cache.set(sqlText, st);
+        return st;
+      };
+    },
+  });
 }
 
 /** Auto-increment primary key: SQLite's INTEGER PRIMARY KEY alias of rowid vs PostgreSQL's bigserial. */

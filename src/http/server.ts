@@ -46,7 +46,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     return reply.code(500).send({ error: { code: 'INTERNAL', message: '内部错误，已记录 / internal error (logged)' } });
   });
 
-  registerPushReceiver(http, { db: app.db, queue: app.queue, shops: app.shops, clock: app.clock, log: app.log, bodyLimit: app.config.pushBodyLimit });
+  registerPushReceiver(http, { events: app.events, queue: app.queue, shops: app.shops, log: app.log, bodyLimit: app.config.pushBodyLimit });
 
   http.get('/health', async () => {
     await app.db.kysely.selectFrom('shops').select('id').limit(1).execute();

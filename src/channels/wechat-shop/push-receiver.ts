@@ -1,19 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import type { Db } from '../../db/dialect.js';
-import { enqueue, type JobQueue } from '../../jobs/queue.js';
-import type { Clock } from '../../lib/clock.js';
+import type { JobQueue } from '../../jobs/queue.js';
+import type { InboundEventStore } from '../../inbound/event-store.js';
 import { idString, parseJsonLossless } from '../../lib/lossless-json.js';
 import type { ShopService } from '../../shops/shops.js';
 import { syncJob } from '../../orders/intake.js';
 import { decryptMessage, msgSignature, signaturesEqual, urlSignature } from './crypto.js';
 
 export interface PushReceiverDeps {
-  db: Db;
+  events: InboundEventStore;
   queue: JobQueue;
   shops: ShopService;
-  clock: Clock;
   log: Logger;
   bodyLimit: number;
 }
@@ -83,16 +81,14 @@ export function registerPushReceiver(app: FastifyInstance, deps: PushReceiverDep
       const orderId = eventOrderId(msg);
       // No event id exists; identical retries carry identical plaintext, so its hash is the dedup key.
       const dedupKey = createHash('sha256').update(plain).digest('hex');
-      const now = deps.clock.now();
-      const stored = await deps.db.kysely.transaction().execute(async (trx) => {
-        const row = await trx
-          .insertInto('inbound_events')
-          .values({ source: 'wechat-shop', shop_id: shop.id, dedup_key: dedupKey, event_type: event, external_id: orderId ?? null, payload: plain, received_at: now })
-          .onConflict((oc) => oc.columns(['source', 'shop_id', 'dedup_key']).doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (row && orderId) await enqueue(trx, syncJob({ shopId: shop.id, orderId, source: 'push' }), now);
-        return Boolean(row);
+      const stored = await deps.events.store({
+        source: 'wechat-shop',
+        shopId: shop.id,
+        dedupKey,
+        eventType: event,
+        externalId: orderId ?? null,
+        payload: plain,
+        job: orderId ? syncJob({ shopId: shop.id, orderId, source: 'push' }) : undefined,
       });
       if (stored && orderId) deps.queue.notify();
       return reply.type('text/plain').send('success');
