@@ -53,7 +53,11 @@ export class InboundEventStore {
     const batch = this.pending.splice(0, this.maxBatch);
     try {
       const inserted = await this.write(batch.map((b) => b.e));
-      for (const b of batch) b.resolve(inserted.has(`${b.e.source}|${b.e.shopId}|${b.e.dedupKey}`));
+      // Only the first copy of an event in the batch is "new"; the others are duplicates.
+      for (const b of batch) {
+        const k = `${b.e.source}|${b.e.shopId}|${b.e.dedupKey}`;
+        b.resolve(inserted.delete(k));
+      }
     } catch (err) {
       for (const b of batch) b.reject(err);
     } finally {
