@@ -10,13 +10,10 @@
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { aesKeyFromEncodingAesKey, encryptMessage, msgSignature } from '../src/channels/wechat-shop/crypto.js';
-import { openDatabase } from '../src/db/dialect.js';
-import { migrateToLatest } from '../src/db/migrate.js';
+import { createTestDb } from '../test/helpers/db.js';
 import { randomAlnum } from '../src/lib/random.js';
 import { SecretBox } from '../src/security/secrets.js';
 import { ShopService } from '../src/shops/shops.js';
@@ -25,31 +22,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const MASTER = Buffer.alloc(32, 9).toString('base64');
-
-async function prepareDb(): Promise<{ url: string; env: Record<string, string>; cleanup: () => Promise<void> }> {
-  const base = process.env.DATABASE_URL;
-  if (base?.startsWith('postgres')) {
-    const schema = `bench_${randomAlnum(8).toLowerCase()}`;
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    await c.query(`create schema ${schema}`);
-    await c.end();
-    const url = `${base}${base.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    return {
-      url,
-      env: { DATABASE_URL: url },
-      cleanup: async () => {
-        const d = new pg.Client({ connectionString: base });
-        await d.connect();
-        await d.query(`drop schema ${schema} cascade`);
-        await d.end();
-      },
-    };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'daifa-bench-'));
-  const url = `sqlite:${join(dir, 'bench.sqlite')}`;
-  return { url, env: { DATABASE_URL: url, DAIFA_DATA_DIR: dir }, cleanup: async () => undefined };
-}
 
 interface Req {
   path: string;
@@ -107,13 +79,12 @@ async function fixedRate(port: number, next: () => Req, rate: number): Promise<{
 }
 
 async function main() {
-  const db = await prepareDb();
-  const d = openDatabase(db.url);
-  await migrateToLatest(d);
+  // A scratch database (fresh SQLite file, or a fresh PostgreSQL schema when DATABASE_URL is set).
+  const db = await createTestDb();
+  const d = db.db;
   const shops = new ShopService(d, SecretBox.fromKey(Buffer.from(MASTER, 'base64')), () => Date.now());
   const shop = await shops.add({ name: 'bench', appId: `wx${randomAlnum(16).toLowerCase()}`, appSecret: randomAlnum(32), pushToken: randomAlnum(16), encodingAesKey: randomAlnum(43) });
   const creds = await shops.credentialsById(shop.id);
-  await d.close();
 
   const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), '--import', 'tsx', join(import.meta.dirname, 'ingest-server.ts')], { env: { ...process.env, ...db.env, DAIFA_MASTER_KEY: MASTER }, stdio: ['ignore', 'pipe', 'inherit'] });
   const [daifaPort, barePort] = await new Promise<number[]>((resolve) => {

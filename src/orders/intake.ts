@@ -64,7 +64,8 @@ export class OrderIntake {
           .values({ shop_id: p.shopId, state: 'Received', ...snapshotColumns(o), review_reasons: JSON.stringify({ reasons: [], notes: [] }), special_requests: '{}', created_at: now, updated_at: now, version: 0 })
           .returning('id')
           .executeTakeFirstOrThrow();
-        await trx.insertInto('shop_order_lines').values(o.lines.map((l) => ({ shop_order_id: row.id, ...lineColumns(l) }))).execute();
+        // An order without lines is still stored: the NO_LINES check sends it to review.
+        if (o.lines.length) await trx.insertInto('shop_order_lines').values(o.lines.map((l) => ({ shop_order_id: row.id, ...lineColumns(l) }))).execute();
         await recordInitialState(trx, { entity: 'shop_order', id: row.id, to: 'Received', event: 'order.received', actor: `system:${p.source}`, data: { wxStatus: o.status }, jobs: [{ kind: CONFIRM_ORDER, payload: { shopOrderId: row.id }, singletonKey: `${CONFIRM_ORDER}:${row.id}` }] }, now);
         this.log.info({ shopOrderId: row.id, wxOrderId: o.wxOrderId, source: p.source }, 'order received');
         return 'created';

@@ -35,6 +35,8 @@ describe('order intake', () => {
     expect(await count(h.app, 'jobs', ['status', '=', 'dead'])).toBe(0);
     // Each order is fetched with order/get far fewer times than it was pushed (singleton sync jobs coalesce).
     expect(h.sandbox.wechat.calls.get('/channels/ec/order/get')!).toBeLessThan(h.sandbox.wechat.push.stats.acked);
+    const st = h.sandbox.wechat.push.stats;
+    console.log(`[scale] ${N} orders, ${st.deliveries} push deliveries (${st.acked} acknowledged) → ${await count(h.app, 'shop_orders')} orders, ${per.length} with exactly one Received; order/get calls: ${h.sandbox.wechat.calls.get('/channels/ec/order/get')}`);
   });
 
   it('with pushes switched off, the poller alone ingests every order', async () => {
@@ -50,6 +52,7 @@ describe('order intake', () => {
     await h.app.poller.poll(h.shop.id);
     await waitFor(async () => (await count(h!.app, 'jobs', ['status', 'in', ['pending', 'running']])) === 0, { what: 'jobs drained' });
     expect(await count(h.app, 'shop_orders')).toBe(N);
+    console.log(`[scale] pushes off: poller found ${r.found} of ${N} orders → ${await count(h.app, 'shop_orders')} orders, each with one Received`);
   });
 
   it('an order whose pushes were lost is picked up by the poller within one interval', async () => {

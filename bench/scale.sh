@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs the scale properties at full size (CI runs the same tests at a smaller DAIFA_SCALE).
+#   bash bench/scale.sh            # SQLite
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test bash bench/scale.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE="${DAIFA_SCALE:-10000}"
+echo "== intake properties at ${SIZE} orders ($( [ -n "${DATABASE_URL:-}" ] && echo PostgreSQL || echo SQLite ))"
+DAIFA_SCALE="$SIZE" npx vitest run test/integration/intake.test.ts --testTimeout=1800000 --hookTimeout=600000 -t "duplicated|poller alone"
