@@ -50,7 +50,7 @@ describe('order intake', () => {
     expect(per.every((r) => Number(r.n) === 1)).toBe(true);
     // A second poll with the persisted cursor (and its overlap) re-finds the recent ones but creates nothing new.
     await h.app.poller.poll(h.shop.id);
-    await waitFor(async () => (await count(h!.app, 'jobs', ['status', 'in', ['pending', 'running']])) === 0, { what: 'jobs drained' });
+    await waitFor(async () => (await count(h!.app, 'jobs', ['status', 'in', ['pending', 'running']])) === 0, { timeoutMs: 300_000, what: 'jobs drained' });
     expect(await count(h.app, 'shop_orders')).toBe(N);
     console.log(`[scale] pushes off: poller found ${r.found} of ${N} orders → ${await count(h.app, 'shop_orders')} orders, each with one Received`);
   });
