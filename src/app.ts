@@ -11,7 +11,8 @@ import { InboundEventStore } from './inbound/event-store.js';
 import { Worker, type JobHandler } from './jobs/worker.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
-import { LogSink, Notifier, SEND_NOTIFICATION, WeComSink, type Sink } from './notify/notifier.js';
+import { DIGEST_ALERTS, FLUSH_ALERTS, Notifier } from './notify/notifier.js';
+import { EmailSender, LogSender, TencentSmsSender, WeComSender, type Channel, type Sender, type TencentSmsConfig } from './notify/senders.js';
 import { OrderConfirmation } from './orders/confirm.js';
 import { DecodeService } from './orders/decode.js';
 import { CONFIRM_ORDER, OrderIntake, SYNC_ORDER } from './orders/intake.js';
@@ -46,6 +47,11 @@ export interface AppOptions {
   /** Override the WeChat API base (sandbox mode points it at the simulator). */
   wechatApiBase?: string;
   wecomWebhookUrl?: string;
+  /** Override the SMS / SMTP configuration (the sandbox points them at its twins). */
+  sms?: TencentSmsConfig;
+  smtpUrl?: string;
+  /** Alert targets used when a shop's settings name none (the sandbox's demo recipients). */
+  defaultAlertTargets?: Partial<Record<Channel, string[]>>;
   migrate?: boolean;
 }
 
@@ -61,10 +67,13 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const shops = new ShopService(db, box, () => clock.now());
   const wechatApiBase = opts.wechatApiBase ?? config.wechatApiBase;
   const clients = new WeChatClients({ baseUrl: wechatApiBase, clock, log });
-  const sinks: Sink[] = [new LogSink(log)];
+  const senders: Sender[] = [new LogSender(log), new WeComSender()];
+  const sms = opts.sms ?? config.sms;
+  if (sms) senders.push(new TencentSmsSender(sms));
+  const smtpUrl = opts.smtpUrl ?? config.smtpUrl;
+  if (smtpUrl) senders.push(new EmailSender(smtpUrl, config.mailFrom));
   const wecom = opts.wecomWebhookUrl ?? config.wecomWebhookUrl;
-  if (wecom) sinks.push(new WeComSink(wecom));
-  const notifier = new Notifier(db, sinks, clock, log);
+  const notifier = new Notifier(db, queue, senders, clock, log, { defaultTargets: { ...(wecom ? { wecom: [wecom] } : {}), ...opts.defaultAlertTargets } });
   const intake = new OrderIntake(db, clients, shops, clock, log);
   const confirmation = new OrderConfirmation(db, notifier, clock, log, config.duplicateWindowHours * 3600_000);
   const poller = new OrderPoller(db, queue, clients, shops, clock, log, { intervalSeconds: config.pollIntervalSeconds });
@@ -74,7 +83,8 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     [SYNC_ORDER, async (p) => void (await intake.sync(p))],
     [CONFIRM_ORDER, confirmation.handler],
     [POLL_SHOP, poller.handler],
-    [SEND_NOTIFICATION, notifier.handler],
+    [FLUSH_ALERTS, notifier.flushHandler],
+    [DIGEST_ALERTS, notifier.digestHandler],
   ]);
 
   return {
@@ -84,5 +94,11 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
 }
 
 export function createWorker(app: App, opts: { concurrency?: number; recordRuns?: boolean } = {}): Worker {
-  return new Worker(app.queue, app.handlers, app.log, { concurrency: opts.concurrency ?? app.config.workerConcurrency, recordRuns: opts.recordRuns ?? true, leaseMs: app.config.jobLeaseSeconds * 1000 });
+  return new Worker(app.queue, app.handlers, app.log, {
+    concurrency: opts.concurrency ?? app.config.workerConcurrency,
+    recordRuns: opts.recordRuns ?? true,
+    leaseMs: app.config.jobLeaseSeconds * 1000,
+    // A job that exhausted its retries is visible in `daifa jobs list` — and the merchant hears about it.
+    onDead: (job, error) => app.notifier.raiseNow({ event: 'dead_job', shopId: null, subject: String(job.id), data: { jobId: job.id, jobKind: job.kind, error: error.slice(0, 200) } }),
+  });
 }

@@ -33,6 +33,14 @@ const schema = z.object({
   DAIFA_DUPLICATE_WINDOW_HOURS: z.coerce.number().min(0).default(24),
   DAIFA_PUSH_BODY_LIMIT: z.coerce.number().int().min(1024).default(64 * 1024),
   DAIFA_WECOM_WEBHOOK_URL: z.string().url().optional(),
+  DAIFA_SMS_ENDPOINT: z.string().url().default('https://sms.tencentcloudapi.com'),
+  DAIFA_SMS_SECRET_ID: z.string().optional(),
+  DAIFA_SMS_SECRET_KEY: z.string().optional(),
+  DAIFA_SMS_SDK_APP_ID: z.string().optional(),
+  DAIFA_SMS_SIGN_NAME: z.string().optional(),
+  DAIFA_SMS_TEMPLATE_ID: z.string().optional(),
+  DAIFA_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be smtp://user:pass@host:port or smtps://…').optional(),
+  DAIFA_MAIL_FROM: z.string().default('Daifa 代发 <daifa@localhost>'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -59,6 +67,10 @@ export interface Config {
   pushBodyLimit: number;
   /** WeCom group robot webhook (…/cgi-bin/webhook/send?key=KEY) for merchant alerts. */
   wecomWebhookUrl?: string;
+  /** Tencent Cloud SMS; on only when every field is set. */
+  sms?: { endpoint: string; secretId: string; secretKey: string; sdkAppId: string; signName: string; templateId: string };
+  smtpUrl?: string;
+  mailFrom: string;
   logLevel: RawConfig['LOG_LEVEL'];
 }
 
@@ -95,6 +107,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     duplicateWindowHours: c.DAIFA_DUPLICATE_WINDOW_HOURS,
     pushBodyLimit: c.DAIFA_PUSH_BODY_LIMIT,
     wecomWebhookUrl: c.DAIFA_WECOM_WEBHOOK_URL,
+    sms:
+      c.DAIFA_SMS_SECRET_ID && c.DAIFA_SMS_SECRET_KEY && c.DAIFA_SMS_SDK_APP_ID && c.DAIFA_SMS_SIGN_NAME && c.DAIFA_SMS_TEMPLATE_ID
+        ? { endpoint: c.DAIFA_SMS_ENDPOINT, secretId: c.DAIFA_SMS_SECRET_ID, secretKey: c.DAIFA_SMS_SECRET_KEY, sdkAppId: c.DAIFA_SMS_SDK_APP_ID, signName: c.DAIFA_SMS_SIGN_NAME, templateId: c.DAIFA_SMS_TEMPLATE_ID }
+        : undefined,
+    smtpUrl: c.DAIFA_SMTP_URL,
+    mailFrom: c.DAIFA_MAIL_FROM,
     logLevel: c.LOG_LEVEL,
   });
 }

@@ -156,14 +156,46 @@ export interface NotificationsTable {
   event: string;
   channel: string;
   dedup_key: string;
-  /** pending | sent | failed */
+  /** pending | sending | sent | failed | folded (quiet hours: waits for the digest) | digested */
   status: string;
+  /** Where it goes: a WeCom webhook URL, a phone number, an e-mail address, or 'log'. */
+  target: string;
   title: string;
   body: string;
+  /** JSON of the alert's data (masked values only), for summaries and digests. */
+  data: string | null;
+  batch_id: number | null;
   attempts: number;
   last_error: string | null;
   created_at: number;
   sent_at: number | null;
+}
+
+export interface AlertSettingsTable {
+  shop_id: number;
+  settings: string;
+  updated_at: number;
+}
+
+export interface NotificationBatchesTable {
+  id: Generated<number>;
+  channel: string;
+  target: string;
+  /** single | summary | digest */
+  kind: string;
+  title: string;
+  body: string;
+  item_count: number;
+  /** sending | sent | failed */
+  status: string;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface AlertTargetLocksTable {
+  key: string;
+  locked_until: number;
 }
 
 export interface SettingsTable {
@@ -184,5 +216,8 @@ export interface Database {
   decode_log: DecodeLogTable;
   decode_usage: DecodeUsageTable;
   notifications: NotificationsTable;
+  alert_settings: AlertSettingsTable;
+  notification_batches: NotificationBatchesTable;
+  alert_target_locks: AlertTargetLocksTable;
   settings: SettingsTable;
 }

@@ -20,6 +20,8 @@ export interface WorkerOptions {
   pollMs?: number;
   /** Record each run in job_runs (start, end, outcome, worker) for operators and for the exclusivity test. */
   recordRuns?: boolean;
+  /** Called after a job became dead (alerting); its failure is logged and never affects the worker. */
+  onDead?: (job: Job, error: string) => Promise<void>;
 }
 
 export class Worker {
@@ -115,6 +117,9 @@ export class Worker {
       });
       const level = outcome === 'dead' ? 'error' : 'warn';
       this.log[level]({ jobId: job.id, kind: job.kind, attempt: job.attempts, outcome, err: message }, 'job failed');
+      if (outcome === 'dead' && this.opts.onDead && !job.kind.startsWith('notify.')) {
+        await this.opts.onDead(job, message).catch((e) => this.log.error({ err: (e as Error).message }, 'dead-job alert failed'));
+      }
     }
     if (runId !== undefined) {
       await db.updateTable('job_runs').set({ finished_at: this.queue.clock.now(), outcome }).where('id', '=', runId).execute();

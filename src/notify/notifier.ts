@@ -1,99 +1,276 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/dialect.js';
-import { enqueue, type Executor } from '../jobs/queue.js';
-import type { Clock } from '../lib/clock.js';
+import { enqueue, type Executor, type JobQueue } from '../jobs/queue.js';
 import type { JobContext } from '../jobs/worker.js';
-import { WeComBotClient } from './wecom-bot.client.js';
+import type { Clock } from '../lib/clock.js';
+import { DaifaError } from '../lib/errors.js';
+import type { Channel, Sender } from './senders.js';
+import { cnDate, digestTime, inQuietHours, loadSettings, nextCnTime, routeFor, type AlertEvent, type AlertSettings } from './settings.js';
+import { maskPhones, render, renderSummary, type AlertData } from './templates.js';
 
-export const SEND_NOTIFICATION = 'notify.send';
-
-/** Events a merchant can be alerted about. Issue #6 adds the rest (digest, deadlines, …) and per-shop rules. */
-export type AlertEvent = 'new_paid_order' | 'needs_review' | 'dead_job';
+export const FLUSH_ALERTS = 'notify.flush';
+export const DIGEST_ALERTS = 'notify.digest';
 
 export interface Alert {
   event: AlertEvent;
   shopId: number | null;
-  /** One alert per subject per reason: e.g. the order id. */
+  /** One alert per subject per reason (e.g. the order id). */
   subject: string;
-  title: string;
-  /** Chinese markdown. Masked values only — never buyer plaintext. */
-  body: string;
+  data: AlertData;
 }
 
-export interface Sink {
-  channel: string;
-  send(title: string, body: string): Promise<void>;
-}
+/** Per-target limits of each channel (WeCom robot 20/min; Tencent SMS per-number defaults; SMTP courtesy). */
+export const CHANNEL_LIMITS: Record<Channel, { windowMs: number; max: number }[]> = {
+  wecom: [{ windowMs: 60_000, max: 20 }],
+  sms: [{ windowMs: 30_000, max: 1 }, { windowMs: 3_600_000, max: 5 }, { windowMs: 86_400_000, max: 10 }],
+  email: [{ windowMs: 60_000, max: 30 }],
+  log: [],
+};
 
-export class LogSink implements Sink {
-  channel = 'log';
-  constructor(private readonly log: Logger) {}
-  async send(title: string): Promise<void> {
-    this.log.info({ alert: title }, 'merchant alert');
-  }
-}
+const MAX_SEND_ATTEMPTS = 5;
+const MAX_ITEMS_PER_MESSAGE = 500;
+const flushJob = (channel: string, target: string, delayMs = 0) => ({ kind: FLUSH_ALERTS, payload: { channel, target }, singletonKey: `${FLUSH_ALERTS}:${channel}:${target}`, delayMs, maxAttempts: 1000 });
+const digestJob = (shopId: number, delayMs: number) => ({ kind: DIGEST_ALERTS, payload: { shopId }, singletonKey: `${DIGEST_ALERTS}:${shopId}`, delayMs, maxAttempts: 100 });
 
-export class WeComSink implements Sink {
-  channel = 'wecom';
-  private client: WeComBotClient;
-  constructor(webhookUrl: string) {
-    this.client = new WeComBotClient(webhookUrl);
-  }
-  async send(title: string, body: string): Promise<void> {
-    await this.client.sendMarkdown(`**${title}**\n${body}`);
-  }
+/** A new alert waits this long before its target is flushed, so a burst becomes one summary, not many messages. */
+export const COALESCE_MS: Record<Channel, number> = { wecom: 2_000, sms: 5_000, email: 5_000, log: 0 };
+
+export interface NotifierOptions {
+  /** Targets used when a shop's settings name none (e.g. the sandbox WeCom twin). */
+  defaultTargets?: Partial<Record<Channel, string[]>>;
+  coalesceMs?: Partial<Record<Channel, number>>;
 }
 
 /**
- * Raising an alert writes one notification row per channel (deduplicated by event+subject+channel) and a
- * send job, inside the caller's transaction: an alert exists exactly when the state change that caused it does.
+ * Merchant alerts. `raise` (inside the caller's transaction) writes one row per channel × target — deduplicated
+ * by event + subject + channel + target — and a per-target flush job. Flushing sends what is pending for one
+ * target as one message (or one summary of many), never faster than the channel allows. Alerts raised in
+ * quiet hours are folded into the next digest. Failed sends are retried, then kept as failed — never dropped.
  */
 export class Notifier {
-  private readonly sinks: Map<string, Sink>;
+  private readonly senders: Map<Channel, Sender>;
 
   constructor(
     private readonly db: Db,
-    sinks: Sink[],
+    private readonly queue: JobQueue,
+    senders: Sender[],
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly opts: NotifierOptions = {},
   ) {
-    this.sinks = new Map(sinks.map((s) => [s.channel, s]));
+    this.senders = new Map(senders.map((s) => [s.channel, s]));
   }
 
-  channelsFor(_alert: Alert): string[] {
-    return [...this.sinks.keys()];
+  targets(s: AlertSettings, channel: Channel): string[] {
+    const configured = channel === 'wecom' ? (s.wecom ? [s.wecom.webhookUrl] : []) : channel === 'sms' ? (s.sms?.phones ?? []) : channel === 'email' ? (s.email?.to ?? []) : ['log'];
+    const list = configured.length ? configured : (this.opts.defaultTargets?.[channel] ?? []);
+    return this.senders.has(channel) ? list : [];
   }
 
-  async raise(trx: Executor, alert: Alert): Promise<void> {
+  async raise(trx: Executor, alert: Alert): Promise<number> {
     const now = this.clock.now();
-    for (const channel of this.channelsFor(alert)) {
-      const row = await trx
-        .insertInto('notifications')
-        .values({ shop_id: alert.shopId, event: alert.event, channel, dedup_key: `${alert.event}:${alert.subject}:${channel}`, status: 'pending', title: alert.title, body: alert.body, attempts: 0, created_at: now })
-        .onConflict((oc) => oc.column('dedup_key').doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (row) await enqueue(trx, { kind: SEND_NOTIFICATION, payload: { notificationId: row.id }, maxAttempts: 6 }, now);
+    const settings = await loadSettings(trx, alert.shopId);
+    const msg = render(alert.event, alert.data, settings.language);
+    const quiet = alert.event !== 'daily_digest' && inQuietHours(settings, now);
+    let created = 0;
+    for (const channel of routeFor(settings, alert.event)) {
+      for (const target of this.targets(settings, channel)) {
+        const row = await trx
+          .insertInto('notifications')
+          .values({
+            shop_id: alert.shopId,
+            event: alert.event,
+            channel,
+            target,
+            dedup_key: `${alert.event}:${alert.subject}:${channel}:${target}`,
+            status: quiet && channel !== 'log' ? 'folded' : 'pending',
+            title: maskPhones(msg.title),
+            body: maskPhones(msg.body),
+            data: JSON.stringify(alert.data),
+            attempts: 0,
+            created_at: now,
+          })
+          .onConflict((oc) => oc.column('dedup_key').doNothing())
+          .returning(['id', 'status'])
+          .executeTakeFirst();
+        if (!row) continue;
+        created++;
+        if (row.status === 'pending') await enqueue(trx, flushJob(channel, target, this.opts.coalesceMs?.[channel] ?? COALESCE_MS[channel]), now);
+      }
     }
+    if (quiet && alert.shopId !== null) await this.scheduleDigest(trx, alert.shopId, settings);
+    return created;
   }
 
-  /** Job handler: deliver one notification; after the last attempt it stays visible as failed. */
-  handler = async (payload: { notificationId: number }, ctx: JobContext): Promise<void> => {
-    const n = await this.db.kysely.selectFrom('notifications').selectAll().where('id', '=', payload.notificationId).executeTakeFirst();
-    if (!n || n.status === 'sent') return;
-    const sink = this.sinks.get(n.channel);
+  /** Raise outside any transaction (e.g. from the worker when a job dies). */
+  async raiseNow(alert: Alert): Promise<void> {
+    await this.db.kysely.transaction().execute((trx) => this.raise(trx, alert));
+    this.queue.notify();
+  }
+
+  // ---- flushing --------------------------------------------------------------------------------------
+
+  /** How long until the target may receive another message (0 = now). */
+  async waitMs(channel: Channel, target: string, now: number): Promise<number> {
+    let wait = 0;
+    for (const { windowMs, max } of CHANNEL_LIMITS[channel]) {
+      const recent = await this.db.kysely
+        .selectFrom('notification_batches')
+        .select('created_at')
+        .where('channel', '=', channel)
+        .where('target', '=', target)
+        .where('created_at', '>', now - windowMs)
+        .orderBy('created_at', 'desc')
+        .limit(max)
+        .execute();
+      if (recent.length >= max) wait = Math.max(wait, recent[max - 1]!.created_at + windowMs - now + 1);
+    }
+    return wait;
+  }
+
+  /** A per-target mutex shared by every worker process: compare-and-set on a lock row. */
+  private async lock(key: string, now: number): Promise<boolean> {
+    await this.db.kysely.insertInto('alert_target_locks').values({ key, locked_until: 0 }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    const r = await this.db.kysely.updateTable('alert_target_locks').set({ locked_until: now + 60_000 }).where('key', '=', key).where('locked_until', '<', now).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  private async unlock(key: string): Promise<void> {
+    await this.db.kysely.updateTable('alert_target_locks').set({ locked_until: 0 }).where('key', '=', key).execute();
+  }
+
+  flushHandler = async (payload: { channel: Channel; target: string }, _ctx?: JobContext): Promise<void> => {
+    const { channel, target } = payload;
+    const key = `${channel}:${target}`;
+    const now = this.clock.now();
+    if (!(await this.lock(key, now))) throw new DaifaError('CONFLICT', `alert target busy: ${channel}`, { retryable: true, retryAfterMs: 1_000 });
+    let more = false;
     try {
-      if (!sink) throw new Error(`channel ${n.channel} is not configured`);
-      await sink.send(n.title, n.body);
-      await this.db.kysely.updateTable('notifications').set({ status: 'sent', sent_at: this.clock.now(), attempts: n.attempts + 1, last_error: null }).where('id', '=', n.id).execute();
+      const wait = await this.waitMs(channel, target, now);
+      if (wait > 0) {
+        await this.queue.add(flushJob(channel, target, wait));
+        return;
+      }
+      const claimed = await this.claim(channel, target, now);
+      if (!claimed) return;
+      more = claimed.more;
+      await this.deliver(channel, target, claimed.batchId, claimed.items);
+    } finally {
+      await this.unlock(key);
+    }
+    if (more) await this.queue.add(flushJob(channel, target));
+  };
+
+  private async claim(channel: Channel, target: string, now: number) {
+    return this.db.kysely.transaction().execute(async (trx) => {
+      const items = await trx
+        .selectFrom('notifications')
+        .select(['id', 'event', 'title', 'body', 'shop_id', 'attempts'])
+        .where('channel', '=', channel)
+        .where('target', '=', target)
+        .where('status', '=', 'pending')
+        .orderBy('id')
+        .limit(MAX_ITEMS_PER_MESSAGE + 1)
+        .execute();
+      if (items.length === 0) return undefined;
+      const more = items.length > MAX_ITEMS_PER_MESSAGE;
+      const batchItems = items.slice(0, MAX_ITEMS_PER_MESSAGE);
+      const settings = await loadSettings(trx, batchItems[0]!.shop_id);
+      const msg = batchItems.length === 1 ? { title: batchItems[0]!.title, body: batchItems[0]!.body } : renderSummary(batchItems, settings.language);
+      const batch = await trx
+        .insertInto('notification_batches')
+        .values({ channel, target, kind: batchItems.length === 1 ? 'single' : batchItems[0]!.event === 'daily_digest' ? 'digest' : 'summary', title: msg.title, body: msg.body, item_count: batchItems.length, status: 'sending', created_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx.updateTable('notifications').set({ status: 'sending', batch_id: batch.id }).where('id', 'in', batchItems.map((i) => i.id)).execute();
+      return { batchId: batch.id, items: batchItems, message: msg, more };
+    });
+  }
+
+  private async deliver(channel: Channel, target: string, batchId: number, items: { id: number; attempts: number }[]): Promise<void> {
+    const batch = await this.db.kysely.selectFrom('notification_batches').select(['title', 'body']).where('id', '=', batchId).executeTakeFirstOrThrow();
+    const ids = items.map((i) => i.id);
+    try {
+      const sender = this.senders.get(channel);
+      if (!sender) throw new DaifaError('CONFIG', `提醒渠道 ${channel} 未配置 / channel not configured`, { retryable: false });
+      await sender.send(target, batch);
+      const t = this.clock.now();
+      await this.db.kysely.transaction().execute(async (trx) => {
+        await trx.updateTable('notification_batches').set({ status: 'sent', sent_at: t }).where('id', '=', batchId).execute();
+        await trx.updateTable('notifications').set({ status: 'sent', sent_at: t, last_error: null }).where('id', 'in', ids).execute();
+      });
     } catch (err) {
-      const last = ctx.job.attempts >= ctx.job.max_attempts;
-      await this.db.kysely.updateTable('notifications').set({ status: last ? 'failed' : 'pending', attempts: n.attempts + 1, last_error: (err as Error).message.slice(0, 500) }).where('id', '=', n.id).execute();
-      if (last) {
-        this.log.error({ notificationId: n.id, channel: n.channel }, 'alert could not be delivered; marked failed');
+      const message = (err as Error).message.slice(0, 500);
+      const permanent = err instanceof DaifaError && !err.retryable;
+      const attempts = (items[0]?.attempts ?? 0) + 1;
+      const giveUp = permanent || attempts >= MAX_SEND_ATTEMPTS;
+      await this.db.kysely.transaction().execute(async (trx) => {
+        await trx.updateTable('notification_batches').set({ status: 'failed', last_error: message }).where('id', '=', batchId).execute();
+        await trx.updateTable('notifications').set({ status: giveUp ? 'failed' : 'pending', batch_id: null, attempts, last_error: message }).where('id', 'in', ids).execute();
+      });
+      if (giveUp) {
+        this.log.error({ channel, notifications: ids.length, err: message }, 'alert delivery failed; kept as failed');
         return;
       }
       throw err;
     }
+  }
+
+  /** Operator action: failed alerts go back to pending and their targets are flushed. */
+  async retryFailed(): Promise<number> {
+    const rows = await this.db.kysely.selectFrom('notifications').select(['channel', 'target']).where('status', '=', 'failed').groupBy(['channel', 'target']).execute();
+    const r = await this.db.kysely.updateTable('notifications').set({ status: 'pending', attempts: 0 }).where('status', '=', 'failed').executeTakeFirst();
+    for (const t of rows) await this.queue.add(flushJob(t.channel, t.target));
+    return Number(r.numUpdatedRows);
+  }
+
+  // ---- digests ---------------------------------------------------------------------------------------
+
+  async scheduleDigest(trx: Executor, shopId: number, settings: AlertSettings): Promise<void> {
+    const at = digestTime(settings);
+    if (!at) return;
+    const now = this.clock.now();
+    await enqueue(trx, digestJob(shopId, nextCnTime(at, now) - now), now);
+  }
+
+  /** Make sure every shop with a digest time has its next digest scheduled. */
+  async ensureDigestsScheduled(): Promise<void> {
+    const shops = await this.db.kysely.selectFrom('shops').select('id').execute();
+    for (const { id } of shops) {
+      const active = await this.db.kysely.selectFrom('jobs').select('id').where('singleton_key', '=', `${DIGEST_ALERTS}:${id}`).where('status', 'in', ['pending', 'running']).executeTakeFirst();
+      if (!active) await this.scheduleDigest(this.db.kysely, id, await loadSettings(this.db.kysely, id));
+    }
+  }
+
+  digestHandler = async (payload: { shopId: number }): Promise<void> => {
+    const now = this.clock.now();
+    const date = cnDate(now);
+    await this.db.kysely.transaction().execute(async (trx) => {
+      const folded = await trx.selectFrom('notifications').select(['id', 'event', 'title', 'data']).where('shop_id', '=', payload.shopId).where('status', '=', 'folded').orderBy('id').execute();
+      const foldedCounts: Record<string, number> = {};
+      const seen = new Set<string>();
+      const lines: string[] = [];
+      for (const f of folded) {
+        // One alert is folded once per channel and recipient; count it once.
+        const key = `${f.event}:${f.data}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        foldedCounts[f.event] = (foldedCounts[f.event] ?? 0) + 1;
+        lines.push(f.title);
+      }
+      const dayStart = now - ((now + 8 * 3_600_000) % 86_400_000);
+      const stats = await trx.selectFrom('shop_orders').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('shop_id', '=', payload.shopId).where('created_at', '>=', dayStart).groupBy('state').execute();
+      await this.raise(trx, {
+        event: 'daily_digest',
+        shopId: payload.shopId,
+        subject: `${date}:${now}`,
+        data: { date, stats: Object.fromEntries(stats.map((s) => [s.state, Number(s.n)])), folded: foldedCounts, foldedLines: lines.slice(0, 10) },
+      });
+      if (folded.length) await trx.updateTable('notifications').set({ status: 'digested', sent_at: now }).where('id', 'in', folded.map((f) => f.id)).execute();
+      const settings = await loadSettings(trx, payload.shopId);
+      const at = digestTime(settings);
+      if (at) await enqueue(trx, digestJob(payload.shopId, nextCnTime(at, now + 60_000) - now), now);
+    });
+    this.queue.notify();
   };
 }

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/dialect.js';
 import { checkOrder, itemsFingerprint } from '../domain/order-checks.js';
-import { formatYuan } from '../domain/money.js';
 import { describeRequests, hasRequests } from '../domain/special-requests.js';
 import { applyTransition } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
@@ -84,17 +83,17 @@ export class OrderConfirmation {
         event: 'new_paid_order',
         shopId: row.shop_id,
         subject: row.wx_order_id,
-        title: `新订单 ${formatYuan(row.order_price)}`,
-        body: `订单号：${row.wx_order_id}\n商品：${items}\n收货：${a.userName} ${a.provinceName}${a.cityName}${a.countyName}${hasRequests(result.requests) ? `\n要求：${describeRequests(result.requests)}` : ''}`,
+        data: {
+          orderId: row.wx_order_id,
+          amount: row.order_price,
+          items,
+          // The stored address is masked (林** 福建省福州市罗源县); alerts never carry plaintext.
+          receiver: `${a.userName} ${a.provinceName}${a.cityName}${a.countyName}`,
+          requests: hasRequests(result.requests) ? describeRequests(result.requests) : undefined,
+        },
       });
       if (to === 'NeedsReview') {
-        await this.notifier.raise(trx, {
-          event: 'needs_review',
-          shopId: row.shop_id,
-          subject: row.wx_order_id,
-          title: `订单需人工审核 ${row.wx_order_id}`,
-          body: result.reasons.map((x) => `- ${x.message}`).join('\n'),
-        });
+        await this.notifier.raise(trx, { event: 'needs_review', shopId: row.shop_id, subject: row.wx_order_id, data: { orderId: row.wx_order_id, reasons: result.reasons.map((x) => x.message) } });
       }
       this.log.info({ shopOrderId: row.id, wxOrderId: row.wx_order_id, state: to, reasons: result.reasons.map((x) => x.code) }, 'order checked');
       return to;

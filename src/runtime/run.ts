@@ -7,6 +7,7 @@ import type { Worker } from '../jobs/worker.js';
 import { randomAlnum } from '../lib/random.js';
 import { startSandbox, type Sandbox } from '../../sandbox/server.js';
 import { bootstrapSandboxShops, SANDBOX_WECOM_KEY, startOrderGenerator } from './sandbox-bootstrap.js';
+import { SANDBOX_SMS } from '../../sandbox/tencent-sms.js';
 
 export interface Running {
   app: App;
@@ -31,11 +32,19 @@ async function sandboxWanted(config: Readonly<Config>): Promise<boolean> {
 export async function run(config: Readonly<Config>, mode: { http: boolean; worker: boolean }): Promise<Running> {
   const sandboxOn = await sandboxWanted(config);
   let sandbox: Sandbox | undefined;
-  if (sandboxOn && mode.http) sandbox = await startSandbox({ port: config.sandboxPort, host: '127.0.0.1' });
+  if (sandboxOn && mode.http) sandbox = await startSandbox({ port: config.sandboxPort, smtpPort: config.sandboxPort + 1, host: '127.0.0.1' });
   const sandboxBase = sandbox?.url ?? (sandboxOn ? `http://127.0.0.1:${config.sandboxPort}` : undefined);
+  // In the sandbox every alert channel goes to its twin: WeCom robot, Tencent SMS, and an SMTP server.
   const app = await createApp(config, {
     wechatApiBase: sandboxBase,
-    wecomWebhookUrl: sandboxBase && !config.wecomWebhookUrl ? `${sandboxBase}/cgi-bin/webhook/send?key=${SANDBOX_WECOM_KEY}` : undefined,
+    ...(sandboxBase
+      ? {
+          wecomWebhookUrl: config.wecomWebhookUrl ?? `${sandboxBase}/cgi-bin/webhook/send?key=${SANDBOX_WECOM_KEY}`,
+          sms: config.sms ?? { endpoint: `${sandboxBase}/tencent-sms/`, ...SANDBOX_SMS },
+          smtpUrl: config.smtpUrl ?? `smtp://127.0.0.1:${config.sandboxPort + 1}`,
+          defaultAlertTargets: { sms: ['13800138000'], email: ['merchant@example.com'] },
+        }
+      : {}),
   });
   const timers: NodeJS.Timeout[] = [];
   let stopGenerator = () => undefined as void;
@@ -46,7 +55,7 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
     await ensureFirstUser(app);
     http = await buildHttp(app, {
       sandboxInfo: sandbox
-        ? async () => ({ simulatorUrl: sandbox!.url, wecomMessages: sandbox!.wecom.messages.slice(-50), push: sandbox!.wechat.push.stats, orders: sandbox!.wechat.allOrders().length })
+        ? async () => ({ simulatorUrl: sandbox!.url, wecomMessages: sandbox!.wecom.messages.slice(-50), smsMessages: sandbox!.sms.messages.slice(-50), emails: sandbox!.smtp.messages.slice(-20).map(({ raw: _raw, ...m }) => m), push: sandbox!.wechat.push.stats, orders: sandbox!.wechat.allOrders().length })
         : undefined,
     });
     await http.listen({ port: config.port, host: config.host });
@@ -63,6 +72,7 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
     worker = createWorker(app);
     worker.start();
     await app.poller.ensureScheduled();
+    await app.notifier.ensureDigestsScheduled();
     // Re-check the poll schedule every minute (new shops, a poll job an operator retried); prune old jobs hourly.
     timers.push(setInterval(() => void app.poller.ensureScheduled().catch((err) => app.log.error({ err }, 'poll schedule check failed')), 60_000));
     timers.push(setInterval(() => void app.queue.prune(7 * 86400_000).catch(() => undefined), 3600_000));

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import type { Db } from '../db/dialect.js';
+import type { Executor } from '../jobs/queue.js';
+import { DaifaError } from '../lib/errors.js';
+import { CHANNELS, type Channel } from './senders.js';
+
+export const ALERT_EVENTS = [
+  'new_paid_order',
+  'needs_review',
+  'buyer_consent_needed',
+  'payment_awaiting_approval',
+  'deadline_at_risk',
+  'supplier_delay',
+  'tracking_anomaly',
+  'dead_job',
+  'refresh_token_expiring',
+  'daily_digest',
+] as const;
+export type AlertEvent = (typeof ALERT_EVENTS)[number];
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式 HH:MM（北京时间）/ time as HH:MM (China time)');
+
+export const alertSettingsSchema = z.object({
+  language: z.enum(['zh', 'en']).default('zh'),
+  wecom: z.object({ webhookUrl: z.string().url() }).optional(),
+  sms: z.object({ phones: z.array(z.string().regex(/^(\+86)?1[3-9]\d{9}$/, '手机号格式不正确 / invalid mobile number')).max(10) }).optional(),
+  email: z.object({ to: z.array(z.string().email()).max(10) }).optional(),
+  /** Which channels each event goes to. Missing events use the defaults. */
+  routes: z.record(z.enum(ALERT_EVENTS), z.array(z.enum(CHANNELS as [Channel, ...Channel[]]))).default({}),
+  /** Alerts raised inside quiet hours are folded into the next digest. */
+  quietHours: z.object({ start: hhmm, end: hhmm }).optional(),
+  /** Daily digest time; default: the end of quiet hours, when quiet hours are set. */
+  digestAt: hhmm.optional(),
+});
+export type AlertSettings = z.infer<typeof alertSettingsSchema>;
+
+/** Defaults: everything to the log and WeCom; urgent things also by SMS; the digest also by e-mail. */
+export const DEFAULT_ROUTES: Record<AlertEvent, Channel[]> = {
+  new_paid_order: ['log', 'wecom'],
+  needs_review: ['log', 'wecom'],
+  buyer_consent_needed: ['log', 'wecom', 'sms'],
+  payment_awaiting_approval: ['log', 'wecom', 'sms'],
+  deadline_at_risk: ['log', 'wecom', 'sms'],
+  supplier_delay: ['log', 'wecom'],
+  tracking_anomaly: ['log', 'wecom'],
+  dead_job: ['log', 'wecom', 'email'],
+  refresh_token_expiring: ['log', 'wecom', 'sms', 'email'],
+  daily_digest: ['log', 'wecom', 'email'],
+};
+
+export function parseSettings(input: unknown): AlertSettings {
+  const r = alertSettingsSchema.safeParse(input ?? {});
+  if (!r.success) throw new DaifaError('VALIDATION', '提醒设置不正确 / invalid alert settings', { details: r.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) });
+  return r.data;
+}
+
+/** Shop settings, else the all-shops settings (shop_id 0), else defaults. */
+export async function loadSettings(db: Executor, shopId: number | null): Promise<AlertSettings> {
+  const rows = await db.selectFrom('alert_settings').select(['shop_id', 'settings']).where('shop_id', 'in', shopId ? [shopId, 0] : [0]).execute();
+  const row = rows.find((r) => r.shop_id === shopId) ?? rows.find((r) => r.shop_id === 0);
+  return parseSettings(row ? JSON.parse(row.settings) : {});
+}
+
+export async function saveSettings(db: Db, shopId: number, input: unknown, now: number): Promise<AlertSettings> {
+  const s = parseSettings(input);
+  await db.kysely
+    .insertInto('alert_settings')
+    .values({ shop_id: shopId, settings: JSON.stringify(s), updated_at: now })
+    .onConflict((oc) => oc.column('shop_id').doUpdateSet({ settings: JSON.stringify(s), updated_at: now }))
+    .execute();
+  return s;
+}
+
+export function routeFor(s: AlertSettings, event: AlertEvent): Channel[] {
+  return s.routes[event] ?? DEFAULT_ROUTES[event];
+}
+
+// ---- China time (UTC+8, no DST) ---------------------------------------------------------------------------
+const CN = 8 * 3_600_000;
+const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
+export const cnMinuteOfDay = (now: number) => Math.floor(((now + CN) % 86_400_000) / 60_000);
+export const cnDate = (now: number) => new Date(now + CN).toISOString().slice(0, 10);
+
+export function inQuietHours(s: AlertSettings, now: number): boolean {
+  if (!s.quietHours) return false;
+  const m = cnMinuteOfDay(now);
+  const a = minutes(s.quietHours.start);
+  const b = minutes(s.quietHours.end);
+  return a <= b ? m >= a && m < b : m >= a || m < b;
+}
+
+/** The next instant (ms) at which China time reads `at` (HH:MM), strictly after `now`. */
+export function nextCnTime(at: string, now: number): number {
+  const dayStart = now - ((now + CN) % 86_400_000);
+  let t = dayStart + minutes(at) * 60_000;
+  if (t <= now) t += 86_400_000;
+  return t;
+}
+
+export function digestTime(s: AlertSettings): string | undefined {
+  return s.digestAt ?? s.quietHours?.end;
+}
