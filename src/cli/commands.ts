@@ -8,6 +8,7 @@ import { findOrderId, listOrders, orderDetail, stats } from '../orders/queries.j
 import { resolveReview } from '../orders/review.js';
 import { run } from '../runtime/run.js';
 import { runDoctor } from './doctor.js';
+import { loadSettings, saveSettings } from '../notify/settings.js';
 import { table, time, yuan } from './format.js';
 
 export interface CommandContext {
@@ -34,6 +35,9 @@ export const usage = `daifa — 代发 dropshipping for WeChat Shop (微信小�
   daifa jobs list [--status pending|running|done|dead] [--kind K] [--json]
   daifa jobs retry <id>|--all
   daifa users add --username U --password P --role owner|operator|viewer [--token]
+  daifa alerts list [--status pending|sent|failed|folded] [--json]
+  daifa alerts settings --shop ID [--set rules.json]   show or set a shop's alert rules (0 = all shops)
+  daifa alerts retry                re-send failed alerts
   daifa doctor                      check database, each shop's token, push configuration, clock
 
 环境变量 / environment: PORT, DATABASE_URL, DAIFA_DATA_DIR, DAIFA_MASTER_KEY, WECHAT_API_BASE,
@@ -203,6 +207,35 @@ export const commands: Record<string, Command> = {
       out(`用户已创建 / user created: #${id}`);
       if (flags.token) out(`API token: ${await issueToken(app.db, id, 'cli', app.clock.now())}`);
       return 0;
+    });
+  },
+
+  async alerts({ config, args, flags }) {
+    return withApp(config, async (app) => {
+      const sub = args[0] ?? 'list';
+      if (sub === 'list') {
+        let q = app.db.kysely.selectFrom('notifications').select(['id', 'event', 'channel', 'status', 'title', 'attempts', 'last_error', 'created_at']).orderBy('id', 'desc').limit(flags.limit ? Number(flags.limit) : 50);
+        if (str(flags.status)) q = q.where('status', '=', str(flags.status)!);
+        const rows = await q.execute();
+        if (flags.json) out(JSON.stringify(rows, null, 2));
+        else out(table(rows.map((r) => ({ id: r.id, 事件: r.event, 渠道: r.channel, 状态: r.status, 标题: r.title, 次数: r.attempts, 错误: (r.last_error ?? '').slice(0, 40), 时间: time(r.created_at) })), ['id', '事件', '渠道', '状态', '标题', '次数', '错误', '时间']));
+        return 0;
+      }
+      if (sub === 'settings') {
+        const shopId = Number(need(flags, 'shop'));
+        if (str(flags.set)) {
+          const { readFileSync } = await import('node:fs');
+          const saved = await saveSettings(app.db, shopId, JSON.parse(readFileSync(str(flags.set)!, 'utf8')), app.clock.now());
+          await app.notifier.ensureDigestsScheduled();
+          out(JSON.stringify(saved, null, 2));
+        } else out(JSON.stringify(await loadSettings(app.db.kysely, shopId), null, 2));
+        return 0;
+      }
+      if (sub === 'retry') {
+        out(`已重新排队 / requeued: ${await app.notifier.retryFailed()}`);
+        return 0;
+      }
+      throw new DaifaError('VALIDATION', `alerts ${sub}: 未知子命令 / unknown subcommand`);
     });
   },
 

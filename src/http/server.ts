@@ -7,6 +7,7 @@ import { DaifaError } from '../lib/errors.js';
 import { findOrderId, listOrders, orderDetail, stats } from '../orders/queries.js';
 import { resolveReview } from '../orders/review.js';
 import { toPublic } from '../shops/shops.js';
+import { loadSettings, saveSettings } from '../notify/settings.js';
 import { authenticate, issueToken, login, requireRole } from './auth.js';
 
 export interface HttpOptions {
@@ -98,7 +99,21 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       await app.poller.ensureScheduled();
       return { shop, webhookUrl: `${app.config.publicUrl ?? `http://<your-host>:${app.config.port}`}${shop.webhookPath}` };
     });
-    api.get('/api/notifications', async () => ({ notifications: await app.db.kysely.selectFrom('notifications').selectAll().orderBy('id', 'desc').limit(100).execute() }));
+    api.get('/api/notifications', async (req) => {
+      const q = z.object({ status: z.enum(['pending', 'sending', 'sent', 'failed', 'folded', 'digested']).optional(), event: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).parse(req.query);
+      let query = app.db.kysely.selectFrom('notifications').select(['id', 'shop_id', 'event', 'channel', 'status', 'title', 'body', 'attempts', 'last_error', 'created_at', 'sent_at', 'batch_id']).orderBy('id', 'desc').limit(q.limit ?? 100);
+      if (q.status) query = query.where('status', '=', q.status);
+      if (q.event) query = query.where('event', '=', q.event);
+      return { notifications: await query.execute() };
+    });
+    api.post('/api/notifications/retry-failed', operator, async () => ({ retried: await app.notifier.retryFailed() }));
+    api.get('/api/shops/:id/alerts', async (req) => loadSettings(app.db.kysely, z.coerce.number().int().min(0).parse((req.params as { id: string }).id)));
+    api.put('/api/shops/:id/alerts', owner, async (req) => {
+      const shopId = z.coerce.number().int().min(0).parse((req.params as { id: string }).id);
+      const settings = await saveSettings(app.db, shopId, req.body, app.clock.now());
+      await app.notifier.ensureDigestsScheduled();
+      return settings;
+    });
     api.get('/api/sandbox', async () => {
       if (!opts.sandboxInfo) throw new DaifaError('NOT_FOUND', '沙箱未开启 / sandbox mode is off');
       return opts.sandboxInfo();

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { createApp, createWorker, type App } from '../../src/app.js';
+import { createApp, createWorker, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { buildHttp } from '../../src/http/server.js';
 import type { Worker } from '../../src/jobs/worker.js';
@@ -26,12 +26,12 @@ export interface Harness {
 }
 
 /** Daifa (in-process, real HTTP on loopback) + the simulators, wired like production: push → receiver → jobs → client → simulator. */
-export async function startHarness(opts: { push?: Partial<PushKnobs>; api?: Partial<ApiKnobs>; worker?: boolean; concurrency?: number; env?: Record<string, string>; logSink?: string[] } = {}): Promise<Harness> {
+export async function startHarness(opts: { push?: Partial<PushKnobs>; api?: Partial<ApiKnobs>; worker?: boolean; concurrency?: number; env?: Record<string, string>; logSink?: string[]; appOptions?: (sandbox: Sandbox) => AppOptions } = {}): Promise<Harness> {
   const t = await createTestDb();
   const sandbox = await startSandbox({ push: { timeScale: 0.001, ...opts.push }, api: opts.api });
   const config = loadConfig({ ...t.env, DAIFA_MASTER_KEY: TEST_MASTER_KEY, DAIFA_SANDBOX: '0', LOG_LEVEL: 'silent', PORT: '0', ...opts.env });
   const log = opts.logSink ? pino({ level: 'debug' }, { write: (line: string) => void opts.logSink!.push(line) }) : pino({ level: 'silent' });
-  const app = await createApp(config, { wechatApiBase: sandbox.url, log, migrate: false });
+  const app = await createApp(config, { wechatApiBase: sandbox.url, log, migrate: false, ...opts.appOptions?.(sandbox) });
   const http = await buildHttp(app);
   await http.listen({ port: 0, host: '127.0.0.1' });
   const addr = http.server.address();

@@ -118,6 +118,24 @@ describe('HTTP API', () => {
     expect(JSON.stringify(row)).not.toContain('super-secret-value');
   });
 
+  it('alert settings per shop (owner only, validated) and the alert list', async () => {
+    const rules = { wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K' }, quietHours: { start: '22:00', end: '08:00' }, routes: { new_paid_order: ['wecom'] } };
+    expect((await api('PUT', `/api/shops/${h.shop.id}/alerts`, operator, rules)).status).toBe(403);
+    const bad = await api('PUT', `/api/shops/${h.shop.id}/alerts`, owner, { quietHours: { start: '7pm', end: '08:00' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.fields[0].field).toBe('quietHours.start');
+    expect((await api('PUT', `/api/shops/${h.shop.id}/alerts`, owner, rules)).status).toBe(200);
+    const got = await api('GET', `/api/shops/${h.shop.id}/alerts`, viewer);
+    expect(got.body).toMatchObject({ language: 'zh', quietHours: { start: '22:00', end: '08:00' }, routes: { new_paid_order: ['wecom'] } });
+    const digest = await h.app.db.kysely.selectFrom('jobs').select('kind').where('singleton_key', '=', `notify.digest:${h.shop.id}`).executeTakeFirst();
+    expect(digest?.kind).toBe('notify.digest');
+    const sent = await api('GET', '/api/notifications?status=sent', viewer);
+    expect(sent.body.notifications.length).toBeGreaterThan(0);
+    expect(sent.body.notifications.every((n: any) => n.status === 'sent')).toBe(true);
+    expect((await api('GET', '/api/notifications?status=weird', viewer)).status).toBe(400);
+    expect((await api('POST', '/api/notifications/retry-failed', operator)).body.retried).toBe(0);
+  });
+
   it('decodes buyer data only for owners, with purpose, counted and logged', async () => {
     const id = (await api('GET', '/api/orders?limit=1', viewer)).body.orders[0].id;
     expect((await api('POST', `/api/orders/${id}/decode`, operator, { purpose: '打印面单', destination: '供应商A' })).status).toBe(403);

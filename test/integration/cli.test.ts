@@ -73,6 +73,21 @@ describe('daifa CLI', () => {
     expect((await runDaifa(['users', 'add', '--username', 'y', '--password', 'short', '--role', 'operator'], env)).code).toBe(1);
   });
 
+  it('alerts list and settings', async () => {
+    const list = JSON.parse((await runDaifa(['alerts', 'list', '--json'], env)).out);
+    expect(list.length).toBeGreaterThan(0);
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const file = `${mkdtempSync('/tmp/daifa-rules-')}/rules.json`;
+    writeFileSync(file, JSON.stringify({ language: 'en', routes: { needs_review: ['log'] } }));
+    const set = await runDaifa(['alerts', 'settings', '--shop', '1', '--set', file], env);
+    expect(set.code).toBe(0);
+    expect(JSON.parse((await runDaifa(['alerts', 'settings', '--shop', '1'], env)).out)).toMatchObject({ language: 'en', routes: { needs_review: ['log'] } });
+    writeFileSync(file, JSON.stringify({ language: 'fr' }));
+    const bad = await runDaifa(['alerts', 'settings', '--shop', '1', '--set', file], env);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain('language');
+  });
+
   it('doctor checks the database, each shop token, push configuration and clock', async () => {
     const r = await runDaifa(['doctor'], { ...env, PUBLIC_URL: 'https://daifa.example.cn' });
     expect(r.out).toContain('✓ 数据库');

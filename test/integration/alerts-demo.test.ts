@@ -1,0 +1,40 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { createUser, issueToken } from '../../src/http/auth.js';
+import { run, type Running } from '../../src/runtime/run.js';
+import { testDialect } from '../helpers/db.js';
+import { waitFor } from '../helpers/harness.js';
+
+const freePort = () => new Promise<number>((r) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
+
+/** The sandbox demo as `npm start` runs it: orders flow in and the WeCom twin shows the alerts arriving. */
+describe.runIf(testDialect === 'sqlite')('sandbox demo (npm start)', () => {
+  let running: Running;
+  let token: string;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'daifa-demo-'));
+    const sandboxPort = await freePort();
+    const config = loadConfig({ PORT: String(await freePort()), HOST: '127.0.0.1', DAIFA_DATA_DIR: dir, DAIFA_SANDBOX_PORT: String(sandboxPort), DAIFA_SANDBOX_ORDERS_PER_MINUTE: '600', LOG_LEVEL: 'silent' });
+    running = await run(config, { http: true, worker: true });
+    token = await issueToken(running.app.db, await createUser(running.app.db, { username: 'demo', password: 'demo-pass-1', role: 'owner' }, Date.now()), 'test', Date.now());
+  });
+  afterAll(async () => running.stop());
+
+  const api = async (path: string) => (await fetch(`${running.url}${path}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
+
+  it('alerts for sandbox orders arrive at the WeCom twin, visible through the API', async () => {
+    const sandbox = await waitFor(async () => {
+      const s = await api('/api/sandbox');
+      return s.wecomMessages?.length > 0 && s;
+    }, { timeoutMs: 30_000, what: 'WeCom twin messages' });
+    expect(sandbox.wecomMessages[0].content).toMatch(/新订单|Daifa 提醒/);
+    const sent = await api('/api/notifications?status=sent');
+    expect(sent.notifications.length).toBeGreaterThan(0);
+    const stats = await api('/api/stats');
+    expect(stats.shopOrders.total).toBeGreaterThan(0);
+  });
+});
