@@ -2,9 +2,10 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './dialect.js';
 import * as m0001 from './migrations/0001-foundation.js';
 import * as m0002 from './migrations/0002-alerts.js';
+import * as m0003 from './migrations/0003-sourcing.js';
 
 /** Migrations are listed in code (no directory scan) so that they ship with the bundle and run in order. */
-const all = { '0001-foundation': m0001, '0002-alerts': m0002 } as const;
+const all = { '0001-foundation': m0001, '0002-alerts': m0002, '0003-sourcing': m0003 } as const;
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const provider: MigrationProvider = {

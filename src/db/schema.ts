@@ -203,6 +203,126 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface SuppliersTable {
+  id: Generated<number>;
+  kind: string;
+  name: string;
+  member_id: string | null;
+  login_id: string | null;
+  credit_level: string | null;
+  accepts_encrypted: number;
+  couriers: string;
+  dropship_appid: string | null;
+  email: string | null;
+  im_contact: string | null;
+  dispatch_cutoff: string | null;
+  active: number;
+  created_at: number;
+}
+
+export interface SupplierOffersTable {
+  id: Generated<number>;
+  supplier_id: number;
+  offer_id: string;
+  spec_id: string;
+  title: string;
+  sku_attrs: string;
+  unit_price: number;
+  moq: number;
+  stock: number;
+  freight: number;
+  lead_time_hours: number;
+  refreshed_at: number;
+}
+
+export interface SkuMappingsTable {
+  id: Generated<number>;
+  shop_id: number;
+  product_id: string;
+  sku_id: string;
+  offer_ref: number;
+  quantity_per_unit: number;
+  bundle_key: string | null;
+  priority: number;
+  enabled: number;
+  created_at: number;
+}
+
+export interface SourcingDecisionsTable {
+  id: Generated<number>;
+  shop_order_id: number;
+  line_no: number;
+  chosen: string | null;
+  candidates: string;
+  reason: string;
+  override_by: string | null;
+  override_reason: string | null;
+  created_at: number;
+}
+
+export interface PurchaseOrdersTable {
+  id: Generated<number>;
+  shop_order_id: number;
+  supplier_id: number;
+  route: string;
+  state: string;
+  out_order_id: string;
+  supplier_order_id: string | null;
+  expected_amount: number;
+  supplier_amount: number | null;
+  message: string;
+  attempt: number;
+  excluded_suppliers: string;
+  readback: string | null;
+  shadow: number;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+
+export interface PurchaseOrderLinesTable {
+  id: Generated<number>;
+  purchase_order_id: number;
+  shop_order_line_no: number;
+  offer_ref: number;
+  offer_id: string;
+  spec_id: string;
+  title: string;
+  quantity: number;
+  unit_price: number;
+}
+
+export interface CasesTable {
+  id: Generated<number>;
+  shop_order_id: number | null;
+  purchase_order_id: number | null;
+  kind: string;
+  state: string;
+  message: string;
+  data: string | null;
+  actions: string;
+  resolution: string | null;
+  resolved_by: string | null;
+  dedup_key: string | null;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+
+export interface SupplierAccountsTable {
+  id: Generated<number>;
+  kind: string;
+  app_key: string;
+  app_secret_enc: string;
+  access_token_enc: string | null;
+  access_expires_at: number | null;
+  refresh_token_enc: string | null;
+  refresh_expires_at: number | null;
+  member_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   shops: ShopsTable;
   users: UsersTable;
@@ -220,4 +340,12 @@ export interface Database {
   notification_batches: NotificationBatchesTable;
   alert_target_locks: AlertTargetLocksTable;
   settings: SettingsTable;
+  suppliers: SuppliersTable;
+  supplier_offers: SupplierOffersTable;
+  sku_mappings: SkuMappingsTable;
+  sourcing_decisions: SourcingDecisionsTable;
+  purchase_orders: PurchaseOrdersTable;
+  purchase_order_lines: PurchaseOrderLinesTable;
+  cases: CasesTable;
+  supplier_accounts: SupplierAccountsTable;
 }

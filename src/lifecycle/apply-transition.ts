@@ -2,11 +2,14 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { canTransition, type Lifecycle } from '../domain/lifecycle.js';
 import { shopOrderLifecycle, type ShopOrderState } from '../domain/shop-order.lifecycle.js';
+import { caseLifecycle, purchaseOrderLifecycle } from '../domain/purchase-order.lifecycle.js';
 import { enqueue, type JobSpec } from '../jobs/queue.js';
 
 /** Entities whose state goes through a declared lifecycle. Later issues add purchase orders and cases. */
 const entities = {
   shop_order: { table: 'shop_orders', lifecycle: shopOrderLifecycle },
+  purchase_order: { table: 'purchase_orders', lifecycle: purchaseOrderLifecycle },
+  case: { table: 'cases', lifecycle: caseLifecycle },
 } as const;
 export type EntityType = keyof typeof entities;
 
@@ -26,6 +29,8 @@ export interface TransitionInput<S extends string = string> {
   jobs?: JobSpec[];
   /** Only apply when the row is still in this state (guards against a concurrent change). */
   expectFrom?: S | S[];
+  /** For purchase orders and cases: the shop order whose history shows the event. */
+  shopOrderId?: number;
 }
 
 export type TransitionResult = { ok: true; from: string | null; to: string } | { ok: false; reason: string; from: string | null };

@@ -1,0 +1,279 @@
+import { randomInt } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { randomAlnum, randomDigits } from '../../src/lib/random.js';
+import { aopSignature, signatureMatches } from '../../src/suppliers/alibaba-1688/signing.js';
+
+/** 1688 gateway twin (reference §10): offers, signature and token checks, preview, create, read-back, lookup, cancel. */
+export interface SimSku {
+  specId: string;
+  skuId: string;
+  attrs: { name: string; value: string }[];
+  /** fen */
+  price: number;
+  stock: number;
+}
+
+export interface SimOffer {
+  offerId: string;
+  sellerMemberId: string;
+  sellerLoginId: string;
+  creditLevel: string;
+  title: string;
+  moq: number;
+  /** fen per order */
+  freight: number;
+  online: boolean;
+  skus: SimSku[];
+}
+
+export interface Sim1688Order {
+  orderId: string;
+  outOrderId?: string;
+  buyerMemberId: string;
+  sellerMemberId: string;
+  status: string;
+  address: Record<string, string>;
+  message: string;
+  lines: { offerId: string; specId: string; quantity: number; price: number; title: string; attrs: { name: string; value: string }[] }[];
+  postFee: number;
+  totalAmount: number;
+  createdAt: number;
+}
+
+export interface Knobs1688 {
+  latencyMs: number;
+  /** Probability that fastCreateOrder creates the order and then the response is lost (connection dropped). */
+  lostResponseRate: number;
+  /** Probability of a plain HTTP 500 before doing anything. */
+  serverErrorRate: number;
+  /** Probability of gw.QosAppFrequencyLimit. */
+  rateLimitRate: number;
+  /** What a second fastCreateOrder with the same outOrderId does ([U] in the reference). */
+  duplicateOutOrderId: 'return-existing' | 'create-new' | 'reject';
+  /** Price added (fen) to every unit at create time, after preview (a seller raised the price). */
+  priceRiseFen: number;
+  /** buyerView reports a different receiver name (the seller's system mangled it). */
+  readBackMismatch: boolean;
+  accessTokenTtlMs: number;
+}
+
+export const defaultKnobs1688 = (): Knobs1688 => ({ latencyMs: 0, lostResponseRate: 0, serverErrorRate: 0, rateLimitRate: 0, duplicateOutOrderId: 'return-existing', priceRiseFen: 0, readBackMismatch: false, accessTokenTtlMs: 10 * 3_600_000 });
+
+const yuan = (fen: number) => Math.round(fen) / 100;
+const ts1688 = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace(/[-:T]/g, '').replace('Z', '').replace('.', '') + '+0800';
+/** Emit big ids as bare JSON numbers, as 1688 does (a naive JSON.parse loses their last digits). */
+const bare = (json: string, keys: string[]) => keys.reduce((t, k) => t.replace(new RegExp(`"${k}":"(\\d+)"`, 'g'), `"${k}":$1`), json);
+
+export class Alibaba1688Simulator {
+  readonly apps = new Map<string, string>();
+  readonly tokens = new Map<string, { memberId: string; expiresAt: number; refreshToken: string }>();
+  readonly offers = new Map<string, SimOffer>();
+  readonly orders = new Map<string, Sim1688Order>();
+  readonly calls = new Map<string, number>();
+  knobs: Knobs1688;
+
+  constructor(knobs: Partial<Knobs1688> = {}) {
+    this.knobs = { ...defaultKnobs1688(), ...knobs };
+  }
+
+  addApp(appKey: string, appSecret: string): void {
+    this.apps.set(appKey, appSecret);
+  }
+
+  issueToken(memberId = `b2b-${randomDigits(10)}`): { accessToken: string; refreshToken: string; memberId: string } {
+    const accessToken = `${randomAlnum(8)}-${randomAlnum(4)}-${randomAlnum(4)}-${randomAlnum(12)}`.toLowerCase();
+    const refreshToken = `${randomAlnum(8)}-${randomAlnum(4)}-${randomAlnum(12)}`.toLowerCase();
+    this.tokens.set(accessToken, { memberId, expiresAt: Date.now() + this.knobs.accessTokenTtlMs, refreshToken });
+    return { accessToken, refreshToken, memberId };
+  }
+
+  addOffer(o: SimOffer): void {
+    this.offers.set(o.offerId, o);
+  }
+
+  /** Orders whose outOrderId appears more than once — must always be empty for Daifa. */
+  duplicates(): string[] {
+    const seen = new Map<string, number>();
+    for (const o of this.orders.values()) if (o.outOrderId) seen.set(o.outOrderId, (seen.get(o.outOrderId) ?? 0) + 1);
+    return [...seen].filter(([, n]) => n > 1).map(([k]) => k);
+  }
+
+  register(app: FastifyInstance): void {
+    app.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', { parseAs: 'string' }, (_r, body, done) => done(null, body));
+      scope.post('/openapi/:proto/:ver/:ns/:api/:appKey', async (req, reply) => this.handle(req.params as Record<string, string>, String(req.body ?? ''), reply));
+    });
+    app.get('/sandbox/1688/orders', async () => ({ orders: [...this.orders.values()], duplicates: this.duplicates() }));
+    app.get('/sandbox/1688/knobs', async () => this.knobs);
+    app.patch('/sandbox/1688/knobs', async (req) => Object.assign(this.knobs, req.body ?? {}));
+  }
+
+  private async handle(p: Record<string, string>, raw: string, reply: FastifyReply) {
+    const api = p.api!;
+    this.calls.set(api, (this.calls.get(api) ?? 0) + 1);
+    if (this.knobs.latencyMs) await new Promise((r) => setTimeout(r, this.knobs.latencyMs));
+    const form = Object.fromEntries(new URLSearchParams(raw));
+    if (p.ns === 'system.oauth2' && api === 'getToken') return this.oauth(p.appKey!, form, reply);
+    const secret = this.apps.get(p.appKey!);
+    if (!secret) return reply.code(400).send({ error_code: 'gw.AppKeyNotFound', error_message: 'AppKey not found', request_id: randomAlnum(12) });
+    const path = `param2/${p.ver}/${p.ns}/${api}/${p.appKey}`;
+    if (!form._aop_signature || !signatureMatches(aopSignature(path, form, secret), form._aop_signature)) {
+      return reply.code(400).send({ error_code: 'gw.SignatureInvalid', error_message: 'Signature invalid', request_id: randomAlnum(12) });
+    }
+    const token = this.tokens.get(form.access_token ?? '');
+    if (!token || token.expiresAt < Date.now()) return reply.code(401).send({ error_code: '401', error_message: 'Request need user authorized', request_id: randomAlnum(12) });
+    if (Math.random() < this.knobs.rateLimitRate) return reply.code(200).send({ error_code: 'gw.QosAppFrequencyLimit', error_message: 'App call exceeds limited frequency' });
+    if (Math.random() < this.knobs.serverErrorRate) return reply.code(500).send('internal error');
+    const json = (o: unknown) => reply.type('application/json').send(bare(JSON.stringify(o), ['orderId', 'id', 'subItemID', 'skuId']));
+    switch (api) {
+      case 'alibaba.createOrder.preview':
+        return json(this.preview(form));
+      case 'alibaba.trade.fastCreateOrder': {
+        const r = this.create(form, token.memberId);
+        if (r.created && Math.random() < this.knobs.lostResponseRate) {
+          reply.raw.destroy(); // the order exists, the answer never arrives
+          return reply;
+        }
+        return json(r.body);
+      }
+      case 'alibaba.trade.get.buyerView': {
+        const o = this.orders.get(String(form.orderId));
+        if (!o || o.buyerMemberId !== token.memberId) return json({ success: 'false', errorCode: 'order.nopermission.buyer', errorMessage: '订单不存在或无权限' });
+        return json({ success: 'true', result: this.tradeInfo(o) });
+      }
+      case 'alibaba.trade.getBuyerOrderList': {
+        const list = [...this.orders.values()].filter((o) => o.buyerMemberId === token.memberId && (!form.outOrderId || o.outOrderId === form.outOrderId));
+        return json({ result: list.map((o) => this.tradeInfo(o)), totalRecord: list.length });
+      }
+      case 'alibaba.trade.cancel': {
+        const o = this.orders.get(String(form.tradeID));
+        if (!o) return json({ success: false, errorCode: 'ORDER_NOT_EXIST', errorMessage: '订单不存在' });
+        if (o.status !== 'waitbuyerpay') return json({ success: false, errorCode: 'ORDER_STATUS_ERROR', errorMessage: '只能取消待付款订单' });
+        if (Date.now() - o.createdAt < 10_000) return json({ success: false, errorCode: 'CLOSE_ORDER_TOO_FAST', errorMessage: '订单创建后10秒内不能关闭' });
+        o.status = 'cancel';
+        for (const l of o.lines) {
+          const sku = this.offers.get(l.offerId)?.skus.find((s) => s.specId === l.specId);
+          if (sku) sku.stock += l.quantity;
+        }
+        return json({ success: true });
+      }
+      default:
+        return reply.code(400).send({ error_code: 'gw.APIUnsupported', error_message: `API ${api} not supported by the sandbox` });
+    }
+  }
+
+  private oauth(appKey: string, form: Record<string, string>, reply: FastifyReply) {
+    if (this.apps.get(appKey) !== form.client_secret || form.client_id !== appKey) return reply.code(400).send({ error: 'invalid_client', error_description: 'client id or secret wrong' });
+    const refresh = form.refresh_token ?? form.refreshToken;
+    let memberId: string | undefined;
+    if (form.grant_type === 'refresh_token') memberId = [...this.tokens.values()].find((t) => t.refreshToken === refresh)?.memberId;
+    else if (form.grant_type === 'authorization_code' && form.code) memberId = `b2b-${randomDigits(10)}`;
+    if (!memberId) return reply.code(400).send({ error: 'invalid_grant', error_description: 'code or refresh token invalid' });
+    const t = this.issueToken(memberId);
+    return reply.send({ aliId: randomDigits(10), resource_owner: 'sandbox_buyer', memberId, expires_in: String(Math.floor(this.knobs.accessTokenTtlMs / 1000)), refresh_token: form.grant_type === 'refresh_token' ? refresh : t.refreshToken, refresh_token_timeout: ts1688(Date.now() + 180 * 86_400_000).slice(0, 14) + '+0800', access_token: t.accessToken });
+  }
+
+  /** Validation shared by preview and create, in the documented order. */
+  private check(cargo: { offerId: string | number; specId?: string; quantity: number }[]): { code: string; message: string; offerId?: string; specId?: string } | undefined {
+    const sellers = new Set<string>();
+    for (const c of cargo) {
+      const offer = this.offers.get(String(c.offerId));
+      if (!offer || !offer.online) return { code: '500_001', message: `商品[${c.offerId}]不支持在线交易，无法下单`, offerId: String(c.offerId) };
+      sellers.add(offer.sellerMemberId);
+      if (offer.skus.length > 1 && !c.specId) return { code: '500_002', message: '商品不属于同一卖家或者没有指定specId', offerId: offer.offerId };
+      const sku = c.specId ? offer.skus.find((s) => s.specId === c.specId) : offer.skus[0];
+      if (!sku) return { code: '500_003', message: `规格[${c.specId}]不属于商品[${c.offerId}]`, offerId: offer.offerId, specId: c.specId };
+      if (sku.stock < c.quantity) return { code: '500_004', message: `商品[${offer.offerId}_${sku.specId}]库存不足，请核实库存后订购`, offerId: offer.offerId, specId: sku.specId };
+      if (c.quantity < offer.moq) return { code: '500_005', message: '购买数量不满足起批量限制', offerId: offer.offerId, specId: sku.specId };
+    }
+    if (sellers.size > 1) return { code: '500_002', message: '商品不属于同一卖家或者没有指定specId' };
+    return undefined;
+  }
+
+  private parseCargo(form: Record<string, string>) {
+    try {
+      return JSON.parse(form.cargoParamList ?? '[]') as { offerId: string | number; specId?: string; quantity: number }[];
+    } catch {
+      return [];
+    }
+  }
+
+  private preview(form: Record<string, string>) {
+    const cargo = this.parseCargo(form);
+    const bad = this.check(cargo);
+    if (bad) return { success: false, errorCode: bad.code, errorMsg: bad.message };
+    const lines = cargo.map((c) => {
+      const offer = this.offers.get(String(c.offerId))!;
+      const sku = c.specId ? offer.skus.find((s) => s.specId === c.specId)! : offer.skus[0]!;
+      return { offer, sku, quantity: c.quantity };
+    });
+    const freight = lines[0]!.offer.freight;
+    const goods = lines.reduce((s, l) => s + l.sku.price * l.quantity, 0);
+    return {
+      success: true,
+      orderPreviewResuslt: [{
+        status: true, flowFlag: 'general', tradeModeNameList: ['assureTrade'], sumPayment: goods + freight, sumCarriage: freight, sumPaymentNoCarriage: goods, discountFee: 0,
+        cargoList: lines.map((l) => ({ offerId: l.offer.offerId, specId: l.sku.specId, skuId: l.sku.skuId, amount: yuan(l.sku.price * l.quantity), finalUnitPrice: yuan(l.sku.price), cargoPromotionList: [] })),
+        tradeModelList: [{ tradeType: 'assureTrade', name: '担保交易', opSupport: true }],
+      }],
+    };
+  }
+
+  private create(form: Record<string, string>, buyer: string): { created: boolean; body: unknown } {
+    const outOrderId = form.outOrderId;
+    const existing = outOrderId ? [...this.orders.values()].find((o) => o.outOrderId === outOrderId && o.buyerMemberId === buyer) : undefined;
+    if (existing && this.knobs.duplicateOutOrderId === 'return-existing') return { created: false, body: { success: true, result: { orderId: existing.orderId, totalSuccessAmount: existing.totalAmount, postFee: existing.postFee, failedOfferList: [] } } };
+    if (existing && this.knobs.duplicateOutOrderId === 'reject') return { created: false, body: { success: false, code: '400', message: `outOrderId ${outOrderId} 已存在` } };
+    const cargo = this.parseCargo(form);
+    const bad = this.check(cargo);
+    if (bad) return { created: false, body: { success: false, code: bad.code, message: bad.message } };
+    let address: Record<string, string>;
+    try {
+      address = JSON.parse(form.addressParam ?? '{}');
+    } catch {
+      return { created: false, body: { success: false, code: '400', message: 'addressParam invalid' } };
+    }
+    if (!address.fullName || !address.address || !(address.mobile || address.phone)) return { created: false, body: { success: false, code: '400', message: 'AddressId invalid:收货地址不完整' } };
+    const first = this.offers.get(String(cargo[0]!.offerId))!;
+    const lines = cargo.map((c) => {
+      const offer = this.offers.get(String(c.offerId))!;
+      const sku = c.specId ? offer.skus.find((s) => s.specId === c.specId)! : offer.skus[0]!;
+      sku.stock -= c.quantity;
+      return { offerId: offer.offerId, specId: sku.specId, quantity: c.quantity, price: sku.price + this.knobs.priceRiseFen, title: offer.title, attrs: sku.attrs };
+    });
+    const order: Sim1688Order = {
+      orderId: `${randomInt(1, 9)}${randomDigits(17)}`,
+      outOrderId,
+      buyerMemberId: buyer,
+      sellerMemberId: first.sellerMemberId,
+      status: 'waitbuyerpay',
+      address,
+      message: form.message ?? '',
+      lines,
+      postFee: first.freight,
+      totalAmount: lines.reduce((s, l) => s + l.price * l.quantity, 0) + first.freight,
+      createdAt: Date.now(),
+    };
+    this.orders.set(order.orderId, order);
+    return { created: true, body: { success: true, result: { orderId: order.orderId, totalSuccessAmount: order.totalAmount, postFee: order.postFee, failedOfferList: [] } } };
+  }
+
+  /** buyerView TradeInfo: amounts in yuan, ids as bare numbers, idOfStr exact. */
+  private tradeInfo(o: Sim1688Order) {
+    const a = o.address;
+    const name = this.knobs.readBackMismatch ? `${a.fullName}x` : a.fullName;
+    const seller = [...this.offers.values()].find((x) => x.sellerMemberId === o.sellerMemberId);
+    return {
+      baseInfo: {
+        id: o.orderId, idOfStr: String(o.orderId), status: o.status, outOrderId: o.outOrderId, createTime: ts1688(o.createdAt), totalAmount: yuan(o.totalAmount), sumProductPayment: yuan(o.totalAmount - o.postFee), shippingFee: yuan(o.postFee),
+        buyerID: o.buyerMemberId, sellerID: o.sellerMemberId, sellerLoginId: seller?.sellerLoginId, sellerCreditLevel: seller?.creditLevel, alipayTradeId: 'UNCREAT', tradeTypeCode: 'assureTrade',
+        receiverInfo: { toFullName: name, toMobile: a.mobile ?? '', toPhone: a.phone ?? '', toPost: a.postCode ?? '', toArea: `${a.provinceText} ${a.cityText} ${a.areaText}${a.townText ? ` ${a.townText}` : ''}` },
+      },
+      nativeLogistics: { province: a.provinceText, city: a.cityText, area: a.areaText, town: a.townText ?? '', address: a.address, contactPerson: name, mobile: a.mobile ?? '', telephone: a.phone ?? '', zip: a.postCode ?? '', logisticsItems: [] },
+      productItems: o.lines.map((l, i) => ({ productID: Number(l.offerId), specId: l.specId, skuID: this.offers.get(l.offerId)?.skus.find((s) => s.specId === l.specId)?.skuId, subItemID: `${o.orderId.slice(0, -2)}${String(i).padStart(2, '0')}`, subItemIDString: `${o.orderId.slice(0, -2)}${String(i).padStart(2, '0')}`, name: l.title, quantity: l.quantity, price: yuan(l.price), itemAmount: yuan(l.price * l.quantity), skuInfos: l.attrs, status: o.status, logisticsStatus: 1 })),
+      tradeTerms: [{ payStatus: o.status === 'waitbuyerpay' ? '1' : '2', phasAmount: yuan(o.totalAmount) }],
+      orderBizInfo: { dropshipping: true },
+    };
+  }
+}

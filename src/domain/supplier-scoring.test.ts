@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { validateLifecycle } from './lifecycle.js';
+import { caseLifecycle, purchaseOrderLifecycle } from './purchase-order.lifecycle.js';
+import { emptyRequests } from './special-requests.js';
+import { explainChoice, reliabilityOf, scoreCandidates, type Candidate, type SupplierHistory } from './supplier-scoring.js';
+
+const NOW = 1_800_000_000;
+const cand = (key: string, o: Partial<Candidate> & { price?: number; stock?: number; moq?: number } = {}): Candidate => ({
+  key,
+  supplierId: key.charCodeAt(0),
+  supplierName: `供应商${key}`,
+  kind: '1688',
+  creditLevel: 'L3',
+  couriers: ['ZTO', 'YTO'],
+  leadTimeHours: 24,
+  freight: 0,
+  priority: 0,
+  history: { orders: 0, problems: 0 },
+  parts: [{ offerRef: 1, offerId: '1', specId: 's', title: 't', unitPrice: o.price ?? 1000, quantityPerUnit: 1, stock: o.stock ?? 100, moq: o.moq ?? 1 }],
+  ...o,
+});
+const need = (o: Partial<{ quantity: number; paidAmount: number; deadline: number }> = {}) => ({ quantity: 2, paidAmount: 5000, requests: emptyRequests(), ...o });
+
+describe('supplier selection', () => {
+  it('lifecycle tables for purchase orders and cases are valid', () => {
+    expect(validateLifecycle(purchaseOrderLifecycle)).toEqual([]);
+    expect(validateLifecycle(caseLifecycle)).toEqual([]);
+  });
+
+  it('cost and margin: landed cost = price × quantity × multiplier + freight; the cheaper wins when all else is equal', () => {
+    const a = cand('A', { price: 1000, freight: 500 });
+    const b = cand('B', { price: 1100, freight: 0 });
+    b.parts[0]!.quantityPerUnit = 2; // 1 shop unit = 2 supplier units
+    const r = scoreCandidates(need(), [a, b], NOW);
+    expect(r.find((x) => x.key === 'A')).toMatchObject({ landedCost: 2500, margin: 2500 });
+    expect(r.find((x) => x.key === 'B')).toMatchObject({ landedCost: 4400, margin: 600 });
+    expect(r[0]!.key).toBe('A');
+  });
+
+  it('stock and MOQ make a candidate infeasible and it ranks after every feasible one', () => {
+    const r = scoreCandidates(need({ quantity: 3 }), [cand('A', { price: 500, stock: 2 }), cand('B', { price: 2000, moq: 5 }), cand('C', { price: 3000 })], NOW);
+    expect(r.map((x) => x.key)).toEqual(['C', 'A', 'B']);
+    expect(r[1]!.blockers[0]).toContain('库存不足');
+    expect(r[2]!.blockers[0]).toContain('起批量');
+  });
+
+  it('history prior: one lucky order never outranks fifty good ones', () => {
+    const lucky: SupplierHistory = { orders: 1, problems: 0, dispatchP80Hours: 6 };
+    const proven: SupplierHistory = { orders: 50, problems: 1, dispatchP80Hours: 20 };
+    expect(reliabilityOf(lucky)).toBeLessThan(reliabilityOf(proven));
+    const r = scoreCandidates(need(), [cand('L', { history: lucky }), cand('P', { history: proven })], NOW);
+    expect(r[0]!.key).toBe('P');
+    // But a supplier with many problems loses to a newcomer.
+    const bad: SupplierHistory = { orders: 40, problems: 20, dispatchP80Hours: 20 };
+    expect(scoreCandidates(need(), [cand('N'), cand('X', { history: bad })], NOW)[0]!.key).toBe('N');
+  });
+
+  it('special requests: a supplier that cannot ship the named courier is infeasible; refused couriers too', () => {
+    const req = { ...emptyRequests(), courier: 'SF' };
+    const r = scoreCandidates({ ...need(), requests: req }, [cand('A', { price: 100 }), cand('B', { price: 5000, couriers: ['SF', 'ZTO'] })], NOW);
+    expect(r[0]!.key).toBe('B');
+    expect(r[1]!.blockers).toEqual(['不能发顺丰']);
+    const avoid = { ...emptyRequests(), avoidCouriers: ['ZTO', 'YTO'] };
+    expect(scoreCandidates({ ...need(), requests: avoid }, [cand('A')], NOW)[0]!.blockers).toEqual(['只有买家拒绝的快递']);
+  });
+
+  it('deadline feasibility uses the supplier\'s own dispatch history', () => {
+    const fast: SupplierHistory = { orders: 30, problems: 0, dispatchP80Hours: 10 };
+    const slow: SupplierHistory = { orders: 30, problems: 0, dispatchP80Hours: 60 };
+    const r = scoreCandidates(need({ deadline: NOW + 30 * 3600 }), [cand('S', { price: 500, history: slow }), cand('F', { price: 900, history: fast })], NOW);
+    expect(r[0]!.key).toBe('F');
+    expect(r[1]!.feasible).toBe(false);
+    expect(r[1]!.blockers[0]).toContain('赶不上发货期限');
+  });
+
+  it('explains the choice in one Chinese line against the runner-up', () => {
+    const histories = new Map<string, SupplierHistory>([['B', { orders: 37, problems: 0, dispatchP80Hours: 14.4 }], ['A', { orders: 10, problems: 2, dispatchP80Hours: 24 }]]);
+    const ranked = scoreCandidates(need(), [cand('A', { price: 1000, history: histories.get('A')! }), cand('B', { price: 1060, history: histories.get('B')! })], NOW);
+    expect(ranked[0]!.key).toBe('B');
+    const reason = explainChoice(ranked, histories);
+    expect(reason).toMatch(/^选择供应商B：近37单无问题，发货快\d\.\d天，贵¥1\.20$/);
+    expect(explainChoice(scoreCandidates(need({ quantity: 9 }), [cand('A', { stock: 1 })], NOW), new Map())).toContain('无可行供应商');
+  });
+});

@@ -1,0 +1,131 @@
+import type { Logger } from 'pino';
+import { DaifaError } from '../../lib/errors.js';
+import { parseJsonLossless } from '../../lib/lossless-json.js';
+import { aopSignature } from './signing.js';
+
+export interface Alibaba1688Credentials {
+  appKey: string;
+  appSecret: string;
+  accessToken: string;
+}
+
+export interface Alibaba1688Options {
+  /** Gateway base, e.g. https://gw.open.1688.com (the sandbox points it at the simulator). */
+  baseUrl: string;
+  log: Logger;
+  timeoutMs?: number;
+  now?: () => number;
+}
+
+/** The outcome of a call whose request may have reached 1688 although no answer came back. */
+export class UnknownOutcomeError extends DaifaError {
+  constructor(message: string, cause?: unknown) {
+    super('UPSTREAM_UNAVAILABLE', message, { cause });
+    this.name = 'UnknownOutcomeError';
+  }
+}
+
+export type ApiBody = Record<string, any>;
+
+/**
+ * 1688 Open Platform client: form-encoded POST to param2/1/{ns}/{api}/{appKey}, JSON-valued params sent as
+ * strings, access_token signed with the rest, lossless JSON (order ids exceed 2^53). Envelopes differ per API;
+ * callers read their own shape. Gateway errors map to: 401 → token expired, gw.QosAppFrequencyLimit → retry
+ * later, gw.SignatureInvalid / gw.APIACLDecline → configuration (permanent).
+ */
+export class Alibaba1688Client {
+  constructor(
+    private readonly creds: Alibaba1688Credentials,
+    private readonly opts: Alibaba1688Options,
+  ) {}
+
+  async call(namespace: string, api: string, params: Record<string, unknown>, opts: { idempotent?: boolean } = {}): Promise<ApiBody> {
+    const urlPath = `param2/1/${namespace}/${api}/${this.creds.appKey}`;
+    const form: Record<string, string> = { access_token: this.creds.accessToken, _aop_timestamp: String((this.opts.now ?? Date.now)()) };
+    for (const [k, v] of Object.entries(params)) {
+      if (v === undefined || v === null) continue;
+      // Complex params travel as JSON text; sign and send the very same string.
+      form[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+    }
+    form._aop_signature = aopSignature(urlPath, form, this.creds.appSecret);
+    let res: Response;
+    try {
+      res = await fetch(`${this.opts.baseUrl}/openapi/${urlPath}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
+        body: new URLSearchParams(form).toString(),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
+      });
+    } catch (err) {
+      // A request that may have been sent: for non-idempotent calls the outcome is unknown, not failed.
+      if (!opts.idempotent) throw new UnknownOutcomeError(`1688 ${api}: no response (${(err as Error).message})`, err);
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 ${api}: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    let body: ApiBody = {};
+    try {
+      body = text ? (parseJsonLossless(text) as ApiBody) : {};
+    } catch {
+      if (res.status >= 500 && !opts.idempotent) throw new UnknownOutcomeError(`1688 ${api}: HTTP ${res.status}, unreadable body`);
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 ${api}: HTTP ${res.status}, unreadable body`);
+    }
+    const gw = body.error_code !== undefined ? String(body.error_code) : undefined;
+    if (res.status === 401 || gw === '401') throw new DaifaError('UPSTREAM_UNAVAILABLE', '1688 授权已失效，请重新授权 / 1688 access token expired', { details: { gw: '401' }, retryable: false });
+    if (gw === 'gw.QosAppFrequencyLimit' || gw === 'gw.QosRequestLimit') throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 限流 ${gw}`, { retryAfterMs: 2_000, details: { gw } });
+    if (gw) throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 网关错误 ${gw}: ${body.error_message ?? ''}`, { retryable: false, details: { gw } });
+    if (res.status >= 500) {
+      if (!opts.idempotent) throw new UnknownOutcomeError(`1688 ${api}: HTTP ${res.status}`);
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 ${api}: HTTP ${res.status}`);
+    }
+    return body;
+  }
+
+  // ---- endpoints (reference §2–§4) ---------------------------------------------------------------------
+
+  async preview(input: { address: AddressParam; cargo: CargoParam[]; flow?: string }): Promise<ApiBody> {
+    return this.call('com.alibaba.trade', 'alibaba.createOrder.preview', { addressParam: input.address, cargoParamList: input.cargo, flow: input.flow ?? 'general' }, { idempotent: true });
+  }
+
+  async fastCreateOrder(input: { address: AddressParam; cargo: CargoParam[]; outOrderId: string; message?: string; flow?: string; encryptOutOrderInfo?: Record<string, unknown> }): Promise<ApiBody> {
+    return this.call('com.alibaba.trade', 'alibaba.trade.fastCreateOrder', {
+      flow: input.flow ?? 'general',
+      addressParam: input.address,
+      cargoParamList: input.cargo,
+      outOrderId: input.outOrderId,
+      message: input.message,
+      fenxiaoChannel: 'weixin',
+      encryptOutOrderInfo: input.encryptOutOrderInfo,
+    });
+  }
+
+  async buyerView(orderId: string): Promise<ApiBody> {
+    return this.call('com.alibaba.trade', 'alibaba.trade.get.buyerView', { webSite: '1688', orderId }, { idempotent: true });
+  }
+
+  async findByOutOrderId(outOrderId: string): Promise<ApiBody[]> {
+    const r = await this.call('com.alibaba.trade', 'alibaba.trade.getBuyerOrderList', { outOrderId, page: 1, pageSize: 20, isHis: 'false' }, { idempotent: true });
+    return Array.isArray(r.result) ? r.result : [];
+  }
+
+  async cancel(orderId: string, reason: 'buyerCancel' | 'sellerGoodsLack' | 'other', remark: string): Promise<ApiBody> {
+    return this.call('com.alibaba.trade', 'alibaba.trade.cancel', { webSite: '1688', tradeID: orderId, cancelReason: reason, remark }, { idempotent: true });
+  }
+}
+
+export interface AddressParam {
+  fullName: string;
+  mobile?: string;
+  phone?: string;
+  postCode?: string;
+  provinceText: string;
+  cityText: string;
+  areaText: string;
+  townText?: string;
+  address: string;
+}
+
+export interface CargoParam {
+  offerId: number | string;
+  specId?: string;
+  quantity: number;
+}
