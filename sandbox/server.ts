@@ -4,6 +4,7 @@ import type { PushKnobs } from './wechat-shop/push-engine.js';
 import { WeComBotTwin } from './wecom-bot.js';
 import { SANDBOX_SMS, TencentSmsTwin } from './tencent-sms.js';
 import { SmtpTwin } from './smtp.js';
+import { Alibaba1688Simulator, type Knobs1688 } from './alibaba-1688/simulator.js';
 
 export interface Sandbox {
   url: string;
@@ -12,6 +13,7 @@ export interface Sandbox {
   wecom: WeComBotTwin;
   sms: TencentSmsTwin;
   smtp: SmtpTwin;
+  alibaba: Alibaba1688Simulator;
   /** SMS configuration that the twin accepts, and the SMTP URL of the twin. */
   smsConfig: { endpoint: string } & typeof SANDBOX_SMS;
   smtpUrl: string;
@@ -19,15 +21,17 @@ export interface Sandbox {
 }
 
 /** One HTTP server on loopback hosting every simulator: WeChat Shop API, WeCom robot. */
-export async function startSandbox(opts: { port?: number; smtpPort?: number; host?: string; push?: Partial<PushKnobs>; api?: Partial<ApiKnobs> } = {}): Promise<Sandbox> {
+export async function startSandbox(opts: { port?: number; smtpPort?: number; host?: string; push?: Partial<PushKnobs>; api?: Partial<ApiKnobs>; alibaba?: Partial<Knobs1688> } = {}): Promise<Sandbox> {
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
   const wechat = new WeChatShopSimulator({ push: opts.push, api: opts.api });
   const wecom = new WeComBotTwin();
   const sms = new TencentSmsTwin();
   const smtp = new SmtpTwin();
+  const alibaba = new Alibaba1688Simulator(opts.alibaba);
   wechat.register(app);
   wecom.register(app);
   sms.register(app);
+  alibaba.register(app);
   app.get('/sandbox/mail/messages', async () => ({ messages: smtp.messages.map(({ raw: _raw, ...m }) => m) }));
   const smtpPort = await smtp.start(opts.smtpPort ?? 0);
   const host = opts.host ?? '127.0.0.1';
@@ -42,6 +46,7 @@ export async function startSandbox(opts: { port?: number; smtpPort?: number; hos
     wecom,
     sms,
     smtp,
+    alibaba,
     smsConfig: { endpoint: `${url}/tencent-sms/`, ...SANDBOX_SMS },
     smtpUrl: `smtp://127.0.0.1:${smtpPort}`,
     async close() {

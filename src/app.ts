@@ -17,6 +17,9 @@ import { OrderConfirmation } from './orders/confirm.js';
 import { DecodeService } from './orders/decode.js';
 import { CONFIRM_ORDER, OrderIntake, SYNC_ORDER } from './orders/intake.js';
 import { SecretBox } from './security/secrets.js';
+import { PLACE_PO, SOURCE_ORDER, Sourcing } from './sourcing/sourcing.js';
+import { PurchaseOrderPlacement } from './purchasing/place-purchase-order.js';
+import { Alibaba1688Accounts } from './suppliers/alibaba-1688/accounts.js';
 import { ShopService } from './shops/shops.js';
 
 /** The composition root: every service built once from the config, dependencies passed explicitly. */
@@ -35,6 +38,9 @@ export interface App {
   poller: OrderPoller;
   notifier: Notifier;
   decode: DecodeService;
+  sourcing: Sourcing;
+  placement: PurchaseOrderPlacement;
+  alibaba: Alibaba1688Accounts;
   handlers: Map<string, JobHandler>;
   /** WeChat API base actually used (the simulator's in sandbox mode). */
   wechatApiBase: string;
@@ -46,6 +52,7 @@ export interface AppOptions {
   clock?: Clock;
   /** Override the WeChat API base (sandbox mode points it at the simulator). */
   wechatApiBase?: string;
+  alibabaApiBase?: string;
   wecomWebhookUrl?: string;
   /** Override the SMS / SMTP configuration (the sandbox points them at its twins). */
   sms?: TencentSmsConfig;
@@ -78,17 +85,22 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const confirmation = new OrderConfirmation(db, notifier, clock, log, config.duplicateWindowHours * 3600_000);
   const poller = new OrderPoller(db, queue, clients, shops, clock, log, { intervalSeconds: config.pollIntervalSeconds });
   const decode = new DecodeService(db, clients, shops, clock, config.decodeDailyQuota);
+  const alibaba = new Alibaba1688Accounts(db, box, opts.alibabaApiBase ?? config.alibabaApiBase, log, () => clock.now());
+  const sourcing = new Sourcing(db, notifier, clock, log);
+  const placement = new PurchaseOrderPlacement(db, alibaba, decode, sourcing, clock, log);
 
   const handlers = new Map<string, JobHandler>([
     [SYNC_ORDER, async (p) => void (await intake.sync(p))],
     [CONFIRM_ORDER, confirmation.handler],
+    [SOURCE_ORDER, sourcing.handler],
+    [PLACE_PO, placement.handler],
     [POLL_SHOP, poller.handler],
     [FLUSH_ALERTS, notifier.flushHandler],
     [DIGEST_ALERTS, notifier.digestHandler],
   ]);
 
   return {
-    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, handlers, wechatApiBase,
+    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, placement, alibaba, handlers, wechatApiBase,
     close: () => db.close(),
   };
 }

@@ -154,6 +154,18 @@ export const commands: Record<string, Command> = {
         out(table(d.lines.map((l) => ({ '#': l.lineNo, 商品: l.title, 规格: l.skuAttrs.map((a: { key: string; value: string }) => `${a.key}:${a.value}`).join(' '), 数量: l.quantity, 实付: yuan(l.paidAmount), 发货期限: time((l.deliveryDeadline ?? 0) * 1000) })), ['#', '商品', '规格', '数量', '实付', '发货期限']));
         if (d.reviewReasons.length) out(`\n审核原因 / review reasons:\n${d.reviewReasons.map((r: { code: string; message: string }) => `  - [${r.code}] ${r.message}`).join('\n')}`);
         if (d.notes.length) out(`\n备注 / notes:\n${d.notes.map((r: { code: string; message: string }) => `  - [${r.code}] ${r.message}`).join('\n')}`);
+        if (d.decisions.length) {
+          out('\n供应商选择 / supplier choice:');
+          for (const dec of d.decisions) {
+            out(`  #${dec.lineNo} ${dec.reason}`);
+            out(table(dec.candidates.map((c: any) => ({ 供应商: c.supplierName, 可行: c.feasible ? '✓' : `✗ ${c.blockers.join('，')}`, 到手成本: yuan(c.landedCost), 毛利: yuan(c.margin), 成本分: c.components.cost, 可靠: c.components.reliability, 速度: c.components.speed, 信誉: c.components.reputation, 总分: c.score })), ['供应商', '可行', '到手成本', '毛利', '成本分', '可靠', '速度', '信誉', '总分']).replace(/^/gm, '    '));
+          }
+        }
+        if (d.purchaseOrders.length) {
+          out('\n采购单 / purchase orders:');
+          out(table(d.purchaseOrders.map((p: any) => ({ id: p.id, 供应商: p.supplier, 状态: p.state, 渠道: p.route, 外部单号: p.outOrderId, '1688单号': p.supplierOrderId ?? '', 金额: yuan(p.supplierAmount ?? p.expectedAmount) })), ['id', '供应商', '状态', '渠道', '外部单号', '1688单号', '金额']));
+        }
+        if (d.cases.length) out(`\n异常 / cases:\n${d.cases.map((c: any) => `  - #${c.id} [${c.kind}] ${c.state} ${c.message}`).join('\n')}`);
         out('\n历史 / history:');
         out(table(d.history.map((h) => ({ 时间: time(h.at), 事件: h.event, 状态: h.from ? `${h.from} → ${h.to}` : h.to ?? '', 操作人: h.actor, 说明: h.note ?? '' })), ['时间', '事件', '状态', '操作人', '说明']));
         return 0;

@@ -23,6 +23,7 @@ const schema = z.object({
     .refine((v) => Buffer.from(v, 'base64').length === 32 || /^[0-9a-fA-F]{64}$/.test(v), 'must be 32 bytes as base64 or 64 hex characters')
     .optional(),
   WECHAT_API_BASE: z.string().url().default('https://api.weixin.qq.com'),
+  ALIBABA_API_BASE: z.string().url().default('https://gw.open.1688.com'),
   DAIFA_SANDBOX: bool.optional(),
   DAIFA_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
   DAIFA_SANDBOX_ORDERS_PER_MINUTE: z.coerce.number().min(0).max(100_000).default(6),
@@ -54,6 +55,8 @@ export interface Config {
   dataDir: string;
   masterKey?: string;
   wechatApiBase: string;
+  /** 1688 open-platform gateway (the sandbox points it at the simulator). */
+  alibabaApiBase: string;
   /** undefined = decide at start: on while no real shop is configured. */
   sandbox?: boolean;
   sandboxPort: number;
@@ -97,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir,
     masterKey: c.DAIFA_MASTER_KEY,
     wechatApiBase: c.WECHAT_API_BASE.replace(/\/$/, ''),
+    alibabaApiBase: c.ALIBABA_API_BASE.replace(/\/$/, ''),
     sandbox: c.DAIFA_SANDBOX,
     sandboxPort: c.DAIFA_SANDBOX_PORT,
     sandboxOrdersPerMinute: c.DAIFA_SANDBOX_ORDERS_PER_MINUTE,

@@ -28,6 +28,7 @@ export const CHANNEL_LIMITS: Record<Channel, { windowMs: number; max: number }[]
 };
 
 const MAX_SEND_ATTEMPTS = 5;
+const WINDOW_MARGIN_MS = 1_500;
 const MAX_ITEMS_PER_MESSAGE = 500;
 const flushJob = (channel: string, target: string, delayMs = 0) => ({ kind: FLUSH_ALERTS, payload: { channel, target }, singletonKey: `${FLUSH_ALERTS}:${channel}:${target}`, delayMs, maxAttempts: 1000 });
 const digestJob = (shopId: number, delayMs: number) => ({ kind: DIGEST_ALERTS, payload: { shopId }, singletonKey: `${DIGEST_ALERTS}:${shopId}`, delayMs, maxAttempts: 100 });
@@ -114,16 +115,20 @@ export class Notifier {
   async waitMs(channel: Channel, target: string, now: number): Promise<number> {
     let wait = 0;
     for (const { windowMs, max } of CHANNEL_LIMITS[channel]) {
+      // The provider counts at receipt, which is later than our claim: measure from when the send finished
+      // (or started, if it has not) and keep a margin for network and clock skew.
+      const span = windowMs + WINDOW_MARGIN_MS;
       const recent = await this.db.kysely
         .selectFrom('notification_batches')
-        .select('created_at')
+        .select(['created_at', 'sent_at'])
         .where('channel', '=', channel)
         .where('target', '=', target)
-        .where('created_at', '>', now - windowMs)
+        .where('created_at', '>', now - span - 60_000)
         .orderBy('created_at', 'desc')
         .limit(max)
         .execute();
-      if (recent.length >= max) wait = Math.max(wait, recent[max - 1]!.created_at + windowMs - now + 1);
+      const times = recent.map((r) => r.sent_at ?? r.created_at).filter((t) => t > now - span).sort((a, b) => b - a);
+      if (times.length >= max) wait = Math.max(wait, times[max - 1]! + span - now + 1);
     }
     return wait;
   }

@@ -3,6 +3,7 @@ import type { Db } from '../db/dialect.js';
 import { checkOrder, itemsFingerprint } from '../domain/order-checks.js';
 import { describeRequests, hasRequests } from '../domain/special-requests.js';
 import { applyTransition } from '../lifecycle/apply-transition.js';
+import { sourceJob } from '../sourcing/sourcing.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
 import { loadOrder, toSnapshot } from './repository.js';
@@ -69,6 +70,7 @@ export class OrderConfirmation {
           note: result.reasons.map((x) => x.message).join('；') || undefined,
           data: { reasons: result.reasons, notes: result.notes },
           patch: { review_reasons: JSON.stringify({ reasons: result.reasons, notes: result.notes }), special_requests: JSON.stringify(result.requests) },
+          jobs: to === 'Confirmed' ? [sourceJob(row.id)] : [],
         },
         now,
       );

@@ -70,6 +70,10 @@ export async function orderDetail(db: Db, id: number) {
   const { row, lines } = loaded;
   const events = await db.kysely.selectFrom('order_events').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   const checks = parseChecks(row);
+  const decisions = await db.kysely.selectFrom('sourcing_decisions').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
+  const pos = await db.kysely.selectFrom('purchase_orders as p').innerJoin('suppliers as s', 's.id', 'p.supplier_id').select(['p.id', 'p.state', 'p.route', 'p.out_order_id', 'p.supplier_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.readback', 's.name as supplier']).where('p.shop_order_id', '=', id).orderBy('p.id').execute();
+  const poLines = pos.length ? await db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', 'in', pos.map((p) => p.id)).execute() : [];
+  const caseRows = await db.kysely.selectFrom('cases').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   return {
     id: row.id,
     shopId: row.shop_id,
@@ -98,6 +102,9 @@ export async function orderDetail(db: Db, id: number) {
       onAftersale: l.on_aftersale_cnt,
       finishAftersale: l.finish_aftersale_cnt,
     })),
+    decisions: decisions.map((d) => ({ lineNo: d.line_no, reason: d.reason, chosen: d.chosen ? JSON.parse(d.chosen) : null, candidates: JSON.parse(d.candidates), at: d.created_at })),
+    purchaseOrders: pos.map((p) => ({ id: p.id, state: p.state, route: p.route, supplier: p.supplier, outOrderId: p.out_order_id, supplierOrderId: p.supplier_order_id, expectedAmount: p.expected_amount, supplierAmount: p.supplier_amount, readback: p.readback ? JSON.parse(p.readback) : null, lines: poLines.filter((l) => l.purchase_order_id === p.id).map((l) => ({ lineNo: l.shop_order_line_no, offerId: l.offer_id, specId: l.spec_id, title: l.title, quantity: l.quantity, unitPrice: l.unit_price })) })),
+    cases: caseRows.map((c) => ({ id: c.id, kind: c.kind, state: c.state, message: c.message, actions: JSON.parse(c.actions), resolution: c.resolution })),
     history: events.map((e) => ({ at: e.created_at, event: e.event, from: e.from_state, to: e.to_state, actor: e.actor, note: e.note, data: e.data ? JSON.parse(e.data) : undefined })),
   };
 }
@@ -116,12 +123,14 @@ export async function stats(db: Db) {
   const jobs = await k.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
   const notifications = await k.selectFrom('notifications').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
   const events = await k.selectFrom('inbound_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const pos = await k.selectFrom('purchase_orders').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
+  const cases = await k.selectFrom('cases').select(['kind', (eb) => eb.fn.countAll<number>().as('n')]).where('state', '=', 'Open').groupBy('kind').execute();
   const toMap = (rows: { n: number | string }[], key: string) => Object.fromEntries(rows.map((r) => [(r as Record<string, unknown>)[key] as string, Number(r.n)]));
   const jobMap = toMap(jobs, 'status');
   return {
     shopOrders: { total: byState.reduce((s, r) => s + Number(r.n), 0), byState: toMap(byState, 'state') },
-    purchaseOrders: { total: 0, byState: {} as Record<string, number> },
-    openCases: { total: 0, byKind: {} as Record<string, number> },
+    purchaseOrders: { total: pos.reduce((s, r) => s + Number(r.n), 0), byState: toMap(pos, 'state') },
+    openCases: { total: cases.reduce((s, r) => s + Number(r.n), 0), byKind: toMap(cases, 'kind') },
     jobs: { byStatus: jobMap, dead: jobMap.dead ?? 0 },
     notifications: toMap(notifications, 'status'),
     inboundEvents: Number(events?.n ?? 0),

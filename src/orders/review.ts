@@ -1,6 +1,7 @@
 import type { Db } from '../db/dialect.js';
 import { DaifaError } from '../lib/errors.js';
 import { applyTransition } from '../lifecycle/apply-transition.js';
+import { sourceJob } from '../sourcing/sourcing.js';
 import type { Clock } from '../lib/clock.js';
 
 export type ReviewDecision = 'confirm' | 'cancel';
@@ -19,6 +20,7 @@ export async function resolveReview(db: Db, clock: Clock, input: { shopOrderId: 
         event: input.decision === 'confirm' ? 'review.confirmed' : 'review.cancelled',
         actor: input.actor,
         note: input.note.trim(),
+        jobs: input.decision === 'confirm' ? [sourceJob(input.shopOrderId)] : [],
       },
       clock.now(),
     );

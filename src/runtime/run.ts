@@ -6,7 +6,7 @@ import { buildHttp } from '../http/server.js';
 import type { Worker } from '../jobs/worker.js';
 import { randomAlnum } from '../lib/random.js';
 import { startSandbox, type Sandbox } from '../../sandbox/server.js';
-import { bootstrapSandboxShops, SANDBOX_WECOM_KEY, startOrderGenerator } from './sandbox-bootstrap.js';
+import { bootstrapSandbox1688, bootstrapSandboxShops, SANDBOX_WECOM_KEY, startOrderGenerator } from './sandbox-bootstrap.js';
 import { SANDBOX_SMS } from '../../sandbox/tencent-sms.js';
 
 export interface Running {
@@ -37,6 +37,7 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
   // In the sandbox every alert channel goes to its twin: WeCom robot, Tencent SMS, and an SMTP server.
   const app = await createApp(config, {
     wechatApiBase: sandboxBase,
+    alibabaApiBase: sandboxBase,
     ...(sandboxBase
       ? {
           wecomWebhookUrl: config.wecomWebhookUrl ?? `${sandboxBase}/cgi-bin/webhook/send?key=${SANDBOX_WECOM_KEY}`,
@@ -63,6 +64,7 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
     app.log.info({ url, sandbox: sandboxOn }, 'Daifa HTTP listening');
     if (sandbox) {
       await bootstrapSandboxShops(app, sandbox, url);
+      await bootstrapSandbox1688(app, sandbox, (await app.shops.list()).filter((s) => s.isSandbox).map((s) => s.id));
       stopGenerator = startOrderGenerator(app, sandbox, config.sandboxOrdersPerMinute);
     }
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { App } from '../app.js';
 import { randomAlnum } from '../lib/random.js';
 import type { Sandbox } from '../../sandbox/server.js';
+import { seedDaifaCatalogue, seedSimulatorOffers } from '../../sandbox/catalogue.js';
 
 export const SANDBOX_WECOM_KEY = 'sandbox-demo';
 
@@ -38,4 +39,27 @@ export function startOrderGenerator(app: App, sandbox: Sandbox, perMinute: numbe
   timer.unref();
   app.log.info({ perMinute }, 'sandbox order generator started');
   return () => clearInterval(timer);
+}
+
+export const SANDBOX_1688_APP = { appKey: '8888001', appSecret: 'sandbox1688secret' };
+
+/**
+ * The sandbox's 1688 side: Daifa's 1688 account (created once, tokens sealed), registered with the simulator on
+ * every start (the simulator keeps no state across restarts), and the catalogue on both sides.
+ */
+export async function bootstrapSandbox1688(app: App, sandbox: Sandbox, shopIds: number[]): Promise<void> {
+  const sim = sandbox.alibaba;
+  sim.addApp(SANDBOX_1688_APP.appKey, SANDBOX_1688_APP.appSecret);
+  const acct = await app.db.kysely.selectFrom('supplier_accounts').selectAll().where('kind', '=', '1688').executeTakeFirst();
+  if (!acct) {
+    const t = sim.issueToken('b2b-sandboxbuyer1');
+    await app.alibaba.add({ appKey: SANDBOX_1688_APP.appKey, appSecret: SANDBOX_1688_APP.appSecret, accessToken: t.accessToken, refreshToken: t.refreshToken, accessExpiresAt: Date.now() + sim.knobs.accessTokenTtlMs, refreshExpiresAt: Date.now() + 180 * 86_400_000, memberId: t.memberId });
+  } else if (acct.access_token_enc) {
+    sim.tokens.set(app.box.open(acct.access_token_enc), { memberId: acct.member_id ?? 'b2b-sandboxbuyer1', expiresAt: Date.now() + sim.knobs.accessTokenTtlMs, refreshToken: acct.refresh_token_enc ? app.box.open(acct.refresh_token_enc) : '' });
+  }
+  seedSimulatorOffers(sim);
+  for (const shopId of shopIds) {
+    const mapped = await app.db.kysely.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).limit(1).executeTakeFirst();
+    if (!mapped) await seedDaifaCatalogue(app.db, shopId, Date.now());
+  }
 }

@@ -118,7 +118,7 @@ describe('alert rules', () => {
     await raise({ event: 'needs_review', subject: 'late' });
     await drain();
     expect(senders.sms.sent).toHaveLength(1); // inside the 30-second window: it waits
-    clock.t += 30_001;
+    clock.t += 31_501;
     await drain();
     expect(senders.sms.sent).toHaveLength(2);
     expect(await statuses()).toEqual({ sent: 41 });

@@ -1,0 +1,59 @@
+import type { Transaction } from 'kysely';
+import type { Db } from '../db/dialect.js';
+import type { Database } from '../db/schema.js';
+import { DaifaError } from '../lib/errors.js';
+import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
+
+/** Case kinds with their Chinese title and the actions that resolve them. */
+export const CASE_KINDS = {
+  UNMAPPED: { title: '商品未关联供应商', actions: ['map_offer', 'cancel_order'] },
+  OUT_OF_STOCK: { title: '所有供应商缺货', actions: ['choose_supplier', 'ask_buyer_substitute', 'refund_buyer'] },
+  READBACK_MISMATCH: { title: '采购单回读不一致', actions: ['confirm_correct', 'cancel_and_replace'] },
+  PRICE_CHANGED: { title: '采购价与预览不一致', actions: ['accept_price', 'cancel_and_replace'] },
+  SPECIAL_REQUEST_CONSENT: { title: '特殊要求无法满足，需买家同意', actions: ['record_buyer_agreed', 'record_buyer_refused'] },
+  PLACEMENT_FAILED: { title: '下单失败', actions: ['retry', 'choose_supplier', 'cancel_order'] },
+} as const;
+export type CaseKind = keyof typeof CASE_KINDS;
+
+export interface OpenCase {
+  kind: CaseKind;
+  shopOrderId?: number;
+  purchaseOrderId?: number;
+  message: string;
+  data?: unknown;
+  /** At most one open case per key (e.g. kind + purchase order). */
+  dedupKey?: string;
+}
+
+/** Open a case inside the caller's transaction: nothing is dropped — a step that cannot proceed leaves a case. */
+export async function openCase(trx: Transaction<Database>, c: OpenCase, now: number): Promise<number | undefined> {
+  const row = await trx
+    .insertInto('cases')
+    .values({
+      shop_order_id: c.shopOrderId ?? null,
+      purchase_order_id: c.purchaseOrderId ?? null,
+      kind: c.kind,
+      state: 'Open',
+      message: c.message,
+      data: c.data === undefined ? null : JSON.stringify(c.data),
+      actions: JSON.stringify(CASE_KINDS[c.kind].actions),
+      dedup_key: c.dedupKey ?? null,
+      created_at: now,
+      updated_at: now,
+      version: 0,
+    })
+    .onConflict((oc) => oc.column('dedup_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (row) await appendEvent(trx, { entity: 'case', id: row.id, shopOrderId: c.shopOrderId, event: `case.opened.${c.kind}`, actor: 'system', note: c.message, to: 'Open', data: c.data }, now);
+  return row?.id;
+}
+
+export async function resolveCase(db: Db, input: { caseId: number; resolution: string; actor: string; dismiss?: boolean }, now: number): Promise<void> {
+  await db.kysely.transaction().execute(async (trx) => {
+    const c = await trx.selectFrom('cases').select(['shop_order_id']).where('id', '=', input.caseId).executeTakeFirst();
+    if (!c) throw new DaifaError('NOT_FOUND', `异常 ${input.caseId} 不存在`);
+    const r = await applyTransition(trx, { entity: 'case', id: input.caseId, to: input.dismiss ? 'Dismissed' : 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: input.resolution, shopOrderId: c.shop_order_id ?? undefined, patch: { resolution: input.resolution, resolved_by: input.actor } }, now);
+    if (!r.ok) throw new DaifaError('CONFLICT', `异常已处理 / case is ${r.from}`);
+  });
+}

@@ -1,0 +1,212 @@
+import type { Logger } from 'pino';
+import { openCase } from '../cases/cases.js';
+import type { Db } from '../db/dialect.js';
+import { isMasked, type Address } from '../domain/address.js';
+import { yuanToFen } from '../domain/money.js';
+import { emptyRequests } from '../domain/special-requests.js';
+import { PermanentJobError } from '../jobs/worker.js';
+import { enqueue } from '../jobs/queue.js';
+import { applyTransition } from '../lifecycle/apply-transition.js';
+import type { Clock } from '../lib/clock.js';
+import { idString } from '../lib/lossless-json.js';
+import type { DecodeService } from '../orders/decode.js';
+import { placeJob, type Sourcing } from '../sourcing/sourcing.js';
+import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
+import type { AddressParam, CargoParam } from '../suppliers/alibaba-1688/client.js';
+
+/** Preview codes meaning "this supplier cannot fulfil this cargo": fall back to the next candidate. */
+const UNFULFILLABLE = new Set(['500_001', '500_002', '500_003', '500_004', '500_005', '500_006', '500_008', '500_009']);
+
+/** Refuse any masked value: a masked address must never reach a supplier (every route calls this last). */
+export function assertDeliverable(a: AddressParam): void {
+  for (const [k, v] of Object.entries(a)) {
+    if (typeof v === 'string' && isMasked(v)) throw new PermanentJobError(`收货信息 ${k} 仍是脱敏数据，拒绝发送给供应商 / masked ${k} refused`);
+  }
+  if (!a.fullName || !(a.mobile || a.phone) || !a.address) throw new PermanentJobError('收货信息不完整，拒绝下单 / incomplete receiver');
+}
+
+export function toAddressParam(a: Address): AddressParam {
+  const virtual = a.useTelNumber && a.virtualTelNumber ? a.virtualTelNumber : undefined;
+  const [number] = (virtual ?? a.telNumber).split('-');
+  return {
+    fullName: a.userName,
+    mobile: number,
+    // A privacy number is only reachable with its extension: keep "number-extension" whole.
+    phone: virtual,
+    postCode: a.postalCode || '000000',
+    provinceText: a.provinceName,
+    cityText: a.cityName,
+    areaText: a.countyName,
+    townText: '',
+    address: [a.detailInfo, a.houseNumber].filter(Boolean).join(' ').slice(0, 200),
+  };
+}
+
+/**
+ * 下单: one purchase order with one supplier. Record the intent (Placing, attempt counter) before the call;
+ * an unanswered create is an unknown outcome, resolved by looking the order up by outOrderId before any retry;
+ * never create twice. Then read the order back and compare it field by field; any difference blocks payment.
+ */
+export class PurchaseOrderPlacement {
+  constructor(
+    private readonly db: Db,
+    private readonly accounts: Alibaba1688Accounts,
+    private readonly decode: DecodeService,
+    private readonly sourcing: Sourcing,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  handler = async (p: { purchaseOrderId: number }): Promise<void> => {
+    await this.place(p.purchaseOrderId);
+  };
+
+  async place(poId: number): Promise<string> {
+    const po = await this.db.kysely.selectFrom('purchase_orders').selectAll().where('id', '=', poId).executeTakeFirst();
+    if (!po) return 'missing';
+    const order = await this.db.kysely.selectFrom('shop_orders').innerJoin('shops', 'shops.id', 'shop_orders.shop_id').select(['shop_orders.id', 'shop_orders.shop_id', 'shop_orders.wx_order_id', 'shop_orders.state', 'shops.mode']).where('shop_orders.id', '=', po.shop_order_id).executeTakeFirstOrThrow();
+    const lines = await this.db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', poId).orderBy('id').execute();
+    const supplier = await this.db.kysely.selectFrom('suppliers').selectAll().where('id', '=', po.supplier_id).executeTakeFirstOrThrow();
+    const now = this.clock.now();
+
+    if (po.state === 'Draft' && order.mode === 'shadow') {
+      // Shadow mode: everything up to the supplier call, recorded; nothing is placed and nothing is decoded.
+      await this.db.kysely.transaction().execute((trx) =>
+        applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId: order.id, to: 'Shadowed', expectFrom: 'Draft', event: 'po.shadowed', actor: 'system:shadow', note: `影子模式：将向${supplier.name}下单 ¥${(po.expected_amount / 100).toFixed(2)}`, data: { supplier: supplier.name, route: po.route, lines: lines.map((l) => ({ offerId: l.offer_id, specId: l.spec_id, quantity: l.quantity, unitPrice: l.unit_price })), expectedAmount: po.expected_amount }, patch: { shadow: 1 } }, now),
+      );
+      return 'Shadowed';
+    }
+    if (po.state === 'Draft') {
+      await this.db.kysely.transaction().execute((trx) => applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId: order.id, to: 'Placing', expectFrom: 'Draft', event: 'po.placing', actor: 'system:purchasing' }, now));
+    } else if (po.state !== 'Placing') {
+      return po.state;
+    }
+    if (po.route !== '1688') throw new PermanentJobError(`route ${po.route} is not implemented yet`);
+
+    const client = await this.accounts.client();
+    let supplierOrderId = po.supplier_order_id ?? undefined;
+    // A previous attempt may have reached 1688: look before creating again.
+    if (!supplierOrderId && po.attempt > 0) {
+      const found = await client.findByOutOrderId(po.out_order_id);
+      if (found.length > 1) throw new PermanentJobError(`outOrderId ${po.out_order_id} matches ${found.length} orders on 1688`);
+      if (found.length === 1) {
+        supplierOrderId = idString(found[0]!.baseInfo?.idOfStr) ?? idString(found[0]!.baseInfo?.id);
+        this.log.info({ poId, supplierOrderId }, 'purchase order found by outOrderId after an unknown outcome');
+      }
+    }
+
+    let previewTotal: number | undefined;
+    if (!supplierOrderId) {
+      const shopOrder = await this.db.kysely.selectFrom('shop_orders').select(['address']).where('id', '=', order.id).executeTakeFirstOrThrow();
+      const masked = JSON.parse(shopOrder.address) as Address;
+      const plain = await this.decode.decode({ shopId: order.shop_id, wxOrderId: order.wx_order_id, actor: 'system:purchasing', purpose: `1688下单收货地址 (${po.out_order_id})`, destination: `1688 ${supplier.name} (${supplier.login_id ?? supplier.member_id ?? supplier.id})` });
+      const address = toAddressParam({ ...masked, ...plain });
+      assertDeliverable(address);
+      const cargo: CargoParam[] = lines.map((l) => ({ offerId: /^\d{1,15}$/.test(l.offer_id) ? Number(l.offer_id) : l.offer_id, ...(l.spec_id ? { specId: l.spec_id } : {}), quantity: l.quantity }));
+
+      const preview = await client.preview({ address, cargo });
+      if (preview.success === false || preview.success === 'false') {
+        const code = String(preview.errorCode ?? '');
+        if (UNFULFILLABLE.has(code)) return this.fallBack(po.id, order.id, order.shop_id, po.supplier_id, `${supplier.name}: ${code} ${preview.errorMsg ?? ''}`);
+        throw new Error(`1688 preview failed: ${code} ${preview.errorMsg ?? ''}`);
+      }
+      previewTotal = Number(preview.orderPreviewResuslt?.[0]?.sumPayment);
+      await this.db.kysely.updateTable('purchase_orders').set({ attempt: po.attempt + 1, expected_amount: Number.isFinite(previewTotal) ? previewTotal : po.expected_amount, updated_at: this.clock.now() }).where('id', '=', poId).execute();
+      const created = await client.fastCreateOrder({ address, cargo, outOrderId: po.out_order_id, message: po.message });
+      if (created.success === false || created.success === 'false' || !created.result?.orderId) {
+        const code = String(created.code ?? created.errorCode ?? '');
+        if (UNFULFILLABLE.has(code)) return this.fallBack(po.id, order.id, order.shop_id, po.supplier_id, `${supplier.name}: ${code} ${created.message ?? ''}`);
+        throw new Error(`1688 fastCreateOrder failed: ${code} ${created.message ?? ''}`);
+      }
+      if (Array.isArray(created.result.failedOfferList) && created.result.failedOfferList.length) {
+        // Partial creation: the order exists with some lines missing — a person decides (never silently short-ship).
+        supplierOrderId = idString(created.result.orderId);
+        await this.needsAttention(po.id, order.id, supplierOrderId!, 'READBACK_MISMATCH', `1688 部分商品未下单：${JSON.stringify(created.result.failedOfferList)}`, { failedOfferList: created.result.failedOfferList });
+        return 'NeedsAttention';
+      }
+      supplierOrderId = idString(created.result.orderId);
+    }
+    await this.db.kysely.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId!, updated_at: this.clock.now() }).where('id', '=', poId).execute();
+    return this.readBack(poId, order.id, supplierOrderId!);
+  }
+
+  /** Compare the created order with what Daifa sent: receiver, phone (extension kept), address, every item. */
+  private async readBack(poId: number, shopOrderId: number, supplierOrderId: string): Promise<string> {
+    const client = await this.accounts.client();
+    const view = await client.buyerView(supplierOrderId);
+    const info = view.result ?? {};
+    const po = await this.db.kysely.selectFrom('purchase_orders').selectAll().where('id', '=', poId).executeTakeFirstOrThrow();
+    const lines = await this.db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', poId).execute();
+    const shopOrder = await this.db.kysely.selectFrom('shop_orders').select(['address']).where('id', '=', shopOrderId).executeTakeFirstOrThrow();
+    const masked = JSON.parse(shopOrder.address) as Address;
+    const diffs: string[] = [];
+    const r = info.baseInfo?.receiverInfo ?? {};
+    const n = info.nativeLogistics ?? {};
+    // Only the masked form is stored; compare what can be compared without a second decode: the masked name's
+    // first character, the phone's visible digits, and the divisions — plus every item exactly.
+    if (masked.userName && !String(r.toFullName ?? '').startsWith([...masked.userName][0]!)) diffs.push(`收货人不一致（${r.toFullName}）`);
+    const tel = masked.useTelNumber && masked.virtualTelNumber ? masked.virtualTelNumber : masked.telNumber;
+    const visible = tel.replace(/\*+/, '|').split('|');
+    const phone = `${r.toMobile ?? ''}|${r.toPhone ?? ''}`;
+    if (!visible.every((part) => phone.includes(part))) diffs.push('收货电话不一致');
+    if (masked.useTelNumber && masked.virtualTelNumber && r.toPhone !== masked.virtualTelNumber) diffs.push('隐私号分机号丢失');
+    for (const [field, ours, theirs] of [['省', masked.provinceName, n.province], ['市', masked.cityName, n.city], ['区', masked.countyName, n.area]] as const) {
+      if (String(theirs ?? '') !== ours) diffs.push(`${field}不一致（${theirs}）`);
+    }
+    const items: any[] = Array.isArray(info.productItems) ? info.productItems : [];
+    for (const l of lines) {
+      const match = items.filter((i) => String(i.productID) === l.offer_id && String(i.specId ?? '') === l.spec_id);
+      const qty = match.reduce((s, i) => s + Number(i.quantity), 0);
+      if (qty !== l.quantity) diffs.push(`商品 ${l.offer_id}/${l.spec_id} 数量 ${qty} ≠ ${l.quantity}`);
+    }
+    if (items.length !== lines.length) diffs.push(`商品行数 ${items.length} ≠ ${lines.length}`);
+    const total = info.baseInfo?.totalAmount !== undefined ? yuanToFen(info.baseInfo.totalAmount) : undefined;
+    const readback = { receiver: r.toFullName ? `${[...String(r.toFullName)][0]}**` : '', area: r.toArea, total, items: items.map((i) => ({ offerId: String(i.productID), specId: i.specId, quantity: Number(i.quantity) })) };
+    if (diffs.length) {
+      await this.needsAttention(poId, shopOrderId, supplierOrderId, 'READBACK_MISMATCH', `采购单回读不一致：${diffs.join('；')}`, { diffs, readback });
+      return 'NeedsAttention';
+    }
+    if (total !== undefined && total !== po.expected_amount) {
+      await this.needsAttention(poId, shopOrderId, supplierOrderId, 'PRICE_CHANGED', `采购金额 ¥${(total / 100).toFixed(2)} 与预览 ¥${(po.expected_amount / 100).toFixed(2)} 不一致`, { total, expected: po.expected_amount });
+      return 'NeedsAttention';
+    }
+    const now = this.clock.now();
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Placed', expectFrom: 'Placing', event: 'po.placed', actor: 'system:purchasing', note: `1688 订单 ${supplierOrderId}`, data: { supplierOrderId, total }, patch: { readback: JSON.stringify(readback), supplier_amount: total ?? null } }, now);
+      const open = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'not in', ['Placed', 'Cancelled', 'Shadowed']).executeTakeFirst();
+      if (!open) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Purchasing', expectFrom: 'Sourced', event: 'order.purchased', actor: 'system:purchasing' }, now);
+    });
+    return 'Placed';
+  }
+
+  private async needsAttention(poId: number, shopOrderId: number, supplierOrderId: string, kind: 'READBACK_MISMATCH' | 'PRICE_CHANGED', message: string, data: unknown) {
+    const now = this.clock.now();
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'NeedsAttention', event: `po.${kind.toLowerCase()}`, actor: 'system:purchasing', note: message, data, patch: { supplier_order_id: supplierOrderId, readback: JSON.stringify(data) } }, now);
+      await openCase(trx, { kind, shopOrderId, purchaseOrderId: poId, message, data, dedupKey: `${kind}:${poId}` }, now);
+    });
+  }
+
+  /** The supplier cannot fulfil: cancel this purchase order (nothing was created) and source its lines elsewhere. */
+  private async fallBack(poId: number, shopOrderId: number, shopId: number, supplierId: number, why: string): Promise<string> {
+    const now = this.clock.now();
+    const outcome = await this.db.kysely.transaction().execute(async (trx) => {
+      const po = await trx.selectFrom('purchase_orders').select(['excluded_suppliers']).where('id', '=', poId).executeTakeFirstOrThrow();
+      const excluded = [...(JSON.parse(po.excluded_suppliers) as number[]), supplierId];
+      await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Cancelled', event: 'po.supplier_unable', actor: 'system:purchasing', note: why }, now);
+      const poLines = await trx.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', poId).execute();
+      const lineNos = [...new Set(poLines.map((l) => l.shop_order_line_no))];
+      const lines = (await trx.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', shopOrderId).where('line_no', 'in', lineNos).execute()).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sku_id, title: l.title, quantity: l.quantity - l.finish_aftersale_cnt, paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined }));
+      const order = await trx.selectFrom('shop_orders').select('special_requests').where('id', '=', shopOrderId).executeTakeFirstOrThrow();
+      const r = await this.sourcing.sourceLines(trx, shopId, shopOrderId, lines, { ...emptyRequests(), ...JSON.parse(order.special_requests || '{}') }, excluded, now);
+      if (r.blocked) {
+        await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'NeedsReview', event: 'sourcing.blocked', actor: 'system:purchasing', note: r.blocked.message }, now);
+        return 'OutOfStock';
+      }
+      for (const id of r.poIds) await enqueue(trx, placeJob(id), now);
+      return 'Replaced';
+    });
+    this.log.info({ poId, why, outcome }, 'supplier could not fulfil; fell back');
+    return outcome;
+  }
+}

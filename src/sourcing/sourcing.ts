@@ -1,0 +1,207 @@
+import type { Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import { openCase } from '../cases/cases.js';
+import type { Db } from '../db/dialect.js';
+import type { Database } from '../db/schema.js';
+import { explainChoice, scoreCandidates, type Candidate, type ScoredCandidate, type SupplierHistory } from '../domain/supplier-scoring.js';
+import { emptyRequests, type SpecialRequests } from '../domain/special-requests.js';
+import { applyTransition, recordInitialState } from '../lifecycle/apply-transition.js';
+import type { Clock } from '../lib/clock.js';
+import type { Notifier } from '../notify/notifier.js';
+
+export const SOURCE_ORDER = 'order.source';
+export const PLACE_PO = 'po.place';
+export const sourceJob = (shopOrderId: number) => ({ kind: SOURCE_ORDER, payload: { shopOrderId }, singletonKey: `${SOURCE_ORDER}:${shopOrderId}` });
+export const placeJob = (poId: number) => ({ kind: PLACE_PO, payload: { purchaseOrderId: poId }, singletonKey: `${PLACE_PO}:${poId}`, maxAttempts: 12 });
+
+interface LineToSource {
+  lineNo: number;
+  productId: string;
+  skuId: string;
+  title: string;
+  quantity: number;
+  paidAmount: number;
+  deadline?: number;
+}
+
+/**
+ * Choose a supplier per line and turn the choice into purchase orders (one per supplier), in one transaction:
+ * decisions with every candidate and its component scores, the purchase orders and their lines (Draft, with a
+ * fixed outOrderId), the order's transition and the place jobs. Lines that cannot be sourced leave a case.
+ */
+export class Sourcing {
+  constructor(
+    private readonly db: Db,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  handler = async (p: { shopOrderId: number }): Promise<void> => {
+    await this.source(p.shopOrderId);
+  };
+
+  async source(shopOrderId: number): Promise<string> {
+    const now = this.clock.now();
+    return this.db.kysely.transaction().execute(async (trx) => {
+      const order = await trx.selectFrom('shop_orders').select(['id', 'shop_id', 'state', 'wx_order_id', 'special_requests']).where('id', '=', shopOrderId).executeTakeFirst();
+      if (!order || order.state !== 'Confirmed') return order?.state ?? 'missing';
+      // A shop whose catalogue is not set up yet (no mappings at all) keeps its orders Confirmed: intake and
+      // alerts work on their own, and no case is opened for every order.
+      const anyMapping = await trx.selectFrom('sku_mappings').select('id').where('shop_id', '=', order.shop_id).limit(1).executeTakeFirst();
+      if (!anyMapping) return 'not-configured';
+      const lines = (await trx.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', shopOrderId).orderBy('line_no').execute()).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sku_id, title: l.title, quantity: l.quantity - l.finish_aftersale_cnt, paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined }));
+      const requests: SpecialRequests = { ...emptyRequests(), ...JSON.parse(order.special_requests || '{}') };
+      const result = await this.sourceLines(trx, order.shop_id, shopOrderId, lines.filter((l) => l.quantity > 0), requests, [], now);
+      if (result.blocked) {
+        await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: result.blocked.awaitingBuyer ? 'AwaitingBuyer' : 'NeedsReview', expectFrom: 'Confirmed', event: 'sourcing.blocked', actor: 'system:sourcing', note: result.blocked.message }, now);
+        return 'blocked';
+      }
+      await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Sourced', expectFrom: 'Confirmed', event: 'order.sourced', actor: 'system:sourcing', note: result.reasons.join('；'), jobs: result.poIds.map(placeJob) }, now);
+      return 'sourced';
+    });
+  }
+
+  /**
+   * Score and group lines; used for the first sourcing and again when a supplier turns out unable to fulfil
+   * (excluded suppliers). Returns the new purchase-order ids, or what blocked.
+   */
+  async sourceLines(trx: Transaction<Database>, shopId: number, shopOrderId: number, lines: LineToSource[], requests: SpecialRequests, excluded: number[], now: number) {
+    const histories = await this.histories(trx, shopId);
+    const chosen = new Map<number, { candidate: Candidate; line: LineToSource; scored: ScoredCandidate }[]>();
+    const reasons: string[] = [];
+    for (const line of lines) {
+      const candidates = (await this.candidates(trx, shopId, line)).filter((c) => !excluded.includes(c.supplierId)).map((c) => ({ ...c, history: histories.get(c.supplierId) ?? { orders: 0, problems: 0 } }));
+      if (candidates.length === 0) {
+        const kind = excluded.length ? 'OUT_OF_STOCK' : 'UNMAPPED';
+        const message = excluded.length ? `“${line.title}”所有供应商都无法供货` : `商品“${line.title}”(SKU ${line.skuId}) 未关联供应商`;
+        await openCase(trx, { kind, shopOrderId, message, data: { lineNo: line.lineNo, productId: line.productId, skuId: line.skuId }, dedupKey: `${kind}:${shopOrderId}:${line.lineNo}` }, now);
+        await this.recordDecision(trx, shopOrderId, line.lineNo, undefined, [], message, now);
+        return { blocked: { message, awaitingBuyer: false }, poIds: [], reasons };
+      }
+      const ranked = scoreCandidates({ quantity: line.quantity, paidAmount: line.paidAmount, deadline: line.deadline, requests }, candidates, Math.floor(now / 1000));
+      const byKey = new Map(candidates.map((c) => [c.key, c]));
+      const reason = explainChoice(ranked, new Map(candidates.map((c) => [c.key, c.history])));
+      const best = ranked[0]!;
+      await this.recordDecision(trx, shopOrderId, line.lineNo, best.feasible ? best : undefined, ranked, reason, now);
+      if (!best.feasible) {
+        // Only the buyer's special request stands in the way: ask the buyer; otherwise it is a stock problem.
+        const requestOnly = ranked.some((r) => r.blockers.every((b) => /快递/.test(b)));
+        const kind = requestOnly ? 'SPECIAL_REQUEST_CONSENT' : 'OUT_OF_STOCK';
+        await openCase(trx, { kind, shopOrderId, message: reason, data: { lineNo: line.lineNo, candidates: ranked.map((r) => ({ supplier: r.supplierName, blockers: r.blockers })) }, dedupKey: `${kind}:${shopOrderId}:${line.lineNo}` }, now);
+        return { blocked: { message: reason, awaitingBuyer: requestOnly }, poIds: [], reasons };
+      }
+      reasons.push(`#${line.lineNo} ${reason}`);
+      const c = byKey.get(best.key)!;
+      chosen.set(c.supplierId, [...(chosen.get(c.supplierId) ?? []), { candidate: c, line, scored: best }]);
+    }
+    const poIds: number[] = [];
+    const existing = await trx.selectFrom('purchase_orders').select((eb) => eb.fn.countAll<number>().as('n')).where('shop_order_id', '=', shopOrderId).executeTakeFirst();
+    let seq = Number(existing?.n ?? 0);
+    for (const [supplierId, picks] of chosen) {
+      const supplier = await trx.selectFrom('suppliers').select(['kind']).where('id', '=', supplierId).executeTakeFirstOrThrow();
+      const freight = Math.max(...picks.map((p) => p.candidate.freight));
+      const goods = picks.reduce((s, p) => s + p.candidate.parts.reduce((x, part) => x + part.unitPrice * part.quantityPerUnit * p.line.quantity, 0), 0);
+      seq++;
+      const po = await trx
+        .insertInto('purchase_orders')
+        .values({
+          shop_order_id: shopOrderId,
+          supplier_id: supplierId,
+          route: supplier.kind,
+          state: 'Draft',
+          // The idempotency key sent as 1688 outOrderId: fixed before any call, never regenerated on retry.
+          out_order_id: `DF${shopOrderId}N${seq}`,
+          expected_amount: goods + freight,
+          message: describeForSupplier(requests),
+          excluded_suppliers: JSON.stringify(excluded),
+          attempt: 0,
+          shadow: 0,
+          created_at: now,
+          updated_at: now,
+          version: 0,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      for (const p of picks) {
+        for (const part of p.candidate.parts) {
+          await trx.insertInto('purchase_order_lines').values({ purchase_order_id: po.id, shop_order_line_no: p.line.lineNo, offer_ref: part.offerRef, offer_id: part.offerId, spec_id: part.specId, title: part.title, quantity: part.quantityPerUnit * p.line.quantity, unit_price: part.unitPrice }).execute();
+        }
+      }
+      await recordInitialState(trx, { entity: 'purchase_order', id: po.id, to: 'Draft', event: 'po.drafted', actor: 'system:sourcing', shopOrderId }, now);
+      poIds.push(po.id);
+    }
+    return { blocked: undefined, poIds, reasons };
+  }
+
+  private async candidates(trx: Transaction<Database>, shopId: number, line: LineToSource): Promise<Omit<Candidate, 'history'>[]> {
+    const rows = await trx
+      .selectFrom('sku_mappings as m')
+      .innerJoin('supplier_offers as o', 'o.id', 'm.offer_ref')
+      .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
+      .select(['m.id as mappingId', 'm.quantity_per_unit', 'm.bundle_key', 'm.priority', 'o.id as offerRef', 'o.offer_id', 'o.spec_id', 'o.title', 'o.unit_price', 'o.moq', 'o.stock', 'o.freight', 'o.lead_time_hours', 's.id as supplierId', 's.name', 's.kind', 's.credit_level', 's.couriers'])
+      .where('m.shop_id', '=', shopId)
+      .where('m.product_id', '=', line.productId)
+      .where('m.sku_id', '=', line.skuId)
+      .where('m.enabled', '=', 1)
+      .where('s.active', '=', 1)
+      .execute();
+    // A bundle (one shop SKU = several supplier SKUs) is one candidate made of several parts from one supplier.
+    const groups = new Map<string, typeof rows>();
+    for (const r of rows) {
+      const key = r.bundle_key ? `b:${r.supplierId}:${r.bundle_key}` : `m:${r.mappingId}`;
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    return [...groups].map(([key, parts]) => {
+      const f = parts[0]!;
+      return {
+        key,
+        supplierId: f.supplierId,
+        supplierName: f.name,
+        kind: f.kind,
+        creditLevel: f.credit_level,
+        couriers: JSON.parse(f.couriers),
+        leadTimeHours: Math.max(...parts.map((p) => p.lead_time_hours)),
+        freight: Math.max(...parts.map((p) => p.freight)),
+        priority: f.priority,
+        parts: parts.map((p) => ({ offerRef: p.offerRef, offerId: p.offer_id, specId: p.spec_id, title: p.title, unitPrice: p.unit_price, quantityPerUnit: p.quantity_per_unit, stock: p.stock, moq: p.moq })),
+      };
+    });
+  }
+
+  /** This merchant's own history with each supplier: orders placed and orders that went wrong. */
+  private async histories(trx: Transaction<Database>, shopId: number): Promise<Map<number, SupplierHistory>> {
+    const rows = await trx
+      .selectFrom('purchase_orders as p')
+      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+      .select(['p.supplier_id', 'p.state', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('o.shop_id', '=', shopId)
+      .where('p.shadow', '=', 0)
+      .groupBy(['p.supplier_id', 'p.state'])
+      .execute();
+    const out = new Map<number, SupplierHistory>();
+    for (const r of rows) {
+      const h = out.get(r.supplier_id) ?? { orders: 0, problems: 0 };
+      if (r.state === 'Draft' || r.state === 'Placing' || r.state === 'Shadowed') continue;
+      h.orders += Number(r.n);
+      if (r.state === 'Cancelled' || r.state === 'NeedsAttention') h.problems += Number(r.n);
+      out.set(r.supplier_id, h);
+    }
+    return out;
+  }
+
+  private async recordDecision(trx: Transaction<Database>, shopOrderId: number, lineNo: number, chosen: ScoredCandidate | undefined, ranked: ScoredCandidate[], reason: string, now: number) {
+    await trx.insertInto('sourcing_decisions').values({ shop_order_id: shopOrderId, line_no: lineNo, chosen: chosen ? JSON.stringify(chosen) : null, candidates: JSON.stringify(ranked), reason, created_at: now }).execute();
+  }
+}
+
+/** The buyer's requests, as the supplier should read them in the order message. */
+export function describeForSupplier(r: SpecialRequests): string {
+  const parts: string[] = [];
+  if (r.courier) parts.push(`请发${r.courier}`);
+  if (r.avoidCouriers.length) parts.push(`不要发${r.avoidCouriers.join('/')}`);
+  if (r.packaging.length) parts.push(r.packaging.join('；'));
+  if (r.giftNote) parts.push(`礼品留言：${r.giftNote}`);
+  if (r.timeWindow) parts.push(`配送时间：${r.timeWindow}`);
+  return parts.join('；').slice(0, 500);
+}
