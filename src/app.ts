@@ -59,6 +59,7 @@ export interface AppOptions {
   smtpUrl?: string;
   /** Alert targets used when a shop's settings name none (the sandbox's demo recipients). */
   defaultAlertTargets?: Partial<Record<Channel, string[]>>;
+  decodeDailyQuota?: number;
   migrate?: boolean;
 }
 
@@ -84,7 +85,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const intake = new OrderIntake(db, clients, shops, clock, log);
   const confirmation = new OrderConfirmation(db, notifier, clock, log, config.duplicateWindowHours * 3600_000);
   const poller = new OrderPoller(db, queue, clients, shops, clock, log, { intervalSeconds: config.pollIntervalSeconds });
-  const decode = new DecodeService(db, clients, shops, clock, config.decodeDailyQuota);
+  const decode = new DecodeService(db, clients, shops, clock, opts.decodeDailyQuota ?? config.decodeDailyQuota);
   const alibaba = new Alibaba1688Accounts(db, box, opts.alibabaApiBase ?? config.alibabaApiBase, log, () => clock.now());
   const sourcing = new Sourcing(db, notifier, clock, log);
   const placement = new PurchaseOrderPlacement(db, alibaba, decode, sourcing, clock, log);

@@ -33,6 +33,8 @@ export interface ApiKnobs {
   allOrderEvents: boolean;
   /** While set, every business call answers this errcode (45011, 45009, 100003 …) — rate-limit and outage drills. */
   forcedErrcode?: number;
+  /** sensitiveinfo/decode answers with masked values (a platform fault Daifa must never pass on). */
+  decodeMasked?: boolean;
 }
 
 export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false });
@@ -255,7 +257,7 @@ export class WeChatShopSimulator {
       return {
         errcode: 0,
         errmsg: 'ok',
-        address_info: { user_name: a.userName, postal_code: a.postalCode, province_name: a.province, city_name: a.city, county_name: a.county, detail_info: a.detail, national_code: '', tel_number: a.virtualTel ? `${a.tel.slice(0, 3)}****${a.tel.slice(-4)}` : a.tel, house_number: '', virtual_order_tel_number: '' },
+        address_info: { user_name: this.api.decodeMasked ? `${[...a.userName][0]}**` : a.userName, postal_code: a.postalCode, province_name: a.province, city_name: a.city, county_name: a.county, detail_info: this.api.decodeMasked ? '****' : a.detail, national_code: '', tel_number: a.virtualTel ? `${a.tel.slice(0, 3)}****${a.tel.slice(-4)}` : a.tel, house_number: '', virtual_order_tel_number: '' },
         ...(a.virtualTel ? { virtual_number_info: { virtual_number: number, extension, expiration: order.createTime + 30 * 86400 } } : {}),
       };
     });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
@@ -16,6 +17,16 @@ import type { AddressParam, CargoParam } from '../suppliers/alibaba-1688/client.
 
 /** Preview codes meaning "this supplier cannot fulfil this cargo": fall back to the next candidate. */
 const UNFULFILLABLE = new Set(['500_001', '500_002', '500_003', '500_004', '500_005', '500_006', '500_008', '500_009']);
+
+/** Salted digests of each address field as sent, so a read-back can be compared without keeping plaintext. */
+export function digestAddress(salt: string, a: Partial<AddressParam>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ['fullName', 'mobile', 'phone', 'address', 'provinceText', 'cityText', 'areaText'] as const) {
+    const v = (a[k] ?? '').trim();
+    if (v) out[k] = createHash('sha256').update(`${salt}:${k}:${v}`).digest('hex').slice(0, 24);
+  }
+  return out;
+}
 
 /** Refuse any masked value: a masked address must never reach a supplier (every route calls this last). */
 export function assertDeliverable(a: AddressParam): void {
@@ -104,6 +115,9 @@ export class PurchaseOrderPlacement {
       assertDeliverable(address);
       const cargo: CargoParam[] = lines.map((l) => ({ offerId: /^\d{1,15}$/.test(l.offer_id) ? Number(l.offer_id) : l.offer_id, ...(l.spec_id ? { specId: l.spec_id } : {}), quantity: l.quantity }));
 
+      // What exactly is sent, kept as salted digests (no plaintext at rest), so the read-back can be compared
+      // field by field.
+      await this.db.kysely.updateTable('purchase_orders').set({ readback: JSON.stringify({ sent: digestAddress(po.out_order_id, address) }) }).where('id', '=', poId).execute();
       const preview = await client.preview({ address, cargo });
       if (preview.success === false || preview.success === 'false') {
         const code = String(preview.errorCode ?? '');
@@ -142,16 +156,15 @@ export class PurchaseOrderPlacement {
     const diffs: string[] = [];
     const r = info.baseInfo?.receiverInfo ?? {};
     const n = info.nativeLogistics ?? {};
-    // Only the masked form is stored; compare what can be compared without a second decode: the masked name's
-    // first character, the phone's visible digits, and the divisions — plus every item exactly.
-    if (masked.userName && !String(r.toFullName ?? '').startsWith([...masked.userName][0]!)) diffs.push(`收货人不一致（${r.toFullName}）`);
-    const tel = masked.useTelNumber && masked.virtualTelNumber ? masked.virtualTelNumber : masked.telNumber;
-    const visible = tel.replace(/\*+/, '|').split('|');
-    const phone = `${r.toMobile ?? ''}|${r.toPhone ?? ''}`;
-    if (!visible.every((part) => phone.includes(part))) diffs.push('收货电话不一致');
-    if (masked.useTelNumber && masked.virtualTelNumber && r.toPhone !== masked.virtualTelNumber) diffs.push('隐私号分机号丢失');
+    const sent = (po.readback ? JSON.parse(po.readback).sent : undefined) as Record<string, string> | undefined;
+    if (sent) {
+      // Field by field against what was sent (its digests): name, mobile, phone with extension, street address.
+      const got = digestAddress(po.out_order_id, { fullName: String(r.toFullName ?? n.contactPerson ?? ''), mobile: String(r.toMobile ?? n.mobile ?? ''), phone: String(r.toPhone ?? n.telephone ?? '') || undefined, address: String(n.address ?? ''), provinceText: String(n.province ?? ''), cityText: String(n.city ?? ''), areaText: String(n.area ?? '') });
+      const labels: Record<string, string> = { fullName: '收货人', mobile: '手机', phone: '电话/分机号', address: '详细地址', provinceText: '省', cityText: '市', areaText: '区县' };
+      for (const k of Object.keys(labels)) if ((sent[k] ?? '') !== (got[k] ?? '')) diffs.push(`${labels[k]}不一致`);
+    } else diffs.push('缺少下单时的地址记录，无法核对');
     for (const [field, ours, theirs] of [['省', masked.provinceName, n.province], ['市', masked.cityName, n.city], ['区', masked.countyName, n.area]] as const) {
-      if (String(theirs ?? '') !== ours) diffs.push(`${field}不一致（${theirs}）`);
+      if (String(theirs ?? '') !== ours) diffs.push(`${field}与订单不一致（${theirs}）`);
     }
     const items: any[] = Array.isArray(info.productItems) ? info.productItems : [];
     for (const l of lines) {
@@ -161,7 +174,7 @@ export class PurchaseOrderPlacement {
     }
     if (items.length !== lines.length) diffs.push(`商品行数 ${items.length} ≠ ${lines.length}`);
     const total = info.baseInfo?.totalAmount !== undefined ? yuanToFen(info.baseInfo.totalAmount) : undefined;
-    const readback = { receiver: r.toFullName ? `${[...String(r.toFullName)][0]}**` : '', area: r.toArea, total, items: items.map((i) => ({ offerId: String(i.productID), specId: i.specId, quantity: Number(i.quantity) })) };
+    const readback = { sent, receiver: r.toFullName ? `${[...String(r.toFullName)][0]}**` : '', area: r.toArea, total, items: items.map((i) => ({ offerId: String(i.productID), specId: i.specId, quantity: Number(i.quantity) })) };
     if (diffs.length) {
       await this.needsAttention(poId, shopOrderId, supplierOrderId, 'READBACK_MISMATCH', `采购单回读不一致：${diffs.join('；')}`, { diffs, readback });
       return 'NeedsAttention';

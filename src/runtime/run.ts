@@ -32,7 +32,7 @@ async function sandboxWanted(config: Readonly<Config>): Promise<boolean> {
 export async function run(config: Readonly<Config>, mode: { http: boolean; worker: boolean }): Promise<Running> {
   const sandboxOn = await sandboxWanted(config);
   let sandbox: Sandbox | undefined;
-  if (sandboxOn && mode.http) sandbox = await startSandbox({ port: config.sandboxPort, smtpPort: config.sandboxPort + 1, host: '127.0.0.1' });
+  if (sandboxOn && mode.http) sandbox = await startSandbox({ port: config.sandboxPort, smtpPort: config.sandboxPort + 1, host: '127.0.0.1', api: { decodeDailyQuota: 100_000 } });
   const sandboxBase = sandbox?.url ?? (sandboxOn ? `http://127.0.0.1:${config.sandboxPort}` : undefined);
   // In the sandbox every alert channel goes to its twin: WeCom robot, Tencent SMS, and an SMTP server.
   const app = await createApp(config, {
@@ -44,6 +44,8 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
           sms: config.sms ?? { endpoint: `${sandboxBase}/tencent-sms/`, ...SANDBOX_SMS },
           smtpUrl: config.smtpUrl ?? `smtp://127.0.0.1:${config.sandboxPort + 1}`,
           defaultAlertTargets: { sms: ['13800138000'], email: ['merchant@example.com'] },
+          // The real free decode quota (30/day) would stop the rehearsal after 30 orders.
+          decodeDailyQuota: Math.max(config.decodeDailyQuota, 100_000),
         }
       : {}),
   });

@@ -5,10 +5,14 @@ import { loadConfig } from '../../src/config/config.js';
 import { buildHttp } from '../../src/http/server.js';
 import type { Worker } from '../../src/jobs/worker.js';
 import { randomAlnum } from '../../src/lib/random.js';
+import type { Database } from '../../src/db/schema.js';
 import type { ShopCredentials, ShopPublic } from '../../src/shops/shops.js';
 import { startSandbox, type Sandbox } from '../../sandbox/server.js';
 import type { PushKnobs } from '../../sandbox/wechat-shop/push-engine.js';
 import type { ApiKnobs } from '../../sandbox/wechat-shop/simulator.js';
+import type { Knobs1688 } from '../../sandbox/alibaba-1688/simulator.js';
+import { seedDaifaCatalogue, seedSimulatorOffers } from '../../sandbox/catalogue.js';
+import { SANDBOX_1688_APP } from '../../src/runtime/sandbox-bootstrap.js';
 import { createTestDb, type TestDb } from './db.js';
 
 export const TEST_MASTER_KEY = Buffer.alloc(32, 42).toString('base64');
@@ -26,12 +30,12 @@ export interface Harness {
 }
 
 /** Daifa (in-process, real HTTP on loopback) + the simulators, wired like production: push → receiver → jobs → client → simulator. */
-export async function startHarness(opts: { push?: Partial<PushKnobs>; api?: Partial<ApiKnobs>; worker?: boolean; concurrency?: number; env?: Record<string, string>; logSink?: string[]; appOptions?: (sandbox: Sandbox) => AppOptions } = {}): Promise<Harness> {
+export async function startHarness(opts: { alibaba?: Partial<Knobs1688>; push?: Partial<PushKnobs>; api?: Partial<ApiKnobs>; worker?: boolean; concurrency?: number; env?: Record<string, string>; logSink?: string[]; appOptions?: (sandbox: Sandbox) => AppOptions } = {}): Promise<Harness> {
   const t = await createTestDb();
-  const sandbox = await startSandbox({ push: { timeScale: 0.001, ...opts.push }, api: opts.api });
+  const sandbox = await startSandbox({ push: { timeScale: 0.001, ...opts.push }, api: opts.api, alibaba: opts.alibaba });
   const config = loadConfig({ ...t.env, DAIFA_MASTER_KEY: TEST_MASTER_KEY, DAIFA_SANDBOX: '0', LOG_LEVEL: 'silent', PORT: '0', ...opts.env });
   const log = opts.logSink ? pino({ level: 'debug' }, { write: (line: string) => void opts.logSink!.push(line) }) : pino({ level: 'silent' });
-  const app = await createApp(config, { wechatApiBase: sandbox.url, log, migrate: false, ...opts.appOptions?.(sandbox) });
+  const app = await createApp(config, { wechatApiBase: sandbox.url, alibabaApiBase: sandbox.url, log, migrate: false, ...opts.appOptions?.(sandbox) });
   const http = await buildHttp(app);
   await http.listen({ port: 0, host: '127.0.0.1' });
   const addr = http.server.address();
@@ -66,8 +70,8 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false>, op
   }
 }
 
-export async function count(app: App, table: 'shop_orders' | 'inbound_events' | 'order_events' | 'jobs' | 'notifications', where?: [string, string, unknown]): Promise<number> {
-  let q = app.db.kysely.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'));
+export async function count(app: App, table: keyof Database, where?: [string, string, unknown]): Promise<number> {
+  let q = app.db.kysely.selectFrom(table as 'jobs').select((eb) => eb.fn.countAll<number>().as('n'));
   if (where) q = q.where(where[0] as never, where[1] as never, where[2] as never);
   const r = await q.executeTakeFirst();
   return Number(r?.n ?? 0);
@@ -75,3 +79,14 @@ export async function count(app: App, table: 'shop_orders' | 'inbound_events' | 
 
 /** Tests that prove a property at scale take their size from DAIFA_SCALE (CI size), bench/ runs the full size. */
 export const scale = (ciDefault: number): number => Number(process.env.DAIFA_SCALE ?? ciDefault);
+
+/** Connect the harness shop to the 1688 simulator: account, offers on both sides, SKU mappings. */
+export async function enableSourcing(h: Harness, opts: { mode?: 'live' | 'shadow'; stock?: number } = {}): Promise<void> {
+  const sim = h.sandbox.alibaba;
+  sim.addApp(SANDBOX_1688_APP.appKey, SANDBOX_1688_APP.appSecret);
+  const t = sim.issueToken('b2b-testbuyer');
+  await h.app.alibaba.add({ appKey: SANDBOX_1688_APP.appKey, appSecret: SANDBOX_1688_APP.appSecret, accessToken: t.accessToken, refreshToken: t.refreshToken, accessExpiresAt: Date.now() + 36_000_000, memberId: t.memberId });
+  seedSimulatorOffers(sim, opts.stock);
+  await seedDaifaCatalogue(h.app.db, h.shop.id, Date.now());
+  if (opts.mode) await h.app.db.kysely.updateTable('shops').set({ mode: opts.mode }).where('id', '=', h.shop.id).execute();
+}
