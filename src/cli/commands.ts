@@ -9,6 +9,7 @@ import { resolveReview } from '../orders/review.js';
 import { run } from '../runtime/run.js';
 import { runDoctor } from './doctor.js';
 import { loadSettings, saveSettings } from '../notify/settings.js';
+import { MappingsIO } from '../sourcing/mappings-io.js';
 import { table, time, yuan } from './format.js';
 
 export interface CommandContext {
@@ -38,6 +39,8 @@ export const usage = `daifa — 代发 dropshipping for WeChat Shop (微信小�
   daifa alerts list [--status pending|sent|failed|folded] [--json]
   daifa alerts settings --shop ID [--set rules.json]   show or set a shop's alert rules (0 = all shops)
   daifa alerts retry                re-send failed alerts
+  daifa mappings export --shop ID --out FILE.csv|.xlsx   SKU ↔ supplier offer mappings
+  daifa mappings import --shop ID --file FILE.csv|.xlsx  (bad rows reported by row and column; good rows kept)
   daifa doctor                      check database, each shop's token, push configuration, clock
 
 环境变量 / environment: PORT, DATABASE_URL, DAIFA_DATA_DIR, DAIFA_MASTER_KEY, WECHAT_API_BASE,
@@ -248,6 +251,29 @@ export const commands: Record<string, Command> = {
         return 0;
       }
       throw new DaifaError('VALIDATION', `alerts ${sub}: 未知子命令 / unknown subcommand`);
+    });
+  },
+
+  async mappings({ config, args, flags }) {
+    return withApp(config, async (app) => {
+      const { readFileSync, writeFileSync } = await import('node:fs');
+      const io = new MappingsIO(app.db, app.clock);
+      const shopId = Number(need(flags, 'shop'));
+      if (args[0] === 'export') {
+        const file = need(flags, 'out');
+        if (file.endsWith('.xlsx')) writeFileSync(file, await io.exportXlsx(shopId));
+        else writeFileSync(file, await io.exportCsv(shopId));
+        out(`已导出 / exported: ${file}`);
+        return 0;
+      }
+      if (args[0] === 'import') {
+        const file = need(flags, 'file');
+        const r = file.endsWith('.xlsx') ? await io.importXlsx(shopId, readFileSync(file)) : await io.importCsv(shopId, readFileSync(file, 'utf8'));
+        out(`已导入 / imported: ${r.imported} 行`);
+        for (const e of r.errors) out(`  第 ${e.row} 行 [${e.column}] ${e.message}`);
+        return r.errors.length ? 1 : 0;
+      }
+      throw new DaifaError('VALIDATION', '用法 / usage: daifa mappings export|import --shop ID --out|--file FILE(.csv|.xlsx)');
     });
   },
 

@@ -8,6 +8,7 @@ import { findOrderId, listOrders, orderDetail, stats } from '../orders/queries.j
 import { resolveReview } from '../orders/review.js';
 import { toPublic } from '../shops/shops.js';
 import { loadSettings, saveSettings } from '../notify/settings.js';
+import { MappingsIO } from '../sourcing/mappings-io.js';
 import { authenticate, issueToken, login, requireRole } from './auth.js';
 
 export interface HttpOptions {
@@ -113,6 +114,24 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const settings = await saveSettings(app.db, shopId, req.body, app.clock.now());
       await app.notifier.ensureDigestsScheduled();
       return settings;
+    });
+    // SKU ↔ supplier-offer mappings: export as CSV or Excel; import either (bad rows reported, good rows kept).
+    const mappings = new MappingsIO(app.db, app.clock);
+    api.get('/api/shops/:id/mappings', async (req, reply) => {
+      const shopId = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const format = z.enum(['csv', 'xlsx']).default('csv').parse((req.query as { format?: string }).format);
+      if (format === 'xlsx') return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').header('content-disposition', `attachment; filename="mappings-${shopId}.xlsx"`).send(await mappings.exportXlsx(shopId));
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="mappings-${shopId}.csv"`).send(await mappings.exportCsv(shopId));
+    });
+    api.register(async (upload) => {
+      upload.addContentTypeParser(['text/csv', 'application/octet-stream', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'], { parseAs: 'buffer', bodyLimit: 10 * 1024 * 1024 }, (_r, body, done) => done(null, body));
+      upload.post('/api/shops/:id/mappings', { preHandler: requireRole('operator') }, async (req) => {
+        const shopId = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+        const body = req.body as Buffer;
+        if (!Buffer.isBuffer(body) || body.length === 0) throw new DaifaError('VALIDATION', '请上传 CSV 或 .xlsx 文件 / upload a CSV or .xlsx file');
+        // .xlsx files are zip archives ("PK"); anything else is read as CSV text.
+        return body[0] === 0x50 && body[1] === 0x4b ? mappings.importXlsx(shopId, body) : mappings.importCsv(shopId, body.toString('utf8'));
+      });
     });
     api.get('/api/sandbox', async () => {
       if (!opts.sandboxInfo) throw new DaifaError('NOT_FOUND', '沙箱未开启 / sandbox mode is off');

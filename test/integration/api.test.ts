@@ -136,6 +136,24 @@ describe('HTTP API', () => {
     expect((await api('POST', '/api/notifications/retry-failed', operator)).body.retried).toBe(0);
   });
 
+  it('exports and imports SKU mappings as CSV and xlsx', async () => {
+    const { seedDaifaCatalogue } = await import('../../sandbox/catalogue.js');
+    await seedDaifaCatalogue(h.app.db, h.shop.id, Date.now());
+    const csv = await fetch(`${h.url}/api/shops/${h.shop.id}/mappings`, { headers: { authorization: `Bearer ${viewer}` } });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const text = await csv.text();
+    const xlsx = await fetch(`${h.url}/api/shops/${h.shop.id}/mappings?format=xlsx`, { headers: { authorization: `Bearer ${viewer}` } });
+    const bytes = Buffer.from(await xlsx.arrayBuffer());
+    expect(bytes.subarray(0, 2).toString()).toBe('PK');
+    const up = (body: Buffer | string, token: string, type: string) => fetch(`${h.url}/api/shops/${h.shop.id}/mappings`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
+    expect((await up(text, viewer, 'text/csv')).status).toBe(403);
+    const r1 = (await (await up(text + '1,2,nobody,3,,1,,0,1\r\n', operator, 'text/csv')).json()) as any;
+    expect(r1.errors).toEqual([expect.objectContaining({ column: '供应商(会员ID或名称)' })]);
+    const r2 = (await (await up(bytes, operator, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')).json()) as any;
+    expect(r2.errors).toEqual([]);
+    expect(r2.imported).toBe(r1.imported);
+  });
+
   it('decodes buyer data only for owners, with purpose, counted and logged', async () => {
     const id = (await api('GET', '/api/orders?limit=1', viewer)).body.orders[0].id;
     expect((await api('POST', `/api/orders/${id}/decode`, operator, { purpose: '打印面单', destination: '供应商A' })).status).toBe(403);

@@ -1,0 +1,141 @@
+import ExcelJS from 'exceljs';
+import { z } from 'zod';
+import type { Db } from '../db/dialect.js';
+import type { Clock } from '../lib/clock.js';
+import { parseCsv, toCsv } from './csv.js';
+
+/**
+ * SKU ↔ supplier-offer mappings in and out as CSV and Excel. Import checks every row and reports problems by
+ * row and column; the good rows are kept. Columns (Chinese header with the English key):
+ */
+export const MAPPING_COLUMNS = [
+  { key: 'product_id', zh: '微信商品ID' },
+  { key: 'sku_id', zh: '微信SKU ID' },
+  { key: 'supplier', zh: '供应商(会员ID或名称)' },
+  { key: 'offer_id', zh: '1688商品ID' },
+  { key: 'spec_id', zh: '规格ID' },
+  { key: 'quantity_per_unit', zh: '每件对应数量' },
+  { key: 'bundle_key', zh: '组合键' },
+  { key: 'priority', zh: '优先级' },
+  { key: 'enabled', zh: '启用' },
+] as const;
+type Key = (typeof MAPPING_COLUMNS)[number]['key'];
+
+export interface RowError {
+  row: number;
+  column: string;
+  message: string;
+}
+
+const rowSchema = z.object({
+  product_id: z.string().regex(/^\d{1,20}$/, '微信商品ID应为数字'),
+  sku_id: z.string().regex(/^\d{1,20}$/, 'SKU ID应为数字'),
+  supplier: z.string().min(1, '供应商不能为空'),
+  offer_id: z.string().regex(/^\d{1,20}$/, '1688商品ID应为数字'),
+  spec_id: z.string().regex(/^([0-9a-f]{32})?$/, '规格ID应为32位十六进制或留空'),
+  quantity_per_unit: z.coerce.number().int('每件对应数量应为整数').min(1, '每件对应数量至少为1').max(10_000),
+  bundle_key: z.string().max(64),
+  priority: z.coerce.number().int('优先级应为整数').min(-100).max(100),
+  enabled: z.enum(['1', '0', 'true', 'false', '是', '否', 'yes', 'no']),
+});
+
+export class MappingsIO {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  async exportRows(shopId: number): Promise<string[][]> {
+    const rows = await this.db.kysely
+      .selectFrom('sku_mappings as m')
+      .innerJoin('supplier_offers as o', 'o.id', 'm.offer_ref')
+      .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
+      .select(['m.product_id', 'm.sku_id', 's.member_id', 's.name', 'o.offer_id', 'o.spec_id', 'm.quantity_per_unit', 'm.bundle_key', 'm.priority', 'm.enabled'])
+      .where('m.shop_id', '=', shopId)
+      .orderBy('m.product_id')
+      .orderBy('m.sku_id')
+      .orderBy('m.id')
+      .execute();
+    return [
+      MAPPING_COLUMNS.map((c) => `${c.zh} ${c.key}`),
+      ...rows.map((r) => [r.product_id, r.sku_id, r.member_id ?? r.name, r.offer_id, r.spec_id, String(r.quantity_per_unit), r.bundle_key ?? '', String(r.priority), r.enabled ? '1' : '0']),
+    ];
+  }
+
+  async exportCsv(shopId: number): Promise<string> {
+    return toCsv(await this.exportRows(shopId));
+  }
+
+  async exportXlsx(shopId: number): Promise<Buffer> {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('商品映射');
+    for (const r of await this.exportRows(shopId)) ws.addRow(r);
+    ws.getRow(1).font = { bold: true };
+    ws.columns.forEach((c) => (c.width = 22));
+    return Buffer.from(await wb.xlsx.writeBuffer());
+  }
+
+  async importCsv(shopId: number, text: string) {
+    return this.importRows(shopId, parseCsv(text));
+  }
+
+  async importXlsx(shopId: number, data: Buffer) {
+    const wb = new ExcelJS.Workbook();
+    try {
+      await wb.xlsx.load(data as never);
+    } catch {
+      return { imported: 0, errors: [{ row: 0, column: '', message: '不是有效的 .xlsx 文件 / not a valid .xlsx file' }] };
+    }
+    const ws = wb.worksheets[0];
+    const rows: string[][] = [];
+    ws?.eachRow({ includeEmpty: false }, (row) => {
+      const values = (row.values as unknown[]).slice(1);
+      rows.push(values.map((v) => (v === null || v === undefined ? '' : typeof v === 'object' && v && 'text' in v ? String((v as { text: unknown }).text) : String(v))));
+    });
+    return this.importRows(shopId, rows);
+  }
+
+  /** Header row first (Chinese or English names, any order). Returns how many rows were kept and every problem. */
+  async importRows(shopId: number, rows: string[][]): Promise<{ imported: number; errors: RowError[] }> {
+    const errors: RowError[] = [];
+    const header = rows[0] ?? [];
+    const index = new Map<Key, number>();
+    header.forEach((h, i) => {
+      const col = MAPPING_COLUMNS.find((c) => h.includes(c.key) || h.trim() === c.zh);
+      if (col) index.set(col.key, i);
+    });
+    const missing = MAPPING_COLUMNS.filter((c) => !index.has(c.key) && !['bundle_key', 'priority', 'enabled', 'spec_id', 'quantity_per_unit'].includes(c.key));
+    if (missing.length) return { imported: 0, errors: missing.map((c) => ({ row: 1, column: c.zh, message: `缺少列 ${c.zh} (${c.key})` })) };
+    let imported = 0;
+    const now = this.clock.now();
+    for (let r = 1; r < rows.length; r++) {
+      const raw = Object.fromEntries(MAPPING_COLUMNS.map((c) => [c.key, (rows[r]![index.get(c.key) ?? -1] ?? '').trim()]));
+      const values = { ...raw, quantity_per_unit: raw.quantity_per_unit || '1', priority: raw.priority || '0', enabled: raw.enabled || '1' };
+      const parsed = rowSchema.safeParse(values);
+      if (!parsed.success) {
+        for (const i of parsed.error.issues) errors.push({ row: r + 1, column: MAPPING_COLUMNS.find((c) => c.key === i.path[0])?.zh ?? String(i.path[0]), message: i.message });
+        continue;
+      }
+      const v = parsed.data;
+      const supplier = await this.db.kysely.selectFrom('suppliers').select('id').where((eb) => eb.or([eb('member_id', '=', v.supplier), eb('name', '=', v.supplier)])).executeTakeFirst();
+      if (!supplier) {
+        errors.push({ row: r + 1, column: '供应商(会员ID或名称)', message: `供应商“${v.supplier}”不存在，请先添加` });
+        continue;
+      }
+      const offer = await this.db.kysely.selectFrom('supplier_offers').select('id').where('supplier_id', '=', supplier.id).where('offer_id', '=', v.offer_id).where('spec_id', '=', v.spec_id).executeTakeFirst();
+      if (!offer) {
+        errors.push({ row: r + 1, column: '1688商品ID', message: `该供应商没有商品 ${v.offer_id}${v.spec_id ? ` 规格 ${v.spec_id}` : ''}` });
+        continue;
+      }
+      const enabled = ['1', 'true', '是', 'yes'].includes(v.enabled) ? 1 : 0;
+      const existing = await this.db.kysely.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).where('product_id', '=', v.product_id).where('sku_id', '=', v.sku_id).where('offer_ref', '=', offer.id).executeTakeFirst();
+      if (existing) {
+        await this.db.kysely.updateTable('sku_mappings').set({ quantity_per_unit: v.quantity_per_unit, bundle_key: v.bundle_key || null, priority: v.priority, enabled }).where('id', '=', existing.id).execute();
+      } else {
+        await this.db.kysely.insertInto('sku_mappings').values({ shop_id: shopId, product_id: v.product_id, sku_id: v.sku_id, offer_ref: offer.id, quantity_per_unit: v.quantity_per_unit, bundle_key: v.bundle_key || null, priority: v.priority, enabled, created_at: now }).execute();
+      }
+      imported++;
+    }
+    return { imported, errors };
+  }
+}
