@@ -19,6 +19,7 @@ import { CONFIRM_ORDER, OrderIntake, SYNC_ORDER } from './orders/intake.js';
 import { SecretBox } from './security/secrets.js';
 import { PLACE_PO, SOURCE_ORDER, Sourcing } from './sourcing/sourcing.js';
 import { PurchaseOrderPlacement } from './purchasing/place-purchase-order.js';
+import { EmailPurchaseRoute } from './purchasing/email-route.js';
 import { Alibaba1688Accounts } from './suppliers/alibaba-1688/accounts.js';
 import { ShopService } from './shops/shops.js';
 
@@ -88,7 +89,8 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const decode = new DecodeService(db, clients, shops, clock, opts.decodeDailyQuota ?? config.decodeDailyQuota);
   const alibaba = new Alibaba1688Accounts(db, box, opts.alibabaApiBase ?? config.alibabaApiBase, log, () => clock.now());
   const sourcing = new Sourcing(db, notifier, clock, log);
-  const placement = new PurchaseOrderPlacement(db, alibaba, decode, sourcing, clock, log);
+  const emailRoute = new EmailPurchaseRoute(db, opts.smtpUrl ?? config.smtpUrl, config.mailFrom, () => clock.now());
+  const placement = new PurchaseOrderPlacement(db, alibaba, decode, sourcing, emailRoute, clients, shops, clock, log);
 
   const handlers = new Map<string, JobHandler>([
     [SYNC_ORDER, async (p) => void (await intake.sync(p))],

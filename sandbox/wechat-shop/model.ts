@@ -15,6 +15,8 @@ export interface SimLine {
   finishAftersale: number;
   uniqueId: string;
   shipped: number;
+  /** Native dropship assignment of this line (代发单). */
+  dropship?: { dsOrderId: string; supplierAppId: string };
 }
 
 export interface SimAddress {
@@ -134,6 +136,7 @@ export function toWireOrder(o: SimOrder, opts: { masked: boolean }): Record<stri
         sku_attrs: l.attrs,
         delivery_deadline: l.deadline,
         product_unique_id: l.uniqueId,
+        ...(l.dropship ? { dropship_info: { ds_order_id: l.dropship.dsOrderId } } : {}),
         is_free_gift: 0,
         sku_deliver_info: { stock_type: 0 },
         extra_service: { seven_day_return: 1, freight_insurance: 0 },
@@ -146,7 +149,7 @@ export function toWireOrder(o: SimOrder, opts: { masked: boolean }): Record<stri
         ship_done_time: o.shipDoneTime ?? 0,
         deliver_method: 0,
         ewaybill_order_code: `EWB${o.orderId}`,
-        dropship_flag: 0,
+        dropship_flag: o.lines.every((l) => l.dropship) ? 3 : o.lines.some((l) => l.dropship) ? 2 : 1,
       },
       ext_info: { customer_notes: o.notes, merchant_notes: o.merchantNotes, order_scene: 2 },
       settle_info: {},

@@ -20,6 +20,8 @@ export interface SimShop {
   previous?: { value: string; expiresAt: number };
   orders: Map<string, SimOrder>;
   decodeUsed: Map<string, number>;
+  /** Supplier app ids bound to this shop for native dropship. */
+  dropshipSuppliers: Set<string>;
 }
 
 export interface ApiKnobs {
@@ -69,7 +71,7 @@ export class WeChatShopSimulator {
   }
 
   addShop(s: { appId: string; secret: string; push?: PushTarget }): SimShop {
-    const shop: SimShop = { appId: s.appId, secret: s.secret, username: `gh_${randomAlnum(12).toLowerCase()}`, push: s.push, orders: new Map(), decodeUsed: new Map() };
+    const shop: SimShop = { appId: s.appId, secret: s.secret, username: `gh_${randomAlnum(12).toLowerCase()}`, push: s.push, orders: new Map(), decodeUsed: new Map(), dropshipSuppliers: new Set() };
     this.shops.set(s.appId, shop);
     return shop;
   }
@@ -277,6 +279,26 @@ export class WeChatShopSimulator {
       };
     });
     business('/channels/ec/order/delivery/send', (shop, b) => this.deliverySend(shop, b));
+    business('/channels/ec/order/dropship/assign', (shop, b) => {
+      const order = shop.orders.get(idString(b.order_id) ?? '');
+      if (!order) return err(100002, '订单不存在');
+      const supplier = String(b.supplier_appid ?? '');
+      if (!shop.dropshipSuppliers.has(supplier)) return err(610000, '未绑定代发关系');
+      if (order.status !== 20) return err(610001, '订单非待发货状态');
+      const list = Array.isArray(b.dropship_product_list) ? b.dropship_product_list : [];
+      for (const p of list) {
+        const line = order.lines.find((l) => l.productId === idString(p.spu_id) && l.skuId === idString(p.sku_id));
+        if (!line || Number(p.product_cnt) !== line.cnt) return err(40097, 'invalid args, dropship_product_list');
+        if (line.dropship) return err(610003, '商品已分配代发');
+      }
+      for (const p of list) {
+        const line = order.lines.find((l) => l.productId === idString(p.spu_id) && l.skuId === idString(p.sku_id))!;
+        line.dropship = { dsOrderId: `44${randomInt(10 ** 8, 10 ** 9)}${randomInt(10 ** 8, 10 ** 9)}`, supplierAppId: supplier };
+      }
+      order.updateTime = nowS();
+      this.emit(shop, order, 'channels_ec_order_ext_info_update', { type: 14 });
+      return { errcode: 0, errmsg: 'ok' };
+    });
 
     this.registerControl(app);
   }

@@ -323,6 +323,20 @@ export interface SupplierAccountsTable {
   updated_at: number;
 }
 
+export interface PoMessagesTable {
+  id: Generated<number>;
+  purchase_order_id: number;
+  direction: string;
+  channel: string;
+  status: string;
+  subject: string;
+  body: string;
+  message_id: string | null;
+  actor: string;
+  data: string | null;
+  created_at: number;
+}
+
 export interface Database {
   shops: ShopsTable;
   users: UsersTable;
@@ -348,4 +362,5 @@ export interface Database {
   purchase_order_lines: PurchaseOrderLinesTable;
   cases: CasesTable;
   supplier_accounts: SupplierAccountsTable;
+  po_messages: PoMessagesTable;
 }

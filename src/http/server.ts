@@ -9,6 +9,7 @@ import { resolveReview } from '../orders/review.js';
 import { toPublic } from '../shops/shops.js';
 import { loadSettings, saveSettings } from '../notify/settings.js';
 import { MappingsIO } from '../sourcing/mappings-io.js';
+import { recordSupplierReply } from '../purchasing/supplier-replies.js';
 import { authenticate, issueToken, login, requireRole } from './auth.js';
 
 export interface HttpOptions {
@@ -132,6 +133,15 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
         // .xlsx files are zip archives ("PK"); anything else is read as CSV text.
         return body[0] === 0x50 && body[1] === 0x4b ? mappings.importXlsx(shopId, body) : mappings.importCsv(shopId, body.toString('utf8'));
       });
+    });
+    api.get('/api/purchase-orders/:id/messages', async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      return { messages: await app.db.kysely.selectFrom('po_messages').selectAll().where('purchase_order_id', '=', id).orderBy('id').execute() };
+    });
+    api.post('/api/purchase-orders/:id/messages', operator, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const b = z.object({ body: z.string().trim().min(1).max(5000), supplierOrderId: z.string().max(64).optional(), courier: z.string().max(32).optional(), trackingNumber: z.string().max(64).optional(), stockOut: z.boolean().optional() }).parse(req.body);
+      return recordSupplierReply(app.db, app.clock, { purchaseOrderId: id, actor: `user:${req.principal!.username}`, ...b }, (poId) => app.placement.supplierStockOut(poId));
     });
     api.get('/api/sandbox', async () => {
       if (!opts.sandboxInfo) throw new DaifaError('NOT_FOUND', '沙箱未开启 / sandbox mode is off');

@@ -7,6 +7,9 @@ import { yuanToFen } from '../domain/money.js';
 import { emptyRequests } from '../domain/special-requests.js';
 import { PermanentJobError } from '../jobs/worker.js';
 import { enqueue } from '../jobs/queue.js';
+import type { EmailPurchaseRoute } from './email-route.js';
+import type { WeChatClients } from '../channels/wechat-shop/client.js';
+import type { ShopService } from '../shops/shops.js';
 import { applyTransition } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { idString } from '../lib/lossless-json.js';
@@ -64,6 +67,9 @@ export class PurchaseOrderPlacement {
     private readonly accounts: Alibaba1688Accounts,
     private readonly decode: DecodeService,
     private readonly sourcing: Sourcing,
+    private readonly email: EmailPurchaseRoute,
+    private readonly clients: WeChatClients,
+    private readonly shops: ShopService,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
@@ -92,7 +98,9 @@ export class PurchaseOrderPlacement {
     } else if (po.state !== 'Placing') {
       return po.state;
     }
-    if (po.route !== '1688') throw new PermanentJobError(`route ${po.route} is not implemented yet`);
+    if (po.route === 'direct') return this.placeByEmail(po.id, order, lines, supplier);
+    if (po.route === 'wechat_dropship') return this.placeByDropship(po.id, order, lines, supplier);
+    if (po.route !== '1688') throw new PermanentJobError(`unknown purchase route ${po.route}`);
 
     const client = await this.accounts.client();
     let supplierOrderId = po.supplier_order_id ?? undefined;
@@ -183,24 +191,88 @@ export class PurchaseOrderPlacement {
       await this.needsAttention(poId, shopOrderId, supplierOrderId, 'PRICE_CHANGED', `采购金额 ¥${(total / 100).toFixed(2)} 与预览 ¥${(po.expected_amount / 100).toFixed(2)} 不一致`, { total, expected: po.expected_amount });
       return 'NeedsAttention';
     }
-    const now = this.clock.now();
-    await this.db.kysely.transaction().execute(async (trx) => {
-      await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Placed', expectFrom: 'Placing', event: 'po.placed', actor: 'system:purchasing', note: `1688 订单 ${supplierOrderId}`, data: { supplierOrderId, total }, patch: { readback: JSON.stringify(readback), supplier_amount: total ?? null } }, now);
-      const open = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'not in', ['Placed', 'Cancelled', 'Shadowed']).executeTakeFirst();
-      if (!open) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Purchasing', expectFrom: 'Sourced', event: 'order.purchased', actor: 'system:purchasing' }, now);
-    });
+    await this.markPlaced(poId, shopOrderId, `1688 订单 ${supplierOrderId}`, { supplierOrderId, total }, { readback: JSON.stringify(readback), supplier_amount: total ?? null });
     return 'Placed';
   }
 
-  private async needsAttention(poId: number, shopOrderId: number, supplierOrderId: string, kind: 'READBACK_MISMATCH' | 'PRICE_CHANGED', message: string, data: unknown) {
+  /** Placed; when it was the shop order's last open purchase order, the order moves on to Purchasing. */
+  private async markPlaced(poId: number, shopOrderId: number, note: string, data: unknown, patch: Record<string, unknown>): Promise<void> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'NeedsAttention', event: `po.${kind.toLowerCase()}`, actor: 'system:purchasing', note: message, data, patch: { supplier_order_id: supplierOrderId, readback: JSON.stringify(data) } }, now);
+      await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Placed', expectFrom: 'Placing', event: 'po.placed', actor: 'system:purchasing', note, data, patch }, now);
+      const open = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'not in', ['Placed', 'Cancelled', 'Shadowed']).executeTakeFirst();
+      if (!open) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Purchasing', expectFrom: 'Sourced', event: 'order.purchased', actor: 'system:purchasing' }, now);
+    });
+  }
+
+  /** Direct supplier by e-mail: the decoded address goes only into the e-mail; the thread keeps it masked. */
+  private async placeByEmail(poId: number, order: { id: number; shop_id: number; wx_order_id: string }, lines: { offer_id: string; spec_id: string; title: string; quantity: number; unit_price: number }[], supplier: { id: number; name: string; email: string | null }): Promise<string> {
+    if (!supplier.email) throw new PermanentJobError(`供应商 ${supplier.name} 没有邮箱 / supplier has no e-mail`);
+    const po = await this.db.kysely.selectFrom('purchase_orders').selectAll().where('id', '=', poId).executeTakeFirstOrThrow();
+    const shopOrder = await this.db.kysely.selectFrom('shop_orders').select(['address']).where('id', '=', order.id).executeTakeFirstOrThrow();
+    const masked = JSON.parse(shopOrder.address) as Address;
+    const already = await this.db.kysely.selectFrom('po_messages').select('status').where('purchase_order_id', '=', poId).where('direction', '=', 'out').executeTakeFirst();
+    let address: AddressParam | undefined;
+    if (!already) {
+      const plain = await this.decode.decode({ shopId: order.shop_id, wxOrderId: order.wx_order_id, actor: 'system:purchasing', purpose: `采购邮件收货地址 (${po.out_order_id})`, destination: `邮件 ${supplier.name} <${supplier.email}>` });
+      address = toAddressParam({ ...masked, ...plain });
+      assertDeliverable(address);
+    }
+    const outcome = await this.email.send({
+      poId,
+      outOrderId: po.out_order_id,
+      supplierName: supplier.name,
+      to: supplier.email,
+      address: address ?? toAddressParam(masked),
+      maskedAddress: `  收货人：${masked.userName}\n  电话：${masked.telNumber}\n  地址：${masked.provinceName}${masked.cityName}${masked.countyName} ${masked.detailInfo}`,
+      lines: lines.map((l) => ({ title: l.title, offerId: l.offer_id, specId: l.spec_id, quantity: l.quantity, unitPrice: l.unit_price })),
+      requests: po.message,
+      total: po.expected_amount,
+    });
+    if (outcome === 'unknown') {
+      await this.needsAttention(poId, order.id, '', 'PLACEMENT_FAILED', '采购邮件可能已发出但未确认，请查看发件箱后处理（不会自动重发）', { route: 'email' });
+      return 'NeedsAttention';
+    }
+    await this.markPlaced(poId, order.id, `采购邮件已发给 ${supplier.name}，等待供应商回复`, { route: 'email' }, {});
+    return 'Placed';
+  }
+
+  /** WeChat Shop's own dropship: assign the lines to the bound supplier; no decode, plaintext stays on the platform. */
+  private async placeByDropship(poId: number, order: { id: number; shop_id: number; wx_order_id: string }, _lines: unknown[], supplier: { name: string; dropship_appid: string | null }): Promise<string> {
+    if (!supplier.dropship_appid) throw new PermanentJobError(`供应商 ${supplier.name} 没有代发 AppID`);
+    const shop = await this.shops.credentialsById(order.shop_id);
+    const client = this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret });
+    const poLines = await this.db.kysely.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', poId).execute();
+    const lineNos = [...new Set(poLines.map((l) => l.shop_order_line_no))];
+    const shopLines = await this.db.kysely.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', order.id).where('line_no', 'in', lineNos).execute();
+    // An earlier attempt may have assigned them: read the order first (unknown outcome → look, never assign twice).
+    const isAssigned = async () => {
+      const wire = await client.getOrder(order.wx_order_id);
+      const infos = ((wire.order_detail as any)?.product_infos ?? []) as any[];
+      return shopLines.every((l) => infos.some((p) => String(p.sku_id) === l.sku_id && p.dropship_info?.ds_order_id));
+    };
+    if (!(await isAssigned())) {
+      await client.dropshipAssign(order.wx_order_id, supplier.dropship_appid, shopLines.map((l) => ({ productId: l.product_id, skuId: l.sku_id, count: l.quantity - l.finish_aftersale_cnt })));
+      if (!(await isAssigned())) throw new Error('dropship assign answered ok but the lines are not assigned');
+    }
+    await this.markPlaced(poId, order.id, `已分配给微信小店代发供应商 ${supplier.name}`, { route: 'wechat_dropship' }, {});
+    return 'Placed';
+  }
+
+  private async needsAttention(poId: number, shopOrderId: number, supplierOrderId: string, kind: 'READBACK_MISMATCH' | 'PRICE_CHANGED' | 'PLACEMENT_FAILED', message: string, data: unknown) {
+    const now = this.clock.now();
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'NeedsAttention', event: `po.${kind.toLowerCase()}`, actor: 'system:purchasing', note: message, data, patch: { ...(supplierOrderId ? { supplier_order_id: supplierOrderId } : {}), readback: JSON.stringify(data) } }, now);
       await openCase(trx, { kind, shopOrderId, purchaseOrderId: poId, message, data, dedupKey: `${kind}:${poId}` }, now);
     });
   }
 
   /** The supplier cannot fulfil: cancel this purchase order (nothing was created) and source its lines elsewhere. */
+  async supplierStockOut(poId: number): Promise<string> {
+    const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_id', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirstOrThrow();
+    return this.fallBack(po.id, po.shop_order_id, po.shop_id, po.supplier_id, '供应商回复缺货');
+  }
+
   private async fallBack(poId: number, shopOrderId: number, shopId: number, supplierId: number, why: string): Promise<string> {
     const now = this.clock.now();
     const outcome = await this.db.kysely.transaction().execute(async (trx) => {

@@ -170,6 +170,11 @@ export class WeChatShopClient {
     return list;
   }
 
+  /** Native dropship (代发): assign order lines to a bound supplier; plaintext never leaves the platform. */
+  async dropshipAssign(orderId: string, supplierAppId: string, lines: { productId: string; skuId: string; count: number }[]): Promise<void> {
+    await this.call('/channels/ec/order/dropship/assign', { order_id: orderId, supplier_appid: supplierAppId, dropship_product_list: lines.map((l) => ({ spu_id: l.productId, sku_id: l.skuId, product_cnt: l.count })) });
+  }
+
   async getAftersaleOrder(afterSaleOrderId: string): Promise<Record<string, unknown>> {
     const r = await this.call('/channels/ec/aftersale/getaftersaleorder', { after_sale_order_id: afterSaleOrderId });
     return (r.after_sale_order ?? {}) as Record<string, unknown>;

@@ -1,0 +1,74 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Db } from '../db/dialect.js';
+import { formatYuan } from '../domain/money.js';
+import { DaifaError } from '../lib/errors.js';
+import type { AddressParam } from '../suppliers/alibaba-1688/client.js';
+
+/**
+ * Direct suppliers by e-mail (通过邮件…保留好沟通记录): a clear Chinese purchase-order e-mail; every message in and
+ * out is kept as the purchase order's thread. The thread keeps the address masked — the plaintext went only to
+ * the supplier — and a message that may have gone out is never sent again.
+ */
+export class EmailPurchaseRoute {
+  private transport?: Transporter;
+
+  constructor(
+    private readonly db: Db,
+    private readonly smtpUrl: string | undefined,
+    private readonly from: string,
+    private readonly now: () => number,
+  ) {}
+
+  /** 'sent', or 'unknown' when an earlier attempt may already have sent it (a person must check). */
+  async send(input: { poId: number; outOrderId: string; supplierName: string; to: string; address: AddressParam; maskedAddress: string; lines: { title: string; specId: string; offerId: string; quantity: number; unitPrice: number }[]; requests: string; total: number }): Promise<'sent' | 'unknown'> {
+    if (!this.smtpUrl) throw new DaifaError('CONFIG', '未配置邮件发送 (DAIFA_SMTP_URL) / e-mail is not configured', { retryable: false });
+    const earlier = await this.db.kysely.selectFrom('po_messages').select(['status']).where('purchase_order_id', '=', input.poId).where('direction', '=', 'out').where('channel', '=', 'email').executeTakeFirst();
+    if (earlier?.status === 'sent') return 'sent';
+    if (earlier) return 'unknown';
+    const subject = `【采购单 ${input.outOrderId}】一件代发订单，请发货`;
+    const body = (address: string) =>
+      [
+        `${input.supplierName} 您好：`,
+        '',
+        `请按以下信息一件代发，采购单号 ${input.outOrderId}。`,
+        '',
+        '商品：',
+        ...input.lines.map((l, i) => `  ${i + 1}. ${l.title}（商品 ${l.offerId}${l.specId ? `，规格 ${l.specId}` : ''}） × ${l.quantity}，单价 ${formatYuan(l.unitPrice)}`),
+        `合计：${formatYuan(input.total)}`,
+        '',
+        '收货信息：',
+        address,
+        '',
+        `买家要求：${input.requests || '无'}`,
+        '',
+        '请直接回复本邮件：',
+        '  - 已接单：请回复您的订单号；',
+        '  - 已发货：请回复快递公司和快递单号；',
+        '  - 缺货或无法满足要求：请直接说明。',
+        '',
+        '谢谢！— Daifa 代发',
+      ].join('\n');
+    const a = input.address;
+    const plain = `  收货人：${a.fullName}\n  电话：${a.phone ?? a.mobile}\n  地址：${a.provinceText}${a.cityText}${a.areaText} ${a.address}`;
+    const messageId = `<${input.outOrderId}.${input.poId}@daifa.local>`;
+    // The intent is recorded before the send: after a crash, a row in "sending" means the e-mail may be out.
+    const row = await this.db.kysely
+      .insertInto('po_messages')
+      .values({ purchase_order_id: input.poId, direction: 'out', channel: 'email', status: 'sending', subject, body: body(input.maskedAddress), message_id: messageId, actor: 'system:purchasing', data: JSON.stringify({ to: input.to }), created_at: this.now() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    this.transport ??= nodemailer.createTransport(this.smtpUrl);
+    try {
+      await this.transport.sendMail({ from: this.from, to: input.to, subject, text: body(plain), messageId, textEncoding: 'base64' });
+    } catch (err) {
+      const code = (err as { responseCode?: number }).responseCode;
+      const stage = (err as { code?: string }).code ?? '';
+      // Refused before the message was handed over (connection, login, envelope, or an SMTP reply code): nothing
+      // went out, so forget the intent and retry. A failure during the data transfer stays "sending" (unknown).
+      if (typeof code === 'number' || ['ECONNECTION', 'EAUTH', 'EENVELOPE', 'EDNS'].includes(stage)) await this.db.kysely.deleteFrom('po_messages').where('id', '=', row.id).execute();
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', `采购邮件发送失败: ${(err as Error).message}`, { retryable: !(typeof code === 'number' && code >= 500) });
+    }
+    await this.db.kysely.updateTable('po_messages').set({ status: 'sent' }).where('id', '=', row.id).execute();
+    return 'sent';
+  }
+}

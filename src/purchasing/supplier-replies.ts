@@ -1,0 +1,34 @@
+import type { Db } from '../db/dialect.js';
+import { DaifaError } from '../lib/errors.js';
+import { appendEvent } from '../lifecycle/apply-transition.js';
+import type { Clock } from '../lib/clock.js';
+
+export interface SupplierReply {
+  purchaseOrderId: number;
+  actor: string;
+  /** What the supplier said (e-mail, IM), as the operator records it. */
+  body: string;
+  supplierOrderId?: string;
+  courier?: string;
+  trackingNumber?: string;
+  stockOut?: boolean;
+}
+
+/**
+ * The operator records what a direct supplier answered (order number, confirmation, tracking number, stock-out).
+ * It joins the purchase order's thread and history; a stock-out hands the lines back to sourcing.
+ */
+export async function recordSupplierReply(db: Db, clock: Clock, r: SupplierReply, onStockOut: (poId: number) => Promise<string>): Promise<{ thread: number; outcome?: string }> {
+  if (!r.body.trim()) throw new DaifaError('VALIDATION', '请填写供应商回复内容 / body is required', { details: [{ field: 'body', message: 'required' }] });
+  const po = await db.kysely.selectFrom('purchase_orders').select(['id', 'shop_order_id', 'state']).where('id', '=', r.purchaseOrderId).executeTakeFirst();
+  if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${r.purchaseOrderId} 不存在`);
+  const now = clock.now();
+  await db.kysely.transaction().execute(async (trx) => {
+    await trx.insertInto('po_messages').values({ purchase_order_id: po.id, direction: 'in', channel: 'operator', status: 'recorded', subject: '', body: r.body.trim(), message_id: null, actor: r.actor, data: JSON.stringify({ supplierOrderId: r.supplierOrderId, courier: r.courier, trackingNumber: r.trackingNumber, stockOut: r.stockOut ?? false }), created_at: now }).execute();
+    if (r.supplierOrderId) await trx.updateTable('purchase_orders').set({ supplier_order_id: r.supplierOrderId, updated_at: now }).where('id', '=', po.id).execute();
+    await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.supplier_reply', actor: r.actor, note: r.body.trim().slice(0, 200), data: { supplierOrderId: r.supplierOrderId, trackingNumber: r.trackingNumber, stockOut: r.stockOut } }, now);
+  });
+  const thread = await db.kysely.selectFrom('po_messages').select((eb) => eb.fn.countAll<number>().as('n')).where('purchase_order_id', '=', po.id).executeTakeFirstOrThrow();
+  const outcome = r.stockOut ? await onStockOut(po.id) : undefined;
+  return { thread: Number(thread.n), outcome };
+}

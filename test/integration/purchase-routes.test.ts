@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PRODUCTS } from '../../sandbox/data.js';
+import { createUser, issueToken } from '../../src/http/auth.js';
+import { count, startHarness, waitFor, type Harness } from '../helpers/harness.js';
+
+/** The other two routes: a direct supplier by e-mail (thread kept) and WeChat Shop's native dropship. */
+describe('purchase routes: e-mail and WeChat dropship', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  /** One supplier of the given kind, offering every sandbox SKU, mapped for the harness shop. */
+  async function onlySupplier(hh: Harness, kind: 'direct' | 'wechat_dropship') {
+    const now = Date.now();
+    const s = await hh.app.db.kysely
+      .insertInto('suppliers')
+      .values({ kind, name: kind === 'direct' ? '杭州直供工厂' : '小店代发供货商', email: kind === 'direct' ? 'factory@example.com' : null, dropship_appid: kind === 'wechat_dropship' ? 'wxsupplier0000001' : null, couriers: '["ZTO","SF"]', accepts_encrypted: 0, active: 1, created_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    for (const p of PRODUCTS) {
+      for (const k of p.skus) {
+        const o = await hh.app.db.kysely.insertInto('supplier_offers').values({ supplier_id: s.id, offer_id: kind === 'direct' ? `D${p.productId}` : p.productId, spec_id: k.skuId, title: p.title, sku_attrs: JSON.stringify(k.attrs), unit_price: Math.round(k.price * 0.45), moq: 1, stock: 1000, freight: 0, lead_time_hours: 24, refreshed_at: now }).returning('id').executeTakeFirstOrThrow();
+        await hh.app.db.kysely.insertInto('sku_mappings').values({ shop_id: hh.shop.id, product_id: p.productId, sku_id: k.skuId, offer_ref: o.id, quantity_per_unit: 1, bundle_key: null, priority: 0, enabled: 1, created_at: now }).execute();
+      }
+    }
+  }
+
+  it('direct supplier by e-mail: a clear Chinese purchase order with the real address goes out once; the thread keeps it masked; replies are recorded', async () => {
+    h = await startHarness({ appOptions: (sb) => ({ smtpUrl: sb.smtpUrl }) });
+    await onlySupplier(h, 'direct');
+    const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(order!.orderId)!.notes = '请发顺丰';
+    await waitFor(async () => (await h!.app.db.kysely.selectFrom('purchase_orders').select('state').executeTakeFirst())?.state === 'Placed', { what: 'placed by e-mail' });
+    expect(h.sandbox.smtp.messages).toHaveLength(1);
+    const mail = h.sandbox.smtp.messages[0]!;
+    expect(mail.to).toEqual(['factory@example.com']);
+    expect(mail.subject).toMatch(/^【采购单 DF\d+N1】一件代发订单，请发货$/);
+    expect(mail.text).toContain(order!.address.detail); // the supplier needs the real address…
+    expect(mail.text).toContain(order!.address.userName);
+    expect(mail.text).toContain('请发SF');
+    const thread = await h.app.db.kysely.selectFrom('po_messages').selectAll().execute();
+    expect(thread).toHaveLength(1);
+    expect(thread[0]!.body).not.toContain(order!.address.detail); // …but the stored thread keeps it masked
+    expect(thread[0]!.body).toContain('****');
+    expect((await h.app.db.kysely.selectFrom('decode_log').select('destination').executeTakeFirstOrThrow()).destination).toContain('factory@example.com');
+    // The worker re-running the job never sends a second e-mail.
+    const po = await h.app.db.kysely.selectFrom('purchase_orders').selectAll().executeTakeFirstOrThrow();
+    await h.app.placement.place(po.id);
+    expect(h.sandbox.smtp.messages).toHaveLength(1);
+
+    const now = Date.now();
+    const token = await issueToken(h.app.db, await createUser(h.app.db, { username: 'op', password: 'operator-pass', role: 'operator' }, now), 't', now);
+    const res = await fetch(`${h.url}/api/purchase-orders/${po.id}/messages`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ body: '已接单，订单号 HZ20261126-88', supplierOrderId: 'HZ20261126-88' }) });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { thread: number }).thread).toBe(2);
+    expect((await h.app.db.kysely.selectFrom('purchase_orders').select('supplier_order_id').executeTakeFirstOrThrow()).supplier_order_id).toBe('HZ20261126-88');
+  });
+
+  it('e-mail route with a masked decode: refused, nothing sent', async () => {
+    h = await startHarness({ api: { decodeMasked: true }, appOptions: (sb) => ({ smtpUrl: sb.smtpUrl }) });
+    await onlySupplier(h, 'direct');
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'jobs', ['status', '=', 'dead'])) === 1, { what: 'refused' });
+    expect(h.sandbox.smtp.messages).toEqual([]);
+    expect(await h.app.db.kysely.selectFrom('po_messages').selectAll().execute()).toEqual([]);
+  });
+
+  it('WeChat Shop dropship: lines assigned to the bound supplier on the platform; nothing decoded, no address leaves', async () => {
+    h = await startHarness({ api: { decodeMasked: true } });
+    await onlySupplier(h, 'wechat_dropship');
+    h.sandbox.wechat.shops.get(h.creds.appId)!.dropshipSuppliers.add('wxsupplier0000001');
+    const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 1 });
+    await waitFor(async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').executeTakeFirst())?.state === 'Purchasing', { what: 'assigned' });
+    const sim = h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(order!.orderId)!;
+    expect(sim.lines.every((l) => l.dropship?.supplierAppId === 'wxsupplier0000001')).toBe(true);
+    expect(await h.app.db.kysely.selectFrom('decode_log').selectAll().execute()).toEqual([]);
+    expect(h.sandbox.wechat.calls.get('/channels/ec/order/sensitiveinfo/decode') ?? 0).toBe(0);
+    // Assigning again (a retry after an unknown outcome) sees the assignment and does nothing.
+    const po = await h.app.db.kysely.selectFrom('purchase_orders').select('id').executeTakeFirstOrThrow();
+    await h.app.db.kysely.updateTable('purchase_orders').set({ state: 'Placing' }).where('id', '=', po.id).execute();
+    await h.app.placement.place(po.id);
+    expect(h.sandbox.wechat.calls.get('/channels/ec/order/dropship/assign')).toBe(1);
+  });
+});
