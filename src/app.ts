@@ -20,6 +20,7 @@ import { SecretBox } from './security/secrets.js';
 import { PLACE_PO, SOURCE_ORDER, Sourcing } from './sourcing/sourcing.js';
 import { PurchaseOrderPlacement } from './purchasing/place-purchase-order.js';
 import { EmailPurchaseRoute } from './purchasing/email-route.js';
+import { CONSENT_REMINDER, ConsentService } from './cases/consent.js';
 import { Alibaba1688Accounts } from './suppliers/alibaba-1688/accounts.js';
 import { ShopService } from './shops/shops.js';
 
@@ -40,6 +41,7 @@ export interface App {
   notifier: Notifier;
   decode: DecodeService;
   sourcing: Sourcing;
+  consent: ConsentService;
   placement: PurchaseOrderPlacement;
   alibaba: Alibaba1688Accounts;
   handlers: Map<string, JobHandler>;
@@ -88,7 +90,8 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const poller = new OrderPoller(db, queue, clients, shops, clock, log, { intervalSeconds: config.pollIntervalSeconds });
   const decode = new DecodeService(db, clients, shops, clock, opts.decodeDailyQuota ?? config.decodeDailyQuota);
   const alibaba = new Alibaba1688Accounts(db, box, opts.alibabaApiBase ?? config.alibabaApiBase, log, () => clock.now());
-  const sourcing = new Sourcing(db, notifier, clock, log);
+  const sourcing = new Sourcing(db, notifier, clock, log, config.consentReminderHours * 3_600_000);
+  const consent = new ConsentService(db, notifier, clock, config.consentReminderHours * 3_600_000);
   const emailRoute = new EmailPurchaseRoute(db, opts.smtpUrl ?? config.smtpUrl, config.mailFrom, () => clock.now());
   const placement = new PurchaseOrderPlacement(db, alibaba, decode, sourcing, emailRoute, clients, shops, clock, log);
 
@@ -97,13 +100,14 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     [CONFIRM_ORDER, confirmation.handler],
     [SOURCE_ORDER, sourcing.handler],
     [PLACE_PO, placement.handler],
+    [CONSENT_REMINDER, consent.reminderHandler],
     [POLL_SHOP, poller.handler],
     [FLUSH_ALERTS, notifier.flushHandler],
     [DIGEST_ALERTS, notifier.digestHandler],
   ]);
 
   return {
-    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, placement, alibaba, handlers, wechatApiBase,
+    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, placement, alibaba, handlers, wechatApiBase,
     close: () => db.close(),
   };
 }

@@ -10,6 +10,7 @@ import { run } from '../runtime/run.js';
 import { runDoctor } from './doctor.js';
 import { loadSettings, saveSettings } from '../notify/settings.js';
 import { MappingsIO } from '../sourcing/mappings-io.js';
+import { resolveCase } from '../cases/cases.js';
 import { table, time, yuan } from './format.js';
 
 export interface CommandContext {
@@ -39,6 +40,9 @@ export const usage = `daifa — 代发 dropshipping for WeChat Shop (微信小�
   daifa alerts list [--status pending|sent|failed|folded] [--json]
   daifa alerts settings --shop ID [--set rules.json]   show or set a shop's alert rules (0 = all shops)
   daifa alerts retry                re-send failed alerts
+  daifa cases list [--state Open|Resolved] [--json]      exceptions waiting for a person or a buyer
+  daifa cases consent <id> --answer agreed|refused --note "买家微信回复同意改发中通"
+  daifa cases resolve <id> --note "…" [--dismiss]
   daifa mappings export --shop ID --out FILE.csv|.xlsx   SKU ↔ supplier offer mappings
   daifa mappings import --shop ID --file FILE.csv|.xlsx  (bad rows reported by row and column; good rows kept)
   daifa doctor                      check database, each shop's token, push configuration, clock
@@ -274,6 +278,33 @@ export const commands: Record<string, Command> = {
         return r.errors.length ? 1 : 0;
       }
       throw new DaifaError('VALIDATION', '用法 / usage: daifa mappings export|import --shop ID --out|--file FILE(.csv|.xlsx)');
+    });
+  },
+
+  async cases({ config, args, flags }) {
+    return withApp(config, async (app) => {
+      const sub = args[0] ?? 'list';
+      if (sub === 'list') {
+        let q = app.db.kysely.selectFrom('cases').selectAll().orderBy('id').limit(200);
+        q = q.where('state', '=', str(flags.state) ?? 'Open');
+        const rows = await q.execute();
+        if (flags.json) out(JSON.stringify(rows, null, 2));
+        else out(table(rows.map((c) => ({ id: c.id, 类型: c.kind, 状态: c.state, 订单: c.shop_order_id ?? '', 说明: c.message.slice(0, 60), 可选操作: JSON.parse(c.actions).join('/'), 时间: time(c.created_at) })), ['id', '类型', '状态', '订单', '说明', '可选操作', '时间']));
+        return 0;
+      }
+      if (sub === 'consent') {
+        const answer = need(flags, 'answer');
+        if (answer !== 'agreed' && answer !== 'refused') throw new DaifaError('VALIDATION', '--answer 必须是 agreed 或 refused');
+        const r = await app.consent.record({ caseId: Number(args[1]), answer, note: need(flags, 'note'), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}` });
+        out(`已记录 / recorded: 订单状态 ${r.orderState}`);
+        return 0;
+      }
+      if (sub === 'resolve') {
+        await resolveCase(app.db, { caseId: Number(args[1]), resolution: need(flags, 'note'), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}`, dismiss: Boolean(flags.dismiss) }, app.clock.now());
+        out('已处理 / resolved');
+        return 0;
+      }
+      throw new DaifaError('VALIDATION', `cases ${sub}: 未知子命令 / unknown subcommand`);
     });
   },
 

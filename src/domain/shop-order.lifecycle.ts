@@ -27,7 +27,7 @@ export const shopOrderLifecycle: Lifecycle<ShopOrderState> = {
     Received: { to: ['Confirmed', 'NeedsReview', 'Cancelled'] },
     NeedsReview: { to: ['Confirmed', 'Cancelled'] },
     Confirmed: { to: ['Sourced', 'AwaitingBuyer', 'NeedsReview', 'Cancelled'] },
-    AwaitingBuyer: { to: ['Sourced', 'NeedsReview', 'Cancelled'] },
+    AwaitingBuyer: { to: ['Confirmed', 'Sourced', 'NeedsReview', 'Cancelled'] }, // consent given → source again
     Sourced: { to: ['Purchasing', 'NeedsReview', 'AwaitingBuyer', 'Cancelled'] },
     Purchasing: { to: ['Fulfilling', 'NeedsReview', 'Cancelled'] },
     Fulfilling: { to: ['PartiallyShipped', 'Shipped', 'NeedsReview', 'Cancelled'] },

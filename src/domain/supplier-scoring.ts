@@ -62,13 +62,17 @@ export const DEFAULT_WEIGHTS: ScoringWeights = { cost: 0.4, reliability: 0.35, s
 /** Beta prior for reliability (mean 0.8, worth 10 orders) and a 36 h dispatch prior worth 5 orders. */
 export const PRIOR = { good: 8, bad: 2, dispatchHours: 36, dispatchWeight: 5 };
 
+export type BlockerKind = 'stock' | 'moq' | 'courier' | 'deadline';
+
 export interface ScoredCandidate {
   key: string;
   supplierId: number;
   supplierName: string;
   feasible: boolean;
-  /** Why not feasible (stock, MOQ, courier, deadline). */
+  /** Why not feasible, in Chinese. */
   blockers: string[];
+  /** The same, as kinds: stock | moq | courier | deadline. */
+  blockerKinds: BlockerKind[];
   landedCost: Fen;
   margin: Fen;
   reliability: number;
@@ -93,20 +97,25 @@ export function expectedDispatchHours(h: SupplierHistory, leadTimeHours: number)
 export function scoreCandidates(need: LineNeed, candidates: Candidate[], nowS: number, weights: ScoringWeights = DEFAULT_WEIGHTS): ScoredCandidate[] {
   const base = candidates.map((c) => {
     const blockers: string[] = [];
+    const blockerKinds: BlockerKind[] = [];
+    const block = (kind: BlockerKind, text: string) => {
+      blockers.push(text);
+      blockerKinds.push(kind);
+    };
     let goods = 0;
     for (const p of c.parts) {
       const units = p.quantityPerUnit * need.quantity;
       goods += p.unitPrice * units;
-      if (p.stock < units) blockers.push(`库存不足（需${units}，有${p.stock}）`);
-      if (units < p.moq) blockers.push(`低于起批量${p.moq}`);
+      if (p.stock < units) block('stock', `库存不足（需${units}，有${p.stock}）`);
+      if (units < p.moq) block('moq', `低于起批量${p.moq}`);
     }
     const r = need.requests;
-    if (r.courier && !c.couriers.includes(r.courier)) blockers.push(`不能发${courierNames[r.courier] ?? r.courier}`);
-    if (r.avoidCouriers.length && c.couriers.length && c.couriers.every((x) => r.avoidCouriers.includes(x))) blockers.push('只有买家拒绝的快递');
+    if (r.courier && !c.couriers.includes(r.courier)) block('courier', `不能发${courierNames[r.courier] ?? r.courier}`);
+    if (r.avoidCouriers.length && c.couriers.length && c.couriers.every((x) => r.avoidCouriers.includes(x))) block('courier', '只有买家拒绝的快递');
     const dispatch = expectedDispatchHours(c.history, c.leadTimeHours);
-    if (need.deadline !== undefined && nowS + dispatch * 3600 > need.deadline) blockers.push(`预计${dispatch.toFixed(0)}小时发货，赶不上发货期限`);
+    if (need.deadline !== undefined && nowS + dispatch * 3600 > need.deadline) block('deadline', `预计${dispatch.toFixed(0)}小时发货，赶不上发货期限`);
     const landedCost = goods + c.freight;
-    return { c, blockers, landedCost, dispatch, reliability: reliabilityOf(c.history), reputation: c.creditLevel ? (CREDIT[c.creditLevel] ?? 0.6) : 0.6 };
+    return { c, blockers, blockerKinds, landedCost, dispatch, reliability: reliabilityOf(c.history), reputation: c.creditLevel ? (CREDIT[c.creditLevel] ?? 0.6) : 0.6 };
   });
   const cheapest = Math.min(...base.map((b) => b.landedCost));
   const fastest = Math.min(...base.map((b) => b.dispatch));
@@ -125,6 +134,7 @@ export function scoreCandidates(need: LineNeed, candidates: Candidate[], nowS: n
         supplierName: b.c.supplierName,
         feasible: b.blockers.length === 0,
         blockers: b.blockers,
+        blockerKinds: b.blockerKinds,
         landedCost: b.landedCost,
         margin: need.paidAmount - b.landedCost,
         reliability: round(b.reliability),

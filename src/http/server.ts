@@ -10,6 +10,7 @@ import { toPublic } from '../shops/shops.js';
 import { loadSettings, saveSettings } from '../notify/settings.js';
 import { MappingsIO } from '../sourcing/mappings-io.js';
 import { recordSupplierReply } from '../purchasing/supplier-replies.js';
+import { resolveCase } from '../cases/cases.js';
 import { authenticate, issueToken, login, requireRole } from './auth.js';
 
 export interface HttpOptions {
@@ -142,6 +143,24 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
       const b = z.object({ body: z.string().trim().min(1).max(5000), supplierOrderId: z.string().max(64).optional(), courier: z.string().max(32).optional(), trackingNumber: z.string().max(64).optional(), stockOut: z.boolean().optional() }).parse(req.body);
       return recordSupplierReply(app.db, app.clock, { purchaseOrderId: id, actor: `user:${req.principal!.username}`, ...b }, (poId) => app.placement.supplierStockOut(poId));
+    });
+    api.get('/api/cases', async (req) => {
+      const q = z.object({ state: z.enum(['Open', 'Resolved', 'Dismissed']).optional(), kind: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).parse(req.query);
+      let query = app.db.kysely.selectFrom('cases').selectAll().orderBy('id').limit(q.limit ?? 100);
+      if (q.state) query = query.where('state', '=', q.state);
+      if (q.kind) query = query.where('kind', '=', q.kind);
+      return { cases: (await query.execute()).map((c) => ({ ...c, actions: JSON.parse(c.actions), data: c.data ? JSON.parse(c.data) : null })) };
+    });
+    api.post('/api/cases/:id/consent', operator, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const b = z.object({ answer: z.enum(['agreed', 'refused']), note: z.string().trim().min(1, '请记录买家答复 / note required').max(1000) }).parse(req.body);
+      return app.consent.record({ caseId: id, answer: b.answer, note: b.note, actor: `user:${req.principal!.username}` });
+    });
+    api.post('/api/cases/:id/resolve', operator, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const b = z.object({ resolution: z.string().trim().min(1).max(1000), dismiss: z.boolean().optional() }).parse(req.body);
+      await resolveCase(app.db, { caseId: id, resolution: b.resolution, actor: `user:${req.principal!.username}`, dismiss: b.dismiss }, app.clock.now());
+      return { ok: true };
     });
     api.get('/api/sandbox', async () => {
       if (!opts.sandboxInfo) throw new DaifaError('NOT_FOUND', '沙箱未开启 / sandbox mode is off');

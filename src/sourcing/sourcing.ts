@@ -8,6 +8,8 @@ import { emptyRequests, type SpecialRequests } from '../domain/special-requests.
 import { applyTransition, recordInitialState } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
+import { enqueue } from '../jobs/queue.js';
+import { consentReminderJob } from '../cases/consent.js';
 
 export const SOURCE_ORDER = 'order.source';
 export const PLACE_PO = 'po.place';
@@ -35,6 +37,7 @@ export class Sourcing {
     private readonly notifier: Notifier,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly consentReminderMs = 4 * 3_600_000,
   ) {}
 
   handler = async (p: { shopOrderId: number }): Promise<void> => {
@@ -86,9 +89,15 @@ export class Sourcing {
       await this.recordDecision(trx, shopOrderId, line.lineNo, best.feasible ? best : undefined, ranked, reason, now);
       if (!best.feasible) {
         // Only the buyer's special request stands in the way: ask the buyer; otherwise it is a stock problem.
-        const requestOnly = ranked.some((r) => r.blockers.every((b) => /快递/.test(b)));
+        const requestOnly = ranked.some((r) => r.blockerKinds.length > 0 && r.blockerKinds.every((k) => k === 'courier'));
         const kind = requestOnly ? 'SPECIAL_REQUEST_CONSENT' : 'OUT_OF_STOCK';
-        await openCase(trx, { kind, shopOrderId, message: reason, data: { lineNo: line.lineNo, candidates: ranked.map((r) => ({ supplier: r.supplierName, blockers: r.blockers })) }, dedupKey: `${kind}:${shopOrderId}:${line.lineNo}` }, now);
+        const caseId = await openCase(trx, { kind, shopOrderId, message: reason, data: { lineNo: line.lineNo, candidates: ranked.map((r) => ({ supplier: r.supplierName, blockers: r.blockers })) }, dedupKey: `${kind}:${shopOrderId}:${line.lineNo}` }, now);
+        if (requestOnly && caseId !== undefined) {
+          const order = await trx.selectFrom('shop_orders').select('wx_order_id').where('id', '=', shopOrderId).executeTakeFirstOrThrow();
+          const alternative = ranked.find((r) => r.blockerKinds.every((k) => k === 'courier'));
+          await this.notifier.raise(trx, { event: 'buyer_consent_needed', shopId, subject: `${caseId}:0`, data: { orderId: order.wx_order_id, detail: `${reason}。建议询问买家是否接受 ${alternative?.supplierName ?? '其他供应商'} 的快递` } });
+          await enqueue(trx, consentReminderJob(caseId, this.consentReminderMs), now);
+        }
         return { blocked: { message: reason, awaitingBuyer: requestOnly }, poIds: [], reasons };
       }
       reasons.push(`#${line.lineNo} ${reason}`);

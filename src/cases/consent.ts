@@ -1,0 +1,60 @@
+import type { Db } from '../db/dialect.js';
+import { DaifaError } from '../lib/errors.js';
+import { applyTransition } from '../lifecycle/apply-transition.js';
+import type { Clock } from '../lib/clock.js';
+import type { Notifier } from '../notify/notifier.js';
+import { sourceJob } from '../sourcing/sourcing.js';
+import { enqueue } from '../jobs/queue.js';
+
+export const CONSENT_REMINDER = 'consent.remind';
+export const consentReminderJob = (caseId: number, delayMs: number) => ({ kind: CONSENT_REMINDER, payload: { caseId }, singletonKey: `${CONSENT_REMINDER}:${caseId}`, delayMs });
+
+/**
+ * A special request no supplier can meet: the order waits in AwaitingBuyer and Daifa never proceeds silently.
+ * The operator records the buyer's answer — agreed (continue with the alternative: the request is dropped and
+ * sourcing runs again) or refused (the order goes to cancellation). Unanswered, the merchant is reminded.
+ */
+export class ConsentService {
+  constructor(
+    private readonly db: Db,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+    private readonly reminderMs: number,
+  ) {}
+
+  async record(input: { caseId: number; answer: 'agreed' | 'refused'; actor: string; note: string }): Promise<{ orderState: string }> {
+    if (!input.note.trim()) throw new DaifaError('VALIDATION', '请记录买家答复的方式和内容 / note required', { details: [{ field: 'note', message: 'required' }] });
+    const now = this.clock.now();
+    return this.db.kysely.transaction().execute(async (trx) => {
+      const c = await trx.selectFrom('cases').selectAll().where('id', '=', input.caseId).executeTakeFirst();
+      if (!c || c.kind !== 'SPECIAL_REQUEST_CONSENT') throw new DaifaError('NOT_FOUND', `买家确认事项 ${input.caseId} 不存在`);
+      if (c.state !== 'Open' || !c.shop_order_id) throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
+      const resolution = input.answer === 'agreed' ? `买家同意替代方案：${input.note.trim()}` : `买家拒绝：${input.note.trim()}`;
+      await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: c.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: `consent.${input.answer}`, actor: input.actor, note: resolution, data: { answer: input.answer }, patch: { resolution, resolved_by: input.actor } }, now);
+      if (input.answer === 'agreed') {
+        // The buyer accepted the alternative: forget the request that blocked every supplier, source again.
+        const order = await trx.selectFrom('shop_orders').select('special_requests').where('id', '=', c.shop_order_id).executeTakeFirstOrThrow();
+        const r = JSON.parse(order.special_requests || '{}');
+        const waived = { ...r, courier: undefined, avoidCouriers: [], waived: { courier: r.courier, avoidCouriers: r.avoidCouriers, by: input.actor, at: now } };
+        const t = await applyTransition(trx, { entity: 'shop_order', id: c.shop_order_id, to: 'Confirmed', expectFrom: 'AwaitingBuyer', event: 'order.buyer_consented', actor: input.actor, note: resolution, patch: { special_requests: JSON.stringify(waived) }, jobs: [sourceJob(c.shop_order_id)] }, now);
+        if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
+        return { orderState: 'Confirmed' };
+      }
+      const t = await applyTransition(trx, { entity: 'shop_order', id: c.shop_order_id, to: 'Cancelled', expectFrom: 'AwaitingBuyer', event: 'order.buyer_refused', actor: input.actor, note: `${resolution}（请在微信小店为买家退款）` }, now);
+      if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
+      return { orderState: 'Cancelled' };
+    });
+  }
+
+  /** Job: still unanswered → the order stays held, the merchant is alerted again, and the next reminder is set. */
+  reminderHandler = async (p: { caseId: number }): Promise<void> => {
+    const c = await this.db.kysely.selectFrom('cases').selectAll().where('id', '=', p.caseId).executeTakeFirst();
+    if (!c || c.state !== 'Open') return;
+    const order = c.shop_order_id ? await this.db.kysely.selectFrom('shop_orders').select(['shop_id', 'wx_order_id']).where('id', '=', c.shop_order_id).executeTakeFirst() : undefined;
+    const now = this.clock.now();
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await this.notifier.raise(trx, { event: 'buyer_consent_needed', shopId: order?.shop_id ?? null, subject: `${c.id}:${Math.floor(now / this.reminderMs)}`, data: { orderId: order?.wx_order_id, detail: `仍在等待买家答复：${c.message}` } });
+      await enqueue(trx, consentReminderJob(c.id, this.reminderMs), now);
+    });
+  };
+}
