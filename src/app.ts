@@ -21,6 +21,7 @@ import { PLACE_PO, SOURCE_ORDER, Sourcing } from './sourcing/sourcing.js';
 import { PurchaseOrderPlacement } from './purchasing/place-purchase-order.js';
 import { EmailPurchaseRoute } from './purchasing/email-route.js';
 import { CONSENT_REMINDER, ConsentService } from './cases/consent.js';
+import { TokenWatch, WATCH_1688_TOKENS } from './suppliers/alibaba-1688/token-watch.js';
 import { Alibaba1688Accounts } from './suppliers/alibaba-1688/accounts.js';
 import { ShopService } from './shops/shops.js';
 
@@ -91,6 +92,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const decode = new DecodeService(db, clients, shops, clock, opts.decodeDailyQuota ?? config.decodeDailyQuota);
   const alibaba = new Alibaba1688Accounts(db, box, opts.alibabaApiBase ?? config.alibabaApiBase, log, () => clock.now());
   const sourcing = new Sourcing(db, notifier, clock, log, config.consentReminderHours * 3_600_000);
+  const tokenWatch = new TokenWatch(db, alibaba, notifier, clock);
   const consent = new ConsentService(db, notifier, clock, config.consentReminderHours * 3_600_000);
   const emailRoute = new EmailPurchaseRoute(db, opts.smtpUrl ?? config.smtpUrl, config.mailFrom, () => clock.now());
   const placement = new PurchaseOrderPlacement(db, alibaba, decode, sourcing, emailRoute, clients, shops, clock, log);
@@ -101,6 +103,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     [SOURCE_ORDER, sourcing.handler],
     [PLACE_PO, placement.handler],
     [CONSENT_REMINDER, consent.reminderHandler],
+    [WATCH_1688_TOKENS, tokenWatch.handler],
     [POLL_SHOP, poller.handler],
     [FLUSH_ALERTS, notifier.flushHandler],
     [DIGEST_ALERTS, notifier.digestHandler],

@@ -144,6 +144,18 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const b = z.object({ body: z.string().trim().min(1).max(5000), supplierOrderId: z.string().max(64).optional(), courier: z.string().max(32).optional(), trackingNumber: z.string().max(64).optional(), stockOut: z.boolean().optional() }).parse(req.body);
       return recordSupplierReply(app.db, app.clock, { purchaseOrderId: id, actor: `user:${req.principal!.username}`, ...b }, (poId) => app.placement.supplierStockOut(poId));
     });
+    // 1688 OAuth: the URL to send the merchant to, and the callback exchange (code valid 2 minutes).
+    api.get('/api/alibaba/authorize-url', owner, async (req) => {
+      const q = z.object({ appKey: z.string().min(1), redirectUri: z.string().url(), state: z.string().max(64).optional() }).parse(req.query);
+      return { url: `https://auth.1688.com/oauth/authorize?client_id=${encodeURIComponent(q.appKey)}&site=1688&redirect_uri=${encodeURIComponent(q.redirectUri)}&state=${encodeURIComponent(q.state ?? '')}` };
+    });
+    api.post('/api/alibaba/connect', owner, async (req) => {
+      const b = z.object({ appKey: z.string().min(1), appSecret: z.string().min(1), code: z.string().min(1), redirectUri: z.string().url() }).parse(req.body);
+      return { accountId: await app.alibaba.connect(b) };
+    });
+    api.get('/api/alibaba/accounts', async () => ({
+      accounts: (await app.db.kysely.selectFrom('supplier_accounts').select(['id', 'app_key', 'member_id', 'access_expires_at', 'refresh_expires_at', 'updated_at']).execute()),
+    }));
     api.get('/api/cases', async (req) => {
       const q = z.object({ state: z.enum(['Open', 'Resolved', 'Dismissed']).optional(), kind: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).parse(req.query);
       let query = app.db.kysely.selectFrom('cases').selectAll().orderBy('id').limit(q.limit ?? 100);

@@ -77,6 +77,7 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
     worker.start();
     await app.poller.ensureScheduled();
     await app.notifier.ensureDigestsScheduled();
+    await app.queue.add({ kind: 'alibaba.token-watch', singletonKey: 'alibaba.token-watch' });
     // Re-check the poll schedule every minute (new shops, a poll job an operator retried); prune old jobs hourly.
     timers.push(setInterval(() => void app.poller.ensureScheduled().catch((err) => app.log.error({ err }, 'poll schedule check failed')), 60_000));
     timers.push(setInterval(() => void app.queue.prune(7 * 86400_000).catch(() => undefined), 3600_000));

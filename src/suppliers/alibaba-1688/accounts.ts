@@ -57,9 +57,42 @@ export class Alibaba1688Accounts {
       await this.db.kysely.updateTable('supplier_accounts').set({ access_token_enc: this.box.seal(accessToken), access_expires_at: expiresAt, updated_at: now }).where('id', '=', acct.id).execute();
       this.log.info({ account: acct.id }, '1688 access token refreshed');
     }
-    const client = new Alibaba1688Client({ appKey: acct.app_key, appSecret, accessToken }, { baseUrl: this.baseUrl, log: this.log, now: this.now });
+    const refreshToken = acct.refresh_token_enc ? this.box.open(acct.refresh_token_enc) : undefined;
+    const client = new Alibaba1688Client({ appKey: acct.app_key, appSecret, accessToken }, {
+      baseUrl: this.baseUrl,
+      log: this.log,
+      now: this.now,
+      onUnauthorized: async () => {
+        if (!refreshToken) throw new DaifaError('CONFIG', '1688 授权已失效且无法刷新，请重新授权 / 1688 authorisation expired', { retryable: false });
+        const r = await this.refresh(acct.app_key, appSecret, refreshToken);
+        const at = this.now() + r.expiresIn * 1000;
+        await this.db.kysely.updateTable('supplier_accounts').set({ access_token_enc: this.box.seal(r.accessToken), access_expires_at: at, updated_at: this.now() }).where('id', '=', acct.id).execute();
+        this.log.info({ account: acct.id }, '1688 access token refreshed after 401');
+        return r.accessToken;
+      },
+    });
     this.cached = { id: acct.id, client, expiresAt };
     return client;
+  }
+
+  /** OAuth step 3: exchange the authorization code (valid 2 minutes) for tokens and store them sealed. */
+  async connect(input: { appKey: string; appSecret: string; code: string; redirectUri: string }): Promise<number> {
+    const res = await fetch(`${this.baseUrl}/openapi/http/1/system.oauth2/getToken/${input.appKey}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', need_refresh_token: 'true', client_id: input.appKey, client_secret: input.appSecret, redirect_uri: input.redirectUri, code: input.code }).toString(),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const b = (await res.json().catch(() => ({}))) as Record<string, string>;
+    if (!res.ok || !b.access_token) throw new DaifaError('VALIDATION', `1688 授权失败 / authorisation failed: ${b.error_description ?? res.status}`);
+    const now = this.now();
+    return this.add({ appKey: input.appKey, appSecret: input.appSecret, accessToken: b.access_token, refreshToken: b.refresh_token, accessExpiresAt: now + Number(b.expires_in ?? 36000) * 1000, refreshExpiresAt: parse1688Time(b.refresh_token_timeout), memberId: b.memberId });
+  }
+
+  /** Accounts whose refresh token lapses within `withinMs` (the merchant must re-authorise before then). */
+  async expiring(withinMs: number): Promise<{ id: number; memberId: string | null; expiresAt: number }[]> {
+    const rows = await this.db.kysely.selectFrom('supplier_accounts').select(['id', 'member_id', 'refresh_expires_at']).where('kind', '=', '1688').where('refresh_expires_at', 'is not', null).where('refresh_expires_at', '<', this.now() + withinMs).execute();
+    return rows.map((r) => ({ id: r.id, memberId: r.member_id, expiresAt: r.refresh_expires_at! }));
   }
 
   /** Forget the cached token (after a 401) so the next call refreshes. */
@@ -78,4 +111,13 @@ export class Alibaba1688Accounts {
     if (!res.ok || !body.access_token) throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 授权刷新失败，请重新授权 / refresh failed: ${body.error_description ?? res.status}`, { retryable: false });
     return { accessToken: body.access_token, expiresIn: Number(body.expires_in ?? 36000) };
   }
+}
+
+/** 1688 times: "yyyyMMddHHmmss+0800" (or with milliseconds, 17 digits) → epoch ms. */
+export function parse1688Time(v: string | undefined): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})?([+-]\d{4})$/.exec(v ?? '');
+  if (!m) return undefined;
+  const tz = m[8]!;
+  const offsetMin = (tz[0] === '-' ? -1 : 1) * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(3, 5)));
+  return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, m[7] ? +m[7] : 0) - offsetMin * 60_000;
 }

@@ -15,6 +15,8 @@ export interface Alibaba1688Options {
   log: Logger;
   timeoutMs?: number;
   now?: () => number;
+  /** Called once when 1688 answers 401: returns a fresh access token (refresh_token grant), or throws. */
+  onUnauthorized?: () => Promise<string>;
 }
 
 /** The outcome of a call whose request may have reached 1688 although no answer came back. */
@@ -40,6 +42,20 @@ export class Alibaba1688Client {
   ) {}
 
   async call(namespace: string, api: string, params: Record<string, unknown>, opts: { idempotent?: boolean } = {}): Promise<ApiBody> {
+    try {
+      return await this.callOnce(namespace, api, params, opts);
+    } catch (err) {
+      // Access token expired (10 h): refresh once and retry once. A 401 is answered before the API runs,
+      // so retrying even a create call is safe.
+      if (err instanceof DaifaError && (err.details as { gw?: string } | undefined)?.gw === '401' && this.opts.onUnauthorized) {
+        this.creds.accessToken = await this.opts.onUnauthorized();
+        return this.callOnce(namespace, api, params, opts);
+      }
+      throw err;
+    }
+  }
+
+  private async callOnce(namespace: string, api: string, params: Record<string, unknown>, opts: { idempotent?: boolean }): Promise<ApiBody> {
     const urlPath = `param2/1/${namespace}/${api}/${this.creds.appKey}`;
     const form: Record<string, string> = { access_token: this.creds.accessToken, _aop_timestamp: String((this.opts.now ?? Date.now)()) };
     for (const [k, v] of Object.entries(params)) {
