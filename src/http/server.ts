@@ -11,6 +11,7 @@ import { loadSettings, saveSettings } from '../notify/settings.js';
 import { MappingsIO } from '../sourcing/mappings-io.js';
 import { recordSupplierReply } from '../purchasing/supplier-replies.js';
 import { resolveCase } from '../cases/cases.js';
+import { approveMapping } from '../sourcing/suggestions.js';
 import { authenticate, issueToken, login, requireRole } from './auth.js';
 
 export interface HttpOptions {
@@ -167,6 +168,11 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
       const b = z.object({ answer: z.enum(['agreed', 'refused']), note: z.string().trim().min(1, '请记录买家答复 / note required').max(1000) }).parse(req.body);
       return app.consent.record({ caseId: id, answer: b.answer, note: b.note, actor: `user:${req.principal!.username}` });
+    });
+    api.post('/api/cases/:id/approve-mapping', operator, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const b = z.object({ offerRef: z.number().int().positive(), quantityPerUnit: z.number().int().min(1).max(10_000).default(1) }).parse(req.body);
+      return approveMapping(app.db, app.clock, { caseId: id, offerRef: b.offerRef, quantityPerUnit: b.quantityPerUnit, actor: `user:${req.principal!.username}` });
     });
     api.post('/api/cases/:id/resolve', operator, async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);

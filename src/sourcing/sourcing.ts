@@ -10,6 +10,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
 import { enqueue } from '../jobs/queue.js';
 import { consentReminderJob } from '../cases/consent.js';
+import { suggestOffers } from './suggestions.js';
 
 export const SOURCE_ORDER = 'order.source';
 export const PLACE_PO = 'po.place';
@@ -78,7 +79,9 @@ export class Sourcing {
       if (candidates.length === 0) {
         const kind = excluded.length ? 'OUT_OF_STOCK' : 'UNMAPPED';
         const message = excluded.length ? `“${line.title}”所有供应商都无法供货` : `商品“${line.title}”(SKU ${line.skuId}) 未关联供应商`;
-        await openCase(trx, { kind, shopOrderId, message, data: { lineNo: line.lineNo, productId: line.productId, skuId: line.skuId }, dedupKey: `${kind}:${shopOrderId}:${line.lineNo}` }, now);
+        const stored = await trx.selectFrom('shop_order_lines').select('sku_attrs').where('shop_order_id', '=', shopOrderId).where('line_no', '=', line.lineNo).executeTakeFirst();
+        const suggestions = kind === 'UNMAPPED' ? await suggestOffers(trx, { title: line.title, skuAttrs: stored?.sku_attrs ?? '[]' }) : [];
+        await openCase(trx, { kind, shopOrderId, message, data: { lineNo: line.lineNo, productId: line.productId, skuId: line.skuId, suggestions }, dedupKey: `${kind}:${shopOrderId}:${line.lineNo}` }, now);
         await this.recordDecision(trx, shopOrderId, line.lineNo, undefined, [], message, now);
         return { blocked: { message, awaitingBuyer: false }, poIds: [], reasons };
       }
