@@ -12,6 +12,7 @@ import { MappingsIO } from '../sourcing/mappings-io.js';
 import { recordSupplierReply } from '../purchasing/supplier-replies.js';
 import { resolveCase } from '../cases/cases.js';
 import { approveMapping } from '../sourcing/suggestions.js';
+import { overrideSupplier } from '../sourcing/override.js';
 import { authenticate, issueToken, login, requireRole } from './auth.js';
 
 export interface HttpOptions {
@@ -77,6 +78,12 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const b = reviewBody.parse(req.body);
       const id = await findOrderId(app.db, idParam.parse(req.params).id);
       return resolveReview(app.db, app.clock, { shopOrderId: id, decision: b.decision, note: b.note, actor: `user:${req.principal!.username}` });
+    });
+    api.post('/api/orders/:id/lines/:lineNo/supplier', operator, async (req) => {
+      const id = await findOrderId(app.db, idParam.parse(req.params).id);
+      const lineNo = z.coerce.number().int().positive().parse((req.params as { lineNo: string }).lineNo);
+      const b = z.object({ supplierId: z.number().int().positive(), reason: z.string().trim().min(1, '请说明原因 / reason required').max(500) }).parse(req.body);
+      return overrideSupplier(app.db, app.clock, { shopOrderId: id, lineNo, supplierId: b.supplierId, reason: b.reason, actor: `user:${req.principal!.username}` });
     });
     api.post('/api/orders/:id/decode', owner, async (req) => {
       const b = decodeBody.parse(req.body);

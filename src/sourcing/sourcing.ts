@@ -75,7 +75,11 @@ export class Sourcing {
     const chosen = new Map<number, { candidate: Candidate; line: LineToSource; scored: ScoredCandidate }[]>();
     const reasons: string[] = [];
     for (const line of lines) {
-      const candidates = (await this.candidates(trx, shopId, line)).filter((c) => !excluded.includes(c.supplierId)).map((c) => ({ ...c, history: histories.get(c.supplierId) ?? { orders: 0, problems: 0 } }));
+      const override = await trx.selectFrom('sourcing_decisions').select(['chosen', 'reason']).where('shop_order_id', '=', shopOrderId).where('line_no', '=', line.lineNo).where('override_by', 'is not', null).orderBy('id', 'desc').executeTakeFirst();
+      const forced = override ? (JSON.parse(override.chosen!) as { supplierId: number }).supplierId : undefined;
+      const candidates = (await this.candidates(trx, shopId, line))
+        .filter((c) => (forced !== undefined ? c.supplierId === forced : !excluded.includes(c.supplierId)))
+        .map((c) => ({ ...c, history: histories.get(c.supplierId) ?? { orders: 0, problems: 0 } }));
       if (candidates.length === 0) {
         const kind = excluded.length ? 'OUT_OF_STOCK' : 'UNMAPPED';
         const message = excluded.length ? `“${line.title}”所有供应商都无法供货` : `商品“${line.title}”(SKU ${line.skuId}) 未关联供应商`;
@@ -87,7 +91,9 @@ export class Sourcing {
       }
       const ranked = scoreCandidates({ quantity: line.quantity, paidAmount: line.paidAmount, deadline: line.deadline, requests }, candidates, Math.floor(now / 1000));
       const byKey = new Map(candidates.map((c) => [c.key, c]));
-      const reason = explainChoice(ranked, new Map(candidates.map((c) => [c.key, c.history])));
+      // A person's choice stands even where Daifa saw a blocker (they may know better); the preview still checks.
+      if (forced !== undefined) ranked.forEach((r) => Object.assign(r, { feasible: true }));
+      const reason = forced !== undefined ? override!.reason : explainChoice(ranked, new Map(candidates.map((c) => [c.key, c.history])));
       const best = ranked[0]!;
       await this.recordDecision(trx, shopOrderId, line.lineNo, best.feasible ? best : undefined, ranked, reason, now);
       if (!best.feasible) {

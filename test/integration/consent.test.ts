@@ -51,3 +51,33 @@ describe('buyer consent for special requests', () => {
     expect(await count(h.app, 'notifications', ['event', '=', 'buyer_consent_needed'])).toBeLessThanOrEqual(before + 2);
   });
 });
+
+describe('manual override of the supplier choice', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('a person picks the supplier for a line (with a reason); it is recorded and used', async () => {
+    const { overrideSupplier } = await import('../../src/sourcing/override.js');
+    h = await startHarness();
+    await enableSourcing(h);
+    for (const o of h.sandbox.alibaba.offers.values()) for (const s of o.skus) s.stock = 0;
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'OUT_OF_STOCK'])) === 1, { what: 'out of stock' });
+    const order = await h.app.db.kysely.selectFrom('shop_orders').select(['id', 'state']).executeTakeFirstOrThrow();
+    expect(order.state).toBe('NeedsReview');
+    // The merchant called the Shenzhen warehouse: it has stock after all.
+    for (const o of h.sandbox.alibaba.offers.values()) if (o.sellerMemberId === SANDBOX_SELLERS[2].memberId) for (const s of o.skus) s.stock = 50;
+    const sz = await h.app.db.kysely.selectFrom('suppliers').select('id').where('member_id', '=', SANDBOX_SELLERS[2].memberId).executeTakeFirstOrThrow();
+    await expect(overrideSupplier(h.app.db, h.app.clock, { shopOrderId: order.id, lineNo: 1, supplierId: sz.id, reason: '', actor: 'user:op' })).rejects.toMatchObject({ code: 'VALIDATION' });
+    expect((await overrideSupplier(h.app.db, h.app.clock, { shopOrderId: order.id, lineNo: 1, supplierId: sz.id, reason: '电话确认深圳仓有货', actor: 'user:op' })).orderState).toBe('Confirmed');
+    await waitFor(async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', order.id).executeTakeFirst())?.state === 'Purchasing', { what: 'placed' });
+    const d = await h.app.db.kysely.selectFrom('sourcing_decisions').selectAll().where('override_by', 'is not', null).executeTakeFirstOrThrow();
+    expect(d).toMatchObject({ override_by: 'user:op', override_reason: '电话确认深圳仓有货' });
+    const placed = await h.app.db.kysely.selectFrom('purchase_orders').select('supplier_id').where('state', '=', 'Placed').executeTakeFirstOrThrow();
+    expect(placed.supplier_id).toBe(sz.id);
+    expect((await h.app.db.kysely.selectFrom('cases').select('state').where('kind', '=', 'OUT_OF_STOCK').executeTakeFirstOrThrow()).state).toBe('Resolved');
+  });
+});
