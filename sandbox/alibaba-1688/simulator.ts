@@ -23,6 +23,8 @@ export interface SimOffer {
   /** fen per order */
   freight: number;
   online: boolean;
+  /** The seller accepts encrypted downstream orders (prints waybills through the platform). */
+  acceptsEncrypted?: boolean;
   skus: SimSku[];
 }
 
@@ -38,6 +40,7 @@ export interface Sim1688Order {
   postFee: number;
   totalAmount: number;
   createdAt: number;
+  encrypted?: Record<string, unknown>;
 }
 
 export interface Knobs1688 {
@@ -236,6 +239,20 @@ export class Alibaba1688Simulator {
     }
     if (!address.fullName || !address.address || !(address.mobile || address.phone)) return { created: false, body: { success: false, code: '400', message: 'AddressId invalid:收货地址不完整' } };
     const first = this.offers.get(String(cargo[0]!.offerId))!;
+    let encrypted: Record<string, unknown> | undefined;
+    try {
+      encrypted = form.encryptOutOrderInfo ? JSON.parse(form.encryptOutOrderInfo) : undefined;
+    } catch {
+      return { created: false, body: { success: false, code: '400', message: 'encryptOutOrderInfo invalid' } };
+    }
+    const maskedAddress = Object.values(address).some((v) => typeof v === 'string' && v.includes('*'));
+    if (encrypted?.encryptOrder === true) {
+      if (!first.acceptsEncrypted) return { created: false, body: { success: false, code: '400', message: '该商家不支持加密订单' } };
+      if (encrypted.outPlatformCode !== 'weixin' || !encrypted.outPlatformOrderNo) return { created: false, body: { success: false, code: '400', message: 'encryptOutOrderInfo 缺少 outPlatformCode/outPlatformOrderNo' } };
+    } else if (maskedAddress) {
+      // Plain orders need a real address: a masked one would be shipped to nobody.
+      return { created: false, body: { success: false, code: '400', message: '收货地址包含脱敏字符' } };
+    }
     const lines = cargo.map((c) => {
       const offer = this.offers.get(String(c.offerId))!;
       const sku = c.specId ? offer.skus.find((s) => s.specId === c.specId)! : offer.skus[0]!;
@@ -254,6 +271,7 @@ export class Alibaba1688Simulator {
       postFee: first.freight,
       totalAmount: lines.reduce((s, l) => s + l.price * l.quantity, 0) + first.freight,
       createdAt: Date.now(),
+      encrypted,
     };
     this.orders.set(order.orderId, order);
     return { created: true, body: { success: true, result: { orderId: order.orderId, totalSuccessAmount: order.totalAmount, postFee: order.postFee, failedOfferList: [] } } };
@@ -274,6 +292,7 @@ export class Alibaba1688Simulator {
       productItems: o.lines.map((l, i) => ({ productID: Number(l.offerId), specId: l.specId, skuID: this.offers.get(l.offerId)?.skus.find((s) => s.specId === l.specId)?.skuId, subItemID: `${o.orderId.slice(0, -2)}${String(i).padStart(2, '0')}`, subItemIDString: `${o.orderId.slice(0, -2)}${String(i).padStart(2, '0')}`, name: l.title, quantity: l.quantity, price: yuan(l.price), itemAmount: yuan(l.price * l.quantity), skuInfos: l.attrs, status: o.status, logisticsStatus: 1 })),
       tradeTerms: [{ payStatus: o.status === 'waitbuyerpay' ? '1' : '2', phasAmount: yuan(o.totalAmount) }],
       orderBizInfo: { dropshipping: true },
+      fromEncryptOrder: Boolean(o.encrypted?.encryptOrder),
     };
   }
 }

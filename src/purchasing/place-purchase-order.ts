@@ -118,9 +118,21 @@ export class PurchaseOrderPlacement {
     if (!supplierOrderId) {
       const shopOrder = await this.db.kysely.selectFrom('shop_orders').select(['address']).where('id', '=', order.id).executeTakeFirstOrThrow();
       const masked = JSON.parse(shopOrder.address) as Address;
-      const plain = await this.decode.decode({ shopId: order.shop_id, wxOrderId: order.wx_order_id, actor: 'system:purchasing', purpose: `1688下单收货地址 (${po.out_order_id})`, destination: `1688 ${supplier.name} (${supplier.login_id ?? supplier.member_id ?? supplier.id})` });
-      const address = toAddressParam({ ...masked, ...plain });
-      assertDeliverable(address);
+      let address: AddressParam;
+      let encryptOutOrderInfo: Record<string, unknown> | undefined;
+      if (supplier.accepts_encrypted) {
+        // Encrypted route: the supplier prints the waybill through WeChat with ewaybill_order_code; the masked
+        // receiver travels inside an encrypted-order envelope and no plaintext is ever decoded.
+        const shop = await this.shops.credentialsById(order.shop_id);
+        const wire = await this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret }).getOrder(order.wx_order_id);
+        const ewaybill = String(((wire.order_detail as any)?.delivery_info?.ewaybill_order_code ?? ''));
+        address = toAddressParam(masked);
+        encryptOutOrderInfo = { encryptOrder: true, outPlatformCode: 'weixin', outPlatformOrderNo: order.wx_order_id, outShopId: shop.appId, outShopName: shop.name, encryptReceiverName: masked.userName, encryptReceiverMobile: masked.telNumber, encryptReceiverAddress: masked.detailInfo, outPatformExtraInfo: JSON.stringify({ ewaybill_order_code: ewaybill, ewaybill_order_appid: shop.appId }) };
+      } else {
+        const plain = await this.decode.decode({ shopId: order.shop_id, wxOrderId: order.wx_order_id, actor: 'system:purchasing', purpose: `1688下单收货地址 (${po.out_order_id})`, destination: `1688 ${supplier.name} (${supplier.login_id ?? supplier.member_id ?? supplier.id})` });
+        address = toAddressParam({ ...masked, ...plain });
+        assertDeliverable(address);
+      }
       const cargo: CargoParam[] = lines.map((l) => ({ offerId: /^\d{1,15}$/.test(l.offer_id) ? Number(l.offer_id) : l.offer_id, ...(l.spec_id ? { specId: l.spec_id } : {}), quantity: l.quantity }));
 
       // What exactly is sent, kept as salted digests (no plaintext at rest), so the read-back can be compared
@@ -134,7 +146,7 @@ export class PurchaseOrderPlacement {
       }
       previewTotal = Number(preview.orderPreviewResuslt?.[0]?.sumPayment);
       await this.db.kysely.updateTable('purchase_orders').set({ attempt: po.attempt + 1, expected_amount: Number.isFinite(previewTotal) ? previewTotal : po.expected_amount, updated_at: this.clock.now() }).where('id', '=', poId).execute();
-      const created = await client.fastCreateOrder({ address, cargo, outOrderId: po.out_order_id, message: po.message });
+      const created = await client.fastCreateOrder({ address, cargo, outOrderId: po.out_order_id, message: po.message, encryptOutOrderInfo });
       if (created.success === false || created.success === 'false' || !created.result?.orderId) {
         const code = String(created.code ?? created.errorCode ?? '');
         if (UNFULFILLABLE.has(code)) return this.fallBack(po.id, order.id, order.shop_id, po.supplier_id, `${supplier.name}: ${code} ${created.message ?? ''}`);

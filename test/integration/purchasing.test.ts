@@ -133,3 +133,36 @@ describe('choosing suppliers and placing 1688 purchase orders', () => {
     expect(JSON.parse(ev.data!).lines.length).toBeGreaterThan(0);
   });
 });
+
+describe('encrypted 1688 route', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('a supplier that accepts encrypted WeChat orders gets the masked receiver inside encryptOutOrderInfo; nothing is decoded', async () => {
+    h = await startHarness({ api: { decodeMasked: true } });
+    await enableSourcing(h);
+    const seller = SANDBOX_SELLERS[1].memberId;
+    await h.app.db.kysely.updateTable('suppliers').set({ accepts_encrypted: 1 }).where('member_id', '=', seller).execute();
+    await h.app.db.kysely.updateTable('suppliers').set({ active: 0 }).where('member_id', '!=', seller).execute();
+    for (const o of h.sandbox.alibaba.offers.values()) if (o.sellerMemberId === seller) o.acceptsEncrypted = true;
+    const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'purchase_orders', ['state', '=', 'Placed'])) === 1, { what: 'placed encrypted' });
+    const sim = [...h.sandbox.alibaba.orders.values()][0]!;
+    expect(sim.encrypted).toMatchObject({ encryptOrder: true, outPlatformCode: 'weixin', outPlatformOrderNo: order!.orderId });
+    expect(String(sim.encrypted!.outPatformExtraInfo)).toContain(`EWB${order!.orderId}`);
+    expect(await h.app.db.kysely.selectFrom('decode_log').selectAll().execute()).toEqual([]);
+    // The same masked address on the plain route is refused by the client before it leaves.
+    await h.app.db.kysely.updateTable('suppliers').set({ accepts_encrypted: 0 }).where('member_id', '=', seller).execute();
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'jobs', ['status', '=', 'dead'])) === 1, { what: 'refused' });
+    expect(h.sandbox.alibaba.orders.size).toBe(1);
+    // And the client itself refuses a masked address outside the encrypted envelope (defence in depth).
+    const client = await h.app.alibaba.client();
+    const masked = { fullName: '林**', mobile: '183****2807', provinceText: '福建省', cityText: '福州市', areaText: '罗源县', address: '****' };
+    await expect(client.fastCreateOrder({ address: masked, cargo: [{ offerId: 1, quantity: 1 }], outOrderId: 'X1' })).rejects.toMatchObject({ code: 'VALIDATION' });
+    expect(h.sandbox.alibaba.calls.get('alibaba.trade.fastCreateOrder')).toBe(1);
+  });
+});

@@ -103,6 +103,9 @@ export class Alibaba1688Client {
   }
 
   async fastCreateOrder(input: { address: AddressParam; cargo: CargoParam[]; outOrderId: string; message?: string; flow?: string; encryptOutOrderInfo?: Record<string, unknown> }): Promise<ApiBody> {
+    // Last line of defence: a masked value may only travel inside an encrypted-order envelope.
+    const masked = Object.entries(input.address).find(([, v]) => typeof v === 'string' && /[*＊]/.test(v));
+    if (masked && input.encryptOutOrderInfo?.encryptOrder !== true) throw new DaifaError('VALIDATION', `收货信息 ${masked[0]} 是脱敏数据，拒绝下单 / masked ${masked[0]} refused`, { retryable: false });
     return this.call('com.alibaba.trade', 'alibaba.trade.fastCreateOrder', {
       flow: input.flow ?? 'general',
       addressParam: input.address,
