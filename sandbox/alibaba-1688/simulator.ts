@@ -58,9 +58,11 @@ export interface Knobs1688 {
   /** buyerView reports a different receiver name (the seller's system mangled it). */
   readBackMismatch: boolean;
   accessTokenTtlMs: number;
+  /** Spec ids that fastCreateOrder leaves out (failedOfferList) while creating the rest: partial creation. */
+  failSpecIds: string[];
 }
 
-export const defaultKnobs1688 = (): Knobs1688 => ({ latencyMs: 0, lostResponseRate: 0, serverErrorRate: 0, rateLimitRate: 0, duplicateOutOrderId: 'return-existing', priceRiseFen: 0, readBackMismatch: false, accessTokenTtlMs: 10 * 3_600_000 });
+export const defaultKnobs1688 = (): Knobs1688 => ({ latencyMs: 0, lostResponseRate: 0, serverErrorRate: 0, rateLimitRate: 0, duplicateOutOrderId: 'return-existing', priceRiseFen: 0, readBackMismatch: false, accessTokenTtlMs: 10 * 3_600_000, failSpecIds: [] });
 
 const yuan = (fen: number) => Math.round(fen) / 100;
 const ts1688 = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace(/[-:T]/g, '').replace('Z', '').replace('.', '') + '+0800';
@@ -228,7 +230,10 @@ export class Alibaba1688Simulator {
     const existing = outOrderId ? [...this.orders.values()].find((o) => o.outOrderId === outOrderId && o.buyerMemberId === buyer) : undefined;
     if (existing && this.knobs.duplicateOutOrderId === 'return-existing') return { created: false, body: { success: true, result: { orderId: existing.orderId, totalSuccessAmount: existing.totalAmount, postFee: existing.postFee, failedOfferList: [] } } };
     if (existing && this.knobs.duplicateOutOrderId === 'reject') return { created: false, body: { success: false, code: '400', message: `outOrderId ${outOrderId} 已存在` } };
-    const cargo = this.parseCargo(form);
+    const all = this.parseCargo(form);
+    const failedOfferList = all.filter((c) => c.specId && this.knobs.failSpecIds.includes(c.specId)).map((c) => ({ offerId: c.offerId, specId: c.specId, errorCode: '500_004', errorMessage: '库存不足' }));
+    const cargo = all.filter((c) => !(c.specId && this.knobs.failSpecIds.includes(c.specId)));
+    if (cargo.length === 0) return { created: false, body: { success: false, code: '500_004', message: '库存不足' } };
     const bad = this.check(cargo);
     if (bad) return { created: false, body: { success: false, code: bad.code, message: bad.message } };
     let address: Record<string, string>;
@@ -274,7 +279,7 @@ export class Alibaba1688Simulator {
       encrypted,
     };
     this.orders.set(order.orderId, order);
-    return { created: true, body: { success: true, result: { orderId: order.orderId, totalSuccessAmount: order.totalAmount, postFee: order.postFee, failedOfferList: [] } } };
+    return { created: true, body: { success: true, result: { orderId: order.orderId, totalSuccessAmount: order.totalAmount, postFee: order.postFee, failedOfferList } } };
   }
 
   /** buyerView TradeInfo: amounts in yuan, ids as bare numbers, idOfStr exact. */

@@ -10,7 +10,7 @@ import { enqueue } from '../jobs/queue.js';
 import type { EmailPurchaseRoute } from './email-route.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { ShopService } from '../shops/shops.js';
-import { applyTransition } from '../lifecycle/apply-transition.js';
+import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { idString } from '../lib/lossless-json.js';
 import type { DecodeService } from '../orders/decode.js';
@@ -152,13 +152,12 @@ export class PurchaseOrderPlacement {
         if (UNFULFILLABLE.has(code)) return this.fallBack(po.id, order.id, order.shop_id, po.supplier_id, `${supplier.name}: ${code} ${created.message ?? ''}`);
         throw new Error(`1688 fastCreateOrder failed: ${code} ${created.message ?? ''}`);
       }
-      if (Array.isArray(created.result.failedOfferList) && created.result.failedOfferList.length) {
-        // Partial creation: the order exists with some lines missing — a person decides (never silently short-ship).
-        supplierOrderId = idString(created.result.orderId);
-        await this.needsAttention(po.id, order.id, supplierOrderId!, 'READBACK_MISMATCH', `1688 部分商品未下单：${JSON.stringify(created.result.failedOfferList)}`, { failedOfferList: created.result.failedOfferList });
-        return 'NeedsAttention';
-      }
       supplierOrderId = idString(created.result.orderId);
+      const failed: { offerId: unknown; specId?: string; errorCode?: string }[] = Array.isArray(created.result.failedOfferList) ? created.result.failedOfferList : [];
+      if (failed.length) {
+        const split = await this.splitOffFailedLines(po.id, order.id, order.shop_id, po.supplier_id, supplierOrderId!, failed, Number(created.result.totalSuccessAmount));
+        if (split !== 'split') return split;
+      }
     }
     await this.db.kysely.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId!, updated_at: this.clock.now() }).where('id', '=', poId).execute();
     return this.readBack(poId, order.id, supplierOrderId!);
@@ -277,6 +276,33 @@ export class PurchaseOrderPlacement {
       await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'NeedsAttention', event: `po.${kind.toLowerCase()}`, actor: 'system:purchasing', note: message, data, patch: { ...(supplierOrderId ? { supplier_order_id: supplierOrderId } : {}), readback: JSON.stringify(data) } }, now);
       await openCase(trx, { kind, shopOrderId, purchaseOrderId: poId, message, data, dedupKey: `${kind}:${poId}` }, now);
     });
+  }
+
+  /**
+   * Partial creation, line by line: the created 1688 order keeps the lines that succeeded; the shop lines whose
+   * cargo failed move to a new purchase order with another supplier. A bundle split across success and failure
+   * cannot be moved whole, so a person decides.
+   */
+  private async splitOffFailedLines(poId: number, shopOrderId: number, shopId: number, supplierId: number, supplierOrderId: string, failed: { offerId: unknown; specId?: string; errorCode?: string }[], successTotal: number): Promise<'split' | 'NeedsAttention'> {
+    const poLines = await this.db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', poId).execute();
+    const isFailed = (l: { offer_id: string; spec_id: string }) => failed.some((f) => String(f.offerId) === l.offer_id && (f.specId ?? '') === l.spec_id);
+    const failedLineNos = new Set(poLines.filter(isFailed).map((l) => l.shop_order_line_no));
+    const mixed = poLines.some((l) => failedLineNos.has(l.shop_order_line_no) && !isFailed(l));
+    if (mixed) {
+      await this.needsAttention(poId, shopOrderId, supplierOrderId, 'READBACK_MISMATCH', `1688 组合商品部分未下单：${JSON.stringify(failed)}`, { failedOfferList: failed });
+      return 'NeedsAttention';
+    }
+    const now = this.clock.now();
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await trx.deleteFrom('purchase_order_lines').where('purchase_order_id', '=', poId).where('shop_order_line_no', 'in', [...failedLineNos]).execute();
+      await trx.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId, ...(Number.isFinite(successTotal) ? { expected_amount: successTotal } : {}), updated_at: now }).where('id', '=', poId).execute();
+      const lines = (await trx.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', shopOrderId).where('line_no', 'in', [...failedLineNos]).execute()).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sku_id, title: l.title, quantity: l.quantity - l.finish_aftersale_cnt, paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined }));
+      const order = await trx.selectFrom('shop_orders').select('special_requests').where('id', '=', shopOrderId).executeTakeFirstOrThrow();
+      const r = await this.sourcing.sourceLines(trx, shopId, shopOrderId, lines, { ...emptyRequests(), ...JSON.parse(order.special_requests || '{}') }, [supplierId], now);
+      await appendEvent(trx, { entity: 'purchase_order', id: poId, shopOrderId, event: 'po.partially_created', actor: 'system:purchasing', note: `第 ${[...failedLineNos].join('、')} 行未下单成功（${failed.map((f) => f.errorCode).join('、')}），改由其他供应商`, data: { failed } }, now);
+      for (const id of r.poIds) await enqueue(trx, placeJob(id), now);
+    });
+    return 'split';
   }
 
   /** The supplier cannot fulfil: cancel this purchase order (nothing was created) and source its lines elsewhere. */

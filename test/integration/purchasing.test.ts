@@ -86,6 +86,37 @@ describe('choosing suppliers and placing 1688 purchase orders', () => {
     expect(JSON.parse(cases[0]!.actions)).toContain('ask_buyer_substitute');
   });
 
+  it('partial creation (failedOfferList) is handled line by line: the failed line moves to another supplier', async () => {
+    h = await startHarness({ worker: false, push: { enabled: false } });
+    await enableSourcing(h);
+    let order;
+    for (;;) {
+      [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 1 });
+      if (order!.lines.length >= 2) break;
+    }
+    // Intake and sourcing by hand, so the test knows which seller was chosen before anything is placed.
+    await h.app.intake.sync({ shopId: h.shop.id, orderId: order!.orderId, source: 'manual' });
+    const so = await h.app.db.kysely.selectFrom('shop_orders').select('id').where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow();
+    await h.app.confirmation.confirm(so.id);
+    expect(await h.app.sourcing.source(so.id)).toBe('sourced');
+    const [po] = await h.app.db.kysely.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', so.id).execute();
+    const line2 = await h.app.db.kysely.selectFrom('purchase_order_lines').select(['spec_id']).where('purchase_order_id', '=', po!.id).where('shop_order_line_no', '=', 2).executeTakeFirstOrThrow();
+    h.sandbox.alibaba.knobs.failSpecIds = [line2.spec_id];
+    const { createWorker } = await import('../../src/app.js');
+    h.worker = createWorker(h.app, { concurrency: 4 });
+    h.worker.start();
+    await waitFor(async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').executeTakeFirst())?.state === 'Purchasing', { what: 'purchasing' });
+    const split = await h.app.db.kysely.selectFrom('order_events').select('note').where('event', '=', 'po.partially_created').execute();
+    expect(split).toHaveLength(1);
+    expect(split[0]!.note).toContain('第 2 行未下单成功');
+    const placed = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'supplier_id']).where('state', '=', 'Placed').execute();
+    expect(placed).toHaveLength(2);
+    expect(new Set(placed.map((p) => p.supplier_id)).size).toBe(2);
+    // Every buyer unit is on exactly one 1688 order.
+    const units = [...h.sandbox.alibaba.orders.values()].flatMap((o) => o.lines).reduce((s, l) => s + l.quantity, 0);
+    expect(units).toBe(order!.lines.reduce((s, l) => s + l.cnt, 0));
+  });
+
   it('read-back mismatch → a case opens and the purchase order is blocked from payment', async () => {
     h = await startHarness({ alibaba: { readBackMismatch: true } });
     await enableSourcing(h);
