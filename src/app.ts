@@ -91,7 +91,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const poller = new OrderPoller(db, queue, clients, shops, clock, log, { intervalSeconds: config.pollIntervalSeconds });
   const decode = new DecodeService(db, clients, shops, clock, opts.decodeDailyQuota ?? config.decodeDailyQuota);
   const alibaba = new Alibaba1688Accounts(db, box, opts.alibabaApiBase ?? config.alibabaApiBase, log, () => clock.now());
-  const sourcing = new Sourcing(db, notifier, clock, log, config.consentReminderHours * 3_600_000);
+  const sourcing = new Sourcing(db, notifier, clock, log, config.consentReminderHours * 3_600_000, config.offerStaleHours * 3_600_000);
   const tokenWatch = new TokenWatch(db, alibaba, notifier, clock);
   const consent = new ConsentService(db, notifier, clock, config.consentReminderHours * 3_600_000);
   const emailRoute = new EmailPurchaseRoute(db, opts.smtpUrl ?? config.smtpUrl, config.mailFrom, () => clock.now());

@@ -31,6 +31,7 @@ const schema = z.object({
   DAIFA_JOB_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(30),
   DAIFA_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   DAIFA_DECODE_DAILY_QUOTA: z.coerce.number().int().min(0).default(30),
+  DAIFA_OFFER_STALE_HOURS: z.coerce.number().positive().default(24),
   DAIFA_CONSENT_REMINDER_HOURS: z.coerce.number().positive().default(4),
   DAIFA_DUPLICATE_WINDOW_HOURS: z.coerce.number().min(0).default(24),
   DAIFA_PUSH_BODY_LIMIT: z.coerce.number().int().min(1024).default(64 * 1024),
@@ -70,6 +71,8 @@ export interface Config {
   duplicateWindowHours: number;
   /** While a buyer has not answered a consent question, remind the merchant this often. */
   consentReminderHours: number;
+  /** Catalogue prices and stock older than this are shown as stale (the preview re-checks them anyway). */
+  offerStaleHours: number;
   pushBodyLimit: number;
   /** WeCom group robot webhook (…/cgi-bin/webhook/send?key=KEY) for merchant alerts. */
   wecomWebhookUrl?: string;
@@ -113,6 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     decodeDailyQuota: c.DAIFA_DECODE_DAILY_QUOTA,
     duplicateWindowHours: c.DAIFA_DUPLICATE_WINDOW_HOURS,
     consentReminderHours: c.DAIFA_CONSENT_REMINDER_HOURS,
+    offerStaleHours: c.DAIFA_OFFER_STALE_HOURS,
     pushBodyLimit: c.DAIFA_PUSH_BODY_LIMIT,
     wecomWebhookUrl: c.DAIFA_WECOM_WEBHOOK_URL,
     sms:

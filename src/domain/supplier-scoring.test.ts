@@ -82,3 +82,11 @@ describe('supplier selection', () => {
     expect(explainChoice(scoreCandidates(need({ quantity: 9 }), [cand('A', { stock: 1 })], NOW), new Map())).toContain('无可行供应商');
   });
 });
+
+describe('stale catalogue data', () => {
+  it('is flagged on the candidate', () => {
+    const c = cand('A');
+    c.parts[0]!.stale = true;
+    expect(scoreCandidates(need(), [c, cand('B')], NOW).find((x) => x.key === 'A')!.stale).toBe(true);
+  });
+});

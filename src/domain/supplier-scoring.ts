@@ -25,6 +25,8 @@ export interface CandidatePart {
   quantityPerUnit: number;
   stock: number;
   moq: number;
+  /** Catalogue data older than the configured age. */
+  stale?: boolean;
 }
 
 export interface Candidate {
@@ -80,6 +82,8 @@ export interface ScoredCandidate {
   reputation: number;
   components: { cost: number; reliability: number; speed: number; reputation: number };
   score: number;
+  /** Price or stock not refreshed recently: shown to the person reading the decision. */
+  stale: boolean;
 }
 
 const CREDIT: Record<string, number> = { L1: 0.55, L2: 0.65, L3: 0.75, L4: 0.85, L5: 0.95 };
@@ -142,6 +146,7 @@ export function scoreCandidates(need: LineNeed, candidates: Candidate[], nowS: n
         reputation: b.reputation,
         components: { cost: round(components.cost), reliability: round(components.reliability), speed: round(components.speed), reputation: round(components.reputation) },
         score: round(score + b.c.priority * 0.001),
+        stale: b.c.parts.some((p) => p.stale === true),
       };
     })
     .sort((a, b) => Number(b.feasible) - Number(a.feasible) || b.score - a.score);

@@ -141,10 +141,15 @@ export class PurchaseOrderPlacement {
       const preview = await client.preview({ address, cargo });
       if (preview.success === false || preview.success === 'false') {
         const code = String(preview.errorCode ?? '');
+        if (code === '500_004') {
+          // The catalogue learns from the answer: this spec has no stock right now.
+          await this.db.kysely.updateTable('supplier_offers').set({ stock: 0, refreshed_at: this.clock.now() }).where('id', 'in', lines.map((l) => l.offer_ref)).where((eb) => eb.or(lines.map((l) => eb('spec_id', '=', l.spec_id)))).where('offer_id', 'in', lines.map((l) => l.offer_id)).execute();
+        }
         if (UNFULFILLABLE.has(code)) return this.fallBack(po.id, order.id, order.shop_id, po.supplier_id, `${supplier.name}: ${code} ${preview.errorMsg ?? ''}`);
         throw new Error(`1688 preview failed: ${code} ${preview.errorMsg ?? ''}`);
       }
       previewTotal = Number(preview.orderPreviewResuslt?.[0]?.sumPayment);
+      await this.refreshOffers(lines, preview.orderPreviewResuslt?.[0]?.cargoList);
       await this.db.kysely.updateTable('purchase_orders').set({ attempt: po.attempt + 1, expected_amount: Number.isFinite(previewTotal) ? previewTotal : po.expected_amount, updated_at: this.clock.now() }).where('id', '=', poId).execute();
       const created = await client.fastCreateOrder({ address, cargo, outOrderId: po.out_order_id, message: po.message, encryptOutOrderInfo });
       if (created.success === false || created.success === 'false' || !created.result?.orderId) {
@@ -204,6 +209,17 @@ export class PurchaseOrderPlacement {
     }
     await this.markPlaced(poId, shopOrderId, `1688 订单 ${supplierOrderId}`, { supplierOrderId, total }, { readback: JSON.stringify(readback), supplier_amount: total ?? null });
     return 'Placed';
+  }
+
+  /** A preview is the freshest price there is: keep the catalogue's unit prices and refresh time current. */
+  private async refreshOffers(lines: { offer_ref: number; offer_id: string; spec_id: string }[], cargoList: unknown): Promise<void> {
+    if (!Array.isArray(cargoList)) return;
+    const now = this.clock.now();
+    for (const c of cargoList as { offerId?: unknown; specId?: string; finalUnitPrice?: number | string }[]) {
+      const line = lines.find((l) => l.offer_id === String(c.offerId) && l.spec_id === (c.specId ?? ''));
+      if (!line || c.finalUnitPrice === undefined) continue;
+      await this.db.kysely.updateTable('supplier_offers').set({ unit_price: yuanToFen(c.finalUnitPrice), refreshed_at: now }).where('id', '=', line.offer_ref).execute();
+    }
   }
 
   /** Placed; when it was the shop order's last open purchase order, the order moves on to Purchasing. */

@@ -39,6 +39,7 @@ export class Sourcing {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly consentReminderMs = 4 * 3_600_000,
+    private readonly offerStaleMs = 24 * 3_600_000,
   ) {}
 
   handler = async (p: { shopOrderId: number }): Promise<void> => {
@@ -157,7 +158,7 @@ export class Sourcing {
       .selectFrom('sku_mappings as m')
       .innerJoin('supplier_offers as o', 'o.id', 'm.offer_ref')
       .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
-      .select(['m.id as mappingId', 'm.quantity_per_unit', 'm.bundle_key', 'm.priority', 'o.id as offerRef', 'o.offer_id', 'o.spec_id', 'o.title', 'o.unit_price', 'o.moq', 'o.stock', 'o.freight', 'o.lead_time_hours', 's.id as supplierId', 's.name', 's.kind', 's.credit_level', 's.couriers'])
+      .select(['m.id as mappingId', 'm.quantity_per_unit', 'm.bundle_key', 'm.priority', 'o.id as offerRef', 'o.offer_id', 'o.spec_id', 'o.title', 'o.unit_price', 'o.moq', 'o.stock', 'o.freight', 'o.lead_time_hours', 'o.refreshed_at', 's.id as supplierId', 's.name', 's.kind', 's.credit_level', 's.couriers'])
       .where('m.shop_id', '=', shopId)
       .where('m.product_id', '=', line.productId)
       .where('m.sku_id', '=', line.skuId)
@@ -182,7 +183,7 @@ export class Sourcing {
         leadTimeHours: Math.max(...parts.map((p) => p.lead_time_hours)),
         freight: Math.max(...parts.map((p) => p.freight)),
         priority: f.priority,
-        parts: parts.map((p) => ({ offerRef: p.offerRef, offerId: p.offer_id, specId: p.spec_id, title: p.title, unitPrice: p.unit_price, quantityPerUnit: p.quantity_per_unit, stock: p.stock, moq: p.moq })),
+        parts: parts.map((p) => ({ offerRef: p.offerRef, offerId: p.offer_id, specId: p.spec_id, title: p.title, unitPrice: p.unit_price, quantityPerUnit: p.quantity_per_unit, stock: p.stock, moq: p.moq, stale: this.clock.now() - p.refreshed_at > this.offerStaleMs })),
       };
     });
   }

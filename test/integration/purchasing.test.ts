@@ -24,6 +24,7 @@ describe('choosing suppliers and placing 1688 purchase orders', () => {
     expect(h.sandbox.alibaba.orders.size).toBe(placed);
     const order = await h.app.db.kysely.selectFrom('shop_orders').select('id').where('state', '=', 'Purchasing').executeTakeFirstOrThrow();
     const decisions = await h.app.db.kysely.selectFrom('sourcing_decisions').selectAll().where('shop_order_id', '=', order.id).execute();
+    expect(JSON.parse(decisions[0]!.candidates).every((c: { stale: boolean }) => c.stale === false)).toBe(true);
     expect(decisions.length).toBeGreaterThan(0);
     expect(decisions[0]!.reason).toMatch(/^选择/);
     expect(JSON.parse(decisions[0]!.candidates)).toHaveLength(3);
@@ -71,6 +72,9 @@ describe('choosing suppliers and placing 1688 purchase orders', () => {
     const pos = await h.app.db.kysely.selectFrom('purchase_orders as p').innerJoin('suppliers as s', 's.id', 'p.supplier_id').select(['p.state', 's.member_id']).orderBy('p.id').execute();
     expect(pos.length).toBeGreaterThanOrEqual(2);
     for (const p of pos.slice(0, -1)) expect(p.state).toBe('Cancelled');
+    // The catalogue learned that the empty sellers have no stock.
+    const learned = await h.app.db.kysely.selectFrom('supplier_offers as o').innerJoin('suppliers as s', 's.id', 'o.supplier_id').select(['o.stock']).where('s.member_id', 'in', empty).where('o.stock', '=', 0).execute();
+    expect(learned.length).toBeGreaterThan(0);
     expect(pos.at(-1)).toMatchObject({ state: 'Placed', member_id: SANDBOX_SELLERS[2].memberId });
     const unable = await h.app.db.kysely.selectFrom('order_events').select('note').where('event', '=', 'po.supplier_unable').execute();
     expect(unable.every((e) => e.note!.includes('500_004'))).toBe(true);
