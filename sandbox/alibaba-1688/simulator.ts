@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { randomAlnum, randomDigits } from '../../src/lib/random.js';
-import { aopSignature, signatureMatches } from '../../src/suppliers/alibaba-1688/signing.js';
+import { aopSignature, messageSignature, signatureMatches } from '../../src/suppliers/alibaba-1688/signing.js';
 
 /** 1688 gateway twin (reference §10): offers, signature and token checks, preview, create, read-back, lookup, cancel. */
 export interface SimSku {
@@ -85,6 +85,35 @@ export class Alibaba1688Simulator {
     this.apps.set(appKey, appSecret);
   }
 
+  /** Where order messages go (the app's 通道配置 httpCallBack), signed with the app secret. */
+  messageTarget?: { url: string; appSecret: string };
+  readonly messages: { msgId: number; type: string; delivered: boolean; attempts: number }[] = [];
+  private msgSeq = 7_565_094_247;
+
+  /**
+   * Push an order message as 1688 does: form POST `message` + `_aop_signature`; HTTP 200 acknowledges; anything
+   * else is retried (3 times), and order ids inside are bare numbers beyond 2^53.
+   */
+  emit(type: string, o: Sim1688Order, currentStatus: string): void {
+    if (!this.messageTarget) return;
+    const msgId = this.msgSeq++;
+    const message = bare(JSON.stringify({ bizKey: o.orderId, data: { buyerMemberId: o.buyerMemberId, currentStatus, msgSendTime: new Date(Date.now() + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19), orderId: o.orderId, sellerMemberId: o.sellerMemberId }, gmtBorn: Date.now(), msgId, type, userInfo: o.buyerMemberId }), ['orderId']);
+    const record = { msgId, type, delivered: false, attempts: 0 };
+    this.messages.push(record);
+    const target = this.messageTarget;
+    const attempt = async (): Promise<void> => {
+      record.attempts++;
+      try {
+        const res = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ message, _aop_signature: messageSignature(message, target.appSecret) }).toString(), signal: AbortSignal.timeout(5_000) });
+        record.delivered = res.status === 200;
+      } catch {
+        record.delivered = false;
+      }
+      if (!record.delivered && record.attempts <= 3) setTimeout(() => void attempt(), 200 * record.attempts);
+    };
+    void attempt();
+  }
+
   issueToken(memberId = `b2b-${randomDigits(10)}`): { accessToken: string; refreshToken: string; memberId: string } {
     const accessToken = `${randomAlnum(8)}-${randomAlnum(4)}-${randomAlnum(4)}-${randomAlnum(12)}`.toLowerCase();
     const refreshToken = `${randomAlnum(8)}-${randomAlnum(4)}-${randomAlnum(12)}`.toLowerCase();
@@ -157,6 +186,7 @@ export class Alibaba1688Simulator {
         if (o.status !== 'waitbuyerpay') return json({ success: false, errorCode: 'ORDER_STATUS_ERROR', errorMessage: '只能取消待付款订单' });
         if (Date.now() - o.createdAt < 10_000) return json({ success: false, errorCode: 'CLOSE_ORDER_TOO_FAST', errorMessage: '订单创建后10秒内不能关闭' });
         o.status = 'cancel';
+        this.emit('ORDER_BUYER_VIEW_ORDER_BUYER_CLOSE', o, 'cancel');
         for (const l of o.lines) {
           const sku = this.offers.get(l.offerId)?.skus.find((s) => s.specId === l.specId);
           if (sku) sku.stock += l.quantity;
@@ -279,6 +309,7 @@ export class Alibaba1688Simulator {
       encrypted,
     };
     this.orders.set(order.orderId, order);
+    this.emit('ORDER_BUYER_VIEW_BUYER_MAKE', order, 'waitbuyerpay');
     return { created: true, body: { success: true, result: { orderId: order.orderId, totalSuccessAmount: order.totalAmount, postFee: order.postFee, failedOfferList } } };
   }
 
