@@ -7,3 +7,6 @@ cd "$(dirname "$0")/.."
 SIZE="${DAIFA_SCALE:-10000}"
 echo "== intake properties at ${SIZE} orders ($( [ -n "${DATABASE_URL:-}" ] && echo PostgreSQL || echo SQLite ))"
 DAIFA_SCALE="$SIZE" npx vitest run test/integration/intake.test.ts --testTimeout=1800000 --hookTimeout=600000 -t "duplicated|poller alone"
+
+echo "== purchasing: 20% of 1688 create responses lost, at ${PURCHASE_SIZE:-1000} orders"
+DAIFA_SCALE="${PURCHASE_SIZE:-1000}" npx vitest run test/integration/purchasing.test.ts --testTimeout=1800000 --hookTimeout=600000 -t "responses lost"
