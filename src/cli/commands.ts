@@ -11,6 +11,8 @@ import { runDoctor } from './doctor.js';
 import { loadSettings, saveSettings } from '../notify/settings.js';
 import { MappingsIO } from '../sourcing/mappings-io.js';
 import { resolveCase } from '../cases/cases.js';
+import { addSupplier, listSuppliers } from '../sourcing/catalogue-admin.js';
+import { recordSupplierReply } from '../purchasing/supplier-replies.js';
 import { table, time, yuan } from './format.js';
 
 export interface CommandContext {
@@ -43,6 +45,10 @@ export const usage = `daifa — 代发 dropshipping for WeChat Shop (微信小�
   daifa cases list [--state Open|Resolved] [--json]      exceptions waiting for a person or a buyer
   daifa cases consent <id> --answer agreed|refused --note "买家微信回复同意改发中通"
   daifa cases resolve <id> --note "…" [--dismiss]
+  daifa suppliers list [--json]
+  daifa suppliers add --kind 1688 --name N --member-id b2b-… [--credit L4] [--couriers ZTO,YTO] [--encrypted]
+  daifa suppliers add --kind direct --name N --email a@b.cn [--couriers SF]   |  --kind wechat_dropship --appid wx…
+  daifa po reply <id> --note "…" [--supplier-order X] [--tracking N --courier SF] [--stock-out]
   daifa mappings export --shop ID --out FILE.csv|.xlsx   SKU ↔ supplier offer mappings
   daifa mappings import --shop ID --file FILE.csv|.xlsx  (bad rows reported by row and column; good rows kept)
   daifa doctor                      check database, each shop's token, push configuration, clock
@@ -305,6 +311,34 @@ export const commands: Record<string, Command> = {
         return 0;
       }
       throw new DaifaError('VALIDATION', `cases ${sub}: 未知子命令 / unknown subcommand`);
+    });
+  },
+
+  async suppliers({ config, args, flags }) {
+    return withApp(config, async (app) => {
+      if ((args[0] ?? 'list') === 'list') {
+        const list = await listSuppliers(app.db);
+        if (flags.json) out(JSON.stringify(list, null, 2));
+        else out(table(list.map((s) => ({ id: s.id, 类型: s.kind, 名称: s.name, 会员ID: s.memberId ?? '', 邮箱: s.email ?? '', 快递: s.couriers.join('/'), 启用: s.active ? '✓' : '' })), ['id', '类型', '名称', '会员ID', '邮箱', '快递', '启用']));
+        return 0;
+      }
+      if (args[0] === 'add') {
+        const kind = need(flags, 'kind');
+        const couriers = str(flags.couriers)?.split(',').filter(Boolean) ?? [];
+        const input = kind === '1688' ? { kind, name: need(flags, 'name'), memberId: need(flags, 'member-id'), loginId: str(flags['login-id']), creditLevel: str(flags.credit), acceptsEncrypted: flags.encrypted === true || flags.encrypted === 'true', couriers } : kind === 'direct' ? { kind, name: need(flags, 'name'), email: need(flags, 'email'), couriers } : { kind, name: need(flags, 'name'), dropshipAppId: need(flags, 'appid'), couriers };
+        out(`供应商已添加 / supplier added: #${await addSupplier(app.db, input, app.clock.now())}`);
+        return 0;
+      }
+      throw new DaifaError('VALIDATION', `suppliers ${args[0]}: 未知子命令 / unknown subcommand`);
+    });
+  },
+
+  async po({ config, args, flags }) {
+    return withApp(config, async (app) => {
+      if (args[0] !== 'reply' || !args[1]) throw new DaifaError('VALIDATION', '用法 / usage: daifa po reply <采购单id> --note "供应商说…" [--supplier-order X] [--tracking SF123 --courier SF] [--stock-out]');
+      const r = await recordSupplierReply(app.db, app.clock, { purchaseOrderId: Number(args[1]), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}`, body: need(flags, 'note'), supplierOrderId: str(flags['supplier-order']), courier: str(flags.courier), trackingNumber: str(flags.tracking), stockOut: flags['stock-out'] === true }, (poId) => app.placement.supplierStockOut(poId));
+      out(`已记录 / recorded (${r.thread} 条沟通记录)${r.outcome ? `；缺货处理：${r.outcome}` : ''}`);
+      return 0;
     });
   },
 

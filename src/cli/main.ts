@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
 export function parseFlags(argv: string[]): { values: Record<string, string | boolean>; positionals: string[] } {
   const values: Record<string, string | boolean> = {};
   const positionals: string[] = [];
-  const BOOLEAN = new Set(['json', 'help', 'all']);
+  const BOOLEAN = new Set(['json', 'help', 'all', 'encrypted', 'stock-out', 'dismiss', 'token']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '-h') values.help = true;

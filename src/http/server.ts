@@ -13,6 +13,7 @@ import { recordSupplierReply } from '../purchasing/supplier-replies.js';
 import { resolveCase } from '../cases/cases.js';
 import { approveMapping } from '../sourcing/suggestions.js';
 import { overrideSupplier } from '../sourcing/override.js';
+import { addOffer, addSupplier, listSuppliers, loadWeights, saveWeights } from '../sourcing/catalogue-admin.js';
 import { authenticate, issueToken, login, requireRole } from './auth.js';
 
 export interface HttpOptions {
@@ -164,6 +165,14 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     api.get('/api/alibaba/accounts', async () => ({
       accounts: (await app.db.kysely.selectFrom('supplier_accounts').select(['id', 'app_key', 'member_id', 'access_expires_at', 'refresh_expires_at', 'updated_at']).execute()),
     }));
+    api.get('/api/suppliers', async () => ({ suppliers: await listSuppliers(app.db) }));
+    api.post('/api/suppliers', owner, async (req) => ({ id: await addSupplier(app.db, req.body, app.clock.now()) }));
+    api.post('/api/suppliers/:id/offers', operator, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      return { id: await addOffer(app.db, id, req.body, app.clock.now()) };
+    });
+    api.get('/api/shops/:id/scoring-weights', async (req) => loadWeights(app.db.kysely, z.coerce.number().int().positive().parse((req.params as { id: string }).id)));
+    api.put('/api/shops/:id/scoring-weights', owner, async (req) => saveWeights(app.db, z.coerce.number().int().positive().parse((req.params as { id: string }).id), req.body));
     api.get('/api/cases', async (req) => {
       const q = z.object({ state: z.enum(['Open', 'Resolved', 'Dismissed']).optional(), kind: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).parse(req.query);
       let query = app.db.kysely.selectFrom('cases').selectAll().orderBy('id').limit(q.limit ?? 100);

@@ -4,7 +4,6 @@ import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { isMasked, type Address } from '../domain/address.js';
 import { yuanToFen } from '../domain/money.js';
-import { emptyRequests } from '../domain/special-requests.js';
 import { PermanentJobError } from '../jobs/worker.js';
 import { enqueue } from '../jobs/queue.js';
 import type { EmailPurchaseRoute } from './email-route.js';
@@ -14,7 +13,7 @@ import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { idString } from '../lib/lossless-json.js';
 import type { DecodeService } from '../orders/decode.js';
-import { placeJob, type Sourcing } from '../sourcing/sourcing.js';
+import { loadLinesToSource, loadRequests, placeJob, type Sourcing } from '../sourcing/sourcing.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import type { AddressParam, CargoParam } from '../suppliers/alibaba-1688/client.js';
 
@@ -312,9 +311,8 @@ export class PurchaseOrderPlacement {
     await this.db.kysely.transaction().execute(async (trx) => {
       await trx.deleteFrom('purchase_order_lines').where('purchase_order_id', '=', poId).where('shop_order_line_no', 'in', [...failedLineNos]).execute();
       await trx.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId, ...(Number.isFinite(successTotal) ? { expected_amount: successTotal } : {}), updated_at: now }).where('id', '=', poId).execute();
-      const lines = (await trx.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', shopOrderId).where('line_no', 'in', [...failedLineNos]).execute()).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sku_id, title: l.title, quantity: l.quantity - l.finish_aftersale_cnt, paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined }));
-      const order = await trx.selectFrom('shop_orders').select('special_requests').where('id', '=', shopOrderId).executeTakeFirstOrThrow();
-      const r = await this.sourcing.sourceLines(trx, shopId, shopOrderId, lines, { ...emptyRequests(), ...JSON.parse(order.special_requests || '{}') }, [supplierId], now);
+      const lines = await loadLinesToSource(trx, shopOrderId, [...failedLineNos]);
+      const r = await this.sourcing.sourceLines(trx, shopId, shopOrderId, lines, await loadRequests(trx, shopOrderId), [supplierId], now);
       await appendEvent(trx, { entity: 'purchase_order', id: poId, shopOrderId, event: 'po.partially_created', actor: 'system:purchasing', note: `第 ${[...failedLineNos].join('、')} 行未下单成功（${failed.map((f) => f.errorCode).join('、')}），改由其他供应商`, data: { failed } }, now);
       for (const id of r.poIds) await enqueue(trx, placeJob(id), now);
     });
@@ -335,9 +333,8 @@ export class PurchaseOrderPlacement {
       await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Cancelled', event: 'po.supplier_unable', actor: 'system:purchasing', note: why }, now);
       const poLines = await trx.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', poId).execute();
       const lineNos = [...new Set(poLines.map((l) => l.shop_order_line_no))];
-      const lines = (await trx.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', shopOrderId).where('line_no', 'in', lineNos).execute()).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sku_id, title: l.title, quantity: l.quantity - l.finish_aftersale_cnt, paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined }));
-      const order = await trx.selectFrom('shop_orders').select('special_requests').where('id', '=', shopOrderId).executeTakeFirstOrThrow();
-      const r = await this.sourcing.sourceLines(trx, shopId, shopOrderId, lines, { ...emptyRequests(), ...JSON.parse(order.special_requests || '{}') }, excluded, now);
+      const lines = await loadLinesToSource(trx, shopOrderId, lineNos);
+      const r = await this.sourcing.sourceLines(trx, shopId, shopOrderId, lines, await loadRequests(trx, shopOrderId), excluded, now);
       if (r.blocked) {
         await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'NeedsReview', event: 'sourcing.blocked', actor: 'system:purchasing', note: r.blocked.message }, now);
         return 'OutOfStock';

@@ -11,13 +11,26 @@ import type { Notifier } from '../notify/notifier.js';
 import { enqueue } from '../jobs/queue.js';
 import { consentReminderJob } from '../cases/consent.js';
 import { suggestOffers } from './suggestions.js';
+import { loadWeights } from './catalogue-admin.js';
 
 export const SOURCE_ORDER = 'order.source';
 export const PLACE_PO = 'po.place';
 export const sourceJob = (shopOrderId: number) => ({ kind: SOURCE_ORDER, payload: { shopOrderId }, singletonKey: `${SOURCE_ORDER}:${shopOrderId}` });
 export const placeJob = (poId: number) => ({ kind: PLACE_PO, payload: { purchaseOrderId: poId }, singletonKey: `${PLACE_PO}:${poId}`, maxAttempts: 12 });
 
-interface LineToSource {
+/** The shop order's lines (optionally only some) as sourcing needs them: refunded units are not sourced. */
+export async function loadLinesToSource(trx: Transaction<Database>, shopOrderId: number, lineNos?: number[]): Promise<LineToSource[]> {
+  let q = trx.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', shopOrderId).orderBy('line_no');
+  if (lineNos) q = q.where('line_no', 'in', lineNos.length ? lineNos : [-1]);
+  return (await q.execute()).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sku_id, title: l.title, quantity: l.quantity - l.finish_aftersale_cnt, paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined }));
+}
+
+export async function loadRequests(trx: Transaction<Database>, shopOrderId: number): Promise<SpecialRequests> {
+  const order = await trx.selectFrom('shop_orders').select('special_requests').where('id', '=', shopOrderId).executeTakeFirstOrThrow();
+  return { ...emptyRequests(), ...JSON.parse(order.special_requests || '{}') };
+}
+
+export interface LineToSource {
   lineNo: number;
   productId: string;
   skuId: string;
@@ -55,9 +68,8 @@ export class Sourcing {
       // alerts work on their own, and no case is opened for every order.
       const anyMapping = await trx.selectFrom('sku_mappings').select('id').where('shop_id', '=', order.shop_id).limit(1).executeTakeFirst();
       if (!anyMapping) return 'not-configured';
-      const lines = (await trx.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', shopOrderId).orderBy('line_no').execute()).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sku_id, title: l.title, quantity: l.quantity - l.finish_aftersale_cnt, paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined }));
-      const requests: SpecialRequests = { ...emptyRequests(), ...JSON.parse(order.special_requests || '{}') };
-      const result = await this.sourceLines(trx, order.shop_id, shopOrderId, lines.filter((l) => l.quantity > 0), requests, [], now);
+      const lines = await loadLinesToSource(trx, shopOrderId);
+      const result = await this.sourceLines(trx, order.shop_id, shopOrderId, lines.filter((l) => l.quantity > 0), await loadRequests(trx, shopOrderId), [], now);
       if (result.blocked) {
         await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: result.blocked.awaitingBuyer ? 'AwaitingBuyer' : 'NeedsReview', expectFrom: 'Confirmed', event: 'sourcing.blocked', actor: 'system:sourcing', note: result.blocked.message }, now);
         return 'blocked';
@@ -73,6 +85,7 @@ export class Sourcing {
    */
   async sourceLines(trx: Transaction<Database>, shopId: number, shopOrderId: number, lines: LineToSource[], requests: SpecialRequests, excluded: number[], now: number) {
     const histories = await this.histories(trx, shopId);
+    const weights = await loadWeights(trx, shopId);
     const chosen = new Map<number, { candidate: Candidate; line: LineToSource; scored: ScoredCandidate }[]>();
     const reasons: string[] = [];
     for (const line of lines) {
@@ -90,7 +103,7 @@ export class Sourcing {
         await this.recordDecision(trx, shopOrderId, line.lineNo, undefined, [], message, now);
         return { blocked: { message, awaitingBuyer: false }, poIds: [], reasons };
       }
-      const ranked = scoreCandidates({ quantity: line.quantity, paidAmount: line.paidAmount, deadline: line.deadline, requests }, candidates, Math.floor(now / 1000));
+      const ranked = scoreCandidates({ quantity: line.quantity, paidAmount: line.paidAmount, deadline: line.deadline, requests }, candidates, Math.floor(now / 1000), weights);
       const byKey = new Map(candidates.map((c) => [c.key, c]));
       // A person's choice stands even where Daifa saw a blocker (they may know better); the preview still checks.
       if (forced !== undefined) ranked.forEach((r) => Object.assign(r, { feasible: true }));

@@ -154,6 +154,28 @@ describe('HTTP API', () => {
     expect(r2.imported).toBe(r1.imported);
   });
 
+  it('manages suppliers of three kinds, their offers, and per-shop scoring weights', async () => {
+    const add = (body: unknown, token = owner) => api('POST', '/api/suppliers', token, body);
+    expect((await add({ kind: '1688', name: 'x', memberId: 'b2b-1' }, operator)).status).toBe(403);
+    const bad = await add({ kind: '1688', name: '', memberId: 'nope', creditLevel: 'L9' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.fields.map((f: any) => f.field).sort()).toEqual(['creditLevel', 'memberId', 'name']);
+    const s1 = await add({ kind: '1688', name: '义乌新厂', memberId: 'b2b-99887766', creditLevel: 'L3', acceptsEncrypted: true, couriers: ['ZTO'] });
+    const s2 = await add({ kind: 'direct', name: '杭州直供', email: 'hz@example.com', couriers: ['SF'] });
+    const s3 = await add({ kind: 'wechat_dropship', name: '小店供货商', dropshipAppId: 'wx1234567890abcdef' });
+    expect([s1.status, s2.status, s3.status]).toEqual([200, 200, 200]);
+    expect((await add({ kind: 'direct', name: 'y', email: 'not-an-email' })).body.error.fields[0].field).toBe('email');
+    const list = (await api('GET', '/api/suppliers', viewer)).body.suppliers;
+    expect(list.find((s: any) => s.id === s1.body.id)).toMatchObject({ kind: '1688', acceptsEncrypted: true, couriers: ['ZTO'] });
+    const offer = await api('POST', `/api/suppliers/${s1.body.id}/offers`, operator, { offerId: '610000009999', specId: 'a'.repeat(32), title: '保温杯', unitPrice: 1234, stock: 10 });
+    expect(offer.status).toBe(200);
+    expect((await api('POST', `/api/suppliers/${s1.body.id}/offers`, operator, { offerId: '1', title: 't', unitPrice: 12.5, stock: 1 })).status).toBe(400);
+    expect((await api('GET', `/api/shops/${h.shop.id}/scoring-weights`, viewer)).body).toMatchObject({ cost: 0.4 });
+    const w = await api('PUT', `/api/shops/${h.shop.id}/scoring-weights`, owner, { cost: 2, reliability: 1, speed: 1, reputation: 0 });
+    expect(w.body).toEqual({ cost: 0.5, reliability: 0.25, speed: 0.25, reputation: 0 });
+    expect((await api('PUT', `/api/shops/${h.shop.id}/scoring-weights`, owner, { cost: 0, reliability: 0, speed: 0, reputation: 0 })).status).toBe(400);
+  });
+
   it('decodes buyer data only for owners, with purpose, counted and logged', async () => {
     const id = (await api('GET', '/api/orders?limit=1', viewer)).body.orders[0].id;
     expect((await api('POST', `/api/orders/${id}/decode`, operator, { purpose: '打印面单', destination: '供应商A' })).status).toBe(403);

@@ -88,6 +88,16 @@ describe('daifa CLI', () => {
     expect(bad.out).toContain('language');
   });
 
+  it('suppliers add and list', async () => {
+    const ok = await runDaifa(['suppliers', 'add', '--kind', '1688', '--name', '义乌工厂', '--member-id', 'b2b-12345', '--credit', 'L4', '--couriers', 'ZTO,YTO', '--encrypted'], env);
+    expect(ok.code).toBe(0);
+    const bad = await runDaifa(['suppliers', 'add', '--kind', 'direct', '--name', 'x', '--email', 'bad'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain('email');
+    const list = JSON.parse((await runDaifa(['suppliers', 'list', '--json'], env)).out);
+    expect(list).toEqual([expect.objectContaining({ name: '义乌工厂', acceptsEncrypted: true, couriers: ['ZTO', 'YTO'], creditLevel: 'L4' })]);
+  });
+
   it('doctor checks the database, each shop token, push configuration and clock', async () => {
     const r = await runDaifa(['doctor'], { ...env, PUBLIC_URL: 'https://daifa.example.cn' });
     expect(r.out).toContain('✓ 数据库');
