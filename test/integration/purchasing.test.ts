@@ -43,6 +43,17 @@ describe('choosing suppliers and placing 1688 purchase orders', () => {
     expect(log[0]!.destination).toMatch(/^1688 /);
   });
 
+  it('per-shop weights change the choice: a shop that cares only about reputation gets the L5 seller', async () => {
+    h = await startHarness();
+    await enableSourcing(h);
+    const { saveWeights } = await import('../../src/sourcing/catalogue-admin.js');
+    await saveWeights(h.app.db, h.shop.id, { cost: 0, reliability: 0, speed: 0, reputation: 1 });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 3, requestRate: 0, multiLineRate: 0 });
+    await settled(h, 3);
+    const chosen = await h.app.db.kysely.selectFrom('purchase_orders as p').innerJoin('suppliers as s', 's.id', 'p.supplier_id').select('s.member_id').where('p.state', '=', 'Placed').execute();
+    expect(chosen.map((c) => c.member_id)).toEqual([SANDBOX_SELLERS[2].memberId, SANDBOX_SELLERS[2].memberId, SANDBOX_SELLERS[2].memberId]);
+  });
+
   it(`20% of fastCreateOrder responses lost after creation → exactly one 1688 order per purchase order, none duplicated`, async () => {
     const N = scale(300);
     h = await startHarness({ alibaba: { lostResponseRate: 0.2 }, api: { decodeDailyQuota: 1_000_000 }, env: { DAIFA_DECODE_DAILY_QUOTA: '1000000' }, concurrency: 16 });
