@@ -22,6 +22,7 @@ import { PurchaseOrderPlacement } from './purchasing/place-purchase-order.js';
 import { EmailPurchaseRoute } from './purchasing/email-route.js';
 import { CONSENT_REMINDER, ConsentService } from './cases/consent.js';
 import { TokenWatch, WATCH_1688_TOKENS } from './suppliers/alibaba-1688/token-watch.js';
+import { PAY_PO, SupplierPayments } from './payments/pay-supplier.js';
 import { Alibaba1688Accounts } from './suppliers/alibaba-1688/accounts.js';
 import { ShopService } from './shops/shops.js';
 
@@ -43,6 +44,7 @@ export interface App {
   decode: DecodeService;
   sourcing: Sourcing;
   consent: ConsentService;
+  payments: SupplierPayments;
   placement: PurchaseOrderPlacement;
   alibaba: Alibaba1688Accounts;
   handlers: Map<string, JobHandler>;
@@ -93,6 +95,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const alibaba = new Alibaba1688Accounts(db, box, opts.alibabaApiBase ?? config.alibabaApiBase, log, () => clock.now());
   const sourcing = new Sourcing(db, notifier, clock, log, config.consentReminderHours * 3_600_000, config.offerStaleHours * 3_600_000);
   const tokenWatch = new TokenWatch(db, alibaba, notifier, clock);
+  const payments = new SupplierPayments(db, alibaba, notifier, clock, log);
   const consent = new ConsentService(db, notifier, clock, config.consentReminderHours * 3_600_000);
   const emailRoute = new EmailPurchaseRoute(db, opts.smtpUrl ?? config.smtpUrl, config.mailFrom, () => clock.now());
   const placement = new PurchaseOrderPlacement(db, alibaba, decode, sourcing, emailRoute, clients, shops, clock, log);
@@ -104,13 +107,14 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     [PLACE_PO, placement.handler],
     [CONSENT_REMINDER, consent.reminderHandler],
     [WATCH_1688_TOKENS, tokenWatch.handler],
+    [PAY_PO, payments.handler],
     [POLL_SHOP, poller.handler],
     [FLUSH_ALERTS, notifier.flushHandler],
     [DIGEST_ALERTS, notifier.digestHandler],
   ]);
 
   return {
-    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, placement, alibaba, handlers, wechatApiBase,
+    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, payments, placement, alibaba, handlers, wechatApiBase,
     close: () => db.close(),
   };
 }

@@ -41,6 +41,8 @@ export interface Sim1688Order {
   totalAmount: number;
   createdAt: number;
   encrypted?: Record<string, unknown>;
+  /** Every payment taken for this order (must never exceed one). */
+  payments: { amount: number; at: number; tradeId: string }[];
 }
 
 export interface Knobs1688 {
@@ -60,9 +62,17 @@ export interface Knobs1688 {
   accessTokenTtlMs: number;
   /** Spec ids that fastCreateOrder leaves out (failedOfferList) while creating the rest: partial creation. */
   failSpecIds: string[];
+  /** Password-free pay agreement signed and bound. */
+  protocolSigned: boolean;
+  /** preparePay takes the money but answers paySuccess:false (the documented timeout case). */
+  payAnswerWrongRate: number;
+  /** preparePay takes the money and the answer never arrives. */
+  payResponseLostRate: number;
+  /** Buyer balance in fen (Infinity = unlimited). */
+  balance: number;
 }
 
-export const defaultKnobs1688 = (): Knobs1688 => ({ latencyMs: 0, lostResponseRate: 0, serverErrorRate: 0, rateLimitRate: 0, duplicateOutOrderId: 'return-existing', priceRiseFen: 0, readBackMismatch: false, accessTokenTtlMs: 10 * 3_600_000, failSpecIds: [] });
+export const defaultKnobs1688 = (): Knobs1688 => ({ latencyMs: 0, lostResponseRate: 0, serverErrorRate: 0, rateLimitRate: 0, duplicateOutOrderId: 'return-existing', priceRiseFen: 0, readBackMismatch: false, accessTokenTtlMs: 10 * 3_600_000, failSpecIds: [], protocolSigned: true, payAnswerWrongRate: 0, payResponseLostRate: 0, balance: Number.POSITIVE_INFINITY });
 
 const yuan = (fen: number) => Math.round(fen) / 100;
 const ts1688 = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace(/[-:T]/g, '').replace('Z', '').replace('.', '') + '+0800';
@@ -193,6 +203,33 @@ export class Alibaba1688Simulator {
         }
         return json({ success: true });
       }
+      case 'alibaba.trade.pay.protocolPay.isopen':
+        return json({ result: { success: true, code: null, message: null, result: { paymentAgreements: [{ payChannel: 'ALIPAY', bindingStatus: String(this.knobs.protocolSigned), signedStatus: String(this.knobs.protocolSigned), ...(this.knobs.protocolSigned ? {} : { signUrl: 'https://mapi.alipay.com/gateway.do?sandbox' }) }] } } });
+      case 'alibaba.trade.pay.protocolPay.preparePay': {
+        let p: { orderId?: string | number; payAmount?: number } = {};
+        try {
+          p = JSON.parse(form.tradeWithholdPreparePayParam ?? '{}');
+        } catch {
+          return json({ result: { success: false, code: 'PARAM_ILLEGAL', message: 'tradeWithholdPreparePayParam invalid' } });
+        }
+        const o = this.orders.get(String(p.orderId));
+        if (!o) return json({ result: { success: false, code: 'ORDER_NOT_EXIST', message: '订单不存在' } });
+        if (!this.knobs.protocolSigned) return json({ result: { success: false, code: 'PROTOCOL_NOT_SIGNED', message: '未签署免密支付协议' } });
+        if (o.status !== 'waitbuyerpay') return json({ result: { success: false, code: 'ORDER_STATUS_ERROR', message: '订单状态不是待付款' } });
+        if (Number(p.payAmount) !== o.totalAmount) return json({ result: { success: false, code: 'PAY_AMOUNT_ERROR', message: '支付金额与订单金额不一致' } });
+        if (this.knobs.balance < o.totalAmount) return json({ result: { success: false, code: 'ACCOUNT_BALANCE_NOT_ENOUGH', message: '余额不足' } });
+        this.knobs.balance -= o.totalAmount;
+        const tradeId = `2026${randomDigits(24)}`;
+        o.payments.push({ amount: o.totalAmount, at: Date.now(), tradeId });
+        o.status = 'waitsellersend';
+        this.emit('ORDER_BUYER_VIEW_ORDER_PAY', o, 'waitsellersend');
+        if (Math.random() < this.knobs.payResponseLostRate) {
+          reply.raw.destroy();
+          return reply;
+        }
+        const wrong = Math.random() < this.knobs.payAnswerWrongRate;
+        return json({ result: { success: true, code: null, message: null, result: { payChannel: 'Alipay', paySuccess: !wrong } } });
+      }
       default:
         return reply.code(400).send({ error_code: 'gw.APIUnsupported', error_message: `API ${api} not supported by the sandbox` });
     }
@@ -307,6 +344,7 @@ export class Alibaba1688Simulator {
       totalAmount: lines.reduce((s, l) => s + l.price * l.quantity, 0) + first.freight,
       createdAt: Date.now(),
       encrypted,
+      payments: [],
     };
     this.orders.set(order.orderId, order);
     this.emit('ORDER_BUYER_VIEW_BUYER_MAKE', order, 'waitbuyerpay');
@@ -321,7 +359,7 @@ export class Alibaba1688Simulator {
     return {
       baseInfo: {
         id: o.orderId, idOfStr: String(o.orderId), status: o.status, outOrderId: o.outOrderId, createTime: ts1688(o.createdAt), totalAmount: yuan(o.totalAmount), sumProductPayment: yuan(o.totalAmount - o.postFee), shippingFee: yuan(o.postFee),
-        buyerID: o.buyerMemberId, sellerID: o.sellerMemberId, sellerLoginId: seller?.sellerLoginId, sellerCreditLevel: seller?.creditLevel, alipayTradeId: 'UNCREAT', tradeTypeCode: 'assureTrade',
+        buyerID: o.buyerMemberId, sellerID: o.sellerMemberId, sellerLoginId: seller?.sellerLoginId, sellerCreditLevel: seller?.creditLevel, alipayTradeId: o.payments[0]?.tradeId ?? 'UNCREAT', tradeTypeCode: 'assureTrade',
         receiverInfo: { toFullName: name, toMobile: a.mobile ?? '', toPhone: a.phone ?? '', toPost: a.postCode ?? '', toArea: `${a.provinceText} ${a.cityText} ${a.areaText}${a.townText ? ` ${a.townText}` : ''}` },
       },
       nativeLogistics: { province: a.provinceText, city: a.cityText, area: a.areaText, town: a.townText ?? '', address: a.address, contactPerson: name, mobile: a.mobile ?? '', telephone: a.phone ?? '', zip: a.postCode ?? '', logisticsItems: [] },

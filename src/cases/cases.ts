@@ -12,6 +12,8 @@ export const CASE_KINDS = {
   PRICE_CHANGED: { title: '采购价与预览不一致', actions: ['accept_price', 'cancel_and_replace'] },
   SPECIAL_REQUEST_CONSENT: { title: '特殊要求无法满足，需买家同意', actions: ['record_buyer_agreed', 'record_buyer_refused'] },
   PLACEMENT_FAILED: { title: '下单失败', actions: ['retry', 'choose_supplier', 'cancel_order'] },
+  PAYMENT_BLOCKED: { title: '付款被拦截', actions: ['approve_payment', 'cancel_and_replace', 'adjust_limits'] },
+  PAYMENT_FAILED: { title: '付款失败', actions: ['pay_by_link', 'retry', 'cancel_and_replace'] },
 } as const;
 export type CaseKind = keyof typeof CASE_KINDS;
 

@@ -337,6 +337,36 @@ export interface PoMessagesTable {
   created_at: number;
 }
 
+export interface PaymentsTable {
+  id: Generated<number>;
+  purchase_order_id: number;
+  pay_key: string;
+  method: string;
+  amount: number;
+  status: string;
+  attempts: number;
+  reason: string | null;
+  approved_by: string | null;
+  approved_at: number | null;
+  supplier_trade_id: string | null;
+  day: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LedgerEntriesTable {
+  id: Generated<number>;
+  shop_id: number;
+  shop_order_id: number;
+  purchase_order_id: number | null;
+  kind: string;
+  amount: number;
+  ref: string;
+  note: string | null;
+  day: string;
+  created_at: number;
+}
+
 export interface Database {
   shops: ShopsTable;
   users: UsersTable;
@@ -363,4 +393,6 @@ export interface Database {
   cases: CasesTable;
   supplier_accounts: SupplierAccountsTable;
   po_messages: PoMessagesTable;
+  payments: PaymentsTable;
+  ledger_entries: LedgerEntriesTable;
 }

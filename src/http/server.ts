@@ -14,6 +14,7 @@ import { resolveCase } from '../cases/cases.js';
 import { approveMapping } from '../sourcing/suggestions.js';
 import { overrideSupplier } from '../sourcing/override.js';
 import { addOffer, addSupplier, listSuppliers, loadWeights, saveWeights } from '../sourcing/catalogue-admin.js';
+import { loadLimits, saveLimits } from '../payments/pay-supplier.js';
 import { authenticate, issueToken, login, requireRole } from './auth.js';
 
 export interface HttpOptions {
@@ -173,6 +174,30 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     });
     api.get('/api/shops/:id/scoring-weights', async (req) => loadWeights(app.db.kysely, z.coerce.number().int().positive().parse((req.params as { id: string }).id)));
     api.put('/api/shops/:id/scoring-weights', owner, async (req) => saveWeights(app.db, z.coerce.number().int().positive().parse((req.params as { id: string }).id), req.body));
+    api.get('/api/payments', async (req) => {
+      const q = z.object({ status: z.enum(['AwaitingApproval', 'Paying', 'Paid', 'Rejected', 'Blocked', 'Failed']).optional() }).parse(req.query);
+      let query = app.db.kysely.selectFrom('payments').selectAll().orderBy('id', 'desc').limit(200);
+      if (q.status) query = query.where('status', '=', q.status);
+      return { payments: await query.execute() };
+    });
+    api.post('/api/payments/:id/approve', owner, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const b = z.object({ note: z.string().max(500).optional() }).parse(req.body ?? {});
+      return { status: await app.payments.decideApproval(id, { approve: true, actor: `user:${req.principal!.username}`, note: b.note }) };
+    });
+    api.post('/api/payments/:id/reject', owner, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const b = z.object({ note: z.string().trim().min(1, '请说明原因 / reason required').max(500) }).parse(req.body);
+      return { status: await app.payments.decideApproval(id, { approve: false, actor: `user:${req.principal!.username}`, note: b.note }) };
+    });
+    api.get('/api/shops/:id/payment-limits', async (req) => loadLimits(app.db.kysely, z.coerce.number().int().positive().parse((req.params as { id: string }).id)));
+    api.put('/api/shops/:id/payment-limits', owner, async (req) => {
+      const shopId = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const fen = z.number().int('金额以分为单位的整数 / amounts in fen');
+      const limits = z.object({ maxPerOrder: fen.positive(), maxPerDay: fen.positive(), minMargin: fen, approvalAbove: fen.min(0) }).parse(req.body);
+      await saveLimits(app.db, shopId, limits);
+      return limits;
+    });
     api.get('/api/cases', async (req) => {
       const q = z.object({ state: z.enum(['Open', 'Resolved', 'Dismissed']).optional(), kind: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).parse(req.query);
       let query = app.db.kysely.selectFrom('cases').selectAll().orderBy('id').limit(q.limit ?? 100);

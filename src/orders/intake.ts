@@ -65,6 +65,8 @@ export class OrderIntake {
           .returning('id')
           .executeTakeFirstOrThrow();
         // An order without lines is still stored: the NO_LINES check sends it to review.
+        // The ledger's first entry: what the buyer paid (append-only; corrections are new entries).
+        await trx.insertInto('ledger_entries').values({ shop_id: p.shopId, shop_order_id: row.id, purchase_order_id: null, kind: 'buyer_paid', amount: o.orderPrice, ref: `buyer:${p.shopId}:${o.wxOrderId}`, note: null, day: new Date((o.payTime ?? o.createTime) * 1000 + 8 * 3_600_000).toISOString().slice(0, 10), created_at: now }).onConflict((oc) => oc.column('ref').doNothing()).execute();
         if (o.lines.length) await trx.insertInto('shop_order_lines').values(o.lines.map((l) => ({ shop_order_id: row.id, ...lineColumns(l) }))).execute();
         await recordInitialState(trx, { entity: 'shop_order', id: row.id, to: 'Received', event: 'order.received', actor: `system:${p.source}`, data: { wxStatus: o.status }, jobs: [{ kind: CONFIRM_ORDER, payload: { shopOrderId: row.id }, singletonKey: `${CONFIRM_ORDER}:${row.id}` }] }, now);
         this.log.info({ shopOrderId: row.id, wxOrderId: o.wxOrderId, source: p.source }, 'order received');

@@ -5,7 +5,8 @@ import type { Db } from '../db/dialect.js';
 import { isMasked, type Address } from '../domain/address.js';
 import { yuanToFen } from '../domain/money.js';
 import { PermanentJobError } from '../jobs/worker.js';
-import { enqueue } from '../jobs/queue.js';
+import { enqueue, type JobSpec } from '../jobs/queue.js';
+import { payJob } from '../payments/pay-supplier.js';
 import type { EmailPurchaseRoute } from './email-route.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { ShopService } from '../shops/shops.js';
@@ -206,7 +207,7 @@ export class PurchaseOrderPlacement {
       await this.needsAttention(poId, shopOrderId, supplierOrderId, 'PRICE_CHANGED', `采购金额 ¥${(total / 100).toFixed(2)} 与预览 ¥${(po.expected_amount / 100).toFixed(2)} 不一致`, { total, expected: po.expected_amount });
       return 'NeedsAttention';
     }
-    await this.markPlaced(poId, shopOrderId, `1688 订单 ${supplierOrderId}`, { supplierOrderId, total }, { readback: JSON.stringify(readback), supplier_amount: total ?? null });
+    await this.markPlaced(poId, shopOrderId, `1688 订单 ${supplierOrderId}`, { supplierOrderId, total }, { readback: JSON.stringify(readback), supplier_amount: total ?? null }, [payJob(poId)]);
     return 'Placed';
   }
 
@@ -222,11 +223,12 @@ export class PurchaseOrderPlacement {
   }
 
   /** Placed; when it was the shop order's last open purchase order, the order moves on to Purchasing. */
-  private async markPlaced(poId: number, shopOrderId: number, note: string, data: unknown, patch: Record<string, unknown>): Promise<void> {
+  private async markPlaced(poId: number, shopOrderId: number, note: string, data: unknown, patch: Record<string, unknown>, jobs: JobSpec[] = []): Promise<void> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Placed', expectFrom: 'Placing', event: 'po.placed', actor: 'system:purchasing', note, data, patch }, now);
-      const open = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'not in', ['Placed', 'Cancelled', 'Shadowed']).executeTakeFirst();
+      await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Placed', expectFrom: 'Placing', event: 'po.placed', actor: 'system:purchasing', note, data, patch, jobs }, now);
+      // A sibling may already be paying or paid: everything past placing counts as placed.
+      const open = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'in', ['Draft', 'Placing', 'NeedsAttention']).executeTakeFirst();
       if (!open) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Purchasing', expectFrom: 'Sourced', event: 'order.purchased', actor: 'system:purchasing' }, now);
     });
   }

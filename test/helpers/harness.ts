@@ -13,6 +13,7 @@ import type { ApiKnobs } from '../../sandbox/wechat-shop/simulator.js';
 import type { Knobs1688 } from '../../sandbox/alibaba-1688/simulator.js';
 import { seedDaifaCatalogue, seedSimulatorOffers } from '../../sandbox/catalogue.js';
 import { SANDBOX_1688_APP } from '../../src/runtime/sandbox-bootstrap.js';
+import { saveLimits } from '../../src/payments/pay-supplier.js';
 import { createTestDb, type TestDb } from './db.js';
 
 export const TEST_MASTER_KEY = Buffer.alloc(32, 42).toString('base64');
@@ -89,4 +90,10 @@ export async function enableSourcing(h: Harness, opts: { mode?: 'live' | 'shadow
   seedSimulatorOffers(sim, opts.stock);
   await seedDaifaCatalogue(h.app.db, h.shop.id, Date.now());
   if (opts.mode) await h.app.db.kysely.updateTable('shops').set({ mode: opts.mode }).where('id', '=', h.shop.id).execute();
+  // Sourcing tests are not about payment limits: let every placed order be paid (payment tests set their own).
+  await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 10_000_000 });
 }
+
+/** Once placed, 1688 purchase orders go on to payment: "placed" means any of these. */
+export const PLACED = ['Placed', 'Paying', 'Paid'];
+export const PURCHASED = ['Purchasing', 'Fulfilling'];

@@ -33,7 +33,7 @@ describe('1688 OAuth', () => {
     seedSimulatorOffers(sim);
     await seedDaifaCatalogue(h.app.db, h.shop.id, Date.now());
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await count(h!.app, 'purchase_orders', ['state', '=', 'Placed'])) === 1, { what: 'placed after refresh' });
+    await waitFor(async () => (await count(h!.app, 'purchase_orders', ['state', 'in', ['Placed', 'Paying', 'Paid']])) === 1, { what: 'placed after refresh' });
     const after = await h.app.db.kysely.selectFrom('supplier_accounts').select('access_token_enc').where('id', '=', id).executeTakeFirstOrThrow();
     expect(h.app.box.open(after.access_token_enc!)).not.toBe(token);
 

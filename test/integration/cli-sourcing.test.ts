@@ -11,7 +11,7 @@ describe('daifa CLI after sourcing', () => {
     await enableSourcing(h);
     env = { ...h.t.env, WECHAT_API_BASE: h.sandbox.url, ALIBABA_API_BASE: h.sandbox.url };
     h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await count(h.app, 'purchase_orders', ['state', '=', 'Placed'])) === 2, { what: 'placed' });
+    await waitFor(async () => (await count(h.app, 'purchase_orders', ['state', '=', 'Paid'])) === 2, { what: 'placed and paid' });
   });
   afterAll(async () => h.stop());
 
@@ -24,9 +24,9 @@ describe('daifa CLI after sourcing', () => {
     for (const name of ['义乌优品工厂店', '广州好货批发', '深圳顺丰直发仓']) expect(r.out).toContain(name);
     for (const col of ['到手成本', '毛利', '成本分', '可靠', '速度', '信誉', '总分']) expect(r.out).toContain(col);
     expect(r.out).toContain('采购单 / purchase orders');
-    expect(r.out).toMatch(/Placed\s+1688\s+DF\d+N1/);
+    expect(r.out).toMatch(/Paid\s+1688\s+DF\d+N1/);
     const stats = JSON.parse((await runDaifa(['stats', '--json'], env)).out);
-    expect(stats.purchaseOrders).toEqual({ total: 2, byState: { Placed: 2 } });
-    expect(stats.shopOrders.byState.Purchasing).toBe(2);
+    expect(stats.purchaseOrders).toEqual({ total: 2, byState: { Paid: 2 } });
+    expect(stats.shopOrders.byState.Fulfilling).toBe(2);
   });
 });

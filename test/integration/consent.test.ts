@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SANDBOX_SELLERS } from '../../sandbox/catalogue.js';
 import { count, enableSourcing, startHarness, waitFor, type Harness } from '../helpers/harness.js';
+import { PLACED, PURCHASED } from '../helpers/harness.js';
 
 /** Special requests: infeasible everywhere → ask the buyer; continue only with a recorded answer. */
 describe('buyer consent for special requests', () => {
@@ -32,7 +33,7 @@ describe('buyer consent for special requests', () => {
 
     const r = await h.app.consent.record({ caseId: a.caseId, answer: 'agreed', note: '买家在微信里回复：中通也可以', actor: 'user:op' });
     expect(r.orderState).toBe('Confirmed');
-    await waitFor(async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', a.orderId).executeTakeFirst())?.state === 'Purchasing', { what: 'placed after consent' });
+    await waitFor(async () => PURCHASED.includes((await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', a.orderId).executeTakeFirst())?.state ?? ''), { what: 'placed after consent' });
     expect(h.sandbox.alibaba.orders.size).toBe(1);
     const history = await h.app.db.kysely.selectFrom('order_events').select(['event', 'note']).where('shop_order_id', '=', a.orderId).execute();
     expect(history.map((e) => e.event)).toEqual(expect.arrayContaining(['consent.agreed', 'order.buyer_consented', 'po.placed']));
@@ -73,10 +74,10 @@ describe('manual override of the supplier choice', () => {
     const sz = await h.app.db.kysely.selectFrom('suppliers').select('id').where('member_id', '=', SANDBOX_SELLERS[2].memberId).executeTakeFirstOrThrow();
     await expect(overrideSupplier(h.app.db, h.app.clock, { shopOrderId: order.id, lineNo: 1, supplierId: sz.id, reason: '', actor: 'user:op' })).rejects.toMatchObject({ code: 'VALIDATION' });
     expect((await overrideSupplier(h.app.db, h.app.clock, { shopOrderId: order.id, lineNo: 1, supplierId: sz.id, reason: '电话确认深圳仓有货', actor: 'user:op' })).orderState).toBe('Confirmed');
-    await waitFor(async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', order.id).executeTakeFirst())?.state === 'Purchasing', { what: 'placed' });
+    await waitFor(async () => PURCHASED.includes((await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', order.id).executeTakeFirst())?.state ?? ''), { what: 'placed' });
     const d = await h.app.db.kysely.selectFrom('sourcing_decisions').selectAll().where('override_by', 'is not', null).executeTakeFirstOrThrow();
     expect(d).toMatchObject({ override_by: 'user:op', override_reason: '电话确认深圳仓有货' });
-    const placed = await h.app.db.kysely.selectFrom('purchase_orders').select('supplier_id').where('state', '=', 'Placed').executeTakeFirstOrThrow();
+    const placed = await h.app.db.kysely.selectFrom('purchase_orders').select('supplier_id').where('state', 'in', PLACED).executeTakeFirstOrThrow();
     expect(placed.supplier_id).toBe(sz.id);
     expect((await h.app.db.kysely.selectFrom('cases').select('state').where('kind', '=', 'OUT_OF_STOCK').executeTakeFirstOrThrow()).state).toBe('Resolved');
   });

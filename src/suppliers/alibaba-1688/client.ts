@@ -126,6 +126,20 @@ export class Alibaba1688Client {
     return Array.isArray(r.result) ? r.result : [];
   }
 
+  /** Password-free pay is possible when some channel's agreement is both signed and bound ("true" strings). */
+  async protocolPayOpen(): Promise<boolean> {
+    const r = await this.call('com.alibaba.trade', 'alibaba.trade.pay.protocolPay.isopen', {}, { idempotent: true });
+    const list: any[] = r.result?.result?.paymentAgreements ?? [];
+    return list.some((a) => String(a.signedStatus) === 'true' && String(a.bindingStatus) === 'true');
+  }
+
+  /** Withhold the exact amount (fen). The answer is never proof either way: always re-read the order. */
+  async preparePay(orderId: string, payAmount: number, opRequestId: string): Promise<{ success: boolean; paySuccess: boolean; code?: string; message?: string }> {
+    const r = await this.call('com.alibaba.trade', 'alibaba.trade.pay.protocolPay.preparePay', { tradeWithholdPreparePayParam: { orderId: /^\d{1,15}$/.test(orderId) ? Number(orderId) : orderId, payAmount, opRequestId } });
+    const inner = r.result ?? {};
+    return { success: inner.success === true || inner.success === 'true', paySuccess: inner.result?.paySuccess === true, code: inner.code ?? undefined, message: inner.message ?? undefined };
+  }
+
   async cancel(orderId: string, reason: 'buyerCancel' | 'sellerGoodsLack' | 'other', remark: string): Promise<ApiBody> {
     return this.call('com.alibaba.trade', 'alibaba.trade.cancel', { webSite: '1688', tradeID: orderId, cancelReason: reason, remark }, { idempotent: true });
   }

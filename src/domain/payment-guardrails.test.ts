@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { checkPayment, type PaymentLimits } from './payment-guardrails.js';
+
+const limits: PaymentLimits = { maxPerOrder: 10_000, maxPerDay: 50_000, minMargin: 100, approvalAbove: 5_000 };
+const base = { amount: 3_000, paidToday: 0, orderRevenue: 6_000, orderCosts: 3_000, approved: false };
+
+describe('payment guardrails', () => {
+  it('pays within the limits', () => expect(checkPayment(limits, base)).toEqual({ action: 'pay' }));
+  it('per-order cap blocks', () => expect(checkPayment(limits, { ...base, amount: 10_001, orderCosts: 10_001, orderRevenue: 20_000 })).toMatchObject({ action: 'block', reason: expect.stringContaining('单笔上限') }));
+  it('daily cap blocks', () => expect(checkPayment(limits, { ...base, paidToday: 48_000 })).toMatchObject({ action: 'block', reason: expect.stringContaining('当日付款上限') }));
+  it('margin floor blocks (the shop order would sell below cost + floor)', () => expect(checkPayment(limits, { ...base, orderCosts: 5_950 })).toMatchObject({ action: 'block', reason: expect.stringContaining('毛利') }));
+  it('above the threshold a person must approve; approved goes out', () => {
+    expect(checkPayment(limits, { ...base, amount: 6_000, orderCosts: 6_000, orderRevenue: 9_000 })).toMatchObject({ action: 'approve' });
+    expect(checkPayment(limits, { ...base, amount: 6_000, orderCosts: 6_000, orderRevenue: 9_000, approved: true })).toEqual({ action: 'pay' });
+  });
+  it('blocks outrank approvals; zero amounts are refused', () => {
+    expect(checkPayment(limits, { ...base, amount: 20_000, orderCosts: 20_000, orderRevenue: 40_000 }).action).toBe('block');
+    expect(checkPayment(limits, { ...base, amount: 0 }).action).toBe('block');
+  });
+});
