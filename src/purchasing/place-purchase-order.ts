@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { DaifaError } from '../lib/errors.js';
 import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { isMasked, type Address } from '../domain/address.js';
@@ -323,7 +324,12 @@ export class PurchaseOrderPlacement {
 
   /** The supplier cannot fulfil: cancel this purchase order (nothing was created) and source its lines elsewhere. */
   async supplierStockOut(poId: number): Promise<string> {
-    const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_id', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirstOrThrow();
+    const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.shop_order_id', 'p.supplier_id', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirstOrThrow();
+    // Money may already be with this supplier: re-sourcing now would pay twice. A paid order needs a refund first.
+    const payment = await this.db.kysely.selectFrom('payments').select('status').where('purchase_order_id', '=', poId).executeTakeFirst();
+    if (payment || !['Placed', 'NeedsAttention'].includes(po.state)) {
+      throw new DaifaError('CONFLICT', `采购单状态为 ${po.state}${payment ? `（付款 ${payment.status}）` : ''}，不能直接改派；已付款的需先向供应商申请退款`);
+    }
     return this.fallBack(po.id, po.shop_order_id, po.shop_id, po.supplier_id, '供应商回复缺货');
   }
 
