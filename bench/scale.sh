@@ -10,3 +10,6 @@ DAIFA_SCALE="$SIZE" npx vitest run test/integration/intake.test.ts --testTimeout
 
 echo "== purchasing: 20% of 1688 create responses lost, at ${PURCHASE_SIZE:-1000} orders"
 DAIFA_SCALE="${PURCHASE_SIZE:-1000}" npx vitest run test/integration/purchasing.test.ts --testTimeout=1800000 --hookTimeout=600000 -t "responses lost"
+
+echo "== paying: pay answers lost and a SIGKILL while paying, at ${PAY_SIZE:-1000} orders"
+DAIFA_SCALE="${PAY_SIZE:-1000}" npx vitest run test/integration/pay-crash.test.ts --testTimeout=1800000 --hookTimeout=600000

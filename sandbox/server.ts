@@ -39,6 +39,7 @@ export async function startSandbox(opts: { port?: number; smtpPort?: number; hos
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const url = `http://${host}:${port}`;
+  alibaba.cashierBase = url;
   return {
     url,
     app,

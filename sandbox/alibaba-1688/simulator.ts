@@ -86,6 +86,8 @@ export class Alibaba1688Simulator {
   readonly orders = new Map<string, Sim1688Order>();
   readonly calls = new Map<string, number>();
   knobs: Knobs1688;
+  /** Base URL of the sandbox (the cashier that payment links open). */
+  cashierBase = 'http://127.0.0.1:8090';
 
   constructor(knobs: Partial<Knobs1688> = {}) {
     this.knobs = { ...defaultKnobs1688(), ...knobs };
@@ -146,10 +148,22 @@ export class Alibaba1688Simulator {
     app.register(async (scope) => {
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', { parseAs: 'string' }, (_r, body, done) => done(null, body));
+      scope.post('/sandbox/1688/cashier/pay', async (req) => {
+        const body = String(req.body ?? '');
+        const raw = body.trim().startsWith('{') ? (JSON.parse(body) as { orderId?: string }).orderId : new URLSearchParams(body).get('orderId');
+        return this.payAtCashier(String(raw ?? '').split(';').filter(Boolean));
+      });
       scope.post('/openapi/:proto/:ver/:ns/:api/:appKey', async (req, reply) => this.handle(req.params as Record<string, string>, String(req.body ?? ''), reply));
     });
     app.get('/sandbox/1688/orders', async () => ({ orders: [...this.orders.values()], duplicates: this.duplicates() }));
     app.get('/sandbox/1688/knobs', async () => this.knobs);
+    app.get('/sandbox/1688/cashier', async (req, reply) => {
+      const ids = String((req.query as { orderId?: string }).orderId ?? '').split(';').filter(Boolean);
+      const rows = ids.map((id) => this.orders.get(id)).filter((o): o is Sim1688Order => Boolean(o));
+      const total = rows.filter((o) => o.status === 'waitbuyerpay').reduce((s, o) => s + o.totalAmount, 0);
+      return reply.type('text/html; charset=utf-8').send(`<!doctype html><meta charset="utf-8"><title>1688 收银台（沙箱）</title><h1>1688 收银台（沙箱）</h1><p>${rows.length} 个订单，待付 ¥${yuan(total).toFixed(2)}</p><form method="post" action="/sandbox/1688/cashier/pay"><input type="hidden" name="orderId" value="${ids.join(';').replace(/[^0-9;]/g, '')}"><button type="submit">确认付款</button></form>`);
+    });
+
     app.patch('/sandbox/1688/knobs', async (req) => Object.assign(this.knobs, req.body ?? {}));
   }
 
@@ -218,11 +232,7 @@ export class Alibaba1688Simulator {
         if (o.status !== 'waitbuyerpay') return json({ result: { success: false, code: 'ORDER_STATUS_ERROR', message: '订单状态不是待付款' } });
         if (Number(p.payAmount) !== o.totalAmount) return json({ result: { success: false, code: 'PAY_AMOUNT_ERROR', message: '支付金额与订单金额不一致' } });
         if (this.knobs.balance < o.totalAmount) return json({ result: { success: false, code: 'ACCOUNT_BALANCE_NOT_ENOUGH', message: '余额不足' } });
-        this.knobs.balance -= o.totalAmount;
-        const tradeId = `2026${randomDigits(24)}`;
-        o.payments.push({ amount: o.totalAmount, at: Date.now(), tradeId });
-        o.status = 'waitsellersend';
-        this.emit('ORDER_BUYER_VIEW_ORDER_PAY', o, 'waitsellersend');
+        this.takePayment(o);
         if (Math.random() < this.knobs.payResponseLostRate) {
           reply.raw.destroy();
           return reply;
@@ -230,9 +240,52 @@ export class Alibaba1688Simulator {
         const wrong = Math.random() < this.knobs.payAnswerWrongRate;
         return json({ result: { success: true, code: null, message: null, result: { payChannel: 'Alipay', paySuccess: !wrong } } });
       }
+      case 'alibaba.alipay.url.get': {
+        let ids: unknown;
+        try {
+          ids = JSON.parse(form.orderIdList ?? '[]');
+        } catch {
+          ids = undefined;
+        }
+        if (!Array.isArray(ids) || ids.length === 0) return json({ success: false, errorCode: '400', erroMsg: 'orderIdList 不能为空' });
+        if (ids.length > 100) return json({ success: false, errorCode: '400', erroMsg: '一次最多 100 个订单' });
+        const payable = ids.map(String).filter((id) => this.orders.get(id)?.status === 'waitbuyerpay' && this.orders.get(id)?.buyerMemberId === token.memberId);
+        const payFailureOrderList = ids.map(String).filter((id) => !payable.includes(id));
+        if (!payable.length) return json({ success: false, errorCode: 'ORDER_STATUS_ERROR', erroMsg: '没有可支付的订单', payFailureOrderList });
+        return json({ success: true, payUrl: `${this.cashierBase}/sandbox/1688/cashier?orderId=${payable.join(';')}`, payFailureOrderList });
+      }
+      case 'alibaba.trade.payWay.query': {
+        const o = this.orders.get(String(form.orderId));
+        if (!o || o.buyerMemberId !== token.memberId) return json({ success: false, errorCode: 'ORDER_NOT_EXIST', errorMsg: '订单不存在' });
+        return json({ success: true, resultList: { channels: [{ code: 1, name: '支付宝' }, { code: 15, name: '银行转账' }], orderId: o.orderId, payFee: o.totalAmount, timeout: ts1688(o.createdAt + 43_200_000).slice(0, 14).replace(/(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/, '$1-$2-$3 $4:$5:$6') } });
+      }
       default:
         return reply.code(400).send({ error_code: 'gw.APIUnsupported', error_message: `API ${api} not supported by the sandbox` });
     }
+  }
+
+  /** Money leaves the buyer's account once; the order moves on and the pay message goes out. */
+  private takePayment(o: Sim1688Order): void {
+    this.knobs.balance -= o.totalAmount;
+    o.payments.push({ amount: o.totalAmount, at: Date.now(), tradeId: `2026${randomDigits(24)}` });
+    o.status = 'waitsellersend';
+    this.emit('ORDER_BUYER_VIEW_ORDER_PAY', o, 'waitsellersend');
+  }
+
+  /** The cashier a payment link opens: a person pays every listed order that still waits (what the browser does). */
+  payAtCashier(orderIds: string[]): { paid: string[]; refused: { orderId: string; reason: string }[] } {
+    const paid: string[] = [];
+    const refused: { orderId: string; reason: string }[] = [];
+    for (const id of orderIds) {
+      const o = this.orders.get(id);
+      if (!o || o.status !== 'waitbuyerpay') refused.push({ orderId: id, reason: o ? `状态 ${o.status}` : '订单不存在' });
+      else if (this.knobs.balance < o.totalAmount) refused.push({ orderId: id, reason: '余额不足' });
+      else {
+        this.takePayment(o);
+        paid.push(id);
+      }
+    }
+    return { paid, refused };
   }
 
   private oauth(appKey: string, form: Record<string, string>, reply: FastifyReply) {

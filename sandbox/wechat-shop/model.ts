@@ -66,6 +66,8 @@ export interface SimOrder {
   merchantNotes: string;
   packages: SimPackage[];
   shipDoneTime?: number;
+  /** Settlement (after the after-sale window): the platform's commission is then final. */
+  settleTime?: number;
   deliveryInfoChanges: number;
   aftersales: SimAftersale[];
 }
@@ -152,7 +154,8 @@ export function toWireOrder(o: SimOrder, opts: { masked: boolean }): Record<stri
         dropship_flag: o.lines.every((l) => l.dropship) ? 3 : o.lines.some((l) => l.dropship) ? 2 : 1,
       },
       ext_info: { customer_notes: o.notes, merchant_notes: o.merchantNotes, order_scene: 2 },
-      settle_info: {},
+      // A technical-service fee of 1% (the sandbox's rate; real rates vary by category).
+      settle_info: { predict_commission_fee: Math.round(orderPrice * 0.01), ...(o.settleTime ? { commission_fee: Math.round(orderPrice * 0.01), settle_time: o.settleTime } : {}) },
     },
     aftersale_detail: {
       on_aftersale_order_cnt: o.aftersales.filter((s) => !TERMINAL_AFTERSALE.has(s.status)).length,

@@ -51,6 +51,13 @@ export const usage = `daifa — 代发 dropshipping for WeChat Shop (微信小�
   daifa po reply <id> --note "…" [--supplier-order X] [--tracking N --courier SF] [--stock-out]
   daifa mappings export --shop ID --out FILE.csv|.xlsx   SKU ↔ supplier offer mappings
   daifa mappings import --shop ID --file FILE.csv|.xlsx  (bad rows reported by row and column; good rows kept)
+  daifa payments list [--status AwaitingApproval|AwaitingPayer|Paying|Paid|Blocked|Failed] [--json]
+  daifa payments approve <id> [--note …] | reject <id> --note "原因"     approval queue
+  daifa payments link <id…>          1688 payment link for up to 100 payments (paid status is re-read from 1688)
+  daifa payments voucher <id> --file 凭证.png|.pdf   then: payments record <id> --amount 12.34 --reference 流水号
+  daifa payments check <id>          re-read 1688 now
+  daifa money daily [--from 2026-11-01 --to 2026-11-30] [--shop ID]      profit per day
+  daifa money reconcile [--day 2026-11-26] [--out report.csv|report.xlsx] daily reconciliation
   daifa doctor                      check database, each shop's token, push configuration, clock
 
 环境变量 / environment: PORT, DATABASE_URL, DAIFA_DATA_DIR, DAIFA_MASTER_KEY, WECHAT_API_BASE,
@@ -178,6 +185,12 @@ export const commands: Record<string, Command> = {
           out('\n采购单 / purchase orders:');
           out(table(d.purchaseOrders.map((p: any) => ({ id: p.id, 供应商: p.supplier, 状态: p.state, 渠道: p.route, 外部单号: p.outOrderId, '1688单号': p.supplierOrderId ?? '', 金额: yuan(p.supplierAmount ?? p.expectedAmount) })), ['id', '供应商', '状态', '渠道', '外部单号', '1688单号', '金额']));
         }
+        if (d.payments.length) {
+          out('\n付款 / payments:');
+          out(table(d.payments.map((p: any) => ({ id: p.id, 采购单: p.purchase_order_id, 方式: p.method, 金额: yuan(p.amount), 状态: p.status, 交易号: p.supplier_trade_id ?? '', 批准: p.approved_by ?? '', 凭证: p.vouchers.length })), ['id', '采购单', '方式', '金额', '状态', '交易号', '批准', '凭证']));
+        }
+        const m = d.ledger;
+        out(`\n账 / money: 收入 ${yuan(m.revenue)}  供应商已付 ${yuan(m.supplierPaid)}  退款 ${yuan(m.refundsToBuyer)} / 供应商退回 ${yuan(m.refundsFromSuppliers)}  佣金 ${yuan(m.commission)}  利润 ${yuan(m.profit)}  待付供应商 ${yuan(m.payableOutstanding)}`);
         if (d.cases.length) out(`\n异常 / cases:\n${d.cases.map((c: any) => `  - #${c.id} [${c.kind}] ${c.state} ${c.message}`).join('\n')}`);
         out('\n历史 / history:');
         out(table(d.history.map((h) => ({ 时间: time(h.at), 事件: h.event, 状态: h.from ? `${h.from} → ${h.to}` : h.to ?? '', 操作人: h.actor, 说明: h.note ?? '' })), ['时间', '事件', '状态', '操作人', '说明']));
@@ -339,6 +352,90 @@ export const commands: Record<string, Command> = {
       const r = await recordSupplierReply(app.db, app.clock, { purchaseOrderId: Number(args[1]), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}`, body: need(flags, 'note'), supplierOrderId: str(flags['supplier-order']), courier: str(flags.courier), trackingNumber: str(flags.tracking), stockOut: flags['stock-out'] === true }, (poId) => app.placement.supplierStockOut(poId));
       out(`已记录 / recorded (${r.thread} 条沟通记录)${r.outcome ? `；缺货处理：${r.outcome}` : ''}`);
       return 0;
+    });
+  },
+
+  async payments({ config, args, flags }) {
+    return withApp(config, async (app) => {
+      const sub = args[0] ?? 'list';
+      const actor = `cli:${str(flags.actor) ?? process.env.USER ?? 'owner'}`;
+      if (sub === 'list') {
+        let q = app.db.kysely.selectFrom('payments as pay').innerJoin('purchase_orders as p', 'p.id', 'pay.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['pay.id', 'pay.method', 'pay.amount', 'pay.status', 'pay.reason', 'pay.approved_by', 'pay.supplier_trade_id', 'p.id as poId', 'o.wx_order_id', 'pay.created_at']).orderBy('pay.id', 'desc').limit(200);
+        if (str(flags.status)) q = q.where('pay.status', '=', str(flags.status)!);
+        const rows = await q.execute();
+        if (flags.json) out(JSON.stringify(rows, null, 2));
+        else out(table(rows.map((r) => ({ id: r.id, 订单: r.wx_order_id, 采购单: r.poId, 方式: r.method, 金额: yuan(r.amount), 状态: r.status, 原因: (r.reason ?? '').slice(0, 40), 批准人: r.approved_by ?? '', 时间: time(r.created_at) })), ['id', '订单', '采购单', '方式', '金额', '状态', '原因', '批准人', '时间']));
+        return 0;
+      }
+      const id = Number(args[1]);
+      if ((sub === 'approve' || sub === 'reject') && id > 0) {
+        if (sub === 'reject' && !str(flags.note)) throw new DaifaError('VALIDATION', '拒绝需要 --note 说明原因 / --note required');
+        out(`付款 #${id}: ${await app.payments.decideApproval(id, { approve: sub === 'approve', actor, note: str(flags.note) })}`);
+        return 0;
+      }
+      if (sub === 'link') {
+        const ids = args.slice(1).map(Number).filter((n) => n > 0);
+        const r = await app.payments.paymentLink(ids, actor);
+        if (r.payUrl) out(`请在已登录 1688 的浏览器中打开并付款 / open and pay:\n  ${r.payUrl}\n付款后 Daifa 会自动核对 1688 订单状态（不会仅凭链接标记已付）`);
+        for (const f of r.refused) out(`  付款 #${f.paymentId} 未包含：${f.reason}`);
+        return r.payUrl ? 0 : 1;
+      }
+      if (sub === 'check' && id > 0) {
+        out(`付款 #${id}: ${await app.payments.checkNow(id)}`);
+        return 0;
+      }
+      if (sub === 'voucher' && id > 0) {
+        const { readFileSync } = await import('node:fs');
+        const { basename } = await import('node:path');
+        const file = need(flags, 'file');
+        const bytes = readFileSync(file);
+        const { validateVoucher, storeVoucher } = await import('../payments/vouchers.js');
+        const kind = validateVoucher(bytes, undefined);
+        const v = await storeVoucher(app.db.kysely, { paymentId: id, kind: 'upload', fileName: basename(file), mime: kind.mime, bytes, actor }, app.clock.now());
+        out(`凭证 #${v.id} ${v.created ? '已保存' : '已存在（同一文件）'} sha256=${v.sha256} ${v.size} 字节`);
+        return 0;
+      }
+      if (sub === 'record' && id > 0) {
+        const amount = Math.round(Number(need(flags, 'amount')) * 100);
+        const paidAt = str(flags['paid-at']) ? Date.parse(str(flags['paid-at'])!) : app.clock.now();
+        if (!Number.isFinite(paidAt)) throw new DaifaError('VALIDATION', '--paid-at 日期格式不正确（例 2026-11-26T10:00:00+08:00）');
+        out(`付款 #${id}: ${await app.payments.recordManual(id, { amount, paidAt, reference: need(flags, 'reference'), channel: str(flags.channel) === 'other' ? 'other' : 'bank_transfer', actor })}`);
+        return 0;
+      }
+      throw new DaifaError('VALIDATION', '用法 / usage: daifa payments list|approve <id>|reject <id> --note|link <id…>|check <id>|voucher <id> --file F|record <id> --amount 12.34 --reference R');
+    });
+  },
+
+  async money({ config, args, flags }) {
+    return withApp(config, async (app) => {
+      const { dailyMoney, reconcile, reconciliationCsv, reconciliationXlsx } = await import('../payments/ledger.js');
+      const { cnDate } = await import('../notify/settings.js');
+      const shopId = str(flags.shop) ? Number(flags.shop) : undefined;
+      const today = cnDate(app.clock.now());
+      if ((args[0] ?? 'daily') === 'daily') {
+        const rows = await dailyMoney(app.db, { shopId, from: str(flags.from) ?? cnDate(app.clock.now() - 29 * 86_400_000), to: str(flags.to) ?? today });
+        if (flags.json) out(JSON.stringify(rows, null, 2));
+        else out(table(rows.map((r) => ({ 日期: r.day, 收入: yuan(r.revenue), 供应商付款: yuan(r.supplierPaid), 退款: yuan(r.refundsToBuyer), 供应商退回: yuan(r.refundsFromSuppliers), 佣金: yuan(r.commission), 利润: yuan(r.profit) })), ['日期', '收入', '供应商付款', '退款', '供应商退回', '佣金', '利润']));
+        return 0;
+      }
+      if (args[0] === 'reconcile') {
+        const r = await reconcile(app.db, { day: str(flags.day) ?? today, shopId });
+        const file = str(flags.out);
+        if (file) {
+          const { writeFileSync } = await import('node:fs');
+          writeFileSync(file, file.endsWith('.xlsx') ? await reconciliationXlsx(r) : reconciliationCsv(r));
+          out(`已导出 / exported: ${file}`);
+        }
+        if (flags.json) out(JSON.stringify(r, null, 2));
+        else {
+          out(`对账 ${r.day}: 收入 ${yuan(r.totals.revenue)}  供应商订单 ${yuan(r.totals.supplierOrderTotals)}  供应商付款 ${yuan(r.totals.supplierPayments)}  利润 ${yuan(r.totals.profit)}`);
+          out(r.unexplained.length ? `未解释差异 ${r.unexplained.length} 条 / unexplained differences:` : '无未解释差异 / no unexplained differences');
+          for (const d of r.unexplained) out(`  [${d.kind}] 订单 ${d.wxOrderId} 采购单 ${d.purchaseOrderId ?? '-'}: ${d.message}`);
+          for (const d of r.explained) out(`  已解释 [${d.kind}] 订单 ${d.wxOrderId}: ${d.message} — ${d.explanation}`);
+        }
+        return r.unexplained.length ? 2 : 0;
+      }
+      throw new DaifaError('VALIDATION', '用法 / usage: daifa money daily [--from D --to D] | daifa money reconcile [--day 2026-11-26] [--out report.csv|.xlsx]');
     });
   },
 

@@ -352,6 +352,24 @@ export interface PaymentsTable {
   day: string;
   created_at: number;
   updated_at: number;
+  pay_url: string | null;
+  paid_at: number | null;
+  reference: string | null;
+  recorded_by: string | null;
+}
+
+export interface VouchersTable {
+  id: Generated<number>;
+  payment_id: number;
+  kind: string;
+  file_name: string;
+  mime: string;
+  size: number;
+  sha256: string;
+  content: Buffer;
+  supplier_trade_id: string | null;
+  uploaded_by: string;
+  created_at: number;
 }
 
 export interface LedgerEntriesTable {
@@ -395,4 +413,5 @@ export interface Database {
   po_messages: PoMessagesTable;
   payments: PaymentsTable;
   ledger_entries: LedgerEntriesTable;
+  vouchers: VouchersTable;
 }

@@ -18,3 +18,22 @@ describe('payment guardrails', () => {
     expect(checkPayment(limits, { ...base, amount: 0 }).action).toBe('block');
   });
 });
+
+describe('paying hours', () => {
+  const hours = { ...limits, payHours: { from: '09:00', to: '21:00' } };
+  it('inside the window pays; outside waits until it opens', () => {
+    expect(checkPayment(hours, { ...base, minuteOfDayCN: 9 * 60 })).toEqual({ action: 'pay' });
+    expect(checkPayment(hours, { ...base, minuteOfDayCN: 21 * 60 })).toMatchObject({ action: 'defer', waitMinutes: 12 * 60 });
+    expect(checkPayment(hours, { ...base, minuteOfDayCN: 8 * 60 + 30 })).toMatchObject({ action: 'defer', waitMinutes: 30, reason: expect.stringContaining('付款时段') });
+  });
+  it('a window past midnight wraps', () => {
+    const night = { ...limits, payHours: { from: '22:00', to: '02:00' } };
+    expect(checkPayment(night, { ...base, minuteOfDayCN: 23 * 60 }).action).toBe('pay');
+    expect(checkPayment(night, { ...base, minuteOfDayCN: 60 }).action).toBe('pay');
+    expect(checkPayment(night, { ...base, minuteOfDayCN: 3 * 60 })).toMatchObject({ action: 'defer', waitMinutes: 19 * 60 });
+  });
+  it('blocks outrank the window; no window means any time', () => {
+    expect(checkPayment(hours, { ...base, amount: 20_000, orderCosts: 20_000, orderRevenue: 40_000, minuteOfDayCN: 3 * 60 }).action).toBe('block');
+    expect(checkPayment(limits, { ...base, minuteOfDayCN: 3 * 60 }).action).toBe('pay');
+  });
+});

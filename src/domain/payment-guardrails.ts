@@ -8,20 +8,45 @@ export interface PaymentLimits {
   minMargin: Fen;
   /** Above this amount a person must approve. */
   approvalAbove: Fen;
+  /** Optional paying hours, China time, "HH:MM"–"HH:MM" (a window past midnight wraps). Outside, payments wait. */
+  payHours?: { from: string; to: string } | null;
+  /** How 1688 orders are paid: password-free pay, or a payment link a person opens and pays. */
+  method1688?: 'protocol' | 'link';
 }
 
-export const DEFAULT_LIMITS: PaymentLimits = { maxPerOrder: 100_000, maxPerDay: 2_000_000, minMargin: 0, approvalAbove: 30_000 };
+export const DEFAULT_LIMITS: PaymentLimits = { maxPerOrder: 100_000, maxPerDay: 2_000_000, minMargin: 0, approvalAbove: 30_000, payHours: null, method1688: 'protocol' };
 
-export type GuardrailDecision = { action: 'pay' } | { action: 'approve'; reason: string } | { action: 'block'; reason: string };
+export type GuardrailDecision = { action: 'pay' } | { action: 'approve'; reason: string } | { action: 'block'; reason: string } | { action: 'defer'; reason: string; waitMinutes: number };
 
-/** Pure: may this payment go out now, wait for a person, or not at all? Blocks outrank approvals. */
-export function checkPayment(limits: PaymentLimits, p: { amount: Fen; paidToday: Fen; orderRevenue: Fen; orderCosts: Fen; approved: boolean }): GuardrailDecision {
+const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+export const parseHhmm = (s: string): number | undefined => {
+  const m = HHMM.exec(s);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
+};
+
+/** Minutes until the paying window opens (0 when inside it). */
+export function minutesUntilWindow(window: { from: string; to: string }, minuteOfDay: number): number {
+  const from = parseHhmm(window.from) ?? 0;
+  const to = parseHhmm(window.to) ?? 24 * 60;
+  const inside = from <= to ? minuteOfDay >= from && minuteOfDay < to : minuteOfDay >= from || minuteOfDay < to;
+  return inside ? 0 : (from - minuteOfDay + 24 * 60) % (24 * 60);
+}
+
+/**
+ * Pure: may this payment go out now, wait for a person, wait for paying hours, or not at all?
+ * Blocks outrank everything; paying hours outrank approval (a person approves when the payment would go out).
+ */
+export function checkPayment(limits: PaymentLimits, p: { amount: Fen; paidToday: Fen; orderRevenue: Fen; orderCosts: Fen; approved: boolean; minuteOfDayCN?: number }): GuardrailDecision {
   const yuan = (f: Fen) => `¥${(f / 100).toFixed(2)}`;
   if (p.amount <= 0) return { action: 'block', reason: `金额异常：${yuan(p.amount)}` };
   if (p.amount > limits.maxPerOrder) return { action: 'block', reason: `超过单笔上限 ${yuan(limits.maxPerOrder)}（本笔 ${yuan(p.amount)}）` };
   if (p.paidToday + p.amount > limits.maxPerDay) return { action: 'block', reason: `超过当日付款上限 ${yuan(limits.maxPerDay)}（今日已付 ${yuan(p.paidToday)}，本笔 ${yuan(p.amount)}）` };
   const margin = p.orderRevenue - p.orderCosts;
   if (margin < limits.minMargin) return { action: 'block', reason: `毛利 ${yuan(margin)} 低于下限 ${yuan(limits.minMargin)}` };
+  if (limits.payHours && p.minuteOfDayCN !== undefined) {
+    const wait = minutesUntilWindow(limits.payHours, p.minuteOfDayCN);
+    if (wait > 0) return { action: 'defer', reason: `不在付款时段 ${limits.payHours.from}–${limits.payHours.to}，${wait} 分钟后付款`, waitMinutes: wait };
+  }
   if (!p.approved && p.amount > limits.approvalAbove) return { action: 'approve', reason: `超过 ${yuan(limits.approvalAbove)} 需人工批准` };
   return { action: 'pay' };
 }

@@ -15,8 +15,8 @@ export const purchaseOrderLifecycle: Lifecycle<PurchaseOrderState> = {
   transitions: {
     Draft: { to: ['Placing', 'Shadowed', 'Cancelled'] },
     Placing: { to: ['Placed', 'NeedsAttention', 'Cancelled'] },
-    Placed: { to: ['Paying', 'NeedsAttention', 'Cancelled'] },
-    NeedsAttention: { to: ['Placed', 'Placing', 'Cancelled'] },
+    Placed: { to: ['Paying', 'Paid', 'NeedsAttention', 'Cancelled'] },
+    NeedsAttention: { to: ['Placed', 'Placing', 'Paid', 'Cancelled'] },
     Paying: { to: ['Paid', 'NeedsAttention', 'Cancelled'] },
     Paid: { to: ['Shipped', 'NeedsAttention', 'Cancelled'] },
     Shipped: { to: ['Completed', 'NeedsAttention'] },

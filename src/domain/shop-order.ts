@@ -35,6 +35,8 @@ export interface OrderSnapshot {
   address: Address;
   lines: OrderLine[];
   onAftersaleOrderCnt: number;
+  /** settle_info: the platform's commission (fen) once settled; the prediction before. */
+  commission?: { predicted?: Fen; settled?: Fen; settleTime?: number };
 }
 
 /** WeChat order status (reference §3.1). */

@@ -15,6 +15,9 @@ import { approveMapping } from '../sourcing/suggestions.js';
 import { overrideSupplier } from '../sourcing/override.js';
 import { addOffer, addSupplier, listSuppliers, loadWeights, saveWeights } from '../sourcing/catalogue-admin.js';
 import { loadLimits, saveLimits } from '../payments/pay-supplier.js';
+import { dailyMoney, reconcile, reconciliationCsv, reconciliationXlsx, recordEntry } from '../payments/ledger.js';
+import { acceptPrice } from '../payments/price-change.js';
+import { listVouchers, readVoucher, storeVoucher, validateVoucher, VOUCHER_MAX_BYTES } from '../payments/vouchers.js';
 import { authenticate, issueToken, login, requireRole } from './auth.js';
 
 export interface HttpOptions {
@@ -175,7 +178,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     api.get('/api/shops/:id/scoring-weights', async (req) => loadWeights(app.db.kysely, z.coerce.number().int().positive().parse((req.params as { id: string }).id)));
     api.put('/api/shops/:id/scoring-weights', owner, async (req) => saveWeights(app.db, z.coerce.number().int().positive().parse((req.params as { id: string }).id), req.body));
     api.get('/api/payments', async (req) => {
-      const q = z.object({ status: z.enum(['AwaitingApproval', 'Paying', 'Paid', 'Rejected', 'Blocked', 'Failed']).optional() }).parse(req.query);
+      const q = z.object({ status: z.enum(['AwaitingApproval', 'AwaitingPayer', 'Paying', 'Paid', 'Rejected', 'Blocked', 'Failed']).optional() }).parse(req.query);
       let query = app.db.kysely.selectFrom('payments').selectAll().orderBy('id', 'desc').limit(200);
       if (q.status) query = query.where('status', '=', q.status);
       return { payments: await query.execute() };
@@ -190,11 +193,64 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const b = z.object({ note: z.string().trim().min(1, '请说明原因 / reason required').max(500) }).parse(req.body);
       return { status: await app.payments.decideApproval(id, { approve: false, actor: `user:${req.principal!.username}`, note: b.note }) };
     });
+    api.post('/api/payments/link', owner, async (req) => {
+      const b = z.object({ paymentIds: z.array(z.number().int().positive()).min(1).max(100, '一次最多 100 笔 / at most 100') }).parse(req.body);
+      return app.payments.paymentLink(b.paymentIds, `user:${req.principal!.username}`);
+    });
+    api.post('/api/payments/:id/check', operator, async (req) => ({ status: await app.payments.checkNow(z.coerce.number().int().positive().parse((req.params as { id: string }).id)) }));
+    api.post('/api/payments/:id/record', owner, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const b = z.object({ amount: z.number().int('金额以分为单位的整数 / amount in fen').positive(), paidAt: z.union([z.number().int().positive(), z.string().datetime({ offset: true }).transform((t) => Date.parse(t))]), reference: z.string().trim().min(2, '请填写转账流水号或参考号 / reference required').max(100), channel: z.enum(['bank_transfer', 'other']).default('bank_transfer') }).parse(req.body);
+      return { status: await app.payments.recordManual(id, { ...b, actor: `user:${req.principal!.username}` }) };
+    });
+    api.get('/api/payments/:id/vouchers', async (req) => ({ vouchers: await listVouchers(app.db, z.coerce.number().int().positive().parse((req.params as { id: string }).id)) }));
+    api.get('/api/vouchers/:id', async (req, reply) => {
+      const v = await readVoucher(app.db, z.coerce.number().int().positive().parse((req.params as { id: string }).id));
+      return reply.type(v.mime).header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(v.fileName)}`).header('x-content-sha256', v.sha256).send(v.content);
+    });
+    // Vouchers arrive as the raw file body (Content-Type image/png|jpeg|webp or application/pdf); checked before storing.
+    api.register(async (upload) => {
+      upload.removeAllContentTypeParsers();
+      upload.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: VOUCHER_MAX_BYTES * 2 }, (_r, body, done) => done(null, body));
+      upload.post('/api/payments/:id/vouchers', operator, async (req, reply) => {
+        const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+        const q = z.object({ fileName: z.string().max(200).optional() }).parse(req.query);
+        const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const kind = validateVoucher(bytes, req.headers['content-type']);
+        const pay = await app.db.kysely.selectFrom('payments').select('id').where('id', '=', id).executeTakeFirst();
+        if (!pay) throw new DaifaError('NOT_FOUND', `付款 ${id} 不存在`);
+        const v = await storeVoucher(app.db.kysely, { paymentId: id, kind: 'upload', fileName: q.fileName ?? `voucher.${kind.ext}`, mime: kind.mime, bytes, actor: `user:${req.principal!.username}` }, app.clock.now());
+        return reply.code(v.created ? 201 : 200).send(v);
+      });
+    });
+    api.post('/api/orders/:id/ledger', owner, async (req) => {
+      const shopOrderId = await findOrderId(app.db, idParam.parse(req.params).id);
+      const b = z.object({ kind: z.enum(['refund_to_buyer', 'refund_from_supplier', 'commission', 'correction']), amount: z.number().int(), note: z.string().trim().min(1).max(500), purchaseOrderId: z.number().int().positive().optional(), ref: z.string().max(100).optional() }).parse(req.body);
+      return recordEntry(app.db, { shopOrderId, ...b, actor: `user:${req.principal!.username}` }, app.clock.now());
+    });
+    const dayStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式 YYYY-MM-DD / date as YYYY-MM-DD');
+    api.get('/api/money/daily', async (req) => {
+      const q = z.object({ shopId: z.coerce.number().int().positive().optional(), from: dayStr, to: dayStr }).parse(req.query);
+      return { days: await dailyMoney(app.db, q) };
+    });
+    api.get('/api/money/reconciliation', async (req, reply) => {
+      const q = z.object({ shopId: z.coerce.number().int().positive().optional(), day: dayStr, format: z.enum(['json', 'csv', 'xlsx']).default('json') }).parse(req.query);
+      const r = await reconcile(app.db, q);
+      if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="reconciliation-${q.day}.csv"`).send(reconciliationCsv(r));
+      if (q.format === 'xlsx') return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').header('content-disposition', `attachment; filename="reconciliation-${q.day}.xlsx"`).send(await reconciliationXlsx(r));
+      return r;
+    });
+    api.post('/api/cases/:id/accept-price', owner, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const b = z.object({ note: z.string().max(500).optional() }).parse(req.body ?? {});
+      return acceptPrice(app.db, app.clock, { caseId: id, actor: `user:${req.principal!.username}`, note: b.note });
+    });
     api.get('/api/shops/:id/payment-limits', async (req) => loadLimits(app.db.kysely, z.coerce.number().int().positive().parse((req.params as { id: string }).id)));
     api.put('/api/shops/:id/payment-limits', owner, async (req) => {
       const shopId = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
       const fen = z.number().int('金额以分为单位的整数 / amounts in fen');
-      const limits = z.object({ maxPerOrder: fen.positive(), maxPerDay: fen.positive(), minMargin: fen, approvalAbove: fen.min(0) }).parse(req.body);
+      const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式 HH:MM / time as HH:MM');
+      const limits = z.object({ maxPerOrder: fen.positive(), maxPerDay: fen.positive(), minMargin: fen, approvalAbove: fen.min(0), payHours: z.object({ from: hhmm, to: hhmm }).nullable().optional(), method1688: z.enum(['protocol', 'link']).optional() }).parse(req.body);
       await saveLimits(app.db, shopId, limits);
       return limits;
     });

@@ -8,6 +8,8 @@ export const errorCodes = {
   FORBIDDEN: { status: 403, retryable: false, message: '没有权限 / not allowed for your role' },
   NOT_FOUND: { status: 404, retryable: false, message: '未找到 / not found' },
   CONFLICT: { status: 409, retryable: false, message: '状态冲突 / conflict with the current state' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: '不支持的文件类型 / unsupported file type' },
+  AMOUNT_MISMATCH: { status: 422, retryable: false, message: '金额不一致 / amount does not match' },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, message: '请求体过大 / payload too large' },
   PUSH_SIGNATURE_INVALID: { status: 401, retryable: false, message: '推送签名无效 / push signature invalid' },
   PUSH_MALFORMED: { status: 400, retryable: false, message: '推送格式错误 / malformed push' },

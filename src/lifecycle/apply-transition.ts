@@ -99,3 +99,13 @@ export async function appendEvent(
 }
 
 export type { ShopOrderState };
+
+/**
+ * Take the row lock of an entity for the rest of the transaction (a no-op write: PostgreSQL locks the row;
+ * SQLite already serialises writers). Decisions that read sibling rows — "is every purchase order of this shop
+ * order placed / paid?" — lock the parent first, so two siblings finishing at once cannot both miss each other.
+ */
+export async function lockEntity(trx: Transaction<Database>, entity: EntityType, id: number): Promise<void> {
+  const table = entities[entity].table as 'shop_orders';
+  await trx.updateTable(table).set((eb) => ({ version: eb.ref('version') })).where('id', '=', id).execute();
+}

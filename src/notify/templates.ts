@@ -32,6 +32,7 @@ export const EVENT_LABELS: Record<AlertEvent, { zh: string; en: string }> = {
   needs_review: { zh: '待审核', en: 'Needs review' },
   buyer_consent_needed: { zh: '需买家确认', en: 'Buyer consent needed' },
   payment_awaiting_approval: { zh: '付款待批准', en: 'Payment awaiting approval' },
+  payment_due: { zh: '待人工付款', en: 'Payment to make by hand' },
   deadline_at_risk: { zh: '发货超时风险', en: 'Ship-by deadline at risk' },
   supplier_delay: { zh: '供应商延迟', en: 'Supplier delay' },
   tracking_anomaly: { zh: '物流异常', en: 'Tracking anomaly' },

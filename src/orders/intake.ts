@@ -1,3 +1,4 @@
+import { recordCommission } from '../payments/ledger.js';
 import type { Logger } from 'pino';
 import { mapOrder } from '../channels/wechat-shop/mapping.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
@@ -87,6 +88,8 @@ export class OrderIntake {
             .execute();
         }
       }
+      // Settlement tells the platform's commission: the ledger records it once.
+      if (o.commission?.settled) await recordCommission(trx, { shopId: p.shopId, shopOrderId: existing.id, wxOrderId: o.wxOrderId, fee: o.commission.settled }, now);
       if (isCancelledStatus(o.status) && existing.state !== 'Cancelled' && existing.state !== 'Completed') {
         const r = await applyTransition(trx, { entity: 'shop_order', id: existing.id, to: 'Cancelled', event: 'order.cancelled_on_wechat', actor: `system:${p.source}`, note: o.status === 200 ? '买家全部退款，订单取消' : '订单已取消', data: { wxStatus: o.status } }, now);
         if (r.ok) {

@@ -1,3 +1,4 @@
+import { summarize } from '../payments/ledger.js';
 import type { Db } from '../db/dialect.js';
 import { shopOrderStateLabels, type ShopOrderState } from '../domain/shop-order.lifecycle.js';
 import { DaifaError } from '../lib/errors.js';
@@ -75,6 +76,8 @@ export async function orderDetail(db: Db, id: number) {
   const poLines = pos.length ? await db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', 'in', pos.map((p) => p.id)).execute() : [];
   const caseRows = await db.kysely.selectFrom('cases').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   const ledger = await db.kysely.selectFrom('ledger_entries').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
+  const payments = pos.length ? await db.kysely.selectFrom('payments').select(['id', 'purchase_order_id', 'method', 'amount', 'status', 'reason', 'approved_by', 'approved_at', 'supplier_trade_id', 'pay_url', 'paid_at', 'reference', 'recorded_by']).where('purchase_order_id', 'in', pos.map((p) => p.id)).orderBy('id').execute() : [];
+  const vouchers = payments.length ? await db.kysely.selectFrom('vouchers').select(['id', 'payment_id', 'kind', 'file_name', 'mime', 'size', 'sha256', 'supplier_trade_id', 'uploaded_by', 'created_at']).where('payment_id', 'in', payments.map((p) => p.id)).orderBy('id').execute() : [];
   return {
     id: row.id,
     shopId: row.shop_id,
@@ -105,7 +108,8 @@ export async function orderDetail(db: Db, id: number) {
     })),
     decisions: decisions.map((d) => ({ lineNo: d.line_no, reason: d.reason, chosen: d.chosen ? JSON.parse(d.chosen) : null, candidates: JSON.parse(d.candidates), at: d.created_at })),
     purchaseOrders: pos.map((p) => ({ id: p.id, state: p.state, route: p.route, supplier: p.supplier, outOrderId: p.out_order_id, supplierOrderId: p.supplier_order_id, expectedAmount: p.expected_amount, supplierAmount: p.supplier_amount, readback: p.readback ? JSON.parse(p.readback) : null, lines: poLines.filter((l) => l.purchase_order_id === p.id).map((l) => ({ lineNo: l.shop_order_line_no, offerId: l.offer_id, specId: l.spec_id, title: l.title, quantity: l.quantity, unitPrice: l.unit_price })) })),
-    ledger: { entries: ledger.map((e) => ({ kind: e.kind, amount: e.amount, note: e.note, day: e.day })), profit: ledger.reduce((s, e) => s + e.amount, 0) },
+    payments: payments.map((p) => ({ ...p, vouchers: vouchers.filter((v) => v.payment_id === p.id) })),
+    ledger: { entries: ledger.map((e) => ({ kind: e.kind, amount: e.amount, note: e.note, day: e.day, purchaseOrderId: e.purchase_order_id })), ...summarize(ledger) },
     cases: caseRows.map((c) => ({ id: c.id, kind: c.kind, state: c.state, message: c.message, actions: JSON.parse(c.actions), resolution: c.resolution })),
     history: events.map((e) => ({ at: e.created_at, event: e.event, from: e.from_state, to: e.to_state, actor: e.actor, note: e.note, data: e.data ? JSON.parse(e.data) : undefined })),
   };

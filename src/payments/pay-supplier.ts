@@ -2,9 +2,12 @@ import type { Logger } from 'pino';
 import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { checkPayment, DEFAULT_LIMITS, type PaymentLimits } from '../domain/payment-guardrails.js';
+import { storeVoucher } from './vouchers.js';
 import { yuanToFen } from '../domain/money.js';
-import type { Executor } from '../jobs/queue.js';
-import { applyTransition } from '../lifecycle/apply-transition.js';
+import { enqueue, type Executor } from '../jobs/queue.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -13,7 +16,11 @@ import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js'
 import type { ApiBody } from '../suppliers/alibaba-1688/client.js';
 
 export const PAY_PO = 'po.pay';
-export const payJob = (poId: number) => ({ kind: PAY_PO, payload: { purchaseOrderId: poId }, singletonKey: `${PAY_PO}:${poId}`, maxAttempts: 10 });
+export const payJob = (poId: number, opts: { delayMs?: number; check?: number } = {}) => ({ kind: PAY_PO, payload: { purchaseOrderId: poId, check: opts.check ?? 0 }, singletonKey: `${PAY_PO}:${poId}`, maxAttempts: 10, delayMs: opts.delayMs });
+/** How a payment goes out: 1688 password-free pay, a 1688 payment link paid by a person, or by hand (bank transfer, other). */
+export type PayMethod = '1688-protocol' | '1688-link' | 'manual';
+const LINK_CHECKS = 150; // about a day of re-reads, backing off to every 10 minutes
+const yuanStr = (f: number) => `¥${(f / 100).toFixed(2)}`;
 const MAX_PAY_CALLS = 3;
 const PAID = new Set(['waitsellersend', 'waitbuyerreceive', 'confirm_goods', 'success', 'waitlogisticstakein', 'waitbuyersign', 'signinsuccess']);
 
@@ -33,9 +40,11 @@ export function isPaid(view: ApiBody): boolean {
 }
 
 /**
- * 付款: every placed 1688 purchase order is paid exactly once, for exactly the agreed amount, within the shop's
- * limits. The payment intent (with its key) is stored before any call; the order is always re-read before and
- * after paying, because `paySuccess:false` can still mean the money was taken; at most three pay calls.
+ * 付款: every placed purchase order is paid exactly once, for exactly the agreed amount, within the shop's
+ * limits. The payment intent (with its key) is stored before any call; 1688 orders are always re-read before
+ * and after paying (paySuccess:false can still mean the money was taken); at most three pay calls. A payment
+ * link or a bank transfer is made by a person: Daifa re-reads 1688 (never trusts the link alone) or records
+ * the person's amount, reference and voucher.
  */
 export class SupplierPayments {
   constructor(
@@ -46,29 +55,35 @@ export class SupplierPayments {
     private readonly log: Logger,
   ) {}
 
-  handler = async (p: { purchaseOrderId: number }): Promise<void> => {
-    await this.pay(p.purchaseOrderId);
+  handler = async (p: { purchaseOrderId: number; check?: number }): Promise<void> => {
+    await this.pay(p.purchaseOrderId, p.check ?? 0);
   };
 
-  async pay(poId: number): Promise<string> {
-    const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'p.supplier_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.out_order_id', 'o.shop_id', 'o.order_price', 'o.wx_order_id']).where('p.id', '=', poId).executeTakeFirst();
-    if (!po || po.route !== '1688' || !po.supplier_order_id) return 'not-applicable';
+  private loadPo(poId: number) {
+    return this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'p.supplier_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.out_order_id', 'o.shop_id', 'o.order_price', 'o.wx_order_id']).where('p.id', '=', poId).executeTakeFirst();
+  }
+
+  async pay(poId: number, check = 0): Promise<string> {
+    const po = await this.loadPo(poId);
+    if (!po || po.shop_id === undefined) return 'not-found';
     let payment = await this.db.kysely.selectFrom('payments').selectAll().where('purchase_order_id', '=', poId).executeTakeFirst();
     if (!payment) {
       if (po.state !== 'Placed') return po.state;
+      if (po.route === '1688' && !po.supplier_order_id) return 'not-applicable';
       const decided = await this.decide(po);
-      if (decided !== 'Paying') return decided;
+      if (decided !== 'Paying' && decided !== 'AwaitingPayer') return decided;
       payment = await this.db.kysely.selectFrom('payments').selectAll().where('purchase_order_id', '=', poId).executeTakeFirstOrThrow();
     }
-    if (payment.status !== 'Paying') return payment.status;
+    if (payment.method === '1688-link' && payment.status === 'AwaitingPayer' && payment.pay_url) return this.checkLink(payment, po, check);
+    if (payment.method !== '1688-protocol' || payment.status !== 'Paying' || !po.supplier_order_id) return payment.status;
 
     const client = await this.accounts.client();
     // Re-read first: a crash, a lost answer or paySuccess:false may hide a payment already made.
     let view = await client.buyerView(po.supplier_order_id);
-    if (isPaid(view)) return this.markPaid(payment.id, po, view);
+    if (isPaid(view)) return this.paidOn1688(payment.id, po, view);
     const total = view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
-    if (total !== payment.amount) return this.block(payment.id, po, 'PAYMENT_BLOCKED', `1688 订单金额 ${total === undefined ? '未知' : `¥${(total / 100).toFixed(2)}`} 与应付 ¥${(payment.amount / 100).toFixed(2)} 不一致，已停止付款`);
-    if (payment.attempts >= MAX_PAY_CALLS) return this.block(payment.id, po, 'PAYMENT_FAILED', `已尝试 ${MAX_PAY_CALLS} 次免密支付仍未付款成功，请人工处理`);
+    if (total !== payment.amount) return this.block(payment.id, po, 'PAYMENT_BLOCKED', `1688 订单金额 ${total === undefined ? '未知' : yuanStr(total)} 与应付 ${yuanStr(payment.amount)} 不一致，已停止付款`);
+    if (payment.attempts >= MAX_PAY_CALLS) return this.block(payment.id, po, 'PAYMENT_FAILED', `已尝试 ${MAX_PAY_CALLS} 次免密支付仍未付款成功，请人工处理（可改用支付链接）`);
     if (!(await client.protocolPayOpen())) return this.block(payment.id, po, 'PAYMENT_FAILED', '1688 免密支付协议未签署或未绑定，请在 1688 签约或改用支付链接');
     await this.db.kysely.updateTable('payments').set({ attempts: payment.attempts + 1, updated_at: this.clock.now() }).where('id', '=', payment.id).execute();
     let answer: { success: boolean; paySuccess: boolean; code?: string; message?: string } | undefined;
@@ -78,23 +93,42 @@ export class SupplierPayments {
       this.log.warn({ poId, err: (err as Error).message }, 'preparePay gave no answer; re-reading the order');
     }
     view = await client.buyerView(po.supplier_order_id);
-    if (isPaid(view)) return this.markPaid(payment.id, po, view);
-    if (answer?.code === 'ACCOUNT_BALANCE_NOT_ENOUGH') return this.block(payment.id, po, 'PAYMENT_FAILED', '1688 账户余额不足，请充值后重试');
+    if (isPaid(view)) return this.paidOn1688(payment.id, po, view);
+    if (answer?.code === 'ACCOUNT_BALANCE_NOT_ENOUGH') return this.block(payment.id, po, 'PAYMENT_FAILED', '1688 账户余额不足，请充值后重试或改用支付链接');
     throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 付款未完成（${answer?.code ?? 'no answer'}），稍后重新核对`, { retryAfterMs: 2_000 });
   }
 
-  private async decide(po: { id: number; shop_id: number; shop_order_id: number; order_price: number; expected_amount: number; supplier_amount: number | null; out_order_id: string; wx_order_id: string }): Promise<string> {
+  /** A link was handed to a person: re-read 1688 until it says paid (backing off), or give up after about a day. */
+  private async checkLink(payment: { id: number; amount: number }, po: PoRow, check: number): Promise<string> {
+    const client = await this.accounts.client();
+    const view = await client.buyerView(po.supplier_order_id!);
+    if (isPaid(view)) return this.paidOn1688(payment.id, po, view);
+    if (check >= LINK_CHECKS) return this.block(payment.id, po, 'PAYMENT_FAILED', '支付链接发出后一天内未付款，请重新获取链接或改用其他方式');
+    await this.db.kysely.transaction().execute((trx) => enqueue(trx, payJob(po.id, { check: check + 1, delayMs: Math.min(30_000 * 2 ** Math.min(check, 5), 600_000) }), this.clock.now()));
+    return 'AwaitingPayer';
+  }
+
+  private async decide(po: PoRow): Promise<string> {
     const now = this.clock.now();
     const day = cnDate(now);
     return this.db.kysely.transaction().execute(async (trx) => {
       const limits = await loadLimits(trx, po.shop_id);
-      const today = await trx.selectFrom('payments as pay').innerJoin('purchase_orders as p', 'p.id', 'pay.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select((eb) => eb.fn.sum<number>('pay.amount').as('s')).where('o.shop_id', '=', po.shop_id).where('pay.day', '=', day).where('pay.status', 'in', ['Paying', 'Paid']).executeTakeFirst();
-      const costs = await trx.selectFrom('purchase_orders').select((eb) => eb.fn.sum<number>('expected_amount').as('s')).where('shop_order_id', '=', po.shop_order_id).where('state', 'not in', ['Cancelled', 'Shadowed']).executeTakeFirst();
+      const today = await trx.selectFrom('payments as pay').innerJoin('purchase_orders as p', 'p.id', 'pay.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select((eb) => eb.fn.sum<number>('pay.amount').as('s')).where('o.shop_id', '=', po.shop_id).where('pay.day', '=', day).where('pay.status', 'in', ['Paying', 'AwaitingPayer', 'Paid']).executeTakeFirst();
+      const costs = await trx.selectFrom('purchase_orders').select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s')).where('shop_order_id', '=', po.shop_order_id).where('state', 'not in', ['Cancelled', 'Shadowed']).executeTakeFirst();
       const amount = po.supplier_amount ?? po.expected_amount;
-      const d = checkPayment(limits, { amount, paidToday: Number(today?.s ?? 0), orderRevenue: po.order_price, orderCosts: Number(costs?.s ?? 0), approved: false });
-      const status = d.action === 'pay' ? 'Paying' : d.action === 'approve' ? 'AwaitingApproval' : 'Blocked';
-      await trx.insertInto('payments').values({ purchase_order_id: po.id, pay_key: `PAY-${po.out_order_id}`, method: '1688-protocol', amount, status, attempts: 0, reason: d.action === 'pay' ? null : d.reason, day, created_at: now, updated_at: now }).execute();
-      if (d.action === 'pay') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.paying', actor: 'system:payments', note: `应付 ¥${(amount / 100).toFixed(2)}` }, now);
+      const minuteOfDayCN = Math.floor(((now + 8 * 3_600_000) % 86_400_000) / 60_000);
+      const d = checkPayment(limits, { amount, paidToday: Number(today?.s ?? 0), orderRevenue: po.order_price, orderCosts: Number(costs?.s ?? 0), approved: false, minuteOfDayCN });
+      if (d.action === 'defer') {
+        await enqueue(trx, { ...payJob(po.id, { delayMs: d.waitMinutes * 60_000 }), singletonKey: `${PAY_PO}:${po.id}:window` }, now);
+        await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_deferred', actor: 'system:payments', note: d.reason }, now);
+        return 'Deferred';
+      }
+      const method: PayMethod = po.route !== '1688' ? 'manual' : limits.method1688 === 'link' ? '1688-link' : '1688-protocol';
+      const goes = method === '1688-protocol' ? 'Paying' : 'AwaitingPayer';
+      const status = d.action === 'pay' ? goes : d.action === 'approve' ? 'AwaitingApproval' : 'Blocked';
+      await trx.insertInto('payments').values({ purchase_order_id: po.id, pay_key: `PAY-${po.out_order_id}`, method, amount, status, attempts: 0, reason: d.action === 'pay' ? null : d.reason, day, created_at: now, updated_at: now }).execute();
+      if (status === 'Paying') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.paying', actor: 'system:payments', note: `应付 ${yuanStr(amount)}` }, now);
+      if (status === 'AwaitingPayer') await this.announceDue(trx, po, amount, method);
       if (d.action === 'approve') await this.notifier.raise(trx, { event: 'payment_awaiting_approval', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, amount, detail: d.reason } });
       if (d.action === 'block') {
         await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', event: 'po.payment_blocked', actor: 'system:payments', note: d.reason }, now);
@@ -104,27 +138,56 @@ export class SupplierPayments {
     });
   }
 
-  private async markPaid(paymentId: number, po: { id: number; shop_id: number; shop_order_id: number }, view: ApiBody): Promise<string> {
+  /** A person must pay (link or bank transfer): say so on the order and to the merchant. */
+  private async announceDue(trx: Transaction<Database>, po: PoRow, amount: number, method: PayMethod): Promise<void> {
+    const how = method === 'manual' ? '请转账后上传凭证并登记' : '请获取 1688 支付链接付款';
+    await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_due', actor: 'system:payments', note: `待人工付款 ${yuanStr(amount)}：${how}` }, this.clock.now());
+    await this.notifier.raise(trx, { event: 'payment_due', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, amount, detail: how } });
+  }
+
+  /** 1688 says paid: the amount it took must be what Daifa agreed, else the difference is a case (money already out). */
+  private async paidOn1688(paymentId: number, po: PoRow, view: ApiBody): Promise<string> {
+    const b = view.result?.baseInfo ?? {};
+    const tradeId = String(b.alipayTradeId ?? '');
+    const total = b.totalAmount !== undefined ? yuanToFen(b.totalAmount) : undefined;
+    const record = { orderId: po.supplier_order_id, alipayTradeId: tradeId, payTime: b.payTime ?? null, totalAmount: b.totalAmount ?? null, status: b.status ?? null, payChannelList: b.payChannelList ?? null, readAt: new Date(this.clock.now()).toISOString() };
+    return this.markPaid(paymentId, po, { tradeId: tradeId || null, paidAmount: total, actor: 'system:payments', note: `1688 ${tradeId}`, tradeRecord: record });
+  }
+
+  /**
+   * Paid, once: the payments row flips exactly once (the guarded update), then the ledger entry, the voucher,
+   * the purchase order and — when nothing else is left to pay — the shop order, all in one transaction.
+   */
+  private async markPaid(paymentId: number, po: PoRow, input: { tradeId: string | null; paidAmount?: number; actor: string; note: string; paidAt?: number; reference?: string; tradeRecord?: unknown }): Promise<string> {
     const now = this.clock.now();
-    const payment = await this.db.kysely.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirstOrThrow();
-    const tradeId = String(view.result?.baseInfo?.alipayTradeId ?? '');
-    await this.db.kysely.transaction().execute(async (trx) => {
-      const r = await trx.updateTable('payments').set({ status: 'Paid', supplier_trade_id: tradeId || null, updated_at: now }).where('id', '=', paymentId).where('status', '=', 'Paying').executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1) return;
-      await trx.insertInto('ledger_entries').values({ shop_id: po.shop_id, shop_order_id: po.shop_order_id, purchase_order_id: po.id, kind: 'supplier_paid', amount: -payment.amount, ref: `pay:${paymentId}`, note: `1688 免密支付 ${tradeId}`, day: cnDate(now), created_at: now }).onConflict((oc) => oc.column('ref').doNothing()).execute();
-      await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paid', expectFrom: 'Paying', event: 'po.paid', actor: 'system:payments', note: `已付 ¥${(payment.amount / 100).toFixed(2)}（${tradeId}）` }, now);
-      // Paid by 1688, or placed on a route paid outside Daifa's pay step (e-mail, dropship): nothing left to pay.
-      const unpaid = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', po.shop_order_id).where('state', 'not in', ['Paid', 'Shipped', 'Completed', 'Cancelled', 'Shadowed']).where((eb) => eb.or([eb('route', '=', '1688'), eb('state', '!=', 'Placed')])).executeTakeFirst();
+    return this.db.kysely.transaction().execute(async (trx) => {
+      await lockEntity(trx, 'shop_order', po.shop_order_id);
+      const payment = await trx.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirstOrThrow();
+      const r = await trx.updateTable('payments').set({ status: 'Paid', supplier_trade_id: input.tradeId, paid_at: input.paidAt ?? now, reference: input.reference ?? payment.reference, recorded_by: input.actor, updated_at: now }).where('id', '=', paymentId).where('status', '!=', 'Paid').executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) return 'Paid';
+      const amount = input.paidAmount ?? payment.amount;
+      await trx.insertInto('ledger_entries').values({ shop_id: po.shop_id, shop_order_id: po.shop_order_id, purchase_order_id: po.id, kind: 'supplier_paid', amount: -amount, ref: `pay:${paymentId}`, note: input.note, day: cnDate(now), created_at: now }).onConflict((oc) => oc.column('ref').doNothing()).execute();
+      if (input.tradeRecord) await storeVoucher(trx, { paymentId, kind: 'trade-record', fileName: `1688-${po.supplier_order_id}.json`, mime: 'application/json', bytes: Buffer.from(JSON.stringify(input.tradeRecord, null, 2)), supplierTradeId: input.tradeId, actor: input.actor }, now);
+      const cur = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
+      if (cur.state !== 'Paid') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paid', event: 'po.paid', actor: input.actor, note: `已付 ${yuanStr(amount)}（${input.note}）` }, now);
+      if (amount !== payment.amount) {
+        await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `实付 ${yuanStr(amount)} 与应付 ${yuanStr(payment.amount)} 不一致（钱已付出），请与供应商核对`, data: { paid: amount, agreed: payment.amount }, dedupKey: `PAID_AMOUNT:${po.id}` }, now);
+      }
+      // Cases that were waiting on this payment are settled by it.
+      const waiting = await trx.selectFrom('cases').select('id').where('purchase_order_id', '=', po.id).where('state', '=', 'Open').where('kind', 'in', ['PAYMENT_FAILED']).execute();
+      for (const c of waiting) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: po.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: '已付款', patch: { resolution: 'paid', resolved_by: input.actor } }, now);
+      const unpaid = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', po.shop_order_id).where('state', 'not in', ['Paid', 'Shipped', 'Completed', 'Cancelled', 'Shadowed']).executeTakeFirst();
       if (!unpaid) await applyTransition(trx, { entity: 'shop_order', id: po.shop_order_id, to: 'Fulfilling', expectFrom: 'Purchasing', event: 'order.suppliers_paid', actor: 'system:payments' }, now);
+      return 'Paid';
     });
-    return 'Paid';
   }
 
   private async block(paymentId: number, po: { id: number; shop_order_id: number }, kind: 'PAYMENT_BLOCKED' | 'PAYMENT_FAILED', message: string): Promise<string> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await trx.updateTable('payments').set({ status: kind === 'PAYMENT_BLOCKED' ? 'Blocked' : 'Failed', reason: message, updated_at: now }).where('id', '=', paymentId).execute();
-      await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', event: `po.${kind.toLowerCase()}`, actor: 'system:payments', note: message }, now);
+      await trx.updateTable('payments').set({ status: kind === 'PAYMENT_BLOCKED' ? 'Blocked' : 'Failed', reason: message, updated_at: now }).where('id', '=', paymentId).where('status', '!=', 'Paid').execute();
+      const cur = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
+      if (cur.state !== 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', event: `po.${kind.toLowerCase()}`, actor: 'system:payments', note: message }, now);
       await openCase(trx, { kind, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message, dedupKey: `${kind}:${po.id}` }, now);
     });
     return kind === 'PAYMENT_BLOCKED' ? 'Blocked' : 'Failed';
@@ -134,7 +197,7 @@ export class SupplierPayments {
   async decideApproval(paymentId: number, input: { approve: boolean; actor: string; note?: string }): Promise<string> {
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
-      const p = await trx.selectFrom('payments as pay').innerJoin('purchase_orders as po', 'po.id', 'pay.purchase_order_id').select(['pay.id', 'pay.status', 'po.id as poId', 'po.shop_order_id']).where('pay.id', '=', paymentId).executeTakeFirst();
+      const p = await trx.selectFrom('payments as pay').innerJoin('purchase_orders as po', 'po.id', 'pay.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id').select(['pay.id', 'pay.status', 'pay.method', 'pay.amount', 'po.id as poId', 'po.shop_order_id', 'o.shop_id', 'o.wx_order_id']).where('pay.id', '=', paymentId).executeTakeFirst();
       if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
       if (p.status !== 'AwaitingApproval') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，不在待批准队列`);
       if (!input.approve) {
@@ -143,9 +206,95 @@ export class SupplierPayments {
         await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: p.shop_order_id, purchaseOrderId: p.poId, message: `付款被拒绝：${input.note ?? ''}`, dedupKey: `PAYMENT_BLOCKED:${p.poId}` }, now);
         return 'Rejected';
       }
+      if (p.method !== '1688-protocol') {
+        await trx.updateTable('payments').set({ status: 'AwaitingPayer', approved_by: input.actor, approved_at: now, updated_at: now }).where('id', '=', paymentId).execute();
+        await appendEvent(trx, { entity: 'purchase_order', id: p.poId, shopOrderId: p.shop_order_id, event: 'po.payment_approved', actor: input.actor, note: input.note }, now);
+        await this.announceDue(trx, { id: p.poId, shop_order_id: p.shop_order_id, shop_id: p.shop_id, wx_order_id: p.wx_order_id } as PoRow, p.amount, p.method as PayMethod);
+        return 'AwaitingPayer';
+      }
       await trx.updateTable('payments').set({ status: 'Paying', approved_by: input.actor, approved_at: now, updated_at: now }).where('id', '=', paymentId).execute();
       await applyTransition(trx, { entity: 'purchase_order', id: p.poId, shopOrderId: p.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.payment_approved', actor: input.actor, note: input.note, jobs: [payJob(p.poId)] }, now);
       return 'Paying';
     });
   }
+
+  /**
+   * 支付链接: one cashier link for up to 100 1688 orders awaiting a person (or whose password-free pay failed).
+   * Each amount is re-read first; Daifa then re-reads each order until 1688 says it is paid.
+   */
+  async paymentLink(paymentIds: number[], actor: string): Promise<{ payUrl?: string; included: number[]; refused: { paymentId: number; reason: string }[] }> {
+    const ids = [...new Set(paymentIds)];
+    if (ids.length === 0 || ids.length > 100) throw new DaifaError('VALIDATION', '一次为 1–100 笔付款获取链接 / 1 to 100 payments per link');
+    const rows = await this.db.kysely.selectFrom('payments').selectAll().where('id', 'in', ids).execute();
+    const refused: { paymentId: number; reason: string }[] = ids.filter((id) => !rows.some((r) => r.id === id)).map((id) => ({ paymentId: id, reason: '付款不存在' }));
+    const client = await this.accounts.client();
+    const ready: { payment: (typeof rows)[number]; po: PoRow }[] = [];
+    for (const pay of rows) {
+      const po = await this.loadPo(pay.purchase_order_id);
+      if (!po?.supplier_order_id || pay.method === 'manual') refused.push({ paymentId: pay.id, reason: '不是 1688 采购单' });
+      else if (!['AwaitingPayer', 'Failed'].includes(pay.status)) refused.push({ paymentId: pay.id, reason: `付款状态为 ${pay.status}` });
+      else {
+        const view = await client.buyerView(po.supplier_order_id);
+        if (isPaid(view)) {
+          await this.paidOn1688(pay.id, po, view);
+          refused.push({ paymentId: pay.id, reason: '已付款' });
+          continue;
+        }
+        const total = view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
+        if (total !== pay.amount) {
+          await this.block(pay.id, po, 'PAYMENT_BLOCKED', `1688 订单金额 ${total === undefined ? '未知' : yuanStr(total)} 与应付 ${yuanStr(pay.amount)} 不一致，未生成支付链接`);
+          refused.push({ paymentId: pay.id, reason: '金额不一致' });
+        } else ready.push({ payment: pay, po });
+      }
+    }
+    if (!ready.length) return { included: [], refused };
+    const link = await client.payUrl(ready.map((r) => r.po.supplier_order_id!));
+    const now = this.clock.now();
+    const included: number[] = [];
+    await this.db.kysely.transaction().execute(async (trx) => {
+      for (const { payment, po } of ready) {
+        if (link.failed.includes(po.supplier_order_id!) || !link.payUrl) {
+          refused.push({ paymentId: payment.id, reason: link.error ?? '1688 不接受此订单的链接支付' });
+          continue;
+        }
+        included.push(payment.id);
+        await trx.updateTable('payments').set({ method: '1688-link', status: 'AwaitingPayer', pay_url: link.payUrl, updated_at: now }).where('id', '=', payment.id).execute();
+        if (po.state === 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Placed', event: 'po.pay_by_link', actor, note: '改用支付链接' }, now);
+        await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_link', actor, note: `已生成 1688 支付链接（${ready.length} 单）` }, now);
+        await enqueue(trx, { ...payJob(po.id, { check: 0, delayMs: 30_000 }), singletonKey: `${PAY_PO}:${po.id}:link` }, now);
+      }
+    });
+    return { payUrl: included.length ? link.payUrl : undefined, included, refused };
+  }
+
+  /** Re-read now (after a person says they paid through a link); never marks paid without 1688 saying so. */
+  async checkNow(paymentId: number): Promise<string> {
+    const p = await this.db.kysely.selectFrom('payments').select(['purchase_order_id', 'method', 'status']).where('id', '=', paymentId).executeTakeFirst();
+    if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
+    if (p.method === 'manual' || p.status === 'Paid') return p.status;
+    const po = (await this.loadPo(p.purchase_order_id))!;
+    const view = await (await this.accounts.client()).buyerView(po.supplier_order_id!);
+    const pay = await this.db.kysely.selectFrom('payments').select(['id', 'status']).where('id', '=', paymentId).executeTakeFirstOrThrow();
+    if (isPaid(view)) return this.paidOn1688(pay.id, po, view);
+    return pay.status;
+  }
+
+  /**
+   * 线下付款登记: a person paid a direct or WeChat-dropship supplier (bank transfer or other) and records it.
+   * The amount must equal what is owed to the fen, and at least one voucher must already be uploaded.
+   */
+  async recordManual(paymentId: number, input: { amount: number; paidAt: number; reference: string; channel: 'bank_transfer' | 'other'; actor: string }): Promise<string> {
+    const p = await this.db.kysely.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
+    if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
+    if (p.status === 'Paid') throw new DaifaError('CONFLICT', `付款 ${paymentId} 已登记为已付，不能重复登记 / already paid`);
+    if (p.method !== 'manual') throw new DaifaError('CONFLICT', '1688 订单的付款以 1688 回读为准，请用“核对付款” / 1688 payments are confirmed by re-reading 1688');
+    if (p.status !== 'AwaitingPayer') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，需先批准 / payment is ${p.status}`);
+    if (input.amount !== p.amount) throw new DaifaError('AMOUNT_MISMATCH', `登记金额 ${yuanStr(input.amount)} 与应付 ${yuanStr(p.amount)} 不一致，需精确到分 / must equal the amount owed to the fen`);
+    const vouchers = await this.db.kysely.selectFrom('vouchers').select('id').where('payment_id', '=', paymentId).where('kind', '=', 'upload').execute();
+    if (!vouchers.length) throw new DaifaError('VALIDATION', '请先上传付款凭证（图片或 PDF） / upload a voucher first');
+    const po = (await this.loadPo(p.purchase_order_id))!;
+    return this.markPaid(paymentId, po, { tradeId: input.reference, actor: input.actor, note: `${input.channel === 'bank_transfer' ? '银行转账' : '其他方式'} ${input.reference}`, paidAt: input.paidAt, reference: input.reference });
+  }
 }
+
+type PoRow = NonNullable<Awaited<ReturnType<SupplierPayments['loadPo']>>>;

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
 import type { Logger } from 'pino';
 import { DaifaError } from '../lib/errors.js';
 import { openCase } from '../cases/cases.js';
@@ -8,10 +10,12 @@ import { yuanToFen } from '../domain/money.js';
 import { PermanentJobError } from '../jobs/worker.js';
 import { enqueue, type JobSpec } from '../jobs/queue.js';
 import { payJob } from '../payments/pay-supplier.js';
+import { recordPayable } from '../payments/ledger.js';
+import { describeMargin, marginWith } from '../payments/price-change.js';
 import type { EmailPurchaseRoute } from './email-route.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { ShopService } from '../shops/shops.js';
-import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
+import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { idString } from '../lib/lossless-json.js';
 import type { DecodeService } from '../orders/decode.js';
@@ -205,7 +209,9 @@ export class PurchaseOrderPlacement {
       return 'NeedsAttention';
     }
     if (total !== undefined && total !== po.expected_amount) {
-      await this.needsAttention(poId, shopOrderId, supplierOrderId, 'PRICE_CHANGED', `采购金额 ¥${(total / 100).toFixed(2)} 与预览 ¥${(po.expected_amount / 100).toFixed(2)} 不一致`, { total, expected: po.expected_amount });
+      // A price change blocks payment; the margin is re-checked at the new price so the person sees what accepting means.
+      const m = await marginWith(this.db.kysely, poId, total);
+      await this.needsAttention(poId, shopOrderId, supplierOrderId, 'PRICE_CHANGED', `采购金额 ¥${(total / 100).toFixed(2)} 与预览 ¥${(po.expected_amount / 100).toFixed(2)} 不一致；${describeMargin(m)}`, { total, expected: po.expected_amount, margin: m.margin, marginFloor: m.floor, marginOk: m.ok });
       return 'NeedsAttention';
     }
     await this.markPlaced(poId, shopOrderId, `1688 订单 ${supplierOrderId}`, { supplierOrderId, total }, { readback: JSON.stringify(readback), supplier_amount: total ?? null }, [payJob(poId)]);
@@ -227,10 +233,10 @@ export class PurchaseOrderPlacement {
   private async markPlaced(poId: number, shopOrderId: number, note: string, data: unknown, patch: Record<string, unknown>, jobs: JobSpec[] = []): Promise<void> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Placed', expectFrom: 'Placing', event: 'po.placed', actor: 'system:purchasing', note, data, patch, jobs }, now);
-      // A sibling may already be paying or paid: everything past placing counts as placed.
-      const open = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'in', ['Draft', 'Placing', 'NeedsAttention']).executeTakeFirst();
-      if (!open) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Purchasing', expectFrom: 'Sourced', event: 'order.purchased', actor: 'system:purchasing' }, now);
+      await lockEntity(trx, 'shop_order', shopOrderId);
+      const r = await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Placed', expectFrom: 'Placing', event: 'po.placed', actor: 'system:purchasing', note, data, patch, jobs }, now);
+      if (r.ok) await recordPayable(trx, poId, now);
+      await advanceWhenAllPlaced(trx, shopOrderId, now);
     });
   }
 
@@ -262,7 +268,7 @@ export class PurchaseOrderPlacement {
       await this.needsAttention(poId, order.id, '', 'PLACEMENT_FAILED', '采购邮件可能已发出但未确认，请查看发件箱后处理（不会自动重发）', { route: 'email' });
       return 'NeedsAttention';
     }
-    await this.markPlaced(poId, order.id, `采购邮件已发给 ${supplier.name}，等待供应商回复`, { route: 'email' }, {});
+    await this.markPlaced(poId, order.id, `采购邮件已发给 ${supplier.name}，等待供应商回复`, { route: 'email' }, {}, [payJob(poId)]);
     return 'Placed';
   }
 
@@ -284,7 +290,7 @@ export class PurchaseOrderPlacement {
       await client.dropshipAssign(order.wx_order_id, supplier.dropship_appid, shopLines.map((l) => ({ productId: l.product_id, skuId: l.sku_id, count: l.quantity - l.finish_aftersale_cnt })));
       if (!(await isAssigned())) throw new Error('dropship assign answered ok but the lines are not assigned');
     }
-    await this.markPlaced(poId, order.id, `已分配给微信小店代发供应商 ${supplier.name}`, { route: 'wechat_dropship' }, {});
+    await this.markPlaced(poId, order.id, `已分配给微信小店代发供应商 ${supplier.name}`, { route: 'wechat_dropship' }, {}, [payJob(poId)]);
     return 'Placed';
   }
 
@@ -353,4 +359,11 @@ export class PurchaseOrderPlacement {
     this.log.info({ poId, why, outcome }, 'supplier could not fulfil; fell back');
     return outcome;
   }
+}
+
+/** When no purchase order of the shop order is still being placed (or stuck), the order moves on to Purchasing. */
+export async function advanceWhenAllPlaced(trx: Transaction<Database>, shopOrderId: number, now: number): Promise<void> {
+  // A sibling may already be paying or paid: everything past placing counts as placed.
+  const open = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'in', ['Draft', 'Placing', 'NeedsAttention']).executeTakeFirst();
+  if (!open) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Purchasing', expectFrom: 'Sourced', event: 'order.purchased', actor: 'system:purchasing' }, now);
 }

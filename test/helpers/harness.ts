@@ -12,6 +12,8 @@ import type { PushKnobs } from '../../sandbox/wechat-shop/push-engine.js';
 import type { ApiKnobs } from '../../sandbox/wechat-shop/simulator.js';
 import type { Knobs1688 } from '../../sandbox/alibaba-1688/simulator.js';
 import { seedDaifaCatalogue, seedSimulatorOffers } from '../../sandbox/catalogue.js';
+import { PRODUCTS } from '../../sandbox/data.js';
+import { createUser, issueToken } from '../../src/http/auth.js';
 import { SANDBOX_1688_APP } from '../../src/runtime/sandbox-bootstrap.js';
 import { saveLimits } from '../../src/payments/pay-supplier.js';
 import { createTestDb, type TestDb } from './db.js';
@@ -97,3 +99,39 @@ export async function enableSourcing(h: Harness, opts: { mode?: 'live' | 'shadow
 /** Once placed, 1688 purchase orders go on to payment: "placed" means any of these. */
 export const PLACED = ['Placed', 'Paying', 'Paid'];
 export const PURCHASED = ['Purchasing', 'Fulfilling'];
+
+/** One supplier of the given kind, offering every sandbox SKU, mapped for the harness shop. */
+export async function onlySupplier(hh: Harness, kind: 'direct' | 'wechat_dropship') {
+  const now = Date.now();
+  const s = await hh.app.db.kysely
+    .insertInto('suppliers')
+    .values({ kind, name: kind === 'direct' ? '杭州直供工厂' : '小店代发供货商', email: kind === 'direct' ? 'factory@example.com' : null, dropship_appid: kind === 'wechat_dropship' ? 'wxsupplier0000001' : null, couriers: '["ZTO","SF"]', accepts_encrypted: 0, active: 1, created_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  for (const p of PRODUCTS) {
+    for (const k of p.skus) {
+      const o = await hh.app.db.kysely.insertInto('supplier_offers').values({ supplier_id: s.id, offer_id: kind === 'direct' ? `D${p.productId}` : p.productId, spec_id: k.skuId, title: p.title, sku_attrs: JSON.stringify(k.attrs), unit_price: Math.round(k.price * 0.45), moq: 1, stock: 1000, freight: 0, lead_time_hours: 24, refreshed_at: now }).returning('id').executeTakeFirstOrThrow();
+      await hh.app.db.kysely.insertInto('sku_mappings').values({ shop_id: hh.shop.id, product_id: p.productId, sku_id: k.skuId, offer_ref: o.id, quantity_per_unit: 1, bundle_key: null, priority: 0, enabled: 1, created_at: now }).execute();
+    }
+  }
+}
+
+/** A user of the given role and a bearer token for it. */
+export async function tokenFor(h: Harness, role: 'owner' | 'operator' | 'viewer', username = `${role}-${randomAlnum(6).toLowerCase()}`): Promise<string> {
+  const now = Date.now();
+  return issueToken(h.app.db, await createUser(h.app.db, { username, password: 'test-password-1', role }, now), 't', now);
+}
+
+/** Call Daifa's HTTP API: JSON in, JSON (or raw bytes) out. */
+export async function callApi(h: Harness, method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; bytes: Buffer; headers: Headers }> {
+  const raw = Buffer.isBuffer(body) || body instanceof Uint8Array;
+  const res = await fetch(`${h.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined && !raw ? { 'content-type': 'application/json' } : {}), ...headers }, body: body === undefined ? undefined : raw ? (body as Buffer) : JSON.stringify(body) });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, body: parsed, bytes, headers: res.headers };
+}

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { PRODUCTS } from '../../sandbox/data.js';
 import { createUser, issueToken } from '../../src/http/auth.js';
-import { count, startHarness, waitFor, type Harness } from '../helpers/harness.js';
+import { count, onlySupplier, startHarness, waitFor, type Harness } from '../helpers/harness.js';
 
 /** The other two routes: a direct supplier by e-mail (thread kept) and WeChat Shop's native dropship. */
 describe('purchase routes: e-mail and WeChat dropship', () => {
@@ -10,22 +9,6 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
     await h?.stop();
     h = undefined;
   });
-
-  /** One supplier of the given kind, offering every sandbox SKU, mapped for the harness shop. */
-  async function onlySupplier(hh: Harness, kind: 'direct' | 'wechat_dropship') {
-    const now = Date.now();
-    const s = await hh.app.db.kysely
-      .insertInto('suppliers')
-      .values({ kind, name: kind === 'direct' ? '杭州直供工厂' : '小店代发供货商', email: kind === 'direct' ? 'factory@example.com' : null, dropship_appid: kind === 'wechat_dropship' ? 'wxsupplier0000001' : null, couriers: '["ZTO","SF"]', accepts_encrypted: 0, active: 1, created_at: now })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    for (const p of PRODUCTS) {
-      for (const k of p.skus) {
-        const o = await hh.app.db.kysely.insertInto('supplier_offers').values({ supplier_id: s.id, offer_id: kind === 'direct' ? `D${p.productId}` : p.productId, spec_id: k.skuId, title: p.title, sku_attrs: JSON.stringify(k.attrs), unit_price: Math.round(k.price * 0.45), moq: 1, stock: 1000, freight: 0, lead_time_hours: 24, refreshed_at: now }).returning('id').executeTakeFirstOrThrow();
-        await hh.app.db.kysely.insertInto('sku_mappings').values({ shop_id: hh.shop.id, product_id: p.productId, sku_id: k.skuId, offer_ref: o.id, quantity_per_unit: 1, bundle_key: null, priority: 0, enabled: 1, created_at: now }).execute();
-      }
-    }
-  }
 
   it('direct supplier by e-mail: a clear Chinese purchase order with the real address goes out once; the thread keeps it masked; replies are recorded', async () => {
     h = await startHarness({ appOptions: (sb) => ({ smtpUrl: sb.smtpUrl }) });

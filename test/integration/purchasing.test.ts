@@ -116,6 +116,9 @@ describe('choosing suppliers and placing 1688 purchase orders', () => {
     await h.app.intake.sync({ shopId: h.shop.id, orderId: order!.orderId, source: 'manual' });
     const so = await h.app.db.kysely.selectFrom('shop_orders').select('id').where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow();
     await h.app.confirmation.confirm(so.id);
+    // Make the cheap factory the clear first choice for every line, so both lines share one 1688 order.
+    const others = (await h.app.db.kysely.selectFrom('suppliers').select('id').where('member_id', '!=', 'b2b-2200000001').execute()).map((s) => s.id);
+    await h.app.db.kysely.updateTable('supplier_offers').set((eb) => ({ unit_price: eb('unit_price', '*', 2) })).where('supplier_id', 'in', others).execute();
     expect(await h.app.sourcing.source(so.id)).toBe('sourced');
     const [po] = await h.app.db.kysely.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', so.id).execute();
     const line2 = await h.app.db.kysely.selectFrom('purchase_order_lines').select(['spec_id']).where('purchase_order_id', '=', po!.id).where('shop_order_line_no', '=', 2).executeTakeFirstOrThrow();

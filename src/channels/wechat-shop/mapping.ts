@@ -33,6 +33,7 @@ export function mapOrder(raw: Record<string, unknown>): OrderSnapshot {
   const ext = obj(detail.ext_info);
   const delivery = obj(detail.delivery_info);
   const aftersale = obj(raw.aftersale_detail);
+  const settle = obj(detail.settle_info);
   const lines: OrderLine[] = arr(detail.product_infos).map((p, i) => {
     const quantity = num(p.sku_cnt);
     const unitPrice = num(p.sale_price);
@@ -68,5 +69,10 @@ export function mapOrder(raw: Record<string, unknown>): OrderSnapshot {
     address: mapAddress(delivery.address_info),
     lines,
     onAftersaleOrderCnt: num(aftersale.on_aftersale_order_cnt),
+    commission: {
+      predicted: settle.predict_commission_fee !== undefined ? num(settle.predict_commission_fee) : undefined,
+      settled: settle.commission_fee !== undefined && settle.commission_fee !== '' ? num(settle.commission_fee) : undefined,
+      settleTime: settle.settle_time ? num(settle.settle_time) : undefined,
+    },
   };
 }

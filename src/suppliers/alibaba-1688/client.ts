@@ -140,6 +140,22 @@ export class Alibaba1688Client {
     return { success: inner.success === true || inner.success === 'true', paySuccess: inner.result?.paySuccess === true, code: inner.code ?? undefined, message: inner.message ?? undefined };
   }
 
+  /** A cashier link for up to 100 unpaid orders; a person pays in the browser (logged in on 1688). */
+  async payUrl(orderIds: string[]): Promise<{ payUrl?: string; failed: string[]; error?: string }> {
+    if (orderIds.length === 0 || orderIds.length > 100) throw new DaifaError('VALIDATION', '支付链接一次 1–100 个 1688 订单 / 1 to 100 orders per link');
+    const r = await this.call('com.alibaba.trade', 'alibaba.alipay.url.get', { orderIdList: orderIds.map((id) => (/^\d{1,15}$/.test(id) ? Number(id) : id)) }, { idempotent: true });
+    const failed = (Array.isArray(r.payFailureOrderList) ? r.payFailureOrderList : []).map(String);
+    const ok = r.success === true || r.success === 'true';
+    return { payUrl: ok ? String(r.payUrl) : undefined, failed, error: ok ? undefined : String(r.erroMsg ?? r.errorMsg ?? r.errorCode ?? 'unknown') };
+  }
+
+  /** What 1688 will accept as payment for an order, and the amount due in fen. */
+  async payWay(orderId: string): Promise<{ payFee?: number; channels: { code: number; name: string }[]; timeout?: string }> {
+    const r = await this.call('com.alibaba.trade', 'alibaba.trade.payWay.query', { orderId }, { idempotent: true });
+    const l = r.resultList ?? {};
+    return { payFee: l.payFee === undefined ? undefined : Number(l.payFee), channels: Array.isArray(l.channels) ? l.channels.map((c: { code: unknown; name: unknown }) => ({ code: Number(c.code), name: String(c.name) })) : [], timeout: l.timeout };
+  }
+
   async cancel(orderId: string, reason: 'buyerCancel' | 'sellerGoodsLack' | 'other', remark: string): Promise<ApiBody> {
     return this.call('com.alibaba.trade', 'alibaba.trade.cancel', { webSite: '1688', tradeID: orderId, cancelReason: reason, remark }, { idempotent: true });
   }

@@ -1,0 +1,49 @@
+import type { Db } from '../db/dialect.js';
+import type { Executor } from '../jobs/queue.js';
+import { applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
+import type { Clock } from '../lib/clock.js';
+import { DaifaError } from '../lib/errors.js';
+import { advanceWhenAllPlaced } from '../purchasing/place-purchase-order.js';
+import { recordPayable } from './ledger.js';
+import { loadLimits, payJob } from './pay-supplier.js';
+
+const yuan = (f: number) => `¥${(f / 100).toFixed(2)}`;
+
+/** The shop order's margin if this purchase order cost `newTotal` (other live purchase orders at their agreed amounts). */
+export async function marginWith(db: Executor, poId: number, newTotal: number): Promise<{ margin: number; floor: number; ok: boolean }> {
+  const po = await db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.shop_order_id', 'o.order_price', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirstOrThrow();
+  const others = await db.selectFrom('purchase_orders').select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s')).where('shop_order_id', '=', po.shop_order_id).where('id', '!=', poId).where('state', 'not in', ['Cancelled', 'Shadowed']).executeTakeFirst();
+  const margin = po.order_price - Number(others?.s ?? 0) - newTotal;
+  const floor = (await loadLimits(db, po.shop_id)).minMargin;
+  return { margin, floor, ok: margin >= floor };
+}
+
+export const describeMargin = (m: { margin: number; floor: number; ok: boolean }) => `按新价格毛利 ${yuan(m.margin)}（下限 ${yuan(m.floor)}）：${m.ok ? '仍可接受' : '低于下限，建议换供应商'}`;
+
+/**
+ * 接受新价格: a supplier raised (or lowered) the price after the preview. A person may accept it only if the
+ * shop order's margin still clears the floor; the new amount becomes what is owed and paid, and the
+ * reconciliation shows the difference as explained by this decision.
+ */
+export async function acceptPrice(db: Db, clock: Clock, input: { caseId: number; actor: string; note?: string }): Promise<{ status: string; amount: number; margin: number }> {
+  const now = clock.now();
+  return db.kysely.transaction().execute(async (trx) => {
+    const c = await trx.selectFrom('cases').selectAll().where('id', '=', input.caseId).executeTakeFirst();
+    if (!c) throw new DaifaError('NOT_FOUND', `异常 ${input.caseId} 不存在`);
+    if (c.kind !== 'PRICE_CHANGED' || !c.purchase_order_id) throw new DaifaError('CONFLICT', '只有“采购价与预览不一致”的异常可以接受新价格');
+    if (c.state !== 'Open') throw new DaifaError('CONFLICT', `异常已处理 / case is ${c.state}`);
+    const poId = Number(c.purchase_order_id);
+    const data = JSON.parse(c.data ?? '{}') as { total?: number; expected?: number };
+    if (typeof data.total !== 'number') throw new DaifaError('CONFLICT', '异常中没有新价格，无法接受');
+    const m = await marginWith(trx, poId, data.total);
+    if (!m.ok) throw new DaifaError('CONFLICT', `接受后毛利 ${yuan(m.margin)} 低于下限 ${yuan(m.floor)}；请换供应商或先调整付款限额 / margin below the floor`);
+    const po = await trx.selectFrom('purchase_orders').select(['shop_order_id', 'expected_amount', 'state']).where('id', '=', poId).executeTakeFirstOrThrow();
+    await lockEntity(trx, 'shop_order', po.shop_order_id);
+    const r = await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId: po.shop_order_id, to: 'Placed', expectFrom: 'NeedsAttention', event: 'po.price_accepted', actor: input.actor, note: `接受新价格 ${yuan(data.total)}（原 ${yuan(po.expected_amount)}），毛利 ${yuan(m.margin)}${input.note ? `；${input.note}` : ''}`, patch: { supplier_amount: data.total }, jobs: [payJob(poId)] }, now);
+    if (!r.ok) throw new DaifaError('CONFLICT', `采购单状态为 ${r.from}，不能接受新价格`);
+    await recordPayable(trx, poId, now);
+    await applyTransition(trx, { entity: 'case', id: input.caseId, shopOrderId: po.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: `接受新价格 ${yuan(data.total)}`, patch: { resolution: `accept_price: ${yuan(po.expected_amount)} → ${yuan(data.total)}，毛利 ${yuan(m.margin)}`, resolved_by: input.actor } }, now);
+    await advanceWhenAllPlaced(trx, po.shop_order_id, now);
+    return { status: 'Placed', amount: data.total, margin: m.margin };
+  });
+}
