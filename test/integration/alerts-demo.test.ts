@@ -37,4 +37,16 @@ describe.runIf(testDialect === 'sqlite')('sandbox demo (npm start)', () => {
     const stats = await api('/api/stats');
     expect(stats.shopOrders.total).toBeGreaterThan(0);
   });
+
+  it('sandbox purchase orders are paid automatically within the default limits (the ledger shows the money)', async () => {
+    const paid = await waitFor(async () => {
+      const r = await api('/api/payments?status=Paid');
+      return r.payments.length > 0 && r.payments;
+    }, { timeoutMs: 60_000, what: 'a sandbox payment' });
+    expect(paid[0]).toMatchObject({ method: '1688-protocol', supplier_trade_id: expect.stringMatching(/^2026/) });
+    const po = await running.app.db.kysely.selectFrom('purchase_orders').select('shop_order_id').where('id', '=', paid[0].purchase_order_id).executeTakeFirstOrThrow();
+    const detail = await api(`/api/orders/${po.shop_order_id}`);
+    expect(detail.ledger.supplierPaid).toBeGreaterThan(0);
+    expect(detail.ledger.profit).toBe(detail.ledger.revenue - detail.ledger.supplierPaid);
+  });
 });
