@@ -25,6 +25,7 @@ export function seedSimulatorOffers(sim: Alibaba1688Simulator, stock = 100_000):
         moq: 1,
         freight: s.freight,
         online: true,
+        couriers: [...s.couriers],
         skus: p.skus.map((k) => ({ specId: specId(s.memberId, k.skuId), skuId: `${s.offerBase + pi}${k.skuId.slice(-3)}`, attrs: k.attrs.map((a) => ({ name: a.attr_key, value: a.attr_value })), price: Math.round(k.price * s.priceShare), stock })),
       });
     });

@@ -52,6 +52,7 @@ export async function startSandbox(opts: { port?: number; smtpPort?: number; hos
     smtpUrl: `smtp://127.0.0.1:${smtpPort}`,
     async close() {
       wechat.stop();
+      alibaba.stop();
       await smtp.stop();
       await app.close();
     },

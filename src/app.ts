@@ -23,6 +23,8 @@ import { EmailPurchaseRoute } from './purchasing/email-route.js';
 import { CONSENT_REMINDER, ConsentService } from './cases/consent.js';
 import { TokenWatch, WATCH_1688_TOKENS } from './suppliers/alibaba-1688/token-watch.js';
 import { PAY_PO, SupplierPayments } from './payments/pay-supplier.js';
+import { DELIVER_ORDER, TRACK_PO, TRACKING_SWEEP, Tracking } from './fulfilment/tracking.js';
+import { DeliverySync } from './fulfilment/delivery-sync.js';
 import { Alibaba1688Accounts } from './suppliers/alibaba-1688/accounts.js';
 import { ShopService } from './shops/shops.js';
 
@@ -45,6 +47,8 @@ export interface App {
   sourcing: Sourcing;
   consent: ConsentService;
   payments: SupplierPayments;
+  tracking: Tracking;
+  delivery: DeliverySync;
   placement: PurchaseOrderPlacement;
   alibaba: Alibaba1688Accounts;
   handlers: Map<string, JobHandler>;
@@ -99,6 +103,8 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const consent = new ConsentService(db, notifier, clock, config.consentReminderHours * 3_600_000);
   const emailRoute = new EmailPurchaseRoute(db, opts.smtpUrl ?? config.smtpUrl, config.mailFrom, () => clock.now());
   const placement = new PurchaseOrderPlacement(db, alibaba, decode, sourcing, emailRoute, clients, shops, clock, log);
+  const tracking = new Tracking(db, alibaba, notifier, clock, log);
+  const delivery = new DeliverySync(db, shops, clients, clock, log);
 
   const handlers = new Map<string, JobHandler>([
     [SYNC_ORDER, async (p) => void (await intake.sync(p))],
@@ -108,13 +114,16 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     [CONSENT_REMINDER, consent.reminderHandler],
     [WATCH_1688_TOKENS, tokenWatch.handler],
     [PAY_PO, payments.handler],
+    [TRACK_PO, tracking.handler],
+    [TRACKING_SWEEP, tracking.sweepHandler],
+    [DELIVER_ORDER, delivery.handler],
     [POLL_SHOP, poller.handler],
     [FLUSH_ALERTS, notifier.flushHandler],
     [DIGEST_ALERTS, notifier.digestHandler],
   ]);
 
   return {
-    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, payments, placement, alibaba, handlers, wechatApiBase,
+    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, payments, placement, alibaba, tracking, delivery, handlers, wechatApiBase,
     close: () => db.close(),
   };
 }

@@ -25,6 +25,8 @@ export interface SimOffer {
   online: boolean;
   /** The seller accepts encrypted downstream orders (prints waybills through the platform). */
   acceptsEncrypted?: boolean;
+  /** Courier codes the seller ships with (the first is used unless told otherwise). */
+  couriers?: string[];
   skus: SimSku[];
 }
 
@@ -43,6 +45,22 @@ export interface Sim1688Order {
   encrypted?: Record<string, unknown>;
   /** Every payment taken for this order (must never exceed one). */
   payments: { amount: number; at: number; tradeId: string }[];
+  /** Parcels the seller sent: which sub-items (line index) and how many units each holds, and the trace. */
+  shipments: SimShipment[];
+  /** The seller found it has no stock after payment: it will not ship. */
+  sellerStockOut?: boolean;
+  /** Refunds the buyer requested (alibaba.trade.createRefund). */
+  refunds: { refundId: string; amount: number; lineIdx: number[]; status: string; at: number }[];
+}
+
+export interface SimShipment {
+  logisticsId: string;
+  companyName: string;
+  companyNo: string;
+  mailNo: string;
+  items: { lineIdx: number; quantity: number }[];
+  steps: { at: number; status: string; remark: string }[];
+  mailNoChanges: number;
 }
 
 export interface Knobs1688 {
@@ -70,9 +88,23 @@ export interface Knobs1688 {
   payResponseLostRate: number;
   /** Buyer balance in fen (Infinity = unlimited). */
   balance: number;
+  /** Sellers ship paid orders by themselves after this many ms (null: only when told, e.g. by a test). */
+  autoShipAfterMs: number | null;
+  /** Probability that an auto-shipped order goes out in two parcels (a partial shipment first). */
+  splitShipRate: number;
+  /** Probability that a paid order is never shipped by itself (a late seller). */
+  lateRate: number;
+  /** Probability that a paid order turns out to be out of stock: the seller does not ship and asks for a refund. */
+  stockOutAfterPayRate: number;
+  /** Each trace step (picked up, in transit, delivering, signed) follows the previous after this many ms (null: manual). */
+  traceStepMs: number | null;
+  /** Messages are not pushed (the receiver is down): they wait for push.cursor.messageList. */
+  messagesOff: boolean;
+  /** Courier name the sellers print (overrides the seller's own; e.g. an unknown local courier). */
+  courierNameOverride: string | null;
 }
 
-export const defaultKnobs1688 = (): Knobs1688 => ({ latencyMs: 0, lostResponseRate: 0, serverErrorRate: 0, rateLimitRate: 0, duplicateOutOrderId: 'return-existing', priceRiseFen: 0, readBackMismatch: false, accessTokenTtlMs: 10 * 3_600_000, failSpecIds: [], protocolSigned: true, payAnswerWrongRate: 0, payResponseLostRate: 0, balance: Number.POSITIVE_INFINITY });
+export const defaultKnobs1688 = (): Knobs1688 => ({ latencyMs: 0, lostResponseRate: 0, serverErrorRate: 0, rateLimitRate: 0, duplicateOutOrderId: 'return-existing', priceRiseFen: 0, readBackMismatch: false, accessTokenTtlMs: 10 * 3_600_000, failSpecIds: [], protocolSigned: true, payAnswerWrongRate: 0, payResponseLostRate: 0, balance: Number.POSITIVE_INFINITY, autoShipAfterMs: null, splitShipRate: 0, lateRate: 0, stockOutAfterPayRate: 0, traceStepMs: null, courierNameOverride: null, messagesOff: false });
 
 const yuan = (fen: number) => Math.round(fen) / 100;
 const ts1688 = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace(/[-:T]/g, '').replace('Z', '').replace('.', '') + '+0800';
@@ -99,7 +131,7 @@ export class Alibaba1688Simulator {
 
   /** Where order messages go (the app's 通道配置 httpCallBack), signed with the app secret. */
   messageTarget?: { url: string; appSecret: string };
-  readonly messages: { msgId: number; type: string; delivered: boolean; attempts: number }[] = [];
+  readonly messages: { msgId: number; type: string; delivered: boolean; attempts: number; message: string; pulled: boolean }[] = [];
   private msgSeq = 7_565_094_247;
 
   /**
@@ -107,11 +139,16 @@ export class Alibaba1688Simulator {
    * else is retried (3 times), and order ids inside are bare numbers beyond 2^53.
    */
   emit(type: string, o: Sim1688Order, currentStatus: string): void {
-    if (!this.messageTarget) return;
+    this.emitRaw(type, o, { buyerMemberId: o.buyerMemberId, currentStatus, msgSendTime: new Date(Date.now() + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19), orderId: o.orderId, sellerMemberId: o.sellerMemberId });
+  }
+
+  /** Every message is kept; one not acknowledged after the retries waits for the pull API (push.cursor.messageList). */
+  emitRaw(type: string, o: Sim1688Order, data: Record<string, unknown>): void {
     const msgId = this.msgSeq++;
-    const message = bare(JSON.stringify({ bizKey: o.orderId, data: { buyerMemberId: o.buyerMemberId, currentStatus, msgSendTime: new Date(Date.now() + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19), orderId: o.orderId, sellerMemberId: o.sellerMemberId }, gmtBorn: Date.now(), msgId, type, userInfo: o.buyerMemberId }), ['orderId']);
-    const record = { msgId, type, delivered: false, attempts: 0 };
+    const message = bare(JSON.stringify({ bizKey: o.orderId, data, gmtBorn: Date.now(), msgId, type, userInfo: o.buyerMemberId }), ['orderId']);
+    const record = { msgId, type, delivered: false, attempts: 0, message, pulled: false };
     this.messages.push(record);
+    if (!this.messageTarget || this.knobs.messagesOff) return;
     const target = this.messageTarget;
     const attempt = async (): Promise<void> => {
       record.attempts++;
@@ -121,7 +158,10 @@ export class Alibaba1688Simulator {
       } catch {
         record.delivered = false;
       }
-      if (!record.delivered && record.attempts <= 3) setTimeout(() => void attempt(), 200 * record.attempts);
+      if (!record.delivered && record.attempts <= 3) {
+        const t = setTimeout(() => void attempt(), 200 * record.attempts);
+        this.timers.add(t);
+      }
     };
     void attempt();
   }
@@ -178,6 +218,12 @@ export class Alibaba1688Simulator {
     const path = `param2/${p.ver}/${p.ns}/${api}/${p.appKey}`;
     if (!form._aop_signature || !signatureMatches(aopSignature(path, form, secret), form._aop_signature)) {
       return reply.code(400).send({ error_code: 'gw.SignatureInvalid', error_message: 'Signature invalid', request_id: randomAlnum(12) });
+    }
+    if (p.ns === 'cn.alibaba.open' && api === 'push.cursor.messageList') {
+      // App-level (no user authorisation): returns what was not delivered, and confirms it.
+      const list = this.messages.filter((m) => !m.delivered && !m.pulled).slice(0, Math.min(200, Math.max(20, Number(form.quantity ?? 20))));
+      for (const m of list) m.pulled = true;
+      return reply.type('application/json').send(`{"pushMessageList":[${list.map((m) => m.message.replace(/^\{/, `{"topicGroup":"ORDER","topicName":"${m.type}","appKey":"${p.appKey}",`)).join(',')}],"success":true}`);
     }
     const token = this.tokens.get(form.access_token ?? '');
     if (!token || token.expiresAt < Date.now()) return reply.code(401).send({ error_code: '401', error_message: 'Request need user authorized', request_id: randomAlnum(12) });
@@ -259,6 +305,54 @@ export class Alibaba1688Simulator {
         if (!o || o.buyerMemberId !== token.memberId) return json({ success: false, errorCode: 'ORDER_NOT_EXIST', errorMsg: '订单不存在' });
         return json({ success: true, resultList: { channels: [{ code: 1, name: '支付宝' }, { code: 15, name: '银行转账' }], orderId: o.orderId, payFee: o.totalAmount, timeout: ts1688(o.createdAt + 43_200_000).slice(0, 14).replace(/(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/, '$1-$2-$3 $4:$5:$6') } });
       }
+      case 'alibaba.trade.getLogisticsInfos.buyerView': {
+        const o = this.orders.get(String(form.orderId));
+        if (!o || o.buyerMemberId !== token.memberId) return json({ success: false, errorCode: 'order.nopermission.buyer', errorMessage: '订单不存在或无权限' });
+        if (!o.shipments.length) return json({ success: false, errorCode: '500_2', errorMessage: '订单尚未发货，暂无物流详情' });
+        return json({ success: true, result: o.shipments.map((sh) => ({
+          logisticsId: sh.logisticsId, logisticsBillNo: sh.mailNo, orderEntryIds: sh.items.map((it) => subItemId(o, it.lineIdx)).join(','), status: sh.steps.some((x) => x.status === 'SIGN') ? 'SIGN' : sh.steps.length > 1 ? 'TRANSPORT' : 'ACCEPT',
+          logisticsCompanyId: String(Object.keys(COURIER_NAMES_1688).indexOf(sh.companyNo) + 1), logisticsCompanyName: sh.companyName, logisticsCompanyNo: sh.companyNo, gmtSystemSend: ts1688(sh.steps[0]!.at),
+          sendGoods: sh.items.map((it) => ({ goodName: o.lines[it.lineIdx]!.title, quantity: it.quantity, unit: '件' })),
+          logisticsOrderGoods: sh.items.map((it) => ({ logisticsId: sh.logisticsId, tradeOrderId: o.orderId, tradeOrderItemId: subItemId(o, it.lineIdx), quantity: it.quantity, unit: '件', description: o.lines[it.lineIdx]!.attrs.map((a) => `${a.name}: ${a.value};`).join(' '), productName: o.lines[it.lineIdx]!.title })),
+        })) });
+      }
+      case 'alibaba.trade.getLogisticsTraceInfo.buyerView': {
+        const o = this.orders.get(String(form.orderId));
+        if (!o || o.buyerMemberId !== token.memberId) return json({ success: false, errorCode: 'order.nopermission.buyer', errorMessage: '订单不存在或无权限' });
+        const parcels = o.shipments.filter((sh) => !form.logisticsId || sh.logisticsId === form.logisticsId);
+        if (!parcels.length) return json({ success: false, errorCode: '404', errorMessage: '无法找到相对应的物流单跟踪信息' });
+        return json({ success: true, logisticsTrace: parcels.map((sh) => ({ logisticsId: sh.logisticsId, logisticsBillNo: sh.mailNo, orderId: o.orderId, logisticsSteps: sh.steps.map((x) => ({ acceptTime: ts1688(x.at).replace(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2}).*$/, '$1-$2-$3 $4:$5:$6'), remark: x.remark })) })) });
+      }
+      case 'logistics.delivery.urge': {
+        const o = this.orders.get(String(form.orderId));
+        if (!o) return json({ result: { success: false, code: 'ORDER_NOT_EXIST', message: '订单不存在' } });
+        if (o.status !== 'waitsellersend') return json({ result: { success: false, code: 'ORDER_STATUS_ERROR', message: '只能在发货前催发货' } });
+        const last = (o as Sim1688Order & { urgedAt?: number }).urgedAt;
+        if (last && Date.now() - last < 86_400_000) return json({ result: { success: false, code: 'URGE_TOO_OFTEN', message: '24小时内只能催发货一次' } });
+        (o as Sim1688Order & { urgedAt?: number }).urgedAt = Date.now();
+        return json({ result: { success: true, code: null, message: null, result: true } });
+      }
+      case 'alibaba.trade.createRefund': {
+        const o = this.orders.get(String(form.orderId));
+        if (!o || o.buyerMemberId !== token.memberId) return json({ result: { success: false, code: '5001', message: '订单不存在' } });
+        if (o.status !== 'waitsellersend' && o.status !== 'waitbuyerreceive') return json({ result: { success: false, code: '5010', message: '退款状态错误' } });
+        const amount = Number(form.applyPayment);
+        const paid = o.payments.reduce((t, x) => t + x.amount, 0);
+        if (!(amount > 0) || amount > paid) return json({ result: { success: false, code: '5011', message: '退款金额错误' } });
+        if (o.refunds.some((r) => r.status !== 'refundclose')) return json({ result: { success: false, code: '5010', message: '已有退款申请' } });
+        const desc = String(form.description ?? '');
+        if ([...desc].length < 2 || [...desc].length > 150) return json({ result: { success: false, code: '5012', message: '退款说明长度错误' } });
+        const refund = { refundId: `TQ${randomDigits(17)}`, amount, lineIdx: o.lines.map((_l, i) => i), status: 'refundsuccess', at: Date.now() };
+        o.refunds.push(refund);
+        // Before shipment the seller agrees at once (sandbox): the money goes back and the trade closes.
+        this.knobs.balance += amount;
+        if (o.status === 'waitsellersend') {
+          o.status = 'cancel';
+          this.emit('ORDER_BUYER_VIEW_ORDER_BUYER_REFUND_IN_SALES', o, 'refundsuccess');
+          this.emit('ORDER_BUYER_VIEW_ORDER_SELLER_CLOSE', o, 'cancel');
+        }
+        return json({ result: { success: true, result: { refundId: refund.refundId } } });
+      }
       default:
         return reply.code(400).send({ error_code: 'gw.APIUnsupported', error_message: `API ${api} not supported by the sandbox` });
     }
@@ -270,6 +364,103 @@ export class Alibaba1688Simulator {
     o.payments.push({ amount: o.totalAmount, at: Date.now(), tradeId: `2026${randomDigits(24)}` });
     o.status = 'waitsellersend';
     this.emit('ORDER_BUYER_VIEW_ORDER_PAY', o, 'waitsellersend');
+    this.afterPayment(o);
+  }
+
+  /** What a seller does once paid: ship (maybe in two parcels), be late, or find it has no stock. */
+  private afterPayment(o: Sim1688Order): void {
+    const k = this.knobs;
+    if (k.autoShipAfterMs === null) return;
+    if (Math.random() < k.stockOutAfterPayRate) {
+      o.sellerStockOut = true;
+      return;
+    }
+    if (Math.random() < k.lateRate) return;
+    const timer = setTimeout(() => {
+      if (o.status !== 'waitsellersend') return;
+      const units = o.lines.reduce((s, l) => s + l.quantity, 0);
+      if (units > 1 && Math.random() < k.splitShipRate) {
+        // First parcel: the first line (or part of it); the rest follows.
+        const first = o.lines[0]!.quantity > 1 ? [{ lineIdx: 0, quantity: Math.floor(o.lines[0]!.quantity / 2) }] : [{ lineIdx: 0, quantity: 1 }];
+        this.ship(o.orderId, first);
+        const t2 = setTimeout(() => this.ship(o.orderId), Math.max(1, k.autoShipAfterMs ?? 0));
+        this.timers.add(t2);
+      } else this.ship(o.orderId);
+    }, k.autoShipAfterMs);
+    this.timers.add(timer);
+  }
+
+  readonly timers = new Set<NodeJS.Timeout>();
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /**
+   * The seller's console: send (part of) a paid order. Without items, everything not yet shipped goes out.
+   * Returns the parcel, or an error string.
+   */
+  ship(orderId: string, items?: { lineIdx: number; quantity: number }[], opts: { courier?: string; companyName?: string; mailNo?: string } = {}): SimShipment | string {
+    const o = this.orders.get(orderId);
+    if (!o) return '订单不存在';
+    if (o.status !== 'waitsellersend') return `状态 ${o.status} 不能发货`;
+    const shippedOf = (i: number) => o.shipments.reduce((s, p) => s + p.items.filter((x) => x.lineIdx === i).reduce((a, x) => a + x.quantity, 0), 0);
+    const want = items ?? o.lines.map((l, i) => ({ lineIdx: i, quantity: l.quantity - shippedOf(i) })).filter((x) => x.quantity > 0);
+    for (const it of want) if (!o.lines[it.lineIdx] || it.quantity <= 0 || shippedOf(it.lineIdx) + it.quantity > o.lines[it.lineIdx]!.quantity) return `第 ${it.lineIdx} 行数量不正确`;
+    const offer = this.offers.get(o.lines[0]!.offerId);
+    const code = opts.courier ?? offer?.couriers?.[0] ?? 'ZTO';
+    const known = COURIER_NAMES_1688[code];
+    const companyName = opts.companyName ?? this.knobs.courierNameOverride ?? (known ? `${known}(${code})` : code);
+    const parcel: SimShipment = { logisticsId: `BX${randomDigits(15)}`, companyName, companyNo: this.knobs.courierNameOverride ? 'LOCAL' : code, mailNo: opts.mailNo ?? mailNoFor(code), items: want, steps: [{ at: Date.now(), status: 'CONSIGN', remark: '卖家已发货' }], mailNoChanges: 0 };
+    o.shipments.push(parcel);
+    const all = o.lines.every((l, i) => shippedOf(i) >= l.quantity);
+    if (all) o.status = 'waitbuyerreceive';
+    this.emit(all ? 'ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS' : 'ORDER_BUYER_VIEW_PART_PART_SENDGOODS', o, o.status);
+    this.emitLogistics('LOGISTICS_BUYER_VIEW_TRACE', o, parcel, { statusChanged: 'CONSIGN', changeTime: ts1688(Date.now()) });
+    if (this.knobs.traceStepMs !== null) this.scheduleTrace(o, parcel);
+    return parcel;
+  }
+
+  private scheduleTrace(o: Sim1688Order, parcel: SimShipment): void {
+    const t = setTimeout(() => {
+      if (this.advanceTrace(o.orderId, parcel.logisticsId) && this.knobs.traceStepMs !== null) this.scheduleTrace(o, parcel);
+    }, this.knobs.traceStepMs ?? 0);
+    this.timers.add(t);
+  }
+
+  /** Move a parcel one step along picked up → in transit → delivering → signed. Returns false when already signed. */
+  advanceTrace(orderId: string, logisticsId?: string): boolean {
+    const o = this.orders.get(orderId);
+    const parcel = o?.shipments.find((p) => !logisticsId || p.logisticsId === logisticsId);
+    if (!o || !parcel) return false;
+    const last = parcel.steps[parcel.steps.length - 1]!.status;
+    const next = TRACE_STEPS[TRACE_STEPS.findIndex((s) => s.status === last) + 1];
+    if (!next) return false;
+    parcel.steps.push({ at: Date.now(), status: next.status, remark: next.remark });
+    this.emitLogistics('LOGISTICS_BUYER_VIEW_TRACE', o, parcel, { statusChanged: next.status, changeTime: ts1688(Date.now()) });
+    return next.status !== 'SIGN';
+  }
+
+  /** The seller re-prints the waybill: a new tracking number (and maybe courier) for a parcel. */
+  changeMailNo(orderId: string, logisticsId?: string, courier?: string): SimShipment | undefined {
+    const o = this.orders.get(orderId);
+    const parcel = o?.shipments.find((p) => !logisticsId || p.logisticsId === logisticsId);
+    if (!o || !parcel) return undefined;
+    const old = { cpCode: parcel.companyNo, mailNo: parcel.mailNo };
+    if (courier) {
+      parcel.companyNo = courier;
+      parcel.companyName = `${COURIER_NAMES_1688[courier] ?? courier}(${courier})`;
+    }
+    parcel.mailNo = mailNoFor(parcel.companyNo);
+    parcel.mailNoChanges++;
+    this.emitLogistics('LOGISTICS_MAIL_NO_CHANGE', o, parcel, { oldCpCode: old.cpCode, newCpCode: parcel.companyNo, oldMailNo: old.mailNo, newMailNo: parcel.mailNo, eventTime: ts1688(Date.now()) });
+    return parcel;
+  }
+
+  /** Logistics messages carry their model under a topic-specific key and list the order entries concerned. */
+  private emitLogistics(type: 'LOGISTICS_BUYER_VIEW_TRACE' | 'LOGISTICS_MAIL_NO_CHANGE', o: Sim1688Order, parcel: SimShipment, fields: Record<string, string>): void {
+    const model = { logisticsId: parcel.logisticsId, cpCode: parcel.companyNo, mailNo: parcel.mailNo, ...fields, orderLogsItems: parcel.items.map((it) => ({ orderId: o.orderId, orderEntryId: subItemId(o, it.lineIdx) })) };
+    this.emitRaw(type, o, type === 'LOGISTICS_MAIL_NO_CHANGE' ? { MailNoChangeModel: model } : { OrderLogisticsTracingModel: model });
   }
 
   /** The cashier a payment link opens: a person pays every listed order that still waits (what the browser does). */
@@ -398,6 +589,8 @@ export class Alibaba1688Simulator {
       createdAt: Date.now(),
       encrypted,
       payments: [],
+      shipments: [],
+      refunds: [],
     };
     this.orders.set(order.orderId, order);
     this.emit('ORDER_BUYER_VIEW_BUYER_MAKE', order, 'waitbuyerpay');
@@ -416,10 +609,32 @@ export class Alibaba1688Simulator {
         receiverInfo: { toFullName: name, toMobile: a.mobile ?? '', toPhone: a.phone ?? '', toPost: a.postCode ?? '', toArea: `${a.provinceText} ${a.cityText} ${a.areaText}${a.townText ? ` ${a.townText}` : ''}` },
       },
       nativeLogistics: { province: a.provinceText, city: a.cityText, area: a.areaText, town: a.townText ?? '', address: a.address, contactPerson: name, mobile: a.mobile ?? '', telephone: a.phone ?? '', zip: a.postCode ?? '', logisticsItems: [] },
-      productItems: o.lines.map((l, i) => ({ productID: Number(l.offerId), specId: l.specId, skuID: this.offers.get(l.offerId)?.skus.find((s) => s.specId === l.specId)?.skuId, subItemID: `${o.orderId.slice(0, -2)}${String(i).padStart(2, '0')}`, subItemIDString: `${o.orderId.slice(0, -2)}${String(i).padStart(2, '0')}`, name: l.title, quantity: l.quantity, price: yuan(l.price), itemAmount: yuan(l.price * l.quantity), skuInfos: l.attrs, status: o.status, logisticsStatus: 1 })),
+      productItems: o.lines.map((l, i) => ({ productID: Number(l.offerId), specId: l.specId, skuID: this.offers.get(l.offerId)?.skus.find((s) => s.specId === l.specId)?.skuId, subItemID: `${o.orderId.slice(0, -2)}${String(i).padStart(2, '0')}`, subItemIDString: `${o.orderId.slice(0, -2)}${String(i).padStart(2, '0')}`, name: l.title, quantity: l.quantity, price: yuan(l.price), itemAmount: yuan(l.price * l.quantity), skuInfos: l.attrs, status: o.status, logisticsStatus: o.shipments.some((sh) => sh.items.some((it) => it.lineIdx === i)) ? 2 : 1 })),
       tradeTerms: [{ payStatus: o.status === 'waitbuyerpay' ? '1' : '2', phasAmount: yuan(o.totalAmount) }],
       orderBizInfo: { dropshipping: true },
       fromEncryptOrder: Boolean(o.encrypted?.encryptOrder),
     };
   }
 }
+
+/** 1688 prints courier names (sometimes with the code in brackets); these are the sandbox sellers' couriers. */
+export const COURIER_NAMES_1688: Record<string, string> = { ZTO: '中通快递', YTO: '圆通速递', YUNDA: '韵达快递', STO: '申通快递', JTSD: '极兔速递', SF: '顺丰速运', JD: '京东物流', EMS: '邮政EMS' };
+
+const TRACE_STEPS = [
+  { status: 'CONSIGN', remark: '卖家已发货' },
+  { status: 'ACCEPT', remark: '快递员已揽件' },
+  { status: 'TRANSPORT', remark: '快件运输中，已到达转运中心' },
+  { status: 'DELIVERING', remark: '快件派送中' },
+  { status: 'SIGN', remark: '快件已签收' },
+];
+
+/** A plausible tracking number for the courier (SF: SF + 13 digits; JD: JD + 13; others 12–15 digits). */
+function mailNoFor(code: string): string {
+  if (code === 'SF') return `SF${randomDigits(13)}`;
+  if (code === 'JD') return `JD${randomDigits(13)}`;
+  if (code === 'JTSD') return `JT${randomDigits(13)}`;
+  if (code === 'YTO') return `YT${randomDigits(13)}`;
+  return randomDigits(code === 'EMS' ? 13 : 14);
+}
+
+const subItemId = (o: Sim1688Order, i: number) => `${o.orderId.slice(0, -2)}${String(i).padStart(2, '0')}`;

@@ -184,6 +184,43 @@ export class WeChatShopSimulator {
     return as.id;
   }
 
+  /** An open after-sale ends: the buyer cancels it, or the merchant refunds (the line's units leave the order). */
+  closeAftersale(appId: string, afterSaleId: string, outcome: 'cancelled' | 'refunded'): boolean {
+    const shop = this.mustShop(appId);
+    for (const order of shop.orders.values()) {
+      const as = order.aftersales.find((x) => x.id === afterSaleId);
+      if (!as || TERMINAL_AFTERSALE.has(as.status)) continue;
+      const line = order.lines.find((l) => l.skuId === as.skuId)!;
+      as.status = outcome === 'cancelled' ? 'USER_CANCELD' : 'MERCHANT_REFUND_SUCCESS';
+      as.updateTime = nowS();
+      line.onAftersale = Math.max(0, line.onAftersale - as.count);
+      if (outcome === 'refunded') line.finishAftersale += as.count;
+      if (order.lines.every((l) => l.finishAftersale >= l.cnt)) order.status = 200;
+      else if (order.lines.every((l) => l.shipped + l.finishAftersale >= l.cnt) && order.lines.some((l) => l.shipped > 0)) order.status = 30;
+      order.updateTime = nowS();
+      this.emit(shop, order, 'channels_ec_aftersale_update', {}, { finder_shop_aftersale_status_update: { after_sale_order_id: as.id, status: as.status, order_id: order.orderId } });
+      if (order.status === 200) this.emit(shop, order, 'channels_ec_order_cancel', { cancel_type: 3 });
+      return true;
+    }
+    return false;
+  }
+
+  /** The buyer confirms receipt (status 100); settlement follows when `settle` is set (commission becomes final). */
+  confirmReceipt(appId: string, orderId: string, opts: { settle?: boolean } = {}): boolean {
+    const shop = this.mustShop(appId);
+    const order = shop.orders.get(orderId);
+    if (!order || order.status !== 30) return false;
+    const t = nowS();
+    order.status = 100;
+    order.updateTime = t;
+    this.emit(shop, order, 'channels_ec_order_confirm', { confirm_type: 1 });
+    if (opts.settle) {
+      order.settleTime = t;
+      this.emit(shop, order, 'channels_ec_order_settle', { settle_time: t });
+    }
+    return true;
+  }
+
   private emit(shop: SimShop, order: SimOrder, event: string, info: Record<string, unknown>, body?: Record<string, unknown>): void {
     if (!shop.push) return;
     const message = {
@@ -279,6 +316,7 @@ export class WeChatShopSimulator {
       };
     });
     business('/channels/ec/order/delivery/send', (shop, b) => this.deliverySend(shop, b));
+    business('/channels/ec/order/deliveryinfo/update', (shop, b) => this.deliveryInfoUpdate(shop, b));
     business('/channels/ec/order/dropship/assign', (shop, b) => {
       const order = shop.orders.get(idString(b.order_id) ?? '');
       if (!order) return err(100002, '订单不存在');
@@ -382,6 +420,31 @@ export class WeChatShopSimulator {
     if (done) order.shipDoneTime = t;
     order.updateTime = t;
     this.emit(shop, order, 'channels_ec_order_deliver', { finish_delivery: done ? 1 : 0 });
+    return { errcode: 0, errmsg: 'ok' };
+  }
+
+  /** deliveryinfo/update, per-package form (change_infos): at most three changes while the order is not finished. */
+  private deliveryInfoUpdate(shop: SimShop, b: Record<string, any>) {
+    const order = shop.orders.get(idString(b.order_id) ?? '');
+    if (!order) return err(100002, '订单不存在');
+    if (order.status !== 21 && order.status !== 30) return err(101100, '当前订单状态不允许修改物流信息');
+    const changes = Array.isArray(b.change_infos) ? b.change_infos : [];
+    if (!changes.length) return err(40097, 'invalid args, change_infos');
+    if (order.deliveryInfoChanges + changes.length > 3) return err(606041, '物流信息修改次数已达上限');
+    for (const c of changes) {
+      const pkg = order.packages.find((p) => p.waybill_id === String(c.old?.waybill_id) && p.delivery_id === String(c.old?.delivery_id));
+      if (!pkg) return err(606042, '商品信息错误：找不到原包裹');
+      if (!SIM_COURIERS[String(c.new?.delivery_id)]) return err(606004, '非法的 delivery_id');
+      if (!/^[A-Za-z0-9-]{6,32}$/.test(String(c.new?.waybill_id ?? ''))) return err(606005, '非法的 waybill_id');
+    }
+    for (const c of changes) {
+      const pkg = order.packages.find((p) => p.waybill_id === String(c.old.waybill_id))!;
+      pkg.waybill_id = String(c.new.waybill_id);
+      pkg.delivery_id = String(c.new.delivery_id);
+      pkg.delivery_name = SIM_COURIERS[pkg.delivery_id]!;
+      order.deliveryInfoChanges++;
+    }
+    order.updateTime = nowS();
     return { errcode: 0, errmsg: 'ok' };
   }
 

@@ -14,6 +14,12 @@ export const CASE_KINDS = {
   PLACEMENT_FAILED: { title: '下单失败', actions: ['retry', 'choose_supplier', 'cancel_order'] },
   PAYMENT_BLOCKED: { title: '付款被拦截', actions: ['approve_payment', 'cancel_and_replace', 'adjust_limits'] },
   PAYMENT_FAILED: { title: '付款失败', actions: ['pay_by_link', 'retry', 'cancel_and_replace'] },
+  UNKNOWN_COURIER: { title: '无法识别的快递公司', actions: ['set_courier', 'resolve'] },
+  DELIVERY_BLOCKED: { title: '发货同步被售后阻止', actions: ['wait_aftersale', 'resolve'] },
+  DELIVERY_FAILED: { title: '发货同步失败', actions: ['retry', 'resolve'] },
+  SUPPLIER_CLOSED: { title: '供应商订单被关闭', actions: ['choose_supplier', 'refund_buyer'] },
+  SUPPLIER_DELAY: { title: '供应商延迟发货', actions: ['expedite', 'switch_supplier', 'negotiate_delivery'] },
+  TRACKING_ANOMALY: { title: '物流异常', actions: ['contact_supplier', 'resolve'] },
 } as const;
 export type CaseKind = keyof typeof CASE_KINDS;
 

@@ -278,6 +278,7 @@ export interface PurchaseOrdersTable {
   created_at: number;
   updated_at: number;
   version: number;
+  tracked_at: number | null;
 }
 
 export interface PurchaseOrderLinesTable {
@@ -414,4 +415,59 @@ export interface Database {
   payments: PaymentsTable;
   ledger_entries: LedgerEntriesTable;
   vouchers: VouchersTable;
+  packages: PackagesTable;
+  trace_events: TraceEventsTable;
+  wx_deliveries: WxDeliveriesTable;
+  supplier_messages: SupplierMessagesTable;
+}
+
+export interface PackagesTable {
+  id: Generated<number>;
+  shop_order_id: number;
+  purchase_order_id: number;
+  source: string;
+  logistics_id: string;
+  courier_name: string;
+  delivery_id: string;
+  waybill_id: string;
+  items: string;
+  status: string;
+  shipped_at: number;
+  picked_up_at: number | null;
+  last_trace_at: number | null;
+  signed_at: number | null;
+  anomaly: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TraceEventsTable {
+  id: Generated<number>;
+  package_id: number;
+  at: number;
+  status: string;
+  remark: string;
+}
+
+export interface WxDeliveriesTable {
+  id: Generated<number>;
+  shop_order_id: number;
+  waybill_id: string;
+  delivery_id: string;
+  product_infos: string;
+  package_ids: string;
+  status: string;
+  updates: number;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SupplierMessagesTable {
+  id: Generated<number>;
+  msg_id: string;
+  type: string;
+  supplier_order_id: string | null;
+  body: string;
+  received_at: number;
 }

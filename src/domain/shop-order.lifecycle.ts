@@ -29,7 +29,7 @@ export const shopOrderLifecycle: Lifecycle<ShopOrderState> = {
     Confirmed: { to: ['Sourced', 'AwaitingBuyer', 'NeedsReview', 'Cancelled'] },
     AwaitingBuyer: { to: ['Confirmed', 'Sourced', 'NeedsReview', 'Cancelled'] }, // consent given → source again
     Sourced: { to: ['Purchasing', 'NeedsReview', 'AwaitingBuyer', 'Cancelled'] },
-    Purchasing: { to: ['Fulfilling', 'NeedsReview', 'Cancelled'] },
+    Purchasing: { to: ['Fulfilling', 'PartiallyShipped', 'Shipped', 'NeedsReview', 'Cancelled'] }, // a supplier on account may ship before it is paid
     Fulfilling: { to: ['PartiallyShipped', 'Shipped', 'NeedsReview', 'Cancelled'] },
     PartiallyShipped: { to: ['Shipped', 'NeedsReview', 'Cancelled'] },
     Shipped: { to: ['Completed', 'NeedsReview'] },

@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { ZodError, z } from 'zod';
 import type { App } from '../app.js';
 import { registerPushReceiver } from '../channels/wechat-shop/push-receiver.js';
+import { registerAlibabaReceiver } from '../suppliers/alibaba-1688/message-receiver.js';
 import { shopOrderStates } from '../domain/shop-order.lifecycle.js';
 import { DaifaError } from '../lib/errors.js';
 import { findOrderId, listOrders, orderDetail, stats } from '../orders/queries.js';
@@ -57,6 +58,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     return reply.code(500).send({ error: { code: 'INTERNAL', message: '内部错误，已记录 / internal error (logged)' } });
   });
 
+  registerAlibabaReceiver(http, { db: app.db, accounts: app.alibaba, queue: app.queue, clock: app.clock, log: app.log });
   registerPushReceiver(http, { events: app.events, queue: app.queue, shops: app.shops, log: app.log, bodyLimit: app.config.pushBodyLimit });
 
   http.get('/health', async () => {

@@ -1,10 +1,12 @@
 import { recordCommission } from '../payments/ledger.js';
+import { deliverJob } from '../fulfilment/tracking.js';
+import { enqueue } from '../jobs/queue.js';
 import type { Logger } from 'pino';
 import { mapOrder } from '../channels/wechat-shop/mapping.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
 import { isUniqueViolation } from '../db/dialect.js';
-import { isCancelledStatus, isPaidStatus, type OrderSnapshot } from '../domain/shop-order.js';
+import { isCancelledStatus, isPaidStatus, WX_STATUS, type OrderSnapshot } from '../domain/shop-order.js';
 import { applyTransition, recordInitialState } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { ShopService } from '../shops/shops.js';
@@ -76,8 +78,16 @@ export class OrderIntake {
 
       // Out-of-order pushes: an older snapshot never overwrites a newer one.
       if (o.updateTime < existing.wx_update_time_s) return 'unchanged';
-      const changed = o.updateTime > existing.wx_update_time_s || o.status !== existing.wx_status;
+      // An after-sale that started or ended changes what may be shipped (even within the same update second).
+      const before = await trx.selectFrom('shop_order_lines').select(['line_no', 'on_aftersale_cnt', 'finish_aftersale_cnt']).where('shop_order_id', '=', existing.id).execute();
+      const aftersaleMoved = o.lines.some((l) => {
+        const b = before.find((x) => x.line_no === l.lineNo);
+        return b !== undefined && (b.on_aftersale_cnt !== l.onAftersaleCnt || b.finish_aftersale_cnt !== l.finishAftersaleCnt);
+      });
+      const changed = o.updateTime > existing.wx_update_time_s || o.status !== existing.wx_status || aftersaleMoved;
       if (changed) {
+        // Delivery sync looks again when an after-sale moved.
+        if (aftersaleMoved && ['Purchasing', 'Fulfilling', 'PartiallyShipped'].includes(existing.state)) await enqueue(trx, deliverJob(existing.id), now);
         await trx.updateTable('shop_orders').set({ ...snapshotColumns(o), updated_at: now }).where('id', '=', existing.id).execute();
         for (const l of o.lines) {
           await trx
@@ -90,6 +100,15 @@ export class OrderIntake {
       }
       // Settlement tells the platform's commission: the ledger records it once.
       if (o.commission?.settled) await recordCommission(trx, { shopId: p.shopId, shopOrderId: existing.id, wxOrderId: o.wxOrderId, fee: o.commission.settled }, now);
+      // Buyer confirmed receipt (status 100): the loop is closed for this order and its purchase orders.
+      if (o.status === WX_STATUS.COMPLETED && existing.state === 'Shipped') {
+        const r = await applyTransition(trx, { entity: 'shop_order', id: existing.id, to: 'Completed', expectFrom: 'Shipped', event: 'order.completed', actor: `system:${p.source}`, note: o.commission?.settled ? `已结算，技术服务费 ¥${(o.commission.settled / 100).toFixed(2)}` : '买家已确认收货' }, now);
+        if (r.ok) {
+          const pos = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', existing.id).where('state', '=', 'Shipped').execute();
+          for (const po of pos) await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: existing.id, to: 'Completed', expectFrom: 'Shipped', event: 'po.completed', actor: `system:${p.source}` }, now);
+          return 'updated';
+        }
+      }
       if (isCancelledStatus(o.status) && existing.state !== 'Cancelled' && existing.state !== 'Completed') {
         const r = await applyTransition(trx, { entity: 'shop_order', id: existing.id, to: 'Cancelled', event: 'order.cancelled_on_wechat', actor: `system:${p.source}`, note: o.status === 200 ? '买家全部退款，订单取消' : '订单已取消', data: { wxStatus: o.status } }, now);
         if (r.ok) {

@@ -1,3 +1,4 @@
+import { TRACKING_SWEEP } from '../fulfilment/tracking.js';
 import type { FastifyInstance } from 'fastify';
 import { createApp, createWorker, type App } from '../app.js';
 import type { Config } from '../config/config.js';
@@ -66,7 +67,7 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
     app.log.info({ url, sandbox: sandboxOn }, 'Daifa HTTP listening');
     if (sandbox) {
       await bootstrapSandboxShops(app, sandbox, url);
-      await bootstrapSandbox1688(app, sandbox, (await app.shops.list()).filter((s) => s.isSandbox).map((s) => s.id));
+      await bootstrapSandbox1688(app, sandbox, (await app.shops.list()).filter((s) => s.isSandbox).map((s) => s.id), url);
       stopGenerator = startOrderGenerator(app, sandbox, config.sandboxOrdersPerMinute);
     }
   }
@@ -78,6 +79,7 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
     await app.poller.ensureScheduled();
     await app.notifier.ensureDigestsScheduled();
     await app.queue.add({ kind: 'alibaba.token-watch', singletonKey: 'alibaba.token-watch' });
+    await app.queue.add({ kind: TRACKING_SWEEP, singletonKey: TRACKING_SWEEP, delayMs: 60_000 });
     // Re-check the poll schedule every minute (new shops, a poll job an operator retried); prune old jobs hourly.
     timers.push(setInterval(() => void app.poller.ensureScheduled().catch((err) => app.log.error({ err }, 'poll schedule check failed')), 60_000));
     timers.push(setInterval(() => void app.queue.prune(7 * 86400_000).catch(() => undefined), 3600_000));

@@ -1,3 +1,4 @@
+import { ALIBABA_WEBHOOK_PATH } from '../suppliers/alibaba-1688/message-receiver.js';
 import { randomBytes } from 'node:crypto';
 import type { App } from '../app.js';
 import { randomAlnum } from '../lib/random.js';
@@ -34,6 +35,9 @@ export function startOrderGenerator(app: App, sandbox: Sandbox, perMinute: numbe
   const timer = setInterval(() => {
     for (const appId of sandbox.wechat.shops.keys()) {
       sandbox.wechat.generate(appId, { count: 1, requestRate: 0.3, multiLineRate: 0.25, virtualNumberRate: 0.1, refundRate: 0.05, refundDelayMs: 45_000 });
+      // Buyers confirm receipt a while after everything shipped; the platform then settles (commission final).
+      const cutoff = Math.floor(Date.now() / 1000) - SANDBOX_CONFIRM_AFTER_S;
+      for (const o of sandbox.wechat.shops.get(appId)!.orders.values()) if (o.status === 30 && (o.shipDoneTime ?? Infinity) < cutoff) sandbox.wechat.confirmReceipt(appId, o.orderId, { settle: true });
     }
   }, everyMs);
   timer.unref();
@@ -41,15 +45,22 @@ export function startOrderGenerator(app: App, sandbox: Sandbox, perMinute: numbe
   return () => clearInterval(timer);
 }
 
+/** Seconds after the last parcel shipped before a sandbox buyer confirms receipt. */
+const SANDBOX_CONFIRM_AFTER_S = 120;
+
 export const SANDBOX_1688_APP = { appKey: '8888001', appSecret: 'sandbox1688secret' };
 
 /**
  * The sandbox's 1688 side: Daifa's 1688 account (created once, tokens sealed), registered with the simulator on
  * every start (the simulator keeps no state across restarts), and the catalogue on both sides.
  */
-export async function bootstrapSandbox1688(app: App, sandbox: Sandbox, shopIds: number[]): Promise<void> {
+export async function bootstrapSandbox1688(app: App, sandbox: Sandbox, shopIds: number[], daifaUrl?: string): Promise<void> {
   const sim = sandbox.alibaba;
   sim.addApp(SANDBOX_1688_APP.appKey, SANDBOX_1688_APP.appSecret);
+  // Sellers ship a while after payment (now and then in two parcels, now and then late), parcels move along,
+  // and 1688 pushes its messages to Daifa's receiver.
+  Object.assign(sim.knobs, { autoShipAfterMs: 20_000, splitShipRate: 0.1, lateRate: 0.03, traceStepMs: 30_000 });
+  if (daifaUrl) sim.messageTarget = { url: `${daifaUrl}${ALIBABA_WEBHOOK_PATH}`, appSecret: SANDBOX_1688_APP.appSecret };
   const acct = await app.db.kysely.selectFrom('supplier_accounts').selectAll().where('kind', '=', '1688').executeTakeFirst();
   if (!acct) {
     const t = sim.issueToken('b2b-sandboxbuyer1');

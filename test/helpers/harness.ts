@@ -51,16 +51,19 @@ export async function startHarness(opts: { alibaba?: Partial<Knobs1688>; push?: 
     worker = createWorker(app, { concurrency: opts.concurrency ?? 8 });
     worker.start();
   }
-  return {
+  const h: Harness = {
     t, sandbox, app, http, url, shop, creds, worker,
     async stop() {
-      await worker?.stop();
+      // The worker a test may have started later (h.worker) is stopped too, before the database closes.
+      await h.worker?.stop();
+      if (worker !== h.worker) await worker?.stop();
       await http.close();
       await sandbox.close();
       await app.close();
       await t.cleanup();
     },
   };
+  return h;
 }
 
 export async function waitFor<T>(probe: () => Promise<T | undefined | false>, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
@@ -84,9 +87,10 @@ export async function count(app: App, table: keyof Database, where?: [string, st
 export const scale = (ciDefault: number): number => Number(process.env.DAIFA_SCALE ?? ciDefault);
 
 /** Connect the harness shop to the 1688 simulator: account, offers on both sides, SKU mappings. */
-export async function enableSourcing(h: Harness, opts: { mode?: 'live' | 'shadow'; stock?: number } = {}): Promise<void> {
+export async function enableSourcing(h: Harness, opts: { mode?: 'live' | 'shadow'; stock?: number; messages?: boolean } = {}): Promise<void> {
   const sim = h.sandbox.alibaba;
   sim.addApp(SANDBOX_1688_APP.appKey, SANDBOX_1688_APP.appSecret);
+  if (opts.messages) sim.messageTarget = { url: `${h.url}/webhooks/1688`, appSecret: SANDBOX_1688_APP.appSecret };
   const t = sim.issueToken('b2b-testbuyer');
   await h.app.alibaba.add({ appKey: SANDBOX_1688_APP.appKey, appSecret: SANDBOX_1688_APP.appSecret, accessToken: t.accessToken, refreshToken: t.refreshToken, accessExpiresAt: Date.now() + 36_000_000, memberId: t.memberId });
   seedSimulatorOffers(sim, opts.stock);

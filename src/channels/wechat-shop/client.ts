@@ -175,6 +175,17 @@ export class WeChatShopClient {
     await this.call('/channels/ec/order/dropship/assign', { order_id: orderId, supplier_appid: supplierAppId, dropship_product_list: lines.map((l) => ({ spu_id: l.productId, sku_id: l.skuId, product_cnt: l.count })) });
   }
 
+  /** delivery/send: one entry per package, each with exactly the products and quantities it holds. */
+  async deliverySend(orderId: string, packages: { deliveryId: string; waybillId: string; products: { productId: string; skuId: string; count: number }[] }[]): Promise<void> {
+    await this.call('/channels/ec/order/delivery/send', { order_id: orderId, delivery_list: packages.map((p) => ({ delivery_id: p.deliveryId, waybill_id: p.waybillId, deliver_type: 1, product_infos: p.products.map((x) => ({ product_id: x.productId, sku_id: x.skuId, product_cnt: x.count })) })) });
+  }
+
+  /** deliveryinfo/update, per package (change_infos): a new courier / tracking number for one package. */
+  async deliveryInfoUpdate(orderId: string, change: { old: { deliveryId: string; waybillId: string }; next: { deliveryId: string; waybillId: string }; products: { productId: string; skuId: string; count: number }[] }): Promise<void> {
+    const infos = change.products.map((x) => ({ product_id: x.productId, sku_id: x.skuId, product_cnt: x.count }));
+    await this.call('/channels/ec/order/deliveryinfo/update', { order_id: orderId, change_infos: [{ old: { delivery_id: change.old.deliveryId, waybill_id: change.old.waybillId, product_infos: infos }, new: { delivery_id: change.next.deliveryId, waybill_id: change.next.waybillId, product_infos: infos } }] });
+  }
+
   async getAftersaleOrder(afterSaleOrderId: string): Promise<Record<string, unknown>> {
     const r = await this.call('/channels/ec/aftersale/getaftersaleorder', { after_sale_order_id: afterSaleOrderId });
     return (r.after_sale_order ?? {}) as Record<string, unknown>;

@@ -75,6 +75,12 @@ export class Alibaba1688Accounts {
     return client;
   }
 
+  /** The app secrets of the connected 1688 apps: a pushed message is genuine if it is signed with one of them. */
+  async appSecrets(): Promise<string[]> {
+    const rows = await this.db.kysely.selectFrom('supplier_accounts').select('app_secret_enc').where('kind', '=', '1688').execute();
+    return rows.map((r) => this.box.open(r.app_secret_enc));
+  }
+
   /** OAuth step 3: exchange the authorization code (valid 2 minutes) for tokens and store them sealed. */
   async connect(input: { appKey: string; appSecret: string; code: string; redirectUri: string }): Promise<number> {
     const res = await fetch(`${this.baseUrl}/openapi/http/1/system.oauth2/getToken/${input.appKey}`, {

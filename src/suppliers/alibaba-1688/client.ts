@@ -156,6 +156,42 @@ export class Alibaba1688Client {
     return { payFee: l.payFee === undefined ? undefined : Number(l.payFee), channels: Array.isArray(l.channels) ? l.channels.map((c: { code: unknown; name: unknown }) => ({ code: Number(c.code), name: String(c.name) })) : [], timeout: l.timeout };
   }
 
+  /** Parcels of an order (none yet: `500_2` 订单尚未发货 is an empty list, not an error). */
+  async logisticsInfos(orderId: string): Promise<ApiBody[]> {
+    const r = await this.call('com.alibaba.logistics', 'alibaba.trade.getLogisticsInfos.buyerView', { orderId, webSite: '1688' }, { idempotent: true });
+    if (r.success === false || r.success === 'false') {
+      if (String(r.errorCode) === '500_2') return [];
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 物流信息读取失败：${r.errorCode} ${r.errorMessage ?? ''}`);
+    }
+    return Array.isArray(r.result) ? r.result : [];
+  }
+
+  async logisticsTrace(orderId: string, logisticsId?: string): Promise<ApiBody[]> {
+    const r = await this.call('com.alibaba.logistics', 'alibaba.trade.getLogisticsTraceInfo.buyerView', { orderId, webSite: '1688', logisticsId }, { idempotent: true });
+    return Array.isArray(r.logisticsTrace) ? r.logisticsTrace : [];
+  }
+
+  /** 催发货: before shipment, at most once per 24 h. */
+  async urge(orderId: string): Promise<{ ok: boolean; code?: string; message?: string }> {
+    const r = await this.call('com.alibaba.logistics', 'logistics.delivery.urge', { orderId }, { idempotent: true });
+    const inner = r.result ?? {};
+    return { ok: inner.success === true || inner.success === 'true', code: inner.code ?? undefined, message: inner.message ?? undefined };
+  }
+
+  /** Ask the seller for a refund (before shipment: the full paid amount). Not idempotent: look before retrying. */
+  async createRefund(input: { orderId: string; entryIds: string[]; amount: number; reasonId: string; description: string; goodsStatus: string }): Promise<{ refundId?: string; code?: string; message?: string }> {
+    const r = await this.call('com.alibaba.trade', 'alibaba.trade.createRefund', { orderId: input.orderId, orderEntryIds: input.entryIds, disputeRequest: 'refund', applyPayment: input.amount, applyCarriage: 0, applyReasonId: input.reasonId, description: input.description, goodsStatus: input.goodsStatus });
+    const inner = r.result ?? {};
+    const ok = inner.success === true || inner.success === 'true';
+    return ok ? { refundId: String(inner.result?.refundId ?? '') } : { code: String(inner.code ?? ''), message: inner.message ?? undefined };
+  }
+
+  /** Messages the push missed (auto-confirmed by 1688 as they are returned; call until empty). */
+  async pullMessages(quantity = 200): Promise<ApiBody[]> {
+    const r = await this.call('cn.alibaba.open', 'push.cursor.messageList', { quantity }, { idempotent: true });
+    return Array.isArray(r.pushMessageList) ? r.pushMessageList : [];
+  }
+
   async cancel(orderId: string, reason: 'buyerCancel' | 'sellerGoodsLack' | 'other', remark: string): Promise<ApiBody> {
     return this.call('com.alibaba.trade', 'alibaba.trade.cancel', { webSite: '1688', tradeID: orderId, cancelReason: reason, remark }, { idempotent: true });
   }

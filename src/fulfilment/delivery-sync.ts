@@ -1,0 +1,252 @@
+import type { Logger } from 'pino';
+import { openCase } from '../cases/cases.js';
+import type { WeChatClients } from '../channels/wechat-shop/client.js';
+import type { Db } from '../db/dialect.js';
+import { enqueue } from '../jobs/queue.js';
+import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
+import type { Clock } from '../lib/clock.js';
+import { DaifaError } from '../lib/errors.js';
+import { idString } from '../lib/lossless-json.js';
+import type { ShopService } from '../shops/shops.js';
+import { deliverJob } from './tracking.js';
+
+const MAX_INFO_UPDATES = 3;
+/** While an after-sale blocks shipping, look again this often. */
+const BLOCKED_RETRY_MS = 10 * 60_000;
+
+interface Product {
+  productId: string;
+  skuId: string;
+  count: number;
+}
+
+/** A WeChat package Daifa intends to send: one supplier parcel's waybill and the shop lines it completes. */
+interface Planned {
+  packageId: number;
+  deliveryId: string;
+  waybillId: string;
+  products: Product[];
+}
+
+/**
+ * 发货同步: what the suppliers' parcels hold becomes WeChat `delivery/send` calls, one per parcel, with exactly
+ * the lines and quantities that parcel completes. WeChat wants every unit of a SKU in one package (606030), so a
+ * SKU whose units come in several parcels is sent once its last unit has shipped, under that parcel's waybill.
+ * The order is re-read right before sending: an after-sale in progress holds everything (108009) and refunded
+ * units are never shipped. Each send is recorded before the call and checked against the order afterwards, so a
+ * crash or a lost answer never sends twice.
+ */
+export class DeliverySync {
+  constructor(
+    private readonly db: Db,
+    private readonly shops: ShopService,
+    private readonly clients: WeChatClients,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  handler = async (p: { shopOrderId: number }): Promise<void> => {
+    await this.deliver(p.shopOrderId);
+  };
+
+  async deliver(shopOrderId: number): Promise<string> {
+    const k = this.db.kysely;
+    const order = await k.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', shopOrderId).executeTakeFirst();
+    if (!order) return 'not-found';
+    if (['Cancelled', 'Completed', 'Shipped'].includes(order.state) && !(await this.pendingUpdates(shopOrderId))) return order.state;
+    const shop = await this.shops.credentialsById(order.shop_id);
+    const client = this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret });
+
+    // The order as WeChat has it now: after-sales, already-shipped packages.
+    const wire = await client.getOrder(order.wx_order_id);
+    const detail = (wire.order_detail ?? {}) as Record<string, any>;
+    const infos = (detail.product_infos ?? []) as Record<string, any>[];
+    const wxPackages = ((detail.delivery_info?.delivery_product_info ?? []) as Record<string, any>[]).map((p) => ({ waybillId: String(p.waybill_id), deliveryId: String(p.delivery_id), products: ((p.product_infos ?? []) as Record<string, any>[]).map((x) => ({ skuId: idString(x.sku_id) ?? '', count: Number(x.product_cnt) })) }));
+    const onAftersale = Number((wire.aftersale_detail as Record<string, unknown> | undefined)?.on_aftersale_order_cnt ?? 0) > 0 || infos.some((p) => Number(p.on_aftersale_sku_cnt ?? 0) > 0);
+
+    await this.applyWaybillChanges(order, client, wxPackages);
+
+    const plan = await this.plan(shopOrderId, infos, wxPackages);
+    if (plan.length && onAftersale) {
+      const now = this.clock.now();
+      await k.transaction().execute(async (trx) => {
+        await appendEvent(trx, { entity: 'shop_order', id: order.id, shopOrderId: order.id, event: 'order.delivery_held', actor: 'system:delivery', note: '买家售后处理中，暂不同步发货（微信 108009）；售后结束后自动继续' }, now);
+        await openCase(trx, { kind: 'DELIVERY_BLOCKED', shopOrderId: order.id, message: '买家有未完成的售后，微信不允许发货；售后结束后 Daifa 会自动同步物流', dedupKey: `DELIVERY_BLOCKED:${order.id}` }, now);
+        await enqueue(trx, { ...deliverJob(order.id, BLOCKED_RETRY_MS), singletonKey: `order.deliver:${order.id}:retry` }, now);
+      });
+      return 'held';
+    }
+    for (const p of plan) await this.send(order, client, p);
+    if (!onAftersale) await this.settleBlockedCases(order.id);
+    return this.settleState(order.id, client);
+  }
+
+  /** Shipped packages whose waybill the supplier changed since Daifa sent it. */
+  private async pendingUpdates(shopOrderId: number): Promise<boolean> {
+    const sent = await this.db.kysely.selectFrom('wx_deliveries').select(['package_ids', 'waybill_id']).where('shop_order_id', '=', shopOrderId).where('status', '=', 'Sent').execute();
+    if (!sent.length) return false;
+    const pkgs = await this.db.kysely.selectFrom('packages').select(['id', 'waybill_id']).where('shop_order_id', '=', shopOrderId).execute();
+    return sent.some((s) => pkgs.some((p) => (JSON.parse(s.package_ids) as number[]).includes(p.id) && p.waybill_id !== s.waybill_id));
+  }
+
+  /**
+   * Which WeChat packages to send now. Per shop line: units its parcels completed (the slowest of its supplier
+   * lines, for bundles and multipliers), minus refunded units; sent only when every unit still owed is covered
+   * and not yet sent — so a SKU is never split across packages.
+   */
+  private async plan(shopOrderId: number, infos: Record<string, any>[], wxPackages: { waybillId: string; products: { skuId: string; count: number }[] }[]): Promise<Planned[]> {
+    const k = this.db.kysely;
+    const lines = await k.selectFrom('shop_order_lines').select(['line_no', 'product_id', 'sku_id', 'quantity']).where('shop_order_id', '=', shopOrderId).orderBy('line_no').execute();
+    const pos = await k.selectFrom('purchase_orders').select(['id']).where('shop_order_id', '=', shopOrderId).where('state', 'not in', ['Cancelled', 'Shadowed', 'Draft']).execute();
+    if (!pos.length) return [];
+    const poLines = await k.selectFrom('purchase_order_lines').select(['purchase_order_id', 'shop_order_line_no', 'spec_id', 'quantity']).where('purchase_order_id', 'in', pos.map((p) => p.id)).execute();
+    const packages = await k.selectFrom('packages').select(['id', 'purchase_order_id', 'delivery_id', 'waybill_id', 'items', 'shipped_at']).where('shop_order_id', '=', shopOrderId).orderBy('shipped_at').orderBy('id').execute();
+    const sentBySku = new Map<string, number>();
+    for (const p of wxPackages) for (const x of p.products) sentBySku.set(x.skuId, (sentBySku.get(x.skuId) ?? 0) + x.count);
+    const recorded = await k.selectFrom('wx_deliveries').select(['waybill_id', 'product_infos', 'status']).where('shop_order_id', '=', shopOrderId).execute();
+
+    const byPackage = new Map<number, Planned>();
+    for (const line of lines) {
+      const info = infos.find((i) => idString(i.sku_id) === line.sku_id && idString(i.product_id) === line.product_id);
+      const refunded = Number(info?.finish_aftersale_sku_cnt ?? 0);
+      const owed = line.quantity - refunded - (sentBySku.get(line.sku_id) ?? 0);
+      if (owed <= 0) continue;
+      const parts = poLines.filter((l) => l.shop_order_line_no === line.line_no);
+      if (!parts.length) continue;
+      // Walk the parcels in shipping order until every supplier unit of this line is covered.
+      let completedBy: (typeof packages)[number] | undefined;
+      const covered = new Map<string, number>();
+      for (const pkg of packages) {
+        const items = JSON.parse(pkg.items) as { specId: string; quantity: number }[];
+        let touched = false;
+        for (const part of parts) {
+          if (part.purchase_order_id !== pkg.purchase_order_id) continue;
+          const n = items.filter((i) => i.specId === part.spec_id).reduce((s, i) => s + i.quantity, 0);
+          if (n > 0) {
+            covered.set(`${part.purchase_order_id}:${part.spec_id}`, (covered.get(`${part.purchase_order_id}:${part.spec_id}`) ?? 0) + n);
+            touched = true;
+          }
+        }
+        const ratio = Math.min(...parts.map((part) => (covered.get(`${part.purchase_order_id}:${part.spec_id}`) ?? 0) / part.quantity));
+        if (touched && Math.floor(ratio * line.quantity + 1e-9) >= line.quantity - refunded) {
+          completedBy = pkg;
+          break;
+        }
+      }
+      if (!completedBy) continue;
+      // Already recorded as sent under this waybill (a crash after the call): nothing to plan; the check below settles it.
+      if (recorded.some((r) => r.waybill_id === completedBy!.waybill_id && r.status === 'Sent' && (JSON.parse(r.product_infos) as Product[]).some((x) => x.skuId === line.sku_id))) continue;
+      const planned = byPackage.get(completedBy.id) ?? { packageId: completedBy.id, deliveryId: completedBy.delivery_id, waybillId: completedBy.waybill_id, products: [] };
+      planned.products.push({ productId: line.product_id, skuId: line.sku_id, count: owed });
+      byPackage.set(completedBy.id, planned);
+    }
+    return [...byPackage.values()];
+  }
+
+  /** One package to WeChat, exactly once: recorded before the call, confirmed against the order after any doubt. */
+  private async send(order: { id: number; wx_order_id: string }, client: ReturnType<WeChatClients['for']>, p: Planned): Promise<void> {
+    const k = this.db.kysely;
+    const now = this.clock.now();
+    await k.insertInto('wx_deliveries').values({ shop_order_id: order.id, waybill_id: p.waybillId, delivery_id: p.deliveryId, product_infos: JSON.stringify(p.products), package_ids: JSON.stringify([p.packageId]), status: 'Sending', updates: 0, error: null, created_at: now, updated_at: now }).onConflict((oc) => oc.columns(['shop_order_id', 'waybill_id']).doUpdateSet({ product_infos: JSON.stringify(p.products), status: 'Sending', updated_at: now })).execute();
+    try {
+      await client.deliverySend(order.wx_order_id, [{ deliveryId: p.deliveryId, waybillId: p.waybillId, products: p.products }]);
+    } catch (err) {
+      const code = err instanceof DaifaError ? (err.details as { errcode?: number } | undefined)?.errcode : undefined;
+      if (code === 109001 || code === 109000 || !(err instanceof DaifaError) || err.code === 'UPSTREAM_UNAVAILABLE') {
+        // Maybe it went through (a lost answer, a crash, a second worker): compare with what WeChat shows.
+        const wire = await client.getOrder(order.wx_order_id);
+        const shown = (((wire.order_detail as Record<string, any>)?.delivery_info?.delivery_product_info ?? []) as Record<string, any>[]).find((x) => String(x.waybill_id) === p.waybillId);
+        const same = shown && p.products.every((q) => ((shown.product_infos ?? []) as Record<string, any>[]).some((x) => idString(x.sku_id) === q.skuId && Number(x.product_cnt) === q.count));
+        if (same) {
+          await this.markSent(order.id, p, '已确认（重复发送被微信拒绝，内容一致）');
+          return;
+        }
+        if (code === 109001 || code === 109000) return this.fail(order.id, p, `微信拒绝发货 ${code}：${(err as Error).message}；微信上的发货内容与 Daifa 不一致，请核对`);
+        throw err;
+      }
+      if (code === 108009) {
+        await k.updateTable('wx_deliveries').set({ status: 'Failed', error: '108009 售后中', updated_at: now }).where('shop_order_id', '=', order.id).where('waybill_id', '=', p.waybillId).execute();
+        await k.transaction().execute(async (trx) => {
+          await openCase(trx, { kind: 'DELIVERY_BLOCKED', shopOrderId: order.id, message: '买家有未完成的售后，微信不允许发货；售后结束后 Daifa 会自动同步物流', dedupKey: `DELIVERY_BLOCKED:${order.id}` }, now);
+          await enqueue(trx, { ...deliverJob(order.id, BLOCKED_RETRY_MS), singletonKey: `order.deliver:${order.id}:retry` }, now);
+        });
+        return;
+      }
+      return this.fail(order.id, p, `微信发货失败：${(err as Error).message}`);
+    }
+    await this.markSent(order.id, p, `${p.deliveryId} ${p.waybillId}`);
+  }
+
+  private async markSent(shopOrderId: number, p: Planned, note: string): Promise<void> {
+    const now = this.clock.now();
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await trx.updateTable('wx_deliveries').set({ status: 'Sent', error: null, updated_at: now }).where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', p.waybillId).execute();
+      await appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.delivery_synced', actor: 'system:delivery', note: `已同步发货 ${note}：${p.products.map((x) => `${x.skuId}×${x.count}`).join('，')}`, data: p }, now);
+    });
+  }
+
+  private async fail(shopOrderId: number, p: Planned, message: string): Promise<void> {
+    const now = this.clock.now();
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await trx.updateTable('wx_deliveries').set({ status: 'Failed', error: message, updated_at: now }).where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', p.waybillId).execute();
+      await openCase(trx, { kind: 'DELIVERY_FAILED', shopOrderId, message, data: p, dedupKey: `DELIVERY_FAILED:${shopOrderId}:${p.waybillId}` }, now);
+    });
+  }
+
+  /** A supplier changed a tracking number after Daifa sent it: deliveryinfo/update (at most three times). */
+  private async applyWaybillChanges(order: { id: number; wx_order_id: string }, client: ReturnType<WeChatClients['for']>, wxPackages: { waybillId: string; deliveryId: string; products: { skuId: string; count: number }[] }[]): Promise<void> {
+    const k = this.db.kysely;
+    const sent = await k.selectFrom('wx_deliveries').selectAll().where('shop_order_id', '=', order.id).where('status', '=', 'Sent').execute();
+    for (const d of sent) {
+      const pkgId = (JSON.parse(d.package_ids) as number[])[0];
+      const pkg = await k.selectFrom('packages').select(['waybill_id', 'delivery_id']).where('id', '=', pkgId ?? -1).executeTakeFirst();
+      if (!pkg || (pkg.waybill_id === d.waybill_id && pkg.delivery_id === d.delivery_id)) continue;
+      const now = this.clock.now();
+      if (wxPackages.some((w) => w.waybillId === pkg.waybill_id)) {
+        await k.updateTable('wx_deliveries').set({ waybill_id: pkg.waybill_id, delivery_id: pkg.delivery_id, updated_at: now }).where('id', '=', d.id).execute();
+        continue;
+      }
+      if (d.updates >= MAX_INFO_UPDATES) {
+        await k.transaction().execute((trx) => openCase(trx, { kind: 'DELIVERY_FAILED', shopOrderId: order.id, message: `供应商更换了单号 ${d.waybill_id} → ${pkg.waybill_id}，但微信物流信息最多修改 ${MAX_INFO_UPDATES} 次，请在微信小店后台处理`, dedupKey: `WAYBILL_LIMIT:${d.id}` }, now).then(() => undefined));
+        continue;
+      }
+      try {
+        await client.deliveryInfoUpdate(order.wx_order_id, { old: { deliveryId: d.delivery_id, waybillId: d.waybill_id }, next: { deliveryId: pkg.delivery_id, waybillId: pkg.waybill_id }, products: JSON.parse(d.product_infos) as Product[] });
+      } catch (err) {
+        const code = err instanceof DaifaError ? (err.details as { errcode?: number } | undefined)?.errcode : undefined;
+        if (err instanceof DaifaError && err.retryable) throw err;
+        await k.transaction().execute((trx) => openCase(trx, { kind: 'DELIVERY_FAILED', shopOrderId: order.id, message: `微信物流信息修改失败（${code ?? ''} ${(err as Error).message}）：${d.waybill_id} → ${pkg.waybill_id}`, dedupKey: `WAYBILL_UPDATE:${d.id}:${pkg.waybill_id}` }, now).then(() => undefined));
+        continue;
+      }
+      await k.transaction().execute(async (trx) => {
+        await trx.updateTable('wx_deliveries').set({ waybill_id: pkg.waybill_id, delivery_id: pkg.delivery_id, updates: d.updates + 1, updated_at: now }).where('id', '=', d.id).execute();
+        await appendEvent(trx, { entity: 'shop_order', id: order.id, shopOrderId: order.id, event: 'order.delivery_updated', actor: 'system:delivery', note: `物流单号已更新 ${d.delivery_id} ${d.waybill_id} → ${pkg.delivery_id} ${pkg.waybill_id}（第 ${d.updates + 1} 次）` }, now);
+      });
+    }
+  }
+
+  /** The after-sale that held delivery is over: its case is settled by the system. */
+  private async settleBlockedCases(shopOrderId: number): Promise<void> {
+    const open = await this.db.kysely.selectFrom('cases').select('id').where('shop_order_id', '=', shopOrderId).where('kind', '=', 'DELIVERY_BLOCKED').where('state', '=', 'Open').execute();
+    if (!open.length) return;
+    const now = this.clock.now();
+    await this.db.kysely.transaction().execute(async (trx) => {
+      for (const c of open) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: 'system:delivery', note: '售后已结束，已继续同步发货', patch: { resolution: 'aftersale_ended', resolved_by: 'system:delivery' } }, now);
+    });
+  }
+
+  /** The shop order's state follows what WeChat now shows: partially shipped (21) or shipped (30). */
+  private async settleState(shopOrderId: number, client: ReturnType<WeChatClients['for']>): Promise<string> {
+    const order = await this.db.kysely.selectFrom('shop_orders').select(['wx_order_id', 'state']).where('id', '=', shopOrderId).executeTakeFirstOrThrow();
+    const wire = await client.getOrder(order.wx_order_id);
+    const status = Number(wire.status);
+    const to = status === 30 || status === 100 ? 'Shipped' : status === 21 ? 'PartiallyShipped' : undefined;
+    if (!to || order.state === to || order.state === 'Completed' || order.state === 'Cancelled') return order.state;
+    const now = this.clock.now();
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await lockEntity(trx, 'shop_order', shopOrderId);
+      await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to, event: to === 'Shipped' ? 'order.shipped' : 'order.partially_shipped', actor: 'system:delivery', note: `微信订单状态 ${status}` }, now);
+    });
+    return to;
+  }
+}

@@ -1,0 +1,228 @@
+import type { Logger } from 'pino';
+import { openCase } from '../cases/cases.js';
+import type { Db } from '../db/dialect.js';
+import { enqueue, type Executor } from '../jobs/queue.js';
+import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
+import type { Clock } from '../lib/clock.js';
+import { DaifaError } from '../lib/errors.js';
+import { idString } from '../lib/lossless-json.js';
+import type { Notifier } from '../notify/notifier.js';
+import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
+import type { ApiBody } from '../suppliers/alibaba-1688/client.js';
+import { mapCourier, plausibleWaybill } from './couriers.js';
+import { acceptMessage } from '../suppliers/alibaba-1688/message-receiver.js';
+
+export const TRACK_PO = 'po.track';
+export const DELIVER_ORDER = 'order.deliver';
+export const TRACKING_SWEEP = 'tracking.sweep';
+export const trackJob = (poId: number, delayMs?: number) => ({ kind: TRACK_PO, payload: { purchaseOrderId: poId }, singletonKey: `${TRACK_PO}:${poId}`, delayMs });
+export const deliverJob = (shopOrderId: number, delayMs?: number) => ({ kind: DELIVER_ORDER, payload: { shopOrderId }, singletonKey: `${DELIVER_ORDER}:${shopOrderId}`, delayMs });
+
+/** 1688 trace steps as Daifa records them (LOGISTICS_BUYER_VIEW_TRACE `statusChanged`; remarks otherwise). */
+const SIGNED = /签收|SIGN/;
+const PICKED = /揽收|揽件|ACCEPT/;
+
+export interface TrackingOptions {
+  /** A parcel not picked up this long after dispatch is an anomaly. */
+  noPickupHours: number;
+  /** A parcel with no trace update this long is an anomaly. */
+  staleTraceHours: number;
+  /** Purchase orders not heard of for this long are re-read by the sweep (the safety net under messages). */
+  pollEveryMinutes: number;
+}
+
+export const DEFAULT_TRACKING: TrackingOptions = { noPickupHours: 24, staleTraceHours: 48, pollEveryMinutes: 30 };
+
+type PoRow = { id: number; shop_order_id: number; supplier_order_id: string | null; state: string; route: string; shop_id: number };
+
+/**
+ * 物流跟踪: a message or the sweep says "look at this purchase order"; Daifa re-reads 1688 (the message is
+ * only a hint), records each parcel — courier mapped to WeChat's code, tracking number, the lines and units it
+ * holds — and its trace, marks the purchase order shipped once every unit is in a parcel, and hands the shop
+ * order to delivery sync.
+ */
+export class Tracking {
+  constructor(
+    private readonly db: Db,
+    private readonly accounts: Alibaba1688Accounts,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly opts: TrackingOptions = DEFAULT_TRACKING,
+  ) {}
+
+  handler = async (p: { purchaseOrderId: number }): Promise<void> => {
+    await this.track(p.purchaseOrderId);
+  };
+
+  private loadPo(poId: number): Promise<PoRow | undefined> {
+    return this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirst();
+  }
+
+  async track(poId: number): Promise<{ parcels: number; changed: boolean }> {
+    const po = await this.loadPo(poId);
+    if (!po || po.route !== '1688' || !po.supplier_order_id || !['Paid', 'Shipped', 'Paying', 'NeedsAttention', 'Placed'].includes(po.state)) return { parcels: 0, changed: false };
+    const client = await this.accounts.client();
+    const parcels = await client.logisticsInfos(po.supplier_order_id);
+    const now = this.clock.now();
+    await this.db.kysely.updateTable('purchase_orders').set({ tracked_at: now }).where('id', '=', poId).execute();
+    if (!parcels.length) {
+      // Nothing shipped: a closed order (seller or timeout) is a case; otherwise nothing to do yet.
+      const view = await client.buyerView(po.supplier_order_id);
+      if (String(view.result?.baseInfo?.status) === 'cancel') await this.supplierClosed(po);
+      return { parcels: 0, changed: false };
+    }
+    const known = await this.db.kysely.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status']).where('purchase_order_id', '=', poId).execute();
+    // Sub-order (entry) ids → spec ids: only needed when a parcel is new.
+    let entries: Map<string, string> | undefined;
+    const needEntries = parcels.some((p) => !known.some((k) => k.logistics_id === String(p.logisticsId)));
+    if (needEntries) {
+      const view = await client.buyerView(po.supplier_order_id);
+      entries = new Map(((view.result?.productItems ?? []) as ApiBody[]).map((i) => [idString(i.subItemIDString ?? i.subItemID) ?? '', String(i.specId ?? '')]));
+    }
+    const traces = await client.logisticsTrace(po.supplier_order_id);
+    let changed = false;
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await lockEntity(trx, 'shop_order', po.shop_order_id);
+      for (const p of parcels) {
+        const logisticsId = String(p.logisticsId);
+        const name = String(p.logisticsCompanyName ?? p.logisticsCompanyNo ?? '');
+        const courier = mapCourier(name, p.logisticsCompanyNo ? String(p.logisticsCompanyNo) : undefined);
+        const waybill = String(p.logisticsBillNo ?? '');
+        const steps = ((traces.find((t) => String(t.logisticsId) === logisticsId)?.logisticsSteps ?? []) as { acceptTime: string; remark: string }[]).map((s) => ({ at: parseCnTime(s.acceptTime) ?? now, remark: String(s.remark) }));
+        const signed = steps.find((s) => SIGNED.test(s.remark));
+        const picked = steps.find((s) => PICKED.test(s.remark));
+        const last = steps.length ? Math.max(...steps.map((s) => s.at)) : null;
+        const status = signed ? 'SIGN' : steps.length > 1 ? 'TRANSPORT' : picked ? 'ACCEPT' : 'CONSIGN';
+        const existing = known.find((k) => k.logistics_id === logisticsId);
+        let pkgId: number;
+        if (!existing) {
+          const items = (Array.isArray(p.logisticsOrderGoods) ? p.logisticsOrderGoods : []).map((g: ApiBody) => ({ specId: entries?.get(idString(g.tradeOrderItemId) ?? '') ?? '', quantity: Number(g.quantity) }));
+          const row = await trx.insertInto('packages').values({ shop_order_id: po.shop_order_id, purchase_order_id: po.id, source: '1688', logistics_id: logisticsId, courier_name: name, delivery_id: courier.deliveryId, waybill_id: waybill, items: JSON.stringify(items), status, shipped_at: parseCnTime(String(p.gmtSystemSend ?? '')) ?? now, picked_up_at: picked?.at ?? null, last_trace_at: last, signed_at: signed?.at ?? null, anomaly: null, created_at: now, updated_at: now }).onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing()).returning('id').executeTakeFirst();
+          if (!row) continue;
+          pkgId = row.id;
+          changed = true;
+          await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.parcel_shipped', actor: 'system:tracking', note: `${name} ${waybill}（${items.map((i: { quantity: number }) => i.quantity).reduce((a: number, b: number) => a + b, 0)} 件）`, data: { logisticsId, deliveryId: courier.deliveryId, items } }, now);
+          if (!courier.known) await openCase(trx, { kind: 'UNKNOWN_COURIER', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `供应商快递「${name}」无法对应微信小店快递公司，将以“其他(OTHER)”同步；请确认`, data: { name, waybill }, dedupKey: `UNKNOWN_COURIER:${po.id}:${logisticsId}` }, now);
+          if (!plausibleWaybill(courier.deliveryId, waybill)) await openCase(trx, { kind: 'TRACKING_ANOMALY', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `快递单号「${waybill}」格式不像 ${courier.deliveryId} 的单号，请与供应商核对`, data: { waybill, deliveryId: courier.deliveryId }, dedupKey: `WAYBILL_FORMAT:${po.id}:${logisticsId}` }, now);
+        } else {
+          pkgId = existing.id;
+          const patch: Record<string, unknown> = { status, last_trace_at: last, picked_up_at: picked?.at ?? null, signed_at: signed?.at ?? null, updated_at: now };
+          if (existing.waybill_id !== waybill || existing.delivery_id !== courier.deliveryId) {
+            // The seller re-printed the waybill: recorded here, passed on to WeChat by delivery sync.
+            patch.waybill_id = waybill;
+            patch.delivery_id = courier.deliveryId;
+            patch.courier_name = name;
+            changed = true;
+            await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.waybill_changed', actor: 'system:tracking', note: `${existing.delivery_id} ${existing.waybill_id} → ${courier.deliveryId} ${waybill}` }, now);
+          }
+          if (existing.status !== status) changed = true;
+          await trx.updateTable('packages').set(patch).where('id', '=', pkgId).execute();
+        }
+        for (const s of steps) await trx.insertInto('trace_events').values({ package_id: pkgId, at: s.at, status: SIGNED.test(s.remark) ? 'SIGN' : PICKED.test(s.remark) ? 'ACCEPT' : 'TRANSPORT', remark: s.remark }).onConflict((oc) => oc.columns(['package_id', 'at', 'remark']).doNothing()).execute();
+      }
+      // Every supplier unit in a parcel → the purchase order is shipped.
+      const lines = await trx.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', po.id).execute();
+      const shipped = await shippedUnits(trx, po.id);
+      const all = lines.every((l) => (shipped.get(l.spec_id) ?? 0) >= l.quantity);
+      const cur = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
+      if (all && cur.state === 'Paid') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Shipped', expectFrom: 'Paid', event: 'po.shipped', actor: 'system:tracking' }, now);
+      if (changed) await enqueue(trx, deliverJob(po.shop_order_id), now);
+    });
+    return { parcels: parcels.length, changed };
+  }
+
+  /** The supplier (or 1688, on payment timeout) closed the order before shipping: a person decides. */
+  private async supplierClosed(po: PoRow): Promise<void> {
+    const now = this.clock.now();
+    await this.db.kysely.transaction().execute(async (trx) => {
+      const opened = await openCase(trx, { kind: 'SUPPLIER_CLOSED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `1688 订单 ${po.supplier_order_id} 已被关闭（卖家关闭或超时未付款），请换供应商重新下单或给买家退款`, dedupKey: `SUPPLIER_CLOSED:${po.id}` }, now);
+      if (opened) await this.notifier.raise(trx, { event: 'supplier_delay', shopId: po.shop_id, subject: `closed:${po.id}`, data: { orderId: String(po.shop_order_id), detail: `1688 订单 ${po.supplier_order_id} 已关闭` } });
+    });
+  }
+
+  /**
+   * 手工录入物流: a direct supplier's tracking (from the e-mail thread or a phone call), for the whole
+   * purchase order unless lines are given.
+   */
+  async recordManual(poId: number, input: { courier: string; waybill: string; actor: string; items?: { specId: string; quantity: number }[] }): Promise<number> {
+    const po = await this.loadPo(poId);
+    if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
+    const courier = mapCourier(input.courier, input.courier.toUpperCase());
+    if (!plausibleWaybill(courier.deliveryId, input.waybill)) throw new DaifaError('VALIDATION', `快递单号「${input.waybill}」格式不正确 / implausible tracking number`);
+    const now = this.clock.now();
+    const lines = await this.db.kysely.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', poId).execute();
+    const items = input.items ?? lines.map((l) => ({ specId: l.spec_id, quantity: l.quantity }));
+    return this.db.kysely.transaction().execute(async (trx) => {
+      await lockEntity(trx, 'shop_order', po.shop_order_id);
+      const row = await trx.insertInto('packages').values({ shop_order_id: po.shop_order_id, purchase_order_id: po.id, source: 'manual', logistics_id: `manual:${input.waybill}`, courier_name: input.courier, delivery_id: courier.deliveryId, waybill_id: input.waybill, items: JSON.stringify(items), status: 'CONSIGN', shipped_at: now, picked_up_at: null, last_trace_at: null, signed_at: null, anomaly: null, created_at: now, updated_at: now }).onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing()).returning('id').executeTakeFirst();
+      if (!row) throw new DaifaError('CONFLICT', `单号 ${input.waybill} 已录入 / already recorded`);
+      await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.parcel_recorded', actor: input.actor, note: `${input.courier} ${input.waybill}` }, now);
+      if (!courier.known) await openCase(trx, { kind: 'UNKNOWN_COURIER', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `快递「${input.courier}」无法对应微信小店快递公司，将以“其他(OTHER)”同步`, dedupKey: `UNKNOWN_COURIER:${po.id}:${input.waybill}` }, now);
+      const shipped = await shippedUnits(trx, po.id);
+      if (lines.every((l) => (shipped.get(l.spec_id) ?? 0) >= l.quantity) && ['Paid', 'Placed'].includes(po.state)) {
+        if (po.state === 'Paid') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Shipped', expectFrom: 'Paid', event: 'po.shipped', actor: input.actor }, now);
+      }
+      await enqueue(trx, deliverJob(po.shop_order_id), now);
+      return row.id;
+    });
+  }
+
+  /**
+   * The safety net: purchase orders not looked at for a while are re-read; missed 1688 messages are pulled;
+   * parcels without pickup or trace for too long are flagged and alerted once.
+   */
+  sweepHandler = async (): Promise<void> => {
+    await this.sweep();
+    await this.db.kysely.transaction().execute((trx) => enqueue(trx, { kind: TRACKING_SWEEP, singletonKey: TRACKING_SWEEP, delayMs: this.opts.pollEveryMinutes * 60_000 }, this.clock.now()).then(() => undefined));
+  };
+
+  async sweep(): Promise<{ enqueued: number; anomalies: number; pulled: number }> {
+    const now = this.clock.now();
+    // Messages the push missed (Daifa was down, or 1688 gave up retrying): pulled and handled like pushed ones.
+    let pulled = 0;
+    if (await this.db.kysely.selectFrom('supplier_accounts').select('id').where('kind', '=', '1688').executeTakeFirst()) {
+      const client = await this.accounts.client();
+      for (let round = 0; round < 20; round++) {
+        const list = await client.pullMessages(200);
+        for (const m of list) if (await acceptMessage(this.db, m, JSON.stringify(m), now)) pulled++;
+        if (list.length < 200) break;
+      }
+    }
+    const stale = now - this.opts.pollEveryMinutes * 60_000;
+    const due = await this.db.kysely.selectFrom('purchase_orders').select('id').where('route', '=', '1688').where('state', 'in', ['Paid', 'Shipped']).where((eb) => eb.or([eb('tracked_at', 'is', null), eb('tracked_at', '<', stale)])).limit(500).execute();
+    await this.db.kysely.transaction().execute(async (trx) => {
+      for (const p of due) await enqueue(trx, trackJob(p.id), now);
+    });
+    let anomalies = 0;
+    const open = await this.db.kysely.selectFrom('packages as k').innerJoin('shop_orders as o', 'o.id', 'k.shop_order_id').select(['k.id', 'k.purchase_order_id', 'k.shop_order_id', 'k.waybill_id', 'k.shipped_at', 'k.picked_up_at', 'k.last_trace_at', 'o.shop_id', 'o.wx_order_id']).where('k.signed_at', 'is', null).where('k.anomaly', 'is', null).where('k.shipped_at', '<', now - Math.min(this.opts.noPickupHours, this.opts.staleTraceHours) * 3_600_000).limit(1000).execute();
+    for (const k of open) {
+      const reason = !k.picked_up_at && now - k.shipped_at > this.opts.noPickupHours * 3_600_000 ? `发货 ${this.opts.noPickupHours} 小时后仍未揽收` : now - (k.last_trace_at ?? k.shipped_at) > this.opts.staleTraceHours * 3_600_000 ? `${this.opts.staleTraceHours} 小时无物流更新` : undefined;
+      if (!reason) continue;
+      anomalies++;
+      await this.db.kysely.transaction().execute(async (trx) => {
+        await trx.updateTable('packages').set({ anomaly: reason, updated_at: now }).where('id', '=', k.id).execute();
+        await openCase(trx, { kind: 'TRACKING_ANOMALY', shopOrderId: k.shop_order_id, purchaseOrderId: k.purchase_order_id, message: `包裹 ${k.waybill_id} ${reason}`, dedupKey: `TRACKING_ANOMALY:${k.id}` }, now);
+        await this.notifier.raise(trx, { event: 'tracking_anomaly', shopId: k.shop_id, subject: String(k.id), data: { orderId: k.wx_order_id, detail: `${k.waybill_id} ${reason}` } });
+      });
+    }
+    return { enqueued: due.length, anomalies, pulled };
+  }
+}
+
+/** Supplier units of each spec already in a parcel, for one purchase order. */
+export async function shippedUnits(db: Executor, poId: number): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('packages').select('items').where('purchase_order_id', '=', poId).execute();
+  const m = new Map<string, number>();
+  for (const r of rows) for (const it of JSON.parse(r.items) as { specId: string; quantity: number }[]) m.set(it.specId, (m.get(it.specId) ?? 0) + it.quantity);
+  return m;
+}
+
+/** "yyyy-MM-dd HH:mm:ss" or "yyyyMMddHHmmssSSS+0800", China time → epoch ms. */
+export function parseCnTime(s: string): number | undefined {
+  const a = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(s);
+  if (a) return Date.parse(`${a[1]}-${a[2]}-${a[3]}T${a[4]}:${a[5]}:${a[6]}+08:00`);
+  const b = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})?/.exec(s);
+  if (b) return Date.parse(`${b[1]}-${b[2]}-${b[3]}T${b[4]}:${b[5]}:${b[6]}.${b[7] ?? '000'}+08:00`);
+  return undefined;
+}

@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Db } from '../../db/dialect.js';
+import { enqueue, type JobQueue } from '../../jobs/queue.js';
+import type { Clock } from '../../lib/clock.js';
+import { idString, parseJsonLossless } from '../../lib/lossless-json.js';
+import { payJob } from '../../payments/pay-supplier.js';
+import { trackJob } from '../../fulfilment/tracking.js';
+import type { Alibaba1688Accounts } from './accounts.js';
+import { messageSignature, signatureMatches } from './signing.js';
+
+export const ALIBABA_WEBHOOK_PATH = '/webhooks/1688';
+
+/** The 1688 order id a message is about: bizKey, data.orderId (a bare big number), or the logistics items. */
+export function messageOrderId(m: Record<string, any>): string | undefined {
+  const d = typeof m.data === 'string' ? (parseJsonLossless(m.data) as Record<string, any>) : (m.data ?? {});
+  const model = d.OrderLogisticsTracingModel ?? d.MailNoChangeModel;
+  return idString(d.orderId) ?? idString(model?.orderLogsItems?.[0]?.orderId) ?? idString(m.bizKey);
+}
+
+/**
+ * Store a 1688 message once (msgId) and turn it into work: a payment check, or a tracking re-read. The message
+ * itself decides nothing — the job re-reads 1688. Returns whether it was new.
+ */
+export async function acceptMessage(db: Db, m: Record<string, any>, raw: string, now: number): Promise<boolean> {
+  const msgId = idString(m.msgId);
+  if (!msgId || typeof m.type !== 'string') return false;
+  const orderId = messageOrderId(m);
+  return db.kysely.transaction().execute(async (trx) => {
+    const row = await trx.insertInto('supplier_messages').values({ msg_id: msgId, type: m.type, supplier_order_id: orderId ?? null, body: raw, received_at: now }).onConflict((oc) => oc.column('msg_id').doNothing()).returning('id').executeTakeFirst();
+    if (!row || !orderId) return Boolean(row);
+    const po = await trx.selectFrom('purchase_orders').select('id').where('supplier_order_id', '=', orderId).executeTakeFirst();
+    if (!po) return true;
+    if (m.type === 'ORDER_BUYER_VIEW_ORDER_PAY' || m.type === 'ORDER_BATCH_PAY') await enqueue(trx, { ...payJob(po.id), singletonKey: `po.pay:${po.id}:msg` }, now);
+    else if (/SENDGOODS|LOGISTICS_|CLOSE|REFUND/.test(m.type)) await enqueue(trx, trackJob(po.id), now);
+    return true;
+  });
+}
+
+/**
+ * 1688 message push (消息推送): form POST `message` + `_aop_signature`, signed with the app secret. Verified
+ * before anything is stored; acknowledged (HTTP 200) only after the message and its job are committed.
+ */
+export function registerAlibabaReceiver(http: FastifyInstance, deps: { db: Db; accounts: Alibaba1688Accounts; queue: JobQueue; clock: Clock; log: Logger }): void {
+  http.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_r, body, done) => done(null, body));
+    scope.post(ALIBABA_WEBHOOK_PATH, async (req, reply) => {
+      const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
+      const message = form.get('message');
+      const sig = form.get('_aop_signature');
+      if (!message || !sig) return reply.code(400).send({ error: { code: 'PUSH_MALFORMED', message: '缺少 message 或 _aop_signature' } });
+      const secrets = await deps.accounts.appSecrets();
+      if (!secrets.some((s) => signatureMatches(messageSignature(message, s), sig))) return reply.code(401).send({ error: { code: 'PUSH_SIGNATURE_INVALID', message: '签名无效' } });
+      let m: Record<string, any>;
+      try {
+        m = parseJsonLossless(message) as Record<string, any>;
+      } catch {
+        return reply.code(400).send({ error: { code: 'PUSH_MALFORMED', message: 'message 不是 JSON' } });
+      }
+      if (!m || typeof m !== 'object' || !idString(m.msgId)) return reply.code(400).send({ error: { code: 'PUSH_MALFORMED', message: '缺少 msgId' } });
+      const fresh = await acceptMessage(deps.db, m, message, deps.clock.now());
+      if (fresh) deps.queue.notify();
+      deps.log.debug({ msgId: idString(m.msgId), type: m.type, fresh }, '1688 message');
+      return reply.code(200).send('success');
+    });
+  });
+}

@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SimOrder } from '../../sandbox/wechat-shop/model.js';
+import { count, enableSourcing, startHarness, waitFor, type Harness } from '../helpers/harness.js';
+
+/** Tracking, delivery sync and completion against the simulators (issue 5). */
+describe('tracking and delivery sync', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  const state = async (hh: Harness, id: number) => (await hh.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state;
+  const wxOrder = (hh: Harness, orderId: string): SimOrder => hh.sandbox.wechat.shops.get(hh.creds.appId)!.orders.get(orderId)!;
+
+  /** One multi-line order whose lines all go to the cheap factory (one 1688 order), at least one line with 2+ units. */
+  async function oneOrderOneSeller(hh: Harness, want: (o: SimOrder) => boolean) {
+    let order: SimOrder | undefined;
+    for (let i = 0; i < 200 && !order; i++) {
+      const [o] = hh.sandbox.wechat.generate(hh.creds.appId, { count: 1, requestRate: 0, multiLineRate: 1 });
+      if (want(wxOrder(hh, o!.orderId))) order = wxOrder(hh, o!.orderId);
+    }
+    if (!order) throw new Error('no suitable sandbox order generated');
+    const others = (await hh.app.db.kysely.selectFrom('suppliers').select('id').where('member_id', '!=', 'b2b-2200000001').execute()).map((s) => s.id);
+    await hh.app.db.kysely.updateTable('supplier_offers').set((eb) => ({ unit_price: eb('unit_price', '*', 3) })).where('supplier_id', 'in', others).execute();
+    await hh.app.intake.sync({ shopId: hh.shop.id, orderId: order.orderId, source: 'manual' });
+    const so = await hh.app.db.kysely.selectFrom('shop_orders').select('id').where('wx_order_id', '=', order.orderId).executeTakeFirstOrThrow();
+    await waitFor(async () => (await state(hh, so.id)) === 'Fulfilling', { what: 'paid' });
+    const po = await hh.app.db.kysely.selectFrom('purchase_orders').select(['id', 'supplier_order_id']).where('shop_order_id', '=', so.id).executeTakeFirstOrThrow();
+    return { order, soId: so.id, poId: po.id, sim1688: hh.sandbox.alibaba.orders.get(po.supplier_order_id!)! };
+  }
+
+  it('sellers ship, parcels are traced, WeChat gets the courier and tracking per package; receipt and settlement complete the order', async () => {
+    h = await startHarness({ alibaba: { autoShipAfterMs: 20, traceStepMs: 20 } });
+    await enableSourcing(h, { messages: true });
+    const orders = h.sandbox.wechat.generate(h.creds.appId, { count: 4, requestRate: 0, multiLineRate: 0.5 });
+    await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Shipped'])) === 4, { timeoutMs: 60_000, what: 'all shipped and synced' });
+    for (const o of orders) {
+      const wx = wxOrder(h, o.orderId);
+      expect(wx.status).toBe(30);
+      for (const p of wx.packages) expect(['ZTO', 'YTO', 'YUNDA', 'STO', 'JTSD', 'SF', 'JD', 'EMS']).toContain(p.delivery_id);
+    }
+    // Every WeChat waybill is a real 1688 parcel's tracking number, sent once.
+    const mailNos = new Set([...h.sandbox.alibaba.orders.values()].flatMap((o) => o.shipments.map((s) => s.mailNo)));
+    const wxWaybills = orders.flatMap((o) => wxOrder(h!, o.orderId).packages.map((p) => p.waybill_id));
+    expect(wxWaybills.every((w) => mailNos.has(w))).toBe(true);
+    expect(new Set(wxWaybills).size).toBe(wxWaybills.length);
+    expect(await count(h.app, 'purchase_orders', ['state', '=', 'Shipped'])).toBe(await count(h.app, 'purchase_orders'));
+    // Traces arrive through messages and re-reads until signed.
+    await waitFor(async () => (await count(h!.app, 'packages', ['status', '=', 'SIGN'])) === (await count(h!.app, 'packages')), { timeoutMs: 30_000, what: 'all signed' });
+    expect(await count(h.app, 'trace_events')).toBeGreaterThanOrEqual(5 * (await count(h.app, 'packages')));
+    expect(await count(h.app, 'supplier_messages')).toBeGreaterThan(0);
+
+    for (const o of orders) h.sandbox.wechat.confirmReceipt(h.creds.appId, o.orderId, { settle: true });
+    await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Completed'])) === 4, { what: 'completed' });
+    expect(await count(h.app, 'purchase_orders', ['state', '=', 'Completed'])).toBe(await count(h.app, 'purchase_orders'));
+    const commission = await h.app.db.kysely.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('kind', '=', 'commission').executeTakeFirstOrThrow();
+    expect(-Number(commission.s)).toBe(orders.reduce((s, o) => s + Math.round(wxOrder(h!, o.orderId).lines.reduce((t, l) => t + l.realPrice, 0) * 0.01 + wxOrder(h!, o.orderId).freight * 0.01), 0));
+  });
+
+  it('split shipments: a SKU is sent to WeChat only when all its units have shipped, in one package; other lines go first (status 21)', async () => {
+    h = await startHarness({ push: { enabled: false } });
+    await enableSourcing(h, { messages: true });
+    const { order, soId, sim1688 } = await oneOrderOneSeller(h, (o) => o.lines.length >= 2 && o.lines[0]!.cnt >= 2);
+    const split = order.lines[0]!;
+    // Parcel 1: one unit of line 1 → nothing can be sent yet (the SKU would be split).
+    expect(h.sandbox.alibaba.ship(sim1688.orderId, [{ lineIdx: 0, quantity: 1 }])).not.toBeTypeOf('string');
+    await waitFor(async () => (await count(h!.app, 'packages')) === 1, { what: 'parcel 1 recorded' });
+    await h.app.delivery.deliver(soId);
+    expect(wxOrder(h, order.orderId).packages).toEqual([]);
+    // Parcel 2: every other line → sent, the order is partially shipped.
+    h.sandbox.alibaba.ship(sim1688.orderId, sim1688.lines.map((l, i) => ({ lineIdx: i, quantity: l.quantity })).slice(1));
+    await waitFor(async () => (await state(h!, soId)) === 'PartiallyShipped', { what: 'partially shipped' });
+    expect(wxOrder(h, order.orderId).status).toBe(21);
+    expect(wxOrder(h, order.orderId).packages.flatMap((p) => p.product_infos).some((p) => p.sku_id === split.skuId)).toBe(false);
+    // Parcel 3: the rest of line 1 → the whole SKU in one WeChat package, under parcel 3's waybill.
+    const last = h.sandbox.alibaba.ship(sim1688.orderId, [{ lineIdx: 0, quantity: sim1688.lines[0]!.quantity - 1 }]);
+    await waitFor(async () => (await state(h!, soId)) === 'Shipped', { what: 'shipped' });
+    const withSku = wxOrder(h, order.orderId).packages.filter((p) => p.product_infos.some((x) => x.sku_id === split.skuId));
+    expect(withSku).toHaveLength(1);
+    expect(withSku[0]!.product_infos.find((x) => x.sku_id === split.skuId)!.product_cnt).toBe(split.cnt);
+    expect(withSku[0]!.waybill_id).toBe((last as { mailNo: string }).mailNo);
+    expect(wxOrder(h, order.orderId).status).toBe(30);
+  });
+
+  it('an after-sale in progress holds the sync; once refunded, that line is never shipped and the rest is', async () => {
+    h = await startHarness({ push: { enabled: false } });
+    await enableSourcing(h, { messages: true });
+    const { order, soId, sim1688 } = await oneOrderOneSeller(h, (o) => o.lines.length >= 2);
+    const refunded = order.lines[1]!;
+    const asId = h.sandbox.wechat.openAftersale(h.sandbox.wechat.shops.get(h.creds.appId)!, order.orderId, refunded.skuId)!;
+    h.sandbox.alibaba.ship(sim1688.orderId);
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'DELIVERY_BLOCKED'])) === 1, { what: 'held by the after-sale' });
+    expect(wxOrder(h, order.orderId).packages).toEqual([]);
+    expect(await state(h, soId)).toBe('Fulfilling');
+    // The merchant refunds that line; the after-sale ends and delivery sync goes on without it.
+    h.sandbox.wechat.closeAftersale(h.creds.appId, asId, 'refunded');
+    await h.app.intake.sync({ shopId: h.shop.id, orderId: order.orderId, source: 'manual' });
+    await waitFor(async () => (await state(h!, soId)) === 'Shipped', { what: 'rest shipped' });
+    const sent = wxOrder(h, order.orderId).packages.flatMap((p) => p.product_infos);
+    expect(sent.some((p) => p.sku_id === refunded.skuId)).toBe(false);
+    expect((await h.app.db.kysely.selectFrom('cases').select('state').where('kind', '=', 'DELIVERY_BLOCKED').executeTakeFirstOrThrow()).state).toBe('Resolved');
+    expect(sent.map((p) => p.sku_id).sort()).toEqual(order.lines.filter((l) => l.skuId !== refunded.skuId).map((l) => l.skuId).sort());
+  });
+
+  it('unknown courier → OTHER and a case; a changed tracking number → deliveryinfo/update; re-running never sends twice', async () => {
+    h = await startHarness({ push: { enabled: false }, alibaba: { courierNameOverride: '城东同城快递' } });
+    await enableSourcing(h, { messages: true });
+    const { order, soId, sim1688 } = await oneOrderOneSeller(h, (o) => o.lines.length >= 1);
+    h.sandbox.alibaba.ship(sim1688.orderId);
+    await waitFor(async () => (await state(h!, soId)) === 'Shipped', { what: 'shipped' });
+    expect(wxOrder(h, order.orderId).packages.map((p) => p.delivery_id)).toEqual(['OTHER']);
+    expect(await count(h.app, 'cases', ['kind', '=', 'UNKNOWN_COURIER'])).toBe(1);
+    const sends = () => h!.sandbox.wechat.calls.get('/channels/ec/order/delivery/send') ?? 0;
+    expect(sends()).toBe(1);
+
+    // The seller re-prints the waybill with a known courier.
+    const changed = h.sandbox.alibaba.changeMailNo(sim1688.orderId, undefined, 'ZTO')!;
+    await waitFor(async () => wxOrder(h!, order.orderId).packages[0]!.waybill_id === changed.mailNo, { what: 'deliveryinfo/update' });
+    expect(wxOrder(h, order.orderId).packages[0]!.delivery_id).toBe('ZTO');
+    expect((await h.app.db.kysely.selectFrom('wx_deliveries').select(['updates', 'waybill_id']).executeTakeFirstOrThrow())).toEqual({ updates: 1, waybill_id: changed.mailNo });
+
+    // A crash that lost Daifa's record of the send: running again compares with WeChat and sends nothing.
+    await h.app.db.kysely.deleteFrom('wx_deliveries').execute();
+    await h.app.delivery.deliver(soId);
+    await h.app.tracking.track((await h.app.db.kysely.selectFrom('purchase_orders').select('id').executeTakeFirstOrThrow()).id);
+    expect(sends()).toBe(1);
+    expect(wxOrder(h, order.orderId).packages).toHaveLength(1);
+  });
+});
