@@ -25,6 +25,7 @@ import { TokenWatch, WATCH_1688_TOKENS } from './suppliers/alibaba-1688/token-wa
 import { PAY_PO, SupplierPayments } from './payments/pay-supplier.js';
 import { DELIVER_ORDER, TRACK_PO, TRACKING_SWEEP, Tracking } from './fulfilment/tracking.js';
 import { DeliverySync } from './fulfilment/delivery-sync.js';
+import { SupplierUnwind, UNWIND_PO } from './fulfilment/unwind.js';
 import { Alibaba1688Accounts } from './suppliers/alibaba-1688/accounts.js';
 import { ShopService } from './shops/shops.js';
 
@@ -49,6 +50,7 @@ export interface App {
   payments: SupplierPayments;
   tracking: Tracking;
   delivery: DeliverySync;
+  unwind: SupplierUnwind;
   placement: PurchaseOrderPlacement;
   alibaba: Alibaba1688Accounts;
   handlers: Map<string, JobHandler>;
@@ -105,6 +107,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const placement = new PurchaseOrderPlacement(db, alibaba, decode, sourcing, emailRoute, clients, shops, clock, log);
   const tracking = new Tracking(db, alibaba, notifier, clock, log);
   const delivery = new DeliverySync(db, shops, clients, clock, log);
+  const unwind = new SupplierUnwind(db, alibaba, clock, log, (poId, why) => placement.resourceAfterUnwind(poId, why));
 
   const handlers = new Map<string, JobHandler>([
     [SYNC_ORDER, async (p) => void (await intake.sync(p))],
@@ -117,13 +120,14 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     [TRACK_PO, tracking.handler],
     [TRACKING_SWEEP, tracking.sweepHandler],
     [DELIVER_ORDER, delivery.handler],
+    [UNWIND_PO, unwind.handler],
     [POLL_SHOP, poller.handler],
     [FLUSH_ALERTS, notifier.flushHandler],
     [DIGEST_ALERTS, notifier.digestHandler],
   ]);
 
   return {
-    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, payments, placement, alibaba, tracking, delivery, handlers, wechatApiBase,
+    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, payments, placement, alibaba, tracking, delivery, unwind, handlers, wechatApiBase,
     close: () => db.close(),
   };
 }

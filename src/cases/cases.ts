@@ -20,6 +20,8 @@ export const CASE_KINDS = {
   SUPPLIER_CLOSED: { title: '供应商订单被关闭', actions: ['choose_supplier', 'refund_buyer'] },
   SUPPLIER_DELAY: { title: '供应商延迟发货', actions: ['expedite', 'switch_supplier', 'negotiate_delivery'] },
   TRACKING_ANOMALY: { title: '物流异常', actions: ['contact_supplier', 'resolve'] },
+  SUPPLIER_UNWIND: { title: '需人工取消或退款的采购单', actions: ['record_supplier_refund', 'resolve'] },
+  DEADLINE_AT_RISK: { title: '发货期限风险', actions: ['expedite', 'switch_supplier', 'negotiate_delivery'] },
 } as const;
 export type CaseKind = keyof typeof CASE_KINDS;
 

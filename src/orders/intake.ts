@@ -1,5 +1,7 @@
 import { recordCommission } from '../payments/ledger.js';
 import { deliverJob } from '../fulfilment/tracking.js';
+import { unwindJob } from '../fulfilment/unwind.js';
+import { cnDate } from '../notify/settings.js';
 import { enqueue } from '../jobs/queue.js';
 import type { Logger } from 'pino';
 import { mapOrder } from '../channels/wechat-shop/mapping.js';
@@ -112,6 +114,11 @@ export class OrderIntake {
       if (isCancelledStatus(o.status) && existing.state !== 'Cancelled' && existing.state !== 'Completed') {
         const r = await applyTransition(trx, { entity: 'shop_order', id: existing.id, to: 'Cancelled', event: 'order.cancelled_on_wechat', actor: `system:${p.source}`, note: o.status === 200 ? '买家全部退款，订单取消' : '订单已取消', data: { wxStatus: o.status } }, now);
         if (r.ok) {
+          // The buyer got the money back (status 200: every line refunded): the ledger says so, and every
+          // supplier order still alive is cancelled or refunded.
+          if (o.status === WX_STATUS.CANCELLED_AFTERSALE) await trx.insertInto('ledger_entries').values({ shop_id: p.shopId, shop_order_id: existing.id, purchase_order_id: null, kind: 'refund_to_buyer', amount: -o.orderPrice, ref: `buyer-refund:${p.shopId}:${o.wxOrderId}`, note: '买家全额退款（微信售后）', day: cnDate(now), created_at: now }).onConflict((oc) => oc.column('ref').doNothing()).execute();
+          const live = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', existing.id).where('state', 'not in', ['Cancelled', 'Shadowed', 'Completed']).execute();
+          for (const po of live) await enqueue(trx, unwindJob(po.id, 'buyer_refund'), now);
           this.log.info({ shopOrderId: existing.id, wxOrderId: o.wxOrderId }, 'order cancelled on WeChat');
           return 'cancelled';
         }

@@ -79,8 +79,8 @@ export function summarize(entries: { kind: string; amount: number }[]): MoneySum
     commission: -sum('commission'),
     corrections: sum('correction'),
     profit: cash,
-    // payables are negative, payments negative: owed − paid (what is still to pay).
-    payableOutstanding: -(sum('supplier_payable') - sum('supplier_paid')),
+    // owed (payables, negative) − paid (negative) + refunded by suppliers: what is still to pay.
+    payableOutstanding: -sum('supplier_payable') + sum('supplier_paid') + sum('refund_from_supplier'),
   };
 }
 

@@ -60,13 +60,15 @@ export class SupplierPayments {
   };
 
   private loadPo(poId: number) {
-    return this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'p.supplier_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.out_order_id', 'o.shop_id', 'o.order_price', 'o.wx_order_id']).where('p.id', '=', poId).executeTakeFirst();
+    return this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'p.supplier_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.out_order_id', 'o.shop_id', 'o.order_price', 'o.wx_order_id', 'o.state as order_state']).where('p.id', '=', poId).executeTakeFirst();
   }
 
   async pay(poId: number, check = 0): Promise<string> {
     const po = await this.loadPo(poId);
-    if (!po || po.shop_id === undefined) return 'not-found';
+    if (!po) return 'not-found';
     let payment = await this.db.kysely.selectFrom('payments').selectAll().where('purchase_order_id', '=', poId).executeTakeFirst();
+    // The buyer got a refund: nothing more goes out (a payment already attempted is still reconciled below).
+    if (po.order_state === 'Cancelled' && (!payment || payment.attempts === 0) && payment?.status !== 'Paid') return 'OrderCancelled';
     if (!payment) {
       if (po.state !== 'Placed') return po.state;
       if (po.route === '1688' && !po.supplier_order_id) return 'not-applicable';

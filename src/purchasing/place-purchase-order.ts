@@ -11,6 +11,7 @@ import { PermanentJobError } from '../jobs/worker.js';
 import { enqueue, type JobSpec } from '../jobs/queue.js';
 import { payJob } from '../payments/pay-supplier.js';
 import { recordPayable } from '../payments/ledger.js';
+import { unwindJob } from '../fulfilment/unwind.js';
 import { describeMargin, marginWith } from '../payments/price-change.js';
 import type { EmailPurchaseRoute } from './email-route.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
@@ -330,13 +331,28 @@ export class PurchaseOrderPlacement {
 
   /** The supplier cannot fulfil: cancel this purchase order (nothing was created) and source its lines elsewhere. */
   async supplierStockOut(poId: number): Promise<string> {
-    const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.shop_order_id', 'p.supplier_id', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirstOrThrow();
+    const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.supplier_order_id', 'p.shop_order_id', 'p.supplier_id', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirstOrThrow();
+    // A 1688 order is cancelled (unpaid) or refunded (paid) first; only then are its lines sourced again.
+    if (po.route === '1688' && po.supplier_order_id && ['Placed', 'NeedsAttention', 'Paying', 'Paid'].includes(po.state)) {
+      await this.db.kysely.transaction().execute(async (trx) => {
+        await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.stock_out', actor: 'system:purchasing', note: '供应商缺货：先取消或退款，再换供应商' }, this.clock.now());
+        await enqueue(trx, unwindJob(po.id, 'stock_out'), this.clock.now());
+      });
+      return 'Unwinding';
+    }
     // Money may already be with this supplier: re-sourcing now would pay twice. A paid order needs a refund first.
     const payment = await this.db.kysely.selectFrom('payments').select('status').where('purchase_order_id', '=', poId).executeTakeFirst();
     if (payment || !['Placed', 'NeedsAttention'].includes(po.state)) {
       throw new DaifaError('CONFLICT', `采购单状态为 ${po.state}${payment ? `（付款 ${payment.status}）` : ''}，不能直接改派；已付款的需先向供应商申请退款`);
     }
     return this.fallBack(po.id, po.shop_order_id, po.shop_id, po.supplier_id, '供应商回复缺货');
+  }
+
+  /** After the supplier order was cancelled or refunded: source its lines again, excluding that supplier. */
+  async resourceAfterUnwind(poId: number, why: string): Promise<string> {
+    const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.shop_order_id', 'p.supplier_id', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirstOrThrow();
+    if (po.state === 'Cancelled') return 'AlreadyReplaced';
+    return this.fallBack(po.id, po.shop_order_id, po.shop_id, po.supplier_id, why);
   }
 
   private async fallBack(poId: number, shopOrderId: number, shopId: number, supplierId: number, why: string): Promise<string> {

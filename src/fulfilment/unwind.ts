@@ -1,0 +1,117 @@
+import type { Logger } from 'pino';
+import { openCase } from '../cases/cases.js';
+import type { Db } from '../db/dialect.js';
+import { yuanToFen } from '../domain/money.js';
+import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
+import type { Clock } from '../lib/clock.js';
+import { DaifaError } from '../lib/errors.js';
+import { idString } from '../lib/lossless-json.js';
+import { cnDate } from '../notify/settings.js';
+import { isPaid } from '../payments/pay-supplier.js';
+import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
+import type { ApiBody } from '../suppliers/alibaba-1688/client.js';
+
+export const UNWIND_PO = 'po.unwind';
+export type UnwindReason = 'buyer_refund' | 'stock_out';
+export const unwindJob = (poId: number, reason: UnwindReason) => ({ kind: UNWIND_PO, payload: { purchaseOrderId: poId, reason }, singletonKey: `${UNWIND_PO}:${poId}`, maxAttempts: 12 });
+
+const REASON_TEXT: Record<UnwindReason, string> = { buyer_refund: '买家已退款，取消采购', stock_out: '供应商缺货' };
+
+/**
+ * 取消或退款: a supplier order that must not go on (the buyer refunded before shipment, or the supplier is out of
+ * stock). Unpaid 1688 orders are cancelled (10 s after creation at the earliest: CLOSE_ORDER_TOO_FAST); paid
+ * ones get a refund request for what was paid; the ledger records the money coming back only once 1688 shows
+ * the trade closed. A payment in flight is waited for; a shipped parcel, or an e-mail / WeChat-dropship supplier,
+ * goes to a person.
+ */
+export class SupplierUnwind {
+  constructor(
+    private readonly db: Db,
+    private readonly accounts: Alibaba1688Accounts,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    /** Stock-out: once the supplier order is cancelled or refunded, the lines are sourced again elsewhere. */
+    private readonly resource: (poId: number, why: string) => Promise<string>,
+  ) {}
+
+  handler = async (p: { purchaseOrderId: number; reason: UnwindReason }): Promise<void> => {
+    await this.unwind(p.purchaseOrderId, p.reason);
+  };
+
+  async unwind(poId: number, reason: UnwindReason): Promise<'Cancelled' | 'Refunded' | 'NeedsPerson' | 'AlreadyDone'> {
+    const k = this.db.kysely;
+    const po = await k.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'p.supplier_order_id', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirst();
+    if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
+    if (['Cancelled', 'Shadowed', 'Completed'].includes(po.state)) return 'AlreadyDone';
+    const parcels = await k.selectFrom('packages').select('id').where('purchase_order_id', '=', poId).execute();
+    const payment = await k.selectFrom('payments').selectAll().where('purchase_order_id', '=', poId).executeTakeFirst();
+    if (parcels.length || po.state === 'Shipped') return this.toPerson(po, `供应商已发货，无法直接取消（${REASON_TEXT[reason]}）；请与供应商协商退货退款`);
+    if (po.route !== '1688' || !po.supplier_order_id) {
+      if (po.state === 'Draft' || po.state === 'Placing') return this.cancelLocally(po, payment?.id, REASON_TEXT[reason], reason);
+      return this.toPerson(po, `请通知供应商取消采购单（${REASON_TEXT[reason]}）${payment?.status === 'Paid' ? '，并追回已付款项后在账本登记“供应商退款”' : ''}`);
+    }
+    if (payment?.status === 'Paying') throw new DaifaError('UPSTREAM_UNAVAILABLE', '付款进行中，等付款结果确定后再取消', { retryAfterMs: 5_000 });
+
+    const client = await this.accounts.client();
+    const view = await client.buyerView(po.supplier_order_id);
+    const status = String(view.result?.baseInfo?.status ?? '');
+    if (status === 'cancel') return this.closedOn1688(po, payment, view, reason);
+    if (!isPaid(view)) {
+      const r = await client.cancel(po.supplier_order_id, reason === 'stock_out' ? 'sellerGoodsLack' : 'buyerCancel', REASON_TEXT[reason]);
+      const code = String(r.errorCode ?? '');
+      if (r.success === true || r.success === 'true') return this.cancelLocally(po, payment?.id, `1688 订单已取消（${REASON_TEXT[reason]}）`, reason);
+      if (code === 'CLOSE_ORDER_TOO_FAST') throw new DaifaError('UPSTREAM_UNAVAILABLE', '1688：下单 10 秒内不能关闭订单，稍后再试', { retryAfterMs: 11_000 });
+      // Paid in between (ORDER_STATUS_ERROR) or gone: look again.
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 取消失败（${code}），重新核对订单`, { retryAfterMs: 2_000 });
+    }
+    if (!payment || payment.status !== 'Paid') throw new DaifaError('UPSTREAM_UNAVAILABLE', '1688 显示已付款但 Daifa 尚未记账，等待付款核对', { retryAfterMs: 5_000 });
+    const entryIds = ((view.result?.productItems ?? []) as ApiBody[]).map((i) => idString(i.subItemIDString ?? i.subItemID) ?? '').filter(Boolean);
+    const refund = await client.createRefund({ orderId: po.supplier_order_id, entryIds, amount: payment.amount, reasonId: reason === 'stock_out' ? '20002' : '20001', description: REASON_TEXT[reason], goodsStatus: 'refundWaitSellerSend' });
+    if (!refund.refundId && refund.code !== '5010') throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 退款申请失败（${refund.code} ${refund.message ?? ''}）`, { retryAfterMs: 60_000 });
+    await k.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.refund_requested', actor: 'system:unwind', note: `已向供应商申请退款 ¥${(payment.amount / 100).toFixed(2)}（${REASON_TEXT[reason]}）${refund.refundId ? ` ${refund.refundId}` : ''}`, data: { refundId: refund.refundId, amount: payment.amount } }, this.clock.now()));
+    const after = await client.buyerView(po.supplier_order_id);
+    if (String(after.result?.baseInfo?.status) === 'cancel') return this.closedOn1688(po, payment, after, reason);
+    // The seller has not agreed yet: look again later (the refund message also brings Daifa back).
+    throw new DaifaError('UPSTREAM_UNAVAILABLE', '已申请退款，等待供应商处理', { retryAfterMs: 10 * 60_000 });
+  }
+
+  /** The 1688 trade is closed: the purchase order is cancelled and, if it was paid, the refund enters the ledger. */
+  private async closedOn1688(po: { id: number; shop_order_id: number; shop_id: number }, payment: { id: number; amount: number; status: string } | undefined, view: ApiBody, reason: UnwindReason) {
+    const now = this.clock.now();
+    const refunded = payment?.status === 'Paid';
+    const total = view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await lockEntity(trx, 'shop_order', po.shop_order_id);
+      if (refunded) await trx.insertInto('ledger_entries').values({ shop_id: po.shop_id, shop_order_id: po.shop_order_id, purchase_order_id: po.id, kind: 'refund_from_supplier', amount: payment.amount, ref: `supplier-refund:${po.id}`, note: `供应商退款（${REASON_TEXT[reason]}）${total !== undefined && total !== payment.amount ? `；1688 订单金额 ¥${(total / 100).toFixed(2)}` : ''}`, day: cnDate(now), created_at: now }).onConflict((oc) => oc.column('ref').doNothing()).execute();
+      await this.cancelIn(trx, po, payment?.id, refunded ? `供应商已退款 ¥${(payment.amount / 100).toFixed(2)}` : '1688 订单已关闭', reason, now);
+    });
+    if (reason === 'stock_out') await this.resource(po.id, REASON_TEXT[reason]);
+    return refunded ? 'Refunded' : 'Cancelled';
+  }
+
+  private async cancelLocally(po: { id: number; shop_order_id: number }, paymentId: number | undefined, note: string, reason: UnwindReason): Promise<'Cancelled'> {
+    await this.db.kysely.transaction().execute((trx) => this.cancelIn(trx, po, paymentId, note, reason, this.clock.now()));
+    if (reason === 'stock_out') await this.resource(po.id, REASON_TEXT[reason]);
+    return 'Cancelled';
+  }
+
+  /** Close what Daifa owes for this purchase order; a stock-out leaves the purchase order itself to re-sourcing. */
+  private async cancelIn(trx: Parameters<typeof lockEntity>[0], po: { id: number; shop_order_id: number }, paymentId: number | undefined, note: string, reason: UnwindReason, now: number): Promise<void> {
+    const cur = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
+    if (cur.state !== 'Cancelled' && reason !== 'stock_out') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Cancelled', event: 'po.cancelled', actor: 'system:unwind', note }, now);
+    if (reason === 'stock_out') await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.supplier_order_closed', actor: 'system:unwind', note }, now);
+    // A payment that never went out is closed with the order (so it is neither paid later nor counted).
+    if (paymentId) await trx.updateTable('payments').set({ status: 'Cancelled', reason: note, updated_at: now }).where('id', '=', paymentId).where('status', 'in', ['AwaitingApproval', 'AwaitingPayer', 'Blocked', 'Failed', 'Rejected']).execute();
+    // What was owed for it is owed no more (a reversing entry; the original stays).
+    const owed = await trx.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('purchase_order_id', '=', po.id).where('kind', '=', 'supplier_payable').executeTakeFirst();
+    const shop = await trx.selectFrom('shop_orders').select('shop_id').where('id', '=', po.shop_order_id).executeTakeFirstOrThrow();
+    if (Number(owed?.s ?? 0) !== 0) await trx.insertInto('ledger_entries').values({ shop_id: shop.shop_id, shop_order_id: po.shop_order_id, purchase_order_id: po.id, kind: 'supplier_payable', amount: -Number(owed!.s), ref: `payable-void:${po.id}`, note: `采购单取消，应付作废：${note}`, day: cnDate(now), created_at: now }).onConflict((oc) => oc.column('ref').doNothing()).execute();
+  }
+
+  private async toPerson(po: { id: number; shop_order_id: number }, message: string): Promise<'NeedsPerson'> {
+    const now = this.clock.now();
+    await this.db.kysely.transaction().execute((trx) => openCase(trx, { kind: 'SUPPLIER_UNWIND', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message, dedupKey: `SUPPLIER_UNWIND:${po.id}` }, now).then(() => undefined));
+    this.log.info({ poId: po.id }, 'supplier order needs a person to cancel or refund');
+    return 'NeedsPerson';
+  }
+}

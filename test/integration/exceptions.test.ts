@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { saveLimits } from '../../src/payments/pay-supplier.js';
+import { count, enableSourcing, startHarness, waitFor, type Harness } from '../helpers/harness.js';
+
+/** Exceptions after the supplier order exists: the buyer refunds, the supplier runs out (issue 5). */
+describe('buyer refunds and supplier stock-outs', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+  const sum = async (hh: Harness, kind: string) => Number((await hh.app.db.kysely.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('kind', '=', kind).executeTakeFirstOrThrow()).s ?? 0);
+
+  it('buyer refunds before shipment, supplier already paid → refund requested from 1688; the ledger records both sides; nothing is shipped', async () => {
+    h = await startHarness();
+    await enableSourcing(h, { messages: true });
+    const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Fulfilling'])) === 1, { what: 'paid' });
+    const po = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'supplier_order_id']).executeTakeFirstOrThrow();
+    const paid = await h.app.db.kysely.selectFrom('payments').select('amount').executeTakeFirstOrThrow();
+    expect(h.sandbox.wechat.refundAll(h.sandbox.wechat.shops.get(h.creds.appId)!, order!.orderId)).toBe(true);
+    await waitFor(async () => (await h!.app.db.kysely.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow()).state === 'Cancelled', { what: 'supplier order unwound' });
+    const sim = h.sandbox.alibaba.orders.get(po.supplier_order_id!)!;
+    expect(sim.refunds).toHaveLength(1);
+    expect(sim.refunds[0]!.amount).toBe(paid.amount);
+    expect(sim.status).toBe('cancel');
+    expect(await sum(h, 'refund_from_supplier')).toBe(paid.amount);
+    const so = await h.app.db.kysely.selectFrom('shop_orders').select(['state', 'order_price', 'id']).executeTakeFirstOrThrow();
+    expect(so.state).toBe('Cancelled');
+    expect(await sum(h, 'refund_to_buyer')).toBe(-so.order_price);
+    const { orderDetail } = await import('../../src/orders/queries.js');
+    const d = await orderDetail(h.app.db, so.id);
+    expect(d.ledger.profit).toBe(0);
+    expect(d.ledger.payableOutstanding).toBe(0);
+    expect(h.sandbox.alibaba.ship(sim.orderId)).toMatch(/不能发货/);
+  });
+
+  it('buyer refunds while the payment waits for approval → the 1688 order is cancelled (after the 10-second rule), the payment never goes out', async () => {
+    h = await startHarness();
+    await enableSourcing(h, { messages: true });
+    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
+    const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 1, { what: 'awaiting approval' });
+    h.sandbox.wechat.refundAll(h.sandbox.wechat.shops.get(h.creds.appId)!, order!.orderId);
+    // Created a moment ago: 1688 refuses to close it within 10 s (CLOSE_ORDER_TOO_FAST); Daifa waits and tries again.
+    await waitFor(async () => (await count(h!.app, 'purchase_orders', ['state', '=', 'Cancelled'])) === 1, { timeoutMs: 30_000, what: 'cancelled on 1688' });
+    const sim = [...h.sandbox.alibaba.orders.values()][0]!;
+    expect(sim.status).toBe('cancel');
+    expect(sim.payments).toEqual([]);
+    expect((await h.app.db.kysely.selectFrom('payments').select('status').executeTakeFirstOrThrow()).status).toBe('Cancelled');
+    await expect(h.app.payments.decideApproval((await h.app.db.kysely.selectFrom('payments').select('id').executeTakeFirstOrThrow()).id, { approve: true, actor: 'user:boss' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await sum(h, 'supplier_paid')).toBe(0);
+  }, 40_000);
+
+  it('supplier out of stock after payment → refund from that supplier, the line placed and paid elsewhere; each 1688 order paid once', async () => {
+    h = await startHarness();
+    await enableSourcing(h, { messages: true });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Fulfilling'])) === 1, { what: 'paid' });
+    const first = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'supplier_id', 'supplier_order_id']).executeTakeFirstOrThrow();
+    const { recordSupplierReply } = await import('../../src/purchasing/supplier-replies.js');
+    const r = await recordSupplierReply(h.app.db, h.app.clock, { purchaseOrderId: first.id, actor: 'user:op', body: '卖家旺旺：这个规格断货了，申请退款吧', stockOut: true }, (poId) => h!.app.placement.supplierStockOut(poId));
+    expect(r.outcome).toBe('Unwinding');
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 2, { what: 'replacement paid' });
+    const pos = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'state', 'supplier_id']).orderBy('id').execute();
+    expect(pos.map((p) => p.state)).toEqual(['Cancelled', 'Paid']);
+    expect(pos[1]!.supplier_id).not.toBe(first.supplier_id);
+    const sims = [...h.sandbox.alibaba.orders.values()];
+    expect(sims.map((o) => o.payments.length)).toEqual([1, 1]);
+    expect(h.sandbox.alibaba.orders.get(first.supplier_order_id!)!.refunds).toHaveLength(1);
+    expect(await sum(h, 'refund_from_supplier')).toBe(sims[0]!.payments[0]!.amount);
+    expect(-(await sum(h, 'supplier_paid'))).toBe(sims.reduce((t, o) => t + o.payments[0]!.amount, 0));
+    expect(await count(h.app, 'shop_orders', ['state', '=', 'Fulfilling'])).toBe(1);
+  });
+});
