@@ -26,6 +26,7 @@ import { PAY_PO, SupplierPayments } from './payments/pay-supplier.js';
 import { DELIVER_ORDER, TRACK_PO, TRACKING_SWEEP, Tracking } from './fulfilment/tracking.js';
 import { DeliverySync } from './fulfilment/delivery-sync.js';
 import { SupplierUnwind, UNWIND_PO } from './fulfilment/unwind.js';
+import { DeadlineWatch } from './fulfilment/deadlines.js';
 import { Alibaba1688Accounts } from './suppliers/alibaba-1688/accounts.js';
 import { ShopService } from './shops/shops.js';
 
@@ -51,6 +52,7 @@ export interface App {
   tracking: Tracking;
   delivery: DeliverySync;
   unwind: SupplierUnwind;
+  deadlines: DeadlineWatch;
   placement: PurchaseOrderPlacement;
   alibaba: Alibaba1688Accounts;
   handlers: Map<string, JobHandler>;
@@ -107,10 +109,18 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const placement = new PurchaseOrderPlacement(db, alibaba, decode, sourcing, emailRoute, clients, shops, clock, log);
   const tracking = new Tracking(db, alibaba, notifier, clock, log);
   const delivery = new DeliverySync(db, shops, clients, clock, log);
+  const deadlines = new DeadlineWatch(db, alibaba, shops, clients, notifier, clock, log);
   const unwind = new SupplierUnwind(db, alibaba, clock, log, (poId, why) => placement.resourceAfterUnwind(poId, why));
 
   const handlers = new Map<string, JobHandler>([
-    [SYNC_ORDER, async (p) => void (await intake.sync(p))],
+    [
+      SYNC_ORDER,
+      async (p) => {
+        await intake.sync(p);
+        // A delivery negotiation waiting for the buyer: the answer arrives as an order update (ext_info 21–23).
+        await deadlines.afterSync(p);
+      },
+    ],
     [CONFIRM_ORDER, confirmation.handler],
     [SOURCE_ORDER, sourcing.handler],
     [PLACE_PO, placement.handler],
@@ -118,7 +128,13 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     [WATCH_1688_TOKENS, tokenWatch.handler],
     [PAY_PO, payments.handler],
     [TRACK_PO, tracking.handler],
-    [TRACKING_SWEEP, tracking.sweepHandler],
+    [
+      TRACKING_SWEEP,
+      async () => {
+        await deadlines.watch();
+        await tracking.sweepHandler();
+      },
+    ],
     [DELIVER_ORDER, delivery.handler],
     [UNWIND_PO, unwind.handler],
     [POLL_SHOP, poller.handler],
@@ -127,7 +143,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   ]);
 
   return {
-    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, payments, placement, alibaba, tracking, delivery, unwind, handlers, wechatApiBase,
+    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, payments, placement, alibaba, tracking, delivery, unwind, deadlines, handlers, wechatApiBase,
     close: () => db.close(),
   };
 }

@@ -69,6 +69,8 @@ export interface SimOrder {
   /** Settlement (after the after-sale window): the platform's commission is then final. */
   settleTime?: number;
   deliveryInfoChanges: number;
+  /** Delivery negotiations (发货协商) and the buyer's answers. */
+  negotiations?: { original: number; predict: number; reason: number; remark: string; state: number; createTime: number; updateTime: number }[];
   aftersales: SimAftersale[];
 }
 

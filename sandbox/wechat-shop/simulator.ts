@@ -55,6 +55,8 @@ export interface GenerateOptions {
 }
 
 const nowS = (): number => Math.floor(Date.now() / 1000);
+/** Negotiation states as the sandbox reports them ([U] in the reference: numbers not published). */
+export const NEGOTIATION_STATE = { waiting: 1, agreed: 2, rejected: 3, timedOut: 4 } as const;
 const err = (errcode: number, errmsg: string) => ({ errcode, errmsg: `${errmsg} rid: ${rid()}` });
 
 export class WeChatShopSimulator {
@@ -205,6 +207,20 @@ export class WeChatShopSimulator {
     return false;
   }
 
+  /** The buyer answers the open delivery negotiation (or lets it time out): ext_info_update 21 / 22 / 23. */
+  answerNegotiation(appId: string, orderId: string, answer: 'agree' | 'reject' | 'timeout'): boolean {
+    const shop = this.mustShop(appId);
+    const order = shop.orders.get(orderId);
+    const n = order?.negotiations?.find((x) => x.state === NEGOTIATION_STATE.waiting);
+    if (!order || !n) return false;
+    n.state = NEGOTIATION_STATE[answer === 'agree' ? 'agreed' : answer === 'reject' ? 'rejected' : 'timedOut'];
+    n.updateTime = nowS();
+    if (answer === 'agree') for (const l of order.lines) l.deadline = Math.max(l.deadline, n.predict);
+    order.updateTime = nowS();
+    this.emit(shop, order, 'channels_ec_order_ext_info_update', { type: answer === 'agree' ? 21 : answer === 'reject' ? 22 : 23 });
+    return true;
+  }
+
   /** The buyer confirms receipt (status 100); settlement follows when `settle` is set (commission becomes final). */
   confirmReceipt(appId: string, orderId: string, opts: { settle?: boolean } = {}): boolean {
     const shop = this.mustShop(appId);
@@ -317,6 +333,25 @@ export class WeChatShopSimulator {
     });
     business('/channels/ec/order/delivery/send', (shop, b) => this.deliverySend(shop, b));
     business('/channels/ec/order/deliveryinfo/update', (shop, b) => this.deliveryInfoUpdate(shop, b));
+    business('/channels/ec/order/deliverynegotiation/submit', (shop, b) => {
+      const order = shop.orders.get(idString(b.order_id) ?? '');
+      if (!order) return err(100002, '订单不存在');
+      if (order.status !== 20 && order.status !== 21) return err(101100, '当前订单状态不允许发货协商');
+      const list = (order.negotiations ??= []);
+      if (list.length >= 3) return err(10020050, '每个订单最多发起 3 次发货协商');
+      if (list.some((n) => n.state === NEGOTIATION_STATE.waiting)) return err(10020051, '已有待买家处理的发货协商');
+      const deadline = Math.min(...order.lines.map((l) => l.deadline));
+      if (deadline - nowS() < 4 * 3600) return err(10020052, '需在最晚发货时间 4 小时前发起');
+      const predict = Number(b.predict_delivery_time);
+      if (!(predict > deadline) || ![1, 2, 3, 4].includes(Number(b.reason))) return err(40097, 'invalid args, predict_delivery_time/reason');
+      list.push({ original: deadline, predict, reason: Number(b.reason), remark: String(b.remark ?? ''), state: NEGOTIATION_STATE.waiting, createTime: nowS(), updateTime: nowS() });
+      return { errcode: 0, errmsg: 'ok' };
+    });
+    business('/channels/ec/order/deliverynegotiation/result/get', (shop, b) => {
+      const order = shop.orders.get(idString(b.order_id) ?? '');
+      if (!order) return err(100002, '订单不存在');
+      return { errcode: 0, errmsg: 'ok', negotiation_list: (order.negotiations ?? []).map((n) => ({ order_id: order.orderId, original_delivery_time: n.original, predict_delivery_time: n.predict, reason: n.reason, state: n.state, remark: n.remark, create_time: n.createTime, update_time: n.updateTime })) };
+    });
     business('/channels/ec/order/dropship/assign', (shop, b) => {
       const order = shop.orders.get(idString(b.order_id) ?? '');
       if (!order) return err(100002, '订单不存在');

@@ -189,6 +189,11 @@ export const commands: Record<string, Command> = {
           out('\n付款 / payments:');
           out(table(d.payments.map((p: any) => ({ id: p.id, 采购单: p.purchase_order_id, 方式: p.method, 金额: yuan(p.amount), 状态: p.status, 交易号: p.supplier_trade_id ?? '', 批准: p.approved_by ?? '', 凭证: p.vouchers.length })), ['id', '采购单', '方式', '金额', '状态', '交易号', '批准', '凭证']));
         }
+        if (d.packages.length) {
+          out('\n包裹 / parcels:');
+          out(table(d.packages.map((k: any) => ({ 采购单: k.purchaseOrderId, 快递: `${k.courier} → ${k.deliveryId}`, 单号: k.waybill, 件数: k.items.reduce((s: number, i: { quantity: number }) => s + i.quantity, 0), 状态: k.status, 最新: k.trace.at(-1)?.remark ?? '', 异常: k.anomaly ?? '' })), ['采购单', '快递', '单号', '件数', '状态', '最新', '异常']));
+        }
+        if (d.deliveries.length) out(`\n微信发货 / synced to WeChat:\n${d.deliveries.map((x: any) => `  - ${x.deliveryId} ${x.waybill} ${x.status}：${x.products.map((p: { skuId: string; count: number }) => `${p.skuId}×${p.count}`).join('，')}${x.updates ? `（单号修改 ${x.updates} 次）` : ''}`).join('\n')}`);
         const m = d.ledger;
         out(`\n账 / money: 收入 ${yuan(m.revenue)}  供应商已付 ${yuan(m.supplierPaid)}  退款 ${yuan(m.refundsToBuyer)} / 供应商退回 ${yuan(m.refundsFromSuppliers)}  佣金 ${yuan(m.commission)}  利润 ${yuan(m.profit)}  待付供应商 ${yuan(m.payableOutstanding)}`);
         if (d.cases.length) out(`\n异常 / cases:\n${d.cases.map((c: any) => `  - #${c.id} [${c.kind}] ${c.state} ${c.message}`).join('\n')}`);
@@ -349,7 +354,7 @@ export const commands: Record<string, Command> = {
   async po({ config, args, flags }) {
     return withApp(config, async (app) => {
       if (args[0] !== 'reply' || !args[1]) throw new DaifaError('VALIDATION', '用法 / usage: daifa po reply <采购单id> --note "供应商说…" [--supplier-order X] [--tracking SF123 --courier SF] [--stock-out]');
-      const r = await recordSupplierReply(app.db, app.clock, { purchaseOrderId: Number(args[1]), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}`, body: need(flags, 'note'), supplierOrderId: str(flags['supplier-order']), courier: str(flags.courier), trackingNumber: str(flags.tracking), stockOut: flags['stock-out'] === true }, (poId) => app.placement.supplierStockOut(poId));
+      const r = await recordSupplierReply(app.db, app.clock, { purchaseOrderId: Number(args[1]), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}`, body: need(flags, 'note'), supplierOrderId: str(flags['supplier-order']), courier: str(flags.courier), trackingNumber: str(flags.tracking), stockOut: flags['stock-out'] === true }, (poId) => app.placement.supplierStockOut(poId), (poId, courier, waybill) => app.tracking.recordManual(poId, { courier, waybill, actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}` }));
       out(`已记录 / recorded (${r.thread} 条沟通记录)${r.outcome ? `；缺货处理：${r.outcome}` : ''}`);
       return 0;
     });

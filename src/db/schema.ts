@@ -419,6 +419,19 @@ export interface Database {
   trace_events: TraceEventsTable;
   wx_deliveries: WxDeliveriesTable;
   supplier_messages: SupplierMessagesTable;
+  negotiations: NegotiationsTable;
+}
+
+export interface NegotiationsTable {
+  id: Generated<number>;
+  shop_order_id: number;
+  predict_delivery_s: number;
+  reason: number;
+  remark: string;
+  state: string;
+  requested_by: string;
+  created_at: number;
+  answered_at: number | null;
 }
 
 export interface PackagesTable {

@@ -157,7 +157,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     api.post('/api/purchase-orders/:id/messages', operator, async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
       const b = z.object({ body: z.string().trim().min(1).max(5000), supplierOrderId: z.string().max(64).optional(), courier: z.string().max(32).optional(), trackingNumber: z.string().max(64).optional(), stockOut: z.boolean().optional() }).parse(req.body);
-      return recordSupplierReply(app.db, app.clock, { purchaseOrderId: id, actor: `user:${req.principal!.username}`, ...b }, (poId) => app.placement.supplierStockOut(poId));
+      return recordSupplierReply(app.db, app.clock, { purchaseOrderId: id, actor: `user:${req.principal!.username}`, ...b }, (poId) => app.placement.supplierStockOut(poId), (poId, courier, waybill) => app.tracking.recordManual(poId, { courier, waybill, actor: `user:${req.principal!.username}` }));
     });
     // 1688 OAuth: the URL to send the merchant to, and the callback exchange (code valid 2 minutes).
     api.get('/api/alibaba/authorize-url', owner, async (req) => {
@@ -246,6 +246,23 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
       const b = z.object({ note: z.string().max(500).optional() }).parse(req.body ?? {});
       return acceptPrice(app.db, app.clock, { caseId: id, actor: `user:${req.principal!.username}`, note: b.note });
+    });
+    api.get('/api/purchase-orders/:id/forecast', async (req) => {
+      const f = await app.deadlines.forecast(z.coerce.number().int().positive().parse((req.params as { id: string }).id));
+      if (!f) throw new DaifaError('NOT_FOUND', '没有发货期限信息 / no deadline known');
+      return f;
+    });
+    api.post('/api/purchase-orders/:id/expedite', operator, async (req) => app.deadlines.expedite(z.coerce.number().int().positive().parse((req.params as { id: string }).id), `user:${req.principal!.username}`));
+    api.post('/api/purchase-orders/:id/tracking', operator, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const b = z.object({ courier: z.string().trim().min(1).max(40), waybill: z.string().trim().min(6).max(32) }).parse(req.body);
+      return { packageId: await app.tracking.recordManual(id, { ...b, actor: `user:${req.principal!.username}` }) };
+    });
+    api.post('/api/purchase-orders/:id/stock-out', operator, async (req) => ({ outcome: await app.placement.supplierStockOut(z.coerce.number().int().positive().parse((req.params as { id: string }).id)) }));
+    api.post('/api/orders/:id/delivery-negotiation', operator, async (req) => {
+      const shopOrderId = await findOrderId(app.db, idParam.parse(req.params).id);
+      const b = z.object({ predictDeliveryTime: z.union([z.number().int().positive(), z.string().datetime({ offset: true }).transform((t) => Math.floor(Date.parse(t) / 1000))]), reason: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]), remark: z.string().trim().min(2).max(200) }).parse(req.body);
+      return { negotiationId: await app.deadlines.negotiate(shopOrderId, { ...b, actor: `user:${req.principal!.username}` }) };
     });
     api.get('/api/shops/:id/payment-limits', async (req) => loadLimits(app.db.kysely, z.coerce.number().int().positive().parse((req.params as { id: string }).id)));
     api.put('/api/shops/:id/payment-limits', owner, async (req) => {

@@ -77,6 +77,10 @@ export async function orderDetail(db: Db, id: number) {
   const caseRows = await db.kysely.selectFrom('cases').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   const ledger = await db.kysely.selectFrom('ledger_entries').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   const payments = pos.length ? await db.kysely.selectFrom('payments').select(['id', 'purchase_order_id', 'method', 'amount', 'status', 'reason', 'approved_by', 'approved_at', 'supplier_trade_id', 'pay_url', 'paid_at', 'reference', 'recorded_by']).where('purchase_order_id', 'in', pos.map((p) => p.id)).orderBy('id').execute() : [];
+  const packages = await db.kysely.selectFrom('packages').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
+  const traces = packages.length ? await db.kysely.selectFrom('trace_events').selectAll().where('package_id', 'in', packages.map((p) => p.id)).orderBy('at').execute() : [];
+  const deliveries = await db.kysely.selectFrom('wx_deliveries').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
+  const negotiations = await db.kysely.selectFrom('negotiations').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   const vouchers = payments.length ? await db.kysely.selectFrom('vouchers').select(['id', 'payment_id', 'kind', 'file_name', 'mime', 'size', 'sha256', 'supplier_trade_id', 'uploaded_by', 'created_at']).where('payment_id', 'in', payments.map((p) => p.id)).orderBy('id').execute() : [];
   return {
     id: row.id,
@@ -109,6 +113,9 @@ export async function orderDetail(db: Db, id: number) {
     decisions: decisions.map((d) => ({ lineNo: d.line_no, reason: d.reason, chosen: d.chosen ? JSON.parse(d.chosen) : null, candidates: JSON.parse(d.candidates), at: d.created_at })),
     purchaseOrders: pos.map((p) => ({ id: p.id, state: p.state, route: p.route, supplier: p.supplier, outOrderId: p.out_order_id, supplierOrderId: p.supplier_order_id, expectedAmount: p.expected_amount, supplierAmount: p.supplier_amount, readback: p.readback ? JSON.parse(p.readback) : null, lines: poLines.filter((l) => l.purchase_order_id === p.id).map((l) => ({ lineNo: l.shop_order_line_no, offerId: l.offer_id, specId: l.spec_id, title: l.title, quantity: l.quantity, unitPrice: l.unit_price })) })),
     payments: payments.map((p) => ({ ...p, vouchers: vouchers.filter((v) => v.payment_id === p.id) })),
+    packages: packages.map((k) => ({ id: k.id, purchaseOrderId: k.purchase_order_id, source: k.source, courier: k.courier_name, deliveryId: k.delivery_id, waybill: k.waybill_id, items: JSON.parse(k.items), status: k.status, shippedAt: k.shipped_at, pickedUpAt: k.picked_up_at, signedAt: k.signed_at, anomaly: k.anomaly, trace: traces.filter((t) => t.package_id === k.id).map((t) => ({ at: t.at, status: t.status, remark: t.remark })) })),
+    deliveries: deliveries.map((d) => ({ waybill: d.waybill_id, deliveryId: d.delivery_id, products: JSON.parse(d.product_infos), status: d.status, updates: d.updates, error: d.error })),
+    negotiations,
     ledger: { entries: ledger.map((e) => ({ kind: e.kind, amount: e.amount, note: e.note, day: e.day, purchaseOrderId: e.purchase_order_id })), ...summarize(ledger) },
     cases: caseRows.map((c) => ({ id: c.id, kind: c.kind, state: c.state, message: c.message, actions: JSON.parse(c.actions), resolution: c.resolution })),
     history: events.map((e) => ({ at: e.created_at, event: e.event, from: e.from_state, to: e.to_state, actor: e.actor, note: e.note, data: e.data ? JSON.parse(e.data) : undefined })),

@@ -49,4 +49,18 @@ describe.runIf(testDialect === 'sqlite')('sandbox demo (npm start)', () => {
     expect(detail.ledger.supplierPaid).toBeGreaterThan(0);
     expect(detail.ledger.profit).toBe(detail.ledger.revenue - detail.ledger.supplierPaid);
   });
+
+  it('sandbox sellers ship: parcels are tracked and synced to WeChat Shop, orders reach Shipped (stats show each state)', async () => {
+    // The demo's sellers ship 20 s after payment; for the test, at once.
+    Object.assign(running.sandbox!.alibaba.knobs, { autoShipAfterMs: 100, traceStepMs: 100 });
+    const shipped = await waitFor(async () => {
+      const r = await api('/api/orders?state=Shipped');
+      return r.orders.length > 0 && r.orders;
+    }, { timeoutMs: 60_000, what: 'a shipped sandbox order' });
+    const detail = await api(`/api/orders/${shipped[0].id}`);
+    expect(detail.packages.length).toBeGreaterThan(0);
+    expect(detail.deliveries.every((d: { status: string }) => d.status === 'Sent')).toBe(true);
+    const stats = await api('/api/stats');
+    expect(stats.shopOrders.byState.Shipped).toBeGreaterThan(0);
+  });
 });

@@ -186,6 +186,16 @@ export class WeChatShopClient {
     await this.call('/channels/ec/order/deliveryinfo/update', { order_id: orderId, change_infos: [{ old: { delivery_id: change.old.deliveryId, waybill_id: change.old.waybillId, product_infos: infos }, new: { delivery_id: change.next.deliveryId, waybill_id: change.next.waybillId, product_infos: infos } }] });
   }
 
+  /** 发货协商: ask the buyer to accept a later ship time (reason 1–4); at most 3 per order, ≥ 4 h before the deadline. */
+  async deliveryNegotiationSubmit(orderId: string, predictDeliveryTime: number, reason: number, remark: string): Promise<void> {
+    await this.call('/channels/ec/order/deliverynegotiation/submit', { order_id: orderId, predict_delivery_time: predictDeliveryTime, reason, remark });
+  }
+
+  async deliveryNegotiationResult(orderId: string): Promise<{ state: number; predictDeliveryTime: number; updateTime: number }[]> {
+    const r = await this.call('/channels/ec/order/deliverynegotiation/result/get', { order_id: orderId });
+    return ((r.negotiation_list ?? []) as Record<string, unknown>[]).map((n) => ({ state: Number(n.state), predictDeliveryTime: Number(n.predict_delivery_time), updateTime: Number(n.update_time ?? 0) }));
+  }
+
   async getAftersaleOrder(afterSaleOrderId: string): Promise<Record<string, unknown>> {
     const r = await this.call('/channels/ec/aftersale/getaftersaleorder', { after_sale_order_id: afterSaleOrderId });
     return (r.after_sale_order ?? {}) as Record<string, unknown>;

@@ -1,0 +1,157 @@
+import type { Logger } from 'pino';
+import { openCase } from '../cases/cases.js';
+import type { WeChatClients } from '../channels/wechat-shop/client.js';
+import type { Db } from '../db/dialect.js';
+import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
+import type { Clock } from '../lib/clock.js';
+import { DaifaError } from '../lib/errors.js';
+import type { Notifier } from '../notify/notifier.js';
+import type { ShopService } from '../shops/shops.js';
+import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
+
+/** WeChat's negotiation states ([U]: not published; the sandbox uses these). */
+const NEGOTIATION = { 2: 'Agreed', 3: 'Rejected', 4: 'TimedOut' } as Record<number, string>;
+const HOUR = 3_600_000;
+
+export interface Forecast {
+  purchaseOrderId: number;
+  deadline: number;
+  paidAt: number;
+  hoursLeft: number;
+  /** P(the supplier ships after the deadline | it has not shipped yet), from its own dispatch history. */
+  risk: number;
+  samples: number;
+  basis: 'history' | 'lead_time';
+}
+
+/**
+ * 发货期限: every unshipped purchase order is checked against its lines' `delivery_deadline`. The risk comes from
+ * the supplier's own dispatch times for this merchant (time from payment to first parcel): of the past orders
+ * that were still unshipped after as long as this one has waited, the share that shipped after the deadline.
+ * Without enough history the offer's lead time stands in. At risk → a case with the remedies (expedite,
+ * switch supplier, ask the buyer for a later date) and an alert, before the platform's 4-hour cut-off.
+ */
+export class DeadlineWatch {
+  constructor(
+    private readonly db: Db,
+    private readonly accounts: Alibaba1688Accounts,
+    private readonly shops: ShopService,
+    private readonly clients: WeChatClients,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly opts: { riskThreshold: number; alertHoursLeft: number } = { riskThreshold: 0.5, alertHoursLeft: 12 },
+  ) {}
+
+  async forecast(poId: number): Promise<Forecast | undefined> {
+    const k = this.db.kysely;
+    const po = await k.selectFrom('purchase_orders as p').leftJoin('payments as pay', 'pay.purchase_order_id', 'p.id').select(['p.id', 'p.shop_order_id', 'p.supplier_id', 'p.created_at', 'pay.paid_at']).where('p.id', '=', poId).executeTakeFirst();
+    if (!po) return undefined;
+    const lineNos = (await k.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', poId).execute()).map((l) => l.shop_order_line_no);
+    if (!lineNos.length) return undefined;
+    const lines = await k.selectFrom('shop_order_lines').select('delivery_deadline_s').where('shop_order_id', '=', po.shop_order_id).where('line_no', 'in', lineNos).execute();
+    const deadlines = lines.map((l) => l.delivery_deadline_s).filter((d): d is number => typeof d === 'number' && d > 0);
+    if (!deadlines.length) return undefined;
+    const now = this.clock.now();
+    const deadline = Math.min(...deadlines) * 1000;
+    const paidAt = po.paid_at ?? po.created_at;
+    const elapsed = now - paidAt;
+    const budget = deadline - paidAt;
+    // The supplier's history: hours from payment to its first parcel, for this merchant's orders.
+    const hist = await k.selectFrom('purchase_orders as p').innerJoin('payments as pay', 'pay.purchase_order_id', 'p.id').innerJoin('packages as k', 'k.purchase_order_id', 'p.id').select(['p.id', 'pay.paid_at', (eb) => eb.fn.min<number>('k.shipped_at').as('first')]).where('p.supplier_id', '=', po.supplier_id).where('pay.paid_at', 'is not', null).groupBy(['p.id', 'pay.paid_at']).orderBy('p.id', 'desc').limit(200).execute();
+    let durations = hist.map((h) => Number(h.first) - Number(h.paid_at)).filter((d) => d >= 0);
+    let basis: Forecast['basis'] = 'history';
+    if (durations.length < 5) {
+      const lead = await k.selectFrom('purchase_order_lines as l').innerJoin('supplier_offers as o', 'o.id', 'l.offer_ref').select((eb) => eb.fn.max<number>('o.lead_time_hours').as('h')).where('l.purchase_order_id', '=', poId).executeTakeFirst();
+      const h = Number(lead?.h ?? 48) * HOUR;
+      // A spread around the stated lead time, standing in until the supplier has a record with this merchant.
+      durations = [0.5, 0.75, 1, 1, 1.25, 1.5, 2].map((f) => f * h);
+      basis = 'lead_time';
+    }
+    const stillWaiting = durations.filter((d) => d > elapsed);
+    const risk = stillWaiting.length ? stillWaiting.filter((d) => d > budget).length / stillWaiting.length : 1;
+    return { purchaseOrderId: poId, deadline, paidAt, hoursLeft: (deadline - now) / HOUR, risk, samples: basis === 'history' ? durations.length : 0, basis };
+  }
+
+  /** Called by the tracking sweep: cases and alerts for unshipped purchase orders at risk. */
+  async watch(): Promise<number> {
+    const k = this.db.kysely;
+    const open = await k.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'o.shop_id', 'o.wx_order_id']).where('p.state', 'in', ['Placed', 'Paying', 'Paid', 'NeedsAttention']).where('o.state', 'not in', ['Cancelled', 'Completed', 'Shipped']).where((eb) => eb.not(eb.exists(eb.selectFrom('packages as k').select('k.id').whereRef('k.purchase_order_id', '=', 'p.id')))).limit(2000).execute();
+    let flagged = 0;
+    for (const po of open) {
+      const f = await this.forecast(po.id);
+      if (!f || (f.risk < this.opts.riskThreshold && f.hoursLeft > this.opts.alertHoursLeft)) continue;
+      const now = this.clock.now();
+      const when = new Date(f.deadline + 8 * HOUR).toISOString().replace('T', ' ').slice(0, 16);
+      const canNegotiate = f.hoursLeft > 4;
+      const message = `最晚发货 ${when}（剩 ${Math.max(0, f.hoursLeft).toFixed(1)} 小时），供应商超时概率 ${(f.risk * 100).toFixed(0)}%（${f.basis === 'history' ? `${f.samples} 单历史` : '按承诺时效估计'}）。可选：催发货${canNegotiate ? '、换供应商、与买家发货协商（需在截止前 4 小时提交）' : '；已过协商截止，请尽快处理'}`;
+      const opened = await k.transaction().execute(async (trx) => {
+        const id = await openCase(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message, data: f, dedupKey: `DEADLINE_AT_RISK:${po.id}` }, now);
+        if (id) await this.notifier.raise(trx, { event: 'deadline_at_risk', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, detail: message } });
+        return id;
+      });
+      if (opened) flagged++;
+    }
+    return flagged;
+  }
+
+  /** 催发货: ask the 1688 seller to ship (at most once a day); recorded either way. */
+  async expedite(poId: number, actor: string): Promise<{ ok: boolean; message: string }> {
+    const po = await this.db.kysely.selectFrom('purchase_orders').select(['id', 'shop_order_id', 'route', 'supplier_order_id']).where('id', '=', poId).executeTakeFirst();
+    if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
+    if (po.route !== '1688' || !po.supplier_order_id) throw new DaifaError('CONFLICT', '只有 1688 采购单可以在线催发货；直供供应商请用邮件或电话联系');
+    const r = await (await this.accounts.client()).urge(po.supplier_order_id);
+    const message = r.ok ? '已在 1688 催发货' : `1688 催发货未成功：${r.message ?? r.code ?? ''}`;
+    await this.db.kysely.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.expedited', actor, note: message }, this.clock.now()));
+    return { ok: r.ok, message };
+  }
+
+  /** 发货协商: ask the buyer, through WeChat, to accept a later ship time; at most 3 per order, ≥ 4 h before the deadline. */
+  async negotiate(shopOrderId: number, input: { predictDeliveryTime: number; reason: 1 | 2 | 3 | 4; remark: string; actor: string }): Promise<number> {
+    const k = this.db.kysely;
+    const order = await k.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', shopOrderId).executeTakeFirst();
+    if (!order) throw new DaifaError('NOT_FOUND', `订单 ${shopOrderId} 不存在`);
+    const past = await k.selectFrom('negotiations').select(['state']).where('shop_order_id', '=', shopOrderId).execute();
+    if (past.length >= 3) throw new DaifaError('CONFLICT', '每个订单最多发起 3 次发货协商 / at most 3 negotiations per order');
+    if (past.some((p) => p.state === 'Waiting')) throw new DaifaError('CONFLICT', '已有待买家答复的发货协商 / one is already waiting for the buyer');
+    const lines = await k.selectFrom('shop_order_lines').select('delivery_deadline_s').where('shop_order_id', '=', shopOrderId).execute();
+    const deadline = Math.min(...lines.map((l) => l.delivery_deadline_s ?? Number.POSITIVE_INFINITY));
+    const now = this.clock.now();
+    if (Number.isFinite(deadline) && deadline * 1000 - now < 4 * HOUR) throw new DaifaError('CONFLICT', '距最晚发货时间不足 4 小时，已不能发起发货协商 / less than 4 h before the deadline');
+    if (Number.isFinite(deadline) && input.predictDeliveryTime <= deadline) throw new DaifaError('VALIDATION', '新的发货时间应晚于原最晚发货时间 / the new time must be after the deadline');
+    const shop = await this.shops.credentialsById(order.shop_id);
+    await this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret }).deliveryNegotiationSubmit(order.wx_order_id, input.predictDeliveryTime, input.reason, input.remark);
+    return k.transaction().execute(async (trx) => {
+      const row = await trx.insertInto('negotiations').values({ shop_order_id: shopOrderId, predict_delivery_s: input.predictDeliveryTime, reason: input.reason, remark: input.remark, state: 'Waiting', requested_by: input.actor, created_at: now, answered_at: null }).returning('id').executeTakeFirstOrThrow();
+      await appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.negotiation_sent', actor: input.actor, note: `已向买家发起发货协商：改为 ${new Date(input.predictDeliveryTime * 1000 + 8 * HOUR).toISOString().replace('T', ' ').slice(0, 16)} 前发货（${input.remark}）` }, now);
+      return row.id;
+    });
+  }
+
+  /** After an order sync: if a negotiation waits for the buyer, read its result and record the buyer's answer. */
+  async afterSync(p: { shopId: number; orderId: string }): Promise<void> {
+    const k = this.db.kysely;
+    const order = await k.selectFrom('shop_orders').select(['id', 'wx_order_id']).where('shop_id', '=', p.shopId).where('wx_order_id', '=', p.orderId).executeTakeFirst();
+    if (!order) return;
+    const waiting = await k.selectFrom('negotiations').selectAll().where('shop_order_id', '=', order.id).where('state', '=', 'Waiting').executeTakeFirst();
+    if (!waiting) return;
+    const shop = await this.shops.credentialsById(p.shopId);
+    const results = await this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret }).deliveryNegotiationResult(order.wx_order_id);
+    const r = results.find((x) => x.predictDeliveryTime === waiting.predict_delivery_s && NEGOTIATION[x.state]);
+    if (!r) return;
+    const state = NEGOTIATION[r.state]!;
+    const now = this.clock.now();
+    await k.transaction().execute(async (trx) => {
+      const u = await trx.updateTable('negotiations').set({ state, answered_at: now }).where('id', '=', waiting.id).where('state', '=', 'Waiting').executeTakeFirst();
+      if (Number(u.numUpdatedRows) !== 1) return;
+      const note = state === 'Agreed' ? '买家同意延迟发货（微信发货协商，已记录为买家同意）' : state === 'Rejected' ? '买家拒绝延迟发货（已记录）：请尽快发货或换供应商' : '买家未在时限内答复发货协商（按未同意处理）';
+      await appendEvent(trx, { entity: 'shop_order', id: order.id, shopOrderId: order.id, event: `order.negotiation_${state.toLowerCase()}`, actor: 'buyer:wechat', note, data: { negotiationId: waiting.id, predictDeliveryTime: waiting.predict_delivery_s } }, now);
+      if (state === 'Agreed') {
+        await trx.updateTable('shop_order_lines').set({ delivery_deadline_s: waiting.predict_delivery_s }).where('shop_order_id', '=', order.id).where('delivery_deadline_s', '<', waiting.predict_delivery_s).execute();
+        const cases = await trx.selectFrom('cases').select('id').where('shop_order_id', '=', order.id).where('kind', '=', 'DEADLINE_AT_RISK').where('state', '=', 'Open').execute();
+        for (const c of cases) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: order.id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: 'buyer:wechat', note, patch: { resolution: 'buyer_agreed_later_delivery', resolved_by: 'buyer:wechat' } }, now);
+      }
+    });
+    this.log.info({ shopOrderId: order.id, state }, 'delivery negotiation answered');
+  }
+}

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { callApi, count, enableSourcing, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
+
+/** The deadline approaches: on WeChat (the simulator) and in Daifa's copy alike. */
+async function shortenDeadlines(h: Harness, wxOrderIds: string[], hours: number): Promise<void> {
+  const at = Math.floor(Date.now() / 1000) + hours * 3600;
+  for (const id of wxOrderIds) for (const l of h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(id)!.lines) l.deadline = at;
+  await h.app.db.kysely.updateTable('shop_order_lines').set({ delivery_deadline_s: at }).execute();
+}
+
+/** Ship-by deadlines: risk, alert, expedite, and the buyer's answer to a delivery negotiation (issue 5). */
+describe('ship-by deadlines', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('a supplier that cannot make the deadline → risk case and alert; expedite once a day; the buyer agrees to a later date (recorded) or refuses (recorded)', async () => {
+    h = await startHarness();
+    await enableSourcing(h, { messages: true });
+    const op = await tokenFor(h, 'operator');
+    const orders = h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Fulfilling'])) === 2, { what: 'paid' });
+    const pos = await h.app.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'o.wx_order_id']).orderBy('p.id').execute();
+    // Time passes: the ship-by deadline is now 10 h away, and the sellers promise 12–36 h.
+    await shortenDeadlines(h, orders.map((o) => o.orderId), 10);
+
+    const f = (await callApi(h, 'GET', `/api/purchase-orders/${pos[0]!.id}/forecast`, op)).body;
+    expect(f).toMatchObject({ basis: 'lead_time', risk: 1 });
+    expect(f.hoursLeft).toBeGreaterThan(9);
+    expect(await h.app.deadlines.watch()).toBe(2);
+    expect(await h.app.deadlines.watch()).toBe(0); // one case per purchase order
+    const c = await h.app.db.kysely.selectFrom('cases').selectAll().where('kind', '=', 'DEADLINE_AT_RISK').orderBy('id').execute();
+    expect(c[0]!.message).toMatch(/供应商超时概率 100%.*催发货.*发货协商/);
+    await waitFor(async () => (await count(h!.app, 'notifications', ['event', '=', 'deadline_at_risk'])) >= 2, { what: 'alerts' });
+
+    const urge1 = await callApi(h, 'POST', `/api/purchase-orders/${pos[0]!.id}/expedite`, op);
+    expect(urge1.body).toEqual({ ok: true, message: '已在 1688 催发货' });
+    expect((await callApi(h, 'POST', `/api/purchase-orders/${pos[0]!.id}/expedite`, op)).body.message).toContain('24小时内只能催发货一次');
+
+    // Ask both buyers for two more days: one agrees, one refuses.
+    const later = Math.floor(Date.now() / 1000) + 2 * 86_400;
+    for (const po of pos) expect((await callApi(h, 'POST', `/api/orders/${po.shop_order_id}/delivery-negotiation`, op, { predictDeliveryTime: later, reason: 2, remark: '厂家补货中，预计两天内发出' })).status).toBe(200);
+    expect((await callApi(h, 'POST', `/api/orders/${pos[0]!.shop_order_id}/delivery-negotiation`, op, { predictDeliveryTime: later, reason: 2, remark: '再次协商' })).body.error.message).toContain('待买家答复');
+    h.sandbox.wechat.answerNegotiation(h.creds.appId, orders[0]!.orderId, 'agree');
+    h.sandbox.wechat.answerNegotiation(h.creds.appId, orders[1]!.orderId, 'reject');
+    await waitFor(async () => (await count(h!.app, 'negotiations', ['state', '!=', 'Waiting'])) === 2, { what: 'answers recorded' });
+    const n = await h.app.db.kysely.selectFrom('negotiations').select(['shop_order_id', 'state']).orderBy('shop_order_id').execute();
+    expect(n.map((x) => x.state)).toEqual(['Agreed', 'Rejected']);
+    const events = await h.app.db.kysely.selectFrom('order_events').select(['shop_order_id', 'event', 'actor']).where('event', 'like', 'order.negotiation_%').where('event', '!=', 'order.negotiation_sent').orderBy('shop_order_id').execute();
+    expect(events).toEqual([{ shop_order_id: pos[0]!.shop_order_id, event: 'order.negotiation_agreed', actor: 'buyer:wechat' }, { shop_order_id: pos[1]!.shop_order_id, event: 'order.negotiation_rejected', actor: 'buyer:wechat' }]);
+    const cases = await h.app.db.kysely.selectFrom('cases').select(['purchase_order_id', 'state', 'resolution']).where('kind', '=', 'DEADLINE_AT_RISK').orderBy('id').execute();
+    expect(cases.map((x) => x.state)).toEqual(['Resolved', 'Open']);
+    expect(cases[0]!.resolution).toBe('buyer_agreed_later_delivery');
+    // The agreed date is the new deadline: the risk drops.
+    const line = await h.app.db.kysely.selectFrom('shop_order_lines').select('delivery_deadline_s').where('shop_order_id', '=', pos[0]!.shop_order_id).executeTakeFirstOrThrow();
+    expect(line.delivery_deadline_s).toBe(later);
+    expect((await h.app.deadlines.forecast(pos[0]!.id))!.risk).toBeLessThan(1);
+  });
+
+  it('too close to the deadline (under 4 h) a negotiation is refused with a clear message', async () => {
+    h = await startHarness();
+    await enableSourcing(h);
+    const op = await tokenFor(h, 'operator');
+    const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Fulfilling'])) === 1, { what: 'paid' });
+    await shortenDeadlines(h, [o!.orderId], 3);
+    const so = await h.app.db.kysely.selectFrom('shop_orders').select('id').executeTakeFirstOrThrow();
+    const r = await callApi(h, 'POST', `/api/orders/${so.id}/delivery-negotiation`, op, { predictDeliveryTime: Math.floor(Date.now() / 1000) + 86_400, reason: 2, remark: '补货中' });
+    expect(r.status).toBe(409);
+    expect(r.body.error.message).toContain('不足 4 小时');
+    expect(h.sandbox.wechat.calls.get('/channels/ec/order/deliverynegotiation/submit') ?? 0).toBe(0);
+  });
+});
