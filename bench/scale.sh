@@ -13,3 +13,6 @@ DAIFA_SCALE="${PURCHASE_SIZE:-1000}" npx vitest run test/integration/purchasing.
 
 echo "== paying: pay answers lost and a SIGKILL while paying, at ${PAY_SIZE:-1000} orders"
 DAIFA_SCALE="${PAY_SIZE:-1000}" npx vitest run test/integration/pay-crash.test.ts --testTimeout=1800000 --hookTimeout=600000
+
+echo "== crash run: the whole loop with the worker SIGKILLed every 3–5 s, at ${LOOP_SIZE:-2000} orders"
+DAIFA_SCALE="${LOOP_SIZE:-2000}" LOOP_CRASH_TIMEOUT_MS=3600000 npx vitest run test/integration/loop-crash.test.ts --testTimeout=4000000 --hookTimeout=600000

@@ -1,3 +1,4 @@
+import { AdaptiveRateLimiter } from './lib/rate-limiter.js';
 import type { Logger } from 'pino';
 import { WeChatClients } from './channels/wechat-shop/client.js';
 import { OrderPoller, POLL_SHOP } from './channels/wechat-shop/poller.js';
@@ -88,7 +89,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const events = new InboundEventStore(db, clock);
   const shops = new ShopService(db, box, () => clock.now());
   const wechatApiBase = opts.wechatApiBase ?? config.wechatApiBase;
-  const clients = new WeChatClients({ baseUrl: wechatApiBase, clock, log });
+  const clients = new WeChatClients({ baseUrl: wechatApiBase, clock, log, callsPerMinute: config.wechatCallsPerMinute });
   const senders: Sender[] = [new LogSender(log), new WeComSender()];
   const sms = opts.sms ?? config.sms;
   if (sms) senders.push(new TencentSmsSender(sms));
@@ -100,7 +101,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const confirmation = new OrderConfirmation(db, notifier, clock, log, config.duplicateWindowHours * 3600_000);
   const poller = new OrderPoller(db, queue, clients, shops, clock, log, { intervalSeconds: config.pollIntervalSeconds });
   const decode = new DecodeService(db, clients, shops, clock, opts.decodeDailyQuota ?? config.decodeDailyQuota);
-  const alibaba = new Alibaba1688Accounts(db, box, opts.alibabaApiBase ?? config.alibabaApiBase, log, () => clock.now());
+  const alibaba = new Alibaba1688Accounts(db, box, opts.alibabaApiBase ?? config.alibabaApiBase, log, () => clock.now(), new AdaptiveRateLimiter(config.alibabaCallsPerSecond));
   const sourcing = new Sourcing(db, notifier, clock, log, config.consentReminderHours * 3_600_000, config.offerStaleHours * 3_600_000);
   const tokenWatch = new TokenWatch(db, alibaba, notifier, clock);
   const payments = new SupplierPayments(db, alibaba, notifier, clock, log);

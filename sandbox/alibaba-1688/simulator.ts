@@ -98,13 +98,15 @@ export interface Knobs1688 {
   stockOutAfterPayRate: number;
   /** Each trace step (picked up, in transit, delivering, signed) follows the previous after this many ms (null: manual). */
   traceStepMs: number | null;
+  /** Calls per second allowed per app; beyond it gw.QosAppFrequencyLimit (null: no limit). */
+  qps: number | null;
   /** Messages are not pushed (the receiver is down): they wait for push.cursor.messageList. */
   messagesOff: boolean;
   /** Courier name the sellers print (overrides the seller's own; e.g. an unknown local courier). */
   courierNameOverride: string | null;
 }
 
-export const defaultKnobs1688 = (): Knobs1688 => ({ latencyMs: 0, lostResponseRate: 0, serverErrorRate: 0, rateLimitRate: 0, duplicateOutOrderId: 'return-existing', priceRiseFen: 0, readBackMismatch: false, accessTokenTtlMs: 10 * 3_600_000, failSpecIds: [], protocolSigned: true, payAnswerWrongRate: 0, payResponseLostRate: 0, balance: Number.POSITIVE_INFINITY, autoShipAfterMs: null, splitShipRate: 0, lateRate: 0, stockOutAfterPayRate: 0, traceStepMs: null, courierNameOverride: null, messagesOff: false });
+export const defaultKnobs1688 = (): Knobs1688 => ({ latencyMs: 0, lostResponseRate: 0, serverErrorRate: 0, rateLimitRate: 0, duplicateOutOrderId: 'return-existing', priceRiseFen: 0, readBackMismatch: false, accessTokenTtlMs: 10 * 3_600_000, failSpecIds: [], protocolSigned: true, payAnswerWrongRate: 0, payResponseLostRate: 0, balance: Number.POSITIVE_INFINITY, autoShipAfterMs: null, splitShipRate: 0, lateRate: 0, stockOutAfterPayRate: 0, traceStepMs: null, courierNameOverride: null, messagesOff: false, qps: null });
 
 const yuan = (fen: number) => Math.round(fen) / 100;
 const ts1688 = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace(/[-:T]/g, '').replace('Z', '').replace('.', '') + '+0800';
@@ -117,6 +119,9 @@ export class Alibaba1688Simulator {
   readonly offers = new Map<string, SimOffer>();
   readonly orders = new Map<string, Sim1688Order>();
   readonly calls = new Map<string, number>();
+  private readonly secondWindows = new Map<string, { second: number; n: number }>();
+  /** Calls refused with gw.QosAppFrequencyLimit. */
+  throttled = 0;
   knobs: Knobs1688;
   /** Base URL of the sandbox (the cashier that payment links open). */
   cashierBase = 'http://127.0.0.1:8090';
@@ -197,6 +202,7 @@ export class Alibaba1688Simulator {
     });
     app.get('/sandbox/1688/orders', async () => ({ orders: [...this.orders.values()], duplicates: this.duplicates() }));
     app.get('/sandbox/1688/knobs', async () => this.knobs);
+    app.get('/sandbox/1688/calls', async () => ({ ...Object.fromEntries(this.calls), throttled: this.throttled }));
     app.get('/sandbox/1688/cashier', async (req, reply) => {
       const ids = String((req.query as { orderId?: string }).orderId ?? '').split(';').filter(Boolean);
       const rows = ids.map((id) => this.orders.get(id)).filter((o): o is Sim1688Order => Boolean(o));
@@ -227,6 +233,16 @@ export class Alibaba1688Simulator {
     }
     const token = this.tokens.get(form.access_token ?? '');
     if (!token || token.expiresAt < Date.now()) return reply.code(401).send({ error_code: '401', error_message: 'Request need user authorized', request_id: randomAlnum(12) });
+    if (this.knobs.qps) {
+      const second = Math.floor(Date.now() / 1000);
+      const w = this.secondWindows.get(p.appKey!);
+      const n = w && w.second === second ? w.n + 1 : 1;
+      this.secondWindows.set(p.appKey!, { second, n });
+      if (n > this.knobs.qps) {
+        this.throttled++;
+        return reply.code(200).send({ error_code: 'gw.QosAppFrequencyLimit', error_message: 'App call exceeds limited frequency' });
+      }
+    }
     if (Math.random() < this.knobs.rateLimitRate) return reply.code(200).send({ error_code: 'gw.QosAppFrequencyLimit', error_message: 'App call exceeds limited frequency' });
     if (Math.random() < this.knobs.serverErrorRate) return reply.code(500).send('internal error');
     const json = (o: unknown) => reply.type('application/json').send(bare(JSON.stringify(o), ['orderId', 'id', 'subItemID', 'skuId']));

@@ -37,6 +37,8 @@ export interface ApiKnobs {
   forcedErrcode?: number;
   /** sensitiveinfo/decode answers with masked values (a platform fault Daifa must never pass on). */
   decodeMasked?: boolean;
+  /** Business calls allowed per shop per minute; beyond it, 45011 (the real numbers are unpublished [U]). */
+  callsPerMinute?: number | null;
 }
 
 export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false });
@@ -65,6 +67,9 @@ export class WeChatShopSimulator {
   readonly push: PushEngine;
   api: ApiKnobs;
   readonly calls = new Map<string, number>();
+  private readonly minuteWindows = new Map<string, { minute: number; n: number }>();
+  /** Calls refused with 45011. */
+  throttled = 0;
   private refundTimers = new Set<NodeJS.Timeout>();
 
   constructor(opts: { push?: Partial<PushKnobs>; api?: Partial<ApiKnobs> } = {}) {
@@ -286,6 +291,16 @@ export class WeChatShopSimulator {
         const valid = (shop.token?.value === token && shop.token.expiresAt > t) || (shop.previous?.value === token && shop.previous.expiresAt > t);
         if (!valid) return err(42001, 'access_token expired');
         if (this.api.forcedErrcode !== undefined) return err(this.api.forcedErrcode, 'forced by sandbox knob');
+        if (this.api.callsPerMinute) {
+          const minute = Math.floor(t / 60_000);
+          const w = this.minuteWindows.get(shop.appId);
+          const n = w && w.minute === minute ? w.n + 1 : 1;
+          this.minuteWindows.set(shop.appId, { minute, n });
+          if (n > this.api.callsPerMinute) {
+            this.throttled++;
+            return err(45011, 'api minute-quota reach limit  mustslower  retry next minute');
+          }
+        }
         if (this.api.errorRate > 0 && Math.random() < this.api.errorRate) return err(-1, 'system error');
         const body = (req.body ?? {}) as Record<string, any>;
         if (body.__malformed) return err(47001, 'data format error');
@@ -516,6 +531,7 @@ export class WeChatShopSimulator {
       ordersByStatus: this.allOrders().reduce<Record<string, number>>((m, o) => ((m[o.status] = (m[o.status] ?? 0) + 1), m), {}),
       push: { ...this.push.stats, outstanding: this.push.outstanding },
       calls: Object.fromEntries(this.calls),
+      throttled: this.throttled,
     }));
     app.get('/sandbox/wechat/acks', async () => ({ acks: this.push.acks }));
   }

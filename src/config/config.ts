@@ -31,6 +31,8 @@ const schema = z.object({
   DAIFA_JOB_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(30),
   DAIFA_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   DAIFA_DECODE_DAILY_QUOTA: z.coerce.number().int().min(0).default(30),
+  DAIFA_WECHAT_CALLS_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  DAIFA_1688_CALLS_PER_SECOND: z.coerce.number().min(0.1).default(50),
   DAIFA_OFFER_STALE_HOURS: z.coerce.number().positive().default(24),
   DAIFA_CONSENT_REMINDER_HOURS: z.coerce.number().positive().default(4),
   DAIFA_DUPLICATE_WINDOW_HOURS: z.coerce.number().min(0).default(24),
@@ -68,6 +70,10 @@ export interface Config {
   /** A claimed job is another worker's again this long after its worker stops renewing (crash). */
   jobLeaseSeconds: number;
   decodeDailyQuota: number;
+  /** Pace of WeChat business API calls per shop (token bucket, slows down on 45011). */
+  wechatCallsPerMinute: number;
+  /** Pace of 1688 API calls per app (slows down on gw.QosAppFrequencyLimit). */
+  alibabaCallsPerSecond: number;
   duplicateWindowHours: number;
   /** While a buyer has not answered a consent question, remind the merchant this often. */
   consentReminderHours: number;
@@ -114,6 +120,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerConcurrency: c.DAIFA_WORKER_CONCURRENCY,
     jobLeaseSeconds: c.DAIFA_JOB_LEASE_SECONDS,
     decodeDailyQuota: c.DAIFA_DECODE_DAILY_QUOTA,
+    wechatCallsPerMinute: c.DAIFA_WECHAT_CALLS_PER_MINUTE,
+    alibabaCallsPerSecond: c.DAIFA_1688_CALLS_PER_SECOND,
     duplicateWindowHours: c.DAIFA_DUPLICATE_WINDOW_HOURS,
     consentReminderHours: c.DAIFA_CONSENT_REMINDER_HOURS,
     offerStaleHours: c.DAIFA_OFFER_STALE_HOURS,

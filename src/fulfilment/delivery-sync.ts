@@ -76,9 +76,19 @@ export class DeliverySync {
       });
       return 'held';
     }
-    for (const p of plan) await this.send(order, client, p);
+    const sentNow = new Map<string, number>();
+    for (const p of plan) if (await this.send(order, client, p)) for (const x of p.products) sentNow.set(x.skuId, (sentNow.get(x.skuId) ?? 0) + x.count);
     if (!onAftersale) await this.settleBlockedCases(order.id);
-    return this.settleState(order.id, client);
+    // WeChat's status follows from what is now shipped (21 partially, 30 all): no need to ask again.
+    const lines = await k.selectFrom('shop_order_lines').select(['sku_id', 'product_id', 'quantity']).where('shop_order_id', '=', shopOrderId).execute();
+    const sentBefore = new Map<string, number>();
+    for (const w of wxPackages) for (const x of w.products) sentBefore.set(x.skuId, (sentBefore.get(x.skuId) ?? 0) + x.count);
+    const owed = lines.reduce((t, l) => {
+      const refunded = Number(infos.find((i) => idString(i.sku_id) === l.sku_id && idString(i.product_id) === l.product_id)?.finish_aftersale_sku_cnt ?? 0);
+      return t + Math.max(0, l.quantity - refunded - (sentBefore.get(l.sku_id) ?? 0) - (sentNow.get(l.sku_id) ?? 0));
+    }, 0);
+    const anySent = sentBefore.size > 0 || sentNow.size > 0;
+    return this.settleState(order.id, owed === 0 && anySent ? 'Shipped' : anySent ? 'PartiallyShipped' : undefined);
   }
 
   /** Shipped packages whose waybill the supplier changed since Daifa sent it. */
@@ -144,7 +154,7 @@ export class DeliverySync {
   }
 
   /** One package to WeChat, exactly once: recorded before the call, confirmed against the order after any doubt. */
-  private async send(order: { id: number; wx_order_id: string }, client: ReturnType<WeChatClients['for']>, p: Planned): Promise<void> {
+  private async send(order: { id: number; wx_order_id: string }, client: ReturnType<WeChatClients['for']>, p: Planned): Promise<boolean> {
     const k = this.db.kysely;
     const now = this.clock.now();
     await k.insertInto('wx_deliveries').values({ shop_order_id: order.id, waybill_id: p.waybillId, delivery_id: p.deliveryId, product_infos: JSON.stringify(p.products), package_ids: JSON.stringify([p.packageId]), status: 'Sending', updates: 0, error: null, created_at: now, updated_at: now }).onConflict((oc) => oc.columns(['shop_order_id', 'waybill_id']).doUpdateSet({ product_infos: JSON.stringify(p.products), status: 'Sending', updated_at: now })).execute();
@@ -159,7 +169,7 @@ export class DeliverySync {
         const same = shown && p.products.every((q) => ((shown.product_infos ?? []) as Record<string, any>[]).some((x) => idString(x.sku_id) === q.skuId && Number(x.product_cnt) === q.count));
         if (same) {
           await this.markSent(order.id, p, '已确认（重复发送被微信拒绝，内容一致）');
-          return;
+          return true;
         }
         if (code === 109001 || code === 109000) return this.fail(order.id, p, `微信拒绝发货 ${code}：${(err as Error).message}；微信上的发货内容与 Daifa 不一致，请核对`);
         throw err;
@@ -170,11 +180,12 @@ export class DeliverySync {
           await openCase(trx, { kind: 'DELIVERY_BLOCKED', shopOrderId: order.id, message: '买家有未完成的售后，微信不允许发货；售后结束后 Daifa 会自动同步物流', dedupKey: `DELIVERY_BLOCKED:${order.id}` }, now);
           await enqueue(trx, { ...deliverJob(order.id, BLOCKED_RETRY_MS), singletonKey: `order.deliver:${order.id}:retry` }, now);
         });
-        return;
+        return false;
       }
       return this.fail(order.id, p, `微信发货失败：${(err as Error).message}`);
     }
     await this.markSent(order.id, p, `${p.deliveryId} ${p.waybillId}`);
+    return true;
   }
 
   private async markSent(shopOrderId: number, p: Planned, note: string): Promise<void> {
@@ -185,12 +196,13 @@ export class DeliverySync {
     });
   }
 
-  private async fail(shopOrderId: number, p: Planned, message: string): Promise<void> {
+  private async fail(shopOrderId: number, p: Planned, message: string): Promise<false> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
       await trx.updateTable('wx_deliveries').set({ status: 'Failed', error: message, updated_at: now }).where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', p.waybillId).execute();
       await openCase(trx, { kind: 'DELIVERY_FAILED', shopOrderId, message, data: p, dedupKey: `DELIVERY_FAILED:${shopOrderId}:${p.waybillId}` }, now);
     });
+    return false;
   }
 
   /** A supplier changed a tracking number after Daifa sent it: deliveryinfo/update (at most three times). */
@@ -235,17 +247,14 @@ export class DeliverySync {
     });
   }
 
-  /** The shop order's state follows what WeChat now shows: partially shipped (21) or shipped (30). */
-  private async settleState(shopOrderId: number, client: ReturnType<WeChatClients['for']>): Promise<string> {
-    const order = await this.db.kysely.selectFrom('shop_orders').select(['wx_order_id', 'state']).where('id', '=', shopOrderId).executeTakeFirstOrThrow();
-    const wire = await client.getOrder(order.wx_order_id);
-    const status = Number(wire.status);
-    const to = status === 30 || status === 100 ? 'Shipped' : status === 21 ? 'PartiallyShipped' : undefined;
-    if (!to || order.state === to || order.state === 'Completed' || order.state === 'Cancelled') return order.state;
+  /** The shop order's state follows what is shipped: partially (WeChat 21) or all of it (30). */
+  private async settleState(shopOrderId: number, to: 'Shipped' | 'PartiallyShipped' | undefined): Promise<string> {
+    const order = await this.db.kysely.selectFrom('shop_orders').select(['state']).where('id', '=', shopOrderId).executeTakeFirstOrThrow();
+    if (!to || order.state === to || ['Completed', 'Cancelled', 'Shipped'].includes(order.state)) return order.state;
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', shopOrderId);
-      await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to, event: to === 'Shipped' ? 'order.shipped' : 'order.partially_shipped', actor: 'system:delivery', note: `微信订单状态 ${status}` }, now);
+      await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to, event: to === 'Shipped' ? 'order.shipped' : 'order.partially_shipped', actor: 'system:delivery' }, now);
     });
     return to;
   }

@@ -67,6 +67,7 @@ export class SupplierPayments {
     const po = await this.loadPo(poId);
     if (!po) return 'not-found';
     let payment = await this.db.kysely.selectFrom('payments').selectAll().where('purchase_order_id', '=', poId).executeTakeFirst();
+    const fresh = !payment;
     // The buyer got a refund: nothing more goes out (a payment already attempted is still reconciled below).
     if (po.order_state === 'Cancelled' && (!payment || payment.attempts === 0) && payment?.status !== 'Paid') return 'OrderCancelled';
     if (!payment) {
@@ -80,10 +81,15 @@ export class SupplierPayments {
     if (payment.method !== '1688-protocol' || payment.status !== 'Paying' || !po.supplier_order_id) return payment.status;
 
     const client = await this.accounts.client();
-    // Re-read first: a crash, a lost answer or paySuccess:false may hide a payment already made.
-    let view = await client.buyerView(po.supplier_order_id);
-    if (isPaid(view)) return this.paidOn1688(payment.id, po, view);
-    const total = view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
+    // Re-read first: a crash, a lost answer or paySuccess:false may hide a payment already made. A payment intent
+    // created in this very run, for an order read back at placement, has nothing to hide: its total is known.
+    let view: ApiBody | undefined;
+    let total: number | undefined = fresh && payment.attempts === 0 && po.supplier_amount !== null ? po.supplier_amount : undefined;
+    if (total === undefined) {
+      view = await client.buyerView(po.supplier_order_id);
+      if (isPaid(view)) return this.paidOn1688(payment.id, po, view);
+      total = view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
+    }
     if (total !== payment.amount) return this.block(payment.id, po, 'PAYMENT_BLOCKED', `1688 订单金额 ${total === undefined ? '未知' : yuanStr(total)} 与应付 ${yuanStr(payment.amount)} 不一致，已停止付款`);
     if (payment.attempts >= MAX_PAY_CALLS) return this.block(payment.id, po, 'PAYMENT_FAILED', `已尝试 ${MAX_PAY_CALLS} 次免密支付仍未付款成功，请人工处理（可改用支付链接）`);
     if (!(await client.protocolPayOpen())) return this.block(payment.id, po, 'PAYMENT_FAILED', '1688 免密支付协议未签署或未绑定，请在 1688 签约或改用支付链接');

@@ -1,3 +1,4 @@
+import { AdaptiveRateLimiter } from '../../lib/rate-limiter.js';
 import type { Logger } from 'pino';
 import { DaifaError } from '../../lib/errors.js';
 import { parseJsonLossless } from '../../lib/lossless-json.js';
@@ -18,6 +19,8 @@ export interface WeChatClientOptions {
   log: Logger;
   timeoutMs?: number;
   fetchImpl?: typeof fetch;
+  /** Business API calls per minute per shop (paced; slows down when WeChat answers 45011). */
+  callsPerMinute?: number;
 }
 
 export interface ApiResponse {
@@ -38,10 +41,14 @@ export class WeChatShopClient {
   private tokenInflight?: Promise<string>;
   private deliveryCompanies?: { at: number; list: { deliveryId: string; name: string }[] };
 
+  readonly limiter?: AdaptiveRateLimiter;
+
   constructor(
     readonly creds: WeChatCredentials,
     private readonly opts: WeChatClientOptions,
-  ) {}
+  ) {
+    if (opts.callsPerMinute) this.limiter = new AdaptiveRateLimiter(opts.callsPerMinute / 60);
+  }
 
   /** Access token via POST /cgi-bin/stable_token, cached, refreshed five minutes before it expires. */
   async accessToken(): Promise<string> {
@@ -72,9 +79,15 @@ export class WeChatShopClient {
     let tokenRetried = false;
     for (let busy = 0; ; ) {
       const token = await this.accessToken();
+      await this.limiter?.take();
       const body = await this.http(path, token, payload);
       const code = typeof body.errcode === 'number' ? body.errcode : 0;
-      if (code === 0) return body;
+      if (code === 0) {
+        this.limiter?.onSuccess();
+        return body;
+      }
+      // Minute quota: slow down and wait for the next minute before anyone calls again.
+      if (code === 45011) this.limiter?.onThrottled(Date.now() + 60_000 - (Date.now() % 60_000) + 200);
       if (TOKEN_ERRORS.has(code) && !tokenRetried) {
         tokenRetried = true;
         if (this.token?.value === token) this.token = undefined;

@@ -1,3 +1,4 @@
+import type { AdaptiveRateLimiter } from '../../lib/rate-limiter.js';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/dialect.js';
 import { DaifaError } from '../../lib/errors.js';
@@ -18,6 +19,8 @@ export class Alibaba1688Accounts {
     private readonly baseUrl: string,
     private readonly log: Logger,
     private readonly now: () => number,
+    /** One pace for all of this install's 1688 calls (the gateway limits per app). */
+    private readonly limiter?: AdaptiveRateLimiter,
   ) {}
 
   async add(input: { appKey: string; appSecret: string; accessToken: string; refreshToken?: string; accessExpiresAt: number; refreshExpiresAt?: number; memberId?: string }): Promise<number> {
@@ -62,6 +65,7 @@ export class Alibaba1688Accounts {
       baseUrl: this.baseUrl,
       log: this.log,
       now: this.now,
+      limiter: this.limiter,
       onUnauthorized: async () => {
         if (!refreshToken) throw new DaifaError('CONFIG', '1688 授权已失效且无法刷新，请重新授权 / 1688 authorisation expired', { retryable: false });
         const r = await this.refresh(acct.app_key, appSecret, refreshToken);

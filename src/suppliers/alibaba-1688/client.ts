@@ -1,3 +1,4 @@
+import type { AdaptiveRateLimiter } from '../../lib/rate-limiter.js';
 import type { Logger } from 'pino';
 import { DaifaError } from '../../lib/errors.js';
 import { parseJsonLossless } from '../../lib/lossless-json.js';
@@ -17,6 +18,8 @@ export interface Alibaba1688Options {
   now?: () => number;
   /** Called once when 1688 answers 401: returns a fresh access token (refresh_token grant), or throws. */
   onUnauthorized?: () => Promise<string>;
+  /** Shared pacing for this app's calls (slows down on gw.QosAppFrequencyLimit). */
+  limiter?: AdaptiveRateLimiter;
 }
 
 /** The outcome of a call whose request may have reached 1688 although no answer came back. */
@@ -43,7 +46,19 @@ export class Alibaba1688Client {
 
   async call(namespace: string, api: string, params: Record<string, unknown>, opts: { idempotent?: boolean } = {}): Promise<ApiBody> {
     try {
-      return await this.callOnce(namespace, api, params, opts);
+      // Throttled before the API ran (gw.Qos…): slow down, wait, and try again (twice at most).
+      for (let attempt = 0; ; attempt++) {
+        await this.opts.limiter?.take();
+        try {
+          const body = await this.callOnce(namespace, api, params, opts);
+          this.opts.limiter?.onSuccess();
+          return body;
+        } catch (err) {
+          const gw = err instanceof DaifaError ? (err.details as { gw?: string } | undefined)?.gw : undefined;
+          if (!gw?.startsWith('gw.Qos') || attempt >= 2) throw err;
+          this.opts.limiter?.onThrottled(Date.now() + 1_000);
+        }
+      }
     } catch (err) {
       // Access token expired (10 h): refresh once and retry once. A 401 is answered before the API runs,
       // so retrying even a create call is safe.
@@ -128,10 +143,15 @@ export class Alibaba1688Client {
 
   /** Password-free pay is possible when some channel's agreement is both signed and bound ("true" strings). */
   async protocolPayOpen(): Promise<boolean> {
+    // A signed agreement stays signed: asked once per 10 minutes (an unsigned one is asked again every time).
+    if (this.protocolOpenUntil > Date.now()) return true;
     const r = await this.call('com.alibaba.trade', 'alibaba.trade.pay.protocolPay.isopen', {}, { idempotent: true });
     const list: any[] = r.result?.result?.paymentAgreements ?? [];
-    return list.some((a) => String(a.signedStatus) === 'true' && String(a.bindingStatus) === 'true');
+    const open = list.some((a) => String(a.signedStatus) === 'true' && String(a.bindingStatus) === 'true');
+    if (open) this.protocolOpenUntil = Date.now() + 10 * 60_000;
+    return open;
   }
+  private protocolOpenUntil = 0;
 
   /** Withhold the exact amount (fen). The answer is never proof either way: always re-read the order. */
   async preparePay(orderId: string, payAmount: number, opRequestId: string): Promise<{ success: boolean; paySuccess: boolean; code?: string; message?: string }> {

@@ -31,8 +31,13 @@ export async function acceptMessage(db: Db, m: Record<string, any>, raw: string,
     if (!row || !orderId) return Boolean(row);
     const po = await trx.selectFrom('purchase_orders').select('id').where('supplier_order_id', '=', orderId).executeTakeFirst();
     if (!po) return true;
-    if (m.type === 'ORDER_BUYER_VIEW_ORDER_PAY' || m.type === 'ORDER_BATCH_PAY') await enqueue(trx, { ...payJob(po.id), singletonKey: `po.pay:${po.id}:msg` }, now);
-    else if (/SENDGOODS|LOGISTICS_|CLOSE|REFUND/.test(m.type)) await enqueue(trx, trackJob(po.id), now);
+    if (m.type === 'ORDER_BUYER_VIEW_ORDER_PAY' || m.type === 'ORDER_BATCH_PAY') {
+      // Paid by a person (link, or outside Daifa): look now. A password-free payment in flight re-reads by itself.
+      const pay = await trx.selectFrom('payments').select('status').where('purchase_order_id', '=', po.id).executeTakeFirst();
+      if (pay && ['AwaitingPayer', 'Failed', 'Blocked', 'AwaitingApproval'].includes(pay.status)) await enqueue(trx, { ...payJob(po.id), singletonKey: `po.pay:${po.id}:msg` }, now);
+    }
+    // 1688 sends several messages for one event (shipped + first trace): a short delay lets them share one re-read.
+    else if (/SENDGOODS|LOGISTICS_|CLOSE|REFUND/.test(m.type)) await enqueue(trx, trackJob(po.id, 200), now);
     return true;
   });
 }

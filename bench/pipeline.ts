@@ -1,0 +1,139 @@
+/**
+ * bench/pipeline — sandbox orders through the whole loop: push → intake → confirm → source → place on 1688 →
+ * pay → seller ships → tracking → delivery synced to WeChat. The simulators run in a separate process; Daifa
+ * (HTTP receivers + workers) runs in this one, so its CPU is measured alone.
+ *
+ *   npm run bench:pipeline                                 # 10,000 orders, SQLite, zero latency
+ *   BENCH_ORDERS=2000 BENCH_LATENCY_MS=50 BENCH_RATE=20 npm run bench:pipeline
+ *   DATABASE_URL=postgres://… npm run bench:pipeline
+ *   BENCH_WECHAT_RPM=600 BENCH_1688_QPS=10 npm run bench:pipeline   # simulators enforce these limits
+ *
+ * Prints orders/s, Daifa CPU ms per order, external calls per order by endpoint, and the time from the WeChat
+ * payment to (a) the supplier order paid and (b) the delivery synced, p50/p99, each as a ratio to the critical
+ * path (the sequential external calls × latency).
+ */
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { createApp, createWorker } from '../src/app.js';
+import { loadConfig } from '../src/config/config.js';
+import { buildHttp } from '../src/http/server.js';
+import { saveLimits } from '../src/payments/pay-supplier.js';
+import { SANDBOX_1688_APP } from '../src/runtime/sandbox-bootstrap.js';
+import { seedDaifaCatalogue } from '../sandbox/catalogue.js';
+import { randomAlnum } from '../src/lib/random.js';
+import { createTestDb } from '../test/helpers/db.js';
+import pino from 'pino';
+
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 10_000);
+const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 0);
+/** Orders per second fed in (0 = all at once, for throughput). With latency, a steady rate shows latency, not queueing. */
+const RATE = Number(process.env.BENCH_RATE ?? (LATENCY > 0 ? 20 : 0));
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+/** Rate limits the simulators enforce (per app); Daifa is configured with the same numbers and must adapt. */
+const WECHAT_RPM = process.env.BENCH_WECHAT_RPM ? Number(process.env.BENCH_WECHAT_RPM) : undefined;
+const ALIBABA_QPS = process.env.BENCH_1688_QPS ? Number(process.env.BENCH_1688_QPS) : undefined;
+
+/** The minimum sequential external calls (reference flows): what the loop cannot do without. */
+const TO_PAID = ['wechat order/get', 'wechat decode', '1688 preview', '1688 fastCreateOrder', '1688 buyerView (read-back)', '1688 preparePay', '1688 buyerView (after pay)'];
+const TO_SYNCED = [...TO_PAID, '1688 getLogisticsInfos', '1688 buyerView (parcel lines)', '1688 getLogisticsTraceInfo', 'wechat order/get (before send)', 'wechat delivery/send'];
+
+const freePort = () => new Promise<number>((r) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
+
+async function main(): Promise<void> {
+  const t = await createTestDb();
+  const port = await freePort();
+  const daifaUrl = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'pipeline-sandbox.ts')], { env: { ...process.env, BENCH_LATENCY_MS: String(LATENCY), BENCH_DAIFA_URL: daifaUrl }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = await new Promise<{ url: string; token: { accessToken: string; refreshToken: string; memberId: string } }>((resolve) => {
+    let buf = '';
+    child.stdout!.on('data', (d) => { buf += d; const i = buf.indexOf('\n'); if (i >= 0) resolve(JSON.parse(buf.slice(0, i))); });
+  });
+  const config = loadConfig({ ...t.env, DAIFA_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'), DAIFA_SANDBOX: '0', LOG_LEVEL: 'silent', PORT: String(port), DAIFA_DECODE_DAILY_QUOTA: '100000000', DAIFA_POLL_INTERVAL_SECONDS: '3600', ...(WECHAT_RPM ? { DAIFA_WECHAT_CALLS_PER_MINUTE: String(WECHAT_RPM) } : {}), ...(ALIBABA_QPS ? { DAIFA_1688_CALLS_PER_SECOND: String(ALIBABA_QPS) } : {}) });
+  const app = await createApp(config, { wechatApiBase: ready.url, alibabaApiBase: ready.url, log: pino({ level: 'silent' }), migrate: false, decodeDailyQuota: 100_000_000 });
+  const http = await buildHttp(app);
+  await http.listen({ port, host: '127.0.0.1' });
+  const shop = await app.shops.add({ name: 'bench', appId: `wx${randomAlnum(16).toLowerCase()}`, appSecret: randomAlnum(32), pushToken: randomAlnum(16), encodingAesKey: randomAlnum(43) });
+  const creds = await app.shops.credentialsById(shop.id);
+  await fetch(`${ready.url}/sandbox/wechat/shops`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appId: creds.appId, secret: creds.appSecret, pushUrl: `${daifaUrl}${shop.webhookPath}`, pushToken: creds.pushToken, encodingAesKey: creds.encodingAesKey }) });
+  await app.alibaba.add({ appKey: SANDBOX_1688_APP.appKey, appSecret: SANDBOX_1688_APP.appSecret, accessToken: ready.token.accessToken, refreshToken: ready.token.refreshToken, accessExpiresAt: Date.now() + 36_000_000, memberId: ready.token.memberId });
+  await seedDaifaCatalogue(app.db, shop.id, Date.now());
+  await saveLimits(app.db, shop.id, { maxPerOrder: 100_000_000, maxPerDay: 100_000_000_000, minMargin: -100_000_000, approvalAbove: 100_000_000 });
+  const worker = createWorker(app, { concurrency: CONCURRENCY, recordRuns: false });
+  worker.start();
+
+  const generatedAt = new Map<string, number>();
+  const cpu0 = process.cpuUsage();
+  const t0 = Date.now();
+  const batch = RATE > 0 ? Math.max(1, Math.round(RATE / 10)) : 500;
+  for (let made = 0; made < ORDERS; ) {
+    const n = Math.min(batch, ORDERS - made);
+    const r = (await (await fetch(`${ready.url}/sandbox/wechat/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appId: creds.appId, count: n, requestRate: 0, multiLineRate: 0.25 }) })).json()) as { orderIds: string[] };
+    const now = Date.now();
+    for (const id of r.orderIds) generatedAt.set(id, now);
+    made += n;
+    if (RATE > 0) await new Promise((res) => setTimeout(res, (n / RATE) * 1000));
+  }
+  const countState = async (state: string) => Number((await app.db.kysely.selectFrom('shop_orders').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', state).executeTakeFirstOrThrow()).n);
+  let last = 0;
+  for (;;) {
+    const shipped = await countState('Shipped');
+    if (shipped >= ORDERS) break;
+    if (Date.now() - last > 10_000) {
+      last = Date.now();
+      process.stderr.write(`  … ${shipped}/${ORDERS} shipped after ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const wall = (Date.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  await worker.stop();
+
+  // Per-order latencies: WeChat payment (generation) → supplier paid, → delivery synced.
+  const rows = await app.db.kysely.selectFrom('shop_orders as o').innerJoin('purchase_orders as p', 'p.shop_order_id', 'o.id').innerJoin('payments as pay', 'pay.purchase_order_id', 'p.id').select(['o.id', 'o.wx_order_id', (eb) => eb.fn.max<number>('pay.paid_at').as('paid')]).groupBy(['o.id', 'o.wx_order_id']).execute();
+  const synced = new Map((await app.db.kysely.selectFrom('wx_deliveries').select(['shop_order_id', (eb) => eb.fn.max<number>('updated_at').as('at')]).where('status', '=', 'Sent').groupBy('shop_order_id').execute()).map((r) => [r.shop_order_id, Number(r.at)]));
+  const toPaid: number[] = [];
+  const toSynced: number[] = [];
+  for (const r of rows) {
+    const g = generatedAt.get(r.wx_order_id);
+    if (!g) continue;
+    toPaid.push(Number(r.paid) - g);
+    const s = synced.get(r.id);
+    if (s) toSynced.push(s - g);
+  }
+  const wechatStats = (await (await fetch(`${ready.url}/sandbox/wechat/stats`)).json()) as { calls: Record<string, number>; throttled: number };
+  const wechatCalls = wechatStats.calls;
+  const { throttled: alibabaThrottled, ...alibabaCalls } = (await (await fetch(`${ready.url}/sandbox/1688/calls`)).json()) as Record<string, number>;
+  const dead = Number((await app.db.kysely.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'dead').executeTakeFirstOrThrow()).n);
+  const dbKind = config.databaseUrl.startsWith('postgres') ? 'PostgreSQL' : 'SQLite';
+  console.log(`\nbench/pipeline — ${ORDERS} orders, ${dbKind}, latency ${LATENCY} ms per external call, ${RATE ? `${RATE} orders/s fed` : 'all at once'}, ${CONCURRENCY} workers, ${cpus().length} CPUs (${cpus()[0]?.model ?? ''}), Node ${process.version}`);
+  console.log(`  throughput:        ${(ORDERS / wall).toFixed(1)} orders/s end to end (${wall.toFixed(1)} s)`);
+  console.log(`  Daifa CPU:         ${((cpu.user + cpu.system) / 1000 / ORDERS).toFixed(2)} ms per order`);
+  console.log('  external calls per order:');
+  for (const [k, v] of [...Object.entries(wechatCalls).map(([k, v]) => [`wechat ${k}`, v] as const), ...Object.entries(alibabaCalls).map(([k, v]) => [`1688 ${k}`, v] as const)].sort((a, b) => b[1] - a[1])) console.log(`    ${(v / ORDERS).toFixed(2).padStart(6)}  ${k}`);
+  const crit1 = TO_PAID.length * LATENCY;
+  const crit2 = TO_SYNCED.length * LATENCY;
+  const line = (name: string, xs: number[], crit: number, n: number) => console.log(`  ${name}: p50 ${pct(xs, 50).toFixed(0)} ms, p99 ${pct(xs, 99).toFixed(0)} ms${crit ? `; critical path ${n} calls × ${LATENCY} ms = ${crit} ms → p50 ${(pct(xs, 50) / crit).toFixed(2)}×, p99 ${(pct(xs, 99) / crit).toFixed(2)}×` : ''}`);
+  if (WECHAT_RPM || ALIBABA_QPS) {
+    const wxTotal = Object.values(wechatCalls).reduce((a, b) => a + b, 0);
+    const aliTotal = Object.values(alibabaCalls).reduce((a, b) => a + b, 0);
+    console.log('  rate limits (enforced by the simulators; Daifa paces per credential and adapts):');
+    if (WECHAT_RPM) console.log(`    WeChat: ${((wxTotal - wechatStats.throttled) / (wall / 60)).toFixed(0)} calls/min achieved of ${WECHAT_RPM} allowed = ${(((wxTotal - wechatStats.throttled) / (wall / 60) / WECHAT_RPM) * 100).toFixed(0)}%; 45011 answers: ${wechatStats.throttled}`);
+    if (ALIBABA_QPS) console.log(`    1688:   ${((aliTotal - alibabaThrottled!) / wall).toFixed(1)} calls/s achieved of ${ALIBABA_QPS} allowed = ${(((aliTotal - alibabaThrottled!) / wall / ALIBABA_QPS) * 100).toFixed(0)}%; gw.QosAppFrequencyLimit answers: ${alibabaThrottled}`);
+    console.log(`    orders failed by throttling: ${ORDERS - (await countState('Shipped')) - (await countState('Completed'))} (dead jobs: ${dead})`);
+  }
+  line('payment → supplier paid  ', toPaid, crit1, TO_PAID.length);
+  line('payment → delivery synced', toSynced, crit2, TO_SYNCED.length);
+  await http.close();
+  child.kill('SIGTERM');
+  await app.close();
+  await t.cleanup();
+  process.exit(0);
+}
+
+void main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
