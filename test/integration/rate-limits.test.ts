@@ -24,7 +24,8 @@ describe('rate limits', () => {
   }, 150_000);
 
   it('WeChat answers 45011 beyond its minute quota: Daifa waits for the next minute instead of failing orders', async () => {
-    h = await startHarness({ api: { callsPerMinute: 10_000 } });
+    // No worker and no pushes: only this test's calls use the shop's client (a throttled client waits for the next minute).
+    h = await startHarness({ api: { callsPerMinute: 10_000 }, push: { enabled: false }, worker: false });
     const client = h.app.clients.for({ shopId: h.shop.id, appId: h.creds.appId, appSecret: h.creds.appSecret });
     h.sandbox.wechat.api.callsPerMinute = 3;
     const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
