@@ -52,6 +52,21 @@ describe('buyer refunds and supplier stock-outs', () => {
     expect(await sum(h, 'supplier_paid')).toBe(0);
   }, 40_000);
 
+  it('1688 closes an unpaid supplier order (payment timeout, BOPS_CLOSE) → the message leads to a re-read and a SUPPLIER_CLOSED case with an alert', async () => {
+    h = await startHarness();
+    await enableSourcing(h, { messages: true });
+    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 1, { what: 'awaiting approval' });
+    const sim = [...h.sandbox.alibaba.orders.values()][0]!;
+    sim.status = 'cancel';
+    h.sandbox.alibaba.emit('ORDER_BUYER_VIEW_ORDER_BOPS_CLOSE', sim, 'cancel');
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'SUPPLIER_CLOSED'])) === 1, { what: 'supplier-closed case' });
+    expect((await h.app.db.kysely.selectFrom('cases').select('message').where('kind', '=', 'SUPPLIER_CLOSED').executeTakeFirstOrThrow()).message).toContain(sim.orderId);
+    await waitFor(async () => (await count(h!.app, 'notifications', ['event', '=', 'supplier_delay'])) >= 1, { what: 'alert' });
+    expect(sim.payments).toEqual([]);
+  });
+
   it('supplier out of stock after payment → refund from that supplier, the line placed and paid elsewhere; each 1688 order paid once', async () => {
     h = await startHarness();
     await enableSourcing(h, { messages: true });
