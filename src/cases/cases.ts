@@ -59,6 +59,18 @@ export async function openCase(trx: Transaction<Database>, c: OpenCase, now: num
   return row?.id;
 }
 
+/**
+ * Settle, in the caller's transaction, the open cases of a kind that something else made moot (the payment a
+ * case waited for went out, the after-sale that held delivery ended, the buyer agreed). Returns how many.
+ */
+export async function settleOpenCases(trx: Transaction<Database>, where: { kind: CaseKind; shopOrderId: number; purchaseOrderId?: number }, r: { resolution: string; note: string; actor: string }, now: number): Promise<number> {
+  let q = trx.selectFrom('cases').select('id').where('shop_order_id', '=', where.shopOrderId).where('kind', '=', where.kind).where('state', '=', 'Open');
+  if (where.purchaseOrderId !== undefined) q = q.where('purchase_order_id', '=', where.purchaseOrderId);
+  const open = await q.execute();
+  for (const c of open) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: where.shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: r.actor, note: r.note, patch: { resolution: r.resolution, resolved_by: r.actor } }, now);
+  return open.length;
+}
+
 export async function resolveCase(db: Db, input: { caseId: number; resolution: string; actor: string; dismiss?: boolean }, now: number): Promise<void> {
   await db.kysely.transaction().execute(async (trx) => {
     const c = await trx.selectFrom('cases').select(['shop_order_id']).where('id', '=', input.caseId).executeTakeFirst();

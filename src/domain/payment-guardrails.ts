@@ -1,3 +1,4 @@
+import { minutesUntilWindow } from '../lib/cn-time.js';
 import type { Fen } from './money.js';
 
 /** Per-shop limits on paying suppliers. All amounts in fen. */
@@ -17,20 +18,6 @@ export interface PaymentLimits {
 export const DEFAULT_LIMITS: PaymentLimits = { maxPerOrder: 100_000, maxPerDay: 2_000_000, minMargin: 0, approvalAbove: 30_000, payHours: null, method1688: 'protocol' };
 
 export type GuardrailDecision = { action: 'pay' } | { action: 'approve'; reason: string } | { action: 'block'; reason: string } | { action: 'defer'; reason: string; waitMinutes: number };
-
-const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
-export const parseHhmm = (s: string): number | undefined => {
-  const m = HHMM.exec(s);
-  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
-};
-
-/** Minutes until the paying window opens (0 when inside it). */
-export function minutesUntilWindow(window: { from: string; to: string }, minuteOfDay: number): number {
-  const from = parseHhmm(window.from) ?? 0;
-  const to = parseHhmm(window.to) ?? 24 * 60;
-  const inside = from <= to ? minuteOfDay >= from && minuteOfDay < to : minuteOfDay >= from || minuteOfDay < to;
-  return inside ? 0 : (from - minuteOfDay + 24 * 60) % (24 * 60);
-}
 
 /**
  * Pure: may this payment go out now, wait for a person, wait for paying hours, or not at all?

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { openCase } from '../cases/cases.js';
+import { openCase, settleOpenCases } from '../cases/cases.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
-import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
+import { appendEvent } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -131,10 +131,10 @@ export class DeadlineWatch {
   /** After an order sync: if a negotiation waits for the buyer, read its result and record the buyer's answer. */
   async afterSync(p: { shopId: number; orderId: string }): Promise<void> {
     const k = this.db.kysely;
-    const order = await k.selectFrom('shop_orders').select(['id', 'wx_order_id']).where('shop_id', '=', p.shopId).where('wx_order_id', '=', p.orderId).executeTakeFirst();
-    if (!order) return;
-    const waiting = await k.selectFrom('negotiations').selectAll().where('shop_order_id', '=', order.id).where('state', '=', 'Waiting').executeTakeFirst();
+    // Runs after every order sync: one query, and nothing more unless a negotiation waits.
+    const waiting = await k.selectFrom('negotiations as n').innerJoin('shop_orders as o', 'o.id', 'n.shop_order_id').select(['n.id', 'n.predict_delivery_s', 'o.id as shopOrderId', 'o.wx_order_id']).where('o.shop_id', '=', p.shopId).where('o.wx_order_id', '=', p.orderId).where('n.state', '=', 'Waiting').executeTakeFirst();
     if (!waiting) return;
+    const order = { id: waiting.shopOrderId, wx_order_id: waiting.wx_order_id };
     const shop = await this.shops.credentialsById(p.shopId);
     const results = await this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret }).deliveryNegotiationResult(order.wx_order_id);
     const r = results.find((x) => x.predictDeliveryTime === waiting.predict_delivery_s && NEGOTIATION[x.state]);
@@ -148,8 +148,7 @@ export class DeadlineWatch {
       await appendEvent(trx, { entity: 'shop_order', id: order.id, shopOrderId: order.id, event: `order.negotiation_${state.toLowerCase()}`, actor: 'buyer:wechat', note, data: { negotiationId: waiting.id, predictDeliveryTime: waiting.predict_delivery_s } }, now);
       if (state === 'Agreed') {
         await trx.updateTable('shop_order_lines').set({ delivery_deadline_s: waiting.predict_delivery_s }).where('shop_order_id', '=', order.id).where('delivery_deadline_s', '<', waiting.predict_delivery_s).execute();
-        const cases = await trx.selectFrom('cases').select('id').where('shop_order_id', '=', order.id).where('kind', '=', 'DEADLINE_AT_RISK').where('state', '=', 'Open').execute();
-        for (const c of cases) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: order.id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: 'buyer:wechat', note, patch: { resolution: 'buyer_agreed_later_delivery', resolved_by: 'buyer:wechat' } }, now);
+        await settleOpenCases(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: order.id }, { resolution: 'buyer_agreed_later_delivery', note, actor: 'buyer:wechat' }, now);
       }
     });
     this.log.info({ shopOrderId: order.id, state }, 'delivery negotiation answered');

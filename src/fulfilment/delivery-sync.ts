@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { openCase } from '../cases/cases.js';
+import { openCase, settleOpenCases } from '../cases/cases.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
 import { enqueue } from '../jobs/queue.js';
@@ -64,6 +64,10 @@ export class DeliverySync {
     const wxPackages = ((detail.delivery_info?.delivery_product_info ?? []) as Record<string, any>[]).map((p) => ({ waybillId: String(p.waybill_id), deliveryId: String(p.delivery_id), products: ((p.product_infos ?? []) as Record<string, any>[]).map((x) => ({ skuId: idString(x.sku_id) ?? '', count: Number(x.product_cnt) })) }));
     const onAftersale = Number((wire.aftersale_detail as Record<string, unknown> | undefined)?.on_aftersale_order_cnt ?? 0) > 0 || infos.some((p) => Number(p.on_aftersale_sku_cnt ?? 0) > 0);
 
+    // A send that went through but was never recorded as such (crash, lost answer): WeChat's record settles it,
+    // so a later change of its waybill is still passed on.
+    const shown = wxPackages.map((w) => w.waybillId);
+    if (shown.length) await k.updateTable('wx_deliveries').set({ status: 'Sent', error: null, updated_at: this.clock.now() }).where('shop_order_id', '=', order.id).where('status', '!=', 'Sent').where('waybill_id', 'in', shown).execute();
     await this.applyWaybillChanges(order, client, wxPackages);
 
     const plan = await this.plan(shopOrderId, infos, wxPackages);
@@ -239,12 +243,7 @@ export class DeliverySync {
 
   /** The after-sale that held delivery is over: its case is settled by the system. */
   private async settleBlockedCases(shopOrderId: number): Promise<void> {
-    const open = await this.db.kysely.selectFrom('cases').select('id').where('shop_order_id', '=', shopOrderId).where('kind', '=', 'DELIVERY_BLOCKED').where('state', '=', 'Open').execute();
-    if (!open.length) return;
-    const now = this.clock.now();
-    await this.db.kysely.transaction().execute(async (trx) => {
-      for (const c of open) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: 'system:delivery', note: '售后已结束，已继续同步发货', patch: { resolution: 'aftersale_ended', resolved_by: 'system:delivery' } }, now);
-    });
+    await this.db.kysely.transaction().execute((trx) => settleOpenCases(trx, { kind: 'DELIVERY_BLOCKED', shopOrderId }, { resolution: 'aftersale_ended', note: '售后已结束，已继续同步发货', actor: 'system:delivery' }, this.clock.now()));
   }
 
   /** The shop order's state follows what is shipped: partially (WeChat 21) or all of it (30). */

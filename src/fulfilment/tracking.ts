@@ -1,4 +1,6 @@
+import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
+import type { Database } from '../db/schema.js';
 import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { enqueue, type Executor } from '../jobs/queue.js';
@@ -7,7 +9,7 @@ import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { idString } from '../lib/lossless-json.js';
 import type { Notifier } from '../notify/notifier.js';
-import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
+import { parse1688Time, type Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import type { ApiBody } from '../suppliers/alibaba-1688/client.js';
 import { mapCourier, plausibleWaybill } from './couriers.js';
 import { acceptMessage } from '../suppliers/alibaba-1688/message-receiver.js';
@@ -33,7 +35,7 @@ export interface TrackingOptions {
 
 export const DEFAULT_TRACKING: TrackingOptions = { noPickupHours: 24, staleTraceHours: 48, pollEveryMinutes: 30 };
 
-type PoRow = { id: number; shop_order_id: number; supplier_order_id: string | null; state: string; route: string; shop_id: number };
+type PoRow = { id: number; shop_order_id: number; supplier_order_id: string | null; state: string; route: string; shop_id: number; wx_order_id: string };
 
 /**
  * 物流跟踪: a message or the sweep says "look at this purchase order"; Daifa re-reads 1688 (the message is
@@ -56,7 +58,7 @@ export class Tracking {
   };
 
   private loadPo(poId: number): Promise<PoRow | undefined> {
-    return this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirst();
+    return this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id', 'o.wx_order_id']).where('p.id', '=', poId).executeTakeFirst();
   }
 
   async track(poId: number): Promise<{ parcels: number; changed: boolean }> {
@@ -82,6 +84,8 @@ export class Tracking {
     }
     const traces = await client.logisticsTrace(po.supplier_order_id);
     let changed = false;
+    // Only a new parcel or a new waybill changes what WeChat must be told; trace steps do not.
+    let forWeChat = false;
     await this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
       for (const p of parcels) {
@@ -101,7 +105,7 @@ export class Tracking {
           const row = await trx.insertInto('packages').values({ shop_order_id: po.shop_order_id, purchase_order_id: po.id, source: '1688', logistics_id: logisticsId, courier_name: name, delivery_id: courier.deliveryId, waybill_id: waybill, items: JSON.stringify(items), status, shipped_at: parseCnTime(String(p.gmtSystemSend ?? '')) ?? now, picked_up_at: picked?.at ?? null, last_trace_at: last, signed_at: signed?.at ?? null, anomaly: null, created_at: now, updated_at: now }).onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing()).returning('id').executeTakeFirst();
           if (!row) continue;
           pkgId = row.id;
-          changed = true;
+          changed = forWeChat = true;
           await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.parcel_shipped', actor: 'system:tracking', note: `${name} ${waybill}（${items.map((i: { quantity: number }) => i.quantity).reduce((a: number, b: number) => a + b, 0)} 件）`, data: { logisticsId, deliveryId: courier.deliveryId, items } }, now);
           if (!courier.known) await openCase(trx, { kind: 'UNKNOWN_COURIER', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `供应商快递「${name}」无法对应微信小店快递公司，将以“其他(OTHER)”同步；请确认`, data: { name, waybill }, dedupKey: `UNKNOWN_COURIER:${po.id}:${logisticsId}` }, now);
           if (!plausibleWaybill(courier.deliveryId, waybill)) await openCase(trx, { kind: 'TRACKING_ANOMALY', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `快递单号「${waybill}」格式不像 ${courier.deliveryId} 的单号，请与供应商核对`, data: { waybill, deliveryId: courier.deliveryId }, dedupKey: `WAYBILL_FORMAT:${po.id}:${logisticsId}` }, now);
@@ -113,7 +117,7 @@ export class Tracking {
             patch.waybill_id = waybill;
             patch.delivery_id = courier.deliveryId;
             patch.courier_name = name;
-            changed = true;
+            changed = forWeChat = true;
             await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.waybill_changed', actor: 'system:tracking', note: `${existing.delivery_id} ${existing.waybill_id} → ${courier.deliveryId} ${waybill}` }, now);
           }
           if (existing.status !== status) changed = true;
@@ -121,13 +125,8 @@ export class Tracking {
         }
         for (const s of steps) await trx.insertInto('trace_events').values({ package_id: pkgId, at: s.at, status: SIGNED.test(s.remark) ? 'SIGN' : PICKED.test(s.remark) ? 'ACCEPT' : 'TRANSPORT', remark: s.remark }).onConflict((oc) => oc.columns(['package_id', 'at', 'remark']).doNothing()).execute();
       }
-      // Every supplier unit in a parcel → the purchase order is shipped.
-      const lines = await trx.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', po.id).execute();
-      const shipped = await shippedUnits(trx, po.id);
-      const all = lines.every((l) => (shipped.get(l.spec_id) ?? 0) >= l.quantity);
-      const cur = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
-      if (all && cur.state === 'Paid') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Shipped', expectFrom: 'Paid', event: 'po.shipped', actor: 'system:tracking' }, now);
-      if (changed) await enqueue(trx, deliverJob(po.shop_order_id), now);
+      await markShippedIfComplete(trx, po, 'system:tracking', now);
+      if (forWeChat) await enqueue(trx, deliverJob(po.shop_order_id), now);
     });
     return { parcels: parcels.length, changed };
   }
@@ -137,7 +136,7 @@ export class Tracking {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
       const opened = await openCase(trx, { kind: 'SUPPLIER_CLOSED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `1688 订单 ${po.supplier_order_id} 已被关闭（卖家关闭或超时未付款），请换供应商重新下单或给买家退款`, dedupKey: `SUPPLIER_CLOSED:${po.id}` }, now);
-      if (opened) await this.notifier.raise(trx, { event: 'supplier_delay', shopId: po.shop_id, subject: `closed:${po.id}`, data: { orderId: String(po.shop_order_id), detail: `1688 订单 ${po.supplier_order_id} 已关闭` } });
+      if (opened) await this.notifier.raise(trx, { event: 'supplier_delay', shopId: po.shop_id, subject: `closed:${po.id}`, data: { orderId: po.wx_order_id, detail: `1688 订单 ${po.supplier_order_id} 已关闭` } });
     });
   }
 
@@ -159,10 +158,7 @@ export class Tracking {
       if (!row) throw new DaifaError('CONFLICT', `单号 ${input.waybill} 已录入 / already recorded`);
       await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.parcel_recorded', actor: input.actor, note: `${input.courier} ${input.waybill}` }, now);
       if (!courier.known) await openCase(trx, { kind: 'UNKNOWN_COURIER', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `快递「${input.courier}」无法对应微信小店快递公司，将以“其他(OTHER)”同步`, dedupKey: `UNKNOWN_COURIER:${po.id}:${input.waybill}` }, now);
-      const shipped = await shippedUnits(trx, po.id);
-      if (lines.every((l) => (shipped.get(l.spec_id) ?? 0) >= l.quantity) && ['Paid', 'Placed'].includes(po.state)) {
-        if (po.state === 'Paid') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Shipped', expectFrom: 'Paid', event: 'po.shipped', actor: input.actor }, now);
-      }
+      await markShippedIfComplete(trx, po, input.actor, now);
       await enqueue(trx, deliverJob(po.shop_order_id), now);
       return row.id;
     });
@@ -210,6 +206,15 @@ export class Tracking {
   }
 }
 
+/** Every supplier unit of a paid purchase order is in a parcel → the purchase order is shipped. */
+async function markShippedIfComplete(trx: Transaction<Database>, po: { id: number; shop_order_id: number }, actor: string, now: number): Promise<void> {
+  const cur = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
+  if (cur.state !== 'Paid') return;
+  const lines = await trx.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', po.id).execute();
+  const shipped = await shippedUnits(trx, po.id);
+  if (lines.every((l) => (shipped.get(l.spec_id) ?? 0) >= l.quantity)) await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Shipped', expectFrom: 'Paid', event: 'po.shipped', actor }, now);
+}
+
 /** Supplier units of each spec already in a parcel, for one purchase order. */
 export async function shippedUnits(db: Executor, poId: number): Promise<Map<string, number>> {
   const rows = await db.selectFrom('packages').select('items').where('purchase_order_id', '=', poId).execute();
@@ -218,11 +223,9 @@ export async function shippedUnits(db: Executor, poId: number): Promise<Map<stri
   return m;
 }
 
-/** "yyyy-MM-dd HH:mm:ss" or "yyyyMMddHHmmssSSS+0800", China time → epoch ms. */
+/** "yyyy-MM-dd HH:mm:ss" (China time, as traces print it) or 1688's "yyyyMMddHHmmssSSS+0800" → epoch ms. */
 export function parseCnTime(s: string): number | undefined {
   const a = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(s);
   if (a) return Date.parse(`${a[1]}-${a[2]}-${a[3]}T${a[4]}:${a[5]}:${a[6]}+08:00`);
-  const b = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})?/.exec(s);
-  if (b) return Date.parse(`${b[1]}-${b[2]}-${b[3]}T${b[4]}:${b[5]}:${b[6]}.${b[7] ?? '000'}+08:00`);
-  return undefined;
+  return parse1688Time(s);
 }

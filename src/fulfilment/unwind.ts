@@ -1,12 +1,14 @@
+import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
+import type { Database } from '../db/schema.js';
 import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
-import { yuanToFen } from '../domain/money.js';
+import { formatYuan, yuanToFen } from '../domain/money.js';
 import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { idString } from '../lib/lossless-json.js';
-import { cnDate } from '../notify/settings.js';
+import { post as postLedger } from '../payments/ledger.js';
 import { isPaid } from '../payments/pay-supplier.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import type { ApiBody } from '../suppliers/alibaba-1688/client.js';
@@ -68,7 +70,7 @@ export class SupplierUnwind {
     const entryIds = ((view.result?.productItems ?? []) as ApiBody[]).map((i) => idString(i.subItemIDString ?? i.subItemID) ?? '').filter(Boolean);
     const refund = await client.createRefund({ orderId: po.supplier_order_id, entryIds, amount: payment.amount, reasonId: reason === 'stock_out' ? '20002' : '20001', description: REASON_TEXT[reason], goodsStatus: 'refundWaitSellerSend' });
     if (!refund.refundId && refund.code !== '5010') throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 退款申请失败（${refund.code} ${refund.message ?? ''}）`, { retryAfterMs: 60_000 });
-    await k.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.refund_requested', actor: 'system:unwind', note: `已向供应商申请退款 ¥${(payment.amount / 100).toFixed(2)}（${REASON_TEXT[reason]}）${refund.refundId ? ` ${refund.refundId}` : ''}`, data: { refundId: refund.refundId, amount: payment.amount } }, this.clock.now()));
+    await k.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.refund_requested', actor: 'system:unwind', note: `已向供应商申请退款 ${formatYuan(payment.amount)}（${REASON_TEXT[reason]}）${refund.refundId ? ` ${refund.refundId}` : ''}`, data: { refundId: refund.refundId, amount: payment.amount } }, this.clock.now()));
     const after = await client.buyerView(po.supplier_order_id);
     if (String(after.result?.baseInfo?.status) === 'cancel') return this.closedOn1688(po, payment, after, reason);
     // The seller has not agreed yet: look again later (the refund message also brings Daifa back).
@@ -82,8 +84,8 @@ export class SupplierUnwind {
     const total = view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
     await this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
-      if (refunded) await trx.insertInto('ledger_entries').values({ shop_id: po.shop_id, shop_order_id: po.shop_order_id, purchase_order_id: po.id, kind: 'refund_from_supplier', amount: payment.amount, ref: `supplier-refund:${po.id}`, note: `供应商退款（${REASON_TEXT[reason]}）${total !== undefined && total !== payment.amount ? `；1688 订单金额 ¥${(total / 100).toFixed(2)}` : ''}`, day: cnDate(now), created_at: now }).onConflict((oc) => oc.column('ref').doNothing()).execute();
-      await this.cancelIn(trx, po, payment?.id, refunded ? `供应商已退款 ¥${(payment.amount / 100).toFixed(2)}` : '1688 订单已关闭', reason, now);
+      if (refunded) await postLedger(trx, { shopId: po.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, kind: 'refund_from_supplier', amount: payment.amount, ref: `supplier-refund:${po.id}`, note: `供应商退款（${REASON_TEXT[reason]}）${total !== undefined && total !== payment.amount ? `；1688 订单金额 ${formatYuan(total)}` : ''}` }, now);
+      await this.cancelIn(trx, po, payment?.id, refunded ? `供应商已退款 ${formatYuan(payment.amount)}` : '1688 订单已关闭', reason, now);
     });
     if (reason === 'stock_out') await this.resource(po.id, REASON_TEXT[reason]);
     return refunded ? 'Refunded' : 'Cancelled';
@@ -96,7 +98,7 @@ export class SupplierUnwind {
   }
 
   /** Close what Daifa owes for this purchase order; a stock-out leaves the purchase order itself to re-sourcing. */
-  private async cancelIn(trx: Parameters<typeof lockEntity>[0], po: { id: number; shop_order_id: number }, paymentId: number | undefined, note: string, reason: UnwindReason, now: number): Promise<void> {
+  private async cancelIn(trx: Transaction<Database>, po: { id: number; shop_order_id: number }, paymentId: number | undefined, note: string, reason: UnwindReason, now: number): Promise<void> {
     const cur = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
     if (cur.state !== 'Cancelled' && reason !== 'stock_out') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Cancelled', event: 'po.cancelled', actor: 'system:unwind', note }, now);
     if (reason === 'stock_out') await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.supplier_order_closed', actor: 'system:unwind', note }, now);
@@ -105,7 +107,7 @@ export class SupplierUnwind {
     // What was owed for it is owed no more (a reversing entry; the original stays).
     const owed = await trx.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('purchase_order_id', '=', po.id).where('kind', '=', 'supplier_payable').executeTakeFirst();
     const shop = await trx.selectFrom('shop_orders').select('shop_id').where('id', '=', po.shop_order_id).executeTakeFirstOrThrow();
-    if (Number(owed?.s ?? 0) !== 0) await trx.insertInto('ledger_entries').values({ shop_id: shop.shop_id, shop_order_id: po.shop_order_id, purchase_order_id: po.id, kind: 'supplier_payable', amount: -Number(owed!.s), ref: `payable-void:${po.id}`, note: `采购单取消，应付作废：${note}`, day: cnDate(now), created_at: now }).onConflict((oc) => oc.column('ref').doNothing()).execute();
+    if (Number(owed?.s ?? 0) !== 0) await postLedger(trx, { shopId: shop.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, kind: 'supplier_payable', amount: -Number(owed!.s), ref: `payable-void:${po.id}`, note: `采购单取消，应付作废：${note}` }, now);
   }
 
   private async toPerson(po: { id: number; shop_order_id: number }, message: string): Promise<'NeedsPerson'> {

@@ -1,3 +1,4 @@
+import { cnDate, cnMinuteOfDay, minutesUntilWindow, nextCnTime } from '../lib/cn-time.js';
 import { z } from 'zod';
 import type { Db } from '../db/dialect.js';
 import type { Executor } from '../jobs/queue.js';
@@ -77,26 +78,12 @@ export function routeFor(s: AlertSettings, event: AlertEvent): Channel[] {
   return s.routes[event] ?? DEFAULT_ROUTES[event];
 }
 
-// ---- China time (UTC+8, no DST) ---------------------------------------------------------------------------
-const CN = 8 * 3_600_000;
-const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
-export const cnMinuteOfDay = (now: number) => Math.floor(((now + CN) % 86_400_000) / 60_000);
-export const cnDate = (now: number) => new Date(now + CN).toISOString().slice(0, 10);
+// ---- China time: the shared helpers, re-exported for the notifier's callers ------------------------------
+export { cnDate, cnMinuteOfDay, nextCnTime };
 
 export function inQuietHours(s: AlertSettings, now: number): boolean {
   if (!s.quietHours) return false;
-  const m = cnMinuteOfDay(now);
-  const a = minutes(s.quietHours.start);
-  const b = minutes(s.quietHours.end);
-  return a <= b ? m >= a && m < b : m >= a || m < b;
-}
-
-/** The next instant (ms) at which China time reads `at` (HH:MM), strictly after `now`. */
-export function nextCnTime(at: string, now: number): number {
-  const dayStart = now - ((now + CN) % 86_400_000);
-  let t = dayStart + minutes(at) * 60_000;
-  if (t <= now) t += 86_400_000;
-  return t;
+  return minutesUntilWindow({ from: s.quietHours.start, to: s.quietHours.end }, cnMinuteOfDay(now)) === 0;
 }
 
 export function digestTime(s: AlertSettings): string | undefined {

@@ -1,7 +1,7 @@
-import { recordCommission } from '../payments/ledger.js';
+import { formatYuan } from '../domain/money.js';
+import { post as postLedger, recordCommission } from '../payments/ledger.js';
 import { deliverJob } from '../fulfilment/tracking.js';
 import { unwindJob } from '../fulfilment/unwind.js';
-import { cnDate } from '../notify/settings.js';
 import { enqueue } from '../jobs/queue.js';
 import type { Logger } from 'pino';
 import { mapOrder } from '../channels/wechat-shop/mapping.js';
@@ -71,7 +71,7 @@ export class OrderIntake {
           .executeTakeFirstOrThrow();
         // An order without lines is still stored: the NO_LINES check sends it to review.
         // The ledger's first entry: what the buyer paid (append-only; corrections are new entries).
-        await trx.insertInto('ledger_entries').values({ shop_id: p.shopId, shop_order_id: row.id, purchase_order_id: null, kind: 'buyer_paid', amount: o.orderPrice, ref: `buyer:${p.shopId}:${o.wxOrderId}`, note: null, day: new Date((o.payTime ?? o.createTime) * 1000 + 8 * 3_600_000).toISOString().slice(0, 10), created_at: now }).onConflict((oc) => oc.column('ref').doNothing()).execute();
+        await postLedger(trx, { shopId: p.shopId, shopOrderId: row.id, kind: 'buyer_paid', amount: o.orderPrice, ref: `buyer:${p.shopId}:${o.wxOrderId}`, day: new Date((o.payTime ?? o.createTime) * 1000 + 8 * 3_600_000).toISOString().slice(0, 10) }, now);
         if (o.lines.length) await trx.insertInto('shop_order_lines').values(o.lines.map((l) => ({ shop_order_id: row.id, ...lineColumns(l) }))).execute();
         await recordInitialState(trx, { entity: 'shop_order', id: row.id, to: 'Received', event: 'order.received', actor: `system:${p.source}`, data: { wxStatus: o.status }, jobs: [{ kind: CONFIRM_ORDER, payload: { shopOrderId: row.id }, singletonKey: `${CONFIRM_ORDER}:${row.id}` }] }, now);
         this.log.info({ shopOrderId: row.id, wxOrderId: o.wxOrderId, source: p.source }, 'order received');
@@ -104,7 +104,7 @@ export class OrderIntake {
       if (o.commission?.settled) await recordCommission(trx, { shopId: p.shopId, shopOrderId: existing.id, wxOrderId: o.wxOrderId, fee: o.commission.settled }, now);
       // Buyer confirmed receipt (status 100): the loop is closed for this order and its purchase orders.
       if (o.status === WX_STATUS.COMPLETED && existing.state === 'Shipped') {
-        const r = await applyTransition(trx, { entity: 'shop_order', id: existing.id, to: 'Completed', expectFrom: 'Shipped', event: 'order.completed', actor: `system:${p.source}`, note: o.commission?.settled ? `已结算，技术服务费 ¥${(o.commission.settled / 100).toFixed(2)}` : '买家已确认收货' }, now);
+        const r = await applyTransition(trx, { entity: 'shop_order', id: existing.id, to: 'Completed', expectFrom: 'Shipped', event: 'order.completed', actor: `system:${p.source}`, note: o.commission?.settled ? `已结算，技术服务费 ${formatYuan(o.commission.settled)}` : '买家已确认收货' }, now);
         if (r.ok) {
           const pos = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', existing.id).where('state', '=', 'Shipped').execute();
           for (const po of pos) await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: existing.id, to: 'Completed', expectFrom: 'Shipped', event: 'po.completed', actor: `system:${p.source}` }, now);
@@ -116,7 +116,7 @@ export class OrderIntake {
         if (r.ok) {
           // The buyer got the money back (status 200: every line refunded): the ledger says so, and every
           // supplier order still alive is cancelled or refunded.
-          if (o.status === WX_STATUS.CANCELLED_AFTERSALE) await trx.insertInto('ledger_entries').values({ shop_id: p.shopId, shop_order_id: existing.id, purchase_order_id: null, kind: 'refund_to_buyer', amount: -o.orderPrice, ref: `buyer-refund:${p.shopId}:${o.wxOrderId}`, note: '买家全额退款（微信售后）', day: cnDate(now), created_at: now }).onConflict((oc) => oc.column('ref').doNothing()).execute();
+          if (o.status === WX_STATUS.CANCELLED_AFTERSALE) await postLedger(trx, { shopId: p.shopId, shopOrderId: existing.id, kind: 'refund_to_buyer', amount: -o.orderPrice, ref: `buyer-refund:${p.shopId}:${o.wxOrderId}`, note: '买家全额退款（微信售后）' }, now);
           const live = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', existing.id).where('state', 'not in', ['Cancelled', 'Shadowed', 'Completed']).execute();
           for (const po of live) await enqueue(trx, unwindJob(po.id, 'buyer_refund'), now);
           this.log.info({ shopOrderId: existing.id, wxOrderId: o.wxOrderId }, 'order cancelled on WeChat');

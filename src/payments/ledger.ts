@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import { formatYuan } from '../domain/money.js';
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Db } from '../db/dialect.js';
@@ -6,7 +7,7 @@ import type { Database } from '../db/schema.js';
 import type { Executor } from '../jobs/queue.js';
 import { appendEvent } from '../lifecycle/apply-transition.js';
 import { DaifaError } from '../lib/errors.js';
-import { cnDate } from '../notify/settings.js';
+import { cnDate } from '../lib/cn-time.js';
 import { toCsv } from '../sourcing/csv.js';
 
 /**
@@ -18,19 +19,44 @@ export const CASH_KINDS = ['buyer_paid', 'supplier_paid', 'refund_to_buyer', 're
 export const PAYABLE_KINDS = ['supplier_payable'] as const;
 export type ManualKind = 'refund_to_buyer' | 'refund_from_supplier' | 'commission' | 'correction';
 
-const yuan = (f: number) => `¥${(f / 100).toFixed(2)}`;
+const yuan = formatYuan;
+
+export interface LedgerPosting {
+  shopId: number;
+  shopOrderId: number;
+  purchaseOrderId?: number | null;
+  kind: string;
+  /** Signed fen: money in > 0, money out < 0 (payables < 0). */
+  amount: number;
+  /** Idempotency key: the same ref is posted once, whatever retries or crashes happen. */
+  ref: string;
+  note?: string | null;
+  /** China date it counts for (default: today). */
+  day?: string;
+}
+
+/** The one way money enters the ledger: append-only, once per `ref`. Returns the new row's id, if it was new. */
+export async function post(trx: Executor, e: LedgerPosting, now: number): Promise<number | undefined> {
+  const row = await trx
+    .insertInto('ledger_entries')
+    .values({ shop_id: e.shopId, shop_order_id: e.shopOrderId, purchase_order_id: e.purchaseOrderId ?? null, kind: e.kind, amount: e.amount, ref: e.ref, note: e.note ?? null, day: e.day ?? cnDate(now), created_at: now })
+    .onConflict((oc) => oc.column('ref').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row?.id;
+}
 
 /** What a placed purchase order obliges the merchant to pay (or a change of it, after an accepted price). */
 export async function recordPayable(trx: Executor, poId: number, now: number, opts: { amount?: number; ref?: string; note?: string } = {}): Promise<void> {
   const po = await trx.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.shop_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.out_order_id', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirstOrThrow();
   const amount = opts.amount ?? po.supplier_amount ?? po.expected_amount;
-  await trx.insertInto('ledger_entries').values({ shop_id: po.shop_id, shop_order_id: po.shop_order_id, purchase_order_id: poId, kind: 'supplier_payable', amount: -amount, ref: opts.ref ?? `payable:${poId}`, note: opts.note ?? `应付供应商 ${po.out_order_id}`, day: cnDate(now), created_at: now }).onConflict((oc) => oc.column('ref').doNothing()).execute();
+  await post(trx, { shopId: po.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: poId, kind: 'supplier_payable', amount: -amount, ref: opts.ref ?? `payable:${poId}`, note: opts.note ?? `应付供应商 ${po.out_order_id}` }, now);
 }
 
 /** Platform commission once WeChat settles the order (settle_info.commission_fee, fen). */
 export async function recordCommission(trx: Executor, input: { shopId: number; shopOrderId: number; wxOrderId: string; fee: number }, now: number): Promise<void> {
   if (!(input.fee > 0)) return;
-  await trx.insertInto('ledger_entries').values({ shop_id: input.shopId, shop_order_id: input.shopOrderId, purchase_order_id: null, kind: 'commission', amount: -input.fee, ref: `commission:${input.shopId}:${input.wxOrderId}`, note: '微信小店技术服务费（结算）', day: cnDate(now), created_at: now }).onConflict((oc) => oc.column('ref').doNothing()).execute();
+  await post(trx, { shopId: input.shopId, shopOrderId: input.shopOrderId, kind: 'commission', amount: -input.fee, ref: `commission:${input.shopId}:${input.wxOrderId}`, note: '微信小店技术服务费（结算）' }, now);
 }
 
 /**
@@ -50,10 +76,10 @@ export async function recordEntry(db: Db, input: { shopOrderId: number; purchase
       if (!po) throw new DaifaError('VALIDATION', `采购单 ${input.purchaseOrderId} 不属于该订单`);
     }
     const ref = input.ref ? `manual:${input.ref}` : `manual:${randomUUID()}`;
-    const row = await trx.insertInto('ledger_entries').values({ shop_id: order.shop_id, shop_order_id: order.id, purchase_order_id: input.purchaseOrderId ?? null, kind: input.kind, amount: input.amount, ref, note: `${input.note.trim()}（${input.actor}）`, day: cnDate(now), created_at: now }).onConflict((oc) => oc.column('ref').doNothing()).returning('id').executeTakeFirst();
-    if (!row) return { id: (await trx.selectFrom('ledger_entries').select('id').where('ref', '=', ref).executeTakeFirstOrThrow()).id, created: false };
+    const id = await post(trx, { shopId: order.shop_id, shopOrderId: order.id, purchaseOrderId: input.purchaseOrderId, kind: input.kind, amount: input.amount, ref, note: `${input.note.trim()}（${input.actor}）` }, now);
+    if (id === undefined) return { id: (await trx.selectFrom('ledger_entries').select('id').where('ref', '=', ref).executeTakeFirstOrThrow()).id, created: false };
     await appendEvent(trx, { entity: 'shop_order', id: order.id, shopOrderId: order.id, event: `ledger.${input.kind}`, actor: input.actor, note: `${yuan(input.amount)} ${input.note.trim()}` }, now);
-    return { id: row.id, created: true };
+    return { id, created: true };
   });
 }
 

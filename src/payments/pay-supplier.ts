@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import { openCase } from '../cases/cases.js';
+import { openCase, settleOpenCases } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { checkPayment, DEFAULT_LIMITS, type PaymentLimits } from '../domain/payment-guardrails.js';
 import { storeVoucher } from './vouchers.js';
-import { yuanToFen } from '../domain/money.js';
+import { post as postLedger } from './ledger.js';
+import { formatYuan, yuanToFen } from '../domain/money.js';
 import { enqueue, type Executor } from '../jobs/queue.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -11,7 +12,7 @@ import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-tra
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import type { Notifier } from '../notify/notifier.js';
-import { cnDate } from '../notify/settings.js';
+import { cnDate, cnMinuteOfDay } from '../lib/cn-time.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import type { ApiBody } from '../suppliers/alibaba-1688/client.js';
 
@@ -20,8 +21,9 @@ export const payJob = (poId: number, opts: { delayMs?: number; check?: number } 
 /** How a payment goes out: 1688 password-free pay, a 1688 payment link paid by a person, or by hand (bank transfer, other). */
 export type PayMethod = '1688-protocol' | '1688-link' | 'manual';
 const LINK_CHECKS = 150; // about a day of re-reads, backing off to every 10 minutes
-const yuanStr = (f: number) => `¥${(f / 100).toFixed(2)}`;
 const MAX_PAY_CALLS = 3;
+/** Longer than a preparePay call can take (15 s timeout): no second call while a first may still be answered. */
+const PAY_CALL_LEASE_MS = 20_000;
 const PAID = new Set(['waitsellersend', 'waitbuyerreceive', 'confirm_goods', 'success', 'waitlogisticstakein', 'waitbuyersign', 'signinsuccess']);
 
 export async function loadLimits(db: Executor, shopId: number): Promise<PaymentLimits> {
@@ -68,8 +70,14 @@ export class SupplierPayments {
     if (!po) return 'not-found';
     let payment = await this.db.kysely.selectFrom('payments').selectAll().where('purchase_order_id', '=', poId).executeTakeFirst();
     const fresh = !payment;
-    // The buyer got a refund: nothing more goes out (a payment already attempted is still reconciled below).
-    if (po.order_state === 'Cancelled' && (!payment || payment.attempts === 0) && payment?.status !== 'Paid') return 'OrderCancelled';
+    // The buyer got a refund: nothing more goes out. An intent no call was made for is closed (so the supplier
+    // order can be unwound); one already attempted is still reconciled below.
+    if (po.order_state === 'Cancelled' && !payment) return 'OrderCancelled';
+    if (po.order_state === 'Cancelled' && payment && payment.attempts === 0 && payment.status !== 'Paid') {
+      const r = await this.db.kysely.updateTable('payments').set({ status: 'Cancelled', reason: '买家已退款，不再付款', updated_at: this.clock.now() }).where('id', '=', payment.id).where('attempts', '=', 0).where('status', 'in', ['Paying', 'AwaitingApproval', 'AwaitingPayer']).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 1) return 'OrderCancelled';
+      payment = await this.db.kysely.selectFrom('payments').selectAll().where('id', '=', payment.id).executeTakeFirstOrThrow();
+    }
     if (!payment) {
       if (po.state !== 'Placed') return po.state;
       if (po.route === '1688' && !po.supplier_order_id) return 'not-applicable';
@@ -90,10 +98,16 @@ export class SupplierPayments {
       if (isPaid(view)) return this.paidOn1688(payment.id, po, view);
       total = view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
     }
-    if (total !== payment.amount) return this.block(payment.id, po, 'PAYMENT_BLOCKED', `1688 订单金额 ${total === undefined ? '未知' : yuanStr(total)} 与应付 ${yuanStr(payment.amount)} 不一致，已停止付款`);
+    if (total !== payment.amount) return this.block(payment.id, po, 'PAYMENT_BLOCKED', `1688 订单金额 ${total === undefined ? '未知' : formatYuan(total)} 与应付 ${formatYuan(payment.amount)} 不一致，已停止付款`);
     if (payment.attempts >= MAX_PAY_CALLS) return this.block(payment.id, po, 'PAYMENT_FAILED', `已尝试 ${MAX_PAY_CALLS} 次免密支付仍未付款成功，请人工处理（可改用支付链接）`);
     if (!(await client.protocolPayOpen())) return this.block(payment.id, po, 'PAYMENT_FAILED', '1688 免密支付协议未签署或未绑定，请在 1688 签约或改用支付链接');
-    await this.db.kysely.updateTable('payments').set({ attempts: payment.attempts + 1, updated_at: this.clock.now() }).where('id', '=', payment.id).execute();
+    // Claim this attempt: only the run that moves the counter calls 1688, and a call made less than a lease ago
+    // (by a run that may still be waiting for its answer) is never overlapped — after a crash, the lease expires.
+    const now = this.clock.now();
+    let claim = this.db.kysely.updateTable('payments').set({ attempts: payment.attempts + 1, updated_at: now }).where('id', '=', payment.id).where('status', '=', 'Paying').where('attempts', '=', payment.attempts);
+    if (payment.attempts > 0) claim = claim.where('updated_at', '<=', now - PAY_CALL_LEASE_MS);
+    const claimed = await claim.executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) throw new DaifaError('UPSTREAM_UNAVAILABLE', '另一次付款尝试可能仍在进行，稍后重新核对', { retryAfterMs: Math.max(1_000, payment.updated_at + PAY_CALL_LEASE_MS - now) });
     let answer: { success: boolean; paySuccess: boolean; code?: string; message?: string } | undefined;
     try {
       answer = await client.preparePay(po.supplier_order_id, payment.amount, payment.pay_key);
@@ -124,8 +138,7 @@ export class SupplierPayments {
       const today = await trx.selectFrom('payments as pay').innerJoin('purchase_orders as p', 'p.id', 'pay.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select((eb) => eb.fn.sum<number>('pay.amount').as('s')).where('o.shop_id', '=', po.shop_id).where('pay.day', '=', day).where('pay.status', 'in', ['Paying', 'AwaitingPayer', 'Paid']).executeTakeFirst();
       const costs = await trx.selectFrom('purchase_orders').select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s')).where('shop_order_id', '=', po.shop_order_id).where('state', 'not in', ['Cancelled', 'Shadowed']).executeTakeFirst();
       const amount = po.supplier_amount ?? po.expected_amount;
-      const minuteOfDayCN = Math.floor(((now + 8 * 3_600_000) % 86_400_000) / 60_000);
-      const d = checkPayment(limits, { amount, paidToday: Number(today?.s ?? 0), orderRevenue: po.order_price, orderCosts: Number(costs?.s ?? 0), approved: false, minuteOfDayCN });
+      const d = checkPayment(limits, { amount, paidToday: Number(today?.s ?? 0), orderRevenue: po.order_price, orderCosts: Number(costs?.s ?? 0), approved: false, minuteOfDayCN: cnMinuteOfDay(now) });
       if (d.action === 'defer') {
         await enqueue(trx, { ...payJob(po.id, { delayMs: d.waitMinutes * 60_000 }), singletonKey: `${PAY_PO}:${po.id}:window` }, now);
         await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_deferred', actor: 'system:payments', note: d.reason }, now);
@@ -135,7 +148,7 @@ export class SupplierPayments {
       const goes = method === '1688-protocol' ? 'Paying' : 'AwaitingPayer';
       const status = d.action === 'pay' ? goes : d.action === 'approve' ? 'AwaitingApproval' : 'Blocked';
       await trx.insertInto('payments').values({ purchase_order_id: po.id, pay_key: `PAY-${po.out_order_id}`, method, amount, status, attempts: 0, reason: d.action === 'pay' ? null : d.reason, day, created_at: now, updated_at: now }).execute();
-      if (status === 'Paying') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.paying', actor: 'system:payments', note: `应付 ${yuanStr(amount)}` }, now);
+      if (status === 'Paying') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.paying', actor: 'system:payments', note: `应付 ${formatYuan(amount)}` }, now);
       if (status === 'AwaitingPayer') await this.announceDue(trx, po, amount, method);
       if (d.action === 'approve') await this.notifier.raise(trx, { event: 'payment_awaiting_approval', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, amount, detail: d.reason } });
       if (d.action === 'block') {
@@ -149,7 +162,7 @@ export class SupplierPayments {
   /** A person must pay (link or bank transfer): say so on the order and to the merchant. */
   private async announceDue(trx: Transaction<Database>, po: PoRow, amount: number, method: PayMethod): Promise<void> {
     const how = method === 'manual' ? '请转账后上传凭证并登记' : '请获取 1688 支付链接付款';
-    await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_due', actor: 'system:payments', note: `待人工付款 ${yuanStr(amount)}：${how}` }, this.clock.now());
+    await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_due', actor: 'system:payments', note: `待人工付款 ${formatYuan(amount)}：${how}` }, this.clock.now());
     await this.notifier.raise(trx, { event: 'payment_due', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, amount, detail: how } });
   }
 
@@ -174,16 +187,15 @@ export class SupplierPayments {
       const r = await trx.updateTable('payments').set({ status: 'Paid', supplier_trade_id: input.tradeId, paid_at: input.paidAt ?? now, reference: input.reference ?? payment.reference, recorded_by: input.actor, updated_at: now }).where('id', '=', paymentId).where('status', '!=', 'Paid').executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) return 'Paid';
       const amount = input.paidAmount ?? payment.amount;
-      await trx.insertInto('ledger_entries').values({ shop_id: po.shop_id, shop_order_id: po.shop_order_id, purchase_order_id: po.id, kind: 'supplier_paid', amount: -amount, ref: `pay:${paymentId}`, note: input.note, day: cnDate(now), created_at: now }).onConflict((oc) => oc.column('ref').doNothing()).execute();
+      await postLedger(trx, { shopId: po.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, kind: 'supplier_paid', amount: -amount, ref: `pay:${paymentId}`, note: input.note }, now);
       if (input.tradeRecord) await storeVoucher(trx, { paymentId, kind: 'trade-record', fileName: `1688-${po.supplier_order_id}.json`, mime: 'application/json', bytes: Buffer.from(JSON.stringify(input.tradeRecord, null, 2)), supplierTradeId: input.tradeId, actor: input.actor }, now);
       const cur = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
-      if (cur.state !== 'Paid') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paid', event: 'po.paid', actor: input.actor, note: `已付 ${yuanStr(amount)}（${input.note}）` }, now);
+      if (cur.state !== 'Paid') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paid', event: 'po.paid', actor: input.actor, note: `已付 ${formatYuan(amount)}（${input.note}）` }, now);
       if (amount !== payment.amount) {
-        await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `实付 ${yuanStr(amount)} 与应付 ${yuanStr(payment.amount)} 不一致（钱已付出），请与供应商核对`, data: { paid: amount, agreed: payment.amount }, dedupKey: `PAID_AMOUNT:${po.id}` }, now);
+        await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `实付 ${formatYuan(amount)} 与应付 ${formatYuan(payment.amount)} 不一致（钱已付出），请与供应商核对`, data: { paid: amount, agreed: payment.amount }, dedupKey: `PAID_AMOUNT:${po.id}` }, now);
       }
       // Cases that were waiting on this payment are settled by it.
-      const waiting = await trx.selectFrom('cases').select('id').where('purchase_order_id', '=', po.id).where('state', '=', 'Open').where('kind', 'in', ['PAYMENT_FAILED']).execute();
-      for (const c of waiting) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: po.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: '已付款', patch: { resolution: 'paid', resolved_by: input.actor } }, now);
+      await settleOpenCases(trx, { kind: 'PAYMENT_FAILED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'paid', note: '已付款', actor: input.actor }, now);
       const unpaid = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', po.shop_order_id).where('state', 'not in', ['Paid', 'Shipped', 'Completed', 'Cancelled', 'Shadowed']).executeTakeFirst();
       if (!unpaid) await applyTransition(trx, { entity: 'shop_order', id: po.shop_order_id, to: 'Fulfilling', expectFrom: 'Purchasing', event: 'order.suppliers_paid', actor: 'system:payments' }, now);
       return 'Paid';
@@ -250,7 +262,7 @@ export class SupplierPayments {
         }
         const total = view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
         if (total !== pay.amount) {
-          await this.block(pay.id, po, 'PAYMENT_BLOCKED', `1688 订单金额 ${total === undefined ? '未知' : yuanStr(total)} 与应付 ${yuanStr(pay.amount)} 不一致，未生成支付链接`);
+          await this.block(pay.id, po, 'PAYMENT_BLOCKED', `1688 订单金额 ${total === undefined ? '未知' : formatYuan(total)} 与应付 ${formatYuan(pay.amount)} 不一致，未生成支付链接`);
           refused.push({ paymentId: pay.id, reason: '金额不一致' });
         } else ready.push({ payment: pay, po });
       }
@@ -282,9 +294,9 @@ export class SupplierPayments {
     if (p.method === 'manual' || p.status === 'Paid') return p.status;
     const po = (await this.loadPo(p.purchase_order_id))!;
     const view = await (await this.accounts.client()).buyerView(po.supplier_order_id!);
-    const pay = await this.db.kysely.selectFrom('payments').select(['id', 'status']).where('id', '=', paymentId).executeTakeFirstOrThrow();
-    if (isPaid(view)) return this.paidOn1688(pay.id, po, view);
-    return pay.status;
+    if (isPaid(view)) return this.paidOn1688(paymentId, po, view);
+    // Not paid on 1688: the status as it is now (another run may have moved it while 1688 answered).
+    return (await this.db.kysely.selectFrom('payments').select('status').where('id', '=', paymentId).executeTakeFirstOrThrow()).status;
   }
 
   /**
@@ -297,7 +309,7 @@ export class SupplierPayments {
     if (p.status === 'Paid') throw new DaifaError('CONFLICT', `付款 ${paymentId} 已登记为已付，不能重复登记 / already paid`);
     if (p.method !== 'manual') throw new DaifaError('CONFLICT', '1688 订单的付款以 1688 回读为准，请用“核对付款” / 1688 payments are confirmed by re-reading 1688');
     if (p.status !== 'AwaitingPayer') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，需先批准 / payment is ${p.status}`);
-    if (input.amount !== p.amount) throw new DaifaError('AMOUNT_MISMATCH', `登记金额 ${yuanStr(input.amount)} 与应付 ${yuanStr(p.amount)} 不一致，需精确到分 / must equal the amount owed to the fen`);
+    if (input.amount !== p.amount) throw new DaifaError('AMOUNT_MISMATCH', `登记金额 ${formatYuan(input.amount)} 与应付 ${formatYuan(p.amount)} 不一致，需精确到分 / must equal the amount owed to the fen`);
     const vouchers = await this.db.kysely.selectFrom('vouchers').select('id').where('payment_id', '=', paymentId).where('kind', '=', 'upload').execute();
     if (!vouchers.length) throw new DaifaError('VALIDATION', '请先上传付款凭证（图片或 PDF） / upload a voucher first');
     const po = (await this.loadPo(p.purchase_order_id))!;

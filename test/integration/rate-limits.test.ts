@@ -36,5 +36,8 @@ describe('rate limits', () => {
     expect(results.filter((r) => r === 'WECHAT_RATE_LIMITED').length).toBeGreaterThanOrEqual(1);
     expect(client.limiter!.throttled).toBeGreaterThan(0);
     expect(client.limiter!.currentRate).toBeLessThan(6000 / 60);
+    // …and the next call waits for the next minute instead of being refused again.
+    const next = await Promise.race([client.limiter!.take().then(() => 'went'), new Promise((r) => setTimeout(() => r('waiting'), 150))]);
+    expect(next).toBe('waiting');
   });
 });

@@ -42,6 +42,7 @@ export class Alibaba1688Accounts {
       .returning('id')
       .executeTakeFirstOrThrow();
     this.cached = undefined;
+    this.secrets = undefined;
     return row.id;
   }
 
@@ -80,10 +81,16 @@ export class Alibaba1688Accounts {
   }
 
   /** The app secrets of the connected 1688 apps: a pushed message is genuine if it is signed with one of them. */
-  async appSecrets(): Promise<string[]> {
-    const rows = await this.db.kysely.selectFrom('supplier_accounts').select('app_secret_enc').where('kind', '=', '1688').execute();
-    return rows.map((r) => this.box.open(r.app_secret_enc));
+  async appSecrets(reload = false): Promise<string[]> {
+    // Asked on every pushed message: read and unsealed once per process (again after an account is added, or when
+    // a message matches none — another process may have connected an app).
+    if (!this.secrets || reload) {
+      const rows = await this.db.kysely.selectFrom('supplier_accounts').select('app_secret_enc').where('kind', '=', '1688').execute();
+      this.secrets = rows.map((r) => this.box.open(r.app_secret_enc));
+    }
+    return this.secrets;
   }
+  private secrets?: string[];
 
   /** OAuth step 3: exchange the authorization code (valid 2 minutes) for tokens and store them sealed. */
   async connect(input: { appKey: string; appSecret: string; code: string; redirectUri: string }): Promise<number> {
