@@ -117,6 +117,8 @@ describe('tracking and delivery sync', () => {
     // The seller re-prints the waybill with a known courier.
     const changed = h.sandbox.alibaba.changeMailNo(sim1688.orderId, undefined, 'ZTO')!;
     await waitFor(async () => wxOrder(h!, order.orderId).packages[0]!.waybill_id === changed.mailNo, { what: 'deliveryinfo/update' });
+    // Daifa records the update once WeChat has answered: wait for that record, not only for WeChat.
+    await waitFor(async () => (await h!.app.db.kysely.selectFrom('wx_deliveries').select('updates').executeTakeFirstOrThrow()).updates > 0, { what: 'update recorded' });
     expect(wxOrder(h, order.orderId).packages[0]!.delivery_id).toBe('ZTO');
     expect((await h.app.db.kysely.selectFrom('wx_deliveries').select(['updates', 'waybill_id']).executeTakeFirstOrThrow())).toEqual({ updates: 1, waybill_id: changed.mailNo });
 
