@@ -22,7 +22,7 @@ describe('ship-by deadlines', () => {
     const op = await tokenFor(h, 'operator');
     const orders = h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
     await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Fulfilling'])) === 2, { what: 'paid' });
-    const pos = await h.app.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'o.wx_order_id']).orderBy('p.id').execute();
+    const pos = await h.app.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'o.wx_order_id']).orderBy('p.shop_order_id').execute();
     // Time passes: the ship-by deadline is now 10 h away, and the sellers promise 12–36 h.
     await shortenDeadlines(h, orders.map((o) => o.orderId), 10);
 
@@ -43,14 +43,16 @@ describe('ship-by deadlines', () => {
     const later = Math.floor(Date.now() / 1000) + 2 * 86_400;
     for (const po of pos) expect((await callApi(h, 'POST', `/api/orders/${po.shop_order_id}/delivery-negotiation`, op, { predictDeliveryTime: later, reason: 2, remark: '厂家补货中，预计两天内发出' })).status).toBe(200);
     expect((await callApi(h, 'POST', `/api/orders/${pos[0]!.shop_order_id}/delivery-negotiation`, op, { predictDeliveryTime: later, reason: 2, remark: '再次协商' })).body.error.message).toContain('待买家答复');
-    h.sandbox.wechat.answerNegotiation(h.creds.appId, orders[0]!.orderId, 'agree');
-    h.sandbox.wechat.answerNegotiation(h.creds.appId, orders[1]!.orderId, 'reject');
+    // Answers go to the orders by their WeChat ids (ingestion order need not match generation order).
+    h.sandbox.wechat.answerNegotiation(h.creds.appId, pos[0]!.wx_order_id, 'agree');
+    h.sandbox.wechat.answerNegotiation(h.creds.appId, pos[1]!.wx_order_id, 'reject');
     await waitFor(async () => (await count(h!.app, 'negotiations', ['state', '!=', 'Waiting'])) === 2, { what: 'answers recorded' });
     const n = await h.app.db.kysely.selectFrom('negotiations').select(['shop_order_id', 'state']).orderBy('shop_order_id').execute();
     expect(n.map((x) => x.state)).toEqual(['Agreed', 'Rejected']);
     const events = await h.app.db.kysely.selectFrom('order_events').select(['shop_order_id', 'event', 'actor']).where('event', 'like', 'order.negotiation_%').where('event', '!=', 'order.negotiation_sent').orderBy('shop_order_id').execute();
     expect(events).toEqual([{ shop_order_id: pos[0]!.shop_order_id, event: 'order.negotiation_agreed', actor: 'buyer:wechat' }, { shop_order_id: pos[1]!.shop_order_id, event: 'order.negotiation_rejected', actor: 'buyer:wechat' }]);
-    const cases = await h.app.db.kysely.selectFrom('cases').select(['purchase_order_id', 'state', 'resolution']).where('kind', '=', 'DEADLINE_AT_RISK').orderBy('id').execute();
+    const rows = await h.app.db.kysely.selectFrom('cases').select(['purchase_order_id', 'state', 'resolution']).where('kind', '=', 'DEADLINE_AT_RISK').execute();
+    const cases = pos.map((po) => rows.find((r) => r.purchase_order_id === po.id)!);
     expect(cases.map((x) => x.state)).toEqual(['Resolved', 'Open']);
     expect(cases[0]!.resolution).toBe('buyer_agreed_later_delivery');
     // The agreed date is the new deadline: the risk drops.
