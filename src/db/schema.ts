@@ -37,6 +37,23 @@ export interface ApiTokensTable {
   last_used_at: number | null;
 }
 
+export interface SessionsTable {
+  id: Generated<number>;
+  user_id: number;
+  /** SHA-256 of the cookie value; the value itself is never stored. */
+  token_hash: string;
+  /** Double-submit token the browser sends back in x-csrf-token on every change. */
+  csrf: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  key: string;
+  at: number;
+}
+
 export interface InboundEventsTable {
   id: Generated<number>;
   source: string;
@@ -390,6 +407,8 @@ export interface Database {
   shops: ShopsTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  login_failures: LoginFailuresTable;
   inbound_events: InboundEventsTable;
   shop_orders: ShopOrdersTable;
   shop_order_lines: ShopOrderLinesTable;

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/dialect.js';
 import { DaifaError } from '../lib/errors.js';
+import { sessionPrincipal } from './session.js';
 import { hashPassword, hashToken, newApiToken, verifyPassword } from '../security/passwords.js';
 
 export type Role = 'owner' | 'operator' | 'viewer';
@@ -42,12 +43,22 @@ export async function login(db: Db, username: string, password: string): Promise
   return { userId: u.id, username: u.username, role: u.role as Role };
 }
 
-/** Every /api route needs a bearer token (API token of a user); roles are checked per route. */
-export function authenticate(db: Db) {
+/**
+ * Every /api route needs a bearer token (API token of a user, for the CLI and scripts) or a dashboard session
+ * cookie; with the cookie, every change (anything but GET/HEAD) must carry the session's CSRF token.
+ * Roles are checked per route.
+ */
+export function authenticate(db: Db, now: () => number) {
   return async (req: FastifyRequest) => {
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) throw new DaifaError('UNAUTHENTICATED', '需要登录：请提供 Authorization: Bearer <token> / authentication required');
+    if (!m) {
+      const s = await sessionPrincipal(db, req, now());
+      if (!s) throw new DaifaError('UNAUTHENTICATED', '需要登录：请提供 Authorization: Bearer <token> 或登录 / authentication required');
+      if (req.method !== 'GET' && req.method !== 'HEAD' && !s.csrfOk) throw new DaifaError('FORBIDDEN', 'CSRF 校验失败，请刷新页面 / CSRF check failed, reload the page');
+      req.principal = s.principal;
+      return;
+    }
     const row = await db.kysely
       .selectFrom('api_tokens')
       .innerJoin('users', 'users.id', 'api_tokens.user_id')

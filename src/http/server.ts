@@ -20,10 +20,12 @@ import { dailyMoney, reconcile, reconciliationCsv, reconciliationXlsx, recordEnt
 import { acceptPrice } from '../payments/price-change.js';
 import { listVouchers, readVoucher, storeVoucher, validateVoucher, VOUCHER_MAX_BYTES } from '../payments/vouchers.js';
 import { authenticate, issueToken, login, requireRole } from './auth.js';
+import { registerDashboardApi, registerStaticUi, type SandboxHooks } from './dashboard.js';
+import { registerSessionRoutes } from './session.js';
 
 export interface HttpOptions {
-  /** Extra JSON for GET /api/sandbox (simulator URL, WeCom twin messages) when sandbox mode is on. */
-  sandboxInfo?: () => Promise<unknown>;
+  /** Sandbox mode: the simulator's state and knobs for GET /api/sandbox and the 沙箱 page. */
+  sandbox?: SandboxHooks;
 }
 
 const orderQuery = z.object({
@@ -41,7 +43,7 @@ const decodeBody = z.object({ purpose: z.string().trim().min(2).max(200), destin
 
 /** JSON HTTP API (the dashboard is built on it) plus the WeChat push receiver. */
 export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<FastifyInstance> {
-  const http = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  const http = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
 
   http.setErrorHandler((err: FastifyError | DaifaError | ZodError, req, reply) => {
     if (err instanceof ZodError) {
@@ -73,8 +75,11 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     return { token, user: { username: p.username, role: p.role } };
   });
 
+  registerSessionRoutes(http, app.db, app.clock, { secureCookie: (app.config.publicUrl ?? '').startsWith('https://') });
+  await registerStaticUi(http);
+
   http.register(async (api) => {
-    api.addHook('onRequest', authenticate(app.db));
+    api.addHook('onRequest', authenticate(app.db, () => app.clock.now()));
     const operator = { preHandler: requireRole('operator') };
     const owner = { preHandler: requireRole('owner') };
 
@@ -296,10 +301,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       await resolveCase(app.db, { caseId: id, resolution: b.resolution, actor: `user:${req.principal!.username}`, dismiss: b.dismiss }, app.clock.now());
       return { ok: true };
     });
-    api.get('/api/sandbox', async () => {
-      if (!opts.sandboxInfo) throw new DaifaError('NOT_FOUND', '沙箱未开启 / sandbox mode is off');
-      return opts.sandboxInfo();
-    });
+    registerDashboardApi(api, app, opts.sandbox);
   });
 
   return http;

@@ -10,6 +10,7 @@ export const errorCodes = {
   CONFLICT: { status: 409, retryable: false, message: '状态冲突 / conflict with the current state' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: '不支持的文件类型 / unsupported file type' },
   AMOUNT_MISMATCH: { status: 422, retryable: false, message: '金额不一致 / amount does not match' },
+  RATE_LIMITED: { status: 429, retryable: true, message: '请求过于频繁 / too many requests' },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, message: '请求体过大 / payload too large' },
   PUSH_SIGNATURE_INVALID: { status: 401, retryable: false, message: '推送签名无效 / push signature invalid' },
   PUSH_MALFORMED: { status: 400, retryable: false, message: '推送格式错误 / malformed push' },

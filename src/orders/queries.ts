@@ -35,7 +35,11 @@ export async function listOrders(db: Db, f: OrderFilter) {
   if (f.state) q = q.where('state', '=', f.state);
   if (f.from !== undefined) q = q.where('created_at', '>=', f.from);
   if (f.to !== undefined) q = q.where('created_at', '<', f.to);
-  if (f.q) q = q.where('search_text', 'like', `%${f.q.toLowerCase().replace(/[%_]/g, '')}%`);
+  if (f.q) {
+    // A whole WeChat order id is looked up by index; anything else searches the text (ids, titles, masked names).
+    const exact = /^\d{12,24}$/.test(f.q) ? await db.kysely.selectFrom('shop_orders').select('id').where('wx_order_id', '=', f.q).limit(1).executeTakeFirst() : undefined;
+    q = exact ? q.where('wx_order_id', '=', f.q) : q.where('search_text', 'like', `%${f.q.toLowerCase().replace(/[%_]/g, '')}%`);
+  }
   if (f.cursor) {
     const [c, id] = decodeCursor(f.cursor);
     q = q.where((eb) => eb.or([eb('created_at', '<', c), eb.and([eb('created_at', '=', c), eb('id', '<', id)])]));

@@ -7,7 +7,7 @@ import { buildHttp } from '../http/server.js';
 import type { Worker } from '../jobs/worker.js';
 import { randomAlnum } from '../lib/random.js';
 import { startSandbox, type Sandbox } from '../../sandbox/server.js';
-import { bootstrapSandbox1688, bootstrapSandboxShops, SANDBOX_WECOM_KEY, startOrderGenerator } from './sandbox-bootstrap.js';
+import { bootstrapSandbox1688, bootstrapSandboxShops, SANDBOX_WECOM_KEY, startOrderGenerator, type OrderGenerator } from './sandbox-bootstrap.js';
 import { SANDBOX_SMS } from '../../sandbox/tencent-sms.js';
 
 export interface Running {
@@ -51,15 +51,19 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
       : {}),
   });
   const timers: NodeJS.Timeout[] = [];
-  let stopGenerator = () => undefined as void;
+  let generator: OrderGenerator | undefined;
   let http: FastifyInstance | undefined;
   let url: string | undefined;
 
   if (mode.http) {
     await ensureFirstUser(app);
     http = await buildHttp(app, {
-      sandboxInfo: sandbox
-        ? async () => ({ simulatorUrl: sandbox!.url, wecomMessages: sandbox!.wecom.messages.slice(-50), smsMessages: sandbox!.sms.messages.slice(-50), emails: sandbox!.smtp.messages.slice(-20).map(({ raw: _raw, ...m }) => m), push: sandbox!.wechat.push.stats, orders: sandbox!.wechat.allOrders().length })
+      sandbox: sandbox
+        ? {
+            info: async () => ({ simulatorUrl: sandbox!.url, wecomMessages: sandbox!.wecom.messages.slice(-50), smsMessages: sandbox!.sms.messages.slice(-50), emails: sandbox!.smtp.messages.slice(-20).map(({ raw: _raw, ...m }) => m), push: sandbox!.wechat.push.stats, orders: sandbox!.wechat.allOrders().length }),
+            generator: () => generator,
+            knobs1688: sandbox.alibaba.knobs,
+          }
         : undefined,
     });
     await http.listen({ port: config.port, host: config.host });
@@ -68,7 +72,7 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
     if (sandbox) {
       await bootstrapSandboxShops(app, sandbox, url);
       await bootstrapSandbox1688(app, sandbox, (await app.shops.list()).filter((s) => s.isSandbox).map((s) => s.id), url);
-      stopGenerator = startOrderGenerator(app, sandbox, config.sandboxOrdersPerMinute);
+      generator = startOrderGenerator(app, sandbox, config.sandboxOrdersPerMinute);
     }
   }
 
@@ -93,7 +97,7 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
     url,
     async stop() {
       for (const t of timers) clearInterval(t);
-      stopGenerator();
+      generator?.stop();
       await worker?.stop();
       await http?.close();
       await sandbox?.close();

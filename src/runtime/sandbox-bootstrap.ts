@@ -28,21 +28,60 @@ export async function bootstrapSandboxShops(app: App, sandbox: Sandbox, daifaUrl
   }
 }
 
+/** What the merchant can turn in the sandbox (dashboard 沙箱 page): order rate and the scenario mix. */
+export interface SandboxControls {
+  ordersPerMinute: number;
+  requestRate: number;
+  multiLineRate: number;
+  virtualNumberRate: number;
+  refundRate: number;
+}
+
+export interface OrderGenerator {
+  controls(): SandboxControls;
+  set(patch: Partial<SandboxControls>): SandboxControls;
+  /** Paid orders right now, in every sandbox shop. */
+  generate(count: number): number;
+  stop(): void;
+}
+
 /** Paid orders at a steady rate from the scenario mix, so a merchant sees the loop move. */
-export function startOrderGenerator(app: App, sandbox: Sandbox, perMinute: number): () => void {
-  if (perMinute <= 0) return () => undefined;
-  const everyMs = Math.max(50, Math.round(60_000 / perMinute));
-  const timer = setInterval(() => {
+export function startOrderGenerator(app: App, sandbox: Sandbox, perMinute: number): OrderGenerator {
+  const c: SandboxControls = { ordersPerMinute: Math.max(0, perMinute), requestRate: 0.3, multiLineRate: 0.25, virtualNumberRate: 0.1, refundRate: 0.05 };
+  let timer: NodeJS.Timeout | undefined;
+  const generate = (count: number): number => {
+    let n = 0;
     for (const appId of sandbox.wechat.shops.keys()) {
-      sandbox.wechat.generate(appId, { count: 1, requestRate: 0.3, multiLineRate: 0.25, virtualNumberRate: 0.1, refundRate: 0.05, refundDelayMs: 45_000 });
+      n += sandbox.wechat.generate(appId, { count, requestRate: c.requestRate, multiLineRate: c.multiLineRate, virtualNumberRate: c.virtualNumberRate, refundRate: c.refundRate, refundDelayMs: 45_000 }).length;
       // Buyers confirm receipt a while after everything shipped; the platform then settles (commission final).
       const cutoff = Math.floor(Date.now() / 1000) - SANDBOX_CONFIRM_AFTER_S;
       for (const o of sandbox.wechat.shops.get(appId)!.orders.values()) if (o.status === 30 && (o.shipDoneTime ?? Infinity) < cutoff) sandbox.wechat.confirmReceipt(appId, o.orderId, { settle: true });
     }
-  }, everyMs);
-  timer.unref();
-  app.log.info({ perMinute }, 'sandbox order generator started');
-  return () => clearInterval(timer);
+    return n;
+  };
+  const schedule = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    if (c.ordersPerMinute <= 0) return;
+    timer = setInterval(() => generate(1), Math.max(50, Math.round(60_000 / c.ordersPerMinute)));
+    timer.unref();
+  };
+  schedule();
+  if (c.ordersPerMinute > 0) app.log.info({ perMinute: c.ordersPerMinute }, 'sandbox order generator started');
+  return {
+    controls: () => ({ ...c }),
+    set(patch) {
+      Object.assign(c, patch);
+      schedule();
+      app.log.info({ controls: c }, 'sandbox controls changed');
+      return { ...c };
+    },
+    generate,
+    stop: () => {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
 }
 
 /** Seconds after the last parcel shipped before a sandbox buyer confirms receipt. */

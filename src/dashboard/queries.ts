@@ -1,0 +1,163 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/dialect.js';
+import { cnDate } from '../lib/cn-time.js';
+import { DaifaError } from '../lib/errors.js';
+import { dailyMoney } from '../payments/ledger.js';
+import { stats } from '../orders/queries.js';
+
+const CN_S = 8 * 3600;
+const DAY_MS = 86_400_000;
+const cnDayStartS = (nowMs: number): number => Math.floor((nowMs / 1000 + CN_S) / 86_400) * 86_400 - CN_S;
+
+/** 工作台: everything the overview page shows, in one call. */
+export async function overview(db: Db, now: number, shopId?: number) {
+  const k = db.kysely;
+  const today = cnDate(now);
+  const from = cnDate(now - 13 * DAY_MS);
+  const startS = cnDayStartS(now);
+  let paidToday = k.selectFrom('shop_orders').select((eb) => eb.fn.countAll<number>().as('n')).where('pay_time_s', '>=', startS);
+  if (shopId) paidToday = paidToday.where('shop_id', '=', shopId);
+  // Orders per China day, bucketed in SQL (integer division works the same on SQLite and PostgreSQL).
+  const bucket = sql<number>`(pay_time_s + ${CN_S}) / 86400`;
+  let perDay = k.selectFrom('shop_orders').select([bucket.as('d'), (eb) => eb.fn.countAll<number>().as('n')]).where('pay_time_s', '>=', startS - 13 * 86_400).groupBy(bucket);
+  if (shopId) perDay = perDay.where('shop_id', '=', shopId);
+  const [paid, s, days, orderDays, waiting, atRisk, failedAlerts] = await Promise.all([
+    paidToday.executeTakeFirst(),
+    stats(db),
+    dailyMoney(db, { shopId, from, to: today }),
+    perDay.execute(),
+    k.selectFrom('cases').select(['id', 'kind', 'message', 'shop_order_id', 'purchase_order_id', 'created_at']).where('state', '=', 'Open').orderBy('created_at').orderBy('id').limit(10).execute(),
+    k.selectFrom('cases').select(['id', 'message', 'shop_order_id', 'purchase_order_id', 'created_at']).where('state', '=', 'Open').where('kind', '=', 'DEADLINE_AT_RISK').orderBy('created_at').limit(10).execute(),
+    k.selectFrom('notifications').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'failed').executeTakeFirst(),
+  ]);
+  const ordersByDay = new Map(orderDays.map((r) => [new Date(Number(r.d) * DAY_MS).toISOString().slice(0, 10), Number(r.n)]));
+  const chart = [];
+  for (let i = 13; i >= 0; i--) {
+    const day = cnDate(now - i * DAY_MS);
+    const m = days.find((d) => d.day === day);
+    chart.push({ day, orders: ordersByDay.get(day) ?? 0, revenue: m?.revenue ?? 0, profit: m?.profit ?? 0 });
+  }
+  const t = days.find((d) => d.day === today);
+  return {
+    today,
+    paidToday: Number(paid?.n ?? 0),
+    money: { revenue: t?.revenue ?? 0, cost: (t?.supplierPaid ?? 0) - (t?.refundsFromSuppliers ?? 0) + (t?.commission ?? 0), profit: t?.profit ?? 0 },
+    pipeline: s.shopOrders.byState,
+    purchaseOrders: s.purchaseOrders.byState,
+    openCases: s.openCases,
+    casesWaiting: waiting,
+    deadlinesAtRisk: atRisk,
+    failedAlerts: Number(failedAlerts?.n ?? 0),
+    deadJobs: s.jobs.dead,
+    chart,
+  };
+}
+
+/** 采购单 list: newest first, keyset on (created_at, id). */
+export async function listPurchaseOrders(db: Db, f: { state?: string; route?: string; q?: string; limit?: number; cursor?: string }) {
+  const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
+  let q = db.kysely
+    .selectFrom('purchase_orders as p')
+    .innerJoin('suppliers as s', 's.id', 'p.supplier_id')
+    .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+    .select(['p.id', 'p.shop_order_id', 'o.wx_order_id', 'p.state', 'p.route', 'p.supplier_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.readback', 'p.shadow', 'p.created_at', 's.name as supplier'])
+    .orderBy('p.created_at', 'desc')
+    .orderBy('p.id', 'desc')
+    .limit(limit + 1);
+  if (f.state) q = q.where('p.state', '=', f.state);
+  if (f.route) q = q.where('p.route', '=', f.route);
+  if (f.q) q = q.where((eb) => eb.or([eb('p.supplier_order_id', '=', f.q!), eb('o.wx_order_id', '=', f.q!), eb('p.out_order_id', '=', f.q!)]));
+  if (f.cursor) {
+    const m = /^(\d+):(\d+)$/.exec(Buffer.from(f.cursor, 'base64url').toString());
+    if (!m) throw new DaifaError('VALIDATION', 'cursor 无效 / invalid cursor');
+    const [c, id] = [Number(m[1]), Number(m[2])];
+    q = q.where((eb) => eb.or([eb('p.created_at', '<', c), eb.and([eb('p.created_at', '=', c), eb('p.id', '<', id)])]));
+  }
+  const rows = await q.execute();
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    purchaseOrders: page.map((r) => ({
+      id: r.id,
+      shopOrderId: r.shop_order_id,
+      wxOrderId: r.wx_order_id,
+      state: r.state,
+      route: r.route,
+      supplier: r.supplier,
+      supplierOrderId: r.supplier_order_id,
+      expectedAmount: r.expected_amount,
+      supplierAmount: r.supplier_amount,
+      // The read-back check: the supplier's total equals what Daifa expected.
+      readbackOk: r.supplier_amount === null ? null : Number(r.supplier_amount) === Number(r.expected_amount),
+      shadow: r.shadow === 1,
+      createdAt: r.created_at,
+    })),
+    nextCursor: rows.length > limit && last ? Buffer.from(`${last.created_at}:${last.id}`).toString('base64url') : null,
+  };
+}
+
+const pct = (xs: number[], p: number): number | null => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+/**
+ * 供应商 scorecards from the merchant's own history: dispatch hours p50/p80 (payment → first parcel), defect rate
+ * (cancelled or needing attention), stock-out rate, price drift (supplier total vs expected), order count, and
+ * orders per week for the last 8 weeks (the trend).
+ */
+export async function supplierScorecards(db: Db, now: number) {
+  const k = db.kysely;
+  const suppliers = await k.selectFrom('suppliers').select(['id', 'name', 'kind', 'credit_level', 'active']).orderBy('id').execute();
+  const pos = await k.selectFrom('purchase_orders').select(['id', 'supplier_id', 'state', 'expected_amount', 'supplier_amount', 'created_at']).where('shadow', '=', 0).where('state', 'not in', ['Draft', 'Placing', 'Shadowed']).where('created_at', '>=', now - 180 * DAY_MS).execute();
+  const dispatch = await k
+    .selectFrom('purchase_orders as p')
+    .innerJoin('payments as pay', 'pay.purchase_order_id', 'p.id')
+    .innerJoin('packages as g', 'g.purchase_order_id', 'p.id')
+    .select(['p.supplier_id', 'pay.paid_at', (eb) => eb.fn.min<number>('g.shipped_at').as('first')])
+    .where('pay.paid_at', 'is not', null)
+    .where('p.created_at', '>=', now - 180 * DAY_MS)
+    .groupBy(['p.id', 'p.supplier_id', 'pay.paid_at'])
+    .execute();
+  const stockOuts = await k.selectFrom('cases as c').innerJoin('purchase_orders as p', 'p.id', 'c.purchase_order_id').select(['p.supplier_id', (eb) => eb.fn.countAll<number>().as('n')]).where('c.kind', 'in', ['SUPPLIER_STOCK_OUT', 'SUPPLIER_UNWIND']).groupBy('p.supplier_id').execute();
+  const weekStart = now - 8 * 7 * DAY_MS;
+  return suppliers.map((s) => {
+    const mine = pos.filter((p) => p.supplier_id === s.id);
+    const hours = dispatch.filter((d) => d.supplier_id === s.id).map((d) => (Number(d.first) - Number(d.paid_at)) / 3_600_000).filter((h) => h >= 0);
+    const read = mine.filter((p) => p.supplier_amount !== null && Number(p.expected_amount) > 0);
+    const drift = read.length ? read.reduce((a, p) => a + (Number(p.supplier_amount) - Number(p.expected_amount)) / Number(p.expected_amount), 0) / read.length : null;
+    const trend = Array.from({ length: 8 }, (_, i) => mine.filter((p) => p.created_at >= weekStart + i * 7 * DAY_MS && p.created_at < weekStart + (i + 1) * 7 * DAY_MS).length);
+    const so = Number(stockOuts.find((x) => x.supplier_id === s.id)?.n ?? 0);
+    return {
+      id: s.id,
+      name: s.name,
+      kind: s.kind,
+      creditLevel: s.credit_level,
+      active: s.active === 1,
+      orders: mine.length,
+      dispatchHoursP50: pct(hours, 50),
+      dispatchHoursP80: pct(hours, 80),
+      defectRate: mine.length ? mine.filter((p) => p.state === 'Cancelled' || p.state === 'NeedsAttention').length / mine.length : null,
+      stockOutRate: mine.length ? so / mine.length : null,
+      priceDrift: drift,
+      trend,
+    };
+  });
+}
+
+/** 商品映射 as JSON rows for the editable table. */
+export async function listMappings(db: Db, shopId: number) {
+  const rows = await db.kysely
+    .selectFrom('sku_mappings as m')
+    .innerJoin('supplier_offers as o', 'o.id', 'm.offer_ref')
+    .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
+    .select(['m.id', 'm.product_id', 'm.sku_id', 'm.offer_ref', 's.name as supplier', 'o.offer_id', 'o.spec_id', 'o.title', 'o.unit_price', 'm.quantity_per_unit', 'm.bundle_key', 'm.priority', 'm.enabled'])
+    .where('m.shop_id', '=', shopId)
+    .orderBy('m.product_id')
+    .orderBy('m.sku_id')
+    .orderBy('m.id')
+    .limit(5000)
+    .execute();
+  return rows.map((r) => ({ ...r, enabled: r.enabled === 1 }));
+}

@@ -1,0 +1,214 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import { z } from 'zod';
+import type { App } from '../app.js';
+import { listMappings, listPurchaseOrders, overview, supplierScorecards } from '../dashboard/queries.js';
+import { purchaseOrderStates } from '../domain/purchase-order.lifecycle.js';
+import { DaifaError } from '../lib/errors.js';
+import type { OrderGenerator } from '../runtime/sandbox-bootstrap.js';
+import { createUser, requireRole, type Role } from './auth.js';
+
+/** Sandbox mode only: what the 沙箱 page shows and turns. */
+export interface SandboxHooks {
+  info(): Promise<unknown>;
+  generator(): OrderGenerator | undefined;
+  /** The 1688 simulator's knobs (mutable); only the fault knobs below are exposed. */
+  knobs1688: object;
+}
+
+const faultKnobs = z
+  .object({
+    lateRate: z.number().min(0).max(1),
+    stockOutAfterPayRate: z.number().min(0).max(1),
+    splitShipRate: z.number().min(0).max(1),
+    lostResponseRate: z.number().min(0).max(1),
+    payResponseLostRate: z.number().min(0).max(1),
+    priceRiseFen: z.number().int().min(0).max(100_000),
+    latencyMs: z.number().int().min(0).max(10_000),
+  })
+  .partial()
+  .strict();
+const FAULT_KEYS = Object.keys(faultKnobs.shape) as (keyof z.infer<typeof faultKnobs>)[];
+const controlsBody = z.object({ ordersPerMinute: z.number().min(0).max(600), requestRate: z.number().min(0).max(1), multiLineRate: z.number().min(0).max(1), virtualNumberRate: z.number().min(0).max(1), refundRate: z.number().min(0).max(1) }).partial().strict();
+
+const posQuery = z.object({ state: z.enum(purchaseOrderStates).optional(), route: z.string().max(32).optional(), q: z.string().trim().max(64).optional(), limit: z.coerce.number().int().min(1).max(200).optional(), cursor: z.string().max(200).optional() });
+const pickFaults = (knobs: object) => Object.fromEntries(FAULT_KEYS.map((k) => [k, (knobs as Record<string, unknown>)[k]]));
+const positiveId = (params: unknown) => z.coerce.number().int().positive().parse((params as { id: string }).id);
+
+/** The dashboard's own API (inside the authenticated /api scope). */
+export function registerDashboardApi(api: FastifyInstance, app: App, sandbox: SandboxHooks | undefined): void {
+  const owner = { preHandler: requireRole('owner') };
+  const operator = { preHandler: requireRole('operator') };
+  api.get('/api/overview', async (req) => overview(app.db, app.clock.now(), z.object({ shopId: z.coerce.number().int().positive().optional() }).parse(req.query).shopId));
+  api.get('/api/purchase-orders', async (req) => listPurchaseOrders(app.db, posQuery.parse(req.query)));
+  api.get('/api/purchase-orders/:id', async (req) => {
+    const id = positiveId(req.params);
+    const po = await app.db.kysely.selectFrom('purchase_orders').select('shop_order_id').where('id', '=', id).executeTakeFirst();
+    if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${id} 不存在 / purchase order ${id} not found`);
+    const { orderDetail } = await import('../orders/queries.js');
+    const order = await orderDetail(app.db, po.shop_order_id);
+    const messages = await app.db.kysely.selectFrom('po_messages').select(['id', 'direction', 'channel', 'subject', 'body', 'created_at']).where('purchase_order_id', '=', id).orderBy('id').execute();
+    return { purchaseOrder: order.purchaseOrders.find((p) => p.id === id), order: { id: order.id, wxOrderId: order.wxOrderId, state: order.state }, payments: order.payments.filter((p) => p.purchase_order_id === id), packages: order.packages.filter((p) => p.purchaseOrderId === id), cases: order.cases, messages };
+  });
+  api.get('/api/suppliers/scorecards', async () => ({ suppliers: await supplierScorecards(app.db, app.clock.now()) }));
+  api.get('/api/shops/:id/mappings/rows', async (req) => ({ mappings: await listMappings(app.db, positiveId(req.params)) }));
+  api.patch('/api/mappings/:id', operator, async (req) => {
+    const id = positiveId(req.params);
+    const b = z.object({ quantityPerUnit: z.number().int().min(1).max(10_000), priority: z.number().int().min(-100).max(100), enabled: z.boolean() }).partial().strict().parse(req.body);
+    const set: Record<string, number> = {};
+    if (b.quantityPerUnit !== undefined) set.quantity_per_unit = b.quantityPerUnit;
+    if (b.priority !== undefined) set.priority = b.priority;
+    if (b.enabled !== undefined) set.enabled = b.enabled ? 1 : 0;
+    if (!Object.keys(set).length) throw new DaifaError('VALIDATION', '没有要修改的字段 / nothing to change');
+    const r = await app.db.kysely.updateTable('sku_mappings').set(set).where('id', '=', id).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw new DaifaError('NOT_FOUND', `映射 ${id} 不存在 / mapping not found`);
+    return { ok: true };
+  });
+  api.get('/api/users', owner, async () => ({ users: await app.db.kysely.selectFrom('users').select(['id', 'username', 'role', 'disabled', 'created_at']).orderBy('id').execute() }));
+  api.post('/api/users', owner, async (req) => {
+    const b = z.object({ username: z.string().trim(), password: z.string(), role: z.enum(['owner', 'operator', 'viewer']) }).parse(req.body);
+    return { id: await createUser(app.db, b, app.clock.now()) };
+  });
+  api.patch('/api/users/:id', owner, async (req) => {
+    const id = positiveId(req.params);
+    const b = z.object({ role: z.enum(['owner', 'operator', 'viewer']).optional(), disabled: z.boolean().optional() }).strict().parse(req.body);
+    if (id === req.principal!.userId) throw new DaifaError('CONFLICT', '不能修改自己的角色或停用自己 / you cannot change or disable yourself');
+    await app.db.kysely.updateTable('users').set({ ...(b.role ? { role: b.role as Role } : {}), ...(b.disabled !== undefined ? { disabled: b.disabled ? 1 : 0 } : {}) }).where('id', '=', id).execute();
+    if (b.disabled) await app.db.kysely.deleteFrom('sessions').where('user_id', '=', id).execute();
+    return { ok: true };
+  });
+  // The add-shop wizard's last step: can Daifa get an access token with these credentials?
+  api.post('/api/shops/:id/test', owner, async (req) => {
+    const c = await app.shops.credentialsById(positiveId(req.params));
+    try {
+      await app.clients.for({ shopId: c.id, appId: c.appId, appSecret: c.appSecret }).accessToken();
+      return { ok: true, message: '凭证有效，已取得 access token / credentials work' };
+    } catch (err) {
+      return { ok: false, message: `凭证测试失败 / credential test failed: ${(err as Error).message}` };
+    }
+  });
+  api.put('/api/shops/:id/mode', owner, async (req) => {
+    const id = positiveId(req.params);
+    const { mode } = z.object({ mode: z.enum(['live', 'shadow']) }).parse(req.body);
+    const r = await app.db.kysely.updateTable('shops').set({ mode }).where('id', '=', id).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw new DaifaError('NOT_FOUND', `店铺 ${id} 不存在 / shop not found`);
+    return { mode };
+  });
+
+  // Live updates: one poller per process reads a few cheap "versions" each second and tells every open page.
+  const feed = new ChangeFeed(app);
+  api.addHook('onClose', async () => feed.stop());
+  api.get('/api/stream', async (req, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    reply.raw.write('retry: 3000\n\n');
+    const off = feed.subscribe((frame) => reply.raw.write(frame));
+    req.raw.on('close', off);
+  });
+
+  api.get('/api/sandbox', async () => {
+    if (!sandbox) throw new DaifaError('NOT_FOUND', '沙箱未开启 / sandbox mode is off');
+    return { ...((await sandbox.info()) as object), controls: sandbox.generator()?.controls() ?? null, faults: pickFaults(sandbox.knobs1688) };
+  });
+  api.put('/api/sandbox/controls', operator, async (req) => {
+    const g = sandbox?.generator();
+    if (!sandbox || !g) throw new DaifaError('NOT_FOUND', '沙箱未开启 / sandbox mode is off');
+    return g.set(controlsBody.parse(req.body));
+  });
+  api.put('/api/sandbox/faults', operator, async (req) => {
+    if (!sandbox) throw new DaifaError('NOT_FOUND', '沙箱未开启 / sandbox mode is off');
+    Object.assign(sandbox.knobs1688, faultKnobs.parse(req.body));
+    return pickFaults(sandbox.knobs1688);
+  });
+  api.post('/api/sandbox/orders', operator, async (req) => {
+    const g = sandbox?.generator();
+    if (!sandbox || !g) throw new DaifaError('NOT_FOUND', '沙箱未开启 / sandbox mode is off');
+    return { generated: g.generate(z.object({ count: z.number().int().min(1).max(200) }).parse(req.body).count) };
+  });
+}
+
+/** Polls the database (so it sees changes made by any machine) and fans out to the open streams. */
+class ChangeFeed {
+  /** Each subscriber receives whole SSE frames. */
+  private readonly subs = new Set<(frame: string) => void>();
+  private timer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private last = '';
+  private busy = false;
+
+  constructor(private readonly app: App) {}
+
+  subscribe(fn: (frame: string) => void): () => void {
+    this.subs.add(fn);
+    if (!this.timer) {
+      this.timer = setInterval(() => void this.tick(), 1000);
+      this.heartbeat = setInterval(() => this.send(': ping\n\n'), 15_000);
+    }
+    return () => {
+      this.subs.delete(fn);
+      if (!this.subs.size) this.stop();
+    };
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    clearInterval(this.heartbeat);
+    this.timer = this.heartbeat = undefined;
+    this.last = '';
+  }
+
+  private send(raw: string): void {
+    for (const fn of this.subs) {
+      try {
+        fn(raw);
+      } catch {
+        /* a closed stream goes away on its own */
+      }
+    }
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const k = this.app.db.kysely;
+      const [ev, cs, pay, pk] = await Promise.all([
+        k.selectFrom('order_events').select((eb) => eb.fn.max<number>('id').as('v')).executeTakeFirst(),
+        k.selectFrom('cases').select([(eb) => eb.fn.max<number>('updated_at').as('v'), (eb) => eb.fn.countAll<number>().as('n')]).executeTakeFirst(),
+        k.selectFrom('payments').select([(eb) => eb.fn.max<number>('id').as('v'), (eb) => eb.fn.countAll<number>().as('n')]).where('status', '=', 'AwaitingApproval').executeTakeFirst(),
+        k.selectFrom('packages').select((eb) => eb.fn.max<number>('id').as('v')).executeTakeFirst(),
+      ]);
+      const v = { orders: Number(ev?.v ?? 0), cases: `${cs?.v ?? 0}/${cs?.n ?? 0}`, approvals: `${pay?.v ?? 0}/${pay?.n ?? 0}`, packages: Number(pk?.v ?? 0) };
+      const data = JSON.stringify(v);
+      if (data !== this.last) {
+        this.last = data;
+        // Lines of an SSE message must not contain a newline; JSON.stringify never adds one.
+        this.send(`event: change\ndata: ${data}\n\n`);
+      }
+    } catch (err) {
+      this.app.log.warn({ err }, 'change feed poll failed');
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+/** Where `npm run build:ui` puts the dashboard. */
+export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+/** Serve the built dashboard; any other GET outside /api and the webhooks gets index.html (client routing). */
+export async function registerStaticUi(http: FastifyInstance): Promise<void> {
+  const index = `${WEB_DIST}index.html`;
+  const built = existsSync(index);
+  if (built) await http.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: false, maxAge: '1h', immutable: false });
+  http.setNotFoundHandler(async (req, reply) => {
+    const path = req.url.split('?')[0]!;
+    if (req.method !== 'GET' || path.startsWith('/api/') || path.startsWith('/webhooks/') || path.startsWith('/wechat/')) {
+      return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `未找到 / not found: ${req.method} ${path}` } });
+    }
+    if (!built) return reply.code(503).type('text/html; charset=utf-8').send('<!doctype html><meta charset="utf-8"><p>控制台尚未构建，请运行 <code>npm run build:ui</code> / the dashboard is not built: run <code>npm run build:ui</code></p>');
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(readFileSync(index));
+  });
+}

@@ -1,0 +1,95 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Db } from '../db/dialect.js';
+import type { Clock } from '../lib/clock.js';
+import { DaifaError } from '../lib/errors.js';
+import { hashToken } from '../security/passwords.js';
+import { login, type Principal, type Role } from './auth.js';
+
+/**
+ * Browser sessions for the dashboard: an httpOnly, SameSite=Strict cookie holding a random token (only its
+ * SHA-256 is stored), and a CSRF token the page sends back in `x-csrf-token` on every change. Failed logins are
+ * counted in the database, so the limit holds across machines.
+ */
+export const SESSION_COOKIE = 'daifa_session';
+const SESSION_TTL_MS = 7 * 86_400_000;
+export const LOGIN_WINDOW_MS = 15 * 60_000;
+export const LOGIN_MAX_FAILURES = 5;
+
+export interface SessionOptions {
+  /** Mark the cookie Secure (behind HTTPS). */
+  secureCookie: boolean;
+}
+
+function cookieValue(req: FastifyRequest): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === SESSION_COOKIE) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+function setCookie(reply: FastifyReply, value: string, maxAgeS: number, secure: boolean): void {
+  reply.header('set-cookie', `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`);
+}
+
+/** The principal of a valid session cookie, and whether the request carries the matching CSRF token. */
+export async function sessionPrincipal(db: Db, req: FastifyRequest, now: number): Promise<{ principal: Principal; csrfOk: boolean; csrf: string } | undefined> {
+  const token = cookieValue(req);
+  if (!token) return undefined;
+  const row = await db.kysely
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select(['u.id as userId', 'u.username', 'u.role', 'u.disabled', 's.csrf', 's.expires_at'])
+    .where('s.token_hash', '=', hashToken(token))
+    .executeTakeFirst();
+  if (!row || row.disabled || Number(row.expires_at) <= now) return undefined;
+  const sent = req.headers['x-csrf-token'];
+  const csrfOk = typeof sent === 'string' && sent.length === row.csrf.length && timingSafeEqual(Buffer.from(sent), Buffer.from(row.csrf));
+  return { principal: { userId: row.userId, username: row.username, role: row.role as Role }, csrfOk, csrf: row.csrf };
+}
+
+export function registerSessionRoutes(http: FastifyInstance, db: Db, clock: Clock, opts: SessionOptions): void {
+  http.post('/api/session', async (req, reply) => {
+    const b = z.object({ username: z.string().trim().min(1, '请输入用户名 / username required').max(64), password: z.string().min(1, '请输入密码 / password required').max(200) }).parse(req.body);
+    const now = clock.now();
+    const key = `${b.username.toLowerCase()}|${req.ip}`;
+    const recent = await db.kysely.selectFrom('login_failures').select((eb) => eb.fn.countAll<number>().as('n')).where('key', '=', key).where('at', '>', now - LOGIN_WINDOW_MS).executeTakeFirst();
+    if (Number(recent?.n ?? 0) >= LOGIN_MAX_FAILURES) throw new DaifaError('RATE_LIMITED', '登录失败次数过多，请 15 分钟后再试 / too many failed logins, try again in 15 minutes');
+    let p: Principal;
+    try {
+      p = await login(db, b.username, b.password);
+    } catch (err) {
+      await db.kysely.insertInto('login_failures').values({ key, at: now }).execute();
+      await db.kysely.deleteFrom('login_failures').where('at', '<', now - 24 * 3_600_000).execute();
+      throw err;
+    }
+    await db.kysely.deleteFrom('login_failures').where('key', '=', key).execute();
+    const token = randomBytes(32).toString('base64url');
+    const csrf = randomBytes(24).toString('base64url');
+    await db.kysely.insertInto('sessions').values({ user_id: p.userId, token_hash: hashToken(token), csrf, created_at: now, expires_at: now + SESSION_TTL_MS }).execute();
+    await db.kysely.deleteFrom('sessions').where('expires_at', '<', now).execute();
+    setCookie(reply, token, SESSION_TTL_MS / 1000, opts.secureCookie);
+    return { user: { username: p.username, role: p.role }, csrfToken: csrf };
+  });
+
+  http.get('/api/session', async (req) => {
+    const s = await sessionPrincipal(db, req, clock.now());
+    if (!s) throw new DaifaError('UNAUTHENTICATED', '未登录 / not logged in');
+    return { user: { username: s.principal.username, role: s.principal.role }, csrfToken: s.csrf };
+  });
+
+  http.delete('/api/session', async (req, reply) => {
+    const token = cookieValue(req);
+    const s = await sessionPrincipal(db, req, clock.now());
+    if (token && s) {
+      if (!s.csrfOk) throw new DaifaError('FORBIDDEN', 'CSRF 校验失败，请刷新页面 / CSRF check failed, reload the page');
+      await db.kysely.deleteFrom('sessions').where('token_hash', '=', hashToken(token)).execute();
+    }
+    setCookie(reply, '', 0, opts.secureCookie);
+    return { ok: true };
+  });
+}

@@ -1,0 +1,198 @@
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_SELLERS } from '../../sandbox/catalogue.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createUser } from '../../src/http/auth.js';
+import { WEB_DIST } from '../../src/http/dashboard.js';
+import { run, type Running } from '../../src/runtime/run.js';
+import { testDialect } from '../helpers/db.js';
+import { waitFor } from '../helpers/harness.js';
+
+/**
+ * The dashboard in a real browser (Debian's Chromium driven by playwright-core) against the real server in
+ * sandbox mode, as a merchant uses it. Screenshots go to test-artifacts/screenshots/. CI installs Chromium and sets
+ * DAIFA_REQUIRE_BROWSER=1, so a missing browser fails there instead of skipping.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveBrowser = existsSync(CHROMIUM) && existsSync(join(WEB_DIST, 'index.html'));
+if (!haveBrowser && process.env.DAIFA_REQUIRE_BROWSER) throw new Error(`Chromium (${CHROMIUM}) or the built dashboard (${WEB_DIST}) is missing`);
+const SHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
+const freePort = () => new Promise<number>((r) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
+
+describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium', () => {
+  let running: Running;
+  let browser: Browser;
+  let page: Page;
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+  const state = async (wxOrderId: string) => (await running.app.db.kysely.selectFrom('shop_orders').select(['id', 'state']).where('wx_order_id', '=', wxOrderId).executeTakeFirst());
+  const appId = () => [...running.sandbox!.wechat.shops.keys()][0]!;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const dir = mkdtempSync(join(tmpdir(), 'daifa-ui-'));
+    const config = loadConfig({ PORT: String(await freePort()), HOST: '127.0.0.1', DAIFA_DATA_DIR: dir, DAIFA_SANDBOX_PORT: String(await freePort()), DAIFA_SANDBOX_ORDERS_PER_MINUTE: '0', LOG_LEVEL: 'silent' });
+    running = await run(config, { http: true, worker: true });
+    // Sellers ship at once in the test (the demo waits 20 s).
+    Object.assign(running.sandbox!.alibaba.knobs, { autoShipAfterMs: 200, traceStepMs: 300, splitShipRate: 0, lateRate: 0 });
+    await createUser(running.app.db, { username: 'boss', password: 'boss-pass-123', role: 'owner' }, Date.now());
+    await createUser(running.app.db, { username: 'viewer1', password: 'viewer-pass-1', role: 'viewer' }, Date.now());
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await running?.stop();
+  });
+
+  it('log in (wrong password refused with a message), watch sandbox orders move through the states live', async () => {
+    await page.goto(running.url!);
+    await page.getByLabel('用户名').fill('boss');
+    await page.getByLabel('密码').fill('wrong-password');
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('用户名或密码错误');
+    await shot('01-login');
+    await page.getByLabel('密码').fill('boss-pass-123');
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await page.getByText('订单流转').waitFor();
+    await page.getByText('实时更新中').waitFor();
+    const shipped = page.locator('[data-state="Shipped"] b');
+    expect(await shipped.textContent()).toBe('0');
+    // Orders arrive from the sandbox page's button; the overview updates without a reload (server-sent events).
+    await page.getByRole('link', { name: '沙箱' }).click();
+    await page.getByRole('button', { name: /立即生成订单/ }).click();
+    await page.getByRole('link', { name: '工作台' }).click();
+    await expect.poll(async () => Number(await shipped.textContent()), { timeout: 60_000, interval: 500 }).toBeGreaterThan(0);
+    await shot('02-overview');
+  });
+
+  it('orders list and an order detail: lines, masked address, supplier decision with scores, purchase order, packages, history', async () => {
+    await page.getByRole('link', { name: '订单', exact: true }).click();
+    await page.getByRole('tab', { name: /已发货/ }).click();
+    const first = page.locator('table tbody tr a').first();
+    await first.waitFor();
+    await first.click();
+    await page.getByText('供应商选择').waitFor();
+    await expect.poll(() => page.getByTestId('masked-address').textContent()).toMatch(/\*/);
+    await page.getByText('物流轨迹').or(page.getByText('包裹')).first().waitFor();
+    const body = await page.locator('main, .ant-layout-content').first().textContent();
+    expect(body).toContain('1688');
+    expect(body).toMatch(/义乌优品工厂店|广州好货批发|深圳顺丰直发仓/);
+    expect(body).toContain('order.received');
+    await shot('03-order-detail');
+  });
+
+  it('resolve a review from the order page', async () => {
+    const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
+    running.sandbox!.wechat.shops.get(appId())!.orders.get(o!.orderId)!.address.county = '不存在区';
+    const row = await waitFor(async () => { const r = await state(o!.orderId); return r?.state === 'NeedsReview' && r; }, { what: 'needs review', timeoutMs: 30_000 });
+    await page.goto(`${running.url}/orders/${row.id}`);
+    await page.getByText('ADDRESS_DIVISION_MISMATCH', { exact: false }).waitFor();
+    await page.getByLabel('说明').fill('已电话核实，地址正确');
+    await page.getByRole('button', { name: /确\s*认/ }).first().click();
+    await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 20_000 }).not.toBe('NeedsReview');
+    const ev = await running.app.db.kysely.selectFrom('order_events').select(['actor', 'note']).where('shop_order_id', '=', row.id).where('event', 'like', '%review%').execute();
+    expect(ev).toContainEqual(expect.objectContaining({ actor: 'user:boss', note: '已电话核实，地址正确' }));
+  });
+
+  it('record a buyer’s consent from the cases inbox on a 375-px phone screen', async () => {
+    // Nobody can ship 顺丰 → the order waits for the buyer.
+    await running.app.db.kysely.updateTable('suppliers').set({ active: 0 }).where('member_id', '=', SANDBOX_SELLERS[2].memberId).execute();
+    const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
+    running.sandbox!.wechat.shops.get(appId())!.orders.get(o!.orderId)!.notes = '请发顺丰';
+    const row = await waitFor(async () => { const r = await state(o!.orderId); return r?.state === 'AwaitingBuyer' && r; }, { what: 'awaiting buyer', timeoutMs: 30_000 });
+    const c = await running.app.db.kysely.selectFrom('cases').select('id').where('shop_order_id', '=', row.id).where('kind', '=', 'SPECIAL_REQUEST_CONSENT').executeTakeFirstOrThrow();
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.goto(`${running.url}/cases`);
+    const card = page.getByTestId(`case-${c.id}`);
+    await card.waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await shot('04-cases-phone');
+    await card.getByRole('button', { name: '记录买家答复' }).click();
+    await page.getByLabel('同意').check();
+    await page.getByLabel('说明').fill('买家在微信里回复：中通也可以');
+    await page.getByRole('button', { name: /OK|确\s*定/ }).click();
+    await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 20_000 }).not.toBe('AwaitingBuyer');
+    const ev = await running.app.db.kysely.selectFrom('order_events').select(['event', 'actor']).where('shop_order_id', '=', row.id).execute();
+    expect(ev).toContainEqual({ event: 'consent.agreed', actor: 'user:boss' });
+    await running.app.db.kysely.updateTable('suppliers').set({ active: 1 }).where('member_id', '=', SANDBOX_SELLERS[2].memberId).execute();
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  it('approve a payment that waits above the approval threshold (set on the settings page)', async () => {
+    await page.goto(`${running.url}/settings`);
+    const approval = page.getByLabel('超过此金额需审批（分）');
+    await approval.fill('1');
+    await page.getByRole('button', { name: /保\s*存/ }).first().click();
+    await expect.poll(async () => (await running.app.db.kysely.selectFrom('settings').select('value').where('key', 'like', 'payment-limits:%').executeTakeFirst())?.value ?? '').toContain('"approvalAbove":1');
+    const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
+    const pay = await waitFor(async () => running.app.db.kysely.selectFrom('payments as p').innerJoin('purchase_orders as po', 'po.id', 'p.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id').select(['p.id', 'p.status']).where('o.wx_order_id', '=', o!.orderId).where('p.status', '=', 'AwaitingApproval').executeTakeFirst(), { what: 'payment awaiting approval', timeoutMs: 30_000 });
+    await page.getByRole('link', { name: '资金' }).click();
+    const r = page.locator('tr', { hasText: String(pay.id) }).filter({ has: page.getByRole('button', { name: /批\s*准/ }) });
+    await r.first().waitFor();
+    await shot('05-money');
+    await r.first().getByRole('button', { name: /批\s*准/ }).click();
+    await expect.poll(async () => (await running.app.db.kysely.selectFrom('payments').select(['status', 'approved_by']).where('id', '=', pay.id).executeTakeFirst()), { timeout: 30_000 }).toMatchObject({ status: 'Paid', approved_by: 'user:boss' });
+  });
+
+  it('import a mapping workbook: good rows kept, a bad row shown with its row number', async () => {
+    const shop = (await running.app.shops.list())[0]!;
+    const xlsx = await running.app.db.kysely.selectFrom('sku_mappings').select(['product_id']).where('shop_id', '=', shop.id).execute();
+    expect(xlsx.length).toBeGreaterThan(0);
+    // Start from the export (what a merchant downloads), then add one bad row.
+    const res = await page.request.get(`${running.url}/api/shops/${shop.id}/mappings?format=xlsx`);
+    expect(res.status()).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await res.body()) as unknown as ArrayBuffer);
+    wb.worksheets[0]!.addRow(['not-a-number', '1', 'b2b-2200000001', '610000000001', '', '1', '', '0', '1']);
+    const file = join(SHOTS, '..', 'mappings.xlsx');
+    await wb.xlsx.writeFile(file);
+    await page.goto(`${running.url}/mappings`);
+    await page.locator('input[type=file]').setInputFiles(file);
+    const result = page.getByTestId('import-result');
+    await result.waitFor();
+    const text = await result.textContent();
+    expect(text).toContain(`${xlsx.length} ✓`);
+    expect(text).toMatch(/第 \d+ 行/);
+    expect(text).toContain('微信商品ID应为数字');
+    await shot('06-mappings-import');
+  });
+
+  it('switch language; a viewer sees no actions and cannot change anything (server refuses, CSRF checked)', async () => {
+    await page.goto(`${running.url}/`);
+    await page.getByText('EN', { exact: true }).click();
+    await page.getByRole('link', { name: 'Orders', exact: true }).waitFor();
+    await page.getByText('Pipeline').waitFor();
+    await shot('07-overview-en');
+    await page.getByText('中文', { exact: true }).click();
+    await page.getByRole('link', { name: '订单', exact: true }).waitFor();
+
+    const ctx = await browser.newContext();
+    const v = await ctx.newPage();
+    await v.goto(running.url!);
+    await v.getByLabel('用户名').fill('viewer1');
+    await v.getByLabel('密码').fill('viewer-pass-1');
+    await v.getByRole('button', { name: /登\s*录/ }).click();
+    await v.getByText('订单流转').waitFor();
+    await v.goto(`${running.url}/money`);
+    await v.getByText('待审批付款').waitFor();
+    expect(await v.getByRole('button', { name: /批\s*准/ }).count()).toBe(0);
+    // With the session cookie but no CSRF token: refused. With it, the role check refuses.
+    const noCsrf = await v.request.put(`${running.url}/api/shops/1/mode`, { data: { mode: 'shadow' } });
+    expect(noCsrf.status()).toBe(403);
+    expect((await noCsrf.json()).error.message).toContain('CSRF');
+    const session = await (await v.request.get(`${running.url}/api/session`)).json();
+    const asViewer = await v.request.put(`${running.url}/api/shops/1/mode`, { data: { mode: 'shadow' }, headers: { 'x-csrf-token': session.csrfToken } });
+    expect(asViewer.status()).toBe(403);
+    expect((await asViewer.json()).error.message).toContain('owner');
+    // The cookie is httpOnly and SameSite=Strict: page scripts cannot read it.
+    expect(await v.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie)).toBe('');
+    const cookie = (await ctx.cookies()).find((c) => c.name === 'daifa_session')!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    await ctx.close();
+  });
+});

@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createUser } from '../../src/http/auth.js';
+import { LOGIN_MAX_FAILURES } from '../../src/http/session.js';
+import { callApi, enableSourcing, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
+
+async function req(h: Harness, method: string, path: string, opts: { body?: unknown; cookie?: string; csrf?: string } = {}) {
+  const res = await fetch(`${h.url}${path}`, {
+    method,
+    headers: { ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(opts.cookie ? { cookie: opts.cookie } : {}), ...(opts.csrf ? { 'x-csrf-token': opts.csrf } : {}) },
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, setCookie: res.headers.get('set-cookie') };
+}
+
+/** The dashboard's server side: sessions, CSRF, login rate limit, and the APIs its pages read. */
+describe('dashboard API', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('session cookie (httpOnly, SameSite=Strict) with CSRF on every change; logout ends it; failed logins are limited', async () => {
+    h = await startHarness();
+    await createUser(h.app.db, { username: 'owner1', password: 'owner-pass-1', role: 'owner' }, Date.now());
+    const login = await req(h, 'POST', '/api/session', { body: { username: 'owner1', password: 'owner-pass-1' } });
+    expect(login.status).toBe(200);
+    expect(login.setCookie).toMatch(/^daifa_session=[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    const cookie = login.setCookie!.split(';')[0]!;
+    const csrf = login.body.csrfToken as string;
+    expect(login.body.user).toEqual({ username: 'owner1', role: 'owner' });
+    // Only the hash of the cookie is stored.
+    const stored = await h.app.db.kysely.selectFrom('sessions').select('token_hash').execute();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.token_hash).not.toContain(cookie.split('=')[1]!);
+
+    expect((await req(h, 'GET', '/api/me', { cookie })).body).toMatchObject({ username: 'owner1', role: 'owner' });
+    expect((await req(h, 'GET', '/api/session', { cookie })).body.csrfToken).toBe(csrf);
+    // A change without the CSRF token, or with a wrong one, is refused and changes nothing.
+    for (const bad of [undefined, 'x'.repeat(csrf.length), 'short']) {
+      const r = await req(h, 'PUT', `/api/shops/${h.shop.id}/mode`, { cookie, csrf: bad, body: { mode: 'shadow' } });
+      expect(r.status).toBe(403);
+      expect(r.body.error.message).toContain('CSRF');
+    }
+    expect((await h.app.shops.list())[0]!.mode).toBe('live');
+    expect((await req(h, 'PUT', `/api/shops/${h.shop.id}/mode`, { cookie, csrf, body: { mode: 'shadow' } })).status).toBe(200);
+    expect((await h.app.shops.list())[0]!.mode).toBe('shadow');
+    // Logout needs the token too; afterwards the cookie is worthless.
+    expect((await req(h, 'DELETE', '/api/session', { cookie })).status).toBe(403);
+    const out = await req(h, 'DELETE', '/api/session', { cookie, csrf });
+    expect(out.status).toBe(200);
+    expect(out.setCookie).toContain('Max-Age=0');
+    expect((await req(h, 'GET', '/api/me', { cookie })).status).toBe(401);
+
+    // Failed logins: after the limit even the right password waits (per user and address); others are unaffected.
+    for (let i = 0; i < LOGIN_MAX_FAILURES; i++) expect((await req(h, 'POST', '/api/session', { body: { username: 'owner1', password: 'nope-nope' } })).status).toBe(401);
+    const limited = await req(h, 'POST', '/api/session', { body: { username: 'owner1', password: 'owner-pass-1' } });
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.message).toContain('15 分钟');
+    await createUser(h.app.db, { username: 'other1', password: 'other-pass-1', role: 'viewer' }, Date.now());
+    expect((await req(h, 'POST', '/api/session', { body: { username: 'other1', password: 'other-pass-1' } })).status).toBe(200);
+    // Bad input gets a clear error.
+    expect((await req(h, 'POST', '/api/session', { body: { username: '' } })).status).toBe(400);
+  });
+
+  it('overview, purchase-order list (keyset pages), supplier scorecards, mapping rows and edits, users, and a live change stream', async () => {
+    h = await startHarness();
+    await enableSourcing(h);
+    const owner = await tokenFor(h, 'owner');
+    const viewer = await tokenFor(h, 'viewer');
+    // Open the stream first: it must announce the orders as they arrive.
+    const ctrl = new AbortController();
+    const stream = await fetch(`${h.url}/api/stream`, { headers: { authorization: `Bearer ${viewer}` }, signal: ctrl.signal });
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    const reader = stream.body!.getReader();
+    let seen = '';
+    const pump = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        seen += Buffer.from(value).toString('utf8');
+      }
+    })().catch(() => undefined);
+
+    h.sandbox.wechat.generate(h.creds.appId, { count: 3, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await h!.app.db.kysely.selectFrom('payments').select('id').where('status', '=', 'Paid').execute()).length === 3, { what: 'paid' });
+    await waitFor(async () => /event: change\ndata: \{"orders":\d+/.test(seen), { what: 'a change event' });
+    ctrl.abort();
+    await pump;
+
+    const ov = (await callApi(h, 'GET', '/api/overview', viewer)).body;
+    expect(ov.paidToday).toBe(3);
+    expect(ov.chart).toHaveLength(14);
+    expect(ov.chart[13]).toMatchObject({ orders: 3 });
+    expect(ov.money.revenue).toBeGreaterThan(0);
+    expect(ov.money.profit).toBe(ov.money.revenue - ov.money.cost);
+
+    const p1 = (await callApi(h, 'GET', '/api/purchase-orders?limit=2', viewer)).body;
+    expect(p1.purchaseOrders).toHaveLength(2);
+    expect(p1.purchaseOrders[0]).toMatchObject({ route: '1688', readbackOk: true });
+    const p2 = (await callApi(h, 'GET', `/api/purchase-orders?limit=2&cursor=${p1.nextCursor}`, viewer)).body;
+    expect(p2.purchaseOrders).toHaveLength(1);
+    expect(p2.nextCursor).toBeNull();
+    expect(new Set([...p1.purchaseOrders, ...p2.purchaseOrders].map((p: any) => p.id)).size).toBe(3);
+    expect((await callApi(h, 'GET', '/api/purchase-orders?state=Bogus', viewer)).status).toBe(400);
+    const detail = (await callApi(h, 'GET', `/api/purchase-orders/${p1.purchaseOrders[0].id}`, viewer)).body;
+    expect(detail.payments[0]).toMatchObject({ status: 'Paid' });
+    expect((await callApi(h, 'GET', '/api/purchase-orders/999999', viewer)).status).toBe(404);
+
+    const cards = (await callApi(h, 'GET', '/api/suppliers/scorecards', viewer)).body.suppliers;
+    expect(cards.reduce((s: number, c: any) => s + c.orders, 0)).toBe(3);
+    expect(cards.find((c: any) => c.orders > 0).trend[7]).toBeGreaterThan(0);
+
+    const rows = (await callApi(h, 'GET', `/api/shops/${h.shop.id}/mappings/rows`, viewer)).body.mappings;
+    expect(rows.length).toBeGreaterThan(0);
+    expect((await callApi(h, 'PATCH', `/api/mappings/${rows[0].id}`, viewer, { priority: 5 })).status).toBe(403);
+    expect((await callApi(h, 'PATCH', `/api/mappings/${rows[0].id}`, owner, { priority: 5, enabled: false })).status).toBe(200);
+    expect((await callApi(h, 'PATCH', `/api/mappings/${rows[0].id}`, owner, { priority: 500 })).status).toBe(400);
+    const after = (await callApi(h, 'GET', `/api/shops/${h.shop.id}/mappings/rows`, viewer)).body.mappings.find((m: any) => m.id === rows[0].id);
+    expect(after).toMatchObject({ priority: 5, enabled: false });
+
+    expect((await callApi(h, 'GET', '/api/users', viewer)).status).toBe(403);
+    const created = await callApi(h, 'POST', '/api/users', owner, { username: 'ops2', password: 'short', role: 'operator' });
+    expect(created.status).toBe(400);
+    const ok = await callApi(h, 'POST', '/api/users', owner, { username: 'ops2', password: 'long-enough-1', role: 'operator' });
+    expect(ok.status).toBe(200);
+    expect((await callApi(h, 'PATCH', `/api/users/${ok.body.id}`, owner, { role: 'viewer' })).status).toBe(200);
+    const users = (await callApi(h, 'GET', '/api/users', owner)).body.users;
+    expect(users.find((u: any) => u.username === 'ops2')).toMatchObject({ role: 'viewer' });
+    expect(JSON.stringify(users)).not.toContain('scrypt');
+  });
+});

@@ -1,0 +1,112 @@
+import { useContext, useState } from 'react';
+import { Button, DatePicker, Form, Input, Modal, Radio, Select, Space } from 'antd';
+import type { Dayjs } from 'dayjs';
+import { api, yuan } from './api';
+import { LangContext, useT } from './i18n';
+import { can, useAction, type User } from './ui';
+
+export interface CaseRow {
+  id: number;
+  kind: string;
+  state: string;
+  message: string;
+  actions: string[];
+  data?: any;
+  shop_order_id?: number | null;
+  purchase_order_id?: number | null;
+  shopOrderId?: number | null;
+  purchaseOrderId?: number | null;
+}
+
+type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map';
+
+/** The actions a case allows, each calling the server's own endpoint; anything else can be resolved with a note. */
+export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: CaseRow; user: User; shopOrderId?: number | null; purchaseOrderId?: number | null }) {
+  const t = useT();
+  const { lang } = useContext(LangContext);
+  const act = useAction();
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [form] = Form.useForm();
+  const orderId = shopOrderId ?? c.shop_order_id ?? c.shopOrderId;
+  const poId = purchaseOrderId ?? c.purchase_order_id ?? c.purchaseOrderId;
+  if (c.state !== 'Open') return null;
+  if (!can(user, 'operator')) return null;
+  const has = (a: string) => c.actions.includes(a);
+  const run = (method: string, path: string, body?: unknown) => act.mutateAsync({ method, path, body, ok: t('Saved') });
+  const close = () => {
+    setDialog(null);
+    form.resetFields();
+  };
+  return (
+    <Space wrap>
+      {(has('record_buyer_agreed') || has('record_buyer_refused')) && (
+        <Button type="primary" onClick={() => setDialog('consent')}>
+          {t('Record consent')}
+        </Button>
+      )}
+      {has('map_offer') && c.data?.suggestions?.length > 0 && <Button onClick={() => setDialog('map')}>{t('Approve mapping')}</Button>}
+      {has('accept_price') && can(user, 'owner') && <Button onClick={() => run('POST', `/api/cases/${c.id}/accept-price`, {})}>{t('Accept price')}</Button>}
+      {has('approve_payment') && can(user, 'owner') && poId && (
+        <Button
+          onClick={async () => {
+            const d = await api('GET', `/api/purchase-orders/${poId}`);
+            const p = d.payments.find((x: any) => x.status === 'AwaitingApproval' || x.status === 'Blocked');
+            if (!p) return Modal.info({ content: lang === 'zh' ? '没有待审批的付款' : 'No payment awaiting approval' });
+            await run('POST', `/api/payments/${p.id}/approve`, { note: 'dashboard' });
+          }}
+        >
+          {t('Approve payment')}
+        </Button>
+      )}
+      {has('expedite') && poId && <Button onClick={() => run('POST', `/api/purchase-orders/${poId}/expedite`)}>{t('Expedite')}</Button>}
+      {has('negotiate_delivery') && orderId && <Button onClick={() => setDialog('negotiate')}>{t('Delivery negotiation')}</Button>}
+      {(has('switch_supplier') || has('cancel_and_replace')) && poId && (
+        <Button danger onClick={() => Modal.confirm({ title: lang === 'zh' ? '取消此采购单并换供应商重新下单？' : 'Cancel this purchase order and place it with another supplier?', onOk: () => run('POST', `/api/purchase-orders/${poId}/stock-out`) })}>
+          {lang === 'zh' ? '换供应商' : 'Switch supplier'}
+        </Button>
+      )}
+      <Button onClick={() => setDialog('resolve')}>{t('Resolve')}</Button>
+
+      <Modal open={dialog === 'consent'} title={t('Record consent')} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
+        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/consent`, v); close(); }}>
+          <Form.Item name="answer" label={t('What did the buyer say?')} rules={[{ required: true }]}>
+            <Radio.Group options={[{ value: 'agreed', label: t('Agreed') }, { value: 'refused', label: t('Refused') }]} />
+          </Form.Item>
+          <Form.Item name="note" label={t('Note')} rules={[{ required: true }]}>
+            <Input.TextArea rows={3} />
+          </Form.Item>
+        </Form>
+      </Modal>
+      <Modal open={dialog === 'resolve'} title={t('Resolve')} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
+        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/resolve`, { resolution: v.resolution, dismiss: v.dismiss === 'dismiss' }); close(); }}>
+          <Form.Item name="resolution" label={t('Resolution')} rules={[{ required: true }]}>
+            <Input.TextArea rows={3} />
+          </Form.Item>
+          <Form.Item name="dismiss" initialValue="resolve">
+            <Radio.Group options={[{ value: 'resolve', label: t('Resolve') }, { value: 'dismiss', label: t('Dismiss') }]} />
+          </Form.Item>
+        </Form>
+      </Modal>
+      <Modal open={dialog === 'negotiate'} title={t('Delivery negotiation')} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
+        <Form form={form} layout="vertical" onFinish={async (v: { at: Dayjs; reason: number; remark: string }) => { await run('POST', `/api/orders/${orderId}/delivery-negotiation`, { predictDeliveryTime: Math.floor(v.at.valueOf() / 1000), reason: v.reason, remark: v.remark }); close(); }}>
+          <Form.Item name="at" label={lang === 'zh' ? '预计发货时间' : 'New ship date'} rules={[{ required: true }]}>
+            <DatePicker showTime />
+          </Form.Item>
+          <Form.Item name="reason" label={t('Reason')} initialValue={2}>
+            <Select options={[1, 2, 3, 4].map((r) => ({ value: r, label: lang === 'zh' ? ['', '买家要求', '缺货补货中', '物流原因', '其他'][r] : ['', 'Buyer asked', 'Restocking', 'Logistics', 'Other'][r] }))} />
+          </Form.Item>
+          <Form.Item name="remark" label={t('Note')} rules={[{ required: true, min: 2 }]}>
+            <Input />
+          </Form.Item>
+        </Form>
+      </Modal>
+      <Modal open={dialog === 'map'} title={t('Approve mapping')} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
+        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/approve-mapping`, { offerRef: v.offerRef, quantityPerUnit: 1 }); close(); }}>
+          <Form.Item name="offerRef" label={t('Offer')} rules={[{ required: true }]}>
+            <Radio.Group style={{ display: 'flex', flexDirection: 'column', gap: 8 }} options={(c.data?.suggestions ?? []).map((s: any) => ({ value: s.offerRef, label: `${s.title} · ${s.attrs} · ${yuan(s.unitPrice)} · ${Math.round(s.similarity * 100)}%` }))} />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </Space>
+  );
+}

@@ -1,0 +1,56 @@
+import { createContext, useContext } from 'react';
+
+/** Chinese first; English switchable. Keys are short English phrases; missing English falls back to the key. */
+const zh: Record<string, string> = {
+  Overview: '工作台', Orders: '订单', Cases: '异常', 'Purchase orders': '采购单', Suppliers: '供应商', Mappings: '商品映射', Money: '资金', Settings: '设置', Sandbox: '沙箱',
+  'Log in': '登录', 'Log out': '退出登录', Username: '用户名', Password: '密码', 'Daifa console': '代发 Daifa 控制台',
+  "Today's paid orders": '今日付款订单', "Today's revenue": '今日收入', "Today's cost": '今日成本', "Today's profit": '今日利润',
+  Pipeline: '订单流转', 'Cases waiting': '待处理异常', 'Deadlines at risk': '发货超时风险', 'Failed alerts': '发送失败的提醒', 'Dead jobs': '失败任务',
+  'Orders and profit per day': '每日订单与利润', 'Nothing waiting': '没有待处理事项', All: '全部', Search: '搜索', 'Order id, product or buyer': '订单号、商品或买家（打码）',
+  Shop: '店铺', 'Paid at': '付款时间', Amount: '金额', State: '状态', Receiver: '收件人', 'Review reasons': '审核原因', 'Next page': '下一页', 'First page': '第一页',
+  'Confirm selected': '批量确认', 'Order detail': '订单详情', Lines: '商品', Address: '收货地址', 'Decode address': '查看完整地址', Purpose: '用途', Destination: '发往',
+  'Buyer notes': '买家备注', 'Special requests': '特殊要求', 'Supplier decision': '供应商选择', Candidates: '候选', Reason: '原因', Payments: '付款', Vouchers: '凭证',
+  Packages: '包裹', History: '历史', Communications: '沟通记录', Actions: '操作', Confirm: '确认', Cancel: '取消', Note: '说明', Submit: '提交',
+  'Record buyer agreed': '记录买家同意', 'Record buyer refused': '记录买家拒绝', 'Accept price': '接受新价格', 'Approve payment': '批准付款', 'Reject payment': '拒绝付款',
+  Expedite: '催发货', 'Delivery negotiation': '发货协商', Resolve: '标记已处理', Dismiss: '忽略', 'Approve mapping': '批准映射', Kind: '类型', Age: '已等待', 'Open cases': '未处理异常',
+  Route: '下单方式', Supplier: '供应商', 'Supplier order': '供应商订单号', Expected: '应付', 'Read back': '回读', 'Read-back check': '回读核对',
+  'Dispatch p50 (h)': '发货时长 p50（小时）', 'Dispatch p80 (h)': '发货时长 p80（小时）', 'Defect rate': '问题率', 'Stock-out rate': '缺货率', 'Price drift': '价格偏差', 'Order count': '单量', Trend: '趋势（8 周）',
+  'Import workbook': '导入表格', 'Export CSV': '导出 CSV', 'Export Excel': '导出 Excel', 'Per unit': '每件数量', Priority: '优先级', Enabled: '启用', 'Row errors': '有问题的行',
+  'Awaiting approval': '待审批付款', Approve: '批准', Reject: '拒绝', Ledger: '账目', 'Daily reconciliation': '每日对账', Day: '日期', Revenue: '收入', 'Supplier paid': '已付供应商', Profit: '利润', Differences: '差异',
+  Shops: '店铺', 'Add shop': '添加店铺', 'Webhook URL': '消息推送 URL', Mode: '模式', Live: '正式', Shadow: '影子（只记录不下单）', '1688 accounts': '1688 账号', 'Refresh token expires': '刷新令牌到期',
+  'Payment guardrails': '付款限额', 'Max per order (fen)': '单笔上限（分）', 'Max per day (fen)': '每日上限（分）', 'Min margin (fen)': '最低毛利（分）', 'Approval above (fen)': '超过此金额需审批（分）',
+  'Scoring weights': '评分权重', Cost: '价格', Reliability: '可靠性', Speed: '速度', Reputation: '信誉', Save: '保存', Saved: '已保存', Users: '用户', Role: '角色', 'Add user': '添加用户',
+  'Notification rules': '提醒规则', 'Orders per minute': '每分钟订单数', 'Scenario mix': '场景比例', 'Fault knobs': '故障注入', 'Generate orders now': '立即生成订单', Generated: '已生成',
+  'Special-request rate': '特殊要求比例', 'Multi-line rate': '多商品比例', 'Privacy-number rate': '虚拟号比例', 'Refund rate': '退款比例', 'Late rate': '供应商延迟比例', 'Stock-out after pay rate': '付款后缺货比例',
+  'Split-ship rate': '分包发货比例', 'Lost answer rate': '丢失应答比例', 'Pay answer lost rate': '付款应答丢失比例', 'Price rise (fen)': '涨价（分）', 'Latency (ms)': '延迟（毫秒）',
+  Language: '语言', 'Live updates on': '实时更新中', Reconnecting: '重新连接中', 'No data': '暂无数据', Download: '下载', View: '查看', Refresh: '刷新', Back: '返回',
+  'Record consent': '记录买家答复', Agreed: '同意', Refused: '拒绝', 'What did the buyer say?': '买家怎么说的？', 'Resolution': '处理结果', 'Offer': '商品', 'Decoded addresses are logged': '查看完整地址会被记录（谁、何时、用途）',
+  Viewer: '只读', Operator: '操作员', Owner: '管理员', Disabled: '已停用', 'Trace': '物流轨迹', 'Courier': '快递', 'Waybill': '运单号', 'Sent to WeChat': '已同步微信',
+};
+
+export type Lang = 'zh' | 'en';
+export const LangContext = createContext<{ lang: Lang; setLang: (l: Lang) => void }>({ lang: 'zh', setLang: () => undefined });
+
+export function useT() {
+  const { lang } = useContext(LangContext);
+  return (key: string) => (lang === 'zh' ? (zh[key] ?? key) : key);
+}
+
+export const orderStateLabels: Record<string, [string, string]> = {
+  Received: ['已接收', 'Received'], NeedsReview: ['待人工审核', 'Needs review'], Confirmed: ['已确认', 'Confirmed'], AwaitingBuyer: ['等待买家答复', 'Awaiting buyer'],
+  Sourced: ['已选供应商', 'Sourced'], Purchasing: ['采购中', 'Purchasing'], Fulfilling: ['待发货', 'Fulfilling'], PartiallyShipped: ['部分发货', 'Partially shipped'],
+  Shipped: ['已发货', 'Shipped'], Completed: ['已完成', 'Completed'], Cancelled: ['已取消', 'Cancelled'],
+};
+export const poStateLabels: Record<string, [string, string]> = {
+  Draft: ['草稿', 'Draft'], Placing: ['下单中', 'Placing'], Placed: ['已下单', 'Placed'], NeedsAttention: ['需处理', 'Needs attention'], Shadowed: ['影子', 'Shadowed'],
+  Paying: ['付款中', 'Paying'], Paid: ['已付款', 'Paid'], Shipped: ['已发货', 'Shipped'], Completed: ['已完成', 'Completed'], Cancelled: ['已取消', 'Cancelled'],
+};
+export const caseKindLabels: Record<string, [string, string]> = {
+  UNMAPPED: ['商品未关联供应商', 'Product not mapped'], OUT_OF_STOCK: ['所有供应商缺货', 'Out of stock everywhere'], READBACK_MISMATCH: ['采购单回读不一致', 'Read-back mismatch'],
+  PRICE_CHANGED: ['采购价变化', 'Price changed'], SPECIAL_REQUEST_CONSENT: ['特殊要求需买家同意', 'Special request needs consent'], PLACEMENT_FAILED: ['下单失败', 'Placement failed'],
+  PAYMENT_BLOCKED: ['付款被拦截', 'Payment blocked'], PAYMENT_FAILED: ['付款失败', 'Payment failed'], UNKNOWN_COURIER: ['无法识别的快递', 'Unknown courier'],
+  TRACKING_ANOMALY: ['物流异常', 'Tracking anomaly'], DELIVERY_BLOCKED: ['售后中暂停发货', 'Delivery on hold'], DELIVERY_FAILED: ['同步物流失败', 'Delivery sync failed'],
+  DEADLINE_AT_RISK: ['发货超时风险', 'Deadline at risk'], SUPPLIER_CLOSED: ['供应商关闭订单', 'Supplier closed order'], SUPPLIER_UNWIND: ['供应商退款/撤单', 'Supplier unwind'],
+  SUPPLIER_STOCK_OUT: ['供应商缺货', 'Supplier stock-out'],
+};
+export const label = (map: Record<string, [string, string]>, key: string, lang: Lang) => map[key]?.[lang === 'zh' ? 0 : 1] ?? key;

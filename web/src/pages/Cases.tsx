@@ -1,0 +1,41 @@
+import { useContext, useState } from 'react';
+import { Link } from 'react-router-dom';
+import { useQuery } from '@tanstack/react-query';
+import { Card, Empty, Segmented, Select, Space, Spin, Tag, Typography } from 'antd';
+import { ageText, api } from '../api';
+import { CaseActions, type CaseRow } from '../CaseActions';
+import { caseKindLabels, label, LangContext, useT } from '../i18n';
+import { Section, type User } from '../ui';
+
+/** 异常 inbox: oldest first, by kind; cards so it works on a 375-px phone. */
+export default function Cases({ user }: { user: User }) {
+  const t = useT();
+  const { lang } = useContext(LangContext);
+  const [kind, setKind] = useState<string>();
+  const [state, setState] = useState('Open');
+  const q = new URLSearchParams({ state, limit: '200' });
+  if (kind) q.set('kind', kind);
+  const { data } = useQuery({ queryKey: ['cases', q.toString()], queryFn: () => api('GET', `/api/cases?${q}`) });
+  const stats = useQuery({ queryKey: ['stats'], queryFn: () => api('GET', '/api/stats') });
+  const byKind: Record<string, number> = stats.data?.openCases.byKind ?? {};
+  return (
+    <Section title={`${t('Open cases')} ${stats.data?.openCases.total ?? ''}`}>
+      <Space wrap style={{ marginBottom: 12 }}>
+        <Segmented value={state} onChange={(v) => setState(v as string)} options={[{ value: 'Open', label: lang === 'zh' ? '待处理' : 'Open' }, { value: 'Resolved', label: lang === 'zh' ? '已处理' : 'Resolved' }, { value: 'Dismissed', label: lang === 'zh' ? '已忽略' : 'Dismissed' }]} />
+        <Select aria-label={t('Kind')} placeholder={t('Kind')} allowClear style={{ width: 220 }} value={kind} onChange={setKind} options={Object.keys(caseKindLabels).map((k) => ({ value: k, label: `${label(caseKindLabels, k, lang)}${byKind[k] ? ` (${byKind[k]})` : ''}` }))} />
+      </Space>
+      {!data ? <Spin /> : data.cases.length === 0 ? <Empty description={t('Nothing waiting')} /> : (
+        <Space direction="vertical" style={{ width: '100%' }}>
+          {data.cases.map((c: CaseRow & { created_at: number; resolution?: string }) => (
+            <Card key={c.id} size="small" data-testid={`case-${c.id}`} title={<Space wrap><Tag color="orange">{label(caseKindLabels, c.kind, lang)}</Tag><span>#{c.id}</span></Space>} extra={<Typography.Text type="secondary">{t('Age')} {ageText(c.created_at, lang)}</Typography.Text>}>
+              <Typography.Paragraph style={{ marginBottom: 8 }}>{c.message}</Typography.Paragraph>
+              {c.shop_order_id && <Typography.Paragraph><Link to={`/orders/${c.shop_order_id}`}>{t('Order detail')} #{c.shop_order_id}</Link></Typography.Paragraph>}
+              {c.resolution && <Typography.Paragraph type="secondary">→ {c.resolution}</Typography.Paragraph>}
+              <CaseActions c={c} user={user} />
+            </Card>
+          ))}
+        </Space>
+      )}
+    </Section>
+  );
+}

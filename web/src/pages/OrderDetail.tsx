@@ -1,0 +1,205 @@
+import { useContext, useState } from 'react';
+import { useParams } from 'react-router-dom';
+import { useQuery } from '@tanstack/react-query';
+import { Alert, Button, Descriptions, Form, Input, Modal, Space, Spin, Table, Tag, Timeline, Typography } from 'antd';
+import { api, time, timeS, yuan } from '../api';
+import { CaseActions } from '../CaseActions';
+import { caseKindLabels, label, LangContext, orderStateLabels, poStateLabels, useT } from '../i18n';
+import { can, Section, useAction, type User } from '../ui';
+
+export default function OrderDetail({ user }: { user: User }) {
+  const t = useT();
+  const { lang } = useContext(LangContext);
+  const { id } = useParams();
+  const { data: o, error } = useQuery({ queryKey: ['order', id], queryFn: () => api('GET', `/api/orders/${id}`) });
+  if (error) return <Alert type="error" message={(error as Error).message} />;
+  if (!o) return <Spin />;
+  // Only the requests the buyer actually made (the parser returns empty lists for the rest).
+  const requests = Object.entries(o.specialRequests ?? {}).filter(([, v]) => v !== null && v !== '' && !(Array.isArray(v) && v.length === 0));
+  return (
+    <div>
+      <Section title={`${t('Order detail')} ${o.wxOrderId}`} extra={<Tag color="green">{label(orderStateLabels, o.state, lang)}</Tag>}>
+        <Descriptions size="small" column={{ xs: 1, md: 3 }}>
+          <Descriptions.Item label={t('Amount')}>{yuan(o.amounts.orderPrice)}</Descriptions.Item>
+          <Descriptions.Item label={t('Paid at')}>{timeS(o.times.paid)}</Descriptions.Item>
+          <Descriptions.Item label={t('Profit')}>{yuan(o.ledger.profit)}</Descriptions.Item>
+        </Descriptions>
+        {o.state === 'NeedsReview' && can(user, 'operator') && <ReviewBox id={o.id} reasons={o.reviewReasons} />}
+      </Section>
+      <Section title={t('Lines')}>
+        <Table rowKey="lineNo" size="small" pagination={false} scroll={{ x: 600 }} dataSource={o.lines} columns={[
+          { title: '#', dataIndex: 'lineNo' },
+          { title: lang === 'zh' ? '商品' : 'Product', dataIndex: 'title' },
+          { title: lang === 'zh' ? '规格' : 'Spec', dataIndex: 'skuAttrs', render: (a: any[]) => a.map((x) => `${x.key}:${x.value}`).join(' / ') },
+          { title: lang === 'zh' ? '数量' : 'Qty', dataIndex: 'quantity' },
+          { title: t('Amount'), dataIndex: 'paidAmount', render: yuan },
+          { title: lang === 'zh' ? '最晚发货' : 'Ship by', dataIndex: 'deliveryDeadline', render: timeS },
+        ]} />
+      </Section>
+      <Section title={t('Address')}>
+        <AddressBox order={o} user={user} />
+        <Descriptions size="small" column={1} style={{ marginTop: 12 }}>
+          <Descriptions.Item label={t('Buyer notes')}>{o.buyerNotes || '—'}</Descriptions.Item>
+          <Descriptions.Item label={t('Special requests')}>{requests.length ? requests.map(([k, v]) => <Tag key={k}>{k}: {typeof v === 'string' ? v : JSON.stringify(v)}</Tag>) : '—'}</Descriptions.Item>
+        </Descriptions>
+      </Section>
+      {o.cases.length > 0 && (
+        <Section title={t('Cases')}>
+          {o.cases.map((c: any) => (
+            <div key={c.id} style={{ borderBottom: '1px solid #f0f0f0', padding: '8px 0' }}>
+              <Space wrap>
+                <Tag color={c.state === 'Open' ? 'orange' : 'default'}>{label(caseKindLabels, c.kind, lang)}</Tag>
+                <span>{c.message}</span>
+                {c.resolution && <Typography.Text type="secondary">→ {c.resolution}</Typography.Text>}
+              </Space>
+              <div style={{ marginTop: 6 }}>
+                <CaseActions c={{ ...c, shop_order_id: o.id }} user={user} purchaseOrderId={c.purchaseOrderId ?? o.purchaseOrders[0]?.id} />
+              </div>
+            </div>
+          ))}
+        </Section>
+      )}
+      <Section title={t('Supplier decision')}>
+        {o.decisions.map((d: any, i: number) => (
+          <div key={i} style={{ marginBottom: 12 }}>
+            <Typography.Paragraph>
+              #{d.lineNo} {d.reason}
+            </Typography.Paragraph>
+            <Table rowKey={(r: any) => r.key ?? `${r.supplierId}-${r.offerRef}`} size="small" pagination={false} scroll={{ x: 700 }} dataSource={d.candidates} columns={[
+              { title: t('Supplier'), dataIndex: 'supplierName' },
+              { title: lang === 'zh' ? '总分' : 'Score', dataIndex: 'score', render: (v: number) => v?.toFixed(3) },
+              { title: t('Cost'), render: (_: unknown, r: any) => r.components?.cost?.toFixed(2) },
+              { title: t('Reliability'), render: (_: unknown, r: any) => r.components?.reliability?.toFixed(2) },
+              { title: t('Speed'), render: (_: unknown, r: any) => r.components?.speed?.toFixed(2) },
+              { title: t('Reputation'), render: (_: unknown, r: any) => r.components?.reputation?.toFixed(2) },
+              { title: lang === 'zh' ? '排除原因' : 'Blockers', dataIndex: 'blockers', render: (b: string[]) => (b ?? []).join('；') },
+            ]} />
+          </div>
+        ))}
+      </Section>
+      <Section title={t('Purchase orders')}>
+        {o.purchaseOrders.map((p: any) => (
+          <div key={p.id} style={{ marginBottom: 16 }}>
+            <Descriptions size="small" column={{ xs: 1, md: 3 }} title={<Space><span>#{p.id}</span><Tag>{label(poStateLabels, p.state, lang)}</Tag><span>{p.supplier}</span></Space>}>
+              <Descriptions.Item label={t('Route')}>{p.route}</Descriptions.Item>
+              <Descriptions.Item label={t('Supplier order')}>{p.supplierOrderId ?? '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('Read-back check')}>
+                {yuan(p.expectedAmount)} / {yuan(p.supplierAmount)} {p.supplierAmount !== null && (Number(p.supplierAmount) === Number(p.expectedAmount) ? <Tag color="green">OK</Tag> : <Tag color="red">≠</Tag>)}
+              </Descriptions.Item>
+            </Descriptions>
+            <Messages poId={p.id} />
+          </div>
+        ))}
+      </Section>
+      <Section title={t('Payments')}>
+        <Table rowKey="id" size="small" pagination={false} scroll={{ x: 700 }} dataSource={o.payments} columns={[
+          { title: '#', dataIndex: 'id' },
+          { title: lang === 'zh' ? '方式' : 'Method', dataIndex: 'method' },
+          { title: t('Amount'), dataIndex: 'amount', render: yuan },
+          { title: t('State'), dataIndex: 'status' },
+          { title: t('Paid at'), dataIndex: 'paid_at', render: time },
+          { title: t('Vouchers'), dataIndex: 'vouchers', render: (vs: any[]) => vs.map((v) => <a key={v.id} href={`/api/vouchers/${v.id}`}>{v.file_name}</a>) },
+        ]} />
+      </Section>
+      <Section title={t('Packages')}>
+        {o.packages.length === 0 ? '—' : o.packages.map((k: any) => (
+          <div key={k.id} style={{ marginBottom: 12 }}>
+            <Space wrap>
+              <b>{k.courier}</b> <code>{k.waybill}</code> <Tag>{k.deliveryId}</Tag> {k.anomaly && <Tag color="red">{k.anomaly}</Tag>}
+              {o.deliveries.some((d: any) => d.waybill === k.waybill && d.status === 'Sent') && <Tag color="green">{t('Sent to WeChat')}</Tag>}
+            </Space>
+            <Timeline style={{ marginTop: 8 }} items={k.trace.map((e: any) => ({ children: `${time(e.at)} ${e.status} ${e.remark ?? ''}` }))} />
+          </div>
+        ))}
+      </Section>
+      <Section title={t('Ledger')}>
+        <Table rowKey={(_r, i) => String(i)} size="small" pagination={false} dataSource={o.ledger.entries} columns={[
+          { title: t('Day'), dataIndex: 'day' },
+          { title: t('Kind'), dataIndex: 'kind' },
+          { title: t('Amount'), dataIndex: 'amount', render: yuan },
+          { title: t('Note'), dataIndex: 'note' },
+        ]} />
+      </Section>
+      <Section title={t('History')}>
+        <Timeline items={o.history.map((e: any) => ({ color: e.event.includes('fail') ? 'red' : 'green', children: <span>{time(e.at)} <b>{e.event}</b> {e.from ? `${e.from} → ${e.to}` : ''} <Typography.Text type="secondary">{e.actor}</Typography.Text> {e.note}</span> }))} />
+      </Section>
+    </div>
+  );
+}
+
+function ReviewBox({ id, reasons }: { id: number; reasons: { code: string; message: string }[] }) {
+  const t = useT();
+  const act = useAction();
+  const [form] = Form.useForm();
+  return (
+    <div style={{ marginTop: 12 }}>
+      <Alert type="warning" message={reasons.map((r) => `${r.code}: ${r.message}`).join('；')} style={{ marginBottom: 8 }} />
+      <Form form={form} layout="inline" onFinish={(v) => act.mutate({ method: 'POST', path: `/api/orders/${id}/review`, body: { decision: v.decision, note: v.note }, ok: t('Saved') })}>
+        <Form.Item name="note" label={t('Note')} rules={[{ required: true }]}>
+          <Input style={{ width: 260 }} />
+        </Form.Item>
+        <Form.Item name="decision" hidden initialValue="confirm">
+          <Input />
+        </Form.Item>
+        <Button type="primary" onClick={() => { form.setFieldValue('decision', 'confirm'); form.submit(); }}>{t('Confirm')}</Button>
+        <Button danger style={{ marginLeft: 8 }} onClick={() => { form.setFieldValue('decision', 'cancel'); form.submit(); }}>{t('Cancel')}</Button>
+      </Form>
+    </div>
+  );
+}
+
+/** The address stays masked; owners may decode it (purpose and destination are logged with who and when). */
+function AddressBox({ order, user }: { order: any; user: User }) {
+  const t = useT();
+  const { lang } = useContext(LangContext);
+  const [open, setOpen] = useState(false);
+  const [plain, setPlain] = useState<any>();
+  const a = order.address;
+  return (
+    <div>
+      <Typography.Paragraph data-testid="masked-address">
+        {a.userName} {a.telNumber} · {a.provinceName}{a.cityName}{a.countyName}{a.detailInfo}
+      </Typography.Paragraph>
+      {plain && <Alert type="info" message={`${plain.userName} ${plain.telNumber} · ${plain.provinceName}${plain.cityName}${plain.countyName}${plain.detailInfo}`} />}
+      {can(user, 'owner') && !plain && <Button size="small" onClick={() => setOpen(true)}>{t('Decode address')}</Button>}
+      <Modal open={open} title={t('Decode address')} footer={null} onCancel={() => setOpen(false)} destroyOnHidden>
+        <Typography.Paragraph type="secondary">{t('Decoded addresses are logged')}</Typography.Paragraph>
+        <Form layout="vertical" onFinish={async (v) => {
+          try {
+            const r = await api('POST', `/api/orders/${order.id}/decode`, v);
+            setPlain(r.address);
+            setOpen(false);
+          } catch (e) {
+            Modal.error({ content: (e as Error).message });
+          }
+        }}>
+          <Form.Item name="purpose" label={t('Purpose')} rules={[{ required: true, min: 2 }]} initialValue={lang === 'zh' ? '核对收货地址' : 'check the address'}>
+            <Input />
+          </Form.Item>
+          <Form.Item name="destination" label={t('Destination')} rules={[{ required: true, min: 2 }]} initialValue={lang === 'zh' ? '控制台查看' : 'dashboard view'}>
+            <Input />
+          </Form.Item>
+          <Button type="primary" htmlType="submit">{t('Submit')}</Button>
+        </Form>
+      </Modal>
+    </div>
+  );
+}
+
+function Messages({ poId }: { poId: number }) {
+  const t = useT();
+  const { data } = useQuery({ queryKey: ['po-messages', poId], queryFn: () => api('GET', `/api/purchase-orders/${poId}/messages`) });
+  if (!data?.messages?.length) return null;
+  return (
+    <details>
+      <summary>{t('Communications')} ({data.messages.length})</summary>
+      {data.messages.map((m: any) => (
+        <div key={m.id} style={{ borderLeft: `3px solid ${m.direction === 'out' ? '#07c160' : '#1677ff'}`, padding: '4px 8px', margin: '6px 0', whiteSpace: 'pre-wrap' }}>
+          <Typography.Text type="secondary">{time(m.created_at)} · {m.direction} · {m.channel}</Typography.Text>
+          <div>{m.subject}</div>
+          <div>{m.body}</div>
+        </div>
+      ))}
+    </details>
+  );
+}

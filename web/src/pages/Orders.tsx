@@ -1,0 +1,92 @@
+import { useContext, useState } from 'react';
+import { Link, useSearchParams } from 'react-router-dom';
+import { useQuery } from '@tanstack/react-query';
+import { Button, DatePicker, Input, Select, Space, Table, Tabs, Tag } from 'antd';
+import type { Dayjs } from 'dayjs';
+import { api, timeS, yuan } from '../api';
+import { label, LangContext, orderStateLabels, useT } from '../i18n';
+import { can, Section, useAction, type User } from '../ui';
+
+export default function Orders({ user }: { user: User }) {
+  const t = useT();
+  const { lang } = useContext(LangContext);
+  const [params, setParams] = useSearchParams();
+  const state = params.get('state') ?? '';
+  const [q, setQ] = useState('');
+  const [shopId, setShopId] = useState<number>();
+  const [range, setRange] = useState<[Dayjs | null, Dayjs | null] | null>(null);
+  const [cursors, setCursors] = useState<string[]>([]);
+  const [selected, setSelected] = useState<number[]>([]);
+  const act = useAction();
+  const stats = useQuery({ queryKey: ['stats'], queryFn: () => api('GET', '/api/stats') });
+  const shops = useQuery({ queryKey: ['shops'], queryFn: () => api('GET', '/api/shops') });
+  const cursor = cursors[cursors.length - 1];
+  const search = new URLSearchParams();
+  if (state) search.set('state', state);
+  if (q) search.set('q', q);
+  if (shopId) search.set('shopId', String(shopId));
+  if (range?.[0]) search.set('from', String(range[0].startOf('day').valueOf()));
+  if (range?.[1]) search.set('to', String(range[1].endOf('day').valueOf()));
+  if (cursor) search.set('cursor', cursor);
+  search.set('limit', '50');
+  const list = useQuery({ queryKey: ['orders', search.toString()], queryFn: () => api('GET', `/api/orders?${search}`), placeholderData: (prev) => prev });
+  const byState: Record<string, number> = stats.data?.shopOrders.byState ?? {};
+  const reset = () => {
+    setCursors([]);
+    setSelected([]);
+  };
+  return (
+    <Section title={t('Orders')}>
+      <Tabs
+        activeKey={state || 'all'}
+        onChange={(k) => {
+          reset();
+          setParams(k === 'all' ? {} : { state: k });
+        }}
+        items={[{ key: 'all', label: `${t('All')} ${stats.data?.shopOrders.total ?? ''}` }, ...Object.keys(orderStateLabels).map((s) => ({ key: s, label: `${label(orderStateLabels, s, lang)} ${byState[s] ?? 0}` }))]}
+      />
+      <Space wrap style={{ marginBottom: 12 }}>
+        <Input.Search aria-label={t('Search')} placeholder={t('Order id, product or buyer')} allowClear onSearch={(v) => { reset(); setQ(v.trim()); }} style={{ width: 260 }} />
+        <Select aria-label={t('Shop')} placeholder={t('Shop')} allowClear style={{ width: 180 }} value={shopId} onChange={(v) => { reset(); setShopId(v); }} options={(shops.data?.shops ?? []).map((s: any) => ({ value: s.id, label: s.name }))} />
+        <DatePicker.RangePicker aria-label={t('Paid at')} value={range} onChange={(v) => { reset(); setRange(v); }} />
+        {state === 'NeedsReview' && can(user, 'operator') && (
+          <Button
+            disabled={!selected.length}
+            onClick={async () => {
+              for (const id of selected) await act.mutateAsync({ method: 'POST', path: `/api/orders/${id}/review`, body: { decision: 'confirm', note: lang === 'zh' ? '批量确认' : 'bulk confirm' } }).catch(() => undefined);
+              setSelected([]);
+            }}
+          >
+            {t('Confirm selected')} ({selected.length})
+          </Button>
+        )}
+      </Space>
+      <Table
+        rowKey="id"
+        size="small"
+        loading={list.isFetching && !list.data}
+        dataSource={list.data?.orders ?? []}
+        pagination={false}
+        scroll={{ x: 800 }}
+        rowSelection={state === 'NeedsReview' && can(user, 'operator') ? { selectedRowKeys: selected, onChange: (k) => setSelected(k as number[]) } : undefined}
+        columns={[
+          { title: '#', dataIndex: 'id', render: (id: number) => <Link to={`/orders/${id}`}>{id}</Link> },
+          { title: lang === 'zh' ? '微信订单号' : 'WeChat order', dataIndex: 'wxOrderId', render: (v: string, r: any) => <Link to={`/orders/${r.id}`}>{v}</Link> },
+          { title: t('State'), dataIndex: 'state', render: (s: string) => <Tag color={s === 'NeedsReview' ? 'orange' : s === 'Cancelled' ? 'default' : 'green'}>{label(orderStateLabels, s, lang)}</Tag> },
+          { title: t('Amount'), dataIndex: 'orderPrice', render: yuan },
+          { title: t('Receiver'), dataIndex: 'receiver' },
+          { title: t('Paid at'), dataIndex: 'payTime', render: timeS },
+          { title: t('Review reasons'), dataIndex: 'reviewReasons', render: (r: string[]) => r.map((x) => <Tag key={x}>{x}</Tag>) },
+        ]}
+      />
+      <Space style={{ marginTop: 12 }}>
+        <Button disabled={!cursors.length} onClick={() => setCursors([])}>
+          {t('First page')}
+        </Button>
+        <Button disabled={!list.data?.nextCursor} onClick={() => setCursors([...cursors, list.data.nextCursor])}>
+          {t('Next page')}
+        </Button>
+      </Space>
+    </Section>
+  );
+}

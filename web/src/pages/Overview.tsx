@@ -1,0 +1,89 @@
+import { lazy, Suspense, useContext } from 'react';
+import { Link } from 'react-router-dom';
+import { useQuery } from '@tanstack/react-query';
+import { Card, Col, Empty, List, Row, Spin, Statistic, Tag } from 'antd';
+import { ageText, api, yuan } from '../api';
+import { caseKindLabels, label, LangContext, orderStateLabels, useT } from '../i18n';
+import { Section } from '../ui';
+
+const DailyChart = lazy(() => import('./DailyChart'));
+
+export default function Overview() {
+  const t = useT();
+  const { lang } = useContext(LangContext);
+  const { data } = useQuery({ queryKey: ['overview'], queryFn: () => api('GET', '/api/overview') });
+  if (!data) return <Spin />;
+  return (
+    <div>
+      <Row gutter={[16, 16]} style={{ marginBottom: 16 }}>
+        {[
+          ["Today's paid orders", data.paidToday, undefined],
+          ["Today's revenue", yuan(data.money.revenue)],
+          ["Today's cost", yuan(data.money.cost)],
+          ["Today's profit", yuan(data.money.profit)],
+        ].map(([k, v]) => (
+          <Col xs={12} md={6} key={k as string}>
+            <Card>
+              <Statistic title={t(k as string)} value={v as string} />
+            </Card>
+          </Col>
+        ))}
+      </Row>
+      <Section title={t('Pipeline')}>
+        <div data-testid="pipeline" style={{ display: 'flex', flexWrap: 'wrap', gap: 8 }}>
+          {Object.keys(orderStateLabels).map((s) => (
+            <Link key={s} to={`/orders?state=${s}`}>
+              <Tag color={s === 'NeedsReview' ? 'orange' : s === 'Cancelled' ? 'default' : 'green'} style={{ fontSize: 14, padding: '4px 10px' }} data-state={s}>
+                {label(orderStateLabels, s, lang)} <b>{data.pipeline[s] ?? 0}</b>
+              </Tag>
+            </Link>
+          ))}
+        </div>
+      </Section>
+      <Row gutter={16}>
+        <Col xs={24} lg={12}>
+          <Section title={`${t('Cases waiting')} (${data.openCases.total})`} extra={<Link to="/cases">{t('Cases')} →</Link>}>
+            <CaseList rows={data.casesWaiting} lang={lang} empty={t('Nothing waiting')} />
+          </Section>
+        </Col>
+        <Col xs={24} lg={12}>
+          <Section title={t('Deadlines at risk')}>
+            <CaseList rows={data.deadlinesAtRisk.map((c: any) => ({ ...c, kind: 'DEADLINE_AT_RISK' }))} lang={lang} empty={t('Nothing waiting')} />
+          </Section>
+        </Col>
+      </Row>
+      <Row gutter={[16, 16]} style={{ marginBottom: 16 }}>
+        <Col xs={12}>
+          <Card>
+            <Statistic title={t('Failed alerts')} value={data.failedAlerts} valueStyle={{ color: data.failedAlerts ? '#cf1322' : undefined }} />
+          </Card>
+        </Col>
+        <Col xs={12}>
+          <Card>
+            <Statistic title={t('Dead jobs')} value={data.deadJobs} valueStyle={{ color: data.deadJobs ? '#cf1322' : undefined }} />
+          </Card>
+        </Col>
+      </Row>
+      <Section title={t('Orders and profit per day')}>
+        <Suspense fallback={<Spin />}>
+          <DailyChart rows={data.chart} lang={lang} />
+        </Suspense>
+      </Section>
+    </div>
+  );
+}
+
+function CaseList({ rows, lang, empty }: { rows: any[]; lang: 'zh' | 'en'; empty: string }) {
+  if (!rows.length) return <Empty description={empty} image={Empty.PRESENTED_IMAGE_SIMPLE} />;
+  return (
+    <List
+      size="small"
+      dataSource={rows}
+      renderItem={(c: any) => (
+        <List.Item extra={<span style={{ color: '#888' }}>{ageText(c.created_at, lang)}</span>}>
+          <List.Item.Meta title={<Link to={c.shop_order_id ? `/orders/${c.shop_order_id}` : '/cases'}>{label(caseKindLabels, c.kind, lang)}</Link>} description={c.message} />
+        </List.Item>
+      )}
+    />
+  );
+}

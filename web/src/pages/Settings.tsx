@@ -1,0 +1,188 @@
+import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { Alert, App, Button, Form, Input, InputNumber, Select, Space, Steps, Table, Tag, TimePicker, Typography } from 'antd';
+import dayjs from 'dayjs';
+import { api, time } from '../api';
+import { useT } from '../i18n';
+import { can, Section, useAction, type User } from '../ui';
+
+export default function Settings({ user }: { user: User }) {
+  const t = useT();
+  const owner = can(user, 'owner');
+  const shops = useQuery({ queryKey: ['shops'], queryFn: () => api('GET', '/api/shops') });
+  const [shopId, setShopId] = useState<number>();
+  useEffect(() => {
+    if (!shopId && shops.data?.shops?.length) setShopId(shops.data.shops[0].id);
+  }, [shops.data, shopId]);
+  return (
+    <div>
+      <ShopsSection owner={owner} shops={shops.data?.shops ?? []} />
+      <AccountsSection />
+      <Section title={t('Shop')} extra={<Select aria-label={t('Shop')} style={{ width: 220 }} value={shopId} onChange={setShopId} options={(shops.data?.shops ?? []).map((s: any) => ({ value: s.id, label: s.name }))} />}>
+        {shopId && <LimitsForm key={`l${shopId}`} shopId={shopId} owner={owner} />}
+        {shopId && <WeightsForm key={`w${shopId}`} shopId={shopId} owner={owner} />}
+        {shopId && <AlertsForm key={`a${shopId}`} shopId={shopId} owner={owner} />}
+      </Section>
+      {owner && <UsersSection me={user.username} />}
+    </div>
+  );
+}
+
+function ShopsSection({ owner, shops }: { owner: boolean; shops: any[] }) {
+  const t = useT();
+  const act = useAction();
+  const { message } = App.useApp();
+  const [step, setStep] = useState(-1);
+  const [created, setCreated] = useState<{ shop: any; webhookUrl: string }>();
+  const [test, setTest] = useState<{ ok: boolean; message: string }>();
+  return (
+    <Section title={t('Shops')} extra={owner && step < 0 && <Button onClick={() => { setStep(0); setCreated(undefined); setTest(undefined); }}>{t('Add shop')}</Button>}>
+      <Table rowKey="id" size="small" pagination={false} scroll={{ x: 600 }} dataSource={shops} columns={[
+        { title: '#', dataIndex: 'id' },
+        { title: t('Shop'), dataIndex: 'name', render: (v: string, r: any) => <span>{v} {r.isSandbox && <Tag color="purple">sandbox</Tag>}</span> },
+        { title: 'AppID', dataIndex: 'appId' },
+        { title: t('Webhook URL'), dataIndex: 'webhookPath', render: (v: string) => <code>{location.origin}{v}</code> },
+        { title: t('Mode'), dataIndex: 'mode', render: (v: string, r: any) => (owner ? <Select aria-label={t('Mode')} size="small" value={v} style={{ width: 170 }} onChange={(mode) => act.mutate({ method: 'PUT', path: `/api/shops/${r.id}/mode`, body: { mode }, ok: t('Saved') })} options={[{ value: 'live', label: t('Live') }, { value: 'shadow', label: t('Shadow') }]} /> : v) },
+      ]} />
+      {step >= 0 && (
+        <div style={{ marginTop: 16, maxWidth: 640 }}>
+          <Steps size="small" current={step} items={[{ title: 'AppID / Secret' }, { title: t('Webhook URL') }, { title: 'Test' }]} style={{ marginBottom: 16 }} />
+          {step === 0 && (
+            <Form layout="vertical" onFinish={async (v) => {
+              try {
+                setCreated(await api('POST', '/api/shops', v));
+                setStep(1);
+              } catch (e) {
+                void message.error((e as Error).message, 6);
+              }
+            }}>
+              <Form.Item name="name" label={t('Shop')} rules={[{ required: true }]}><Input /></Form.Item>
+              <Form.Item name="appId" label="AppID" rules={[{ required: true }]}><Input placeholder="wx0123456789abcdef" /></Form.Item>
+              <Form.Item name="appSecret" label="AppSecret" rules={[{ required: true }]}><Input.Password /></Form.Item>
+              <Form.Item name="pushToken" label="Token" rules={[{ required: true }]}><Input /></Form.Item>
+              <Form.Item name="encodingAesKey" label="EncodingAESKey" rules={[{ required: true, len: 43 }]}><Input /></Form.Item>
+              <Space><Button type="primary" htmlType="submit">{t('Submit')}</Button><Button onClick={() => setStep(-1)}>{t('Cancel')}</Button></Space>
+            </Form>
+          )}
+          {step === 1 && created && (
+            <div>
+              <Typography.Paragraph>微信小店后台 → 消息推送：URL / Token / EncodingAESKey，安全模式，JSON。Add this URL in the WeChat Shop backend (secure mode, JSON):</Typography.Paragraph>
+              <Typography.Paragraph copyable code>{created.webhookUrl}</Typography.Paragraph>
+              <Button type="primary" onClick={async () => { setTest(await api('POST', `/api/shops/${created.shop.id}/test`, {})); setStep(2); }}>Test</Button>
+            </div>
+          )}
+          {step === 2 && test && (
+            <Space direction="vertical">
+              <Alert type={test.ok ? 'success' : 'error'} message={test.message} />
+              <Button onClick={() => setStep(-1)}>OK</Button>
+            </Space>
+          )}
+        </div>
+      )}
+    </Section>
+  );
+}
+
+function AccountsSection() {
+  const t = useT();
+  const { data } = useQuery({ queryKey: ['alibaba-accounts'], queryFn: () => api('GET', '/api/alibaba/accounts') });
+  return (
+    <Section title={t('1688 accounts')}>
+      <Table rowKey="id" size="small" pagination={false} dataSource={data?.accounts ?? []} columns={[
+        { title: 'AppKey', dataIndex: 'app_key' },
+        { title: 'Member', dataIndex: 'member_id' },
+        { title: t('Refresh token expires'), dataIndex: 'refresh_expires_at', render: (v: number) => <span>{time(v)} {v - Date.now() < 14 * 86_400_000 && <Tag color="red">!</Tag>}</span> },
+      ]} />
+      <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>OAuth: GET /api/alibaba/authorize-url → POST /api/alibaba/connect</Typography.Paragraph>
+    </Section>
+  );
+}
+
+function LimitsForm({ shopId, owner }: { shopId: number; owner: boolean }) {
+  const t = useT();
+  const act = useAction();
+  const { data } = useQuery({ queryKey: ['limits', shopId], queryFn: () => api('GET', `/api/shops/${shopId}/payment-limits`) });
+  if (!data) return null;
+  const hours = data.payHours ? [dayjs(`2000-01-01T${data.payHours.from}`), dayjs(`2000-01-01T${data.payHours.to}`)] : null;
+  return (
+    <Form layout="vertical" disabled={!owner} initialValues={{ ...data, payHours: hours }} onFinish={(v) => act.mutate({ method: 'PUT', path: `/api/shops/${shopId}/payment-limits`, body: { maxPerOrder: v.maxPerOrder, maxPerDay: v.maxPerDay, minMargin: v.minMargin, approvalAbove: v.approvalAbove, payHours: v.payHours ? { from: v.payHours[0].format('HH:mm'), to: v.payHours[1].format('HH:mm') } : null, method1688: v.method1688 }, ok: t('Saved') })}>
+      <Typography.Title level={5}>{t('Payment guardrails')}</Typography.Title>
+      <Space wrap>
+        <Form.Item name="maxPerOrder" label={t('Max per order (fen)')} rules={[{ required: true }]}><InputNumber min={1} /></Form.Item>
+        <Form.Item name="maxPerDay" label={t('Max per day (fen)')} rules={[{ required: true }]}><InputNumber min={1} /></Form.Item>
+        <Form.Item name="minMargin" label={t('Min margin (fen)')} rules={[{ required: true }]}><InputNumber /></Form.Item>
+        <Form.Item name="approvalAbove" label={t('Approval above (fen)')} rules={[{ required: true }]}><InputNumber min={0} /></Form.Item>
+        <Form.Item name="payHours" label={<span>付款时段 / paying hours</span>}><TimePicker.RangePicker format="HH:mm" order={false} /></Form.Item>
+        <Form.Item name="method1688" label="1688"><Select style={{ width: 150 }} options={[{ value: 'protocol', label: '免密支付 protocol' }, { value: 'link', label: '付款链接 link' }]} /></Form.Item>
+      </Space>
+      {owner && <Form.Item><Button htmlType="submit" type="primary">{t('Save')}</Button></Form.Item>}
+    </Form>
+  );
+}
+
+function WeightsForm({ shopId, owner }: { shopId: number; owner: boolean }) {
+  const t = useT();
+  const act = useAction();
+  const { data } = useQuery({ queryKey: ['weights', shopId], queryFn: () => api('GET', `/api/shops/${shopId}/scoring-weights`) });
+  if (!data) return null;
+  return (
+    <Form layout="vertical" disabled={!owner} initialValues={data} onFinish={(v) => act.mutate({ method: 'PUT', path: `/api/shops/${shopId}/scoring-weights`, body: v, ok: t('Saved') })}>
+      <Typography.Title level={5}>{t('Scoring weights')}</Typography.Title>
+      <Space wrap>
+        {(['cost', 'reliability', 'speed', 'reputation'] as const).map((k) => (
+          <Form.Item key={k} name={k} label={t(k[0]!.toUpperCase() + k.slice(1))} rules={[{ required: true }]}>
+            <InputNumber min={0} max={100} step={0.05} />
+          </Form.Item>
+        ))}
+      </Space>
+      {owner && <Form.Item><Button htmlType="submit" type="primary">{t('Save')}</Button></Form.Item>}
+    </Form>
+  );
+}
+
+function AlertsForm({ shopId, owner }: { shopId: number; owner: boolean }) {
+  const t = useT();
+  const act = useAction();
+  const { message } = App.useApp();
+  const { data } = useQuery({ queryKey: ['alerts', shopId], queryFn: () => api('GET', `/api/shops/${shopId}/alerts`) });
+  const [text, setText] = useState<string>();
+  if (!data) return null;
+  return (
+    <div>
+      <Typography.Title level={5}>{t('Notification rules')}</Typography.Title>
+      <Input.TextArea aria-label={t('Notification rules')} disabled={!owner} rows={10} style={{ fontFamily: 'monospace' }} value={text ?? JSON.stringify(data, null, 2)} onChange={(e) => setText(e.target.value)} />
+      {owner && (
+        <Button style={{ marginTop: 8 }} type="primary" onClick={() => {
+          try {
+            act.mutate({ method: 'PUT', path: `/api/shops/${shopId}/alerts`, body: JSON.parse(text ?? JSON.stringify(data)), ok: t('Saved') });
+          } catch (e) {
+            void message.error(`JSON: ${(e as Error).message}`, 6);
+          }
+        }}>{t('Save')}</Button>
+      )}
+    </div>
+  );
+}
+
+function UsersSection({ me }: { me: string }) {
+  const t = useT();
+  const act = useAction();
+  const { data } = useQuery({ queryKey: ['users'], queryFn: () => api('GET', '/api/users') });
+  const [form] = Form.useForm();
+  const roles = [{ value: 'viewer', label: t('Viewer') }, { value: 'operator', label: t('Operator') }, { value: 'owner', label: t('Owner') }];
+  return (
+    <Section title={t('Users')}>
+      <Table rowKey="id" size="small" pagination={false} dataSource={data?.users ?? []} columns={[
+        { title: t('Username'), dataIndex: 'username' },
+        { title: t('Role'), dataIndex: 'role', render: (v: string, r: any) => <Select aria-label={t('Role')} size="small" disabled={r.username === me} value={v} style={{ width: 120 }} options={roles} onChange={(role) => act.mutate({ method: 'PATCH', path: `/api/users/${r.id}`, body: { role }, ok: t('Saved') })} /> },
+        { title: t('Disabled'), dataIndex: 'disabled', render: (v: number, r: any) => <Button size="small" disabled={r.username === me} onClick={() => act.mutate({ method: 'PATCH', path: `/api/users/${r.id}`, body: { disabled: !v }, ok: t('Saved') })}>{v ? '启用 enable' : '停用 disable'}</Button> },
+      ]} />
+      <Form form={form} layout="inline" style={{ marginTop: 12 }} onFinish={async (v) => { await act.mutateAsync({ method: 'POST', path: '/api/users', body: v, ok: t('Saved') }); form.resetFields(); }}>
+        <Form.Item name="username" label={t('Username')} rules={[{ required: true }]}><Input /></Form.Item>
+        <Form.Item name="password" label={t('Password')} rules={[{ required: true, min: 8 }]}><Input.Password autoComplete="new-password" /></Form.Item>
+        <Form.Item name="role" label={t('Role')} initialValue="operator"><Select style={{ width: 120 }} options={roles} /></Form.Item>
+        <Button htmlType="submit">{t('Add user')}</Button>
+      </Form>
+    </Section>
+  );
+}
