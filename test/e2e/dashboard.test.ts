@@ -28,6 +28,7 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
   let running: Running;
   let browser: Browser;
   let page: Page;
+  const pageErrors: string[] = [];
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
   const state = async (wxOrderId: string) => (await running.app.db.kysely.selectFrom('shop_orders').select(['id', 'state']).where('wx_order_id', '=', wxOrderId).executeTakeFirst());
   const appId = () => [...running.sandbox!.wechat.shops.keys()][0]!;
@@ -43,21 +44,24 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await createUser(running.app.db, { username: 'viewer1', password: 'viewer-pass-1', role: 'viewer' }, Date.now());
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' });
+    // Any uncaught error in the page fails the suite (checked in the last test).
+    page.on('pageerror', (err) => pageErrors.push(err.message));
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await running?.stop();
   });
 
-  it('log in (wrong password refused with a message), watch sandbox orders move through the states live', async () => {
+  it('log in by keyboard (wrong password refused with a message), watch sandbox orders move through the states live', async () => {
     await page.goto(running.url!);
     await page.getByLabel('用户名').fill('boss');
     await page.getByLabel('密码').fill('wrong-password');
     await page.getByRole('button', { name: /登\s*录/ }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('用户名或密码错误');
     await shot('01-login');
+    // Keyboard only: the password field, then Enter submits.
     await page.getByLabel('密码').fill('boss-pass-123');
-    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await page.getByLabel('密码').press('Enter');
     await page.getByText('订单流转').waitFor();
     await page.getByText('实时更新中').waitFor();
     const shipped = page.locator('[data-state="Shipped"] b');
@@ -123,6 +127,24 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
+  it('approve a suggested mapping for a product nobody mapped: the order goes on to a supplier', async () => {
+    const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
+    const line = running.sandbox!.wechat.shops.get(appId())!.orders.get(o!.orderId)!.lines[0]!;
+    line.skuId = '99990001'; // a SKU the merchant has not mapped yet
+    const row = await waitFor(async () => { const r = await state(o!.orderId); return r && r.state !== 'Received' && r; }, { what: 'checked', timeoutMs: 30_000 });
+    const c = await waitFor(() => running.app.db.kysely.selectFrom('cases').select('id').where('shop_order_id', '=', row.id).where('kind', '=', 'UNMAPPED').executeTakeFirst(), { what: 'unmapped case' });
+    await page.goto(`${running.url}/mappings`);
+    const box = page.getByTestId(`unmapped-${c.id}`);
+    await box.getByRole('button', { name: '批准映射' }).click();
+    await page.getByRole('dialog').locator('label.ant-radio-wrapper').first().click();
+    await shot('09-approve-mapping');
+    await page.getByRole('button', { name: /OK|确\s*定/ }).click();
+    await expect.poll(async () => (await running.app.db.kysely.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirst())?.state, { timeout: 10_000 }).toBe('Resolved');
+    await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 30_000 }).toMatch(/Sourced|Purchasing|Fulfilling|Shipped/);
+    const m = await running.app.db.kysely.selectFrom('sku_mappings').select('id').where('sku_id', '=', '99990001').execute();
+    expect(m).toHaveLength(1);
+  });
+
   it('approve a payment that waits above the approval threshold (set on the settings page)', async () => {
     await page.goto(`${running.url}/settings`);
     const approval = page.getByLabel('超过此金额需审批（分）');
@@ -160,6 +182,25 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     expect(text).toMatch(/第 \d+ 行/);
     expect(text).toContain('微信商品ID应为数字');
     await shot('06-mappings-import');
+  });
+
+  it('purchase orders, supplier scorecards and every other page render from the real data, with no page errors', async () => {
+    await page.goto(`${running.url}/purchase-orders`);
+    await page.locator('tr.ant-table-row').first().waitFor();
+    const poText = await page.locator('table').first().textContent();
+    expect(poText).toMatch(/已付款|已发货|已完成/);
+    expect(poText).toContain('✓'); // read-back check shown
+    await page.getByRole('link', { name: '供应商' }).click();
+    await page.getByText('发货时长 p50（小时）').first().waitFor();
+    await page.locator('tr.ant-table-row').first().waitFor();
+    const sup = await page.locator('table').first().textContent();
+    for (const s of SANDBOX_SELLERS) expect(sup).toContain(s.name);
+    await shot('08-suppliers');
+    for (const path of ['/', '/orders', '/cases', '/money', '/settings', '/sandbox', '/mappings', '/no-such-page']) {
+      await page.goto(`${running.url}${path}`);
+      await page.locator('.ant-layout-content section').first().waitFor();
+    }
+    expect(pageErrors).toEqual([]);
   });
 
   it('switch language; a viewer sees no actions and cannot change anything (server refuses, CSRF checked)', async () => {

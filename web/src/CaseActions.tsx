@@ -103,7 +103,7 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
       <Modal open={dialog === 'map'} title={t('Approve mapping')} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
         <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/approve-mapping`, { offerRef: v.offerRef, quantityPerUnit: 1 }); close(); }}>
           <Form.Item name="offerRef" label={t('Offer')} rules={[{ required: true }]}>
-            <Radio.Group style={{ display: 'flex', flexDirection: 'column', gap: 8 }} options={(c.data?.suggestions ?? []).map((s: any) => ({ value: s.offerRef, label: `${s.title} · ${s.attrs} · ${yuan(s.unitPrice)} · ${Math.round(s.similarity * 100)}%` }))} />
+            <Radio.Group style={{ display: 'flex', flexDirection: 'column', gap: 8 }} options={(c.data?.suggestions ?? []).map((s: any) => ({ value: s.offerRef, label: `${s.supplier} · ${s.title} · ${s.attrs} · ${yuan(s.unitPrice)} · ${Math.round(s.similarity * 100)}%` }))} />
           </Form.Item>
         </Form>
       </Modal>

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Alert, Button, InputNumber, Select, Space, Switch, Table, Upload } from 'antd';
 import { api, yuan } from '../api';
 import { useT } from '../i18n';
+import { CaseActions, type CaseRow } from '../CaseActions';
 import { can, Section, useAction, type User } from '../ui';
 
 export default function Mappings({ user }: { user: User }) {
@@ -16,8 +17,20 @@ export default function Mappings({ user }: { user: User }) {
   const rows = useQuery({ queryKey: ['mappings', shopId], enabled: !!shopId, queryFn: () => api('GET', `/api/shops/${shopId}/mappings/rows`) });
   const [result, setResult] = useState<{ imported: number; errors: { row: number; column: string; message: string }[] }>();
   const edit = can(user, 'operator');
+  const unmapped = useQuery({ queryKey: ['cases', 'UNMAPPED'], queryFn: () => api('GET', '/api/cases?state=Open&kind=UNMAPPED') });
   const patch = (id: number, body: object) => act.mutate({ method: 'PATCH', path: `/api/mappings/${id}`, body });
   return (
+    <>
+    {unmapped.data?.cases?.length > 0 && (
+      <Section title={`${t('Suggestions to approve')} (${unmapped.data.cases.length})`}>
+        {unmapped.data.cases.map((c: CaseRow) => (
+          <div key={c.id} data-testid={`unmapped-${c.id}`} style={{ borderBottom: '1px solid #f0f0f0', padding: '8px 0' }}>
+            <div style={{ marginBottom: 6 }}>{c.message}</div>
+            <CaseActions c={c} user={user} />
+          </div>
+        ))}
+      </Section>
+    )}
     <Section
       title={t('Mappings')}
       extra={
@@ -71,5 +84,6 @@ export default function Mappings({ user }: { user: User }) {
         { title: t('Enabled'), dataIndex: 'enabled', render: (v: boolean, r: any) => <Switch aria-label={t('Enabled')} size="small" checked={v} disabled={!edit} onChange={(c) => patch(r.id, { enabled: c })} /> },
       ]} />
     </Section>
+    </>
   );
 }
