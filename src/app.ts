@@ -1,3 +1,4 @@
+import { ADDRESS_CHANGE, AddressChange } from './fulfilment/address-change.js';
 import { AdaptiveRateLimiter } from './lib/rate-limiter.js';
 import type { Logger } from 'pino';
 import { WeChatClients } from './channels/wechat-shop/client.js';
@@ -111,6 +112,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const tracking = new Tracking(db, alibaba, notifier, clock, log);
   const delivery = new DeliverySync(db, shops, clients, clock, log);
   const deadlines = new DeadlineWatch(db, alibaba, shops, clients, notifier, clock, log);
+  const addressChange = new AddressChange(db, decode, emailRoute, notifier, clock, log);
   const unwind = new SupplierUnwind(db, alibaba, clock, log, (poId, why) => placement.resourceAfterUnwind(poId, why));
 
   const handlers = new Map<string, JobHandler>([
@@ -129,6 +131,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     [WATCH_1688_TOKENS, tokenWatch.handler],
     [PAY_PO, payments.handler],
     [TRACK_PO, tracking.handler],
+    [ADDRESS_CHANGE, addressChange.handler],
     [
       TRACKING_SWEEP,
       async () => {

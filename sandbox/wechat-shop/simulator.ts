@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { randomAlnum } from '../../src/lib/random.js';
 import { parseJsonLossless, idString } from '../../src/lib/lossless-json.js';
 import { BUYER_NOTES_PLAIN, BUYER_NOTES_REQUESTS, PRODUCTS, pick, randomDetail, randomDivision, randomMobile, randomName } from '../data.js';
-import { newAftersaleId, newOpenid, newOrderId, rid, toWireOrder, TERMINAL_AFTERSALE, type SimOrder, type SimPackage } from './model.js';
+import { newAftersaleId, newOpenid, newOrderId, rid, toWireOrder, TERMINAL_AFTERSALE, type SimAddress, type SimOrder, type SimPackage } from './model.js';
 import { defaultPushKnobs, PushEngine, type PushKnobs, type PushTarget } from './push-engine.js';
 
 /** Couriers the simulator accepts in delivery/send (reference §4.1) — plus OTHER. */
@@ -223,6 +223,24 @@ export class WeChatShopSimulator {
     if (answer === 'agree') for (const l of order.lines) l.deadline = Math.max(l.deadline, n.predict);
     order.updateTime = nowS();
     this.emit(shop, order, 'channels_ec_order_ext_info_update', { type: answer === 'agree' ? 21 : answer === 'reject' ? 22 : 23 });
+    return true;
+  }
+
+  /**
+   * The buyer changes the receiving address before shipment (ext_info_update 19; 2 when the merchant approved the
+   * buyer's request, 16 when the buyer agreed to the merchant's proposal). After shipment the change lapses (20).
+   */
+  changeAddress(appId: string, orderId: string, address: Partial<SimAddress>, type: 2 | 16 | 19 = 19): boolean {
+    const shop = this.mustShop(appId);
+    const order = shop.orders.get(orderId);
+    if (!order) return false;
+    order.updateTime = nowS();
+    if (order.status !== 20) {
+      this.emit(shop, order, 'channels_ec_order_ext_info_update', { type: 20 });
+      return false;
+    }
+    order.address = { ...order.address, ...address };
+    this.emit(shop, order, 'channels_ec_order_ext_info_update', { type });
     return true;
   }
 

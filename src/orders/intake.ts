@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { formatYuan } from '../domain/money.js';
+import { addressChangeJob } from '../fulfilment/address-change.js';
 import { post as postLedger, recordCommission } from '../payments/ledger.js';
 import { deliverJob } from '../fulfilment/tracking.js';
 import { unwindJob } from '../fulfilment/unwind.js';
@@ -9,7 +11,7 @@ import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
 import { isUniqueViolation } from '../db/dialect.js';
 import { isCancelledStatus, isPaidStatus, WX_STATUS, type OrderSnapshot } from '../domain/shop-order.js';
-import { applyTransition, recordInitialState } from '../lifecycle/apply-transition.js';
+import { appendEvent, applyTransition, recordInitialState } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { ShopService } from '../shops/shops.js';
 
@@ -59,7 +61,7 @@ export class OrderIntake {
   private async upsert(p: SyncOrderPayload, o: OrderSnapshot): Promise<SyncOutcome> {
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('shop_orders').select(['id', 'state', 'wx_update_time_s', 'wx_status']).where('shop_id', '=', p.shopId).where('wx_order_id', '=', o.wxOrderId).executeTakeFirst();
+      const existing = await trx.selectFrom('shop_orders').select(['id', 'state', 'wx_update_time_s', 'wx_status', 'address']).where('shop_id', '=', p.shopId).where('wx_order_id', '=', o.wxOrderId).executeTakeFirst();
 
       if (!existing) {
         // Unpaid orders are not ours to fulfil yet; the paid push or the poller brings them back.
@@ -86,11 +88,21 @@ export class OrderIntake {
         const b = before.find((x) => x.line_no === l.lineNo);
         return b !== undefined && (b.on_aftersale_cnt !== l.onAftersaleCnt || b.finish_aftersale_cnt !== l.finishAftersaleCnt);
       });
-      const changed = o.updateTime > existing.wx_update_time_s || o.status !== existing.wx_status || aftersaleMoved;
+      // The address can change within the update second too (WeChat times are whole seconds).
+      const addressMoved = addressKey(o.address) !== addressKey(JSON.parse(existing.address) as OrderSnapshot['address']);
+      const changed = o.updateTime > existing.wx_update_time_s || o.status !== existing.wx_status || aftersaleMoved || addressMoved;
       if (changed) {
         // Delivery sync looks again when an after-sale moved.
         if (aftersaleMoved && ['Purchasing', 'Fulfilling', 'PartiallyShipped'].includes(existing.state)) await enqueue(trx, deliverJob(existing.id), now);
         await trx.updateTable('shop_orders').set({ ...snapshotColumns(o), updated_at: now }).where('id', '=', existing.id).execute();
+        // The buyer changed the receiving address (ext_info_update 2/16/19): supplier orders already placed must hear of it.
+        if (addressMoved) {
+          const key = addressKey(o.address);
+          const placed = ['Sourced', 'Purchasing', 'Fulfilling', 'PartiallyShipped'].includes(existing.state);
+          const a = o.address;
+          await appendEvent(trx, { entity: 'shop_order', id: existing.id, shopOrderId: existing.id, event: 'order.address_changed', actor: `system:${p.source}`, note: `买家修改收货地址：${a.provinceName}${a.cityName}${a.countyName} ${a.userName}`, data: { placed } }, now);
+          if (placed) await enqueue(trx, addressChangeJob(existing.id, createHash('sha256').update(key).digest('hex').slice(0, 16)), now);
+        }
         for (const l of o.lines) {
           await trx
             .updateTable('shop_order_lines')
@@ -127,6 +139,11 @@ export class OrderIntake {
       return changed ? 'updated' : 'unchanged';
     });
   }
+}
+
+/** What identifies a receiving address in the masked snapshot: WeChat's hash_code, else the masked fields. */
+function addressKey(a: OrderSnapshot['address']): string {
+  return a.hashCode ?? [a.userName, a.telNumber, a.provinceName, a.cityName, a.countyName, a.detailInfo].join('|');
 }
 
 function snapshotColumns(o: OrderSnapshot) {

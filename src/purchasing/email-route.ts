@@ -71,4 +71,36 @@ export class EmailPurchaseRoute {
     await this.db.kysely.updateTable('po_messages').set({ status: 'sent' }).where('id', '=', row.id).execute();
     return 'sent';
   }
+
+  /**
+   * The buyer changed the receiving address before shipment: tell the supplier in the same thread (In-Reply-To the
+   * purchase-order e-mail). Once per change (`changeKey`): a notice that may already be out is not sent again.
+   */
+  async sendAddressChange(input: { poId: number; outOrderId: string; supplierName: string; to: string; address: AddressParam; maskedAddress: string; changeKey: string }): Promise<'sent' | 'unknown'> {
+    if (!this.smtpUrl) throw new DaifaError('CONFIG', '未配置邮件发送 (DAIFA_SMTP_URL) / e-mail is not configured', { retryable: false });
+    const messageId = `<addr-${input.changeKey}.${input.poId}@daifa.local>`;
+    const earlier = await this.db.kysely.selectFrom('po_messages').select(['status']).where('purchase_order_id', '=', input.poId).where('message_id', '=', messageId).executeTakeFirst();
+    if (earlier) return earlier.status === 'sent' ? 'sent' : 'unknown';
+    const first = await this.db.kysely.selectFrom('po_messages').select('message_id').where('purchase_order_id', '=', input.poId).where('direction', '=', 'out').orderBy('id').executeTakeFirst();
+    const subject = `【采购单 ${input.outOrderId}】买家修改了收货地址，请按新地址发货`;
+    const body = (address: string) => [`${input.supplierName} 您好：`, '', `采购单 ${input.outOrderId} 的买家修改了收货地址。尚未发货的，请按以下新地址发货：`, '', address, '', '如已按旧地址发出，请直接回复本邮件告知快递单号。谢谢！— Daifa 代发'].join('\n');
+    const a = input.address;
+    const plain = `  收货人：${a.fullName}\n  电话：${a.phone ?? a.mobile}\n  地址：${a.provinceText}${a.cityText}${a.areaText} ${a.address}`;
+    const row = await this.db.kysely
+      .insertInto('po_messages')
+      .values({ purchase_order_id: input.poId, direction: 'out', channel: 'email', status: 'sending', subject, body: body(input.maskedAddress), message_id: messageId, actor: 'system:address-change', data: JSON.stringify({ to: input.to }), created_at: this.now() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    this.transport ??= nodemailer.createTransport(this.smtpUrl);
+    try {
+      await this.transport.sendMail({ from: this.from, to: input.to, subject, text: body(plain), messageId, textEncoding: 'base64', ...(first?.message_id ? { inReplyTo: first.message_id, references: [first.message_id] } : {}) });
+    } catch (err) {
+      const code = (err as { responseCode?: number }).responseCode;
+      const stage = (err as { code?: string }).code ?? '';
+      if (typeof code === 'number' || ['ECONNECTION', 'EAUTH', 'EENVELOPE', 'EDNS'].includes(stage)) await this.db.kysely.deleteFrom('po_messages').where('id', '=', row.id).execute();
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', `改址邮件发送失败: ${(err as Error).message}`, { retryable: !(typeof code === 'number' && code >= 500) });
+    }
+    await this.db.kysely.updateTable('po_messages').set({ status: 'sent' }).where('id', '=', row.id).execute();
+    return 'sent';
+  }
 }

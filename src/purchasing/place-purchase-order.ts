@@ -45,6 +45,9 @@ export function assertDeliverable(a: AddressParam): void {
   if (!a.fullName || !(a.mobile || a.phone) || !a.address) throw new PermanentJobError('收货信息不完整，拒绝下单 / incomplete receiver');
 }
 
+/** The receiver as the thread keeps it (masked, as order/get returned it). */
+export const maskedAddressText = (m: Address): string => `  收货人：${m.userName}\n  电话：${m.telNumber}\n  地址：${m.provinceName}${m.cityName}${m.countyName} ${m.detailInfo}`;
+
 export function toAddressParam(a: Address): AddressParam {
   const virtual = a.useTelNumber && a.virtualTelNumber ? a.virtualTelNumber : undefined;
   const [number] = (virtual ?? a.telNumber).split('-');
@@ -260,7 +263,7 @@ export class PurchaseOrderPlacement {
       supplierName: supplier.name,
       to: supplier.email,
       address: address ?? toAddressParam(masked),
-      maskedAddress: `  收货人：${masked.userName}\n  电话：${masked.telNumber}\n  地址：${masked.provinceName}${masked.cityName}${masked.countyName} ${masked.detailInfo}`,
+      maskedAddress: maskedAddressText(masked),
       lines: lines.map((l) => ({ title: l.title, offerId: l.offer_id, specId: l.spec_id, quantity: l.quantity, unitPrice: l.unit_price })),
       requests: po.message,
       total: po.expected_amount,
