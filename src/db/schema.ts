@@ -107,6 +107,8 @@ export interface ShopOrderLinesTable {
   delivery_deadline_s: number | null;
   on_aftersale_cnt: number;
   finish_aftersale_cnt: number;
+  /** The buyer agreed to receive this offer instead (recorded consent); sourcing then uses only it. */
+  substitute_offer_ref?: number | null;
 }
 
 export interface OrderEventsTable {

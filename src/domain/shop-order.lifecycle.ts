@@ -25,7 +25,7 @@ export const shopOrderLifecycle: Lifecycle<ShopOrderState> = {
   terminal: ['Completed', 'Cancelled'],
   transitions: {
     Received: { to: ['Confirmed', 'NeedsReview', 'Cancelled'] },
-    NeedsReview: { to: ['Confirmed', 'Cancelled'] },
+    NeedsReview: { to: ['Confirmed', 'AwaitingBuyer', 'Cancelled'] }, // AwaitingBuyer: a substitute proposed
     Confirmed: { to: ['Sourced', 'AwaitingBuyer', 'NeedsReview', 'Cancelled'] },
     AwaitingBuyer: { to: ['Confirmed', 'Sourced', 'NeedsReview', 'Cancelled'] }, // consent given → source again
     Sourced: { to: ['Purchasing', 'NeedsReview', 'AwaitingBuyer', 'Cancelled'] },

@@ -52,6 +52,13 @@ export function registerDashboardApi(api: FastifyInstance, app: App, sandbox: Sa
     const messages = await app.db.kysely.selectFrom('po_messages').select(['id', 'direction', 'channel', 'subject', 'body', 'created_at']).where('purchase_order_id', '=', id).orderBy('id').execute();
     return { purchaseOrder: order.purchaseOrders.find((p) => p.id === id), order: { id: order.id, wxOrderId: order.wxOrderId, state: order.state }, payments: order.payments.filter((p) => p.purchase_order_id === id), packages: order.packages.filter((p) => p.purchaseOrderId === id), cases: order.cases, messages };
   });
+  // Offers in stock, for choosing a substitute or a supplier (title search).
+  api.get('/api/offers', async (req) => {
+    const q = z.object({ q: z.string().trim().max(50).optional(), limit: z.coerce.number().int().min(1).max(100).default(30) }).parse(req.query);
+    let query = app.db.kysely.selectFrom('supplier_offers as o').innerJoin('suppliers as s', 's.id', 'o.supplier_id').select(['o.id', 'o.offer_id', 'o.title', 'o.sku_attrs', 'o.unit_price', 'o.stock', 's.name as supplier']).where('s.active', '=', 1).where('o.stock', '>', 0).orderBy('o.id').limit(q.limit);
+    if (q.q) query = query.where('o.title', 'like', `%${q.q.replace(/[%_]/g, '')}%`);
+    return { offers: await query.execute() };
+  });
   api.get('/api/suppliers/scorecards', async () => ({ suppliers: await supplierScorecards(app.db, app.clock.now()) }));
   api.get('/api/shops/:id/mappings/rows', async (req) => ({ mappings: await listMappings(app.db, positiveId(req.params)) }));
   api.patch('/api/mappings/:id', operator, async (req) => {

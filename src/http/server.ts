@@ -290,6 +290,11 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const b = z.object({ answer: z.enum(['agreed', 'refused']), note: z.string().trim().min(1, '请记录买家答复 / note required').max(1000) }).parse(req.body);
       return app.consent.record({ caseId: id, answer: b.answer, note: b.note, actor: `user:${req.principal!.username}` });
     });
+    api.post('/api/cases/:id/substitute', operator, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const b = z.object({ offerRef: z.number().int().positive(), note: z.string().trim().min(1, '请说明替换原因 / note required').max(500) }).parse(req.body);
+      return app.consent.proposeSubstitute({ caseId: id, ...b, actor: `user:${req.principal!.username}` });
+    });
     api.post('/api/cases/:id/approve-mapping', operator, async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
       const b = z.object({ offerRef: z.number().int().positive(), quantityPerUnit: z.number().int().min(1).max(10_000).default(1) }).parse(req.body);

@@ -22,7 +22,7 @@ export const placeJob = (poId: number) => ({ kind: PLACE_PO, payload: { purchase
 export async function loadLinesToSource(trx: Transaction<Database>, shopOrderId: number, lineNos?: number[]): Promise<LineToSource[]> {
   let q = trx.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', shopOrderId).orderBy('line_no');
   if (lineNos) q = q.where('line_no', 'in', lineNos.length ? lineNos : [-1]);
-  return (await q.execute()).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sku_id, title: l.title, quantity: l.quantity - l.finish_aftersale_cnt, paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined }));
+  return (await q.execute()).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sku_id, title: l.title, quantity: l.quantity - l.finish_aftersale_cnt, paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined, substituteOfferRef: l.substitute_offer_ref ?? undefined }));
 }
 
 export async function loadRequests(trx: Transaction<Database>, shopOrderId: number): Promise<SpecialRequests> {
@@ -38,6 +38,8 @@ export interface LineToSource {
   quantity: number;
   paidAmount: number;
   deadline?: number;
+  /** The buyer agreed to this offer instead of the mapped ones. */
+  substituteOfferRef?: number;
 }
 
 /**
@@ -68,8 +70,11 @@ export class Sourcing {
       // alerts work on their own, and no case is opened for every order.
       const anyMapping = await trx.selectFrom('sku_mappings').select('id').where('shop_id', '=', order.shop_id).limit(1).executeTakeFirst();
       if (!anyMapping) return 'not-configured';
-      const lines = await loadLinesToSource(trx, shopOrderId);
-      const result = await this.sourceLines(trx, order.shop_id, shopOrderId, lines.filter((l) => l.quantity > 0), await loadRequests(trx, shopOrderId), [], now);
+      // Lines a live supplier order already covers (sourcing again after a consent or a review) are never ordered twice.
+      const covered = new Set((await trx.selectFrom('purchase_order_lines as l').innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id').select('l.shop_order_line_no').where('p.shop_order_id', '=', shopOrderId).where('p.state', 'not in', ['Cancelled', 'Shadowed']).execute()).map((r) => r.shop_order_line_no));
+      const lines = (await loadLinesToSource(trx, shopOrderId)).filter((l) => l.quantity > 0 && !covered.has(l.lineNo));
+      if (!lines.length) return 'nothing-to-source';
+      const result = await this.sourceLines(trx, order.shop_id, shopOrderId, lines, await loadRequests(trx, shopOrderId), [], now);
       if (result.blocked) {
         await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: result.blocked.awaitingBuyer ? 'AwaitingBuyer' : 'NeedsReview', expectFrom: 'Confirmed', event: 'sourcing.blocked', actor: 'system:sourcing', note: result.blocked.message }, now);
         return 'blocked';
@@ -167,17 +172,21 @@ export class Sourcing {
   }
 
   private async candidates(trx: Transaction<Database>, shopId: number, line: LineToSource): Promise<Omit<Candidate, 'history'>[]> {
-    const rows = await trx
-      .selectFrom('sku_mappings as m')
-      .innerJoin('supplier_offers as o', 'o.id', 'm.offer_ref')
-      .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
-      .select(['m.id as mappingId', 'm.quantity_per_unit', 'm.bundle_key', 'm.priority', 'o.id as offerRef', 'o.offer_id', 'o.spec_id', 'o.title', 'o.unit_price', 'o.moq', 'o.stock', 'o.freight', 'o.lead_time_hours', 'o.refreshed_at', 's.id as supplierId', 's.name', 's.kind', 's.credit_level', 's.couriers'])
-      .where('m.shop_id', '=', shopId)
-      .where('m.product_id', '=', line.productId)
-      .where('m.sku_id', '=', line.skuId)
-      .where('m.enabled', '=', 1)
-      .where('s.active', '=', 1)
-      .execute();
+    const offerCols = ['o.id as offerRef', 'o.offer_id', 'o.spec_id', 'o.title', 'o.unit_price', 'o.moq', 'o.stock', 'o.freight', 'o.lead_time_hours', 'o.refreshed_at', 's.id as supplierId', 's.name', 's.kind', 's.credit_level', 's.couriers'] as const;
+    const rows = line.substituteOfferRef
+      ? // The substitute the buyer agreed to, one for one: the only candidate for this line.
+        (await trx.selectFrom('supplier_offers as o').innerJoin('suppliers as s', 's.id', 'o.supplier_id').select([...offerCols]).where('o.id', '=', line.substituteOfferRef).where('s.active', '=', 1).execute()).map((r) => ({ ...r, mappingId: -r.offerRef, quantity_per_unit: 1, bundle_key: null, priority: 0 }))
+      : await trx
+          .selectFrom('sku_mappings as m')
+          .innerJoin('supplier_offers as o', 'o.id', 'm.offer_ref')
+          .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
+          .select(['m.id as mappingId', 'm.quantity_per_unit', 'm.bundle_key', 'm.priority', ...offerCols])
+          .where('m.shop_id', '=', shopId)
+          .where('m.product_id', '=', line.productId)
+          .where('m.sku_id', '=', line.skuId)
+          .where('m.enabled', '=', 1)
+          .where('s.active', '=', 1)
+          .execute();
     // A bundle (one shop SKU = several supplier SKUs) is one candidate made of several parts from one supplier.
     const groups = new Map<string, typeof rows>();
     for (const r of rows) {

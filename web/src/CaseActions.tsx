@@ -1,5 +1,6 @@
 import { useContext, useState } from 'react';
 import { Button, DatePicker, Form, Input, Modal, Radio, Select, Space } from 'antd';
+import { useQuery } from '@tanstack/react-query';
 import type { Dayjs } from 'dayjs';
 import { api, yuan } from './api';
 import { LangContext, useT } from './i18n';
@@ -18,7 +19,7 @@ export interface CaseRow {
   purchaseOrderId?: number | null;
 }
 
-type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map';
+type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute';
 
 /** The actions a case allows, each calling the server's own endpoint; anything else can be resolved with a note. */
 export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: CaseRow; user: User; shopOrderId?: number | null; purchaseOrderId?: number | null }) {
@@ -45,6 +46,7 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
         </Button>
       )}
       {has('map_offer') && c.data?.suggestions?.length > 0 && <Button onClick={() => setDialog('map')}>{t('Approve mapping')}</Button>}
+      {has('ask_buyer_substitute') && <Button onClick={() => setDialog('substitute')}>{lang === 'zh' ? '提议更换商品' : 'Propose a substitute'}</Button>}
       {has('accept_price') && can(user, 'owner') && <Button onClick={() => run('POST', `/api/cases/${c.id}/accept-price`, {})}>{t('Accept price')}</Button>}
       {has('approve_payment') && can(user, 'owner') && poId && (
         <Button
@@ -100,6 +102,16 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
           </Form.Item>
         </Form>
       </Modal>
+      <Modal open={dialog === 'substitute'} title={lang === 'zh' ? '提议更换商品（需买家同意）' : 'Propose a substitute (buyer must agree)'} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
+        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/substitute`, { offerRef: v.offerRef, note: v.note }); close(); }}>
+          <Form.Item name="offerRef" label={t('Offer')} rules={[{ required: true }]}>
+            <OfferPicker />
+          </Form.Item>
+          <Form.Item name="note" label={t('Note')} rules={[{ required: true }]}>
+            <Input />
+          </Form.Item>
+        </Form>
+      </Modal>
       <Modal open={dialog === 'map'} title={t('Approve mapping')} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
         <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/approve-mapping`, { offerRef: v.offerRef, quantityPerUnit: 1 }); close(); }}>
           <Form.Item name="offerRef" label={t('Offer')} rules={[{ required: true }]}>
@@ -108,5 +120,22 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
         </Form>
       </Modal>
     </Space>
+  );
+}
+
+/** Search the catalogue (in stock only) by title. */
+function OfferPicker({ value, onChange }: { value?: number; onChange?: (v: number) => void }) {
+  const [q, setQ] = useState('');
+  const { data } = useQuery({ queryKey: ['offers', q], queryFn: () => api('GET', `/api/offers?q=${encodeURIComponent(q)}`) });
+  return (
+    <Select
+      showSearch
+      value={value}
+      onChange={onChange}
+      filterOption={false}
+      onSearch={setQ}
+      aria-label="offer"
+      options={(data?.offers ?? []).map((o: any) => ({ value: o.id, label: `${o.supplier} · ${o.title} · ${yuan(o.unit_price)} · ${o.stock}` }))}
+    />
   );
 }

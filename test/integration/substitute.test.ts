@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { callApi, count, enableSourcing, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
+
+/** 更换商品: every supplier out of stock → propose another product → continue only with the buyer's recorded answer. */
+describe('substitute product with the buyer’s consent', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('out of stock everywhere → a substitute is proposed → agreed: that line is ordered as the substitute; refused: cancelled, nothing ordered', async () => {
+    h = await startHarness();
+    await enableSourcing(h);
+    const op = await tokenFor(h, 'operator');
+    const viewer = await tokenFor(h, 'viewer');
+    const k = h.app.db.kysely;
+    await k.updateTable('supplier_offers').set({ stock: 0 }).execute();
+    const [a, b] = h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
+    const cases = await waitFor(async () => { const r = await k.selectFrom('cases').selectAll().where('kind', '=', 'OUT_OF_STOCK').execute(); return r.length === 2 && r; }, { what: 'out-of-stock cases' });
+    const order = (wx: string) => k.selectFrom('shop_orders').select(['id', 'state']).where('wx_order_id', '=', wx).executeTakeFirstOrThrow();
+    const aOrder = await order(a!.orderId);
+    const aCase = cases.find((c) => c.shop_order_id === aOrder.id)!;
+    expect(aOrder.state).toBe('NeedsReview');
+    expect(JSON.parse(aCase.actions)).toContain('ask_buyer_substitute');
+    expect(h.sandbox.alibaba.orders.size).toBe(0);
+
+    const mappingsBefore = await k.selectFrom('sku_mappings').select(['id', 'offer_ref', 'product_id', 'sku_id']).orderBy('id').execute();
+    // A different product that is in stock.
+    const line = await k.selectFrom('shop_order_lines').select(['title', 'quantity']).where('shop_order_id', '=', aOrder.id).executeTakeFirstOrThrow();
+    const sub = await k.selectFrom('supplier_offers').select(['id', 'offer_id', 'title']).where('title', '!=', line.title).orderBy('id').executeTakeFirstOrThrow();
+    expect((await callApi(h, 'POST', `/api/cases/${aCase.id}/substitute`, op, { offerRef: sub.id, note: '同款缺货，换成同价位款' })).body.error.message).toContain('库存');
+    await k.updateTable('supplier_offers').set({ stock: 50 }).where('id', '=', sub.id).execute();
+    // The dashboard's picker lists offers in stock only.
+    const offers = (await callApi(h, 'GET', `/api/offers?q=${encodeURIComponent(sub.title.slice(0, 4))}`, viewer)).body.offers;
+    expect(offers.map((o: { id: number }) => o.id)).toEqual([sub.id]);
+    expect((await callApi(h, 'POST', `/api/cases/${aCase.id}/substitute`, viewer, { offerRef: sub.id, note: 'x' })).status).toBe(403);
+    expect((await callApi(h, 'POST', `/api/cases/${aCase.id}/substitute`, op, { offerRef: 999999, note: 'x' })).status).toBe(400);
+    const proposed = await callApi(h, 'POST', `/api/cases/${aCase.id}/substitute`, op, { offerRef: sub.id, note: '同款缺货，换成同价位款' });
+    expect(proposed.status).toBe(200);
+    expect((await callApi(h, 'POST', `/api/cases/${aCase.id}/substitute`, op, { offerRef: sub.id, note: 'again' })).status).toBe(409);
+    expect((await order(a!.orderId)).state).toBe('AwaitingBuyer');
+    await waitFor(async () => (await count(h!.app, 'notifications', ['event', '=', 'buyer_consent_needed'])) >= 1, { what: 'consent alert' });
+    // Nothing is ordered while the buyer has not answered.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.sandbox.alibaba.orders.size).toBe(0);
+
+    const agreed = await callApi(h, 'POST', `/api/cases/${proposed.body.consentCaseId}/consent`, op, { answer: 'agreed', note: '买家在微信里回复：可以换' });
+    expect(agreed.status).toBe(200);
+    await waitFor(async () => ['Fulfilling', 'Purchasing'].includes((await order(a!.orderId)).state), { what: 'ordered as the substitute' });
+    const poLines = await k.selectFrom('purchase_order_lines as l').innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id').select(['l.offer_id', 'l.quantity']).where('p.shop_order_id', '=', aOrder.id).execute();
+    expect(poLines).toEqual([{ offer_id: sub.offer_id, quantity: line.quantity }]);
+    expect(h.sandbox.alibaba.orders.size).toBe(1);
+    const events = (await k.selectFrom('order_events').select(['event', 'actor']).where('shop_order_id', '=', aOrder.id).execute());
+    expect(events).toEqual(expect.arrayContaining([{ event: 'case.substitute_proposed', actor: expect.stringMatching(/^user:operator/) }, { event: 'consent.agreed', actor: expect.stringMatching(/^user:operator/) }, { event: 'order.substitute_agreed', actor: expect.stringMatching(/^user:operator/) }]));
+    // The merchant's mappings are untouched: the substitute was for this order only.
+    expect(await k.selectFrom('sku_mappings').select(['id', 'offer_ref', 'product_id', 'sku_id']).orderBy('id').execute()).toEqual(mappingsBefore);
+
+    // The other buyer refuses: the order is cancelled (refund on WeChat), and nothing is ordered for it.
+    const bOrder = await order(b!.orderId);
+    const bc = cases.find((c) => c.shop_order_id === bOrder.id)!;
+    const p2 = await callApi(h, 'POST', `/api/cases/${bc.id}/substitute`, op, { offerRef: sub.id, note: '换款' });
+    expect(p2.status).toBe(200);
+    const refused = await callApi(h, 'POST', `/api/cases/${p2.body.consentCaseId}/consent`, op, { answer: 'refused', note: '买家不要，申请退款' });
+    expect(refused.body).toEqual({ orderState: 'Cancelled' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.sandbox.alibaba.orders.size).toBe(1);
+  });
+});
