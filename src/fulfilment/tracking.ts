@@ -12,6 +12,7 @@ import type { Notifier } from '../notify/notifier.js';
 import { parse1688Time, type Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import type { ApiBody } from '../suppliers/alibaba-1688/client.js';
 import { mapCourier, plausibleWaybill } from './couriers.js';
+import { unwindJob } from './unwind.js';
 import { acceptMessage } from '../suppliers/alibaba-1688/message-receiver.js';
 
 export const TRACK_PO = 'po.track';
@@ -131,11 +132,25 @@ export class Tracking {
     return { parcels: parcels.length, changed };
   }
 
-  /** The supplier (or 1688, on payment timeout) closed the order before shipping: a person decides. */
+  /**
+   * The supplier (or 1688, on payment timeout) closed the order before shipping. Nothing paid: the purchase order
+   * is closed and its lines are placed again with another supplier (unwind → re-source), and the merchant is told.
+   * Money paid or a payment in flight: a person decides (the refund must be seen first).
+   */
   private async supplierClosed(po: PoRow): Promise<void> {
     const now = this.clock.now();
+    const payment = await this.db.kysely.selectFrom('payments').select(['status', 'attempts']).where('purchase_order_id', '=', po.id).executeTakeFirst();
+    const untouched = !payment || (payment.status !== 'Paid' && payment.status !== 'Paying');
     await this.db.kysely.transaction().execute(async (trx) => {
-      const opened = await openCase(trx, { kind: 'SUPPLIER_CLOSED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `1688 订单 ${po.supplier_order_id} 已被关闭（卖家关闭或超时未付款），请换供应商重新下单或给买家退款`, dedupKey: `SUPPLIER_CLOSED:${po.id}` }, now);
+      if (untouched) {
+        const first = await enqueue(trx, unwindJob(po.id, 'supplier_closed'), now);
+        if (first) {
+          await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.supplier_closed', actor: 'system:tracking', note: `1688 订单 ${po.supplier_order_id} 已被关闭（未付款），自动换供应商重新下单` }, now);
+          await this.notifier.raise(trx, { event: 'supplier_delay', shopId: po.shop_id, subject: `closed:${po.id}`, data: { orderId: po.wx_order_id, detail: `1688 订单 ${po.supplier_order_id} 已关闭，已自动换供应商重新下单` } });
+        }
+        return;
+      }
+      const opened = await openCase(trx, { kind: 'SUPPLIER_CLOSED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `1688 订单 ${po.supplier_order_id} 已被关闭，但付款${payment?.status === 'Paying' ? '正在进行' : '已付出'}：请核对 1688 是否已退款，再换供应商重新下单或给买家退款`, dedupKey: `SUPPLIER_CLOSED:${po.id}` }, now);
       if (opened) await this.notifier.raise(trx, { event: 'supplier_delay', shopId: po.shop_id, subject: `closed:${po.id}`, data: { orderId: po.wx_order_id, detail: `1688 订单 ${po.supplier_order_id} 已关闭` } });
     });
   }

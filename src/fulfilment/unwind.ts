@@ -14,10 +14,12 @@ import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js'
 import type { ApiBody } from '../suppliers/alibaba-1688/client.js';
 
 export const UNWIND_PO = 'po.unwind';
-export type UnwindReason = 'buyer_refund' | 'stock_out';
+export type UnwindReason = 'buyer_refund' | 'stock_out' | 'supplier_closed';
+/** Reasons after which the lines are sourced again (elsewhere); a buyer refund ends them. */
+const RESOURCE: readonly UnwindReason[] = ['stock_out', 'supplier_closed'];
 export const unwindJob = (poId: number, reason: UnwindReason) => ({ kind: UNWIND_PO, payload: { purchaseOrderId: poId, reason }, singletonKey: `${UNWIND_PO}:${poId}`, maxAttempts: 12 });
 
-const REASON_TEXT: Record<UnwindReason, string> = { buyer_refund: '买家已退款，取消采购', stock_out: '供应商缺货' };
+const REASON_TEXT: Record<UnwindReason, string> = { buyer_refund: '买家已退款，取消采购', stock_out: '供应商缺货', supplier_closed: '1688 订单被关闭（卖家关闭或超时未付款）' };
 
 /**
  * 取消或退款: a supplier order that must not go on (the buyer refunded before shipment, or the supplier is out of
@@ -87,21 +89,21 @@ export class SupplierUnwind {
       if (refunded) await postLedger(trx, { shopId: po.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, kind: 'refund_from_supplier', amount: payment.amount, ref: `supplier-refund:${po.id}`, note: `供应商退款（${REASON_TEXT[reason]}）${total !== undefined && total !== payment.amount ? `；1688 订单金额 ${formatYuan(total)}` : ''}` }, now);
       await this.cancelIn(trx, po, payment?.id, refunded ? `供应商已退款 ${formatYuan(payment.amount)}` : '1688 订单已关闭', reason, now);
     });
-    if (reason === 'stock_out') await this.resource(po.id, REASON_TEXT[reason]);
+    if (RESOURCE.includes(reason)) await this.resource(po.id, REASON_TEXT[reason]);
     return refunded ? 'Refunded' : 'Cancelled';
   }
 
   private async cancelLocally(po: { id: number; shop_order_id: number }, paymentId: number | undefined, note: string, reason: UnwindReason): Promise<'Cancelled'> {
     await this.db.kysely.transaction().execute((trx) => this.cancelIn(trx, po, paymentId, note, reason, this.clock.now()));
-    if (reason === 'stock_out') await this.resource(po.id, REASON_TEXT[reason]);
+    if (RESOURCE.includes(reason)) await this.resource(po.id, REASON_TEXT[reason]);
     return 'Cancelled';
   }
 
   /** Close what Daifa owes for this purchase order; a stock-out leaves the purchase order itself to re-sourcing. */
   private async cancelIn(trx: Transaction<Database>, po: { id: number; shop_order_id: number }, paymentId: number | undefined, note: string, reason: UnwindReason, now: number): Promise<void> {
     const cur = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
-    if (cur.state !== 'Cancelled' && reason !== 'stock_out') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Cancelled', event: 'po.cancelled', actor: 'system:unwind', note }, now);
-    if (reason === 'stock_out') await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.supplier_order_closed', actor: 'system:unwind', note }, now);
+    if (cur.state !== 'Cancelled' && !RESOURCE.includes(reason)) await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Cancelled', event: 'po.cancelled', actor: 'system:unwind', note }, now);
+    if (RESOURCE.includes(reason)) await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.supplier_order_closed', actor: 'system:unwind', note }, now);
     // A payment that never went out is closed with the order (so it is neither paid later nor counted).
     if (paymentId) await trx.updateTable('payments').set({ status: 'Cancelled', reason: note, updated_at: now }).where('id', '=', paymentId).where('status', 'in', ['AwaitingApproval', 'AwaitingPayer', 'Blocked', 'Failed', 'Rejected']).execute();
     // What was owed for it is owed no more (a reversing entry; the original stays).

@@ -52,19 +52,41 @@ describe('buyer refunds and supplier stock-outs', () => {
     expect(await sum(h, 'supplier_paid')).toBe(0);
   }, 40_000);
 
-  it('1688 closes an unpaid supplier order (payment timeout, BOPS_CLOSE) → the message leads to a re-read and a SUPPLIER_CLOSED case with an alert', async () => {
+  it('1688 closes an unpaid supplier order (payment timeout, BOPS_CLOSE) → re-read, the purchase order is closed (its payment never goes out) and the line placed with another supplier; the merchant is told', async () => {
     h = await startHarness();
     await enableSourcing(h, { messages: true });
     await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
     await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 1, { what: 'awaiting approval' });
+    const first = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'supplier_id']).executeTakeFirstOrThrow();
+    const sim = [...h.sandbox.alibaba.orders.values()][0]!;
+    sim.status = 'cancel';
+    h.sandbox.alibaba.emit('ORDER_BUYER_VIEW_ORDER_BOPS_CLOSE', sim, 'cancel');
+    await waitFor(async () => (await count(h!.app, 'purchase_orders')) === 2, { what: 're-placed' });
+    const pos = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'state', 'supplier_id']).orderBy('id').execute();
+    expect(pos[0]!.state).toBe('Cancelled');
+    expect(pos[1]!.supplier_id).not.toBe(first.supplier_id);
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 1 && (await count(h!.app, 'payments', ['status', '=', 'Cancelled'])) === 1, { what: 'old payment closed, new one waiting' });
+    expect((await h.app.db.kysely.selectFrom('payments').select('status').where('purchase_order_id', '=', first.id).executeTakeFirstOrThrow()).status).toBe('Cancelled');
+    await waitFor(async () => (await count(h!.app, 'notifications', ['event', '=', 'supplier_delay'])) >= 1, { what: 'alert' });
+    const events = (await h.app.db.kysely.selectFrom('order_events').select('event').where('entity_id', '=', first.id).where('entity_type', '=', 'purchase_order').execute()).map((e) => e.event);
+    expect(events).toEqual(expect.arrayContaining(['po.supplier_closed', 'po.supplier_unable']));
+    expect(await count(h.app, 'cases', ['kind', '=', 'SUPPLIER_CLOSED'])).toBe(0);
+    expect(sim.payments).toEqual([]);
+    expect(await sum(h, 'supplier_paid')).toBe(0);
+  });
+
+  it('1688 closes a supplier order that was already paid → a SUPPLIER_CLOSED case for a person (the refund must be seen first), nothing re-placed', async () => {
+    h = await startHarness();
+    await enableSourcing(h, { messages: true });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 1, { what: 'paid' });
     const sim = [...h.sandbox.alibaba.orders.values()][0]!;
     sim.status = 'cancel';
     h.sandbox.alibaba.emit('ORDER_BUYER_VIEW_ORDER_BOPS_CLOSE', sim, 'cancel');
     await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'SUPPLIER_CLOSED'])) === 1, { what: 'supplier-closed case' });
     expect((await h.app.db.kysely.selectFrom('cases').select('message').where('kind', '=', 'SUPPLIER_CLOSED').executeTakeFirstOrThrow()).message).toContain(sim.orderId);
-    await waitFor(async () => (await count(h!.app, 'notifications', ['event', '=', 'supplier_delay'])) >= 1, { what: 'alert' });
-    expect(sim.payments).toEqual([]);
+    expect(await count(h.app, 'purchase_orders')).toBe(1);
   });
 
   it('supplier out of stock after payment → refund from that supplier, the line placed and paid elsewhere; each 1688 order paid once', async () => {
