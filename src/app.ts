@@ -1,4 +1,5 @@
 import { ADDRESS_CHANGE, AddressChange } from './fulfilment/address-change.js';
+import { DropshipTracking } from './fulfilment/dropship-tracking.js';
 import { AdaptiveRateLimiter } from './lib/rate-limiter.js';
 import type { Logger } from 'pino';
 import { WeChatClients } from './channels/wechat-shop/client.js';
@@ -55,6 +56,7 @@ export interface App {
   delivery: DeliverySync;
   unwind: SupplierUnwind;
   deadlines: DeadlineWatch;
+  dropshipTracking: DropshipTracking;
   placement: PurchaseOrderPlacement;
   alibaba: Alibaba1688Accounts;
   handlers: Map<string, JobHandler>;
@@ -112,6 +114,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const tracking = new Tracking(db, alibaba, notifier, clock, log);
   const delivery = new DeliverySync(db, shops, clients, clock, log);
   const deadlines = new DeadlineWatch(db, alibaba, shops, clients, notifier, clock, log);
+  const dropshipTracking = new DropshipTracking(db, shops, clients, clock, log);
   const addressChange = new AddressChange(db, decode, emailRoute, notifier, clock, log);
   const unwind = new SupplierUnwind(db, alibaba, clock, log, (poId, why) => placement.resourceAfterUnwind(poId, why));
 
@@ -122,6 +125,8 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
         await intake.sync(p);
         // A delivery negotiation waiting for the buyer: the answer arrives as an order update (ext_info 21–23).
         await deadlines.afterSync(p);
+        // WeChat dropship: the supplier shipped on the platform (deliver event) → record its packages.
+        await dropshipTracking.afterSync(p);
       },
     ],
     [CONFIRM_ORDER, confirmation.handler],
@@ -130,12 +135,20 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     [CONSENT_REMINDER, consent.reminderHandler],
     [WATCH_1688_TOKENS, tokenWatch.handler],
     [PAY_PO, payments.handler],
-    [TRACK_PO, tracking.handler],
+    [
+      TRACK_PO,
+      async (p) => {
+        // Each returns at once for purchase orders of the other route.
+        await tracking.handler(p);
+        await dropshipTracking.track(p.purchaseOrderId);
+      },
+    ],
     [ADDRESS_CHANGE, addressChange.handler],
     [
       TRACKING_SWEEP,
       async () => {
         await deadlines.watch();
+        await dropshipTracking.sweep();
         await tracking.sweepHandler();
       },
     ],
@@ -147,7 +160,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   ]);
 
   return {
-    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, payments, placement, alibaba, tracking, delivery, unwind, deadlines, handlers, wechatApiBase,
+    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, payments, placement, alibaba, tracking, delivery, unwind, deadlines, dropshipTracking, handlers, wechatApiBase,
     close: () => db.close(),
   };
 }

@@ -39,9 +39,12 @@ export interface ApiKnobs {
   decodeMasked?: boolean;
   /** Business calls allowed per shop per minute; beyond it, 45011 (the real numbers are unpublished [U]). */
   callsPerMinute?: number | null;
+  /** dropship/get `status` before and after the supplier shipped (the enum is unpublished [U]; 300 was observed). */
+  dropshipAssignedStatus: number;
+  dropshipShippedStatus: number;
 }
 
-export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false });
+export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false, dropshipAssignedStatus: 100, dropshipShippedStatus: 300 });
 
 export interface GenerateOptions {
   count?: number;
@@ -244,6 +247,24 @@ export class WeChatShopSimulator {
     return true;
   }
 
+  /** The bound supplier ships a 代发单 through its own API: the shop order is shipped by the platform. */
+  shipDropship(appId: string, dsOrderId: string, parcel: { deliveryId: string; waybillId: string }): boolean {
+    const shop = this.mustShop(appId);
+    const order = [...shop.orders.values()].find((o) => o.lines.some((l) => l.dropship?.dsOrderId === dsOrderId));
+    if (!order || (order.status !== 20 && order.status !== 21)) return false;
+    const lines = order.lines.filter((l) => l.dropship?.dsOrderId === dsOrderId && l.cnt - l.shipped - l.finishAftersale > 0);
+    if (!lines.length) return false;
+    const t = nowS();
+    order.packages.push({ waybill_id: parcel.waybillId, delivery_id: parcel.deliveryId, delivery_name: SIM_COURIERS[parcel.deliveryId] ?? parcel.deliveryId, delivery_time: t, deliver_type: 1, product_infos: lines.map((l) => ({ product_id: l.productId, sku_id: l.skuId, product_cnt: l.cnt - l.shipped - l.finishAftersale })) });
+    for (const l of lines) l.shipped = l.cnt - l.finishAftersale;
+    const done = order.lines.every((l) => l.shipped + l.finishAftersale >= l.cnt);
+    order.status = done ? 30 : 21;
+    if (done) order.shipDoneTime = t;
+    order.updateTime = t;
+    this.emit(shop, order, 'channels_ec_order_deliver', { finish_delivery: done ? 1 : 0 });
+    return true;
+  }
+
   /** The buyer confirms receipt (status 100); settlement follows when `settle` is set (commission becomes final). */
   confirmReceipt(appId: string, orderId: string, opts: { settle?: boolean } = {}): boolean {
     const shop = this.mustShop(appId);
@@ -397,13 +418,41 @@ export class WeChatShopSimulator {
         if (!line || Number(p.product_cnt) !== line.cnt) return err(40097, 'invalid args, dropship_product_list');
         if (line.dropship) return err(610003, '商品已分配代发');
       }
+      // One 代发单 per assignment, holding the lines it was given.
+      const dsOrderId = `44${randomInt(10 ** 8, 10 ** 9)}${randomInt(10 ** 8, 10 ** 9)}`;
       for (const p of list) {
         const line = order.lines.find((l) => l.productId === idString(p.spu_id) && l.skuId === idString(p.sku_id))!;
-        line.dropship = { dsOrderId: `44${randomInt(10 ** 8, 10 ** 9)}${randomInt(10 ** 8, 10 ** 9)}`, supplierAppId: supplier };
+        line.dropship = { dsOrderId, supplierAppId: supplier };
       }
       order.updateTime = nowS();
       this.emit(shop, order, 'channels_ec_order_ext_info_update', { type: 14 });
       return { errcode: 0, errmsg: 'ok' };
+    });
+    business('/channels/ec/order/dropship/get', (shop, b) => {
+      const id = idString(b.ds_order_id) ?? '';
+      const order = [...shop.orders.values()].find((o) => o.lines.some((l) => l.dropship?.dsOrderId === id));
+      if (!order) return err(100002, '代发单不存在');
+      const lines = order.lines.filter((l) => l.dropship?.dsOrderId === id);
+      const skus = new Set(lines.map((l) => l.skuId));
+      const shipped = lines.every((l) => l.shipped + l.finishAftersale >= l.cnt);
+      return {
+        errcode: 0,
+        errmsg: 'ok',
+        dropship_order: {
+          ds_order_id: id,
+          order_id: order.orderId,
+          // The status enum is not published ([U] in the reference): configurable here, only "shipped or not" matters to Daifa.
+          status: shipped ? this.api.dropshipShippedStatus : this.api.dropshipAssignedStatus,
+          create_time: order.payTime,
+          update_time: order.updateTime,
+          supplier_appid: lines[0]!.dropship!.supplierAppId,
+          supplier_name: '沙箱代发供货商',
+          dropship_order_detail: {
+            product_infos: lines.map((l) => ({ product_id: l.productId, sku_id: l.skuId, sku_cnt: l.cnt, title: l.title, delivery_deadline: l.deadline })),
+            delivery_info: { delivery_product_info: order.packages.filter((p) => p.product_infos.some((x) => skus.has(x.sku_id))) },
+          },
+        },
+      };
     });
 
     this.registerControl(app);

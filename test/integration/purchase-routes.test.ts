@@ -66,4 +66,29 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
     await h.app.placement.place(po.id);
     expect(h.sandbox.wechat.calls.get('/channels/ec/order/dropship/assign')).toBe(1);
   });
+
+  it('WeChat Shop dropship tracking: the supplier ships on the platform → dropship/get gives the packages; recorded, nothing sent again, the order is shipped', async () => {
+    h = await startHarness({ api: { dropshipAssignedStatus: 7, dropshipShippedStatus: 9 } }); // status numbers are unpublished: Daifa must not depend on them
+    await onlySupplier(h, 'wechat_dropship');
+    h.sandbox.wechat.shops.get(h.creds.appId)!.dropshipSuppliers.add('wxsupplier0000001');
+    const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 1 });
+    await waitFor(async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').executeTakeFirst())?.state === 'Purchasing', { what: 'assigned' });
+    const sim = h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(order!.orderId)!;
+    const ds = sim.lines[0]!.dropship!.dsOrderId;
+    // Nothing shipped yet: a look finds nothing.
+    const po = await h.app.db.kysely.selectFrom('purchase_orders').select('id').executeTakeFirstOrThrow();
+    expect(await h.app.dropshipTracking.track(po.id)).toEqual({ parcels: 0 });
+    expect(h.sandbox.wechat.shipDropship(h.creds.appId, ds, { deliveryId: 'ZTO', waybillId: '75312345678901' })).toBe(true);
+    await waitFor(async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').executeTakeFirst())?.state === 'Shipped', { what: 'shipped' });
+    const pkgs = await h.app.db.kysely.selectFrom('packages').select(['source', 'delivery_id', 'waybill_id', 'items']).execute();
+    expect(pkgs).toHaveLength(1);
+    expect(pkgs[0]).toMatchObject({ source: 'wechat_dropship', delivery_id: 'ZTO', waybill_id: '75312345678901' });
+    const poLines = await h.app.db.kysely.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', po.id).execute();
+    expect(JSON.parse(pkgs[0]!.items).sort((a: { specId: string }, b: { specId: string }) => a.specId.localeCompare(b.specId))).toEqual(poLines.map((l) => ({ specId: l.spec_id, quantity: l.quantity })).sort((a, b) => a.specId.localeCompare(b.specId)));
+    expect(h.sandbox.wechat.calls.get('/channels/ec/order/delivery/send') ?? 0).toBe(0);
+    expect(sim.packages).toHaveLength(1);
+    // Looking again records nothing twice.
+    expect(await h.app.dropshipTracking.track(po.id)).toEqual({ parcels: 0 });
+    expect(await count(h.app, 'packages')).toBe(1);
+  });
 });

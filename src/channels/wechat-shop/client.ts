@@ -188,6 +188,12 @@ export class WeChatShopClient {
     await this.call('/channels/ec/order/dropship/assign', { order_id: orderId, supplier_appid: supplierAppId, dropship_product_list: lines.map((l) => ({ spu_id: l.productId, sku_id: l.skuId, product_cnt: l.count })) });
   }
 
+  /** dropship/get: a 代发单 with its lines and, once the supplier shipped, its packages. */
+  async dropshipGet(dsOrderId: string): Promise<Record<string, any>> {
+    const r = await this.call('/channels/ec/order/dropship/get', { ds_order_id: dsOrderId });
+    return (r.dropship_order ?? {}) as Record<string, any>;
+  }
+
   /** delivery/send: one entry per package, each with exactly the products and quantities it holds. */
   async deliverySend(orderId: string, packages: { deliveryId: string; waybillId: string; products: { productId: string; skuId: string; count: number }[] }[]): Promise<void> {
     await this.call('/channels/ec/order/delivery/send', { order_id: orderId, delivery_list: packages.map((p) => ({ delivery_id: p.deliveryId, waybill_id: p.waybillId, deliver_type: 1, product_infos: p.products.map((x) => ({ product_id: x.productId, sku_id: x.skuId, product_cnt: x.count })) })) });

@@ -1,0 +1,112 @@
+import type { Logger } from 'pino';
+import type { WeChatClients } from '../channels/wechat-shop/client.js';
+import type { Db } from '../db/dialect.js';
+import { enqueue } from '../jobs/queue.js';
+import { appendEvent, lockEntity } from '../lifecycle/apply-transition.js';
+import type { Clock } from '../lib/clock.js';
+import { idString } from '../lib/lossless-json.js';
+import type { ShopService } from '../shops/shops.js';
+import { deliverJob, trackJob } from './tracking.js';
+
+/**
+ * Tracking for WeChat Shop's own dropship (代发): the bound supplier ships the 代发单 through its own API, which
+ * ships the shop order on the platform. Daifa reads `dropship/get` for each 代发单 of the purchase order and records
+ * its packages (courier, waybill, the lines and quantities); delivery sync then finds them already on WeChat and
+ * sends nothing. `dropship/get`'s status enum is unpublished, so only the packages are trusted, never the status.
+ */
+export class DropshipTracking {
+  constructor(
+    private readonly db: Db,
+    private readonly shops: ShopService,
+    private readonly clients: WeChatClients,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  async track(poId: number): Promise<{ parcels: number }> {
+    const k = this.db.kysely;
+    const po = await k.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'o.shop_id', 'o.wx_order_id']).where('p.id', '=', poId).executeTakeFirst();
+    if (!po || po.route !== 'wechat_dropship' || ['Cancelled', 'Shadowed', 'Completed', 'Draft', 'Placing'].includes(po.state)) return { parcels: 0 };
+    const shop = await this.shops.credentialsById(po.shop_id);
+    const client = this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret });
+    const poLines = await k.selectFrom('purchase_order_lines').select(['shop_order_line_no', 'spec_id', 'quantity']).where('purchase_order_id', '=', poId).execute();
+    const shopLines = await k.selectFrom('shop_order_lines').select(['line_no', 'product_id', 'sku_id', 'quantity']).where('shop_order_id', '=', po.shop_order_id).where('line_no', 'in', poLines.map((l) => l.shop_order_line_no)).execute();
+    // The 代发单 ids of this purchase order's lines, as the shop order shows them.
+    const wire = await client.getOrder(po.wx_order_id);
+    const infos = ((wire.order_detail as any)?.product_infos ?? []) as any[];
+    const dsIds = [...new Set(infos.filter((p) => shopLines.some((l) => l.sku_id === String(idString(p.sku_id)))).map((p) => idString(p.dropship_info?.ds_order_id)).filter((x): x is string => Boolean(x)))];
+    const now = this.clock.now();
+    let parcels = 0;
+    for (const ds of dsIds) {
+      const d = await client.dropshipGet(ds);
+      const detail = d.dropship_order_detail ?? {};
+      // Tolerant of where the packages sit (the object is only partly documented).
+      const packages = ((detail.delivery_info?.delivery_product_info ?? d.delivery_info?.delivery_product_info ?? detail.delivery_product_info ?? []) as any[]).filter((p) => p?.waybill_id);
+      for (const p of packages) {
+        const items: { specId: string; quantity: number }[] = [];
+        for (const x of (p.product_infos ?? []) as any[]) {
+          const sl = shopLines.find((l) => l.sku_id === String(idString(x.sku_id)));
+          const pl = sl && poLines.find((l) => l.shop_order_line_no === sl.line_no);
+          if (sl && pl) items.push({ specId: pl.spec_id, quantity: Math.round((pl.quantity * Number(x.product_cnt ?? 0)) / sl.quantity) });
+        }
+        if (!items.length) continue;
+        const waybill = String(p.waybill_id);
+        const inserted = await k.transaction().execute(async (trx) => {
+          await lockEntity(trx, 'shop_order', po.shop_order_id);
+          const row = await trx
+            .insertInto('packages')
+            .values({ shop_order_id: po.shop_order_id, purchase_order_id: po.id, source: 'wechat_dropship', logistics_id: `ds:${ds}:${waybill}`, courier_name: String(p.delivery_name ?? p.delivery_id ?? ''), delivery_id: String(p.delivery_id ?? 'OTHER'), waybill_id: waybill, items: JSON.stringify(items), status: 'CONSIGN', shipped_at: p.delivery_time ? Number(p.delivery_time) * 1000 : now, picked_up_at: null, last_trace_at: null, signed_at: null, anomaly: null, created_at: now, updated_at: now })
+            .onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing())
+            .returning('id')
+            .executeTakeFirst();
+          if (!row) return false;
+          await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.parcel_recorded', actor: 'system:dropship', note: `代发单 ${ds}：${p.delivery_name ?? p.delivery_id} ${waybill}（供货商已在微信小店发货）` }, now);
+          // The platform shipped the shop order itself; delivery sync records it as sent without sending again.
+          await enqueue(trx, deliverJob(po.shop_order_id), now);
+          return true;
+        });
+        if (inserted) parcels++;
+      }
+    }
+    await k.updateTable('purchase_orders').set({ tracked_at: now }).where('id', '=', poId).execute();
+    if (parcels) this.log.info({ poId, parcels }, 'dropship parcels recorded');
+    return { parcels };
+  }
+
+  /** After an order update (the platform's deliver event): look at its dropship purchase orders not yet shipped. */
+  async afterSync(p: { shopId: number; orderId: string }): Promise<void> {
+    const k = this.db.kysely;
+    const pos = await k
+      .selectFrom('purchase_orders as p')
+      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+      .select('p.id')
+      .where('o.shop_id', '=', p.shopId)
+      .where('o.wx_order_id', '=', p.orderId)
+      .where('p.route', '=', 'wechat_dropship')
+      .where('p.state', 'in', ['Placed', 'Paid', 'NeedsAttention'])
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id'))))
+      .execute();
+    if (!pos.length) return;
+    await k.transaction().execute(async (trx) => {
+      for (const po of pos) await enqueue(trx, trackJob(po.id), this.clock.now());
+    });
+  }
+
+  /** The safety net: dropship purchase orders without parcels, not looked at for an hour. */
+  async sweep(): Promise<number> {
+    const now = this.clock.now();
+    const due = await this.db.kysely
+      .selectFrom('purchase_orders as p')
+      .select('p.id')
+      .where('p.route', '=', 'wechat_dropship')
+      .where('p.state', 'in', ['Placed', 'Paid', 'NeedsAttention'])
+      .where((eb) => eb.or([eb('p.tracked_at', 'is', null), eb('p.tracked_at', '<', now - 3_600_000)]))
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id'))))
+      .limit(500)
+      .execute();
+    await this.db.kysely.transaction().execute(async (trx) => {
+      for (const p of due) await enqueue(trx, trackJob(p.id), now);
+    });
+    return due.length;
+  }
+}
