@@ -18,7 +18,7 @@ export async function overview(db: Db, now: number, shopId?: number) {
   let paidToday = k.selectFrom('shop_orders').select((eb) => eb.fn.countAll<number>().as('n')).where('pay_time_s', '>=', startS);
   if (shopId) paidToday = paidToday.where('shop_id', '=', shopId);
   // Orders per China day, bucketed in SQL (integer division works the same on SQLite and PostgreSQL).
-  const bucket = sql<number>`(pay_time_s + ${CN_S}) / 86400`;
+  const bucket = sql<number>`(pay_time_s + ${sql.lit(CN_S)}) / 86400`;
   let perDay = k.selectFrom('shop_orders').select([bucket.as('d'), (eb) => eb.fn.countAll<number>().as('n')]).where('pay_time_s', '>=', startS - 13 * 86_400).groupBy(bucket);
   if (shopId) perDay = perDay.where('shop_id', '=', shopId);
   const [paid, s, days, orderDays, waiting, atRisk, failedAlerts] = await Promise.all([
