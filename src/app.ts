@@ -1,5 +1,6 @@
 import { ADDRESS_CHANGE, AddressChange } from './fulfilment/address-change.js';
 import { DropshipTracking } from './fulfilment/dropship-tracking.js';
+import { ACCEPT_REFUND, BuyerRefunds } from './orders/buyer-refund.js';
 import { AdaptiveRateLimiter } from './lib/rate-limiter.js';
 import type { Logger } from 'pino';
 import { WeChatClients } from './channels/wechat-shop/client.js';
@@ -114,6 +115,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const tracking = new Tracking(db, alibaba, notifier, clock, log);
   const delivery = new DeliverySync(db, shops, clients, clock, log);
   const deadlines = new DeadlineWatch(db, alibaba, shops, clients, notifier, clock, log);
+  const buyerRefunds = new BuyerRefunds(db, shops, clients, clock, log);
   const dropshipTracking = new DropshipTracking(db, shops, clients, clock, log);
   const addressChange = new AddressChange(db, decode, emailRoute, notifier, clock, log);
   const unwind = new SupplierUnwind(db, alibaba, clock, log, (poId, why) => placement.resourceAfterUnwind(poId, why));
@@ -144,6 +146,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
       },
     ],
     [ADDRESS_CHANGE, addressChange.handler],
+    [ACCEPT_REFUND, buyerRefunds.handler],
     [
       TRACKING_SWEEP,
       async () => {

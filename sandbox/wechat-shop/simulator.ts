@@ -428,6 +428,14 @@ export class WeChatShopSimulator {
       this.emit(shop, order, 'channels_ec_order_ext_info_update', { type: 14 });
       return { errcode: 0, errmsg: 'ok' };
     });
+    business('/channels/ec/aftersale/acceptapply', (shop, b) => {
+      const id = String(b.after_sale_order_id ?? '');
+      const as = [...shop.orders.values()].flatMap((o) => o.aftersales).find((x) => x.id === id);
+      if (!as) return err(10020000, '售后单号不存在');
+      if (as.status !== 'MERCHANT_PROCESSING') return err(10020001, '售后单状态不合法');
+      this.closeAftersale(shop.appId, id, 'refunded');
+      return { errcode: 0, errmsg: 'ok' };
+    });
     business('/channels/ec/order/dropship/get', (shop, b) => {
       const id = idString(b.ds_order_id) ?? '';
       const order = [...shop.orders.values()].find((o) => o.lines.some((l) => l.dropship?.dsOrderId === id));

@@ -35,6 +35,8 @@ export interface OrderSnapshot {
   address: Address;
   lines: OrderLine[];
   onAftersaleOrderCnt: number;
+  /** After-sale order ids on this order (aftersale_detail.aftersale_order_list). */
+  aftersaleIds?: string[];
   /** settle_info: the platform's commission (fen) once settled; the prediction before. */
   commission?: { predicted?: Fen; settled?: Fen; settleTime?: number };
 }

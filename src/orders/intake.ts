@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { formatYuan } from '../domain/money.js';
 import { addressChangeJob } from '../fulfilment/address-change.js';
+import { acceptRefundJob } from './buyer-refund.js';
 import { post as postLedger, recordCommission } from '../payments/ledger.js';
 import { deliverJob } from '../fulfilment/tracking.js';
 import { unwindJob } from '../fulfilment/unwind.js';
@@ -123,12 +124,18 @@ export class OrderIntake {
           return 'updated';
         }
       }
+      if (existing.state === 'Cancelled') {
+        // A person decided not to fulfil it: a refund request from the buyer is accepted (see BuyerRefunds) …
+        if (o.onAftersaleOrderCnt > 0) await enqueue(trx, acceptRefundJob(existing.id), now);
+        // … and once WeChat shows everything refunded, the ledger says so (once: the entry's ref is unique).
+        if (o.status === WX_STATUS.CANCELLED_AFTERSALE) await postBuyerRefund(trx, p.shopId, existing.id, o, now);
+      }
       if (isCancelledStatus(o.status) && existing.state !== 'Cancelled' && existing.state !== 'Completed') {
         const r = await applyTransition(trx, { entity: 'shop_order', id: existing.id, to: 'Cancelled', event: 'order.cancelled_on_wechat', actor: `system:${p.source}`, note: o.status === 200 ? '买家全部退款，订单取消' : '订单已取消', data: { wxStatus: o.status } }, now);
         if (r.ok) {
           // The buyer got the money back (status 200: every line refunded): the ledger says so, and every
           // supplier order still alive is cancelled or refunded.
-          if (o.status === WX_STATUS.CANCELLED_AFTERSALE) await postLedger(trx, { shopId: p.shopId, shopOrderId: existing.id, kind: 'refund_to_buyer', amount: -o.orderPrice, ref: `buyer-refund:${p.shopId}:${o.wxOrderId}`, note: '买家全额退款（微信售后）' }, now);
+          if (o.status === WX_STATUS.CANCELLED_AFTERSALE) await postBuyerRefund(trx, p.shopId, existing.id, o, now);
           const live = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', existing.id).where('state', 'not in', ['Cancelled', 'Shadowed', 'Completed']).execute();
           for (const po of live) await enqueue(trx, unwindJob(po.id, 'buyer_refund'), now);
           this.log.info({ shopOrderId: existing.id, wxOrderId: o.wxOrderId }, 'order cancelled on WeChat');
@@ -139,6 +146,11 @@ export class OrderIntake {
       return changed ? 'updated' : 'unchanged';
     });
   }
+}
+
+/** The buyer got everything back (WeChat status 200): one ledger entry per order (its ref is unique). */
+function postBuyerRefund(trx: Parameters<typeof postLedger>[0], shopId: number, shopOrderId: number, o: OrderSnapshot, now: number) {
+  return postLedger(trx, { shopId, shopOrderId, kind: 'refund_to_buyer', amount: -o.orderPrice, ref: `buyer-refund:${shopId}:${o.wxOrderId}`, note: '买家全额退款（微信售后）' }, now);
 }
 
 /** What identifies a receiving address in the masked snapshot: WeChat's hash_code, else the masked fields. */

@@ -9,7 +9,7 @@ describe('substitute product with the buyer’s consent', () => {
     h = undefined;
   });
 
-  it('out of stock everywhere → a substitute is proposed → agreed: that line is ordered as the substitute; refused: cancelled, nothing ordered', async () => {
+  it('out of stock everywhere → a substitute is proposed → agreed: that line is ordered as the substitute; refused: cancelled, nothing ordered, the buyer’s refund request accepted and booked', async () => {
     h = await startHarness();
     await enableSourcing(h);
     const op = await tokenFor(h, 'operator');
@@ -65,5 +65,22 @@ describe('substitute product with the buyer’s consent', () => {
     expect(refused.body).toEqual({ orderState: 'Cancelled' });
     await new Promise((r) => setTimeout(r, 300));
     expect(h.sandbox.alibaba.orders.size).toBe(1);
+
+    // The buyer applies for the refund on WeChat: Daifa accepts it (the merchant already decided), WeChat refunds,
+    // and the ledger shows the money going back. An order being fulfilled is never refunded automatically.
+    const shop = h.sandbox.wechat.shops.get(h.creds.appId)!;
+    const simB = shop.orders.get(b!.orderId)!;
+    const simA = shop.orders.get(a!.orderId)!;
+    const openA = h.sandbox.wechat.openAftersale(shop, a!.orderId, simA.lines[0]!.skuId)!;
+    for (const l of simB.lines) h.sandbox.wechat.openAftersale(shop, b!.orderId, l.skuId);
+    await waitFor(async () => simB.status === 200, { what: 'refunded on WeChat' });
+    const paid = (await k.selectFrom('shop_orders').select('order_price').where('id', '=', bOrder.id).executeTakeFirstOrThrow()).order_price;
+    const refund = await waitFor(() => k.selectFrom('ledger_entries').select('amount').where('shop_order_id', '=', bOrder.id).where('kind', '=', 'refund_to_buyer').executeTakeFirst(), { what: 'refund in the ledger' });
+    expect(Number(refund.amount)).toBe(-Number(paid));
+    const accepted = await k.selectFrom('order_events').select(['actor', 'data']).where('shop_order_id', '=', bOrder.id).where('event', '=', 'order.refund_accepted').execute();
+    expect(accepted).toHaveLength(simB.lines.length);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(simA.aftersales.find((x) => x.id === openA)!.status).toBe('MERCHANT_PROCESSING');
+    expect(h.sandbox.wechat.calls.get('/channels/ec/aftersale/acceptapply')).toBe(simB.lines.length);
   });
 });

@@ -215,6 +215,11 @@ export class WeChatShopClient {
     return ((r.negotiation_list ?? []) as Record<string, unknown>[]).map((n) => ({ state: Number(n.state), predictDeliveryTime: Number(n.predict_delivery_time), updateTime: Number(n.update_time ?? 0) }));
   }
 
+  /** acceptapply for a refund (仅退款): the platform refunds the buyer. */
+  async acceptAftersale(afterSaleOrderId: string): Promise<void> {
+    await this.call('/channels/ec/aftersale/acceptapply', { after_sale_order_id: afterSaleOrderId });
+  }
+
   async getAftersaleOrder(afterSaleOrderId: string): Promise<Record<string, unknown>> {
     const r = await this.call('/channels/ec/aftersale/getaftersaleorder', { after_sale_order_id: afterSaleOrderId });
     return (r.after_sale_order ?? {}) as Record<string, unknown>;

@@ -69,6 +69,7 @@ export function mapOrder(raw: Record<string, unknown>): OrderSnapshot {
     address: mapAddress(delivery.address_info),
     lines,
     onAftersaleOrderCnt: num(aftersale.on_aftersale_order_cnt),
+    aftersaleIds: arr(aftersale.aftersale_order_list).map((x) => str(x.aftersale_order_id)).filter(Boolean),
     commission: {
       predicted: settle.predict_commission_fee !== undefined ? num(settle.predict_commission_fee) : undefined,
       settled: settle.commission_fee !== undefined && settle.commission_fee !== '' ? num(settle.commission_fee) : undefined,

@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import type { WeChatClients } from '../channels/wechat-shop/client.js';
+import type { Db } from '../db/dialect.js';
+import { appendEvent } from '../lifecycle/apply-transition.js';
+import type { Clock } from '../lib/clock.js';
+import type { ShopService } from '../shops/shops.js';
+
+export const ACCEPT_REFUND = 'order.accept-refund';
+export const acceptRefundJob = (shopOrderId: number) => ({ kind: ACCEPT_REFUND, payload: { shopOrderId }, singletonKey: `${ACCEPT_REFUND}:${shopOrderId}` });
+
+/** Events by which a person decided that the buyer gets the money back (the order will not be fulfilled). */
+export const REFUND_DECISIONS = ['order.buyer_refused', 'review.cancelled'] as const;
+
+/**
+ * 给买家退款: WeChat Shop has no documented merchant-initiated refund, so the buyer applies (仅退款) and the merchant
+ * accepts. For an order a person already decided not to fulfil (the buyer refused a substitute or an alternative,
+ * or a review cancelled it), Daifa accepts the buyer's refund request at once (`acceptapply`) — only a REFUND still
+ * waiting for the merchant, for this order — and records it; the ledger's refund entry follows when WeChat shows the
+ * order refunded (status 200). Orders being fulfilled are never refunded automatically.
+ */
+export class BuyerRefunds {
+  constructor(
+    private readonly db: Db,
+    private readonly shops: ShopService,
+    private readonly clients: WeChatClients,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  readonly handler = async (p: { shopOrderId: number }): Promise<void> => {
+    await this.accept(p.shopOrderId);
+  };
+
+  async accept(shopOrderId: number): Promise<number> {
+    const k = this.db.kysely;
+    const order = await k.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', shopOrderId).executeTakeFirst();
+    if (!order || order.state !== 'Cancelled') return 0;
+    const decision = await k.selectFrom('order_events').select(['event', 'actor']).where('shop_order_id', '=', shopOrderId).where('event', 'in', [...REFUND_DECISIONS]).orderBy('id', 'desc').executeTakeFirst();
+    if (!decision) return 0;
+    const shop = await this.shops.credentialsById(order.shop_id);
+    const client = this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret });
+    const wire = await client.getOrder(order.wx_order_id);
+    const ids = (((wire as any).aftersale_detail?.aftersale_order_list ?? []) as any[]).map((x) => String(x.aftersale_order_id ?? '')).filter(Boolean);
+    let accepted = 0;
+    for (const id of ids) {
+      const as = await client.getAftersaleOrder(id);
+      if (String(as.order_id ?? '') !== order.wx_order_id || as.type !== 'REFUND' || as.status !== 'MERCHANT_PROCESSING') continue;
+      await client.acceptAftersale(id);
+      const amount = Number((as.refund_info as { amount?: number } | undefined)?.amount ?? 0);
+      await k.transaction().execute((trx) => appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.refund_accepted', actor: 'system:refunds', note: `已同意买家退款申请 ${id}（${(amount / 100).toFixed(2)} 元；依据 ${decision.event} by ${decision.actor}）`, data: { afterSaleOrderId: id, amount } }, this.clock.now()));
+      accepted++;
+    }
+    if (accepted) this.log.info({ shopOrderId, accepted }, 'buyer refund requests accepted');
+    return accepted;
+  }
+}
