@@ -10,9 +10,10 @@ import * as m0007 from './migrations/0007-fulfilment.js';
 import * as m0008 from './migrations/0008-negotiations.js';
 import * as m0009 from './migrations/0009-sessions.js';
 import * as m0010 from './migrations/0010-substitutes.js';
+import * as m0011 from './migrations/0011-po-supplier-order.js';
 
 /** Migrations are listed in code (no directory scan) so that they ship with the bundle and run in order. */
-const all = { '0001-foundation': m0001, '0002-alerts': m0002, '0003-sourcing': m0003, '0004-po-messages': m0004, '0005-payments': m0005, '0006-vouchers': m0006, '0007-fulfilment': m0007, '0008-negotiations': m0008, '0009-sessions': m0009, '0010-substitutes': m0010 } as const;
+const all = { '0001-foundation': m0001, '0002-alerts': m0002, '0003-sourcing': m0003, '0004-po-messages': m0004, '0005-payments': m0005, '0006-vouchers': m0006, '0007-fulfilment': m0007, '0008-negotiations': m0008, '0009-sessions': m0009, '0010-substitutes': m0010, '0011-po-supplier-order': m0011 } as const;
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const provider: MigrationProvider = {
