@@ -190,6 +190,12 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     const poText = await page.locator('table').first().textContent();
     expect(poText).toMatch(/已付款|已发货|已完成/);
     expect(poText).toContain('✓'); // read-back check shown
+    // A purchase order's detail: route, amounts, read-back, payment and the lines.
+    await page.locator('[data-testid^="po-"]').first().click();
+    const drawer = page.getByTestId('po-detail');
+    await drawer.waitFor();
+    await expect.poll(() => drawer.textContent()).toMatch(/1688[\s\S]*✓[\s\S]*Paid/);
+    await page.keyboard.press('Escape');
     await page.getByRole('link', { name: '供应商' }).click();
     await page.getByText('发货时长 p50（小时）').first().waitFor();
     await page.locator('tr.ant-table-row').first().waitFor();

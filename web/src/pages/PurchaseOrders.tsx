@@ -1,7 +1,7 @@
 import { useContext, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { Button, Input, Select, Space, Table, Tag } from 'antd';
+import { Button, Descriptions, Drawer, Input, Select, Space, Table, Tag, Timeline } from 'antd';
 import { api, time, yuan } from '../api';
 import { label, LangContext, poStateLabels, useT } from '../i18n';
 import { Section } from '../ui';
@@ -12,6 +12,7 @@ export default function PurchaseOrders() {
   const [state, setState] = useState<string>();
   const [q, setQ] = useState('');
   const [cursors, setCursors] = useState<string[]>([]);
+  const [open, setOpen] = useState<number>();
   const s = new URLSearchParams({ limit: '50' });
   if (state) s.set('state', state);
   if (q) s.set('q', q);
@@ -24,7 +25,7 @@ export default function PurchaseOrders() {
         <Input.Search aria-label={t('Search')} placeholder={t('Supplier order')} allowClear onSearch={(v) => { setCursors([]); setQ(v.trim()); }} style={{ width: 240 }} />
       </Space>
       <Table rowKey="id" size="small" loading={isFetching && !data} pagination={false} scroll={{ x: 900 }} dataSource={data?.purchaseOrders ?? []} columns={[
-        { title: '#', dataIndex: 'id' },
+        { title: '#', dataIndex: 'id', render: (v: number) => <a onClick={() => setOpen(v)} data-testid={`po-${v}`}>{v}</a> },
         { title: t('Orders'), dataIndex: 'shopOrderId', render: (v: number, r: any) => <Link to={`/orders/${v}`}>{r.wxOrderId}</Link> },
         { title: t('State'), dataIndex: 'state', render: (v: string) => <Tag>{label(poStateLabels, v, lang)}</Tag> },
         { title: t('Route'), dataIndex: 'route' },
@@ -38,6 +39,48 @@ export default function PurchaseOrders() {
         <Button disabled={!cursors.length} onClick={() => setCursors([])}>{t('First page')}</Button>
         <Button disabled={!data?.nextCursor} onClick={() => setCursors([...cursors, data.nextCursor])}>{t('Next page')}</Button>
       </Space>
+      <Drawer open={open !== undefined} onClose={() => setOpen(undefined)} width={Math.min(640, window.innerWidth)} title={`${t('Purchase orders')} #${open ?? ''}`} destroyOnHidden>
+        {open !== undefined && <PoDetail id={open} />}
+      </Drawer>
     </Section>
+  );
+}
+
+function PoDetail({ id }: { id: number }) {
+  const t = useT();
+  const { lang } = useContext(LangContext);
+  const { data } = useQuery({ queryKey: ['po', id], queryFn: () => api('GET', `/api/purchase-orders/${id}`) });
+  if (!data) return null;
+  const p = data.purchaseOrder;
+  return (
+    <div data-testid="po-detail">
+      <Descriptions size="small" column={1} bordered>
+        <Descriptions.Item label={t('State')}>{label(poStateLabels, p.state, lang)}</Descriptions.Item>
+        <Descriptions.Item label={t('Supplier')}>{p.supplier}</Descriptions.Item>
+        <Descriptions.Item label={t('Route')}>{p.route}</Descriptions.Item>
+        <Descriptions.Item label={t('Supplier order')}>{p.supplierOrderId ?? '—'}</Descriptions.Item>
+        <Descriptions.Item label={t('Read-back check')}>
+          {yuan(p.expectedAmount)} / {yuan(p.supplierAmount)} {p.supplierAmount !== null && (Number(p.supplierAmount) === Number(p.expectedAmount) ? <Tag color="green">✓</Tag> : <Tag color="red">≠</Tag>)}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('Orders')}><Link to={`/orders/${data.order.id}`}>{data.order.wxOrderId}</Link></Descriptions.Item>
+      </Descriptions>
+      <Table style={{ marginTop: 12 }} rowKey={(r: any) => `${r.lineNo}-${r.specId}`} size="small" pagination={false} dataSource={p.lines} columns={[
+        { title: '#', dataIndex: 'lineNo' },
+        { title: t('Offer'), dataIndex: 'title' },
+        { title: lang === 'zh' ? '数量' : 'Qty', dataIndex: 'quantity' },
+        { title: t('Amount'), dataIndex: 'unitPrice', render: yuan },
+      ]} />
+      <h4 style={{ marginTop: 16 }}>{t('Payments')}</h4>
+      {data.payments.map((x: any) => <div key={x.id}>#{x.id} {x.method} {yuan(x.amount)} <Tag>{x.status}</Tag> {x.supplier_trade_id ?? ''}</div>)}
+      <h4 style={{ marginTop: 16 }}>{t('Packages')}</h4>
+      {data.packages.map((k: any) => (
+        <div key={k.id}>
+          <b>{k.courier}</b> <code>{k.waybill}</code>
+          <Timeline style={{ marginTop: 8 }} items={k.trace.map((e: any) => ({ children: `${time(e.at)} ${e.status} ${e.remark ?? ''}` }))} />
+        </div>
+      ))}
+      <h4 style={{ marginTop: 16 }}>{t('Communications')}</h4>
+      {data.messages.map((m: any) => <div key={m.id} style={{ whiteSpace: 'pre-wrap', borderLeft: '3px solid #eee', paddingLeft: 8, marginBottom: 8 }}>{time(m.created_at)} · {m.direction} · {m.subject}{'\n'}{m.body}</div>)}
+    </div>
   );
 }
