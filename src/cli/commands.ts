@@ -85,7 +85,7 @@ function serveLike(mode: { http: boolean; worker: boolean }): Command {
   return async ({ config }) => {
     const running = await run(config, mode);
     if (running.url) {
-      out(`Daifa 已启动 / running: ${running.url}  (API: ${running.url}/api, health: ${running.url}/health)`);
+      out(`Daifa 已启动 / running: ${running.url}  — 浏览器打开即是控制台 / open it in a browser for the dashboard (API: ${running.url}/api, health: ${running.url}/health)`);
       if (running.sandbox) out(`沙箱模式 / sandbox mode: simulated WeChat Shop at ${running.sandbox.url}; orders arrive every ${Math.round(60 / Math.max(config.sandboxOrdersPerMinute, 0.001))}s — try: npx daifa orders list`);
     } else out('Daifa worker 已启动 / worker running');
     let stopping = false;
