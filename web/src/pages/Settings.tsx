@@ -93,8 +93,41 @@ function AccountsSection() {
         { title: 'Member', dataIndex: 'member_id' },
         { title: t('Refresh token expires'), dataIndex: 'refresh_expires_at', render: (v: number) => <span>{time(v)} {v - Date.now() < 14 * 86_400_000 && <Tag color="red">!</Tag>}</span> },
       ]} />
-      <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>OAuth: GET /api/alibaba/authorize-url → POST /api/alibaba/connect</Typography.Paragraph>
+      <ConnectAlibaba />
     </Section>
+  );
+}
+
+/** 1688 OAuth: open the authorisation page, then paste the code it returns (valid two minutes). */
+function ConnectAlibaba() {
+  const t = useT();
+  const act = useAction();
+  const { message } = App.useApp();
+  const [form] = Form.useForm();
+  const [url, setUrl] = useState<string>();
+  return (
+    <Form form={form} layout="vertical" style={{ marginTop: 12, maxWidth: 560 }} onFinish={async (v) => { await act.mutateAsync({ method: 'POST', path: '/api/alibaba/connect', body: v, ok: t('Saved') }); setUrl(undefined); form.resetFields(); }}>
+      <Typography.Title level={5}>连接 1688 账号 / connect a 1688 account</Typography.Title>
+      <Form.Item name="appKey" label="AppKey" rules={[{ required: true }]}><Input /></Form.Item>
+      <Form.Item name="appSecret" label="AppSecret" rules={[{ required: true }]}><Input.Password /></Form.Item>
+      <Form.Item name="redirectUri" label="Redirect URI" rules={[{ required: true, type: 'url' }]}><Input placeholder="https://daifa.example.cn/oauth/1688" /></Form.Item>
+      <Button onClick={async () => {
+        try {
+          const v = await form.validateFields(['appKey', 'redirectUri']);
+          const r = await api('GET', `/api/alibaba/authorize-url?appKey=${encodeURIComponent(v.appKey)}&redirectUri=${encodeURIComponent(v.redirectUri)}`);
+          setUrl(r.url);
+        } catch (e) {
+          if (e instanceof Error) void message.error(e.message);
+        }
+      }}>1. 获取授权链接 / authorisation link</Button>
+      {url && <Typography.Paragraph copyable={{ text: url }} style={{ marginTop: 8 }}><a href={url} target="_blank" rel="noreferrer">{url}</a></Typography.Paragraph>}
+      {url && (
+        <>
+          <Form.Item name="code" label="2. 授权码 / code" rules={[{ required: true }]} style={{ marginTop: 8 }}><Input /></Form.Item>
+          <Button type="primary" htmlType="submit">3. 连接 / connect</Button>
+        </>
+      )}
+    </Form>
   );
 }
 
