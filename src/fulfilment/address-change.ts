@@ -53,6 +53,9 @@ export class AddressChange {
     for (const po of pos) {
       const shipped = Boolean(po.has_parcel) || !NOT_SHIPPED.includes(po.state);
       if (!shipped && po.route === 'direct' && po.email) {
+        // The purchase-order e-mail not sent yet: it will carry the new address (decoded when it is sent).
+        const mailed = await k.selectFrom('po_messages').select('id').where('purchase_order_id', '=', po.id).where('direction', '=', 'out').executeTakeFirst();
+        if (!mailed) continue;
         const plain = await this.decode.decode({ shopId: order.shop_id, wxOrderId: order.wx_order_id, actor: 'system:address-change', purpose: `买家改址，通知供应商 (${po.out_order_id})`, destination: `邮件 ${po.name} <${po.email}>` });
         const address = toAddressParam({ ...masked, ...plain });
         assertDeliverable(address);
