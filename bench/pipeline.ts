@@ -51,7 +51,9 @@ async function main(): Promise<void> {
     let buf = '';
     child.stdout!.on('data', (d) => { buf += d; const i = buf.indexOf('\n'); if (i >= 0) resolve(JSON.parse(buf.slice(0, i))); });
   });
-  const config = loadConfig({ ...t.env, DAIFA_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'), DAIFA_SANDBOX: '0', LOG_LEVEL: 'silent', PORT: String(port), DAIFA_DECODE_DAILY_QUOTA: '100000000', DAIFA_POLL_INTERVAL_SECONDS: '3600', ...(WECHAT_RPM ? { DAIFA_WECHAT_CALLS_PER_MINUTE: String(WECHAT_RPM) } : {}), ...(ALIBABA_QPS ? { DAIFA_1688_CALLS_PER_SECOND: String(ALIBABA_QPS) } : {}) });
+  const config = loadConfig({ ...t.env, DAIFA_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'), DAIFA_SANDBOX: '0', LOG_LEVEL: 'silent', PORT: String(port), DAIFA_DECODE_DAILY_QUOTA: '100000000', DAIFA_POLL_INTERVAL_SECONDS: '3600', // Without an enforced limit Daifa's own pacing is lifted too (its defaults, 50 1688 calls/s and 6,000 WeChat
+    // calls/min, would otherwise be what the run measures).
+    DAIFA_WECHAT_CALLS_PER_MINUTE: String(WECHAT_RPM ?? 10_000_000), DAIFA_1688_CALLS_PER_SECOND: String(ALIBABA_QPS ?? 1_000_000) });
   const app = await createApp(config, { wechatApiBase: ready.url, alibabaApiBase: ready.url, log: pino({ level: 'silent' }), migrate: false, decodeDailyQuota: 100_000_000 });
   const http = await buildHttp(app);
   await http.listen({ port, host: '127.0.0.1' });
