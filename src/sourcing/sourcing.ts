@@ -210,8 +210,20 @@ export class Sourcing {
     });
   }
 
+  /** Per shop, for a minute: the history moves slowly and the aggregate reads every purchase order of the shop. */
+  private readonly historyCache = new Map<number, { at: number; value: Map<number, SupplierHistory> }>();
+
   /** This merchant's own history with each supplier: orders placed and orders that went wrong. */
   private async histories(trx: Transaction<Database>, shopId: number): Promise<Map<number, SupplierHistory>> {
+    const now = this.clock.now();
+    const cached = this.historyCache.get(shopId);
+    if (cached && now - cached.at < 60_000) return cached.value;
+    const value = await this.readHistories(trx, shopId);
+    this.historyCache.set(shopId, { at: now, value });
+    return value;
+  }
+
+  private async readHistories(trx: Transaction<Database>, shopId: number): Promise<Map<number, SupplierHistory>> {
     const rows = await trx
       .selectFrom('purchase_orders as p')
       .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
