@@ -6,6 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
 import { sourceJob } from '../sourcing/sourcing.js';
 import { enqueue } from '../jobs/queue.js';
+import { unwindJob } from '../fulfilment/unwind.js';
 
 export const CONSENT_REMINDER = 'consent.remind';
 export const consentReminderJob = (caseId: number, delayMs: number) => ({ kind: CONSENT_REMINDER, payload: { caseId }, singletonKey: `${CONSENT_REMINDER}:${caseId}`, delayMs });
@@ -49,8 +50,11 @@ export class ConsentService {
         if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
         return { orderState: 'Confirmed' };
       }
-      const t = await applyTransition(trx, { entity: 'shop_order', id: c.shop_order_id, to: 'Cancelled', expectFrom: 'AwaitingBuyer', event: 'order.buyer_refused', actor: input.actor, note: `${resolution}（请在微信小店为买家退款）` }, now);
+      const t = await applyTransition(trx, { entity: 'shop_order', id: c.shop_order_id, to: 'Cancelled', expectFrom: 'AwaitingBuyer', event: 'order.buyer_refused', actor: input.actor, note: `${resolution}（买家申请退款后 Daifa 会自动同意）` }, now);
       if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
+      // Other lines may already be with suppliers (a re-sourcing after a stock-out): those orders are cancelled or refunded too.
+      const live = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', c.shop_order_id).where('state', 'not in', ['Cancelled', 'Shadowed', 'Completed']).execute();
+      for (const po of live) await enqueue(trx, unwindJob(po.id, 'buyer_refund'), now);
       return { orderState: 'Cancelled' };
     });
   }

@@ -83,4 +83,26 @@ describe('substitute product with the buyer’s consent', () => {
     expect(simA.aftersales.find((x) => x.id === openA)!.status).toBe('MERCHANT_PROCESSING');
     expect(h.sandbox.wechat.calls.get('/channels/ec/aftersale/acceptapply')).toBe(simB.lines.length);
   });
+
+  it('a buyer who refuses the substitute while another line is already with a supplier: that supplier order is refunded too', async () => {
+    h = await startHarness();
+    await enableSourcing(h);
+    const op = await tokenFor(h, 'operator');
+    const k = h.app.db.kysely;
+    const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 1, { what: 'line 1 paid with its supplier' });
+    const order = await k.selectFrom('shop_orders').select('id').where('wx_order_id', '=', o!.orderId).executeTakeFirstOrThrow();
+    // As after a stock-out on another line of the same order (re-sourcing found nobody): review + OUT_OF_STOCK case.
+    const { openCase } = await import('../../src/cases/cases.js');
+    await k.updateTable('shop_orders').set({ state: 'NeedsReview' }).where('id', '=', order.id).execute();
+    const caseId = await k.transaction().execute((trx) => openCase(trx, { kind: 'OUT_OF_STOCK', shopOrderId: order.id, message: '第 1 行所有供应商都无法供货', data: { lineNo: 1 } }, Date.now()));
+    const sub = await k.selectFrom('supplier_offers').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const p = await callApi(h, 'POST', `/api/cases/${caseId}/substitute`, op, { offerRef: sub.id, note: '换款' });
+    expect(p.status).toBe(200);
+    expect((await callApi(h, 'POST', `/api/cases/${p.body.consentCaseId}/consent`, op, { answer: 'refused', note: '买家不要了' })).body).toEqual({ orderState: 'Cancelled' });
+    // The live supplier order is unwound: paid → a refund request on 1688, the purchase order closed once refunded.
+    await waitFor(async () => (await k.selectFrom('purchase_orders').select('state').executeTakeFirstOrThrow()).state === 'Cancelled', { what: 'supplier order unwound', timeoutMs: 30_000 });
+    const sim = [...h.sandbox.alibaba.orders.values()][0]!;
+    expect(sim.refunds).toHaveLength(1);
+  });
 });
