@@ -1,6 +1,7 @@
 import { ADDRESS_CHANGE, AddressChange } from './fulfilment/address-change.js';
 import { DropshipTracking } from './fulfilment/dropship-tracking.js';
 import { ACCEPT_REFUND, BuyerRefunds } from './orders/buyer-refund.js';
+import { LINE_REFUND, LineRefunds } from './fulfilment/line-refunds.js';
 import { AdaptiveRateLimiter } from './lib/rate-limiter.js';
 import type { Logger } from 'pino';
 import { WeChatClients } from './channels/wechat-shop/client.js';
@@ -115,6 +116,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const tracking = new Tracking(db, alibaba, notifier, clock, log);
   const delivery = new DeliverySync(db, shops, clients, clock, log);
   const deadlines = new DeadlineWatch(db, alibaba, shops, clients, notifier, clock, log);
+  const lineRefunds = new LineRefunds(db, notifier, clock);
   const buyerRefunds = new BuyerRefunds(db, shops, clients, clock, log);
   const dropshipTracking = new DropshipTracking(db, shops, clients, clock, log);
   const addressChange = new AddressChange(db, decode, emailRoute, notifier, clock, log);
@@ -147,6 +149,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     ],
     [ADDRESS_CHANGE, addressChange.handler],
     [ACCEPT_REFUND, buyerRefunds.handler],
+    [LINE_REFUND, lineRefunds.handler],
     [
       TRACKING_SWEEP,
       async () => {

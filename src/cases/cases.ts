@@ -23,6 +23,7 @@ export const CASE_KINDS = {
   SUPPLIER_UNWIND: { title: '需人工取消或退款的采购单', actions: ['record_supplier_refund', 'resolve'] },
   DEADLINE_AT_RISK: { title: '发货期限风险', actions: ['expedite', 'switch_supplier', 'negotiate_delivery'] },
   SUBSTITUTE_CONSENT: { title: '更换商品，需买家同意', actions: ['record_buyer_agreed', 'record_buyer_refused'] },
+  PARTIAL_REFUND: { title: '买家部分退款，需处理采购单', actions: ['contact_supplier', 'record_supplier_refund', 'resolve'] },
   ADDRESS_CHANGED: { title: '买家修改了收货地址', actions: ['contact_supplier', 'cancel_and_replace', 'resolve'] },
 } as const;
 export type CaseKind = keyof typeof CASE_KINDS;

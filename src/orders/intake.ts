@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { formatYuan } from '../domain/money.js';
 import { addressChangeJob } from '../fulfilment/address-change.js';
 import { acceptRefundJob } from './buyer-refund.js';
+import { lineRefundJob } from '../fulfilment/line-refunds.js';
 import { post as postLedger, recordCommission } from '../payments/ledger.js';
 import { deliverJob } from '../fulfilment/tracking.js';
 import { unwindJob } from '../fulfilment/unwind.js';
@@ -95,6 +96,9 @@ export class OrderIntake {
       if (changed) {
         // Delivery sync looks again when an after-sale moved.
         if (aftersaleMoved && ['Purchasing', 'Fulfilling', 'PartiallyShipped'].includes(existing.state)) await enqueue(trx, deliverJob(existing.id), now);
+        // Some lines refunded while the order goes on: the ledger and the supplier orders follow (LineRefunds).
+        const moreRefunded = o.lines.some((l) => l.finishAftersaleCnt > (before.find((x) => x.line_no === l.lineNo)?.finish_aftersale_cnt ?? 0));
+        if (moreRefunded && o.status !== WX_STATUS.CANCELLED_AFTERSALE && existing.state !== 'Cancelled') await enqueue(trx, lineRefundJob(existing.id), now);
         await trx.updateTable('shop_orders').set({ ...snapshotColumns(o), updated_at: now }).where('id', '=', existing.id).execute();
         // The buyer changed the receiving address (ext_info_update 2/16/19): supplier orders already placed must hear of it.
         if (addressMoved) {
@@ -149,8 +153,11 @@ export class OrderIntake {
 }
 
 /** The buyer got everything back (WeChat status 200): one ledger entry per order (its ref is unique). */
-function postBuyerRefund(trx: Parameters<typeof postLedger>[0], shopId: number, shopOrderId: number, o: OrderSnapshot, now: number) {
-  return postLedger(trx, { shopId, shopOrderId, kind: 'refund_to_buyer', amount: -o.orderPrice, ref: `buyer-refund:${shopId}:${o.wxOrderId}`, note: '买家全额退款（微信售后）' }, now);
+async function postBuyerRefund(trx: Parameters<typeof postLedger>[0], shopId: number, shopOrderId: number, o: OrderSnapshot, now: number) {
+  // Lines refunded earlier are booked already (LineRefunds): the full refund tops up to the order total.
+  const booked = await trx.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('shop_order_id', '=', shopOrderId).where('kind', '=', 'refund_to_buyer').where('ref', 'like', `buyer-refund-line:%`).executeTakeFirst();
+  const amount = -o.orderPrice - Number(booked?.s ?? 0);
+  if (amount !== 0) await postLedger(trx, { shopId, shopOrderId, kind: 'refund_to_buyer', amount, ref: `buyer-refund:${shopId}:${o.wxOrderId}`, note: '买家全额退款（微信售后）' }, now);
 }
 
 /** What identifies a receiving address in the masked snapshot: WeChat's hash_code, else the masked fields. */

@@ -1,0 +1,66 @@
+import type { Db } from '../db/dialect.js';
+import { openCase } from '../cases/cases.js';
+import { enqueue } from '../jobs/queue.js';
+import type { Clock } from '../lib/clock.js';
+import type { Notifier } from '../notify/notifier.js';
+import { post as postLedger } from '../payments/ledger.js';
+import { unwindJob } from './unwind.js';
+
+export const LINE_REFUND = 'order.line-refund';
+export const lineRefundJob = (shopOrderId: number) => ({ kind: LINE_REFUND, payload: { shopOrderId }, singletonKey: `${LINE_REFUND}:${shopOrderId}` });
+
+/**
+ * 部分退款: the buyer got some lines (or units) refunded before shipment while the rest of the order goes on. The
+ * ledger records what went back per line; a supplier order whose lines are all refunded is cancelled or refunded
+ * (unwind); one that also holds lines still wanted becomes a case (1688 partial refunds need the seller's agreement
+ * on the sub-order — a person asks). A full refund (status 200) is handled by intake; its entry tops up to the
+ * order total, so nothing is counted twice.
+ */
+export class LineRefunds {
+  constructor(
+    private readonly db: Db,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+  ) {}
+
+  readonly handler = async (p: { shopOrderId: number }): Promise<void> => {
+    await this.handle(p.shopOrderId);
+  };
+
+  async handle(shopOrderId: number): Promise<{ unwound: number; cases: number }> {
+    const now = this.clock.now();
+    return this.db.kysely.transaction().execute(async (trx) => {
+      const out = { unwound: 0, cases: 0 };
+      const order = await trx.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state', 'wx_status']).where('id', '=', shopOrderId).executeTakeFirst();
+      if (!order || order.state === 'Cancelled' || order.state === 'Completed' || order.wx_status === 200) return out;
+      const lines = await trx.selectFrom('shop_order_lines').select(['line_no', 'title', 'quantity', 'paid_amount', 'finish_aftersale_cnt']).where('shop_order_id', '=', shopOrderId).execute();
+      const refunded = lines.filter((l) => l.finish_aftersale_cnt > 0);
+      if (!refunded.length) return out;
+      // The money back, per line: the share of what the buyer paid for the refunded units, less what is booked.
+      for (const l of refunded) {
+        const due = -Math.round((Number(l.paid_amount) * Math.min(l.finish_aftersale_cnt, l.quantity)) / l.quantity);
+        const booked = await trx.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('shop_order_id', '=', shopOrderId).where('kind', '=', 'refund_to_buyer').where('ref', 'like', `buyer-refund-line:${order.shop_id}:${order.wx_order_id}:${l.line_no}:%`).executeTakeFirst();
+        const delta = due - Number(booked?.s ?? 0);
+        if (delta !== 0) await postLedger(trx, { shopId: order.shop_id, shopOrderId, kind: 'refund_to_buyer', amount: delta, ref: `buyer-refund-line:${order.shop_id}:${order.wx_order_id}:${l.line_no}:${l.finish_aftersale_cnt}`, note: `买家退款：第 ${l.line_no} 行“${l.title}” ${l.finish_aftersale_cnt} 件` }, now);
+      }
+      const pos = await trx.selectFrom('purchase_orders as p').select(['p.id', 'p.out_order_id', 'p.supplier_order_id']).where('p.shop_order_id', '=', shopOrderId).where('p.state', 'not in', ['Cancelled', 'Shadowed', 'Completed', 'Shipped']).where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id')))).execute();
+      for (const po of pos) {
+        const lineNos = [...new Set((await trx.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', po.id).execute()).map((r) => r.shop_order_line_no))];
+        const mine = lines.filter((l) => lineNos.includes(l.line_no));
+        const touched = mine.filter((l) => l.finish_aftersale_cnt > 0);
+        if (!touched.length) continue;
+        if (mine.every((l) => l.finish_aftersale_cnt >= l.quantity)) {
+          if (await enqueue(trx, unwindJob(po.id, 'buyer_refund'), now)) out.unwound++;
+          continue;
+        }
+        const what = touched.map((l) => `第 ${l.line_no} 行“${l.title}”退 ${l.finish_aftersale_cnt}/${l.quantity} 件`).join('；');
+        const opened = await openCase(trx, { kind: 'PARTIAL_REFUND', shopOrderId, purchaseOrderId: po.id, message: `买家部分退款（${what}），采购单 ${po.supplier_order_id ?? po.out_order_id} 仍含这些商品：请与供应商取消这部分或申请部分退款，其余照常发货`, data: { lines: touched.map((l) => ({ lineNo: l.line_no, refunded: l.finish_aftersale_cnt })) }, dedupKey: `PARTIAL_REFUND:${po.id}:${touched.map((l) => `${l.line_no}x${l.finish_aftersale_cnt}`).join(',')}` }, now);
+        if (opened) {
+          out.cases++;
+          await this.notifier.raise(trx, { event: 'needs_review', shopId: order.shop_id, subject: `partial-refund:${po.id}:${opened}`, data: { orderId: order.wx_order_id, detail: '买家部分退款，需与供应商处理对应商品' } });
+        }
+      }
+      return out;
+    });
+  }
+}

@@ -1,0 +1,45 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SANDBOX_SELLERS } from '../../sandbox/catalogue.js';
+import { count, enableSourcing, startHarness, waitFor, type Harness } from '../helpers/harness.js';
+
+/** 部分退款: some lines refunded before shipment while the order goes on. */
+describe('partial refunds before shipment', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('one line refunded: booked per line, the supplier order holding it becomes a case; the rest refunded later: the total equals what the buyer paid, never more', async () => {
+    h = await startHarness();
+    await enableSourcing(h, { messages: true });
+    // One seller only, so both lines sit in one supplier order.
+    await h.app.db.kysely.updateTable('suppliers').set({ active: 0 }).where('member_id', 'in', [SANDBOX_SELLERS[1].memberId, SANDBOX_SELLERS[2].memberId]).execute();
+    const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 1 });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 1, { what: 'paid' });
+    const shop = h.sandbox.wechat.shops.get(h.creds.appId)!;
+    const sim = shop.orders.get(o!.orderId)!;
+    expect(sim.lines.length).toBeGreaterThanOrEqual(2);
+    const k = h.app.db.kysely;
+    const order = await k.selectFrom('shop_orders').select(['id', 'order_price']).where('wx_order_id', '=', o!.orderId).executeTakeFirstOrThrow();
+    const refundSum = async () => Number((await k.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('shop_order_id', '=', order.id).where('kind', '=', 'refund_to_buyer').executeTakeFirst())?.s ?? 0);
+
+    const first = sim.lines[0]!;
+    h.sandbox.wechat.closeAftersale(h.creds.appId, h.sandbox.wechat.openAftersale(shop, o!.orderId, first.skuId)!, 'refunded');
+    expect(sim.status).toBe(20);
+    const c = await waitFor(() => k.selectFrom('cases').selectAll().where('kind', '=', 'PARTIAL_REFUND').executeTakeFirst(), { what: 'partial-refund case' });
+    expect(c.message).toContain(first.title);
+    await waitFor(async () => (await refundSum()) === -first.realPrice, { what: 'line refund booked' });
+    await waitFor(async () => (await count(h!.app, 'notifications', ['event', '=', 'needs_review'])) >= 1, { what: 'alert' });
+    expect(await count(h.app, 'purchase_orders', ['state', '=', 'Cancelled'])).toBe(0); // the other lines still go out
+
+    // Everything else refunded too: WeChat cancels the order (200); the supplier order is unwound; the ledger tops
+    // up to exactly what the buyer paid.
+    for (const l of sim.lines.slice(1)) h.sandbox.wechat.closeAftersale(h.creds.appId, h.sandbox.wechat.openAftersale(shop, o!.orderId, l.skuId)!, 'refunded');
+    expect(sim.status).toBe(200);
+    await waitFor(async () => (await k.selectFrom('shop_orders').select('state').where('id', '=', order.id).executeTakeFirstOrThrow()).state === 'Cancelled', { what: 'cancelled' });
+    await waitFor(async () => (await refundSum()) === -Number(order.order_price), { what: 'full refund booked' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await refundSum()).toBe(-Number(order.order_price));
+  });
+});
