@@ -89,6 +89,23 @@ describe('buyer refunds and supplier stock-outs', () => {
     expect(await count(h.app, 'purchase_orders')).toBe(1);
   });
 
+  it('supplier out of stock before payment → the unpaid 1688 order is cancelled (after the 10-second rule) and the line placed with the next candidate; the old payment never goes out', async () => {
+    h = await startHarness();
+    await enableSourcing(h, { messages: true });
+    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 1, { what: 'placed, payment waiting' });
+    const first = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'supplier_id', 'supplier_order_id']).executeTakeFirstOrThrow();
+    expect(await h.app.placement.supplierStockOut(first.id)).toBe('Unwinding');
+    await waitFor(async () => (await count(h!.app, 'purchase_orders')) === 2, { what: 're-placed', timeoutMs: 40_000 });
+    const pos = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'state', 'supplier_id']).orderBy('id').execute();
+    expect(pos[0]!.state).toBe('Cancelled');
+    expect(pos[1]!.supplier_id).not.toBe(first.supplier_id);
+    expect(h.sandbox.alibaba.orders.get(first.supplier_order_id!)!.status).toBe('cancel');
+    expect((await h.app.db.kysely.selectFrom('payments').select('status').where('purchase_order_id', '=', first.id).executeTakeFirstOrThrow()).status).toBe('Cancelled');
+    expect(h.sandbox.alibaba.orders.get(first.supplier_order_id!)!.payments).toEqual([]);
+  }, 60_000);
+
   it('supplier out of stock after payment → refund from that supplier, the line placed and paid elsewhere; each 1688 order paid once', async () => {
     h = await startHarness();
     await enableSourcing(h, { messages: true });
