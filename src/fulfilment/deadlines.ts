@@ -1,3 +1,5 @@
+import type { EmailPurchaseRoute } from '../purchasing/email-route.js';
+import { cnDate } from '../lib/cn-time.js';
 import type { Logger } from 'pino';
 import { openCase, settleOpenCases } from '../cases/cases.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
@@ -40,6 +42,8 @@ export class DeadlineWatch {
     private readonly notifier: Notifier,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** Direct suppliers are urged by e-mail in the purchase order's thread. */
+    private readonly email?: EmailPurchaseRoute,
     private readonly opts: { riskThreshold: number; alertHoursLeft: number } = { riskThreshold: 0.5, alertHoursLeft: 12 },
   ) {}
 
@@ -97,9 +101,21 @@ export class DeadlineWatch {
 
   /** 催发货: ask the 1688 seller to ship (at most once a day); recorded either way. */
   async expedite(poId: number, actor: string): Promise<{ ok: boolean; message: string }> {
-    const po = await this.db.kysely.selectFrom('purchase_orders').select(['id', 'shop_order_id', 'route', 'supplier_order_id']).where('id', '=', poId).executeTakeFirst();
+    const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('suppliers as s', 's.id', 'p.supplier_id').select(['p.id', 'p.shop_order_id', 'p.route', 'p.supplier_order_id', 'p.out_order_id', 's.name', 's.email']).where('p.id', '=', poId).executeTakeFirst();
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
-    if (po.route !== '1688' || !po.supplier_order_id) throw new DaifaError('CONFLICT', '只有 1688 采购单可以在线催发货；直供供应商请用邮件或电话联系');
+    if (po.route === 'direct' && po.email && this.email) {
+      // 催发货 by e-mail, once per China day, in the purchase order's thread; the supplier's reply is recorded there.
+      const now = this.clock.now();
+      const lines = await this.db.kysely.selectFrom('shop_order_lines').select('delivery_deadline_s').where('shop_order_id', '=', po.shop_order_id).execute();
+      const deadline = Math.min(...lines.map((l) => l.delivery_deadline_s ?? Number.POSITIVE_INFINITY));
+      const when = Number.isFinite(deadline) ? new Date(deadline * 1000 + 8 * HOUR).toISOString().slice(0, 16).replace('T', ' ') : '约定时间';
+      const r = await this.email.sendExpedite({ poId: po.id, outOrderId: po.out_order_id, supplierName: po.name, to: po.email, deadline: when, key: `urge-${cnDate(now)}`, actor });
+      if (r === 'already') return { ok: false, message: '今天已邮件催过发货，请等待供应商回复 / already urged by e-mail today' };
+      const message = r === 'sent' ? '已邮件催发货' : '催发货邮件可能已发出，请查看发件箱';
+      await this.db.kysely.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.expedited', actor, note: message }, now));
+      return { ok: r === 'sent', message };
+    }
+    if (po.route !== '1688' || !po.supplier_order_id) throw new DaifaError('CONFLICT', '只有 1688 采购单可以在线催发货、直供供应商可以邮件催发货；其他请电话联系');
     const r = await (await this.accounts.client()).urge(po.supplier_order_id);
     const message = r.ok ? '已在 1688 催发货' : `1688 催发货未成功：${r.message ?? r.code ?? ''}`;
     await this.db.kysely.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.expedited', actor, note: message }, this.clock.now()));

@@ -48,59 +48,57 @@ export class EmailPurchaseRoute {
         '',
         '谢谢！— Daifa 代发',
       ].join('\n');
-    const a = input.address;
-    const plain = `  收货人：${a.fullName}\n  电话：${a.phone ?? a.mobile}\n  地址：${a.provinceText}${a.cityText}${a.areaText} ${a.address}`;
-    const messageId = `<${input.outOrderId}.${input.poId}@daifa.local>`;
     // The intent is recorded before the send: after a crash, a row in "sending" means the e-mail may be out.
-    const row = await this.db.kysely
-      .insertInto('po_messages')
-      .values({ purchase_order_id: input.poId, direction: 'out', channel: 'email', status: 'sending', subject, body: body(input.maskedAddress), message_id: messageId, actor: 'system:purchasing', data: JSON.stringify({ to: input.to }), created_at: this.now() })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    this.transport ??= nodemailer.createTransport(this.smtpUrl);
-    try {
-      await this.transport.sendMail({ from: this.from, to: input.to, subject, text: body(plain), messageId, textEncoding: 'base64' });
-    } catch (err) {
-      const code = (err as { responseCode?: number }).responseCode;
-      const stage = (err as { code?: string }).code ?? '';
-      // Refused before the message was handed over (connection, login, envelope, or an SMTP reply code): nothing
-      // went out, so forget the intent and retry. A failure during the data transfer stays "sending" (unknown).
-      if (typeof code === 'number' || ['ECONNECTION', 'EAUTH', 'EENVELOPE', 'EDNS'].includes(stage)) await this.db.kysely.deleteFrom('po_messages').where('id', '=', row.id).execute();
-      throw new DaifaError('UPSTREAM_UNAVAILABLE', `采购邮件发送失败: ${(err as Error).message}`, { retryable: !(typeof code === 'number' && code >= 500) });
-    }
-    await this.db.kysely.updateTable('po_messages').set({ status: 'sent' }).where('id', '=', row.id).execute();
-    return 'sent';
+    return this.sendNotice({ poId: input.poId, to: input.to, key: input.outOrderId, subject, text: body(plainAddress(input.address)), stored: body(input.maskedAddress), actor: 'system:purchasing' });
   }
 
   /**
-   * The buyer changed the receiving address before shipment: tell the supplier in the same thread (In-Reply-To the
-   * purchase-order e-mail). Once per change (`changeKey`): a notice that may already be out is not sent again.
+   * The buyer changed the receiving address before shipment: tell the supplier in the same thread. Once per change
+   * (`changeKey`); the plaintext address goes only into the e-mail, the thread keeps the masked one.
    */
   async sendAddressChange(input: { poId: number; outOrderId: string; supplierName: string; to: string; address: AddressParam; maskedAddress: string; changeKey: string }): Promise<'sent' | 'unknown'> {
+    const body = (address: string) => [`${input.supplierName} 您好：`, '', `采购单 ${input.outOrderId} 的买家修改了收货地址。尚未发货的，请按以下新地址发货：`, '', address, '', '如已按旧地址发出，请直接回复本邮件告知快递单号。谢谢！— Daifa 代发'].join('\n');
+    return this.sendNotice({ poId: input.poId, to: input.to, key: `addr-${input.changeKey}`, subject: `【采购单 ${input.outOrderId}】买家修改了收货地址，请按新地址发货`, text: body(plainAddress(input.address)), stored: body(input.maskedAddress), actor: 'system:address-change' });
+  }
+
+  /** 催发货 by e-mail (direct suppliers have no API): once per `key` (e.g. per day), in the purchase order's thread. */
+  async sendExpedite(input: { poId: number; outOrderId: string; supplierName: string; to: string; deadline: string; key: string; actor: string }): Promise<'sent' | 'unknown' | 'already'> {
+    const messageId = `<${input.key}.${input.poId}@daifa.local>`;
+    if (await this.db.kysely.selectFrom('po_messages').select('id').where('purchase_order_id', '=', input.poId).where('message_id', '=', messageId).executeTakeFirst()) return 'already';
+    const text = [`${input.supplierName} 您好：`, '', `采购单 ${input.outOrderId} 的买家要求在 ${input.deadline} 前发货，目前还没有收到发货信息。`, '请尽快安排发货，并回复本邮件告知快递公司和单号；如有困难（缺货、延期），也请直接回复说明。', '', '谢谢！— Daifa 代发'].join('\n');
+    return this.sendNotice({ poId: input.poId, to: input.to, key: input.key, subject: `【采购单 ${input.outOrderId}】催发货：请尽快发货`, text, stored: text, actor: input.actor });
+  }
+
+  /**
+   * A follow-up in the purchase order's thread (In-Reply-To the purchase-order e-mail). The intent is recorded
+   * first; a notice that may already be out (same key) is not sent again.
+   */
+  private async sendNotice(input: { poId: number; to: string; key: string; subject: string; text: string; stored: string; actor: string }): Promise<'sent' | 'unknown'> {
     if (!this.smtpUrl) throw new DaifaError('CONFIG', '未配置邮件发送 (DAIFA_SMTP_URL) / e-mail is not configured', { retryable: false });
-    const messageId = `<addr-${input.changeKey}.${input.poId}@daifa.local>`;
+    const messageId = `<${input.key}.${input.poId}@daifa.local>`;
     const earlier = await this.db.kysely.selectFrom('po_messages').select(['status']).where('purchase_order_id', '=', input.poId).where('message_id', '=', messageId).executeTakeFirst();
     if (earlier) return earlier.status === 'sent' ? 'sent' : 'unknown';
     const first = await this.db.kysely.selectFrom('po_messages').select('message_id').where('purchase_order_id', '=', input.poId).where('direction', '=', 'out').orderBy('id').executeTakeFirst();
-    const subject = `【采购单 ${input.outOrderId}】买家修改了收货地址，请按新地址发货`;
-    const body = (address: string) => [`${input.supplierName} 您好：`, '', `采购单 ${input.outOrderId} 的买家修改了收货地址。尚未发货的，请按以下新地址发货：`, '', address, '', '如已按旧地址发出，请直接回复本邮件告知快递单号。谢谢！— Daifa 代发'].join('\n');
-    const a = input.address;
-    const plain = `  收货人：${a.fullName}\n  电话：${a.phone ?? a.mobile}\n  地址：${a.provinceText}${a.cityText}${a.areaText} ${a.address}`;
     const row = await this.db.kysely
       .insertInto('po_messages')
-      .values({ purchase_order_id: input.poId, direction: 'out', channel: 'email', status: 'sending', subject, body: body(input.maskedAddress), message_id: messageId, actor: 'system:address-change', data: JSON.stringify({ to: input.to }), created_at: this.now() })
+      .values({ purchase_order_id: input.poId, direction: 'out', channel: 'email', status: 'sending', subject: input.subject, body: input.stored, message_id: messageId, actor: input.actor, data: JSON.stringify({ to: input.to }), created_at: this.now() })
       .returning('id')
       .executeTakeFirstOrThrow();
     this.transport ??= nodemailer.createTransport(this.smtpUrl);
     try {
-      await this.transport.sendMail({ from: this.from, to: input.to, subject, text: body(plain), messageId, textEncoding: 'base64', ...(first?.message_id ? { inReplyTo: first.message_id, references: [first.message_id] } : {}) });
+      await this.transport.sendMail({ from: this.from, to: input.to, subject: input.subject, text: input.text, messageId, textEncoding: 'base64', ...(first?.message_id ? { inReplyTo: first.message_id, references: [first.message_id] } : {}) });
     } catch (err) {
       const code = (err as { responseCode?: number }).responseCode;
       const stage = (err as { code?: string }).code ?? '';
       if (typeof code === 'number' || ['ECONNECTION', 'EAUTH', 'EENVELOPE', 'EDNS'].includes(stage)) await this.db.kysely.deleteFrom('po_messages').where('id', '=', row.id).execute();
-      throw new DaifaError('UPSTREAM_UNAVAILABLE', `改址邮件发送失败: ${(err as Error).message}`, { retryable: !(typeof code === 'number' && code >= 500) });
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', `邮件发送失败: ${(err as Error).message}`, { retryable: !(typeof code === 'number' && code >= 500) });
     }
     await this.db.kysely.updateTable('po_messages').set({ status: 'sent' }).where('id', '=', row.id).execute();
     return 'sent';
   }
+}
+
+/** The receiver as the supplier must read it (plaintext: only ever in the e-mail itself). */
+function plainAddress(a: AddressParam): string {
+  return `  收货人：${a.fullName}\n  电话：${a.phone ?? a.mobile}\n  地址：${a.provinceText}${a.cityText}${a.areaText} ${a.address}`;
 }

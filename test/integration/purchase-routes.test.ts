@@ -41,6 +41,28 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
     expect((await h.app.db.kysely.selectFrom('purchase_orders').select('supplier_order_id').executeTakeFirstOrThrow()).supplier_order_id).toBe('HZ20261126-88');
   });
 
+  it('direct supplier: 催发货 by e-mail in the thread, once a day; the supplier\'s reply is recorded in the same thread', async () => {
+    h = await startHarness({ appOptions: (sb) => ({ smtpUrl: sb.smtpUrl }) });
+    await onlySupplier(h, 'direct');
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await h!.app.db.kysely.selectFrom('purchase_orders').select('state').executeTakeFirst())?.state === 'Placed', { what: 'placed by e-mail' });
+    const po = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'out_order_id']).executeTakeFirstOrThrow();
+    const now = Date.now();
+    const token = await issueToken(h.app.db, await createUser(h.app.db, { username: 'op', password: 'operator-pass', role: 'operator' }, now), 't', now);
+    const urge = () => fetch(`${h!.url}/api/purchase-orders/${po.id}/expedite`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<{ ok: boolean; message: string }>);
+    expect(await urge()).toEqual({ ok: true, message: '已邮件催发货' });
+    expect(h.sandbox.smtp.messages).toHaveLength(2);
+    const mail = h.sandbox.smtp.messages[1]!;
+    expect(mail.subject).toBe(`【采购单 ${po.out_order_id}】催发货：请尽快发货`);
+    expect(mail.raw).toMatch(new RegExp(`In-Reply-To: <${po.out_order_id}\\.${po.id}@daifa\\.local>`));
+    expect((await urge()).message).toContain('今天已邮件催过发货');
+    expect(h.sandbox.smtp.messages).toHaveLength(2);
+    const reply = await fetch(`${h.url}/api/purchase-orders/${po.id}/messages`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ body: '明天上午发出，顺丰' }) });
+    expect(((await reply.json()) as { thread: number }).thread).toBe(3);
+    const events = (await h.app.db.kysely.selectFrom('order_events').select('event').where('entity_type', '=', 'purchase_order').where('entity_id', '=', po.id).execute()).map((e) => e.event);
+    expect(events.filter((e) => e === 'po.expedited')).toHaveLength(1);
+  });
+
   it('e-mail route with a masked decode: refused, nothing sent', async () => {
     h = await startHarness({ api: { decodeMasked: true }, appOptions: (sb) => ({ smtpUrl: sb.smtpUrl }) });
     await onlySupplier(h, 'direct');
