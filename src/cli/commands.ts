@@ -2,7 +2,7 @@ import { createApp, type App } from '../app.js';
 import type { Config } from '../config/config.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openDatabase } from '../db/dialect.js';
-import { createUser, issueToken, type Role } from '../http/auth.js';
+import { createUser, issueToken, setPassword, type Role } from '../http/auth.js';
 import { DaifaError } from '../lib/errors.js';
 import { findOrderId, listOrders, orderDetail, stats } from '../orders/queries.js';
 import { resolveReview } from '../orders/review.js';
@@ -39,6 +39,7 @@ export const usage = `daifa — 代发 dropshipping for WeChat Shop (微信小�
   daifa jobs list [--status pending|running|done|dead] [--kind K] [--json]
   daifa jobs retry <id>|--all
   daifa users add --username U --password P --role owner|operator|viewer [--token]
+  daifa users passwd --username U --password P   new password (that user's browser sessions end)
   daifa alerts list [--status pending|sent|failed|folded] [--json]
   daifa alerts settings --shop ID [--set rules.json]   show or set a shop's alert rules (0 = all shops)
   daifa alerts retry                re-send failed alerts
@@ -245,7 +246,12 @@ export const commands: Record<string, Command> = {
 
   async users({ config, args, flags }) {
     return withApp(config, async (app) => {
-      if (args[0] !== 'add') throw new DaifaError('VALIDATION', '用法 / usage: daifa users add --username U --password P --role owner|operator|viewer');
+      if (args[0] === 'passwd') {
+        await setPassword(app.db, need(flags, 'username'), need(flags, 'password'));
+        out(`密码已修改 / password changed: ${flags.username}`);
+        return 0;
+      }
+      if (args[0] !== 'add') throw new DaifaError('VALIDATION', '用法 / usage: daifa users add --username U --password P --role owner|operator|viewer | daifa users passwd --username U --password P');
       const id = await createUser(app.db, { username: need(flags, 'username'), password: need(flags, 'password'), role: need(flags, 'role') as Role }, app.clock.now());
       out(`用户已创建 / user created: #${id}`);
       if (flags.token) out(`API token: ${await issueToken(app.db, id, 'cli', app.clock.now())}`);

@@ -29,6 +29,18 @@ export async function createUser(db: Db, input: { username: string; password: st
   return row.id;
 }
 
+/** A new password (≥ 8 characters); the user's browser sessions end (API tokens are separate credentials). */
+export async function setPassword(db: Db, username: string, password: string): Promise<void> {
+  if (password.length < 8) throw new DaifaError('VALIDATION', '密码至少 8 位 / password must have at least 8 characters', { details: [{ field: 'password', message: 'too short' }] });
+  const u = await db.kysely.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
+  if (!u) throw new DaifaError('NOT_FOUND', `用户 ${username} 不存在 / no such user`);
+  const hash = await hashPassword(password);
+  await db.kysely.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ password_hash: hash }).where('id', '=', u.id).execute();
+    await trx.deleteFrom('sessions').where('user_id', '=', u.id).execute();
+  });
+}
+
 export async function issueToken(db: Db, userId: number, name: string, now: number): Promise<string> {
   const { token, hash } = newApiToken();
   await db.kysely.insertInto('api_tokens').values({ user_id: userId, name, token_hash: hash, created_at: now, last_used_at: null }).execute();

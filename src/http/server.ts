@@ -19,7 +19,7 @@ import { loadLimits, saveLimits } from '../payments/pay-supplier.js';
 import { dailyMoney, reconcile, reconciliationCsv, reconciliationXlsx, recordEntry } from '../payments/ledger.js';
 import { acceptPrice } from '../payments/price-change.js';
 import { listVouchers, readVoucher, storeVoucher, validateVoucher, VOUCHER_MAX_BYTES } from '../payments/vouchers.js';
-import { authenticate, issueToken, login, requireRole } from './auth.js';
+import { authenticate, issueToken, login, requireRole, setPassword } from './auth.js';
 import { registerDashboardApi, registerStaticUi, type SandboxHooks } from './dashboard.js';
 import { registerSessionRoutes } from './session.js';
 
@@ -84,6 +84,16 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     const owner = { preHandler: requireRole('owner') };
 
     api.get('/api/me', async (req) => req.principal);
+    // Change one's own password: the current one is checked first.
+    api.post('/api/me/password', async (req) => {
+      const b = z.object({ currentPassword: z.string().min(1), newPassword: z.string().max(200) }).parse(req.body);
+      // A wrong current password is a field error (not 401: the session itself is fine).
+      await login(app.db, req.principal!.username, b.currentPassword).catch(() => {
+        throw new DaifaError('VALIDATION', '当前密码不正确 / the current password is wrong', { details: [{ field: 'currentPassword', message: 'wrong password' }] });
+      });
+      await setPassword(app.db, req.principal!.username, b.newPassword);
+      return { ok: true };
+    });
     api.get('/api/orders', async (req) => listOrders(app.db, orderQuery.parse(req.query)));
     api.get('/api/orders/:id', async (req) => orderDetail(app.db, await findOrderId(app.db, idParam.parse(req.params).id)));
     api.post('/api/orders/:id/review', operator, async (req) => {

@@ -115,7 +115,7 @@ async function ensureFirstUser(app: App): Promise<void> {
   process.stdout.write(
     `\n================ 首次运行 / first run ================\n` +
       `  管理员账号 / owner login:  admin\n  初始密码 / password:       ${password}\n` +
-      `  (只显示这一次，请妥善保存 / shown once — keep it safe; change with: daifa users add)\n` +
+      `  (只显示这一次，请妥善保存 / shown once — keep it safe; change with: daifa users passwd --username admin --password …)\n` +
       `=====================================================\n\n`,
   );
 }

@@ -236,6 +236,14 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     const asViewer = await v.request.put(`${running.url}/api/shops/1/mode`, { data: { mode: 'shadow' }, headers: { 'x-csrf-token': session.csrfToken } });
     expect(asViewer.status()).toBe(403);
     expect((await asViewer.json()).error.message).toContain('owner');
+    // A viewer may still change their own password (header → 修改密码); the old one stops working.
+    await v.getByRole('button', { name: '修改密码' }).click();
+    await v.getByLabel('当前密码').fill('viewer-pass-1');
+    await v.getByLabel('新密码（至少 8 位）').fill('viewer-pass-2');
+    await v.getByRole('button', { name: /OK|确\s*定/ }).click();
+    await v.getByText('已保存').waitFor();
+    expect((await v.request.post(`${running.url}/api/session`, { data: { username: 'viewer1', password: 'viewer-pass-1' } })).status()).toBe(401);
+    expect((await v.request.post(`${running.url}/api/session`, { data: { username: 'viewer1', password: 'viewer-pass-2' } })).status()).toBe(200);
     // The cookie is httpOnly and SameSite=Strict: page scripts cannot read it.
     expect(await v.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie)).toBe('');
     const cookie = (await ctx.cookies()).find((c) => c.name === 'daifa_session')!;

@@ -53,9 +53,22 @@ describe('dashboard API', () => {
     expect(out.setCookie).toContain('Max-Age=0');
     expect((await req(h, 'GET', '/api/me', { cookie })).status).toBe(401);
 
+    // Changing one's password: the current one is checked (a field error, not a logout); other sessions end.
+    const again = await req(h, 'POST', '/api/session', { body: { username: 'owner1', password: 'owner-pass-1' } });
+    const c2 = again.setCookie!.split(';')[0]!;
+    const wrong = await req(h, 'POST', '/api/me/password', { cookie: c2, csrf: again.body.csrfToken, body: { currentPassword: 'nope', newPassword: 'owner-pass-2' } });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.message).toContain('当前密码不正确');
+    expect((await req(h, 'POST', '/api/me/password', { cookie: c2, csrf: again.body.csrfToken, body: { currentPassword: 'owner-pass-1', newPassword: 'short' } })).status).toBe(400);
+    expect((await req(h, 'POST', '/api/me/password', { cookie: c2, csrf: again.body.csrfToken, body: { currentPassword: 'owner-pass-1', newPassword: 'owner-pass-2' } })).status).toBe(200);
+    expect((await req(h, 'GET', '/api/me', { cookie: c2 })).status).toBe(401);
+    expect((await req(h, 'POST', '/api/session', { body: { username: 'owner1', password: 'owner-pass-1' } })).status).toBe(401);
+    expect((await req(h, 'POST', '/api/session', { body: { username: 'owner1', password: 'owner-pass-2' } })).status).toBe(200);
+
     // Failed logins: after the limit even the right password waits (per user and address); others are unaffected.
+    // (One failure above already counts; a success clears the count.)
     for (let i = 0; i < LOGIN_MAX_FAILURES; i++) expect((await req(h, 'POST', '/api/session', { body: { username: 'owner1', password: 'nope-nope' } })).status).toBe(401);
-    const limited = await req(h, 'POST', '/api/session', { body: { username: 'owner1', password: 'owner-pass-1' } });
+    const limited = await req(h, 'POST', '/api/session', { body: { username: 'owner1', password: 'owner-pass-2' } });
     expect(limited.status).toBe(429);
     expect(limited.body.error.message).toContain('15 分钟');
     await createUser(h.app.db, { username: 'other1', password: 'other-pass-1', role: 'viewer' }, Date.now());

@@ -1,7 +1,7 @@
 import { lazy, Suspense, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { BrowserRouter, Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
-import { App as AntApp, Badge, Button, ConfigProvider, Layout, Menu, Segmented, Spin, Typography } from 'antd';
+import { App as AntApp, Badge, Button, ConfigProvider, Form, Input, Layout, Menu, Modal, Segmented, Spin, Typography } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import { api, setCsrf, setOnUnauthenticated } from './api';
@@ -126,6 +126,7 @@ function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
           <Typography.Text>
             {user.username} · {t(user.role === 'owner' ? 'Owner' : user.role === 'operator' ? 'Operator' : 'Viewer')}
           </Typography.Text>
+          <PasswordButton />
           <Button
             size="small"
             onClick={async () => {
@@ -159,3 +160,39 @@ function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
   );
 }
 
+/** Change one's own password (the current one is checked by the server; other sessions end). */
+function PasswordButton() {
+  const t = useT();
+  const { message } = AntApp.useApp();
+  const [open, setOpen] = useState(false);
+  const [form] = Form.useForm();
+  return (
+    <>
+      <Button size="small" onClick={() => setOpen(true)}>
+        {t('Change password')}
+      </Button>
+      <Modal open={open} title={t('Change password')} onCancel={() => setOpen(false)} onOk={() => form.submit()} destroyOnHidden>
+        <Form
+          form={form}
+          layout="vertical"
+          onFinish={async (v) => {
+            try {
+              await api('POST', '/api/me/password', v);
+              void message.success(t('Saved'));
+              setOpen(false);
+            } catch (e) {
+              void message.error((e as Error).message, 6);
+            }
+          }}
+        >
+          <Form.Item name="currentPassword" label={t('Current password')} rules={[{ required: true }]}>
+            <Input.Password autoComplete="current-password" />
+          </Form.Item>
+          <Form.Item name="newPassword" label={t('New password')} rules={[{ required: true, min: 8 }]}>
+            <Input.Password autoComplete="new-password" />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </>
+  );
+}

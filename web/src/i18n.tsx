@@ -3,7 +3,7 @@ import { createContext, useContext } from 'react';
 /** Chinese first; English switchable. Keys are short English phrases; missing English falls back to the key. */
 const zh: Record<string, string> = {
   Overview: '工作台', Orders: '订单', Cases: '异常', 'Purchase orders': '采购单', Suppliers: '供应商', Mappings: '商品映射', Money: '资金', Settings: '设置', Sandbox: '沙箱',
-  'Log in': '登录', 'Log out': '退出登录', Username: '用户名', Password: '密码', 'Daifa console': '代发 Daifa 控制台',
+  'Log in': '登录', 'Log out': '退出登录', 'Change password': '修改密码', 'Current password': '当前密码', 'New password': '新密码（至少 8 位）', Username: '用户名', Password: '密码', 'Daifa console': '代发 Daifa 控制台',
   "Today's paid orders": '今日付款订单', "Today's revenue": '今日收入', "Today's cost": '今日成本', "Today's profit": '今日利润',
   Pipeline: '订单流转', 'Cases waiting': '待处理异常', 'Deadlines at risk': '发货超时风险', 'Failed alerts': '发送失败的提醒', 'Dead jobs': '失败任务',
   'Orders and profit per day': '每日订单与利润', 'Nothing waiting': '没有待处理事项', All: '全部', Search: '搜索', 'Order id, product or buyer': '订单号、商品或买家（打码）',
