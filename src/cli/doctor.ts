@@ -19,8 +19,7 @@ export async function runDoctor(config: Readonly<Config>): Promise<number> {
     if (shops.length === 0) lines.push('• 尚未添加店铺 / no shop configured (sandbox mode will be on): daifa shops add …');
     for (const s of shops) {
       try {
-        const c = await app.shops.credentialsById(s.id);
-        const client = app.clients.for({ shopId: c.id, appId: c.appId, appSecret: c.appSecret });
+        const client = await app.clients.forShop(app.shops, s.id);
         await client.accessToken();
         ok(`店铺 #${s.id} ${s.name}: access token OK (${app.wechatApiBase})`);
       } catch (err) {

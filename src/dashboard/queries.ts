@@ -1,20 +1,19 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/dialect.js';
-import { cnDate } from '../lib/cn-time.js';
+import { cnDate, cnDayStart } from '../lib/cn-time.js';
 import { DaifaError } from '../lib/errors.js';
 import { dailyMoney } from '../payments/ledger.js';
 import { stats } from '../orders/queries.js';
 
 const CN_S = 8 * 3600;
 const DAY_MS = 86_400_000;
-const cnDayStartS = (nowMs: number): number => Math.floor((nowMs / 1000 + CN_S) / 86_400) * 86_400 - CN_S;
 
 /** 工作台: everything the overview page shows, in one call. */
 export async function overview(db: Db, now: number, shopId?: number) {
   const k = db.kysely;
   const today = cnDate(now);
   const from = cnDate(now - 13 * DAY_MS);
-  const startS = cnDayStartS(now);
+  const startS = cnDayStart(now) / 1000;
   let paidToday = k.selectFrom('shop_orders').select((eb) => eb.fn.countAll<number>().as('n')).where('pay_time_s', '>=', startS);
   if (shopId) paidToday = paidToday.where('shop_id', '=', shopId);
   // Orders per China day, bucketed in SQL (integer division works the same on SQLite and PostgreSQL).

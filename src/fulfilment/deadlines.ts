@@ -1,5 +1,5 @@
 import type { EmailPurchaseRoute } from '../purchasing/email-route.js';
-import { cnDate } from '../lib/cn-time.js';
+import { cnDate, cnDateTime } from '../lib/cn-time.js';
 import type { Logger } from 'pino';
 import { openCase, settleOpenCases } from '../cases/cases.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
@@ -86,7 +86,7 @@ export class DeadlineWatch {
       const f = await this.forecast(po.id);
       if (!f || (f.risk < this.opts.riskThreshold && f.hoursLeft > this.opts.alertHoursLeft)) continue;
       const now = this.clock.now();
-      const when = new Date(f.deadline + 8 * HOUR).toISOString().replace('T', ' ').slice(0, 16);
+      const when = cnDateTime(f.deadline);
       const canNegotiate = f.hoursLeft > 4;
       const message = `最晚发货 ${when}（剩 ${Math.max(0, f.hoursLeft).toFixed(1)} 小时），供应商超时概率 ${(f.risk * 100).toFixed(0)}%（${f.basis === 'history' ? `${f.samples} 单历史` : '按承诺时效估计'}）。可选：催发货${canNegotiate ? '、换供应商、与买家发货协商（需在截止前 4 小时提交）' : '；已过协商截止，请尽快处理'}`;
       const opened = await k.transaction().execute(async (trx) => {
@@ -108,7 +108,7 @@ export class DeadlineWatch {
       const now = this.clock.now();
       const lines = await this.db.kysely.selectFrom('shop_order_lines').select('delivery_deadline_s').where('shop_order_id', '=', po.shop_order_id).execute();
       const deadline = Math.min(...lines.map((l) => l.delivery_deadline_s ?? Number.POSITIVE_INFINITY));
-      const when = Number.isFinite(deadline) ? new Date(deadline * 1000 + 8 * HOUR).toISOString().slice(0, 16).replace('T', ' ') : '约定时间';
+      const when = Number.isFinite(deadline) ? cnDateTime(deadline * 1000) : '约定时间';
       const r = await this.email.sendExpedite({ poId: po.id, outOrderId: po.out_order_id, supplierName: po.name, to: po.email, deadline: when, key: `urge-${cnDate(now)}`, actor });
       if (r === 'already') return { ok: false, message: '今天已邮件催过发货，请等待供应商回复 / already urged by e-mail today' };
       const message = r === 'sent' ? '已邮件催发货' : '催发货邮件可能已发出，请查看发件箱';
@@ -135,11 +135,10 @@ export class DeadlineWatch {
     const now = this.clock.now();
     if (Number.isFinite(deadline) && deadline * 1000 - now < 4 * HOUR) throw new DaifaError('CONFLICT', '距最晚发货时间不足 4 小时，已不能发起发货协商 / less than 4 h before the deadline');
     if (Number.isFinite(deadline) && input.predictDeliveryTime <= deadline) throw new DaifaError('VALIDATION', '新的发货时间应晚于原最晚发货时间 / the new time must be after the deadline');
-    const shop = await this.shops.credentialsById(order.shop_id);
-    await this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret }).deliveryNegotiationSubmit(order.wx_order_id, input.predictDeliveryTime, input.reason, input.remark);
+    await (await this.clients.forShop(this.shops, order.shop_id)).deliveryNegotiationSubmit(order.wx_order_id, input.predictDeliveryTime, input.reason, input.remark);
     return k.transaction().execute(async (trx) => {
       const row = await trx.insertInto('negotiations').values({ shop_order_id: shopOrderId, predict_delivery_s: input.predictDeliveryTime, reason: input.reason, remark: input.remark, state: 'Waiting', requested_by: input.actor, created_at: now, answered_at: null }).returning('id').executeTakeFirstOrThrow();
-      await appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.negotiation_sent', actor: input.actor, note: `已向买家发起发货协商：改为 ${new Date(input.predictDeliveryTime * 1000 + 8 * HOUR).toISOString().replace('T', ' ').slice(0, 16)} 前发货（${input.remark}）` }, now);
+      await appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.negotiation_sent', actor: input.actor, note: `已向买家发起发货协商：改为 ${cnDateTime(input.predictDeliveryTime * 1000)} 前发货（${input.remark}）` }, now);
       return row.id;
     });
   }
@@ -151,8 +150,7 @@ export class DeadlineWatch {
     const waiting = await k.selectFrom('negotiations as n').innerJoin('shop_orders as o', 'o.id', 'n.shop_order_id').select(['n.id', 'n.predict_delivery_s', 'o.id as shopOrderId', 'o.wx_order_id']).where('o.shop_id', '=', p.shopId).where('o.wx_order_id', '=', p.orderId).where('n.state', '=', 'Waiting').executeTakeFirst();
     if (!waiting) return;
     const order = { id: waiting.shopOrderId, wx_order_id: waiting.wx_order_id };
-    const shop = await this.shops.credentialsById(p.shopId);
-    const results = await this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret }).deliveryNegotiationResult(order.wx_order_id);
+    const results = await (await this.clients.forShop(this.shops, p.shopId)).deliveryNegotiationResult(order.wx_order_id);
     const r = results.find((x) => x.predictDeliveryTime === waiting.predict_delivery_s && NEGOTIATION[x.state]);
     if (!r) return;
     const state = NEGOTIATION[r.state]!;

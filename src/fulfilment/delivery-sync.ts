@@ -54,8 +54,7 @@ export class DeliverySync {
     const order = await k.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', shopOrderId).executeTakeFirst();
     if (!order) return 'not-found';
     if (['Cancelled', 'Completed', 'Shipped'].includes(order.state) && !(await this.pendingUpdates(shopOrderId))) return order.state;
-    const shop = await this.shops.credentialsById(order.shop_id);
-    const client = this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret });
+    const client = await this.clients.forShop(this.shops, order.shop_id);
 
     // The order as WeChat has it now: after-sales, already-shipped packages.
     const wire = await client.getOrder(order.wx_order_id);

@@ -1,6 +1,7 @@
 import type { Db } from '../db/dialect.js';
 import { openCase } from '../cases/cases.js';
 import { enqueue } from '../jobs/queue.js';
+import { lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
 import { post as postLedger } from '../payments/ledger.js';
@@ -31,6 +32,8 @@ export class LineRefunds {
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
       const out = { unwound: 0, cases: 0 };
+      // Serialised with intake's full-refund entry (which updates this row first): each sees the other's booking.
+      await lockEntity(trx, 'shop_order', shopOrderId);
       const order = await trx.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state', 'wx_status']).where('id', '=', shopOrderId).executeTakeFirst();
       if (!order || order.state === 'Cancelled' || order.state === 'Completed' || order.wx_status === 200) return out;
       const lines = await trx.selectFrom('shop_order_lines').select(['line_no', 'title', 'quantity', 'paid_amount', 'finish_aftersale_cnt']).where('shop_order_id', '=', shopOrderId).execute();

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { App } from '../app.js';
 import { listMappings, listPurchaseOrders, overview, supplierScorecards } from '../dashboard/queries.js';
 import { purchaseOrderStates } from '../domain/purchase-order.lifecycle.js';
+import { orderDetail } from '../orders/queries.js';
 import { DaifaError } from '../lib/errors.js';
 import type { OrderGenerator } from '../runtime/sandbox-bootstrap.js';
 import { createUser, requireRole, type Role } from './auth.js';
@@ -47,7 +48,6 @@ export function registerDashboardApi(api: FastifyInstance, app: App, sandbox: Sa
     const id = positiveId(req.params);
     const po = await app.db.kysely.selectFrom('purchase_orders').select('shop_order_id').where('id', '=', id).executeTakeFirst();
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${id} 不存在 / purchase order ${id} not found`);
-    const { orderDetail } = await import('../orders/queries.js');
     const order = await orderDetail(app.db, po.shop_order_id);
     const messages = await app.db.kysely.selectFrom('po_messages').select(['id', 'direction', 'channel', 'subject', 'body', 'created_at']).where('purchase_order_id', '=', id).orderBy('id').execute();
     return { purchaseOrder: order.purchaseOrders.find((p) => p.id === id), order: { id: order.id, wxOrderId: order.wxOrderId, state: order.state }, payments: order.payments.filter((p) => p.purchase_order_id === id), packages: order.packages.filter((p) => p.purchaseOrderId === id), cases: order.cases, messages };
@@ -88,9 +88,9 @@ export function registerDashboardApi(api: FastifyInstance, app: App, sandbox: Sa
   });
   // The add-shop wizard's last step: can Daifa get an access token with these credentials?
   api.post('/api/shops/:id/test', owner, async (req) => {
-    const c = await app.shops.credentialsById(positiveId(req.params));
+    const client = await app.clients.forShop(app.shops, positiveId(req.params));
     try {
-      await app.clients.for({ shopId: c.id, appId: c.appId, appSecret: c.appSecret }).accessToken();
+      await client.accessToken();
       return { ok: true, message: '凭证有效，已取得 access token / credentials work' };
     } catch (err) {
       return { ok: false, message: `凭证测试失败 / credential test failed: ${(err as Error).message}` };
@@ -183,7 +183,8 @@ class ChangeFeed {
       const k = this.app.db.kysely;
       const [ev, cs, pay, pk] = await Promise.all([
         k.selectFrom('order_events').select((eb) => eb.fn.max<number>('id').as('v')).executeTakeFirst(),
-        k.selectFrom('cases').select([(eb) => eb.fn.max<number>('updated_at').as('v'), (eb) => eb.fn.countAll<number>().as('n')]).executeTakeFirst(),
+        // Index-only reads: case transitions already show as order events; the open count covers the rest.
+        k.selectFrom('cases').select([(eb) => eb.fn.max<number>('id').as('v'), (eb) => eb.fn.countAll<number>().as('n')]).where('state', '=', 'Open').executeTakeFirst(),
         k.selectFrom('payments').select([(eb) => eb.fn.max<number>('id').as('v'), (eb) => eb.fn.countAll<number>().as('n')]).where('status', '=', 'AwaitingApproval').executeTakeFirst(),
         k.selectFrom('packages').select((eb) => eb.fn.max<number>('id').as('v')).executeTakeFirst(),
       ]);
@@ -207,15 +208,17 @@ export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url
 
 /** Serve the built dashboard; any other GET outside /api and the webhooks gets index.html (client routing). */
 export async function registerStaticUi(http: FastifyInstance): Promise<void> {
-  const index = `${WEB_DIST}index.html`;
-  const built = existsSync(index);
+  const indexFile = `${WEB_DIST}index.html`;
+  const built = existsSync(indexFile);
+  // Read once: the build does not change under a running server.
+  const index = built ? readFileSync(indexFile) : undefined;
   if (built) await http.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: false, maxAge: '1h', immutable: false });
   http.setNotFoundHandler(async (req, reply) => {
     const path = req.url.split('?')[0]!;
     if (req.method !== 'GET' || path.startsWith('/api/') || path.startsWith('/webhooks/') || path.startsWith('/wechat/')) {
       return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `未找到 / not found: ${req.method} ${path}` } });
     }
-    if (!built) return reply.code(503).type('text/html; charset=utf-8').send('<!doctype html><meta charset="utf-8"><p>控制台尚未构建，请运行 <code>npm run build:ui</code> / the dashboard is not built: run <code>npm run build:ui</code></p>');
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(readFileSync(index));
+    if (!index) return reply.code(503).type('text/html; charset=utf-8').send('<!doctype html><meta charset="utf-8"><p>控制台尚未构建，请运行 <code>npm run build:ui</code> / the dashboard is not built: run <code>npm run build:ui</code></p>');
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index);
   });
 }

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
+import { mapOrder } from '../channels/wechat-shop/mapping.js';
+import { formatYuan } from '../domain/money.js';
 import type { Db } from '../db/dialect.js';
 import { appendEvent } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
@@ -37,17 +39,15 @@ export class BuyerRefunds {
     if (!order || order.state !== 'Cancelled') return 0;
     const decision = await k.selectFrom('order_events').select(['event', 'actor']).where('shop_order_id', '=', shopOrderId).where('event', 'in', [...REFUND_DECISIONS]).orderBy('id', 'desc').executeTakeFirst();
     if (!decision) return 0;
-    const shop = await this.shops.credentialsById(order.shop_id);
-    const client = this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret });
-    const wire = await client.getOrder(order.wx_order_id);
-    const ids = (((wire as any).aftersale_detail?.aftersale_order_list ?? []) as any[]).map((x) => String(x.aftersale_order_id ?? '')).filter(Boolean);
+    const client = await this.clients.forShop(this.shops, order.shop_id);
+    const ids = mapOrder(await client.getOrder(order.wx_order_id)).aftersaleIds ?? [];
     let accepted = 0;
     for (const id of ids) {
       const as = await client.getAftersaleOrder(id);
       if (String(as.order_id ?? '') !== order.wx_order_id || as.type !== 'REFUND' || as.status !== 'MERCHANT_PROCESSING') continue;
       await client.acceptAftersale(id);
       const amount = Number((as.refund_info as { amount?: number } | undefined)?.amount ?? 0);
-      await k.transaction().execute((trx) => appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.refund_accepted', actor: 'system:refunds', note: `已同意买家退款申请 ${id}（${(amount / 100).toFixed(2)} 元；依据 ${decision.event} by ${decision.actor}）`, data: { afterSaleOrderId: id, amount } }, this.clock.now()));
+      await k.transaction().execute((trx) => appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.refund_accepted', actor: 'system:refunds', note: `已同意买家退款申请 ${id}（${formatYuan(amount)}；依据 ${decision.event} by ${decision.actor}）`, data: { afterSaleOrderId: id, amount } }, this.clock.now()));
       accepted++;
     }
     if (accepted) this.log.info({ shopOrderId, accepted }, 'buyer refund requests accepted');

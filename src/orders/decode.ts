@@ -31,8 +31,7 @@ export class DecodeService {
       else await trx.insertInto('decode_usage').values({ shop_id: input.shopId, day, used: 1 }).execute();
       await trx.insertInto('decode_log').values({ shop_id: input.shopId, wx_order_id: input.wxOrderId, actor: input.actor, purpose: input.purpose, destination: input.destination, created_at: this.clock.now() }).execute();
     });
-    const shop = await this.shops.credentialsById(input.shopId);
-    const client = this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret });
+    const client = await this.clients.forShop(this.shops, input.shopId);
     const r = await client.decodeSensitiveInfo(input.wxOrderId);
     const address = mapAddress(r.address);
     const vn = r.virtualNumber as { virtual_number?: string; extension?: string } | undefined;

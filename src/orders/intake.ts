@@ -46,8 +46,7 @@ export class OrderIntake {
   ) {}
 
   async sync(p: SyncOrderPayload): Promise<SyncOutcome> {
-    const shop = await this.shops.credentialsById(p.shopId);
-    const client = this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret });
+    const client = await this.clients.forShop(this.shops, p.shopId);
     const order = mapOrder(await client.getOrder(p.orderId));
     for (let attempt = 0; ; attempt++) {
       try {

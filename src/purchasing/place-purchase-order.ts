@@ -279,8 +279,7 @@ export class PurchaseOrderPlacement {
   /** WeChat Shop's own dropship: assign the lines to the bound supplier; no decode, plaintext stays on the platform. */
   private async placeByDropship(poId: number, order: { id: number; shop_id: number; wx_order_id: string }, _lines: unknown[], supplier: { name: string; dropship_appid: string | null }): Promise<string> {
     if (!supplier.dropship_appid) throw new PermanentJobError(`供应商 ${supplier.name} 没有代发 AppID`);
-    const shop = await this.shops.credentialsById(order.shop_id);
-    const client = this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret });
+    const client = await this.clients.forShop(this.shops, order.shop_id);
     const poLines = await this.db.kysely.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', poId).execute();
     const lineNos = [...new Set(poLines.map((l) => l.shop_order_line_no))];
     const shopLines = await this.db.kysely.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', order.id).where('line_no', 'in', lineNos).execute();

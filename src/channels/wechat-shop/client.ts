@@ -231,6 +231,12 @@ export class WeChatClients {
   private clients = new Map<number, WeChatShopClient>();
   constructor(private readonly opts: WeChatClientOptions) {}
 
+  /** The client of one shop by its id (credentials unsealed by the shop service). */
+  async forShop(shops: { credentialsById(id: number): Promise<{ id: number; appId: string; appSecret: string }> }, shopId: number): Promise<WeChatShopClient> {
+    const c = await shops.credentialsById(shopId);
+    return this.for({ shopId: c.id, appId: c.appId, appSecret: c.appSecret });
+  }
+
   for(creds: WeChatCredentials): WeChatShopClient {
     let c = this.clients.get(creds.shopId);
     if (!c || c.creds.appSecret !== creds.appSecret) {

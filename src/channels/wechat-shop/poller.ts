@@ -50,8 +50,7 @@ export class OrderPoller {
   }
 
   async poll(shopId: number): Promise<{ found: number }> {
-    const shop = await this.shops.credentialsById(shopId);
-    const client = this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret });
+    const client = await this.clients.forShop(this.shops, shopId);
     const row = await this.db.kysely.selectFrom('shops').select('poll_cursor_s').where('id', '=', shopId).executeTakeFirstOrThrow();
     const nowS = Math.floor(this.clock.now() / 1000);
     const overlap = this.opts.overlapSeconds ?? 120;
