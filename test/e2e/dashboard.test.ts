@@ -225,8 +225,11 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await v.getByLabel('密码').fill('viewer-pass-1');
     await v.getByRole('button', { name: /登\s*录/ }).click();
     await v.getByText('订单流转').waitFor();
+    // A payment waits for approval (the threshold set above): the viewer sees it, but no button to approve it.
+    running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
+    const waiting = await waitFor(() => running.app.db.kysely.selectFrom('payments').select('id').where('status', '=', 'AwaitingApproval').executeTakeFirst(), { what: 'a payment awaiting approval', timeoutMs: 30_000 });
     await v.goto(`${running.url}/money`);
-    await v.getByText('待审批付款').waitFor();
+    await v.locator('tr.ant-table-row', { hasText: String(waiting.id) }).first().waitFor();
     expect(await v.getByRole('button', { name: /批\s*准/ }).count()).toBe(0);
     // With the session cookie but no CSRF token: refused. With it, the role check refuses.
     const noCsrf = await v.request.put(`${running.url}/api/shops/1/mode`, { data: { mode: 'shadow' } });
