@@ -13,6 +13,7 @@
  * path (the sequential external calls × latency).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ import { SANDBOX_1688_APP } from '../src/runtime/sandbox-bootstrap.js';
 import { seedDaifaCatalogue } from '../sandbox/catalogue.js';
 import { randomAlnum } from '../src/lib/random.js';
 import { createTestDb } from '../test/helpers/db.js';
+import { sqlProfileTop } from '../src/db/dialect.js';
 import pino from 'pino';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 10_000);
@@ -40,6 +42,15 @@ const TO_PAID = ['wechat order/get', 'wechat decode', '1688 preview', '1688 fast
 const TO_SYNCED = [...TO_PAID, '1688 getLogisticsInfos', '1688 buyerView (parcel lines)', '1688 getLogisticsTraceInfo', 'wechat order/get (before send)', 'wechat delivery/send'];
 
 const freePort = () => new Promise<number>((r) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
+/** CPU time (user + system) of another process, from /proc (Linux); NaN elsewhere. */
+const childCpuMs = (pid: number | undefined): number => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+};
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
 
 async function main(): Promise<void> {
@@ -68,6 +79,7 @@ async function main(): Promise<void> {
 
   const generatedAt = new Map<string, number>();
   const cpu0 = process.cpuUsage();
+  const simCpu0 = childCpuMs(child.pid);
   const t0 = Date.now();
   const batch = RATE > 0 ? Math.max(1, Math.round(RATE / 10)) : 500;
   for (let made = 0; made < ORDERS; ) {
@@ -91,6 +103,7 @@ async function main(): Promise<void> {
   }
   const wall = (Date.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const simCpuMs = childCpuMs(child.pid) - simCpu0;
   await worker.stop();
 
   // Per-order latencies: WeChat payment (generation) → supplier paid, → delivery synced.
@@ -112,7 +125,7 @@ async function main(): Promise<void> {
   const dbKind = config.databaseUrl.startsWith('postgres') ? 'PostgreSQL' : 'SQLite';
   console.log(`\nbench/pipeline — ${ORDERS} orders, ${dbKind}, latency ${LATENCY} ms per external call, ${RATE ? `${RATE} orders/s fed` : 'all at once'}, ${CONCURRENCY} workers, ${cpus().length} CPUs (${cpus()[0]?.model ?? ''}), Node ${process.version}`);
   console.log(`  throughput:        ${(ORDERS / wall).toFixed(1)} orders/s end to end (${wall.toFixed(1)} s)`);
-  console.log(`  Daifa CPU:         ${((cpu.user + cpu.system) / 1000 / ORDERS).toFixed(2)} ms per order`);
+  console.log(`  Daifa CPU:         ${((cpu.user + cpu.system) / 1000 / ORDERS).toFixed(2)} ms per order (the simulators, in their own process: ${Number.isNaN(simCpuMs) ? 'n/a' : (simCpuMs / ORDERS).toFixed(2)} ms per order)`);
   console.log('  external calls per order:');
   for (const [k, v] of [...Object.entries(wechatCalls).map(([k, v]) => [`wechat ${k}`, v] as const), ...Object.entries(alibabaCalls).map(([k, v]) => [`1688 ${k}`, v] as const)].sort((a, b) => b[1] - a[1])) console.log(`    ${(v / ORDERS).toFixed(2).padStart(6)}  ${k}`);
   const crit1 = TO_PAID.length * LATENCY;
@@ -128,6 +141,11 @@ async function main(): Promise<void> {
   }
   line('payment → supplier paid  ', toPaid, crit1, TO_PAID.length);
   line('payment → delivery synced', toSynced, crit2, TO_SYNCED.length);
+  if (process.env.DAIFA_SQL_PROFILE === '1') {
+    const top = sqlProfileTop(30);
+    console.log(`  SQL (top statements by native time; ${dbKind} only):`);
+    for (const r of top) console.log(`    ${r.ms.toFixed(0).padStart(6)} ms ${(r.count / ORDERS).toFixed(2).padStart(6)}/order  ${r.sql.slice(0, 160)}`);
+  }
   await http.close();
   child.kill('SIGTERM');
   await app.close();

@@ -50,27 +50,55 @@ export function openDatabase(url: string, opts: { searchPath?: string; poolSize?
 
 /**
  * better-sqlite3 compiles SQL on every prepare(), and Kysely prepares each query anew; the same few SQL
- * texts repeat endlessly, so keep their prepared statements (bounded, least recently used dropped).
+ * texts repeat endlessly, so keep their prepared statements (bounded).
  */
 function withStatementCache(database: SQLite.Database, max = 500): SQLite.Database {
   const cache = new Map<string, SQLite.Statement>();
   const prepare = database.prepare.bind(database);
-  return new Proxy(database, {
-    get(target, prop, receiver) {
-      if (prop !== 'prepare') return Reflect.get(target, prop, receiver);
-      return (sqlText: string) => {
-        let st = cache.get(sqlText);
-        if (st) {
-          cache.delete(sqlText);
-        } else {
-          st = prepare(sqlText);
-          if (cache.size >= max) cache.delete(cache.keys().next().value!);
-        }
-        cache.set(sqlText, st);
-        return st;
-      };
-    },
-  });
+  // An own property on this one connection (a Proxy around it cost a trap on every access Kysely makes).
+  database.prepare = ((sqlText: string) => {
+    let st = cache.get(sqlText);
+    if (!st) {
+      // Oldest first out; the hot texts are prepared again at once (an LRU's reordering cost more than it saved).
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      st = prepare(sqlText);
+      cache.set(sqlText, st);
+    }
+    if (sqlProfile) return profiled(sqlText, st);
+    return st;
+  }) as typeof database.prepare;
+  return database;
+}
+
+/**
+ * Statement profile for the benchmarks (DAIFA_SQL_PROFILE=1, SQLite): count and native time per SQL text, to
+ * see what a workload costs in the database. Off by default: it wraps every statement it hands out.
+ */
+const sqlProfile = process.env.DAIFA_SQL_PROFILE === '1';
+const profile = new Map<string, { count: number; ns: bigint }>();
+
+export function sqlProfileTop(n = 25): { sql: string; count: number; ms: number }[] {
+  return [...profile]
+    .map(([sqlText, e]) => ({ sql: sqlText, count: e.count, ms: Number(e.ns / 1000n) / 1000 }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, n);
+}
+
+function profiled(sqlText: string, st: SQLite.Statement): SQLite.Statement {
+  const time =
+    <A extends unknown[], R>(fn: (...a: A) => R) =>
+    (...a: A): R => {
+      const t0 = process.hrtime.bigint();
+      try {
+        return fn(...a);
+      } finally {
+        const e = profile.get(sqlText) ?? { count: 0, ns: 0n };
+        e.count++;
+        e.ns += process.hrtime.bigint() - t0;
+        profile.set(sqlText, e);
+      }
+    };
+  return Object.assign(Object.create(st) as SQLite.Statement, { all: time(st.all.bind(st)), run: time(st.run.bind(st)), get: time(st.get.bind(st)), iterate: time(st.iterate.bind(st)) });
 }
 
 /** Auto-increment primary key: SQLite's INTEGER PRIMARY KEY alias of rowid vs PostgreSQL's bigserial. */

@@ -50,8 +50,12 @@ export async function enqueue(trx: Executor, spec: JobSpec, now: number): Promis
   return row?.id ?? null;
 }
 
+/** How often a claim also looks for jobs whose worker died (lease expired). Pending jobs are looked for on every claim. */
+export const EXPIRED_SWEEP_MS = 1_000;
+
 export class JobQueue {
   private listeners = new Set<() => void>();
+  private nextExpiredSweep = 0;
 
   constructor(
     readonly db: Db,
@@ -89,10 +93,15 @@ export class JobQueue {
         .returningAll()
         .execute();
     // Two index walks instead of one OR (which made both databases sort every pending job on each claim once the
-    // queue was deep): first jobs whose worker died (few: at most the running ones), then the due pending ones in
-    // (run_at, id) order.
-    const expired = await take(k.selectFrom('jobs').select('id').where('status', '=', 'running').where('lease_until', '<', now).orderBy('id').limit(limit).modifyEnd(skipLocked(this.db.dialect)));
-    if (expired.length >= limit) return expired;
+    // queue was deep): first jobs whose worker died, then the due pending ones in (run_at, id) order. Dead workers
+    // are rare and a lease is a minute long, so the first walk runs at most once a second (each claim is a write
+    // transaction; half of them found nothing).
+    let expired: Job[] = [];
+    if (now >= this.nextExpiredSweep) {
+      expired = await take(k.selectFrom('jobs').select('id').where('status', '=', 'running').where('lease_until', '<', now).orderBy('id').limit(limit).modifyEnd(skipLocked(this.db.dialect)));
+      if (expired.length >= limit) return expired;
+      this.nextExpiredSweep = now + EXPIRED_SWEEP_MS;
+    }
     const pending = await take(k.selectFrom('jobs').select('id').where('status', '=', 'pending').where('run_at', '<=', now).orderBy('run_at').orderBy('id').limit(limit - expired.length).modifyEnd(skipLocked(this.db.dialect)));
     return [...expired, ...pending];
   }

@@ -2,6 +2,7 @@ import { AdaptiveRateLimiter } from '../../lib/rate-limiter.js';
 import type { Logger } from 'pino';
 import { DaifaError } from '../../lib/errors.js';
 import { parseJsonLossless } from '../../lib/lossless-json.js';
+import { postText, type PostResult } from '../../lib/http-post.js';
 import { sleep, type Clock } from '../../lib/clock.js';
 
 /** errcodes that mean "this access token is no longer good": refresh once and retry once (reference §2.3). */
@@ -18,7 +19,6 @@ export interface WeChatClientOptions {
   clock: Clock;
   log: Logger;
   timeoutMs?: number;
-  fetchImpl?: typeof fetch;
   /** Business API calls per minute per shop (paced; slows down when WeChat answers 45011). */
   callsPerMinute?: number;
 }
@@ -123,18 +123,13 @@ export class WeChatShopClient {
   private async http(path: string, token: string | undefined, payload: unknown): Promise<ApiResponse> {
     const url = `${this.opts.baseUrl}${path}${token ? `?access_token=${encodeURIComponent(token)}` : ''}`;
     callCounter.set(path, (callCounter.get(path) ?? 0) + 1);
-    let res: Response;
+    let res: PostResult;
     try {
-      res = await (this.opts.fetchImpl ?? fetch)(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
-      });
+      res = await postText(url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload), timeoutMs: this.opts.timeoutMs ?? 10_000 });
     } catch (err) {
       throw new DaifaError('UPSTREAM_UNAVAILABLE', `无法连接微信接口 ${path}: ${(err as Error).message}`, { cause: err });
     }
-    const text = await res.text();
+    const text = res.text;
     if (res.status >= 500) throw new DaifaError('UPSTREAM_UNAVAILABLE', `微信接口 HTTP ${res.status} ${path}`);
     try {
       const body = parseJsonLossless(text);

@@ -1,4 +1,5 @@
 import type { AdaptiveRateLimiter } from '../../lib/rate-limiter.js';
+import { postText, type PostResult } from '../../lib/http-post.js';
 import type { Logger } from 'pino';
 import { DaifaError } from '../../lib/errors.js';
 import { parseJsonLossless } from '../../lib/lossless-json.js';
@@ -79,20 +80,19 @@ export class Alibaba1688Client {
       form[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
     }
     form._aop_signature = aopSignature(urlPath, form, this.creds.appSecret);
-    let res: Response;
+    let res: PostResult;
     try {
-      res = await fetch(`${this.opts.baseUrl}/openapi/${urlPath}`, {
-        method: 'POST',
+      res = await postText(`${this.opts.baseUrl}/openapi/${urlPath}`, {
         headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
         body: new URLSearchParams(form).toString(),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
+        timeoutMs: this.opts.timeoutMs ?? 15_000,
       });
     } catch (err) {
       // A request that may have been sent: for non-idempotent calls the outcome is unknown, not failed.
       if (!opts.idempotent) throw new UnknownOutcomeError(`1688 ${api}: no response (${(err as Error).message})`, err);
       throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 ${api}: ${(err as Error).message}`);
     }
-    const text = await res.text();
+    const text = res.text;
     let body: ApiBody = {};
     try {
       body = text ? (parseJsonLossless(text) as ApiBody) : {};
