@@ -7,6 +7,7 @@
  *   BENCH_ORDERS=2000 BENCH_LATENCY_MS=50 BENCH_RATE=20 npm run bench:pipeline
  *   DATABASE_URL=postgres://… npm run bench:pipeline
  *   BENCH_WECHAT_RPM=600 BENCH_1688_QPS=10 npm run bench:pipeline   # simulators enforce these limits
+ *   DAIFA_SQL_PROFILE=1 npm run bench:pipeline                       # also: SQL statements by time in SQLite
  *
  * Prints orders/s, Daifa CPU ms per order, external calls per order by endpoint, and the time from the WeChat
  * payment to (a) the supplier order paid and (b) the delivery synced, p50/p99, each as a ratio to the critical

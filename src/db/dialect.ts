@@ -78,8 +78,15 @@ const sqlProfile = process.env.DAIFA_SQL_PROFILE === '1';
 const profile = new Map<string, { count: number; ns: bigint }>();
 
 export function sqlProfileTop(n = 25): { sql: string; count: number; ms: number }[] {
-  return [...profile]
-    .map(([sqlText, e]) => ({ sql: sqlText, count: e.count, ms: Number(e.ns / 1000n) / 1000 }))
+  let count = 0;
+  let ns = 0n;
+  for (const e of profile.values()) {
+    count += e.count;
+    ns += e.ns;
+  }
+  const all = { sql: '(all statements)', count, ms: Number(ns / 1000n) / 1000 };
+  return [all, ...profile]
+    .map((x) => (Array.isArray(x) ? { sql: x[0], count: x[1].count, ms: Number(x[1].ns / 1000n) / 1000 } : x))
     .sort((a, b) => b.ms - a.ms)
     .slice(0, n);
 }

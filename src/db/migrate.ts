@@ -11,11 +11,13 @@ import * as m0008 from './migrations/0008-negotiations.js';
 import * as m0009 from './migrations/0009-sessions.js';
 import * as m0010 from './migrations/0010-substitutes.js';
 import * as m0011 from './migrations/0011-po-supplier-order.js';
+import * as m0012 from './migrations/0012-scale-indexes.js';
 
 /** Migrations are listed in code (no directory scan) so that they ship with the bundle and run in order. */
-const all = { '0001-foundation': m0001, '0002-alerts': m0002, '0003-sourcing': m0003, '0004-po-messages': m0004, '0005-payments': m0005, '0006-vouchers': m0006, '0007-fulfilment': m0007, '0008-negotiations': m0008, '0009-sessions': m0009, '0010-substitutes': m0010, '0011-po-supplier-order': m0011 } as const;
+const all = { '0001-foundation': m0001, '0002-alerts': m0002, '0003-sourcing': m0003, '0004-po-messages': m0004, '0005-payments': m0005, '0006-vouchers': m0006, '0007-fulfilment': m0007, '0008-negotiations': m0008, '0009-sessions': m0009, '0010-substitutes': m0010, '0011-po-supplier-order': m0011, '0012-scale-indexes': m0012 } as const;
 
-export async function migrateToLatest(db: Db): Promise<string[]> {
+/** Runs every migration not yet applied (or, for upgrade tests, those up to and including `upTo`). */
+export async function migrateToLatest(db: Db, opts: { upTo?: keyof typeof all } = {}): Promise<string[]> {
   const provider: MigrationProvider = {
     async getMigrations() {
       const out: Record<string, Migration> = {};
@@ -27,7 +29,7 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   // several Daifa databases (or test schemas) another schema's table would be taken for ours.
   const schema = db.dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s : undefined;
   const migrator = new Migrator({ db: db.kysely, provider, migrationTableName: 'daifa_migrations', migrationLockTableName: 'daifa_migrations_lock', ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = opts.upTo ? await migrator.migrateTo(opts.upTo) : await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

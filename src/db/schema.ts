@@ -360,6 +360,8 @@ export interface PoMessagesTable {
 export interface PaymentsTable {
   id: Generated<number>;
   purchase_order_id: number;
+  /** The shop the purchase order is for (set on every payment since migration 0012; the daily cap sums by it). */
+  shop_id: number | null;
   pay_key: string;
   method: string;
   amount: number;

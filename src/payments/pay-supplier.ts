@@ -135,7 +135,7 @@ export class SupplierPayments {
     const day = cnDate(now);
     return this.db.kysely.transaction().execute(async (trx) => {
       const limits = await loadLimits(trx, po.shop_id);
-      const today = await trx.selectFrom('payments as pay').innerJoin('purchase_orders as p', 'p.id', 'pay.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select((eb) => eb.fn.sum<number>('pay.amount').as('s')).where('o.shop_id', '=', po.shop_id).where('pay.day', '=', day).where('pay.status', 'in', ['Paying', 'AwaitingPayer', 'Paid']).executeTakeFirst();
+      const today = await trx.selectFrom('payments').select((eb) => eb.fn.sum<number>('amount').as('s')).where('shop_id', '=', po.shop_id).where('day', '=', day).where('status', 'in', ['Paying', 'AwaitingPayer', 'Paid']).executeTakeFirst();
       const costs = await trx.selectFrom('purchase_orders').select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s')).where('shop_order_id', '=', po.shop_order_id).where('state', 'not in', ['Cancelled', 'Shadowed']).executeTakeFirst();
       const amount = po.supplier_amount ?? po.expected_amount;
       const d = checkPayment(limits, { amount, paidToday: Number(today?.s ?? 0), orderRevenue: po.order_price, orderCosts: Number(costs?.s ?? 0), approved: false, minuteOfDayCN: cnMinuteOfDay(now) });
@@ -147,7 +147,7 @@ export class SupplierPayments {
       const method: PayMethod = po.route !== '1688' ? 'manual' : limits.method1688 === 'link' ? '1688-link' : '1688-protocol';
       const goes = method === '1688-protocol' ? 'Paying' : 'AwaitingPayer';
       const status = d.action === 'pay' ? goes : d.action === 'approve' ? 'AwaitingApproval' : 'Blocked';
-      await trx.insertInto('payments').values({ purchase_order_id: po.id, pay_key: `PAY-${po.out_order_id}`, method, amount, status, attempts: 0, reason: d.action === 'pay' ? null : d.reason, day, created_at: now, updated_at: now }).execute();
+      await trx.insertInto('payments').values({ purchase_order_id: po.id, shop_id: po.shop_id, pay_key: `PAY-${po.out_order_id}`, method, amount, status, attempts: 0, reason: d.action === 'pay' ? null : d.reason, day, created_at: now, updated_at: now }).execute();
       if (status === 'Paying') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.paying', actor: 'system:payments', note: `应付 ${formatYuan(amount)}` }, now);
       if (status === 'AwaitingPayer') await this.announceDue(trx, po, amount, method);
       if (d.action === 'approve') await this.notifier.raise(trx, { event: 'payment_awaiting_approval', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, amount, detail: d.reason } });
