@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import pino from 'pino';
 import { JobQueue, backoffMs, enqueue, BACKOFF_CAP_MS } from '../../src/jobs/queue.js';
 import { PermanentJobError, Worker, type JobHandler } from '../../src/jobs/worker.js';
@@ -86,6 +86,22 @@ describe('durable job queue', () => {
     expect(again!.id).toBe(job!.id);
     expect(await queue.complete(job!, 'dead-worker')).toBe(false);
     expect(await queue.complete(again!, 'w2')).toBe(true);
+  });
+
+  it('completions of one turn are written together; each caller still learns whether it held its job', async () => {
+    for (const kind of ['a', 'b', 'c', 'd']) await queue.add({ kind });
+    const mine = [...(await queue.claim('w1', 1, 5_000)), ...(await queue.claim('w1', 2, 60_000))];
+    clock.t += 5_001; // w1's lease on 'a' lapses and w2 takes it over, then 'd'
+    const [taken] = await queue.claim('w2', 1, 60_000);
+    const [other] = await queue.claim('w2', 1, 60_000);
+    expect([taken!.kind, other!.kind]).toEqual(['a', 'd']);
+    const updates = vi.spyOn(t.db.kysely, 'updateTable');
+    const held = await Promise.all([...mine.map((j) => queue.complete(j, 'w1')), queue.complete(other!, 'w2')]);
+    expect(held).toEqual([false, true, true, true]);
+    expect(updates).toHaveBeenCalledTimes(2); // one UPDATE per worker, not one per job
+    updates.mockRestore();
+    const byKind = Object.fromEntries((await queue.list()).map((j) => [j.kind, j.status]));
+    expect(byKind).toEqual({ a: 'running', b: 'done', c: 'done', d: 'done' });
   });
 
   it('the worker runs handlers, retries failures and kills permanent errors at once', async () => {

@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Transaction } from 'kysely';
 import type { Db } from '../../db/dialect.js';
+import { GroupCommit } from '../../db/group-commit.js';
+import type { Database } from '../../db/schema.js';
 import { enqueue, type JobQueue } from '../../jobs/queue.js';
 import type { Clock } from '../../lib/clock.js';
 import { idString, parseJsonLossless } from '../../lib/lossless-json.js';
@@ -23,31 +26,36 @@ export function messageOrderId(m: Record<string, any>): string | undefined {
  * itself decides nothing — the job re-reads 1688. Returns whether it was new.
  */
 export async function acceptMessage(db: Db, m: Record<string, any>, raw: string, now: number): Promise<boolean> {
+  return db.kysely.transaction().execute((trx) => storeMessage(trx, m, raw, now));
+}
+
+/** acceptMessage's work inside the caller's transaction (the receiver commits a burst of messages together). */
+async function storeMessage(trx: Transaction<Database>, m: Record<string, any>, raw: string, now: number): Promise<boolean> {
   const msgId = idString(m.msgId);
   if (!msgId || typeof m.type !== 'string') return false;
   const orderId = messageOrderId(m);
-  return db.kysely.transaction().execute(async (trx) => {
-    const row = await trx.insertInto('supplier_messages').values({ msg_id: msgId, type: m.type, supplier_order_id: orderId ?? null, body: raw, received_at: now }).onConflict((oc) => oc.column('msg_id').doNothing()).returning('id').executeTakeFirst();
-    if (!row || !orderId) return Boolean(row);
-    const po = await trx.selectFrom('purchase_orders').select('id').where('supplier_order_id', '=', orderId).executeTakeFirst();
-    if (!po) return true;
-    if (m.type === 'ORDER_BUYER_VIEW_ORDER_PAY' || m.type === 'ORDER_BATCH_PAY') {
-      // Paid by a person through a payment link: confirm now instead of at the next back-off check. A
-      // password-free payment in flight re-reads by itself; other statuses have nothing for the pay job to do.
-      const pay = await trx.selectFrom('payments').select(['status', 'method']).where('purchase_order_id', '=', po.id).executeTakeFirst();
-      if (pay?.status === 'AwaitingPayer' && pay.method === '1688-link') await enqueue(trx, { ...payJob(po.id), singletonKey: `po.pay:${po.id}:msg` }, now);
-    }
-    // 1688 sends several messages for one event (shipped + first trace): a short delay lets them share one re-read.
-    else if (/SENDGOODS|LOGISTICS_|CLOSE|REFUND/.test(m.type)) await enqueue(trx, trackJob(po.id, 200), now);
-    return true;
-  });
+  const row = await trx.insertInto('supplier_messages').values({ msg_id: msgId, type: m.type, supplier_order_id: orderId ?? null, body: raw, received_at: now }).onConflict((oc) => oc.column('msg_id').doNothing()).returning('id').executeTakeFirst();
+  if (!row || !orderId) return Boolean(row);
+  const po = await trx.selectFrom('purchase_orders').select('id').where('supplier_order_id', '=', orderId).executeTakeFirst();
+  if (!po) return true;
+  if (m.type === 'ORDER_BUYER_VIEW_ORDER_PAY' || m.type === 'ORDER_BATCH_PAY') {
+    // Paid by a person through a payment link: confirm now instead of at the next back-off check. A
+    // password-free payment in flight re-reads by itself; other statuses have nothing for the pay job to do.
+    const pay = await trx.selectFrom('payments').select(['status', 'method']).where('purchase_order_id', '=', po.id).executeTakeFirst();
+    if (pay?.status === 'AwaitingPayer' && pay.method === '1688-link') await enqueue(trx, { ...payJob(po.id), singletonKey: `po.pay:${po.id}:msg` }, now);
+  }
+  // 1688 sends several messages for one event (shipped + first trace): a short delay lets them share one re-read.
+  else if (/SENDGOODS|LOGISTICS_|CLOSE|REFUND/.test(m.type)) await enqueue(trx, trackJob(po.id, 200), now);
+  return true;
 }
 
 /**
  * 1688 message push (消息推送): form POST `message` + `_aop_signature`, signed with the app secret. Verified
- * before anything is stored; acknowledged (HTTP 200) only after the message and its job are committed.
+ * before anything is stored; acknowledged (HTTP 200) only after the message and its job are committed (messages
+ * arriving together share one commit).
  */
 export function registerAlibabaReceiver(http: FastifyInstance, deps: { db: Db; accounts: Alibaba1688Accounts; queue: JobQueue; clock: Clock; log: Logger }): void {
+  const group = new GroupCommit(deps.db);
   http.register(async (scope) => {
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_r, body, done) => done(null, body));
     scope.post(ALIBABA_WEBHOOK_PATH, async (req, reply) => {
@@ -64,7 +72,8 @@ export function registerAlibabaReceiver(http: FastifyInstance, deps: { db: Db; a
         return reply.code(400).send({ error: { code: 'PUSH_MALFORMED', message: 'message 不是 JSON' } });
       }
       if (!m || typeof m !== 'object' || !idString(m.msgId)) return reply.code(400).send({ error: { code: 'PUSH_MALFORMED', message: '缺少 msgId' } });
-      const fresh = await acceptMessage(deps.db, m, message, deps.clock.now());
+      const now = deps.clock.now();
+      const fresh = await group.run((trx) => storeMessage(trx, m, message, now));
       if (fresh) deps.queue.notify();
       deps.log.debug({ msgId: idString(m.msgId), type: m.type, fresh }, '1688 message');
       return reply.code(200).send('success');
