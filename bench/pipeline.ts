@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   await app.alibaba.add({ appKey: SANDBOX_1688_APP.appKey, appSecret: SANDBOX_1688_APP.appSecret, accessToken: ready.token.accessToken, refreshToken: ready.token.refreshToken, accessExpiresAt: Date.now() + 36_000_000, memberId: ready.token.memberId });
   await seedDaifaCatalogue(app.db, shop.id, Date.now());
   await saveLimits(app.db, shop.id, { maxPerOrder: 100_000_000, maxPerDay: 100_000_000_000, minMargin: -100_000_000, approvalAbove: 100_000_000 });
-  const worker = createWorker(app, { concurrency: CONCURRENCY, recordRuns: false });
+  const worker = createWorker(app, { concurrency: CONCURRENCY }); // as in production: every run recorded in job_runs
   worker.start();
 
   const generatedAt = new Map<string, number>();

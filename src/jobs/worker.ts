@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { DaifaError, isRetryable } from '../lib/errors.js';
 import { randomAlnum } from '../lib/random.js';
+import type { Insertable } from 'kysely';
+import type { JobRunsTable } from '../db/schema.js';
 import type { Job, JobQueue } from './queue.js';
 
 export interface JobContext {
@@ -18,7 +20,7 @@ export interface WorkerOptions {
   concurrency: number;
   leaseMs?: number;
   pollMs?: number;
-  /** Record each run in job_runs (start, end, outcome, worker) for operators and for the exclusivity test. */
+  /** Record each finished run in job_runs (start, end, outcome, worker) for operators and for the exclusivity test. */
   recordRuns?: boolean;
   /** Called after a job became dead (alerting); its failure is logged and never affects the worker. */
   onDead?: (job: Job, error: string) => Promise<void>;
@@ -96,11 +98,7 @@ export class Worker {
 
   private async run(job: Job): Promise<void> {
     const handler = this.handlers.get(job.kind);
-    const db = this.queue.db.kysely;
     const started = this.queue.clock.now();
-    const runId = this.opts.recordRuns
-      ? (await db.insertInto('job_runs').values({ job_id: job.id, kind: job.kind, worker: this.id, started_at: started }).returning('id').executeTakeFirst())?.id
-      : undefined;
     let outcome: string;
     // Keep the lease while a long job runs, so no other worker takes it over.
     const heartbeat = setInterval(() => void this.queue.extendLease(job, this.id, this.leaseMs).catch(() => undefined), Math.max(1000, this.leaseMs / 3));
@@ -124,8 +122,32 @@ export class Worker {
         await this.opts.onDead(job, message).catch((e) => this.log.error({ err: (e as Error).message }, 'dead-job alert failed'));
       }
     }
-    if (runId !== undefined) {
-      await db.updateTable('job_runs').set({ finished_at: this.queue.clock.now(), outcome }).where('id', '=', runId).execute();
+    if (this.opts.recordRuns) await this.recordRun({ job_id: job.id, kind: job.kind, worker: this.id, started_at: started, finished_at: this.queue.clock.now(), outcome });
+  }
+
+  private runs: { row: Insertable<JobRunsTable>; done: () => void }[] = [];
+
+  /**
+   * One row per finished run, written once it is over (start, end, outcome); the runs that end in the same turn
+   * are one INSERT. A run cut short by a crash leaves no row — the job's own row keeps its attempts and lease.
+   */
+  private recordRun(row: Insertable<JobRunsTable>): Promise<void> {
+    return new Promise<void>((done) => {
+      this.runs.push({ row, done });
+      if (this.runs.length === 1) setImmediate(() => void this.flushRuns());
+    });
+  }
+
+  private async flushRuns(): Promise<void> {
+    const batch = this.runs.splice(0);
+    for (let i = 0; i < batch.length; i += 100) {
+      const chunk = batch.slice(i, i + 100);
+      await this.queue.db.kysely
+        .insertInto('job_runs')
+        .values(chunk.map((r) => r.row))
+        .execute()
+        .catch((err: unknown) => this.log.warn({ err: (err as Error).message, worker: this.id }, 'recording job runs failed'));
+      for (const r of chunk) r.done();
     }
   }
 }
