@@ -8,6 +8,7 @@
  *   DATABASE_URL=postgres://… npm run bench:pipeline
  *   BENCH_WECHAT_RPM=600 BENCH_1688_QPS=10 npm run bench:pipeline   # simulators enforce these limits
  *   DAIFA_SQL_PROFILE=1 npm run bench:pipeline                       # also: SQL statements by time in SQLite
+ *   BENCH_WORKER_PROCESSES=1 npm run bench:pipeline                  # plus one `daifa worker` process
  *
  * Prints orders/s, Daifa CPU ms per order, external calls per order by endpoint, and the time from the WeChat
  * payment to (a) the supplier order paid and (b) the delivery synced, p50/p99, each as a ratio to the critical
@@ -34,6 +35,8 @@ const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 0);
 /** Orders per second fed in (0 = all at once, for throughput). With latency, a steady rate shows latency, not queueing. */
 const RATE = Number(process.env.BENCH_RATE ?? (LATENCY > 0 ? 20 : 0));
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+/** Extra `daifa worker` processes sharing the queue with this one (the scale-out path; CPU of all of them counted). */
+const WORKER_PROCESSES = Number(process.env.BENCH_WORKER_PROCESSES ?? 0);
 /** Rate limits the simulators enforce (per app); Daifa is configured with the same numbers and must adapt. */
 const WECHAT_RPM = process.env.BENCH_WECHAT_RPM ? Number(process.env.BENCH_WECHAT_RPM) : undefined;
 const ALIBABA_QPS = process.env.BENCH_1688_QPS ? Number(process.env.BENCH_1688_QPS) : undefined;
@@ -63,9 +66,11 @@ async function main(): Promise<void> {
     let buf = '';
     child.stdout!.on('data', (d) => { buf += d; const i = buf.indexOf('\n'); if (i >= 0) resolve(JSON.parse(buf.slice(0, i))); });
   });
-  const config = loadConfig({ ...t.env, DAIFA_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'), DAIFA_SANDBOX: '0', LOG_LEVEL: 'silent', PORT: String(port), DAIFA_DECODE_DAILY_QUOTA: '100000000', DAIFA_POLL_INTERVAL_SECONDS: '3600', // Without an enforced limit Daifa's own pacing is lifted too (its defaults, 50 1688 calls/s and 6,000 WeChat
+  const daifaEnv = { ...t.env, DAIFA_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'), DAIFA_SANDBOX: '0', LOG_LEVEL: 'silent', DAIFA_DECODE_DAILY_QUOTA: '100000000', DAIFA_POLL_INTERVAL_SECONDS: '3600', WECHAT_API_BASE: ready.url, ALIBABA_API_BASE: ready.url, DAIFA_WORKER_CONCURRENCY: String(CONCURRENCY),
+    // Without an enforced limit Daifa's own pacing is lifted too (its defaults, 50 1688 calls/s and 6,000 WeChat
     // calls/min, would otherwise be what the run measures).
-    DAIFA_WECHAT_CALLS_PER_MINUTE: String(WECHAT_RPM ?? 10_000_000), DAIFA_1688_CALLS_PER_SECOND: String(ALIBABA_QPS ?? 1_000_000) });
+    DAIFA_WECHAT_CALLS_PER_MINUTE: String(WECHAT_RPM ?? 10_000_000), DAIFA_1688_CALLS_PER_SECOND: String(ALIBABA_QPS ?? 1_000_000) };
+  const config = loadConfig({ ...daifaEnv, PORT: String(port) });
   const app = await createApp(config, { wechatApiBase: ready.url, alibabaApiBase: ready.url, log: pino({ level: 'silent' }), migrate: false, decodeDailyQuota: 100_000_000 });
   const http = await buildHttp(app);
   await http.listen({ port, host: '127.0.0.1' });
@@ -77,10 +82,14 @@ async function main(): Promise<void> {
   await saveLimits(app.db, shop.id, { maxPerOrder: 100_000_000, maxPerDay: 100_000_000_000, minMargin: -100_000_000, approvalAbove: 100_000_000 });
   const worker = createWorker(app, { concurrency: CONCURRENCY }); // as in production: every run recorded in job_runs
   worker.start();
+  const workerProcs = Array.from({ length: WORKER_PROCESSES }, () => spawn(process.execPath, [join(import.meta.dirname, '../bin/daifa.js'), 'worker'], { env: { ...process.env, ...daifaEnv }, stdio: ['ignore', 'ignore', 'inherit'] }));
+  const daifaCpuMs = () => workerProcs.reduce((sum, p) => sum + childCpuMs(p.pid), 0);
+  if (WORKER_PROCESSES) await new Promise((r) => setTimeout(r, 4000)); // let them start before the clock does
 
   const generatedAt = new Map<string, number>();
   const cpu0 = process.cpuUsage();
   const simCpu0 = childCpuMs(child.pid);
+  const workersCpu0 = daifaCpuMs();
   const t0 = Date.now();
   const batch = RATE > 0 ? Math.max(1, Math.round(RATE / 10)) : 500;
   for (let made = 0; made < ORDERS; ) {
@@ -105,7 +114,9 @@ async function main(): Promise<void> {
   const wall = (Date.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const simCpuMs = childCpuMs(child.pid) - simCpu0;
+  const daifaMs = (cpu.user + cpu.system) / 1000 + (daifaCpuMs() - workersCpu0);
   await worker.stop();
+  for (const p of workerProcs) p.kill('SIGTERM');
 
   // Per-order latencies: WeChat payment (generation) → supplier paid, → delivery synced.
   const rows = await app.db.kysely.selectFrom('shop_orders as o').innerJoin('purchase_orders as p', 'p.shop_order_id', 'o.id').innerJoin('payments as pay', 'pay.purchase_order_id', 'p.id').select(['o.id', 'o.wx_order_id', (eb) => eb.fn.max<number>('pay.paid_at').as('paid')]).groupBy(['o.id', 'o.wx_order_id']).execute();
@@ -124,9 +135,9 @@ async function main(): Promise<void> {
   const { throttled: alibabaThrottled, ...alibabaCalls } = (await (await fetch(`${ready.url}/sandbox/1688/calls`)).json()) as Record<string, number>;
   const dead = Number((await app.db.kysely.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'dead').executeTakeFirstOrThrow()).n);
   const dbKind = config.databaseUrl.startsWith('postgres') ? 'PostgreSQL' : 'SQLite';
-  console.log(`\nbench/pipeline — ${ORDERS} orders, ${dbKind}, latency ${LATENCY} ms per external call, ${RATE ? `${RATE} orders/s fed` : 'all at once'}, ${CONCURRENCY} workers, ${cpus().length} CPUs (${cpus()[0]?.model ?? ''}), Node ${process.version}`);
+  console.log(`\nbench/pipeline — ${ORDERS} orders, ${dbKind}, latency ${LATENCY} ms per external call, ${RATE ? `${RATE} orders/s fed` : 'all at once'}, ${CONCURRENCY} workers${WORKER_PROCESSES ? ` × ${1 + WORKER_PROCESSES} processes` : ''}, ${cpus().length} CPUs (${cpus()[0]?.model ?? ''}), Node ${process.version}`);
   console.log(`  throughput:        ${(ORDERS / wall).toFixed(1)} orders/s end to end (${wall.toFixed(1)} s)`);
-  console.log(`  Daifa CPU:         ${((cpu.user + cpu.system) / 1000 / ORDERS).toFixed(2)} ms per order (the simulators, in their own process: ${Number.isNaN(simCpuMs) ? 'n/a' : (simCpuMs / ORDERS).toFixed(2)} ms per order)`);
+  console.log(`  Daifa CPU:         ${(daifaMs / ORDERS).toFixed(2)} ms per order${WORKER_PROCESSES ? ` (this process and ${WORKER_PROCESSES} worker process${WORKER_PROCESSES > 1 ? 'es' : ''})` : ''} (the simulators, in their own process: ${Number.isNaN(simCpuMs) ? 'n/a' : (simCpuMs / ORDERS).toFixed(2)} ms per order)`);
   console.log('  external calls per order:');
   for (const [k, v] of [...Object.entries(wechatCalls).map(([k, v]) => [`wechat ${k}`, v] as const), ...Object.entries(alibabaCalls).map(([k, v]) => [`1688 ${k}`, v] as const)].sort((a, b) => b[1] - a[1])) console.log(`    ${(v / ORDERS).toFixed(2).padStart(6)}  ${k}`);
   const crit1 = TO_PAID.length * LATENCY;
