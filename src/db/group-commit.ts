@@ -1,14 +1,9 @@
 import type { Transaction } from 'kysely';
+import { TurnBatcher, type BatchEntry } from '../lib/turn-batcher.js';
 import type { Db } from './dialect.js';
 import type { Database } from './schema.js';
 
-type Work<T> = (trx: Transaction<Database>) => Promise<T>;
-
-interface Waiting {
-  work: Work<unknown>;
-  resolve: (v: unknown) => void;
-  reject: (e: unknown) => void;
-}
+type Work = (trx: Transaction<Database>) => Promise<unknown>;
 
 /**
  * Group commit for small independent units of work that arrive together (webhook messages acknowledged only
@@ -21,62 +16,33 @@ interface Waiting {
  * inserts keyed on the message, with ON CONFLICT DO NOTHING).
  */
 export class GroupCommit {
-  private pending: Waiting[] = [];
-  private scheduled = false;
-  private flushing = false;
+  private readonly batcher: TurnBatcher<Work, unknown>;
 
   constructor(
     private readonly db: Db,
-    private readonly maxBatch = 200,
-  ) {}
-
-  run<T>(work: Work<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ work, resolve: resolve as (v: unknown) => void, reject });
-      this.schedule();
-    });
+    maxBatch = 200,
+  ) {
+    this.batcher = new TurnBatcher((batch) => this.write(batch), maxBatch);
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.flushing) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.flush();
-    });
+  run<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.batcher.submit(work) as Promise<T>;
   }
 
-  private async flush(): Promise<void> {
-    if (this.flushing || this.pending.length === 0) return;
-    this.flushing = true;
-    const batch = this.pending.splice(0, this.maxBatch);
+  private async write(batch: BatchEntry<Work, unknown>[]): Promise<void> {
+    const alone = (w: BatchEntry<Work, unknown>) => this.db.kysely.transaction().execute((trx) => w.item(trx)).then(w.resolve, w.reject);
+    if (batch.length === 1) return alone(batch[0]!);
+    let results: unknown[];
     try {
-      let results: unknown[] | undefined;
-      if (batch.length === 1) {
-        const [w] = batch as [Waiting];
-        await this.db.kysely.transaction().execute((trx) => w.work(trx)).then(w.resolve, w.reject);
-        return;
-      }
-      try {
-        results = await this.db.kysely.transaction().execute(async (trx) => {
-          const out: unknown[] = [];
-          for (const w of batch) out.push(await w.work(trx));
-          return out;
-        });
-      } catch {
-        results = undefined;
-      }
-      if (results) batch.forEach((w, i) => w.resolve(results[i]));
-      else
-        for (const w of batch) {
-          await this.db.kysely
-            .transaction()
-            .execute((trx) => w.work(trx))
-            .then(w.resolve, w.reject);
-        }
-    } finally {
-      this.flushing = false;
-      if (this.pending.length) this.schedule();
+      results = await this.db.kysely.transaction().execute(async (trx) => {
+        const out: unknown[] = [];
+        for (const w of batch) out.push(await w.item(trx));
+        return out;
+      });
+    } catch {
+      for (const w of batch) await alone(w);
+      return;
     }
+    batch.forEach((w, i) => w.resolve(results[i]));
   }
 }

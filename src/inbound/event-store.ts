@@ -1,6 +1,7 @@
 import type { Db } from '../db/dialect.js';
 import type { JobSpec } from '../jobs/queue.js';
 import type { Clock } from '../lib/clock.js';
+import { TurnBatcher } from '../lib/turn-batcher.js';
 
 export interface InboundEvent {
   source: string;
@@ -20,50 +21,22 @@ export interface InboundEvent {
  * Resolves true when the event was new, false when its dedup key was already stored.
  */
 export class InboundEventStore {
-  private pending: { e: InboundEvent; resolve: (isNew: boolean) => void; reject: (err: unknown) => void }[] = [];
-  private flushing = false;
-  private scheduled = false;
+  private readonly batcher: TurnBatcher<InboundEvent, boolean>;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly maxBatch = 200,
-  ) {}
+    maxBatch = 200,
+  ) {
+    this.batcher = new TurnBatcher(async (batch) => {
+      const inserted = await this.write(batch.map((b) => b.item));
+      // Only the first copy of an event in the batch is "new"; the others are duplicates.
+      for (const b of batch) b.resolve(inserted.delete(`${b.item.source}|${b.item.shopId}|${b.item.dedupKey}`));
+    }, maxBatch);
+  }
 
   store(e: InboundEvent): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ e, resolve, reject });
-      this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.flushing) return;
-    this.scheduled = true;
-    // setImmediate: every request already parsed in this turn of the event loop joins the batch.
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    if (this.flushing || this.pending.length === 0) return;
-    this.flushing = true;
-    const batch = this.pending.splice(0, this.maxBatch);
-    try {
-      const inserted = await this.write(batch.map((b) => b.e));
-      // Only the first copy of an event in the batch is "new"; the others are duplicates.
-      for (const b of batch) {
-        const k = `${b.e.source}|${b.e.shopId}|${b.e.dedupKey}`;
-        b.resolve(inserted.delete(k));
-      }
-    } catch (err) {
-      for (const b of batch) b.reject(err);
-    } finally {
-      this.flushing = false;
-      if (this.pending.length) this.schedule();
-    }
+    return this.batcher.submit(e);
   }
 
   private async write(events: InboundEvent[]): Promise<Set<string>> {

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable, type SelectQueryBuilder, type Transa
 import { isUniqueViolation, skipLocked, type Db } from '../db/dialect.js';
 import type { Database, JobsTable } from '../db/schema.js';
 import type { Clock } from '../lib/clock.js';
+import { TurnBatcher } from '../lib/turn-batcher.js';
 
 export type Job = Selectable<JobsTable>;
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -123,43 +124,30 @@ export class JobQueue {
    * one write transaction instead of one each.
    */
   complete(job: Job, workerId: string): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      this.completing.push({ id: job.id, workerId, resolve, reject });
-      if (this.completing.length === 1) setImmediate(() => void this.flushCompletions());
-    });
+    return this.completions.submit({ id: job.id, workerId });
   }
 
-  private completing: { id: number; workerId: string; resolve: (held: boolean) => void; reject: (err: unknown) => void }[] = [];
-
-  private async flushCompletions(): Promise<void> {
-    const batch = this.completing.splice(0);
+  private readonly completions = new TurnBatcher<{ id: number; workerId: string }, boolean>(async (batch) => {
     const now = this.clock.now();
     const byWorker = new Map<string, typeof batch>();
     for (const c of batch) {
-      const list = byWorker.get(c.workerId);
+      const list = byWorker.get(c.item.workerId);
       if (list) list.push(c);
-      else byWorker.set(c.workerId, [c]);
+      else byWorker.set(c.item.workerId, [c]);
     }
-    for (const [workerId, all] of byWorker) {
-      for (let i = 0; i < all.length; i += 500) {
-        const chunk = all.slice(i, i + 500);
-        try {
-          const done = await this.db.kysely
-            .updateTable('jobs')
-            .set({ status: 'done', finished_at: now, updated_at: now, lease_until: null, last_error: null })
-            .where('id', 'in', chunk.map((c) => c.id))
-            .where('locked_by', '=', workerId)
-            .where('status', '=', 'running')
-            .returning('id')
-            .execute();
-          const held = new Set(done.map((r) => Number(r.id)));
-          for (const c of chunk) c.resolve(held.has(c.id));
-        } catch (err) {
-          for (const c of chunk) c.reject(err);
-        }
-      }
+    for (const [workerId, mine] of byWorker) {
+      const done = await this.db.kysely
+        .updateTable('jobs')
+        .set({ status: 'done', finished_at: now, updated_at: now, lease_until: null, last_error: null })
+        .where('id', 'in', mine.map((c) => c.item.id))
+        .where('locked_by', '=', workerId)
+        .where('status', '=', 'running')
+        .returning('id')
+        .execute();
+      const held = new Set(done.map((r) => Number(r.id)));
+      for (const c of mine) c.resolve(held.has(c.item.id));
     }
-  }
+  }, 500);
 
   /** Retry later with backoff, or keep as a dead job when attempts are exhausted or the error is permanent. */
   async fail(job: Job, workerId: string, error: string, opts: { permanent?: boolean; retryAfterMs?: number } = {}): Promise<'retry' | 'dead' | 'superseded' | 'lost'> {

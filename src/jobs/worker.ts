@@ -4,6 +4,7 @@ import { DaifaError, isRetryable } from '../lib/errors.js';
 import { randomAlnum } from '../lib/random.js';
 import type { Insertable } from 'kysely';
 import type { JobRunsTable } from '../db/schema.js';
+import { TurnBatcher } from '../lib/turn-batcher.js';
 import type { Job, JobQueue } from './queue.js';
 
 export interface JobContext {
@@ -125,29 +126,20 @@ export class Worker {
     if (this.opts.recordRuns) await this.recordRun({ job_id: job.id, kind: job.kind, worker: this.id, started_at: started, finished_at: this.queue.clock.now(), outcome });
   }
 
-  private runs: { row: Insertable<JobRunsTable>; done: () => void }[] = [];
-
   /**
    * One row per finished run, written once it is over (start, end, outcome); the runs that end in the same turn
    * are one INSERT. A run cut short by a crash leaves no row — the job's own row keeps its attempts and lease.
    */
   private recordRun(row: Insertable<JobRunsTable>): Promise<void> {
-    return new Promise<void>((done) => {
-      this.runs.push({ row, done });
-      if (this.runs.length === 1) setImmediate(() => void this.flushRuns());
-    });
+    return this.runs.submit(row);
   }
 
-  private async flushRuns(): Promise<void> {
-    const batch = this.runs.splice(0);
-    for (let i = 0; i < batch.length; i += 100) {
-      const chunk = batch.slice(i, i + 100);
-      await this.queue.db.kysely
-        .insertInto('job_runs')
-        .values(chunk.map((r) => r.row))
-        .execute()
-        .catch((err: unknown) => this.log.warn({ err: (err as Error).message, worker: this.id }, 'recording job runs failed'));
-      for (const r of chunk) r.done();
-    }
-  }
+  private readonly runs = new TurnBatcher<Insertable<JobRunsTable>, void>(async (batch) => {
+    await this.queue.db.kysely
+      .insertInto('job_runs')
+      .values(batch.map((r) => r.item))
+      .execute()
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message, worker: this.id }, 'recording job runs failed'));
+    for (const r of batch) r.resolve();
+  }, 100);
 }
