@@ -2,7 +2,7 @@ import { ADDRESS_CHANGE, AddressChange } from './fulfilment/address-change.js';
 import { DropshipTracking } from './fulfilment/dropship-tracking.js';
 import { ACCEPT_REFUND, BuyerRefunds } from './orders/buyer-refund.js';
 import { LINE_REFUND, LineRefunds } from './fulfilment/line-refunds.js';
-import { AdaptiveRateLimiter } from './lib/rate-limiter.js';
+import { AdaptiveRateLimiter, type RateShare } from './lib/rate-limiter.js';
 import type { Logger } from 'pino';
 import { WeChatClients } from './channels/wechat-shop/client.js';
 import { OrderPoller, POLL_SHOP } from './channels/wechat-shop/poller.js';
@@ -64,6 +64,8 @@ export interface App {
   handlers: Map<string, JobHandler>;
   /** WeChat API base actually used (the simulator's in sandbox mode). */
   wechatApiBase: string;
+  /** This process's share of each API rate limit (set by the process registry). */
+  apiShare: RateShare;
   close(): Promise<void>;
 }
 
@@ -94,7 +96,9 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const events = new InboundEventStore(db, clock);
   const shops = new ShopService(db, box, () => clock.now());
   const wechatApiBase = opts.wechatApiBase ?? config.wechatApiBase;
-  const clients = new WeChatClients({ baseUrl: wechatApiBase, clock, log, callsPerMinute: config.wechatCallsPerMinute });
+  // This process's part of every API rate limit (the process registry lowers it while other Daifa processes run).
+  const apiShare: RateShare = { fraction: 1 };
+  const clients = new WeChatClients({ baseUrl: wechatApiBase, clock, log, callsPerMinute: config.wechatCallsPerMinute, share: apiShare });
   const senders: Sender[] = [new LogSender(log), new WeComSender()];
   const sms = opts.sms ?? config.sms;
   if (sms) senders.push(new TencentSmsSender(sms));
@@ -106,7 +110,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const confirmation = new OrderConfirmation(db, notifier, clock, log, config.duplicateWindowHours * 3600_000);
   const poller = new OrderPoller(db, queue, clients, shops, clock, log, { intervalSeconds: config.pollIntervalSeconds });
   const decode = new DecodeService(db, clients, shops, clock, opts.decodeDailyQuota ?? config.decodeDailyQuota);
-  const alibaba = new Alibaba1688Accounts(db, box, opts.alibabaApiBase ?? config.alibabaApiBase, log, () => clock.now(), new AdaptiveRateLimiter(config.alibabaCallsPerSecond));
+  const alibaba = new Alibaba1688Accounts(db, box, opts.alibabaApiBase ?? config.alibabaApiBase, log, () => clock.now(), new AdaptiveRateLimiter(config.alibabaCallsPerSecond, undefined, apiShare));
   const sourcing = new Sourcing(db, notifier, clock, log, config.consentReminderHours * 3_600_000, config.offerStaleHours * 3_600_000);
   const tokenWatch = new TokenWatch(db, alibaba, notifier, clock);
   const payments = new SupplierPayments(db, alibaba, notifier, clock, log);
@@ -166,7 +170,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   ]);
 
   return {
-    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, payments, placement, alibaba, tracking, delivery, unwind, deadlines, dropshipTracking, handlers, wechatApiBase,
+    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, payments, placement, alibaba, tracking, delivery, unwind, deadlines, dropshipTracking, handlers, wechatApiBase, apiShare,
     close: () => db.close(),
   };
 }

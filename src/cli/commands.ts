@@ -222,6 +222,7 @@ export const commands: Record<string, Command> = {
         out(`订单 / shop orders: ${s.shopOrders.total}`);
         for (const [k, v] of Object.entries(s.shopOrders.byState)) out(`  ${k}: ${v}`);
         out(`任务 / jobs: ${JSON.stringify(s.jobs.byStatus)}  失败 / dead: ${s.jobs.dead}`);
+        out(`运行中的进程 / running processes: ${s.processes.length}${s.processes.map((p) => `\n  ${p.role} ${p.host} pid ${p.pid}`).join('')}`);
       }
       return 0;
     });

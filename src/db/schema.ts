@@ -143,6 +143,15 @@ export interface JobsTable {
   finished_at: number | null;
 }
 
+export interface DaifaProcessesTable {
+  id: string;
+  role: string;
+  host: string;
+  pid: number;
+  started_at: number;
+  seen_at: number;
+}
+
 export interface JobRunsTable {
   id: Generated<number>;
   job_id: number;
@@ -419,6 +428,7 @@ export interface Database {
   order_events: OrderEventsTable;
   jobs: JobsTable;
   job_runs: JobRunsTable;
+  daifa_processes: DaifaProcessesTable;
   decode_log: DecodeLogTable;
   decode_usage: DecodeUsageTable;
   notifications: NotificationsTable;

@@ -20,3 +20,23 @@ describe('adaptive rate limiter', () => {
     expect(l.currentRate).toBe(100);
   });
 });
+
+describe('rate limiter shared between processes', () => {
+  it('paces to its share of the limit, and to all of it again when the share grows back', async () => {
+    const share = { fraction: 0.5 };
+    const l = new AdaptiveRateLimiter(40, 1, share);
+    expect(l.currentRate).toBe(20);
+    const t0 = Date.now();
+    for (let i = 0; i < 6; i++) await l.take();
+    // 1 at once, then 5 at 20/s ≈ 250 ms (at the full 40/s it would be 125 ms).
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(230);
+    share.fraction = 1;
+    expect(l.currentRate).toBe(40);
+    l.onThrottled(Date.now());
+    expect(l.currentRate).toBeCloseTo(26.8, 1);
+    share.fraction = 0.25; // a third process started meanwhile: never above its share, even while recovering
+    expect(l.currentRate).toBe(10);
+    for (let i = 0; i < 100; i++) l.onSuccess();
+    expect(l.currentRate).toBe(10);
+  });
+});

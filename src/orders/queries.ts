@@ -1,3 +1,4 @@
+import { liveProcesses } from '../runtime/process-registry.js';
 import { summarize } from '../payments/ledger.js';
 import type { Db } from '../db/dialect.js';
 import { shopOrderStateLabels, type ShopOrderState } from '../domain/shop-order.lifecycle.js';
@@ -151,6 +152,8 @@ export async function stats(db: Db) {
     jobs: { byStatus: jobMap, dead: jobMap.dead ?? 0 },
     notifications: toMap(notifications, 'status'),
     inboundEvents: Number(events?.n ?? 0),
+    /** The Daifa processes running now (each paces the API limits to its share of them). */
+    processes: await liveProcesses(db, Date.now()),
     generatedAt: Date.now(),
   };
 }

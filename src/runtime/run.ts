@@ -5,6 +5,7 @@ import type { Config } from '../config/config.js';
 import { createUser } from '../http/auth.js';
 import { buildHttp } from '../http/server.js';
 import type { Worker } from '../jobs/worker.js';
+import { ProcessRegistry } from './process-registry.js';
 import { randomAlnum } from '../lib/random.js';
 import { startSandbox, type Sandbox } from '../../sandbox/server.js';
 import { bootstrapSandbox1688, bootstrapSandboxShops, SANDBOX_WECOM_KEY, startOrderGenerator, type OrderGenerator } from './sandbox-bootstrap.js';
@@ -51,6 +52,8 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
       : {}),
   });
   const timers: NodeJS.Timeout[] = [];
+  const registry = new ProcessRegistry(app.db, app.clock, app.apiShare, app.log);
+  await registry.start(mode.worker ? (mode.http ? 'serve' : 'worker') : 'http');
   let generator: OrderGenerator | undefined;
   let http: FastifyInstance | undefined;
   let url: string | undefined;
@@ -100,6 +103,7 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
       generator?.stop();
       await worker?.stop();
       await http?.close();
+      await registry.stop().catch(() => undefined);
       await sandbox?.close();
       await app.close();
     },

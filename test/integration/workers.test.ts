@@ -1,3 +1,4 @@
+import { liveProcesses } from '../../src/runtime/process-registry.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { enqueue } from '../../src/jobs/queue.js';
 import { syncJob } from '../../src/orders/intake.js';
@@ -30,10 +31,13 @@ describe(`two daifa worker processes (${testDialect})`, () => {
       // Scheduled future work (the next poll, the daily 1688 token watch) stays pending: count only due jobs.
       const due = async () => Number((await h!.app.db.kysely.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where((eb) => eb.or([eb('status', '=', 'running'), eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', Date.now())])])).executeTakeFirstOrThrow()).n);
       await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', 'in', ['Confirmed', 'NeedsReview']])) === N && (await due()) === 0, { timeoutMs: 180_000, what: 'workers to finish' });
+      // Both announced themselves, so each paces the API limits at half of them.
+      expect((await liveProcesses(h.app.db, Date.now())).map((p) => [p.role, p.pid]).sort()).toEqual(workers.map((w) => ['worker', w.pid]).sort());
     } finally {
       for (const w of workers) w.kill('SIGTERM');
       await Promise.all(workers.map(exited));
     }
+    expect(await liveProcesses(h.app.db, Date.now())).toEqual([]); // a clean stop removes its row
     const runs = await h.app.db.kysely.selectFrom('job_runs').selectAll().orderBy('job_id').orderBy('started_at').execute();
     const byWorker = new Map<string, number>();
     for (const r of runs) byWorker.set(r.worker, (byWorker.get(r.worker) ?? 0) + 1);

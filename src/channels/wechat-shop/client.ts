@@ -1,4 +1,4 @@
-import { AdaptiveRateLimiter } from '../../lib/rate-limiter.js';
+import { AdaptiveRateLimiter, type RateShare } from '../../lib/rate-limiter.js';
 import type { Logger } from 'pino';
 import { DaifaError } from '../../lib/errors.js';
 import { parseJsonLossless } from '../../lib/lossless-json.js';
@@ -21,6 +21,8 @@ export interface WeChatClientOptions {
   timeoutMs?: number;
   /** Business API calls per minute per shop (paced; slows down when WeChat answers 45011). */
   callsPerMinute?: number;
+  /** This process's part of that rate (several Daifa processes share one shop's limit). */
+  share?: RateShare;
 }
 
 export interface ApiResponse {
@@ -47,7 +49,7 @@ export class WeChatShopClient {
     readonly creds: WeChatCredentials,
     private readonly opts: WeChatClientOptions,
   ) {
-    if (opts.callsPerMinute) this.limiter = new AdaptiveRateLimiter(opts.callsPerMinute / 60);
+    if (opts.callsPerMinute) this.limiter = new AdaptiveRateLimiter(opts.callsPerMinute / 60, undefined, opts.share);
   }
 
   /** Access token via POST /cgi-bin/stable_token, cached, refreshed five minutes before it expires. */

@@ -1,0 +1,91 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Db } from '../db/dialect.js';
+import type { Clock } from '../lib/clock.js';
+import { randomAlnum } from '../lib/random.js';
+import type { RateShare } from '../lib/rate-limiter.js';
+
+export const HEARTBEAT_MS = 10_000;
+/** A process not seen for this long is taken as gone (three missed heartbeats and a half). */
+export const STALE_MS = 35_000;
+
+/**
+ * Each long-running Daifa process (serve, worker) announces itself in `daifa_processes` and renews the row every
+ * heartbeat. The number of live processes sets this process's share of every API rate limit: three workers of an
+ * agency pace each 1688 and WeChat credential at a third of its limit each, instead of three times the limit
+ * together. Rows of processes gone for long are removed; a process that stops removes its own row at once.
+ */
+export class ProcessRegistry {
+  readonly id = `${this.host}:${process.pid}:${randomAlnum(4)}`;
+  private timer?: NodeJS.Timeout;
+  private startedAt = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly share: RateShare,
+    private readonly log: Logger,
+    private readonly opts: { heartbeatMs?: number; staleMs?: number; /** Tests play several machines. */ host?: string } = {},
+  ) {}
+
+  private get host(): string {
+    return this.opts?.host ?? hostname();
+  }
+
+  async start(role: string): Promise<void> {
+    this.startedAt = this.clock.now();
+    await this.forgetDeadNeighbours();
+    await this.beat(role);
+    this.timer = setInterval(() => void this.beat(role).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'process heartbeat failed')), this.opts.heartbeatMs ?? HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  /** Renew this process's row, and set the share from the processes alive now. Returns how many there are. */
+  async beat(role: string): Promise<number> {
+    const now = this.clock.now();
+    const stale = now - (this.opts.staleMs ?? STALE_MS);
+    const k = this.db.kysely;
+    await k
+      .insertInto('daifa_processes')
+      .values({ id: this.id, role, host: this.host, pid: process.pid, started_at: this.startedAt || now, seen_at: now })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ seen_at: now }))
+      .execute();
+    await k.deleteFrom('daifa_processes').where('seen_at', '<', now - 10 * (this.opts.staleMs ?? STALE_MS)).execute();
+    const live = Number((await k.selectFrom('daifa_processes').select((eb) => eb.fn.countAll<number>().as('n')).where('seen_at', '>=', stale).executeTakeFirstOrThrow()).n);
+    const fraction = 1 / Math.max(1, live);
+    if (fraction !== this.share.fraction) this.log.info({ processes: live, share: fraction }, 'API rate limits shared between Daifa processes');
+    this.share.fraction = fraction;
+    return live;
+  }
+
+  /**
+   * Rows of this machine whose process is gone (killed, crashed: it could not remove its row) stop counting at
+   * once instead of after the stale window, so a restarted process does not pace itself for a ghost. A row with
+   * this very pid is a previous life of the pid (a container restarted as pid 1, say).
+   */
+  private async forgetDeadNeighbours(): Promise<void> {
+    const mine = await this.db.kysely.selectFrom('daifa_processes').select(['id', 'pid']).where('host', '=', this.host).execute();
+    const dead = mine.filter((r) => r.id !== this.id && (Number(r.pid) === process.pid || !alive(Number(r.pid)))).map((r) => r.id);
+    if (dead.length) await this.db.kysely.deleteFrom('daifa_processes').where('id', 'in', dead).execute();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.db.kysely.deleteFrom('daifa_processes').where('id', '=', this.id).execute();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/** The processes seen recently (for `daifa stats`). */
+export async function liveProcesses(db: Db, now: number): Promise<{ id: string; role: string; host: string; pid: number; startedAt: number; seenAt: number }[]> {
+  const rows = await db.kysely.selectFrom('daifa_processes').selectAll().where('seen_at', '>=', now - STALE_MS).orderBy('started_at').execute();
+  return rows.map((r) => ({ id: r.id, role: r.role, host: r.host, pid: Number(r.pid), startedAt: Number(r.started_at), seenAt: Number(r.seen_at) }));
+}
