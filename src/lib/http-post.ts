@@ -6,39 +6,56 @@ import https from 'node:https';
  * 1688) make a dozen calls per order; `fetch` spends several times the CPU of a plain node:http request on
  * streams, abort signals and Request objects (bench/pipeline), so they use this instead.
  *
- * Rejects on connection errors and on the timeout (the request may have reached the server: callers decide
- * what an unknown outcome means for their call).
+ * Rejects on connection errors, on the timeout and on an answer over `MAX_ANSWER_BYTES` (the request may have
+ * reached the server: callers decide what an unknown outcome means for their call). The one error retried here is
+ * the documented keep-alive race: a kept-alive connection the server had just closed, reset before any answer
+ * (`reusedSocket` and ECONNRESET) — the request never reached the server's application.
  */
 export interface PostResult {
   status: number;
   text: string;
 }
 
+export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+
 const agentOptions = { keepAlive: true, maxSockets: 128, maxFreeSockets: 64, scheduling: 'lifo' as const };
 const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
 
-export function postText(url: string, opts: { headers: Record<string, string>; body: string; timeoutMs: number }): Promise<PostResult> {
+export async function postText(url: string, opts: { headers: Record<string, string>; body: string; timeoutMs: number }): Promise<PostResult> {
   const target = new URL(url);
-  const mod = target.protocol === 'https:' ? https : target.protocol === 'http:' ? http : undefined;
-  if (!mod) return Promise.reject(new Error(`unsupported URL scheme ${target.protocol}`));
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new Error(`unsupported URL scheme ${target.protocol}`);
   const body = Buffer.from(opts.body, 'utf8');
+  try {
+    return await once(target, opts, body);
+  } catch (err) {
+    if ((err as { staleKeepAlive?: boolean }).staleKeepAlive) return once(target, opts, body);
+    throw err;
+  }
+}
+
+function once(target: URL, opts: { headers: Record<string, string>; timeoutMs: number }, body: Buffer): Promise<PostResult> {
+  const mod = target.protocol === 'https:' ? https : http;
   return new Promise<PostResult>((resolve, reject) => {
-    const req = mod.request(
-      target,
-      { method: 'POST', agent: agents[target.protocol as 'http:' | 'https:'], headers: { ...opts.headers, 'content-length': String(body.length) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
-        });
-        res.on('error', fail);
-      },
-    );
+    let answered = false;
+    const req = mod.request(target, { method: 'POST', agent: agents[target.protocol as 'http:' | 'https:'], headers: { ...opts.headers, 'content-length': String(body.length) } }, (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_ANSWER_BYTES) req.destroy(new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`));
+        else chunks.push(c);
+      });
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', fail);
+    });
     const timer = setTimeout(() => req.destroy(new Error(`timeout after ${opts.timeoutMs} ms`)), opts.timeoutMs);
     function fail(err: Error): void {
       clearTimeout(timer);
+      if (!answered && req.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') Object.assign(err, { staleKeepAlive: true });
       reject(err);
     }
     req.on('error', fail);
