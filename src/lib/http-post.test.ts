@@ -28,10 +28,19 @@ describe('postText', () => {
   it('a kept-alive connection the server dropped before answering is retried once on a new one', async () => {
     const s = await rawServer((socket, n) => (n === 1 ? socket.write(ok('{"n":1}')) : socket.destroy()));
     server = s.server;
-    const opts = { headers: { 'content-type': 'application/json' }, body: '{}', timeoutMs: 2000 };
+    const opts = { headers: { 'content-type': 'application/json' }, body: '{}', timeoutMs: 2000, idempotent: true };
     expect((await postText(s.url, opts)).text).toBe('{"n":1}');
     expect((await postText(s.url, opts)).text).toBe('{"n":1}'); // answered by the second connection's first request
     expect(s.connections()).toBe(2);
+  });
+
+  it('a call that is not idempotent is never sent twice: the reset is the caller’s unknown outcome', async () => {
+    const s = await rawServer((socket, n) => (n === 1 ? socket.write(ok('{"n":1}')) : socket.destroy()));
+    server = s.server;
+    const opts = { headers: { 'content-type': 'application/json' }, body: '{}', timeoutMs: 2000 };
+    expect((await postText(s.url, opts)).text).toBe('{"n":1}');
+    await expect(postText(s.url, opts)).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(s.connections()).toBe(1);
   });
 
   it('an answer that never comes times out; a connection refused is an error, not a retry loop', async () => {

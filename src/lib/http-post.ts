@@ -7,9 +7,10 @@ import https from 'node:https';
  * streams, abort signals and Request objects (bench/pipeline), so they use this instead.
  *
  * Rejects on connection errors, on the timeout and on an answer over `MAX_ANSWER_BYTES` (the request may have
- * reached the server: callers decide what an unknown outcome means for their call). The one error retried here is
- * the documented keep-alive race: a kept-alive connection the server had just closed, reset before any answer
- * (`reusedSocket` and ECONNRESET) — the request never reached the server's application.
+ * reached the server: callers decide what an unknown outcome means for their call). With `idempotent`, the
+ * documented keep-alive race is retried once on a new connection: a kept-alive connection reset before any answer
+ * (`reusedSocket` and ECONNRESET). Never for other calls — the same symptom is also an answer lost after the
+ * server acted (an order created, then the connection dropped), which only the caller can reconcile.
  */
 export interface PostResult {
   status: number;
@@ -21,14 +22,14 @@ export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 const agentOptions = { keepAlive: true, maxSockets: 128, maxFreeSockets: 64, scheduling: 'lifo' as const };
 const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
 
-export async function postText(url: string, opts: { headers: Record<string, string>; body: string; timeoutMs: number }): Promise<PostResult> {
+export async function postText(url: string, opts: { headers: Record<string, string>; body: string; timeoutMs: number; idempotent?: boolean }): Promise<PostResult> {
   const target = new URL(url);
   if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new Error(`unsupported URL scheme ${target.protocol}`);
   const body = Buffer.from(opts.body, 'utf8');
   try {
     return await once(target, opts, body);
   } catch (err) {
-    if ((err as { staleKeepAlive?: boolean }).staleKeepAlive) return once(target, opts, body);
+    if (opts.idempotent && (err as { staleKeepAlive?: boolean }).staleKeepAlive) return once(target, opts, body);
     throw err;
   }
 }

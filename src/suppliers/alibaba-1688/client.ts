@@ -86,6 +86,7 @@ export class Alibaba1688Client {
         headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
         body: new URLSearchParams(form).toString(),
         timeoutMs: this.opts.timeoutMs ?? 15_000,
+        idempotent: opts.idempotent === true,
       });
     } catch (err) {
       // A request that may have been sent: for non-idempotent calls the outcome is unknown, not failed.
