@@ -245,7 +245,8 @@ export class SupplierPayments {
   async paymentLink(paymentIds: number[], actor: string): Promise<{ payUrl?: string; included: number[]; refused: { paymentId: number; reason: string }[] }> {
     const ids = [...new Set(paymentIds)];
     if (ids.length === 0 || ids.length > 100) throw new DaifaError('VALIDATION', '一次为 1–100 笔付款获取链接 / 1 to 100 payments per link');
-    const rows = await this.db.kysely.selectFrom('payments').selectAll().where('id', 'in', ids).execute();
+    // In id order: PostgreSQL returns an IN list in whatever order the rows lie, and the answer lists them.
+    const rows = await this.db.kysely.selectFrom('payments').selectAll().where('id', 'in', ids).orderBy('id').execute();
     const refused: { paymentId: number; reason: string }[] = ids.filter((id) => !rows.some((r) => r.id === id)).map((id) => ({ paymentId: id, reason: '付款不存在' }));
     const client = await this.accounts.client();
     const ready: { payment: (typeof rows)[number]; po: PoRow }[] = [];
