@@ -78,17 +78,14 @@ const sqlProfile = process.env.DAIFA_SQL_PROFILE === '1';
 const profile = new Map<string, { count: number; ns: bigint }>();
 
 export function sqlProfileTop(n = 25): { sql: string; count: number; ms: number }[] {
-  let count = 0;
-  let ns = 0n;
-  for (const e of profile.values()) {
-    count += e.count;
-    ns += e.ns;
+  const ms = (ns: bigint) => Number(ns / 1000n) / 1000;
+  const rows = [...profile].map(([sqlText, e]) => ({ sql: sqlText, count: e.count, ms: ms(e.ns) }));
+  const total = { sql: '(all statements)', count: 0, ms: 0 };
+  for (const r of rows) {
+    total.count += r.count;
+    total.ms += r.ms;
   }
-  const all = { sql: '(all statements)', count, ms: Number(ns / 1000n) / 1000 };
-  return [all, ...profile]
-    .map((x) => (Array.isArray(x) ? { sql: x[0], count: x[1].count, ms: Number(x[1].ns / 1000n) / 1000 } : x))
-    .sort((a, b) => b.ms - a.ms)
-    .slice(0, n);
+  return [total, ...rows.sort((a, b) => b.ms - a.ms)].slice(0, n);
 }
 
 function profiled(sqlText: string, st: SQLite.Statement): SQLite.Statement {

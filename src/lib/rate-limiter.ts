@@ -34,9 +34,13 @@ export class AdaptiveRateLimiter {
     return Math.min(this.rate, this.ceiling);
   }
 
-  /** This process's part of the configured rate. */
+  /** This process's part of the configured rate and burst. */
+  private get fraction(): number {
+    return Math.min(1, Math.max(0.001, this.share.fraction));
+  }
+
   private get ceiling(): number {
-    return this.maxRate * Math.min(1, Math.max(0.001, this.share.fraction));
+    return this.maxRate * this.fraction;
   }
 
   /** Wait for a token (calls queue in order, so a burst cannot starve a caller). */
@@ -54,7 +58,7 @@ export class AdaptiveRateLimiter {
         continue;
       }
       const rate = this.currentRate;
-      const burst = Math.max(1, Math.floor(this.burst * Math.min(1, this.share.fraction)));
+      const burst = Math.max(1, Math.floor(this.burst * this.fraction));
       this.tokens = Math.min(burst, this.tokens + ((now - this.last) / 1000) * rate);
       this.last = now;
       if (this.tokens >= 1) {
@@ -74,8 +78,9 @@ export class AdaptiveRateLimiter {
   }
 
   onSuccess(): void {
+    // `rate` may sit above a share that shrank meanwhile: currentRate caps it, and it is there again when the
+    // share grows back.
     if (this.rate < this.ceiling) this.rate = Math.min(this.ceiling, this.rate * 1.01);
-    else this.rate = this.ceiling;
   }
 }
 

@@ -16,7 +16,8 @@ export const STALE_MS = 35_000;
  * together. Rows of processes gone for long are removed; a process that stops removes its own row at once.
  */
 export class ProcessRegistry {
-  readonly id = `${this.host}:${process.pid}:${randomAlnum(4)}`;
+  readonly id: string;
+  private readonly host: string;
   private timer?: NodeJS.Timeout;
   private startedAt = 0;
 
@@ -26,10 +27,9 @@ export class ProcessRegistry {
     private readonly share: RateShare,
     private readonly log: Logger,
     private readonly opts: { heartbeatMs?: number; staleMs?: number; /** Tests play several machines. */ host?: string } = {},
-  ) {}
-
-  private get host(): string {
-    return this.opts?.host ?? hostname();
+  ) {
+    this.host = opts.host ?? hostname();
+    this.id = `${this.host}:${process.pid}:${randomAlnum(4)}`;
   }
 
   async start(role: string): Promise<void> {

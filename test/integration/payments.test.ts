@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { formatYuan } from '../../src/domain/money.js';
 import { saveLimits } from '../../src/payments/pay-supplier.js';
 import { count, enableSourcing, scale, startHarness, waitFor, type Harness } from '../helpers/harness.js';
 
@@ -53,6 +54,23 @@ describe('paying suppliers (1688 password-free pay)', () => {
     const m = await ledgerVsSim(h);
     expect(m.ledger).toBe(m.simulator);
   }, 300_000);
+
+  it('the daily cap counts what this shop already paid today', async () => {
+    h = await startHarness();
+    await enableSourcing(h);
+    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 1_000_000, maxPerDay: 100_000_000, minMargin: -1_000_000, approvalAbove: 1_000_000 });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 1, { what: 'first order paid' });
+    const first = await h.app.db.kysely.selectFrom('payments').select(['amount', 'shop_id']).executeTakeFirstOrThrow();
+    expect(Number(first.shop_id)).toBe(h.shop.id);
+    // Today's cap is exactly what was paid: any further payment would exceed it.
+    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 1_000_000, maxPerDay: Number(first.amount), minMargin: -1_000_000, approvalAbove: 1_000_000 });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Blocked'])) === 1, { what: 'second payment blocked by the daily cap' });
+    const blocked = await h.app.db.kysely.selectFrom('payments').select('reason').where('status', '=', 'Blocked').executeTakeFirstOrThrow();
+    expect(blocked.reason).toContain(`今日已付 ${formatYuan(Number(first.amount))}`);
+    expect(simPayments(h).filter((n) => n > 0)).toHaveLength(1);
+  });
 
   it('above the threshold payments wait for approval; approve pays, reject opens a case; caps and the margin floor block', async () => {
     h = await startHarness();
