@@ -19,6 +19,9 @@ describe('buyer address change', () => {
     const before = await orderRow(o!.orderId);
     expect(h.sandbox.wechat.changeAddress(h.creds.appId, o!.orderId, { detail: '滨江区网商路 699 号 3 幢 1201', userName: '周新', tel: '13912345678' }, 19)).toBe(true);
     await waitFor(async () => h!.sandbox.smtp.messages.length === 2, { what: 'address e-mail' });
+    // The SMTP server has the mail before Daifa records it as sent: wait for the record, the last step.
+    const forwarded = () => h!.app.db.kysely.selectFrom('order_events').select('id').where('event', '=', 'po.address_forwarded').executeTakeFirst();
+    await waitFor(forwarded, { what: 'forward recorded' });
     const mail = h.sandbox.smtp.messages[1]!;
     expect(mail.subject).toContain('买家修改了收货地址');
     expect(mail.text).toContain('滨江区网商路 699 号 3 幢 1201');
