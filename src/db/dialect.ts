@@ -121,6 +121,15 @@ export function skipLocked(dialect: DialectName) {
   return dialect === 'postgres' ? sql`for update skip locked` : sql``;
 }
 
+/**
+ * Row lock held to the end of the transaction, to serialise decisions that read a sum and then write (e.g. a
+ * shop's daily payment cap). PostgreSQL: FOR NO KEY UPDATE — it waits for another holder but not for the key-share
+ * locks that inserts referencing the row take. SQLite: one writer at a time already, and no such clause.
+ */
+export function lockRow(dialect: DialectName) {
+  return dialect === 'postgres' ? sql`for no key update` : sql``;
+}
+
 /** Unique-constraint violation: PostgreSQL SQLSTATE 23505, SQLite SQLITE_CONSTRAINT_UNIQUE / PRIMARYKEY. */
 export function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: string })?.code;

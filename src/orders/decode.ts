@@ -24,11 +24,15 @@ export class DecodeService {
     if (!input.purpose.trim() || !input.destination.trim()) throw new DaifaError('VALIDATION', '解密必须说明用途和去向 / purpose and destination are required');
     const day = new Date(this.clock.now() + 8 * 3600_000).toISOString().slice(0, 10); // China day (UTC+8)
     await this.db.kysely.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('decode_usage').select('used').where('shop_id', '=', input.shopId).where('day', '=', day).executeTakeFirst();
-      const used = row?.used ?? 0;
-      if (used >= this.dailyQuota) throw new DaifaError('CONFLICT', `今日解密额度已用完（${used}/${this.dailyQuota}）/ daily decode quota used up`, { retryable: false });
-      if (row) await trx.updateTable('decode_usage').set({ used: used + 1 }).where('shop_id', '=', input.shopId).where('day', '=', day).execute();
-      else await trx.insertInto('decode_usage').values({ shop_id: input.shopId, day, used: 1 }).execute();
+      // Counted in one statement (concurrent decodes on PostgreSQL each add theirs); over the quota the
+      // transaction rolls back, so a refused decode is not counted.
+      const { used } = await trx
+        .insertInto('decode_usage')
+        .values({ shop_id: input.shopId, day, used: 1 })
+        .onConflict((oc) => oc.columns(['shop_id', 'day']).doUpdateSet((eb) => ({ used: eb('decode_usage.used', '+', 1) })))
+        .returning('used')
+        .executeTakeFirstOrThrow();
+      if (used > this.dailyQuota) throw new DaifaError('CONFLICT', `今日解密额度已用完（${used - 1}/${this.dailyQuota}）/ daily decode quota used up`, { retryable: false });
       await trx.insertInto('decode_log').values({ shop_id: input.shopId, wx_order_id: input.wxOrderId, actor: input.actor, purpose: input.purpose, destination: input.destination, created_at: this.clock.now() }).execute();
     });
     const client = await this.clients.forShop(this.shops, input.shopId);

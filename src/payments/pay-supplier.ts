@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { openCase, settleOpenCases } from '../cases/cases.js';
-import type { Db } from '../db/dialect.js';
+import { lockRow, type Db } from '../db/dialect.js';
 import { checkPayment, DEFAULT_LIMITS, type PaymentLimits } from '../domain/payment-guardrails.js';
 import { storeVoucher } from './vouchers.js';
 import { post as postLedger } from './ledger.js';
@@ -134,6 +134,8 @@ export class SupplierPayments {
     const now = this.clock.now();
     const day = cnDate(now);
     return this.db.kysely.transaction().execute(async (trx) => {
+      // One decision per shop at a time: today's sum below must include a payment another worker is deciding.
+      await trx.selectFrom('shops').select('id').where('id', '=', po.shop_id).modifyEnd(lockRow(this.db.dialect)).execute();
       const limits = await loadLimits(trx, po.shop_id);
       const today = await trx.selectFrom('payments').select((eb) => eb.fn.sum<number>('amount').as('s')).where('shop_id', '=', po.shop_id).where('day', '=', day).where('status', 'in', ['Paying', 'AwaitingPayer', 'Paid']).executeTakeFirst();
       const costs = await trx.selectFrom('purchase_orders').select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s')).where('shop_order_id', '=', po.shop_order_id).where('state', 'not in', ['Cancelled', 'Shadowed']).executeTakeFirst();

@@ -72,6 +72,29 @@ describe('paying suppliers (1688 password-free pay)', () => {
     expect(simPayments(h).filter((n) => n > 0)).toHaveLength(1);
   });
 
+  it('the daily cap holds when payments of one shop are decided at the same moment (PostgreSQL runs them in parallel)', async () => {
+    h = await startHarness();
+    await enableSourcing(h);
+    // Outside paying hours the purchase orders are placed and wait, with no payment decided yet.
+    const nowMin = Math.floor(((Date.now() + 8 * 3_600_000) % 86_400_000) / 60_000);
+    const hhmm = (m: number) => `${String(Math.floor(((m + 1440) % 1440) / 60)).padStart(2, '0')}:${String(((m + 1440) % 1440) % 60).padStart(2, '0')}`;
+    const open = { maxPerOrder: 1_000_000, minMargin: -1_000_000, approvalAbove: 1_000_000 };
+    await saveLimits(h.app.db, h.shop.id, { ...open, maxPerDay: 100_000_000, payHours: { from: hhmm(nowMin + 120), to: hhmm(nowMin + 180) } });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'order_events', ['event', '=', 'po.payment_deferred'])) === 2, { what: 'both deferred' });
+    const pos = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'supplier_amount', 'expected_amount']).orderBy('id').execute();
+    const amounts = pos.map((p) => Number(p.supplier_amount ?? p.expected_amount));
+    // Either payment fits today's cap alone, never both together.
+    const cap = Math.max(...amounts);
+    await saveLimits(h.app.db, h.shop.id, { ...open, maxPerDay: cap });
+    const outcomes = await Promise.all(pos.map((p) => h!.app.payments.pay(p.id)));
+    expect(outcomes.filter((o) => o === 'Blocked')).toHaveLength(1);
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 1, { what: 'the one that fits paid' });
+    const going = await h.app.db.kysely.selectFrom('payments').select((eb) => eb.fn.sum<number>('amount').as('s')).where('status', 'in', ['Paying', 'AwaitingPayer', 'Paid']).executeTakeFirstOrThrow();
+    expect(Number(going.s)).toBeLessThanOrEqual(cap);
+    expect(simPayments(h).filter((n) => n > 0)).toHaveLength(1);
+  });
+
   it('above the threshold payments wait for approval; approve pays, reject opens a case; caps and the margin floor block', async () => {
     h = await startHarness();
     await enableSourcing(h);

@@ -33,4 +33,16 @@ describe('privacy', () => {
       if (where !== 'stored') for (const s of relayNumbers) expect(text.includes(s) ? `${where}: ${s}` : 'clean').toBe('clean');
     }
   });
+  it('the daily decode quota holds when decodes run at the same moment; a refused decode is neither counted nor logged', async () => {
+    h = await startHarness({ appOptions: () => ({ decodeDailyQuota: 3 }) });
+    const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'shop_orders')) === 1, { what: 'order received' });
+    expect((await h.app.decode.usage(h.shop.id)).used).toBe(0); // no supplier: nothing decoded yet
+    const ask = (i: number) => h!.app.decode.decode({ shopId: h!.shop.id, wxOrderId: o!.orderId, actor: 'user:boss', purpose: `核对地址 ${i}`, destination: '商家本人' });
+    const results = await Promise.allSettled(Array.from({ length: 7 }, (_, i) => ask(i)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    for (const r of results.filter((x): x is PromiseRejectedResult => x.status === 'rejected')) expect(r.reason).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('今日解密额度已用完（3/3）') });
+    expect(await h.app.decode.usage(h.shop.id)).toMatchObject({ used: 3, quota: 3 });
+    expect(await count(h.app, 'decode_log')).toBe(3);
+  });
 });
