@@ -42,9 +42,11 @@ export interface ApiKnobs {
   /** dropship/get `status` before and after the supplier shipped (the enum is unpublished [U]; 300 was observed). */
   dropshipAssignedStatus: number;
   dropshipShippedStatus: number;
+  /** delivery/send is followed by a channels_ec_order_deliver push (a 2024 community report says it is not [U]). */
+  deliverPushOnApiSend: boolean;
 }
 
-export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false, dropshipAssignedStatus: 100, dropshipShippedStatus: 300 });
+export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false, dropshipAssignedStatus: 100, dropshipShippedStatus: 300, deliverPushOnApiSend: true });
 
 export interface GenerateOptions {
   count?: number;
@@ -251,8 +253,19 @@ export class WeChatShopSimulator {
   shipDropship(appId: string, dsOrderId: string, parcel: { deliveryId: string; waybillId: string }): boolean {
     const shop = this.mustShop(appId);
     const order = [...shop.orders.values()].find((o) => o.lines.some((l) => l.dropship?.dsOrderId === dsOrderId));
-    if (!order || (order.status !== 20 && order.status !== 21)) return false;
-    const lines = order.lines.filter((l) => l.dropship?.dsOrderId === dsOrderId && l.cnt - l.shipped - l.finishAftersale > 0);
+    return order ? this.shipRest(shop, order, (l) => l.dropship?.dsOrderId === dsOrderId, parcel) : false;
+  }
+
+  /** The merchant ships the rest of an order by hand in the WeChat Shop back office (not through the API). */
+  shipInBackOffice(appId: string, orderId: string, parcel: { deliveryId: string; waybillId: string }): boolean {
+    const shop = this.mustShop(appId);
+    const order = shop.orders.get(orderId);
+    return order ? this.shipRest(shop, order, () => true, parcel) : false;
+  }
+
+  private shipRest(shop: SimShop, order: SimOrder, which: (l: SimOrder['lines'][number]) => boolean, parcel: { deliveryId: string; waybillId: string }): boolean {
+    if (order.status !== 20 && order.status !== 21) return false;
+    const lines = order.lines.filter((l) => which(l) && l.cnt - l.shipped - l.finishAftersale > 0);
     if (!lines.length) return false;
     const t = nowS();
     order.packages.push({ waybill_id: parcel.waybillId, delivery_id: parcel.deliveryId, delivery_name: SIM_COURIERS[parcel.deliveryId] ?? parcel.deliveryId, delivery_time: t, deliver_type: 1, product_infos: lines.map((l) => ({ product_id: l.productId, sku_id: l.skuId, product_cnt: l.cnt - l.shipped - l.finishAftersale })) });
@@ -544,7 +557,7 @@ export class WeChatShopSimulator {
     order.status = done ? 30 : 21;
     if (done) order.shipDoneTime = t;
     order.updateTime = t;
-    this.emit(shop, order, 'channels_ec_order_deliver', { finish_delivery: done ? 1 : 0 });
+    if (this.api.deliverPushOnApiSend) this.emit(shop, order, 'channels_ec_order_deliver', { finish_delivery: done ? 1 : 0 });
     return { errcode: 0, errmsg: 'ok' };
   }
 

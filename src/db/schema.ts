@@ -90,6 +90,10 @@ export interface ShopOrdersTable {
   created_at: number;
   updated_at: number;
   version: number;
+  /** `channels_ec_order_deliver` pushes Daifa's own delivery/sends will cause, not yet received (0014). */
+  deliver_echoes: Generated<number>;
+  /** 1 when Daifa's latest send shipped everything (its echo says finish_delivery 1). */
+  deliver_echo_finish: Generated<number>;
 }
 
 export interface ShopOrderLinesTable {

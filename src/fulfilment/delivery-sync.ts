@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { openCase, settleOpenCases } from '../cases/cases.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
-import { enqueue } from '../jobs/queue.js';
+import { enqueue, type Executor } from '../jobs/queue.js';
 import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
@@ -79,19 +79,25 @@ export class DeliverySync {
       });
       return 'held';
     }
-    const sentNow = new Map<string, number>();
-    for (const p of plan) if (await this.send(order, client, p)) for (const x of p.products) sentNow.set(x.skuId, (sentNow.get(x.skuId) ?? 0) + x.count);
-    if (!onAftersale) await this.settleBlockedCases(order.id);
-    // WeChat's status follows from what is now shipped (21 partially, 30 all): no need to ask again.
+    // WeChat's status follows from what is shipped (21 partially, 30 all): no need to ask again.
     const lines = await k.selectFrom('shop_order_lines').select(['sku_id', 'product_id', 'quantity']).where('shop_order_id', '=', shopOrderId).execute();
     const sentBefore = new Map<string, number>();
     for (const w of wxPackages) for (const x of w.products) sentBefore.set(x.skuId, (sentBefore.get(x.skuId) ?? 0) + x.count);
-    const owed = lines.reduce((t, l) => {
-      const refunded = Number(infos.find((i) => idString(i.sku_id) === l.sku_id && idString(i.product_id) === l.product_id)?.finish_aftersale_sku_cnt ?? 0);
-      return t + Math.max(0, l.quantity - refunded - (sentBefore.get(l.sku_id) ?? 0) - (sentNow.get(l.sku_id) ?? 0));
-    }, 0);
+    const owedAfter = (sent: Map<string, number>) =>
+      lines.reduce((t, l) => {
+        const refunded = Number(infos.find((i) => idString(i.sku_id) === l.sku_id && idString(i.product_id) === l.product_id)?.finish_aftersale_sku_cnt ?? 0);
+        return t + Math.max(0, l.quantity - refunded - (sentBefore.get(l.sku_id) ?? 0) - (sent.get(l.sku_id) ?? 0));
+      }, 0);
+    const sentNow = new Map<string, number>();
+    const add = (into: Map<string, number>, p: Planned) => p.products.forEach((x) => into.set(x.skuId, (into.get(x.skuId) ?? 0) + x.count));
+    const whole = new Map<string, number>();
+    for (const p of plan) add(whole, p);
+    // The plan's last package ships the rest: its echo will say finish_delivery 1.
+    const completes = plan.length > 0 && owedAfter(whole) === 0;
+    for (const [i, p] of plan.entries()) if (await this.send(order, client, p, completes && i === plan.length - 1)) add(sentNow, p);
+    if (!onAftersale) await this.settleBlockedCases(order.id);
     const anySent = sentBefore.size > 0 || sentNow.size > 0;
-    return this.settleState(order.id, owed === 0 && anySent ? 'Shipped' : anySent ? 'PartiallyShipped' : undefined);
+    return this.settleState(order.id, owedAfter(sentNow) === 0 && anySent ? 'Shipped' : anySent ? 'PartiallyShipped' : undefined);
   }
 
   /** Shipped packages whose waybill the supplier changed since Daifa sent it. */
@@ -156,11 +162,18 @@ export class DeliverySync {
     return [...byPackage.values()];
   }
 
-  /** One package to WeChat, exactly once: recorded before the call, confirmed against the order after any doubt. */
-  private async send(order: { id: number; wx_order_id: string }, client: ReturnType<WeChatClients['for']>, p: Planned): Promise<boolean> {
+  /**
+   * One package to WeChat, exactly once: recorded before the call, confirmed against the order after any doubt.
+   * The `channels_ec_order_deliver` push the send will cause is expected before the call (the push can arrive
+   * before the answer), and the expectation withdrawn when WeChat refused the send.
+   */
+  private async send(order: { id: number; wx_order_id: string }, client: ReturnType<WeChatClients['for']>, p: Planned, completes: boolean): Promise<boolean> {
     const k = this.db.kysely;
     const now = this.clock.now();
-    await k.insertInto('wx_deliveries').values({ shop_order_id: order.id, waybill_id: p.waybillId, delivery_id: p.deliveryId, product_infos: JSON.stringify(p.products), package_ids: JSON.stringify([p.packageId]), status: 'Sending', updates: 0, error: null, created_at: now, updated_at: now }).onConflict((oc) => oc.columns(['shop_order_id', 'waybill_id']).doUpdateSet({ product_infos: JSON.stringify(p.products), status: 'Sending', updated_at: now })).execute();
+    await k.transaction().execute(async (trx) => {
+      await trx.insertInto('wx_deliveries').values({ shop_order_id: order.id, waybill_id: p.waybillId, delivery_id: p.deliveryId, product_infos: JSON.stringify(p.products), package_ids: JSON.stringify([p.packageId]), status: 'Sending', updates: 0, error: null, created_at: now, updated_at: now }).onConflict((oc) => oc.columns(['shop_order_id', 'waybill_id']).doUpdateSet({ product_infos: JSON.stringify(p.products), status: 'Sending', updated_at: now })).execute();
+      await trx.updateTable('shop_orders').set((eb) => ({ deliver_echoes: eb('deliver_echoes', '+', 1), deliver_echo_finish: completes ? 1 : 0 })).where('id', '=', order.id).execute();
+    });
     try {
       await client.deliverySend(order.wx_order_id, [{ deliveryId: p.deliveryId, waybillId: p.waybillId, products: p.products }]);
     } catch (err) {
@@ -171,15 +184,18 @@ export class DeliverySync {
         const shown = (((wire.order_detail as Record<string, any>)?.delivery_info?.delivery_product_info ?? []) as Record<string, any>[]).find((x) => String(x.waybill_id) === p.waybillId);
         const same = shown && p.products.every((q) => ((shown.product_infos ?? []) as Record<string, any>[]).some((x) => idString(x.sku_id) === q.skuId && Number(x.product_cnt) === q.count));
         if (same) {
-          await this.markSent(order.id, p, '已确认（重复发送被微信拒绝，内容一致）');
+          await this.markSent(order.id, p, '已确认（重复发送被微信拒绝，内容一致）', completes);
           return true;
         }
         if (code === 109001 || code === 109000) return this.fail(order.id, p, `微信拒绝发货 ${code}：${(err as Error).message}；微信上的发货内容与 Daifa 不一致，请核对`);
+        // Not on WeChat: this call caused nothing (the retry expects its own push).
+        await withdrawEcho(k, order.id);
         throw err;
       }
       if (code === 108009) {
-        await k.updateTable('wx_deliveries').set({ status: 'Failed', error: '108009 售后中', updated_at: now }).where('shop_order_id', '=', order.id).where('waybill_id', '=', p.waybillId).execute();
         await k.transaction().execute(async (trx) => {
+          await trx.updateTable('wx_deliveries').set({ status: 'Failed', error: '108009 售后中', updated_at: now }).where('shop_order_id', '=', order.id).where('waybill_id', '=', p.waybillId).execute();
+          await withdrawEcho(trx, order.id);
           await openCase(trx, { kind: 'DELIVERY_BLOCKED', shopOrderId: order.id, message: '买家有未完成的售后，微信不允许发货；售后结束后 Daifa 会自动同步物流', dedupKey: `DELIVERY_BLOCKED:${order.id}` }, now);
           await enqueue(trx, { ...deliverJob(order.id, BLOCKED_RETRY_MS), singletonKey: `order.deliver:${order.id}:retry` }, now);
         });
@@ -187,14 +203,16 @@ export class DeliverySync {
       }
       return this.fail(order.id, p, `微信发货失败：${(err as Error).message}`);
     }
-    await this.markSent(order.id, p, `${p.deliveryId} ${p.waybillId}`);
+    await this.markSent(order.id, p, `${p.deliveryId} ${p.waybillId}`, completes);
     return true;
   }
 
-  private async markSent(shopOrderId: number, p: Planned, note: string): Promise<void> {
+  private async markSent(shopOrderId: number, p: Planned, note: string, completes: boolean): Promise<void> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
       await trx.updateTable('wx_deliveries').set({ status: 'Sent', error: null, updated_at: now }).where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', p.waybillId).execute();
+      // The snapshot of WeChat's status follows (its echo is not re-read); a later status is never lowered.
+      await trx.updateTable('shop_orders').set({ wx_status: completes ? 30 : 21 }).where('id', '=', shopOrderId).where('wx_status', 'in', completes ? [20, 21] : [20]).execute();
       await appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.delivery_synced', actor: 'system:delivery', note: `已同步发货 ${note}：${p.products.map((x) => `${x.skuId}×${x.count}`).join('，')}`, data: p }, now);
     });
   }
@@ -203,6 +221,7 @@ export class DeliverySync {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
       await trx.updateTable('wx_deliveries').set({ status: 'Failed', error: message, updated_at: now }).where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', p.waybillId).execute();
+      await withdrawEcho(trx, shopOrderId);
       await openCase(trx, { kind: 'DELIVERY_FAILED', shopOrderId, message, data: p, dedupKey: `DELIVERY_FAILED:${shopOrderId}:${p.waybillId}` }, now);
     });
     return false;
@@ -256,4 +275,22 @@ export class DeliverySync {
     });
     return to;
   }
+}
+
+/** A send WeChat refused causes no push: no longer expected. */
+async function withdrawEcho(trx: Executor, shopOrderId: number): Promise<void> {
+  await trx.updateTable('shop_orders').set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', 1) })).where('id', '=', shopOrderId).where('deliver_echoes', '>', 0).execute();
+}
+
+/**
+ * A `channels_ec_order_deliver` push that echoes one of Daifa's own sends: it says nothing Daifa does not know,
+ * so it is not re-read. Taken (counted down) only when Daifa expects a push for this order, and when it says
+ * everything is shipped only if Daifa's latest send shipped everything; any other deliver push (the merchant
+ * shipped in the WeChat back office, a dropship supplier shipped) is re-read as usual.
+ */
+export async function takeDeliverEcho(db: Db, shopId: number, wxOrderId: string, finishDelivery: boolean): Promise<boolean> {
+  let q = db.kysely.updateTable('shop_orders').set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', 1) })).where('shop_id', '=', shopId).where('wx_order_id', '=', wxOrderId).where('deliver_echoes', '>', 0);
+  if (finishDelivery) q = q.where('deliver_echo_finish', '=', 1);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }

@@ -22,6 +22,7 @@ import { listVouchers, readVoucher, storeVoucher, validateVoucher, VOUCHER_MAX_B
 import { authenticate, issueToken, login, requireRole, setPassword } from './auth.js';
 import { registerDashboardApi, registerStaticUi, type SandboxHooks } from './dashboard.js';
 import { registerSessionRoutes } from './session.js';
+import { takeDeliverEcho } from '../fulfilment/delivery-sync.js';
 
 export interface HttpOptions {
   /** Sandbox mode: the simulator's state and knobs for GET /api/sandbox and the 沙箱 page. */
@@ -61,7 +62,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
   });
 
   registerAlibabaReceiver(http, { db: app.db, accounts: app.alibaba, queue: app.queue, clock: app.clock, log: app.log });
-  registerPushReceiver(http, { events: app.events, queue: app.queue, shops: app.shops, log: app.log, bodyLimit: app.config.pushBodyLimit });
+  registerPushReceiver(http, { events: app.events, queue: app.queue, shops: app.shops, log: app.log, bodyLimit: app.config.pushBodyLimit, deliverEcho: (shopId, wxOrderId, finish) => takeDeliverEcho(app.db, shopId, wxOrderId, finish) });
 
   http.get('/health', async () => {
     await app.db.kysely.selectFrom('shops').select('id').limit(1).execute();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimOrder } from '../../sandbox/wechat-shop/model.js';
+import { takeDeliverEcho } from '../../src/fulfilment/delivery-sync.js';
 import { count, enableSourcing, startHarness, waitFor, type Harness } from '../helpers/harness.js';
 
 /** Tracking, delivery sync and completion against the simulators (issue 5). */
@@ -56,6 +57,44 @@ describe('tracking and delivery sync', () => {
     expect(await count(h.app, 'purchase_orders', ['state', '=', 'Completed'])).toBe(await count(h.app, 'purchase_orders'));
     const commission = await h.app.db.kysely.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('kind', '=', 'commission').executeTakeFirstOrThrow();
     expect(-Number(commission.s)).toBe(orders.reduce((s, o) => s + Math.round(wxOrder(h!, o.orderId).lines.reduce((t, l) => t + l.realPrice, 0) * 0.01 + wxOrder(h!, o.orderId).freight * 0.01), 0));
+  });
+
+  it("the deliver push that echoes Daifa's own send is kept but not re-read; one Daifa did not cause is; without the push Daifa still knows", async () => {
+    h = await startHarness({ alibaba: { autoShipAfterMs: 20, traceStepMs: 20 } });
+    await enableSourcing(h, { messages: true });
+    const k = h.app.db.kysely;
+    const orderRow = (id: string) => k.selectFrom('shop_orders').select(['id', 'state', 'wx_status', 'deliver_echoes', 'deliver_echo_finish']).where('wx_order_id', '=', id).executeTakeFirst();
+    const deliverPushes = (id: string) => k.selectFrom('inbound_events').select('id').where('event_type', '=', 'channels_ec_order_deliver').where('external_id', '=', id).execute();
+    const syncJobs = (id: string) => k.selectFrom('jobs').select(['status', 'created_at']).where('kind', '=', 'order.sync').where('payload', 'like', `%${id}%`).execute();
+    const idle = async () => (await syncJobs('')).every((j) => j.status === 'done');
+
+    // Daifa ships: WeChat's push about it is stored, and no order/get follows it.
+    const [a] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await orderRow(a!.orderId))?.state === 'Shipped', { timeoutMs: 60_000, what: 'a shipped' });
+    await waitFor(async () => (await deliverPushes(a!.orderId)).length === 1 && h!.sandbox.wechat.push.outstanding === 0 && (await idle()), { what: 'echo received' });
+    const synced = await k.selectFrom('order_events').select('created_at').where('event', '=', 'order.delivery_synced').where('shop_order_id', '=', (await orderRow(a!.orderId))!.id).executeTakeFirstOrThrow();
+    expect((await syncJobs(a!.orderId)).filter((j) => j.created_at >= synced.created_at)).toEqual([]);
+    expect(await orderRow(a!.orderId)).toMatchObject({ wx_status: 30, deliver_echoes: 0 });
+
+    // The merchant ships an order by hand in the back office: that push is re-read.
+    await k.updateTable('suppliers').set({ active: 0 }).execute();
+    const [b] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await k.selectFrom('shop_orders').select('state').where('wx_order_id', '=', b!.orderId).executeTakeFirst())?.state === 'NeedsReview', { what: 'b waits for review' });
+    expect(h.sandbox.wechat.shipInBackOffice(h.creds.appId, b!.orderId, { deliveryId: 'SF', waybillId: 'SF1234567890' })).toBe(true);
+    await waitFor(async () => (await orderRow(b!.orderId))?.wx_status === 30, { what: 'b re-read after the back-office shipment' });
+
+    // WeChat sends no push for an API shipment (reported [U]): Daifa's snapshot already says shipped.
+    h.sandbox.wechat.api.deliverPushOnApiSend = false;
+    await k.updateTable('suppliers').set({ active: 1 }).execute();
+    const [c] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await orderRow(c!.orderId))?.state === 'Shipped', { timeoutMs: 60_000, what: 'c shipped' });
+    expect(await orderRow(c!.orderId)).toMatchObject({ wx_status: 30, deliver_echoes: 1, deliver_echo_finish: 1 });
+    // An expected echo is taken once; "all shipped" is an echo only when Daifa's own last send shipped everything.
+    expect(await takeDeliverEcho(h.app.db, h.shop.id, c!.orderId, true)).toBe(true);
+    expect(await takeDeliverEcho(h.app.db, h.shop.id, c!.orderId, false)).toBe(false);
+    await k.updateTable('shop_orders').set({ deliver_echoes: 1, deliver_echo_finish: 0 }).where('wx_order_id', '=', c!.orderId).execute();
+    expect(await takeDeliverEcho(h.app.db, h.shop.id, c!.orderId, true)).toBe(false);
+    expect(await takeDeliverEcho(h.app.db, h.shop.id, c!.orderId, false)).toBe(true);
   });
 
   it('split shipments: a SKU is sent to WeChat only when all its units have shipped, in one package; other lines go first (status 21)', async () => {

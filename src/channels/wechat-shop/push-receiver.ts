@@ -14,6 +14,8 @@ export interface PushReceiverDeps {
   shops: ShopService;
   log: Logger;
   bodyLimit: number;
+  /** True when a `channels_ec_order_deliver` push echoes Daifa's own delivery/send (taken once; see takeDeliverEcho). */
+  deliverEcho: (shopId: number, wxOrderId: string, finishDelivery: boolean) => Promise<boolean>;
 }
 
 /** Order id of an event, wherever the event kind keeps it (order_info, after-sale body, ISV flattened form). */
@@ -81,6 +83,8 @@ export function registerPushReceiver(app: FastifyInstance, deps: PushReceiverDep
       const orderId = eventOrderId(msg);
       // No event id exists; identical retries carry identical plaintext, so its hash is the dedup key.
       const dedupKey = createHash('sha256').update(plain).digest('hex');
+      // The echo of Daifa's own shipment is kept like any event, but not re-read: Daifa knows what it sent.
+      const echo = event === 'channels_ec_order_deliver' && orderId ? await deps.deliverEcho(shop.id, orderId, Number(msg.order_info?.finish_delivery) === 1) : false;
       const stored = await deps.events.store({
         source: 'wechat-shop',
         shopId: shop.id,
@@ -88,9 +92,9 @@ export function registerPushReceiver(app: FastifyInstance, deps: PushReceiverDep
         eventType: event,
         externalId: orderId ?? null,
         payload: plain,
-        job: orderId ? syncJob({ shopId: shop.id, orderId, source: 'push' }) : undefined,
+        job: orderId && !echo ? syncJob({ shopId: shop.id, orderId, source: 'push' }) : undefined,
       });
-      if (stored && orderId) deps.queue.notify();
+      if (stored && orderId && !echo) deps.queue.notify();
       return reply.type('text/plain').send('success');
     });
   });
