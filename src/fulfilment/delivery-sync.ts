@@ -104,7 +104,7 @@ export class DeliverySync {
   private async pendingUpdates(shopOrderId: number): Promise<boolean> {
     const sent = await this.db.kysely.selectFrom('wx_deliveries').select(['package_ids', 'waybill_id']).where('shop_order_id', '=', shopOrderId).where('status', '=', 'Sent').execute();
     if (!sent.length) return false;
-    const pkgs = await this.db.kysely.selectFrom('packages').select(['id', 'waybill_id']).where('shop_order_id', '=', shopOrderId).execute();
+    const pkgs = await this.db.kysely.selectFrom('packages').select(['id', 'waybill_id']).where('shop_order_id', '=', shopOrderId).orderBy('id').execute();
     return sent.some((s) => pkgs.some((p) => (JSON.parse(s.package_ids) as number[]).includes(p.id) && p.waybill_id !== s.waybill_id));
   }
 
@@ -116,13 +116,13 @@ export class DeliverySync {
   private async plan(shopOrderId: number, infos: Record<string, any>[], wxPackages: { waybillId: string; products: { skuId: string; count: number }[] }[]): Promise<Planned[]> {
     const k = this.db.kysely;
     const lines = await k.selectFrom('shop_order_lines').select(['line_no', 'product_id', 'sku_id', 'quantity']).where('shop_order_id', '=', shopOrderId).orderBy('line_no').execute();
-    const pos = await k.selectFrom('purchase_orders').select(['id']).where('shop_order_id', '=', shopOrderId).where('state', 'not in', ['Cancelled', 'Shadowed', 'Draft']).execute();
+    const pos = await k.selectFrom('purchase_orders').select(['id']).where('shop_order_id', '=', shopOrderId).where('state', 'not in', ['Cancelled', 'Shadowed', 'Draft']).orderBy('id').execute();
     if (!pos.length) return [];
-    const poLines = await k.selectFrom('purchase_order_lines').select(['purchase_order_id', 'shop_order_line_no', 'spec_id', 'quantity']).where('purchase_order_id', 'in', pos.map((p) => p.id)).execute();
+    const poLines = await k.selectFrom('purchase_order_lines').select(['purchase_order_id', 'shop_order_line_no', 'spec_id', 'quantity']).where('purchase_order_id', 'in', pos.map((p) => p.id)).orderBy('id').execute();
     const packages = await k.selectFrom('packages').select(['id', 'purchase_order_id', 'delivery_id', 'waybill_id', 'items', 'shipped_at']).where('shop_order_id', '=', shopOrderId).orderBy('shipped_at').orderBy('id').execute();
     const sentBySku = new Map<string, number>();
     for (const p of wxPackages) for (const x of p.products) sentBySku.set(x.skuId, (sentBySku.get(x.skuId) ?? 0) + x.count);
-    const recorded = await k.selectFrom('wx_deliveries').select(['waybill_id', 'product_infos', 'status']).where('shop_order_id', '=', shopOrderId).execute();
+    const recorded = await k.selectFrom('wx_deliveries').select(['waybill_id', 'product_infos', 'status']).where('shop_order_id', '=', shopOrderId).orderBy('id').execute();
 
     const byPackage = new Map<number, Planned>();
     for (const line of lines) {

@@ -28,8 +28,8 @@ export class DropshipTracking {
     const po = await k.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'o.shop_id', 'o.wx_order_id']).where('p.id', '=', poId).executeTakeFirst();
     if (!po || po.route !== 'wechat_dropship' || ['Cancelled', 'Shadowed', 'Completed', 'Draft', 'Placing'].includes(po.state)) return { parcels: 0 };
     const client = await this.clients.forShop(this.shops, po.shop_id);
-    const poLines = await k.selectFrom('purchase_order_lines').select(['shop_order_line_no', 'spec_id', 'quantity']).where('purchase_order_id', '=', poId).execute();
-    const shopLines = await k.selectFrom('shop_order_lines').select(['line_no', 'product_id', 'sku_id', 'quantity']).where('shop_order_id', '=', po.shop_order_id).where('line_no', 'in', poLines.map((l) => l.shop_order_line_no)).execute();
+    const poLines = await k.selectFrom('purchase_order_lines').select(['shop_order_line_no', 'spec_id', 'quantity']).where('purchase_order_id', '=', poId).orderBy('id').execute();
+    const shopLines = await k.selectFrom('shop_order_lines').select(['line_no', 'product_id', 'sku_id', 'quantity']).where('shop_order_id', '=', po.shop_order_id).where('line_no', 'in', poLines.map((l) => l.shop_order_line_no)).orderBy('line_no').execute();
     // The 代发单 ids of this purchase order's lines, as the shop order shows them.
     const wire = await client.getOrder(po.wx_order_id);
     const infos = ((wire.order_detail as any)?.product_infos ?? []) as any[];

@@ -36,7 +36,7 @@ export class LineRefunds {
       await lockEntity(trx, 'shop_order', shopOrderId);
       const order = await trx.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state', 'wx_status']).where('id', '=', shopOrderId).executeTakeFirst();
       if (!order || order.state === 'Cancelled' || order.state === 'Completed' || order.wx_status === 200) return out;
-      const lines = await trx.selectFrom('shop_order_lines').select(['line_no', 'title', 'quantity', 'paid_amount', 'finish_aftersale_cnt']).where('shop_order_id', '=', shopOrderId).execute();
+      const lines = await trx.selectFrom('shop_order_lines').select(['line_no', 'title', 'quantity', 'paid_amount', 'finish_aftersale_cnt']).where('shop_order_id', '=', shopOrderId).orderBy('line_no').execute();
       const refunded = lines.filter((l) => l.finish_aftersale_cnt > 0);
       if (!refunded.length) return out;
       // The money back, per line: the share of what the buyer paid for the refunded units, less what is booked.
@@ -46,7 +46,7 @@ export class LineRefunds {
         const delta = due - Number(booked?.s ?? 0);
         if (delta !== 0) await postLedger(trx, { shopId: order.shop_id, shopOrderId, kind: 'refund_to_buyer', amount: delta, ref: `buyer-refund-line:${order.shop_id}:${order.wx_order_id}:${l.line_no}:${l.finish_aftersale_cnt}`, note: `买家退款：第 ${l.line_no} 行“${l.title}” ${l.finish_aftersale_cnt} 件` }, now);
       }
-      const pos = await trx.selectFrom('purchase_orders as p').select(['p.id', 'p.out_order_id', 'p.supplier_order_id']).where('p.shop_order_id', '=', shopOrderId).where('p.state', 'not in', ['Cancelled', 'Shadowed', 'Completed', 'Shipped']).where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id')))).execute();
+      const pos = await trx.selectFrom('purchase_orders as p').select(['p.id', 'p.out_order_id', 'p.supplier_order_id']).where('p.shop_order_id', '=', shopOrderId).where('p.state', 'not in', ['Cancelled', 'Shadowed', 'Completed', 'Shipped']).where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id')))).orderBy('p.id').execute();
       for (const po of pos) {
         const lineNos = [...new Set((await trx.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', po.id).execute()).map((r) => r.shop_order_line_no))];
         const mine = lines.filter((l) => lineNos.includes(l.line_no));

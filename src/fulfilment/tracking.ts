@@ -75,7 +75,7 @@ export class Tracking {
       if (String(view.result?.baseInfo?.status) === 'cancel') await this.supplierClosed(po);
       return { parcels: 0, changed: false };
     }
-    const known = await this.db.kysely.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status']).where('purchase_order_id', '=', poId).execute();
+    const known = await this.db.kysely.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status']).where('purchase_order_id', '=', poId).orderBy('id').execute();
     // Sub-order (entry) ids → spec ids: only needed when a parcel is new.
     let entries: Map<string, string> | undefined;
     const needEntries = parcels.some((p) => !known.some((k) => k.logistics_id === String(p.logisticsId)));
@@ -165,7 +165,7 @@ export class Tracking {
     const courier = mapCourier(input.courier, input.courier.toUpperCase());
     if (!plausibleWaybill(courier.deliveryId, input.waybill)) throw new DaifaError('VALIDATION', `快递单号「${input.waybill}」格式不正确 / implausible tracking number`);
     const now = this.clock.now();
-    const lines = await this.db.kysely.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', poId).execute();
+    const lines = await this.db.kysely.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', poId).orderBy('id').execute();
     const items = input.items ?? lines.map((l) => ({ specId: l.spec_id, quantity: l.quantity }));
     return this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);

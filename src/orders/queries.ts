@@ -78,7 +78,7 @@ export async function orderDetail(db: Db, id: number) {
   const checks = parseChecks(row);
   const decisions = await db.kysely.selectFrom('sourcing_decisions').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   const pos = await db.kysely.selectFrom('purchase_orders as p').innerJoin('suppliers as s', 's.id', 'p.supplier_id').select(['p.id', 'p.state', 'p.route', 'p.out_order_id', 'p.supplier_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.readback', 's.name as supplier']).where('p.shop_order_id', '=', id).orderBy('p.id').execute();
-  const poLines = pos.length ? await db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', 'in', pos.map((p) => p.id)).execute() : [];
+  const poLines = pos.length ? await db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', 'in', pos.map((p) => p.id)).orderBy('id').execute() : [];
   const caseRows = await db.kysely.selectFrom('cases').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   const ledger = await db.kysely.selectFrom('ledger_entries').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   const payments = pos.length ? await db.kysely.selectFrom('payments').select(['id', 'purchase_order_id', 'method', 'amount', 'status', 'reason', 'approved_by', 'approved_at', 'supplier_trade_id', 'pay_url', 'paid_at', 'reference', 'recorded_by']).where('purchase_order_id', 'in', pos.map((p) => p.id)).orderBy('id').execute() : [];

@@ -183,7 +183,7 @@ export class PurchaseOrderPlacement {
     const view = await client.buyerView(supplierOrderId);
     const info = view.result ?? {};
     const po = await this.db.kysely.selectFrom('purchase_orders').selectAll().where('id', '=', poId).executeTakeFirstOrThrow();
-    const lines = await this.db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', poId).execute();
+    const lines = await this.db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', poId).orderBy('id').execute();
     const shopOrder = await this.db.kysely.selectFrom('shop_orders').select(['address']).where('id', '=', shopOrderId).executeTakeFirstOrThrow();
     const masked = JSON.parse(shopOrder.address) as Address;
     const diffs: string[] = [];
@@ -282,7 +282,7 @@ export class PurchaseOrderPlacement {
     const client = await this.clients.forShop(this.shops, order.shop_id);
     const poLines = await this.db.kysely.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', poId).execute();
     const lineNos = [...new Set(poLines.map((l) => l.shop_order_line_no))];
-    const shopLines = await this.db.kysely.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', order.id).where('line_no', 'in', lineNos).execute();
+    const shopLines = await this.db.kysely.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', order.id).where('line_no', 'in', lineNos).orderBy('line_no').execute();
     // An earlier attempt may have assigned them: read the order first (unknown outcome → look, never assign twice).
     const isAssigned = async () => {
       const wire = await client.getOrder(order.wx_order_id);
@@ -311,7 +311,7 @@ export class PurchaseOrderPlacement {
    * cannot be moved whole, so a person decides.
    */
   private async splitOffFailedLines(poId: number, shopOrderId: number, shopId: number, supplierId: number, supplierOrderId: string, failed: { offerId: unknown; specId?: string; errorCode?: string }[], successTotal: number): Promise<'split' | 'NeedsAttention'> {
-    const poLines = await this.db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', poId).execute();
+    const poLines = await this.db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', poId).orderBy('id').execute();
     const isFailed = (l: { offer_id: string; spec_id: string }) => failed.some((f) => String(f.offerId) === l.offer_id && (f.specId ?? '') === l.spec_id);
     const failedLineNos = new Set(poLines.filter(isFailed).map((l) => l.shop_order_line_no));
     const mixed = poLines.some((l) => failedLineNos.has(l.shop_order_line_no) && !isFailed(l));
