@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable, type SelectQueryBuilder, type Transaction } from 'kysely';
 import { isUniqueViolation, skipLocked, type Db } from '../db/dialect.js';
+import { prepared } from '../db/prepared.js';
 import type { Database, JobsTable } from '../db/schema.js';
 import type { Clock } from '../lib/clock.js';
 import { TurnBatcher } from '../lib/turn-batcher.js';
@@ -32,24 +33,14 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
  * was committed. Returns the new job id, or null when a pending singleton copy already exists.
  */
 export async function enqueue(trx: Executor, spec: JobSpec, now: number): Promise<number | null> {
-  const row = await trx
-    .insertInto('jobs')
-    .values({
-      kind: spec.kind,
-      payload: JSON.stringify(spec.payload ?? {}),
-      status: 'pending',
-      run_at: now + (spec.delayMs ?? 0),
-      attempts: 0,
-      max_attempts: spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      singleton_key: spec.singletonKey ?? null,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return row?.id ?? null;
+  const { rows } = await insertJob(trx, spec.kind, JSON.stringify(spec.payload ?? {}), 'pending', now + (spec.delayMs ?? 0), 0, spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, spec.singletonKey ?? null, now, now);
+  return rows[0]?.id ?? null;
 }
+
+// Compiled once (every order enqueues about eight jobs; see prepared()).
+const insertJob = prepared((db, kind: string, payload: string, status: string, run_at: number, attempts: number, max_attempts: number, singleton_key: string | null, created_at: number, updated_at: number) =>
+  db.insertInto('jobs').values({ kind, payload, status, run_at, attempts, max_attempts, singleton_key, created_at, updated_at }).onConflict((oc) => oc.doNothing()).returning('id'),
+);
 
 /** How often a claim also looks for jobs whose worker died (lease expired). Pending jobs are looked for on every claim. */
 export const EXPIRED_SWEEP_MS = 1_000;

@@ -4,6 +4,7 @@ import { canTransition, type Lifecycle } from '../domain/lifecycle.js';
 import { shopOrderLifecycle, type ShopOrderState } from '../domain/shop-order.lifecycle.js';
 import { caseLifecycle, purchaseOrderLifecycle } from '../domain/purchase-order.lifecycle.js';
 import { enqueue, type JobSpec } from '../jobs/queue.js';
+import { prepared } from '../db/prepared.js';
 
 /** Entities whose state goes through a declared lifecycle. Later issues add purchase orders and cases. */
 const entities = {
@@ -42,7 +43,7 @@ export type TransitionResult = { ok: true; from: string | null; to: string } | {
  */
 export async function applyTransition(trx: Transaction<Database>, input: TransitionInput, now: number): Promise<TransitionResult> {
   const def = entities[input.entity];
-  const row = await trx.selectFrom(def.table).select(['state', 'version']).where('id', '=', input.id).executeTakeFirst();
+  const row = (await hot[def.table].readState(trx, input.id)).rows[0];
   if (!row) return { ok: false, reason: `${input.entity} ${input.id} not found`, from: null };
   const from = row.state;
   if (input.expectFrom) {
@@ -51,13 +52,17 @@ export async function applyTransition(trx: Transaction<Database>, input: Transit
   }
   const check = canTransition(def.lifecycle as Lifecycle<string>, from, input.to);
   if (!check.ok) return { ok: false, reason: check.reason, from };
-  const updated = await trx
-    .updateTable(def.table)
-    .set({ ...(input.patch ?? {}), state: input.to, version: row.version + 1, updated_at: now } as never)
-    .where('id', '=', input.id)
-    .where('version', '=', row.version)
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) !== 1) return { ok: false, reason: 'concurrent update', from };
+  const updated = input.patch
+    ? (
+        await trx
+          .updateTable(def.table)
+          .set({ ...input.patch, state: input.to, version: row.version + 1, updated_at: now } as never)
+          .where('id', '=', input.id)
+          .where('version', '=', row.version)
+          .executeTakeFirst()
+      ).numUpdatedRows
+    : (await hot[def.table].writeState(trx, input.to, row.version + 1, now, input.id, row.version)).numAffectedRows;
+  if (Number(updated) !== 1) return { ok: false, reason: 'concurrent update', from };
   await appendEvent(trx, { ...input, from }, now);
   for (const job of input.jobs ?? []) await enqueue(trx, job, now);
   return { ok: true, from, to: input.to };
@@ -81,22 +86,19 @@ export async function appendEvent(
   e: { entity: EntityType; id: number; event: string; actor: string; note?: string; data?: unknown; from?: string | null; to?: string | null; shopOrderId?: number },
   now: number,
 ): Promise<void> {
-  await trx
-    .insertInto('order_events')
-    .values({
-      entity_type: e.entity,
-      entity_id: e.id,
-      shop_order_id: e.shopOrderId ?? (e.entity === 'shop_order' ? e.id : null),
-      event: e.event,
-      from_state: e.from ?? null,
-      to_state: e.to ?? null,
-      actor: e.actor,
-      note: e.note ?? null,
-      data: e.data === undefined ? null : JSON.stringify(e.data),
-      created_at: now,
-    })
-    .execute();
+  await insertEvent(trx, e.entity, e.id, e.shopOrderId ?? (e.entity === 'shop_order' ? e.id : null), e.event, e.from ?? null, e.to ?? null, e.actor, e.note ?? null, e.data === undefined ? null : JSON.stringify(e.data), now);
 }
+
+// The statements every order runs a dozen times, compiled once (see prepared()).
+const insertEvent = prepared((db, entity_type: string, entity_id: number, shop_order_id: number | null, event: string, from_state: string | null, to_state: string | null, actor: string, note: string | null, data: string | null, created_at: number) =>
+  db.insertInto('order_events').values({ entity_type, entity_id, shop_order_id, event, from_state, to_state, actor, note, data, created_at }),
+);
+const statementsFor = (table: 'shop_orders' | 'purchase_orders' | 'cases') => ({
+  readState: prepared((db, id: number) => db.selectFrom(table as 'shop_orders').select(['state', 'version']).where('id', '=', id)),
+  writeState: prepared((db, state: string, version: number, updated_at: number, id: number, expected: number) => db.updateTable(table as 'shop_orders').set({ state, version, updated_at }).where('id', '=', id).where('version', '=', expected)),
+  lock: prepared((db, id: number) => db.updateTable(table as 'shop_orders').set((eb) => ({ version: eb.ref('version') })).where('id', '=', id)),
+});
+const hot = { shop_orders: statementsFor('shop_orders'), purchase_orders: statementsFor('purchase_orders'), cases: statementsFor('cases') };
 
 export type { ShopOrderState };
 
@@ -106,6 +108,5 @@ export type { ShopOrderState };
  * order placed / paid?" — lock the parent first, so two siblings finishing at once cannot both miss each other.
  */
 export async function lockEntity(trx: Transaction<Database>, entity: EntityType, id: number): Promise<void> {
-  const table = entities[entity].table as 'shop_orders';
-  await trx.updateTable(table).set((eb) => ({ version: eb.ref('version') })).where('id', '=', id).execute();
+  await hot[entities[entity].table].lock(trx, id);
 }

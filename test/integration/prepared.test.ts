@@ -1,0 +1,36 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { prepared } from '../../src/db/prepared.js';
+import { createTestDb, type TestDb } from '../helpers/db.js';
+
+/** Hot statements compiled once and run with new parameters (both dialects). */
+describe('prepared statements', () => {
+  let t: TestDb;
+  afterEach(() => t?.cleanup());
+
+  it('bind each argument where the builder put it, null for a missing one, inside and outside transactions', async () => {
+    t = await createTestDb();
+    const k = t.db.kysely;
+    // Arguments in an order unlike the columns: the template maps each parameter back to its argument.
+    const put = prepared((db, value: string, key: string) => db.insertInto('settings').values({ key, value }));
+    const get = prepared((db, key: string) => db.selectFrom('settings').select(['key', 'value']).where('key', '=', key));
+    await put(k, 'v1', 'k1');
+    await k.transaction().execute((trx) => put(trx, 'v2', 'k2'));
+    expect((await get(k, 'k1')).rows).toEqual([{ key: 'k1', value: 'v1' }]);
+    expect((await get(k, 'k2')).rows).toEqual([{ key: 'k2', value: 'v2' }]);
+    expect((await get(k, 'none')).rows).toEqual([]);
+    const bump = prepared((db, value: string, key: string) => db.updateTable('settings').set({ value }).where('key', '=', key));
+    expect(Number((await bump(k, 'v3', 'k1')).numAffectedRows)).toBe(1);
+    expect(Number((await bump(k, 'v3', 'none')).numAffectedRows)).toBe(0);
+    // A rolled-back transaction leaves nothing.
+    await expect(k.transaction().execute(async (trx) => { await put(trx, 'v4', 'k4'); throw new Error('roll back'); })).rejects.toThrow('roll back');
+    expect((await get(k, 'k4')).rows).toEqual([]);
+  });
+
+  it('refuse a builder that does not pass an argument through as a value', async () => {
+    t = await createTestDb();
+    const computed = prepared((db, key: string, value: string) => db.insertInto('settings').values({ key: `${key}-x`, value }));
+    await expect(computed(t.db.kysely, 'a', 'b')).rejects.toThrow(/does not bind each argument/);
+    const dropped = prepared((db, key: string, _unused: string) => db.selectFrom('settings').select('value').where('key', '=', key));
+    await expect(dropped(t.db.kysely, 'a', 'b')).rejects.toThrow(/does not bind each argument/);
+  });
+});
