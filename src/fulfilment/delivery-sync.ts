@@ -288,8 +288,8 @@ async function withdrawEcho(trx: Executor, shopOrderId: number): Promise<void> {
  * everything is shipped only if Daifa's latest send shipped everything; any other deliver push (the merchant
  * shipped in the WeChat back office, a dropship supplier shipped) is re-read as usual.
  */
-export async function takeDeliverEcho(db: Db, shopId: number, wxOrderId: string, finishDelivery: boolean): Promise<boolean> {
-  let q = db.kysely.updateTable('shop_orders').set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', 1) })).where('shop_id', '=', shopId).where('wx_order_id', '=', wxOrderId).where('deliver_echoes', '>', 0);
+export async function takeDeliverEcho(db: Executor, shopId: number, wxOrderId: string, finishDelivery: boolean): Promise<boolean> {
+  let q = db.updateTable('shop_orders').set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', 1) })).where('shop_id', '=', shopId).where('wx_order_id', '=', wxOrderId).where('deliver_echoes', '>', 0);
   if (finishDelivery) q = q.where('deliver_echo_finish', '=', 1);
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;

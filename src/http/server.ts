@@ -62,7 +62,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
   });
 
   registerAlibabaReceiver(http, { db: app.db, accounts: app.alibaba, queue: app.queue, clock: app.clock, log: app.log });
-  registerPushReceiver(http, { events: app.events, queue: app.queue, shops: app.shops, log: app.log, bodyLimit: app.config.pushBodyLimit, deliverEcho: (shopId, wxOrderId, finish) => takeDeliverEcho(app.db, shopId, wxOrderId, finish) });
+  registerPushReceiver(http, { events: app.events, queue: app.queue, shops: app.shops, log: app.log, bodyLimit: app.config.pushBodyLimit, deliverEcho: takeDeliverEcho });
 
   http.get('/health', async () => {
     await app.db.kysely.selectFrom('shops').select('id').limit(1).execute();

@@ -1,4 +1,6 @@
+import type { Transaction } from 'kysely';
 import type { Db } from '../db/dialect.js';
+import type { Database } from '../db/schema.js';
 import type { JobSpec } from '../jobs/queue.js';
 import type { Clock } from '../lib/clock.js';
 import { TurnBatcher } from '../lib/turn-batcher.js';
@@ -12,6 +14,8 @@ export interface InboundEvent {
   payload: string;
   /** The job that processes it, enqueued in the same transaction as the event row. */
   job?: JobSpec;
+  /** Asked in that transaction when the event is new: true stores the event without its job (nothing to do). */
+  skipJob?: (trx: Transaction<Database>) => Promise<boolean>;
 }
 
 /**
@@ -56,7 +60,7 @@ export class InboundEventStore {
         .execute();
       const isNew = new Set(rows.map((r) => `${r.source}|${r.shop_id}|${r.dedup_key}`));
       const jobs = new Map<string, JobSpec>();
-      for (const [k, e] of unique) if (isNew.has(k) && e.job) jobs.set(e.job.singletonKey ?? `${k}`, e.job);
+      for (const [k, e] of unique) if (isNew.has(k) && e.job && !(await e.skipJob?.(trx))) jobs.set(e.job.singletonKey ?? `${k}`, e.job);
       if (jobs.size) {
         await trx
           .insertInto('jobs')

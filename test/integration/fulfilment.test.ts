@@ -90,11 +90,11 @@ describe('tracking and delivery sync', () => {
     await waitFor(async () => (await orderRow(c!.orderId))?.state === 'Shipped', { timeoutMs: 60_000, what: 'c shipped' });
     expect(await orderRow(c!.orderId)).toMatchObject({ wx_status: 30, deliver_echoes: 1, deliver_echo_finish: 1 });
     // An expected echo is taken once; "all shipped" is an echo only when Daifa's own last send shipped everything.
-    expect(await takeDeliverEcho(h.app.db, h.shop.id, c!.orderId, true)).toBe(true);
-    expect(await takeDeliverEcho(h.app.db, h.shop.id, c!.orderId, false)).toBe(false);
+    expect(await takeDeliverEcho(k, h.shop.id, c!.orderId, true)).toBe(true);
+    expect(await takeDeliverEcho(k, h.shop.id, c!.orderId, false)).toBe(false);
     await k.updateTable('shop_orders').set({ deliver_echoes: 1, deliver_echo_finish: 0 }).where('wx_order_id', '=', c!.orderId).execute();
-    expect(await takeDeliverEcho(h.app.db, h.shop.id, c!.orderId, true)).toBe(false);
-    expect(await takeDeliverEcho(h.app.db, h.shop.id, c!.orderId, false)).toBe(true);
+    expect(await takeDeliverEcho(k, h.shop.id, c!.orderId, true)).toBe(false);
+    expect(await takeDeliverEcho(k, h.shop.id, c!.orderId, false)).toBe(true);
   });
 
   it('split shipments: a SKU is sent to WeChat only when all its units have shipped, in one package; other lines go first (status 21)', async () => {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
 import type { Logger } from 'pino';
 import type { JobQueue } from '../../jobs/queue.js';
 import type { InboundEventStore } from '../../inbound/event-store.js';
@@ -15,7 +17,7 @@ export interface PushReceiverDeps {
   log: Logger;
   bodyLimit: number;
   /** True when a `channels_ec_order_deliver` push echoes Daifa's own delivery/send (taken once; see takeDeliverEcho). */
-  deliverEcho: (shopId: number, wxOrderId: string, finishDelivery: boolean) => Promise<boolean>;
+  deliverEcho: (trx: Transaction<Database>, shopId: number, wxOrderId: string, finishDelivery: boolean) => Promise<boolean>;
 }
 
 /** Order id of an event, wherever the event kind keeps it (order_info, after-sale body, ISV flattened form). */
@@ -84,7 +86,8 @@ export function registerPushReceiver(app: FastifyInstance, deps: PushReceiverDep
       // No event id exists; identical retries carry identical plaintext, so its hash is the dedup key.
       const dedupKey = createHash('sha256').update(plain).digest('hex');
       // The echo of Daifa's own shipment is kept like any event, but not re-read: Daifa knows what it sent.
-      const echo = event === 'channels_ec_order_deliver' && orderId ? await deps.deliverEcho(shop.id, orderId, Number(msg.order_info?.finish_delivery) === 1) : false;
+      const finish = Number(msg.order_info?.finish_delivery) === 1;
+      const skipJob = event === 'channels_ec_order_deliver' && orderId ? (trx: Transaction<Database>) => deps.deliverEcho(trx, shop.id, orderId, finish) : undefined;
       const stored = await deps.events.store({
         source: 'wechat-shop',
         shopId: shop.id,
@@ -92,9 +95,10 @@ export function registerPushReceiver(app: FastifyInstance, deps: PushReceiverDep
         eventType: event,
         externalId: orderId ?? null,
         payload: plain,
-        job: orderId && !echo ? syncJob({ shopId: shop.id, orderId, source: 'push' }) : undefined,
+        skipJob,
+        job: orderId ? syncJob({ shopId: shop.id, orderId, source: 'push' }) : undefined,
       });
-      if (stored && orderId && !echo) deps.queue.notify();
+      if (stored && orderId) deps.queue.notify();
       return reply.type('text/plain').send('success');
     });
   });
