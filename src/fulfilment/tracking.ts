@@ -68,8 +68,9 @@ export class Tracking {
     const client = await this.accounts.client();
     const parcels = await client.logisticsInfos(po.supplier_order_id);
     const now = this.clock.now();
-    await this.db.kysely.updateTable('purchase_orders').set({ tracked_at: now }).where('id', '=', poId).execute();
+    const tracked = (ex: Executor) => ex.updateTable('purchase_orders').set({ tracked_at: now }).where('id', '=', poId).execute();
     if (!parcels.length) {
+      await tracked(this.db.kysely);
       // Nothing shipped: a closed order (seller or timeout) is a case; otherwise nothing to do yet.
       const view = await client.buyerView(po.supplier_order_id);
       if (String(view.result?.baseInfo?.status) === 'cancel') await this.supplierClosed(po);
@@ -89,6 +90,7 @@ export class Tracking {
     let forWeChat = false;
     await this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
+      await tracked(trx);
       for (const p of parcels) {
         const logisticsId = String(p.logisticsId);
         const name = String(p.logisticsCompanyName ?? p.logisticsCompanyNo ?? '');

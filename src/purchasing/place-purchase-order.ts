@@ -158,8 +158,11 @@ export class PurchaseOrderPlacement {
         throw new Error(`1688 preview failed: ${code} ${preview.errorMsg ?? ''}`);
       }
       previewTotal = Number(preview.orderPreviewResuslt?.[0]?.sumPayment);
-      await this.refreshOffers(lines, preview.orderPreviewResuslt?.[0]?.cargoList);
-      await this.db.kysely.updateTable('purchase_orders').set({ attempt: po.attempt + 1, expected_amount: Number.isFinite(previewTotal) ? previewTotal : po.expected_amount, updated_at: this.clock.now() }).where('id', '=', poId).execute();
+      // One commit before the create call: the attempt counted (the intent) and the catalogue's fresh prices.
+      await this.db.kysely.transaction().execute(async (trx) => {
+        await this.refreshOffers(trx, lines, preview.orderPreviewResuslt?.[0]?.cargoList);
+        await trx.updateTable('purchase_orders').set({ attempt: po.attempt + 1, expected_amount: Number.isFinite(previewTotal) ? previewTotal : po.expected_amount, updated_at: this.clock.now() }).where('id', '=', poId).execute();
+      });
       const created = await client.fastCreateOrder({ address, cargo, outOrderId: po.out_order_id, message: po.message, encryptOutOrderInfo });
       if (created.success === false || created.success === 'false' || !created.result?.orderId) {
         const code = String(created.code ?? created.errorCode ?? '');
@@ -223,13 +226,13 @@ export class PurchaseOrderPlacement {
   }
 
   /** A preview is the freshest price there is: keep the catalogue's unit prices and refresh time current. */
-  private async refreshOffers(lines: { offer_ref: number; offer_id: string; spec_id: string }[], cargoList: unknown): Promise<void> {
+  private async refreshOffers(trx: Transaction<Database>, lines: { offer_ref: number; offer_id: string; spec_id: string }[], cargoList: unknown): Promise<void> {
     if (!Array.isArray(cargoList)) return;
     const now = this.clock.now();
     for (const c of cargoList as { offerId?: unknown; specId?: string; finalUnitPrice?: number | string }[]) {
       const line = lines.find((l) => l.offer_id === String(c.offerId) && l.spec_id === (c.specId ?? ''));
       if (!line || c.finalUnitPrice === undefined) continue;
-      await this.db.kysely.updateTable('supplier_offers').set({ unit_price: yuanToFen(c.finalUnitPrice), refreshed_at: now }).where('id', '=', line.offer_ref).execute();
+      await trx.updateTable('supplier_offers').set({ unit_price: yuanToFen(c.finalUnitPrice), refreshed_at: now }).where('id', '=', line.offer_ref).execute();
     }
   }
 
