@@ -30,7 +30,6 @@ export function openDatabase(url: string, opts: { searchPath?: string; poolSize?
     database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 10000');
     database.pragma('foreign_keys = ON');
-    for (const p of (process.env.DAIFA_SQLITE_PRAGMAS ?? '').split(';').filter(Boolean)) database.pragma(p);
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
     return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
   }
