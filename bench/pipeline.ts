@@ -154,7 +154,7 @@ async function main(): Promise<void> {
   line('payment → supplier paid  ', toPaid, crit1, TO_PAID.length);
   line('payment → delivery synced', toSynced, crit2, TO_SYNCED.length);
   if (process.env.DAIFA_SQL_PROFILE === '1') {
-    const top = sqlProfileTop(30);
+    const top = sqlProfileTop(Number(process.env.BENCH_SQL_TOP ?? 30));
     console.log(`  SQL (top statements by native time; ${dbKind} only):`);
     for (const r of top) console.log(`    ${r.ms.toFixed(0).padStart(6)} ms ${(r.count / ORDERS).toFixed(2).padStart(6)}/order  ${r.sql.slice(0, 160)}`);
   }
