@@ -35,7 +35,7 @@ export const usage = `daifa — 代发 dropshipping for WeChat Shop (微信小�
   daifa orders list [--state S] [--shop ID] [--q TEXT] [--limit N] [--json]
   daifa orders show <id|wechat-order-id> [--json]
   daifa orders review <id> --decision confirm|cancel --note "说明" [--actor NAME]
-  daifa stats --json
+  daifa stats [--shop ID] --json
   daifa jobs list [--status pending|running|done|dead] [--kind K] [--json]
   daifa jobs retry <id>|--all
   daifa users add --username U --password P --role owner|operator|viewer [--token]
@@ -76,6 +76,13 @@ async function withApp<T>(config: Readonly<Config>, fn: (app: App) => Promise<T>
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+/** `--shop ID`: absent, or a shop id (a positive whole number) — anything else is refused before any work. */
+function shopFlag(flags: Record<string, unknown>): number | undefined {
+  if (flags.shop === undefined) return undefined;
+  const v = String(flags.shop);
+  if (!/^\d{1,12}$/.test(v) || Number(v) === 0) throw new DaifaError('VALIDATION', `--shop 应为店铺编号（正整数），收到「${v}」/ --shop must be a shop id`);
+  return Number(v);
+}
 function need(flags: CommandContext['flags'], name: string): string {
   const v = str(flags[name]);
   if (!v) throw new DaifaError('VALIDATION', `缺少参数 --${name} / missing --${name}`);
@@ -152,7 +159,7 @@ export const commands: Record<string, Command> = {
     return withApp(config, async (app) => {
       const sub = args[0] ?? 'list';
       if (sub === 'list') {
-        const r = await listOrders(app.db, { state: str(flags.state), shopId: flags.shop ? Number(flags.shop) : undefined, q: str(flags.q), limit: flags.limit ? Number(flags.limit) : 50, cursor: str(flags.cursor) });
+        const r = await listOrders(app.db, { state: str(flags.state), shopId: shopFlag(flags), q: str(flags.q), limit: flags.limit ? Number(flags.limit) : 50, cursor: str(flags.cursor) });
         if (flags.json) out(JSON.stringify(r, null, 2));
         else {
           out(table(r.orders.map((o) => ({ id: o.id, 微信订单号: o.wxOrderId, 状态: `${o.stateLabel}`, 金额: yuan(o.orderPrice), 收货: o.receiver, 原因: o.reviewReasons.join(','), 时间: time(o.createdAt) })), ['id', '微信订单号', '状态', '金额', '收货', '原因', '时间']));
@@ -216,7 +223,7 @@ export const commands: Record<string, Command> = {
 
   async stats({ config, flags }) {
     return withApp(config, async (app) => {
-      const s = await stats(app.db);
+      const s = await stats(app.db, { shopId: shopFlag(flags) });
       if (flags.json) out(JSON.stringify(s, null, 2));
       else {
         out(`订单 / shop orders: ${s.shopOrders.total}`);
@@ -293,7 +300,7 @@ export const commands: Record<string, Command> = {
     return withApp(config, async (app) => {
       const { readFileSync, writeFileSync } = await import('node:fs');
       const io = new MappingsIO(app.db, app.clock);
-      const shopId = Number(need(flags, 'shop'));
+      const shopId = shopFlag(flags) ?? Number(need(flags, 'shop'));
       if (args[0] === 'export') {
         const file = need(flags, 'out');
         if (file.endsWith('.xlsx')) writeFileSync(file, await io.exportXlsx(shopId));
@@ -422,7 +429,7 @@ export const commands: Record<string, Command> = {
     return withApp(config, async (app) => {
       const { dailyMoney, reconcile, reconciliationCsv, reconciliationXlsx } = await import('../payments/ledger.js');
       const { cnDate } = await import('../notify/settings.js');
-      const shopId = str(flags.shop) ? Number(flags.shop) : undefined;
+      const shopId = shopFlag(flags);
       const today = cnDate(app.clock.now());
       if ((args[0] ?? 'daily') === 'daily') {
         const rows = await dailyMoney(app.db, { shopId, from: str(flags.from) ?? cnDate(app.clock.now() - 29 * 86_400_000), to: str(flags.to) ?? today });

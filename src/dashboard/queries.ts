@@ -20,14 +20,25 @@ export async function overview(db: Db, now: number, shopId?: number) {
   const bucket = sql<number>`(pay_time_s + ${sql.lit(CN_S)}) / 86400`;
   let perDay = k.selectFrom('shop_orders').select([bucket.as('d'), (eb) => eb.fn.countAll<number>().as('n')]).where('pay_time_s', '>=', startS - 13 * 86_400).groupBy(bucket);
   if (shopId) perDay = perDay.where('shop_id', '=', shopId);
+  // With a shop chosen, its cases only (a case belongs to a shop through its order).
+  const openCases = () =>
+    k
+      .selectFrom('cases')
+      .where('state', '=', 'Open')
+      .$if(shopId !== undefined, (q) => q.where('shop_order_id', 'in', k.selectFrom('shop_orders').select('id').where('shop_id', '=', shopId!)));
   const [paid, s, days, orderDays, waiting, atRisk, failedAlerts] = await Promise.all([
     paidToday.executeTakeFirst(),
-    stats(db),
+    stats(db, { shopId }),
     dailyMoney(db, { shopId, from, to: today }),
     perDay.execute(),
-    k.selectFrom('cases').select(['id', 'kind', 'message', 'shop_order_id', 'purchase_order_id', 'created_at']).where('state', '=', 'Open').orderBy('created_at').orderBy('id').limit(10).execute(),
-    k.selectFrom('cases').select(['id', 'message', 'shop_order_id', 'purchase_order_id', 'created_at']).where('state', '=', 'Open').where('kind', '=', 'DEADLINE_AT_RISK').orderBy('created_at').limit(10).execute(),
-    k.selectFrom('notifications').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'failed').executeTakeFirst(),
+    openCases().select(['id', 'kind', 'message', 'shop_order_id', 'purchase_order_id', 'created_at']).orderBy('created_at').orderBy('id').limit(10).execute(),
+    openCases().select(['id', 'message', 'shop_order_id', 'purchase_order_id', 'created_at']).where('kind', '=', 'DEADLINE_AT_RISK').orderBy('created_at').orderBy('id').limit(10).execute(),
+    k
+      .selectFrom('notifications')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'failed')
+      .$if(shopId !== undefined, (q) => q.where('shop_id', '=', shopId!))
+      .executeTakeFirst(),
   ]);
   const ordersByDay = new Map(orderDays.map((r) => [new Date(Number(r.d) * DAY_MS).toISOString().slice(0, 10), Number(r.n)]));
   const chart = [];

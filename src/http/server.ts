@@ -115,7 +115,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const address = await app.decode.decode({ shopId: o.shop_id, wxOrderId: o.wx_order_id, actor: `user:${req.principal!.username}`, purpose: b.purpose, destination: b.destination });
       return { address };
     });
-    api.get('/api/stats', async () => stats(app.db));
+    api.get('/api/stats', async (req) => stats(app.db, { shopId: z.object({ shopId: z.coerce.number().int().positive().optional() }).parse(req.query).shopId }));
     api.get('/api/jobs', async (req) => {
       const q = z.object({ status: z.enum(['pending', 'running', 'done', 'dead']).optional(), kind: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).parse(req.query);
       return { jobs: await app.queue.list(q) };

@@ -60,6 +60,12 @@ describe('daifa CLI', () => {
     expect(s.shopOrders.total).toBe(3);
     expect(Object.keys(s)).toEqual(expect.arrayContaining(['shopOrders', 'purchaseOrders', 'openCases', 'jobs']));
     expect(typeof s.jobs.dead).toBe('number');
+    // One shop's counts; a shop id that is not one is refused, clearly.
+    expect(JSON.parse((await runDaifa(['stats', '--shop', String(h.shop.id), '--json'], env)).out).shopOrders.total).toBe(3);
+    expect(JSON.parse((await runDaifa(['stats', '--shop', String(h.shop.id + 1000), '--json'], env)).out).shopOrders.total).toBe(0);
+    const bad = await runDaifa(['stats', '--shop', 'abc'], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.out).toContain('--shop 应为店铺编号');
   });
 
   it('jobs list and retry; users add', async () => {

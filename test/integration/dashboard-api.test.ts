@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { openCase } from '../../src/cases/cases.js';
 import { createUser } from '../../src/http/auth.js';
 import { LOGIN_MAX_FAILURES } from '../../src/http/session.js';
 import { callApi, enableSourcing, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
@@ -75,6 +76,33 @@ describe('dashboard API', () => {
     expect((await req(h, 'POST', '/api/session', { body: { username: 'other1', password: 'other-pass-1' } })).status).toBe(200);
     // Bad input gets a clear error.
     expect((await req(h, 'POST', '/api/session', { body: { username: '' } })).status).toBe(400);
+  });
+
+  it('with a shop chosen, the overview and the order counts are that shop\'s only', async () => {
+    h = await startHarness();
+    const viewer = await tokenFor(h, 'viewer');
+    const other = await h.app.shops.add({ name: '第二家店', appId: 'wx00000000000000b2', appSecret: 'b'.repeat(32), pushToken: 'TokenB2', encodingAesKey: 'B'.repeat(43) });
+    const oc = await h.app.shops.credentialsById(other.id);
+    h.sandbox.wechat.addShop({ appId: oc.appId, secret: oc.appSecret, push: { appId: oc.appId, url: `${h.url}${other.webhookPath}`, token: oc.pushToken, encodingAesKey: oc.encodingAesKey } });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
+    const [b] = h.sandbox.wechat.generate(oc.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    const k = h.app.db.kysely;
+    await waitFor(async () => (await k.selectFrom('shop_orders').select('id').execute()).length === 3, { what: 'three orders' });
+    const bId = (await k.selectFrom('shop_orders').select('id').where('wx_order_id', '=', b!.orderId).executeTakeFirstOrThrow()).id;
+    await k.transaction().execute((trx) => openCase(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: bId, message: '第二家店的订单快超时了' }, Date.now()));
+    const stats = async (q: string) => (await callApi(h!, 'GET', `/api/stats${q}`, viewer)).body;
+    expect((await stats('')).shopOrders.total).toBe(3);
+    expect((await stats(`?shopId=${h.shop.id}`)).shopOrders.total).toBe(2);
+    expect((await stats(`?shopId=${other.id}`)).shopOrders.total).toBe(1);
+    expect((await stats(`?shopId=${h.shop.id}`)).openCases.total).toBe(0);
+    expect((await stats(`?shopId=${other.id}`)).openCases.byKind).toEqual({ DEADLINE_AT_RISK: 1 });
+    expect((await callApi(h, 'GET', '/api/stats?shopId=abc', viewer)).status).toBe(400);
+    const ov = async (id: number) => (await callApi(h!, 'GET', `/api/overview?shopId=${id}`, viewer)).body;
+    expect(await ov(h.shop.id)).toMatchObject({ paidToday: 2, casesWaiting: [], deadlinesAtRisk: [], openCases: { total: 0 } });
+    const second = await ov(other.id);
+    expect(second).toMatchObject({ paidToday: 1, openCases: { total: 1 } });
+    expect(second.deadlinesAtRisk.map((c: { shop_order_id: number }) => c.shop_order_id)).toEqual([bId]);
+    expect(Object.values(second.pipeline as Record<string, number>).reduce((s, n) => s + n, 0)).toBe(1);
   });
 
   it('overview, purchase-order list (keyset pages), supplier scorecards, mapping rows and edits, users, and a live change stream', async () => {

@@ -18,7 +18,8 @@ export default function Orders({ user }: { user: User }) {
   const [cursors, setCursors] = useState<string[]>([]);
   const [selected, setSelected] = useState<number[]>([]);
   const act = useAction();
-  const stats = useQuery({ queryKey: ['stats'], queryFn: () => api('GET', '/api/stats') });
+  // The state tabs count the chosen shop's orders.
+  const stats = useQuery({ queryKey: ['stats', shopId], queryFn: () => api('GET', shopId ? `/api/stats?shopId=${shopId}` : '/api/stats') });
   const shops = useQuery({ queryKey: ['shops'], queryFn: () => api('GET', '/api/shops') });
   const cursor = cursors[cursors.length - 1];
   const search = new URLSearchParams();
