@@ -44,6 +44,8 @@ export interface ApiKnobs {
   dropshipShippedStatus: number;
   /** delivery/send is followed by a channels_ec_order_deliver push (a 2024 community report says it is not [U]). */
   deliverPushOnApiSend: boolean;
+  /** While set, delivery/send refuses with this errcode (e.g. 606005 invalid waybill) — failed-delivery drills. */
+  deliverySendErrcode?: number;
 }
 
 export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false, dropshipAssignedStatus: 100, dropshipShippedStatus: 300, deliverPushOnApiSend: true });
@@ -515,6 +517,7 @@ export class WeChatShopSimulator {
   private deliverySend(shop: SimShop, b: Record<string, any>) {
     const order = shop.orders.get(idString(b.order_id) ?? '');
     if (!order) return err(100002, '订单不存在');
+    if (this.api.deliverySendErrcode) return err(this.api.deliverySendErrcode, '发货失败（模拟）');
     if (order.status === 30 || order.status === 100) return err(109001, '订单已全部发货，不能重复发货');
     if (order.status !== 20 && order.status !== 21) return err(101100, '当前订单状态不允许发货');
     if (order.aftersales.some((s) => !TERMINAL_AFTERSALE.has(s.status))) return err(108009, '订单有未完成的售后，不允许发货');

@@ -11,7 +11,7 @@ export const CASE_KINDS = {
   READBACK_MISMATCH: { title: '采购单回读不一致', actions: ['confirm_correct', 'cancel_and_replace'] },
   PRICE_CHANGED: { title: '采购价与预览不一致', actions: ['accept_price', 'cancel_and_replace'] },
   SPECIAL_REQUEST_CONSENT: { title: '特殊要求无法满足，需买家同意', actions: ['record_buyer_agreed', 'record_buyer_refused'] },
-  PLACEMENT_FAILED: { title: '下单失败', actions: ['retry', 'choose_supplier', 'cancel_order'] },
+  PLACEMENT_FAILED: { title: '下单失败', actions: ['choose_supplier', 'cancel_order', 'resolve'] },
   PAYMENT_BLOCKED: { title: '付款被拦截', actions: ['approve_payment', 'cancel_and_replace', 'adjust_limits'] },
   PAYMENT_FAILED: { title: '付款失败', actions: ['pay_by_link', 'retry', 'cancel_and_replace'] },
   UNKNOWN_COURIER: { title: '无法识别的快递公司', actions: ['set_courier', 'resolve'] },
@@ -66,9 +66,10 @@ export async function openCase(trx: Transaction<Database>, c: OpenCase, now: num
  * Settle, in the caller's transaction, the open cases of a kind that something else made moot (the payment a
  * case waited for went out, the after-sale that held delivery ended, the buyer agreed). Returns how many.
  */
-export async function settleOpenCases(trx: Transaction<Database>, where: { kind: CaseKind; shopOrderId: number; purchaseOrderId?: number }, r: { resolution: string; note: string; actor: string }, now: number): Promise<number> {
+export async function settleOpenCases(trx: Transaction<Database>, where: { kind: CaseKind; shopOrderId: number; purchaseOrderId?: number; dedupKey?: string }, r: { resolution: string; note: string; actor: string }, now: number): Promise<number> {
   let q = trx.selectFrom('cases').select('id').where('shop_order_id', '=', where.shopOrderId).where('kind', '=', where.kind).where('state', '=', 'Open');
   if (where.purchaseOrderId !== undefined) q = q.where('purchase_order_id', '=', where.purchaseOrderId);
+  if (where.dedupKey !== undefined) q = q.where('dedup_key', '=', where.dedupKey);
   const open = await q.execute();
   for (const c of open) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: where.shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: r.actor, note: r.note, patch: { resolution: r.resolution, resolved_by: r.actor } }, now);
   return open.length;

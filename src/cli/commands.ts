@@ -11,6 +11,7 @@ import { runDoctor } from './doctor.js';
 import { loadSettings, saveSettings } from '../notify/settings.js';
 import { MappingsIO } from '../sourcing/mappings-io.js';
 import { resolveCase } from '../cases/cases.js';
+import { retryCase } from '../cases/retry.js';
 import { addSupplier, listSuppliers } from '../sourcing/catalogue-admin.js';
 import { recordSupplierReply } from '../purchasing/supplier-replies.js';
 import { table, time, yuan } from './format.js';
@@ -45,6 +46,7 @@ export const usage = `daifa — 代发 dropshipping for WeChat Shop (微信小�
   daifa alerts retry                re-send failed alerts
   daifa cases list [--state Open|Resolved] [--json]      exceptions waiting for a person or a buyer
   daifa cases consent <id> --answer agreed|refused --note "买家微信回复同意改发中通"
+  daifa cases retry <id>            run the failed step again (delivery sync, supplier payment) once its cause is fixed
   daifa cases resolve <id> --note "…" [--dismiss]
   daifa suppliers list [--json]
   daifa suppliers add --kind 1688 --name N --member-id b2b-… [--credit L4] [--couriers ZTO,YTO] [--encrypted]
@@ -335,6 +337,12 @@ export const commands: Record<string, Command> = {
         if (answer !== 'agreed' && answer !== 'refused') throw new DaifaError('VALIDATION', '--answer 必须是 agreed 或 refused');
         const r = await app.consent.record({ caseId: Number(args[1]), answer, note: need(flags, 'note'), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}` });
         out(`已记录 / recorded: 订单状态 ${r.orderState}`);
+        return 0;
+      }
+      if (sub === 'retry') {
+        if (!/^\d{1,12}$/.test(args[1] ?? '')) throw new DaifaError('VALIDATION', '用法 / usage: daifa cases retry <id>');
+        const r = await retryCase(app, Number(args[1]), `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}`);
+        out(`已重试 / retried: ${r.kind} → ${r.outcome}`);
         return 0;
       }
       if (sub === 'resolve') {

@@ -380,6 +380,8 @@ export interface PaymentsTable {
   amount: number;
   status: string;
   attempts: number;
+  /** Pay calls this payment may make (3; a person's retry adds 3 more, 0015). */
+  max_calls: Generated<number>;
   reason: string | null;
   approved_by: string | null;
   approved_at: number | null;

@@ -192,6 +192,11 @@ export class DeliverySync {
         await withdrawEcho(k, order.id);
         throw err;
       }
+      if (err instanceof DaifaError && err.code === 'WECHAT_RATE_LIMITED') {
+        // Refused before anything was done (45011/45009): not a failure — the job tries again after the window.
+        await withdrawEcho(k, order.id);
+        throw err;
+      }
       if (code === 108009) {
         await k.transaction().execute(async (trx) => {
           await trx.updateTable('wx_deliveries').set({ status: 'Failed', error: '108009 售后中', updated_at: now }).where('shop_order_id', '=', order.id).where('waybill_id', '=', p.waybillId).execute();
@@ -214,6 +219,8 @@ export class DeliverySync {
       // The snapshot of WeChat's status follows (its echo is not re-read); a later status is never lowered.
       await trx.updateTable('shop_orders').set({ wx_status: completes ? 30 : 21 }).where('id', '=', shopOrderId).where('wx_status', 'in', completes ? [20, 21] : [20]).execute();
       await appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.delivery_synced', actor: 'system:delivery', note: `已同步发货 ${note}：${p.products.map((x) => `${x.skuId}×${x.count}`).join('，')}`, data: p }, now);
+      // A send that failed before (and was retried) went through: its case is settled.
+      await settleOpenCases(trx, { kind: 'DELIVERY_FAILED', shopOrderId, dedupKey: `DELIVERY_FAILED:${shopOrderId}:${p.waybillId}` }, { resolution: 'synced', note: '重试后已同步发货', actor: 'system:delivery' }, now);
     });
   }
 

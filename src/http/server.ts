@@ -23,6 +23,7 @@ import { authenticate, issueToken, login, requireRole, setPassword } from './aut
 import { registerDashboardApi, registerStaticUi, type SandboxHooks } from './dashboard.js';
 import { registerSessionRoutes } from './session.js';
 import { takeDeliverEcho } from '../fulfilment/delivery-sync.js';
+import { retryCase } from '../cases/retry.js';
 
 export interface HttpOptions {
   /** Sandbox mode: the simulator's state and knobs for GET /api/sandbox and the 沙箱 page. */
@@ -311,6 +312,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const b = z.object({ offerRef: z.number().int().positive(), quantityPerUnit: z.number().int().min(1).max(10_000).default(1) }).parse(req.body);
       return approveMapping(app.db, app.clock, { caseId: id, offerRef: b.offerRef, quantityPerUnit: b.quantityPerUnit, actor: `user:${req.principal!.username}` });
     });
+    api.post('/api/cases/:id/retry', operator, async (req) => retryCase(app, z.coerce.number().int().positive().parse((req.params as { id: string }).id), `user:${req.principal!.username}`));
     api.post('/api/cases/:id/resolve', operator, async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
       const b = z.object({ resolution: z.string().trim().min(1).max(1000), dismiss: z.boolean().optional() }).parse(req.body);

@@ -21,6 +21,7 @@ export const payJob = (poId: number, opts: { delayMs?: number; check?: number } 
 /** How a payment goes out: 1688 password-free pay, a 1688 payment link paid by a person, or by hand (bank transfer, other). */
 export type PayMethod = '1688-protocol' | '1688-link' | 'manual';
 const LINK_CHECKS = 150; // about a day of re-reads, backing off to every 10 minutes
+/** Pay calls a payment may make, and how many more a person's retry allows (payments.max_calls). */
 const MAX_PAY_CALLS = 3;
 /** Longer than a preparePay call can take (15 s timeout): no second call while a first may still be answered. */
 const PAY_CALL_LEASE_MS = 20_000;
@@ -99,7 +100,7 @@ export class SupplierPayments {
       total = view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
     }
     if (total !== payment.amount) return this.block(payment.id, po, 'PAYMENT_BLOCKED', `1688 订单金额 ${total === undefined ? '未知' : formatYuan(total)} 与应付 ${formatYuan(payment.amount)} 不一致，已停止付款`);
-    if (payment.attempts >= MAX_PAY_CALLS) return this.block(payment.id, po, 'PAYMENT_FAILED', `已尝试 ${MAX_PAY_CALLS} 次免密支付仍未付款成功，请人工处理（可改用支付链接）`);
+    if (payment.attempts >= payment.max_calls) return this.block(payment.id, po, 'PAYMENT_FAILED', `已尝试 ${payment.attempts} 次免密支付仍未付款成功，请人工处理（可改用支付链接，或核对后重试）`);
     if (!(await client.protocolPayOpen())) return this.block(payment.id, po, 'PAYMENT_FAILED', '1688 免密支付协议未签署或未绑定，请在 1688 签约或改用支付链接');
     // Claim this attempt: only the run that moves the counter calls 1688, and a call made less than a lease ago
     // (by a run that may still be waiting for its answer) is never overlapped — after a crash, the lease expires.
@@ -216,6 +217,28 @@ export class SupplierPayments {
   }
 
   /** Approval queue: a person approves (recorded) and the payment goes out, or rejects it with a case. */
+  /**
+   * 重试: a payment that failed (balance too low, agreement not signed, a link not paid in time) goes out again once
+   * a person fixed the cause. Password-free pay gets three more calls (those made stay counted) and, as always,
+   * re-reads 1688 before calling, so money already taken is found, never paid twice; a link is re-read again.
+   */
+  async retryFailed(purchaseOrderId: number, actor: string): Promise<string> {
+    const now = this.clock.now();
+    return this.db.kysely.transaction().execute(async (trx) => {
+      const p = await trx.selectFrom('payments as pay').innerJoin('purchase_orders as po', 'po.id', 'pay.purchase_order_id').select(['pay.id', 'pay.status', 'pay.method', 'pay.attempts', 'po.shop_order_id']).where('pay.purchase_order_id', '=', purchaseOrderId).executeTakeFirst();
+      if (!p) throw new DaifaError('NOT_FOUND', `采购单 ${purchaseOrderId} 没有付款记录`);
+      if (p.status !== 'Failed') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，只有失败的付款可以重试`);
+      if (p.method === 'manual') throw new DaifaError('CONFLICT', '转账付款无需重试：请上传凭证并登记');
+      const next = p.method === '1688-protocol' ? 'Paying' : 'AwaitingPayer';
+      // updated_at is left alone: it marks the last pay call, and no call overlaps one made less than a lease ago.
+      const r = await trx.updateTable('payments').set({ status: next, max_calls: p.attempts + MAX_PAY_CALLS, reason: null }).where('id', '=', p.id).where('status', '=', 'Failed').executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw new DaifaError('CONFLICT', '付款状态已变化，请刷新');
+      await appendEvent(trx, { entity: 'purchase_order', id: purchaseOrderId, shopOrderId: p.shop_order_id, event: 'po.payment_retried', actor, note: p.method === '1688-protocol' ? `重试免密支付（此前已调用 ${p.attempts} 次；付款前先向 1688 核对是否已付）` : '重新核对支付链接是否已付' }, now);
+      await enqueue(trx, payJob(purchaseOrderId), now);
+      return next;
+    });
+  }
+
   async decideApproval(paymentId: number, input: { approve: boolean; actor: string; note?: string }): Promise<string> {
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {

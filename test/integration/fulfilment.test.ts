@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimOrder } from '../../sandbox/wechat-shop/model.js';
 import { takeDeliverEcho } from '../../src/fulfilment/delivery-sync.js';
-import { count, enableSourcing, startHarness, waitFor, type Harness } from '../helpers/harness.js';
+import { openCase } from '../../src/cases/cases.js';
+import { callApi, count, enableSourcing, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
 
 /** Tracking, delivery sync and completion against the simulators (issue 5). */
 describe('tracking and delivery sync', () => {
@@ -95,6 +96,48 @@ describe('tracking and delivery sync', () => {
     await k.updateTable('shop_orders').set({ deliver_echoes: 1, deliver_echo_finish: 0 }).where('wx_order_id', '=', c!.orderId).execute();
     expect(await takeDeliverEcho(k, h.shop.id, c!.orderId, true)).toBe(false);
     expect(await takeDeliverEcho(k, h.shop.id, c!.orderId, false)).toBe(true);
+  });
+
+  it('WeChat refuses a delivery → a case; fixed and retried from the case, it goes through and the case is settled; a rate limit is waited out, not a case', async () => {
+    h = await startHarness({ alibaba: { autoShipAfterMs: 20, traceStepMs: 20 } });
+    await enableSourcing(h, { messages: true });
+    const k = h.app.db.kysely;
+    const operator = await tokenFor(h, 'operator');
+    // WeChat refuses the package (606005): recorded as failed, a case; nothing more happens by itself.
+    h.sandbox.wechat.api.deliverySendErrcode = 606005;
+    const [b] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    const c = await waitFor(() => k.selectFrom('cases').selectAll().where('kind', '=', 'DELIVERY_FAILED').executeTakeFirst(), { timeoutMs: 60_000, what: 'delivery case' });
+    expect(JSON.parse(c.actions)).toContain('retry');
+    expect(c.message).toContain('606005');
+    const idle = async () => (await k.selectFrom('jobs').select('id').where('kind', '=', 'order.deliver').where('status', 'in', ['pending', 'running']).execute()).length === 0;
+    // Retrying while the cause is still there fails again: the same case stays open (no second one).
+    expect((await callApi(h, 'POST', `/api/cases/${c.id}/retry`, operator)).body).toEqual({ kind: 'DELIVERY_FAILED', outcome: 'queued' });
+    await waitFor(idle, { what: 'retry ran' });
+    expect(await count(h.app, 'cases', ['kind', '=', 'DELIVERY_FAILED'])).toBe(1);
+    expect((await k.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirstOrThrow()).state).toBe('Open');
+    // The cause fixed: retried, it goes through; the case is settled by the send itself.
+    h.sandbox.wechat.api.deliverySendErrcode = undefined;
+    expect((await callApi(h, 'POST', `/api/cases/${c.id}/retry`, operator)).status).toBe(200);
+    await waitFor(async () => (await k.selectFrom('shop_orders').select('state').where('wx_order_id', '=', b!.orderId).executeTakeFirst())?.state === 'Shipped', { what: 'shipped after the retry' });
+    expect(await k.selectFrom('cases').select(['state', 'resolution']).where('id', '=', c.id).executeTakeFirstOrThrow()).toEqual({ state: 'Resolved', resolution: 'synced' });
+    expect(wxOrder(h, b!.orderId).packages).toHaveLength(1);
+    // A settled case cannot be retried; a viewer cannot retry; a case with no step to retry says so.
+    expect((await callApi(h, 'POST', `/api/cases/${c.id}/retry`, operator)).status).toBe(409);
+    expect((await callApi(h, 'POST', `/api/cases/${c.id}/retry`, await tokenFor(h, 'viewer'))).status).toBe(403);
+    const other = await k.transaction().execute((trx) => openCase(trx, { kind: 'TRACKING_ANOMALY', shopOrderId: c.shop_order_id!, message: '物流异常' }, Date.now()));
+    const refused = await callApi(h, 'POST', `/api/cases/${other}/retry`, operator);
+    expect(refused.status).toBe(409);
+    expect(JSON.stringify(refused.body)).toContain('没有可自动重试的步骤');
+
+    // A rate limit on delivery/send (45011) was refused before anything was done: the job waits for the next
+    // minute and tries again — no case, nothing recorded as failed.
+    h.sandbox.wechat.api.deliverySendErrcode = 45011;
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    const job = await waitFor(() => k.selectFrom('jobs').select(['status', 'run_at', 'updated_at']).where('kind', '=', 'order.deliver').where('last_error', 'like', '%45011%').executeTakeFirst(), { timeoutMs: 60_000, what: 'delivery rate-limited' });
+    expect(job.status).toBe('pending');
+    expect(job.run_at).toBeGreaterThanOrEqual(Math.ceil(job.updated_at / 60_000) * 60_000);
+    expect(await count(h.app, 'cases', ['kind', '=', 'DELIVERY_FAILED'])).toBe(1);
+    expect(await count(h.app, 'wx_deliveries', ['status', '=', 'Failed'])).toBe(0);
   });
 
   it('split shipments: a SKU is sent to WeChat only when all its units have shipped, in one package; other lines go first (status 21)', async () => {

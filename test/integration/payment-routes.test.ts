@@ -58,6 +58,35 @@ describe('payment links, bank transfers with vouchers, paying hours', () => {
     expect((await callApi(h, 'POST', '/api/payments/link', owner, { paymentIds: ids })).body.refused.map((r: { reason: string }) => r.reason)).toEqual(['付款状态为 Paid', '付款状态为 Paid', '付款状态为 Paid']);
   });
 
+  it('a failed payment is retried from its case once the cause is fixed: 1688 is re-read first, paid once, the case settled; the calls made stay counted', async () => {
+    h = await startHarness({ alibaba: { balance: 0 } });
+    await enableSourcing(h);
+    const operator = await tokenFor(h, 'operator');
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    const c = await waitFor(() => h!.app.db.kysely.selectFrom('cases').selectAll().where('kind', '=', 'PAYMENT_FAILED').executeTakeFirst(), { what: 'failed: balance too low' });
+    expect(c.message).toContain('余额不足');
+    expect(JSON.parse(c.actions)).toContain('retry');
+    const before = await h.app.db.kysely.selectFrom('payments').select(['id', 'status', 'attempts', 'max_calls']).executeTakeFirstOrThrow();
+    expect(before).toMatchObject({ status: 'Failed', attempts: 1, max_calls: 3 });
+    expect(simPaid(h)).toEqual([0]);
+    // The merchant tops up the 1688 balance and retries (some time later: no pay call overlaps one made less than
+    // the 20-second pay lease ago).
+    h.sandbox.alibaba.knobs.balance = Number.POSITIVE_INFINITY;
+    await h.app.db.kysely.updateTable('payments').set((eb) => ({ updated_at: eb('updated_at', '-', 20_000) })).execute();
+    expect((await callApi(h, 'POST', `/api/cases/${c.id}/retry`, operator)).body).toEqual({ kind: 'PAYMENT_FAILED', outcome: 'Paying' });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 1, { what: 'paid after the retry' });
+    expect(simPaid(h)).toEqual([1]);
+    expect(await h.app.db.kysely.selectFrom('payments').select(['attempts', 'max_calls']).executeTakeFirstOrThrow()).toEqual({ attempts: 2, max_calls: 4 });
+    expect(await h.app.db.kysely.selectFrom('cases').select(['state', 'resolution']).where('id', '=', c.id).executeTakeFirstOrThrow()).toEqual({ state: 'Resolved', resolution: 'paid' });
+    const retried = await h.app.db.kysely.selectFrom('order_events').select(['actor', 'note']).where('event', '=', 'po.payment_retried').executeTakeFirstOrThrow();
+    expect(retried.actor).toMatch(/^user:operator/);
+    expect(retried.note).toContain('此前已调用 1 次');
+    // Nothing failed any more: a second retry is refused and pays nothing.
+    expect((await callApi(h, 'POST', `/api/cases/${c.id}/retry`, operator)).status).toBe(409);
+    await expect(h.app.payments.retryFailed((await h.app.db.kysely.selectFrom('purchase_orders').select('id').executeTakeFirstOrThrow()).id, 'user:x')).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(simPaid(h)).toEqual([1]);
+  });
+
   it('password-free pay not signed → failed case → pay by link instead → paid once, the case settled', async () => {
     h = await startHarness({ alibaba: { protocolSigned: false } });
     await enableSourcing(h);

@@ -60,6 +60,7 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
           {t('Approve payment')}
         </Button>
       )}
+      {has('retry') && <Button type="primary" onClick={() => run('POST', `/api/cases/${c.id}/retry`)}>{t('Retry')}</Button>}
       {has('expedite') && poId && <Button onClick={() => run('POST', `/api/purchase-orders/${poId}/expedite`)}>{t('Expedite')}</Button>}
       {has('negotiate_delivery') && orderId && <Button onClick={() => setDialog('negotiate')}>{t('Delivery negotiation')}</Button>}
       {(has('switch_supplier') || has('cancel_and_replace')) && poId && (

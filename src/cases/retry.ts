@@ -1,0 +1,34 @@
+import type { Db } from '../db/dialect.js';
+import { deliverJob } from '../fulfilment/tracking.js';
+import { enqueue } from '../jobs/queue.js';
+import type { Clock } from '../lib/clock.js';
+import { DaifaError } from '../lib/errors.js';
+import { appendEvent } from '../lifecycle/apply-transition.js';
+import type { SupplierPayments } from '../payments/pay-supplier.js';
+import { CASE_KINDS, type CaseKind } from './cases.js';
+
+/** Case kinds whose stopped step can simply run again once a person fixed the cause. */
+export const RETRYABLE: readonly CaseKind[] = ['DELIVERY_FAILED', 'PAYMENT_FAILED'];
+
+/**
+ * 重试: the case's step runs again — the delivery sync (after the courier or tracking number was corrected, or
+ * WeChat's refusal went away) or the supplier payment (after the balance was topped up or password-free pay was
+ * signed). The case stays open until the step succeeds; a step that fails again leaves it open with its reason.
+ */
+export async function retryCase(deps: { db: Db; clock: Clock; payments: SupplierPayments }, caseId: number, actor: string): Promise<{ kind: string; outcome: string }> {
+  const c = await deps.db.kysely.selectFrom('cases').select(['id', 'kind', 'state', 'shop_order_id', 'purchase_order_id']).where('id', '=', caseId).executeTakeFirst();
+  if (!c) throw new DaifaError('NOT_FOUND', `异常 ${caseId} 不存在 / case not found`);
+  if (c.state !== 'Open') throw new DaifaError('CONFLICT', `异常已处理（${c.state}）/ case is ${c.state}`);
+  if (c.kind === 'DELIVERY_FAILED' && c.shop_order_id) {
+    const shopOrderId = c.shop_order_id;
+    const now = deps.clock.now();
+    await deps.db.kysely.transaction().execute(async (trx) => {
+      await appendEvent(trx, { entity: 'case', id: c.id, shopOrderId, event: 'case.retried', actor, note: '重新同步发货到微信小店' }, now);
+      await enqueue(trx, deliverJob(shopOrderId), now);
+    });
+    return { kind: c.kind, outcome: 'queued' };
+  }
+  if (c.kind === 'PAYMENT_FAILED' && c.purchase_order_id) return { kind: c.kind, outcome: await deps.payments.retryFailed(c.purchase_order_id, actor) };
+  const title = (CASE_KINDS as Record<string, { title: string }>)[c.kind]?.title ?? c.kind;
+  throw new DaifaError('CONFLICT', `「${title}」没有可自动重试的步骤，请按可选操作处理 / this case has no step to retry`);
+}
