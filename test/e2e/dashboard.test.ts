@@ -127,6 +127,22 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
+  it('retry a delivery WeChat refused, from the cases inbox, once the cause is gone', async () => {
+    const wechat = running.sandbox!.wechat;
+    wechat.api.deliverySendErrcode = 606005;
+    const [o] = wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
+    const row = await waitFor(() => state(o!.orderId), { what: 'received', timeoutMs: 30_000 });
+    const c = await waitFor(() => running.app.db.kysely.selectFrom('cases').select('id').where('shop_order_id', '=', row.id).where('kind', '=', 'DELIVERY_FAILED').executeTakeFirst(), { what: 'delivery case', timeoutMs: 30_000 });
+    wechat.api.deliverySendErrcode = undefined;
+    await page.goto(`${running.url}/cases`);
+    const card = page.getByTestId(`case-${c.id}`);
+    await card.waitFor();
+    await card.getByRole('button', { name: /重\s*试/ }).click();
+    await expect.poll(async () => (await running.app.db.kysely.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirst())?.state, { timeout: 30_000 }).toBe('Resolved');
+    expect((await state(o!.orderId))?.state).toBe('Shipped');
+    expect(await running.app.db.kysely.selectFrom('order_events').select(['event', 'actor']).where('event', '=', 'case.retried').execute()).toEqual([{ event: 'case.retried', actor: 'user:boss' }]);
+  });
+
   it('approve a suggested mapping for a product nobody mapped: the order goes on to a supplier', async () => {
     const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
     const line = running.sandbox!.wechat.shops.get(appId())!.orders.get(o!.orderId)!.lines[0]!;
