@@ -44,7 +44,7 @@ export const usage = `daifa — 代发 dropshipping for WeChat Shop (微信小�
   daifa alerts list [--status pending|sent|failed|folded] [--json]
   daifa alerts settings --shop ID [--set rules.json]   show or set a shop's alert rules (0 = all shops)
   daifa alerts retry                re-send failed alerts
-  daifa cases list [--state Open|Resolved] [--json]      exceptions waiting for a person or a buyer
+  daifa cases list [--state Open|Resolved] [--shop ID] [--json]   exceptions waiting for a person or a buyer
   daifa cases consent <id> --answer agreed|refused --note "买家微信回复同意改发中通"
   daifa cases retry <id>            run the failed step again (delivery sync, supplier payment) once its cause is fixed
   daifa cases resolve <id> --note "…" [--dismiss]
@@ -327,6 +327,8 @@ export const commands: Record<string, Command> = {
       if (sub === 'list') {
         let q = app.db.kysely.selectFrom('cases').selectAll().orderBy('id').limit(200);
         q = q.where('state', '=', str(flags.state) ?? 'Open');
+        const shopId = shopFlag(flags);
+        if (shopId) q = q.where('shop_order_id', 'in', app.db.kysely.selectFrom('shop_orders').select('id').where('shop_id', '=', shopId));
         const rows = await q.execute();
         if (flags.json) out(JSON.stringify(rows, null, 2));
         else out(table(rows.map((c) => ({ id: c.id, 类型: c.kind, 状态: c.state, 订单: c.shop_order_id ?? '', 说明: c.message.slice(0, 60), 可选操作: JSON.parse(c.actions).join('/'), 时间: time(c.created_at) })), ['id', '类型', '状态', '订单', '说明', '可选操作', '时间']));

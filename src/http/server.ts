@@ -291,10 +291,12 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       return limits;
     });
     api.get('/api/cases', async (req) => {
-      const q = z.object({ state: z.enum(['Open', 'Resolved', 'Dismissed']).optional(), kind: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).parse(req.query);
+      const q = z.object({ state: z.enum(['Open', 'Resolved', 'Dismissed']).optional(), kind: z.string().max(64).optional(), shopId: z.coerce.number().int().positive().optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).parse(req.query);
       let query = app.db.kysely.selectFrom('cases').selectAll().orderBy('id').limit(q.limit ?? 100);
       if (q.state) query = query.where('state', '=', q.state);
       if (q.kind) query = query.where('kind', '=', q.kind);
+      // One shop's cases: those of its orders.
+      if (q.shopId) query = query.where('shop_order_id', 'in', app.db.kysely.selectFrom('shop_orders').select('id').where('shop_id', '=', q.shopId));
       return { cases: (await query.execute()).map((c) => ({ ...c, actions: JSON.parse(c.actions), data: c.data ? JSON.parse(c.data) : null })) };
     });
     api.post('/api/cases/:id/consent', operator, async (req) => {

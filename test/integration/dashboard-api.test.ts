@@ -97,6 +97,10 @@ describe('dashboard API', () => {
     expect((await stats(`?shopId=${h.shop.id}`)).openCases.total).toBe(0);
     expect((await stats(`?shopId=${other.id}`)).openCases.byKind).toEqual({ DEADLINE_AT_RISK: 1 });
     expect((await callApi(h, 'GET', '/api/stats?shopId=abc', viewer)).status).toBe(400);
+    const cases = async (q: string) => (await callApi(h!, 'GET', `/api/cases?state=Open${q}`, viewer)).body.cases.map((c: { shop_order_id: number }) => c.shop_order_id);
+    expect(await cases(`&shopId=${h.shop.id}`)).toEqual([]);
+    expect(await cases(`&shopId=${other.id}`)).toEqual([bId]);
+    expect(await cases('')).toEqual([bId]);
     const ov = async (id: number) => (await callApi(h!, 'GET', `/api/overview?shopId=${id}`, viewer)).body;
     expect(await ov(h.shop.id)).toMatchObject({ paidToday: 2, casesWaiting: [], deadlinesAtRisk: [], openCases: { total: 0 } });
     const second = await ov(other.id);

@@ -13,15 +13,19 @@ export default function Cases({ user }: { user: User }) {
   const { lang } = useContext(LangContext);
   const [kind, setKind] = useState<string>();
   const [state, setState] = useState('Open');
+  const [shopId, setShopId] = useState<number>();
   const q = new URLSearchParams({ state, limit: '200' });
   if (kind) q.set('kind', kind);
+  if (shopId) q.set('shopId', String(shopId));
   const { data } = useQuery({ queryKey: ['cases', q.toString()], queryFn: () => api('GET', `/api/cases?${q}`) });
-  const stats = useQuery({ queryKey: ['stats'], queryFn: () => api('GET', '/api/stats') });
+  const stats = useQuery({ queryKey: ['stats', shopId], queryFn: () => api('GET', shopId ? `/api/stats?shopId=${shopId}` : '/api/stats') });
+  const shops = useQuery({ queryKey: ['shops'], queryFn: () => api('GET', '/api/shops') });
   const byKind: Record<string, number> = stats.data?.openCases.byKind ?? {};
   return (
     <Section title={`${t('Open cases')} ${stats.data?.openCases.total ?? ''}`}>
       <Space wrap style={{ marginBottom: 12 }}>
         <Segmented value={state} onChange={(v) => setState(v as string)} options={[{ value: 'Open', label: lang === 'zh' ? '待处理' : 'Open' }, { value: 'Resolved', label: lang === 'zh' ? '已处理' : 'Resolved' }, { value: 'Dismissed', label: lang === 'zh' ? '已忽略' : 'Dismissed' }]} />
+        {(shops.data?.shops ?? []).length > 1 && <Select aria-label={t('Shop')} placeholder={t('Shop')} allowClear style={{ width: 180 }} value={shopId} onChange={setShopId} options={(shops.data?.shops ?? []).map((s: any) => ({ value: s.id, label: s.name }))} />}
         <Select aria-label={t('Kind')} placeholder={t('Kind')} allowClear style={{ width: 220 }} value={kind} onChange={setKind} options={Object.keys(caseKindLabels).map((k) => ({ value: k, label: `${label(caseKindLabels, k, lang)}${byKind[k] ? ` (${byKind[k]})` : ''}` }))} />
       </Space>
       {!data ? <Spin /> : data.cases.length === 0 ? <Empty description={t('Nothing waiting')} /> : (
