@@ -268,6 +268,9 @@ export class DeliverySync {
 
   /** The after-sale that held delivery is over: its case is settled by the system. */
   private async settleBlockedCases(shopOrderId: number): Promise<void> {
+    // Almost always there is none: look before opening a transaction.
+    const open = await this.db.kysely.selectFrom('cases').select('id').where('shop_order_id', '=', shopOrderId).where('kind', '=', 'DELIVERY_BLOCKED').where('state', '=', 'Open').executeTakeFirst();
+    if (!open) return;
     await this.db.kysely.transaction().execute((trx) => settleOpenCases(trx, { kind: 'DELIVERY_BLOCKED', shopOrderId }, { resolution: 'aftersale_ended', note: '售后已结束，已继续同步发货', actor: 'system:delivery' }, this.clock.now()));
   }
 

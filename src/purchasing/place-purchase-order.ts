@@ -144,9 +144,6 @@ export class PurchaseOrderPlacement {
       }
       const cargo: CargoParam[] = lines.map((l) => ({ offerId: /^\d{1,15}$/.test(l.offer_id) ? Number(l.offer_id) : l.offer_id, ...(l.spec_id ? { specId: l.spec_id } : {}), quantity: l.quantity }));
 
-      // What exactly is sent, kept as salted digests (no plaintext at rest), so the read-back can be compared
-      // field by field.
-      await this.db.kysely.updateTable('purchase_orders').set({ readback: JSON.stringify({ sent: digestAddress(po.out_order_id, address) }) }).where('id', '=', poId).execute();
       const preview = await client.preview({ address, cargo });
       if (preview.success === false || preview.success === 'false') {
         const code = String(preview.errorCode ?? '');
@@ -158,10 +155,11 @@ export class PurchaseOrderPlacement {
         throw new Error(`1688 preview failed: ${code} ${preview.errorMsg ?? ''}`);
       }
       previewTotal = Number(preview.orderPreviewResuslt?.[0]?.sumPayment);
-      // One commit before the create call: the attempt counted (the intent) and the catalogue's fresh prices.
+      // One commit before the create call: the attempt counted (the intent), what exactly is sent — kept as salted
+      // digests (no plaintext at rest) so the read-back can compare it field by field — and the fresh prices.
       await this.db.kysely.transaction().execute(async (trx) => {
         await this.refreshOffers(trx, lines, preview.orderPreviewResuslt?.[0]?.cargoList);
-        await trx.updateTable('purchase_orders').set({ attempt: po.attempt + 1, expected_amount: Number.isFinite(previewTotal) ? previewTotal : po.expected_amount, updated_at: this.clock.now() }).where('id', '=', poId).execute();
+        await trx.updateTable('purchase_orders').set({ attempt: po.attempt + 1, expected_amount: Number.isFinite(previewTotal) ? previewTotal : po.expected_amount, readback: JSON.stringify({ sent: digestAddress(po.out_order_id, address) }), updated_at: this.clock.now() }).where('id', '=', poId).execute();
       });
       const created = await client.fastCreateOrder({ address, cargo, outOrderId: po.out_order_id, message: po.message, encryptOutOrderInfo });
       if (created.success === false || created.success === 'false' || !created.result?.orderId) {
