@@ -1,3 +1,5 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
 import type { Logger } from 'pino';
 import { openCase, settleOpenCases } from '../cases/cases.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
@@ -94,7 +96,14 @@ export class DeliverySync {
     for (const p of plan) add(whole, p);
     // The plan's last package ships the rest: its echo will say finish_delivery 1.
     const completes = plan.length > 0 && owedAfter(whole) === 0;
-    for (const [i, p] of plan.entries()) if (await this.send(order, client, p, completes && i === plan.length - 1)) add(sentNow, p);
+    let allSent = true;
+    for (const [i, p] of plan.entries()) {
+      const last = i === plan.length - 1;
+      // The last send of a run where every send went through also moves the order on, in the same transaction.
+      const settle = last && allSent ? (completes ? 'Shipped' : 'PartiallyShipped') : undefined;
+      if (await this.send(order, client, p, completes && last, settle)) add(sentNow, p);
+      else allSent = false;
+    }
     if (!onAftersale) await this.settleBlockedCases(order.id);
     const anySent = sentBefore.size > 0 || sentNow.size > 0;
     return this.settleState(order.id, owedAfter(sentNow) === 0 && anySent ? 'Shipped' : anySent ? 'PartiallyShipped' : undefined);
@@ -167,7 +176,7 @@ export class DeliverySync {
    * The `channels_ec_order_deliver` push the send will cause is expected before the call (the push can arrive
    * before the answer), and the expectation withdrawn when WeChat refused the send.
    */
-  private async send(order: { id: number; wx_order_id: string }, client: ReturnType<WeChatClients['for']>, p: Planned, completes: boolean): Promise<boolean> {
+  private async send(order: { id: number; wx_order_id: string }, client: ReturnType<WeChatClients['for']>, p: Planned, completes: boolean, settle?: ShippedState): Promise<boolean> {
     const k = this.db.kysely;
     const now = this.clock.now();
     await k.transaction().execute(async (trx) => {
@@ -184,7 +193,7 @@ export class DeliverySync {
         const shown = (((wire.order_detail as Record<string, any>)?.delivery_info?.delivery_product_info ?? []) as Record<string, any>[]).find((x) => String(x.waybill_id) === p.waybillId);
         const same = shown && p.products.every((q) => ((shown.product_infos ?? []) as Record<string, any>[]).some((x) => idString(x.sku_id) === q.skuId && Number(x.product_cnt) === q.count));
         if (same) {
-          await this.markSent(order.id, p, '已确认（重复发送被微信拒绝，内容一致）', completes);
+          await this.markSent(order.id, p, '已确认（重复发送被微信拒绝，内容一致）', completes, settle);
           return true;
         }
         if (code === 109001 || code === 109000) return this.fail(order.id, p, `微信拒绝发货 ${code}：${(err as Error).message}；微信上的发货内容与 Daifa 不一致，请核对`);
@@ -208,11 +217,11 @@ export class DeliverySync {
       }
       return this.fail(order.id, p, `微信发货失败：${(err as Error).message}`);
     }
-    await this.markSent(order.id, p, `${p.deliveryId} ${p.waybillId}`, completes);
+    await this.markSent(order.id, p, `${p.deliveryId} ${p.waybillId}`, completes, settle);
     return true;
   }
 
-  private async markSent(shopOrderId: number, p: Planned, note: string, completes: boolean): Promise<void> {
+  private async markSent(shopOrderId: number, p: Planned, note: string, completes: boolean, settle?: ShippedState): Promise<void> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
       await trx.updateTable('wx_deliveries').set({ status: 'Sent', error: null, updated_at: now }).where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', p.waybillId).execute();
@@ -221,6 +230,7 @@ export class DeliverySync {
       await appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.delivery_synced', actor: 'system:delivery', note: `已同步发货 ${note}：${p.products.map((x) => `${x.skuId}×${x.count}`).join('，')}`, data: p }, now);
       // A send that failed before (and was retried) went through: its case is settled.
       await settleOpenCases(trx, { kind: 'DELIVERY_FAILED', shopOrderId, dedupKey: `DELIVERY_FAILED:${shopOrderId}:${p.waybillId}` }, { resolution: 'synced', note: '重试后已同步发货', actor: 'system:delivery' }, now);
+      if (settle) await settleIn(trx, shopOrderId, settle, now);
     });
   }
 
@@ -275,16 +285,22 @@ export class DeliverySync {
   }
 
   /** The shop order's state follows what is shipped: partially (WeChat 21) or all of it (30). */
-  private async settleState(shopOrderId: number, to: 'Shipped' | 'PartiallyShipped' | undefined): Promise<string> {
+  private async settleState(shopOrderId: number, to: ShippedState | undefined): Promise<string> {
     const order = await this.db.kysely.selectFrom('shop_orders').select(['state']).where('id', '=', shopOrderId).executeTakeFirstOrThrow();
-    if (!to || order.state === to || ['Completed', 'Cancelled', 'Shipped'].includes(order.state)) return order.state;
-    const now = this.clock.now();
-    await this.db.kysely.transaction().execute(async (trx) => {
-      await lockEntity(trx, 'shop_order', shopOrderId);
-      await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to, event: to === 'Shipped' ? 'order.shipped' : 'order.partially_shipped', actor: 'system:delivery' }, now);
-    });
+    if (!to || !moves(order.state, to)) return order.state;
+    await this.db.kysely.transaction().execute((trx) => settleIn(trx, shopOrderId, to, this.clock.now()));
     return to;
   }
+}
+
+type ShippedState = 'Shipped' | 'PartiallyShipped';
+/** Shipping only moves an order forward (never back from Shipped, never out of Completed or Cancelled). */
+const moves = (from: string, to: ShippedState) => from !== to && !['Completed', 'Cancelled', 'Shipped'].includes(from);
+
+async function settleIn(trx: Transaction<Database>, shopOrderId: number, to: ShippedState, now: number): Promise<void> {
+  await lockEntity(trx, 'shop_order', shopOrderId);
+  const cur = await trx.selectFrom('shop_orders').select('state').where('id', '=', shopOrderId).executeTakeFirstOrThrow();
+  if (moves(cur.state, to)) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to, event: to === 'Shipped' ? 'order.shipped' : 'order.partially_shipped', actor: 'system:delivery' }, now);
 }
 
 /** A send WeChat refused causes no push: no longer expected. */
