@@ -3,6 +3,7 @@ import { formatYuan } from '../domain/money.js';
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Db } from '../db/dialect.js';
+import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import type { Executor } from '../jobs/queue.js';
 import { appendEvent } from '../lifecycle/apply-transition.js';
@@ -37,14 +38,14 @@ export interface LedgerPosting {
 
 /** The one way money enters the ledger: append-only, once per `ref`. Returns the new row's id, if it was new. */
 export async function post(trx: Executor, e: LedgerPosting, now: number): Promise<number | undefined> {
-  const row = await trx
-    .insertInto('ledger_entries')
-    .values({ shop_id: e.shopId, shop_order_id: e.shopOrderId, purchase_order_id: e.purchaseOrderId ?? null, kind: e.kind, amount: e.amount, ref: e.ref, note: e.note ?? null, day: e.day ?? cnDate(now), created_at: now })
-    .onConflict((oc) => oc.column('ref').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return row?.id;
+  const { rows } = await insertEntry(trx, e.shopId, e.shopOrderId, e.purchaseOrderId ?? null, e.kind, e.amount, e.ref, e.note ?? null, e.day ?? cnDate(now), now);
+  return rows[0]?.id;
 }
+
+// Three or more entries per order: compiled once (see prepared()).
+const insertEntry = prepared((db, shop_id: number, shop_order_id: number, purchase_order_id: number | null, kind: string, amount: number, ref: string, note: string | null, day: string, created_at: number) =>
+  db.insertInto('ledger_entries').values({ shop_id, shop_order_id, purchase_order_id, kind, amount, ref, note, day, created_at }).onConflict((oc) => oc.column('ref').doNothing()).returning('id'),
+);
 
 /** What a placed purchase order obliges the merchant to pay (or a change of it, after an accepted price). */
 export async function recordPayable(trx: Executor, poId: number, now: number, opts: { amount?: number; ref?: string; note?: string } = {}): Promise<void> {
