@@ -22,6 +22,17 @@ describe('inbound event store (group commit)', () => {
     expect(jobs.map((j) => j.singleton_key)).toEqual(['sync:1', 'sync:2']);
   });
 
+  it('skipJob is asked once, inside the transaction, for a new event only: true stores the event without its job', async () => {
+    const store = new InboundEventStore(t.db, { now: () => Date.now() });
+    const asked: string[] = [];
+    const skip = (key: string, answer: boolean) => ({ ...ev(key, key), skipJob: async () => { asked.push(key); return answer; } });
+    expect(await Promise.all([store.store(skip('echo', true)), store.store(skip('echo', true)), store.store(skip('news', false))])).toEqual([true, false, true]);
+    expect(await store.store(skip('echo', true))).toBe(false); // a later copy: not asked again
+    expect(asked.sort()).toEqual(['echo', 'news']);
+    expect((await t.db.kysely.selectFrom('inbound_events').select('dedup_key').orderBy('dedup_key').execute()).map((e) => e.dedup_key)).toEqual(['echo', 'news']);
+    expect((await t.db.kysely.selectFrom('jobs').select('singleton_key').execute()).map((j) => j.singleton_key)).toEqual(['sync:news']);
+  });
+
   it('a failed batch rejects every caller in it (none is acknowledged) and later batches still work', async () => {
     const store = new InboundEventStore(t.db, { now: () => Date.now() });
     const bad = { ...ev('x'), payload: null as unknown as string }; // NOT NULL violation fails the whole transaction
