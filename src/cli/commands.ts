@@ -78,6 +78,11 @@ async function withApp<T>(config: Readonly<Config>, fn: (app: App) => Promise<T>
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+/** An id argument (`cases retry <id>` …): a positive whole number, or a usage error naming the command. */
+function idArg(v: string | undefined, usage: string): number {
+  if (!/^\d{1,12}$/.test(v ?? '') || Number(v) === 0) throw new DaifaError('VALIDATION', `用法 / usage: ${usage}`);
+  return Number(v);
+}
 /** `--shop ID`: absent, or a shop id (a positive whole number) — anything else is refused before any work. */
 function shopFlag(flags: Record<string, unknown>): number | undefined {
   if (flags.shop === undefined) return undefined;
@@ -246,7 +251,7 @@ export const commands: Record<string, Command> = {
         return 0;
       }
       if (args[0] === 'retry') {
-        const n = flags.all ? await app.queue.retryDead('all') : await app.queue.retryDead([Number(args[1])]);
+        const n = flags.all ? await app.queue.retryDead('all') : await app.queue.retryDead([idArg(args[1], 'daifa jobs retry <id>|--all')]);
         out(`已重新排队 / requeued: ${n}`);
         return n > 0 ? 0 : 1;
       }
@@ -337,18 +342,17 @@ export const commands: Record<string, Command> = {
       if (sub === 'consent') {
         const answer = need(flags, 'answer');
         if (answer !== 'agreed' && answer !== 'refused') throw new DaifaError('VALIDATION', '--answer 必须是 agreed 或 refused');
-        const r = await app.consent.record({ caseId: Number(args[1]), answer, note: need(flags, 'note'), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}` });
+        const r = await app.consent.record({ caseId: idArg(args[1], 'daifa cases consent <id> --answer agreed|refused --note "…"'), answer, note: need(flags, 'note'), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}` });
         out(`已记录 / recorded: 订单状态 ${r.orderState}`);
         return 0;
       }
       if (sub === 'retry') {
-        if (!/^\d{1,12}$/.test(args[1] ?? '')) throw new DaifaError('VALIDATION', '用法 / usage: daifa cases retry <id>');
-        const r = await retryCase(app, Number(args[1]), `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}`);
+        const r = await retryCase(app, idArg(args[1], 'daifa cases retry <id>'), `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}`);
         out(`已重试 / retried: ${r.kind} → ${r.outcome}`);
         return 0;
       }
       if (sub === 'resolve') {
-        await resolveCase(app.db, { caseId: Number(args[1]), resolution: need(flags, 'note'), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}`, dismiss: Boolean(flags.dismiss) }, app.clock.now());
+        await resolveCase(app.db, { caseId: idArg(args[1], 'daifa cases resolve <id> --note "…" [--dismiss]'), resolution: need(flags, 'note'), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}`, dismiss: Boolean(flags.dismiss) }, app.clock.now());
         out('已处理 / resolved');
         return 0;
       }
@@ -378,7 +382,7 @@ export const commands: Record<string, Command> = {
   async po({ config, args, flags }) {
     return withApp(config, async (app) => {
       if (args[0] !== 'reply' || !args[1]) throw new DaifaError('VALIDATION', '用法 / usage: daifa po reply <采购单id> --note "供应商说…" [--supplier-order X] [--tracking SF123 --courier SF] [--stock-out]');
-      const r = await recordSupplierReply(app.db, app.clock, { purchaseOrderId: Number(args[1]), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}`, body: need(flags, 'note'), supplierOrderId: str(flags['supplier-order']), courier: str(flags.courier), trackingNumber: str(flags.tracking), stockOut: flags['stock-out'] === true }, (poId) => app.placement.supplierStockOut(poId), (poId, courier, waybill) => app.tracking.recordManual(poId, { courier, waybill, actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}` }));
+      const r = await recordSupplierReply(app.db, app.clock, { purchaseOrderId: idArg(args[1], 'daifa po reply <id> --note "…"'), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}`, body: need(flags, 'note'), supplierOrderId: str(flags['supplier-order']), courier: str(flags.courier), trackingNumber: str(flags.tracking), stockOut: flags['stock-out'] === true }, (poId) => app.placement.supplierStockOut(poId), (poId, courier, waybill) => app.tracking.recordManual(poId, { courier, waybill, actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}` }));
       out(`已记录 / recorded (${r.thread} 条沟通记录)${r.outcome ? `；缺货处理：${r.outcome}` : ''}`);
       return 0;
     });

@@ -66,6 +66,9 @@ describe('daifa CLI', () => {
     const bad = await runDaifa(['stats', '--shop', 'abc'], env);
     expect(bad.code).not.toBe(0);
     expect(bad.out).toContain('--shop 应为店铺编号');
+    const noId = await runDaifa(['cases', 'resolve', 'abc', '--note', 'x'], env);
+    expect(noId.code).not.toBe(0);
+    expect(noId.out).toContain('daifa cases resolve <id>');
   });
 
   it('jobs list and retry; users add', async () => {
