@@ -8,7 +8,8 @@ import { DaifaError } from '../lib/errors.js';
 import { findOrderId, listOrders, orderDetail, stats } from '../orders/queries.js';
 import { resolveReview } from '../orders/review.js';
 import { toPublic } from '../shops/shops.js';
-import { loadSettings, saveSettings } from '../notify/settings.js';
+import { ALERT_EVENTS, DEFAULT_ROUTES, loadSettings, saveSettings } from '../notify/settings.js';
+import { CHANNELS } from '../notify/senders.js';
 import { MappingsIO } from '../sourcing/mappings-io.js';
 import { recordSupplierReply } from '../purchasing/supplier-replies.js';
 import { resolveCase } from '../cases/cases.js';
@@ -142,6 +143,8 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       return { notifications: await query.execute() };
     });
     api.post('/api/notifications/retry-failed', operator, async () => ({ retried: await app.notifier.retryFailed() }));
+    // What the alert-rules form offers: the events, the channels, and where each event goes by default.
+    api.get('/api/alerts/catalog', async () => ({ events: ALERT_EVENTS, channels: CHANNELS, defaults: DEFAULT_ROUTES }));
     api.get('/api/shops/:id/alerts', async (req) => loadSettings(app.db.kysely, z.coerce.number().int().min(0).parse((req.params as { id: string }).id)));
     api.put('/api/shops/:id/alerts', owner, async (req) => {
       const shopId = z.coerce.number().int().min(0).parse((req.params as { id: string }).id);

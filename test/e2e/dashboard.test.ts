@@ -177,6 +177,30 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await expect.poll(async () => (await running.app.db.kysely.selectFrom('payments').select(['status', 'approved_by']).where('id', '=', pay.id).executeTakeFirst()), { timeout: 30_000 }).toMatchObject({ status: 'Paid', approved_by: 'user:boss' });
   });
 
+  it('set the alert rules with a form: an SMS phone, quiet hours, and which event goes where', async () => {
+    await page.goto(`${running.url}/settings`);
+    const phones = page.getByLabel('短信手机号');
+    await phones.fill('13900139000');
+    await phones.press('Enter');
+    await page.getByLabel('免打扰开始（北京时间）').fill('22:30');
+    await page.getByLabel('免打扰结束').fill('07:30');
+    // New paid orders: no longer to the WeCom group.
+    await page.getByRole('group', { name: '新付款订单' }).getByLabel('企业微信群').uncheck();
+    await shot('12-alert-rules');
+    await page.getByRole('button', { name: /保\s*存/ }).last().click();
+    const shop = (await running.app.shops.list())[0]!;
+    await expect.poll(async () => JSON.parse((await running.app.db.kysely.selectFrom('alert_settings').select('settings').where('shop_id', '=', shop.id).executeTakeFirst())?.settings ?? '{}'), { timeout: 10_000 }).toMatchObject({
+      sms: { phones: ['13900139000'] },
+      quietHours: { start: '22:30', end: '07:30' },
+      routes: { new_paid_order: ['log'], deadline_at_risk: ['log', 'wecom', 'sms'] },
+    });
+    // A time that is not HH:MM is refused in the form; nothing is saved.
+    await page.getByLabel('每日汇总时间').fill('8am');
+    await page.getByRole('button', { name: /保\s*存/ }).last().click();
+    await page.getByText('时间格式 HH:MM').waitFor();
+    expect(JSON.parse((await running.app.db.kysely.selectFrom('alert_settings').select('settings').where('shop_id', '=', shop.id).executeTakeFirstOrThrow()).settings).digestAt).toBeUndefined();
+  });
+
   it('import a mapping workbook: good rows kept, a bad row shown with its row number', async () => {
     const shop = (await running.app.shops.list())[0]!;
     const xlsx = await running.app.db.kysely.selectFrom('sku_mappings').select(['product_id']).where('shop_id', '=', shop.id).execute();

@@ -127,6 +127,11 @@ describe('HTTP API', () => {
     expect((await api('PUT', `/api/shops/${h.shop.id}/alerts`, owner, rules)).status).toBe(200);
     const got = await api('GET', `/api/shops/${h.shop.id}/alerts`, viewer);
     expect(got.body).toMatchObject({ language: 'zh', quietHours: { start: '22:00', end: '08:00' }, routes: { new_paid_order: ['wecom'] } });
+    // What the dashboard's rules form offers: every event with its default channels.
+    const catalog = (await api('GET', '/api/alerts/catalog', viewer)).body;
+    expect(catalog.channels).toEqual(expect.arrayContaining(['wecom', 'sms', 'email', 'log']));
+    expect(catalog.events).toContain('deadline_at_risk');
+    expect(catalog.defaults.deadline_at_risk).toEqual(['log', 'wecom', 'sms']);
     const digest = await h.app.db.kysely.selectFrom('jobs').select('kind').where('singleton_key', '=', `notify.digest:${h.shop.id}`).executeTakeFirst();
     expect(digest?.kind).toBe('notify.digest');
     const sent = await api('GET', '/api/notifications?status=sent', viewer);

@@ -53,4 +53,11 @@ export const caseKindLabels: Record<string, [string, string]> = {
   DEADLINE_AT_RISK: ['发货超时风险', 'Deadline at risk'], SUPPLIER_CLOSED: ['供应商关闭订单', 'Supplier closed order'], SUPPLIER_UNWIND: ['供应商退款/撤单', 'Supplier unwind'],
   SUPPLIER_STOCK_OUT: ['供应商缺货', 'Supplier stock-out'], ADDRESS_CHANGED: ['买家修改了收货地址', 'Buyer changed the address'], SUBSTITUTE_CONSENT: ['更换商品需买家同意', 'Substitute needs consent'], PARTIAL_REFUND: ['买家部分退款', 'Partial refund'],
 };
+export const alertEventLabels: Record<string, [string, string]> = {
+  new_paid_order: ['新付款订单', 'New paid order'], needs_review: ['订单需审核', 'Order needs review'], buyer_consent_needed: ['需买家同意', 'Buyer consent needed'],
+  payment_awaiting_approval: ['付款待审批', 'Payment awaiting approval'], payment_due: ['待人工付款', 'Payment due'], deadline_at_risk: ['发货超时风险', 'Deadline at risk'],
+  supplier_delay: ['供应商延迟发货', 'Supplier delay'], tracking_anomaly: ['物流异常', 'Tracking anomaly'], dead_job: ['任务失败', 'Job failed'],
+  refresh_token_expiring: ['1688 授权即将过期', '1688 authorisation expiring'], daily_digest: ['每日汇总', 'Daily digest'],
+};
+export const channelLabels: Record<string, [string, string]> = { wecom: ['企业微信群', 'WeCom group'], sms: ['短信', 'SMS'], email: ['邮件', 'E-mail'], log: ['日志', 'Log'] };
 export const label = (map: Record<string, [string, string]>, key: string, lang: Lang) => map[key]?.[lang === 'zh' ? 0 : 1] ?? key;

@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useContext, useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, App, Button, Form, Input, InputNumber, Select, Space, Steps, Table, Tag, TimePicker, Typography } from 'antd';
+import { Alert, App, Button, Checkbox, Form, Input, InputNumber, Select, Space, Steps, Table, Tag, TimePicker, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { api, time } from '../api';
-import { useT } from '../i18n';
+import { alertEventLabels, channelLabels, label, LangContext, useT } from '../i18n';
 import { can, Section, useAction, type User } from '../ui';
 
 export default function Settings({ user }: { user: User }) {
@@ -173,26 +173,86 @@ function WeightsForm({ shopId, owner }: { shopId: number; owner: boolean }) {
   );
 }
 
+/** 提醒规则: where alerts go (WeCom group, SMS, e-mail), quiet hours, the digest, and which event goes where. */
 function AlertsForm({ shopId, owner }: { shopId: number; owner: boolean }) {
   const t = useT();
+  const { lang } = useContext(LangContext);
   const act = useAction();
-  const { message } = App.useApp();
+  const [form] = Form.useForm();
   const { data } = useQuery({ queryKey: ['alerts', shopId], queryFn: () => api('GET', `/api/shops/${shopId}/alerts`) });
-  const [text, setText] = useState<string>();
-  if (!data) return null;
+  const catalog = useQuery({ queryKey: ['alerts-catalog'], queryFn: () => api('GET', '/api/alerts/catalog') });
+  if (!data || !catalog.data) return null;
+  const { events, channels, defaults } = catalog.data as { events: string[]; channels: string[]; defaults: Record<string, string[]> };
+  const initial = {
+    language: data.language ?? 'zh',
+    webhookUrl: data.wecom?.webhookUrl,
+    phones: data.sms?.phones ?? [],
+    emails: data.email?.to ?? [],
+    quietStart: data.quietHours?.start,
+    quietEnd: data.quietHours?.end,
+    digestAt: data.digestAt,
+    routes: Object.fromEntries(events.map((e) => [e, data.routes?.[e] ?? defaults[e] ?? []])),
+  };
+  const hhmm = { pattern: /^([01]\d|2[0-3]):[0-5]\d$/, message: lang === 'zh' ? '时间格式 HH:MM' : 'time as HH:MM' };
+  const save = (v: typeof initial) =>
+    act.mutate({
+      method: 'PUT',
+      path: `/api/shops/${shopId}/alerts`,
+      ok: t('Saved'),
+      body: {
+        language: v.language,
+        ...(v.webhookUrl ? { wecom: { webhookUrl: v.webhookUrl } } : {}),
+        ...(v.phones?.length ? { sms: { phones: v.phones } } : {}),
+        ...(v.emails?.length ? { email: { to: v.emails } } : {}),
+        ...(v.quietStart && v.quietEnd ? { quietHours: { start: v.quietStart, end: v.quietEnd } } : {}),
+        ...(v.digestAt ? { digestAt: v.digestAt } : {}),
+        routes: v.routes,
+      },
+    });
   return (
     <div>
       <Typography.Title level={5}>{t('Notification rules')}</Typography.Title>
-      <Input.TextArea aria-label={t('Notification rules')} disabled={!owner} rows={10} style={{ fontFamily: 'monospace' }} value={text ?? JSON.stringify(data, null, 2)} onChange={(e) => setText(e.target.value)} />
-      {owner && (
-        <Button style={{ marginTop: 8 }} type="primary" onClick={() => {
-          try {
-            act.mutate({ method: 'PUT', path: `/api/shops/${shopId}/alerts`, body: JSON.parse(text ?? JSON.stringify(data)), ok: t('Saved') });
-          } catch (e) {
-            void message.error(`JSON: ${(e as Error).message}`, 6);
-          }
-        }}>{t('Save')}</Button>
-      )}
+      <Form form={form} layout="vertical" disabled={!owner} initialValues={initial} onFinish={save} key={JSON.stringify(initial)}>
+        <Space wrap align="start">
+          <Form.Item name="webhookUrl" label={lang === 'zh' ? '企业微信群机器人 Webhook' : 'WeCom group bot webhook'} rules={[{ type: 'url' }]} style={{ minWidth: 360 }}>
+            <Input placeholder="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…" />
+          </Form.Item>
+          <Form.Item name="phones" label={lang === 'zh' ? '短信手机号' : 'SMS phones'} style={{ minWidth: 240 }}>
+            <Select mode="tags" tokenSeparators={[',', ' ']} open={false} suffixIcon={null} placeholder="13800138000" />
+          </Form.Item>
+          <Form.Item name="emails" label={lang === 'zh' ? '邮件地址' : 'E-mail addresses'} style={{ minWidth: 240 }}>
+            <Select mode="tags" tokenSeparators={[',', ' ']} open={false} suffixIcon={null} placeholder="boss@example.com" />
+          </Form.Item>
+        </Space>
+        <Space wrap align="start">
+          <Form.Item name="quietStart" label={lang === 'zh' ? '免打扰开始（北京时间）' : 'Quiet hours from (China time)'} rules={[hhmm]}><Input placeholder="22:00" style={{ width: 120 }} /></Form.Item>
+          <Form.Item name="quietEnd" label={lang === 'zh' ? '免打扰结束' : 'Quiet hours until'} rules={[hhmm]}><Input placeholder="08:00" style={{ width: 120 }} /></Form.Item>
+          <Form.Item name="digestAt" label={lang === 'zh' ? '每日汇总时间' : 'Daily digest at'} rules={[hhmm]}><Input placeholder="08:00" style={{ width: 120 }} /></Form.Item>
+          <Form.Item name="language" label={lang === 'zh' ? '提醒语言' : 'Alert language'}>
+            <Select style={{ width: 120 }} options={[{ value: 'zh', label: '中文' }, { value: 'en', label: 'English' }]} />
+          </Form.Item>
+        </Space>
+        <Table
+          size="small"
+          pagination={false}
+          rowKey="event"
+          dataSource={events.map((e) => ({ event: e }))}
+          columns={[
+            { title: lang === 'zh' ? '事件' : 'Event', dataIndex: 'event', render: (e: string) => label(alertEventLabels, e, lang) },
+            {
+              title: lang === 'zh' ? '发送到' : 'Send to',
+              dataIndex: 'event',
+              key: 'to',
+              render: (e: string) => (
+                <Form.Item name={['routes', e]} style={{ marginBottom: 0 }}>
+                  <Checkbox.Group aria-label={label(alertEventLabels, e, lang)} options={channels.map((c) => ({ value: c, label: label(channelLabels, c, lang) }))} />
+                </Form.Item>
+              ),
+            },
+          ]}
+        />
+        {owner && <Button style={{ marginTop: 8 }} type="primary" htmlType="submit">{t('Save')}</Button>}
+      </Form>
     </div>
   );
 }
