@@ -5,10 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { appendEvent } from '../lifecycle/apply-transition.js';
 import type { SupplierPayments } from '../payments/pay-supplier.js';
-import { CASE_KINDS, type CaseKind } from './cases.js';
-
-/** Case kinds whose stopped step can simply run again once a person fixed the cause. */
-export const RETRYABLE: readonly CaseKind[] = ['DELIVERY_FAILED', 'PAYMENT_FAILED'];
+import { CASE_KINDS } from './cases.js';
 
 /**
  * 重试: the case's step runs again — the delivery sync (after the courier or tracking number was corrected, or

@@ -4,7 +4,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { openDatabase } from '../db/dialect.js';
 import { createUser, issueToken, setPassword, type Role } from '../http/auth.js';
 import { DaifaError } from '../lib/errors.js';
-import { findOrderId, listOrders, orderDetail, stats } from '../orders/queries.js';
+import { findOrderId, listOrders, orderDetail, shopOrderIdsOf, stats } from '../orders/queries.js';
 import { resolveReview } from '../orders/review.js';
 import { run } from '../runtime/run.js';
 import { runDoctor } from './doctor.js';
@@ -333,7 +333,7 @@ export const commands: Record<string, Command> = {
         let q = app.db.kysely.selectFrom('cases').selectAll().orderBy('id').limit(200);
         q = q.where('state', '=', str(flags.state) ?? 'Open');
         const shopId = shopFlag(flags);
-        if (shopId) q = q.where('shop_order_id', 'in', app.db.kysely.selectFrom('shop_orders').select('id').where('shop_id', '=', shopId));
+        if (shopId) q = q.where('shop_order_id', 'in', shopOrderIdsOf(app.db.kysely, shopId));
         const rows = await q.execute();
         if (flags.json) out(JSON.stringify(rows, null, 2));
         else out(table(rows.map((c) => ({ id: c.id, 类型: c.kind, 状态: c.state, 订单: c.shop_order_id ?? '', 说明: c.message.slice(0, 60), 可选操作: JSON.parse(c.actions).join('/'), 时间: time(c.created_at) })), ['id', '类型', '状态', '订单', '说明', '可选操作', '时间']));

@@ -3,7 +3,7 @@ import type { Db } from '../db/dialect.js';
 import { cnDate, cnDayStart } from '../lib/cn-time.js';
 import { DaifaError } from '../lib/errors.js';
 import { dailyMoney } from '../payments/ledger.js';
-import { stats } from '../orders/queries.js';
+import { shopOrderIdsOf, stats } from '../orders/queries.js';
 
 const CN_S = 8 * 3600;
 const DAY_MS = 86_400_000;
@@ -25,7 +25,7 @@ export async function overview(db: Db, now: number, shopId?: number) {
     k
       .selectFrom('cases')
       .where('state', '=', 'Open')
-      .$if(shopId !== undefined, (q) => q.where('shop_order_id', 'in', k.selectFrom('shop_orders').select('id').where('shop_id', '=', shopId!)));
+      .$if(shopId !== undefined, (q) => q.where('shop_order_id', 'in', shopOrderIdsOf(k, shopId!)));
   const [paid, s, days, orderDays, waiting, atRisk, failedAlerts] = await Promise.all([
     paidToday.executeTakeFirst(),
     stats(db, { shopId }),

@@ -28,6 +28,8 @@ interface Planned {
   deliveryId: string;
   waybillId: string;
   products: Product[];
+  /** Sent before and refused (a DELIVERY_FAILED case may be waiting for this package to go through). */
+  failedBefore?: true;
 }
 
 /**
@@ -164,7 +166,8 @@ export class DeliverySync {
       if (!completedBy) continue;
       // Already recorded as sent under this waybill (a crash after the call): nothing to plan; the check below settles it.
       if (recorded.some((r) => r.waybill_id === completedBy!.waybill_id && r.status === 'Sent' && (JSON.parse(r.product_infos) as Product[]).some((x) => x.skuId === line.sku_id))) continue;
-      const planned = byPackage.get(completedBy.id) ?? { packageId: completedBy.id, deliveryId: completedBy.delivery_id, waybillId: completedBy.waybill_id, products: [] };
+      const failedBefore = recorded.some((r) => r.waybill_id === completedBy!.waybill_id && r.status === 'Failed');
+      const planned = byPackage.get(completedBy.id) ?? { packageId: completedBy.id, deliveryId: completedBy.delivery_id, waybillId: completedBy.waybill_id, products: [], ...(failedBefore ? { failedBefore: true as const } : {}) };
       planned.products.push({ productId: line.product_id, skuId: line.sku_id, count: owed });
       byPackage.set(completedBy.id, planned);
     }
@@ -229,7 +232,7 @@ export class DeliverySync {
       await trx.updateTable('shop_orders').set({ wx_status: completes ? 30 : 21 }).where('id', '=', shopOrderId).where('wx_status', 'in', completes ? [20, 21] : [20]).execute();
       await appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.delivery_synced', actor: 'system:delivery', note: `已同步发货 ${note}：${p.products.map((x) => `${x.skuId}×${x.count}`).join('，')}`, data: p }, now);
       // A send that failed before (and was retried) went through: its case is settled.
-      await settleOpenCases(trx, { kind: 'DELIVERY_FAILED', shopOrderId, dedupKey: `DELIVERY_FAILED:${shopOrderId}:${p.waybillId}` }, { resolution: 'synced', note: '重试后已同步发货', actor: 'system:delivery' }, now);
+      if (p.failedBefore) await settleOpenCases(trx, { kind: 'DELIVERY_FAILED', shopOrderId, dedupKey: `DELIVERY_FAILED:${shopOrderId}:${p.waybillId}` }, { resolution: 'synced', note: '重试后已同步发货', actor: 'system:delivery' }, now);
       if (settle) await settleIn(trx, shopOrderId, settle, now);
     });
   }

@@ -5,7 +5,7 @@ import { registerPushReceiver } from '../channels/wechat-shop/push-receiver.js';
 import { registerAlibabaReceiver } from '../suppliers/alibaba-1688/message-receiver.js';
 import { shopOrderStates } from '../domain/shop-order.lifecycle.js';
 import { DaifaError } from '../lib/errors.js';
-import { findOrderId, listOrders, orderDetail, stats } from '../orders/queries.js';
+import { findOrderId, listOrders, orderDetail, shopOrderIdsOf, stats } from '../orders/queries.js';
 import { resolveReview } from '../orders/review.js';
 import { toPublic } from '../shops/shops.js';
 import { ALERT_EVENTS, DEFAULT_ROUTES, loadSettings, saveSettings } from '../notify/settings.js';
@@ -299,7 +299,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       if (q.state) query = query.where('state', '=', q.state);
       if (q.kind) query = query.where('kind', '=', q.kind);
       // One shop's cases: those of its orders.
-      if (q.shopId) query = query.where('shop_order_id', 'in', app.db.kysely.selectFrom('shop_orders').select('id').where('shop_id', '=', q.shopId));
+      if (q.shopId) query = query.where('shop_order_id', 'in', shopOrderIdsOf(app.db.kysely, q.shopId));
       return { cases: (await query.execute()).map((c) => ({ ...c, actions: JSON.parse(c.actions), data: c.data ? JSON.parse(c.data) : null })) };
     });
     api.post('/api/cases/:id/consent', operator, async (req) => {

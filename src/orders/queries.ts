@@ -1,4 +1,4 @@
-import type { ExpressionBuilder } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { liveProcesses } from '../runtime/process-registry.js';
 import { summarize } from '../payments/ledger.js';
@@ -136,6 +136,9 @@ export async function findOrderId(db: Db, ref: string): Promise<number> {
   throw new DaifaError('NOT_FOUND', `订单 ${ref} 不存在 / order ${ref} not found`);
 }
 
+/** The ids of one shop's orders, as a subquery: what a purchase order or a case belongs to a shop through. */
+export const shopOrderIdsOf = (k: Kysely<Database>, shopId: number) => k.selectFrom('shop_orders').select('id').where('shop_id', '=', shopId);
+
 /**
  * Counts for `daifa stats --json` and the API. With a shop: its orders, purchase orders and open cases (an agency
  * looks at one shop at a time); jobs, alerts, events and processes are the installation's either way.
@@ -152,19 +155,17 @@ export async function stats(db: Db, opts: { shopId?: number } = {}) {
   const jobs = await k.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
   const notifications = await k.selectFrom('notifications').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
   const events = await k.selectFrom('inbound_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-  const ofShop = (eb: ExpressionBuilder<Database, 'purchase_orders' | 'cases'>, col: 'purchase_orders.shop_order_id' | 'cases.shop_order_id') =>
-    eb(col, 'in', eb.selectFrom('shop_orders').select('shop_orders.id').where('shop_orders.shop_id', '=', shopId!));
   const pos = await k
     .selectFrom('purchase_orders')
     .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
-    .$if(shopId !== undefined, (q) => q.where((eb) => ofShop(eb, 'purchase_orders.shop_order_id')))
+    .$if(shopId !== undefined, (q) => q.where('shop_order_id', 'in', shopOrderIdsOf(k, shopId!)))
     .groupBy('state')
     .execute();
   const cases = await k
     .selectFrom('cases')
     .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
     .where('state', '=', 'Open')
-    .$if(shopId !== undefined, (q) => q.where((eb) => ofShop(eb, 'cases.shop_order_id')))
+    .$if(shopId !== undefined, (q) => q.where('shop_order_id', 'in', shopOrderIdsOf(k, shopId!)))
     .groupBy('kind')
     .execute();
   const toMap = (rows: { n: number | string }[], key: string) => Object.fromEntries(rows.map((r) => [(r as Record<string, unknown>)[key] as string, Number(r.n)]));

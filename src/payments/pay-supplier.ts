@@ -216,7 +216,6 @@ export class SupplierPayments {
     return kind === 'PAYMENT_BLOCKED' ? 'Blocked' : 'Failed';
   }
 
-  /** Approval queue: a person approves (recorded) and the payment goes out, or rejects it with a case. */
   /**
    * 重试: a payment that failed (balance too low, agreement not signed, a link not paid in time) goes out again once
    * a person fixed the cause. Password-free pay gets three more calls (those made stay counted) and, as always,
@@ -239,6 +238,7 @@ export class SupplierPayments {
     });
   }
 
+  /** Approval queue: a person approves (recorded) and the payment goes out, or rejects it with a case. */
   async decideApproval(paymentId: number, input: { approve: boolean; actor: string; note?: string }): Promise<string> {
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {

@@ -84,6 +84,13 @@ export async function count(app: App, table: keyof Database, where?: [string, st
 }
 
 /** Tests that prove a property at scale take their size from DAIFA_SCALE (CI size), bench/ runs the full size. */
+/** Paying hours (China time, HH:MM) from `from` to `to` minutes after now — e.g. a window that excludes now. */
+export function payHoursFromNow(from: number, to: number): { from: string; to: string } {
+  const nowMin = Math.floor(((Date.now() + 8 * 3_600_000) % 86_400_000) / 60_000);
+  const hhmm = (m: number) => `${String(Math.floor(((m + 1440) % 1440) / 60)).padStart(2, '0')}:${String((m + 1440) % 60).padStart(2, '0')}`;
+  return { from: hhmm(nowMin + from), to: hhmm(nowMin + to) };
+}
+
 export const scale = (ciDefault: number): number => Number(process.env.DAIFA_SCALE ?? ciDefault);
 
 /** Connect the harness shop to the 1688 simulator: account, offers on both sides, SKU mappings. */

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { saveLimits } from '../../src/payments/pay-supplier.js';
 import { reconcile } from '../../src/payments/ledger.js';
 import { cnDate } from '../../src/notify/settings.js';
-import { callApi, count, enableSourcing, onlySupplier, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
+import { callApi, count, enableSourcing, onlySupplier, payHoursFromNow, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('sandbox transfer receipt')]);
 const PDF = Buffer.from('%PDF-1.4\n% bank receipt\n%%EOF\n');
@@ -155,9 +155,7 @@ describe('payment links, bank transfers with vouchers, paying hours', () => {
   it('paying hours: outside the window the payment waits (nothing paid, the wait recorded); inside it, it goes out', async () => {
     h = await startHarness();
     await enableSourcing(h);
-    const nowMin = Math.floor(((Date.now() + 8 * 3_600_000) % 86_400_000) / 60_000);
-    const hhmm = (m: number) => `${String(Math.floor(((m + 1440) % 1440) / 60)).padStart(2, '0')}:${String(((m + 1440) % 1440) % 60).padStart(2, '0')}`;
-    await saveLimits(h.app.db, h.shop.id, { ...open, payHours: { from: hhmm(nowMin + 120), to: hhmm(nowMin + 180) } });
+    await saveLimits(h.app.db, h.shop.id, { ...open, payHours: payHoursFromNow(120, 180) });
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
     await waitFor(async () => (await h!.app.db.kysely.selectFrom('order_events').select('id').where('event', '=', 'po.payment_deferred').executeTakeFirst()) !== undefined, { what: 'deferred' });
     expect(await count(h.app, 'payments')).toBe(0);
@@ -165,7 +163,7 @@ describe('payment links, bank transfers with vouchers, paying hours', () => {
     const waiting = await h.app.db.kysely.selectFrom('jobs').select(['run_at', 'status']).where('kind', '=', 'po.pay').where('status', '=', 'pending').executeTakeFirstOrThrow();
     expect(waiting.run_at - Date.now()).toBeGreaterThan(100 * 60_000);
     // The window opens (the merchant widens it): the waiting job pays.
-    await saveLimits(h.app.db, h.shop.id, { ...open, payHours: { from: hhmm(nowMin - 10), to: hhmm(nowMin + 60) } });
+    await saveLimits(h.app.db, h.shop.id, { ...open, payHours: payHoursFromNow(-10, 60) });
     const po = await h.app.db.kysely.selectFrom('purchase_orders').select('id').executeTakeFirstOrThrow();
     expect(await h.app.payments.pay(po.id)).toBe('Paid');
     expect(simPaid(h)).toEqual([1]);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatYuan } from '../../src/domain/money.js';
 import { saveLimits } from '../../src/payments/pay-supplier.js';
-import { count, enableSourcing, scale, startHarness, waitFor, type Harness } from '../helpers/harness.js';
+import { count, enableSourcing, payHoursFromNow, scale, startHarness, waitFor, type Harness } from '../helpers/harness.js';
 
 describe('paying suppliers (1688 password-free pay)', () => {
   let h: Harness | undefined;
@@ -76,10 +76,8 @@ describe('paying suppliers (1688 password-free pay)', () => {
     h = await startHarness();
     await enableSourcing(h);
     // Outside paying hours the purchase orders are placed and wait, with no payment decided yet.
-    const nowMin = Math.floor(((Date.now() + 8 * 3_600_000) % 86_400_000) / 60_000);
-    const hhmm = (m: number) => `${String(Math.floor(((m + 1440) % 1440) / 60)).padStart(2, '0')}:${String(((m + 1440) % 1440) % 60).padStart(2, '0')}`;
     const open = { maxPerOrder: 1_000_000, minMargin: -1_000_000, approvalAbove: 1_000_000 };
-    await saveLimits(h.app.db, h.shop.id, { ...open, maxPerDay: 100_000_000, payHours: { from: hhmm(nowMin + 120), to: hhmm(nowMin + 180) } });
+    await saveLimits(h.app.db, h.shop.id, { ...open, maxPerDay: 100_000_000, payHours: payHoursFromNow(120, 180) });
     h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
     await waitFor(async () => (await count(h!.app, 'order_events', ['event', '=', 'po.payment_deferred'])) === 2, { what: 'both deferred' });
     const pos = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'supplier_amount', 'expected_amount']).orderBy('id').execute();
