@@ -9,6 +9,7 @@
  *   BENCH_WECHAT_RPM=600 BENCH_1688_QPS=10 npm run bench:pipeline   # simulators enforce these limits
  *   DAIFA_SQL_PROFILE=1 npm run bench:pipeline                       # also: SQL statements by time in SQLite
  *   BENCH_WORKER_PROCESSES=1 npm run bench:pipeline                  # plus one `daifa worker` process
+ *   BENCH_CPU_PROF=/tmp/prof node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/pipeline.ts  # V8 profiles
  *
  * Prints orders/s, Daifa CPU ms per order, external calls per order by endpoint, and the time from the WeChat
  * payment to (a) the supplier order paid and (b) the delivery synced, p50/p99, each as a ratio to the critical
@@ -45,6 +46,8 @@ const ALIBABA_QPS = process.env.BENCH_1688_QPS ? Number(process.env.BENCH_1688_Q
 const TO_PAID = ['wechat order/get', 'wechat decode', '1688 preview', '1688 fastCreateOrder', '1688 buyerView (read-back)', '1688 preparePay', '1688 buyerView (after pay)'];
 const TO_SYNCED = [...TO_PAID, '1688 getLogisticsInfos', '1688 buyerView (parcel lines)', '1688 getLogisticsTraceInfo', 'wechat order/get (before send)', 'wechat delivery/send'];
 
+/** BENCH_CPU_PROF=dir: the simulators' process writes a V8 CPU profile there (run this one with `node --cpu-prof` too). */
+const profileArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 const freePort = () => new Promise<number>((r) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
 /** CPU time (user + system) of another process, from /proc (Linux); NaN elsewhere. */
 const childCpuMs = (pid: number | undefined): number => {
@@ -61,7 +64,7 @@ async function main(): Promise<void> {
   const t = await createTestDb();
   const port = await freePort();
   const daifaUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'pipeline-sandbox.ts')], { env: { ...process.env, BENCH_LATENCY_MS: String(LATENCY), BENCH_DAIFA_URL: daifaUrl }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...profileArgs, '--import', 'tsx', join(import.meta.dirname, 'pipeline-sandbox.ts')], { env: { ...process.env, BENCH_LATENCY_MS: String(LATENCY), BENCH_DAIFA_URL: daifaUrl }, stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = await new Promise<{ url: string; token: { accessToken: string; refreshToken: string; memberId: string } }>((resolve) => {
     let buf = '';
     child.stdout!.on('data', (d) => { buf += d; const i = buf.indexOf('\n'); if (i >= 0) resolve(JSON.parse(buf.slice(0, i))); });
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
   if (WORKER_PROCESSES) await new Promise((r) => setTimeout(r, 4000)); // let them start before the clock does
 
   const generatedAt = new Map<string, number>();
+  const group0 = { ...(app.db.groupCommit ?? { commits: 0, members: 0 }) };
   const cpu0 = process.cpuUsage();
   const simCpu0 = childCpuMs(child.pid);
   const workersCpu0 = daifaCpuMs();
@@ -138,6 +142,10 @@ async function main(): Promise<void> {
   console.log(`\nbench/pipeline — ${ORDERS} orders, ${dbKind}, latency ${LATENCY} ms per external call, ${RATE ? `${RATE} orders/s fed` : 'all at once'}, ${CONCURRENCY} workers${WORKER_PROCESSES ? ` × ${1 + WORKER_PROCESSES} processes` : ''}, ${cpus().length} CPUs (${cpus()[0]?.model ?? ''}), Node ${process.version}`);
   console.log(`  throughput:        ${(ORDERS / wall).toFixed(1)} orders/s end to end (${wall.toFixed(1)} s)`);
   console.log(`  Daifa CPU:         ${(daifaMs / ORDERS).toFixed(2)} ms per order${WORKER_PROCESSES ? ` (this process and ${WORKER_PROCESSES} worker process${WORKER_PROCESSES > 1 ? 'es' : ''})` : ''} (the simulators, in their own process: ${Number.isNaN(simCpuMs) ? 'n/a' : (simCpuMs / ORDERS).toFixed(2)} ms per order)`);
+  if (app.db.groupCommit) {
+    const commits = app.db.groupCommit.commits - group0.commits;
+    console.log(`  SQLite group commit: ${(commits / ORDERS).toFixed(2)} COMMITs per order, answering ${((app.db.groupCommit.members - group0.members) / Math.max(1, commits)).toFixed(1)} callers each`);
+  }
   console.log('  external calls per order:');
   for (const [k, v] of [...Object.entries(wechatCalls).map(([k, v]) => [`wechat ${k}`, v] as const), ...Object.entries(alibabaCalls).map(([k, v]) => [`1688 ${k}`, v] as const)].sort((a, b) => b[1] - a[1])) console.log(`    ${(v / ORDERS).toFixed(2).padStart(6)}  ${k}`);
   const crit1 = TO_PAID.length * LATENCY;

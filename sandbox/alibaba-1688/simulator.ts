@@ -1,3 +1,4 @@
+import { postText } from '../../src/lib/http-post.js';
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { randomAlnum, randomDigits } from '../../src/lib/random.js';
@@ -158,7 +159,7 @@ export class Alibaba1688Simulator {
     const attempt = async (): Promise<void> => {
       record.attempts++;
       try {
-        const res = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ message, _aop_signature: messageSignature(message, target.appSecret) }).toString(), signal: AbortSignal.timeout(5_000) });
+        const res = await postText(target.url, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ message, _aop_signature: messageSignature(message, target.appSecret) }).toString(), timeoutMs: 5_000 });
         record.delivered = res.status === 200;
       } catch {
         record.delivered = false;

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnDefinitionBuilder, type CreateTableBuilder } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { groupCommitDialect, type GroupCommitStats } from './sqlite-group-commit.js';
 
 /**
  * Every SQLite/PostgreSQL difference lives in this file (Kysely's dialect discipline). Everything else
@@ -15,6 +16,8 @@ export interface Db {
   kysely: Kysely<Database>;
   dialect: DialectName;
   close(): Promise<void>;
+  /** SQLite with group commit: real COMMITs and the callers they answered. */
+  groupCommit?: GroupCommitStats;
 }
 
 let pgTypesConfigured = false;
@@ -30,8 +33,12 @@ export function openDatabase(url: string, opts: { searchPath?: string; poolSize?
     database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 10000');
     database.pragma('foreign_keys = ON');
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-    return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+    database.pragma('temp_store = MEMORY');
+    const cached = withStatementCache(database);
+    // Group commit unless turned off (DAIFA_SQLITE_GROUP_COMMIT=0, to compare): see sqlite-group-commit.ts.
+    const group = process.env.DAIFA_SQLITE_GROUP_COMMIT === '0' ? null : groupCommitDialect(cached);
+    const kysely = new Kysely<Database>({ dialect: group?.dialect ?? new SqliteDialect({ database: cached }) });
+    return { kysely, dialect: 'sqlite', close: () => kysely.destroy(), ...(group ? { groupCommit: group.stats } : {}) };
   }
   if (!pgTypesConfigured) {
     // int8 (bigint/bigserial/count) arrives as a string by default; every int8 we store is a millisecond

@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../src/db/dialect.js';
+
+/**
+ * SQLite group commit (src/db/sqlite-group-commit.ts): the writes queued for the one connection share a COMMIT,
+ * each caller is answered only once its work is on disk, and a failure stays with its own caller — unless SQLite
+ * rolls back the whole transaction, when every caller in the group is told. SQLite only (PostgreSQL has its own).
+ */
+describe('SQLite group commit', () => {
+  let dir: string;
+  let db: Db;
+  /** A second, independent connection to the same file: it sees only what is committed. */
+  let other: SQLite.Database;
+  const k = () => db.kysely;
+  const rows = () => (other.prepare('select v from t order by v').all() as { v: string }[]).map((r) => r.v);
+  const insert = (v: string) => sql`insert into t (v) values (${v})`;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'daifa-gc-'));
+    db = openDatabase(`sqlite:${join(dir, 'db.sqlite')}`);
+    await sql`create table t (v text primary key)`.execute(k());
+    // A value of 'abort' makes SQLite roll back the whole transaction, not just the statement.
+    await sql`create trigger t_abort before insert on t when new.v = 'abort' begin select raise(rollback, 'aborted by trigger'); end`.execute(k());
+    other = new SQLite(join(dir, 'db.sqlite'));
+  });
+  afterEach(async () => {
+    other.close();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('transactions arriving together share one COMMIT, and each caller is answered after it is durable', async () => {
+    const stats = db.groupCommit!;
+    const before = { ...stats };
+    const seenWhenAnswered: string[][] = [];
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        k()
+          .transaction()
+          .execute(async (trx) => {
+            await insert(`a${String(i).padStart(2, '0')}`).execute(trx);
+            await insert(`b${String(i).padStart(2, '0')}`).execute(trx);
+          })
+          .then(() => seenWhenAnswered.push(rows())),
+      ),
+    );
+    expect(rows()).toHaveLength(40);
+    // Everyone who was answered could already read their rows from another connection.
+    for (const [i, seen] of seenWhenAnswered.entries()) expect(seen.length, `caller ${i}`).toBe(40);
+    expect(stats.members - before.members).toBe(20);
+    expect(stats.commits - before.commits).toBeLessThanOrEqual(2);
+  });
+
+  it('work that is not yet committed is invisible elsewhere until its caller is answered', async () => {
+    let bodyDone = false;
+    let visibleAtBodyEnd: string[] = [];
+    const p = k()
+      .transaction()
+      .execute(async (trx) => {
+        await insert('x').execute(trx);
+        bodyDone = true;
+      });
+    // Between the end of the body and the answer, the other connection still sees nothing.
+    await new Promise<void>((r) => queueMicrotask(r));
+    while (!bodyDone) await new Promise<void>((r) => queueMicrotask(r));
+    visibleAtBodyEnd = rows();
+    await p;
+    expect(visibleAtBodyEnd).toEqual([]);
+    expect(rows()).toEqual(['x']);
+  });
+
+  it('a failing transaction undoes only its own work; the others of its group are committed', async () => {
+    const outcomes = await Promise.allSettled([
+      k().transaction().execute((trx) => insert('ok1').execute(trx)),
+      k()
+        .transaction()
+        .execute(async (trx) => {
+          await insert('bad').execute(trx);
+          throw new Error('changed my mind');
+        }),
+      insert('ok2').execute(k()),
+      // A unique violation on a single statement: only that statement fails.
+      insert('ok1').execute(k()),
+      k().transaction().execute((trx) => insert('ok3').execute(trx)),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(rows()).toEqual(['ok1', 'ok2', 'ok3']);
+  });
+
+  it('when SQLite rolls back the whole transaction, every caller in the group gets the error and nothing of it stays', async () => {
+    const outcomes = await Promise.allSettled([
+      k().transaction().execute((trx) => insert('early').execute(trx)),
+      insert('single').execute(k()),
+      k().transaction().execute((trx) => insert('abort').execute(trx)),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(/transaction group rolled back by SQLite: aborted by trigger/);
+    expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/aborted by trigger/);
+    expect(rows()).toEqual([]);
+    // The connection is usable afterwards.
+    await k().transaction().execute((trx) => insert('after').execute(trx));
+    expect(rows()).toEqual(['after']);
+  });
+
+  it('reads see the group they join, and closing commits what is pending', async () => {
+    const [, read] = await Promise.all([insert('r1').execute(k()), sql<{ n: number }>`select count(*) as n from t`.execute(k())]);
+    expect(read.rows[0]!.n).toBe(1);
+    void insert('last').execute(k());
+    await db.close();
+    expect(rows()).toEqual(['last', 'r1']);
+    db = openDatabase(`sqlite:${join(dir, 'db.sqlite')}`); // for afterEach
+  });
+});
