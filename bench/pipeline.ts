@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const t = await createTestDb();
   const port = await freePort();
   const daifaUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [...profileArgs, '--import', 'tsx', join(import.meta.dirname, 'pipeline-sandbox.ts')], { env: { ...process.env, BENCH_LATENCY_MS: String(LATENCY), BENCH_DAIFA_URL: daifaUrl }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...profileArgs, '--max-semi-space-size=64', '--import', 'tsx', join(import.meta.dirname, 'pipeline-sandbox.ts')], { env: { ...process.env, BENCH_LATENCY_MS: String(LATENCY), BENCH_DAIFA_URL: daifaUrl }, stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = await new Promise<{ url: string; token: { accessToken: string; refreshToken: string; memberId: string } }>((resolve) => {
     let buf = '';
     child.stdout!.on('data', (d) => { buf += d; const i = buf.indexOf('\n'); if (i >= 0) resolve(JSON.parse(buf.slice(0, i))); });
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   await saveLimits(app.db, shop.id, { maxPerOrder: 100_000_000, maxPerDay: 100_000_000_000, minMargin: -100_000_000, approvalAbove: 100_000_000 });
   const worker = createWorker(app, { concurrency: CONCURRENCY }); // as in production: every run recorded in job_runs
   worker.start();
-  const workerProcs = Array.from({ length: WORKER_PROCESSES }, () => spawn(process.execPath, [join(import.meta.dirname, '../bin/daifa.js'), 'worker'], { env: { ...process.env, ...daifaEnv }, stdio: ['ignore', 'ignore', 'inherit'] }));
+  const workerProcs = Array.from({ length: WORKER_PROCESSES }, () => spawn(process.execPath, ['--max-semi-space-size=64', join(import.meta.dirname, '../bin/daifa.js'), 'worker'], { env: { ...process.env, ...daifaEnv }, stdio: ['ignore', 'ignore', 'inherit'] }));
   const daifaCpuMs = () => workerProcs.reduce((sum, p) => sum + childCpuMs(p.pid), 0);
   if (WORKER_PROCESSES) await new Promise((r) => setTimeout(r, 4000)); // let them start before the clock does
 
@@ -146,6 +146,8 @@ async function main(): Promise<void> {
     const commits = app.db.groupCommit.commits - group0.commits;
     console.log(`  SQLite group commit: ${(commits / ORDERS).toFixed(2)} COMMITs per order, answering ${((app.db.groupCommit.members - group0.members) / Math.max(1, commits)).toFixed(1)} callers each`);
   }
+  const jobKinds = await app.db.kysely.selectFrom('jobs').select(['kind', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('kind').orderBy('n', 'desc').execute();
+  console.log(`  jobs per order: ${jobKinds.map((j) => `${j.kind} ${(Number(j.n) / ORDERS).toFixed(2)}`).join(', ')}`);
   console.log('  external calls per order:');
   for (const [k, v] of [...Object.entries(wechatCalls).map(([k, v]) => [`wechat ${k}`, v] as const), ...Object.entries(alibabaCalls).map(([k, v]) => [`1688 ${k}`, v] as const)].sort((a, b) => b[1] - a[1])) console.log(`    ${(v / ORDERS).toFixed(2).padStart(6)}  ${k}`);
   const crit1 = TO_PAID.length * LATENCY;

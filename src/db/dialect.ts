@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnDefinitionBuild
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { groupCommitDialect, type GroupCommitStats } from './sqlite-group-commit.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 
 /**
  * Every SQLite/PostgreSQL difference lives in this file (Kysely's dialect discipline). Everything else
@@ -38,7 +39,23 @@ export function openDatabase(url: string, opts: { searchPath?: string; poolSize?
     // Group commit unless turned off (DAIFA_SQLITE_GROUP_COMMIT=0, to compare): see sqlite-group-commit.ts.
     const group = process.env.DAIFA_SQLITE_GROUP_COMMIT === '0' ? null : groupCommitDialect(cached);
     const kysely = new Kysely<Database>({ dialect: group?.dialect ?? new SqliteDialect({ database: cached }) });
-    return { kysely, dialect: 'sqlite', close: () => kysely.destroy(), ...(group ? { groupCommit: group.stats } : {}) };
+    // Checkpoints on a thread of their own unless turned off (DAIFA_SQLITE_CHECKPOINT_THREAD=0): see sqlite-checkpointer.ts.
+    let checkpointer: Checkpointer | undefined;
+    if (file !== ':memory:' && process.env.DAIFA_SQLITE_CHECKPOINT_THREAD !== '0') {
+      database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+      let warned = false;
+      checkpointer = startCheckpointer(file, {
+        onError: (message) => {
+          if (!warned) process.emitWarning(`SQLite background checkpoint failed (the automatic one stays as a fallback): ${message}`);
+          warned = true;
+        },
+      });
+    }
+    const close = async () => {
+      await kysely.destroy();
+      await checkpointer?.close();
+    };
+    return { kysely, dialect: 'sqlite', close, ...(group ? { groupCommit: group.stats } : {}) };
   }
   if (!pgTypesConfigured) {
     // int8 (bigint/bigserial/count) arrives as a string by default; every int8 we store is a millisecond
