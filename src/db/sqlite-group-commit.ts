@@ -15,7 +15,9 @@ import { SqliteDialect, type DatabaseConnection, type Driver, type QueryResult, 
  *   a single statement, even a read that saw the group's uncommitted rows — is answered only after the group's
  *   COMMIT. An intent recorded before an external call is therefore on disk before the call, as before.
  * - The group commits at the end of the turn of the event loop in which it was last used (after everyone queued
- *   for the connection by then), or at once when it has been open for `maxGroupMs`.
+ *   for the connection by then), or at once when it has been open for `maxGroupMs`. When another process shares the
+ *   file (this one had to wait for the write lock lately), it commits as soon as nobody here is queued, so the
+ *   other process is not kept waiting for a whole turn.
  * - If the real transaction fails as a whole (a COMMIT error, or an error that makes SQLite roll back everything,
  *   such as SQLITE_FULL or RAISE(ROLLBACK)), every caller in the group gets the error: none of them was answered,
  *   so nothing already acknowledged is lost.
@@ -42,6 +44,10 @@ export function groupCommitDialect(database: SQLite.Database, opts: { maxGroupMs
 type Waiter = { resolve: () => void; reject: (err: unknown) => void };
 
 const SAVEPOINT = 'daifa_tx';
+/** Waiting this long for BEGIN IMMEDIATE means another process holds the write lock … */
+const CONTENDED_WAIT_MS = 2;
+/** … and for this long after, groups are committed as soon as no caller here is queued. */
+const CONTENDED_FOR_MS = 10_000;
 
 class GroupCommitDriver implements Driver {
   readonly stats: GroupCommitStats = { commits: 0, members: 0 };
@@ -55,6 +61,8 @@ class GroupCommitDriver implements Driver {
   private touched = false;
   private inSavepoint = false;
   private commitScheduled = false;
+  /** Until then another process is taken to be writing to the same file (see releaseConnection). */
+  private contendedUntil = 0;
   private destroyed = false;
 
   constructor(
@@ -97,7 +105,10 @@ class GroupCommitDriver implements Driver {
     let wait: Promise<void> | undefined;
     if (group) wait = new Promise<void>((resolve, reject) => group.waiters.push({ resolve, reject }));
     if (this.group) {
-      if (Date.now() - this.group.openedAt >= this.maxGroupMs) this.commitNow();
+      // Another process waits for the write lock (we had to wait for it recently): hand it over as soon as nobody
+      // here is queued, instead of holding it to the end of the turn.
+      const contended = this.queue.length === 0 && Date.now() < this.contendedUntil;
+      if (contended || Date.now() - this.group.openedAt >= this.maxGroupMs) this.commitNow();
       else if (!this.commitScheduled) {
         // Whoever asks for the connection during the rest of this turn joins the group; then it commits.
         this.commitScheduled = true;
@@ -179,8 +190,11 @@ class GroupCommitDriver implements Driver {
   private openGroup(): void {
     if (this.group) return;
     if (this.destroyed) throw new Error('database is closed');
-    this.db.prepare('begin immediate').run();
-    this.group = { openedAt: Date.now(), waiters: [] };
+    const t0 = Date.now();
+    this.db.prepare('begin immediate').run(); // waits (busy_timeout) while another process writes
+    const now = Date.now();
+    if (now - t0 >= CONTENDED_WAIT_MS) this.contendedUntil = now + CONTENDED_FOR_MS;
+    this.group = { openedAt: now, waiters: [] };
   }
 
   /** After an error: if SQLite ended the real transaction, every caller in the group learns it failed. */

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -105,6 +107,40 @@ describe('SQLite group commit', () => {
     // The connection is usable afterwards.
     await k().transaction().execute((trx) => insert('after').execute(trx));
     expect(rows()).toEqual(['after']);
+  });
+
+  it('after waiting for another process\'s write lock, a group is committed as soon as nobody here is queued', async () => {
+    const stats = db.groupCommit!;
+    // Uncontended: a lone write is committed at the end of the turn (after an already scheduled callback).
+    let seen = -1;
+    const c0 = stats.commits;
+    setImmediate(() => (seen = stats.commits));
+    await insert('u1').execute(k());
+    expect(seen).toBe(c0);
+    // Another connection (a thread here, a process in production) holds the write lock for 100 ms.
+    const holder = new Worker(
+      `const { workerData, parentPort } = require('node:worker_threads');
+       const db = new (require(workerData.module))(workerData.file);
+       db.prepare('begin immediate').run();
+       db.prepare("insert into t (v) values ('w')").run();
+       parentPort.postMessage('held');
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+       db.prepare('commit').run();
+       db.close();`,
+      { eval: true, workerData: { file: join(dir, 'db.sqlite'), module: createRequire(import.meta.url).resolve('better-sqlite3') } },
+    );
+    const holderExited = new Promise((r) => holder.once('exit', r));
+    await new Promise((r) => holder.once('message', r));
+    await insert('u2').execute(k()); // waits for the lock
+    await holderExited;
+    // Contended: the lone write is committed and answered before the callback scheduled ahead of it runs.
+    seen = -1;
+    const c1 = stats.commits;
+    setImmediate(() => (seen = stats.commits));
+    await insert('u3').execute(k());
+    expect(seen).toBe(-1);
+    expect(stats.commits).toBe(c1 + 1);
+    expect(rows()).toEqual(['u1', 'u2', 'u3', 'w']);
   });
 
   it('reads see the group they join, and closing commits what is pending', async () => {
