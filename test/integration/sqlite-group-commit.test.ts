@@ -58,22 +58,24 @@ describe('SQLite group commit', () => {
     expect(stats.commits - before.commits).toBeLessThanOrEqual(2);
   });
 
-  it('work that is not yet committed is invisible elsewhere until its caller is answered', async () => {
-    let bodyDone = false;
-    let visibleAtBodyEnd: string[] = [];
-    const p = k()
+  it('a finished transaction is neither committed nor answered while the next one of its group runs', async () => {
+    let firstAnswered = false;
+    let duringSecond: { rows: string[]; firstAnswered: boolean } | undefined;
+    const first = k()
+      .transaction()
+      .execute((trx) => insert('x').execute(trx))
+      .then(() => (firstAnswered = true));
+    const second = k()
       .transaction()
       .execute(async (trx) => {
-        await insert('x').execute(trx);
-        bodyDone = true;
+        // The first transaction's body is over (the connection is ours now), yet its work is not on disk, and its
+        // caller has not been told it is.
+        duringSecond = { rows: rows(), firstAnswered };
+        await insert('y').execute(trx);
       });
-    // Between the end of the body and the answer, the other connection still sees nothing.
-    await new Promise<void>((r) => queueMicrotask(r));
-    while (!bodyDone) await new Promise<void>((r) => queueMicrotask(r));
-    visibleAtBodyEnd = rows();
-    await p;
-    expect(visibleAtBodyEnd).toEqual([]);
-    expect(rows()).toEqual(['x']);
+    await Promise.all([first, second]);
+    expect(duringSecond).toEqual({ rows: [], firstAnswered: false });
+    expect(rows()).toEqual(['x', 'y']);
   });
 
   it('a failing transaction undoes only its own work; the others of its group are committed', async () => {
