@@ -187,15 +187,30 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     // New paid orders: no longer to the WeCom group.
     await page.getByRole('group', { name: '新付款订单' }).getByLabel('企业微信群').uncheck();
     await shot('12-alert-rules');
-    await page.getByRole('button', { name: /保\s*存/ }).last().click();
     const shop = (await running.app.shops.list())[0]!;
+    // The dashboard re-reads the settings after a save; hold that answer so the merchant types before it arrives.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const alertsUrl = `**/api/shops/${shop.id}/alerts`;
+    await page.route(alertsUrl, async (route) => {
+      if (route.request().method() === 'GET') await held;
+      await route.continue();
+    });
+    await page.getByRole('button', { name: /保\s*存/ }).last().click();
     await expect.poll(async () => JSON.parse((await running.app.db.kysely.selectFrom('alert_settings').select('settings').where('shop_id', '=', shop.id).executeTakeFirst())?.settings ?? '{}'), { timeout: 10_000 }).toMatchObject({
       sms: { phones: ['13900139000'] },
       quietHours: { start: '22:30', end: '07:30' },
       routes: { new_paid_order: ['log'], deadline_at_risk: ['log', 'wecom', 'sms'] },
     });
-    // A time that is not HH:MM is refused in the form; nothing is saved.
+    // A time that is not HH:MM is refused in the form; nothing is saved. It is typed before the re-read arrives,
+    // and what was typed stays when it does.
     await page.getByLabel('每日汇总时间').fill('8am');
+    const reread = page.waitForResponse((r) => r.url().endsWith(`/api/shops/${shop.id}/alerts`) && r.request().method() === 'GET');
+    release();
+    await reread;
+    await page.unroute(alertsUrl);
+    await page.waitForTimeout(500); // let React render the re-read settings
+    expect(await page.getByLabel('每日汇总时间').inputValue()).toBe('8am');
     await page.getByRole('button', { name: /保\s*存/ }).last().click();
     await page.getByText('时间格式 HH:MM').waitFor();
     expect(JSON.parse((await running.app.db.kysely.selectFrom('alert_settings').select('settings').where('shop_id', '=', shop.id).executeTakeFirstOrThrow()).settings).digestAt).toBeUndefined();

@@ -212,7 +212,7 @@ function AlertsForm({ shopId, owner }: { shopId: number; owner: boolean }) {
   return (
     <div>
       <Typography.Title level={5}>{t('Notification rules')}</Typography.Title>
-      <Form form={form} layout="vertical" disabled={!owner} initialValues={initial} onFinish={save} key={JSON.stringify(initial)}>
+      <Form form={form} layout="vertical" disabled={!owner} initialValues={initial} onFinish={save} key={shopId}>
         <Space wrap align="start">
           <Form.Item name="webhookUrl" label={lang === 'zh' ? '企业微信群机器人 Webhook' : 'WeCom group bot webhook'} rules={[{ type: 'url' }]} style={{ minWidth: 360 }}>
             <Input placeholder="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…" />
