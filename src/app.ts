@@ -137,9 +137,24 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
         await dropshipTracking.afterSync(p);
       },
     ],
-    [CONFIRM_ORDER, confirmation.handler],
+    [
+      CONFIRM_ORDER,
+      async (p) => {
+        // Checked, then sourced in the same job (one job less per order). A crash in between re-runs this job:
+        // it finds the order Confirmed and sources it.
+        if ((await confirmation.confirm(p.shopOrderId, { sourceNext: true })) === 'Confirmed') await sourcing.source(p.shopOrderId);
+      },
+    ],
     [SOURCE_ORDER, sourcing.handler],
-    [PLACE_PO, placement.handler],
+    [
+      PLACE_PO,
+      async (p) => {
+        // Placed, then paid in the same job (one job less per purchase order). A crash in between re-runs this
+        // job: it finds the purchase order Placed or Paying and goes on with the payment (which re-reads first).
+        const state = await placement.place(p.purchaseOrderId, { payNext: true });
+        if (state === 'Placed' || state === 'Paying') await payments.pay(p.purchaseOrderId);
+      },
+    ],
     [CONSENT_REMINDER, consent.reminderHandler],
     [WATCH_1688_TOKENS, tokenWatch.handler],
     [PAY_PO, payments.handler],

@@ -21,11 +21,12 @@ export class OrderConfirmation {
     private readonly duplicateWindowMs: number,
   ) {}
 
-  handler = async (payload: { shopOrderId: number }): Promise<void> => {
-    await this.confirm(payload.shopOrderId);
-  };
-
-  async confirm(shopOrderId: number): Promise<string | undefined> {
+  /**
+   * Check the order. With `sourceNext`, no sourcing job is enqueued: the caller sources the order itself right
+   * after (the order job does, so an order costs one job less; a crash in between re-runs that job, which finds
+   * the order Confirmed and sources it).
+   */
+  async confirm(shopOrderId: number, opts: { sourceNext?: boolean } = {}): Promise<string | undefined> {
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
       const loaded = await loadOrder(trx, shopOrderId);
@@ -70,7 +71,7 @@ export class OrderConfirmation {
           note: result.reasons.map((x) => x.message).join('；') || undefined,
           data: { reasons: result.reasons, notes: result.notes },
           patch: { review_reasons: JSON.stringify({ reasons: result.reasons, notes: result.notes }), special_requests: JSON.stringify(result.requests) },
-          jobs: to === 'Confirmed' ? [sourceJob(row.id)] : [],
+          jobs: to === 'Confirmed' && !opts.sourceNext ? [sourceJob(row.id)] : [],
         },
         now,
       );

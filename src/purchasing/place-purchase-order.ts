@@ -83,11 +83,13 @@ export class PurchaseOrderPlacement {
     private readonly log: Logger,
   ) {}
 
-  handler = async (p: { purchaseOrderId: number }): Promise<void> => {
-    await this.place(p.purchaseOrderId);
-  };
-
-  async place(poId: number): Promise<string> {
+  /**
+   * Place the purchase order. With `payNext`, no payment job is enqueued when it is placed: the caller pays
+   * right after (the placing job does, one job less per purchase order; a crash in between re-runs that job,
+   * which finds the purchase order Placed — or Paying — and goes on with the payment, which re-reads first).
+   */
+  async place(poId: number, opts: { payNext?: boolean } = {}): Promise<string> {
+    const next = opts.payNext ? [] : [payJob(poId)];
     const po = await this.db.kysely.selectFrom('purchase_orders').selectAll().where('id', '=', poId).executeTakeFirst();
     if (!po) return 'missing';
     const order = await this.db.kysely.selectFrom('shop_orders').innerJoin('shops', 'shops.id', 'shop_orders.shop_id').select(['shop_orders.id', 'shop_orders.shop_id', 'shop_orders.wx_order_id', 'shop_orders.state', 'shops.mode']).where('shop_orders.id', '=', po.shop_order_id).executeTakeFirstOrThrow();
@@ -107,8 +109,8 @@ export class PurchaseOrderPlacement {
     } else if (po.state !== 'Placing') {
       return po.state;
     }
-    if (po.route === 'direct') return this.placeByEmail(po.id, order, lines, supplier);
-    if (po.route === 'wechat_dropship') return this.placeByDropship(po.id, order, lines, supplier);
+    if (po.route === 'direct') return this.placeByEmail(po.id, order, lines, supplier, next);
+    if (po.route === 'wechat_dropship') return this.placeByDropship(po.id, order, lines, supplier, next);
     if (po.route !== '1688') throw new PermanentJobError(`unknown purchase route ${po.route}`);
 
     const client = await this.accounts.client();
@@ -175,11 +177,11 @@ export class PurchaseOrderPlacement {
       }
     }
     await this.db.kysely.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId!, updated_at: this.clock.now() }).where('id', '=', poId).execute();
-    return this.readBack(poId, order.id, supplierOrderId!);
+    return this.readBack(poId, order.id, supplierOrderId!, next);
   }
 
   /** Compare the created order with what Daifa sent: receiver, phone (extension kept), address, every item. */
-  private async readBack(poId: number, shopOrderId: number, supplierOrderId: string): Promise<string> {
+  private async readBack(poId: number, shopOrderId: number, supplierOrderId: string, next: JobSpec[]): Promise<string> {
     const client = await this.accounts.client();
     const view = await client.buyerView(supplierOrderId);
     const info = view.result ?? {};
@@ -219,7 +221,7 @@ export class PurchaseOrderPlacement {
       await this.needsAttention(poId, shopOrderId, supplierOrderId, 'PRICE_CHANGED', `采购金额 ¥${(total / 100).toFixed(2)} 与预览 ¥${(po.expected_amount / 100).toFixed(2)} 不一致；${describeMargin(m)}`, { total, expected: po.expected_amount, margin: m.margin, marginFloor: m.floor, marginOk: m.ok });
       return 'NeedsAttention';
     }
-    await this.markPlaced(poId, shopOrderId, `1688 订单 ${supplierOrderId}`, { supplierOrderId, total }, { readback: JSON.stringify(readback), supplier_amount: total ?? null }, [payJob(poId)]);
+    await this.markPlaced(poId, shopOrderId, `1688 订单 ${supplierOrderId}`, { supplierOrderId, total }, { readback: JSON.stringify(readback), supplier_amount: total ?? null }, next);
     return 'Placed';
   }
 
@@ -246,7 +248,7 @@ export class PurchaseOrderPlacement {
   }
 
   /** Direct supplier by e-mail: the decoded address goes only into the e-mail; the thread keeps it masked. */
-  private async placeByEmail(poId: number, order: { id: number; shop_id: number; wx_order_id: string }, lines: { offer_id: string; spec_id: string; title: string; quantity: number; unit_price: number }[], supplier: { id: number; name: string; email: string | null }): Promise<string> {
+  private async placeByEmail(poId: number, order: { id: number; shop_id: number; wx_order_id: string }, lines: { offer_id: string; spec_id: string; title: string; quantity: number; unit_price: number }[], supplier: { id: number; name: string; email: string | null }, next: JobSpec[]): Promise<string> {
     if (!supplier.email) throw new PermanentJobError(`供应商 ${supplier.name} 没有邮箱 / supplier has no e-mail`);
     const po = await this.db.kysely.selectFrom('purchase_orders').selectAll().where('id', '=', poId).executeTakeFirstOrThrow();
     const shopOrder = await this.db.kysely.selectFrom('shop_orders').select(['address']).where('id', '=', order.id).executeTakeFirstOrThrow();
@@ -273,12 +275,12 @@ export class PurchaseOrderPlacement {
       await this.needsAttention(poId, order.id, '', 'PLACEMENT_FAILED', '采购邮件可能已发出但未确认，请查看发件箱后处理（不会自动重发）', { route: 'email' });
       return 'NeedsAttention';
     }
-    await this.markPlaced(poId, order.id, `采购邮件已发给 ${supplier.name}，等待供应商回复`, { route: 'email' }, {}, [payJob(poId)]);
+    await this.markPlaced(poId, order.id, `采购邮件已发给 ${supplier.name}，等待供应商回复`, { route: 'email' }, {}, next);
     return 'Placed';
   }
 
   /** WeChat Shop's own dropship: assign the lines to the bound supplier; no decode, plaintext stays on the platform. */
-  private async placeByDropship(poId: number, order: { id: number; shop_id: number; wx_order_id: string }, _lines: unknown[], supplier: { name: string; dropship_appid: string | null }): Promise<string> {
+  private async placeByDropship(poId: number, order: { id: number; shop_id: number; wx_order_id: string }, _lines: unknown[], supplier: { name: string; dropship_appid: string | null }, next: JobSpec[]): Promise<string> {
     if (!supplier.dropship_appid) throw new PermanentJobError(`供应商 ${supplier.name} 没有代发 AppID`);
     const client = await this.clients.forShop(this.shops, order.shop_id);
     const poLines = await this.db.kysely.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', poId).execute();
@@ -294,7 +296,7 @@ export class PurchaseOrderPlacement {
       await client.dropshipAssign(order.wx_order_id, supplier.dropship_appid, shopLines.map((l) => ({ productId: l.product_id, skuId: l.sku_id, count: l.quantity - l.finish_aftersale_cnt })));
       if (!(await isAssigned())) throw new Error('dropship assign answered ok but the lines are not assigned');
     }
-    await this.markPlaced(poId, order.id, `已分配给微信小店代发供应商 ${supplier.name}`, { route: 'wechat_dropship' }, {}, [payJob(poId)]);
+    await this.markPlaced(poId, order.id, `已分配给微信小店代发供应商 ${supplier.name}`, { route: 'wechat_dropship' }, {}, next);
     return 'Placed';
   }
 

@@ -79,7 +79,9 @@ export class Sourcing {
         await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: result.blocked.awaitingBuyer ? 'AwaitingBuyer' : 'NeedsReview', expectFrom: 'Confirmed', event: 'sourcing.blocked', actor: 'system:sourcing', note: result.blocked.message }, now);
         return 'blocked';
       }
-      await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Sourced', expectFrom: 'Confirmed', event: 'order.sourced', actor: 'system:sourcing', note: result.reasons.join('；'), jobs: result.poIds.map(placeJob) }, now);
+      const t = await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Sourced', expectFrom: 'Confirmed', event: 'order.sourced', actor: 'system:sourcing', note: result.reasons.join('；'), jobs: result.poIds.map(placeJob) }, now);
+      // Another run sourced it meanwhile (PostgreSQL, two jobs for one order): roll back these purchase orders.
+      if (!t.ok) throw new Error(`sourcing of order ${shopOrderId} lost a race: ${t.reason}`);
       return 'sourced';
     });
   }
