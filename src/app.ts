@@ -126,25 +126,25 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const addressChange = new AddressChange(db, decode, emailRoute, notifier, clock, log);
   const unwind = new SupplierUnwind(db, alibaba, clock, log, (poId, why) => placement.resourceAfterUnwind(poId, why));
 
+  /** Check an order, then source it in the same job (no job between the two; a re-run finds it Confirmed and goes on). */
+  const confirmAndSource = async (shopOrderId: number) => {
+    if ((await confirmation.confirm(shopOrderId, { sourceNext: true })) === 'Confirmed') await sourcing.source(shopOrderId);
+  };
   const handlers = new Map<string, JobHandler>([
     [
       SYNC_ORDER,
       async (p) => {
-        await intake.sync(p);
+        const synced = await intake.syncOrder(p, { confirmNext: true });
         // A delivery negotiation waiting for the buyer: the answer arrives as an order update (ext_info 21–23).
         await deadlines.afterSync(p);
         // WeChat dropship: the supplier shipped on the platform (deliver event) → record its packages.
         await dropshipTracking.afterSync(p);
+        // A new order is checked and sourced in this same job (two jobs less per order). A crash in between re-runs
+        // this job: it finds the order still Received (or Confirmed) and goes on.
+        if (synced.shopOrderId !== undefined && (synced.state === 'Received' || synced.state === 'Confirmed')) await confirmAndSource(synced.shopOrderId);
       },
     ],
-    [
-      CONFIRM_ORDER,
-      async (p) => {
-        // Checked, then sourced in the same job (one job less per order). A crash in between re-runs this job:
-        // it finds the order Confirmed and sources it.
-        if ((await confirmation.confirm(p.shopOrderId, { sourceNext: true })) === 'Confirmed') await sourcing.source(p.shopOrderId);
-      },
-    ],
+    [CONFIRM_ORDER, (p) => confirmAndSource(p.shopOrderId)],
     [SOURCE_ORDER, sourcing.handler],
     [
       PLACE_PO,

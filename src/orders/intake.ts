@@ -27,6 +27,7 @@ export interface SyncOrderPayload {
   source: string;
 }
 
+export const confirmJob = (shopOrderId: number) => ({ kind: CONFIRM_ORDER, payload: { shopOrderId }, singletonKey: `${CONFIRM_ORDER}:${shopOrderId}` });
 export const syncJob = (p: SyncOrderPayload) => ({ kind: SYNC_ORDER, payload: p, singletonKey: `${SYNC_ORDER}:${p.shopId}:${p.orderId}` });
 
 export type SyncOutcome = 'created' | 'updated' | 'unchanged' | 'ignored-unpaid' | 'cancelled';
@@ -46,11 +47,22 @@ export class OrderIntake {
   ) {}
 
   async sync(p: SyncOrderPayload): Promise<SyncOutcome> {
+    return (await this.syncOrder(p)).outcome;
+  }
+
+  /**
+   * Sync, and say which order row it was and its state before this sync. With `confirmNext`, a new order gets no
+   * confirm job: the caller checks it right after (the sync job does, one job less per order; a crash in between
+   * re-runs the sync job, which finds the order still Received).
+   */
+  async syncOrder(p: SyncOrderPayload, opts: { confirmNext?: boolean } = {}): Promise<{ outcome: SyncOutcome; shopOrderId?: number; state?: string }> {
     const client = await this.clients.forShop(this.shops, p.shopId);
     const order = mapOrder(await client.getOrder(p.orderId));
     for (let attempt = 0; ; attempt++) {
+      const seen: { shopOrderId?: number; state?: string } = {};
       try {
-        return await this.upsert(p, order);
+        const outcome = await this.upsert(p, order, seen, opts.confirmNext === true);
+        return { outcome, ...seen };
       } catch (err) {
         // Two workers created the same order at once: the loser re-runs as an update.
         if (isUniqueViolation(err) && attempt === 0) continue;
@@ -59,7 +71,7 @@ export class OrderIntake {
     }
   }
 
-  private async upsert(p: SyncOrderPayload, o: OrderSnapshot): Promise<SyncOutcome> {
+  private async upsert(p: SyncOrderPayload, o: OrderSnapshot, seen: { shopOrderId?: number; state?: string }, confirmNext: boolean): Promise<SyncOutcome> {
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
       const existing = await trx.selectFrom('shop_orders').select(['id', 'state', 'wx_update_time_s', 'wx_status', 'address']).where('shop_id', '=', p.shopId).where('wx_order_id', '=', o.wxOrderId).executeTakeFirst();
@@ -72,15 +84,19 @@ export class OrderIntake {
           .values({ shop_id: p.shopId, state: 'Received', ...snapshotColumns(o), review_reasons: JSON.stringify({ reasons: [], notes: [] }), special_requests: '{}', created_at: now, updated_at: now, version: 0 })
           .returning('id')
           .executeTakeFirstOrThrow();
+        seen.shopOrderId = row.id;
+        seen.state = 'Received';
         // An order without lines is still stored: the NO_LINES check sends it to review.
         // The ledger's first entry: what the buyer paid (append-only; corrections are new entries).
         await postLedger(trx, { shopId: p.shopId, shopOrderId: row.id, kind: 'buyer_paid', amount: o.orderPrice, ref: `buyer:${p.shopId}:${o.wxOrderId}`, day: new Date((o.payTime ?? o.createTime) * 1000 + 8 * 3_600_000).toISOString().slice(0, 10) }, now);
         if (o.lines.length) await trx.insertInto('shop_order_lines').values(o.lines.map((l) => ({ shop_order_id: row.id, ...lineColumns(l) }))).execute();
-        await recordInitialState(trx, { entity: 'shop_order', id: row.id, to: 'Received', event: 'order.received', actor: `system:${p.source}`, data: { wxStatus: o.status }, jobs: [{ kind: CONFIRM_ORDER, payload: { shopOrderId: row.id }, singletonKey: `${CONFIRM_ORDER}:${row.id}` }] }, now);
+        await recordInitialState(trx, { entity: 'shop_order', id: row.id, to: 'Received', event: 'order.received', actor: `system:${p.source}`, data: { wxStatus: o.status }, jobs: confirmNext ? [] : [confirmJob(row.id)] }, now);
         this.log.info({ shopOrderId: row.id, wxOrderId: o.wxOrderId, source: p.source }, 'order received');
         return 'created';
       }
 
+      seen.shopOrderId = existing.id;
+      seen.state = existing.state;
       // Out-of-order pushes: an older snapshot never overwrites a newer one.
       if (o.updateTime < existing.wx_update_time_s) return 'unchanged';
       // An after-sale that started or ended changes what may be shipped (even within the same update second).
