@@ -1,3 +1,4 @@
+import { DaifaError } from './lib/errors.js';
 import { ADDRESS_CHANGE, AddressChange } from './fulfilment/address-change.js';
 import { DropshipTracking } from './fulfilment/dropship-tracking.js';
 import { ACCEPT_REFUND, BuyerRefunds } from './orders/buyer-refund.js';
@@ -28,7 +29,7 @@ import { EmailPurchaseRoute } from './purchasing/email-route.js';
 import { CONSENT_REMINDER, ConsentService } from './cases/consent.js';
 import { TokenWatch, WATCH_1688_TOKENS } from './suppliers/alibaba-1688/token-watch.js';
 import { PAY_PO, SupplierPayments } from './payments/pay-supplier.js';
-import { DELIVER_ORDER, TRACK_PO, TRACKING_SWEEP, Tracking } from './fulfilment/tracking.js';
+import { DELIVER_ORDER, TRACK_PO, TRACKING_SWEEP, Tracking, deliverJob } from './fulfilment/tracking.js';
 import { DeliverySync } from './fulfilment/delivery-sync.js';
 import { SupplierUnwind, UNWIND_PO } from './fulfilment/unwind.js';
 import { DeadlineWatch } from './fulfilment/deadlines.js';
@@ -130,6 +131,25 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const confirmAndSource = async (shopOrderId: number) => {
     if ((await confirmation.confirm(shopOrderId, { sourceNext: true })) === 'Confirmed') await sourcing.source(shopOrderId);
   };
+  /**
+   * Delivery sync right after tracking, one at a time per shop order in this process (two purchase orders of one
+   * order tracked together plan the same packages). If it fails, the parcels are recorded already: a delivery job
+   * takes over (with its own retries and dead-job alert) instead of the tracking job re-reading 1688.
+   */
+  const delivering = new Map<number, Promise<unknown>>();
+  const deliverInline = async (shopOrderId: number): Promise<void> => {
+    const before = delivering.get(shopOrderId) ?? Promise.resolve();
+    const mine = before.catch(() => undefined).then(() => delivery.deliver(shopOrderId));
+    delivering.set(shopOrderId, mine);
+    try {
+      await mine;
+    } catch (err) {
+      log.warn({ shopOrderId, err: (err as Error).message }, 'delivery sync after tracking failed; a delivery job retries it');
+      await queue.add(deliverJob(shopOrderId, err instanceof DaifaError && err.retryAfterMs ? err.retryAfterMs : 1_000));
+    } finally {
+      if (delivering.get(shopOrderId) === mine) delivering.delete(shopOrderId);
+    }
+  };
   const handlers = new Map<string, JobHandler>([
     [
       SYNC_ORDER,
@@ -160,10 +180,15 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     [PAY_PO, payments.handler],
     [
       TRACK_PO,
-      async (p) => {
+      async (p, ctx) => {
         // Each returns at once for purchase orders of the other route.
-        await tracking.handler(p);
+        const tracked = await tracking.track(p.purchaseOrderId, { deliverNext: true });
         await dropshipTracking.track(p.purchaseOrderId);
+        // A new parcel or waybill is synced to WeChat in this same job (one job less per order). A re-run (the
+        // previous attempt failed or died after recording the parcels, so nothing is new now) syncs again:
+        // delivery sync compares with WeChat's record and never sends twice.
+        const shopOrderId = tracked.deliver ?? (ctx.job.attempts > 1 && tracked.parcels > 0 ? tracked.shopOrderId : undefined);
+        if (shopOrderId !== undefined) await deliverInline(shopOrderId);
       },
     ],
     [ADDRESS_CHANGE, addressChange.handler],

@@ -54,15 +54,15 @@ export class Tracking {
     private readonly opts: TrackingOptions = DEFAULT_TRACKING,
   ) {}
 
-  handler = async (p: { purchaseOrderId: number }): Promise<void> => {
-    await this.track(p.purchaseOrderId);
-  };
-
   private loadPo(poId: number): Promise<PoRow | undefined> {
     return this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id', 'o.wx_order_id']).where('p.id', '=', poId).executeTakeFirst();
   }
 
-  async track(poId: number): Promise<{ parcels: number; changed: boolean }> {
+  /**
+   * Re-read one purchase order's parcels and traces. With `deliverNext`, a new parcel or waybill enqueues no
+   * delivery job: `deliver` names the shop order and the caller syncs it right after.
+   */
+  async track(poId: number, opts: { deliverNext?: boolean } = {}): Promise<{ parcels: number; changed: boolean; shopOrderId?: number; deliver?: number }> {
     const po = await this.loadPo(poId);
     if (!po || po.route !== '1688' || !po.supplier_order_id || !['Paid', 'Shipped', 'Paying', 'NeedsAttention', 'Placed'].includes(po.state)) return { parcels: 0, changed: false };
     const client = await this.accounts.client();
@@ -74,7 +74,7 @@ export class Tracking {
       // Nothing shipped: a closed order (seller or timeout) is a case; otherwise nothing to do yet.
       const view = await client.buyerView(po.supplier_order_id);
       if (String(view.result?.baseInfo?.status) === 'cancel') await this.supplierClosed(po);
-      return { parcels: 0, changed: false };
+      return { parcels: 0, changed: false, shopOrderId: po.shop_order_id };
     }
     const known = await this.db.kysely.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status']).where('purchase_order_id', '=', poId).orderBy('id').execute();
     // Sub-order (entry) ids → spec ids: only needed when a parcel is new.
@@ -129,9 +129,9 @@ export class Tracking {
         for (const s of steps) await trx.insertInto('trace_events').values({ package_id: pkgId, at: s.at, status: SIGNED.test(s.remark) ? 'SIGN' : PICKED.test(s.remark) ? 'ACCEPT' : 'TRANSPORT', remark: s.remark }).onConflict((oc) => oc.columns(['package_id', 'at', 'remark']).doNothing()).execute();
       }
       await markShippedIfComplete(trx, po, 'system:tracking', now);
-      if (forWeChat) await enqueue(trx, deliverJob(po.shop_order_id), now);
+      if (forWeChat && !opts.deliverNext) await enqueue(trx, deliverJob(po.shop_order_id), now);
     });
-    return { parcels: parcels.length, changed };
+    return { parcels: parcels.length, changed, shopOrderId: po.shop_order_id, deliver: forWeChat && opts.deliverNext ? po.shop_order_id : undefined };
   }
 
   /**

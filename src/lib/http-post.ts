@@ -25,7 +25,8 @@ const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agen
 export async function postText(url: string, opts: { headers: Record<string, string>; body: string; timeoutMs: number; idempotent?: boolean }): Promise<PostResult> {
   const target = new URL(url);
   if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new Error(`unsupported URL scheme ${target.protocol}`);
-  const body = Buffer.from(opts.body, 'utf8');
+  // A string body goes out in the same write as the headers (a Buffer would be a second chunk: writev).
+  const body = opts.body;
   try {
     return await once(target, opts, body);
   } catch (err) {
@@ -34,11 +35,11 @@ export async function postText(url: string, opts: { headers: Record<string, stri
   }
 }
 
-function once(target: URL, opts: { headers: Record<string, string>; timeoutMs: number }, body: Buffer): Promise<PostResult> {
+function once(target: URL, opts: { headers: Record<string, string>; timeoutMs: number }, body: string): Promise<PostResult> {
   const mod = target.protocol === 'https:' ? https : http;
   return new Promise<PostResult>((resolve, reject) => {
     let answered = false;
-    const req = mod.request(target, { method: 'POST', agent: agents[target.protocol as 'http:' | 'https:'], headers: { ...opts.headers, 'content-length': String(body.length) } }, (res) => {
+    const req = mod.request(target, { method: 'POST', agent: agents[target.protocol as 'http:' | 'https:'], headers: { ...opts.headers, 'content-length': String(Buffer.byteLength(body, 'utf8')) } }, (res) => {
       answered = true;
       const chunks: Buffer[] = [];
       let size = 0;
@@ -60,6 +61,6 @@ function once(target: URL, opts: { headers: Record<string, string>; timeoutMs: n
       reject(err);
     }
     req.on('error', fail);
-    req.end(body);
+    req.end(body, 'utf8');
   });
 }

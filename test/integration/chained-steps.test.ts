@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CONFIRM_ORDER, SYNC_ORDER } from '../../src/orders/intake.js';
 import { PLACE_PO, SOURCE_ORDER } from '../../src/sourcing/sourcing.js';
 import { PAY_PO } from '../../src/payments/pay-supplier.js';
+import { DELIVER_ORDER, TRACK_PO } from '../../src/fulfilment/tracking.js';
 import { enableSourcing, startHarness, type Harness } from '../helpers/harness.js';
 
 /**
@@ -54,5 +55,39 @@ describe('two steps in one job, with a crash in between', () => {
     expect(h.sandbox.alibaba.calls.get('alibaba.trade.fastCreateOrder')).toBe(1);
     expect(h.sandbox.alibaba.calls.get('alibaba.trade.pay.protocolPay.preparePay')).toBe(1);
     expect([...h.sandbox.alibaba.orders.values()].map((o) => o.payments.length)).toEqual([1]);
+
+    // The seller ships. First run of the tracking job: the parcel recorded, then the process died before the
+    // delivery sync (no delivery job either).
+    const sim1688 = [...h.sandbox.alibaba.orders.values()][0]!;
+    expect(h.sandbox.alibaba.ship(sim1688.orderId)).not.toBeTypeOf('string');
+    const tracked = await h.app.tracking.track(po!.id, { deliverNext: true });
+    expect(tracked).toMatchObject({ parcels: 1, deliver: so.id });
+    expect(await jobs(h, DELIVER_ORDER)).toEqual([]);
+    const wx = () => h!.sandbox.wechat.shops.get(h!.creds.appId)!.orders.get(order!.orderId)!;
+    const sends = () => h!.sandbox.wechat.calls.get('/channels/ec/order/delivery/send') ?? 0;
+    expect(wx().packages).toEqual([]);
+    // Its next run finds nothing new on 1688, but it is a re-run: it syncs the delivery — once.
+    await h.app.handlers.get(TRACK_PO)!({ purchaseOrderId: po!.id }, { job: { attempts: 2 } as never, workerId: 'test' });
+    expect(wx().packages).toHaveLength(1);
+    expect(await state()).toBe('Shipped');
+    await h.app.handlers.get(TRACK_PO)!({ purchaseOrderId: po!.id }, { job: { attempts: 3 } as never, workerId: 'test' });
+    expect(wx().packages).toHaveLength(1);
+    expect(sends()).toBe(1);
+  });
+
+  it('a delivery sync that fails after tracking is handed to a delivery job; the tracking job itself is done', async () => {
+    h = await startHarness({ worker: false, push: { enabled: false } });
+    await enableSourcing(h);
+    const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    const sync = { shopId: h.shop.id, orderId: order!.orderId, source: 'push' };
+    await run(h, SYNC_ORDER, sync);
+    const [po] = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'shop_order_id']).execute();
+    await run(h, PLACE_PO, { purchaseOrderId: po!.id });
+    h.sandbox.alibaba.ship([...h.sandbox.alibaba.orders.values()][0]!.orderId);
+    // WeChat refuses every call now (daily quota used up).
+    h.sandbox.wechat.api.forcedErrcode = 45009;
+    await run(h, TRACK_PO, { purchaseOrderId: po!.id });
+    expect(await jobs(h, DELIVER_ORDER)).toMatchObject([{ status: 'pending' }]);
+    expect(await h.app.db.kysely.selectFrom('packages').select('id').where('purchase_order_id', '=', po!.id).execute()).toHaveLength(1);
   });
 });
