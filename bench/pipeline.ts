@@ -44,7 +44,8 @@ const ALIBABA_QPS = process.env.BENCH_1688_QPS ? Number(process.env.BENCH_1688_Q
 
 /** The minimum sequential external calls (reference flows): what the loop cannot do without. */
 const TO_PAID = ['wechat order/get', 'wechat decode', '1688 preview', '1688 fastCreateOrder', '1688 buyerView (read-back)', '1688 preparePay', '1688 buyerView (after pay)'];
-const TO_SYNCED = [...TO_PAID, '1688 getLogisticsInfos', '1688 buyerView (parcel lines)', '1688 getLogisticsTraceInfo', 'wechat order/get (before send)', 'wechat delivery/send'];
+// A parcel's lines are mapped with the sub-order ids of the read-back: no order read between the two logistics calls.
+const TO_SYNCED = [...TO_PAID, '1688 getLogisticsInfos', '1688 getLogisticsTraceInfo', 'wechat order/get (before send)', 'wechat delivery/send'];
 
 /** BENCH_CPU_PROF=dir: the simulators' process writes a V8 CPU profile there (run this one with `node --cpu-prof` too). */
 const profileArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];

@@ -36,7 +36,13 @@ export interface TrackingOptions {
 
 export const DEFAULT_TRACKING: TrackingOptions = { noPickupHours: 24, staleTraceHours: 48, pollEveryMinutes: 30 };
 
-type PoRow = { id: number; shop_order_id: number; supplier_order_id: string | null; state: string; route: string; shop_id: number; wx_order_id: string };
+type PoRow = { id: number; shop_order_id: number; supplier_order_id: string | null; state: string; route: string; shop_id: number; wx_order_id: string; readback: string | null };
+
+/** 1688 sub-order (entry) id → spec id, as the read-back at placement recorded them (none for older rows). */
+function entriesFromReadback(readback: string | null): Map<string, string> {
+  const items = readback ? ((JSON.parse(readback) as { items?: { specId?: string; entryId?: string }[] }).items ?? []) : [];
+  return new Map(items.filter((i) => i.entryId).map((i) => [i.entryId!, String(i.specId ?? '')]));
+}
 
 /**
  * 物流跟踪: a message or the sweep says "look at this purchase order"; Daifa re-reads 1688 (the message is
@@ -55,7 +61,7 @@ export class Tracking {
   ) {}
 
   private loadPo(poId: number): Promise<PoRow | undefined> {
-    return this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id', 'o.wx_order_id']).where('p.id', '=', poId).executeTakeFirst();
+    return this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id', 'o.wx_order_id', 'p.readback']).where('p.id', '=', poId).executeTakeFirst();
   }
 
   /**
@@ -79,8 +85,14 @@ export class Tracking {
     const known = await this.db.kysely.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status']).where('purchase_order_id', '=', poId).orderBy('id').execute();
     // Sub-order (entry) ids → spec ids: only needed when a parcel is new.
     let entries: Map<string, string> | undefined;
-    const needEntries = parcels.some((p) => !known.some((k) => k.logistics_id === String(p.logisticsId)));
-    if (needEntries) {
+    const fresh = parcels.filter((p) => !known.some((k) => k.logistics_id === String(p.logisticsId)));
+    if (fresh.length) {
+      // The read-back at placement recorded them; 1688 is asked only for an entry it does not know.
+      entries = entriesFromReadback(po.readback);
+      const wanted = fresh.flatMap((p) => (Array.isArray(p.logisticsOrderGoods) ? p.logisticsOrderGoods : []).map((g: ApiBody) => idString(g.tradeOrderItemId) ?? ''));
+      if (wanted.some((id) => !entries!.has(id))) entries = undefined;
+    }
+    if (fresh.length && !entries) {
       const view = await client.buyerView(po.supplier_order_id);
       entries = new Map(((view.result?.productItems ?? []) as ApiBody[]).map((i) => [idString(i.subItemIDString ?? i.subItemID) ?? '', String(i.specId ?? '')]));
     }

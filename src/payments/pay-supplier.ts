@@ -6,8 +6,8 @@ import { storeVoucher } from './vouchers.js';
 import { post as postLedger } from './ledger.js';
 import { formatYuan, yuanToFen } from '../domain/money.js';
 import { enqueue, type Executor } from '../jobs/queue.js';
-import type { Transaction } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Selectable, Transaction } from 'kysely';
+import type { Database, PaymentsTable } from '../db/schema.js';
 import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
@@ -83,8 +83,9 @@ export class SupplierPayments {
       if (po.state !== 'Placed') return po.state;
       if (po.route === '1688' && !po.supplier_order_id) return 'not-applicable';
       const decided = await this.decide(po);
-      if (decided !== 'Paying' && decided !== 'AwaitingPayer') return decided;
-      payment = await this.db.kysely.selectFrom('payments').selectAll().where('purchase_order_id', '=', poId).executeTakeFirstOrThrow();
+      if (typeof decided === 'string') return decided;
+      if (decided.status !== 'Paying' && decided.status !== 'AwaitingPayer') return decided.status;
+      payment = decided;
     }
     if (payment.method === '1688-link' && payment.status === 'AwaitingPayer' && payment.pay_url) return this.checkLink(payment, po, check);
     if (payment.method !== '1688-protocol' || payment.status !== 'Paying' || !po.supplier_order_id) return payment.status;
@@ -131,7 +132,8 @@ export class SupplierPayments {
     return 'AwaitingPayer';
   }
 
-  private async decide(po: PoRow): Promise<string> {
+  /** The guardrail decision, written as the payment row (returned), or why none was written. */
+  private async decide(po: PoRow): Promise<string | Selectable<PaymentsTable>> {
     const now = this.clock.now();
     const day = cnDate(now);
     return this.db.kysely.transaction().execute(async (trx) => {
@@ -150,7 +152,7 @@ export class SupplierPayments {
       const method: PayMethod = po.route !== '1688' ? 'manual' : limits.method1688 === 'link' ? '1688-link' : '1688-protocol';
       const goes = method === '1688-protocol' ? 'Paying' : 'AwaitingPayer';
       const status = d.action === 'pay' ? goes : d.action === 'approve' ? 'AwaitingApproval' : 'Blocked';
-      await trx.insertInto('payments').values({ purchase_order_id: po.id, shop_id: po.shop_id, pay_key: `PAY-${po.out_order_id}`, method, amount, status, attempts: 0, reason: d.action === 'pay' ? null : d.reason, day, created_at: now, updated_at: now }).execute();
+      const payment = await trx.insertInto('payments').values({ purchase_order_id: po.id, shop_id: po.shop_id, pay_key: `PAY-${po.out_order_id}`, method, amount, status, attempts: 0, reason: d.action === 'pay' ? null : d.reason, day, created_at: now, updated_at: now }).returningAll().executeTakeFirstOrThrow();
       if (status === 'Paying') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.paying', actor: 'system:payments', note: `应付 ${formatYuan(amount)}` }, now);
       if (status === 'AwaitingPayer') await this.announceDue(trx, po, amount, method);
       if (d.action === 'approve') await this.notifier.raise(trx, { event: 'payment_awaiting_approval', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, amount, detail: d.reason } });
@@ -158,7 +160,7 @@ export class SupplierPayments {
         await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', event: 'po.payment_blocked', actor: 'system:payments', note: d.reason }, now);
         await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: d.reason, dedupKey: `PAYMENT_BLOCKED:${po.id}` }, now);
       }
-      return status;
+      return payment;
     });
   }
 

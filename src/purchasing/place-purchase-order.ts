@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Transaction } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Selectable, Transaction } from 'kysely';
+import type { Database, PurchaseOrderLinesTable, PurchaseOrdersTable } from '../db/schema.js';
 import type { Logger } from 'pino';
 import { DaifaError } from '../lib/errors.js';
 import { openCase } from '../cases/cases.js';
@@ -126,6 +126,8 @@ export class PurchaseOrderPlacement {
     }
 
     let previewTotal: number | undefined;
+    // What this run has read and written already, so the read-back need not read it again.
+    let known: { po: typeof po; lines: typeof lines; masked: Address } | undefined;
     if (!supplierOrderId) {
       const shopOrder = await this.db.kysely.selectFrom('shop_orders').select(['address']).where('id', '=', order.id).executeTakeFirstOrThrow();
       const masked = JSON.parse(shopOrder.address) as Address;
@@ -159,10 +161,12 @@ export class PurchaseOrderPlacement {
       previewTotal = Number(preview.orderPreviewResuslt?.[0]?.sumPayment);
       // One commit before the create call: the attempt counted (the intent), what exactly is sent — kept as salted
       // digests (no plaintext at rest) so the read-back can compare it field by field — and the fresh prices.
+      const sent = { attempt: po.attempt + 1, expected_amount: Number.isFinite(previewTotal) ? previewTotal! : po.expected_amount, readback: JSON.stringify({ sent: digestAddress(po.out_order_id, address) }), updated_at: this.clock.now() };
       await this.db.kysely.transaction().execute(async (trx) => {
         await this.refreshOffers(trx, lines, preview.orderPreviewResuslt?.[0]?.cargoList);
-        await trx.updateTable('purchase_orders').set({ attempt: po.attempt + 1, expected_amount: Number.isFinite(previewTotal) ? previewTotal : po.expected_amount, readback: JSON.stringify({ sent: digestAddress(po.out_order_id, address) }), updated_at: this.clock.now() }).where('id', '=', poId).execute();
+        await trx.updateTable('purchase_orders').set(sent).where('id', '=', poId).execute();
       });
+      known = { po: { ...po, ...sent }, lines, masked };
       const created = await client.fastCreateOrder({ address, cargo, outOrderId: po.out_order_id, message: po.message, encryptOutOrderInfo });
       if (created.success === false || created.success === 'false' || !created.result?.orderId) {
         const code = String(created.code ?? created.errorCode ?? '');
@@ -174,21 +178,21 @@ export class PurchaseOrderPlacement {
       if (failed.length) {
         const split = await this.splitOffFailedLines(po.id, order.id, order.shop_id, po.supplier_id, supplierOrderId!, failed, Number(created.result.totalSuccessAmount));
         if (split !== 'split') return split;
+        known = undefined; // lines and amounts changed: the read-back reads them anew
       }
     }
     await this.db.kysely.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId!, updated_at: this.clock.now() }).where('id', '=', poId).execute();
-    return this.readBack(poId, order.id, supplierOrderId!, next);
+    return this.readBack(poId, order.id, supplierOrderId!, next, known);
   }
 
   /** Compare the created order with what Daifa sent: receiver, phone (extension kept), address, every item. */
-  private async readBack(poId: number, shopOrderId: number, supplierOrderId: string, next: JobSpec[]): Promise<string> {
+  private async readBack(poId: number, shopOrderId: number, supplierOrderId: string, next: JobSpec[], known?: { po: Selectable<PurchaseOrdersTable>; lines: Selectable<PurchaseOrderLinesTable>[]; masked: Address }): Promise<string> {
     const client = await this.accounts.client();
     const view = await client.buyerView(supplierOrderId);
     const info = view.result ?? {};
-    const po = await this.db.kysely.selectFrom('purchase_orders').selectAll().where('id', '=', poId).executeTakeFirstOrThrow();
-    const lines = await this.db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', poId).orderBy('id').execute();
-    const shopOrder = await this.db.kysely.selectFrom('shop_orders').select(['address']).where('id', '=', shopOrderId).executeTakeFirstOrThrow();
-    const masked = JSON.parse(shopOrder.address) as Address;
+    const po = known?.po ?? (await this.db.kysely.selectFrom('purchase_orders').selectAll().where('id', '=', poId).executeTakeFirstOrThrow());
+    const lines = known?.lines ?? (await this.db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', poId).orderBy('id').execute());
+    const masked = known?.masked ?? (JSON.parse((await this.db.kysely.selectFrom('shop_orders').select(['address']).where('id', '=', shopOrderId).executeTakeFirstOrThrow()).address) as Address);
     const diffs: string[] = [];
     const r = info.baseInfo?.receiverInfo ?? {};
     const n = info.nativeLogistics ?? {};
@@ -210,7 +214,7 @@ export class PurchaseOrderPlacement {
     }
     if (items.length !== lines.length) diffs.push(`商品行数 ${items.length} ≠ ${lines.length}`);
     const total = info.baseInfo?.totalAmount !== undefined ? yuanToFen(info.baseInfo.totalAmount) : undefined;
-    const readback = { sent, receiver: r.toFullName ? `${[...String(r.toFullName)][0]}**` : '', area: r.toArea, total, items: items.map((i) => ({ offerId: String(i.productID), specId: i.specId, quantity: Number(i.quantity) })) };
+    const readback = { sent, receiver: r.toFullName ? `${[...String(r.toFullName)][0]}**` : '', area: r.toArea, total, items: items.map((i) => ({ offerId: String(i.productID), specId: i.specId, quantity: Number(i.quantity), entryId: idString(i.subItemIDString ?? i.subItemID) })) };
     if (diffs.length) {
       await this.needsAttention(poId, shopOrderId, supplierOrderId, 'READBACK_MISMATCH', `采购单回读不一致：${diffs.join('；')}`, { diffs, readback });
       return 'NeedsAttention';

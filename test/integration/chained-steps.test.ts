@@ -60,8 +60,15 @@ describe('two steps in one job, with a crash in between', () => {
     // delivery sync (no delivery job either).
     const sim1688 = [...h.sandbox.alibaba.orders.values()][0]!;
     expect(h.sandbox.alibaba.ship(sim1688.orderId)).not.toBeTypeOf('string');
+    const views = () => h!.sandbox.alibaba.calls.get('alibaba.trade.get.buyerView') ?? 0;
+    const viewsBefore = views();
     const tracked = await h.app.tracking.track(po!.id, { deliverNext: true });
     expect(tracked).toMatchObject({ parcels: 1, deliver: so.id });
+    // The parcel's lines are mapped with the sub-order ids the read-back recorded: no extra order read.
+    expect(views()).toBe(viewsBefore);
+    const [pkg] = await h.app.db.kysely.selectFrom('packages').select('items').where('purchase_order_id', '=', po!.id).execute();
+    const poLine = await h.app.db.kysely.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', po!.id).executeTakeFirstOrThrow();
+    expect(JSON.parse(pkg!.items)).toEqual([{ specId: poLine.spec_id, quantity: poLine.quantity }]);
     expect(await jobs(h, DELIVER_ORDER)).toEqual([]);
     const wx = () => h!.sandbox.wechat.shops.get(h!.creds.appId)!.orders.get(order!.orderId)!;
     const sends = () => h!.sandbox.wechat.calls.get('/channels/ec/order/delivery/send') ?? 0;
@@ -75,7 +82,7 @@ describe('two steps in one job, with a crash in between', () => {
     expect(sends()).toBe(1);
   });
 
-  it('a delivery sync that fails after tracking is handed to a delivery job; the tracking job itself is done', async () => {
+  it('a delivery sync that fails after tracking is handed to a delivery job; the tracking job itself is done (and a read-back without sub-order ids reads 1688 for them)', async () => {
     h = await startHarness({ worker: false, push: { enabled: false } });
     await enableSourcing(h);
     const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
@@ -84,10 +91,17 @@ describe('two steps in one job, with a crash in between', () => {
     const [po] = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'shop_order_id']).execute();
     await run(h, PLACE_PO, { purchaseOrderId: po!.id });
     h.sandbox.alibaba.ship([...h.sandbox.alibaba.orders.values()][0]!.orderId);
+    // A purchase order whose read-back has no sub-order ids (placed by an older version): 1688 is read for them.
+    await h.app.db.kysely.updateTable('purchase_orders').set({ readback: null }).where('id', '=', po!.id).execute();
+    const views = h.sandbox.alibaba.calls.get('alibaba.trade.get.buyerView') ?? 0;
     // WeChat refuses every call now (daily quota used up).
     h.sandbox.wechat.api.forcedErrcode = 45009;
     await run(h, TRACK_PO, { purchaseOrderId: po!.id });
     expect(await jobs(h, DELIVER_ORDER)).toMatchObject([{ status: 'pending' }]);
-    expect(await h.app.db.kysely.selectFrom('packages').select('id').where('purchase_order_id', '=', po!.id).execute()).toHaveLength(1);
+    const pkgs = await h.app.db.kysely.selectFrom('packages').select('items').where('purchase_order_id', '=', po!.id).execute();
+    expect(pkgs).toHaveLength(1);
+    expect(h.sandbox.alibaba.calls.get('alibaba.trade.get.buyerView')).toBe(views + 1);
+    const poLine = await h.app.db.kysely.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', po!.id).executeTakeFirstOrThrow();
+    expect(JSON.parse(pkgs[0]!.items)).toEqual([{ specId: poLine.spec_id, quantity: poLine.quantity }]);
   });
 });
