@@ -132,22 +132,15 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     if ((await confirmation.confirm(shopOrderId, { sourceNext: true })) === 'Confirmed') await sourcing.source(shopOrderId);
   };
   /**
-   * Delivery sync right after tracking, one at a time per shop order in this process (two purchase orders of one
-   * order tracked together plan the same packages). If it fails, the parcels are recorded already: a delivery job
-   * takes over (with its own retries and dead-job alert) instead of the tracking job re-reading 1688.
+   * Delivery sync right after tracking. If it fails, the parcels are recorded already: a delivery job takes over
+   * (with its own retries and dead-job alert) instead of the tracking job re-reading 1688.
    */
-  const delivering = new Map<number, Promise<unknown>>();
   const deliverInline = async (shopOrderId: number): Promise<void> => {
-    const before = delivering.get(shopOrderId) ?? Promise.resolve();
-    const mine = before.catch(() => undefined).then(() => delivery.deliver(shopOrderId));
-    delivering.set(shopOrderId, mine);
     try {
-      await mine;
+      await delivery.deliver(shopOrderId);
     } catch (err) {
       log.warn({ shopOrderId, err: (err as Error).message }, 'delivery sync after tracking failed; a delivery job retries it');
       await queue.add(deliverJob(shopOrderId, err instanceof DaifaError && err.retryAfterMs ? err.retryAfterMs : 1_000));
-    } finally {
-      if (delivering.get(shopOrderId) === mine) delivering.delete(shopOrderId);
     }
   };
   const handlers = new Map<string, JobHandler>([
@@ -187,8 +180,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
         // A new parcel or waybill is synced to WeChat in this same job (one job less per order). A re-run (the
         // previous attempt failed or died after recording the parcels, so nothing is new now) syncs again:
         // delivery sync compares with WeChat's record and never sends twice.
-        const shopOrderId = tracked.deliver ?? (ctx.job.attempts > 1 && tracked.parcels > 0 ? tracked.shopOrderId : undefined);
-        if (shopOrderId !== undefined) await deliverInline(shopOrderId);
+        if (tracked.shopOrderId !== undefined && (tracked.forWeChat || (ctx.job.attempts > 1 && tracked.parcels > 0))) await deliverInline(tracked.shopOrderId);
       },
     ],
     [ADDRESS_CHANGE, addressChange.handler],

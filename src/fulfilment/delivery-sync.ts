@@ -53,7 +53,20 @@ export class DeliverySync {
     await this.deliver(p.shopOrderId);
   };
 
+  /** Runs in progress per shop order: in this process one at a time (two runs would plan the same packages). */
+  private readonly running = new Map<number, Promise<unknown>>();
+
   async deliver(shopOrderId: number): Promise<string> {
+    const mine = (this.running.get(shopOrderId) ?? Promise.resolve()).catch(() => undefined).then(() => this.deliverNow(shopOrderId));
+    this.running.set(shopOrderId, mine);
+    try {
+      return await mine;
+    } finally {
+      if (this.running.get(shopOrderId) === mine) this.running.delete(shopOrderId);
+    }
+  }
+
+  private async deliverNow(shopOrderId: number): Promise<string> {
     const k = this.db.kysely;
     const order = await k.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', shopOrderId).executeTakeFirst();
     if (!order) return 'not-found';

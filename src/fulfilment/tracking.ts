@@ -66,9 +66,9 @@ export class Tracking {
 
   /**
    * Re-read one purchase order's parcels and traces. With `deliverNext`, a new parcel or waybill enqueues no
-   * delivery job: `deliver` names the shop order and the caller syncs it right after.
+   * delivery job: `forWeChat` says so and the caller syncs the shop order right after.
    */
-  async track(poId: number, opts: { deliverNext?: boolean } = {}): Promise<{ parcels: number; changed: boolean; shopOrderId?: number; deliver?: number }> {
+  async track(poId: number, opts: { deliverNext?: boolean } = {}): Promise<{ parcels: number; changed: boolean; forWeChat?: boolean; shopOrderId?: number }> {
     const po = await this.loadPo(poId);
     if (!po || po.route !== '1688' || !po.supplier_order_id || !['Paid', 'Shipped', 'Paying', 'NeedsAttention', 'Placed'].includes(po.state)) return { parcels: 0, changed: false };
     const client = await this.accounts.client();
@@ -143,7 +143,7 @@ export class Tracking {
       await markShippedIfComplete(trx, po, 'system:tracking', now);
       if (forWeChat && !opts.deliverNext) await enqueue(trx, deliverJob(po.shop_order_id), now);
     });
-    return { parcels: parcels.length, changed, shopOrderId: po.shop_order_id, deliver: forWeChat && opts.deliverNext ? po.shop_order_id : undefined };
+    return { parcels: parcels.length, changed, forWeChat, shopOrderId: po.shop_order_id };
   }
 
   /**

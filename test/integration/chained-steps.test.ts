@@ -63,7 +63,7 @@ describe('two steps in one job, with a crash in between', () => {
     const views = () => h!.sandbox.alibaba.calls.get('alibaba.trade.get.buyerView') ?? 0;
     const viewsBefore = views();
     const tracked = await h.app.tracking.track(po!.id, { deliverNext: true });
-    expect(tracked).toMatchObject({ parcels: 1, deliver: so.id });
+    expect(tracked).toMatchObject({ parcels: 1, forWeChat: true, shopOrderId: so.id });
     // The parcel's lines are mapped with the sub-order ids the read-back recorded: no extra order read.
     expect(views()).toBe(viewsBefore);
     const [pkg] = await h.app.db.kysely.selectFrom('packages').select('items').where('purchase_order_id', '=', po!.id).execute();
