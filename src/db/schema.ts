@@ -395,6 +395,13 @@ export interface PaymentsTable {
   recorded_by: string | null;
 }
 
+/** Per shop and day: the sum of payments whose status commits money (kept by triggers on payments, 0016). */
+export interface PaymentDayTotalsTable {
+  shop_id: number;
+  day: string;
+  amount: number;
+}
+
 export interface VouchersTable {
   id: Generated<number>;
   payment_id: number;
@@ -452,6 +459,7 @@ export interface Database {
   supplier_accounts: SupplierAccountsTable;
   po_messages: PoMessagesTable;
   payments: PaymentsTable;
+  payment_day_totals: PaymentDayTotalsTable;
   ledger_entries: LedgerEntriesTable;
   vouchers: VouchersTable;
   packages: PackagesTable;

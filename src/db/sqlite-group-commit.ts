@@ -57,8 +57,8 @@ class GroupCommitDriver implements Driver {
   private readonly connection: DatabaseConnection;
   /** FIFO of callers waiting for the connection; `held` while someone has it. */
   private held = false;
-  /** The connection's busy_timeout (read once; BEGIN IMMEDIATE first tries without waiting). */
-  private busyTimeoutMs: number | undefined;
+  /** BEGIN IMMEDIATE, and busy_timeout off and back to the connection's own value (read once), prepared once. */
+  private beginStatements: { begin: SQLite.Statement; noWait: SQLite.Statement; wait: SQLite.Statement } | undefined;
   private readonly queue: (() => void)[] = [];
   /** The open real transaction, if any: when it began and who waits for its COMMIT. */
   private group: { openedAt: number; waiters: Waiter[] } | null = null;
@@ -196,17 +196,17 @@ class GroupCommitDriver implements Driver {
     if (this.group) return;
     if (this.destroyed) throw new Error('database is closed');
     // First without waiting: SQLITE_BUSY means another connection writes; then wait for it (busy_timeout).
-    this.busyTimeoutMs ??= Number(this.db.pragma('busy_timeout', { simple: true }));
-    this.db.pragma('busy_timeout = 0');
+    const s = (this.beginStatements ??= this.prepareBegin());
+    s.noWait.run();
     try {
-      this.db.prepare('begin immediate').run();
+      s.begin.run();
     } catch (err) {
       if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
       this.contendedUntil = Date.now() + CONTENDED_FOR_MS;
-      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
-      this.db.prepare('begin immediate').run();
+      s.wait.run();
+      s.begin.run();
     } finally {
-      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+      s.wait.run();
     }
     this.group = { openedAt: Date.now(), waiters: [] };
   }
@@ -219,6 +219,11 @@ class GroupCommitDriver implements Driver {
     this.touched = false;
     const failure = new Error(`transaction group rolled back by SQLite: ${(err as Error)?.message ?? err}`, { cause: err });
     for (const w of waiters) w.reject(failure);
+  }
+
+  private prepareBegin(): { begin: SQLite.Statement; noWait: SQLite.Statement; wait: SQLite.Statement } {
+    const busyTimeoutMs = Number(this.db.pragma('busy_timeout', { simple: true }));
+    return { begin: this.db.prepare('begin immediate'), noWait: this.db.prepare('pragma busy_timeout = 0'), wait: this.db.prepare(`pragma busy_timeout = ${busyTimeoutMs}`) };
   }
 
   /** Called by the holder of the connection. */

@@ -5,7 +5,7 @@ import { openCase, settleOpenCases } from '../cases/cases.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
 import { enqueue, type Executor } from '../jobs/queue.js';
-import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
+import { appendEvent, applyTransition, lockEntity, stateOf } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { idString } from '../lib/lossless-json.js';
@@ -315,7 +315,7 @@ const moves = (from: string, to: ShippedState) => from !== to && !['Completed', 
 
 async function settleIn(trx: Transaction<Database>, shopOrderId: number, to: ShippedState, now: number): Promise<void> {
   await lockEntity(trx, 'shop_order', shopOrderId);
-  const cur = await trx.selectFrom('shop_orders').select('state').where('id', '=', shopOrderId).executeTakeFirstOrThrow();
+  const cur = await stateOf(trx, 'shop_order', shopOrderId);
   if (moves(cur.state, to)) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to, event: to === 'Shipped' ? 'order.shipped' : 'order.partially_shipped', actor: 'system:delivery' }, now);
 }
 

@@ -4,7 +4,7 @@ import type { Database } from '../db/schema.js';
 import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { enqueue, type Executor } from '../jobs/queue.js';
-import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
+import { appendEvent, applyTransition, lockEntity, stateOf } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { idString } from '../lib/lossless-json.js';
@@ -14,6 +14,7 @@ import type { ApiBody } from '../suppliers/alibaba-1688/client.js';
 import { mapCourier, plausibleWaybill } from './couriers.js';
 import { unwindJob } from './unwind.js';
 import { acceptMessage } from '../suppliers/alibaba-1688/message-receiver.js';
+import { prepared } from '../db/prepared.js';
 
 export const TRACK_PO = 'po.track';
 export const DELIVER_ORDER = 'order.deliver';
@@ -50,6 +51,10 @@ function entriesFromReadback(readback: string | null): Map<string, string> {
  * holds — and its trace, marks the purchase order shipped once every unit is in a parcel, and hands the shop
  * order to delivery sync.
  */
+// Every tracking run (at least one per purchase order) reads these: compiled once (see prepared()).
+const poToTrack = prepared((db, poId: number) => db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id', 'o.wx_order_id', 'p.readback']).where('p.id', '=', poId));
+const markTracked = prepared((db, now: number, poId: number) => db.updateTable('purchase_orders').set({ tracked_at: now }).where('id', '=', poId));
+
 export class Tracking {
   constructor(
     private readonly db: Db,
@@ -60,8 +65,8 @@ export class Tracking {
     private readonly opts: TrackingOptions = DEFAULT_TRACKING,
   ) {}
 
-  private loadPo(poId: number): Promise<PoRow | undefined> {
-    return this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id', 'o.wx_order_id', 'p.readback']).where('p.id', '=', poId).executeTakeFirst();
+  private async loadPo(poId: number): Promise<PoRow | undefined> {
+    return (await poToTrack(this.db.kysely, poId)).rows[0];
   }
 
   /**
@@ -74,7 +79,7 @@ export class Tracking {
     const client = await this.accounts.client();
     const parcels = await client.logisticsInfos(po.supplier_order_id);
     const now = this.clock.now();
-    const tracked = (ex: Executor) => ex.updateTable('purchase_orders').set({ tracked_at: now }).where('id', '=', poId).execute();
+    const tracked = (ex: Executor) => markTracked(ex, now, poId);
     if (!parcels.length) {
       await tracked(this.db.kysely);
       // Nothing shipped: a closed order (seller or timeout) is a case; otherwise nothing to do yet.
@@ -237,7 +242,7 @@ export class Tracking {
 
 /** Every supplier unit of a paid purchase order is in a parcel → the purchase order is shipped. */
 async function markShippedIfComplete(trx: Transaction<Database>, po: { id: number; shop_order_id: number }, actor: string, now: number): Promise<void> {
-  const cur = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
+  const cur = await stateOf(trx, 'purchase_order', po.id);
   if (cur.state !== 'Paid') return;
   const lines = await trx.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', po.id).execute();
   const shipped = await shippedUnits(trx, po.id);

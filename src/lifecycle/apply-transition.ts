@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.js';
 import { canTransition, type Lifecycle } from '../domain/lifecycle.js';
 import { shopOrderLifecycle, type ShopOrderState } from '../domain/shop-order.lifecycle.js';
 import { caseLifecycle, purchaseOrderLifecycle } from '../domain/purchase-order.lifecycle.js';
-import { enqueue, type JobSpec } from '../jobs/queue.js';
+import { enqueue, type Executor, type JobSpec } from '../jobs/queue.js';
 import { prepared } from '../db/prepared.js';
 
 /** Entities whose state goes through a declared lifecycle. Later issues add purchase orders and cases. */
@@ -101,6 +101,13 @@ const statementsFor = (table: 'shop_orders' | 'purchase_orders' | 'cases') => ({
 const hot = { shop_orders: statementsFor('shop_orders'), purchase_orders: statementsFor('purchase_orders'), cases: statementsFor('cases') };
 
 export type { ShopOrderState };
+
+/** The current state of an entity (and its version); throws when the row does not exist. */
+export async function stateOf(db: Executor, entity: EntityType, id: number): Promise<{ state: string; version: number }> {
+  const row = (await hot[entities[entity].table].readState(db, id)).rows[0];
+  if (!row) throw new Error(`${entity} ${id} not found`);
+  return row;
+}
 
 /**
  * Take the row lock of an entity for the rest of the transaction (a no-op write: PostgreSQL locks the row;

@@ -3,6 +3,7 @@ import type { ShopOrderLinesTable, ShopOrdersTable } from '../db/schema.js';
 import type { Address } from '../domain/address.js';
 import type { OrderSnapshot, Reason } from '../domain/shop-order.js';
 import type { Executor } from '../jobs/queue.js';
+import { findById, orderLines } from '../db/lookups.js';
 
 export type ShopOrderRow = Selectable<ShopOrdersTable>;
 export type ShopOrderLineRow = Selectable<ShopOrderLinesTable>;
@@ -22,9 +23,9 @@ export function parseChecks(row: Pick<ShopOrderRow, 'review_reasons'>): Checks {
 }
 
 export async function loadOrder(db: Executor, id: number): Promise<{ row: ShopOrderRow; lines: ShopOrderLineRow[] } | undefined> {
-  const row = await db.selectFrom('shop_orders').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await findById(db, 'shop_orders', id);
   if (!row) return undefined;
-  const lines = await db.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', id).orderBy('line_no').execute();
+  const lines = await orderLines(db, id);
   return { row, lines };
 }
 

@@ -6,15 +6,17 @@ import { storeVoucher } from './vouchers.js';
 import { post as postLedger } from './ledger.js';
 import { formatYuan, yuanToFen } from '../domain/money.js';
 import { enqueue, type Executor } from '../jobs/queue.js';
+import { prepared } from '../db/prepared.js';
 import type { Selectable, Transaction } from 'kysely';
 import type { Database, PaymentsTable } from '../db/schema.js';
-import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
+import { appendEvent, applyTransition, lockEntity, stateOf } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import type { Notifier } from '../notify/notifier.js';
 import { cnDate, cnMinuteOfDay } from '../lib/cn-time.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import type { ApiBody } from '../suppliers/alibaba-1688/client.js';
+import { getById, paymentOf, setting } from '../db/lookups.js';
 
 export const PAY_PO = 'po.pay';
 export const payJob = (poId: number, opts: { delayMs?: number; check?: number } = {}) => ({ kind: PAY_PO, payload: { purchaseOrderId: poId, check: opts.check ?? 0 }, singletonKey: `${PAY_PO}:${poId}`, maxAttempts: 10, delayMs: opts.delayMs });
@@ -25,11 +27,15 @@ const LINK_CHECKS = 150; // about a day of re-reads, backing off to every 10 min
 const MAX_PAY_CALLS = 3;
 /** Longer than a preparePay call can take (15 s timeout): no second call while a first may still be answered. */
 const PAY_CALL_LEASE_MS = 20_000;
+const poToPay = prepared((db, poId: number) => db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'p.supplier_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.out_order_id', 'o.shop_id', 'o.order_price', 'o.wx_order_id', 'o.state as order_state']).where('p.id', '=', poId));
+/** The daily cap's running total (one row; see migration 0016). */
+const dayTotal = prepared((db, shopId: number, day: string) => db.selectFrom('payment_day_totals').select('amount').where('shop_id', '=', shopId).where('day', '=', day));
+
 const PAID = new Set(['waitsellersend', 'waitbuyerreceive', 'confirm_goods', 'success', 'waitlogisticstakein', 'waitbuyersign', 'signinsuccess']);
 
 export async function loadLimits(db: Executor, shopId: number): Promise<PaymentLimits> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', `payment-limits:${shopId}`).executeTakeFirst();
-  return row ? { ...DEFAULT_LIMITS, ...JSON.parse(row.value) } : DEFAULT_LIMITS;
+  const value = await setting(db, `payment-limits:${shopId}`);
+  return value ? { ...DEFAULT_LIMITS, ...JSON.parse(value) } : DEFAULT_LIMITS;
 }
 
 export async function saveLimits(db: Db, shopId: number, limits: PaymentLimits): Promise<void> {
@@ -62,14 +68,14 @@ export class SupplierPayments {
     await this.pay(p.purchaseOrderId, p.check ?? 0);
   };
 
-  private loadPo(poId: number) {
-    return this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'p.supplier_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.out_order_id', 'o.shop_id', 'o.order_price', 'o.wx_order_id', 'o.state as order_state']).where('p.id', '=', poId).executeTakeFirst();
+  private async loadPo(poId: number) {
+    return (await poToPay(this.db.kysely, poId)).rows[0];
   }
 
   async pay(poId: number, check = 0): Promise<string> {
     const po = await this.loadPo(poId);
     if (!po) return 'not-found';
-    let payment = await this.db.kysely.selectFrom('payments').selectAll().where('purchase_order_id', '=', poId).executeTakeFirst();
+    let payment = await paymentOf(this.db.kysely, poId);
     const fresh = !payment;
     // The buyer got a refund: nothing more goes out. An intent no call was made for is closed (so the supplier
     // order can be unwound); one already attempted is still reconciled below.
@@ -77,7 +83,7 @@ export class SupplierPayments {
     if (po.order_state === 'Cancelled' && payment && payment.attempts === 0 && payment.status !== 'Paid') {
       const r = await this.db.kysely.updateTable('payments').set({ status: 'Cancelled', reason: '买家已退款，不再付款', updated_at: this.clock.now() }).where('id', '=', payment.id).where('attempts', '=', 0).where('status', 'in', ['Paying', 'AwaitingApproval', 'AwaitingPayer']).executeTakeFirst();
       if (Number(r.numUpdatedRows) === 1) return 'OrderCancelled';
-      payment = await this.db.kysely.selectFrom('payments').selectAll().where('id', '=', payment.id).executeTakeFirstOrThrow();
+      payment = await getById(this.db.kysely, 'payments', payment.id);
     }
     if (!payment) {
       if (po.state !== 'Placed') return po.state;
@@ -140,10 +146,11 @@ export class SupplierPayments {
       // One decision per shop at a time: today's sum below must include a payment another worker is deciding.
       await trx.selectFrom('shops').select('id').where('id', '=', po.shop_id).modifyEnd(lockRow(this.db.dialect)).execute();
       const limits = await loadLimits(trx, po.shop_id);
-      const today = await trx.selectFrom('payments').select((eb) => eb.fn.sum<number>('amount').as('s')).where('shop_id', '=', po.shop_id).where('day', '=', day).where('status', 'in', ['Paying', 'AwaitingPayer', 'Paid']).executeTakeFirst();
+      // The day's payments in Paying, AwaitingPayer or Paid, summed by triggers as they are written (migration 0016).
+      const today = (await dayTotal(trx, po.shop_id, day)).rows[0];
       const costs = await trx.selectFrom('purchase_orders').select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s')).where('shop_order_id', '=', po.shop_order_id).where('state', 'not in', ['Cancelled', 'Shadowed']).executeTakeFirst();
       const amount = po.supplier_amount ?? po.expected_amount;
-      const d = checkPayment(limits, { amount, paidToday: Number(today?.s ?? 0), orderRevenue: po.order_price, orderCosts: Number(costs?.s ?? 0), approved: false, minuteOfDayCN: cnMinuteOfDay(now) });
+      const d = checkPayment(limits, { amount, paidToday: Number(today?.amount ?? 0), orderRevenue: po.order_price, orderCosts: Number(costs?.s ?? 0), approved: false, minuteOfDayCN: cnMinuteOfDay(now) });
       if (d.action === 'defer') {
         await enqueue(trx, { ...payJob(po.id, { delayMs: d.waitMinutes * 60_000 }), singletonKey: `${PAY_PO}:${po.id}:window` }, now);
         await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_deferred', actor: 'system:payments', note: d.reason }, now);
@@ -188,13 +195,13 @@ export class SupplierPayments {
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
-      const payment = await trx.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirstOrThrow();
+      const payment = await getById(trx, 'payments', paymentId);
       const r = await trx.updateTable('payments').set({ status: 'Paid', supplier_trade_id: input.tradeId, paid_at: input.paidAt ?? now, reference: input.reference ?? payment.reference, recorded_by: input.actor, updated_at: now }).where('id', '=', paymentId).where('status', '!=', 'Paid').executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) return 'Paid';
       const amount = input.paidAmount ?? payment.amount;
       await postLedger(trx, { shopId: po.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, kind: 'supplier_paid', amount: -amount, ref: `pay:${paymentId}`, note: input.note }, now);
       if (input.tradeRecord) await storeVoucher(trx, { paymentId, kind: 'trade-record', fileName: `1688-${po.supplier_order_id}.json`, mime: 'application/json', bytes: Buffer.from(JSON.stringify(input.tradeRecord, null, 2)), supplierTradeId: input.tradeId, actor: input.actor }, now);
-      const cur = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
+      const cur = await stateOf(trx, 'purchase_order', po.id);
       if (cur.state !== 'Paid') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paid', event: 'po.paid', actor: input.actor, note: `已付 ${formatYuan(amount)}（${input.note}）` }, now);
       if (amount !== payment.amount) {
         await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `实付 ${formatYuan(amount)} 与应付 ${formatYuan(payment.amount)} 不一致（钱已付出），请与供应商核对`, data: { paid: amount, agreed: payment.amount }, dedupKey: `PAID_AMOUNT:${po.id}` }, now);
@@ -211,7 +218,7 @@ export class SupplierPayments {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
       await trx.updateTable('payments').set({ status: kind === 'PAYMENT_BLOCKED' ? 'Blocked' : 'Failed', reason: message, updated_at: now }).where('id', '=', paymentId).where('status', '!=', 'Paid').execute();
-      const cur = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
+      const cur = await stateOf(trx, 'purchase_order', po.id);
       if (cur.state !== 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', event: `po.${kind.toLowerCase()}`, actor: 'system:payments', note: message }, now);
       await openCase(trx, { kind, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message, dedupKey: `${kind}:${po.id}` }, now);
     });

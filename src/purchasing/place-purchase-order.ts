@@ -23,6 +23,7 @@ import type { DecodeService } from '../orders/decode.js';
 import { loadLinesToSource, loadRequests, placeJob, type Sourcing } from '../sourcing/sourcing.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import type { AddressParam, CargoParam } from '../suppliers/alibaba-1688/client.js';
+import { findById, getById } from '../db/lookups.js';
 
 /** Preview codes meaning "this supplier cannot fulfil this cargo": fall back to the next candidate. */
 const UNFULFILLABLE = new Set(['500_001', '500_002', '500_003', '500_004', '500_005', '500_006', '500_008', '500_009']);
@@ -90,11 +91,11 @@ export class PurchaseOrderPlacement {
    */
   async place(poId: number, opts: { payNext?: boolean } = {}): Promise<string> {
     const next = opts.payNext ? [] : [payJob(poId)];
-    const po = await this.db.kysely.selectFrom('purchase_orders').selectAll().where('id', '=', poId).executeTakeFirst();
+    const po = await findById(this.db.kysely, 'purchase_orders', poId);
     if (!po) return 'missing';
     const order = await this.db.kysely.selectFrom('shop_orders').innerJoin('shops', 'shops.id', 'shop_orders.shop_id').select(['shop_orders.id', 'shop_orders.shop_id', 'shop_orders.wx_order_id', 'shop_orders.state', 'shops.mode']).where('shop_orders.id', '=', po.shop_order_id).executeTakeFirstOrThrow();
     const lines = await this.db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', poId).orderBy('id').execute();
-    const supplier = await this.db.kysely.selectFrom('suppliers').selectAll().where('id', '=', po.supplier_id).executeTakeFirstOrThrow();
+    const supplier = await getById(this.db.kysely, 'suppliers', po.supplier_id);
     const now = this.clock.now();
 
     if (po.state === 'Draft' && order.mode === 'shadow') {
@@ -190,7 +191,7 @@ export class PurchaseOrderPlacement {
     const client = await this.accounts.client();
     const view = await client.buyerView(supplierOrderId);
     const info = view.result ?? {};
-    const po = known?.po ?? (await this.db.kysely.selectFrom('purchase_orders').selectAll().where('id', '=', poId).executeTakeFirstOrThrow());
+    const po = known?.po ?? (await getById(this.db.kysely, 'purchase_orders', poId));
     const lines = known?.lines ?? (await this.db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', poId).orderBy('id').execute());
     const masked = known?.masked ?? (JSON.parse((await this.db.kysely.selectFrom('shop_orders').select(['address']).where('id', '=', shopOrderId).executeTakeFirstOrThrow()).address) as Address);
     const diffs: string[] = [];
@@ -254,7 +255,7 @@ export class PurchaseOrderPlacement {
   /** Direct supplier by e-mail: the decoded address goes only into the e-mail; the thread keeps it masked. */
   private async placeByEmail(poId: number, order: { id: number; shop_id: number; wx_order_id: string }, lines: { offer_id: string; spec_id: string; title: string; quantity: number; unit_price: number }[], supplier: { id: number; name: string; email: string | null }, next: JobSpec[]): Promise<string> {
     if (!supplier.email) throw new PermanentJobError(`供应商 ${supplier.name} 没有邮箱 / supplier has no e-mail`);
-    const po = await this.db.kysely.selectFrom('purchase_orders').selectAll().where('id', '=', poId).executeTakeFirstOrThrow();
+    const po = await getById(this.db.kysely, 'purchase_orders', poId);
     const shopOrder = await this.db.kysely.selectFrom('shop_orders').select(['address']).where('id', '=', order.id).executeTakeFirstOrThrow();
     const masked = JSON.parse(shopOrder.address) as Address;
     const already = await this.db.kysely.selectFrom('po_messages').select('status').where('purchase_order_id', '=', poId).where('direction', '=', 'out').executeTakeFirst();

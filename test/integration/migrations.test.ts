@@ -29,4 +29,48 @@ describe('upgrading an installation that already holds data', () => {
       [shopIds[1], 3000],
     ]);
   });
+
+  it('0016: the daily payment totals equal the sums of committed payments, from the backfill and through every kind of write', async () => {
+    t = await createTestDb({ migrate: false });
+    await migrateToLatest(t.db, { upTo: '0015-payment-retries' });
+    const k = t.db.kysely;
+    const shop = async (key: string) => Number((await sql<{ id: number }>`insert into shops (shop_key, name, app_id, app_secret_enc, push_token_enc, aes_key_enc, created_at, updated_at) values (${key}, ${key}, ${'wx' + key}, 'x', 'x', 'x', 0, 0) returning id`.execute(k)).rows[0]!.id);
+    const [a, b] = [await shop('a'), await shop('b')];
+    let n = 0;
+    const pay = async (shopId: number, amount: number, status: string, day: string) => {
+      n++;
+      const o = await sql<{ id: number }>`insert into shop_orders (shop_id, wx_order_id, state, wx_status, wx_create_time_s, wx_update_time_s, order_price, product_price, freight, customer_notes, merchant_notes, address, special_requests, review_reasons, search_text, created_at, updated_at) values (${shopId}, ${'wx-' + n}, 'Paid', 20, 0, 0, 100, 100, 0, '', '', '{}', '[]', '[]', '', 0, 0) returning id`.execute(k);
+      const p = await sql<{ id: number }>`insert into purchase_orders (shop_order_id, supplier_id, route, state, out_order_id, expected_amount, created_at, updated_at) values (${o.rows[0]!.id}, 1, '1688', 'Placed', ${'out-' + n}, 100, 0, 0) returning id`.execute(k);
+      return Number((await sql<{ id: number }>`insert into payments (purchase_order_id, shop_id, pay_key, method, amount, status, day, created_at, updated_at) values (${p.rows[0]!.id}, ${shopId}, ${'PAY-' + n}, '1688-protocol', ${amount}, ${status}, ${day}, 0, 0) returning id`.execute(k)).rows[0]!.id);
+    };
+    const D1 = '2026-11-26';
+    const D2 = '2026-11-27';
+    // Before the upgrade: the backfill must count these.
+    await pay(a, 1000, 'Paid', D1);
+    await pay(a, 2000, 'Paying', D1);
+    await pay(a, 4000, 'Blocked', D1);
+    await pay(b, 300, 'AwaitingPayer', D1);
+    expect(await migrateToLatest(t.db)).toContain('0016-payment-day-totals');
+    const totals = async () => Object.fromEntries((await k.selectFrom('payment_day_totals').selectAll().execute()).filter((r) => Number(r.amount) !== 0).map((r) => [`${r.shop_id}/${r.day}`, Number(r.amount)]));
+    const sums = async () => Object.fromEntries((await sql<{ shop_id: number; day: string; s: number }>`select shop_id, day, sum(amount) as s from payments where status in ('Paying', 'AwaitingPayer', 'Paid') group by shop_id, day`.execute(k)).rows.map((r) => [`${r.shop_id}/${r.day}`, Number(r.s)]));
+    expect(await totals()).toEqual({ [`${a}/${D1}`]: 3000, [`${b}/${D1}`]: 300 });
+
+    const x = await pay(a, 500, 'Paying', D1); // insert, committed
+    const y = await pay(a, 700, 'AwaitingApproval', D1); // insert, not committed
+    expect(await totals()).toEqual({ [`${a}/${D1}`]: 3500, [`${b}/${D1}`]: 300 });
+    await k.updateTable('payments').set({ status: 'Paid' }).where('id', '=', x).execute(); // committed → committed
+    await k.updateTable('payments').set({ status: 'Paying' }).where('id', '=', y).execute(); // → committed
+    expect((await totals())[`${a}/${D1}`]).toBe(4200);
+    await k.updateTable('payments').set({ status: 'Failed' }).where('id', '=', x).execute(); // committed → not
+    expect((await totals())[`${a}/${D1}`]).toBe(3700);
+    await k.updateTable('payments').set({ amount: 900 }).where('id', '=', y).execute(); // amount changes
+    await k.updateTable('payments').set({ attempts: 2, updated_at: 5 }).where('id', '=', y).execute(); // other columns: no change
+    expect((await totals())[`${a}/${D1}`]).toBe(3900);
+    await k.updateTable('payments').set({ day: D2, shop_id: b }).where('id', '=', y).execute(); // moves to another shop and day
+    expect(await totals()).toEqual({ [`${a}/${D1}`]: 3000, [`${b}/${D1}`]: 300, [`${b}/${D2}`]: 900 });
+    await k.deleteFrom('payments').where('id', '=', y).execute();
+    await k.updateTable('payments').set({ status: 'Paid' }).where('status', '=', 'Blocked').execute(); // many rows at once
+    expect(await totals()).toEqual({ [`${a}/${D1}`]: 7000, [`${b}/${D1}`]: 300 });
+    expect(await totals()).toEqual(await sums());
+  });
 });

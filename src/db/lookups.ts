@@ -1,0 +1,50 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, PaymentsTable, PurchaseOrdersTable, ShopOrderLinesTable, ShopOrdersTable, SuppliersTable } from './schema.js';
+import { prepared } from './prepared.js';
+
+/**
+ * The row reads every order makes several times (by id, by parent), compiled once (see prepared()): the order loop
+ * runs about a hundred statements per order, and for these building the query cost more than running it.
+ */
+const byId = {
+  shop_orders: prepared((db, id: number) => db.selectFrom('shop_orders').selectAll().where('id', '=', id)),
+  purchase_orders: prepared((db, id: number) => db.selectFrom('purchase_orders').selectAll().where('id', '=', id)),
+  payments: prepared((db, id: number) => db.selectFrom('payments').selectAll().where('id', '=', id)),
+  suppliers: prepared((db, id: number) => db.selectFrom('suppliers').selectAll().where('id', '=', id)),
+};
+interface Rows {
+  shop_orders: Selectable<ShopOrdersTable>;
+  purchase_orders: Selectable<PurchaseOrdersTable>;
+  payments: Selectable<PaymentsTable>;
+  suppliers: Selectable<SuppliersTable>;
+}
+
+/** One row by its id, or undefined. */
+export async function findById<T extends keyof typeof byId>(db: Kysely<Database>, table: T, id: number): Promise<Rows[T] | undefined> {
+  return (await byId[table](db, id)).rows[0] as Rows[T] | undefined;
+}
+
+/** One row by its id; throws when there is none (as Kysely's executeTakeFirstOrThrow). */
+export async function getById<T extends keyof typeof byId>(db: Kysely<Database>, table: T, id: number): Promise<Rows[T]> {
+  const row = await findById(db, table, id);
+  if (!row) throw new Error(`no ${table} row ${id}`);
+  return row;
+}
+
+const linesOf = prepared((db, shopOrderId: number) => db.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', shopOrderId).orderBy('line_no'));
+/** A shop order's lines in line order. */
+export async function orderLines(db: Kysely<Database>, shopOrderId: number): Promise<Selectable<ShopOrderLinesTable>[]> {
+  return (await linesOf(db, shopOrderId)).rows;
+}
+
+const paymentOfPo = prepared((db, purchaseOrderId: number) => db.selectFrom('payments').selectAll().where('purchase_order_id', '=', purchaseOrderId));
+/** The payment of a purchase order (at most one: purchase_order_id is unique). */
+export async function paymentOf(db: Kysely<Database>, purchaseOrderId: number): Promise<Selectable<PaymentsTable> | undefined> {
+  return (await paymentOfPo(db, purchaseOrderId)).rows[0];
+}
+
+const settingValue = prepared((db, key: string) => db.selectFrom('settings').select('value').where('key', '=', key));
+/** A settings value by key. */
+export async function setting(db: Kysely<Database>, key: string): Promise<string | undefined> {
+  return (await settingValue(db, key)).rows[0]?.value;
+}
