@@ -32,6 +32,8 @@ export class Worker {
   private running = false;
   private inflight = new Set<Promise<void>>();
   private wake?: () => void;
+  /** Something was enqueued or finished since the last claim began (a wake-up that found the loop not waiting). */
+  private signalled = false;
   private unsubscribe?: () => void;
   private loopDone?: Promise<void>;
   private readonly leaseMs: number;
@@ -50,7 +52,7 @@ export class Worker {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = this.queue.onEnqueue(() => this.wake?.());
+    this.unsubscribe = this.queue.onEnqueue(() => this.signal());
     this.loopDone = this.loop();
     this.log.info({ worker: this.id, concurrency: this.opts.concurrency }, 'worker started');
   }
@@ -69,6 +71,9 @@ export class Worker {
       // together (a claim is a write transaction; one per job was a large share of the queue's cost).
       if (this.inflight.size > 0) await new Promise((r) => setImmediate(r));
       const free = this.opts.concurrency - this.inflight.size;
+      // A job enqueued or finished while the claim below runs may have committed after it looked: that wake-up
+      // must not be lost, or its successor would wait a whole poll interval.
+      this.signalled = false;
       let claimed: Job[] = [];
       if (free > 0) {
         try {
@@ -80,11 +85,11 @@ export class Worker {
       for (const job of claimed) {
         const p = this.run(job).finally(() => {
           this.inflight.delete(p);
-          this.wake?.();
+          this.signal();
         });
         this.inflight.add(p);
       }
-      if (claimed.length === 0 || claimed.length === free) {
+      if ((claimed.length === 0 || claimed.length === free) && !this.signalled) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, this.pollMs);
           this.wake = () => {
@@ -95,6 +100,11 @@ export class Worker {
         this.wake = undefined;
       }
     }
+  }
+
+  private signal(): void {
+    this.signalled = true;
+    this.wake?.();
   }
 
   private async run(job: Job): Promise<void> {

@@ -137,4 +137,37 @@ describe('durable job queue', () => {
     const runs = await t.db.kysely.selectFrom('job_runs').selectAll().execute();
     expect(runs.length).toBe(4);
   });
+
+  it('a job enqueued while the worker is claiming starts at once, not a poll interval later (no lost wake-up)', async () => {
+    const realQueue = new JobQueue(t.db, { now: () => Date.now() });
+    const started: number[] = [];
+    const handlers = new Map<string, JobHandler>([['x', async () => void started.push(Date.now())]]);
+    // The first claim finds nothing and is held open while a job is enqueued and announced: the announcement
+    // arrives when the worker is not waiting for one.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const claims: number[] = [];
+    const claim = realQueue.claim.bind(realQueue);
+    realQueue.claim = async (...args) => {
+      claims.push(Date.now());
+      const jobs = await claim(...args);
+      if (claims.length === 1) await held;
+      return jobs;
+    };
+    const worker = new Worker(realQueue, handlers, pino({ level: 'silent' }), { concurrency: 4, pollMs: 60_000 });
+    worker.start();
+    try {
+      while (claims.length === 0) await new Promise((r) => setTimeout(r, 5));
+      const enqueuedAt = Date.now();
+      await realQueue.add({ kind: 'x' }); // commits and notifies while the first claim is still out
+      release();
+      const deadline = Date.now() + 10_000;
+      while (started.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(started).toHaveLength(1);
+      expect(started[0]! - enqueuedAt).toBeLessThan(10_000); // with the wake-up lost it would wait the 60 s poll
+      expect(claims.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await worker.stop();
+    }
+  });
 });
