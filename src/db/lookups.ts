@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, PaymentsTable, PurchaseOrdersTable, ShopOrderLinesTable, ShopOrdersTable, SuppliersTable } from './schema.js';
+import type { Database, PaymentsTable, PurchaseOrderLinesTable, PurchaseOrdersTable, ShopOrderLinesTable, ShopOrdersTable, SuppliersTable } from './schema.js';
 import { prepared } from './prepared.js';
 
 /**
@@ -47,4 +47,18 @@ const settingValue = prepared((db, key: string) => db.selectFrom('settings').sel
 /** A settings value by key. */
 export async function setting(db: Kysely<Database>, key: string): Promise<string | undefined> {
   return (await settingValue(db, key)).rows[0]?.value;
+}
+
+const linesOfPo = prepared((db, purchaseOrderId: number) => db.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', purchaseOrderId).orderBy('id'));
+/** A purchase order's lines in the order they were written. */
+export async function purchaseOrderLines(db: Kysely<Database>, purchaseOrderId: number): Promise<Selectable<PurchaseOrderLinesTable>[]> {
+  return (await linesOfPo(db, purchaseOrderId)).rows;
+}
+
+const addressOf = prepared((db, shopOrderId: number) => db.selectFrom('shop_orders').select('address').where('id', '=', shopOrderId));
+/** A shop order's stored (masked) address, as JSON text; throws when the order does not exist. */
+export async function orderAddress(db: Kysely<Database>, shopOrderId: number): Promise<string> {
+  const row = (await addressOf(db, shopOrderId)).rows[0];
+  if (!row) throw new Error(`no shop_orders row ${shopOrderId}`);
+  return row.address;
 }

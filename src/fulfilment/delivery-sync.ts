@@ -11,6 +11,8 @@ import { DaifaError } from '../lib/errors.js';
 import { idString } from '../lib/lossless-json.js';
 import type { ShopService } from '../shops/shops.js';
 import { deliverJob } from './tracking.js';
+import { orderLines } from '../db/lookups.js';
+import { prepared } from '../db/prepared.js';
 
 const MAX_INFO_UPDATES = 3;
 /** While an after-sale blocks shipping, look again this often. */
@@ -40,6 +42,12 @@ interface Planned {
  * units are never shipped. Each send is recorded before the call and checked against the order afterwards, so a
  * crash or a lost answer never sends twice.
  */
+// Read by every delivery sync (at least one per shop order): compiled once (see prepared()).
+const orderToDeliver = prepared((db, id: number) => db.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', id));
+const livePos = prepared((db, shopOrderId: number, a: string, b: string, c: string) => db.selectFrom('purchase_orders').select(['id']).where('shop_order_id', '=', shopOrderId).where('state', 'not in', [a, b, c]).orderBy('id'));
+const packagesOf = prepared((db, shopOrderId: number) => db.selectFrom('packages').select(['id', 'purchase_order_id', 'delivery_id', 'waybill_id', 'items', 'shipped_at']).where('shop_order_id', '=', shopOrderId).orderBy('shipped_at').orderBy('id'));
+const deliveriesOf = prepared((db, shopOrderId: number) => db.selectFrom('wx_deliveries').select(['waybill_id', 'product_infos', 'status']).where('shop_order_id', '=', shopOrderId).orderBy('id'));
+
 export class DeliverySync {
   constructor(
     private readonly db: Db,
@@ -68,7 +76,7 @@ export class DeliverySync {
 
   private async deliverNow(shopOrderId: number): Promise<string> {
     const k = this.db.kysely;
-    const order = await k.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', shopOrderId).executeTakeFirst();
+    const order = (await orderToDeliver(k, shopOrderId)).rows[0];
     if (!order) return 'not-found';
     if (['Cancelled', 'Completed', 'Shipped'].includes(order.state) && !(await this.pendingUpdates(shopOrderId))) return order.state;
     const client = await this.clients.forShop(this.shops, order.shop_id);
@@ -97,7 +105,7 @@ export class DeliverySync {
       return 'held';
     }
     // WeChat's status follows from what is shipped (21 partially, 30 all): no need to ask again.
-    const lines = await k.selectFrom('shop_order_lines').select(['sku_id', 'product_id', 'quantity']).where('shop_order_id', '=', shopOrderId).execute();
+    const lines = await orderLines(k, shopOrderId);
     const sentBefore = new Map<string, number>();
     for (const w of wxPackages) for (const x of w.products) sentBefore.set(x.skuId, (sentBefore.get(x.skuId) ?? 0) + x.count);
     const owedAfter = (sent: Map<string, number>) =>
@@ -139,14 +147,14 @@ export class DeliverySync {
    */
   private async plan(shopOrderId: number, infos: Record<string, any>[], wxPackages: { waybillId: string; products: { skuId: string; count: number }[] }[]): Promise<Planned[]> {
     const k = this.db.kysely;
-    const lines = await k.selectFrom('shop_order_lines').select(['line_no', 'product_id', 'sku_id', 'quantity']).where('shop_order_id', '=', shopOrderId).orderBy('line_no').execute();
-    const pos = await k.selectFrom('purchase_orders').select(['id']).where('shop_order_id', '=', shopOrderId).where('state', 'not in', ['Cancelled', 'Shadowed', 'Draft']).orderBy('id').execute();
+    const lines = await orderLines(k, shopOrderId);
+    const pos = (await livePos(k, shopOrderId, 'Cancelled', 'Shadowed', 'Draft')).rows;
     if (!pos.length) return [];
     const poLines = await k.selectFrom('purchase_order_lines').select(['purchase_order_id', 'shop_order_line_no', 'spec_id', 'quantity']).where('purchase_order_id', 'in', pos.map((p) => p.id)).orderBy('id').execute();
-    const packages = await k.selectFrom('packages').select(['id', 'purchase_order_id', 'delivery_id', 'waybill_id', 'items', 'shipped_at']).where('shop_order_id', '=', shopOrderId).orderBy('shipped_at').orderBy('id').execute();
+    const packages = (await packagesOf(k, shopOrderId)).rows;
     const sentBySku = new Map<string, number>();
     for (const p of wxPackages) for (const x of p.products) sentBySku.set(x.skuId, (sentBySku.get(x.skuId) ?? 0) + x.count);
-    const recorded = await k.selectFrom('wx_deliveries').select(['waybill_id', 'product_infos', 'status']).where('shop_order_id', '=', shopOrderId).orderBy('id').execute();
+    const recorded = (await deliveriesOf(k, shopOrderId)).rows;
 
     const byPackage = new Map<number, Planned>();
     for (const line of lines) {

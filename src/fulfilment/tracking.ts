@@ -53,6 +53,9 @@ function entriesFromReadback(readback: string | null): Map<string, string> {
  */
 // Every tracking run (at least one per purchase order) reads these: compiled once (see prepared()).
 const poToTrack = prepared((db, poId: number) => db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id', 'o.wx_order_id', 'p.readback']).where('p.id', '=', poId));
+const packagesOfPo = prepared((db, poId: number) => db.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status']).where('purchase_order_id', '=', poId).orderBy('id'));
+const poLineUnits = prepared((db, poId: number) => db.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', poId));
+const packageItems = prepared((db, poId: number) => db.selectFrom('packages').select('items').where('purchase_order_id', '=', poId));
 const markTracked = prepared((db, now: number, poId: number) => db.updateTable('purchase_orders').set({ tracked_at: now }).where('id', '=', poId));
 
 export class Tracking {
@@ -87,7 +90,7 @@ export class Tracking {
       if (String(view.result?.baseInfo?.status) === 'cancel') await this.supplierClosed(po);
       return { parcels: 0, changed: false, shopOrderId: po.shop_order_id };
     }
-    const known = await this.db.kysely.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status']).where('purchase_order_id', '=', poId).orderBy('id').execute();
+    const known = (await packagesOfPo(this.db.kysely, poId)).rows;
     // Sub-order (entry) ids → spec ids: only needed when a parcel is new.
     let entries: Map<string, string> | undefined;
     const fresh = parcels.filter((p) => !known.some((k) => k.logistics_id === String(p.logisticsId)));
@@ -244,14 +247,14 @@ export class Tracking {
 async function markShippedIfComplete(trx: Transaction<Database>, po: { id: number; shop_order_id: number }, actor: string, now: number): Promise<void> {
   const cur = await stateOf(trx, 'purchase_order', po.id);
   if (cur.state !== 'Paid') return;
-  const lines = await trx.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', po.id).execute();
+  const lines = (await poLineUnits(trx, po.id)).rows;
   const shipped = await shippedUnits(trx, po.id);
   if (lines.every((l) => (shipped.get(l.spec_id) ?? 0) >= l.quantity)) await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Shipped', expectFrom: 'Paid', event: 'po.shipped', actor }, now);
 }
 
 /** Supplier units of each spec already in a parcel, for one purchase order. */
 export async function shippedUnits(db: Executor, poId: number): Promise<Map<string, number>> {
-  const rows = await db.selectFrom('packages').select('items').where('purchase_order_id', '=', poId).execute();
+  const rows = (await packageItems(db, poId)).rows;
   const m = new Map<string, number>();
   for (const r of rows) for (const it of JSON.parse(r.items) as { specId: string; quantity: number }[]) m.set(it.specId, (m.get(it.specId) ?? 0) + it.quantity);
   return m;

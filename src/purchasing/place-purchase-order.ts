@@ -23,7 +23,8 @@ import type { DecodeService } from '../orders/decode.js';
 import { loadLinesToSource, loadRequests, placeJob, type Sourcing } from '../sourcing/sourcing.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import type { AddressParam, CargoParam } from '../suppliers/alibaba-1688/client.js';
-import { findById, getById } from '../db/lookups.js';
+import { findById, getById, orderAddress, purchaseOrderLines } from '../db/lookups.js';
+import { prepared } from '../db/prepared.js';
 
 /** Preview codes meaning "this supplier cannot fulfil this cargo": fall back to the next candidate. */
 const UNFULFILLABLE = new Set(['500_001', '500_002', '500_003', '500_004', '500_005', '500_006', '500_008', '500_009']);
@@ -71,6 +72,9 @@ export function toAddressParam(a: Address): AddressParam {
  * an unanswered create is an unknown outcome, resolved by looking the order up by outOrderId before any retry;
  * never create twice. Then read the order back and compare it field by field; any difference blocks payment.
  */
+// Read by every placement: compiled once (see prepared()).
+const orderToPlace = prepared((db, shopOrderId: number) => db.selectFrom('shop_orders').innerJoin('shops', 'shops.id', 'shop_orders.shop_id').select(['shop_orders.id', 'shop_orders.shop_id', 'shop_orders.wx_order_id', 'shop_orders.state', 'shops.mode']).where('shop_orders.id', '=', shopOrderId));
+
 export class PurchaseOrderPlacement {
   constructor(
     private readonly db: Db,
@@ -93,8 +97,9 @@ export class PurchaseOrderPlacement {
     const next = opts.payNext ? [] : [payJob(poId)];
     const po = await findById(this.db.kysely, 'purchase_orders', poId);
     if (!po) return 'missing';
-    const order = await this.db.kysely.selectFrom('shop_orders').innerJoin('shops', 'shops.id', 'shop_orders.shop_id').select(['shop_orders.id', 'shop_orders.shop_id', 'shop_orders.wx_order_id', 'shop_orders.state', 'shops.mode']).where('shop_orders.id', '=', po.shop_order_id).executeTakeFirstOrThrow();
-    const lines = await this.db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', poId).orderBy('id').execute();
+    const order = (await orderToPlace(this.db.kysely, po.shop_order_id)).rows[0];
+    if (!order) throw new Error(`no shop_orders row ${po.shop_order_id}`);
+    const lines = await purchaseOrderLines(this.db.kysely, poId);
     const supplier = await getById(this.db.kysely, 'suppliers', po.supplier_id);
     const now = this.clock.now();
 
@@ -130,8 +135,7 @@ export class PurchaseOrderPlacement {
     // What this run has read and written already, so the read-back need not read it again.
     let known: { po: typeof po; lines: typeof lines; masked: Address } | undefined;
     if (!supplierOrderId) {
-      const shopOrder = await this.db.kysely.selectFrom('shop_orders').select(['address']).where('id', '=', order.id).executeTakeFirstOrThrow();
-      const masked = JSON.parse(shopOrder.address) as Address;
+      const masked = JSON.parse(await orderAddress(this.db.kysely, order.id)) as Address;
       let address: AddressParam;
       let encryptOutOrderInfo: Record<string, unknown> | undefined;
       if (supplier.accepts_encrypted) {
@@ -192,8 +196,8 @@ export class PurchaseOrderPlacement {
     const view = await client.buyerView(supplierOrderId);
     const info = view.result ?? {};
     const po = known?.po ?? (await getById(this.db.kysely, 'purchase_orders', poId));
-    const lines = known?.lines ?? (await this.db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', poId).orderBy('id').execute());
-    const masked = known?.masked ?? (JSON.parse((await this.db.kysely.selectFrom('shop_orders').select(['address']).where('id', '=', shopOrderId).executeTakeFirstOrThrow()).address) as Address);
+    const lines = known?.lines ?? (await purchaseOrderLines(this.db.kysely, poId));
+    const masked = known?.masked ?? (JSON.parse(await orderAddress(this.db.kysely, shopOrderId)) as Address);
     const diffs: string[] = [];
     const r = info.baseInfo?.receiverInfo ?? {};
     const n = info.nativeLogistics ?? {};
@@ -256,8 +260,7 @@ export class PurchaseOrderPlacement {
   private async placeByEmail(poId: number, order: { id: number; shop_id: number; wx_order_id: string }, lines: { offer_id: string; spec_id: string; title: string; quantity: number; unit_price: number }[], supplier: { id: number; name: string; email: string | null }, next: JobSpec[]): Promise<string> {
     if (!supplier.email) throw new PermanentJobError(`供应商 ${supplier.name} 没有邮箱 / supplier has no e-mail`);
     const po = await getById(this.db.kysely, 'purchase_orders', poId);
-    const shopOrder = await this.db.kysely.selectFrom('shop_orders').select(['address']).where('id', '=', order.id).executeTakeFirstOrThrow();
-    const masked = JSON.parse(shopOrder.address) as Address;
+    const masked = JSON.parse(await orderAddress(this.db.kysely, order.id)) as Address;
     const already = await this.db.kysely.selectFrom('po_messages').select('status').where('purchase_order_id', '=', poId).where('direction', '=', 'out').executeTakeFirst();
     let address: AddressParam | undefined;
     if (!already) {
@@ -319,7 +322,7 @@ export class PurchaseOrderPlacement {
    * cannot be moved whole, so a person decides.
    */
   private async splitOffFailedLines(poId: number, shopOrderId: number, shopId: number, supplierId: number, supplierOrderId: string, failed: { offerId: unknown; specId?: string; errorCode?: string }[], successTotal: number): Promise<'split' | 'NeedsAttention'> {
-    const poLines = await this.db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', poId).orderBy('id').execute();
+    const poLines = await purchaseOrderLines(this.db.kysely, poId);
     const isFailed = (l: { offer_id: string; spec_id: string }) => failed.some((f) => String(f.offerId) === l.offer_id && (f.specId ?? '') === l.spec_id);
     const failedLineNos = new Set(poLines.filter(isFailed).map((l) => l.shop_order_line_no));
     const mixed = poLines.some((l) => failedLineNos.has(l.shop_order_line_no) && !isFailed(l));

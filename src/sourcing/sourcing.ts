@@ -12,6 +12,13 @@ import { enqueue } from '../jobs/queue.js';
 import { consentReminderJob } from '../cases/consent.js';
 import { suggestOffers } from './suggestions.js';
 import { loadWeights } from './catalogue-admin.js';
+import { findById, getById, orderLines } from '../db/lookups.js';
+import { prepared } from '../db/prepared.js';
+
+// Read by every sourcing run: compiled once (see prepared()).
+const aMapping = prepared((db, shopId: number, limit: number) => db.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).limit(limit));
+const coveredLines = prepared((db, shopOrderId: number, a: string, b: string) => db.selectFrom('purchase_order_lines as l').innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id').select('l.shop_order_line_no').where('p.shop_order_id', '=', shopOrderId).where('p.state', 'not in', [a, b]));
+const posCount = prepared((db, shopOrderId: number) => db.selectFrom('purchase_orders').select((eb) => eb.fn.countAll<number>().as('n')).where('shop_order_id', '=', shopOrderId));
 
 export const SOURCE_ORDER = 'order.source';
 export const PLACE_PO = 'po.place';
@@ -20,13 +27,12 @@ export const placeJob = (poId: number) => ({ kind: PLACE_PO, payload: { purchase
 
 /** The shop order's lines (optionally only some) as sourcing needs them: refunded units are not sourced. */
 export async function loadLinesToSource(trx: Transaction<Database>, shopOrderId: number, lineNos?: number[]): Promise<LineToSource[]> {
-  let q = trx.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', shopOrderId).orderBy('line_no');
-  if (lineNos) q = q.where('line_no', 'in', lineNos.length ? lineNos : [-1]);
-  return (await q.execute()).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sku_id, title: l.title, quantity: l.quantity - l.finish_aftersale_cnt, paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined, substituteOfferRef: l.substitute_offer_ref ?? undefined }));
+  const wanted = lineNos && new Set(lineNos);
+  return (await orderLines(trx, shopOrderId)).filter((l) => !wanted || wanted.has(l.line_no)).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sku_id, title: l.title, quantity: l.quantity - l.finish_aftersale_cnt, paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined, substituteOfferRef: l.substitute_offer_ref ?? undefined }));
 }
 
 export async function loadRequests(trx: Transaction<Database>, shopOrderId: number): Promise<SpecialRequests> {
-  const order = await trx.selectFrom('shop_orders').select('special_requests').where('id', '=', shopOrderId).executeTakeFirstOrThrow();
+  const order = await getById(trx, 'shop_orders', shopOrderId);
   return { ...emptyRequests(), ...JSON.parse(order.special_requests || '{}') };
 }
 
@@ -64,14 +70,14 @@ export class Sourcing {
   async source(shopOrderId: number): Promise<string> {
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
-      const order = await trx.selectFrom('shop_orders').select(['id', 'shop_id', 'state', 'wx_order_id', 'special_requests']).where('id', '=', shopOrderId).executeTakeFirst();
+      const order = await findById(trx, 'shop_orders', shopOrderId);
       if (!order || order.state !== 'Confirmed') return order?.state ?? 'missing';
       // A shop whose catalogue is not set up yet (no mappings at all) keeps its orders Confirmed: intake and
       // alerts work on their own, and no case is opened for every order.
-      const anyMapping = await trx.selectFrom('sku_mappings').select('id').where('shop_id', '=', order.shop_id).limit(1).executeTakeFirst();
+      const anyMapping = (await aMapping(trx, order.shop_id, 1)).rows[0];
       if (!anyMapping) return 'not-configured';
       // Lines a live supplier order already covers (sourcing again after a consent or a review) are never ordered twice.
-      const covered = new Set((await trx.selectFrom('purchase_order_lines as l').innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id').select('l.shop_order_line_no').where('p.shop_order_id', '=', shopOrderId).where('p.state', 'not in', ['Cancelled', 'Shadowed']).execute()).map((r) => r.shop_order_line_no));
+      const covered = new Set((await coveredLines(trx, shopOrderId, 'Cancelled', 'Shadowed')).rows.map((r) => r.shop_order_line_no));
       const lines = (await loadLinesToSource(trx, shopOrderId)).filter((l) => l.quantity > 0 && !covered.has(l.lineNo));
       if (!lines.length) return 'nothing-to-source';
       const result = await this.sourceLines(trx, order.shop_id, shopOrderId, lines, await loadRequests(trx, shopOrderId), [], now);
@@ -135,10 +141,10 @@ export class Sourcing {
       chosen.set(c.supplierId, [...(chosen.get(c.supplierId) ?? []), { candidate: c, line, scored: best }]);
     }
     const poIds: number[] = [];
-    const existing = await trx.selectFrom('purchase_orders').select((eb) => eb.fn.countAll<number>().as('n')).where('shop_order_id', '=', shopOrderId).executeTakeFirst();
+    const existing = (await posCount(trx, shopOrderId)).rows[0];
     let seq = Number(existing?.n ?? 0);
     for (const [supplierId, picks] of chosen) {
-      const supplier = await trx.selectFrom('suppliers').select(['kind']).where('id', '=', supplierId).executeTakeFirstOrThrow();
+      const supplier = await getById(trx, 'suppliers', supplierId);
       const freight = Math.max(...picks.map((p) => p.candidate.freight));
       const goods = picks.reduce((s, p) => s + p.candidate.parts.reduce((x, part) => x + part.unitPrice * part.quantityPerUnit * p.line.quantity, 0), 0);
       seq++;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Transaction } from 'kysely';
 import type { Db } from '../../db/dialect.js';
 import { GroupCommit } from '../../db/group-commit.js';
+import { paymentOf } from '../../db/lookups.js';
 import { prepared } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
 import { enqueue, type JobQueue } from '../../jobs/queue.js';
@@ -35,14 +36,14 @@ async function storeMessage(trx: Transaction<Database>, m: Record<string, any>, 
   const msgId = idString(m.msgId);
   if (!msgId || typeof m.type !== 'string') return false;
   const orderId = messageOrderId(m);
-  const row = await trx.insertInto('supplier_messages').values({ msg_id: msgId, type: m.type, supplier_order_id: orderId ?? null, body: raw, received_at: now }).onConflict((oc) => oc.column('msg_id').doNothing()).returning('id').executeTakeFirst();
+  const row = (await insertMessage(trx, msgId, m.type, orderId ?? null, raw, now)).rows[0];
   if (!row || !orderId) return Boolean(row);
   const po = (await poBySupplierOrder(trx, orderId)).rows[0];
   if (!po) return true;
   if (m.type === 'ORDER_BUYER_VIEW_ORDER_PAY' || m.type === 'ORDER_BATCH_PAY') {
     // Paid by a person through a payment link: confirm now instead of at the next back-off check. A
     // password-free payment in flight re-reads by itself; other statuses have nothing for the pay job to do.
-    const pay = await trx.selectFrom('payments').select(['status', 'method']).where('purchase_order_id', '=', po.id).executeTakeFirst();
+    const pay = await paymentOf(trx, po.id);
     if (pay?.status === 'AwaitingPayer' && pay.method === '1688-link') await enqueue(trx, { ...payJob(po.id), singletonKey: `po.pay:${po.id}:msg` }, now);
   }
   // 1688 sends several messages for one event (shipped + first trace): a short delay lets them share one re-read.
@@ -82,5 +83,8 @@ export function registerAlibabaReceiver(http: FastifyInstance, deps: { db: Db; a
   });
 }
 
-// Every 1688 message looks its purchase order up (about four per order): compiled once (see prepared()).
+// Every 1688 message is stored and looks its purchase order up (about four per order): compiled once (see prepared()).
+const insertMessage = prepared((db, msg_id: string, type: string, supplier_order_id: string | null, body: string, received_at: number) =>
+  db.insertInto('supplier_messages').values({ msg_id, type, supplier_order_id, body, received_at }).onConflict((oc) => oc.column('msg_id').doNothing()).returning('id'),
+);
 const poBySupplierOrder = prepared((db, supplierOrderId: string) => db.selectFrom('purchase_orders').select('id').where('supplier_order_id', '=', supplierOrderId));
