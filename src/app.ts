@@ -12,7 +12,7 @@ import { openDatabase, type Db } from './db/dialect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { assertLifecycles } from './domain/lifecycle.js';
 import { allLifecycles } from './lifecycle/apply-transition.js';
-import { JobQueue } from './jobs/queue.js';
+import { JobQueue, type JobSpec } from './jobs/queue.js';
 import { InboundEventStore } from './inbound/event-store.js';
 import { Worker, type JobHandler } from './jobs/worker.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -21,14 +21,14 @@ import { DIGEST_ALERTS, FLUSH_ALERTS, Notifier } from './notify/notifier.js';
 import { EmailSender, LogSender, TencentSmsSender, WeComSender, type Channel, type Sender, type TencentSmsConfig } from './notify/senders.js';
 import { OrderConfirmation } from './orders/confirm.js';
 import { DecodeService } from './orders/decode.js';
-import { CONFIRM_ORDER, OrderIntake, SYNC_ORDER } from './orders/intake.js';
+import { CONFIRM_ORDER, OrderIntake, SYNC_ORDER, confirmJob } from './orders/intake.js';
 import { SecretBox } from './security/secrets.js';
 import { PLACE_PO, SOURCE_ORDER, Sourcing } from './sourcing/sourcing.js';
 import { PurchaseOrderPlacement } from './purchasing/place-purchase-order.js';
 import { EmailPurchaseRoute } from './purchasing/email-route.js';
 import { CONSENT_REMINDER, ConsentService } from './cases/consent.js';
 import { TokenWatch, WATCH_1688_TOKENS } from './suppliers/alibaba-1688/token-watch.js';
-import { PAY_PO, SupplierPayments } from './payments/pay-supplier.js';
+import { PAY_PO, SupplierPayments, payJob } from './payments/pay-supplier.js';
 import { DELIVER_ORDER, TRACK_PO, TRACKING_SWEEP, Tracking, deliverJob } from './fulfilment/tracking.js';
 import { DeliverySync } from './fulfilment/delivery-sync.js';
 import { SupplierUnwind, UNWIND_PO } from './fulfilment/unwind.js';
@@ -127,21 +127,23 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const addressChange = new AddressChange(db, decode, emailRoute, notifier, clock, log);
   const unwind = new SupplierUnwind(db, alibaba, clock, log, (poId, why) => placement.resourceAfterUnwind(poId, why));
 
+  /**
+   * The second step of a job that chains two. The first step's work is committed when it runs: if the second
+   * fails, a job of the second step's own kind takes over (its own retries, back-off and dead-job alert) instead
+   * of the first job re-running — and re-calling WeChat or 1688 for — a step that is done. A crash before the
+   * hand-over is committed leaves the first job to run again after its lease, finding its step done.
+   */
+  const thenStep = async (what: string, step: () => Promise<unknown>, takeOver: (delayMs: number) => JobSpec): Promise<void> => {
+    try {
+      await step();
+    } catch (err) {
+      log.warn({ err: (err as Error).message, job: takeOver(0).kind }, `${what} failed; a job of its own retries it`);
+      await queue.add(takeOver(err instanceof DaifaError && err.retryAfterMs ? err.retryAfterMs : 1_000));
+    }
+  };
   /** Check an order, then source it in the same job (no job between the two; a re-run finds it Confirmed and goes on). */
   const confirmAndSource = async (shopOrderId: number) => {
     if ((await confirmation.confirm(shopOrderId, { sourceNext: true })) === 'Confirmed') await sourcing.source(shopOrderId);
-  };
-  /**
-   * Delivery sync right after tracking. If it fails, the parcels are recorded already: a delivery job takes over
-   * (with its own retries and dead-job alert) instead of the tracking job re-reading 1688.
-   */
-  const deliverInline = async (shopOrderId: number): Promise<void> => {
-    try {
-      await delivery.deliver(shopOrderId);
-    } catch (err) {
-      log.warn({ shopOrderId, err: (err as Error).message }, 'delivery sync after tracking failed; a delivery job retries it');
-      await queue.add(deliverJob(shopOrderId, err instanceof DaifaError && err.retryAfterMs ? err.retryAfterMs : 1_000));
-    }
   };
   const handlers = new Map<string, JobHandler>([
     [
@@ -154,7 +156,8 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
         await dropshipTracking.afterSync(p);
         // A new order is checked and sourced in this same job (two jobs less per order). A crash in between re-runs
         // this job: it finds the order still Received (or Confirmed) and goes on.
-        if (synced.shopOrderId !== undefined && (synced.state === 'Received' || synced.state === 'Confirmed')) await confirmAndSource(synced.shopOrderId);
+        const id = synced.shopOrderId;
+        if (id !== undefined && (synced.state === 'Received' || synced.state === 'Confirmed')) await thenStep('checking and sourcing a new order', () => confirmAndSource(id), (delayMs) => ({ ...confirmJob(id), delayMs }));
       },
     ],
     [CONFIRM_ORDER, (p) => confirmAndSource(p.shopOrderId)],
@@ -165,7 +168,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
         // Placed, then paid in the same job (one job less per purchase order). A crash in between re-runs this
         // job: it finds the purchase order Placed or Paying and goes on with the payment (which re-reads first).
         const state = await placement.place(p.purchaseOrderId, { payNext: true });
-        if (state === 'Placed' || state === 'Paying') await payments.pay(p.purchaseOrderId);
+        if (state === 'Placed' || state === 'Paying') await thenStep('paying after placing', () => payments.pay(p.purchaseOrderId), (delayMs) => payJob(p.purchaseOrderId, { delayMs }));
       },
     ],
     [CONSENT_REMINDER, consent.reminderHandler],
@@ -180,7 +183,8 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
         // A new parcel or waybill is synced to WeChat in this same job (one job less per order). A re-run (the
         // previous attempt failed or died after recording the parcels, so nothing is new now) syncs again:
         // delivery sync compares with WeChat's record and never sends twice.
-        if (tracked.shopOrderId !== undefined && (tracked.forWeChat || (ctx.job.attempts > 1 && tracked.parcels > 0))) await deliverInline(tracked.shopOrderId);
+        const id = tracked.shopOrderId;
+        if (id !== undefined && (tracked.forWeChat || (ctx.job.attempts > 1 && tracked.parcels > 0))) await thenStep('delivery sync after tracking', () => delivery.deliver(id), (delayMs) => deliverJob(id, delayMs));
       },
     ],
     [ADDRESS_CHANGE, addressChange.handler],

@@ -4,6 +4,7 @@ import { PLACE_PO, SOURCE_ORDER } from '../../src/sourcing/sourcing.js';
 import { PAY_PO } from '../../src/payments/pay-supplier.js';
 import { DELIVER_ORDER, TRACK_PO } from '../../src/fulfilment/tracking.js';
 import { enableSourcing, startHarness, type Harness } from '../helpers/harness.js';
+import { DaifaError } from '../../src/lib/errors.js';
 
 /**
  * The sync job stores a new order, checks it and sources it; the placing job places and then pays. A process that dies between the two
@@ -103,5 +104,67 @@ describe('two steps in one job, with a crash in between', () => {
     expect(h.sandbox.alibaba.calls.get('alibaba.trade.get.buyerView')).toBe(views + 1);
     const poLine = await h.app.db.kysely.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', po!.id).executeTakeFirstOrThrow();
     expect(JSON.parse(pkgs[0]!.items)).toEqual([{ specId: poLine.spec_id, quantity: poLine.quantity }]);
+  });
+
+  it('a second step that fails is handed to a job of its own kind; the first step is not run again (no second order read, no second 1688 order)', async () => {
+    h = await startHarness({ worker: false, push: { enabled: false } });
+    await enableSourcing(h);
+    const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    const sync = { shopId: h.shop.id, orderId: order!.orderId, source: 'push' };
+    const reads = () => h!.sandbox.wechat.calls.get('/channels/ec/order/get') ?? 0;
+    const pending = (kind: string) => h!.app.db.kysely.selectFrom('jobs').select(['payload', 'run_at']).where('kind', '=', kind).where('status', '=', 'pending').execute();
+
+    // Sourcing fails right after the order was stored and checked.
+    const source = h.app.sourcing.source;
+    h.app.sourcing.source = async () => {
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', 'sourcing failed (test)', { retryAfterMs: 7_000 });
+    };
+    const before = Date.now();
+    await run(h, SYNC_ORDER, sync); // the sync job itself succeeds: its step is done
+    h.app.sourcing.source = source;
+    const so = await h.app.db.kysely.selectFrom('shop_orders').select(['id', 'state']).where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow();
+    expect(so.state).toBe('Confirmed');
+    const confirm = await pending(CONFIRM_ORDER);
+    expect(confirm.map((j) => JSON.parse(j.payload))).toEqual([{ shopOrderId: so.id }]);
+    expect(Number(confirm[0]!.run_at)).toBeGreaterThanOrEqual(before + 7_000); // the failure's own back-off
+    const readsAfterSync = reads();
+    await run(h, CONFIRM_ORDER, { shopOrderId: so.id });
+    expect((await h.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', so.id).executeTakeFirstOrThrow()).state).toBe('Sourced');
+    expect(reads()).toBe(readsAfterSync); // WeChat was not asked for the order again
+
+    // Paying fails right after the 1688 order was placed.
+    const [po] = await h.app.db.kysely.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', so.id).execute();
+    const pay = h.app.payments.pay;
+    h.app.payments.pay = async () => {
+      throw new Error('payment step failed (test)');
+    };
+    await run(h, PLACE_PO, { purchaseOrderId: po!.id });
+    h.app.payments.pay = pay;
+    expect((await pending(PAY_PO)).map((j) => JSON.parse(j.payload))).toEqual([{ purchaseOrderId: po!.id, check: 0 }]);
+    await run(h, PAY_PO, { purchaseOrderId: po!.id, check: 0 });
+    expect((await h.app.db.kysely.selectFrom('payments').select('status').where('purchase_order_id', '=', po!.id).execute()).map((p) => p.status)).toEqual(['Paid']);
+    expect(h.sandbox.alibaba.calls.get('alibaba.createOrder.preview')).toBe(1);
+    expect(h.sandbox.alibaba.calls.get('alibaba.trade.fastCreateOrder')).toBe(1);
+    expect(h.sandbox.alibaba.calls.get('alibaba.trade.pay.protocolPay.preparePay')).toBe(1);
+  });
+
+  it('a failed hand-over fails the first job, so it runs again (nothing is dropped)', async () => {
+    h = await startHarness({ worker: false, push: { enabled: false } });
+    await enableSourcing(h);
+    const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    const source = h.app.sourcing.source;
+    const add = h.app.queue.add;
+    h.app.sourcing.source = async () => {
+      throw new Error('sourcing failed (test)');
+    };
+    h.app.queue.add = async () => {
+      throw new Error('database unavailable (test)');
+    };
+    await expect(run(h, SYNC_ORDER, { shopId: h.shop.id, orderId: order!.orderId, source: 'push' })).rejects.toThrow('database unavailable');
+    h.app.sourcing.source = source;
+    h.app.queue.add = add;
+    // The re-run of the sync job finds the order checked and sources it.
+    await run(h, SYNC_ORDER, { shopId: h.shop.id, orderId: order!.orderId, source: 'push' });
+    expect((await h.app.db.kysely.selectFrom('shop_orders').select('state').where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow()).state).toBe('Sourced');
   });
 });
