@@ -294,13 +294,32 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       return limits;
     });
     api.get('/api/cases', async (req) => {
-      const q = z.object({ state: z.enum(['Open', 'Resolved', 'Dismissed']).optional(), kind: z.string().max(64).optional(), shopId: z.coerce.number().int().positive().optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).parse(req.query);
-      let query = app.db.kysely.selectFrom('cases').selectAll().orderBy('id').limit(q.limit ?? 100);
+      const q = z
+        .object({
+          state: z.enum(['Open', 'Resolved', 'Dismissed']).optional(),
+          kind: z.string().max(64).optional(),
+          shopId: z.coerce.number().int().positive().optional(),
+          limit: z.coerce.number().int().min(1).max(500).optional(),
+          order: z.enum(['asc', 'desc']).optional(),
+          cursor: z.coerce.number().int().positive('cursor 无效 / invalid cursor').optional(),
+        })
+        .parse(req.query);
+      // Open cases are a work queue (oldest first); resolved and dismissed ones a history (newest first). Pages
+      // follow the id (keyset): `nextCursor` is there while more remain.
+      const order = q.order ?? (q.state === 'Resolved' || q.state === 'Dismissed' ? 'desc' : 'asc');
+      const limit = q.limit ?? 100;
+      let query = app.db.kysely.selectFrom('cases').selectAll().orderBy('id', order).limit(limit + 1);
       if (q.state) query = query.where('state', '=', q.state);
       if (q.kind) query = query.where('kind', '=', q.kind);
+      if (q.cursor) query = query.where('id', order === 'asc' ? '>' : '<', q.cursor);
       // One shop's cases: those of its orders.
       if (q.shopId) query = query.where('shop_order_id', 'in', shopOrderIdsOf(app.db.kysely, q.shopId));
-      return { cases: (await query.execute()).map((c) => ({ ...c, actions: JSON.parse(c.actions), data: c.data ? JSON.parse(c.data) : null })) };
+      const rows = await query.execute();
+      const page = rows.slice(0, limit);
+      return {
+        cases: page.map((c) => ({ ...c, actions: JSON.parse(c.actions), data: c.data ? JSON.parse(c.data) : null })),
+        nextCursor: rows.length > limit ? String(page[page.length - 1]!.id) : null,
+      };
     });
     api.post('/api/cases/:id/consent', operator, async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);

@@ -107,6 +107,21 @@ describe('dashboard API', () => {
     expect(second).toMatchObject({ paidToday: 1, openCases: { total: 1 } });
     expect(second.deadlinesAtRisk.map((c: { shop_order_id: number }) => c.shop_order_id)).toEqual([bId]);
     expect(Object.values(second.pipeline as Record<string, number>).reduce((s, n) => s + n, 0)).toBe(1);
+    // Pages: open cases oldest first, handled ones newest first; a cursor continues where a page ended.
+    const ids: number[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await k.transaction().execute((trx) => openCase(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: bId, message: `第 ${i} 个`, dedupKey: `page-${i}` }, Date.now())))!);
+    const page = async (q: string) => (await callApi(h!, 'GET', `/api/cases?${q}`, viewer)).body as { cases: { id: number }[]; nextCursor: string | null };
+    const p1 = await page('state=Open&limit=2');
+    const p2 = await page(`state=Open&limit=2&cursor=${p1.nextCursor}`);
+    const p3 = await page(`state=Open&limit=2&cursor=${p2.nextCursor}`);
+    const openIds = (await k.selectFrom('cases').select('id').where('state', '=', 'Open').orderBy('id').execute()).map((c) => c.id);
+    expect([...p1.cases, ...p2.cases, ...p3.cases].map((c) => c.id)).toEqual(openIds);
+    expect(p3.nextCursor).toBeNull();
+    await k.updateTable('cases').set({ state: 'Resolved' }).where('id', 'in', ids).execute();
+    const resolved = await page('state=Resolved&limit=3');
+    expect(resolved.cases.map((c) => c.id)).toEqual([...ids].reverse().slice(0, 3));
+    expect((await page(`state=Resolved&limit=3&cursor=${resolved.nextCursor}`)).cases.map((c) => c.id)).toEqual([ids[0]]);
+    expect((await callApi(h, 'GET', '/api/cases?cursor=abc', viewer)).status).toBe(400);
   });
 
   it('overview, purchase-order list (keyset pages), supplier scorecards, mapping rows and edits, users, and a live change stream', async () => {
