@@ -60,7 +60,8 @@ export class Worker {
   async stop(): Promise<void> {
     this.running = false;
     this.unsubscribe?.();
-    this.wake?.();
+    // Kept like any wake-up: a stop that arrives while the loop is claiming must not wait out a poll interval.
+    this.signal();
     await this.loopDone;
     await Promise.allSettled([...this.inflight]);
   }

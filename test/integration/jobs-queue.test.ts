@@ -170,4 +170,25 @@ describe('durable job queue', () => {
       await worker.stop();
     }
   });
+
+  it('a stop that arrives while the worker is claiming ends the loop at once, not a poll interval later', async () => {
+    const realQueue = new JobQueue(t.db, { now: () => Date.now() });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let claims = 0;
+    const claim = realQueue.claim.bind(realQueue);
+    realQueue.claim = async (...args) => {
+      claims++;
+      const jobs = await claim(...args);
+      await held;
+      return jobs;
+    };
+    const worker = new Worker(realQueue, new Map(), pino({ level: 'silent' }), { concurrency: 2, pollMs: 60_000 });
+    worker.start();
+    while (claims === 0) await new Promise((r) => setTimeout(r, 5));
+    const stopping = worker.stop(); // the loop is inside its claim
+    release();
+    const stoppedIn = await Promise.race([stopping.then(() => 'stopped'), new Promise((r) => setTimeout(() => r('still waiting'), 10_000))]);
+    expect(stoppedIn).toBe('stopped'); // with the stop lost it would wait out the 60 s poll
+  });
 });
