@@ -12,6 +12,7 @@ import { idString } from '../lib/lossless-json.js';
 import type { ShopService } from '../shops/shops.js';
 import { deliverJob } from './tracking.js';
 import { orderLines } from '../db/lookups.js';
+import type { ShopOrderLineRow } from '../orders/repository.js';
 import { prepared } from '../db/prepared.js';
 
 const MAX_INFO_UPDATES = 3;
@@ -34,6 +35,12 @@ interface Planned {
   failedBefore?: true;
 }
 
+// Read by every delivery sync (at least one per shop order): compiled once (see prepared()).
+const orderToDeliver = prepared((db, id: number) => db.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', id));
+const livePos = prepared((db, shopOrderId: number, a: string, b: string, c: string) => db.selectFrom('purchase_orders').select(['id']).where('shop_order_id', '=', shopOrderId).where('state', 'not in', [a, b, c]).orderBy('id'));
+const packagesOf = prepared((db, shopOrderId: number) => db.selectFrom('packages').select(['id', 'purchase_order_id', 'delivery_id', 'waybill_id', 'items', 'shipped_at']).where('shop_order_id', '=', shopOrderId).orderBy('shipped_at').orderBy('id'));
+const deliveriesOf = prepared((db, shopOrderId: number) => db.selectFrom('wx_deliveries').select(['waybill_id', 'product_infos', 'status']).where('shop_order_id', '=', shopOrderId).orderBy('id'));
+
 /**
  * 发货同步: what the suppliers' parcels hold becomes WeChat `delivery/send` calls, one per parcel, with exactly
  * the lines and quantities that parcel completes. WeChat wants every unit of a SKU in one package (606030), so a
@@ -42,12 +49,6 @@ interface Planned {
  * units are never shipped. Each send is recorded before the call and checked against the order afterwards, so a
  * crash or a lost answer never sends twice.
  */
-// Read by every delivery sync (at least one per shop order): compiled once (see prepared()).
-const orderToDeliver = prepared((db, id: number) => db.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', id));
-const livePos = prepared((db, shopOrderId: number, a: string, b: string, c: string) => db.selectFrom('purchase_orders').select(['id']).where('shop_order_id', '=', shopOrderId).where('state', 'not in', [a, b, c]).orderBy('id'));
-const packagesOf = prepared((db, shopOrderId: number) => db.selectFrom('packages').select(['id', 'purchase_order_id', 'delivery_id', 'waybill_id', 'items', 'shipped_at']).where('shop_order_id', '=', shopOrderId).orderBy('shipped_at').orderBy('id'));
-const deliveriesOf = prepared((db, shopOrderId: number) => db.selectFrom('wx_deliveries').select(['waybill_id', 'product_infos', 'status']).where('shop_order_id', '=', shopOrderId).orderBy('id'));
-
 export class DeliverySync {
   constructor(
     private readonly db: Db,
@@ -94,7 +95,8 @@ export class DeliverySync {
     if (shown.length) await k.updateTable('wx_deliveries').set({ status: 'Sent', error: null, updated_at: this.clock.now() }).where('shop_order_id', '=', order.id).where('status', '!=', 'Sent').where('waybill_id', 'in', shown).execute();
     await this.applyWaybillChanges(order, client, wxPackages);
 
-    const plan = await this.plan(shopOrderId, infos, wxPackages);
+    const lines = await orderLines(k, shopOrderId);
+    const plan = await this.plan(shopOrderId, lines, infos, wxPackages);
     if (plan.length && onAftersale) {
       const now = this.clock.now();
       await k.transaction().execute(async (trx) => {
@@ -105,7 +107,6 @@ export class DeliverySync {
       return 'held';
     }
     // WeChat's status follows from what is shipped (21 partially, 30 all): no need to ask again.
-    const lines = await orderLines(k, shopOrderId);
     const sentBefore = new Map<string, number>();
     for (const w of wxPackages) for (const x of w.products) sentBefore.set(x.skuId, (sentBefore.get(x.skuId) ?? 0) + x.count);
     const owedAfter = (sent: Map<string, number>) =>
@@ -145,9 +146,8 @@ export class DeliverySync {
    * lines, for bundles and multipliers), minus refunded units; sent only when every unit still owed is covered
    * and not yet sent — so a SKU is never split across packages.
    */
-  private async plan(shopOrderId: number, infos: Record<string, any>[], wxPackages: { waybillId: string; products: { skuId: string; count: number }[] }[]): Promise<Planned[]> {
+  private async plan(shopOrderId: number, lines: ShopOrderLineRow[], infos: Record<string, any>[], wxPackages: { waybillId: string; products: { skuId: string; count: number }[] }[]): Promise<Planned[]> {
     const k = this.db.kysely;
-    const lines = await orderLines(k, shopOrderId);
     const pos = (await livePos(k, shopOrderId, 'Cancelled', 'Shadowed', 'Draft')).rows;
     if (!pos.length) return [];
     const poLines = await k.selectFrom('purchase_order_lines').select(['purchase_order_id', 'shop_order_line_no', 'spec_id', 'quantity']).where('purchase_order_id', 'in', pos.map((p) => p.id)).orderBy('id').execute();

@@ -45,12 +45,6 @@ function entriesFromReadback(readback: string | null): Map<string, string> {
   return new Map(items.filter((i) => i.entryId).map((i) => [i.entryId!, String(i.specId ?? '')]));
 }
 
-/**
- * 物流跟踪: a message or the sweep says "look at this purchase order"; Daifa re-reads 1688 (the message is
- * only a hint), records each parcel — courier mapped to WeChat's code, tracking number, the lines and units it
- * holds — and its trace, marks the purchase order shipped once every unit is in a parcel, and hands the shop
- * order to delivery sync.
- */
 // Every tracking run (at least one per purchase order) reads these: compiled once (see prepared()).
 const poToTrack = prepared((db, poId: number) => db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id', 'o.wx_order_id', 'p.readback']).where('p.id', '=', poId));
 const packagesOfPo = prepared((db, poId: number) => db.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status']).where('purchase_order_id', '=', poId).orderBy('id'));
@@ -58,6 +52,12 @@ const poLineUnits = prepared((db, poId: number) => db.selectFrom('purchase_order
 const packageItems = prepared((db, poId: number) => db.selectFrom('packages').select('items').where('purchase_order_id', '=', poId));
 const markTracked = prepared((db, now: number, poId: number) => db.updateTable('purchase_orders').set({ tracked_at: now }).where('id', '=', poId));
 
+/**
+ * 物流跟踪: a message or the sweep says "look at this purchase order"; Daifa re-reads 1688 (the message is
+ * only a hint), records each parcel — courier mapped to WeChat's code, tracking number, the lines and units it
+ * holds — and its trace, marks the purchase order shipped once every unit is in a parcel, and hands the shop
+ * order to delivery sync.
+ */
 export class Tracking {
   constructor(
     private readonly db: Db,

@@ -67,14 +67,14 @@ export function toAddressParam(a: Address): AddressParam {
   };
 }
 
+// Read by every placement: compiled once (see prepared()).
+const orderToPlace = prepared((db, shopOrderId: number) => db.selectFrom('shop_orders').innerJoin('shops', 'shops.id', 'shop_orders.shop_id').select(['shop_orders.id', 'shop_orders.shop_id', 'shop_orders.wx_order_id', 'shop_orders.state', 'shops.mode']).where('shop_orders.id', '=', shopOrderId));
+
 /**
  * 下单: one purchase order with one supplier. Record the intent (Placing, attempt counter) before the call;
  * an unanswered create is an unknown outcome, resolved by looking the order up by outOrderId before any retry;
  * never create twice. Then read the order back and compare it field by field; any difference blocks payment.
  */
-// Read by every placement: compiled once (see prepared()).
-const orderToPlace = prepared((db, shopOrderId: number) => db.selectFrom('shop_orders').innerJoin('shops', 'shops.id', 'shop_orders.shop_id').select(['shop_orders.id', 'shop_orders.shop_id', 'shop_orders.wx_order_id', 'shop_orders.state', 'shops.mode']).where('shop_orders.id', '=', shopOrderId));
-
 export class PurchaseOrderPlacement {
   constructor(
     private readonly db: Db,
