@@ -137,8 +137,11 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     try {
       await step();
     } catch (err) {
-      log.warn({ err: (err as Error).message, job: takeOver(0).kind }, `${what} failed; a job of its own retries it`);
-      await queue.add(takeOver(err instanceof DaifaError && err.retryAfterMs ? err.retryAfterMs : 1_000));
+      const job = takeOver(err instanceof DaifaError && err.retryAfterMs ? err.retryAfterMs : 1_000);
+      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      log.warn({ err: message, job: job.kind }, `${what} failed; a job of its own retries it`);
+      // The job that takes over shows why it exists, as if it had run and failed itself.
+      await queue.add({ ...job, lastError: `${what}: ${message}` });
     }
   };
   /** Check an order, then source it in the same job (no job between the two; a re-run finds it Confirmed and goes on). */

@@ -16,6 +16,8 @@ export interface JobSpec {
   /** While a pending job with this key exists, enqueueing another is a no-op. */
   singletonKey?: string;
   maxAttempts?: number;
+  /** Why this job exists as a retry of work that failed elsewhere (shown as its last error until it runs). */
+  lastError?: string;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
@@ -33,13 +35,13 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
  * was committed. Returns the new job id, or null when a pending singleton copy already exists.
  */
 export async function enqueue(trx: Executor, spec: JobSpec, now: number): Promise<number | null> {
-  const { rows } = await insertJob(trx, spec.kind, JSON.stringify(spec.payload ?? {}), 'pending', now + (spec.delayMs ?? 0), 0, spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, spec.singletonKey ?? null, now, now);
+  const { rows } = await insertJob(trx, spec.kind, JSON.stringify(spec.payload ?? {}), 'pending', now + (spec.delayMs ?? 0), 0, spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, spec.singletonKey ?? null, spec.lastError?.slice(0, 2000) ?? null, now, now);
   return rows[0]?.id ?? null;
 }
 
 // Compiled once (every order enqueues about eight jobs; see prepared()).
-const insertJob = prepared((db, kind: string, payload: string, status: string, run_at: number, attempts: number, max_attempts: number, singleton_key: string | null, created_at: number, updated_at: number) =>
-  db.insertInto('jobs').values({ kind, payload, status, run_at, attempts, max_attempts, singleton_key, created_at, updated_at }).onConflict((oc) => oc.doNothing()).returning('id'),
+const insertJob = prepared((db, kind: string, payload: string, status: string, run_at: number, attempts: number, max_attempts: number, singleton_key: string | null, last_error: string | null, created_at: number, updated_at: number) =>
+  db.insertInto('jobs').values({ kind, payload, status, run_at, attempts, max_attempts, singleton_key, last_error, created_at, updated_at }).onConflict((oc) => oc.doNothing()).returning('id'),
 );
 
 /** How often a claim also looks for jobs whose worker died (lease expired). Pending jobs are looked for on every claim. */

@@ -112,7 +112,7 @@ describe('two steps in one job, with a crash in between', () => {
     const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
     const sync = { shopId: h.shop.id, orderId: order!.orderId, source: 'push' };
     const reads = () => h!.sandbox.wechat.calls.get('/channels/ec/order/get') ?? 0;
-    const pending = (kind: string) => h!.app.db.kysely.selectFrom('jobs').select(['payload', 'run_at']).where('kind', '=', kind).where('status', '=', 'pending').execute();
+    const pending = (kind: string) => h!.app.db.kysely.selectFrom('jobs').select(['payload', 'run_at', 'last_error']).where('kind', '=', kind).where('status', '=', 'pending').execute();
 
     // Sourcing fails right after the order was stored and checked.
     const source = h.app.sourcing.source;
@@ -127,6 +127,7 @@ describe('two steps in one job, with a crash in between', () => {
     const confirm = await pending(CONFIRM_ORDER);
     expect(confirm.map((j) => JSON.parse(j.payload))).toEqual([{ shopOrderId: so.id }]);
     expect(Number(confirm[0]!.run_at)).toBeGreaterThanOrEqual(before + 7_000); // the failure's own back-off
+    expect(confirm[0]!.last_error).toContain('sourcing failed (test)'); // and why it is there
     const readsAfterSync = reads();
     await run(h, CONFIRM_ORDER, { shopOrderId: so.id });
     expect((await h.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', so.id).executeTakeFirstOrThrow()).state).toBe('Sourced');
