@@ -7,16 +7,17 @@
  *   BENCH_ORDERS=2000 BENCH_LATENCY_MS=50 BENCH_RATE=20 npm run bench:pipeline
  *   DATABASE_URL=postgres://… npm run bench:pipeline
  *   BENCH_WECHAT_RPM=600 BENCH_1688_QPS=10 npm run bench:pipeline   # simulators enforce these limits
- *   DAIFA_SQL_PROFILE=1 npm run bench:pipeline                       # also: SQL statements by time in SQLite
+ *   DAIFA_SQL_PROFILE=1 npm run bench:pipeline                       # also: SQL statements by time in SQLite, and
+ *                                                                    # the queries Kysely builds per call (not prepared())
  *   BENCH_WORKER_PROCESSES=1 npm run bench:pipeline                  # plus one `daifa worker` process
  *   BENCH_CPU_PROF=/tmp/prof node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/pipeline.ts  # V8 profiles
  *
- * Prints orders/s, Daifa CPU ms per order, external calls per order by endpoint, and the time from the WeChat
+ * Prints orders/s, Daifa CPU ms per order (user/system, and by thread: the main thread is what caps one process), external calls per order by endpoint, and the time from the WeChat
  * payment to (a) the supplier order paid and (b) the delivery synced, p50/p99, each as a ratio to the critical
  * path (the sequential external calls × latency).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,7 @@ import { randomAlnum } from '../src/lib/random.js';
 import { createTestDb } from '../test/helpers/db.js';
 import { sqlProfileTop } from '../src/db/dialect.js';
 import pino from 'pino';
+import { DefaultQueryCompiler } from 'kysely';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 10_000);
 const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 0);
@@ -59,6 +61,31 @@ const childCpuMs = (pid: number | undefined): number => {
     return NaN;
   }
 };
+/** CPU time per thread name of this process, from /proc (Linux; empty elsewhere): where the process's CPU goes. */
+const threadCpuMs = (): Map<string, number> => {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = tid === String(process.pid) ? 'main' : `${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}#${tid}`;
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+    }
+  } catch {
+    /* not Linux */
+  }
+  return out;
+};
+/** DAIFA_SQL_PROFILE=1: queries Kysely builds and compiles per call (not `prepared()` once), by SQL text. */
+const builtPerCall = new Map<string, number>();
+if (process.env.DAIFA_SQL_PROFILE === '1') {
+  const compile = DefaultQueryCompiler.prototype.compileQuery;
+  DefaultQueryCompiler.prototype.compileQuery = function (this: DefaultQueryCompiler, ...a: Parameters<typeof compile>) {
+    const q = compile.apply(this, a);
+    builtPerCall.set(q.sql, (builtPerCall.get(q.sql) ?? 0) + 1);
+    return q;
+  };
+}
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
 
 async function main(): Promise<void> {
@@ -93,6 +120,7 @@ async function main(): Promise<void> {
   const generatedAt = new Map<string, number>();
   const group0 = { ...(app.db.groupCommit ?? { commits: 0, members: 0 }) };
   const cpu0 = process.cpuUsage();
+  const threads0 = threadCpuMs();
   const simCpu0 = childCpuMs(child.pid);
   const workersCpu0 = daifaCpuMs();
   const t0 = Date.now();
@@ -118,6 +146,7 @@ async function main(): Promise<void> {
   }
   const wall = (Date.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const threads = threadCpuMs();
   const simCpuMs = childCpuMs(child.pid) - simCpu0;
   const daifaMs = (cpu.user + cpu.system) / 1000 + (daifaCpuMs() - workersCpu0);
   await worker.stop();
@@ -143,6 +172,7 @@ async function main(): Promise<void> {
   console.log(`\nbench/pipeline — ${ORDERS} orders, ${dbKind}, latency ${LATENCY} ms per external call, ${RATE ? `${RATE} orders/s fed` : 'all at once'}, ${CONCURRENCY} workers${WORKER_PROCESSES ? ` × ${1 + WORKER_PROCESSES} processes` : ''}, ${cpus().length} CPUs (${cpus()[0]?.model ?? ''}), Node ${process.version}`);
   console.log(`  throughput:        ${(ORDERS / wall).toFixed(1)} orders/s end to end (${wall.toFixed(1)} s)`);
   console.log(`  Daifa CPU:         ${(daifaMs / ORDERS).toFixed(2)} ms per order${WORKER_PROCESSES ? ` (this process and ${WORKER_PROCESSES} worker process${WORKER_PROCESSES > 1 ? 'es' : ''})` : ''} (the simulators, in their own process: ${Number.isNaN(simCpuMs) ? 'n/a' : (simCpuMs / ORDERS).toFixed(2)} ms per order)`);
+  console.log(`                     user ${(cpu.user / 1000 / ORDERS).toFixed(2)} + system ${(cpu.system / 1000 / ORDERS).toFixed(2)} ms per order in this process; by thread: ${[...threads].map(([name, ms]) => [name, (ms - (threads0.get(name) ?? 0)) / ORDERS] as const).filter(([, ms]) => ms >= 0.05).sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')}`);
   if (app.db.groupCommit) {
     const commits = app.db.groupCommit.commits - group0.commits;
     console.log(`  SQLite group commit: ${(commits / ORDERS).toFixed(2)} COMMITs per order, answering ${((app.db.groupCommit.members - group0.members) / Math.max(1, commits)).toFixed(1)} callers each`);
@@ -168,6 +198,9 @@ async function main(): Promise<void> {
     const top = sqlProfileTop(Number(process.env.BENCH_SQL_TOP ?? 30));
     console.log(`  SQL (top statements by native time; ${dbKind} only):`);
     for (const r of top) console.log(`    ${r.ms.toFixed(0).padStart(6)} ms ${(r.count / ORDERS).toFixed(2).padStart(6)}/order  ${r.sql.slice(0, 160)}`);
+    const built = [...builtPerCall].sort((a, b) => b[1] - a[1]);
+    console.log(`  Built and compiled by Kysely per call: ${(built.reduce((n, [, c]) => n + c, 0) / ORDERS).toFixed(1)} per order; the most frequent:`);
+    for (const [text, n] of built.slice(0, Number(process.env.BENCH_SQL_TOP ?? 30))) console.log(`    ${(n / ORDERS).toFixed(2).padStart(6)}/order  ${text.slice(0, 160)}`);
   }
   await http.close();
   child.kill('SIGTERM');
