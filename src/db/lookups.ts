@@ -24,11 +24,15 @@ export async function findById<T extends keyof typeof byId>(db: Kysely<Database>
   return (await byId[table](db, id)).rows[0] as Rows[T] | undefined;
 }
 
-/** One row by its id; throws when there is none (as Kysely's executeTakeFirstOrThrow). */
-export async function getById<T extends keyof typeof byId>(db: Kysely<Database>, table: T, id: number): Promise<Rows[T]> {
-  const row = await findById(db, table, id);
+/** The row a read found, or the error every "must exist" read throws (as Kysely's executeTakeFirstOrThrow). */
+export function rowOrThrow<R>(row: R | undefined, table: keyof Database, id: number): R {
   if (!row) throw new Error(`no ${table} row ${id}`);
   return row;
+}
+
+/** One row by its id; throws when there is none. */
+export async function getById<T extends keyof typeof byId>(db: Kysely<Database>, table: T, id: number): Promise<Rows[T]> {
+  return rowOrThrow(await findById(db, table, id), table, id);
 }
 
 const linesOf = prepared((db, shopOrderId: number) => db.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', shopOrderId).orderBy('line_no'));
@@ -58,7 +62,5 @@ export async function purchaseOrderLines(db: Kysely<Database>, purchaseOrderId: 
 const addressOf = prepared((db, shopOrderId: number) => db.selectFrom('shop_orders').select('address').where('id', '=', shopOrderId));
 /** A shop order's stored (masked) address, as JSON text; throws when the order does not exist. */
 export async function orderAddress(db: Kysely<Database>, shopOrderId: number): Promise<string> {
-  const row = (await addressOf(db, shopOrderId)).rows[0];
-  if (!row) throw new Error(`no shop_orders row ${shopOrderId}`);
-  return row.address;
+  return rowOrThrow((await addressOf(db, shopOrderId)).rows[0], 'shop_orders', shopOrderId).address;
 }

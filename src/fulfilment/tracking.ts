@@ -47,9 +47,9 @@ function entriesFromReadback(readback: string | null): Map<string, string> {
 
 // Every tracking run (at least one per purchase order) reads these: compiled once (see prepared()).
 const poToTrack = prepared((db, poId: number) => db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id', 'o.wx_order_id', 'p.readback']).where('p.id', '=', poId));
-const packagesOfPo = prepared((db, poId: number) => db.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status']).where('purchase_order_id', '=', poId).orderBy('id'));
+/** A purchase order's parcels, with the units each holds (one read serves both the tracking run and the units count). */
+const packagesOfPo = prepared((db, poId: number) => db.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status', 'items']).where('purchase_order_id', '=', poId).orderBy('id'));
 const poLineUnits = prepared((db, poId: number) => db.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', poId));
-const packageItems = prepared((db, poId: number) => db.selectFrom('packages').select('items').where('purchase_order_id', '=', poId));
 const markTracked = prepared((db, now: number, poId: number) => db.updateTable('purchase_orders').set({ tracked_at: now }).where('id', '=', poId));
 
 /**
@@ -254,7 +254,7 @@ async function markShippedIfComplete(trx: Transaction<Database>, po: { id: numbe
 
 /** Supplier units of each spec already in a parcel, for one purchase order. */
 export async function shippedUnits(db: Executor, poId: number): Promise<Map<string, number>> {
-  const rows = (await packageItems(db, poId)).rows;
+  const rows = (await packagesOfPo(db, poId)).rows;
   const m = new Map<string, number>();
   for (const r of rows) for (const it of JSON.parse(r.items) as { specId: string; quantity: number }[]) m.set(it.specId, (m.get(it.specId) ?? 0) + it.quantity);
   return m;

@@ -23,7 +23,7 @@ import type { DecodeService } from '../orders/decode.js';
 import { loadLinesToSource, loadRequests, placeJob, type Sourcing } from '../sourcing/sourcing.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import type { AddressParam, CargoParam } from '../suppliers/alibaba-1688/client.js';
-import { findById, getById, orderAddress, purchaseOrderLines } from '../db/lookups.js';
+import { findById, getById, orderAddress, purchaseOrderLines, rowOrThrow } from '../db/lookups.js';
 import { prepared } from '../db/prepared.js';
 
 /** Preview codes meaning "this supplier cannot fulfil this cargo": fall back to the next candidate. */
@@ -97,8 +97,7 @@ export class PurchaseOrderPlacement {
     const next = opts.payNext ? [] : [payJob(poId)];
     const po = await findById(this.db.kysely, 'purchase_orders', poId);
     if (!po) return 'missing';
-    const order = (await orderToPlace(this.db.kysely, po.shop_order_id)).rows[0];
-    if (!order) throw new Error(`no shop_orders row ${po.shop_order_id}`);
+    const order = rowOrThrow((await orderToPlace(this.db.kysely, po.shop_order_id)).rows[0], 'shop_orders', po.shop_order_id);
     const lines = await purchaseOrderLines(this.db.kysely, poId);
     const supplier = await getById(this.db.kysely, 'suppliers', po.supplier_id);
     const now = this.clock.now();
