@@ -46,6 +46,11 @@ export interface ApiKnobs {
   deliverPushOnApiSend: boolean;
   /** While set, delivery/send refuses with this errcode (e.g. 606005 invalid waybill) — failed-delivery drills. */
   deliverySendErrcode?: number;
+  /**
+   * An outage that begins with a call to this path: that call and every business call after it answer -1 (system
+   * busy) until the knob is cleared — e.g. a delivery/send whose outcome is unknown, and no order/get to learn it.
+   */
+  outageFromPath?: string;
 }
 
 export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false, dropshipAssignedStatus: 100, dropshipShippedStatus: 300, deliverPushOnApiSend: true });
@@ -74,6 +79,8 @@ export class WeChatShopSimulator {
   readonly push: PushEngine;
   api: ApiKnobs;
   readonly calls = new Map<string, number>();
+  /** An outage begun by `api.outageFromPath` is under way. */
+  private outage = false;
   private readonly minuteWindows = new Map<string, { minute: number; n: number }>();
   /** Calls refused with 45011. */
   throttled = 0;
@@ -345,6 +352,8 @@ export class WeChatShopSimulator {
         const valid = (shop.token?.value === token && shop.token.expiresAt > t) || (shop.previous?.value === token && shop.previous.expiresAt > t);
         if (!valid) return err(42001, 'access_token expired');
         if (this.api.forcedErrcode !== undefined) return err(this.api.forcedErrcode, 'forced by sandbox knob');
+        if (this.api.outageFromPath === undefined) this.outage = false;
+        else if ((this.outage ||= path === this.api.outageFromPath)) return err(-1, 'system error (sandbox outage)');
         if (this.api.callsPerMinute) {
           const minute = Math.floor(t / 60_000);
           const w = this.minuteWindows.get(shop.appId);

@@ -519,6 +519,8 @@ export interface WxDeliveriesTable {
   status: string;
   updates: number;
   error: string | null;
+  /** 1 while a send is in flight: its echo push is counted on the shop order (migration 0017). */
+  in_flight: Generated<number>;
   created_at: number;
   updated_at: number;
 }

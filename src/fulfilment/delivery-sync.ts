@@ -92,7 +92,7 @@ export class DeliverySync {
     // A send that went through but was never recorded as such (crash, lost answer): WeChat's record settles it,
     // so a later change of its waybill is still passed on.
     const shown = wxPackages.map((w) => w.waybillId);
-    if (shown.length) await k.updateTable('wx_deliveries').set({ status: 'Sent', error: null, updated_at: this.clock.now() }).where('shop_order_id', '=', order.id).where('status', '!=', 'Sent').where('waybill_id', 'in', shown).execute();
+    if (shown.length) await k.updateTable('wx_deliveries').set({ status: 'Sent', error: null, in_flight: 0, updated_at: this.clock.now() }).where('shop_order_id', '=', order.id).where('status', '!=', 'Sent').where('waybill_id', 'in', shown).execute();
     await this.applyWaybillChanges(order, client, wxPackages);
 
     const lines = await orderLines(k, shopOrderId);
@@ -204,8 +204,17 @@ export class DeliverySync {
     const k = this.db.kysely;
     const now = this.clock.now();
     await k.transaction().execute(async (trx) => {
-      await trx.insertInto('wx_deliveries').values({ shop_order_id: order.id, waybill_id: p.waybillId, delivery_id: p.deliveryId, product_infos: JSON.stringify(p.products), package_ids: JSON.stringify([p.packageId]), status: 'Sending', updates: 0, error: null, created_at: now, updated_at: now }).onConflict((oc) => oc.columns(['shop_order_id', 'waybill_id']).doUpdateSet({ product_infos: JSON.stringify(p.products), status: 'Sending', updated_at: now })).execute();
-      await trx.updateTable('shop_orders').set((eb) => ({ deliver_echoes: eb('deliver_echoes', '+', 1), deliver_echo_finish: completes ? 1 : 0 })).where('id', '=', order.id).execute();
+      // The push is counted once per send: a send tried again after a crash or an outage (its row still in flight)
+      // may have reached WeChat the first time, and WeChat pushes once per package shipped.
+      await trx
+        .updateTable('shop_orders')
+        .set((eb) => ({
+          deliver_echoes: eb('deliver_echoes', '+', eb.case().when(eb.exists(eb.selectFrom('wx_deliveries').select('id').where('shop_order_id', '=', order.id).where('waybill_id', '=', p.waybillId).where('in_flight', '=', 1))).then(0).else(1).end()),
+          deliver_echo_finish: completes ? 1 : 0,
+        }))
+        .where('id', '=', order.id)
+        .execute();
+      await trx.insertInto('wx_deliveries').values({ shop_order_id: order.id, waybill_id: p.waybillId, delivery_id: p.deliveryId, product_infos: JSON.stringify(p.products), package_ids: JSON.stringify([p.packageId]), status: 'Sending', updates: 0, error: null, in_flight: 1, created_at: now, updated_at: now }).onConflict((oc) => oc.columns(['shop_order_id', 'waybill_id']).doUpdateSet({ product_infos: JSON.stringify(p.products), status: 'Sending', in_flight: 1, updated_at: now })).execute();
     });
     try {
       await client.deliverySend(order.wx_order_id, [{ deliveryId: p.deliveryId, waybillId: p.waybillId, products: p.products }]);
@@ -222,18 +231,18 @@ export class DeliverySync {
         }
         if (code === 109001 || code === 109000) return this.fail(order.id, p, `微信拒绝发货 ${code}：${(err as Error).message}；微信上的发货内容与 Daifa 不一致，请核对`);
         // Not on WeChat: this call caused nothing (the retry expects its own push).
-        await withdrawEcho(k, order.id);
+        await k.transaction().execute((trx) => withdrawEcho(trx, order.id, p.waybillId));
         throw err;
       }
       if (err instanceof DaifaError && err.code === 'WECHAT_RATE_LIMITED') {
         // Refused before anything was done (45011/45009): not a failure — the job tries again after the window.
-        await withdrawEcho(k, order.id);
+        await k.transaction().execute((trx) => withdrawEcho(trx, order.id, p.waybillId));
         throw err;
       }
       if (code === 108009) {
         await k.transaction().execute(async (trx) => {
           await trx.updateTable('wx_deliveries').set({ status: 'Failed', error: '108009 售后中', updated_at: now }).where('shop_order_id', '=', order.id).where('waybill_id', '=', p.waybillId).execute();
-          await withdrawEcho(trx, order.id);
+          await withdrawEcho(trx, order.id, p.waybillId);
           await openCase(trx, { kind: 'DELIVERY_BLOCKED', shopOrderId: order.id, message: '买家有未完成的售后，微信不允许发货；售后结束后 Daifa 会自动同步物流', dedupKey: `DELIVERY_BLOCKED:${order.id}` }, now);
           await enqueue(trx, { ...deliverJob(order.id, BLOCKED_RETRY_MS), singletonKey: `order.deliver:${order.id}:retry` }, now);
         });
@@ -248,7 +257,7 @@ export class DeliverySync {
   private async markSent(shopOrderId: number, p: Planned, note: string, completes: boolean, settle?: ShippedState): Promise<void> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await trx.updateTable('wx_deliveries').set({ status: 'Sent', error: null, updated_at: now }).where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', p.waybillId).execute();
+      await trx.updateTable('wx_deliveries').set({ status: 'Sent', error: null, in_flight: 0, updated_at: now }).where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', p.waybillId).execute();
       // The snapshot of WeChat's status follows (its echo is not re-read); a later status is never lowered.
       await trx.updateTable('shop_orders').set({ wx_status: completes ? 30 : 21 }).where('id', '=', shopOrderId).where('wx_status', 'in', completes ? [20, 21] : [20]).execute();
       await appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.delivery_synced', actor: 'system:delivery', note: `已同步发货 ${note}：${p.products.map((x) => `${x.skuId}×${x.count}`).join('，')}`, data: p }, now);
@@ -262,7 +271,7 @@ export class DeliverySync {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
       await trx.updateTable('wx_deliveries').set({ status: 'Failed', error: message, updated_at: now }).where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', p.waybillId).execute();
-      await withdrawEcho(trx, shopOrderId);
+      await withdrawEcho(trx, shopOrderId, p.waybillId);
       await openCase(trx, { kind: 'DELIVERY_FAILED', shopOrderId, message, data: p, dedupKey: `DELIVERY_FAILED:${shopOrderId}:${p.waybillId}` }, now);
     });
     return false;
@@ -327,9 +336,10 @@ async function settleIn(trx: Transaction<Database>, shopOrderId: number, to: Shi
   if (moves(cur.state, to)) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to, event: to === 'Shipped' ? 'order.shipped' : 'order.partially_shipped', actor: 'system:delivery' }, now);
 }
 
-/** A send WeChat refused causes no push: no longer expected. */
-async function withdrawEcho(trx: Executor, shopOrderId: number): Promise<void> {
-  await trx.updateTable('shop_orders').set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', 1) })).where('id', '=', shopOrderId).where('deliver_echoes', '>', 0).execute();
+/** A send WeChat refused (or never received) causes no push: no longer expected — once, however often it is said. */
+async function withdrawEcho(trx: Transaction<Database>, shopOrderId: number, waybillId: string): Promise<void> {
+  const r = await trx.updateTable('wx_deliveries').set({ in_flight: 0 }).where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', waybillId).where('in_flight', '=', 1).executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 1) await trx.updateTable('shop_orders').set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', 1) })).where('id', '=', shopOrderId).where('deliver_echoes', '>', 0).execute();
 }
 
 /**

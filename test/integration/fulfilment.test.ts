@@ -98,6 +98,32 @@ describe('tracking and delivery sync', () => {
     expect(await takeDeliverEcho(k, h.shop.id, c!.orderId, false)).toBe(true);
   });
 
+  it('a send an outage left in doubt is tried again without counting its push twice: the one push is taken as the echo, nothing is left expected', async () => {
+    h = await startHarness({ alibaba: { autoShipAfterMs: 20, traceStepMs: 20 } });
+    await enableSourcing(h, { messages: true });
+    const k = h.app.db.kysely;
+    // The outage begins with delivery/send: it answers "system busy", and so does the order/get that would show
+    // whether it went through. The job tries again, still in the outage.
+    h.sandbox.wechat.api.outageFromPath = '/channels/ec/order/delivery/send';
+    const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    const order = () => k.selectFrom('shop_orders').select(['id', 'state', 'wx_status', 'deliver_echoes']).where('wx_order_id', '=', o!.orderId).executeTakeFirst();
+    const delivery = async () => k.selectFrom('wx_deliveries').select(['status', 'in_flight']).where('shop_order_id', '=', (await order())!.id).execute();
+    await waitFor(async () => (await k.selectFrom('jobs').select('id').where('kind', '=', 'order.deliver').where('attempts', '>=', 1).where('status', '=', 'pending').execute()).length > 0, { timeoutMs: 60_000, what: 'the send tried again in the outage' });
+    expect(wxOrder(h, o!.orderId).packages).toEqual([]);
+    expect(await delivery()).toEqual([{ status: 'Sending', in_flight: 1 }]);
+    expect((await order())!.deliver_echoes).toBe(1);
+
+    // The outage over, the send goes through once; its push is the echo, taken; no expectation is left over to
+    // swallow a push Daifa does not cause (the counter used to keep one per attempt).
+    h.sandbox.wechat.api.outageFromPath = undefined;
+    await waitFor(async () => (await order())?.state === 'Shipped', { timeoutMs: 60_000, what: 'shipped after the outage' });
+    await waitFor(async () => (await k.selectFrom('inbound_events').select('id').where('event_type', '=', 'channels_ec_order_deliver').where('external_id', '=', o!.orderId).execute()).length === 1 && h!.sandbox.wechat.push.outstanding === 0, { what: 'the echo received' });
+    await waitFor(async () => (await k.selectFrom('jobs').select('id').where('status', 'in', ['pending', 'running']).where('kind', 'in', ['order.sync', 'order.deliver']).execute()).length === 0, { what: 'idle' });
+    expect(wxOrder(h, o!.orderId).packages).toHaveLength(1);
+    expect(await delivery()).toEqual([{ status: 'Sent', in_flight: 0 }]);
+    expect(await order()).toMatchObject({ wx_status: 30, deliver_echoes: 0 });
+  });
+
   it('WeChat refuses a delivery → a case; fixed and retried from the case, it goes through and the case is settled; a rate limit is waited out, not a case', async () => {
     h = await startHarness({ alibaba: { autoShipAfterMs: 20, traceStepMs: 20 } });
     await enableSourcing(h, { messages: true });

@@ -73,4 +73,20 @@ describe('upgrading an installation that already holds data', () => {
     expect(await totals()).toEqual({ [`${a}/${D1}`]: 7000, [`${b}/${D1}`]: 300 });
     expect(await totals()).toEqual(await sums());
   });
+  it('0017: a delivery left Sending by the code before it is in flight (its push was counted); a sent or failed one is not', async () => {
+    t = await createTestDb({ migrate: false });
+    await migrateToLatest(t.db, { upTo: '0016-payment-day-totals' });
+    const k = t.db.kysely;
+    const shopId = Number((await sql<{ id: number }>`insert into shops (shop_key, name, app_id, app_secret_enc, push_token_enc, aes_key_enc, created_at, updated_at) values ('a', 'a', 'wxa', 'x', 'x', 'x', 0, 0) returning id`.execute(k)).rows[0]!.id);
+    const o = Number((await sql<{ id: number }>`insert into shop_orders (shop_id, wx_order_id, state, wx_status, wx_create_time_s, wx_update_time_s, order_price, product_price, freight, customer_notes, merchant_notes, address, special_requests, review_reasons, search_text, deliver_echoes, created_at, updated_at) values (${shopId}, 'wx-1', 'Fulfilling', 20, 0, 0, 100, 100, 0, '', '', '{}', '[]', '[]', '', 1, 0, 0) returning id`.execute(k)).rows[0]!.id);
+    for (const [waybill, status] of [['W1', 'Sending'], ['W2', 'Sent'], ['W3', 'Failed']]) {
+      await sql`insert into wx_deliveries (shop_order_id, waybill_id, delivery_id, product_infos, package_ids, status, updates, created_at, updated_at) values (${o}, ${waybill}, 'ZTO', '[]', '[]', ${status}, 0, 0, 0)`.execute(k);
+    }
+    expect(await migrateToLatest(t.db)).toContain('0017-delivery-in-flight');
+    expect(await k.selectFrom('wx_deliveries').select(['waybill_id', 'in_flight']).orderBy('waybill_id').execute()).toEqual([
+      { waybill_id: 'W1', in_flight: 1 },
+      { waybill_id: 'W2', in_flight: 0 },
+      { waybill_id: 'W3', in_flight: 0 },
+    ]);
+  });
 });
