@@ -14,7 +14,7 @@ import type { ApiBody } from '../suppliers/alibaba-1688/client.js';
 import { mapCourier, plausibleWaybill } from './couriers.js';
 import { unwindJob } from './unwind.js';
 import { acceptMessage } from '../suppliers/alibaba-1688/message-receiver.js';
-import { prepared } from '../db/prepared.js';
+import { prepared, preparedInsert } from '../db/prepared.js';
 
 export const TRACK_PO = 'po.track';
 export const DELIVER_ORDER = 'order.deliver';
@@ -50,6 +50,7 @@ const poToTrack = prepared((db, poId: number) => db.selectFrom('purchase_orders 
 /** A purchase order's parcels, with the units each holds (one read serves both the tracking run and the units count). */
 const packagesOfPo = prepared((db, poId: number) => db.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status', 'items']).where('purchase_order_id', '=', poId).orderBy('id'));
 const poLineUnits = prepared((db, poId: number) => db.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', poId));
+const insertPackage = preparedInsert('packages', ['shop_order_id', 'purchase_order_id', 'source', 'logistics_id', 'courier_name', 'delivery_id', 'waybill_id', 'items', 'status', 'shipped_at', 'picked_up_at', 'last_trace_at', 'signed_at', 'anomaly', 'created_at', 'updated_at'], (q) => q.onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing()).returning('id'));
 const markTracked = prepared((db, now: number, poId: number) => db.updateTable('purchase_orders').set({ tracked_at: now }).where('id', '=', poId));
 
 /**
@@ -125,7 +126,7 @@ export class Tracking {
         let pkgId: number;
         if (!existing) {
           const items = (Array.isArray(p.logisticsOrderGoods) ? p.logisticsOrderGoods : []).map((g: ApiBody) => ({ specId: entries?.get(idString(g.tradeOrderItemId) ?? '') ?? '', quantity: Number(g.quantity) }));
-          const row = await trx.insertInto('packages').values({ shop_order_id: po.shop_order_id, purchase_order_id: po.id, source: '1688', logistics_id: logisticsId, courier_name: name, delivery_id: courier.deliveryId, waybill_id: waybill, items: JSON.stringify(items), status, shipped_at: parseCnTime(String(p.gmtSystemSend ?? '')) ?? now, picked_up_at: picked?.at ?? null, last_trace_at: last, signed_at: signed?.at ?? null, anomaly: null, created_at: now, updated_at: now }).onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing()).returning('id').executeTakeFirst();
+          const row = (await insertPackage(trx, { shop_order_id: po.shop_order_id, purchase_order_id: po.id, source: '1688', logistics_id: logisticsId, courier_name: name, delivery_id: courier.deliveryId, waybill_id: waybill, items: JSON.stringify(items), status, shipped_at: parseCnTime(String(p.gmtSystemSend ?? '')) ?? now, picked_up_at: picked?.at ?? null, last_trace_at: last, signed_at: signed?.at ?? null, anomaly: null, created_at: now, updated_at: now })).rows[0];
           if (!row) continue;
           pkgId = row.id;
           changed = forWeChat = true;

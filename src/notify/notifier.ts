@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/dialect.js';
 import { enqueue, type Executor, type JobQueue } from '../jobs/queue.js';
+import { preparedInsert } from '../db/prepared.js';
 import type { JobContext } from '../jobs/worker.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
@@ -30,6 +31,8 @@ export const CHANNEL_LIMITS: Record<Channel, { windowMs: number; max: number }[]
 const MAX_SEND_ATTEMPTS = 5;
 const WINDOW_MARGIN_MS = 1_500;
 const MAX_ITEMS_PER_MESSAGE = 500;
+// Written for the alerts of every order: compiled once (see prepared()).
+const insertNotification = preparedInsert('notifications', ['shop_id', 'event', 'channel', 'target', 'dedup_key', 'status', 'title', 'body', 'data', 'attempts', 'created_at'], (q) => q.onConflict((oc) => oc.column('dedup_key').doNothing()).returning(['id', 'status']));
 const flushJob = (channel: string, target: string, delayMs = 0) => ({ kind: FLUSH_ALERTS, payload: { channel, target }, singletonKey: `${FLUSH_ALERTS}:${channel}:${target}`, delayMs, maxAttempts: 1000 });
 const digestJob = (shopId: number, delayMs: number) => ({ kind: DIGEST_ALERTS, payload: { shopId }, singletonKey: `${DIGEST_ALERTS}:${shopId}`, delayMs, maxAttempts: 100 });
 
@@ -76,9 +79,8 @@ export class Notifier {
     let created = 0;
     for (const channel of routeFor(settings, alert.event)) {
       for (const target of this.targets(settings, channel)) {
-        const row = await trx
-          .insertInto('notifications')
-          .values({
+        const [row] = (
+          await insertNotification(trx, {
             shop_id: alert.shopId,
             event: alert.event,
             channel,
@@ -91,9 +93,7 @@ export class Notifier {
             attempts: 0,
             created_at: now,
           })
-          .onConflict((oc) => oc.column('dedup_key').doNothing())
-          .returning(['id', 'status'])
-          .executeTakeFirst();
+        ).rows;
         if (!row) continue;
         created++;
         if (row.status === 'pending') await enqueue(trx, flushJob(channel, target, this.opts.coalesceMs?.[channel] ?? COALESCE_MS[channel]), now);

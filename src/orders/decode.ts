@@ -1,10 +1,17 @@
+import { sql } from 'kysely';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import { mapAddress } from '../channels/wechat-shop/mapping.js';
 import type { Db } from '../db/dialect.js';
+import { preparedInsert } from '../db/prepared.js';
+import { rowOrThrow } from '../db/lookups.js';
 import { isMasked, type Address } from '../domain/address.js';
 import { DaifaError } from '../lib/errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { ShopService } from '../shops/shops.js';
+
+// Every order is decoded once for its supplier: compiled once (see prepared()).
+const countDecode = preparedInsert('decode_usage', ['shop_id', 'day', 'used'], (q) => q.onConflict((oc) => oc.columns(['shop_id', 'day']).doUpdateSet((eb) => ({ used: eb('decode_usage.used', '+', sql.lit(1)) }))).returning('used'));
+const logDecode = preparedInsert('decode_log', ['shop_id', 'wx_order_id', 'actor', 'purpose', 'destination', 'created_at']);
 
 /**
  * Buyer plaintext is handled on purpose: every decode (sensitiveinfo/decode) counts against the shop's daily
@@ -26,14 +33,9 @@ export class DecodeService {
     await this.db.kysely.transaction().execute(async (trx) => {
       // Counted in one statement (concurrent decodes on PostgreSQL each add theirs); over the quota the
       // transaction rolls back, so a refused decode is not counted.
-      const { used } = await trx
-        .insertInto('decode_usage')
-        .values({ shop_id: input.shopId, day, used: 1 })
-        .onConflict((oc) => oc.columns(['shop_id', 'day']).doUpdateSet((eb) => ({ used: eb('decode_usage.used', '+', 1) })))
-        .returning('used')
-        .executeTakeFirstOrThrow();
+      const { used } = rowOrThrow((await countDecode(trx, { shop_id: input.shopId, day, used: 1 })).rows[0], 'decode_usage', input.shopId);
       if (used > this.dailyQuota) throw new DaifaError('CONFLICT', `今日解密额度已用完（${used - 1}/${this.dailyQuota}）/ daily decode quota used up`, { retryable: false });
-      await trx.insertInto('decode_log').values({ shop_id: input.shopId, wx_order_id: input.wxOrderId, actor: input.actor, purpose: input.purpose, destination: input.destination, created_at: this.clock.now() }).execute();
+      await logDecode(trx, { shop_id: input.shopId, wx_order_id: input.wxOrderId, actor: input.actor, purpose: input.purpose, destination: input.destination, created_at: this.clock.now() });
     });
     const client = await this.clients.forShop(this.shops, input.shopId);
     const r = await client.decodeSensitiveInfo(input.wxOrderId);

@@ -11,11 +11,16 @@ import type { Logger } from 'pino';
 import { mapOrder } from '../channels/wechat-shop/mapping.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
+import { preparedInsert } from '../db/prepared.js';
+import { rowOrThrow } from '../db/lookups.js';
 import { isUniqueViolation } from '../db/dialect.js';
 import { isCancelledStatus, isPaidStatus, WX_STATUS, type OrderSnapshot } from '../domain/shop-order.js';
 import { appendEvent, applyTransition, recordInitialState } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { ShopService } from '../shops/shops.js';
+
+// Every new order: compiled once (see prepared()).
+const insertOrder = preparedInsert('shop_orders', ['shop_id', 'state', 'wx_order_id', 'wx_status', 'wx_create_time_s', 'wx_update_time_s', 'pay_time_s', 'order_price', 'product_price', 'freight', 'customer_notes', 'merchant_notes', 'address', 'address_hash', 'search_text', 'review_reasons', 'special_requests', 'created_at', 'updated_at', 'version'], (q) => q.returning('id'));
 
 export const SYNC_ORDER = 'order.sync';
 export const CONFIRM_ORDER = 'order.confirm';
@@ -79,11 +84,7 @@ export class OrderIntake {
       if (!existing) {
         // Unpaid orders are not ours to fulfil yet; the paid push or the poller brings them back.
         if (!isPaidStatus(o.status)) return 'ignored-unpaid';
-        const row = await trx
-          .insertInto('shop_orders')
-          .values({ shop_id: p.shopId, state: 'Received', ...snapshotColumns(o), review_reasons: JSON.stringify({ reasons: [], notes: [] }), special_requests: '{}', created_at: now, updated_at: now, version: 0 })
-          .returning('id')
-          .executeTakeFirstOrThrow();
+        const row = rowOrThrow((await insertOrder(trx, { shop_id: p.shopId, state: 'Received', ...snapshotColumns(o), review_reasons: JSON.stringify({ reasons: [], notes: [] }), special_requests: '{}', created_at: now, updated_at: now, version: 0 })).rows[0], 'shop_orders', p.shopId);
         seen.shopOrderId = row.id;
         seen.state = 'Received';
         // An order without lines is still stored: the NO_LINES check sends it to review.

@@ -6,7 +6,7 @@ import { storeVoucher } from './vouchers.js';
 import { post as postLedger } from './ledger.js';
 import { formatYuan, yuanToFen } from '../domain/money.js';
 import { enqueue, type Executor } from '../jobs/queue.js';
-import { prepared } from '../db/prepared.js';
+import { prepared, preparedInsert } from '../db/prepared.js';
 import type { Selectable, Transaction } from 'kysely';
 import type { Database, PaymentsTable } from '../db/schema.js';
 import { appendEvent, applyTransition, lockEntity, stateOf } from '../lifecycle/apply-transition.js';
@@ -16,7 +16,7 @@ import type { Notifier } from '../notify/notifier.js';
 import { cnDate, cnMinuteOfDay } from '../lib/cn-time.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import type { ApiBody } from '../suppliers/alibaba-1688/client.js';
-import { getById, paymentOf, setting } from '../db/lookups.js';
+import { getById, paymentOf, rowOrThrow, setting } from '../db/lookups.js';
 
 export const PAY_PO = 'po.pay';
 export const payJob = (poId: number, opts: { delayMs?: number; check?: number } = {}) => ({ kind: PAY_PO, payload: { purchaseOrderId: poId, check: opts.check ?? 0 }, singletonKey: `${PAY_PO}:${poId}`, maxAttempts: 10, delayMs: opts.delayMs });
@@ -29,6 +29,7 @@ const MAX_PAY_CALLS = 3;
 const PAY_CALL_LEASE_MS = 20_000;
 const poToPay = prepared((db, poId: number) => db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'p.supplier_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.out_order_id', 'o.shop_id', 'o.order_price', 'o.wx_order_id', 'o.state as order_state']).where('p.id', '=', poId));
 /** The daily cap's running total (one row; see migration 0016). */
+const insertPayment = preparedInsert('payments', ['purchase_order_id', 'shop_id', 'pay_key', 'method', 'amount', 'status', 'attempts', 'reason', 'day', 'created_at', 'updated_at'], (q) => q.returningAll());
 const dayTotal = prepared((db, shopId: number, day: string) => db.selectFrom('payment_day_totals').select('amount').where('shop_id', '=', shopId).where('day', '=', day));
 
 const PAID = new Set(['waitsellersend', 'waitbuyerreceive', 'confirm_goods', 'success', 'waitlogisticstakein', 'waitbuyersign', 'signinsuccess']);
@@ -159,7 +160,7 @@ export class SupplierPayments {
       const method: PayMethod = po.route !== '1688' ? 'manual' : limits.method1688 === 'link' ? '1688-link' : '1688-protocol';
       const goes = method === '1688-protocol' ? 'Paying' : 'AwaitingPayer';
       const status = d.action === 'pay' ? goes : d.action === 'approve' ? 'AwaitingApproval' : 'Blocked';
-      const payment = await trx.insertInto('payments').values({ purchase_order_id: po.id, shop_id: po.shop_id, pay_key: `PAY-${po.out_order_id}`, method, amount, status, attempts: 0, reason: d.action === 'pay' ? null : d.reason, day, created_at: now, updated_at: now }).returningAll().executeTakeFirstOrThrow();
+      const payment = rowOrThrow((await insertPayment(trx, { purchase_order_id: po.id, shop_id: po.shop_id, pay_key: `PAY-${po.out_order_id}`, method, amount, status, attempts: 0, reason: d.action === 'pay' ? null : d.reason, day, created_at: now, updated_at: now })).rows[0], 'payments', po.id);
       if (status === 'Paying') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.paying', actor: 'system:payments', note: `应付 ${formatYuan(amount)}` }, now);
       if (status === 'AwaitingPayer') await this.announceDue(trx, po, amount, method);
       if (d.action === 'approve') await this.notifier.raise(trx, { event: 'payment_awaiting_approval', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, amount, detail: d.reason } });

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/dialect.js';
+import { rowOrThrow } from '../db/lookups.js';
 import type { Executor } from '../jobs/queue.js';
 import { DaifaError } from '../lib/errors.js';
+import { prepared, preparedInsert } from '../db/prepared.js';
 
 export const VOUCHER_MAX_BYTES = 10 * 1024 * 1024;
 
@@ -35,20 +37,19 @@ export function validateVoucher(bytes: Buffer, declaredType: string | undefined,
 
 export const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
+// Every payment stores its trade record: compiled once (see prepared()).
+const voucherOf = prepared((db, paymentId: number, hash: string) => db.selectFrom('vouchers').select('id').where('payment_id', '=', paymentId).where('sha256', '=', hash));
+const insertVoucher = preparedInsert('vouchers', ['payment_id', 'kind', 'file_name', 'mime', 'size', 'sha256', 'content', 'supplier_trade_id', 'uploaded_by', 'created_at'], (q) => q.onConflict((oc) => oc.columns(['payment_id', 'sha256']).doNothing()).returning('id'));
+
 /** Store a voucher for a payment. The same file twice is the same voucher (idempotent); nothing is overwritten. */
 export async function storeVoucher(db: Executor, input: { paymentId: number; kind: 'upload' | 'trade-record'; fileName: string; mime: string; bytes: Buffer; supplierTradeId?: string | null; actor: string }, now: number): Promise<{ id: number; sha256: string; size: number; created: boolean }> {
   const hash = sha256(input.bytes);
-  const existing = await db.selectFrom('vouchers').select(['id']).where('payment_id', '=', input.paymentId).where('sha256', '=', hash).executeTakeFirst();
+  const existing = (await voucherOf(db, input.paymentId, hash)).rows[0];
   if (existing) return { id: existing.id, sha256: hash, size: input.bytes.length, created: false };
   const fileName = input.fileName.replace(/[\\/\0\r\n]/g, '_').slice(0, 200) || `voucher-${hash.slice(0, 12)}`;
-  const row = await db
-    .insertInto('vouchers')
-    .values({ payment_id: input.paymentId, kind: input.kind, file_name: fileName, mime: input.mime, size: input.bytes.length, sha256: hash, content: input.bytes, supplier_trade_id: input.supplierTradeId ?? null, uploaded_by: input.actor, created_at: now })
-    .onConflict((oc) => oc.columns(['payment_id', 'sha256']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  const row = (await insertVoucher(db, { payment_id: input.paymentId, kind: input.kind, file_name: fileName, mime: input.mime, size: input.bytes.length, sha256: hash, content: input.bytes, supplier_trade_id: input.supplierTradeId ?? null, uploaded_by: input.actor, created_at: now })).rows[0];
   if (row) return { id: row.id, sha256: hash, size: input.bytes.length, created: true };
-  const again = await db.selectFrom('vouchers').select('id').where('payment_id', '=', input.paymentId).where('sha256', '=', hash).executeTakeFirstOrThrow();
+  const again = rowOrThrow((await voucherOf(db, input.paymentId, hash)).rows[0], 'vouchers', input.paymentId);
   return { id: again.id, sha256: hash, size: input.bytes.length, created: false };
 }
 

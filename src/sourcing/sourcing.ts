@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
@@ -12,13 +12,32 @@ import { enqueue } from '../jobs/queue.js';
 import { consentReminderJob } from '../cases/consent.js';
 import { suggestOffers } from './suggestions.js';
 import { loadWeights } from './catalogue-admin.js';
-import { findById, getById, orderLines } from '../db/lookups.js';
-import { prepared } from '../db/prepared.js';
+import { findById, getById, orderLines, rowOrThrow } from '../db/lookups.js';
+import { prepared, preparedInsert } from '../db/prepared.js';
 
 // Read by every sourcing run: compiled once (see prepared()).
 const aMapping = prepared((db, shopId: number, limit: number) => db.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).limit(limit));
 const coveredLines = prepared((db, shopOrderId: number, a: string, b: string) => db.selectFrom('purchase_order_lines as l').innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id').select('l.shop_order_line_no').where('p.shop_order_id', '=', shopOrderId).where('p.state', 'not in', [a, b]));
 const posCount = prepared((db, shopOrderId: number) => db.selectFrom('purchase_orders').select((eb) => eb.fn.countAll<number>().as('n')).where('shop_order_id', '=', shopOrderId));
+const overrideOf = prepared((db, shopOrderId: number, lineNo: number) => db.selectFrom('sourcing_decisions').select(['chosen', 'reason']).where('shop_order_id', '=', shopOrderId).where('line_no', '=', lineNo).where('override_by', 'is not', null).orderBy('id', 'desc').limit(sql.lit(1)));
+const offerCols = ['o.id as offerRef', 'o.offer_id', 'o.spec_id', 'o.title', 'o.unit_price', 'o.moq', 'o.stock', 'o.freight', 'o.lead_time_hours', 'o.refreshed_at', 's.id as supplierId', 's.name', 's.kind', 's.credit_level', 's.couriers'] as const;
+/** The enabled mappings of a shop SKU to offers of active suppliers, with each offer and its supplier. */
+const mappedOffers = prepared((db, shopId: number, productId: string, skuId: string) =>
+  db
+    .selectFrom('sku_mappings as m')
+    .innerJoin('supplier_offers as o', 'o.id', 'm.offer_ref')
+    .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
+    .select(['m.id as mappingId', 'm.quantity_per_unit', 'm.bundle_key', 'm.priority', ...offerCols])
+    .where('m.shop_id', '=', shopId)
+    .where('m.product_id', '=', productId)
+    .where('m.sku_id', '=', skuId)
+    .where('m.enabled', '=', sql.lit(1))
+    .where('s.active', '=', sql.lit(1)),
+);
+// Written by every sourcing run.
+const insertPurchaseOrder = preparedInsert('purchase_orders', ['shop_order_id', 'supplier_id', 'route', 'state', 'out_order_id', 'expected_amount', 'message', 'excluded_suppliers', 'attempt', 'shadow', 'created_at', 'updated_at', 'version'], (q) => q.returning('id'));
+const insertPoLine = preparedInsert('purchase_order_lines', ['purchase_order_id', 'shop_order_line_no', 'offer_ref', 'offer_id', 'spec_id', 'title', 'quantity', 'unit_price']);
+const insertDecision = preparedInsert('sourcing_decisions', ['shop_order_id', 'line_no', 'chosen', 'candidates', 'reason', 'created_at']);
 
 export const SOURCE_ORDER = 'order.source';
 export const PLACE_PO = 'po.place';
@@ -102,7 +121,7 @@ export class Sourcing {
     const chosen = new Map<number, { candidate: Candidate; line: LineToSource; scored: ScoredCandidate }[]>();
     const reasons: string[] = [];
     for (const line of lines) {
-      const override = await trx.selectFrom('sourcing_decisions').select(['chosen', 'reason']).where('shop_order_id', '=', shopOrderId).where('line_no', '=', line.lineNo).where('override_by', 'is not', null).orderBy('id', 'desc').executeTakeFirst();
+      const override = (await overrideOf(trx, shopOrderId, line.lineNo)).rows[0];
       const forced = override ? (JSON.parse(override.chosen!) as { supplierId: number }).supplierId : undefined;
       const candidates = (await this.candidates(trx, shopId, line))
         .filter((c) => (forced !== undefined ? c.supplierId === forced : !excluded.includes(c.supplierId)))
@@ -148,9 +167,9 @@ export class Sourcing {
       const freight = Math.max(...picks.map((p) => p.candidate.freight));
       const goods = picks.reduce((s, p) => s + p.candidate.parts.reduce((x, part) => x + part.unitPrice * part.quantityPerUnit * p.line.quantity, 0), 0);
       seq++;
-      const po = await trx
-        .insertInto('purchase_orders')
-        .values({
+      const po = rowOrThrow(
+        (
+          await insertPurchaseOrder(trx, {
           shop_order_id: shopOrderId,
           supplier_id: supplierId,
           route: supplier.kind,
@@ -166,11 +185,13 @@ export class Sourcing {
           updated_at: now,
           version: 0,
         })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+        ).rows[0],
+        'purchase_orders',
+        shopOrderId,
+      );
       for (const p of picks) {
         for (const part of p.candidate.parts) {
-          await trx.insertInto('purchase_order_lines').values({ purchase_order_id: po.id, shop_order_line_no: p.line.lineNo, offer_ref: part.offerRef, offer_id: part.offerId, spec_id: part.specId, title: part.title, quantity: part.quantityPerUnit * p.line.quantity, unit_price: part.unitPrice }).execute();
+          await insertPoLine(trx, { purchase_order_id: po.id, shop_order_line_no: p.line.lineNo, offer_ref: part.offerRef, offer_id: part.offerId, spec_id: part.specId, title: part.title, quantity: part.quantityPerUnit * p.line.quantity, unit_price: part.unitPrice });
         }
       }
       await recordInitialState(trx, { entity: 'purchase_order', id: po.id, to: 'Draft', event: 'po.drafted', actor: 'system:sourcing', shopOrderId }, now);
@@ -180,21 +201,10 @@ export class Sourcing {
   }
 
   private async candidates(trx: Transaction<Database>, shopId: number, line: LineToSource): Promise<Omit<Candidate, 'history'>[]> {
-    const offerCols = ['o.id as offerRef', 'o.offer_id', 'o.spec_id', 'o.title', 'o.unit_price', 'o.moq', 'o.stock', 'o.freight', 'o.lead_time_hours', 'o.refreshed_at', 's.id as supplierId', 's.name', 's.kind', 's.credit_level', 's.couriers'] as const;
     const rows = line.substituteOfferRef
       ? // The substitute the buyer agreed to, one for one: the only candidate for this line.
         (await trx.selectFrom('supplier_offers as o').innerJoin('suppliers as s', 's.id', 'o.supplier_id').select([...offerCols]).where('o.id', '=', line.substituteOfferRef).where('s.active', '=', 1).execute()).map((r) => ({ ...r, mappingId: -r.offerRef, quantity_per_unit: 1, bundle_key: null, priority: 0 }))
-      : await trx
-          .selectFrom('sku_mappings as m')
-          .innerJoin('supplier_offers as o', 'o.id', 'm.offer_ref')
-          .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
-          .select(['m.id as mappingId', 'm.quantity_per_unit', 'm.bundle_key', 'm.priority', ...offerCols])
-          .where('m.shop_id', '=', shopId)
-          .where('m.product_id', '=', line.productId)
-          .where('m.sku_id', '=', line.skuId)
-          .where('m.enabled', '=', 1)
-          .where('s.active', '=', 1)
-          .execute();
+      : (await mappedOffers(trx, shopId, line.productId, line.skuId)).rows;
     // A bundle (one shop SKU = several supplier SKUs) is one candidate made of several parts from one supplier.
     const groups = new Map<string, typeof rows>();
     for (const r of rows) {
@@ -252,7 +262,7 @@ export class Sourcing {
   }
 
   private async recordDecision(trx: Transaction<Database>, shopOrderId: number, lineNo: number, chosen: ScoredCandidate | undefined, ranked: ScoredCandidate[], reason: string, now: number) {
-    await trx.insertInto('sourcing_decisions').values({ shop_order_id: shopOrderId, line_no: lineNo, chosen: chosen ? JSON.stringify(chosen) : null, candidates: JSON.stringify(ranked), reason, created_at: now }).execute();
+    await insertDecision(trx, { shop_order_id: shopOrderId, line_no: lineNo, chosen: chosen ? JSON.stringify(chosen) : null, candidates: JSON.stringify(ranked), reason, created_at: now });
   }
 }
 

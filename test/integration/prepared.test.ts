@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { prepared } from '../../src/db/prepared.js';
+import { prepared, preparedInsert } from '../../src/db/prepared.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 
 /** Hot statements compiled once and run with new parameters (both dialects). */
@@ -32,5 +32,22 @@ describe('prepared statements', () => {
     await expect(computed(t.db.kysely, 'a', 'b')).rejects.toThrow(/does not bind each argument/);
     const dropped = prepared((db, key: string, _unused: string) => db.selectFrom('settings').select('value').where('key', '=', key));
     await expect(dropped(t.db.kysely, 'a', 'b')).rejects.toThrow(/does not bind each argument/);
+  });
+  it('insert a row given as an object: every prepared column and no other, with what follows the values', async () => {
+    t = await createTestDb();
+    const k = t.db.kysely;
+    const put = preparedInsert('settings', ['key', 'value'], (q) => q.onConflict((oc) => oc.column('key').doNothing()).returning(['key', 'value']));
+    expect((await put(k, { value: 'v1', key: 'k1' })).rows).toEqual([{ key: 'k1', value: 'v1' }]);
+    expect((await k.transaction().execute((trx) => put(trx, { key: 'k2', value: 'v2' }))).rows).toEqual([{ key: 'k2', value: 'v2' }]);
+    // The conflict clause came along: a second insert of the same key is nothing, not an error.
+    expect((await put(k, { key: 'k1', value: 'other' })).rows).toEqual([]);
+    expect(await k.selectFrom('settings').select(['key', 'value']).where('key', 'in', ['k1', 'k2']).orderBy('key').execute()).toEqual([
+      { key: 'k1', value: 'v1' },
+      { key: 'k2', value: 'v2' },
+    ]);
+    // A column that is not prepared, or one left out, is refused (never dropped, never a silent null).
+    await expect(put(k, { key: 'k3', value: 'v3', extra: 1 } as never)).rejects.toThrow(/column extra is not one of the prepared columns/);
+    await expect(put(k, { key: 'k3' } as never)).rejects.toThrow(/no value for column value/);
+    expect(await k.selectFrom('settings').select('key').where('key', '=', 'k3').execute()).toEqual([]);
   });
 });
