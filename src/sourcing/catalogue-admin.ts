@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../db/dialect.js';
+import { setting } from '../db/lookups.js';
 import { DEFAULT_WEIGHTS, type ScoringWeights } from '../domain/supplier-scoring.js';
 import { DaifaError } from '../lib/errors.js';
 import type { Executor } from '../jobs/queue.js';
@@ -80,8 +81,8 @@ export async function listSuppliers(db: Db) {
 const weightsSchema = z.object({ cost: z.number().min(0).max(100), reliability: z.number().min(0).max(100), speed: z.number().min(0).max(100), reputation: z.number().min(0).max(100) }).refine((w) => w.cost + w.reliability + w.speed + w.reputation > 0, '权重之和必须大于 0');
 
 export async function loadWeights(db: Executor, shopId: number): Promise<ScoringWeights> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', `scoring-weights:${shopId}`).executeTakeFirst();
-  return row ? (JSON.parse(row.value) as ScoringWeights) : DEFAULT_WEIGHTS;
+  const value = await setting(db, `scoring-weights:${shopId}`);
+  return value ? (JSON.parse(value) as ScoringWeights) : DEFAULT_WEIGHTS;
 }
 
 export async function saveWeights(db: Db, shopId: number, input: unknown): Promise<ScoringWeights> {
