@@ -7,6 +7,15 @@ import { exited, spawnDaifa } from '../helpers/processes.js';
  * `daifa worker` process SIGKILLed every 3–5 s and restarted each time. Every order completes; no duplicate
  * supplier order, payment or WeChat delivery. CI runs 100 orders; bench/scale.sh runs 2,000.
  */
+/** What an unfinished run left behind: each purchase order not shipped, its payment, and the 1688 order as the simulator has it. */
+async function stuck(h: Harness) {
+  const rows = await h.app.db.kysely.selectFrom('purchase_orders as p').leftJoin('payments as pay', 'pay.purchase_order_id', 'p.id').select(['p.id', 'p.state', 'p.supplier_order_id', 'pay.status as payment', 'pay.attempts', 'pay.reason']).where('p.state', 'not in', ['Shipped', 'Cancelled', 'Shadowed']).limit(10).execute();
+  return rows.map((r) => {
+    const o = r.supplier_order_id ? h.sandbox.alibaba.orders.get(r.supplier_order_id) : undefined;
+    return { ...r, sim: o && { status: o.status, payments: o.payments.length, total: o.totalAmount } };
+  });
+}
+
 describe('crash run through the whole loop', () => {
   let h: Harness | undefined;
   afterEach(async () => {
@@ -26,7 +35,7 @@ describe('crash run through the whole loop', () => {
     const started = Date.now();
     try {
       while ((await shipped()) < N) {
-        if (Date.now() - started > Number(process.env.LOOP_CRASH_TIMEOUT_MS ?? 600_000)) throw new Error(`only ${await shipped()} of ${N} shipped (${worker.output().slice(-800)})`);
+        if (Date.now() - started > Number(process.env.LOOP_CRASH_TIMEOUT_MS ?? 600_000)) throw new Error(`only ${await shipped()} of ${N} shipped; stuck: ${JSON.stringify(await stuck(h))} (${worker.output().slice(-800)})`);
         await new Promise((r) => setTimeout(r, 3_000 + Math.random() * 2_000));
         if ((await shipped()) >= N) break;
         worker.kill('SIGKILL');

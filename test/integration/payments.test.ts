@@ -117,6 +117,36 @@ describe('paying suppliers (1688 password-free pay)', () => {
     expect(simPayments(h).reduce((s, n) => s + n, 0)).toBe(1);
   });
 
+  it('an attempt is claimed only when its call goes out: waiting for a rate slot costs none (a crash while waiting would have)', async () => {
+    h = await startHarness();
+    await enableSourcing(h);
+    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 1_000_000, maxPerDay: 100_000_000, minMargin: -1_000_000, approvalAbove: 0 });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 1, { what: 'approval queue' });
+    // From now on every 1688 call waits 1.5 s for its slot of the app's request rate.
+    const limiter = (h.app.alibaba as unknown as { limiter: { take(): Promise<void> } }).limiter;
+    limiter.take = () => new Promise((r) => setTimeout(r, 1_500));
+    const payment = await h.app.db.kysely.selectFrom('payments').select('id').executeTakeFirstOrThrow();
+    expect(await h.app.payments.decideApproval(payment.id, { approve: true, actor: 'user:boss' })).toBe('Paying');
+    // How long the recorded attempts ran ahead of the pay calls 1688 received: a claim made before the wait
+    // for the slot ran ~1.5 s ahead, and a crash in that time would have cost an attempt that never reached 1688.
+    const calls = () => h!.sandbox.alibaba.calls.get('alibaba.trade.pay.protocolPay.preparePay') ?? 0;
+    let ahead = 0;
+    let since: number | undefined;
+    for (const until = Date.now() + 30_000; Date.now() < until; ) {
+      const row = await h.app.db.kysely.selectFrom('payments').select(['attempts', 'status']).where('id', '=', payment.id).executeTakeFirstOrThrow();
+      if (row.attempts > calls()) {
+        since ??= Date.now();
+        ahead = Math.max(ahead, Date.now() - since);
+      } else since = undefined;
+      if (row.status === 'Paid') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await h.app.db.kysely.selectFrom('payments').select(['status', 'attempts']).where('id', '=', payment.id).executeTakeFirstOrThrow())).toEqual({ status: 'Paid', attempts: 1 });
+    expect(ahead).toBeLessThan(750);
+    expect(simPayments(h)).toEqual([1]);
+  });
+
   it('an unsigned password-free agreement → payment fails visibly, nothing taken', async () => {
     h = await startHarness({ alibaba: { protocolSigned: false } });
     await enableSourcing(h);

@@ -45,11 +45,20 @@ export class Alibaba1688Client {
     private readonly opts: Alibaba1688Options,
   ) {}
 
-  async call(namespace: string, api: string, params: Record<string, unknown>, opts: { idempotent?: boolean } = {}): Promise<ApiBody> {
+  /**
+   * Wait for a slot of this app's request rate and take it, for a call the caller is about to make with
+   * `{ reserved: true }`: a caller that records an attempt before the call (a payment) waits here first, so that
+   * a crash while waiting for the slot does not cost it an attempt that never reached 1688.
+   */
+  async reserve(): Promise<void> {
+    await this.opts.limiter?.take();
+  }
+
+  async call(namespace: string, api: string, params: Record<string, unknown>, opts: { idempotent?: boolean; reserved?: boolean } = {}): Promise<ApiBody> {
     try {
       // Throttled before the API ran (gw.Qos…): slow down, wait, and try again (twice at most).
       for (let attempt = 0; ; attempt++) {
-        await this.opts.limiter?.take();
+        if (attempt > 0 || !opts.reserved) await this.opts.limiter?.take();
         try {
           const body = await this.callOnce(namespace, api, params, opts);
           this.opts.limiter?.onSuccess();
@@ -155,8 +164,9 @@ export class Alibaba1688Client {
   private protocolOpenUntil = 0;
 
   /** Withhold the exact amount (fen). The answer is never proof either way: always re-read the order. */
-  async preparePay(orderId: string, payAmount: number, opRequestId: string): Promise<{ success: boolean; paySuccess: boolean; code?: string; message?: string }> {
-    const r = await this.call('com.alibaba.trade', 'alibaba.trade.pay.protocolPay.preparePay', { tradeWithholdPreparePayParam: { orderId: /^\d{1,15}$/.test(orderId) ? Number(orderId) : orderId, payAmount, opRequestId } });
+  /** Password-free pay. `reserved`: the caller took this call's rate slot already (see reserve()). */
+  async preparePay(orderId: string, payAmount: number, opRequestId: string, opts: { reserved?: boolean } = {}): Promise<{ success: boolean; paySuccess: boolean; code?: string; message?: string }> {
+    const r = await this.call('com.alibaba.trade', 'alibaba.trade.pay.protocolPay.preparePay', { tradeWithholdPreparePayParam: { orderId: /^\d{1,15}$/.test(orderId) ? Number(orderId) : orderId, payAmount, opRequestId } }, { reserved: opts.reserved });
     const inner = r.result ?? {};
     return { success: inner.success === true || inner.success === 'true', paySuccess: inner.result?.paySuccess === true, code: inner.code ?? undefined, message: inner.message ?? undefined };
   }
