@@ -51,6 +51,8 @@ export interface ApiKnobs {
    * busy) until the knob is cleared — e.g. a delivery/send whose outcome is unknown, and no order/get to learn it.
    */
   outageFromPath?: string;
+  /** The next call to this path is carried out, but its answer is lost (the connection drops): an unknown outcome. */
+  loseAnswerOf?: string;
 }
 
 export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false, dropshipAssignedStatus: 100, dropshipShippedStatus: 300, deliverPushOnApiSend: true });
@@ -341,7 +343,7 @@ export class WeChatShopSimulator {
     });
 
     const business = (path: string, handler: (shop: SimShop, body: Record<string, any>) => unknown) => {
-      app.post(path, async (req) => {
+      app.post(path, async (req, reply) => {
         this.calls.set(path, (this.calls.get(path) ?? 0) + 1);
         if (this.api.latencyMs > 0) await new Promise((r) => setTimeout(r, this.api.latencyMs));
         const token = (req.query as Record<string, string>).access_token;
@@ -367,7 +369,13 @@ export class WeChatShopSimulator {
         if (this.api.errorRate > 0 && Math.random() < this.api.errorRate) return err(-1, 'system error');
         const body = (req.body ?? {}) as Record<string, any>;
         if (body.__malformed) return err(47001, 'data format error');
-        return handler(shop, body);
+        const answer = handler(shop, body);
+        if (this.api.loseAnswerOf === path) {
+          this.api.loseAnswerOf = undefined;
+          reply.raw.destroy();
+          return reply;
+        }
+        return answer;
       });
     };
 

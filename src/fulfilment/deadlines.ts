@@ -122,11 +122,18 @@ export class DeadlineWatch {
     return { ok: r.ok, message };
   }
 
-  /** 发货协商: ask the buyer, through WeChat, to accept a later ship time; at most 3 per order, ≥ 4 h before the deadline. */
+  /**
+   * 发货协商: ask the buyer, through WeChat, to accept a later ship time; at most 3 per order, ≥ 4 h before the deadline.
+   * The request is recorded (`Sending`) before the call, so that an answer lost on the way (an outage, a crash)
+   * cannot leave on WeChat a negotiation Daifa does not know — whose answer, the buyer's consent, would go unrecorded.
+   * A request left `Sending` is settled with `result/get`: by the next try, or by the next sync of the order.
+   */
   async negotiate(shopOrderId: number, input: { predictDeliveryTime: number; reason: 1 | 2 | 3 | 4; remark: string; actor: string }): Promise<number> {
     const k = this.db.kysely;
     const order = await k.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', shopOrderId).executeTakeFirst();
     if (!order) throw new DaifaError('NOT_FOUND', `订单 ${shopOrderId} 不存在`);
+    const client = await this.clients.forShop(this.shops, order.shop_id);
+    await this.settleSending(order, client);
     const past = await k.selectFrom('negotiations').select(['state']).where('shop_order_id', '=', shopOrderId).execute();
     if (past.length >= 3) throw new DaifaError('CONFLICT', '每个订单最多发起 3 次发货协商 / at most 3 negotiations per order');
     if (past.some((p) => p.state === 'Waiting')) throw new DaifaError('CONFLICT', '已有待买家答复的发货协商 / one is already waiting for the buyer');
@@ -135,11 +142,37 @@ export class DeadlineWatch {
     const now = this.clock.now();
     if (Number.isFinite(deadline) && deadline * 1000 - now < 4 * HOUR) throw new DaifaError('CONFLICT', '距最晚发货时间不足 4 小时，已不能发起发货协商 / less than 4 h before the deadline');
     if (Number.isFinite(deadline) && input.predictDeliveryTime <= deadline) throw new DaifaError('VALIDATION', '新的发货时间应晚于原最晚发货时间 / the new time must be after the deadline');
-    await (await this.clients.forShop(this.shops, order.shop_id)).deliveryNegotiationSubmit(order.wx_order_id, input.predictDeliveryTime, input.reason, input.remark);
-    return k.transaction().execute(async (trx) => {
-      const row = await trx.insertInto('negotiations').values({ shop_order_id: shopOrderId, predict_delivery_s: input.predictDeliveryTime, reason: input.reason, remark: input.remark, state: 'Waiting', requested_by: input.actor, created_at: now, answered_at: null }).returning('id').executeTakeFirstOrThrow();
-      await appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.negotiation_sent', actor: input.actor, note: `已向买家发起发货协商：改为 ${cnDateTime(input.predictDeliveryTime * 1000)} 前发货（${input.remark}）` }, now);
-      return row.id;
+    const row = await k.insertInto('negotiations').values({ shop_order_id: shopOrderId, predict_delivery_s: input.predictDeliveryTime, reason: input.reason, remark: input.remark, state: 'Sending', requested_by: input.actor, created_at: now, answered_at: null }).returning('id').executeTakeFirstOrThrow();
+    const sent = { id: row.id, shop_order_id: shopOrderId, predict_delivery_s: input.predictDeliveryTime, remark: input.remark, requested_by: input.actor };
+    try {
+      await client.deliveryNegotiationSubmit(order.wx_order_id, input.predictDeliveryTime, input.reason, input.remark);
+    } catch (err) {
+      // Refused by WeChat (or before anything was done): nothing reached the buyer. Any other failure leaves the
+      // outcome unknown: the request stays Sending until result/get tells.
+      if (err instanceof DaifaError && (err.code === 'WECHAT_API' || err.code === 'WECHAT_RATE_LIMITED')) await k.deleteFrom('negotiations').where('id', '=', row.id).where('state', '=', 'Sending').execute();
+      else throw new DaifaError('UPSTREAM_UNAVAILABLE', `发货协商结果未知（${(err as Error).message}）：Daifa 会向微信核对，请稍后刷新或重试 / outcome unknown, Daifa will check with WeChat`, { cause: err });
+      throw err;
+    }
+    await this.markNegotiationSent(sent);
+    return row.id;
+  }
+
+  /** A request left Sending: WeChat lists it → it is waiting for the buyer; WeChat does not → it never got there. */
+  private async settleSending(order: { id: number; wx_order_id: string }, client: { deliveryNegotiationResult(orderId: string): Promise<{ predictDeliveryTime: number }[]> }): Promise<void> {
+    const k = this.db.kysely;
+    const sending = await k.selectFrom('negotiations').select(['id', 'shop_order_id', 'predict_delivery_s', 'remark', 'requested_by']).where('shop_order_id', '=', order.id).where('state', '=', 'Sending').executeTakeFirst();
+    if (!sending) return;
+    const listed = (await client.deliveryNegotiationResult(order.wx_order_id)).some((x) => x.predictDeliveryTime === sending.predict_delivery_s);
+    if (listed) await this.markNegotiationSent(sending);
+    else await k.deleteFrom('negotiations').where('id', '=', sending.id).where('state', '=', 'Sending').execute();
+  }
+
+  private async markNegotiationSent(n: { id: number; shop_order_id: number; predict_delivery_s: number; remark: string; requested_by: string }): Promise<void> {
+    const now = this.clock.now();
+    await this.db.kysely.transaction().execute(async (trx) => {
+      const u = await trx.updateTable('negotiations').set({ state: 'Waiting' }).where('id', '=', n.id).where('state', '=', 'Sending').executeTakeFirst();
+      if (Number(u.numUpdatedRows) !== 1) return;
+      await appendEvent(trx, { entity: 'shop_order', id: n.shop_order_id, shopOrderId: n.shop_order_id, event: 'order.negotiation_sent', actor: n.requested_by, note: `已向买家发起发货协商：改为 ${cnDateTime(n.predict_delivery_s * 1000)} 前发货（${n.remark}）` }, now);
     });
   }
 
@@ -147,11 +180,17 @@ export class DeadlineWatch {
   async afterSync(p: { shopId: number; orderId: string }): Promise<void> {
     const k = this.db.kysely;
     // Runs after every order sync: one query, and nothing more unless a negotiation waits.
-    const waiting = await k.selectFrom('negotiations as n').innerJoin('shop_orders as o', 'o.id', 'n.shop_order_id').select(['n.id', 'n.predict_delivery_s', 'o.id as shopOrderId', 'o.wx_order_id']).where('o.shop_id', '=', p.shopId).where('o.wx_order_id', '=', p.orderId).where('n.state', '=', 'Waiting').executeTakeFirst();
+    const waiting = await k.selectFrom('negotiations as n').innerJoin('shop_orders as o', 'o.id', 'n.shop_order_id').select(['n.id', 'n.state', 'n.predict_delivery_s', 'n.remark', 'n.requested_by', 'o.id as shopOrderId', 'o.wx_order_id']).where('o.shop_id', '=', p.shopId).where('o.wx_order_id', '=', p.orderId).where('n.state', 'in', ['Waiting', 'Sending']).executeTakeFirst();
     if (!waiting) return;
     const order = { id: waiting.shopOrderId, wx_order_id: waiting.wx_order_id };
     const results = await (await this.clients.forShop(this.shops, p.shopId)).deliveryNegotiationResult(order.wx_order_id);
-    const r = results.find((x) => x.predictDeliveryTime === waiting.predict_delivery_s && NEGOTIATION[x.state]);
+    const listed = results.find((x) => x.predictDeliveryTime === waiting.predict_delivery_s);
+    // A request whose outcome was unknown and that WeChat lists reached the buyer (an answer may already be there).
+    if (waiting.state === 'Sending') {
+      if (!listed) return;
+      await this.markNegotiationSent({ ...waiting, shop_order_id: waiting.shopOrderId });
+    }
+    const r = listed && NEGOTIATION[listed.state] ? listed : undefined;
     if (!r) return;
     const state = NEGOTIATION[r.state]!;
     const now = this.clock.now();

@@ -74,4 +74,63 @@ describe('ship-by deadlines', () => {
     expect(r.body.error.message).toContain('不足 4 小时');
     expect(h.sandbox.wechat.calls.get('/channels/ec/order/deliverynegotiation/submit') ?? 0).toBe(0);
   });
+  it("a negotiation whose outcome was lost is never forgotten nor sent twice: the next try settles it with result/get, and the buyer's answer is recorded", async () => {
+    h = await startHarness();
+    await enableSourcing(h);
+    const op = await tokenFor(h, 'operator');
+    const orders = h.sandbox.wechat.generate(h.creds.appId, { count: 3, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Fulfilling'])) === 3, { what: 'paid' });
+    await shortenDeadlines(h, orders.map((o) => o.orderId), 10);
+    const k = h.app.db.kysely;
+    const so = async (wxOrderId: string) => (await k.selectFrom('shop_orders').select('id').where('wx_order_id', '=', wxOrderId).executeTakeFirstOrThrow()).id;
+    const [a, b] = [await so(orders[0]!.orderId), await so(orders[1]!.orderId)];
+    const onWeChat = (wxOrderId: string) => h!.sandbox.wechat.shops.get(h!.creds.appId)!.orders.get(wxOrderId)!.negotiations ?? [];
+    const rows = (id: number) => k.selectFrom('negotiations').select(['state']).where('shop_order_id', '=', id).execute();
+    const ask = (id: number, remark: string) => callApi(h!, 'POST', `/api/orders/${id}/delivery-negotiation`, op, { predictDeliveryTime: Math.floor(Date.now() / 1000) + 2 * 86_400, reason: 2, remark });
+
+    // A: WeChat asked the buyer, but the answer was lost. Daifa keeps the request (Sending) and says the outcome is unknown.
+    h.sandbox.wechat.api.loseAnswerOf = '/channels/ec/order/deliverynegotiation/submit';
+    const lost = await ask(a, '补货中');
+    expect(lost.status).toBeGreaterThanOrEqual(500);
+    expect(lost.body.error.message).toContain('结果未知');
+    expect(await rows(a)).toEqual([{ state: 'Sending' }]);
+    expect(onWeChat(orders[0]!.orderId)).toHaveLength(1);
+    // Trying again settles it first: WeChat lists it, so it is waiting for the buyer — not sent a second time.
+    const again = await ask(a, '补货中');
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toContain('待买家答复');
+    expect(await rows(a)).toEqual([{ state: 'Waiting' }]);
+    expect(onWeChat(orders[0]!.orderId)).toHaveLength(1);
+    expect(await count(h.app, 'order_events', ['event', '=', 'order.negotiation_sent'])).toBe(1);
+
+    // B: the request never reached WeChat (an outage). The next try finds it not listed and sends it.
+    h.sandbox.wechat.api.outageFromPath = '/channels/ec/order/deliverynegotiation/submit';
+    expect((await ask(b, '补货中')).status).toBeGreaterThanOrEqual(500);
+    expect(await rows(b)).toEqual([{ state: 'Sending' }]);
+    h.sandbox.wechat.api.outageFromPath = undefined;
+    expect((await ask(b, '补货中')).status).toBe(200);
+    expect(await rows(b)).toEqual([{ state: 'Waiting' }]);
+    expect(onWeChat(orders[1]!.orderId)).toHaveLength(1);
+
+    // A refusal by WeChat leaves nothing behind (nothing reached the buyer).
+    h.sandbox.wechat.api.forcedErrcode = 10020052;
+    await k.updateTable('negotiations').set({ state: 'Rejected' }).where('shop_order_id', '=', b).execute();
+    expect((await ask(b, '再问一次')).status).toBeGreaterThanOrEqual(400);
+    h.sandbox.wechat.api.forcedErrcode = undefined;
+    expect(await rows(b)).toEqual([{ state: 'Rejected' }]);
+
+    // C: the answer lost again, and nobody tries again — the next sync of the order settles it, and the buyer's
+    // answer that was already there is recorded at once.
+    const c = await so(orders[2]!.orderId);
+    h.sandbox.wechat.api.loseAnswerOf = '/channels/ec/order/deliverynegotiation/submit';
+    expect((await ask(c, '补货中')).status).toBeGreaterThanOrEqual(500);
+    h.sandbox.wechat.answerNegotiation(h.creds.appId, orders[2]!.orderId, 'reject');
+    await h.app.deadlines.afterSync({ shopId: h.shop.id, orderId: orders[2]!.orderId });
+    expect(await rows(c)).toEqual([{ state: 'Rejected' }]);
+    expect((await k.selectFrom('order_events').select('event').where('shop_order_id', '=', c).where('event', 'like', 'order.negotiation_%').orderBy('id').execute()).map((e) => e.event)).toEqual(['order.negotiation_sent', 'order.negotiation_rejected']);
+
+    // The buyer of A answers: recorded as consent.
+    h.sandbox.wechat.answerNegotiation(h.creds.appId, orders[0]!.orderId, 'agree');
+    await waitFor(async () => (await rows(a))[0]?.state === 'Agreed', { what: 'answer recorded' });
+  });
 });
