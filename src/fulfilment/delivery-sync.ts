@@ -120,6 +120,9 @@ export class DeliverySync {
     for (const p of plan) add(whole, p);
     // The plan's last package ships the rest: its echo will say finish_delivery 1.
     const completes = plan.length > 0 && owedAfter(whole) === 0;
+    // The after-sale that held delivery is over: its case is settled before the sends (the last of which may move
+    // the order to Shipped — nobody should see it shipped with the hold still open).
+    if (!onAftersale) await this.settleBlockedCases(order.id);
     let allSent = true;
     for (const [i, p] of plan.entries()) {
       const last = i === plan.length - 1;
@@ -128,7 +131,6 @@ export class DeliverySync {
       if (await this.send(order, client, p, completes && last, settle)) add(sentNow, p);
       else allSent = false;
     }
-    if (!onAftersale) await this.settleBlockedCases(order.id);
     const anySent = sentBefore.size > 0 || sentNow.size > 0;
     return this.settleState(order.id, owedAfter(sentNow) === 0 && anySent ? 'Shipped' : anySent ? 'PartiallyShipped' : undefined);
   }
