@@ -24,9 +24,12 @@ export async function findById<T extends keyof typeof byId>(db: Kysely<Database>
   return (await byId[table](db, id)).rows[0] as Rows[T] | undefined;
 }
 
-/** The row a read found, or the error every "must exist" read throws (as Kysely's executeTakeFirstOrThrow). */
-export function rowOrThrow<R>(row: R | undefined, table: keyof Database, id: number): R {
-  if (!row) throw new Error(`no ${table} row ${id}`);
+/**
+ * The row a read (or an insert … returning) found, or the error every "must exist" read throws (as Kysely's
+ * executeTakeFirstOrThrow); `key` names the row: its id, or the key it was written under.
+ */
+export function rowOrThrow<R>(row: R | undefined, table: keyof Database, key: number | string): R {
+  if (!row) throw new Error(`no ${table} row ${key}`);
   return row;
 }
 

@@ -2,7 +2,7 @@ import type { EmailPurchaseRoute } from '../purchasing/email-route.js';
 import { cnDate, cnDateTime } from '../lib/cn-time.js';
 import type { Logger } from 'pino';
 import { openCase, settleOpenCases } from '../cases/cases.js';
-import type { WeChatClients } from '../channels/wechat-shop/client.js';
+import type { WeChatClients, WeChatShopClient } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
 import { appendEvent } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
@@ -147,10 +147,11 @@ export class DeadlineWatch {
     try {
       await client.deliveryNegotiationSubmit(order.wx_order_id, input.predictDeliveryTime, input.reason, input.remark);
     } catch (err) {
-      // Refused by WeChat (or before anything was done): nothing reached the buyer. Any other failure leaves the
-      // outcome unknown: the request stays Sending until result/get tells.
-      if (err instanceof DaifaError && (err.code === 'WECHAT_API' || err.code === 'WECHAT_RATE_LIMITED')) await k.deleteFrom('negotiations').where('id', '=', row.id).where('state', '=', 'Sending').execute();
-      else throw new DaifaError('UPSTREAM_UNAVAILABLE', `发货协商结果未知（${(err as Error).message}）：Daifa 会向微信核对，请稍后刷新或重试 / outcome unknown, Daifa will check with WeChat`, { cause: err });
+      // Any failure but a refusal leaves the outcome unknown: the request stays Sending until result/get tells.
+      const refused = err instanceof DaifaError && (err.code === 'WECHAT_API' || err.code === 'WECHAT_RATE_LIMITED');
+      if (!refused) throw new DaifaError('UPSTREAM_UNAVAILABLE', `发货协商结果未知（${(err as Error).message}）：Daifa 会向微信核对，请稍后刷新或重试 / outcome unknown, Daifa will check with WeChat`, { cause: err });
+      // Refused by WeChat (or before anything was done): nothing reached the buyer.
+      await k.deleteFrom('negotiations').where('id', '=', row.id).where('state', '=', 'Sending').execute();
       throw err;
     }
     await this.markNegotiationSent(sent);
@@ -158,7 +159,7 @@ export class DeadlineWatch {
   }
 
   /** A request left Sending: WeChat lists it → it is waiting for the buyer; WeChat does not → it never got there. */
-  private async settleSending(order: { id: number; wx_order_id: string }, client: { deliveryNegotiationResult(orderId: string): Promise<{ predictDeliveryTime: number }[]> }): Promise<void> {
+  private async settleSending(order: { id: number; wx_order_id: string }, client: WeChatShopClient): Promise<void> {
     const k = this.db.kysely;
     const sending = await k.selectFrom('negotiations').select(['id', 'shop_order_id', 'predict_delivery_s', 'remark', 'requested_by']).where('shop_order_id', '=', order.id).where('state', '=', 'Sending').executeTakeFirst();
     if (!sending) return;

@@ -33,7 +33,7 @@ export class DecodeService {
     await this.db.kysely.transaction().execute(async (trx) => {
       // Counted in one statement (concurrent decodes on PostgreSQL each add theirs); over the quota the
       // transaction rolls back, so a refused decode is not counted.
-      const { used } = rowOrThrow((await countDecode(trx, { shop_id: input.shopId, day, used: 1 })).rows[0], 'decode_usage', input.shopId);
+      const { used } = rowOrThrow((await countDecode(trx, { shop_id: input.shopId, day, used: 1 })).rows[0], 'decode_usage', `${input.shopId}/${day}`);
       if (used > this.dailyQuota) throw new DaifaError('CONFLICT', `今日解密额度已用完（${used - 1}/${this.dailyQuota}）/ daily decode quota used up`, { retryable: false });
       await logDecode(trx, { shop_id: input.shopId, wx_order_id: input.wxOrderId, actor: input.actor, purpose: input.purpose, destination: input.destination, created_at: this.clock.now() });
     });

@@ -84,7 +84,7 @@ export class OrderIntake {
       if (!existing) {
         // Unpaid orders are not ours to fulfil yet; the paid push or the poller brings them back.
         if (!isPaidStatus(o.status)) return 'ignored-unpaid';
-        const row = rowOrThrow((await insertOrder(trx, { shop_id: p.shopId, state: 'Received', ...snapshotColumns(o), review_reasons: JSON.stringify({ reasons: [], notes: [] }), special_requests: '{}', created_at: now, updated_at: now, version: 0 })).rows[0], 'shop_orders', p.shopId);
+        const row = rowOrThrow((await insertOrder(trx, { shop_id: p.shopId, state: 'Received', ...snapshotColumns(o), review_reasons: JSON.stringify({ reasons: [], notes: [] }), special_requests: '{}', created_at: now, updated_at: now, version: 0 })).rows[0], 'shop_orders', o.wxOrderId);
         seen.shopOrderId = row.id;
         seen.state = 'Received';
         // An order without lines is still stored: the NO_LINES check sends it to review.

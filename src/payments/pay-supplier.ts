@@ -28,8 +28,8 @@ const MAX_PAY_CALLS = 3;
 /** Longer than a preparePay call can take (15 s timeout): no second call while a first may still be answered. */
 const PAY_CALL_LEASE_MS = 20_000;
 const poToPay = prepared((db, poId: number) => db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'p.supplier_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.out_order_id', 'o.shop_id', 'o.order_price', 'o.wx_order_id', 'o.state as order_state']).where('p.id', '=', poId));
-/** The daily cap's running total (one row; see migration 0016). */
 const insertPayment = preparedInsert('payments', ['purchase_order_id', 'shop_id', 'pay_key', 'method', 'amount', 'status', 'attempts', 'reason', 'day', 'created_at', 'updated_at'], (q) => q.returningAll());
+/** The daily cap's running total (one row; see migration 0016). */
 const dayTotal = prepared((db, shopId: number, day: string) => db.selectFrom('payment_day_totals').select('amount').where('shop_id', '=', shopId).where('day', '=', day));
 
 const PAID = new Set(['waitsellersend', 'waitbuyerreceive', 'confirm_goods', 'success', 'waitlogisticstakein', 'waitbuyersign', 'signinsuccess']);
@@ -163,7 +163,7 @@ export class SupplierPayments {
       const method: PayMethod = po.route !== '1688' ? 'manual' : limits.method1688 === 'link' ? '1688-link' : '1688-protocol';
       const goes = method === '1688-protocol' ? 'Paying' : 'AwaitingPayer';
       const status = d.action === 'pay' ? goes : d.action === 'approve' ? 'AwaitingApproval' : 'Blocked';
-      const payment = rowOrThrow((await insertPayment(trx, { purchase_order_id: po.id, shop_id: po.shop_id, pay_key: `PAY-${po.out_order_id}`, method, amount, status, attempts: 0, reason: d.action === 'pay' ? null : d.reason, day, created_at: now, updated_at: now })).rows[0], 'payments', po.id);
+      const payment = rowOrThrow((await insertPayment(trx, { purchase_order_id: po.id, shop_id: po.shop_id, pay_key: `PAY-${po.out_order_id}`, method, amount, status, attempts: 0, reason: d.action === 'pay' ? null : d.reason, day, created_at: now, updated_at: now })).rows[0], 'payments', `PAY-${po.out_order_id}`);
       if (status === 'Paying') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.paying', actor: 'system:payments', note: `应付 ${formatYuan(amount)}` }, now);
       if (status === 'AwaitingPayer') await this.announceDue(trx, po, amount, method);
       if (d.action === 'approve') await this.notifier.raise(trx, { event: 'payment_awaiting_approval', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, amount, detail: d.reason } });

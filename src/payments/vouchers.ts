@@ -49,7 +49,7 @@ export async function storeVoucher(db: Executor, input: { paymentId: number; kin
   const fileName = input.fileName.replace(/[\\/\0\r\n]/g, '_').slice(0, 200) || `voucher-${hash.slice(0, 12)}`;
   const row = (await insertVoucher(db, { payment_id: input.paymentId, kind: input.kind, file_name: fileName, mime: input.mime, size: input.bytes.length, sha256: hash, content: input.bytes, supplier_trade_id: input.supplierTradeId ?? null, uploaded_by: input.actor, created_at: now })).rows[0];
   if (row) return { id: row.id, sha256: hash, size: input.bytes.length, created: true };
-  const again = rowOrThrow((await voucherOf(db, input.paymentId, hash)).rows[0], 'vouchers', input.paymentId);
+  const again = rowOrThrow((await voucherOf(db, input.paymentId, hash)).rows[0], 'vouchers', `${input.paymentId}/${hash}`);
   return { id: again.id, sha256: hash, size: input.bytes.length, created: false };
 }
 

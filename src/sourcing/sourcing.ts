@@ -167,28 +167,24 @@ export class Sourcing {
       const freight = Math.max(...picks.map((p) => p.candidate.freight));
       const goods = picks.reduce((s, p) => s + p.candidate.parts.reduce((x, part) => x + part.unitPrice * part.quantityPerUnit * p.line.quantity, 0), 0);
       seq++;
-      const po = rowOrThrow(
-        (
-          await insertPurchaseOrder(trx, {
-          shop_order_id: shopOrderId,
-          supplier_id: supplierId,
-          route: supplier.kind,
-          state: 'Draft',
-          // The idempotency key sent as 1688 outOrderId: fixed before any call, never regenerated on retry.
-          out_order_id: `DF${shopOrderId}N${seq}`,
-          expected_amount: goods + freight,
-          message: describeForSupplier(requests),
-          excluded_suppliers: JSON.stringify(excluded),
-          attempt: 0,
-          shadow: 0,
-          created_at: now,
-          updated_at: now,
-          version: 0,
-        })
-        ).rows[0],
-        'purchase_orders',
-        shopOrderId,
-      );
+      // The idempotency key sent as 1688 outOrderId: fixed before any call, never regenerated on retry.
+      const outOrderId = `DF${shopOrderId}N${seq}`;
+      const inserted = await insertPurchaseOrder(trx, {
+        shop_order_id: shopOrderId,
+        supplier_id: supplierId,
+        route: supplier.kind,
+        state: 'Draft',
+        out_order_id: outOrderId,
+        expected_amount: goods + freight,
+        message: describeForSupplier(requests),
+        excluded_suppliers: JSON.stringify(excluded),
+        attempt: 0,
+        shadow: 0,
+        created_at: now,
+        updated_at: now,
+        version: 0,
+      });
+      const po = rowOrThrow(inserted.rows[0], 'purchase_orders', outOrderId);
       for (const p of picks) {
         for (const part of p.candidate.parts) {
           await insertPoLine(trx, { purchase_order_id: po.id, shop_order_line_no: p.line.lineNo, offer_ref: part.offerRef, offer_id: part.offerId, spec_id: part.specId, title: part.title, quantity: part.quantityPerUnit * p.line.quantity, unit_price: part.unitPrice });
