@@ -11,6 +11,9 @@ export const ACCEPT_REFUND = 'order.accept-refund';
 export const acceptRefundJob = (shopOrderId: number) => ({ kind: ACCEPT_REFUND, payload: { shopOrderId }, singletonKey: `${ACCEPT_REFUND}:${shopOrderId}` });
 
 /** Events by which a person decided that the buyer gets the money back (the order will not be fulfilled). */
+/** After-sale statuses of a REFUND the merchant (or WeChat for them) has granted. */
+const REFUND_GRANTED = new Set(['PLATFORM_REFUNDING', 'MERCHANT_REFUND_SUCCESS']);
+
 export const REFUND_DECISIONS = ['order.buyer_refused', 'review.cancelled'] as const;
 
 /**
@@ -41,13 +44,24 @@ export class BuyerRefunds {
     if (!decision) return 0;
     const client = await this.clients.forShop(this.shops, order.shop_id);
     const ids = mapOrder(await client.getOrder(order.wx_order_id)).aftersaleIds ?? [];
+    // After-sales this order's audit already shows accepted (a re-run after a lost answer must not record one twice).
+    const recorded = new Set((await k.selectFrom('order_events').select('data').where('shop_order_id', '=', shopOrderId).where('event', '=', 'order.refund_accepted').execute())
+      .map((e) => String((JSON.parse(e.data ?? '{}') as { afterSaleOrderId?: unknown }).afterSaleOrderId ?? '')));
     let accepted = 0;
     for (const id of ids) {
       const as = await client.getAftersaleOrder(id);
-      if (String(as.order_id ?? '') !== order.wx_order_id || as.type !== 'REFUND' || as.status !== 'MERCHANT_PROCESSING') continue;
-      await client.acceptAftersale(id);
+      if (String(as.order_id ?? '') !== order.wx_order_id || as.type !== 'REFUND' || recorded.has(id)) continue;
       const amount = Number((as.refund_info as { amount?: number } | undefined)?.amount ?? 0);
-      await k.transaction().execute((trx) => appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.refund_accepted', actor: 'system:refunds', note: `已同意买家退款申请 ${id}（${formatYuan(amount)}；依据 ${decision.event} by ${decision.actor}）`, data: { afterSaleOrderId: id, amount } }, this.clock.now()));
+      let note: string;
+      if (as.status === 'MERCHANT_PROCESSING') {
+        await client.acceptAftersale(id);
+        note = `已同意买家退款申请 ${id}（${formatYuan(amount)}；依据 ${decision.event} by ${decision.actor}）`;
+      } else if (REFUND_GRANTED.has(String(as.status))) {
+        // Accepted already: the answer to Daifa's own acceptapply was lost (the call is tried again and finds it
+        // done), or the merchant accepted in the back office, or WeChat refunded at the deadline. Recorded as seen.
+        note = `买家退款申请 ${id} 在微信上已同意（${formatYuan(amount)}，状态 ${String(as.status)}；同意请求的应答未收到、商家在后台处理或超时自动退款；依据 ${decision.event} by ${decision.actor}）`;
+      } else continue;
+      await k.transaction().execute((trx) => appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.refund_accepted', actor: 'system:refunds', note, data: { afterSaleOrderId: id, amount, status: String(as.status) } }, this.clock.now()));
       accepted++;
     }
     if (accepted) this.log.info({ shopOrderId, accepted }, 'buyer refund requests accepted');
