@@ -50,6 +50,8 @@ export interface Sim1688Order {
   shipments: SimShipment[];
   /** The seller found it has no stock after payment: it will not ship. */
   sellerStockOut?: boolean;
+  /** The seller will not ship by itself (a late seller; the console or a test ships it). */
+  sellerLate?: boolean;
   /** Refunds the buyer requested (alibaba.trade.createRefund). */
   refunds: { refundId: string; amount: number; lineIdx: number[]; status: string; at: number }[];
 }
@@ -62,6 +64,12 @@ export interface SimShipment {
   items: { lineIdx: number; quantity: number }[];
   steps: { at: number; status: string; remark: string }[];
   mailNoChanges: number;
+}
+
+export interface Alibaba1688SimState {
+  orders: Sim1688Order[];
+  msgSeq: number;
+  messages: Alibaba1688Simulator['messages'];
 }
 
 export interface Knobs1688 {
@@ -392,19 +400,52 @@ export class Alibaba1688Simulator {
       o.sellerStockOut = true;
       return;
     }
-    if (Math.random() < k.lateRate) return;
+    if (Math.random() < k.lateRate) {
+      o.sellerLate = true;
+      return;
+    }
+    this.scheduleShipping(o);
+  }
+
+  /** The seller ships `autoShipAfterMs` after payment (after a restart, at that same time, or at once if it passed). */
+  private scheduleShipping(o: Sim1688Order): void {
+    const k = this.knobs;
+    const paidAt = o.payments[o.payments.length - 1]?.at ?? Date.now();
     const timer = setTimeout(() => {
       if (o.status !== 'waitsellersend') return;
       const units = o.lines.reduce((s, l) => s + l.quantity, 0);
-      if (units > 1 && Math.random() < k.splitShipRate) {
+      if (o.shipments.length === 0 && units > 1 && Math.random() < k.splitShipRate) {
         // First parcel: the first line (or part of it); the rest follows.
         const first = o.lines[0]!.quantity > 1 ? [{ lineIdx: 0, quantity: Math.floor(o.lines[0]!.quantity / 2) }] : [{ lineIdx: 0, quantity: 1 }];
         this.ship(o.orderId, first);
         const t2 = setTimeout(() => this.ship(o.orderId), Math.max(1, k.autoShipAfterMs ?? 0));
         this.timers.add(t2);
       } else this.ship(o.orderId);
-    }, k.autoShipAfterMs);
+    }, Math.max(1, paidAt + (k.autoShipAfterMs ?? 0) - Date.now()));
     this.timers.add(timer);
+  }
+
+  /** What a restart must keep (the sandbox of `npm start` saves it to disk): orders, and messages not yet delivered or pulled. */
+  exportState(): Alibaba1688SimState {
+    return { orders: [...this.orders.values()], msgSeq: this.msgSeq, messages: this.messages.filter((m) => !m.delivered && !m.pulled) };
+  }
+
+  /**
+   * Puts saved orders back and carries on as the sellers would have: a paid order not shipped yet is shipped
+   * (unless its seller is out of stock or late), parcels not signed for move on. Message ids continue where they
+   * stopped — Daifa drops a message whose id it has seen. Returns the orders restored.
+   */
+  importState(state: Alibaba1688SimState): number {
+    for (const o of state.orders) this.orders.set(o.orderId, o);
+    this.msgSeq = Math.max(this.msgSeq, state.msgSeq);
+    this.messages.push(...state.messages);
+    if (this.knobs.autoShipAfterMs !== null) {
+      for (const o of state.orders) if (o.status === 'waitsellersend' && o.payments.length && !o.sellerStockOut && !o.sellerLate) this.scheduleShipping(o);
+    }
+    if (this.knobs.traceStepMs !== null) {
+      for (const o of state.orders) for (const parcel of o.shipments) if (parcel.steps[parcel.steps.length - 1]?.status !== 'SIGN') this.scheduleTrace(o, parcel);
+    }
+    return state.orders.length;
   }
 
   readonly timers = new Set<NodeJS.Timeout>();

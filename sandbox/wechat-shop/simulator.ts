@@ -24,6 +24,10 @@ export interface SimShop {
   dropshipSuppliers: Set<string>;
 }
 
+export interface WeChatSimState {
+  shops: { appId: string; username: string; orders: SimOrder[]; decodeUsed: [string, number][]; dropshipSuppliers: string[] }[];
+}
+
 export interface ApiKnobs {
   latencyMs: number;
   /** Probability that a business call answers errcode -1 (system busy). */
@@ -97,6 +101,26 @@ export class WeChatShopSimulator {
     const shop: SimShop = { appId: s.appId, secret: s.secret, username: `gh_${randomAlnum(12).toLowerCase()}`, push: s.push, orders: new Map(), decodeUsed: new Map(), dropshipSuppliers: new Set() };
     this.shops.set(s.appId, shop);
     return shop;
+  }
+
+  /** What a restart must keep (the sandbox of `npm start` saves it to disk): every shop's orders and counters. */
+  exportState(): WeChatSimState {
+    return { shops: [...this.shops.values()].map((s) => ({ appId: s.appId, username: s.username, orders: [...s.orders.values()], decodeUsed: [...s.decodeUsed], dropshipSuppliers: [...s.dropshipSuppliers] })) };
+  }
+
+  /** Puts saved orders back into the shops registered again since the restart; a shop no longer registered is skipped. Returns the orders restored. */
+  importState(state: WeChatSimState): number {
+    let n = 0;
+    for (const saved of state.shops) {
+      const shop = this.shops.get(saved.appId);
+      if (!shop) continue;
+      shop.username = saved.username;
+      for (const o of saved.orders) shop.orders.set(o.orderId, o);
+      for (const [day, used] of saved.decodeUsed) shop.decodeUsed.set(day, used);
+      for (const id of saved.dropshipSuppliers) shop.dropshipSuppliers.add(id);
+      n += saved.orders.length;
+    }
+    return n;
   }
 
   allOrders(): SimOrder[] {

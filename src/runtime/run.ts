@@ -10,6 +10,8 @@ import { randomAlnum } from '../lib/random.js';
 import { startSandbox, type Sandbox } from '../../sandbox/server.js';
 import { bootstrapSandbox1688, bootstrapSandboxShops, SANDBOX_WECOM_KEY, startOrderGenerator, type OrderGenerator } from './sandbox-bootstrap.js';
 import { SANDBOX_SMS } from '../../sandbox/tencent-sms.js';
+import { autosaveSandbox, loadSandboxState, restoreSandbox, type SandboxAutosave } from '../../sandbox/persist.js';
+import { join } from 'node:path';
 
 export interface Running {
   app: App;
@@ -55,6 +57,7 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
   const registry = new ProcessRegistry(app.db, app.clock, app.apiShare, app.log);
   await registry.start(mode.worker ? (mode.http ? 'serve' : 'worker') : 'http');
   let generator: OrderGenerator | undefined;
+  let autosave: SandboxAutosave | undefined;
   let http: FastifyInstance | undefined;
   let url: string | undefined;
 
@@ -75,6 +78,12 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
     if (sandbox) {
       await bootstrapSandboxShops(app, sandbox, url);
       await bootstrapSandbox1688(app, sandbox, (await app.shops.list()).filter((s) => s.isSandbox).map((s) => s.id), url);
+      // The simulated platforms keep their orders across restarts, as the real ones do.
+      const stateFile = join(config.dataDir, 'sandbox-state.json');
+      const loaded = loadSandboxState(stateFile);
+      if (loaded.movedAside) app.log.warn({ file: loaded.movedAside }, 'sandbox state file unreadable: moved aside, the sandbox starts empty');
+      if (loaded.state) app.log.info(restoreSandbox(sandbox, loaded.state), 'sandbox orders restored');
+      autosave = autosaveSandbox(sandbox, stateFile, { onError: (err) => app.log.error({ err }, 'sandbox state not saved') });
       generator = startOrderGenerator(app, sandbox, config.sandboxOrdersPerMinute);
     }
   }
@@ -104,6 +113,7 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
       await worker?.stop();
       await http?.close();
       await registry.stop().catch(() => undefined);
+      autosave?.stop();
       await sandbox?.close();
       await app.close();
     },

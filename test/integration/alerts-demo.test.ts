@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,4 +63,44 @@ describe.runIf(testDialect === 'sqlite')('sandbox demo (npm start)', () => {
     const stats = await api('/api/stats');
     expect(stats.shopOrders.byState.Shipped).toBeGreaterThan(0);
   });
+});
+
+/** `npm start`, stop, `npm start` again: the simulated platforms still know the orders placed before the restart. */
+describe.runIf(testDialect === 'sqlite')('sandbox demo across a restart', () => {
+  let running: Running | undefined;
+  afterAll(async () => running?.stop());
+
+  it('orders paid before a restart are shipped, tracked and synced after it; new 1688 messages are not taken for old ones', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'daifa-restart-'));
+    const start = async (perMinute: number) => {
+      const config = loadConfig({ PORT: String(await freePort()), HOST: '127.0.0.1', DAIFA_DATA_DIR: dir, DAIFA_SANDBOX_PORT: String(await freePort()), DAIFA_SANDBOX_ORDERS_PER_MINUTE: String(perMinute), LOG_LEVEL: 'silent' });
+      return run(config, { http: true, worker: true });
+    };
+    running = await start(600);
+    const k = () => running!.app.db.kysely;
+    // Paid on 1688 before the restart; the sandbox's sellers ship 20 s after payment, so none has shipped yet.
+    await waitFor(async () => (await k().selectFrom('payments').select('id').where('status', '=', 'Paid').execute()).length >= 2, { timeoutMs: 30_000, what: 'sandbox payments' });
+    await running.stop();
+    const before = JSON.parse(readFileSync(join(dir, 'sandbox-state.json'), 'utf8'));
+    const paidBefore = before.alibaba.orders.filter((o: { status: string; payments: unknown[] }) => o.payments.length > 0).map((o: { orderId: string }) => o.orderId);
+    expect(paidBefore.length).toBeGreaterThanOrEqual(2);
+    expect(before.wechat.shops[0].orders.length).toBeGreaterThan(0);
+
+    running = await start(0);
+    expect(running.sandbox!.alibaba.orders.size).toBe(before.alibaba.orders.length);
+    // Every purchase order paid before the restart is shipped by its seller, tracked, and its parcel synced to
+    // WeChat Shop: the shop order reaches Shipped with every delivery sent.
+    const done = await waitFor(async () => {
+      const rows = await k().selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.state', 'o.state as orderState', 'o.id']).where('p.supplier_order_id', 'in', paidBefore).execute();
+      return rows.length === paidBefore.length && rows.every((r) => r.state === 'Shipped' && r.orderState === 'Shipped') && rows;
+    }, { timeoutMs: 60_000, what: 'pre-restart orders shipped and synced' });
+    const deliveries = await k().selectFrom('wx_deliveries').select(['shop_order_id', 'status']).where('shop_order_id', 'in', done.map((r) => r.id)).execute();
+    expect(new Set(deliveries.map((d) => d.shop_order_id))).toEqual(new Set(done.map((r) => r.id)));
+    expect(deliveries.every((d) => d.status === 'Sent')).toBe(true);
+    // 1688's message ids went on from where they stopped: the shipping messages after the restart were new to Daifa.
+    const after = await k().selectFrom('supplier_messages').select('msg_id').where('type', '=', 'ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS').execute();
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((m) => Number(m.msg_id) >= before.alibaba.msgSeq)).toBe(true);
+    expect(await k().selectFrom('jobs').select('id').where('status', '=', 'dead').execute()).toEqual([]);
+  }, 120_000);
 });
