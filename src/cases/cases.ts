@@ -1,5 +1,6 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Db } from '../db/dialect.js';
+import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import { DaifaError } from '../lib/errors.js';
 import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
@@ -62,15 +63,23 @@ export async function openCase(trx: Transaction<Database>, c: OpenCase, now: num
   return row?.id;
 }
 
+// Settling runs at every step that can make a case moot (several per order): compiled once (see prepared()).
+const openCasesOf = (db: Kysely<Database>, shopOrderId: number, kind: string, state: string) => db.selectFrom('cases').select('id').where('shop_order_id', '=', shopOrderId).where('kind', '=', kind).where('state', '=', state);
+export const openCases = {
+  ofKind: prepared(openCasesOf),
+  byPo: prepared((db, so: number, kind: string, state: string, po: number) => openCasesOf(db, so, kind, state).where('purchase_order_id', '=', po)),
+  byKey: prepared((db, so: number, kind: string, state: string, key: string) => openCasesOf(db, so, kind, state).where('dedup_key', '=', key)),
+  byPoAndKey: prepared((db, so: number, kind: string, state: string, po: number, key: string) => openCasesOf(db, so, kind, state).where('purchase_order_id', '=', po).where('dedup_key', '=', key)),
+};
+
 /**
  * Settle, in the caller's transaction, the open cases of a kind that something else made moot (the payment a
  * case waited for went out, the after-sale that held delivery ended, the buyer agreed). Returns how many.
  */
 export async function settleOpenCases(trx: Transaction<Database>, where: { kind: CaseKind; shopOrderId: number; purchaseOrderId?: number; dedupKey?: string }, r: { resolution: string; note: string; actor: string }, now: number): Promise<number> {
-  let q = trx.selectFrom('cases').select('id').where('shop_order_id', '=', where.shopOrderId).where('kind', '=', where.kind).where('state', '=', 'Open');
-  if (where.purchaseOrderId !== undefined) q = q.where('purchase_order_id', '=', where.purchaseOrderId);
-  if (where.dedupKey !== undefined) q = q.where('dedup_key', '=', where.dedupKey);
-  const open = await q.execute();
+  const { shopOrderId: so, kind, purchaseOrderId: po, dedupKey: key } = where;
+  const { rows: open } =
+    po !== undefined ? (key !== undefined ? await openCases.byPoAndKey(trx, so, kind, 'Open', po, key) : await openCases.byPo(trx, so, kind, 'Open', po)) : key !== undefined ? await openCases.byKey(trx, so, kind, 'Open', key) : await openCases.ofKind(trx, so, kind, 'Open');
   for (const c of open) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: where.shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: r.actor, note: r.note, patch: { resolution: r.resolution, resolved_by: r.actor } }, now);
   return open.length;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnDefinitionBuilder, type CreateTableBuilder } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type ColumnDefinitionBuilder, type CreateTableBuilder } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { groupCommitDialect, type GroupCommitStats } from './sqlite-group-commit.js';
@@ -150,6 +150,11 @@ export function skipLocked(dialect: DialectName) {
  * shop's daily payment cap). PostgreSQL: FOR NO KEY UPDATE — it waits for another holder but not for the key-share
  * locks that inserts referencing the row take. SQLite: one writer at a time already, and no such clause.
  */
+/** The dialect a Kysely instance (or transaction) speaks: for statements compiled once (see prepared()). */
+export function dialectOf(db: { getExecutor(): { adapter: unknown } }): DialectName {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
 export function lockRow(dialect: DialectName) {
   return dialect === 'postgres' ? sql`for no key update` : sql``;
 }

@@ -10,6 +10,11 @@ import { DaifaError } from '../lib/errors.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { ShopService } from '../shops/shops.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
+import { prepared } from '../db/prepared.js';
+
+/** Runs after every order sync (one query, nothing more unless a negotiation waits): compiled once (see prepared()). */
+const negotiationInProgress = prepared((db, shopId: number, wxOrderId: string, s1: string, s2: string) =>
+  db.selectFrom('negotiations as n').innerJoin('shop_orders as o', 'o.id', 'n.shop_order_id').select(['n.id', 'n.state', 'n.predict_delivery_s', 'n.remark', 'n.requested_by', 'o.id as shopOrderId', 'o.wx_order_id']).where('o.shop_id', '=', shopId).where('o.wx_order_id', '=', wxOrderId).where('n.state', 'in', [s1, s2]));
 
 /** WeChat's negotiation states ([U]: not published; the sandbox uses these). */
 const NEGOTIATION = { 2: 'Agreed', 3: 'Rejected', 4: 'TimedOut' } as Record<number, string>;
@@ -181,7 +186,7 @@ export class DeadlineWatch {
   async afterSync(p: { shopId: number; orderId: string }): Promise<void> {
     const k = this.db.kysely;
     // Runs after every order sync: one query, and nothing more unless a negotiation waits.
-    const waiting = await k.selectFrom('negotiations as n').innerJoin('shop_orders as o', 'o.id', 'n.shop_order_id').select(['n.id', 'n.state', 'n.predict_delivery_s', 'n.remark', 'n.requested_by', 'o.id as shopOrderId', 'o.wx_order_id']).where('o.shop_id', '=', p.shopId).where('o.wx_order_id', '=', p.orderId).where('n.state', 'in', ['Waiting', 'Sending']).executeTakeFirst();
+    const waiting = (await negotiationInProgress(k, p.shopId, p.orderId, 'Waiting', 'Sending')).rows[0];
     if (!waiting) return;
     const order = { id: waiting.shopOrderId, wx_order_id: waiting.wx_order_id };
     const results = await (await this.clients.forShop(this.shops, p.shopId)).deliveryNegotiationResult(order.wx_order_id);

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Logger } from 'pino';
-import { openCase, settleOpenCases } from '../cases/cases.js';
+import { openCase, openCases, settleOpenCases } from '../cases/cases.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
 import { enqueue, type Executor } from '../jobs/queue.js';
@@ -13,7 +13,7 @@ import type { ShopService } from '../shops/shops.js';
 import { deliverJob } from './tracking.js';
 import { orderLines } from '../db/lookups.js';
 import type { ShopOrderLineRow } from '../orders/repository.js';
-import { prepared } from '../db/prepared.js';
+import { prepared, preparedInsert } from '../db/prepared.js';
 
 const MAX_INFO_UPDATES = 3;
 /** While an after-sale blocks shipping, look again this often. */
@@ -40,6 +40,23 @@ const orderToDeliver = prepared((db, id: number) => db.selectFrom('shop_orders')
 const livePos = prepared((db, shopOrderId: number, a: string, b: string, c: string) => db.selectFrom('purchase_orders').select(['id']).where('shop_order_id', '=', shopOrderId).where('state', 'not in', [a, b, c]).orderBy('id'));
 const packagesOf = prepared((db, shopOrderId: number) => db.selectFrom('packages').select(['id', 'purchase_order_id', 'delivery_id', 'waybill_id', 'items', 'shipped_at']).where('shop_order_id', '=', shopOrderId).orderBy('shipped_at').orderBy('id'));
 const deliveriesOf = prepared((db, shopOrderId: number) => db.selectFrom('wx_deliveries').select(['waybill_id', 'product_infos', 'status']).where('shop_order_id', '=', shopOrderId).orderBy('id'));
+const deliveriesIn = prepared((db, shopOrderId: number, status: string) => db.selectFrom('wx_deliveries').selectAll().where('shop_order_id', '=', shopOrderId).where('status', '=', status));
+/** Counts the push a send will cause — unless this send is already in flight (tried before: counted then). */
+const countEcho = prepared((db, finish: number, shopOrderId: number, waybillId: string, inFlight: number) =>
+  db
+    .updateTable('shop_orders')
+    .set((eb) => ({
+      deliver_echoes: eb('deliver_echoes', '+', eb.case().when(eb.exists(eb.selectFrom('wx_deliveries').select('id').where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', waybillId).where('in_flight', '=', inFlight))).then(0).else(1).end()), // literals (Kysely inlines numbers here; PostgreSQL could not type them as parameters)
+      deliver_echo_finish: finish,
+    }))
+    .where('id', '=', shopOrderId));
+/** The send, recorded before the call (a repeat of it overwrites the row: same waybill, in flight again). */
+const recordSending = preparedInsert('wx_deliveries', ['shop_order_id', 'waybill_id', 'delivery_id', 'product_infos', 'package_ids', 'status', 'updates', 'error', 'in_flight', 'created_at', 'updated_at'], (q) =>
+  q.onConflict((oc) => oc.columns(['shop_order_id', 'waybill_id']).doUpdateSet((eb) => ({ product_infos: eb.ref('excluded.product_infos'), status: eb.ref('excluded.status'), in_flight: eb.ref('excluded.in_flight'), updated_at: eb.ref('excluded.updated_at') }))));
+const recordSent = prepared((db, status: string, error: string | null, inFlight: number, now: number, shopOrderId: number, waybillId: string) =>
+  db.updateTable('wx_deliveries').set({ status, error, in_flight: inFlight, updated_at: now }).where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', waybillId));
+/** WeChat's order status after a send, never lowered: `to` only from one of the two statuses given. */
+const raiseWxStatus = prepared((db, to: number, shopOrderId: number, from1: number, from2: number) => db.updateTable('shop_orders').set({ wx_status: to }).where('id', '=', shopOrderId).where('wx_status', 'in', [from1, from2]));
 
 /**
  * 发货同步: what the suppliers' parcels hold becomes WeChat `delivery/send` calls, one per parcel, with exactly
@@ -208,15 +225,8 @@ export class DeliverySync {
     await k.transaction().execute(async (trx) => {
       // The push is counted once per send: a send tried again after a crash or an outage (its row still in flight)
       // may have reached WeChat the first time, and WeChat pushes once per package shipped.
-      await trx
-        .updateTable('shop_orders')
-        .set((eb) => ({
-          deliver_echoes: eb('deliver_echoes', '+', eb.case().when(eb.exists(eb.selectFrom('wx_deliveries').select('id').where('shop_order_id', '=', order.id).where('waybill_id', '=', p.waybillId).where('in_flight', '=', 1))).then(0).else(1).end()),
-          deliver_echo_finish: completes ? 1 : 0,
-        }))
-        .where('id', '=', order.id)
-        .execute();
-      await trx.insertInto('wx_deliveries').values({ shop_order_id: order.id, waybill_id: p.waybillId, delivery_id: p.deliveryId, product_infos: JSON.stringify(p.products), package_ids: JSON.stringify([p.packageId]), status: 'Sending', updates: 0, error: null, in_flight: 1, created_at: now, updated_at: now }).onConflict((oc) => oc.columns(['shop_order_id', 'waybill_id']).doUpdateSet({ product_infos: JSON.stringify(p.products), status: 'Sending', in_flight: 1, updated_at: now })).execute();
+      await countEcho(trx, completes ? 1 : 0, order.id, p.waybillId, 1);
+      await recordSending(trx, { shop_order_id: order.id, waybill_id: p.waybillId, delivery_id: p.deliveryId, product_infos: JSON.stringify(p.products), package_ids: JSON.stringify([p.packageId]), status: 'Sending', updates: 0, error: null, in_flight: 1, created_at: now, updated_at: now });
     });
     try {
       await client.deliverySend(order.wx_order_id, [{ deliveryId: p.deliveryId, waybillId: p.waybillId, products: p.products }]);
@@ -259,9 +269,10 @@ export class DeliverySync {
   private async markSent(shopOrderId: number, p: Planned, note: string, completes: boolean, settle?: ShippedState): Promise<void> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await trx.updateTable('wx_deliveries').set({ status: 'Sent', error: null, in_flight: 0, updated_at: now }).where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', p.waybillId).execute();
+      await recordSent(trx, 'Sent', null, 0, now, shopOrderId, p.waybillId);
       // The snapshot of WeChat's status follows (its echo is not re-read); a later status is never lowered.
-      await trx.updateTable('shop_orders').set({ wx_status: completes ? 30 : 21 }).where('id', '=', shopOrderId).where('wx_status', 'in', completes ? [20, 21] : [20]).execute();
+      if (completes) await raiseWxStatus(trx, 30, shopOrderId, 20, 21);
+      else await raiseWxStatus(trx, 21, shopOrderId, 20, 20);
       await appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.delivery_synced', actor: 'system:delivery', note: `已同步发货 ${note}：${p.products.map((x) => `${x.skuId}×${x.count}`).join('，')}`, data: p }, now);
       // A send that failed before (and was retried) went through: its case is settled.
       if (p.failedBefore) await settleOpenCases(trx, { kind: 'DELIVERY_FAILED', shopOrderId, dedupKey: `DELIVERY_FAILED:${shopOrderId}:${p.waybillId}` }, { resolution: 'synced', note: '重试后已同步发货', actor: 'system:delivery' }, now);
@@ -282,7 +293,7 @@ export class DeliverySync {
   /** A supplier changed a tracking number after Daifa sent it: deliveryinfo/update (at most three times). */
   private async applyWaybillChanges(order: { id: number; wx_order_id: string }, client: ReturnType<WeChatClients['for']>, wxPackages: { waybillId: string; deliveryId: string; products: { skuId: string; count: number }[] }[]): Promise<void> {
     const k = this.db.kysely;
-    const sent = await k.selectFrom('wx_deliveries').selectAll().where('shop_order_id', '=', order.id).where('status', '=', 'Sent').execute();
+    const sent = (await deliveriesIn(k, order.id, 'Sent')).rows;
     for (const d of sent) {
       const pkgId = (JSON.parse(d.package_ids) as number[])[0];
       const pkg = await k.selectFrom('packages').select(['waybill_id', 'delivery_id']).where('id', '=', pkgId ?? -1).executeTakeFirst();
@@ -314,14 +325,14 @@ export class DeliverySync {
   /** The after-sale that held delivery is over: its case is settled by the system. */
   private async settleBlockedCases(shopOrderId: number): Promise<void> {
     // Almost always there is none: look before opening a transaction.
-    const open = await this.db.kysely.selectFrom('cases').select('id').where('shop_order_id', '=', shopOrderId).where('kind', '=', 'DELIVERY_BLOCKED').where('state', '=', 'Open').executeTakeFirst();
+    const open = (await openCases.ofKind(this.db.kysely, shopOrderId, 'DELIVERY_BLOCKED', 'Open')).rows[0];
     if (!open) return;
     await this.db.kysely.transaction().execute((trx) => settleOpenCases(trx, { kind: 'DELIVERY_BLOCKED', shopOrderId }, { resolution: 'aftersale_ended', note: '售后已结束，已继续同步发货', actor: 'system:delivery' }, this.clock.now()));
   }
 
   /** The shop order's state follows what is shipped: partially (WeChat 21) or all of it (30). */
   private async settleState(shopOrderId: number, to: ShippedState | undefined): Promise<string> {
-    const order = await this.db.kysely.selectFrom('shop_orders').select(['state']).where('id', '=', shopOrderId).executeTakeFirstOrThrow();
+    const order = await stateOf(this.db.kysely, 'shop_order', shopOrderId);
     if (!to || !moves(order.state, to)) return order.state;
     await this.db.kysely.transaction().execute((trx) => settleIn(trx, shopOrderId, to, this.clock.now()));
     return to;
@@ -344,6 +355,12 @@ async function withdrawEcho(trx: Transaction<Database>, shopOrderId: number, way
   if (Number(r.numUpdatedRows) === 1) await trx.updateTable('shop_orders').set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', 1) })).where('id', '=', shopOrderId).where('deliver_echoes', '>', 0).execute();
 }
 
+// Every push that echoes a send (one per parcel): compiled once (see prepared()).
+const takeAnyEcho = prepared((db, one: number, shopId: number, wxOrderId: string, zero: number) =>
+  db.updateTable('shop_orders').set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', one) })).where('shop_id', '=', shopId).where('wx_order_id', '=', wxOrderId).where('deliver_echoes', '>', zero));
+const takeFinishingEcho = prepared((db, one: number, shopId: number, wxOrderId: string, zero: number, finish: number) =>
+  db.updateTable('shop_orders').set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', one) })).where('shop_id', '=', shopId).where('wx_order_id', '=', wxOrderId).where('deliver_echoes', '>', zero).where('deliver_echo_finish', '=', finish));
+
 /**
  * A `channels_ec_order_deliver` push that echoes one of Daifa's own sends: it says nothing Daifa does not know,
  * so it is not re-read. Taken (counted down) only when Daifa expects a push for this order, and when it says
@@ -351,8 +368,7 @@ async function withdrawEcho(trx: Transaction<Database>, shopOrderId: number, way
  * shipped in the WeChat back office, a dropship supplier shipped) is re-read as usual.
  */
 export async function takeDeliverEcho(db: Executor, shopId: number, wxOrderId: string, finishDelivery: boolean): Promise<boolean> {
-  let q = db.updateTable('shop_orders').set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', 1) })).where('shop_id', '=', shopId).where('wx_order_id', '=', wxOrderId).where('deliver_echoes', '>', 0);
-  if (finishDelivery) q = q.where('deliver_echo_finish', '=', 1);
-  const r = await q.executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  const r = finishDelivery ? await takeFinishingEcho(db, 1, shopId, wxOrderId, 0, 1) : await takeAnyEcho(db, 1, shopId, wxOrderId, 0);
+  return Number(r.numAffectedRows) === 1;
 }
+

@@ -7,6 +7,20 @@ import type { Clock } from '../lib/clock.js';
 import { idString } from '../lib/lossless-json.js';
 import type { ShopService } from '../shops/shops.js';
 import { deliverJob, trackJob } from './tracking.js';
+import { prepared } from '../db/prepared.js';
+
+// Every order sync and every tracking run asks these (most purchase orders are not on this route): compiled once (see prepared()).
+const poToTrack = prepared((db, poId: number) => db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'o.shop_id', 'o.wx_order_id']).where('p.id', '=', poId));
+const dropshipPosWithoutParcels = prepared((db, shopId: number, wxOrderId: string, route: string, s1: string, s2: string, s3: string) =>
+  db
+    .selectFrom('purchase_orders as p')
+    .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+    .select('p.id')
+    .where('o.shop_id', '=', shopId)
+    .where('o.wx_order_id', '=', wxOrderId)
+    .where('p.route', '=', route)
+    .where('p.state', 'in', [s1, s2, s3])
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id')))));
 
 /**
  * Tracking for WeChat Shop's own dropship (代发): the bound supplier ships the 代发单 through its own API, which
@@ -25,7 +39,7 @@ export class DropshipTracking {
 
   async track(poId: number): Promise<{ parcels: number }> {
     const k = this.db.kysely;
-    const po = await k.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'o.shop_id', 'o.wx_order_id']).where('p.id', '=', poId).executeTakeFirst();
+    const po = (await poToTrack(k, poId)).rows[0];
     if (!po || po.route !== 'wechat_dropship' || ['Cancelled', 'Shadowed', 'Completed', 'Draft', 'Placing'].includes(po.state)) return { parcels: 0 };
     const client = await this.clients.forShop(this.shops, po.shop_id);
     const poLines = await k.selectFrom('purchase_order_lines').select(['shop_order_line_no', 'spec_id', 'quantity']).where('purchase_order_id', '=', poId).orderBy('id').execute();
@@ -75,16 +89,7 @@ export class DropshipTracking {
   /** After an order update (the platform's deliver event): look at its dropship purchase orders not yet shipped. */
   async afterSync(p: { shopId: number; orderId: string }): Promise<void> {
     const k = this.db.kysely;
-    const pos = await k
-      .selectFrom('purchase_orders as p')
-      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-      .select('p.id')
-      .where('o.shop_id', '=', p.shopId)
-      .where('o.wx_order_id', '=', p.orderId)
-      .where('p.route', '=', 'wechat_dropship')
-      .where('p.state', 'in', ['Placed', 'Paid', 'NeedsAttention'])
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id'))))
-      .execute();
+    const { rows: pos } = await dropshipPosWithoutParcels(k, p.shopId, p.orderId, 'wechat_dropship', 'Placed', 'Paid', 'NeedsAttention');
     if (!pos.length) return;
     await k.transaction().execute(async (trx) => {
       for (const po of pos) await enqueue(trx, trackJob(po.id), this.clock.now());

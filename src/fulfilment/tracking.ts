@@ -51,6 +51,8 @@ const poToTrack = prepared((db, poId: number) => db.selectFrom('purchase_orders 
 const packagesOfPo = prepared((db, poId: number) => db.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status', 'items']).where('purchase_order_id', '=', poId).orderBy('id'));
 const poLineUnits = prepared((db, poId: number) => db.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', poId));
 const insertPackage = preparedInsert('packages', ['shop_order_id', 'purchase_order_id', 'source', 'logistics_id', 'courier_name', 'delivery_id', 'waybill_id', 'items', 'status', 'shipped_at', 'picked_up_at', 'last_trace_at', 'signed_at', 'anomaly', 'created_at', 'updated_at'], (q) => q.onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing()).returning('id'));
+/** A trace step, once (the same step read again is ignored). */
+const insertTraceEvent = preparedInsert('trace_events', ['package_id', 'at', 'status', 'remark'], (q) => q.onConflict((oc) => oc.columns(['package_id', 'at', 'remark']).doNothing()));
 const markTracked = prepared((db, now: number, poId: number) => db.updateTable('purchase_orders').set({ tracked_at: now }).where('id', '=', poId));
 
 /**
@@ -147,7 +149,7 @@ export class Tracking {
           if (existing.status !== status) changed = true;
           await trx.updateTable('packages').set(patch).where('id', '=', pkgId).execute();
         }
-        for (const s of steps) await trx.insertInto('trace_events').values({ package_id: pkgId, at: s.at, status: SIGNED.test(s.remark) ? 'SIGN' : PICKED.test(s.remark) ? 'ACCEPT' : 'TRANSPORT', remark: s.remark }).onConflict((oc) => oc.columns(['package_id', 'at', 'remark']).doNothing()).execute();
+        for (const s of steps) await insertTraceEvent(trx, { package_id: pkgId, at: s.at, status: SIGNED.test(s.remark) ? 'SIGN' : PICKED.test(s.remark) ? 'ACCEPT' : 'TRANSPORT', remark: s.remark });
       }
       await markShippedIfComplete(trx, po, 'system:tracking', now);
       if (forWeChat && !opts.deliverNext) await enqueue(trx, deliverJob(po.shop_order_id), now);

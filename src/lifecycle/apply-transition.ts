@@ -53,19 +53,41 @@ export async function applyTransition(trx: Transaction<Database>, input: Transit
   const check = canTransition(def.lifecycle as Lifecycle<string>, from, input.to);
   if (!check.ok) return { ok: false, reason: check.reason, from };
   const updated = input.patch
-    ? (
-        await trx
-          .updateTable(def.table)
-          .set({ ...input.patch, state: input.to, version: row.version + 1, updated_at: now } as never)
-          .where('id', '=', input.id)
-          .where('version', '=', row.version)
-          .executeTakeFirst()
-      ).numUpdatedRows
+    ? await writeStateWithPatch(trx, def.table, input.patch, input.to, row.version + 1, now, input.id, row.version)
     : (await hot[def.table].writeState(trx, input.to, row.version + 1, now, input.id, row.version)).numAffectedRows;
   if (Number(updated) !== 1) return { ok: false, reason: 'concurrent update', from };
   await appendEvent(trx, { ...input, from }, now);
   for (const job of input.jobs ?? []) await enqueue(trx, job, now);
   return { ok: true, from, to: input.to };
+}
+
+type StateTable = 'shop_orders' | 'purchase_orders' | 'cases';
+const isPlainValue = (v: unknown) => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+const patchWriters = new Map<string, ReturnType<typeof patchWriter>>();
+const patchWriter = (table: StateTable, columns: string[]) =>
+  prepared((db, ...values: unknown[]) =>
+    db
+      .updateTable(table as 'shop_orders')
+      .set(Object.fromEntries([...columns, 'state', 'version', 'updated_at'].map((c, i) => [c, values[i]])) as never)
+      .where('id', '=', values[columns.length + 3] as number)
+      .where('version', '=', values[columns.length + 4] as number),
+  );
+
+/**
+ * The state written with other columns (a transition's patch): compiled once per table and set of columns when
+ * every value is a plain one (an expression, or anything else, is built per call as before). Columns left
+ * undefined are not written, as in Kysely's set().
+ */
+async function writeStateWithPatch(trx: Transaction<Database>, table: StateTable, patch: Record<string, unknown>, state: string, version: number, now: number, id: number, expected: number): Promise<bigint> {
+  const columns = Object.keys(patch).filter((c) => patch[c] !== undefined);
+  if (!columns.every((c) => isPlainValue(patch[c]))) {
+    const r = await trx.updateTable(table).set({ ...patch, state, version, updated_at: now } as never).where('id', '=', id).where('version', '=', expected).executeTakeFirst();
+    return r.numUpdatedRows;
+  }
+  const key = `${table}:${columns.join(',')}`;
+  let write = patchWriters.get(key);
+  if (!write) patchWriters.set(key, (write = patchWriter(table, columns)));
+  return (await write(trx, ...columns.map((c) => patch[c]), state, version, now, id, expected)).numAffectedRows ?? 0n;
 }
 
 /** Record the initial state of a freshly inserted entity (the `null → Received` arrow). */

@@ -1,6 +1,7 @@
 import { cnDate, cnMinuteOfDay, minutesUntilWindow, nextCnTime } from '../lib/cn-time.js';
 import { z } from 'zod';
 import type { Db } from '../db/dialect.js';
+import { prepared } from '../db/prepared.js';
 import type { Executor } from '../jobs/queue.js';
 import { DaifaError } from '../lib/errors.js';
 import { CHANNELS, type Channel } from './senders.js';
@@ -57,9 +58,12 @@ export function parseSettings(input: unknown): AlertSettings {
   return r.data;
 }
 
+const settingsOf = prepared((db, shopId: number, allShops: number) => db.selectFrom('alert_settings').select(['shop_id', 'settings']).where('shop_id', 'in', [shopId, allShops]));
+
 /** Shop settings, else the all-shops settings (shop_id 0), else defaults. */
 export async function loadSettings(db: Executor, shopId: number | null): Promise<AlertSettings> {
-  const rows = await db.selectFrom('alert_settings').select(['shop_id', 'settings']).where('shop_id', 'in', shopId ? [shopId, 0] : [0]).execute();
+  // Read for every alert: compiled once (see prepared()); the all-shops row is shop 0.
+  const { rows } = await settingsOf(db, shopId ?? 0, 0);
   const row = rows.find((r) => r.shop_id === shopId) ?? rows.find((r) => r.shop_id === 0);
   return parseSettings(row ? JSON.parse(row.settings) : {});
 }

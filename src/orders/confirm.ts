@@ -7,6 +7,11 @@ import { sourceJob } from '../sourcing/sourcing.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
 import { loadOrder, toSnapshot } from './repository.js';
+import { prepared } from '../db/prepared.js';
+
+/** Other recent orders to the same address (the duplicate check, every new order): compiled once (see prepared()). */
+const sameAddressOrders = prepared((db, shopId: number, addressHash: string, id: number, sinceS: number, cancelled: string, max: number) =>
+  db.selectFrom('shop_orders').select(['id', 'wx_order_id']).where('shop_id', '=', shopId).where('address_hash', '=', addressHash).where('id', '!=', id).where('wx_create_time_s', '>=', sinceS).where('state', '!=', cancelled).limit(max));
 
 /**
  * 订单信息确认 (seed step 2): run every check on a Received order; it becomes Confirmed, or NeedsReview with
@@ -37,16 +42,7 @@ export class OrderConfirmation {
       let possibleDuplicateOf: string | undefined;
       if (row.address_hash && this.duplicateWindowMs > 0) {
         const since = (row.pay_time_s ?? row.wx_create_time_s) * 1000 - this.duplicateWindowMs;
-        const others = await trx
-          .selectFrom('shop_orders')
-          .select(['id', 'wx_order_id'])
-          .where('shop_id', '=', row.shop_id)
-          .where('address_hash', '=', row.address_hash)
-          .where('id', '!=', row.id)
-          .where('wx_create_time_s', '>=', Math.floor(since / 1000))
-          .where('state', '!=', 'Cancelled')
-          .limit(20)
-          .execute();
+        const { rows: others } = await sameAddressOrders(trx, row.shop_id, row.address_hash, row.id, Math.floor(since / 1000), 'Cancelled', 20);
         const mine = itemsFingerprint(snapshot);
         for (const other of others) {
           const otherLines = await trx.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', other.id).execute();

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { mapOrder } from '../channels/wechat-shop/mapping.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
-import { preparedInsert } from '../db/prepared.js';
+import { prepared, preparedInsert } from '../db/prepared.js';
 import { rowOrThrow } from '../db/lookups.js';
 import { isUniqueViolation } from '../db/dialect.js';
 import { isCancelledStatus, isPaidStatus, WX_STATUS, type OrderSnapshot } from '../domain/shop-order.js';
@@ -21,6 +21,7 @@ import type { ShopService } from '../shops/shops.js';
 
 // Every new order: compiled once (see prepared()).
 const insertOrder = preparedInsert('shop_orders', ['shop_id', 'state', 'wx_order_id', 'wx_status', 'wx_create_time_s', 'wx_update_time_s', 'pay_time_s', 'order_price', 'product_price', 'freight', 'customer_notes', 'merchant_notes', 'address', 'address_hash', 'search_text', 'review_reasons', 'special_requests', 'created_at', 'updated_at', 'version'], (q) => q.returning('id'));
+const knownOrder = prepared((db, shopId: number, wxOrderId: string) => db.selectFrom('shop_orders').select(['id', 'state', 'wx_update_time_s', 'wx_status', 'address']).where('shop_id', '=', shopId).where('wx_order_id', '=', wxOrderId));
 
 export const SYNC_ORDER = 'order.sync';
 export const CONFIRM_ORDER = 'order.confirm';
@@ -79,7 +80,7 @@ export class OrderIntake {
   private async upsert(p: SyncOrderPayload, o: OrderSnapshot, seen: { shopOrderId?: number; state?: string }, confirmNext: boolean): Promise<SyncOutcome> {
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('shop_orders').select(['id', 'state', 'wx_update_time_s', 'wx_status', 'address']).where('shop_id', '=', p.shopId).where('wx_order_id', '=', o.wxOrderId).executeTakeFirst();
+      const existing = (await knownOrder(trx, p.shopId, o.wxOrderId)).rows[0];
 
       if (!existing) {
         // Unpaid orders are not ours to fulfil yet; the paid push or the poller brings them back.

@@ -3,6 +3,7 @@ import { formatYuan } from '../domain/money.js';
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Db } from '../db/dialect.js';
+import { rowOrThrow } from '../db/lookups.js';
 import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import type { Executor } from '../jobs/queue.js';
@@ -47,9 +48,11 @@ const insertEntry = prepared((db, shop_id: number, shop_order_id: number, purcha
   db.insertInto('ledger_entries').values({ shop_id, shop_order_id, purchase_order_id, kind, amount, ref, note, day, created_at }).onConflict((oc) => oc.column('ref').doNothing()).returning('id'),
 );
 
+const payableOf = prepared((db, poId: number) => db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.shop_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.out_order_id', 'o.shop_id']).where('p.id', '=', poId));
+
 /** What a placed purchase order obliges the merchant to pay (or a change of it, after an accepted price). */
 export async function recordPayable(trx: Executor, poId: number, now: number, opts: { amount?: number; ref?: string; note?: string } = {}): Promise<void> {
-  const po = await trx.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.shop_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.out_order_id', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirstOrThrow();
+  const po = rowOrThrow((await payableOf(trx, poId)).rows[0], 'purchase_orders', poId);
   const amount = opts.amount ?? po.supplier_amount ?? po.expected_amount;
   await post(trx, { shopId: po.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: poId, kind: 'supplier_payable', amount: -amount, ref: opts.ref ?? `payable:${poId}`, note: opts.note ?? `应付供应商 ${po.out_order_id}` }, now);
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { openCase, settleOpenCases } from '../cases/cases.js';
-import { lockRow, type Db } from '../db/dialect.js';
+import { dialectOf, lockRow, type Db } from '../db/dialect.js';
 import { checkPayment, DEFAULT_LIMITS, type PaymentLimits } from '../domain/payment-guardrails.js';
 import { storeVoucher } from './vouchers.js';
 import { post as postLedger } from './ledger.js';
@@ -31,6 +31,21 @@ const poToPay = prepared((db, poId: number) => db.selectFrom('purchase_orders as
 const insertPayment = preparedInsert('payments', ['purchase_order_id', 'shop_id', 'pay_key', 'method', 'amount', 'status', 'attempts', 'reason', 'day', 'created_at', 'updated_at'], (q) => q.returningAll());
 /** The daily cap's running total (one row; see migration 0016). */
 const dayTotal = prepared((db, shopId: number, day: string) => db.selectFrom('payment_day_totals').select('amount').where('shop_id', '=', shopId).where('day', '=', day));
+/** A live purchase order of the shop order still to be paid (any state but the five given). */
+const poNotPaid = prepared((db, shopOrderId: number, s1: string, s2: string, s3: string, s4: string, s5: string) => db.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'not in', [s1, s2, s3, s4, s5]));
+/** Paid, once: a payment already Paid is left as it is (the caller sees no row changed). */
+const recordPaid = prepared((db, paid: string, tradeId: string | null, paidAt: number, reference: string | null, actor: string, now: number, id: number) =>
+  db.updateTable('payments').set({ status: paid, supplier_trade_id: tradeId, paid_at: paidAt, reference, recorded_by: actor, updated_at: now }).where('id', '=', id).where('status', '!=', paid));
+/** One payment decision per shop at a time (PostgreSQL row lock; SQLite's writer lock already serialises). */
+const lockShop = prepared((db, shopId: number) => db.selectFrom('shops').select('id').where('id', '=', shopId).modifyEnd(lockRow(dialectOf(db))));
+/** What the shop order's live purchase orders cost (the margin check). */
+const orderCosts = prepared((db, shopOrderId: number, cancelled: string, shadowed: string) =>
+  db.selectFrom('purchase_orders').select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s')).where('shop_order_id', '=', shopOrderId).where('state', 'not in', [cancelled, shadowed]));
+/** Claims the next pay call: the first unconditionally, later ones only once the previous call's lease is over. */
+const claimFirstCall = prepared((db, attempts: number, now: number, id: number, status: string, seen: number) =>
+  db.updateTable('payments').set({ attempts, updated_at: now }).where('id', '=', id).where('status', '=', status).where('attempts', '=', seen));
+const claimNextCall = prepared((db, attempts: number, now: number, id: number, status: string, seen: number, leaseOver: number) =>
+  db.updateTable('payments').set({ attempts, updated_at: now }).where('id', '=', id).where('status', '=', status).where('attempts', '=', seen).where('updated_at', '<=', leaseOver));
 
 const PAID = new Set(['waitsellersend', 'waitbuyerreceive', 'confirm_goods', 'success', 'waitlogisticstakein', 'waitbuyersign', 'signinsuccess']);
 
@@ -116,10 +131,9 @@ export class SupplierPayments {
     // Claim this attempt: only the run that moves the counter calls 1688, and a call made less than a lease ago
     // (by a run that may still be waiting for its answer) is never overlapped — after a crash, the lease expires.
     const now = this.clock.now();
-    let claim = this.db.kysely.updateTable('payments').set({ attempts: payment.attempts + 1, updated_at: now }).where('id', '=', payment.id).where('status', '=', 'Paying').where('attempts', '=', payment.attempts);
-    if (payment.attempts > 0) claim = claim.where('updated_at', '<=', now - PAY_CALL_LEASE_MS);
-    const claimed = await claim.executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) throw new DaifaError('UPSTREAM_UNAVAILABLE', '另一次付款尝试可能仍在进行，稍后重新核对', { retryAfterMs: Math.max(1_000, payment.updated_at + PAY_CALL_LEASE_MS - now) });
+    const k = this.db.kysely;
+    const claimed = payment.attempts > 0 ? await claimNextCall(k, payment.attempts + 1, now, payment.id, 'Paying', payment.attempts, now - PAY_CALL_LEASE_MS) : await claimFirstCall(k, 1, now, payment.id, 'Paying', 0);
+    if (Number(claimed.numAffectedRows) !== 1) throw new DaifaError('UPSTREAM_UNAVAILABLE', '另一次付款尝试可能仍在进行，稍后重新核对', { retryAfterMs: Math.max(1_000, payment.updated_at + PAY_CALL_LEASE_MS - now) });
     let answer: { success: boolean; paySuccess: boolean; code?: string; message?: string } | undefined;
     try {
       answer = await client.preparePay(po.supplier_order_id, payment.amount, payment.pay_key, { reserved: true });
@@ -148,11 +162,11 @@ export class SupplierPayments {
     const day = cnDate(now);
     return this.db.kysely.transaction().execute(async (trx) => {
       // One decision per shop at a time: today's sum below must include a payment another worker is deciding.
-      await trx.selectFrom('shops').select('id').where('id', '=', po.shop_id).modifyEnd(lockRow(this.db.dialect)).execute();
+      await lockShop(trx, po.shop_id);
       const limits = await loadLimits(trx, po.shop_id);
       // The day's payments in Paying, AwaitingPayer or Paid, summed by triggers as they are written (migration 0016).
       const today = (await dayTotal(trx, po.shop_id, day)).rows[0];
-      const costs = await trx.selectFrom('purchase_orders').select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s')).where('shop_order_id', '=', po.shop_order_id).where('state', 'not in', ['Cancelled', 'Shadowed']).executeTakeFirst();
+      const costs = (await orderCosts(trx, po.shop_order_id, 'Cancelled', 'Shadowed')).rows[0];
       const amount = po.supplier_amount ?? po.expected_amount;
       const d = checkPayment(limits, { amount, paidToday: Number(today?.amount ?? 0), orderRevenue: po.order_price, orderCosts: Number(costs?.s ?? 0), approved: false, minuteOfDayCN: cnMinuteOfDay(now) });
       if (d.action === 'defer') {
@@ -200,8 +214,8 @@ export class SupplierPayments {
     return this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
       const payment = await getById(trx, 'payments', paymentId);
-      const r = await trx.updateTable('payments').set({ status: 'Paid', supplier_trade_id: input.tradeId, paid_at: input.paidAt ?? now, reference: input.reference ?? payment.reference, recorded_by: input.actor, updated_at: now }).where('id', '=', paymentId).where('status', '!=', 'Paid').executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1) return 'Paid';
+      const r = await recordPaid(trx, 'Paid', input.tradeId, input.paidAt ?? now, input.reference ?? payment.reference, input.actor, now, paymentId);
+      if (Number(r.numAffectedRows) !== 1) return 'Paid';
       const amount = input.paidAmount ?? payment.amount;
       await postLedger(trx, { shopId: po.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, kind: 'supplier_paid', amount: -amount, ref: `pay:${paymentId}`, note: input.note }, now);
       if (input.tradeRecord) await storeVoucher(trx, { paymentId, kind: 'trade-record', fileName: `1688-${po.supplier_order_id}.json`, mime: 'application/json', bytes: Buffer.from(JSON.stringify(input.tradeRecord, null, 2)), supplierTradeId: input.tradeId, actor: input.actor }, now);
@@ -212,7 +226,7 @@ export class SupplierPayments {
       }
       // Cases that were waiting on this payment are settled by it.
       await settleOpenCases(trx, { kind: 'PAYMENT_FAILED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'paid', note: '已付款', actor: input.actor }, now);
-      const unpaid = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', po.shop_order_id).where('state', 'not in', ['Paid', 'Shipped', 'Completed', 'Cancelled', 'Shadowed']).executeTakeFirst();
+      const unpaid = (await poNotPaid(trx, po.shop_order_id, 'Paid', 'Shipped', 'Completed', 'Cancelled', 'Shadowed')).rows[0];
       if (!unpaid) await applyTransition(trx, { entity: 'shop_order', id: po.shop_order_id, to: 'Fulfilling', expectFrom: 'Purchasing', event: 'order.suppliers_paid', actor: 'system:payments' }, now);
       return 'Paid';
     });

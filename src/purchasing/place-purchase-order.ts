@@ -68,6 +68,12 @@ export function toAddressParam(a: Address): AddressParam {
 }
 
 // Read by every placement: compiled once (see prepared()).
+// Every 1688 placement writes these: compiled once (see prepared()).
+const recordAttempt = prepared((db, attempt: number, expected: number, readback: string, now: number, poId: number) =>
+  db.updateTable('purchase_orders').set({ attempt, expected_amount: expected, readback, updated_at: now }).where('id', '=', poId));
+const recordSupplierOrder = prepared((db, supplierOrderId: string, now: number, poId: number) => db.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId, updated_at: now }).where('id', '=', poId));
+const refreshOfferPrice = prepared((db, unitPrice: number, now: number, offerRef: number) => db.updateTable('supplier_offers').set({ unit_price: unitPrice, refreshed_at: now }).where('id', '=', offerRef));
+const poStillPlacing = prepared((db, shopOrderId: number, s1: string, s2: string, s3: string) => db.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'in', [s1, s2, s3]));
 const orderToPlace = prepared((db, shopOrderId: number) => db.selectFrom('shop_orders').innerJoin('shops', 'shops.id', 'shop_orders.shop_id').select(['shop_orders.id', 'shop_orders.shop_id', 'shop_orders.wx_order_id', 'shop_orders.state', 'shops.mode']).where('shop_orders.id', '=', shopOrderId));
 
 /**
@@ -168,7 +174,7 @@ export class PurchaseOrderPlacement {
       const sent = { attempt: po.attempt + 1, expected_amount: Number.isFinite(previewTotal) ? previewTotal! : po.expected_amount, readback: JSON.stringify({ sent: digestAddress(po.out_order_id, address) }), updated_at: this.clock.now() };
       await this.db.kysely.transaction().execute(async (trx) => {
         await this.refreshOffers(trx, lines, preview.orderPreviewResuslt?.[0]?.cargoList);
-        await trx.updateTable('purchase_orders').set(sent).where('id', '=', poId).execute();
+        await recordAttempt(trx, sent.attempt, sent.expected_amount, sent.readback, sent.updated_at, poId);
       });
       known = { po: { ...po, ...sent }, lines, masked };
       const created = await client.fastCreateOrder({ address, cargo, outOrderId: po.out_order_id, message: po.message, encryptOutOrderInfo });
@@ -185,7 +191,7 @@ export class PurchaseOrderPlacement {
         known = undefined; // lines and amounts changed: the read-back reads them anew
       }
     }
-    await this.db.kysely.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId!, updated_at: this.clock.now() }).where('id', '=', poId).execute();
+    await recordSupplierOrder(this.db.kysely, supplierOrderId!, this.clock.now(), poId);
     return this.readBack(poId, order.id, supplierOrderId!, next, known);
   }
 
@@ -240,7 +246,7 @@ export class PurchaseOrderPlacement {
     for (const c of cargoList as { offerId?: unknown; specId?: string; finalUnitPrice?: number | string }[]) {
       const line = lines.find((l) => l.offer_id === String(c.offerId) && l.spec_id === (c.specId ?? ''));
       if (!line || c.finalUnitPrice === undefined) continue;
-      await trx.updateTable('supplier_offers').set({ unit_price: yuanToFen(c.finalUnitPrice), refreshed_at: now }).where('id', '=', line.offer_ref).execute();
+      await refreshOfferPrice(trx, yuanToFen(c.finalUnitPrice), now, line.offer_ref);
     }
   }
 
@@ -392,6 +398,6 @@ export class PurchaseOrderPlacement {
 /** When no purchase order of the shop order is still being placed (or stuck), the order moves on to Purchasing. */
 export async function advanceWhenAllPlaced(trx: Transaction<Database>, shopOrderId: number, now: number): Promise<void> {
   // A sibling may already be paying or paid: everything past placing counts as placed.
-  const open = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'in', ['Draft', 'Placing', 'NeedsAttention']).executeTakeFirst();
+  const open = (await poStillPlacing(trx, shopOrderId, 'Draft', 'Placing', 'NeedsAttention')).rows[0];
   if (!open) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Purchasing', expectFrom: 'Sourced', event: 'order.purchased', actor: 'system:purchasing' }, now);
 }

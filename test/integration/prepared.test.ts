@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { prepared, preparedInsert } from '../../src/db/prepared.js';
+import { sql } from 'kysely';
+import { openCase } from '../../src/cases/cases.js';
+import { applyTransition } from '../../src/lifecycle/apply-transition.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 
 /** Hot statements compiled once and run with new parameters (both dialects). */
@@ -49,5 +52,26 @@ describe('prepared statements', () => {
     await expect(put(k, { key: 'k3', value: 'v3', extra: 1 } as never)).rejects.toThrow(/column extra is not one of the prepared columns/);
     await expect(put(k, { key: 'k3' } as never)).rejects.toThrow(/no value for column value/);
     expect(await k.selectFrom('settings').select('key').where('key', '=', 'k3').execute()).toEqual([]);
+  });
+
+  it('a transition with a patch writes exactly the columns given (compiled once per set of columns), an expression built per call', async () => {
+    t = await createTestDb();
+    const k = t.db.kysely;
+    const open = () => k.transaction().execute((trx) => openCase(trx, { kind: 'DELIVERY_FAILED', message: 'm' }, 1));
+    const [a, b, c] = [await open(), await open(), await open()];
+    const resolve = (id: number, patch: Record<string, unknown>) => k.transaction().execute((trx) => applyTransition(trx, { entity: 'case', id: id!, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: 'test', patch }, 2));
+    // The same columns twice (the second run uses the compiled statement); a column left undefined is not written.
+    expect((await resolve(a!, { resolution: 'r1', resolved_by: 'u1' })).ok).toBe(true);
+    expect((await resolve(b!, { resolution: 'r2', message: undefined })).ok).toBe(true);
+    expect((await resolve(c!, { resolution: sql<string>`${'r'} || ${'3'}`, resolved_by: 'u3' })).ok).toBe(true);
+    const rows = await k.selectFrom('cases').select(['id', 'state', 'message', 'resolution', 'resolved_by', 'version', 'updated_at']).where('id', 'in', [a!, b!, c!]).orderBy('id').execute();
+    expect(rows.map(({ id: _id, ...r }) => r)).toEqual([
+      { state: 'Resolved', message: 'm', resolution: 'r1', resolved_by: 'u1', version: 1, updated_at: 2 },
+      { state: 'Resolved', message: 'm', resolution: 'r2', resolved_by: null, version: 1, updated_at: 2 },
+      { state: 'Resolved', message: 'm', resolution: 'r3', resolved_by: 'u3', version: 1, updated_at: 2 },
+    ]);
+    // Refused from a state it does not allow: nothing written.
+    expect((await resolve(a!, { resolution: 'again', resolved_by: 'u9' })).ok).toBe(false);
+    expect((await k.selectFrom('cases').select('resolution').where('id', '=', a!).executeTakeFirstOrThrow()).resolution).toBe('r1');
   });
 });
