@@ -27,7 +27,8 @@ describe('sandbox state across restarts', () => {
     const file = join(dir, 'sandbox-state.json');
     const a = await sandbox();
     a.wechat.addShop({ appId: 'wxA', secret: 's' });
-    const [wx] = a.wechat.generate('wxA', { count: 1 });
+    const [wx, refunding] = a.wechat.generate('wxA', { count: 2 });
+    refunding!.refundAt = Date.now() - 1_000; // its buyer was to ask for a refund while Daifa was down
     a.alibaba.orders.set('1', paidOrder('1'));
     a.alibaba.orders.set('2', paidOrder('2', { sellerLate: true }));
     a.alibaba.orders.set('3', paidOrder('3', { sellerStockOut: true }));
@@ -41,12 +42,15 @@ describe('sandbox state across restarts', () => {
     b.wechat.addShop({ appId: 'wxA', secret: 's' });
     Object.assign(b.alibaba.knobs, { autoShipAfterMs: 1, traceStepMs: null });
     const { state } = loadSandboxState(file);
-    expect(restoreSandbox(b, state!)).toEqual({ wechatOrders: 1, alibabaOrders: 3 });
+    expect(restoreSandbox(b, state!)).toEqual({ wechatOrders: 2, alibabaOrders: 3 });
     expect(b.wechat.shops.get('wxA')!.orders.get(wx!.orderId)).toEqual(a.wechat.shops.get('wxA')!.orders.get(wx!.orderId));
     expect(b.wechat.shops.get('wxA')!.username).toBe(a.wechat.shops.get('wxA')!.username);
     // Paid an hour ago: its seller ships at once; the late seller and the one out of stock do not.
     await new Promise((r) => setTimeout(r, 50));
     expect([...b.alibaba.orders.values()].map((o) => [o.orderId, o.status])).toEqual([['1', 'waitbuyerreceive'], ['2', 'waitsellersend'], ['3', 'waitsellersend']]);
+    // The buyer's refund that fell due while it was down comes at once, and only once.
+    const refunded = b.wechat.shops.get('wxA')!.orders.get(refunding!.orderId)!;
+    expect([refunded.status, refunded.refundAt, b.wechat.shops.get('wxA')!.orders.get(wx!.orderId)!.status]).toEqual([200, undefined, 20]);
     // The undelivered message is still there to pull, and ids go on after the saved ones.
     expect(b.alibaba.messages.map((m) => m.type)).toContain('ORDER_BUYER_VIEW_ORDER_PAY');
     expect(Math.min(...b.alibaba.messages.filter((m) => m.type !== 'ORDER_BUYER_VIEW_ORDER_PAY').map((m) => m.msgId))).toBeGreaterThanOrEqual(seq);

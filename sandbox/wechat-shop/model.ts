@@ -72,6 +72,8 @@ export interface SimOrder {
   /** Delivery negotiations (发货协商) and the buyer's answers. */
   negotiations?: { original: number; predict: number; reason: number; remark: string; state: number; createTime: number; updateTime: number }[];
   aftersales: SimAftersale[];
+  /** When the sandbox buyer will ask for a refund (the generator's refund scenario); cleared once asked. */
+  refundAt?: number;
 }
 
 let seq = 0;

@@ -115,7 +115,10 @@ export class WeChatShopSimulator {
       const shop = this.shops.get(saved.appId);
       if (!shop) continue;
       shop.username = saved.username;
-      for (const o of saved.orders) shop.orders.set(o.orderId, o);
+      for (const o of saved.orders) {
+        shop.orders.set(o.orderId, o);
+        if (o.refundAt !== undefined) this.scheduleRefund(shop, o);
+      }
       for (const [day, used] of saved.decodeUsed) shop.decodeUsed.set(day, used);
       for (const id of saved.dropshipSuppliers) shop.dropshipSuppliers.add(id);
       n += saved.orders.length;
@@ -142,14 +145,21 @@ export class WeChatShopSimulator {
       const order = this.newPaidOrder(shop, o);
       out.push(order);
       if (o.refundRate && Math.random() < o.refundRate) {
-        const t = setTimeout(() => {
-          this.refundTimers.delete(t);
-          this.refundAll(shop, order.orderId);
-        }, o.refundDelayMs ?? 30_000);
-        this.refundTimers.add(t);
+        order.refundAt = Date.now() + (o.refundDelayMs ?? 30_000);
+        this.scheduleRefund(shop, order);
       }
     }
     return out;
+  }
+
+  /** The buyer asks for the money back at `refundAt` (after a restart, at that same time, or at once if it passed). */
+  private scheduleRefund(shop: SimShop, order: SimOrder): void {
+    const t = setTimeout(() => {
+      this.refundTimers.delete(t);
+      order.refundAt = undefined;
+      this.refundAll(shop, order.orderId);
+    }, Math.max(1, (order.refundAt ?? 0) - Date.now()));
+    this.refundTimers.add(t);
   }
 
   private newPaidOrder(shop: SimShop, o: GenerateOptions): SimOrder {
