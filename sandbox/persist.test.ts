@@ -24,7 +24,7 @@ describe('sandbox state across restarts', () => {
 
   it('saves orders and message ids, restores them into the shops registered again, and the sellers carry on', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'daifa-sbstate-'));
-    const file = join(dir, 'sandbox-state.json');
+    const file = join(dir, 'data', 'sandbox-state.json'); // a data folder not made yet (PostgreSQL setups)
     const a = await sandbox();
     a.wechat.addShop({ appId: 'wxA', secret: 's' });
     const [wx, refunding] = a.wechat.generate('wxA', { count: 2 });

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Alibaba1688SimState } from './alibaba-1688/simulator.js';
 import type { WeChatSimState } from './wechat-shop/simulator.js';
 import type { Sandbox } from './server.js';
@@ -58,6 +59,7 @@ export function autosaveSandbox(sb: Sandbox, file: string, opts: { intervalMs?: 
     if (text === last) return;
     // Whole file or nothing: written beside, then renamed over the old one.
     const tmp = `${file}.tmp`;
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(tmp, `{"savedAt":${Date.now()},${text.slice(1)}`, { mode: 0o600 });
     renameSync(tmp, file);
     last = text;

@@ -91,7 +91,7 @@ export const SANDBOX_1688_APP = { appKey: '8888001', appSecret: 'sandbox1688secr
 
 /**
  * The sandbox's 1688 side: Daifa's 1688 account (created once, tokens sealed), registered with the simulator on
- * every start (the simulator keeps no state across restarts), and the catalogue on both sides.
+ * every start (the simulator keeps its orders across restarts — sandbox/persist.ts — but not apps, tokens or offers), and the catalogue on both sides.
  */
 export async function bootstrapSandbox1688(app: App, sandbox: Sandbox, shopIds: number[], daifaUrl?: string): Promise<void> {
   const sim = sandbox.alibaba;
