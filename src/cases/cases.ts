@@ -72,14 +72,21 @@ export const openCases = {
   byPoAndKey: prepared((db, so: number, kind: string, state: string, po: number, key: string) => openCasesOf(db, so, kind, state).where('purchase_order_id', '=', po).where('dedup_key', '=', key)),
 };
 
+/** The open cases of a kind, narrowed by purchase order and/or dedup key when given (one compiled shape each). */
+function findOpenCases(db: Kysely<Database>, w: { kind: CaseKind; shopOrderId: number; purchaseOrderId?: number; dedupKey?: string }) {
+  const [so, kind, po, key] = [w.shopOrderId, w.kind, w.purchaseOrderId, w.dedupKey];
+  if (po !== undefined && key !== undefined) return openCases.byPoAndKey(db, so, kind, 'Open', po, key);
+  if (po !== undefined) return openCases.byPo(db, so, kind, 'Open', po);
+  if (key !== undefined) return openCases.byKey(db, so, kind, 'Open', key);
+  return openCases.ofKind(db, so, kind, 'Open');
+}
+
 /**
  * Settle, in the caller's transaction, the open cases of a kind that something else made moot (the payment a
  * case waited for went out, the after-sale that held delivery ended, the buyer agreed). Returns how many.
  */
 export async function settleOpenCases(trx: Transaction<Database>, where: { kind: CaseKind; shopOrderId: number; purchaseOrderId?: number; dedupKey?: string }, r: { resolution: string; note: string; actor: string }, now: number): Promise<number> {
-  const { shopOrderId: so, kind, purchaseOrderId: po, dedupKey: key } = where;
-  const { rows: open } =
-    po !== undefined ? (key !== undefined ? await openCases.byPoAndKey(trx, so, kind, 'Open', po, key) : await openCases.byPo(trx, so, kind, 'Open', po)) : key !== undefined ? await openCases.byKey(trx, so, kind, 'Open', key) : await openCases.ofKind(trx, so, kind, 'Open');
+  const { rows: open } = await findOpenCases(trx, where);
   for (const c of open) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: where.shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: r.actor, note: r.note, patch: { resolution: r.resolution, resolved_by: r.actor } }, now);
   return open.length;
 }
