@@ -10,10 +10,10 @@ import type { ShopService } from '../shops/shops.js';
 export const ACCEPT_REFUND = 'order.accept-refund';
 export const acceptRefundJob = (shopOrderId: number) => ({ kind: ACCEPT_REFUND, payload: { shopOrderId }, singletonKey: `${ACCEPT_REFUND}:${shopOrderId}` });
 
-/** Events by which a person decided that the buyer gets the money back (the order will not be fulfilled). */
 /** After-sale statuses of a REFUND the merchant (or WeChat for them) has granted. */
 const REFUND_GRANTED = new Set(['PLATFORM_REFUNDING', 'MERCHANT_REFUND_SUCCESS']);
 
+/** Events by which a person decided that the buyer gets the money back (the order will not be fulfilled). */
 export const REFUND_DECISIONS = ['order.buyer_refused', 'review.cancelled'] as const;
 
 /**
@@ -49,8 +49,9 @@ export class BuyerRefunds {
       .map((e) => String((JSON.parse(e.data ?? '{}') as { afterSaleOrderId?: unknown }).afterSaleOrderId ?? '')));
     let accepted = 0;
     for (const id of ids) {
+      if (recorded.has(id)) continue; // nothing to ask WeChat about
       const as = await client.getAftersaleOrder(id);
-      if (String(as.order_id ?? '') !== order.wx_order_id || as.type !== 'REFUND' || recorded.has(id)) continue;
+      if (String(as.order_id ?? '') !== order.wx_order_id || as.type !== 'REFUND') continue;
       const amount = Number((as.refund_info as { amount?: number } | undefined)?.amount ?? 0);
       let note: string;
       if (as.status === 'MERCHANT_PROCESSING') {
