@@ -19,6 +19,7 @@ export const CASE_KINDS = {
   DELIVERY_BLOCKED: { title: '发货同步被售后阻止', actions: ['wait_aftersale', 'resolve'] },
   DELIVERY_FAILED: { title: '发货同步失败', actions: ['retry', 'resolve'] },
   SUPPLIER_CLOSED: { title: '供应商订单被关闭', actions: ['choose_supplier', 'refund_buyer'] },
+  SUPPLIER_ORDER_MISSING: { title: '1688 订单查不到（授权账号不符或订单不存在）', actions: ['choose_supplier', 'resolve'] },
   SUPPLIER_DELAY: { title: '供应商延迟发货', actions: ['expedite', 'switch_supplier', 'negotiate_delivery'] },
   TRACKING_ANOMALY: { title: '物流异常', actions: ['contact_supplier', 'resolve'] },
   SUPPLIER_UNWIND: { title: '需人工取消或退款的采购单', actions: ['record_supplier_refund', 'resolve'] },
@@ -89,6 +90,12 @@ export async function settleOpenCases(trx: Transaction<Database>, where: { kind:
   const { rows: open } = await findOpenCases(trx, where);
   for (const c of open) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: where.shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: r.actor, note: r.note, patch: { resolution: r.resolution, resolved_by: r.actor } }, now);
   return open.length;
+}
+
+/** settleOpenCases in a transaction of its own, opened only when such a case exists (the common case is none). */
+export async function settleOpenCasesIfAny(db: Db, where: { kind: CaseKind; shopOrderId: number; purchaseOrderId?: number; dedupKey?: string }, r: { resolution: string; note: string; actor: string }, now: number): Promise<number> {
+  if (!(await findOpenCases(db.kysely, where)).rows.length) return 0;
+  return db.kysely.transaction().execute((trx) => settleOpenCases(trx, where, r, now));
 }
 
 export async function resolveCase(db: Db, input: { caseId: number; resolution: string; actor: string; dismiss?: boolean }, now: number): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
-import { openCase } from '../cases/cases.js';
+import { openCase, settleOpenCasesIfAny } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { enqueue, type Executor } from '../jobs/queue.js';
 import { appendEvent, applyTransition, lockEntity, stateOf } from '../lifecycle/apply-transition.js';
@@ -10,7 +10,7 @@ import { DaifaError } from '../lib/errors.js';
 import { idString } from '../lib/lossless-json.js';
 import type { Notifier } from '../notify/notifier.js';
 import { parse1688Time, type Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
-import type { ApiBody } from '../suppliers/alibaba-1688/client.js';
+import { OrderMissingError, type ApiBody } from '../suppliers/alibaba-1688/client.js';
 import { mapCourier, plausibleWaybill } from './couriers.js';
 import { unwindJob } from './unwind.js';
 import { acceptMessage } from '../suppliers/alibaba-1688/message-receiver.js';
@@ -83,9 +83,17 @@ export class Tracking {
     const po = await this.loadPo(poId);
     if (!po || po.route !== '1688' || !po.supplier_order_id || !['Paid', 'Shipped', 'Paying', 'NeedsAttention', 'Placed'].includes(po.state)) return { parcels: 0, changed: false };
     const client = await this.accounts.client();
-    const parcels = await client.logisticsInfos(po.supplier_order_id);
+    let parcels: ApiBody[];
+    try {
+      parcels = await client.logisticsInfos(po.supplier_order_id);
+    } catch (err) {
+      if (err instanceof OrderMissingError) return this.orderMissing(po, err);
+      throw err;
+    }
     const now = this.clock.now();
     const tracked = (ex: Executor) => markTracked(ex, now, poId);
+    // 1688 shows the order again (the right account re-authorised): a case saying it could not is moot.
+    await settleOpenCasesIfAny(this.db, { kind: 'SUPPLIER_ORDER_MISSING', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'visible_again', note: `1688 订单 ${po.supplier_order_id} 已可查到`, actor: 'system:tracking' }, now);
     if (!parcels.length) {
       await tracked(this.db.kysely);
       // Nothing shipped: a closed order (seller or timeout) is a case; otherwise nothing to do yet.
@@ -178,6 +186,22 @@ export class Tracking {
       const opened = await openCase(trx, { kind: 'SUPPLIER_CLOSED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `1688 订单 ${po.supplier_order_id} 已被关闭，但付款${payment?.status === 'Paying' ? '正在进行' : '已付出'}：请核对 1688 是否已退款，再换供应商重新下单或给买家退款`, dedupKey: `SUPPLIER_CLOSED:${po.id}` }, now);
       if (opened) await this.notifier.raise(trx, { event: 'supplier_delay', shopId: po.shop_id, subject: `closed:${po.id}`, data: { orderId: po.wx_order_id, detail: `1688 订单 ${po.supplier_order_id} 已关闭` } });
     });
+  }
+
+  /**
+   * 1688 will not show the order to the authorised buyer account (`order.nopermission.buyer`: most often the shop
+   * was re-authorised with another 1688 account; or the order is gone). Retrying cannot help, so this is a case for
+   * a person, opened once, with an alert; the sweep keeps looking and settles it when the order is visible again.
+   */
+  private async orderMissing(po: PoRow, err: OrderMissingError): Promise<{ parcels: number; changed: boolean; shopOrderId: number }> {
+    const now = this.clock.now();
+    this.log.warn({ poId: po.id, supplierOrderId: po.supplier_order_id, code: err.upstreamCode }, '1688 order not visible to the authorised account');
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await markTracked(trx, now, po.id);
+      const opened = await openCase(trx, { kind: 'SUPPLIER_ORDER_MISSING', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `1688 订单 ${po.supplier_order_id} 查不到（${err.upstreamCode}：订单不存在或当前授权的 1688 账号无权查看）。若店铺换了 1688 账号授权，请用下单时的账号重新授权；订单确实不存在时，请换供应商重新下单或给买家退款`, data: { supplierOrderId: po.supplier_order_id, code: err.upstreamCode }, dedupKey: `SUPPLIER_ORDER_MISSING:${po.id}` }, now);
+      if (opened) await this.notifier.raise(trx, { event: 'tracking_anomaly', shopId: po.shop_id, subject: `missing:${po.id}`, data: { orderId: po.wx_order_id, detail: `1688 订单 ${po.supplier_order_id} 查不到（${err.upstreamCode}）` } });
+    });
+    return { parcels: 0, changed: false, shopOrderId: po.shop_order_id };
   }
 
   /**

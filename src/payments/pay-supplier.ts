@@ -15,7 +15,7 @@ import { DaifaError } from '../lib/errors.js';
 import type { Notifier } from '../notify/notifier.js';
 import { cnDate, cnMinuteOfDay } from '../lib/cn-time.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
-import type { ApiBody } from '../suppliers/alibaba-1688/client.js';
+import { orderMissingCode, type ApiBody } from '../suppliers/alibaba-1688/client.js';
 import { getById, paymentOf, rowOrThrow, setting } from '../db/lookups.js';
 
 export const PAY_PO = 'po.pay';
@@ -122,6 +122,8 @@ export class SupplierPayments {
       if (isPaid(view)) return this.paidOn1688(payment.id, po, view);
       total = view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
     }
+    const missing = view && orderMissingCode(view);
+    if (missing) return this.block(payment.id, po, 'PAYMENT_BLOCKED', `1688 订单 ${po.supplier_order_id} 查不到（${missing}：订单不存在或当前授权的 1688 账号无权查看），已停止付款；若店铺换了 1688 账号授权，请用下单时的账号重新授权后重试`);
     if (total !== payment.amount) return this.block(payment.id, po, 'PAYMENT_BLOCKED', `1688 订单金额 ${total === undefined ? '未知' : formatYuan(total)} 与应付 ${formatYuan(payment.amount)} 不一致，已停止付款`);
     if (payment.attempts >= payment.max_calls) return this.block(payment.id, po, 'PAYMENT_FAILED', `已尝试 ${payment.attempts} 次免密支付仍未付款成功，请人工处理（可改用支付链接，或核对后重试）`);
     if (!(await client.protocolPayOpen())) return this.block(payment.id, po, 'PAYMENT_FAILED', '1688 免密支付协议未签署或未绑定，请在 1688 签约或改用支付链接');

@@ -89,6 +89,46 @@ describe('buyer refunds and supplier stock-outs', () => {
     expect(await count(h.app, 'purchase_orders')).toBe(1);
   });
 
+  it('1688 no longer shows a supplier order to the authorised account (order.nopermission.buyer) → one SUPPLIER_ORDER_MISSING case with an alert, no retry storm; settled once the order is visible again', async () => {
+    h = await startHarness();
+    await enableSourcing(h, { messages: true });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 1, { what: 'paid' });
+    const po = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'supplier_order_id']).executeTakeFirstOrThrow();
+    const sim = [...h.sandbox.alibaba.orders.values()][0]!;
+    const owner = sim.buyerMemberId;
+    // As if the shop had been re-authorised with another 1688 account: this order belongs to someone else now.
+    sim.buyerMemberId = 'b2b-someone-else';
+    for (let i = 0; i < 2; i++) expect(await h.app.tracking.track(po.id)).toMatchObject({ parcels: 0, changed: false });
+    const cases = await h.app.db.kysely.selectFrom('cases').select(['state', 'message', 'purchase_order_id']).where('kind', '=', 'SUPPLIER_ORDER_MISSING').execute();
+    expect(cases).toHaveLength(1);
+    expect(cases[0]).toMatchObject({ state: 'Open', purchase_order_id: po.id });
+    expect(cases[0]!.message).toContain(po.supplier_order_id!);
+    expect(cases[0]!.message).toContain('order.nopermission.buyer');
+    expect(await count(h.app, 'notifications', ['event', '=', 'tracking_anomaly'])).toBe(1);
+    // Visible again: the next read settles the case and tracking goes on as before.
+    sim.buyerMemberId = owner;
+    await h.app.tracking.track(po.id);
+    expect((await h.app.db.kysely.selectFrom('cases').select(['state', 'resolution']).where('kind', '=', 'SUPPLIER_ORDER_MISSING').executeTakeFirstOrThrow())).toEqual({ state: 'Resolved', resolution: 'visible_again' });
+    expect(await count(h.app, 'jobs', ['status', '=', 'dead'])).toBe(0);
+  });
+
+  it('a supplier order 1688 will not show is not paid: the payment is blocked with the reason, not taken for an amount mismatch', async () => {
+    h = await startHarness();
+    await enableSourcing(h, { messages: true });
+    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 1, { what: 'awaiting approval' });
+    const sim = [...h.sandbox.alibaba.orders.values()][0]!;
+    sim.buyerMemberId = 'b2b-someone-else';
+    const payment = await h.app.db.kysely.selectFrom('payments').select('id').executeTakeFirstOrThrow();
+    await h.app.payments.decideApproval(payment.id, { approve: true, actor: 'user:boss' });
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PAYMENT_BLOCKED'])) === 1, { what: 'payment blocked' });
+    expect((await h.app.db.kysely.selectFrom('cases').select('message').where('kind', '=', 'PAYMENT_BLOCKED').executeTakeFirstOrThrow()).message).toContain('查不到');
+    expect(sim.payments).toEqual([]);
+    expect(await sum(h, 'supplier_paid')).toBe(0);
+  });
+
   it('supplier out of stock before payment → the unpaid 1688 order is cancelled (after the 10-second rule) and the line placed with the next candidate; the old payment never goes out', async () => {
     h = await startHarness();
     await enableSourcing(h, { messages: true });

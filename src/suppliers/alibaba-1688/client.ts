@@ -34,6 +34,25 @@ export class UnknownOutcomeError extends DaifaError {
 export type ApiBody = Record<string, any>;
 
 /**
+ * 1688's answers for an order the authorised buyer account cannot see: another member's order (the shop was
+ * re-authorised with a different 1688 account) or one that no longer exists. Not a passing failure: retrying
+ * cannot help until a person acts.
+ */
+const ORDER_MISSING_CODES = new Set(['order.nopermission.buyer', 'ORDER_NOT_EXIST']);
+export const orderMissingCode = (body: ApiBody): string | undefined => ((body.success === false || body.success === 'false') && ORDER_MISSING_CODES.has(String(body.errorCode)) ? String(body.errorCode) : undefined);
+
+/** The order is not visible to this buyer account (see orderMissingCode). */
+export class OrderMissingError extends DaifaError {
+  constructor(
+    readonly orderId: string,
+    readonly upstreamCode: string,
+  ) {
+    super('NOT_FOUND', `1688 订单 ${orderId} 不存在或当前授权账号无权查看（${upstreamCode}）`);
+    this.name = 'OrderMissingError';
+  }
+}
+
+/**
  * 1688 Open Platform client: form-encoded POST to param2/1/{ns}/{api}/{appKey}, JSON-valued params sent as
  * strings, access_token signed with the rest, lossless JSON (order ids exceed 2^53). Envelopes differ per API;
  * callers read their own shape. Gateway errors map to: 401 → token expired, gw.QosAppFrequencyLimit → retry
@@ -192,6 +211,8 @@ export class Alibaba1688Client {
     const r = await this.call('com.alibaba.logistics', 'alibaba.trade.getLogisticsInfos.buyerView', { orderId, webSite: '1688' }, { idempotent: true });
     if (r.success === false || r.success === 'false') {
       if (String(r.errorCode) === '500_2') return [];
+      const missing = orderMissingCode(r);
+      if (missing) throw new OrderMissingError(orderId, missing);
       throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 物流信息读取失败：${r.errorCode} ${r.errorMessage ?? ''}`);
     }
     return Array.isArray(r.result) ? r.result : [];
