@@ -11,7 +11,7 @@ import { idString } from '../lib/lossless-json.js';
 import { post as postLedger } from '../payments/ledger.js';
 import { isPaid } from '../payments/pay-supplier.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
-import type { ApiBody } from '../suppliers/alibaba-1688/client.js';
+import { orderMissingCode, type ApiBody } from '../suppliers/alibaba-1688/client.js';
 
 export const UNWIND_PO = 'po.unwind';
 export type UnwindReason = 'buyer_refund' | 'stock_out' | 'supplier_closed';
@@ -58,6 +58,9 @@ export class SupplierUnwind {
 
     const client = await this.accounts.client();
     const view = await client.buyerView(po.supplier_order_id);
+    const missing = orderMissingCode(view);
+    // Not visible to this account (re-authorised with another one?): nothing can be cancelled from here.
+    if (missing) return this.toPerson(po, `1688 订单 ${po.supplier_order_id} 查不到（${missing}），无法自动取消或退款（${REASON_TEXT[reason]}）；请用下单时的 1688 账号核对并处理`);
     const status = String(view.result?.baseInfo?.status ?? '');
     if (status === 'cancel') return this.closedOn1688(po, payment, view, reason);
     if (!isPaid(view)) {

@@ -113,11 +113,11 @@ describe('buyer refunds and supplier stock-outs', () => {
     expect(await count(h.app, 'jobs', ['status', '=', 'dead'])).toBe(0);
   });
 
-  it('a supplier order 1688 will not show is not paid: the payment is blocked with the reason, not taken for an amount mismatch', async () => {
+  it('a supplier order 1688 will not show is not paid: the payment is blocked with the reason, not taken for an amount mismatch; a buyer refund then leaves the cancel to a person', async () => {
     h = await startHarness();
     await enableSourcing(h, { messages: true });
     await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
-    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
     await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 1, { what: 'awaiting approval' });
     const sim = [...h.sandbox.alibaba.orders.values()][0]!;
     sim.buyerMemberId = 'b2b-someone-else';
@@ -127,6 +127,12 @@ describe('buyer refunds and supplier stock-outs', () => {
     expect((await h.app.db.kysely.selectFrom('cases').select('message').where('kind', '=', 'PAYMENT_BLOCKED').executeTakeFirstOrThrow()).message).toContain('查不到');
     expect(sim.payments).toEqual([]);
     expect(await sum(h, 'supplier_paid')).toBe(0);
+    // The buyer refunds: the supplier order cannot be cancelled from this account — a person is asked, no retry storm.
+    h.sandbox.wechat.refundAll(h.sandbox.wechat.shops.get(h.creds.appId)!, order!.orderId);
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'SUPPLIER_UNWIND'])) === 1, { what: 'unwind case' });
+    expect((await h.app.db.kysely.selectFrom('cases').select('message').where('kind', '=', 'SUPPLIER_UNWIND').executeTakeFirstOrThrow()).message).toContain('查不到');
+    expect(sim.status).not.toBe('cancel');
+    expect(await count(h.app, 'jobs', ['status', '=', 'dead'])).toBe(0);
   });
 
   it('supplier out of stock before payment → the unpaid 1688 order is cancelled (after the 10-second rule) and the line placed with the next candidate; the old payment never goes out', async () => {
