@@ -9,6 +9,8 @@ import { enqueue } from '../jobs/queue.js';
 import { unwindJob } from '../fulfilment/unwind.js';
 
 export const CONSENT_REMINDER = 'consent.remind';
+/** The request fields a buyer's consent drops, by the blocker kind it answered (supplier-scoring REQUEST_BLOCKERS). */
+const WAIVABLE: Record<string, string[]> = { courier: ['courier', 'avoidCouriers'], date: ['deliveryDate', 'deliveryBy'] };
 export const consentReminderJob = (caseId: number, delayMs: number) => ({ kind: CONSENT_REMINDER, payload: { caseId }, singletonKey: `${CONSENT_REMINDER}:${caseId}`, delayMs });
 
 /**
@@ -42,10 +44,13 @@ export class ConsentService {
         return { orderState: 'Confirmed' };
       }
       if (input.answer === 'agreed') {
-        // The buyer accepted the alternative: forget the request that blocked every supplier, source again.
+        // The buyer accepted the alternative: forget the requests that blocked every supplier (the kinds the case
+        // names; a named courier for cases from before dates were checked), source again.
         const order = await trx.selectFrom('shop_orders').select('special_requests').where('id', '=', c.shop_order_id).executeTakeFirstOrThrow();
         const r = JSON.parse(order.special_requests || '{}');
-        const waived = { ...r, courier: undefined, avoidCouriers: [], waived: { courier: r.courier, avoidCouriers: r.avoidCouriers, by: input.actor, at: now } };
+        const kinds = (JSON.parse(c.data ?? '{}') as { waive?: string[] }).waive ?? ['courier'];
+        const fields = kinds.flatMap((k) => WAIVABLE[k] ?? []);
+        const waived = { ...r, ...Object.fromEntries(fields.map((f) => [f, f === 'avoidCouriers' ? [] : undefined])), waived: { ...Object.fromEntries(fields.map((f) => [f, r[f]])), by: input.actor, at: now } };
         const t = await applyTransition(trx, { entity: 'shop_order', id: c.shop_order_id, to: 'Confirmed', expectFrom: 'AwaitingBuyer', event: 'order.buyer_consented', actor: input.actor, note: resolution, patch: { special_requests: JSON.stringify(waived) }, jobs: [sourceJob(c.shop_order_id)] }, now);
         if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
         return { orderState: 'Confirmed' };

@@ -82,6 +82,35 @@ describe('special requests', () => {
     expect(parseSpecialRequests('别发中通').avoidCouriers).toEqual(['ZTO']);
     expect(parseSpecialRequests('').rest).toEqual([]);
   });
+
+  it('a time the buyer is not in is not a time to deliver: 下午送，上午不在家 asks for the afternoon', () => {
+    expect(parseSpecialRequests('下午送，上午不在家').timeWindow).toBe('下午（上午不在家）');
+    expect(parseSpecialRequests('上午不在家，下午送').timeWindow).toBe('下午（上午不在家）');
+    const r = parseSpecialRequests('周六送到，工作日家里没人');
+    expect(r.deliveryDate).toEqual({ kind: 'weekday', weekday: 6, by: 'on' });
+    expect(r.timeWindow).toBe('工作日家里没人');
+    expect(r.rest).toEqual([]);
+    expect(describeRequests(r)).toBe('周六送达；时间:工作日家里没人');
+  });
+
+  it('a requested date is placed in time from when the order was written (China time), to the end of that day', () => {
+    // Friday 2026-11-27 10:00 in Beijing.
+    const at = Date.UTC(2026, 10, 27, 2) / 1000;
+    const endOfCnDay = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d, 15, 59, 59) / 1000;
+    const by = (note: string) => parseSpecialRequests(note, at).deliveryBy;
+    expect(by('12月24日前送到')).toBe(endOfCnDay(2026, 12, 24));
+    expect(by('1月5日前送到')).toBe(endOfCnDay(2027, 1, 5));
+    expect(by('周六送到')).toBe(endOfCnDay(2026, 11, 28));
+    expect(by('周五送到')).toBe(endOfCnDay(2026, 12, 4));
+    expect(by('明天送到')).toBe(endOfCnDay(2026, 11, 28));
+    expect(by('3天内送到')).toBe(endOfCnDay(2026, 11, 30));
+    expect(by('25号前送到')).toBe(endOfCnDay(2026, 12, 25));
+    expect(by('30号送到')).toBe(endOfCnDay(2026, 11, 30));
+    // Late on a Beijing evening is already the next day in UTC terms and vice versa: the Beijing date counts.
+    expect(parseSpecialRequests('明天送到', Date.UTC(2026, 10, 27, 17) / 1000).deliveryBy).toBe(endOfCnDay(2026, 11, 29));
+    expect(parseSpecialRequests('明天送到').deliveryBy).toBeUndefined();
+    expect(describeRequests(parseSpecialRequests('3天内送到'))).toBe('3天内送达');
+  });
 });
 
 describe('order checks', () => {

@@ -32,6 +32,12 @@ export interface SpecialRequests {
   /** Couriers the buyer refused. */
   avoidCouriers: string[];
   deliveryDate?: DeliveryDate;
+  /**
+   * The last second (China time) the buyer wants the parcel by: deliveryDate resolved against the time the order was
+   * placed (a note saying 明天 means the day after the order, whenever it is read). Only when that time was known.
+   */
+  deliveryBy?: number;
+  /** When to deliver (下午, 9点-18点), with the times the buyer is not in (上午不在家) kept in their words. */
   timeWindow?: string;
   packaging: string[];
   invoice?: string;
@@ -65,10 +71,19 @@ function courierIn(clause: string): { code: string; index: number }[] {
   return hits.sort((a, b) => a.index - b.index);
 }
 
-export function parseSpecialRequests(notes: string | undefined): SpecialRequests {
+/** A time of day the buyer cannot take the parcel (上午不在家, 工作日家里没人): not a wish to get it then. */
+const NOT_AVAILABLE = /(不在家|没人|无人|不方便|不能收|收不了|不要送|别送|不送)/;
+
+/**
+ * `orderTimeS` (unix seconds, when the buyer wrote the note: the order's creation) resolves a requested date into
+ * `deliveryBy`.
+ */
+export function parseSpecialRequests(notes: string | undefined, orderTimeS?: number): SpecialRequests {
   const out = emptyRequests();
   const text = (notes ?? '').trim();
   if (!text) return out;
+  const wanted: string[] = [];
+  const unavailable: string[] = [];
   const clauses = text.split(/[，,。；;！!？?\n\r]+|\s{2,}/).map((c) => c.trim()).filter(Boolean);
   for (const clause of clauses) {
     let matched = false;
@@ -90,15 +105,17 @@ export function parseSpecialRequests(notes: string | undefined): SpecialRequests
     }
 
     const window = /(\d{1,2})\s*[点:：时]\s*(\d{1,2})?\s*分?\s*[-~到至]\s*(\d{1,2})\s*[点:：时]?/.exec(clause);
-    if (window) {
-      out.timeWindow = window[0];
+    const part = /(工作日|周末|上午|中午|下午|晚上|白天|早上)/.exec(clause);
+    if (part && NOT_AVAILABLE.test(clause)) {
+      // 上午不在家 asks for any time but the morning: the supplier reads it as written.
+      unavailable.push(clause);
       matched = true;
-    } else {
-      const part = /(工作日|周末|上午|中午|下午|晚上|白天|早上)/.exec(clause);
-      if (part && /(送|收|到|派|配送|签收|在家)/.test(clause)) {
-        out.timeWindow = part[1];
-        matched = true;
-      }
+    } else if (window) {
+      wanted.push(window[0]);
+      matched = true;
+    } else if (part && /(送|收|到|派|配送|签收|在家)/.test(clause)) {
+      wanted.push(part[1]!);
+      matched = true;
     }
 
     if (/(发票|开票|抬头|税号)/.test(clause)) {
@@ -116,7 +133,41 @@ export function parseSpecialRequests(notes: string | undefined): SpecialRequests
 
     if (!matched) out.rest.push(clause);
   }
+  const notIn = unavailable.join('，');
+  if (wanted.length) out.timeWindow = notIn ? `${wanted.join('/')}（${notIn}）` : wanted.join('/');
+  else if (notIn) out.timeWindow = notIn;
+  if (out.deliveryDate && orderTimeS !== undefined) out.deliveryBy = resolveDeliveryDate(out.deliveryDate, orderTimeS);
   return out;
+}
+
+const CN_OFFSET_S = 8 * 3600;
+const DAY_S = 86_400;
+
+/**
+ * The end (23:59:59 China time) of the day a requested date names, seen from the moment the note was written: a
+ * month and day already past means next year, a bare day (25号) already past means next month, a weekday means its
+ * next occurrence after that day (周六 written on a Saturday is the next one), N 天 counts from that day.
+ */
+export function resolveDeliveryDate(d: DeliveryDate, fromS: number): number {
+  const local = new Date((fromS + CN_OFFSET_S) * 1000);
+  const [y, m, dayOfMonth, weekday] = [local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), local.getUTCDay()];
+  const today = Date.UTC(y, m, dayOfMonth) / 1000;
+  const endOf = (localMidnightS: number) => localMidnightS - CN_OFFSET_S + DAY_S - 1;
+  if (d.kind === 'relative') return endOf(today + d.days * DAY_S);
+  if (d.kind === 'weekday') return endOf(today + ((d.weekday - weekday + 7) % 7 || 7) * DAY_S);
+  if (d.month === 0) {
+    const thisMonth = Date.UTC(y, m, d.day) / 1000;
+    return endOf(thisMonth >= today ? thisMonth : Date.UTC(y, m + 1, d.day) / 1000);
+  }
+  const thisYear = Date.UTC(y, d.month - 1, d.day) / 1000;
+  return endOf(thisYear >= today ? thisYear : Date.UTC(y + 1, d.month - 1, d.day) / 1000);
+}
+
+/** 12月24日前 / 周六 / 3天内: a requested date as the buyer would say it. */
+export function describeDate(d: DeliveryDate): string {
+  if (d.kind === 'relative') return d.by === 'before' ? `${d.days}天内` : d.days === 1 ? '明天' : d.days === 2 ? '后天' : `${d.days}天后`;
+  const when = d.kind === 'date' ? `${d.month ? `${d.month}月` : ''}${d.day}日` : `周${'日一二三四五六'[d.weekday]}`;
+  return `${when}${d.by === 'before' ? '前' : ''}`;
 }
 
 function parseDate(clause: string): DeliveryDate | undefined {
@@ -144,11 +195,7 @@ export function describeRequests(r: SpecialRequests): string {
   const parts: string[] = [];
   if (r.courier) parts.push(`指定${courierNames[r.courier] ?? r.courier}`);
   if (r.avoidCouriers.length) parts.push(`不要${r.avoidCouriers.map((c) => courierNames[c] ?? c).join('/')}`);
-  const d = r.deliveryDate;
-  if (d) {
-    const when = d.kind === 'date' ? `${d.month ? `${d.month}月` : ''}${d.day}日` : d.kind === 'weekday' ? `周${'日一二三四五六'[d.weekday]}` : `${d.days}天`;
-    parts.push(`${when}${d.by === 'before' ? '前' : ''}送达`);
-  }
+  if (r.deliveryDate) parts.push(`${describeDate(r.deliveryDate)}送达`);
   if (r.timeWindow) parts.push(`时间:${r.timeWindow}`);
   if (r.packaging.length) parts.push(`包装:${r.packaging.join('/')}`);
   if (r.invoice) parts.push('要发票');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateLifecycle } from './lifecycle.js';
 import { caseLifecycle, purchaseOrderLifecycle } from './purchase-order.lifecycle.js';
 import { emptyRequests } from './special-requests.js';
-import { explainChoice, reliabilityOf, scoreCandidates, type Candidate, type SupplierHistory } from './supplier-scoring.js';
+import { REQUEST_BLOCKERS, explainChoice, reliabilityOf, scoreCandidates, type Candidate, type SupplierHistory } from './supplier-scoring.js';
 
 const NOW = 1_800_000_000;
 const cand = (key: string, o: Partial<Candidate> & { price?: number; stock?: number; moq?: number } = {}): Candidate => ({
@@ -71,6 +71,22 @@ describe('supplier selection', () => {
     expect(r[0]!.key).toBe('F');
     expect(r[1]!.feasible).toBe(false);
     expect(r[1]!.blockers[0]).toContain('赶不上发货期限');
+  });
+
+  it('a date the buyer asked for: a supplier whose dispatch plus transit misses it is blocked as a request (the buyer may waive it); a later date blocks no one', () => {
+    const fast: SupplierHistory = { orders: 30, problems: 0, dispatchP80Hours: 10 };
+    const slow: SupplierHistory = { orders: 30, problems: 0, dispatchP80Hours: 60 };
+    const in3Days = { ...emptyRequests(), deliveryDate: { kind: 'relative' as const, days: 3, by: 'before' as const }, deliveryBy: NOW + 3 * 86_400 };
+    const r = scoreCandidates({ ...need(), requests: in3Days }, [cand('S', { price: 500, history: slow }), cand('F', { price: 900, history: fast })], NOW);
+    expect(r.map((x) => [x.key, x.feasible])).toEqual([['F', true], ['S', false]]);
+    expect(r[1]!.blockerKinds).toEqual(['date']);
+    expect(r[1]!.blockers[0]).toBe('预计约5天送达，赶不上买家要求的3天内');
+    expect(REQUEST_BLOCKERS).toContain('date');
+    const tomorrow = { ...in3Days, deliveryDate: { kind: 'relative' as const, days: 1, by: 'on' as const }, deliveryBy: NOW + 86_400 };
+    expect(scoreCandidates({ ...need(), requests: tomorrow }, [cand('F', { history: fast })], NOW)[0]!.blockerKinds).toEqual(['date']);
+    expect(scoreCandidates({ ...need(), requests: { ...in3Days, deliveryBy: NOW + 30 * 86_400 } }, [cand('S', { history: slow })], NOW)[0]!.feasible).toBe(true);
+    // Without the order's time the date cannot be placed: forwarded to the supplier, never a blocker.
+    expect(scoreCandidates({ ...need(), requests: { ...in3Days, deliveryBy: undefined } }, [cand('S', { history: slow })], NOW)[0]!.feasible).toBe(true);
   });
 
   it('explains the choice in one Chinese line against the runner-up', () => {

@@ -1,5 +1,5 @@
 import type { Fen } from './money.js';
-import { courierNames, type SpecialRequests } from './special-requests.js';
+import { courierNames, describeDate, type SpecialRequests } from './special-requests.js';
 
 /**
  * Explainable supplier choice for one order line. Pure: every number that decides is returned with the
@@ -64,7 +64,16 @@ export const DEFAULT_WEIGHTS: ScoringWeights = { cost: 0.4, reliability: 0.35, s
 /** Beta prior for reliability (mean 0.8, worth 10 orders) and a 36 h dispatch prior worth 5 orders. */
 export const PRIOR = { good: 8, bad: 2, dispatchHours: 36, dispatchWeight: 5 };
 
-export type BlockerKind = 'stock' | 'moq' | 'courier' | 'deadline';
+export type BlockerKind = 'stock' | 'moq' | 'courier' | 'deadline' | 'date';
+
+/** Blockers that only a buyer's special request raises: the buyer may accept the alternative (consent). */
+export const REQUEST_BLOCKERS: readonly BlockerKind[] = ['courier', 'date'];
+
+/**
+ * Hours a parcel takes from dispatch to the buyer, for a date the buyer asked for (domestic express, most routes
+ * two days). An estimate: the date check asks the buyer only when even the fastest supplier would be later.
+ */
+export const TRANSIT_HOURS = 48;
 
 export interface ScoredCandidate {
   key: string;
@@ -118,6 +127,7 @@ export function scoreCandidates(need: LineNeed, candidates: Candidate[], nowS: n
     if (r.avoidCouriers.length && c.couriers.length && c.couriers.every((x) => r.avoidCouriers.includes(x))) block('courier', '只有买家拒绝的快递');
     const dispatch = expectedDispatchHours(c.history, c.leadTimeHours);
     if (need.deadline !== undefined && nowS + dispatch * 3600 > need.deadline) block('deadline', `预计${dispatch.toFixed(0)}小时发货，赶不上发货期限`);
+    if (r.deliveryBy !== undefined && r.deliveryDate && nowS + (dispatch + TRANSIT_HOURS) * 3600 > r.deliveryBy) block('date', `预计约${Math.ceil((dispatch + TRANSIT_HOURS) / 24)}天送达，赶不上买家要求的${describeDate(r.deliveryDate)}`);
     const landedCost = goods + c.freight;
     return { c, blockers, blockerKinds, landedCost, dispatch, reliability: reliabilityOf(c.history), reputation: c.creditLevel ? (CREDIT[c.creditLevel] ?? 0.6) : 0.6 };
   });

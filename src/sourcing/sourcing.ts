@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
-import { explainChoice, scoreCandidates, type Candidate, type ScoredCandidate, type SupplierHistory } from '../domain/supplier-scoring.js';
-import { emptyRequests, type SpecialRequests } from '../domain/special-requests.js';
+import { REQUEST_BLOCKERS, explainChoice, scoreCandidates, type Candidate, type ScoredCandidate, type SupplierHistory } from '../domain/supplier-scoring.js';
+import { courierNames, describeDate, emptyRequests, type SpecialRequests } from '../domain/special-requests.js';
 import { applyTransition, recordInitialState } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -143,17 +143,20 @@ export class Sourcing {
       const best = ranked[0]!;
       await this.recordDecision(trx, shopOrderId, line.lineNo, best.feasible ? best : undefined, ranked, reason, now);
       if (!best.feasible) {
-        // Only the buyer's special request stands in the way: ask the buyer; otherwise it is a stock problem.
-        const requestOnly = ranked.some((r) => r.blockerKinds.length > 0 && r.blockerKinds.every((k) => k === 'courier'));
-        const kind = requestOnly ? 'SPECIAL_REQUEST_CONSENT' : 'OUT_OF_STOCK';
-        const caseId = await openCase(trx, { kind, shopOrderId, message: reason, data: { lineNo: line.lineNo, candidates: ranked.map((r) => ({ supplier: r.supplierName, blockers: r.blockers })) }, dedupKey: `${kind}:${shopOrderId}:${line.lineNo}` }, now);
-        if (requestOnly && caseId !== undefined) {
+        // Only the buyer's special requests stand in the way (a named courier, a delivery date): ask the buyer
+        // whether the best supplier that misses only those will do; otherwise it is a stock problem.
+        const requestOnly = (r: ScoredCandidate) => r.blockerKinds.length > 0 && r.blockerKinds.every((k) => REQUEST_BLOCKERS.includes(k));
+        const alternative = ranked.find(requestOnly);
+        const kind = alternative ? 'SPECIAL_REQUEST_CONSENT' : 'OUT_OF_STOCK';
+        // What the buyer gives up by agreeing: consent waives exactly these requests.
+        const waive = alternative ? [...new Set(alternative.blockerKinds)] : undefined;
+        const caseId = await openCase(trx, { kind, shopOrderId, message: reason, data: { lineNo: line.lineNo, candidates: ranked.map((r) => ({ supplier: r.supplierName, blockers: r.blockers })), waive }, dedupKey: `${kind}:${shopOrderId}:${line.lineNo}` }, now);
+        if (alternative && caseId !== undefined) {
           const order = await trx.selectFrom('shop_orders').select('wx_order_id').where('id', '=', shopOrderId).executeTakeFirstOrThrow();
-          const alternative = ranked.find((r) => r.blockerKinds.every((k) => k === 'courier'));
-          await this.notifier.raise(trx, { event: 'buyer_consent_needed', shopId, subject: `${caseId}:0`, data: { orderId: order.wx_order_id, detail: `${reason}。建议询问买家是否接受 ${alternative?.supplierName ?? '其他供应商'} 的快递` } });
+          await this.notifier.raise(trx, { event: 'buyer_consent_needed', shopId, subject: `${caseId}:0`, data: { orderId: order.wx_order_id, detail: `${reason}。建议询问买家是否接受 ${alternative.supplierName}：${alternative.blockers.join('，')}` } });
           await enqueue(trx, consentReminderJob(caseId, this.consentReminderMs), now);
         }
-        return { blocked: { message: reason, awaitingBuyer: requestOnly }, poIds: [], reasons };
+        return { blocked: { message: reason, awaitingBuyer: alternative !== undefined }, poIds: [], reasons };
       }
       reasons.push(`#${line.lineNo} ${reason}`);
       const c = byKey.get(best.key)!;
@@ -265,8 +268,9 @@ export class Sourcing {
 /** The buyer's requests, as the supplier should read them in the order message. */
 export function describeForSupplier(r: SpecialRequests): string {
   const parts: string[] = [];
-  if (r.courier) parts.push(`请发${r.courier}`);
-  if (r.avoidCouriers.length) parts.push(`不要发${r.avoidCouriers.join('/')}`);
+  if (r.courier) parts.push(`请发${courierNames[r.courier] ?? r.courier}`);
+  if (r.avoidCouriers.length) parts.push(`不要发${r.avoidCouriers.map((c) => courierNames[c] ?? c).join('/')}`);
+  if (r.deliveryDate) parts.push(`买家要求${describeDate(r.deliveryDate)}送达，请尽快发货`);
   if (r.packaging.length) parts.push(r.packaging.join('；'));
   if (r.giftNote) parts.push(`礼品留言：${r.giftNote}`);
   if (r.timeWindow) parts.push(`配送时间：${r.timeWindow}`);

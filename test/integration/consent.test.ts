@@ -51,6 +51,37 @@ describe('buyer consent for special requests', () => {
     expect(remindersForA).toEqual([]);
     expect(await count(h.app, 'notifications', ['event', '=', 'buyer_consent_needed'])).toBeLessThanOrEqual(before + 2);
   });
+
+  it('"明天送到" that no supplier can make → the buyer is asked before anything is ordered; agreed → ordered without the date; a date that can be made is passed to the supplier', async () => {
+    h = await startHarness();
+    await enableSourcing(h);
+    const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(o!.orderId)!.notes = '明天送到，谢谢';
+    await waitFor(async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('wx_order_id', '=', o!.orderId).executeTakeFirst())?.state === 'AwaitingBuyer', { what: 'awaiting buyer' });
+    const order = await h.app.db.kysely.selectFrom('shop_orders').select(['id', 'special_requests']).where('wx_order_id', '=', o!.orderId).executeTakeFirstOrThrow();
+    expect(JSON.parse(order.special_requests)).toMatchObject({ deliveryDate: { kind: 'relative', days: 1 } });
+    const c = await h.app.db.kysely.selectFrom('cases').selectAll().where('shop_order_id', '=', order.id).executeTakeFirstOrThrow();
+    expect(c.kind).toBe('SPECIAL_REQUEST_CONSENT');
+    expect(c.message).toContain('赶不上买家要求的明天');
+    expect(JSON.parse(c.data!).waive).toEqual(['date']);
+    expect(h.sandbox.alibaba.orders.size).toBe(0);
+    await waitFor(async () => (await count(h!.app, 'notifications', ['event', '=', 'buyer_consent_needed'])) >= 1, { what: 'alert' });
+
+    await h.app.consent.record({ caseId: c.id, answer: 'agreed', note: '买家回复：晚两天也行', actor: 'user:op' });
+    await waitFor(async () => PURCHASED.includes((await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', order.id).executeTakeFirst())?.state ?? ''), { what: 'placed after consent' });
+    const after = JSON.parse((await h.app.db.kysely.selectFrom('shop_orders').select('special_requests').where('id', '=', order.id).executeTakeFirstOrThrow()).special_requests);
+    expect(after.deliveryDate).toBeUndefined();
+    expect(after.waived).toMatchObject({ deliveryDate: { kind: 'relative', days: 1 }, by: 'user:op' });
+    expect([...h.sandbox.alibaba.orders.values()][0]!.message ?? '').not.toContain('送达');
+
+    // Three weeks is plenty: no question, and the supplier reads the date in the order message.
+    const [o2] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(o2!.orderId)!.notes = '请发顺丰，21天内送到';
+    await waitFor(async () => h!.sandbox.alibaba.orders.size === 2, { what: 'second order placed' });
+    const placed = [...h.sandbox.alibaba.orders.values()][1]!;
+    expect(placed.message).toContain('请发顺丰');
+    expect(placed.message).toContain('买家要求21天内送达');
+  });
 });
 
 describe('manual override of the supplier choice', () => {

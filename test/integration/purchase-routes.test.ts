@@ -22,7 +22,7 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
     expect(mail.subject).toMatch(/^【采购单 DF\d+N1】一件代发订单，请发货$/);
     expect(mail.text).toContain(order!.address.detail); // the supplier needs the real address…
     expect(mail.text).toContain(order!.address.userName);
-    expect(mail.text).toContain('请发SF');
+    expect(mail.text).toContain('请发顺丰');
     const thread = await h.app.db.kysely.selectFrom('po_messages').selectAll().execute();
     expect(thread).toHaveLength(1);
     expect(thread[0]!.body).not.toContain(order!.address.detail); // …but the stored thread keeps it masked
