@@ -3,7 +3,7 @@ import { checkDivisions, classifyPhone, isMasked } from './address.js';
 import { formatYuan, yuanToFen } from './money.js';
 import { checkOrder } from './order-checks.js';
 import type { OrderSnapshot } from './shop-order.js';
-import { parseSpecialRequests, describeRequests } from './special-requests.js';
+import { describeForSupplier, describeRequests, parseSpecialRequests } from './special-requests.js';
 
 const base = (): OrderSnapshot => ({
   wxOrderId: '3705115058471208928',
@@ -81,6 +81,17 @@ describe('special requests', () => {
     expect(parseSpecialRequests('9点-18点之间送').timeWindow).toBe('9点-18点');
     expect(parseSpecialRequests('别发中通').avoidCouriers).toEqual(['ZTO']);
     expect(parseSpecialRequests('').rest).toEqual([]);
+  });
+
+  it('a present is not a card text: 是圣诞礼物 marks the parcel a gift; only 贺卡/卡片 asks for a card', () => {
+    const xmas = parseSpecialRequests('12月24日前送到，是圣诞礼物');
+    expect(xmas).toMatchObject({ gift: true, rest: [] });
+    expect(xmas.giftNote).toBeUndefined();
+    expect(describeRequests(xmas)).toBe('12月24日前送达；礼物');
+    expect(parseSpecialRequests('贺卡写：生日快乐！')).toMatchObject({ gift: true, giftNote: '贺卡写：生日快乐' });
+    expect(parseSpecialRequests('不要放价格单，送人的')).toMatchObject({ gift: true, packaging: ['不要放价格单'] });
+    expect(describeForSupplier(xmas)).toBe('买家要求12月24日前送达，请尽快发货；礼品件，请勿放价格单或带价格的单据');
+    expect(describeForSupplier(parseSpecialRequests('不要放价格单，送人的'))).toBe('不要放价格单');
   });
 
   it('a time the buyer is not in is not a time to deliver: 下午送，上午不在家 asks for the afternoon', () => {

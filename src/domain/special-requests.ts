@@ -41,6 +41,9 @@ export interface SpecialRequests {
   timeWindow?: string;
   packaging: string[];
   invoice?: string;
+  /** The parcel is a present (送人的, 圣诞礼物): nothing that shows the price goes in it. */
+  gift?: boolean;
+  /** What to write on a card (贺卡写：生日快乐), only when the buyer asked for one. */
   giftNote?: string;
   /** Clauses no rule understood, kept verbatim. */
   rest: string[];
@@ -49,7 +52,7 @@ export interface SpecialRequests {
 export const emptyRequests = (): SpecialRequests => ({ avoidCouriers: [], packaging: [], rest: [] });
 
 export function hasRequests(r: SpecialRequests): boolean {
-  return Boolean(r.courier || r.avoidCouriers.length || r.deliveryDate || r.timeWindow || r.packaging.length || r.invoice || r.giftNote);
+  return Boolean(r.courier || r.avoidCouriers.length || r.deliveryDate || r.timeWindow || r.packaging.length || r.invoice || r.gift || r.giftNote);
 }
 
 const NEGATION = /(不要|别|不用|不发|勿|拒绝|不走|不能发|不接受)/;
@@ -126,8 +129,13 @@ export function parseSpecialRequests(notes: string | undefined, orderTimeS?: num
       matched = true;
     }
 
-    if (/(贺卡|卡片|祝福|留言卡|送人|礼物|生日快乐)/.test(clause)) {
+    if (/(贺卡|卡片|祝福|留言卡)/.test(clause)) {
+      out.gift = true;
       out.giftNote = out.giftNote ? `${out.giftNote}，${clause}` : clause;
+      matched = true;
+    } else if (/(送人|礼物|礼品)/.test(clause)) {
+      // 是圣诞礼物 says what the parcel is; it is not a text to write on a card.
+      out.gift = true;
       matched = true;
     }
 
@@ -200,6 +208,20 @@ export function describeRequests(r: SpecialRequests): string {
   if (r.packaging.length) parts.push(`包装:${r.packaging.join('/')}`);
   if (r.invoice) parts.push('要发票');
   if (r.giftNote) parts.push('礼物留言');
+  else if (r.gift) parts.push('礼物');
   if (r.rest.length) parts.push(`其他:${r.rest.join('/')}`);
   return parts.join('；');
+}
+
+/** The buyer's requests, as the supplier should read them in the order message. */
+export function describeForSupplier(r: SpecialRequests): string {
+  const parts: string[] = [];
+  if (r.courier) parts.push(`请发${courierNames[r.courier] ?? r.courier}`);
+  if (r.avoidCouriers.length) parts.push(`不要发${r.avoidCouriers.map((c) => courierNames[c] ?? c).join('/')}`);
+  if (r.deliveryDate) parts.push(`买家要求${describeDate(r.deliveryDate)}送达，请尽快发货`);
+  if (r.packaging.length) parts.push(r.packaging.join('；'));
+  if (r.gift && !r.packaging.some((p) => /价格|价签|小票|单据|清单/.test(p))) parts.push('礼品件，请勿放价格单或带价格的单据');
+  if (r.giftNote) parts.push(`礼品留言：${r.giftNote}`);
+  if (r.timeWindow) parts.push(`配送时间：${r.timeWindow}`);
+  return parts.join('；').slice(0, 500);
 }

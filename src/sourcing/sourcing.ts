@@ -4,7 +4,7 @@ import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
 import { REQUEST_BLOCKERS, explainChoice, scoreCandidates, type Candidate, type ScoredCandidate, type SupplierHistory } from '../domain/supplier-scoring.js';
-import { courierNames, describeDate, emptyRequests, type SpecialRequests } from '../domain/special-requests.js';
+import { describeForSupplier, emptyRequests, type SpecialRequests } from '../domain/special-requests.js';
 import { applyTransition, recordInitialState } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -263,16 +263,4 @@ export class Sourcing {
   private async recordDecision(trx: Transaction<Database>, shopOrderId: number, lineNo: number, chosen: ScoredCandidate | undefined, ranked: ScoredCandidate[], reason: string, now: number) {
     await insertDecision(trx, { shop_order_id: shopOrderId, line_no: lineNo, chosen: chosen ? JSON.stringify(chosen) : null, candidates: JSON.stringify(ranked), reason, created_at: now });
   }
-}
-
-/** The buyer's requests, as the supplier should read them in the order message. */
-export function describeForSupplier(r: SpecialRequests): string {
-  const parts: string[] = [];
-  if (r.courier) parts.push(`请发${courierNames[r.courier] ?? r.courier}`);
-  if (r.avoidCouriers.length) parts.push(`不要发${r.avoidCouriers.map((c) => courierNames[c] ?? c).join('/')}`);
-  if (r.deliveryDate) parts.push(`买家要求${describeDate(r.deliveryDate)}送达，请尽快发货`);
-  if (r.packaging.length) parts.push(r.packaging.join('；'));
-  if (r.giftNote) parts.push(`礼品留言：${r.giftNote}`);
-  if (r.timeWindow) parts.push(`配送时间：${r.timeWindow}`);
-  return parts.join('；').slice(0, 500);
 }
