@@ -83,6 +83,22 @@ describe('special requests', () => {
     expect(parseSpecialRequests('').rest).toEqual([]);
   });
 
+  it('common notes are understood and forwarded, not sent to review: hurry, hand-over and contact, fragile, a time after N o\'clock', () => {
+    const review = (note: string) => checkOrder({ ...base(), customerNotes: note }).reasons.map((r) => r.code);
+    expect(parseSpecialRequests('请尽快发货，谢谢')).toMatchObject({ urgent: true, rest: ['谢谢'] });
+    expect(review('请尽快发货')).toEqual([]);
+    expect(describeForSupplier(parseSpecialRequests('急用，麻烦快点发'))).toBe('买家急用，请尽快发货');
+    expect(parseSpecialRequests('放快递柜，别打电话').instructions).toEqual(['放快递柜', '别打电话']);
+    expect(review('不要放驿站')).toEqual([]);
+    expect(describeForSupplier(parseSpecialRequests('不要放驿站，送货上门'))).toBe('不要放驿站；送货上门');
+    expect(parseSpecialRequests('请备注：易碎').packaging).toEqual(['请备注：易碎']);
+    expect(parseSpecialRequests('晚上7点后送').timeWindow).toBe('晚上7点后');
+    expect(parseSpecialRequests('工作日白天家里有人').timeWindow).toBe('工作日白天');
+    // What changes the goods or the address is still a person's call.
+    expect(review('请把颜色换成红色')).toEqual(['BUYER_NOTE_UNPARSED']);
+    expect(review('地址改成北京市朝阳区xxx')).toEqual(['BUYER_NOTE_UNPARSED']);
+  });
+
   it('a present is not a card text: 是圣诞礼物 marks the parcel a gift; only 贺卡/卡片 asks for a card', () => {
     const xmas = parseSpecialRequests('12月24日前送到，是圣诞礼物');
     expect(xmas).toMatchObject({ gift: true, rest: [] });

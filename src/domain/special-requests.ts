@@ -40,6 +40,10 @@ export interface SpecialRequests {
   /** When to deliver (下午, 9点-18点), with the times the buyer is not in (上午不在家) kept in their words. */
   timeWindow?: string;
   packaging: string[];
+  /** How to hand the parcel over or check it (放快递柜, 别打电话, 发货前检查), in the buyer's words. */
+  instructions: string[];
+  /** The buyer is in a hurry (请尽快发货, 急用). */
+  urgent?: boolean;
   invoice?: string;
   /** The parcel is a present (送人的, 圣诞礼物): nothing that shows the price goes in it. */
   gift?: boolean;
@@ -49,10 +53,10 @@ export interface SpecialRequests {
   rest: string[];
 }
 
-export const emptyRequests = (): SpecialRequests => ({ avoidCouriers: [], packaging: [], rest: [] });
+export const emptyRequests = (): SpecialRequests => ({ avoidCouriers: [], packaging: [], instructions: [], rest: [] });
 
 export function hasRequests(r: SpecialRequests): boolean {
-  return Boolean(r.courier || r.avoidCouriers.length || r.deliveryDate || r.timeWindow || r.packaging.length || r.invoice || r.gift || r.giftNote);
+  return Boolean(r.courier || r.avoidCouriers.length || r.deliveryDate || r.timeWindow || r.packaging.length || r.instructions?.length || r.urgent || r.invoice || r.gift || r.giftNote);
 }
 
 const NEGATION = /(不要|别|不用|不发|勿|拒绝|不走|不能发|不接受)/;
@@ -107,8 +111,8 @@ export function parseSpecialRequests(notes: string | undefined, orderTimeS?: num
       matched = true;
     }
 
-    const window = /(\d{1,2})\s*[点:：时]\s*(\d{1,2})?\s*分?\s*[-~到至]\s*(\d{1,2})\s*[点:：时]?/.exec(clause);
-    const part = /(工作日|周末|上午|中午|下午|晚上|白天|早上)/.exec(clause);
+    const window = /(\d{1,2})\s*[点:：时]\s*(\d{1,2})?\s*分?\s*[-~到至]\s*(\d{1,2})\s*[点:：时]?/.exec(clause) ?? /(工作日|周末|上午|中午|下午|晚上|白天|早上)?\s*(\d{1,2})\s*[点时]\s*(半)?\s*(以后|之后|后|以前|之前|前)/.exec(clause);
+    const part = /(?:工作日|周末|上午|中午|下午|晚上|白天|早上)+/.exec(clause);
     if (part && NOT_AVAILABLE.test(clause)) {
       // 上午不在家 asks for any time but the morning: the supplier reads it as written.
       unavailable.push(clause);
@@ -116,16 +120,24 @@ export function parseSpecialRequests(notes: string | undefined, orderTimeS?: num
     } else if (window) {
       wanted.push(window[0]);
       matched = true;
-    } else if (part && /(送|收|到|派|配送|签收|在家)/.test(clause)) {
-      wanted.push(part[1]!);
+    } else if (part && /(送|收|到|派|配送|签收|在家|有人)/.test(clause)) {
+      wanted.push(part[0]);
       matched = true;
     }
 
     if (/(发票|开票|抬头|税号)/.test(clause)) {
       out.invoice = out.invoice ? `${out.invoice}，${clause}` : clause;
       matched = true;
-    } else if (/(包装|礼盒|纸箱|泡沫|防震|气泡|价格|价签|吊牌|小票|单据|清单|标签|logo|LOGO|袋子|打包|密封)/.test(clause)) {
+    } else if (/(包装|礼盒|纸箱|泡沫|防震|气泡|价格|价签|吊牌|小票|单据|清单|标签|logo|LOGO|袋子|打包|密封|易碎|轻拿轻放|轻放)/.test(clause)) {
       out.packaging.push(clause);
+      matched = true;
+    } else if (/(快递柜|丰巢|门卫|驿站|菜鸟站|代收|送货上门|送上门|上楼|放门口|敲门|打电话|电话联系|短信|检查|质检|验货)/.test(clause)) {
+      out.instructions.push(clause);
+      matched = true;
+    }
+
+    if (/(尽快|加急|急用|急需|着急|快点|赶紧|早点|马上|立刻)/.test(clause) && !matched) {
+      out.urgent = true;
       matched = true;
     }
 
@@ -206,6 +218,8 @@ export function describeRequests(r: SpecialRequests): string {
   if (r.deliveryDate) parts.push(`${describeDate(r.deliveryDate)}送达`);
   if (r.timeWindow) parts.push(`时间:${r.timeWindow}`);
   if (r.packaging.length) parts.push(`包装:${r.packaging.join('/')}`);
+  if (r.instructions?.length) parts.push(`备注:${r.instructions.join('/')}`);
+  if (r.urgent) parts.push('加急');
   if (r.invoice) parts.push('要发票');
   if (r.giftNote) parts.push('礼物留言');
   else if (r.gift) parts.push('礼物');
@@ -219,7 +233,9 @@ export function describeForSupplier(r: SpecialRequests): string {
   if (r.courier) parts.push(`请发${courierNames[r.courier] ?? r.courier}`);
   if (r.avoidCouriers.length) parts.push(`不要发${r.avoidCouriers.map((c) => courierNames[c] ?? c).join('/')}`);
   if (r.deliveryDate) parts.push(`买家要求${describeDate(r.deliveryDate)}送达，请尽快发货`);
+  else if (r.urgent) parts.push('买家急用，请尽快发货');
   if (r.packaging.length) parts.push(r.packaging.join('；'));
+  if (r.instructions?.length) parts.push(r.instructions.join('；'));
   if (r.gift && !r.packaging.some((p) => /价格|价签|小票|单据|清单/.test(p))) parts.push('礼品件，请勿放价格单或带价格的单据');
   if (r.giftNote) parts.push(`礼品留言：${r.giftNote}`);
   if (r.timeWindow) parts.push(`配送时间：${r.timeWindow}`);

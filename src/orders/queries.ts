@@ -6,6 +6,7 @@ import type { Db } from '../db/dialect.js';
 import { shopOrderStateLabels, type ShopOrderState } from '../domain/shop-order.lifecycle.js';
 import { DaifaError } from '../lib/errors.js';
 import { loadOrder, parseChecks } from './repository.js';
+import { describeRequests, emptyRequests } from '../domain/special-requests.js';
 
 export interface OrderFilter {
   shopId?: number;
@@ -88,6 +89,7 @@ export async function orderDetail(db: Db, id: number) {
   const traces = packages.length ? await db.kysely.selectFrom('trace_events').selectAll().where('package_id', 'in', packages.map((p) => p.id)).orderBy('at').execute() : [];
   const deliveries = await db.kysely.selectFrom('wx_deliveries').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   const negotiations = await db.kysely.selectFrom('negotiations').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
+  const requests = JSON.parse(row.special_requests || '{}');
   const vouchers = payments.length ? await db.kysely.selectFrom('vouchers').select(['id', 'payment_id', 'kind', 'file_name', 'mime', 'size', 'sha256', 'supplier_trade_id', 'uploaded_by', 'created_at']).where('payment_id', 'in', payments.map((p) => p.id)).orderBy('id').execute() : [];
   return {
     id: row.id,
@@ -100,7 +102,9 @@ export async function orderDetail(db: Db, id: number) {
     times: { created: row.wx_create_time_s, paid: row.pay_time_s, updated: row.wx_update_time_s },
     buyerNotes: row.customer_notes,
     merchantNotes: row.merchant_notes,
-    specialRequests: JSON.parse(row.special_requests || '{}'),
+    specialRequests: requests,
+    /** The same in one line of Chinese (指定顺丰；12月24日前送达 …), empty when the buyer asked for nothing. */
+    specialRequestsText: describeRequests({ ...emptyRequests(), ...requests }),
     address: JSON.parse(row.address),
     reviewReasons: checks.reasons,
     notes: checks.notes,

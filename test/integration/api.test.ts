@@ -4,6 +4,7 @@ import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
 
 describe('HTTP API', () => {
   let h: Harness;
+  let withRequests: string;
   let owner: string;
   let operator: string;
   let viewer: string;
@@ -13,8 +14,10 @@ describe('HTTP API', () => {
     owner = await issueToken(h.app.db, await createUser(h.app.db, { username: 'boss', password: 'owner-pass-1', role: 'owner' }, now), 't', now);
     operator = await issueToken(h.app.db, await createUser(h.app.db, { username: 'op', password: 'operator-pass', role: 'operator' }, now), 't', now);
     viewer = await issueToken(h.app.db, await createUser(h.app.db, { username: 'look', password: 'viewer-pass', role: 'viewer' }, now), 't', now);
-    const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 6 });
+    const [o, o2] = h.sandbox.wechat.generate(h.creds.appId, { count: 6 });
     h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(o!.orderId)!.notes = '请把颜色换成红色';
+    h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(o2!.orderId)!.notes = '请发顺丰，放快递柜';
+    withRequests = o2!.orderId;
     await waitFor(async () => (await api('GET', '/api/stats', owner)).body.shopOrders.total === 6 && (await api('GET', '/api/orders?state=Received', owner)).body.orders.length === 0, { what: 'orders' });
   });
   afterAll(async () => h.stop());
@@ -76,6 +79,10 @@ describe('HTTP API', () => {
     expect(d.body.history.map((e: any) => e.to)).toEqual(['Received', 'NeedsReview']);
     expect(d.body.reviewReasons[0].code).toBe('BUYER_NOTE_UNPARSED');
     expect((await api('GET', '/api/orders/999999', viewer)).status).toBe(404);
+    // The buyer's requests as one readable line for the dashboard, besides the structured form.
+    const r = await api('GET', `/api/orders/${withRequests}`, viewer);
+    expect(r.body.specialRequests).toMatchObject({ courier: 'SF', instructions: ['放快递柜'] });
+    expect(r.body.specialRequestsText).toBe('指定顺丰；备注:放快递柜');
   });
 
   it('resolves a review with a note; viewers cannot; a second resolution conflicts', async () => {

@@ -14,8 +14,6 @@ export default function OrderDetail({ user }: { user: User }) {
   const { data: o, error } = useQuery({ queryKey: ['order', id], queryFn: () => api('GET', `/api/orders/${id}`) });
   if (error) return <Alert type="error" message={(error as Error).message} />;
   if (!o) return <Spin />;
-  // Only the requests the buyer actually made (the parser returns empty lists for the rest).
-  const requests = Object.entries(o.specialRequests ?? {}).filter(([, v]) => v !== null && v !== '' && !(Array.isArray(v) && v.length === 0));
   return (
     <div>
       <Section title={`${t('Order detail')} ${o.wxOrderId}`} extra={<Tag color="green">{label(orderStateLabels, o.state, lang)}</Tag>}>
@@ -40,7 +38,7 @@ export default function OrderDetail({ user }: { user: User }) {
         <AddressBox order={o} user={user} />
         <Descriptions size="small" column={1} style={{ marginTop: 12 }}>
           <Descriptions.Item label={t('Buyer notes')}>{o.buyerNotes || '—'}</Descriptions.Item>
-          <Descriptions.Item label={t('Special requests')}>{requests.length ? requests.map(([k, v]) => <Tag key={k}>{k}: {typeof v === 'string' ? v : JSON.stringify(v)}</Tag>) : '—'}</Descriptions.Item>
+          <Descriptions.Item label={t('Special requests')}>{o.specialRequestsText ? o.specialRequestsText.split('；').map((r: string) => <Tag key={r}>{r}</Tag>) : '—'}</Descriptions.Item>
         </Descriptions>
       </Section>
       {o.cases.length > 0 && (
