@@ -11,15 +11,19 @@ import type { Sandbox } from './server.js';
  * would start again at the same number, so Daifa would drop new messages as ones it had seen.
  * Saved every few seconds when something changed, and on a clean stop; a hard kill loses the last seconds.
  */
-export interface SandboxState {
+export interface SandboxContent {
   version: 1;
-  savedAt: number;
   wechat: WeChatSimState;
   alibaba: Alibaba1688SimState;
 }
 
-export function sandboxState(sb: Sandbox): SandboxState {
-  return { version: 1, savedAt: Date.now(), wechat: sb.wechat.exportState(), alibaba: sb.alibaba.exportState() };
+/** The file: the content and when it was written. */
+export interface SandboxState extends SandboxContent {
+  savedAt: number;
+}
+
+function sandboxContent(sb: Sandbox): SandboxContent {
+  return { version: 1, wechat: sb.wechat.exportState(), alibaba: sb.alibaba.exportState() };
 }
 
 /**
@@ -54,13 +58,14 @@ export interface SandboxAutosave {
 export function autosaveSandbox(sb: Sandbox, file: string, opts: { intervalMs?: number; onError?: (err: unknown) => void } = {}): SandboxAutosave {
   let last = '';
   const save = () => {
-    const { savedAt: _savedAt, ...content } = sandboxState(sb);
+    const content = sandboxContent(sb);
     const text = JSON.stringify(content);
     if (text === last) return;
     // Whole file or nothing: written beside, then renamed over the old one.
     const tmp = `${file}.tmp`;
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(tmp, `{"savedAt":${Date.now()},${text.slice(1)}`, { mode: 0o600 });
+    const state: SandboxState = { savedAt: Date.now(), ...content };
+    writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
     renameSync(tmp, file);
     last = text;
   };
