@@ -89,6 +89,13 @@ describe('supplier selection', () => {
     expect(scoreCandidates({ ...need(), requests: { ...in3Days, deliveryBy: undefined } }, [cand('S', { history: slow })], NOW)[0]!.feasible).toBe(true);
   });
 
+  it('dispatch speed is weighed by the shipments observed, not the orders placed', () => {
+    // 40 orders, of which only 2 shipped yet in 4 h: two observations barely move the 36 h prior.
+    const few: SupplierHistory = { orders: 40, problems: 0, dispatched: 2, dispatchP80Hours: 4 };
+    const r = scoreCandidates(need(), [cand('A', { history: few })], NOW)[0]!;
+    expect(r.expectedDispatchHours).toBeCloseTo((2 * 4 + 5 * 36) / 7, 2);
+  });
+
   it('explains the choice in one Chinese line against the runner-up', () => {
     const histories = new Map<string, SupplierHistory>([['B', { orders: 37, problems: 0, dispatchP80Hours: 14.4 }], ['A', { orders: 10, problems: 2, dispatchP80Hours: 24 }]]);
     const ranked = scoreCandidates(need(), [cand('A', { price: 1000, history: histories.get('A')! }), cand('B', { price: 1060, history: histories.get('B')! })], NOW);

@@ -13,6 +13,8 @@ export interface SupplierHistory {
   /** Observed dispatch latency (hours) p50/p80, when the supplier has shipped for this merchant. */
   dispatchP50Hours?: number;
   dispatchP80Hours?: number;
+  /** How many shipments those are (the weight of the observation against the prior; `orders` when absent). */
+  dispatched?: number;
 }
 
 export interface CandidatePart {
@@ -103,8 +105,9 @@ export function reliabilityOf(h: SupplierHistory): number {
 
 export function expectedDispatchHours(h: SupplierHistory, leadTimeHours: number): number {
   const observed = h.dispatchP80Hours;
-  if (observed === undefined || h.orders === 0) return Math.max(leadTimeHours, PRIOR.dispatchHours);
-  return (h.orders * observed + PRIOR.dispatchWeight * Math.max(leadTimeHours, PRIOR.dispatchHours)) / (h.orders + PRIOR.dispatchWeight);
+  const n = h.dispatched ?? h.orders;
+  if (observed === undefined || n === 0) return Math.max(leadTimeHours, PRIOR.dispatchHours);
+  return (n * observed + PRIOR.dispatchWeight * Math.max(leadTimeHours, PRIOR.dispatchHours)) / (n + PRIOR.dispatchWeight);
 }
 
 export function scoreCandidates(need: LineNeed, candidates: Candidate[], nowS: number, weights: ScoringWeights = DEFAULT_WEIGHTS): ScoredCandidate[] {

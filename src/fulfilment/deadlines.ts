@@ -68,18 +68,19 @@ export class DeadlineWatch {
     const budget = deadline - paidAt;
     // The supplier's history: hours from payment to its first parcel, for this merchant's orders.
     const hist = await k.selectFrom('purchase_orders as p').innerJoin('payments as pay', 'pay.purchase_order_id', 'p.id').innerJoin('packages as k', 'k.purchase_order_id', 'p.id').select(['p.id', 'pay.paid_at', (eb) => eb.fn.min<number>('k.shipped_at').as('first')]).where('p.supplier_id', '=', po.supplier_id).where('pay.paid_at', 'is not', null).groupBy(['p.id', 'pay.paid_at']).orderBy('p.id', 'desc').limit(200).execute();
-    let durations = hist.map((h) => Number(h.first) - Number(h.paid_at)).filter((d) => d >= 0);
-    let basis: Forecast['basis'] = 'history';
-    if (durations.length < 5) {
-      const lead = await k.selectFrom('purchase_order_lines as l').innerJoin('supplier_offers as o', 'o.id', 'l.offer_ref').select((eb) => eb.fn.max<number>('o.lead_time_hours').as('h')).where('l.purchase_order_id', '=', poId).executeTakeFirst();
-      const h = Number(lead?.h ?? 48) * HOUR;
-      // A spread around the stated lead time, standing in until the supplier has a record with this merchant.
-      durations = [0.5, 0.75, 1, 1, 1.25, 1.5, 2].map((f) => f * h);
-      basis = 'lead_time';
-    }
+    // A parcel stamped before Daifa recorded the payment (its re-read came after the seller shipped) shipped at once.
+    const history = hist.map((h) => Math.max(0, Number(h.first) - Number(h.paid_at)));
+    const lead = await k.selectFrom('purchase_order_lines as l').innerJoin('supplier_offers as o', 'o.id', 'l.offer_ref').select((eb) => eb.fn.max<number>('o.lead_time_hours').as('h')).where('l.purchase_order_id', '=', poId).executeTakeFirst();
+    const h = Number(lead?.h ?? 48) * HOUR;
+    // A spread around the stated lead time: it stands in until the supplier has a record with this merchant, and
+    // after that it stays as a prior for the tail — an order that has waited longer than every past one is not
+    // certain to be late while its promised lead time says it may still ship in time.
+    const prior = [0.5, 0.75, 1, 1, 1.25, 1.5, 2].map((f) => f * h);
+    const basis: Forecast['basis'] = history.length < 5 ? 'lead_time' : 'history';
+    const durations = basis === 'history' ? [...history, ...prior] : prior;
     const stillWaiting = durations.filter((d) => d > elapsed);
     const risk = stillWaiting.length ? stillWaiting.filter((d) => d > budget).length / stillWaiting.length : 1;
-    return { purchaseOrderId: poId, deadline, paidAt, hoursLeft: (deadline - now) / HOUR, risk, samples: basis === 'history' ? durations.length : 0, basis };
+    return { purchaseOrderId: poId, deadline, paidAt, hoursLeft: (deadline - now) / HOUR, risk, samples: basis === 'history' ? history.length : 0, basis };
   }
 
   /** Called by the tracking sweep: cases and alerts for unshipped purchase orders at risk. */

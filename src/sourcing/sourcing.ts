@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
@@ -240,7 +240,8 @@ export class Sourcing {
     return value;
   }
 
-  private async readHistories(trx: Transaction<Database>, shopId: number): Promise<Map<number, SupplierHistory>> {
+  /** Each supplier's record with this merchant: orders, problems, and how fast it ships (the last 90 days). */
+  async readHistories(trx: Kysely<Database>, shopId: number): Promise<Map<number, SupplierHistory>> {
     const rows = await trx
       .selectFrom('purchase_orders as p')
       .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
@@ -257,10 +258,37 @@ export class Sourcing {
       if (r.state === 'Cancelled' || r.state === 'NeedsAttention') h.problems += Number(r.n);
       out.set(r.supplier_id, h);
     }
+    // How fast each supplier really ships for this merchant: payment to first parcel, over the last 90 days.
+    const shipped = await trx
+      .selectFrom('purchase_orders as p')
+      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+      .innerJoin('payments as pay', 'pay.purchase_order_id', 'p.id')
+      .innerJoin('packages as k', 'k.purchase_order_id', 'p.id')
+      .select(['p.supplier_id', 'pay.paid_at', (eb) => eb.fn.min<number>('k.shipped_at').as('first')])
+      .where('o.shop_id', '=', shopId)
+      .where('pay.paid_at', '>', this.clock.now() - DISPATCH_WINDOW_MS)
+      .groupBy(['p.id', 'p.supplier_id', 'pay.paid_at'])
+      .execute();
+    const hours = new Map<number, number[]>();
+    // A parcel stamped before Daifa recorded the payment (read back after the seller shipped) shipped at once.
+    for (const r of shipped) hours.set(r.supplier_id, [...(hours.get(r.supplier_id) ?? []), Math.max(0, Number(r.first) - Number(r.paid_at)) / 3_600_000]);
+    for (const [supplierId, hs] of hours) {
+      const h = out.get(supplierId);
+      if (!h) continue;
+      hs.sort((a, b) => a - b);
+      Object.assign(h, { dispatched: hs.length, dispatchP50Hours: quantile(hs, 0.5), dispatchP80Hours: quantile(hs, 0.8) });
+    }
     return out;
   }
 
   private async recordDecision(trx: Transaction<Database>, shopOrderId: number, lineNo: number, chosen: ScoredCandidate | undefined, ranked: ScoredCandidate[], reason: string, now: number) {
     await insertDecision(trx, { shop_order_id: shopOrderId, line_no: lineNo, chosen: chosen ? JSON.stringify(chosen) : null, candidates: JSON.stringify(ranked), reason, created_at: now });
   }
+}
+
+const DISPATCH_WINDOW_MS = 90 * 86_400_000;
+
+/** The q-quantile of sorted values (nearest rank). */
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }

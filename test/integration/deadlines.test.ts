@@ -61,6 +61,38 @@ describe('ship-by deadlines', () => {
     expect((await h.app.deadlines.forecast(pos[0]!.id))!.risk).toBeLessThan(1);
   });
 
+  it('a supplier that always shipped within seconds: an order waiting longer is not 100% late while its lead time says it may still ship in time; past every record and the lead time, it is', async () => {
+    h = await startHarness({ alibaba: { autoShipAfterMs: 20, traceStepMs: 20 } });
+    await enableSourcing(h, { messages: true });
+    // Every order goes to one seller (the others much dearer): it builds a record of fast dispatches.
+    const cheap = await h.app.db.kysely.selectFrom('suppliers').select('id').where('member_id', '=', 'b2b-2200000001').executeTakeFirstOrThrow();
+    await h.app.db.kysely.updateTable('supplier_offers').set((eb) => ({ unit_price: eb('unit_price', '*', 3) })).where('supplier_id', '!=', cheap.id).execute();
+    h.sandbox.wechat.generate(h.creds.appId, { count: 6, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'purchase_orders', ['state', '=', 'Shipped'])) === 6, { timeoutMs: 30_000, what: 'six dispatches on record' });
+    // This one the seller does not ship.
+    h.sandbox.alibaba.knobs.autoShipAfterMs = null;
+    const [late] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    const po = await waitFor(async () => (await h!.app.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').innerJoin('payments as pay', 'pay.purchase_order_id', 'p.id').select(['p.id', 'pay.id as paymentId', 'p.supplier_id']).where('o.wx_order_id', '=', late!.orderId).where('pay.status', '=', 'Paid').executeTakeFirst()), { what: 'paid' });
+    expect(po.supplier_id).toBe(cheap.id);
+    // The same record feeds the supplier choice: six shipments within seconds of payment.
+    const record = (await h.app.sourcing.readHistories(h.app.db.kysely, h.shop.id)).get(cheap.id)!;
+    expect(record.dispatched).toBe(6);
+    expect(record.dispatchP50Hours).toBeLessThan(0.01);
+    expect(record.dispatchP80Hours).toBeLessThan(0.01);
+    await shortenDeadlines(h, [late!.orderId], 40);
+    const f = (await h.app.deadlines.forecast(po.id))!;
+    expect(f.basis).toBe('history');
+    expect(f.samples).toBeGreaterThanOrEqual(6);
+    // Waited longer than any past order (seconds), but far inside the 12–36 h the seller promises: no alarm.
+    expect(f.risk).toBeLessThan(0.5);
+    expect(await h.app.deadlines.watch()).toBe(0);
+    // Paid 80 h ago and due in 2 h: past every record and twice the promise — certainly late.
+    await h.app.db.kysely.updateTable('payments').set({ paid_at: Date.now() - 80 * 3_600_000 }).where('id', '=', po.paymentId).execute();
+    await shortenDeadlines(h, [late!.orderId], 2);
+    expect((await h.app.deadlines.forecast(po.id))!.risk).toBe(1);
+    expect(await h.app.deadlines.watch()).toBe(1);
+  });
+
   it('too close to the deadline (under 4 h) a negotiation is refused with a clear message', async () => {
     h = await startHarness();
     await enableSourcing(h);
