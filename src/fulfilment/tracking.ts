@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
-import { openCase, settleOpenCasesIfAny } from '../cases/cases.js';
+import { openCase, settleOpenCases, settleOpenCasesIfAny } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { enqueue, type Executor } from '../jobs/queue.js';
 import { appendEvent, applyTransition, lockEntity, stateOf } from '../lifecycle/apply-transition.js';
@@ -276,7 +276,10 @@ async function markShippedIfComplete(trx: Transaction<Database>, po: { id: numbe
   if (cur.state !== 'Paid') return;
   const lines = (await poLineUnits(trx, po.id)).rows;
   const shipped = await shippedUnits(trx, po.id);
-  if (lines.every((l) => (shipped.get(l.spec_id) ?? 0) >= l.quantity)) await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Shipped', expectFrom: 'Paid', event: 'po.shipped', actor }, now);
+  if (!lines.every((l) => (shipped.get(l.spec_id) ?? 0) >= l.quantity)) return;
+  await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Shipped', expectFrom: 'Paid', event: 'po.shipped', actor }, now);
+  // Everything left the supplier: a deadline warning about this purchase order has nothing left to warn about.
+  await settleOpenCases(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'shipped', note: '供应商已全部发货', actor }, now);
 }
 
 /** Supplier units of each spec already in a parcel, for one purchase order. */

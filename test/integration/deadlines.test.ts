@@ -91,6 +91,11 @@ describe('ship-by deadlines', () => {
     await shortenDeadlines(h, [late!.orderId], 2);
     expect((await h.app.deadlines.forecast(po.id))!.risk).toBe(1);
     expect(await h.app.deadlines.watch()).toBe(1);
+    // The seller ships after all: the warning is settled with the shipment, not left open in the list.
+    const supplierOrderId = (await h.app.db.kysely.selectFrom('purchase_orders').select('supplier_order_id').where('id', '=', po.id).executeTakeFirstOrThrow()).supplier_order_id!;
+    h.sandbox.alibaba.ship(supplierOrderId);
+    await h.app.tracking.track(po.id);
+    expect(await h.app.db.kysely.selectFrom('cases').select(['state', 'resolution']).where('kind', '=', 'DEADLINE_AT_RISK').execute()).toEqual([{ state: 'Resolved', resolution: 'shipped' }]);
   });
 
   it('too close to the deadline (under 4 h) a negotiation is refused with a clear message', async () => {
