@@ -48,7 +48,7 @@ function entriesFromReadback(readback: string | null): Map<string, string> {
 // Every tracking run (at least one per purchase order) reads these: compiled once (see prepared()).
 const poToTrack = prepared((db, poId: number) => db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id', 'o.wx_order_id', 'p.readback']).where('p.id', '=', poId));
 /** A purchase order's parcels, with the units each holds (one read serves both the tracking run and the units count). */
-const packagesOfPo = prepared((db, poId: number) => db.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status', 'items']).where('purchase_order_id', '=', poId).orderBy('id'));
+const packagesOfPo = prepared((db, poId: number) => db.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status', 'items', 'anomaly', 'last_trace_at']).where('purchase_order_id', '=', poId).orderBy('id'));
 const poLineUnits = prepared((db, poId: number) => db.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', poId));
 const insertPackage = preparedInsert('packages', ['shop_order_id', 'purchase_order_id', 'source', 'logistics_id', 'courier_name', 'delivery_id', 'waybill_id', 'items', 'status', 'shipped_at', 'picked_up_at', 'last_trace_at', 'signed_at', 'anomaly', 'created_at', 'updated_at'], (q) => q.onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing()).returning('id'));
 /** A trace step, once (the same step read again is ignored). */
@@ -155,6 +155,11 @@ export class Tracking {
             await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.waybill_changed', actor: 'system:tracking', note: `${existing.delivery_id} ${existing.waybill_id} → ${courier.deliveryId} ${waybill}` }, now);
           }
           if (existing.status !== status) changed = true;
+          if (existing.anomaly && (signed || (last ?? 0) > (existing.last_trace_at ?? 0))) {
+            // The parcel moved again (a new trace step, or signed): the anomaly flagged by the sweep is over.
+            patch.anomaly = null;
+            await settleOpenCases(trx, { kind: 'TRACKING_ANOMALY', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, dedupKey: `TRACKING_ANOMALY:${pkgId}` }, { resolution: 'moving_again', note: `包裹 ${waybill} 已有新的物流动态`, actor: 'system:tracking' }, now);
+          }
           await trx.updateTable('packages').set(patch).where('id', '=', pkgId).execute();
         }
         for (const s of steps) await insertTraceEvent(trx, { package_id: pkgId, at: s.at, status: SIGNED.test(s.remark) ? 'SIGN' : PICKED.test(s.remark) ? 'ACCEPT' : 'TRANSPORT', remark: s.remark });

@@ -166,6 +166,28 @@ describe('tracking and delivery sync', () => {
     expect(await count(h.app, 'wx_deliveries', ['status', '=', 'Failed'])).toBe(0);
   });
 
+  it('a parcel not picked up for a day → a TRACKING_ANOMALY case and an alert; once it moves again the case is settled', async () => {
+    h = await startHarness({ alibaba: { autoShipAfterMs: 20 } });
+    await enableSourcing(h, { messages: true });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'packages')) === 1, { what: 'shipped' });
+    const k = h.app.db.kysely;
+    const pkg = await k.selectFrom('packages').select(['id', 'purchase_order_id', 'waybill_id']).executeTakeFirstOrThrow();
+    // A day and a bit passes with the parcel still waiting for the courier.
+    await k.updateTable('packages').set({ shipped_at: Date.now() - 25 * 3_600_000 }).execute();
+    expect((await h.app.tracking.sweep()).anomalies).toBe(1);
+    expect(await k.selectFrom('cases').select(['state', 'message']).where('kind', '=', 'TRACKING_ANOMALY').execute()).toEqual([{ state: 'Open', message: `包裹 ${pkg.waybill_id} 发货 24 小时后仍未揽收` }]);
+    expect(await count(h.app, 'notifications', ['event', '=', 'tracking_anomaly'])).toBe(1);
+    // The same read without news changes nothing; the courier then picks it up.
+    await h.app.tracking.track(pkg.purchase_order_id);
+    expect((await k.selectFrom('cases').select('state').where('kind', '=', 'TRACKING_ANOMALY').executeTakeFirstOrThrow()).state).toBe('Open');
+    const sim = [...h.sandbox.alibaba.orders.values()][0]!;
+    h.sandbox.alibaba.advanceTrace(sim.orderId);
+    await h.app.tracking.track(pkg.purchase_order_id);
+    expect(await k.selectFrom('cases').select(['state', 'resolution']).where('kind', '=', 'TRACKING_ANOMALY').execute()).toEqual([{ state: 'Resolved', resolution: 'moving_again' }]);
+    expect((await k.selectFrom('packages').select('anomaly').executeTakeFirstOrThrow()).anomaly).toBeNull();
+  });
+
   it('split shipments: a SKU is sent to WeChat only when all its units have shipped, in one package; other lines go first (status 21)', async () => {
     h = await startHarness({ push: { enabled: false } });
     await enableSourcing(h, { messages: true });
