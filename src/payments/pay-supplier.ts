@@ -123,7 +123,8 @@ export class SupplierPayments {
       total = view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
     }
     const missing = view && orderMissingCode(view);
-    if (missing) return this.block(payment.id, po, 'PAYMENT_BLOCKED', `1688 订单 ${po.supplier_order_id} 查不到（${missing}：订单不存在或当前授权的 1688 账号无权查看），已停止付款；若店铺换了 1688 账号授权，请用下单时的账号重新授权后重试`);
+    // Failed, not blocked: once the right account is authorised again, 重试 on the case pays it (re-read first).
+    if (missing) return this.block(payment.id, po, 'PAYMENT_FAILED', `1688 订单 ${po.supplier_order_id} 查不到（${missing}：订单不存在或当前授权的 1688 账号无权查看），未付款；若店铺换了 1688 账号授权，请用下单时的账号重新授权后重试`);
     if (total !== payment.amount) return this.block(payment.id, po, 'PAYMENT_BLOCKED', `1688 订单金额 ${total === undefined ? '未知' : formatYuan(total)} 与应付 ${formatYuan(payment.amount)} 不一致，已停止付款`);
     if (payment.attempts >= payment.max_calls) return this.block(payment.id, po, 'PAYMENT_FAILED', `已尝试 ${payment.attempts} 次免密支付仍未付款成功，请人工处理（可改用支付链接，或核对后重试）`);
     if (!(await client.protocolPayOpen())) return this.block(payment.id, po, 'PAYMENT_FAILED', '1688 免密支付协议未签署或未绑定，请在 1688 签约或改用支付链接');

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { saveLimits } from '../../src/payments/pay-supplier.js';
+import { retryCase } from '../../src/cases/retry.js';
 import { count, enableSourcing, startHarness, waitFor, type Harness } from '../helpers/harness.js';
 
 /** Exceptions after the supplier order exists: the buyer refunds, the supplier runs out (issue 5). */
@@ -113,7 +114,7 @@ describe('buyer refunds and supplier stock-outs', () => {
     expect(await count(h.app, 'jobs', ['status', '=', 'dead'])).toBe(0);
   });
 
-  it('a supplier order 1688 will not show is not paid: the payment is blocked with the reason, not taken for an amount mismatch; a buyer refund then leaves the cancel to a person', async () => {
+  it('a supplier order 1688 will not show is not paid: the payment stops with the reason (not taken for an amount mismatch) and can be retried; a buyer refund then leaves the cancel to a person', async () => {
     h = await startHarness();
     await enableSourcing(h, { messages: true });
     await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
@@ -123,16 +124,40 @@ describe('buyer refunds and supplier stock-outs', () => {
     sim.buyerMemberId = 'b2b-someone-else';
     const payment = await h.app.db.kysely.selectFrom('payments').select('id').executeTakeFirstOrThrow();
     await h.app.payments.decideApproval(payment.id, { approve: true, actor: 'user:boss' });
-    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PAYMENT_BLOCKED'])) === 1, { what: 'payment blocked' });
-    expect((await h.app.db.kysely.selectFrom('cases').select('message').where('kind', '=', 'PAYMENT_BLOCKED').executeTakeFirstOrThrow()).message).toContain('查不到');
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PAYMENT_FAILED'])) === 1, { what: 'payment stopped' });
+    expect((await h.app.db.kysely.selectFrom('cases').select('message').where('kind', '=', 'PAYMENT_FAILED').executeTakeFirstOrThrow()).message).toContain('查不到');
     expect(sim.payments).toEqual([]);
     expect(await sum(h, 'supplier_paid')).toBe(0);
+    // Retried while still invisible: stopped again, nothing paid.
+    const failed = await h.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PAYMENT_FAILED').executeTakeFirstOrThrow();
+    await retryCase(h.app, failed.id, 'user:boss');
+    await waitFor(async () => (await h!.app.db.kysely.selectFrom('payments').select('status').executeTakeFirstOrThrow()).status === 'Failed', { what: 'failed again' });
+    expect(sim.payments).toEqual([]);
     // The buyer refunds: the supplier order cannot be cancelled from this account — a person is asked, no retry storm.
     h.sandbox.wechat.refundAll(h.sandbox.wechat.shops.get(h.creds.appId)!, order!.orderId);
     await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'SUPPLIER_UNWIND'])) === 1, { what: 'unwind case' });
     expect((await h.app.db.kysely.selectFrom('cases').select('message').where('kind', '=', 'SUPPLIER_UNWIND').executeTakeFirstOrThrow()).message).toContain('查不到');
     expect(sim.status).not.toBe('cancel');
     expect(await count(h.app, 'jobs', ['status', '=', 'dead'])).toBe(0);
+  });
+
+  it('the right 1688 account authorised again: 重试 on the stopped payment pays the order once', async () => {
+    h = await startHarness();
+    await enableSourcing(h, { messages: true });
+    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 1, { what: 'awaiting approval' });
+    const sim = [...h.sandbox.alibaba.orders.values()][0]!;
+    const owner = sim.buyerMemberId;
+    sim.buyerMemberId = 'b2b-someone-else';
+    await h.app.payments.decideApproval((await h.app.db.kysely.selectFrom('payments').select('id').executeTakeFirstOrThrow()).id, { approve: true, actor: 'user:boss' });
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PAYMENT_FAILED'])) === 1, { what: 'payment stopped' });
+    sim.buyerMemberId = owner;
+    const c = await h.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PAYMENT_FAILED').executeTakeFirstOrThrow();
+    await retryCase(h.app, c.id, 'user:boss');
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 1, { what: 'paid after retry' });
+    expect(sim.payments).toHaveLength(1);
+    expect((await h.app.db.kysely.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirstOrThrow()).state).toBe('Resolved');
   });
 
   it('supplier out of stock before payment → the unpaid 1688 order is cancelled (after the 10-second rule) and the line placed with the next candidate; the old payment never goes out', async () => {
