@@ -80,6 +80,9 @@ describe('special requests', () => {
     expect(parseSpecialRequests('周六送到').deliveryDate).toEqual({ kind: 'weekday', weekday: 6, by: 'on' });
     expect(parseSpecialRequests('9点-18点之间送').timeWindow).toBe('9点-18点');
     expect(parseSpecialRequests('别发中通').avoidCouriers).toEqual(['ZTO']);
+    expect(parseSpecialRequests('韵达不要，发顺丰')).toMatchObject({ courier: 'SF', avoidCouriers: ['YUNDA'] });
+    expect(parseSpecialRequests('中通的别发').avoidCouriers).toEqual(['ZTO']);
+    expect(parseSpecialRequests('顺丰快递不行').courier).toBeUndefined();
     expect(parseSpecialRequests('').rest).toEqual([]);
   });
 

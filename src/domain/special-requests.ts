@@ -63,20 +63,23 @@ const NEGATION = /(不要|别|不用|不发|勿|拒绝|不走|不能发|不接�
 const WEEKDAYS: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 日: 0, 天: 0 };
 const CN_NUM: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
 
-function courierIn(clause: string): { code: string; index: number }[] {
+function courierIn(clause: string): { code: string; index: number; end: number }[] {
   const lower = clause.toLowerCase();
-  const hits: { code: string; index: number }[] = [];
+  const hits: { code: string; index: number; end: number }[] = [];
   for (const [code, aliases] of Object.entries(courierAliases)) {
     for (const a of aliases) {
       const i = lower.indexOf(a);
       if (i >= 0) {
-        hits.push({ code, index: i });
+        hits.push({ code, index: i, end: i + a.length });
         break;
       }
     }
   }
   return hits.sort((a, b) => a.index - b.index);
 }
+
+/** 韵达不要, 中通的别发, 顺丰不行: the refusal after the courier's name. */
+const NEGATION_AFTER = /^(快递|的)?\s*(不要|别|不行|不可以|不收|拒收|不接受|不用)/;
 
 /** A time of day the buyer cannot take the parcel (上午不在家, 工作日家里没人): not a wish to get it then. */
 const NOT_AVAILABLE = /(不在家|没人|无人|不方便|不能收|收不了|不要送|别送|不送)/;
@@ -95,9 +98,9 @@ export function parseSpecialRequests(notes: string | undefined, orderTimeS?: num
   for (const clause of clauses) {
     let matched = false;
 
-    for (const { code, index } of courierIn(clause)) {
+    for (const { code, index, end } of courierIn(clause)) {
       const before = clause.slice(Math.max(0, index - 4), index);
-      if (NEGATION.test(before)) {
+      if (NEGATION.test(before) || NEGATION_AFTER.test(clause.slice(end))) {
         if (!out.avoidCouriers.includes(code)) out.avoidCouriers.push(code);
       } else if (!out.courier) {
         out.courier = code;
