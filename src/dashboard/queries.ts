@@ -4,6 +4,7 @@ import { cnDate, cnDayStart } from '../lib/cn-time.js';
 import { DaifaError } from '../lib/errors.js';
 import { dailyMoney } from '../payments/ledger.js';
 import { shopOrderIdsOf, stats } from '../orders/queries.js';
+import { dispatchTimes, quantile } from '../sourcing/dispatch-history.js';
 
 const CN_S = 8 * 3600;
 const DAY_MS = 86_400_000;
@@ -106,11 +107,6 @@ export async function listPurchaseOrders(db: Db, f: { state?: string; route?: st
   };
 }
 
-const pct = (xs: number[], p: number): number | null => {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
 
 /**
  * 供应商 scorecards from the merchant's own history: dispatch hours p50/p80 (payment → first parcel), defect rate
@@ -121,20 +117,12 @@ export async function supplierScorecards(db: Db, now: number) {
   const k = db.kysely;
   const suppliers = await k.selectFrom('suppliers').select(['id', 'name', 'kind', 'credit_level', 'active']).orderBy('id').execute();
   const pos = await k.selectFrom('purchase_orders').select(['id', 'supplier_id', 'state', 'expected_amount', 'supplier_amount', 'created_at']).where('shadow', '=', 0).where('state', 'not in', ['Draft', 'Placing', 'Shadowed']).where('created_at', '>=', now - 180 * DAY_MS).execute();
-  const dispatch = await k
-    .selectFrom('purchase_orders as p')
-    .innerJoin('payments as pay', 'pay.purchase_order_id', 'p.id')
-    .innerJoin('packages as g', 'g.purchase_order_id', 'p.id')
-    .select(['p.supplier_id', 'pay.paid_at', (eb) => eb.fn.min<number>('g.shipped_at').as('first')])
-    .where('pay.paid_at', 'is not', null)
-    .where('p.created_at', '>=', now - 180 * DAY_MS)
-    .groupBy(['p.id', 'p.supplier_id', 'pay.paid_at'])
-    .execute();
+  const dispatch = await dispatchTimes(k, { paidSince: now - 180 * DAY_MS });
   const stockOuts = await k.selectFrom('cases as c').innerJoin('purchase_orders as p', 'p.id', 'c.purchase_order_id').select(['p.supplier_id', (eb) => eb.fn.countAll<number>().as('n')]).where('c.kind', 'in', ['SUPPLIER_STOCK_OUT', 'SUPPLIER_UNWIND']).groupBy('p.supplier_id').execute();
   const weekStart = now - 8 * 7 * DAY_MS;
   return suppliers.map((s) => {
     const mine = pos.filter((p) => p.supplier_id === s.id);
-    const hours = dispatch.filter((d) => d.supplier_id === s.id).map((d) => (Number(d.first) - Number(d.paid_at)) / 3_600_000).filter((h) => h >= 0);
+    const hours = dispatch.filter((d) => d.supplierId === s.id).map((d) => d.ms / 3_600_000).sort((a, b) => a - b);
     const read = mine.filter((p) => p.supplier_amount !== null && Number(p.expected_amount) > 0);
     const drift = read.length ? read.reduce((a, p) => a + (Number(p.supplier_amount) - Number(p.expected_amount)) / Number(p.expected_amount), 0) / read.length : null;
     const trend = Array.from({ length: 8 }, (_, i) => mine.filter((p) => p.created_at >= weekStart + i * 7 * DAY_MS && p.created_at < weekStart + (i + 1) * 7 * DAY_MS).length);
@@ -146,8 +134,8 @@ export async function supplierScorecards(db: Db, now: number) {
       creditLevel: s.credit_level,
       active: s.active === 1,
       orders: mine.length,
-      dispatchHoursP50: pct(hours, 50),
-      dispatchHoursP80: pct(hours, 80),
+      dispatchHoursP50: quantile(hours, 0.5),
+      dispatchHoursP80: quantile(hours, 0.8),
       defectRate: mine.length ? mine.filter((p) => p.state === 'Cancelled' || p.state === 'NeedsAttention').length / mine.length : null,
       stockOutRate: mine.length ? so / mine.length : null,
       priceDrift: drift,

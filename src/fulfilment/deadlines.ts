@@ -11,6 +11,7 @@ import type { Notifier } from '../notify/notifier.js';
 import type { ShopService } from '../shops/shops.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import { prepared } from '../db/prepared.js';
+import { dispatchTimes } from '../sourcing/dispatch-history.js';
 
 /** Runs after every order sync (one query, nothing more unless a negotiation waits): compiled once (see prepared()). */
 const negotiationInProgress = prepared((db, shopId: number, wxOrderId: string, s1: string, s2: string) =>
@@ -66,10 +67,8 @@ export class DeadlineWatch {
     const paidAt = po.paid_at ?? po.created_at;
     const elapsed = now - paidAt;
     const budget = deadline - paidAt;
-    // The supplier's history: hours from payment to its first parcel, for this merchant's orders.
-    const hist = await k.selectFrom('purchase_orders as p').innerJoin('payments as pay', 'pay.purchase_order_id', 'p.id').innerJoin('packages as k', 'k.purchase_order_id', 'p.id').select(['p.id', 'pay.paid_at', (eb) => eb.fn.min<number>('k.shipped_at').as('first')]).where('p.supplier_id', '=', po.supplier_id).where('pay.paid_at', 'is not', null).groupBy(['p.id', 'pay.paid_at']).orderBy('p.id', 'desc').limit(200).execute();
-    // A parcel stamped before Daifa recorded the payment (its re-read came after the seller shipped) shipped at once.
-    const history = hist.map((h) => Math.max(0, Number(h.first) - Number(h.paid_at)));
+    // The supplier's history: time from payment to its first parcel, its latest 200 orders.
+    const history = (await dispatchTimes(k, { supplierId: po.supplier_id, latest: 200 })).map((d) => d.ms);
     const lead = await k.selectFrom('purchase_order_lines as l').innerJoin('supplier_offers as o', 'o.id', 'l.offer_ref').select((eb) => eb.fn.max<number>('o.lead_time_hours').as('h')).where('l.purchase_order_id', '=', poId).executeTakeFirst();
     const h = Number(lead?.h ?? 48) * HOUR;
     // A spread around the stated lead time: it stands in until the supplier has a record with this merchant, and

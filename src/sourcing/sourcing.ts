@@ -14,6 +14,7 @@ import { suggestOffers } from './suggestions.js';
 import { loadWeights } from './catalogue-admin.js';
 import { findById, getById, orderLines, rowOrThrow } from '../db/lookups.js';
 import { prepared, preparedInsert } from '../db/prepared.js';
+import { dispatchTimes, quantile } from './dispatch-history.js';
 
 // Read by every sourcing run: compiled once (see prepared()).
 const aMapping = prepared((db, shopId: number, limit: number) => db.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).limit(limit));
@@ -259,24 +260,13 @@ export class Sourcing {
       out.set(r.supplier_id, h);
     }
     // How fast each supplier really ships for this merchant: payment to first parcel, over the last 90 days.
-    const shipped = await trx
-      .selectFrom('purchase_orders as p')
-      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-      .innerJoin('payments as pay', 'pay.purchase_order_id', 'p.id')
-      .innerJoin('packages as k', 'k.purchase_order_id', 'p.id')
-      .select(['p.supplier_id', 'pay.paid_at', (eb) => eb.fn.min<number>('k.shipped_at').as('first')])
-      .where('o.shop_id', '=', shopId)
-      .where('pay.paid_at', '>', this.clock.now() - DISPATCH_WINDOW_MS)
-      .groupBy(['p.id', 'p.supplier_id', 'pay.paid_at'])
-      .execute();
     const hours = new Map<number, number[]>();
-    // A parcel stamped before Daifa recorded the payment (read back after the seller shipped) shipped at once.
-    for (const r of shipped) hours.set(r.supplier_id, [...(hours.get(r.supplier_id) ?? []), Math.max(0, Number(r.first) - Number(r.paid_at)) / 3_600_000]);
+    for (const d of await dispatchTimes(trx, { shopId, paidSince: this.clock.now() - DISPATCH_WINDOW_MS })) hours.set(d.supplierId, [...(hours.get(d.supplierId) ?? []), d.ms / 3_600_000]);
     for (const [supplierId, hs] of hours) {
       const h = out.get(supplierId);
       if (!h) continue;
       hs.sort((a, b) => a - b);
-      Object.assign(h, { dispatched: hs.length, dispatchP50Hours: quantile(hs, 0.5), dispatchP80Hours: quantile(hs, 0.8) });
+      Object.assign(h, { dispatched: hs.length, dispatchP50Hours: quantile(hs, 0.5)!, dispatchP80Hours: quantile(hs, 0.8)! });
     }
     return out;
   }
@@ -288,7 +278,3 @@ export class Sourcing {
 
 const DISPATCH_WINDOW_MS = 90 * 86_400_000;
 
-/** The q-quantile of sorted values (nearest rank). */
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { supplierScorecards } from '../../src/dashboard/queries.js';
 import { callApi, count, enableSourcing, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
 
 /** The deadline approaches: on WeChat (the simulator) and in Daifa's copy alike. */
@@ -79,6 +80,10 @@ describe('ship-by deadlines', () => {
     expect(record.dispatched).toBe(6);
     expect(record.dispatchP50Hours).toBeLessThan(0.01);
     expect(record.dispatchP80Hours).toBeLessThan(0.01);
+    // And the scorecard shows it (shipments stamped before Daifa's payment record count as immediate, not missing).
+    const card = (await supplierScorecards(h.app.db, Date.now())).find((c) => c.id === cheap.id)!;
+    expect(card.dispatchHoursP80).not.toBeNull();
+    expect(card.dispatchHoursP80!).toBeLessThan(0.01);
     await shortenDeadlines(h, [late!.orderId], 40);
     const f = (await h.app.deadlines.forecast(po.id))!;
     expect(f.basis).toBe('history');

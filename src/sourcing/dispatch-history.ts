@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+
+/**
+ * How fast suppliers really ship for this merchant: for each paid purchase order with a parcel, the time from
+ * Daifa's payment record to the first parcel. One reading for the supplier choice, the deadline forecast and the
+ * scorecards. A parcel stamped before Daifa recorded the payment (its read-back came after the seller shipped)
+ * counts as shipped at once, not as missing.
+ */
+export async function dispatchTimes(db: Kysely<Database>, where: { shopId?: number; supplierId?: number; paidSince?: number; latest?: number }): Promise<{ supplierId: number; ms: number }[]> {
+  let q = db
+    .selectFrom('purchase_orders as p')
+    .innerJoin('payments as pay', 'pay.purchase_order_id', 'p.id')
+    .innerJoin('packages as k', 'k.purchase_order_id', 'p.id')
+    .select(['p.supplier_id', 'pay.paid_at', (eb) => eb.fn.min<number>('k.shipped_at').as('first')])
+    .where('pay.paid_at', 'is not', null)
+    .groupBy(['p.id', 'p.supplier_id', 'pay.paid_at']);
+  if (where.shopId !== undefined) q = q.innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').where('o.shop_id', '=', where.shopId);
+  if (where.supplierId !== undefined) q = q.where('p.supplier_id', '=', where.supplierId);
+  if (where.paidSince !== undefined) q = q.where('pay.paid_at', '>=', where.paidSince);
+  if (where.latest !== undefined) q = q.orderBy('p.id', 'desc').limit(where.latest);
+  const rows = await q.execute();
+  return rows.map((r) => ({ supplierId: r.supplier_id, ms: Math.max(0, Number(r.first) - Number(r.paid_at)) }));
+}
+
+/** The q-quantile of ascending values (nearest rank); null for none. */
+export function quantile(sorted: number[], q: number): number | null {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
