@@ -97,7 +97,9 @@ describe('special requests', () => {
     expect(parseSpecialRequests('请备注：易碎').packaging).toEqual(['请备注：易碎']);
     expect(parseSpecialRequests('晚上7点后送').timeWindow).toBe('晚上7点后');
     expect(parseSpecialRequests('工作日白天家里有人').timeWindow).toBe('工作日白天');
-    // What changes the goods or the address is still a person's call.
+    // What changes the goods, the address or who pays the courier (到付) is still a person's call.
+    expect(parseSpecialRequests('顺丰到付')).toMatchObject({ courier: 'SF', rest: ['顺丰到付'] });
+    expect(review('顺丰到付')).toEqual(['BUYER_NOTE_UNPARSED']);
     expect(review('请把颜色换成红色')).toEqual(['BUYER_NOTE_UNPARSED']);
     expect(review('地址改成北京市朝阳区xxx')).toEqual(['BUYER_NOTE_UNPARSED']);
   });

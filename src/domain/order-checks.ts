@@ -15,7 +15,7 @@ export interface CheckResult {
   requests: SpecialRequests;
 }
 
-const IMPERATIVE = /(请|要|不要|别|必须|务必|换|改|改成|换成|一定|麻烦|帮我|备注|加急|急)/;
+const IMPERATIVE = /(请|要|不要|别|必须|务必|换|改|改成|换成|一定|麻烦|帮我|备注|加急|急|到付)/;
 
 /** 订单信息确认: every check of seed step 2, pure, each with a reason code and a Chinese message. */
 export function checkOrder(o: OrderSnapshot, ctx: CheckContext = {}): CheckResult {

@@ -154,7 +154,8 @@ export function parseSpecialRequests(notes: string | undefined, orderTimeS?: num
       matched = true;
     }
 
-    if (!matched) out.rest.push(clause);
+    // 到付 (the buyer pays the courier on delivery) is not something a dropship supplier does: a person decides.
+    if (!matched || /到付/.test(clause)) out.rest.push(clause);
   }
   const notIn = unavailable.join('，');
   if (wanted.length) out.timeWindow = notIn ? `${wanted.join('/')}（${notIn}）` : wanted.join('/');
