@@ -261,7 +261,11 @@ export class Sourcing {
     }
     // How fast each supplier really ships for this merchant: payment to first parcel, over the last 90 days.
     const hours = new Map<number, number[]>();
-    for (const d of await dispatchTimes(trx, { shopId, paidSince: this.clock.now() - DISPATCH_WINDOW_MS })) hours.set(d.supplierId, [...(hours.get(d.supplierId) ?? []), d.ms / 3_600_000]);
+    for (const d of await dispatchTimes(trx, { shopId, paidSince: this.clock.now() - DISPATCH_WINDOW_MS })) {
+      const list = hours.get(d.supplierId) ?? [];
+      list.push(d.ms / 3_600_000);
+      hours.set(d.supplierId, list);
+    }
     for (const [supplierId, hs] of hours) {
       const h = out.get(supplierId);
       if (!h) continue;
