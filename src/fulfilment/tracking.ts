@@ -155,8 +155,9 @@ export class Tracking {
             await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.waybill_changed', actor: 'system:tracking', note: `${existing.delivery_id} ${existing.waybill_id} → ${courier.deliveryId} ${waybill}` }, now);
           }
           if (existing.status !== status) changed = true;
-          if (existing.anomaly && (signed || (last ?? 0) > (existing.last_trace_at ?? 0))) {
-            // The parcel moved again (a new trace step, or signed): the anomaly flagged by the sweep is over.
+          if (existing.anomaly && (existing.status !== status || (last ?? 0) > (existing.last_trace_at ?? 0))) {
+            // The parcel moved again (picked up, a later trace step, signed): the anomaly the sweep flagged is over.
+            // (Trace times have whole seconds: a step in the same second as the last one shows as a new status.)
             patch.anomaly = null;
             await settleOpenCases(trx, { kind: 'TRACKING_ANOMALY', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, dedupKey: `TRACKING_ANOMALY:${pkgId}` }, { resolution: 'moving_again', note: `包裹 ${waybill} 已有新的物流动态`, actor: 'system:tracking' }, now);
           }

@@ -182,6 +182,9 @@ describe('tracking and delivery sync', () => {
     await h.app.tracking.track(pkg.purchase_order_id);
     expect((await k.selectFrom('cases').select('state').where('kind', '=', 'TRACKING_ANOMALY').executeTakeFirstOrThrow()).state).toBe('Open');
     const sim = [...h.sandbox.alibaba.orders.values()][0]!;
+    // Trace times have whole seconds: a pickup in the same second as the dispatch step is no later than it. The
+    // new status must be enough (recorded later than now here, so the time alone cannot settle it).
+    await k.updateTable('packages').set({ last_trace_at: Date.now() + 600_000 }).execute();
     h.sandbox.alibaba.advanceTrace(sim.orderId);
     await h.app.tracking.track(pkg.purchase_order_id);
     expect(await k.selectFrom('cases').select(['state', 'resolution']).where('kind', '=', 'TRACKING_ANOMALY').execute()).toEqual([{ state: 'Resolved', resolution: 'moving_again' }]);
