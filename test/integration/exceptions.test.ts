@@ -10,6 +10,14 @@ describe('buyer refunds and supplier stock-outs', () => {
     await h?.stop();
     h = undefined;
   });
+  /** One sandbox order placed on 1688, its payment held for approval (every payment needs one). */
+  async function oneOrderAwaitingApproval(hh: Harness) {
+    await enableSourcing(hh, { messages: true });
+    await saveLimits(hh.app.db, hh.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
+    const [order] = hh.sandbox.wechat.generate(hh.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(hh.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 1, { what: 'placed, payment awaiting approval' });
+    return order!;
+  }
   const sum = async (hh: Harness, kind: string) => Number((await hh.app.db.kysely.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('kind', '=', kind).executeTakeFirstOrThrow()).s ?? 0);
 
   it('buyer refunds before shipment, supplier already paid → refund requested from 1688; the ledger records both sides; nothing is shipped', async () => {
@@ -38,11 +46,8 @@ describe('buyer refunds and supplier stock-outs', () => {
 
   it('buyer refunds while the payment waits for approval → the 1688 order is cancelled (after the 10-second rule), the payment never goes out', async () => {
     h = await startHarness();
-    await enableSourcing(h, { messages: true });
-    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
-    const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 1, { what: 'awaiting approval' });
-    h.sandbox.wechat.refundAll(h.sandbox.wechat.shops.get(h.creds.appId)!, order!.orderId);
+    const order = await oneOrderAwaitingApproval(h);
+    h.sandbox.wechat.refundAll(h.sandbox.wechat.shops.get(h.creds.appId)!, order.orderId);
     // Created a moment ago: 1688 refuses to close it within 10 s (CLOSE_ORDER_TOO_FAST); Daifa waits and tries again.
     await waitFor(async () => (await count(h!.app, 'purchase_orders', ['state', '=', 'Cancelled'])) === 1, { timeoutMs: 30_000, what: 'cancelled on 1688' });
     const sim = [...h.sandbox.alibaba.orders.values()][0]!;
@@ -55,10 +60,7 @@ describe('buyer refunds and supplier stock-outs', () => {
 
   it('1688 closes an unpaid supplier order (payment timeout, BOPS_CLOSE) → re-read, the purchase order is closed (its payment never goes out) and the line placed with another supplier; the merchant is told', async () => {
     h = await startHarness();
-    await enableSourcing(h, { messages: true });
-    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
-    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 1, { what: 'awaiting approval' });
+    await oneOrderAwaitingApproval(h);
     const first = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'supplier_id']).executeTakeFirstOrThrow();
     const sim = [...h.sandbox.alibaba.orders.values()][0]!;
     sim.status = 'cancel';
@@ -116,10 +118,7 @@ describe('buyer refunds and supplier stock-outs', () => {
 
   it('a supplier order 1688 will not show is not paid: the payment stops with the reason (not taken for an amount mismatch) and can be retried; a buyer refund then leaves the cancel to a person', async () => {
     h = await startHarness();
-    await enableSourcing(h, { messages: true });
-    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
-    const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 1, { what: 'awaiting approval' });
+    const order = await oneOrderAwaitingApproval(h);
     const sim = [...h.sandbox.alibaba.orders.values()][0]!;
     sim.buyerMemberId = 'b2b-someone-else';
     const payment = await h.app.db.kysely.selectFrom('payments').select('id').executeTakeFirstOrThrow();
@@ -134,7 +133,7 @@ describe('buyer refunds and supplier stock-outs', () => {
     await waitFor(async () => (await h!.app.db.kysely.selectFrom('payments').select('status').executeTakeFirstOrThrow()).status === 'Failed', { what: 'failed again' });
     expect(sim.payments).toEqual([]);
     // The buyer refunds: the supplier order cannot be cancelled from this account — a person is asked, no retry storm.
-    h.sandbox.wechat.refundAll(h.sandbox.wechat.shops.get(h.creds.appId)!, order!.orderId);
+    h.sandbox.wechat.refundAll(h.sandbox.wechat.shops.get(h.creds.appId)!, order.orderId);
     await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'SUPPLIER_UNWIND'])) === 1, { what: 'unwind case' });
     expect((await h.app.db.kysely.selectFrom('cases').select('message').where('kind', '=', 'SUPPLIER_UNWIND').executeTakeFirstOrThrow()).message).toContain('查不到');
     expect(sim.status).not.toBe('cancel');
@@ -143,10 +142,7 @@ describe('buyer refunds and supplier stock-outs', () => {
 
   it('the right 1688 account authorised again: 重试 on the stopped payment pays the order once', async () => {
     h = await startHarness();
-    await enableSourcing(h, { messages: true });
-    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
-    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 1, { what: 'awaiting approval' });
+    await oneOrderAwaitingApproval(h);
     const sim = [...h.sandbox.alibaba.orders.values()][0]!;
     const owner = sim.buyerMemberId;
     sim.buyerMemberId = 'b2b-someone-else';
@@ -162,10 +158,7 @@ describe('buyer refunds and supplier stock-outs', () => {
 
   it('supplier out of stock before payment → the unpaid 1688 order is cancelled (after the 10-second rule) and the line placed with the next candidate; the old payment never goes out', async () => {
     h = await startHarness();
-    await enableSourcing(h, { messages: true });
-    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
-    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 1, { what: 'placed, payment waiting' });
+    await oneOrderAwaitingApproval(h);
     const first = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'supplier_id', 'supplier_order_id']).executeTakeFirstOrThrow();
     expect(await h.app.placement.supplierStockOut(first.id)).toBe('Unwinding');
     await waitFor(async () => (await count(h!.app, 'purchase_orders')) === 2, { what: 're-placed', timeoutMs: 40_000 });
