@@ -153,6 +153,10 @@ export class Tracking {
             patch.courier_name = name;
             changed = forWeChat = true;
             await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.waybill_changed', actor: 'system:tracking', note: `${existing.delivery_id} ${existing.waybill_id} → ${courier.deliveryId} ${waybill}` }, now);
+            // A courier now known, a number now plausible: the cases about the old waybill have nothing left to say.
+            const settled = { resolution: 'waybill_changed', note: `供应商已更换运单：${courier.deliveryId} ${waybill}`, actor: 'system:tracking' };
+            if (courier.known) await settleOpenCases(trx, { kind: 'UNKNOWN_COURIER', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, dedupKey: `UNKNOWN_COURIER:${po.id}:${logisticsId}` }, settled, now);
+            if (plausibleWaybill(courier.deliveryId, waybill)) await settleOpenCases(trx, { kind: 'TRACKING_ANOMALY', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, dedupKey: `WAYBILL_FORMAT:${po.id}:${logisticsId}` }, settled, now);
           }
           if (existing.status !== status) changed = true;
           if (existing.anomaly && (existing.status !== status || (last ?? 0) > (existing.last_trace_at ?? 0))) {

@@ -254,6 +254,8 @@ describe('tracking and delivery sync', () => {
     await waitFor(async () => (await h!.app.db.kysely.selectFrom('wx_deliveries').select('updates').executeTakeFirstOrThrow()).updates > 0, { what: 'update recorded' });
     expect(wxOrder(h, order.orderId).packages[0]!.delivery_id).toBe('ZTO');
     expect((await h.app.db.kysely.selectFrom('wx_deliveries').select(['updates', 'waybill_id']).executeTakeFirstOrThrow())).toEqual({ updates: 1, waybill_id: changed.mailNo });
+    // The courier is known now: the case about the unknown one is settled, not left for a person to close.
+    expect(await h.app.db.kysely.selectFrom('cases').select(['state', 'resolution']).where('kind', '=', 'UNKNOWN_COURIER').execute()).toEqual([{ state: 'Resolved', resolution: 'waybill_changed' }]);
 
     // A crash that lost Daifa's record of the send: running again compares with WeChat and sends nothing.
     await h.app.db.kysely.deleteFrom('wx_deliveries').execute();
