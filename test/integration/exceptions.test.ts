@@ -190,4 +190,23 @@ describe('buyer refunds and supplier stock-outs', () => {
     expect(-(await sum(h, 'supplier_paid'))).toBe(sims.reduce((t, o) => t + o.payments[0]!.amount, 0));
     expect(await count(h.app, 'shop_orders', ['state', '=', 'Fulfilling'])).toBe(1);
   });
+
+  it('the only supplier that ships the 顺丰 the buyer asked for runs out after payment → refunded, and the buyer is asked before another courier is used; agreed → placed elsewhere', async () => {
+    h = await startHarness();
+    await enableSourcing(h, { messages: true });
+    const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(o!.orderId)!.notes = '请发顺丰';
+    await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Fulfilling'])) === 1, { what: 'paid' });
+    const first = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'shop_order_id']).executeTakeFirstOrThrow();
+    const { recordSupplierReply } = await import('../../src/purchasing/supplier-replies.js');
+    await recordSupplierReply(h.app.db, h.app.clock, { purchaseOrderId: first.id, actor: 'user:op', body: '断货了', stockOut: true }, (poId) => h!.app.placement.supplierStockOut(poId));
+    // Refunded by that supplier; nobody else ships 顺丰: the order waits for the buyer's answer, nothing re-placed.
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'SPECIAL_REQUEST_CONSENT'])) === 1, { what: 'consent case' });
+    expect((await h.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', first.shop_order_id).executeTakeFirstOrThrow()).state).toBe('AwaitingBuyer');
+    expect(h.sandbox.alibaba.orders.size).toBe(1);
+    const c = await h.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'SPECIAL_REQUEST_CONSENT').executeTakeFirstOrThrow();
+    await h.app.consent.record({ caseId: c.id, answer: 'agreed', note: '买家同意改发中通', actor: 'user:op' });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 2, { what: 'placed and paid elsewhere' });
+    expect(h.sandbox.alibaba.orders.size).toBe(2);
+  });
 });
