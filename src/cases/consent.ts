@@ -10,7 +10,7 @@ import { unwindJob } from '../fulfilment/unwind.js';
 
 export const CONSENT_REMINDER = 'consent.remind';
 /** The request fields a buyer's consent drops, by the blocker kind it answered (supplier-scoring REQUEST_BLOCKERS). */
-const WAIVABLE: Record<string, string[]> = { courier: ['courier', 'avoidCouriers'], date: ['deliveryDate', 'deliveryBy'] };
+const WAIVABLE: Record<string, string[]> = { courier: ['courier', 'avoidCouriers'], date: ['deliveryDate'] };
 export const consentReminderJob = (caseId: number, delayMs: number) => ({ kind: CONSENT_REMINDER, payload: { caseId }, singletonKey: `${CONSENT_REMINDER}:${caseId}`, delayMs });
 
 /**

@@ -3,7 +3,7 @@ import { checkDivisions, classifyPhone, isMasked } from './address.js';
 import { formatYuan, yuanToFen } from './money.js';
 import { checkOrder } from './order-checks.js';
 import type { OrderSnapshot } from './shop-order.js';
-import { describeForSupplier, describeRequests, parseSpecialRequests } from './special-requests.js';
+import { describeForSupplier, describeRequests, parseSpecialRequests, resolveDeliveryDate } from './special-requests.js';
 
 const base = (): OrderSnapshot => ({
   wxOrderId: '3705115058471208928',
@@ -129,7 +129,7 @@ describe('special requests', () => {
     // Friday 2026-11-27 10:00 in Beijing.
     const at = Date.UTC(2026, 10, 27, 2) / 1000;
     const endOfCnDay = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d, 15, 59, 59) / 1000;
-    const by = (note: string) => parseSpecialRequests(note, at).deliveryBy;
+    const by = (note: string, from = at) => resolveDeliveryDate(parseSpecialRequests(note).deliveryDate!, from);
     expect(by('12月24日前送到')).toBe(endOfCnDay(2026, 12, 24));
     expect(by('1月5日前送到')).toBe(endOfCnDay(2027, 1, 5));
     expect(by('周六送到')).toBe(endOfCnDay(2026, 11, 28));
@@ -139,8 +139,9 @@ describe('special requests', () => {
     expect(by('25号前送到')).toBe(endOfCnDay(2026, 12, 25));
     expect(by('30号送到')).toBe(endOfCnDay(2026, 11, 30));
     // Late on a Beijing evening is already the next day in UTC terms and vice versa: the Beijing date counts.
-    expect(parseSpecialRequests('明天送到', Date.UTC(2026, 10, 27, 17) / 1000).deliveryBy).toBe(endOfCnDay(2026, 11, 29));
-    expect(parseSpecialRequests('明天送到').deliveryBy).toBeUndefined();
+    expect(by('明天送到', Date.UTC(2026, 10, 27, 17) / 1000)).toBe(endOfCnDay(2026, 11, 29));
+    // Parsing alone does not place it (the order's time is applied when sourcing loads the requests).
+    expect(parseSpecialRequests('明天送到')).not.toHaveProperty('deliveryBy');
     expect(describeRequests(parseSpecialRequests('3天内送到'))).toBe('3天内送达');
   });
 });

@@ -66,7 +66,7 @@ export function checkOrder(o: OrderSnapshot, ctx: CheckContext = {}): CheckResul
   }
   if (o.orderPrice <= 0) reasons.push({ code: 'AMOUNT_INVALID', message: `订单实付金额为 ${o.orderPrice} 分` });
 
-  const requests = parseSpecialRequests(o.customerNotes, o.createTime || o.payTime);
+  const requests = parseSpecialRequests(o.customerNotes);
   if (hasRequests(requests)) notes.push({ code: 'SPECIAL_REQUESTS', message: `买家特殊要求：${describeRequests(requests)}` });
   const unclear = requests.rest.filter((c) => IMPERATIVE.test(c));
   if (unclear.length) {

@@ -34,7 +34,8 @@ export interface SpecialRequests {
   deliveryDate?: DeliveryDate;
   /**
    * The last second (China time) the buyer wants the parcel by: deliveryDate resolved against the time the order was
-   * placed (a note saying 明天 means the day after the order, whenever it is read). Only when that time was known.
+   * placed (a note saying 明天 means the day after the order, whenever it is read). Derived when the requests are
+   * loaded for sourcing (loadRequests), never stored.
    */
   deliveryBy?: number;
   /** When to deliver (下午, 9点-18点), with the times the buyer is not in (上午不在家) kept in their words. */
@@ -84,11 +85,7 @@ const NEGATION_AFTER = /^(快递|的)?\s*(不要|别|不行|不可以|不收|拒
 /** A time of day the buyer cannot take the parcel (上午不在家, 工作日家里没人): not a wish to get it then. */
 const NOT_AVAILABLE = /(不在家|没人|无人|不方便|不能收|收不了|不要送|别送|不送)/;
 
-/**
- * `orderTimeS` (unix seconds, when the buyer wrote the note: the order's creation) resolves a requested date into
- * `deliveryBy`.
- */
-export function parseSpecialRequests(notes: string | undefined, orderTimeS?: number): SpecialRequests {
+export function parseSpecialRequests(notes: string | undefined): SpecialRequests {
   const out = emptyRequests();
   const text = (notes ?? '').trim();
   if (!text) return out;
@@ -160,7 +157,6 @@ export function parseSpecialRequests(notes: string | undefined, orderTimeS?: num
   const notIn = unavailable.join('，');
   if (wanted.length) out.timeWindow = notIn ? `${wanted.join('/')}（${notIn}）` : wanted.join('/');
   else if (notIn) out.timeWindow = notIn;
-  if (out.deliveryDate && orderTimeS !== undefined) out.deliveryBy = resolveDeliveryDate(out.deliveryDate, orderTimeS);
   return out;
 }
 

@@ -4,7 +4,7 @@ import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
 import { REQUEST_BLOCKERS, explainChoice, scoreCandidates, type Candidate, type ScoredCandidate, type SupplierHistory } from '../domain/supplier-scoring.js';
-import { describeForSupplier, emptyRequests, type SpecialRequests } from '../domain/special-requests.js';
+import { describeForSupplier, emptyRequests, resolveDeliveryDate, type SpecialRequests } from '../domain/special-requests.js';
 import { applyTransition, recordInitialState } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -53,7 +53,10 @@ export async function loadLinesToSource(trx: Transaction<Database>, shopOrderId:
 
 export async function loadRequests(trx: Transaction<Database>, shopOrderId: number): Promise<SpecialRequests> {
   const order = await getById(trx, 'shop_orders', shopOrderId);
-  return { ...emptyRequests(), ...JSON.parse(order.special_requests || '{}') };
+  const r: SpecialRequests = { ...emptyRequests(), ...JSON.parse(order.special_requests || '{}') };
+  // A requested date is placed in time from when the buyer wrote it: the order's creation.
+  r.deliveryBy = r.deliveryDate ? resolveDeliveryDate(r.deliveryDate, order.wx_create_time_s) : undefined;
+  return r;
 }
 
 export interface LineToSource {
