@@ -29,9 +29,11 @@ export const shopOrderLifecycle: Lifecycle<ShopOrderState> = {
     Confirmed: { to: ['Sourced', 'AwaitingBuyer', 'NeedsReview', 'Cancelled'] },
     AwaitingBuyer: { to: ['Confirmed', 'Sourced', 'NeedsReview', 'Cancelled'] }, // consent given → source again
     Sourced: { to: ['Purchasing', 'NeedsReview', 'AwaitingBuyer', 'Cancelled'] },
-    Purchasing: { to: ['Fulfilling', 'PartiallyShipped', 'Shipped', 'NeedsReview', 'Cancelled'] }, // a supplier on account may ship before it is paid
-    Fulfilling: { to: ['PartiallyShipped', 'Shipped', 'NeedsReview', 'Cancelled'] },
-    PartiallyShipped: { to: ['Shipped', 'NeedsReview', 'Cancelled'] },
+    // A supplier on account may ship before it is paid. AwaitingBuyer, here and below: lines sourced again after a
+    // supplier could not fulfil are blocked only by the buyer's requests (the buyer is asked).
+    Purchasing: { to: ['Fulfilling', 'PartiallyShipped', 'Shipped', 'NeedsReview', 'AwaitingBuyer', 'Cancelled'] },
+    Fulfilling: { to: ['PartiallyShipped', 'Shipped', 'NeedsReview', 'AwaitingBuyer', 'Cancelled'] },
+    PartiallyShipped: { to: ['Shipped', 'NeedsReview', 'AwaitingBuyer', 'Cancelled'] },
     Shipped: { to: ['Completed', 'NeedsReview'] },
     Completed: { to: [] },
     Cancelled: { to: [] },

@@ -384,7 +384,8 @@ export class PurchaseOrderPlacement {
       const lines = await loadLinesToSource(trx, shopOrderId, lineNos);
       const r = await this.sourcing.sourceLines(trx, shopId, shopOrderId, lines, await loadRequests(trx, shopOrderId), excluded, now);
       if (r.blocked) {
-        await holdBlocked(trx, shopOrderId, r.blocked, now);
+        // No supplier for these lines: a person decides — or the buyer, when only their requests stand in the way.
+        await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: r.blocked.awaitingBuyer ? 'AwaitingBuyer' : 'NeedsReview', event: 'sourcing.blocked', actor: 'system:purchasing', note: r.blocked.message }, now);
         return r.blocked.awaitingBuyer ? 'AwaitingBuyer' : 'OutOfStock';
       }
       for (const id of r.poIds) await enqueue(trx, placeJob(id), now);
@@ -393,16 +394,6 @@ export class PurchaseOrderPlacement {
     this.log.info({ poId, why, outcome }, 'supplier could not fulfil; fell back');
     return outcome;
   }
-}
-
-/**
- * Lines sourced again (after a supplier could not fulfil) found no supplier: the order waits for a person
- * (NeedsReview, with the case sourcing opened) — or for the buyer, when only their special requests stand in the way
- * (AwaitingBuyer, so that the buyer's recorded answer can move it on, as at first sourcing).
- */
-async function holdBlocked(trx: Transaction<Database>, shopOrderId: number, blocked: { message: string; awaitingBuyer: boolean }, now: number): Promise<void> {
-  await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'NeedsReview', event: 'sourcing.blocked', actor: 'system:purchasing', note: blocked.message }, now);
-  if (blocked.awaitingBuyer) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'AwaitingBuyer', expectFrom: 'NeedsReview', event: 'order.awaiting_buyer', actor: 'system:purchasing', note: '只有买家的特殊要求无法满足：等待买家答复' }, now);
 }
 
 /** When no purchase order of the shop order is still being placed (or stuck), the order moves on to Purchasing. */
