@@ -92,12 +92,6 @@ export async function settleOpenCases(trx: Transaction<Database>, where: { kind:
   return open.length;
 }
 
-/** settleOpenCases in a transaction of its own, opened only when such a case exists (the common case is none). */
-export async function settleOpenCasesIfAny(db: Db, where: { kind: CaseKind; shopOrderId: number; purchaseOrderId?: number; dedupKey?: string }, r: { resolution: string; note: string; actor: string }, now: number): Promise<number> {
-  if (!(await findOpenCases(db.kysely, where)).rows.length) return 0;
-  return db.kysely.transaction().execute((trx) => settleOpenCases(trx, where, r, now));
-}
-
 export async function resolveCase(db: Db, input: { caseId: number; resolution: string; actor: string; dismiss?: boolean }, now: number): Promise<void> {
   await db.kysely.transaction().execute(async (trx) => {
     const c = await trx.selectFrom('cases').select(['shop_order_id']).where('id', '=', input.caseId).executeTakeFirst();

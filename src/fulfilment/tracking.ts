@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
-import { openCase, settleOpenCases, settleOpenCasesIfAny } from '../cases/cases.js';
+import { openCase, settleOpenCases } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { enqueue, type Executor } from '../jobs/queue.js';
 import { appendEvent, applyTransition, lockEntity, stateOf } from '../lifecycle/apply-transition.js';
@@ -37,7 +37,7 @@ export interface TrackingOptions {
 
 export const DEFAULT_TRACKING: TrackingOptions = { noPickupHours: 24, staleTraceHours: 48, pollEveryMinutes: 30 };
 
-type PoRow = { id: number; shop_order_id: number; supplier_order_id: string | null; state: string; route: string; shop_id: number; wx_order_id: string; readback: string | null };
+type PoRow = { id: number; shop_order_id: number; supplier_order_id: string | null; state: string; route: string; shop_id: number; wx_order_id: string; readback: string | null; missing_case: unknown };
 
 /** 1688 sub-order (entry) id → spec id, as the read-back at placement recorded them (none for older rows). */
 function entriesFromReadback(readback: string | null): Map<string, string> {
@@ -46,7 +46,15 @@ function entriesFromReadback(readback: string | null): Map<string, string> {
 }
 
 // Every tracking run (at least one per purchase order) reads these: compiled once (see prepared()).
-const poToTrack = prepared((db, poId: number) => db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id', 'o.wx_order_id', 'p.readback']).where('p.id', '=', poId));
+/** With it, whether a SUPPLIER_ORDER_MISSING case is open for it (the read that settles one needs no query of its own). */
+const poToTrack = prepared((db, poId: number, missingKind: string, open: string) =>
+  db
+    .selectFrom('purchase_orders as p')
+    .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+    .select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id', 'o.wx_order_id', 'p.readback'])
+    .select((eb) => eb.exists(eb.selectFrom('cases as c').select('c.id').whereRef('c.shop_order_id', '=', 'p.shop_order_id').whereRef('c.purchase_order_id', '=', 'p.id').where('c.kind', '=', missingKind).where('c.state', '=', open)).as('missing_case'))
+    .where('p.id', '=', poId),
+);
 /** A purchase order's parcels, with the units each holds (one read serves both the tracking run and the units count). */
 const packagesOfPo = prepared((db, poId: number) => db.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status', 'items', 'anomaly', 'last_trace_at']).where('purchase_order_id', '=', poId).orderBy('id'));
 const poLineUnits = prepared((db, poId: number) => db.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', poId));
@@ -72,7 +80,7 @@ export class Tracking {
   ) {}
 
   private async loadPo(poId: number): Promise<PoRow | undefined> {
-    return (await poToTrack(this.db.kysely, poId)).rows[0];
+    return (await poToTrack(this.db.kysely, poId, 'SUPPLIER_ORDER_MISSING', 'Open')).rows[0];
   }
 
   /**
@@ -93,7 +101,7 @@ export class Tracking {
     const now = this.clock.now();
     const tracked = (ex: Executor) => markTracked(ex, now, poId);
     // 1688 shows the order again (the right account re-authorised): a case saying it could not is moot.
-    await settleOpenCasesIfAny(this.db, { kind: 'SUPPLIER_ORDER_MISSING', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'visible_again', note: `1688 订单 ${po.supplier_order_id} 已可查到`, actor: 'system:tracking' }, now);
+    if (po.missing_case) await this.db.kysely.transaction().execute((trx) => settleOpenCases(trx, { kind: 'SUPPLIER_ORDER_MISSING', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'visible_again', note: `1688 订单 ${po.supplier_order_id} 已可查到`, actor: 'system:tracking' }, now));
     if (!parcels.length) {
       await tracked(this.db.kysely);
       // Nothing shipped: a closed order (seller or timeout) is a case; otherwise nothing to do yet.
