@@ -53,7 +53,8 @@ export class DeadlineWatch {
     private readonly opts: { riskThreshold: number; alertHoursLeft: number } = { riskThreshold: 0.5, alertHoursLeft: 12 },
   ) {}
 
-  async forecast(poId: number): Promise<Forecast | undefined> {
+  /** `histories`: suppliers' dispatch times already read (the sweep shares one map: each supplier is read once). */
+  async forecast(poId: number, histories = new Map<number, number[]>()): Promise<Forecast | undefined> {
     const k = this.db.kysely;
     const po = await k.selectFrom('purchase_orders as p').leftJoin('payments as pay', 'pay.purchase_order_id', 'p.id').select(['p.id', 'p.shop_order_id', 'p.supplier_id', 'p.created_at', 'pay.paid_at']).where('p.id', '=', poId).executeTakeFirst();
     if (!po) return undefined;
@@ -68,7 +69,8 @@ export class DeadlineWatch {
     const elapsed = now - paidAt;
     const budget = deadline - paidAt;
     // The supplier's history: time from payment to its first parcel, its latest 200 orders.
-    const history = (await dispatchTimes(k, { supplierId: po.supplier_id, latest: 200 })).map((d) => d.ms);
+    let history = histories.get(po.supplier_id);
+    if (!history) histories.set(po.supplier_id, (history = (await dispatchTimes(k, { supplierId: po.supplier_id, latest: 200 })).map((d) => d.ms)));
     const lead = await k.selectFrom('purchase_order_lines as l').innerJoin('supplier_offers as o', 'o.id', 'l.offer_ref').select((eb) => eb.fn.max<number>('o.lead_time_hours').as('h')).where('l.purchase_order_id', '=', poId).executeTakeFirst();
     const h = Number(lead?.h ?? 48) * HOUR;
     // A spread around the stated lead time: it stands in until the supplier has a record with this merchant, and
@@ -87,8 +89,9 @@ export class DeadlineWatch {
     const k = this.db.kysely;
     const open = await k.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'o.shop_id', 'o.wx_order_id']).where('p.state', 'in', ['Placed', 'Paying', 'Paid', 'NeedsAttention']).where('o.state', 'not in', ['Cancelled', 'Completed', 'Shipped']).where((eb) => eb.not(eb.exists(eb.selectFrom('packages as k').select('k.id').whereRef('k.purchase_order_id', '=', 'p.id')))).limit(2000).execute();
     let flagged = 0;
+    const histories = new Map<number, number[]>();
     for (const po of open) {
-      const f = await this.forecast(po.id);
+      const f = await this.forecast(po.id, histories);
       if (!f || (f.risk < this.opts.riskThreshold && f.hoursLeft > this.opts.alertHoursLeft)) continue;
       const now = this.clock.now();
       const when = cnDateTime(f.deadline);
