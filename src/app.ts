@@ -28,7 +28,7 @@ import { PurchaseOrderPlacement } from './purchasing/place-purchase-order.js';
 import { EmailPurchaseRoute } from './purchasing/email-route.js';
 import { CONSENT_REMINDER, ConsentService } from './cases/consent.js';
 import { TokenWatch, WATCH_1688_TOKENS } from './suppliers/alibaba-1688/token-watch.js';
-import { PAY_PO, SupplierPayments, payJob } from './payments/pay-supplier.js';
+import { PAY_PO, RECHECK_PO, SupplierPayments, payJob } from './payments/pay-supplier.js';
 import { DELIVER_ORDER, TRACK_PO, TRACKING_SWEEP, Tracking, deliverJob } from './fulfilment/tracking.js';
 import { DeliverySync } from './fulfilment/delivery-sync.js';
 import { SupplierUnwind, UNWIND_PO } from './fulfilment/unwind.js';
@@ -177,6 +177,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     [CONSENT_REMINDER, consent.reminderHandler],
     [WATCH_1688_TOKENS, tokenWatch.handler],
     [PAY_PO, payments.handler],
+    [RECHECK_PO, payments.recheckHandler],
     [
       TRACK_PO,
       async (p, ctx) => {

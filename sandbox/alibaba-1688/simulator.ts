@@ -383,6 +383,21 @@ export class Alibaba1688Simulator {
     }
   }
 
+  /**
+   * 改价: the seller changes the price of an unpaid order (a rise is added to the freight, as sellers mostly do; a
+   * cut is a discount on the total) and 1688 sends ORDER_BUYER_VIEW_ORDER_PRICE_MODIFY. Returns the new total (fen).
+   */
+  changePrice(orderId: string, deltaFen: number): number {
+    const o = this.orders.get(orderId);
+    if (!o) throw new Error(`no 1688 order ${orderId}`);
+    if (o.status !== 'waitbuyerpay') throw new Error(`order ${orderId} is ${o.status}: only an unpaid order's price can change`);
+    if (o.totalAmount + deltaFen <= 0) throw new Error('the total must stay above zero');
+    if (deltaFen > 0 || o.postFee + deltaFen >= 0) o.postFee += deltaFen;
+    o.totalAmount += deltaFen;
+    this.emit('ORDER_BUYER_VIEW_ORDER_PRICE_MODIFY', o, 'waitbuyerpay');
+    return o.totalAmount;
+  }
+
   /** Money leaves the buyer's account once; the order moves on and the pay message goes out. */
   private takePayment(o: Sim1688Order): void {
     this.knobs.balance -= o.totalAmount;

@@ -393,6 +393,8 @@ export interface PaymentsTable {
   paid_at: number | null;
   reference: string | null;
   recorded_by: string | null;
+  /** Why a Blocked payment is blocked: 'limits' or 'amount' (0018); null otherwise (and for blocks before 0018). */
+  block_cause: string | null;
 }
 
 /** Per shop and day: the sum of payments whose status commits money (kept by triggers on payments, 0016). */

@@ -6,9 +6,9 @@ const base = { amount: 3_000, paidToday: 0, orderRevenue: 6_000, orderCosts: 3_0
 
 describe('payment guardrails', () => {
   it('pays within the limits', () => expect(checkPayment(limits, base)).toEqual({ action: 'pay' }));
-  it('per-order cap blocks', () => expect(checkPayment(limits, { ...base, amount: 10_001, orderCosts: 10_001, orderRevenue: 20_000 })).toMatchObject({ action: 'block', reason: expect.stringContaining('单笔上限') }));
-  it('daily cap blocks', () => expect(checkPayment(limits, { ...base, paidToday: 48_000 })).toMatchObject({ action: 'block', reason: expect.stringContaining('当日付款上限') }));
-  it('margin floor blocks (the shop order would sell below cost + floor)', () => expect(checkPayment(limits, { ...base, orderCosts: 5_950 })).toMatchObject({ action: 'block', reason: expect.stringContaining('毛利') }));
+  it('per-order cap blocks', () => expect(checkPayment(limits, { ...base, amount: 10_001, orderCosts: 10_001, orderRevenue: 20_000 })).toMatchObject({ action: 'block', rule: 'per_order', reason: expect.stringContaining('单笔上限') }));
+  it('daily cap blocks', () => expect(checkPayment(limits, { ...base, paidToday: 48_000 })).toMatchObject({ action: 'block', rule: 'per_day', reason: expect.stringContaining('当日付款上限') }));
+  it('margin floor blocks (the shop order would sell below cost + floor)', () => expect(checkPayment(limits, { ...base, orderCosts: 5_950 })).toMatchObject({ action: 'block', rule: 'margin', reason: expect.stringContaining('毛利') }));
   it('above the threshold a person must approve; approved goes out', () => {
     expect(checkPayment(limits, { ...base, amount: 6_000, orderCosts: 6_000, orderRevenue: 9_000 })).toMatchObject({ action: 'approve' });
     expect(checkPayment(limits, { ...base, amount: 6_000, orderCosts: 6_000, orderRevenue: 9_000, approved: true })).toEqual({ action: 'pay' });

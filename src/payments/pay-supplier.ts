@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { openCase, settleOpenCases } from '../cases/cases.js';
 import { dialectOf, lockRow, type Db } from '../db/dialect.js';
-import { checkPayment, DEFAULT_LIMITS, type PaymentLimits } from '../domain/payment-guardrails.js';
+import { checkPayment, DEFAULT_LIMITS, type BlockRule, type PaymentLimits } from '../domain/payment-guardrails.js';
 import { storeVoucher } from './vouchers.js';
 import { post as postLedger } from './ledger.js';
 import { formatYuan, yuanToFen } from '../domain/money.js';
@@ -13,12 +13,16 @@ import { appendEvent, applyTransition, lockEntity, stateOf } from '../lifecycle/
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import type { Notifier } from '../notify/notifier.js';
-import { cnDate, cnMinuteOfDay } from '../lib/cn-time.js';
+import { cnDate, cnDayStart, cnMinuteOfDay } from '../lib/cn-time.js';
+import { describeMargin, marginWith } from './price-change.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import { orderMissingCode, type ApiBody } from '../suppliers/alibaba-1688/client.js';
 import { getById, paymentOf, rowOrThrow, setting } from '../db/lookups.js';
 
 export const PAY_PO = 'po.pay';
+/** A hint from 1688 (the seller changed the price, or the order was paid) about an order not paid through Daifa yet. */
+export const RECHECK_PO = 'po.recheck';
+export const recheckJob = (poId: number, delayMs = 0) => ({ kind: RECHECK_PO, payload: { purchaseOrderId: poId }, singletonKey: `${RECHECK_PO}:${poId}`, maxAttempts: 10, delayMs });
 export const payJob = (poId: number, opts: { delayMs?: number; check?: number } = {}) => ({ kind: PAY_PO, payload: { purchaseOrderId: poId, check: opts.check ?? 0 }, singletonKey: `${PAY_PO}:${poId}`, maxAttempts: 10, delayMs: opts.delayMs });
 /** How a payment goes out: 1688 password-free pay, a 1688 payment link paid by a person, or by hand (bank transfer, other). */
 export type PayMethod = '1688-protocol' | '1688-link' | 'manual';
@@ -28,7 +32,10 @@ const MAX_PAY_CALLS = 3;
 /** Longer than a preparePay call can take (15 s timeout): no second call while a first may still be answered. */
 const PAY_CALL_LEASE_MS = 20_000;
 const poToPay = prepared((db, poId: number) => db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'p.supplier_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.out_order_id', 'o.shop_id', 'o.order_price', 'o.wx_order_id', 'o.state as order_state']).where('p.id', '=', poId));
-const insertPayment = preparedInsert('payments', ['purchase_order_id', 'shop_id', 'pay_key', 'method', 'amount', 'status', 'attempts', 'reason', 'day', 'created_at', 'updated_at'], (q) => q.returningAll());
+const insertPayment = preparedInsert('payments', ['purchase_order_id', 'shop_id', 'pay_key', 'method', 'amount', 'status', 'attempts', 'reason', 'block_cause', 'day', 'created_at', 'updated_at'], (q) => q.returningAll());
+const DAY_MS = 86_400_000;
+/** The first minute of the next China day: when a payment over the daily cap is decided again. */
+const nextDayDelay = (now: number) => cnDayStart(now) + DAY_MS + 60_000 - now;
 /** The daily cap's running total (one row; see migration 0016). */
 const dayTotal = prepared((db, shopId: number, day: string) => db.selectFrom('payment_day_totals').select('amount').where('shop_id', '=', shopId).where('day', '=', day));
 /** A live purchase order of the shop order still to be paid (any state but the five given). */
@@ -47,6 +54,10 @@ const claimFirstCall = prepared((db, attempts: number, now: number, id: number, 
 const claimNextCall = prepared((db, attempts: number, now: number, id: number, status: string, seen: number, leaseOver: number) =>
   db.updateTable('payments').set({ attempts, updated_at: now }).where('id', '=', id).where('status', '=', status).where('attempts', '=', seen).where('updated_at', '<=', leaseOver));
 
+/** The PAYMENT_BLOCKED case's message: the limit, and what lifts it. */
+const blockedMessage = (d: { reason: string; rule: BlockRule }) =>
+  d.rule === 'amount' ? d.reason : `${d.reason}；${d.rule === 'per_day' ? '次日 00:01 起按新一日额度自动重新核定，或' : '可'}由负责人批准付款，或调整付款限额后自动重新核定`;
+
 const PAID = new Set(['waitsellersend', 'waitbuyerreceive', 'confirm_goods', 'success', 'waitlogisticstakein', 'waitbuyersign', 'signinsuccess']);
 
 export async function loadLimits(db: Executor, shopId: number): Promise<PaymentLimits> {
@@ -54,9 +65,17 @@ export async function loadLimits(db: Executor, shopId: number): Promise<PaymentL
   return value ? { ...DEFAULT_LIMITS, ...JSON.parse(value) } : DEFAULT_LIMITS;
 }
 
-export async function saveLimits(db: Db, shopId: number, limits: PaymentLimits): Promise<void> {
-  await db.kysely.insertInto('settings').values({ key: `payment-limits:${shopId}`, value: JSON.stringify(limits) }).onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(limits) })).execute();
+/** New limits, and every payment of the shop they blocked decided again under them (queued in the same transaction). */
+export async function saveLimits(db: Db, shopId: number, limits: PaymentLimits, now = Date.now()): Promise<void> {
+  await db.kysely.transaction().execute(async (trx) => {
+    await trx.insertInto('settings').values({ key: `payment-limits:${shopId}`, value: JSON.stringify(limits) }).onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(limits) })).execute();
+    const blocked = await trx.selectFrom('payments').select('purchase_order_id').where('shop_id', '=', shopId).where('status', '=', 'Blocked').where('block_cause', '=', 'limits').execute();
+    for (const b of blocked) await enqueue(trx, { ...payJob(b.purchase_order_id), singletonKey: `${PAY_PO}:${b.purchase_order_id}:limits` }, now);
+  });
 }
+
+/** The 1688 order's total (fen), when the read gave one. */
+const totalOf = (view: ApiBody): number | undefined => (view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined);
 
 /** Paid on 1688: payStatus 2 in tradeTerms, or an order status past payment. */
 export function isPaid(view: ApiBody): boolean {
@@ -109,6 +128,12 @@ export class SupplierPayments {
       if (decided.status !== 'Paying' && decided.status !== 'AwaitingPayer') return decided.status;
       payment = decided;
     }
+    // Blocked by the shop's limits: decided again (the limits changed, a new day began, the paying window opened).
+    if (payment.status === 'Blocked' && payment.block_cause === 'limits') {
+      const again = await this.reconsider(poId, { actor: 'system:payments' });
+      if (again !== 'Paying') return again;
+      payment = (await paymentOf(this.db.kysely, poId))!;
+    }
     if (payment.method === '1688-link' && payment.status === 'AwaitingPayer' && payment.pay_url) return this.checkLink(payment, po, check);
     if (payment.method !== '1688-protocol' || payment.status !== 'Paying' || !po.supplier_order_id) return payment.status;
 
@@ -120,14 +145,14 @@ export class SupplierPayments {
     if (total === undefined) {
       view = await client.buyerView(po.supplier_order_id);
       if (isPaid(view)) return this.paidOn1688(payment.id, po, view);
-      total = view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
+      total = totalOf(view);
     }
     const missing = view && orderMissingCode(view);
     // Failed, not blocked: once the right account is authorised again, 重试 on the case pays it (re-read first).
-    if (missing) return this.block(payment.id, po, 'PAYMENT_FAILED', `1688 订单 ${po.supplier_order_id} 查不到（${missing}：订单不存在或当前授权的 1688 账号无权查看），未付款；若店铺换了 1688 账号授权，请用下单时的账号重新授权后重试`);
-    if (total !== payment.amount) return this.block(payment.id, po, 'PAYMENT_BLOCKED', `1688 订单金额 ${total === undefined ? '未知' : formatYuan(total)} 与应付 ${formatYuan(payment.amount)} 不一致，已停止付款`);
-    if (payment.attempts >= payment.max_calls) return this.block(payment.id, po, 'PAYMENT_FAILED', `已尝试 ${payment.attempts} 次免密支付仍未付款成功，请人工处理（可改用支付链接，或核对后重试）`);
-    if (!(await client.protocolPayOpen())) return this.block(payment.id, po, 'PAYMENT_FAILED', '1688 免密支付协议未签署或未绑定，请在 1688 签约或改用支付链接');
+    if (missing) return this.fail(payment.id, po, `1688 订单 ${po.supplier_order_id} 查不到（${missing}：订单不存在或当前授权的 1688 账号无权查看），未付款；若店铺换了 1688 账号授权，请用下单时的账号重新授权后重试`);
+    if (total !== payment.amount) return this.blockAmount(payment, po, total, '已停止付款');
+    if (payment.attempts >= payment.max_calls) return this.fail(payment.id, po, `已尝试 ${payment.attempts} 次免密支付仍未付款成功，请人工处理（可改用支付链接，或核对后重试）`);
+    if (!(await client.protocolPayOpen())) return this.fail(payment.id, po, '1688 免密支付协议未签署或未绑定，请在 1688 签约或改用支付链接');
     // The call's rate slot first: waiting for it after the claim below, a crash would cost an attempt that never
     // reached 1688 (a crash run lost two payments to three such attempts while 1688 calls queued for their slots).
     await client.reserve();
@@ -145,16 +170,19 @@ export class SupplierPayments {
     }
     view = await client.buyerView(po.supplier_order_id);
     if (isPaid(view)) return this.paidOn1688(payment.id, po, view);
-    if (answer?.code === 'ACCOUNT_BALANCE_NOT_ENOUGH') return this.block(payment.id, po, 'PAYMENT_FAILED', '1688 账户余额不足，请充值后重试或改用支付链接');
+    if (answer?.code === 'ACCOUNT_BALANCE_NOT_ENOUGH') return this.fail(payment.id, po, '1688 账户余额不足，请充值后重试或改用支付链接');
     throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 付款未完成（${answer?.code ?? 'no answer'}），稍后重新核对`, { retryAfterMs: 2_000 });
   }
 
   /** A link was handed to a person: re-read 1688 until it says paid (backing off), or give up after about a day. */
-  private async checkLink(payment: { id: number; amount: number }, po: PoRow, check: number): Promise<string> {
+  private async checkLink(payment: Selectable<PaymentsTable>, po: PoRow, check: number): Promise<string> {
     const client = await this.accounts.client();
     const view = await client.buyerView(po.supplier_order_id!);
     if (isPaid(view)) return this.paidOn1688(payment.id, po, view);
-    if (check >= LINK_CHECKS) return this.block(payment.id, po, 'PAYMENT_FAILED', '支付链接发出后一天内未付款，请重新获取链接或改用其他方式');
+    // The seller changed the price: the person holding the link would pay the new one. Stopped until it is settled.
+    const total = totalOf(view);
+    if (total !== undefined && total !== payment.amount) return this.blockAmount(payment, po, total, '请勿按链接付款');
+    if (check >= LINK_CHECKS) return this.fail(payment.id, po, '支付链接发出后一天内未付款，请重新获取链接或改用其他方式');
     await this.db.kysely.transaction().execute((trx) => enqueue(trx, payJob(po.id, { check: check + 1, delayMs: Math.min(30_000 * 2 ** Math.min(check, 5), 600_000) }), this.clock.now()));
     return 'AwaitingPayer';
   }
@@ -164,32 +192,117 @@ export class SupplierPayments {
     const now = this.clock.now();
     const day = cnDate(now);
     return this.db.kysely.transaction().execute(async (trx) => {
-      // One decision per shop at a time: today's sum below must include a payment another worker is deciding.
-      await lockShop(trx, po.shop_id);
-      const limits = await loadLimits(trx, po.shop_id);
-      // The day's payments in Paying, AwaitingPayer or Paid, summed by triggers as they are written (migration 0016).
-      const today = (await dayTotal(trx, po.shop_id, day)).rows[0];
-      const costs = (await orderCosts(trx, po.shop_order_id, 'Cancelled', 'Shadowed')).rows[0];
       const amount = po.supplier_amount ?? po.expected_amount;
-      const d = checkPayment(limits, { amount, paidToday: Number(today?.amount ?? 0), orderRevenue: po.order_price, orderCosts: Number(costs?.s ?? 0), approved: false, minuteOfDayCN: cnMinuteOfDay(now) });
-      if (d.action === 'defer') {
-        await enqueue(trx, { ...payJob(po.id, { delayMs: d.waitMinutes * 60_000 }), singletonKey: `${PAY_PO}:${po.id}:window` }, now);
-        await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_deferred', actor: 'system:payments', note: d.reason }, now);
-        return 'Deferred';
-      }
+      const { d, limits } = await this.guardrail(trx, po, amount, false, now);
+      if (d.action === 'defer') return this.defer(trx, po, d.reason, d.waitMinutes, now);
       const method: PayMethod = po.route !== '1688' ? 'manual' : limits.method1688 === 'link' ? '1688-link' : '1688-protocol';
       const goes = method === '1688-protocol' ? 'Paying' : 'AwaitingPayer';
       const status = d.action === 'pay' ? goes : d.action === 'approve' ? 'AwaitingApproval' : 'Blocked';
-      const payment = rowOrThrow((await insertPayment(trx, { purchase_order_id: po.id, shop_id: po.shop_id, pay_key: `PAY-${po.out_order_id}`, method, amount, status, attempts: 0, reason: d.action === 'pay' ? null : d.reason, day, created_at: now, updated_at: now })).rows[0], 'payments', `PAY-${po.out_order_id}`);
+      const payment = rowOrThrow((await insertPayment(trx, { purchase_order_id: po.id, shop_id: po.shop_id, pay_key: `PAY-${po.out_order_id}`, method, amount, status, attempts: 0, reason: d.action === 'pay' ? null : d.reason, block_cause: d.action === 'block' ? 'limits' : null, day, created_at: now, updated_at: now })).rows[0], 'payments', `PAY-${po.out_order_id}`);
       if (status === 'Paying') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.paying', actor: 'system:payments', note: `应付 ${formatYuan(amount)}` }, now);
       if (status === 'AwaitingPayer') await this.announceDue(trx, po, amount, method);
       if (d.action === 'approve') await this.notifier.raise(trx, { event: 'payment_awaiting_approval', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, amount, detail: d.reason } });
       if (d.action === 'block') {
         await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', event: 'po.payment_blocked', actor: 'system:payments', note: d.reason }, now);
-        await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: d.reason, dedupKey: `PAYMENT_BLOCKED:${po.id}` }, now);
+        await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: blockedMessage(d), data: { rule: d.rule }, dedupKey: `PAYMENT_BLOCKED:${po.id}` }, now);
+        if (d.rule === 'per_day') await enqueue(trx, { ...payJob(po.id, { delayMs: nextDayDelay(now) }), singletonKey: `${PAY_PO}:${po.id}:nextday` }, now);
       }
       return payment;
     });
+  }
+
+  /**
+   * The shop's limits applied to this payment, inside the caller's transaction: one decision per shop at a time
+   * (today's sum must include a payment another worker is deciding). The day's payments in Paying,
+   * AwaitingPayer or Paid are summed by triggers as they are written (migration 0016).
+   */
+  private async guardrail(trx: Transaction<Database>, po: PoRow, amount: number, approved: boolean, now: number) {
+    await lockShop(trx, po.shop_id);
+    const limits = await loadLimits(trx, po.shop_id);
+    const today = (await dayTotal(trx, po.shop_id, cnDate(now))).rows[0];
+    const costs = (await orderCosts(trx, po.shop_order_id, 'Cancelled', 'Shadowed')).rows[0];
+    const d = checkPayment(limits, { amount, paidToday: Number(today?.amount ?? 0), orderRevenue: po.order_price, orderCosts: Number(costs?.s ?? 0), approved, minuteOfDayCN: cnMinuteOfDay(now) });
+    return { d, limits };
+  }
+
+  /** Outside the shop's paying hours: decided again when the window opens. */
+  private async defer(trx: Transaction<Database>, po: PoRow, reason: string, waitMinutes: number, now: number): Promise<'Deferred'> {
+    await enqueue(trx, { ...payJob(po.id, { delayMs: waitMinutes * 60_000 }), singletonKey: `${PAY_PO}:${po.id}:window` }, now);
+    await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_deferred', actor: 'system:payments', note: reason }, now);
+    return 'Deferred';
+  }
+
+  /**
+   * 重新核定: a payment the shop's limits blocked is decided again — when the limits change, on the next China day
+   * (the daily cap), when its paying window opens, when a person retries, or over the limits when the owner
+   * approves it (`override`, recorded as the approval). It goes out, waits for approval, or stays blocked with the
+   * reason as it is now. A payment blocked because the 1688 total differs is decided again only once that total
+   * was read equal to the amount (`amountVerified`).
+   */
+  async reconsider(poId: number, opts: { actor: string; override?: boolean; amountVerified?: boolean; note?: string }): Promise<string> {
+    const po = await this.loadPo(poId);
+    if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
+    const now = this.clock.now();
+    return this.db.kysely.transaction().execute(async (trx) => {
+      await lockEntity(trx, 'shop_order', po.shop_order_id);
+      const payment = await paymentOf(trx, poId);
+      if (!payment || payment.status !== 'Blocked') return payment?.status ?? 'none';
+      if (payment.block_cause !== 'limits' && !(payment.block_cause === 'amount' && opts.amountVerified)) return 'Blocked';
+      const approved = payment.approved_by !== null || Boolean(opts.override);
+      let { d } = await this.guardrail(trx, po, payment.amount, approved, now);
+      // The owner's approval pays now, over the caps and the margin floor — never a zero or negative amount.
+      if (opts.override && (d.action === 'defer' || (d.action === 'block' && d.rule !== 'amount'))) d = { action: 'pay' };
+      if (d.action === 'defer') {
+        await trx.updateTable('payments').set({ block_cause: 'limits', reason: d.reason, updated_at: now }).where('id', '=', payment.id).where('status', '=', 'Blocked').execute();
+        return this.defer(trx, po, d.reason, d.waitMinutes, now);
+      }
+      if (d.action === 'block') {
+        await trx.updateTable('payments').set({ block_cause: 'limits', reason: d.reason }).where('id', '=', payment.id).where('status', '=', 'Blocked').execute();
+        if (d.rule === 'per_day') await enqueue(trx, { ...payJob(po.id, { delayMs: nextDayDelay(now) }), singletonKey: `${PAY_PO}:${po.id}:nextday` }, now);
+        return 'Blocked';
+      }
+      const goes = payment.method === '1688-protocol' ? 'Paying' : 'AwaitingPayer';
+      const status = d.action === 'pay' ? goes : 'AwaitingApproval';
+      const approval = opts.override ? { approved_by: opts.actor, approved_at: now } : {};
+      // The day it counts for is today's (the daily total follows by trigger).
+      const r = await trx.updateTable('payments').set({ status, block_cause: null, reason: d.action === 'approve' ? d.reason : null, day: cnDate(now), updated_at: payment.attempts > 0 ? payment.updated_at : now, ...approval }).where('id', '=', payment.id).where('status', '=', 'Blocked').executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) return 'Blocked';
+      const why = opts.override ? `负责人批准超限付款${opts.note ? `：${opts.note}` : ''}` : status === 'AwaitingApproval' ? `不再超限，${d.action === 'approve' ? d.reason : ''}` : '不再超限，继续付款';
+      const cur = await stateOf(trx, 'purchase_order', po.id);
+      if (cur.state === 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Placed', event: opts.override ? 'po.payment_approved' : 'po.payment_unblocked', actor: opts.actor, note: why }, now);
+      if (status === 'Paying') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.paying', actor: opts.actor, note: `应付 ${formatYuan(payment.amount)}`, jobs: [{ ...payJob(po.id), singletonKey: `${PAY_PO}:${po.id}:unblocked` }] }, now);
+      if (status === 'AwaitingPayer') await this.announceDue(trx, po, payment.amount, payment.method as PayMethod);
+      if (status === 'AwaitingApproval') await this.notifier.raise(trx, { event: 'payment_awaiting_approval', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, amount: payment.amount, detail: d.action === 'approve' ? d.reason : '' } });
+      await settleOpenCases(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: opts.override ? 'approved_over_limits' : 'unblocked', note: why, actor: opts.actor }, now);
+      await settleOpenCases(trx, { kind: 'PRICE_CHANGED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'amount_matches', note: '1688 订单金额与应付一致', actor: opts.actor }, now);
+      return status;
+    });
+  }
+
+  /**
+   * 改价拦截: the 1688 total is not the agreed amount (the seller changed the price). Nothing goes out: the payment is
+   * Blocked for `amount`, the purchase order needs attention, and a PRICE_CHANGED case (one per observed total)
+   * offers to accept the new price (if the margin allows), to switch supplier, or to re-read once the seller
+   * restored it. A case for an earlier total is superseded.
+   */
+  private async blockAmount(payment: { id: number; amount: number }, po: PoRow, total: number | undefined, what: string): Promise<string> {
+    const now = this.clock.now();
+    const message = `1688 订单金额 ${total === undefined ? '未知' : formatYuan(total)} 与应付 ${formatYuan(payment.amount)} 不一致，${what}`;
+    await this.db.kysely.transaction().execute(async (trx) => {
+      const r = await trx.updateTable('payments').set({ status: 'Blocked', block_cause: 'amount', reason: message, updated_at: now }).where('id', '=', payment.id).where('status', 'not in', ['Paid', 'Cancelled']).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) return;
+      const cur = await stateOf(trx, 'purchase_order', po.id);
+      if (cur.state !== 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', event: 'po.price_changed', actor: 'system:payments', note: message }, now);
+      // One open case per observed total (the key carries the time: the same total may come back after a restore).
+      const seen = `PRICE_CHANGED:${po.id}:${total ?? 'unknown'}:`;
+      const open = await trx.selectFrom('cases').select('id').where('dedup_key', 'like', `${seen}%`).where('state', '=', 'Open').executeTakeFirst();
+      if (open) return;
+      const key = `${seen}${now}`;
+      await settleOpenCases(trx, { kind: 'PRICE_CHANGED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'superseded', note: '供应商再次改价', actor: 'system:payments' }, now);
+      const m = total === undefined ? undefined : await marginWith(trx, po.id, total);
+      await openCase(trx, { kind: 'PRICE_CHANGED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: m ? `${message}；${describeMargin(m)}` : message, data: { total, expected: payment.amount, paymentId: payment.id, ...(m ? { margin: m.margin, marginFloor: m.floor, marginOk: m.ok } : {}) }, dedupKey: key }, now);
+    });
+    return 'Blocked';
   }
 
   /** A person must pay (link or bank transfer): say so on the order and to the merchant. */
@@ -224,26 +337,27 @@ export class SupplierPayments {
       if (input.tradeRecord) await storeVoucher(trx, { paymentId, kind: 'trade-record', fileName: `1688-${po.supplier_order_id}.json`, mime: 'application/json', bytes: Buffer.from(JSON.stringify(input.tradeRecord, null, 2)), supplierTradeId: input.tradeId, actor: input.actor }, now);
       const cur = await stateOf(trx, 'purchase_order', po.id);
       if (cur.state !== 'Paid') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paid', event: 'po.paid', actor: input.actor, note: `已付 ${formatYuan(amount)}（${input.note}）` }, now);
+      // Cases that were waiting on this payment are settled by it (before a difference in what was taken opens one).
+      for (const kind of ['PAYMENT_FAILED', 'PAYMENT_BLOCKED', 'PRICE_CHANGED'] as const) await settleOpenCases(trx, { kind, shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'paid', note: '已付款', actor: input.actor }, now);
       if (amount !== payment.amount) {
         await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `实付 ${formatYuan(amount)} 与应付 ${formatYuan(payment.amount)} 不一致（钱已付出），请与供应商核对`, data: { paid: amount, agreed: payment.amount }, dedupKey: `PAID_AMOUNT:${po.id}` }, now);
       }
-      // Cases that were waiting on this payment are settled by it.
-      await settleOpenCases(trx, { kind: 'PAYMENT_FAILED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'paid', note: '已付款', actor: input.actor }, now);
       const unpaid = (await poNotPaid(trx, po.shop_order_id, 'Paid', 'Shipped', 'Completed', 'Cancelled', 'Shadowed')).rows[0];
       if (!unpaid) await applyTransition(trx, { entity: 'shop_order', id: po.shop_order_id, to: 'Fulfilling', expectFrom: 'Purchasing', event: 'order.suppliers_paid', actor: 'system:payments' }, now);
       return 'Paid';
     });
   }
 
-  private async block(paymentId: number, po: { id: number; shop_order_id: number }, kind: 'PAYMENT_BLOCKED' | 'PAYMENT_FAILED', message: string): Promise<string> {
+  /** The payment could not go out for a reason a person fixes (balance, agreement, account); 重试 then pays it. */
+  private async fail(paymentId: number, po: { id: number; shop_order_id: number }, message: string): Promise<string> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await trx.updateTable('payments').set({ status: kind === 'PAYMENT_BLOCKED' ? 'Blocked' : 'Failed', reason: message, updated_at: now }).where('id', '=', paymentId).where('status', '!=', 'Paid').execute();
+      await trx.updateTable('payments').set({ status: 'Failed', reason: message, updated_at: now }).where('id', '=', paymentId).where('status', '!=', 'Paid').execute();
       const cur = await stateOf(trx, 'purchase_order', po.id);
-      if (cur.state !== 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', event: `po.${kind.toLowerCase()}`, actor: 'system:payments', note: message }, now);
-      await openCase(trx, { kind, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message, dedupKey: `${kind}:${po.id}` }, now);
+      if (cur.state !== 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', event: 'po.payment_failed', actor: 'system:payments', note: message }, now);
+      await openCase(trx, { kind: 'PAYMENT_FAILED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message, dedupKey: `PAYMENT_FAILED:${po.id}` }, now);
     });
-    return kind === 'PAYMENT_BLOCKED' ? 'Blocked' : 'Failed';
+    return 'Failed';
   }
 
   /**
@@ -268,9 +382,76 @@ export class SupplierPayments {
     });
   }
 
-  /** Approval queue: a person approves (recorded) and the payment goes out, or rejects it with a case. */
+  /**
+   * 重试 on a blocked payment: under the limits as they are now (raised, or a new day), or — for a changed 1688
+   * price — after re-reading 1688: paid when the seller restored the agreed amount. Still blocked → a conflict that
+   * says why (the case stays open).
+   */
+  async retryBlocked(purchaseOrderId: number, actor: string): Promise<string> {
+    const payment = await paymentOf(this.db.kysely, purchaseOrderId);
+    if (!payment || payment.status !== 'Blocked') throw new DaifaError('CONFLICT', `付款状态为 ${payment?.status ?? '无'}，不是被拦截的付款`);
+    if (payment.block_cause !== 'limits' && payment.block_cause !== 'amount') throw new DaifaError('CONFLICT', '此付款的拦截原因未记录，请换供应商或处理异常');
+    const outcome = payment.block_cause === 'amount' ? await this.recheck(purchaseOrderId, actor) : await this.reconsider(purchaseOrderId, { actor });
+    if (outcome === 'Blocked') throw new DaifaError('CONFLICT', `仍被拦截：${(await paymentOf(this.db.kysely, purchaseOrderId))?.reason ?? ''}`);
+    return outcome;
+  }
+
+  recheckHandler = async (p: { purchaseOrderId: number }): Promise<void> => {
+    await this.recheck(p.purchaseOrderId, 'system:payments');
+  };
+
+  /**
+   * 1688 says something changed (the seller changed the price, the order was paid) for an order Daifa has not paid:
+   * re-read it. Paid there → recorded once (with any difference as a case). A total that differs from what is owed
+   * → the payment (or, before any, the purchase order) is stopped with a PRICE_CHANGED case before anyone pays it; a
+   * total back at the agreed amount → a payment stopped for it is decided again. A pay call in flight re-reads by itself.
+   */
+  async recheck(poId: number, actor: string): Promise<string> {
+    const po = await this.loadPo(poId);
+    if (!po?.supplier_order_id || po.route !== '1688') return 'not-applicable';
+    const payment = await paymentOf(this.db.kysely, poId);
+    if (payment?.status === 'Paid' || payment?.status === 'Cancelled' || ['Cancelled', 'Shadowed', 'Completed'].includes(po.state)) return payment?.status ?? po.state;
+    if (payment?.status === 'Paying' && payment.attempts > 0) return 'Paying';
+    const view = await (await this.accounts.client()).buyerView(po.supplier_order_id);
+    if (orderMissingCode(view)) return 'missing';
+    if (isPaid(view)) return payment ? this.paidOn1688(payment.id, po, view) : po.state;
+    const total = totalOf(view);
+    if (!payment) {
+      const owed = po.supplier_amount ?? po.expected_amount;
+      if (total === undefined || total === owed || po.state !== 'Placed') return po.state;
+      return this.priceChangedBeforePayment(po, owed, total);
+    }
+    if (total !== payment.amount) return payment.status === 'Blocked' && payment.block_cause !== 'amount' ? 'Blocked' : this.blockAmount(payment, po, total, payment.status === 'AwaitingPayer' ? '请勿按链接付款' : '已停止付款');
+    if (payment.status !== 'Blocked' || payment.block_cause !== 'amount') return payment.status;
+    const s = await this.reconsider(poId, { actor, amountVerified: true });
+    return s === 'Paying' ? this.pay(poId) : s;
+  }
+
+  /** The seller changed the price of a placed order whose payment is not decided yet (paying hours, say). */
+  private async priceChangedBeforePayment(po: PoRow, owed: number, total: number): Promise<string> {
+    const now = this.clock.now();
+    return this.db.kysely.transaction().execute(async (trx) => {
+      const m = await marginWith(trx, po.id, total);
+      const message = `1688 订单金额 ${formatYuan(total)} 与应付 ${formatYuan(owed)} 不一致（供应商改价），付款前需确认；${describeMargin(m)}`;
+      const r = await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', expectFrom: 'Placed', event: 'po.price_changed', actor: 'system:payments', note: message }, now);
+      if (!r.ok) return r.from ?? po.state;
+      await openCase(trx, { kind: 'PRICE_CHANGED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message, data: { total, expected: owed, margin: m.margin, marginFloor: m.floor, marginOk: m.ok }, dedupKey: `PRICE_CHANGED:${po.id}:${total}:${now}` }, now);
+      return 'NeedsAttention';
+    });
+  }
+
+  /**
+   * Approval queue: a person approves (recorded) and the payment goes out, or rejects it with a case. A payment the
+   * limits blocked is approved over them by the owner (the route allows owners only); one blocked because the 1688
+   * total differs is not — its new price is accepted or refused on its case.
+   */
   async decideApproval(paymentId: number, input: { approve: boolean; actor: string; note?: string }): Promise<string> {
     const now = this.clock.now();
+    const blocked = await this.db.kysely.selectFrom('payments').select(['purchase_order_id', 'block_cause']).where('id', '=', paymentId).where('status', '=', 'Blocked').executeTakeFirst();
+    if (blocked && input.approve) {
+      if (blocked.block_cause !== 'limits') throw new DaifaError('CONFLICT', blocked.block_cause === 'amount' ? '1688 订单金额与应付不一致：请在异常中接受新价格或换供应商，不能直接批准 / the 1688 total differs: accept the new price on its case' : '此付款的拦截原因未记录，请换供应商或处理异常 / blocked for an unrecorded cause');
+      return this.reconsider(blocked.purchase_order_id, { actor: input.actor, override: true, note: input.note });
+    }
     return this.db.kysely.transaction().execute(async (trx) => {
       const p = await trx.selectFrom('payments as pay').innerJoin('purchase_orders as po', 'po.id', 'pay.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id').select(['pay.id', 'pay.status', 'pay.method', 'pay.amount', 'po.id as poId', 'po.shop_order_id', 'o.shop_id', 'o.wx_order_id']).where('pay.id', '=', paymentId).executeTakeFirst();
       if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
@@ -316,9 +497,9 @@ export class SupplierPayments {
           refused.push({ paymentId: pay.id, reason: '已付款' });
           continue;
         }
-        const total = view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
+        const total = totalOf(view);
         if (total !== pay.amount) {
-          await this.block(pay.id, po, 'PAYMENT_BLOCKED', `1688 订单金额 ${total === undefined ? '未知' : formatYuan(total)} 与应付 ${formatYuan(pay.amount)} 不一致，未生成支付链接`);
+          await this.blockAmount(pay, po, total, '未生成支付链接');
           refused.push({ paymentId: pay.id, reason: '金额不一致' });
         } else ready.push({ payment: pay, po });
       }

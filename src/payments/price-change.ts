@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { advanceWhenAllPlaced } from '../purchasing/place-purchase-order.js';
 import { recordPayable } from './ledger.js';
+import { paymentOf } from '../db/lookups.js';
 import { loadLimits, payJob } from './pay-supplier.js';
 
 const yuan = (f: number) => `¥${(f / 100).toFixed(2)}`;
@@ -21,9 +22,11 @@ export async function marginWith(db: Executor, poId: number, newTotal: number): 
 export const describeMargin = (m: { margin: number; floor: number; ok: boolean }) => `按新价格毛利 ${yuan(m.margin)}（下限 ${yuan(m.floor)}）：${m.ok ? '仍可接受' : '低于下限，建议换供应商'}`;
 
 /**
- * 接受新价格: a supplier raised (or lowered) the price after the preview. A person may accept it only if the
- * shop order's margin still clears the floor; the new amount becomes what is owed and paid, and the
- * reconciliation shows the difference as explained by this decision.
+ * 接受新价格: a supplier raised (or lowered) the price — at creation (against the preview) or later, before payment
+ * (1688 改价). A person may accept it only if the shop order's margin still clears the floor; the new amount becomes
+ * what is owed and paid (a payment already stopped for it is decided again under the shop's limits, and its pay
+ * run re-reads 1688 first, so a price changed once more is caught), and the reconciliation shows the difference as
+ * explained by this decision.
  */
 export async function acceptPrice(db: Db, clock: Clock, input: { caseId: number; actor: string; note?: string }): Promise<{ status: string; amount: number; margin: number }> {
   const now = clock.now();
@@ -37,13 +40,22 @@ export async function acceptPrice(db: Db, clock: Clock, input: { caseId: number;
     if (typeof data.total !== 'number') throw new DaifaError('CONFLICT', '异常中没有新价格，无法接受');
     const m = await marginWith(trx, poId, data.total);
     if (!m.ok) throw new DaifaError('CONFLICT', `接受后毛利 ${yuan(m.margin)} 低于下限 ${yuan(m.floor)}；请换供应商或先调整付款限额 / margin below the floor`);
-    const po = await trx.selectFrom('purchase_orders').select(['shop_order_id', 'expected_amount', 'state']).where('id', '=', poId).executeTakeFirstOrThrow();
+    const po = await trx.selectFrom('purchase_orders').select(['shop_order_id', 'expected_amount', 'supplier_amount', 'state']).where('id', '=', poId).executeTakeFirstOrThrow();
     await lockEntity(trx, 'shop_order', po.shop_order_id);
-    const r = await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId: po.shop_order_id, to: 'Placed', expectFrom: 'NeedsAttention', event: 'po.price_accepted', actor: input.actor, note: `接受新价格 ${yuan(data.total)}（原 ${yuan(po.expected_amount)}），毛利 ${yuan(m.margin)}${input.note ? `；${input.note}` : ''}`, patch: { supplier_amount: data.total }, jobs: [payJob(poId)] }, now);
+    const payment = await paymentOf(trx, poId);
+    if (payment && (payment.status !== 'Blocked' || payment.block_cause !== 'amount')) throw new DaifaError('CONFLICT', `付款状态为 ${payment.status}，不能再接受新价格`);
+    const was = payment?.amount ?? po.supplier_amount ?? po.expected_amount;
+    const r = await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId: po.shop_order_id, to: 'Placed', expectFrom: 'NeedsAttention', event: 'po.price_accepted', actor: input.actor, note: `接受新价格 ${yuan(data.total)}（原 ${yuan(was)}），毛利 ${yuan(m.margin)}${input.note ? `；${input.note}` : ''}`, patch: { supplier_amount: data.total }, jobs: [payJob(poId)] }, now);
     if (!r.ok) throw new DaifaError('CONFLICT', `采购单状态为 ${r.from}，不能接受新价格`);
-    await recordPayable(trx, poId, now);
-    await applyTransition(trx, { entity: 'case', id: input.caseId, shopOrderId: po.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: `接受新价格 ${yuan(data.total)}`, patch: { resolution: `accept_price: ${yuan(po.expected_amount)} → ${yuan(data.total)}，毛利 ${yuan(m.margin)}`, resolved_by: input.actor } }, now);
-    await advanceWhenAllPlaced(trx, po.shop_order_id, now);
+    if (!payment) await recordPayable(trx, poId, now);
+    else {
+      // The payable was booked at placement: the change is a new entry. The stopped payment now owes the new total
+      // and is decided again by its pay run (limits, approval), as a payment the limits blocked.
+      await recordPayable(trx, poId, now, { amount: data.total - was, ref: `payable:${poId}:price:${input.caseId}`, note: `接受新价格 ${yuan(was)} → ${yuan(data.total)}` });
+      await trx.updateTable('payments').set({ amount: data.total, block_cause: 'limits', reason: `接受新价格 ${yuan(data.total)}，按付款限额重新核定`, updated_at: now }).where('id', '=', payment.id).where('status', '=', 'Blocked').execute();
+    }
+    await applyTransition(trx, { entity: 'case', id: input.caseId, shopOrderId: po.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: `接受新价格 ${yuan(data.total)}`, patch: { resolution: `accept_price: ${yuan(was)} → ${yuan(data.total)}，毛利 ${yuan(m.margin)}`, resolved_by: input.actor } }, now);
+    if (!payment) await advanceWhenAllPlaced(trx, po.shop_order_id, now);
     return { status: 'Placed', amount: data.total, margin: m.margin };
   });
 }

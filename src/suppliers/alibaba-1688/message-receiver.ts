@@ -9,7 +9,7 @@ import type { Database } from '../../db/schema.js';
 import { enqueue, type JobQueue } from '../../jobs/queue.js';
 import type { Clock } from '../../lib/clock.js';
 import { idString, parseJsonLossless } from '../../lib/lossless-json.js';
-import { payJob } from '../../payments/pay-supplier.js';
+import { payJob, recheckJob } from '../../payments/pay-supplier.js';
 import { trackJob } from '../../fulfilment/tracking.js';
 import type { Alibaba1688Accounts } from './accounts.js';
 import { messageSignature, signatureMatches } from './signing.js';
@@ -45,7 +45,11 @@ async function storeMessage(trx: Transaction<Database>, m: Record<string, any>, 
     // password-free payment in flight re-reads by itself; other statuses have nothing for the pay job to do.
     const pay = await paymentOf(trx, po.id);
     if (pay?.status === 'AwaitingPayer' && pay.method === '1688-link') await enqueue(trx, { ...payJob(po.id), singletonKey: `po.pay:${po.id}:msg` }, now);
+    // Paid while Daifa held the payment (blocked, failed, awaiting approval): recorded once, by a re-read.
+    else if (pay && ['Blocked', 'Failed', 'AwaitingApproval'].includes(pay.status)) await enqueue(trx, recheckJob(po.id), now);
   }
+  // The seller changed the price (改价): re-read before anyone pays the old or the new amount.
+  else if (m.type === 'ORDER_BUYER_VIEW_ORDER_PRICE_MODIFY') await enqueue(trx, recheckJob(po.id), now);
   // 1688 sends several messages for one event (shipped + first trace): a short delay lets them share one re-read.
   else if (/SENDGOODS|LOGISTICS_|CLOSE|REFUND/.test(m.type)) await enqueue(trx, trackJob(po.id, 200), now);
   return true;
