@@ -242,6 +242,8 @@ export class SupplierPayments {
   async reconsider(poId: number, opts: { actor: string; override?: boolean; amountVerified?: boolean; note?: string }): Promise<string> {
     const po = await this.loadPo(poId);
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
+    // The buyer got a refund or the purchase order was replaced: nothing goes out (the unwind closes the payment).
+    if (po.order_state === 'Cancelled' || po.state === 'Cancelled' || po.state === 'Shadowed') return po.state === 'Shadowed' ? 'Shadowed' : 'OrderCancelled';
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
