@@ -72,4 +72,7 @@ export const BUYER_NOTES_REQUESTS = [
   '发京东快递',
   '下午送，上午不在家',
   '请把颜色换成红色',
+  // No sandbox supplier can meet these two (none ships 德邦; none delivers by tomorrow): the buyer is asked.
+  '请发德邦快递',
+  '明天必须送到，急用',
 ];

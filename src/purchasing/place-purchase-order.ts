@@ -341,7 +341,10 @@ export class PurchaseOrderPlacement {
       await trx.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId, ...(Number.isFinite(successTotal) ? { expected_amount: successTotal } : {}), updated_at: now }).where('id', '=', poId).execute();
       const lines = await loadLinesToSource(trx, shopOrderId, [...failedLineNos]);
       const r = await this.sourcing.sourceLines(trx, shopId, shopOrderId, lines, await loadRequests(trx, shopOrderId), [supplierId], now);
-      await appendEvent(trx, { entity: 'purchase_order', id: poId, shopOrderId, event: 'po.partially_created', actor: 'system:purchasing', note: `第 ${[...failedLineNos].join('、')} 行未下单成功（${failed.map((f) => f.errorCode).join('、')}），改由其他供应商`, data: { failed } }, now);
+      await appendEvent(trx, { entity: 'purchase_order', id: poId, shopOrderId, event: 'po.partially_created', actor: 'system:purchasing', note: `第 ${[...failedLineNos].join('、')} 行未下单成功（${failed.map((f) => f.errorCode).join('、')}），${r.blocked ? '没有其他供应商可下单' : '改由其他供应商'}`, data: { failed } }, now);
+      // No other supplier for those lines: the order stops for a person (or the buyer) instead of moving on with a
+      // line nobody will ship; the lines that were created go on to payment as usual (their 1688 order exists).
+      if (r.blocked) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: r.blocked.awaitingBuyer ? 'AwaitingBuyer' : 'NeedsReview', event: 'sourcing.blocked', actor: 'system:purchasing', note: r.blocked.message }, now);
       for (const id of r.poIds) await enqueue(trx, placeJob(id), now);
     });
     return 'split';

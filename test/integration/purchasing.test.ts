@@ -138,6 +138,38 @@ describe('choosing suppliers and placing 1688 purchase orders', () => {
     expect(units).toBe(order!.lines.reduce((s, l) => s + l.cnt, 0));
   });
 
+  it('partial creation whose failed line no other supplier offers: the order stops for a person (OUT_OF_STOCK case) instead of moving on without that line', async () => {
+    h = await startHarness({ worker: false, push: { enabled: false } });
+    await enableSourcing(h);
+    let order;
+    for (;;) {
+      [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 1 });
+      if (order!.lines.length >= 2) break;
+    }
+    await h.app.intake.sync({ shopId: h.shop.id, orderId: order!.orderId, source: 'manual' });
+    const so = await h.app.db.kysely.selectFrom('shop_orders').select('id').where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow();
+    await h.app.confirmation.confirm(so.id);
+    // Only the cheap factory is left: both lines go to it, and nobody else can take the one it fails.
+    await h.app.db.kysely.updateTable('suppliers').set({ active: 0 }).where('member_id', '!=', 'b2b-2200000001').execute();
+    expect(await h.app.sourcing.source(so.id)).toBe('sourced');
+    const [po] = await h.app.db.kysely.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', so.id).execute();
+    const line2 = await h.app.db.kysely.selectFrom('purchase_order_lines').select(['spec_id']).where('purchase_order_id', '=', po!.id).where('shop_order_line_no', '=', 2).executeTakeFirstOrThrow();
+    h.sandbox.alibaba.knobs.failSpecIds = [line2.spec_id];
+    const { createWorker } = await import('../../src/app.js');
+    h.worker = createWorker(h.app, { concurrency: 4 });
+    h.worker.start();
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'OUT_OF_STOCK'])) === 1, { what: 'out-of-stock case' });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 1, { what: 'the created lines paid' });
+    const state = async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', so.id).executeTakeFirstOrThrow()).state;
+    expect(await state()).toBe('NeedsReview');
+    const c = await h.app.db.kysely.selectFrom('cases').select(['data']).where('kind', '=', 'OUT_OF_STOCK').executeTakeFirstOrThrow();
+    expect(JSON.parse(c.data!)).toMatchObject({ lineNo: 2 });
+    // Payment of the lines that were created does not move the order on past the line nobody ships.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await state()).toBe('NeedsReview');
+    expect([...h.sandbox.alibaba.orders.values()]).toHaveLength(1);
+  });
+
   it('read-back mismatch → a case opens and the purchase order is blocked from payment', async () => {
     h = await startHarness({ alibaba: { readBackMismatch: true } });
     await enableSourcing(h);
