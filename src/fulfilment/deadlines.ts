@@ -12,6 +12,7 @@ import type { ShopService } from '../shops/shops.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import { prepared } from '../db/prepared.js';
 import { dispatchTimes } from '../sourcing/dispatch-history.js';
+import { shopOrderStateLabels, type ShopOrderState } from '../domain/shop-order.lifecycle.js';
 
 /** Runs after every order sync (one query, nothing more unless a negotiation waits): compiled once (see prepared()). */
 const negotiationInProgress = prepared((db, shopId: number, wxOrderId: string, s1: string, s2: string) =>
@@ -20,6 +21,8 @@ const negotiationInProgress = prepared((db, shopId: number, wxOrderId: string, s
 /** WeChat's negotiation states ([U]: not published; the sandbox uses these). */
 const NEGOTIATION = { 2: 'Agreed', 3: 'Rejected', 4: 'TimedOut' } as Record<number, string>;
 const HOUR = 3_600_000;
+/** Shop-order states before any supplier order exists (or while none can be placed). */
+const UNPLACED: ShopOrderState[] = ['Received', 'Confirmed', 'NeedsReview', 'AwaitingBuyer', 'Sourced'];
 
 export interface Forecast {
   purchaseOrderId: number;
@@ -52,6 +55,9 @@ export class DeadlineWatch {
     private readonly email?: EmailPurchaseRoute,
     private readonly opts: { riskThreshold: number; alertHoursLeft: number } = { riskThreshold: 0.5, alertHoursLeft: 12 },
   ) {}
+
+  /** An order not placed yet needs the supplier's whole lead time: it is flagged a day before its deadline. */
+  private readonly unplacedAlertHours = 24;
 
   /** `histories`: suppliers' dispatch times already read (the sweep shares one map: each supplier is read once). */
   async forecast(poId: number, histories = new Map<number, number[]>()): Promise<Forecast | undefined> {
@@ -103,6 +109,48 @@ export class DeadlineWatch {
         return id;
       });
       if (opened) flagged++;
+    }
+    return flagged + (await this.watchUnplaced());
+  }
+
+  /**
+   * Orders with no supplier order yet — waiting for a person (待人工审核), for the buyer's answer (等待买家答复), or
+   * stuck — have a ship-by deadline too, and no supplier history can say anything about them: within
+   * `unplacedAlertHours` of it, a case and an alert say so (with the negotiation while it is still allowed). The
+   * case settles once the order has left those states (its purchase orders are watched from then on).
+   */
+  private async watchUnplaced(): Promise<number> {
+    const k = this.db.kysely;
+    const now = this.clock.now();
+    const soon = Math.floor(now / 1000) + this.unplacedAlertHours * 3600;
+    const waiting = await k
+      .selectFrom('shop_orders as o')
+      .innerJoin('shop_order_lines as l', 'l.shop_order_id', 'o.id')
+      .select(['o.id', 'o.shop_id', 'o.wx_order_id', 'o.state'])
+      .select((eb) => eb.fn.min<number>('l.delivery_deadline_s').as('deadline'))
+      .where('o.state', 'in', UNPLACED)
+      .where('l.delivery_deadline_s', '>', 0)
+      .groupBy(['o.id', 'o.shop_id', 'o.wx_order_id', 'o.state'])
+      .having((eb) => eb.fn.min('l.delivery_deadline_s'), '<=', soon)
+      .limit(2000)
+      .execute();
+    let flagged = 0;
+    for (const o of waiting) {
+      const deadline = Number(o.deadline) * 1000;
+      const hoursLeft = (deadline - now) / HOUR;
+      const canNegotiate = hoursLeft > 4;
+      const message = `最晚发货 ${cnDateTime(deadline)}（剩 ${Math.max(0, hoursLeft).toFixed(1)} 小时），订单仍${shopOrderStateLabels[o.state as ShopOrderState] ?? o.state}，尚未向供应商下单。请尽快处理${canNegotiate ? '，或与买家发货协商（需在截止前 4 小时提交）' : '；已过协商截止'}`;
+      const opened = await k.transaction().execute(async (trx) => {
+        const id = await openCase(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: o.id, message, data: { deadline, hoursLeft, state: o.state }, dedupKey: `DEADLINE_AT_RISK:order:${o.id}` }, now);
+        if (id) await this.notifier.raise(trx, { event: 'deadline_at_risk', shopId: o.shop_id, subject: `order:${o.id}`, data: { orderId: o.wx_order_id, detail: message } });
+        return id;
+      });
+      if (opened) flagged++;
+    }
+    // Placed (or cancelled) since: the order-level case is moot.
+    const moot = await k.selectFrom('cases as c').innerJoin('shop_orders as o', 'o.id', 'c.shop_order_id').select(['c.shop_order_id', 'o.state']).where('c.kind', '=', 'DEADLINE_AT_RISK').where('c.state', '=', 'Open').where('c.purchase_order_id', 'is', null).where('o.state', 'not in', UNPLACED).execute();
+    for (const c of moot) {
+      await k.transaction().execute((trx) => settleOpenCases(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: c.shop_order_id!, dedupKey: `DEADLINE_AT_RISK:order:${c.shop_order_id}` }, { resolution: c.state === 'Cancelled' ? 'cancelled' : 'placed', note: `订单已${shopOrderStateLabels[c.state as ShopOrderState] ?? c.state}`, actor: 'system:deadlines' }, now));
     }
     return flagged;
   }

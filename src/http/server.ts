@@ -290,7 +290,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const fen = z.number().int('金额以分为单位的整数 / amounts in fen');
       const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式 HH:MM / time as HH:MM');
       const limits = z.object({ maxPerOrder: fen.positive(), maxPerDay: fen.positive(), minMargin: fen, approvalAbove: fen.min(0), payHours: z.object({ from: hhmm, to: hhmm }).nullable().optional(), method1688: z.enum(['protocol', 'link']).optional() }).parse(req.body);
-      await saveLimits(app.db, shopId, limits);
+      await saveLimits(app.db, shopId, limits, app.clock.now());
       return limits;
     });
     api.get('/api/cases', async (req) => {

@@ -103,6 +103,32 @@ describe('ship-by deadlines', () => {
     expect(await h.app.db.kysely.selectFrom('cases').select(['state', 'resolution']).where('kind', '=', 'DEADLINE_AT_RISK').execute()).toEqual([{ state: 'Resolved', resolution: 'shipped' }]);
   });
 
+  it('an order still waiting for the buyer (no supplier order yet) is watched too: a case and an alert a day before its deadline; settled once it is placed', async () => {
+    h = await startHarness();
+    await enableSourcing(h, { messages: true });
+    const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    // No sandbox supplier ships 德邦: the buyer is asked.
+    h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(o!.orderId)!.notes = '请发德邦快递';
+    await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'AwaitingBuyer'])) === 1, { what: 'awaiting the buyer' });
+    expect(await h.app.deadlines.watch()).toBe(0); // days left: nothing to say yet
+    await shortenDeadlines(h, [o!.orderId], 10);
+    expect(await h.app.deadlines.watch()).toBe(1);
+    expect(await h.app.deadlines.watch()).toBe(0);
+    const [c] = await h.app.db.kysely.selectFrom('cases').selectAll().where('kind', '=', 'DEADLINE_AT_RISK').execute();
+    expect(c!.message).toMatch(/剩 \d+\.\d 小时.*订单仍等待买家答复，尚未向供应商下单.*发货协商/);
+    expect(c!.purchase_order_id).toBeNull();
+    await waitFor(async () => (await count(h!.app, 'notifications', ['event', '=', 'deadline_at_risk'])) >= 1, { what: 'alert' });
+
+    // (Ten hours is shorter than any sandbox supplier's dispatch: the deadline moves out, as an agreed negotiation does.)
+    await shortenDeadlines(h, [o!.orderId], 72);
+    const consent = await h.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'SPECIAL_REQUEST_CONSENT').executeTakeFirstOrThrow();
+    await h.app.consent.record({ caseId: consent.id, answer: 'agreed', note: '买家说中通也行', actor: 'user:op' });
+    await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Fulfilling'])) === 1, { what: 'placed and paid' });
+    await h.app.deadlines.watch();
+    const settled = await h.app.db.kysely.selectFrom('cases').select(['state', 'resolution']).where('id', '=', c!.id).executeTakeFirstOrThrow();
+    expect(settled).toEqual({ state: 'Resolved', resolution: 'placed' });
+  });
+
   it('too close to the deadline (under 4 h) a negotiation is refused with a clear message', async () => {
     h = await startHarness();
     await enableSourcing(h);
