@@ -92,6 +92,16 @@ export async function settleOpenCases(trx: Transaction<Database>, where: { kind:
   return open.length;
 }
 
+/** Cases about a purchase order that say nothing more once it is cancelled (a refund or unwind case still does). */
+const MOOT_WHEN_PO_CANCELLED: CaseKind[] = ['PAYMENT_BLOCKED', 'PAYMENT_FAILED', 'PRICE_CHANGED', 'READBACK_MISMATCH', 'DEADLINE_AT_RISK', 'SUPPLIER_DELAY', 'SUPPLIER_ORDER_MISSING', 'TRACKING_ANOMALY'];
+
+/** The purchase order was cancelled (replaced elsewhere, or the buyer refunded): its waiting cases are settled with it. */
+export async function settleCasesOfCancelledPo(trx: Transaction<Database>, po: { id: number; shop_order_id: number }, note: string, actor: string, now: number): Promise<number> {
+  let n = 0;
+  for (const kind of MOOT_WHEN_PO_CANCELLED) n += await settleOpenCases(trx, { kind, shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'po_cancelled', note, actor }, now);
+  return n;
+}
+
 export async function resolveCase(db: Db, input: { caseId: number; resolution: string; actor: string; dismiss?: boolean }, now: number): Promise<void> {
   await db.kysely.transaction().execute(async (trx) => {
     const c = await trx.selectFrom('cases').select(['shop_order_id']).where('id', '=', input.caseId).executeTakeFirst();

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
-import { openCase } from '../cases/cases.js';
+import { openCase, settleCasesOfCancelledPo } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { formatYuan, yuanToFen } from '../domain/money.js';
 import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
@@ -107,6 +107,7 @@ export class SupplierUnwind {
     const cur = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
     if (cur.state !== 'Cancelled' && !RESOURCE.includes(reason)) await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Cancelled', event: 'po.cancelled', actor: 'system:unwind', note }, now);
     if (RESOURCE.includes(reason)) await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.supplier_order_closed', actor: 'system:unwind', note }, now);
+    await settleCasesOfCancelledPo(trx, po, note, 'system:unwind', now);
     // A payment that never went out is closed with the order (so it is neither paid later nor counted).
     if (paymentId) await trx.updateTable('payments').set({ status: 'Cancelled', reason: note, updated_at: now }).where('id', '=', paymentId).where('status', 'in', ['AwaitingApproval', 'AwaitingPayer', 'Blocked', 'Failed', 'Rejected']).execute();
     // What was owed for it is owed no more (a reversing entry; the original stays).

@@ -3,7 +3,7 @@ import type { Selectable, Transaction } from 'kysely';
 import type { Database, PurchaseOrderLinesTable, PurchaseOrdersTable } from '../db/schema.js';
 import type { Logger } from 'pino';
 import { DaifaError } from '../lib/errors.js';
-import { openCase } from '../cases/cases.js';
+import { openCase, settleCasesOfCancelledPo } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { isMasked, type Address } from '../domain/address.js';
 import { yuanToFen } from '../domain/money.js';
@@ -382,6 +382,7 @@ export class PurchaseOrderPlacement {
       const po = await trx.selectFrom('purchase_orders').select(['excluded_suppliers']).where('id', '=', poId).executeTakeFirstOrThrow();
       const excluded = [...(JSON.parse(po.excluded_suppliers) as number[]), supplierId];
       await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Cancelled', event: 'po.supplier_unable', actor: 'system:purchasing', note: why }, now);
+      await settleCasesOfCancelledPo(trx, { id: poId, shop_order_id: shopOrderId }, `采购单已取消：${why}`, 'system:purchasing', now);
       const poLines = await trx.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', poId).execute();
       const lineNos = [...new Set(poLines.map((l) => l.shop_order_line_no))];
       const lines = await loadLinesToSource(trx, shopOrderId, lineNos);

@@ -75,6 +75,24 @@ describe('blocked payments go on once the cause is gone', () => {
     await expect(h.app.payments.decideApproval(p.id, { approve: true, actor: 'user:boss' })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
+  it('switching supplier for a blocked payment: the old 1688 order is cancelled, its payment closed and its case settled; the new one is decided on its own', async () => {
+    h = await startHarness();
+    await enableSourcing(h);
+    await saveLimits(h.app.db, h.shop.id, { ...open, maxPerOrder: 1 });
+    await oneOrder(h);
+    await waitFor(async () => (await onlyPayment(h!)).status === 'Blocked', { what: 'blocked' });
+    const first = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'supplier_id', 'supplier_order_id']).executeTakeFirstOrThrow();
+    // Past 1688's 10-second rule for closing an order.
+    h.sandbox.alibaba.orders.get(first.supplier_order_id!)!.createdAt -= 60_000;
+    expect(await h.app.placement.supplierStockOut(first.id)).toBe('Unwinding');
+    await waitFor(async () => (await count(h!.app, 'payments')) === 2, { what: 're-placed and decided' });
+    const cases = await casesOf(h, 'PAYMENT_BLOCKED');
+    expect(cases.map((c) => [c.purchase_order_id === first.id, c.state, c.resolution])).toEqual([[true, 'Resolved', 'po_cancelled'], [false, 'Open', null]]);
+    expect((await h.app.db.kysely.selectFrom('payments').select('status').where('purchase_order_id', '=', first.id).executeTakeFirstOrThrow()).status).toBe('Cancelled');
+    expect(h.sandbox.alibaba.orders.get(first.supplier_order_id!)!.status).toBe('cancel');
+    expect(simPayments(h)).toEqual([]);
+  });
+
   it('the seller changes the price while a payment link waits: stopped before anyone pays; restored → the link payment goes on', async () => {
     h = await startHarness();
     await enableSourcing(h, { messages: true });
