@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertDeliverable } from '../../src/purchasing/place-purchase-order.js';
 import { SANDBOX_SELLERS } from '../../sandbox/catalogue.js';
-import { count, enableSourcing, PLACED, PURCHASED, scale, startHarness, waitFor, type Harness } from '../helpers/harness.js';
+import { callApi, count, enableSourcing, PLACED, PURCHASED, scale, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
 
 describe('choosing suppliers and placing 1688 purchase orders', () => {
   let h: Harness | undefined;
@@ -170,7 +170,7 @@ describe('choosing suppliers and placing 1688 purchase orders', () => {
     expect([...h.sandbox.alibaba.orders.values()]).toHaveLength(1);
   });
 
-  it('read-back mismatch → a case opens and the purchase order is blocked from payment', async () => {
+  it('read-back mismatch → a case opens and the purchase order is blocked from payment; a person who checked it on 1688 confirms it (recorded) and it is paid once', async () => {
     h = await startHarness({ alibaba: { readBackMismatch: true } });
     await enableSourcing(h);
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
@@ -181,6 +181,19 @@ describe('choosing suppliers and placing 1688 purchase orders', () => {
     expect(c.message).toContain('收货人不一致');
     expect(c.message).not.toContain('手机不一致');
     expect((await h.app.db.kysely.selectFrom('shop_orders').select('state').executeTakeFirstOrThrow()).state).toBe('Sourced');
+    expect(h.sandbox.alibaba.orders.size).toBe(1);
+    expect([...h.sandbox.alibaba.orders.values()][0]!.payments).toEqual([]);
+
+    // A person checked the order on 1688 and found it right: recorded, and it goes on to payment (once).
+    const op = await tokenFor(h, 'operator');
+    expect((await callApi(h, 'POST', `/api/cases/${c.id}/confirm-readback`, op, { note: '' })).status).toBe(400);
+    expect((await callApi(h, 'POST', `/api/cases/${c.id}/confirm-readback`, op, { note: '已在1688核对，收货人是买家家人代收' })).body).toEqual({ status: 'Placed' });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 1, { what: 'paid after the confirmation' });
+    expect((await h.app.db.kysely.selectFrom('shop_orders').select('state').executeTakeFirstOrThrow()).state).toBe('Fulfilling');
+    const done = await h.app.db.kysely.selectFrom('cases').select(['state', 'resolved_by', 'resolution']).where('id', '=', c.id).executeTakeFirstOrThrow();
+    expect(done).toMatchObject({ state: 'Resolved', resolved_by: expect.stringMatching(/^user:operator-/), resolution: expect.stringContaining('买家家人代收') });
+    expect([...h.sandbox.alibaba.orders.values()][0]!.payments).toHaveLength(1);
+    expect((await callApi(h, 'POST', `/api/cases/${c.id}/confirm-readback`, op, { note: '再确认一次' })).status).toBe(409);
   });
 
   it('a seller price rise between preview and create blocks payment with a case', async () => {

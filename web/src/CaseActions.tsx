@@ -19,7 +19,7 @@ export interface CaseRow {
   purchaseOrderId?: number | null;
 }
 
-type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute';
+type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute' | 'readback';
 
 /** The actions a case allows, each calling the server's own endpoint; anything else can be resolved with a note. */
 export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: CaseRow; user: User; shopOrderId?: number | null; purchaseOrderId?: number | null }) {
@@ -47,6 +47,7 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
       )}
       {has('map_offer') && c.data?.suggestions?.length > 0 && <Button onClick={() => setDialog('map')}>{t('Approve mapping')}</Button>}
       {has('ask_buyer_substitute') && <Button onClick={() => setDialog('substitute')}>{lang === 'zh' ? '提议更换商品' : 'Propose a substitute'}</Button>}
+      {has('confirm_correct') && <Button onClick={() => setDialog('readback')}>{t('Confirmed on 1688')}</Button>}
       {has('accept_price') && can(user, 'owner') && <Button onClick={() => run('POST', `/api/cases/${c.id}/accept-price`, {})}>{t('Accept price')}</Button>}
       {has('approve_payment') && can(user, 'owner') && poId && (
         <Button
@@ -77,6 +78,14 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
           </Form.Item>
           <Form.Item name="note" label={t('Note')} rules={[{ required: true }]}>
             <Input.TextArea rows={3} />
+          </Form.Item>
+        </Form>
+      </Modal>
+      <Modal open={dialog === 'readback'} title={t('Confirmed on 1688')} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
+        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/confirm-readback`, { note: v.note }); close(); }}>
+          <p>{lang === 'zh' ? '请先在 1688 打开该订单，核对收货人、电话、地址和商品数量。确认无误后，采购单将继续付款。' : 'Open the order on 1688 and check receiver, phone, address and quantities first. Once confirmed, the purchase order goes on to payment.'}</p>
+          <Form.Item name="note" label={t('What did you check?')} rules={[{ required: true, min: 2 }]}>
+            <Input.TextArea rows={2} />
           </Form.Item>
         </Form>
       </Modal>

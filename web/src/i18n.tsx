@@ -11,7 +11,7 @@ const zh: Record<string, string> = {
   'Confirm selected': '批量确认', 'Order detail': '订单详情', Lines: '商品', Address: '收货地址', 'Decode address': '查看完整地址', Purpose: '用途', Destination: '发往',
   'Buyer notes': '买家备注', 'Special requests': '特殊要求', 'Supplier decision': '供应商选择', Candidates: '候选', Reason: '原因', Payments: '付款', Vouchers: '凭证',
   Packages: '包裹', History: '历史', Communications: '沟通记录', Actions: '操作', Confirm: '确认', Cancel: '取消', Note: '说明', Submit: '提交',
-  'Record buyer agreed': '记录买家同意', 'Record buyer refused': '记录买家拒绝', 'Accept price': '接受新价格', 'Approve payment': '批准付款', 'Reject payment': '拒绝付款',
+  'Record buyer agreed': '记录买家同意', 'Record buyer refused': '记录买家拒绝', 'Accept price': '接受新价格', 'Confirmed on 1688': '已核对无误', 'What did you check?': '核对了什么？', 'Approve payment': '批准付款', 'Reject payment': '拒绝付款',
   Expedite: '催发货', Retry: '重试', 'Delivery negotiation': '发货协商', Resolve: '标记已处理', Dismiss: '忽略', 'Approve mapping': '批准映射', Kind: '类型', Age: '已等待', 'Open cases': '未处理异常',
   Route: '下单方式', Supplier: '供应商', 'Supplier order': '供应商订单号', Expected: '应付', 'Read back': '回读', 'Read-back check': '回读核对',
   'Dispatch p50 (h)': '发货时长 p50（小时）', 'Dispatch p80 (h)': '发货时长 p80（小时）', 'Defect rate': '问题率', 'Stock-out rate': '缺货率', 'Price drift': '价格偏差', 'Order count': '单量', Trend: '趋势（8 周）',
