@@ -127,6 +127,31 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
+  it('choose the supplier for a line every supplier was out of stock of, from the cases inbox: recorded, and the order goes on', async () => {
+    const k = running.app.db.kysely;
+    const stock = await k.selectFrom('supplier_offers').select(['id', 'stock']).execute();
+    await k.updateTable('supplier_offers').set({ stock: 0 }).execute();
+    const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
+    const row = await waitFor(async () => { const r = await state(o!.orderId); return r?.state === 'NeedsReview' && r; }, { what: 'out of stock everywhere', timeoutMs: 30_000 });
+    const c = await waitFor(() => k.selectFrom('cases').select('id').where('shop_order_id', '=', row.id).where('kind', '=', 'OUT_OF_STOCK').executeTakeFirst(), { what: 'out-of-stock case' });
+    // The merchant hears that one seller has restocked.
+    for (const s of stock) await k.updateTable('supplier_offers').set({ stock: s.stock }).where('id', '=', s.id).execute();
+    await page.goto(`${running.url}/cases`);
+    const card = page.getByTestId(`case-${c.id}`);
+    await card.waitFor();
+    await card.getByRole('button', { name: '指定供应商' }).click();
+    await page.getByRole('dialog').getByLabel('supplier').click();
+    await page.locator('.ant-select-item-option', { hasText: SANDBOX_SELLERS[1].name }).click();
+    await page.getByRole('dialog').getByLabel('原因').fill('广州好货电话确认已补货');
+    await page.getByRole('button', { name: /OK|确\s*定/ }).click();
+    await expect.poll(async () => (await k.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirst())?.state, { timeout: 10_000 }).toBe('Resolved');
+    await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 30_000 }).toMatch(/Sourced|Purchasing|Fulfilling|Shipped/);
+    const po = await k.selectFrom('purchase_orders as p').innerJoin('suppliers as s', 's.id', 'p.supplier_id').select('s.name').where('p.shop_order_id', '=', row.id).executeTakeFirstOrThrow();
+    expect(po.name).toBe(SANDBOX_SELLERS[1].name);
+    const d = await k.selectFrom('sourcing_decisions').select(['override_by', 'override_reason']).where('shop_order_id', '=', row.id).where('override_by', 'is not', null).executeTakeFirstOrThrow();
+    expect(d).toEqual({ override_by: 'user:boss', override_reason: '广州好货电话确认已补货' });
+  });
+
   it('retry a delivery WeChat refused, from the cases inbox, once the cause is gone', async () => {
     const wechat = running.sandbox!.wechat;
     wechat.api.deliverySendErrcode = 606005;

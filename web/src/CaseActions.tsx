@@ -19,7 +19,7 @@ export interface CaseRow {
   purchaseOrderId?: number | null;
 }
 
-type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute' | 'readback';
+type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute' | 'readback' | 'supplier';
 
 /** The actions a case allows, each calling the server's own endpoint; anything else can be resolved with a note. */
 export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: CaseRow; user: User; shopOrderId?: number | null; purchaseOrderId?: number | null }) {
@@ -46,6 +46,7 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
         </Button>
       )}
       {has('map_offer') && c.data?.suggestions?.length > 0 && <Button onClick={() => setDialog('map')}>{t('Approve mapping')}</Button>}
+      {has('choose_supplier') && orderId && typeof c.data?.lineNo === 'number' && <Button onClick={() => setDialog('supplier')}>{lang === 'zh' ? '指定供应商' : 'Choose supplier'}</Button>}
       {has('ask_buyer_substitute') && <Button onClick={() => setDialog('substitute')}>{lang === 'zh' ? '提议更换商品' : 'Propose a substitute'}</Button>}
       {has('confirm_correct') && <Button onClick={() => setDialog('readback')}>{t('Confirmed on 1688')}</Button>}
       {has('accept_price') && can(user, 'owner') && <Button onClick={() => run('POST', `/api/cases/${c.id}/accept-price`, {})}>{t('Accept price')}</Button>}
@@ -86,6 +87,16 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
           <p>{lang === 'zh' ? '请先在 1688 打开该订单，核对收货人、电话、地址和商品数量。确认无误后，采购单将继续付款。' : 'Open the order on 1688 and check receiver, phone, address and quantities first. Once confirmed, the purchase order goes on to payment.'}</p>
           <Form.Item name="note" label={t('What did you check?')} rules={[{ required: true, min: 2 }]}>
             <Input.TextArea rows={2} />
+          </Form.Item>
+        </Form>
+      </Modal>
+      <Modal open={dialog === 'supplier'} title={lang === 'zh' ? `为第 ${c.data?.lineNo} 行指定供应商` : `Choose the supplier for line ${c.data?.lineNo}`} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
+        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/orders/${orderId}/lines/${c.data.lineNo}/supplier`, { supplierId: v.supplierId, reason: v.reason }); close(); }}>
+          <Form.Item name="supplierId" label={t('Supplier')} rules={[{ required: true }]}>
+            <SupplierPicker />
+          </Form.Item>
+          <Form.Item name="reason" label={t('Reason')} rules={[{ required: true }]}>
+            <Input />
           </Form.Item>
         </Form>
       </Modal>
@@ -131,6 +142,12 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
       </Modal>
     </Space>
   );
+}
+
+/** The active suppliers (sourcing then uses the chosen one's offer for the line, or says why it cannot). */
+function SupplierPicker({ value, onChange }: { value?: number; onChange?: (v: number) => void }) {
+  const { data } = useQuery({ queryKey: ['suppliers'], queryFn: () => api('GET', '/api/suppliers') });
+  return <Select value={value} onChange={onChange} aria-label="supplier" options={(data?.suppliers ?? []).filter((s: any) => s.active).map((s: any) => ({ value: s.id, label: `${s.name}${s.couriers?.length ? ` · ${s.couriers.join('/')}` : ''}` }))} />;
 }
 
 /** Search the catalogue (in stock only) by title. */
