@@ -104,28 +104,39 @@ describe('choosing suppliers and placing 1688 purchase orders', () => {
     expect(JSON.parse(cases[0]!.actions)).toContain('ask_buyer_substitute');
   });
 
+  /**
+   * A multi-line order taken in and sourced by hand (so the test knows the seller before anything is placed) with
+   * both lines on one 1688 order whose line 2 fails at creation; `narrow` makes the cheap factory take both lines.
+   */
+  async function partialCreation(hh: Harness, narrow: () => Promise<unknown>) {
+    let order;
+    for (;;) {
+      [order] = hh.sandbox.wechat.generate(hh.creds.appId, { count: 1, requestRate: 0, multiLineRate: 1 });
+      if (order!.lines.length >= 2) break;
+    }
+    await hh.app.intake.sync({ shopId: hh.shop.id, orderId: order!.orderId, source: 'manual' });
+    const so = await hh.app.db.kysely.selectFrom('shop_orders').select('id').where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow();
+    await hh.app.confirmation.confirm(so.id);
+    await narrow();
+    expect(await hh.app.sourcing.source(so.id)).toBe('sourced');
+    const [po] = await hh.app.db.kysely.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', so.id).execute();
+    const line2 = await hh.app.db.kysely.selectFrom('purchase_order_lines').select(['spec_id']).where('purchase_order_id', '=', po!.id).where('shop_order_line_no', '=', 2).executeTakeFirstOrThrow();
+    hh.sandbox.alibaba.knobs.failSpecIds = [line2.spec_id];
+    const { createWorker } = await import('../../src/app.js');
+    hh.worker = createWorker(hh.app, { concurrency: 4 });
+    hh.worker.start();
+    return { order: order!, so };
+  }
+
   it('partial creation (failedOfferList) is handled line by line: the failed line moves to another supplier', async () => {
     h = await startHarness({ worker: false, push: { enabled: false } });
     await enableSourcing(h);
-    let order;
-    for (;;) {
-      [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 1 });
-      if (order!.lines.length >= 2) break;
-    }
-    // Intake and sourcing by hand, so the test knows which seller was chosen before anything is placed.
-    await h.app.intake.sync({ shopId: h.shop.id, orderId: order!.orderId, source: 'manual' });
-    const so = await h.app.db.kysely.selectFrom('shop_orders').select('id').where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow();
-    await h.app.confirmation.confirm(so.id);
-    // Make the cheap factory the clear first choice for every line, so both lines share one 1688 order.
-    const others = (await h.app.db.kysely.selectFrom('suppliers').select('id').where('member_id', '!=', 'b2b-2200000001').execute()).map((s) => s.id);
-    await h.app.db.kysely.updateTable('supplier_offers').set((eb) => ({ unit_price: eb('unit_price', '*', 2) })).where('supplier_id', 'in', others).execute();
-    expect(await h.app.sourcing.source(so.id)).toBe('sourced');
-    const [po] = await h.app.db.kysely.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', so.id).execute();
-    const line2 = await h.app.db.kysely.selectFrom('purchase_order_lines').select(['spec_id']).where('purchase_order_id', '=', po!.id).where('shop_order_line_no', '=', 2).executeTakeFirstOrThrow();
-    h.sandbox.alibaba.knobs.failSpecIds = [line2.spec_id];
-    const { createWorker } = await import('../../src/app.js');
-    h.worker = createWorker(h.app, { concurrency: 4 });
-    h.worker.start();
+    const hh = h;
+    const { order } = await partialCreation(h, async () => {
+      // Make the cheap factory the clear first choice for every line, so both lines share one 1688 order.
+      const others = (await hh.app.db.kysely.selectFrom('suppliers').select('id').where('member_id', '!=', 'b2b-2200000001').execute()).map((s) => s.id);
+      await hh.app.db.kysely.updateTable('supplier_offers').set((eb) => ({ unit_price: eb('unit_price', '*', 2) })).where('supplier_id', 'in', others).execute();
+    });
     await waitFor(async () => PURCHASED.includes((await h!.app.db.kysely.selectFrom('shop_orders').select('state').executeTakeFirst())?.state ?? ''), { what: 'purchasing' });
     const split = await h.app.db.kysely.selectFrom('order_events').select('note').where('event', '=', 'po.partially_created').execute();
     expect(split).toHaveLength(1);
@@ -135,29 +146,15 @@ describe('choosing suppliers and placing 1688 purchase orders', () => {
     expect(new Set(placed.map((p) => p.supplier_id)).size).toBe(2);
     // Every buyer unit is on exactly one 1688 order.
     const units = [...h.sandbox.alibaba.orders.values()].flatMap((o) => o.lines).reduce((s, l) => s + l.quantity, 0);
-    expect(units).toBe(order!.lines.reduce((s, l) => s + l.cnt, 0));
+    expect(units).toBe(order.lines.reduce((s, l) => s + l.cnt, 0));
   });
 
   it('partial creation whose failed line no other supplier offers: the order stops for a person (OUT_OF_STOCK case) instead of moving on without that line', async () => {
     h = await startHarness({ worker: false, push: { enabled: false } });
     await enableSourcing(h);
-    let order;
-    for (;;) {
-      [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 1 });
-      if (order!.lines.length >= 2) break;
-    }
-    await h.app.intake.sync({ shopId: h.shop.id, orderId: order!.orderId, source: 'manual' });
-    const so = await h.app.db.kysely.selectFrom('shop_orders').select('id').where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow();
-    await h.app.confirmation.confirm(so.id);
+    const hh = h;
     // Only the cheap factory is left: both lines go to it, and nobody else can take the one it fails.
-    await h.app.db.kysely.updateTable('suppliers').set({ active: 0 }).where('member_id', '!=', 'b2b-2200000001').execute();
-    expect(await h.app.sourcing.source(so.id)).toBe('sourced');
-    const [po] = await h.app.db.kysely.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', so.id).execute();
-    const line2 = await h.app.db.kysely.selectFrom('purchase_order_lines').select(['spec_id']).where('purchase_order_id', '=', po!.id).where('shop_order_line_no', '=', 2).executeTakeFirstOrThrow();
-    h.sandbox.alibaba.knobs.failSpecIds = [line2.spec_id];
-    const { createWorker } = await import('../../src/app.js');
-    h.worker = createWorker(h.app, { concurrency: 4 });
-    h.worker.start();
+    const { so } = await partialCreation(h, () => hh.app.db.kysely.updateTable('suppliers').set({ active: 0 }).where('member_id', '!=', 'b2b-2200000001').execute());
     await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'OUT_OF_STOCK'])) === 1, { what: 'out-of-stock case' });
     await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 1, { what: 'the created lines paid' });
     const state = async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', so.id).executeTakeFirstOrThrow()).state;
