@@ -92,6 +92,16 @@ export async function settleOpenCases(trx: Transaction<Database>, where: { kind:
   return open.length;
 }
 
+const openOfPo3 = prepared((db, so: number, po: number, state: string, k1: string, k2: string, k3: string) =>
+  db.selectFrom('cases').select('id').where('shop_order_id', '=', so).where('purchase_order_id', '=', po).where('state', '=', state).where('kind', 'in', [k1, k2, k3]));
+
+/** settleOpenCases for three kinds about one purchase order in one read (run for every paid purchase order). */
+export async function settleOpenCasesOfPo(trx: Transaction<Database>, kinds: readonly [CaseKind, CaseKind, CaseKind], where: { shopOrderId: number; purchaseOrderId: number }, r: { resolution: string; note: string; actor: string }, now: number): Promise<number> {
+  const { rows: open } = await openOfPo3(trx, where.shopOrderId, where.purchaseOrderId, 'Open', ...kinds);
+  for (const c of open) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: where.shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: r.actor, note: r.note, patch: { resolution: r.resolution, resolved_by: r.actor } }, now);
+  return open.length;
+}
+
 /** Cases about a purchase order that say nothing more once it is cancelled (a refund or unwind case still does). */
 const MOOT_WHEN_PO_CANCELLED: CaseKind[] = ['PAYMENT_BLOCKED', 'PAYMENT_FAILED', 'PRICE_CHANGED', 'READBACK_MISMATCH', 'DEADLINE_AT_RISK', 'SUPPLIER_DELAY', 'SUPPLIER_ORDER_MISSING', 'TRACKING_ANOMALY'];
 

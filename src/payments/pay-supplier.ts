@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { openCase, settleOpenCases } from '../cases/cases.js';
+import { openCase, settleOpenCases, settleOpenCasesOfPo } from '../cases/cases.js';
 import { dialectOf, lockRow, type Db } from '../db/dialect.js';
 import { checkPayment, DEFAULT_LIMITS, type BlockRule, type PaymentLimits } from '../domain/payment-guardrails.js';
 import { storeVoucher } from './vouchers.js';
@@ -340,7 +340,7 @@ export class SupplierPayments {
       const cur = await stateOf(trx, 'purchase_order', po.id);
       if (cur.state !== 'Paid') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paid', event: 'po.paid', actor: input.actor, note: `已付 ${formatYuan(amount)}（${input.note}）` }, now);
       // Cases that were waiting on this payment are settled by it (before a difference in what was taken opens one).
-      for (const kind of ['PAYMENT_FAILED', 'PAYMENT_BLOCKED', 'PRICE_CHANGED'] as const) await settleOpenCases(trx, { kind, shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'paid', note: '已付款', actor: input.actor }, now);
+      await settleOpenCasesOfPo(trx, ['PAYMENT_FAILED', 'PAYMENT_BLOCKED', 'PRICE_CHANGED'], { shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'paid', note: '已付款', actor: input.actor }, now);
       if (amount !== payment.amount) {
         await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `实付 ${formatYuan(amount)} 与应付 ${formatYuan(payment.amount)} 不一致（钱已付出），请与供应商核对`, data: { paid: amount, agreed: payment.amount }, dedupKey: `PAID_AMOUNT:${po.id}` }, now);
       }
