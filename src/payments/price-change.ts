@@ -47,11 +47,14 @@ export async function acceptPrice(db: Db, clock: Clock, input: { caseId: number;
     const was = payment?.amount ?? po.supplier_amount ?? po.expected_amount;
     const r = await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId: po.shop_order_id, to: 'Placed', expectFrom: 'NeedsAttention', event: 'po.price_accepted', actor: input.actor, note: `接受新价格 ${yuan(data.total)}（原 ${yuan(was)}），毛利 ${yuan(m.margin)}${input.note ? `；${input.note}` : ''}`, patch: { supplier_amount: data.total }, jobs: [payJob(poId)] }, now);
     if (!r.ok) throw new DaifaError('CONFLICT', `采购单状态为 ${r.from}，不能接受新价格`);
-    if (!payment) await recordPayable(trx, poId, now);
-    else {
-      // The payable was booked at placement: the change is a new entry. The stopped payment now owes the new total
-      // and is decided again by its pay run (limits, approval), as a payment the limits blocked.
-      await recordPayable(trx, poId, now, { amount: data.total - was, ref: `payable:${poId}:price:${input.caseId}`, note: `接受新价格 ${yuan(was)} → ${yuan(data.total)}` });
+    // What is owed becomes the new total: booked now (a price changed at creation was never booked), or — booked at
+    // placement — changed by a new entry (the ledger is append-only).
+    const booked = Number((await trx.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('purchase_order_id', '=', poId).where('kind', '=', 'supplier_payable').executeTakeFirst())?.s ?? 0);
+    if (booked === 0) await recordPayable(trx, poId, now);
+    else if (-booked !== data.total) await recordPayable(trx, poId, now, { amount: data.total + booked, ref: `payable:${poId}:price:${input.caseId}`, note: `接受新价格 ${yuan(-booked)} → ${yuan(data.total)}` });
+    if (payment) {
+      // The stopped payment now owes the new total and is decided again by its pay run (limits, approval), as a
+      // payment the limits blocked.
       await trx.updateTable('payments').set({ amount: data.total, block_cause: 'limits', reason: `接受新价格 ${yuan(data.total)}，按付款限额重新核定`, updated_at: now }).where('id', '=', payment.id).where('status', '=', 'Blocked').execute();
     }
     await applyTransition(trx, { entity: 'case', id: input.caseId, shopOrderId: po.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: `接受新价格 ${yuan(data.total)}`, patch: { resolution: `accept_price: ${yuan(was)} → ${yuan(data.total)}，毛利 ${yuan(m.margin)}`, resolved_by: input.actor } }, now);

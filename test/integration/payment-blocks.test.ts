@@ -165,5 +165,12 @@ describe('blocked payments go on once the cause is gone', () => {
     // When the paying window opens, nothing is paid for a purchase order that needs attention.
     expect(await h.app.payments.pay(po.id)).toBe('NeedsAttention');
     expect(await count(h.app, 'payments')).toBe(0);
+    // The discount accepted: what is owed (booked at placement) follows it; the payment waits for its window again.
+    const [c] = await casesOf(h, 'PRICE_CHANGED');
+    const cut = JSON.parse(c!.data!).total as number;
+    await acceptPrice(h.app.db, h.app.clock, { caseId: c!.id, actor: 'user:boss' });
+    const payable = await h.app.db.kysely.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('purchase_order_id', '=', po.id).where('kind', '=', 'supplier_payable').executeTakeFirstOrThrow();
+    expect(-Number(payable.s)).toBe(cut);
+    expect(await h.app.payments.pay(po.id)).toBe('Deferred');
   });
 });
