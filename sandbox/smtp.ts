@@ -12,6 +12,8 @@ export interface MailRecord {
 
 export class SmtpTwin {
   readonly messages: MailRecord[] = [];
+  /** When set, a message is received and kept but the connection drops before the answer: "it may be out". */
+  loseAnswer = false;
   /** When set, authentication must match (to test refusals). */
   requireAuth?: { user: string; pass: string };
   private server?: SMTPServer;
@@ -36,7 +38,8 @@ export class SmtpTwin {
         stream.on('end', () => {
           const raw = Buffer.concat(chunks).toString('utf8');
           this.messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), subject: decodeSubject(raw), text: decodeText(raw), raw, at: Date.now() });
-          cb();
+          if (!this.loseAnswer) return cb();
+          for (const c of (this.server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections) if (c.id === session.id) c._socket.destroy();
         });
       },
     });

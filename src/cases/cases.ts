@@ -12,7 +12,7 @@ export const CASE_KINDS = {
   READBACK_MISMATCH: { title: '采购单回读不一致', actions: ['confirm_correct', 'cancel_and_replace'] },
   PRICE_CHANGED: { title: '采购价与预览不一致', actions: ['accept_price', 'cancel_and_replace', 'retry'] },
   SPECIAL_REQUEST_CONSENT: { title: '特殊要求无法满足，需买家同意', actions: ['record_buyer_agreed', 'record_buyer_refused'] },
-  PLACEMENT_FAILED: { title: '下单失败', actions: ['choose_supplier', 'cancel_order', 'resolve'] },
+  PLACEMENT_FAILED: { title: '下单失败', actions: ['email_outcome', 'resolve'] },
   PAYMENT_BLOCKED: { title: '付款被拦截', actions: ['approve_payment', 'cancel_and_replace', 'adjust_limits', 'retry'] },
   PAYMENT_FAILED: { title: '付款失败', actions: ['pay_by_link', 'retry', 'cancel_and_replace'] },
   UNKNOWN_COURIER: { title: '无法识别的快递公司', actions: ['set_courier', 'resolve'] },

@@ -26,6 +26,7 @@ import { registerSessionRoutes } from './session.js';
 import { takeDeliverEcho } from '../fulfilment/delivery-sync.js';
 import { retryCase } from '../cases/retry.js';
 import { confirmReadback } from '../purchasing/readback.js';
+import { settleUnknownEmail } from '../purchasing/unknown-email.js';
 
 export interface HttpOptions {
   /** Sandbox mode: the simulator's state and knobs for GET /api/sandbox and the 沙箱 page. */
@@ -272,6 +273,11 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
       const b = z.object({ note: z.string().trim().min(2).max(500) }).parse(req.body ?? {});
       return confirmReadback(app.db, app.clock, { caseId: id, actor: `user:${req.principal!.username}`, note: b.note });
+    });
+    api.post('/api/cases/:id/email-outcome', operator, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const b = z.object({ sent: z.boolean(), note: z.string().trim().min(2).max(500) }).parse(req.body ?? {});
+      return settleUnknownEmail(app.db, app.clock, { caseId: id, sent: b.sent, actor: `user:${req.principal!.username}`, note: b.note });
     });
     api.get('/api/purchase-orders/:id/forecast', async (req) => {
       const f = await app.deadlines.forecast(z.coerce.number().int().positive().parse((req.params as { id: string }).id));

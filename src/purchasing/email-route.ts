@@ -89,13 +89,23 @@ export class EmailPurchaseRoute {
       await this.transport.sendMail({ from: this.from, to: input.to, subject: input.subject, text: input.text, messageId, textEncoding: 'base64', ...(first?.message_id ? { inReplyTo: first.message_id, references: [first.message_id] } : {}) });
     } catch (err) {
       const code = (err as { responseCode?: number }).responseCode;
-      const stage = (err as { code?: string }).code ?? '';
-      if (typeof code === 'number' || ['ECONNECTION', 'EAUTH', 'EENVELOPE', 'EDNS'].includes(stage)) await this.db.kysely.deleteFrom('po_messages').where('id', '=', row.id).execute();
+      if (notSent(err as Error & { code?: string; responseCode?: number })) await this.db.kysely.deleteFrom('po_messages').where('id', '=', row.id).execute();
       throw new DaifaError('UPSTREAM_UNAVAILABLE', `邮件发送失败: ${(err as Error).message}`, { retryable: !(typeof code === 'number' && code >= 500) });
     }
     await this.db.kysely.updateTable('po_messages').set({ status: 'sent' }).where('id', '=', row.id).execute();
     return 'sent';
   }
+}
+
+/**
+ * Certain the message did not go out: the server answered with a refusal (any response code), the login or the
+ * envelope was refused, or no connection was ever made. A connection that closed or timed out may have closed
+ * after the server took the message ("Connection closed unexpectedly" comes after DATA too): that is unknown.
+ */
+export function notSent(err: Error & { code?: string; responseCode?: number }): boolean {
+  if (typeof err.responseCode === 'number') return true;
+  if (['EAUTH', 'EENVELOPE', 'EDNS'].includes(err.code ?? '')) return true;
+  return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(err.message);
 }
 
 /** The receiver as the supplier must read it (plaintext: only ever in the e-mail itself). */

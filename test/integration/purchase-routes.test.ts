@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUser, issueToken } from '../../src/http/auth.js';
-import { count, onlySupplier, startHarness, waitFor, type Harness } from '../helpers/harness.js';
+import { callApi, count, onlySupplier, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
 
 /** The other two routes: a direct supplier by e-mail (thread kept) and WeChat Shop's native dropship. */
 describe('purchase routes: e-mail and WeChat dropship', () => {
@@ -61,6 +61,34 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
     expect(((await reply.json()) as { thread: number }).thread).toBe(3);
     const events = (await h.app.db.kysely.selectFrom('order_events').select('event').where('entity_type', '=', 'purchase_order').where('entity_id', '=', po.id).execute()).map((e) => e.event);
     expect(events.filter((e) => e === 'po.expedited')).toHaveLength(1);
+  });
+
+  it('a purchase e-mail whose answer was lost is neither resent nor counted as sent: a person checks the outbox — sent → paid on; not sent → sent again, once', async () => {
+    h = await startHarness({ appOptions: (sb) => ({ smtpUrl: sb.smtpUrl }) });
+    await onlySupplier(h, 'direct');
+    const op = await tokenFor(h, 'operator');
+    // The server takes the message, then the connection drops before its answer.
+    h.sandbox.smtp.loseAnswer = true;
+    h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PLACEMENT_FAILED'])) === 2, { what: 'two unknown outcomes', timeoutMs: 60_000 });
+    h.sandbox.smtp.loseAnswer = false;
+    expect(h.sandbox.smtp.messages).toHaveLength(2); // one each: never sent a second time on its own
+    const cases = await h.app.db.kysely.selectFrom('cases').select(['id', 'purchase_order_id', 'actions']).where('kind', '=', 'PLACEMENT_FAILED').orderBy('id').execute();
+    expect(JSON.parse(cases[0]!.actions)).toContain('email_outcome');
+    const [sent, missing] = cases;
+    expect((await callApi(h, 'POST', `/api/cases/${sent!.id}/email-outcome`, op, { sent: true, note: '发件箱里有这封邮件' })).body).toEqual({ status: 'Placed' });
+    expect((await callApi(h, 'POST', `/api/cases/${missing!.id}/email-outcome`, op, { sent: false, note: '发件箱里没有，供应商也说没收到' })).body).toEqual({ status: 'Placing' });
+    await waitFor(async () => (await count(h!.app, 'purchase_orders', ['state', '=', 'Placed'])) === 2, { what: 'both placed' });
+    expect(h.sandbox.smtp.messages).toHaveLength(3); // the one said to be missing went out again, once
+    // A direct supplier is paid by a person: both payments wait for the payer; the payable is booked once each.
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingPayer'])) === 2, { what: 'payments due' });
+    for (const c of cases) {
+      const thread = await h.app.db.kysely.selectFrom('po_messages').select(['status']).where('purchase_order_id', '=', c.purchase_order_id!).execute();
+      expect(thread.map((m) => m.status)).toEqual(['sent']);
+      const payable = await h.app.db.kysely.selectFrom('ledger_entries').select('id').where('purchase_order_id', '=', c.purchase_order_id!).where('kind', '=', 'supplier_payable').execute();
+      expect(payable).toHaveLength(1);
+    }
+    expect((await callApi(h, 'POST', `/api/cases/${sent!.id}/email-outcome`, op, { sent: true, note: '再点一次' })).status).toBe(409);
   });
 
   it('e-mail route with a masked decode: refused, nothing sent', async () => {

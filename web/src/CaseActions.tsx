@@ -19,7 +19,7 @@ export interface CaseRow {
   purchaseOrderId?: number | null;
 }
 
-type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute' | 'readback' | 'supplier';
+type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute' | 'readback' | 'supplier' | 'email';
 
 /** The actions a case allows, each calling the server's own endpoint; anything else can be resolved with a note. */
 export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: CaseRow; user: User; shopOrderId?: number | null; purchaseOrderId?: number | null }) {
@@ -48,6 +48,7 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
       {has('map_offer') && c.data?.suggestions?.length > 0 && <Button onClick={() => setDialog('map')}>{t('Approve mapping')}</Button>}
       {has('choose_supplier') && orderId && typeof c.data?.lineNo === 'number' && <Button onClick={() => setDialog('supplier')}>{lang === 'zh' ? '指定供应商' : 'Choose supplier'}</Button>}
       {has('ask_buyer_substitute') && <Button onClick={() => setDialog('substitute')}>{lang === 'zh' ? '提议更换商品' : 'Propose a substitute'}</Button>}
+      {has('email_outcome') && <Button onClick={() => setDialog('email')}>{lang === 'zh' ? '核对发件箱' : 'Check the outbox'}</Button>}
       {has('confirm_correct') && <Button onClick={() => setDialog('readback')}>{t('Confirmed on 1688')}</Button>}
       {has('accept_price') && can(user, 'owner') && <Button onClick={() => run('POST', `/api/cases/${c.id}/accept-price`, {})}>{t('Accept price')}</Button>}
       {has('approve_payment') && can(user, 'owner') && poId && (
@@ -96,6 +97,16 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
             <SupplierPicker />
           </Form.Item>
           <Form.Item name="reason" label={t('Reason')} rules={[{ required: true }]}>
+            <Input />
+          </Form.Item>
+        </Form>
+      </Modal>
+      <Modal open={dialog === 'email'} title={lang === 'zh' ? '采购邮件是否已发出？' : 'Did the purchase e-mail go out?'} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
+        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/email-outcome`, { sent: v.sent === 'sent', note: v.note }); close(); }}>
+          <Form.Item name="sent" label={lang === 'zh' ? '在发件箱（或向供应商）核对后' : 'After checking the outbox (or with the supplier)'} rules={[{ required: true }]}>
+            <Radio.Group options={[{ value: 'sent', label: lang === 'zh' ? '已发出，继续付款' : 'It went out: go on to payment' }, { value: 'resend', label: lang === 'zh' ? '没有发出，重新发送' : 'It did not: send it again' }]} />
+          </Form.Item>
+          <Form.Item name="note" label={t('Note')} rules={[{ required: true, min: 2 }]}>
             <Input />
           </Form.Item>
         </Form>

@@ -1,0 +1,47 @@
+import type { Db } from '../db/dialect.js';
+import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
+import type { Clock } from '../lib/clock.js';
+import { DaifaError } from '../lib/errors.js';
+import { recordPayable } from '../payments/ledger.js';
+import { payJob } from '../payments/pay-supplier.js';
+import { placeJob } from '../sourcing/sourcing.js';
+import { advanceWhenAllPlaced } from './place-purchase-order.js';
+
+/**
+ * 采购邮件是否已发出: the purchase-order e-mail's send had no clear outcome (the connection dropped after the message
+ * may have been taken), so Daifa neither resent it nor counted it as sent. A person looks in the outbox (or asks
+ * the supplier) and says which: sent → the purchase order is placed and goes on to payment; not sent → the
+ * undelivered attempt is dropped (its subject kept in the history) and the e-mail goes out again, once. Either way
+ * the decision is recorded with their note.
+ */
+export async function settleUnknownEmail(db: Db, clock: Clock, input: { caseId: number; sent: boolean; actor: string; note: string }): Promise<{ status: string }> {
+  const now = clock.now();
+  return db.kysely.transaction().execute(async (trx) => {
+    const c = await trx.selectFrom('cases').selectAll().where('id', '=', input.caseId).executeTakeFirst();
+    if (!c) throw new DaifaError('NOT_FOUND', `异常 ${input.caseId} 不存在 / case not found`);
+    const route = (JSON.parse(c.data ?? '{}') as { route?: string }).route;
+    if (c.kind !== 'PLACEMENT_FAILED' || route !== 'email' || !c.purchase_order_id || !c.shop_order_id) throw new DaifaError('CONFLICT', '只有“采购邮件是否发出未知”的异常可以这样处理 / only an e-mail with an unknown outcome');
+    if (c.state !== 'Open') throw new DaifaError('CONFLICT', `异常已处理 / case is ${c.state}`);
+    const poId = Number(c.purchase_order_id);
+    const shopOrderId = Number(c.shop_order_id);
+    await lockEntity(trx, 'shop_order', shopOrderId);
+    const attempt = await trx.selectFrom('po_messages').select(['id', 'subject']).where('purchase_order_id', '=', poId).where('direction', '=', 'out').where('channel', '=', 'email').where('status', '=', 'sending').orderBy('id').executeTakeFirst();
+    let status: string;
+    if (input.sent) {
+      if (attempt) await trx.updateTable('po_messages').set({ status: 'sent' }).where('id', '=', attempt.id).execute();
+      const r = await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Placed', expectFrom: 'NeedsAttention', event: 'po.email_confirmed_sent', actor: input.actor, note: `采购邮件已确认发出：${input.note}`, jobs: [payJob(poId)] }, now);
+      if (!r.ok) throw new DaifaError('CONFLICT', `采购单状态为 ${r.from} / purchase order is ${r.from}`);
+      await recordPayable(trx, poId, now);
+      await advanceWhenAllPlaced(trx, shopOrderId, now);
+      status = 'Placed';
+    } else {
+      if (attempt) await trx.deleteFrom('po_messages').where('id', '=', attempt.id).execute();
+      const r = await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Placing', expectFrom: 'NeedsAttention', event: 'po.email_not_sent', actor: input.actor, note: `采购邮件确认未发出，重新发送：${input.note}`, data: attempt ? { droppedAttempt: attempt.subject } : undefined, jobs: [placeJob(poId)] }, now);
+      if (!r.ok) throw new DaifaError('CONFLICT', `采购单状态为 ${r.from} / purchase order is ${r.from}`);
+      status = 'Placing';
+    }
+    await appendEvent(trx, { entity: 'case', id: c.id, shopOrderId, event: input.sent ? 'case.email_sent' : 'case.email_resend', actor: input.actor, note: input.note }, now);
+    await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: input.note, patch: { resolution: `${input.sent ? 'email_sent' : 'email_resent'}: ${input.note}`, resolved_by: input.actor } }, now);
+    return { status };
+  });
+}
