@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import { openCase, settleOpenCases } from '../cases/cases.js';
 import type { WeChatClients, WeChatShopClient } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
-import { appendEvent } from '../lifecycle/apply-transition.js';
+import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -21,6 +23,8 @@ const negotiationInProgress = prepared((db, shopId: number, wxOrderId: string, s
 /** WeChat's negotiation states ([U]: not published; the sandbox uses these). */
 const NEGOTIATION = { 2: 'Agreed', 3: 'Rejected', 4: 'TimedOut' } as Record<number, string>;
 const HOUR = 3_600_000;
+/** The open deadline case about an order as a whole (not one of its purchase orders). */
+const orderLevelCases = (db: Kysely<Database>, shopOrderId: number) => db.selectFrom('cases').select('id').where('kind', '=', 'DEADLINE_AT_RISK').where('shop_order_id', '=', shopOrderId).where('purchase_order_id', 'is', null).where('state', '=', 'Open');
 /** Shop-order states before any supplier order exists (or while none can be placed). */
 const UNPLACED: ShopOrderState[] = ['Received', 'Confirmed', 'NeedsReview', 'AwaitingBuyer', 'Sourced'];
 
@@ -141,16 +145,20 @@ export class DeadlineWatch {
       const canNegotiate = hoursLeft > 4;
       const message = `最晚发货 ${cnDateTime(deadline)}（剩 ${Math.max(0, hoursLeft).toFixed(1)} 小时），订单仍${shopOrderStateLabels[o.state as ShopOrderState] ?? o.state}，尚未向供应商下单。请尽快处理${canNegotiate ? '，或与买家发货协商（需在截止前 4 小时提交）' : '；已过协商截止'}`;
       const opened = await k.transaction().execute(async (trx) => {
-        const id = await openCase(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: o.id, message, data: { deadline, hoursLeft, state: o.state }, dedupKey: `DEADLINE_AT_RISK:order:${o.id}` }, now);
+        // One open case per order at a time; the key carries the time, since an order may come back here later
+        // (a supplier that could not fulfil, say) after its first case was settled.
+        if (await orderLevelCases(trx, o.id).executeTakeFirst()) return undefined;
+        const id = await openCase(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: o.id, message, data: { deadline, hoursLeft, state: o.state }, dedupKey: `DEADLINE_AT_RISK:order:${o.id}:${now}` }, now);
         if (id) await this.notifier.raise(trx, { event: 'deadline_at_risk', shopId: o.shop_id, subject: `order:${o.id}`, data: { orderId: o.wx_order_id, detail: message } });
         return id;
       });
       if (opened) flagged++;
     }
     // Placed (or cancelled) since: the order-level case is moot.
-    const moot = await k.selectFrom('cases as c').innerJoin('shop_orders as o', 'o.id', 'c.shop_order_id').select(['c.shop_order_id', 'o.state']).where('c.kind', '=', 'DEADLINE_AT_RISK').where('c.state', '=', 'Open').where('c.purchase_order_id', 'is', null).where('o.state', 'not in', UNPLACED).execute();
+    const moot = await k.selectFrom('cases as c').innerJoin('shop_orders as o', 'o.id', 'c.shop_order_id').select(['c.id', 'c.shop_order_id', 'o.state']).where('c.kind', '=', 'DEADLINE_AT_RISK').where('c.state', '=', 'Open').where('c.purchase_order_id', 'is', null).where('o.state', 'not in', UNPLACED).execute();
     for (const c of moot) {
-      await k.transaction().execute((trx) => settleOpenCases(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: c.shop_order_id!, dedupKey: `DEADLINE_AT_RISK:order:${c.shop_order_id}` }, { resolution: c.state === 'Cancelled' ? 'cancelled' : 'placed', note: `订单已${shopOrderStateLabels[c.state as ShopOrderState] ?? c.state}`, actor: 'system:deadlines' }, now));
+      const note = `订单已${shopOrderStateLabels[c.state as ShopOrderState] ?? c.state}`;
+      await k.transaction().execute((trx) => applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: c.shop_order_id!, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: 'system:deadlines', note, patch: { resolution: c.state === 'Cancelled' ? 'cancelled' : 'placed', resolved_by: 'system:deadlines' } }, now));
     }
     return flagged;
   }

@@ -127,6 +127,12 @@ describe('ship-by deadlines', () => {
     await h.app.deadlines.watch();
     const settled = await h.app.db.kysely.selectFrom('cases').select(['state', 'resolution']).where('id', '=', c!.id).executeTakeFirstOrThrow();
     expect(settled).toEqual({ state: 'Resolved', resolution: 'placed' });
+    // Back without a supplier later (its supplier could not fulfil, say) and near the deadline again: a new case.
+    await h.app.db.kysely.updateTable('shop_orders').set({ state: 'NeedsReview' }).where('wx_order_id', '=', o!.orderId).execute();
+    await shortenDeadlines(h, [o!.orderId], 10);
+    expect(await h.app.deadlines.watch()).toBe(2); // the order again, and now its purchase order too
+    expect(await count(h.app, 'cases', ['kind', '=', 'DEADLINE_AT_RISK'])).toBe(3);
+    expect((await h.app.db.kysely.selectFrom('cases').select('message').where('kind', '=', 'DEADLINE_AT_RISK').where('purchase_order_id', 'is', null).where('state', '=', 'Open').executeTakeFirstOrThrow()).message).toContain('订单仍待人工审核');
   });
 
   it('too close to the deadline (under 4 h) a negotiation is refused with a clear message', async () => {
