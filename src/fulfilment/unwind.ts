@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
-import { openCase, settleCasesOfCancelledPo } from '../cases/cases.js';
+import { openCase, settleCasesOfCancelledPo, settleOpenCases } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { formatYuan, yuanToFen } from '../domain/money.js';
 import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
@@ -114,6 +114,37 @@ export class SupplierUnwind {
     const owed = await trx.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('purchase_order_id', '=', po.id).where('kind', '=', 'supplier_payable').executeTakeFirst();
     const shop = await trx.selectFrom('shop_orders').select('shop_id').where('id', '=', po.shop_order_id).executeTakeFirstOrThrow();
     if (Number(owed?.s ?? 0) !== 0) await postLedger(trx, { shopId: shop.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, kind: 'supplier_payable', amount: -Number(owed!.s), ref: `payable-void:${po.id}`, note: `采购单取消，应付作废：${note}` }, now);
+  }
+
+  /**
+   * 供应商已取消 / 已退款: a person settled with the supplier outside Daifa (a direct or WeChat-dropship supplier, a
+   * 1688 order this account cannot see). Paid → the refund must be the whole amount paid, to the fen, and enters the
+   * ledger once; what was owed is voided; the purchase order's cases are settled. Then, unless the buyer refunded,
+   * its lines are sourced again elsewhere (a supplier out of stock is excluded). A parcel already sent is refused.
+   */
+  async supplierSettled(poId: number, input: { actor: string; note: string; amount?: number; reference?: string }): Promise<{ outcome: string }> {
+    const k = this.db.kysely;
+    const po = await k.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.shop_order_id', 'o.shop_id', 'o.state as order_state']).where('p.id', '=', poId).executeTakeFirst();
+    if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
+    if (['Cancelled', 'Shadowed', 'Completed', 'Shipped'].includes(po.state)) throw new DaifaError('CONFLICT', `采购单状态为 ${po.state}，不能登记 / purchase order is ${po.state}`);
+    if (['Draft', 'Placing', 'Paying'].includes(po.state)) throw new DaifaError('CONFLICT', `采购单正在${po.state === 'Paying' ? '付款' : '下单'}，请稍后再登记`);
+    if ((await k.selectFrom('packages').select('id').where('purchase_order_id', '=', poId).executeTakeFirst()) !== undefined) throw new DaifaError('CONFLICT', '供应商已发货：请走退货退款，不能直接取消 / already shipped');
+    const payment = await k.selectFrom('payments').selectAll().where('purchase_order_id', '=', poId).executeTakeFirst();
+    const paid = payment?.status === 'Paid';
+    if (paid && input.amount !== payment.amount) throw new DaifaError('AMOUNT_MISMATCH', `已付 ${formatYuan(payment.amount)}：供应商退款需全额、精确到分才能取消并改派（部分退款请在账本登记）/ the refund must equal the amount paid`);
+    if (paid && !input.reference?.trim()) throw new DaifaError('VALIDATION', '请填写退款流水号或凭证号 / a refund reference is required', { details: [{ field: 'reference', message: 'required' }] });
+    const reason: UnwindReason = po.order_state === 'Cancelled' ? 'buyer_refund' : 'stock_out';
+    const note = paid ? `供应商已退款 ${formatYuan(payment.amount)}（${input.reference!.trim()}）：${input.note}` : `供应商已取消：${input.note}`;
+    const now = this.clock.now();
+    await k.transaction().execute(async (trx) => {
+      await lockEntity(trx, 'shop_order', po.shop_order_id);
+      if (paid) await postLedger(trx, { shopId: po.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, kind: 'refund_from_supplier', amount: payment.amount, ref: `supplier-refund:${po.id}`, note }, now);
+      await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.supplier_settled', actor: input.actor, note }, now);
+      await this.cancelIn(trx, po, payment?.id, note, reason, now);
+      await settleOpenCases(trx, { kind: 'SUPPLIER_UNWIND', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: paid ? 'supplier_refunded' : 'supplier_cancelled', note, actor: input.actor }, now);
+    });
+    if (!RESOURCE.includes(reason)) return { outcome: 'Cancelled' };
+    return { outcome: await this.resource(po.id, REASON_TEXT[reason]) };
   }
 
   private async toPerson(po: { id: number; shop_order_id: number }, message: string): Promise<'NeedsPerson'> {

@@ -290,6 +290,11 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const b = z.object({ courier: z.string().trim().min(1).max(40), waybill: z.string().trim().min(6).max(32) }).parse(req.body);
       return { packageId: await app.tracking.recordManual(id, { ...b, actor: `user:${req.principal!.username}` }) };
     });
+    api.post('/api/purchase-orders/:id/supplier-settled', operator, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const b = z.object({ note: z.string().trim().min(2).max(500), amount: z.number().int('金额以分为单位的整数 / amounts in fen').positive().optional(), reference: z.string().trim().max(100).optional() }).parse(req.body ?? {});
+      return app.unwind.supplierSettled(id, { actor: `user:${req.principal!.username}`, note: b.note, amount: b.amount, reference: b.reference });
+    });
     api.post('/api/purchase-orders/:id/stock-out', operator, async (req) => ({ outcome: await app.placement.supplierStockOut(z.coerce.number().int().positive().parse((req.params as { id: string }).id)) }));
     api.post('/api/orders/:id/delivery-negotiation', operator, async (req) => {
       const shopOrderId = await findOrderId(app.db, idParam.parse(req.params).id);

@@ -361,11 +361,17 @@ export class PurchaseOrderPlacement {
       });
       return 'Unwinding';
     }
-    // Money may already be with this supplier: re-sourcing now would pay twice. A paid order needs a refund first.
+    // Money may already be with this supplier (or be on its way): re-sourcing now could pay twice. A person settles
+    // with the supplier first (a SUPPLIER_UNWIND case: 供应商已取消 / 已退款), then the lines are placed elsewhere.
     const payment = await this.db.kysely.selectFrom('payments').select('status').where('purchase_order_id', '=', poId).executeTakeFirst();
-    if (payment || !['Placed', 'NeedsAttention'].includes(po.state)) {
-      throw new DaifaError('CONFLICT', `采购单状态为 ${po.state}${payment ? `（付款 ${payment.status}）` : ''}，不能直接改派；已付款的需先向供应商申请退款`);
+    if (payment && ['Placed', 'NeedsAttention', 'Paid'].includes(po.state)) {
+      await this.db.kysely.transaction().execute(async (trx) => {
+        await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.stock_out', actor: 'system:purchasing', note: '供应商缺货：请先与供应商取消或退款，再换供应商' }, this.clock.now());
+        await enqueue(trx, unwindJob(po.id, 'stock_out'), this.clock.now());
+      });
+      return 'Unwinding';
     }
+    if (!['Placed', 'NeedsAttention'].includes(po.state)) throw new DaifaError('CONFLICT', `采购单状态为 ${po.state}${payment ? `（付款 ${payment.status}）` : ''}，不能直接改派`);
     return this.fallBack(po.id, po.shop_order_id, po.shop_id, po.supplier_id, '供应商回复缺货');
   }
 

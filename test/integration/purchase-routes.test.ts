@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUser, issueToken } from '../../src/http/auth.js';
+import { saveLimits } from '../../src/payments/pay-supplier.js';
 import { callApi, count, onlySupplier, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
 
 /** The other two routes: a direct supplier by e-mail (thread kept) and WeChat Shop's native dropship. */
@@ -89,6 +90,44 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
       expect(payable).toHaveLength(1);
     }
     expect((await callApi(h, 'POST', `/api/cases/${sent!.id}/email-outcome`, op, { sent: true, note: '再点一次' })).status).toBe(409);
+  });
+
+  it('a direct supplier out of stock after it was paid: a person settles the refund (whole, to the fen) and the lines are sourced again, never at that supplier; unpaid, a cancellation suffices', async () => {
+    h = await startHarness({ appOptions: (sb) => ({ smtpUrl: sb.smtpUrl }) });
+    await onlySupplier(h, 'direct');
+    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 10_000_000 });
+    const owner = await tokenFor(h, 'owner');
+    h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingPayer'])) === 2, { what: 'payments due' });
+    const [paidOne, unpaidOne] = await h.app.db.kysely.selectFrom('payments').selectAll().orderBy('id').execute();
+    // The first is paid by bank transfer (voucher, amount to the fen).
+    expect((await callApi(h, 'POST', `/api/payments/${paidOne!.id}/vouchers?fileName=r.png`, owner, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('receipt')]), { 'content-type': 'image/png' })).status).toBe(201);
+    expect((await callApi(h, 'POST', `/api/payments/${paidOne!.id}/record`, owner, { amount: paidOne!.amount, paidAt: Date.now(), reference: 'BANK-1' })).status).toBe(200);
+    // The supplier answers: out of stock, for both.
+    for (const p of [paidOne!, unpaidOne!]) {
+      const r = await callApi(h, 'POST', `/api/purchase-orders/${p.purchase_order_id}/messages`, owner, { body: '这个款断货了，退款给你', stockOut: true });
+      expect(r.body.outcome).toBe('Unwinding');
+    }
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'SUPPLIER_UNWIND'])) === 2, { what: 'a person settles each with the supplier' });
+    const settle = (poId: number, b: unknown) => callApi(h!, 'POST', `/api/purchase-orders/${poId}/supplier-settled`, owner, b);
+    // Paid: the refund must be whole and referenced.
+    expect((await settle(paidOne!.purchase_order_id, { note: '供应商退了一半' , amount: paidOne!.amount - 1, reference: 'RF-1' })).status).toBe(422);
+    expect((await settle(paidOne!.purchase_order_id, { note: '没写流水号', amount: paidOne!.amount })).status).toBe(400);
+    const one = await settle(paidOne!.purchase_order_id, { note: '供应商已原路退回', amount: paidOne!.amount, reference: 'RF-1' });
+    expect(one.status).toBe(200);
+    const two = await settle(unpaidOne!.purchase_order_id, { note: '供应商说不发了，未付款' });
+    expect(two.status).toBe(200);
+    // Nobody else offers these products here: each order waits for a person to choose (no second purchase at this supplier).
+    expect([one.body.outcome, two.body.outcome]).toEqual(['OutOfStock', 'OutOfStock']);
+    expect(await count(h.app, 'shop_orders', ['state', '=', 'NeedsReview'])).toBe(2);
+    const pos = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'state']).orderBy('id').execute();
+    expect(pos.map((p) => p.state)).toEqual(['Cancelled', 'Cancelled']);
+    const money = await h.app.db.kysely.selectFrom('ledger_entries').select(['kind', 'amount']).where('purchase_order_id', '=', paidOne!.purchase_order_id).execute();
+    expect(money.filter((e) => e.kind === 'supplier_paid' || e.kind === 'refund_from_supplier').map((e) => Number(e.amount)).sort((x, y) => x - y)).toEqual([-paidOne!.amount, paidOne!.amount]);
+    expect(money.filter((e) => e.kind === 'supplier_payable').reduce((t, e) => t + Number(e.amount), 0)).toBe(0);
+    expect((await h.app.db.kysely.selectFrom('payments').select('status').where('id', '=', unpaidOne!.id).executeTakeFirstOrThrow()).status).toBe('Cancelled');
+    expect((await h.app.db.kysely.selectFrom('cases').select('state').where('kind', '=', 'SUPPLIER_UNWIND').execute()).map((c) => c.state)).toEqual(['Resolved', 'Resolved']);
+    expect((await settle(paidOne!.purchase_order_id, { note: '再登记一次', amount: paidOne!.amount, reference: 'RF-1' })).status).toBe(409);
   });
 
   it('e-mail route with a masked decode: refused, nothing sent', async () => {

@@ -1,5 +1,5 @@
 import { useContext, useState } from 'react';
-import { Button, DatePicker, Form, Input, Modal, Radio, Select, Space } from 'antd';
+import { Button, DatePicker, Form, Input, InputNumber, Modal, Radio, Select, Space } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import type { Dayjs } from 'dayjs';
 import { api, yuan } from './api';
@@ -19,7 +19,7 @@ export interface CaseRow {
   purchaseOrderId?: number | null;
 }
 
-type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute' | 'readback' | 'supplier' | 'email';
+type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute' | 'readback' | 'supplier' | 'email' | 'settled';
 
 /** The actions a case allows, each calling the server's own endpoint; anything else can be resolved with a note. */
 export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: CaseRow; user: User; shopOrderId?: number | null; purchaseOrderId?: number | null }) {
@@ -48,6 +48,7 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
       {has('map_offer') && c.data?.suggestions?.length > 0 && <Button onClick={() => setDialog('map')}>{t('Approve mapping')}</Button>}
       {has('choose_supplier') && orderId && typeof c.data?.lineNo === 'number' && <Button onClick={() => setDialog('supplier')}>{lang === 'zh' ? '指定供应商' : 'Choose supplier'}</Button>}
       {has('ask_buyer_substitute') && <Button onClick={() => setDialog('substitute')}>{lang === 'zh' ? '提议更换商品' : 'Propose a substitute'}</Button>}
+      {has('record_supplier_refund') && poId && <Button onClick={() => setDialog('settled')}>{lang === 'zh' ? '登记供应商已取消/退款' : 'Supplier cancelled / refunded'}</Button>}
       {has('email_outcome') && <Button onClick={() => setDialog('email')}>{lang === 'zh' ? '核对发件箱' : 'Check the outbox'}</Button>}
       {has('confirm_correct') && <Button onClick={() => setDialog('readback')}>{t('Confirmed on 1688')}</Button>}
       {has('accept_price') && can(user, 'owner') && <Button onClick={() => run('POST', `/api/cases/${c.id}/accept-price`, {})}>{t('Accept price')}</Button>}
@@ -97,6 +98,20 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
             <SupplierPicker />
           </Form.Item>
           <Form.Item name="reason" label={t('Reason')} rules={[{ required: true }]}>
+            <Input />
+          </Form.Item>
+        </Form>
+      </Modal>
+      <Modal open={dialog === 'settled'} title={lang === 'zh' ? '供应商已取消或已退款' : 'The supplier cancelled or refunded'} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
+        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/purchase-orders/${poId}/supplier-settled`, { note: v.note, ...(v.amount ? { amount: Math.round(Number(v.amount) * 100), reference: v.reference } : {}) }); close(); }}>
+          <p>{lang === 'zh' ? '已付款的须全额退款（精确到分）才能取消；登记后，除非买家已退款，Daifa 会换供应商重新下单。' : 'A paid order must be refunded in full (to the fen); once recorded, Daifa places the lines elsewhere unless the buyer refunded.'}</p>
+          <Form.Item name="amount" label={lang === 'zh' ? '退款金额（元，未付款则留空）' : 'Refund (yuan; empty if nothing was paid)'}>
+            <InputNumber min={0.01} step={0.01} precision={2} style={{ width: '100%' }} aria-label="amount" />
+          </Form.Item>
+          <Form.Item name="reference" label={lang === 'zh' ? '退款流水号' : 'Refund reference'}>
+            <Input />
+          </Form.Item>
+          <Form.Item name="note" label={t('Note')} rules={[{ required: true, min: 2 }]}>
             <Input />
           </Form.Item>
         </Form>
