@@ -1,5 +1,5 @@
 import { useContext, useState } from 'react';
-import { Button, DatePicker, Form, Input, InputNumber, Modal, Radio, Select, Space } from 'antd';
+import { Button, DatePicker, Form, Input, InputNumber, Modal, Radio, Select, Space, type FormInstance } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import type { Dayjs } from 'dayjs';
 import { api, yuan } from './api';
@@ -74,99 +74,92 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
       )}
       <Button onClick={() => setDialog('resolve')}>{t('Resolve')}</Button>
 
-      <Modal open={dialog === 'consent'} title={t('Record consent')} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
-        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/consent`, v); close(); }}>
-          <Form.Item name="answer" label={t('What did the buyer say?')} rules={[{ required: true }]}>
-            <Radio.Group options={[{ value: 'agreed', label: t('Agreed') }, { value: 'refused', label: t('Refused') }]} />
-          </Form.Item>
-          <Form.Item name="note" label={t('Note')} rules={[{ required: true }]}>
-            <Input.TextArea rows={3} />
-          </Form.Item>
-        </Form>
-      </Modal>
-      <Modal open={dialog === 'readback'} title={t('Confirmed on 1688')} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
-        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/confirm-readback`, { note: v.note }); close(); }}>
-          <p>{lang === 'zh' ? '请先在 1688 打开该订单，核对收货人、电话、地址和商品数量。确认无误后，采购单将继续付款。' : 'Open the order on 1688 and check receiver, phone, address and quantities first. Once confirmed, the purchase order goes on to payment.'}</p>
-          <Form.Item name="note" label={t('What did you check?')} rules={[{ required: true, min: 2 }]}>
-            <Input.TextArea rows={2} />
-          </Form.Item>
-        </Form>
-      </Modal>
-      <Modal open={dialog === 'supplier'} title={lang === 'zh' ? `为第 ${c.data?.lineNo} 行指定供应商` : `Choose the supplier for line ${c.data?.lineNo}`} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
-        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/orders/${orderId}/lines/${c.data.lineNo}/supplier`, { supplierId: v.supplierId, reason: v.reason }); close(); }}>
-          <Form.Item name="supplierId" label={t('Supplier')} rules={[{ required: true }]}>
-            <SupplierPicker />
-          </Form.Item>
-          <Form.Item name="reason" label={t('Reason')} rules={[{ required: true }]}>
-            <Input />
-          </Form.Item>
-        </Form>
-      </Modal>
-      <Modal open={dialog === 'settled'} title={lang === 'zh' ? '供应商已取消或已退款' : 'The supplier cancelled or refunded'} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
-        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/purchase-orders/${poId}/supplier-settled`, { note: v.note, ...(v.amount ? { amount: Math.round(Number(v.amount) * 100), reference: v.reference } : {}) }); close(); }}>
-          <p>{lang === 'zh' ? '已付款的须全额退款（精确到分）才能取消；登记后，除非买家已退款，Daifa 会换供应商重新下单。' : 'A paid order must be refunded in full (to the fen); once recorded, Daifa places the lines elsewhere unless the buyer refunded.'}</p>
-          <Form.Item name="amount" label={lang === 'zh' ? '退款金额（元，未付款则留空）' : 'Refund (yuan; empty if nothing was paid)'}>
-            <InputNumber min={0.01} step={0.01} precision={2} style={{ width: '100%' }} aria-label="amount" />
-          </Form.Item>
-          <Form.Item name="reference" label={lang === 'zh' ? '退款流水号' : 'Refund reference'}>
-            <Input />
-          </Form.Item>
-          <Form.Item name="note" label={t('Note')} rules={[{ required: true, min: 2 }]}>
-            <Input />
-          </Form.Item>
-        </Form>
-      </Modal>
-      <Modal open={dialog === 'email'} title={lang === 'zh' ? '采购邮件是否已发出？' : 'Did the purchase e-mail go out?'} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
-        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/email-outcome`, { sent: v.sent === 'sent', note: v.note }); close(); }}>
-          <Form.Item name="sent" label={lang === 'zh' ? '在发件箱（或向供应商）核对后' : 'After checking the outbox (or with the supplier)'} rules={[{ required: true }]}>
-            <Radio.Group options={[{ value: 'sent', label: lang === 'zh' ? '已发出，继续付款' : 'It went out: go on to payment' }, { value: 'resend', label: lang === 'zh' ? '没有发出，重新发送' : 'It did not: send it again' }]} />
-          </Form.Item>
-          <Form.Item name="note" label={t('Note')} rules={[{ required: true, min: 2 }]}>
-            <Input />
-          </Form.Item>
-        </Form>
-      </Modal>
-      <Modal open={dialog === 'resolve'} title={t('Resolve')} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
-        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/resolve`, { resolution: v.resolution, dismiss: v.dismiss === 'dismiss' }); close(); }}>
-          <Form.Item name="resolution" label={t('Resolution')} rules={[{ required: true }]}>
-            <Input.TextArea rows={3} />
-          </Form.Item>
-          <Form.Item name="dismiss" initialValue="resolve">
-            <Radio.Group options={[{ value: 'resolve', label: t('Resolve') }, { value: 'dismiss', label: t('Dismiss') }]} />
-          </Form.Item>
-        </Form>
-      </Modal>
-      <Modal open={dialog === 'negotiate'} title={t('Delivery negotiation')} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
-        <Form form={form} layout="vertical" onFinish={async (v: { at: Dayjs; reason: number; remark: string }) => { await run('POST', `/api/orders/${orderId}/delivery-negotiation`, { predictDeliveryTime: Math.floor(v.at.valueOf() / 1000), reason: v.reason, remark: v.remark }); close(); }}>
-          <Form.Item name="at" label={lang === 'zh' ? '预计发货时间' : 'New ship date'} rules={[{ required: true }]}>
-            <DatePicker showTime />
-          </Form.Item>
-          <Form.Item name="reason" label={t('Reason')} initialValue={2}>
-            <Select options={[1, 2, 3, 4].map((r) => ({ value: r, label: lang === 'zh' ? ['', '买家要求', '缺货补货中', '物流原因', '其他'][r] : ['', 'Buyer asked', 'Restocking', 'Logistics', 'Other'][r] }))} />
-          </Form.Item>
-          <Form.Item name="remark" label={t('Note')} rules={[{ required: true, min: 2 }]}>
-            <Input />
-          </Form.Item>
-        </Form>
-      </Modal>
-      <Modal open={dialog === 'substitute'} title={lang === 'zh' ? '提议更换商品（需买家同意）' : 'Propose a substitute (buyer must agree)'} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
-        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/substitute`, { offerRef: v.offerRef, note: v.note }); close(); }}>
-          <Form.Item name="offerRef" label={t('Offer')} rules={[{ required: true }]}>
-            <OfferPicker />
-          </Form.Item>
-          <Form.Item name="note" label={t('Note')} rules={[{ required: true }]}>
-            <Input />
-          </Form.Item>
-        </Form>
-      </Modal>
-      <Modal open={dialog === 'map'} title={t('Approve mapping')} onCancel={close} onOk={() => form.submit()} destroyOnHidden>
-        <Form form={form} layout="vertical" onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/approve-mapping`, { offerRef: v.offerRef, quantityPerUnit: 1 }); close(); }}>
-          <Form.Item name="offerRef" label={t('Offer')} rules={[{ required: true }]}>
-            <Radio.Group style={{ display: 'flex', flexDirection: 'column', gap: 8 }} options={(c.data?.suggestions ?? []).map((s: any) => ({ value: s.offerRef, label: `${s.supplier} · ${s.title} · ${s.attrs} · ${yuan(s.unitPrice)} · ${Math.round(s.similarity * 100)}%` }))} />
-          </Form.Item>
-        </Form>
-      </Modal>
+      <FormDialog open={dialog === 'consent'} title={t('Record consent')} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/consent`, v) }}>
+        <Form.Item name="answer" label={t('What did the buyer say?')} rules={[{ required: true }]}>
+          <Radio.Group options={[{ value: 'agreed', label: t('Agreed') }, { value: 'refused', label: t('Refused') }]} />
+        </Form.Item>
+        <Form.Item name="note" label={t('Note')} rules={[{ required: true }]}>
+          <Input.TextArea rows={3} />
+        </Form.Item>
+      </FormDialog>
+      <FormDialog open={dialog === 'readback'} title={t('Confirmed on 1688')} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/confirm-readback`, { note: v.note }) }}>
+        <p>{lang === 'zh' ? '请先在 1688 打开该订单，核对收货人、电话、地址和商品数量。确认无误后，采购单将继续付款。' : 'Open the order on 1688 and check receiver, phone, address and quantities first. Once confirmed, the purchase order goes on to payment.'}</p>
+        <Form.Item name="note" label={t('What did you check?')} rules={[{ required: true, min: 2 }]}>
+          <Input.TextArea rows={2} />
+        </Form.Item>
+      </FormDialog>
+      <FormDialog open={dialog === 'supplier'} title={lang === 'zh' ? `为第 ${c.data?.lineNo} 行指定供应商` : `Choose the supplier for line ${c.data?.lineNo}`} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/orders/${orderId}/lines/${c.data.lineNo}/supplier`, { supplierId: v.supplierId, reason: v.reason }) }}>
+        <Form.Item name="supplierId" label={t('Supplier')} rules={[{ required: true }]}>
+          <SupplierPicker />
+        </Form.Item>
+        <Form.Item name="reason" label={t('Reason')} rules={[{ required: true }]}>
+          <Input />
+        </Form.Item>
+      </FormDialog>
+      <FormDialog open={dialog === 'settled'} title={lang === 'zh' ? '供应商已取消或已退款' : 'The supplier cancelled or refunded'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/purchase-orders/${poId}/supplier-settled`, { note: v.note, ...(v.amount ? { amount: Math.round(Number(v.amount) * 100), reference: v.reference } : {}) }) }}>
+        <p>{lang === 'zh' ? '已付款的须全额退款（精确到分）才能取消；登记后，除非买家已退款，Daifa 会换供应商重新下单。' : 'A paid order must be refunded in full (to the fen); once recorded, Daifa places the lines elsewhere unless the buyer refunded.'}</p>
+        <Form.Item name="amount" label={lang === 'zh' ? '退款金额（元，未付款则留空）' : 'Refund (yuan; empty if nothing was paid)'}>
+          <InputNumber min={0.01} step={0.01} precision={2} style={{ width: '100%' }} aria-label="amount" />
+        </Form.Item>
+        <Form.Item name="reference" label={lang === 'zh' ? '退款流水号' : 'Refund reference'}>
+          <Input />
+        </Form.Item>
+        <Form.Item name="note" label={t('Note')} rules={[{ required: true, min: 2 }]}>
+          <Input />
+        </Form.Item>
+      </FormDialog>
+      <FormDialog open={dialog === 'email'} title={lang === 'zh' ? '采购邮件是否已发出？' : 'Did the purchase e-mail go out?'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/email-outcome`, { sent: v.sent === 'sent', note: v.note }) }}>
+        <Form.Item name="sent" label={lang === 'zh' ? '在发件箱（或向供应商）核对后' : 'After checking the outbox (or with the supplier)'} rules={[{ required: true }]}>
+          <Radio.Group options={[{ value: 'sent', label: lang === 'zh' ? '已发出，继续付款' : 'It went out: go on to payment' }, { value: 'resend', label: lang === 'zh' ? '没有发出，重新发送' : 'It did not: send it again' }]} />
+        </Form.Item>
+        <Form.Item name="note" label={t('Note')} rules={[{ required: true, min: 2 }]}>
+          <Input />
+        </Form.Item>
+      </FormDialog>
+      <FormDialog open={dialog === 'resolve'} title={t('Resolve')} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/resolve`, { resolution: v.resolution, dismiss: v.dismiss === 'dismiss' }) }}>
+        <Form.Item name="resolution" label={t('Resolution')} rules={[{ required: true }]}>
+          <Input.TextArea rows={3} />
+        </Form.Item>
+        <Form.Item name="dismiss" initialValue="resolve">
+          <Radio.Group options={[{ value: 'resolve', label: t('Resolve') }, { value: 'dismiss', label: t('Dismiss') }]} />
+        </Form.Item>
+      </FormDialog>
+      <FormDialog open={dialog === 'negotiate'} title={t('Delivery negotiation')} form={form} onClose={close} onFinish={async (v: { at: Dayjs; reason: number; remark: string }) => { await run('POST', `/api/orders/${orderId}/delivery-negotiation`, { predictDeliveryTime: Math.floor(v.at.valueOf() / 1000), reason: v.reason, remark: v.remark }) }}>
+        <Form.Item name="at" label={lang === 'zh' ? '预计发货时间' : 'New ship date'} rules={[{ required: true }]}>
+          <DatePicker showTime />
+        </Form.Item>
+        <Form.Item name="reason" label={t('Reason')} initialValue={2}>
+          <Select options={[1, 2, 3, 4].map((r) => ({ value: r, label: lang === 'zh' ? ['', '买家要求', '缺货补货中', '物流原因', '其他'][r] : ['', 'Buyer asked', 'Restocking', 'Logistics', 'Other'][r] }))} />
+        </Form.Item>
+        <Form.Item name="remark" label={t('Note')} rules={[{ required: true, min: 2 }]}>
+          <Input />
+        </Form.Item>
+      </FormDialog>
+      <FormDialog open={dialog === 'substitute'} title={lang === 'zh' ? '提议更换商品（需买家同意）' : 'Propose a substitute (buyer must agree)'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/substitute`, { offerRef: v.offerRef, note: v.note }) }}>
+        <Form.Item name="offerRef" label={t('Offer')} rules={[{ required: true }]}>
+          <OfferPicker />
+        </Form.Item>
+        <Form.Item name="note" label={t('Note')} rules={[{ required: true }]}>
+          <Input />
+        </Form.Item>
+      </FormDialog>
+      <FormDialog open={dialog === 'map'} title={t('Approve mapping')} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/approve-mapping`, { offerRef: v.offerRef, quantityPerUnit: 1 }) }}>
+        <Form.Item name="offerRef" label={t('Offer')} rules={[{ required: true }]}>
+          <Radio.Group style={{ display: 'flex', flexDirection: 'column', gap: 8 }} options={(c.data?.suggestions ?? []).map((s: any) => ({ value: s.offerRef, label: `${s.supplier} · ${s.title} · ${s.attrs} · ${yuan(s.unitPrice)} · ${Math.round(s.similarity * 100)}%` }))} />
+        </Form.Item>
+      </FormDialog>
     </Space>
+  );
+}
+
+/** A dialog holding one form: OK validates and submits it, then closes; cancel closes it. */
+function FormDialog({ open, title, form, onClose, onFinish, children }: { open: boolean; title: React.ReactNode; form: FormInstance; onClose: () => void; onFinish: (v: any) => Promise<unknown>; children: React.ReactNode }) {
+  return (
+    <Modal open={open} title={title} onCancel={onClose} onOk={() => form.submit()} destroyOnHidden>
+      <Form form={form} layout="vertical" onFinish={async (v) => { await onFinish(v); onClose(); }}>
+        {children}
+      </Form>
+    </Modal>
   );
 }
 
