@@ -248,8 +248,9 @@ export class SupplierPayments {
     return this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
       const payment = await paymentOf(trx, poId);
-      if (!payment || payment.status !== 'Blocked') return payment?.status ?? 'none';
-      if (payment.block_cause !== 'limits' && !(payment.block_cause === 'amount' && opts.amountVerified)) return 'Blocked';
+      const rejected = payment?.status === 'Rejected' && opts.override;
+      if (!payment || (payment.status !== 'Blocked' && !rejected)) return payment?.status ?? 'none';
+      if (!rejected && payment.block_cause !== 'limits' && !(payment.block_cause === 'amount' && opts.amountVerified)) return 'Blocked';
       const approved = payment.approved_by !== null || Boolean(opts.override);
       let { d } = await this.guardrail(trx, po, payment.amount, approved, now);
       // The owner's approval pays now, over the caps and the margin floor — never a zero or negative amount.
@@ -267,8 +268,8 @@ export class SupplierPayments {
       const status = d.action === 'pay' ? goes : 'AwaitingApproval';
       const approval = opts.override ? { approved_by: opts.actor, approved_at: now } : {};
       // The day it counts for is today's (the daily total follows by trigger).
-      const r = await trx.updateTable('payments').set({ status, block_cause: null, reason: d.action === 'approve' ? d.reason : null, day: cnDate(now), updated_at: payment.attempts > 0 ? payment.updated_at : now, ...approval }).where('id', '=', payment.id).where('status', '=', 'Blocked').executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1) return 'Blocked';
+      const r = await trx.updateTable('payments').set({ status, block_cause: null, reason: d.action === 'approve' ? d.reason : null, day: cnDate(now), updated_at: payment.attempts > 0 ? payment.updated_at : now, ...approval }).where('id', '=', payment.id).where('status', '=', payment.status).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) return payment.status;
       const why = opts.override ? `负责人批准超限付款${opts.note ? `：${opts.note}` : ''}` : status === 'AwaitingApproval' ? `不再超限，${d.action === 'approve' ? d.reason : ''}` : '不再超限，继续付款';
       const cur = await stateOf(trx, 'purchase_order', po.id);
       if (cur.state === 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Placed', event: opts.override ? 'po.payment_approved' : 'po.payment_unblocked', actor: opts.actor, note: why }, now);
@@ -449,9 +450,10 @@ export class SupplierPayments {
    */
   async decideApproval(paymentId: number, input: { approve: boolean; actor: string; note?: string }): Promise<string> {
     const now = this.clock.now();
-    const blocked = await this.db.kysely.selectFrom('payments').select(['purchase_order_id', 'block_cause']).where('id', '=', paymentId).where('status', '=', 'Blocked').executeTakeFirst();
+    const blocked = await this.db.kysely.selectFrom('payments').select(['purchase_order_id', 'block_cause', 'status']).where('id', '=', paymentId).where('status', 'in', ['Blocked', 'Rejected']).executeTakeFirst();
     if (blocked && input.approve) {
-      if (blocked.block_cause !== 'limits') throw new DaifaError('CONFLICT', blocked.block_cause === 'amount' ? '1688 订单金额与应付不一致：请在异常中接受新价格或换供应商，不能直接批准 / the 1688 total differs: accept the new price on its case' : '此付款的拦截原因未记录，请换供应商或处理异常 / blocked for an unrecorded cause');
+      // Rejected earlier, approved now (the owner changed their mind): decided like a payment the limits blocked.
+      if (blocked.status === 'Blocked' && blocked.block_cause !== 'limits') throw new DaifaError('CONFLICT', blocked.block_cause === 'amount' ? '1688 订单金额与应付不一致：请在异常中接受新价格或换供应商，不能直接批准 / the 1688 total differs: accept the new price on its case' : '此付款的拦截原因未记录，请换供应商或处理异常 / blocked for an unrecorded cause');
       return this.reconsider(blocked.purchase_order_id, { actor: input.actor, override: true, note: input.note });
     }
     return this.db.kysely.transaction().execute(async (trx) => {

@@ -75,6 +75,21 @@ describe('blocked payments go on once the cause is gone', () => {
     await expect(h.app.payments.decideApproval(p.id, { approve: true, actor: 'user:boss' })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
+  it('a payment the owner rejected can still be approved later (recorded), and is paid once', async () => {
+    h = await startHarness();
+    await enableSourcing(h);
+    await saveLimits(h.app.db, h.shop.id, { ...open, approvalAbove: 0 });
+    await oneOrder(h);
+    await waitFor(async () => (await onlyPayment(h!)).status === 'AwaitingApproval', { what: 'awaiting approval' });
+    const p = await onlyPayment(h);
+    expect(await h.app.payments.decideApproval(p.id, { approve: false, actor: 'user:boss', note: '先等等' })).toBe('Rejected');
+    expect(await h.app.payments.decideApproval(p.id, { approve: true, actor: 'user:boss', note: '核实过了，付吧' })).toBe('Paying');
+    await waitFor(async () => (await onlyPayment(h!)).status === 'Paid', { what: 'paid' });
+    expect(simPayments(h)).toEqual([p.amount]);
+    expect(await onlyPayment(h)).toMatchObject({ approved_by: 'user:boss' });
+    expect((await casesOf(h, 'PAYMENT_BLOCKED'))[0]).toMatchObject({ state: 'Resolved', resolution: 'approved_over_limits' });
+  });
+
   it('switching supplier for a blocked payment: the old 1688 order is cancelled, its payment closed and its case settled; the new one is decided on its own', async () => {
     h = await startHarness();
     await enableSourcing(h);

@@ -56,7 +56,7 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
         <Button
           onClick={async () => {
             const d = await api('GET', `/api/purchase-orders/${poId}`);
-            const p = d.payments.find((x: any) => x.status === 'AwaitingApproval' || x.status === 'Blocked');
+            const p = d.payments.find((x: any) => ['AwaitingApproval', 'Blocked', 'Rejected'].includes(x.status));
             if (!p) return Modal.info({ content: lang === 'zh' ? '没有待审批的付款' : 'No payment awaiting approval' });
             await run('POST', `/api/payments/${p.id}/approve`, { note: 'dashboard' });
           }}
