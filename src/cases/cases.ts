@@ -22,7 +22,7 @@ export const CASE_KINDS = {
   SUPPLIER_ORDER_MISSING: { title: '1688 订单查不到（授权账号不符或订单不存在）', actions: ['choose_supplier', 'resolve'] },
   SUPPLIER_DELAY: { title: '供应商延迟发货', actions: ['expedite', 'switch_supplier', 'negotiate_delivery'] },
   TRACKING_ANOMALY: { title: '物流异常', actions: ['contact_supplier', 'resolve'] },
-  SUPPLIER_UNWIND: { title: '需人工取消或退款的采购单', actions: ['record_supplier_refund', 'resolve'] },
+  SUPPLIER_UNWIND: { title: '需人工取消或退款的采购单', actions: ['supplier_settled', 'resolve'] },
   DEADLINE_AT_RISK: { title: '发货期限风险', actions: ['expedite', 'switch_supplier', 'negotiate_delivery'] },
   SUBSTITUTE_CONSENT: { title: '更换商品，需买家同意', actions: ['record_buyer_agreed', 'record_buyer_refused'] },
   PARTIAL_REFUND: { title: '买家部分退款，需处理采购单', actions: ['contact_supplier', 'record_supplier_refund', 'resolve'] },

@@ -109,6 +109,7 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
       expect(r.body.outcome).toBe('Unwinding');
     }
     await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'SUPPLIER_UNWIND'])) === 2, { what: 'a person settles each with the supplier' });
+    expect(JSON.parse((await h.app.db.kysely.selectFrom('cases').select('actions').where('kind', '=', 'SUPPLIER_UNWIND').executeTakeFirstOrThrow()).actions)).toContain('supplier_settled');
     const settle = (poId: number, b: unknown) => callApi(h!, 'POST', `/api/purchase-orders/${poId}/supplier-settled`, owner, b);
     // Paid: the refund must be whole and referenced.
     expect((await settle(paidOne!.purchase_order_id, { note: '供应商退了一半' , amount: paidOne!.amount - 1, reference: 'RF-1' })).status).toBe(422);

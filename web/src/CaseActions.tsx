@@ -48,7 +48,7 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
       {has('map_offer') && c.data?.suggestions?.length > 0 && <Button onClick={() => setDialog('map')}>{t('Approve mapping')}</Button>}
       {has('choose_supplier') && orderId && typeof c.data?.lineNo === 'number' && <Button onClick={() => setDialog('supplier')}>{lang === 'zh' ? '指定供应商' : 'Choose supplier'}</Button>}
       {has('ask_buyer_substitute') && <Button onClick={() => setDialog('substitute')}>{lang === 'zh' ? '提议更换商品' : 'Propose a substitute'}</Button>}
-      {has('record_supplier_refund') && poId && <Button onClick={() => setDialog('settled')}>{lang === 'zh' ? '登记供应商已取消/退款' : 'Supplier cancelled / refunded'}</Button>}
+      {has('supplier_settled') && poId && <Button onClick={() => setDialog('settled')}>{lang === 'zh' ? '登记供应商已取消/退款' : 'Supplier cancelled / refunded'}</Button>}
       {has('email_outcome') && <Button onClick={() => setDialog('email')}>{lang === 'zh' ? '核对发件箱' : 'Check the outbox'}</Button>}
       {has('confirm_correct') && <Button onClick={() => setDialog('readback')}>{t('Confirmed on 1688')}</Button>}
       {has('accept_price') && can(user, 'owner') && <Button onClick={() => run('POST', `/api/cases/${c.id}/accept-price`, {})}>{t('Accept price')}</Button>}
