@@ -18,8 +18,8 @@ export const CASE_KINDS = {
   UNKNOWN_COURIER: { title: '无法识别的快递公司', actions: ['set_courier', 'resolve'] },
   DELIVERY_BLOCKED: { title: '发货同步被售后阻止', actions: ['wait_aftersale', 'resolve'] },
   DELIVERY_FAILED: { title: '发货同步失败', actions: ['retry', 'resolve'] },
-  SUPPLIER_CLOSED: { title: '供应商订单被关闭', actions: ['choose_supplier', 'refund_buyer'] },
-  SUPPLIER_ORDER_MISSING: { title: '1688 订单查不到（授权账号不符或订单不存在）', actions: ['choose_supplier', 'resolve'] },
+  SUPPLIER_CLOSED: { title: '供应商订单被关闭', actions: ['supplier_settled', 'refund_buyer'] },
+  SUPPLIER_ORDER_MISSING: { title: '1688 订单查不到（授权账号不符或订单不存在）', actions: ['supplier_settled', 'resolve'] },
   SUPPLIER_DELAY: { title: '供应商延迟发货', actions: ['expedite', 'switch_supplier', 'negotiate_delivery'] },
   TRACKING_ANOMALY: { title: '物流异常', actions: ['contact_supplier', 'resolve'] },
   SUPPLIER_UNWIND: { title: '需人工取消或退款的采购单', actions: ['supplier_settled', 'resolve'] },
@@ -103,7 +103,7 @@ export async function settleOpenCasesOfPo(trx: Transaction<Database>, kinds: rea
 }
 
 /** Cases about a purchase order that say nothing more once it is cancelled (a refund or unwind case still does). */
-const MOOT_WHEN_PO_CANCELLED: CaseKind[] = ['PAYMENT_BLOCKED', 'PAYMENT_FAILED', 'PRICE_CHANGED', 'READBACK_MISMATCH', 'DEADLINE_AT_RISK', 'SUPPLIER_DELAY', 'SUPPLIER_ORDER_MISSING', 'TRACKING_ANOMALY'];
+const MOOT_WHEN_PO_CANCELLED: CaseKind[] = ['SUPPLIER_CLOSED', 'PAYMENT_BLOCKED', 'PAYMENT_FAILED', 'PRICE_CHANGED', 'READBACK_MISMATCH', 'DEADLINE_AT_RISK', 'SUPPLIER_DELAY', 'SUPPLIER_ORDER_MISSING', 'TRACKING_ANOMALY'];
 
 /** The purchase order was cancelled (replaced elsewhere, or the buyer refunded): its waiting cases are settled with it. */
 export async function settleCasesOfCancelledPo(trx: Transaction<Database>, po: { id: number; shop_order_id: number }, note: string, actor: string, now: number): Promise<number> {

@@ -79,7 +79,7 @@ describe('buyer refunds and supplier stock-outs', () => {
     expect(await sum(h, 'supplier_paid')).toBe(0);
   });
 
-  it('1688 closes a supplier order that was already paid → a SUPPLIER_CLOSED case for a person (the refund must be seen first), nothing re-placed', async () => {
+  it('1688 closes a supplier order that was already paid → a SUPPLIER_CLOSED case for a person (the refund must be seen first), nothing re-placed; the person records the refund and the line goes elsewhere', async () => {
     h = await startHarness();
     await enableSourcing(h, { messages: true });
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
@@ -88,8 +88,16 @@ describe('buyer refunds and supplier stock-outs', () => {
     sim.status = 'cancel';
     h.sandbox.alibaba.emit('ORDER_BUYER_VIEW_ORDER_BOPS_CLOSE', sim, 'cancel');
     await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'SUPPLIER_CLOSED'])) === 1, { what: 'supplier-closed case' });
-    expect((await h.app.db.kysely.selectFrom('cases').select('message').where('kind', '=', 'SUPPLIER_CLOSED').executeTakeFirstOrThrow()).message).toContain(sim.orderId);
+    const closed = await h.app.db.kysely.selectFrom('cases').select(['message', 'actions', 'purchase_order_id']).where('kind', '=', 'SUPPLIER_CLOSED').executeTakeFirstOrThrow();
+    expect(closed.message).toContain(sim.orderId);
     expect(await count(h.app, 'purchase_orders')).toBe(1);
+    // A person sees the money back on 1688 and records it: refunded once in the ledger, the line placed and paid elsewhere.
+    expect(JSON.parse(closed.actions)).toContain('supplier_settled');
+    const paid = sim.payments[0]!.amount;
+    expect(await h.app.unwind.supplierSettled(closed.purchase_order_id!, { actor: 'user:op', note: '1688 已退回余额', amount: paid, reference: '1688-REFUND-1' })).toEqual({ outcome: 'Replaced' });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 2, { what: 'placed and paid elsewhere' });
+    expect(await sum(h, 'refund_from_supplier')).toBe(paid);
+    expect((await h.app.db.kysely.selectFrom('cases').select('state').where('kind', '=', 'SUPPLIER_CLOSED').executeTakeFirstOrThrow()).state).toBe('Resolved');
   });
 
   it('1688 no longer shows a supplier order to the authorised account (order.nopermission.buyer) → one SUPPLIER_ORDER_MISSING case with an alert, no retry storm; settled once the order is visible again', async () => {
