@@ -387,7 +387,10 @@ export class PurchaseOrderPlacement {
     const outcome = await this.db.kysely.transaction().execute(async (trx) => {
       const po = await trx.selectFrom('purchase_orders').select(['excluded_suppliers']).where('id', '=', poId).executeTakeFirstOrThrow();
       const excluded = [...(JSON.parse(po.excluded_suppliers) as number[]), supplierId];
-      await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Cancelled', event: 'po.supplier_unable', actor: 'system:purchasing', note: why }, now);
+      // The guard: a second fallback for the same purchase order (two unwinds at once, a person's record racing the
+      // job) finds it cancelled and sources nothing — its lines were placed elsewhere once already.
+      const cancelled = await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Cancelled', event: 'po.supplier_unable', actor: 'system:purchasing', note: why }, now);
+      if (!cancelled.ok) return 'AlreadyReplaced';
       await settleCasesOfCancelledPo(trx, { id: poId, shop_order_id: shopOrderId }, `采购单已取消：${why}`, 'system:purchasing', now);
       const poLines = await trx.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', poId).execute();
       const lineNos = [...new Set(poLines.map((l) => l.shop_order_line_no))];

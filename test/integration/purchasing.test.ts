@@ -167,6 +167,19 @@ describe('choosing suppliers and placing 1688 purchase orders', () => {
     expect([...h.sandbox.alibaba.orders.values()]).toHaveLength(1);
   });
 
+  it('two fallbacks for the same purchase order at once (an unwind job racing a person\'s record) place its lines elsewhere once', async () => {
+    h = await startHarness();
+    await enableSourcing(h);
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 1, { what: 'paid' });
+    const po = await h.app.db.kysely.selectFrom('purchase_orders').select('id').executeTakeFirstOrThrow();
+    const outcomes = await Promise.all([h.app.placement.resourceAfterUnwind(po.id, '供应商缺货'), h.app.placement.resourceAfterUnwind(po.id, '供应商缺货')]);
+    expect(outcomes.sort()).toEqual(['AlreadyReplaced', 'Replaced']);
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 2, { what: 'the replacement paid' });
+    expect(await count(h.app, 'purchase_orders')).toBe(2);
+    expect(h.sandbox.alibaba.orders.size).toBe(2);
+  });
+
   it('read-back mismatch → a case opens and the purchase order is blocked from payment; a person who checked it on 1688 confirms it (recorded) and it is paid once', async () => {
     h = await startHarness({ alibaba: { readBackMismatch: true } });
     await enableSourcing(h);
