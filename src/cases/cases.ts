@@ -107,9 +107,9 @@ const MOOT_WHEN_PO_CANCELLED: CaseKind[] = ['SUPPLIER_CLOSED', 'PAYMENT_BLOCKED'
 
 /** The purchase order was cancelled (replaced elsewhere, or the buyer refunded): its waiting cases are settled with it. */
 export async function settleCasesOfCancelledPo(trx: Transaction<Database>, po: { id: number; shop_order_id: number }, note: string, actor: string, now: number): Promise<number> {
-  let n = 0;
-  for (const kind of MOOT_WHEN_PO_CANCELLED) n += await settleOpenCases(trx, { kind, shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'po_cancelled', note, actor }, now);
-  return n;
+  const open = await trx.selectFrom('cases').select('id').where('shop_order_id', '=', po.shop_order_id).where('purchase_order_id', '=', po.id).where('state', '=', 'Open').where('kind', 'in', MOOT_WHEN_PO_CANCELLED).execute();
+  for (const c of open) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: po.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor, note, patch: { resolution: 'po_cancelled', resolved_by: actor } }, now);
+  return open.length;
 }
 
 export async function resolveCase(db: Db, input: { caseId: number; resolution: string; actor: string; dismiss?: boolean }, now: number): Promise<void> {

@@ -129,11 +129,8 @@ export class SupplierPayments {
       payment = decided;
     }
     // Blocked by the shop's limits: decided again (the limits changed, a new day began, the paying window opened).
-    if (payment.status === 'Blocked' && payment.block_cause === 'limits') {
-      const again = await this.reconsider(poId, { actor: 'system:payments' });
-      if (again !== 'Paying') return again;
-      payment = (await paymentOf(this.db.kysely, poId))!;
-    }
+    // Going out, it is paid by the pay run reconsider() queued — not here as well (one 1688 re-read, not two).
+    if (payment.status === 'Blocked' && payment.block_cause === 'limits') return this.reconsider(poId, { actor: 'system:payments' });
     if (payment.method === '1688-link' && payment.status === 'AwaitingPayer' && payment.pay_url) return this.checkLink(payment, po, check);
     if (payment.method !== '1688-protocol' || payment.status !== 'Paying' || !po.supplier_order_id) return payment.status;
 
@@ -427,7 +424,7 @@ export class SupplierPayments {
     if (total !== payment.amount) return payment.status === 'Blocked' && payment.block_cause !== 'amount' ? 'Blocked' : this.blockAmount(payment, po, total, payment.status === 'AwaitingPayer' ? '请勿按链接付款' : '已停止付款');
     if (payment.status !== 'Blocked' || payment.block_cause !== 'amount') return payment.status;
     const s = await this.reconsider(poId, { actor, amountVerified: true });
-    return s === 'Paying' ? this.pay(poId) : s;
+    return s; // going out: the pay run reconsider() queued pays it
   }
 
   /** The seller changed the price of a placed order whose payment is not decided yet (paying hours, say). */
