@@ -1,7 +1,7 @@
 import { DaifaError } from './lib/errors.js';
 import { ADDRESS_CHANGE, AddressChange } from './fulfilment/address-change.js';
 import { DropshipTracking } from './fulfilment/dropship-tracking.js';
-import { ACCEPT_REFUND, BuyerRefunds } from './orders/buyer-refund.js';
+import { ACCEPT_REFUND, BuyerRefunds, REFUND_BUYER } from './orders/buyer-refund.js';
 import { LINE_REFUND, LineRefunds } from './fulfilment/line-refunds.js';
 import { AdaptiveRateLimiter, type RateShare } from './lib/rate-limiter.js';
 import type { Logger } from 'pino';
@@ -122,7 +122,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const delivery = new DeliverySync(db, shops, clients, clock, log);
   const deadlines = new DeadlineWatch(db, alibaba, shops, clients, notifier, clock, log, emailRoute);
   const lineRefunds = new LineRefunds(db, notifier, clock);
-  const buyerRefunds = new BuyerRefunds(db, shops, clients, clock, log);
+  const buyerRefunds = new BuyerRefunds(db, shops, clients, notifier, clock, log);
   const dropshipTracking = new DropshipTracking(db, shops, clients, clock, log);
   const addressChange = new AddressChange(db, decode, emailRoute, notifier, clock, log);
   const unwind = new SupplierUnwind(db, alibaba, clock, log, (poId, why) => placement.resourceAfterUnwind(poId, why));
@@ -193,6 +193,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     ],
     [ADDRESS_CHANGE, addressChange.handler],
     [ACCEPT_REFUND, buyerRefunds.handler],
+    [REFUND_BUYER, buyerRefunds.requestHandler],
     [LINE_REFUND, lineRefunds.handler],
     [
       TRACKING_SWEEP,

@@ -50,6 +50,13 @@ export interface SimAftersale {
   type: 'REFUND' | 'RETURN';
   createTime: number;
   updateTime: number;
+  /** refund_info.refund_reason: 4 (未发货售后平台自动同意) unless the merchant started it by API (3). */
+  refundReason?: number;
+  /** genaftersaleorder's request_id: a retry with the same id answers the same after-sale. */
+  requestId?: string;
+  /** genaftersaleorder's reason (售后原因 enum string) and desc. */
+  reason?: string;
+  desc?: string;
 }
 
 export interface SimOrder {

@@ -63,6 +63,27 @@ describe('WeChat Shop simulator: delivery/send', () => {
     expect((await send(p.orderId, [pkg(p, 0)])).errcode).toBe(101100);
   });
 
+  it('genaftersaleorder (代用户发起售后): checks count, amount and reason; the same request_id answers the same after-sale; all lines refunded → 200', async () => {
+    const o = twoLineOrder();
+    const gen = (i: number, over: Record<string, unknown> = {}) => call('/channels/ec/aftersale/genaftersaleorder', { request_id: `r-${o.orderId}-${i}`, order_id: o.orderId, product_id: o.lines[i]!.productId, sku_id: o.lines[i]!.skuId, count: o.lines[i]!.cnt, amount: o.lines[i]!.realPrice, reason: '10000001', type: 'REFUND', ...over });
+    expect((await gen(0, { count: o.lines[0]!.cnt + 1 })).errcode).toBe(40097);
+    expect((await gen(0, { amount: o.lines[0]!.realPrice + 1 })).errcode).toBe(40097);
+    expect((await gen(0, { reason: 'NO_REASON' })).errcode).toBe(40097);
+    expect((await gen(0, { request_id: '' })).errcode).toBe(47001);
+    const first = await gen(0);
+    expect(first.errcode).toBe(0);
+    expect(typeof first.aftersale_id).toBe('number');
+    expect((await gen(0)).aftersale_id).toBe(first.aftersale_id);
+    expect(o.aftersales).toHaveLength(1);
+    const as = (await call('/channels/ec/aftersale/getaftersaleorder', { after_sale_order_id: String(first.aftersale_id) })).after_sale_order;
+    expect(as).toMatchObject({ status: 'MERCHANT_REFUND_SUCCESS', type: 'REFUND', refund_info: { amount: o.lines[0]!.realPrice, refund_reason: 3 }, reason: '10000001' });
+    // Nothing left to refund on that line; the other lines, and the order is refunded in full.
+    expect((await gen(0, { request_id: 'another' })).errcode).toBe(40097);
+    for (let i = 1; i < o.lines.length; i++) expect((await gen(i)).errcode).toBe(0);
+    expect(o.status).toBe(200);
+    expect((await gen(0, { request_id: 'late' })).errcode).toBe(10021041);
+  });
+
   it('masks order/get and rotates stable tokens with a 5-minute overlap', async () => {
     const [o] = sb.wechat.generate('wx0000000000000sim', { count: 1 });
     const a = (await call('/channels/ec/order/get', { order_id: o!.orderId })).order.order_detail.delivery_info.address_info;

@@ -57,9 +57,20 @@ export interface ApiKnobs {
   outageFromPath?: string;
   /** The next call to this path is carried out, but its answer is lost (the connection drops): an unknown outcome. */
   loseAnswerOf?: string;
+  /**
+   * The status of an after-sale the merchant starts for the buyer (genaftersaleorder) before shipment: refunded at
+   * once (MERCHANT_REFUND_SUCCESS, refund_reason 3), or waiting for the merchant to accept it like any other
+   * (MERCHANT_PROCESSING) — the reference does not say which [U].
+   */
+  genAftersaleStatus: 'MERCHANT_REFUND_SUCCESS' | 'MERCHANT_PROCESSING';
+  /** While set, genaftersaleorder refuses with this errcode (e.g. 10021045 退款失败) — refund-failure drills. */
+  genAftersaleErrcode?: number;
 }
 
-export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false, dropshipAssignedStatus: 100, dropshipShippedStatus: 300, deliverPushOnApiSend: true });
+export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false, dropshipAssignedStatus: 100, dropshipShippedStatus: 300, deliverPushOnApiSend: true, genAftersaleStatus: 'MERCHANT_REFUND_SUCCESS' });
+
+/** genaftersaleorder's reason enum (代用户发起售后, 售后原因). */
+export const GEN_AFTERSALE_REASONS = ['10000014', '10000002', '10000000', '10000001', '10000006', '10000021', '10000007', '10000015', '10000017', '10000008'];
 
 export interface GenerateOptions {
   count?: number;
@@ -262,6 +273,38 @@ export class WeChatShopSimulator {
     return false;
   }
 
+  /**
+   * 代用户发起售后 (genaftersaleorder), for units not shipped: the same request_id answers the same after-sale; the
+   * count may not exceed what is neither shipped nor under an after-sale, nor the amount the line's share of the
+   * price. Refunded at once or left for the merchant to accept (knob genAftersaleStatus).
+   */
+  private genAftersale(shop: SimShop, b: Record<string, any>) {
+    const requestId = typeof b.request_id === 'string' ? b.request_id : '';
+    const order = shop.orders.get(idString(b.order_id) ?? '');
+    if (!requestId || !order) return order ? err(47001, 'request_id missing') : err(100002, '订单不存在');
+    if (this.api.genAftersaleErrcode !== undefined) return err(this.api.genAftersaleErrcode, '退款失败 (sandbox knob)');
+    const again = order.aftersales.find((a) => a.requestId === requestId);
+    if (again) return { errcode: 0, errmsg: 'ok', aftersale_id: Number(again.id) };
+    const line = order.lines.find((l) => l.productId === idString(b.product_id) && l.skuId === idString(b.sku_id));
+    if (!line) return err(40097, 'invalid args, product_id/sku_id');
+    if (b.type !== 'REFUND' || !GEN_AFTERSALE_REASONS.includes(String(b.reason))) return err(40097, 'invalid args, type/reason');
+    if (order.status !== 20 && order.status !== 21) return err(10021041, '当前订单状态不支持此操作');
+    const count = Number(b.count);
+    const free = line.cnt - line.shipped - line.finishAftersale - line.onAftersale;
+    if (!Number.isInteger(count) || count < 1 || count > free) return err(40097, `invalid args, count（可售后 ${free} 件）`);
+    const amount = Number(b.amount);
+    if (!Number.isInteger(amount) || amount < 0 || amount > Math.round((line.realPrice * count) / line.cnt)) return err(40097, 'invalid args, amount 超过可退金额');
+    const t = nowS();
+    const as = { id: newAftersaleId(), orderId: order.orderId, productId: line.productId, skuId: line.skuId, count, amount, status: 'MERCHANT_PROCESSING', type: 'REFUND' as const, createTime: t, updateTime: t, refundReason: 3, requestId, reason: String(b.reason), desc: typeof b.desc === 'string' ? b.desc : undefined };
+    order.aftersales.push(as);
+    line.onAftersale += count;
+    order.updateTime = t;
+    this.emit(shop, order, 'channels_ec_aftersale_update', {}, { finder_shop_aftersale_status_update: { after_sale_order_id: as.id, status: as.status, order_id: order.orderId } });
+    if (this.api.genAftersaleStatus === 'MERCHANT_REFUND_SUCCESS') this.closeAftersale(shop.appId, as.id, 'refunded');
+    // The documented answer types aftersale_id as a number (a Go SDK reads a string): sent as a number here.
+    return { errcode: 0, errmsg: 'ok', aftersale_id: Number(as.id) };
+  }
+
   /** The buyer answers the open delivery negotiation (or lets it time out): ext_info_update 21 / 22 / 23. */
   answerNegotiation(appId: string, orderId: string, answer: 'agree' | 'reject' | 'timeout'): boolean {
     const shop = this.mustShop(appId);
@@ -448,7 +491,7 @@ export class WeChatShopSimulator {
       return {
         errcode: 0,
         errmsg: 'ok',
-        after_sale_order: { after_sale_order_id: as.id, order_id: as.orderId, status: as.status, type: as.type, product_info: { product_id: as.productId, sku_id: as.skuId, count: as.count }, refund_info: { amount: as.amount, refund_reason: 4 }, create_time: as.createTime, update_time: as.updateTime },
+        after_sale_order: { after_sale_order_id: as.id, order_id: as.orderId, status: as.status, type: as.type, product_info: { product_id: as.productId, sku_id: as.skuId, count: as.count }, refund_info: { amount: as.amount, refund_reason: as.refundReason ?? 4 }, details: { desc: as.desc ?? '' }, reason: as.reason ?? '', create_time: as.createTime, update_time: as.updateTime },
       };
     });
     business('/channels/ec/order/delivery/send', (shop, b) => this.deliverySend(shop, b));
@@ -494,6 +537,7 @@ export class WeChatShopSimulator {
       this.emit(shop, order, 'channels_ec_order_ext_info_update', { type: 14 });
       return { errcode: 0, errmsg: 'ok' };
     });
+    business('/channels/ec/aftersale/genaftersaleorder', (shop, b) => this.genAftersale(shop, b));
     business('/channels/ec/aftersale/acceptapply', (shop, b) => {
       const id = String(b.after_sale_order_id ?? '');
       const as = [...shop.orders.values()].flatMap((o) => o.aftersales).find((x) => x.id === id);

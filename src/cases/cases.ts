@@ -27,6 +27,7 @@ export const CASE_KINDS = {
   SUBSTITUTE_CONSENT: { title: '更换商品，需买家同意', actions: ['record_buyer_agreed', 'record_buyer_refused'] },
   PARTIAL_REFUND: { title: '买家部分退款，需处理采购单', actions: ['contact_supplier', 'record_supplier_refund', 'resolve'] },
   ADDRESS_CHANGED: { title: '买家修改了收货地址', actions: ['contact_supplier', 'cancel_and_replace', 'resolve'] },
+  REFUND_FAILED: { title: '给买家退款失败', actions: ['retry', 'resolve'] },
 } as const;
 export type CaseKind = keyof typeof CASE_KINDS;
 

@@ -7,6 +7,7 @@ import type { Notifier } from '../notify/notifier.js';
 import { sourceJob } from '../sourcing/sourcing.js';
 import { enqueue } from '../jobs/queue.js';
 import { unwindJob } from '../fulfilment/unwind.js';
+import { withdrawLines } from '../orders/buyer-refund.js';
 
 export const CONSENT_REMINDER = 'consent.remind';
 /** The request fields a buyer's consent drops, by the blocker kind it answered (supplier-scoring REQUEST_BLOCKERS). */
@@ -55,8 +56,10 @@ export class ConsentService {
         if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
         return { orderState: 'Confirmed' };
       }
-      const t = await applyTransition(trx, { entity: 'shop_order', id: c.shop_order_id, to: 'Cancelled', expectFrom: 'AwaitingBuyer', event: 'order.buyer_refused', actor: input.actor, note: `${resolution}（买家申请退款后 Daifa 会自动同意）` }, now);
+      const t = await applyTransition(trx, { entity: 'shop_order', id: c.shop_order_id, to: 'Cancelled', expectFrom: 'AwaitingBuyer', event: 'order.buyer_refused', actor: input.actor, note: `${resolution}（Daifa 为买家发起退款）`, data: { reason: '10000014' } }, now);
       if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
+      // The buyer gets the money back for everything not shipped, without having to ask (BuyerRefunds).
+      await withdrawLines(trx, c.shop_order_id, 'all', now);
       // Other lines may already be with suppliers (a re-sourcing after a stock-out): those orders are cancelled or refunded too.
       const live = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', c.shop_order_id).where('state', 'not in', ['Cancelled', 'Shadowed', 'Completed']).execute();
       for (const po of live) await enqueue(trx, unwindJob(po.id, 'buyer_refund'), now);

@@ -3,7 +3,8 @@ import { deliverJob } from '../fulfilment/tracking.js';
 import { enqueue } from '../jobs/queue.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
-import { appendEvent } from '../lifecycle/apply-transition.js';
+import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
+import { refundBuyerJob } from '../orders/buyer-refund.js';
 import type { SupplierPayments } from '../payments/pay-supplier.js';
 import { CASE_KINDS } from './cases.js';
 
@@ -22,6 +23,17 @@ export async function retryCase(deps: { db: Db; clock: Clock; payments: Supplier
     await deps.db.kysely.transaction().execute(async (trx) => {
       await appendEvent(trx, { entity: 'case', id: c.id, shopOrderId, event: 'case.retried', actor, note: '重新同步发货到微信小店' }, now);
       await enqueue(trx, deliverJob(shopOrderId), now);
+    });
+    return { kind: c.kind, outcome: 'queued' };
+  }
+  if (c.kind === 'REFUND_FAILED' && c.shop_order_id) {
+    const shopOrderId = c.shop_order_id;
+    const now = deps.clock.now();
+    // The refund is requested again (a new request id: WeChat refused the last one); the case is settled once WeChat shows the line refunded.
+    await deps.db.kysely.transaction().execute(async (trx) => {
+      await appendEvent(trx, { entity: 'case', id: c.id, shopOrderId, event: 'case.retried', actor, note: '重新为买家发起退款' }, now);
+      await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor, note: '重新发起退款', patch: { resolution: '已重新发起退款', resolved_by: actor } }, now);
+      await enqueue(trx, refundBuyerJob(shopOrderId), now);
     });
     return { kind: c.kind, outcome: 'queued' };
   }

@@ -111,6 +111,8 @@ export interface ShopOrderLinesTable {
   delivery_deadline_s: number | null;
   on_aftersale_cnt: number;
   finish_aftersale_cnt: number;
+  /** Units a person decided not to fulfil (the buyer is refunded for them): never sourced (0019). */
+  withdrawn_cnt: Generated<number>;
   /** The buyer agreed to receive this offer instead (recorded consent); sourcing then uses only it. */
   substitute_offer_ref?: number | null;
 }

@@ -1,7 +1,7 @@
 import type { Db } from '../db/dialect.js';
 import { openCase } from '../cases/cases.js';
 import { enqueue } from '../jobs/queue.js';
-import { lockEntity } from '../lifecycle/apply-transition.js';
+import { applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
 import { post as postLedger } from '../payments/ledger.js';
@@ -36,7 +36,7 @@ export class LineRefunds {
       await lockEntity(trx, 'shop_order', shopOrderId);
       const order = await trx.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state', 'wx_status']).where('id', '=', shopOrderId).executeTakeFirst();
       if (!order || order.state === 'Cancelled' || order.state === 'Completed' || order.wx_status === 200) return out;
-      const lines = await trx.selectFrom('shop_order_lines').select(['line_no', 'title', 'quantity', 'paid_amount', 'finish_aftersale_cnt']).where('shop_order_id', '=', shopOrderId).orderBy('line_no').execute();
+      const lines = await trx.selectFrom('shop_order_lines').select(['line_no', 'title', 'quantity', 'paid_amount', 'finish_aftersale_cnt', 'withdrawn_cnt']).where('shop_order_id', '=', shopOrderId).orderBy('line_no').execute();
       const refunded = lines.filter((l) => l.finish_aftersale_cnt > 0);
       if (!refunded.length) return out;
       // The money back, per line: the share of what the buyer paid for the refunded units, less what is booked.
@@ -45,6 +45,12 @@ export class LineRefunds {
         const booked = await trx.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('shop_order_id', '=', shopOrderId).where('kind', '=', 'refund_to_buyer').where('ref', 'like', `buyer-refund-line:${order.shop_id}:${order.wx_order_id}:${l.line_no}:%`).executeTakeFirst();
         const delta = due - Number(booked?.s ?? 0);
         if (delta !== 0) await postLedger(trx, { shopId: order.shop_id, shopOrderId, kind: 'refund_to_buyer', amount: delta, ref: `buyer-refund-line:${order.shop_id}:${order.wx_order_id}:${l.line_no}:${l.finish_aftersale_cnt}`, note: `买家退款：第 ${l.line_no} 行“${l.title}” ${l.finish_aftersale_cnt} 件` }, now);
+      }
+      // A refund WeChat refused earlier that is now done (retried, or made in the back office): its case is settled.
+      const failed = await trx.selectFrom('cases').select(['id', 'data']).where('shop_order_id', '=', shopOrderId).where('kind', '=', 'REFUND_FAILED').where('state', '=', 'Open').execute();
+      for (const c of failed) {
+        const lineNo = (JSON.parse(c.data ?? '{}') as { lineNo?: number }).lineNo;
+        if (refunded.some((l) => l.line_no === lineNo && l.finish_aftersale_cnt >= l.withdrawn_cnt)) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: 'system:refunds', note: `第 ${lineNo} 行已退款`, patch: { resolution: '微信显示已退款', resolved_by: 'system:refunds' } }, now);
       }
       const pos = await trx.selectFrom('purchase_orders as p').select(['p.id', 'p.out_order_id', 'p.supplier_order_id']).where('p.shop_order_id', '=', shopOrderId).where('p.state', 'not in', ['Cancelled', 'Shadowed', 'Completed', 'Shipped']).where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id')))).orderBy('p.id').execute();
       for (const po of pos) {

@@ -7,6 +7,7 @@ import { shopOrderStates } from '../domain/shop-order.lifecycle.js';
 import { DaifaError } from '../lib/errors.js';
 import { findOrderId, listOrders, orderDetail, shopOrderIdsOf, stats } from '../orders/queries.js';
 import { resolveReview } from '../orders/review.js';
+import { decideBuyerRefund, REFUND_REASONS, type RefundReason } from '../orders/buyer-refund.js';
 import { toPublic } from '../shops/shops.js';
 import { ALERT_EVENTS, DEFAULT_ROUTES, loadSettings, saveSettings } from '../notify/settings.js';
 import { CHANNELS } from '../notify/senders.js';
@@ -41,6 +42,11 @@ const orderQuery = z.object({
   q: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(200).optional(),
   cursor: z.string().max(200).optional(),
+});
+const refundBody = z.object({
+  lines: z.array(z.number().int().positive()).min(1).max(100).optional(),
+  reason: z.enum(Object.keys(REFUND_REASONS) as [RefundReason, ...RefundReason[]]).default('10000001'),
+  note: z.string().trim().min(1, '请填写退款说明 / note is required').max(1000),
 });
 const reviewBody = z.object({ decision: z.enum(['confirm', 'cancel']), note: z.string().trim().min(1, '请填写处理说明 / note is required').max(1000) });
 const idParam = z.object({ id: z.string().min(1).max(32) });
@@ -105,6 +111,12 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const b = reviewBody.parse(req.body);
       const id = await findOrderId(app.db, idParam.parse(req.params).id);
       return resolveReview(app.db, app.clock, { shopOrderId: id, decision: b.decision, note: b.note, actor: `user:${req.principal!.username}` });
+    });
+    // 退款给买家: the whole order or some lines (not held by a live supplier order), with WeChat's 售后原因.
+    api.post('/api/orders/:id/refund-buyer', operator, async (req) => {
+      const b = refundBody.parse(req.body);
+      const id = await findOrderId(app.db, idParam.parse(req.params).id);
+      return decideBuyerRefund(app.db, app.clock, { shopOrderId: id, lines: b.lines, reason: b.reason, note: b.note, actor: `user:${req.principal!.username}` });
     });
     api.post('/api/orders/:id/lines/:lineNo/supplier', operator, async (req) => {
       const id = await findOrderId(app.db, idParam.parse(req.params).id);

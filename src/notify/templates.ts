@@ -54,7 +54,9 @@ export function render(event: AlertEvent, d: AlertData, lang: Lang): OutgoingMes
         body: order + line(zh ? '商品：' : 'Items: ', d.items) + line(zh ? '收货：' : 'Ship to: ', d.receiver) + line(zh ? '要求：' : 'Requests: ', d.requests),
       };
     case 'needs_review':
-      return { title: `${zh ? '订单需人工审核' : 'Order needs review'} ${d.orderId ?? ''}`.trim(), body: (d.reasons ?? []).map((r) => `- ${r}`).join('\n') };
+      // Raised for the order checks' reasons, and for a step that needs a person (its detail: a partial refund, a
+      // changed address, a refund WeChat refused) — without the detail the message said nothing.
+      return { title: `${zh ? '订单需人工审核' : 'Order needs review'} ${d.orderId ?? ''}`.trim(), body: line(zh ? '说明：' : 'Detail: ', d.detail) + (d.reasons ?? []).map((r) => `- ${r}`).join('\n') };
     case 'dead_job':
       return { title: `${L} #${d.jobId} ${d.jobKind ?? ''}`.trim(), body: `${zh ? '错误：' : 'Error: '}${d.error ?? ''}\n${zh ? '处理：daifa jobs list --status dead，修复后 daifa jobs retry ' : 'Fix, then: daifa jobs retry '}${d.jobId}` };
     case 'refresh_token_expiring':

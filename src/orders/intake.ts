@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { formatYuan } from '../domain/money.js';
 import { addressChangeJob } from '../fulfilment/address-change.js';
 import { acceptRefundJob } from './buyer-refund.js';
+import { settleOpenCases } from '../cases/cases.js';
 import { lineRefundJob } from '../fulfilment/line-refunds.js';
 import { post as postLedger, recordCommission } from '../payments/ledger.js';
 import { deliverJob } from '../fulfilment/tracking.js';
@@ -102,7 +103,7 @@ export class OrderIntake {
       // Out-of-order pushes: an older snapshot never overwrites a newer one.
       if (o.updateTime < existing.wx_update_time_s) return 'unchanged';
       // An after-sale that started or ended changes what may be shipped (even within the same update second).
-      const before = await trx.selectFrom('shop_order_lines').select(['line_no', 'on_aftersale_cnt', 'finish_aftersale_cnt']).where('shop_order_id', '=', existing.id).execute();
+      const before = await trx.selectFrom('shop_order_lines').select(['line_no', 'on_aftersale_cnt', 'finish_aftersale_cnt', 'withdrawn_cnt']).where('shop_order_id', '=', existing.id).execute();
       const aftersaleMoved = o.lines.some((l) => {
         const b = before.find((x) => x.line_no === l.lineNo);
         return b !== undefined && (b.on_aftersale_cnt !== l.onAftersaleCnt || b.finish_aftersale_cnt !== l.finishAftersaleCnt);
@@ -145,11 +146,12 @@ export class OrderIntake {
           return 'updated';
         }
       }
-      if (existing.state === 'Cancelled') {
-        // A person decided not to fulfil it: a refund request from the buyer is accepted (see BuyerRefunds) …
-        if (o.onAftersaleOrderCnt > 0) await enqueue(trx, acceptRefundJob(existing.id), now);
+      // A person decided not to fulfil it (or some lines): a refund request waiting for the merchant is accepted (see BuyerRefunds) …
+      if (o.onAftersaleOrderCnt > 0 && (existing.state === 'Cancelled' || before.some((b) => b.withdrawn_cnt > 0))) await enqueue(trx, acceptRefundJob(existing.id), now);
+      if (existing.state === 'Cancelled' && o.status === WX_STATUS.CANCELLED_AFTERSALE) {
         // … and once WeChat shows everything refunded, the ledger says so (once: the entry's ref is unique).
-        if (o.status === WX_STATUS.CANCELLED_AFTERSALE) await postBuyerRefund(trx, p.shopId, existing.id, o, now);
+        await postBuyerRefund(trx, p.shopId, existing.id, o, now);
+        await settleOpenCases(trx, { kind: 'REFUND_FAILED', shopOrderId: existing.id }, { resolution: '微信显示已全额退款', note: '买家已收到退款（微信订单状态 200）', actor: `system:${p.source}` }, now);
       }
       if (isCancelledStatus(o.status) && existing.state !== 'Cancelled' && existing.state !== 'Completed') {
         const r = await applyTransition(trx, { entity: 'shop_order', id: existing.id, to: 'Cancelled', event: 'order.cancelled_on_wechat', actor: `system:${p.source}`, note: o.status === 200 ? '买家全部退款，订单取消' : '订单已取消', data: { wxStatus: o.status } }, now);

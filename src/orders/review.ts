@@ -2,6 +2,7 @@ import type { Db } from '../db/dialect.js';
 import { DaifaError } from '../lib/errors.js';
 import { applyTransition } from '../lifecycle/apply-transition.js';
 import { sourceJob } from '../sourcing/sourcing.js';
+import { withdrawLines } from './buyer-refund.js';
 import type { Clock } from '../lib/clock.js';
 
 export type ReviewDecision = 'confirm' | 'cancel';
@@ -27,6 +28,12 @@ export async function resolveReview(db: Db, clock: Clock, input: { shopOrderId: 
     if (!r.ok) {
       if (r.from === null) throw new DaifaError('NOT_FOUND', `订单 ${input.shopOrderId} 不存在`);
       throw new DaifaError('CONFLICT', `订单当前状态为 ${r.from}，不能审核 / order is ${r.from}, not NeedsReview`, { details: { reason: r.reason } });
+    }
+    // Cancelled in review: the buyer is refunded (BuyerRefunds), and the order's open cases are moot.
+    if (input.decision === 'cancel') {
+      await withdrawLines(trx, input.shopOrderId, 'all', clock.now());
+      const open = await trx.selectFrom('cases').select('id').where('shop_order_id', '=', input.shopOrderId).where('state', '=', 'Open').execute();
+      for (const c of open) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: input.shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: input.note.trim(), patch: { resolution: '订单已取消，给买家退款', resolved_by: input.actor } }, clock.now());
     }
     return { state: r.to };
   });

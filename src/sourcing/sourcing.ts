@@ -48,7 +48,7 @@ export const placeJob = (poId: number) => ({ kind: PLACE_PO, payload: { purchase
 /** The shop order's lines (optionally only some) as sourcing needs them: refunded units are not sourced. */
 export async function loadLinesToSource(trx: Transaction<Database>, shopOrderId: number, lineNos?: number[]): Promise<LineToSource[]> {
   const wanted = lineNos && new Set(lineNos);
-  return (await orderLines(trx, shopOrderId)).filter((l) => !wanted || wanted.has(l.line_no)).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sku_id, title: l.title, quantity: l.quantity - l.finish_aftersale_cnt, paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined, substituteOfferRef: l.substitute_offer_ref ?? undefined }));
+  return (await orderLines(trx, shopOrderId)).filter((l) => !wanted || wanted.has(l.line_no)).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sku_id, title: l.title, quantity: l.quantity - Math.max(l.finish_aftersale_cnt, l.withdrawn_cnt), paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined, substituteOfferRef: l.substitute_offer_ref ?? undefined }));
 }
 
 export async function loadRequests(trx: Transaction<Database>, shopOrderId: number): Promise<SpecialRequests> {

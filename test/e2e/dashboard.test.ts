@@ -186,6 +186,26 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     expect(m).toHaveLength(1);
   });
 
+  it('refund the buyer for a product nobody supplies: the order is cancelled and WeChat refunds it, started from the case', async () => {
+    const wechat = running.sandbox!.wechat;
+    const [o] = wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
+    const sim = wechat.shops.get(appId())!.orders.get(o!.orderId)!;
+    sim.lines[0]!.skuId = '99990002'; // a SKU the merchant has not mapped
+    const row = await waitFor(async () => { const r = await state(o!.orderId); return r && r.state !== 'Received' && r; }, { what: 'checked', timeoutMs: 30_000 });
+    const c = await waitFor(() => running.app.db.kysely.selectFrom('cases').select('id').where('shop_order_id', '=', row.id).where('kind', '=', 'UNMAPPED').executeTakeFirst(), { what: 'unmapped case' });
+    await page.goto(`${running.url}/cases`);
+    const card = page.getByTestId(`case-${c.id}`);
+    await card.waitFor();
+    await card.getByRole('button', { name: '退款给买家' }).click();
+    await page.getByRole('dialog').getByLabel('说明').fill('该商品已停产，电话告知买家');
+    await shot('10-refund-buyer');
+    await page.getByRole('button', { name: /OK|确\s*定/ }).click();
+    await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 10_000 }).toBe('Cancelled');
+    await expect.poll(() => sim.status, { timeout: 30_000 }).toBe(200);
+    expect(sim.aftersales.map((a) => [a.reason, a.amount])).toEqual([['10000008', sim.lines[0]!.realPrice]]);
+    expect((await running.app.db.kysely.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirstOrThrow()).state).toBe('Resolved');
+  });
+
   it('approve a payment that waits above the approval threshold (set on the settings page)', async () => {
     await page.goto(`${running.url}/settings`);
     const approval = page.getByLabel('超过此金额需审批（分）');

@@ -9,7 +9,7 @@ describe('substitute product with the buyer’s consent', () => {
     h = undefined;
   });
 
-  it('out of stock everywhere → a substitute is proposed → agreed: that line is ordered as the substitute; refused: cancelled, nothing ordered, the buyer’s refund request accepted and booked', async () => {
+  it('out of stock everywhere → a substitute is proposed → agreed: that line is ordered as the substitute; refused: cancelled, nothing ordered, the buyer refunded by Daifa and booked', async () => {
     h = await startHarness();
     await enableSourcing(h);
     const op = await tokenFor(h, 'operator');
@@ -61,31 +61,37 @@ describe('substitute product with the buyer’s consent', () => {
     const bc = cases.find((c) => c.shop_order_id === bOrder.id)!;
     const p2 = await callApi(h, 'POST', `/api/cases/${bc.id}/substitute`, op, { offerRef: sub.id, note: '换款' });
     expect(p2.status).toBe(200);
-    const refused = await callApi(h, 'POST', `/api/cases/${p2.body.consentCaseId}/consent`, op, { answer: 'refused', note: '买家不要，申请退款' });
-    expect(refused.body).toEqual({ orderState: 'Cancelled' });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(h.sandbox.alibaba.orders.size).toBe(1);
-
-    // The buyer applies for the refund on WeChat: Daifa accepts it (the merchant already decided), WeChat refunds,
-    // and the ledger shows the money going back. An order being fulfilled is never refunded automatically.
+    // WeChat leaves a refund the merchant starts waiting for the merchant's acceptance ([U]: the sandbox does
+    // either), and the answer to Daifa's first acceptapply is lost (WeChat carried it out).
+    h.sandbox.wechat.api.genAftersaleStatus = 'MERCHANT_PROCESSING';
+    h.sandbox.wechat.api.loseAnswerOf = '/channels/ec/aftersale/acceptapply';
     const shop = h.sandbox.wechat.shops.get(h.creds.appId)!;
     const simB = shop.orders.get(b!.orderId)!;
     const simA = shop.orders.get(a!.orderId)!;
+    // Meanwhile a buyer asks for a refund on the order being fulfilled: that one is never granted by Daifa.
     const openA = h.sandbox.wechat.openAftersale(shop, a!.orderId, simA.lines[0]!.skuId)!;
-    // The answer to Daifa's first acceptapply is lost (WeChat carried it out): the retry finds the refund granted
-    // and records it once, without asking WeChat again.
-    h.sandbox.wechat.api.loseAnswerOf = '/channels/ec/aftersale/acceptapply';
-    for (const l of simB.lines) h.sandbox.wechat.openAftersale(shop, b!.orderId, l.skuId);
+    const refused = await callApi(h, 'POST', `/api/cases/${p2.body.consentCaseId}/consent`, op, { answer: 'refused', note: '买家不要，申请退款' });
+    expect(refused.body).toEqual({ orderState: 'Cancelled' });
+
+    // Daifa refunds the buyer itself (代用户发起售后) — the buyer does not have to apply — accepts the refund WeChat
+    // left waiting, and the ledger shows the money going back. Nothing is ordered for that order.
     await waitFor(async () => simB.status === 200, { what: 'refunded on WeChat' });
+    expect(h.sandbox.alibaba.orders.size).toBe(1);
+    expect(simB.aftersales.map((x) => [x.status, x.refundReason, x.reason])).toEqual(simB.lines.map(() => ['MERCHANT_REFUND_SUCCESS', 3, '10000014']));
+    expect(simB.aftersales.reduce((t, x) => t + x.amount, 0)).toBe(simB.lines.reduce((t, l) => t + l.realPrice, 0));
     const paid = (await k.selectFrom('shop_orders').select('order_price').where('id', '=', bOrder.id).executeTakeFirstOrThrow()).order_price;
     const refund = await waitFor(() => k.selectFrom('ledger_entries').select('amount').where('shop_order_id', '=', bOrder.id).where('kind', '=', 'refund_to_buyer').executeTakeFirst(), { what: 'refund in the ledger' });
     expect(Number(refund.amount)).toBe(-Number(paid));
-    const accepted = await waitFor(async () => { const r = await k.selectFrom('order_events').select(['actor', 'data']).where('shop_order_id', '=', bOrder.id).where('event', '=', 'order.refund_accepted').execute(); return r.length >= simB.lines.length && r; }, { what: 'every refund acceptance recorded', timeoutMs: 20_000 });
+    const ev = (name: string) => k.selectFrom('order_events').select(['actor', 'data']).where('shop_order_id', '=', bOrder.id).where('event', '=', name).execute();
+    const accepted = await waitFor(async () => { const r = await ev('order.refund_accepted'); return r.length >= simB.lines.length && r; }, { what: 'every refund recorded done', timeoutMs: 20_000 });
     expect(accepted).toHaveLength(simB.lines.length);
-    expect(new Set(accepted.map((e) => JSON.parse(e.data!).afterSaleOrderId))).toEqual(new Set(simB.aftersales.map((x) => x.id)));
+    const ids = new Set(simB.aftersales.map((x) => x.id));
+    expect(new Set(accepted.map((e) => JSON.parse(e.data!).afterSaleOrderId))).toEqual(ids);
+    expect(new Set((await ev('order.refund_requested')).map((e) => JSON.parse(e.data!).afterSaleOrderId))).toEqual(ids);
     expect(h.sandbox.wechat.api.loseAnswerOf).toBeUndefined();
     await new Promise((r) => setTimeout(r, 500));
     expect(simA.aftersales.find((x) => x.id === openA)!.status).toBe('MERCHANT_PROCESSING');
+    expect(h.sandbox.wechat.calls.get('/channels/ec/aftersale/genaftersaleorder')).toBe(simB.lines.length);
     expect(h.sandbox.wechat.calls.get('/channels/ec/aftersale/acceptapply')).toBe(simB.lines.length);
   });
 

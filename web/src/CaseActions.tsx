@@ -19,7 +19,10 @@ export interface CaseRow {
   purchaseOrderId?: number | null;
 }
 
-type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute' | 'readback' | 'supplier' | 'email' | 'settled';
+type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute' | 'readback' | 'supplier' | 'email' | 'settled' | 'refund';
+
+/** genaftersaleorder's 售后原因 the server accepts (REFUND_REASONS). */
+const REFUND_REASONS: [string, string, string][] = [['10000001', '缺货', 'Out of stock'], ['10000014', '双方协商一致退款', 'Agreed with the buyer'], ['10000008', '其他', 'Other']];
 
 /** The actions a case allows, each calling the server's own endpoint; anything else can be resolved with a note. */
 export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: CaseRow; user: User; shopOrderId?: number | null; purchaseOrderId?: number | null }) {
@@ -48,6 +51,11 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
       {has('map_offer') && c.data?.suggestions?.length > 0 && <Button onClick={() => setDialog('map')}>{t('Approve mapping')}</Button>}
       {has('choose_supplier') && orderId && typeof c.data?.lineNo === 'number' && <Button onClick={() => setDialog('supplier')}>{lang === 'zh' ? '指定供应商' : 'Choose supplier'}</Button>}
       {has('ask_buyer_substitute') && <Button onClick={() => setDialog('substitute')}>{lang === 'zh' ? '提议更换商品' : 'Propose a substitute'}</Button>}
+      {(has('refund_buyer') || has('cancel_order')) && orderId && (
+        <Button danger onClick={() => setDialog('refund')}>
+          {lang === 'zh' ? '退款给买家' : 'Refund the buyer'}
+        </Button>
+      )}
       {has('supplier_settled') && poId && <Button onClick={() => setDialog('settled')}>{lang === 'zh' ? '登记供应商已取消/退款' : 'Supplier cancelled / refunded'}</Button>}
       {has('email_outcome') && <Button onClick={() => setDialog('email')}>{lang === 'zh' ? '核对发件箱' : 'Check the outbox'}</Button>}
       {has('confirm_correct') && <Button onClick={() => setDialog('readback')}>{t('Confirmed on 1688')}</Button>}
@@ -103,6 +111,18 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
         </Form.Item>
         <Form.Item name="reference" label={lang === 'zh' ? '退款流水号' : 'Refund reference'}>
           <Input />
+        </Form.Item>
+        <Form.Item name="note" label={t('Note')} rules={[{ required: true, min: 2 }]}>
+          <Input />
+        </Form.Item>
+      </FormDialog>
+      <FormDialog open={dialog === 'refund'} title={lang === 'zh' ? '退款给买家（微信小店代买家发起售后）' : 'Refund the buyer (an after-sale started on WeChat Shop)'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/orders/${orderId}/refund-buyer`, { ...(v.scope === 'line' ? { lines: [c.data.lineNo] } : {}), reason: v.reason, note: v.note }) }}>
+        <p>{lang === 'zh' ? 'Daifa 会在微信小店为买家发起退款，退款的商品不再采购；只退一行时，其余商品照常采购发货。已交给供应商的商品需先换供应商或登记供应商已取消。' : 'Daifa starts the refund on WeChat Shop; refunded lines are never ordered. Refunding one line, the rest is ordered and shipped as usual. Lines already with a supplier must be cancelled there first.'}</p>
+        <Form.Item name="scope" label={lang === 'zh' ? '退款范围' : 'What to refund'} initialValue={typeof c.data?.lineNo === 'number' ? 'line' : 'order'}>
+          <Radio.Group options={[...(typeof c.data?.lineNo === 'number' ? [{ value: 'line', label: lang === 'zh' ? `仅第 ${c.data.lineNo} 行` : `Line ${c.data.lineNo} only` }] : []), { value: 'order', label: lang === 'zh' ? '整单退款（取消订单）' : 'The whole order (cancel it)' }]} />
+        </Form.Item>
+        <Form.Item name="reason" label={t('Reason')} initialValue={c.kind === 'UNMAPPED' ? '10000008' : '10000001'}>
+          <Select aria-label="refund reason" options={REFUND_REASONS.map(([value, zh, en]) => ({ value, label: lang === 'zh' ? zh : en }))} />
         </Form.Item>
         <Form.Item name="note" label={t('Note')} rules={[{ required: true, min: 2 }]}>
           <Input />

@@ -51,7 +51,7 @@ export const caseKindLabels: Record<string, [string, string]> = {
   PAYMENT_BLOCKED: ['付款被拦截', 'Payment blocked'], PAYMENT_FAILED: ['付款失败', 'Payment failed'], UNKNOWN_COURIER: ['无法识别的快递', 'Unknown courier'],
   TRACKING_ANOMALY: ['物流异常', 'Tracking anomaly'], DELIVERY_BLOCKED: ['售后中暂停发货', 'Delivery on hold'], DELIVERY_FAILED: ['同步物流失败', 'Delivery sync failed'],
   DEADLINE_AT_RISK: ['发货超时风险', 'Deadline at risk'], SUPPLIER_CLOSED: ['供应商关闭订单', 'Supplier closed order'], SUPPLIER_ORDER_MISSING: ['1688 订单查不到', '1688 order not found'], SUPPLIER_UNWIND: ['供应商退款/撤单', 'Supplier unwind'],
-  SUPPLIER_STOCK_OUT: ['供应商缺货', 'Supplier stock-out'], ADDRESS_CHANGED: ['买家修改了收货地址', 'Buyer changed the address'], SUBSTITUTE_CONSENT: ['更换商品需买家同意', 'Substitute needs consent'], PARTIAL_REFUND: ['买家部分退款', 'Partial refund'],
+  SUPPLIER_STOCK_OUT: ['供应商缺货', 'Supplier stock-out'], ADDRESS_CHANGED: ['买家修改了收货地址', 'Buyer changed the address'], SUBSTITUTE_CONSENT: ['更换商品需买家同意', 'Substitute needs consent'], PARTIAL_REFUND: ['买家部分退款', 'Partial refund'], REFUND_FAILED: ['给买家退款失败', 'Refund to the buyer failed'],
 };
 export const alertEventLabels: Record<string, [string, string]> = {
   new_paid_order: ['新付款订单', 'New paid order'], needs_review: ['订单需审核', 'Order needs review'], buyer_consent_needed: ['需买家同意', 'Buyer consent needed'],

@@ -1,7 +1,7 @@
 import { AdaptiveRateLimiter, type RateShare } from '../../lib/rate-limiter.js';
 import type { Logger } from 'pino';
 import { DaifaError } from '../../lib/errors.js';
-import { parseJsonLossless } from '../../lib/lossless-json.js';
+import { idString, parseJsonLossless } from '../../lib/lossless-json.js';
 import { postText, type PostResult } from '../../lib/http-post.js';
 import { sleep, type Clock } from '../../lib/clock.js';
 
@@ -215,6 +215,18 @@ export class WeChatShopClient {
   /** acceptapply for a refund (仅退款): the platform refunds the buyer. */
   async acceptAftersale(afterSaleOrderId: string): Promise<void> {
     await this.call('/channels/ec/aftersale/acceptapply', { after_sale_order_id: afterSaleOrderId });
+  }
+
+  /**
+   * 代用户发起售后 (genaftersaleorder): the merchant refunds the buyer for units not shipped. `requestId` makes a retry
+   * answer the same after-sale (WeChat: "失败时可用相同ID进行重试，可避免重复发起售后"). Returns the after-sale id,
+   * whatever JSON type it comes as (documented a number, read as a string by one SDK).
+   */
+  async genAftersaleOrder(r: { requestId: string; orderId: string; productId: string; skuId: string; count: number; amount: number; reason: string; desc?: string }): Promise<string> {
+    const out = await this.call('/channels/ec/aftersale/genaftersaleorder', { request_id: r.requestId, order_id: r.orderId, product_id: r.productId, sku_id: r.skuId, count: r.count, amount: r.amount, reason: r.reason, type: 'REFUND', ...(r.desc ? { desc: r.desc } : {}) });
+    const id = idString(out.aftersale_id ?? out.after_sale_order_id);
+    if (!id) throw new DaifaError('WECHAT_API', `genaftersaleorder 返回缺少 aftersale_id (${r.orderId})`);
+    return id;
   }
 
   async getAftersaleOrder(afterSaleOrderId: string): Promise<Record<string, unknown>> {
