@@ -152,12 +152,13 @@ export class DeliverySync {
     return this.settleState(order.id, owedAfter(sentNow) === 0 && anySent ? 'Shipped' : anySent ? 'PartiallyShipped' : undefined);
   }
 
-  /** Shipped packages whose waybill the supplier changed since Daifa sent it. */
+  /** Shipped packages whose waybill (or courier) changed since Daifa sent it. */
   private async pendingUpdates(shopOrderId: number): Promise<boolean> {
-    const sent = await this.db.kysely.selectFrom('wx_deliveries').select(['package_ids', 'waybill_id']).where('shop_order_id', '=', shopOrderId).where('status', '=', 'Sent').execute();
+    const sent = await this.db.kysely.selectFrom('wx_deliveries').select(['package_ids', 'waybill_id', 'delivery_id']).where('shop_order_id', '=', shopOrderId).where('status', '=', 'Sent').execute();
     if (!sent.length) return false;
-    const pkgs = await this.db.kysely.selectFrom('packages').select(['id', 'waybill_id']).where('shop_order_id', '=', shopOrderId).orderBy('id').execute();
-    return sent.some((s) => pkgs.some((p) => (JSON.parse(s.package_ids) as number[]).includes(p.id) && p.waybill_id !== s.waybill_id));
+    const pkgs = await this.db.kysely.selectFrom('packages').select(['id', 'waybill_id', 'delivery_id']).where('shop_order_id', '=', shopOrderId).orderBy('id').execute();
+    // A new tracking number, or a courier a person named for a parcel sent as OTHER.
+    return sent.some((s) => pkgs.some((p) => (JSON.parse(s.package_ids) as number[]).includes(p.id) && (p.waybill_id !== s.waybill_id || p.delivery_id !== s.delivery_id)));
   }
 
   /**
@@ -299,7 +300,9 @@ export class DeliverySync {
       const pkg = await k.selectFrom('packages').select(['waybill_id', 'delivery_id']).where('id', '=', pkgId ?? -1).executeTakeFirst();
       if (!pkg || (pkg.waybill_id === d.waybill_id && pkg.delivery_id === d.delivery_id)) continue;
       const now = this.clock.now();
-      if (wxPackages.some((w) => w.waybillId === pkg.waybill_id)) {
+      // WeChat shows it already (a send whose record was lost): only the record follows. The same waybill under
+      // another courier (a person named the courier of an OTHER parcel) is an update still to make.
+      if (wxPackages.some((w) => w.waybillId === pkg.waybill_id && w.deliveryId === pkg.delivery_id)) {
         await k.updateTable('wx_deliveries').set({ waybill_id: pkg.waybill_id, delivery_id: pkg.delivery_id, updated_at: now }).where('id', '=', d.id).execute();
         continue;
       }

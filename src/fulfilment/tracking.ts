@@ -11,7 +11,7 @@ import { idString } from '../lib/lossless-json.js';
 import type { Notifier } from '../notify/notifier.js';
 import { parse1688Time, type Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import { OrderMissingError, type ApiBody } from '../suppliers/alibaba-1688/client.js';
-import { mapCourier, plausibleWaybill } from './couriers.js';
+import { mapCourier, plausibleWaybill, WECHAT_COURIERS } from './couriers.js';
 import { unwindJob } from './unwind.js';
 import { acceptMessage } from '../suppliers/alibaba-1688/message-receiver.js';
 import { prepared, preparedInsert } from '../db/prepared.js';
@@ -154,7 +154,8 @@ export class Tracking {
         } else {
           pkgId = existing.id;
           const patch: Record<string, unknown> = { status, last_trace_at: last, picked_up_at: picked?.at ?? null, signed_at: signed?.at ?? null, updated_at: now };
-          if (existing.waybill_id !== waybill || existing.delivery_id !== courier.deliveryId) {
+          // A courier Daifa cannot name never replaces a known one on the same waybill (a person named it: 指定快递公司).
+          if (existing.waybill_id !== waybill || (existing.delivery_id !== courier.deliveryId && courier.known)) {
             // The seller re-printed the waybill: recorded here, passed on to WeChat by delivery sync.
             patch.waybill_id = waybill;
             patch.delivery_id = courier.deliveryId;
@@ -239,10 +240,40 @@ export class Tracking {
       const row = await trx.insertInto('packages').values({ shop_order_id: po.shop_order_id, purchase_order_id: po.id, source: 'manual', logistics_id: `manual:${input.waybill}`, courier_name: input.courier, delivery_id: courier.deliveryId, waybill_id: input.waybill, items: JSON.stringify(items), status: 'CONSIGN', shipped_at: now, picked_up_at: null, last_trace_at: null, signed_at: null, anomaly: null, created_at: now, updated_at: now }).onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing()).returning('id').executeTakeFirst();
       if (!row) throw new DaifaError('CONFLICT', `单号 ${input.waybill} 已录入 / already recorded`);
       await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.parcel_recorded', actor: input.actor, note: `${input.courier} ${input.waybill}` }, now);
-      if (!courier.known) await openCase(trx, { kind: 'UNKNOWN_COURIER', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `快递「${input.courier}」无法对应微信小店快递公司，将以“其他(OTHER)”同步`, dedupKey: `UNKNOWN_COURIER:${po.id}:${input.waybill}` }, now);
+      if (!courier.known) await openCase(trx, { kind: 'UNKNOWN_COURIER', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `快递「${input.courier}」无法对应微信小店快递公司，将以“其他(OTHER)”同步`, data: { name: input.courier, waybill: input.waybill }, dedupKey: `UNKNOWN_COURIER:${po.id}:${input.waybill}` }, now);
       await markShippedIfComplete(trx, po, input.actor, now);
       await enqueue(trx, deliverJob(po.shop_order_id), now);
       return row.id;
+    });
+  }
+
+  /**
+   * 指定快递公司: a person names the WeChat courier of a parcel Daifa could not map (UNKNOWN_COURIER, synced as
+   * OTHER). The parcel takes that courier (its tracking number must look like one of theirs), delivery sync passes
+   * it on (`deliveryinfo/update` when it was sent as OTHER already), and the case is settled. Later re-reads of
+   * the supplier's unknown courier name do not undo it.
+   */
+  async setCourier(caseId: number, deliveryId: string, actor: string): Promise<{ packages: number }> {
+    if (deliveryId === 'OTHER' || !WECHAT_COURIERS[deliveryId]) throw new DaifaError('VALIDATION', `未知的快递公司代码 ${deliveryId} / unknown courier`, { details: [{ field: 'deliveryId', message: 'unknown courier' }] });
+    const now = this.clock.now();
+    return this.db.kysely.transaction().execute(async (trx) => {
+      const c = await trx.selectFrom('cases').select(['id', 'kind', 'state', 'data', 'shop_order_id', 'purchase_order_id']).where('id', '=', caseId).executeTakeFirst();
+      if (!c || c.kind !== 'UNKNOWN_COURIER' || !c.purchase_order_id || !c.shop_order_id) throw new DaifaError('NOT_FOUND', `快递公司待确认事项 ${caseId} 不存在`);
+      if (c.state !== 'Open') throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
+      await lockEntity(trx, 'shop_order', c.shop_order_id);
+      const waybill = (JSON.parse(c.data ?? '{}') as { waybill?: string }).waybill;
+      let q = trx.selectFrom('packages').select(['id', 'waybill_id']).where('purchase_order_id', '=', c.purchase_order_id).where('delivery_id', '=', 'OTHER');
+      if (waybill) q = q.where('waybill_id', '=', waybill);
+      const pkgs = await q.execute();
+      if (!pkgs.length) throw new DaifaError('CONFLICT', '没有待确认快递公司的包裹（供应商可能已更换运单）/ no such parcel');
+      const odd = pkgs.find((p) => !plausibleWaybill(deliveryId, p.waybill_id));
+      if (odd) throw new DaifaError('VALIDATION', `单号「${odd.waybill_id}」不像${WECHAT_COURIERS[deliveryId]}的单号，请核对 / implausible for this courier`, { details: [{ field: 'deliveryId', message: 'implausible tracking number' }] });
+      await trx.updateTable('packages').set({ delivery_id: deliveryId, updated_at: now }).where('id', 'in', pkgs.map((p) => p.id)).execute();
+      const note = `快递公司确认为 ${WECHAT_COURIERS[deliveryId]}（${deliveryId}）：${pkgs.map((p) => p.waybill_id).join('、')}`;
+      await appendEvent(trx, { entity: 'purchase_order', id: c.purchase_order_id, shopOrderId: c.shop_order_id, event: 'po.courier_set', actor, note, data: { deliveryId, packages: pkgs.map((p) => p.id) } }, now);
+      await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: c.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor, note, patch: { resolution: note, resolved_by: actor } }, now);
+      await enqueue(trx, deliverJob(c.shop_order_id), now);
+      return { packages: pkgs.length };
     });
   }
 

@@ -7,6 +7,7 @@ import { shopOrderStates } from '../domain/shop-order.lifecycle.js';
 import { DaifaError } from '../lib/errors.js';
 import { findOrderId, listOrders, orderDetail, shopOrderIdsOf, stats } from '../orders/queries.js';
 import { resolveReview } from '../orders/review.js';
+import { WECHAT_COURIERS } from '../fulfilment/couriers.js';
 import { decideBuyerRefund, REFUND_REASONS, type RefundReason } from '../orders/buyer-refund.js';
 import { toPublic } from '../shops/shops.js';
 import { ALERT_EVENTS, DEFAULT_ROUTES, loadSettings, saveSettings } from '../notify/settings.js';
@@ -301,6 +302,12 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
       const b = z.object({ courier: z.string().trim().min(1).max(40), waybill: z.string().trim().min(6).max(32) }).parse(req.body);
       return { packageId: await app.tracking.recordManual(id, { ...b, actor: `user:${req.principal!.username}` }) };
+    });
+    api.get('/api/couriers', async () => ({ couriers: Object.entries(WECHAT_COURIERS).filter(([id]) => id !== 'OTHER').map(([deliveryId, name]) => ({ deliveryId, name })) }));
+    api.post('/api/cases/:id/courier', operator, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const b = z.object({ deliveryId: z.string().trim().min(1).max(20) }).parse(req.body);
+      return app.tracking.setCourier(id, b.deliveryId, `user:${req.principal!.username}`);
     });
     api.post('/api/purchase-orders/:id/supplier-settled', operator, async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);

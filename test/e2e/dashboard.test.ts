@@ -168,6 +168,26 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     expect(await running.app.db.kysely.selectFrom('order_events').select(['event', 'actor']).where('event', '=', 'case.retried').execute()).toEqual([{ event: 'case.retried', actor: 'user:boss' }]);
   });
 
+  it('name the courier of a parcel Daifa could not map, from the cases inbox: WeChat is updated on the same tracking number', async () => {
+    const alibaba = running.sandbox!.alibaba;
+    alibaba.knobs.courierNameOverride = '城东同城快递';
+    const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
+    const row = await waitFor(() => state(o!.orderId), { what: 'received', timeoutMs: 30_000 });
+    const c = await waitFor(() => running.app.db.kysely.selectFrom('cases').select('id').where('shop_order_id', '=', row.id).where('kind', '=', 'UNKNOWN_COURIER').executeTakeFirst(), { what: 'unknown-courier case', timeoutMs: 30_000 });
+    alibaba.knobs.courierNameOverride = null;
+    const sim = running.sandbox!.wechat.shops.get(appId())!.orders.get(o!.orderId)!;
+    await expect.poll(() => sim.packages.map((p) => p.delivery_id), { timeout: 30_000 }).toEqual(['OTHER']);
+    await page.goto(`${running.url}/cases`);
+    const card = page.getByTestId(`case-${c.id}`);
+    await card.waitFor();
+    await card.getByRole('button', { name: '指定快递公司' }).click();
+    await page.getByRole('dialog').getByLabel('courier').click();
+    await page.locator('.ant-select-item-option', { hasText: '中通快递' }).click();
+    await page.getByRole('button', { name: /OK|确\s*定/ }).click();
+    await expect.poll(async () => (await running.app.db.kysely.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirst())?.state, { timeout: 10_000 }).toBe('Resolved');
+    await expect.poll(() => sim.packages.map((p) => p.delivery_id), { timeout: 30_000 }).toEqual(['ZTO']);
+  });
+
   it('approve a suggested mapping for a product nobody mapped: the order goes on to a supplier', async () => {
     const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
     const line = running.sandbox!.wechat.shops.get(appId())!.orders.get(o!.orderId)!.lines[0]!;

@@ -264,4 +264,37 @@ describe('tracking and delivery sync', () => {
     expect(sends()).toBe(1);
     expect(wxOrder(h, order.orderId).packages).toHaveLength(1);
   });
+
+  it('unknown courier named by a person (指定快递公司): WeChat gets it by deliveryinfo/update on the same waybill, the case settles, and re-reading 1688 does not undo it', async () => {
+    h = await startHarness({ push: { enabled: false }, alibaba: { courierNameOverride: '城东同城快递' } });
+    await enableSourcing(h, { messages: true });
+    const op = await tokenFor(h, 'operator');
+    const { order, soId, sim1688 } = await oneOrderOneSeller(h, (o) => o.lines.length >= 1);
+    h.sandbox.alibaba.ship(sim1688.orderId);
+    await waitFor(async () => (await state(h!, soId)) === 'Shipped', { what: 'shipped as OTHER' });
+    const waybill = wxOrder(h, order.orderId).packages[0]!.waybill_id;
+    expect(wxOrder(h, order.orderId).packages[0]!.delivery_id).toBe('OTHER');
+    const c = await h.app.db.kysely.selectFrom('cases').select(['id', 'actions']).where('kind', '=', 'UNKNOWN_COURIER').executeTakeFirstOrThrow();
+    expect(JSON.parse(c.actions)).toContain('set_courier');
+    const couriers = (await callApi(h, 'GET', '/api/couriers', op)).body.couriers;
+    expect(couriers).toContainEqual({ deliveryId: 'ZTO', name: '中通快递' });
+    expect(couriers.some((x: { deliveryId: string }) => x.deliveryId === 'OTHER')).toBe(false);
+    expect((await callApi(h, 'POST', `/api/cases/${c.id}/courier`, op, { deliveryId: 'NOPE' })).status).toBe(400);
+    // A tracking number that cannot be SF's is refused (SF numbers start with SF).
+    expect((await callApi(h, 'POST', `/api/cases/${c.id}/courier`, op, { deliveryId: 'SF' })).body.error.message).toContain(waybill);
+    expect((await callApi(h, 'POST', `/api/cases/${c.id}/courier`, await tokenFor(h, 'viewer'), { deliveryId: 'ZTO' })).status).toBe(403);
+    expect((await callApi(h, 'POST', `/api/cases/${c.id}/courier`, op, { deliveryId: 'ZTO' })).body).toEqual({ packages: 1 });
+    await waitFor(async () => wxOrder(h!, order.orderId).packages[0]!.delivery_id === 'ZTO', { what: 'deliveryinfo/update' });
+    expect(wxOrder(h, order.orderId).packages[0]!.waybill_id).toBe(waybill);
+    await waitFor(async () => (await h!.app.db.kysely.selectFrom('wx_deliveries').select('updates').executeTakeFirstOrThrow()).updates === 1, { what: 'update recorded' });
+    expect((await h.app.db.kysely.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirstOrThrow()).state).toBe('Resolved');
+    expect((await callApi(h, 'POST', `/api/cases/${c.id}/courier`, op, { deliveryId: 'ZTO' })).status).toBe(409);
+    // 1688 still calls it 城东同城快递: a re-read keeps the courier the person named, and WeChat is not asked again.
+    const poId = (await h.app.db.kysely.selectFrom('purchase_orders').select('id').executeTakeFirstOrThrow()).id;
+    await h.app.tracking.track(poId);
+    await h.app.delivery.deliver(soId);
+    expect((await h.app.db.kysely.selectFrom('packages').select('delivery_id').executeTakeFirstOrThrow()).delivery_id).toBe('ZTO');
+    expect(h.sandbox.wechat.calls.get('/channels/ec/order/deliveryinfo/update')).toBe(1);
+    expect(await count(h.app, 'cases', ['kind', '=', 'UNKNOWN_COURIER'])).toBe(1);
+  });
 });

@@ -19,7 +19,7 @@ export interface CaseRow {
   purchaseOrderId?: number | null;
 }
 
-type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute' | 'readback' | 'supplier' | 'email' | 'settled' | 'refund';
+type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute' | 'readback' | 'supplier' | 'email' | 'settled' | 'refund' | 'courier';
 
 /** genaftersaleorder's 售后原因 the server accepts (REFUND_REASONS). */
 const REFUND_REASONS: [string, string, string][] = [['10000001', '缺货', 'Out of stock'], ['10000014', '双方协商一致退款', 'Agreed with the buyer'], ['10000008', '其他', 'Other']];
@@ -56,6 +56,7 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
           {lang === 'zh' ? '退款给买家' : 'Refund the buyer'}
         </Button>
       )}
+      {has('set_courier') && <Button onClick={() => setDialog('courier')}>{lang === 'zh' ? '指定快递公司' : 'Name the courier'}</Button>}
       {has('supplier_settled') && poId && <Button onClick={() => setDialog('settled')}>{lang === 'zh' ? '登记供应商已取消/退款' : 'Supplier cancelled / refunded'}</Button>}
       {has('email_outcome') && <Button onClick={() => setDialog('email')}>{lang === 'zh' ? '核对发件箱' : 'Check the outbox'}</Button>}
       {has('confirm_correct') && <Button onClick={() => setDialog('readback')}>{t('Confirmed on 1688')}</Button>}
@@ -128,6 +129,12 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
           <Input />
         </Form.Item>
       </FormDialog>
+      <FormDialog open={dialog === 'courier'} title={lang === 'zh' ? '指定快递公司' : 'Name the courier'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/courier`, { deliveryId: v.deliveryId }) }}>
+        <p>{lang === 'zh' ? `供应商的快递「${c.data?.name ?? ''}」${c.data?.waybill ? `（单号 ${c.data.waybill}）` : ''}对应微信小店的哪家快递公司？已按“其他”同步的，Daifa 会修改微信上的物流信息。` : `Which WeChat Shop courier is the supplier's "${c.data?.name ?? ''}"${c.data?.waybill ? ` (${c.data.waybill})` : ''}? If it was synced as OTHER, Daifa updates WeChat.`}</p>
+        <Form.Item name="deliveryId" label={lang === 'zh' ? '快递公司' : 'Courier'} rules={[{ required: true }]}>
+          <CourierPicker />
+        </Form.Item>
+      </FormDialog>
       <FormDialog open={dialog === 'email'} title={lang === 'zh' ? '采购邮件是否已发出？' : 'Did the purchase e-mail go out?'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/email-outcome`, { sent: v.sent === 'sent', note: v.note }) }}>
         <Form.Item name="sent" label={lang === 'zh' ? '在发件箱（或向供应商）核对后' : 'After checking the outbox (or with the supplier)'} rules={[{ required: true }]}>
           <Radio.Group options={[{ value: 'sent', label: lang === 'zh' ? '已发出，继续付款' : 'It went out: go on to payment' }, { value: 'resend', label: lang === 'zh' ? '没有发出，重新发送' : 'It did not: send it again' }]} />
@@ -187,6 +194,12 @@ function FormDialog({ open, title, form, onClose, onFinish, children }: { open: 
 function SupplierPicker({ value, onChange }: { value?: number; onChange?: (v: number) => void }) {
   const { data } = useQuery({ queryKey: ['suppliers'], queryFn: () => api('GET', '/api/suppliers') });
   return <Select value={value} onChange={onChange} aria-label="supplier" options={(data?.suppliers ?? []).filter((s: any) => s.active).map((s: any) => ({ value: s.id, label: `${s.name}${s.couriers?.length ? ` · ${s.couriers.join('/')}` : ''}` }))} />;
+}
+
+/** WeChat Shop's couriers (delivery_id), OTHER left out. */
+function CourierPicker({ value, onChange }: { value?: string; onChange?: (v: string) => void }) {
+  const { data } = useQuery({ queryKey: ['couriers'], queryFn: () => api('GET', '/api/couriers') });
+  return <Select showSearch optionFilterProp="label" value={value} onChange={onChange} aria-label="courier" options={(data?.couriers ?? []).map((x: any) => ({ value: x.deliveryId, label: `${x.name} (${x.deliveryId})` }))} />;
 }
 
 /** Search the catalogue (in stock only) by title. */
