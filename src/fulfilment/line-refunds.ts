@@ -1,10 +1,12 @@
 import type { Db } from '../db/dialect.js';
 import { openCase } from '../cases/cases.js';
 import { enqueue } from '../jobs/queue.js';
-import { applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
+import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
-import { post as postLedger } from '../payments/ledger.js';
+import { post as postLedger, refundedBySupplier } from '../payments/ledger.js';
+import { DaifaError } from '../lib/errors.js';
+import { formatYuan } from '../domain/money.js';
 import { unwindJob } from './unwind.js';
 
 export const LINE_REFUND = 'order.line-refund';
@@ -72,4 +74,34 @@ export class LineRefunds {
       return out;
     });
   }
+}
+
+/**
+ * 登记供应商部分退款 (PARTIAL_REFUND): the supplier gave back the part of a paid purchase order whose lines the buyer
+ * had refunded, while the rest ships. Recorded once per reference (never more than is still paid: a later full
+ * refund, on a cancellation, counts only the rest), and the case is settled.
+ */
+export async function recordSupplierPartialRefund(db: Db, clock: Clock, input: { caseId: number; amount: number; reference: string; note: string; actor: string }): Promise<{ refunded: number; stillPaid: number }> {
+  if (!Number.isInteger(input.amount) || input.amount <= 0) throw new DaifaError('VALIDATION', '退款金额以分为单位的正整数 / amount in fen', { details: [{ field: 'amount', message: 'positive integer' }] });
+  const reference = input.reference.trim();
+  const note = input.note.trim();
+  if (!reference || !note) throw new DaifaError('VALIDATION', '请填写退款流水号和说明 / reference and note required', { details: [{ field: reference ? 'note' : 'reference', message: 'required' }] });
+  const now = clock.now();
+  return db.kysely.transaction().execute(async (trx) => {
+    const c = await trx.selectFrom('cases').select(['id', 'kind', 'state', 'shop_order_id', 'purchase_order_id']).where('id', '=', input.caseId).executeTakeFirst();
+    if (!c || c.kind !== 'PARTIAL_REFUND' || !c.shop_order_id || !c.purchase_order_id) throw new DaifaError('NOT_FOUND', `部分退款事项 ${input.caseId} 不存在`);
+    if (c.state !== 'Open') throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
+    await lockEntity(trx, 'shop_order', c.shop_order_id);
+    const po = await trx.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.out_order_id', 'o.shop_id']).where('p.id', '=', c.purchase_order_id).executeTakeFirstOrThrow();
+    const payment = await trx.selectFrom('payments').select(['amount', 'status']).where('purchase_order_id', '=', po.id).executeTakeFirst();
+    if (payment?.status !== 'Paid') throw new DaifaError('CONFLICT', '采购单尚未付款：请与供应商改价或取消这部分商品 / not paid: nothing to refund');
+    const stillPaid = payment.amount - (await refundedBySupplier(trx, po.id));
+    if (input.amount > stillPaid) throw new DaifaError('AMOUNT_MISMATCH', `退款 ${formatYuan(input.amount)} 超过尚在供应商处的 ${formatYuan(stillPaid)} / more than is still paid`);
+    const text = `供应商部分退款 ${formatYuan(input.amount)}（${reference}）：${note}`;
+    const id = await postLedger(trx, { shopId: po.shop_id, shopOrderId: c.shop_order_id, purchaseOrderId: po.id, kind: 'refund_from_supplier', amount: input.amount, ref: `supplier-refund-part:${po.id}:${reference}`, note: text }, now);
+    if (id === undefined) throw new DaifaError('CONFLICT', `流水号 ${reference} 已登记 / already recorded`);
+    await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: c.shop_order_id, event: 'po.partial_refund_recorded', actor: input.actor, note: text, data: { amount: input.amount, reference } }, now);
+    await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: c.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: text, patch: { resolution: text, resolved_by: input.actor } }, now);
+    return { refunded: input.amount, stillPaid: stillPaid - input.amount };
+  });
 }

@@ -8,7 +8,7 @@ import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-tra
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { idString } from '../lib/lossless-json.js';
-import { post as postLedger } from '../payments/ledger.js';
+import { post as postLedger, refundedBySupplier } from '../payments/ledger.js';
 import { isPaid } from '../payments/pay-supplier.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import { orderMissingCode, type ApiBody } from '../suppliers/alibaba-1688/client.js';
@@ -73,9 +73,11 @@ export class SupplierUnwind {
     }
     if (!payment || payment.status !== 'Paid') throw new DaifaError('UPSTREAM_UNAVAILABLE', '1688 显示已付款但 Daifa 尚未记账，等待付款核对', { retryAfterMs: 5_000 });
     const entryIds = ((view.result?.productItems ?? []) as ApiBody[]).map((i) => idString(i.subItemIDString ?? i.subItemID) ?? '').filter(Boolean);
-    const refund = await client.createRefund({ orderId: po.supplier_order_id, entryIds, amount: payment.amount, reasonId: reason === 'stock_out' ? '20002' : '20001', description: REASON_TEXT[reason], goodsStatus: 'refundWaitSellerSend' });
+    // What is still with the supplier: the amount paid less a partial refund already recorded.
+    const due = payment.amount - (await refundedBySupplier(k, po.id));
+    const refund = await client.createRefund({ orderId: po.supplier_order_id, entryIds, amount: due, reasonId: reason === 'stock_out' ? '20002' : '20001', description: REASON_TEXT[reason], goodsStatus: 'refundWaitSellerSend' });
     if (!refund.refundId && refund.code !== '5010') throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 退款申请失败（${refund.code} ${refund.message ?? ''}）`, { retryAfterMs: 60_000 });
-    await k.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.refund_requested', actor: 'system:unwind', note: `已向供应商申请退款 ${formatYuan(payment.amount)}（${REASON_TEXT[reason]}）${refund.refundId ? ` ${refund.refundId}` : ''}`, data: { refundId: refund.refundId, amount: payment.amount } }, this.clock.now()));
+    await k.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.refund_requested', actor: 'system:unwind', note: `已向供应商申请退款 ${formatYuan(due)}（${REASON_TEXT[reason]}）${refund.refundId ? ` ${refund.refundId}` : ''}`, data: { refundId: refund.refundId, amount: due } }, this.clock.now()));
     const after = await client.buyerView(po.supplier_order_id);
     if (String(after.result?.baseInfo?.status) === 'cancel') return this.closedOn1688(po, payment, after, reason);
     // The seller has not agreed yet: look again later (the refund message also brings Daifa back).
@@ -89,7 +91,9 @@ export class SupplierUnwind {
     const total = view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
     await this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
-      if (refunded) await postLedger(trx, { shopId: po.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, kind: 'refund_from_supplier', amount: payment.amount, ref: `supplier-refund:${po.id}`, note: `供应商退款（${REASON_TEXT[reason]}）${total !== undefined && total !== payment.amount ? `；1688 订单金额 ${formatYuan(total)}` : ''}` }, now);
+      // The rest of what was paid comes back (a partial refund recorded before is not counted twice).
+      const due = refunded ? payment.amount - (await refundedBySupplier(trx, po.id)) : 0;
+      if (due > 0) await postLedger(trx, { shopId: po.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, kind: 'refund_from_supplier', amount: due, ref: `supplier-refund:${po.id}`, note: `供应商退款（${REASON_TEXT[reason]}）${total !== undefined && total !== payment?.amount ? `；1688 订单金额 ${formatYuan(total)}` : ''}` }, now);
       await this.cancelIn(trx, po, payment?.id, refunded ? `供应商已退款 ${formatYuan(payment.amount)}` : '1688 订单已关闭', reason, now);
     });
     if (RESOURCE.includes(reason)) await this.resource(po.id, REASON_TEXT[reason]);
@@ -131,14 +135,16 @@ export class SupplierUnwind {
     if ((await k.selectFrom('packages').select('id').where('purchase_order_id', '=', poId).executeTakeFirst()) !== undefined) throw new DaifaError('CONFLICT', '供应商已发货：请走退货退款，不能直接取消 / already shipped');
     const payment = await k.selectFrom('payments').selectAll().where('purchase_order_id', '=', poId).executeTakeFirst();
     const paid = payment?.status === 'Paid';
-    if (paid && input.amount !== payment.amount) throw new DaifaError('AMOUNT_MISMATCH', `已付 ${formatYuan(payment.amount)}：供应商退款需全额、精确到分才能取消并改派（部分退款请在账本登记）/ the refund must equal the amount paid`);
+    // Paid less what the supplier gave back already (a partial refund recorded on a PARTIAL_REFUND case).
+    const due = paid ? payment.amount - (await refundedBySupplier(k, poId)) : 0;
+    if (paid && input.amount !== due) throw new DaifaError('AMOUNT_MISMATCH', `已付 ${formatYuan(payment.amount)}${due !== payment.amount ? `，已退回 ${formatYuan(payment.amount - due)}` : ''}：供应商退款需为其余的 ${formatYuan(due)}、精确到分才能取消并改派（部分退款请在账本登记）/ the refund must equal what is still paid`);
     if (paid && !input.reference?.trim()) throw new DaifaError('VALIDATION', '请填写退款流水号或凭证号 / a refund reference is required', { details: [{ field: 'reference', message: 'required' }] });
     const reason: UnwindReason = po.order_state === 'Cancelled' ? 'buyer_refund' : 'stock_out';
-    const note = paid ? `供应商已退款 ${formatYuan(payment.amount)}（${input.reference!.trim()}）：${input.note}` : `供应商已取消：${input.note}`;
+    const note = paid ? `供应商已退款 ${formatYuan(due)}（${input.reference!.trim()}）：${input.note}` : `供应商已取消：${input.note}`;
     const now = this.clock.now();
     await k.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
-      if (paid) await postLedger(trx, { shopId: po.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, kind: 'refund_from_supplier', amount: payment.amount, ref: `supplier-refund:${po.id}`, note }, now);
+      if (paid && due > 0) await postLedger(trx, { shopId: po.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, kind: 'refund_from_supplier', amount: due, ref: `supplier-refund:${po.id}`, note }, now);
       await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.supplier_settled', actor: input.actor, note }, now);
       await this.cancelIn(trx, po, payment?.id, note, reason, now);
       await settleOpenCases(trx, { kind: 'SUPPLIER_UNWIND', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: paid ? 'supplier_refunded' : 'supplier_cancelled', note, actor: input.actor }, now);

@@ -8,6 +8,7 @@ import { DaifaError } from '../lib/errors.js';
 import { findOrderId, listOrders, orderDetail, shopOrderIdsOf, stats } from '../orders/queries.js';
 import { resolveReview } from '../orders/review.js';
 import { WECHAT_COURIERS } from '../fulfilment/couriers.js';
+import { recordSupplierPartialRefund } from '../fulfilment/line-refunds.js';
 import { decideBuyerRefund, REFUND_REASONS, type RefundReason } from '../orders/buyer-refund.js';
 import { toPublic } from '../shops/shops.js';
 import { ALERT_EVENTS, DEFAULT_ROUTES, loadSettings, saveSettings } from '../notify/settings.js';
@@ -302,6 +303,11 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
       const b = z.object({ courier: z.string().trim().min(1).max(40), waybill: z.string().trim().min(6).max(32) }).parse(req.body);
       return { packageId: await app.tracking.recordManual(id, { ...b, actor: `user:${req.principal!.username}` }) };
+    });
+    api.post('/api/cases/:id/supplier-refund', owner, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const b = z.object({ amount: z.number().int('金额以分为单位的整数 / amounts in fen').positive(), reference: z.string().trim().min(1).max(100), note: z.string().trim().min(1).max(500) }).parse(req.body);
+      return recordSupplierPartialRefund(app.db, app.clock, { caseId: id, ...b, actor: `user:${req.principal!.username}` });
     });
     api.get('/api/couriers', async () => ({ couriers: Object.entries(WECHAT_COURIERS).filter(([id]) => id !== 'OTHER').map(([deliveryId, name]) => ({ deliveryId, name })) }));
     api.post('/api/cases/:id/courier', operator, async (req) => {

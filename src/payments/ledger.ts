@@ -38,6 +38,12 @@ export interface LedgerPosting {
 }
 
 /** The one way money enters the ledger: append-only, once per `ref`. Returns the new row's id, if it was new. */
+/** What a supplier has given back on one purchase order so far (partial refunds, or the whole), in fen. */
+export async function refundedBySupplier(db: Executor, purchaseOrderId: number): Promise<number> {
+  const r = await db.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('purchase_order_id', '=', purchaseOrderId).where('kind', '=', 'refund_from_supplier').executeTakeFirst();
+  return Number(r?.s ?? 0);
+}
+
 export async function post(trx: Executor, e: LedgerPosting, now: number): Promise<number | undefined> {
   const { rows } = await insertEntry(trx, e.shopId, e.shopOrderId, e.purchaseOrderId ?? null, e.kind, e.amount, e.ref, e.note ?? null, e.day ?? cnDate(now), now);
   return rows[0]?.id;

@@ -52,7 +52,10 @@ describe('daifa CLI', () => {
     expect(rev.code).toBe(0);
     const after = JSON.parse((await runDaifa(['orders', 'show', String(flagged.id), '--json'], env)).out);
     expect(after.state).toBe('Cancelled');
-    expect(after.history.at(-1)).toMatchObject({ actor: 'cli:xiaoli', note: '买家要蓝色，无货，取消' });
+    expect(after.history).toContainEqual(expect.objectContaining({ to: 'Cancelled', actor: 'cli:xiaoli', note: '买家要蓝色，无货，取消' }));
+    // Cancelled in review: Daifa refunds the buyer on WeChat (the buyer need not apply).
+    const sim = h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(flagged.wxOrderId)!;
+    await waitFor(async () => sim.status === 200, { what: 'refunded on WeChat' });
   });
 
   it('stats --json counts orders by state, purchase orders, open cases, jobs and dead jobs', async () => {

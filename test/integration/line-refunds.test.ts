@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SANDBOX_SELLERS } from '../../sandbox/catalogue.js';
-import { count, enableSourcing, startHarness, waitFor, type Harness } from '../helpers/harness.js';
+import { callApi, count, enableSourcing, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
 
 /** 部分退款: some lines refunded before shipment while the order goes on. */
 describe('partial refunds before shipment', () => {
@@ -32,6 +32,20 @@ describe('partial refunds before shipment', () => {
     await waitFor(async () => (await refundSum()) === -first.realPrice, { what: 'line refund booked' });
     await waitFor(async () => (await count(h!.app, 'notifications', ['event', '=', 'needs_review'])) >= 1, { what: 'alert' });
     expect(await count(h.app, 'purchase_orders', ['state', '=', 'Cancelled'])).toBe(0); // the other lines still go out
+    // The alert says what happened (its body used to be empty).
+    expect((await k.selectFrom('notifications').select('body').where('event', '=', 'needs_review').executeTakeFirstOrThrow()).body).toContain('买家部分退款');
+
+    // The seller gives back that line's share (登记供应商部分退款): recorded once, never more than is still paid.
+    const owner = await tokenFor(h, 'owner');
+    const payment = await k.selectFrom('payments').select(['amount', 'purchase_order_id']).executeTakeFirstOrThrow();
+    const part = Math.min(300, payment.amount - 1);
+    const record = (body: unknown, token = owner) => callApi(h!, 'POST', `/api/cases/${c.id}/supplier-refund`, token, body);
+    expect((await record({ amount: part, reference: 'TK1', note: '卖家退回该款' }, await tokenFor(h, 'operator'))).status).toBe(403);
+    expect((await record({ amount: payment.amount + 1, reference: 'TK1', note: '卖家退回该款' })).body.error.code).toBe('AMOUNT_MISMATCH');
+    expect((await record({ amount: 12.5, reference: 'TK1', note: 'x' })).status).toBe(400);
+    expect((await record({ amount: part, reference: 'TK1', note: '卖家退回该款' })).body).toEqual({ refunded: part, stillPaid: payment.amount - part });
+    expect((await record({ amount: part, reference: 'TK1', note: 'again' })).status).toBe(409);
+    expect((await k.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirstOrThrow()).state).toBe('Resolved');
 
     // Everything else refunded too: WeChat cancels the order (200); the supplier order is unwound; the ledger tops
     // up to exactly what the buyer paid.
@@ -41,5 +55,10 @@ describe('partial refunds before shipment', () => {
     await waitFor(async () => (await refundSum()) === -Number(order.order_price), { what: 'full refund booked' });
     await new Promise((r) => setTimeout(r, 300));
     expect(await refundSum()).toBe(-Number(order.order_price));
+    // The supplier order is refunded for the rest only: the supplier gave back exactly what was paid, never more.
+    await waitFor(async () => (await k.selectFrom('purchase_orders').select('state').where('id', '=', payment.purchase_order_id).executeTakeFirstOrThrow()).state === 'Cancelled', { what: 'supplier order unwound' });
+    const fromSupplier = await k.selectFrom('ledger_entries').select('amount').where('purchase_order_id', '=', payment.purchase_order_id).where('kind', '=', 'refund_from_supplier').orderBy('id').execute();
+    expect(fromSupplier.map((e) => Number(e.amount))).toEqual([part, payment.amount - part]);
+    expect([...h.sandbox.alibaba.orders.values()][0]!.refunds.map((r) => r.amount)).toEqual([payment.amount - part]);
   });
 });

@@ -2,6 +2,7 @@ import { useContext, useState } from 'react';
 import { Button, DatePicker, Form, Input, InputNumber, Modal, Radio, Select, Space, type FormInstance } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import type { Dayjs } from 'dayjs';
+import { Link } from 'react-router-dom';
 import { api, yuan } from './api';
 import { LangContext, useT } from './i18n';
 import { can, useAction, type User } from './ui';
@@ -19,7 +20,7 @@ export interface CaseRow {
   purchaseOrderId?: number | null;
 }
 
-type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute' | 'readback' | 'supplier' | 'email' | 'settled' | 'refund' | 'courier';
+type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute' | 'readback' | 'supplier' | 'email' | 'settled' | 'refund' | 'courier' | 'partial';
 
 /** genaftersaleorder's 售后原因 the server accepts (REFUND_REASONS). */
 const REFUND_REASONS: [string, string, string][] = [['10000001', '缺货', 'Out of stock'], ['10000014', '双方协商一致退款', 'Agreed with the buyer'], ['10000008', '其他', 'Other']];
@@ -56,6 +57,8 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
           {lang === 'zh' ? '退款给买家' : 'Refund the buyer'}
         </Button>
       )}
+      {has('record_supplier_refund') && can(user, 'owner') && <Button onClick={() => setDialog('partial')}>{lang === 'zh' ? '登记供应商部分退款' : 'Record the supplier’s partial refund'}</Button>}
+      {has('adjust_limits') && can(user, 'owner') && <Link to="/settings"><Button>{lang === 'zh' ? '调整付款限额' : 'Adjust payment limits'}</Button></Link>}
       {has('set_courier') && <Button onClick={() => setDialog('courier')}>{lang === 'zh' ? '指定快递公司' : 'Name the courier'}</Button>}
       {has('supplier_settled') && poId && <Button onClick={() => setDialog('settled')}>{lang === 'zh' ? '登记供应商已取消/退款' : 'Supplier cancelled / refunded'}</Button>}
       {has('email_outcome') && <Button onClick={() => setDialog('email')}>{lang === 'zh' ? '核对发件箱' : 'Check the outbox'}</Button>}
@@ -133,6 +136,17 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
         <p>{lang === 'zh' ? `供应商的快递「${c.data?.name ?? ''}」${c.data?.waybill ? `（单号 ${c.data.waybill}）` : ''}对应微信小店的哪家快递公司？已按“其他”同步的，Daifa 会修改微信上的物流信息。` : `Which WeChat Shop courier is the supplier's "${c.data?.name ?? ''}"${c.data?.waybill ? ` (${c.data.waybill})` : ''}? If it was synced as OTHER, Daifa updates WeChat.`}</p>
         <Form.Item name="deliveryId" label={lang === 'zh' ? '快递公司' : 'Courier'} rules={[{ required: true }]}>
           <CourierPicker />
+        </Form.Item>
+      </FormDialog>
+      <FormDialog open={dialog === 'partial'} title={lang === 'zh' ? '供应商退回了部分货款' : 'The supplier refunded part of the payment'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/supplier-refund`, { amount: Math.round(Number(v.amount) * 100), reference: v.reference, note: v.note }) }}>
+        <Form.Item name="amount" label={lang === 'zh' ? '退款金额（元）' : 'Refund (yuan)'} rules={[{ required: true }]}>
+          <InputNumber min={0.01} step={0.01} precision={2} style={{ width: '100%' }} aria-label="amount" />
+        </Form.Item>
+        <Form.Item name="reference" label={lang === 'zh' ? '退款流水号' : 'Refund reference'} rules={[{ required: true }]}>
+          <Input />
+        </Form.Item>
+        <Form.Item name="note" label={t('Note')} rules={[{ required: true, min: 2 }]}>
+          <Input />
         </Form.Item>
       </FormDialog>
       <FormDialog open={dialog === 'email'} title={lang === 'zh' ? '采购邮件是否已发出？' : 'Did the purchase e-mail go out?'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/email-outcome`, { sent: v.sent === 'sent', note: v.note }) }}>
