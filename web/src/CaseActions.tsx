@@ -110,15 +110,7 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
       </FormDialog>
       <FormDialog open={dialog === 'settled'} title={lang === 'zh' ? '供应商已取消或已退款' : 'The supplier cancelled or refunded'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/purchase-orders/${poId}/supplier-settled`, { note: v.note, ...(v.amount ? { amount: Math.round(Number(v.amount) * 100), reference: v.reference } : {}) }) }}>
         <p>{lang === 'zh' ? '已付款的须全额退款（精确到分）才能取消；登记后，除非买家已退款，Daifa 会换供应商重新下单。' : 'A paid order must be refunded in full (to the fen); once recorded, Daifa places the lines elsewhere unless the buyer refunded.'}</p>
-        <Form.Item name="amount" label={lang === 'zh' ? '退款金额（元，未付款则留空）' : 'Refund (yuan; empty if nothing was paid)'}>
-          <InputNumber min={0.01} step={0.01} precision={2} style={{ width: '100%' }} aria-label="amount" />
-        </Form.Item>
-        <Form.Item name="reference" label={lang === 'zh' ? '退款流水号' : 'Refund reference'}>
-          <Input />
-        </Form.Item>
-        <Form.Item name="note" label={t('Note')} rules={[{ required: true, min: 2 }]}>
-          <Input />
-        </Form.Item>
+        <RefundFields required={false} amountLabel={lang === 'zh' ? '退款金额（元，未付款则留空）' : 'Refund (yuan; empty if nothing was paid)'} />
       </FormDialog>
       <FormDialog open={dialog === 'refund'} title={lang === 'zh' ? '退款给买家（微信小店代买家发起售后）' : 'Refund the buyer (an after-sale started on WeChat Shop)'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/orders/${orderId}/refund-buyer`, { ...(v.scope === 'line' ? { lines: [c.data.lineNo] } : {}), reason: v.reason, note: v.note }) }}>
         <p>{lang === 'zh' ? 'Daifa 会在微信小店为买家发起退款，退款的商品不再采购；只退一行时，其余商品照常采购发货。已交给供应商的商品需先换供应商或登记供应商已取消。' : 'Daifa starts the refund on WeChat Shop; refunded lines are never ordered. Refunding one line, the rest is ordered and shipped as usual. Lines already with a supplier must be cancelled there first.'}</p>
@@ -139,15 +131,7 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
         </Form.Item>
       </FormDialog>
       <FormDialog open={dialog === 'partial'} title={lang === 'zh' ? '供应商退回了部分货款' : 'The supplier refunded part of the payment'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/supplier-refund`, { amount: Math.round(Number(v.amount) * 100), reference: v.reference, note: v.note }) }}>
-        <Form.Item name="amount" label={lang === 'zh' ? '退款金额（元）' : 'Refund (yuan)'} rules={[{ required: true }]}>
-          <InputNumber min={0.01} step={0.01} precision={2} style={{ width: '100%' }} aria-label="amount" />
-        </Form.Item>
-        <Form.Item name="reference" label={lang === 'zh' ? '退款流水号' : 'Refund reference'} rules={[{ required: true }]}>
-          <Input />
-        </Form.Item>
-        <Form.Item name="note" label={t('Note')} rules={[{ required: true, min: 2 }]}>
-          <Input />
-        </Form.Item>
+        <RefundFields required amountLabel={lang === 'zh' ? '退款金额（元）' : 'Refund (yuan)'} />
       </FormDialog>
       <FormDialog open={dialog === 'email'} title={lang === 'zh' ? '采购邮件是否已发出？' : 'Did the purchase e-mail go out?'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/email-outcome`, { sent: v.sent === 'sent', note: v.note }) }}>
         <Form.Item name="sent" label={lang === 'zh' ? '在发件箱（或向供应商）核对后' : 'After checking the outbox (or with the supplier)'} rules={[{ required: true }]}>
@@ -208,6 +192,25 @@ function FormDialog({ open, title, form, onClose, onFinish, children }: { open: 
 function SupplierPicker({ value, onChange }: { value?: number; onChange?: (v: number) => void }) {
   const { data } = useQuery({ queryKey: ['suppliers'], queryFn: () => api('GET', '/api/suppliers') });
   return <Select value={value} onChange={onChange} aria-label="supplier" options={(data?.suppliers ?? []).filter((s: any) => s.active).map((s: any) => ({ value: s.id, label: `${s.name}${s.couriers?.length ? ` · ${s.couriers.join('/')}` : ''}` }))} />;
+}
+
+/** A supplier's refund: amount in yuan (sent in fen), its reference, and a note. */
+function RefundFields({ required, amountLabel }: { required: boolean; amountLabel: string }) {
+  const t = useT();
+  const { lang } = useContext(LangContext);
+  return (
+    <>
+      <Form.Item name="amount" label={amountLabel} rules={[{ required }]}>
+        <InputNumber min={0.01} step={0.01} precision={2} style={{ width: '100%' }} aria-label="amount" />
+      </Form.Item>
+      <Form.Item name="reference" label={lang === 'zh' ? '退款流水号' : 'Refund reference'} rules={[{ required }]}>
+        <Input />
+      </Form.Item>
+      <Form.Item name="note" label={t('Note')} rules={[{ required: true, min: 2 }]}>
+        <Input />
+      </Form.Item>
+    </>
+  );
 }
 
 /** WeChat Shop's couriers (delivery_id), OTHER left out. */
