@@ -15,6 +15,8 @@ import { loadWeights } from './catalogue-admin.js';
 import { findById, getById, orderLines, rowOrThrow } from '../db/lookups.js';
 import { prepared, preparedInsert } from '../db/prepared.js';
 import { dispatchTimes, quantile } from './dispatch-history.js';
+import { advanceWhenAllPlaced } from '../purchasing/place-purchase-order.js';
+import { deliverJob } from '../fulfilment/tracking.js';
 
 // Read by every sourcing run: compiled once (see prepared()).
 const aMapping = prepared((db, shopId: number, limit: number) => db.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).limit(limit));
@@ -102,7 +104,12 @@ export class Sourcing {
       // Lines a live supplier order already covers (sourcing again after a consent or a review) are never ordered twice.
       const covered = new Set((await coveredLines(trx, shopOrderId, 'Cancelled', 'Shadowed')).rows.map((r) => r.shop_order_line_no));
       const lines = (await loadLinesToSource(trx, shopOrderId)).filter((l) => l.quantity > 0 && !covered.has(l.lineNo));
-      if (!lines.length) return 'nothing-to-source';
+      if (!lines.length) {
+        // Every line still wanted is with a supplier already (the others were refunded, or settled in review): the
+        // order rejoins its supplier orders instead of staying Confirmed (and being watched as never placed).
+        if (covered.size) await rejoinSupplierOrders(trx, shopOrderId, now);
+        return 'nothing-to-source';
+      }
       const result = await this.sourceLines(trx, order.shop_id, shopOrderId, lines, await loadRequests(trx, shopOrderId), [], now);
       if (result.blocked) {
         await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: result.blocked.awaitingBuyer ? 'AwaitingBuyer' : 'NeedsReview', expectFrom: 'Confirmed', event: 'sourcing.blocked', actor: 'system:sourcing', note: result.blocked.message }, now);
@@ -285,3 +292,14 @@ export class Sourcing {
 
 const DISPATCH_WINDOW_MS = 90 * 86_400_000;
 
+
+/** Confirmed → Sourced → Purchasing (→ Fulfilling when every supplier order is paid), as the supplier orders already are. */
+async function rejoinSupplierOrders(trx: Transaction<Database>, shopOrderId: number, now: number): Promise<void> {
+  const t = await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Sourced', expectFrom: 'Confirmed', event: 'order.sourced', actor: 'system:sourcing', note: '其余商品已在供应商处' }, now);
+  if (!t.ok) return;
+  await advanceWhenAllPlaced(trx, shopOrderId, now);
+  const unpaid = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'not in', ['Paid', 'Shipped', 'Completed', 'Cancelled', 'Shadowed']).executeTakeFirst();
+  if (!unpaid) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Fulfilling', expectFrom: 'Purchasing', event: 'order.suppliers_paid', actor: 'system:sourcing' }, now);
+  // Parcels already shipped: delivery sync brings the order to (Partially)Shipped.
+  await enqueue(trx, deliverJob(shopOrderId), now);
+}

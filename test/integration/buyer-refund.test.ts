@@ -77,6 +77,38 @@ describe('refund the buyer (代用户发起售后)', () => {
     expect(h.sandbox.wechat.calls.get('/channels/ec/aftersale/genaftersaleorder')).toBe(1);
   });
 
+  it('a line whose supplier ran out after payment and nobody else has: refunding it puts the order back with the line still ordered (not left Confirmed)', async () => {
+    h = await startHarness({ worker: false });
+    await enableSourcing(h, { messages: true });
+    const k = h.app.db.kysely;
+    const op = await tokenFor(h, 'operator');
+    const o = twoLines(h);
+    // Line 1 only from the first seller, line 2 only from the second: two supplier orders.
+    const [a, b] = await k.selectFrom('suppliers').select('id').orderBy('id').limit(2).execute();
+    const only = async (skuId: string, supplierId: number) => {
+      const other = (await k.selectFrom('supplier_offers').select('id').where('supplier_id', '!=', supplierId).execute()).map((x) => x.id);
+      await k.deleteFrom('sku_mappings').where('sku_id', '=', skuId).where('offer_ref', 'in', other).execute();
+    };
+    await only(o.lines[0]!.skuId, a!.id);
+    await only(o.lines[1]!.skuId, b!.id);
+    startWorker(h);
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'Paid'])) === 2, { what: 'both supplier orders paid' });
+    const order = await k.selectFrom('shop_orders').select(['id', 'state']).where('wx_order_id', '=', o.orderId).executeTakeFirstOrThrow();
+    expect(order.state).toBe('Fulfilling');
+    const poB = await k.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', order.id).where('supplier_id', '=', b!.id).executeTakeFirstOrThrow();
+    // The second seller is out of stock after payment: refunded on 1688, and nobody else offers line 2.
+    await callApi(h, 'POST', `/api/purchase-orders/${poB.id}/stock-out`, op);
+    const c = await waitFor(() => k.selectFrom('cases').selectAll().where('shop_order_id', '=', order.id).where('kind', '=', 'OUT_OF_STOCK').where('state', '=', 'Open').executeTakeFirst(), { what: 'out-of-stock case after the fallback', timeoutMs: 30_000 });
+    expect((await k.selectFrom('shop_orders').select('state').where('id', '=', order.id).executeTakeFirstOrThrow()).state).toBe('NeedsReview');
+    const r = await callApi(h, 'POST', `/api/orders/${order.id}/refund-buyer`, op, { lines: [JSON.parse(c.data!).lineNo], note: '缺货，退这一件' });
+    expect(r.body).toMatchObject({ lines: [2], whole: false });
+    // Line 1 is still with its paid supplier: the order is back in Fulfilling, not Confirmed, and line 2 is refunded.
+    await waitFor(async () => (await k.selectFrom('shop_orders').select('state').where('id', '=', order.id).executeTakeFirstOrThrow()).state === 'Fulfilling', { what: 'order back to Fulfilling' });
+    const sim = h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(o.orderId)!;
+    await waitFor(async () => sim.lines[1]!.finishAftersale === o.lines[1]!.cnt, { what: 'line 2 refunded on WeChat' });
+    expect(await count(h.app, 'purchase_orders', ['shop_order_id', '=', order.id])).toBe(2);
+  });
+
   it('the whole order (商品未关联 → 取消订单): cancelled, refunded in full by Daifa; a refusal by WeChat opens a case that 重试 clears', async () => {
     h = await startHarness({ worker: false });
     await enableSourcing(h);
