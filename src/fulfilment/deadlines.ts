@@ -163,6 +163,26 @@ export class DeadlineWatch {
     return flagged;
   }
 
+  /**
+   * 联系供应商: a person's message to the supplier of a purchase order — by e-mail in its thread for a direct
+   * supplier (the reply is recorded with `po reply`); 1688 and WeChat-dropship suppliers are reached on their own
+   * platforms (their message APIs are not in the reference), which the answer says.
+   */
+  async contact(poId: number, body: string, actor: string): Promise<{ sent: boolean; message: string }> {
+    const text = body.trim();
+    if (!text) throw new DaifaError('VALIDATION', '请填写要发给供应商的内容 / message required', { details: [{ field: 'body', message: 'required' }] });
+    const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('suppliers as s', 's.id', 'p.supplier_id').select(['p.id', 'p.shop_order_id', 'p.route', 'p.out_order_id', 'p.supplier_order_id', 's.name', 's.email']).where('p.id', '=', poId).executeTakeFirst();
+    if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
+    if (po.route !== 'direct' || !po.email || !this.email) {
+      const where = po.route === '1688' ? `请在 1688 旺旺联系卖家（订单 ${po.supplier_order_id ?? po.out_order_id}）` : po.route === 'wechat_dropship' ? '请在微信小店「代发管理」联系供应商' : '该供应商没有邮箱，请电话联系';
+      throw new DaifaError('CONFLICT', `${where} / contact this supplier on its own platform`);
+    }
+    const r = await this.email.sendMessage({ poId: po.id, outOrderId: po.out_order_id, supplierName: po.name, to: po.email, body: text, actor });
+    const message = r === 'sent' ? '已邮件联系供应商' : '邮件可能已发出，请查看发件箱';
+    await this.db.kysely.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.contacted', actor, note: `${message}：${text.slice(0, 200)}` }, this.clock.now()));
+    return { sent: r === 'sent', message };
+  }
+
   /** 催发货: ask the 1688 seller to ship (at most once a day); recorded either way. */
   async expedite(poId: number, actor: string): Promise<{ ok: boolean; message: string }> {
     const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('suppliers as s', 's.id', 'p.supplier_id').select(['p.id', 'p.shop_order_id', 'p.route', 'p.supplier_order_id', 'p.out_order_id', 's.name', 's.email']).where('p.id', '=', poId).executeTakeFirst();

@@ -299,6 +299,11 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       return f;
     });
     api.post('/api/purchase-orders/:id/expedite', operator, async (req) => app.deadlines.expedite(z.coerce.number().int().positive().parse((req.params as { id: string }).id), `user:${req.principal!.username}`));
+    api.post('/api/purchase-orders/:id/contact', operator, async (req) => {
+      const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
+      const b = z.object({ body: z.string().trim().min(2, '请填写内容 / message required').max(2000) }).parse(req.body);
+      return app.deadlines.contact(id, b.body, `user:${req.principal!.username}`);
+    });
     api.post('/api/purchase-orders/:id/tracking', operator, async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
       const b = z.object({ courier: z.string().trim().min(1).max(40), waybill: z.string().trim().min(6).max(32) }).parse(req.body);

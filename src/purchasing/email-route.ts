@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db } from '../db/dialect.js';
 import { formatYuan } from '../domain/money.js';
@@ -67,6 +68,13 @@ export class EmailPurchaseRoute {
     if (await this.db.kysely.selectFrom('po_messages').select('id').where('purchase_order_id', '=', input.poId).where('message_id', '=', messageId).executeTakeFirst()) return 'already';
     const text = [`${input.supplierName} 您好：`, '', `采购单 ${input.outOrderId} 的买家要求在 ${input.deadline} 前发货，目前还没有收到发货信息。`, '请尽快安排发货，并回复本邮件告知快递公司和单号；如有困难（缺货、延期），也请直接回复说明。', '', '谢谢！— Daifa 代发'].join('\n');
     return this.sendNotice({ poId: input.poId, to: input.to, key: input.key, subject: `【采购单 ${input.outOrderId}】催发货：请尽快发货`, text, stored: text, actor: input.actor });
+  }
+
+  /** A person's own message to the supplier, in the purchase order's thread (the same text is not sent twice). */
+  async sendMessage(input: { poId: number; outOrderId: string; supplierName: string; to: string; body: string; actor: string }): Promise<'sent' | 'unknown'> {
+    const key = `msg-${createHash('sha256').update(input.body).digest('hex').slice(0, 12)}`;
+    const text = [`${input.supplierName} 您好：`, '', input.body, '', `（采购单 ${input.outOrderId}，请直接回复本邮件）`, '— Daifa 代发'].join('\n');
+    return this.sendNotice({ poId: input.poId, to: input.to, key, subject: `【采购单 ${input.outOrderId}】${input.body.split('\n')[0]!.slice(0, 30)}`, text, stored: text, actor: input.actor });
   }
 
   /**

@@ -39,6 +39,8 @@ describe('ship-by deadlines', () => {
     const urge1 = await callApi(h, 'POST', `/api/purchase-orders/${pos[0]!.id}/expedite`, op);
     expect(urge1.body).toEqual({ ok: true, message: '已在 1688 催发货' });
     expect((await callApi(h, 'POST', `/api/purchase-orders/${pos[0]!.id}/expedite`, op)).body.message).toContain('24小时内只能催发货一次');
+    // A message of one's own to a 1688 seller goes through 旺旺: the answer says so (no message API in the reference).
+    expect((await callApi(h, 'POST', `/api/purchase-orders/${pos[0]!.id}/contact`, op, { body: '请尽快发货' })).body.error.message).toContain('旺旺');
 
     // Ask both buyers for two more days: one agrees, one refuses.
     const later = Math.floor(Date.now() / 1000) + 2 * 86_400;

@@ -62,6 +62,19 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
     expect(((await reply.json()) as { thread: number }).thread).toBe(3);
     const events = (await h.app.db.kysely.selectFrom('order_events').select('event').where('entity_type', '=', 'purchase_order').where('entity_id', '=', po.id).execute()).map((e) => e.event);
     expect(events.filter((e) => e === 'po.expedited')).toHaveLength(1);
+
+    // 联系供应商: a person's own message goes in the same thread, once for the same text.
+    const contact = (body: unknown) => fetch(`${h!.url}/api/purchase-orders/${po.id}/contact`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await contact({ body: ' ' })).status).toBe(400);
+    expect(await (await contact({ body: '买家申请部分退款：第 2 件请不要发出\n其余照常' })).json()).toEqual({ sent: true, message: '已邮件联系供应商' });
+    expect(h.sandbox.smtp.messages).toHaveLength(3);
+    const note = h.sandbox.smtp.messages[2]!;
+    expect(note.subject).toBe(`【采购单 ${po.out_order_id}】买家申请部分退款：第 2 件请不要发出`);
+    expect(note.raw).toMatch(new RegExp(`In-Reply-To: <${po.out_order_id}\\.${po.id}@daifa\\.local>`));
+    await contact({ body: '买家申请部分退款：第 2 件请不要发出\n其余照常' });
+    expect(h.sandbox.smtp.messages).toHaveLength(3);
+    const thread = (await (await fetch(`${h.url}/api/purchase-orders/${po.id}/messages`, { headers: { authorization: `Bearer ${token}` } })).json()) as { messages: { direction: string; body: string }[] };
+    expect(thread.messages.at(-1)).toMatchObject({ direction: 'out', body: expect.stringContaining('其余照常') });
   });
 
   it('a purchase e-mail whose answer was lost is neither resent nor counted as sent: a person checks the outbox — sent → paid on; not sent → sent again, once', async () => {

@@ -20,7 +20,7 @@ export interface CaseRow {
   purchaseOrderId?: number | null;
 }
 
-type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute' | 'readback' | 'supplier' | 'email' | 'settled' | 'refund' | 'courier' | 'partial';
+type Dialog = null | 'consent' | 'resolve' | 'negotiate' | 'map' | 'substitute' | 'readback' | 'supplier' | 'email' | 'settled' | 'refund' | 'courier' | 'partial' | 'contact';
 
 /** genaftersaleorder's 售后原因 the server accepts (REFUND_REASONS). */
 const REFUND_REASONS: [string, string, string][] = [['10000001', '缺货', 'Out of stock'], ['10000014', '双方协商一致退款', 'Agreed with the buyer'], ['10000008', '其他', 'Other']];
@@ -59,6 +59,7 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
       )}
       {has('record_supplier_refund') && can(user, 'owner') && <Button onClick={() => setDialog('partial')}>{lang === 'zh' ? '登记供应商部分退款' : 'Record the supplier’s partial refund'}</Button>}
       {has('adjust_limits') && can(user, 'owner') && <Link to="/settings"><Button>{lang === 'zh' ? '调整付款限额' : 'Adjust payment limits'}</Button></Link>}
+      {has('contact_supplier') && poId && <Button onClick={() => setDialog('contact')}>{lang === 'zh' ? '联系供应商' : 'Contact the supplier'}</Button>}
       {has('set_courier') && <Button onClick={() => setDialog('courier')}>{lang === 'zh' ? '指定快递公司' : 'Name the courier'}</Button>}
       {has('supplier_settled') && poId && <Button onClick={() => setDialog('settled')}>{lang === 'zh' ? '登记供应商已取消/退款' : 'Supplier cancelled / refunded'}</Button>}
       {has('email_outcome') && <Button onClick={() => setDialog('email')}>{lang === 'zh' ? '核对发件箱' : 'Check the outbox'}</Button>}
@@ -132,6 +133,12 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
       </FormDialog>
       <FormDialog open={dialog === 'partial'} title={lang === 'zh' ? '供应商退回了部分货款' : 'The supplier refunded part of the payment'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/supplier-refund`, { amount: Math.round(Number(v.amount) * 100), reference: v.reference, note: v.note }) }}>
         <RefundFields required amountLabel={lang === 'zh' ? '退款金额（元）' : 'Refund (yuan)'} />
+      </FormDialog>
+      <FormDialog open={dialog === 'contact'} title={lang === 'zh' ? '联系供应商' : 'Contact the supplier'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/purchase-orders/${poId}/contact`, { body: v.body }) }}>
+        <p>{lang === 'zh' ? '直供供应商：以邮件发在该采购单的往来中，回复请用“登记回复”记录。1688 和微信代发的供应商请在各自平台联系。' : 'Direct suppliers get it by e-mail in the purchase order’s thread (record the reply there). Reach 1688 and WeChat-dropship suppliers on their platforms.'}</p>
+        <Form.Item name="body" label={lang === 'zh' ? '内容' : 'Message'} rules={[{ required: true, min: 2 }]}>
+          <Input.TextArea rows={4} />
+        </Form.Item>
       </FormDialog>
       <FormDialog open={dialog === 'email'} title={lang === 'zh' ? '采购邮件是否已发出？' : 'Did the purchase e-mail go out?'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/email-outcome`, { sent: v.sent === 'sent', note: v.note }) }}>
         <Form.Item name="sent" label={lang === 'zh' ? '在发件箱（或向供应商）核对后' : 'After checking the outbox (or with the supplier)'} rules={[{ required: true }]}>
