@@ -155,8 +155,12 @@ export class BuyerRefunds {
     const shipped = new Map<string, number>();
     const packages = ((wire.order_detail as Record<string, any> | undefined)?.delivery_info?.delivery_product_info ?? []) as Record<string, any>[];
     for (const p of packages) for (const x of (p.product_infos ?? []) as Record<string, any>[]) shipped.set(idString(x.sku_id) ?? '', (shipped.get(idString(x.sku_id) ?? '') ?? 0) + Number(x.product_cnt ?? 0));
+    // Lines a supplier has already sent parcels for (delivery to WeChat may not have followed yet) are on their way
+    // to the buyer: never refunded from here — an after-sale on WeChat handles them.
+    const parcelled = new Set((await k.selectFrom('purchase_order_lines as l').innerJoin('packages as g', 'g.purchase_order_id', 'l.purchase_order_id').select('l.shop_order_line_no').where('g.shop_order_id', '=', shopOrderId).execute()).map((r) => r.shop_order_line_no));
     let made = 0;
     for (const l of lines) {
+      if (parcelled.has(l.line_no)) continue;
       const w = snap.lines.find((x) => x.lineNo === l.line_no && x.skuId === l.sku_id) ?? snap.lines.find((x) => x.skuId === l.sku_id && x.productId === l.product_id);
       if (!w) continue;
       const free = w.quantity - w.finishAftersaleCnt - w.onAftersaleCnt - (shipped.get(l.sku_id) ?? 0);

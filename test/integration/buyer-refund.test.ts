@@ -109,6 +109,25 @@ describe('refund the buyer (代用户发起售后)', () => {
     expect(await count(h.app, 'purchase_orders', ['shop_order_id', '=', order.id])).toBe(2);
   });
 
+  it('cancelled in review after the supplier already sent a parcel (not yet synced to WeChat): that line is not refunded from Daifa', async () => {
+    h = await startHarness();
+    await enableSourcing(h, { messages: true });
+    const k = h.app.db.kysely;
+    const op = await tokenFor(h, 'operator');
+    h.sandbox.wechat.api.deliverySendErrcode = 606005; // WeChat refuses the delivery: the parcel is Daifa's alone
+    const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, multiLineRate: 0, requestRate: 0 });
+    const po = await waitFor(() => k.selectFrom('purchase_orders').select(['id', 'supplier_order_id', 'shop_order_id']).where('state', '=', 'Paid').executeTakeFirst(), { what: 'paid' });
+    expect(h.sandbox.alibaba.ship(po.supplier_order_id!)).not.toBeTypeOf('string');
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'DELIVERY_FAILED'])) === 1, { what: 'parcel recorded, delivery refused' });
+    // A person holds the order and cancels it in review (as after a problem found late).
+    await k.updateTable('shop_orders').set({ state: 'NeedsReview' }).where('id', '=', po.shop_order_id).execute();
+    expect((await callApi(h, 'POST', `/api/orders/${po.shop_order_id}/review`, op, { decision: 'cancel', note: '买家要求取消' })).body).toEqual({ state: 'Cancelled' });
+    await waitFor(async () => (await k.selectFrom('jobs').select('status').where('kind', '=', 'order.refund-buyer').executeTakeFirst())?.status === 'done', { what: 'refund job ran' });
+    const sim = h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(o!.orderId)!;
+    expect(sim.aftersales).toEqual([]);
+    expect(h.sandbox.wechat.calls.get('/channels/ec/aftersale/genaftersaleorder') ?? 0).toBe(0);
+  });
+
   it('the whole order (商品未关联 → 取消订单): cancelled, refunded in full by Daifa; a refusal by WeChat opens a case that 重试 clears', async () => {
     h = await startHarness({ worker: false });
     await enableSourcing(h);
