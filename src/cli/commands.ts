@@ -6,6 +6,7 @@ import { createUser, issueToken, setPassword, type Role } from '../http/auth.js'
 import { DaifaError } from '../lib/errors.js';
 import { findOrderId, listOrders, orderDetail, shopOrderIdsOf, stats } from '../orders/queries.js';
 import { resolveReview } from '../orders/review.js';
+import { decideBuyerRefund, REFUND_REASONS, type RefundReason } from '../orders/buyer-refund.js';
 import { run } from '../runtime/run.js';
 import { runDoctor } from './doctor.js';
 import { loadSettings, saveSettings } from '../notify/settings.js';
@@ -36,6 +37,7 @@ export const usage = `daifa — 代发 dropshipping for WeChat Shop (微信小�
   daifa orders list [--state S] [--shop ID] [--q TEXT] [--limit N] [--json]
   daifa orders show <id|wechat-order-id> [--json]
   daifa orders review <id> --decision confirm|cancel --note "说明" [--actor NAME]
+  daifa orders refund <id> --note "说明" [--lines 2,3] [--reason 10000001]   退款给买家 (whole order, or some lines)
   daifa stats [--shop ID] --json
   daifa jobs list [--status pending|running|done|dead] [--kind K] [--json]
   daifa jobs retry <id>|--all
@@ -222,6 +224,16 @@ export const commands: Record<string, Command> = {
         if (decision !== 'confirm' && decision !== 'cancel') throw new DaifaError('VALIDATION', '--decision 必须是 confirm 或 cancel');
         const r = await resolveReview(app.db, app.clock, { shopOrderId: await findOrderId(app.db, args[1]), decision, note: need(flags, 'note'), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}` });
         out(`已处理 / resolved: ${r.state}`);
+        return 0;
+      }
+      if (sub === 'refund') {
+        if (!args[1]) throw new DaifaError('VALIDATION', '用法 / usage: daifa orders refund <id> --note "…" [--lines 2,3] [--reason 10000001]');
+        const reason = (str(flags.reason) ?? '10000001') as RefundReason;
+        if (!(reason in REFUND_REASONS)) throw new DaifaError('VALIDATION', `--reason 必须是 ${Object.entries(REFUND_REASONS).map(([k, v]) => `${k}(${v})`).join(' ')}`);
+        const lines = str(flags.lines)?.split(',').map((x) => Number(x.trim()));
+        if (lines?.some((n) => !Number.isInteger(n) || n < 1)) throw new DaifaError('VALIDATION', '--lines 为行号，如 2 或 1,3 / line numbers');
+        const r = await decideBuyerRefund(app.db, app.clock, { shopOrderId: await findOrderId(app.db, args[1]), lines, reason, note: need(flags, 'note'), actor: `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}` });
+        out(`已决定退款 / refund decided: 第 ${r.lines.join('、')} 行${r.whole ? '（整单，订单已取消）' : ''}；订单状态 ${r.state}。Daifa 正在微信小店为买家发起退款。`);
         return 0;
       }
       throw new DaifaError('VALIDATION', `orders ${sub}: 未知子命令 / unknown subcommand`);

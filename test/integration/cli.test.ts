@@ -56,6 +56,16 @@ describe('daifa CLI', () => {
     // Cancelled in review: Daifa refunds the buyer on WeChat (the buyer need not apply).
     const sim = h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(flagged.wxOrderId)!;
     await waitFor(async () => sim.status === 200, { what: 'refunded on WeChat' });
+
+    // 退款给买家 from the command line: a bad reason is refused; the whole order of another buyer is refunded.
+    const other = list.orders.find((o: { state: string }) => o.state === 'Confirmed');
+    expect((await runDaifa(['orders', 'refund', String(other.id), '--note', '缺货', '--reason', 'nope'], env)).code).toBe(1);
+    const refund = await runDaifa(['orders', 'refund', String(other.id), '--note', '缺货，电话告知买家', '--actor', 'xiaoli'], env);
+    expect(refund.code).toBe(0);
+    expect(refund.out).toContain('整单');
+    const simOther = h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(other.wxOrderId)!;
+    await waitFor(async () => simOther.status === 200, { what: 'the other order refunded on WeChat' });
+    expect(simOther.aftersales.every((a) => a.reason === '10000001')).toBe(true);
   });
 
   it('stats --json counts orders by state, purchase orders, open cases, jobs and dead jobs', async () => {
