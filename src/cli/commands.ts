@@ -6,6 +6,7 @@ import { createUser, issueToken, setPassword, type Role } from '../http/auth.js'
 import { DaifaError } from '../lib/errors.js';
 import { findOrderId, listOrders, orderDetail, shopOrderIdsOf, stats } from '../orders/queries.js';
 import { resolveReview } from '../orders/review.js';
+import { recordSupplierPartialRefund } from '../fulfilment/line-refunds.js';
 import { decideBuyerRefund, REFUND_REASONS, type RefundReason } from '../orders/buyer-refund.js';
 import { run } from '../runtime/run.js';
 import { runDoctor } from './doctor.js';
@@ -50,6 +51,8 @@ export const usage = `daifa — 代发 dropshipping for WeChat Shop (微信小�
   daifa cases consent <id> --answer agreed|refused --note "买家微信回复同意改发中通"
   daifa cases retry <id>            run the failed step again (delivery sync, supplier payment) once its cause is fixed
   daifa cases resolve <id> --note "…" [--dismiss]
+  daifa cases courier <id> --delivery-id ZTO        name the WeChat courier of a parcel synced as OTHER
+  daifa cases supplier-refund <id> --amount 12.30 --reference 流水号 --note "…"   a supplier's partial refund
   daifa suppliers list [--json]
   daifa suppliers add --kind 1688 --name N --member-id b2b-… [--credit L4] [--couriers ZTO,YTO] [--encrypted]
   daifa suppliers add --kind direct --name N --email a@b.cn [--couriers SF]   |  --kind wechat_dropship --appid wx…
@@ -80,6 +83,12 @@ async function withApp<T>(config: Readonly<Config>, fn: (app: App) => Promise<T>
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+/** An amount given in yuan (12.30) as fen; anything else is refused. */
+function fenArg(v: string): number {
+  const fen = Math.round(Number(v) * 100);
+  if (!Number.isFinite(fen) || fen <= 0) throw new DaifaError('VALIDATION', `--amount 应为元，例如 12.30 / amount in yuan: ${v}`);
+  return fen;
+}
 /** An id argument (`cases retry <id>` …): a positive whole number, or a usage error naming the command. */
 function idArg(v: string | undefined, usage: string): number {
   if (!/^\d{1,12}$/.test(v ?? '') || Number(v) === 0) throw new DaifaError('VALIDATION', `用法 / usage: ${usage}`);
@@ -368,6 +377,17 @@ export const commands: Record<string, Command> = {
         out('已处理 / resolved');
         return 0;
       }
+      const actor = `cli:${str(flags.actor) ?? process.env.USER ?? 'operator'}`;
+      if (sub === 'courier') {
+        const r = await app.tracking.setCourier(idArg(args[1], 'daifa cases courier <id> --delivery-id ZTO'), need(flags, 'delivery-id').toUpperCase(), actor);
+        out(`已更新 / updated: ${r.packages} 个包裹，微信物流信息随后同步`);
+        return 0;
+      }
+      if (sub === 'supplier-refund') {
+        const r = await recordSupplierPartialRefund(app.db, app.clock, { caseId: idArg(args[1], 'daifa cases supplier-refund <id> --amount 12.30 --reference X --note "…"'), amount: fenArg(need(flags, 'amount')), reference: need(flags, 'reference'), note: need(flags, 'note'), actor });
+        out(`已登记 / recorded: ${yuan(r.refunded)}，尚在供应商处 ${yuan(r.stillPaid)}`);
+        return 0;
+      }
       throw new DaifaError('VALIDATION', `cases ${sub}: 未知子命令 / unknown subcommand`);
     });
   },
@@ -441,7 +461,7 @@ export const commands: Record<string, Command> = {
         return 0;
       }
       if (sub === 'record' && id > 0) {
-        const amount = Math.round(Number(need(flags, 'amount')) * 100);
+        const amount = fenArg(need(flags, 'amount'));
         const paidAt = str(flags['paid-at']) ? Date.parse(str(flags['paid-at'])!) : app.clock.now();
         if (!Number.isFinite(paidAt)) throw new DaifaError('VALIDATION', '--paid-at 日期格式不正确（例 2026-11-26T10:00:00+08:00）');
         out(`付款 #${id}: ${await app.payments.recordManual(id, { amount, paidAt, reference: need(flags, 'reference'), channel: str(flags.channel) === 'other' ? 'other' : 'bank_transfer', actor })}`);

@@ -82,6 +82,13 @@ describe('daifa CLI', () => {
     const noId = await runDaifa(['cases', 'resolve', 'abc', '--note', 'x'], env);
     expect(noId.code).not.toBe(0);
     expect(noId.out).toContain('daifa cases resolve <id>');
+    // The case commands that act on a parcel or a refund say clearly what is wrong.
+    const noCase = await runDaifa(['cases', 'courier', '99999', '--delivery-id', 'zto'], env);
+    expect(noCase.code).toBe(1);
+    expect(noCase.out).toContain('快递公司待确认事项 99999 不存在');
+    const badAmount = await runDaifa(['cases', 'supplier-refund', '99999', '--amount', '十二', '--reference', 'T1', '--note', 'x'], env);
+    expect(badAmount.code).toBe(1);
+    expect(badAmount.out).toContain('--amount 应为元');
   });
 
   it('jobs list and retry; users add', async () => {
