@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
 import { openCase, settleOpenCases } from '../cases/cases.js';
@@ -15,6 +15,7 @@ import { mapCourier, plausibleWaybill, WECHAT_COURIERS } from './couriers.js';
 import { unwindJob } from './unwind.js';
 import { acceptMessage } from '../suppliers/alibaba-1688/message-receiver.js';
 import { prepared, preparedInsert } from '../db/prepared.js';
+import { setting } from '../db/lookups.js';
 
 export const TRACK_PO = 'po.track';
 export const DELIVER_ORDER = 'order.deliver';
@@ -133,7 +134,7 @@ export class Tracking {
       for (const p of parcels) {
         const logisticsId = String(p.logisticsId);
         const name = String(p.logisticsCompanyName ?? p.logisticsCompanyNo ?? '');
-        const courier = mapCourier(name, p.logisticsCompanyNo ? String(p.logisticsCompanyNo) : undefined);
+        const courier = await withAlias(trx, mapCourier(name, p.logisticsCompanyNo ? String(p.logisticsCompanyNo) : undefined), name);
         const waybill = String(p.logisticsBillNo ?? '');
         const steps = ((traces.find((t) => String(t.logisticsId) === logisticsId)?.logisticsSteps ?? []) as { acceptTime: string; remark: string }[]).map((s) => ({ at: parseCnTime(s.acceptTime) ?? now, remark: String(s.remark) }));
         const signed = steps.find((s) => SIGNED.test(s.remark));
@@ -230,7 +231,7 @@ export class Tracking {
   async recordManual(poId: number, input: { courier: string; waybill: string; actor: string; items?: { specId: string; quantity: number }[] }): Promise<number> {
     const po = await this.loadPo(poId);
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
-    const courier = mapCourier(input.courier, input.courier.toUpperCase());
+    const courier = await withAlias(this.db.kysely, mapCourier(input.courier, input.courier.toUpperCase()), input.courier);
     if (!plausibleWaybill(courier.deliveryId, input.waybill)) throw new DaifaError('VALIDATION', `快递单号「${input.waybill}」格式不正确 / implausible tracking number`);
     const now = this.clock.now();
     const lines = await this.db.kysely.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', poId).orderBy('id').execute();
@@ -269,7 +270,10 @@ export class Tracking {
       const odd = pkgs.find((p) => !plausibleWaybill(deliveryId, p.waybill_id));
       if (odd) throw new DaifaError('VALIDATION', `单号「${odd.waybill_id}」不像${WECHAT_COURIERS[deliveryId]}的单号，请核对 / implausible for this courier`, { details: [{ field: 'deliveryId', message: 'implausible tracking number' }] });
       await trx.updateTable('packages').set({ delivery_id: deliveryId, updated_at: now }).where('id', 'in', pkgs.map((p) => p.id)).execute();
-      const note = `快递公司确认为 ${WECHAT_COURIERS[deliveryId]}（${deliveryId}）：${pkgs.map((p) => p.waybill_id).join('、')}`;
+      // Remembered: the next parcel under this courier name is synced as this courier, with no case.
+      const name = (JSON.parse(c.data ?? '{}') as { name?: string }).name?.trim();
+      if (name) await trx.insertInto('settings').values({ key: `${ALIAS}${name}`, value: deliveryId }).onConflict((oc) => oc.column('key').doUpdateSet({ value: deliveryId })).execute();
+      const note = `快递公司确认为 ${WECHAT_COURIERS[deliveryId]}（${deliveryId}）：${pkgs.map((p) => p.waybill_id).join('、')}${name ? `；以后「${name}」按此同步` : ''}`;
       await appendEvent(trx, { entity: 'purchase_order', id: c.purchase_order_id, shopOrderId: c.shop_order_id, event: 'po.courier_set', actor, note, data: { deliveryId, packages: pkgs.map((p) => p.id) } }, now);
       await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: c.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor, note, patch: { resolution: note, resolved_by: actor } }, now);
       await enqueue(trx, deliverJob(c.shop_order_id), now);
@@ -344,4 +348,13 @@ export function parseCnTime(s: string): number | undefined {
   const a = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(s);
   if (a) return Date.parse(`${a[1]}-${a[2]}-${a[3]}T${a[4]}:${a[5]}:${a[6]}+08:00`);
   return parse1688Time(s);
+}
+
+const ALIAS = 'courier-alias:';
+
+/** A courier name Daifa cannot map, named once by a person (指定快递公司): known from then on. */
+async function withAlias(db: Kysely<Database>, courier: { deliveryId: string; known: boolean }, name: string): Promise<{ deliveryId: string; known: boolean }> {
+  if (courier.known || !name.trim()) return courier;
+  const alias = await setting(db, `${ALIAS}${name.trim()}`);
+  return alias && WECHAT_COURIERS[alias] && alias !== 'OTHER' ? { deliveryId: alias, known: true } : courier;
 }

@@ -265,7 +265,7 @@ describe('tracking and delivery sync', () => {
     expect(wxOrder(h, order.orderId).packages).toHaveLength(1);
   });
 
-  it('unknown courier named by a person (指定快递公司): WeChat gets it by deliveryinfo/update on the same waybill, the case settles, and re-reading 1688 does not undo it', async () => {
+  it('unknown courier named by a person (指定快递公司): WeChat gets it by deliveryinfo/update on the same waybill, the case settles, re-reading 1688 does not undo it, and the name is remembered', async () => {
     h = await startHarness({ push: { enabled: false }, alibaba: { courierNameOverride: '城东同城快递' } });
     await enableSourcing(h, { messages: true });
     const op = await tokenFor(h, 'operator');
@@ -296,5 +296,13 @@ describe('tracking and delivery sync', () => {
     expect((await h.app.db.kysely.selectFrom('packages').select('delivery_id').executeTakeFirstOrThrow()).delivery_id).toBe('ZTO');
     expect(h.sandbox.wechat.calls.get('/channels/ec/order/deliveryinfo/update')).toBe(1);
     expect(await count(h.app, 'cases', ['kind', '=', 'UNKNOWN_COURIER'])).toBe(1);
+
+    // Remembered: the next parcel under that courier name goes to WeChat as ZTO at once, with no case.
+    const next = await oneOrderOneSeller(h, (o) => o.lines.length >= 1);
+    h.sandbox.alibaba.ship(next.sim1688.orderId);
+    await waitFor(async () => (await state(h!, next.soId)) === 'Shipped', { what: 'second order shipped' });
+    expect(wxOrder(h, next.order.orderId).packages.map((p) => p.delivery_id)).toEqual(['ZTO']);
+    expect(await count(h.app, 'cases', ['kind', '=', 'UNKNOWN_COURIER'])).toBe(1);
+    expect(h.sandbox.wechat.calls.get('/channels/ec/order/deliveryinfo/update')).toBe(1);
   });
 });
