@@ -31,6 +31,14 @@ export const CASE_KINDS = {
 } as const;
 export type CaseKind = keyof typeof CASE_KINDS;
 
+/**
+ * The actions a case offers now: its kind's, as this version defines them — a case opened by an older version
+ * (stored with the actions of then) gets the actions added since; a kind no longer known keeps its stored list.
+ */
+export function actionsOf(kind: string, stored: string): string[] {
+  return [...((CASE_KINDS as Record<string, { actions: readonly string[] }>)[kind]?.actions ?? (JSON.parse(stored) as string[]))];
+}
+
 export interface OpenCase {
   kind: CaseKind;
   shopOrderId?: number;

@@ -12,7 +12,7 @@ import { run } from '../runtime/run.js';
 import { runDoctor } from './doctor.js';
 import { loadSettings, saveSettings } from '../notify/settings.js';
 import { MappingsIO } from '../sourcing/mappings-io.js';
-import { resolveCase } from '../cases/cases.js';
+import { actionsOf, resolveCase } from '../cases/cases.js';
 import { retryCase } from '../cases/retry.js';
 import { addSupplier, listSuppliers } from '../sourcing/catalogue-admin.js';
 import { recordSupplierReply } from '../purchasing/supplier-replies.js';
@@ -357,7 +357,7 @@ export const commands: Record<string, Command> = {
         if (shopId) q = q.where('shop_order_id', 'in', shopOrderIdsOf(app.db.kysely, shopId));
         const rows = await q.execute();
         if (flags.json) out(JSON.stringify(rows, null, 2));
-        else out(table(rows.map((c) => ({ id: c.id, 类型: c.kind, 状态: c.state, 订单: c.shop_order_id ?? '', 说明: c.message.slice(0, 60), 可选操作: JSON.parse(c.actions).join('/'), 时间: time(c.created_at) })), ['id', '类型', '状态', '订单', '说明', '可选操作', '时间']));
+        else out(table(rows.map((c) => ({ id: c.id, 类型: c.kind, 状态: c.state, 订单: c.shop_order_id ?? '', 说明: c.message.slice(0, 60), 可选操作: actionsOf(c.kind, c.actions).join('/'), 时间: time(c.created_at) })), ['id', '类型', '状态', '订单', '说明', '可选操作', '时间']));
         return 0;
       }
       if (sub === 'consent') {

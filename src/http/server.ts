@@ -15,7 +15,7 @@ import { ALERT_EVENTS, DEFAULT_ROUTES, loadSettings, saveSettings } from '../not
 import { CHANNELS } from '../notify/senders.js';
 import { MappingsIO } from '../sourcing/mappings-io.js';
 import { recordSupplierReply } from '../purchasing/supplier-replies.js';
-import { resolveCase } from '../cases/cases.js';
+import { actionsOf, resolveCase } from '../cases/cases.js';
 import { approveMapping } from '../sourcing/suggestions.js';
 import { overrideSupplier } from '../sourcing/override.js';
 import { addOffer, addSupplier, listSuppliers, loadWeights, saveWeights } from '../sourcing/catalogue-admin.js';
@@ -364,7 +364,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       const rows = await query.execute();
       const page = rows.slice(0, limit);
       return {
-        cases: page.map((c) => ({ ...c, actions: JSON.parse(c.actions), data: c.data ? JSON.parse(c.data) : null })),
+        cases: page.map((c) => ({ ...c, actions: actionsOf(c.kind, c.actions), data: c.data ? JSON.parse(c.data) : null })),
         nextCursor: rows.length > limit ? String(page[page.length - 1]!.id) : null,
       };
     });

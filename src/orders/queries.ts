@@ -1,3 +1,4 @@
+import { actionsOf } from '../cases/cases.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { liveProcesses } from '../runtime/process-registry.js';
@@ -128,7 +129,7 @@ export async function orderDetail(db: Db, id: number) {
     deliveries: deliveries.map((d) => ({ waybill: d.waybill_id, deliveryId: d.delivery_id, products: JSON.parse(d.product_infos), status: d.status, updates: d.updates, error: d.error })),
     negotiations,
     ledger: { entries: ledger.map((e) => ({ kind: e.kind, amount: e.amount, note: e.note, day: e.day, purchaseOrderId: e.purchase_order_id })), ...summarize(ledger) },
-    cases: caseRows.map((c) => ({ id: c.id, kind: c.kind, state: c.state, message: c.message, actions: JSON.parse(c.actions), resolution: c.resolution })),
+    cases: caseRows.map((c) => ({ id: c.id, kind: c.kind, state: c.state, message: c.message, actions: actionsOf(c.kind, c.actions), resolution: c.resolution })),
     history: events.map((e) => ({ at: e.created_at, event: e.event, from: e.from_state, to: e.to_state, actor: e.actor, note: e.note, data: e.data ? JSON.parse(e.data) : undefined })),
   };
 }

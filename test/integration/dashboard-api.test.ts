@@ -101,6 +101,10 @@ describe('dashboard API', () => {
     expect(await cases(`&shopId=${h.shop.id}`)).toEqual([]);
     expect(await cases(`&shopId=${other.id}`)).toEqual([bId]);
     expect(await cases('')).toEqual([bId]);
+    // A case stored by an older version with the actions of then offers the actions its kind has now.
+    await k.updateTable('cases').set({ actions: JSON.stringify(['contact_supplier', 'resolve']) }).where('shop_order_id', '=', bId).execute();
+    expect((await callApi(h, 'GET', '/api/cases?state=Open', viewer)).body.cases[0].actions).toEqual(['expedite', 'switch_supplier', 'negotiate_delivery']);
+    expect((await callApi(h, 'GET', `/api/orders/${bId}`, viewer)).body.cases[0].actions).toEqual(['expedite', 'switch_supplier', 'negotiate_delivery']);
     const ov = async (id: number) => (await callApi(h!, 'GET', `/api/overview?shopId=${id}`, viewer)).body;
     expect(await ov(h.shop.id)).toMatchObject({ paidToday: 2, casesWaiting: [], deadlinesAtRisk: [], openCases: { total: 0 } });
     const second = await ov(other.id);
