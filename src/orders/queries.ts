@@ -121,6 +121,7 @@ export async function orderDetail(db: Db, id: number) {
       deliveryDeadline: l.delivery_deadline_s,
       onAftersale: l.on_aftersale_cnt,
       finishAftersale: l.finish_aftersale_cnt,
+      withdrawn: l.withdrawn_cnt,
     })),
     decisions: decisions.map((d) => ({ lineNo: d.line_no, reason: d.reason, chosen: d.chosen ? JSON.parse(d.chosen) : null, candidates: JSON.parse(d.candidates), at: d.created_at })),
     purchaseOrders: pos.map((p) => ({ id: p.id, state: p.state, route: p.route, supplier: p.supplier, outOrderId: p.out_order_id, supplierOrderId: p.supplier_order_id, expectedAmount: p.expected_amount, supplierAmount: p.supplier_amount, readback: p.readback ? JSON.parse(p.readback) : null, lines: poLines.filter((l) => l.purchase_order_id === p.id).map((l) => ({ lineNo: l.shop_order_line_no, offerId: l.offer_id, specId: l.spec_id, title: l.title, quantity: l.quantity, unitPrice: l.unit_price })) })),

@@ -226,6 +226,33 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     expect((await running.app.db.kysely.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirstOrThrow()).state).toBe('Resolved');
   });
 
+  it('refund one line from the order page: that line is refunded on WeChat, the rest of the order goes on to its supplier', async () => {
+    const wechat = running.sandbox!.wechat;
+    let o: ReturnType<typeof wechat.generate>[number] | undefined;
+    while (!o) {
+      const [x] = wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 1 });
+      const sim = wechat.shops.get(appId())!.orders.get(x!.orderId)!;
+      if (sim.lines.length >= 2) {
+        sim.lines[0]!.skuId = '99990003'; // nobody supplies the first line
+        o = x;
+      } else wechat.refundAll(wechat.shops.get(appId())!, x!.orderId);
+    }
+    const sim = wechat.shops.get(appId())!.orders.get(o.orderId)!;
+    const row = await waitFor(async () => { const r = await state(o!.orderId); return r && r.state === 'NeedsReview' && r; }, { what: 'held for the unsupplied line', timeoutMs: 30_000 });
+    await page.goto(`${running.url}/orders/${row.id}`);
+    await page.getByRole('button', { name: '退款给买家' }).first().click();
+    const dialog = page.getByRole('dialog');
+    // Every line is ticked at first: keep only line 1.
+    for (let i = 2; i <= sim.lines.length; i++) await dialog.getByRole('checkbox', { name: new RegExp(`^#${i} `) }).uncheck();
+    await dialog.getByLabel('说明').fill('第一件停产，买家同意只退这件');
+    await page.getByRole('button', { name: /OK|确\s*定/ }).click();
+    await expect.poll(() => sim.lines[0]!.finishAftersale, { timeout: 30_000 }).toBe(sim.lines[0]!.cnt);
+    await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 30_000 }).toMatch(/Sourced|Purchasing|Fulfilling|PartiallyShipped|Shipped/);
+    expect(sim.lines.slice(1).every((l) => l.finishAftersale === 0)).toBe(true);
+    const poLines = await running.app.db.kysely.selectFrom('purchase_order_lines as l').innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id').select('l.shop_order_line_no').where('p.shop_order_id', '=', row.id).execute();
+    expect(poLines.some((l) => l.shop_order_line_no === 1)).toBe(false);
+  });
+
   it('approve a payment that waits above the approval threshold (set on the settings page)', async () => {
     await page.goto(`${running.url}/settings`);
     const approval = page.getByLabel('超过此金额需审批（分）');

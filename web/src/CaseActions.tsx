@@ -118,12 +118,7 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
         <Form.Item name="scope" label={lang === 'zh' ? '退款范围' : 'What to refund'} initialValue={typeof c.data?.lineNo === 'number' ? 'line' : 'order'}>
           <Radio.Group options={[...(typeof c.data?.lineNo === 'number' ? [{ value: 'line', label: lang === 'zh' ? `仅第 ${c.data.lineNo} 行` : `Line ${c.data.lineNo} only` }] : []), { value: 'order', label: lang === 'zh' ? '整单退款（取消订单）' : 'The whole order (cancel it)' }]} />
         </Form.Item>
-        <Form.Item name="reason" label={t('Reason')} initialValue={c.kind === 'UNMAPPED' ? '10000008' : '10000001'}>
-          <Select aria-label="refund reason" options={REFUND_REASONS.map(([value, zh, en]) => ({ value, label: lang === 'zh' ? zh : en }))} />
-        </Form.Item>
-        <Form.Item name="note" label={t('Note')} rules={[{ required: true, min: 2 }]}>
-          <Input />
-        </Form.Item>
+        <RefundReasonFields initial={c.kind === 'UNMAPPED' ? '10000008' : '10000001'} />
       </FormDialog>
       <FormDialog open={dialog === 'courier'} title={lang === 'zh' ? '指定快递公司' : 'Name the courier'} form={form} onClose={close} onFinish={async (v) => { await run('POST', `/api/cases/${c.id}/courier`, { deliveryId: v.deliveryId }) }}>
         <p>{lang === 'zh' ? `供应商的快递「${c.data?.name ?? ''}」${c.data?.waybill ? `（单号 ${c.data.waybill}）` : ''}对应微信小店的哪家快递公司？已按“其他”同步的，Daifa 会修改微信上的物流信息。` : `Which WeChat Shop courier is the supplier's "${c.data?.name ?? ''}"${c.data?.waybill ? ` (${c.data.waybill})` : ''}? If it was synced as OTHER, Daifa updates WeChat.`}</p>
@@ -199,6 +194,22 @@ function FormDialog({ open, title, form, onClose, onFinish, children }: { open: 
 function SupplierPicker({ value, onChange }: { value?: number; onChange?: (v: number) => void }) {
   const { data } = useQuery({ queryKey: ['suppliers'], queryFn: () => api('GET', '/api/suppliers') });
   return <Select value={value} onChange={onChange} aria-label="supplier" options={(data?.suppliers ?? []).filter((s: any) => s.active).map((s: any) => ({ value: s.id, label: `${s.name}${s.couriers?.length ? ` · ${s.couriers.join('/')}` : ''}` }))} />;
+}
+
+/** Why the buyer is refunded (WeChat's 售后原因) and a note: the refund dialogs of a case and of the order page. */
+export function RefundReasonFields({ initial }: { initial: string }) {
+  const t = useT();
+  const { lang } = useContext(LangContext);
+  return (
+    <>
+      <Form.Item name="reason" label={t('Reason')} initialValue={initial}>
+        <Select aria-label="refund reason" options={REFUND_REASONS.map(([value, zh, en]) => ({ value, label: lang === 'zh' ? zh : en }))} />
+      </Form.Item>
+      <Form.Item name="note" label={t('Note')} rules={[{ required: true, min: 2 }]}>
+        <Input />
+      </Form.Item>
+    </>
+  );
 }
 
 /** A supplier's refund: amount in yuan (sent in fen), its reference, and a note. */

@@ -1,9 +1,9 @@
 import { useContext, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Button, Descriptions, Form, Input, Modal, Space, Spin, Table, Tag, Timeline, Typography } from 'antd';
+import { Alert, Button, Checkbox, Descriptions, Form, Input, Modal, Space, Spin, Table, Tag, Timeline, Typography } from 'antd';
 import { api, time, timeS, yuan } from '../api';
-import { CaseActions } from '../CaseActions';
+import { CaseActions, RefundReasonFields } from '../CaseActions';
 import { caseKindLabels, label, LangContext, orderStateLabels, poStateLabels, useT } from '../i18n';
 import { can, Section, useAction, type User } from '../ui';
 
@@ -24,12 +24,12 @@ export default function OrderDetail({ user }: { user: User }) {
         </Descriptions>
         {o.state === 'NeedsReview' && can(user, 'operator') && <ReviewBox id={o.id} reasons={o.reviewReasons} />}
       </Section>
-      <Section title={t('Lines')}>
+      <Section title={t('Lines')} extra={can(user, 'operator') && !['Shipped', 'Completed', 'Cancelled'].includes(o.state) && <RefundBox order={o} />}>
         <Table rowKey="lineNo" size="small" pagination={false} scroll={{ x: 600 }} dataSource={o.lines} columns={[
           { title: '#', dataIndex: 'lineNo' },
           { title: lang === 'zh' ? '商品' : 'Product', dataIndex: 'title' },
           { title: lang === 'zh' ? '规格' : 'Spec', dataIndex: 'skuAttrs', render: (a: any[]) => a.map((x) => `${x.key}:${x.value}`).join(' / ') },
-          { title: lang === 'zh' ? '数量' : 'Qty', dataIndex: 'quantity' },
+          { title: lang === 'zh' ? '数量' : 'Qty', dataIndex: 'quantity', render: (q: number, l: any) => <Space>{q}{l.finishAftersale > 0 && <Tag>{lang === 'zh' ? `已退 ${l.finishAftersale}` : `${l.finishAftersale} refunded`}</Tag>}{l.withdrawn > l.finishAftersale && <Tag color="orange">{lang === 'zh' ? '退款中' : 'Refunding'}</Tag>}</Space> },
           { title: t('Amount'), dataIndex: 'paidAmount', render: yuan },
           { title: lang === 'zh' ? '最晚发货' : 'Ship by', dataIndex: 'deliveryDeadline', render: timeS },
         ]} />
@@ -132,7 +132,7 @@ function ReviewBox({ id, reasons }: { id: number; reasons: { code: string; messa
   return (
     <div style={{ marginTop: 12 }}>
       <Alert type="warning" message={reasons.map((r) => `${r.code}: ${r.message}`).join('；')} style={{ marginBottom: 8 }} />
-      <Form form={form} layout="inline" onFinish={(v) => act.mutate({ method: 'POST', path: `/api/orders/${id}/review`, body: { decision: v.decision, note: v.note }, ok: t('Saved') })}>
+      <Form form={form} name="review" layout="inline" onFinish={(v) => act.mutate({ method: 'POST', path: `/api/orders/${id}/review`, body: { decision: v.decision, note: v.note }, ok: t('Saved') })}>
         <Form.Item name="note" label={t('Note')} rules={[{ required: true }]}>
           <Input style={{ width: 260 }} />
         </Form.Item>
@@ -199,5 +199,30 @@ function Messages({ poId }: { poId: number }) {
         </div>
       ))}
     </details>
+  );
+}
+
+/** 退款给买家 from the order page: some lines (the rest goes on) or all of them (the order is cancelled). */
+function RefundBox({ order }: { order: any }) {
+  const t = useT();
+  const { lang } = useContext(LangContext);
+  const act = useAction();
+  const [open, setOpen] = useState(false);
+  const [form] = Form.useForm();
+  const lines = (order.lines as any[]).filter((l) => l.quantity > Math.max(l.finishAftersale, l.withdrawn));
+  if (!lines.length) return null;
+  return (
+    <>
+      <Button danger onClick={() => setOpen(true)}>{lang === 'zh' ? '退款给买家' : 'Refund the buyer'}</Button>
+      <Modal open={open} title={lang === 'zh' ? '退款给买家' : 'Refund the buyer'} onCancel={() => setOpen(false)} onOk={() => form.submit()} destroyOnHidden>
+        <Form form={form} name="refund" layout="vertical" onFinish={async (v) => { await act.mutateAsync({ method: 'POST', path: `/api/orders/${order.id}/refund-buyer`, body: { lines: v.lines, reason: v.reason, note: v.note }, ok: t('Saved') }); setOpen(false); }}>
+          <p>{lang === 'zh' ? 'Daifa 在微信小店为买家发起退款；选中的商品不再采购，其余照常。已交给供应商的商品需先换供应商或登记供应商已取消。' : 'Daifa starts the refund on WeChat Shop; the chosen lines are never ordered, the rest goes on. Lines already with a supplier must be cancelled there first.'}</p>
+          <Form.Item name="lines" label={lang === 'zh' ? '退款的商品' : 'Lines to refund'} rules={[{ required: true }]} initialValue={lines.map((l) => l.lineNo)}>
+            <Checkbox.Group options={lines.map((l) => ({ value: l.lineNo, label: `#${l.lineNo} ${l.title} ×${l.quantity - l.finishAftersale}` }))} />
+          </Form.Item>
+          <RefundReasonFields initial="10000014" />
+        </Form>
+      </Modal>
+    </>
   );
 }
