@@ -91,13 +91,18 @@ function findOpenCases(db: Kysely<Database>, w: { kind: CaseKind; shopOrderId: n
   return openCases.ofKind(db, so, kind, 'Open');
 }
 
+/** Settle one open case in the caller's transaction (a case already settled is left as it is). */
+export async function settleCase(trx: Transaction<Database>, c: { id: number; shopOrderId: number }, r: { resolution: string; note: string; actor: string }, now: number): Promise<void> {
+  await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: c.shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: r.actor, note: r.note, patch: { resolution: r.resolution, resolved_by: r.actor } }, now);
+}
+
 /**
  * Settle, in the caller's transaction, the open cases of a kind that something else made moot (the payment a
  * case waited for went out, the after-sale that held delivery ended, the buyer agreed). Returns how many.
  */
 export async function settleOpenCases(trx: Transaction<Database>, where: { kind: CaseKind; shopOrderId: number; purchaseOrderId?: number; dedupKey?: string }, r: { resolution: string; note: string; actor: string }, now: number): Promise<number> {
   const { rows: open } = await findOpenCases(trx, where);
-  for (const c of open) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: where.shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: r.actor, note: r.note, patch: { resolution: r.resolution, resolved_by: r.actor } }, now);
+  for (const c of open) await settleCase(trx, { id: c.id, shopOrderId: where.shopOrderId }, r, now);
   return open.length;
 }
 
@@ -107,7 +112,7 @@ const openOfPo3 = prepared((db, so: number, po: number, state: string, k1: strin
 /** settleOpenCases for three kinds about one purchase order in one read (run for every paid purchase order). */
 export async function settleOpenCasesOfPo(trx: Transaction<Database>, kinds: readonly [CaseKind, CaseKind, CaseKind], where: { shopOrderId: number; purchaseOrderId: number }, r: { resolution: string; note: string; actor: string }, now: number): Promise<number> {
   const { rows: open } = await openOfPo3(trx, where.shopOrderId, where.purchaseOrderId, 'Open', ...kinds);
-  for (const c of open) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: where.shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: r.actor, note: r.note, patch: { resolution: r.resolution, resolved_by: r.actor } }, now);
+  for (const c of open) await settleCase(trx, { id: c.id, shopOrderId: where.shopOrderId }, r, now);
   return open.length;
 }
 
@@ -117,7 +122,7 @@ const MOOT_WHEN_PO_CANCELLED: CaseKind[] = ['SUPPLIER_CLOSED', 'PAYMENT_BLOCKED'
 /** The purchase order was cancelled (replaced elsewhere, or the buyer refunded): its waiting cases are settled with it. */
 export async function settleCasesOfCancelledPo(trx: Transaction<Database>, po: { id: number; shop_order_id: number }, note: string, actor: string, now: number): Promise<number> {
   const open = await trx.selectFrom('cases').select('id').where('shop_order_id', '=', po.shop_order_id).where('purchase_order_id', '=', po.id).where('state', '=', 'Open').where('kind', 'in', MOOT_WHEN_PO_CANCELLED).execute();
-  for (const c of open) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: po.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor, note, patch: { resolution: 'po_cancelled', resolved_by: actor } }, now);
+  for (const c of open) await settleCase(trx, { id: c.id, shopOrderId: po.shop_order_id }, { resolution: 'po_cancelled', note, actor }, now);
   return open.length;
 }
 

@@ -3,10 +3,10 @@ import { deliverJob } from '../fulfilment/tracking.js';
 import { enqueue } from '../jobs/queue.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
-import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
+import { appendEvent } from '../lifecycle/apply-transition.js';
 import { refundBuyerJob } from '../orders/buyer-refund.js';
 import type { SupplierPayments } from '../payments/pay-supplier.js';
-import { CASE_KINDS } from './cases.js';
+import { CASE_KINDS, settleCase } from './cases.js';
 
 /**
  * 重试: the case's step runs again — the delivery sync (after the courier or tracking number was corrected, or
@@ -32,7 +32,7 @@ export async function retryCase(deps: { db: Db; clock: Clock; payments: Supplier
     // The refund is requested again (a new request id: WeChat refused the last one); the case is settled once WeChat shows the line refunded.
     await deps.db.kysely.transaction().execute(async (trx) => {
       await appendEvent(trx, { entity: 'case', id: c.id, shopOrderId, event: 'case.retried', actor, note: '重新为买家发起退款' }, now);
-      await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor, note: '重新发起退款', patch: { resolution: '已重新发起退款', resolved_by: actor } }, now);
+      await settleCase(trx, { id: c.id, shopOrderId }, { resolution: '已重新发起退款', note: '重新发起退款', actor }, now);
       await enqueue(trx, refundBuyerJob(shopOrderId), now);
     });
     return { kind: c.kind, outcome: 'queued' };

@@ -158,7 +158,7 @@ export class DeliverySync {
     if (!sent.length) return false;
     const pkgs = await this.db.kysely.selectFrom('packages').select(['id', 'waybill_id', 'delivery_id']).where('shop_order_id', '=', shopOrderId).orderBy('id').execute();
     // A new tracking number, or a courier a person named for a parcel sent as OTHER.
-    return sent.some((s) => pkgs.some((p) => (JSON.parse(s.package_ids) as number[]).includes(p.id) && (p.waybill_id !== s.waybill_id || p.delivery_id !== s.delivery_id)));
+    return sent.some((s) => pkgs.some((p) => (JSON.parse(s.package_ids) as number[]).includes(p.id) && changedSince(p, s)));
   }
 
   /**
@@ -298,7 +298,7 @@ export class DeliverySync {
     for (const d of sent) {
       const pkgId = (JSON.parse(d.package_ids) as number[])[0];
       const pkg = await k.selectFrom('packages').select(['waybill_id', 'delivery_id']).where('id', '=', pkgId ?? -1).executeTakeFirst();
-      if (!pkg || (pkg.waybill_id === d.waybill_id && pkg.delivery_id === d.delivery_id)) continue;
+      if (!pkg || !changedSince(pkg, d)) continue;
       const now = this.clock.now();
       // WeChat shows it already (a send whose record was lost): only the record follows. The same waybill under
       // another courier (a person named the courier of an OTHER parcel) is an update still to make.
@@ -375,3 +375,8 @@ export async function takeDeliverEcho(db: Executor, shopId: number, wxOrderId: s
   return Number(r.numAffectedRows) === 1;
 }
 
+
+/** A parcel's tracking differs from what WeChat was sent: a new tracking number, or a courier named since (OTHER before). */
+function changedSince(pkg: { waybill_id: string; delivery_id: string }, sent: { waybill_id: string; delivery_id: string }): boolean {
+  return pkg.waybill_id !== sent.waybill_id || pkg.delivery_id !== sent.delivery_id;
+}

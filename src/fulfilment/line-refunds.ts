@@ -1,7 +1,7 @@
 import type { Db } from '../db/dialect.js';
-import { openCase } from '../cases/cases.js';
+import { openCase, settleCase } from '../cases/cases.js';
 import { enqueue } from '../jobs/queue.js';
-import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
+import { appendEvent, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
 import { post as postLedger, refundedBySupplier } from '../payments/ledger.js';
@@ -52,7 +52,7 @@ export class LineRefunds {
       const failed = await trx.selectFrom('cases').select(['id', 'data']).where('shop_order_id', '=', shopOrderId).where('kind', '=', 'REFUND_FAILED').where('state', '=', 'Open').execute();
       for (const c of failed) {
         const lineNo = (JSON.parse(c.data ?? '{}') as { lineNo?: number }).lineNo;
-        if (refunded.some((l) => l.line_no === lineNo && l.finish_aftersale_cnt >= l.withdrawn_cnt)) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: 'system:refunds', note: `第 ${lineNo} 行已退款`, patch: { resolution: '微信显示已退款', resolved_by: 'system:refunds' } }, now);
+        if (refunded.some((l) => l.line_no === lineNo && l.finish_aftersale_cnt >= l.withdrawn_cnt)) await settleCase(trx, { id: c.id, shopOrderId }, { resolution: '微信显示已退款', note: `第 ${lineNo} 行已退款`, actor: 'system:refunds' }, now);
       }
       const pos = await trx.selectFrom('purchase_orders as p').select(['p.id', 'p.out_order_id', 'p.supplier_order_id']).where('p.shop_order_id', '=', shopOrderId).where('p.state', 'not in', ['Cancelled', 'Shadowed', 'Completed', 'Shipped']).where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id')))).orderBy('p.id').execute();
       for (const po of pos) {
@@ -101,7 +101,7 @@ export async function recordSupplierPartialRefund(db: Db, clock: Clock, input: {
     const id = await postLedger(trx, { shopId: po.shop_id, shopOrderId: c.shop_order_id, purchaseOrderId: po.id, kind: 'refund_from_supplier', amount: input.amount, ref: `supplier-refund-part:${po.id}:${reference}`, note: text }, now);
     if (id === undefined) throw new DaifaError('CONFLICT', `流水号 ${reference} 已登记 / already recorded`);
     await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: c.shop_order_id, event: 'po.partial_refund_recorded', actor: input.actor, note: text, data: { amount: input.amount, reference } }, now);
-    await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: c.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: text, patch: { resolution: text, resolved_by: input.actor } }, now);
+    await settleCase(trx, { id: c.id, shopOrderId: c.shop_order_id }, { resolution: text, note: text, actor: input.actor }, now);
     return { refunded: input.amount, stillPaid: stillPaid - input.amount };
   });
 }

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
-import { openCase, settleOpenCases } from '../cases/cases.js';
+import { openCase, settleCase, settleOpenCases } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { enqueue, type Executor } from '../jobs/queue.js';
 import { appendEvent, applyTransition, lockEntity, stateOf } from '../lifecycle/apply-transition.js';
@@ -275,7 +275,7 @@ export class Tracking {
       if (name) await trx.insertInto('settings').values({ key: `${ALIAS}${name}`, value: deliveryId }).onConflict((oc) => oc.column('key').doUpdateSet({ value: deliveryId })).execute();
       const note = `快递公司确认为 ${WECHAT_COURIERS[deliveryId]}（${deliveryId}）：${pkgs.map((p) => p.waybill_id).join('、')}${name ? `；以后「${name}」按此同步` : ''}`;
       await appendEvent(trx, { entity: 'purchase_order', id: c.purchase_order_id, shopOrderId: c.shop_order_id, event: 'po.courier_set', actor, note, data: { deliveryId, packages: pkgs.map((p) => p.id) } }, now);
-      await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: c.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor, note, patch: { resolution: note, resolved_by: actor } }, now);
+      await settleCase(trx, { id: c.id, shopOrderId: c.shop_order_id }, { resolution: note, note, actor }, now);
       await enqueue(trx, deliverJob(c.shop_order_id), now);
       return { packages: pkgs.length };
     });

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Transaction } from 'kysely';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import { mapOrder } from '../channels/wechat-shop/mapping.js';
-import { openCase } from '../cases/cases.js';
+import { openCase, settleCase } from '../cases/cases.js';
 import { formatYuan } from '../domain/money.js';
 import type { Db } from '../db/dialect.js';
 import { orderLines } from '../db/lookups.js';
@@ -85,7 +85,7 @@ export async function decideBuyerRefund(db: Db, clock: Clock, input: { shopOrder
     const what = wanted.map((l) => `第 ${l.line_no} 行“${l.title}”×${l.quantity - l.finish_aftersale_cnt}`).join('；');
     const data = { lines: lineNos, reason: input.reason };
     await withdrawLines(trx, order.id, lineNos, now);
-    const settle = async (c: { id: number }) => applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: order.id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note, patch: { resolution: `给买家退款：${what}`, resolved_by: input.actor } }, now);
+    const settle = (c: { id: number }) => settleCase(trx, { id: c.id, shopOrderId: order.id }, { resolution: `给买家退款：${what}`, note, actor: input.actor }, now);
     const cases = await trx.selectFrom('cases').select(['id', 'kind', 'data']).where('shop_order_id', '=', order.id).where('state', '=', 'Open').execute();
     if (whole) {
       const t = await applyTransition(trx, { entity: 'shop_order', id: order.id, to: 'Cancelled', event: 'order.refund_decided', actor: input.actor, note: `给买家退款（${REFUND_REASONS[input.reason]}）：${what}。${note}`, data }, now);
@@ -158,7 +158,7 @@ export class BuyerRefunds {
     // Lines a supplier has already sent parcels for (delivery to WeChat may not have followed yet) are on their way
     // to the buyer: never refunded from here — an after-sale on WeChat handles them.
     const parcelled = new Set((await k.selectFrom('purchase_order_lines as l').innerJoin('packages as g', 'g.purchase_order_id', 'l.purchase_order_id').select('l.shop_order_line_no').where('g.shop_order_id', '=', shopOrderId).execute()).map((r) => r.shop_order_line_no));
-    let made = 0;
+    const requestedNow: string[] = [];
     for (const l of lines) {
       if (parcelled.has(l.line_no)) continue;
       const w = snap.lines.find((x) => x.lineNo === l.line_no && x.skuId === l.sku_id) ?? snap.lines.find((x) => x.skuId === l.sku_id && x.productId === l.product_id);
@@ -189,16 +189,17 @@ export class BuyerRefunds {
         continue;
       }
       await k.transaction().execute((trx) => appendEvent(trx, { entity: 'shop_order', id: shopOrderId, event: 'order.refund_requested', actor: 'system:refunds', note: `已为买家发起退款：第 ${l.line_no} 行“${l.title}”${count} 件 ${formatYuan(amount)}（微信售后单 ${afterSaleOrderId}）`, data: { lineNo: l.line_no, count, amount, requestId, afterSaleOrderId } }, this.clock.now()));
-      made++;
+      requestedNow.push(afterSaleOrderId);
     }
-    if (made) this.log.info({ shopOrderId, requests: made }, 'buyer refunds requested');
-    // A refund WeChat leaves for the merchant to accept is accepted now.
-    await this.accept(shopOrderId);
-    return made;
+    if (requestedNow.length) this.log.info({ shopOrderId, requests: requestedNow.length }, 'buyer refunds requested');
+    // A refund WeChat leaves for the merchant to accept is accepted now (the after-sales are known: the order as read
+    // above, and those just requested — no second order/get).
+    await this.accept(shopOrderId, [...new Set([...(snap.aftersaleIds ?? []), ...requestedNow])]);
+    return requestedNow.length;
   }
 
   /** Accept the REFUND after-sales of this order that a person's decision covers: the whole (cancelled) order, or withdrawn lines. */
-  async accept(shopOrderId: number): Promise<number> {
+  async accept(shopOrderId: number, knownAftersaleIds?: string[]): Promise<number> {
     const k = this.db.kysely;
     const order = await k.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', shopOrderId).executeTakeFirst();
     if (!order) return 0;
@@ -208,7 +209,7 @@ export class BuyerRefunds {
     const wholeOrder = order.state === 'Cancelled' && decision.event !== LINE_REFUND_DECIDED;
     if (!wholeOrder && !withdrawn.size) return 0;
     const client = await this.clients.forShop(this.shops, order.shop_id);
-    const ids = mapOrder(await client.getOrder(order.wx_order_id)).aftersaleIds ?? [];
+    const ids = knownAftersaleIds ?? mapOrder(await client.getOrder(order.wx_order_id)).aftersaleIds ?? [];
     // After-sales this order's audit already shows accepted (a re-run after a lost answer must not record one twice).
     const seen = await k.selectFrom('order_events').select(['event', 'data']).where('shop_order_id', '=', shopOrderId).where('event', 'in', ['order.refund_accepted', 'order.refund_requested']).execute();
     const idOf = (e: { data: string | null }) => String((JSON.parse(e.data ?? '{}') as { afterSaleOrderId?: unknown }).afterSaleOrderId ?? '');

@@ -3,6 +3,7 @@ import { DaifaError } from '../lib/errors.js';
 import { applyTransition } from '../lifecycle/apply-transition.js';
 import { sourceJob } from '../sourcing/sourcing.js';
 import { withdrawLines } from './buyer-refund.js';
+import { settleCase } from '../cases/cases.js';
 import type { Clock } from '../lib/clock.js';
 
 export type ReviewDecision = 'confirm' | 'cancel';
@@ -33,7 +34,7 @@ export async function resolveReview(db: Db, clock: Clock, input: { shopOrderId: 
     if (input.decision === 'cancel') {
       await withdrawLines(trx, input.shopOrderId, 'all', clock.now());
       const open = await trx.selectFrom('cases').select('id').where('shop_order_id', '=', input.shopOrderId).where('state', '=', 'Open').execute();
-      for (const c of open) await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: input.shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: input.note.trim(), patch: { resolution: '订单已取消，给买家退款', resolved_by: input.actor } }, clock.now());
+      for (const c of open) await settleCase(trx, { id: c.id, shopOrderId: input.shopOrderId }, { resolution: '订单已取消，给买家退款', note: input.note.trim(), actor: input.actor }, clock.now());
     }
     return { state: r.to };
   });
