@@ -1,6 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { postText } from './http-post.js';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 /** A raw HTTP/1.1 server, so the test decides exactly what each connection does. */
 function rawServer(onRequest: (socket: Socket, n: number) => void): Promise<{ server: Server; url: string; connections: () => number }> {
@@ -17,7 +16,20 @@ function rawServer(onRequest: (socket: Socket, n: number) => void): Promise<{ se
 const sockets = new Set<Socket>();
 const ok = (body: string) => `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: keep-alive\r\n\r\n${body}`;
 
-describe('postText', () => {
+// On the I/O thread (the default) and on the calling thread (DAIFA_HTTP_THREAD=0): the same behaviour.
+describe.each([
+  { mode: 'on the I/O thread', env: undefined },
+  { mode: 'on the calling thread', env: '0' },
+])('postText $mode', ({ env }) => {
+  let postText: typeof import('./http-post.js').postText;
+  let httpThreadForTests: typeof import('./http-post.js').httpThreadForTests;
+  beforeAll(async () => {
+    vi.resetModules();
+    if (env === undefined) delete process.env.DAIFA_HTTP_THREAD;
+    else process.env.DAIFA_HTTP_THREAD = env;
+    ({ postText, httpThreadForTests } = await import('./http-post.js'));
+    delete process.env.DAIFA_HTTP_THREAD;
+  });
   let server: Server | undefined;
   afterEach(async () => {
     for (const socket of sockets) socket.destroy();
@@ -49,5 +61,19 @@ describe('postText', () => {
     await expect(postText(s.url, { headers: {}, body: '{}', timeoutMs: 100 })).rejects.toThrow(/timeout after 100 ms/);
     await expect(postText('http://127.0.0.1:1/x', { headers: {}, body: '{}', timeoutMs: 1000 })).rejects.toThrow(/ECONNREFUSED/);
     await expect(postText('ftp://127.0.0.1/x', { headers: {}, body: '', timeoutMs: 1000 })).rejects.toThrow(/unsupported URL scheme/);
+  });
+
+  it('the I/O thread dying fails the calls in flight as unknown outcomes; the next call gets a new thread', async () => {
+    const thread = httpThreadForTests();
+    if (!thread) return expect(env).toBe('0'); // requests run on the calling thread: there is no thread to lose
+    let requests = 0; // over all connections: the first one is left unanswered
+    const s = await rawServer((socket) => (++requests === 1 ? undefined : socket.write(ok('{"n":2}'))));
+    server = s.server;
+    const inFlight = postText(s.url, { headers: {}, body: '{}', timeoutMs: 5000 });
+    await new Promise((r) => setTimeout(r, 100)); // the request reached the server, which keeps it unanswered
+    await thread.terminate();
+    await expect(inFlight).rejects.toThrow(/HTTP thread exited .*outcome is unknown/);
+    expect(httpThreadForTests()).not.toBe(thread);
+    expect((await postText(s.url, { headers: {}, body: '{}', timeoutMs: 2000 })).text).toBe('{"n":2}');
   });
 });
