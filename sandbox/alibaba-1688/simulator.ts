@@ -272,7 +272,7 @@ export class Alibaba1688Simulator {
         return json({ success: 'true', result: this.tradeInfo(o) });
       }
       case 'alibaba.trade.getBuyerOrderList': {
-        const list = [...this.orders.values()].filter((o) => o.buyerMemberId === token.memberId && (!form.outOrderId || o.outOrderId === form.outOrderId));
+        const list = (form.outOrderId ? this.byOutOrderId(form.outOrderId) : [...this.orders.values()]).filter((o) => o.buyerMemberId === token.memberId);
         return json({ result: list.map((o) => this.tradeInfo(o)), totalRecord: list.length });
       }
       case 'alibaba.trade.cancel': {
@@ -609,9 +609,29 @@ export class Alibaba1688Simulator {
     };
   }
 
+  /** Orders by outOrderId (a create looks for its earlier attempt): rebuilt when orders were added another way. */
+  private readonly outIndex = new Map<string, Sim1688Order[]>();
+  private outIndexed = 0;
+  private byOutOrderId(outOrderId: string): Sim1688Order[] {
+    if (this.outIndexed !== this.orders.size) {
+      this.outIndex.clear();
+      for (const o of this.orders.values()) if (o.outOrderId) this.outIndex.set(o.outOrderId, [...(this.outIndex.get(o.outOrderId) ?? []), o]);
+      this.outIndexed = this.orders.size;
+    }
+    return this.outIndex.get(outOrderId) ?? [];
+  }
+
+  private addOrder(order: Sim1688Order): void {
+    const current = this.outIndexed === this.orders.size;
+    this.orders.set(order.orderId, order);
+    if (!current) return; // the next lookup rebuilds the index
+    if (order.outOrderId) this.outIndex.set(order.outOrderId, [...(this.outIndex.get(order.outOrderId) ?? []), order]);
+    this.outIndexed = this.orders.size;
+  }
+
   private create(form: Record<string, string>, buyer: string): { created: boolean; body: unknown } {
     const outOrderId = form.outOrderId;
-    const existing = outOrderId ? [...this.orders.values()].find((o) => o.outOrderId === outOrderId && o.buyerMemberId === buyer) : undefined;
+    const existing = outOrderId ? this.byOutOrderId(outOrderId).find((o) => o.buyerMemberId === buyer) : undefined;
     if (existing && this.knobs.duplicateOutOrderId === 'return-existing') return { created: false, body: { success: true, result: { orderId: existing.orderId, totalSuccessAmount: existing.totalAmount, postFee: existing.postFee, failedOfferList: [] } } };
     if (existing && this.knobs.duplicateOutOrderId === 'reject') return { created: false, body: { success: false, code: '400', message: `outOrderId ${outOrderId} 已存在` } };
     const all = this.parseCargo(form);
@@ -665,7 +685,7 @@ export class Alibaba1688Simulator {
       shipments: [],
       refunds: [],
     };
-    this.orders.set(order.orderId, order);
+    this.addOrder(order);
     this.emit('ORDER_BUYER_VIEW_BUYER_MAKE', order, 'waitbuyerpay');
     return { created: true, body: { success: true, result: { orderId: order.orderId, totalSuccessAmount: order.totalAmount, postFee: order.postFee, failedOfferList } } };
   }
