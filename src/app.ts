@@ -35,6 +35,7 @@ import { SupplierUnwind, UNWIND_PO } from './fulfilment/unwind.js';
 import { DeadlineWatch } from './fulfilment/deadlines.js';
 import { Alibaba1688Accounts } from './suppliers/alibaba-1688/accounts.js';
 import { ShopService } from './shops/shops.js';
+import { startHttpThread } from './lib/http-post.js';
 
 /** The composition root: every service built once from the config, dependencies passed explicitly. */
 export interface App {
@@ -217,6 +218,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
 }
 
 export function createWorker(app: App, opts: { concurrency?: number; recordRuns?: boolean } = {}): Worker {
+  startHttpThread(); // the jobs make the API calls: the first one need not wait for the thread to boot
   return new Worker(app.queue, app.handlers, app.log, {
     concurrency: opts.concurrency ?? app.config.workerConcurrency,
     recordRuns: opts.recordRuns ?? true,

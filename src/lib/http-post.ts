@@ -54,7 +54,7 @@ class IoThread {
   dead = false;
 
   constructor() {
-    this.worker = new Worker(new URL('./http-thread.cjs', import.meta.url), { workerData: { daifaHttpThread: true, maxBytes: MAX_ANSWER_BYTES } });
+    this.worker = new Worker(new URL('./http-thread.cjs', import.meta.url), { execArgv: [], workerData: { daifaHttpThread: true, maxBytes: MAX_ANSWER_BYTES } });
     this.worker.unref(); // kept referenced only while calls are in flight, as their sockets would be
     this.worker.on('message', (m: Answer) => {
       const p = this.settle(m.id);
@@ -95,6 +95,14 @@ let thread: IoThread | undefined;
 function ioThread(): IoThread {
   if (!thread || thread.dead) thread = new IoThread();
   return thread;
+}
+
+/**
+ * Start the I/O thread now rather than at the first call (it takes tens of milliseconds to boot): for processes
+ * that will make calls (a worker, the sandbox), so that the first order does not wait for it.
+ */
+export function startHttpThread(): void {
+  if (useThread) ioThread();
 }
 
 /** Tests: the I/O thread in use (undefined when requests run on the calling thread). */
