@@ -92,8 +92,8 @@ function findOpenCases(db: Kysely<Database>, w: { kind: CaseKind; shopOrderId: n
 }
 
 /** Settle one open case in the caller's transaction (a case already settled is left as it is). */
-export async function settleCase(trx: Transaction<Database>, c: { id: number; shopOrderId: number }, r: { resolution: string; note: string; actor: string }, now: number): Promise<void> {
-  await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: c.shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: r.actor, note: r.note, patch: { resolution: r.resolution, resolved_by: r.actor } }, now);
+export async function settleCase(trx: Transaction<Database>, c: { id: number; shopOrderId: number }, r: { resolution: string; note: string; actor: string; event?: string; data?: unknown }, now: number): Promise<void> {
+  await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: c.shopOrderId, to: 'Resolved', expectFrom: 'Open', event: r.event ?? 'case.resolved', actor: r.actor, note: r.note, ...(r.data === undefined ? {} : { data: r.data }), patch: { resolution: r.resolution, resolved_by: r.actor } }, now);
 }
 
 /**

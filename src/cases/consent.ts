@@ -1,6 +1,6 @@
 import type { Db } from '../db/dialect.js';
 import { DaifaError } from '../lib/errors.js';
-import { openCase } from './cases.js';
+import { openCase, settleCase } from './cases.js';
 import { applyTransition } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -35,7 +35,7 @@ export class ConsentService {
       if (!c || (c.kind !== 'SPECIAL_REQUEST_CONSENT' && c.kind !== 'SUBSTITUTE_CONSENT')) throw new DaifaError('NOT_FOUND', `买家确认事项 ${input.caseId} 不存在`);
       if (c.state !== 'Open' || !c.shop_order_id) throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
       const resolution = input.answer === 'agreed' ? `买家同意替代方案：${input.note.trim()}` : `买家拒绝：${input.note.trim()}`;
-      await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: c.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: `consent.${input.answer}`, actor: input.actor, note: resolution, data: { answer: input.answer }, patch: { resolution, resolved_by: input.actor } }, now);
+      await settleCase(trx, { id: c.id, shopOrderId: c.shop_order_id }, { resolution, note: resolution, actor: input.actor, event: `consent.${input.answer}`, data: { answer: input.answer } }, now);
       if (input.answer === 'agreed' && c.kind === 'SUBSTITUTE_CONSENT') {
         // The buyer accepted the other product: that line is sourced from the proposed offer, and only from it.
         const d = JSON.parse(c.data ?? '{}') as { lineNo: number; offerRef: number; title: string };
@@ -84,7 +84,7 @@ export class ConsentService {
       if (!offer || !offer.active) throw new DaifaError('VALIDATION', '替换商品不存在或供应商已停用 / no such offer', { details: [{ field: 'offerRef', message: 'not found' }] });
       if (offer.stock < line.quantity) throw new DaifaError('CONFLICT', `替换商品库存 ${offer.stock} 不足 ${line.quantity} 件 / not enough stock`);
       const proposal = `缺货，建议改为 ${offer.name}“${offer.title}”（${offer.sku_attrs === '[]' ? '' : `${offer.sku_attrs}，`}¥${(offer.unit_price / 100).toFixed(2)}）：${input.note.trim()}`;
-      await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: c.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.substitute_proposed', actor: input.actor, note: proposal, patch: { resolution: '已向买家提议更换商品', resolved_by: input.actor } }, now);
+      await settleCase(trx, { id: c.id, shopOrderId: c.shop_order_id }, { resolution: '已向买家提议更换商品', note: proposal, actor: input.actor, event: 'case.substitute_proposed' }, now);
       const consentCaseId = await openCase(trx, { kind: 'SUBSTITUTE_CONSENT', shopOrderId: c.shop_order_id, message: `第 ${line.line_no} 行“${line.title}”${proposal}。请征得买家同意后记录答复`, data: { lineNo: line.line_no, offerRef: offer.id, title: offer.title }, dedupKey: `SUBSTITUTE_CONSENT:${c.shop_order_id}:${line.line_no}:${offer.id}` }, now);
       if (consentCaseId === undefined) throw new DaifaError('CONFLICT', '已提议过该替换商品 / already proposed');
       const t = await applyTransition(trx, { entity: 'shop_order', id: c.shop_order_id, to: 'AwaitingBuyer', expectFrom: 'NeedsReview', event: 'order.substitute_proposed', actor: input.actor, note: proposal }, now);

@@ -1,10 +1,10 @@
 import type { EmailPurchaseRoute } from '../purchasing/email-route.js';
 import { cnDate, cnDateTime } from '../lib/cn-time.js';
 import type { Logger } from 'pino';
-import { openCase, settleOpenCases } from '../cases/cases.js';
+import { openCase, settleOpenCases, settleCase } from '../cases/cases.js';
 import type { WeChatClients, WeChatShopClient } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
-import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
+import { appendEvent } from '../lifecycle/apply-transition.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../lib/clock.js';
@@ -158,7 +158,7 @@ export class DeadlineWatch {
     const moot = await k.selectFrom('cases as c').innerJoin('shop_orders as o', 'o.id', 'c.shop_order_id').select(['c.id', 'c.shop_order_id', 'o.state']).where('c.kind', '=', 'DEADLINE_AT_RISK').where('c.state', '=', 'Open').where('c.purchase_order_id', 'is', null).where('o.state', 'not in', UNPLACED).execute();
     for (const c of moot) {
       const note = `订单已${shopOrderStateLabels[c.state as ShopOrderState] ?? c.state}`;
-      await k.transaction().execute((trx) => applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: c.shop_order_id!, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: 'system:deadlines', note, patch: { resolution: c.state === 'Cancelled' ? 'cancelled' : 'placed', resolved_by: 'system:deadlines' } }, now));
+      await k.transaction().execute((trx) => settleCase(trx, { id: c.id, shopOrderId: c.shop_order_id! }, { resolution: c.state === 'Cancelled' ? 'cancelled' : 'placed', note, actor: 'system:deadlines' }, now));
     }
     return flagged;
   }

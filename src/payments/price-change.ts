@@ -1,4 +1,5 @@
 import type { Db } from '../db/dialect.js';
+import { settleCase } from '../cases/cases.js';
 import type { Executor } from '../jobs/queue.js';
 import { applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
@@ -57,7 +58,7 @@ export async function acceptPrice(db: Db, clock: Clock, input: { caseId: number;
       // payment the limits blocked.
       await trx.updateTable('payments').set({ amount: data.total, block_cause: 'limits', reason: `接受新价格 ${yuan(data.total)}，按付款限额重新核定`, updated_at: now }).where('id', '=', payment.id).where('status', '=', 'Blocked').execute();
     }
-    await applyTransition(trx, { entity: 'case', id: input.caseId, shopOrderId: po.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: `接受新价格 ${yuan(data.total)}`, patch: { resolution: `accept_price: ${yuan(was)} → ${yuan(data.total)}，毛利 ${yuan(m.margin)}`, resolved_by: input.actor } }, now);
+    await settleCase(trx, { id: input.caseId, shopOrderId: po.shop_order_id }, { resolution: `accept_price: ${yuan(was)} → ${yuan(data.total)}，毛利 ${yuan(m.margin)}`, note: `接受新价格 ${yuan(data.total)}`, actor: input.actor }, now);
     if (!payment) await advanceWhenAllPlaced(trx, po.shop_order_id, now);
     return { status: 'Placed', amount: data.total, margin: m.margin };
   });

@@ -1,4 +1,5 @@
 import type { Db } from '../db/dialect.js';
+import { settleCase } from '../cases/cases.js';
 import { applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
@@ -27,7 +28,7 @@ export async function confirmReadback(db: Db, clock: Clock, input: { caseId: num
     const r = await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Placed', expectFrom: 'NeedsAttention', event: 'po.readback_confirmed', actor: input.actor, note: `已在 1688 核对无误：${input.note}`, jobs: [payJob(poId)] }, now);
     if (!r.ok) throw new DaifaError('CONFLICT', `采购单状态为 ${r.from}，不能确认 / purchase order is ${r.from}`);
     await recordPayable(trx, poId, now);
-    await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: input.note, patch: { resolution: `confirmed_correct: ${input.note}`, resolved_by: input.actor } }, now);
+    await settleCase(trx, { id: c.id, shopOrderId }, { resolution: `confirmed_correct: ${input.note}`, note: input.note, actor: input.actor }, now);
     await advanceWhenAllPlaced(trx, shopOrderId, now);
     return { status: 'Placed' };
   });

@@ -1,4 +1,5 @@
 import type { Db } from '../db/dialect.js';
+import { settleCase } from '../cases/cases.js';
 import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
@@ -41,7 +42,7 @@ export async function settleUnknownEmail(db: Db, clock: Clock, input: { caseId: 
       status = 'Placing';
     }
     await appendEvent(trx, { entity: 'case', id: c.id, shopOrderId, event: input.sent ? 'case.email_sent' : 'case.email_resend', actor: input.actor, note: input.note }, now);
-    await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: input.note, patch: { resolution: `${input.sent ? 'email_sent' : 'email_resent'}: ${input.note}`, resolved_by: input.actor } }, now);
+    await settleCase(trx, { id: c.id, shopOrderId }, { resolution: `${input.sent ? 'email_sent' : 'email_resent'}: ${input.note}`, note: input.note, actor: input.actor }, now);
     return { status };
   });
 }

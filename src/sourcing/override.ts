@@ -1,4 +1,5 @@
 import type { Db } from '../db/dialect.js';
+import { settleCase } from '../cases/cases.js';
 import { DaifaError } from '../lib/errors.js';
 import { applyTransition } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
@@ -25,7 +26,7 @@ export async function overrideSupplier(db: Db, clock: Clock, input: { shopOrderI
     const open = await trx.selectFrom('cases').select(['id', 'data']).where('shop_order_id', '=', order.id).where('state', '=', 'Open').where('kind', 'in', ['OUT_OF_STOCK', 'SPECIAL_REQUEST_CONSENT']).execute();
     for (const c of open) {
       if ((JSON.parse(c.data ?? '{}') as { lineNo?: number }).lineNo !== input.lineNo) continue;
-      await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: order.id, to: 'Resolved', expectFrom: 'Open', event: 'case.supplier_overridden', actor: input.actor, note: reason, patch: { resolution: reason, resolved_by: input.actor } }, now);
+      await settleCase(trx, { id: c.id, shopOrderId: order.id }, { resolution: reason, note: reason, actor: input.actor, event: 'case.supplier_overridden' }, now);
     }
     if (order.state !== 'Confirmed') {
       const t = await applyTransition(trx, { entity: 'shop_order', id: order.id, to: 'Confirmed', event: 'order.supplier_overridden', actor: input.actor, note: reason, jobs: [sourceJob(order.id)] }, now);

@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { settleCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
 import { rankBySimilarity } from '../domain/similarity.js';
@@ -29,7 +30,7 @@ export async function approveMapping(db: Db, clock: Clock, input: { caseId: numb
     if (!offer) throw new DaifaError('VALIDATION', '所选供应商商品不存在', { details: [{ field: 'offerRef', message: 'not found' }] });
     await trx.insertInto('sku_mappings').values({ shop_id: order.shop_id, product_id: data.productId, sku_id: data.skuId, offer_ref: offer.id, quantity_per_unit: input.quantityPerUnit, bundle_key: null, priority: 0, enabled: 1, created_at: now }).execute();
     const resolution = `已关联到“${offer.title}”(#${offer.id})，每件 ${input.quantityPerUnit} 个`;
-    await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: c.shop_order_id, to: 'Resolved', expectFrom: 'Open', event: 'case.mapping_approved', actor: input.actor, note: resolution, patch: { resolution, resolved_by: input.actor } }, now);
+    await settleCase(trx, { id: c.id, shopOrderId: c.shop_order_id }, { resolution, note: resolution, actor: input.actor, event: 'case.mapping_approved' }, now);
     const open = await trx.selectFrom('cases').select('id').where('shop_order_id', '=', c.shop_order_id).where('state', '=', 'Open').executeTakeFirst();
     if (!open && order.state === 'NeedsReview') {
       await applyTransition(trx, { entity: 'shop_order', id: c.shop_order_id, to: 'Confirmed', expectFrom: 'NeedsReview', event: 'order.mapping_completed', actor: input.actor, note: resolution, jobs: [sourceJob(c.shop_order_id)] }, now);
