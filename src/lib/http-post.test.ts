@@ -23,11 +23,12 @@ describe.each([
 ])('postText $mode', ({ env }) => {
   let postText: typeof import('./http-post.js').postText;
   let httpThreadForTests: typeof import('./http-post.js').httpThreadForTests;
+  let setHttpThreadFileForTests: typeof import('./http-post.js').setHttpThreadFileForTests;
   beforeAll(async () => {
     vi.resetModules();
     if (env === undefined) delete process.env.DAIFA_HTTP_THREAD;
     else process.env.DAIFA_HTTP_THREAD = env;
-    ({ postText, httpThreadForTests } = await import('./http-post.js'));
+    ({ postText, httpThreadForTests, setHttpThreadFileForTests } = await import('./http-post.js'));
     delete process.env.DAIFA_HTTP_THREAD;
   });
   let server: Server | undefined;
@@ -75,5 +76,19 @@ describe.each([
     await expect(inFlight).rejects.toThrow(/HTTP thread exited .*outcome is unknown/);
     expect(httpThreadForTests()).not.toBe(thread);
     expect((await postText(s.url, { headers: {}, body: '{}', timeoutMs: 2000 })).text).toBe('{"n":2}');
+  });
+
+  it('an I/O thread that cannot start at all: its calls fail as unknown outcomes, later calls run on the calling thread', async () => {
+    const thread = httpThreadForTests();
+    if (!thread) return expect(env).toBe('0');
+    const s = await rawServer((socket) => socket.write(ok('{"n":3}')));
+    server = s.server;
+    setHttpThreadFileForTests(new URL('./no-such-thread-file.cjs', import.meta.url));
+    const warned = new Promise<string>((resolve) => process.once('warning', (w) => resolve(w.message)));
+    await thread.terminate(); // the next call starts a thread from the missing file
+    await expect(postText(s.url, { headers: {}, body: '{}', timeoutMs: 2000 })).rejects.toThrow(/HTTP thread failed .*outcome is unknown/);
+    expect(await warned).toMatch(/could not start/);
+    expect(httpThreadForTests()).toBeUndefined();
+    expect((await postText(s.url, { headers: {}, body: '{}', timeoutMs: 2000 })).text).toBe('{"n":3}');
   });
 });

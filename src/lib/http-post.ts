@@ -41,8 +41,12 @@ export async function postText(url: string, opts: PostOptions): Promise<PostResu
   const scheme = url.slice(0, url.indexOf(':') + 1);
   if (scheme !== 'https:' && scheme !== 'http:') throw new Error(`unsupported URL scheme ${scheme || url}`);
   const request = { headers: opts.headers, body: opts.body, timeoutMs: opts.timeoutMs, idempotent: opts.idempotent === true };
-  return useThread ? ioThread().post(url, request) : onThisThread.post(url, request, MAX_ANSWER_BYTES);
+  return useThread && !threadBroken ? ioThread().post(url, request) : onThisThread.post(url, request, MAX_ANSWER_BYTES);
 }
+
+/** The I/O thread could not start at all (it failed before answering anything): requests stay on this thread. */
+let threadBroken = false;
+let threadFile = new URL('./http-thread.cjs', import.meta.url);
 
 type Answer = { id: number; status?: number; text?: string; error?: { message: string; code?: string; staleKeepAlive: boolean } };
 type Pending = { resolve: (r: PostResult) => void; reject: (err: Error) => void; timer: NodeJS.Timeout };
@@ -51,18 +55,27 @@ class IoThread {
   readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private answered = false;
   dead = false;
 
   constructor() {
-    this.worker = new Worker(new URL('./http-thread.cjs', import.meta.url), { execArgv: [], workerData: { daifaHttpThread: true, maxBytes: MAX_ANSWER_BYTES } });
+    this.worker = new Worker(threadFile, { execArgv: [], workerData: { daifaHttpThread: true, maxBytes: MAX_ANSWER_BYTES } });
     this.worker.unref(); // kept referenced only while calls are in flight, as their sockets would be
     this.worker.on('message', (m: Answer) => {
+      this.answered = true;
       const p = this.settle(m.id);
       if (!p) return;
       if (m.error) p.reject(Object.assign(new Error(m.error.message), m.error.code ? { code: m.error.code } : {}, m.error.staleKeepAlive ? { staleKeepAlive: true } : {}));
       else p.resolve({ status: m.status!, text: m.text! });
     });
-    this.worker.on('error', (err) => this.fail(`failed (${err.message})`));
+    this.worker.on('error', (err) => {
+      if (!this.answered) {
+        // It never ran (a missing file, no resources for a thread): a new one would fail the same way.
+        threadBroken = true;
+        process.emitWarning(`Daifa HTTP thread could not start (${err.message}); API calls run on the main thread`);
+      }
+      this.fail(`failed (${err.message})`);
+    });
     this.worker.on('exit', (code) => this.fail(`exited (${code})`));
   }
 
@@ -107,5 +120,10 @@ export function startHttpThread(): void {
 
 /** Tests: the I/O thread in use (undefined when requests run on the calling thread). */
 export function httpThreadForTests(): Worker | undefined {
-  return useThread ? ioThread().worker : undefined;
+  return useThread && !threadBroken ? ioThread().worker : undefined;
+}
+
+/** Tests: start the next I/O thread from another file (one that fails, say). */
+export function setHttpThreadFileForTests(file: URL): void {
+  threadFile = file;
 }
