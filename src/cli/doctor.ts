@@ -18,6 +18,11 @@ export async function runDoctor(config: Readonly<Config>): Promise<number> {
     const shops = await app.shops.list();
     if (shops.length === 0) lines.push('• 尚未添加店铺 / no shop configured (sandbox mode will be on): daifa shops add …');
     for (const s of shops) {
+      if (s.isSandbox && !sandboxBase) {
+        // Its credentials exist only in the sandbox's simulated WeChat Shop: asking the real API would fail by design.
+        lines.push(`• 店铺 #${s.id} ${s.name}: 沙箱店铺，只在沙箱里检查 (DAIFA_SANDBOX=1 daifa doctor，沙箱运行时) / sandbox shop: checked against the running sandbox only`);
+        continue;
+      }
       try {
         const client = await app.clients.forShop(app.shops, s.id);
         await client.accessToken();

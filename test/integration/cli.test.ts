@@ -128,7 +128,11 @@ describe('daifa CLI', () => {
   });
 
   it('doctor checks the database, each shop token, push configuration and clock', async () => {
+    // A sandbox shop (left from trying `npm start`) exists only in the simulated WeChat Shop: not a failure here.
+    await h.app.shops.add({ name: '沙箱小店', appId: 'wxsandbox00000001', appSecret: 'sandbox-secret-1', pushToken: 'Tok123', encodingAesKey: 'D'.repeat(43), isSandbox: true });
     const r = await runDaifa(['doctor'], { ...env, PUBLIC_URL: 'https://daifa.example.cn' });
+    expect(r.out).toMatch(/• 店铺 #3 沙箱小店: 沙箱店铺/);
+    expect(r.out).not.toMatch(/✗ 店铺 #3/);
     expect(r.out).toContain('✓ 数据库');
     expect(r.out).toMatch(/✓ 店铺 #1 .*access token OK/);
     expect(r.out).toMatch(/✗ 店铺 #2 .*token fetch failed/); // the shop added above does not exist on the simulator
