@@ -24,11 +24,12 @@ describe.each([
   let postText: typeof import('./http-post.js').postText;
   let httpThreadForTests: typeof import('./http-post.js').httpThreadForTests;
   let setHttpThreadFileForTests: typeof import('./http-post.js').setHttpThreadFileForTests;
+  let startHttpThread: typeof import('./http-post.js').startHttpThread;
   beforeAll(async () => {
     vi.resetModules();
     if (env === undefined) delete process.env.DAIFA_HTTP_THREAD;
     else process.env.DAIFA_HTTP_THREAD = env;
-    ({ postText, httpThreadForTests, setHttpThreadFileForTests } = await import('./http-post.js'));
+    ({ postText, httpThreadForTests, setHttpThreadFileForTests, startHttpThread } = await import('./http-post.js'));
     delete process.env.DAIFA_HTTP_THREAD;
   });
   let server: Server | undefined;
@@ -89,6 +90,14 @@ describe.each([
     await expect(postText(s.url, { headers: {}, body: '{}', timeoutMs: 2000 })).rejects.toThrow(/HTTP thread failed .*outcome is unknown/);
     expect(await warned).toMatch(/could not start/);
     expect(httpThreadForTests()).toBeUndefined();
+    // Not started again, by a call or by a process start (which would fail and warn again).
+    let warnings = 0;
+    const count = () => warnings++;
+    process.on('warning', count);
+    startHttpThread();
     expect((await postText(s.url, { headers: {}, body: '{}', timeoutMs: 2000 })).text).toBe('{"n":3}');
+    await new Promise((r) => setTimeout(r, 300));
+    process.off('warning', count);
+    expect(warnings).toBe(0);
   });
 });

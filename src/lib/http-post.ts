@@ -34,14 +34,19 @@ export interface PostOptions {
 export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 const THREAD_GRACE_MS = 5_000;
 
-const onThisThread = createRequire(import.meta.url)('./http-thread.cjs') as { post(url: string, opts: PostOptions, maxBytes: number): Promise<PostResult> };
+type ThreadCode = { post(url: string, opts: PostOptions, maxBytes: number): Promise<PostResult> };
+/** The request code run on this thread: loaded only when requests are made here (no thread, or it could not start). */
+let onThisThread: ThreadCode | undefined;
 const useThread = process.env.DAIFA_HTTP_THREAD !== '0';
 
 export async function postText(url: string, opts: PostOptions): Promise<PostResult> {
   const scheme = url.slice(0, url.indexOf(':') + 1);
   if (scheme !== 'https:' && scheme !== 'http:') throw new Error(`unsupported URL scheme ${scheme || url}`);
   const request = { headers: opts.headers, body: opts.body, timeoutMs: opts.timeoutMs, idempotent: opts.idempotent === true };
-  return useThread && !threadBroken ? ioThread().post(url, request) : onThisThread.post(url, request, MAX_ANSWER_BYTES);
+  const thread = ioThread();
+  if (thread) return thread.post(url, request);
+  onThisThread ??= createRequire(import.meta.url)('./http-thread.cjs') as ThreadCode;
+  return onThisThread.post(url, request, MAX_ANSWER_BYTES);
 }
 
 /** The I/O thread could not start at all (it failed before answering anything): requests stay on this thread. */
@@ -105,7 +110,9 @@ class IoThread {
 }
 
 let thread: IoThread | undefined;
-function ioThread(): IoThread {
+/** The I/O thread, started (again) when needed; undefined when requests run on this thread. */
+function ioThread(): IoThread | undefined {
+  if (!useThread || threadBroken) return undefined;
   if (!thread || thread.dead) thread = new IoThread();
   return thread;
 }
@@ -115,12 +122,12 @@ function ioThread(): IoThread {
  * that will make calls (a worker, the sandbox), so that the first order does not wait for it.
  */
 export function startHttpThread(): void {
-  if (useThread) ioThread();
+  ioThread();
 }
 
 /** Tests: the I/O thread in use (undefined when requests run on the calling thread). */
 export function httpThreadForTests(): Worker | undefined {
-  return useThread && !threadBroken ? ioThread().worker : undefined;
+  return ioThread()?.worker;
 }
 
 /** Tests: start the next I/O thread from another file (one that fails, say). */
