@@ -63,4 +63,17 @@ describe('1688 simulator', () => {
     expect(msg.data.orderId).toBe(orderId);
     expect(sb.alibaba.messages[0]!.attempts).toBe(3);
   });
+
+  it('finds an earlier attempt by outOrderId also for an order put into the simulator directly (the index is rebuilt)', async () => {
+    const { accessToken, memberId } = sb.alibaba.issueToken();
+    const offer = [...sb.alibaba.offers.values()][0]!;
+    const address = JSON.stringify({ fullName: '李四', mobile: '15251667788', provinceText: '浙江省', cityText: '杭州市', areaText: '滨江区', address: '网商路1号' });
+    const cargo = JSON.stringify([{ offerId: Number(offer.offerId), specId: offer.skus[0]!.specId, quantity: 1 }]);
+    const first = await call('alibaba.trade.fastCreateOrder', { addressParam: address, cargoParamList: cargo, outOrderId: 'T-2' }, accessToken);
+    const planted = { ...sb.alibaba.orders.get(first.body.result.orderId)!, orderId: '900000000000000001', outOrderId: 'T-3', buyerMemberId: memberId };
+    sb.alibaba.orders.set(planted.orderId, planted);
+    const again = await call('alibaba.trade.fastCreateOrder', { addressParam: address, cargoParamList: cargo, outOrderId: 'T-3' }, accessToken);
+    expect(again.body.result.orderId).toBe(planted.orderId);
+    expect((await call('alibaba.trade.getBuyerOrderList', { outOrderId: 'T-3' }, accessToken)).body.totalRecord).toBe(1);
+  });
 });

@@ -615,17 +615,24 @@ export class Alibaba1688Simulator {
   private byOutOrderId(outOrderId: string): Sim1688Order[] {
     if (this.outIndexed !== this.orders.size) {
       this.outIndex.clear();
-      for (const o of this.orders.values()) if (o.outOrderId) this.outIndex.set(o.outOrderId, [...(this.outIndex.get(o.outOrderId) ?? []), o]);
+      for (const o of this.orders.values()) this.indexOut(o);
       this.outIndexed = this.orders.size;
     }
     return this.outIndex.get(outOrderId) ?? [];
+  }
+
+  private indexOut(o: Sim1688Order): void {
+    if (!o.outOrderId) return;
+    const list = this.outIndex.get(o.outOrderId);
+    if (list) list.push(o);
+    else this.outIndex.set(o.outOrderId, [o]);
   }
 
   private addOrder(order: Sim1688Order): void {
     const current = this.outIndexed === this.orders.size;
     this.orders.set(order.orderId, order);
     if (!current) return; // the next lookup rebuilds the index
-    if (order.outOrderId) this.outIndex.set(order.outOrderId, [...(this.outIndex.get(order.outOrderId) ?? []), order]);
+    this.indexOut(order);
     this.outIndexed = this.orders.size;
   }
 
