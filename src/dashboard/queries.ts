@@ -4,7 +4,7 @@ import { cnDate, cnDayStart } from '../lib/cn-time.js';
 import { DaifaError } from '../lib/errors.js';
 import { dailyMoney } from '../payments/ledger.js';
 import { shopOrderIdsOf, stats } from '../orders/queries.js';
-import { dispatchTimes, quantile } from '../sourcing/dispatch-history.js';
+import { dispatchTimes, hoursBySupplier, quantile, transitTimes } from '../sourcing/dispatch-history.js';
 
 const CN_S = 8 * 3600;
 const DAY_MS = 86_400_000;
@@ -109,7 +109,8 @@ export async function listPurchaseOrders(db: Db, f: { state?: string; route?: st
 
 
 /**
- * 供应商 scorecards from the merchant's own history: dispatch hours p50/p80 (payment → first parcel), defect rate
+ * 供应商 scorecards from the merchant's own history: dispatch hours p50/p80 (payment → first parcel), transit hours
+ * p50/p80 (dispatch → signed for), defect rate
  * (cancelled or needing attention), stock-out rate, price drift (supplier total vs expected), order count, and
  * orders per week for the last 8 weeks (the trend).
  */
@@ -117,12 +118,14 @@ export async function supplierScorecards(db: Db, now: number) {
   const k = db.kysely;
   const suppliers = await k.selectFrom('suppliers').select(['id', 'name', 'kind', 'credit_level', 'active']).orderBy('id').execute();
   const pos = await k.selectFrom('purchase_orders').select(['id', 'supplier_id', 'state', 'expected_amount', 'supplier_amount', 'created_at']).where('shadow', '=', 0).where('state', 'not in', ['Draft', 'Placing', 'Shadowed']).where('created_at', '>=', now - 180 * DAY_MS).execute();
-  const dispatch = await dispatchTimes(k, { paidSince: now - 180 * DAY_MS });
+  const dispatch = hoursBySupplier(await dispatchTimes(k, { paidSince: now - 180 * DAY_MS }));
+  const transit = hoursBySupplier(await transitTimes(k, { shippedSince: now - 180 * DAY_MS }));
   const stockOuts = await k.selectFrom('cases as c').innerJoin('purchase_orders as p', 'p.id', 'c.purchase_order_id').select(['p.supplier_id', (eb) => eb.fn.countAll<number>().as('n')]).where('c.kind', 'in', ['SUPPLIER_STOCK_OUT', 'SUPPLIER_UNWIND']).groupBy('p.supplier_id').execute();
   const weekStart = now - 8 * 7 * DAY_MS;
   return suppliers.map((s) => {
     const mine = pos.filter((p) => p.supplier_id === s.id);
-    const hours = dispatch.filter((d) => d.supplierId === s.id).map((d) => d.ms / 3_600_000).sort((a, b) => a - b);
+    const hours = dispatch.get(s.id) ?? [];
+    const transitHours = transit.get(s.id) ?? [];
     const read = mine.filter((p) => p.supplier_amount !== null && Number(p.expected_amount) > 0);
     const drift = read.length ? read.reduce((a, p) => a + (Number(p.supplier_amount) - Number(p.expected_amount)) / Number(p.expected_amount), 0) / read.length : null;
     const trend = Array.from({ length: 8 }, (_, i) => mine.filter((p) => p.created_at >= weekStart + i * 7 * DAY_MS && p.created_at < weekStart + (i + 1) * 7 * DAY_MS).length);
@@ -136,6 +139,8 @@ export async function supplierScorecards(db: Db, now: number) {
       orders: mine.length,
       dispatchHoursP50: quantile(hours, 0.5),
       dispatchHoursP80: quantile(hours, 0.8),
+      transitHoursP50: quantile(transitHours, 0.5),
+      transitHoursP80: quantile(transitHours, 0.8),
       defectRate: mine.length ? mine.filter((p) => p.state === 'Cancelled' || p.state === 'NeedsAttention').length / mine.length : null,
       stockOutRate: mine.length ? so / mine.length : null,
       priceDrift: drift,

@@ -89,6 +89,25 @@ describe('supplier selection', () => {
     expect(scoreCandidates({ ...need(), requests: { ...in3Days, deliveryBy: undefined } }, [cand('S', { history: slow })], NOW)[0]!.feasible).toBe(true);
   });
 
+  it('transit time is learned from the supplier\'s signed parcels: an overnight seller can promise "明天", the 48 h prior cannot; a few parcels barely move the prior', () => {
+    const quick: SupplierHistory = { orders: 30, problems: 0, dispatched: 30, dispatchP80Hours: 2 };
+    const tomorrow = { ...emptyRequests(), deliveryDate: { kind: 'relative' as const, days: 1, by: 'on' as const }, deliveryBy: NOW + 30 * 3600 };
+    const unknown = scoreCandidates({ ...need(), requests: tomorrow }, [cand('Q', { history: quick })], NOW)[0]!;
+    expect(unknown.expectedTransitHours).toBe(48);
+    expect(unknown.blockers).toEqual(['预计约3天送达，赶不上买家要求的明天']);
+    const overnight = scoreCandidates({ ...need(), requests: tomorrow }, [cand('Q', { history: { ...quick, delivered: 30, transitP80Hours: 14 } })], NOW)[0]!;
+    expect(overnight.expectedTransitHours).toBeCloseTo((30 * 14 + 5 * 48) / 35, 2);
+    expect(overnight.feasible).toBe(true);
+    // Two quick parcels are luck, not a record.
+    const lucky = scoreCandidates({ ...need(), requests: tomorrow }, [cand('Q', { history: { ...quick, delivered: 2, transitP80Hours: 10 } })], NOW)[0]!;
+    expect(lucky.expectedTransitHours).toBeCloseTo((2 * 10 + 5 * 48) / 7, 2);
+    expect(lucky.blockerKinds).toEqual(['date']);
+    // A slow route is learned too: four days in transit makes even "3天内" late.
+    const remote = scoreCandidates({ ...need(), requests: { ...tomorrow, deliveryBy: NOW + 3 * 86_400 } }, [cand('Q', { history: { ...quick, delivered: 40, transitP80Hours: 96 } })], NOW)[0]!;
+    expect(remote.blockerKinds).toEqual(['date']);
+    expect(scoreCandidates({ ...need(), requests: { ...tomorrow, deliveryBy: NOW + 3 * 86_400 } }, [cand('Q', { history: quick })], NOW)[0]!.feasible).toBe(true);
+  });
+
   it('dispatch speed is weighed by the shipments observed, not the orders placed', () => {
     // 40 orders, of which only 2 shipped yet in 4 h: two observations barely move the 36 h prior.
     const few: SupplierHistory = { orders: 40, problems: 0, dispatched: 2, dispatchP80Hours: 4 };

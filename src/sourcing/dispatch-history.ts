@@ -23,6 +23,34 @@ export async function dispatchTimes(db: Kysely<Database>, where: { shopId?: numb
   return rows.map((r) => ({ supplierId: r.supplier_id, ms: Math.max(0, Number(r.first) - Number(r.paid_at)) }));
 }
 
+/**
+ * Transit times (supplier dispatch → the buyer's signature, ms) of the parcels signed for, per supplier; parcels
+ * shipped since `shippedSince`. Parcels never signed for (lost, returned, still moving) are not a transit time.
+ */
+export async function transitTimes(db: Kysely<Database>, where: { shopId?: number; shippedSince: number }): Promise<{ supplierId: number; ms: number }[]> {
+  let q = db
+    .selectFrom('packages as k')
+    .innerJoin('purchase_orders as p', 'p.id', 'k.purchase_order_id')
+    .select(['p.supplier_id', 'k.shipped_at', 'k.signed_at'])
+    .where('k.signed_at', 'is not', null)
+    .where('k.shipped_at', '>=', where.shippedSince);
+  if (where.shopId !== undefined) q = q.innerJoin('shop_orders as o', 'o.id', 'k.shop_order_id').where('o.shop_id', '=', where.shopId);
+  const rows = await q.execute();
+  return rows.map((r) => ({ supplierId: r.supplier_id, ms: Math.max(0, Number(r.signed_at) - Number(r.shipped_at)) }));
+}
+
+/** Durations grouped by supplier, in hours, ascending (ready for `quantile`). */
+export function hoursBySupplier(times: { supplierId: number; ms: number }[]): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const t of times) {
+    const list = out.get(t.supplierId);
+    if (list) list.push(t.ms / 3_600_000);
+    else out.set(t.supplierId, [t.ms / 3_600_000]);
+  }
+  for (const list of out.values()) list.sort((a, b) => a - b);
+  return out;
+}
+
 /** The q-quantile of ascending values (nearest rank); null for none. */
 export function quantile(sorted: number[], q: number): number | null {
   if (!sorted.length) return null;

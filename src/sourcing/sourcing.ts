@@ -14,7 +14,7 @@ import { suggestOffers } from './suggestions.js';
 import { loadWeights } from './catalogue-admin.js';
 import { findById, getById, orderLines, rowOrThrow } from '../db/lookups.js';
 import { prepared, preparedInsert } from '../db/prepared.js';
-import { dispatchTimes, quantile } from './dispatch-history.js';
+import { dispatchTimes, hoursBySupplier, quantile, transitTimes } from './dispatch-history.js';
 import { advanceWhenAllPlaced } from '../purchasing/place-purchase-order.js';
 import { deliverJob } from '../fulfilment/tracking.js';
 
@@ -269,18 +269,16 @@ export class Sourcing {
       if (r.state === 'Cancelled' || r.state === 'NeedsAttention') h.problems += Number(r.n);
       out.set(r.supplier_id, h);
     }
-    // How fast each supplier really ships for this merchant: payment to first parcel, over the last 90 days.
-    const hours = new Map<number, number[]>();
-    for (const d of await dispatchTimes(trx, { shopId, paidSince: this.clock.now() - DISPATCH_WINDOW_MS })) {
-      const list = hours.get(d.supplierId) ?? [];
-      list.push(d.ms / 3_600_000);
-      hours.set(d.supplierId, list);
-    }
-    for (const [supplierId, hs] of hours) {
+    // How fast each supplier really ships for this merchant: payment to first parcel, over the last 90 days …
+    const since = this.clock.now() - DISPATCH_WINDOW_MS;
+    for (const [supplierId, hs] of hoursBySupplier(await dispatchTimes(trx, { shopId, paidSince: since }))) {
       const h = out.get(supplierId);
-      if (!h) continue;
-      hs.sort((a, b) => a - b);
-      Object.assign(h, { dispatched: hs.length, dispatchP50Hours: quantile(hs, 0.5)!, dispatchP80Hours: quantile(hs, 0.8)! });
+      if (h) Object.assign(h, { dispatched: hs.length, dispatchP50Hours: quantile(hs, 0.5)!, dispatchP80Hours: quantile(hs, 0.8)! });
+    }
+    // … and how long its parcels take to reach this merchant's buyers (dispatch → signed for).
+    for (const [supplierId, hs] of hoursBySupplier(await transitTimes(trx, { shopId, shippedSince: since }))) {
+      const h = out.get(supplierId);
+      if (h) Object.assign(h, { delivered: hs.length, transitP80Hours: quantile(hs, 0.8)! });
     }
     return out;
   }

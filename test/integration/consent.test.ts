@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SANDBOX_SELLERS } from '../../sandbox/catalogue.js';
+import { supplierScorecards } from '../../src/dashboard/queries.js';
 import { count, enableSourcing, startHarness, waitFor, type Harness } from '../helpers/harness.js';
 import { PLACED, PURCHASED } from '../helpers/harness.js';
 
@@ -81,6 +82,53 @@ describe('buyer consent for special requests', () => {
     const placed = [...h.sandbox.alibaba.orders.values()][1]!;
     expect(placed.message).toContain('请发顺丰');
     expect(placed.message).toContain('买家要求21天内送达');
+  });
+
+  it('"明天送到" is asked of the buyer while parcels are assumed two days in transit; once the seller\'s parcels are seen signed for overnight, the same request is met without asking', async () => {
+    // The histories are read once a minute per shop: the test moves Daifa's clock past that instead of waiting.
+    let skew = 0;
+    h = await startHarness({ alibaba: { autoShipAfterMs: 20 }, appOptions: () => ({ clock: { now: () => Date.now() + skew } }) });
+    await enableSourcing(h, { messages: true });
+    const cheap = await h.app.db.kysely.selectFrom('suppliers').select('id').where('member_id', '=', SANDBOX_SELLERS[0].memberId).executeTakeFirstOrThrow();
+    await h.app.db.kysely.updateTable('supplier_offers').set((eb) => ({ unit_price: eb('unit_price', '*', 3) })).where('supplier_id', '!=', cheap.id).execute();
+    // Twenty orders: the seller ships each within seconds of payment (a dispatch record), nothing signed yet.
+    h.sandbox.wechat.generate(h.creds.appId, { count: 20, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'purchase_orders', ['state', '=', 'Shipped'])) === 20, { timeoutMs: 60_000, what: 'twenty dispatches on record' });
+    const wantTomorrow = async () => {
+      const [o] = h!.sandbox.wechat.generate(h!.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+      h!.sandbox.wechat.shops.get(h!.creds.appId)!.orders.get(o!.orderId)!.notes = '明天送到，谢谢';
+      return waitFor(async () => {
+        const r = await h!.app.db.kysely.selectFrom('shop_orders').select(['id', 'state']).where('wx_order_id', '=', o!.orderId).executeTakeFirst();
+        return r && (r.state === 'AwaitingBuyer' || PURCHASED.includes(r.state)) ? r : undefined;
+      }, { what: 'sourced or asked' });
+    };
+    skew += 61_000;
+    const asked = await wantTomorrow();
+    expect(asked.state).toBe('AwaitingBuyer');
+    const c = await h.app.db.kysely.selectFrom('cases').select('message').where('shop_order_id', '=', asked.id).executeTakeFirstOrThrow();
+    expect(c.message).toContain(`${SANDBOX_SELLERS[0].name}（预计约3天送达，赶不上买家要求的明天）`);
+
+    // The buyers sign for the twenty parcels (the couriers' traces reach Daifa through 1688's messages).
+    for (const o of h.sandbox.alibaba.orders.values()) for (const p of o.shipments) while (h.sandbox.alibaba.advanceTrace(o.orderId, p.logisticsId));
+    await waitFor(async () => (await count(h!.app, 'packages', ['signed_at', 'is not', null])) === 20, { what: 'twenty parcels signed for' });
+    const record = (await h.app.sourcing.readHistories(h.app.db.kysely, h.shop.id)).get(cheap.id)!;
+    expect(record).toMatchObject({ dispatched: 20, delivered: 20 });
+    expect(record.transitP80Hours).toBeLessThan(0.01);
+    const card = (await supplierScorecards(h.app.db, Date.now())).find((x) => x.id === cheap.id)!;
+    expect(card.transitHoursP80).not.toBeNull();
+    expect(card.transitHoursP80!).toBeLessThan(0.01);
+
+    skew += 61_000;
+    const met = await wantTomorrow();
+    expect(PURCHASED).toContain(met.state);
+    const decision = await h.app.db.kysely.selectFrom('sourcing_decisions').select(['chosen', 'reason']).where('shop_order_id', '=', met.id).executeTakeFirstOrThrow();
+    expect(JSON.parse(decision.chosen!)).toMatchObject({ supplierId: cheap.id, feasible: true });
+    expect(JSON.parse(decision.chosen!).expectedTransitHours).toBeCloseTo((5 * 48) / 25, 0);
+    // The seller reads the date in the order message; only the first request needed the buyer.
+    const po = await h.app.db.kysely.selectFrom('purchase_orders').select('out_order_id').where('shop_order_id', '=', met.id).executeTakeFirstOrThrow();
+    const placed = [...h.sandbox.alibaba.orders.values()].find((o) => o.outOrderId === po.out_order_id)!;
+    expect(placed.message).toContain('买家要求明天送达');
+    expect(await count(h.app, 'cases', ['kind', '=', 'SPECIAL_REQUEST_CONSENT'])).toBe(1);
   });
 });
 

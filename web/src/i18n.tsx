@@ -14,7 +14,7 @@ const zh: Record<string, string> = {
   'Record buyer agreed': '记录买家同意', 'Record buyer refused': '记录买家拒绝', 'Accept price': '接受新价格', 'Confirmed on 1688': '已核对无误', 'What did you check?': '核对了什么？', 'Approve payment': '批准付款', 'Reject payment': '拒绝付款',
   Expedite: '催发货', Retry: '重试', 'Delivery negotiation': '发货协商', Resolve: '标记已处理', Dismiss: '忽略', 'Approve mapping': '批准映射', Kind: '类型', Age: '已等待', 'Open cases': '未处理异常',
   Route: '下单方式', Supplier: '供应商', 'Supplier order': '供应商订单号', Expected: '应付', 'Read back': '回读', 'Read-back check': '回读核对',
-  'Dispatch p50 (h)': '发货时长 p50（小时）', 'Dispatch p80 (h)': '发货时长 p80（小时）', 'Defect rate': '问题率', 'Stock-out rate': '缺货率', 'Price drift': '价格偏差', 'Order count': '单量', Trend: '趋势（8 周）',
+  'Dispatch p50 (h)': '发货时长 p50（小时）', 'Dispatch p80 (h)': '发货时长 p80（小时）', 'Transit p80 (h)': '在途时长 p80（小时）', 'Defect rate': '问题率', 'Stock-out rate': '缺货率', 'Price drift': '价格偏差', 'Order count': '单量', Trend: '趋势（8 周）',
   'Import workbook': '导入表格', 'Export CSV': '导出 CSV', 'Export Excel': '导出 Excel', 'Per unit': '每件数量', Priority: '优先级', Enabled: '启用', 'Row errors': '有问题的行', 'Suggestions to approve': '待关联商品（建议）',
   'Awaiting approval': '待审批付款', Approve: '批准', Reject: '拒绝', Ledger: '账目', 'Daily reconciliation': '每日对账', Day: '日期', Revenue: '收入', 'Supplier paid': '已付供应商', Profit: '利润', Differences: '差异',
   Shops: '店铺', 'Add shop': '添加店铺', 'Webhook URL': '消息推送 URL', Mode: '模式', Live: '正式', Shadow: '影子（只记录不下单）', '1688 accounts': '1688 账号', 'Refresh token expires': '刷新令牌到期',

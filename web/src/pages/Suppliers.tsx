@@ -28,6 +28,7 @@ export default function Suppliers() {
         { title: t('Order count'), dataIndex: 'orders', sorter: (a: any, b: any) => a.orders - b.orders },
         { title: t('Dispatch p50 (h)'), dataIndex: 'dispatchHoursP50', render: hours },
         { title: t('Dispatch p80 (h)'), dataIndex: 'dispatchHoursP80', render: hours },
+        { title: t('Transit p80 (h)'), dataIndex: 'transitHoursP80', render: hours },
         { title: t('Defect rate'), dataIndex: 'defectRate', render: pct },
         { title: t('Stock-out rate'), dataIndex: 'stockOutRate', render: pct },
         { title: t('Price drift'), dataIndex: 'priceDrift', render: pct },
