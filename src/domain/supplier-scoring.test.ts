@@ -98,6 +98,9 @@ describe('supplier selection', () => {
     const overnight = scoreCandidates({ ...need(), requests: tomorrow }, [cand('Q', { history: { ...quick, delivered: 30, transitP80Hours: 14 } })], NOW)[0]!;
     expect(overnight.expectedTransitHours).toBeCloseTo((30 * 14 + 5 * 48) / 35, 2);
     expect(overnight.feasible).toBe(true);
+    // 6.9 h to dispatch + 18.9 h in transit: the explanation says when, and that it is in time.
+    expect(explainChoice([overnight], new Map(), tomorrow)).toContain('预计约2天送达，赶得上买家要求的明天');
+    expect(explainChoice([overnight], new Map())).not.toContain('送达');
     // Two quick parcels are luck, not a record.
     const lucky = scoreCandidates({ ...need(), requests: tomorrow }, [cand('Q', { history: { ...quick, delivered: 2, transitP80Hours: 10 } })], NOW)[0]!;
     expect(lucky.expectedTransitHours).toBeCloseTo((2 * 10 + 5 * 48) / 7, 2);

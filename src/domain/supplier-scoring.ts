@@ -184,8 +184,11 @@ export function scoreCandidates(need: LineNeed, candidates: Candidate[], nowS: n
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
-/** One Chinese line explaining the choice against the runner-up. */
-export function explainChoice(ranked: ScoredCandidate[], histories: Map<string, SupplierHistory>): string {
+/**
+ * One Chinese line explaining the choice against the runner-up; with a date the buyer asked for, also when the
+ * parcel is expected (dispatch plus transit, from the supplier's record) — the reason the date can be met.
+ */
+export function explainChoice(ranked: ScoredCandidate[], histories: Map<string, SupplierHistory>, requests?: SpecialRequests): string {
   const chosen = ranked[0];
   if (!chosen) return '没有可用的供应商';
   if (!chosen.feasible) return `无可行供应商：${ranked.map((r) => `${r.supplierName}（${r.blockers.join('，')}）`).join('；')}`;
@@ -200,6 +203,10 @@ export function explainChoice(ranked: ScoredCandidate[], histories: Map<string, 
     const dc = chosen.landedCost - runner.landedCost;
     if (dc !== 0) parts.push(`${dc > 0 ? '贵' : '便宜'}¥${(Math.abs(dc) / 100).toFixed(2)}`);
     if (!runner.feasible) parts.push(`${runner.supplierName}不可用（${runner.blockers[0]}）`);
+  }
+  if (requests?.deliveryDate && requests.deliveryBy !== undefined) {
+    const hours = chosen.expectedDispatchHours + chosen.expectedTransitHours;
+    parts.push(`预计${hours < 24 ? `${Math.ceil(hours)}小时` : `约${Math.ceil(hours / 24)}天`}送达，赶得上买家要求的${describeDate(requests.deliveryDate)}`);
   }
   if (chosen.margin < 0) parts.push(`注意：亏损¥${(-chosen.margin / 100).toFixed(2)}`);
   return `选择${chosen.supplierName}：${parts.join('，')}`;

@@ -150,7 +150,7 @@ export class Sourcing {
       const byKey = new Map(candidates.map((c) => [c.key, c]));
       // A person's choice stands even where Daifa saw a blocker (they may know better); the preview still checks.
       if (forced !== undefined) ranked.forEach((r) => Object.assign(r, { feasible: true }));
-      const reason = forced !== undefined ? override!.reason : explainChoice(ranked, new Map(candidates.map((c) => [c.key, c.history])));
+      const reason = forced !== undefined ? override!.reason : explainChoice(ranked, new Map(candidates.map((c) => [c.key, c.history])), requests);
       const best = ranked[0]!;
       await this.recordDecision(trx, shopOrderId, line.lineNo, best.feasible ? best : undefined, ranked, reason, now);
       if (!best.feasible) {

@@ -124,6 +124,8 @@ describe('buyer consent for special requests', () => {
     const decision = await h.app.db.kysely.selectFrom('sourcing_decisions').select(['chosen', 'reason']).where('shop_order_id', '=', met.id).executeTakeFirstOrThrow();
     expect(JSON.parse(decision.chosen!)).toMatchObject({ supplierId: cheap.id, feasible: true });
     expect(JSON.parse(decision.chosen!).expectedTransitHours).toBeCloseTo((5 * 48) / 25, 0);
+    // The explanation says why the date can be met: dispatch 7.2 h plus transit 9.6 h by this seller's record.
+    expect(decision.reason).toContain('预计17小时送达，赶得上买家要求的明天');
     // The seller reads the date in the order message; only the first request needed the buyer.
     const po = await h.app.db.kysely.selectFrom('purchase_orders').select('out_order_id').where('shop_order_id', '=', met.id).executeTakeFirstOrThrow();
     const placed = [...h.sandbox.alibaba.orders.values()].find((o) => o.outOrderId === po.out_order_id)!;
