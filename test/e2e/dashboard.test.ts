@@ -348,6 +348,7 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await page.locator('tr.ant-table-row').first().waitFor();
     const sup = await page.locator('table').first().textContent();
     for (const s of SANDBOX_SELLERS) expect(sup).toContain(s.name);
+    expect(sup).toContain('在途时长 p80（小时）');
     await shot('08-suppliers');
     for (const path of ['/', '/orders', '/cases', '/money', '/settings', '/sandbox', '/mappings', '/no-such-page']) {
       await page.goto(`${running.url}${path}`);
