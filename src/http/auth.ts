@@ -83,9 +83,11 @@ export function authenticate(db: Db, now: () => number) {
 }
 
 export function requireRole(min: Role) {
-  return async (req: FastifyRequest, _reply: FastifyReply) => {
+  const check = async (req: FastifyRequest, _reply: FastifyReply) => {
     const p = req.principal;
     if (!p) throw new DaifaError('UNAUTHENTICATED');
     if (RANK[p.role] < RANK[min]) throw new DaifaError('FORBIDDEN', `需要 ${min} 角色 / requires role ${min}`);
   };
+  // The route table (docs/API.md's check) reads the role from here.
+  return Object.assign(check, { requiredRole: min });
 }

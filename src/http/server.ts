@@ -26,6 +26,7 @@ import { listVouchers, readVoucher, storeVoucher, validateVoucher, VOUCHER_MAX_B
 import { authenticate, issueToken, login, requireRole, setPassword } from './auth.js';
 import { registerDashboardApi, registerStaticUi, type SandboxHooks } from './dashboard.js';
 import { registerSessionRoutes } from './session.js';
+import { collectRoutes } from './route-table.js';
 import { takeDeliverEcho } from '../fulfilment/delivery-sync.js';
 import { retryCase } from '../cases/retry.js';
 import { confirmReadback } from '../purchasing/readback.js';
@@ -57,6 +58,7 @@ const decodeBody = z.object({ purpose: z.string().trim().min(2).max(200), destin
 /** JSON HTTP API (the dashboard is built on it) plus the WeChat push receiver. */
 export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<FastifyInstance> {
   const http = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
+  const routes = collectRoutes(http);
 
   http.setErrorHandler((err: FastifyError | DaifaError | ZodError, req, reply) => {
     if (err instanceof ZodError) {
@@ -93,6 +95,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
 
   http.register(async (api) => {
     api.addHook('onRequest', authenticate(app.db, () => app.clock.now()));
+    routes.signedIn(api);
     const operator = { preHandler: requireRole('operator') };
     const owner = { preHandler: requireRole('owner') };
 

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { servedRoutes } from '../../src/http/route-table.js';
+import { callApi, startHarness, tokenFor, type Harness } from '../helpers/harness.js';
+
+/** docs/API.md's tables: one row per route — | `METHOD` | `/path` | role | … */
+function documentedRoutes(): string[] {
+  const doc = readFileSync(new URL('../../docs/API.md', import.meta.url), 'utf8');
+  const rows = [...doc.matchAll(/^\| `(GET|POST|PUT|PATCH|DELETE)` \| `([^`]+)` \| (public|viewer|operator|owner) \|/gm)];
+  return rows.map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+}
+
+describe('docs/API.md', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('lists every route the server serves, each once, with the role the route really requires', async () => {
+    h = await startHarness({ worker: false });
+    await h.http.ready();
+    const served = servedRoutes(h.http).map((r) => `${r.method} ${r.url} ${r.access}`).sort();
+    const documented = documentedRoutes().sort();
+    expect(new Set(documented).size).toBe(documented.length);
+    expect(documented).toEqual(served);
+    // The table is read from the real checks: a viewer is refused an owner route, an operator route, and is let
+    // through a viewer one; an unauthenticated call to a signed-in route is refused, a public one is not.
+    const viewer = await tokenFor(h, 'viewer');
+    expect(served).toContain('GET /api/users owner');
+    expect((await callApi(h, 'GET', '/api/users', viewer)).status).toBe(403);
+    expect(served).toContain('POST /api/jobs/retry-dead operator');
+    expect((await callApi(h, 'POST', '/api/jobs/retry-dead', viewer)).status).toBe(403);
+    expect(served).toContain('GET /api/stats viewer');
+    expect((await callApi(h, 'GET', '/api/stats', viewer)).status).toBe(200);
+    expect((await fetch(`${h.url}/api/stats`)).status).toBe(401);
+    expect(served).toContain('GET /health public');
+    expect((await fetch(`${h.url}/health`)).status).toBe(200);
+  });
+});
