@@ -24,6 +24,7 @@ export const CASE_KINDS = {
   TRACKING_ANOMALY: { title: '物流异常', actions: ['contact_supplier', 'resolve'] },
   SUPPLIER_UNWIND: { title: '需人工取消或退款的采购单', actions: ['supplier_settled', 'resolve'] },
   DEADLINE_AT_RISK: { title: '发货期限风险', actions: ['expedite', 'switch_supplier', 'negotiate_delivery'] },
+  DELIVERY_DATE_AT_RISK: { title: '买家要求的送达时间有风险', actions: ['expedite', 'contact_supplier', 'resolve'] },
   SUBSTITUTE_CONSENT: { title: '更换商品，需买家同意', actions: ['record_buyer_agreed', 'record_buyer_refused'] },
   PARTIAL_REFUND: { title: '买家部分退款，需处理采购单', actions: ['contact_supplier', 'record_supplier_refund', 'resolve'] },
   ADDRESS_CHANGED: { title: '买家修改了收货地址', actions: ['contact_supplier', 'cancel_and_replace', 'resolve'] },
@@ -117,7 +118,7 @@ export async function settleOpenCasesOfPo(trx: Transaction<Database>, kinds: rea
 }
 
 /** Cases about a purchase order that say nothing more once it is cancelled (a refund or unwind case still does). */
-const MOOT_WHEN_PO_CANCELLED: CaseKind[] = ['SUPPLIER_CLOSED', 'PAYMENT_BLOCKED', 'PAYMENT_FAILED', 'PRICE_CHANGED', 'READBACK_MISMATCH', 'DEADLINE_AT_RISK', 'SUPPLIER_DELAY', 'SUPPLIER_ORDER_MISSING', 'TRACKING_ANOMALY'];
+const MOOT_WHEN_PO_CANCELLED: CaseKind[] = ['SUPPLIER_CLOSED', 'PAYMENT_BLOCKED', 'PAYMENT_FAILED', 'PRICE_CHANGED', 'READBACK_MISMATCH', 'DEADLINE_AT_RISK', 'DELIVERY_DATE_AT_RISK', 'SUPPLIER_DELAY', 'SUPPLIER_ORDER_MISSING', 'TRACKING_ANOMALY'];
 
 /** The purchase order was cancelled (replaced elsewhere, or the buyer refunded): its waiting cases are settled with it. */
 export async function settleCasesOfCancelledPo(trx: Transaction<Database>, po: { id: number; shop_order_id: number }, note: string, actor: string, now: number): Promise<number> {

@@ -13,7 +13,9 @@ import type { Notifier } from '../notify/notifier.js';
 import type { ShopService } from '../shops/shops.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import { prepared } from '../db/prepared.js';
-import { dispatchTimes } from '../sourcing/dispatch-history.js';
+import { dispatchTimes, supplierRecords } from '../sourcing/dispatch-history.js';
+import { expectedDispatchHours, expectedTransitHours, type SupplierHistory } from '../domain/supplier-scoring.js';
+import { describeDate, type SpecialRequests } from '../domain/special-requests.js';
 import { shopOrderStateLabels, type ShopOrderState } from '../domain/shop-order.lifecycle.js';
 
 /** Runs after every order sync (one query, nothing more unless a negotiation waits): compiled once (see prepared()). */
@@ -114,7 +116,52 @@ export class DeadlineWatch {
       });
       if (opened) flagged++;
     }
-    return flagged + (await this.watchUnplaced());
+    return flagged + (await this.watchUnplaced()) + (await this.watchRequestedDates());
+  }
+
+  /**
+   * 买家要求的送达时间: a date the buyer asked for (明天送到, 3天内 …) was met by the supplier's record when it was
+   * chosen; a supplier that has not shipped yet may miss it since. Each unshipped purchase order of such an order
+   * gets an expected arrival — when the supplier should ship by its record (payment + expected dispatch, or now if
+   * that is past) plus its parcels' expected transit — and one later than the date opens a case and an alert while
+   * there is still time to urge the supplier or tell the buyer. A date the buyer waived (consent) is not watched.
+   */
+  private async watchRequestedDates(): Promise<number> {
+    const k = this.db.kysely;
+    const now = this.clock.now();
+    const rows = await k
+      .selectFrom('purchase_orders as p')
+      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+      .leftJoin('payments as pay', 'pay.purchase_order_id', 'p.id')
+      .select(['p.id', 'p.shop_order_id', 'p.supplier_id', 'p.created_at', 'pay.paid_at', 'o.shop_id', 'o.wx_order_id', 'o.special_requests'])
+      .where('p.state', 'in', ['Placed', 'Paying', 'Paid', 'NeedsAttention'])
+      .where('o.state', 'not in', ['Cancelled', 'Completed', 'Shipped'])
+      .where('o.special_requests', 'like', '%"deliveryBy"%')
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('packages as k').select('k.id').whereRef('k.purchase_order_id', '=', 'p.id'))))
+      .limit(2000)
+      .execute();
+    const records = new Map<number, Map<number, SupplierHistory>>();
+    let flagged = 0;
+    for (const po of rows) {
+      const r = JSON.parse(po.special_requests) as SpecialRequests;
+      if (r.deliveryBy === undefined || !r.deliveryDate) continue;
+      const by = r.deliveryBy * 1000;
+      let shop = records.get(po.shop_id);
+      if (!shop) records.set(po.shop_id, (shop = await supplierRecords(k, po.shop_id, now)));
+      const history = shop.get(po.supplier_id) ?? { orders: 0, problems: 0 };
+      const lead = await k.selectFrom('purchase_order_lines as l').innerJoin('supplier_offers as s', 's.id', 'l.offer_ref').select((eb) => eb.fn.max<number>('s.lead_time_hours').as('h')).where('l.purchase_order_id', '=', po.id).executeTakeFirst();
+      const shipBy = Math.max(now, (po.paid_at ?? po.created_at) + expectedDispatchHours(history, Number(lead?.h ?? 48)) * HOUR);
+      const eta = shipBy + expectedTransitHours(history) * HOUR;
+      if (eta <= by) continue;
+      const message = `买家要求${describeDate(r.deliveryDate)}送达（${cnDateTime(by)} 前），供应商尚未发货：按其记录预计 ${cnDateTime(eta)} 才能送到。可选：催发货、联系供应商，或告诉买家并记录答复`;
+      const opened = await k.transaction().execute(async (trx) => {
+        const id = await openCase(trx, { kind: 'DELIVERY_DATE_AT_RISK', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message, data: { deliveryBy: by, eta, supplierId: po.supplier_id }, dedupKey: `DELIVERY_DATE_AT_RISK:${po.id}` }, now);
+        if (id) await this.notifier.raise(trx, { event: 'delivery_date_at_risk', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, detail: message } });
+        return id;
+      });
+      if (opened) flagged++;
+    }
+    return flagged;
   }
 
   /**

@@ -34,6 +34,7 @@ export const EVENT_LABELS: Record<AlertEvent, { zh: string; en: string }> = {
   payment_awaiting_approval: { zh: '付款待批准', en: 'Payment awaiting approval' },
   payment_due: { zh: '待人工付款', en: 'Payment to make by hand' },
   deadline_at_risk: { zh: '发货超时风险', en: 'Ship-by deadline at risk' },
+  delivery_date_at_risk: { zh: '买家要求的送达时间有风险', en: "Buyer's delivery date at risk" },
   supplier_delay: { zh: '供应商延迟', en: 'Supplier delay' },
   tracking_anomaly: { zh: '物流异常', en: 'Tracking anomaly' },
   dead_job: { zh: '任务失败', en: 'Job failed' },

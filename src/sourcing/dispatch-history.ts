@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import type { SupplierHistory } from '../domain/supplier-scoring.js';
 
 /**
  * How fast suppliers really ship for this merchant: for each paid purchase order with a parcel, the time from
@@ -55,4 +56,40 @@ export function hoursBySupplier(times: { supplierId: number; ms: number }[]): Ma
 export function quantile(sorted: number[], q: number): number | null {
   if (!sorted.length) return null;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** How far back a supplier's record reaches for the supplier choice and the delivery-date watch. */
+const RECORD_WINDOW_MS = 90 * 86_400_000;
+
+/**
+ * Each supplier's record with this merchant (one shop): orders placed and orders that went wrong, how fast it ships
+ * (payment → first parcel) and how long its parcels take to reach the buyers (dispatch → signed for), the last 90 days.
+ */
+export async function supplierRecords(db: Kysely<Database>, shopId: number, now: number): Promise<Map<number, SupplierHistory>> {
+  const rows = await db
+    .selectFrom('purchase_orders as p')
+    .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+    .select(['p.supplier_id', 'p.state', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('o.shop_id', '=', shopId)
+    .where('p.shadow', '=', 0)
+    .groupBy(['p.supplier_id', 'p.state'])
+    .execute();
+  const out = new Map<number, SupplierHistory>();
+  for (const r of rows) {
+    const h = out.get(r.supplier_id) ?? { orders: 0, problems: 0 };
+    if (r.state === 'Draft' || r.state === 'Placing' || r.state === 'Shadowed') continue;
+    h.orders += Number(r.n);
+    if (r.state === 'Cancelled' || r.state === 'NeedsAttention') h.problems += Number(r.n);
+    out.set(r.supplier_id, h);
+  }
+  const since = now - RECORD_WINDOW_MS;
+  for (const [supplierId, hs] of hoursBySupplier(await dispatchTimes(db, { shopId, paidSince: since }))) {
+    const h = out.get(supplierId);
+    if (h) Object.assign(h, { dispatched: hs.length, dispatchP50Hours: quantile(hs, 0.5)!, dispatchP80Hours: quantile(hs, 0.8)! });
+  }
+  for (const [supplierId, hs] of hoursBySupplier(await transitTimes(db, { shopId, shippedSince: since }))) {
+    const h = out.get(supplierId);
+    if (h) Object.assign(h, { delivered: hs.length, transitP80Hours: quantile(hs, 0.8)! });
+  }
+  return out;
 }

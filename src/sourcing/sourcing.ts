@@ -14,7 +14,7 @@ import { suggestOffers } from './suggestions.js';
 import { loadWeights } from './catalogue-admin.js';
 import { findById, getById, orderLines, rowOrThrow } from '../db/lookups.js';
 import { prepared, preparedInsert } from '../db/prepared.js';
-import { dispatchTimes, hoursBySupplier, quantile, transitTimes } from './dispatch-history.js';
+import { supplierRecords } from './dispatch-history.js';
 import { advanceWhenAllPlaced } from '../purchasing/place-purchase-order.js';
 import { deliverJob } from '../fulfilment/tracking.js';
 
@@ -251,36 +251,9 @@ export class Sourcing {
     return value;
   }
 
-  /** Each supplier's record with this merchant: orders, problems, and how fast it ships (the last 90 days). */
+  /** Each supplier's record with this merchant (see `supplierRecords`). */
   async readHistories(trx: Kysely<Database>, shopId: number): Promise<Map<number, SupplierHistory>> {
-    const rows = await trx
-      .selectFrom('purchase_orders as p')
-      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-      .select(['p.supplier_id', 'p.state', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('o.shop_id', '=', shopId)
-      .where('p.shadow', '=', 0)
-      .groupBy(['p.supplier_id', 'p.state'])
-      .execute();
-    const out = new Map<number, SupplierHistory>();
-    for (const r of rows) {
-      const h = out.get(r.supplier_id) ?? { orders: 0, problems: 0 };
-      if (r.state === 'Draft' || r.state === 'Placing' || r.state === 'Shadowed') continue;
-      h.orders += Number(r.n);
-      if (r.state === 'Cancelled' || r.state === 'NeedsAttention') h.problems += Number(r.n);
-      out.set(r.supplier_id, h);
-    }
-    // How fast each supplier really ships for this merchant: payment to first parcel, over the last 90 days …
-    const since = this.clock.now() - DISPATCH_WINDOW_MS;
-    for (const [supplierId, hs] of hoursBySupplier(await dispatchTimes(trx, { shopId, paidSince: since }))) {
-      const h = out.get(supplierId);
-      if (h) Object.assign(h, { dispatched: hs.length, dispatchP50Hours: quantile(hs, 0.5)!, dispatchP80Hours: quantile(hs, 0.8)! });
-    }
-    // … and how long its parcels take to reach this merchant's buyers (dispatch → signed for).
-    for (const [supplierId, hs] of hoursBySupplier(await transitTimes(trx, { shopId, shippedSince: since }))) {
-      const h = out.get(supplierId);
-      if (h) Object.assign(h, { delivered: hs.length, transitP80Hours: quantile(hs, 0.8)! });
-    }
-    return out;
+    return supplierRecords(trx, shopId, this.clock.now());
   }
 
   private async recordDecision(trx: Transaction<Database>, shopOrderId: number, lineNo: number, chosen: ScoredCandidate | undefined, ranked: ScoredCandidate[], reason: string, now: number) {
@@ -288,7 +261,6 @@ export class Sourcing {
   }
 }
 
-const DISPATCH_WINDOW_MS = 90 * 86_400_000;
 
 
 /** Confirmed → Sourced → Purchasing (→ Fulfilling when every supplier order is paid), as the supplier orders already are. */

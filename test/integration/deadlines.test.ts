@@ -137,6 +137,35 @@ describe('ship-by deadlines', () => {
     expect((await h.app.db.kysely.selectFrom('cases').select('message').where('kind', '=', 'DEADLINE_AT_RISK').where('purchase_order_id', 'is', null).where('state', '=', 'Open').executeTakeFirstOrThrow()).message).toContain('订单仍待人工审核');
   });
 
+  it('a date the buyer asked for is watched after the supplier was chosen: a seller that has not shipped while the date nears → a case and an alert, once; a waived date is not watched', async () => {
+    h = await startHarness();
+    await enableSourcing(h, { messages: true });
+    const [o, waived] = h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
+    for (const x of [o!, waived!]) h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(x.orderId)!.notes = '5天内送到';
+    await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Fulfilling'])) === 2, { what: 'placed and paid' });
+    const orderOf = async (wx: string) => h!.app.db.kysely.selectFrom('shop_orders').select(['id', 'special_requests']).where('wx_order_id', '=', wx).executeTakeFirstOrThrow();
+    const order = await orderOf(o!.orderId);
+    // Five days is plenty for a fresh supplier (36 h to dispatch + 48 h in transit): nothing to say.
+    expect(JSON.parse(order.special_requests)).toMatchObject({ deliveryDate: { kind: 'relative', days: 5 } });
+    await h.app.deadlines.watch();
+    expect(await count(h.app, 'cases', ['kind', '=', 'DELIVERY_DATE_AT_RISK'])).toBe(0);
+    // Time passes and the seller has not shipped: the date is 60 h away, the parcel still needs ~84 h.
+    const soon = Math.floor(Date.now() / 1000) + 60 * 3600;
+    for (const x of [order, await orderOf(waived!.orderId)]) {
+      const r = JSON.parse(x.special_requests);
+      const set = x.id === order.id ? { ...r, deliveryBy: soon } : { ...r, deliveryBy: soon, deliveryDate: undefined, waived: { deliveryDate: r.deliveryDate, by: 'user:op' } };
+      await h.app.db.kysely.updateTable('shop_orders').set({ special_requests: JSON.stringify(set) }).where('id', '=', x.id).execute();
+    }
+    await h.app.deadlines.watch();
+    const cases = await h.app.db.kysely.selectFrom('cases').selectAll().where('kind', '=', 'DELIVERY_DATE_AT_RISK').execute();
+    expect(cases.map((c) => c.shop_order_id)).toEqual([order.id]);
+    expect(cases[0]!.message).toMatch(/^买家要求5天内送达（.+ 前），供应商尚未发货：按其记录预计 .+ 才能送到。可选：催发货/);
+    expect(JSON.parse(cases[0]!.actions)).toEqual(['expedite', 'contact_supplier', 'resolve']);
+    await waitFor(async () => (await count(h!.app, 'notifications', ['event', '=', 'delivery_date_at_risk'])) >= 1, { what: 'alert' });
+    await h.app.deadlines.watch();
+    expect(await count(h.app, 'cases', ['kind', '=', 'DELIVERY_DATE_AT_RISK'])).toBe(1);
+  });
+
   it('too close to the deadline (under 4 h) a negotiation is refused with a clear message', async () => {
     h = await startHarness();
     await enableSourcing(h);

@@ -50,12 +50,12 @@ export const caseKindLabels: Record<string, [string, string]> = {
   PRICE_CHANGED: ['采购价变化', 'Price changed'], SPECIAL_REQUEST_CONSENT: ['特殊要求需买家同意', 'Special request needs consent'], PLACEMENT_FAILED: ['下单失败', 'Placement failed'],
   PAYMENT_BLOCKED: ['付款被拦截', 'Payment blocked'], PAYMENT_FAILED: ['付款失败', 'Payment failed'], UNKNOWN_COURIER: ['无法识别的快递', 'Unknown courier'],
   TRACKING_ANOMALY: ['物流异常', 'Tracking anomaly'], DELIVERY_BLOCKED: ['售后中暂停发货', 'Delivery on hold'], DELIVERY_FAILED: ['同步物流失败', 'Delivery sync failed'],
-  DEADLINE_AT_RISK: ['发货超时风险', 'Deadline at risk'], SUPPLIER_CLOSED: ['供应商关闭订单', 'Supplier closed order'], SUPPLIER_ORDER_MISSING: ['1688 订单查不到', '1688 order not found'], SUPPLIER_UNWIND: ['供应商退款/撤单', 'Supplier unwind'],
+  DEADLINE_AT_RISK: ['发货超时风险', 'Deadline at risk'], DELIVERY_DATE_AT_RISK: ['买家要求的送达时间有风险', "Buyer's delivery date at risk"], SUPPLIER_CLOSED: ['供应商关闭订单', 'Supplier closed order'], SUPPLIER_ORDER_MISSING: ['1688 订单查不到', '1688 order not found'], SUPPLIER_UNWIND: ['供应商退款/撤单', 'Supplier unwind'],
   SUPPLIER_STOCK_OUT: ['供应商缺货', 'Supplier stock-out'], ADDRESS_CHANGED: ['买家修改了收货地址', 'Buyer changed the address'], SUBSTITUTE_CONSENT: ['更换商品需买家同意', 'Substitute needs consent'], PARTIAL_REFUND: ['买家部分退款', 'Partial refund'], REFUND_FAILED: ['给买家退款失败', 'Refund to the buyer failed'],
 };
 export const alertEventLabels: Record<string, [string, string]> = {
   new_paid_order: ['新付款订单', 'New paid order'], needs_review: ['订单需审核', 'Order needs review'], buyer_consent_needed: ['需买家同意', 'Buyer consent needed'],
-  payment_awaiting_approval: ['付款待审批', 'Payment awaiting approval'], payment_due: ['待人工付款', 'Payment due'], deadline_at_risk: ['发货超时风险', 'Deadline at risk'],
+  payment_awaiting_approval: ['付款待审批', 'Payment awaiting approval'], payment_due: ['待人工付款', 'Payment due'], deadline_at_risk: ['发货超时风险', 'Deadline at risk'], delivery_date_at_risk: ['买家要求的送达时间有风险', "Buyer's delivery date at risk"],
   supplier_delay: ['供应商延迟发货', 'Supplier delay'], tracking_anomaly: ['物流异常', 'Tracking anomaly'], dead_job: ['任务失败', 'Job failed'],
   refresh_token_expiring: ['1688 授权即将过期', '1688 authorisation expiring'], daily_digest: ['每日汇总', 'Daily digest'],
 };
