@@ -47,6 +47,27 @@ export async function issueToken(db: Db, userId: number, name: string, now: numb
   return token;
 }
 
+/** A user's API tokens (never the token or its hash); `current` marks the one the request came with. */
+export async function listTokens(db: Db, userId: number, authorization: string | undefined) {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  const current = bearer ? hashToken(bearer) : undefined;
+  const rows = await db.kysely.selectFrom('api_tokens').select(['id', 'name', 'created_at', 'token_hash']).where('user_id', '=', userId).orderBy('id').execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, current: r.token_hash === current }));
+}
+
+/**
+ * Revoke API tokens: one of the user's own (a script retired, a token leaked), or all of a user's (an owner, for
+ * someone else's). The next call with a revoked token gets 401. Returns how many were revoked.
+ */
+export async function revokeTokens(db: Db, userId: number, tokenId?: number): Promise<number> {
+  let q = db.kysely.deleteFrom('api_tokens').where('user_id', '=', userId);
+  if (tokenId !== undefined) q = q.where('id', '=', tokenId);
+  const r = await q.executeTakeFirst();
+  const n = Number(r.numDeletedRows);
+  if (tokenId !== undefined && n === 0) throw new DaifaError('NOT_FOUND', `令牌 ${tokenId} 不存在 / token ${tokenId} not found`);
+  return n;
+}
+
 export async function login(db: Db, username: string, password: string): Promise<Principal> {
   const u = await db.kysely.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
   // Verify against a dummy hash when the user is unknown, so timing does not reveal which usernames exist.

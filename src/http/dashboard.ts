@@ -9,7 +9,7 @@ import { purchaseOrderStates } from '../domain/purchase-order.lifecycle.js';
 import { orderDetail } from '../orders/queries.js';
 import { DaifaError } from '../lib/errors.js';
 import type { OrderGenerator } from '../runtime/sandbox-bootstrap.js';
-import { createUser, requireRole, type Role } from './auth.js';
+import { createUser, requireRole, revokeTokens, type Role } from './auth.js';
 
 /** Sandbox mode only: what the 沙箱 page shows and turns. */
 export interface SandboxHooks {
@@ -77,6 +77,12 @@ export function registerDashboardApi(api: FastifyInstance, app: App, sandbox: Sa
   api.post('/api/users', owner, async (req) => {
     const b = z.object({ username: z.string().trim(), password: z.string(), role: z.enum(['owner', 'operator', 'viewer']) }).parse(req.body);
     return { id: await createUser(app.db, b, app.clock.now()) };
+  });
+  // Every API token of a user revoked at once (someone else's script token leaked, say); their sessions are not tokens.
+  api.delete('/api/users/:id/tokens', owner, async (req) => {
+    const id = positiveId(req.params);
+    if (!(await app.db.kysely.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst())) throw new DaifaError('NOT_FOUND', `用户 ${id} 不存在 / user ${id} not found`);
+    return { revoked: await revokeTokens(app.db, id) };
   });
   api.patch('/api/users/:id', owner, async (req) => {
     const id = positiveId(req.params);

@@ -23,7 +23,7 @@ import { loadLimits, saveLimits } from '../payments/pay-supplier.js';
 import { dailyMoney, reconcile, reconciliationCsv, reconciliationXlsx, recordEntry } from '../payments/ledger.js';
 import { acceptPrice } from '../payments/price-change.js';
 import { listVouchers, readVoucher, storeVoucher, validateVoucher, VOUCHER_MAX_BYTES } from '../payments/vouchers.js';
-import { authenticate, issueToken, login, requireRole, setPassword } from './auth.js';
+import { authenticate, issueToken, listTokens, login, requireRole, revokeTokens, setPassword } from './auth.js';
 import { registerDashboardApi, registerStaticUi, type SandboxHooks } from './dashboard.js';
 import { registerSessionRoutes } from './session.js';
 import { collectRoutes } from './route-table.js';
@@ -110,6 +110,9 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       await setPassword(app.db, req.principal!.username, b.newPassword);
       return { ok: true };
     });
+    // One's own API tokens: which exist (never the secret), and revoking one (a script retired, a token leaked).
+    api.get('/api/me/tokens', async (req) => ({ tokens: await listTokens(app.db, req.principal!.userId, req.headers.authorization) }));
+    api.delete('/api/me/tokens/:id', async (req) => ({ revoked: await revokeTokens(app.db, req.principal!.userId, z.coerce.number().int().positive().parse((req.params as { id: string }).id)) }));
     api.get('/api/orders', async (req) => listOrders(app.db, orderQuery.parse(req.query)));
     api.get('/api/orders/:id', async (req) => orderDetail(app.db, await findOrderId(app.db, idParam.parse(req.params).id)));
     api.post('/api/orders/:id/review', operator, async (req) => {

@@ -38,3 +38,37 @@ describe('docs/API.md', () => {
     expect((await fetch(`${h.url}/health`)).status).toBe(200);
   });
 });
+
+describe('API tokens', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('a user lists their own tokens (never the secret) and revokes one: it stops working at once, the others do not; an owner revokes all of a user\'s', async () => {
+    h = await startHarness({ worker: false });
+    const owner = await tokenFor(h, 'owner');
+    const res = await callApi(h, 'POST', '/api/users', owner, { username: 'script-op', password: 'long-enough-1', role: 'operator' });
+    expect(res.status).toBe(200);
+    const loginAs = async (tokenName: string) => (await callApi(h!, 'POST', '/api/auth/login', '', { username: 'script-op', password: 'long-enough-1', tokenName })).body.token as string;
+    const erp = await loginAs('erp-sync');
+    const laptop = await loginAs('laptop');
+    const list = (await callApi(h, 'GET', '/api/me/tokens', laptop)).body.tokens;
+    expect(list.map((t: any) => [t.name, t.current])).toEqual([['erp-sync', false], ['laptop', true]]);
+    expect(JSON.stringify(list)).not.toMatch(/hash|secret/i);
+    expect(JSON.stringify(list)).not.toContain(erp);
+    const erpId = list.find((t: any) => t.name === 'erp-sync').id;
+    // Another user cannot revoke it (not theirs: not found).
+    expect((await callApi(h, 'DELETE', `/api/me/tokens/${erpId}`, owner)).status).toBe(404);
+    expect((await callApi(h, 'DELETE', `/api/me/tokens/${erpId}`, laptop)).body).toEqual({ revoked: 1 });
+    expect((await callApi(h, 'GET', '/api/me', erp)).status).toBe(401);
+    expect((await callApi(h, 'GET', '/api/me', laptop)).status).toBe(200);
+    expect((await callApi(h, 'DELETE', `/api/me/tokens/${erpId}`, laptop)).status).toBe(404);
+    // The owner revokes everything the operator still holds.
+    expect((await callApi(h, 'DELETE', `/api/users/${res.body.id}/tokens`, laptop)).status).toBe(403);
+    expect((await callApi(h, 'DELETE', `/api/users/${res.body.id}/tokens`, owner)).body).toEqual({ revoked: 1 });
+    expect((await callApi(h, 'GET', '/api/me', laptop)).status).toBe(401);
+    expect((await callApi(h, 'DELETE', '/api/users/999999/tokens', owner)).status).toBe(404);
+  });
+});
