@@ -5,6 +5,7 @@ import { sessionPrincipal } from './session.js';
 import { hashPassword, hashToken, newApiToken, verifyPassword } from '../security/passwords.js';
 
 export type Role = 'owner' | 'operator' | 'viewer';
+const TOKEN_USE_RESOLUTION_MS = 3_600_000;
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, owner: 2 };
 
 export interface Principal {
@@ -47,12 +48,12 @@ export async function issueToken(db: Db, userId: number, name: string, now: numb
   return token;
 }
 
-/** A user's API tokens (never the token or its hash); `current` marks the one the request came with. */
+/** A user's API tokens (never the token or its hash), with when each was last used (to the hour); `current` marks the one the request came with. */
 export async function listTokens(db: Db, userId: number, authorization: string | undefined) {
   const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
   const current = bearer ? hashToken(bearer) : undefined;
-  const rows = await db.kysely.selectFrom('api_tokens').select(['id', 'name', 'created_at', 'token_hash']).where('user_id', '=', userId).orderBy('id').execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, current: r.token_hash === current }));
+  const rows = await db.kysely.selectFrom('api_tokens').select(['id', 'name', 'created_at', 'last_used_at', 'token_hash']).where('user_id', '=', userId).orderBy('id').execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at, current: r.token_hash === current }));
 }
 
 /**
@@ -95,10 +96,13 @@ export function authenticate(db: Db, now: () => number) {
     const row = await db.kysely
       .selectFrom('api_tokens')
       .innerJoin('users', 'users.id', 'api_tokens.user_id')
-      .select(['users.id as userId', 'users.username', 'users.role', 'users.disabled'])
+      .select(['users.id as userId', 'users.username', 'users.role', 'users.disabled', 'api_tokens.id as tokenId', 'api_tokens.last_used_at'])
       .where('api_tokens.token_hash', '=', hashToken(m[1]!))
       .executeTakeFirst();
     if (!row || row.disabled) throw new DaifaError('UNAUTHENTICATED', '令牌无效 / invalid token');
+    // When a token was last used (to tell a live script from a forgotten one), to the hour: one write an hour, not one per call.
+    const t = now();
+    if (row.last_used_at === null || t - Number(row.last_used_at) > TOKEN_USE_RESOLUTION_MS) await db.kysely.updateTable('api_tokens').set({ last_used_at: t }).where('id', '=', row.tokenId).execute();
     req.principal = { userId: row.userId, username: row.username, role: row.role as Role };
   };
 }

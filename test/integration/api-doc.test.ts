@@ -56,6 +56,9 @@ describe('API tokens', () => {
     const laptop = await loginAs('laptop');
     const list = (await callApi(h, 'GET', '/api/me/tokens', laptop)).body.tokens;
     expect(list.map((t: any) => [t.name, t.current])).toEqual([['erp-sync', false], ['laptop', true]]);
+    // Used just now (this very call), the other never: a forgotten script's token shows as such.
+    expect(list.map((t: any) => t.lastUsedAt === null)).toEqual([true, false]);
+    expect(Math.abs(list[1].lastUsedAt - Date.now())).toBeLessThan(60_000);
     expect(JSON.stringify(list)).not.toMatch(/hash|secret/i);
     expect(JSON.stringify(list)).not.toContain(erp);
     const erpId = list.find((t: any) => t.name === 'erp-sync').id;
