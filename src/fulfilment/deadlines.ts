@@ -161,6 +161,23 @@ export class DeadlineWatch {
       });
       if (opened) flagged++;
     }
+    // The parcels reached the buyer (every parcel of the purchase order signed for): the case is settled, saying
+    // whether it was in time.
+    const signed = await k
+      .selectFrom('cases as c')
+      .innerJoin('packages as g', 'g.purchase_order_id', 'c.purchase_order_id')
+      .select(['c.id', 'c.shop_order_id', 'c.data', (eb) => eb.fn.max<number>('g.signed_at').as('signedAt'), (eb) => eb.fn.count<number>('g.id').as('parcels'), (eb) => eb.fn.count<number>('g.signed_at').as('signedParcels')])
+      .where('c.kind', '=', 'DELIVERY_DATE_AT_RISK')
+      .where('c.state', '=', 'Open')
+      .groupBy(['c.id', 'c.shop_order_id', 'c.data'])
+      .execute();
+    for (const c of signed) {
+      if (Number(c.parcels) !== Number(c.signedParcels)) continue;
+      const at = Number(c.signedAt);
+      const by = (JSON.parse(c.data ?? '{}') as { deliveryBy?: number }).deliveryBy ?? Number.POSITIVE_INFINITY;
+      const inTime = at <= by;
+      await k.transaction().execute((trx) => settleCase(trx, { id: c.id, shopOrderId: c.shop_order_id! }, { resolution: inTime ? 'delivered_in_time' : 'delivered_late', note: `买家已于 ${cnDateTime(at)} 签收${inTime ? '，赶上了要求的时间' : '，晚于要求的时间'}`, actor: 'system:deadlines' }, now));
+    }
     return flagged;
   }
 

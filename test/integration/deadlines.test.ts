@@ -164,6 +164,18 @@ describe('ship-by deadlines', () => {
     await waitFor(async () => (await count(h!.app, 'notifications', ['event', '=', 'delivery_date_at_risk'])) >= 1, { what: 'alert' });
     await h.app.deadlines.watch();
     expect(await count(h.app, 'cases', ['kind', '=', 'DELIVERY_DATE_AT_RISK'])).toBe(1);
+    // Urged, the seller ships; the parcel is on its way (not settled yet), then signed for in time: settled, saying so.
+    const po = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'supplier_order_id']).where('id', '=', cases[0]!.purchase_order_id!).executeTakeFirstOrThrow();
+    const parcel = h.sandbox.alibaba.ship(po.supplier_order_id!);
+    expect(typeof parcel).toBe('object');
+    await h.app.tracking.track(po.id);
+    await h.app.deadlines.watch();
+    expect((await h.app.db.kysely.selectFrom('cases').select('state').where('id', '=', cases[0]!.id).executeTakeFirstOrThrow()).state).toBe('Open');
+    while (h.sandbox.alibaba.advanceTrace(po.supplier_order_id!));
+    await h.app.tracking.track(po.id);
+    await h.app.deadlines.watch();
+    const settled = await h.app.db.kysely.selectFrom('cases').select(['state', 'resolution']).where('id', '=', cases[0]!.id).executeTakeFirstOrThrow();
+    expect(settled).toEqual({ state: 'Resolved', resolution: 'delivered_in_time' });
   });
 
   it('too close to the deadline (under 4 h) a negotiation is refused with a clear message', async () => {
