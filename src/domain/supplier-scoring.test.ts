@@ -111,6 +111,26 @@ describe('supplier selection', () => {
     expect(scoreCandidates({ ...need(), requests: { ...tomorrow, deliveryBy: NOW + 3 * 86_400 } }, [cand('Q', { history: quick })], NOW)[0]!.feasible).toBe(true);
   });
 
+  it('偏远地区: transit to a remote province is never assumed shorter than its usual days, whatever the record elsewhere; the supplier\'s own parcels there say better', () => {
+    const overnight: SupplierHistory = { orders: 30, problems: 0, dispatched: 30, dispatchP80Hours: 2, delivered: 30, transitP80Hours: 14 };
+    const national = (30 * 14 + 5 * 48) / 35;
+    const inDays = (days: number) => ({ ...emptyRequests(), deliveryDate: { kind: 'relative' as const, days, by: 'before' as const }, deliveryBy: NOW + days * 86_400 });
+    const score = (h: SupplierHistory, province: string | undefined, days: number) => scoreCandidates({ ...need(), requests: inDays(days), province }, [cand('Q', { history: h })], NOW)[0]!;
+    expect(score(overnight, '浙江省', 2).expectedTransitHours).toBeCloseTo(national, 2);
+    expect(score(overnight, undefined, 2).expectedTransitHours).toBeCloseTo(national, 2);
+    expect(score(overnight, '新疆维吾尔自治区', 3).expectedTransitHours).toBe(120);
+    expect(score(overnight, '新疆维吾尔自治区', 3).blockerKinds).toEqual(['date']);
+    expect(score(overnight, '青海省', 5).expectedTransitHours).toBe(72);
+    expect(score(overnight, '青海省', 5).feasible).toBe(true);
+    // Ten parcels to Xinjiang signed within 60 h: the record there counts, weighed against the 120 h.
+    const there = { ...overnight, transitByProvince: { 新疆维吾尔自治区: { delivered: 10, p80Hours: 60 } } };
+    expect(score(there, '新疆维吾尔自治区', 4).expectedTransitHours).toBeCloseTo((10 * 60 + 5 * 120) / 15, 2);
+    expect(score(there, '新疆维吾尔自治区', 4).feasible).toBe(true);
+    // A slow route to a near province is learned the same way (slower than the national record).
+    const slowThere = { ...overnight, transitByProvince: { 浙江省: { delivered: 20, p80Hours: 70 } } };
+    expect(score(slowThere, '浙江省', 2).expectedTransitHours).toBeCloseTo((20 * 70 + 5 * national) / 25, 2);
+  });
+
   it('dispatch speed is weighed by the shipments observed, not the orders placed', () => {
     // 40 orders, of which only 2 shipped yet in 4 h: two observations barely move the 36 h prior.
     const few: SupplierHistory = { orders: 40, problems: 0, dispatched: 2, dispatchP80Hours: 4 };

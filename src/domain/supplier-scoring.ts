@@ -18,6 +18,8 @@ export interface SupplierHistory {
   /** Observed transit (hours from the supplier's dispatch to the buyer's signature) p80, over `delivered` parcels. */
   transitP80Hours?: number;
   delivered?: number;
+  /** The same per buyer province (the province's name as WeChat gives it), where parcels were signed for there. */
+  transitByProvince?: Record<string, { delivered: number; p80Hours: number }>;
 }
 
 export interface CandidatePart {
@@ -54,6 +56,8 @@ export interface LineNeed {
   /** Unix seconds. */
   deadline?: number;
   requests: SpecialRequests;
+  /** The buyer's province: transit to remote regions is longer (read only when the buyer asked for a date). */
+  province?: string;
 }
 
 export interface ScoringWeights {
@@ -82,6 +86,13 @@ export const REQUEST_BLOCKERS: readonly BlockerKind[] = ['courier', 'date'];
  */
 export const TRANSIT_HOURS = 48;
 const TRANSIT_PRIOR_WEIGHT = 5;
+
+/**
+ * 偏远地区: domestic express takes longer to these provinces (commonly 4–6 days to Xinjiang and Tibet, 3 to the
+ * others), whatever a supplier's record to the rest of the country says. An estimate, used until the supplier's own
+ * parcels to the province say better.
+ */
+const REMOTE_TRANSIT_HOURS: [prefix: string, hours: number][] = [['新疆', 120], ['西藏', 120], ['青海', 72], ['内蒙古', 72], ['宁夏', 72], ['甘肃', 72], ['海南', 72]];
 
 export interface ScoredCandidate {
   key: string;
@@ -118,11 +129,21 @@ export function expectedDispatchHours(h: SupplierHistory, leadTimeHours: number)
   return (n * observed + PRIOR.dispatchWeight * Math.max(leadTimeHours, PRIOR.dispatchHours)) / (n + PRIOR.dispatchWeight);
 }
 
-export function expectedTransitHours(h: SupplierHistory): number {
+/**
+ * Expected transit from this supplier (to the buyer's province, when known): its record across the country,
+ * weighed against the 48 h prior; never less than a remote province's usual time; then its own record to that
+ * province, weighed against that.
+ */
+export function expectedTransitHours(h: SupplierHistory, province?: string): number {
   const observed = h.transitP80Hours;
   const n = h.delivered ?? 0;
-  if (observed === undefined || n === 0) return TRANSIT_HOURS;
-  return (n * observed + TRANSIT_PRIOR_WEIGHT * TRANSIT_HOURS) / (n + TRANSIT_PRIOR_WEIGHT);
+  const national = observed === undefined || n === 0 ? TRANSIT_HOURS : (n * observed + TRANSIT_PRIOR_WEIGHT * TRANSIT_HOURS) / (n + TRANSIT_PRIOR_WEIGHT);
+  if (!province) return national;
+  const remote = REMOTE_TRANSIT_HOURS.find(([prefix]) => province.startsWith(prefix))?.[1] ?? 0;
+  const prior = Math.max(national, remote);
+  const local = h.transitByProvince?.[province];
+  if (!local || local.delivered === 0) return prior;
+  return (local.delivered * local.p80Hours + TRANSIT_PRIOR_WEIGHT * prior) / (local.delivered + TRANSIT_PRIOR_WEIGHT);
 }
 
 export function scoreCandidates(need: LineNeed, candidates: Candidate[], nowS: number, weights: ScoringWeights = DEFAULT_WEIGHTS): ScoredCandidate[] {
@@ -145,7 +166,7 @@ export function scoreCandidates(need: LineNeed, candidates: Candidate[], nowS: n
     if (r.avoidCouriers.length && c.couriers.length && c.couriers.every((x) => r.avoidCouriers.includes(x))) block('courier', '只有买家拒绝的快递');
     const dispatch = expectedDispatchHours(c.history, c.leadTimeHours);
     if (need.deadline !== undefined && nowS + dispatch * 3600 > need.deadline) block('deadline', `预计${dispatch.toFixed(0)}小时发货，赶不上发货期限`);
-    const transit = expectedTransitHours(c.history);
+    const transit = expectedTransitHours(c.history, need.province);
     if (r.deliveryBy !== undefined && r.deliveryDate && nowS + (dispatch + transit) * 3600 > r.deliveryBy) block('date', `预计约${Math.ceil((dispatch + transit) / 24)}天送达，赶不上买家要求的${describeDate(r.deliveryDate)}`);
     const landedCost = goods + c.freight;
     return { c, blockers, blockerKinds, landedCost, dispatch, transit, reliability: reliabilityOf(c.history), reputation: c.creditLevel ? (CREDIT[c.creditLevel] ?? 0.6) : 0.6 };

@@ -13,7 +13,7 @@ import type { Notifier } from '../notify/notifier.js';
 import type { ShopService } from '../shops/shops.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import { prepared } from '../db/prepared.js';
-import { dispatchTimes, supplierRecords } from '../sourcing/dispatch-history.js';
+import { dispatchTimes, provinceOf, supplierRecords } from '../sourcing/dispatch-history.js';
 import { expectedDispatchHours, expectedTransitHours, type SupplierHistory } from '../domain/supplier-scoring.js';
 import { describeDate, type SpecialRequests } from '../domain/special-requests.js';
 import { shopOrderStateLabels, type ShopOrderState } from '../domain/shop-order.lifecycle.js';
@@ -133,7 +133,7 @@ export class DeadlineWatch {
       .selectFrom('purchase_orders as p')
       .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
       .leftJoin('payments as pay', 'pay.purchase_order_id', 'p.id')
-      .select(['p.id', 'p.shop_order_id', 'p.supplier_id', 'p.created_at', 'pay.paid_at', 'o.shop_id', 'o.wx_order_id', 'o.special_requests'])
+      .select(['p.id', 'p.shop_order_id', 'p.supplier_id', 'p.created_at', 'pay.paid_at', 'o.shop_id', 'o.wx_order_id', 'o.special_requests', 'o.address'])
       .where('p.state', 'in', ['Placed', 'Paying', 'Paid', 'NeedsAttention'])
       .where('o.state', 'not in', ['Cancelled', 'Completed', 'Shipped'])
       .where('o.special_requests', 'like', '%"deliveryBy"%')
@@ -151,7 +151,7 @@ export class DeadlineWatch {
       const history = shop.get(po.supplier_id) ?? { orders: 0, problems: 0 };
       const lead = await k.selectFrom('purchase_order_lines as l').innerJoin('supplier_offers as s', 's.id', 'l.offer_ref').select((eb) => eb.fn.max<number>('s.lead_time_hours').as('h')).where('l.purchase_order_id', '=', po.id).executeTakeFirst();
       const shipBy = Math.max(now, (po.paid_at ?? po.created_at) + expectedDispatchHours(history, Number(lead?.h ?? 48)) * HOUR);
-      const eta = shipBy + expectedTransitHours(history) * HOUR;
+      const eta = shipBy + expectedTransitHours(history, provinceOf(po.address) || undefined) * HOUR;
       if (eta <= by) continue;
       const message = `买家要求${describeDate(r.deliveryDate)}送达（${cnDateTime(by)} 前），供应商尚未发货：按其记录预计 ${cnDateTime(eta)} 才能送到。可选：催发货、联系供应商，或告诉买家并记录答复`;
       const opened = await k.transaction().execute(async (trx) => {

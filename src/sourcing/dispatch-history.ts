@@ -28,16 +28,27 @@ export async function dispatchTimes(db: Kysely<Database>, where: { shopId?: numb
  * Transit times (supplier dispatch → the buyer's signature, ms) of the parcels signed for, per supplier; parcels
  * shipped since `shippedSince`. Parcels never signed for (lost, returned, still moving) are not a transit time.
  */
-export async function transitTimes(db: Kysely<Database>, where: { shopId?: number; shippedSince: number }): Promise<{ supplierId: number; ms: number }[]> {
+export async function transitTimes(db: Kysely<Database>, where: { shopId?: number; shippedSince: number; latest?: number }): Promise<{ supplierId: number; ms: number; province: string }[]> {
   let q = db
     .selectFrom('packages as k')
     .innerJoin('purchase_orders as p', 'p.id', 'k.purchase_order_id')
-    .select(['p.supplier_id', 'k.shipped_at', 'k.signed_at'])
+    .innerJoin('shop_orders as o', 'o.id', 'k.shop_order_id')
+    .select(['p.supplier_id', 'k.shipped_at', 'k.signed_at', 'o.address'])
     .where('k.signed_at', 'is not', null)
     .where('k.shipped_at', '>=', where.shippedSince);
-  if (where.shopId !== undefined) q = q.innerJoin('shop_orders as o', 'o.id', 'k.shop_order_id').where('o.shop_id', '=', where.shopId);
+  if (where.shopId !== undefined) q = q.where('o.shop_id', '=', where.shopId);
+  if (where.latest !== undefined) q = q.orderBy('k.id', 'desc').limit(where.latest);
   const rows = await q.execute();
-  return rows.map((r) => ({ supplierId: r.supplier_id, ms: Math.max(0, Number(r.signed_at) - Number(r.shipped_at)) }));
+  return rows.map((r) => ({ supplierId: r.supplier_id, ms: Math.max(0, Number(r.signed_at) - Number(r.shipped_at)), province: provinceOf(r.address) }));
+}
+
+/** The buyer's province from the stored (masked) address: WeChat does not mask it. */
+export function provinceOf(address: string): string {
+  try {
+    return String((JSON.parse(address) as { provinceName?: unknown }).provinceName ?? '');
+  } catch {
+    return '';
+  }
 }
 
 /** Durations grouped by supplier, in hours, ascending (ready for `quantile`). */
@@ -87,9 +98,27 @@ export async function supplierRecords(db: Kysely<Database>, shopId: number, now:
     const h = out.get(supplierId);
     if (h) Object.assign(h, { dispatched: hs.length, dispatchP50Hours: quantile(hs, 0.5)!, dispatchP80Hours: quantile(hs, 0.8)! });
   }
-  for (const [supplierId, hs] of hoursBySupplier(await transitTimes(db, { shopId, shippedSince: since }))) {
+  // The latest 5,000 parcels signed for are plenty for the statistics (a busy shop's 90 days can hold far more).
+  const transit = await transitTimes(db, { shopId, shippedSince: since, latest: 5000 });
+  for (const [supplierId, hs] of hoursBySupplier(transit)) {
     const h = out.get(supplierId);
     if (h) Object.assign(h, { delivered: hs.length, transitP80Hours: quantile(hs, 0.8)! });
+  }
+  // … and to each province (remote regions differ from the rest).
+  const provinces = new Map<string, { supplierId: number; province: string; ms: number }[]>();
+  for (const t of transit) {
+    if (!t.province) continue;
+    const key = `${t.supplierId}|${t.province}`;
+    const list = provinces.get(key);
+    if (list) list.push(t);
+    else provinces.set(key, [t]);
+  }
+  for (const list of provinces.values()) {
+    const { supplierId, province } = list[0]!;
+    const h = out.get(supplierId);
+    if (!h) continue;
+    const hs = hoursBySupplier(list).get(supplierId)!;
+    (h.transitByProvince ??= {})[province] = { delivered: hs.length, p80Hours: quantile(hs, 0.8)! };
   }
   return out;
 }

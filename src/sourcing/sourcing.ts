@@ -14,7 +14,7 @@ import { suggestOffers } from './suggestions.js';
 import { loadWeights } from './catalogue-admin.js';
 import { findById, getById, orderLines, rowOrThrow } from '../db/lookups.js';
 import { prepared, preparedInsert } from '../db/prepared.js';
-import { supplierRecords } from './dispatch-history.js';
+import { provinceOf, supplierRecords } from './dispatch-history.js';
 import { advanceWhenAllPlaced } from '../purchasing/place-purchase-order.js';
 import { deliverJob } from '../fulfilment/tracking.js';
 
@@ -129,6 +129,8 @@ export class Sourcing {
   async sourceLines(trx: Transaction<Database>, shopId: number, shopOrderId: number, lines: LineToSource[], requests: SpecialRequests, excluded: number[], now: number) {
     const histories = await this.histories(trx, shopId);
     const weights = await loadWeights(trx, shopId);
+    // A date the buyer asked for is checked with the transit to their province (read only then: most orders ask none).
+    const province = requests.deliveryBy !== undefined && requests.deliveryDate ? provinceOf((await trx.selectFrom('shop_orders').select('address').where('id', '=', shopOrderId).executeTakeFirstOrThrow()).address) || undefined : undefined;
     const chosen = new Map<number, { candidate: Candidate; line: LineToSource; scored: ScoredCandidate }[]>();
     const reasons: string[] = [];
     for (const line of lines) {
@@ -146,7 +148,7 @@ export class Sourcing {
         await this.recordDecision(trx, shopOrderId, line.lineNo, undefined, [], message, now);
         return { blocked: { message, awaitingBuyer: false }, poIds: [], reasons };
       }
-      const ranked = scoreCandidates({ quantity: line.quantity, paidAmount: line.paidAmount, deadline: line.deadline, requests }, candidates, Math.floor(now / 1000), weights);
+      const ranked = scoreCandidates({ quantity: line.quantity, paidAmount: line.paidAmount, deadline: line.deadline, requests, province }, candidates, Math.floor(now / 1000), weights);
       const byKey = new Map(candidates.map((c) => [c.key, c]));
       // A person's choice stands even where Daifa saw a blocker (they may know better); the preview still checks.
       if (forced !== undefined) ranked.forEach((r) => Object.assign(r, { feasible: true }));

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SANDBOX_SELLERS } from '../../sandbox/catalogue.js';
 import { supplierScorecards } from '../../src/dashboard/queries.js';
+import { expectedTransitHours } from '../../src/domain/supplier-scoring.js';
 import { count, enableSourcing, startHarness, waitFor, type Harness } from '../helpers/harness.js';
 import { PLACED, PURCHASED } from '../helpers/harness.js';
 
@@ -94,9 +95,12 @@ describe('buyer consent for special requests', () => {
     // Twenty orders: the seller ships each within seconds of payment (a dispatch record), nothing signed yet.
     h.sandbox.wechat.generate(h.creds.appId, { count: 20, requestRate: 0, multiLineRate: 0 });
     await waitFor(async () => (await count(h!.app, 'purchase_orders', ['state', '=', 'Shipped'])) === 20, { timeoutMs: 60_000, what: 'twenty dispatches on record' });
-    const wantTomorrow = async () => {
+    // The buyer is in Hangzhou (the sandbox picks provinces at random; remote ones take longer — see below).
+    const wantTomorrow = async (where: [string, string, string] = ['浙江省', '杭州市', '西湖区']) => {
       const [o] = h!.sandbox.wechat.generate(h!.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-      h!.sandbox.wechat.shops.get(h!.creds.appId)!.orders.get(o!.orderId)!.notes = '明天送到，谢谢';
+      const sim = h!.sandbox.wechat.shops.get(h!.creds.appId)!.orders.get(o!.orderId)!;
+      sim.notes = '明天送到，谢谢';
+      Object.assign(sim.address, { province: where[0], city: where[1], county: where[2] });
       return waitFor(async () => {
         const r = await h!.app.db.kysely.selectFrom('shop_orders').select(['id', 'state']).where('wx_order_id', '=', o!.orderId).executeTakeFirst();
         return r && (r.state === 'AwaitingBuyer' || PURCHASED.includes(r.state)) ? r : undefined;
@@ -123,14 +127,27 @@ describe('buyer consent for special requests', () => {
     expect(PURCHASED).toContain(met.state);
     const decision = await h.app.db.kysely.selectFrom('sourcing_decisions').select(['chosen', 'reason']).where('shop_order_id', '=', met.id).executeTakeFirstOrThrow();
     expect(JSON.parse(decision.chosen!)).toMatchObject({ supplierId: cheap.id, feasible: true });
-    expect(JSON.parse(decision.chosen!).expectedTransitHours).toBeCloseTo((5 * 48) / 25, 0);
-    // The explanation says why the date can be met: dispatch 7.2 h plus transit 9.6 h by this seller's record.
-    expect(decision.reason).toContain('预计17小时送达，赶得上买家要求的明天');
+    // Transit 9.6 h by this seller's national record ((20 × 0 + 5 × 48) / 25), less if some of the twenty parcels
+    // went to Zhejiang (the sandbox picks provinces at random) — exactly what the record says.
+    const transit = expectedTransitHours(record, '浙江省');
+    expect(transit).toBeLessThan(9.61);
+    const chosen = JSON.parse(decision.chosen!);
+    expect(chosen.expectedTransitHours).toBeCloseTo(transit, 2);
+    expect(chosen.expectedDispatchHours).toBeCloseTo(7.2, 1);
+    // The explanation says why the date can be met: dispatch (7.2 h) plus the transit.
+    expect(decision.reason).toContain(`预计${Math.ceil(chosen.expectedDispatchHours + chosen.expectedTransitHours)}小时送达，赶得上买家要求的明天`);
     // The seller reads the date in the order message; only the first request needed the buyer.
     const po = await h.app.db.kysely.selectFrom('purchase_orders').select('out_order_id').where('shop_order_id', '=', met.id).executeTakeFirstOrThrow();
     const placed = [...h.sandbox.alibaba.orders.values()].find((o) => o.outOrderId === po.out_order_id)!;
     expect(placed.message).toContain('买家要求明天送达');
     expect(await count(h.app, 'cases', ['kind', '=', 'SPECIAL_REQUEST_CONSENT'])).toBe(1);
+
+    // To Xinjiang the same seller's overnight record does not apply: 偏远地区 take days, and the buyer is asked.
+    const remote = await wantTomorrow(['新疆维吾尔自治区', '乌鲁木齐市', '天山区']);
+    expect(remote.state).toBe('AwaitingBuyer');
+    const rc = await h.app.db.kysely.selectFrom('cases').select('message').where('shop_order_id', '=', remote.id).executeTakeFirstOrThrow();
+    // (About 6 days: 7 h to dispatch + 120 h; less if some of the twenty parcels above happened to go there.)
+    expect(rc.message).toMatch(new RegExp(`${SANDBOX_SELLERS[0].name}（预计约[3-6]天送达，赶不上买家要求的明天）`));
   });
 });
 

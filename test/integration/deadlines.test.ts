@@ -141,7 +141,11 @@ describe('ship-by deadlines', () => {
     h = await startHarness();
     await enableSourcing(h, { messages: true });
     const [o, waived] = h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
-    for (const x of [o!, waived!]) h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(x.orderId)!.notes = '5天内送到';
+    for (const x of [o!, waived!]) {
+      const sim = h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(x.orderId)!;
+      sim.notes = '5天内送到';
+      Object.assign(sim.address, { province: '浙江省', city: '杭州市', county: '西湖区' }); // not a remote province
+    }
     await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Fulfilling'])) === 2, { what: 'placed and paid' });
     const orderOf = async (wx: string) => h!.app.db.kysely.selectFrom('shop_orders').select(['id', 'special_requests']).where('wx_order_id', '=', wx).executeTakeFirstOrThrow();
     const order = await orderOf(o!.orderId);
