@@ -308,6 +308,24 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     expect(JSON.parse((await running.app.db.kysely.selectFrom('alert_settings').select('settings').where('shop_id', '=', shop.id).executeTakeFirstOrThrow()).settings).digestAt).toBeUndefined();
   });
 
+  it('API tokens: one\'s own listed with when last used and revoked from 设置; an owner revokes all of another user\'s', async () => {
+    const tokenOf = async (username: string, password: string, tokenName: string) => (await (await page.request.post(`${running.url}/api/auth/login`, { data: { username, password, tokenName } })).json()).token as string;
+    const works = async (token: string) => (await page.request.get(`${running.url}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status();
+    const erp = await tokenOf('boss', 'boss-pass-123', 'erp-sync');
+    const viewerScript = await tokenOf('viewer1', 'viewer-pass-1', 'report-script');
+    expect(await works(erp)).toBe(200);
+    await page.goto(`${running.url}/settings`);
+    const mine = page.getByTestId('my-tokens');
+    await mine.getByText('erp-sync').waitFor();
+    expect(await mine.textContent()).toMatch(/erp-sync.*\d{4}\/\d{1,2}\/\d{1,2}/);
+    await page.getByRole('button', { name: '撤销 erp-sync' }).click();
+    await expect.poll(() => works(erp)).toBe(401);
+    await expect.poll(() => mine.textContent()).not.toContain('erp-sync');
+    expect(await works(viewerScript)).toBe(200);
+    await page.getByRole('button', { name: '撤销全部令牌 viewer1' }).click();
+    await expect.poll(() => works(viewerScript)).toBe(401);
+  });
+
   it('import a mapping workbook: good rows kept, a bad row shown with its row number', async () => {
     const shop = (await running.app.shops.list())[0]!;
     const xlsx = await running.app.db.kysely.selectFrom('sku_mappings').select(['product_id']).where('shop_id', '=', shop.id).execute();

@@ -19,7 +19,7 @@ const zh: Record<string, string> = {
   'Awaiting approval': '待审批付款', Approve: '批准', Reject: '拒绝', Ledger: '账目', 'Daily reconciliation': '每日对账', Day: '日期', Revenue: '收入', 'Supplier paid': '已付供应商', Profit: '利润', Differences: '差异',
   Shops: '店铺', 'Add shop': '添加店铺', 'Webhook URL': '消息推送 URL', Mode: '模式', Live: '正式', Shadow: '影子（只记录不下单）', '1688 accounts': '1688 账号', 'Refresh token expires': '刷新令牌到期',
   'Payment guardrails': '付款限额', 'Max per order (fen)': '单笔上限（分）', 'Max per day (fen)': '每日上限（分）', 'Min margin (fen)': '最低毛利（分）', 'Approval above (fen)': '超过此金额需审批（分）',
-  'Scoring weights': '评分权重', Cost: '价格', Reliability: '可靠性', Speed: '速度', Reputation: '信誉', Save: '保存', Saved: '已保存', Users: '用户', Role: '角色', 'Add user': '添加用户',
+  'Scoring weights': '评分权重', Cost: '价格', Reliability: '可靠性', Speed: '速度', Reputation: '信誉', Save: '保存', Saved: '已保存', Users: '用户', Role: '角色', 'Add user': '添加用户', 'API tokens': 'API 令牌', 'Revoke all tokens': '撤销全部令牌', 'My API tokens': '我的 API 令牌', 'No API tokens': '没有 API 令牌（用 POST /api/auth/login 创建）', 'Last used': '最近使用', Revoke: '撤销', Revoked: '已撤销', 'Token name': '名称', 'Created at': '创建时间',
   'Notification rules': '提醒规则', 'Orders per minute': '每分钟订单数', 'Scenario mix': '场景比例', 'Fault knobs': '故障注入', 'Generate orders now': '立即生成订单', Generated: '已生成',
   'Special-request rate': '特殊要求比例', 'Multi-line rate': '多商品比例', 'Privacy-number rate': '虚拟号比例', 'Refund rate': '退款比例', 'Late rate': '供应商延迟比例', 'Stock-out after pay rate': '付款后缺货比例',
   'Split-ship rate': '分包发货比例', 'Lost answer rate': '丢失应答比例', 'Pay answer lost rate': '付款应答丢失比例', 'Price rise (fen)': '涨价（分）', 'Latency (ms)': '延迟（毫秒）',

@@ -24,6 +24,7 @@ export default function Settings({ user }: { user: User }) {
         {shopId && <AlertsForm key={`a${shopId}`} shopId={shopId} owner={owner} />}
       </Section>
       {owner && <UsersSection me={user.username} />}
+      <TokensSection />
     </div>
   );
 }
@@ -269,6 +270,7 @@ function UsersSection({ me }: { me: string }) {
         { title: t('Username'), dataIndex: 'username' },
         { title: t('Role'), dataIndex: 'role', render: (v: string, r: any) => <Select aria-label={t('Role')} size="small" disabled={r.username === me} value={v} style={{ width: 120 }} options={roles} onChange={(role) => act.mutate({ method: 'PATCH', path: `/api/users/${r.id}`, body: { role }, ok: t('Saved') })} /> },
         { title: t('Disabled'), dataIndex: 'disabled', render: (v: number, r: any) => <Button size="small" disabled={r.username === me} onClick={() => act.mutate({ method: 'PATCH', path: `/api/users/${r.id}`, body: { disabled: !v }, ok: t('Saved') })}>{v ? '启用 enable' : '停用 disable'}</Button> },
+        { title: t('API tokens'), key: 'tokens', render: (_: unknown, r: any) => <Button size="small" aria-label={`${t('Revoke all tokens')} ${r.username}`} onClick={() => act.mutate({ method: 'DELETE', path: `/api/users/${r.id}/tokens`, ok: t('Revoked') })}>{t('Revoke all tokens')}</Button> },
       ]} />
       <Form form={form} layout="inline" style={{ marginTop: 12 }} onFinish={async (v) => { await act.mutateAsync({ method: 'POST', path: '/api/users', body: v, ok: t('Saved') }); form.resetFields(); }}>
         <Form.Item name="username" label={t('Username')} rules={[{ required: true }]}><Input /></Form.Item>
@@ -276,6 +278,23 @@ function UsersSection({ me }: { me: string }) {
         <Form.Item name="role" label={t('Role')} initialValue="operator"><Select style={{ width: 120 }} options={roles} /></Form.Item>
         <Button htmlType="submit">{t('Add user')}</Button>
       </Form>
+    </Section>
+  );
+}
+
+/** One's own API tokens (scripts, an ERP): which exist, when each was last used, and revoking one. */
+function TokensSection() {
+  const t = useT();
+  const act = useAction();
+  const { data } = useQuery({ queryKey: ['my-tokens'], queryFn: () => api('GET', '/api/me/tokens') });
+  return (
+    <Section title={t('My API tokens')}>
+      <Table rowKey="id" size="small" pagination={false} data-testid="my-tokens" dataSource={data?.tokens ?? []} locale={{ emptyText: t('No API tokens') }} columns={[
+        { title: t('Token name'), dataIndex: 'name' },
+        { title: t('Created at'), dataIndex: 'createdAt', render: (v: number) => time(v) },
+        { title: t('Last used'), dataIndex: 'lastUsedAt', render: (v: number | null) => (v ? time(v) : '—') },
+        { title: '', key: 'revoke', render: (_: unknown, r: any) => <Button size="small" danger aria-label={`${t('Revoke')} ${r.name}`} onClick={() => act.mutate({ method: 'DELETE', path: `/api/me/tokens/${r.id}`, ok: t('Revoked') })}>{t('Revoke')}</Button> },
+      ]} />
     </Section>
   );
 }
