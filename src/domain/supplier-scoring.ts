@@ -122,11 +122,13 @@ export function reliabilityOf(h: SupplierHistory): number {
   return (Math.max(0, h.orders - h.problems) + PRIOR.good) / (h.orders + PRIOR.good + PRIOR.bad);
 }
 
+/** A record of `n` observations (their p80 `observed`) weighed against a prior worth `weight` observations. */
+function weighed(n: number, observed: number | undefined, prior: number, weight: number): number {
+  return observed === undefined || n === 0 ? prior : (n * observed + weight * prior) / (n + weight);
+}
+
 export function expectedDispatchHours(h: SupplierHistory, leadTimeHours: number): number {
-  const observed = h.dispatchP80Hours;
-  const n = h.dispatched ?? h.orders;
-  if (observed === undefined || n === 0) return Math.max(leadTimeHours, PRIOR.dispatchHours);
-  return (n * observed + PRIOR.dispatchWeight * Math.max(leadTimeHours, PRIOR.dispatchHours)) / (n + PRIOR.dispatchWeight);
+  return weighed(h.dispatched ?? h.orders, h.dispatchP80Hours, Math.max(leadTimeHours, PRIOR.dispatchHours), PRIOR.dispatchWeight);
 }
 
 /**
@@ -135,15 +137,11 @@ export function expectedDispatchHours(h: SupplierHistory, leadTimeHours: number)
  * province, weighed against that.
  */
 export function expectedTransitHours(h: SupplierHistory, province?: string): number {
-  const observed = h.transitP80Hours;
-  const n = h.delivered ?? 0;
-  const national = observed === undefined || n === 0 ? TRANSIT_HOURS : (n * observed + TRANSIT_PRIOR_WEIGHT * TRANSIT_HOURS) / (n + TRANSIT_PRIOR_WEIGHT);
+  const national = weighed(h.delivered ?? 0, h.transitP80Hours, TRANSIT_HOURS, TRANSIT_PRIOR_WEIGHT);
   if (!province) return national;
   const remote = REMOTE_TRANSIT_HOURS.find(([prefix]) => province.startsWith(prefix))?.[1] ?? 0;
-  const prior = Math.max(national, remote);
   const local = h.transitByProvince?.[province];
-  if (!local || local.delivered === 0) return prior;
-  return (local.delivered * local.p80Hours + TRANSIT_PRIOR_WEIGHT * prior) / (local.delivered + TRANSIT_PRIOR_WEIGHT);
+  return weighed(local?.delivered ?? 0, local?.p80Hours, Math.max(national, remote), TRANSIT_PRIOR_WEIGHT);
 }
 
 export function scoreCandidates(need: LineNeed, candidates: Candidate[], nowS: number, weights: ScoringWeights = DEFAULT_WEIGHTS): ScoredCandidate[] {

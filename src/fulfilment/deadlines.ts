@@ -27,6 +27,11 @@ const NEGOTIATION = { 2: 'Agreed', 3: 'Rejected', 4: 'TimedOut' } as Record<numb
 const HOUR = 3_600_000;
 /** The open deadline case about an order as a whole (not one of its purchase orders). */
 const orderLevelCases = (db: Kysely<Database>, shopOrderId: number) => db.selectFrom('cases').select('id').where('kind', '=', 'DEADLINE_AT_RISK').where('shop_order_id', '=', shopOrderId).where('purchase_order_id', 'is', null).where('state', '=', 'Open');
+/** The longest lead time the supplier states for the purchase order's offers (48 h when none is known). */
+async function leadTimeHours(db: Kysely<Database>, poId: number): Promise<number> {
+  const lead = await db.selectFrom('purchase_order_lines as l').innerJoin('supplier_offers as o', 'o.id', 'l.offer_ref').select((eb) => eb.fn.max<number>('o.lead_time_hours').as('h')).where('l.purchase_order_id', '=', poId).executeTakeFirst();
+  return Number(lead?.h ?? 48);
+}
 /** Shop-order states before any supplier order exists (or while none can be placed). */
 const UNPLACED: ShopOrderState[] = ['Received', 'Confirmed', 'NeedsReview', 'AwaitingBuyer', 'Sourced'];
 
@@ -83,8 +88,7 @@ export class DeadlineWatch {
     // The supplier's history: time from payment to its first parcel, its latest 200 orders.
     let history = histories.get(po.supplier_id);
     if (!history) histories.set(po.supplier_id, (history = (await dispatchTimes(k, { supplierId: po.supplier_id, latest: 200 })).map((d) => d.ms)));
-    const lead = await k.selectFrom('purchase_order_lines as l').innerJoin('supplier_offers as o', 'o.id', 'l.offer_ref').select((eb) => eb.fn.max<number>('o.lead_time_hours').as('h')).where('l.purchase_order_id', '=', poId).executeTakeFirst();
-    const h = Number(lead?.h ?? 48) * HOUR;
+    const h = (await leadTimeHours(k, poId)) * HOUR;
     // A spread around the stated lead time: it stands in until the supplier has a record with this merchant, and
     // after that it stays as a prior for the tail — an order that has waited longer than every past one is not
     // certain to be late while its promised lead time says it may still ship in time.
@@ -149,8 +153,7 @@ export class DeadlineWatch {
       let shop = records.get(po.shop_id);
       if (!shop) records.set(po.shop_id, (shop = await supplierRecords(k, po.shop_id, now)));
       const history = shop.get(po.supplier_id) ?? { orders: 0, problems: 0 };
-      const lead = await k.selectFrom('purchase_order_lines as l').innerJoin('supplier_offers as s', 's.id', 'l.offer_ref').select((eb) => eb.fn.max<number>('s.lead_time_hours').as('h')).where('l.purchase_order_id', '=', po.id).executeTakeFirst();
-      const shipBy = Math.max(now, (po.paid_at ?? po.created_at) + expectedDispatchHours(history, Number(lead?.h ?? 48)) * HOUR);
+      const shipBy = Math.max(now, (po.paid_at ?? po.created_at) + expectedDispatchHours(history, await leadTimeHours(k, po.id)) * HOUR);
       const eta = shipBy + expectedTransitHours(history, provinceOf(po.address) || undefined) * HOUR;
       if (eta <= by) continue;
       const message = `买家要求${describeDate(r.deliveryDate)}送达（${cnDateTime(by)} 前），供应商尚未发货：按其记录预计 ${cnDateTime(eta)} 才能送到。可选：催发货、联系供应商，或告诉买家并记录答复`;

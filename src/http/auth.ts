@@ -48,9 +48,12 @@ export async function issueToken(db: Db, userId: number, name: string, now: numb
   return token;
 }
 
+/** The token of an `Authorization: Bearer …` header, if that is what the request carries. */
+const bearerToken = (header: string | undefined): string | undefined => /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+
 /** A user's API tokens (never the token or its hash), with when each was last used (to the hour); `current` marks the one the request came with. */
 export async function listTokens(db: Db, userId: number, authorization: string | undefined) {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  const bearer = bearerToken(authorization);
   const current = bearer ? hashToken(bearer) : undefined;
   const rows = await db.kysely.selectFrom('api_tokens').select(['id', 'name', 'created_at', 'last_used_at', 'token_hash']).where('user_id', '=', userId).orderBy('id').execute();
   return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at, current: r.token_hash === current }));
@@ -84,9 +87,8 @@ export async function login(db: Db, username: string, password: string): Promise
  */
 export function authenticate(db: Db, now: () => number) {
   return async (req: FastifyRequest) => {
-    const header = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) {
+    const token = bearerToken(req.headers.authorization);
+    if (!token) {
       const s = await sessionPrincipal(db, req, now());
       if (!s) throw new DaifaError('UNAUTHENTICATED', '需要登录：请提供 Authorization: Bearer <token> 或登录 / authentication required');
       if (req.method !== 'GET' && req.method !== 'HEAD' && !s.csrfOk) throw new DaifaError('FORBIDDEN', 'CSRF 校验失败，请刷新页面 / CSRF check failed, reload the page');
@@ -97,7 +99,7 @@ export function authenticate(db: Db, now: () => number) {
       .selectFrom('api_tokens')
       .innerJoin('users', 'users.id', 'api_tokens.user_id')
       .select(['users.id as userId', 'users.username', 'users.role', 'users.disabled', 'api_tokens.id as tokenId', 'api_tokens.last_used_at'])
-      .where('api_tokens.token_hash', '=', hashToken(m[1]!))
+      .where('api_tokens.token_hash', '=', hashToken(token))
       .executeTakeFirst();
     if (!row || row.disabled) throw new DaifaError('UNAUTHENTICATED', '令牌无效 / invalid token');
     // When a token was last used (to tell a live script from a forgotten one), to the hour: one write an hour, not one per call.

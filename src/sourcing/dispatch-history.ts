@@ -51,17 +51,21 @@ export function provinceOf(address: string): string {
   }
 }
 
-/** Durations grouped by supplier, in hours, ascending (ready for `quantile`). */
-export function hoursBySupplier(times: { supplierId: number; ms: number }[]): Map<number, number[]> {
-  const out = new Map<number, number[]>();
+/** Durations grouped by a key, in hours, ascending (ready for `quantile`). */
+function hoursBy<T extends { ms: number }, K>(times: T[], keyOf: (t: T) => K): Map<K, number[]> {
+  const out = new Map<K, number[]>();
   for (const t of times) {
-    const list = out.get(t.supplierId);
+    const key = keyOf(t);
+    const list = out.get(key);
     if (list) list.push(t.ms / 3_600_000);
-    else out.set(t.supplierId, [t.ms / 3_600_000]);
+    else out.set(key, [t.ms / 3_600_000]);
   }
   for (const list of out.values()) list.sort((a, b) => a - b);
   return out;
 }
+
+/** Durations grouped by supplier, in hours, ascending (ready for `quantile`). */
+export const hoursBySupplier = (times: { supplierId: number; ms: number }[]): Map<number, number[]> => hoursBy(times, (t) => t.supplierId);
 
 /** The q-quantile of ascending values (nearest rank); null for none. */
 export function quantile(sorted: number[], q: number): number | null {
@@ -105,20 +109,9 @@ export async function supplierRecords(db: Kysely<Database>, shopId: number, now:
     if (h) Object.assign(h, { delivered: hs.length, transitP80Hours: quantile(hs, 0.8)! });
   }
   // … and to each province (remote regions differ from the rest).
-  const provinces = new Map<string, { supplierId: number; province: string; ms: number }[]>();
-  for (const t of transit) {
-    if (!t.province) continue;
-    const key = `${t.supplierId}|${t.province}`;
-    const list = provinces.get(key);
-    if (list) list.push(t);
-    else provinces.set(key, [t]);
-  }
-  for (const list of provinces.values()) {
-    const { supplierId, province } = list[0]!;
-    const h = out.get(supplierId);
-    if (!h) continue;
-    const hs = hoursBySupplier(list).get(supplierId)!;
-    (h.transitByProvince ??= {})[province] = { delivered: hs.length, p80Hours: quantile(hs, 0.8)! };
+  for (const [supplierId, h] of out) {
+    const mine = transit.filter((t) => t.supplierId === supplierId && t.province);
+    for (const [province, hs] of hoursBy(mine, (t) => t.province)) (h.transitByProvince ??= {})[province] = { delivered: hs.length, p80Hours: quantile(hs, 0.8)! };
   }
   return out;
 }

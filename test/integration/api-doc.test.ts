@@ -10,13 +10,14 @@ function documentedRoutes(): string[] {
   return rows.map((m) => `${m[1]} ${m[2]} ${m[3]}`);
 }
 
-describe('docs/API.md', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.stop();
-    h = undefined;
-  });
+// One server per test, stopped after it (both describes below).
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
 
+describe('docs/API.md', () => {
   it('lists every route the server serves, each once, with the role the route really requires', async () => {
     h = await startHarness({ worker: false });
     await h.http.ready();
@@ -40,12 +41,6 @@ describe('docs/API.md', () => {
 });
 
 describe('API tokens', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.stop();
-    h = undefined;
-  });
-
   it('a user lists their own tokens (never the secret) and revokes one: it stops working at once, the others do not; an owner revokes all of a user\'s', async () => {
     h = await startHarness({ worker: false });
     const owner = await tokenFor(h, 'owner');
