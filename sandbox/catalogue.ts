@@ -3,12 +3,19 @@ import type { Db } from '../src/db/dialect.js';
 import type { Alibaba1688Simulator } from './alibaba-1688/simulator.js';
 import { PRODUCTS } from './data.js';
 
-/** Sandbox 1688 sellers: a cheap factory, a mid-price wholesaler, a pricier warehouse that ships SF. */
+/**
+ * Sandbox 1688 sellers: a cheap factory, a mid-price wholesaler, a pricier warehouse that ships SF. Each has a
+ * dropship relationship with the sandbox buyer (代销 or 分销) and a wholesale minimum of 2 pieces: a single-piece
+ * order only goes through on the dropship flow, as with real sellers (1688 §2.1).
+ */
 export const SANDBOX_SELLERS = [
-  { memberId: 'b2b-2200000001', loginId: 'yiwu_youpin', name: '义乌优品工厂店', credit: 'L4', couriers: ['ZTO', 'YTO', 'YUNDA'], priceShare: 0.42, freight: 0, leadHours: 24, offerBase: 610000000001 },
-  { memberId: 'b2b-2200000002', loginId: 'gz_haohuo', name: '广州好货批发', credit: 'L3', couriers: ['ZTO', 'STO', 'JTSD'], priceShare: 0.38, freight: 300, leadHours: 36, offerBase: 620000000001 },
-  { memberId: 'b2b-2200000003', loginId: 'sz_sf_cang', name: '深圳顺丰直发仓', credit: 'L5', couriers: ['SF', 'JD', 'EMS'], priceShare: 0.5, freight: 800, leadHours: 12, offerBase: 630000000001 },
+  { memberId: 'b2b-2200000001', loginId: 'yiwu_youpin', name: '义乌优品工厂店', credit: 'L4', couriers: ['ZTO', 'YTO', 'YUNDA'], priceShare: 0.42, freight: 0, leadHours: 24, offerBase: 610000000001, flow: 'saleproxy' },
+  { memberId: 'b2b-2200000002', loginId: 'gz_haohuo', name: '广州好货批发', credit: 'L3', couriers: ['ZTO', 'STO', 'JTSD'], priceShare: 0.38, freight: 300, leadHours: 36, offerBase: 620000000001, flow: 'fenxiao' },
+  { memberId: 'b2b-2200000003', loginId: 'sz_sf_cang', name: '深圳顺丰直发仓', credit: 'L5', couriers: ['SF', 'JD', 'EMS'], priceShare: 0.5, freight: 800, leadHours: 12, offerBase: 630000000001, flow: 'saleproxy' },
 ] as const;
+
+/** The sellers' wholesale (flow general) minimum order quantity. */
+export const SANDBOX_WHOLESALE_MOQ = 2;
 
 const specId = (seller: string, sku: string) => createHash('md5').update(`${seller}:${sku}`).digest('hex');
 
@@ -22,7 +29,8 @@ export function seedSimulatorOffers(sim: Alibaba1688Simulator, stock = 100_000):
         sellerLoginId: s.loginId,
         creditLevel: s.credit,
         title: p.title,
-        moq: 1,
+        moq: SANDBOX_WHOLESALE_MOQ,
+        relationFlows: [s.flow],
         freight: s.freight,
         online: true,
         couriers: [...s.couriers],

@@ -48,11 +48,11 @@ describe('1688 simulator', () => {
     const { accessToken } = sb.alibaba.issueToken();
     const offer = [...sb.alibaba.offers.values()][0]!;
     const address = JSON.stringify({ fullName: '张三', mobile: '15251667788', provinceText: '浙江省', cityText: '杭州市', areaText: '滨江区', address: '网商路699号' });
-    const created = await call('alibaba.trade.fastCreateOrder', { addressParam: address, cargoParamList: JSON.stringify([{ offerId: Number(offer.offerId), specId: offer.skus[0]!.specId, quantity: 1 }]), outOrderId: 'T-1' }, accessToken);
+    const created = await call('alibaba.trade.fastCreateOrder', { addressParam: address, cargoParamList: JSON.stringify([{ offerId: Number(offer.offerId), specId: offer.skus[0]!.specId, quantity: 1 }]), outOrderId: 'T-1', flow: 'saleproxy' }, accessToken);
     const orderId = created.body.result.orderId;
     expect(typeof orderId).toBe('string'); // lossless parse: 18 digits arrive as a bare number
     expect(orderId).toHaveLength(18);
-    const again = await call('alibaba.trade.fastCreateOrder', { addressParam: address, cargoParamList: JSON.stringify([{ offerId: Number(offer.offerId), specId: offer.skus[0]!.specId, quantity: 1 }]), outOrderId: 'T-1' }, accessToken);
+    const again = await call('alibaba.trade.fastCreateOrder', { addressParam: address, cargoParamList: JSON.stringify([{ offerId: Number(offer.offerId), specId: offer.skus[0]!.specId, quantity: 1 }]), outOrderId: 'T-1', flow: 'saleproxy' }, accessToken);
     expect(again.body.result.orderId).toBe(orderId); // duplicate outOrderId returns the existing order (default knob)
     expect((await call('alibaba.trade.cancel', { webSite: '1688', tradeID: orderId, cancelReason: 'other' }, accessToken)).body.errorCode).toBe('CLOSE_ORDER_TOO_FAST');
     await new Promise((r) => setTimeout(r, 1200));
@@ -69,10 +69,10 @@ describe('1688 simulator', () => {
     const offer = [...sb.alibaba.offers.values()][0]!;
     const address = JSON.stringify({ fullName: '李四', mobile: '15251667788', provinceText: '浙江省', cityText: '杭州市', areaText: '滨江区', address: '网商路1号' });
     const cargo = JSON.stringify([{ offerId: Number(offer.offerId), specId: offer.skus[0]!.specId, quantity: 1 }]);
-    const first = await call('alibaba.trade.fastCreateOrder', { addressParam: address, cargoParamList: cargo, outOrderId: 'T-2' }, accessToken);
+    const first = await call('alibaba.trade.fastCreateOrder', { addressParam: address, cargoParamList: cargo, outOrderId: 'T-2', flow: 'saleproxy' }, accessToken);
     const planted = { ...sb.alibaba.orders.get(first.body.result.orderId)!, orderId: '900000000000000001', outOrderId: 'T-3', buyerMemberId: memberId };
     sb.alibaba.orders.set(planted.orderId, planted);
-    const again = await call('alibaba.trade.fastCreateOrder', { addressParam: address, cargoParamList: cargo, outOrderId: 'T-3' }, accessToken);
+    const again = await call('alibaba.trade.fastCreateOrder', { addressParam: address, cargoParamList: cargo, outOrderId: 'T-3', flow: 'saleproxy' }, accessToken);
     expect(again.body.result.orderId).toBe(planted.orderId);
     expect((await call('alibaba.trade.getBuyerOrderList', { outOrderId: 'T-3' }, accessToken)).body.totalRecord).toBe(1);
   });

@@ -2,7 +2,8 @@ import { postText } from '../../src/lib/http-post.js';
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { randomAlnum, randomDigits } from '../../src/lib/random.js';
-import { aopSignature, messageSignature, signatureMatches } from '../../src/suppliers/alibaba-1688/signing.js';
+import { parseJsonLossless } from '../../src/lib/lossless-json.js';
+import { aopSignature, pushSignature, signatureMatches } from '../../src/suppliers/alibaba-1688/signing.js';
 
 /** 1688 gateway twin (reference §10): offers, signature and token checks, preview, create, read-back, lookup, cancel. */
 export interface SimSku {
@@ -26,6 +27,11 @@ export interface SimOffer {
   online: boolean;
   /** The seller accepts encrypted downstream orders (prints waybills through the platform). */
   acceptsEncrypted?: boolean;
+  /**
+   * Dropship relationships this seller has with the buyer: `saleproxy` (代销) and/or `fenxiao` (分销). Without one,
+   * only the wholesale flow (`general`) is open, where `moq` and the mixed-batch rules apply (1688 §2.1, §10).
+   */
+  relationFlows?: ('saleproxy' | 'fenxiao')[];
   /** Courier codes the seller ships with (the first is used unless told otherwise). */
   couriers?: string[];
   skus: SimSku[];
@@ -44,6 +50,8 @@ export interface Sim1688Order {
   totalAmount: number;
   createdAt: number;
   encrypted?: Record<string, unknown>;
+  /** The order flow it was created on (general / saleproxy / fenxiao). */
+  flow?: string;
   /** Every payment taken for this order (must never exceed one). */
   payments: { amount: number; at: number; tradeId: string }[];
   /** Parcels the seller sent: which sub-items (line index) and how many units each holds, and the trace. */
@@ -113,9 +121,17 @@ export interface Knobs1688 {
   messagesOff: boolean;
   /** Courier name the sellers print (overrides the seller's own; e.g. an unknown local courier). */
   courierNameOverride: string | null;
+  /**
+   * Long ids inside JSON params (orderIdList, tradeWithholdPreparePayParam.orderId, orderEntryIds) written as quoted
+   * strings are accepted. The documented type is java.lang.Long; coercion of quoted strings is unverified [U], so the
+   * default refuses them (the stricter reading).
+   */
+  acceptQuotedLongIds: boolean;
+  /** While set, createRefund refuses with this code (e.g. '5011' 退款金额错误) after its checks pass — refusal drills. */
+  refundRefuseCode: string | null;
 }
 
-export const defaultKnobs1688 = (): Knobs1688 => ({ latencyMs: 0, lostResponseRate: 0, serverErrorRate: 0, rateLimitRate: 0, duplicateOutOrderId: 'return-existing', priceRiseFen: 0, readBackMismatch: false, accessTokenTtlMs: 10 * 3_600_000, failSpecIds: [], protocolSigned: true, payAnswerWrongRate: 0, payResponseLostRate: 0, balance: Number.POSITIVE_INFINITY, autoShipAfterMs: null, splitShipRate: 0, lateRate: 0, stockOutAfterPayRate: 0, traceStepMs: null, courierNameOverride: null, messagesOff: false, qps: null });
+export const defaultKnobs1688 = (): Knobs1688 => ({ latencyMs: 0, lostResponseRate: 0, serverErrorRate: 0, rateLimitRate: 0, duplicateOutOrderId: 'return-existing', priceRiseFen: 0, readBackMismatch: false, accessTokenTtlMs: 10 * 3_600_000, failSpecIds: [], protocolSigned: true, payAnswerWrongRate: 0, payResponseLostRate: 0, balance: Number.POSITIVE_INFINITY, autoShipAfterMs: null, splitShipRate: 0, lateRate: 0, stockOutAfterPayRate: 0, traceStepMs: null, courierNameOverride: null, messagesOff: false, qps: null, acceptQuotedLongIds: false, refundRefuseCode: null });
 
 const yuan = (fen: number) => Math.round(fen) / 100;
 const ts1688 = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace(/[-:T]/g, '').replace('Z', '').replace('.', '') + '+0800';
@@ -167,7 +183,10 @@ export class Alibaba1688Simulator {
     const attempt = async (): Promise<void> => {
       record.attempts++;
       try {
-        const res = await postText(target.url, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ message, _aop_signature: messageSignature(message, target.appSecret) }).toString(), timeoutMs: 5_000 });
+        // Signed over every parameter of the request, the callback URL's query included (official tuna SDK rule).
+        const query = new URL(target.url).searchParams;
+        const signature = pushSignature([...query, ['message', message]], target.appSecret);
+        const res = await postText(target.url, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ message, _aop_signature: signature }).toString(), timeoutMs: 5_000 });
         record.delivered = res.status === 200;
       } catch {
         record.delivered = false;
@@ -293,10 +312,11 @@ export class Alibaba1688Simulator {
       case 'alibaba.trade.pay.protocolPay.preparePay': {
         let p: { orderId?: string | number; payAmount?: number } = {};
         try {
-          p = JSON.parse(form.tradeWithholdPreparePayParam ?? '{}');
+          p = parseJsonLossless(form.tradeWithholdPreparePayParam ?? '{}') as typeof p;
         } catch {
           return json({ result: { success: false, code: 'PARAM_ILLEGAL', message: 'tradeWithholdPreparePayParam invalid' } });
         }
+        if (!this.longIdsBare(form.tradeWithholdPreparePayParam ?? '', 'orderId')) return json({ result: { success: false, code: 'PARAM_ILLEGAL', message: 'orderId 应为 Long（数字）' } });
         const o = this.orders.get(String(p.orderId));
         if (!o) return json({ result: { success: false, code: 'ORDER_NOT_EXIST', message: '订单不存在' } });
         if (!this.knobs.protocolSigned) return json({ result: { success: false, code: 'PROTOCOL_NOT_SIGNED', message: '未签署免密支付协议' } });
@@ -314,10 +334,11 @@ export class Alibaba1688Simulator {
       case 'alibaba.alipay.url.get': {
         let ids: unknown;
         try {
-          ids = JSON.parse(form.orderIdList ?? '[]');
+          ids = parseJsonLossless(form.orderIdList ?? '[]');
         } catch {
           ids = undefined;
         }
+        if (Array.isArray(ids) && !this.longArrayBare(form.orderIdList ?? '')) return json({ success: false, errorCode: '400', erroMsg: 'orderIdList 应为 Long 数组' });
         if (!Array.isArray(ids) || ids.length === 0) return json({ success: false, errorCode: '400', erroMsg: 'orderIdList 不能为空' });
         if (ids.length > 100) return json({ success: false, errorCode: '400', erroMsg: '一次最多 100 个订单' });
         const payable = ids.map(String).filter((id) => this.orders.get(id)?.status === 'waitbuyerpay' && this.orders.get(id)?.buyerMemberId === token.memberId);
@@ -357,30 +378,70 @@ export class Alibaba1688Simulator {
         (o as Sim1688Order & { urgedAt?: number }).urgedAt = Date.now();
         return json({ result: { success: true, code: null, message: null, result: true } });
       }
-      case 'alibaba.trade.createRefund': {
+      case 'alibaba.trade.getRefundReasonList': {
         const o = this.orders.get(String(form.orderId));
         if (!o || o.buyerMemberId !== token.memberId) return json({ result: { success: false, code: '5001', message: '订单不存在' } });
-        if (o.status !== 'waitsellersend' && o.status !== 'waitbuyerreceive') return json({ result: { success: false, code: '5010', message: '退款状态错误' } });
-        const amount = Number(form.applyPayment);
-        const paid = o.payments.reduce((t, x) => t + x.amount, 0);
-        if (!(amount > 0) || amount > paid) return json({ result: { success: false, code: '5011', message: '退款金额错误' } });
-        if (o.refunds.some((r) => r.status !== 'refundclose')) return json({ result: { success: false, code: '5010', message: '已有退款申请' } });
-        const desc = String(form.description ?? '');
-        if ([...desc].length < 2 || [...desc].length > 150) return json({ result: { success: false, code: '5012', message: '退款说明长度错误' } });
-        const refund = { refundId: `TQ${randomDigits(17)}`, amount, lineIdx: o.lines.map((_l, i) => i), status: 'refundsuccess', at: Date.now() };
-        o.refunds.push(refund);
-        // Before shipment the seller agrees at once (sandbox): the money goes back and the trade closes.
-        this.knobs.balance += amount;
-        if (o.status === 'waitsellersend') {
-          o.status = 'cancel';
-          this.emit('ORDER_BUYER_VIEW_ORDER_BUYER_REFUND_IN_SALES', o, 'refundsuccess');
-          this.emit('ORDER_BUYER_VIEW_ORDER_SELLER_CLOSE', o, 'cancel');
-        }
-        return json({ result: { success: true, result: { refundId: refund.refundId } } });
+        if (!this.longArrayBare(form.orderEntryIds ?? '[]')) return json({ result: { success: false, code: '5013', message: 'orderEntryIds 应为 Long 数组' } });
+        const reasons = refundReasonsFor(String(form.goodsStatus ?? ''));
+        if (!reasons || !goodsStatusFits(o, String(form.goodsStatus))) return json({ result: { success: false, code: '5003', message: '货物状态不合法' } });
+        return json({ result: { success: true, code: null, message: null, result: { reasons: reasons.map((r) => ({ ...r, tip: '' })) } } });
       }
+      case 'alibaba.trade.createRefund':
+        return json(this.createRefund(form, token.memberId));
       default:
         return reply.code(400).send({ error_code: 'gw.APIUnsupported', error_message: `API ${api} not supported by the sandbox` });
     }
+  }
+
+  /** A Long inside a JSON param written as a bare integer (or a quoted one allowed by the knob). */
+  private longIdsBare(json: string, key: string): boolean {
+    return this.knobs.acceptQuotedLongIds || new RegExp(`"${key}"\\s*:\\s*\\d+`).test(json);
+  }
+
+  private longArrayBare(json: string): boolean {
+    return this.knobs.acceptQuotedLongIds || /^\s*\[\s*(\d+(\s*,\s*\d+)*)?\s*\]\s*$/.test(json);
+  }
+
+  /**
+   * alibaba.trade.createRefund with the documented checks (1688 §8; codes from the official createRefund page): order
+   * (5001/5002), goodsStatus fitting the order (5003), a reason id listed by getRefundReasonList for that status
+   * (5004), a voucher where the reason needs one (5005), no freight for a reason that refunds none (5006), before
+   * shipment applyPayment equal to the goods' paid amount without freight and applyCarriage at most the freight (5011),
+   * description 2–150 characters (5012), one open refund at a time (5010).
+   */
+  private createRefund(form: Record<string, string>, buyer: string) {
+    const fail = (code: string, message: string) => ({ result: { success: false, code, message } });
+    const o = this.orders.get(String(form.orderId));
+    if (!o) return fail('5001', '订单不存在');
+    if (o.buyerMemberId !== buyer) return fail('5002', '买家不匹配');
+    if (!this.longArrayBare(form.orderEntryIds ?? '[]')) return fail('5013', 'orderEntryIds 应为 Long 数组');
+    if (o.status !== 'waitsellersend' && o.status !== 'waitbuyerreceive') return fail('5010', '退款状态错误');
+    const goodsStatus = String(form.goodsStatus ?? '');
+    if (!goodsStatusFits(o, goodsStatus)) return fail('5003', '货物状态不合法');
+    const reason = refundReasonsFor(goodsStatus)!.find((r) => String(r.id) === String(form.applyReasonId));
+    if (!reason) return fail('5004', '退款原因不合法');
+    if (reason.needVoucher && !form.vouchers) return fail('5005', '该退款原因需要上传凭证');
+    const goods = Number(form.applyPayment);
+    const carriage = Number(form.applyCarriage ?? 0);
+    if (reason.noRefundCarriage && carriage > 0) return fail('5006', '该退款原因运费退款金额须为0');
+    const paid = o.payments.reduce((t, x) => t + x.amount, 0);
+    if (!Number.isInteger(goods) || !Number.isInteger(carriage) || goods <= 0 || carriage < 0 || carriage > o.postFee || goods + carriage > paid) return fail('5011', '退款金额错误');
+    if (o.status === 'waitsellersend' && goods !== paid - o.postFee) return fail('5011', '未发货退款金额须等于货款实付金额（不含运费）');
+    const desc = String(form.description ?? '');
+    if ([...desc].length < 2 || [...desc].length > 150) return fail('5012', '退款说明长度错误');
+    if (o.refunds.some((r) => r.status !== 'refundclose')) return fail('5010', '已有退款申请');
+    if (this.knobs.refundRefuseCode) return fail(this.knobs.refundRefuseCode, '退款申请被拒绝（沙箱演练）');
+    const amount = goods + carriage;
+    const refund = { refundId: `TQ${randomDigits(17)}`, amount, lineIdx: o.lines.map((_l, i) => i), status: 'refundsuccess', at: Date.now() };
+    o.refunds.push(refund);
+    // Before shipment the seller agrees at once (sandbox): the money goes back and the trade closes.
+    this.knobs.balance += amount;
+    if (o.status === 'waitsellersend') {
+      o.status = 'cancel';
+      this.emit('ORDER_BUYER_VIEW_ORDER_BUYER_REFUND_IN_SALES', o, 'refundsuccess');
+      this.emit('ORDER_BUYER_VIEW_ORDER_SELLER_CLOSE', o, 'cancel');
+    }
+    return { result: { success: true, result: { refundId: refund.refundId } } };
   }
 
   /**
@@ -563,8 +624,12 @@ export class Alibaba1688Simulator {
     return reply.send({ aliId: randomDigits(10), resource_owner: 'sandbox_buyer', memberId, expires_in: String(Math.floor(this.knobs.accessTokenTtlMs / 1000)), refresh_token: form.grant_type === 'refresh_token' ? refresh : t.refreshToken, refresh_token_timeout: ts1688(Date.now() + 180 * 86_400_000).slice(0, 14) + '+0800', access_token: t.accessToken });
   }
 
-  /** Validation shared by preview and create, in the documented order. */
-  private check(cargo: { offerId: string | number; specId?: string; quantity: number }[]): { code: string; message: string; offerId?: string; specId?: string } | undefined {
+  /**
+   * Validation shared by preview and create, in the documented order (1688 §2.2 error table). The order flow decides
+   * what applies: `general` (wholesale) checks MOQ (500_005); `saleproxy` needs the 代销 relationship (500_007);
+   * `fenxiao` the distribution relationship (its refusal code is not published [U]: 500_007's code with the 分销 text).
+   */
+  private check(cargo: { offerId: string | number; specId?: string; quantity: number }[], flow: string): { code: string; message: string; offerId?: string; specId?: string } | undefined {
     const sellers = new Set<string>();
     for (const c of cargo) {
       const offer = this.offers.get(String(c.offerId));
@@ -573,10 +638,48 @@ export class Alibaba1688Simulator {
       if (offer.skus.length > 1 && !c.specId) return { code: '500_002', message: '商品不属于同一卖家或者没有指定specId', offerId: offer.offerId };
       const sku = c.specId ? offer.skus.find((s) => s.specId === c.specId) : offer.skus[0];
       if (!sku) return { code: '500_003', message: `规格[${c.specId}]不属于商品[${c.offerId}]`, offerId: offer.offerId, specId: c.specId };
+      if (flow === 'saleproxy' && !offer.relationFlows?.includes('saleproxy')) return { code: '500_007', message: '与供应商的代销关系不存在,不能使用saleproxy通道下单', offerId: offer.offerId };
+      if (flow === 'fenxiao' && !offer.relationFlows?.includes('fenxiao')) return { code: '500_007', message: '与供应商的分销关系不存在,不能使用fenxiao通道下单', offerId: offer.offerId };
       if (sku.stock < c.quantity) return { code: '500_004', message: `商品[${offer.offerId}_${sku.specId}]库存不足，请核实库存后订购`, offerId: offer.offerId, specId: sku.specId };
-      if (c.quantity < offer.moq) return { code: '500_005', message: '购买数量不满足起批量限制', offerId: offer.offerId, specId: sku.specId };
+      if (flow === 'general' && c.quantity < offer.moq) return { code: '500_005', message: '购买数量不满足起批量限制', offerId: offer.offerId, specId: sku.specId };
     }
     if (sellers.size > 1) return { code: '500_002', message: '商品不属于同一卖家或者没有指定specId' };
+    return undefined;
+  }
+
+  /** The flow asked for; none (preview only): the best one open to this buyer — a dropship relationship first. */
+  private flowOf(form: Record<string, string>, cargo: { offerId: string | number }[]): string | { error: string } {
+    if (form.flow) return ['general', 'saleproxy', 'fenxiao'].includes(form.flow) ? form.flow : { error: `flow ${form.flow} 不支持（沙箱）` };
+    const offer = this.offers.get(String(cargo[0]?.offerId));
+    return offer?.relationFlows?.[0] ?? 'general';
+  }
+
+  /**
+   * The receiver and the encrypted-order envelope, checked alike by preview and create (the preview gets the same
+   * encryptOutOrderInfo as the create): `outPlatformAppkey` is required (必填, 1688 §10); the encryptReceiver* fields
+   * are downstream ciphertext, never display-masked text; a plain order's address may not be masked.
+   */
+  private checkReceiver(form: Record<string, string>, cargo: { offerId: string | number }[]): string | undefined {
+    let address: Record<string, unknown>;
+    let encrypted: Record<string, unknown> | undefined;
+    try {
+      address = JSON.parse(form.addressParam ?? '{}');
+      encrypted = form.encryptOutOrderInfo ? JSON.parse(form.encryptOutOrderInfo) : undefined;
+    } catch {
+      return 'addressParam/encryptOutOrderInfo invalid';
+    }
+    const masked = (v: unknown) => typeof v === 'string' && /[*＊]/.test(v);
+    if (encrypted?.encryptOrder === true) {
+      const first = this.offers.get(String(cargo[0]?.offerId));
+      if (first && !first.acceptsEncrypted) return '该商家不支持加密订单';
+      if (!encrypted.outPlatformAppkey) return 'encryptOutOrderInfo.outPlatformAppkey 必填';
+      if (encrypted.outPlatformCode !== 'weixin' || !encrypted.outPlatformOrderNo) return 'encryptOutOrderInfo 缺少 outPlatformCode/outPlatformOrderNo';
+      const fake = ['encryptReceiverName', 'encryptReceiverMobile', 'encryptReceiverAddress'].find((k) => masked(encrypted![k]));
+      if (fake) return `${fake} 不是下游平台密文（脱敏文本）`;
+      return undefined;
+    }
+    // Plain orders need a real address: a masked one would be shipped to nobody.
+    if (Object.values(address).some(masked)) return '收货地址包含脱敏字符';
     return undefined;
   }
 
@@ -590,7 +693,11 @@ export class Alibaba1688Simulator {
 
   private preview(form: Record<string, string>) {
     const cargo = this.parseCargo(form);
-    const bad = this.check(cargo);
+    const flow = this.flowOf(form, cargo);
+    if (typeof flow !== 'string') return { success: false, errorCode: '400', errorMsg: flow.error };
+    const receiver = this.checkReceiver(form, cargo);
+    if (receiver) return { success: false, errorCode: '400', errorMsg: receiver };
+    const bad = this.check(cargo, flow);
     if (bad) return { success: false, errorCode: bad.code, errorMsg: bad.message };
     const lines = cargo.map((c) => {
       const offer = this.offers.get(String(c.offerId))!;
@@ -602,7 +709,7 @@ export class Alibaba1688Simulator {
     return {
       success: true,
       orderPreviewResuslt: [{
-        status: true, flowFlag: 'general', tradeModeNameList: ['assureTrade'], sumPayment: goods + freight, sumCarriage: freight, sumPaymentNoCarriage: goods, discountFee: 0,
+        status: true, flowFlag: flow, tradeModeNameList: ['assureTrade'], sumPayment: goods + freight, sumCarriage: freight, sumPaymentNoCarriage: goods, discountFee: 0,
         cargoList: lines.map((l) => ({ offerId: l.offer.offerId, specId: l.sku.specId, skuId: l.sku.skuId, amount: yuan(l.sku.price * l.quantity), finalUnitPrice: yuan(l.sku.price), cargoPromotionList: [] })),
         tradeModelList: [{ tradeType: 'assureTrade', name: '担保交易', opSupport: true }],
       }],
@@ -645,7 +752,10 @@ export class Alibaba1688Simulator {
     const failedOfferList = all.filter((c) => c.specId && this.knobs.failSpecIds.includes(c.specId)).map((c) => ({ offerId: c.offerId, specId: c.specId, errorCode: '500_004', errorMessage: '库存不足' }));
     const cargo = all.filter((c) => !(c.specId && this.knobs.failSpecIds.includes(c.specId)));
     if (cargo.length === 0) return { created: false, body: { success: false, code: '500_004', message: '库存不足' } };
-    const bad = this.check(cargo);
+    // The create is never left to choose: a missing flow is the wholesale one (fastCreateOrder's default, 1688 §2.3).
+    const flow = this.flowOf({ ...form, flow: form.flow || 'general' }, cargo);
+    if (typeof flow !== 'string') return { created: false, body: { success: false, code: '400', message: flow.error } };
+    const bad = this.check(cargo, flow);
     if (bad) return { created: false, body: { success: false, code: bad.code, message: bad.message } };
     let address: Record<string, string>;
     try {
@@ -661,14 +771,8 @@ export class Alibaba1688Simulator {
     } catch {
       return { created: false, body: { success: false, code: '400', message: 'encryptOutOrderInfo invalid' } };
     }
-    const maskedAddress = Object.values(address).some((v) => typeof v === 'string' && v.includes('*'));
-    if (encrypted?.encryptOrder === true) {
-      if (!first.acceptsEncrypted) return { created: false, body: { success: false, code: '400', message: '该商家不支持加密订单' } };
-      if (encrypted.outPlatformCode !== 'weixin' || !encrypted.outPlatformOrderNo) return { created: false, body: { success: false, code: '400', message: 'encryptOutOrderInfo 缺少 outPlatformCode/outPlatformOrderNo' } };
-    } else if (maskedAddress) {
-      // Plain orders need a real address: a masked one would be shipped to nobody.
-      return { created: false, body: { success: false, code: '400', message: '收货地址包含脱敏字符' } };
-    }
+    const receiver = this.checkReceiver(form, cargo);
+    if (receiver) return { created: false, body: { success: false, code: '400', message: receiver } };
     const lines = cargo.map((c) => {
       const offer = this.offers.get(String(c.offerId))!;
       const sku = c.specId ? offer.skus.find((s) => s.specId === c.specId)! : offer.skus[0]!;
@@ -688,6 +792,7 @@ export class Alibaba1688Simulator {
       totalAmount: lines.reduce((s, l) => s + l.price * l.quantity, 0) + first.freight,
       createdAt: Date.now(),
       encrypted,
+      flow,
       payments: [],
       shipments: [],
       refunds: [],
@@ -738,3 +843,22 @@ function mailNoFor(code: string): string {
 }
 
 const subItemId = (o: Sim1688Order, i: number) => `${o.orderId.slice(0, -2)}${String(i).padStart(2, '0')}`;
+
+/**
+ * Refund reasons per goods status, as getRefundReasonList answers them (ids differ by status: the official samples show
+ * 20021 and 20028 for 售中 refunds; the rest of the sandbox's list is invented and only its shape matters).
+ */
+const REFUND_REASONS: Record<string, { id: number; name: string; needVoucher: boolean; noRefundCarriage: boolean }[]> = {
+  refundWaitSellerSend: [
+    { id: 20021, name: '我不想要了', needVoucher: false, noRefundCarriage: false },
+    { id: 20028, name: '缺货', needVoucher: false, noRefundCarriage: false },
+    { id: 20030, name: '协商一致退款', needVoucher: false, noRefundCarriage: true },
+  ],
+  refundWaitBuyerReceive: [
+    { id: 20101, name: '不想要了（已发货）', needVoucher: false, noRefundCarriage: true },
+    { id: 20102, name: '快递一直未送达', needVoucher: true, noRefundCarriage: false },
+  ],
+};
+const refundReasonsFor = (goodsStatus: string) => REFUND_REASONS[goodsStatus];
+/** 售中 goods statuses fit the order's status: not shipped ↔ refundWaitSellerSend, shipped ↔ refundWaitBuyerReceive. */
+const goodsStatusFits = (o: Sim1688Order, goodsStatus: string) => (o.status === 'waitsellersend' ? goodsStatus === 'refundWaitSellerSend' : o.status === 'waitbuyerreceive' ? goodsStatus === 'refundWaitBuyerReceive' : false);

@@ -34,6 +34,10 @@ describe('WeChat Shop simulator: delivery/send', () => {
     const o = twoLineOrder();
     expect((await send(o.orderId, [pkg(o, 0)])).errcode).toBe(0);
     expect(o.status).toBe(21);
+    // Right after an update of the same order: 100003 订单更新过于频繁, and nothing shipped.
+    expect((await send(o.orderId, o.lines.slice(1).map((_, i) => pkg(o, i + 1)))).errcode).toBe(100003);
+    expect(o.lines.slice(1).every((l) => l.shipped === 0)).toBe(true);
+    await new Promise((r) => setTimeout(r, sb.wechat.api.orderUpdateMinIntervalMs));
     expect((await send(o.orderId, o.lines.slice(1).map((_, i) => pkg(o, i + 1)))).errcode).toBe(0);
     expect(o.status).toBe(30);
     expect((await send(o.orderId, [pkg(o, 0)])).errcode).toBe(109001);

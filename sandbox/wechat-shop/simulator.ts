@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { randomAlnum } from '../../src/lib/random.js';
-import { parseJsonLossless, idString } from '../../src/lib/lossless-json.js';
+import { bareInt, parseJsonLossless, idString, stringifyLossless } from '../../src/lib/lossless-json.js';
 import { BUYER_NOTES_PLAIN, BUYER_NOTES_REQUESTS, PRODUCTS, pick, randomDetail, randomDivision, randomMobile, randomName } from '../data.js';
 import { newAftersaleId, newOpenid, newOrderId, rid, toWireOrder, TERMINAL_AFTERSALE, type SimAddress, type SimOrder, type SimPackage } from './model.js';
 import { defaultPushKnobs, PushEngine, type PushKnobs, type PushTarget } from './push-engine.js';
@@ -65,9 +65,27 @@ export interface ApiKnobs {
   genAftersaleStatus: 'MERCHANT_REFUND_SUCCESS' | 'MERCHANT_PROCESSING';
   /** While set, genaftersaleorder refuses with this errcode (e.g. 10021045 退款失败) — refund-failure drills. */
   genAftersaleErrcode?: number;
+  /** After the buyer agrees to a negotiation, order/get's delivery_deadline moves to the agreed time (reported not to: default false). */
+  negotiationMovesDeadline: boolean;
+  /** deliverynegotiation/result/get accepts ids written as quoted strings ([U]; the official example uses bare numbers: default false). */
+  negotiationAcceptsQuotedIds: boolean;
+  /** A new negotiation may be submitted while one waits for the buyer ([U]; default false, the stricter reading). */
+  negotiationWhileWaiting: boolean;
+  /** A submitted negotiation is first reported in state 10 (message sent), not 1 (both occur per the official page; default true). */
+  negotiationSentState: boolean;
+  /** dropship/get quotes its ids instead of sending numbers (the merchant-side page types them as numbers: default false). */
+  dropshipIdsAsStrings: boolean;
+  /**
+   * delivery/send within this many ms of another update of the same order answers 100003 订单更新过于频繁 (a code
+   * developers report; the interval is unpublished [U] — 0 turns the rule off). Default 1000 ms, the stricter reading.
+   */
+  orderUpdateMinIntervalMs: number;
 }
 
-export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false, dropshipAssignedStatus: 100, dropshipShippedStatus: 300, deliverPushOnApiSend: true, genAftersaleStatus: 'MERCHANT_REFUND_SUCCESS' });
+export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false, dropshipAssignedStatus: 100, dropshipShippedStatus: 300, deliverPushOnApiSend: true, genAftersaleStatus: 'MERCHANT_REFUND_SUCCESS', negotiationMovesDeadline: false, negotiationAcceptsQuotedIds: false, negotiationWhileWaiting: false, negotiationSentState: true, dropshipIdsAsStrings: false, orderUpdateMinIntervalMs: 1000 });
+
+/** genaftersaleorder refusals the drills use, with the platform's words. */
+const GEN_AFTERSALE_ERRORS: Record<number, string> = { 10021088: '订单不支持代发起售后', 10021045: '退款失败', 10021041: '当前订单状态不支持此操作' };
 
 /** genaftersaleorder's reason enum (代用户发起售后, 售后原因). */
 export const GEN_AFTERSALE_REASONS = ['10000014', '10000002', '10000000', '10000001', '10000006', '10000021', '10000007', '10000015', '10000017', '10000008'];
@@ -86,8 +104,14 @@ export interface GenerateOptions {
 }
 
 const nowS = (): number => Math.floor(Date.now() / 1000);
-/** Negotiation states as the sandbox reports them ([U] in the reference: numbers not published). */
-export const NEGOTIATION_STATE = { waiting: 1, agreed: 2, rejected: 3, timedOut: 4 } as const;
+/** Marks an answer to be written with stringifyLossless (it holds BareInt ids). Not enumerable by JSON. */
+const LOSSLESS = Symbol('lossless');
+/**
+ * Negotiation states (official result page, api_querydeliverynegotiation): 1 waiting for the buyer, 2 agreed,
+ * 3 rejected, 4 no answer in time; 10 (message sent) and 11 also occur and are not outcomes.
+ */
+export const NEGOTIATION_STATE = { waiting: 1, agreed: 2, rejected: 3, timedOut: 4, messageSent: 10 } as const;
+const NEGOTIATION_OUTCOMES = new Set<number>([NEGOTIATION_STATE.agreed, NEGOTIATION_STATE.rejected, NEGOTIATION_STATE.timedOut]);
 const err = (errcode: number, errmsg: string) => ({ errcode, errmsg: `${errmsg} rid: ${rid()}` });
 
 export class WeChatShopSimulator {
@@ -102,6 +126,12 @@ export class WeChatShopSimulator {
   /** Calls refused with 45011. */
   throttled = 0;
   private refundTimers = new Set<NodeJS.Timeout>();
+  /** When each order last changed by a write or a buyer's action (ms), for the 100003 rule (not kept across restarts). */
+  private readonly lastUpdateMs = new Map<string, number>();
+  private touch(orderId: string): void {
+    this.lastUpdateMs.set(orderId, Date.now());
+    if (this.lastUpdateMs.size > 50_000) this.lastUpdateMs.delete(this.lastUpdateMs.keys().next().value!);
+  }
 
   constructor(opts: { push?: Partial<PushKnobs>; api?: Partial<ApiKnobs> } = {}) {
     this.push = new PushEngine({ ...defaultPushKnobs(), ...opts.push });
@@ -266,6 +296,7 @@ export class WeChatShopSimulator {
       if (order.lines.every((l) => l.finishAftersale >= l.cnt)) order.status = 200;
       else if (order.lines.every((l) => l.shipped + l.finishAftersale >= l.cnt) && order.lines.some((l) => l.shipped > 0)) order.status = 30;
       order.updateTime = nowS();
+      this.touch(order.orderId);
       this.emit(shop, order, 'channels_ec_aftersale_update', {}, { finder_shop_aftersale_status_update: { after_sale_order_id: as.id, status: as.status, order_id: order.orderId } });
       if (order.status === 200) this.emit(shop, order, 'channels_ec_order_cancel', { cancel_type: 3 });
       return true;
@@ -282,7 +313,8 @@ export class WeChatShopSimulator {
     const requestId = typeof b.request_id === 'string' ? b.request_id : '';
     const order = shop.orders.get(idString(b.order_id) ?? '');
     if (!requestId || !order) return order ? err(47001, 'request_id missing') : err(100002, '订单不存在');
-    if (this.api.genAftersaleErrcode !== undefined) return err(this.api.genAftersaleErrcode, '退款失败 (sandbox knob)');
+    // Drills: 10021088 订单不支持代发起售后 (a documented refusal of genaftersaleorder), 10021045 退款失败 …
+    if (this.api.genAftersaleErrcode !== undefined) return err(this.api.genAftersaleErrcode, GEN_AFTERSALE_ERRORS[this.api.genAftersaleErrcode] ?? '退款失败 (sandbox knob)');
     const again = order.aftersales.find((a) => a.requestId === requestId);
     if (again) return { errcode: 0, errmsg: 'ok', aftersale_id: Number(again.id) };
     const line = order.lines.find((l) => l.productId === idString(b.product_id) && l.skuId === idString(b.sku_id));
@@ -299,6 +331,7 @@ export class WeChatShopSimulator {
     order.aftersales.push(as);
     line.onAftersale += count;
     order.updateTime = t;
+    this.touch(order.orderId);
     this.emit(shop, order, 'channels_ec_aftersale_update', {}, { finder_shop_aftersale_status_update: { after_sale_order_id: as.id, status: as.status, order_id: order.orderId } });
     if (this.api.genAftersaleStatus === 'MERCHANT_REFUND_SUCCESS') this.closeAftersale(shop.appId, as.id, 'refunded');
     // The documented answer types aftersale_id as a number (a Go SDK reads a string): sent as a number here.
@@ -309,11 +342,14 @@ export class WeChatShopSimulator {
   answerNegotiation(appId: string, orderId: string, answer: 'agree' | 'reject' | 'timeout'): boolean {
     const shop = this.mustShop(appId);
     const order = shop.orders.get(orderId);
-    const n = order?.negotiations?.find((x) => x.state === NEGOTIATION_STATE.waiting);
+    const n = order?.negotiations?.find((x) => !NEGOTIATION_OUTCOMES.has(x.state));
     if (!order || !n) return false;
     n.state = NEGOTIATION_STATE[answer === 'agree' ? 'agreed' : answer === 'reject' ? 'rejected' : 'timedOut'];
     n.updateTime = nowS();
-    if (answer === 'agree') for (const l of order.lines) l.deadline = Math.max(l.deadline, n.predict);
+    this.touch(order.orderId);
+    // order/get's delivery_deadline is reported not to change after agreement (developer community question
+    // "协商更改发货时间后,delivery_deadline 为什么不会变?"): unchanged by default, moved only by the knob.
+    if (answer === 'agree' && this.api.negotiationMovesDeadline) for (const l of order.lines) l.deadline = Math.max(l.deadline, n.predict);
     order.updateTime = nowS();
     this.emit(shop, order, 'channels_ec_order_ext_info_update', { type: answer === 'agree' ? 21 : answer === 'reject' ? 22 : 23 });
     return true;
@@ -328,6 +364,7 @@ export class WeChatShopSimulator {
     const order = shop.orders.get(orderId);
     if (!order) return false;
     order.updateTime = nowS();
+    this.touch(order.orderId);
     if (order.status !== 20) {
       this.emit(shop, order, 'channels_ec_order_ext_info_update', { type: 20 });
       return false;
@@ -362,6 +399,7 @@ export class WeChatShopSimulator {
     order.status = done ? 30 : 21;
     if (done) order.shipDoneTime = t;
     order.updateTime = t;
+    this.touch(order.orderId);
     this.emit(shop, order, 'channels_ec_order_deliver', { finish_delivery: done ? 1 : 0 });
     return true;
   }
@@ -406,6 +444,7 @@ export class WeChatShopSimulator {
   register(app: FastifyInstance): void {
     // WeChat sends bodies as JSON; parse them losslessly like the real platform would keep ids exact.
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+      (_req as unknown as { rawBody?: string }).rawBody = body as string;
       try {
         done(null, body ? parseJsonLossless(body as string) : {});
       } catch {
@@ -419,7 +458,7 @@ export class WeChatShopSimulator {
       return this.stableToken({ grant_type: q.grant_type, appid: q.appid, secret: q.secret, force_refresh: true });
     });
 
-    const business = (path: string, handler: (shop: SimShop, body: Record<string, any>) => unknown) => {
+    const business = (path: string, handler: (shop: SimShop, body: Record<string, any>, raw: string) => unknown) => {
       app.post(path, async (req, reply) => {
         this.calls.set(path, (this.calls.get(path) ?? 0) + 1);
         if (this.api.latencyMs > 0) await new Promise((r) => setTimeout(r, this.api.latencyMs));
@@ -446,12 +485,14 @@ export class WeChatShopSimulator {
         if (this.api.errorRate > 0 && Math.random() < this.api.errorRate) return err(-1, 'system error');
         const body = (req.body ?? {}) as Record<string, any>;
         if (body.__malformed) return err(47001, 'data format error');
-        const answer = handler(shop, body);
+        const answer = handler(shop, body, (req as unknown as { rawBody?: string }).rawBody ?? '');
         if (this.api.loseAnswerOf === path) {
           this.api.loseAnswerOf = undefined;
           reply.raw.destroy();
           return reply;
         }
+        // An answer with ids as bare 64-bit numbers is written losslessly (Fastify's serialiser would quote or round them).
+        if (answer && typeof answer === 'object' && (answer as { [LOSSLESS]?: boolean })[LOSSLESS]) return reply.type('application/json').send(stringifyLossless(answer));
         return answer;
       });
     };
@@ -496,25 +537,8 @@ export class WeChatShopSimulator {
     });
     business('/channels/ec/order/delivery/send', (shop, b) => this.deliverySend(shop, b));
     business('/channels/ec/order/deliveryinfo/update', (shop, b) => this.deliveryInfoUpdate(shop, b));
-    business('/channels/ec/order/deliverynegotiation/submit', (shop, b) => {
-      const order = shop.orders.get(idString(b.order_id) ?? '');
-      if (!order) return err(100002, '订单不存在');
-      if (order.status !== 20 && order.status !== 21) return err(101100, '当前订单状态不允许发货协商');
-      const list = (order.negotiations ??= []);
-      if (list.length >= 3) return err(10020050, '每个订单最多发起 3 次发货协商');
-      if (list.some((n) => n.state === NEGOTIATION_STATE.waiting)) return err(10020051, '已有待买家处理的发货协商');
-      const deadline = Math.min(...order.lines.map((l) => l.deadline));
-      if (deadline - nowS() < 4 * 3600) return err(10020052, '需在最晚发货时间 4 小时前发起');
-      const predict = Number(b.predict_delivery_time);
-      if (!(predict > deadline) || ![1, 2, 3, 4].includes(Number(b.reason))) return err(40097, 'invalid args, predict_delivery_time/reason');
-      list.push({ original: deadline, predict, reason: Number(b.reason), remark: String(b.remark ?? ''), state: NEGOTIATION_STATE.waiting, createTime: nowS(), updateTime: nowS() });
-      return { errcode: 0, errmsg: 'ok' };
-    });
-    business('/channels/ec/order/deliverynegotiation/result/get', (shop, b) => {
-      const order = shop.orders.get(idString(b.order_id) ?? '');
-      if (!order) return err(100002, '订单不存在');
-      return { errcode: 0, errmsg: 'ok', negotiation_list: (order.negotiations ?? []).map((n) => ({ order_id: order.orderId, original_delivery_time: n.original, predict_delivery_time: n.predict, reason: n.reason, state: n.state, remark: n.remark, create_time: n.createTime, update_time: n.updateTime })) };
-    });
+    business('/channels/ec/order/deliverynegotiation/submit', (shop, b) => this.negotiationSubmit(shop, b));
+    business('/channels/ec/order/deliverynegotiation/result/get', (shop, b, raw) => this.negotiationResult(shop, b, raw));
     business('/channels/ec/order/dropship/assign', (shop, b) => {
       const order = shop.orders.get(idString(b.order_id) ?? '');
       if (!order) return err(100002, '订单不存在');
@@ -534,6 +558,7 @@ export class WeChatShopSimulator {
         line.dropship = { dsOrderId, supplierAppId: supplier };
       }
       order.updateTime = nowS();
+      this.touch(order.orderId);
       this.emit(shop, order, 'channels_ec_order_ext_info_update', { type: 14 });
       return { errcode: 0, errmsg: 'ok' };
     });
@@ -553,12 +578,17 @@ export class WeChatShopSimulator {
       const lines = order.lines.filter((l) => l.dropship?.dsOrderId === id);
       const skus = new Set(lines.map((l) => l.skuId));
       const shipped = lines.every((l) => l.shipped + l.finishAftersale >= l.cnt);
+      // The merchant-side dropship/get types ds_order_id, order_id, product_id and sku_id as numbers (official
+      // page https://developers.weixin.qq.com/doc/store/shop/API/supplier; SKIT's model types them long): sent as
+      // bare 64-bit numbers unless `dropshipIdsAsStrings` (the supplier-side sample quotes them).
+      const n = (x: string) => (this.api.dropshipIdsAsStrings ? x : bareInt(x));
       return {
+        [LOSSLESS]: true,
         errcode: 0,
         errmsg: 'ok',
         dropship_order: {
-          ds_order_id: id,
-          order_id: order.orderId,
+          ds_order_id: n(id),
+          order_id: n(order.orderId),
           // The status enum is not published ([U] in the reference): configurable here, only "shipped or not" matters to Daifa.
           status: shipped ? this.api.dropshipShippedStatus : this.api.dropshipAssignedStatus,
           create_time: order.payTime,
@@ -566,7 +596,7 @@ export class WeChatShopSimulator {
           supplier_appid: lines[0]!.dropship!.supplierAppId,
           supplier_name: '沙箱代发供货商',
           dropship_order_detail: {
-            product_infos: lines.map((l) => ({ product_id: l.productId, sku_id: l.skuId, sku_cnt: l.cnt, title: l.title, delivery_deadline: l.deadline })),
+            product_infos: lines.map((l) => ({ product_id: n(l.productId), sku_id: n(l.skuId), sku_cnt: l.cnt, title: l.title, delivery_deadline: l.deadline })),
             delivery_info: { delivery_product_info: order.packages.filter((p) => p.product_infos.some((x) => skus.has(x.sku_id))) },
           },
         },
@@ -608,6 +638,51 @@ export class WeChatShopSimulator {
     return { errcode: 0, errmsg: 'ok', order_id_list: page.map((o) => o.orderId), next_key: Buffer.from(String(offset + page.length)).toString('base64url'), has_more: hasMore };
   }
 
+  /**
+   * 发货协商 submit. Rules from the official page
+   * (https://developers.weixin.qq.com/doc/store/shop/API/channels-shop-order/api_submitdeliverynegotiation): the order
+   * is 待发货 (status 20 only — 21 is partly shipped, not 待发货), at most 3 negotiations per order, submitted at
+   * least 4 h before the latest ship time, reason 1–4. The page lists one specific error code, 40097 (invalid
+   * parameter), so every refusal answers 40097 with the rule in errmsg. Unverified [U], stricter reading: a second
+   * request while one waits for the buyer is refused (knob `negotiationWhileWaiting`).
+   */
+  private negotiationSubmit(shop: SimShop, b: Record<string, any>) {
+    const order = shop.orders.get(idString(b.order_id) ?? '');
+    if (!order) return err(100002, '订单不存在');
+    if (order.status !== 20) return err(40097, 'invalid args, 订单非待发货状态，不能发起发货协商');
+    const list = (order.negotiations ??= []);
+    if (list.length >= 3) return err(40097, 'invalid args, 每个订单最多发起 3 次发货协商');
+    if (!this.api.negotiationWhileWaiting && list.some((n) => !NEGOTIATION_OUTCOMES.has(n.state))) return err(40097, 'invalid args, 已有待买家处理的发货协商');
+    const deadline = Math.min(...order.lines.map((l) => l.deadline));
+    if (deadline - nowS() < 4 * 3600) return err(40097, 'invalid args, 需在最晚发货时间 4 小时前发起');
+    const predict = Number(b.predict_delivery_time);
+    if (!(predict > deadline) || ![1, 2, 3, 4].includes(Number(b.reason))) return err(40097, 'invalid args, predict_delivery_time/reason');
+    // State 10 (消息已发送) is reported by the platform besides 1–4 and is not an outcome (official result page).
+    list.push({ original: deadline, predict, reason: Number(b.reason), remark: String(b.remark ?? ''), state: this.api.negotiationSentState ? NEGOTIATION_STATE.messageSent : NEGOTIATION_STATE.waiting, createTime: nowS(), updateTime: nowS() });
+    return { errcode: 0, errmsg: 'ok' };
+  }
+
+  /**
+   * 发货协商结果: `order_id_list` is required, a number array; the official example writes the 19-digit ids as
+   * bare JSON numbers (https://developers.weixin.qq.com/doc/store/shop/API/channels-shop-order/api_querydeliverynegotiation).
+   * Whether a quoted id is accepted is unverified [U]: refused unless `negotiationAcceptsQuotedIds`. The answer lists
+   * the negotiations of every order asked for, each with its order_id (a string).
+   */
+  private negotiationResult(shop: SimShop, b: Record<string, any>, raw: string) {
+    const ids = b.order_id_list;
+    if (!Array.isArray(ids) || ids.length === 0) return err(40097, 'invalid args, order_id_list 必填');
+    if (!this.api.negotiationAcceptsQuotedIds && !/"order_id_list"\s*:\s*\[\s*\d+(\s*,\s*\d+)*\s*\]/.test(raw)) return err(40097, 'invalid args, order_id_list 应为数字数组');
+    const out: Record<string, unknown>[] = [];
+    for (const id of ids) {
+      const order = shop.orders.get(idString(id) ?? '');
+      if (!order) continue;
+      for (const n of order.negotiations ?? []) {
+        out.push({ order_id: order.orderId, original_delivery_time: n.original, predict_delivery_time: n.predict, reason: n.reason, state: n.state, remark: n.remark, deadline: n.original, create_time: n.createTime, update_time: n.updateTime });
+      }
+    }
+    return { errcode: 0, errmsg: 'ok', negotiation_list: out };
+  }
+
   /** delivery/send with its validations in the documented order (reference §11 step 3). */
   private deliverySend(shop: SimShop, b: Record<string, any>) {
     const order = shop.orders.get(idString(b.order_id) ?? '');
@@ -615,6 +690,8 @@ export class WeChatShopSimulator {
     if (this.api.deliverySendErrcode) return err(this.api.deliverySendErrcode, '发货失败（模拟）');
     if (order.status === 30 || order.status === 100) return err(109001, '订单已全部发货，不能重复发货');
     if (order.status !== 20 && order.status !== 21) return err(101100, '当前订单状态不允许发货');
+    const since = Date.now() - (this.lastUpdateMs.get(order.orderId) ?? 0);
+    if (this.api.orderUpdateMinIntervalMs > 0 && since < this.api.orderUpdateMinIntervalMs) return err(100003, '订单更新过于频繁，请稍后再试');
     if (order.aftersales.some((s) => !TERMINAL_AFTERSALE.has(s.status))) return err(108009, '订单有未完成的售后，不允许发货');
     const list = Array.isArray(b.delivery_list) ? b.delivery_list : [];
     if (list.length === 0) return err(109002, '请求中没有商品');
@@ -655,6 +732,7 @@ export class WeChatShopSimulator {
     order.status = done ? 30 : 21;
     if (done) order.shipDoneTime = t;
     order.updateTime = t;
+    this.touch(order.orderId);
     if (this.api.deliverPushOnApiSend) this.emit(shop, order, 'channels_ec_order_deliver', { finish_delivery: done ? 1 : 0 });
     return { errcode: 0, errmsg: 'ok' };
   }
@@ -681,6 +759,7 @@ export class WeChatShopSimulator {
       order.deliveryInfoChanges++;
     }
     order.updateTime = nowS();
+    this.touch(order.orderId);
     return { errcode: 0, errmsg: 'ok' };
   }
 

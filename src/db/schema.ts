@@ -250,6 +250,9 @@ export interface SuppliersTable {
   email: string | null;
   im_contact: string | null;
   dispatch_cutoff: string | null;
+  /** 1688 order flow: general | saleproxy | fenxiao; null until set or learned. */
+  purchase_flow: string | null;
+  purchase_flow_learned: Generated<number>;
   active: number;
   created_at: number;
 }

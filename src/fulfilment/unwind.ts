@@ -11,7 +11,7 @@ import { idString } from '../lib/lossless-json.js';
 import { post as postLedger, refundedBySupplier } from '../payments/ledger.js';
 import { isPaid } from '../payments/pay-supplier.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
-import { orderMissingCode, type ApiBody } from '../suppliers/alibaba-1688/client.js';
+import { orderMissingCode, REFUND_PERMANENT_CODES, RefundRefusedError, type ApiBody, type RefundReason } from '../suppliers/alibaba-1688/client.js';
 
 export const UNWIND_PO = 'po.unwind';
 export type UnwindReason = 'buyer_refund' | 'stock_out' | 'supplier_closed';
@@ -75,9 +75,29 @@ export class SupplierUnwind {
     const entryIds = ((view.result?.productItems ?? []) as ApiBody[]).map((i) => idString(i.subItemIDString ?? i.subItemID) ?? '').filter(Boolean);
     // What is still with the supplier: the amount paid less a partial refund already recorded.
     const due = payment.amount - (await refundedBySupplier(k, po.id));
-    const refund = await client.createRefund({ orderId: po.supplier_order_id, entryIds, amount: due, reasonId: reason === 'stock_out' ? '20002' : '20001', description: REASON_TEXT[reason], goodsStatus: 'refundWaitSellerSend' });
+    // Before shipment 1688 refunds only the goods' whole paid amount: with part of it given back already (recorded on a
+    // PARTIAL_REFUND case), the rest cannot be asked for through the API without asking for too much.
+    if (due !== payment.amount) return this.toPerson(po, `供应商已退回部分货款 ${formatYuan(payment.amount - due)}；1688 未发货退款只能申请全部货款，余下的 ${formatYuan(due)} 请在 1688 上与供应商协商退款后登记（${REASON_TEXT[reason]}）`);
+    // Before shipment: the goods' paid amount without freight in applyPayment, the freight in applyCarriage, and a
+    // reason id 1688 lists for this order, these lines and this goods status (1688 §8, §10).
+    const goodsStatus = 'refundWaitSellerSend';
+    const freight = view.result?.baseInfo?.shippingFee !== undefined ? yuanToFen(view.result.baseInfo.shippingFee) : 0;
+    const carriage = Math.min(freight, due);
+    let reasons: RefundReason[];
+    try {
+      reasons = await client.refundReasons(po.supplier_order_id, entryIds, goodsStatus);
+    } catch (err) {
+      if (err instanceof RefundRefusedError && !err.retryable) return this.toPerson(po, `1688 不受理退款（${err.upstreamCode} ${err.upstreamMessage}）：${REASON_TEXT[reason]}。请在 1688 上为采购单申请退款`);
+      throw err;
+    }
+    const chosen = pickRefundReason(reasons, reason, carriage > 0);
+    if (!chosen) return this.toPerson(po, `1688 没有为这笔订单提供可选的退款原因（${REASON_TEXT[reason]}）；请在 1688 上申请退款`);
+    const asked = { goods: due - (chosen.noRefundCarriage ? 0 : carriage), carriage: chosen.noRefundCarriage ? 0 : carriage };
+    const refund = await client.createRefund({ orderId: po.supplier_order_id, entryIds, ...asked, reasonId: chosen.id, description: REASON_TEXT[reason], goodsStatus });
+    // An answer a retry cannot change (wrong status, reason, amount, voucher …) goes to a person with 1688's words.
+    if (!refund.refundId && refund.code && REFUND_PERMANENT_CODES.has(refund.code)) return this.toPerson(po, `1688 拒绝了退款申请（${refund.code} ${refund.message ?? ''}）：${REASON_TEXT[reason]}，申请 ${formatYuan(asked.goods)} + 运费 ${formatYuan(asked.carriage)}。请在 1688 上处理退款后登记`);
     if (!refund.refundId && refund.code !== '5010') throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 退款申请失败（${refund.code} ${refund.message ?? ''}）`, { retryAfterMs: 60_000 });
-    await k.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.refund_requested', actor: 'system:unwind', note: `已向供应商申请退款 ${formatYuan(due)}（${REASON_TEXT[reason]}）${refund.refundId ? ` ${refund.refundId}` : ''}`, data: { refundId: refund.refundId, amount: due } }, this.clock.now()));
+    await k.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.refund_requested', actor: 'system:unwind', note: `已向供应商申请退款 ${formatYuan(due)}（${REASON_TEXT[reason]}；原因“${chosen.name}”）${refund.refundId ? ` ${refund.refundId}` : ''}`, data: { refundId: refund.refundId, amount: due, goods: asked.goods, carriage: asked.carriage, reasonId: chosen.id } }, this.clock.now()));
     const after = await client.buyerView(po.supplier_order_id);
     if (String(after.result?.baseInfo?.status) === 'cancel') return this.closedOn1688(po, payment, after, reason);
     // The seller has not agreed yet: look again later (the refund message also brings Daifa back).
@@ -159,4 +179,19 @@ export class SupplierUnwind {
     this.log.info({ poId: po.id }, 'supplier order needs a person to cancel or refund');
     return 'NeedsPerson';
   }
+}
+
+/** Words in 1688's reason names that fit each cause (the ids differ per order and status; the names are read). */
+const REASON_WORDS: Record<UnwindReason, RegExp> = { stock_out: /缺货|无货|库存/, buyer_refund: /不想要|拍错|多拍|协商|买家/, supplier_closed: /协商|其他/ };
+
+/**
+ * The reason to refund with, among those 1688 offers: one whose name fits the cause, preferring one that refunds the
+ * freight too when there is freight to refund; else the first that does; else the first.
+ */
+export function pickRefundReason(reasons: RefundReason[], cause: UnwindReason, hasCarriage: boolean): RefundReason | undefined {
+  const usable = reasons.filter((r) => !r.needVoucher);
+  const pool = usable.length ? usable : reasons;
+  const fits = pool.filter((r) => REASON_WORDS[cause].test(r.name));
+  const withFreight = (list: RefundReason[]) => (hasCarriage ? list.find((r) => !r.noRefundCarriage) : undefined) ?? list[0];
+  return withFreight(fits) ?? withFreight(pool);
 }

@@ -49,3 +49,29 @@ export function stringifyWithBareIds(value: unknown, bareKeys: readonly string[]
   }
   return text;
 }
+
+/**
+ * An integer id to be written as a bare JSON number, exactly (19-digit WeChat ids and 1688 Longs exceed 2^53, so
+ * `Number(id)` would round them). Use inside a payload given to `stringifyLossless`.
+ */
+export class BareInt {
+  readonly digits: string;
+  constructor(id: string | number | bigint) {
+    const s = String(id).trim();
+    if (!/^-?\d{1,20}$/.test(s)) throw new TypeError(`not an integer id: ${s.slice(0, 40)}`);
+    this.digits = s;
+  }
+  toJSON(): string {
+    return `\u0000bare:${this.digits}\u0000`;
+  }
+}
+
+export const bareInt = (id: string | number | bigint): BareInt => new BareInt(id);
+
+const BARE_MARK = /"\\u0000bare:(-?\d+)\\u0000"/g;
+
+/** JSON.stringify, with every `BareInt` written as a bare integer (never a quoted string, never rounded). */
+export function stringifyLossless(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.includes('\\u0000bare:') ? text.replace(BARE_MARK, '$1') : text;
+}

@@ -103,7 +103,7 @@ export class OrderIntake {
       // Out-of-order pushes: an older snapshot never overwrites a newer one.
       if (o.updateTime < existing.wx_update_time_s) return 'unchanged';
       // An after-sale that started or ended changes what may be shipped (even within the same update second).
-      const before = await trx.selectFrom('shop_order_lines').select(['line_no', 'on_aftersale_cnt', 'finish_aftersale_cnt', 'withdrawn_cnt']).where('shop_order_id', '=', existing.id).execute();
+      const before = await trx.selectFrom('shop_order_lines').select(['line_no', 'on_aftersale_cnt', 'finish_aftersale_cnt', 'withdrawn_cnt', 'delivery_deadline_s']).where('shop_order_id', '=', existing.id).execute();
       const aftersaleMoved = o.lines.some((l) => {
         const b = before.find((x) => x.line_no === l.lineNo);
         return b !== undefined && (b.on_aftersale_cnt !== l.onAftersaleCnt || b.finish_aftersale_cnt !== l.finishAftersaleCnt);
@@ -129,7 +129,7 @@ export class OrderIntake {
         for (const l of o.lines) {
           await trx
             .updateTable('shop_order_lines')
-            .set({ on_aftersale_cnt: l.onAftersaleCnt, finish_aftersale_cnt: l.finishAftersaleCnt, delivery_deadline_s: l.deliveryDeadline ?? null })
+            .set({ on_aftersale_cnt: l.onAftersaleCnt, finish_aftersale_cnt: l.finishAftersaleCnt, delivery_deadline_s: laterDeadline(before.find((x) => x.line_no === l.lineNo)?.delivery_deadline_s, l.deliveryDeadline) })
             .where('shop_order_id', '=', existing.id)
             .where('line_no', '=', l.lineNo)
             .execute();
@@ -219,4 +219,17 @@ function lineColumns(l: OrderSnapshot['lines'][number]) {
     on_aftersale_cnt: l.onAftersaleCnt,
     finish_aftersale_cnt: l.finishAftersaleCnt,
   };
+}
+
+/**
+ * The ship-by time to keep: the later of what Daifa holds and what order/get says. After the buyer agrees to a
+ * delivery negotiation, order/get's `delivery_deadline` is reported not to change (developer community,
+ * https://developers.weixin.qq.com/community/personal/oCJUswx6ZRZrbDbK0ZtE4olQLVvM/question): copying it would undo
+ * the agreed date and raise false deadline cases.
+ */
+export function laterDeadline(stored: number | null | undefined, incoming: number | undefined): number | null {
+  const a = typeof stored === 'number' && stored > 0 ? stored : undefined;
+  const b = typeof incoming === 'number' && incoming > 0 ? incoming : undefined;
+  if (a === undefined) return b ?? null;
+  return b === undefined ? a : Math.max(a, b);
 }

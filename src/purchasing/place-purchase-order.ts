@@ -22,12 +22,12 @@ import { idString } from '../lib/lossless-json.js';
 import type { DecodeService } from '../orders/decode.js';
 import { loadLinesToSource, loadRequests, placeJob, type Sourcing } from '../sourcing/sourcing.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
-import type { AddressParam, CargoParam } from '../suppliers/alibaba-1688/client.js';
+import { isPurchaseFlow, type AddressParam, type CargoParam, type EncryptOutOrderInfo, type PurchaseFlow } from '../suppliers/alibaba-1688/client.js';
 import { findById, getById, orderAddress, purchaseOrderLines, rowOrThrow } from '../db/lookups.js';
 import { prepared } from '../db/prepared.js';
 
 /** Preview codes meaning "this supplier cannot fulfil this cargo": fall back to the next candidate. */
-const UNFULFILLABLE = new Set(['500_001', '500_002', '500_003', '500_004', '500_005', '500_006', '500_008', '500_009']);
+const UNFULFILLABLE = new Set(['500_001', '500_002', '500_003', '500_004', '500_005', '500_006', '500_007', '500_008', '500_009']);
 
 /** Salted digests of each address field as sent, so a read-back can be compared without keeping plaintext. */
 export function digestAddress(salt: string, a: Partial<AddressParam>): Record<string, string> {
@@ -142,15 +142,18 @@ export class PurchaseOrderPlacement {
     if (!supplierOrderId) {
       const masked = JSON.parse(await orderAddress(this.db.kysely, order.id)) as Address;
       let address: AddressParam;
-      let encryptOutOrderInfo: Record<string, unknown> | undefined;
+      let encryptOutOrderInfo: EncryptOutOrderInfo | undefined;
       if (supplier.accepts_encrypted) {
-        // Encrypted route: the supplier prints the waybill through WeChat with ewaybill_order_code; the masked
-        // receiver travels inside an encrypted-order envelope and no plaintext is ever decoded.
+        // Encrypted route (experimental, off unless a person switches a supplier to it): the supplier prints the
+        // waybill through WeChat with ewaybill_order_code and no plaintext is decoded. outPlatformAppkey is required;
+        // the encryptReceiver* fields are the downstream platform's ciphertext — WeChat Shop gives none, and masked
+        // display text is not ciphertext, so they are left out. What 1688 expects in outPatformExtraInfo for weixin
+        // is not published [U] (1688 §10).
         const shop = await this.shops.credentialsById(order.shop_id);
         const wire = await this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret }).getOrder(order.wx_order_id);
         const ewaybill = String(((wire.order_detail as any)?.delivery_info?.ewaybill_order_code ?? ''));
         address = toAddressParam(masked);
-        encryptOutOrderInfo = { encryptOrder: true, outPlatformCode: 'weixin', outPlatformOrderNo: order.wx_order_id, outShopId: shop.appId, outShopName: shop.name, encryptReceiverName: masked.userName, encryptReceiverMobile: masked.telNumber, encryptReceiverAddress: masked.detailInfo, outPatformExtraInfo: JSON.stringify({ ewaybill_order_code: ewaybill, ewaybill_order_appid: shop.appId }) };
+        encryptOutOrderInfo = { encryptOrder: true, outPlatformCode: 'weixin', outPlatformAppkey: shop.appId, outPlatformOrderNo: order.wx_order_id, outShopId: shop.appId, outShopName: shop.name, outPatformExtraInfo: JSON.stringify({ ewaybill_order_code: ewaybill, ewaybill_order_appid: shop.appId }) };
       } else {
         const plain = await this.decode.decode({ shopId: order.shop_id, wxOrderId: order.wx_order_id, actor: 'system:purchasing', purpose: `1688下单收货地址 (${po.out_order_id})`, destination: `1688 ${supplier.name} (${supplier.login_id ?? supplier.member_id ?? supplier.id})` });
         address = toAddressParam({ ...masked, ...plain });
@@ -158,9 +161,12 @@ export class PurchaseOrderPlacement {
       }
       const cargo: CargoParam[] = lines.map((l) => ({ offerId: /^\d{1,15}$/.test(l.offer_id) ? Number(l.offer_id) : l.offer_id, ...(l.spec_id ? { specId: l.spec_id } : {}), quantity: l.quantity }));
 
-      const preview = await client.preview({ address, cargo });
+      // The flow set for (or learned from) this seller; none yet: the preview answers the best one (flowFlag).
+      const setFlow = isPurchaseFlow(supplier.purchase_flow) ? supplier.purchase_flow : undefined;
+      const preview = await client.preview({ address, cargo, flow: setFlow, encryptOutOrderInfo });
       if (preview.success === false || preview.success === 'false') {
         const code = String(preview.errorCode ?? '');
+        if (code === '500_007' && supplier.purchase_flow_learned === 1) await this.forgetFlow(supplier.id);
         if (code === '500_004') {
           // The catalogue learns from the answer: this spec has no stock right now.
           await this.db.kysely.updateTable('supplier_offers').set({ stock: 0, refreshed_at: this.clock.now() }).where('id', 'in', lines.map((l) => l.offer_ref)).where((eb) => eb.or(lines.map((l) => eb('spec_id', '=', l.spec_id)))).where('offer_id', 'in', lines.map((l) => l.offer_id)).execute();
@@ -169,6 +175,9 @@ export class PurchaseOrderPlacement {
         throw new Error(`1688 preview failed: ${code} ${preview.errorMsg ?? ''}`);
       }
       previewTotal = Number(preview.orderPreviewResuslt?.[0]?.sumPayment);
+      const flowFlag: unknown = preview.orderPreviewResuslt?.[0]?.flowFlag;
+      const flow: PurchaseFlow = setFlow ?? (isPurchaseFlow(flowFlag) ? flowFlag : 'general');
+      if (!setFlow && isPurchaseFlow(flowFlag)) await this.learnFlow(supplier.id, flowFlag);
       // One commit before the create call: the attempt counted (the intent), what exactly is sent — kept as salted
       // digests (no plaintext at rest) so the read-back can compare it field by field — and the fresh prices.
       const sent = { attempt: po.attempt + 1, expected_amount: Number.isFinite(previewTotal) ? previewTotal! : po.expected_amount, readback: JSON.stringify({ sent: digestAddress(po.out_order_id, address) }), updated_at: this.clock.now() };
@@ -177,9 +186,10 @@ export class PurchaseOrderPlacement {
         await recordAttempt(trx, sent.attempt, sent.expected_amount, sent.readback, sent.updated_at, poId);
       });
       known = { po: { ...po, ...sent }, lines, masked };
-      const created = await client.fastCreateOrder({ address, cargo, outOrderId: po.out_order_id, message: po.message, encryptOutOrderInfo });
+      const created = await client.fastCreateOrder({ address, cargo, outOrderId: po.out_order_id, message: po.message, flow, encryptOutOrderInfo });
       if (created.success === false || created.success === 'false' || !created.result?.orderId) {
         const code = String(created.code ?? created.errorCode ?? '');
+        if (code === '500_007' && !setFlow) await this.forgetFlow(supplier.id);
         if (UNFULFILLABLE.has(code)) return this.fallBack(po.id, order.id, order.shop_id, po.supplier_id, `${supplier.name}: ${code} ${created.message ?? ''}`);
         throw new Error(`1688 fastCreateOrder failed: ${code} ${created.message ?? ''}`);
       }
@@ -193,6 +203,17 @@ export class PurchaseOrderPlacement {
     }
     await recordSupplierOrder(this.db.kysely, supplierOrderId!, this.clock.now(), poId);
     return this.readBack(poId, order.id, supplierOrderId!, next, known);
+  }
+
+  /** A seller's flow as the preview answered it (a person's setting is never overwritten). */
+  private async learnFlow(supplierId: number, flow: PurchaseFlow): Promise<void> {
+    await this.db.kysely.updateTable('suppliers').set({ purchase_flow: flow, purchase_flow_learned: 1 }).where('id', '=', supplierId).where('purchase_flow', 'is', null).execute();
+    this.log.info({ supplierId, flow }, '1688 order flow learned from the preview');
+  }
+
+  /** 1688 refused the learned flow (the relationship ended): ask the preview again next time. */
+  private async forgetFlow(supplierId: number): Promise<void> {
+    await this.db.kysely.updateTable('suppliers').set({ purchase_flow: null, purchase_flow_learned: 0 }).where('id', '=', supplierId).where('purchase_flow_learned', '=', 1).execute();
   }
 
   /** Compare the created order with what Daifa sent: receiver, phone (extension kept), address, every item. */

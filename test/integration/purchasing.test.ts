@@ -269,7 +269,7 @@ describe('encrypted 1688 route', () => {
     // And the client itself refuses a masked address outside the encrypted envelope (defence in depth).
     const client = await h.app.alibaba.client();
     const masked = { fullName: '林**', mobile: '183****2807', provinceText: '福建省', cityText: '福州市', areaText: '罗源县', address: '****' };
-    await expect(client.fastCreateOrder({ address: masked, cargo: [{ offerId: 1, quantity: 1 }], outOrderId: 'X1' })).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(client.fastCreateOrder({ address: masked, cargo: [{ offerId: 1, quantity: 1 }], outOrderId: 'X1', flow: 'general' })).rejects.toMatchObject({ code: 'VALIDATION' });
     expect(h.sandbox.alibaba.calls.get('alibaba.trade.fastCreateOrder')).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import { AdaptiveRateLimiter, type RateShare } from '../../lib/rate-limiter.js';
 import type { Logger } from 'pino';
 import { DaifaError } from '../../lib/errors.js';
-import { idString, parseJsonLossless } from '../../lib/lossless-json.js';
+import { bareInt, idString, parseJsonLossless, stringifyLossless } from '../../lib/lossless-json.js';
 import { postText, type PostResult } from '../../lib/http-post.js';
 import { sleep, type Clock } from '../../lib/clock.js';
 
@@ -19,6 +19,8 @@ export interface WeChatClientOptions {
   clock: Clock;
   log: Logger;
   timeoutMs?: number;
+  /** Least time between two writes to the same order (100003 订单更新过于频繁 otherwise); default 1000 ms. */
+  orderWriteIntervalMs?: number;
   /** Business API calls per minute per shop (paced; slows down when WeChat answers 45011). */
   callsPerMinute?: number;
   /** This process's part of that rate (several Daifa processes share one shop's limit). */
@@ -44,6 +46,8 @@ export class WeChatShopClient {
   private deliveryCompanies?: { at: number; list: { deliveryId: string; name: string }[] };
 
   readonly limiter?: AdaptiveRateLimiter;
+  /** When this process last wrote to each order (ms): writes to one order are spaced (see orderWriteIntervalMs). */
+  private readonly lastOrderWrite = new Map<string, number>();
 
   constructor(
     readonly creds: WeChatCredentials,
@@ -103,6 +107,30 @@ export class WeChatShopClient {
     }
   }
 
+  /** Space writes to one order: a second update right after the first is refused with 100003. */
+  private async orderWrite<T>(orderId: string, write: () => Promise<T>): Promise<T> {
+    const gap = this.opts.orderWriteIntervalMs ?? 1_000;
+    const last = this.lastOrderWrite.get(orderId);
+    const wait = last === undefined ? 0 : last + gap - Date.now();
+    if (wait > 0) await sleep(wait);
+    const wrote = () => {
+      // From when the write was answered (WeChat counts from its own update).
+      this.lastOrderWrite.delete(orderId);
+      this.lastOrderWrite.set(orderId, Date.now());
+      if (this.lastOrderWrite.size > 10_000) this.lastOrderWrite.delete(this.lastOrderWrite.keys().next().value!);
+    };
+    try {
+      const r = await write();
+      wrote();
+      return r;
+    } catch (err) {
+      // A refusal changed nothing; any other failure may have (an answer lost on the way).
+      const refused = err instanceof DaifaError && (err.code === 'WECHAT_API' || err.code === 'WECHAT_RATE_LIMITED');
+      if (!refused) wrote();
+      throw err;
+    }
+  }
+
   private apiError(path: string, body: ApiResponse): DaifaError {
     const code = typeof body.errcode === 'number' ? body.errcode : -999;
     const details = { path, errcode: code, errmsg: String(body.errmsg ?? '') };
@@ -116,7 +144,12 @@ export class WeChatShopClient {
       this.opts.log.error({ shopId: this.creds.shopId, path, errcode: code }, 'WeChat daily quota reached');
       return new DaifaError('WECHAT_RATE_LIMITED', `微信接口今日调用次数已达上限 (45009) ${path}`, { details, retryAfterMs: 30 * 60_000 });
     }
-    if (code === -1 || code === 100003 || code === 10021044) {
+    if (code === 100003) {
+      // 订单更新过于频繁: refused before anything was done (developers report it for a delivery/send right after another
+      // update of the same order) — wait and send again; never a duplicate, since nothing was shipped.
+      return new DaifaError('WECHAT_RATE_LIMITED', `微信：订单更新过于频繁 (100003) ${path}`, { details, retryAfterMs: 1_500 });
+    }
+    if (code === -1 || code === 10021044) {
       return new DaifaError('UPSTREAM_UNAVAILABLE', `微信系统繁忙 (${code}) ${path}`, { details, retryAfterMs: 2_000 });
     }
     return new DaifaError('WECHAT_API', `微信接口错误 ${code} ${path}`, { details });
@@ -127,7 +160,7 @@ export class WeChatShopClient {
     callCounter.set(path, (callCounter.get(path) ?? 0) + 1);
     let res: PostResult;
     try {
-      res = await postText(url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload), timeoutMs: this.opts.timeoutMs ?? 10_000 });
+      res = await postText(url, { headers: { 'content-type': 'application/json' }, body: stringifyLossless(payload), timeoutMs: this.opts.timeoutMs ?? 10_000 });
     } catch (err) {
       throw new DaifaError('UPSTREAM_UNAVAILABLE', `无法连接微信接口 ${path}: ${(err as Error).message}`, { cause: err });
     }
@@ -182,7 +215,7 @@ export class WeChatShopClient {
 
   /** Native dropship (代发): assign order lines to a bound supplier; plaintext never leaves the platform. */
   async dropshipAssign(orderId: string, supplierAppId: string, lines: { productId: string; skuId: string; count: number }[]): Promise<void> {
-    await this.call('/channels/ec/order/dropship/assign', { order_id: orderId, supplier_appid: supplierAppId, dropship_product_list: lines.map((l) => ({ spu_id: l.productId, sku_id: l.skuId, product_cnt: l.count })) });
+    await this.orderWrite(orderId, () => this.call('/channels/ec/order/dropship/assign', { order_id: orderId, supplier_appid: supplierAppId, dropship_product_list: lines.map((l) => ({ spu_id: l.productId, sku_id: l.skuId, product_cnt: l.count })) }));
   }
 
   /** dropship/get: a 代发单 with its lines and, once the supplier shipped, its packages. */
@@ -193,23 +226,29 @@ export class WeChatShopClient {
 
   /** delivery/send: one entry per package, each with exactly the products and quantities it holds. */
   async deliverySend(orderId: string, packages: { deliveryId: string; waybillId: string; products: { productId: string; skuId: string; count: number }[] }[]): Promise<void> {
-    await this.call('/channels/ec/order/delivery/send', { order_id: orderId, delivery_list: packages.map((p) => ({ delivery_id: p.deliveryId, waybill_id: p.waybillId, deliver_type: 1, product_infos: p.products.map((x) => ({ product_id: x.productId, sku_id: x.skuId, product_cnt: x.count })) })) });
+    await this.orderWrite(orderId, () => this.call('/channels/ec/order/delivery/send', { order_id: orderId, delivery_list: packages.map((p) => ({ delivery_id: p.deliveryId, waybill_id: p.waybillId, deliver_type: 1, product_infos: p.products.map((x) => ({ product_id: x.productId, sku_id: x.skuId, product_cnt: x.count })) })) }));
   }
 
   /** deliveryinfo/update, per package (change_infos): a new courier / tracking number for one package. */
   async deliveryInfoUpdate(orderId: string, change: { old: { deliveryId: string; waybillId: string }; next: { deliveryId: string; waybillId: string }; products: { productId: string; skuId: string; count: number }[] }): Promise<void> {
     const infos = change.products.map((x) => ({ product_id: x.productId, sku_id: x.skuId, product_cnt: x.count }));
-    await this.call('/channels/ec/order/deliveryinfo/update', { order_id: orderId, change_infos: [{ old: { delivery_id: change.old.deliveryId, waybill_id: change.old.waybillId, product_infos: infos }, new: { delivery_id: change.next.deliveryId, waybill_id: change.next.waybillId, product_infos: infos } }] });
+    await this.orderWrite(orderId, () => this.call('/channels/ec/order/deliveryinfo/update', { order_id: orderId, change_infos: [{ old: { delivery_id: change.old.deliveryId, waybill_id: change.old.waybillId, product_infos: infos }, new: { delivery_id: change.next.deliveryId, waybill_id: change.next.waybillId, product_infos: infos } }] }));
   }
 
   /** 发货协商: ask the buyer to accept a later ship time (reason 1–4); at most 3 per order, ≥ 4 h before the deadline. */
   async deliveryNegotiationSubmit(orderId: string, predictDeliveryTime: number, reason: number, remark: string): Promise<void> {
-    await this.call('/channels/ec/order/deliverynegotiation/submit', { order_id: orderId, predict_delivery_time: predictDeliveryTime, reason, remark });
+    await this.orderWrite(orderId, () => this.call('/channels/ec/order/deliverynegotiation/submit', { order_id: orderId, predict_delivery_time: predictDeliveryTime, reason, remark }));
   }
 
-  async deliveryNegotiationResult(orderId: string): Promise<{ state: number; predictDeliveryTime: number; updateTime: number }[]> {
-    const r = await this.call('/channels/ec/order/deliverynegotiation/result/get', { order_id: orderId });
-    return ((r.negotiation_list ?? []) as Record<string, unknown>[]).map((n) => ({ state: Number(n.state), predictDeliveryTime: Number(n.predict_delivery_time), updateTime: Number(n.update_time ?? 0) }));
+  /**
+   * 发货协商结果: `order_id_list` is a required number array (the official example writes the 19-digit ids as bare
+   * JSON numbers — sent losslessly); the answer may hold several orders' negotiations, so only this order's are
+   * kept. States 1 waiting, 2 agreed, 3 rejected, 4 timed out; 10 and 11 also occur and are not outcomes.
+   * Source: https://developers.weixin.qq.com/doc/store/shop/API/channels-shop-order/api_querydeliverynegotiation
+   */
+  async deliveryNegotiationResult(orderId: string): Promise<NegotiationResult[]> {
+    const r = await this.call('/channels/ec/order/deliverynegotiation/result/get', { order_id_list: [bareInt(orderId)] });
+    return mapNegotiations(r, orderId);
   }
 
   /** acceptapply for a refund (仅退款): the platform refunds the buyer. */
@@ -223,7 +262,7 @@ export class WeChatShopClient {
    * whatever JSON type it comes as (documented a number, read as a string by one SDK).
    */
   async genAftersaleOrder(r: { requestId: string; orderId: string; productId: string; skuId: string; count: number; amount: number; reason: string; desc?: string }): Promise<string> {
-    const out = await this.call('/channels/ec/aftersale/genaftersaleorder', { request_id: r.requestId, order_id: r.orderId, product_id: r.productId, sku_id: r.skuId, count: r.count, amount: r.amount, reason: r.reason, type: 'REFUND', ...(r.desc ? { desc: r.desc } : {}) });
+    const out = await this.orderWrite(r.orderId, () => this.call('/channels/ec/aftersale/genaftersaleorder', { request_id: r.requestId, order_id: r.orderId, product_id: r.productId, sku_id: r.skuId, count: r.count, amount: r.amount, reason: r.reason, type: 'REFUND', ...(r.desc ? { desc: r.desc } : {}) }));
     const id = idString(out.aftersale_id ?? out.after_sale_order_id);
     if (!id) throw new DaifaError('WECHAT_API', `genaftersaleorder 返回缺少 aftersale_id (${r.orderId})`);
     return id;
@@ -233,6 +272,20 @@ export class WeChatShopClient {
     const r = await this.call('/channels/ec/aftersale/getaftersaleorder', { after_sale_order_id: afterSaleOrderId });
     return (r.after_sale_order ?? {}) as Record<string, unknown>;
   }
+}
+
+export interface NegotiationResult {
+  state: number;
+  predictDeliveryTime: number;
+  updateTime: number;
+}
+
+/** The negotiations of one order in a result/get answer (which may list other orders too). */
+export function mapNegotiations(r: Record<string, unknown>, orderId: string): NegotiationResult[] {
+  const list = Array.isArray(r.negotiation_list) ? (r.negotiation_list as Record<string, unknown>[]) : [];
+  return list
+    .filter((n) => n && typeof n === 'object' && idString(n.order_id) === orderId)
+    .map((n) => ({ state: Number(n.state), predictDeliveryTime: Number(n.predict_delivery_time), updateTime: Number(n.update_time ?? 0) }));
 }
 
 /** One client per shop per process, so the token cache is shared (WeChat: "use one central token holder"). */

@@ -2,7 +2,7 @@ import type { AdaptiveRateLimiter } from '../../lib/rate-limiter.js';
 import { postText, type PostResult } from '../../lib/http-post.js';
 import type { Logger } from 'pino';
 import { DaifaError } from '../../lib/errors.js';
-import { parseJsonLossless } from '../../lib/lossless-json.js';
+import { bareInt, parseJsonLossless, stringifyLossless } from '../../lib/lossless-json.js';
 import { aopSignature } from './signing.js';
 
 export interface Alibaba1688Credentials {
@@ -105,7 +105,7 @@ export class Alibaba1688Client {
     for (const [k, v] of Object.entries(params)) {
       if (v === undefined || v === null) continue;
       // Complex params travel as JSON text; sign and send the very same string.
-      form[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+      form[k] = typeof v === 'object' ? stringifyLossless(v) : String(v);
     }
     form._aop_signature = aopSignature(urlPath, form, this.creds.appSecret);
     let res: PostResult;
@@ -142,16 +142,23 @@ export class Alibaba1688Client {
 
   // ---- endpoints (reference §2–§4) ---------------------------------------------------------------------
 
-  async preview(input: { address: AddressParam; cargo: CargoParam[]; flow?: string }): Promise<ApiBody> {
-    return this.call('com.alibaba.trade', 'alibaba.createOrder.preview', { addressParam: input.address, cargoParamList: input.cargo, flow: input.flow ?? 'general' }, { idempotent: true });
+  /**
+   * createOrder.preview. Without `flow`, 1688 compares the flows open to this buyer and answers the best one in
+   * `flowFlag` [V-doc preview]. An encrypted order sends the same `encryptOutOrderInfo` as its create.
+   */
+  async preview(input: { address: AddressParam; cargo: CargoParam[]; flow?: PurchaseFlow; encryptOutOrderInfo?: EncryptOutOrderInfo }): Promise<ApiBody> {
+    return this.call('com.alibaba.trade', 'alibaba.createOrder.preview', { addressParam: input.address, cargoParamList: input.cargo, flow: input.flow, encryptOutOrderInfo: input.encryptOutOrderInfo }, { idempotent: true });
   }
 
-  async fastCreateOrder(input: { address: AddressParam; cargo: CargoParam[]; outOrderId: string; message?: string; flow?: string; encryptOutOrderInfo?: Record<string, unknown> }): Promise<ApiBody> {
+  async fastCreateOrder(input: { address: AddressParam; cargo: CargoParam[]; outOrderId: string; message?: string; flow: PurchaseFlow; encryptOutOrderInfo?: EncryptOutOrderInfo }): Promise<ApiBody> {
     // Last line of defence: a masked value may only travel inside an encrypted-order envelope.
     const masked = Object.entries(input.address).find(([, v]) => typeof v === 'string' && /[*＊]/.test(v));
     if (masked && input.encryptOutOrderInfo?.encryptOrder !== true) throw new DaifaError('VALIDATION', `收货信息 ${masked[0]} 是脱敏数据，拒绝下单 / masked ${masked[0]} refused`, { retryable: false });
+    // Ciphertext fields carry the downstream platform's encrypted data, never display-masked text (1688 §10).
+    const fake = (['encryptReceiverName', 'encryptReceiverMobile', 'encryptReceiverAddress'] as const).find((k) => /[*＊]/.test(String(input.encryptOutOrderInfo?.[k] ?? '')));
+    if (fake) throw new DaifaError('VALIDATION', `${fake} 不能是脱敏文本 / masked text is not ciphertext`, { retryable: false });
     return this.call('com.alibaba.trade', 'alibaba.trade.fastCreateOrder', {
-      flow: input.flow ?? 'general',
+      flow: input.flow,
       addressParam: input.address,
       cargoParamList: input.cargo,
       outOrderId: input.outOrderId,
@@ -185,7 +192,7 @@ export class Alibaba1688Client {
   /** Withhold the exact amount (fen). The answer is never proof either way: always re-read the order. */
   /** Password-free pay. `reserved`: the caller took this call's rate slot already (see reserve()). */
   async preparePay(orderId: string, payAmount: number, opRequestId: string, opts: { reserved?: boolean } = {}): Promise<{ success: boolean; paySuccess: boolean; code?: string; message?: string }> {
-    const r = await this.call('com.alibaba.trade', 'alibaba.trade.pay.protocolPay.preparePay', { tradeWithholdPreparePayParam: { orderId: /^\d{1,15}$/.test(orderId) ? Number(orderId) : orderId, payAmount, opRequestId } }, { reserved: opts.reserved });
+    const r = await this.call('com.alibaba.trade', 'alibaba.trade.pay.protocolPay.preparePay', { tradeWithholdPreparePayParam: { orderId: bareInt(orderId), payAmount, opRequestId } }, { reserved: opts.reserved });
     const inner = r.result ?? {};
     return { success: inner.success === true || inner.success === 'true', paySuccess: inner.result?.paySuccess === true, code: inner.code ?? undefined, message: inner.message ?? undefined };
   }
@@ -193,7 +200,7 @@ export class Alibaba1688Client {
   /** A cashier link for up to 100 unpaid orders; a person pays in the browser (logged in on 1688). */
   async payUrl(orderIds: string[]): Promise<{ payUrl?: string; failed: string[]; error?: string }> {
     if (orderIds.length === 0 || orderIds.length > 100) throw new DaifaError('VALIDATION', '支付链接一次 1–100 个 1688 订单 / 1 to 100 orders per link');
-    const r = await this.call('com.alibaba.trade', 'alibaba.alipay.url.get', { orderIdList: orderIds.map((id) => (/^\d{1,15}$/.test(id) ? Number(id) : id)) }, { idempotent: true });
+    const r = await this.call('com.alibaba.trade', 'alibaba.alipay.url.get', { orderIdList: orderIds.map((id) => bareInt(id)) }, { idempotent: true });
     const failed = (Array.isArray(r.payFailureOrderList) ? r.payFailureOrderList : []).map(String);
     const ok = r.success === true || r.success === 'true';
     return { payUrl: ok ? String(r.payUrl) : undefined, failed, error: ok ? undefined : String(r.erroMsg ?? r.errorMsg ?? r.errorCode ?? 'unknown') };
@@ -230,12 +237,27 @@ export class Alibaba1688Client {
     return { ok: inner.success === true || inner.success === 'true', code: inner.code ?? undefined, message: inner.message ?? undefined };
   }
 
-  /** Ask the seller for a refund (before shipment: the full paid amount). Not idempotent: look before retrying. */
-  async createRefund(input: { orderId: string; entryIds: string[]; amount: number; reasonId: string; description: string; goodsStatus: string }): Promise<{ refundId?: string; code?: string; message?: string }> {
-    const r = await this.call('com.alibaba.trade', 'alibaba.trade.createRefund', { orderId: input.orderId, orderEntryIds: input.entryIds, disputeRequest: 'refund', applyPayment: input.amount, applyCarriage: 0, applyReasonId: input.reasonId, description: input.description, goodsStatus: input.goodsStatus });
+  /**
+   * The refund reasons 1688 offers for these lines of this order in this goods status (getRefundReasonList): the
+   * only valid `applyReasonId`s — they differ by order and status, so never hard-coded (1688 §8, §10).
+   */
+  async refundReasons(orderId: string, entryIds: string[], goodsStatus: string): Promise<RefundReason[]> {
+    const r = await this.call('com.alibaba.trade', 'alibaba.trade.getRefundReasonList', { orderId: bareInt(orderId), orderEntryIds: entryIds.map((id) => bareInt(id)), goodsStatus }, { idempotent: true });
+    const inner = r.result ?? {};
+    if (!(inner.success === true || inner.success === 'true')) throw new RefundRefusedError(String(inner.code ?? r.errorCode ?? ''), String(inner.message ?? r.errorMessage ?? ''));
+    const list: any[] = inner.result?.reasons ?? [];
+    return list.map((x) => ({ id: String(x.id), name: String(x.name ?? ''), needVoucher: x.needVoucher === true || x.needVoucher === 'true', noRefundCarriage: x.noRefundCarriage === true || x.noRefundCarriage === 'true' }));
+  }
+
+  /**
+   * Ask the seller for a refund: `goods` (fen, before shipment the goods' paid amount without freight) and `carriage`
+   * (fen, the freight). Not idempotent: look before retrying. A refusal comes back as `code`/`message`.
+   */
+  async createRefund(input: { orderId: string; entryIds: string[]; goods: number; carriage: number; reasonId: string; description: string; goodsStatus: string }): Promise<{ refundId?: string; code?: string; message?: string }> {
+    const r = await this.call('com.alibaba.trade', 'alibaba.trade.createRefund', { orderId: bareInt(input.orderId), orderEntryIds: input.entryIds.map((id) => bareInt(id)), disputeRequest: 'refund', applyPayment: input.goods, applyCarriage: input.carriage, applyReasonId: bareInt(input.reasonId), description: input.description, goodsStatus: input.goodsStatus });
     const inner = r.result ?? {};
     const ok = inner.success === true || inner.success === 'true';
-    return ok ? { refundId: String(inner.result?.refundId ?? '') } : { code: String(inner.code ?? ''), message: inner.message ?? undefined };
+    return ok ? { refundId: String(inner.result?.refundId ?? '') } : { code: String(inner.code ?? r.errorCode ?? ''), message: inner.message ?? r.errorMessage ?? undefined };
   }
 
   /** Messages the push missed (auto-confirmed by 1688 as they are returned; call until empty). */
@@ -265,4 +287,43 @@ export interface CargoParam {
   offerId: number | string;
   specId?: string;
   quantity: number;
+}
+
+/** The order flows Daifa uses (1688 §2.1): wholesale, 代销 (consignment) and 分销 (distribution). */
+export const PURCHASE_FLOWS = ['general', 'saleproxy', 'fenxiao'] as const;
+export type PurchaseFlow = (typeof PURCHASE_FLOWS)[number];
+export const isPurchaseFlow = (x: unknown): x is PurchaseFlow => typeof x === 'string' && (PURCHASE_FLOWS as readonly string[]).includes(x);
+
+/** encryptOutOrderInfo (1688 §2.1); `outPlatformAppkey` is required whenever it is sent. */
+export interface EncryptOutOrderInfo {
+  encryptOrder: boolean;
+  outPlatformCode: string;
+  outPlatformAppkey: string;
+  outPlatformOrderNo?: string;
+  outShopId?: string;
+  outShopName?: string;
+  outPatformExtraInfo?: string;
+  encryptReceiverName?: string;
+  encryptReceiverMobile?: string;
+  encryptReceiverAddress?: string;
+}
+
+export interface RefundReason {
+  id: string;
+  name: string;
+  needVoucher: boolean;
+  noRefundCarriage: boolean;
+}
+
+/** createRefund/getRefundReasonList answers a retry cannot change (1688 §8: 5001–5006, 5011–5013). */
+export const REFUND_PERMANENT_CODES = new Set(['5001', '5002', '5003', '5004', '5005', '5006', '5011', '5012', '5013']);
+
+export class RefundRefusedError extends DaifaError {
+  constructor(
+    readonly upstreamCode: string,
+    readonly upstreamMessage: string,
+  ) {
+    super('UPSTREAM_UNAVAILABLE', `1688 退款被拒绝（${upstreamCode} ${upstreamMessage}）`, { retryable: !REFUND_PERMANENT_CODES.has(upstreamCode), retryAfterMs: 60_000 });
+    this.name = 'RefundRefusedError';
+  }
 }

@@ -12,7 +12,7 @@ import { idString, parseJsonLossless } from '../../lib/lossless-json.js';
 import { payJob, recheckJob } from '../../payments/pay-supplier.js';
 import { trackJob } from '../../fulfilment/tracking.js';
 import type { Alibaba1688Accounts } from './accounts.js';
-import { messageSignature, signatureMatches } from './signing.js';
+import { pushSignature, signatureMatches } from './signing.js';
 
 export const ALIBABA_WEBHOOK_PATH = '/webhooks/1688';
 
@@ -69,7 +69,10 @@ export function registerAlibabaReceiver(http: FastifyInstance, deps: { db: Db; a
       const message = form.get('message');
       const sig = form.get('_aop_signature');
       if (!message || !sig) return reply.code(400).send({ error: { code: 'PUSH_MALFORMED', message: '缺少 message 或 _aop_signature' } });
-      const signedBy = (secrets: string[]) => secrets.some((s) => signatureMatches(messageSignature(message, s), sig));
+      // Signed over every query and body parameter but _aop_signature (a callback URL may carry a query string).
+      const query = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
+      const params = [...query, ...form];
+      const signedBy = (secrets: string[]) => secrets.some((s) => signatureMatches(pushSignature(params, s), sig));
       if (!signedBy(await deps.accounts.appSecrets()) && !signedBy(await deps.accounts.appSecrets(true))) return reply.code(401).send({ error: { code: 'PUSH_SIGNATURE_INVALID', message: '签名无效' } });
       let m: Record<string, any>;
       try {

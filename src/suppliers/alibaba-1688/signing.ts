@@ -13,9 +13,22 @@ export function aopSignature(urlPath: string, params: Record<string, string>, ap
   return createHmac('sha1', appSecret).update(urlPath + pieces.join(''), 'utf8').digest('hex').toUpperCase();
 }
 
-/** Message-push signature: the parameter rule over the posted `message` only (reference §7.1, [I, strong]). */
+/**
+ * Message-push signature: the "parameter signature" rule over **every** query and body parameter of the push except
+ * `_aop_signature` — sorted `key+value` strings, HMAC-SHA1 with the app secret, upper-case hex. Equal to signing
+ * `"message"+json` only while nothing else is on the request; a callback URL with a query string adds its
+ * parameters (port of the official `tuna` SDK's SignatureUtil, reference 1688 §10, §7.1).
+ */
+export function pushSignature(params: Iterable<[string, string]>, appSecret: string): string {
+  const pieces: string[] = [];
+  for (const [k, v] of params) if (k !== '_aop_signature') pieces.push(k + v);
+  pieces.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHmac('sha1', appSecret).update(pieces.join(''), 'utf8').digest('hex').toUpperCase();
+}
+
+/** The push signature of a request that carries `message` alone (the common case). */
 export function messageSignature(message: string, appSecret: string): string {
-  return createHmac('sha1', appSecret).update(`message${message}`, 'utf8').digest('hex').toUpperCase();
+  return pushSignature([['message', message]], appSecret);
 }
 
 export function signatureMatches(a: string, b: string): boolean {
