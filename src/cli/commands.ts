@@ -67,6 +67,8 @@ export const usage = `daifa — 代发 dropshipping for WeChat Shop (微信小�
   daifa money daily [--from 2026-11-01 --to 2026-11-30] [--shop ID]      profit per day
   daifa money reconcile [--day 2026-11-26] [--out report.csv|report.xlsx] daily reconciliation
   daifa doctor                      check database, each shop's token, push configuration, clock
+  daifa doctor --shop ID --deep     dry run against the shop's real WeChat Shop and 1688 account: read-only calls,
+                                    what each answered (shape only) and whether Daifa understood it
 
 环境变量 / environment: PORT, DATABASE_URL, DAIFA_DATA_DIR, DAIFA_MASTER_KEY, WECHAT_API_BASE,
   DAIFA_SANDBOX, DAIFA_SANDBOX_ORDERS_PER_MINUTE, DAIFA_POLL_INTERVAL_SECONDS, PUBLIC_URL (see README)
@@ -504,7 +506,10 @@ export const commands: Record<string, Command> = {
     });
   },
 
-  async doctor({ config }) {
-    return runDoctor(config);
+  async doctor({ config, flags }) {
+    const deep = flags.deep === true || flags.deep === 'true';
+    const shopId = shopFlag(flags);
+    if (deep && shopId === undefined) throw new DaifaError('VALIDATION', '用法 / usage: daifa doctor --shop ID --deep');
+    return runDoctor(config, { shopId, deep });
   },
 };

@@ -1,8 +1,9 @@
 import { createApp } from '../app.js';
 import type { Config } from '../config/config.js';
+import { deepCheck } from './doctor-deep.js';
 
 /** Checks an operator runs first when something looks wrong. Prints ✓/✗ lines; exit 1 if any check fails. */
-export async function runDoctor(config: Readonly<Config>): Promise<number> {
+export async function runDoctor(config: Readonly<Config>, opts: { shopId?: number; deep?: boolean } = {}): Promise<number> {
   const lines: string[] = [];
   let failed = false;
   const ok = (s: string) => lines.push(`✓ ${s}`);
@@ -45,6 +46,12 @@ export async function runDoctor(config: Readonly<Config>): Promise<number> {
       } else ok('时钟 / clock: server sent no Date header; local time ' + new Date().toISOString());
     } catch (err) {
       bad(`时钟 / clock: cannot reach ${app.wechatApiBase} — ${(err as Error).message}`);
+    }
+    if (opts.deep) {
+      const shops = await app.shops.list();
+      const target = shops.find((s) => s.id === opts.shopId);
+      if (!target) bad(`--deep: 店铺 #${opts.shopId ?? '?'} 不存在 / no such shop (daifa shops list)`);
+      else if (!(await deepCheck(app, target.id, (l) => lines.push(l)))) failed = true;
     }
     const dead = await app.queue.countsByStatus();
     if (dead.dead) bad(`失败任务 / dead jobs: ${dead.dead} — see: daifa jobs list --status dead`);

@@ -116,7 +116,7 @@ export async function listPurchaseOrders(db: Db, f: { state?: string; route?: st
  */
 export async function supplierScorecards(db: Db, now: number) {
   const k = db.kysely;
-  const suppliers = await k.selectFrom('suppliers').select(['id', 'name', 'kind', 'credit_level', 'active']).orderBy('id').execute();
+  const suppliers = await k.selectFrom('suppliers').select(['id', 'name', 'kind', 'credit_level', 'active', 'accepts_encrypted', 'purchase_flow', 'purchase_flow_learned']).orderBy('id').execute();
   const pos = await k.selectFrom('purchase_orders').select(['id', 'supplier_id', 'state', 'expected_amount', 'supplier_amount', 'created_at']).where('shadow', '=', 0).where('state', 'not in', ['Draft', 'Placing', 'Shadowed']).where('created_at', '>=', now - 180 * DAY_MS).execute();
   const dispatch = hoursBySupplier(await dispatchTimes(k, { paidSince: now - 180 * DAY_MS }));
   const transit = hoursBySupplier(await transitTimes(k, { shippedSince: now - 180 * DAY_MS }));
@@ -135,6 +135,10 @@ export async function supplierScorecards(db: Db, now: number) {
       name: s.name,
       kind: s.kind,
       creditLevel: s.credit_level,
+      /** The experimental encrypted 1688 route (off unless a person switched this supplier to it). */
+      acceptsEncrypted: s.accepts_encrypted === 1,
+      purchaseFlow: s.purchase_flow,
+      purchaseFlowLearned: s.purchase_flow_learned === 1,
       active: s.active === 1,
       orders: mine.length,
       dispatchHoursP50: quantile(hours, 0.5),

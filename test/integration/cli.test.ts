@@ -139,4 +139,32 @@ describe('daifa CLI', () => {
     expect(r.out).toContain('✓ 时钟');
     expect(r.code).toBe(1);
   });
+
+  it('doctor --shop ID --deep: read-only calls against the shop, each answer shown as keys and types only, understood by the mapping; nothing written, no secret or buyer data printed', async () => {
+    const { enableSourcing } = await import('../helpers/harness.js');
+    await enableSourcing(h);
+    const sim = h.sandbox.wechat;
+    const before = { calls: new Map(sim.calls), alibaba: new Map(h.sandbox.alibaba.calls), orders: await count(h.app, 'shop_orders'), jobs: await count(h.app, 'jobs'), events: await count(h.app, 'order_events') };
+    const r = await runDaifa(['doctor', '--shop', '1', '--deep'], { ...env, ALIBABA_API_BASE: h.sandbox.url, PUBLIC_URL: 'https://daifa.example.cn' });
+    expect(r.out).toMatch(/✓ access token/);
+    expect(r.out).toMatch(/✓ order\/list\/get .*ids exact/);
+    expect(r.out).toMatch(/✓ order\/get .*地址已脱敏/);
+    expect(r.out).toMatch(/✓ deliverynegotiation\/result\/get .*条协商记录/);
+    expect(r.out).toMatch(/✓ deliverycompanylist\/new\/get: \d+ 家快递公司/);
+    expect(r.out).toMatch(/✓ alibaba.trade.pay.protocolPay.isopen: 免密支付已开通/);
+    expect(r.out).toMatch(/✓ alibaba.trade.getBuyerOrderList/);
+    expect(r.out).toMatch(/\/channels\/ec\/order\/get → \{errcode:number, errmsg:string, order:\{order_id:string/);
+    expect(r.out).toContain('nothing was written');
+    // Only reads were made, and nothing changed in Daifa's database.
+    const writes = ['/channels/ec/order/delivery/send', '/channels/ec/order/dropship/assign', '/channels/ec/order/deliverynegotiation/submit', '/channels/ec/aftersale/genaftersaleorder', '/channels/ec/order/sensitiveinfo/decode'];
+    for (const w of writes) expect(sim.calls.get(w) ?? 0).toBe(before.calls.get(w) ?? 0);
+    for (const w of ['alibaba.trade.fastCreateOrder', 'alibaba.trade.pay.protocolPay.preparePay', 'alibaba.trade.createRefund']) expect(h.sandbox.alibaba.calls.get(w) ?? 0).toBe(before.alibaba.get(w) ?? 0);
+    expect([await count(h.app, 'shop_orders'), await count(h.app, 'jobs'), await count(h.app, 'order_events')]).toEqual([before.orders, before.jobs, before.events]);
+    // No secret, token or buyer datum in the output.
+    const shop = sim.shops.get(h.creds.appId)!;
+    for (const secret of [h.creds.appSecret, shop.token?.value ?? 'no-token']) expect(r.out).not.toContain(secret);
+    for (const o of shop.orders.values()) for (const v of [o.address.userName, o.address.tel, o.address.detail, o.orderId]) expect(r.out).not.toContain(v);
+    // Without --shop the deep run is refused with the usage.
+    expect((await runDaifa(['doctor', '--deep'], env)).out).toContain('daifa doctor --shop ID --deep');
+  });
 });

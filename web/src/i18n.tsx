@@ -25,6 +25,8 @@ const zh: Record<string, string> = {
   'Split-ship rate': '分包发货比例', 'Lost answer rate': '丢失应答比例', 'Pay answer lost rate': '付款应答丢失比例', 'Price rise (fen)': '涨价（分）', 'Latency (ms)': '延迟（毫秒）',
   Language: '语言', 'Live updates on': '实时更新中', Reconnecting: '重新连接中', 'No data': '暂无数据', Download: '下载', View: '查看', Refresh: '刷新', Back: '返回',
   'Record consent': '记录买家答复', Agreed: '同意', Refused: '拒绝', 'What did the buyer say?': '买家怎么说的？', 'Resolution': '处理结果', 'Offer': '商品', 'Decoded addresses are logged': '查看完整地址会被记录（谁、何时、用途）',
+  'Wholesale flow': '批发下单', 'Consignment flow': '代销下单', 'Distribution flow': '分销下单', 'Learned from the 1688 preview': '由 1688 下单预览得知',
+  'Encrypted orders (experimental)': '加密下单（实验）', 'The WeChat-to-1688 encrypted order contract is not published: used only for suppliers switched to it': '1688 加密订单：微信小店到 1688 的对接规范未公开，仅在明确开启的供应商上使用',
   Viewer: '只读', Operator: '操作员', Owner: '管理员', Disabled: '已停用', 'Trace': '物流轨迹', 'Courier': '快递', 'Waybill': '运单号', 'Sent to WeChat': '已同步微信',
 };
 

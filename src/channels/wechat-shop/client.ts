@@ -25,6 +25,8 @@ export interface WeChatClientOptions {
   callsPerMinute?: number;
   /** This process's part of that rate (several Daifa processes share one shop's limit). */
   share?: RateShare;
+  /** Sees every parsed answer (path, body) — for `daifa doctor --deep` and the contract tests; never logged. */
+  onAnswer?: (path: string, body: ApiResponse) => void;
 }
 
 export interface ApiResponse {
@@ -169,6 +171,7 @@ export class WeChatShopClient {
     try {
       const body = parseJsonLossless(text);
       if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('not an object');
+      this.opts.onAnswer?.(path, body as ApiResponse);
       return body as ApiResponse;
     } catch {
       throw new DaifaError('UPSTREAM_UNAVAILABLE', `微信接口返回无法解析 (HTTP ${res.status}) ${path}`);

@@ -46,6 +46,17 @@ export class Alibaba1688Accounts {
     return row.id;
   }
 
+  /**
+   * A client with the stored token as it is — never refreshed, nothing written — for `daifa doctor --deep`, which
+   * must change nothing. Undefined when no account is connected.
+   */
+  async probeClient(onAnswer: (api: string, body: Record<string, unknown>) => void): Promise<{ client: Alibaba1688Client; memberId: string | null; expiresAt: number } | undefined> {
+    const acct = await this.db.kysely.selectFrom('supplier_accounts').selectAll().where('kind', '=', '1688').orderBy('id').executeTakeFirst();
+    if (!acct || !acct.access_token_enc) return undefined;
+    const client = new Alibaba1688Client({ appKey: acct.app_key, appSecret: this.box.open(acct.app_secret_enc), accessToken: this.box.open(acct.access_token_enc) }, { baseUrl: this.baseUrl, log: this.log, now: this.now, onAnswer });
+    return { client, memberId: acct.member_id, expiresAt: acct.access_expires_at ?? 0 };
+  }
+
   async client(): Promise<Alibaba1688Client> {
     const now = this.now();
     if (this.cached && now < this.cached.expiresAt - 5 * 60_000) return this.cached.client;

@@ -21,6 +21,8 @@ export interface Alibaba1688Options {
   onUnauthorized?: () => Promise<string>;
   /** Shared pacing for this app's calls (slows down on gw.QosAppFrequencyLimit). */
   limiter?: AdaptiveRateLimiter;
+  /** Sees every parsed answer (api, body) — for `daifa doctor --deep` and the contract tests; never logged. */
+  onAnswer?: (api: string, body: ApiBody) => void;
 }
 
 /** The outcome of a call whose request may have reached 1688 although no answer came back. */
@@ -129,6 +131,7 @@ export class Alibaba1688Client {
       if (res.status >= 500 && !opts.idempotent) throw new UnknownOutcomeError(`1688 ${api}: HTTP ${res.status}, unreadable body`);
       throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 ${api}: HTTP ${res.status}, unreadable body`);
     }
+    this.opts.onAnswer?.(api, body);
     const gw = body.error_code !== undefined ? String(body.error_code) : undefined;
     if (res.status === 401 || gw === '401') throw new DaifaError('UPSTREAM_UNAVAILABLE', '1688 授权已失效，请重新授权 / 1688 access token expired', { details: { gw: '401' }, retryable: false });
     if (gw === 'gw.QosAppFrequencyLimit' || gw === 'gw.QosRequestLimit') throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 限流 ${gw}`, { retryAfterMs: 2_000, details: { gw } });
