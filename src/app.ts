@@ -36,6 +36,7 @@ import { DeadlineWatch } from './fulfilment/deadlines.js';
 import { Alibaba1688Accounts } from './suppliers/alibaba-1688/accounts.js';
 import { ShopService } from './shops/shops.js';
 import { startHttpThread } from './lib/http-post.js';
+import type { OutboundPolicy } from './security/outbound.js';
 
 /** The composition root: every service built once from the config, dependencies passed explicitly. */
 export interface App {
@@ -44,6 +45,7 @@ export interface App {
   clock: Clock;
   db: Db;
   box: SecretBox;
+  outbound: OutboundPolicy;
   queue: JobQueue;
   events: InboundEventStore;
   shops: ShopService;
@@ -85,6 +87,8 @@ export interface AppOptions {
   defaultAlertTargets?: Partial<Record<Channel, string[]>>;
   decodeDailyQuota?: number;
   migrate?: boolean;
+  /** Where configured alert robots may point (sandbox mode allows its loopback twins). */
+  outbound?: OutboundPolicy;
 }
 
 export async function createApp(config: Readonly<Config>, opts: AppOptions = {}): Promise<App> {
@@ -101,13 +105,14 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   // This process's part of every API rate limit (the process registry lowers it while other Daifa processes run).
   const apiShare: RateShare = { fraction: 1 };
   const clients = new WeChatClients({ baseUrl: wechatApiBase, clock, log, callsPerMinute: config.wechatCallsPerMinute, share: apiShare });
-  const senders: Sender[] = [new LogSender(log), new WeComSender()];
+  const outbound: OutboundPolicy = opts.outbound ?? { hosts: config.outbound.hosts, allowPrivate: config.outbound.allowPrivate ?? false };
+  const senders: Sender[] = [new LogSender(log), new WeComSender(outbound)];
   const sms = opts.sms ?? config.sms;
   if (sms) senders.push(new TencentSmsSender(sms));
   const smtpUrl = opts.smtpUrl ?? config.smtpUrl;
   if (smtpUrl) senders.push(new EmailSender(smtpUrl, config.mailFrom));
   const wecom = opts.wecomWebhookUrl ?? config.wecomWebhookUrl;
-  const notifier = new Notifier(db, queue, senders, clock, log, { defaultTargets: { ...(wecom ? { wecom: [wecom] } : {}), ...opts.defaultAlertTargets } });
+  const notifier = new Notifier(db, queue, senders, clock, log, { box, defaultTargets: { ...(wecom ? { wecom: [wecom] } : {}), ...opts.defaultAlertTargets } });
   const intake = new OrderIntake(db, clients, shops, clock, log);
   const confirmation = new OrderConfirmation(db, notifier, clock, log, config.duplicateWindowHours * 3600_000);
   const poller = new OrderPoller(db, queue, clients, shops, clock, log, { intervalSeconds: config.pollIntervalSeconds });
@@ -212,7 +217,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   ]);
 
   return {
-    config, log, clock, db, box, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, payments, placement, alibaba, tracking, delivery, unwind, deadlines, dropshipTracking, handlers, wechatApiBase, apiShare,
+    config, log, clock, db, box, outbound, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, payments, placement, alibaba, tracking, delivery, unwind, deadlines, dropshipTracking, handlers, wechatApiBase, apiShare,
     close: () => db.close(),
   };
 }

@@ -2,7 +2,7 @@ import { createApp, type App } from '../app.js';
 import type { Config } from '../config/config.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openDatabase } from '../db/dialect.js';
-import { createUser, issueToken, setPassword, type Role } from '../http/auth.js';
+import { createUser, issueToken, revokeTokens, setPassword, type Role } from '../http/auth.js';
 import { DaifaError } from '../lib/errors.js';
 import { findOrderId, listOrders, orderDetail, shopOrderIdsOf, stats } from '../orders/queries.js';
 import { resolveReview } from '../orders/review.js';
@@ -10,7 +10,7 @@ import { recordSupplierPartialRefund } from '../fulfilment/line-refunds.js';
 import { decideBuyerRefund, REFUND_REASONS, type RefundReason } from '../orders/buyer-refund.js';
 import { run } from '../runtime/run.js';
 import { runDoctor } from './doctor.js';
-import { loadSettings, saveSettings } from '../notify/settings.js';
+import { loadSettings, maskSettings, saveSettings } from '../notify/settings.js';
 import { MappingsIO } from '../sourcing/mappings-io.js';
 import { actionsOf, resolveCase } from '../cases/cases.js';
 import { retryCase } from '../cases/retry.js';
@@ -43,7 +43,9 @@ export const usage = `daifa — 代发 dropshipping for WeChat Shop (微信小�
   daifa jobs list [--status pending|running|done|dead] [--kind K] [--json]
   daifa jobs retry <id>|--all
   daifa users add --username U --password P --role owner|operator|viewer [--token]
-  daifa users passwd --username U --password P   new password (that user's browser sessions end)
+  daifa users passwd --username U --password P   new password (that user's browser sessions end, API tokens revoked)
+  daifa users list [--json]                      users, roles and their live API tokens (name, scope, expiry)
+  daifa users revoke-tokens --username U         revoke every API token of a user
   daifa alerts list [--status pending|sent|failed|folded] [--json]
   daifa alerts settings --shop ID [--set rules.json]   show or set a shop's alert rules (0 = all shops)
   daifa alerts retry                re-send failed alerts
@@ -289,7 +291,26 @@ export const commands: Record<string, Command> = {
         out(`密码已修改 / password changed: ${flags.username}`);
         return 0;
       }
-      if (args[0] !== 'add') throw new DaifaError('VALIDATION', '用法 / usage: daifa users add --username U --password P --role owner|operator|viewer | daifa users passwd --username U --password P');
+      if (args[0] === 'list') {
+        const users = await app.db.kysely.selectFrom('users').select(['id', 'username', 'role', 'disabled', 'created_at']).orderBy('id').execute();
+        const tokens = await app.db.kysely.selectFrom('api_tokens').select(['user_id', 'name', 'expires_at', 'last_used_at', 'scope']).execute();
+        const now = app.clock.now();
+        const rows = users.map((u) => {
+          const mine = tokens.filter((t) => t.user_id === u.id && Number(t.expires_at) > now);
+          return { id: u.id, username: u.username, role: u.role, disabled: u.disabled === 1, tokens: mine.length, tokenNames: mine.map((t) => `${t.name}(${t.scope}, ${time(Number(t.expires_at))} 到期)`).join(' ') };
+        });
+        if (flags.json) out(JSON.stringify(rows, null, 2));
+        else out(table(rows.map((r) => ({ id: r.id, 用户: r.username, 角色: r.role, 停用: r.disabled ? '是' : '', 令牌: `${r.tokens} ${r.tokenNames}` })), ['id', '用户', '角色', '停用', '令牌']));
+        return 0;
+      }
+      if (args[0] === 'revoke-tokens') {
+        const username = need(flags, 'username');
+        const u = await app.db.kysely.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
+        if (!u) throw new DaifaError('NOT_FOUND', `用户 ${username} 不存在 / no such user`);
+        out(`已撤销 / revoked: ${await revokeTokens(app.db, u.id)} 个 API 令牌`);
+        return 0;
+      }
+      if (args[0] !== 'add') throw new DaifaError('VALIDATION', '用法 / usage: daifa users add --username U --password P --role owner|operator|viewer | daifa users passwd --username U --password P | daifa users list | daifa users revoke-tokens --username U');
       const id = await createUser(app.db, { username: need(flags, 'username'), password: need(flags, 'password'), role: need(flags, 'role') as Role }, app.clock.now());
       out(`用户已创建 / user created: #${id}`);
       if (flags.token) out(`API token: ${await issueToken(app.db, id, 'cli', app.clock.now())}`);
@@ -312,10 +333,10 @@ export const commands: Record<string, Command> = {
         const shopId = Number(need(flags, 'shop'));
         if (str(flags.set)) {
           const { readFileSync } = await import('node:fs');
-          const saved = await saveSettings(app.db, shopId, JSON.parse(readFileSync(str(flags.set)!, 'utf8')), app.clock.now());
+          const saved = maskSettings(await saveSettings(app.db, app.box, app.outbound, shopId, JSON.parse(readFileSync(str(flags.set)!, 'utf8')), app.clock.now()));
           await app.notifier.ensureDigestsScheduled();
           out(JSON.stringify(saved, null, 2));
-        } else out(JSON.stringify(await loadSettings(app.db.kysely, shopId), null, 2));
+        } else out(JSON.stringify(maskSettings(await loadSettings(app.db.kysely, app.box, shopId)), null, 2));
         return 0;
       }
       if (sub === 'retry') {

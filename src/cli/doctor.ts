@@ -1,4 +1,6 @@
 import { createApp } from '../app.js';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { deepCheck } from './doctor-deep.js';
 
@@ -53,6 +55,7 @@ export async function runDoctor(config: Readonly<Config>, opts: { shopId?: numbe
       if (!target) bad(`--deep: 店铺 #${opts.shopId ?? '?'} 不存在 / no such shop (daifa shops list)`);
       else if (!(await deepCheck(app, target.id, (l) => lines.push(l)))) failed = true;
     }
+    for (const w of unsafeSettings(config)) bad(w);
     const dead = await app.queue.countsByStatus();
     if (dead.dead) bad(`失败任务 / dead jobs: ${dead.dead} — see: daifa jobs list --status dead`);
     else ok('失败任务 / dead jobs: none');
@@ -61,4 +64,22 @@ export async function runDoctor(config: Readonly<Config>, opts: { shopId?: numbe
   }
   process.stdout.write(lines.join('\n') + '\n');
   return failed ? 1 : 0;
+}
+
+/** Settings that would make an install on the internet unsafe (each a ✗ with what to do). */
+export function unsafeSettings(config: Readonly<Config>): string[] {
+  const out: string[] = [];
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(config.host);
+  if (!loopback && !(config.publicUrl ?? '').startsWith('https://')) out.push(`安全 / security: HOST=${config.host} 直接对外监听且 PUBLIC_URL 不是 https — 请放在带 TLS 的反向代理后面（见 README）/ listening publicly without https`);
+  if (config.outbound.allowPrivate && config.sandbox !== true) out.push('安全 / security: DAIFA_ALLOW_PRIVATE_OUTBOUND=1 — 提醒机器人可以指向内网地址，正式环境请关闭 / alert robots may point into the private network');
+  if (!config.masterKey) {
+    const keyFile = join(config.dataDir, 'master.key');
+    if (existsSync(keyFile) && statSync(keyFile).mode & 0o077) out.push(`安全 / security: ${keyFile} 权限过宽，应为 0600 / master key file readable by others`);
+  }
+  if (config.databaseUrl.startsWith('sqlite:')) {
+    const file = config.databaseUrl.slice('sqlite:'.length);
+    if (existsSync(file) && statSync(file).mode & 0o077) out.push(`安全 / security: ${file} 权限过宽，应为 0600（Daifa 启动时会修正）/ database readable by others`);
+  }
+  if (existsSync(join(config.dataDir, 'first-run-password.txt'))) out.push(`安全 / security: ${join(config.dataDir, 'first-run-password.txt')} 仍在 — 登录并修改密码后请删除 / delete the first-run password file`);
+  return out;
 }

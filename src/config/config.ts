@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_OUTBOUND_HOSTS } from '../security/outbound.js';
 
 /**
  * Configuration comes from the environment, is parsed once and is frozen. Every invalid variable is
@@ -11,7 +12,8 @@ const bool = z
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().default('0.0.0.0'),
+  // Loopback unless told otherwise: put a reverse proxy with TLS in front (README), or set HOST=0.0.0.0 knowingly.
+  HOST: z.string().default('127.0.0.1'),
   PUBLIC_URL: z.string().url().optional(),
   DATABASE_URL: z
     .string()
@@ -46,6 +48,16 @@ const schema = z.object({
   DAIFA_SMS_TEMPLATE_ID: z.string().optional(),
   DAIFA_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be smtp://user:pass@host:port or smtps://…').optional(),
   DAIFA_MAIL_FROM: z.string().default('Daifa 代发 <daifa@localhost>'),
+  /** Hosts alert robots (and SMTP) may be reached at, besides WeCom's (comma-separated). */
+  DAIFA_OUTBOUND_HOSTS: z.string().optional(),
+  /** Allow loopback and private addresses for those (the sandbox's robot is on loopback; default: only in sandbox mode). */
+  DAIFA_ALLOW_PRIVATE_OUTBOUND: bool.optional(),
+  /** Days raw webhook bodies (WeChat pushes, 1688 messages) are kept; orders keep their own history. */
+  DAIFA_RETENTION_EVENTS_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Days decoded-address records keep who/why/where (the decode log itself) — the plaintext is never stored. */
+  DAIFA_RETENTION_DECODE_LOG_DAYS: z.coerce.number().int().min(30).max(3650).default(365),
+  /** A WeChat push whose signed timestamp is older (or newer) than this is refused as a replay. */
+  DAIFA_PUSH_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -86,6 +98,10 @@ export interface Config {
   sms?: { endpoint: string; secretId: string; secretKey: string; sdkAppId: string; signName: string; templateId: string };
   smtpUrl?: string;
   mailFrom: string;
+  /** Where configured alert robots and SMTP may point (see security/outbound.ts). */
+  outbound: { hosts: string[]; allowPrivate?: boolean };
+  retention: { eventsDays: number; decodeLogDays: number };
+  pushMaxAgeSeconds: number;
   logLevel: RawConfig['LOG_LEVEL'];
 }
 
@@ -133,6 +149,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : undefined,
     smtpUrl: c.DAIFA_SMTP_URL,
     mailFrom: c.DAIFA_MAIL_FROM,
+    outbound: {
+      hosts: [...DEFAULT_OUTBOUND_HOSTS, ...(c.DAIFA_OUTBOUND_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean), ...(c.DAIFA_SMTP_URL ? [new URL(c.DAIFA_SMTP_URL).hostname] : [])],
+      allowPrivate: c.DAIFA_ALLOW_PRIVATE_OUTBOUND,
+    },
+    retention: { eventsDays: c.DAIFA_RETENTION_EVENTS_DAYS, decodeLogDays: c.DAIFA_RETENTION_DECODE_LOG_DAYS },
+    pushMaxAgeSeconds: c.DAIFA_PUSH_MAX_AGE_SECONDS,
     logLevel: c.LOG_LEVEL,
   });
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type ColumnDefinitionBuilder, type CreateTableBuilder } from 'kysely';
@@ -35,6 +35,8 @@ export function openDatabase(url: string, opts: { searchPath?: string; poolSize?
     database.pragma('busy_timeout = 10000');
     database.pragma('foreign_keys = ON');
     database.pragma('temp_store = MEMORY');
+    // Buyer data and money live here: readable by this user only (the WAL and shared-memory files too).
+    if (file !== ':memory:') for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     const cached = withStatementCache(database);
     // Group commit unless turned off (DAIFA_SQLITE_GROUP_COMMIT=0, to compare): see sqlite-group-commit.ts.
     const group = process.env.DAIFA_SQLITE_GROUP_COMMIT === '0' ? null : groupCommitDialect(cached);

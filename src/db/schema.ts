@@ -35,6 +35,10 @@ export interface ApiTokensTable {
   token_hash: string;
   created_at: number;
   last_used_at: number | null;
+  /** Tokens expire (migration 0021 gave older ones a year from creation). */
+  expires_at: number;
+  /** full | read (read: GET only). */
+  scope: string;
 }
 
 export interface SessionsTable {

@@ -164,6 +164,10 @@ export class SupplierUnwind {
     const now = this.clock.now();
     await k.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
+      // Under the lock, again: a second submit of the same form (or another person) may have settled it meanwhile.
+      const now_ = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
+      const settledBefore = await trx.selectFrom('order_events').select('id').where('entity_type', '=', 'purchase_order').where('entity_id', '=', po.id).where('event', '=', 'po.supplier_settled').executeTakeFirst();
+      if (now_.state !== po.state || settledBefore) throw new DaifaError('CONFLICT', `采购单已登记过供应商取消或退款（${now_.state}），请刷新 / settled meanwhile`);
       if (paid && due > 0) await postLedger(trx, { shopId: po.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, kind: 'refund_from_supplier', amount: due, ref: `supplier-refund:${po.id}`, note }, now);
       await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.supplier_settled', actor: input.actor, note }, now);
       await this.cancelIn(trx, po, payment?.id, note, reason, now);

@@ -3,6 +3,7 @@ import type { Db } from '../db/dialect.js';
 import { DaifaError } from '../lib/errors.js';
 import { sessionPrincipal } from './session.js';
 import { hashPassword, hashToken, newApiToken, verifyPassword } from '../security/passwords.js';
+import { attemptFailed, attemptSucceeded, countAttempt } from '../security/login-policy.js';
 
 export type Role = 'owner' | 'operator' | 'viewer';
 const TOKEN_USE_RESOLUTION_MS = 3_600_000;
@@ -30,7 +31,7 @@ export async function createUser(db: Db, input: { username: string; password: st
   return row.id;
 }
 
-/** A new password (≥ 8 characters); the user's browser sessions end (API tokens are separate credentials). */
+/** A new password (≥ 8 characters); the user's browser sessions end and API tokens are revoked (a leaked password's tokens with it). */
 export async function setPassword(db: Db, username: string, password: string): Promise<void> {
   if (password.length < 8) throw new DaifaError('VALIDATION', '密码至少 8 位 / password must have at least 8 characters', { details: [{ field: 'password', message: 'too short' }] });
   const u = await db.kysely.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
@@ -39,12 +40,20 @@ export async function setPassword(db: Db, username: string, password: string): P
   await db.kysely.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ password_hash: hash }).where('id', '=', u.id).execute();
     await trx.deleteFrom('sessions').where('user_id', '=', u.id).execute();
+    await trx.deleteFrom('api_tokens').where('user_id', '=', u.id).execute();
   });
 }
 
-export async function issueToken(db: Db, userId: number, name: string, now: number): Promise<string> {
+/** API tokens expire (90 days unless asked otherwise, a year at most); a `read` token may only read (GET). */
+export const TOKEN_DEFAULT_DAYS = 90;
+export const TOKEN_MAX_DAYS = 365;
+export type TokenScope = 'full' | 'read';
+
+export async function issueToken(db: Db, userId: number, name: string, now: number, opts: { expiresInDays?: number; scope?: TokenScope } = {}): Promise<string> {
+  const days = opts.expiresInDays ?? TOKEN_DEFAULT_DAYS;
+  if (!Number.isInteger(days) || days < 1 || days > TOKEN_MAX_DAYS) throw new DaifaError('VALIDATION', `令牌有效期为 1–${TOKEN_MAX_DAYS} 天 / expiresInDays 1–${TOKEN_MAX_DAYS}`, { details: [{ field: 'expiresInDays', message: 'out of range' }] });
   const { token, hash } = newApiToken();
-  await db.kysely.insertInto('api_tokens').values({ user_id: userId, name, token_hash: hash, created_at: now, last_used_at: null }).execute();
+  await db.kysely.insertInto('api_tokens').values({ user_id: userId, name, token_hash: hash, created_at: now, last_used_at: null, expires_at: now + days * 86_400_000, scope: opts.scope ?? 'full' }).execute();
   return token;
 }
 
@@ -55,8 +64,8 @@ const bearerToken = (header: string | undefined): string | undefined => /^Bearer
 export async function listTokens(db: Db, userId: number, authorization: string | undefined) {
   const bearer = bearerToken(authorization);
   const current = bearer ? hashToken(bearer) : undefined;
-  const rows = await db.kysely.selectFrom('api_tokens').select(['id', 'name', 'created_at', 'last_used_at', 'token_hash']).where('user_id', '=', userId).orderBy('id').execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at, current: r.token_hash === current }));
+  const rows = await db.kysely.selectFrom('api_tokens').select(['id', 'name', 'created_at', 'last_used_at', 'token_hash', 'expires_at', 'scope']).where('user_id', '=', userId).orderBy('id').execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at, expiresAt: r.expires_at, scope: r.scope, current: r.token_hash === current }));
 }
 
 /**
@@ -72,6 +81,23 @@ export async function revokeTokens(db: Db, userId: number, tokenId?: number): Pr
   return n;
 }
 
+/**
+ * Sign in through the one login policy (attempts counted before the hash, per user and per address): the dashboard's
+ * session and the API's token login both come here.
+ */
+export async function signIn(db: Db, input: { username: string; password: string; address: string }, now: number): Promise<Principal> {
+  const attempt = await countAttempt(db, input.username, input.address, now);
+  try {
+    const p = await login(db, input.username, input.password);
+    await attemptSucceeded(db, attempt);
+    return p;
+  } catch (err) {
+    await attemptFailed(db, now);
+    throw err;
+  }
+}
+
+/** Check a password (no attempt counting: for a signed-in user confirming theirs; sign-ins go through signIn). */
 export async function login(db: Db, username: string, password: string): Promise<Principal> {
   const u = await db.kysely.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
   // Verify against a dummy hash when the user is unknown, so timing does not reveal which usernames exist.
@@ -98,12 +124,14 @@ export function authenticate(db: Db, now: () => number) {
     const row = await db.kysely
       .selectFrom('api_tokens')
       .innerJoin('users', 'users.id', 'api_tokens.user_id')
-      .select(['users.id as userId', 'users.username', 'users.role', 'users.disabled', 'api_tokens.id as tokenId', 'api_tokens.last_used_at'])
+      .select(['users.id as userId', 'users.username', 'users.role', 'users.disabled', 'api_tokens.id as tokenId', 'api_tokens.last_used_at', 'api_tokens.expires_at', 'api_tokens.scope'])
       .where('api_tokens.token_hash', '=', hashToken(token))
       .executeTakeFirst();
-    if (!row || row.disabled) throw new DaifaError('UNAUTHENTICATED', '令牌无效 / invalid token');
-    // When a token was last used (to tell a live script from a forgotten one), to the hour: one write an hour, not one per call.
     const t = now();
+    if (!row || row.disabled) throw new DaifaError('UNAUTHENTICATED', '令牌无效 / invalid token');
+    if (Number(row.expires_at) <= t) throw new DaifaError('UNAUTHENTICATED', '令牌已过期，请重新登录获取 / token expired');
+    if (row.scope === 'read' && req.method !== 'GET' && req.method !== 'HEAD') throw new DaifaError('FORBIDDEN', '只读令牌不能修改数据 / a read-only token cannot change anything');
+    // When a token was last used (to tell a live script from a forgotten one), to the hour: one write an hour, not one per call.
     if (row.last_used_at === null || t - Number(row.last_used_at) > TOKEN_USE_RESOLUTION_MS) await db.kysely.updateTable('api_tokens').set({ last_used_at: t }).where('id', '=', row.tokenId).execute();
     req.principal = { userId: row.userId, username: row.username, role: row.role as Role };
   };

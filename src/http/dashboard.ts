@@ -19,6 +19,10 @@ export interface SandboxHooks {
   knobs1688: object;
 }
 
+/** Live-update streams open at once, per user and per process. */
+export const STREAMS_PER_USER = 8;
+export const STREAMS_PER_PROCESS = 500;
+
 const faultKnobs = z
   .object({
     lateRate: z.number().min(0).max(1),
@@ -88,7 +92,9 @@ export function registerDashboardApi(api: FastifyInstance, app: App, sandbox: Sa
     const id = positiveId(req.params);
     const b = z.object({ role: z.enum(['owner', 'operator', 'viewer']).optional(), disabled: z.boolean().optional() }).strict().parse(req.body);
     if (id === req.principal!.userId) throw new DaifaError('CONFLICT', '不能修改自己的角色或停用自己 / you cannot change or disable yourself');
-    await app.db.kysely.updateTable('users').set({ ...(b.role ? { role: b.role as Role } : {}), ...(b.disabled !== undefined ? { disabled: b.disabled ? 1 : 0 } : {}) }).where('id', '=', id).execute();
+    if (!b.role && b.disabled === undefined) throw new DaifaError('VALIDATION', '请给出 role 或 disabled / nothing to change', { details: [{ field: 'role', message: 'role or disabled required' }] });
+    const r = await app.db.kysely.updateTable('users').set({ ...(b.role ? { role: b.role as Role } : {}), ...(b.disabled !== undefined ? { disabled: b.disabled ? 1 : 0 } : {}) }).where('id', '=', id).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw new DaifaError('NOT_FOUND', `用户 ${id} 不存在 / no such user`);
     if (b.disabled) await app.db.kysely.deleteFrom('sessions').where('user_id', '=', id).execute();
     return { ok: true };
   });
@@ -113,17 +119,33 @@ export function registerDashboardApi(api: FastifyInstance, app: App, sandbox: Sa
   // Live updates: one poller per process reads a few cheap "versions" each second and tells every open page.
   const feed = new ChangeFeed(app);
   api.addHook('onClose', async () => feed.stop());
+  // Capped: a few open pages per user and a bound for the process (each stream holds a connection and a subscriber).
+  const streams = new Map<number, number>();
+  let openStreams = 0;
   api.get('/api/stream', async (req, reply) => {
+    const user = req.principal!.userId;
+    if ((streams.get(user) ?? 0) >= STREAMS_PER_USER || openStreams >= STREAMS_PER_PROCESS) throw new DaifaError('RATE_LIMITED', `实时更新连接过多（每个用户最多 ${STREAMS_PER_USER} 个页面）/ too many live-update streams`);
+    streams.set(user, (streams.get(user) ?? 0) + 1);
+    openStreams++;
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     reply.raw.write('retry: 3000\n\n');
     const off = feed.subscribe((frame) => reply.raw.write(frame));
-    req.raw.on('close', off);
+    req.raw.on('close', () => {
+      off();
+      openStreams--;
+      const n = (streams.get(user) ?? 1) - 1;
+      if (n > 0) streams.set(user, n);
+      else streams.delete(user);
+    });
   });
 
-  api.get('/api/sandbox', async () => {
+  api.get('/api/sandbox', async (req) => {
     if (!sandbox) throw new DaifaError('NOT_FOUND', '沙箱未开启 / sandbox mode is off');
-    return { ...((await sandbox.info()) as object), controls: sandbox.generator()?.controls() ?? null, faults: pickFaults(sandbox.knobs1688) };
+    const info = (await sandbox.info()) as { emails?: { text?: string }[] };
+    // The supplier e-mails carry the decoded address: their text is for owners only (as a decode is).
+    const emails = req.principal!.role === 'owner' ? info.emails : info.emails?.map((m) => ({ ...m, text: '（邮件正文含买家完整地址，仅管理员可见 / the body holds the buyer address: owners only）' }));
+    return { ...info, emails, controls: sandbox.generator()?.controls() ?? null, faults: pickFaults(sandbox.knobs1688) };
   });
   api.put('/api/sandbox/controls', operator, async (req) => {
     const g = sandbox?.generator();

@@ -5,13 +5,14 @@ import { registerPushReceiver } from '../channels/wechat-shop/push-receiver.js';
 import { registerAlibabaReceiver } from '../suppliers/alibaba-1688/message-receiver.js';
 import { shopOrderStates } from '../domain/shop-order.lifecycle.js';
 import { DaifaError } from '../lib/errors.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { findOrderId, listOrders, orderDetail, shopOrderIdsOf, stats } from '../orders/queries.js';
 import { resolveReview } from '../orders/review.js';
 import { WECHAT_COURIERS } from '../fulfilment/couriers.js';
 import { recordSupplierPartialRefund } from '../fulfilment/line-refunds.js';
 import { decideBuyerRefund, REFUND_REASONS, type RefundReason } from '../orders/buyer-refund.js';
 import { toPublic } from '../shops/shops.js';
-import { ALERT_EVENTS, DEFAULT_ROUTES, loadSettings, saveSettings } from '../notify/settings.js';
+import { ALERT_EVENTS, DEFAULT_ROUTES, loadSettings, maskSettings, saveSettings } from '../notify/settings.js';
 import { CHANNELS } from '../notify/senders.js';
 import { MappingsIO } from '../sourcing/mappings-io.js';
 import { recordSupplierReply } from '../purchasing/supplier-replies.js';
@@ -22,8 +23,10 @@ import { addOffer, addSupplier, listSuppliers, loadWeights, saveWeights } from '
 import { loadLimits, saveLimits } from '../payments/pay-supplier.js';
 import { dailyMoney, reconcile, reconciliationCsv, reconciliationXlsx, recordEntry } from '../payments/ledger.js';
 import { acceptPrice } from '../payments/price-change.js';
-import { listVouchers, readVoucher, storeVoucher, validateVoucher, VOUCHER_MAX_BYTES } from '../payments/vouchers.js';
-import { authenticate, issueToken, listTokens, login, requireRole, revokeTokens, setPassword } from './auth.js';
+import { listVouchers, readVoucher, storeVoucher, validateVoucher, VOUCHER_MAX_BYTES, VOUCHERS_PER_PAYMENT } from '../payments/vouchers.js';
+import { MoneyInputError } from '../domain/money-input.js';
+import { fen, idempotencyKey, paidAtSchema, positiveFen } from './money-inputs.js';
+import { authenticate, issueToken, listTokens, login, requireRole, revokeTokens, setPassword, signIn, TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS } from './auth.js';
 import { registerDashboardApi, registerStaticUi, type SandboxHooks } from './dashboard.js';
 import { registerSessionRoutes } from './session.js';
 import { collectRoutes } from './route-table.js';
@@ -59,11 +62,13 @@ const decodeBody = z.object({ purpose: z.string().trim().min(2).max(200), destin
 export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<FastifyInstance> {
   const http = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   const routes = collectRoutes(http);
+  await registerSecurityHeaders(http, { https: (app.config.publicUrl ?? '').startsWith('https://') });
 
   http.setErrorHandler((err: FastifyError | DaifaError | ZodError, req, reply) => {
     if (err instanceof ZodError) {
       return reply.code(400).send({ error: { code: 'VALIDATION', message: '请求参数不正确 / invalid request', fields: err.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) } });
     }
+    if (err instanceof MoneyInputError) return reply.code(400).send({ error: { code: 'VALIDATION', message: err.message, fields: [{ field: err.field, message: err.message }] } });
     if (err instanceof DaifaError) {
       const fields = Array.isArray(err.details) ? err.details : undefined;
       return reply.code(err.status).send({ error: { code: err.code, message: err.message, ...(fields ? { fields } : {}) } });
@@ -76,18 +81,21 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
   });
 
   registerAlibabaReceiver(http, { db: app.db, accounts: app.alibaba, queue: app.queue, clock: app.clock, log: app.log });
-  registerPushReceiver(http, { events: app.events, queue: app.queue, shops: app.shops, log: app.log, bodyLimit: app.config.pushBodyLimit, deliverEcho: takeDeliverEcho });
+  registerPushReceiver(http, { events: app.events, queue: app.queue, shops: app.shops, log: app.log, bodyLimit: app.config.pushBodyLimit, deliverEcho: takeDeliverEcho, maxAgeSeconds: app.config.pushMaxAgeSeconds, now: () => app.clock.now() });
 
   http.get('/health', async () => {
     await app.db.kysely.selectFrom('shops').select('id').limit(1).execute();
     return { ok: true };
   });
 
+  // Token login (scripts, the CLI): the same attempt limit as the dashboard's; the token expires and may be read-only.
   http.post('/api/auth/login', async (req) => {
-    const b = z.object({ username: z.string().min(1), password: z.string().min(1), tokenName: z.string().max(64).optional() }).parse(req.body);
-    const p = await login(app.db, b.username, b.password);
-    const token = await issueToken(app.db, p.userId, b.tokenName ?? 'login', app.clock.now());
-    return { token, user: { username: p.username, role: p.role } };
+    const b = z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(200), tokenName: z.string().max(64).optional(), expiresInDays: z.number().int().min(1).max(TOKEN_MAX_DAYS).optional(), scope: z.enum(['full', 'read']).optional() }).parse(req.body);
+    const now = app.clock.now();
+    const p = await signIn(app.db, { username: b.username, password: b.password, address: req.ip }, now);
+    const days = b.expiresInDays ?? TOKEN_DEFAULT_DAYS;
+    const token = await issueToken(app.db, p.userId, b.tokenName ?? 'login', now, { expiresInDays: days, scope: b.scope });
+    return { token, expiresAt: now + days * 86_400_000, scope: b.scope ?? 'full', user: { username: p.username, role: p.role } };
   });
 
   registerSessionRoutes(http, app.db, app.clock, { secureCookie: (app.config.publicUrl ?? '').startsWith('https://') });
@@ -167,12 +175,13 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     api.post('/api/notifications/retry-failed', operator, async () => ({ retried: await app.notifier.retryFailed() }));
     // What the alert-rules form offers: the events, the channels, and where each event goes by default.
     api.get('/api/alerts/catalog', async () => ({ events: ALERT_EVENTS, channels: CHANNELS, defaults: DEFAULT_ROUTES }));
-    api.get('/api/shops/:id/alerts', async (req) => loadSettings(app.db.kysely, z.coerce.number().int().min(0).parse((req.params as { id: string }).id)));
+    // Recipients are masked for everyone (the robot key, phones and addresses are secrets); saving them back unchanged keeps them.
+    api.get('/api/shops/:id/alerts', async (req) => maskSettings(await loadSettings(app.db.kysely, app.box, z.coerce.number().int().min(0).parse((req.params as { id: string }).id))));
     api.put('/api/shops/:id/alerts', owner, async (req) => {
       const shopId = z.coerce.number().int().min(0).parse((req.params as { id: string }).id);
-      const settings = await saveSettings(app.db, shopId, req.body, app.clock.now());
+      const settings = await saveSettings(app.db, app.box, app.outbound, shopId, req.body, app.clock.now());
       await app.notifier.ensureDigestsScheduled();
-      return settings;
+      return maskSettings(settings);
     });
     // SKU ↔ supplier-offer mappings: export as CSV or Excel; import either (bad rows reported, good rows kept).
     const mappings = new MappingsIO(app.db, app.clock);
@@ -244,7 +253,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     api.post('/api/payments/:id/check', operator, async (req) => ({ status: await app.payments.checkNow(z.coerce.number().int().positive().parse((req.params as { id: string }).id)) }));
     api.post('/api/payments/:id/record', owner, async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
-      const b = z.object({ amount: z.number().int('金额以分为单位的整数 / amount in fen').positive(), paidAt: z.union([z.number().int().positive(), z.string().datetime({ offset: true }).transform((t) => Date.parse(t))]), reference: z.string().trim().min(2, '请填写转账流水号或参考号 / reference required').max(100), channel: z.enum(['bank_transfer', 'other']).default('bank_transfer') }).parse(req.body);
+      const b = z.object({ amount: positiveFen, paidAt: paidAtSchema(app.clock.now()), reference: z.string().trim().min(2, '请填写转账流水号或参考号 / reference required').max(100), channel: z.enum(['bank_transfer', 'other']).default('bank_transfer') }).parse(req.body);
       return { status: await app.payments.recordManual(id, { ...b, actor: `user:${req.principal!.username}` }) };
     });
     api.get('/api/payments/:id/vouchers', async (req) => ({ vouchers: await listVouchers(app.db, z.coerce.number().int().positive().parse((req.params as { id: string }).id)) }));
@@ -263,14 +272,17 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
         const kind = validateVoucher(bytes, req.headers['content-type']);
         const pay = await app.db.kysely.selectFrom('payments').select('id').where('id', '=', id).executeTakeFirst();
         if (!pay) throw new DaifaError('NOT_FOUND', `付款 ${id} 不存在`);
+        const held = await app.db.kysely.selectFrom('vouchers').select((eb) => eb.fn.countAll<number>().as('n')).where('payment_id', '=', id).executeTakeFirstOrThrow();
+        if (Number(held.n) >= VOUCHERS_PER_PAYMENT) throw new DaifaError('CONFLICT', `每笔付款最多 ${VOUCHERS_PER_PAYMENT} 个凭证 / at most ${VOUCHERS_PER_PAYMENT} vouchers per payment`);
         const v = await storeVoucher(app.db.kysely, { paymentId: id, kind: 'upload', fileName: q.fileName ?? `voucher.${kind.ext}`, mime: kind.mime, bytes, actor: `user:${req.principal!.username}` }, app.clock.now());
         return reply.code(v.created ? 201 : 200).send(v);
       });
     });
     api.post('/api/orders/:id/ledger', owner, async (req) => {
       const shopOrderId = await findOrderId(app.db, idParam.parse(req.params).id);
-      const b = z.object({ kind: z.enum(['refund_to_buyer', 'refund_from_supplier', 'commission', 'correction']), amount: z.number().int(), note: z.string().trim().min(1).max(500), purchaseOrderId: z.number().int().positive().optional(), ref: z.string().max(100).optional() }).parse(req.body);
-      return recordEntry(app.db, { shopOrderId, ...b, actor: `user:${req.principal!.username}` }, app.clock.now());
+      const b = z.object({ kind: z.enum(['refund_to_buyer', 'refund_from_supplier', 'commission', 'correction']), amount: fen, note: z.string().trim().min(1).max(500), purchaseOrderId: z.number().int().positive().optional(), ref: z.string().max(100).optional() }).parse(req.body);
+      // Idempotent by key: the same correction submitted twice (a double click, a retry) is booked once.
+      return recordEntry(app.db, { shopOrderId, ...b, ref: idempotencyKey(req, b.ref), actor: `user:${req.principal!.username}` }, app.clock.now());
     });
     const dayStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式 YYYY-MM-DD / date as YYYY-MM-DD');
     api.get('/api/money/daily', async (req) => {
@@ -317,7 +329,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     });
     api.post('/api/cases/:id/supplier-refund', owner, async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
-      const b = z.object({ amount: z.number().int('金额以分为单位的整数 / amounts in fen').positive(), reference: z.string().trim().min(1).max(100), note: z.string().trim().min(1).max(500) }).parse(req.body);
+      const b = z.object({ amount: positiveFen, reference: z.string().trim().min(1).max(100), note: z.string().trim().min(1).max(500) }).parse(req.body);
       return recordSupplierPartialRefund(app.db, app.clock, { caseId: id, ...b, actor: `user:${req.principal!.username}` });
     });
     api.get('/api/couriers', async () => ({ couriers: Object.entries(WECHAT_COURIERS).filter(([id]) => id !== 'OTHER').map(([deliveryId, name]) => ({ deliveryId, name })) }));
@@ -328,7 +340,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     });
     api.post('/api/purchase-orders/:id/supplier-settled', operator, async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
-      const b = z.object({ note: z.string().trim().min(2).max(500), amount: z.number().int('金额以分为单位的整数 / amounts in fen').positive().optional(), reference: z.string().trim().max(100).optional() }).parse(req.body ?? {});
+      const b = z.object({ note: z.string().trim().min(2).max(500), amount: positiveFen.optional(), reference: z.string().trim().max(100).optional() }).parse(req.body ?? {});
       return app.unwind.supplierSettled(id, { actor: `user:${req.principal!.username}`, note: b.note, amount: b.amount, reference: b.reference });
     });
     api.post('/api/purchase-orders/:id/stock-out', operator, async (req) => ({ outcome: await app.placement.supplierStockOut(z.coerce.number().int().positive().parse((req.params as { id: string }).id)) }));
@@ -340,7 +352,6 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     api.get('/api/shops/:id/payment-limits', async (req) => loadLimits(app.db.kysely, z.coerce.number().int().positive().parse((req.params as { id: string }).id)));
     api.put('/api/shops/:id/payment-limits', owner, async (req) => {
       const shopId = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
-      const fen = z.number().int('金额以分为单位的整数 / amounts in fen');
       const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式 HH:MM / time as HH:MM');
       const limits = z.object({ maxPerOrder: fen.positive(), maxPerDay: fen.positive(), minMargin: fen, approvalAbove: fen.min(0), payHours: z.object({ from: hhmm, to: hhmm }).nullable().optional(), method1688: z.enum(['protocol', 'link']).optional() }).parse(req.body);
       await saveLimits(app.db, shopId, limits, app.clock.now());

@@ -5,17 +5,16 @@ import type { Db } from '../db/dialect.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { hashToken } from '../security/passwords.js';
-import { login, type Principal, type Role } from './auth.js';
+import { signIn, type Principal, type Role } from './auth.js';
 
 /**
  * Browser sessions for the dashboard: an httpOnly, SameSite=Strict cookie holding a random token (only its
- * SHA-256 is stored), and a CSRF token the page sends back in `x-csrf-token` on every change. Failed logins are
- * counted in the database, so the limit holds across machines.
+ * SHA-256 is stored), and a CSRF token the page sends back in `x-csrf-token` on every change. Sign-in attempts
+ * are counted in the database before the password is checked (security/login-policy.ts).
  */
 export const SESSION_COOKIE = 'daifa_session';
 const SESSION_TTL_MS = 7 * 86_400_000;
-export const LOGIN_WINDOW_MS = 15 * 60_000;
-export const LOGIN_MAX_FAILURES = 5;
+export { LOGIN_WINDOW_MS, LOGIN_MAX_PER_USER as LOGIN_MAX_FAILURES } from '../security/login-policy.js';
 
 export interface SessionOptions {
   /** Mark the cookie Secure (behind HTTPS). */
@@ -56,18 +55,8 @@ export function registerSessionRoutes(http: FastifyInstance, db: Db, clock: Cloc
   http.post('/api/session', async (req, reply) => {
     const b = z.object({ username: z.string().trim().min(1, '请输入用户名 / username required').max(64), password: z.string().min(1, '请输入密码 / password required').max(200) }).parse(req.body);
     const now = clock.now();
-    const key = `${b.username.toLowerCase()}|${req.ip}`;
-    const recent = await db.kysely.selectFrom('login_failures').select((eb) => eb.fn.countAll<number>().as('n')).where('key', '=', key).where('at', '>', now - LOGIN_WINDOW_MS).executeTakeFirst();
-    if (Number(recent?.n ?? 0) >= LOGIN_MAX_FAILURES) throw new DaifaError('RATE_LIMITED', '登录失败次数过多，请 15 分钟后再试 / too many failed logins, try again in 15 minutes');
-    let p: Principal;
-    try {
-      p = await login(db, b.username, b.password);
-    } catch (err) {
-      await db.kysely.insertInto('login_failures').values({ key, at: now }).execute();
-      await db.kysely.deleteFrom('login_failures').where('at', '<', now - 24 * 3_600_000).execute();
-      throw err;
-    }
-    await db.kysely.deleteFrom('login_failures').where('key', '=', key).execute();
+    // The one login policy: the attempt is counted before the password is checked (see security/login-policy.ts).
+    const p: Principal = await signIn(db, { username: b.username, password: b.password, address: req.ip }, now);
     const token = randomBytes(32).toString('base64url');
     const csrf = randomBytes(24).toString('base64url');
     await db.kysely.insertInto('sessions').values({ user_id: p.userId, token_hash: hashToken(token), csrf, created_at: now, expires_at: now + SESSION_TTL_MS }).execute();

@@ -6,6 +6,7 @@ import type { JobContext } from '../jobs/worker.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import type { Channel, Sender } from './senders.js';
+import type { SecretBox } from '../security/secrets.js';
 import { cnDate, digestTime, inQuietHours, loadSettings, nextCnTime, routeFor, type AlertEvent, type AlertSettings } from './settings.js';
 import { maskPhones, render, renderSummary, type AlertData } from './templates.js';
 
@@ -40,6 +41,8 @@ const digestJob = (shopId: number, delayMs: number) => ({ kind: DIGEST_ALERTS, p
 export const COALESCE_MS: Record<Channel, number> = { wecom: 2_000, sms: 5_000, email: 5_000, log: 0 };
 
 export interface NotifierOptions {
+  /** Opens the recipients sealed in alert settings. */
+  box: SecretBox;
   /** Targets used when a shop's settings name none (e.g. the sandbox WeCom twin). */
   defaultTargets?: Partial<Record<Channel, string[]>>;
   coalesceMs?: Partial<Record<Channel, number>>;
@@ -60,7 +63,7 @@ export class Notifier {
     senders: Sender[],
     private readonly clock: Clock,
     private readonly log: Logger,
-    private readonly opts: NotifierOptions = {},
+    private readonly opts: NotifierOptions,
   ) {
     this.senders = new Map(senders.map((s) => [s.channel, s]));
   }
@@ -73,7 +76,7 @@ export class Notifier {
 
   async raise(trx: Executor, alert: Alert): Promise<number> {
     const now = this.clock.now();
-    const settings = await loadSettings(trx, alert.shopId);
+    const settings = await loadSettings(trx, this.opts.box, alert.shopId);
     const msg = render(alert.event, alert.data, settings.language);
     const quiet = alert.event !== 'daily_digest' && inQuietHours(settings, now);
     let created = 0;
@@ -180,7 +183,7 @@ export class Notifier {
       if (items.length === 0) return undefined;
       const more = items.length > MAX_ITEMS_PER_MESSAGE;
       const batchItems = items.slice(0, MAX_ITEMS_PER_MESSAGE);
-      const settings = await loadSettings(trx, batchItems[0]!.shop_id);
+      const settings = await loadSettings(trx, this.opts.box, batchItems[0]!.shop_id);
       const msg = batchItems.length === 1 ? { title: batchItems[0]!.title, body: batchItems[0]!.body } : renderSummary(batchItems, settings.language);
       const batch = await trx
         .insertInto('notification_batches')
@@ -243,7 +246,7 @@ export class Notifier {
     const shops = await this.db.kysely.selectFrom('shops').select('id').execute();
     for (const { id } of shops) {
       const active = await this.db.kysely.selectFrom('jobs').select('id').where('singleton_key', '=', `${DIGEST_ALERTS}:${id}`).where('status', 'in', ['pending', 'running']).executeTakeFirst();
-      if (!active) await this.scheduleDigest(this.db.kysely, id, await loadSettings(this.db.kysely, id));
+      if (!active) await this.scheduleDigest(this.db.kysely, id, await loadSettings(this.db.kysely, this.opts.box, id));
     }
   }
 
@@ -272,7 +275,7 @@ export class Notifier {
         data: { date, stats: Object.fromEntries(stats.map((s) => [s.state, Number(s.n)])), folded: foldedCounts, foldedLines: lines.slice(0, 10) },
       });
       if (folded.length) await trx.updateTable('notifications').set({ status: 'digested', sent_at: now }).where('id', 'in', folded.map((f) => f.id)).execute();
-      const settings = await loadSettings(trx, payload.shopId);
+      const settings = await loadSettings(trx, this.opts.box, payload.shopId);
       const at = digestTime(settings);
       if (at) await enqueue(trx, digestJob(payload.shopId, nextCnTime(at, now + 60_000) - now), now);
     });

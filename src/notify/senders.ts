@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { DaifaError } from '../lib/errors.js';
 import { tc3Sign } from './tc3.js';
 import { WeComBotClient } from './wecom-bot.client.js';
+import { checkOutboundUrl, type OutboundPolicy } from '../security/outbound.js';
 
 export type Channel = 'wecom' | 'sms' | 'email' | 'log';
 export const CHANNELS: readonly Channel[] = ['wecom', 'sms', 'email', 'log'];
@@ -29,7 +30,10 @@ export class LogSender implements Sender {
 
 export class WeComSender implements Sender {
   channel = 'wecom' as const;
+  constructor(private readonly outbound: OutboundPolicy) {}
   async send(target: string, m: OutgoingMessage): Promise<void> {
+    // Checked again at sending (settings saved before the allow-list, or a default target from the environment).
+    checkOutboundUrl(target, this.outbound, 'wecom.webhookUrl');
     await new WeComBotClient(target).sendMarkdown(`**${m.title}**\n${m.body}`);
   }
 }

@@ -1,3 +1,4 @@
+import { assertFen } from '../domain/money-input.js';
 import ExcelJS from 'exceljs';
 import { formatYuan } from '../domain/money.js';
 import { randomUUID } from 'node:crypto';
@@ -74,7 +75,8 @@ export async function recordCommission(trx: Executor, input: { shopId: number; s
  * a commission, or a correction. Signs are checked per kind; a `ref` makes the call idempotent.
  */
 export async function recordEntry(db: Db, input: { shopOrderId: number; purchaseOrderId?: number; kind: ManualKind; amount: number; note: string; ref?: string; actor: string }, now: number): Promise<{ id: number; created: boolean }> {
-  if (!Number.isInteger(input.amount) || input.amount === 0) throw new DaifaError('VALIDATION', '金额以分为单位的非零整数 / amount in fen, non-zero integer');
+  assertFen(input.amount);
+  if (input.amount === 0) throw new DaifaError('VALIDATION', '金额以分为单位的非零整数 / amount in fen, non-zero integer');
   const sign: Record<ManualKind, number> = { refund_to_buyer: -1, refund_from_supplier: 1, commission: -1, correction: 0 };
   if (sign[input.kind] !== 0 && Math.sign(input.amount) !== sign[input.kind]) throw new DaifaError('VALIDATION', `${input.kind} 的金额应为${sign[input.kind] > 0 ? '正数（收入）' : '负数（支出）'} / wrong sign for ${input.kind}`);
   if (!input.note.trim()) throw new DaifaError('VALIDATION', '请填写说明 / note required');

@@ -1,3 +1,4 @@
+import { assertFen } from '../domain/money-input.js';
 import type { Logger } from 'pino';
 import { openCase, settleOpenCases, settleOpenCasesOfPo } from '../cases/cases.js';
 import { dialectOf, lockRow, type Db } from '../db/dialect.js';
@@ -453,23 +454,28 @@ export class SupplierPayments {
       if (blocked.status === 'Blocked' && blocked.block_cause !== 'limits') throw new DaifaError('CONFLICT', blocked.block_cause === 'amount' ? '1688 订单金额与应付不一致：请在异常中接受新价格或换供应商，不能直接批准 / the 1688 total differs: accept the new price on its case' : '此付款的拦截原因未记录，请换供应商或处理异常 / blocked for an unrecorded cause');
       return this.reconsider(blocked.purchase_order_id, { actor: input.actor, override: true, note: input.note });
     }
+    // Each decision changes the payment only while it still awaits one: a stale approve never reverses a concurrent
+    // reject (nor the other way round) — the second answers 409.
+    const decidedOnce = (r: { numUpdatedRows: bigint }) => {
+      if (Number(r.numUpdatedRows) !== 1) throw new DaifaError('CONFLICT', `付款 ${paymentId} 已被他人处理，请刷新 / decided by someone else meanwhile`);
+    };
     return this.db.kysely.transaction().execute(async (trx) => {
       const p = await trx.selectFrom('payments as pay').innerJoin('purchase_orders as po', 'po.id', 'pay.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id').select(['pay.id', 'pay.status', 'pay.method', 'pay.amount', 'po.id as poId', 'po.shop_order_id', 'o.shop_id', 'o.wx_order_id']).where('pay.id', '=', paymentId).executeTakeFirst();
       if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
       if (p.status !== 'AwaitingApproval') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，不在待批准队列`);
       if (!input.approve) {
-        await trx.updateTable('payments').set({ status: 'Rejected', reason: input.note ?? '人工拒绝', approved_by: input.actor, approved_at: now, updated_at: now }).where('id', '=', paymentId).execute();
+        await trx.updateTable('payments').set({ status: 'Rejected', reason: input.note ?? '人工拒绝', approved_by: input.actor, approved_at: now, updated_at: now }).where('id', '=', paymentId).where('status', '=', 'AwaitingApproval').executeTakeFirst().then(decidedOnce);
         await applyTransition(trx, { entity: 'purchase_order', id: p.poId, shopOrderId: p.shop_order_id, to: 'NeedsAttention', event: 'po.payment_rejected', actor: input.actor, note: input.note }, now);
         await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: p.shop_order_id, purchaseOrderId: p.poId, message: `付款被拒绝：${input.note ?? ''}`, dedupKey: `PAYMENT_BLOCKED:${p.poId}` }, now);
         return 'Rejected';
       }
       if (p.method !== '1688-protocol') {
-        await trx.updateTable('payments').set({ status: 'AwaitingPayer', approved_by: input.actor, approved_at: now, updated_at: now }).where('id', '=', paymentId).execute();
+        await trx.updateTable('payments').set({ status: 'AwaitingPayer', approved_by: input.actor, approved_at: now, updated_at: now }).where('id', '=', paymentId).where('status', '=', 'AwaitingApproval').executeTakeFirst().then(decidedOnce);
         await appendEvent(trx, { entity: 'purchase_order', id: p.poId, shopOrderId: p.shop_order_id, event: 'po.payment_approved', actor: input.actor, note: input.note }, now);
         await this.announceDue(trx, { id: p.poId, shop_order_id: p.shop_order_id, shop_id: p.shop_id, wx_order_id: p.wx_order_id } as PoRow, p.amount, p.method as PayMethod);
         return 'AwaitingPayer';
       }
-      await trx.updateTable('payments').set({ status: 'Paying', approved_by: input.actor, approved_at: now, updated_at: now }).where('id', '=', paymentId).execute();
+      await trx.updateTable('payments').set({ status: 'Paying', approved_by: input.actor, approved_at: now, updated_at: now }).where('id', '=', paymentId).where('status', '=', 'AwaitingApproval').executeTakeFirst().then(decidedOnce);
       await applyTransition(trx, { entity: 'purchase_order', id: p.poId, shopOrderId: p.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.payment_approved', actor: input.actor, note: input.note, jobs: [payJob(p.poId)] }, now);
       return 'Paying';
     });
@@ -542,6 +548,9 @@ export class SupplierPayments {
    * The amount must equal what is owed to the fen, and at least one voucher must already be uploaded.
    */
   async recordManual(paymentId: number, input: { amount: number; paidAt: number; reference: string; channel: 'bank_transfer' | 'other'; actor: string }): Promise<string> {
+    assertFen(input.amount);
+    const now = this.clock.now();
+    if (!Number.isSafeInteger(input.paidAt) || input.paidAt < now - 400 * 86_400_000 || input.paidAt > now + 86_400_000) throw new DaifaError('VALIDATION', '付款时间须在过去 400 天内，且不晚于现在 / paidAt out of range', { details: [{ field: 'paidAt', message: 'out of range' }] });
     const p = await this.db.kysely.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
     if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
     if (p.status === 'Paid') throw new DaifaError('CONFLICT', `付款 ${paymentId} 已登记为已付，不能重复登记 / already paid`);

@@ -41,12 +41,26 @@ export const sha256 = (b: Buffer | string): string => createHash('sha256').updat
 const voucherOf = prepared((db, paymentId: number, hash: string) => db.selectFrom('vouchers').select('id').where('payment_id', '=', paymentId).where('sha256', '=', hash));
 const insertVoucher = preparedInsert('vouchers', ['payment_id', 'kind', 'file_name', 'mime', 'size', 'sha256', 'content', 'supplier_trade_id', 'uploaded_by', 'created_at'], (q) => q.onConflict((oc) => oc.columns(['payment_id', 'sha256']).doNothing()).returning('id'));
 
+/** Vouchers a payment may hold (uploads and trade records together): enough for any real payment, never unbounded. */
+export const VOUCHERS_PER_PAYMENT = 20;
+
+/**
+ * The stored name: the uploader's name without path or control characters, and always the extension of the type
+ * the bytes really are (a "receipt.html" that is a PNG is kept as "receipt.png": a browser never renders it as a page).
+ */
+export function voucherFileName(given: string, mime: string, hash: string): string {
+  const ext = KINDS.find((k) => k.mime === mime)?.ext ?? 'bin';
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+  const base = given.replace(/[\\/\0-\x1f\x7f]/g, '_').replace(/\.[^.]*$/, '').slice(0, 150) || `voucher-${hash.slice(0, 12)}`;
+  return `${base}.${ext}`;
+}
+
 /** Store a voucher for a payment. The same file twice is the same voucher (idempotent); nothing is overwritten. */
 export async function storeVoucher(db: Executor, input: { paymentId: number; kind: 'upload' | 'trade-record'; fileName: string; mime: string; bytes: Buffer; supplierTradeId?: string | null; actor: string }, now: number): Promise<{ id: number; sha256: string; size: number; created: boolean }> {
   const hash = sha256(input.bytes);
   const existing = (await voucherOf(db, input.paymentId, hash)).rows[0];
   if (existing) return { id: existing.id, sha256: hash, size: input.bytes.length, created: false };
-  const fileName = input.fileName.replace(/[\\/\0\r\n]/g, '_').slice(0, 200) || `voucher-${hash.slice(0, 12)}`;
+  const fileName = voucherFileName(input.fileName, input.mime, hash);
   const row = (await insertVoucher(db, { payment_id: input.paymentId, kind: input.kind, file_name: fileName, mime: input.mime, size: input.bytes.length, sha256: hash, content: input.bytes, supplier_trade_id: input.supplierTradeId ?? null, uploaded_by: input.actor, created_at: now })).rows[0];
   if (row) return { id: row.id, sha256: hash, size: input.bytes.length, created: true };
   const again = rowOrThrow((await voucherOf(db, input.paymentId, hash)).rows[0], 'vouchers', `${input.paymentId}/${hash}`);

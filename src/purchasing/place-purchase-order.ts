@@ -373,7 +373,8 @@ export class PurchaseOrderPlacement {
 
   /** The supplier cannot fulfil: cancel this purchase order (nothing was created) and source its lines elsewhere. */
   async supplierStockOut(poId: number): Promise<string> {
-    const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.supplier_order_id', 'p.shop_order_id', 'p.supplier_id', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirstOrThrow();
+    const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.supplier_order_id', 'p.shop_order_id', 'p.supplier_id', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirst();
+    if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在 / no such purchase order`);
     // A 1688 order is cancelled (unpaid) or refunded (paid) first; only then are its lines sourced again.
     if (po.route === '1688' && po.supplier_order_id && ['Placed', 'NeedsAttention', 'Paying', 'Paid'].includes(po.state)) {
       await this.db.kysely.transaction().execute(async (trx) => {

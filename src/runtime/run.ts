@@ -1,4 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { TRACKING_SWEEP } from '../fulfilment/tracking.js';
+import { pruneRetention } from './retention.js';
 import type { FastifyInstance } from 'fastify';
 import { createApp, createWorker, type App } from '../app.js';
 import type { Config } from '../config/config.js';
@@ -50,6 +52,8 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
           defaultAlertTargets: { sms: ['13800138000'], email: ['merchant@example.com'] },
           // The real free decode quota (30/day) would stop the rehearsal after 30 orders.
           decodeDailyQuota: Math.max(config.decodeDailyQuota, 100_000),
+          // The twins listen on loopback: the sandbox allows it (a real install does not, unless told).
+          outbound: { hosts: config.outbound.hosts, allowPrivate: config.outbound.allowPrivate ?? true },
         }
       : {}),
   });
@@ -99,6 +103,10 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
     // Re-check the poll schedule every minute (new shops, a poll job an operator retried); prune old jobs hourly.
     timers.push(setInterval(() => void app.poller.ensureScheduled().catch((err) => app.log.error({ err }, 'poll schedule check failed')), 60_000));
     timers.push(setInterval(() => void app.queue.prune(7 * 86400_000).catch(() => undefined), 3600_000));
+    // Raw webhook bodies and the decode log are kept only their configured days (DAIFA_RETENTION_*).
+    const retain = () => void pruneRetention(app.db, app.clock.now(), config.retention).then((r) => app.log.debug(r, 'retention sweep'), (err) => app.log.error({ err }, 'retention sweep failed'));
+    retain();
+    timers.push(setInterval(retain, 3600_000));
   }
 
   return {
@@ -121,15 +129,24 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
 }
 
 /** First run: create an owner with a random password and print it once. Nothing is stored in plain text. */
-async function ensureFirstUser(app: App): Promise<void> {
+export async function ensureFirstUser(app: App): Promise<void> {
   const any = await app.db.kysely.selectFrom('users').select('id').limit(1).executeTakeFirst();
   if (any) return;
   const password = randomAlnum(16);
   await createUser(app.db, { username: 'admin', password, role: 'owner' }, app.clock.now());
-  process.stdout.write(
+  const text =
     `\n================ 首次运行 / first run ================\n` +
-      `  管理员账号 / owner login:  admin\n  初始密码 / password:       ${password}\n` +
-      `  (只显示这一次，请妥善保存 / shown once — keep it safe; change with: daifa users passwd --username admin --password …)\n` +
-      `=====================================================\n\n`,
-  );
+    `  管理员账号 / owner login:  admin\n  初始密码 / password:       ${password}\n` +
+    `  (只显示这一次，请妥善保存 / shown once — keep it safe; change with: daifa users passwd --username admin --password …)\n` +
+    `=====================================================\n\n`;
+  // The terminal only — never the log stream (stdout is the JSON log when it is not a terminal: a log collector
+  // would keep the password). Without a terminal it goes to a file only the owner of the process can read.
+  if (process.stdout.isTTY) {
+    process.stdout.write(text);
+    return;
+  }
+  const file = join(app.config.dataDir, 'first-run-password.txt');
+  mkdirSync(app.config.dataDir, { recursive: true });
+  writeFileSync(file, text, { mode: 0o600 });
+  app.log.warn({ file }, 'first run: the owner password was written to this file (readable by this user only); delete it after signing in');
 }

@@ -37,7 +37,9 @@ export class SecretBox {
   open(sealed: string): string {
     if (!sealed.startsWith('v1:')) throw new Error('unknown secret format');
     const raw = Buffer.from(sealed.slice(3), 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+    // A full 16-byte tag, always: setAuthTag accepts shorter ones, and a truncated tag is far easier to forge.
+    if (raw.length < 12 + 16) throw new Error('secret cannot be opened: truncated');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12), { authTagLength: 16 });
     decipher.setAuthTag(raw.subarray(12, 28));
     try {
       return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');

@@ -1,3 +1,4 @@
+import { nonNegativeFen, positiveFen } from '../domain/money-input.js';
 import { z } from 'zod';
 import type { Db } from '../db/dialect.js';
 import { setting } from '../db/lookups.js';
@@ -19,10 +20,10 @@ export const offerInput = z.object({
   specId: z.string().max(64).default(''),
   title: z.string().trim().min(1).max(200),
   skuAttrs: z.array(z.object({ key: z.string().max(40), value: z.string().max(40) })).default([]),
-  unitPrice: z.number().int('单价以分为单位的整数 / unit price in fen').positive(),
+  unitPrice: positiveFen,
   moq: z.number().int().min(1).default(1),
-  stock: z.number().int().min(0),
-  freight: z.number().int().min(0).default(0),
+  stock: z.number().int().min(0).max(100_000_000),
+  freight: nonNegativeFen.default(0),
   leadTimeHours: z.number().int().min(0).max(24 * 60).default(24),
 });
 

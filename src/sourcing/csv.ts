@@ -34,9 +34,21 @@ export function parseCsv(text: string): string[][] {
 
 export function toCsv(rows: (string | number)[][]): string {
   const cell = (v: string | number) => {
-    const t = String(v);
+    // A text that a spreadsheet would run as a formula (=HYPERLINK(…), +cmd, @SUM …) is exported with a leading
+    // apostrophe, which shows it as text; plain numbers (also negative ones) stay numbers. (OWASP CSV injection.)
+    const t = formulaSafe(String(v));
     return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
   };
   // A BOM so that Excel opens Chinese text as UTF-8.
   return '\uFEFF' + rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+export function formulaSafe(t: string): string {
+  return FORMULA_START.test(t) && !/^-?\d+(\.\d+)?$/.test(t) ? `'${t}` : t;
+}
+
+/** The inverse on import: an apostrophe that formulaSafe put before a formula-like text goes again. */
+export function unFormulaSafe(t: string): string {
+  return t.startsWith("'") && FORMULA_START.test(t.slice(1)) ? t.slice(1) : t;
 }

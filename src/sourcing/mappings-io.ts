@@ -2,12 +2,16 @@ import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import type { Db } from '../db/dialect.js';
 import type { Clock } from '../lib/clock.js';
-import { parseCsv, toCsv } from './csv.js';
+import { parseCsv, toCsv, unFormulaSafe } from './csv.js';
+import { checkZip } from '../lib/zip-guard.js';
 
 /**
  * SKU ↔ supplier-offer mappings in and out as CSV and Excel. Import checks every row and reports problems by
- * row and column; the good rows are kept. Columns (Chinese header with the English key):
+ * row and column; the good rows are kept, all together in one transaction. A file over the limits (rows, columns,
+ * cell length; for .xlsx also the unpacked size) is refused whole and changes nothing. Columns (Chinese header with
+ * the English key):
  */
+export const IMPORT_LIMITS = { rows: 5_000, columns: 30, cellChars: 500 };
 export const MAPPING_COLUMNS = [
   { key: 'product_id', zh: '微信商品ID' },
   { key: 'sku_id', zh: '微信SKU ID' },
@@ -76,10 +80,15 @@ export class MappingsIO {
   }
 
   async importCsv(shopId: number, text: string) {
+    // A rough count first: a huge file is refused before it is parsed.
+    if (text.length > IMPORT_LIMITS.rows * IMPORT_LIMITS.columns * 40) return refused(`文件过大 / file too large`);
     return this.importRows(shopId, parseCsv(text));
   }
 
   async importXlsx(shopId: number, data: Buffer) {
+    // Inflated (capped) before the spreadsheet library sees it: a zip bomb is refused without using the memory.
+    const zip = checkZip(data);
+    if (!zip.ok) return refused(zip.reason);
     const wb = new ExcelJS.Workbook();
     try {
       await wb.xlsx.load(data as never);
@@ -97,6 +106,9 @@ export class MappingsIO {
 
   /** Header row first (Chinese or English names, any order). Returns how many rows were kept and every problem. */
   async importRows(shopId: number, rows: string[][]): Promise<{ imported: number; errors: RowError[] }> {
+    if (rows.length - 1 > IMPORT_LIMITS.rows) return refused(`行数超过 ${IMPORT_LIMITS.rows} 行，请分批导入 / more than ${IMPORT_LIMITS.rows} rows`);
+    const wide = rows.findIndex((r) => r.length > IMPORT_LIMITS.columns || r.some((c) => c.length > IMPORT_LIMITS.cellChars));
+    if (wide >= 0) return refused(`第 ${wide + 1} 行列数过多或单元格过长（≤ ${IMPORT_LIMITS.columns} 列，每格 ≤ ${IMPORT_LIMITS.cellChars} 字）/ row ${wide + 1} too wide`, wide + 1);
     const errors: RowError[] = [];
     const header = rows[0] ?? [];
     const index = new Map<Key, number>();
@@ -106,36 +118,41 @@ export class MappingsIO {
     });
     const missing = MAPPING_COLUMNS.filter((c) => !index.has(c.key) && !['bundle_key', 'priority', 'enabled', 'spec_id', 'quantity_per_unit'].includes(c.key));
     if (missing.length) return { imported: 0, errors: missing.map((c) => ({ row: 1, column: c.zh, message: `缺少列 ${c.zh} (${c.key})` })) };
-    let imported = 0;
     const now = this.clock.now();
-    for (let r = 1; r < rows.length; r++) {
-      const raw = Object.fromEntries(MAPPING_COLUMNS.map((c) => [c.key, (rows[r]![index.get(c.key) ?? -1] ?? '').trim()]));
-      const values = { ...raw, quantity_per_unit: raw.quantity_per_unit || '1', priority: raw.priority || '0', enabled: raw.enabled || '1' };
-      const parsed = rowSchema.safeParse(values);
-      if (!parsed.success) {
-        for (const i of parsed.error.issues) errors.push({ row: r + 1, column: MAPPING_COLUMNS.find((c) => c.key === i.path[0])?.zh ?? String(i.path[0]), message: i.message });
-        continue;
+    // One transaction: the good rows are kept together or not at all (a crash half-way leaves nothing half-imported).
+    return this.db.kysely.transaction().execute(async (k) => {
+      let imported = 0;
+      for (let r = 1; r < rows.length; r++) {
+        const raw = Object.fromEntries(MAPPING_COLUMNS.map((c) => [c.key, unFormulaSafe((rows[r]![index.get(c.key) ?? -1] ?? '').trim())]));
+        const values = { ...raw, quantity_per_unit: raw.quantity_per_unit || '1', priority: raw.priority || '0', enabled: raw.enabled || '1' };
+        const parsed = rowSchema.safeParse(values);
+        if (!parsed.success) {
+          for (const i of parsed.error.issues) errors.push({ row: r + 1, column: MAPPING_COLUMNS.find((c) => c.key === i.path[0])?.zh ?? String(i.path[0]), message: i.message });
+          continue;
+        }
+        const v = parsed.data;
+        const supplier = await k.selectFrom('suppliers').select('id').where((eb) => eb.or([eb('member_id', '=', v.supplier), eb('name', '=', v.supplier)])).executeTakeFirst();
+        if (!supplier) {
+          errors.push({ row: r + 1, column: '供应商(会员ID或名称)', message: `供应商“${v.supplier}”不存在，请先添加` });
+          continue;
+        }
+        const offer = await k.selectFrom('supplier_offers').select('id').where('supplier_id', '=', supplier.id).where('offer_id', '=', v.offer_id).where('spec_id', '=', v.spec_id).executeTakeFirst();
+        if (!offer) {
+          errors.push({ row: r + 1, column: '1688商品ID', message: `该供应商没有商品 ${v.offer_id}${v.spec_id ? ` 规格 ${v.spec_id}` : ''}` });
+          continue;
+        }
+        const enabled = ['1', 'true', '是', 'yes'].includes(v.enabled) ? 1 : 0;
+        const existing = await k.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).where('product_id', '=', v.product_id).where('sku_id', '=', v.sku_id).where('offer_ref', '=', offer.id).executeTakeFirst();
+        if (existing) {
+          await k.updateTable('sku_mappings').set({ quantity_per_unit: v.quantity_per_unit, bundle_key: v.bundle_key || null, priority: v.priority, enabled }).where('id', '=', existing.id).execute();
+        } else {
+          await k.insertInto('sku_mappings').values({ shop_id: shopId, product_id: v.product_id, sku_id: v.sku_id, offer_ref: offer.id, quantity_per_unit: v.quantity_per_unit, bundle_key: v.bundle_key || null, priority: v.priority, enabled, created_at: now }).execute();
+        }
+        imported++;
       }
-      const v = parsed.data;
-      const supplier = await this.db.kysely.selectFrom('suppliers').select('id').where((eb) => eb.or([eb('member_id', '=', v.supplier), eb('name', '=', v.supplier)])).executeTakeFirst();
-      if (!supplier) {
-        errors.push({ row: r + 1, column: '供应商(会员ID或名称)', message: `供应商“${v.supplier}”不存在，请先添加` });
-        continue;
-      }
-      const offer = await this.db.kysely.selectFrom('supplier_offers').select('id').where('supplier_id', '=', supplier.id).where('offer_id', '=', v.offer_id).where('spec_id', '=', v.spec_id).executeTakeFirst();
-      if (!offer) {
-        errors.push({ row: r + 1, column: '1688商品ID', message: `该供应商没有商品 ${v.offer_id}${v.spec_id ? ` 规格 ${v.spec_id}` : ''}` });
-        continue;
-      }
-      const enabled = ['1', 'true', '是', 'yes'].includes(v.enabled) ? 1 : 0;
-      const existing = await this.db.kysely.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).where('product_id', '=', v.product_id).where('sku_id', '=', v.sku_id).where('offer_ref', '=', offer.id).executeTakeFirst();
-      if (existing) {
-        await this.db.kysely.updateTable('sku_mappings').set({ quantity_per_unit: v.quantity_per_unit, bundle_key: v.bundle_key || null, priority: v.priority, enabled }).where('id', '=', existing.id).execute();
-      } else {
-        await this.db.kysely.insertInto('sku_mappings').values({ shop_id: shopId, product_id: v.product_id, sku_id: v.sku_id, offer_ref: offer.id, quantity_per_unit: v.quantity_per_unit, bundle_key: v.bundle_key || null, priority: v.priority, enabled, created_at: now }).execute();
-      }
-      imported++;
-    }
-    return { imported, errors };
+      return { imported, errors };
+    });
   }
 }
+
+const refused = (message: string, row = 0) => ({ imported: 0, errors: [{ row, column: '', message }] as RowError[] });

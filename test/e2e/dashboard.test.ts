@@ -1,3 +1,4 @@
+import { loadSettings } from '../../src/notify/settings.js';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -289,7 +290,8 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
       await route.continue();
     });
     await page.getByRole('button', { name: /保\s*存/ }).last().click();
-    await expect.poll(async () => JSON.parse((await running.app.db.kysely.selectFrom('alert_settings').select('settings').where('shop_id', '=', shop.id).executeTakeFirst())?.settings ?? '{}'), { timeout: 10_000 }).toMatchObject({
+    const stored = () => loadSettings(running.app.db.kysely, running.app.box, shop.id);
+    await expect.poll(stored, { timeout: 10_000 }).toMatchObject({
       sms: { phones: ['13900139000'] },
       quietHours: { start: '22:30', end: '07:30' },
       routes: { new_paid_order: ['log'], deadline_at_risk: ['log', 'wecom', 'sms'] },
@@ -305,7 +307,7 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     expect(await page.getByLabel('每日汇总时间').inputValue()).toBe('8am');
     await page.getByRole('button', { name: /保\s*存/ }).last().click();
     await page.getByText('时间格式 HH:MM').waitFor();
-    expect(JSON.parse((await running.app.db.kysely.selectFrom('alert_settings').select('settings').where('shop_id', '=', shop.id).executeTakeFirstOrThrow()).settings).digestAt).toBeUndefined();
+    expect((await stored()).digestAt).toBeUndefined();
   });
 
   it('API tokens: one\'s own listed with when last used and revoked from 设置; an owner revokes all of another user\'s', async () => {

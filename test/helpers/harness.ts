@@ -36,7 +36,8 @@ export interface Harness {
 export async function startHarness(opts: { alibaba?: Partial<Knobs1688>; push?: Partial<PushKnobs>; api?: Partial<ApiKnobs>; worker?: boolean; concurrency?: number; env?: Record<string, string>; logSink?: string[]; appOptions?: (sandbox: Sandbox) => AppOptions } = {}): Promise<Harness> {
   const t = await createTestDb();
   const sandbox = await startSandbox({ push: { timeScale: 0.001, ...opts.push }, api: opts.api, alibaba: opts.alibaba });
-  const config = loadConfig({ ...t.env, DAIFA_MASTER_KEY: TEST_MASTER_KEY, DAIFA_SANDBOX: '0', LOG_LEVEL: 'silent', PORT: '0', ...opts.env });
+  // The test robots and mail servers are on loopback: allowed here as in sandbox mode.
+  const config = loadConfig({ ...t.env, DAIFA_MASTER_KEY: TEST_MASTER_KEY, DAIFA_SANDBOX: '0', DAIFA_ALLOW_PRIVATE_OUTBOUND: '1', LOG_LEVEL: 'silent', PORT: '0', ...opts.env });
   const log = opts.logSink ? pino({ level: 'debug' }, { write: (line: string) => void opts.logSink!.push(line) }) : pino({ level: process.env.DAIFA_TEST_LOG ?? 'silent' });
   const app = await createApp(config, { wechatApiBase: sandbox.url, alibabaApiBase: sandbox.url, log, migrate: false, ...opts.appOptions?.(sandbox) });
   const http = await buildHttp(app);

@@ -18,7 +18,7 @@ describe('alert burst', () => {
       appOptions: (sb) => ({ sms: sb.smsConfig, smtpUrl: sb.smtpUrl }),
     });
     const hook = `${h.sandbox.url}/cgi-bin/webhook/send?key=burst`;
-    await saveSettings(h.app.db, h.shop.id, { wecom: { webhookUrl: hook }, sms: { phones: ['13800138000'] }, email: { to: ['boss@example.com'] }, routes: { new_paid_order: ['wecom', 'sms', 'email'], needs_review: ['wecom'] } }, Date.now());
+    await saveSettings(h.app.db, h.app.box, h.app.outbound, h.shop.id, { wecom: { webhookUrl: hook }, sms: { phones: ['13800138000'] }, email: { to: ['boss@example.com'] }, routes: { new_paid_order: ['wecom', 'sms', 'email'], needs_review: ['wecom'] } }, Date.now());
     h.sandbox.wechat.generate(h.creds.appId, { count: N });
     await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', 'in', ['Confirmed', 'NeedsReview']])) === N, { timeoutMs: 120_000, what: 'orders' });
     await waitFor(async () => (await count(h!.app, 'notifications', ['status', 'in', ['pending', 'sending']])) === 0, { timeoutMs: 120_000, what: 'alerts flushed' });

@@ -5,6 +5,10 @@ import { DaifaError } from '../../src/lib/errors.js';
 import { Notifier, FLUSH_ALERTS, DIGEST_ALERTS, type Alert } from '../../src/notify/notifier.js';
 import type { Channel, OutgoingMessage, Sender } from '../../src/notify/senders.js';
 import { inQuietHours, nextCnTime, saveSettings } from '../../src/notify/settings.js';
+import { SecretBox } from '../../src/security/secrets.js';
+
+const box = SecretBox.fromKey(Buffer.alloc(32, 7));
+const outbound = { hosts: ['qyapi.weixin.qq.com'], allowPrivate: false };
 import { createTestDb, type TestDb } from '../helpers/db.js';
 
 class Recorder implements Sender {
@@ -32,7 +36,7 @@ describe('alert rules', () => {
     clock = { t: NOON_CN, now() { return this.t; } };
     queue = new JobQueue(t.db, clock);
     senders = { wecom: new Recorder('wecom'), sms: new Recorder('sms'), email: new Recorder('email'), log: new Recorder('log') };
-    notifier = new Notifier(t.db, queue, Object.values(senders), clock, pino({ level: 'silent' }), { coalesceMs: { wecom: 0, sms: 0, email: 0 } });
+    notifier = new Notifier(t.db, queue, Object.values(senders), clock, pino({ level: 'silent' }), { box, coalesceMs: { wecom: 0, sms: 0, email: 0 } });
     await t.db.kysely.insertInto('shops').values([1, 2].map((id) => ({ id, shop_key: `k${id}`, name: `s${id}`, app_id: 'wx', app_secret_enc: 'x', push_token_enc: 'x', aes_key_enc: 'x', mode: 'live', is_sandbox: 0, poll_cursor_s: null, created_at: 0, updated_at: 0 }))).execute();
   });
   afterEach(async () => t.cleanup());
@@ -58,7 +62,7 @@ describe('alert rules', () => {
   const statuses = async () => Object.fromEntries((await t.db.kysely.selectFrom('notifications').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute()).map((r) => [r.status, Number(r.n)]));
 
   it('routes each event to the channels and recipients of that shop (defaults elsewhere)', async () => {
-    await saveSettings(t.db, 1, { wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=A' }, sms: { phones: ['13800138000'] }, email: { to: ['boss@example.com'] }, routes: { new_paid_order: ['wecom'], needs_review: ['wecom', 'sms'] } }, clock.now());
+    await saveSettings(t.db, box, outbound, 1, { wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=A' }, sms: { phones: ['13800138000'] }, email: { to: ['boss@example.com'] }, routes: { new_paid_order: ['wecom'], needs_review: ['wecom', 'sms'] } }, clock.now());
     // Drained one by one: alerts pending together for one target would be merged into a summary.
     const steps = [
       () => raise({ event: 'new_paid_order', subject: '3701' }),
@@ -78,7 +82,7 @@ describe('alert rules', () => {
   });
 
   it('one alert per order per reason: raising it again sends nothing more', async () => {
-    await saveSettings(t.db, 1, { wecom: { webhookUrl: 'https://x.example/hook' }, routes: { new_paid_order: ['wecom'] } }, clock.now());
+    await saveSettings(t.db, box, outbound, 1, { wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=X' }, routes: { new_paid_order: ['wecom'] } }, clock.now());
     expect(await raise({ event: 'new_paid_order', subject: '3701' })).toBe(1);
     expect(await raise({ event: 'new_paid_order', subject: '3701' })).toBe(0);
     await drain();
@@ -88,7 +92,7 @@ describe('alert rules', () => {
   });
 
   it('quiet hours fold alerts into the next digest, sent when quiet hours end, in the shop language', async () => {
-    await saveSettings(t.db, 1, { language: 'en', wecom: { webhookUrl: 'https://x.example/hook' }, quietHours: { start: '22:00', end: '08:00' }, routes: { new_paid_order: ['wecom'], daily_digest: ['wecom'] } }, clock.now());
+    await saveSettings(t.db, box, outbound, 1, { language: 'en', wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=X' }, quietHours: { start: '22:00', end: '08:00' }, routes: { new_paid_order: ['wecom'], daily_digest: ['wecom'] } }, clock.now());
     clock.t = NOON_CN + 11 * 3_600_000; // 23:00 China time
     expect(inQuietHours({ quietHours: { start: '22:00', end: '08:00' } } as never, clock.t)).toBe(true);
     await raise({ event: 'new_paid_order', subject: '3701' });
@@ -110,7 +114,7 @@ describe('alert rules', () => {
   });
 
   it('a burst for one target becomes one summary; the channel window (SMS 1 per 30 s) is never exceeded', async () => {
-    await saveSettings(t.db, 1, { sms: { phones: ['13800138000'] }, routes: { needs_review: ['sms'] } }, clock.now());
+    await saveSettings(t.db, box, outbound, 1, { sms: { phones: ['13800138000'] }, routes: { needs_review: ['sms'] } }, clock.now());
     for (let i = 0; i < 40; i++) await raise({ event: 'needs_review', subject: `37${i}` });
     await drain();
     expect(senders.sms.sent).toHaveLength(1);
@@ -125,7 +129,7 @@ describe('alert rules', () => {
   });
 
   it('failed sends are retried, then kept as failed; an operator can retry them', async () => {
-    await saveSettings(t.db, 1, { email: { to: ['boss@example.com'] }, routes: { needs_review: ['email'] } }, clock.now());
+    await saveSettings(t.db, box, outbound, 1, { email: { to: ['boss@example.com'] }, routes: { needs_review: ['email'] } }, clock.now());
     senders.email.failWith = new DaifaError('UPSTREAM_UNAVAILABLE', 'smtp down');
     await raise({ event: 'needs_review', subject: '3701' });
     for (let i = 0; i < 8; i++) {
@@ -143,7 +147,7 @@ describe('alert rules', () => {
   });
 
   it('a permanent error (bad configuration) fails at once; unmasked phone numbers never leave', async () => {
-    await saveSettings(t.db, 1, { wecom: { webhookUrl: 'https://x.example/hook' }, routes: { supplier_delay: ['wecom'] } }, clock.now());
+    await saveSettings(t.db, box, outbound, 1, { wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=X' }, routes: { supplier_delay: ['wecom'] } }, clock.now());
     senders.wecom.failWith = new DaifaError('UPSTREAM_UNAVAILABLE', '93000 invalid webhook url', { retryable: false });
     await raise({ event: 'supplier_delay', subject: '1', data: { detail: '供应商电话 13912345678 说明天发' } });
     await drain();
@@ -154,9 +158,9 @@ describe('alert rules', () => {
   });
 
   it('settings are validated with field messages', async () => {
-    await expect(saveSettings(t.db, 1, { sms: { phones: ['123'] }, quietHours: { start: '25:00', end: '08:00' }, routes: { nope: ['wecom'] } }, 0)).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(saveSettings(t.db, box, outbound, 1, { sms: { phones: ['123'] }, quietHours: { start: '25:00', end: '08:00' }, routes: { nope: ['wecom'] } }, 0)).rejects.toMatchObject({ code: 'VALIDATION' });
     try {
-      await saveSettings(t.db, 1, { sms: { phones: ['123'] } }, 0);
+      await saveSettings(t.db, box, outbound, 1, { sms: { phones: ['123'] } }, 0);
     } catch (e) {
       expect((e as DaifaError).details).toEqual([{ field: 'sms.phones.0', message: '手机号格式不正确 / invalid mobile number' }]);
     }

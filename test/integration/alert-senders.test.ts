@@ -13,7 +13,7 @@ describe('alert senders against their twins', () => {
   const err = (p: Promise<unknown>) => p.then(() => undefined, (e) => e as DaifaError);
 
   it('WeCom robot: markdown delivered; 20/min per robot then 45009 (retry after the minute); 93000 for a bad key is permanent', async () => {
-    const wecom = new WeComSender();
+    const wecom = new WeComSender({ hosts: [], allowPrivate: true });
     const url = `${sb.url}/cgi-bin/webhook/send?key=robot-a`;
     await wecom.send(url, { title: '新订单 ¥59.90', body: '订单号：3705115058471208928' });
     expect(sb.wecom.messages.at(-1)).toMatchObject({ key: 'robot-a', msgtype: 'markdown' });

@@ -224,12 +224,14 @@ describe('payment links, bank transfers with vouchers, paying hours', () => {
     await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Fulfilling'])) === 1, { what: 'paid' });
     const so = await h.app.db.kysely.selectFrom('shop_orders').select(['id', 'order_price']).executeTakeFirstOrThrow();
     const add = (b: unknown) => callApi(h!, 'POST', `/api/orders/${so.id}/ledger`, owner, b);
-    expect((await add({ kind: 'refund_to_buyer', amount: 500, note: '部分退款' })).body.error.message).toContain('负数');
-    expect((await add({ kind: 'refund_from_supplier', amount: -500, note: '供应商退款' })).status).toBe(400);
+    expect((await add({ kind: 'refund_to_buyer', amount: 500, note: '部分退款', ref: 'AS-0' })).body.error.message).toContain('负数');
+    expect((await add({ kind: 'refund_from_supplier', amount: -500, note: '供应商退款', ref: 'TK-0' })).status).toBe(400);
+    // Without a key (ref or Idempotency-Key) a money entry is refused: a double click would book it twice.
+    expect((await add({ kind: 'correction', amount: -7, note: '手续费' })).body.error.fields[0].field).toBe('ref');
     expect((await add({ kind: 'refund_to_buyer', amount: -500, note: '买家部分退款', ref: 'AS-1' })).body.created).toBe(true);
     expect((await add({ kind: 'refund_to_buyer', amount: -500, note: '买家部分退款', ref: 'AS-1' })).body.created).toBe(false); // idempotent
-    expect((await add({ kind: 'refund_from_supplier', amount: 300, note: '供应商退差价' })).status).toBe(200);
-    expect((await add({ kind: 'correction', amount: -7, note: '手续费' })).status).toBe(200);
+    expect((await add({ kind: 'refund_from_supplier', amount: 300, note: '供应商退差价', ref: 'TK-20261207-1' })).status).toBe(200);
+    expect((await callApi(h, 'POST', `/api/orders/${so.id}/ledger`, owner, { kind: 'correction', amount: -7, note: '手续费' }, { 'idempotency-key': 'fee-2026-12-07' })).status).toBe(200);
     const d = (await callApi(h, 'GET', `/api/orders/${so.id}`, owner)).body;
     expect(d.ledger).toMatchObject({ revenue: so.order_price, refundsToBuyer: 500, refundsFromSuppliers: 300, corrections: -7 });
     expect(d.ledger.profit).toBe(so.order_price - d.ledger.supplierPaid - 500 + 300 - 7);

@@ -12,6 +12,9 @@ import { decryptMessage, msgSignature, signaturesEqual, urlSignature } from './c
 
 export interface PushReceiverDeps {
   events: InboundEventStore;
+  /** Pushes whose signed timestamp is further than this from now are refused (replay). */
+  maxAgeSeconds: number;
+  now: () => number;
   queue: JobQueue;
   shops: ShopService;
   log: Logger;
@@ -65,6 +68,10 @@ export function registerPushReceiver(app: FastifyInstance, deps: PushReceiverDep
       }
       if (!body || typeof body.Encrypt !== 'string' || !q.timestamp || !q.nonce || !q.msg_signature) return reject(reply, deps.log, 400, 'missing Encrypt or signature parameters', shop.id);
       if (!signaturesEqual(msgSignature(shop.pushToken, q.timestamp, q.nonce, body.Encrypt), q.msg_signature)) return reject(reply, deps.log, 401, 'msg_signature mismatch', shop.id);
+      // The signed timestamp must be recent: a push captured once cannot be replayed later (identical ones within the
+      // window are deduplicated anyway). WeChat signs each delivery attempt anew.
+      const age = Math.abs(Math.floor(deps.now() / 1000) - Number(q.timestamp));
+      if (!Number.isFinite(age) || age > deps.maxAgeSeconds) return reject(reply, deps.log, 401, 'stale or future timestamp', shop.id);
       let plain: string;
       try {
         const d = decryptMessage(shop.aesKey, body.Encrypt);
