@@ -3,7 +3,7 @@ import type { DialectName } from '../dialect.js';
 
 /**
  * The security review (issue 24): API tokens get an expiry (tokens made before this get a year from their creation)
- * and a scope (full | read); alert settings keep their secrets sealed (`secrets_enc`).
+ * and a scope (full | read). (Alert recipients are sealed inside the settings JSON itself: no column.)
  */
 export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> {
   await db.schema.alterTable('api_tokens').addColumn('expires_at', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
