@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/dialect.js';
 import { cnDate, cnDayStart } from '../lib/cn-time.js';
 import { DaifaError } from '../lib/errors.js';
-import { dailyMoney } from '../payments/ledger.js';
+import { dailyMoney, summarize } from '../payments/ledger.js';
 import { shopOrderIdsOf, stats } from '../orders/queries.js';
 import { dispatchTimes, hoursBySupplier, quantile, transitTimes } from '../sourcing/dispatch-history.js';
 
@@ -48,11 +48,10 @@ export async function overview(db: Db, now: number, shopId?: number) {
     const m = days.find((d) => d.day === day);
     chart.push({ day, orders: ordersByDay.get(day) ?? 0, revenue: m?.revenue ?? 0, profit: m?.profit ?? 0 });
   }
-  const t = days.find((d) => d.day === today);
   return {
     today,
     paidToday: Number(paid?.n ?? 0),
-    money: { revenue: t?.revenue ?? 0, cost: (t?.supplierPaid ?? 0) - (t?.refundsFromSuppliers ?? 0) + (t?.commission ?? 0), profit: t?.profit ?? 0 },
+    money: await todaysMoney(db, today, shopId),
     pipeline: s.shopOrders.byState,
     purchaseOrders: s.purchaseOrders.byState,
     openCases: s.openCases,
@@ -167,4 +166,43 @@ export async function listMappings(db: Db, shopId: number) {
     .limit(5000)
     .execute();
   return rows.map((r) => ({ ...r, enabled: r.enabled === 1 }));
+}
+
+/**
+ * 今日利润, honestly: for the orders the buyers paid today, what came in, what the suppliers were paid, what is
+ * still owed to them (placed, not yet paid: expected cost), and the estimated profit of the orders that have a
+ * supplier order. Orders with no supplier order yet (in review, waiting for a buyer, unmapped) have no cost to
+ * subtract: they are counted apart as 待采购 instead of showing their whole amount as profit.
+ */
+export async function todaysMoney(db: Db, today: string, shopId?: number) {
+  const k = db.kysely;
+  const todays = k
+    .selectFrom('ledger_entries')
+    .select('shop_order_id')
+    .where('kind', '=', 'buyer_paid')
+    .where('day', '=', today)
+    .$if(shopId !== undefined, (q) => q.where('shop_id', '=', shopId!));
+  const rows = await k.selectFrom('ledger_entries').select(['shop_order_id', 'kind', (eb) => eb.fn.sum<number>('amount').as('amount')]).where('shop_order_id', 'in', todays).groupBy(['shop_order_id', 'kind']).execute();
+  const byOrder = new Map<number, { kind: string; amount: number }[]>();
+  for (const r of rows) byOrder.set(Number(r.shop_order_id), [...(byOrder.get(Number(r.shop_order_id)) ?? []), { kind: r.kind, amount: Number(r.amount) }]);
+  let revenue = 0;
+  let paidCost = 0;
+  let pendingCost = 0;
+  let profit = 0;
+  let unsourced = 0;
+  let unsourcedRevenue = 0;
+  for (const entries of byOrder.values()) {
+    const m = summarize(entries);
+    revenue += m.revenue;
+    const sourced = entries.some((e) => e.kind === 'supplier_payable' || e.kind === 'supplier_paid');
+    if (!sourced && m.refundsToBuyer < m.revenue) {
+      unsourced++;
+      unsourcedRevenue += m.revenue - m.refundsToBuyer;
+      continue;
+    }
+    paidCost += m.supplierPaid - m.refundsFromSuppliers + m.commission;
+    pendingCost += Math.max(0, m.payableOutstanding);
+    profit += m.profit - Math.max(0, m.payableOutstanding);
+  }
+  return { revenue, paidCost, pendingCost, cost: paidCost + pendingCost, profit, unsourced: { orders: unsourced, revenue: unsourcedRevenue } };
 }

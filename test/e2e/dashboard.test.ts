@@ -96,12 +96,48 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     running.sandbox!.wechat.shops.get(appId())!.orders.get(o!.orderId)!.address.county = '不存在区';
     const row = await waitFor(async () => { const r = await state(o!.orderId); return r?.state === 'NeedsReview' && r; }, { what: 'needs review', timeoutMs: 30_000 });
     await page.goto(`${running.url}/orders/${row.id}`);
-    await page.getByText('ADDRESS_DIVISION_MISMATCH', { exact: false }).waitFor();
+    // The reason in words (no internal code).
+    await page.getByText('省市区不匹配', { exact: false }).first().waitFor();
+    expect(await page.getByText('ADDRESS_DIVISION_MISMATCH').count()).toBe(0);
     await page.getByLabel('说明').fill('已电话核实，地址正确');
     await page.getByRole('button', { name: /确\s*认/ }).first().click();
     await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 20_000 }).not.toBe('NeedsReview');
     const ev = await running.app.db.kysely.selectFrom('order_events').select(['actor', 'note']).where('shop_order_id', '=', row.id).where('event', 'like', '%review%').execute();
     expect(ev).toContainEqual(expect.objectContaining({ actor: 'user:boss', note: '已电话核实，地址正确' }));
+  });
+
+  it('cancelling an order under review needs a confirmation that states the refund; backing out changes nothing (desktop and phone)', async () => {
+    for (const viewport of [{ width: 1280, height: 800 }, { width: 375, height: 740 }]) {
+      await page.setViewportSize(viewport);
+      const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
+      running.sandbox!.wechat.shops.get(appId())!.orders.get(o!.orderId)!.address.county = '不存在区';
+      const row = await waitFor(async () => { const r = await state(o!.orderId); return r?.state === 'NeedsReview' && r; }, { what: 'needs review', timeoutMs: 30_000 });
+      await page.goto(`${running.url}/orders/${row.id}`);
+      await page.getByLabel('说明').fill('买家要求取消');
+      await page.getByRole('button', { name: '取消订单并退款' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByText('在微信小店为买家发起退款').waitFor();
+      expect(await dialog.textContent()).toMatch(/¥\d/);
+      await shot(viewport.width < 500 ? '05b-cancel-confirm-phone' : '05a-cancel-confirm');
+      await dialog.getByRole('button', { name: /返\s*回/ }).click();
+      await page.waitForTimeout(500);
+      expect((await state(o!.orderId))?.state).toBe('NeedsReview');
+      await page.getByRole('button', { name: '取消订单并退款' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: /取消订单并退款 ¥/ }).click();
+      await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 20_000 }).toBe('Cancelled');
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('payment limits are typed in yuan (单笔上限（元）) and stored in fen', async () => {
+    await page.goto(`${running.url}/settings`);
+    const field = page.getByLabel('单笔上限（元）');
+    await field.fill('1234.5');
+    await page.getByRole('button', { name: /保\s*存/ }).first().click();
+    const shop = (await running.app.shops.list())[0]!;
+    const { loadLimits } = await import('../../src/payments/pay-supplier.js');
+    await expect.poll(async () => (await loadLimits(running.app.db.kysely, shop.id)).maxPerOrder, { timeout: 10_000 }).toBe(123_450);
+    expect(await page.getByText('（分）').count()).toBe(0);
   });
 
   it('record a buyer’s consent from the cases inbox on a 375-px phone screen', async () => {
@@ -256,8 +292,9 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
 
   it('approve a payment that waits above the approval threshold (set on the settings page)', async () => {
     await page.goto(`${running.url}/settings`);
-    const approval = page.getByLabel('超过此金额需审批（分）');
-    await approval.fill('1');
+    // Typed in yuan: ¥0.01 is 1 fen.
+    const approval = page.getByLabel('超过此金额需审批（元）');
+    await approval.fill('0.01');
     await page.getByRole('button', { name: /保\s*存/ }).first().click();
     await expect.poll(async () => (await running.app.db.kysely.selectFrom('settings').select('value').where('key', 'like', 'payment-limits:%').executeTakeFirst())?.value ?? '').toContain('"approvalAbove":1');
     const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openCase } from '../../src/cases/cases.js';
 import { createUser } from '../../src/http/auth.js';
 import { LOGIN_MAX_FAILURES } from '../../src/http/session.js';
-import { callApi, enableSourcing, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
+import { callApi, count, enableSourcing, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
+import { saveLimits } from '../../src/payments/pay-supplier.js';
 
 async function req(h: Harness, method: string, path: string, opts: { body?: unknown; cookie?: string; csrf?: string } = {}) {
   const res = await fetch(`${h.url}${path}`, {
@@ -193,5 +194,40 @@ describe('dashboard API', () => {
     const users = (await callApi(h, 'GET', '/api/users', owner)).body.users;
     expect(users.find((u: any) => u.username === 'ops2')).toMatchObject({ role: 'viewer' });
     expect(JSON.stringify(users)).not.toContain('scrypt');
+  });
+});
+
+describe('today’s money on 工作台 (issue 25, point 2)', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('profit = revenue − (paid + still owed) cost of the orders with a supplier order; orders not yet sourced are counted apart (待采购), never as profit', async () => {
+    h = await startHarness();
+    await enableSourcing(h);
+    // Every payment waits for approval: the supplier orders are placed (owed) but nothing is paid yet.
+    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 3, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 3, { what: 'three placed, payments held' });
+    // One more that cannot be sourced (its product unmapped): it waits for a person.
+    const mapped = await h.app.db.kysely.selectFrom('sku_mappings').select('product_id').executeTakeFirstOrThrow();
+    await h.app.db.kysely.deleteFrom('sku_mappings').where('product_id', '!=', mapped.product_id).execute();
+    let o;
+    do [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    while (o!.lines[0]!.productId === mapped.product_id);
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'UNMAPPED'])) === 1, { what: 'the fourth waits unsourced' });
+    const owner = await tokenFor(h, 'owner');
+    const money = (await callApi(h, 'GET', '/api/overview', owner)).body.money;
+    const orders = await h.app.db.kysely.selectFrom('shop_orders').select(['id', 'order_price', 'wx_order_id']).execute();
+    const payments = await h.app.db.kysely.selectFrom('payments').select('amount').execute();
+    const owed = payments.reduce((t, p) => t + Number(p.amount), 0);
+    const unsourced = orders.find((x) => x.wx_order_id === o!.orderId)!;
+    const revenue = orders.reduce((t, x) => t + Number(x.order_price), 0);
+    expect(money).toMatchObject({ revenue, paidCost: 0, pendingCost: owed, cost: owed, unsourced: { orders: 1, revenue: Number(unsourced.order_price) } });
+    expect(money.profit).toBe(revenue - Number(unsourced.order_price) - owed);
+    // Before: cost 0 and the whole revenue as profit.
+    expect(money.profit).toBeLessThan(revenue - Number(unsourced.order_price));
   });
 });

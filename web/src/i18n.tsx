@@ -4,7 +4,7 @@ import { createContext, useContext } from 'react';
 const zh: Record<string, string> = {
   Overview: '工作台', Orders: '订单', Cases: '异常', 'Purchase orders': '采购单', Suppliers: '供应商', Mappings: '商品映射', Money: '资金', Settings: '设置', Sandbox: '沙箱',
   'Log in': '登录', 'Log out': '退出登录', 'Change password': '修改密码', 'Current password': '当前密码', 'New password': '新密码（至少 8 位）', Username: '用户名', Password: '密码', 'Daifa console': '代发 Daifa 控制台',
-  "Today's paid orders": '今日付款订单', "Today's revenue": '今日收入', "Today's cost": '今日成本', "Today's profit": '今日利润',
+  "Today's paid orders": '今日付款订单', "Today's revenue": '今日收入', "Today's cost": '今日成本', "Today's profit": '今日利润', 'Estimated profit today': '今日预估利润',
   Pipeline: '订单流转', 'Cases waiting': '待处理异常', 'Deadlines at risk': '发货超时风险', 'Failed alerts': '发送失败的提醒', 'Dead jobs': '失败任务',
   'Orders and profit per day': '每日订单与利润', 'Nothing waiting': '没有待处理事项', All: '全部', Search: '搜索', 'Order id, product or buyer': '订单号、商品或买家（打码）',
   Shop: '店铺', 'Paid at': '付款时间', Amount: '金额', State: '状态', Receiver: '收件人', 'Review reasons': '审核原因', 'Next page': '下一页', 'First page': '第一页',
@@ -18,7 +18,7 @@ const zh: Record<string, string> = {
   'Import workbook': '导入表格', 'Export CSV': '导出 CSV', 'Export Excel': '导出 Excel', 'Per unit': '每件数量', Priority: '优先级', Enabled: '启用', 'Row errors': '有问题的行', 'Suggestions to approve': '待关联商品（建议）',
   'Awaiting approval': '待审批付款', Approve: '批准', Reject: '拒绝', Ledger: '账目', 'Daily reconciliation': '每日对账', Day: '日期', Revenue: '收入', 'Supplier paid': '已付供应商', Profit: '利润', Differences: '差异',
   Shops: '店铺', 'Add shop': '添加店铺', 'Webhook URL': '消息推送 URL', Mode: '模式', Live: '正式', Shadow: '影子（只记录不下单）', '1688 accounts': '1688 账号', 'Refresh token expires': '刷新令牌到期',
-  'Payment guardrails': '付款限额', 'Max per order (fen)': '单笔上限（分）', 'Max per day (fen)': '每日上限（分）', 'Min margin (fen)': '最低毛利（分）', 'Approval above (fen)': '超过此金额需审批（分）',
+  'Payment guardrails': '付款限额', 'Max per order (yuan)': '单笔上限（元）', 'Max per day (yuan)': '每日上限（元）', 'Min margin (yuan)': '最低毛利（元）', 'Approval above (yuan)': '超过此金额需审批（元）',
   'Scoring weights': '评分权重', Cost: '价格', Reliability: '可靠性', Speed: '速度', Reputation: '信誉', Save: '保存', Saved: '已保存', Users: '用户', Role: '角色', 'Add user': '添加用户', 'API tokens': 'API 令牌', 'Revoke all tokens': '撤销全部令牌', 'My API tokens': '我的 API 令牌', 'No API tokens': '没有 API 令牌（用 POST /api/auth/login 创建）', 'Last used': '最近使用', Revoke: '撤销', Revoked: '已撤销', 'Token name': '名称', 'Created at': '创建时间',
   'Notification rules': '提醒规则', 'Orders per minute': '每分钟订单数', 'Scenario mix': '场景比例', 'Fault knobs': '故障注入', 'Generate orders now': '立即生成订单', Generated: '已生成',
   'Special-request rate': '特殊要求比例', 'Multi-line rate': '多商品比例', 'Privacy-number rate': '虚拟号比例', 'Refund rate': '退款比例', 'Late rate': '供应商延迟比例', 'Stock-out after pay rate': '付款后缺货比例',

@@ -22,7 +22,7 @@ export default function OrderDetail({ user }: { user: User }) {
           <Descriptions.Item label={t('Paid at')}>{timeS(o.times.paid)}</Descriptions.Item>
           <Descriptions.Item label={t('Profit')}>{yuan(o.ledger.profit)}</Descriptions.Item>
         </Descriptions>
-        {o.state === 'NeedsReview' && can(user, 'operator') && <ReviewBox id={o.id} reasons={o.reviewReasons} />}
+        {o.state === 'NeedsReview' && can(user, 'operator') && <ReviewBox id={o.id} reasons={o.reviewReasons} amount={o.amounts.orderPrice} buyerNotes={o.buyerNotes} />}
       </Section>
       <Section title={t('Lines')} extra={can(user, 'operator') && !['Shipped', 'Completed', 'Cancelled'].includes(o.state) && <RefundBox order={o} />}>
         <Table rowKey="lineNo" size="small" pagination={false} scroll={{ x: 600 }} dataSource={o.lines} columns={[
@@ -125,22 +125,49 @@ export default function OrderDetail({ user }: { user: User }) {
   );
 }
 
-function ReviewBox({ id, reasons }: { id: number; reasons: { code: string; message: string }[] }) {
+/**
+ * 审核: the two ways out of a review, each saying what it does before it does it. "确认" orders what the buyer bought,
+ * as bought — when the buyer's note asks for something else, the person must say they checked it. "取消订单并退款"
+ * cancels the order and refunds the buyer on WeChat Shop: never one click (in Chinese UIs 取消 reads as "close").
+ */
+function ReviewBox({ id, reasons, amount, buyerNotes }: { id: number; reasons: { code: string; message: string }[]; amount: number; buyerNotes?: string }) {
   const t = useT();
+  const { lang } = useContext(LangContext);
   const act = useAction();
   const [form] = Form.useForm();
+  const noteAsks = reasons.some((r) => r.code === 'BUYER_NOTE_UNPARSED' || r.code.startsWith('SPECIAL_REQUEST'));
+  const submit = (decision: 'confirm' | 'cancel') => form.validateFields().then((v) => act.mutate({ method: 'POST', path: `/api/orders/${id}/review`, body: { decision, note: v.note }, ok: t('Saved') }));
+  const confirm = () =>
+    form.validateFields().then(() => {
+      if (!noteAsks) return void submit('confirm');
+      Modal.confirm({
+            title: lang === 'zh' ? '按买家所拍规格下单？' : 'Order exactly what the buyer bought?',
+            content: lang === 'zh' ? `买家留言：“${buyerNotes ?? ''}”。确认后将按订单原规格向供应商下单，留言里的要求不会自动执行。请先与买家或供应商确认。` : `Buyer note: "${buyerNotes ?? ''}". Confirming orders the items as bought; the note's request is not carried out. Check with the buyer or supplier first.`,
+            okText: lang === 'zh' ? '已核实，按原规格下单' : 'Checked — order as bought',
+            cancelText: lang === 'zh' ? '返回' : 'Back',
+            onOk: () => submit('confirm'),
+          });
+    });
+  const cancel = () =>
+    form.validateFields().then(() => {
+      Modal.confirm({
+        title: lang === 'zh' ? '取消订单并为买家退款？' : 'Cancel the order and refund the buyer?',
+        content: lang === 'zh' ? `将取消此订单，并在微信小店为买家发起退款 ${yuan(amount)}。此操作不能撤回。` : `The order is cancelled and a refund of ${yuan(amount)} is started for the buyer on WeChat Shop. This cannot be undone.`,
+        okText: lang === 'zh' ? `取消订单并退款 ${yuan(amount)}` : `Cancel and refund ${yuan(amount)}`,
+        okButtonProps: { danger: true },
+        cancelText: lang === 'zh' ? '返回' : 'Back',
+        onOk: () => submit('cancel'),
+      });
+    });
   return (
     <div style={{ marginTop: 12 }}>
-      <Alert type="warning" message={reasons.map((r) => `${r.code}: ${r.message}`).join('；')} style={{ marginBottom: 8 }} />
-      <Form form={form} name="review" layout="inline" onFinish={(v) => act.mutate({ method: 'POST', path: `/api/orders/${id}/review`, body: { decision: v.decision, note: v.note }, ok: t('Saved') })}>
-        <Form.Item name="note" label={t('Note')} rules={[{ required: true }]}>
+      <Alert type="warning" message={reasons.map((r) => r.message).join('；')} style={{ marginBottom: 8 }} />
+      <Form form={form} name="review" layout="inline">
+        <Form.Item name="note" label={t('Note')} rules={[{ required: true, message: lang === 'zh' ? '请填写处理说明' : 'Please say what you checked' }]}>
           <Input style={{ width: 260 }} />
         </Form.Item>
-        <Form.Item name="decision" hidden initialValue="confirm">
-          <Input />
-        </Form.Item>
-        <Button type="primary" onClick={() => { form.setFieldValue('decision', 'confirm'); form.submit(); }}>{t('Confirm')}</Button>
-        <Button danger style={{ marginLeft: 8 }} onClick={() => { form.setFieldValue('decision', 'cancel'); form.submit(); }}>{t('Cancel')}</Button>
+        <Button type="primary" onClick={confirm}>{t('Confirm')}</Button>
+        <Button danger style={{ marginLeft: 8 }} onClick={cancel}>{lang === 'zh' ? '取消订单并退款' : 'Cancel and refund'}</Button>
       </Form>
     </div>
   );

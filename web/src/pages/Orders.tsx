@@ -1,7 +1,7 @@
 import { useContext, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { Button, DatePicker, Input, Select, Space, Table, Tabs, Tag } from 'antd';
+import { Button, DatePicker, Input, Modal, Select, Space, Table, Tabs, Tag } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { api, timeS, yuan } from '../api';
 import { label, LangContext, orderStateLabels, useT } from '../i18n';
@@ -53,10 +53,19 @@ export default function Orders({ user }: { user: User }) {
         {state === 'NeedsReview' && can(user, 'operator') && (
           <Button
             disabled={!selected.length}
-            onClick={async () => {
-              for (const id of selected) await act.mutateAsync({ method: 'POST', path: `/api/orders/${id}/review`, body: { decision: 'confirm', note: lang === 'zh' ? '批量确认' : 'bulk confirm' } }).catch(() => undefined);
-              setSelected([]);
-            }}
+            onClick={() =>
+              // Never unconfirmed: the person sees how many orders go to suppliers as bought, and that notes are not carried out.
+              Modal.confirm({
+                title: lang === 'zh' ? `确认 ${selected.length} 个订单并向供应商下单？` : `Confirm ${selected.length} orders and order from suppliers?`,
+                content: lang === 'zh' ? '每个订单都按买家所拍规格下单；买家留言中的修改要求不会执行——有留言的订单请逐个打开处理。' : 'Each order is placed exactly as bought; change requests in buyer notes are not carried out — open orders with notes one by one.',
+                okText: lang === 'zh' ? `确认 ${selected.length} 个订单` : `Confirm ${selected.length} orders`,
+                cancelText: lang === 'zh' ? '返回' : 'Back',
+                onOk: async () => {
+                  for (const id of selected) await act.mutateAsync({ method: 'POST', path: `/api/orders/${id}/review`, body: { decision: 'confirm', note: lang === 'zh' ? '批量确认' : 'bulk confirm' } }).catch(() => undefined);
+                  setSelected([]);
+                },
+              })
+            }
           >
             {t('Confirm selected')} ({selected.length})
           </Button>

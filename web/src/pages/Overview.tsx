@@ -19,12 +19,15 @@ export default function Overview() {
         {[
           ["Today's paid orders", data.paidToday, undefined],
           ["Today's revenue", yuan(data.money.revenue)],
-          ["Today's cost", yuan(data.money.cost)],
-          ["Today's profit", yuan(data.money.profit)],
-        ].map(([k, v]) => (
+          // Cost counts what is still owed to suppliers, not only what was paid; orders with no supplier order yet
+          // are shown apart (待采购) instead of as pure profit.
+          ["Today's cost", yuan(data.money.cost), lang === 'zh' ? `已付 ${yuan(data.money.paidCost)} + 待付 ${yuan(data.money.pendingCost)}` : `paid ${yuan(data.money.paidCost)} + owed ${yuan(data.money.pendingCost)}`],
+          ["Estimated profit today", yuan(data.money.profit), data.money.unsourced.orders ? (lang === 'zh' ? `不含待采购 ${data.money.unsourced.orders} 单（${yuan(data.money.unsourced.revenue)}）` : `excluding ${data.money.unsourced.orders} orders not yet sourced (${yuan(data.money.unsourced.revenue)})`) : undefined],
+        ].map(([k, v, note]) => (
           <Col xs={12} md={6} key={k as string}>
             <Card>
               <Statistic title={t(k as string)} value={v as string} />
+              {note && <div data-testid={`note-${k as string}`} style={{ color: '#888', fontSize: 12, marginTop: 4 }}>{note as string}</div>}
             </Card>
           </Col>
         ))}
