@@ -398,7 +398,7 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await page.locator('[data-testid^="po-"]').first().click();
     const drawer = page.getByTestId('po-detail');
     await drawer.waitFor();
-    await expect.poll(() => drawer.textContent()).toMatch(/1688[\s\S]*✓[\s\S]*Paid/);
+    await expect.poll(() => drawer.textContent()).toMatch(/1688[\s\S]*✓[\s\S]*已付款/);
     await page.keyboard.press('Escape');
     await page.getByRole('link', { name: '供应商' }).click();
     await page.getByText('发货时长 p50（小时）').first().waitFor();
@@ -412,6 +412,27 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
       await page.locator('.ant-layout-content section').first().waitFor();
     }
     expect(pageErrors).toEqual([]);
+  });
+
+  it('no internal code shows in the Chinese UI on any page (order detail and purchase-order drawer included)', async () => {
+    const order = await running.app.db.kysely.selectFrom('shop_orders').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    // Codes the code base uses internally: UPPER_SNAKE case kinds and reasons, dotted event names, snake_case kinds,
+    // and the CamelCase states (the glossary turns every one of them into words).
+    const CODES = [/\b[A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+\b/g, /\b(?:order|po|case|ledger|consent|sourcing)\.[a-z_]+\b/g, /\b[a-z]+_[a-z]+(?:_[a-z]+)*\b/g, /\b(?:AwaitingApproval|AwaitingPayer|AwaitingBuyer|NeedsReview|NeedsAttention|PartiallyShipped|Purchasing|Fulfilling|Shadowed|Rejected|Blocked|Paying)\b/g];
+    const found: string[] = [];
+    for (const path of ['/', '/orders', `/orders/${order.id}`, '/cases', '/purchase-orders', '/suppliers', '/mappings', '/money', '/settings', '/sandbox']) {
+      await page.goto(`${running.url}${path}`);
+      await page.locator('.ant-layout-content section').first().waitFor();
+      await page.waitForTimeout(800);
+      if (path === '/purchase-orders' && (await page.locator('[data-testid^="po-"]').count())) {
+        await page.locator('[data-testid^="po-"]').first().click();
+        await page.getByTestId('po-detail').waitFor();
+      }
+      const text = await page.locator('body').innerText();
+      for (const re of CODES) for (const m of text.matchAll(re)) found.push(`${path}: ${m[0]}`);
+      await page.keyboard.press('Escape');
+    }
+    expect([...new Set(found)]).toEqual([]);
   });
 
   it('switch language; a viewer sees no actions and cannot change anything (server refuses, CSRF checked)', async () => {

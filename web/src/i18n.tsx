@@ -63,3 +63,67 @@ export const alertEventLabels: Record<string, [string, string]> = {
 };
 export const channelLabels: Record<string, [string, string]> = { wecom: ['企业微信群', 'WeCom group'], sms: ['短信', 'SMS'], email: ['邮件', 'E-mail'], log: ['日志', 'Log'] };
 export const label = (map: Record<string, [string, string]>, key: string, lang: Lang) => map[key]?.[lang === 'zh' ? 0 : 1] ?? key;
+
+export const paymentStatusLabels: Record<string, [string, string]> = {
+  AwaitingApproval: ['待审批', 'Awaiting approval'], AwaitingPayer: ['待人工付款', 'Awaiting payer'], Paying: ['付款中', 'Paying'], Paid: ['已付款', 'Paid'],
+  Rejected: ['已拒绝', 'Rejected'], Blocked: ['已拦截', 'Blocked'], Failed: ['付款失败', 'Failed'], Cancelled: ['已取消', 'Cancelled'], Pending: ['待付款', 'Pending'],
+};
+export const ledgerKindLabels: Record<string, [string, string]> = {
+  buyer_paid: ['买家付款', 'Buyer paid'], supplier_payable: ['应付供应商', 'Owed to supplier'], supplier_paid: ['已付供应商', 'Paid to supplier'], refund_to_buyer: ['退款给买家', 'Refund to buyer'],
+  refund_from_supplier: ['供应商退款', 'Refund from supplier'], commission: ['平台佣金', 'Commission'], correction: ['更正', 'Correction'],
+};
+
+/** The order history's events in words (one term per concept); an event not listed is shown by its area only. */
+const EVENTS: Record<string, [string, string]> = {
+  'order.received': ['收到订单', 'Order received'], 'order.confirmed': ['订单已确认', 'Order confirmed'], 'order.needs_review': ['转人工审核', 'Sent to review'], 'order.review_confirmed': ['审核通过', 'Review confirmed'], 'order.review_cancelled': ['审核取消订单', 'Cancelled in review'],
+  'order.sourced': ['已选定供应商', 'Suppliers chosen'], 'order.purchased': ['已向供应商下单', 'Ordered from suppliers'], 'order.suppliers_paid': ['供应商已全部付款', 'Suppliers paid'], 'order.delivery_synced': ['物流已同步微信', 'Delivery synced to WeChat'],
+  'order.delivery_updated': ['物流信息已更新', 'Delivery updated'], 'order.delivery_held': ['暂停同步物流', 'Delivery held'], 'order.completed': ['订单完成', 'Order completed'], 'order.cancelled_on_wechat': ['微信上已取消', 'Cancelled on WeChat'],
+  'order.address_changed': ['买家修改收货地址', 'Address changed'], 'order.buyer_consented': ['买家同意', 'Buyer agreed'], 'order.buyer_refused': ['买家拒绝', 'Buyer refused'], 'order.refund_decided': ['决定给买家退款', 'Refund decided'],
+  'order.refund_requested': ['已发起退款', 'Refund requested'], 'order.refund_accepted': ['退款完成', 'Refund done'], 'order.resumed': ['订单继续处理', 'Order resumed'], 'order.mapping_completed': ['商品已关联供应商', 'Product mapped'],
+  'order.substitute_proposed': ['提议更换商品', 'Substitute proposed'], 'order.substitute_agreed': ['买家同意更换商品', 'Substitute agreed'], 'order.supplier_overridden': ['人工指定供应商', 'Supplier chosen by hand'],
+  'order.negotiation_sent': ['已发起发货协商', 'Delivery negotiation sent'], 'order.negotiation_agreed': ['买家同意延迟发货', 'Buyer agreed to the later date'], 'order.negotiation_rejected': ['买家拒绝延迟发货', 'Buyer refused the later date'], 'order.negotiation_timedout': ['发货协商超时', 'Negotiation timed out'],
+  'po.drafted': ['生成采购单', 'Purchase order drafted'], 'po.placing': ['正在下单', 'Placing'], 'po.placed': ['已下单', 'Placed'], 'po.shadowed': ['影子模式（未下单）', 'Shadow mode (not placed)'], 'po.partially_created': ['部分商品下单成功', 'Partly created'],
+  'po.price_changed': ['采购价变化', 'Price changed'], 'po.price_accepted': ['接受新价格', 'New price accepted'], 'po.readback_confirmed': ['回读已人工核对', 'Read-back confirmed'], 'po.paying': ['付款中', 'Paying'], 'po.paid': ['已付款', 'Paid'],
+  'po.payment_approved': ['付款已批准', 'Payment approved'], 'po.payment_rejected': ['付款被拒绝', 'Payment rejected'], 'po.payment_blocked': ['付款被拦截', 'Payment blocked'], 'po.payment_failed': ['付款失败', 'Payment failed'], 'po.payment_retried': ['重新付款', 'Payment retried'],
+  'po.payment_deferred': ['付款延后（付款时段外）', 'Payment deferred'], 'po.payment_due': ['待人工付款', 'Payment due'], 'po.payment_link': ['已生成付款链接', 'Payment link'], 'po.pay_by_link': ['改用付款链接', 'Pay by link'],
+  'po.shipped': ['供应商已发货', 'Supplier shipped'], 'po.parcel_shipped': ['包裹已发出', 'Parcel shipped'], 'po.parcel_recorded': ['记录包裹', 'Parcel recorded'], 'po.waybill_changed': ['运单号变更', 'Waybill changed'], 'po.courier_set': ['已指定快递', 'Courier set'],
+  'po.expedited': ['已催发货', 'Expedited'], 'po.contacted': ['已联系供应商', 'Supplier contacted'], 'po.supplier_reply': ['供应商回复', 'Supplier replied'], 'po.supplier_unable': ['供应商无法供货', 'Supplier unable'], 'po.stock_out': ['供应商缺货', 'Supplier out of stock'],
+  'po.refund_requested': ['已向供应商申请退款', 'Refund requested from supplier'], 'po.partial_refund_recorded': ['登记供应商部分退款', 'Partial supplier refund'], 'po.supplier_settled': ['登记供应商已取消/退款', 'Supplier settled'], 'po.supplier_closed': ['供应商关闭订单', 'Supplier closed'],
+  'po.supplier_order_closed': ['1688 订单已关闭', '1688 order closed'], 'po.cancelled': ['采购单已取消', 'Purchase order cancelled'], 'po.completed': ['采购单完成', 'Purchase order completed'], 'po.address_forwarded': ['新地址已转给供应商', 'New address forwarded'],
+  'po.address_by_platform': ['地址由平台更新', 'Address updated by the platform'], 'po.email_confirmed_sent': ['邮件已确认发出', 'E-mail confirmed sent'], 'po.email_not_sent': ['邮件未发出', 'E-mail not sent'],
+  'case.resolved': ['事项已处理', 'Case resolved'], 'case.retried': ['事项重试', 'Case retried'], 'case.mapping_approved': ['批准商品关联', 'Mapping approved'], 'case.substitute_proposed': ['提议更换商品', 'Substitute proposed'], 'case.supplier_overridden': ['人工换供应商', 'Supplier overridden'],
+  'sourcing.blocked': ['无法选定供应商', 'No supplier could be chosen'],
+};
+const EVENT_AREAS: Record<string, [string, string]> = { order: ['订单事件', 'Order event'], po: ['采购单事件', 'Purchase order event'], case: ['异常事项', 'Case event'], ledger: ['账目', 'Ledger'], consent: ['买家答复', 'Buyer answer'], sourcing: ['选供应商', 'Sourcing'] };
+
+export function eventLabel(event: string, lang: Lang): string {
+  if (EVENTS[event]) return EVENTS[event]![lang === 'zh' ? 0 : 1];
+  const [area, rest] = [event.split('.')[0]!, event.split('.').slice(1).join('.')];
+  if (area === 'ledger') return `${EVENT_AREAS.ledger![lang === 'zh' ? 0 : 1]}：${label(ledgerKindLabels, rest, lang)}`;
+  if (area === 'case' && rest.startsWith('opened.')) return `${lang === 'zh' ? '新异常' : 'Case opened'}：${label(caseKindLabels, rest.slice('opened.'.length), lang)}`;
+  return EVENT_AREAS[area]?.[lang === 'zh' ? 0 : 1] ?? (lang === 'zh' ? '系统事件' : 'System event');
+}
+
+/** Who did it, in words: a person by name, the system by its part, the buyer. */
+export function actorLabel(actor: string, lang: Lang): string {
+  const [kind, who] = [actor.split(':')[0], actor.split(':').slice(1).join(':')];
+  if (kind === 'user') return who;
+  if (kind === 'buyer') return lang === 'zh' ? '买家' : 'Buyer';
+  return lang === 'zh' ? '系统' : 'System';
+}
+
+export const routeLabels: Record<string, [string, string]> = { '1688': ['1688 下单', '1688'], direct: ['邮件给供应商', 'E-mail to supplier'], wechat_dropship: ['微信小店代发', 'WeChat Shop dropship'] };
+export const payMethodLabels: Record<string, [string, string]> = { '1688-protocol': ['1688 免密支付', '1688 password-free pay'], '1688-link': ['1688 付款链接', '1688 payment link'], manual: ['银行转账', 'Bank transfer'], none: ['无需付款', 'Nothing to pay'] };
+export const traceLabels: Record<string, [string, string]> = { CONSIGN: ['已发货', 'Shipped'], ACCEPT: ['已揽件', 'Picked up'], TRANSPORT: ['运输中', 'In transit'], DELIVERING: ['派送中', 'Out for delivery'], AGENT_SIGN: ['待取件', 'At a pick-up point'], SIGN: ['已签收', 'Signed for'], FAILED: ['投递失败', 'Delivery failed'] };
+
+/** How a case ended, in words: the codes the system writes; a person's own words are shown as they are. */
+const RESOLUTIONS: Record<string, [string, string]> = {
+  aftersale_ended: ['售后已结束', 'After-sale ended'], amount_matches: ['金额已一致', 'Amount matches'], buyer_agreed_later_delivery: ['买家同意延迟发货', 'Buyer agreed to the later date'],
+  moving_again: ['物流已恢复', 'Moving again'], paid: ['已付款', 'Paid'], po_cancelled: ['采购单已取消', 'Purchase order cancelled'], shipped: ['已发货', 'Shipped'], superseded: ['已被新的事项取代', 'Superseded'],
+  synced: ['已同步', 'Synced'], visible_again: ['订单已可查看', 'Visible again'], waybill_changed: ['运单号已变更', 'Waybill changed'], delivered_in_time: ['按时送达', 'Delivered in time'], delivered_late: ['送达晚于买家要求', 'Delivered late'],
+  supplier_refunded: ['供应商已退款', 'Supplier refunded'], supplier_cancelled: ['供应商已取消', 'Supplier cancelled'], buyer_agreed: ['买家同意', 'Buyer agreed'], buyer_refused: ['买家拒绝', 'Buyer refused'],
+};
+export function resolutionLabel(r: string, lang: Lang): string {
+  if (RESOLUTIONS[r]) return RESOLUTIONS[r]![lang === 'zh' ? 0 : 1];
+  return /^[a-z]+(_[a-z]+)+$/.test(r) ? (lang === 'zh' ? '已处理' : 'Resolved') : r;
+}

@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Button, Card, Empty, Segmented, Select, Space, Spin, Tag, Typography } from 'antd';
 import { ageText, api } from '../api';
 import { CaseActions, type CaseRow } from '../CaseActions';
-import { caseKindLabels, label, LangContext, useT } from '../i18n';
+import { caseKindLabels, label, LangContext, resolutionLabel, useT } from '../i18n';
 import { Section, type User } from '../ui';
 
 /** 异常 inbox: open cases oldest first, handled ones newest first, by kind, in pages; cards so it works on a 375-px phone. */
@@ -41,7 +41,7 @@ export default function Cases({ user }: { user: User }) {
             <Card key={c.id} size="small" data-testid={`case-${c.id}`} title={<Space wrap><Tag color="orange">{label(caseKindLabels, c.kind, lang)}</Tag><span>#{c.id}</span></Space>} extra={<Typography.Text type="secondary">{t('Age')} {ageText(c.created_at, lang)}</Typography.Text>}>
               <Typography.Paragraph style={{ marginBottom: 8 }}>{c.message}</Typography.Paragraph>
               {c.shop_order_id && <Typography.Paragraph><Link to={`/orders/${c.shop_order_id}`}>{t('Order detail')} #{c.shop_order_id}</Link></Typography.Paragraph>}
-              {c.resolution && <Typography.Paragraph type="secondary">→ {c.resolution}</Typography.Paragraph>}
+              {c.resolution && <Typography.Paragraph type="secondary">→ {resolutionLabel(c.resolution, lang)}</Typography.Paragraph>}
               <CaseActions c={c} user={user} />
             </Card>
           ))}

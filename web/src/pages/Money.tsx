@@ -1,16 +1,17 @@
-import { useState } from 'react';
+import { useContext, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
 import { Alert, Button, DatePicker, Input, Modal, Space, Table, Tag } from 'antd';
 import dayjs from 'dayjs';
 import { api, time, yuan } from '../api';
-import { useT } from '../i18n';
+import { label, LangContext, ledgerKindLabels, paymentStatusLabels, useT } from '../i18n';
 import { can, Section, useAction, type User } from '../ui';
 
 const cnDay = (d: dayjs.Dayjs) => d.format('YYYY-MM-DD');
 
 export default function Money({ user }: { user: User }) {
   const t = useT();
+  const { lang } = useContext(LangContext);
   const act = useAction();
   const waiting = useQuery({ queryKey: ['payments', 'AwaitingApproval'], queryFn: () => api('GET', '/api/payments?status=AwaitingApproval') });
   const all = useQuery({ queryKey: ['payments'], queryFn: () => api('GET', '/api/payments') });
@@ -24,14 +25,20 @@ export default function Money({ user }: { user: User }) {
     Modal.confirm({
       title: t('Reject payment'),
       content: <Input aria-label={t('Reason')} placeholder={t('Reason')} onChange={(e) => (note = e.target.value)} />,
-      onOk: () => act.mutateAsync({ method: 'POST', path: `/api/payments/${id}/reject`, body: { note }, ok: t('Saved') }),
+      onOk: () => {
+        if (!note.trim()) {
+          Modal.error({ title: lang === 'zh' ? '请填写拒绝原因' : 'Please give a reason' });
+          return Promise.reject(new Error('reason required'));
+        }
+        return act.mutateAsync({ method: 'POST', path: `/api/payments/${id}/reject`, body: { note }, ok: t('Saved') });
+      },
     });
   };
   const payCols = [
     { title: '#', dataIndex: 'id' },
     { title: t('Purchase orders'), dataIndex: 'purchase_order_id' },
     { title: t('Amount'), dataIndex: 'amount', render: yuan },
-    { title: t('State'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'Paid' ? 'green' : s === 'AwaitingApproval' ? 'orange' : undefined}>{s}</Tag> },
+    { title: t('State'), dataIndex: 'status', render: (s: string) => <Tag color={s === 'Paid' ? 'green' : s === 'AwaitingApproval' ? 'orange' : undefined}>{label(paymentStatusLabels, s, lang)}</Tag> },
     { title: t('Reason'), dataIndex: 'reason' },
     { title: t('Paid at'), dataIndex: 'paid_at', render: time },
   ];
@@ -59,7 +66,7 @@ export default function Money({ user }: { user: User }) {
           <>
             <Alert type={rec.data.unexplained.length ? 'warning' : 'success'} message={`${t('Differences')}: ${rec.data.unexplained.length} · ${t('Revenue')} ${yuan(rec.data.totals.revenue)} · ${t('Supplier paid')} ${yuan(rec.data.totals.supplierPayments)} · ${t('Profit')} ${yuan(rec.data.totals.profit)}`} style={{ marginBottom: 8 }} />
             <Table rowKey={(_r, i) => String(i)} size="small" pagination={false} scroll={{ x: 700 }} dataSource={[...rec.data.unexplained.map((d: any) => ({ ...d, ok: false })), ...rec.data.explained.map((d: any) => ({ ...d, ok: true }))]} columns={[
-              { title: t('Kind'), dataIndex: 'kind' },
+              { title: t('Kind'), dataIndex: 'kind', render: (v: string) => label(ledgerKindLabels, v, lang) },
               { title: t('Orders'), dataIndex: 'shopOrderId', render: (v: number, r: any) => <Link to={`/orders/${v}`}>{r.wxOrderId}</Link> },
               { title: t('Expected'), dataIndex: 'expected', render: yuan },
               { title: t('Amount'), dataIndex: 'actual', render: yuan },

@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Alert, Button, Checkbox, Descriptions, Form, Input, Modal, Space, Spin, Table, Tag, Timeline, Typography } from 'antd';
 import { api, time, timeS, yuan } from '../api';
 import { CaseActions, RefundReasonFields } from '../CaseActions';
-import { caseKindLabels, label, LangContext, orderStateLabels, poStateLabels, useT } from '../i18n';
+import { actorLabel, caseKindLabels, eventLabel, label, LangContext, ledgerKindLabels, orderStateLabels, paymentStatusLabels, poStateLabels, resolutionLabel, useT, type Lang } from '../i18n';
 import { can, Section, useAction, type User } from '../ui';
 
 export default function OrderDetail({ user }: { user: User }) {
@@ -48,7 +48,7 @@ export default function OrderDetail({ user }: { user: User }) {
               <Space wrap>
                 <Tag color={c.state === 'Open' ? 'orange' : 'default'}>{label(caseKindLabels, c.kind, lang)}</Tag>
                 <span>{c.message}</span>
-                {c.resolution && <Typography.Text type="secondary">→ {c.resolution}</Typography.Text>}
+                {c.resolution && <Typography.Text type="secondary">→ {resolutionLabel(c.resolution, lang)}</Typography.Text>}
               </Space>
               <div style={{ marginTop: 6 }}>
                 <CaseActions c={{ ...c, shop_order_id: o.id }} user={user} purchaseOrderId={c.purchaseOrderId ?? o.purchaseOrders[0]?.id} />
@@ -94,7 +94,7 @@ export default function OrderDetail({ user }: { user: User }) {
           { title: '#', dataIndex: 'id' },
           { title: lang === 'zh' ? '方式' : 'Method', dataIndex: 'method' },
           { title: t('Amount'), dataIndex: 'amount', render: yuan },
-          { title: t('State'), dataIndex: 'status' },
+          { title: t('State'), dataIndex: 'status', render: (v: string) => label(paymentStatusLabels, v, lang) },
           { title: t('Paid at'), dataIndex: 'paid_at', render: time },
           { title: t('Vouchers'), dataIndex: 'vouchers', render: (vs: any[]) => vs.map((v) => <a key={v.id} href={`/api/vouchers/${v.id}`}>{v.file_name}</a>) },
         ]} />
@@ -113,13 +113,13 @@ export default function OrderDetail({ user }: { user: User }) {
       <Section title={t('Ledger')}>
         <Table rowKey={(_r, i) => String(i)} size="small" pagination={false} dataSource={o.ledger.entries} columns={[
           { title: t('Day'), dataIndex: 'day' },
-          { title: t('Kind'), dataIndex: 'kind' },
+          { title: t('Kind'), dataIndex: 'kind', render: (v: string) => label(ledgerKindLabels, v, lang) },
           { title: t('Amount'), dataIndex: 'amount', render: yuan },
           { title: t('Note'), dataIndex: 'note' },
         ]} />
       </Section>
       <Section title={t('History')}>
-        <Timeline items={o.history.map((e: any) => ({ color: e.event.includes('fail') ? 'red' : 'green', children: <span>{time(e.at)} <b>{e.event}</b> {e.from ? `${e.from} → ${e.to}` : ''} <Typography.Text type="secondary">{e.actor}</Typography.Text> {e.note}</span> }))} />
+        <Timeline items={o.history.map((e: any) => ({ color: e.event.includes('fail') ? 'red' : 'green', children: <span title={e.event}>{time(e.at)} <b>{eventLabel(e.event, lang)}</b> {e.from ? `${stateWord(e.from, lang)} → ${stateWord(e.to, lang)}` : ''} <Typography.Text type="secondary">{actorLabel(e.actor, lang)}</Typography.Text> {e.note}</span> }))} />
       </Section>
     </div>
   );
@@ -253,3 +253,6 @@ function RefundBox({ order }: { order: any }) {
     </>
   );
 }
+
+/** A state of an order or a purchase order, in words. */
+const stateWord = (s: string, lang: Lang) => (orderStateLabels[s] ? label(orderStateLabels, s, lang) : label(poStateLabels, s, lang));

@@ -3,7 +3,7 @@ import { Link } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
 import { Button, Descriptions, Drawer, Input, Select, Space, Table, Tag, Timeline } from 'antd';
 import { api, time, yuan } from '../api';
-import { label, LangContext, poStateLabels, useT } from '../i18n';
+import { label, LangContext, paymentStatusLabels, payMethodLabels, poStateLabels, routeLabels, traceLabels, useT } from '../i18n';
 import { Section } from '../ui';
 
 export default function PurchaseOrders() {
@@ -28,7 +28,7 @@ export default function PurchaseOrders() {
         { title: '#', dataIndex: 'id', render: (v: number) => <a onClick={() => setOpen(v)} data-testid={`po-${v}`}>{v}</a> },
         { title: t('Orders'), dataIndex: 'shopOrderId', render: (v: number, r: any) => <Link to={`/orders/${v}`}>{r.wxOrderId}</Link> },
         { title: t('State'), dataIndex: 'state', render: (v: string) => <Tag>{label(poStateLabels, v, lang)}</Tag> },
-        { title: t('Route'), dataIndex: 'route' },
+        { title: t('Route'), dataIndex: 'route', render: (v: string) => label(routeLabels, v, lang) },
         { title: t('Supplier'), dataIndex: 'supplier' },
         { title: t('Supplier order'), dataIndex: 'supplierOrderId' },
         { title: t('Expected'), dataIndex: 'expectedAmount', render: yuan },
@@ -57,7 +57,7 @@ function PoDetail({ id }: { id: number }) {
       <Descriptions size="small" column={1} bordered>
         <Descriptions.Item label={t('State')}>{label(poStateLabels, p.state, lang)}</Descriptions.Item>
         <Descriptions.Item label={t('Supplier')}>{p.supplier}</Descriptions.Item>
-        <Descriptions.Item label={t('Route')}>{p.route}</Descriptions.Item>
+        <Descriptions.Item label={t('Route')}>{label(routeLabels, p.route, lang)}</Descriptions.Item>
         <Descriptions.Item label={t('Supplier order')}>{p.supplierOrderId ?? '—'}</Descriptions.Item>
         <Descriptions.Item label={t('Read-back check')}>
           {yuan(p.expectedAmount)} / {yuan(p.supplierAmount)} {p.supplierAmount !== null && (Number(p.supplierAmount) === Number(p.expectedAmount) ? <Tag color="green">✓</Tag> : <Tag color="red">≠</Tag>)}
@@ -71,12 +71,12 @@ function PoDetail({ id }: { id: number }) {
         { title: t('Amount'), dataIndex: 'unitPrice', render: yuan },
       ]} />
       <h4 style={{ marginTop: 16 }}>{t('Payments')}</h4>
-      {data.payments.map((x: any) => <div key={x.id}>#{x.id} {x.method} {yuan(x.amount)} <Tag>{x.status}</Tag> {x.supplier_trade_id ?? ''}</div>)}
+      {data.payments.map((x: any) => <div key={x.id}>#{x.id} {label(payMethodLabels, x.method, lang)} {yuan(x.amount)} <Tag data-status={x.status}>{label(paymentStatusLabels, x.status, lang)}</Tag> {x.supplier_trade_id ?? ''}</div>)}
       <h4 style={{ marginTop: 16 }}>{t('Packages')}</h4>
       {data.packages.map((k: any) => (
         <div key={k.id}>
           <b>{k.courier}</b> <code>{k.waybill}</code>
-          <Timeline style={{ marginTop: 8 }} items={k.trace.map((e: any) => ({ children: `${time(e.at)} ${e.status} ${e.remark ?? ''}` }))} />
+          <Timeline style={{ marginTop: 8 }} items={k.trace.map((e: any) => ({ children: `${time(e.at)} ${label(traceLabels, e.status, lang)} ${e.remark ?? ''}` }))} />
         </div>
       ))}
       <h4 style={{ marginTop: 16 }}>{t('Communications')}</h4>
