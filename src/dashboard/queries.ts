@@ -52,6 +52,7 @@ export async function overview(db: Db, now: number, shopId?: number) {
     today,
     paidToday: Number(paid?.n ?? 0),
     money: await todaysMoney(db, today, shopId),
+    todo: await todo(db, shopId),
     pipeline: s.shopOrders.byState,
     purchaseOrders: s.purchaseOrders.byState,
     openCases: s.openCases,
@@ -205,4 +206,87 @@ export async function todaysMoney(db: Db, today: string, shopId?: number) {
     profit += m.profit - Math.max(0, m.payableOutstanding);
   }
   return { revenue, paidCost, pendingCost, cost: paidCost + pendingCost, profit, unsourced: { orders: unsourced, revenue: unsourcedRevenue } };
+}
+
+/**
+ * 工作台 待办: what waits for a person, per kind, each with the list it opens (so the count is the list's length):
+ * orders to review, orders waiting for a buyer's answer, price changes to accept, payments to approve (with their
+ * total), ship-by deadlines at risk, refunds to the buyer WeChat refused.
+ */
+export async function todo(db: Db, shopId?: number) {
+  const k = db.kysely;
+  const orders = (state: string) =>
+    k
+      .selectFrom('shop_orders')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('state', '=', state)
+      .$if(shopId !== undefined, (q) => q.where('shop_id', '=', shopId!))
+      .executeTakeFirst()
+      .then((r) => Number(r?.n ?? 0));
+  const cases = (kind: string) =>
+    k
+      .selectFrom('cases')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('state', '=', 'Open')
+      .where('kind', '=', kind)
+      .$if(shopId !== undefined, (q) => q.where('shop_order_id', 'in', shopOrderIdsOf(k, shopId!)))
+      .executeTakeFirst()
+      .then((r) => Number(r?.n ?? 0));
+  const approvals = await k
+    .selectFrom('payments as p')
+    .innerJoin('purchase_orders as po', 'po.id', 'p.purchase_order_id')
+    .innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id')
+    .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('p.amount').as('total')])
+    .where('p.status', '=', 'AwaitingApproval')
+    .$if(shopId !== undefined, (q) => q.where('o.shop_id', '=', shopId!))
+    .executeTakeFirst();
+  const [needsReview, awaitingBuyer, priceChanged, deadlineRisk, refundFailed] = await Promise.all([orders('NeedsReview'), orders('AwaitingBuyer'), cases('PRICE_CHANGED'), cases('DEADLINE_AT_RISK'), cases('REFUND_FAILED')]);
+  return {
+    needsReview: { count: needsReview, link: '/orders?state=NeedsReview' },
+    awaitingBuyer: { count: awaitingBuyer, link: '/orders?state=AwaitingBuyer' },
+    priceChanged: { count: priceChanged, link: '/cases?kind=PRICE_CHANGED' },
+    approvals: { count: Number(approvals?.n ?? 0), total: Number(approvals?.total ?? 0), link: '/money' },
+    deadlineRisk: { count: deadlineRisk, link: '/cases?kind=DEADLINE_AT_RISK' },
+    refundFailed: { count: refundFailed, link: '/cases?kind=REFUND_FAILED' },
+  };
+}
+
+/**
+ * 待审批付款, as an owner decides them: which WeChat order, which product, which supplier, how much, and the margin
+ * left if it is paid (the order's revenue less every supplier amount of the order). Oldest first, keyset pages,
+ * with the count and the total of the whole queue.
+ */
+export async function approvalQueue(db: Db, q: { shopId?: number; limit?: number; cursor?: number }) {
+  const k = db.kysely;
+  const limit = Math.min(Math.max(q.limit ?? 50, 1), 200);
+  const base = k
+    .selectFrom('payments as p')
+    .innerJoin('purchase_orders as po', 'po.id', 'p.purchase_order_id')
+    .innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id')
+    .innerJoin('suppliers as s', 's.id', 'po.supplier_id')
+    .where('p.status', '=', 'AwaitingApproval')
+    .$if(q.shopId !== undefined, (x) => x.where('o.shop_id', '=', q.shopId!));
+  const rows = await base
+    .select(['p.id', 'p.amount', 'p.method', 'p.created_at', 'p.reason', 'po.id as purchaseOrderId', 'o.id as shopOrderId', 'o.wx_order_id as wxOrderId', 'o.order_price as orderPrice', 's.name as supplier'])
+    .$if(q.cursor !== undefined, (x) => x.where('p.id', '>', q.cursor!))
+    .orderBy('p.id')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  const orderIds = [...new Set(page.map((r) => r.shopOrderId))];
+  const titles = orderIds.length ? await k.selectFrom('shop_order_lines').select(['shop_order_id', 'title', 'quantity']).where('shop_order_id', 'in', orderIds).orderBy('line_no').execute() : [];
+  const costs = orderIds.length
+    ? await k.selectFrom('purchase_orders').select(['shop_order_id', (eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('cost')]).where('shop_order_id', 'in', orderIds).where('state', 'not in', ['Cancelled', 'Shadowed']).groupBy('shop_order_id').execute()
+    : [];
+  const totals = await base.select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('p.amount').as('total')]).executeTakeFirst();
+  return {
+    count: Number(totals?.n ?? 0),
+    total: Number(totals?.total ?? 0),
+    nextCursor: rows.length > limit ? page[page.length - 1]!.id : undefined,
+    payments: page.map((r) => {
+      const lines = titles.filter((t) => t.shop_order_id === r.shopOrderId);
+      const cost = Number(costs.find((c) => c.shop_order_id === r.shopOrderId)?.cost ?? r.amount);
+      return { ...r, amount: Number(r.amount), orderPrice: Number(r.orderPrice), product: lines.map((l) => `${l.title} ×${l.quantity}`).join('；'), margin: Number(r.orderPrice) - cost };
+    }),
+  };
 }

@@ -7,6 +7,7 @@ import { shopOrderStates } from '../domain/shop-order.lifecycle.js';
 import { DaifaError } from '../lib/errors.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { findOrderId, listOrders, orderDetail, shopOrderIdsOf, stats } from '../orders/queries.js';
+import { approvalQueue } from '../dashboard/queries.js';
 import { resolveReview } from '../orders/review.js';
 import { WECHAT_COURIERS } from '../fulfilment/couriers.js';
 import { recordSupplierPartialRefund } from '../fulfilment/line-refunds.js';
@@ -236,6 +237,26 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       if (q.status) query = query.where('status', '=', q.status);
       return { payments: await query.execute() };
     });
+    // 待审批付款 as an owner decides them (order, product, supplier, margin), with the queue's count and total.
+    api.get('/api/payments/approvals', async (req) => approvalQueue(app.db, z.object({ shopId: z.coerce.number().int().positive().optional(), limit: z.coerce.number().int().min(1).max(200).optional(), cursor: z.coerce.number().int().positive().optional() }).parse(req.query)));
+    // Approve several at once: each is decided like one approve (only while it still awaits approval); the answer
+    // lists what was approved (with the total) and what was not, with why.
+    api.post('/api/payments/approve-batch', owner, async (req) => {
+      const b = z.object({ paymentIds: z.array(z.number().int().positive()).min(1).max(200, '一次最多 200 笔 / at most 200'), note: z.string().max(500).optional() }).parse(req.body);
+      const approved: number[] = [];
+      const refused: { paymentId: number; reason: string }[] = [];
+      for (const id of [...new Set(b.paymentIds)]) {
+        try {
+          await app.payments.decideApproval(id, { approve: true, actor: `user:${req.principal!.username}`, note: b.note ?? '批量批准' });
+          approved.push(id);
+        } catch (err) {
+          if (!(err instanceof DaifaError)) throw err;
+          refused.push({ paymentId: id, reason: err.message });
+        }
+      }
+      const total = approved.length ? Number((await app.db.kysely.selectFrom('payments').select((eb) => eb.fn.sum<number>('amount').as('t')).where('id', 'in', approved).executeTakeFirst())?.t ?? 0) : 0;
+      return { approved, total, refused };
+    });
     api.post('/api/payments/:id/approve', owner, async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
       const b = z.object({ note: z.string().max(500).optional() }).parse(req.body ?? {});
@@ -295,6 +316,23 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="reconciliation-${q.day}.csv"`).send(reconciliationCsv(r));
       if (q.format === 'xlsx') return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').header('content-disposition', `attachment; filename="reconciliation-${q.day}.xlsx"`).send(await reconciliationXlsx(r));
       return r;
+    });
+    // 采购价变化 in bulk: each case accepted as one would be (its margin re-checked against the floor); the answer
+    // lists the accepted and the refused, with why.
+    api.post('/api/cases/accept-price-batch', owner, async (req) => {
+      const b = z.object({ caseIds: z.array(z.number().int().positive()).min(1).max(500, '一次最多 500 个 / at most 500'), note: z.string().max(500).optional() }).parse(req.body);
+      const accepted: number[] = [];
+      const refused: { caseId: number; reason: string }[] = [];
+      for (const id of [...new Set(b.caseIds)]) {
+        try {
+          await acceptPrice(app.db, app.clock, { caseId: id, actor: `user:${req.principal!.username}`, note: b.note ?? '批量接受新价格' });
+          accepted.push(id);
+        } catch (err) {
+          if (!(err instanceof DaifaError)) throw err;
+          refused.push({ caseId: id, reason: err.message });
+        }
+      }
+      return { accepted, refused };
     });
     api.post('/api/cases/:id/accept-price', owner, async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);

@@ -87,7 +87,7 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     const body = await page.locator('main, .ant-layout-content').first().textContent();
     expect(body).toContain('1688');
     expect(body).toMatch(/义乌优品工厂店|广州好货批发|深圳顺丰直发仓/);
-    expect(body).toContain('order.received');
+    expect(body).toContain('收到订单'); // the history in words (order.received)
     await shot('03-order-detail');
   });
 
@@ -300,7 +300,8 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
     const pay = await waitFor(async () => running.app.db.kysely.selectFrom('payments as p').innerJoin('purchase_orders as po', 'po.id', 'p.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id').select(['p.id', 'p.status']).where('o.wx_order_id', '=', o!.orderId).where('p.status', '=', 'AwaitingApproval').executeTakeFirst(), { what: 'payment awaiting approval', timeoutMs: 30_000 });
     await page.getByRole('link', { name: '资金' }).click();
-    const r = page.locator('tr', { hasText: String(pay.id) }).filter({ has: page.getByRole('button', { name: /批\s*准/ }) });
+    // The queue shows the WeChat order number (what the merchant searches in the back office), product, supplier, margin.
+    const r = page.locator('tr', { hasText: o!.orderId }).filter({ has: page.getByRole('button', { name: /批\s*准/ }) });
     await r.first().waitFor();
     await shot('05-money');
     await r.first().getByRole('button', { name: /批\s*准/ }).click();
@@ -358,11 +359,25 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await mine.getByText('erp-sync').waitFor();
     expect(await mine.textContent()).toMatch(/erp-sync.*\d{4}\/\d{1,2}\/\d{1,2}/);
     await page.getByRole('button', { name: '撤销 erp-sync' }).click();
+    // Asked first: backing out keeps the token.
+    await page.getByRole('dialog').getByRole('button', { name: /返回/ }).click();
+    await page.waitForTimeout(300);
+    expect(await works(erp)).toBe(200);
+    await page.getByRole('button', { name: '撤销 erp-sync' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: /撤\s*销/ }).click();
     await expect.poll(() => works(erp)).toBe(401);
     await expect.poll(() => mine.textContent()).not.toContain('erp-sync');
     expect(await works(viewerScript)).toBe(200);
     await page.getByRole('button', { name: '撤销全部令牌 viewer1' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: /撤\s*销/ }).click();
     await expect.poll(() => works(viewerScript)).toBe(401);
+    // Switching a shop to shadow mode asks first and says what it means; backing out changes nothing.
+    const shop = (await running.app.shops.list())[0]!;
+    await page.getByLabel('模式').first().click();
+    await page.getByTitle('影子（只记录不下单）').click();
+    await page.getByRole('dialog').getByText('新订单只记录不下单').waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: /返回/ }).click();
+    expect((await running.app.db.kysely.selectFrom('shops').select('mode').where('id', '=', shop.id).executeTakeFirstOrThrow()).mode).toBe('live');
   });
 
   it('import a mapping workbook: good rows kept, a bad row shown with its row number', async () => {
@@ -412,6 +427,28 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
       await page.locator('.ant-layout-content section').first().waitFor();
     }
     expect(pageErrors).toEqual([]);
+  });
+
+  it('工作台 待办: each count opens its list with the same number; a batch of price changes is accepted in one action', async () => {
+    running.sandbox!.alibaba.knobs.priceRiseFen = 150;
+    const before = await running.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PRICE_CHANGED').execute();
+    running.sandbox!.wechat.generate(appId(), { count: 6, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await running.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PRICE_CHANGED').execute()).length >= before.length + 6, { what: 'six price changes', timeoutMs: 60_000 });
+    running.sandbox!.alibaba.knobs.priceRiseFen = 0;
+    await page.goto(`${running.url}/`);
+    const item = page.locator('[data-todo="priceChanged"]');
+    await item.waitFor();
+    const shown = Number(/(\d+)/.exec((await item.textContent()) ?? '')![1]);
+    const open = (await running.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PRICE_CHANGED').where('state', '=', 'Open').execute()).length;
+    expect(shown).toBe(open);
+    await shot('02b-todo');
+    await item.click();
+    await page.waitForURL(/\/cases\?kind=PRICE_CHANGED/);
+    await page.locator('[data-testid^="case-"]').first().waitFor();
+    expect(await page.locator('[data-testid^="case-"]').count()).toBe(open);
+    await page.getByRole('button', { name: /全部接受新价格/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: new RegExp(`接受 ${open} 个`) }).click();
+    await expect.poll(async () => (await running.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PRICE_CHANGED').where('state', '=', 'Open').execute()).length, { timeout: 20_000 }).toBe(0);
   });
 
   it('no internal code shows in the Chinese UI on any page (order detail and purchase-order drawer included)', async () => {

@@ -231,3 +231,55 @@ describe('today’s money on 工作台 (issue 25, point 2)', () => {
     expect(money.profit).toBeLessThan(revenue - Number(unsourced.order_price));
   });
 });
+
+describe('工作台 待办 and work in batches (issue 25, points 3 and 4)', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('a ¥1.50 price rise on a hundred orders: the to-do counts equal the lists they open, and all hundred are accepted in one action; approvals are listed with order, product, supplier and margin and approved in one action', async () => {
+    // A hundred decodes in a day: the sandbox's quota, not WeChat's free 30.
+    h = await startHarness({ alibaba: { priceRiseFen: 150 }, api: { decodeDailyQuota: 100_000 }, appOptions: () => ({ decodeDailyQuota: 100_000 }) });
+    await enableSourcing(h);
+    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0, method1688: 'link' });
+    const owner = await tokenFor(h, 'owner');
+    h.sandbox.wechat.generate(h.creds.appId, { count: 100, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PRICE_CHANGED'])) === 100, { timeoutMs: 90_000, what: 'a hundred price-change cases' });
+    const todo = (await callApi(h, 'GET', '/api/overview', owner)).body.todo;
+    const listed = (await callApi(h, 'GET', `${todo.priceChanged.link.replace('/cases', '/api/cases')}&state=Open&limit=500`, owner)).body.cases;
+    expect(todo.priceChanged.count).toBe(100);
+    expect(listed).toHaveLength(100);
+    const review = (await callApi(h, 'GET', '/api/orders?state=NeedsReview&limit=200', owner)).body.orders;
+    expect(todo.needsReview.count).toBe(review.length);
+    // One action accepts them all (each margin re-checked); their payments then wait for approval.
+    const r = await callApi(h, 'POST', '/api/cases/accept-price-batch', owner, { caseIds: listed.map((c: { id: number }) => c.id) });
+    expect(r.body.accepted).toHaveLength(100);
+    expect(r.body.refused).toEqual([]);
+    expect(await count(h.app, 'cases', ['state', '=', 'Open'])).toBe(0);
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 100, { timeoutMs: 60_000, what: 'a hundred payments awaiting approval' });
+    const again = (await callApi(h, 'GET', '/api/overview', owner)).body.todo;
+    const queue = (await callApi(h, 'GET', '/api/payments/approvals?limit=200', owner)).body;
+    expect(again.priceChanged.count).toBe(0);
+    expect(again.approvals).toMatchObject({ count: queue.count, total: queue.total });
+    expect(queue.count).toBe(100);
+    const first = queue.payments[0];
+    expect(first).toMatchObject({ wxOrderId: expect.stringMatching(/^\d{19}$/), supplier: expect.any(String), product: expect.stringContaining('×') });
+    expect(first.margin).toBe(first.orderPrice - first.amount);
+    // Pages of 50 cover the queue once.
+    const p1 = (await callApi(h, 'GET', '/api/payments/approvals?limit=50', owner)).body;
+    const p2 = (await callApi(h, 'GET', `/api/payments/approvals?limit=50&cursor=${p1.nextCursor}`, owner)).body;
+    expect(new Set([...p1.payments, ...p2.payments].map((p: { id: number }) => p.id)).size).toBe(100);
+    expect(p2.nextCursor).toBeUndefined();
+    // Approved in one action: the answer gives the total; a second time nothing is approved twice.
+    const ids = queue.payments.map((p: { id: number }) => p.id);
+    const ok = (await callApi(h, 'POST', '/api/payments/approve-batch', owner, { paymentIds: ids })).body;
+    expect(ok.approved).toHaveLength(100);
+    expect(ok.total).toBe(queue.total);
+    const twice = (await callApi(h, 'POST', '/api/payments/approve-batch', owner, { paymentIds: ids.slice(0, 3) })).body;
+    expect(twice.approved).toEqual([]);
+    expect(twice.refused).toHaveLength(3);
+    expect((await callApi(h, 'GET', '/api/overview', owner)).body.todo.approvals.count).toBe(0);
+  }, 240_000);
+});

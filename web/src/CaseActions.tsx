@@ -64,7 +64,8 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
       {has('supplier_settled') && poId && <Button onClick={() => setDialog('settled')}>{lang === 'zh' ? '登记供应商已取消/退款' : 'Supplier cancelled / refunded'}</Button>}
       {has('email_outcome') && <Button onClick={() => setDialog('email')}>{lang === 'zh' ? '核对发件箱' : 'Check the outbox'}</Button>}
       {has('confirm_correct') && <Button onClick={() => setDialog('readback')}>{t('Confirmed on 1688')}</Button>}
-      {has('accept_price') && can(user, 'owner') && <Button onClick={() => run('POST', `/api/cases/${c.id}/accept-price`, {})}>{t('Accept price')}</Button>}
+      {/* The recommended action is the primary one: for a price change, accepting it (retrying would meet the same price). */}
+      {has('accept_price') && can(user, 'owner') && <Button type="primary" onClick={() => run('POST', `/api/cases/${c.id}/accept-price`, {})}>{t('Accept price')}</Button>}
       {has('approve_payment') && can(user, 'owner') && poId && (
         <Button
           onClick={async () => {
@@ -77,7 +78,7 @@ export function CaseActions({ c, user, shopOrderId, purchaseOrderId }: { c: Case
           {t('Approve payment')}
         </Button>
       )}
-      {has('retry') && <Button type="primary" onClick={() => run('POST', `/api/cases/${c.id}/retry`)}>{t('Retry')}</Button>}
+      {has('retry') && <Button type={has('accept_price') && can(user, 'owner') ? 'default' : 'primary'} onClick={() => run('POST', `/api/cases/${c.id}/retry`)}>{t('Retry')}</Button>}
       {has('expedite') && poId && <Button onClick={() => run('POST', `/api/purchase-orders/${poId}/expedite`)}>{t('Expedite')}</Button>}
       {has('negotiate_delivery') && orderId && <Button onClick={() => setDialog('negotiate')}>{t('Delivery negotiation')}</Button>}
       {(has('switch_supplier') || has('cancel_and_replace')) && poId && (

@@ -121,9 +121,24 @@ const RESOLUTIONS: Record<string, [string, string]> = {
   aftersale_ended: ['售后已结束', 'After-sale ended'], amount_matches: ['金额已一致', 'Amount matches'], buyer_agreed_later_delivery: ['买家同意延迟发货', 'Buyer agreed to the later date'],
   moving_again: ['物流已恢复', 'Moving again'], paid: ['已付款', 'Paid'], po_cancelled: ['采购单已取消', 'Purchase order cancelled'], shipped: ['已发货', 'Shipped'], superseded: ['已被新的事项取代', 'Superseded'],
   synced: ['已同步', 'Synced'], visible_again: ['订单已可查看', 'Visible again'], waybill_changed: ['运单号已变更', 'Waybill changed'], delivered_in_time: ['按时送达', 'Delivered in time'], delivered_late: ['送达晚于买家要求', 'Delivered late'],
-  supplier_refunded: ['供应商已退款', 'Supplier refunded'], supplier_cancelled: ['供应商已取消', 'Supplier cancelled'], buyer_agreed: ['买家同意', 'Buyer agreed'], buyer_refused: ['买家拒绝', 'Buyer refused'],
+  accept_price: ['接受新价格', 'New price accepted'], confirmed_correct: ['已在 1688 核对无误', 'Checked correct on 1688'], email_sent: ['邮件已发出', 'E-mail sent'], email_resent: ['邮件已重发', 'E-mail sent again'],
+  paid_by_person: ['已人工付款', 'Paid by a person'], supplier_refunded: ['供应商已退款', 'Supplier refunded'], supplier_cancelled: ['供应商已取消', 'Supplier cancelled'], buyer_agreed: ['买家同意', 'Buyer agreed'], buyer_refused: ['买家拒绝', 'Buyer refused'],
 };
 export function resolutionLabel(r: string, lang: Lang): string {
-  if (RESOLUTIONS[r]) return RESOLUTIONS[r]![lang === 'zh' ? 0 : 1];
-  return /^[a-z]+(_[a-z]+)+$/.test(r) ? (lang === 'zh' ? '已处理' : 'Resolved') : r;
+  // "code" or "code: what was done" (the system's form); anything else is a person's own words.
+  const m = /^([a-z]+(?:_[a-z]+)+)(?::\s*([\s\S]*))?$/.exec(r);
+  if (!m) return r;
+  const word = RESOLUTIONS[m[1]!]?.[lang === 'zh' ? 0 : 1] ?? (lang === 'zh' ? '已处理' : 'Resolved');
+  return m[2] ? `${word}：${m[2]}` : word;
 }
+
+export const differenceLabels: Record<string, [string, string]> = {
+  LEDGER_MISSING: ['账目缺失', 'Ledger entry missing'], LEDGER_AMOUNT: ['账目金额不符', 'Ledger amount differs'], PAID_VS_SUPPLIER_TOTAL: ['实付与供应商订单金额不符', 'Paid vs supplier total'],
+  PRICE_CHANGED: ['采购价变化', 'Price changed'], LEDGER_WITHOUT_PAYMENT: ['有账无付款', 'Ledger without payment'], REVENUE_MISMATCH: ['收入与订单不符', 'Revenue mismatch'],
+};
+
+export const reviewReasonLabels: Record<string, [string, string]> = {
+  ADDRESS_DIVISION_MISMATCH: ['省市区不匹配', 'Province/city/district mismatch'], ADDRESS_INCOMPLETE: ['地址不完整', 'Address incomplete'], ADDRESS_MASKED: ['地址已脱敏', 'Address masked'],
+  AMOUNT_INVALID: ['金额异常', 'Amount invalid'], BUYER_NOTE_UNPARSED: ['买家留言需确认', 'Buyer note to check'], DUPLICATE_SUSPECTED: ['疑似重复订单', 'Possible duplicate'], LINE_IN_AFTERSALE: ['商品售后中', 'Line in after-sale'],
+  NO_LINES: ['没有商品', 'No lines'], PHONE_INVALID: ['手机号异常', 'Phone invalid'], PHONE_VIRTUAL: ['隐私号', 'Privacy number'], QUANTITY_INVALID: ['数量异常', 'Quantity invalid'], SPECIAL_REQUESTS: ['特殊要求', 'Special requests'],
+};

@@ -1,17 +1,20 @@
 import { useContext, useState } from 'react';
-import { Link } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { Button, Card, Empty, Segmented, Select, Space, Spin, Tag, Typography } from 'antd';
+import { Button, Card, Empty, Modal, Segmented, Select, Space, Spin, Tag, Typography } from 'antd';
 import { ageText, api } from '../api';
 import { CaseActions, type CaseRow } from '../CaseActions';
 import { caseKindLabels, label, LangContext, resolutionLabel, useT } from '../i18n';
-import { Section, type User } from '../ui';
+import { can, Section, useAction, type User } from '../ui';
 
 /** 异常 inbox: open cases oldest first, handled ones newest first, by kind, in pages; cards so it works on a 375-px phone. */
 export default function Cases({ user }: { user: User }) {
   const t = useT();
   const { lang } = useContext(LangContext);
-  const [kind, setKind] = useState<string>();
+  // A 待办 link opens the inbox already filtered (/cases?kind=PRICE_CHANGED).
+  const [params] = useSearchParams();
+  const [kind, setKind] = useState<string | undefined>(params.get('kind') ?? undefined);
+  const act = useAction();
   const [state, setState] = useState('Open');
   const [shopId, setShopId] = useState<number>();
   const [cursors, setCursors] = useState<string[]>([]);
@@ -35,6 +38,23 @@ export default function Cases({ user }: { user: User }) {
         {(shops.data?.shops ?? []).length > 1 && <Select aria-label={t('Shop')} placeholder={t('Shop')} allowClear style={{ width: 180 }} value={shopId} onChange={refilter(setShopId)} options={(shops.data?.shops ?? []).map((s: any) => ({ value: s.id, label: s.name }))} />}
         <Select aria-label={t('Kind')} placeholder={t('Kind')} allowClear style={{ width: 220 }} value={kind} onChange={refilter(setKind)} options={Object.keys(caseKindLabels).map((k) => ({ value: k, label: `${label(caseKindLabels, k, lang)}${byKind[k] ? ` (${byKind[k]})` : ''}` }))} />
       </Space>
+      {data && kind === 'PRICE_CHANGED' && state === 'Open' && can(user, 'owner') && data.cases.length > 0 && (
+        <Button
+          type="primary"
+          style={{ marginBottom: 12 }}
+          onClick={() =>
+            Modal.confirm({
+              title: lang === 'zh' ? `接受这 ${data.cases.length} 个采购单的新价格？` : `Accept the new price of these ${data.cases.length} purchase orders?`,
+              content: lang === 'zh' ? '每一个都按新价格付款（仍受付款限额与审批约束）；接受后毛利低于下限的不会被接受，会逐个列出。' : 'Each is paid at its new price (limits and approval still apply); any whose margin would fall below the floor is left and listed.',
+              okText: lang === 'zh' ? `接受 ${data.cases.length} 个` : `Accept ${data.cases.length}`,
+              cancelText: lang === 'zh' ? '返回' : 'Back',
+              onOk: () => act.mutateAsync({ method: 'POST', path: '/api/cases/accept-price-batch', body: { caseIds: data.cases.map((c: CaseRow) => c.id) }, ok: lang === 'zh' ? '已接受新价格' : 'Accepted' }),
+            })
+          }
+        >
+          {lang === 'zh' ? `全部接受新价格（本页 ${data.cases.length} 个）` : `Accept all new prices (${data.cases.length} on this page)`}
+        </Button>
+      )}
       {!data ? <Spin /> : data.cases.length === 0 ? <Empty description={t('Nothing waiting')} /> : (
         <Space direction="vertical" style={{ width: '100%' }}>
           {data.cases.map((c: CaseRow & { created_at: number; resolution?: string }) => (

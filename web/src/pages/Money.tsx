@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Alert, Button, DatePicker, Input, Modal, Space, Table, Tag } from 'antd';
 import dayjs from 'dayjs';
 import { api, time, yuan } from '../api';
-import { label, LangContext, ledgerKindLabels, paymentStatusLabels, useT } from '../i18n';
+import { differenceLabels, label, LangContext, paymentStatusLabels, resolutionLabel, useT } from '../i18n';
 import { can, Section, useAction, type User } from '../ui';
 
 const cnDay = (d: dayjs.Dayjs) => d.format('YYYY-MM-DD');
@@ -13,7 +13,6 @@ export default function Money({ user }: { user: User }) {
   const t = useT();
   const { lang } = useContext(LangContext);
   const act = useAction();
-  const waiting = useQuery({ queryKey: ['payments', 'AwaitingApproval'], queryFn: () => api('GET', '/api/payments?status=AwaitingApproval') });
   const all = useQuery({ queryKey: ['payments'], queryFn: () => api('GET', '/api/payments') });
   const [day, setDay] = useState(dayjs());
   const from = cnDay(dayjs().subtract(13, 'day'));
@@ -44,17 +43,7 @@ export default function Money({ user }: { user: User }) {
   ];
   return (
     <div>
-      <Section title={`${t('Awaiting approval')} (${waiting.data?.payments.length ?? 0})`}>
-        <Table rowKey="id" size="small" pagination={false} scroll={{ x: 700 }} dataSource={waiting.data?.payments ?? []} columns={[
-          ...payCols,
-          { title: t('Actions'), render: (_: unknown, p: any) => owner && (
-            <Space>
-              <Button type="primary" size="small" onClick={() => act.mutate({ method: 'POST', path: `/api/payments/${p.id}/approve`, body: { note: 'dashboard' }, ok: t('Saved') })}>{t('Approve')}</Button>
-              <Button danger size="small" onClick={() => reject(p.id)}>{t('Reject')}</Button>
-            </Space>
-          ) },
-        ]} />
-      </Section>
+      <ApprovalQueue owner={owner} onReject={reject} />
       <Section title={t('Daily reconciliation')} extra={
         <Space wrap>
           <DatePicker aria-label={t('Day')} value={day} onChange={(d) => d && setDay(d)} allowClear={false} />
@@ -66,11 +55,11 @@ export default function Money({ user }: { user: User }) {
           <>
             <Alert type={rec.data.unexplained.length ? 'warning' : 'success'} message={`${t('Differences')}: ${rec.data.unexplained.length} · ${t('Revenue')} ${yuan(rec.data.totals.revenue)} · ${t('Supplier paid')} ${yuan(rec.data.totals.supplierPayments)} · ${t('Profit')} ${yuan(rec.data.totals.profit)}`} style={{ marginBottom: 8 }} />
             <Table rowKey={(_r, i) => String(i)} size="small" pagination={false} scroll={{ x: 700 }} dataSource={[...rec.data.unexplained.map((d: any) => ({ ...d, ok: false })), ...rec.data.explained.map((d: any) => ({ ...d, ok: true }))]} columns={[
-              { title: t('Kind'), dataIndex: 'kind', render: (v: string) => label(ledgerKindLabels, v, lang) },
+              { title: t('Kind'), dataIndex: 'kind', render: (v: string) => label(differenceLabels, v, lang) },
               { title: t('Orders'), dataIndex: 'shopOrderId', render: (v: number, r: any) => <Link to={`/orders/${v}`}>{r.wxOrderId}</Link> },
               { title: t('Expected'), dataIndex: 'expected', render: yuan },
               { title: t('Amount'), dataIndex: 'actual', render: yuan },
-              { title: t('Note'), render: (_: unknown, r: any) => r.explanation ?? r.message },
+              { title: t('Note'), render: (_: unknown, r: any) => (r.explanation ? resolutionLabel(r.explanation, lang) : r.message) },
               { title: '✓', dataIndex: 'ok', render: (v: boolean) => (v ? <Tag color="green">{t('Resolve')}</Tag> : <Tag color="red">!</Tag>) },
             ]} />
           </>
@@ -105,5 +94,71 @@ function Vouchers({ paymentId }: { paymentId: number }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * 待审批付款 as an owner decides them: the WeChat order, the product, the supplier, the amount and the margin left;
+ * the queue's count and total; pages of 50; several approved at once, after a confirmation with their total.
+ */
+function ApprovalQueue({ owner, onReject }: { owner: boolean; onReject: (id: number) => void }) {
+  const t = useT();
+  const { lang } = useContext(LangContext);
+  const act = useAction();
+  const [cursors, setCursors] = useState<number[]>([]);
+  const [selected, setSelected] = useState<number[]>([]);
+  const cursor = cursors[cursors.length - 1];
+  const q = useQuery({ queryKey: ['approvals', cursor], queryFn: () => api('GET', `/api/payments/approvals?limit=50${cursor ? `&cursor=${cursor}` : ''}`) });
+  const rows: any[] = q.data?.payments ?? [];
+  const chosen = rows.filter((r) => selected.includes(r.id));
+  const chosenTotal = chosen.reduce((s, r) => s + r.amount, 0);
+  const approveChosen = () =>
+    Modal.confirm({
+      title: lang === 'zh' ? `批准 ${chosen.length} 笔付款，共 ${yuan(chosenTotal)}？` : `Approve ${chosen.length} payments, ${yuan(chosenTotal)} in all?`,
+      content: lang === 'zh' ? `将向供应商付款 ${yuan(chosenTotal)}（毛利合计 ${yuan(chosen.reduce((s, r) => s + r.margin, 0))}）。` : `Pays the suppliers ${yuan(chosenTotal)} (margin ${yuan(chosen.reduce((s, r) => s + r.margin, 0))}).`,
+      okText: lang === 'zh' ? `批准 ${chosen.length} 笔` : `Approve ${chosen.length}`,
+      cancelText: lang === 'zh' ? '返回' : 'Back',
+      onOk: async () => {
+        await act.mutateAsync({ method: 'POST', path: '/api/payments/approve-batch', body: { paymentIds: chosen.map((r) => r.id) }, ok: t('Saved') });
+        setSelected([]);
+      },
+    });
+  return (
+    <Section
+      title={`${t('Awaiting approval')} (${q.data?.count ?? 0}${q.data?.total ? ` · ${yuan(q.data.total)}` : ''})`}
+      extra={owner && <Button type="primary" disabled={!chosen.length} onClick={approveChosen}>{lang === 'zh' ? `批准所选（${chosen.length} 笔 ${yuan(chosenTotal)}）` : `Approve selected (${chosen.length}, ${yuan(chosenTotal)})`}</Button>}
+    >
+      <Table
+        rowKey="id"
+        size="small"
+        loading={q.isFetching && !q.data}
+        pagination={false}
+        scroll={{ x: 900 }}
+        dataSource={rows}
+        rowSelection={owner ? { selectedRowKeys: selected, onChange: (keys) => setSelected(keys as number[]) } : undefined}
+        columns={[
+          { title: lang === 'zh' ? '微信订单号' : 'WeChat order', dataIndex: 'wxOrderId', render: (v: string, r: any) => <Link to={`/orders/${r.shopOrderId}`}>{v}</Link> },
+          { title: lang === 'zh' ? '商品' : 'Product', dataIndex: 'product' },
+          { title: t('Supplier'), dataIndex: 'supplier' },
+          { title: t('Amount'), dataIndex: 'amount', render: yuan },
+          { title: lang === 'zh' ? '毛利' : 'Margin', dataIndex: 'margin', render: (v: number) => <span style={{ color: v < 0 ? '#cf1322' : undefined }}>{yuan(v)}</span> },
+          { title: t('Reason'), dataIndex: 'reason' },
+          {
+            title: t('Actions'),
+            render: (_: unknown, p: any) =>
+              owner && (
+                <Space wrap>
+                  <Button type="primary" size="small" onClick={() => act.mutate({ method: 'POST', path: `/api/payments/${p.id}/approve`, body: { note: 'dashboard' }, ok: t('Saved') })}>{t('Approve')}</Button>
+                  <Button danger size="small" onClick={() => onReject(p.id)}>{t('Reject')}</Button>
+                </Space>
+              ),
+          },
+        ]}
+      />
+      <Space style={{ marginTop: 8 }}>
+        {cursors.length > 0 && <Button onClick={() => setCursors([])}>{t('First page')}</Button>}
+        {q.data?.nextCursor && <Button onClick={() => setCursors([...cursors, q.data.nextCursor])}>{t('Next page')}</Button>}
+      </Space>
+    </Section>
   );
 }

@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Alert, Button, Checkbox, Descriptions, Form, Input, Modal, Space, Spin, Table, Tag, Timeline, Typography } from 'antd';
 import { api, time, timeS, yuan } from '../api';
 import { CaseActions, RefundReasonFields } from '../CaseActions';
-import { actorLabel, caseKindLabels, eventLabel, label, LangContext, ledgerKindLabels, orderStateLabels, paymentStatusLabels, poStateLabels, resolutionLabel, useT, type Lang } from '../i18n';
+import { actorLabel, caseKindLabels, eventLabel, label, type Lang, LangContext, ledgerKindLabels, orderStateLabels, paymentStatusLabels, payMethodLabels, poStateLabels, resolutionLabel, traceLabels, useT } from '../i18n';
 import { can, Section, useAction, type User } from '../ui';
 
 export default function OrderDetail({ user }: { user: User }) {
@@ -92,7 +92,7 @@ export default function OrderDetail({ user }: { user: User }) {
       <Section title={t('Payments')}>
         <Table rowKey="id" size="small" pagination={false} scroll={{ x: 700 }} dataSource={o.payments} columns={[
           { title: '#', dataIndex: 'id' },
-          { title: lang === 'zh' ? '方式' : 'Method', dataIndex: 'method' },
+          { title: lang === 'zh' ? '方式' : 'Method', dataIndex: 'method', render: (v: string) => label(payMethodLabels, v, lang) },
           { title: t('Amount'), dataIndex: 'amount', render: yuan },
           { title: t('State'), dataIndex: 'status', render: (v: string) => label(paymentStatusLabels, v, lang) },
           { title: t('Paid at'), dataIndex: 'paid_at', render: time },
@@ -106,7 +106,7 @@ export default function OrderDetail({ user }: { user: User }) {
               <b>{k.courier}</b> <code>{k.waybill}</code> <Tag>{k.deliveryId}</Tag> {k.anomaly && <Tag color="red">{k.anomaly}</Tag>}
               {o.deliveries.some((d: any) => d.waybill === k.waybill && d.status === 'Sent') && <Tag color="green">{t('Sent to WeChat')}</Tag>}
             </Space>
-            <Timeline style={{ marginTop: 8 }} items={k.trace.map((e: any) => ({ children: `${time(e.at)} ${e.status} ${e.remark ?? ''}` }))} />
+            <Timeline style={{ marginTop: 8 }} items={k.trace.map((e: any) => ({ children: `${time(e.at)} ${label(traceLabels, e.status, lang)} ${e.remark ?? ''}` }))} />
           </div>
         ))}
       </Section>

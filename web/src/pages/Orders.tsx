@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Button, DatePicker, Input, Modal, Select, Space, Table, Tabs, Tag } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { api, timeS, yuan } from '../api';
-import { label, LangContext, orderStateLabels, useT } from '../i18n';
+import { label, LangContext, orderStateLabels, reviewReasonLabels, useT } from '../i18n';
 import { can, Section, useAction, type User } from '../ui';
 
 export default function Orders({ user }: { user: User }) {
@@ -86,7 +86,7 @@ export default function Orders({ user }: { user: User }) {
           { title: t('Amount'), dataIndex: 'orderPrice', render: yuan },
           { title: t('Receiver'), dataIndex: 'receiver' },
           { title: t('Paid at'), dataIndex: 'payTime', render: timeS },
-          { title: t('Review reasons'), dataIndex: 'reviewReasons', render: (r: string[]) => r.map((x) => <Tag key={x}>{x}</Tag>) },
+          { title: t('Review reasons'), dataIndex: 'reviewReasons', render: (r: string[]) => r.map((x) => <Tag key={x}>{label(reviewReasonLabels, x, lang)}</Tag>) },
         ]}
       />
       <Space style={{ marginTop: 12 }}>

@@ -32,6 +32,28 @@ export default function Overview() {
           </Col>
         ))}
       </Row>
+      <Section title={lang === 'zh' ? '待办' : 'To do'}>
+        {/* Each count opens the list it counts (the same filter the list shows). */}
+        <div data-testid="todo" style={{ display: 'flex', flexWrap: 'wrap', gap: 8 }}>
+          {([
+            ['needsReview', lang === 'zh' ? '待审核订单' : 'Orders to review'],
+            ['awaitingBuyer', lang === 'zh' ? '待买家答复' : 'Awaiting a buyer'],
+            ['priceChanged', lang === 'zh' ? '采购价变化' : 'Price changes'],
+            ['approvals', lang === 'zh' ? '待审批付款' : 'Payments to approve'],
+            ['deadlineRisk', lang === 'zh' ? '发货超时风险' : 'Deadlines at risk'],
+            ['refundFailed', lang === 'zh' ? '退款失败' : 'Refunds refused'],
+          ] as const).map(([key, text]) => {
+            const item = data.todo[key];
+            return (
+              <Link key={key} to={item.link} data-todo={key}>
+                <Tag color={item.count ? 'orange' : 'default'} style={{ fontSize: 14, padding: '4px 10px' }}>
+                  {text} <b>{item.count}</b>{key === 'approvals' && item.count ? ` · ${yuan(item.total)}` : ''}
+                </Tag>
+              </Link>
+            );
+          })}
+        </div>
+      </Section>
       <Section title={t('Pipeline')}>
         <div data-testid="pipeline" style={{ display: 'flex', flexWrap: 'wrap', gap: 8 }}>
           {Object.keys(orderStateLabels).map((s) => (

@@ -1,6 +1,6 @@
 import { useContext, useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, App, Button, Checkbox, Form, Input, InputNumber, Select, Space, Steps, Table, Tag, TimePicker, Typography } from 'antd';
+import { Alert, App, Button, Checkbox, Form, Input, InputNumber, Modal, Select, Space, Steps, Table, Tag, TimePicker, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { api, time } from '../api';
 import { alertEventLabels, channelLabels, label, LangContext, useT } from '../i18n';
@@ -43,7 +43,16 @@ function ShopsSection({ owner, shops }: { owner: boolean; shops: any[] }) {
         { title: t('Shop'), dataIndex: 'name', render: (v: string, r: any) => <span>{v} {r.isSandbox && <Tag color="purple">sandbox</Tag>}</span> },
         { title: 'AppID', dataIndex: 'appId' },
         { title: t('Webhook URL'), dataIndex: 'webhookPath', render: (v: string) => <code>{location.origin}{v}</code> },
-        { title: t('Mode'), dataIndex: 'mode', render: (v: string, r: any) => (owner ? <Select aria-label={t('Mode')} size="small" value={v} style={{ width: 170 }} onChange={(mode) => act.mutate({ method: 'PUT', path: `/api/shops/${r.id}/mode`, body: { mode }, ok: t('Saved') })} options={[{ value: 'live', label: t('Live') }, { value: 'shadow', label: t('Shadow') }]} /> : v) },
+        { title: t('Mode'), dataIndex: 'mode', render: (v: string, r: any) => (owner ? <Select aria-label={t('Mode')} size="small" value={v} style={{ width: 170 }} onChange={(mode) =>
+                // Switching mode changes what happens to every new order: asked first, with the consequence.
+                Modal.confirm({
+                  title: mode === 'live' ? `切换为正式模式？/ Switch ${r.name} to live?` : `切换为影子模式？/ Switch ${r.name} to shadow?`,
+                  content: mode === 'live' ? '新订单将真实地向供应商下单并付款。/ New orders will be placed with suppliers and paid for real.' : '新订单只记录不下单：供应商不会收到订单，买家的订单不会发货。/ New orders are recorded only: no supplier order, nothing ships.',
+                  okText: mode === 'live' ? '切换为正式 / Go live' : '切换为影子 / Shadow',
+                  cancelText: '返回 / Back',
+                  onOk: () => act.mutateAsync({ method: 'PUT', path: `/api/shops/${r.id}/mode`, body: { mode }, ok: t('Saved') }),
+                })
+              } options={[{ value: 'live', label: t('Live') }, { value: 'shadow', label: t('Shadow') }]} /> : v) },
       ]} />
       {step >= 0 && (
         <div style={{ marginTop: 16, maxWidth: 640 }}>
@@ -273,8 +282,8 @@ function UsersSection({ me }: { me: string }) {
       <Table rowKey="id" size="small" pagination={false} dataSource={data?.users ?? []} columns={[
         { title: t('Username'), dataIndex: 'username' },
         { title: t('Role'), dataIndex: 'role', render: (v: string, r: any) => <Select aria-label={t('Role')} size="small" disabled={r.username === me} value={v} style={{ width: 120 }} options={roles} onChange={(role) => act.mutate({ method: 'PATCH', path: `/api/users/${r.id}`, body: { role }, ok: t('Saved') })} /> },
-        { title: t('Disabled'), dataIndex: 'disabled', render: (v: number, r: any) => <Button size="small" disabled={r.username === me} onClick={() => act.mutate({ method: 'PATCH', path: `/api/users/${r.id}`, body: { disabled: !v }, ok: t('Saved') })}>{v ? '启用 enable' : '停用 disable'}</Button> },
-        { title: t('API tokens'), key: 'tokens', render: (_: unknown, r: any) => <Button size="small" aria-label={`${t('Revoke all tokens')} ${r.username}`} onClick={() => act.mutate({ method: 'DELETE', path: `/api/users/${r.id}/tokens`, ok: t('Revoked') })}>{t('Revoke all tokens')}</Button> },
+        { title: t('Disabled'), dataIndex: 'disabled', render: (v: number, r: any) => <Button size="small" disabled={r.username === me} onClick={() => (v ? act.mutate({ method: 'PATCH', path: `/api/users/${r.id}`, body: { disabled: false }, ok: t('Saved') }) : Modal.confirm({ title: `停用 ${r.username}？/ Disable ${r.username}?`, content: '该用户将不能登录，已登录的页面立即退出（API 令牌一并失效）。/ They can no longer sign in; their open sessions end (API tokens stop working).', okText: '停用 / Disable', okButtonProps: { danger: true }, cancelText: '返回 / Back', onOk: () => act.mutateAsync({ method: 'PATCH', path: `/api/users/${r.id}`, body: { disabled: true }, ok: t('Saved') }) }))}>{v ? '启用 enable' : '停用 disable'}</Button> },
+        { title: t('API tokens'), key: 'tokens', render: (_: unknown, r: any) => <Button size="small" aria-label={`${t('Revoke all tokens')} ${r.username}`} onClick={() => Modal.confirm({ title: `${t('Revoke all tokens')} ${r.username}？`, content: '此用户的所有 API 令牌立即失效，使用它们的脚本会停止工作。/ Every API token of this user stops working at once; scripts using them stop.', okText: t('Revoke'), okButtonProps: { danger: true }, cancelText: '返回 / Back', onOk: () => act.mutateAsync({ method: 'DELETE', path: `/api/users/${r.id}/tokens`, ok: t('Revoked') }) })}>{t('Revoke all tokens')}</Button> },
       ]} />
       <Form form={form} layout="inline" style={{ marginTop: 12 }} onFinish={async (v) => { await act.mutateAsync({ method: 'POST', path: '/api/users', body: v, ok: t('Saved') }); form.resetFields(); }}>
         <Form.Item name="username" label={t('Username')} rules={[{ required: true }]}><Input /></Form.Item>
@@ -297,7 +306,7 @@ function TokensSection() {
         { title: t('Token name'), dataIndex: 'name' },
         { title: t('Created at'), dataIndex: 'createdAt', render: (v: number) => time(v) },
         { title: t('Last used'), dataIndex: 'lastUsedAt', render: (v: number | null) => (v ? time(v) : '—') },
-        { title: '', key: 'revoke', render: (_: unknown, r: any) => <Button size="small" danger aria-label={`${t('Revoke')} ${r.name}`} onClick={() => act.mutate({ method: 'DELETE', path: `/api/me/tokens/${r.id}`, ok: t('Revoked') })}>{t('Revoke')}</Button> },
+        { title: '', key: 'revoke', render: (_: unknown, r: any) => <Button size="small" danger aria-label={`${t('Revoke')} ${r.name}`} onClick={() => Modal.confirm({ title: `${t('Revoke')} ${r.name}？`, content: '使用此令牌的脚本会立即停止工作。/ A script using this token stops at once.', okText: t('Revoke'), okButtonProps: { danger: true }, cancelText: '返回 / Back', onOk: () => act.mutateAsync({ method: 'DELETE', path: `/api/me/tokens/${r.id}`, ok: t('Revoked') }) })}>{t('Revoke')}</Button> },
       ]} />
     </Section>
   );
