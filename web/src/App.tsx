@@ -1,7 +1,7 @@
 import { lazy, Suspense, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { BrowserRouter, Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
-import { App as AntApp, Badge, Button, ConfigProvider, Form, Input, Layout, Menu, Modal, Segmented, Spin, Typography } from 'antd';
+import { App as AntApp, Badge, Button, ConfigProvider, Drawer, Form, Grid, Input, Layout, Menu, Modal, Segmented, Spin, Typography } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import { api, setCsrf, setOnUnauthenticated } from './api';
@@ -113,14 +113,32 @@ function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
     ...(sandboxOn ? [['/sandbox', 'Sandbox']] : []),
   ].map(([key, name]) => ({ key: key!, label: <Link to={key!}>{t(name!)}</Link> }));
   const selected = items.map((i) => i.key).filter((k) => (k === '/' ? loc.pathname === '/' : loc.pathname.startsWith(k))).pop() ?? '/';
+  // On a phone the menu is a drawer over the page (the page keeps its width) that closes once a page is chosen.
+  const screens = Grid.useBreakpoint();
+  const phone = screens.md === false;
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [loc.pathname, loc.search]);
+  const menu = <Menu mode="inline" selectedKeys={[selected]} items={items} aria-label="navigation" onClick={() => setMenuOpen(false)} />;
   return (
     <Layout style={{ minHeight: '100vh' }}>
-      <Layout.Sider breakpoint="md" collapsedWidth={0} theme="light" width={184}>
-        <div style={{ padding: '16px 20px', fontWeight: 700, fontSize: 18 }}>代发 Daifa</div>
-        <Menu mode="inline" selectedKeys={[selected]} items={items} aria-label="navigation" />
-      </Layout.Sider>
+      {!phone && (
+        <Layout.Sider theme="light" width={184}>
+          <div style={{ padding: '16px 20px', fontWeight: 700, fontSize: 18 }}>代发 Daifa</div>
+          {menu}
+        </Layout.Sider>
+      )}
+      {phone && (
+        <Drawer placement="left" open={menuOpen} onClose={() => setMenuOpen(false)} width={220} title="代发 Daifa" styles={{ body: { padding: 0 } }}>
+          {menu}
+        </Drawer>
+      )}
       <Layout>
         <Layout.Header style={{ background: '#fff', padding: '0 16px', display: 'flex', justifyContent: 'flex-end', alignItems: 'center', gap: 12, flexWrap: 'wrap', height: 'auto', minHeight: 56 }}>
+          {phone && (
+            <Button aria-label={lang === 'zh' ? '菜单' : 'Menu'} style={{ marginRight: 'auto' }} onClick={() => setMenuOpen(true)}>
+              ☰ {lang === 'zh' ? '菜单' : 'Menu'}
+            </Button>
+          )}
           <Badge status={live ? 'success' : 'default'} text={live ? t('Live updates on') : t('Reconnecting')} />
           <Segmented aria-label={t('Language')} size="small" value={lang} onChange={(v) => setLang(v as Lang)} options={[{ label: '中文', value: 'zh' }, { label: 'EN', value: 'en' }]} />
           <Typography.Text>

@@ -51,8 +51,18 @@ function safeJson(text: string): unknown {
   }
 }
 
-export const yuan = (fen: number | null | undefined): string => (fen === null || fen === undefined ? '—' : `¥${(Number(fen) / 100).toFixed(2)}`);
-export const time = (ms: number | null | undefined): string => (ms ? new Date(Number(ms)).toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' }) : '—');
+/** Money as merchants read it: ¥12,345.60 (thousands separated, two decimals; the sign before the ¥). */
+export const yuan = (fen: number | null | undefined): string => {
+  if (fen === null || fen === undefined) return '—';
+  const v = Number(fen) / 100;
+  return `${v < 0 ? '-' : ''}¥${Math.abs(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+};
+/** China time as 2026-12-07 09:42:26 (Beijing time, 24 h, zero-padded). */
+export const time = (ms: number | null | undefined): string => {
+  if (!ms) return '—';
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(Number(ms))).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+};
 export const timeS = (s: number | null | undefined): string => (s ? time(Number(s) * 1000) : '—');
 export function ageText(ms: number, lang: string): string {
   const m = Math.max(0, Math.round((Date.now() - ms) / 60_000));
