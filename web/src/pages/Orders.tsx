@@ -1,7 +1,7 @@
 import { useContext, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { Button, DatePicker, Input, Modal, Select, Space, Table, Tabs, Tag } from 'antd';
+import { Button, DatePicker, Input, Modal, Radio, Select, Space, Table, Tag } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { api, timeS, yuan } from '../api';
 import { label, LangContext, orderStateLabels, reviewReasonLabels, useT } from '../i18n';
@@ -38,13 +38,18 @@ export default function Orders({ user }: { user: User }) {
   };
   return (
     <Section title={t('Orders')}>
-      <Tabs
-        activeKey={state || 'all'}
-        onChange={(k) => {
+      {/* The states as one row of radio buttons that wraps on a phone (a tab strip overflowed and was not accessible). */}
+      <Radio.Group
+        aria-label={t('State')}
+        optionType="button"
+        buttonStyle="solid"
+        style={{ marginBottom: 12, display: 'flex', flexWrap: 'wrap', rowGap: 6 }}
+        value={state || 'all'}
+        onChange={(e) => {
           reset();
-          setParams(k === 'all' ? {} : { state: k });
+          setParams(e.target.value === 'all' ? {} : { state: e.target.value });
         }}
-        items={[{ key: 'all', label: `${t('All')} ${stats.data?.shopOrders.total ?? ''}` }, ...Object.keys(orderStateLabels).map((s) => ({ key: s, label: `${label(orderStateLabels, s, lang)} ${byState[s] ?? 0}` }))]}
+        options={[{ value: 'all', label: `${t('All')} ${stats.data?.shopOrders.total ?? ''}` }, ...Object.keys(orderStateLabels).map((s) => ({ value: s, label: `${label(orderStateLabels, s, lang)} ${byState[s] ?? 0}` }))]}
       />
       <Space wrap style={{ marginBottom: 12 }}>
         <Input.Search aria-label={t('Search')} placeholder={t('Order id, product or buyer')} allowClear onSearch={(v) => { reset(); setQ(v.trim()); }} style={{ width: 260 }} />

@@ -27,7 +27,7 @@ export default function Overview() {
           <Col xs={12} md={6} key={k as string}>
             <Card>
               <Statistic title={t(k as string)} value={v as string} />
-              {note && <div data-testid={`note-${k as string}`} style={{ color: '#888', fontSize: 12, marginTop: 4 }}>{note as string}</div>}
+              {note && <div data-testid={`note-${k as string}`} style={{ color: '#595959', fontSize: 12, marginTop: 4 }}>{note as string}</div>}
             </Card>
           </Col>
         ))}
@@ -105,7 +105,7 @@ function CaseList({ rows, lang, empty }: { rows: any[]; lang: 'zh' | 'en'; empty
       size="small"
       dataSource={rows}
       renderItem={(c: any) => (
-        <List.Item extra={<span style={{ color: '#888' }}>{ageText(c.created_at, lang)}</span>}>
+        <List.Item extra={<span style={{ color: '#595959' }}>{ageText(c.created_at, lang)}</span>}>
           <List.Item.Meta title={<Link to={c.shop_order_id ? `/orders/${c.shop_order_id}` : '/cases'}>{label(caseKindLabels, c.kind, lang)}</Link>} description={c.message} />
         </List.Item>
       )}

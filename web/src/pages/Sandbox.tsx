@@ -6,7 +6,7 @@ import { can, Section, useAction, type User } from '../ui';
 
 const rate = (name: string, label: string) => (
   <Form.Item key={name} name={name} label={label}>
-    <Slider min={0} max={1} step={0.05} style={{ width: 220 }} />
+    <Slider min={0} max={1} step={0.05} style={{ width: 220 }} ariaLabelForHandle={label} />
   </Form.Item>
 );
 
