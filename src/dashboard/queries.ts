@@ -3,6 +3,7 @@ import type { Db } from '../db/dialect.js';
 import { cnDate, cnDayStart } from '../lib/cn-time.js';
 import { DaifaError } from '../lib/errors.js';
 import { dailyMoney, summarize } from '../payments/ledger.js';
+import { describeRequests, emptyRequests } from '../domain/special-requests.js';
 import { shopOrderIdsOf, stats } from '../orders/queries.js';
 import { dispatchTimes, hoursBySupplier, quantile, transitTimes } from '../sourcing/dispatch-history.js';
 
@@ -289,4 +290,25 @@ export async function approvalQueue(db: Db, q: { shopId?: number; limit?: number
       return { ...r, amount: Number(r.amount), orderPrice: Number(r.orderPrice), product: lines.map((l) => `${l.title} ×${l.quantity}`).join('；'), margin: Number(r.orderPrice) - cost };
     }),
   };
+}
+
+/**
+ * What a case card says about its order, so a person can act without opening it: the WeChat order number (the one
+ * searched in the 微信小店 back office), the products, what the buyer paid, the ship-by time, and what the buyer wrote.
+ */
+export async function caseContext(db: Db, shopOrderIds: number[]) {
+  const ids = [...new Set(shopOrderIds)];
+  const out = new Map<number, { wxOrderId: string; products: string; amount: number; shipBy: number | null; buyerNotes: string; requests: string }>();
+  if (!ids.length) return out;
+  const k = db.kysely;
+  const orders = await k.selectFrom('shop_orders').select(['id', 'wx_order_id', 'order_price', 'customer_notes', 'special_requests']).where('id', 'in', ids).execute();
+  const lines = await k.selectFrom('shop_order_lines').select(['shop_order_id', 'title', 'sku_attrs', 'quantity', 'delivery_deadline_s']).where('shop_order_id', 'in', ids).orderBy('line_no').execute();
+  for (const o of orders) {
+    const mine = lines.filter((l) => l.shop_order_id === o.id);
+    const attrs = (a: string) => (JSON.parse(a || '[]') as { key?: string; attr_key?: string; value?: string; attr_value?: string }[]).map((x) => x.value ?? x.attr_value).filter(Boolean).join('/');
+    const deadlines = mine.map((l) => l.delivery_deadline_s).filter((d): d is number => typeof d === 'number' && d > 0);
+    const requests = describeRequests({ ...emptyRequests(), ...(JSON.parse(o.special_requests || '{}') as object) });
+    out.set(o.id, { wxOrderId: o.wx_order_id, products: mine.map((l) => `${l.title}${attrs(l.sku_attrs) ? `（${attrs(l.sku_attrs)}）` : ''} ×${l.quantity}`).join('；'), amount: Number(o.order_price), shipBy: deadlines.length ? Math.min(...deadlines) * 1000 : null, buyerNotes: o.customer_notes ?? '', requests });
+  }
+  return out;
 }

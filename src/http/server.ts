@@ -7,7 +7,7 @@ import { shopOrderStates } from '../domain/shop-order.lifecycle.js';
 import { DaifaError } from '../lib/errors.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { findOrderId, listOrders, orderDetail, shopOrderIdsOf, stats } from '../orders/queries.js';
-import { approvalQueue } from '../dashboard/queries.js';
+import { approvalQueue, caseContext } from '../dashboard/queries.js';
 import { resolveReview } from '../orders/review.js';
 import { WECHAT_COURIERS } from '../fulfilment/couriers.js';
 import { recordSupplierPartialRefund } from '../fulfilment/line-refunds.js';
@@ -418,8 +418,9 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       if (q.shopId) query = query.where('shop_order_id', 'in', shopOrderIdsOf(app.db.kysely, q.shopId));
       const rows = await query.execute();
       const page = rows.slice(0, limit);
+      const context = await caseContext(app.db, page.map((c) => c.shop_order_id).filter((x): x is number => x !== null));
       return {
-        cases: page.map((c) => ({ ...c, actions: actionsOf(c.kind, c.actions), data: c.data ? JSON.parse(c.data) : null })),
+        cases: page.map((c) => ({ ...c, actions: actionsOf(c.kind, c.actions), data: c.data ? JSON.parse(c.data) : null, order: c.shop_order_id ? context.get(c.shop_order_id) : undefined })),
         nextCursor: rows.length > limit ? String(page[page.length - 1]!.id) : null,
       };
     });

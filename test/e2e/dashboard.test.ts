@@ -152,6 +152,15 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     const card = page.getByTestId(`case-${c.id}`);
     await card.waitFor();
     expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    // The card says it the merchant's way: what the buyer asked, the WeChat order number (copyable), the products
+    // and the ship-by time, and a message to paste to the buyer.
+    const cardText = (await card.textContent()) ?? '';
+    expect(cardText).toContain('买家要求：');
+    expect(cardText).toContain('顺丰');
+    expect(cardText).toContain(o!.orderId);
+    expect(cardText).toContain('最晚发货');
+    await card.getByTestId('buyer-message').waitFor();
+    expect(await card.getByRole('button', { name: /复制|copy/i }).count()).toBeGreaterThanOrEqual(2);
     await shot('04-cases-phone');
     await card.getByRole('button', { name: '记录买家答复' }).click();
     await page.getByLabel('同意').check();

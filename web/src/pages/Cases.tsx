@@ -2,7 +2,7 @@ import { useContext, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
 import { Button, Card, Empty, Modal, Segmented, Select, Space, Spin, Tag, Typography } from 'antd';
-import { ageText, api } from '../api';
+import { ageText, api, time, yuan } from '../api';
 import { CaseActions, type CaseRow } from '../CaseActions';
 import { caseKindLabels, label, LangContext, resolutionLabel, useT } from '../i18n';
 import { can, Section, useAction, type User } from '../ui';
@@ -59,7 +59,7 @@ export default function Cases({ user }: { user: User }) {
         <Space direction="vertical" style={{ width: '100%' }}>
           {data.cases.map((c: CaseRow & { created_at: number; resolution?: string }) => (
             <Card key={c.id} size="small" data-testid={`case-${c.id}`} title={<Space wrap><Tag color="orange">{label(caseKindLabels, c.kind, lang)}</Tag><span>#{c.id}</span></Space>} extra={<Typography.Text type="secondary">{t('Age')} {ageText(c.created_at, lang)}</Typography.Text>}>
-              <Typography.Paragraph style={{ marginBottom: 8 }}>{c.message}</Typography.Paragraph>
+              <CaseBody c={c} lang={lang} />
               {c.shop_order_id && <Typography.Paragraph><Link to={`/orders/${c.shop_order_id}`}>{t('Order detail')} #{c.shop_order_id}</Link></Typography.Paragraph>}
               {c.resolution && <Typography.Paragraph type="secondary">→ {resolutionLabel(c.resolution, lang)}</Typography.Paragraph>}
               <CaseActions c={c} user={user} />
@@ -74,5 +74,40 @@ export default function Cases({ user }: { user: User }) {
         </Space>
       )}
     </Section>
+  );
+}
+
+/** Consent cases: a message for the merchant to paste to the buyer in 微信小店's chat. */
+const CONSENT_KINDS = ['SPECIAL_REQUEST_CONSENT', 'SUBSTITUTE_CONSENT'];
+
+/**
+ * A case card's body, the merchant's way: what the buyer asked for first, then the case in words, then the order it
+ * is about — the WeChat order number (copyable: it is what the back office searches), products, amount, ship-by
+ * (red within a day) — and, for a question to the buyer, a message to paste.
+ */
+function CaseBody({ c, lang }: { c: any; lang: string }) {
+  const o = c.order as { wxOrderId: string; products: string; amount: number; shipBy: number | null; buyerNotes: string; requests: string } | undefined;
+  const soon = o?.shipBy ? o.shipBy - Date.now() < 24 * 3_600_000 : false;
+  const asked = o?.requests || o?.buyerNotes;
+  return (
+    <div>
+      {asked && <Typography.Paragraph strong style={{ marginBottom: 4 }}>{lang === 'zh' ? `买家要求：${asked}` : `The buyer asked: ${asked}`}</Typography.Paragraph>}
+      <Typography.Paragraph style={{ marginBottom: 8 }}>{c.message}</Typography.Paragraph>
+      {o && (
+        <Typography.Paragraph type="secondary" style={{ marginBottom: 8 }} data-testid="order-of-case">
+          {lang === 'zh' ? '微信订单号 ' : 'WeChat order '}
+          <Typography.Text copyable={{ text: o.wxOrderId }}>{o.wxOrderId}</Typography.Text>
+          {' · '}{o.products}{' · '}{yuan(o.amount)}
+          {o.shipBy && <span style={{ color: soon ? '#cf1322' : undefined }}>{lang === 'zh' ? ` · 最晚发货 ${time(o.shipBy)}` : ` · ship by ${time(o.shipBy)}`}</span>}
+        </Typography.Paragraph>
+      )}
+      {o && CONSENT_KINDS.includes(c.kind) && (
+        <Typography.Paragraph copyable style={{ background: '#f6ffed', padding: 8, borderRadius: 6 }} data-testid="buyer-message">
+          {lang === 'zh'
+            ? `您好！您的订单（${o.products}）${asked ? `备注「${asked}」` : ''}，目前我们合作的发货方暂时无法按此要求安排。可以为您换一种方式尽快发出吗？回复“可以”我们马上安排，回复“不用”我们为您全额退款。`
+            : `Hello! Your order (${o.products})${asked ? ` asks "${asked}"` : ''}, which our shippers cannot arrange right now. May we send it another way, as soon as possible? Reply "yes" and we ship at once, or "no" and we refund you in full.`}
+        </Typography.Paragraph>
+      )}
+    </div>
   );
 }
