@@ -16,6 +16,7 @@ import { toPublic } from '../shops/shops.js';
 import { ALERT_EVENTS, DEFAULT_ROUTES, loadSettings, maskSettings, saveSettings } from '../notify/settings.js';
 import { CHANNELS } from '../notify/senders.js';
 import { MappingsIO } from '../sourcing/mappings-io.js';
+import { toCsv } from '../sourcing/csv.js';
 import { recordSupplierReply } from '../purchasing/supplier-replies.js';
 import { actionsOf, resolveCase } from '../cases/cases.js';
 import { approveMapping } from '../sourcing/suggestions.js';
@@ -123,6 +124,19 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     api.get('/api/me/tokens', async (req) => ({ tokens: await listTokens(app.db, req.principal!.userId, req.headers.authorization) }));
     api.delete('/api/me/tokens/:id', async (req) => ({ revoked: await revokeTokens(app.db, req.principal!.userId, z.coerce.number().int().positive().parse((req.params as { id: string }).id)) }));
     api.get('/api/orders', async (req) => listOrders(app.db, orderQuery.parse(req.query)));
+    // The order list as a CSV file (the same filters as the list; up to 10,000 orders, newest first; Excel opens it).
+    api.get('/api/orders/export', async (req, reply) => {
+      const f = orderQuery.omit({ cursor: true, limit: true }).parse(req.query);
+      const rows: (string | number)[][] = [['微信订单号 wx_order_id', '状态 state', '商品 products', '金额(元) amount', '最晚发货 ship_by', '收件人(脱敏) receiver', '付款时间 paid_at', '店铺 shop']];
+      const cn = (s: number | null) => (s ? new Date(s * 1000 + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19) : '');
+      for (let cursor: string | undefined, n = 0; n < 50; n++) {
+        const page = await listOrders(app.db, { ...f, cursor, limit: 200 });
+        for (const o of page.orders) rows.push([o.wxOrderId, o.stateLabel, o.products, (Number(o.orderPrice) / 100).toFixed(2), cn(o.shipBy), o.receiver, cn(o.payTime), o.shopName]);
+        if (!page.nextCursor) break;
+        cursor = page.nextCursor;
+      }
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="orders.csv"').send(toCsv(rows));
+    });
     api.get('/api/orders/:id', async (req) => orderDetail(app.db, await findOrderId(app.db, idParam.parse(req.params).id)));
     api.post('/api/orders/:id/review', operator, async (req) => {
       const b = reviewBody.parse(req.body);

@@ -45,6 +45,8 @@ export async function listOrders(db: Db, f: OrderFilter) {
     const exact = /^\d{12,24}$/.test(f.q) ? await db.kysely.selectFrom('shop_orders').select('id').where('wx_order_id', '=', f.q).limit(1).executeTakeFirst() : undefined;
     q = exact ? q.where('wx_order_id', '=', f.q) : q.where('search_text', 'like', `%${f.q.toLowerCase().replace(/[%_]/g, '')}%`);
   }
+  // The whole list's length (the same filters, no page): "共 N 单" above the table.
+  const counted = await q.clearSelect().clearOrderBy().clearLimit().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
   if (f.cursor) {
     const [c, id] = decodeCursor(f.cursor);
     q = q.where((eb) => eb.or([eb('created_at', '<', c), eb.and([eb('created_at', '=', c), eb('id', '<', id)])]));
@@ -52,10 +54,19 @@ export async function listOrders(db: Db, f: OrderFilter) {
   const rows = await q.execute();
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
+  // What the list shows besides the order row: its products, its shop, its earliest ship-by time (two reads per page).
+  const ids = page.map((r) => r.id);
+  const lines = ids.length ? await db.kysely.selectFrom('shop_order_lines').select(['shop_order_id', 'title', 'quantity', 'delivery_deadline_s']).where('shop_order_id', 'in', ids).orderBy('line_no').execute() : [];
+  const shops = page.length ? await db.kysely.selectFrom('shops').select(['id', 'name']).where('id', 'in', [...new Set(page.map((r) => r.shop_id))]).execute() : [];
   return {
     orders: page.map((r) => {
       const a = JSON.parse(r.address);
+      const mine = lines.filter((l) => l.shop_order_id === r.id);
+      const deadlines = mine.map((l) => Number(l.delivery_deadline_s)).filter((d) => d > 0);
       return {
+        products: mine.map((l) => `${l.title} ×${l.quantity}`).join('；'),
+        shopName: shops.find((x) => x.id === r.shop_id)?.name ?? '',
+        shipBy: deadlines.length ? Math.min(...deadlines) : null,
         id: r.id,
         shopId: r.shop_id,
         wxOrderId: r.wx_order_id,
@@ -71,6 +82,7 @@ export async function listOrders(db: Db, f: OrderFilter) {
       };
     }),
     nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
+    total: Number(counted?.n ?? 0),
   };
 }
 

@@ -78,6 +78,11 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
   it('orders list and an order detail: lines, masked address, supplier decision with scores, purchase order, packages, history', async () => {
     await page.getByRole('link', { name: '订单', exact: true }).click();
     await page.locator('label', { hasText: /^已发货/ }).first().click();
+    // The list says how many there are, shows products and ship-by, and exports what it shows.
+    await expect.poll(async () => Number(/共 (\d+) 单/.exec((await page.getByTestId('order-count').textContent()) ?? '')?.[1] ?? -1)).toBe((await running.app.db.kysely.selectFrom('shop_orders').select('id').where('state', '=', 'Shipped').execute()).length);
+    const csv = await page.request.get(`${running.url}/api/orders/export?state=Shipped`);
+    expect(csv.headers()['content-type']).toContain('text/csv');
+    expect((await csv.text()).split('\n').filter((l) => l.trim()).length).toBeGreaterThan(1);
     const first = page.locator('table tbody tr a').first();
     await first.waitFor();
     await first.click();

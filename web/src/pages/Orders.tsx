@@ -1,7 +1,7 @@
 import { useContext, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { Button, DatePicker, Input, Modal, Radio, Select, Space, Table, Tag } from 'antd';
+import { Button, DatePicker, Input, Modal, Radio, Select, Space, Table, Tag, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { api, timeS, yuan } from '../api';
 import { label, LangContext, orderStateLabels, reviewReasonLabels, useT } from '../i18n';
@@ -32,6 +32,14 @@ export default function Orders({ user }: { user: User }) {
   search.set('limit', '50');
   const list = useQuery({ queryKey: ['orders', search.toString()], queryFn: () => api('GET', `/api/orders?${search}`), placeholderData: (prev) => prev });
   const byState: Record<string, number> = stats.data?.shopOrders.byState ?? {};
+  const total: number = list.data?.total ?? 0;
+  const multiShop = (shops.data?.shops ?? []).length > 1;
+  const exportQuery = (() => {
+    const e = new URLSearchParams(search);
+    e.delete('cursor');
+    e.delete('limit');
+    return e.toString();
+  })();
   const reset = () => {
     setCursors([]);
     setSelected([]);
@@ -76,6 +84,10 @@ export default function Orders({ user }: { user: User }) {
           </Button>
         )}
       </Space>
+      <Space style={{ marginBottom: 8 }} wrap>
+        <Typography.Text data-testid="order-count">{lang === 'zh' ? `共 ${total} 单` : `${total} orders`}</Typography.Text>
+        <a href={`/api/orders/export?${exportQuery}`}>{t('Export CSV')}</a>
+      </Space>
       <Table
         rowKey="id"
         size="small"
@@ -85,12 +97,20 @@ export default function Orders({ user }: { user: User }) {
         scroll={{ x: 800 }}
         rowSelection={state === 'NeedsReview' && can(user, 'operator') ? { selectedRowKeys: selected, onChange: (k) => setSelected(k as number[]) } : undefined}
         columns={[
-          { title: '#', dataIndex: 'id', render: (id: number) => <Link to={`/orders/${id}`}>{id}</Link> },
           { title: lang === 'zh' ? '微信订单号' : 'WeChat order', dataIndex: 'wxOrderId', render: (v: string, r: any) => <Link to={`/orders/${r.id}`}>{v}</Link> },
-          { title: t('State'), dataIndex: 'state', render: (s: string) => <Tag color={s === 'NeedsReview' ? 'orange' : s === 'Cancelled' ? 'default' : 'green'}>{label(orderStateLabels, s, lang)}</Tag> },
-          { title: t('Amount'), dataIndex: 'orderPrice', render: yuan },
+          { title: lang === 'zh' ? '商品' : 'Products', dataIndex: 'products', ellipsis: true },
+          ...(multiShop ? [{ title: t('Shop'), dataIndex: 'shopName' }] : []),
+          { title: t('State'), dataIndex: 'state', render: (s: string) => <Tag color={STATE_COLOURS[s]}>{label(orderStateLabels, s, lang)}</Tag> },
+          { title: t('Amount'), dataIndex: 'orderPrice', render: yuan, sorter: (a: any, b: any) => a.orderPrice - b.orderPrice },
+          {
+            title: lang === 'zh' ? '最晚发货' : 'Ship by',
+            dataIndex: 'shipBy',
+            sorter: (a: any, b: any) => (a.shipBy ?? Infinity) - (b.shipBy ?? Infinity),
+            // Red within a day of the ship-by time while not shipped yet.
+            render: (s: number | null, r: any) => <span style={{ color: s && !['Shipped', 'Completed', 'Cancelled'].includes(r.state) && s * 1000 - Date.now() < 86_400_000 ? '#cf1322' : undefined }}>{timeS(s)}</span>,
+          },
           { title: t('Receiver'), dataIndex: 'receiver' },
-          { title: t('Paid at'), dataIndex: 'payTime', render: timeS },
+          { title: t('Paid at'), dataIndex: 'payTime', render: timeS, sorter: (a: any, b: any) => (a.payTime ?? 0) - (b.payTime ?? 0) },
           { title: t('Review reasons'), dataIndex: 'reviewReasons', render: (r: string[]) => r.map((x) => <Tag key={x}>{label(reviewReasonLabels, x, lang)}</Tag>) },
         ]}
       />
@@ -105,3 +125,9 @@ export default function Orders({ user }: { user: User }) {
     </Section>
   );
 }
+
+/** State colours by urgency: waiting for a person orange, in progress blue, done green, cancelled grey. */
+const STATE_COLOURS: Record<string, string> = {
+  NeedsReview: 'orange', AwaitingBuyer: 'orange', Received: 'blue', Confirmed: 'blue', Sourced: 'blue', Purchasing: 'blue', Fulfilling: 'blue',
+  PartiallyShipped: 'cyan', Shipped: 'green', Completed: 'green', Cancelled: 'default',
+};
