@@ -127,11 +127,13 @@ export interface Knobs1688 {
    * default refuses them (the stricter reading).
    */
   acceptQuotedLongIds: boolean;
+  /** A seller out of stock after payment closes the order and refunds after this many ms (null: it stays silent). */
+  stockOutReportMs: number | null;
   /** While set, createRefund refuses with this code (e.g. '5011' 退款金额错误) after its checks pass — refusal drills. */
   refundRefuseCode: string | null;
 }
 
-export const defaultKnobs1688 = (): Knobs1688 => ({ latencyMs: 0, lostResponseRate: 0, serverErrorRate: 0, rateLimitRate: 0, duplicateOutOrderId: 'return-existing', priceRiseFen: 0, readBackMismatch: false, accessTokenTtlMs: 10 * 3_600_000, failSpecIds: [], protocolSigned: true, payAnswerWrongRate: 0, payResponseLostRate: 0, balance: Number.POSITIVE_INFINITY, autoShipAfterMs: null, splitShipRate: 0, lateRate: 0, stockOutAfterPayRate: 0, traceStepMs: null, courierNameOverride: null, messagesOff: false, qps: null, acceptQuotedLongIds: false, refundRefuseCode: null });
+export const defaultKnobs1688 = (): Knobs1688 => ({ latencyMs: 0, lostResponseRate: 0, serverErrorRate: 0, rateLimitRate: 0, duplicateOutOrderId: 'return-existing', priceRiseFen: 0, readBackMismatch: false, accessTokenTtlMs: 10 * 3_600_000, failSpecIds: [], protocolSigned: true, payAnswerWrongRate: 0, payResponseLostRate: 0, balance: Number.POSITIVE_INFINITY, autoShipAfterMs: null, splitShipRate: 0, lateRate: 0, stockOutAfterPayRate: 0, traceStepMs: null, courierNameOverride: null, messagesOff: false, qps: null, acceptQuotedLongIds: false, refundRefuseCode: null, stockOutReportMs: 30_000 });
 
 const yuan = (fen: number) => Math.round(fen) / 100;
 const ts1688 = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace(/[-:T]/g, '').replace('Z', '').replace('.', '') + '+0800';
@@ -474,6 +476,12 @@ export class Alibaba1688Simulator {
     if (k.autoShipAfterMs === null) return;
     if (Math.random() < k.stockOutAfterPayRate) {
       o.sellerStockOut = true;
+      // A real seller says so: after a while it closes the order and refunds the buyer (SELLER_CLOSE with the refund
+      // message), which Daifa must notice and act on.
+      if (k.stockOutReportMs !== null) {
+        const t = setTimeout(() => this.sellerRefundsStockOut(o.orderId), k.stockOutReportMs);
+        this.timers.add(t);
+      }
       return;
     }
     if (Math.random() < k.lateRate) {
@@ -481,6 +489,19 @@ export class Alibaba1688Simulator {
       return;
     }
     this.scheduleShipping(o);
+  }
+
+  /** A seller out of stock closes the paid order and refunds it in full (售中退款, seller-initiated). */
+  sellerRefundsStockOut(orderId: string): boolean {
+    const o = this.orders.get(orderId);
+    if (!o || o.status !== 'waitsellersend' || o.shipments.length) return false;
+    const amount = o.payments.reduce((t, p) => t + p.amount, 0);
+    o.refunds.push({ refundId: `TQ${randomDigits(17)}`, amount, lineIdx: o.lines.map((_l, i) => i), status: 'refundsuccess', at: Date.now() });
+    this.knobs.balance += amount;
+    o.status = 'cancel';
+    this.emit('ORDER_BUYER_VIEW_ORDER_BUYER_REFUND_IN_SALES', o, 'refundsuccess');
+    this.emit('ORDER_BUYER_VIEW_ORDER_SELLER_CLOSE', o, 'cancel');
+    return true;
   }
 
   /** The seller ships `autoShipAfterMs` after payment (after a restart, at that same time, or at once if it passed). */

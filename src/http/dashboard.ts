@@ -36,7 +36,7 @@ const faultKnobs = z
   .partial()
   .strict();
 const FAULT_KEYS = Object.keys(faultKnobs.shape) as (keyof z.infer<typeof faultKnobs>)[];
-const controlsBody = z.object({ ordersPerMinute: z.number().min(0).max(600), requestRate: z.number().min(0).max(1), multiLineRate: z.number().min(0).max(1), virtualNumberRate: z.number().min(0).max(1), refundRate: z.number().min(0).max(1) }).partial().strict();
+const controlsBody = z.object({ ordersPerMinute: z.number().min(0).max(600), requestRate: z.number().min(0).max(1), multiLineRate: z.number().min(0).max(1), virtualNumberRate: z.number().min(0).max(1), refundRate: z.number().min(0).max(1), shipByHours: z.number().min(1).max(240) }).partial().strict();
 
 const posQuery = z.object({ state: z.enum(purchaseOrderStates).optional(), route: z.string().max(32).optional(), q: z.string().trim().max(64).optional(), limit: z.coerce.number().int().min(1).max(200).optional(), cursor: z.string().max(200).optional() });
 const pickFaults = (knobs: object) => Object.fromEntries(FAULT_KEYS.map((k) => [k, (knobs as Record<string, unknown>)[k]]));

@@ -35,6 +35,11 @@ export interface SandboxControls {
   multiLineRate: number;
   virtualNumberRate: number;
   refundRate: number;
+  /**
+   * Hours from payment to the ship-by deadline of new sandbox orders (WeChat's are 48): a few hours rehearse late
+   * suppliers, deadline risks and negotiations in minutes instead of days.
+   */
+  shipByHours: number;
 }
 
 export interface OrderGenerator {
@@ -47,10 +52,11 @@ export interface OrderGenerator {
 
 /** Paid orders at a steady rate from the scenario mix, so a merchant sees the loop move. */
 export function startOrderGenerator(app: App, sandbox: Sandbox, perMinute: number): OrderGenerator {
-  const c: SandboxControls = { ordersPerMinute: Math.max(0, perMinute), requestRate: 0.3, multiLineRate: 0.25, virtualNumberRate: 0.1, refundRate: 0.05 };
+  const c: SandboxControls = { ordersPerMinute: Math.max(0, perMinute), requestRate: 0.3, multiLineRate: 0.25, virtualNumberRate: 0.1, refundRate: 0.05, shipByHours: 48 };
   let timer: NodeJS.Timeout | undefined;
   const generate = (count: number): number => {
     let n = 0;
+    sandbox.wechat.api.deliveryDeadlineHours = c.shipByHours;
     for (const appId of sandbox.wechat.shops.keys()) {
       n += sandbox.wechat.generate(appId, { count, requestRate: c.requestRate, multiLineRate: c.multiLineRate, virtualNumberRate: c.virtualNumberRate, refundRate: c.refundRate, refundDelayMs: 45_000 }).length;
       // Buyers confirm receipt a while after everything shipped; the platform then settles (commission final).

@@ -170,7 +170,7 @@ function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
               <Route path="/orders" element={<Orders user={user} />} />
               <Route path="/orders/:id" element={<OrderDetail user={user} />} />
               <Route path="/cases" element={<Cases user={user} />} />
-              <Route path="/purchase-orders" element={<PurchaseOrders />} />
+              <Route path="/purchase-orders" element={<PurchaseOrders user={user} />} />
               <Route path="/suppliers" element={<Suppliers />} />
               <Route path="/mappings" element={<Mappings user={user} />} />
               <Route path="/money" element={<Money user={user} />} />

@@ -1,12 +1,12 @@
 import { useContext, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { Button, Descriptions, Drawer, Input, Select, Space, Table, Tag, Timeline } from 'antd';
+import { Button, Descriptions, Drawer, Input, Modal, Select, Space, Table, Tag, Timeline } from 'antd';
 import { api, time, yuan } from '../api';
 import { label, LangContext, paymentStatusLabels, payMethodLabels, poStateLabels, routeLabels, traceLabels, useT } from '../i18n';
-import { Section } from '../ui';
+import { can, Section, useAction, type User } from '../ui';
 
-export default function PurchaseOrders() {
+export default function PurchaseOrders({ user }: { user?: User }) {
   const t = useT();
   const { lang } = useContext(LangContext);
   const [state, setState] = useState<string>();
@@ -40,20 +40,22 @@ export default function PurchaseOrders() {
         <Button disabled={!data?.nextCursor} onClick={() => setCursors([...cursors, data.nextCursor])}>{t('Next page')}</Button>
       </Space>
       <Drawer open={open !== undefined} onClose={() => setOpen(undefined)} width={Math.min(640, window.innerWidth)} title={`${t('Purchase orders')} #${open ?? ''}`} destroyOnHidden>
-        {open !== undefined && <PoDetail id={open} />}
+        {open !== undefined && <PoDetail id={open} user={user} />}
       </Drawer>
     </Section>
   );
 }
 
-function PoDetail({ id }: { id: number }) {
+function PoDetail({ id, user }: { id: number; user?: User }) {
   const t = useT();
   const { lang } = useContext(LangContext);
   const { data } = useQuery({ queryKey: ['po', id], queryFn: () => api('GET', `/api/purchase-orders/${id}`) });
   if (!data) return null;
   const p = data.purchaseOrder;
+  const open = !['Cancelled', 'Shipped', 'Completed', 'Shadowed'].includes(p.state);
   return (
     <div data-testid="po-detail">
+      {user && can(user, 'operator') && open && <PoActions id={id} />}
       <Descriptions size="small" column={1} bordered>
         <Descriptions.Item label={t('State')}>{label(poStateLabels, p.state, lang)}</Descriptions.Item>
         <Descriptions.Item label={t('Supplier')}>{p.supplier}</Descriptions.Item>
@@ -82,5 +84,48 @@ function PoDetail({ id }: { id: number }) {
       <h4 style={{ marginTop: 16 }}>{t('Communications')}</h4>
       {data.messages.map((m: any) => <div key={m.id} style={{ whiteSpace: 'pre-wrap', borderLeft: '3px solid #eee', paddingLeft: 8, marginBottom: 8 }}>{time(m.created_at)} · {m.direction} · {m.subject}{'\n'}{m.body}</div>)}
     </div>
+  );
+}
+
+/**
+ * 催发货 / 联系供应商 / 换供应商 on any open purchase order, without waiting for a case: the same actions a case offers.
+ * Switching supplier cancels (or has the supplier refund) this order and places the lines elsewhere: asked first.
+ */
+function PoActions({ id }: { id: number }) {
+  const { lang } = useContext(LangContext);
+  const act = useAction();
+  let text = '';
+  return (
+    <Space wrap style={{ marginBottom: 12 }} data-testid="po-actions">
+      <Button onClick={() => act.mutate({ method: 'POST', path: `/api/purchase-orders/${id}/expedite`, ok: lang === 'zh' ? '已催发货' : 'Expedited' })}>{lang === 'zh' ? '催发货' : 'Expedite'}</Button>
+      <Button
+        onClick={() =>
+          Modal.confirm({
+            title: lang === 'zh' ? '联系供应商' : 'Contact the supplier',
+            content: <Input.TextArea aria-label={lang === 'zh' ? '内容' : 'Message'} rows={3} onChange={(e) => (text = e.target.value)} />,
+            okText: lang === 'zh' ? '发送' : 'Send',
+            cancelText: lang === 'zh' ? '返回' : 'Back',
+            onOk: () => act.mutateAsync({ method: 'POST', path: `/api/purchase-orders/${id}/contact`, body: { body: text }, ok: lang === 'zh' ? '已发送' : 'Sent' }),
+          })
+        }
+      >
+        {lang === 'zh' ? '联系供应商' : 'Contact the supplier'}
+      </Button>
+      <Button
+        danger
+        onClick={() =>
+          Modal.confirm({
+            title: lang === 'zh' ? '换供应商？' : 'Switch supplier?',
+            content: lang === 'zh' ? '将取消此采购单（已付款的先向供应商申请退款），再把商品交给下一个供应商下单。' : 'This purchase order is cancelled (refund asked first if paid) and the lines are placed with the next supplier.',
+            okText: lang === 'zh' ? '换供应商' : 'Switch',
+            okButtonProps: { danger: true },
+            cancelText: lang === 'zh' ? '返回' : 'Back',
+            onOk: () => act.mutateAsync({ method: 'POST', path: `/api/purchase-orders/${id}/stock-out`, ok: lang === 'zh' ? '正在换供应商' : 'Switching' }),
+          })
+        }
+      >
+        {lang === 'zh' ? '换供应商' : 'Switch supplier'}
+      </Button>
+    </Space>
   );
 }

@@ -33,6 +33,11 @@ export default function Sandbox({ user }: { user: User }) {
             <Form.Item name="ordersPerMinute" label={t('Orders per minute')}>
               <InputNumber min={0} max={600} />
             </Form.Item>
+            {/* Time made short: new orders must ship within these hours (WeChat: 48), so late suppliers, deadline
+                risks and negotiations show within minutes. */}
+            <Form.Item name="shipByHours" label={t('Ship-by hours for new orders')}>
+              <InputNumber min={1} max={240} />
+            </Form.Item>
             <Typography.Title level={5}>{t('Scenario mix')}</Typography.Title>
             <Space wrap>
               {rate('requestRate', t('Special-request rate'))}
