@@ -13,6 +13,11 @@ export interface PaymentLimits {
   payHours?: { from: string; to: string } | null;
   /** How 1688 orders are paid: password-free pay, or a payment link a person opens and pays. */
   method1688?: 'protocol' | 'link';
+  /**
+   * A supplier's price rise up to this much (fen, per purchase order) is accepted by itself while the order's margin
+   * still clears `minMargin`; 0 or absent: every rise waits for a person (采购价变化).
+   */
+  autoAcceptRise?: Fen;
 }
 
 export const DEFAULT_LIMITS: PaymentLimits = { maxPerOrder: 100_000, maxPerDay: 2_000_000, minMargin: 0, approvalAbove: 30_000, payHours: null, method1688: 'protocol' };

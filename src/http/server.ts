@@ -405,7 +405,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     api.put('/api/shops/:id/payment-limits', owner, async (req) => {
       const shopId = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
       const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式 HH:MM / time as HH:MM');
-      const limits = z.object({ maxPerOrder: fen.positive(), maxPerDay: fen.positive(), minMargin: fen, approvalAbove: fen.min(0), payHours: z.object({ from: hhmm, to: hhmm }).nullable().optional(), method1688: z.enum(['protocol', 'link']).optional() }).parse(req.body);
+      const limits = z.object({ maxPerOrder: fen.positive(), maxPerDay: fen.positive(), minMargin: fen, approvalAbove: fen.min(0), payHours: z.object({ from: hhmm, to: hhmm }).nullable().optional(), method1688: z.enum(['protocol', 'link']).optional(), autoAcceptRise: fen.min(0).optional() }).parse(req.body);
       await saveLimits(app.db, shopId, limits, app.clock.now());
       return limits;
     });

@@ -6,10 +6,10 @@ import { DaifaError } from '../lib/errors.js';
 import { openCase, settleCasesOfCancelledPo } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { isMasked, type Address } from '../domain/address.js';
-import { yuanToFen } from '../domain/money.js';
+import { formatYuan, yuanToFen } from '../domain/money.js';
 import { PermanentJobError } from '../jobs/worker.js';
 import { enqueue, type JobSpec } from '../jobs/queue.js';
-import { payJob } from '../payments/pay-supplier.js';
+import { loadLimits, payJob } from '../payments/pay-supplier.js';
 import { recordPayable } from '../payments/ledger.js';
 import { unwindJob } from '../fulfilment/unwind.js';
 import { describeMargin, marginWith } from '../payments/price-change.js';
@@ -205,6 +205,10 @@ export class PurchaseOrderPlacement {
     return this.readBack(poId, order.id, supplierOrderId!, next, known);
   }
 
+  private async shopOf(shopOrderId: number): Promise<number> {
+    return (await this.db.kysely.selectFrom('shop_orders').select('shop_id').where('id', '=', shopOrderId).executeTakeFirstOrThrow()).shop_id;
+  }
+
   /** A seller's flow as the preview answered it (a person's setting is never overwritten). */
   private async learnFlow(supplierId: number, flow: PurchaseFlow): Promise<void> {
     await this.db.kysely.updateTable('suppliers').set({ purchase_flow: flow, purchase_flow_learned: 1 }).where('id', '=', supplierId).where('purchase_flow', 'is', null).execute();
@@ -253,6 +257,14 @@ export class PurchaseOrderPlacement {
     if (total !== undefined && total !== po.expected_amount) {
       // A price change blocks payment; the margin is re-checked at the new price so the person sees what accepting means.
       const m = await marginWith(this.db.kysely, poId, total);
+      // A small rise the shop accepts by itself (its setting), while the margin still clears the floor: placed at the
+      // new total like an accepted price, recorded as accepted automatically.
+      const rise = total - po.expected_amount;
+      const auto = (await loadLimits(this.db.kysely, (await this.shopOf(shopOrderId)))).autoAcceptRise ?? 0;
+      if (rise > 0 && rise <= auto && m.ok) {
+        await this.markPlaced(poId, shopOrderId, `1688 订单 ${supplierOrderId}；涨价 ${formatYuan(rise)} 在自动接受额度 ${formatYuan(auto)} 内，已自动接受（${describeMargin(m)}）`, { supplierOrderId, total, autoAcceptedRise: rise }, { readback: JSON.stringify(readback), supplier_amount: total }, next);
+        return 'Placed';
+      }
       await this.needsAttention(poId, shopOrderId, supplierOrderId, 'PRICE_CHANGED', `采购金额 ¥${(total / 100).toFixed(2)} 与预览 ¥${(po.expected_amount / 100).toFixed(2)} 不一致；${describeMargin(m)}`, { total, expected: po.expected_amount, margin: m.margin, marginFloor: m.floor, marginOk: m.ok });
       return 'NeedsAttention';
     }

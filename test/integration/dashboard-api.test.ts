@@ -283,3 +283,33 @@ describe('工作台 待办 and work in batches (issue 25, points 3 and 4)', () =
     expect((await callApi(h, 'GET', '/api/overview', owner)).body.todo.approvals.count).toBe(0);
   }, 240_000);
 });
+
+describe('small supplier price rises accepted by the shop’s own setting (issue 25, point 4)', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('a ¥1.50 rise under a ¥2 setting is accepted by itself (recorded, paid at the new total); a ¥3 rise still asks; a rise that breaks the margin floor still asks', async () => {
+    h = await startHarness({ alibaba: { priceRiseFen: 150 } });
+    await enableSourcing(h);
+    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 10_000_000, autoAcceptRise: 200 });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    const paid = await waitFor(() => h!.app.db.kysely.selectFrom('payments').select(['amount', 'status', 'purchase_order_id']).where('status', '=', 'Paid').executeTakeFirst(), { what: 'paid at the new price' });
+    const sim = [...h.sandbox.alibaba.orders.values()][0]!;
+    expect(paid.amount).toBe(sim.totalAmount);
+    expect(await count(h.app, 'cases', ['kind', '=', 'PRICE_CHANGED'])).toBe(0);
+    const placed = await h.app.db.kysely.selectFrom('order_events').select('note').where('entity_id', '=', paid.purchase_order_id).where('event', '=', 'po.placed').executeTakeFirstOrThrow();
+    expect(placed.note).toContain('已自动接受');
+    // ¥3 is above the setting: a case, as before.
+    h.sandbox.alibaba.knobs.priceRiseFen = 300;
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PRICE_CHANGED'])) === 1, { what: 'the larger rise asks' });
+    // Within the setting but below the margin floor: asks too.
+    h.sandbox.alibaba.knobs.priceRiseFen = 150;
+    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: 10_000_000, approvalAbove: 10_000_000, autoAcceptRise: 200 });
+    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PRICE_CHANGED'])) === 2, { what: 'the rise below the floor asks' });
+  });
+});

@@ -149,13 +149,14 @@ function LimitsForm({ shopId, owner }: { shopId: number; owner: boolean }) {
   const hours = data.payHours ? [dayjs(`2000-01-01T${data.payHours.from}`), dayjs(`2000-01-01T${data.payHours.to}`)] : null;
   return (
     // Money is typed in yuan (元) like everywhere a person types it, and sent in fen: a limit typed in fen invited 100× mistakes.
-    <Form layout="vertical" disabled={!owner} initialValues={{ ...data, maxPerOrder: toYuan(data.maxPerOrder), maxPerDay: toYuan(data.maxPerDay), minMargin: toYuan(data.minMargin), approvalAbove: toYuan(data.approvalAbove), payHours: hours }} onFinish={(v) => act.mutate({ method: 'PUT', path: `/api/shops/${shopId}/payment-limits`, body: { maxPerOrder: toFen(v.maxPerOrder), maxPerDay: toFen(v.maxPerDay), minMargin: toFen(v.minMargin), approvalAbove: toFen(v.approvalAbove), payHours: v.payHours ? { from: v.payHours[0].format('HH:mm'), to: v.payHours[1].format('HH:mm') } : null, method1688: v.method1688 }, ok: t('Saved') })}>
+    <Form layout="vertical" disabled={!owner} initialValues={{ ...data, maxPerOrder: toYuan(data.maxPerOrder), maxPerDay: toYuan(data.maxPerDay), minMargin: toYuan(data.minMargin), approvalAbove: toYuan(data.approvalAbove), autoAcceptRise: toYuan(data.autoAcceptRise ?? 0), payHours: hours }} onFinish={(v) => act.mutate({ method: 'PUT', path: `/api/shops/${shopId}/payment-limits`, body: { maxPerOrder: toFen(v.maxPerOrder), maxPerDay: toFen(v.maxPerDay), minMargin: toFen(v.minMargin), approvalAbove: toFen(v.approvalAbove), autoAcceptRise: toFen(v.autoAcceptRise ?? 0), payHours: v.payHours ? { from: v.payHours[0].format('HH:mm'), to: v.payHours[1].format('HH:mm') } : null, method1688: v.method1688 }, ok: t('Saved') })}>
       <Typography.Title level={5}>{t('Payment guardrails')}</Typography.Title>
       <Space wrap>
         <Form.Item name="maxPerOrder" label={t('Max per order (yuan)')} rules={[{ required: true }]}><InputNumber min={0.01} step={1} precision={2} prefix="¥" /></Form.Item>
         <Form.Item name="maxPerDay" label={t('Max per day (yuan)')} rules={[{ required: true }]}><InputNumber min={0.01} step={100} precision={2} prefix="¥" /></Form.Item>
         <Form.Item name="minMargin" label={t('Min margin (yuan)')} rules={[{ required: true }]}><InputNumber step={1} precision={2} prefix="¥" /></Form.Item>
         <Form.Item name="approvalAbove" label={t('Approval above (yuan)')} rules={[{ required: true }]}><InputNumber min={0} step={10} precision={2} prefix="¥" /></Form.Item>
+        <Form.Item name="autoAcceptRise" label={t('Accept price rises up to (yuan)')} tooltip={t('A supplier price rise up to this amount is accepted by itself while the margin clears the floor; 0: always ask')}><InputNumber min={0} step={1} precision={2} prefix="¥" /></Form.Item>
         <Form.Item name="payHours" label={<span>付款时段 / paying hours</span>}><TimePicker.RangePicker format="HH:mm" order={false} /></Form.Item>
         <Form.Item name="method1688" label="1688"><Select style={{ width: 150 }} options={[{ value: 'protocol', label: '免密支付 protocol' }, { value: 'link', label: '付款链接 link' }]} /></Form.Item>
       </Space>
