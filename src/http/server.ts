@@ -257,19 +257,9 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     // lists what was approved (with the total) and what was not, with why.
     api.post('/api/payments/approve-batch', owner, async (req) => {
       const b = z.object({ paymentIds: z.array(z.number().int().positive()).min(1).max(200, '一次最多 200 笔 / at most 200'), note: z.string().max(500).optional() }).parse(req.body);
-      const approved: number[] = [];
-      const refused: { paymentId: number; reason: string }[] = [];
-      for (const id of [...new Set(b.paymentIds)]) {
-        try {
-          await app.payments.decideApproval(id, { approve: true, actor: `user:${req.principal!.username}`, note: b.note ?? '批量批准' });
-          approved.push(id);
-        } catch (err) {
-          if (!(err instanceof DaifaError)) throw err;
-          refused.push({ paymentId: id, reason: err.message });
-        }
-      }
+      const { done: approved, refused } = await eachOnce(b.paymentIds, (id) => app.payments.decideApproval(id, { approve: true, actor: `user:${req.principal!.username}`, note: b.note ?? '批量批准' }));
       const total = approved.length ? Number((await app.db.kysely.selectFrom('payments').select((eb) => eb.fn.sum<number>('amount').as('t')).where('id', 'in', approved).executeTakeFirst())?.t ?? 0) : 0;
-      return { approved, total, refused };
+      return { approved, total, refused: refused.map((r) => ({ paymentId: r.id, reason: r.reason })) };
     });
     api.post('/api/payments/:id/approve', owner, async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
@@ -335,18 +325,8 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     // lists the accepted and the refused, with why.
     api.post('/api/cases/accept-price-batch', owner, async (req) => {
       const b = z.object({ caseIds: z.array(z.number().int().positive()).min(1).max(500, '一次最多 500 个 / at most 500'), note: z.string().max(500).optional() }).parse(req.body);
-      const accepted: number[] = [];
-      const refused: { caseId: number; reason: string }[] = [];
-      for (const id of [...new Set(b.caseIds)]) {
-        try {
-          await acceptPrice(app.db, app.clock, { caseId: id, actor: `user:${req.principal!.username}`, note: b.note ?? '批量接受新价格' });
-          accepted.push(id);
-        } catch (err) {
-          if (!(err instanceof DaifaError)) throw err;
-          refused.push({ caseId: id, reason: err.message });
-        }
-      }
-      return { accepted, refused };
+      const r = await eachOnce(b.caseIds, (id) => acceptPrice(app.db, app.clock, { caseId: id, actor: `user:${req.principal!.username}`, note: b.note ?? '批量接受新价格' }));
+      return { accepted: r.done, refused: r.refused.map((x) => ({ caseId: x.id, reason: x.reason })) };
     });
     api.post('/api/cases/:id/accept-price', owner, async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
@@ -467,3 +447,22 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
 }
 
 export { toPublic };
+
+/**
+ * A batch action: each id once, one after the other, each decided as a single request would be; an id the action
+ * refuses (a DaifaError: decided meanwhile, margin below the floor …) is listed with why, anything else fails the batch.
+ */
+async function eachOnce(ids: number[], act: (id: number) => Promise<unknown>): Promise<{ done: number[]; refused: { id: number; reason: string }[] }> {
+  const done: number[] = [];
+  const refused: { id: number; reason: string }[] = [];
+  for (const id of [...new Set(ids)]) {
+    try {
+      await act(id);
+      done.push(id);
+    } catch (err) {
+      if (!(err instanceof DaifaError)) throw err;
+      refused.push({ id, reason: err.message });
+    }
+  }
+  return { done, refused };
+}

@@ -291,10 +291,11 @@ describe('small supplier price rises accepted by the shop’s own setting (issue
     h = undefined;
   });
 
-  it('a ¥1.50 rise under a ¥2 setting is accepted by itself (recorded, paid at the new total); a ¥3 rise still asks; a rise that breaks the margin floor still asks', async () => {
+  it('a ¥1.50-per-unit rise under a ¥10 setting is accepted by itself (recorded, paid at the new total); a rise above ¥10 still asks; a rise that breaks the margin floor still asks', async () => {
     h = await startHarness({ alibaba: { priceRiseFen: 150 } });
     await enableSourcing(h);
-    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 10_000_000, autoAcceptRise: 200 });
+    // The rise is per unit and a sandbox line holds 1–3 units: at most ¥4.50, under the ¥10 setting.
+    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 10_000_000, autoAcceptRise: 1_000 });
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
     const paid = await waitFor(() => h!.app.db.kysely.selectFrom('payments').select(['amount', 'status', 'purchase_order_id']).where('status', '=', 'Paid').executeTakeFirst(), { what: 'paid at the new price' });
     const sim = [...h.sandbox.alibaba.orders.values()][0]!;
@@ -302,13 +303,13 @@ describe('small supplier price rises accepted by the shop’s own setting (issue
     expect(await count(h.app, 'cases', ['kind', '=', 'PRICE_CHANGED'])).toBe(0);
     const placed = await h.app.db.kysely.selectFrom('order_events').select('note').where('entity_id', '=', paid.purchase_order_id).where('event', '=', 'po.placed').executeTakeFirstOrThrow();
     expect(placed.note).toContain('已自动接受');
-    // ¥3 is above the setting: a case, as before.
-    h.sandbox.alibaba.knobs.priceRiseFen = 300;
+    // Above the setting (¥10.01 a unit): a case, as before.
+    h.sandbox.alibaba.knobs.priceRiseFen = 1_001;
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
     await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PRICE_CHANGED'])) === 1, { what: 'the larger rise asks' });
     // Within the setting but below the margin floor: asks too.
     h.sandbox.alibaba.knobs.priceRiseFen = 150;
-    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: 10_000_000, approvalAbove: 10_000_000, autoAcceptRise: 200 });
+    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: 10_000_000, approvalAbove: 10_000_000, autoAcceptRise: 1_000 });
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
     await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PRICE_CHANGED'])) === 2, { what: 'the rise below the floor asks' });
   });
