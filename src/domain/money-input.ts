@@ -13,11 +13,19 @@ export const fen = z.number({ invalid_type_error: FEN_MESSAGE }).int(FEN_MESSAGE
 export const positiveFen = fen.positive('金额须大于 0 / amount must be positive');
 export const nonNegativeFen = fen.min(0, '金额不能为负 / amount cannot be negative');
 
+const PAID_AT_MESSAGE = '付款时间须在过去 400 天内，且不晚于现在 / paidAt must be within the last 400 days and not in the future';
 /** A moment a payment was made: not more than 400 days back, not in the future (a day's clock skew allowed). */
+export const paidAtInWindow = (t: number, now: number): boolean => Number.isSafeInteger(t) && t >= now - 400 * 86_400_000 && t <= now + 86_400_000;
+
 export function paidAtSchema(now: number) {
   return z
     .union([z.number().int().positive(), z.string().datetime({ offset: true }).transform((t) => Date.parse(t))])
-    .refine((t) => t >= now - 400 * 86_400_000 && t <= now + 86_400_000, '付款时间须在过去 400 天内，且不晚于现在 / paidAt must be within the last 400 days and not in the future');
+    .refine((t) => paidAtInWindow(t, now), PAID_AT_MESSAGE);
+}
+
+/** The same window where a payment is recorded (a CLI or a script can skip the HTTP layer). */
+export function assertPaidAt(t: number, now: number): void {
+  if (!paidAtInWindow(t, now)) throw new MoneyInputError('paidAt', PAID_AT_MESSAGE);
 }
 
 

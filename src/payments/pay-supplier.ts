@@ -1,4 +1,4 @@
-import { assertFen } from '../domain/money-input.js';
+import { assertFen, assertPaidAt } from '../domain/money-input.js';
 import type { Logger } from 'pino';
 import { openCase, settleOpenCases, settleOpenCasesOfPo } from '../cases/cases.js';
 import { dialectOf, lockRow, type Db } from '../db/dialect.js';
@@ -549,8 +549,7 @@ export class SupplierPayments {
    */
   async recordManual(paymentId: number, input: { amount: number; paidAt: number; reference: string; channel: 'bank_transfer' | 'other'; actor: string }): Promise<string> {
     assertFen(input.amount);
-    const now = this.clock.now();
-    if (!Number.isSafeInteger(input.paidAt) || input.paidAt < now - 400 * 86_400_000 || input.paidAt > now + 86_400_000) throw new DaifaError('VALIDATION', '付款时间须在过去 400 天内，且不晚于现在 / paidAt out of range', { details: [{ field: 'paidAt', message: 'out of range' }] });
+    assertPaidAt(input.paidAt, this.clock.now());
     const p = await this.db.kysely.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
     if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
     if (p.status === 'Paid') throw new DaifaError('CONFLICT', `付款 ${paymentId} 已登记为已付，不能重复登记 / already paid`);
