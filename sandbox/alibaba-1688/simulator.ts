@@ -1,4 +1,5 @@
 import { postText } from '../../src/lib/http-post.js';
+import { simNow } from '../clock.js';
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { randomAlnum, randomDigits } from '../../src/lib/random.js';
@@ -171,13 +172,13 @@ export class Alibaba1688Simulator {
    * else is retried (3 times), and order ids inside are bare numbers beyond 2^53.
    */
   emit(type: string, o: Sim1688Order, currentStatus: string): void {
-    this.emitRaw(type, o, { buyerMemberId: o.buyerMemberId, currentStatus, msgSendTime: new Date(Date.now() + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19), orderId: o.orderId, sellerMemberId: o.sellerMemberId });
+    this.emitRaw(type, o, { buyerMemberId: o.buyerMemberId, currentStatus, msgSendTime: new Date(simNow() + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19), orderId: o.orderId, sellerMemberId: o.sellerMemberId });
   }
 
   /** Every message is kept; one not acknowledged after the retries waits for the pull API (push.cursor.messageList). */
   emitRaw(type: string, o: Sim1688Order, data: Record<string, unknown>): void {
     const msgId = this.msgSeq++;
-    const message = bare(JSON.stringify({ bizKey: o.orderId, data, gmtBorn: Date.now(), msgId, type, userInfo: o.buyerMemberId }), ['orderId']);
+    const message = bare(JSON.stringify({ bizKey: o.orderId, data, gmtBorn: simNow(), msgId, type, userInfo: o.buyerMemberId }), ['orderId']);
     const record = { msgId, type, delivered: false, attempts: 0, message, pulled: false };
     this.messages.push(record);
     if (!this.messageTarget || this.knobs.messagesOff) return;
@@ -204,7 +205,7 @@ export class Alibaba1688Simulator {
   issueToken(memberId = `b2b-${randomDigits(10)}`): { accessToken: string; refreshToken: string; memberId: string } {
     const accessToken = `${randomAlnum(8)}-${randomAlnum(4)}-${randomAlnum(4)}-${randomAlnum(12)}`.toLowerCase();
     const refreshToken = `${randomAlnum(8)}-${randomAlnum(4)}-${randomAlnum(12)}`.toLowerCase();
-    this.tokens.set(accessToken, { memberId, expiresAt: Date.now() + this.knobs.accessTokenTtlMs, refreshToken });
+    this.tokens.set(accessToken, { memberId, expiresAt: simNow() + this.knobs.accessTokenTtlMs, refreshToken });
     return { accessToken, refreshToken, memberId };
   }
 
@@ -262,7 +263,7 @@ export class Alibaba1688Simulator {
       return reply.type('application/json').send(`{"pushMessageList":[${list.map((m) => m.message.replace(/^\{/, `{"topicGroup":"ORDER","topicName":"${m.type}","appKey":"${p.appKey}",`)).join(',')}],"success":true}`);
     }
     const token = this.tokens.get(form.access_token ?? '');
-    if (!token || token.expiresAt < Date.now()) return reply.code(401).send({ error_code: '401', error_message: 'Request need user authorized', request_id: randomAlnum(12) });
+    if (!token || token.expiresAt < simNow()) return reply.code(401).send({ error_code: '401', error_message: 'Request need user authorized', request_id: randomAlnum(12) });
     if (this.knobs.qps) {
       const second = Math.floor(Date.now() / 1000);
       const w = this.secondWindows.get(p.appKey!);
@@ -300,7 +301,7 @@ export class Alibaba1688Simulator {
         const o = this.orders.get(String(form.tradeID));
         if (!o) return json({ success: false, errorCode: 'ORDER_NOT_EXIST', errorMessage: '订单不存在' });
         if (o.status !== 'waitbuyerpay') return json({ success: false, errorCode: 'ORDER_STATUS_ERROR', errorMessage: '只能取消待付款订单' });
-        if (Date.now() - o.createdAt < 10_000) return json({ success: false, errorCode: 'CLOSE_ORDER_TOO_FAST', errorMessage: '订单创建后10秒内不能关闭' });
+        if (simNow() - o.createdAt < 10_000) return json({ success: false, errorCode: 'CLOSE_ORDER_TOO_FAST', errorMessage: '订单创建后10秒内不能关闭' });
         o.status = 'cancel';
         this.emit('ORDER_BUYER_VIEW_ORDER_BUYER_CLOSE', o, 'cancel');
         for (const l of o.lines) {
@@ -376,8 +377,8 @@ export class Alibaba1688Simulator {
         if (!o) return json({ result: { success: false, code: 'ORDER_NOT_EXIST', message: '订单不存在' } });
         if (o.status !== 'waitsellersend') return json({ result: { success: false, code: 'ORDER_STATUS_ERROR', message: '只能在发货前催发货' } });
         const last = (o as Sim1688Order & { urgedAt?: number }).urgedAt;
-        if (last && Date.now() - last < 86_400_000) return json({ result: { success: false, code: 'URGE_TOO_OFTEN', message: '24小时内只能催发货一次' } });
-        (o as Sim1688Order & { urgedAt?: number }).urgedAt = Date.now();
+        if (last && simNow() - last < 86_400_000) return json({ result: { success: false, code: 'URGE_TOO_OFTEN', message: '24小时内只能催发货一次' } });
+        (o as Sim1688Order & { urgedAt?: number }).urgedAt = simNow();
         return json({ result: { success: true, code: null, message: null, result: true } });
       }
       case 'alibaba.trade.getRefundReasonList': {
@@ -434,7 +435,7 @@ export class Alibaba1688Simulator {
     if (o.refunds.some((r) => r.status !== 'refundclose')) return fail('5010', '已有退款申请');
     if (this.knobs.refundRefuseCode) return fail(this.knobs.refundRefuseCode, '退款申请被拒绝（沙箱演练）');
     const amount = goods + carriage;
-    const refund = { refundId: `TQ${randomDigits(17)}`, amount, lineIdx: o.lines.map((_l, i) => i), status: 'refundsuccess', at: Date.now() };
+    const refund = { refundId: `TQ${randomDigits(17)}`, amount, lineIdx: o.lines.map((_l, i) => i), status: 'refundsuccess', at: simNow() };
     o.refunds.push(refund);
     // Before shipment the seller agrees at once (sandbox): the money goes back and the trade closes.
     this.knobs.balance += amount;
@@ -464,7 +465,7 @@ export class Alibaba1688Simulator {
   /** Money leaves the buyer's account once; the order moves on and the pay message goes out. */
   private takePayment(o: Sim1688Order): void {
     this.knobs.balance -= o.totalAmount;
-    o.payments.push({ amount: o.totalAmount, at: Date.now(), tradeId: `2026${randomDigits(24)}` });
+    o.payments.push({ amount: o.totalAmount, at: simNow(), tradeId: `2026${randomDigits(24)}` });
     o.status = 'waitsellersend';
     this.emit('ORDER_BUYER_VIEW_ORDER_PAY', o, 'waitsellersend');
     this.afterPayment(o);
@@ -496,7 +497,7 @@ export class Alibaba1688Simulator {
     const o = this.orders.get(orderId);
     if (!o || o.status !== 'waitsellersend' || o.shipments.length) return false;
     const amount = o.payments.reduce((t, p) => t + p.amount, 0);
-    o.refunds.push({ refundId: `TQ${randomDigits(17)}`, amount, lineIdx: o.lines.map((_l, i) => i), status: 'refundsuccess', at: Date.now() });
+    o.refunds.push({ refundId: `TQ${randomDigits(17)}`, amount, lineIdx: o.lines.map((_l, i) => i), status: 'refundsuccess', at: simNow() });
     this.knobs.balance += amount;
     o.status = 'cancel';
     this.emit('ORDER_BUYER_VIEW_ORDER_BUYER_REFUND_IN_SALES', o, 'refundsuccess');
@@ -507,7 +508,7 @@ export class Alibaba1688Simulator {
   /** The seller ships `autoShipAfterMs` after payment (after a restart, at that same time, or at once if it passed). */
   private scheduleShipping(o: Sim1688Order): void {
     const k = this.knobs;
-    const paidAt = o.payments[o.payments.length - 1]?.at ?? Date.now();
+    const paidAt = o.payments[o.payments.length - 1]?.at ?? simNow();
     const timer = setTimeout(() => {
       if (o.status !== 'waitsellersend') return;
       const units = o.lines.reduce((s, l) => s + l.quantity, 0);
@@ -518,7 +519,7 @@ export class Alibaba1688Simulator {
         const t2 = setTimeout(() => this.ship(o.orderId), Math.max(1, k.autoShipAfterMs ?? 0));
         this.timers.add(t2);
       } else this.ship(o.orderId);
-    }, Math.max(1, paidAt + (k.autoShipAfterMs ?? 0) - Date.now()));
+    }, Math.max(1, paidAt + (k.autoShipAfterMs ?? 0) - simNow()));
     this.timers.add(timer);
   }
 
@@ -566,12 +567,12 @@ export class Alibaba1688Simulator {
     const code = opts.courier ?? offer?.couriers?.[0] ?? 'ZTO';
     const known = COURIER_NAMES_1688[code];
     const companyName = opts.companyName ?? this.knobs.courierNameOverride ?? (known ? `${known}(${code})` : code);
-    const parcel: SimShipment = { logisticsId: `BX${randomDigits(15)}`, companyName, companyNo: this.knobs.courierNameOverride ? 'LOCAL' : code, mailNo: opts.mailNo ?? mailNoFor(code), items: want, steps: [{ at: Date.now(), status: 'CONSIGN', remark: '卖家已发货' }], mailNoChanges: 0 };
+    const parcel: SimShipment = { logisticsId: `BX${randomDigits(15)}`, companyName, companyNo: this.knobs.courierNameOverride ? 'LOCAL' : code, mailNo: opts.mailNo ?? mailNoFor(code), items: want, steps: [{ at: simNow(), status: 'CONSIGN', remark: '卖家已发货' }], mailNoChanges: 0 };
     o.shipments.push(parcel);
     const all = o.lines.every((l, i) => shippedOf(i) >= l.quantity);
     if (all) o.status = 'waitbuyerreceive';
     this.emit(all ? 'ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS' : 'ORDER_BUYER_VIEW_PART_PART_SENDGOODS', o, o.status);
-    this.emitLogistics('LOGISTICS_BUYER_VIEW_TRACE', o, parcel, { statusChanged: 'CONSIGN', changeTime: ts1688(Date.now()) });
+    this.emitLogistics('LOGISTICS_BUYER_VIEW_TRACE', o, parcel, { statusChanged: 'CONSIGN', changeTime: ts1688(simNow()) });
     if (this.knobs.traceStepMs !== null) this.scheduleTrace(o, parcel);
     return parcel;
   }
@@ -591,8 +592,8 @@ export class Alibaba1688Simulator {
     const last = parcel.steps[parcel.steps.length - 1]!.status;
     const next = TRACE_STEPS[TRACE_STEPS.findIndex((s) => s.status === last) + 1];
     if (!next) return false;
-    parcel.steps.push({ at: Date.now(), status: next.status, remark: next.remark });
-    this.emitLogistics('LOGISTICS_BUYER_VIEW_TRACE', o, parcel, { statusChanged: next.status, changeTime: ts1688(Date.now()) });
+    parcel.steps.push({ at: simNow(), status: next.status, remark: next.remark });
+    this.emitLogistics('LOGISTICS_BUYER_VIEW_TRACE', o, parcel, { statusChanged: next.status, changeTime: ts1688(simNow()) });
     return next.status !== 'SIGN';
   }
 
@@ -608,7 +609,7 @@ export class Alibaba1688Simulator {
     }
     parcel.mailNo = mailNoFor(parcel.companyNo);
     parcel.mailNoChanges++;
-    this.emitLogistics('LOGISTICS_MAIL_NO_CHANGE', o, parcel, { oldCpCode: old.cpCode, newCpCode: parcel.companyNo, oldMailNo: old.mailNo, newMailNo: parcel.mailNo, eventTime: ts1688(Date.now()) });
+    this.emitLogistics('LOGISTICS_MAIL_NO_CHANGE', o, parcel, { oldCpCode: old.cpCode, newCpCode: parcel.companyNo, oldMailNo: old.mailNo, newMailNo: parcel.mailNo, eventTime: ts1688(simNow()) });
     return parcel;
   }
 
@@ -642,7 +643,7 @@ export class Alibaba1688Simulator {
     else if (form.grant_type === 'authorization_code' && form.code) memberId = `b2b-${randomDigits(10)}`;
     if (!memberId) return reply.code(400).send({ error: 'invalid_grant', error_description: 'code or refresh token invalid' });
     const t = this.issueToken(memberId);
-    return reply.send({ aliId: randomDigits(10), resource_owner: 'sandbox_buyer', memberId, expires_in: String(Math.floor(this.knobs.accessTokenTtlMs / 1000)), refresh_token: form.grant_type === 'refresh_token' ? refresh : t.refreshToken, refresh_token_timeout: ts1688(Date.now() + 180 * 86_400_000).slice(0, 14) + '+0800', access_token: t.accessToken });
+    return reply.send({ aliId: randomDigits(10), resource_owner: 'sandbox_buyer', memberId, expires_in: String(Math.floor(this.knobs.accessTokenTtlMs / 1000)), refresh_token: form.grant_type === 'refresh_token' ? refresh : t.refreshToken, refresh_token_timeout: ts1688(simNow() + 180 * 86_400_000).slice(0, 14) + '+0800', access_token: t.accessToken });
   }
 
   /**
@@ -811,7 +812,7 @@ export class Alibaba1688Simulator {
       lines,
       postFee: first.freight,
       totalAmount: lines.reduce((s, l) => s + l.price * l.quantity, 0) + first.freight,
-      createdAt: Date.now(),
+      createdAt: simNow(),
       encrypted,
       flow,
       payments: [],

@@ -1,4 +1,5 @@
 import { postText } from '../../src/lib/http-post.js';
+import { simNow } from '../clock.js';
 import { randomInt } from 'node:crypto';
 import { aesKeyFromEncodingAesKey, encryptMessage, msgSignature, urlSignature } from '../../src/channels/wechat-shop/crypto.js';
 import { stringifyWithBareIds } from '../../src/lib/lossless-json.js';
@@ -154,7 +155,7 @@ export class PushEngine {
 export async function send(target: PushTarget, message: Record<string, unknown>, knobs: Pick<PushKnobs, 'bareOrderId' | 'timeoutMs'>): Promise<boolean> {
   const plain = knobs.bareOrderId ? stringifyWithBareIds(message, ['order_id']) : JSON.stringify(message);
   const encrypt = encryptMessage(aesKeyFromEncodingAesKey(target.encodingAesKey), plain, target.appId);
-  const timestamp = String(Math.floor(Date.now() / 1000));
+  const timestamp = String(Math.floor(simNow() / 1000));
   const nonce = String(randomInt(100_000_000, 2_000_000_000));
   const query = new URLSearchParams({
     signature: urlSignature(target.token, timestamp, nonce),

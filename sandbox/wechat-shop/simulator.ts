@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { simNow } from '../clock.js';
 import type { FastifyInstance } from 'fastify';
 import { randomAlnum } from '../../src/lib/random.js';
 import { bareInt, parseJsonLossless, idString, stringifyLossless } from '../../src/lib/lossless-json.js';
@@ -103,7 +104,7 @@ export interface GenerateOptions {
   refundDelayMs?: number;
 }
 
-const nowS = (): number => Math.floor(Date.now() / 1000);
+const nowS = (): number => Math.floor(simNow() / 1000);
 /** Marks an answer to be written with stringifyLossless (it holds BareInt ids). Not enumerable by JSON. */
 const LOSSLESS = Symbol('lossless');
 /**
@@ -186,7 +187,7 @@ export class WeChatShopSimulator {
       const order = this.newPaidOrder(shop, o);
       out.push(order);
       if (o.refundRate && Math.random() < o.refundRate) {
-        order.refundAt = Date.now() + (o.refundDelayMs ?? 30_000);
+        order.refundAt = simNow() + (o.refundDelayMs ?? 30_000);
         this.scheduleRefund(shop, order);
       }
     }
@@ -199,7 +200,7 @@ export class WeChatShopSimulator {
       this.refundTimers.delete(t);
       order.refundAt = undefined;
       this.refundAll(shop, order.orderId);
-    }, Math.max(1, (order.refundAt ?? 0) - Date.now()));
+    }, Math.max(1, (order.refundAt ?? 0) - simNow()));
     this.refundTimers.add(t);
   }
 
@@ -466,7 +467,7 @@ export class WeChatShopSimulator {
         if (!token) return err(41001, 'access_token missing');
         const shop = this.tokens.get(token);
         if (!shop) return err(40001, 'invalid credential, access_token is invalid or not latest');
-        const t = Date.now();
+        const t = simNow();
         const valid = (shop.token?.value === token && shop.token.expiresAt > t) || (shop.previous?.value === token && shop.previous.expiresAt > t);
         if (!valid) return err(42001, 'access_token expired');
         if (this.api.forcedErrcode !== undefined) return err(this.api.forcedErrcode, 'forced by sandbox knob');
@@ -506,7 +507,7 @@ export class WeChatShopSimulator {
     business('/channels/ec/order/sensitiveinfo/decode', (shop, b) => {
       const order = shop.orders.get(idString(b.order_id) ?? '');
       if (!order) return err(100002, '订单不存在');
-      const day = new Date().toISOString().slice(0, 10);
+      const day = new Date(simNow()).toISOString().slice(0, 10);
       const used = shop.decodeUsed.get(day) ?? 0;
       // The exhaustion code is not documented [U]; 45009 (daily quota) is the closest documented meaning.
       if (used >= this.api.decodeDailyQuota) return err(45009, 'reach max api daily quota limit');
@@ -611,7 +612,7 @@ export class WeChatShopSimulator {
     const shop = this.shops.get(String(b.appid ?? ''));
     if (!shop) return err(40013, 'invalid appid');
     if (shop.secret !== b.secret) return err(40001, 'invalid credential, access_token is invalid or not latest');
-    const t = Date.now();
+    const t = simNow();
     const ttl = this.api.tokenTtlSeconds * 1000;
     const overlap = Math.min(300_000, ttl / 2);
     if (b.force_refresh === true || !shop.token || shop.token.expiresAt - t <= overlap) {

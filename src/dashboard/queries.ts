@@ -193,20 +193,24 @@ export async function todaysMoney(db: Db, today: string, shopId?: number) {
   let profit = 0;
   let unsourced = 0;
   let unsourcedRevenue = 0;
+  // Refunds to buyers (less corrections of orders with a cost): so that revenue − cost − refunds − 待采购 = profit, as the cards show.
+  let refunds = 0;
   for (const entries of byOrder.values()) {
     const m = summarize(entries);
     revenue += m.revenue;
+    refunds += m.refundsToBuyer;
     const sourced = entries.some((e) => e.kind === 'supplier_payable' || e.kind === 'supplier_paid');
     if (!sourced && m.refundsToBuyer < m.revenue) {
       unsourced++;
       unsourcedRevenue += m.revenue - m.refundsToBuyer;
       continue;
     }
+    refunds -= m.corrections;
     paidCost += m.supplierPaid - m.refundsFromSuppliers + m.commission;
     pendingCost += Math.max(0, m.payableOutstanding);
     profit += m.profit - Math.max(0, m.payableOutstanding);
   }
-  return { revenue, paidCost, pendingCost, cost: paidCost + pendingCost, profit, unsourced: { orders: unsourced, revenue: unsourcedRevenue } };
+  return { revenue, paidCost, pendingCost, cost: paidCost + pendingCost, refunds, profit, unsourced: { orders: unsourced, revenue: unsourcedRevenue } };
 }
 
 /**

@@ -119,6 +119,8 @@ export interface ShopOrderLinesTable {
   withdrawn_cnt: Generated<number>;
   /** The buyer agreed to receive this offer instead (recorded consent); sourcing then uses only it. */
   substitute_offer_ref?: number | null;
+  /** The spec bought instead of `sku_id`, changed in review at the buyer's written ask (0022); sourcing uses it. */
+  sourced_sku_id?: string | null;
 }
 
 export interface OrderEventsTable {

@@ -9,6 +9,7 @@ import { purchaseOrderStates } from '../domain/purchase-order.lifecycle.js';
 import { orderDetail } from '../orders/queries.js';
 import { DaifaError } from '../lib/errors.js';
 import type { OrderGenerator } from '../runtime/sandbox-bootstrap.js';
+import { SandboxClock } from '../lib/clock.js';
 import { createUser, requireRole, revokeTokens, type Role } from './auth.js';
 
 /** Sandbox mode only: what the 沙箱 page shows and turns. */
@@ -17,6 +18,9 @@ export interface SandboxHooks {
   generator(): OrderGenerator | undefined;
   /** The 1688 simulator's knobs (mutable); only the fault knobs below are exposed. */
   knobs1688: object;
+  /** 沙箱时间, when the simulators run in this process. */
+  clock?: SandboxClock;
+  clockChanged?: () => void;
 }
 
 /** Live-update streams open at once, per user and per process. */
@@ -43,6 +47,13 @@ const pickFaults = (knobs: object) => Object.fromEntries(FAULT_KEYS.map((k) => [
 const positiveId = (params: unknown) => z.coerce.number().int().positive().parse((params as { id: string }).id);
 
 /** The dashboard's own API (inside the authenticated /api scope). */
+const clockBody = z
+  .object({ rate: z.number().int().min(1).max(SandboxClock.MAX_RATE).optional(), advanceHours: z.number().positive().max(24 * 30).optional() })
+  .strict()
+  .refine((b) => b.rate !== undefined || b.advanceHours !== undefined, { message: '请给出倍速或快进小时数 / give rate or advanceHours' });
+
+const clockView = (c: SandboxClock | undefined) => (c ? { now: Math.round(c.now()), offsetMs: Math.round(c.offsetMs), rate: c.rate } : null);
+
 export function registerDashboardApi(api: FastifyInstance, app: App, sandbox: SandboxHooks | undefined): void {
   const owner = { preHandler: requireRole('owner') };
   const operator = { preHandler: requireRole('operator') };
@@ -145,7 +156,17 @@ export function registerDashboardApi(api: FastifyInstance, app: App, sandbox: Sa
     const info = (await sandbox.info()) as { emails?: { text?: string }[] };
     // The supplier e-mails carry the decoded address: their text is for owners only (as a decode is).
     const emails = req.principal!.role === 'owner' ? info.emails : info.emails?.map((m) => ({ ...m, text: '（邮件正文含买家完整地址，仅管理员可见 / the body holds the buyer address: owners only）' }));
-    return { ...info, emails, controls: sandbox.generator()?.controls() ?? null, faults: pickFaults(sandbox.knobs1688) };
+    return { ...info, emails, controls: sandbox.generator()?.controls() ?? null, faults: pickFaults(sandbox.knobs1688), clock: clockView(sandbox.clock) };
+  });
+  // 沙箱时间: run faster (rate ×1…×1440) or jump ahead (hours), so deadlines, late sellers and retries come in minutes.
+  api.put('/api/sandbox/clock', operator, async (req) => {
+    if (!sandbox?.clock) throw new DaifaError('NOT_FOUND', '沙箱时间只在沙箱模式的单进程（npm start）中可调 / sandbox time is adjustable only with the sandbox in this process');
+    const b = clockBody.parse(req.body);
+    if (b.rate !== undefined) sandbox.clock.setRate(b.rate);
+    if (b.advanceHours !== undefined) sandbox.clock.advance(b.advanceHours * 3_600_000);
+    sandbox.clockChanged?.();
+    app.log.info({ rate: sandbox.clock.rate, offsetMs: Math.round(sandbox.clock.offsetMs) }, 'sandbox time changed');
+    return clockView(sandbox.clock);
   });
   api.put('/api/sandbox/controls', operator, async (req) => {
     const g = sandbox?.generator();

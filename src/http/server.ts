@@ -56,7 +56,7 @@ const refundBody = z.object({
   reason: z.enum(Object.keys(REFUND_REASONS) as [RefundReason, ...RefundReason[]]).default('10000001'),
   note: z.string().trim().min(1, '请填写退款说明 / note is required').max(1000),
 });
-const reviewBody = z.object({ decision: z.enum(['confirm', 'cancel']), note: z.string().trim().min(1, '请填写处理说明 / note is required').max(1000) });
+const reviewBody = z.object({ decision: z.enum(['confirm', 'cancel']), note: z.string().trim().min(1, '请填写处理说明 / note is required').max(1000), specChanges: z.array(z.object({ lineNo: z.number().int().positive(), skuId: z.string().regex(/^\d{1,20}$/, 'SKU ID 应为数字 / numeric SKU id') }).strict()).max(50).optional() }).strict();
 const idParam = z.object({ id: z.string().min(1).max(32) });
 const decodeBody = z.object({ purpose: z.string().trim().min(2).max(200), destination: z.string().trim().min(2).max(200) });
 
@@ -141,7 +141,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     api.post('/api/orders/:id/review', operator, async (req) => {
       const b = reviewBody.parse(req.body);
       const id = await findOrderId(app.db, idParam.parse(req.params).id);
-      return resolveReview(app.db, app.clock, { shopOrderId: id, decision: b.decision, note: b.note, actor: `user:${req.principal!.username}` });
+      return resolveReview(app.db, app.clock, { shopOrderId: id, decision: b.decision, note: b.note, specChanges: b.specChanges, actor: `user:${req.principal!.username}` });
     });
     // 退款给买家: the whole order or some lines (not held by a live supplier order), with WeChat's 售后原因.
     api.post('/api/orders/:id/refund-buyer', operator, async (req) => {

@@ -7,6 +7,7 @@ import type { Db } from '../db/dialect.js';
 import { shopOrderStateLabels, type ShopOrderState } from '../domain/shop-order.lifecycle.js';
 import { DaifaError } from '../lib/errors.js';
 import { loadOrder, parseChecks } from './repository.js';
+import { specOptions } from './review.js';
 import { describeRequests, emptyRequests } from '../domain/special-requests.js';
 
 export interface OrderFilter {
@@ -103,6 +104,8 @@ export async function orderDetail(db: Db, id: number) {
   const deliveries = await db.kysely.selectFrom('wx_deliveries').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   const negotiations = await db.kysely.selectFrom('negotiations').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   const requests = JSON.parse(row.special_requests || '{}');
+  // Under review, the other specs each line could be bought in (a buyer's note may ask for one).
+  const specs = row.state === 'NeedsReview' ? await specOptions(db.kysely, row.shop_id, lines.map((l) => l.product_id)) : new Map();
   const vouchers = payments.length ? await db.kysely.selectFrom('vouchers').select(['id', 'payment_id', 'kind', 'file_name', 'mime', 'size', 'sha256', 'supplier_trade_id', 'uploaded_by', 'created_at']).where('payment_id', 'in', payments.map((p) => p.id)).orderBy('id').execute() : [];
   return {
     id: row.id,
@@ -134,6 +137,8 @@ export async function orderDetail(db: Db, id: number) {
       onAftersale: l.on_aftersale_cnt,
       finishAftersale: l.finish_aftersale_cnt,
       withdrawn: l.withdrawn_cnt,
+      sourcedSkuId: l.sourced_sku_id ?? null,
+      specOptions: specs.get(l.product_id) ?? [],
     })),
     decisions: decisions.map((d) => ({ lineNo: d.line_no, reason: d.reason, chosen: d.chosen ? JSON.parse(d.chosen) : null, candidates: JSON.parse(d.candidates), at: d.created_at })),
     purchaseOrders: pos.map((p) => ({ id: p.id, state: p.state, route: p.route, supplier: p.supplier, outOrderId: p.out_order_id, supplierOrderId: p.supplier_order_id, expectedAmount: p.expected_amount, supplierAmount: p.supplier_amount, readback: p.readback ? JSON.parse(p.readback) : null, lines: poLines.filter((l) => l.purchase_order_id === p.id).map((l) => ({ lineNo: l.shop_order_line_no, offerId: l.offer_id, specId: l.spec_id, title: l.title, quantity: l.quantity, unitPrice: l.unit_price })) })),

@@ -1,6 +1,8 @@
 import type { Db } from '../db/dialect.js';
 import { DaifaError } from '../lib/errors.js';
-import { applyTransition } from '../lifecycle/apply-transition.js';
+import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
 import { sourceJob } from '../sourcing/sourcing.js';
 import { withdrawLines } from './buyer-refund.js';
 import { settleCase } from '../cases/cases.js';
@@ -8,10 +10,84 @@ import type { Clock } from '../lib/clock.js';
 
 export type ReviewDecision = 'confirm' | 'cancel';
 
-/** A person resolves a NeedsReview order: confirm it (continue the loop) or cancel it, with a recorded note. */
-export async function resolveReview(db: Db, clock: Clock, input: { shopOrderId: number; decision: ReviewDecision; note: string; actor: string }): Promise<{ state: string }> {
+/** One attribute of a spec (颜色: 红色), in the shape the order lines use; offers and WeChat name the fields differently. */
+export interface SpecAttr {
+  key: string;
+  value: string;
+}
+const specAttr = (a: Record<string, string>): SpecAttr => ({ key: a.key ?? a.attr_key ?? a.name ?? '', value: a.value ?? a.attr_value ?? '' });
+
+/** A line bought as another spec of the same product (the buyer asked in a note: 请把颜色换成红色). */
+export interface SpecChange {
+  lineNo: number;
+  skuId: string;
+}
+
+/**
+ * The other specs a line can be bought in: the SKUs of the same WeChat product that have an enabled supplier
+ * mapping in this shop, each with its attributes (颜色: 红色 …) as the supplier's offer names them.
+ */
+export async function specOptions(db: Kysely<Database>, shopId: number, productIds: string[]): Promise<Map<string, { skuId: string; attrs: SpecAttr[] }[]>> {
+  const out = new Map<string, { skuId: string; attrs: SpecAttr[] }[]>();
+  if (!productIds.length) return out;
+  const rows = await db
+    .selectFrom('sku_mappings as m')
+    .innerJoin('supplier_offers as o', 'o.id', 'm.offer_ref')
+    .select(['m.product_id', 'm.sku_id', 'o.sku_attrs'])
+    .where('m.shop_id', '=', shopId)
+    .where('m.enabled', '=', 1)
+    .where('m.product_id', 'in', [...new Set(productIds)])
+    .orderBy('m.sku_id')
+    .orderBy('m.priority')
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.product_id) ?? [];
+    if (list.some((x) => x.skuId === r.sku_id)) continue;
+    let attrs: SpecAttr[] = [];
+    try {
+      attrs = (JSON.parse(r.sku_attrs ?? '[]') as Record<string, string>[]).map(specAttr);
+    } catch {
+      attrs = [];
+    }
+    list.push({ skuId: r.sku_id, attrs });
+    out.set(r.product_id, list);
+  }
+  return out;
+}
+
+const attrsText = (attrs: SpecAttr[]) => attrs.map((a) => `${a.key}: ${a.value}`).join('，') || '—';
+
+/** Record each line's new spec (a spec of the same product that has a supplier); the bought SKU itself undoes a change. */
+async function changeSpecs(trx: Transaction<Database>, shopOrderId: number, changes: SpecChange[], note: string, actor: string, now: number): Promise<void> {
+  const order = await trx.selectFrom('shop_orders').select(['shop_id']).where('id', '=', shopOrderId).executeTakeFirst();
+  if (!order) throw new DaifaError('NOT_FOUND', `订单 ${shopOrderId} 不存在`);
+  const lines = await trx.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', shopOrderId).execute();
+  const seen = new Set<number>();
+  for (const c of changes) {
+    if (seen.has(c.lineNo)) throw new DaifaError('VALIDATION', `第 ${c.lineNo} 行的规格改了两次 / line ${c.lineNo} changed twice`, { details: [{ field: 'specChanges', message: 'one change per line' }] });
+    seen.add(c.lineNo);
+    const line = lines.find((l) => l.line_no === c.lineNo);
+    if (!line) throw new DaifaError('VALIDATION', `订单没有第 ${c.lineNo} 行 / no line ${c.lineNo}`, { details: [{ field: 'specChanges', message: `no line ${c.lineNo}` }] });
+    const options = (await specOptions(trx, order.shop_id, [line.product_id])).get(line.product_id) ?? [];
+    const to = options.find((o) => o.skuId === c.skuId);
+    if (!to) throw new DaifaError('VALIDATION', `“${line.title}”没有已关联供应商的规格 ${c.skuId} / SKU ${c.skuId} of this product has no supplier`, { details: [{ field: 'specChanges', message: `SKU ${c.skuId} has no supplier mapping for product ${line.product_id}` }] });
+    const from = (JSON.parse(line.sku_attrs || '[]') as Record<string, string>[]).map(specAttr);
+    const next = c.skuId === line.sku_id ? null : c.skuId;
+    await trx.updateTable('shop_order_lines').set({ sourced_sku_id: next }).where('id', '=', line.id).execute();
+    await appendEvent(trx, { entity: 'shop_order', id: shopOrderId, event: 'order.spec_changed', actor, note: `“${line.title}”改为 ${attrsText(to.attrs)}（买家下单 ${attrsText(from)}）：${note}`, data: { lineNo: c.lineNo, boughtSkuId: line.sku_id, sourcedSkuId: c.skuId } }, now);
+  }
+}
+
+/**
+ * A person resolves a NeedsReview order: confirm it (continue the loop), with lines changed to another spec the
+ * buyer asked for in writing, or cancel it; the note is recorded.
+ */
+export async function resolveReview(db: Db, clock: Clock, input: { shopOrderId: number; decision: ReviewDecision; note: string; actor: string; specChanges?: SpecChange[] }): Promise<{ state: string }> {
   if (!input.note.trim()) throw new DaifaError('VALIDATION', '请填写处理说明 / a note is required', { details: [{ field: 'note', message: '处理说明不能为空 / note is required' }] });
+  if (input.specChanges?.length && input.decision !== 'confirm') throw new DaifaError('VALIDATION', '只有确认订单时才能改规格 / specs are changed only when confirming', { details: [{ field: 'specChanges', message: 'only with decision confirm' }] });
   return db.kysely.transaction().execute(async (trx) => {
+    // Spec changes first: if the order is no longer under review the transition below refuses and all is rolled back.
+    if (input.specChanges?.length) await changeSpecs(trx, input.shopOrderId, input.specChanges, input.note.trim(), input.actor, clock.now());
     const r = await applyTransition(
       trx,
       {

@@ -1,4 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { SandboxClock, systemClock } from '../lib/clock.js';
+import { simTime } from '../../sandbox/clock.js';
 import { TRACKING_SWEEP } from '../fulfilment/tracking.js';
 import { pruneRetention } from './retention.js';
 import type { FastifyInstance } from 'fastify';
@@ -35,13 +37,39 @@ async function sandboxWanted(config: Readonly<Config>): Promise<boolean> {
   }
 }
 
+/** The sandbox clock's saved offset and rate; an unreadable file starts at real time. */
+function readClockState(file: string): { offsetMs?: number; rate?: number } {
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as { offsetMs?: unknown; rate?: unknown };
+    const offsetMs = typeof s.offsetMs === 'number' && Number.isFinite(s.offsetMs) && s.offsetMs >= 0 ? s.offsetMs : 0;
+    const rate = typeof s.rate === 'number' && s.rate >= 1 && s.rate <= SandboxClock.MAX_RATE ? s.rate : 1;
+    return { offsetMs, rate };
+  } catch {
+    return {};
+  }
+}
+
+function writeClockState(file: string, clock: SandboxClock): void {
+  try {
+    writeFileSync(file, JSON.stringify({ offsetMs: Math.round(clock.offsetMs), rate: clock.rate }), { mode: 0o600 });
+  } catch {
+    // The data directory is checked at start; a failed write only loses a few seconds of sandbox time.
+  }
+}
+
 export async function run(config: Readonly<Config>, mode: { http: boolean; worker: boolean }): Promise<Running> {
   const sandboxOn = await sandboxWanted(config);
   let sandbox: Sandbox | undefined;
+  // 沙箱时间: with the simulators in this process, Daifa and the simulated platforms run on one clock the merchant can
+  // fast-forward or speed up (sandbox page); kept across restarts so time never runs backwards for the saved orders.
+  const clockFile = join(config.dataDir, 'sandbox-clock.json');
+  const clock = sandboxOn && mode.http ? new SandboxClock(readClockState(clockFile)) : undefined;
+  if (clock) simTime.clock = clock;
   if (sandboxOn && mode.http) sandbox = await startSandbox({ port: config.sandboxPort, smtpPort: config.sandboxPort + 1, host: '127.0.0.1', api: { decodeDailyQuota: 100_000 } });
   const sandboxBase = sandbox?.url ?? (sandboxOn ? `http://127.0.0.1:${config.sandboxPort}` : undefined);
   // In the sandbox every alert channel goes to its twin: WeCom robot, Tencent SMS, and an SMTP server.
   const app = await createApp(config, {
+    ...(clock ? { clock } : {}),
     wechatApiBase: sandboxBase,
     alibabaApiBase: sandboxBase,
     ...(sandboxBase
@@ -73,6 +101,8 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
             info: async () => ({ simulatorUrl: sandbox!.url, wecomMessages: sandbox!.wecom.messages.slice(-50), smsMessages: sandbox!.sms.messages.slice(-50), emails: sandbox!.smtp.messages.slice(-20).map(({ raw: _raw, ...m }) => m), push: sandbox!.wechat.push.stats, orders: sandbox!.wechat.allOrders().length }),
             generator: () => generator,
             knobs1688: sandbox.alibaba.knobs,
+            clock,
+            clockChanged: () => clock && writeClockState(clockFile, clock),
           }
         : undefined,
     });
@@ -89,6 +119,12 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
       if (loaded.state) app.log.info(restoreSandbox(sandbox, loaded.state), 'sandbox orders restored');
       autosave = autosaveSandbox(sandbox, stateFile, { onError: (err) => app.log.error({ err }, 'sandbox state not saved') });
       generator = startOrderGenerator(app, sandbox, config.sandboxOrdersPerMinute);
+      if (clock) {
+        writeClockState(clockFile, clock);
+        const t = setInterval(() => writeClockState(clockFile, clock), 5_000);
+        t.unref();
+        timers.push(t);
+      }
     }
   }
 
@@ -122,6 +158,8 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
       await http?.close();
       await registry.stop().catch(() => undefined);
       autosave?.stop();
+      if (clock && sandbox) writeClockState(clockFile, clock);
+      simTime.clock = systemClock;
       await sandbox?.close();
       await app.close();
     },

@@ -60,7 +60,7 @@ export function startOrderGenerator(app: App, sandbox: Sandbox, perMinute: numbe
     for (const appId of sandbox.wechat.shops.keys()) {
       n += sandbox.wechat.generate(appId, { count, requestRate: c.requestRate, multiLineRate: c.multiLineRate, virtualNumberRate: c.virtualNumberRate, refundRate: c.refundRate, refundDelayMs: 45_000 }).length;
       // Buyers confirm receipt a while after everything shipped; the platform then settles (commission final).
-      const cutoff = Math.floor(Date.now() / 1000) - SANDBOX_CONFIRM_AFTER_S;
+      const cutoff = Math.floor(app.clock.now() / 1000) - SANDBOX_CONFIRM_AFTER_S;
       for (const o of sandbox.wechat.shops.get(appId)!.orders.values()) if (o.status === 30 && (o.shipDoneTime ?? Infinity) < cutoff) sandbox.wechat.confirmReceipt(appId, o.orderId, { settle: true });
     }
     return n;
@@ -109,13 +109,13 @@ export async function bootstrapSandbox1688(app: App, sandbox: Sandbox, shopIds: 
   const acct = await app.db.kysely.selectFrom('supplier_accounts').selectAll().where('kind', '=', '1688').executeTakeFirst();
   if (!acct) {
     const t = sim.issueToken('b2b-sandboxbuyer1');
-    await app.alibaba.add({ appKey: SANDBOX_1688_APP.appKey, appSecret: SANDBOX_1688_APP.appSecret, accessToken: t.accessToken, refreshToken: t.refreshToken, accessExpiresAt: Date.now() + sim.knobs.accessTokenTtlMs, refreshExpiresAt: Date.now() + 180 * 86_400_000, memberId: t.memberId });
+    await app.alibaba.add({ appKey: SANDBOX_1688_APP.appKey, appSecret: SANDBOX_1688_APP.appSecret, accessToken: t.accessToken, refreshToken: t.refreshToken, accessExpiresAt: app.clock.now() + sim.knobs.accessTokenTtlMs, refreshExpiresAt: app.clock.now() + 180 * 86_400_000, memberId: t.memberId });
   } else if (acct.access_token_enc) {
-    sim.tokens.set(app.box.open(acct.access_token_enc), { memberId: acct.member_id ?? 'b2b-sandboxbuyer1', expiresAt: Date.now() + sim.knobs.accessTokenTtlMs, refreshToken: acct.refresh_token_enc ? app.box.open(acct.refresh_token_enc) : '' });
+    sim.tokens.set(app.box.open(acct.access_token_enc), { memberId: acct.member_id ?? 'b2b-sandboxbuyer1', expiresAt: app.clock.now() + sim.knobs.accessTokenTtlMs, refreshToken: acct.refresh_token_enc ? app.box.open(acct.refresh_token_enc) : '' });
   }
   seedSimulatorOffers(sim);
   for (const shopId of shopIds) {
     const mapped = await app.db.kysely.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).limit(1).executeTakeFirst();
-    if (!mapped) await seedDaifaCatalogue(app.db, shopId, Date.now());
+    if (!mapped) await seedDaifaCatalogue(app.db, shopId, app.clock.now());
   }
 }

@@ -50,7 +50,7 @@ export const placeJob = (poId: number) => ({ kind: PLACE_PO, payload: { purchase
 /** The shop order's lines (optionally only some) as sourcing needs them: refunded units are not sourced. */
 export async function loadLinesToSource(trx: Transaction<Database>, shopOrderId: number, lineNos?: number[]): Promise<LineToSource[]> {
   const wanted = lineNos && new Set(lineNos);
-  return (await orderLines(trx, shopOrderId)).filter((l) => !wanted || wanted.has(l.line_no)).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sku_id, title: l.title, quantity: l.quantity - Math.max(l.finish_aftersale_cnt, l.withdrawn_cnt), paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined, substituteOfferRef: l.substitute_offer_ref ?? undefined }));
+  return (await orderLines(trx, shopOrderId)).filter((l) => !wanted || wanted.has(l.line_no)).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sourced_sku_id ?? l.sku_id, specChanged: l.sourced_sku_id != null && l.sourced_sku_id !== l.sku_id, title: l.title, quantity: l.quantity - Math.max(l.finish_aftersale_cnt, l.withdrawn_cnt), paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined, substituteOfferRef: l.substitute_offer_ref ?? undefined }));
 }
 
 export async function loadRequests(trx: Transaction<Database>, shopOrderId: number): Promise<SpecialRequests> {
@@ -64,7 +64,10 @@ export async function loadRequests(trx: Transaction<Database>, shopOrderId: numb
 export interface LineToSource {
   lineNo: number;
   productId: string;
+  /** The SKU whose suppliers are looked up: the bought one, or the one a person changed it to in review. */
   skuId: string;
+  /** Bought as another spec than the WeChat line: WeChat's own dropship assignment would pass the bought SKU, so it is left out. */
+  specChanged?: boolean;
   title: string;
   quantity: number;
   paidAmount: number;
@@ -216,7 +219,7 @@ export class Sourcing {
     const rows = line.substituteOfferRef
       ? // The substitute the buyer agreed to, one for one: the only candidate for this line.
         (await trx.selectFrom('supplier_offers as o').innerJoin('suppliers as s', 's.id', 'o.supplier_id').select([...offerCols]).where('o.id', '=', line.substituteOfferRef).where('s.active', '=', 1).execute()).map((r) => ({ ...r, mappingId: -r.offerRef, quantity_per_unit: 1, bundle_key: null, priority: 0 }))
-      : (await mappedOffers(trx, shopId, line.productId, line.skuId)).rows;
+      : (await mappedOffers(trx, shopId, line.productId, line.skuId)).rows.filter((r) => !(line.specChanged && r.kind === 'wechat_dropship'));
     // A bundle (one shop SKU = several supplier SKUs) is one candidate made of several parts from one supplier.
     const groups = new Map<string, typeof rows>();
     for (const r of rows) {

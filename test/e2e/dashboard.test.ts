@@ -496,6 +496,131 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await expect.poll(async () => (await running.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PRICE_CHANGED').where('state', '=', 'Open').execute()).length, { timeout: 20_000 }).toBe(0);
   });
 
+  it('change the spec a buyer asked for in a note, from the order page: the supplier order carries the asked spec', async () => {
+    const tee = (await import('../../sandbox/data.js')).PRODUCTS.find((p) => p.skus.length === 3)!;
+    const [white, , grey] = tee.skus;
+    const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
+    const sim = running.sandbox!.wechat.shops.get(appId())!.orders.get(o!.orderId)!;
+    Object.assign(sim.lines[0]!, { productId: tee.productId, skuId: white!.skuId, title: tee.title, attrs: white!.attrs, cnt: 1, salePrice: white!.price, realPrice: white!.price });
+    sim.notes = '颜色要灰色的';
+    const row = await waitFor(async () => { const r = await state(o!.orderId); return r?.state === 'NeedsReview' && r; }, { what: 'needs review', timeoutMs: 30_000 });
+    await page.goto(`${running.url}/orders/${row.id}`);
+    await page.getByLabel('说明').fill('买家留言要灰色');
+    await page.getByRole('button', { name: '改规格后确认' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('颜色要灰色的', { exact: false }).waitFor();
+    await dialog.getByLabel(`改为规格 ${tee.title}`).click();
+    await page.locator('.ant-select-item-option', { hasText: '灰色' }).click();
+    await shot('06-change-spec');
+    await dialog.getByRole('button', { name: '改规格并下单' }).click();
+    await expect.poll(async () => (await running.app.db.kysely.selectFrom('shop_order_lines').select('sourced_sku_id').where('shop_order_id', '=', row.id).executeTakeFirst())?.sourced_sku_id, { timeout: 20_000 }).toBe(grey!.skuId);
+    const poLine = await waitFor(async () => running.app.db.kysely.selectFrom('purchase_order_lines as l').innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id').innerJoin('supplier_offers as so', 'so.id', 'l.offer_ref').select(['so.sku_attrs']).where('p.shop_order_id', '=', row.id).executeTakeFirst(), { what: 'the supplier order line', timeoutMs: 30_000 });
+    expect(poLine.sku_attrs).toContain('灰色');
+    // The history says it in words.
+    await page.getByText('按买家留言改规格', { exact: false }).first().waitFor();
+  });
+
+  it('on a phone: the money cards add up, price changes are accepted at once, payments approved in a batch from cards, the order list as sortable cards', async () => {
+    const fen = (text: string) => Math.round(Number(text.replace(/[¥,\s]/g, '')) * 100);
+    await page.setViewportSize({ width: 375, height: 812 });
+    try {
+      // Point 4: a price rise on three orders; the 待办 count opens them and one action accepts them all.
+      running.sandbox!.alibaba.knobs.priceRiseFen = 120;
+      const openPrice = () => running.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PRICE_CHANGED').where('state', '=', 'Open').execute();
+      running.sandbox!.wechat.generate(appId(), { count: 3, requestRate: 0, multiLineRate: 0 });
+      await waitFor(async () => (await openPrice()).length >= 3, { what: 'three price changes', timeoutMs: 60_000 });
+      running.sandbox!.alibaba.knobs.priceRiseFen = 0;
+      await page.goto(`${running.url}/`);
+      await page.locator('[data-todo="priceChanged"]').click();
+      await page.waitForURL(/\/cases\?kind=PRICE_CHANGED/);
+      await page.getByRole('button', { name: /全部接受新价格/ }).click();
+      await page.getByRole('dialog').getByRole('button', { name: /接受 \d+ 个/ }).click();
+      await expect.poll(async () => (await openPrice()).length, { timeout: 30_000 }).toBe(0);
+
+      // Point 3: payments above the approval threshold (¥0.01, set earlier) wait; on a phone each is a card with the
+      // WeChat order, product, supplier and margin, its buttons on screen; two approved at once after a confirmation with their total.
+      await waitFor(async () => (await running.app.db.kysely.selectFrom('payments').select('id').where('status', '=', 'AwaitingApproval').execute()).length >= 2, { what: 'two payments awaiting approval', timeoutMs: 60_000 });
+      await page.goto(`${running.url}/money`);
+      const cards = page.getByTestId('card-list').first().getByTestId('row-card');
+      await cards.first().waitFor();
+      await expect.poll(() => cards.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+      const firstText = (await cards.first().textContent()) ?? '';
+      expect(firstText).toMatch(/微信订单号[\s\S]*商品[\s\S]*供应商[\s\S]*金额[\s\S]*毛利/);
+      const approveBtn = cards.first().getByRole('button', { name: /批\s*准/ });
+      const box = (await approveBtn.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(375);
+      const ids: number[] = [];
+      for (const i of [0, 1]) {
+        const wx = /\d{16,}/.exec((await cards.nth(i).textContent()) ?? '')![0];
+        const p = await running.app.db.kysely.selectFrom('payments as p').innerJoin('purchase_orders as po', 'po.id', 'p.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id').select(['p.id', 'p.amount']).where('o.wx_order_id', '=', wx).where('p.status', '=', 'AwaitingApproval').executeTakeFirstOrThrow();
+        ids.push(p.id);
+        await cards.nth(i).getByRole('checkbox').check();
+      }
+      const amounts = await running.app.db.kysely.selectFrom('payments').select('amount').where('id', 'in', ids).execute();
+      const total = amounts.reduce((t, a) => t + a.amount, 0);
+      await page.getByRole('button', { name: /批准所选（2 笔/ }).click();
+      const dialog = page.getByRole('dialog');
+      await expect.poll(async () => fen(/共 (¥[\d,.]+)/.exec((await dialog.textContent()) ?? '')?.[1] ?? '0')).toBe(total);
+      await shot('05c-approvals-phone');
+      await dialog.getByRole('button', { name: /批准 2 笔/ }).click();
+      await expect.poll(async () => (await running.app.db.kysely.selectFrom('payments').select('status').where('id', 'in', ids).execute()).map((r) => r.status), { timeout: 30_000 }).toEqual(['Paid', 'Paid']);
+
+      // Point 2: on 工作台 the cards read revenue − cost = estimated profit, and the same numbers the server computes.
+      await page.goto(`${running.url}/`);
+      const stat = async (title: string) => fen((await page.locator('.ant-statistic', { hasText: title }).locator('.ant-statistic-content-value').textContent()) ?? '');
+      await page.locator('.ant-statistic').first().waitFor();
+      // The profit card's note names what else is taken off (已减退款 ¥…; 不含待采购 N 单（¥…）).
+      const note = async () => (await page.getByTestId('note-Estimated profit today').textContent().catch(() => '')) ?? '';
+      await expect.poll(async () => {
+        const api = await page.evaluate(async () => (await (await fetch('/api/overview')).json()) as { money: { revenue: number; cost: number; profit: number } });
+        const n = await note();
+        const refunds = fen(/已减退款 (¥[\d,.]+)/.exec(n)?.[1] ?? '0');
+        const unsourced = fen(/不含待采购 \d+ 单（(¥[\d,.]+)）/.exec(n)?.[1] ?? '0');
+        const shown = { revenue: await stat('今日收入'), cost: await stat('今日采购成本'), profit: await stat('今日预估利润') };
+        const ok = shown.revenue - shown.cost - refunds - unsourced === shown.profit && shown.revenue === api.money.revenue && shown.cost === api.money.cost && shown.profit === api.money.profit && shown.cost > 0;
+        return ok || JSON.stringify({ shown, refunds, unsourced, api: api.money });
+      }, { timeout: 20_000 }).toBe(true);
+      await shot('02c-overview-phone');
+
+      // Point 6: the order list as cards (product, state, ship-by), 共 N 单, sorted by amount from the 排序 picker; nothing scrolls sideways.
+      await page.goto(`${running.url}/orders`);
+      const orderCards = page.getByTestId('row-card');
+      await orderCards.first().waitFor();
+      expect(await orderCards.first().textContent()).toMatch(/微信订单号[\s\S]*商品[\s\S]*状态[\s\S]*金额[\s\S]*最晚发货/);
+      await page.getByTestId('order-count').waitFor();
+      await page.getByLabel('排序').click();
+      await page.locator('.ant-select-item-option', { hasText: '金额 ↓' }).click();
+      const amountsShown = await orderCards.evaluateAll((els) => els.map((e) => /金额\s*(-?¥[\d,.]+)/.exec(e.textContent ?? '')?.[1] ?? ''));
+      const values = amountsShown.map(fen);
+      expect(values.length).toBeGreaterThan(1);
+      expect(values).toEqual([...values].sort((a, b) => b - a));
+      await shot('03b-orders-phone');
+      for (const path of ['/', '/orders', '/money', '/cases', '/purchase-orders']) {
+        await page.goto(`${running.url}${path}`);
+        await page.locator('.ant-layout-content section').first().waitFor();
+        await page.waitForTimeout(300);
+        expect({ path, wide: await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth) }).toEqual({ path, wide: 375 });
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
+  });
+
+  it('沙箱时间: fast-forward from the sandbox page moves Daifa and the simulated platforms together', async () => {
+    await page.goto(`${running.url}/sandbox`);
+    const clock = page.getByTestId('sandbox-clock');
+    await clock.waitFor();
+    expect(await clock.textContent()).toContain('倍速 ×1');
+    await page.getByRole('button', { name: '快进 1 小时' }).click();
+    await expect.poll(async () => (await clock.textContent()) ?? '', { timeout: 10_000 }).toMatch(/比真实时间快 1\.0 小时/);
+    expect(running.app.clock.now() - Date.now()).toBeGreaterThan(3_590_000);
+    // A new order after the jump still arrives (its push is signed in sandbox time) and carries sandbox time.
+    const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
+    const row = await waitFor(async () => running.app.db.kysely.selectFrom('shop_orders').select('pay_time_s').where('wx_order_id', '=', o!.orderId).executeTakeFirst(), { what: 'an order after the jump', timeoutMs: 20_000 });
+    expect(row.pay_time_s! * 1000).toBeGreaterThan(Date.now() + 3_500_000);
+    await shot('08-sandbox-time');
+  });
+
   it('no internal code shows in the Chinese UI on any page (order detail and purchase-order drawer included)', async () => {
     const order = await running.app.db.kysely.selectFrom('shop_orders').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
     // Codes the code base uses internally: UPPER_SNAKE case kinds and reasons, dotted event names, snake_case kinds,
@@ -518,6 +643,9 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
         return copy.textContent;
       });
       for (const re of CODES) for (const m of text.matchAll(re)) found.push(`${path}: ${m[0]}`);
+      // One term per concept: 待处理 (never 未处理) for what waits on a person; 采购成本 (paid + still owed) and 已付供应商
+      // (money already out) are two concepts, so a bare 今日成本 is not used.
+      for (const m of text.matchAll(/未处理|今日成本/g)) found.push(`${path}: ${m[0]}`);
       await page.keyboard.press('Escape');
     }
     expect([...new Set(found)]).toEqual([]);

@@ -225,7 +225,9 @@ describe('today’s money on 工作台 (issue 25, point 2)', () => {
     const owed = payments.reduce((t, p) => t + Number(p.amount), 0);
     const unsourced = orders.find((x) => x.wx_order_id === o!.orderId)!;
     const revenue = orders.reduce((t, x) => t + Number(x.order_price), 0);
-    expect(money).toMatchObject({ revenue, paidCost: 0, pendingCost: owed, cost: owed, unsourced: { orders: 1, revenue: Number(unsourced.order_price) } });
+    expect(money).toMatchObject({ revenue, paidCost: 0, pendingCost: owed, cost: owed, refunds: 0, unsourced: { orders: 1, revenue: Number(unsourced.order_price) } });
+    // What the cards say adds up: 收入 − 采购成本 − 退款 − 待采购 = 预估利润.
+    expect(money.revenue - money.cost - money.refunds - money.unsourced.revenue).toBe(money.profit);
     expect(money.profit).toBe(revenue - Number(unsourced.order_price) - owed);
     // Before: cost 0 and the whole revenue as profit.
     expect(money.profit).toBeLessThan(revenue - Number(unsourced.order_price));

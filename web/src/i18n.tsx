@@ -4,7 +4,7 @@ import { createContext, useContext } from 'react';
 const zh: Record<string, string> = {
   Overview: '工作台', Orders: '订单', Cases: '异常', 'Purchase orders': '采购单', Suppliers: '供应商', Mappings: '商品映射', Money: '资金', Settings: '设置', Sandbox: '沙箱',
   'Log in': '登录', 'Log out': '退出登录', 'Change password': '修改密码', 'Current password': '当前密码', 'New password': '新密码（至少 8 位）', Username: '用户名', Password: '密码', 'Daifa console': '代发 Daifa 控制台',
-  "Today's paid orders": '今日付款订单', "Today's revenue": '今日收入', "Today's cost": '今日成本', "Today's profit": '今日利润', 'Estimated profit today': '今日预估利润',
+  "Today's paid orders": '今日付款订单', "Today's revenue": '今日收入', "Today's cost": '今日采购成本', "Today's profit": '今日利润', 'Estimated profit today': '今日预估利润',
   Pipeline: '订单流转', 'Cases waiting': '待处理异常', 'Deadlines at risk': '发货超时风险', 'Failed alerts': '发送失败的提醒', 'Dead jobs': '失败任务',
   'Orders and profit per day': '每日订单与利润', 'Nothing waiting': '没有待处理事项', All: '全部', Search: '搜索', 'Order id, product or buyer': '订单号、商品或买家（打码）',
   Shop: '店铺', 'Paid at': '付款时间', Amount: '金额', State: '状态', Receiver: '收件人', 'Review reasons': '审核原因', 'Next page': '下一页', 'First page': '第一页',
@@ -12,7 +12,7 @@ const zh: Record<string, string> = {
   'Buyer notes': '买家备注', 'Special requests': '特殊要求', 'Supplier decision': '供应商选择', Candidates: '候选', Reason: '原因', Payments: '付款', Vouchers: '凭证',
   Packages: '包裹', History: '历史', Communications: '沟通记录', Actions: '操作', Confirm: '确认', Cancel: '取消', Note: '说明', Submit: '提交',
   'Record buyer agreed': '记录买家同意', 'Record buyer refused': '记录买家拒绝', 'Accept price': '接受新价格', 'Confirmed on 1688': '已核对无误', 'What did you check?': '核对了什么？', 'Approve payment': '批准付款', 'Reject payment': '拒绝付款',
-  Expedite: '催发货', Retry: '重试', 'Delivery negotiation': '发货协商', Resolve: '标记已处理', Dismiss: '忽略', 'Approve mapping': '批准映射', Kind: '类型', Age: '已等待', 'Open cases': '未处理异常',
+  Expedite: '催发货', Retry: '重试', 'Delivery negotiation': '发货协商', Resolve: '标记已处理', Dismiss: '忽略', 'Approve mapping': '批准映射', Kind: '类型', Age: '已等待', 'Open cases': '待处理异常', 'Refunds to buyers': '退款给买家', 'Platform commission': '平台佣金',
   Route: '下单方式', Supplier: '供应商', 'Supplier order': '供应商订单号', Expected: '应付', 'Read back': '回读', 'Read-back check': '回读核对',
   'Dispatch p50 (h)': '发货时长 p50（小时）', 'Dispatch p80 (h)': '发货时长 p80（小时）', 'Transit p80 (h)': '在途时长 p80（小时）', 'Defect rate': '问题率', 'Stock-out rate': '缺货率', 'Price drift': '价格偏差', 'Order count': '单量', Trend: '趋势（8 周）',
   'Import workbook': '导入表格', 'Export CSV': '导出 CSV', 'Export Excel': '导出 Excel', 'Per unit': '每件数量', Priority: '优先级', Enabled: '启用', 'Row errors': '有问题的行', 'Suggestions to approve': '待关联商品（建议）',
@@ -22,7 +22,7 @@ const zh: Record<string, string> = {
   'Scoring weights': '评分权重', Cost: '价格', Reliability: '可靠性', Speed: '速度', Reputation: '信誉', Save: '保存', Saved: '已保存', Users: '用户', Role: '角色', 'Add user': '添加用户', 'API tokens': 'API 令牌', 'Revoke all tokens': '撤销全部令牌', 'My API tokens': '我的 API 令牌', 'No API tokens': '没有 API 令牌（用 POST /api/auth/login 创建）', 'Last used': '最近使用', Revoke: '撤销', Revoked: '已撤销', 'Token name': '名称', 'Created at': '创建时间',
   'Notification rules': '提醒规则', 'Orders per minute': '每分钟订单数', 'Scenario mix': '场景比例', 'Fault knobs': '故障注入', 'Generate orders now': '立即生成订单', Generated: '已生成',
   'Special-request rate': '特殊要求比例', 'Multi-line rate': '多商品比例', 'Privacy-number rate': '虚拟号比例', 'Refund rate': '退款比例', 'Late rate': '供应商延迟比例', 'Stock-out after pay rate': '付款后缺货比例',
-  'Split-ship rate': '分包发货比例', 'Lost answer rate': '丢失应答比例', 'Pay answer lost rate': '付款应答丢失比例', 'Price rise (fen)': '涨价（分）', 'Latency (ms)': '延迟（毫秒）',
+  'Split-ship rate': '分包发货比例', 'Lost answer rate': '丢失应答比例', 'Pay answer lost rate': '付款应答丢失比例', 'Price rise (yuan)': '涨价（元）', 'Latency (ms)': '延迟（毫秒）',
   Language: '语言', 'Live updates on': '实时更新中', Reconnecting: '重新连接中', 'No data': '暂无数据', Download: '下载', View: '查看', Refresh: '刷新', Back: '返回',
   'Record consent': '记录买家答复', Agreed: '同意', Refused: '拒绝', 'What did the buyer say?': '买家怎么说的？', 'Resolution': '处理结果', 'Offer': '商品', 'Decoded addresses are logged': '查看完整地址会被记录（谁、何时、用途）',
   'Wholesale flow': '批发下单', 'Consignment flow': '代销下单', 'Distribution flow': '分销下单', 'Learned from the 1688 preview': '由 1688 下单预览得知',
@@ -75,7 +75,7 @@ export const ledgerKindLabels: Record<string, [string, string]> = {
 
 /** The order history's events in words (one term per concept); an event not listed is shown by its area only. */
 const EVENTS: Record<string, [string, string]> = {
-  'order.received': ['收到订单', 'Order received'], 'order.confirmed': ['订单已确认', 'Order confirmed'], 'order.needs_review': ['转人工审核', 'Sent to review'], 'order.review_confirmed': ['审核通过', 'Review confirmed'], 'order.review_cancelled': ['审核取消订单', 'Cancelled in review'],
+  'order.received': ['收到订单', 'Order received'], 'order.confirmed': ['订单已确认', 'Order confirmed'], 'order.spec_changed': ['按买家留言改规格', 'Spec changed as the buyer asked'], 'order.needs_review': ['转人工审核', 'Sent to review'], 'order.review_confirmed': ['审核通过', 'Review confirmed'], 'order.review_cancelled': ['审核取消订单', 'Cancelled in review'],
   'order.sourced': ['已选定供应商', 'Suppliers chosen'], 'order.purchased': ['已向供应商下单', 'Ordered from suppliers'], 'order.suppliers_paid': ['供应商已全部付款', 'Suppliers paid'], 'order.delivery_synced': ['物流已同步微信', 'Delivery synced to WeChat'],
   'order.delivery_updated': ['物流信息已更新', 'Delivery updated'], 'order.delivery_held': ['暂停同步物流', 'Delivery held'], 'order.completed': ['订单完成', 'Order completed'], 'order.cancelled_on_wechat': ['微信上已取消', 'Cancelled on WeChat'],
   'order.address_changed': ['买家修改收货地址', 'Address changed'], 'order.buyer_consented': ['买家同意', 'Buyer agreed'], 'order.buyer_refused': ['买家拒绝', 'Buyer refused'], 'order.refund_decided': ['决定给买家退款', 'Refund decided'],

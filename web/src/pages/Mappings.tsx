@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Button, InputNumber, Select, Space, Switch, Table, Upload } from 'antd';
+import { Alert, Button, InputNumber, Select, Space, Switch, Upload } from 'antd';
+import { DataTable } from '../DataTable';
 import { api, yuan } from '../api';
 import { useT } from '../i18n';
 import { CaseActions, type CaseRow } from '../CaseActions';
@@ -73,7 +74,7 @@ export default function Mappings({ user }: { user: User }) {
           description={result.errors.length ? <ul style={{ margin: 0 }}>{result.errors.slice(0, 50).map((e, i) => <li key={i}>{e.row ? `第 ${e.row} 行 row ${e.row}` : ''} {e.column} — {e.message}</li>)}</ul> : undefined}
         />
       )}
-      <Table rowKey="id" size="small" loading={rows.isFetching && !rows.data} pagination={{ pageSize: 50 }} scroll={{ x: 900 }} dataSource={rows.data?.mappings ?? []} columns={[
+      <DataTable rowKey="id" size="small" loading={rows.isFetching && !rows.data} pagination={{ pageSize: 50 }} scroll={{ x: 900 }} dataSource={rows.data?.mappings ?? []} columns={[
         { title: 'Product', dataIndex: 'product_id' },
         { title: 'SKU', dataIndex: 'sku_id' },
         { title: t('Supplier'), dataIndex: 'supplier' },

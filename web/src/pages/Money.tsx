@@ -1,7 +1,8 @@
 import { useContext, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Button, DatePicker, Input, Modal, Space, Table, Tag } from 'antd';
+import { Alert, Button, DatePicker, Input, Modal, Space, Tag } from 'antd';
+import { DataTable } from '../DataTable';
 import dayjs from 'dayjs';
 import { api, time, yuan } from '../api';
 import { differenceLabels, label, LangContext, paymentStatusLabels, resolutionLabel, useT } from '../i18n';
@@ -54,7 +55,7 @@ export default function Money({ user }: { user: User }) {
         {rec.data && (
           <>
             <Alert type={rec.data.unexplained.length ? 'warning' : 'success'} message={`${t('Differences')}: ${rec.data.unexplained.length} · ${t('Revenue')} ${yuan(rec.data.totals.revenue)} · ${t('Supplier paid')} ${yuan(rec.data.totals.supplierPayments)} · ${t('Profit')} ${yuan(rec.data.totals.profit)}`} style={{ marginBottom: 8 }} />
-            <Table rowKey={(_r, i) => String(i)} size="small" pagination={false} scroll={{ x: 700 }} dataSource={[...rec.data.unexplained.map((d: any) => ({ ...d, ok: false })), ...rec.data.explained.map((d: any) => ({ ...d, ok: true }))]} columns={[
+            <DataTable rowKey="key" size="small" pagination={{ pageSize: 50, showSizeChanger: false }} scroll={{ x: 700 }} dataSource={[...rec.data.unexplained.map((d: any) => ({ ...d, ok: false })), ...rec.data.explained.map((d: any) => ({ ...d, ok: true }))].map((d, key) => ({ ...d, key }))} columns={[
               { title: t('Kind'), dataIndex: 'kind', render: (v: string) => label(differenceLabels, v, lang) },
               { title: t('Orders'), dataIndex: 'shopOrderId', render: (v: number, r: any) => <Link to={`/orders/${v}`}>{r.wxOrderId}</Link> },
               { title: t('Expected'), dataIndex: 'expected', render: yuan },
@@ -66,17 +67,17 @@ export default function Money({ user }: { user: User }) {
         )}
       </Section>
       <Section title={t('Ledger')}>
-        <Table rowKey="day" size="small" pagination={false} scroll={{ x: 700 }} dataSource={daily.data?.days ?? []} columns={[
+        <DataTable rowKey="day" size="small" pagination={false} scroll={{ x: 700 }} dataSource={daily.data?.days ?? []} columns={[
           { title: t('Day'), dataIndex: 'day' },
           { title: t('Revenue'), dataIndex: 'revenue', render: yuan },
           { title: t('Supplier paid'), dataIndex: 'supplierPaid', render: yuan },
-          { title: 'Refunds', dataIndex: 'refundsToBuyer', render: yuan },
-          { title: 'Commission', dataIndex: 'commission', render: yuan },
+          { title: t('Refunds to buyers'), dataIndex: 'refundsToBuyer', render: yuan },
+          { title: t('Platform commission'), dataIndex: 'commission', render: yuan },
           { title: t('Profit'), dataIndex: 'profit', render: yuan },
         ]} />
       </Section>
       <Section title={t('Payments')}>
-        <Table rowKey="id" size="small" pagination={{ pageSize: 20 }} scroll={{ x: 700 }} dataSource={all.data?.payments ?? []} columns={payCols} expandable={{ expandedRowRender: (p: any) => <Vouchers paymentId={p.id} /> }} />
+        <DataTable rowKey="id" size="small" pagination={{ pageSize: 20 }} scroll={{ x: 700 }} dataSource={all.data?.payments ?? []} columns={payCols} expandable={{ expandedRowRender: (p: any) => <Vouchers paymentId={p.id} /> }} />
       </Section>
     </div>
   );
@@ -128,7 +129,7 @@ function ApprovalQueue({ owner, onReject }: { owner: boolean; onReject: (id: num
       title={`${t('Awaiting approval')} (${q.data?.count ?? 0}${q.data?.total ? ` · ${yuan(q.data.total)}` : ''})`}
       extra={owner && <Button type="primary" disabled={!chosen.length} onClick={approveChosen}>{lang === 'zh' ? `批准所选（${chosen.length} 笔 ${yuan(chosenTotal)}）` : `Approve selected (${chosen.length}, ${yuan(chosenTotal)})`}</Button>}
     >
-      <Table
+      <DataTable
         rowKey="id"
         size="small"
         loading={q.isFetching && !q.data}

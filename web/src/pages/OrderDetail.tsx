@@ -1,7 +1,8 @@
 import { useContext, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Button, Checkbox, Descriptions, Form, Input, Modal, Space, Spin, Table, Tag, Timeline, Typography } from 'antd';
+import { Alert, Button, Checkbox, Descriptions, Form, Input, Modal, Select, Space, Spin, Tag, Timeline, Typography } from 'antd';
+import { DataTable } from '../DataTable';
 import { api, time, timeS, yuan } from '../api';
 import { CaseActions, RefundReasonFields } from '../CaseActions';
 import { actorLabel, caseKindLabels, eventLabel, label, type Lang, LangContext, ledgerKindLabels, orderStateLabels, paymentStatusLabels, payMethodLabels, poStateLabels, resolutionLabel, traceLabels, useT } from '../i18n';
@@ -22,10 +23,10 @@ export default function OrderDetail({ user }: { user: User }) {
           <Descriptions.Item label={t('Paid at')}>{timeS(o.times.paid)}</Descriptions.Item>
           <Descriptions.Item label={t('Profit')}>{yuan(o.ledger.profit)}</Descriptions.Item>
         </Descriptions>
-        {o.state === 'NeedsReview' && can(user, 'operator') && <ReviewBox id={o.id} reasons={o.reviewReasons} amount={o.amounts.orderPrice} buyerNotes={o.buyerNotes} />}
+        {o.state === 'NeedsReview' && can(user, 'operator') && <ReviewBox id={o.id} reasons={o.reviewReasons} amount={o.amounts.orderPrice} buyerNotes={o.buyerNotes} lines={o.lines} />}
       </Section>
       <Section title={t('Lines')} extra={can(user, 'operator') && !['Shipped', 'Completed', 'Cancelled'].includes(o.state) && <RefundBox order={o} />}>
-        <Table rowKey="lineNo" size="small" pagination={false} scroll={{ x: 600 }} dataSource={o.lines} columns={[
+        <DataTable rowKey="lineNo" size="small" pagination={false} scroll={{ x: 600 }} dataSource={o.lines} columns={[
           { title: '#', dataIndex: 'lineNo' },
           { title: lang === 'zh' ? '商品' : 'Product', dataIndex: 'title' },
           { title: lang === 'zh' ? '规格' : 'Spec', dataIndex: 'skuAttrs', render: (a: any[]) => a.map((x) => `${x.key}:${x.value}`).join(' / ') },
@@ -63,7 +64,7 @@ export default function OrderDetail({ user }: { user: User }) {
             <Typography.Paragraph>
               #{d.lineNo} {d.reason}
             </Typography.Paragraph>
-            <Table rowKey={(r: any) => r.key ?? `${r.supplierId}-${r.offerRef}`} size="small" pagination={false} scroll={{ x: 700 }} dataSource={d.candidates} columns={[
+            <DataTable rowKey={(r: any) => r.key ?? `${r.supplierId}-${r.offerRef}`} size="small" pagination={false} scroll={{ x: 700 }} dataSource={d.candidates} columns={[
               { title: t('Supplier'), dataIndex: 'supplierName' },
               { title: lang === 'zh' ? '总分' : 'Score', dataIndex: 'score', render: (v: number) => v?.toFixed(3) },
               { title: t('Cost'), render: (_: unknown, r: any) => r.components?.cost?.toFixed(2) },
@@ -90,7 +91,7 @@ export default function OrderDetail({ user }: { user: User }) {
         ))}
       </Section>
       <Section title={t('Payments')}>
-        <Table rowKey="id" size="small" pagination={false} scroll={{ x: 700 }} dataSource={o.payments} columns={[
+        <DataTable rowKey="id" size="small" pagination={false} scroll={{ x: 700 }} dataSource={o.payments} columns={[
           { title: '#', dataIndex: 'id' },
           { title: lang === 'zh' ? '方式' : 'Method', dataIndex: 'method', render: (v: string) => label(payMethodLabels, v, lang) },
           { title: t('Amount'), dataIndex: 'amount', render: yuan },
@@ -111,7 +112,7 @@ export default function OrderDetail({ user }: { user: User }) {
         ))}
       </Section>
       <Section title={t('Ledger')}>
-        <Table rowKey={(_r, i) => String(i)} size="small" pagination={false} dataSource={o.ledger.entries} columns={[
+        <DataTable rowKey={(_r, i) => String(i)} size="small" pagination={false} dataSource={o.ledger.entries} columns={[
           { title: t('Day'), dataIndex: 'day' },
           { title: t('Kind'), dataIndex: 'kind', render: (v: string) => label(ledgerKindLabels, v, lang) },
           { title: t('Amount'), dataIndex: 'amount', render: yuan },
@@ -130,13 +131,49 @@ export default function OrderDetail({ user }: { user: User }) {
  * as bought — when the buyer's note asks for something else, the person must say they checked it. "取消订单并退款"
  * cancels the order and refunds the buyer on WeChat Shop: never one click (in Chinese UIs 取消 reads as "close").
  */
-function ReviewBox({ id, reasons, amount, buyerNotes }: { id: number; reasons: { code: string; message: string }[]; amount: number; buyerNotes?: string }) {
+function ReviewBox({ id, reasons, amount, buyerNotes, lines }: { id: number; reasons: { code: string; message: string }[]; amount: number; buyerNotes?: string; lines: any[] }) {
   const t = useT();
   const { lang } = useContext(LangContext);
   const act = useAction();
   const [form] = Form.useForm();
   const noteAsks = reasons.some((r) => r.code === 'BUYER_NOTE_UNPARSED' || r.code.startsWith('SPECIAL_REQUEST'));
   const submit = (decision: 'confirm' | 'cancel') => form.validateFields().then((v) => act.mutate({ method: 'POST', path: `/api/orders/${id}/review`, body: { decision, note: v.note }, ok: t('Saved') }));
+  const attrText = (attrs: { key: string; value: string }[]) => attrs.map((a) => a.value).join(' / ') || '—';
+  // Lines the buyer could have meant another spec of: the same product has other specs with a supplier.
+  const changeable = lines.filter((l) => (l.specOptions ?? []).length > 1);
+  const changeSpec = () =>
+    form.validateFields().then((v) => {
+      const chosen: Record<number, string> = {};
+      Modal.confirm({
+        title: lang === 'zh' ? '按买家留言改规格后下单' : 'Change the spec as the buyer asked, then order',
+        width: 520,
+        content: (
+          <div>
+            {buyerNotes && <p>{lang === 'zh' ? '买家留言：' : 'Buyer note: '}“{buyerNotes}”</p>}
+            {changeable.map((l) => (
+              <div key={l.lineNo} style={{ marginBottom: 8 }}>
+                <div>{l.title}（{lang === 'zh' ? '买家所拍' : 'bought'}：{attrText(l.skuAttrs)}）</div>
+                <Select
+                  aria-label={`${lang === 'zh' ? '改为规格' : 'Change to'} ${l.title}`}
+                  data-testid={`spec-${l.lineNo}`}
+                  style={{ width: '100%' }}
+                  defaultValue={l.skuId}
+                  onChange={(sku: string) => (chosen[l.lineNo] = sku)}
+                  options={l.specOptions.map((o: any) => ({ value: o.skuId, label: `${attrText(o.attrs)}${o.skuId === l.skuId ? (lang === 'zh' ? '（原规格）' : ' (as bought)') : ''}` }))}
+                />
+              </div>
+            ))}
+            <p style={{ color: '#595959' }}>{lang === 'zh' ? '供应商将按新规格发货；微信小店订单中的规格不变。留言即买家的书面同意，会记入订单历史。' : 'The supplier ships the new spec; the WeChat order keeps the bought spec. The note is the buyer\'s written consent and is recorded in the history.'}</p>
+          </div>
+        ),
+        okText: lang === 'zh' ? '改规格并下单' : 'Change and order',
+        cancelText: lang === 'zh' ? '返回' : 'Back',
+        onOk: () => {
+          const specChanges = Object.entries(chosen).map(([lineNo, skuId]) => ({ lineNo: Number(lineNo), skuId }));
+          return act.mutateAsync({ method: 'POST', path: `/api/orders/${id}/review`, body: { decision: 'confirm', note: v.note, specChanges }, ok: t('Saved') });
+        },
+      });
+    });
   const confirm = () =>
     form.validateFields().then(() => {
       if (!noteAsks) return void submit('confirm');
@@ -167,6 +204,7 @@ function ReviewBox({ id, reasons, amount, buyerNotes }: { id: number; reasons: {
           <Input style={{ width: 260 }} />
         </Form.Item>
         <Button type="primary" onClick={confirm}>{t('Confirm')}</Button>
+        {changeable.length > 0 && <Button style={{ marginLeft: 8 }} onClick={changeSpec}>{lang === 'zh' ? '改规格后确认' : 'Change spec, then confirm'}</Button>}
         <Button danger style={{ marginLeft: 8 }} onClick={cancel}>{lang === 'zh' ? '取消订单并退款' : 'Cancel and refund'}</Button>
       </Form>
     </div>

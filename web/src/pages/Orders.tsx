@@ -1,7 +1,8 @@
 import { useContext, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { Button, DatePicker, Input, Modal, Radio, Select, Space, Table, Tag, Typography } from 'antd';
+import { Button, DatePicker, Input, Modal, Radio, Select, Space, Tag, Typography } from 'antd';
+import { DataTable } from '../DataTable';
 import type { Dayjs } from 'dayjs';
 import { api, timeS, yuan } from '../api';
 import { label, LangContext, orderStateLabels, reviewReasonLabels, useT } from '../i18n';
@@ -88,7 +89,7 @@ export default function Orders({ user }: { user: User }) {
         <Typography.Text data-testid="order-count">{lang === 'zh' ? `共 ${total} 单` : `${total} orders`}</Typography.Text>
         <a href={`/api/orders/export?${exportQuery}`}>{t('Export CSV')}</a>
       </Space>
-      <Table
+      <DataTable
         rowKey="id"
         size="small"
         loading={list.isFetching && !list.data}

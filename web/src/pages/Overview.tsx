@@ -22,7 +22,11 @@ export default function Overview() {
           // Cost counts what is still owed to suppliers, not only what was paid; orders with no supplier order yet
           // are shown apart (待采购) instead of as pure profit.
           ["Today's cost", yuan(data.money.cost), lang === 'zh' ? `已付 ${yuan(data.money.paidCost)} + 待付 ${yuan(data.money.pendingCost)}` : `paid ${yuan(data.money.paidCost)} + owed ${yuan(data.money.pendingCost)}`],
-          ["Estimated profit today", yuan(data.money.profit), data.money.unsourced.orders ? (lang === 'zh' ? `不含待采购 ${data.money.unsourced.orders} 单（${yuan(data.money.unsourced.revenue)}）` : `excluding ${data.money.unsourced.orders} orders not yet sourced (${yuan(data.money.unsourced.revenue)})`) : undefined],
+          // Says how it is computed, so the four cards add up: 收入 − 采购成本 − 退款 − 待采购 = 预估利润.
+          ["Estimated profit today", yuan(data.money.profit), [
+            data.money.refunds ? (lang === 'zh' ? `已减退款 ${yuan(data.money.refunds)}` : `less refunds ${yuan(data.money.refunds)}`) : '',
+            data.money.unsourced.orders ? (lang === 'zh' ? `不含待采购 ${data.money.unsourced.orders} 单（${yuan(data.money.unsourced.revenue)}）` : `excluding ${data.money.unsourced.orders} orders not yet sourced (${yuan(data.money.unsourced.revenue)})`) : '',
+          ].filter(Boolean).join(lang === 'zh' ? '；' : '; ') || undefined],
         ].map(([k, v, note]) => (
           <Col xs={12} md={6} key={k as string}>
             <Card>

@@ -1,7 +1,8 @@
 import { useContext, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useQuery } from '@tanstack/react-query';
-import { Button, Descriptions, Drawer, Input, Modal, Select, Space, Table, Tag, Timeline } from 'antd';
+import { Button, Descriptions, Drawer, Input, Modal, Select, Space, Tag, Timeline } from 'antd';
+import { DataTable } from '../DataTable';
 import { api, time, yuan } from '../api';
 import { label, LangContext, paymentStatusLabels, payMethodLabels, poStateLabels, routeLabels, traceLabels, useT } from '../i18n';
 import { can, Section, useAction, type User } from '../ui';
@@ -24,7 +25,7 @@ export default function PurchaseOrders({ user }: { user?: User }) {
         <Select aria-label={t('State')} placeholder={t('State')} allowClear style={{ width: 160 }} value={state} onChange={(v) => { setCursors([]); setState(v); }} options={Object.keys(poStateLabels).map((k) => ({ value: k, label: label(poStateLabels, k, lang) }))} />
         <Input.Search aria-label={t('Search')} placeholder={t('Supplier order')} allowClear onSearch={(v) => { setCursors([]); setQ(v.trim()); }} style={{ width: 240 }} />
       </Space>
-      <Table rowKey="id" size="small" loading={isFetching && !data} pagination={false} scroll={{ x: 900 }} dataSource={data?.purchaseOrders ?? []} columns={[
+      <DataTable rowKey="id" size="small" loading={isFetching && !data} pagination={false} scroll={{ x: 900 }} dataSource={data?.purchaseOrders ?? []} columns={[
         { title: '#', dataIndex: 'id', render: (v: number) => <a onClick={() => setOpen(v)} data-testid={`po-${v}`}>{v}</a> },
         { title: t('Orders'), dataIndex: 'shopOrderId', render: (v: number, r: any) => <Link to={`/orders/${v}`}>{r.wxOrderId}</Link> },
         { title: t('State'), dataIndex: 'state', render: (v: string) => <Tag>{label(poStateLabels, v, lang)}</Tag> },
@@ -66,7 +67,7 @@ function PoDetail({ id, user }: { id: number; user?: User }) {
         </Descriptions.Item>
         <Descriptions.Item label={t('Orders')}><Link to={`/orders/${data.order.id}`}>{data.order.wxOrderId}</Link></Descriptions.Item>
       </Descriptions>
-      <Table style={{ marginTop: 12 }} rowKey={(r: any) => `${r.lineNo}-${r.specId}`} size="small" pagination={false} dataSource={p.lines} columns={[
+      <DataTable style={{ marginTop: 12 }} rowKey={(r: any) => `${r.lineNo}-${r.specId}`} size="small" pagination={false} dataSource={p.lines} columns={[
         { title: '#', dataIndex: 'lineNo' },
         { title: t('Offer'), dataIndex: 'title' },
         { title: lang === 'zh' ? '数量' : 'Qty', dataIndex: 'quantity' },

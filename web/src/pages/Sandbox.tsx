@@ -1,7 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Button, Form, InputNumber, List, Slider, Space, Spin, Typography } from 'antd';
+import { useContext } from 'react';
+import { Alert, Button, Form, InputNumber, List, Segmented, Slider, Space, Spin, Typography } from 'antd';
 import { api, time } from '../api';
-import { useT } from '../i18n';
+import { LangContext, useT } from '../i18n';
 import { can, Section, useAction, type User } from '../ui';
 
 const rate = (name: string, label: string) => (
@@ -14,7 +15,9 @@ const rate = (name: string, label: string) => (
 export default function Sandbox({ user }: { user: User }) {
   const t = useT();
   const act = useAction();
-  const { data, error } = useQuery({ queryKey: ['sandbox'], queryFn: () => api('GET', '/api/sandbox') });
+  const { lang } = useContext(LangContext);
+  const zh = lang === 'zh';
+  const { data, error } = useQuery({ queryKey: ['sandbox'], queryFn: () => api('GET', '/api/sandbox'), refetchInterval: 5_000 });
   if (error) return <Alert type="info" message={(error as Error).message} />;
   if (!data) return <Spin />;
   const edit = can(user, 'operator');
@@ -49,15 +52,41 @@ export default function Sandbox({ user }: { user: User }) {
           </Form>
         )}
       </Section>
+      {data.clock && (
+        // 沙箱时间: Daifa and the simulated platforms share this clock; faster or ahead, deadlines and retries come sooner.
+        <Section title={zh ? '沙箱时间' : 'Sandbox time'}>
+          <Typography.Paragraph data-testid="sandbox-clock">
+            {time(data.clock.now)}
+            {data.clock.offsetMs >= 60_000 && <> · {zh ? `比真实时间快 ${(data.clock.offsetMs / 3_600_000).toFixed(1)} 小时` : `${(data.clock.offsetMs / 3_600_000).toFixed(1)} h ahead of real time`}</>}
+            {' · '}{zh ? `倍速 ×${data.clock.rate}` : `rate ×${data.clock.rate}`}
+          </Typography.Paragraph>
+          {edit && (
+            <Space wrap>
+              <Segmented
+                aria-label={zh ? '时间倍速' : 'Time rate'}
+                value={data.clock.rate}
+                onChange={(v) => act.mutate({ method: 'PUT', path: '/api/sandbox/clock', body: { rate: Number(v) }, ok: t('Saved') })}
+                options={[1, 60, 360, 1440].map((r) => ({ value: r, label: r === 1 ? (zh ? '正常' : 'real') : `×${r}` }))}
+              />
+              {[1, 6, 24].map((h) => (
+                <Button key={h} onClick={() => act.mutate({ method: 'PUT', path: '/api/sandbox/clock', body: { advanceHours: h }, ok: t('Saved') })}>{zh ? `快进 ${h} 小时` : `Forward ${h} h`}</Button>
+              ))}
+            </Space>
+          )}
+          <Typography.Paragraph type="secondary" style={{ marginTop: 8, marginBottom: 0 }}>
+            {zh ? '×60 时真实 1 分钟 = 沙箱 1 小时：发货时限、供应商延迟、重试和超时提醒随之提前；时间只会向前走。' : 'At ×60 one real minute is one sandbox hour: ship-by deadlines, late sellers, retries and reminders come sooner; time only moves forward.'}
+          </Typography.Paragraph>
+        </Section>
+      )}
       <Section title={t('Fault knobs')}>
-        <Form layout="vertical" disabled={!edit} initialValues={data.faults} onFinish={(v) => act.mutate({ method: 'PUT', path: '/api/sandbox/faults', body: v, ok: t('Saved') })}>
+        <Form layout="vertical" disabled={!edit} initialValues={{ ...data.faults, priceRiseYuan: (data.faults.priceRiseFen ?? 0) / 100 }} onFinish={({ priceRiseYuan, ...v }) => act.mutate({ method: 'PUT', path: '/api/sandbox/faults', body: { ...v, priceRiseFen: Math.round((priceRiseYuan ?? 0) * 100) }, ok: t('Saved') })}>
           <Space wrap>
             {rate('lateRate', t('Late rate'))}
             {rate('stockOutAfterPayRate', t('Stock-out after pay rate'))}
             {rate('splitShipRate', t('Split-ship rate'))}
             {rate('lostResponseRate', t('Lost answer rate'))}
             {rate('payResponseLostRate', t('Pay answer lost rate'))}
-            <Form.Item name="priceRiseFen" label={t('Price rise (fen)')}><InputNumber min={0} max={100000} /></Form.Item>
+            <Form.Item name="priceRiseYuan" label={t('Price rise (yuan)')}><InputNumber min={0} max={1000} step={0.5} precision={2} /></Form.Item>
             <Form.Item name="latencyMs" label={t('Latency (ms)')}><InputNumber min={0} max={10000} /></Form.Item>
           </Space>
           {edit && <div><Button htmlType="submit" type="primary">{t('Save')}</Button></div>}

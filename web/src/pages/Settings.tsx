@@ -1,6 +1,7 @@
 import { useContext, useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, App, Button, Checkbox, Form, Input, InputNumber, Modal, Select, Space, Steps, Table, Tag, TimePicker, Typography } from 'antd';
+import { Alert, App, Button, Checkbox, Form, Input, InputNumber, Modal, Select, Space, Steps, Tag, TimePicker, Typography } from 'antd';
+import { DataTable } from '../DataTable';
 import dayjs from 'dayjs';
 import { api, time } from '../api';
 import { alertEventLabels, channelLabels, label, LangContext, useT } from '../i18n';
@@ -38,7 +39,7 @@ function ShopsSection({ owner, shops }: { owner: boolean; shops: any[] }) {
   const [test, setTest] = useState<{ ok: boolean; message: string }>();
   return (
     <Section title={t('Shops')} extra={owner && step < 0 && <Button onClick={() => { setStep(0); setCreated(undefined); setTest(undefined); }}>{t('Add shop')}</Button>}>
-      <Table rowKey="id" size="small" pagination={false} scroll={{ x: 600 }} dataSource={shops} columns={[
+      <DataTable rowKey="id" size="small" pagination={false} scroll={{ x: 600 }} dataSource={shops} columns={[
         { title: '#', dataIndex: 'id' },
         { title: t('Shop'), dataIndex: 'name', render: (v: string, r: any) => <span>{v} {r.isSandbox && <Tag color="purple">sandbox</Tag>}</span> },
         { title: 'AppID', dataIndex: 'appId' },
@@ -98,7 +99,7 @@ function AccountsSection() {
   const { data } = useQuery({ queryKey: ['alibaba-accounts'], queryFn: () => api('GET', '/api/alibaba/accounts') });
   return (
     <Section title={t('1688 accounts')}>
-      <Table rowKey="id" size="small" pagination={false} dataSource={data?.accounts ?? []} columns={[
+      <DataTable rowKey="id" size="small" pagination={false} dataSource={data?.accounts ?? []} columns={[
         { title: 'AppKey', dataIndex: 'app_key' },
         { title: 'Member', dataIndex: 'member_id' },
         { title: t('Refresh token expires'), dataIndex: 'refresh_expires_at', render: (v: number) => <span>{time(v)} {v - Date.now() < 14 * 86_400_000 && <Tag color="red">!</Tag>}</span> },
@@ -247,7 +248,7 @@ function AlertsForm({ shopId, owner }: { shopId: number; owner: boolean }) {
             <Select style={{ width: 120 }} options={[{ value: 'zh', label: '中文' }, { value: 'en', label: 'English' }]} />
           </Form.Item>
         </Space>
-        <Table
+        <DataTable
           size="small"
           pagination={false}
           rowKey="event"
@@ -280,7 +281,7 @@ function UsersSection({ me }: { me: string }) {
   const roles = [{ value: 'viewer', label: t('Viewer') }, { value: 'operator', label: t('Operator') }, { value: 'owner', label: t('Owner') }];
   return (
     <Section title={t('Users')}>
-      <Table rowKey="id" size="small" pagination={false} dataSource={data?.users ?? []} columns={[
+      <DataTable rowKey="id" size="small" pagination={false} dataSource={data?.users ?? []} columns={[
         { title: t('Username'), dataIndex: 'username' },
         { title: t('Role'), dataIndex: 'role', render: (v: string, r: any) => <Select aria-label={t('Role')} size="small" disabled={r.username === me} value={v} style={{ width: 120 }} options={roles} onChange={(role) => act.mutate({ method: 'PATCH', path: `/api/users/${r.id}`, body: { role }, ok: t('Saved') })} /> },
         { title: t('Disabled'), dataIndex: 'disabled', render: (v: number, r: any) => <Button size="small" disabled={r.username === me} onClick={() => (v ? act.mutate({ method: 'PATCH', path: `/api/users/${r.id}`, body: { disabled: false }, ok: t('Saved') }) : Modal.confirm({ title: `停用 ${r.username}？/ Disable ${r.username}?`, content: '该用户将不能登录，已登录的页面立即退出（API 令牌一并失效）。/ They can no longer sign in; their open sessions end (API tokens stop working).', okText: '停用 / Disable', okButtonProps: { danger: true }, cancelText: '返回 / Back', onOk: () => act.mutateAsync({ method: 'PATCH', path: `/api/users/${r.id}`, body: { disabled: true }, ok: t('Saved') }) }))}>{v ? '启用 enable' : '停用 disable'}</Button> },
@@ -303,7 +304,7 @@ function TokensSection() {
   const { data } = useQuery({ queryKey: ['my-tokens'], queryFn: () => api('GET', '/api/me/tokens') });
   return (
     <Section title={t('My API tokens')}>
-      <Table rowKey="id" size="small" pagination={false} data-testid="my-tokens" dataSource={data?.tokens ?? []} locale={{ emptyText: t('No API tokens') }} columns={[
+      <DataTable rowKey="id" size="small" pagination={false} data-testid="my-tokens" dataSource={data?.tokens ?? []} locale={{ emptyText: t('No API tokens') }} columns={[
         { title: t('Token name'), dataIndex: 'name' },
         { title: t('Created at'), dataIndex: 'createdAt', render: (v: number) => time(v) },
         { title: t('Last used'), dataIndex: 'lastUsedAt', render: (v: number | null) => (v ? time(v) : '—') },

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
-import { Table, Tag } from 'antd';
+import { Tag } from 'antd';
+import { DataTable } from '../DataTable';
 import { api } from '../api';
 import { useT } from '../i18n';
 import { Section } from '../ui';
@@ -25,7 +26,7 @@ export default function Suppliers() {
   const { data, isFetching } = useQuery({ queryKey: ['scorecards'], queryFn: () => api('GET', '/api/suppliers/scorecards') });
   return (
     <Section title={t('Suppliers')}>
-      <Table rowKey="id" size="small" loading={isFetching && !data} pagination={false} scroll={{ x: 900 }} dataSource={data?.suppliers ?? []} columns={[
+      <DataTable rowKey="id" size="small" loading={isFetching && !data} pagination={false} scroll={{ x: 900 }} dataSource={data?.suppliers ?? []} columns={[
         {
           title: t('Supplier'),
           dataIndex: 'name',
