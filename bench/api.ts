@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
-import { createUser, issueToken } from '../src/http/auth.js';
+import { createUser, issueToken } from '../src/security/accounts.js';
 import { buildHttp } from '../src/http/server.js';
 import { createTestDb } from '../test/helpers/db.js';
 import { randomAlnum } from '../src/lib/random.js';

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { createApp, createWorker } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { buildHttp } from '../src/http/server.js';
-import { saveLimits } from '../src/payments/pay-supplier.js';
+import { saveLimits } from '../src/payments/limits.js';
 import { SANDBOX_1688_APP } from '../src/runtime/sandbox-bootstrap.js';
 import { seedDaifaCatalogue } from '../sandbox/catalogue.js';
 import { randomAlnum } from '../src/lib/random.js';

@@ -1,37 +1,38 @@
-import { DaifaError } from './lib/errors.js';
-import { ADDRESS_CHANGE, AddressChange } from './fulfilment/address-change.js';
+import { AddressChange } from './fulfilment/address-change.js';
 import { DropshipTracking } from './fulfilment/dropship-tracking.js';
-import { ACCEPT_REFUND, BuyerRefunds, REFUND_BUYER } from './orders/buyer-refund.js';
-import { LINE_REFUND, LineRefunds } from './fulfilment/line-refunds.js';
+import { BuyerRefunds } from './orders/buyer-refund.js';
+import { LineRefunds } from './fulfilment/line-refunds.js';
 import { AdaptiveRateLimiter, type RateShare } from './lib/rate-limiter.js';
 import type { Logger } from 'pino';
 import { WeChatClients } from './channels/wechat-shop/client.js';
-import { OrderPoller, POLL_SHOP } from './channels/wechat-shop/poller.js';
+import { OrderPoller } from './channels/wechat-shop/poller.js';
 import type { Config } from './config/config.js';
 import { openDatabase, type Db } from './db/dialect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { assertLifecycles } from './domain/lifecycle.js';
 import { allLifecycles } from './lifecycle/apply-transition.js';
-import { JobQueue, type JobSpec } from './jobs/queue.js';
+import { JobQueue } from './jobs/queue.js';
+import { handlerTable } from './jobs/catalogue.js';
+import { orderLoop } from './loop/order-loop.js';
 import { InboundEventStore } from './inbound/event-store.js';
 import { Worker, type JobHandler } from './jobs/worker.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
-import { DIGEST_ALERTS, FLUSH_ALERTS, Notifier } from './notify/notifier.js';
+import { Notifier } from './notify/notifier.js';
 import { EmailSender, LogSender, TencentSmsSender, WeComSender, type Channel, type Sender, type TencentSmsConfig } from './notify/senders.js';
 import { OrderConfirmation } from './orders/confirm.js';
 import { DecodeService } from './orders/decode.js';
-import { CONFIRM_ORDER, OrderIntake, SYNC_ORDER, confirmJob } from './orders/intake.js';
+import { OrderIntake } from './orders/intake.js';
 import { SecretBox } from './security/secrets.js';
-import { PLACE_PO, SOURCE_ORDER, Sourcing } from './sourcing/sourcing.js';
+import { Sourcing } from './sourcing/sourcing.js';
 import { PurchaseOrderPlacement } from './purchasing/place-purchase-order.js';
 import { EmailPurchaseRoute } from './purchasing/email-route.js';
-import { CONSENT_REMINDER, ConsentService } from './cases/consent.js';
-import { TokenWatch, WATCH_1688_TOKENS } from './suppliers/alibaba-1688/token-watch.js';
-import { PAY_PO, RECHECK_PO, SupplierPayments, payJob } from './payments/pay-supplier.js';
-import { DELIVER_ORDER, TRACK_PO, TRACKING_SWEEP, Tracking, deliverJob } from './fulfilment/tracking.js';
+import { ConsentService } from './orders/consent.js';
+import { TokenWatch } from './suppliers/alibaba-1688/token-watch.js';
+import { SupplierPayments } from './payments/pay-supplier.js';
+import { Tracking } from './fulfilment/tracking.js';
 import { DeliverySync } from './fulfilment/delivery-sync.js';
-import { SupplierUnwind, UNWIND_PO } from './fulfilment/unwind.js';
+import { SupplierUnwind } from './fulfilment/unwind.js';
 import { DeadlineWatch } from './fulfilment/deadlines.js';
 import { Alibaba1688Accounts } from './suppliers/alibaba-1688/accounts.js';
 import { ShopService } from './shops/shops.js';
@@ -133,88 +134,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const addressChange = new AddressChange(db, decode, emailRoute, notifier, clock, log);
   const unwind = new SupplierUnwind(db, alibaba, clock, log, (poId, why) => placement.resourceAfterUnwind(poId, why));
 
-  /**
-   * The second step of a job that chains two. The first step's work is committed when it runs: if the second
-   * fails, a job of the second step's own kind takes over (its own retries, back-off and dead-job alert) instead
-   * of the first job re-running — and re-calling WeChat or 1688 for — a step that is done. A crash before the
-   * hand-over is committed leaves the first job to run again after its lease, finding its step done.
-   */
-  const thenStep = async (what: string, step: () => Promise<unknown>, takeOver: (delayMs: number) => JobSpec): Promise<void> => {
-    try {
-      await step();
-    } catch (err) {
-      const job = takeOver(err instanceof DaifaError && err.retryAfterMs ? err.retryAfterMs : 1_000);
-      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      log.warn({ err: message, job: job.kind }, `${what} failed; a job of its own retries it`);
-      // The job that takes over shows why it exists, as if it had run and failed itself.
-      await queue.add({ ...job, lastError: `${what}: ${message}` });
-    }
-  };
-  /** Check an order, then source it in the same job (no job between the two; a re-run finds it Confirmed and goes on). */
-  const confirmAndSource = async (shopOrderId: number) => {
-    if ((await confirmation.confirm(shopOrderId, { sourceNext: true })) === 'Confirmed') await sourcing.source(shopOrderId);
-  };
-  const handlers = new Map<string, JobHandler>([
-    [
-      SYNC_ORDER,
-      async (p) => {
-        const synced = await intake.syncOrder(p, { confirmNext: true });
-        // A delivery negotiation waiting for the buyer: the answer arrives as an order update (ext_info 21–23).
-        await deadlines.afterSync(p);
-        // WeChat dropship: the supplier shipped on the platform (deliver event) → record its packages.
-        await dropshipTracking.afterSync(p);
-        // A new order is checked and sourced in this same job (two jobs less per order). A crash in between re-runs
-        // this job: it finds the order still Received (or Confirmed) and goes on.
-        const id = synced.shopOrderId;
-        if (id !== undefined && (synced.state === 'Received' || synced.state === 'Confirmed')) await thenStep('checking and sourcing a new order', () => confirmAndSource(id), (delayMs) => ({ ...confirmJob(id), delayMs }));
-      },
-    ],
-    [CONFIRM_ORDER, (p) => confirmAndSource(p.shopOrderId)],
-    [SOURCE_ORDER, sourcing.handler],
-    [
-      PLACE_PO,
-      async (p) => {
-        // Placed, then paid in the same job (one job less per purchase order). A crash in between re-runs this
-        // job: it finds the purchase order Placed or Paying and goes on with the payment (which re-reads first).
-        const state = await placement.place(p.purchaseOrderId, { payNext: true });
-        if (state === 'Placed' || state === 'Paying') await thenStep('paying after placing', () => payments.pay(p.purchaseOrderId), (delayMs) => payJob(p.purchaseOrderId, { delayMs }));
-      },
-    ],
-    [CONSENT_REMINDER, consent.reminderHandler],
-    [WATCH_1688_TOKENS, tokenWatch.handler],
-    [PAY_PO, payments.handler],
-    [RECHECK_PO, payments.recheckHandler],
-    [
-      TRACK_PO,
-      async (p, ctx) => {
-        // Each returns at once for purchase orders of the other route.
-        const tracked = await tracking.track(p.purchaseOrderId, { deliverNext: true });
-        await dropshipTracking.track(p.purchaseOrderId);
-        // A new parcel or waybill is synced to WeChat in this same job (one job less per order). A re-run (the
-        // previous attempt failed or died after recording the parcels, so nothing is new now) syncs again:
-        // delivery sync compares with WeChat's record and never sends twice.
-        const id = tracked.shopOrderId;
-        if (id !== undefined && (tracked.forWeChat || (ctx.job.attempts > 1 && tracked.parcels > 0))) await thenStep('delivery sync after tracking', () => delivery.deliver(id), (delayMs) => deliverJob(id, delayMs));
-      },
-    ],
-    [ADDRESS_CHANGE, addressChange.handler],
-    [ACCEPT_REFUND, buyerRefunds.handler],
-    [REFUND_BUYER, buyerRefunds.requestHandler],
-    [LINE_REFUND, lineRefunds.handler],
-    [
-      TRACKING_SWEEP,
-      async () => {
-        await deadlines.watch();
-        await dropshipTracking.sweep();
-        await tracking.sweepHandler();
-      },
-    ],
-    [DELIVER_ORDER, delivery.handler],
-    [UNWIND_PO, unwind.handler],
-    [POLL_SHOP, poller.handler],
-    [FLUSH_ALERTS, notifier.flushHandler],
-    [DIGEST_ALERTS, notifier.digestHandler],
-  ]);
+  const handlers = handlerTable(orderLoop({ log, queue, intake, confirmation, sourcing, placement, payments, tracking, dropshipTracking, delivery, deadlines, unwind, buyerRefunds, lineRefunds, addressChange, consent, tokenWatch, poller, notifier }));
 
   return {
     config, log, clock, db, box, outbound, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, payments, placement, alibaba, tracking, delivery, unwind, deadlines, dropshipTracking, handlers, wechatApiBase, apiShare,

@@ -2,7 +2,7 @@ import { createApp, type App } from '../app.js';
 import type { Config } from '../config/config.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openDatabase } from '../db/dialect.js';
-import { createUser, issueToken, revokeTokens, setPassword, type Role } from '../http/auth.js';
+import { createUser, issueToken, revokeTokens, setPassword, type Role } from '../security/accounts.js';
 import { DaifaError } from '../lib/errors.js';
 import { findOrderId, listOrders, orderDetail, shopOrderIdsOf, stats } from '../orders/queries.js';
 import { resolveReview } from '../orders/review.js';

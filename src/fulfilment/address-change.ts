@@ -9,8 +9,6 @@ import type { DecodeService } from '../orders/decode.js';
 import type { EmailPurchaseRoute } from '../purchasing/email-route.js';
 import { assertDeliverable, maskedAddressText, toAddressParam } from '../purchasing/place-purchase-order.js';
 
-export const ADDRESS_CHANGE = 'order.address-change';
-export const addressChangeJob = (shopOrderId: number, changeKey: string) => ({ kind: ADDRESS_CHANGE, payload: { shopOrderId, changeKey }, singletonKey: `${ADDRESS_CHANGE}:${shopOrderId}:${changeKey}` });
 
 /** Purchase-order states in which the supplier may not have shipped yet. */
 const NOT_SHIPPED = ['Placing', 'Placed', 'NeedsAttention', 'Paying', 'Paid'];

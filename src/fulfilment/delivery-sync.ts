@@ -1,3 +1,4 @@
+import { deliverJob } from '../jobs/catalogue.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Logger } from 'pino';
@@ -10,7 +11,6 @@ import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { idString } from '../lib/lossless-json.js';
 import type { ShopService } from '../shops/shops.js';
-import { deliverJob } from './tracking.js';
 import { orderLines } from '../db/lookups.js';
 import type { ShopOrderLineRow } from '../orders/repository.js';
 import { prepared, preparedInsert } from '../db/prepared.js';

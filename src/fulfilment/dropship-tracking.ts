@@ -1,3 +1,4 @@
+import { deliverJob, trackJob } from '../jobs/catalogue.js';
 import type { Logger } from 'pino';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
@@ -6,7 +7,6 @@ import { appendEvent, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { idString } from '../lib/lossless-json.js';
 import type { ShopService } from '../shops/shops.js';
-import { deliverJob, trackJob } from './tracking.js';
 import { prepared } from '../db/prepared.js';
 
 // Every order sync and every tracking run asks these (most purchase orders are not on this route): compiled once (see prepared()).

@@ -1,3 +1,4 @@
+import { unwindJob } from '../jobs/catalogue.js';
 import type { Db } from '../db/dialect.js';
 import { openCase, settleCase } from '../cases/cases.js';
 import { enqueue } from '../jobs/queue.js';
@@ -7,10 +8,7 @@ import type { Notifier } from '../notify/notifier.js';
 import { post as postLedger, refundedBySupplier } from '../payments/ledger.js';
 import { DaifaError } from '../lib/errors.js';
 import { formatYuan } from '../domain/money.js';
-import { unwindJob } from './unwind.js';
 
-export const LINE_REFUND = 'order.line-refund';
-export const lineRefundJob = (shopOrderId: number) => ({ kind: LINE_REFUND, payload: { shopOrderId }, singletonKey: `${LINE_REFUND}:${shopOrderId}` });
 
 /**
  * 部分退款: the buyer got some lines (or units) refunded before shipment while the rest of the order goes on. The

@@ -1,3 +1,4 @@
+import { deliverJob, trackJob, trackingSweepJob, unwindJob } from '../jobs/catalogue.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
@@ -12,16 +13,10 @@ import type { Notifier } from '../notify/notifier.js';
 import { parse1688Time, type Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import { OrderMissingError, type ApiBody } from '../suppliers/alibaba-1688/client.js';
 import { mapCourier, plausibleWaybill, WECHAT_COURIERS } from './couriers.js';
-import { unwindJob } from './unwind.js';
 import { acceptMessage } from '../suppliers/alibaba-1688/message-receiver.js';
 import { prepared, preparedInsert } from '../db/prepared.js';
 import { setting } from '../db/lookups.js';
 
-export const TRACK_PO = 'po.track';
-export const DELIVER_ORDER = 'order.deliver';
-export const TRACKING_SWEEP = 'tracking.sweep';
-export const trackJob = (poId: number, delayMs?: number) => ({ kind: TRACK_PO, payload: { purchaseOrderId: poId }, singletonKey: `${TRACK_PO}:${poId}`, delayMs });
-export const deliverJob = (shopOrderId: number, delayMs?: number) => ({ kind: DELIVER_ORDER, payload: { shopOrderId }, singletonKey: `${DELIVER_ORDER}:${shopOrderId}`, delayMs });
 
 /** 1688 trace steps as Daifa records them (LOGISTICS_BUYER_VIEW_TRACE `statusChanged`; remarks otherwise). */
 const SIGNED = /签收|SIGN/;
@@ -287,7 +282,7 @@ export class Tracking {
    */
   sweepHandler = async (): Promise<void> => {
     await this.sweep();
-    await this.db.kysely.transaction().execute((trx) => enqueue(trx, { kind: TRACKING_SWEEP, singletonKey: TRACKING_SWEEP, delayMs: this.opts.pollEveryMinutes * 60_000 }, this.clock.now()).then(() => undefined));
+    await this.db.kysely.transaction().execute((trx) => enqueue(trx, trackingSweepJob(this.opts.pollEveryMinutes * 60_000), this.clock.now()).then(() => undefined));
   };
 
   async sweep(): Promise<{ enqueued: number; anomalies: number; pulled: number }> {

@@ -1,3 +1,4 @@
+import { type UnwindReason } from '../jobs/catalogue.js';
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
@@ -13,11 +14,8 @@ import { isPaid } from '../payments/pay-supplier.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import { orderMissingCode, REFUND_PERMANENT_CODES, RefundRefusedError, type ApiBody, type RefundReason } from '../suppliers/alibaba-1688/client.js';
 
-export const UNWIND_PO = 'po.unwind';
-export type UnwindReason = 'buyer_refund' | 'stock_out' | 'supplier_closed';
 /** Reasons after which the lines are sourced again (elsewhere); a buyer refund ends them. */
 const RESOURCE: readonly UnwindReason[] = ['stock_out', 'supplier_closed'];
-export const unwindJob = (poId: number, reason: UnwindReason) => ({ kind: UNWIND_PO, payload: { purchaseOrderId: poId, reason }, singletonKey: `${UNWIND_PO}:${poId}`, maxAttempts: 12 });
 
 const REASON_TEXT: Record<UnwindReason, string> = { buyer_refund: '买家已退款，取消采购', stock_out: '供应商缺货', supplier_closed: '1688 订单被关闭（卖家关闭或超时未付款）' };
 

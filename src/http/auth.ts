@@ -2,108 +2,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/dialect.js';
 import { DaifaError } from '../lib/errors.js';
 import { sessionPrincipal } from './session.js';
-import { hashPassword, hashToken, newApiToken, verifyPassword } from '../security/passwords.js';
-import { attemptFailed, attemptSucceeded, countAttempt } from '../security/login-policy.js';
+import { bearerToken, ROLE_RANK, tokenPrincipal, type Principal, type Role } from '../security/accounts.js';
 
-export type Role = 'owner' | 'operator' | 'viewer';
-const TOKEN_USE_RESOLUTION_MS = 3_600_000;
-const RANK: Record<Role, number> = { viewer: 0, operator: 1, owner: 2 };
-
-export interface Principal {
-  userId: number;
-  username: string;
-  role: Role;
-}
+export type { Principal, Role };
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
   }
-}
-
-export async function createUser(db: Db, input: { username: string; password: string; role: Role }, now: number): Promise<number> {
-  if (!/^[A-Za-z0-9_.@-]{2,64}$/.test(input.username)) throw new DaifaError('VALIDATION', '用户名为 2–64 位字母、数字或 _.@- / invalid username', { details: [{ field: 'username', message: 'invalid username' }] });
-  if (input.password.length < 8) throw new DaifaError('VALIDATION', '密码至少 8 位 / password must have at least 8 characters', { details: [{ field: 'password', message: 'too short' }] });
-  if (!(input.role in RANK)) throw new DaifaError('VALIDATION', '角色必须是 owner/operator/viewer', { details: [{ field: 'role', message: 'invalid role' }] });
-  const exists = await db.kysely.selectFrom('users').select('id').where('username', '=', input.username).executeTakeFirst();
-  if (exists) throw new DaifaError('CONFLICT', `用户 ${input.username} 已存在 / user exists`);
-  const row = await db.kysely.insertInto('users').values({ username: input.username, password_hash: await hashPassword(input.password), role: input.role, disabled: 0, created_at: now }).returning('id').executeTakeFirstOrThrow();
-  return row.id;
-}
-
-/** A new password (≥ 8 characters); the user's browser sessions end and API tokens are revoked (a leaked password's tokens with it). */
-export async function setPassword(db: Db, username: string, password: string): Promise<void> {
-  if (password.length < 8) throw new DaifaError('VALIDATION', '密码至少 8 位 / password must have at least 8 characters', { details: [{ field: 'password', message: 'too short' }] });
-  const u = await db.kysely.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
-  if (!u) throw new DaifaError('NOT_FOUND', `用户 ${username} 不存在 / no such user`);
-  const hash = await hashPassword(password);
-  await db.kysely.transaction().execute(async (trx) => {
-    await trx.updateTable('users').set({ password_hash: hash }).where('id', '=', u.id).execute();
-    await trx.deleteFrom('sessions').where('user_id', '=', u.id).execute();
-    await trx.deleteFrom('api_tokens').where('user_id', '=', u.id).execute();
-  });
-}
-
-/** API tokens expire (90 days unless asked otherwise, a year at most); a `read` token may only read (GET). */
-export const TOKEN_DEFAULT_DAYS = 90;
-export const TOKEN_MAX_DAYS = 365;
-export type TokenScope = 'full' | 'read';
-
-export async function issueToken(db: Db, userId: number, name: string, now: number, opts: { expiresInDays?: number; scope?: TokenScope } = {}): Promise<string> {
-  const days = opts.expiresInDays ?? TOKEN_DEFAULT_DAYS;
-  if (!Number.isInteger(days) || days < 1 || days > TOKEN_MAX_DAYS) throw new DaifaError('VALIDATION', `令牌有效期为 1–${TOKEN_MAX_DAYS} 天 / expiresInDays 1–${TOKEN_MAX_DAYS}`, { details: [{ field: 'expiresInDays', message: 'out of range' }] });
-  const { token, hash } = newApiToken();
-  await db.kysely.insertInto('api_tokens').values({ user_id: userId, name, token_hash: hash, created_at: now, last_used_at: null, expires_at: now + days * 86_400_000, scope: opts.scope ?? 'full' }).execute();
-  return token;
-}
-
-/** The token of an `Authorization: Bearer …` header, if that is what the request carries. */
-const bearerToken = (header: string | undefined): string | undefined => /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
-
-/** A user's API tokens (never the token or its hash), with when each was last used (to the hour); `current` marks the one the request came with. */
-export async function listTokens(db: Db, userId: number, authorization: string | undefined) {
-  const bearer = bearerToken(authorization);
-  const current = bearer ? hashToken(bearer) : undefined;
-  const rows = await db.kysely.selectFrom('api_tokens').select(['id', 'name', 'created_at', 'last_used_at', 'token_hash', 'expires_at', 'scope']).where('user_id', '=', userId).orderBy('id').execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, lastUsedAt: r.last_used_at, expiresAt: r.expires_at, scope: r.scope, current: r.token_hash === current }));
-}
-
-/**
- * Revoke API tokens: one of the user's own (a script retired, a token leaked), or all of a user's (an owner, for
- * someone else's). The next call with a revoked token gets 401. Returns how many were revoked.
- */
-export async function revokeTokens(db: Db, userId: number, tokenId?: number): Promise<number> {
-  let q = db.kysely.deleteFrom('api_tokens').where('user_id', '=', userId);
-  if (tokenId !== undefined) q = q.where('id', '=', tokenId);
-  const r = await q.executeTakeFirst();
-  const n = Number(r.numDeletedRows);
-  if (tokenId !== undefined && n === 0) throw new DaifaError('NOT_FOUND', `令牌 ${tokenId} 不存在 / token ${tokenId} not found`);
-  return n;
-}
-
-/**
- * Sign in through the one login policy (attempts counted before the hash, per user and per address): the dashboard's
- * session and the API's token login both come here.
- */
-export async function signIn(db: Db, input: { username: string; password: string; address: string }, now: number): Promise<Principal> {
-  const attempt = await countAttempt(db, input.username, input.address, now);
-  try {
-    const p = await login(db, input.username, input.password);
-    await attemptSucceeded(db, attempt);
-    return p;
-  } catch (err) {
-    await attemptFailed(db, now);
-    throw err;
-  }
-}
-
-/** Check a password (no attempt counting: for a signed-in user confirming theirs; sign-ins go through signIn). */
-export async function login(db: Db, username: string, password: string): Promise<Principal> {
-  const u = await db.kysely.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
-  // Verify against a dummy hash when the user is unknown, so timing does not reveal which usernames exist.
-  const ok = await verifyPassword(password, u?.password_hash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
-  if (!u || !ok || u.disabled) throw new DaifaError('UNAUTHENTICATED', '用户名或密码错误 / wrong username or password');
-  return { userId: u.id, username: u.username, role: u.role as Role };
 }
 
 /**
@@ -121,19 +27,7 @@ export function authenticate(db: Db, now: () => number) {
       req.principal = s.principal;
       return;
     }
-    const row = await db.kysely
-      .selectFrom('api_tokens')
-      .innerJoin('users', 'users.id', 'api_tokens.user_id')
-      .select(['users.id as userId', 'users.username', 'users.role', 'users.disabled', 'api_tokens.id as tokenId', 'api_tokens.last_used_at', 'api_tokens.expires_at', 'api_tokens.scope'])
-      .where('api_tokens.token_hash', '=', hashToken(token))
-      .executeTakeFirst();
-    const t = now();
-    if (!row || row.disabled) throw new DaifaError('UNAUTHENTICATED', '令牌无效 / invalid token');
-    if (Number(row.expires_at) <= t) throw new DaifaError('UNAUTHENTICATED', '令牌已过期，请重新登录获取 / token expired');
-    if (row.scope === 'read' && req.method !== 'GET' && req.method !== 'HEAD') throw new DaifaError('FORBIDDEN', '只读令牌不能修改数据 / a read-only token cannot change anything');
-    // When a token was last used (to tell a live script from a forgotten one), to the hour: one write an hour, not one per call.
-    if (row.last_used_at === null || t - Number(row.last_used_at) > TOKEN_USE_RESOLUTION_MS) await db.kysely.updateTable('api_tokens').set({ last_used_at: t }).where('id', '=', row.tokenId).execute();
-    req.principal = { userId: row.userId, username: row.username, role: row.role as Role };
+    req.principal = await tokenPrincipal(db, token, now(), req.method !== 'GET' && req.method !== 'HEAD');
   };
 }
 
@@ -141,7 +35,7 @@ export function requireRole(min: Role) {
   const check = async (req: FastifyRequest, _reply: FastifyReply) => {
     const p = req.principal;
     if (!p) throw new DaifaError('UNAUTHENTICATED');
-    if (RANK[p.role] < RANK[min]) throw new DaifaError('FORBIDDEN', `需要 ${min} 角色 / requires role ${min}`);
+    if (ROLE_RANK[p.role] < ROLE_RANK[min]) throw new DaifaError('FORBIDDEN', `需要 ${min} 角色 / requires role ${min}`);
   };
   // The route table (docs/API.md's check) reads the role from here.
   return Object.assign(check, { requiredRole: min });

@@ -10,7 +10,8 @@ import { orderDetail } from '../orders/queries.js';
 import { DaifaError } from '../lib/errors.js';
 import type { OrderGenerator } from '../runtime/sandbox-bootstrap.js';
 import { SandboxClock } from '../lib/clock.js';
-import { createUser, requireRole, revokeTokens, type Role } from './auth.js';
+import { requireRole, type Role } from './auth.js';
+import { createUser, revokeTokens } from '../security/accounts.js';
 
 /** Sandbox mode only: what the 沙箱 page shows and turns. */
 export interface SandboxHooks {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
-import type { Role } from './auth.js';
+import { type Role } from '../security/accounts.js';
 
 /** Who may call a route: anyone (webhooks, login, health), or a signed-in user with at least this role. */
 export type Access = 'public' | Role;

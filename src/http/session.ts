@@ -5,7 +5,7 @@ import type { Db } from '../db/dialect.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { hashToken } from '../security/passwords.js';
-import { signIn, type Principal, type Role } from './auth.js';
+import { signIn, type Principal, type Role } from '../security/accounts.js';
 
 /**
  * Browser sessions for the dashboard: an httpOnly, SameSite=Strict cookie holding a random token (only its

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { digestJob, flushJob, keyOf } from '../jobs/catalogue.js';
 import type { Db } from '../db/dialect.js';
 import { enqueue, type Executor, type JobQueue } from '../jobs/queue.js';
 import { preparedInsert } from '../db/prepared.js';
@@ -10,8 +11,6 @@ import type { SecretBox } from '../security/secrets.js';
 import { cnDate, digestTime, inQuietHours, loadSettings, nextCnTime, routeFor, type AlertEvent, type AlertSettings } from './settings.js';
 import { maskPhones, render, renderSummary, type AlertData } from './templates.js';
 
-export const FLUSH_ALERTS = 'notify.flush';
-export const DIGEST_ALERTS = 'notify.digest';
 
 export interface Alert {
   event: AlertEvent;
@@ -34,8 +33,6 @@ const WINDOW_MARGIN_MS = 1_500;
 const MAX_ITEMS_PER_MESSAGE = 500;
 // Written for the alerts of every order: compiled once (see prepared()).
 const insertNotification = preparedInsert('notifications', ['shop_id', 'event', 'channel', 'target', 'dedup_key', 'status', 'title', 'body', 'data', 'attempts', 'created_at'], (q) => q.onConflict((oc) => oc.column('dedup_key').doNothing()).returning(['id', 'status']));
-const flushJob = (channel: string, target: string, delayMs = 0) => ({ kind: FLUSH_ALERTS, payload: { channel, target }, singletonKey: `${FLUSH_ALERTS}:${channel}:${target}`, delayMs, maxAttempts: 1000 });
-const digestJob = (shopId: number, delayMs: number) => ({ kind: DIGEST_ALERTS, payload: { shopId }, singletonKey: `${DIGEST_ALERTS}:${shopId}`, delayMs, maxAttempts: 100 });
 
 /** A new alert waits this long before its target is flushed, so a burst becomes one summary, not many messages. */
 export const COALESCE_MS: Record<Channel, number> = { wecom: 2_000, sms: 5_000, email: 5_000, log: 0 };
@@ -228,7 +225,7 @@ export class Notifier {
   async retryFailed(): Promise<number> {
     const rows = await this.db.kysely.selectFrom('notifications').select(['channel', 'target']).where('status', '=', 'failed').groupBy(['channel', 'target']).execute();
     const r = await this.db.kysely.updateTable('notifications').set({ status: 'pending', attempts: 0 }).where('status', '=', 'failed').executeTakeFirst();
-    for (const t of rows) await this.queue.add(flushJob(t.channel, t.target));
+    for (const t of rows) await this.queue.add(flushJob(t.channel as Channel, t.target));
     return Number(r.numUpdatedRows);
   }
 
@@ -245,7 +242,7 @@ export class Notifier {
   async ensureDigestsScheduled(): Promise<void> {
     const shops = await this.db.kysely.selectFrom('shops').select('id').execute();
     for (const { id } of shops) {
-      const active = await this.db.kysely.selectFrom('jobs').select('id').where('singleton_key', '=', `${DIGEST_ALERTS}:${id}`).where('status', 'in', ['pending', 'running']).executeTakeFirst();
+      const active = await this.db.kysely.selectFrom('jobs').select('id').where('singleton_key', '=', keyOf('notify.digest', { shopId: id })).where('status', 'in', ['pending', 'running']).executeTakeFirst();
       if (!active) await this.scheduleDigest(this.db.kysely, id, await loadSettings(this.db.kysely, this.opts.box, id));
     }
   }

@@ -1,3 +1,4 @@
+import { refundBuyerJob, sourceJob } from '../jobs/catalogue.js';
 import type { Logger } from 'pino';
 import type { Transaction } from 'kysely';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
@@ -14,12 +15,7 @@ import { DaifaError } from '../lib/errors.js';
 import { idString } from '../lib/lossless-json.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { ShopService } from '../shops/shops.js';
-import { sourceJob } from '../sourcing/sourcing.js';
 
-export const ACCEPT_REFUND = 'order.accept-refund';
-export const acceptRefundJob = (shopOrderId: number) => ({ kind: ACCEPT_REFUND, payload: { shopOrderId }, singletonKey: `${ACCEPT_REFUND}:${shopOrderId}` });
-export const REFUND_BUYER = 'order.refund-buyer';
-export const refundBuyerJob = (shopOrderId: number) => ({ kind: REFUND_BUYER, payload: { shopOrderId }, singletonKey: `${REFUND_BUYER}:${shopOrderId}`, maxAttempts: 10 });
 
 /** After-sale statuses of a REFUND the merchant (or WeChat for them) has granted. */
 const REFUND_GRANTED = new Set(['PLATFORM_REFUNDING', 'MERCHANT_REFUND_SUCCESS']);

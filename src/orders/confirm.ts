@@ -1,9 +1,9 @@
+import { sourceJob } from '../jobs/catalogue.js';
 import type { Logger } from 'pino';
 import type { Db } from '../db/dialect.js';
 import { checkOrder, itemsFingerprint } from '../domain/order-checks.js';
 import { describeRequests, hasRequests } from '../domain/special-requests.js';
 import { applyTransition } from '../lifecycle/apply-transition.js';
-import { sourceJob } from '../sourcing/sourcing.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
 import { loadOrder, toSnapshot } from './repository.js';

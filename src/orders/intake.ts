@@ -1,12 +1,8 @@
+import { acceptRefundJob, addressChangeJob, confirmJob, deliverJob, lineRefundJob, unwindJob } from '../jobs/catalogue.js';
 import { createHash } from 'node:crypto';
 import { formatYuan } from '../domain/money.js';
-import { addressChangeJob } from '../fulfilment/address-change.js';
-import { acceptRefundJob } from './buyer-refund.js';
 import { settleOpenCases } from '../cases/cases.js';
-import { lineRefundJob } from '../fulfilment/line-refunds.js';
 import { post as postLedger, recordCommission } from '../payments/ledger.js';
-import { deliverJob } from '../fulfilment/tracking.js';
-import { unwindJob } from '../fulfilment/unwind.js';
 import { enqueue } from '../jobs/queue.js';
 import type { Logger } from 'pino';
 import { mapOrder } from '../channels/wechat-shop/mapping.js';
@@ -24,8 +20,6 @@ import type { ShopService } from '../shops/shops.js';
 const insertOrder = preparedInsert('shop_orders', ['shop_id', 'state', 'wx_order_id', 'wx_status', 'wx_create_time_s', 'wx_update_time_s', 'pay_time_s', 'order_price', 'product_price', 'freight', 'customer_notes', 'merchant_notes', 'address', 'address_hash', 'search_text', 'review_reasons', 'special_requests', 'created_at', 'updated_at', 'version'], (q) => q.returning('id'));
 const knownOrder = prepared((db, shopId: number, wxOrderId: string) => db.selectFrom('shop_orders').select(['id', 'state', 'wx_update_time_s', 'wx_status', 'address']).where('shop_id', '=', shopId).where('wx_order_id', '=', wxOrderId));
 
-export const SYNC_ORDER = 'order.sync';
-export const CONFIRM_ORDER = 'order.confirm';
 
 export interface SyncOrderPayload {
   shopId: number;
@@ -34,8 +28,6 @@ export interface SyncOrderPayload {
   source: string;
 }
 
-export const confirmJob = (shopOrderId: number) => ({ kind: CONFIRM_ORDER, payload: { shopOrderId }, singletonKey: `${CONFIRM_ORDER}:${shopOrderId}` });
-export const syncJob = (p: SyncOrderPayload) => ({ kind: SYNC_ORDER, payload: p, singletonKey: `${SYNC_ORDER}:${p.shopId}:${p.orderId}` });
 
 export type SyncOutcome = 'created' | 'updated' | 'unchanged' | 'ignored-unpaid' | 'cancelled';
 

@@ -1,7 +1,7 @@
 import { actionsOf } from '../cases/cases.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { liveProcesses } from '../runtime/process-registry.js';
+import { liveProcesses } from '../jobs/processes.js';
 import { summarize } from '../payments/ledger.js';
 import type { Db } from '../db/dialect.js';
 import { shopOrderStateLabels, type ShopOrderState } from '../domain/shop-order.lifecycle.js';

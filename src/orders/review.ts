@@ -1,9 +1,9 @@
+import { sourceJob } from '../jobs/catalogue.js';
 import type { Db } from '../db/dialect.js';
 import { DaifaError } from '../lib/errors.js';
 import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { sourceJob } from '../sourcing/sourcing.js';
 import { withdrawLines } from './buyer-refund.js';
 import { settleCase } from '../cases/cases.js';
 import type { Clock } from '../lib/clock.js';

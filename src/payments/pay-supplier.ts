@@ -1,12 +1,14 @@
+import { payJob } from '../jobs/catalogue.js';
+import { loadLimits } from './limits.js';
 import { assertFen, assertPaidAt } from '../domain/money-input.js';
 import type { Logger } from 'pino';
 import { openCase, settleOpenCases, settleOpenCasesOfPo } from '../cases/cases.js';
 import { dialectOf, lockRow, type Db } from '../db/dialect.js';
-import { checkPayment, DEFAULT_LIMITS, type BlockRule, type PaymentLimits } from '../domain/payment-guardrails.js';
+import { checkPayment, type BlockRule } from '../domain/payment-guardrails.js';
 import { storeVoucher } from './vouchers.js';
 import { post as postLedger } from './ledger.js';
 import { formatYuan, yuanToFen } from '../domain/money.js';
-import { enqueue, type Executor } from '../jobs/queue.js';
+import { enqueue } from '../jobs/queue.js';
 import { prepared, preparedInsert } from '../db/prepared.js';
 import type { Selectable, Transaction } from 'kysely';
 import type { Database, PaymentsTable } from '../db/schema.js';
@@ -18,13 +20,9 @@ import { cnDate, cnDayStart, cnMinuteOfDay } from '../lib/cn-time.js';
 import { describeMargin, marginWith } from './price-change.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import { orderMissingCode, type ApiBody } from '../suppliers/alibaba-1688/client.js';
-import { getById, paymentOf, rowOrThrow, setting } from '../db/lookups.js';
+import { getById, paymentOf, rowOrThrow } from '../db/lookups.js';
 
-export const PAY_PO = 'po.pay';
 /** A hint from 1688 (the seller changed the price, or the order was paid) about an order not paid through Daifa yet. */
-export const RECHECK_PO = 'po.recheck';
-export const recheckJob = (poId: number, delayMs = 0) => ({ kind: RECHECK_PO, payload: { purchaseOrderId: poId }, singletonKey: `${RECHECK_PO}:${poId}`, maxAttempts: 10, delayMs });
-export const payJob = (poId: number, opts: { delayMs?: number; check?: number } = {}) => ({ kind: PAY_PO, payload: { purchaseOrderId: poId, check: opts.check ?? 0 }, singletonKey: `${PAY_PO}:${poId}`, maxAttempts: 10, delayMs: opts.delayMs });
 /** How a payment goes out: 1688 password-free pay, a 1688 payment link paid by a person, or by hand (bank transfer, other). */
 export type PayMethod = '1688-protocol' | '1688-link' | 'manual';
 const LINK_CHECKS = 150; // about a day of re-reads, backing off to every 10 minutes
@@ -60,20 +58,6 @@ const blockedMessage = (d: { reason: string; rule: BlockRule }) =>
   d.rule === 'amount' ? d.reason : `${d.reason}；${d.rule === 'per_day' ? '次日 00:01 起按新一日额度自动重新核定，或' : '可'}由负责人批准付款，或调整付款限额后自动重新核定`;
 
 const PAID = new Set(['waitsellersend', 'waitbuyerreceive', 'confirm_goods', 'success', 'waitlogisticstakein', 'waitbuyersign', 'signinsuccess']);
-
-export async function loadLimits(db: Executor, shopId: number): Promise<PaymentLimits> {
-  const value = await setting(db, `payment-limits:${shopId}`);
-  return value ? { ...DEFAULT_LIMITS, ...JSON.parse(value) } : DEFAULT_LIMITS;
-}
-
-/** New limits, and every payment of the shop they blocked decided again under them (queued in the same transaction). */
-export async function saveLimits(db: Db, shopId: number, limits: PaymentLimits, now = Date.now()): Promise<void> {
-  await db.kysely.transaction().execute(async (trx) => {
-    await trx.insertInto('settings').values({ key: `payment-limits:${shopId}`, value: JSON.stringify(limits) }).onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(limits) })).execute();
-    const blocked = await trx.selectFrom('payments').select('purchase_order_id').where('shop_id', '=', shopId).where('status', '=', 'Blocked').where('block_cause', '=', 'limits').execute();
-    for (const b of blocked) await enqueue(trx, { ...payJob(b.purchase_order_id), singletonKey: `${PAY_PO}:${b.purchase_order_id}:limits` }, now);
-  });
-}
 
 /** The 1688 order's total (fen), when the read gave one. */
 const totalOf = (view: ApiBody): number | undefined => (view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined);
@@ -203,7 +187,7 @@ export class SupplierPayments {
       if (d.action === 'block') {
         await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', event: 'po.payment_blocked', actor: 'system:payments', note: d.reason }, now);
         await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: blockedMessage(d), data: { rule: d.rule }, dedupKey: `PAYMENT_BLOCKED:${po.id}` }, now);
-        if (d.rule === 'per_day') await enqueue(trx, { ...payJob(po.id, { delayMs: nextDayDelay(now) }), singletonKey: `${PAY_PO}:${po.id}:nextday` }, now);
+        if (d.rule === 'per_day') await enqueue(trx, payJob(po.id, { delayMs: nextDayDelay(now), variant: 'nextday' }), now);
       }
       return payment;
     });
@@ -225,7 +209,7 @@ export class SupplierPayments {
 
   /** Outside the shop's paying hours: decided again when the window opens. */
   private async defer(trx: Transaction<Database>, po: PoRow, reason: string, waitMinutes: number, now: number): Promise<'Deferred'> {
-    await enqueue(trx, { ...payJob(po.id, { delayMs: waitMinutes * 60_000 }), singletonKey: `${PAY_PO}:${po.id}:window` }, now);
+    await enqueue(trx, payJob(po.id, { delayMs: waitMinutes * 60_000, variant: 'window' }), now);
     await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_deferred', actor: 'system:payments', note: reason }, now);
     return 'Deferred';
   }
@@ -259,7 +243,7 @@ export class SupplierPayments {
       }
       if (d.action === 'block') {
         await trx.updateTable('payments').set({ block_cause: 'limits', reason: d.reason }).where('id', '=', payment.id).where('status', '=', 'Blocked').execute();
-        if (d.rule === 'per_day') await enqueue(trx, { ...payJob(po.id, { delayMs: nextDayDelay(now) }), singletonKey: `${PAY_PO}:${po.id}:nextday` }, now);
+        if (d.rule === 'per_day') await enqueue(trx, payJob(po.id, { delayMs: nextDayDelay(now), variant: 'nextday' }), now);
         return 'Blocked';
       }
       const goes = payment.method === '1688-protocol' ? 'Paying' : 'AwaitingPayer';
@@ -271,7 +255,7 @@ export class SupplierPayments {
       const why = opts.override ? `负责人批准超限付款${opts.note ? `：${opts.note}` : ''}` : status === 'AwaitingApproval' ? `不再超限，${d.action === 'approve' ? d.reason : ''}` : '不再超限，继续付款';
       const cur = await stateOf(trx, 'purchase_order', po.id);
       if (cur.state === 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Placed', event: opts.override ? 'po.payment_approved' : 'po.payment_unblocked', actor: opts.actor, note: why }, now);
-      if (status === 'Paying') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.paying', actor: opts.actor, note: `应付 ${formatYuan(payment.amount)}`, jobs: [{ ...payJob(po.id), singletonKey: `${PAY_PO}:${po.id}:unblocked` }] }, now);
+      if (status === 'Paying') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.paying', actor: opts.actor, note: `应付 ${formatYuan(payment.amount)}`, jobs: [payJob(po.id, { variant: 'unblocked' })] }, now);
       if (status === 'AwaitingPayer') await this.announceDue(trx, po, payment.amount, payment.method as PayMethod);
       if (status === 'AwaitingApproval') await this.notifier.raise(trx, { event: 'payment_awaiting_approval', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, amount: payment.amount, detail: d.action === 'approve' ? d.reason : '' } });
       await settleOpenCases(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: opts.override ? 'approved_over_limits' : 'unblocked', note: why, actor: opts.actor }, now);
@@ -525,7 +509,7 @@ export class SupplierPayments {
         await trx.updateTable('payments').set({ method: '1688-link', status: 'AwaitingPayer', pay_url: link.payUrl, updated_at: now }).where('id', '=', payment.id).execute();
         if (po.state === 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Placed', event: 'po.pay_by_link', actor, note: '改用支付链接' }, now);
         await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_link', actor, note: `已生成 1688 支付链接（${ready.length} 单）` }, now);
-        await enqueue(trx, { ...payJob(po.id, { check: 0, delayMs: 30_000 }), singletonKey: `${PAY_PO}:${po.id}:link` }, now);
+        await enqueue(trx, payJob(po.id, { check: 0, delayMs: 30_000, variant: 'link' }), now);
       }
     });
     return { payUrl: included.length ? link.payUrl : undefined, included, refused };

@@ -1,13 +1,14 @@
+import { payJob } from '../jobs/catalogue.js';
 import type { Db } from '../db/dialect.js';
 import { settleCase } from '../cases/cases.js';
 import type { Executor } from '../jobs/queue.js';
 import { applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
-import { advanceWhenAllPlaced } from '../purchasing/place-purchase-order.js';
+import { advanceWhenAllPlaced } from '../lifecycle/progress.js';
 import { recordPayable } from './ledger.js';
 import { paymentOf } from '../db/lookups.js';
-import { loadLimits, payJob } from './pay-supplier.js';
+import { loadLimits } from './limits.js';
 
 const yuan = (f: number) => `¥${(f / 100).toFixed(2)}`;
 

@@ -1,3 +1,5 @@
+import { advanceWhenAllPlaced } from '../lifecycle/progress.js';
+import { payJob, placeJob, unwindJob } from '../jobs/catalogue.js';
 import { createHash } from 'node:crypto';
 import type { Selectable, Transaction } from 'kysely';
 import type { Database, PurchaseOrderLinesTable, PurchaseOrdersTable } from '../db/schema.js';
@@ -9,9 +11,8 @@ import { isMasked, type Address } from '../domain/address.js';
 import { formatYuan, yuanToFen } from '../domain/money.js';
 import { PermanentJobError } from '../jobs/worker.js';
 import { enqueue, type JobSpec } from '../jobs/queue.js';
-import { loadLimits, payJob } from '../payments/pay-supplier.js';
+import { loadLimits } from '../payments/limits.js';
 import { recordPayable } from '../payments/ledger.js';
-import { unwindJob } from '../fulfilment/unwind.js';
 import { describeMargin, marginWith } from '../payments/price-change.js';
 import type { EmailPurchaseRoute } from './email-route.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
@@ -20,7 +21,7 @@ import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-tra
 import type { Clock } from '../lib/clock.js';
 import { idString } from '../lib/lossless-json.js';
 import type { DecodeService } from '../orders/decode.js';
-import { loadLinesToSource, loadRequests, placeJob, type Sourcing } from '../sourcing/sourcing.js';
+import { loadLinesToSource, loadRequests, type Sourcing } from '../sourcing/sourcing.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import { isPurchaseFlow, type AddressParam, type CargoParam, type EncryptOutOrderInfo, type PurchaseFlow } from '../suppliers/alibaba-1688/client.js';
 import { findById, getById, orderAddress, purchaseOrderLines, rowOrThrow } from '../db/lookups.js';
@@ -73,7 +74,6 @@ const recordAttempt = prepared((db, attempt: number, expected: number, readback:
   db.updateTable('purchase_orders').set({ attempt, expected_amount: expected, readback, updated_at: now }).where('id', '=', poId));
 const recordSupplierOrder = prepared((db, supplierOrderId: string, now: number, poId: number) => db.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId, updated_at: now }).where('id', '=', poId));
 const refreshOfferPrice = prepared((db, unitPrice: number, now: number, offerRef: number) => db.updateTable('supplier_offers').set({ unit_price: unitPrice, refreshed_at: now }).where('id', '=', offerRef));
-const poStillPlacing = prepared((db, shopOrderId: number, s1: string, s2: string, s3: string) => db.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'in', [s1, s2, s3]));
 const orderToPlace = prepared((db, shopOrderId: number) => db.selectFrom('shop_orders').innerJoin('shops', 'shops.id', 'shop_orders.shop_id').select(['shop_orders.id', 'shop_orders.shop_id', 'shop_orders.wx_order_id', 'shop_orders.state', 'shops.mode']).where('shop_orders.id', '=', shopOrderId));
 
 /**
@@ -443,9 +443,3 @@ export class PurchaseOrderPlacement {
   }
 }
 
-/** When no purchase order of the shop order is still being placed (or stuck), the order moves on to Purchasing. */
-export async function advanceWhenAllPlaced(trx: Transaction<Database>, shopOrderId: number, now: number): Promise<void> {
-  // A sibling may already be paying or paid: everything past placing counts as placed.
-  const open = (await poStillPlacing(trx, shopOrderId, 'Draft', 'Placing', 'NeedsAttention')).rows[0];
-  if (!open) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Purchasing', expectFrom: 'Sourced', event: 'order.purchased', actor: 'system:purchasing' }, now);
-}

@@ -1,11 +1,11 @@
+import { payJob } from '../jobs/catalogue.js';
 import type { Db } from '../db/dialect.js';
 import { settleCase } from '../cases/cases.js';
 import { applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { recordPayable } from '../payments/ledger.js';
-import { payJob } from '../payments/pay-supplier.js';
-import { advanceWhenAllPlaced } from './place-purchase-order.js';
+import { advanceWhenAllPlaced } from '../lifecycle/progress.js';
 
 /**
  * 核对无误: the 1688 order read back differently from what Daifa sent (receiver, phone, region, quantities), and a

@@ -1,12 +1,11 @@
+import { payJob, placeJob } from '../jobs/catalogue.js';
 import type { Db } from '../db/dialect.js';
 import { settleCase } from '../cases/cases.js';
 import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { recordPayable } from '../payments/ledger.js';
-import { payJob } from '../payments/pay-supplier.js';
-import { placeJob } from '../sourcing/sourcing.js';
-import { advanceWhenAllPlaced } from './place-purchase-order.js';
+import { advanceWhenAllPlaced } from '../lifecycle/progress.js';
 
 /**
  * 采购邮件是否已发出: the purchase-order e-mail's send had no clear outcome (the connection dropped after the message

@@ -5,9 +5,10 @@ import type { Clock } from '../lib/clock.js';
 import { randomAlnum } from '../lib/random.js';
 import type { RateShare } from '../lib/rate-limiter.js';
 
+import { STALE_MS } from '../jobs/processes.js';
+
+export { liveProcesses, STALE_MS } from '../jobs/processes.js';
 export const HEARTBEAT_MS = 10_000;
-/** A process not seen for this long is taken as gone (three missed heartbeats and a half). */
-export const STALE_MS = 35_000;
 
 /**
  * Each long-running Daifa process (serve, worker) announces itself in `daifa_processes` and renews the row every
@@ -82,10 +83,4 @@ function alive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
   }
-}
-
-/** The processes seen recently (for `daifa stats`). */
-export async function liveProcesses(db: Db, now: number): Promise<{ id: string; role: string; host: string; pid: number; startedAt: number; seenAt: number }[]> {
-  const rows = await db.kysely.selectFrom('daifa_processes').selectAll().where('seen_at', '>=', now - STALE_MS).orderBy('started_at').execute();
-  return rows.map((r) => ({ id: r.id, role: r.role, host: r.host, pid: Number(r.pid), startedAt: Number(r.started_at), seenAt: Number(r.seen_at) }));
 }

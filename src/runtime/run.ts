@@ -1,12 +1,12 @@
+import { tokenWatchJob, trackingSweepJob } from '../jobs/catalogue.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { SandboxClock, systemClock } from '../lib/clock.js';
 import { simTime } from '../../sandbox/clock.js';
-import { TRACKING_SWEEP } from '../fulfilment/tracking.js';
 import { pruneRetention } from './retention.js';
 import type { FastifyInstance } from 'fastify';
 import { createApp, createWorker, type App } from '../app.js';
 import type { Config } from '../config/config.js';
-import { createUser } from '../http/auth.js';
+import { createUser } from '../security/accounts.js';
 import { buildHttp } from '../http/server.js';
 import type { Worker } from '../jobs/worker.js';
 import { ProcessRegistry } from './process-registry.js';
@@ -134,8 +134,8 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
     worker.start();
     await app.poller.ensureScheduled();
     await app.notifier.ensureDigestsScheduled();
-    await app.queue.add({ kind: 'alibaba.token-watch', singletonKey: 'alibaba.token-watch' });
-    await app.queue.add({ kind: TRACKING_SWEEP, singletonKey: TRACKING_SWEEP, delayMs: 60_000 });
+    await app.queue.add(tokenWatchJob());
+    await app.queue.add(trackingSweepJob(60_000));
     // Re-check the poll schedule every minute (new shops, a poll job an operator retried); prune old jobs hourly.
     timers.push(setInterval(() => void app.poller.ensureScheduled().catch((err) => app.log.error({ err }, 'poll schedule check failed')), 60_000));
     timers.push(setInterval(() => void app.queue.prune(7 * 86400_000).catch(() => undefined), 3600_000));

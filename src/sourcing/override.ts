@@ -1,9 +1,9 @@
+import { sourceJob } from '../jobs/catalogue.js';
 import type { Db } from '../db/dialect.js';
 import { settleCase } from '../cases/cases.js';
 import { DaifaError } from '../lib/errors.js';
 import { applyTransition } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
-import { sourceJob } from './sourcing.js';
 
 /**
  * A person chooses the supplier for a line instead of Daifa (e.g. after an out-of-stock case). The override is a

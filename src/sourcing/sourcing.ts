@@ -1,3 +1,4 @@
+import { consentReminderJob, deliverJob, placeJob } from '../jobs/catalogue.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { openCase } from '../cases/cases.js';
@@ -9,14 +10,12 @@ import { applyTransition, recordInitialState } from '../lifecycle/apply-transiti
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
 import { enqueue } from '../jobs/queue.js';
-import { consentReminderJob } from '../cases/consent.js';
 import { suggestOffers } from './suggestions.js';
 import { loadWeights } from './catalogue-admin.js';
 import { findById, getById, orderLines, rowOrThrow } from '../db/lookups.js';
 import { prepared, preparedInsert } from '../db/prepared.js';
 import { provinceOf, supplierRecords } from './dispatch-history.js';
-import { advanceWhenAllPlaced } from '../purchasing/place-purchase-order.js';
-import { deliverJob } from '../fulfilment/tracking.js';
+import { advanceWhenAllPlaced } from '../lifecycle/progress.js';
 
 // Read by every sourcing run: compiled once (see prepared()).
 const aMapping = prepared((db, shopId: number, limit: number) => db.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).limit(limit));
@@ -42,10 +41,6 @@ const insertPurchaseOrder = preparedInsert('purchase_orders', ['shop_order_id', 
 const insertPoLine = preparedInsert('purchase_order_lines', ['purchase_order_id', 'shop_order_line_no', 'offer_ref', 'offer_id', 'spec_id', 'title', 'quantity', 'unit_price']);
 const insertDecision = preparedInsert('sourcing_decisions', ['shop_order_id', 'line_no', 'chosen', 'candidates', 'reason', 'created_at']);
 
-export const SOURCE_ORDER = 'order.source';
-export const PLACE_PO = 'po.place';
-export const sourceJob = (shopOrderId: number) => ({ kind: SOURCE_ORDER, payload: { shopOrderId }, singletonKey: `${SOURCE_ORDER}:${shopOrderId}` });
-export const placeJob = (poId: number) => ({ kind: PLACE_PO, payload: { purchaseOrderId: poId }, singletonKey: `${PLACE_PO}:${poId}`, maxAttempts: 12 });
 
 /** The shop order's lines (optionally only some) as sourcing needs them: refunded units are not sourced. */
 export async function loadLinesToSource(trx: Transaction<Database>, shopOrderId: number, lineNos?: number[]): Promise<LineToSource[]> {

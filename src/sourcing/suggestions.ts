@@ -1,3 +1,4 @@
+import { sourceJob } from '../jobs/catalogue.js';
 import type { Transaction } from 'kysely';
 import { settleCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
@@ -6,7 +7,6 @@ import { rankBySimilarity } from '../domain/similarity.js';
 import { DaifaError } from '../lib/errors.js';
 import { applyTransition } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
-import { sourceJob } from './sourcing.js';
 
 const attrsText = (json: string) => (JSON.parse(json) as { key?: string; value?: string; attr_key?: string; attr_value?: string }[]).map((a) => `${a.key ?? a.attr_key ?? ''}${a.value ?? a.attr_value ?? ''}`).join(' ');
 

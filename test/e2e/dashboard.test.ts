@@ -8,7 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_SELLERS } from '../../sandbox/catalogue.js';
 import { loadConfig } from '../../src/config/config.js';
-import { createUser } from '../../src/http/auth.js';
+import { createUser } from '../../src/security/accounts.js';
 import { WEB_DIST } from '../../src/http/dashboard.js';
 import { run, type Running } from '../../src/runtime/run.js';
 import { testDialect } from '../helpers/db.js';
@@ -140,7 +140,7 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await field.fill('1234.5');
     await page.getByRole('button', { name: /保\s*存/ }).first().click();
     const shop = (await running.app.shops.list())[0]!;
-    const { loadLimits } = await import('../../src/payments/pay-supplier.js');
+    const { loadLimits } = await import('../../src/payments/limits.js');
     await expect.poll(async () => (await loadLimits(running.app.db.kysely, shop.id)).maxPerOrder, { timeout: 10_000 }).toBe(123_450);
     expect(await page.getByText('（分）').count()).toBe(0);
   });

@@ -13,9 +13,9 @@ import type { ApiKnobs } from '../../sandbox/wechat-shop/simulator.js';
 import type { Knobs1688 } from '../../sandbox/alibaba-1688/simulator.js';
 import { seedDaifaCatalogue, seedSimulatorOffers } from '../../sandbox/catalogue.js';
 import { PRODUCTS } from '../../sandbox/data.js';
-import { createUser, issueToken } from '../../src/http/auth.js';
+import { createUser, issueToken } from '../../src/security/accounts.js';
 import { SANDBOX_1688_APP } from '../../src/runtime/sandbox-bootstrap.js';
-import { saveLimits } from '../../src/payments/pay-supplier.js';
+import { saveLimits } from '../../src/payments/limits.js';
 import { createTestDb, type TestDb } from './db.js';
 
 export const TEST_MASTER_KEY = Buffer.alloc(32, 42).toString('base64');

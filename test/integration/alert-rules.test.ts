@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { DaifaError } from '../../src/lib/errors.js';
-import { Notifier, FLUSH_ALERTS, DIGEST_ALERTS, type Alert } from '../../src/notify/notifier.js';
+import { Notifier, type Alert } from '../../src/notify/notifier.js';
 import type { Channel, OutgoingMessage, Sender } from '../../src/notify/senders.js';
 import { inQuietHours, nextCnTime, saveSettings } from '../../src/notify/settings.js';
 import { SecretBox } from '../../src/security/secrets.js';
@@ -50,8 +50,8 @@ describe('alert rules', () => {
       for (const j of jobs) {
         const p = JSON.parse(j.payload);
         try {
-          if (j.kind === FLUSH_ALERTS) await notifier.flushHandler(p);
-          if (j.kind === DIGEST_ALERTS) await notifier.digestHandler(p);
+          if (j.kind === 'notify.flush') await notifier.flushHandler(p);
+          if (j.kind === 'notify.digest') await notifier.digestHandler(p);
           await queue.complete(j, 'test');
         } catch (e) {
           await queue.fail(j, 'test', String(e), { retryAfterMs: (e as DaifaError).retryAfterMs });
@@ -100,7 +100,7 @@ describe('alert rules', () => {
     await drain();
     expect(senders.wecom.sent).toEqual([]);
     expect(await statuses()).toMatchObject({ folded: 2 });
-    const digest = await t.db.kysely.selectFrom('jobs').selectAll().where('kind', '=', DIGEST_ALERTS).executeTakeFirstOrThrow();
+    const digest = await t.db.kysely.selectFrom('jobs').selectAll().where('kind', '=', 'notify.digest').executeTakeFirstOrThrow();
     expect(digest.run_at).toBe(nextCnTime('08:00', clock.t));
     clock.t = digest.run_at;
     await drain();
@@ -109,7 +109,7 @@ describe('alert rules', () => {
     expect(senders.wecom.sent[0]!.m.body).toContain('New order 2');
     expect(await statuses()).toMatchObject({ digested: 2, sent: 1 });
     // The next digest is scheduled for the next morning.
-    const next = await t.db.kysely.selectFrom('jobs').selectAll().where('kind', '=', DIGEST_ALERTS).where('status', '=', 'pending').executeTakeFirstOrThrow();
+    const next = await t.db.kysely.selectFrom('jobs').selectAll().where('kind', '=', 'notify.digest').where('status', '=', 'pending').executeTakeFirstOrThrow();
     expect(next.run_at).toBe(digest.run_at + 86_400_000);
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
-import { createUser, issueToken } from '../../src/http/auth.js';
+import { createUser, issueToken } from '../../src/security/accounts.js';
 import { run, type Running } from '../../src/runtime/run.js';
 import { testDialect } from '../helpers/db.js';
 import { waitFor } from '../helpers/harness.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, issueToken } from '../../src/http/auth.js';
+import { createUser, issueToken } from '../../src/security/accounts.js';
 import { startHarness, waitFor, type Harness } from '../helpers/harness.js';
 
 describe('HTTP API', () => {

@@ -1,8 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONFIRM_ORDER, SYNC_ORDER } from '../../src/orders/intake.js';
-import { PLACE_PO, SOURCE_ORDER } from '../../src/sourcing/sourcing.js';
-import { PAY_PO } from '../../src/payments/pay-supplier.js';
-import { DELIVER_ORDER, TRACK_PO } from '../../src/fulfilment/tracking.js';
 import { enableSourcing, startHarness, type Harness } from '../helpers/harness.js';
 import { DaifaError } from '../../src/lib/errors.js';
 
@@ -28,29 +24,29 @@ describe('two steps in one job, with a crash in between', () => {
     // First run of the sync job: the order stored, then the process died before checking it (no job to check it).
     expect(await h.app.intake.syncOrder(sync, { confirmNext: true })).toMatchObject({ outcome: 'created', state: 'Received' });
     const so = await h.app.db.kysely.selectFrom('shop_orders').select('id').where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow();
-    expect(await jobs(h, CONFIRM_ORDER)).toEqual([]);
+    expect(await jobs(h, 'order.confirm')).toEqual([]);
     const state = async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', so.id).executeTakeFirstOrThrow()).state;
     // Second run: checked, then the process died before sourcing (no job to source it).
     expect(await h.app.confirmation.confirm(so.id, { sourceNext: true })).toBe('Confirmed');
-    expect(await jobs(h, SOURCE_ORDER)).toEqual([]);
+    expect(await jobs(h, 'order.source')).toEqual([]);
     // The next run of the sync job (after the lease) finds it Confirmed and sources it.
-    await run(h, SYNC_ORDER, sync);
+    await run(h, 'order.sync', sync);
     expect(await state()).toBe('Sourced');
     const [po] = await h.app.db.kysely.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', so.id).execute();
-    expect((await jobs(h, PLACE_PO)).length).toBe(1);
+    expect((await jobs(h, 'po.place')).length).toBe(1);
     // Yet another run (or an order job from elsewhere) changes nothing: one purchase order, one checked event.
-    await run(h, SYNC_ORDER, sync);
-    await run(h, CONFIRM_ORDER, { shopOrderId: so.id });
+    await run(h, 'order.sync', sync);
+    await run(h, 'order.confirm', { shopOrderId: so.id });
     expect(await h.app.db.kysely.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', so.id).execute()).toHaveLength(1);
     expect(await h.app.db.kysely.selectFrom('order_events').select('id').where('shop_order_id', '=', so.id).where('event', '=', 'order.confirmed').execute()).toHaveLength(1);
 
     // First run of the placing job: placed on 1688, then the process died before paying (no payment job either).
     expect(await h.app.placement.place(po!.id, { payNext: true })).toBe('Placed');
-    expect(await jobs(h, PAY_PO)).toEqual([]);
+    expect(await jobs(h, 'po.pay')).toEqual([]);
     expect(await h.app.db.kysely.selectFrom('payments').select('id').execute()).toEqual([]);
     // The re-run finds it Placed and pays; a further run pays nothing more.
-    await run(h, PLACE_PO, { purchaseOrderId: po!.id });
-    await run(h, PLACE_PO, { purchaseOrderId: po!.id });
+    await run(h, 'po.place', { purchaseOrderId: po!.id });
+    await run(h, 'po.place', { purchaseOrderId: po!.id });
     const pay = await h.app.db.kysely.selectFrom('payments').select(['status']).where('purchase_order_id', '=', po!.id).execute();
     expect(pay.map((p) => p.status)).toEqual(['Paid']);
     expect(h.sandbox.alibaba.calls.get('alibaba.trade.fastCreateOrder')).toBe(1);
@@ -70,15 +66,15 @@ describe('two steps in one job, with a crash in between', () => {
     const [pkg] = await h.app.db.kysely.selectFrom('packages').select('items').where('purchase_order_id', '=', po!.id).execute();
     const poLine = await h.app.db.kysely.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', po!.id).executeTakeFirstOrThrow();
     expect(JSON.parse(pkg!.items)).toEqual([{ specId: poLine.spec_id, quantity: poLine.quantity }]);
-    expect(await jobs(h, DELIVER_ORDER)).toEqual([]);
+    expect(await jobs(h, 'order.deliver')).toEqual([]);
     const wx = () => h!.sandbox.wechat.shops.get(h!.creds.appId)!.orders.get(order!.orderId)!;
     const sends = () => h!.sandbox.wechat.calls.get('/channels/ec/order/delivery/send') ?? 0;
     expect(wx().packages).toEqual([]);
     // Its next run finds nothing new on 1688, but it is a re-run: it syncs the delivery — once.
-    await h.app.handlers.get(TRACK_PO)!({ purchaseOrderId: po!.id }, { job: { attempts: 2 } as never, workerId: 'test' });
+    await h.app.handlers.get('po.track')!({ purchaseOrderId: po!.id }, { job: { attempts: 2 } as never, workerId: 'test' });
     expect(wx().packages).toHaveLength(1);
     expect(await state()).toBe('Shipped');
-    await h.app.handlers.get(TRACK_PO)!({ purchaseOrderId: po!.id }, { job: { attempts: 3 } as never, workerId: 'test' });
+    await h.app.handlers.get('po.track')!({ purchaseOrderId: po!.id }, { job: { attempts: 3 } as never, workerId: 'test' });
     expect(wx().packages).toHaveLength(1);
     expect(sends()).toBe(1);
   });
@@ -88,17 +84,17 @@ describe('two steps in one job, with a crash in between', () => {
     await enableSourcing(h);
     const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
     const sync = { shopId: h.shop.id, orderId: order!.orderId, source: 'push' };
-    await run(h, SYNC_ORDER, sync);
+    await run(h, 'order.sync', sync);
     const [po] = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'shop_order_id']).execute();
-    await run(h, PLACE_PO, { purchaseOrderId: po!.id });
+    await run(h, 'po.place', { purchaseOrderId: po!.id });
     h.sandbox.alibaba.ship([...h.sandbox.alibaba.orders.values()][0]!.orderId);
     // A purchase order whose read-back has no sub-order ids (placed by an older version): 1688 is read for them.
     await h.app.db.kysely.updateTable('purchase_orders').set({ readback: null }).where('id', '=', po!.id).execute();
     const views = h.sandbox.alibaba.calls.get('alibaba.trade.get.buyerView') ?? 0;
     // WeChat refuses every call now (daily quota used up).
     h.sandbox.wechat.api.forcedErrcode = 45009;
-    await run(h, TRACK_PO, { purchaseOrderId: po!.id });
-    expect(await jobs(h, DELIVER_ORDER)).toMatchObject([{ status: 'pending' }]);
+    await run(h, 'po.track', { purchaseOrderId: po!.id });
+    expect(await jobs(h, 'order.deliver')).toMatchObject([{ status: 'pending' }]);
     const pkgs = await h.app.db.kysely.selectFrom('packages').select('items').where('purchase_order_id', '=', po!.id).execute();
     expect(pkgs).toHaveLength(1);
     expect(h.sandbox.alibaba.calls.get('alibaba.trade.get.buyerView')).toBe(views + 1);
@@ -120,16 +116,16 @@ describe('two steps in one job, with a crash in between', () => {
       throw new DaifaError('UPSTREAM_UNAVAILABLE', 'sourcing failed (test)', { retryAfterMs: 7_000 });
     };
     const before = Date.now();
-    await run(h, SYNC_ORDER, sync); // the sync job itself succeeds: its step is done
+    await run(h, 'order.sync', sync); // the sync job itself succeeds: its step is done
     h.app.sourcing.source = source;
     const so = await h.app.db.kysely.selectFrom('shop_orders').select(['id', 'state']).where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow();
     expect(so.state).toBe('Confirmed');
-    const confirm = await pending(CONFIRM_ORDER);
+    const confirm = await pending('order.confirm');
     expect(confirm.map((j) => JSON.parse(j.payload))).toEqual([{ shopOrderId: so.id }]);
     expect(Number(confirm[0]!.run_at)).toBeGreaterThanOrEqual(before + 7_000); // the failure's own back-off
     expect(confirm[0]!.last_error).toContain('sourcing failed (test)'); // and why it is there
     const readsAfterSync = reads();
-    await run(h, CONFIRM_ORDER, { shopOrderId: so.id });
+    await run(h, 'order.confirm', { shopOrderId: so.id });
     expect((await h.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', so.id).executeTakeFirstOrThrow()).state).toBe('Sourced');
     expect(reads()).toBe(readsAfterSync); // WeChat was not asked for the order again
 
@@ -139,10 +135,10 @@ describe('two steps in one job, with a crash in between', () => {
     h.app.payments.pay = async () => {
       throw new Error('payment step failed (test)');
     };
-    await run(h, PLACE_PO, { purchaseOrderId: po!.id });
+    await run(h, 'po.place', { purchaseOrderId: po!.id });
     h.app.payments.pay = pay;
-    expect((await pending(PAY_PO)).map((j) => JSON.parse(j.payload))).toEqual([{ purchaseOrderId: po!.id, check: 0 }]);
-    await run(h, PAY_PO, { purchaseOrderId: po!.id, check: 0 });
+    expect((await pending('po.pay')).map((j) => JSON.parse(j.payload))).toEqual([{ purchaseOrderId: po!.id, check: 0 }]);
+    await run(h, 'po.pay', { purchaseOrderId: po!.id, check: 0 });
     expect((await h.app.db.kysely.selectFrom('payments').select('status').where('purchase_order_id', '=', po!.id).execute()).map((p) => p.status)).toEqual(['Paid']);
     expect(h.sandbox.alibaba.calls.get('alibaba.createOrder.preview')).toBe(1);
     expect(h.sandbox.alibaba.calls.get('alibaba.trade.fastCreateOrder')).toBe(1);
@@ -161,11 +157,11 @@ describe('two steps in one job, with a crash in between', () => {
     h.app.queue.add = async () => {
       throw new Error('database unavailable (test)');
     };
-    await expect(run(h, SYNC_ORDER, { shopId: h.shop.id, orderId: order!.orderId, source: 'push' })).rejects.toThrow('database unavailable');
+    await expect(run(h, 'order.sync', { shopId: h.shop.id, orderId: order!.orderId, source: 'push' })).rejects.toThrow('database unavailable');
     h.app.sourcing.source = source;
     h.app.queue.add = add;
     // The re-run of the sync job finds the order checked and sources it.
-    await run(h, SYNC_ORDER, { shopId: h.shop.id, orderId: order!.orderId, source: 'push' });
+    await run(h, 'order.sync', { shopId: h.shop.id, orderId: order!.orderId, source: 'push' });
     expect((await h.app.db.kysely.selectFrom('shop_orders').select('state').where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow()).state).toBe('Sourced');
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveLimits } from '../../src/payments/pay-supplier.js';
+import { saveLimits } from '../../src/payments/limits.js';
 import { count, enableSourcing, startHarness, waitFor, type Harness } from '../helpers/harness.js';
 import { runDaifa } from '../helpers/processes.js';
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCase } from '../../src/cases/cases.js';
-import { createUser } from '../../src/http/auth.js';
+import { createUser } from '../../src/security/accounts.js';
 import { LOGIN_MAX_FAILURES } from '../../src/http/session.js';
 import { callApi, count, enableSourcing, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
-import { saveLimits } from '../../src/payments/pay-supplier.js';
+import { saveLimits } from '../../src/payments/limits.js';
 
 async function req(h: Harness, method: string, path: string, opts: { body?: unknown; cookie?: string; csrf?: string } = {}) {
   const res = await fetch(`${h.url}${path}`, {

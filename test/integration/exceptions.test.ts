@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { saveLimits } from '../../src/payments/pay-supplier.js';
+import { saveLimits } from '../../src/payments/limits.js';
 import { retryCase } from '../../src/cases/retry.js';
 import { count, enableSourcing, startHarness, waitFor, type Harness } from '../helpers/harness.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cnDayStart } from '../../src/lib/cn-time.js';
 import { acceptPrice } from '../../src/payments/price-change.js';
-import { saveLimits } from '../../src/payments/pay-supplier.js';
+import { saveLimits } from '../../src/payments/limits.js';
 import { retryCase } from '../../src/cases/retry.js';
 import { count, enableSourcing, payHoursFromNow, startHarness, waitFor, type Harness } from '../helpers/harness.js';
 

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { saveLimits } from '../../src/payments/pay-supplier.js';
+import { saveLimits } from '../../src/payments/limits.js';
 import { reconcile } from '../../src/payments/ledger.js';
 import { cnDate } from '../../src/notify/settings.js';
 import { callApi, count, enableSourcing, onlySupplier, payHoursFromNow, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatYuan } from '../../src/domain/money.js';
-import { saveLimits } from '../../src/payments/pay-supplier.js';
+import { saveLimits } from '../../src/payments/limits.js';
 import { count, enableSourcing, payHoursFromNow, scale, startHarness, waitFor, type Harness } from '../helpers/harness.js';
 
 describe('paying suppliers (1688 password-free pay)', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createUser, issueToken } from '../../src/http/auth.js';
-import { saveLimits } from '../../src/payments/pay-supplier.js';
+import { createUser, issueToken } from '../../src/security/accounts.js';
+import { saveLimits } from '../../src/payments/limits.js';
 import { callApi, count, onlySupplier, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
 
 /** The other two routes: a direct supplier by e-mail (thread kept) and WeChat Shop's native dropship. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { simTime } from '../../sandbox/clock.js';
 import { loadConfig } from '../../src/config/config.js';
-import { createUser, issueToken } from '../../src/http/auth.js';
+import { createUser, issueToken } from '../../src/security/accounts.js';
 import { run, type Running } from '../../src/runtime/run.js';
 import { waitFor } from '../helpers/harness.js';
 

@@ -1,7 +1,7 @@
+import { syncJob } from '../../src/jobs/catalogue.js';
 import { liveProcesses } from '../../src/runtime/process-registry.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { enqueue } from '../../src/jobs/queue.js';
-import { syncJob } from '../../src/orders/intake.js';
 import { count, scale, startHarness, waitFor, type Harness } from '../helpers/harness.js';
 import { exited, spawnDaifa } from '../helpers/processes.js';
 import { testDialect } from '../helpers/db.js';

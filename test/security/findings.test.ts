@@ -3,7 +3,7 @@ import { deflateRawSync } from 'node:zlib';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildHttp } from '../../src/http/server.js';
-import { createUser, setPassword } from '../../src/http/auth.js';
+import { createUser, setPassword } from '../../src/security/accounts.js';
 import { loadConfig } from '../../src/config/config.js';
 import { msgSignature } from '../../src/channels/wechat-shop/crypto.js';
 import { encryptMessage, aesKeyFromEncodingAesKey } from '../../src/channels/wechat-shop/crypto.js';

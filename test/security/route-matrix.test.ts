@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servedRoutes } from '../../src/http/route-table.js';
-import { createUser } from '../../src/http/auth.js';
+import { createUser } from '../../src/security/accounts.js';
 import { startHarness, tokenFor, type Harness } from '../helpers/harness.js';
 import { documentedRoutes, fill, hit, sessionFor } from './helpers.js';
 

@@ -1,12 +1,11 @@
 import type { Logger } from 'pino';
+import { keyOf, pollJob, syncJob } from '../../jobs/catalogue.js';
 import type { Db } from '../../db/dialect.js';
 import { enqueue, type JobQueue } from '../../jobs/queue.js';
 import type { Clock } from '../../lib/clock.js';
-import { syncJob } from '../../orders/intake.js';
 import type { ShopService } from '../../shops/shops.js';
 import type { WeChatClients } from './client.js';
 
-export const POLL_SHOP = 'wechat.poll';
 const WINDOW_S = 7 * 86400;
 
 export interface PollerOptions {
@@ -17,7 +16,6 @@ export interface PollerOptions {
   initialLookbackSeconds?: number;
 }
 
-export const pollJob = (shopId: number, delayMs = 0) => ({ kind: POLL_SHOP, payload: { shopId }, singletonKey: `${POLL_SHOP}:${shopId}`, delayMs, maxAttempts: 1000 });
 
 /**
  * The safety net under pushes: per shop, order/list/get by update_time from a persisted cursor (with overlap),
@@ -44,7 +42,7 @@ export class OrderPoller {
   async ensureScheduled(): Promise<void> {
     const shops = await this.db.kysely.selectFrom('shops').select('id').execute();
     for (const s of shops) {
-      const active = await this.db.kysely.selectFrom('jobs').select('id').where('singleton_key', '=', `${POLL_SHOP}:${s.id}`).where('status', 'in', ['pending', 'running']).executeTakeFirst();
+      const active = await this.db.kysely.selectFrom('jobs').select('id').where('singleton_key', '=', keyOf('wechat.poll', { shopId: s.id })).where('status', 'in', ['pending', 'running']).executeTakeFirst();
       if (!active) await this.queue.add(pollJob(s.id));
     }
   }

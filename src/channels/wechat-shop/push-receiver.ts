@@ -1,3 +1,4 @@
+import { syncJob } from '../../jobs/catalogue.js';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Transaction } from 'kysely';
@@ -7,7 +8,6 @@ import type { JobQueue } from '../../jobs/queue.js';
 import type { InboundEventStore } from '../../inbound/event-store.js';
 import { idString, parseJsonLossless } from '../../lib/lossless-json.js';
 import type { ShopService } from '../../shops/shops.js';
-import { syncJob } from '../../orders/intake.js';
 import { decryptMessage, msgSignature, signaturesEqual, urlSignature } from './crypto.js';
 
 export interface PushReceiverDeps {

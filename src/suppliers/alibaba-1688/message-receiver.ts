@@ -1,3 +1,4 @@
+import { payJob, recheckJob, trackJob } from '../../jobs/catalogue.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Transaction } from 'kysely';
@@ -9,8 +10,6 @@ import type { Database } from '../../db/schema.js';
 import { enqueue, type JobQueue } from '../../jobs/queue.js';
 import type { Clock } from '../../lib/clock.js';
 import { idString, parseJsonLossless } from '../../lib/lossless-json.js';
-import { payJob, recheckJob } from '../../payments/pay-supplier.js';
-import { trackJob } from '../../fulfilment/tracking.js';
 import type { Alibaba1688Accounts } from './accounts.js';
 import { pushSignature, signatureMatches } from './signing.js';
 

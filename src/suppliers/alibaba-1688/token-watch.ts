@@ -1,10 +1,10 @@
 import type { Db } from '../../db/dialect.js';
+import { tokenWatchJob } from '../../jobs/catalogue.js';
 import { enqueue } from '../../jobs/queue.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Notifier } from '../../notify/notifier.js';
 import type { Alibaba1688Accounts } from './accounts.js';
 
-export const WATCH_1688_TOKENS = 'alibaba.token-watch';
 const DAY = 86_400_000;
 
 /** Daily: alert the merchant (once per account per day) when the 1688 refresh token lapses within 14 days. */
@@ -24,7 +24,7 @@ export class TokenWatch {
         const at = new Date(a.expiresAt + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 16);
         await this.notifier.raise(trx, { event: 'refresh_token_expiring', shopId: null, subject: `${a.id}:${Math.floor(now / DAY)}`, data: { account: a.memberId ?? `#${a.id}`, expiresAt: at } });
       }
-      await enqueue(trx, { kind: WATCH_1688_TOKENS, singletonKey: WATCH_1688_TOKENS, delayMs: DAY }, now);
+      await enqueue(trx, tokenWatchJob(DAY), now);
     });
   };
 }

@@ -1,18 +1,15 @@
+import { consentReminderJob, sourceJob, unwindJob } from '../jobs/catalogue.js';
 import type { Db } from '../db/dialect.js';
 import { DaifaError } from '../lib/errors.js';
-import { openCase, settleCase } from './cases.js';
+import { openCase, settleCase } from '../cases/cases.js';
 import { applyTransition } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
-import { sourceJob } from '../sourcing/sourcing.js';
 import { enqueue } from '../jobs/queue.js';
-import { unwindJob } from '../fulfilment/unwind.js';
-import { withdrawLines } from '../orders/buyer-refund.js';
+import { withdrawLines } from './buyer-refund.js';
 
-export const CONSENT_REMINDER = 'consent.remind';
 /** The request fields a buyer's consent drops, by the blocker kind it answered (supplier-scoring REQUEST_BLOCKERS). */
 const WAIVABLE: Record<string, string[]> = { courier: ['courier', 'avoidCouriers'], date: ['deliveryDate'] };
-export const consentReminderJob = (caseId: number, delayMs: number) => ({ kind: CONSENT_REMINDER, payload: { caseId }, singletonKey: `${CONSENT_REMINDER}:${caseId}`, delayMs });
 
 /**
  * A special request no supplier can meet: the order waits in AwaitingBuyer and Daifa never proceeds silently.
