@@ -1,10 +1,9 @@
 import type { Db } from '../db/dialect.js';
-import { deliverJob } from '../fulfilment/tracking.js';
 import { enqueue } from '../jobs/queue.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { appendEvent } from '../lifecycle/apply-transition.js';
-import { refundBuyerJob } from '../orders/buyer-refund.js';
+import { deliverJob, refundBuyerJob } from '../jobs/catalogue.js';
 import type { SupplierPayments } from '../payments/pay-supplier.js';
 import { CASE_KINDS, settleCase } from './cases.js';
 
