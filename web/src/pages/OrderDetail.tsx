@@ -141,39 +141,43 @@ function ReviewBox({ id, reasons, amount, buyerNotes, lines }: { id: number; rea
   const attrText = (attrs: { key: string; value: string }[]) => attrs.map((a) => a.value).join(' / ') || '—';
   // Lines the buyer could have meant another spec of: the same product has other specs with a supplier.
   const changeable = lines.filter((l) => (l.specOptions ?? []).length > 1);
+  const [specOpen, setSpecOpen] = useState(false);
+  const [chosen, setChosen] = useState<Record<number, string>>({});
+  const [specNote, setSpecNote] = useState('');
   const changeSpec = () =>
     form.validateFields().then((v) => {
-      const chosen: Record<number, string> = {};
-      Modal.confirm({
-        title: lang === 'zh' ? '按买家留言改规格后下单' : 'Change the spec as the buyer asked, then order',
-        width: 520,
-        content: (
-          <div>
-            {buyerNotes && <p>{lang === 'zh' ? '买家留言：' : 'Buyer note: '}“{buyerNotes}”</p>}
-            {changeable.map((l) => (
-              <div key={l.lineNo} style={{ marginBottom: 8 }}>
-                <div>{l.title}（{lang === 'zh' ? '买家所拍' : 'bought'}：{attrText(l.skuAttrs)}）</div>
-                <Select
-                  aria-label={`${lang === 'zh' ? '改为规格' : 'Change to'} ${l.title}`}
-                  data-testid={`spec-${l.lineNo}`}
-                  style={{ width: '100%' }}
-                  defaultValue={l.skuId}
-                  onChange={(sku: string) => (chosen[l.lineNo] = sku)}
-                  options={l.specOptions.map((o: any) => ({ value: o.skuId, label: `${attrText(o.attrs)}${o.skuId === l.skuId ? (lang === 'zh' ? '（原规格）' : ' (as bought)') : ''}` }))}
-                />
-              </div>
-            ))}
-            <p style={{ color: '#595959' }}>{lang === 'zh' ? '供应商将按新规格发货；微信小店订单中的规格不变。留言即买家的书面同意，会记入订单历史。' : 'The supplier ships the new spec; the WeChat order keeps the bought spec. The note is the buyer\'s written consent and is recorded in the history.'}</p>
-          </div>
-        ),
-        okText: lang === 'zh' ? '改规格并下单' : 'Change and order',
-        cancelText: lang === 'zh' ? '返回' : 'Back',
-        onOk: () => {
-          const specChanges = Object.entries(chosen).map(([lineNo, skuId]) => ({ lineNo: Number(lineNo), skuId }));
-          return act.mutateAsync({ method: 'POST', path: `/api/orders/${id}/review`, body: { decision: 'confirm', note: v.note, specChanges }, ok: t('Saved') });
-        },
-      });
+      setSpecNote(v.note);
+      setChosen({});
+      setSpecOpen(true);
     });
+  const specChanges = Object.entries(chosen).filter(([lineNo, sku]) => lines.find((l) => l.lineNo === Number(lineNo))?.skuId !== sku).map(([lineNo, skuId]) => ({ lineNo: Number(lineNo), skuId }));
+  const specModal = (
+    <Modal
+      open={specOpen}
+      title={lang === 'zh' ? '按买家留言改规格后下单' : 'Change the spec as the buyer asked, then order'}
+      okText={lang === 'zh' ? '改规格并下单' : 'Change and order'}
+      cancelText={lang === 'zh' ? '返回' : 'Back'}
+      okButtonProps={{ disabled: !specChanges.length }}
+      onCancel={() => setSpecOpen(false)}
+      onOk={() => act.mutateAsync({ method: 'POST', path: `/api/orders/${id}/review`, body: { decision: 'confirm', note: specNote, specChanges }, ok: t('Saved') }).then(() => setSpecOpen(false))}
+    >
+      {buyerNotes && <p>{lang === 'zh' ? '买家留言：' : 'Buyer note: '}“{buyerNotes}”</p>}
+      {changeable.map((l) => (
+        <div key={l.lineNo} style={{ marginBottom: 8 }}>
+          <div>{l.title}（{lang === 'zh' ? '买家所拍' : 'bought'}：{attrText(l.skuAttrs)}）</div>
+          <Select
+            aria-label={`${lang === 'zh' ? '改为规格' : 'Change to'} ${l.title}`}
+            data-testid={`spec-${l.lineNo}`}
+            style={{ width: '100%' }}
+            value={chosen[l.lineNo] ?? l.skuId}
+            onChange={(sku: string) => setChosen({ ...chosen, [l.lineNo]: sku })}
+            options={l.specOptions.map((o: any) => ({ value: o.skuId, label: `${attrText(o.attrs)}${o.skuId === l.skuId ? (lang === 'zh' ? '（原规格）' : ' (as bought)') : ''}` }))}
+          />
+        </div>
+      ))}
+      <p style={{ color: '#595959' }}>{lang === 'zh' ? '供应商将按新规格发货；微信小店订单中的规格不变。留言即买家的书面同意，会记入订单历史。' : 'The supplier ships the new spec; the WeChat order keeps the bought spec. The note is the buyer\'s written consent and is recorded in the history.'}</p>
+    </Modal>
+  );
   const confirm = () =>
     form.validateFields().then(() => {
       if (!noteAsks) return void submit('confirm');
@@ -199,6 +203,7 @@ function ReviewBox({ id, reasons, amount, buyerNotes, lines }: { id: number; rea
   return (
     <div style={{ marginTop: 12 }}>
       <Alert type="warning" message={reasons.map((r) => r.message).join('；')} style={{ marginBottom: 8 }} />
+      {specModal}
       <Form form={form} name="review" layout="inline">
         <Form.Item name="note" label={t('Note')} rules={[{ required: true, message: lang === 'zh' ? '请填写处理说明' : 'Please say what you checked' }]}>
           <Input style={{ width: 260 }} />
