@@ -27,6 +27,11 @@ import { SecretBox } from './security/secrets.js';
 import { Sourcing } from './sourcing/sourcing.js';
 import { PurchaseOrderPlacement } from './purchasing/place-purchase-order.js';
 import { EmailPurchaseRoute } from './purchasing/email-route.js';
+import { PlacementOutcomes } from './purchasing/outcomes.js';
+import { Alibaba1688Route } from './purchasing/routes/alibaba-1688.js';
+import { EmailRoute } from './purchasing/routes/email.js';
+import { WeChatDropshipRoute } from './purchasing/routes/wechat-dropship.js';
+import type { SupplierRoutes } from './purchasing/routes/port.js';
 import { ConsentService } from './orders/consent.js';
 import { TokenWatch } from './suppliers/alibaba-1688/token-watch.js';
 import { SupplierPayments } from './payments/pay-supplier.js';
@@ -124,7 +129,14 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const payments = new SupplierPayments(db, alibaba, notifier, clock, log);
   const consent = new ConsentService(db, notifier, clock, config.consentReminderHours * 3_600_000);
   const emailRoute = new EmailPurchaseRoute(db, opts.smtpUrl ?? config.smtpUrl, config.mailFrom, () => clock.now());
-  const placement = new PurchaseOrderPlacement(db, alibaba, decode, sourcing, emailRoute, clients, shops, clock, log);
+  // The purchase routes: one adapter per route behind one port (src/purchasing/routes/port.ts).
+  const outcomes = new PlacementOutcomes(db, sourcing, clock, log);
+  const routes: SupplierRoutes = {
+    '1688': new Alibaba1688Route(db, alibaba, decode, sourcing, clients, shops, outcomes, clock, log),
+    direct: new EmailRoute(db, decode, emailRoute, outcomes),
+    wechat_dropship: new WeChatDropshipRoute(db, clients, shops, outcomes),
+  };
+  const placement = new PurchaseOrderPlacement(db, routes, outcomes, clock);
   const tracking = new Tracking(db, alibaba, notifier, clock, log);
   const delivery = new DeliverySync(db, shops, clients, clock, log);
   const deadlines = new DeadlineWatch(db, alibaba, shops, clients, notifier, clock, log, emailRoute);

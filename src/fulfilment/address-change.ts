@@ -7,7 +7,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { DecodeService } from '../orders/decode.js';
 import type { EmailPurchaseRoute } from '../purchasing/email-route.js';
-import { assertDeliverable, maskedAddressText, toAddressParam } from '../purchasing/place-purchase-order.js';
+import { assertDeliverable, maskedAddressText, toAddressParam } from '../purchasing/address.js';
 
 
 /** Purchase-order states in which the supplier may not have shipped yet. */

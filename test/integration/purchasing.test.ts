@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { assertDeliverable } from '../../src/purchasing/place-purchase-order.js';
+import { assertDeliverable } from '../../src/purchasing/address.js';
 import { SANDBOX_SELLERS } from '../../sandbox/catalogue.js';
 import { callApi, count, enableSourcing, PLACED, PURCHASED, scale, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
 
