@@ -48,6 +48,8 @@ export interface RouteTraits {
   addressChange: 'email' | 'platform' | 'person';
   /** 催发货 and 联系供应商: online (API), in the order's e-mail thread, or only on the supplier's own platform. */
   reach: 'api' | 'email' | 'elsewhere';
+  /** The supplier is handed the WeChat line itself (the SKU the buyer bought): a spec changed in review cannot go this way. */
+  handsOverBoughtSku: boolean;
   /** Where a person reaches this supplier, in words. */
   contactHint(po: { supplier_order_id: string | null; out_order_id: string }): string;
 }
@@ -60,6 +62,7 @@ export const ROUTE_TRAITS: Record<PurchaseRoute, RouteTraits> = {
     parcels: 'supplier-api',
     addressChange: 'person',
     reach: 'api',
+    handsOverBoughtSku: false,
     contactHint: (po) => `请在 1688 旺旺联系卖家（订单 ${po.supplier_order_id ?? po.out_order_id}）`,
   },
   direct: {
@@ -69,6 +72,7 @@ export const ROUTE_TRAITS: Record<PurchaseRoute, RouteTraits> = {
     parcels: 'supplier-reply',
     addressChange: 'email',
     reach: 'email',
+    handsOverBoughtSku: false,
     contactHint: () => '该供应商没有邮箱，请电话联系',
   },
   wechat_dropship: {
@@ -78,6 +82,7 @@ export const ROUTE_TRAITS: Record<PurchaseRoute, RouteTraits> = {
     parcels: 'wechat-platform',
     addressChange: 'platform',
     reach: 'elsewhere',
+    handsOverBoughtSku: true,
     contactHint: () => '请在微信小店「代发管理」联系供应商',
   },
 };

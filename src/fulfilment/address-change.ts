@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { routeTraits } from '../domain/purchase-routes.js';
 import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import type { Address } from '../domain/address.js';
@@ -50,7 +51,7 @@ export class AddressChange {
     const newAddress = `${masked.provinceName}${masked.cityName}${masked.countyName}（${masked.userName}）`;
     for (const po of pos) {
       const shipped = Boolean(po.has_parcel) || !NOT_SHIPPED.includes(po.state);
-      if (!shipped && po.route === 'direct' && po.email) {
+      if (!shipped && routeTraits(po.route).addressChange === 'email' && po.email) {
         // The purchase-order e-mail not sent yet: it will carry the new address (decoded when it is sent).
         const mailed = await k.selectFrom('po_messages').select('id').where('purchase_order_id', '=', po.id).where('direction', '=', 'out').executeTakeFirst();
         if (!mailed) continue;
@@ -62,7 +63,7 @@ export class AddressChange {
         out.emailed++;
         continue;
       }
-      if (!shipped && po.route === 'wechat_dropship') {
+      if (!shipped && routeTraits(po.route).addressChange === 'platform') {
         // The supplier ships WeChat's own order: the platform hands it the address as modified.
         await k.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId, event: 'po.address_by_platform', actor: 'system:address-change', note: '微信小店代发：供货商按平台上的新地址发货' }, this.clock.now()));
         out.platform++;
@@ -70,7 +71,7 @@ export class AddressChange {
       }
       const message = shipped
         ? `买家修改了收货地址（新：${newAddress}），但采购单 ${po.out_order_id} 已按原地址发货：请联系快递改派或与买家沟通`
-        : `买家修改了收货地址（新：${newAddress}），${po.route === '1688' ? `1688 订单 ${po.supplier_order_id ?? po.out_order_id}` : `采购单 ${po.out_order_id}`} 尚未发货。1688 不支持通过接口改地址：请在 1688 旺旺联系卖家改地址（在订单详情中查看完整地址，会记录），或取消后重新下单`;
+        : `买家修改了收货地址（新：${newAddress}），${routeTraits(po.route).supplierApi ? `${routeTraits(po.route).label} 订单 ${po.supplier_order_id ?? po.out_order_id}` : `采购单 ${po.out_order_id}`} 尚未发货。1688 不支持通过接口改地址：请在 1688 旺旺联系卖家改地址（在订单详情中查看完整地址，会记录），或取消后重新下单`;
       const now = this.clock.now();
       await k.transaction().execute(async (trx) => {
         const opened = await openCase(trx, { kind: 'ADDRESS_CHANGED', shopOrderId, purchaseOrderId: po.id, message, data: { changeKey, shipped }, dedupKey: `ADDRESS_CHANGED:${po.id}:${changeKey}` }, now);

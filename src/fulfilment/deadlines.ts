@@ -1,4 +1,5 @@
 import type { EmailPurchaseRoute } from '../purchasing/email-route.js';
+import { routeTraits } from '../domain/purchase-routes.js';
 import { cnDate, cnDateTime } from '../lib/cn-time.js';
 import type { Logger } from 'pino';
 import { openCase, settleOpenCases, settleCase } from '../cases/cases.js';
@@ -240,8 +241,8 @@ export class DeadlineWatch {
     if (!text) throw new DaifaError('VALIDATION', '请填写要发给供应商的内容 / message required', { details: [{ field: 'body', message: 'required' }] });
     const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('suppliers as s', 's.id', 'p.supplier_id').select(['p.id', 'p.shop_order_id', 'p.route', 'p.out_order_id', 'p.supplier_order_id', 's.name', 's.email']).where('p.id', '=', poId).executeTakeFirst();
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
-    if (po.route !== 'direct' || !po.email || !this.email) {
-      const where = po.route === '1688' ? `请在 1688 旺旺联系卖家（订单 ${po.supplier_order_id ?? po.out_order_id}）` : po.route === 'wechat_dropship' ? '请在微信小店「代发管理」联系供应商' : '该供应商没有邮箱，请电话联系';
+    if (routeTraits(po.route).reach !== 'email' || !po.email || !this.email) {
+      const where = routeTraits(po.route).contactHint(po);
       throw new DaifaError('CONFLICT', `${where} / contact this supplier on its own platform`);
     }
     const r = await this.email.sendMessage({ poId: po.id, outOrderId: po.out_order_id, supplierName: po.name, to: po.email, body: text, actor });
@@ -254,7 +255,7 @@ export class DeadlineWatch {
   async expedite(poId: number, actor: string): Promise<{ ok: boolean; message: string }> {
     const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('suppliers as s', 's.id', 'p.supplier_id').select(['p.id', 'p.shop_order_id', 'p.route', 'p.supplier_order_id', 'p.out_order_id', 's.name', 's.email']).where('p.id', '=', poId).executeTakeFirst();
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
-    if (po.route === 'direct' && po.email && this.email) {
+    if (routeTraits(po.route).reach === 'email' && po.email && this.email) {
       // 催发货 by e-mail, once per China day, in the purchase order's thread; the supplier's reply is recorded there.
       const now = this.clock.now();
       const lines = await this.db.kysely.selectFrom('shop_order_lines').select('delivery_deadline_s').where('shop_order_id', '=', po.shop_order_id).execute();
@@ -266,7 +267,7 @@ export class DeadlineWatch {
       await this.db.kysely.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.expedited', actor, note: message }, now));
       return { ok: r === 'sent', message };
     }
-    if (po.route !== '1688' || !po.supplier_order_id) throw new DaifaError('CONFLICT', '只有 1688 采购单可以在线催发货、直供供应商可以邮件催发货；其他请电话联系');
+    if (routeTraits(po.route).reach !== 'api' || !po.supplier_order_id) throw new DaifaError('CONFLICT', '只有 1688 采购单可以在线催发货、直供供应商可以邮件催发货；其他请电话联系');
     const r = await (await this.accounts.client()).urge(po.supplier_order_id);
     const message = r.ok ? '已在 1688 催发货' : `1688 催发货未成功：${r.message ?? r.code ?? ''}`;
     await this.db.kysely.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.expedited', actor, note: message }, this.clock.now()));

@@ -1,4 +1,5 @@
 import { deliverJob, trackJob } from '../jobs/catalogue.js';
+import { routeTraits } from '../domain/purchase-routes.js';
 import type { Logger } from 'pino';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
@@ -40,7 +41,7 @@ export class DropshipTracking {
   async track(poId: number): Promise<{ parcels: number }> {
     const k = this.db.kysely;
     const po = (await poToTrack(k, poId)).rows[0];
-    if (!po || po.route !== 'wechat_dropship' || ['Cancelled', 'Shadowed', 'Completed', 'Draft', 'Placing'].includes(po.state)) return { parcels: 0 };
+    if (!po || routeTraits(po.route).parcels !== 'wechat-platform' || ['Cancelled', 'Shadowed', 'Completed', 'Draft', 'Placing'].includes(po.state)) return { parcels: 0 };
     const client = await this.clients.forShop(this.shops, po.shop_id);
     const poLines = await k.selectFrom('purchase_order_lines').select(['shop_order_line_no', 'spec_id', 'quantity']).where('purchase_order_id', '=', poId).orderBy('id').execute();
     const shopLines = await k.selectFrom('shop_order_lines').select(['line_no', 'product_id', 'sku_id', 'quantity']).where('shop_order_id', '=', po.shop_order_id).where('line_no', 'in', poLines.map((l) => l.shop_order_line_no)).orderBy('line_no').execute();

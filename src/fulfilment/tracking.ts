@@ -1,4 +1,5 @@
 import { deliverJob, trackJob, trackingSweepJob, unwindJob } from '../jobs/catalogue.js';
+import { routeTraits } from '../domain/purchase-routes.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
@@ -85,7 +86,7 @@ export class Tracking {
    */
   async track(poId: number, opts: { deliverNext?: boolean } = {}): Promise<{ parcels: number; changed: boolean; forWeChat?: boolean; shopOrderId?: number }> {
     const po = await this.loadPo(poId);
-    if (!po || po.route !== '1688' || !po.supplier_order_id || !['Paid', 'Shipped', 'Paying', 'NeedsAttention', 'Placed'].includes(po.state)) return { parcels: 0, changed: false };
+    if (!po || routeTraits(po.route).parcels !== 'supplier-api' || !po.supplier_order_id || !['Paid', 'Shipped', 'Paying', 'NeedsAttention', 'Placed'].includes(po.state)) return { parcels: 0, changed: false };
     const client = await this.accounts.client();
     let parcels: ApiBody[];
     try {

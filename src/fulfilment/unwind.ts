@@ -1,4 +1,5 @@
 import { type UnwindReason } from '../jobs/catalogue.js';
+import { routeTraits } from '../domain/purchase-routes.js';
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
@@ -48,7 +49,7 @@ export class SupplierUnwind {
     const parcels = await k.selectFrom('packages').select('id').where('purchase_order_id', '=', poId).execute();
     const payment = await k.selectFrom('payments').selectAll().where('purchase_order_id', '=', poId).executeTakeFirst();
     if (parcels.length || po.state === 'Shipped') return this.toPerson(po, `供应商已发货，无法直接取消（${REASON_TEXT[reason]}）；请与供应商协商退货退款`);
-    if (po.route !== '1688' || !po.supplier_order_id) {
+    if (!routeTraits(po.route).supplierApi || !po.supplier_order_id) {
       if (po.state === 'Draft' || po.state === 'Placing') return this.cancelLocally(po, payment?.id, REASON_TEXT[reason], reason);
       return this.toPerson(po, `请通知供应商取消采购单（${REASON_TEXT[reason]}）${payment?.status === 'Paid' ? '，并追回已付款项后在账本登记“供应商退款”' : ''}`);
     }

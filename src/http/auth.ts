@@ -6,6 +6,9 @@ import { bearerToken, ROLE_RANK, tokenPrincipal, type Principal, type Role } fro
 
 export type { Principal, Role };
 
+/** Anything but GET and HEAD may change something: it needs the CSRF token, and a read-only token cannot make it. */
+export const changes = (req: { method: string }): boolean => !['GET', 'HEAD'].includes(req.method);
+
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
@@ -23,11 +26,11 @@ export function authenticate(db: Db, now: () => number) {
     if (!token) {
       const s = await sessionPrincipal(db, req, now());
       if (!s) throw new DaifaError('UNAUTHENTICATED', '需要登录：请提供 Authorization: Bearer <token> 或登录 / authentication required');
-      if (req.method !== 'GET' && req.method !== 'HEAD' && !s.csrfOk) throw new DaifaError('FORBIDDEN', 'CSRF 校验失败，请刷新页面 / CSRF check failed, reload the page');
+      if (changes(req) && !s.csrfOk) throw new DaifaError('FORBIDDEN', 'CSRF 校验失败，请刷新页面 / CSRF check failed, reload the page');
       req.principal = s.principal;
       return;
     }
-    req.principal = await tokenPrincipal(db, token, now(), req.method !== 'GET' && req.method !== 'HEAD');
+    req.principal = await tokenPrincipal(db, token, now(), changes(req));
   };
 }
 

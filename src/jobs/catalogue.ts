@@ -98,7 +98,7 @@ export const syncJob = (p: PayloadOf<'order.sync'>) => job('order.sync', p);
 export const confirmJob = (shopOrderId: number) => job('order.confirm', { shopOrderId });
 export const sourceJob = (shopOrderId: number) => job('order.source', { shopOrderId });
 export const placeJob = (purchaseOrderId: number) => job('po.place', { purchaseOrderId });
-export const payJob = (purchaseOrderId: number, opts: { delayMs?: number; check?: number; variant?: 'limits' | 'nextday' | 'window' | 'link' | 'unblocked' } = {}) => job('po.pay', { purchaseOrderId, check: opts.check ?? 0 }, { delayMs: opts.delayMs, variant: opts.variant });
+export const payJob = (purchaseOrderId: number, opts: { delayMs?: number; check?: number; variant?: 'limits' | 'nextday' | 'window' | 'link' | 'unblocked' | 'msg' } = {}) => job('po.pay', { purchaseOrderId, check: opts.check ?? 0 }, { delayMs: opts.delayMs, variant: opts.variant });
 export const recheckJob = (purchaseOrderId: number, delayMs = 0) => job('po.recheck', { purchaseOrderId }, { delayMs });
 export const trackJob = (purchaseOrderId: number, delayMs?: number) => job('po.track', { purchaseOrderId }, { delayMs });
 export const deliverJob = (shopOrderId: number, delayMs?: number) => job('order.deliver', { shopOrderId }, { delayMs });

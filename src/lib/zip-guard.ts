@@ -27,7 +27,7 @@ export function checkZip(data: Buffer, limits: ZipLimits = XLSX_LIMITS): { ok: t
   for (let i = 0; i < entries; i++) {
     if (p + 46 > data.length || data.readUInt32LE(p) !== 0x02014b50) return { ok: false, reason: 'zip 目录损坏 / broken zip directory' };
     const flags = data.readUInt16LE(p + 8);
-    const method = data.readUInt16LE(p + 10);
+    const compression = data.readUInt16LE(p + 10);
     const compressed = data.readUInt32LE(p + 20);
     const nameLen = data.readUInt16LE(p + 28);
     const extraLen = data.readUInt16LE(p + 30);
@@ -40,15 +40,15 @@ export function checkZip(data: Buffer, limits: ZipLimits = XLSX_LIMITS): { ok: t
     if (start + compressed > data.length) return { ok: false, reason: 'zip 条目损坏 / broken zip entry' };
     const body = data.subarray(start, start + compressed);
     const budget = limits.maxTotalBytes - total;
-    if (method === 0) total += body.length;
-    else if (method === 8) {
+    if (compression === 0) total += body.length;
+    else if (compression === 8) {
       try {
         total += inflateRawSync(body, { maxOutputLength: Math.max(1, budget) }).length;
       } catch (err) {
         const tooBig = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || /maxOutputLength|too large/i.test((err as Error).message);
         return { ok: false, reason: tooBig ? `解压后超过 ${limits.maxTotalBytes / 1024 / 1024} MB / unpacks to more than the limit` : 'zip 条目无法解压 / an entry cannot be inflated' };
       }
-    } else return { ok: false, reason: `不支持的压缩方式 ${method} / unsupported compression` };
+    } else return { ok: false, reason: `不支持的压缩方式 ${compression} / unsupported compression` };
     if (total > limits.maxTotalBytes) return { ok: false, reason: `解压后超过 ${limits.maxTotalBytes / 1024 / 1024} MB / unpacks to more than the limit` };
   }
   return { ok: true, unpackedBytes: total };

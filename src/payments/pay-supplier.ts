@@ -1,4 +1,6 @@
 import { payJob } from '../jobs/catalogue.js';
+import { payMethodTraits, routeTraits } from '../domain/purchase-routes.js';
+import type { PayMethod } from '../domain/purchase-routes.js';
 import { loadLimits } from './limits.js';
 import { assertFen, assertPaidAt } from '../domain/money-input.js';
 import type { Logger } from 'pino';
@@ -24,7 +26,7 @@ import { getById, paymentOf, rowOrThrow } from '../db/lookups.js';
 
 /** A hint from 1688 (the seller changed the price, or the order was paid) about an order not paid through Daifa yet. */
 /** How a payment goes out: 1688 password-free pay, a 1688 payment link paid by a person, or by hand (bank transfer, other). */
-export type PayMethod = '1688-protocol' | '1688-link' | 'manual';
+export type { PayMethod };
 const LINK_CHECKS = 150; // about a day of re-reads, backing off to every 10 minutes
 /** Pay calls a payment may make, and how many more a person's retry allows (payments.max_calls). */
 const MAX_PAY_CALLS = 3;
@@ -107,7 +109,7 @@ export class SupplierPayments {
     }
     if (!payment) {
       if (po.state !== 'Placed') return po.state;
-      if (po.route === '1688' && !po.supplier_order_id) return 'not-applicable';
+      if (routeTraits(po.route).supplierApi && !po.supplier_order_id) return 'not-applicable';
       const decided = await this.decide(po);
       if (typeof decided === 'string') return decided;
       if (decided.status !== 'Paying' && decided.status !== 'AwaitingPayer') return decided.status;
@@ -116,8 +118,10 @@ export class SupplierPayments {
     // Blocked by the shop's limits: decided again (the limits changed, a new day began, the paying window opened).
     // Going out, it is paid by the pay run reconsider() queued — not here as well (one 1688 re-read, not two).
     if (payment.status === 'Blocked' && payment.block_cause === 'limits') return this.reconsider(poId, { actor: 'system:payments' });
-    if (payment.method === '1688-link' && payment.status === 'AwaitingPayer' && payment.pay_url) return this.checkLink(payment, po, check);
-    if (payment.method !== '1688-protocol' || payment.status !== 'Paying' || !po.supplier_order_id) return payment.status;
+    const how = payMethodTraits(payment.method);
+    // Paid through a link by a person: 1688 is re-read until it says paid.
+    if (how.confirmedBy === 'supplier-readback' && !how.daifaPays && payment.status === 'AwaitingPayer' && payment.pay_url) return this.checkLink(payment, po, check);
+    if (!how.daifaPays || payment.status !== 'Paying' || !po.supplier_order_id) return payment.status;
 
     const client = await this.accounts.client();
     // Re-read first: a crash, a lost answer or paySuccess:false may hide a payment already made. A payment intent
@@ -177,8 +181,8 @@ export class SupplierPayments {
       const amount = po.supplier_amount ?? po.expected_amount;
       const { d, limits } = await this.guardrail(trx, po, amount, false, now);
       if (d.action === 'defer') return this.defer(trx, po, d.reason, d.waitMinutes, now);
-      const method: PayMethod = po.route !== '1688' ? 'manual' : limits.method1688 === 'link' ? '1688-link' : '1688-protocol';
-      const goes = method === '1688-protocol' ? 'Paying' : 'AwaitingPayer';
+      const method: PayMethod = routeTraits(po.route).payMethod(limits.method1688 === 'link' ? 'link' : 'protocol');
+      const goes = payMethodTraits(method).firstStatus;
       const status = d.action === 'pay' ? goes : d.action === 'approve' ? 'AwaitingApproval' : 'Blocked';
       const payment = rowOrThrow((await insertPayment(trx, { purchase_order_id: po.id, shop_id: po.shop_id, pay_key: `PAY-${po.out_order_id}`, method, amount, status, attempts: 0, reason: d.action === 'pay' ? null : d.reason, block_cause: d.action === 'block' ? 'limits' : null, day, created_at: now, updated_at: now })).rows[0], 'payments', `PAY-${po.out_order_id}`);
       if (status === 'Paying') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.paying', actor: 'system:payments', note: `应付 ${formatYuan(amount)}` }, now);
@@ -246,7 +250,7 @@ export class SupplierPayments {
         if (d.rule === 'per_day') await enqueue(trx, payJob(po.id, { delayMs: nextDayDelay(now), variant: 'nextday' }), now);
         return 'Blocked';
       }
-      const goes = payment.method === '1688-protocol' ? 'Paying' : 'AwaitingPayer';
+      const goes = payMethodTraits(payment.method).firstStatus;
       const status = d.action === 'pay' ? goes : 'AwaitingApproval';
       const approval = opts.override ? { approved_by: opts.actor, approved_at: now } : {};
       // The day it counts for is today's (the daily total follows by trigger).
@@ -292,7 +296,7 @@ export class SupplierPayments {
 
   /** A person must pay (link or bank transfer): say so on the order and to the merchant. */
   private async announceDue(trx: Transaction<Database>, po: PoRow, amount: number, method: PayMethod): Promise<void> {
-    const how = method === 'manual' ? '请转账后上传凭证并登记' : '请获取 1688 支付链接付款';
+    const how = payMethodTraits(method).ask ?? '';
     await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_due', actor: 'system:payments', note: `待人工付款 ${formatYuan(amount)}：${how}` }, this.clock.now());
     await this.notifier.raise(trx, { event: 'payment_due', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, amount, detail: how } });
   }
@@ -356,12 +360,12 @@ export class SupplierPayments {
       const p = await trx.selectFrom('payments as pay').innerJoin('purchase_orders as po', 'po.id', 'pay.purchase_order_id').select(['pay.id', 'pay.status', 'pay.method', 'pay.attempts', 'po.shop_order_id']).where('pay.purchase_order_id', '=', purchaseOrderId).executeTakeFirst();
       if (!p) throw new DaifaError('NOT_FOUND', `采购单 ${purchaseOrderId} 没有付款记录`);
       if (p.status !== 'Failed') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，只有失败的付款可以重试`);
-      if (p.method === 'manual') throw new DaifaError('CONFLICT', '转账付款无需重试：请上传凭证并登记');
-      const next = p.method === '1688-protocol' ? 'Paying' : 'AwaitingPayer';
+      if (payMethodTraits(p.method).confirmedBy === 'voucher') throw new DaifaError('CONFLICT', '转账付款无需重试：请上传凭证并登记');
+      const next = payMethodTraits(p.method).firstStatus;
       // updated_at is left alone: it marks the last pay call, and no call overlaps one made less than a lease ago.
       const r = await trx.updateTable('payments').set({ status: next, max_calls: p.attempts + MAX_PAY_CALLS, reason: null }).where('id', '=', p.id).where('status', '=', 'Failed').executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) throw new DaifaError('CONFLICT', '付款状态已变化，请刷新');
-      await appendEvent(trx, { entity: 'purchase_order', id: purchaseOrderId, shopOrderId: p.shop_order_id, event: 'po.payment_retried', actor, note: p.method === '1688-protocol' ? `重试免密支付（此前已调用 ${p.attempts} 次；付款前先向 1688 核对是否已付）` : '重新核对支付链接是否已付' }, now);
+      await appendEvent(trx, { entity: 'purchase_order', id: purchaseOrderId, shopOrderId: p.shop_order_id, event: 'po.payment_retried', actor, note: payMethodTraits(p.method).daifaPays ? `重试免密支付（此前已调用 ${p.attempts} 次；付款前先向 1688 核对是否已付）` : '重新核对支付链接是否已付' }, now);
       await enqueue(trx, payJob(purchaseOrderId), now);
       return next;
     });
@@ -393,7 +397,7 @@ export class SupplierPayments {
    */
   async recheck(poId: number, actor: string): Promise<string> {
     const po = await this.loadPo(poId);
-    if (!po?.supplier_order_id || po.route !== '1688') return 'not-applicable';
+    if (!po?.supplier_order_id || !routeTraits(po.route).supplierApi) return 'not-applicable';
     const payment = await paymentOf(this.db.kysely, poId);
     if (payment?.status === 'Paid' || payment?.status === 'Cancelled' || ['Cancelled', 'Shadowed', 'Completed'].includes(po.state)) return payment?.status ?? po.state;
     if (payment?.status === 'Paying' && payment.attempts > 0) return 'Paying';
@@ -453,7 +457,7 @@ export class SupplierPayments {
         await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: p.shop_order_id, purchaseOrderId: p.poId, message: `付款被拒绝：${input.note ?? ''}`, dedupKey: `PAYMENT_BLOCKED:${p.poId}` }, now);
         return 'Rejected';
       }
-      if (p.method !== '1688-protocol') {
+      if (!payMethodTraits(p.method).daifaPays) {
         await trx.updateTable('payments').set({ status: 'AwaitingPayer', approved_by: input.actor, approved_at: now, updated_at: now }).where('id', '=', paymentId).where('status', '=', 'AwaitingApproval').executeTakeFirst().then(decidedOnce);
         await appendEvent(trx, { entity: 'purchase_order', id: p.poId, shopOrderId: p.shop_order_id, event: 'po.payment_approved', actor: input.actor, note: input.note }, now);
         await this.announceDue(trx, { id: p.poId, shop_order_id: p.shop_order_id, shop_id: p.shop_id, wx_order_id: p.wx_order_id } as PoRow, p.amount, p.method as PayMethod);
@@ -479,7 +483,7 @@ export class SupplierPayments {
     const ready: { payment: (typeof rows)[number]; po: PoRow }[] = [];
     for (const pay of rows) {
       const po = await this.loadPo(pay.purchase_order_id);
-      if (!po?.supplier_order_id || pay.method === 'manual') refused.push({ paymentId: pay.id, reason: '不是 1688 采购单' });
+      if (!po?.supplier_order_id || payMethodTraits(pay.method).confirmedBy === 'voucher') refused.push({ paymentId: pay.id, reason: '不是 1688 采购单' });
       else if (!['AwaitingPayer', 'Failed'].includes(pay.status)) refused.push({ paymentId: pay.id, reason: `付款状态为 ${pay.status}` });
       else {
         const view = await client.buyerView(po.supplier_order_id);
@@ -519,7 +523,7 @@ export class SupplierPayments {
   async checkNow(paymentId: number): Promise<string> {
     const p = await this.db.kysely.selectFrom('payments').select(['purchase_order_id', 'method', 'status']).where('id', '=', paymentId).executeTakeFirst();
     if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
-    if (p.method === 'manual' || p.status === 'Paid') return p.status;
+    if (payMethodTraits(p.method).confirmedBy === 'voucher' || p.status === 'Paid') return p.status;
     const po = (await this.loadPo(p.purchase_order_id))!;
     const view = await (await this.accounts.client()).buyerView(po.supplier_order_id!);
     if (isPaid(view)) return this.paidOn1688(paymentId, po, view);
@@ -537,7 +541,7 @@ export class SupplierPayments {
     const p = await this.db.kysely.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
     if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
     if (p.status === 'Paid') throw new DaifaError('CONFLICT', `付款 ${paymentId} 已登记为已付，不能重复登记 / already paid`);
-    if (p.method !== 'manual') throw new DaifaError('CONFLICT', '1688 订单的付款以 1688 回读为准，请用“核对付款” / 1688 payments are confirmed by re-reading 1688');
+    if (payMethodTraits(p.method).confirmedBy !== 'voucher') throw new DaifaError('CONFLICT', '1688 订单的付款以 1688 回读为准，请用“核对付款” / 1688 payments are confirmed by re-reading 1688');
     if (p.status !== 'AwaitingPayer') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，需先批准 / payment is ${p.status}`);
     if (input.amount !== p.amount) throw new DaifaError('AMOUNT_MISMATCH', `登记金额 ${formatYuan(input.amount)} 与应付 ${formatYuan(p.amount)} 不一致，需精确到分 / must equal the amount owed to the fen`);
     const vouchers = await this.db.kysely.selectFrom('vouchers').select('id').where('payment_id', '=', paymentId).where('kind', '=', 'upload').execute();

@@ -1,4 +1,5 @@
 import { payJob, placeJob } from '../jobs/catalogue.js';
+import { routeTraits } from '../domain/purchase-routes.js';
 import type { Db } from '../db/dialect.js';
 import { settleCase } from '../cases/cases.js';
 import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
@@ -19,8 +20,8 @@ export async function settleUnknownEmail(db: Db, clock: Clock, input: { caseId: 
   return db.kysely.transaction().execute(async (trx) => {
     const c = await trx.selectFrom('cases').selectAll().where('id', '=', input.caseId).executeTakeFirst();
     if (!c) throw new DaifaError('NOT_FOUND', `异常 ${input.caseId} 不存在 / case not found`);
-    const route = (JSON.parse(c.data ?? '{}') as { route?: string }).route;
-    if (c.kind !== 'PLACEMENT_FAILED' || route !== 'email' || !c.purchase_order_id || !c.shop_order_id) throw new DaifaError('CONFLICT', '只有“采购邮件是否发出未知”的异常可以这样处理 / only an e-mail with an unknown outcome');
+    const po = c.purchase_order_id ? await trx.selectFrom('purchase_orders').select('route').where('id', '=', c.purchase_order_id).executeTakeFirst() : undefined;
+    if (c.kind !== 'PLACEMENT_FAILED' || !po || routeTraits(po.route).reach !== 'email' || !c.purchase_order_id || !c.shop_order_id) throw new DaifaError('CONFLICT', '只有“采购邮件是否发出未知”的异常可以这样处理 / only an e-mail with an unknown outcome');
     if (c.state !== 'Open') throw new DaifaError('CONFLICT', `异常已处理 / case is ${c.state}`);
     const poId = Number(c.purchase_order_id);
     const shopOrderId = Number(c.shop_order_id);

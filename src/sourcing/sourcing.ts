@@ -1,4 +1,5 @@
 import { consentReminderJob, deliverJob, placeJob } from '../jobs/catalogue.js';
+import { routeTraits } from '../domain/purchase-routes.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { openCase } from '../cases/cases.js';
@@ -214,7 +215,7 @@ export class Sourcing {
     const rows = line.substituteOfferRef
       ? // The substitute the buyer agreed to, one for one: the only candidate for this line.
         (await trx.selectFrom('supplier_offers as o').innerJoin('suppliers as s', 's.id', 'o.supplier_id').select([...offerCols]).where('o.id', '=', line.substituteOfferRef).where('s.active', '=', 1).execute()).map((r) => ({ ...r, mappingId: -r.offerRef, quantity_per_unit: 1, bundle_key: null, priority: 0 }))
-      : (await mappedOffers(trx, shopId, line.productId, line.skuId)).rows.filter((r) => !(line.specChanged && r.kind === 'wechat_dropship'));
+      : (await mappedOffers(trx, shopId, line.productId, line.skuId)).rows.filter((r) => !(line.specChanged && routeTraits(r.kind).handsOverBoughtSku));
     // A bundle (one shop SKU = several supplier SKUs) is one candidate made of several parts from one supplier.
     const groups = new Map<string, typeof rows>();
     for (const r of rows) {

@@ -1,4 +1,5 @@
 import { payJob, recheckJob, trackJob } from '../../jobs/catalogue.js';
+import { payMethodTraits } from '../../domain/purchase-routes.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Transaction } from 'kysely';
@@ -43,7 +44,7 @@ async function storeMessage(trx: Transaction<Database>, m: Record<string, any>, 
     // Paid by a person through a payment link: confirm now instead of at the next back-off check. A
     // password-free payment in flight re-reads by itself; other statuses have nothing for the pay job to do.
     const pay = await paymentOf(trx, po.id);
-    if (pay?.status === 'AwaitingPayer' && pay.method === '1688-link') await enqueue(trx, { ...payJob(po.id), singletonKey: `po.pay:${po.id}:msg` }, now);
+    if (pay?.status === 'AwaitingPayer' && payMethodTraits(pay.method).confirmedBy === 'supplier-readback') await enqueue(trx, payJob(po.id, { variant: 'msg' }), now);
     // Paid while Daifa held the payment (blocked, failed, awaiting approval): recorded once, by a re-read.
     else if (pay && ['Blocked', 'Failed', 'AwaitingApproval'].includes(pay.status)) await enqueue(trx, recheckJob(po.id), now);
   }
