@@ -14,6 +14,18 @@ export default tseslint.config(
     },
   },
   {
+    // The edges of the house only validate, call and shape: SQL lives with the storage, repositories and read models
+    // (docs/ARCHITECTURE.md), never in an HTTP route, a CLI command, the runtime or the order loop.
+    files: ['src/http/**/*.ts', 'src/cli/**/*.ts', 'src/runtime/**/*.ts', 'src/loop/**/*.ts', 'src/app.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name=/^(selectFrom|updateTable|insertInto|deleteFrom|replaceInto|mergeInto)$/]", message: 'No SQL here: call a repository or read model (docs/ARCHITECTURE.md).' },
+        { selector: "TaggedTemplateExpression[tag.name='sql']", message: 'No SQL here: call a repository or read model (docs/ARCHITECTURE.md).' },
+      ],
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -1,10 +1,14 @@
 import { createApp, type App } from '../app.js';
+import { listPaymentsWithOrders } from '../payments/queries.js';
+import { listCases } from '../cases/queries.js';
+import { listNotifications } from '../notify/queries.js';
+import { listUsersWithTokens, userIdByName } from '../security/accounts.js';
 import type { Config } from '../config/config.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openDatabase } from '../db/dialect.js';
 import { createUser, issueToken, revokeTokens, setPassword, type Role } from '../security/accounts.js';
 import { DaifaError } from '../lib/errors.js';
-import { findOrderId, listOrders, orderDetail, shopOrderIdsOf, stats } from '../orders/queries.js';
+import { findOrderId, listOrders, orderDetail, stats } from '../orders/queries.js';
 import { resolveReview } from '../orders/review.js';
 import { recordSupplierPartialRefund } from '../fulfilment/line-refunds.js';
 import { decideBuyerRefund, REFUND_REASONS, type RefundReason } from '../orders/buyer-refund.js';
@@ -292,11 +296,8 @@ export const commands: Record<string, Command> = {
         return 0;
       }
       if (args[0] === 'list') {
-        const users = await app.db.kysely.selectFrom('users').select(['id', 'username', 'role', 'disabled', 'created_at']).orderBy('id').execute();
-        const tokens = await app.db.kysely.selectFrom('api_tokens').select(['user_id', 'name', 'expires_at', 'last_used_at', 'scope']).execute();
-        const now = app.clock.now();
-        const rows = users.map((u) => {
-          const mine = tokens.filter((t) => t.user_id === u.id && Number(t.expires_at) > now);
+        const rows = (await listUsersWithTokens(app.db, app.clock.now())).map((u) => {
+          const mine = u.tokens;
           return { id: u.id, username: u.username, role: u.role, disabled: u.disabled === 1, tokens: mine.length, tokenNames: mine.map((t) => `${t.name}(${t.scope}, ${time(Number(t.expires_at))} 到期)`).join(' ') };
         });
         if (flags.json) out(JSON.stringify(rows, null, 2));
@@ -305,9 +306,7 @@ export const commands: Record<string, Command> = {
       }
       if (args[0] === 'revoke-tokens') {
         const username = need(flags, 'username');
-        const u = await app.db.kysely.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
-        if (!u) throw new DaifaError('NOT_FOUND', `用户 ${username} 不存在 / no such user`);
-        out(`已撤销 / revoked: ${await revokeTokens(app.db, u.id)} 个 API 令牌`);
+        out(`已撤销 / revoked: ${await revokeTokens(app.db, await userIdByName(app.db, username))} 个 API 令牌`);
         return 0;
       }
       if (args[0] !== 'add') throw new DaifaError('VALIDATION', '用法 / usage: daifa users add --username U --password P --role owner|operator|viewer | daifa users passwd --username U --password P | daifa users list | daifa users revoke-tokens --username U');
@@ -322,9 +321,7 @@ export const commands: Record<string, Command> = {
     return withApp(config, async (app) => {
       const sub = args[0] ?? 'list';
       if (sub === 'list') {
-        let q = app.db.kysely.selectFrom('notifications').select(['id', 'event', 'channel', 'status', 'title', 'attempts', 'last_error', 'created_at']).orderBy('id', 'desc').limit(flags.limit ? Number(flags.limit) : 50);
-        if (str(flags.status)) q = q.where('status', '=', str(flags.status)!);
-        const rows = await q.execute();
+        const rows = await listNotifications(app.db, { status: str(flags.status), limit: flags.limit ? Number(flags.limit) : 50 });
         if (flags.json) out(JSON.stringify(rows, null, 2));
         else out(table(rows.map((r) => ({ id: r.id, 事件: r.event, 渠道: r.channel, 状态: r.status, 标题: r.title, 次数: r.attempts, 错误: (r.last_error ?? '').slice(0, 40), 时间: time(r.created_at) })), ['id', '事件', '渠道', '状态', '标题', '次数', '错误', '时间']));
         return 0;
@@ -374,11 +371,7 @@ export const commands: Record<string, Command> = {
     return withApp(config, async (app) => {
       const sub = args[0] ?? 'list';
       if (sub === 'list') {
-        let q = app.db.kysely.selectFrom('cases').selectAll().orderBy('id').limit(200);
-        q = q.where('state', '=', str(flags.state) ?? 'Open');
-        const shopId = shopFlag(flags);
-        if (shopId) q = q.where('shop_order_id', 'in', shopOrderIdsOf(app.db.kysely, shopId));
-        const rows = await q.execute();
+        const { cases: rows } = await listCases(app.db, { state: str(flags.state) ?? 'Open', shopId: shopFlag(flags), order: 'asc', limit: 200 });
         if (flags.json) out(JSON.stringify(rows, null, 2));
         else out(table(rows.map((c) => ({ id: c.id, 类型: c.kind, 状态: c.state, 订单: c.shop_order_id ?? '', 说明: c.message.slice(0, 60), 可选操作: actionsOf(c.kind, c.actions).join('/'), 时间: time(c.created_at) })), ['id', '类型', '状态', '订单', '说明', '可选操作', '时间']));
         return 0;
@@ -448,9 +441,7 @@ export const commands: Record<string, Command> = {
       const sub = args[0] ?? 'list';
       const actor = `cli:${str(flags.actor) ?? process.env.USER ?? 'owner'}`;
       if (sub === 'list') {
-        let q = app.db.kysely.selectFrom('payments as pay').innerJoin('purchase_orders as p', 'p.id', 'pay.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['pay.id', 'pay.method', 'pay.amount', 'pay.status', 'pay.reason', 'pay.approved_by', 'pay.supplier_trade_id', 'p.id as poId', 'o.wx_order_id', 'pay.created_at']).orderBy('pay.id', 'desc').limit(200);
-        if (str(flags.status)) q = q.where('pay.status', '=', str(flags.status)!);
-        const rows = await q.execute();
+        const rows = await listPaymentsWithOrders(app.db, { status: str(flags.status) });
         if (flags.json) out(JSON.stringify(rows, null, 2));
         else out(table(rows.map((r) => ({ id: r.id, 订单: r.wx_order_id, 采购单: r.poId, 方式: r.method, 金额: yuan(r.amount), 状态: r.status, 原因: (r.reason ?? '').slice(0, 40), 批准人: r.approved_by ?? '', 时间: time(r.created_at) })), ['id', '订单', '采购单', '方式', '金额', '状态', '原因', '批准人', '时间']));
         return 0;

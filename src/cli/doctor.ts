@@ -1,4 +1,5 @@
 import { createApp } from '../app.js';
+import { ping } from '../db/dialect.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
@@ -16,7 +17,7 @@ export async function runDoctor(config: Readonly<Config>, opts: { shopId?: numbe
   const sandboxBase = config.sandbox ? `http://127.0.0.1:${config.sandboxPort}` : undefined;
   const app = await createApp(config, { wechatApiBase: sandboxBase });
   try {
-    await app.db.kysely.selectFrom('shops').select('id').limit(1).execute();
+    await ping(app.db);
     ok(`数据库 / database: ${app.db.dialect} reachable, migrations applied`);
     const shops = await app.shops.list();
     if (shops.length === 0) lines.push('• 尚未添加店铺 / no shop configured (sandbox mode will be on): daifa shops add …');

@@ -4,7 +4,8 @@ import { cnDate, cnDayStart } from '../lib/cn-time.js';
 import { DaifaError } from '../lib/errors.js';
 import { dailyMoney, summarize } from '../payments/ledger.js';
 import { describeRequests, emptyRequests } from '../domain/special-requests.js';
-import { shopOrderIdsOf, stats } from '../orders/queries.js';
+import { stats } from '../orders/queries.js';
+import { shopOrderIdsOf } from '../db/lookups.js';
 import { dispatchTimes, hoursBySupplier, quantile, transitTimes } from '../sourcing/dispatch-history.js';
 
 const CN_S = 8 * 3600;
@@ -315,4 +316,38 @@ export async function caseContext(db: Db, shopOrderIds: number[]) {
     out.set(o.id, { wxOrderId: o.wx_order_id, products: mine.map((l) => `${l.title}${attrs(l.sku_attrs) ? `（${attrs(l.sku_attrs)}）` : ''} ×${l.quantity}`).join('；'), amount: Number(o.order_price), shipBy: deadlines.length ? Math.min(...deadlines) * 1000 : null, buyerNotes: o.customer_notes ?? '', requests });
   }
   return out;
+}
+
+/** The shop order a purchase order belongs to (the page of a purchase order is drawn from its order). */
+export async function shopOrderOfPo(db: Db, poId: number): Promise<number> {
+  const po = await db.kysely.selectFrom('purchase_orders').select('shop_order_id').where('id', '=', poId).executeTakeFirst();
+  if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在 / purchase order ${poId} not found`);
+  return po.shop_order_id;
+}
+
+/** The e-mail thread of a purchase order, oldest first. */
+export async function poMessages(db: Db, poId: number) {
+  return db.kysely.selectFrom('po_messages').selectAll().where('purchase_order_id', '=', poId).orderBy('id').execute();
+}
+
+/** Offers in stock of active suppliers (a title search), for choosing a substitute or a supplier. */
+export async function offersInStock(db: Db, q: { q?: string; limit: number }) {
+  let query = db.kysely.selectFrom('supplier_offers as o').innerJoin('suppliers as s', 's.id', 'o.supplier_id').select(['o.id', 'o.offer_id', 'o.title', 'o.sku_attrs', 'o.unit_price', 'o.stock', 's.name as supplier']).where('s.active', '=', 1).where('o.stock', '>', 0).orderBy('o.id').limit(q.limit);
+  if (q.q) query = query.where('o.title', 'like', `%${q.q.replace(/[%_]/g, '')}%`);
+  return query.execute();
+}
+
+/**
+ * What the live-update feed compares between polls: the newest order event, case and package, and the open cases
+ * and payments awaiting approval (index-only reads: case transitions already show as order events).
+ */
+export async function changeVersions(db: Db): Promise<{ orders: number; cases: string; approvals: string; packages: number }> {
+  const k = db.kysely;
+  const [ev, cs, pay, pk] = await Promise.all([
+    k.selectFrom('order_events').select((eb) => eb.fn.max<number>('id').as('v')).executeTakeFirst(),
+    k.selectFrom('cases').select([(eb) => eb.fn.max<number>('id').as('v'), (eb) => eb.fn.countAll<number>().as('n')]).where('state', '=', 'Open').executeTakeFirst(),
+    k.selectFrom('payments').select([(eb) => eb.fn.max<number>('id').as('v'), (eb) => eb.fn.countAll<number>().as('n')]).where('status', '=', 'AwaitingApproval').executeTakeFirst(),
+    k.selectFrom('packages').select((eb) => eb.fn.max<number>('id').as('v')).executeTakeFirst(),
+  ]);
+  return { orders: Number(ev?.v ?? 0), cases: `${cs?.v ?? 0}/${cs?.n ?? 0}`, approvals: `${pay?.v ?? 0}/${pay?.n ?? 0}`, packages: Number(pk?.v ?? 0) };
 }

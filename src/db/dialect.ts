@@ -166,3 +166,8 @@ export function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: string })?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+/** A cheap read that fails when the database is unreachable (health checks, doctor). */
+export async function ping(db: Db): Promise<void> {
+  await db.kysely.selectFrom('shops').select('id').limit(1).execute();
+}

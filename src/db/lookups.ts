@@ -67,3 +67,6 @@ const addressOf = prepared((db, shopOrderId: number) => db.selectFrom('shop_orde
 export async function orderAddress(db: Kysely<Database>, shopOrderId: number): Promise<string> {
   return rowOrThrow((await addressOf(db, shopOrderId)).rows[0], 'shop_orders', shopOrderId).address;
 }
+
+/** The ids of one shop's orders, as a subquery (one shop's cases, payments …). */
+export const shopOrderIdsOf = (k: Kysely<Database>, shopId: number) => k.selectFrom('shop_orders').select('id').where('shop_id', '=', shopId);

@@ -1,4 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { updateMapping } from '../sourcing/catalogue-admin.js';
+import { assertUserExists, listUsers, updateUser } from '../security/accounts.js';
+import { changeVersions, offersInStock, poMessages, shopOrderOfPo } from '../dashboard/queries.js';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
@@ -62,34 +65,24 @@ export function registerDashboardApi(api: FastifyInstance, app: App, sandbox: Sa
   api.get('/api/purchase-orders', async (req) => listPurchaseOrders(app.db, posQuery.parse(req.query)));
   api.get('/api/purchase-orders/:id', async (req) => {
     const id = positiveId(req.params);
-    const po = await app.db.kysely.selectFrom('purchase_orders').select('shop_order_id').where('id', '=', id).executeTakeFirst();
-    if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${id} 不存在 / purchase order ${id} not found`);
-    const order = await orderDetail(app.db, po.shop_order_id);
-    const messages = await app.db.kysely.selectFrom('po_messages').select(['id', 'direction', 'channel', 'subject', 'body', 'created_at']).where('purchase_order_id', '=', id).orderBy('id').execute();
+    const order = await orderDetail(app.db, await shopOrderOfPo(app.db, id));
+    const messages = (await poMessages(app.db, id)).map((m) => ({ id: m.id, direction: m.direction, channel: m.channel, subject: m.subject, body: m.body, created_at: m.created_at }));
     return { purchaseOrder: order.purchaseOrders.find((p) => p.id === id), order: { id: order.id, wxOrderId: order.wxOrderId, state: order.state }, payments: order.payments.filter((p) => p.purchase_order_id === id), packages: order.packages.filter((p) => p.purchaseOrderId === id), cases: order.cases, messages };
   });
   // Offers in stock, for choosing a substitute or a supplier (title search).
   api.get('/api/offers', async (req) => {
     const q = z.object({ q: z.string().trim().max(50).optional(), limit: z.coerce.number().int().min(1).max(100).default(30) }).parse(req.query);
-    let query = app.db.kysely.selectFrom('supplier_offers as o').innerJoin('suppliers as s', 's.id', 'o.supplier_id').select(['o.id', 'o.offer_id', 'o.title', 'o.sku_attrs', 'o.unit_price', 'o.stock', 's.name as supplier']).where('s.active', '=', 1).where('o.stock', '>', 0).orderBy('o.id').limit(q.limit);
-    if (q.q) query = query.where('o.title', 'like', `%${q.q.replace(/[%_]/g, '')}%`);
-    return { offers: await query.execute() };
+    return { offers: await offersInStock(app.db, q) };
   });
   api.get('/api/suppliers/scorecards', async () => ({ suppliers: await supplierScorecards(app.db, app.clock.now()) }));
   api.get('/api/shops/:id/mappings/rows', async (req) => ({ mappings: await listMappings(app.db, positiveId(req.params)) }));
   api.patch('/api/mappings/:id', operator, async (req) => {
     const id = positiveId(req.params);
     const b = z.object({ quantityPerUnit: z.number().int().min(1).max(10_000), priority: z.number().int().min(-100).max(100), enabled: z.boolean() }).partial().strict().parse(req.body);
-    const set: Record<string, number> = {};
-    if (b.quantityPerUnit !== undefined) set.quantity_per_unit = b.quantityPerUnit;
-    if (b.priority !== undefined) set.priority = b.priority;
-    if (b.enabled !== undefined) set.enabled = b.enabled ? 1 : 0;
-    if (!Object.keys(set).length) throw new DaifaError('VALIDATION', '没有要修改的字段 / nothing to change');
-    const r = await app.db.kysely.updateTable('sku_mappings').set(set).where('id', '=', id).executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) throw new DaifaError('NOT_FOUND', `映射 ${id} 不存在 / mapping not found`);
+    await updateMapping(app.db, id, b);
     return { ok: true };
   });
-  api.get('/api/users', owner, async () => ({ users: await app.db.kysely.selectFrom('users').select(['id', 'username', 'role', 'disabled', 'created_at']).orderBy('id').execute() }));
+  api.get('/api/users', owner, async () => ({ users: await listUsers(app.db) }));
   api.post('/api/users', owner, async (req) => {
     const b = z.object({ username: z.string().trim(), password: z.string(), role: z.enum(['owner', 'operator', 'viewer']) }).parse(req.body);
     return { id: await createUser(app.db, b, app.clock.now()) };
@@ -97,7 +90,7 @@ export function registerDashboardApi(api: FastifyInstance, app: App, sandbox: Sa
   // Every API token of a user revoked at once (someone else's script token leaked, say); their sessions are not tokens.
   api.delete('/api/users/:id/tokens', owner, async (req) => {
     const id = positiveId(req.params);
-    if (!(await app.db.kysely.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst())) throw new DaifaError('NOT_FOUND', `用户 ${id} 不存在 / user ${id} not found`);
+    await assertUserExists(app.db, id);
     return { revoked: await revokeTokens(app.db, id) };
   });
   api.patch('/api/users/:id', owner, async (req) => {
@@ -105,9 +98,7 @@ export function registerDashboardApi(api: FastifyInstance, app: App, sandbox: Sa
     const b = z.object({ role: z.enum(['owner', 'operator', 'viewer']).optional(), disabled: z.boolean().optional() }).strict().parse(req.body);
     if (id === req.principal!.userId) throw new DaifaError('CONFLICT', '不能修改自己的角色或停用自己 / you cannot change or disable yourself');
     if (!b.role && b.disabled === undefined) throw new DaifaError('VALIDATION', '请给出 role 或 disabled / nothing to change', { details: [{ field: 'role', message: 'role or disabled required' }] });
-    const r = await app.db.kysely.updateTable('users').set({ ...(b.role ? { role: b.role as Role } : {}), ...(b.disabled !== undefined ? { disabled: b.disabled ? 1 : 0 } : {}) }).where('id', '=', id).executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) throw new DaifaError('NOT_FOUND', `用户 ${id} 不存在 / no such user`);
-    if (b.disabled) await app.db.kysely.deleteFrom('sessions').where('user_id', '=', id).execute();
+    await updateUser(app.db, id, { role: b.role as Role | undefined, disabled: b.disabled });
     return { ok: true };
   });
   // The add-shop wizard's last step: can Daifa get an access token with these credentials?
@@ -123,8 +114,7 @@ export function registerDashboardApi(api: FastifyInstance, app: App, sandbox: Sa
   api.put('/api/shops/:id/mode', owner, async (req) => {
     const id = positiveId(req.params);
     const { mode } = z.object({ mode: z.enum(['live', 'shadow']) }).parse(req.body);
-    const r = await app.db.kysely.updateTable('shops').set({ mode }).where('id', '=', id).executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) throw new DaifaError('NOT_FOUND', `店铺 ${id} 不存在 / shop not found`);
+    await app.shops.setMode(id, mode);
     return { mode };
   });
 
@@ -230,16 +220,7 @@ class ChangeFeed {
     if (this.busy) return;
     this.busy = true;
     try {
-      const k = this.app.db.kysely;
-      const [ev, cs, pay, pk] = await Promise.all([
-        k.selectFrom('order_events').select((eb) => eb.fn.max<number>('id').as('v')).executeTakeFirst(),
-        // Index-only reads: case transitions already show as order events; the open count covers the rest.
-        k.selectFrom('cases').select([(eb) => eb.fn.max<number>('id').as('v'), (eb) => eb.fn.countAll<number>().as('n')]).where('state', '=', 'Open').executeTakeFirst(),
-        k.selectFrom('payments').select([(eb) => eb.fn.max<number>('id').as('v'), (eb) => eb.fn.countAll<number>().as('n')]).where('status', '=', 'AwaitingApproval').executeTakeFirst(),
-        k.selectFrom('packages').select((eb) => eb.fn.max<number>('id').as('v')).executeTakeFirst(),
-      ]);
-      const v = { orders: Number(ev?.v ?? 0), cases: `${cs?.v ?? 0}/${cs?.n ?? 0}`, approvals: `${pay?.v ?? 0}/${pay?.n ?? 0}`, packages: Number(pk?.v ?? 0) };
-      const data = JSON.stringify(v);
+      const data = JSON.stringify(await changeVersions(this.app.db));
       if (data !== this.last) {
         this.last = data;
         // Lines of an SSE message must not contain a newline; JSON.stringify never adds one.

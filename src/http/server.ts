@@ -1,4 +1,10 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { listCases } from '../cases/queries.js';
+import { listPayments, paymentsTotal, voucherCount } from '../payments/queries.js';
+import { poMessages } from '../dashboard/queries.js';
+import { listNotifications } from '../notify/queries.js';
+import { orderRef } from '../orders/queries.js';
+import { ping } from '../db/dialect.js';
 import { ZodError, z } from 'zod';
 import type { App } from '../app.js';
 import { registerPushReceiver } from '../channels/wechat-shop/push-receiver.js';
@@ -6,7 +12,7 @@ import { registerAlibabaReceiver } from '../suppliers/alibaba-1688/message-recei
 import { shopOrderStates } from '../domain/shop-order.lifecycle.js';
 import { DaifaError } from '../lib/errors.js';
 import { registerSecurityHeaders } from './security-headers.js';
-import { findOrderId, listOrders, orderDetail, shopOrderIdsOf, stats } from '../orders/queries.js';
+import { findOrderId, listOrders, orderDetail, stats } from '../orders/queries.js';
 import { approvalQueue, caseContext } from '../dashboard/queries.js';
 import { resolveReview } from '../orders/review.js';
 import { WECHAT_COURIERS } from '../fulfilment/couriers.js';
@@ -87,7 +93,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
   registerPushReceiver(http, { events: app.events, queue: app.queue, shops: app.shops, log: app.log, bodyLimit: app.config.pushBodyLimit, deliverEcho: takeDeliverEcho, maxAgeSeconds: app.config.pushMaxAgeSeconds, now: () => app.clock.now() });
 
   http.get('/health', async () => {
-    await app.db.kysely.selectFrom('shops').select('id').limit(1).execute();
+    await ping(app.db);
     return { ok: true };
   });
 
@@ -159,7 +165,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     api.post('/api/orders/:id/decode', owner, async (req) => {
       const b = decodeBody.parse(req.body);
       const id = await findOrderId(app.db, idParam.parse(req.params).id);
-      const o = await app.db.kysely.selectFrom('shop_orders').select(['shop_id', 'wx_order_id']).where('id', '=', id).executeTakeFirstOrThrow();
+      const o = await orderRef(app.db, id);
       const address = await app.decode.decode({ shopId: o.shop_id, wxOrderId: o.wx_order_id, actor: `user:${req.principal!.username}`, purpose: b.purpose, destination: b.destination });
       return { address };
     });
@@ -183,10 +189,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     });
     api.get('/api/notifications', async (req) => {
       const q = z.object({ status: z.enum(['pending', 'sending', 'sent', 'failed', 'folded', 'digested']).optional(), event: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }).parse(req.query);
-      let query = app.db.kysely.selectFrom('notifications').select(['id', 'shop_id', 'event', 'channel', 'status', 'title', 'body', 'attempts', 'last_error', 'created_at', 'sent_at', 'batch_id']).orderBy('id', 'desc').limit(q.limit ?? 100);
-      if (q.status) query = query.where('status', '=', q.status);
-      if (q.event) query = query.where('event', '=', q.event);
-      return { notifications: await query.execute() };
+      return { notifications: await listNotifications(app.db, q) };
     });
     api.post('/api/notifications/retry-failed', operator, async () => ({ retried: await app.notifier.retryFailed() }));
     // What the alert-rules form offers: the events, the channels, and where each event goes by default.
@@ -219,7 +222,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     });
     api.get('/api/purchase-orders/:id/messages', async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
-      return { messages: await app.db.kysely.selectFrom('po_messages').selectAll().where('purchase_order_id', '=', id).orderBy('id').execute() };
+      return { messages: await poMessages(app.db, id) };
     });
     api.post('/api/purchase-orders/:id/messages', operator, async (req) => {
       const id = z.coerce.number().int().positive().parse((req.params as { id: string }).id);
@@ -236,7 +239,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
       return { accountId: await app.alibaba.connect(b) };
     });
     api.get('/api/alibaba/accounts', async () => ({
-      accounts: (await app.db.kysely.selectFrom('supplier_accounts').select(['id', 'app_key', 'member_id', 'access_expires_at', 'refresh_expires_at', 'updated_at']).execute()),
+      accounts: await app.alibaba.list(),
     }));
     api.get('/api/suppliers', async () => ({ suppliers: await listSuppliers(app.db) }));
     api.post('/api/suppliers', owner, async (req) => ({ id: await addSupplier(app.db, req.body, app.clock.now()) }));
@@ -248,9 +251,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     api.put('/api/shops/:id/scoring-weights', owner, async (req) => saveWeights(app.db, z.coerce.number().int().positive().parse((req.params as { id: string }).id), req.body));
     api.get('/api/payments', async (req) => {
       const q = z.object({ status: z.enum(['AwaitingApproval', 'AwaitingPayer', 'Paying', 'Paid', 'Rejected', 'Blocked', 'Failed']).optional() }).parse(req.query);
-      let query = app.db.kysely.selectFrom('payments').selectAll().orderBy('id', 'desc').limit(200);
-      if (q.status) query = query.where('status', '=', q.status);
-      return { payments: await query.execute() };
+      return { payments: await listPayments(app.db, q) };
     });
     // 待审批付款 as an owner decides them (order, product, supplier, margin), with the queue's count and total.
     api.get('/api/payments/approvals', async (req) => approvalQueue(app.db, z.object({ shopId: z.coerce.number().int().positive().optional(), limit: z.coerce.number().int().min(1).max(200).optional(), cursor: z.coerce.number().int().positive().optional() }).parse(req.query)));
@@ -259,7 +260,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     api.post('/api/payments/approve-batch', owner, async (req) => {
       const b = z.object({ paymentIds: z.array(z.number().int().positive()).min(1).max(200, '一次最多 200 笔 / at most 200'), note: z.string().max(500).optional() }).parse(req.body);
       const { done: approved, refused } = await eachOnce(b.paymentIds, (id) => app.payments.decideApproval(id, { approve: true, actor: `user:${req.principal!.username}`, note: b.note ?? '批量批准' }));
-      const total = approved.length ? Number((await app.db.kysely.selectFrom('payments').select((eb) => eb.fn.sum<number>('amount').as('t')).where('id', 'in', approved).executeTakeFirst())?.t ?? 0) : 0;
+      const total = await paymentsTotal(app.db, approved);
       return { approved, total, refused: refused.map((r) => ({ paymentId: r.id, reason: r.reason })) };
     });
     api.post('/api/payments/:id/approve', owner, async (req) => {
@@ -296,10 +297,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
         const q = z.object({ fileName: z.string().max(200).optional() }).parse(req.query);
         const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const kind = validateVoucher(bytes, req.headers['content-type']);
-        const pay = await app.db.kysely.selectFrom('payments').select('id').where('id', '=', id).executeTakeFirst();
-        if (!pay) throw new DaifaError('NOT_FOUND', `付款 ${id} 不存在`);
-        const held = await app.db.kysely.selectFrom('vouchers').select((eb) => eb.fn.countAll<number>().as('n')).where('payment_id', '=', id).executeTakeFirstOrThrow();
-        if (Number(held.n) >= VOUCHERS_PER_PAYMENT) throw new DaifaError('CONFLICT', `每笔付款最多 ${VOUCHERS_PER_PAYMENT} 个凭证 / at most ${VOUCHERS_PER_PAYMENT} vouchers per payment`);
+        if ((await voucherCount(app.db, id)) >= VOUCHERS_PER_PAYMENT) throw new DaifaError('CONFLICT', `每笔付款最多 ${VOUCHERS_PER_PAYMENT} 个凭证 / at most ${VOUCHERS_PER_PAYMENT} vouchers per payment`);
         const v = await storeVoucher(app.db.kysely, { paymentId: id, kind: 'upload', fileName: q.fileName ?? `voucher.${kind.ext}`, mime: kind.mime, bytes, actor: `user:${req.principal!.username}` }, app.clock.now());
         return reply.code(v.created ? 201 : 200).send(v);
       });
@@ -401,22 +399,12 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
           cursor: z.coerce.number().int().positive('cursor 无效 / invalid cursor').optional(),
         })
         .parse(req.query);
-      // Open cases are a work queue (oldest first); resolved and dismissed ones a history (newest first). Pages
-      // follow the id (keyset): `nextCursor` is there while more remain.
-      const order = q.order ?? (q.state === 'Resolved' || q.state === 'Dismissed' ? 'desc' : 'asc');
-      const limit = q.limit ?? 100;
-      let query = app.db.kysely.selectFrom('cases').selectAll().orderBy('id', order).limit(limit + 1);
-      if (q.state) query = query.where('state', '=', q.state);
-      if (q.kind) query = query.where('kind', '=', q.kind);
-      if (q.cursor) query = query.where('id', order === 'asc' ? '>' : '<', q.cursor);
-      // One shop's cases: those of its orders.
-      if (q.shopId) query = query.where('shop_order_id', 'in', shopOrderIdsOf(app.db.kysely, q.shopId));
-      const rows = await query.execute();
-      const page = rows.slice(0, limit);
+      // `nextCursor` is there while more remain.
+      const { cases: page, more } = await listCases(app.db, q);
       const context = await caseContext(app.db, page.map((c) => c.shop_order_id).filter((x): x is number => x !== null));
       return {
         cases: page.map((c) => ({ ...c, actions: actionsOf(c.kind, c.actions), data: c.data ? JSON.parse(c.data) : null, order: c.shop_order_id ? context.get(c.shop_order_id) : undefined })),
-        nextCursor: rows.length > limit ? String(page[page.length - 1]!.id) : null,
+        nextCursor: more ? String(page[page.length - 1]!.id) : null,
       };
     });
     api.post('/api/cases/:id/consent', operator, async (req) => {

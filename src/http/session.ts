@@ -1,11 +1,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createSession, endSession, sessionByToken } from '../security/sessions.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Db } from '../db/dialect.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
-import { hashToken } from '../security/passwords.js';
-import { signIn, type Principal, type Role } from '../security/accounts.js';
+import { signIn, type Principal } from '../security/accounts.js';
 
 /**
  * Browser sessions for the dashboard: an httpOnly, SameSite=Strict cookie holding a random token (only its
@@ -39,16 +39,11 @@ function setCookie(reply: FastifyReply, value: string, maxAgeS: number, secure: 
 export async function sessionPrincipal(db: Db, req: FastifyRequest, now: number): Promise<{ principal: Principal; csrfOk: boolean; csrf: string } | undefined> {
   const token = cookieValue(req);
   if (!token) return undefined;
-  const row = await db.kysely
-    .selectFrom('sessions as s')
-    .innerJoin('users as u', 'u.id', 's.user_id')
-    .select(['u.id as userId', 'u.username', 'u.role', 'u.disabled', 's.csrf', 's.expires_at'])
-    .where('s.token_hash', '=', hashToken(token))
-    .executeTakeFirst();
-  if (!row || row.disabled || Number(row.expires_at) <= now) return undefined;
+  const s = await sessionByToken(db, token, now);
+  if (!s) return undefined;
   const sent = req.headers['x-csrf-token'];
-  const csrfOk = typeof sent === 'string' && sent.length === row.csrf.length && timingSafeEqual(Buffer.from(sent), Buffer.from(row.csrf));
-  return { principal: { userId: row.userId, username: row.username, role: row.role as Role }, csrfOk, csrf: row.csrf };
+  const csrfOk = typeof sent === 'string' && sent.length === s.csrf.length && timingSafeEqual(Buffer.from(sent), Buffer.from(s.csrf));
+  return { ...s, csrfOk };
 }
 
 export function registerSessionRoutes(http: FastifyInstance, db: Db, clock: Clock, opts: SessionOptions): void {
@@ -59,8 +54,7 @@ export function registerSessionRoutes(http: FastifyInstance, db: Db, clock: Cloc
     const p: Principal = await signIn(db, { username: b.username, password: b.password, address: req.ip }, now);
     const token = randomBytes(32).toString('base64url');
     const csrf = randomBytes(24).toString('base64url');
-    await db.kysely.insertInto('sessions').values({ user_id: p.userId, token_hash: hashToken(token), csrf, created_at: now, expires_at: now + SESSION_TTL_MS }).execute();
-    await db.kysely.deleteFrom('sessions').where('expires_at', '<', now).execute();
+    await createSession(db, { userId: p.userId, token, csrf, now, ttlMs: SESSION_TTL_MS });
     setCookie(reply, token, SESSION_TTL_MS / 1000, opts.secureCookie);
     return { user: { username: p.username, role: p.role }, csrfToken: csrf };
   });
@@ -76,7 +70,7 @@ export function registerSessionRoutes(http: FastifyInstance, db: Db, clock: Cloc
     const s = await sessionPrincipal(db, req, clock.now());
     if (token && s) {
       if (!s.csrfOk) throw new DaifaError('FORBIDDEN', 'CSRF 校验失败，请刷新页面 / CSRF check failed, reload the page');
-      await db.kysely.deleteFrom('sessions').where('token_hash', '=', hashToken(token)).execute();
+      await endSession(db, token);
     }
     setCookie(reply, '', 0, opts.secureCookie);
     return { ok: true };

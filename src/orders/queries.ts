@@ -1,6 +1,5 @@
 import { actionsOf } from '../cases/cases.js';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import { shopOrderIdsOf } from '../db/lookups.js';
 import { liveProcesses } from '../jobs/processes.js';
 import { summarize } from '../payments/ledger.js';
 import type { Db } from '../db/dialect.js';
@@ -160,7 +159,6 @@ export async function findOrderId(db: Db, ref: string): Promise<number> {
 }
 
 /** The ids of one shop's orders, as a subquery: what a purchase order or a case belongs to a shop through. */
-export const shopOrderIdsOf = (k: Kysely<Database>, shopId: number) => k.selectFrom('shop_orders').select('id').where('shop_id', '=', shopId);
 
 /**
  * Counts for `daifa stats --json` and the API. With a shop: its orders, purchase orders and open cases (an agency
@@ -204,4 +202,9 @@ export async function stats(db: Db, opts: { shopId?: number } = {}) {
     processes: await liveProcesses(db, Date.now()),
     generatedAt: Date.now(),
   };
+}
+
+/** The shop and WeChat order number of an order (it must exist). */
+export async function orderRef(db: Db, id: number): Promise<{ shop_id: number; wx_order_id: string }> {
+  return db.kysely.selectFrom('shop_orders').select(['shop_id', 'wx_order_id']).where('id', '=', id).executeTakeFirstOrThrow();
 }

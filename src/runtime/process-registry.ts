@@ -5,7 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import { randomAlnum } from '../lib/random.js';
 import type { RateShare } from '../lib/rate-limiter.js';
 
-import { STALE_MS } from '../jobs/processes.js';
+import { forgetProcesses, heartbeat, processesOnHost, STALE_MS } from '../jobs/processes.js';
 
 export { liveProcesses, STALE_MS } from '../jobs/processes.js';
 export const HEARTBEAT_MS = 10_000;
@@ -43,16 +43,7 @@ export class ProcessRegistry {
 
   /** Renew this process's row, and set the share from the processes alive now. Returns how many there are. */
   async beat(role: string): Promise<number> {
-    const now = this.clock.now();
-    const stale = now - (this.opts.staleMs ?? STALE_MS);
-    const k = this.db.kysely;
-    await k
-      .insertInto('daifa_processes')
-      .values({ id: this.id, role, host: this.host, pid: process.pid, started_at: this.startedAt || now, seen_at: now })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ seen_at: now }))
-      .execute();
-    await k.deleteFrom('daifa_processes').where('seen_at', '<', now - 10 * (this.opts.staleMs ?? STALE_MS)).execute();
-    const live = Number((await k.selectFrom('daifa_processes').select((eb) => eb.fn.countAll<number>().as('n')).where('seen_at', '>=', stale).executeTakeFirstOrThrow()).n);
+    const live = await heartbeat(this.db, { id: this.id, role, host: this.host, pid: process.pid, startedAt: this.startedAt }, this.clock.now(), this.opts.staleMs ?? STALE_MS);
     const fraction = 1 / Math.max(1, live);
     if (fraction !== this.share.fraction) this.log.info({ processes: live, share: fraction }, 'API rate limits shared between Daifa processes');
     this.share.fraction = fraction;
@@ -65,14 +56,13 @@ export class ProcessRegistry {
    * this very pid is a previous life of the pid (a container restarted as pid 1, say).
    */
   private async forgetDeadNeighbours(): Promise<void> {
-    const mine = await this.db.kysely.selectFrom('daifa_processes').select(['id', 'pid']).where('host', '=', this.host).execute();
-    const dead = mine.filter((r) => r.id !== this.id && (Number(r.pid) === process.pid || !alive(Number(r.pid)))).map((r) => r.id);
-    if (dead.length) await this.db.kysely.deleteFrom('daifa_processes').where('id', 'in', dead).execute();
+    const mine = await processesOnHost(this.db, this.host);
+    await forgetProcesses(this.db, mine.filter((r) => r.id !== this.id && (r.pid === process.pid || !alive(r.pid))).map((r) => r.id));
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.db.kysely.deleteFrom('daifa_processes').where('id', '=', this.id).execute();
+    await forgetProcesses(this.db, [this.id]);
   }
 }
 

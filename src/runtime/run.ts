@@ -1,8 +1,9 @@
 import { tokenWatchJob, trackingSweepJob } from '../jobs/catalogue.js';
+import { hasUsers } from '../security/accounts.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { SandboxClock, systemClock } from '../lib/clock.js';
 import { simTime } from '../../sandbox/clock.js';
-import { pruneRetention } from './retention.js';
+import { pruneRetention } from '../db/retention.js';
 import type { FastifyInstance } from 'fastify';
 import { createApp, createWorker, type App } from '../app.js';
 import type { Config } from '../config/config.js';
@@ -168,7 +169,7 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
 
 /** First run: create an owner with a random password and print it once. Nothing is stored in plain text. */
 export async function ensureFirstUser(app: App): Promise<void> {
-  const any = await app.db.kysely.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  const any = await hasUsers(app.db);
   if (any) return;
   const password = randomAlnum(16);
   await createUser(app.db, { username: 'admin', password, role: 'owner' }, app.clock.now());

@@ -1,4 +1,5 @@
 import { ALIBABA_WEBHOOK_PATH } from '../suppliers/alibaba-1688/message-receiver.js';
+import { hasMappings } from '../sourcing/catalogue-admin.js';
 import { randomBytes } from 'node:crypto';
 import type { App } from '../app.js';
 import { randomAlnum } from '../lib/random.js';
@@ -106,7 +107,7 @@ export async function bootstrapSandbox1688(app: App, sandbox: Sandbox, shopIds: 
   // and 1688 pushes its messages to Daifa's receiver.
   Object.assign(sim.knobs, { autoShipAfterMs: 20_000, splitShipRate: 0.1, lateRate: 0.03, traceStepMs: 30_000 });
   if (daifaUrl) sim.messageTarget = { url: `${daifaUrl}${ALIBABA_WEBHOOK_PATH}`, appSecret: SANDBOX_1688_APP.appSecret };
-  const acct = await app.db.kysely.selectFrom('supplier_accounts').selectAll().where('kind', '=', '1688').executeTakeFirst();
+  const acct = await app.alibaba.stored();
   if (!acct) {
     const t = sim.issueToken('b2b-sandboxbuyer1');
     await app.alibaba.add({ appKey: SANDBOX_1688_APP.appKey, appSecret: SANDBOX_1688_APP.appSecret, accessToken: t.accessToken, refreshToken: t.refreshToken, accessExpiresAt: app.clock.now() + sim.knobs.accessTokenTtlMs, refreshExpiresAt: app.clock.now() + 180 * 86_400_000, memberId: t.memberId });
@@ -115,7 +116,6 @@ export async function bootstrapSandbox1688(app: App, sandbox: Sandbox, shopIds: 
   }
   seedSimulatorOffers(sim);
   for (const shopId of shopIds) {
-    const mapped = await app.db.kysely.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).limit(1).executeTakeFirst();
-    if (!mapped) await seedDaifaCatalogue(app.db, shopId, app.clock.now());
+    if (!(await hasMappings(app.db, shopId))) await seedDaifaCatalogue(app.db, shopId, app.clock.now());
   }
 }

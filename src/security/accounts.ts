@@ -122,3 +122,36 @@ export async function tokenPrincipal(db: Db, token: string, now: number, changes
   if (row.last_used_at === null || now - Number(row.last_used_at) > TOKEN_USE_RESOLUTION_MS) await db.kysely.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.tokenId).execute();
   return { userId: row.userId, username: row.username, role: row.role as Role };
 }
+
+/** Every user (never a password hash). */
+export async function listUsers(db: Db) {
+  return db.kysely.selectFrom('users').select(['id', 'username', 'role', 'disabled', 'created_at']).orderBy('id').execute();
+}
+
+/** Every user with the API tokens still valid at `now` (names, scope, expiry — never the secret). */
+export async function listUsersWithTokens(db: Db, now: number) {
+  const users = await listUsers(db);
+  const tokens = await db.kysely.selectFrom('api_tokens').select(['user_id', 'name', 'expires_at', 'last_used_at', 'scope']).execute();
+  return users.map((u) => ({ ...u, tokens: tokens.filter((t) => t.user_id === u.id && Number(t.expires_at) > now) }));
+}
+
+export async function userIdByName(db: Db, username: string): Promise<number> {
+  const u = await db.kysely.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
+  if (!u) throw new DaifaError('NOT_FOUND', `用户 ${username} 不存在 / no such user`);
+  return u.id;
+}
+
+export async function assertUserExists(db: Db, id: number): Promise<void> {
+  if (!(await db.kysely.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst())) throw new DaifaError('NOT_FOUND', `用户 ${id} 不存在 / user ${id} not found`);
+}
+
+/** A new role, or disabled (their sessions end at once; their API tokens stop working while disabled). */
+export async function updateUser(db: Db, id: number, change: { role?: Role; disabled?: boolean }): Promise<void> {
+  const r = await db.kysely.updateTable('users').set({ ...(change.role ? { role: change.role } : {}), ...(change.disabled !== undefined ? { disabled: change.disabled ? 1 : 0 } : {}) }).where('id', '=', id).executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) throw new DaifaError('NOT_FOUND', `用户 ${id} 不存在 / no such user`);
+  if (change.disabled) await db.kysely.deleteFrom('sessions').where('user_id', '=', id).execute();
+}
+
+export async function hasUsers(db: Db): Promise<boolean> {
+  return Boolean(await db.kysely.selectFrom('users').select('id').limit(1).executeTakeFirst());
+}

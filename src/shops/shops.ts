@@ -91,6 +91,12 @@ export class ShopService {
     return rows.map(toPublic);
   }
 
+  /** 正式 (live) or 影子 (shadow: everything up to the supplier call, recorded; nothing placed). */
+  async setMode(id: number, mode: 'live' | 'shadow'): Promise<void> {
+    const r = await this.db.kysely.updateTable('shops').set({ mode }).where('id', '=', id).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw new DaifaError('NOT_FOUND', `店铺 ${id} 不存在 / shop not found`);
+  }
+
   async countReal(): Promise<number> {
     const r = await this.db.kysely.selectFrom('shops').select((eb) => eb.fn.countAll<number>().as('n')).where('is_sandbox', '=', 0).executeTakeFirst();
     return Number(r?.n ?? 0);

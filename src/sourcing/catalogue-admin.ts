@@ -97,3 +97,19 @@ export async function saveWeights(db: Db, shopId: number, input: unknown): Promi
     .execute();
   return normalised;
 }
+
+/** A mapping's units per shop unit, priority or switch; at least one of them. */
+export async function updateMapping(db: Db, id: number, change: { quantityPerUnit?: number; priority?: number; enabled?: boolean }): Promise<void> {
+  const set: Record<string, number> = {};
+  if (change.quantityPerUnit !== undefined) set.quantity_per_unit = change.quantityPerUnit;
+  if (change.priority !== undefined) set.priority = change.priority;
+  if (change.enabled !== undefined) set.enabled = change.enabled ? 1 : 0;
+  if (!Object.keys(set).length) throw new DaifaError('VALIDATION', '没有要修改的字段 / nothing to change');
+  const r = await db.kysely.updateTable('sku_mappings').set(set).where('id', '=', id).executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) throw new DaifaError('NOT_FOUND', `映射 ${id} 不存在 / mapping not found`);
+}
+
+/** Whether a shop has any SKU mapped to a supplier yet. */
+export async function hasMappings(db: Db, shopId: number): Promise<boolean> {
+  return Boolean(await db.kysely.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).limit(1).executeTakeFirst());
+}

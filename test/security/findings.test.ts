@@ -7,7 +7,7 @@ import { createUser, setPassword } from '../../src/security/accounts.js';
 import { loadConfig } from '../../src/config/config.js';
 import { msgSignature } from '../../src/channels/wechat-shop/crypto.js';
 import { encryptMessage, aesKeyFromEncodingAesKey } from '../../src/channels/wechat-shop/crypto.js';
-import { pruneRetention } from '../../src/runtime/retention.js';
+import { pruneRetention } from '../../src/db/retention.js';
 import { ensureFirstUser } from '../../src/runtime/run.js';
 import { SecretBox } from '../../src/security/secrets.js';
 import { openDatabase } from '../../src/db/dialect.js';

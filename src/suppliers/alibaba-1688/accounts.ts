@@ -57,6 +57,16 @@ export class Alibaba1688Accounts {
     return { client, memberId: acct.member_id, expiresAt: acct.access_expires_at ?? 0 };
   }
 
+  /** The first connected account as stored (tokens sealed): the sandbox re-registers it with its simulator. */
+  async stored() {
+    return this.db.kysely.selectFrom('supplier_accounts').selectAll().where('kind', '=', '1688').executeTakeFirst();
+  }
+
+  /** The connected 1688 accounts (never a token). */
+  async list() {
+    return this.db.kysely.selectFrom('supplier_accounts').select(['id', 'app_key', 'member_id', 'access_expires_at', 'refresh_expires_at', 'updated_at']).execute();
+  }
+
   async client(): Promise<Alibaba1688Client> {
     const now = this.now();
     if (this.cached && now < this.cached.expiresAt - 5 * 60_000) return this.cached.client;

@@ -1,4 +1,4 @@
-import type { Db } from '../db/dialect.js';
+import type { Db } from './dialect.js';
 
 /**
  * Retention: what arrives from outside is kept only as long as it is useful. Raw webhook bodies (WeChat pushes,
