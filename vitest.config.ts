@@ -1,10 +1,26 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The test tiers (`npm test` runs them all; CI runs it on SQLite and on PostgreSQL):
+ * - unit: pure code next to it (src/, sandbox/) — seconds, `npm run test:unit` in the edit loop;
+ * - integration: the real server against the simulators on loopback, the contract samples and the security checks;
+ * - resilience: crashes, lost answers, worker fleets, bursts and rate limits, at the size DAIFA_SCALE says (CI size by
+ *   default; bench/ runs them at full size);
+ * - e2e: the dashboard in Chromium.
+ * Most tests wait on sockets and timers, not on the CPU: several files run at once even on two cores.
+ */
+const shared = { testTimeout: 60_000, hookTimeout: 60_000 };
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'sandbox/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
     pool: 'forks',
+    maxWorkers: Number(process.env.DAIFA_TEST_WORKERS ?? 5),
+    minWorkers: 1,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts', 'sandbox/**/*.test.ts'], ...shared } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/security/**/*.test.ts'], ...shared } },
+      { extends: true, test: { name: 'resilience', include: ['test/resilience/**/*.test.ts'], ...shared } },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...shared } },
+    ],
   },
 });
