@@ -134,7 +134,8 @@ describe('the sandbox as strict as WeChat Shop and 1688', () => {
     await waitFor(async () => sim.refunds.length === 1, { what: 'refund requested' });
     expect(sim.postFee).toBe(seller.freight);
     expect(sim.refunds[0]!.amount).toBe(sim.totalAmount);
-    const requested = await h.app.db.kysely.selectFrom('order_events').select('data').where('event', '=', 'po.refund_requested').executeTakeFirstOrThrow();
+    // Daifa records the request once 1688 has answered it (the simulator counts it a moment before).
+    const requested = await waitFor(async () => h!.app.db.kysely.selectFrom('order_events').select('data').where('event', '=', 'po.refund_requested').executeTakeFirst(), { what: 'refund request recorded' });
     expect(JSON.parse(requested.data!)).toMatchObject({ goods: sim.totalAmount - sim.postFee, carriage: sim.postFee, reasonId: '20028' });
     // The second: 1688 refuses with 5011 (an amount a retry cannot change) → one case with 1688's words, no retry loop.
     h.sandbox.alibaba.knobs.refundRefuseCode = '5011';
