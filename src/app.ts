@@ -11,6 +11,7 @@ import { openDatabase, type Db } from './db/dialect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { assertLifecycles } from './domain/lifecycle.js';
 import { allLifecycles } from './lifecycle/apply-transition.js';
+import { paymentLifecycle } from './domain/payment.lifecycle.js';
 import { JobQueue } from './jobs/queue.js';
 import { handlerTable } from './jobs/catalogue.js';
 import { orderLoop } from './loop/order-loop.js';
@@ -98,7 +99,7 @@ export interface AppOptions {
 }
 
 export async function createApp(config: Readonly<Config>, opts: AppOptions = {}): Promise<App> {
-  assertLifecycles(allLifecycles);
+  assertLifecycles([...allLifecycles, paymentLifecycle]);
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
   const db = openDatabase(config.databaseUrl);

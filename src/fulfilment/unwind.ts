@@ -1,4 +1,5 @@
 import { type UnwindReason } from '../jobs/catalogue.js';
+import { movePayment } from '../payments/payment-status.js';
 import { routeTraits } from '../domain/purchase-routes.js';
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
@@ -132,7 +133,8 @@ export class SupplierUnwind {
     if (RESOURCE.includes(reason)) await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.supplier_order_closed', actor: 'system:unwind', note }, now);
     await settleCasesOfCancelledPo(trx, po, note, 'system:unwind', now);
     // A payment that never went out is closed with the order (so it is neither paid later nor counted).
-    if (paymentId) await trx.updateTable('payments').set({ status: 'Cancelled', reason: note, updated_at: now }).where('id', '=', paymentId).where('status', 'in', ['AwaitingApproval', 'AwaitingPayer', 'Blocked', 'Failed', 'Rejected']).execute();
+    // A payment in flight (Paying) or done is left alone: only one that waits is cancelled.
+    if (paymentId) await movePayment(trx, paymentId, 'Cancelled', { from: ['AwaitingApproval', 'AwaitingPayer', 'Blocked', 'Failed', 'Rejected'], set: { reason: note, updated_at: now } });
     // What was owed for it is owed no more (a reversing entry; the original stays).
     const owed = await trx.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('purchase_order_id', '=', po.id).where('kind', '=', 'supplier_payable').executeTakeFirst();
     const shop = await trx.selectFrom('shop_orders').select('shop_id').where('id', '=', po.shop_order_id).executeTakeFirstOrThrow();

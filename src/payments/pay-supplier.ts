@@ -1,4 +1,6 @@
 import { payJob } from '../jobs/catalogue.js';
+import type { PaymentStatus } from '../domain/payment.lifecycle.js';
+import { movePayment } from './payment-status.js';
 import { payMethodTraits, routeTraits } from '../domain/purchase-routes.js';
 import type { PayMethod } from '../domain/purchase-routes.js';
 import { loadLimits } from './limits.js';
@@ -41,7 +43,11 @@ const nextDayDelay = (now: number) => cnDayStart(now) + DAY_MS + 60_000 - now;
 const dayTotal = prepared((db, shopId: number, day: string) => db.selectFrom('payment_day_totals').select('amount').where('shop_id', '=', shopId).where('day', '=', day));
 /** A live purchase order of the shop order still to be paid (any state but the five given). */
 const poNotPaid = prepared((db, shopOrderId: number, s1: string, s2: string, s3: string, s4: string, s5: string) => db.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'not in', [s1, s2, s3, s4, s5]));
-/** Paid, once: a payment already Paid is left as it is (the caller sees no row changed). */
+/**
+ * Paid, once: a payment already Paid is left as it is (the caller sees no row changed). The lifecycle lets every
+ * other status become Paid (the money left: the truth is recorded), so `status != Paid` is its guard — compiled once,
+ * this hot statement is the one status write that does not go through movePayment (a test checks the two agree).
+ */
 const recordPaid = prepared((db, paid: string, tradeId: string | null, paidAt: number, reference: string | null, actor: string, now: number, id: number) =>
   db.updateTable('payments').set({ status: paid, supplier_trade_id: tradeId, paid_at: paidAt, reference, recorded_by: actor, updated_at: now }).where('id', '=', id).where('status', '!=', paid));
 /** One payment decision per shop at a time (PostgreSQL row lock; SQLite's writer lock already serialises). */
@@ -103,8 +109,7 @@ export class SupplierPayments {
     // order can be unwound); one already attempted is still reconciled below.
     if (po.order_state === 'Cancelled' && !payment) return 'OrderCancelled';
     if (po.order_state === 'Cancelled' && payment && payment.attempts === 0 && payment.status !== 'Paid') {
-      const r = await this.db.kysely.updateTable('payments').set({ status: 'Cancelled', reason: '买家已退款，不再付款', updated_at: this.clock.now() }).where('id', '=', payment.id).where('attempts', '=', 0).where('status', 'in', ['Paying', 'AwaitingApproval', 'AwaitingPayer']).executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 1) return 'OrderCancelled';
+      if (await movePayment(this.db.kysely, payment.id, 'Cancelled', { from: ['Paying', 'AwaitingApproval', 'AwaitingPayer'], attempts: 0, set: { reason: '买家已退款，不再付款', updated_at: this.clock.now() } })) return 'OrderCancelled';
       payment = await getById(this.db.kysely, 'payments', payment.id);
     }
     if (!payment) {
@@ -254,8 +259,8 @@ export class SupplierPayments {
       const status = d.action === 'pay' ? goes : 'AwaitingApproval';
       const approval = opts.override ? { approved_by: opts.actor, approved_at: now } : {};
       // The day it counts for is today's (the daily total follows by trigger).
-      const r = await trx.updateTable('payments').set({ status, block_cause: null, reason: d.action === 'approve' ? d.reason : null, day: cnDate(now), updated_at: payment.attempts > 0 ? payment.updated_at : now, ...approval }).where('id', '=', payment.id).where('status', '=', payment.status).executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1) return payment.status;
+      const moved = await movePayment(trx, payment.id, status, { from: [payment.status as PaymentStatus], set: { block_cause: null, reason: d.action === 'approve' ? d.reason : null, day: cnDate(now), updated_at: payment.attempts > 0 ? payment.updated_at : now, ...approval } });
+      if (!moved) return payment.status;
       const why = opts.override ? `负责人批准超限付款${opts.note ? `：${opts.note}` : ''}` : status === 'AwaitingApproval' ? `不再超限，${d.action === 'approve' ? d.reason : ''}` : '不再超限，继续付款';
       const cur = await stateOf(trx, 'purchase_order', po.id);
       if (cur.state === 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Placed', event: opts.override ? 'po.payment_approved' : 'po.payment_unblocked', actor: opts.actor, note: why }, now);
@@ -278,8 +283,7 @@ export class SupplierPayments {
     const now = this.clock.now();
     const message = `1688 订单金额 ${total === undefined ? '未知' : formatYuan(total)} 与应付 ${formatYuan(payment.amount)} 不一致，${what}`;
     await this.db.kysely.transaction().execute(async (trx) => {
-      const r = await trx.updateTable('payments').set({ status: 'Blocked', block_cause: 'amount', reason: message, updated_at: now }).where('id', '=', payment.id).where('status', 'not in', ['Paid', 'Cancelled']).executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1) return;
+      if (!(await movePayment(trx, payment.id, 'Blocked', { set: { block_cause: 'amount', reason: message, updated_at: now } }))) return;
       const cur = await stateOf(trx, 'purchase_order', po.id);
       if (cur.state !== 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', event: 'po.price_changed', actor: 'system:payments', note: message }, now);
       // One open case per observed total (the key carries the time: the same total may come back after a restore).
@@ -341,7 +345,7 @@ export class SupplierPayments {
   private async fail(paymentId: number, po: { id: number; shop_order_id: number }, message: string): Promise<string> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await trx.updateTable('payments').set({ status: 'Failed', reason: message, updated_at: now }).where('id', '=', paymentId).where('status', '!=', 'Paid').execute();
+      await movePayment(trx, paymentId, 'Failed', { set: { reason: message, updated_at: now } });
       const cur = await stateOf(trx, 'purchase_order', po.id);
       if (cur.state !== 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', event: 'po.payment_failed', actor: 'system:payments', note: message }, now);
       await openCase(trx, { kind: 'PAYMENT_FAILED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message, dedupKey: `PAYMENT_FAILED:${po.id}` }, now);
@@ -363,8 +367,8 @@ export class SupplierPayments {
       if (payMethodTraits(p.method).confirmedBy === 'voucher') throw new DaifaError('CONFLICT', '转账付款无需重试：请上传凭证并登记');
       const next = payMethodTraits(p.method).firstStatus;
       // updated_at is left alone: it marks the last pay call, and no call overlaps one made less than a lease ago.
-      const r = await trx.updateTable('payments').set({ status: next, max_calls: p.attempts + MAX_PAY_CALLS, reason: null }).where('id', '=', p.id).where('status', '=', 'Failed').executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1) throw new DaifaError('CONFLICT', '付款状态已变化，请刷新');
+      const moved = await movePayment(trx, p.id, next, { from: ['Failed'], set: { max_calls: p.attempts + MAX_PAY_CALLS, reason: null } });
+      if (!moved) throw new DaifaError('CONFLICT', '付款状态已变化，请刷新');
       await appendEvent(trx, { entity: 'purchase_order', id: purchaseOrderId, shopOrderId: p.shop_order_id, event: 'po.payment_retried', actor, note: payMethodTraits(p.method).daifaPays ? `重试免密支付（此前已调用 ${p.attempts} 次；付款前先向 1688 核对是否已付）` : '重新核对支付链接是否已付' }, now);
       await enqueue(trx, payJob(purchaseOrderId), now);
       return next;
@@ -444,26 +448,26 @@ export class SupplierPayments {
     }
     // Each decision changes the payment only while it still awaits one: a stale approve never reverses a concurrent
     // reject (nor the other way round) — the second answers 409.
-    const decidedOnce = (r: { numUpdatedRows: bigint }) => {
-      if (Number(r.numUpdatedRows) !== 1) throw new DaifaError('CONFLICT', `付款 ${paymentId} 已被他人处理，请刷新 / decided by someone else meanwhile`);
+    const decidedOnce = (moved: boolean) => {
+      if (!moved) throw new DaifaError('CONFLICT', `付款 ${paymentId} 已被他人处理，请刷新 / decided by someone else meanwhile`);
     };
     return this.db.kysely.transaction().execute(async (trx) => {
       const p = await trx.selectFrom('payments as pay').innerJoin('purchase_orders as po', 'po.id', 'pay.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id').select(['pay.id', 'pay.status', 'pay.method', 'pay.amount', 'po.id as poId', 'po.shop_order_id', 'o.shop_id', 'o.wx_order_id']).where('pay.id', '=', paymentId).executeTakeFirst();
       if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
       if (p.status !== 'AwaitingApproval') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，不在待批准队列`);
       if (!input.approve) {
-        await trx.updateTable('payments').set({ status: 'Rejected', reason: input.note ?? '人工拒绝', approved_by: input.actor, approved_at: now, updated_at: now }).where('id', '=', paymentId).where('status', '=', 'AwaitingApproval').executeTakeFirst().then(decidedOnce);
+        decidedOnce(await movePayment(trx, paymentId, 'Rejected', { from: ['AwaitingApproval'], set: { reason: input.note ?? '人工拒绝', approved_by: input.actor, approved_at: now, updated_at: now } }));
         await applyTransition(trx, { entity: 'purchase_order', id: p.poId, shopOrderId: p.shop_order_id, to: 'NeedsAttention', event: 'po.payment_rejected', actor: input.actor, note: input.note }, now);
         await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: p.shop_order_id, purchaseOrderId: p.poId, message: `付款被拒绝：${input.note ?? ''}`, dedupKey: `PAYMENT_BLOCKED:${p.poId}` }, now);
         return 'Rejected';
       }
       if (!payMethodTraits(p.method).daifaPays) {
-        await trx.updateTable('payments').set({ status: 'AwaitingPayer', approved_by: input.actor, approved_at: now, updated_at: now }).where('id', '=', paymentId).where('status', '=', 'AwaitingApproval').executeTakeFirst().then(decidedOnce);
+        decidedOnce(await movePayment(trx, paymentId, 'AwaitingPayer', { from: ['AwaitingApproval'], set: { approved_by: input.actor, approved_at: now, updated_at: now } }));
         await appendEvent(trx, { entity: 'purchase_order', id: p.poId, shopOrderId: p.shop_order_id, event: 'po.payment_approved', actor: input.actor, note: input.note }, now);
         await this.announceDue(trx, { id: p.poId, shop_order_id: p.shop_order_id, shop_id: p.shop_id, wx_order_id: p.wx_order_id } as PoRow, p.amount, p.method as PayMethod);
         return 'AwaitingPayer';
       }
-      await trx.updateTable('payments').set({ status: 'Paying', approved_by: input.actor, approved_at: now, updated_at: now }).where('id', '=', paymentId).where('status', '=', 'AwaitingApproval').executeTakeFirst().then(decidedOnce);
+      decidedOnce(await movePayment(trx, paymentId, 'Paying', { from: ['AwaitingApproval'], set: { approved_by: input.actor, approved_at: now, updated_at: now } }));
       await applyTransition(trx, { entity: 'purchase_order', id: p.poId, shopOrderId: p.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.payment_approved', actor: input.actor, note: input.note, jobs: [payJob(p.poId)] }, now);
       return 'Paying';
     });
@@ -510,7 +514,11 @@ export class SupplierPayments {
           continue;
         }
         included.push(payment.id);
-        await trx.updateTable('payments').set({ method: '1688-link', status: 'AwaitingPayer', pay_url: link.payUrl, updated_at: now }).where('id', '=', payment.id).execute();
+        if (!(await movePayment(trx, payment.id, 'AwaitingPayer', { from: ['AwaitingPayer', 'Failed'], set: { method: '1688-link', pay_url: link.payUrl, updated_at: now } }))) {
+          refused.push({ paymentId: payment.id, reason: '付款状态已变化 / the payment changed meanwhile' });
+          included.pop();
+          continue;
+        }
         if (po.state === 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Placed', event: 'po.pay_by_link', actor, note: '改用支付链接' }, now);
         await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_link', actor, note: `已生成 1688 支付链接（${ready.length} 单）` }, now);
         await enqueue(trx, payJob(po.id, { check: 0, delayMs: 30_000, variant: 'link' }), now);
