@@ -4,24 +4,7 @@
  * lower layers, never one of its own layer or above — so no two folders ever import each other.
  * docs/ARCHITECTURE.md draws the same layers (a test keeps the two the same).
  */
-const LAYERS = [
-  ['lib'],
-  ['domain', 'security'],
-  ['db', 'config'],
-  ['jobs', 'inbound'],
-  ['lifecycle', 'channels', 'suppliers', 'notify'],
-  ['shops', 'cases'],
-  ['sourcing'],
-  ['payments'],
-  ['purchasing'],
-  ['fulfilment'],
-  ['orders'],
-  ['loop', 'dashboard'],
-  ['http'],
-  ['app'],
-  ['runtime'],
-  ['cli'],
-];
+const { LAYERS } = require('./scripts/layers.cjs');
 
 const folder = (name) => (name === 'app' ? 'src/app\\.ts$' : `src/${name}/`);
 const layerRules = LAYERS.flatMap((layer, i) =>
