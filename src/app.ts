@@ -138,7 +138,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
     wechat_dropship: new WeChatDropshipRoute(db, clients, shops, outcomes),
   };
   const placement = new PurchaseOrderPlacement(db, routes, outcomes, clock);
-  const tracking = new Tracking(db, alibaba, notifier, clock, log);
+  const tracking = new Tracking(db, alibaba, notifier, events, clock, log);
   const delivery = new DeliverySync(db, shops, clients, clock, log);
   const deadlines = new DeadlineWatch(db, alibaba, shops, clients, notifier, clock, log, emailRoute);
   const lineRefunds = new LineRefunds(db, notifier, clock);

@@ -13,7 +13,6 @@ export async function pruneRetention(db: Db, now: number, days: { eventsDays: nu
   const n = (r: { numDeletedRows: bigint }) => Number(r.numDeletedRows);
   return {
     inbound_events: n(await k.deleteFrom('inbound_events').where('received_at', '<', now - days.eventsDays * dayMs).executeTakeFirst()),
-    supplier_messages: n(await k.deleteFrom('supplier_messages').where('received_at', '<', now - days.eventsDays * dayMs).executeTakeFirst()),
     decode_log: n(await k.deleteFrom('decode_log').where('created_at', '<', now - days.decodeLogDays * dayMs).executeTakeFirst()),
     sessions: n(await k.deleteFrom('sessions').where('expires_at', '<', now).executeTakeFirst()),
     login_failures: n(await k.deleteFrom('login_failures').where('at', '<', now - dayMs).executeTakeFirst()),

@@ -478,7 +478,6 @@ export interface Database {
   packages: PackagesTable;
   trace_events: TraceEventsTable;
   wx_deliveries: WxDeliveriesTable;
-  supplier_messages: SupplierMessagesTable;
   negotiations: NegotiationsTable;
 }
 
@@ -538,11 +537,3 @@ export interface WxDeliveriesTable {
   updated_at: number;
 }
 
-export interface SupplierMessagesTable {
-  id: Generated<number>;
-  msg_id: string;
-  type: string;
-  supplier_order_id: string | null;
-  body: string;
-  received_at: number;
-}

@@ -1,4 +1,5 @@
 import { deliverJob, trackJob, trackingSweepJob, unwindJob } from '../jobs/catalogue.js';
+import type { InboundEventStore } from '../inbound/event-store.js';
 import { routeTraits } from '../domain/purchase-routes.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
@@ -71,6 +72,7 @@ export class Tracking {
     private readonly db: Db,
     private readonly accounts: Alibaba1688Accounts,
     private readonly notifier: Notifier,
+    private readonly events: InboundEventStore,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly opts: TrackingOptions = DEFAULT_TRACKING,
@@ -294,7 +296,7 @@ export class Tracking {
       const client = await this.accounts.client();
       for (let round = 0; round < 20; round++) {
         const list = await client.pullMessages(200);
-        for (const m of list) if (await acceptMessage(this.db, m, JSON.stringify(m), now)) pulled++;
+        for (const m of list) if (await acceptMessage(this.events, m, JSON.stringify(m))) pulled++;
         if (list.length < 200) break;
       }
     }

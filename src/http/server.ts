@@ -89,7 +89,7 @@ export async function buildHttp(app: App, opts: HttpOptions = {}): Promise<Fasti
     return reply.code(500).send({ error: { code: 'INTERNAL', message: '内部错误，已记录 / internal error (logged)' } });
   });
 
-  registerAlibabaReceiver(http, { db: app.db, accounts: app.alibaba, queue: app.queue, clock: app.clock, log: app.log });
+  registerAlibabaReceiver(http, { events: app.events, accounts: app.alibaba, queue: app.queue, log: app.log });
   registerPushReceiver(http, { events: app.events, queue: app.queue, shops: app.shops, log: app.log, bodyLimit: app.config.pushBodyLimit, deliverEcho: takeDeliverEcho, maxAgeSeconds: app.config.pushMaxAgeSeconds, now: () => app.clock.now() });
 
   http.get('/health', async () => {

@@ -22,10 +22,11 @@ describe('1688 message receiver', () => {
     expect((await post(h, message.replace('waitbuyerreceive', 'cancel'), good)).status).toBe(401); // tampered
     expect((await post(h, message, '')).status).toBe(400);
     expect((await post(h, '{"no":"msgId"}', messageSignature('{"no":"msgId"}', SANDBOX_1688_APP.appSecret))).status).toBe(400);
-    expect(await count(h.app, 'supplier_messages')).toBe(0);
+    expect(await count(h.app, 'inbound_events', ['source', '=', '1688'])).toBe(0);
     for (let i = 0; i < 3; i++) expect((await post(h, message, good)).status).toBe(200);
-    const rows = await h.app.db.kysely.selectFrom('supplier_messages').selectAll().execute();
+    // Stored once, in the one inbound store beside WeChat's pushes.
+    const rows = await h.app.db.kysely.selectFrom('inbound_events').selectAll().where('source', '=', '1688').execute();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ msg_id: '7565094247', type: 'ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS', supplier_order_id: '167539019420540001' });
+    expect(rows[0]).toMatchObject({ dedup_key: '7565094247', event_type: 'ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS', external_id: '167539019420540001', shop_id: 0 });
   });
 });

@@ -51,7 +51,7 @@ describe('tracking and delivery sync', () => {
     // Traces arrive through messages and re-reads until signed.
     await waitFor(async () => (await count(h!.app, 'packages', ['status', '=', 'SIGN'])) === (await count(h!.app, 'packages')), { timeoutMs: 30_000, what: 'all signed' });
     expect(await count(h.app, 'trace_events')).toBeGreaterThanOrEqual(5 * (await count(h.app, 'packages')));
-    expect(await count(h.app, 'supplier_messages')).toBeGreaterThan(0);
+    expect(await count(h.app, 'inbound_events', ['source', '=', '1688'])).toBeGreaterThan(0);
 
     for (const o of orders) h.sandbox.wechat.confirmReceipt(h.creds.appId, o.orderId, { settle: true });
     await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Completed'])) === 4, { what: 'completed' });

@@ -89,4 +89,18 @@ describe('upgrading an installation that already holds data', () => {
       { waybill_id: 'W3', in_flight: 0 },
     ]);
   });
+
+  it('0023: the 1688 messages already received move to the one inbound store — one sent again after the upgrade is still a duplicate', async () => {
+    t = await createTestDb({ migrate: false });
+    await migrateToLatest(t.db, { upTo: '0022-line-spec-change' });
+    const k = t.db.kysely;
+    await sql`insert into supplier_messages (msg_id, type, supplier_order_id, body, received_at) values ('7565094247', 'ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS', '167539019420540001', '{"msgId":7565094247}', 5)`.execute(k);
+    expect(await migrateToLatest(t.db)).toContain('0023-one-inbound-store');
+    expect(await k.selectFrom('inbound_events').select(['source', 'shop_id', 'dedup_key', 'event_type', 'external_id', 'payload', 'received_at']).execute()).toEqual([
+      { source: '1688', shop_id: 0, dedup_key: '7565094247', event_type: 'ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS', external_id: '167539019420540001', payload: '{"msgId":7565094247}', received_at: 5 },
+    ]);
+    const { InboundEventStore } = await import('../../src/inbound/event-store.js');
+    const store = new InboundEventStore(t.db, { now: () => 10 });
+    expect(await store.store({ source: '1688', shopId: 0, dedupKey: '7565094247', eventType: 'ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS', externalId: null, payload: '{}' })).toBe(false);
+  });
 });

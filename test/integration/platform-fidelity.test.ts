@@ -171,7 +171,7 @@ describe('the sandbox as strict as WeChat Shop and 1688', () => {
     await enableSourcing(h, { messages: true });
     h.sandbox.alibaba.messageTarget = { url: `${h.url}/webhooks/1688?tenant=demo&v=2`, appSecret: SANDBOX_1688_APP.appSecret };
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await count(h!.app, 'supplier_messages')) >= 2, { what: 'messages stored' });
+    await waitFor(async () => (await count(h!.app, 'inbound_events', ['source', '=', '1688'])) >= 2, { what: 'messages stored' });
     // Every message 1688 sent was taken (a refused one stays undelivered and is retried: this would time out).
     await waitFor(async () => h!.sandbox.alibaba.messages.every((m) => m.delivered || m.attempts === 0), { what: 'every message sent taken by Daifa' });
     const message = '{"msgId":1,"type":"ORDER_BUYER_VIEW_ORDER_PAY","data":{"orderId":1}}';

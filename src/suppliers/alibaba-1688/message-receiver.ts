@@ -3,18 +3,18 @@ import { payMethodTraits } from '../../domain/purchase-routes.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Transaction } from 'kysely';
-import type { Db } from '../../db/dialect.js';
-import { GroupCommit } from '../../db/group-commit.js';
 import { paymentOf } from '../../db/lookups.js';
 import { prepared } from '../../db/prepared.js';
 import type { Database } from '../../db/schema.js';
-import { enqueue, type JobQueue } from '../../jobs/queue.js';
-import type { Clock } from '../../lib/clock.js';
+import type { JobQueue, JobSpec } from '../../jobs/queue.js';
+import type { InboundEventStore } from '../../inbound/event-store.js';
 import { idString, parseJsonLossless } from '../../lib/lossless-json.js';
 import type { Alibaba1688Accounts } from './accounts.js';
 import { pushSignature, signatureMatches } from './signing.js';
 
 export const ALIBABA_WEBHOOK_PATH = '/webhooks/1688';
+/** The inbound store's source for 1688 messages (`wechat-shop` is the other). */
+export const ALIBABA_SOURCE = '1688';
 
 /** The 1688 order id a message is about: bizKey, data.orderId (a bare big number), or the logistics items. */
 export function messageOrderId(m: Record<string, any>): string | undefined {
@@ -24,35 +24,35 @@ export function messageOrderId(m: Record<string, any>): string | undefined {
 }
 
 /**
- * Store a 1688 message once (msgId) and turn it into work: a payment check, or a tracking re-read. The message
- * itself decides nothing — the job re-reads 1688. Returns whether it was new.
+ * Store a 1688 message once (msgId) in the inbound store and turn it into work: a payment check, or a tracking
+ * re-read. The message itself decides nothing — the job re-reads 1688. Returns whether it was new. Pushed messages
+ * (the receiver) and pulled ones (the tracking sweep's safety net) come through here alike.
  */
-export async function acceptMessage(db: Db, m: Record<string, any>, raw: string, now: number): Promise<boolean> {
-  return db.kysely.transaction().execute((trx) => storeMessage(trx, m, raw, now));
-}
-
-/** acceptMessage's work inside the caller's transaction (the receiver commits a burst of messages together). */
-async function storeMessage(trx: Transaction<Database>, m: Record<string, any>, raw: string, now: number): Promise<boolean> {
+export async function acceptMessage(events: InboundEventStore, m: Record<string, any>, raw: string): Promise<boolean> {
   const msgId = idString(m.msgId);
   if (!msgId || typeof m.type !== 'string') return false;
   const orderId = messageOrderId(m);
-  const row = (await insertMessage(trx, msgId, m.type, orderId ?? null, raw, now)).rows[0];
-  if (!row || !orderId) return Boolean(row);
+  return events.store({ source: ALIBABA_SOURCE, shopId: 0, dedupKey: msgId, eventType: m.type, externalId: orderId ?? null, payload: raw, jobsFor: (trx) => (orderId ? jobsFor(trx, m.type, orderId) : Promise.resolve([])) });
+}
+
+/** The jobs a new message calls for, read in the transaction that stores it. */
+async function jobsFor(trx: Transaction<Database>, type: string, orderId: string): Promise<JobSpec[]> {
   const po = (await poBySupplierOrder(trx, orderId)).rows[0];
-  if (!po) return true;
-  if (m.type === 'ORDER_BUYER_VIEW_ORDER_PAY' || m.type === 'ORDER_BATCH_PAY') {
+  if (!po) return [];
+  if (type === 'ORDER_BUYER_VIEW_ORDER_PAY' || type === 'ORDER_BATCH_PAY') {
     // Paid by a person through a payment link: confirm now instead of at the next back-off check. A
     // password-free payment in flight re-reads by itself; other statuses have nothing for the pay job to do.
     const pay = await paymentOf(trx, po.id);
-    if (pay?.status === 'AwaitingPayer' && payMethodTraits(pay.method).confirmedBy === 'supplier-readback') await enqueue(trx, payJob(po.id, { variant: 'msg' }), now);
+    if (pay?.status === 'AwaitingPayer' && payMethodTraits(pay.method).confirmedBy === 'supplier-readback') return [payJob(po.id, { variant: 'msg' })];
     // Paid while Daifa held the payment (blocked, failed, awaiting approval): recorded once, by a re-read.
-    else if (pay && ['Blocked', 'Failed', 'AwaitingApproval'].includes(pay.status)) await enqueue(trx, recheckJob(po.id), now);
+    if (pay && ['Blocked', 'Failed', 'AwaitingApproval'].includes(pay.status)) return [recheckJob(po.id)];
+    return [];
   }
   // The seller changed the price (改价): re-read before anyone pays the old or the new amount.
-  else if (m.type === 'ORDER_BUYER_VIEW_ORDER_PRICE_MODIFY') await enqueue(trx, recheckJob(po.id), now);
+  if (type === 'ORDER_BUYER_VIEW_ORDER_PRICE_MODIFY') return [recheckJob(po.id)];
   // 1688 sends several messages for one event (shipped + first trace): a short delay lets them share one re-read.
-  else if (/SENDGOODS|LOGISTICS_|CLOSE|REFUND/.test(m.type)) await enqueue(trx, trackJob(po.id, 200), now);
-  return true;
+  if (/SENDGOODS|LOGISTICS_|CLOSE|REFUND/.test(type)) return [trackJob(po.id, 200)];
+  return [];
 }
 
 /**
@@ -60,8 +60,7 @@ async function storeMessage(trx: Transaction<Database>, m: Record<string, any>, 
  * before anything is stored; acknowledged (HTTP 200) only after the message and its job are committed (messages
  * arriving together share one commit).
  */
-export function registerAlibabaReceiver(http: FastifyInstance, deps: { db: Db; accounts: Alibaba1688Accounts; queue: JobQueue; clock: Clock; log: Logger }): void {
-  const group = new GroupCommit(deps.db);
+export function registerAlibabaReceiver(http: FastifyInstance, deps: { events: InboundEventStore; accounts: Alibaba1688Accounts; queue: JobQueue; log: Logger }): void {
   http.register(async (scope) => {
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_r, body, done) => done(null, body));
     scope.post(ALIBABA_WEBHOOK_PATH, async (req, reply) => {
@@ -81,8 +80,7 @@ export function registerAlibabaReceiver(http: FastifyInstance, deps: { db: Db; a
         return reply.code(400).send({ error: { code: 'PUSH_MALFORMED', message: 'message 不是 JSON' } });
       }
       if (!m || typeof m !== 'object' || !idString(m.msgId)) return reply.code(400).send({ error: { code: 'PUSH_MALFORMED', message: '缺少 msgId' } });
-      const now = deps.clock.now();
-      const fresh = await group.run((trx) => storeMessage(trx, m, message, now));
+      const fresh = await acceptMessage(deps.events, m, message);
       if (fresh) deps.queue.notify();
       deps.log.debug({ msgId: idString(m.msgId), type: m.type, fresh }, '1688 message');
       return reply.code(200).send('success');
@@ -90,8 +88,5 @@ export function registerAlibabaReceiver(http: FastifyInstance, deps: { db: Db; a
   });
 }
 
-// Every 1688 message is stored and looks its purchase order up (about four per order): compiled once (see prepared()).
-const insertMessage = prepared((db, msg_id: string, type: string, supplier_order_id: string | null, body: string, received_at: number) =>
-  db.insertInto('supplier_messages').values({ msg_id, type, supplier_order_id, body, received_at }).onConflict((oc) => oc.column('msg_id').doNothing()).returning('id'),
-);
+// Every 1688 message looks its purchase order up (about four per order): compiled once (see prepared()).
 const poBySupplierOrder = prepared((db, supplierOrderId: string) => db.selectFrom('purchase_orders').select('id').where('supplier_order_id', '=', supplierOrderId));
