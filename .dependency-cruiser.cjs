@@ -23,7 +23,6 @@ const layerRules = LAYERS.flatMap((layer, i) =>
 );
 
 module.exports = {
-
   forbidden: [
     {
       name: 'no-circular',

@@ -6,7 +6,18 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'off',
@@ -20,8 +31,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.property.name=/^(selectFrom|updateTable|insertInto|deleteFrom|replaceInto|mergeInto)$/]", message: 'No SQL here: call a repository or read model (docs/ARCHITECTURE.md).' },
-        { selector: "TaggedTemplateExpression[tag.name='sql']", message: 'No SQL here: call a repository or read model (docs/ARCHITECTURE.md).' },
+        {
+          selector: 'CallExpression[callee.property.name=/^(selectFrom|updateTable|insertInto|deleteFrom|replaceInto|mergeInto)$/]',
+          message: 'No SQL here: call a repository or read model (docs/ARCHITECTURE.md).',
+        },
+        {
+          selector: "TaggedTemplateExpression[tag.name='sql']",
+          message: 'No SQL here: call a repository or read model (docs/ARCHITECTURE.md).',
+        },
       ],
     },
   },
@@ -32,6 +49,21 @@ export default tseslint.config(
   },
   {
     files: ['web/**/*.{ts,tsx}', 'bench/ui.mjs', 'scripts/*.mjs'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', localStorage: 'readonly', location: 'readonly', fetch: 'readonly', EventSource: 'readonly', URLSearchParams: 'readonly', File: 'readonly', BodyInit: 'readonly', HTMLDivElement: 'readonly', console: 'readonly', process: 'readonly' } },
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        localStorage: 'readonly',
+        location: 'readonly',
+        fetch: 'readonly',
+        EventSource: 'readonly',
+        URLSearchParams: 'readonly',
+        File: 'readonly',
+        BodyInit: 'readonly',
+        HTMLDivElement: 'readonly',
+        console: 'readonly',
+        process: 'readonly',
+      },
+    },
   },
 );

@@ -18,7 +18,14 @@ export default defineConfig({
     minWorkers: 1,
     projects: [
       { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts', 'sandbox/**/*.test.ts', 'test/unit/**/*.test.ts'], ...shared } },
-      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/security/**/*.test.ts'], ...shared } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/security/**/*.test.ts'],
+          ...shared,
+        },
+      },
       { extends: true, test: { name: 'resilience', include: ['test/resilience/**/*.test.ts'], ...shared } },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...shared } },
     ],

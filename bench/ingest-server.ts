@@ -23,7 +23,10 @@ await daifa.listen({ port: 0, host: '127.0.0.1' });
 const bare = Fastify({ logger: false });
 bare.addContentTypeParser('*', { parseAs: 'string' }, (_r, body, done) => done(null, body));
 bare.post('/bare', async (req) => {
-  await k.insertInto('bench_raw').values({ body: String(req.body), received_at: Date.now() }).execute();
+  await k
+    .insertInto('bench_raw')
+    .values({ body: String(req.body), received_at: Date.now() })
+    .execute();
   return 'success';
 });
 await bare.listen({ port: 0, host: '127.0.0.1' });

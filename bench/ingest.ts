@@ -32,14 +32,24 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 function send(port: number, r: Req): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const req = http.request({ host: '127.0.0.1', port, path: r.path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body) } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        if (res.statusCode !== 200 || text !== 'success') reject(new Error(`HTTP ${res.statusCode} ${text}`));
-        else resolve(Number(process.hrtime.bigint() - start) / 1e6);
-      });
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: r.path,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => {
+          if (res.statusCode !== 200 || text !== 'success') reject(new Error(`HTTP ${res.statusCode} ${text}`));
+          else resolve(Number(process.hrtime.bigint() - start) / 1e6);
+        });
+      },
+    );
     req.on('error', reject);
     req.end(r.body);
   });
@@ -55,9 +65,11 @@ async function saturate(port: number, next: () => Req): Promise<{ rps: number; p
   const lat: number[] = [];
   const end = Date.now() + SECONDS * 1000;
   const t0 = Date.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (Date.now() < end) lat.push(await send(port, next()));
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < end) lat.push(await send(port, next()));
+    }),
+  );
   const secs = (Date.now() - t0) / 1000;
   return { rps: lat.length / secs, p50: pct(lat, 50), p99: pct(lat, 99), n: lat.length };
 }
@@ -83,10 +95,25 @@ async function main() {
   const db = await createTestDb();
   const d = db.db;
   const shops = new ShopService(d, SecretBox.fromKey(Buffer.from(MASTER, 'base64')), () => Date.now());
-  const shop = await shops.add({ name: 'bench', appId: `wx${randomAlnum(16).toLowerCase()}`, appSecret: randomAlnum(32), pushToken: randomAlnum(16), encodingAesKey: randomAlnum(43) });
+  const shop = await shops.add({
+    name: 'bench',
+    appId: `wx${randomAlnum(16).toLowerCase()}`,
+    appSecret: randomAlnum(32),
+    pushToken: randomAlnum(16),
+    encodingAesKey: randomAlnum(43),
+  });
   const creds = await shops.credentialsById(shop.id);
 
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), '--import', 'tsx', join(import.meta.dirname, 'ingest-server.ts')], { env: { ...process.env, ...db.env, DAIFA_MASTER_KEY: MASTER }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []),
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 'ingest-server.ts'),
+    ],
+    { env: { ...process.env, ...db.env, DAIFA_MASTER_KEY: MASTER }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const [daifaPort, barePort] = await new Promise<number[]>((resolve) => {
     let buf = '';
     child.stdout!.on('data', (x) => {
@@ -109,7 +136,10 @@ async function main() {
     const msg = `{"ToUserName":"gh_bench","FromUserName":"obench","CreateTime":${ts},"MsgType":"event","Event":"channels_ec_order_pay","order_info":{"order_id":${orderId},"pay_time":${ts}}}`;
     const encrypt = encryptMessage(key, msg, creds.appId);
     const nonce = String(serial);
-    return { path: `${shop.webhookPath}?timestamp=${ts}&nonce=${nonce}&msg_signature=${msgSignature(creds.pushToken, ts, nonce, encrypt)}&encrypt_type=aes`, body: JSON.stringify({ ToUserName: 'gh_bench', Encrypt: encrypt }) };
+    return {
+      path: `${shop.webhookPath}?timestamp=${ts}&nonce=${nonce}&msg_signature=${msgSignature(creds.pushToken, ts, nonce, encrypt)}&encrypt_type=aes`,
+      body: JSON.stringify({ ToUserName: 'gh_bench', Encrypt: encrypt }),
+    };
   };
   // Pre-generate enough for the runs (the generator is cheap but not free).
   const budget = Math.ceil(SECONDS * 12_000) + RATE * SECONDS + 2000;
@@ -132,11 +162,17 @@ async function main() {
 
   const dialect = db.url.startsWith('sqlite') ? 'SQLite' : 'PostgreSQL';
   const f = (x: number) => x.toFixed(1);
-  console.log(`bench/ingest — ${dialect}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${SECONDS}s per run, concurrency ${CONCURRENCY}`);
+  console.log(
+    `bench/ingest — ${dialect}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${SECONDS}s per run, concurrency ${CONCURRENCY}`,
+  );
   console.log(`  bare insert endpoint : ${Math.round(bare.rps)} req/s   p50 ${f(bare.p50)} ms  p99 ${f(bare.p99)} ms  (n=${bare.n})`);
-  console.log(`  Daifa push receiver  : ${Math.round(daifa.rps)} pushes/s p50 ${f(daifa.p50)} ms  p99 ${f(daifa.p99)} ms  (n=${daifa.n}; verified, decrypted, stored, job enqueued)`);
+  console.log(
+    `  Daifa push receiver  : ${Math.round(daifa.rps)} pushes/s p50 ${f(daifa.p50)} ms  p99 ${f(daifa.p99)} ms  (n=${daifa.n}; verified, decrypted, stored, job enqueued)`,
+  );
   console.log(`  ratio Daifa / bare   : ${(daifa.rps / bare.rps).toFixed(2)}   (target ≥ 0.5)`);
-  console.log(`  at ${RATE} pushes/s   : p50 ${f(steady.p50)} ms  p99 ${f(steady.p99)} ms  (achieved ${Math.round(steady.achieved)}/s, n=${steady.n}; target p99 < 50 ms)`);
+  console.log(
+    `  at ${RATE} pushes/s   : p50 ${f(steady.p50)} ms  p99 ${f(steady.p99)} ms  (achieved ${Math.round(steady.achieved)}/s, n=${steady.n}; target p99 < 50 ms)`,
+  );
   agent.destroy();
 }
 

@@ -11,8 +11,17 @@ const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 0);
 const daifaUrl = process.env.BENCH_DAIFA_URL!;
 const sb = await startSandbox({
   push: { timeScale: 0, minCopies: 1, maxCopies: 1, maxReorderMs: 0, concurrency: 64 },
-  api: { latencyMs, decodeDailyQuota: 100_000_000, callsPerMinute: process.env.BENCH_WECHAT_RPM ? Number(process.env.BENCH_WECHAT_RPM) : null },
-  alibaba: { latencyMs, autoShipAfterMs: 0, traceStepMs: null, qps: process.env.BENCH_1688_QPS ? Number(process.env.BENCH_1688_QPS) : null },
+  api: {
+    latencyMs,
+    decodeDailyQuota: 100_000_000,
+    callsPerMinute: process.env.BENCH_WECHAT_RPM ? Number(process.env.BENCH_WECHAT_RPM) : null,
+  },
+  alibaba: {
+    latencyMs,
+    autoShipAfterMs: 0,
+    traceStepMs: null,
+    qps: process.env.BENCH_1688_QPS ? Number(process.env.BENCH_1688_QPS) : null,
+  },
 });
 sb.alibaba.addApp(SANDBOX_1688_APP.appKey, SANDBOX_1688_APP.appSecret);
 seedSimulatorOffers(sb.alibaba, 100_000_000);

@@ -7,8 +7,20 @@ import { startSandbox, type Sandbox } from './server.js';
 import type { Sim1688Order } from './alibaba-1688/simulator.js';
 
 const paidOrder = (orderId: string, extra: Partial<Sim1688Order> = {}): Sim1688Order => ({
-  orderId, buyerMemberId: 'b', sellerMemberId: 's', status: 'waitsellersend', address: {}, message: '', postFee: 0, totalAmount: 100, createdAt: Date.now(),
-  lines: [{ offerId: 'o', specId: 'x', quantity: 1, price: 100, title: 't', attrs: [] }], payments: [{ amount: 100, at: Date.now() - 60_000, tradeId: 't' }], shipments: [], refunds: [], ...extra,
+  orderId,
+  buyerMemberId: 'b',
+  sellerMemberId: 's',
+  status: 'waitsellersend',
+  address: {},
+  message: '',
+  postFee: 0,
+  totalAmount: 100,
+  createdAt: Date.now(),
+  lines: [{ offerId: 'o', specId: 'x', quantity: 1, price: 100, title: 't', attrs: [] }],
+  payments: [{ amount: 100, at: Date.now() - 60_000, tradeId: 't' }],
+  shipments: [],
+  refunds: [],
+  ...extra,
 });
 
 describe('sandbox state across restarts', () => {
@@ -47,13 +59,19 @@ describe('sandbox state across restarts', () => {
     expect(b.wechat.shops.get('wxA')!.username).toBe(a.wechat.shops.get('wxA')!.username);
     // Paid an hour ago: its seller ships at once; the late seller and the one out of stock do not.
     await new Promise((r) => setTimeout(r, 50));
-    expect([...b.alibaba.orders.values()].map((o) => [o.orderId, o.status])).toEqual([['1', 'waitbuyerreceive'], ['2', 'waitsellersend'], ['3', 'waitsellersend']]);
+    expect([...b.alibaba.orders.values()].map((o) => [o.orderId, o.status])).toEqual([
+      ['1', 'waitbuyerreceive'],
+      ['2', 'waitsellersend'],
+      ['3', 'waitsellersend'],
+    ]);
     // The buyer's refund that fell due while it was down comes at once, and only once.
     const refunded = b.wechat.shops.get('wxA')!.orders.get(refunding!.orderId)!;
     expect([refunded.status, refunded.refundAt, b.wechat.shops.get('wxA')!.orders.get(wx!.orderId)!.status]).toEqual([200, undefined, 20]);
     // The undelivered message is still there to pull, and ids go on after the saved ones.
     expect(b.alibaba.messages.map((m) => m.type)).toContain('ORDER_BUYER_VIEW_ORDER_PAY');
-    expect(Math.min(...b.alibaba.messages.filter((m) => m.type !== 'ORDER_BUYER_VIEW_ORDER_PAY').map((m) => m.msgId))).toBeGreaterThanOrEqual(seq);
+    expect(
+      Math.min(...b.alibaba.messages.filter((m) => m.type !== 'ORDER_BUYER_VIEW_ORDER_PAY').map((m) => m.msgId)),
+    ).toBeGreaterThanOrEqual(seq);
   });
 
   it('an unreadable state file is moved aside, never deleted, and the sandbox starts empty', () => {

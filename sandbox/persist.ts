@@ -34,7 +34,8 @@ export function loadSandboxState(file: string): { state?: SandboxState; movedAsi
   if (!existsSync(file)) return {};
   try {
     const state = JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
-    if (state?.version !== 1 || !Array.isArray(state.wechat?.shops) || !Array.isArray(state.alibaba?.orders)) throw new Error('not a sandbox state file');
+    if (state?.version !== 1 || !Array.isArray(state.wechat?.shops) || !Array.isArray(state.alibaba?.orders))
+      throw new Error('not a sandbox state file');
     return { state };
   } catch {
     const movedAside = `${file}.unreadable-${Date.now()}`;
@@ -55,7 +56,11 @@ export interface SandboxAutosave {
   stop(): void;
 }
 
-export function autosaveSandbox(sb: Sandbox, file: string, opts: { intervalMs?: number; onError?: (err: unknown) => void } = {}): SandboxAutosave {
+export function autosaveSandbox(
+  sb: Sandbox,
+  file: string,
+  opts: { intervalMs?: number; onError?: (err: unknown) => void } = {},
+): SandboxAutosave {
   let last = '';
   const save = () => {
     const content = sandboxContent(sb);

@@ -22,7 +22,16 @@ export interface Sandbox {
 }
 
 /** One HTTP server on loopback hosting every simulator: WeChat Shop API, WeCom robot. */
-export async function startSandbox(opts: { port?: number; smtpPort?: number; host?: string; push?: Partial<PushKnobs>; api?: Partial<ApiKnobs>; alibaba?: Partial<Knobs1688> } = {}): Promise<Sandbox> {
+export async function startSandbox(
+  opts: {
+    port?: number;
+    smtpPort?: number;
+    host?: string;
+    push?: Partial<PushKnobs>;
+    api?: Partial<ApiKnobs>;
+    alibaba?: Partial<Knobs1688>;
+  } = {},
+): Promise<Sandbox> {
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
   startHttpThread(); // the simulators push to Daifa: the first push need not wait for the thread to boot
   const wechat = new WeChatShopSimulator({ push: opts.push, api: opts.api });

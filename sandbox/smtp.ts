@@ -25,7 +25,8 @@ export class SmtpTwin {
       disabledCommands: ['STARTTLS'],
       logger: false,
       onAuth: (auth, _session, cb) => {
-        if (!this.requireAuth || (auth.username === this.requireAuth.user && auth.password === this.requireAuth.pass)) cb(null, { user: auth.username });
+        if (!this.requireAuth || (auth.username === this.requireAuth.user && auth.password === this.requireAuth.pass))
+          cb(null, { user: auth.username });
         else cb(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
       },
       onMailFrom: (_addr, session, cb) => {
@@ -37,9 +38,17 @@ export class SmtpTwin {
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           const raw = Buffer.concat(chunks).toString('utf8');
-          this.messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), subject: decodeSubject(raw), text: decodeText(raw), raw, at: Date.now() });
+          this.messages.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            subject: decodeSubject(raw),
+            text: decodeText(raw),
+            raw,
+            at: Date.now(),
+          });
           if (!this.loseAnswer) return cb();
-          for (const c of (this.server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections) if (c.id === session.id) c._socket.destroy();
+          for (const c of (this.server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections)
+            if (c.id === session.id) c._socket.destroy();
         });
       },
     });
@@ -57,9 +66,17 @@ export class SmtpTwin {
 function decodeSubject(raw: string): string {
   const m = /^Subject: (.*(?:\r?\n[ \t].*)*)/im.exec(raw);
   if (!m) return '';
-  return m[1]!.replace(/\r?\n[ \t]/g, ' ').replace(/=\?utf-8\?([bq])\?([^?]*)\?=\s*/gi, (_all, enc: string, text: string) =>
-    enc.toLowerCase() === 'b' ? Buffer.from(text, 'base64').toString('utf8') : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8'),
-  ).trim();
+  return m[1]!
+    .replace(/\r?\n[ \t]/g, ' ')
+    .replace(/=\?utf-8\?([bq])\?([^?]*)\?=\s*/gi, (_all, enc: string, text: string) =>
+      enc.toLowerCase() === 'b'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : Buffer.from(
+            text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+            'latin1',
+          ).toString('utf8'),
+    )
+    .trim();
 }
 
 /** The text body of a single-part message sent with base64 transfer encoding. */

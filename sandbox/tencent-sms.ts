@@ -46,15 +46,29 @@ export class TencentSmsTwin {
         const raw = String(req.body ?? '');
         const h = req.headers;
         const auth = String(h.authorization ?? '');
-        const m = /^TC3-HMAC-SHA256 Credential=([^/]+)\/(\d{4}-\d{2}-\d{2})\/sms\/tc3_request, SignedHeaders=content-type;host, Signature=([0-9a-f]{64})$/.exec(auth);
+        const m =
+          /^TC3-HMAC-SHA256 Credential=([^/]+)\/(\d{4}-\d{2}-\d{2})\/sms\/tc3_request, SignedHeaders=content-type;host, Signature=([0-9a-f]{64})$/.exec(
+            auth,
+          );
         if (!m) return this.fail('AuthFailure.InvalidAuthorization', 'Authorization header malformed');
         const secretKey = this.secrets.get(m[1]!);
         if (!secretKey) return this.fail('AuthFailure.SecretIdNotFound', 'SecretId not found');
         const timestamp = Number(h['x-tc-timestamp']);
-        if (!Number.isFinite(timestamp) || Math.abs(Date.now() / 1000 - timestamp) > 300) return this.fail('AuthFailure.SignatureExpire', 'signature expired');
-        const expected = tc3Sign({ secretId: m[1]!, secretKey, service: 'sms', host: String(h.host), contentType: String(h['content-type']), payload: raw, timestamp });
-        if (expected.signature !== m[3] || expected.date !== m[2]) return this.fail('AuthFailure.SignatureFailure', 'signature verification failed');
-        if (h['x-tc-action'] !== 'SendSms' || h['x-tc-version'] !== '2021-01-11') return this.fail('InvalidAction', 'action or version not supported');
+        if (!Number.isFinite(timestamp) || Math.abs(Date.now() / 1000 - timestamp) > 300)
+          return this.fail('AuthFailure.SignatureExpire', 'signature expired');
+        const expected = tc3Sign({
+          secretId: m[1]!,
+          secretKey,
+          service: 'sms',
+          host: String(h.host),
+          contentType: String(h['content-type']),
+          payload: raw,
+          timestamp,
+        });
+        if (expected.signature !== m[3] || expected.date !== m[2])
+          return this.fail('AuthFailure.SignatureFailure', 'signature verification failed');
+        if (h['x-tc-action'] !== 'SendSms' || h['x-tc-version'] !== '2021-01-11')
+          return this.fail('InvalidAction', 'action or version not supported');
         let b: Record<string, any>;
         try {
           b = JSON.parse(raw);
@@ -62,13 +76,24 @@ export class TencentSmsTwin {
           return this.fail('InvalidParameter', 'body is not JSON');
         }
         if (b.SmsSdkAppId !== SANDBOX_SMS.sdkAppId) return this.fail('FailedOperation.SmsSdkAppIdVerifyFail', 'SdkAppId not found');
-        if (b.SignName !== SANDBOX_SMS.signName) return this.fail('FailedOperation.SignatureIncorrectOrUnapproved', 'sign name not approved');
-        if (b.TemplateId !== SANDBOX_SMS.templateId) return this.fail('FailedOperation.TemplateIncorrectOrUnapproved', 'template not approved');
+        if (b.SignName !== SANDBOX_SMS.signName)
+          return this.fail('FailedOperation.SignatureIncorrectOrUnapproved', 'sign name not approved');
+        if (b.TemplateId !== SANDBOX_SMS.templateId)
+          return this.fail('FailedOperation.TemplateIncorrectOrUnapproved', 'template not approved');
         const now = Date.now();
         const SendStatusSet = (Array.isArray(b.PhoneNumberSet) ? b.PhoneNumberSet : []).map((phone: string) => {
-          const status = (Code: string, Message: string) => ({ SerialNo: randomUUID(), PhoneNumber: phone, Fee: Code === 'Ok' ? 1 : 0, SessionContext: '', Code, Message, IsoCode: 'CN' });
+          const status = (Code: string, Message: string) => ({
+            SerialNo: randomUUID(),
+            PhoneNumber: phone,
+            Fee: Code === 'Ok' ? 1 : 0,
+            SessionContext: '',
+            Code,
+            Message,
+            IsoCode: 'CN',
+          });
           if (!/^\+861[3-9]\d{9}$/.test(phone)) {
-            this.rejected['InvalidParameterValue.IncorrectPhoneNumber'] = (this.rejected['InvalidParameterValue.IncorrectPhoneNumber'] ?? 0) + 1;
+            this.rejected['InvalidParameterValue.IncorrectPhoneNumber'] =
+              (this.rejected['InvalidParameterValue.IncorrectPhoneNumber'] ?? 0) + 1;
             return status('InvalidParameterValue.IncorrectPhoneNumber', 'invalid phone number');
           }
           for (const l of this.limits) {

@@ -20,7 +20,15 @@ import { Worker, type JobHandler } from './jobs/worker.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
 import { Notifier } from './notify/notifier.js';
-import { EmailSender, LogSender, TencentSmsSender, WeComSender, type Channel, type Sender, type TencentSmsConfig } from './notify/senders.js';
+import {
+  EmailSender,
+  LogSender,
+  TencentSmsSender,
+  WeComSender,
+  type Channel,
+  type Sender,
+  type TencentSmsConfig,
+} from './notify/senders.js';
 import { OrderConfirmation } from './orders/confirm.js';
 import { DecodeService } from './orders/decode.js';
 import { OrderIntake } from './orders/intake.js';
@@ -119,12 +127,22 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const smtpUrl = opts.smtpUrl ?? config.smtpUrl;
   if (smtpUrl) senders.push(new EmailSender(smtpUrl, config.mailFrom));
   const wecom = opts.wecomWebhookUrl ?? config.wecomWebhookUrl;
-  const notifier = new Notifier(db, queue, senders, clock, log, { box, defaultTargets: { ...(wecom ? { wecom: [wecom] } : {}), ...opts.defaultAlertTargets } });
+  const notifier = new Notifier(db, queue, senders, clock, log, {
+    box,
+    defaultTargets: { ...(wecom ? { wecom: [wecom] } : {}), ...opts.defaultAlertTargets },
+  });
   const intake = new OrderIntake(db, clients, shops, clock, log);
   const confirmation = new OrderConfirmation(db, notifier, clock, log, config.duplicateWindowHours * 3600_000);
   const poller = new OrderPoller(db, queue, clients, shops, clock, log, { intervalSeconds: config.pollIntervalSeconds });
   const decode = new DecodeService(db, clients, shops, clock, opts.decodeDailyQuota ?? config.decodeDailyQuota);
-  const alibaba = new Alibaba1688Accounts(db, box, opts.alibabaApiBase ?? config.alibabaApiBase, log, () => clock.now(), new AdaptiveRateLimiter(config.alibabaCallsPerSecond, undefined, apiShare));
+  const alibaba = new Alibaba1688Accounts(
+    db,
+    box,
+    opts.alibabaApiBase ?? config.alibabaApiBase,
+    log,
+    () => clock.now(),
+    new AdaptiveRateLimiter(config.alibabaCallsPerSecond, undefined, apiShare),
+  );
   const sourcing = new Sourcing(db, notifier, clock, log, config.consentReminderHours * 3_600_000, config.offerStaleHours * 3_600_000);
   const tokenWatch = new TokenWatch(db, alibaba, notifier, clock);
   const payments = new SupplierPayments(db, alibaba, notifier, clock, log);
@@ -147,10 +165,59 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const addressChange = new AddressChange(db, decode, emailRoute, notifier, clock, log);
   const unwind = new SupplierUnwind(db, alibaba, clock, log, (poId, why) => placement.resourceAfterUnwind(poId, why));
 
-  const handlers = handlerTable(orderLoop({ log, queue, intake, confirmation, sourcing, placement, payments, tracking, dropshipTracking, delivery, deadlines, unwind, buyerRefunds, lineRefunds, addressChange, consent, tokenWatch, poller, notifier }));
+  const handlers = handlerTable(
+    orderLoop({
+      log,
+      queue,
+      intake,
+      confirmation,
+      sourcing,
+      placement,
+      payments,
+      tracking,
+      dropshipTracking,
+      delivery,
+      deadlines,
+      unwind,
+      buyerRefunds,
+      lineRefunds,
+      addressChange,
+      consent,
+      tokenWatch,
+      poller,
+      notifier,
+    }),
+  );
 
   return {
-    config, log, clock, db, box, outbound, queue, events, shops, clients, intake, confirmation, poller, notifier, decode, sourcing, consent, payments, placement, alibaba, tracking, delivery, unwind, deadlines, dropshipTracking, handlers, wechatApiBase, apiShare,
+    config,
+    log,
+    clock,
+    db,
+    box,
+    outbound,
+    queue,
+    events,
+    shops,
+    clients,
+    intake,
+    confirmation,
+    poller,
+    notifier,
+    decode,
+    sourcing,
+    consent,
+    payments,
+    placement,
+    alibaba,
+    tracking,
+    delivery,
+    unwind,
+    deadlines,
+    dropshipTracking,
+    handlers,
+    wechatApiBase,
+    apiShare,
     close: () => db.close(),
   };
 }
@@ -162,6 +229,12 @@ export function createWorker(app: App, opts: { concurrency?: number; recordRuns?
     recordRuns: opts.recordRuns ?? true,
     leaseMs: app.config.jobLeaseSeconds * 1000,
     // A job that exhausted its retries is visible in `daifa jobs list` — and the merchant hears about it.
-    onDead: (job, error) => app.notifier.raiseNow({ event: 'dead_job', shopId: null, subject: String(job.id), data: { jobId: job.id, jobKind: job.kind, error: error.slice(0, 200) } }),
+    onDead: (job, error) =>
+      app.notifier.raiseNow({
+        event: 'dead_job',
+        shopId: null,
+        subject: String(job.id),
+        data: { jobId: job.id, jobKind: job.kind, error: error.slice(0, 200) },
+      }),
   });
 }

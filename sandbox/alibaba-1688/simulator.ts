@@ -134,7 +134,32 @@ export interface Knobs1688 {
   refundRefuseCode: string | null;
 }
 
-export const defaultKnobs1688 = (): Knobs1688 => ({ latencyMs: 0, lostResponseRate: 0, serverErrorRate: 0, rateLimitRate: 0, duplicateOutOrderId: 'return-existing', priceRiseFen: 0, readBackMismatch: false, accessTokenTtlMs: 10 * 3_600_000, failSpecIds: [], protocolSigned: true, payAnswerWrongRate: 0, payResponseLostRate: 0, balance: Number.POSITIVE_INFINITY, autoShipAfterMs: null, splitShipRate: 0, lateRate: 0, stockOutAfterPayRate: 0, traceStepMs: null, courierNameOverride: null, messagesOff: false, qps: null, acceptQuotedLongIds: false, refundRefuseCode: null, stockOutReportMs: 30_000 });
+export const defaultKnobs1688 = (): Knobs1688 => ({
+  latencyMs: 0,
+  lostResponseRate: 0,
+  serverErrorRate: 0,
+  rateLimitRate: 0,
+  duplicateOutOrderId: 'return-existing',
+  priceRiseFen: 0,
+  readBackMismatch: false,
+  accessTokenTtlMs: 10 * 3_600_000,
+  failSpecIds: [],
+  protocolSigned: true,
+  payAnswerWrongRate: 0,
+  payResponseLostRate: 0,
+  balance: Number.POSITIVE_INFINITY,
+  autoShipAfterMs: null,
+  splitShipRate: 0,
+  lateRate: 0,
+  stockOutAfterPayRate: 0,
+  traceStepMs: null,
+  courierNameOverride: null,
+  messagesOff: false,
+  qps: null,
+  acceptQuotedLongIds: false,
+  refundRefuseCode: null,
+  stockOutReportMs: 30_000,
+});
 
 const yuan = (fen: number) => Math.round(fen) / 100;
 const ts1688 = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace(/[-:T]/g, '').replace('Z', '').replace('.', '') + '+0800';
@@ -172,13 +197,21 @@ export class Alibaba1688Simulator {
    * else is retried (3 times), and order ids inside are bare numbers beyond 2^53.
    */
   emit(type: string, o: Sim1688Order, currentStatus: string): void {
-    this.emitRaw(type, o, { buyerMemberId: o.buyerMemberId, currentStatus, msgSendTime: new Date(simNow() + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19), orderId: o.orderId, sellerMemberId: o.sellerMemberId });
+    this.emitRaw(type, o, {
+      buyerMemberId: o.buyerMemberId,
+      currentStatus,
+      msgSendTime: new Date(simNow() + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19),
+      orderId: o.orderId,
+      sellerMemberId: o.sellerMemberId,
+    });
   }
 
   /** Every message is kept; one not acknowledged after the retries waits for the pull API (push.cursor.messageList). */
   emitRaw(type: string, o: Sim1688Order, data: Record<string, unknown>): void {
     const msgId = this.msgSeq++;
-    const message = bare(JSON.stringify({ bizKey: o.orderId, data, gmtBorn: simNow(), msgId, type, userInfo: o.buyerMemberId }), ['orderId']);
+    const message = bare(JSON.stringify({ bizKey: o.orderId, data, gmtBorn: simNow(), msgId, type, userInfo: o.buyerMemberId }), [
+      'orderId',
+    ]);
     const record = { msgId, type, delivered: false, attempts: 0, message, pulled: false };
     this.messages.push(record);
     if (!this.messageTarget || this.knobs.messagesOff) return;
@@ -189,7 +222,11 @@ export class Alibaba1688Simulator {
         // Signed over every parameter of the request, the callback URL's query included (official tuna SDK rule).
         const query = new URL(target.url).searchParams;
         const signature = pushSignature([...query, ['message', message]], target.appSecret);
-        const res = await postText(target.url, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ message, _aop_signature: signature }).toString(), timeoutMs: 5_000 });
+        const res = await postText(target.url, {
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ message, _aop_signature: signature }).toString(),
+          timeoutMs: 5_000,
+        });
         record.delivered = res.status === 200;
       } catch {
         record.delivered = false;
@@ -226,19 +263,33 @@ export class Alibaba1688Simulator {
       scope.addContentTypeParser('*', { parseAs: 'string' }, (_r, body, done) => done(null, body));
       scope.post('/sandbox/1688/cashier/pay', async (req) => {
         const body = String(req.body ?? '');
-        const raw = body.trim().startsWith('{') ? (JSON.parse(body) as { orderId?: string }).orderId : new URLSearchParams(body).get('orderId');
-        return this.payAtCashier(String(raw ?? '').split(';').filter(Boolean));
+        const raw = body.trim().startsWith('{')
+          ? (JSON.parse(body) as { orderId?: string }).orderId
+          : new URLSearchParams(body).get('orderId');
+        return this.payAtCashier(
+          String(raw ?? '')
+            .split(';')
+            .filter(Boolean),
+        );
       });
-      scope.post('/openapi/:proto/:ver/:ns/:api/:appKey', async (req, reply) => this.handle(req.params as Record<string, string>, String(req.body ?? ''), reply));
+      scope.post('/openapi/:proto/:ver/:ns/:api/:appKey', async (req, reply) =>
+        this.handle(req.params as Record<string, string>, String(req.body ?? ''), reply),
+      );
     });
     app.get('/sandbox/1688/orders', async () => ({ orders: [...this.orders.values()], duplicates: this.duplicates() }));
     app.get('/sandbox/1688/knobs', async () => this.knobs);
     app.get('/sandbox/1688/calls', async () => ({ ...Object.fromEntries(this.calls), throttled: this.throttled }));
     app.get('/sandbox/1688/cashier', async (req, reply) => {
-      const ids = String((req.query as { orderId?: string }).orderId ?? '').split(';').filter(Boolean);
+      const ids = String((req.query as { orderId?: string }).orderId ?? '')
+        .split(';')
+        .filter(Boolean);
       const rows = ids.map((id) => this.orders.get(id)).filter((o): o is Sim1688Order => Boolean(o));
       const total = rows.filter((o) => o.status === 'waitbuyerpay').reduce((s, o) => s + o.totalAmount, 0);
-      return reply.type('text/html; charset=utf-8').send(`<!doctype html><meta charset="utf-8"><title>1688 收银台（沙箱）</title><h1>1688 收银台（沙箱）</h1><p>${rows.length} 个订单，待付 ¥${yuan(total).toFixed(2)}</p><form method="post" action="/sandbox/1688/cashier/pay"><input type="hidden" name="orderId" value="${ids.join(';').replace(/[^0-9;]/g, '')}"><button type="submit">确认付款</button></form>`);
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(
+          `<!doctype html><meta charset="utf-8"><title>1688 收银台（沙箱）</title><h1>1688 收银台（沙箱）</h1><p>${rows.length} 个订单，待付 ¥${yuan(total).toFixed(2)}</p><form method="post" action="/sandbox/1688/cashier/pay"><input type="hidden" name="orderId" value="${ids.join(';').replace(/[^0-9;]/g, '')}"><button type="submit">确认付款</button></form>`,
+        );
     });
 
     app.patch('/sandbox/1688/knobs', async (req) => Object.assign(this.knobs, req.body ?? {}));
@@ -251,19 +302,27 @@ export class Alibaba1688Simulator {
     const form = Object.fromEntries(new URLSearchParams(raw));
     if (p.ns === 'system.oauth2' && api === 'getToken') return this.oauth(p.appKey!, form, reply);
     const secret = this.apps.get(p.appKey!);
-    if (!secret) return reply.code(400).send({ error_code: 'gw.AppKeyNotFound', error_message: 'AppKey not found', request_id: randomAlnum(12) });
+    if (!secret)
+      return reply.code(400).send({ error_code: 'gw.AppKeyNotFound', error_message: 'AppKey not found', request_id: randomAlnum(12) });
     const path = `param2/${p.ver}/${p.ns}/${api}/${p.appKey}`;
     if (!form._aop_signature || !signatureMatches(aopSignature(path, form, secret), form._aop_signature)) {
       return reply.code(400).send({ error_code: 'gw.SignatureInvalid', error_message: 'Signature invalid', request_id: randomAlnum(12) });
     }
     if (p.ns === 'cn.alibaba.open' && api === 'push.cursor.messageList') {
       // App-level (no user authorisation): returns what was not delivered, and confirms it.
-      const list = this.messages.filter((m) => !m.delivered && !m.pulled).slice(0, Math.min(200, Math.max(20, Number(form.quantity ?? 20))));
+      const list = this.messages
+        .filter((m) => !m.delivered && !m.pulled)
+        .slice(0, Math.min(200, Math.max(20, Number(form.quantity ?? 20))));
       for (const m of list) m.pulled = true;
-      return reply.type('application/json').send(`{"pushMessageList":[${list.map((m) => m.message.replace(/^\{/, `{"topicGroup":"ORDER","topicName":"${m.type}","appKey":"${p.appKey}",`)).join(',')}],"success":true}`);
+      return reply
+        .type('application/json')
+        .send(
+          `{"pushMessageList":[${list.map((m) => m.message.replace(/^\{/, `{"topicGroup":"ORDER","topicName":"${m.type}","appKey":"${p.appKey}",`)).join(',')}],"success":true}`,
+        );
     }
     const token = this.tokens.get(form.access_token ?? '');
-    if (!token || token.expiresAt < simNow()) return reply.code(401).send({ error_code: '401', error_message: 'Request need user authorized', request_id: randomAlnum(12) });
+    if (!token || token.expiresAt < simNow())
+      return reply.code(401).send({ error_code: '401', error_message: 'Request need user authorized', request_id: randomAlnum(12) });
     if (this.knobs.qps) {
       const second = Math.floor(Date.now() / 1000);
       const w = this.secondWindows.get(p.appKey!);
@@ -274,7 +333,8 @@ export class Alibaba1688Simulator {
         return reply.code(200).send({ error_code: 'gw.QosAppFrequencyLimit', error_message: 'App call exceeds limited frequency' });
       }
     }
-    if (Math.random() < this.knobs.rateLimitRate) return reply.code(200).send({ error_code: 'gw.QosAppFrequencyLimit', error_message: 'App call exceeds limited frequency' });
+    if (Math.random() < this.knobs.rateLimitRate)
+      return reply.code(200).send({ error_code: 'gw.QosAppFrequencyLimit', error_message: 'App call exceeds limited frequency' });
     if (Math.random() < this.knobs.serverErrorRate) return reply.code(500).send('internal error');
     const json = (o: unknown) => reply.type('application/json').send(bare(JSON.stringify(o), ['orderId', 'id', 'subItemID', 'skuId']));
     switch (api) {
@@ -290,18 +350,23 @@ export class Alibaba1688Simulator {
       }
       case 'alibaba.trade.get.buyerView': {
         const o = this.orders.get(String(form.orderId));
-        if (!o || o.buyerMemberId !== token.memberId) return json({ success: 'false', errorCode: 'order.nopermission.buyer', errorMessage: '订单不存在或无权限' });
+        if (!o || o.buyerMemberId !== token.memberId)
+          return json({ success: 'false', errorCode: 'order.nopermission.buyer', errorMessage: '订单不存在或无权限' });
         return json({ success: 'true', result: this.tradeInfo(o) });
       }
       case 'alibaba.trade.getBuyerOrderList': {
-        const list = (form.outOrderId ? this.byOutOrderId(form.outOrderId) : [...this.orders.values()]).filter((o) => o.buyerMemberId === token.memberId);
+        const list = (form.outOrderId ? this.byOutOrderId(form.outOrderId) : [...this.orders.values()]).filter(
+          (o) => o.buyerMemberId === token.memberId,
+        );
         return json({ result: list.map((o) => this.tradeInfo(o)), totalRecord: list.length });
       }
       case 'alibaba.trade.cancel': {
         const o = this.orders.get(String(form.tradeID));
         if (!o) return json({ success: false, errorCode: 'ORDER_NOT_EXIST', errorMessage: '订单不存在' });
-        if (o.status !== 'waitbuyerpay') return json({ success: false, errorCode: 'ORDER_STATUS_ERROR', errorMessage: '只能取消待付款订单' });
-        if (simNow() - o.createdAt < 10_000) return json({ success: false, errorCode: 'CLOSE_ORDER_TOO_FAST', errorMessage: '订单创建后10秒内不能关闭' });
+        if (o.status !== 'waitbuyerpay')
+          return json({ success: false, errorCode: 'ORDER_STATUS_ERROR', errorMessage: '只能取消待付款订单' });
+        if (simNow() - o.createdAt < 10_000)
+          return json({ success: false, errorCode: 'CLOSE_ORDER_TOO_FAST', errorMessage: '订单创建后10秒内不能关闭' });
         o.status = 'cancel';
         this.emit('ORDER_BUYER_VIEW_ORDER_BUYER_CLOSE', o, 'cancel');
         for (const l of o.lines) {
@@ -311,7 +376,23 @@ export class Alibaba1688Simulator {
         return json({ success: true });
       }
       case 'alibaba.trade.pay.protocolPay.isopen':
-        return json({ result: { success: true, code: null, message: null, result: { paymentAgreements: [{ payChannel: 'ALIPAY', bindingStatus: String(this.knobs.protocolSigned), signedStatus: String(this.knobs.protocolSigned), ...(this.knobs.protocolSigned ? {} : { signUrl: 'https://mapi.alipay.com/gateway.do?sandbox' }) }] } } });
+        return json({
+          result: {
+            success: true,
+            code: null,
+            message: null,
+            result: {
+              paymentAgreements: [
+                {
+                  payChannel: 'ALIPAY',
+                  bindingStatus: String(this.knobs.protocolSigned),
+                  signedStatus: String(this.knobs.protocolSigned),
+                  ...(this.knobs.protocolSigned ? {} : { signUrl: 'https://mapi.alipay.com/gateway.do?sandbox' }),
+                },
+              ],
+            },
+          },
+        });
       case 'alibaba.trade.pay.protocolPay.preparePay': {
         let p: { orderId?: string | number; payAmount?: number } = {};
         try {
@@ -319,13 +400,18 @@ export class Alibaba1688Simulator {
         } catch {
           return json({ result: { success: false, code: 'PARAM_ILLEGAL', message: 'tradeWithholdPreparePayParam invalid' } });
         }
-        if (!this.longIdsBare(form.tradeWithholdPreparePayParam ?? '', 'orderId')) return json({ result: { success: false, code: 'PARAM_ILLEGAL', message: 'orderId 应为 Long（数字）' } });
+        if (!this.longIdsBare(form.tradeWithholdPreparePayParam ?? '', 'orderId'))
+          return json({ result: { success: false, code: 'PARAM_ILLEGAL', message: 'orderId 应为 Long（数字）' } });
         const o = this.orders.get(String(p.orderId));
         if (!o) return json({ result: { success: false, code: 'ORDER_NOT_EXIST', message: '订单不存在' } });
-        if (!this.knobs.protocolSigned) return json({ result: { success: false, code: 'PROTOCOL_NOT_SIGNED', message: '未签署免密支付协议' } });
-        if (o.status !== 'waitbuyerpay') return json({ result: { success: false, code: 'ORDER_STATUS_ERROR', message: '订单状态不是待付款' } });
-        if (Number(p.payAmount) !== o.totalAmount) return json({ result: { success: false, code: 'PAY_AMOUNT_ERROR', message: '支付金额与订单金额不一致' } });
-        if (this.knobs.balance < o.totalAmount) return json({ result: { success: false, code: 'ACCOUNT_BALANCE_NOT_ENOUGH', message: '余额不足' } });
+        if (!this.knobs.protocolSigned)
+          return json({ result: { success: false, code: 'PROTOCOL_NOT_SIGNED', message: '未签署免密支付协议' } });
+        if (o.status !== 'waitbuyerpay')
+          return json({ result: { success: false, code: 'ORDER_STATUS_ERROR', message: '订单状态不是待付款' } });
+        if (Number(p.payAmount) !== o.totalAmount)
+          return json({ result: { success: false, code: 'PAY_AMOUNT_ERROR', message: '支付金额与订单金额不一致' } });
+        if (this.knobs.balance < o.totalAmount)
+          return json({ result: { success: false, code: 'ACCOUNT_BALANCE_NOT_ENOUGH', message: '余额不足' } });
         this.takePayment(o);
         if (Math.random() < this.knobs.payResponseLostRate) {
           reply.raw.destroy();
@@ -341,52 +427,107 @@ export class Alibaba1688Simulator {
         } catch {
           ids = undefined;
         }
-        if (Array.isArray(ids) && !this.longArrayBare(form.orderIdList ?? '')) return json({ success: false, errorCode: '400', erroMsg: 'orderIdList 应为 Long 数组' });
+        if (Array.isArray(ids) && !this.longArrayBare(form.orderIdList ?? ''))
+          return json({ success: false, errorCode: '400', erroMsg: 'orderIdList 应为 Long 数组' });
         if (!Array.isArray(ids) || ids.length === 0) return json({ success: false, errorCode: '400', erroMsg: 'orderIdList 不能为空' });
         if (ids.length > 100) return json({ success: false, errorCode: '400', erroMsg: '一次最多 100 个订单' });
-        const payable = ids.map(String).filter((id) => this.orders.get(id)?.status === 'waitbuyerpay' && this.orders.get(id)?.buyerMemberId === token.memberId);
+        const payable = ids
+          .map(String)
+          .filter((id) => this.orders.get(id)?.status === 'waitbuyerpay' && this.orders.get(id)?.buyerMemberId === token.memberId);
         const payFailureOrderList = ids.map(String).filter((id) => !payable.includes(id));
-        if (!payable.length) return json({ success: false, errorCode: 'ORDER_STATUS_ERROR', erroMsg: '没有可支付的订单', payFailureOrderList });
-        return json({ success: true, payUrl: `${this.cashierBase}/sandbox/1688/cashier?orderId=${payable.join(';')}`, payFailureOrderList });
+        if (!payable.length)
+          return json({ success: false, errorCode: 'ORDER_STATUS_ERROR', erroMsg: '没有可支付的订单', payFailureOrderList });
+        return json({
+          success: true,
+          payUrl: `${this.cashierBase}/sandbox/1688/cashier?orderId=${payable.join(';')}`,
+          payFailureOrderList,
+        });
       }
       case 'alibaba.trade.payWay.query': {
         const o = this.orders.get(String(form.orderId));
         if (!o || o.buyerMemberId !== token.memberId) return json({ success: false, errorCode: 'ORDER_NOT_EXIST', errorMsg: '订单不存在' });
-        return json({ success: true, resultList: { channels: [{ code: 1, name: '支付宝' }, { code: 15, name: '银行转账' }], orderId: o.orderId, payFee: o.totalAmount, timeout: ts1688(o.createdAt + 43_200_000).slice(0, 14).replace(/(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/, '$1-$2-$3 $4:$5:$6') } });
+        return json({
+          success: true,
+          resultList: {
+            channels: [
+              { code: 1, name: '支付宝' },
+              { code: 15, name: '银行转账' },
+            ],
+            orderId: o.orderId,
+            payFee: o.totalAmount,
+            timeout: ts1688(o.createdAt + 43_200_000)
+              .slice(0, 14)
+              .replace(/(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/, '$1-$2-$3 $4:$5:$6'),
+          },
+        });
       }
       case 'alibaba.trade.getLogisticsInfos.buyerView': {
         const o = this.orders.get(String(form.orderId));
-        if (!o || o.buyerMemberId !== token.memberId) return json({ success: false, errorCode: 'order.nopermission.buyer', errorMessage: '订单不存在或无权限' });
+        if (!o || o.buyerMemberId !== token.memberId)
+          return json({ success: false, errorCode: 'order.nopermission.buyer', errorMessage: '订单不存在或无权限' });
         if (!o.shipments.length) return json({ success: false, errorCode: '500_2', errorMessage: '订单尚未发货，暂无物流详情' });
-        return json({ success: true, result: o.shipments.map((sh) => ({
-          logisticsId: sh.logisticsId, logisticsBillNo: sh.mailNo, orderEntryIds: sh.items.map((it) => subItemId(o, it.lineIdx)).join(','), status: sh.steps.some((x) => x.status === 'SIGN') ? 'SIGN' : sh.steps.length > 1 ? 'TRANSPORT' : 'ACCEPT',
-          logisticsCompanyId: String(Object.keys(COURIER_NAMES_1688).indexOf(sh.companyNo) + 1), logisticsCompanyName: sh.companyName, logisticsCompanyNo: sh.companyNo, gmtSystemSend: ts1688(sh.steps[0]!.at),
-          sendGoods: sh.items.map((it) => ({ goodName: o.lines[it.lineIdx]!.title, quantity: it.quantity, unit: '件' })),
-          logisticsOrderGoods: sh.items.map((it) => ({ logisticsId: sh.logisticsId, tradeOrderId: o.orderId, tradeOrderItemId: subItemId(o, it.lineIdx), quantity: it.quantity, unit: '件', description: o.lines[it.lineIdx]!.attrs.map((a) => `${a.name}: ${a.value};`).join(' '), productName: o.lines[it.lineIdx]!.title })),
-        })) });
+        return json({
+          success: true,
+          result: o.shipments.map((sh) => ({
+            logisticsId: sh.logisticsId,
+            logisticsBillNo: sh.mailNo,
+            orderEntryIds: sh.items.map((it) => subItemId(o, it.lineIdx)).join(','),
+            status: sh.steps.some((x) => x.status === 'SIGN') ? 'SIGN' : sh.steps.length > 1 ? 'TRANSPORT' : 'ACCEPT',
+            logisticsCompanyId: String(Object.keys(COURIER_NAMES_1688).indexOf(sh.companyNo) + 1),
+            logisticsCompanyName: sh.companyName,
+            logisticsCompanyNo: sh.companyNo,
+            gmtSystemSend: ts1688(sh.steps[0]!.at),
+            sendGoods: sh.items.map((it) => ({ goodName: o.lines[it.lineIdx]!.title, quantity: it.quantity, unit: '件' })),
+            logisticsOrderGoods: sh.items.map((it) => ({
+              logisticsId: sh.logisticsId,
+              tradeOrderId: o.orderId,
+              tradeOrderItemId: subItemId(o, it.lineIdx),
+              quantity: it.quantity,
+              unit: '件',
+              description: o.lines[it.lineIdx]!.attrs.map((a) => `${a.name}: ${a.value};`).join(' '),
+              productName: o.lines[it.lineIdx]!.title,
+            })),
+          })),
+        });
       }
       case 'alibaba.trade.getLogisticsTraceInfo.buyerView': {
         const o = this.orders.get(String(form.orderId));
-        if (!o || o.buyerMemberId !== token.memberId) return json({ success: false, errorCode: 'order.nopermission.buyer', errorMessage: '订单不存在或无权限' });
+        if (!o || o.buyerMemberId !== token.memberId)
+          return json({ success: false, errorCode: 'order.nopermission.buyer', errorMessage: '订单不存在或无权限' });
         const parcels = o.shipments.filter((sh) => !form.logisticsId || sh.logisticsId === form.logisticsId);
         if (!parcels.length) return json({ success: false, errorCode: '404', errorMessage: '无法找到相对应的物流单跟踪信息' });
-        return json({ success: true, logisticsTrace: parcels.map((sh) => ({ logisticsId: sh.logisticsId, logisticsBillNo: sh.mailNo, orderId: o.orderId, logisticsSteps: sh.steps.map((x) => ({ acceptTime: ts1688(x.at).replace(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2}).*$/, '$1-$2-$3 $4:$5:$6'), remark: x.remark })) })) });
+        return json({
+          success: true,
+          logisticsTrace: parcels.map((sh) => ({
+            logisticsId: sh.logisticsId,
+            logisticsBillNo: sh.mailNo,
+            orderId: o.orderId,
+            logisticsSteps: sh.steps.map((x) => ({
+              acceptTime: ts1688(x.at).replace(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2}).*$/, '$1-$2-$3 $4:$5:$6'),
+              remark: x.remark,
+            })),
+          })),
+        });
       }
       case 'logistics.delivery.urge': {
         const o = this.orders.get(String(form.orderId));
         if (!o) return json({ result: { success: false, code: 'ORDER_NOT_EXIST', message: '订单不存在' } });
-        if (o.status !== 'waitsellersend') return json({ result: { success: false, code: 'ORDER_STATUS_ERROR', message: '只能在发货前催发货' } });
+        if (o.status !== 'waitsellersend')
+          return json({ result: { success: false, code: 'ORDER_STATUS_ERROR', message: '只能在发货前催发货' } });
         const last = (o as Sim1688Order & { urgedAt?: number }).urgedAt;
-        if (last && simNow() - last < 86_400_000) return json({ result: { success: false, code: 'URGE_TOO_OFTEN', message: '24小时内只能催发货一次' } });
+        if (last && simNow() - last < 86_400_000)
+          return json({ result: { success: false, code: 'URGE_TOO_OFTEN', message: '24小时内只能催发货一次' } });
         (o as Sim1688Order & { urgedAt?: number }).urgedAt = simNow();
         return json({ result: { success: true, code: null, message: null, result: true } });
       }
       case 'alibaba.trade.getRefundReasonList': {
         const o = this.orders.get(String(form.orderId));
         if (!o || o.buyerMemberId !== token.memberId) return json({ result: { success: false, code: '5001', message: '订单不存在' } });
-        if (!this.longArrayBare(form.orderEntryIds ?? '[]')) return json({ result: { success: false, code: '5013', message: 'orderEntryIds 应为 Long 数组' } });
+        if (!this.longArrayBare(form.orderEntryIds ?? '[]'))
+          return json({ result: { success: false, code: '5013', message: 'orderEntryIds 应为 Long 数组' } });
         const reasons = refundReasonsFor(String(form.goodsStatus ?? ''));
-        if (!reasons || !goodsStatusFits(o, String(form.goodsStatus))) return json({ result: { success: false, code: '5003', message: '货物状态不合法' } });
+        if (!reasons || !goodsStatusFits(o, String(form.goodsStatus)))
+          return json({ result: { success: false, code: '5003', message: '货物状态不合法' } });
         return json({ result: { success: true, code: null, message: null, result: { reasons: reasons.map((r) => ({ ...r, tip: '' })) } } });
       }
       case 'alibaba.trade.createRefund':
@@ -428,7 +569,15 @@ export class Alibaba1688Simulator {
     const carriage = Number(form.applyCarriage ?? 0);
     if (reason.noRefundCarriage && carriage > 0) return fail('5006', '该退款原因运费退款金额须为0');
     const paid = o.payments.reduce((t, x) => t + x.amount, 0);
-    if (!Number.isInteger(goods) || !Number.isInteger(carriage) || goods <= 0 || carriage < 0 || carriage > o.postFee || goods + carriage > paid) return fail('5011', '退款金额错误');
+    if (
+      !Number.isInteger(goods) ||
+      !Number.isInteger(carriage) ||
+      goods <= 0 ||
+      carriage < 0 ||
+      carriage > o.postFee ||
+      goods + carriage > paid
+    )
+      return fail('5011', '退款金额错误');
     if (o.status === 'waitsellersend' && goods !== paid - o.postFee) return fail('5011', '未发货退款金额须等于货款实付金额（不含运费）');
     const desc = String(form.description ?? '');
     if ([...desc].length < 2 || [...desc].length > 150) return fail('5012', '退款说明长度错误');
@@ -497,7 +646,13 @@ export class Alibaba1688Simulator {
     const o = this.orders.get(orderId);
     if (!o || o.status !== 'waitsellersend' || o.shipments.length) return false;
     const amount = o.payments.reduce((t, p) => t + p.amount, 0);
-    o.refunds.push({ refundId: `TQ${randomDigits(17)}`, amount, lineIdx: o.lines.map((_l, i) => i), status: 'refundsuccess', at: simNow() });
+    o.refunds.push({
+      refundId: `TQ${randomDigits(17)}`,
+      amount,
+      lineIdx: o.lines.map((_l, i) => i),
+      status: 'refundsuccess',
+      at: simNow(),
+    });
     this.knobs.balance += amount;
     o.status = 'cancel';
     this.emit('ORDER_BUYER_VIEW_ORDER_BUYER_REFUND_IN_SALES', o, 'refundsuccess');
@@ -509,17 +664,21 @@ export class Alibaba1688Simulator {
   private scheduleShipping(o: Sim1688Order): void {
     const k = this.knobs;
     const paidAt = o.payments[o.payments.length - 1]?.at ?? simNow();
-    const timer = setTimeout(() => {
-      if (o.status !== 'waitsellersend') return;
-      const units = o.lines.reduce((s, l) => s + l.quantity, 0);
-      if (o.shipments.length === 0 && units > 1 && Math.random() < k.splitShipRate) {
-        // First parcel: the first line (or part of it); the rest follows.
-        const first = o.lines[0]!.quantity > 1 ? [{ lineIdx: 0, quantity: Math.floor(o.lines[0]!.quantity / 2) }] : [{ lineIdx: 0, quantity: 1 }];
-        this.ship(o.orderId, first);
-        const t2 = setTimeout(() => this.ship(o.orderId), Math.max(1, k.autoShipAfterMs ?? 0));
-        this.timers.add(t2);
-      } else this.ship(o.orderId);
-    }, Math.max(1, paidAt + (k.autoShipAfterMs ?? 0) - simNow()));
+    const timer = setTimeout(
+      () => {
+        if (o.status !== 'waitsellersend') return;
+        const units = o.lines.reduce((s, l) => s + l.quantity, 0);
+        if (o.shipments.length === 0 && units > 1 && Math.random() < k.splitShipRate) {
+          // First parcel: the first line (or part of it); the rest follows.
+          const first =
+            o.lines[0]!.quantity > 1 ? [{ lineIdx: 0, quantity: Math.floor(o.lines[0]!.quantity / 2) }] : [{ lineIdx: 0, quantity: 1 }];
+          this.ship(o.orderId, first);
+          const t2 = setTimeout(() => this.ship(o.orderId), Math.max(1, k.autoShipAfterMs ?? 0));
+          this.timers.add(t2);
+        } else this.ship(o.orderId);
+      },
+      Math.max(1, paidAt + (k.autoShipAfterMs ?? 0) - simNow()),
+    );
     this.timers.add(timer);
   }
 
@@ -538,10 +697,12 @@ export class Alibaba1688Simulator {
     this.msgSeq = Math.max(this.msgSeq, state.msgSeq);
     this.messages.push(...state.messages);
     if (this.knobs.autoShipAfterMs !== null) {
-      for (const o of state.orders) if (o.status === 'waitsellersend' && o.payments.length && !o.sellerStockOut && !o.sellerLate) this.scheduleShipping(o);
+      for (const o of state.orders)
+        if (o.status === 'waitsellersend' && o.payments.length && !o.sellerStockOut && !o.sellerLate) this.scheduleShipping(o);
     }
     if (this.knobs.traceStepMs !== null) {
-      for (const o of state.orders) for (const parcel of o.shipments) if (parcel.steps[parcel.steps.length - 1]?.status !== 'SIGN') this.scheduleTrace(o, parcel);
+      for (const o of state.orders)
+        for (const parcel of o.shipments) if (parcel.steps[parcel.steps.length - 1]?.status !== 'SIGN') this.scheduleTrace(o, parcel);
     }
     return state.orders.length;
   }
@@ -556,18 +717,33 @@ export class Alibaba1688Simulator {
    * The seller's console: send (part of) a paid order. Without items, everything not yet shipped goes out.
    * Returns the parcel, or an error string.
    */
-  ship(orderId: string, items?: { lineIdx: number; quantity: number }[], opts: { courier?: string; companyName?: string; mailNo?: string } = {}): SimShipment | string {
+  ship(
+    orderId: string,
+    items?: { lineIdx: number; quantity: number }[],
+    opts: { courier?: string; companyName?: string; mailNo?: string } = {},
+  ): SimShipment | string {
     const o = this.orders.get(orderId);
     if (!o) return '订单不存在';
     if (o.status !== 'waitsellersend') return `状态 ${o.status} 不能发货`;
-    const shippedOf = (i: number) => o.shipments.reduce((s, p) => s + p.items.filter((x) => x.lineIdx === i).reduce((a, x) => a + x.quantity, 0), 0);
+    const shippedOf = (i: number) =>
+      o.shipments.reduce((s, p) => s + p.items.filter((x) => x.lineIdx === i).reduce((a, x) => a + x.quantity, 0), 0);
     const want = items ?? o.lines.map((l, i) => ({ lineIdx: i, quantity: l.quantity - shippedOf(i) })).filter((x) => x.quantity > 0);
-    for (const it of want) if (!o.lines[it.lineIdx] || it.quantity <= 0 || shippedOf(it.lineIdx) + it.quantity > o.lines[it.lineIdx]!.quantity) return `第 ${it.lineIdx} 行数量不正确`;
+    for (const it of want)
+      if (!o.lines[it.lineIdx] || it.quantity <= 0 || shippedOf(it.lineIdx) + it.quantity > o.lines[it.lineIdx]!.quantity)
+        return `第 ${it.lineIdx} 行数量不正确`;
     const offer = this.offers.get(o.lines[0]!.offerId);
     const code = opts.courier ?? offer?.couriers?.[0] ?? 'ZTO';
     const known = COURIER_NAMES_1688[code];
     const companyName = opts.companyName ?? this.knobs.courierNameOverride ?? (known ? `${known}(${code})` : code);
-    const parcel: SimShipment = { logisticsId: `BX${randomDigits(15)}`, companyName, companyNo: this.knobs.courierNameOverride ? 'LOCAL' : code, mailNo: opts.mailNo ?? mailNoFor(code), items: want, steps: [{ at: simNow(), status: 'CONSIGN', remark: '卖家已发货' }], mailNoChanges: 0 };
+    const parcel: SimShipment = {
+      logisticsId: `BX${randomDigits(15)}`,
+      companyName,
+      companyNo: this.knobs.courierNameOverride ? 'LOCAL' : code,
+      mailNo: opts.mailNo ?? mailNoFor(code),
+      items: want,
+      steps: [{ at: simNow(), status: 'CONSIGN', remark: '卖家已发货' }],
+      mailNoChanges: 0,
+    };
     o.shipments.push(parcel);
     const all = o.lines.every((l, i) => shippedOf(i) >= l.quantity);
     if (all) o.status = 'waitbuyerreceive';
@@ -609,13 +785,30 @@ export class Alibaba1688Simulator {
     }
     parcel.mailNo = mailNoFor(parcel.companyNo);
     parcel.mailNoChanges++;
-    this.emitLogistics('LOGISTICS_MAIL_NO_CHANGE', o, parcel, { oldCpCode: old.cpCode, newCpCode: parcel.companyNo, oldMailNo: old.mailNo, newMailNo: parcel.mailNo, eventTime: ts1688(simNow()) });
+    this.emitLogistics('LOGISTICS_MAIL_NO_CHANGE', o, parcel, {
+      oldCpCode: old.cpCode,
+      newCpCode: parcel.companyNo,
+      oldMailNo: old.mailNo,
+      newMailNo: parcel.mailNo,
+      eventTime: ts1688(simNow()),
+    });
     return parcel;
   }
 
   /** Logistics messages carry their model under a topic-specific key and list the order entries concerned. */
-  private emitLogistics(type: 'LOGISTICS_BUYER_VIEW_TRACE' | 'LOGISTICS_MAIL_NO_CHANGE', o: Sim1688Order, parcel: SimShipment, fields: Record<string, string>): void {
-    const model = { logisticsId: parcel.logisticsId, cpCode: parcel.companyNo, mailNo: parcel.mailNo, ...fields, orderLogsItems: parcel.items.map((it) => ({ orderId: o.orderId, orderEntryId: subItemId(o, it.lineIdx) })) };
+  private emitLogistics(
+    type: 'LOGISTICS_BUYER_VIEW_TRACE' | 'LOGISTICS_MAIL_NO_CHANGE',
+    o: Sim1688Order,
+    parcel: SimShipment,
+    fields: Record<string, string>,
+  ): void {
+    const model = {
+      logisticsId: parcel.logisticsId,
+      cpCode: parcel.companyNo,
+      mailNo: parcel.mailNo,
+      ...fields,
+      orderLogsItems: parcel.items.map((it) => ({ orderId: o.orderId, orderEntryId: subItemId(o, it.lineIdx) })),
+    };
     this.emitRaw(type, o, type === 'LOGISTICS_MAIL_NO_CHANGE' ? { MailNoChangeModel: model } : { OrderLogisticsTracingModel: model });
   }
 
@@ -636,14 +829,23 @@ export class Alibaba1688Simulator {
   }
 
   private oauth(appKey: string, form: Record<string, string>, reply: FastifyReply) {
-    if (this.apps.get(appKey) !== form.client_secret || form.client_id !== appKey) return reply.code(400).send({ error: 'invalid_client', error_description: 'client id or secret wrong' });
+    if (this.apps.get(appKey) !== form.client_secret || form.client_id !== appKey)
+      return reply.code(400).send({ error: 'invalid_client', error_description: 'client id or secret wrong' });
     const refresh = form.refresh_token ?? form.refreshToken;
     let memberId: string | undefined;
     if (form.grant_type === 'refresh_token') memberId = [...this.tokens.values()].find((t) => t.refreshToken === refresh)?.memberId;
     else if (form.grant_type === 'authorization_code' && form.code) memberId = `b2b-${randomDigits(10)}`;
     if (!memberId) return reply.code(400).send({ error: 'invalid_grant', error_description: 'code or refresh token invalid' });
     const t = this.issueToken(memberId);
-    return reply.send({ aliId: randomDigits(10), resource_owner: 'sandbox_buyer', memberId, expires_in: String(Math.floor(this.knobs.accessTokenTtlMs / 1000)), refresh_token: form.grant_type === 'refresh_token' ? refresh : t.refreshToken, refresh_token_timeout: ts1688(simNow() + 180 * 86_400_000).slice(0, 14) + '+0800', access_token: t.accessToken });
+    return reply.send({
+      aliId: randomDigits(10),
+      resource_owner: 'sandbox_buyer',
+      memberId,
+      expires_in: String(Math.floor(this.knobs.accessTokenTtlMs / 1000)),
+      refresh_token: form.grant_type === 'refresh_token' ? refresh : t.refreshToken,
+      refresh_token_timeout: ts1688(simNow() + 180 * 86_400_000).slice(0, 14) + '+0800',
+      access_token: t.accessToken,
+    });
   }
 
   /**
@@ -651,19 +853,33 @@ export class Alibaba1688Simulator {
    * what applies: `general` (wholesale) checks MOQ (500_005); `saleproxy` needs the 代销 relationship (500_007);
    * `fenxiao` the distribution relationship (its refusal code is not published [U]: 500_007's code with the 分销 text).
    */
-  private check(cargo: { offerId: string | number; specId?: string; quantity: number }[], flow: string): { code: string; message: string; offerId?: string; specId?: string } | undefined {
+  private check(
+    cargo: { offerId: string | number; specId?: string; quantity: number }[],
+    flow: string,
+  ): { code: string; message: string; offerId?: string; specId?: string } | undefined {
     const sellers = new Set<string>();
     for (const c of cargo) {
       const offer = this.offers.get(String(c.offerId));
-      if (!offer || !offer.online) return { code: '500_001', message: `商品[${c.offerId}]不支持在线交易，无法下单`, offerId: String(c.offerId) };
+      if (!offer || !offer.online)
+        return { code: '500_001', message: `商品[${c.offerId}]不支持在线交易，无法下单`, offerId: String(c.offerId) };
       sellers.add(offer.sellerMemberId);
-      if (offer.skus.length > 1 && !c.specId) return { code: '500_002', message: '商品不属于同一卖家或者没有指定specId', offerId: offer.offerId };
+      if (offer.skus.length > 1 && !c.specId)
+        return { code: '500_002', message: '商品不属于同一卖家或者没有指定specId', offerId: offer.offerId };
       const sku = c.specId ? offer.skus.find((s) => s.specId === c.specId) : offer.skus[0];
       if (!sku) return { code: '500_003', message: `规格[${c.specId}]不属于商品[${c.offerId}]`, offerId: offer.offerId, specId: c.specId };
-      if (flow === 'saleproxy' && !offer.relationFlows?.includes('saleproxy')) return { code: '500_007', message: '与供应商的代销关系不存在,不能使用saleproxy通道下单', offerId: offer.offerId };
-      if (flow === 'fenxiao' && !offer.relationFlows?.includes('fenxiao')) return { code: '500_007', message: '与供应商的分销关系不存在,不能使用fenxiao通道下单', offerId: offer.offerId };
-      if (sku.stock < c.quantity) return { code: '500_004', message: `商品[${offer.offerId}_${sku.specId}]库存不足，请核实库存后订购`, offerId: offer.offerId, specId: sku.specId };
-      if (flow === 'general' && c.quantity < offer.moq) return { code: '500_005', message: '购买数量不满足起批量限制', offerId: offer.offerId, specId: sku.specId };
+      if (flow === 'saleproxy' && !offer.relationFlows?.includes('saleproxy'))
+        return { code: '500_007', message: '与供应商的代销关系不存在,不能使用saleproxy通道下单', offerId: offer.offerId };
+      if (flow === 'fenxiao' && !offer.relationFlows?.includes('fenxiao'))
+        return { code: '500_007', message: '与供应商的分销关系不存在,不能使用fenxiao通道下单', offerId: offer.offerId };
+      if (sku.stock < c.quantity)
+        return {
+          code: '500_004',
+          message: `商品[${offer.offerId}_${sku.specId}]库存不足，请核实库存后订购`,
+          offerId: offer.offerId,
+          specId: sku.specId,
+        };
+      if (flow === 'general' && c.quantity < offer.moq)
+        return { code: '500_005', message: '购买数量不满足起批量限制', offerId: offer.offerId, specId: sku.specId };
     }
     if (sellers.size > 1) return { code: '500_002', message: '商品不属于同一卖家或者没有指定specId' };
     return undefined;
@@ -671,7 +887,8 @@ export class Alibaba1688Simulator {
 
   /** The flow asked for; none (preview only): the best one open to this buyer — a dropship relationship first. */
   private flowOf(form: Record<string, string>, cargo: { offerId: string | number }[]): string | { error: string } {
-    if (form.flow) return ['general', 'saleproxy', 'fenxiao'].includes(form.flow) ? form.flow : { error: `flow ${form.flow} 不支持（沙箱）` };
+    if (form.flow)
+      return ['general', 'saleproxy', 'fenxiao'].includes(form.flow) ? form.flow : { error: `flow ${form.flow} 不支持（沙箱）` };
     const offer = this.offers.get(String(cargo[0]?.offerId));
     return offer?.relationFlows?.[0] ?? 'general';
   }
@@ -695,7 +912,8 @@ export class Alibaba1688Simulator {
       const first = this.offers.get(String(cargo[0]?.offerId));
       if (first && !first.acceptsEncrypted) return '该商家不支持加密订单';
       if (!encrypted.outPlatformAppkey) return 'encryptOutOrderInfo.outPlatformAppkey 必填';
-      if (encrypted.outPlatformCode !== 'weixin' || !encrypted.outPlatformOrderNo) return 'encryptOutOrderInfo 缺少 outPlatformCode/outPlatformOrderNo';
+      if (encrypted.outPlatformCode !== 'weixin' || !encrypted.outPlatformOrderNo)
+        return 'encryptOutOrderInfo 缺少 outPlatformCode/outPlatformOrderNo';
       const fake = ['encryptReceiverName', 'encryptReceiverMobile', 'encryptReceiverAddress'].find((k) => masked(encrypted![k]));
       if (fake) return `${fake} 不是下游平台密文（脱敏文本）`;
       return undefined;
@@ -730,11 +948,26 @@ export class Alibaba1688Simulator {
     const goods = lines.reduce((s, l) => s + l.sku.price * l.quantity, 0);
     return {
       success: true,
-      orderPreviewResuslt: [{
-        status: true, flowFlag: flow, tradeModeNameList: ['assureTrade'], sumPayment: goods + freight, sumCarriage: freight, sumPaymentNoCarriage: goods, discountFee: 0,
-        cargoList: lines.map((l) => ({ offerId: l.offer.offerId, specId: l.sku.specId, skuId: l.sku.skuId, amount: yuan(l.sku.price * l.quantity), finalUnitPrice: yuan(l.sku.price), cargoPromotionList: [] })),
-        tradeModelList: [{ tradeType: 'assureTrade', name: '担保交易', opSupport: true }],
-      }],
+      orderPreviewResuslt: [
+        {
+          status: true,
+          flowFlag: flow,
+          tradeModeNameList: ['assureTrade'],
+          sumPayment: goods + freight,
+          sumCarriage: freight,
+          sumPaymentNoCarriage: goods,
+          discountFee: 0,
+          cargoList: lines.map((l) => ({
+            offerId: l.offer.offerId,
+            specId: l.sku.specId,
+            skuId: l.sku.skuId,
+            amount: yuan(l.sku.price * l.quantity),
+            finalUnitPrice: yuan(l.sku.price),
+            cargoPromotionList: [],
+          })),
+          tradeModelList: [{ tradeType: 'assureTrade', name: '担保交易', opSupport: true }],
+        },
+      ],
     };
   }
 
@@ -768,10 +1001,20 @@ export class Alibaba1688Simulator {
   private create(form: Record<string, string>, buyer: string): { created: boolean; body: unknown } {
     const outOrderId = form.outOrderId;
     const existing = outOrderId ? this.byOutOrderId(outOrderId).find((o) => o.buyerMemberId === buyer) : undefined;
-    if (existing && this.knobs.duplicateOutOrderId === 'return-existing') return { created: false, body: { success: true, result: { orderId: existing.orderId, totalSuccessAmount: existing.totalAmount, postFee: existing.postFee, failedOfferList: [] } } };
-    if (existing && this.knobs.duplicateOutOrderId === 'reject') return { created: false, body: { success: false, code: '400', message: `outOrderId ${outOrderId} 已存在` } };
+    if (existing && this.knobs.duplicateOutOrderId === 'return-existing')
+      return {
+        created: false,
+        body: {
+          success: true,
+          result: { orderId: existing.orderId, totalSuccessAmount: existing.totalAmount, postFee: existing.postFee, failedOfferList: [] },
+        },
+      };
+    if (existing && this.knobs.duplicateOutOrderId === 'reject')
+      return { created: false, body: { success: false, code: '400', message: `outOrderId ${outOrderId} 已存在` } };
     const all = this.parseCargo(form);
-    const failedOfferList = all.filter((c) => c.specId && this.knobs.failSpecIds.includes(c.specId)).map((c) => ({ offerId: c.offerId, specId: c.specId, errorCode: '500_004', errorMessage: '库存不足' }));
+    const failedOfferList = all
+      .filter((c) => c.specId && this.knobs.failSpecIds.includes(c.specId))
+      .map((c) => ({ offerId: c.offerId, specId: c.specId, errorCode: '500_004', errorMessage: '库存不足' }));
     const cargo = all.filter((c) => !(c.specId && this.knobs.failSpecIds.includes(c.specId)));
     if (cargo.length === 0) return { created: false, body: { success: false, code: '500_004', message: '库存不足' } };
     // The create is never left to choose: a missing flow is the wholesale one (fastCreateOrder's default, 1688 §2.3).
@@ -785,7 +1028,8 @@ export class Alibaba1688Simulator {
     } catch {
       return { created: false, body: { success: false, code: '400', message: 'addressParam invalid' } };
     }
-    if (!address.fullName || !address.address || !(address.mobile || address.phone)) return { created: false, body: { success: false, code: '400', message: 'AddressId invalid:收货地址不完整' } };
+    if (!address.fullName || !address.address || !(address.mobile || address.phone))
+      return { created: false, body: { success: false, code: '400', message: 'AddressId invalid:收货地址不完整' } };
     const first = this.offers.get(String(cargo[0]!.offerId))!;
     let encrypted: Record<string, unknown> | undefined;
     try {
@@ -799,7 +1043,14 @@ export class Alibaba1688Simulator {
       const offer = this.offers.get(String(c.offerId))!;
       const sku = c.specId ? offer.skus.find((s) => s.specId === c.specId)! : offer.skus[0]!;
       sku.stock -= c.quantity;
-      return { offerId: offer.offerId, specId: sku.specId, quantity: c.quantity, price: sku.price + this.knobs.priceRiseFen, title: offer.title, attrs: sku.attrs };
+      return {
+        offerId: offer.offerId,
+        specId: sku.specId,
+        quantity: c.quantity,
+        price: sku.price + this.knobs.priceRiseFen,
+        title: offer.title,
+        attrs: sku.attrs,
+      };
     });
     const order: Sim1688Order = {
       orderId: `${randomInt(1, 9)}${randomDigits(17)}`,
@@ -821,7 +1072,13 @@ export class Alibaba1688Simulator {
     };
     this.addOrder(order);
     this.emit('ORDER_BUYER_VIEW_BUYER_MAKE', order, 'waitbuyerpay');
-    return { created: true, body: { success: true, result: { orderId: order.orderId, totalSuccessAmount: order.totalAmount, postFee: order.postFee, failedOfferList } } };
+    return {
+      created: true,
+      body: {
+        success: true,
+        result: { orderId: order.orderId, totalSuccessAmount: order.totalAmount, postFee: order.postFee, failedOfferList },
+      },
+    };
   }
 
   /** buyerView TradeInfo: amounts in yuan, ids as bare numbers, idOfStr exact. */
@@ -831,12 +1088,54 @@ export class Alibaba1688Simulator {
     const seller = [...this.offers.values()].find((x) => x.sellerMemberId === o.sellerMemberId);
     return {
       baseInfo: {
-        id: o.orderId, idOfStr: String(o.orderId), status: o.status, outOrderId: o.outOrderId, createTime: ts1688(o.createdAt), totalAmount: yuan(o.totalAmount), sumProductPayment: yuan(o.totalAmount - o.postFee), shippingFee: yuan(o.postFee),
-        buyerID: o.buyerMemberId, sellerID: o.sellerMemberId, sellerLoginId: seller?.sellerLoginId, sellerCreditLevel: seller?.creditLevel, alipayTradeId: o.payments[0]?.tradeId ?? 'UNCREAT', tradeTypeCode: 'assureTrade',
-        receiverInfo: { toFullName: name, toMobile: a.mobile ?? '', toPhone: a.phone ?? '', toPost: a.postCode ?? '', toArea: `${a.provinceText} ${a.cityText} ${a.areaText}${a.townText ? ` ${a.townText}` : ''}` },
+        id: o.orderId,
+        idOfStr: String(o.orderId),
+        status: o.status,
+        outOrderId: o.outOrderId,
+        createTime: ts1688(o.createdAt),
+        totalAmount: yuan(o.totalAmount),
+        sumProductPayment: yuan(o.totalAmount - o.postFee),
+        shippingFee: yuan(o.postFee),
+        buyerID: o.buyerMemberId,
+        sellerID: o.sellerMemberId,
+        sellerLoginId: seller?.sellerLoginId,
+        sellerCreditLevel: seller?.creditLevel,
+        alipayTradeId: o.payments[0]?.tradeId ?? 'UNCREAT',
+        tradeTypeCode: 'assureTrade',
+        receiverInfo: {
+          toFullName: name,
+          toMobile: a.mobile ?? '',
+          toPhone: a.phone ?? '',
+          toPost: a.postCode ?? '',
+          toArea: `${a.provinceText} ${a.cityText} ${a.areaText}${a.townText ? ` ${a.townText}` : ''}`,
+        },
       },
-      nativeLogistics: { province: a.provinceText, city: a.cityText, area: a.areaText, town: a.townText ?? '', address: a.address, contactPerson: name, mobile: a.mobile ?? '', telephone: a.phone ?? '', zip: a.postCode ?? '', logisticsItems: [] },
-      productItems: o.lines.map((l, i) => ({ productID: Number(l.offerId), specId: l.specId, skuID: this.offers.get(l.offerId)?.skus.find((s) => s.specId === l.specId)?.skuId, subItemID: `${o.orderId.slice(0, -2)}${String(i).padStart(2, '0')}`, subItemIDString: `${o.orderId.slice(0, -2)}${String(i).padStart(2, '0')}`, name: l.title, quantity: l.quantity, price: yuan(l.price), itemAmount: yuan(l.price * l.quantity), skuInfos: l.attrs, status: o.status, logisticsStatus: o.shipments.some((sh) => sh.items.some((it) => it.lineIdx === i)) ? 2 : 1 })),
+      nativeLogistics: {
+        province: a.provinceText,
+        city: a.cityText,
+        area: a.areaText,
+        town: a.townText ?? '',
+        address: a.address,
+        contactPerson: name,
+        mobile: a.mobile ?? '',
+        telephone: a.phone ?? '',
+        zip: a.postCode ?? '',
+        logisticsItems: [],
+      },
+      productItems: o.lines.map((l, i) => ({
+        productID: Number(l.offerId),
+        specId: l.specId,
+        skuID: this.offers.get(l.offerId)?.skus.find((s) => s.specId === l.specId)?.skuId,
+        subItemID: `${o.orderId.slice(0, -2)}${String(i).padStart(2, '0')}`,
+        subItemIDString: `${o.orderId.slice(0, -2)}${String(i).padStart(2, '0')}`,
+        name: l.title,
+        quantity: l.quantity,
+        price: yuan(l.price),
+        itemAmount: yuan(l.price * l.quantity),
+        skuInfos: l.attrs,
+        status: o.status,
+        logisticsStatus: o.shipments.some((sh) => sh.items.some((it) => it.lineIdx === i)) ? 2 : 1,
+      })),
       tradeTerms: [{ payStatus: o.status === 'waitbuyerpay' ? '1' : '2', phasAmount: yuan(o.totalAmount) }],
       orderBizInfo: { dropshipping: true },
       fromEncryptOrder: Boolean(o.encrypted?.encryptOrder),
@@ -845,7 +1144,16 @@ export class Alibaba1688Simulator {
 }
 
 /** 1688 prints courier names (sometimes with the code in brackets); these are the sandbox sellers' couriers. */
-export const COURIER_NAMES_1688: Record<string, string> = { ZTO: '中通快递', YTO: '圆通速递', YUNDA: '韵达快递', STO: '申通快递', JTSD: '极兔速递', SF: '顺丰速运', JD: '京东物流', EMS: '邮政EMS' };
+export const COURIER_NAMES_1688: Record<string, string> = {
+  ZTO: '中通快递',
+  YTO: '圆通速递',
+  YUNDA: '韵达快递',
+  STO: '申通快递',
+  JTSD: '极兔速递',
+  SF: '顺丰速运',
+  JD: '京东物流',
+  EMS: '邮政EMS',
+};
 
 const TRACE_STEPS = [
   { status: 'CONSIGN', remark: '卖家已发货' },
@@ -883,4 +1191,9 @@ const REFUND_REASONS: Record<string, { id: number; name: string; needVoucher: bo
 };
 const refundReasonsFor = (goodsStatus: string) => REFUND_REASONS[goodsStatus];
 /** 售中 goods statuses fit the order's status: not shipped ↔ refundWaitSellerSend, shipped ↔ refundWaitBuyerReceive. */
-const goodsStatusFits = (o: Sim1688Order, goodsStatus: string) => (o.status === 'waitsellersend' ? goodsStatus === 'refundWaitSellerSend' : o.status === 'waitbuyerreceive' ? goodsStatus === 'refundWaitBuyerReceive' : false);
+const goodsStatusFits = (o: Sim1688Order, goodsStatus: string) =>
+  o.status === 'waitsellersend'
+    ? goodsStatus === 'refundWaitSellerSend'
+    : o.status === 'waitbuyerreceive'
+      ? goodsStatus === 'refundWaitBuyerReceive'
+      : false;

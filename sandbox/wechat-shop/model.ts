@@ -77,7 +77,15 @@ export interface SimOrder {
   settleTime?: number;
   deliveryInfoChanges: number;
   /** Delivery negotiations (发货协商) and the buyer's answers. */
-  negotiations?: { original: number; predict: number; reason: number; remark: string; state: number; createTime: number; updateTime: number }[];
+  negotiations?: {
+    original: number;
+    predict: number;
+    reason: number;
+    remark: string;
+    state: number;
+    createTime: number;
+    updateTime: number;
+  }[];
   aftersales: SimAftersale[];
   /** When the sandbox buyer will ask for a refund (the generator's refund scenario); cleared once asked. */
   refundAt?: number;
@@ -125,7 +133,12 @@ export function toWireOrder(o: SimOrder, opts: { masked: boolean }): Record<stri
     hash_code: addressHash(a),
   };
   if (a.virtualTel) {
-    addressInfo.tel_number_ext_info = { real_tel_number: maskPhone(a.tel), virtual_tel_number: a.virtualTel, virtual_tel_expire_time: o.createTime + 30 * 86400, get_virtual_tel_cnt: 0 };
+    addressInfo.tel_number_ext_info = {
+      real_tel_number: maskPhone(a.tel),
+      virtual_tel_number: a.virtualTel,
+      virtual_tel_expire_time: o.createTime + 30 * 86400,
+      get_virtual_tel_cnt: 0,
+    };
   }
   return {
     order_id: o.orderId,
@@ -154,8 +167,22 @@ export function toWireOrder(o: SimOrder, opts: { masked: boolean }): Record<stri
         sku_deliver_info: { stock_type: 0 },
         extra_service: { seven_day_return: 1, freight_insurance: 0 },
       })),
-      pay_info: o.payTime ? { prepay_id: `wx${randomDigits(20)}`, prepay_time: o.createTime, pay_time: o.payTime, transaction_id: `42000${randomDigits(23)}`, payment_method: 1 } : {},
-      price_info: { product_price: productPrice, order_price: orderPrice, freight: o.freight, discounted_price: productPrice - orderPrice + o.freight, is_discounted: productPrice + o.freight !== orderPrice },
+      pay_info: o.payTime
+        ? {
+            prepay_id: `wx${randomDigits(20)}`,
+            prepay_time: o.createTime,
+            pay_time: o.payTime,
+            transaction_id: `42000${randomDigits(23)}`,
+            payment_method: 1,
+          }
+        : {},
+      price_info: {
+        product_price: productPrice,
+        order_price: orderPrice,
+        freight: o.freight,
+        discounted_price: productPrice - orderPrice + o.freight,
+        is_discounted: productPrice + o.freight !== orderPrice,
+      },
       delivery_info: {
         address_info: addressInfo,
         delivery_product_info: o.packages,
@@ -166,13 +193,26 @@ export function toWireOrder(o: SimOrder, opts: { masked: boolean }): Record<stri
       },
       ext_info: { customer_notes: o.notes, merchant_notes: o.merchantNotes, order_scene: 2 },
       // A technical-service fee of 1% (the sandbox's rate; real rates vary by category).
-      settle_info: { predict_commission_fee: Math.round(orderPrice * 0.01), ...(o.settleTime ? { commission_fee: Math.round(orderPrice * 0.01), settle_time: o.settleTime } : {}) },
+      settle_info: {
+        predict_commission_fee: Math.round(orderPrice * 0.01),
+        ...(o.settleTime ? { commission_fee: Math.round(orderPrice * 0.01), settle_time: o.settleTime } : {}),
+      },
     },
     aftersale_detail: {
       on_aftersale_order_cnt: o.aftersales.filter((s) => !TERMINAL_AFTERSALE.has(s.status)).length,
-      aftersale_order_list: o.aftersales.map((s) => ({ aftersale_order_id: s.id, status: s.status === 'MERCHANT_REFUND_SUCCESS' ? 13 : 2 })),
+      aftersale_order_list: o.aftersales.map((s) => ({
+        aftersale_order_id: s.id,
+        status: s.status === 'MERCHANT_REFUND_SUCCESS' ? 13 : 2,
+      })),
     },
   };
 }
 
-export const TERMINAL_AFTERSALE = new Set(['USER_CANCELD', 'MERCHANT_REFUND_RETRY_FAIL', 'MERCHANT_FAIL', 'MERCHANT_REFUND_SUCCESS', 'MERCHANT_RETURN_SUCCESS', 'RETURN_CLOSED']);
+export const TERMINAL_AFTERSALE = new Set([
+  'USER_CANCELD',
+  'MERCHANT_REFUND_RETRY_FAIL',
+  'MERCHANT_FAIL',
+  'MERCHANT_REFUND_SUCCESS',
+  'MERCHANT_RETURN_SUCCESS',
+  'RETURN_CLOSED',
+]);

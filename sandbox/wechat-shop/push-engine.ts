@@ -122,7 +122,13 @@ export class PushEngine {
     if (ok) {
       this.stats.acked++;
       const info = d.message.order_info as { order_id?: unknown } | undefined;
-      this.acks.push({ event: String(d.message.Event), orderId: info?.order_id !== undefined ? String(info.order_id) : undefined, createTime: Number(d.message.CreateTime), copy: d.copy, attempt: d.attempt });
+      this.acks.push({
+        event: String(d.message.Event),
+        orderId: info?.order_id !== undefined ? String(info.order_id) : undefined,
+        createTime: Number(d.message.CreateTime),
+        copy: d.copy,
+        attempt: d.attempt,
+      });
     } else {
       this.stats.failedAttempts++;
       if (d.attempt < RETRY_SCHEDULE_MS.length) {
@@ -152,7 +158,11 @@ export class PushEngine {
 }
 
 /** Build the signed, encrypted POST and send it; true when WeChat would count it as delivered. */
-export async function send(target: PushTarget, message: Record<string, unknown>, knobs: Pick<PushKnobs, 'bareOrderId' | 'timeoutMs'>): Promise<boolean> {
+export async function send(
+  target: PushTarget,
+  message: Record<string, unknown>,
+  knobs: Pick<PushKnobs, 'bareOrderId' | 'timeoutMs'>,
+): Promise<boolean> {
   const plain = knobs.bareOrderId ? stringifyWithBareIds(message, ['order_id']) : JSON.stringify(message);
   const encrypt = encryptMessage(aesKeyFromEncodingAesKey(target.encodingAesKey), plain, target.appId);
   const timestamp = String(Math.floor(simNow() / 1000));
@@ -167,7 +177,11 @@ export async function send(target: PushTarget, message: Record<string, unknown>,
   });
   try {
     // node:http with kept-alive connections, as Daifa's own clients (fetch costs several times the CPU).
-    const res = await postText(`${target.url}?${query}`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ToUserName: message.ToUserName, Encrypt: encrypt }), timeoutMs: knobs.timeoutMs });
+    const res = await postText(`${target.url}?${query}`, {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ToUserName: message.ToUserName, Encrypt: encrypt }),
+      timeoutMs: knobs.timeoutMs,
+    });
     const body = res.text.trim();
     return res.status === 200 && (body === 'success' || body === '');
   } catch {

@@ -3,13 +3,42 @@ import { simNow } from '../clock.js';
 import type { FastifyInstance } from 'fastify';
 import { randomAlnum } from '../../src/lib/random.js';
 import { bareInt, parseJsonLossless, idString, stringifyLossless } from '../../src/lib/lossless-json.js';
-import { BUYER_NOTES_PLAIN, BUYER_NOTES_REQUESTS, PRODUCTS, pick, randomDetail, randomDivision, randomMobile, randomName } from '../data.js';
-import { newAftersaleId, newOpenid, newOrderId, rid, toWireOrder, TERMINAL_AFTERSALE, type SimAddress, type SimOrder, type SimPackage } from './model.js';
+import {
+  BUYER_NOTES_PLAIN,
+  BUYER_NOTES_REQUESTS,
+  PRODUCTS,
+  pick,
+  randomDetail,
+  randomDivision,
+  randomMobile,
+  randomName,
+} from '../data.js';
+import {
+  newAftersaleId,
+  newOpenid,
+  newOrderId,
+  rid,
+  toWireOrder,
+  TERMINAL_AFTERSALE,
+  type SimAddress,
+  type SimOrder,
+  type SimPackage,
+} from './model.js';
 import { defaultPushKnobs, PushEngine, type PushKnobs, type PushTarget } from './push-engine.js';
 
 /** Couriers the simulator accepts in delivery/send (reference §4.1) — plus OTHER. */
 export const SIM_COURIERS: Record<string, string> = {
-  ZTO: '中通快递', YTO: '圆通速递', YUNDA: '韵达快递', JTSD: '极兔速递', STO: '申通快递', SF: '顺丰速运', JD: '京东快递', EMS: '中国邮政', CNSD: '菜鸟速递', DBKD: '德邦快递', OTHER: '其他',
+  ZTO: '中通快递',
+  YTO: '圆通速递',
+  YUNDA: '韵达快递',
+  JTSD: '极兔速递',
+  STO: '申通快递',
+  SF: '顺丰速运',
+  JD: '京东快递',
+  EMS: '中国邮政',
+  CNSD: '菜鸟速递',
+  DBKD: '德邦快递',
+  OTHER: '其他',
 };
 
 export interface SimShop {
@@ -83,13 +112,45 @@ export interface ApiKnobs {
   orderUpdateMinIntervalMs: number;
 }
 
-export const defaultApiKnobs = (): ApiKnobs => ({ latencyMs: 0, errorRate: 0, tokenTtlSeconds: 7200, decodeDailyQuota: 30, deliveryDeadlineHours: 48, allOrderEvents: false, dropshipAssignedStatus: 100, dropshipShippedStatus: 300, deliverPushOnApiSend: true, genAftersaleStatus: 'MERCHANT_REFUND_SUCCESS', negotiationMovesDeadline: false, negotiationAcceptsQuotedIds: false, negotiationWhileWaiting: false, negotiationSentState: true, dropshipIdsAsStrings: false, orderUpdateMinIntervalMs: 1000 });
+export const defaultApiKnobs = (): ApiKnobs => ({
+  latencyMs: 0,
+  errorRate: 0,
+  tokenTtlSeconds: 7200,
+  decodeDailyQuota: 30,
+  deliveryDeadlineHours: 48,
+  allOrderEvents: false,
+  dropshipAssignedStatus: 100,
+  dropshipShippedStatus: 300,
+  deliverPushOnApiSend: true,
+  genAftersaleStatus: 'MERCHANT_REFUND_SUCCESS',
+  negotiationMovesDeadline: false,
+  negotiationAcceptsQuotedIds: false,
+  negotiationWhileWaiting: false,
+  negotiationSentState: true,
+  dropshipIdsAsStrings: false,
+  orderUpdateMinIntervalMs: 1000,
+});
 
 /** genaftersaleorder refusals the drills use, with the platform's words. */
-const GEN_AFTERSALE_ERRORS: Record<number, string> = { 10021088: '订单不支持代发起售后', 10021045: '退款失败', 10021041: '当前订单状态不支持此操作' };
+const GEN_AFTERSALE_ERRORS: Record<number, string> = {
+  10021088: '订单不支持代发起售后',
+  10021045: '退款失败',
+  10021041: '当前订单状态不支持此操作',
+};
 
 /** genaftersaleorder's reason enum (代用户发起售后, 售后原因). */
-export const GEN_AFTERSALE_REASONS = ['10000014', '10000002', '10000000', '10000001', '10000006', '10000021', '10000007', '10000015', '10000017', '10000008'];
+export const GEN_AFTERSALE_REASONS = [
+  '10000014',
+  '10000002',
+  '10000000',
+  '10000001',
+  '10000006',
+  '10000021',
+  '10000007',
+  '10000015',
+  '10000017',
+  '10000008',
+];
 
 export interface GenerateOptions {
   count?: number;
@@ -140,14 +201,30 @@ export class WeChatShopSimulator {
   }
 
   addShop(s: { appId: string; secret: string; push?: PushTarget }): SimShop {
-    const shop: SimShop = { appId: s.appId, secret: s.secret, username: `gh_${randomAlnum(12).toLowerCase()}`, push: s.push, orders: new Map(), decodeUsed: new Map(), dropshipSuppliers: new Set() };
+    const shop: SimShop = {
+      appId: s.appId,
+      secret: s.secret,
+      username: `gh_${randomAlnum(12).toLowerCase()}`,
+      push: s.push,
+      orders: new Map(),
+      decodeUsed: new Map(),
+      dropshipSuppliers: new Set(),
+    };
     this.shops.set(s.appId, shop);
     return shop;
   }
 
   /** What a restart must keep (the sandbox of `npm start` saves it to disk): every shop's orders and counters. */
   exportState(): WeChatSimState {
-    return { shops: [...this.shops.values()].map((s) => ({ appId: s.appId, username: s.username, orders: [...s.orders.values()], decodeUsed: [...s.decodeUsed], dropshipSuppliers: [...s.dropshipSuppliers] })) };
+    return {
+      shops: [...this.shops.values()].map((s) => ({
+        appId: s.appId,
+        username: s.username,
+        orders: [...s.orders.values()],
+        decodeUsed: [...s.decodeUsed],
+        dropshipSuppliers: [...s.dropshipSuppliers],
+      })),
+    };
   }
 
   /** Puts saved orders back into the shops registered again since the restart; a shop no longer registered is skipped. Returns the orders restored. */
@@ -196,11 +273,14 @@ export class WeChatShopSimulator {
 
   /** The buyer asks for the money back at `refundAt` (after a restart, at that same time, or at once if it passed). */
   private scheduleRefund(shop: SimShop, order: SimOrder): void {
-    const t = setTimeout(() => {
-      this.refundTimers.delete(t);
-      order.refundAt = undefined;
-      this.refundAll(shop, order.orderId);
-    }, Math.max(1, (order.refundAt ?? 0) - simNow()));
+    const t = setTimeout(
+      () => {
+        this.refundTimers.delete(t);
+        order.refundAt = undefined;
+        this.refundAll(shop, order.orderId);
+      },
+      Math.max(1, (order.refundAt ?? 0) - simNow()),
+    );
     this.refundTimers.add(t);
   }
 
@@ -222,7 +302,20 @@ export class WeChatShopSimulator {
         const sku = pick(p.skus);
         const cnt = 1 + (Math.random() < 0.2 ? randomInt(1, 3) : 0);
         const discount = Math.random() < 0.3 ? 100 * randomInt(1, 5) : 0;
-        return { productId: p.productId, skuId: sku.skuId, title: p.title, attrs: sku.attrs, cnt, salePrice: sku.price, realPrice: sku.price * cnt - discount, deadline, onAftersale: 0, finishAftersale: 0, uniqueId: `${orderId}_${String(i + 1).padStart(3, '0')}`, shipped: 0 };
+        return {
+          productId: p.productId,
+          skuId: sku.skuId,
+          title: p.title,
+          attrs: sku.attrs,
+          cnt,
+          salePrice: sku.price,
+          realPrice: sku.price * cnt - discount,
+          deadline,
+          onAftersale: 0,
+          finishAftersale: 0,
+          uniqueId: `${orderId}_${String(i + 1).padStart(3, '0')}`,
+          shipped: 0,
+        };
       }),
       freight: Math.random() < 0.2 ? 600 : 0,
       address: {
@@ -256,10 +349,27 @@ export class WeChatShopSimulator {
     for (const l of order.lines) {
       const remaining = l.cnt - l.finishAftersale - l.shipped;
       if (remaining <= 0) continue;
-      const as = { id: newAftersaleId(), orderId, productId: l.productId, skuId: l.skuId, count: remaining, amount: l.realPrice, status: 'MERCHANT_REFUND_SUCCESS', type: 'REFUND' as const, createTime: t, updateTime: t };
+      const as = {
+        id: newAftersaleId(),
+        orderId,
+        productId: l.productId,
+        skuId: l.skuId,
+        count: remaining,
+        amount: l.realPrice,
+        status: 'MERCHANT_REFUND_SUCCESS',
+        type: 'REFUND' as const,
+        createTime: t,
+        updateTime: t,
+      };
       order.aftersales.push(as);
       l.finishAftersale += remaining;
-      this.emit(shop, order, 'channels_ec_aftersale_update', {}, { finder_shop_aftersale_status_update: { after_sale_order_id: as.id, status: as.status, order_id: orderId } });
+      this.emit(
+        shop,
+        order,
+        'channels_ec_aftersale_update',
+        {},
+        { finder_shop_aftersale_status_update: { after_sale_order_id: as.id, status: as.status, order_id: orderId } },
+      );
     }
     if (order.lines.every((l) => l.finishAftersale >= l.cnt)) {
       order.status = 200;
@@ -275,11 +385,28 @@ export class WeChatShopSimulator {
     const line = order?.lines.find((l) => l.skuId === skuId);
     if (!order || !line) return undefined;
     const t = nowS();
-    const as = { id: newAftersaleId(), orderId, productId: line.productId, skuId, count: line.cnt, amount: line.realPrice, status: 'MERCHANT_PROCESSING', type: 'REFUND' as const, createTime: t, updateTime: t };
+    const as = {
+      id: newAftersaleId(),
+      orderId,
+      productId: line.productId,
+      skuId,
+      count: line.cnt,
+      amount: line.realPrice,
+      status: 'MERCHANT_PROCESSING',
+      type: 'REFUND' as const,
+      createTime: t,
+      updateTime: t,
+    };
     order.aftersales.push(as);
     line.onAftersale += line.cnt;
     order.updateTime = t;
-    this.emit(shop, order, 'channels_ec_aftersale_update', {}, { finder_shop_aftersale_status_update: { after_sale_order_id: as.id, status: as.status, order_id: orderId } });
+    this.emit(
+      shop,
+      order,
+      'channels_ec_aftersale_update',
+      {},
+      { finder_shop_aftersale_status_update: { after_sale_order_id: as.id, status: as.status, order_id: orderId } },
+    );
     return as.id;
   }
 
@@ -295,10 +422,17 @@ export class WeChatShopSimulator {
       line.onAftersale = Math.max(0, line.onAftersale - as.count);
       if (outcome === 'refunded') line.finishAftersale += as.count;
       if (order.lines.every((l) => l.finishAftersale >= l.cnt)) order.status = 200;
-      else if (order.lines.every((l) => l.shipped + l.finishAftersale >= l.cnt) && order.lines.some((l) => l.shipped > 0)) order.status = 30;
+      else if (order.lines.every((l) => l.shipped + l.finishAftersale >= l.cnt) && order.lines.some((l) => l.shipped > 0))
+        order.status = 30;
       order.updateTime = nowS();
       this.touch(order.orderId);
-      this.emit(shop, order, 'channels_ec_aftersale_update', {}, { finder_shop_aftersale_status_update: { after_sale_order_id: as.id, status: as.status, order_id: order.orderId } });
+      this.emit(
+        shop,
+        order,
+        'channels_ec_aftersale_update',
+        {},
+        { finder_shop_aftersale_status_update: { after_sale_order_id: as.id, status: as.status, order_id: order.orderId } },
+      );
       if (order.status === 200) this.emit(shop, order, 'channels_ec_order_cancel', { cancel_type: 3 });
       return true;
     }
@@ -315,7 +449,8 @@ export class WeChatShopSimulator {
     const order = shop.orders.get(idString(b.order_id) ?? '');
     if (!requestId || !order) return order ? err(47001, 'request_id missing') : err(100002, '订单不存在');
     // Drills: 10021088 订单不支持代发起售后 (a documented refusal of genaftersaleorder), 10021045 退款失败 …
-    if (this.api.genAftersaleErrcode !== undefined) return err(this.api.genAftersaleErrcode, GEN_AFTERSALE_ERRORS[this.api.genAftersaleErrcode] ?? '退款失败 (sandbox knob)');
+    if (this.api.genAftersaleErrcode !== undefined)
+      return err(this.api.genAftersaleErrcode, GEN_AFTERSALE_ERRORS[this.api.genAftersaleErrcode] ?? '退款失败 (sandbox knob)');
     const again = order.aftersales.find((a) => a.requestId === requestId);
     if (again) return { errcode: 0, errmsg: 'ok', aftersale_id: Number(again.id) };
     const line = order.lines.find((l) => l.productId === idString(b.product_id) && l.skuId === idString(b.sku_id));
@@ -326,14 +461,36 @@ export class WeChatShopSimulator {
     const free = line.cnt - line.shipped - line.finishAftersale - line.onAftersale;
     if (!Number.isInteger(count) || count < 1 || count > free) return err(40097, `invalid args, count（可售后 ${free} 件）`);
     const amount = Number(b.amount);
-    if (!Number.isInteger(amount) || amount < 0 || amount > Math.round((line.realPrice * count) / line.cnt)) return err(40097, 'invalid args, amount 超过可退金额');
+    if (!Number.isInteger(amount) || amount < 0 || amount > Math.round((line.realPrice * count) / line.cnt))
+      return err(40097, 'invalid args, amount 超过可退金额');
     const t = nowS();
-    const as = { id: newAftersaleId(), orderId: order.orderId, productId: line.productId, skuId: line.skuId, count, amount, status: 'MERCHANT_PROCESSING', type: 'REFUND' as const, createTime: t, updateTime: t, refundReason: 3, requestId, reason: String(b.reason), desc: typeof b.desc === 'string' ? b.desc : undefined };
+    const as = {
+      id: newAftersaleId(),
+      orderId: order.orderId,
+      productId: line.productId,
+      skuId: line.skuId,
+      count,
+      amount,
+      status: 'MERCHANT_PROCESSING',
+      type: 'REFUND' as const,
+      createTime: t,
+      updateTime: t,
+      refundReason: 3,
+      requestId,
+      reason: String(b.reason),
+      desc: typeof b.desc === 'string' ? b.desc : undefined,
+    };
     order.aftersales.push(as);
     line.onAftersale += count;
     order.updateTime = t;
     this.touch(order.orderId);
-    this.emit(shop, order, 'channels_ec_aftersale_update', {}, { finder_shop_aftersale_status_update: { after_sale_order_id: as.id, status: as.status, order_id: order.orderId } });
+    this.emit(
+      shop,
+      order,
+      'channels_ec_aftersale_update',
+      {},
+      { finder_shop_aftersale_status_update: { after_sale_order_id: as.id, status: as.status, order_id: order.orderId } },
+    );
     if (this.api.genAftersaleStatus === 'MERCHANT_REFUND_SUCCESS') this.closeAftersale(shop.appId, as.id, 'refunded');
     // The documented answer types aftersale_id as a number (a Go SDK reads a string): sent as a number here.
     return { errcode: 0, errmsg: 'ok', aftersale_id: Number(as.id) };
@@ -389,12 +546,24 @@ export class WeChatShopSimulator {
     return order ? this.shipRest(shop, order, () => true, parcel) : false;
   }
 
-  private shipRest(shop: SimShop, order: SimOrder, which: (l: SimOrder['lines'][number]) => boolean, parcel: { deliveryId: string; waybillId: string }): boolean {
+  private shipRest(
+    shop: SimShop,
+    order: SimOrder,
+    which: (l: SimOrder['lines'][number]) => boolean,
+    parcel: { deliveryId: string; waybillId: string },
+  ): boolean {
     if (order.status !== 20 && order.status !== 21) return false;
     const lines = order.lines.filter((l) => which(l) && l.cnt - l.shipped - l.finishAftersale > 0);
     if (!lines.length) return false;
     const t = nowS();
-    order.packages.push({ waybill_id: parcel.waybillId, delivery_id: parcel.deliveryId, delivery_name: SIM_COURIERS[parcel.deliveryId] ?? parcel.deliveryId, delivery_time: t, deliver_type: 1, product_infos: lines.map((l) => ({ product_id: l.productId, sku_id: l.skuId, product_cnt: l.cnt - l.shipped - l.finishAftersale })) });
+    order.packages.push({
+      waybill_id: parcel.waybillId,
+      delivery_id: parcel.deliveryId,
+      delivery_name: SIM_COURIERS[parcel.deliveryId] ?? parcel.deliveryId,
+      delivery_time: t,
+      deliver_type: 1,
+      product_infos: lines.map((l) => ({ product_id: l.productId, sku_id: l.skuId, product_cnt: l.cnt - l.shipped - l.finishAftersale })),
+    });
     for (const l of lines) l.shipped = l.cnt - l.finishAftersale;
     const done = order.lines.every((l) => l.shipped + l.finishAftersale >= l.cnt);
     order.status = done ? 30 : 21;
@@ -468,7 +637,8 @@ export class WeChatShopSimulator {
         const shop = this.tokens.get(token);
         if (!shop) return err(40001, 'invalid credential, access_token is invalid or not latest');
         const t = simNow();
-        const valid = (shop.token?.value === token && shop.token.expiresAt > t) || (shop.previous?.value === token && shop.previous.expiresAt > t);
+        const valid =
+          (shop.token?.value === token && shop.token.expiresAt > t) || (shop.previous?.value === token && shop.previous.expiresAt > t);
         if (!valid) return err(42001, 'access_token expired');
         if (this.api.forcedErrcode !== undefined) return err(this.api.forcedErrcode, 'forced by sandbox knob');
         if (this.api.outageFromPath === undefined) this.outage = false;
@@ -493,7 +663,8 @@ export class WeChatShopSimulator {
           return reply;
         }
         // An answer with ids as bare 64-bit numbers is written losslessly (Fastify's serialiser would quote or round them).
-        if (answer && typeof answer === 'object' && (answer as { [LOSSLESS]?: boolean })[LOSSLESS]) return reply.type('application/json').send(stringifyLossless(answer));
+        if (answer && typeof answer === 'object' && (answer as { [LOSSLESS]?: boolean })[LOSSLESS])
+          return reply.type('application/json').send(stringifyLossless(answer));
         return answer;
       });
     };
@@ -517,14 +688,27 @@ export class WeChatShopSimulator {
       return {
         errcode: 0,
         errmsg: 'ok',
-        address_info: { user_name: this.api.decodeMasked ? `${[...a.userName][0]}**` : a.userName, postal_code: a.postalCode, province_name: a.province, city_name: a.city, county_name: a.county, detail_info: this.api.decodeMasked ? '****' : a.detail, national_code: '', tel_number: a.virtualTel ? `${a.tel.slice(0, 3)}****${a.tel.slice(-4)}` : a.tel, house_number: '', virtual_order_tel_number: '' },
+        address_info: {
+          user_name: this.api.decodeMasked ? `${[...a.userName][0]}**` : a.userName,
+          postal_code: a.postalCode,
+          province_name: a.province,
+          city_name: a.city,
+          county_name: a.county,
+          detail_info: this.api.decodeMasked ? '****' : a.detail,
+          national_code: '',
+          tel_number: a.virtualTel ? `${a.tel.slice(0, 3)}****${a.tel.slice(-4)}` : a.tel,
+          house_number: '',
+          virtual_order_tel_number: '',
+        },
         ...(a.virtualTel ? { virtual_number_info: { virtual_number: number, extension, expiration: order.createTime + 30 * 86400 } } : {}),
       };
     });
     business('/channels/ec/order/deliverycompanylist/new/get', () => ({
       errcode: 0,
       errmsg: 'ok',
-      company_list: Object.entries(SIM_COURIERS).filter(([id]) => id !== 'OTHER').map(([delivery_id, delivery_name]) => ({ delivery_id, delivery_name })),
+      company_list: Object.entries(SIM_COURIERS)
+        .filter(([id]) => id !== 'OTHER')
+        .map(([delivery_id, delivery_name]) => ({ delivery_id, delivery_name })),
     }));
     business('/channels/ec/aftersale/getaftersaleorder', (shop, b) => {
       const id = idString(b.after_sale_order_id);
@@ -533,7 +717,18 @@ export class WeChatShopSimulator {
       return {
         errcode: 0,
         errmsg: 'ok',
-        after_sale_order: { after_sale_order_id: as.id, order_id: as.orderId, status: as.status, type: as.type, product_info: { product_id: as.productId, sku_id: as.skuId, count: as.count }, refund_info: { amount: as.amount, refund_reason: as.refundReason ?? 4 }, details: { desc: as.desc ?? '' }, reason: as.reason ?? '', create_time: as.createTime, update_time: as.updateTime },
+        after_sale_order: {
+          after_sale_order_id: as.id,
+          order_id: as.orderId,
+          status: as.status,
+          type: as.type,
+          product_info: { product_id: as.productId, sku_id: as.skuId, count: as.count },
+          refund_info: { amount: as.amount, refund_reason: as.refundReason ?? 4 },
+          details: { desc: as.desc ?? '' },
+          reason: as.reason ?? '',
+          create_time: as.createTime,
+          update_time: as.updateTime,
+        },
       };
     });
     business('/channels/ec/order/delivery/send', (shop, b) => this.deliverySend(shop, b));
@@ -597,7 +792,13 @@ export class WeChatShopSimulator {
           supplier_appid: lines[0]!.dropship!.supplierAppId,
           supplier_name: '沙箱代发供货商',
           dropship_order_detail: {
-            product_infos: lines.map((l) => ({ product_id: n(l.productId), sku_id: n(l.skuId), sku_cnt: l.cnt, title: l.title, delivery_deadline: l.deadline })),
+            product_infos: lines.map((l) => ({
+              product_id: n(l.productId),
+              sku_id: n(l.skuId),
+              sku_cnt: l.cnt,
+              title: l.title,
+              delivery_deadline: l.deadline,
+            })),
             delivery_info: { delivery_product_info: order.packages.filter((p) => p.product_infos.some((x) => skus.has(x.sku_id))) },
           },
         },
@@ -627,7 +828,8 @@ export class WeChatShopSimulator {
   private listOrders(shop: SimShop, b: Record<string, any>) {
     const range = b.update_time_range ?? b.create_time_range;
     const field = b.update_time_range ? 'updateTime' : 'createTime';
-    if (!range || typeof range.start_time !== 'number' || typeof range.end_time !== 'number') return err(40097, 'invalid args, time range required');
+    if (!range || typeof range.start_time !== 'number' || typeof range.end_time !== 'number')
+      return err(40097, 'invalid args, time range required');
     if (range.end_time - range.start_time > 7 * 86400) return err(40097, 'invalid args, time range exceeds 7 days');
     const pageSize = Math.min(Number(b.page_size ?? 10), 100);
     const all = [...shop.orders.values()]
@@ -636,7 +838,13 @@ export class WeChatShopSimulator {
     const offset = b.next_key ? Number(Buffer.from(String(b.next_key), 'base64url').toString()) || 0 : 0;
     const page = all.slice(offset, offset + pageSize);
     const hasMore = offset + pageSize < all.length;
-    return { errcode: 0, errmsg: 'ok', order_id_list: page.map((o) => o.orderId), next_key: Buffer.from(String(offset + page.length)).toString('base64url'), has_more: hasMore };
+    return {
+      errcode: 0,
+      errmsg: 'ok',
+      order_id_list: page.map((o) => o.orderId),
+      next_key: Buffer.from(String(offset + page.length)).toString('base64url'),
+      has_more: hasMore,
+    };
   }
 
   /**
@@ -653,13 +861,22 @@ export class WeChatShopSimulator {
     if (order.status !== 20) return err(40097, 'invalid args, 订单非待发货状态，不能发起发货协商');
     const list = (order.negotiations ??= []);
     if (list.length >= 3) return err(40097, 'invalid args, 每个订单最多发起 3 次发货协商');
-    if (!this.api.negotiationWhileWaiting && list.some((n) => !NEGOTIATION_OUTCOMES.has(n.state))) return err(40097, 'invalid args, 已有待买家处理的发货协商');
+    if (!this.api.negotiationWhileWaiting && list.some((n) => !NEGOTIATION_OUTCOMES.has(n.state)))
+      return err(40097, 'invalid args, 已有待买家处理的发货协商');
     const deadline = Math.min(...order.lines.map((l) => l.deadline));
     if (deadline - nowS() < 4 * 3600) return err(40097, 'invalid args, 需在最晚发货时间 4 小时前发起');
     const predict = Number(b.predict_delivery_time);
     if (!(predict > deadline) || ![1, 2, 3, 4].includes(Number(b.reason))) return err(40097, 'invalid args, predict_delivery_time/reason');
     // State 10 (消息已发送) is reported by the platform besides 1–4 and is not an outcome (official result page).
-    list.push({ original: deadline, predict, reason: Number(b.reason), remark: String(b.remark ?? ''), state: this.api.negotiationSentState ? NEGOTIATION_STATE.messageSent : NEGOTIATION_STATE.waiting, createTime: nowS(), updateTime: nowS() });
+    list.push({
+      original: deadline,
+      predict,
+      reason: Number(b.reason),
+      remark: String(b.remark ?? ''),
+      state: this.api.negotiationSentState ? NEGOTIATION_STATE.messageSent : NEGOTIATION_STATE.waiting,
+      createTime: nowS(),
+      updateTime: nowS(),
+    });
     return { errcode: 0, errmsg: 'ok' };
   }
 
@@ -672,13 +889,24 @@ export class WeChatShopSimulator {
   private negotiationResult(shop: SimShop, b: Record<string, any>, raw: string) {
     const ids = b.order_id_list;
     if (!Array.isArray(ids) || ids.length === 0) return err(40097, 'invalid args, order_id_list 必填');
-    if (!this.api.negotiationAcceptsQuotedIds && !/"order_id_list"\s*:\s*\[\s*\d+(\s*,\s*\d+)*\s*\]/.test(raw)) return err(40097, 'invalid args, order_id_list 应为数字数组');
+    if (!this.api.negotiationAcceptsQuotedIds && !/"order_id_list"\s*:\s*\[\s*\d+(\s*,\s*\d+)*\s*\]/.test(raw))
+      return err(40097, 'invalid args, order_id_list 应为数字数组');
     const out: Record<string, unknown>[] = [];
     for (const id of ids) {
       const order = shop.orders.get(idString(id) ?? '');
       if (!order) continue;
       for (const n of order.negotiations ?? []) {
-        out.push({ order_id: order.orderId, original_delivery_time: n.original, predict_delivery_time: n.predict, reason: n.reason, state: n.state, remark: n.remark, deadline: n.original, create_time: n.createTime, update_time: n.updateTime });
+        out.push({
+          order_id: order.orderId,
+          original_delivery_time: n.original,
+          predict_delivery_time: n.predict,
+          reason: n.reason,
+          state: n.state,
+          remark: n.remark,
+          deadline: n.original,
+          create_time: n.createTime,
+          update_time: n.updateTime,
+        });
       }
     }
     return { errcode: 0, errmsg: 'ok', negotiation_list: out };
@@ -692,7 +920,8 @@ export class WeChatShopSimulator {
     if (order.status === 30 || order.status === 100) return err(109001, '订单已全部发货，不能重复发货');
     if (order.status !== 20 && order.status !== 21) return err(101100, '当前订单状态不允许发货');
     const since = Date.now() - (this.lastUpdateMs.get(order.orderId) ?? 0);
-    if (this.api.orderUpdateMinIntervalMs > 0 && since < this.api.orderUpdateMinIntervalMs) return err(100003, '订单更新过于频繁，请稍后再试');
+    if (this.api.orderUpdateMinIntervalMs > 0 && since < this.api.orderUpdateMinIntervalMs)
+      return err(100003, '订单更新过于频繁，请稍后再试');
     if (order.aftersales.some((s) => !TERMINAL_AFTERSALE.has(s.status))) return err(108009, '订单有未完成的售后，不允许发货');
     const list = Array.isArray(b.delivery_list) ? b.delivery_list : [];
     if (list.length === 0) return err(109002, '请求中没有商品');
@@ -715,7 +944,8 @@ export class WeChatShopSimulator {
     }
     for (const [sku, n] of skuPackages) {
       const line = order.lines.find((l) => l.skuId === sku)!;
-      if (n > 1 || (line.shipped > 0 && counts.get(sku)! < line.cnt - line.finishAftersale)) return err(606030, '同一个SKU的商品需要在同一个包裹中发出');
+      if (n > 1 || (line.shipped > 0 && counts.get(sku)! < line.cnt - line.finishAftersale))
+        return err(606030, '同一个SKU的商品需要在同一个包裹中发出');
     }
     for (const pkg of list) {
       if (!SIM_COURIERS[String(pkg.delivery_id)]) return err(606004, '非法的 delivery_id');
@@ -724,8 +954,19 @@ export class WeChatShopSimulator {
     }
     const t = nowS();
     for (const pkg of list) {
-      const infos = pkg.product_infos.map((p: any) => ({ product_id: String(idString(p.product_id)), sku_id: String(idString(p.sku_id)), product_cnt: Number(p.product_cnt) }));
-      const sp: SimPackage = { waybill_id: String(pkg.waybill_id), delivery_id: String(pkg.delivery_id), delivery_name: SIM_COURIERS[String(pkg.delivery_id)]!, delivery_time: t, deliver_type: 1, product_infos: infos };
+      const infos = pkg.product_infos.map((p: any) => ({
+        product_id: String(idString(p.product_id)),
+        sku_id: String(idString(p.sku_id)),
+        product_cnt: Number(p.product_cnt),
+      }));
+      const sp: SimPackage = {
+        waybill_id: String(pkg.waybill_id),
+        delivery_id: String(pkg.delivery_id),
+        delivery_name: SIM_COURIERS[String(pkg.delivery_id)]!,
+        delivery_time: t,
+        deliver_type: 1,
+        product_infos: infos,
+      };
       order.packages.push(sp);
       for (const p of infos) order.lines.find((l) => l.skuId === p.sku_id)!.shipped += p.product_cnt;
     }
@@ -769,7 +1010,11 @@ export class WeChatShopSimulator {
   private registerControl(app: FastifyInstance): void {
     app.post('/sandbox/wechat/shops', async (req) => {
       const b = req.body as Record<string, string>;
-      const shop = this.addShop({ appId: b.appId!, secret: b.secret!, push: b.pushUrl ? { appId: b.appId!, url: b.pushUrl, token: b.pushToken!, encodingAesKey: b.encodingAesKey! } : undefined });
+      const shop = this.addShop({
+        appId: b.appId!,
+        secret: b.secret!,
+        push: b.pushUrl ? { appId: b.appId!, url: b.pushUrl, token: b.pushToken!, encodingAesKey: b.encodingAesKey! } : undefined,
+      });
       return { appId: shop.appId, username: shop.username };
     });
     app.post('/sandbox/wechat/orders', async (req) => {

@@ -70,17 +70,38 @@ export async function openCase(trx: Transaction<Database>, c: OpenCase, now: num
     .onConflict((oc) => oc.column('dedup_key').doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (row) await appendEvent(trx, { entity: 'case', id: row.id, shopOrderId: c.shopOrderId, event: `case.opened.${c.kind}`, actor: 'system', note: c.message, to: 'Open', data: c.data }, now);
+  if (row)
+    await appendEvent(
+      trx,
+      {
+        entity: 'case',
+        id: row.id,
+        shopOrderId: c.shopOrderId,
+        event: `case.opened.${c.kind}`,
+        actor: 'system',
+        note: c.message,
+        to: 'Open',
+        data: c.data,
+      },
+      now,
+    );
   return row?.id;
 }
 
 // Settling runs at every step that can make a case moot (several per order): compiled once (see prepared()).
-const openCasesOf = (db: Kysely<Database>, shopOrderId: number, kind: string, state: string) => db.selectFrom('cases').select('id').where('shop_order_id', '=', shopOrderId).where('kind', '=', kind).where('state', '=', state);
+const openCasesOf = (db: Kysely<Database>, shopOrderId: number, kind: string, state: string) =>
+  db.selectFrom('cases').select('id').where('shop_order_id', '=', shopOrderId).where('kind', '=', kind).where('state', '=', state);
 export const openCases = {
   ofKind: prepared(openCasesOf),
-  byPo: prepared((db, so: number, kind: string, state: string, po: number) => openCasesOf(db, so, kind, state).where('purchase_order_id', '=', po)),
-  byKey: prepared((db, so: number, kind: string, state: string, key: string) => openCasesOf(db, so, kind, state).where('dedup_key', '=', key)),
-  byPoAndKey: prepared((db, so: number, kind: string, state: string, po: number, key: string) => openCasesOf(db, so, kind, state).where('purchase_order_id', '=', po).where('dedup_key', '=', key)),
+  byPo: prepared((db, so: number, kind: string, state: string, po: number) =>
+    openCasesOf(db, so, kind, state).where('purchase_order_id', '=', po),
+  ),
+  byKey: prepared((db, so: number, kind: string, state: string, key: string) =>
+    openCasesOf(db, so, kind, state).where('dedup_key', '=', key),
+  ),
+  byPoAndKey: prepared((db, so: number, kind: string, state: string, po: number, key: string) =>
+    openCasesOf(db, so, kind, state).where('purchase_order_id', '=', po).where('dedup_key', '=', key),
+  ),
 };
 
 /** The open cases of a kind, narrowed by purchase order and/or dedup key when given (one compiled shape each). */
@@ -93,45 +114,126 @@ function findOpenCases(db: Kysely<Database>, w: { kind: CaseKind; shopOrderId: n
 }
 
 /** Settle one open case in the caller's transaction (a case already settled is left as it is). */
-export async function settleCase(trx: Transaction<Database>, c: { id: number; shopOrderId: number }, r: { resolution: string; note: string; actor: string; event?: string; data?: unknown }, now: number): Promise<void> {
-  await applyTransition(trx, { entity: 'case', id: c.id, shopOrderId: c.shopOrderId, to: 'Resolved', expectFrom: 'Open', event: r.event ?? 'case.resolved', actor: r.actor, note: r.note, ...(r.data === undefined ? {} : { data: r.data }), patch: { resolution: r.resolution, resolved_by: r.actor } }, now);
+export async function settleCase(
+  trx: Transaction<Database>,
+  c: { id: number; shopOrderId: number },
+  r: { resolution: string; note: string; actor: string; event?: string; data?: unknown },
+  now: number,
+): Promise<void> {
+  await applyTransition(
+    trx,
+    {
+      entity: 'case',
+      id: c.id,
+      shopOrderId: c.shopOrderId,
+      to: 'Resolved',
+      expectFrom: 'Open',
+      event: r.event ?? 'case.resolved',
+      actor: r.actor,
+      note: r.note,
+      ...(r.data === undefined ? {} : { data: r.data }),
+      patch: { resolution: r.resolution, resolved_by: r.actor },
+    },
+    now,
+  );
 }
 
 /**
  * Settle, in the caller's transaction, the open cases of a kind that something else made moot (the payment a
  * case waited for went out, the after-sale that held delivery ended, the buyer agreed). Returns how many.
  */
-export async function settleOpenCases(trx: Transaction<Database>, where: { kind: CaseKind; shopOrderId: number; purchaseOrderId?: number; dedupKey?: string }, r: { resolution: string; note: string; actor: string }, now: number): Promise<number> {
+export async function settleOpenCases(
+  trx: Transaction<Database>,
+  where: { kind: CaseKind; shopOrderId: number; purchaseOrderId?: number; dedupKey?: string },
+  r: { resolution: string; note: string; actor: string },
+  now: number,
+): Promise<number> {
   const { rows: open } = await findOpenCases(trx, where);
   for (const c of open) await settleCase(trx, { id: c.id, shopOrderId: where.shopOrderId }, r, now);
   return open.length;
 }
 
 const openOfPo3 = prepared((db, so: number, po: number, state: string, k1: string, k2: string, k3: string) =>
-  db.selectFrom('cases').select('id').where('shop_order_id', '=', so).where('purchase_order_id', '=', po).where('state', '=', state).where('kind', 'in', [k1, k2, k3]));
+  db
+    .selectFrom('cases')
+    .select('id')
+    .where('shop_order_id', '=', so)
+    .where('purchase_order_id', '=', po)
+    .where('state', '=', state)
+    .where('kind', 'in', [k1, k2, k3]),
+);
 
 /** settleOpenCases for three kinds about one purchase order in one read (run for every paid purchase order). */
-export async function settleOpenCasesOfPo(trx: Transaction<Database>, kinds: readonly [CaseKind, CaseKind, CaseKind], where: { shopOrderId: number; purchaseOrderId: number }, r: { resolution: string; note: string; actor: string }, now: number): Promise<number> {
+export async function settleOpenCasesOfPo(
+  trx: Transaction<Database>,
+  kinds: readonly [CaseKind, CaseKind, CaseKind],
+  where: { shopOrderId: number; purchaseOrderId: number },
+  r: { resolution: string; note: string; actor: string },
+  now: number,
+): Promise<number> {
   const { rows: open } = await openOfPo3(trx, where.shopOrderId, where.purchaseOrderId, 'Open', ...kinds);
   for (const c of open) await settleCase(trx, { id: c.id, shopOrderId: where.shopOrderId }, r, now);
   return open.length;
 }
 
 /** Cases about a purchase order that say nothing more once it is cancelled (a refund or unwind case still does). */
-const MOOT_WHEN_PO_CANCELLED: CaseKind[] = ['SUPPLIER_CLOSED', 'PAYMENT_BLOCKED', 'PAYMENT_FAILED', 'PRICE_CHANGED', 'READBACK_MISMATCH', 'DEADLINE_AT_RISK', 'DELIVERY_DATE_AT_RISK', 'SUPPLIER_DELAY', 'SUPPLIER_ORDER_MISSING', 'TRACKING_ANOMALY'];
+const MOOT_WHEN_PO_CANCELLED: CaseKind[] = [
+  'SUPPLIER_CLOSED',
+  'PAYMENT_BLOCKED',
+  'PAYMENT_FAILED',
+  'PRICE_CHANGED',
+  'READBACK_MISMATCH',
+  'DEADLINE_AT_RISK',
+  'DELIVERY_DATE_AT_RISK',
+  'SUPPLIER_DELAY',
+  'SUPPLIER_ORDER_MISSING',
+  'TRACKING_ANOMALY',
+];
 
 /** The purchase order was cancelled (replaced elsewhere, or the buyer refunded): its waiting cases are settled with it. */
-export async function settleCasesOfCancelledPo(trx: Transaction<Database>, po: { id: number; shop_order_id: number }, note: string, actor: string, now: number): Promise<number> {
-  const open = await trx.selectFrom('cases').select('id').where('shop_order_id', '=', po.shop_order_id).where('purchase_order_id', '=', po.id).where('state', '=', 'Open').where('kind', 'in', MOOT_WHEN_PO_CANCELLED).execute();
-  for (const c of open) await settleCase(trx, { id: c.id, shopOrderId: po.shop_order_id }, { resolution: 'po_cancelled', note, actor }, now);
+export async function settleCasesOfCancelledPo(
+  trx: Transaction<Database>,
+  po: { id: number; shop_order_id: number },
+  note: string,
+  actor: string,
+  now: number,
+): Promise<number> {
+  const open = await trx
+    .selectFrom('cases')
+    .select('id')
+    .where('shop_order_id', '=', po.shop_order_id)
+    .where('purchase_order_id', '=', po.id)
+    .where('state', '=', 'Open')
+    .where('kind', 'in', MOOT_WHEN_PO_CANCELLED)
+    .execute();
+  for (const c of open)
+    await settleCase(trx, { id: c.id, shopOrderId: po.shop_order_id }, { resolution: 'po_cancelled', note, actor }, now);
   return open.length;
 }
 
-export async function resolveCase(db: Db, input: { caseId: number; resolution: string; actor: string; dismiss?: boolean }, now: number): Promise<void> {
+export async function resolveCase(
+  db: Db,
+  input: { caseId: number; resolution: string; actor: string; dismiss?: boolean },
+  now: number,
+): Promise<void> {
   await db.kysely.transaction().execute(async (trx) => {
     const c = await trx.selectFrom('cases').select(['shop_order_id']).where('id', '=', input.caseId).executeTakeFirst();
     if (!c) throw new DaifaError('NOT_FOUND', `异常 ${input.caseId} 不存在`);
-    const r = await applyTransition(trx, { entity: 'case', id: input.caseId, to: input.dismiss ? 'Dismissed' : 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: input.actor, note: input.resolution, shopOrderId: c.shop_order_id ?? undefined, patch: { resolution: input.resolution, resolved_by: input.actor } }, now);
+    const r = await applyTransition(
+      trx,
+      {
+        entity: 'case',
+        id: input.caseId,
+        to: input.dismiss ? 'Dismissed' : 'Resolved',
+        expectFrom: 'Open',
+        event: 'case.resolved',
+        actor: input.actor,
+        note: input.resolution,
+        shopOrderId: c.shop_order_id ?? undefined,
+        patch: { resolution: input.resolution, resolved_by: input.actor },
+      },
+      now,
+    );
     if (!r.ok) throw new DaifaError('CONFLICT', `异常已处理 / case is ${r.from}`);
   });
 }

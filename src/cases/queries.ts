@@ -17,7 +17,11 @@ export interface CaseFilter {
 export async function listCases(db: Db, q: CaseFilter) {
   const order = q.order ?? (q.state === 'Resolved' || q.state === 'Dismissed' ? 'desc' : 'asc');
   const limit = q.limit ?? 100;
-  let query = db.kysely.selectFrom('cases').selectAll().orderBy('id', order).limit(limit + 1);
+  let query = db.kysely
+    .selectFrom('cases')
+    .selectAll()
+    .orderBy('id', order)
+    .limit(limit + 1);
   if (q.state) query = query.where('state', '=', q.state);
   if (q.kind) query = query.where('kind', '=', q.kind);
   if (q.cursor) query = query.where('id', order === 'asc' ? '>' : '<', q.cursor);

@@ -12,8 +12,16 @@ import { CASE_KINDS, settleCase } from './cases.js';
  * WeChat's refusal went away) or the supplier payment (after the balance was topped up or password-free pay was
  * signed; after the limits were raised; after the seller restored a changed price). The case stays open until the step succeeds; a step that fails again leaves it open with its reason.
  */
-export async function retryCase(deps: { db: Db; clock: Clock; payments: SupplierPayments }, caseId: number, actor: string): Promise<{ kind: string; outcome: string }> {
-  const c = await deps.db.kysely.selectFrom('cases').select(['id', 'kind', 'state', 'shop_order_id', 'purchase_order_id']).where('id', '=', caseId).executeTakeFirst();
+export async function retryCase(
+  deps: { db: Db; clock: Clock; payments: SupplierPayments },
+  caseId: number,
+  actor: string,
+): Promise<{ kind: string; outcome: string }> {
+  const c = await deps.db.kysely
+    .selectFrom('cases')
+    .select(['id', 'kind', 'state', 'shop_order_id', 'purchase_order_id'])
+    .where('id', '=', caseId)
+    .executeTakeFirst();
   if (!c) throw new DaifaError('NOT_FOUND', `异常 ${caseId} 不存在 / case not found`);
   if (c.state !== 'Open') throw new DaifaError('CONFLICT', `异常已处理（${c.state}）/ case is ${c.state}`);
   if (c.kind === 'DELIVERY_FAILED' && c.shop_order_id) {
@@ -36,9 +44,11 @@ export async function retryCase(deps: { db: Db; clock: Clock; payments: Supplier
     });
     return { kind: c.kind, outcome: 'queued' };
   }
-  if (c.kind === 'PAYMENT_FAILED' && c.purchase_order_id) return { kind: c.kind, outcome: await deps.payments.retryFailed(c.purchase_order_id, actor) };
+  if (c.kind === 'PAYMENT_FAILED' && c.purchase_order_id)
+    return { kind: c.kind, outcome: await deps.payments.retryFailed(c.purchase_order_id, actor) };
   // Blocked by the limits (raised since, or a new day) or by a changed 1688 price (the seller restored it).
-  if ((c.kind === 'PAYMENT_BLOCKED' || c.kind === 'PRICE_CHANGED') && c.purchase_order_id) return { kind: c.kind, outcome: await deps.payments.retryBlocked(c.purchase_order_id, actor) };
+  if ((c.kind === 'PAYMENT_BLOCKED' || c.kind === 'PRICE_CHANGED') && c.purchase_order_id)
+    return { kind: c.kind, outcome: await deps.payments.retryBlocked(c.purchase_order_id, actor) };
   const title = (CASE_KINDS as Record<string, { title: string }>)[c.kind]?.title ?? c.kind;
   throw new DaifaError('CONFLICT', `「${title}」没有可自动重试的步骤，请按可选操作处理 / this case has no step to retry`);
 }

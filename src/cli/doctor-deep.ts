@@ -19,7 +19,10 @@ export async function deepCheck(app: App, shopId: number, print: (line: string) 
   };
   const shapes = new Map<string, string>();
   const creds = await app.shops.credentialsById(shopId);
-  const wx = new WeChatShopClient({ shopId, appId: creds.appId, appSecret: creds.appSecret }, { baseUrl: app.wechatApiBase, clock: app.clock, log: app.log, onAnswer: (path, body) => shapes.set(path, shapeOf(body)) });
+  const wx = new WeChatShopClient(
+    { shopId, appId: creds.appId, appSecret: creds.appSecret },
+    { baseUrl: app.wechatApiBase, clock: app.clock, log: app.log, onAnswer: (path, body) => shapes.set(path, shapeOf(body)) },
+  );
   const step = async (label: string, path: string, run: () => Promise<string>): Promise<void> => {
     try {
       const understood = await run();
@@ -31,7 +34,9 @@ export async function deepCheck(app: App, shopId: number, print: (line: string) 
   };
 
   print(`— 微信小店 #${shopId}（${app.wechatApiBase}，只读）`);
-  await step('access token', '/cgi-bin/stable_token', async () => ((await wx.accessToken()).length > 0 ? '取得 / obtained' : 'empty token'));
+  await step('access token', '/cgi-bin/stable_token', async () =>
+    (await wx.accessToken()).length > 0 ? '取得 / obtained' : 'empty token',
+  );
   const now = Math.floor(app.clock.now() / 1000);
   let orderId: string | undefined;
   await step('order/list/get (近 24 小时)', '/channels/ec/order/list/get', async () => {
@@ -44,11 +49,20 @@ export async function deepCheck(app: App, shopId: number, print: (line: string) 
     const id = orderId;
     await step('order/get (1 个订单)', '/channels/ec/order/get', async () => {
       const o = mapOrder(await wx.getOrder(id));
-      const problems = [o.wxOrderId !== id && 'order_id 不一致', o.lines.length === 0 && '没有商品行', !o.address.provinceName && '缺少省份', !Number.isInteger(o.orderPrice) && '金额不是整数分'].filter(Boolean);
+      const problems = [
+        o.wxOrderId !== id && 'order_id 不一致',
+        o.lines.length === 0 && '没有商品行',
+        !o.address.provinceName && '缺少省份',
+        !Number.isInteger(o.orderPrice) && '金额不是整数分',
+      ].filter(Boolean);
       if (problems.length) throw new Error(`映射未理解 / mapping did not understand: ${problems.join('，')}`);
       return `状态 ${o.status}，${o.lines.length} 行，地址${isMasked(o.address.userName) || isMasked(o.address.detailInfo) ? '已脱敏（符合预期）' : '未脱敏'}，deadline ${o.lines.every((l) => l.deliveryDeadline) ? '有' : '缺'}`;
     });
-    await step('deliverynegotiation/result/get (1 个订单)', '/channels/ec/order/deliverynegotiation/result/get', async () => `${(await wx.deliveryNegotiationResult(id)).length} 条协商记录`);
+    await step(
+      'deliverynegotiation/result/get (1 个订单)',
+      '/channels/ec/order/deliverynegotiation/result/get',
+      async () => `${(await wx.deliveryNegotiationResult(id)).length} 条协商记录`,
+    );
   } else print('• 近 24 小时没有订单：order/get 与发货协商查询跳过 / no order in the last day: skipped');
   await step('deliverycompanylist/new/get', '/channels/ec/order/deliverycompanylist/new/get', async () => {
     const list = await wx.listDeliveryCompanies();
@@ -60,12 +74,21 @@ export async function deepCheck(app: App, shopId: number, print: (line: string) 
   if (!probe) print('• 尚未连接 1688 账号 / no 1688 account: skipped');
   else {
     print(`— 1688 账号 ${probe.memberId ?? ''}（只读）`);
-    if (probe.expiresAt <= app.clock.now()) print('• access token 已过期：这里不刷新（不写入）；正常运行时会自动刷新 / expired: not refreshed here');
-    await step('alibaba.trade.pay.protocolPay.isopen', 'alibaba.trade.pay.protocolPay.isopen', async () => ((await probe.client.protocolPayOpen()) ? '免密支付已开通' : '免密支付未开通（付款将用支付链接）'));
+    if (probe.expiresAt <= app.clock.now())
+      print('• access token 已过期：这里不刷新（不写入）；正常运行时会自动刷新 / expired: not refreshed here');
+    await step('alibaba.trade.pay.protocolPay.isopen', 'alibaba.trade.pay.protocolPay.isopen', async () =>
+      (await probe.client.protocolPayOpen()) ? '免密支付已开通' : '免密支付未开通（付款将用支付链接）',
+    );
     await step('alibaba.trade.getBuyerOrderList', 'alibaba.trade.getBuyerOrderList', async () => {
-      const r = await probe.client.call('com.alibaba.trade', 'alibaba.trade.getBuyerOrderList', { page: 1, pageSize: 5, isHis: 'false' }, { idempotent: true });
+      const r = await probe.client.call(
+        'com.alibaba.trade',
+        'alibaba.trade.getBuyerOrderList',
+        { page: 1, pageSize: 5, isHis: 'false' },
+        { idempotent: true },
+      );
       const list = Array.isArray(r.result) ? (r.result as Record<string, any>[]) : [];
-      if (list.some((o) => !/^\d+$/.test(String(o.baseInfo?.idOfStr ?? o.baseInfo?.id ?? '')))) throw new Error('订单号无法读取 / order ids unreadable');
+      if (list.some((o) => !/^\d+$/.test(String(o.baseInfo?.idOfStr ?? o.baseInfo?.id ?? ''))))
+        throw new Error('订单号无法读取 / order ids unreadable');
       return `${list.length} 个采购订单可读，ids exact`;
     });
   }

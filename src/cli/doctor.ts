@@ -24,7 +24,9 @@ export async function runDoctor(config: Readonly<Config>, opts: { shopId?: numbe
     for (const s of shops) {
       if (s.isSandbox && !sandboxBase) {
         // Its credentials exist only in the sandbox's simulated WeChat Shop: asking the real API would fail by design.
-        lines.push(`• 店铺 #${s.id} ${s.name}: 沙箱店铺，只在沙箱里检查 (DAIFA_SANDBOX=1 daifa doctor，沙箱运行时) / sandbox shop: checked against the running sandbox only`);
+        lines.push(
+          `• 店铺 #${s.id} ${s.name}: 沙箱店铺，只在沙箱里检查 (DAIFA_SANDBOX=1 daifa doctor，沙箱运行时) / sandbox shop: checked against the running sandbox only`,
+        );
         continue;
       }
       try {
@@ -36,11 +38,18 @@ export async function runDoctor(config: Readonly<Config>, opts: { shopId?: numbe
       }
       if (!s.isSandbox) {
         if (config.publicUrl) ok(`店铺 #${s.id} 推送地址 / push URL: ${config.publicUrl}${s.webhookPath} (安全模式, JSON)`);
-        else bad(`店铺 #${s.id}: PUBLIC_URL is not set — WeChat cannot reach ${s.webhookPath}; polling still runs every ${config.pollIntervalSeconds}s`);
+        else
+          bad(
+            `店铺 #${s.id}: PUBLIC_URL is not set — WeChat cannot reach ${s.webhookPath}; polling still runs every ${config.pollIntervalSeconds}s`,
+          );
       }
     }
     try {
-      const res = await fetch(app.wechatApiBase + '/cgi-bin/stable_token', { method: 'POST', body: '{}', signal: AbortSignal.timeout(5000) });
+      const res = await fetch(app.wechatApiBase + '/cgi-bin/stable_token', {
+        method: 'POST',
+        body: '{}',
+        signal: AbortSignal.timeout(5000),
+      });
       const date = res.headers.get('date');
       if (date) {
         const skew = Math.abs(Date.parse(date) - Date.now());
@@ -71,16 +80,27 @@ export async function runDoctor(config: Readonly<Config>, opts: { shopId?: numbe
 export function unsafeSettings(config: Readonly<Config>): string[] {
   const out: string[] = [];
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(config.host);
-  if (!loopback && !(config.publicUrl ?? '').startsWith('https://')) out.push(`安全 / security: HOST=${config.host} 直接对外监听且 PUBLIC_URL 不是 https — 请放在带 TLS 的反向代理后面（见 README）/ listening publicly without https`);
-  if (config.outbound.allowPrivate && config.sandbox !== true) out.push('安全 / security: DAIFA_ALLOW_PRIVATE_OUTBOUND=1 — 提醒机器人可以指向内网地址，正式环境请关闭 / alert robots may point into the private network');
+  if (!loopback && !(config.publicUrl ?? '').startsWith('https://'))
+    out.push(
+      `安全 / security: HOST=${config.host} 直接对外监听且 PUBLIC_URL 不是 https — 请放在带 TLS 的反向代理后面（见 README）/ listening publicly without https`,
+    );
+  if (config.outbound.allowPrivate && config.sandbox !== true)
+    out.push(
+      '安全 / security: DAIFA_ALLOW_PRIVATE_OUTBOUND=1 — 提醒机器人可以指向内网地址，正式环境请关闭 / alert robots may point into the private network',
+    );
   if (!config.masterKey) {
     const keyFile = join(config.dataDir, 'master.key');
-    if (existsSync(keyFile) && statSync(keyFile).mode & 0o077) out.push(`安全 / security: ${keyFile} 权限过宽，应为 0600 / master key file readable by others`);
+    if (existsSync(keyFile) && statSync(keyFile).mode & 0o077)
+      out.push(`安全 / security: ${keyFile} 权限过宽，应为 0600 / master key file readable by others`);
   }
   if (config.databaseUrl.startsWith('sqlite:')) {
     const file = config.databaseUrl.slice('sqlite:'.length);
-    if (existsSync(file) && statSync(file).mode & 0o077) out.push(`安全 / security: ${file} 权限过宽，应为 0600（Daifa 启动时会修正）/ database readable by others`);
+    if (existsSync(file) && statSync(file).mode & 0o077)
+      out.push(`安全 / security: ${file} 权限过宽，应为 0600（Daifa 启动时会修正）/ database readable by others`);
   }
-  if (existsSync(join(config.dataDir, 'first-run-password.txt'))) out.push(`安全 / security: ${join(config.dataDir, 'first-run-password.txt')} 仍在 — 登录并修改密码后请删除 / delete the first-run password file`);
+  if (existsSync(join(config.dataDir, 'first-run-password.txt')))
+    out.push(
+      `安全 / security: ${join(config.dataDir, 'first-run-password.txt')} 仍在 — 登录并修改密码后请删除 / delete the first-run password file`,
+    );
   return out;
 }

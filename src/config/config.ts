@@ -6,9 +6,7 @@ import { DEFAULT_OUTBOUND_HOSTS } from '../security/outbound.js';
  * Configuration comes from the environment, is parsed once and is frozen. Every invalid variable is
  * reported in one error so an operator fixes them all in one go (Immich getEnv pattern).
  */
-const bool = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
-  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -38,7 +36,11 @@ const schema = z.object({
   DAIFA_OFFER_STALE_HOURS: z.coerce.number().positive().default(24),
   DAIFA_CONSENT_REMINDER_HOURS: z.coerce.number().positive().default(4),
   DAIFA_DUPLICATE_WINDOW_HOURS: z.coerce.number().min(0).default(24),
-  DAIFA_PUSH_BODY_LIMIT: z.coerce.number().int().min(1024).default(64 * 1024),
+  DAIFA_PUSH_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
   DAIFA_WECOM_WEBHOOK_URL: z.string().url().optional(),
   DAIFA_SMS_ENDPOINT: z.string().url().default('https://sms.tencentcloudapi.com'),
   DAIFA_SMS_SECRET_ID: z.string().optional(),
@@ -46,7 +48,10 @@ const schema = z.object({
   DAIFA_SMS_SDK_APP_ID: z.string().optional(),
   DAIFA_SMS_SIGN_NAME: z.string().optional(),
   DAIFA_SMS_TEMPLATE_ID: z.string().optional(),
-  DAIFA_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be smtp://user:pass@host:port or smtps://…').optional(),
+  DAIFA_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be smtp://user:pass@host:port or smtps://…')
+    .optional(),
   DAIFA_MAIL_FROM: z.string().default('Daifa 代发 <daifa@localhost>'),
   /** Hosts alert robots (and SMTP) may be reached at, besides WeCom's (comma-separated). */
   DAIFA_OUTBOUND_HOSTS: z.string().optional(),
@@ -145,12 +150,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     wecomWebhookUrl: c.DAIFA_WECOM_WEBHOOK_URL,
     sms:
       c.DAIFA_SMS_SECRET_ID && c.DAIFA_SMS_SECRET_KEY && c.DAIFA_SMS_SDK_APP_ID && c.DAIFA_SMS_SIGN_NAME && c.DAIFA_SMS_TEMPLATE_ID
-        ? { endpoint: c.DAIFA_SMS_ENDPOINT, secretId: c.DAIFA_SMS_SECRET_ID, secretKey: c.DAIFA_SMS_SECRET_KEY, sdkAppId: c.DAIFA_SMS_SDK_APP_ID, signName: c.DAIFA_SMS_SIGN_NAME, templateId: c.DAIFA_SMS_TEMPLATE_ID }
+        ? {
+            endpoint: c.DAIFA_SMS_ENDPOINT,
+            secretId: c.DAIFA_SMS_SECRET_ID,
+            secretKey: c.DAIFA_SMS_SECRET_KEY,
+            sdkAppId: c.DAIFA_SMS_SDK_APP_ID,
+            signName: c.DAIFA_SMS_SIGN_NAME,
+            templateId: c.DAIFA_SMS_TEMPLATE_ID,
+          }
         : undefined,
     smtpUrl: c.DAIFA_SMTP_URL,
     mailFrom: c.DAIFA_MAIL_FROM,
     outbound: {
-      hosts: [...DEFAULT_OUTBOUND_HOSTS, ...(c.DAIFA_OUTBOUND_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean), ...(c.DAIFA_SMTP_URL ? [new URL(c.DAIFA_SMTP_URL).hostname] : [])],
+      hosts: [
+        ...DEFAULT_OUTBOUND_HOSTS,
+        ...(c.DAIFA_OUTBOUND_HOSTS ?? '')
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean),
+        ...(c.DAIFA_SMTP_URL ? [new URL(c.DAIFA_SMTP_URL).hostname] : []),
+      ],
       allowPrivate: c.DAIFA_ALLOW_PRIVATE_OUTBOUND,
     },
     retention: { eventsDays: c.DAIFA_RETENTION_EVENTS_DAYS, decodeLogDays: c.DAIFA_RETENTION_DECODE_LOG_DAYS },

@@ -17,11 +17,18 @@ export async function overview(db: Db, now: number, shopId?: number) {
   const today = cnDate(now);
   const from = cnDate(now - 13 * DAY_MS);
   const startS = cnDayStart(now) / 1000;
-  let paidToday = k.selectFrom('shop_orders').select((eb) => eb.fn.countAll<number>().as('n')).where('pay_time_s', '>=', startS);
+  let paidToday = k
+    .selectFrom('shop_orders')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('pay_time_s', '>=', startS);
   if (shopId) paidToday = paidToday.where('shop_id', '=', shopId);
   // Orders per China day, bucketed in SQL (integer division works the same on SQLite and PostgreSQL).
   const bucket = sql<number>`(pay_time_s + ${sql.lit(CN_S)}) / 86400`;
-  let perDay = k.selectFrom('shop_orders').select([bucket.as('d'), (eb) => eb.fn.countAll<number>().as('n')]).where('pay_time_s', '>=', startS - 13 * 86_400).groupBy(bucket);
+  let perDay = k
+    .selectFrom('shop_orders')
+    .select([bucket.as('d'), (eb) => eb.fn.countAll<number>().as('n')])
+    .where('pay_time_s', '>=', startS - 13 * 86_400)
+    .groupBy(bucket);
   if (shopId) perDay = perDay.where('shop_id', '=', shopId);
   // With a shop chosen, its cases only (a case belongs to a shop through its order).
   const openCases = () =>
@@ -34,8 +41,19 @@ export async function overview(db: Db, now: number, shopId?: number) {
     stats(db, { shopId }),
     dailyMoney(db, { shopId, from, to: today }),
     perDay.execute(),
-    openCases().select(['id', 'kind', 'message', 'shop_order_id', 'purchase_order_id', 'created_at']).orderBy('created_at').orderBy('id').limit(10).execute(),
-    openCases().select(['id', 'message', 'shop_order_id', 'purchase_order_id', 'created_at']).where('kind', '=', 'DEADLINE_AT_RISK').orderBy('created_at').orderBy('id').limit(10).execute(),
+    openCases()
+      .select(['id', 'kind', 'message', 'shop_order_id', 'purchase_order_id', 'created_at'])
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(10)
+      .execute(),
+    openCases()
+      .select(['id', 'message', 'shop_order_id', 'purchase_order_id', 'created_at'])
+      .where('kind', '=', 'DEADLINE_AT_RISK')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(10)
+      .execute(),
     k
       .selectFrom('notifications')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -73,13 +91,27 @@ export async function listPurchaseOrders(db: Db, f: { state?: string; route?: st
     .selectFrom('purchase_orders as p')
     .innerJoin('suppliers as s', 's.id', 'p.supplier_id')
     .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-    .select(['p.id', 'p.shop_order_id', 'o.wx_order_id', 'p.state', 'p.route', 'p.supplier_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.readback', 'p.shadow', 'p.created_at', 's.name as supplier'])
+    .select([
+      'p.id',
+      'p.shop_order_id',
+      'o.wx_order_id',
+      'p.state',
+      'p.route',
+      'p.supplier_order_id',
+      'p.expected_amount',
+      'p.supplier_amount',
+      'p.readback',
+      'p.shadow',
+      'p.created_at',
+      's.name as supplier',
+    ])
     .orderBy('p.created_at', 'desc')
     .orderBy('p.id', 'desc')
     .limit(limit + 1);
   if (f.state) q = q.where('p.state', '=', f.state);
   if (f.route) q = q.where('p.route', '=', f.route);
-  if (f.q) q = q.where((eb) => eb.or([eb('p.supplier_order_id', '=', f.q!), eb('o.wx_order_id', '=', f.q!), eb('p.out_order_id', '=', f.q!)]));
+  if (f.q)
+    q = q.where((eb) => eb.or([eb('p.supplier_order_id', '=', f.q!), eb('o.wx_order_id', '=', f.q!), eb('p.out_order_id', '=', f.q!)]));
   if (f.cursor) {
     const m = /^(\d+):(\d+)$/.exec(Buffer.from(f.cursor, 'base64url').toString());
     if (!m) throw new DaifaError('VALIDATION', 'cursor 无效 / invalid cursor');
@@ -109,7 +141,6 @@ export async function listPurchaseOrders(db: Db, f: { state?: string; route?: st
   };
 }
 
-
 /**
  * 供应商 scorecards from the merchant's own history: dispatch hours p50/p80 (payment → first parcel), transit hours
  * p50/p80 (dispatch → signed for), defect rate
@@ -118,19 +149,40 @@ export async function listPurchaseOrders(db: Db, f: { state?: string; route?: st
  */
 export async function supplierScorecards(db: Db, now: number) {
   const k = db.kysely;
-  const suppliers = await k.selectFrom('suppliers').select(['id', 'name', 'kind', 'credit_level', 'active', 'accepts_encrypted', 'purchase_flow', 'purchase_flow_learned']).orderBy('id').execute();
-  const pos = await k.selectFrom('purchase_orders').select(['id', 'supplier_id', 'state', 'expected_amount', 'supplier_amount', 'created_at']).where('shadow', '=', 0).where('state', 'not in', ['Draft', 'Placing', 'Shadowed']).where('created_at', '>=', now - 180 * DAY_MS).execute();
+  const suppliers = await k
+    .selectFrom('suppliers')
+    .select(['id', 'name', 'kind', 'credit_level', 'active', 'accepts_encrypted', 'purchase_flow', 'purchase_flow_learned'])
+    .orderBy('id')
+    .execute();
+  const pos = await k
+    .selectFrom('purchase_orders')
+    .select(['id', 'supplier_id', 'state', 'expected_amount', 'supplier_amount', 'created_at'])
+    .where('shadow', '=', 0)
+    .where('state', 'not in', ['Draft', 'Placing', 'Shadowed'])
+    .where('created_at', '>=', now - 180 * DAY_MS)
+    .execute();
   const dispatch = hoursBySupplier(await dispatchTimes(k, { paidSince: now - 180 * DAY_MS }));
   const transit = hoursBySupplier(await transitTimes(k, { shippedSince: now - 180 * DAY_MS }));
-  const stockOuts = await k.selectFrom('cases as c').innerJoin('purchase_orders as p', 'p.id', 'c.purchase_order_id').select(['p.supplier_id', (eb) => eb.fn.countAll<number>().as('n')]).where('c.kind', 'in', ['SUPPLIER_STOCK_OUT', 'SUPPLIER_UNWIND']).groupBy('p.supplier_id').execute();
+  const stockOuts = await k
+    .selectFrom('cases as c')
+    .innerJoin('purchase_orders as p', 'p.id', 'c.purchase_order_id')
+    .select(['p.supplier_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('c.kind', 'in', ['SUPPLIER_STOCK_OUT', 'SUPPLIER_UNWIND'])
+    .groupBy('p.supplier_id')
+    .execute();
   const weekStart = now - 8 * 7 * DAY_MS;
   return suppliers.map((s) => {
     const mine = pos.filter((p) => p.supplier_id === s.id);
     const hours = dispatch.get(s.id) ?? [];
     const transitHours = transit.get(s.id) ?? [];
     const read = mine.filter((p) => p.supplier_amount !== null && Number(p.expected_amount) > 0);
-    const drift = read.length ? read.reduce((a, p) => a + (Number(p.supplier_amount) - Number(p.expected_amount)) / Number(p.expected_amount), 0) / read.length : null;
-    const trend = Array.from({ length: 8 }, (_, i) => mine.filter((p) => p.created_at >= weekStart + i * 7 * DAY_MS && p.created_at < weekStart + (i + 1) * 7 * DAY_MS).length);
+    const drift = read.length
+      ? read.reduce((a, p) => a + (Number(p.supplier_amount) - Number(p.expected_amount)) / Number(p.expected_amount), 0) / read.length
+      : null;
+    const trend = Array.from(
+      { length: 8 },
+      (_, i) => mine.filter((p) => p.created_at >= weekStart + i * 7 * DAY_MS && p.created_at < weekStart + (i + 1) * 7 * DAY_MS).length,
+    );
     const so = Number(stockOuts.find((x) => x.supplier_id === s.id)?.n ?? 0);
     return {
       id: s.id,
@@ -161,7 +213,21 @@ export async function listMappings(db: Db, shopId: number) {
     .selectFrom('sku_mappings as m')
     .innerJoin('supplier_offers as o', 'o.id', 'm.offer_ref')
     .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
-    .select(['m.id', 'm.product_id', 'm.sku_id', 'm.offer_ref', 's.name as supplier', 'o.offer_id', 'o.spec_id', 'o.title', 'o.unit_price', 'm.quantity_per_unit', 'm.bundle_key', 'm.priority', 'm.enabled'])
+    .select([
+      'm.id',
+      'm.product_id',
+      'm.sku_id',
+      'm.offer_ref',
+      's.name as supplier',
+      'o.offer_id',
+      'o.spec_id',
+      'o.title',
+      'o.unit_price',
+      'm.quantity_per_unit',
+      'm.bundle_key',
+      'm.priority',
+      'm.enabled',
+    ])
     .where('m.shop_id', '=', shopId)
     .orderBy('m.product_id')
     .orderBy('m.sku_id')
@@ -185,9 +251,15 @@ export async function todaysMoney(db: Db, today: string, shopId?: number) {
     .where('kind', '=', 'buyer_paid')
     .where('day', '=', today)
     .$if(shopId !== undefined, (q) => q.where('shop_id', '=', shopId!));
-  const rows = await k.selectFrom('ledger_entries').select(['shop_order_id', 'kind', (eb) => eb.fn.sum<number>('amount').as('amount')]).where('shop_order_id', 'in', todays).groupBy(['shop_order_id', 'kind']).execute();
+  const rows = await k
+    .selectFrom('ledger_entries')
+    .select(['shop_order_id', 'kind', (eb) => eb.fn.sum<number>('amount').as('amount')])
+    .where('shop_order_id', 'in', todays)
+    .groupBy(['shop_order_id', 'kind'])
+    .execute();
   const byOrder = new Map<number, { kind: string; amount: number }[]>();
-  for (const r of rows) byOrder.set(Number(r.shop_order_id), [...(byOrder.get(Number(r.shop_order_id)) ?? []), { kind: r.kind, amount: Number(r.amount) }]);
+  for (const r of rows)
+    byOrder.set(Number(r.shop_order_id), [...(byOrder.get(Number(r.shop_order_id)) ?? []), { kind: r.kind, amount: Number(r.amount) }]);
   let revenue = 0;
   let paidCost = 0;
   let pendingCost = 0;
@@ -211,7 +283,15 @@ export async function todaysMoney(db: Db, today: string, shopId?: number) {
     pendingCost += Math.max(0, m.payableOutstanding);
     profit += m.profit - Math.max(0, m.payableOutstanding);
   }
-  return { revenue, paidCost, pendingCost, cost: paidCost + pendingCost, refunds, profit, unsourced: { orders: unsourced, revenue: unsourcedRevenue } };
+  return {
+    revenue,
+    paidCost,
+    pendingCost,
+    cost: paidCost + pendingCost,
+    refunds,
+    profit,
+    unsourced: { orders: unsourced, revenue: unsourcedRevenue },
+  };
 }
 
 /**
@@ -246,7 +326,13 @@ export async function todo(db: Db, shopId?: number) {
     .where('p.status', '=', 'AwaitingApproval')
     .$if(shopId !== undefined, (q) => q.where('o.shop_id', '=', shopId!))
     .executeTakeFirst();
-  const [needsReview, awaitingBuyer, priceChanged, deadlineRisk, refundFailed] = await Promise.all([orders('NeedsReview'), orders('AwaitingBuyer'), cases('PRICE_CHANGED'), cases('DEADLINE_AT_RISK'), cases('REFUND_FAILED')]);
+  const [needsReview, awaitingBuyer, priceChanged, deadlineRisk, refundFailed] = await Promise.all([
+    orders('NeedsReview'),
+    orders('AwaitingBuyer'),
+    cases('PRICE_CHANGED'),
+    cases('DEADLINE_AT_RISK'),
+    cases('REFUND_FAILED'),
+  ]);
   return {
     needsReview: { count: needsReview, link: '/orders?state=NeedsReview' },
     awaitingBuyer: { count: awaitingBuyer, link: '/orders?state=AwaitingBuyer' },
@@ -273,18 +359,44 @@ export async function approvalQueue(db: Db, q: { shopId?: number; limit?: number
     .where('p.status', '=', 'AwaitingApproval')
     .$if(q.shopId !== undefined, (x) => x.where('o.shop_id', '=', q.shopId!));
   const rows = await base
-    .select(['p.id', 'p.amount', 'p.method', 'p.created_at', 'p.reason', 'po.id as purchaseOrderId', 'o.id as shopOrderId', 'o.wx_order_id as wxOrderId', 'o.order_price as orderPrice', 's.name as supplier'])
+    .select([
+      'p.id',
+      'p.amount',
+      'p.method',
+      'p.created_at',
+      'p.reason',
+      'po.id as purchaseOrderId',
+      'o.id as shopOrderId',
+      'o.wx_order_id as wxOrderId',
+      'o.order_price as orderPrice',
+      's.name as supplier',
+    ])
     .$if(q.cursor !== undefined, (x) => x.where('p.id', '>', q.cursor!))
     .orderBy('p.id')
     .limit(limit + 1)
     .execute();
   const page = rows.slice(0, limit);
   const orderIds = [...new Set(page.map((r) => r.shopOrderId))];
-  const titles = orderIds.length ? await k.selectFrom('shop_order_lines').select(['shop_order_id', 'title', 'quantity']).where('shop_order_id', 'in', orderIds).orderBy('line_no').execute() : [];
-  const costs = orderIds.length
-    ? await k.selectFrom('purchase_orders').select(['shop_order_id', (eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('cost')]).where('shop_order_id', 'in', orderIds).where('state', 'not in', ['Cancelled', 'Shadowed']).groupBy('shop_order_id').execute()
+  const titles = orderIds.length
+    ? await k
+        .selectFrom('shop_order_lines')
+        .select(['shop_order_id', 'title', 'quantity'])
+        .where('shop_order_id', 'in', orderIds)
+        .orderBy('line_no')
+        .execute()
     : [];
-  const totals = await base.select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('p.amount').as('total')]).executeTakeFirst();
+  const costs = orderIds.length
+    ? await k
+        .selectFrom('purchase_orders')
+        .select(['shop_order_id', (eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('cost')])
+        .where('shop_order_id', 'in', orderIds)
+        .where('state', 'not in', ['Cancelled', 'Shadowed'])
+        .groupBy('shop_order_id')
+        .execute()
+    : [];
+  const totals = await base
+    .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('p.amount').as('total')])
+    .executeTakeFirst();
   return {
     count: Number(totals?.n ?? 0),
     total: Number(totals?.total ?? 0),
@@ -292,7 +404,13 @@ export async function approvalQueue(db: Db, q: { shopId?: number; limit?: number
     payments: page.map((r) => {
       const lines = titles.filter((t) => t.shop_order_id === r.shopOrderId);
       const cost = Number(costs.find((c) => c.shop_order_id === r.shopOrderId)?.cost ?? r.amount);
-      return { ...r, amount: Number(r.amount), orderPrice: Number(r.orderPrice), product: lines.map((l) => `${l.title} ×${l.quantity}`).join('；'), margin: Number(r.orderPrice) - cost };
+      return {
+        ...r,
+        amount: Number(r.amount),
+        orderPrice: Number(r.orderPrice),
+        product: lines.map((l) => `${l.title} ×${l.quantity}`).join('；'),
+        margin: Number(r.orderPrice) - cost,
+      };
     }),
   };
 }
@@ -303,17 +421,40 @@ export async function approvalQueue(db: Db, q: { shopId?: number; limit?: number
  */
 export async function caseContext(db: Db, shopOrderIds: number[]) {
   const ids = [...new Set(shopOrderIds)];
-  const out = new Map<number, { wxOrderId: string; products: string; amount: number; shipBy: number | null; buyerNotes: string; requests: string }>();
+  const out = new Map<
+    number,
+    { wxOrderId: string; products: string; amount: number; shipBy: number | null; buyerNotes: string; requests: string }
+  >();
   if (!ids.length) return out;
   const k = db.kysely;
-  const orders = await k.selectFrom('shop_orders').select(['id', 'wx_order_id', 'order_price', 'customer_notes', 'special_requests']).where('id', 'in', ids).execute();
-  const lines = await k.selectFrom('shop_order_lines').select(['shop_order_id', 'title', 'sku_attrs', 'quantity', 'delivery_deadline_s']).where('shop_order_id', 'in', ids).orderBy('line_no').execute();
+  const orders = await k
+    .selectFrom('shop_orders')
+    .select(['id', 'wx_order_id', 'order_price', 'customer_notes', 'special_requests'])
+    .where('id', 'in', ids)
+    .execute();
+  const lines = await k
+    .selectFrom('shop_order_lines')
+    .select(['shop_order_id', 'title', 'sku_attrs', 'quantity', 'delivery_deadline_s'])
+    .where('shop_order_id', 'in', ids)
+    .orderBy('line_no')
+    .execute();
   for (const o of orders) {
     const mine = lines.filter((l) => l.shop_order_id === o.id);
-    const attrs = (a: string) => (JSON.parse(a || '[]') as { key?: string; attr_key?: string; value?: string; attr_value?: string }[]).map((x) => x.value ?? x.attr_value).filter(Boolean).join('/');
+    const attrs = (a: string) =>
+      (JSON.parse(a || '[]') as { key?: string; attr_key?: string; value?: string; attr_value?: string }[])
+        .map((x) => x.value ?? x.attr_value)
+        .filter(Boolean)
+        .join('/');
     const deadlines = mine.map((l) => l.delivery_deadline_s).filter((d): d is number => typeof d === 'number' && d > 0);
     const requests = describeRequests({ ...emptyRequests(), ...(JSON.parse(o.special_requests || '{}') as object) });
-    out.set(o.id, { wxOrderId: o.wx_order_id, products: mine.map((l) => `${l.title}${attrs(l.sku_attrs) ? `（${attrs(l.sku_attrs)}）` : ''} ×${l.quantity}`).join('；'), amount: Number(o.order_price), shipBy: deadlines.length ? Math.min(...deadlines) * 1000 : null, buyerNotes: o.customer_notes ?? '', requests });
+    out.set(o.id, {
+      wxOrderId: o.wx_order_id,
+      products: mine.map((l) => `${l.title}${attrs(l.sku_attrs) ? `（${attrs(l.sku_attrs)}）` : ''} ×${l.quantity}`).join('；'),
+      amount: Number(o.order_price),
+      shipBy: deadlines.length ? Math.min(...deadlines) * 1000 : null,
+      buyerNotes: o.customer_notes ?? '',
+      requests,
+    });
   }
   return out;
 }
@@ -332,7 +473,14 @@ export async function poMessages(db: Db, poId: number) {
 
 /** Offers in stock of active suppliers (a title search), for choosing a substitute or a supplier. */
 export async function offersInStock(db: Db, q: { q?: string; limit: number }) {
-  let query = db.kysely.selectFrom('supplier_offers as o').innerJoin('suppliers as s', 's.id', 'o.supplier_id').select(['o.id', 'o.offer_id', 'o.title', 'o.sku_attrs', 'o.unit_price', 'o.stock', 's.name as supplier']).where('s.active', '=', 1).where('o.stock', '>', 0).orderBy('o.id').limit(q.limit);
+  let query = db.kysely
+    .selectFrom('supplier_offers as o')
+    .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
+    .select(['o.id', 'o.offer_id', 'o.title', 'o.sku_attrs', 'o.unit_price', 'o.stock', 's.name as supplier'])
+    .where('s.active', '=', 1)
+    .where('o.stock', '>', 0)
+    .orderBy('o.id')
+    .limit(q.limit);
   if (q.q) query = query.where('o.title', 'like', `%${q.q.replace(/[%_]/g, '')}%`);
   return query.execute();
 }
@@ -344,10 +492,29 @@ export async function offersInStock(db: Db, q: { q?: string; limit: number }) {
 export async function changeVersions(db: Db): Promise<{ orders: number; cases: string; approvals: string; packages: number }> {
   const k = db.kysely;
   const [ev, cs, pay, pk] = await Promise.all([
-    k.selectFrom('order_events').select((eb) => eb.fn.max<number>('id').as('v')).executeTakeFirst(),
-    k.selectFrom('cases').select([(eb) => eb.fn.max<number>('id').as('v'), (eb) => eb.fn.countAll<number>().as('n')]).where('state', '=', 'Open').executeTakeFirst(),
-    k.selectFrom('payments').select([(eb) => eb.fn.max<number>('id').as('v'), (eb) => eb.fn.countAll<number>().as('n')]).where('status', '=', 'AwaitingApproval').executeTakeFirst(),
-    k.selectFrom('packages').select((eb) => eb.fn.max<number>('id').as('v')).executeTakeFirst(),
+    k
+      .selectFrom('order_events')
+      .select((eb) => eb.fn.max<number>('id').as('v'))
+      .executeTakeFirst(),
+    k
+      .selectFrom('cases')
+      .select([(eb) => eb.fn.max<number>('id').as('v'), (eb) => eb.fn.countAll<number>().as('n')])
+      .where('state', '=', 'Open')
+      .executeTakeFirst(),
+    k
+      .selectFrom('payments')
+      .select([(eb) => eb.fn.max<number>('id').as('v'), (eb) => eb.fn.countAll<number>().as('n')])
+      .where('status', '=', 'AwaitingApproval')
+      .executeTakeFirst(),
+    k
+      .selectFrom('packages')
+      .select((eb) => eb.fn.max<number>('id').as('v'))
+      .executeTakeFirst(),
   ]);
-  return { orders: Number(ev?.v ?? 0), cases: `${cs?.v ?? 0}/${cs?.n ?? 0}`, approvals: `${pay?.v ?? 0}/${pay?.n ?? 0}`, packages: Number(pk?.v ?? 0) };
+  return {
+    orders: Number(ev?.v ?? 0),
+    cases: `${cs?.v ?? 0}/${cs?.n ?? 0}`,
+    approvals: `${pay?.v ?? 0}/${pay?.n ?? 0}`,
+    packages: Number(pk?.v ?? 0),
+  };
 }

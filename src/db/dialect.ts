@@ -1,7 +1,15 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type ColumnDefinitionBuilder, type CreateTableBuilder } from 'kysely';
+import {
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type ColumnDefinitionBuilder,
+  type CreateTableBuilder,
+} from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { groupCommitDialect, type GroupCommitStats } from './sqlite-group-commit.js';
@@ -128,7 +136,12 @@ function profiled(sqlText: string, st: SQLite.Statement): SQLite.Statement {
         profile.set(sqlText, e);
       }
     };
-  return Object.assign(Object.create(st) as SQLite.Statement, { all: time(st.all.bind(st)), run: time(st.run.bind(st)), get: time(st.get.bind(st)), iterate: time(st.iterate.bind(st)) });
+  return Object.assign(Object.create(st) as SQLite.Statement, {
+    all: time(st.all.bind(st)),
+    run: time(st.run.bind(st)),
+    get: time(st.get.bind(st)),
+    iterate: time(st.iterate.bind(st)),
+  });
 }
 
 /** Auto-increment primary key: SQLite's INTEGER PRIMARY KEY alias of rowid vs PostgreSQL's bigserial. */

@@ -1,5 +1,13 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, PaymentsTable, PurchaseOrderLinesTable, PurchaseOrdersTable, ShopOrderLinesTable, ShopOrdersTable, SuppliersTable } from './schema.js';
+import type {
+  Database,
+  PaymentsTable,
+  PurchaseOrderLinesTable,
+  PurchaseOrdersTable,
+  ShopOrderLinesTable,
+  ShopOrdersTable,
+  SuppliersTable,
+} from './schema.js';
 import { prepared } from './prepared.js';
 
 /**
@@ -38,13 +46,17 @@ export async function getById<T extends keyof typeof byId>(db: Kysely<Database>,
   return rowOrThrow(await findById(db, table, id), table, id);
 }
 
-const linesOf = prepared((db, shopOrderId: number) => db.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', shopOrderId).orderBy('line_no'));
+const linesOf = prepared((db, shopOrderId: number) =>
+  db.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', shopOrderId).orderBy('line_no'),
+);
 /** A shop order's lines in line order. */
 export async function orderLines(db: Kysely<Database>, shopOrderId: number): Promise<Selectable<ShopOrderLinesTable>[]> {
   return (await linesOf(db, shopOrderId)).rows;
 }
 
-const paymentOfPo = prepared((db, purchaseOrderId: number) => db.selectFrom('payments').selectAll().where('purchase_order_id', '=', purchaseOrderId));
+const paymentOfPo = prepared((db, purchaseOrderId: number) =>
+  db.selectFrom('payments').selectAll().where('purchase_order_id', '=', purchaseOrderId),
+);
 /** The payment of a purchase order (at most one: purchase_order_id is unique). */
 export async function paymentOf(db: Kysely<Database>, purchaseOrderId: number): Promise<Selectable<PaymentsTable> | undefined> {
   return (await paymentOfPo(db, purchaseOrderId)).rows[0];
@@ -56,7 +68,9 @@ export async function setting(db: Kysely<Database>, key: string): Promise<string
   return (await settingValue(db, key)).rows[0]?.value;
 }
 
-const linesOfPo = prepared((db, purchaseOrderId: number) => db.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', purchaseOrderId).orderBy('id'));
+const linesOfPo = prepared((db, purchaseOrderId: number) =>
+  db.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', purchaseOrderId).orderBy('id'),
+);
 /** A purchase order's lines in the order they were written. */
 export async function purchaseOrderLines(db: Kysely<Database>, purchaseOrderId: number): Promise<Selectable<PurchaseOrderLinesTable>[]> {
   return (await linesOfPo(db, purchaseOrderId)).rows;
@@ -69,4 +83,5 @@ export async function orderAddress(db: Kysely<Database>, shopOrderId: number): P
 }
 
 /** The ids of one shop's orders, as a subquery (one shop's cases, payments …). */
-export const shopOrderIdsOf = (k: Kysely<Database>, shopId: number) => k.selectFrom('shop_orders').select('id').where('shop_id', '=', shopId);
+export const shopOrderIdsOf = (k: Kysely<Database>, shopId: number) =>
+  k.selectFrom('shop_orders').select('id').where('shop_id', '=', shopId);

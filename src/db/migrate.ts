@@ -25,7 +25,31 @@ import * as m0022 from './migrations/0022-line-spec-change.js';
 import * as m0023 from './migrations/0023-one-inbound-store.js';
 
 /** Migrations are listed in code (no directory scan) so that they ship with the bundle and run in order. */
-const all = { '0001-foundation': m0001, '0002-alerts': m0002, '0003-sourcing': m0003, '0004-po-messages': m0004, '0005-payments': m0005, '0006-vouchers': m0006, '0007-fulfilment': m0007, '0008-negotiations': m0008, '0009-sessions': m0009, '0010-substitutes': m0010, '0011-po-supplier-order': m0011, '0012-scale-indexes': m0012, '0013-processes': m0013, '0014-deliver-echoes': m0014, '0015-payment-retries': m0015, '0016-payment-day-totals': m0016, '0017-delivery-in-flight': m0017, '0018-payment-block-cause': m0018, '0019-line-withdrawn': m0019, '0020-supplier-flow': m0020, '0021-security': m0021, '0022-line-spec-change': m0022, '0023-one-inbound-store': m0023 } as const;
+const all = {
+  '0001-foundation': m0001,
+  '0002-alerts': m0002,
+  '0003-sourcing': m0003,
+  '0004-po-messages': m0004,
+  '0005-payments': m0005,
+  '0006-vouchers': m0006,
+  '0007-fulfilment': m0007,
+  '0008-negotiations': m0008,
+  '0009-sessions': m0009,
+  '0010-substitutes': m0010,
+  '0011-po-supplier-order': m0011,
+  '0012-scale-indexes': m0012,
+  '0013-processes': m0013,
+  '0014-deliver-echoes': m0014,
+  '0015-payment-retries': m0015,
+  '0016-payment-day-totals': m0016,
+  '0017-delivery-in-flight': m0017,
+  '0018-payment-block-cause': m0018,
+  '0019-line-withdrawn': m0019,
+  '0020-supplier-flow': m0020,
+  '0021-security': m0021,
+  '0022-line-spec-change': m0022,
+  '0023-one-inbound-store': m0023,
+} as const;
 
 /** Runs every migration not yet applied (or, for upgrade tests, those up to and including `upTo`). */
 export async function migrateToLatest(db: Db, opts: { upTo?: keyof typeof all } = {}): Promise<string[]> {
@@ -38,8 +62,15 @@ export async function migrateToLatest(db: Db, opts: { upTo?: keyof typeof all } 
   };
   // Kysely looks for its migration tables in every schema unless told which one: on a PostgreSQL server shared by
   // several Daifa databases (or test schemas) another schema's table would be taken for ours.
-  const schema = db.dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s : undefined;
-  const migrator = new Migrator({ db: db.kysely, provider, migrationTableName: 'daifa_migrations', migrationLockTableName: 'daifa_migrations_lock', ...(schema ? { migrationTableSchema: schema } : {}) });
+  const schema =
+    db.dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s : undefined;
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider,
+    migrationTableName: 'daifa_migrations',
+    migrationLockTableName: 'daifa_migrations_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = opts.upTo ? await migrator.migrateTo(opts.upTo) : await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -1,4 +1,12 @@
-import { CompiledQuery, type Compilable, type Insertable, type InsertQueryBuilder, type InsertResult, type Kysely, type QueryResult } from 'kysely';
+import {
+  CompiledQuery,
+  type Compilable,
+  type Insertable,
+  type InsertQueryBuilder,
+  type InsertResult,
+  type Kysely,
+  type QueryResult,
+} from 'kysely';
 import type { Database } from './schema.js';
 
 /**
@@ -18,11 +26,17 @@ export function prepared<A extends unknown[], R>(build: (db: Kysely<Database>, .
       const markers = args.map((_, i) => `\u0000prepared-arg-${i}`);
       const compiled = build(db, ...(markers as A)).compile();
       const slots = compiled.parameters.map((p) => markers.indexOf(p as string));
-      if (slots.includes(-1) || markers.some((_, i) => !slots.includes(i))) throw new Error(`prepared statement does not bind each argument as a value: ${compiled.sql}`);
+      if (slots.includes(-1) || markers.some((_, i) => !slots.includes(i)))
+        throw new Error(`prepared statement does not bind each argument as a value: ${compiled.sql}`);
       t = { sql: compiled.sql, slots };
       templates.set(dialect, t);
     }
-    return db.executeQuery<R>(CompiledQuery.raw(t.sql, t.slots.map((i) => args[i] ?? null)) as CompiledQuery<R>);
+    return db.executeQuery<R>(
+      CompiledQuery.raw(
+        t.sql,
+        t.slots.map((i) => args[i] ?? null),
+      ) as CompiledQuery<R>,
+    );
   };
 }
 

@@ -536,4 +536,3 @@ export interface WxDeliveriesTable {
   created_at: number;
   updated_at: number;
 }
-

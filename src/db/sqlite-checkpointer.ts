@@ -34,7 +34,10 @@ parentPort.on('message', (m) => {
 
 export function startCheckpointer(file: string, opts: { intervalMs?: number; onError?: (message: string) => void } = {}): Checkpointer {
   const module = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, module, intervalMs: opts.intervalMs ?? CHECKPOINT_INTERVAL_MS } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { file, module, intervalMs: opts.intervalMs ?? CHECKPOINT_INTERVAL_MS },
+  });
   worker.unref(); // a short CLI command is not kept alive by it
   worker.on('message', (m: { error?: string }) => m.error && opts.onError?.(m.error));
   worker.on('error', (err) => opts.onError?.(err.message));

@@ -31,7 +31,10 @@ export interface GroupCommitStats {
   members: number;
 }
 
-export function groupCommitDialect(database: SQLite.Database, opts: { maxGroupMs?: number } = {}): { dialect: SqliteDialect; stats: GroupCommitStats } {
+export function groupCommitDialect(
+  database: SQLite.Database,
+  opts: { maxGroupMs?: number } = {},
+): { dialect: SqliteDialect; stats: GroupCommitStats } {
   const driver = new GroupCommitDriver(database, opts.maxGroupMs ?? 20);
   class Dialect extends SqliteDialect {
     override createDriver(): Driver {
@@ -223,7 +226,11 @@ class GroupCommitDriver implements Driver {
 
   private prepareBegin(): { begin: SQLite.Statement; noWait: SQLite.Statement; wait: SQLite.Statement } {
     const busyTimeoutMs = Number(this.db.pragma('busy_timeout', { simple: true }));
-    return { begin: this.db.prepare('begin immediate'), noWait: this.db.prepare('pragma busy_timeout = 0'), wait: this.db.prepare(`pragma busy_timeout = ${busyTimeoutMs}`) };
+    return {
+      begin: this.db.prepare('begin immediate'),
+      noWait: this.db.prepare('pragma busy_timeout = 0'),
+      wait: this.db.prepare(`pragma busy_timeout = ${busyTimeoutMs}`),
+    };
   }
 
   /** Called by the holder of the connection. */

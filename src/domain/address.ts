@@ -55,7 +55,8 @@ function same(a: string, b: string): boolean {
   return x.length >= 2 && y.length >= 2 && (x === y || a.startsWith(y) || b.startsWith(x));
 }
 
-export type DivisionCheck = { ok: true; province: string; city: string; county: string } | { ok: false; problem: 'province' | 'city' | 'county'; message: string };
+export type DivisionCheck =
+  { ok: true; province: string; city: string; county: string } | { ok: false; problem: 'province' | 'city' | 'county'; message: string };
 
 /** Are province / city / county a real combination? Names may be abbreviated (广东 / 广州). */
 export function checkDivisions(province: string, city: string, county: string): DivisionCheck {
@@ -66,7 +67,8 @@ export function checkDivisions(province: string, city: string, county: string): 
   // Municipalities list their districts under 市辖区 (北京市 / 市辖区 / 朝阳区); WeChat repeats the city name.
   // Province-administered county-level cities sit under 省直辖县级行政区划 (湖北省 / 仙桃市).
   let cName = Object.keys(cities).find((c) => same(c, city));
-  if (!cName && (same(pName, city) || city === '市辖区' || city === '县')) cName = Object.keys(cities).find((c) => c === '市辖区' || c === '县');
+  if (!cName && (same(pName, city) || city === '市辖区' || city === '县'))
+    cName = Object.keys(cities).find((c) => c === '市辖区' || c === '县');
   if (!cName) {
     const direct = Object.entries(cities).find(([c, counties]) => c.includes('直辖') && counties.some((x) => same(x, city)));
     if (direct) return { ok: true, province: pName, city, county };
@@ -77,7 +79,9 @@ export function checkDivisions(province: string, city: string, county: string): 
   let countyName = counties.find((x) => same(x, county));
   if (!countyName && cName === '市辖区') {
     // Some municipalities keep counties under a separate 县 entry.
-    countyName = Object.values(cities).flat().find((x) => same(x, county));
+    countyName = Object.values(cities)
+      .flat()
+      .find((x) => same(x, county));
   }
   if (!countyName) return { ok: false, problem: 'county', message: `区县“${county}”不属于${pName}${cName === '市辖区' ? '' : cName}` };
   return { ok: true, province: pName, city: cName, county: countyName };

@@ -17,8 +17,30 @@ const base = (): OrderSnapshot => ({
   customerNotes: '',
   merchantNotes: '',
   onAftersaleOrderCnt: 0,
-  address: { userName: '林**', telNumber: '183****2807', provinceName: '福建省', cityName: '福州市', countyName: '罗源县', detailInfo: '****', hashCode: 'e258ec6c3333e0acb97d3e0bc875758c' },
-  lines: [{ lineNo: 1, productId: '10000017524246', skuId: '2983950535', title: '香薰石膏', skuAttrs: [{ key: '颜色', value: '白' }], quantity: 1, unitPrice: 5990, paidAmount: 5990, onAftersaleCnt: 0, finishAftersaleCnt: 0, isFreeGift: false }],
+  address: {
+    userName: '林**',
+    telNumber: '183****2807',
+    provinceName: '福建省',
+    cityName: '福州市',
+    countyName: '罗源县',
+    detailInfo: '****',
+    hashCode: 'e258ec6c3333e0acb97d3e0bc875758c',
+  },
+  lines: [
+    {
+      lineNo: 1,
+      productId: '10000017524246',
+      skuId: '2983950535',
+      title: '香薰石膏',
+      skuAttrs: [{ key: '颜色', value: '白' }],
+      quantity: 1,
+      unitPrice: 5990,
+      paidAmount: 5990,
+      onAftersaleCnt: 0,
+      finishAftersaleCnt: 0,
+      isFreeGift: false,
+    },
+  ],
 });
 
 describe('money', () => {
@@ -62,7 +84,9 @@ describe('address', () => {
 
 describe('special requests', () => {
   it('extracts courier, refusals, dates, windows, packaging, invoice and gift notes, keeping the rest', () => {
-    const r = parseSpecialRequests('请发顺丰，不要发韵达。12月24日前送到，下午送。不要放价格单！需要开发票，抬头xx公司；贺卡写生日快乐，谢谢');
+    const r = parseSpecialRequests(
+      '请发顺丰，不要发韵达。12月24日前送到，下午送。不要放价格单！需要开发票，抬头xx公司；贺卡写生日快乐，谢谢',
+    );
     expect(r.courier).toBe('SF');
     expect(r.avoidCouriers).toEqual(['YUNDA']);
     expect(r.deliveryDate).toEqual({ kind: 'date', month: 12, day: 24, by: 'before' });
@@ -86,7 +110,7 @@ describe('special requests', () => {
     expect(parseSpecialRequests('').rest).toEqual([]);
   });
 
-  it('common notes are understood and forwarded, not sent to review: hurry, hand-over and contact, fragile, a time after N o\'clock', () => {
+  it("common notes are understood and forwarded, not sent to review: hurry, hand-over and contact, fragile, a time after N o'clock", () => {
     const review = (note: string) => checkOrder({ ...base(), customerNotes: note }).reasons.map((r) => r.code);
     expect(parseSpecialRequests('请尽快发货，谢谢')).toMatchObject({ urgent: true, rest: ['谢谢'] });
     expect(review('请尽快发货')).toEqual([]);
@@ -164,7 +188,15 @@ describe('order checks', () => {
     o.customerNotes = '请把颜色换成红色';
     const codes = checkOrder(o, { possibleDuplicateOf: '37000' }).reasons.map((r) => r.code);
     expect(codes).toEqual(
-      expect.arrayContaining(['ADDRESS_INCOMPLETE', 'ADDRESS_DIVISION_MISMATCH', 'PHONE_INVALID', 'LINE_IN_AFTERSALE', 'AMOUNT_INVALID', 'BUYER_NOTE_UNPARSED', 'DUPLICATE_SUSPECTED']),
+      expect.arrayContaining([
+        'ADDRESS_INCOMPLETE',
+        'ADDRESS_DIVISION_MISMATCH',
+        'PHONE_INVALID',
+        'LINE_IN_AFTERSALE',
+        'AMOUNT_INVALID',
+        'BUYER_NOTE_UNPARSED',
+        'DUPLICATE_SUSPECTED',
+      ]),
     );
   });
 

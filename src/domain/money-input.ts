@@ -15,11 +15,18 @@ export const nonNegativeFen = fen.min(0, '金额不能为负 / amount cannot be 
 
 const PAID_AT_MESSAGE = '付款时间须在过去 400 天内，且不晚于现在 / paidAt must be within the last 400 days and not in the future';
 /** A moment a payment was made: not more than 400 days back, not in the future (a day's clock skew allowed). */
-export const paidAtInWindow = (t: number, now: number): boolean => Number.isSafeInteger(t) && t >= now - 400 * 86_400_000 && t <= now + 86_400_000;
+export const paidAtInWindow = (t: number, now: number): boolean =>
+  Number.isSafeInteger(t) && t >= now - 400 * 86_400_000 && t <= now + 86_400_000;
 
 export function paidAtSchema(now: number) {
   return z
-    .union([z.number().int().positive(), z.string().datetime({ offset: true }).transform((t) => Date.parse(t))])
+    .union([
+      z.number().int().positive(),
+      z
+        .string()
+        .datetime({ offset: true })
+        .transform((t) => Date.parse(t)),
+    ])
     .refine((t) => paidAtInWindow(t, now), PAID_AT_MESSAGE);
 }
 
@@ -28,10 +35,10 @@ export function assertPaidAt(t: number, now: number): void {
   if (!paidAtInWindow(t, now)) throw new MoneyInputError('paidAt', PAID_AT_MESSAGE);
 }
 
-
 /** The same bound where money is booked (a CLI or a script can skip the HTTP layer). */
 export function assertFen(amount: number, field = 'amount'): void {
-  if (!Number.isSafeInteger(amount) || Math.abs(amount) > MAX_FEN) throw new MoneyInputError(field, Number.isInteger(amount) ? RANGE_MESSAGE : FEN_MESSAGE);
+  if (!Number.isSafeInteger(amount) || Math.abs(amount) > MAX_FEN)
+    throw new MoneyInputError(field, Number.isInteger(amount) ? RANGE_MESSAGE : FEN_MESSAGE);
 }
 
 export class MoneyInputError extends Error {

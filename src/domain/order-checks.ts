@@ -39,7 +39,12 @@ export function checkOrder(o: OrderSnapshot, ctx: CheckContext = {}): CheckResul
 
   if (a.provinceName && a.cityName && a.countyName && !isMasked(a.provinceName + a.cityName + a.countyName)) {
     const d = checkDivisions(a.provinceName, a.cityName, a.countyName);
-    if (!d.ok) reasons.push({ code: 'ADDRESS_DIVISION_MISMATCH', message: `省市区不匹配：${d.message}`, detail: `${a.provinceName}/${a.cityName}/${a.countyName}` });
+    if (!d.ok)
+      reasons.push({
+        code: 'ADDRESS_DIVISION_MISMATCH',
+        message: `省市区不匹配：${d.message}`,
+        detail: `${a.provinceName}/${a.cityName}/${a.countyName}`,
+      });
   }
 
   if (addressHasMaskedParts(a)) {
@@ -61,8 +66,10 @@ export function checkOrder(o: OrderSnapshot, ctx: CheckContext = {}): CheckResul
         detail: l.skuId,
       });
     }
-    if (!Number.isInteger(l.quantity) || l.quantity <= 0) reasons.push({ code: 'QUANTITY_INVALID', message: `商品“${l.title}”数量异常：${l.quantity}`, detail: l.skuId });
-    if (!l.isFreeGift && l.paidAmount <= 0) reasons.push({ code: 'AMOUNT_INVALID', message: `商品“${l.title}”实付金额为 ${l.paidAmount} 分`, detail: l.skuId });
+    if (!Number.isInteger(l.quantity) || l.quantity <= 0)
+      reasons.push({ code: 'QUANTITY_INVALID', message: `商品“${l.title}”数量异常：${l.quantity}`, detail: l.skuId });
+    if (!l.isFreeGift && l.paidAmount <= 0)
+      reasons.push({ code: 'AMOUNT_INVALID', message: `商品“${l.title}”实付金额为 ${l.paidAmount} 分`, detail: l.skuId });
   }
   if (o.orderPrice <= 0) reasons.push({ code: 'AMOUNT_INVALID', message: `订单实付金额为 ${o.orderPrice} 分` });
 
@@ -74,7 +81,11 @@ export function checkOrder(o: OrderSnapshot, ctx: CheckContext = {}): CheckResul
   }
 
   if (ctx.possibleDuplicateOf) {
-    reasons.push({ code: 'DUPLICATE_SUSPECTED', message: `疑似重复下单：与订单 ${ctx.possibleDuplicateOf} 地址和商品相同`, detail: ctx.possibleDuplicateOf });
+    reasons.push({
+      code: 'DUPLICATE_SUSPECTED',
+      message: `疑似重复下单：与订单 ${ctx.possibleDuplicateOf} 地址和商品相同`,
+      detail: ctx.possibleDuplicateOf,
+    });
   }
 
   return { reasons, notes, requests };

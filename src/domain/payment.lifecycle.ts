@@ -6,7 +6,16 @@ import type { Lifecycle } from './lifecycle.js';
  * and ends Paid. Cancelled is not quite the end: when 1688 says a cancelled payment was paid after all (a person
  * paid its link), the truth is recorded (Paid). Every status write goes through this table (src/payments/payment-status.ts).
  */
-export const paymentStatuses = ['AwaitingApproval', 'Blocked', 'Paying', 'AwaitingPayer', 'Paid', 'Failed', 'Rejected', 'Cancelled'] as const;
+export const paymentStatuses = [
+  'AwaitingApproval',
+  'Blocked',
+  'Paying',
+  'AwaitingPayer',
+  'Paid',
+  'Failed',
+  'Rejected',
+  'Cancelled',
+] as const;
 export type PaymentStatus = (typeof paymentStatuses)[number];
 
 export const paymentLifecycle: Lifecycle<PaymentStatus> = {
@@ -29,4 +38,5 @@ export const paymentLifecycle: Lifecycle<PaymentStatus> = {
 };
 
 /** The statuses a payment may reach `to` from (the guard of a write that does not name them). */
-export const paymentStatusesInto = (to: PaymentStatus): PaymentStatus[] => paymentStatuses.filter((s) => paymentLifecycle.transitions[s].to.includes(to));
+export const paymentStatusesInto = (to: PaymentStatus): PaymentStatus[] =>
+  paymentStatuses.filter((s) => paymentLifecycle.transitions[s].to.includes(to));

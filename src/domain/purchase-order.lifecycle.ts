@@ -5,7 +5,18 @@ import type { Lifecycle } from './lifecycle.js';
  * Draft (intent recorded, key fixed) → Placing (the supplier call may be in flight) → Placed (read back and
  * checked) → … payment and shipping (later issues). NeedsAttention blocks payment until a person decides.
  */
-export const purchaseOrderStates = ['Draft', 'Placing', 'Placed', 'NeedsAttention', 'Shadowed', 'Paying', 'Paid', 'Shipped', 'Completed', 'Cancelled'] as const;
+export const purchaseOrderStates = [
+  'Draft',
+  'Placing',
+  'Placed',
+  'NeedsAttention',
+  'Shadowed',
+  'Paying',
+  'Paid',
+  'Shipped',
+  'Completed',
+  'Cancelled',
+] as const;
 export type PurchaseOrderState = (typeof purchaseOrderStates)[number];
 
 export const purchaseOrderLifecycle: Lifecycle<PurchaseOrderState> = {

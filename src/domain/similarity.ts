@@ -30,7 +30,12 @@ export interface Suggestion<T> {
 }
 
 /** Rank items by similarity of title and spec attributes to the line; the title counts most. */
-export function rankBySimilarity<T>(line: { title: string; attrs: string }, items: T[], text: (t: T) => { title: string; attrs: string }, top = 5): Suggestion<T>[] {
+export function rankBySimilarity<T>(
+  line: { title: string; attrs: string },
+  items: T[],
+  text: (t: T) => { title: string; attrs: string },
+  top = 5,
+): Suggestion<T>[] {
   return items
     .map((item) => {
       const t = text(item);

@@ -18,7 +18,16 @@ export const courierAliases: Record<string, string[]> = {
 };
 
 export const courierNames: Record<string, string> = {
-  SF: '顺丰', JD: '京东', EMS: 'EMS', ZTO: '中通', YTO: '圆通', YUNDA: '韵达', STO: '申通', JTSD: '极兔', DBKD: '德邦', CNSD: '菜鸟',
+  SF: '顺丰',
+  JD: '京东',
+  EMS: 'EMS',
+  ZTO: '中通',
+  YTO: '圆通',
+  YUNDA: '韵达',
+  STO: '申通',
+  JTSD: '极兔',
+  DBKD: '德邦',
+  CNSD: '菜鸟',
 };
 
 export type DeliveryDate =
@@ -57,7 +66,18 @@ export interface SpecialRequests {
 export const emptyRequests = (): SpecialRequests => ({ avoidCouriers: [], packaging: [], instructions: [], rest: [] });
 
 export function hasRequests(r: SpecialRequests): boolean {
-  return Boolean(r.courier || r.avoidCouriers.length || r.deliveryDate || r.timeWindow || r.packaging.length || r.instructions?.length || r.urgent || r.invoice || r.gift || r.giftNote);
+  return Boolean(
+    r.courier ||
+    r.avoidCouriers.length ||
+    r.deliveryDate ||
+    r.timeWindow ||
+    r.packaging.length ||
+    r.instructions?.length ||
+    r.urgent ||
+    r.invoice ||
+    r.gift ||
+    r.giftNote,
+  );
 }
 
 const NEGATION = /(不要|别|不用|不发|勿|拒绝|不走|不能发|不接受)/;
@@ -91,7 +111,10 @@ export function parseSpecialRequests(notes: string | undefined): SpecialRequests
   if (!text) return out;
   const wanted: string[] = [];
   const unavailable: string[] = [];
-  const clauses = text.split(/[，,。；;！!？?\n\r]+|\s{2,}/).map((c) => c.trim()).filter(Boolean);
+  const clauses = text
+    .split(/[，,。；;！!？?\n\r]+|\s{2,}/)
+    .map((c) => c.trim())
+    .filter(Boolean);
   for (const clause of clauses) {
     let matched = false;
 
@@ -111,7 +134,9 @@ export function parseSpecialRequests(notes: string | undefined): SpecialRequests
       matched = true;
     }
 
-    const window = /(\d{1,2})\s*[点:：时]\s*(\d{1,2})?\s*分?\s*[-~到至]\s*(\d{1,2})\s*[点:：时]?/.exec(clause) ?? /(工作日|周末|上午|中午|下午|晚上|白天|早上)?\s*(\d{1,2})\s*[点时]\s*(半)?\s*(以后|之后|后|以前|之前|前)/.exec(clause);
+    const window =
+      /(\d{1,2})\s*[点:：时]\s*(\d{1,2})?\s*分?\s*[-~到至]\s*(\d{1,2})\s*[点:：时]?/.exec(clause) ??
+      /(工作日|周末|上午|中午|下午|晚上|白天|早上)?\s*(\d{1,2})\s*[点时]\s*(半)?\s*(以后|之后|后|以前|之前|前)/.exec(clause);
     const part = /(?:工作日|周末|上午|中午|下午|晚上|白天|早上)+/.exec(clause);
     if (part && NOT_AVAILABLE.test(clause)) {
       // 上午不在家 asks for any time but the morning: the supplier reads it as written.
@@ -128,7 +153,9 @@ export function parseSpecialRequests(notes: string | undefined): SpecialRequests
     if (/(发票|开票|抬头|税号)/.test(clause)) {
       out.invoice = out.invoice ? `${out.invoice}，${clause}` : clause;
       matched = true;
-    } else if (/(包装|礼盒|纸箱|泡沫|防震|气泡|价格|价签|吊牌|小票|单据|清单|标签|logo|LOGO|袋子|打包|密封|易碎|轻拿轻放|轻放)/.test(clause)) {
+    } else if (
+      /(包装|礼盒|纸箱|泡沫|防震|气泡|价格|价签|吊牌|小票|单据|清单|标签|logo|LOGO|袋子|打包|密封|易碎|轻拿轻放|轻放)/.test(clause)
+    ) {
       out.packaging.push(clause);
       matched = true;
     } else if (/(快递柜|丰巢|门卫|驿站|菜鸟站|代收|送货上门|送上门|上楼|放门口|敲门|打电话|电话联系|短信|检查|质检|验货)/.test(clause)) {

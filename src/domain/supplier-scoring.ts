@@ -92,7 +92,15 @@ const TRANSIT_PRIOR_WEIGHT = 5;
  * others), whatever a supplier's record to the rest of the country says. An estimate, used until the supplier's own
  * parcels to the province say better.
  */
-const REMOTE_TRANSIT_HOURS: [prefix: string, hours: number][] = [['新疆', 120], ['西藏', 120], ['青海', 72], ['内蒙古', 72], ['宁夏', 72], ['甘肃', 72], ['海南', 72]];
+const REMOTE_TRANSIT_HOURS: [prefix: string, hours: number][] = [
+  ['新疆', 120],
+  ['西藏', 120],
+  ['青海', 72],
+  ['内蒙古', 72],
+  ['宁夏', 72],
+  ['甘肃', 72],
+  ['海南', 72],
+];
 
 export interface ScoredCandidate {
   key: string;
@@ -144,7 +152,12 @@ export function expectedTransitHours(h: SupplierHistory, province?: string): num
   return weighed(local?.delivered ?? 0, local?.p80Hours, Math.max(national, remote), TRANSIT_PRIOR_WEIGHT);
 }
 
-export function scoreCandidates(need: LineNeed, candidates: Candidate[], nowS: number, weights: ScoringWeights = DEFAULT_WEIGHTS): ScoredCandidate[] {
+export function scoreCandidates(
+  need: LineNeed,
+  candidates: Candidate[],
+  nowS: number,
+  weights: ScoringWeights = DEFAULT_WEIGHTS,
+): ScoredCandidate[] {
   const base = candidates.map((c) => {
     const blockers: string[] = [];
     const blockerKinds: BlockerKind[] = [];
@@ -161,13 +174,25 @@ export function scoreCandidates(need: LineNeed, candidates: Candidate[], nowS: n
     }
     const r = need.requests;
     if (r.courier && !c.couriers.includes(r.courier)) block('courier', `不能发${courierNames[r.courier] ?? r.courier}`);
-    if (r.avoidCouriers.length && c.couriers.length && c.couriers.every((x) => r.avoidCouriers.includes(x))) block('courier', '只有买家拒绝的快递');
+    if (r.avoidCouriers.length && c.couriers.length && c.couriers.every((x) => r.avoidCouriers.includes(x)))
+      block('courier', '只有买家拒绝的快递');
     const dispatch = expectedDispatchHours(c.history, c.leadTimeHours);
-    if (need.deadline !== undefined && nowS + dispatch * 3600 > need.deadline) block('deadline', `预计${dispatch.toFixed(0)}小时发货，赶不上发货期限`);
+    if (need.deadline !== undefined && nowS + dispatch * 3600 > need.deadline)
+      block('deadline', `预计${dispatch.toFixed(0)}小时发货，赶不上发货期限`);
     const transit = expectedTransitHours(c.history, need.province);
-    if (r.deliveryBy !== undefined && r.deliveryDate && nowS + (dispatch + transit) * 3600 > r.deliveryBy) block('date', `预计约${Math.ceil((dispatch + transit) / 24)}天送达，赶不上买家要求的${describeDate(r.deliveryDate)}`);
+    if (r.deliveryBy !== undefined && r.deliveryDate && nowS + (dispatch + transit) * 3600 > r.deliveryBy)
+      block('date', `预计约${Math.ceil((dispatch + transit) / 24)}天送达，赶不上买家要求的${describeDate(r.deliveryDate)}`);
     const landedCost = goods + c.freight;
-    return { c, blockers, blockerKinds, landedCost, dispatch, transit, reliability: reliabilityOf(c.history), reputation: c.creditLevel ? (CREDIT[c.creditLevel] ?? 0.6) : 0.6 };
+    return {
+      c,
+      blockers,
+      blockerKinds,
+      landedCost,
+      dispatch,
+      transit,
+      reliability: reliabilityOf(c.history),
+      reputation: c.creditLevel ? (CREDIT[c.creditLevel] ?? 0.6) : 0.6,
+    };
   });
   const cheapest = Math.min(...base.map((b) => b.landedCost));
   const fastest = Math.min(...base.map((b) => b.dispatch));
@@ -179,7 +204,11 @@ export function scoreCandidates(need: LineNeed, candidates: Candidate[], nowS: n
         speed: b.dispatch > 0 ? fastest / b.dispatch : 1,
         reputation: b.reputation,
       };
-      const score = weights.cost * components.cost + weights.reliability * components.reliability + weights.speed * components.speed + weights.reputation * components.reputation;
+      const score =
+        weights.cost * components.cost +
+        weights.reliability * components.reliability +
+        weights.speed * components.speed +
+        weights.reputation * components.reputation;
       return {
         key: b.c.key,
         supplierId: b.c.supplierId,
@@ -193,7 +222,12 @@ export function scoreCandidates(need: LineNeed, candidates: Candidate[], nowS: n
         expectedDispatchHours: round(b.dispatch),
         expectedTransitHours: round(b.transit),
         reputation: b.reputation,
-        components: { cost: round(components.cost), reliability: round(components.reliability), speed: round(components.speed), reputation: round(components.reputation) },
+        components: {
+          cost: round(components.cost),
+          reliability: round(components.reliability),
+          speed: round(components.speed),
+          reputation: round(components.reputation),
+        },
         score: round(score + b.c.priority * 0.001),
         stale: b.c.parts.some((p) => p.stale === true),
       };
@@ -225,7 +259,9 @@ export function explainChoice(ranked: ScoredCandidate[], histories: Map<string, 
   }
   if (requests?.deliveryDate && requests.deliveryBy !== undefined) {
     const hours = chosen.expectedDispatchHours + chosen.expectedTransitHours;
-    parts.push(`预计${hours < 24 ? `${Math.ceil(hours)}小时` : `约${Math.ceil(hours / 24)}天`}送达，赶得上买家要求的${describeDate(requests.deliveryDate)}`);
+    parts.push(
+      `预计${hours < 24 ? `${Math.ceil(hours)}小时` : `约${Math.ceil(hours / 24)}天`}送达，赶得上买家要求的${describeDate(requests.deliveryDate)}`,
+    );
   }
   if (chosen.margin < 0) parts.push(`注意：亏损¥${(-chosen.margin / 100).toFixed(2)}`);
   return `选择${chosen.supplierName}：${parts.join('，')}`;

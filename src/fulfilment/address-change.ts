@@ -10,7 +10,6 @@ import type { DecodeService } from '../orders/decode.js';
 import type { EmailPurchaseRoute } from '../purchasing/email-route.js';
 import { assertDeliverable, maskedAddressText, toAddressParam } from '../purchasing/address.js';
 
-
 /** Purchase-order states in which the supplier may not have shipped yet. */
 const NOT_SHIPPED = ['Placing', 'Placed', 'NeedsAttention', 'Paying', 'Paid'];
 
@@ -37,14 +36,27 @@ export class AddressChange {
 
   async handle(shopOrderId: number, changeKey: string): Promise<{ emailed: number; platform: number; cases: number }> {
     const k = this.db.kysely;
-    const order = await k.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state', 'address']).where('id', '=', shopOrderId).executeTakeFirst();
+    const order = await k
+      .selectFrom('shop_orders')
+      .select(['id', 'shop_id', 'wx_order_id', 'state', 'address'])
+      .where('id', '=', shopOrderId)
+      .executeTakeFirst();
     const out = { emailed: 0, platform: 0, cases: 0 };
     if (!order || order.state === 'Cancelled' || order.state === 'Completed') return out;
     const masked = JSON.parse(order.address) as Address;
     const pos = await k
       .selectFrom('purchase_orders as p')
       .innerJoin('suppliers as s', 's.id', 'p.supplier_id')
-      .select(['p.id', 'p.state', 'p.route', 'p.out_order_id', 'p.supplier_order_id', 's.name', 's.email', (eb) => eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id')).as('has_parcel')])
+      .select([
+        'p.id',
+        'p.state',
+        'p.route',
+        'p.out_order_id',
+        'p.supplier_order_id',
+        's.name',
+        's.email',
+        (eb) => eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id')).as('has_parcel'),
+      ])
       .where('p.shop_order_id', '=', shopOrderId)
       .where('p.state', 'not in', ['Cancelled', 'Shadowed', 'Draft'])
       .execute();
@@ -53,19 +65,64 @@ export class AddressChange {
       const shipped = Boolean(po.has_parcel) || !NOT_SHIPPED.includes(po.state);
       if (!shipped && routeTraits(po.route).addressChange === 'email' && po.email) {
         // The purchase-order e-mail not sent yet: it will carry the new address (decoded when it is sent).
-        const mailed = await k.selectFrom('po_messages').select('id').where('purchase_order_id', '=', po.id).where('direction', '=', 'out').executeTakeFirst();
+        const mailed = await k
+          .selectFrom('po_messages')
+          .select('id')
+          .where('purchase_order_id', '=', po.id)
+          .where('direction', '=', 'out')
+          .executeTakeFirst();
         if (!mailed) continue;
-        const plain = await this.decode.decode({ shopId: order.shop_id, wxOrderId: order.wx_order_id, actor: 'system:address-change', purpose: `买家改址，通知供应商 (${po.out_order_id})`, destination: `邮件 ${po.name} <${po.email}>` });
+        const plain = await this.decode.decode({
+          shopId: order.shop_id,
+          wxOrderId: order.wx_order_id,
+          actor: 'system:address-change',
+          purpose: `买家改址，通知供应商 (${po.out_order_id})`,
+          destination: `邮件 ${po.name} <${po.email}>`,
+        });
         const address = toAddressParam({ ...masked, ...plain });
         assertDeliverable(address);
-        const r = await this.email.sendAddressChange({ poId: po.id, outOrderId: po.out_order_id, supplierName: po.name, to: po.email, address, maskedAddress: maskedAddressText(masked), changeKey });
-        await k.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId, event: 'po.address_forwarded', actor: 'system:address-change', note: `新地址已邮件通知供应商（${r === 'sent' ? '已发送' : '可能已发送，请核对'}）` }, this.clock.now()));
+        const r = await this.email.sendAddressChange({
+          poId: po.id,
+          outOrderId: po.out_order_id,
+          supplierName: po.name,
+          to: po.email,
+          address,
+          maskedAddress: maskedAddressText(masked),
+          changeKey,
+        });
+        await k.transaction().execute((trx) =>
+          appendEvent(
+            trx,
+            {
+              entity: 'purchase_order',
+              id: po.id,
+              shopOrderId,
+              event: 'po.address_forwarded',
+              actor: 'system:address-change',
+              note: `新地址已邮件通知供应商（${r === 'sent' ? '已发送' : '可能已发送，请核对'}）`,
+            },
+            this.clock.now(),
+          ),
+        );
         out.emailed++;
         continue;
       }
       if (!shipped && routeTraits(po.route).addressChange === 'platform') {
         // The supplier ships WeChat's own order: the platform hands it the address as modified.
-        await k.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId, event: 'po.address_by_platform', actor: 'system:address-change', note: '微信小店代发：供货商按平台上的新地址发货' }, this.clock.now()));
+        await k.transaction().execute((trx) =>
+          appendEvent(
+            trx,
+            {
+              entity: 'purchase_order',
+              id: po.id,
+              shopOrderId,
+              event: 'po.address_by_platform',
+              actor: 'system:address-change',
+              note: '微信小店代发：供货商按平台上的新地址发货',
+            },
+            this.clock.now(),
+          ),
+        );
         out.platform++;
         continue;
       }
@@ -74,10 +131,26 @@ export class AddressChange {
         : `买家修改了收货地址（新：${newAddress}），${routeTraits(po.route).supplierApi ? `${routeTraits(po.route).label} 订单 ${po.supplier_order_id ?? po.out_order_id}` : `采购单 ${po.out_order_id}`} 尚未发货。1688 不支持通过接口改地址：请在 1688 旺旺联系卖家改地址（在订单详情中查看完整地址，会记录），或取消后重新下单`;
       const now = this.clock.now();
       await k.transaction().execute(async (trx) => {
-        const opened = await openCase(trx, { kind: 'ADDRESS_CHANGED', shopOrderId, purchaseOrderId: po.id, message, data: { changeKey, shipped }, dedupKey: `ADDRESS_CHANGED:${po.id}:${changeKey}` }, now);
+        const opened = await openCase(
+          trx,
+          {
+            kind: 'ADDRESS_CHANGED',
+            shopOrderId,
+            purchaseOrderId: po.id,
+            message,
+            data: { changeKey, shipped },
+            dedupKey: `ADDRESS_CHANGED:${po.id}:${changeKey}`,
+          },
+          now,
+        );
         if (opened) {
           out.cases++;
-          await this.notifier.raise(trx, { event: 'needs_review', shopId: order.shop_id, subject: `address:${po.id}:${changeKey}`, data: { orderId: order.wx_order_id, detail: '买家修改了收货地址，需通知供应商' } });
+          await this.notifier.raise(trx, {
+            event: 'needs_review',
+            shopId: order.shop_id,
+            subject: `address:${po.id}:${changeKey}`,
+            data: { orderId: order.wx_order_id, detail: '买家修改了收货地址，需通知供应商' },
+          });
         }
       });
     }

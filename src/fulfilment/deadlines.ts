@@ -21,16 +21,35 @@ import { shopOrderStateLabels, type ShopOrderState } from '../domain/shop-order.
 
 /** Runs after every order sync (one query, nothing more unless a negotiation waits): compiled once (see prepared()). */
 const negotiationInProgress = prepared((db, shopId: number, wxOrderId: string, s1: string, s2: string) =>
-  db.selectFrom('negotiations as n').innerJoin('shop_orders as o', 'o.id', 'n.shop_order_id').select(['n.id', 'n.state', 'n.predict_delivery_s', 'n.remark', 'n.requested_by', 'o.id as shopOrderId', 'o.wx_order_id']).where('o.shop_id', '=', shopId).where('o.wx_order_id', '=', wxOrderId).where('n.state', 'in', [s1, s2]));
+  db
+    .selectFrom('negotiations as n')
+    .innerJoin('shop_orders as o', 'o.id', 'n.shop_order_id')
+    .select(['n.id', 'n.state', 'n.predict_delivery_s', 'n.remark', 'n.requested_by', 'o.id as shopOrderId', 'o.wx_order_id'])
+    .where('o.shop_id', '=', shopId)
+    .where('o.wx_order_id', '=', wxOrderId)
+    .where('n.state', 'in', [s1, s2]),
+);
 
 /** WeChat's negotiation states ([U]: not published; the sandbox uses these). */
 const NEGOTIATION = { 2: 'Agreed', 3: 'Rejected', 4: 'TimedOut' } as Record<number, string>;
 const HOUR = 3_600_000;
 /** The open deadline case about an order as a whole (not one of its purchase orders). */
-const orderLevelCases = (db: Kysely<Database>, shopOrderId: number) => db.selectFrom('cases').select('id').where('kind', '=', 'DEADLINE_AT_RISK').where('shop_order_id', '=', shopOrderId).where('purchase_order_id', 'is', null).where('state', '=', 'Open');
+const orderLevelCases = (db: Kysely<Database>, shopOrderId: number) =>
+  db
+    .selectFrom('cases')
+    .select('id')
+    .where('kind', '=', 'DEADLINE_AT_RISK')
+    .where('shop_order_id', '=', shopOrderId)
+    .where('purchase_order_id', 'is', null)
+    .where('state', '=', 'Open');
 /** The longest lead time the supplier states for the purchase order's offers (48 h when none is known). */
 async function leadTimeHours(db: Kysely<Database>, poId: number): Promise<number> {
-  const lead = await db.selectFrom('purchase_order_lines as l').innerJoin('supplier_offers as o', 'o.id', 'l.offer_ref').select((eb) => eb.fn.max<number>('o.lead_time_hours').as('h')).where('l.purchase_order_id', '=', poId).executeTakeFirst();
+  const lead = await db
+    .selectFrom('purchase_order_lines as l')
+    .innerJoin('supplier_offers as o', 'o.id', 'l.offer_ref')
+    .select((eb) => eb.fn.max<number>('o.lead_time_hours').as('h'))
+    .where('l.purchase_order_id', '=', poId)
+    .executeTakeFirst();
   return Number(lead?.h ?? 48);
 }
 /** Shop-order states before any supplier order exists (or while none can be placed). */
@@ -74,11 +93,23 @@ export class DeadlineWatch {
   /** `histories`: suppliers' dispatch times already read (the sweep shares one map: each supplier is read once). */
   async forecast(poId: number, histories = new Map<number, number[]>()): Promise<Forecast | undefined> {
     const k = this.db.kysely;
-    const po = await k.selectFrom('purchase_orders as p').leftJoin('payments as pay', 'pay.purchase_order_id', 'p.id').select(['p.id', 'p.shop_order_id', 'p.supplier_id', 'p.created_at', 'pay.paid_at']).where('p.id', '=', poId).executeTakeFirst();
+    const po = await k
+      .selectFrom('purchase_orders as p')
+      .leftJoin('payments as pay', 'pay.purchase_order_id', 'p.id')
+      .select(['p.id', 'p.shop_order_id', 'p.supplier_id', 'p.created_at', 'pay.paid_at'])
+      .where('p.id', '=', poId)
+      .executeTakeFirst();
     if (!po) return undefined;
-    const lineNos = (await k.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', poId).execute()).map((l) => l.shop_order_line_no);
+    const lineNos = (
+      await k.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', poId).execute()
+    ).map((l) => l.shop_order_line_no);
     if (!lineNos.length) return undefined;
-    const lines = await k.selectFrom('shop_order_lines').select('delivery_deadline_s').where('shop_order_id', '=', po.shop_order_id).where('line_no', 'in', lineNos).execute();
+    const lines = await k
+      .selectFrom('shop_order_lines')
+      .select('delivery_deadline_s')
+      .where('shop_order_id', '=', po.shop_order_id)
+      .where('line_no', 'in', lineNos)
+      .execute();
     const deadlines = lines.map((l) => l.delivery_deadline_s).filter((d): d is number => typeof d === 'number' && d > 0);
     if (!deadlines.length) return undefined;
     const now = this.clock.now();
@@ -88,7 +119,8 @@ export class DeadlineWatch {
     const budget = deadline - paidAt;
     // The supplier's history: time from payment to its first parcel, its latest 200 orders.
     let history = histories.get(po.supplier_id);
-    if (!history) histories.set(po.supplier_id, (history = (await dispatchTimes(k, { supplierId: po.supplier_id, latest: 200 })).map((d) => d.ms)));
+    if (!history)
+      histories.set(po.supplier_id, (history = (await dispatchTimes(k, { supplierId: po.supplier_id, latest: 200 })).map((d) => d.ms)));
     const h = (await leadTimeHours(k, poId)) * HOUR;
     // A spread around the stated lead time: it stands in until the supplier has a record with this merchant, and
     // after that it stays as a prior for the tail — an order that has waited longer than every past one is not
@@ -98,13 +130,29 @@ export class DeadlineWatch {
     const durations = basis === 'history' ? [...history, ...prior] : prior;
     const stillWaiting = durations.filter((d) => d > elapsed);
     const risk = stillWaiting.length ? stillWaiting.filter((d) => d > budget).length / stillWaiting.length : 1;
-    return { purchaseOrderId: poId, deadline, paidAt, hoursLeft: (deadline - now) / HOUR, risk, samples: basis === 'history' ? history.length : 0, basis };
+    return {
+      purchaseOrderId: poId,
+      deadline,
+      paidAt,
+      hoursLeft: (deadline - now) / HOUR,
+      risk,
+      samples: basis === 'history' ? history.length : 0,
+      basis,
+    };
   }
 
   /** Called by the tracking sweep: cases and alerts for unshipped purchase orders at risk. */
   async watch(): Promise<number> {
     const k = this.db.kysely;
-    const open = await k.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.shop_order_id', 'o.shop_id', 'o.wx_order_id']).where('p.state', 'in', ['Placed', 'Paying', 'Paid', 'NeedsAttention']).where('o.state', 'not in', ['Cancelled', 'Completed', 'Shipped']).where((eb) => eb.not(eb.exists(eb.selectFrom('packages as k').select('k.id').whereRef('k.purchase_order_id', '=', 'p.id')))).limit(2000).execute();
+    const open = await k
+      .selectFrom('purchase_orders as p')
+      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+      .select(['p.id', 'p.shop_order_id', 'o.shop_id', 'o.wx_order_id'])
+      .where('p.state', 'in', ['Placed', 'Paying', 'Paid', 'NeedsAttention'])
+      .where('o.state', 'not in', ['Cancelled', 'Completed', 'Shipped'])
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('packages as k').select('k.id').whereRef('k.purchase_order_id', '=', 'p.id'))))
+      .limit(2000)
+      .execute();
     let flagged = 0;
     const histories = new Map<number, number[]>();
     for (const po of open) {
@@ -115,8 +163,25 @@ export class DeadlineWatch {
       const canNegotiate = f.hoursLeft > 4;
       const message = `最晚发货 ${when}（剩 ${Math.max(0, f.hoursLeft).toFixed(1)} 小时），供应商超时概率 ${(f.risk * 100).toFixed(0)}%（${f.basis === 'history' ? `${f.samples} 单历史` : '按承诺时效估计'}）。可选：催发货${canNegotiate ? '、换供应商、与买家发货协商（需在截止前 4 小时提交）' : '；已过协商截止，请尽快处理'}`;
       const opened = await k.transaction().execute(async (trx) => {
-        const id = await openCase(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message, data: f, dedupKey: `DEADLINE_AT_RISK:${po.id}` }, now);
-        if (id) await this.notifier.raise(trx, { event: 'deadline_at_risk', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, detail: message } });
+        const id = await openCase(
+          trx,
+          {
+            kind: 'DEADLINE_AT_RISK',
+            shopOrderId: po.shop_order_id,
+            purchaseOrderId: po.id,
+            message,
+            data: f,
+            dedupKey: `DEADLINE_AT_RISK:${po.id}`,
+          },
+          now,
+        );
+        if (id)
+          await this.notifier.raise(trx, {
+            event: 'deadline_at_risk',
+            shopId: po.shop_id,
+            subject: String(po.id),
+            data: { orderId: po.wx_order_id, detail: message },
+          });
         return id;
       });
       if (opened) flagged++;
@@ -138,7 +203,17 @@ export class DeadlineWatch {
       .selectFrom('purchase_orders as p')
       .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
       .leftJoin('payments as pay', 'pay.purchase_order_id', 'p.id')
-      .select(['p.id', 'p.shop_order_id', 'p.supplier_id', 'p.created_at', 'pay.paid_at', 'o.shop_id', 'o.wx_order_id', 'o.special_requests', 'o.address'])
+      .select([
+        'p.id',
+        'p.shop_order_id',
+        'p.supplier_id',
+        'p.created_at',
+        'pay.paid_at',
+        'o.shop_id',
+        'o.wx_order_id',
+        'o.special_requests',
+        'o.address',
+      ])
       .where('p.state', 'in', ['Placed', 'Paying', 'Paid', 'NeedsAttention'])
       .where('o.state', 'not in', ['Cancelled', 'Completed', 'Shipped'])
       .where('o.special_requests', 'like', '%"deliveryBy"%')
@@ -159,8 +234,25 @@ export class DeadlineWatch {
       if (eta <= by) continue;
       const message = `买家要求${describeDate(r.deliveryDate)}送达（${cnDateTime(by)} 前），供应商尚未发货：按其记录预计 ${cnDateTime(eta)} 才能送到。可选：催发货、联系供应商，或告诉买家并记录答复`;
       const opened = await k.transaction().execute(async (trx) => {
-        const id = await openCase(trx, { kind: 'DELIVERY_DATE_AT_RISK', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message, data: { deliveryBy: by, eta, supplierId: po.supplier_id }, dedupKey: `DELIVERY_DATE_AT_RISK:${po.id}` }, now);
-        if (id) await this.notifier.raise(trx, { event: 'delivery_date_at_risk', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, detail: message } });
+        const id = await openCase(
+          trx,
+          {
+            kind: 'DELIVERY_DATE_AT_RISK',
+            shopOrderId: po.shop_order_id,
+            purchaseOrderId: po.id,
+            message,
+            data: { deliveryBy: by, eta, supplierId: po.supplier_id },
+            dedupKey: `DELIVERY_DATE_AT_RISK:${po.id}`,
+          },
+          now,
+        );
+        if (id)
+          await this.notifier.raise(trx, {
+            event: 'delivery_date_at_risk',
+            shopId: po.shop_id,
+            subject: String(po.id),
+            data: { orderId: po.wx_order_id, detail: message },
+          });
         return id;
       });
       if (opened) flagged++;
@@ -170,7 +262,14 @@ export class DeadlineWatch {
     const signed = await k
       .selectFrom('cases as c')
       .innerJoin('packages as g', 'g.purchase_order_id', 'c.purchase_order_id')
-      .select(['c.id', 'c.shop_order_id', 'c.data', (eb) => eb.fn.max<number>('g.signed_at').as('signedAt'), (eb) => eb.fn.count<number>('g.id').as('parcels'), (eb) => eb.fn.count<number>('g.signed_at').as('signedParcels')])
+      .select([
+        'c.id',
+        'c.shop_order_id',
+        'c.data',
+        (eb) => eb.fn.max<number>('g.signed_at').as('signedAt'),
+        (eb) => eb.fn.count<number>('g.id').as('parcels'),
+        (eb) => eb.fn.count<number>('g.signed_at').as('signedParcels'),
+      ])
       .where('c.kind', '=', 'DELIVERY_DATE_AT_RISK')
       .where('c.state', '=', 'Open')
       .groupBy(['c.id', 'c.shop_order_id', 'c.data'])
@@ -180,7 +279,18 @@ export class DeadlineWatch {
       const at = Number(c.signedAt);
       const by = (JSON.parse(c.data ?? '{}') as { deliveryBy?: number }).deliveryBy ?? Number.POSITIVE_INFINITY;
       const inTime = at <= by;
-      await k.transaction().execute((trx) => settleCase(trx, { id: c.id, shopOrderId: c.shop_order_id! }, { resolution: inTime ? 'delivered_in_time' : 'delivered_late', note: `买家已于 ${cnDateTime(at)} 签收${inTime ? '，赶上了要求的时间' : '，晚于要求的时间'}`, actor: 'system:deadlines' }, now));
+      await k.transaction().execute((trx) =>
+        settleCase(
+          trx,
+          { id: c.id, shopOrderId: c.shop_order_id! },
+          {
+            resolution: inTime ? 'delivered_in_time' : 'delivered_late',
+            note: `买家已于 ${cnDateTime(at)} 签收${inTime ? '，赶上了要求的时间' : '，晚于要求的时间'}`,
+            actor: 'system:deadlines',
+          },
+          now,
+        ),
+      );
     }
     return flagged;
   }
@@ -216,17 +326,50 @@ export class DeadlineWatch {
         // One open case per order at a time; the key carries the time, since an order may come back here later
         // (a supplier that could not fulfil, say) after its first case was settled.
         if (await orderLevelCases(trx, o.id).executeTakeFirst()) return undefined;
-        const id = await openCase(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: o.id, message, data: { deadline, hoursLeft, state: o.state }, dedupKey: `DEADLINE_AT_RISK:order:${o.id}:${now}` }, now);
-        if (id) await this.notifier.raise(trx, { event: 'deadline_at_risk', shopId: o.shop_id, subject: `order:${o.id}`, data: { orderId: o.wx_order_id, detail: message } });
+        const id = await openCase(
+          trx,
+          {
+            kind: 'DEADLINE_AT_RISK',
+            shopOrderId: o.id,
+            message,
+            data: { deadline, hoursLeft, state: o.state },
+            dedupKey: `DEADLINE_AT_RISK:order:${o.id}:${now}`,
+          },
+          now,
+        );
+        if (id)
+          await this.notifier.raise(trx, {
+            event: 'deadline_at_risk',
+            shopId: o.shop_id,
+            subject: `order:${o.id}`,
+            data: { orderId: o.wx_order_id, detail: message },
+          });
         return id;
       });
       if (opened) flagged++;
     }
     // Placed (or cancelled) since: the order-level case is moot.
-    const moot = await k.selectFrom('cases as c').innerJoin('shop_orders as o', 'o.id', 'c.shop_order_id').select(['c.id', 'c.shop_order_id', 'o.state']).where('c.kind', '=', 'DEADLINE_AT_RISK').where('c.state', '=', 'Open').where('c.purchase_order_id', 'is', null).where('o.state', 'not in', UNPLACED).execute();
+    const moot = await k
+      .selectFrom('cases as c')
+      .innerJoin('shop_orders as o', 'o.id', 'c.shop_order_id')
+      .select(['c.id', 'c.shop_order_id', 'o.state'])
+      .where('c.kind', '=', 'DEADLINE_AT_RISK')
+      .where('c.state', '=', 'Open')
+      .where('c.purchase_order_id', 'is', null)
+      .where('o.state', 'not in', UNPLACED)
+      .execute();
     for (const c of moot) {
       const note = `订单已${shopOrderStateLabels[c.state as ShopOrderState] ?? c.state}`;
-      await k.transaction().execute((trx) => settleCase(trx, { id: c.id, shopOrderId: c.shop_order_id! }, { resolution: c.state === 'Cancelled' ? 'cancelled' : 'placed', note, actor: 'system:deadlines' }, now));
+      await k
+        .transaction()
+        .execute((trx) =>
+          settleCase(
+            trx,
+            { id: c.id, shopOrderId: c.shop_order_id! },
+            { resolution: c.state === 'Cancelled' ? 'cancelled' : 'placed', note, actor: 'system:deadlines' },
+            now,
+          ),
+        );
     }
     return flagged;
   }
@@ -238,39 +381,101 @@ export class DeadlineWatch {
    */
   async contact(poId: number, body: string, actor: string): Promise<{ sent: boolean; message: string }> {
     const text = body.trim();
-    if (!text) throw new DaifaError('VALIDATION', '请填写要发给供应商的内容 / message required', { details: [{ field: 'body', message: 'required' }] });
-    const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('suppliers as s', 's.id', 'p.supplier_id').select(['p.id', 'p.shop_order_id', 'p.route', 'p.out_order_id', 'p.supplier_order_id', 's.name', 's.email']).where('p.id', '=', poId).executeTakeFirst();
+    if (!text)
+      throw new DaifaError('VALIDATION', '请填写要发给供应商的内容 / message required', {
+        details: [{ field: 'body', message: 'required' }],
+      });
+    const po = await this.db.kysely
+      .selectFrom('purchase_orders as p')
+      .innerJoin('suppliers as s', 's.id', 'p.supplier_id')
+      .select(['p.id', 'p.shop_order_id', 'p.route', 'p.out_order_id', 'p.supplier_order_id', 's.name', 's.email'])
+      .where('p.id', '=', poId)
+      .executeTakeFirst();
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
     if (routeTraits(po.route).reach !== 'email' || !po.email || !this.email) {
       const where = routeTraits(po.route).contactHint(po);
       throw new DaifaError('CONFLICT', `${where} / contact this supplier on its own platform`);
     }
-    const r = await this.email.sendMessage({ poId: po.id, outOrderId: po.out_order_id, supplierName: po.name, to: po.email, body: text, actor });
+    const r = await this.email.sendMessage({
+      poId: po.id,
+      outOrderId: po.out_order_id,
+      supplierName: po.name,
+      to: po.email,
+      body: text,
+      actor,
+    });
     const message = r === 'sent' ? '已邮件联系供应商' : '邮件可能已发出，请查看发件箱';
-    await this.db.kysely.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.contacted', actor, note: `${message}：${text.slice(0, 200)}` }, this.clock.now()));
+    await this.db.kysely.transaction().execute((trx) =>
+      appendEvent(
+        trx,
+        {
+          entity: 'purchase_order',
+          id: po.id,
+          shopOrderId: po.shop_order_id,
+          event: 'po.contacted',
+          actor,
+          note: `${message}：${text.slice(0, 200)}`,
+        },
+        this.clock.now(),
+      ),
+    );
     return { sent: r === 'sent', message };
   }
 
   /** 催发货: ask the 1688 seller to ship (at most once a day); recorded either way. */
   async expedite(poId: number, actor: string): Promise<{ ok: boolean; message: string }> {
-    const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('suppliers as s', 's.id', 'p.supplier_id').select(['p.id', 'p.shop_order_id', 'p.route', 'p.supplier_order_id', 'p.out_order_id', 's.name', 's.email']).where('p.id', '=', poId).executeTakeFirst();
+    const po = await this.db.kysely
+      .selectFrom('purchase_orders as p')
+      .innerJoin('suppliers as s', 's.id', 'p.supplier_id')
+      .select(['p.id', 'p.shop_order_id', 'p.route', 'p.supplier_order_id', 'p.out_order_id', 's.name', 's.email'])
+      .where('p.id', '=', poId)
+      .executeTakeFirst();
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
     if (routeTraits(po.route).reach === 'email' && po.email && this.email) {
       // 催发货 by e-mail, once per China day, in the purchase order's thread; the supplier's reply is recorded there.
       const now = this.clock.now();
-      const lines = await this.db.kysely.selectFrom('shop_order_lines').select('delivery_deadline_s').where('shop_order_id', '=', po.shop_order_id).execute();
+      const lines = await this.db.kysely
+        .selectFrom('shop_order_lines')
+        .select('delivery_deadline_s')
+        .where('shop_order_id', '=', po.shop_order_id)
+        .execute();
       const deadline = Math.min(...lines.map((l) => l.delivery_deadline_s ?? Number.POSITIVE_INFINITY));
       const when = Number.isFinite(deadline) ? cnDateTime(deadline * 1000) : '约定时间';
-      const r = await this.email.sendExpedite({ poId: po.id, outOrderId: po.out_order_id, supplierName: po.name, to: po.email, deadline: when, key: `urge-${cnDate(now)}`, actor });
+      const r = await this.email.sendExpedite({
+        poId: po.id,
+        outOrderId: po.out_order_id,
+        supplierName: po.name,
+        to: po.email,
+        deadline: when,
+        key: `urge-${cnDate(now)}`,
+        actor,
+      });
       if (r === 'already') return { ok: false, message: '今天已邮件催过发货，请等待供应商回复 / already urged by e-mail today' };
       const message = r === 'sent' ? '已邮件催发货' : '催发货邮件可能已发出，请查看发件箱';
-      await this.db.kysely.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.expedited', actor, note: message }, now));
+      await this.db.kysely
+        .transaction()
+        .execute((trx) =>
+          appendEvent(
+            trx,
+            { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.expedited', actor, note: message },
+            now,
+          ),
+        );
       return { ok: r === 'sent', message };
     }
-    if (routeTraits(po.route).reach !== 'api' || !po.supplier_order_id) throw new DaifaError('CONFLICT', '只有 1688 采购单可以在线催发货、直供供应商可以邮件催发货；其他请电话联系');
+    if (routeTraits(po.route).reach !== 'api' || !po.supplier_order_id)
+      throw new DaifaError('CONFLICT', '只有 1688 采购单可以在线催发货、直供供应商可以邮件催发货；其他请电话联系');
     const r = await (await this.accounts.client()).urge(po.supplier_order_id);
     const message = r.ok ? '已在 1688 催发货' : `1688 催发货未成功：${r.message ?? r.code ?? ''}`;
-    await this.db.kysely.transaction().execute((trx) => appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.expedited', actor, note: message }, this.clock.now()));
+    await this.db.kysely
+      .transaction()
+      .execute((trx) =>
+        appendEvent(
+          trx,
+          { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.expedited', actor, note: message },
+          this.clock.now(),
+        ),
+      );
     return { ok: r.ok, message };
   }
 
@@ -280,28 +485,62 @@ export class DeadlineWatch {
    * cannot leave on WeChat a negotiation Daifa does not know — whose answer, the buyer's consent, would go unrecorded.
    * A request left `Sending` is settled with `result/get`: by the next try, or by the next sync of the order.
    */
-  async negotiate(shopOrderId: number, input: { predictDeliveryTime: number; reason: 1 | 2 | 3 | 4; remark: string; actor: string }): Promise<number> {
+  async negotiate(
+    shopOrderId: number,
+    input: { predictDeliveryTime: number; reason: 1 | 2 | 3 | 4; remark: string; actor: string },
+  ): Promise<number> {
     const k = this.db.kysely;
-    const order = await k.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', shopOrderId).executeTakeFirst();
+    const order = await k
+      .selectFrom('shop_orders')
+      .select(['id', 'shop_id', 'wx_order_id', 'state'])
+      .where('id', '=', shopOrderId)
+      .executeTakeFirst();
     if (!order) throw new DaifaError('NOT_FOUND', `订单 ${shopOrderId} 不存在`);
     const client = await this.clients.forShop(this.shops, order.shop_id);
     await this.settleSending(order, client);
     const past = await k.selectFrom('negotiations').select(['state']).where('shop_order_id', '=', shopOrderId).execute();
     if (past.length >= 3) throw new DaifaError('CONFLICT', '每个订单最多发起 3 次发货协商 / at most 3 negotiations per order');
-    if (past.some((p) => p.state === 'Waiting')) throw new DaifaError('CONFLICT', '已有待买家答复的发货协商 / one is already waiting for the buyer');
+    if (past.some((p) => p.state === 'Waiting'))
+      throw new DaifaError('CONFLICT', '已有待买家答复的发货协商 / one is already waiting for the buyer');
     const lines = await k.selectFrom('shop_order_lines').select('delivery_deadline_s').where('shop_order_id', '=', shopOrderId).execute();
     const deadline = Math.min(...lines.map((l) => l.delivery_deadline_s ?? Number.POSITIVE_INFINITY));
     const now = this.clock.now();
-    if (Number.isFinite(deadline) && deadline * 1000 - now < 4 * HOUR) throw new DaifaError('CONFLICT', '距最晚发货时间不足 4 小时，已不能发起发货协商 / less than 4 h before the deadline');
-    if (Number.isFinite(deadline) && input.predictDeliveryTime <= deadline) throw new DaifaError('VALIDATION', '新的发货时间应晚于原最晚发货时间 / the new time must be after the deadline');
-    const row = await k.insertInto('negotiations').values({ shop_order_id: shopOrderId, predict_delivery_s: input.predictDeliveryTime, reason: input.reason, remark: input.remark, state: 'Sending', requested_by: input.actor, created_at: now, answered_at: null }).returning('id').executeTakeFirstOrThrow();
-    const sent = { id: row.id, shop_order_id: shopOrderId, predict_delivery_s: input.predictDeliveryTime, remark: input.remark, requested_by: input.actor };
+    if (Number.isFinite(deadline) && deadline * 1000 - now < 4 * HOUR)
+      throw new DaifaError('CONFLICT', '距最晚发货时间不足 4 小时，已不能发起发货协商 / less than 4 h before the deadline');
+    if (Number.isFinite(deadline) && input.predictDeliveryTime <= deadline)
+      throw new DaifaError('VALIDATION', '新的发货时间应晚于原最晚发货时间 / the new time must be after the deadline');
+    const row = await k
+      .insertInto('negotiations')
+      .values({
+        shop_order_id: shopOrderId,
+        predict_delivery_s: input.predictDeliveryTime,
+        reason: input.reason,
+        remark: input.remark,
+        state: 'Sending',
+        requested_by: input.actor,
+        created_at: now,
+        answered_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const sent = {
+      id: row.id,
+      shop_order_id: shopOrderId,
+      predict_delivery_s: input.predictDeliveryTime,
+      remark: input.remark,
+      requested_by: input.actor,
+    };
     try {
       await client.deliveryNegotiationSubmit(order.wx_order_id, input.predictDeliveryTime, input.reason, input.remark);
     } catch (err) {
       // Any failure but a refusal leaves the outcome unknown: the request stays Sending until result/get tells.
       const refused = err instanceof DaifaError && (err.code === 'WECHAT_API' || err.code === 'WECHAT_RATE_LIMITED');
-      if (!refused) throw new DaifaError('UPSTREAM_UNAVAILABLE', `发货协商结果未知（${(err as Error).message}）：Daifa 会向微信核对，请稍后刷新或重试 / outcome unknown, Daifa will check with WeChat`, { cause: err });
+      if (!refused)
+        throw new DaifaError(
+          'UPSTREAM_UNAVAILABLE',
+          `发货协商结果未知（${(err as Error).message}）：Daifa 会向微信核对，请稍后刷新或重试 / outcome unknown, Daifa will check with WeChat`,
+          { cause: err },
+        );
       // Refused by WeChat (or before anything was done): nothing reached the buyer.
       await k.deleteFrom('negotiations').where('id', '=', row.id).where('state', '=', 'Sending').execute();
       throw err;
@@ -313,19 +552,48 @@ export class DeadlineWatch {
   /** A request left Sending: WeChat lists it → it is waiting for the buyer; WeChat does not → it never got there. */
   private async settleSending(order: { id: number; wx_order_id: string }, client: WeChatShopClient): Promise<void> {
     const k = this.db.kysely;
-    const sending = await k.selectFrom('negotiations').select(['id', 'shop_order_id', 'predict_delivery_s', 'remark', 'requested_by']).where('shop_order_id', '=', order.id).where('state', '=', 'Sending').executeTakeFirst();
+    const sending = await k
+      .selectFrom('negotiations')
+      .select(['id', 'shop_order_id', 'predict_delivery_s', 'remark', 'requested_by'])
+      .where('shop_order_id', '=', order.id)
+      .where('state', '=', 'Sending')
+      .executeTakeFirst();
     if (!sending) return;
-    const listed = (await client.deliveryNegotiationResult(order.wx_order_id)).some((x) => x.predictDeliveryTime === sending.predict_delivery_s);
+    const listed = (await client.deliveryNegotiationResult(order.wx_order_id)).some(
+      (x) => x.predictDeliveryTime === sending.predict_delivery_s,
+    );
     if (listed) await this.markNegotiationSent(sending);
     else await k.deleteFrom('negotiations').where('id', '=', sending.id).where('state', '=', 'Sending').execute();
   }
 
-  private async markNegotiationSent(n: { id: number; shop_order_id: number; predict_delivery_s: number; remark: string; requested_by: string }): Promise<void> {
+  private async markNegotiationSent(n: {
+    id: number;
+    shop_order_id: number;
+    predict_delivery_s: number;
+    remark: string;
+    requested_by: string;
+  }): Promise<void> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      const u = await trx.updateTable('negotiations').set({ state: 'Waiting' }).where('id', '=', n.id).where('state', '=', 'Sending').executeTakeFirst();
+      const u = await trx
+        .updateTable('negotiations')
+        .set({ state: 'Waiting' })
+        .where('id', '=', n.id)
+        .where('state', '=', 'Sending')
+        .executeTakeFirst();
       if (Number(u.numUpdatedRows) !== 1) return;
-      await appendEvent(trx, { entity: 'shop_order', id: n.shop_order_id, shopOrderId: n.shop_order_id, event: 'order.negotiation_sent', actor: n.requested_by, note: `已向买家发起发货协商：改为 ${cnDateTime(n.predict_delivery_s * 1000)} 前发货（${n.remark}）` }, now);
+      await appendEvent(
+        trx,
+        {
+          entity: 'shop_order',
+          id: n.shop_order_id,
+          shopOrderId: n.shop_order_id,
+          event: 'order.negotiation_sent',
+          actor: n.requested_by,
+          note: `已向买家发起发货协商：改为 ${cnDateTime(n.predict_delivery_s * 1000)} 前发货（${n.remark}）`,
+        },
+        now,
+      );
     });
   }
 
@@ -348,13 +616,45 @@ export class DeadlineWatch {
     const state = NEGOTIATION[r.state]!;
     const now = this.clock.now();
     await k.transaction().execute(async (trx) => {
-      const u = await trx.updateTable('negotiations').set({ state, answered_at: now }).where('id', '=', waiting.id).where('state', '=', 'Waiting').executeTakeFirst();
+      const u = await trx
+        .updateTable('negotiations')
+        .set({ state, answered_at: now })
+        .where('id', '=', waiting.id)
+        .where('state', '=', 'Waiting')
+        .executeTakeFirst();
       if (Number(u.numUpdatedRows) !== 1) return;
-      const note = state === 'Agreed' ? '买家同意延迟发货（微信发货协商，已记录为买家同意）' : state === 'Rejected' ? '买家拒绝延迟发货（已记录）：请尽快发货或换供应商' : '买家未在时限内答复发货协商（按未同意处理）';
-      await appendEvent(trx, { entity: 'shop_order', id: order.id, shopOrderId: order.id, event: `order.negotiation_${state.toLowerCase()}`, actor: 'buyer:wechat', note, data: { negotiationId: waiting.id, predictDeliveryTime: waiting.predict_delivery_s } }, now);
+      const note =
+        state === 'Agreed'
+          ? '买家同意延迟发货（微信发货协商，已记录为买家同意）'
+          : state === 'Rejected'
+            ? '买家拒绝延迟发货（已记录）：请尽快发货或换供应商'
+            : '买家未在时限内答复发货协商（按未同意处理）';
+      await appendEvent(
+        trx,
+        {
+          entity: 'shop_order',
+          id: order.id,
+          shopOrderId: order.id,
+          event: `order.negotiation_${state.toLowerCase()}`,
+          actor: 'buyer:wechat',
+          note,
+          data: { negotiationId: waiting.id, predictDeliveryTime: waiting.predict_delivery_s },
+        },
+        now,
+      );
       if (state === 'Agreed') {
-        await trx.updateTable('shop_order_lines').set({ delivery_deadline_s: waiting.predict_delivery_s }).where('shop_order_id', '=', order.id).where('delivery_deadline_s', '<', waiting.predict_delivery_s).execute();
-        await settleOpenCases(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: order.id }, { resolution: 'buyer_agreed_later_delivery', note, actor: 'buyer:wechat' }, now);
+        await trx
+          .updateTable('shop_order_lines')
+          .set({ delivery_deadline_s: waiting.predict_delivery_s })
+          .where('shop_order_id', '=', order.id)
+          .where('delivery_deadline_s', '<', waiting.predict_delivery_s)
+          .execute();
+        await settleOpenCases(
+          trx,
+          { kind: 'DEADLINE_AT_RISK', shopOrderId: order.id },
+          { resolution: 'buyer_agreed_later_delivery', note, actor: 'buyer:wechat' },
+          now,
+        );
       }
     });
     this.log.info({ shopOrderId: order.id, state }, 'delivery negotiation answered');

@@ -36,27 +36,97 @@ interface Planned {
 }
 
 // Read by every delivery sync (at least one per shop order): compiled once (see prepared()).
-const orderToDeliver = prepared((db, id: number) => db.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', id));
-const livePos = prepared((db, shopOrderId: number, a: string, b: string, c: string) => db.selectFrom('purchase_orders').select(['id']).where('shop_order_id', '=', shopOrderId).where('state', 'not in', [a, b, c]).orderBy('id'));
-const packagesOf = prepared((db, shopOrderId: number) => db.selectFrom('packages').select(['id', 'purchase_order_id', 'delivery_id', 'waybill_id', 'items', 'shipped_at']).where('shop_order_id', '=', shopOrderId).orderBy('shipped_at').orderBy('id'));
-const deliveriesOf = prepared((db, shopOrderId: number) => db.selectFrom('wx_deliveries').select(['waybill_id', 'product_infos', 'status']).where('shop_order_id', '=', shopOrderId).orderBy('id'));
-const deliveriesIn = prepared((db, shopOrderId: number, status: string) => db.selectFrom('wx_deliveries').selectAll().where('shop_order_id', '=', shopOrderId).where('status', '=', status));
+const orderToDeliver = prepared((db, id: number) =>
+  db.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', id),
+);
+const livePos = prepared((db, shopOrderId: number, a: string, b: string, c: string) =>
+  db
+    .selectFrom('purchase_orders')
+    .select(['id'])
+    .where('shop_order_id', '=', shopOrderId)
+    .where('state', 'not in', [a, b, c])
+    .orderBy('id'),
+);
+const packagesOf = prepared((db, shopOrderId: number) =>
+  db
+    .selectFrom('packages')
+    .select(['id', 'purchase_order_id', 'delivery_id', 'waybill_id', 'items', 'shipped_at'])
+    .where('shop_order_id', '=', shopOrderId)
+    .orderBy('shipped_at')
+    .orderBy('id'),
+);
+const deliveriesOf = prepared((db, shopOrderId: number) =>
+  db.selectFrom('wx_deliveries').select(['waybill_id', 'product_infos', 'status']).where('shop_order_id', '=', shopOrderId).orderBy('id'),
+);
+const deliveriesIn = prepared((db, shopOrderId: number, status: string) =>
+  db.selectFrom('wx_deliveries').selectAll().where('shop_order_id', '=', shopOrderId).where('status', '=', status),
+);
 /** Counts the push a send will cause — unless this send is already in flight (tried before: counted then). */
 const countEcho = prepared((db, finish: number, shopOrderId: number, waybillId: string, inFlight: number) =>
   db
     .updateTable('shop_orders')
     .set((eb) => ({
-      deliver_echoes: eb('deliver_echoes', '+', eb.case().when(eb.exists(eb.selectFrom('wx_deliveries').select('id').where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', waybillId).where('in_flight', '=', inFlight))).then(0).else(1).end()), // literals (Kysely inlines numbers here; PostgreSQL could not type them as parameters)
+      deliver_echoes: eb(
+        'deliver_echoes',
+        '+',
+        eb
+          .case()
+          .when(
+            eb.exists(
+              eb
+                .selectFrom('wx_deliveries')
+                .select('id')
+                .where('shop_order_id', '=', shopOrderId)
+                .where('waybill_id', '=', waybillId)
+                .where('in_flight', '=', inFlight),
+            ),
+          )
+          .then(0)
+          .else(1)
+          .end(),
+      ), // literals (Kysely inlines numbers here; PostgreSQL could not type them as parameters)
       deliver_echo_finish: finish,
     }))
-    .where('id', '=', shopOrderId));
+    .where('id', '=', shopOrderId),
+);
 /** The send, recorded before the call (a repeat of it overwrites the row: same waybill, in flight again). */
-const recordSending = preparedInsert('wx_deliveries', ['shop_order_id', 'waybill_id', 'delivery_id', 'product_infos', 'package_ids', 'status', 'updates', 'error', 'in_flight', 'created_at', 'updated_at'], (q) =>
-  q.onConflict((oc) => oc.columns(['shop_order_id', 'waybill_id']).doUpdateSet((eb) => ({ product_infos: eb.ref('excluded.product_infos'), status: eb.ref('excluded.status'), in_flight: eb.ref('excluded.in_flight'), updated_at: eb.ref('excluded.updated_at') }))));
-const recordSent = prepared((db, status: string, error: string | null, inFlight: number, now: number, shopOrderId: number, waybillId: string) =>
-  db.updateTable('wx_deliveries').set({ status, error, in_flight: inFlight, updated_at: now }).where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', waybillId));
+const recordSending = preparedInsert(
+  'wx_deliveries',
+  [
+    'shop_order_id',
+    'waybill_id',
+    'delivery_id',
+    'product_infos',
+    'package_ids',
+    'status',
+    'updates',
+    'error',
+    'in_flight',
+    'created_at',
+    'updated_at',
+  ],
+  (q) =>
+    q.onConflict((oc) =>
+      oc.columns(['shop_order_id', 'waybill_id']).doUpdateSet((eb) => ({
+        product_infos: eb.ref('excluded.product_infos'),
+        status: eb.ref('excluded.status'),
+        in_flight: eb.ref('excluded.in_flight'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    ),
+);
+const recordSent = prepared(
+  (db, status: string, error: string | null, inFlight: number, now: number, shopOrderId: number, waybillId: string) =>
+    db
+      .updateTable('wx_deliveries')
+      .set({ status, error, in_flight: inFlight, updated_at: now })
+      .where('shop_order_id', '=', shopOrderId)
+      .where('waybill_id', '=', waybillId),
+);
 /** WeChat's order status after a send, never lowered: `to` only from one of the two statuses given. */
-const raiseWxStatus = prepared((db, to: number, shopOrderId: number, from1: number, from2: number) => db.updateTable('shop_orders').set({ wx_status: to }).where('id', '=', shopOrderId).where('wx_status', 'in', [from1, from2]));
+const raiseWxStatus = prepared((db, to: number, shopOrderId: number, from1: number, from2: number) =>
+  db.updateTable('shop_orders').set({ wx_status: to }).where('id', '=', shopOrderId).where('wx_status', 'in', [from1, from2]),
+);
 
 /**
  * 发货同步: what the suppliers' parcels hold becomes WeChat `delivery/send` calls, one per parcel, with exactly
@@ -103,13 +173,29 @@ export class DeliverySync {
     const wire = await client.getOrder(order.wx_order_id);
     const detail = (wire.order_detail ?? {}) as Record<string, any>;
     const infos = (detail.product_infos ?? []) as Record<string, any>[];
-    const wxPackages = ((detail.delivery_info?.delivery_product_info ?? []) as Record<string, any>[]).map((p) => ({ waybillId: String(p.waybill_id), deliveryId: String(p.delivery_id), products: ((p.product_infos ?? []) as Record<string, any>[]).map((x) => ({ skuId: idString(x.sku_id) ?? '', count: Number(x.product_cnt) })) }));
-    const onAftersale = Number((wire.aftersale_detail as Record<string, unknown> | undefined)?.on_aftersale_order_cnt ?? 0) > 0 || infos.some((p) => Number(p.on_aftersale_sku_cnt ?? 0) > 0);
+    const wxPackages = ((detail.delivery_info?.delivery_product_info ?? []) as Record<string, any>[]).map((p) => ({
+      waybillId: String(p.waybill_id),
+      deliveryId: String(p.delivery_id),
+      products: ((p.product_infos ?? []) as Record<string, any>[]).map((x) => ({
+        skuId: idString(x.sku_id) ?? '',
+        count: Number(x.product_cnt),
+      })),
+    }));
+    const onAftersale =
+      Number((wire.aftersale_detail as Record<string, unknown> | undefined)?.on_aftersale_order_cnt ?? 0) > 0 ||
+      infos.some((p) => Number(p.on_aftersale_sku_cnt ?? 0) > 0);
 
     // A send that went through but was never recorded as such (crash, lost answer): WeChat's record settles it,
     // so a later change of its waybill is still passed on.
     const shown = wxPackages.map((w) => w.waybillId);
-    if (shown.length) await k.updateTable('wx_deliveries').set({ status: 'Sent', error: null, in_flight: 0, updated_at: this.clock.now() }).where('shop_order_id', '=', order.id).where('status', '!=', 'Sent').where('waybill_id', 'in', shown).execute();
+    if (shown.length)
+      await k
+        .updateTable('wx_deliveries')
+        .set({ status: 'Sent', error: null, in_flight: 0, updated_at: this.clock.now() })
+        .where('shop_order_id', '=', order.id)
+        .where('status', '!=', 'Sent')
+        .where('waybill_id', 'in', shown)
+        .execute();
     await this.applyWaybillChanges(order, client, wxPackages);
 
     const lines = await orderLines(k, shopOrderId);
@@ -117,8 +203,28 @@ export class DeliverySync {
     if (plan.length && onAftersale) {
       const now = this.clock.now();
       await k.transaction().execute(async (trx) => {
-        await appendEvent(trx, { entity: 'shop_order', id: order.id, shopOrderId: order.id, event: 'order.delivery_held', actor: 'system:delivery', note: '买家售后处理中，暂不同步发货（微信 108009）；售后结束后自动继续' }, now);
-        await openCase(trx, { kind: 'DELIVERY_BLOCKED', shopOrderId: order.id, message: '买家有未完成的售后，微信不允许发货；售后结束后 Daifa 会自动同步物流', dedupKey: `DELIVERY_BLOCKED:${order.id}` }, now);
+        await appendEvent(
+          trx,
+          {
+            entity: 'shop_order',
+            id: order.id,
+            shopOrderId: order.id,
+            event: 'order.delivery_held',
+            actor: 'system:delivery',
+            note: '买家售后处理中，暂不同步发货（微信 108009）；售后结束后自动继续',
+          },
+          now,
+        );
+        await openCase(
+          trx,
+          {
+            kind: 'DELIVERY_BLOCKED',
+            shopOrderId: order.id,
+            message: '买家有未完成的售后，微信不允许发货；售后结束后 Daifa 会自动同步物流',
+            dedupKey: `DELIVERY_BLOCKED:${order.id}`,
+          },
+          now,
+        );
         await enqueue(trx, { ...deliverJob(order.id, BLOCKED_RETRY_MS), singletonKey: `order.deliver:${order.id}:retry` }, now);
       });
       return 'held';
@@ -128,7 +234,9 @@ export class DeliverySync {
     for (const w of wxPackages) for (const x of w.products) sentBefore.set(x.skuId, (sentBefore.get(x.skuId) ?? 0) + x.count);
     const owedAfter = (sent: Map<string, number>) =>
       lines.reduce((t, l) => {
-        const refunded = Number(infos.find((i) => idString(i.sku_id) === l.sku_id && idString(i.product_id) === l.product_id)?.finish_aftersale_sku_cnt ?? 0);
+        const refunded = Number(
+          infos.find((i) => idString(i.sku_id) === l.sku_id && idString(i.product_id) === l.product_id)?.finish_aftersale_sku_cnt ?? 0,
+        );
         return t + Math.max(0, l.quantity - refunded - (sentBefore.get(l.sku_id) ?? 0) - (sent.get(l.sku_id) ?? 0));
       }, 0);
     const sentNow = new Map<string, number>();
@@ -154,9 +262,19 @@ export class DeliverySync {
 
   /** Shipped packages whose waybill (or courier) changed since Daifa sent it. */
   private async pendingUpdates(shopOrderId: number): Promise<boolean> {
-    const sent = await this.db.kysely.selectFrom('wx_deliveries').select(['package_ids', 'waybill_id', 'delivery_id']).where('shop_order_id', '=', shopOrderId).where('status', '=', 'Sent').execute();
+    const sent = await this.db.kysely
+      .selectFrom('wx_deliveries')
+      .select(['package_ids', 'waybill_id', 'delivery_id'])
+      .where('shop_order_id', '=', shopOrderId)
+      .where('status', '=', 'Sent')
+      .execute();
     if (!sent.length) return false;
-    const pkgs = await this.db.kysely.selectFrom('packages').select(['id', 'waybill_id', 'delivery_id']).where('shop_order_id', '=', shopOrderId).orderBy('id').execute();
+    const pkgs = await this.db.kysely
+      .selectFrom('packages')
+      .select(['id', 'waybill_id', 'delivery_id'])
+      .where('shop_order_id', '=', shopOrderId)
+      .orderBy('id')
+      .execute();
     // A new tracking number, or a courier a person named for a parcel sent as OTHER.
     return sent.some((s) => pkgs.some((p) => (JSON.parse(s.package_ids) as number[]).includes(p.id) && changedSince(p, s)));
   }
@@ -166,11 +284,25 @@ export class DeliverySync {
    * lines, for bundles and multipliers), minus refunded units; sent only when every unit still owed is covered
    * and not yet sent — so a SKU is never split across packages.
    */
-  private async plan(shopOrderId: number, lines: ShopOrderLineRow[], infos: Record<string, any>[], wxPackages: { waybillId: string; products: { skuId: string; count: number }[] }[]): Promise<Planned[]> {
+  private async plan(
+    shopOrderId: number,
+    lines: ShopOrderLineRow[],
+    infos: Record<string, any>[],
+    wxPackages: { waybillId: string; products: { skuId: string; count: number }[] }[],
+  ): Promise<Planned[]> {
     const k = this.db.kysely;
     const pos = (await livePos(k, shopOrderId, 'Cancelled', 'Shadowed', 'Draft')).rows;
     if (!pos.length) return [];
-    const poLines = await k.selectFrom('purchase_order_lines').select(['purchase_order_id', 'shop_order_line_no', 'spec_id', 'quantity']).where('purchase_order_id', 'in', pos.map((p) => p.id)).orderBy('id').execute();
+    const poLines = await k
+      .selectFrom('purchase_order_lines')
+      .select(['purchase_order_id', 'shop_order_line_no', 'spec_id', 'quantity'])
+      .where(
+        'purchase_order_id',
+        'in',
+        pos.map((p) => p.id),
+      )
+      .orderBy('id')
+      .execute();
     const packages = (await packagesOf(k, shopOrderId)).rows;
     const sentBySku = new Map<string, number>();
     for (const p of wxPackages) for (const x of p.products) sentBySku.set(x.skuId, (sentBySku.get(x.skuId) ?? 0) + x.count);
@@ -206,9 +338,23 @@ export class DeliverySync {
       }
       if (!completedBy) continue;
       // Already recorded as sent under this waybill (a crash after the call): nothing to plan; the check below settles it.
-      if (recorded.some((r) => r.waybill_id === completedBy!.waybill_id && r.status === 'Sent' && (JSON.parse(r.product_infos) as Product[]).some((x) => x.skuId === line.sku_id))) continue;
+      if (
+        recorded.some(
+          (r) =>
+            r.waybill_id === completedBy!.waybill_id &&
+            r.status === 'Sent' &&
+            (JSON.parse(r.product_infos) as Product[]).some((x) => x.skuId === line.sku_id),
+        )
+      )
+        continue;
       const failedBefore = recorded.some((r) => r.waybill_id === completedBy!.waybill_id && r.status === 'Failed');
-      const planned = byPackage.get(completedBy.id) ?? { packageId: completedBy.id, deliveryId: completedBy.delivery_id, waybillId: completedBy.waybill_id, products: [], ...(failedBefore ? { failedBefore: true as const } : {}) };
+      const planned = byPackage.get(completedBy.id) ?? {
+        packageId: completedBy.id,
+        deliveryId: completedBy.delivery_id,
+        waybillId: completedBy.waybill_id,
+        products: [],
+        ...(failedBefore ? { failedBefore: true as const } : {}),
+      };
       planned.products.push({ productId: line.product_id, skuId: line.sku_id, count: owed });
       byPackage.set(completedBy.id, planned);
     }
@@ -220,14 +366,32 @@ export class DeliverySync {
    * The `channels_ec_order_deliver` push the send will cause is expected before the call (the push can arrive
    * before the answer), and the expectation withdrawn when WeChat refused the send.
    */
-  private async send(order: { id: number; wx_order_id: string }, client: ReturnType<WeChatClients['for']>, p: Planned, completes: boolean, settle?: ShippedState): Promise<boolean> {
+  private async send(
+    order: { id: number; wx_order_id: string },
+    client: ReturnType<WeChatClients['for']>,
+    p: Planned,
+    completes: boolean,
+    settle?: ShippedState,
+  ): Promise<boolean> {
     const k = this.db.kysely;
     const now = this.clock.now();
     await k.transaction().execute(async (trx) => {
       // The push is counted once per send: a send tried again after a crash or an outage (its row still in flight)
       // may have reached WeChat the first time, and WeChat pushes once per package shipped.
       await countEcho(trx, completes ? 1 : 0, order.id, p.waybillId, 1);
-      await recordSending(trx, { shop_order_id: order.id, waybill_id: p.waybillId, delivery_id: p.deliveryId, product_infos: JSON.stringify(p.products), package_ids: JSON.stringify([p.packageId]), status: 'Sending', updates: 0, error: null, in_flight: 1, created_at: now, updated_at: now });
+      await recordSending(trx, {
+        shop_order_id: order.id,
+        waybill_id: p.waybillId,
+        delivery_id: p.deliveryId,
+        product_infos: JSON.stringify(p.products),
+        package_ids: JSON.stringify([p.packageId]),
+        status: 'Sending',
+        updates: 0,
+        error: null,
+        in_flight: 1,
+        created_at: now,
+        updated_at: now,
+      });
     });
     try {
       await client.deliverySend(order.wx_order_id, [{ deliveryId: p.deliveryId, waybillId: p.waybillId, products: p.products }]);
@@ -236,13 +400,22 @@ export class DeliverySync {
       if (code === 109001 || code === 109000 || !(err instanceof DaifaError) || err.code === 'UPSTREAM_UNAVAILABLE') {
         // Maybe it went through (a lost answer, a crash, a second worker): compare with what WeChat shows.
         const wire = await client.getOrder(order.wx_order_id);
-        const shown = (((wire.order_detail as Record<string, any>)?.delivery_info?.delivery_product_info ?? []) as Record<string, any>[]).find((x) => String(x.waybill_id) === p.waybillId);
-        const same = shown && p.products.every((q) => ((shown.product_infos ?? []) as Record<string, any>[]).some((x) => idString(x.sku_id) === q.skuId && Number(x.product_cnt) === q.count));
+        const shown = (
+          ((wire.order_detail as Record<string, any>)?.delivery_info?.delivery_product_info ?? []) as Record<string, any>[]
+        ).find((x) => String(x.waybill_id) === p.waybillId);
+        const same =
+          shown &&
+          p.products.every((q) =>
+            ((shown.product_infos ?? []) as Record<string, any>[]).some(
+              (x) => idString(x.sku_id) === q.skuId && Number(x.product_cnt) === q.count,
+            ),
+          );
         if (same) {
           await this.markSent(order.id, p, '已确认（重复发送被微信拒绝，内容一致）', completes, settle);
           return true;
         }
-        if (code === 109001 || code === 109000) return this.fail(order.id, p, `微信拒绝发货 ${code}：${(err as Error).message}；微信上的发货内容与 Daifa 不一致，请核对`);
+        if (code === 109001 || code === 109000)
+          return this.fail(order.id, p, `微信拒绝发货 ${code}：${(err as Error).message}；微信上的发货内容与 Daifa 不一致，请核对`);
         // Not on WeChat: this call caused nothing (the retry expects its own push).
         await k.transaction().execute((trx) => withdrawEcho(trx, order.id, p.waybillId));
         throw err;
@@ -254,9 +427,23 @@ export class DeliverySync {
       }
       if (code === 108009) {
         await k.transaction().execute(async (trx) => {
-          await trx.updateTable('wx_deliveries').set({ status: 'Failed', error: '108009 售后中', updated_at: now }).where('shop_order_id', '=', order.id).where('waybill_id', '=', p.waybillId).execute();
+          await trx
+            .updateTable('wx_deliveries')
+            .set({ status: 'Failed', error: '108009 售后中', updated_at: now })
+            .where('shop_order_id', '=', order.id)
+            .where('waybill_id', '=', p.waybillId)
+            .execute();
           await withdrawEcho(trx, order.id, p.waybillId);
-          await openCase(trx, { kind: 'DELIVERY_BLOCKED', shopOrderId: order.id, message: '买家有未完成的售后，微信不允许发货；售后结束后 Daifa 会自动同步物流', dedupKey: `DELIVERY_BLOCKED:${order.id}` }, now);
+          await openCase(
+            trx,
+            {
+              kind: 'DELIVERY_BLOCKED',
+              shopOrderId: order.id,
+              message: '买家有未完成的售后，微信不允许发货；售后结束后 Daifa 会自动同步物流',
+              dedupKey: `DELIVERY_BLOCKED:${order.id}`,
+            },
+            now,
+          );
           await enqueue(trx, { ...deliverJob(order.id, BLOCKED_RETRY_MS), singletonKey: `order.deliver:${order.id}:retry` }, now);
         });
         return false;
@@ -274,9 +461,27 @@ export class DeliverySync {
       // The snapshot of WeChat's status follows (its echo is not re-read); a later status is never lowered.
       if (completes) await raiseWxStatus(trx, 30, shopOrderId, 20, 21);
       else await raiseWxStatus(trx, 21, shopOrderId, 20, 20);
-      await appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.delivery_synced', actor: 'system:delivery', note: `已同步发货 ${note}：${p.products.map((x) => `${x.skuId}×${x.count}`).join('，')}`, data: p }, now);
+      await appendEvent(
+        trx,
+        {
+          entity: 'shop_order',
+          id: shopOrderId,
+          shopOrderId,
+          event: 'order.delivery_synced',
+          actor: 'system:delivery',
+          note: `已同步发货 ${note}：${p.products.map((x) => `${x.skuId}×${x.count}`).join('，')}`,
+          data: p,
+        },
+        now,
+      );
       // A send that failed before (and was retried) went through: its case is settled.
-      if (p.failedBefore) await settleOpenCases(trx, { kind: 'DELIVERY_FAILED', shopOrderId, dedupKey: `DELIVERY_FAILED:${shopOrderId}:${p.waybillId}` }, { resolution: 'synced', note: '重试后已同步发货', actor: 'system:delivery' }, now);
+      if (p.failedBefore)
+        await settleOpenCases(
+          trx,
+          { kind: 'DELIVERY_FAILED', shopOrderId, dedupKey: `DELIVERY_FAILED:${shopOrderId}:${p.waybillId}` },
+          { resolution: 'synced', note: '重试后已同步发货', actor: 'system:delivery' },
+          now,
+        );
       if (settle) await settleIn(trx, shopOrderId, settle, now);
     });
   }
@@ -284,43 +489,105 @@ export class DeliverySync {
   private async fail(shopOrderId: number, p: Planned, message: string): Promise<false> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await trx.updateTable('wx_deliveries').set({ status: 'Failed', error: message, updated_at: now }).where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', p.waybillId).execute();
+      await trx
+        .updateTable('wx_deliveries')
+        .set({ status: 'Failed', error: message, updated_at: now })
+        .where('shop_order_id', '=', shopOrderId)
+        .where('waybill_id', '=', p.waybillId)
+        .execute();
       await withdrawEcho(trx, shopOrderId, p.waybillId);
-      await openCase(trx, { kind: 'DELIVERY_FAILED', shopOrderId, message, data: p, dedupKey: `DELIVERY_FAILED:${shopOrderId}:${p.waybillId}` }, now);
+      await openCase(
+        trx,
+        { kind: 'DELIVERY_FAILED', shopOrderId, message, data: p, dedupKey: `DELIVERY_FAILED:${shopOrderId}:${p.waybillId}` },
+        now,
+      );
     });
     return false;
   }
 
   /** A supplier changed a tracking number after Daifa sent it: deliveryinfo/update (at most three times). */
-  private async applyWaybillChanges(order: { id: number; wx_order_id: string }, client: ReturnType<WeChatClients['for']>, wxPackages: { waybillId: string; deliveryId: string; products: { skuId: string; count: number }[] }[]): Promise<void> {
+  private async applyWaybillChanges(
+    order: { id: number; wx_order_id: string },
+    client: ReturnType<WeChatClients['for']>,
+    wxPackages: { waybillId: string; deliveryId: string; products: { skuId: string; count: number }[] }[],
+  ): Promise<void> {
     const k = this.db.kysely;
     const sent = (await deliveriesIn(k, order.id, 'Sent')).rows;
     for (const d of sent) {
       const pkgId = (JSON.parse(d.package_ids) as number[])[0];
-      const pkg = await k.selectFrom('packages').select(['waybill_id', 'delivery_id']).where('id', '=', pkgId ?? -1).executeTakeFirst();
+      const pkg = await k
+        .selectFrom('packages')
+        .select(['waybill_id', 'delivery_id'])
+        .where('id', '=', pkgId ?? -1)
+        .executeTakeFirst();
       if (!pkg || !changedSince(pkg, d)) continue;
       const now = this.clock.now();
       // WeChat shows it already (a send whose record was lost): only the record follows. The same waybill under
       // another courier (a person named the courier of an OTHER parcel) is an update still to make.
       if (wxPackages.some((w) => w.waybillId === pkg.waybill_id && w.deliveryId === pkg.delivery_id)) {
-        await k.updateTable('wx_deliveries').set({ waybill_id: pkg.waybill_id, delivery_id: pkg.delivery_id, updated_at: now }).where('id', '=', d.id).execute();
+        await k
+          .updateTable('wx_deliveries')
+          .set({ waybill_id: pkg.waybill_id, delivery_id: pkg.delivery_id, updated_at: now })
+          .where('id', '=', d.id)
+          .execute();
         continue;
       }
       if (d.updates >= MAX_INFO_UPDATES) {
-        await k.transaction().execute((trx) => openCase(trx, { kind: 'DELIVERY_FAILED', shopOrderId: order.id, message: `供应商更换了单号 ${d.waybill_id} → ${pkg.waybill_id}，但微信物流信息最多修改 ${MAX_INFO_UPDATES} 次，请在微信小店后台处理`, dedupKey: `WAYBILL_LIMIT:${d.id}` }, now).then(() => undefined));
+        await k.transaction().execute((trx) =>
+          openCase(
+            trx,
+            {
+              kind: 'DELIVERY_FAILED',
+              shopOrderId: order.id,
+              message: `供应商更换了单号 ${d.waybill_id} → ${pkg.waybill_id}，但微信物流信息最多修改 ${MAX_INFO_UPDATES} 次，请在微信小店后台处理`,
+              dedupKey: `WAYBILL_LIMIT:${d.id}`,
+            },
+            now,
+          ).then(() => undefined),
+        );
         continue;
       }
       try {
-        await client.deliveryInfoUpdate(order.wx_order_id, { old: { deliveryId: d.delivery_id, waybillId: d.waybill_id }, next: { deliveryId: pkg.delivery_id, waybillId: pkg.waybill_id }, products: JSON.parse(d.product_infos) as Product[] });
+        await client.deliveryInfoUpdate(order.wx_order_id, {
+          old: { deliveryId: d.delivery_id, waybillId: d.waybill_id },
+          next: { deliveryId: pkg.delivery_id, waybillId: pkg.waybill_id },
+          products: JSON.parse(d.product_infos) as Product[],
+        });
       } catch (err) {
         const code = err instanceof DaifaError ? (err.details as { errcode?: number } | undefined)?.errcode : undefined;
         if (err instanceof DaifaError && err.retryable) throw err;
-        await k.transaction().execute((trx) => openCase(trx, { kind: 'DELIVERY_FAILED', shopOrderId: order.id, message: `微信物流信息修改失败（${code ?? ''} ${(err as Error).message}）：${d.waybill_id} → ${pkg.waybill_id}`, dedupKey: `WAYBILL_UPDATE:${d.id}:${pkg.waybill_id}` }, now).then(() => undefined));
+        await k.transaction().execute((trx) =>
+          openCase(
+            trx,
+            {
+              kind: 'DELIVERY_FAILED',
+              shopOrderId: order.id,
+              message: `微信物流信息修改失败（${code ?? ''} ${(err as Error).message}）：${d.waybill_id} → ${pkg.waybill_id}`,
+              dedupKey: `WAYBILL_UPDATE:${d.id}:${pkg.waybill_id}`,
+            },
+            now,
+          ).then(() => undefined),
+        );
         continue;
       }
       await k.transaction().execute(async (trx) => {
-        await trx.updateTable('wx_deliveries').set({ waybill_id: pkg.waybill_id, delivery_id: pkg.delivery_id, updates: d.updates + 1, updated_at: now }).where('id', '=', d.id).execute();
-        await appendEvent(trx, { entity: 'shop_order', id: order.id, shopOrderId: order.id, event: 'order.delivery_updated', actor: 'system:delivery', note: `物流单号已更新 ${d.delivery_id} ${d.waybill_id} → ${pkg.delivery_id} ${pkg.waybill_id}（第 ${d.updates + 1} 次）` }, now);
+        await trx
+          .updateTable('wx_deliveries')
+          .set({ waybill_id: pkg.waybill_id, delivery_id: pkg.delivery_id, updates: d.updates + 1, updated_at: now })
+          .where('id', '=', d.id)
+          .execute();
+        await appendEvent(
+          trx,
+          {
+            entity: 'shop_order',
+            id: order.id,
+            shopOrderId: order.id,
+            event: 'order.delivery_updated',
+            actor: 'system:delivery',
+            note: `物流单号已更新 ${d.delivery_id} ${d.waybill_id} → ${pkg.delivery_id} ${pkg.waybill_id}（第 ${d.updates + 1} 次）`,
+          },
+          now,
+        );
       });
     }
   }
@@ -330,7 +597,16 @@ export class DeliverySync {
     // Almost always there is none: look before opening a transaction.
     const open = (await openCases.ofKind(this.db.kysely, shopOrderId, 'DELIVERY_BLOCKED', 'Open')).rows[0];
     if (!open) return;
-    await this.db.kysely.transaction().execute((trx) => settleOpenCases(trx, { kind: 'DELIVERY_BLOCKED', shopOrderId }, { resolution: 'aftersale_ended', note: '售后已结束，已继续同步发货', actor: 'system:delivery' }, this.clock.now()));
+    await this.db.kysely
+      .transaction()
+      .execute((trx) =>
+        settleOpenCases(
+          trx,
+          { kind: 'DELIVERY_BLOCKED', shopOrderId },
+          { resolution: 'aftersale_ended', note: '售后已结束，已继续同步发货', actor: 'system:delivery' },
+          this.clock.now(),
+        ),
+      );
   }
 
   /** The shop order's state follows what is shipped: partially (WeChat 21) or all of it (30). */
@@ -349,20 +625,56 @@ const moves = (from: string, to: ShippedState) => from !== to && !['Completed', 
 async function settleIn(trx: Transaction<Database>, shopOrderId: number, to: ShippedState, now: number): Promise<void> {
   await lockEntity(trx, 'shop_order', shopOrderId);
   const cur = await stateOf(trx, 'shop_order', shopOrderId);
-  if (moves(cur.state, to)) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to, event: to === 'Shipped' ? 'order.shipped' : 'order.partially_shipped', actor: 'system:delivery' }, now);
+  if (moves(cur.state, to))
+    await applyTransition(
+      trx,
+      {
+        entity: 'shop_order',
+        id: shopOrderId,
+        to,
+        event: to === 'Shipped' ? 'order.shipped' : 'order.partially_shipped',
+        actor: 'system:delivery',
+      },
+      now,
+    );
 }
 
 /** A send WeChat refused (or never received) causes no push: no longer expected — once, however often it is said. */
 async function withdrawEcho(trx: Transaction<Database>, shopOrderId: number, waybillId: string): Promise<void> {
-  const r = await trx.updateTable('wx_deliveries').set({ in_flight: 0 }).where('shop_order_id', '=', shopOrderId).where('waybill_id', '=', waybillId).where('in_flight', '=', 1).executeTakeFirst();
-  if (Number(r.numUpdatedRows) === 1) await trx.updateTable('shop_orders').set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', 1) })).where('id', '=', shopOrderId).where('deliver_echoes', '>', 0).execute();
+  const r = await trx
+    .updateTable('wx_deliveries')
+    .set({ in_flight: 0 })
+    .where('shop_order_id', '=', shopOrderId)
+    .where('waybill_id', '=', waybillId)
+    .where('in_flight', '=', 1)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 1)
+    await trx
+      .updateTable('shop_orders')
+      .set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', 1) }))
+      .where('id', '=', shopOrderId)
+      .where('deliver_echoes', '>', 0)
+      .execute();
 }
 
 // Every push that echoes a send (one per parcel): compiled once (see prepared()).
 const takeAnyEcho = prepared((db, one: number, shopId: number, wxOrderId: string, zero: number) =>
-  db.updateTable('shop_orders').set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', one) })).where('shop_id', '=', shopId).where('wx_order_id', '=', wxOrderId).where('deliver_echoes', '>', zero));
+  db
+    .updateTable('shop_orders')
+    .set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', one) }))
+    .where('shop_id', '=', shopId)
+    .where('wx_order_id', '=', wxOrderId)
+    .where('deliver_echoes', '>', zero),
+);
 const takeFinishingEcho = prepared((db, one: number, shopId: number, wxOrderId: string, zero: number, finish: number) =>
-  db.updateTable('shop_orders').set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', one) })).where('shop_id', '=', shopId).where('wx_order_id', '=', wxOrderId).where('deliver_echoes', '>', zero).where('deliver_echo_finish', '=', finish));
+  db
+    .updateTable('shop_orders')
+    .set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', one) }))
+    .where('shop_id', '=', shopId)
+    .where('wx_order_id', '=', wxOrderId)
+    .where('deliver_echoes', '>', zero)
+    .where('deliver_echo_finish', '=', finish),
+);
 
 /**
  * A `channels_ec_order_deliver` push that echoes one of Daifa's own sends: it says nothing Daifa does not know,
@@ -374,7 +686,6 @@ export async function takeDeliverEcho(db: Executor, shopId: number, wxOrderId: s
   const r = finishDelivery ? await takeFinishingEcho(db, 1, shopId, wxOrderId, 0, 1) : await takeAnyEcho(db, 1, shopId, wxOrderId, 0);
   return Number(r.numAffectedRows) === 1;
 }
-
 
 /** A parcel's tracking differs from what WeChat was sent: a new tracking number, or a courier named since (OTHER before). */
 function changedSince(pkg: { waybill_id: string; delivery_id: string }, sent: { waybill_id: string; delivery_id: string }): boolean {

@@ -11,7 +11,13 @@ import type { ShopService } from '../shops/shops.js';
 import { prepared } from '../db/prepared.js';
 
 // Every order sync and every tracking run asks these (most purchase orders are not on this route): compiled once (see prepared()).
-const poToTrack = prepared((db, poId: number) => db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'o.shop_id', 'o.wx_order_id']).where('p.id', '=', poId));
+const poToTrack = prepared((db, poId: number) =>
+  db
+    .selectFrom('purchase_orders as p')
+    .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+    .select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'o.shop_id', 'o.wx_order_id'])
+    .where('p.id', '=', poId),
+);
 const dropshipPosWithoutParcels = prepared((db, shopId: number, wxOrderId: string, route: string, s1: string, s2: string, s3: string) =>
   db
     .selectFrom('purchase_orders as p')
@@ -21,7 +27,8 @@ const dropshipPosWithoutParcels = prepared((db, shopId: number, wxOrderId: strin
     .where('o.wx_order_id', '=', wxOrderId)
     .where('p.route', '=', route)
     .where('p.state', 'in', [s1, s2, s3])
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id')))));
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id')))),
+);
 
 /**
  * Tracking for WeChat Shop's own dropship (代发): the bound supplier ships the 代发单 through its own API, which
@@ -41,21 +48,53 @@ export class DropshipTracking {
   async track(poId: number): Promise<{ parcels: number }> {
     const k = this.db.kysely;
     const po = (await poToTrack(k, poId)).rows[0];
-    if (!po || routeTraits(po.route).parcels !== 'wechat-platform' || ['Cancelled', 'Shadowed', 'Completed', 'Draft', 'Placing'].includes(po.state)) return { parcels: 0 };
+    if (
+      !po ||
+      routeTraits(po.route).parcels !== 'wechat-platform' ||
+      ['Cancelled', 'Shadowed', 'Completed', 'Draft', 'Placing'].includes(po.state)
+    )
+      return { parcels: 0 };
     const client = await this.clients.forShop(this.shops, po.shop_id);
-    const poLines = await k.selectFrom('purchase_order_lines').select(['shop_order_line_no', 'spec_id', 'quantity']).where('purchase_order_id', '=', poId).orderBy('id').execute();
-    const shopLines = await k.selectFrom('shop_order_lines').select(['line_no', 'product_id', 'sku_id', 'quantity']).where('shop_order_id', '=', po.shop_order_id).where('line_no', 'in', poLines.map((l) => l.shop_order_line_no)).orderBy('line_no').execute();
+    const poLines = await k
+      .selectFrom('purchase_order_lines')
+      .select(['shop_order_line_no', 'spec_id', 'quantity'])
+      .where('purchase_order_id', '=', poId)
+      .orderBy('id')
+      .execute();
+    const shopLines = await k
+      .selectFrom('shop_order_lines')
+      .select(['line_no', 'product_id', 'sku_id', 'quantity'])
+      .where('shop_order_id', '=', po.shop_order_id)
+      .where(
+        'line_no',
+        'in',
+        poLines.map((l) => l.shop_order_line_no),
+      )
+      .orderBy('line_no')
+      .execute();
     // The 代发单 ids of this purchase order's lines, as the shop order shows them.
     const wire = await client.getOrder(po.wx_order_id);
     const infos = ((wire.order_detail as any)?.product_infos ?? []) as any[];
-    const dsIds = [...new Set(infos.filter((p) => shopLines.some((l) => l.sku_id === String(idString(p.sku_id)))).map((p) => idString(p.dropship_info?.ds_order_id)).filter((x): x is string => Boolean(x)))];
+    const dsIds = [
+      ...new Set(
+        infos
+          .filter((p) => shopLines.some((l) => l.sku_id === String(idString(p.sku_id))))
+          .map((p) => idString(p.dropship_info?.ds_order_id))
+          .filter((x): x is string => Boolean(x)),
+      ),
+    ];
     const now = this.clock.now();
     let parcels = 0;
     for (const ds of dsIds) {
       const d = await client.dropshipGet(ds);
       const detail = d.dropship_order_detail ?? {};
       // Tolerant of where the packages sit (the object is only partly documented).
-      const packages = ((detail.delivery_info?.delivery_product_info ?? d.delivery_info?.delivery_product_info ?? detail.delivery_product_info ?? []) as any[]).filter((p) => p?.waybill_id);
+      const packages = (
+        (detail.delivery_info?.delivery_product_info ??
+          d.delivery_info?.delivery_product_info ??
+          detail.delivery_product_info ??
+          []) as any[]
+      ).filter((p) => p?.waybill_id);
       for (const p of packages) {
         const items: { specId: string; quantity: number }[] = [];
         for (const x of (p.product_infos ?? []) as any[]) {
@@ -69,12 +108,40 @@ export class DropshipTracking {
           await lockEntity(trx, 'shop_order', po.shop_order_id);
           const row = await trx
             .insertInto('packages')
-            .values({ shop_order_id: po.shop_order_id, purchase_order_id: po.id, source: 'wechat_dropship', logistics_id: `ds:${ds}:${waybill}`, courier_name: String(p.delivery_name ?? p.delivery_id ?? ''), delivery_id: String(p.delivery_id ?? 'OTHER'), waybill_id: waybill, items: JSON.stringify(items), status: 'CONSIGN', shipped_at: p.delivery_time ? Number(p.delivery_time) * 1000 : now, picked_up_at: null, last_trace_at: null, signed_at: null, anomaly: null, created_at: now, updated_at: now })
+            .values({
+              shop_order_id: po.shop_order_id,
+              purchase_order_id: po.id,
+              source: 'wechat_dropship',
+              logistics_id: `ds:${ds}:${waybill}`,
+              courier_name: String(p.delivery_name ?? p.delivery_id ?? ''),
+              delivery_id: String(p.delivery_id ?? 'OTHER'),
+              waybill_id: waybill,
+              items: JSON.stringify(items),
+              status: 'CONSIGN',
+              shipped_at: p.delivery_time ? Number(p.delivery_time) * 1000 : now,
+              picked_up_at: null,
+              last_trace_at: null,
+              signed_at: null,
+              anomaly: null,
+              created_at: now,
+              updated_at: now,
+            })
             .onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing())
             .returning('id')
             .executeTakeFirst();
           if (!row) return false;
-          await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.parcel_recorded', actor: 'system:dropship', note: `代发单 ${ds}：${p.delivery_name ?? p.delivery_id} ${waybill}（供货商已在微信小店发货）` }, now);
+          await appendEvent(
+            trx,
+            {
+              entity: 'purchase_order',
+              id: po.id,
+              shopOrderId: po.shop_order_id,
+              event: 'po.parcel_recorded',
+              actor: 'system:dropship',
+              note: `代发单 ${ds}：${p.delivery_name ?? p.delivery_id} ${waybill}（供货商已在微信小店发货）`,
+            },
+            now,
+          );
           // The platform shipped the shop order itself; delivery sync records it as sent without sending again.
           await enqueue(trx, deliverJob(po.shop_order_id), now);
           return true;

@@ -9,7 +9,6 @@ import { post as postLedger, refundedBySupplier } from '../payments/ledger.js';
 import { DaifaError } from '../lib/errors.js';
 import { formatYuan } from '../domain/money.js';
 
-
 /**
  * 部分退款: the buyer got some lines (or units) refunded before shipment while the rest of the order goes on. The
  * ledger records what went back per line; a supplier order whose lines are all refunded is cancelled or refunded
@@ -34,27 +33,79 @@ export class LineRefunds {
       const out = { unwound: 0, cases: 0 };
       // Serialised with intake's full-refund entry (which updates this row first): each sees the other's booking.
       await lockEntity(trx, 'shop_order', shopOrderId);
-      const order = await trx.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state', 'wx_status']).where('id', '=', shopOrderId).executeTakeFirst();
+      const order = await trx
+        .selectFrom('shop_orders')
+        .select(['id', 'shop_id', 'wx_order_id', 'state', 'wx_status'])
+        .where('id', '=', shopOrderId)
+        .executeTakeFirst();
       if (!order || order.state === 'Cancelled' || order.state === 'Completed' || order.wx_status === 200) return out;
-      const lines = await trx.selectFrom('shop_order_lines').select(['line_no', 'title', 'quantity', 'paid_amount', 'finish_aftersale_cnt', 'withdrawn_cnt']).where('shop_order_id', '=', shopOrderId).orderBy('line_no').execute();
+      const lines = await trx
+        .selectFrom('shop_order_lines')
+        .select(['line_no', 'title', 'quantity', 'paid_amount', 'finish_aftersale_cnt', 'withdrawn_cnt'])
+        .where('shop_order_id', '=', shopOrderId)
+        .orderBy('line_no')
+        .execute();
       const refunded = lines.filter((l) => l.finish_aftersale_cnt > 0);
       if (!refunded.length) return out;
       // The money back, per line: the share of what the buyer paid for the refunded units, less what is booked.
       for (const l of refunded) {
         const due = -Math.round((Number(l.paid_amount) * Math.min(l.finish_aftersale_cnt, l.quantity)) / l.quantity);
-        const booked = await trx.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('shop_order_id', '=', shopOrderId).where('kind', '=', 'refund_to_buyer').where('ref', 'like', `buyer-refund-line:${order.shop_id}:${order.wx_order_id}:${l.line_no}:%`).executeTakeFirst();
+        const booked = await trx
+          .selectFrom('ledger_entries')
+          .select((eb) => eb.fn.sum<number>('amount').as('s'))
+          .where('shop_order_id', '=', shopOrderId)
+          .where('kind', '=', 'refund_to_buyer')
+          .where('ref', 'like', `buyer-refund-line:${order.shop_id}:${order.wx_order_id}:${l.line_no}:%`)
+          .executeTakeFirst();
         const delta = due - Number(booked?.s ?? 0);
-        if (delta !== 0) await postLedger(trx, { shopId: order.shop_id, shopOrderId, kind: 'refund_to_buyer', amount: delta, ref: `buyer-refund-line:${order.shop_id}:${order.wx_order_id}:${l.line_no}:${l.finish_aftersale_cnt}`, note: `买家退款：第 ${l.line_no} 行“${l.title}” ${l.finish_aftersale_cnt} 件` }, now);
+        if (delta !== 0)
+          await postLedger(
+            trx,
+            {
+              shopId: order.shop_id,
+              shopOrderId,
+              kind: 'refund_to_buyer',
+              amount: delta,
+              ref: `buyer-refund-line:${order.shop_id}:${order.wx_order_id}:${l.line_no}:${l.finish_aftersale_cnt}`,
+              note: `买家退款：第 ${l.line_no} 行“${l.title}” ${l.finish_aftersale_cnt} 件`,
+            },
+            now,
+          );
       }
       // A refund WeChat refused earlier that is now done (retried, or made in the back office): its case is settled.
-      const failed = await trx.selectFrom('cases').select(['id', 'data']).where('shop_order_id', '=', shopOrderId).where('kind', '=', 'REFUND_FAILED').where('state', '=', 'Open').execute();
+      const failed = await trx
+        .selectFrom('cases')
+        .select(['id', 'data'])
+        .where('shop_order_id', '=', shopOrderId)
+        .where('kind', '=', 'REFUND_FAILED')
+        .where('state', '=', 'Open')
+        .execute();
       for (const c of failed) {
         const lineNo = (JSON.parse(c.data ?? '{}') as { lineNo?: number }).lineNo;
-        if (refunded.some((l) => l.line_no === lineNo && l.finish_aftersale_cnt >= l.withdrawn_cnt)) await settleCase(trx, { id: c.id, shopOrderId }, { resolution: '微信显示已退款', note: `第 ${lineNo} 行已退款`, actor: 'system:refunds' }, now);
+        if (refunded.some((l) => l.line_no === lineNo && l.finish_aftersale_cnt >= l.withdrawn_cnt))
+          await settleCase(
+            trx,
+            { id: c.id, shopOrderId },
+            { resolution: '微信显示已退款', note: `第 ${lineNo} 行已退款`, actor: 'system:refunds' },
+            now,
+          );
       }
-      const pos = await trx.selectFrom('purchase_orders as p').select(['p.id', 'p.out_order_id', 'p.supplier_order_id']).where('p.shop_order_id', '=', shopOrderId).where('p.state', 'not in', ['Cancelled', 'Shadowed', 'Completed', 'Shipped']).where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id')))).orderBy('p.id').execute();
+      const pos = await trx
+        .selectFrom('purchase_orders as p')
+        .select(['p.id', 'p.out_order_id', 'p.supplier_order_id'])
+        .where('p.shop_order_id', '=', shopOrderId)
+        .where('p.state', 'not in', ['Cancelled', 'Shadowed', 'Completed', 'Shipped'])
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id'))))
+        .orderBy('p.id')
+        .execute();
       for (const po of pos) {
-        const lineNos = [...new Set((await trx.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', po.id).execute()).map((r) => r.shop_order_line_no))];
+        const lineNos = [
+          ...new Set(
+            (
+              await trx.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', po.id).execute()
+            ).map((r) => r.shop_order_line_no),
+          ),
+        ];
         const mine = lines.filter((l) => lineNos.includes(l.line_no));
         const touched = mine.filter((l) => l.finish_aftersale_cnt > 0);
         if (!touched.length) continue;
@@ -63,10 +114,26 @@ export class LineRefunds {
           continue;
         }
         const what = touched.map((l) => `第 ${l.line_no} 行“${l.title}”退 ${l.finish_aftersale_cnt}/${l.quantity} 件`).join('；');
-        const opened = await openCase(trx, { kind: 'PARTIAL_REFUND', shopOrderId, purchaseOrderId: po.id, message: `买家部分退款（${what}），采购单 ${po.supplier_order_id ?? po.out_order_id} 仍含这些商品：请与供应商取消这部分或申请部分退款，其余照常发货`, data: { lines: touched.map((l) => ({ lineNo: l.line_no, refunded: l.finish_aftersale_cnt })) }, dedupKey: `PARTIAL_REFUND:${po.id}:${touched.map((l) => `${l.line_no}x${l.finish_aftersale_cnt}`).join(',')}` }, now);
+        const opened = await openCase(
+          trx,
+          {
+            kind: 'PARTIAL_REFUND',
+            shopOrderId,
+            purchaseOrderId: po.id,
+            message: `买家部分退款（${what}），采购单 ${po.supplier_order_id ?? po.out_order_id} 仍含这些商品：请与供应商取消这部分或申请部分退款，其余照常发货`,
+            data: { lines: touched.map((l) => ({ lineNo: l.line_no, refunded: l.finish_aftersale_cnt })) },
+            dedupKey: `PARTIAL_REFUND:${po.id}:${touched.map((l) => `${l.line_no}x${l.finish_aftersale_cnt}`).join(',')}`,
+          },
+          now,
+        );
         if (opened) {
           out.cases++;
-          await this.notifier.raise(trx, { event: 'needs_review', shopId: order.shop_id, subject: `partial-refund:${po.id}:${opened}`, data: { orderId: order.wx_order_id, detail: '买家部分退款，需与供应商处理对应商品' } });
+          await this.notifier.raise(trx, {
+            event: 'needs_review',
+            shopId: order.shop_id,
+            subject: `partial-refund:${po.id}:${opened}`,
+            data: { orderId: order.wx_order_id, detail: '买家部分退款，需与供应商处理对应商品' },
+          });
         }
       }
       return out;
@@ -79,26 +146,75 @@ export class LineRefunds {
  * had refunded, while the rest ships. Recorded once per reference (never more than is still paid: a later full
  * refund, on a cancellation, counts only the rest), and the case is settled.
  */
-export async function recordSupplierPartialRefund(db: Db, clock: Clock, input: { caseId: number; amount: number; reference: string; note: string; actor: string }): Promise<{ refunded: number; stillPaid: number }> {
-  if (!Number.isInteger(input.amount) || input.amount <= 0) throw new DaifaError('VALIDATION', '退款金额以分为单位的正整数 / amount in fen', { details: [{ field: 'amount', message: 'positive integer' }] });
+export async function recordSupplierPartialRefund(
+  db: Db,
+  clock: Clock,
+  input: { caseId: number; amount: number; reference: string; note: string; actor: string },
+): Promise<{ refunded: number; stillPaid: number }> {
+  if (!Number.isInteger(input.amount) || input.amount <= 0)
+    throw new DaifaError('VALIDATION', '退款金额以分为单位的正整数 / amount in fen', {
+      details: [{ field: 'amount', message: 'positive integer' }],
+    });
   const reference = input.reference.trim();
   const note = input.note.trim();
-  if (!reference || !note) throw new DaifaError('VALIDATION', '请填写退款流水号和说明 / reference and note required', { details: [{ field: reference ? 'note' : 'reference', message: 'required' }] });
+  if (!reference || !note)
+    throw new DaifaError('VALIDATION', '请填写退款流水号和说明 / reference and note required', {
+      details: [{ field: reference ? 'note' : 'reference', message: 'required' }],
+    });
   const now = clock.now();
   return db.kysely.transaction().execute(async (trx) => {
-    const c = await trx.selectFrom('cases').select(['id', 'kind', 'state', 'shop_order_id', 'purchase_order_id']).where('id', '=', input.caseId).executeTakeFirst();
-    if (!c || c.kind !== 'PARTIAL_REFUND' || !c.shop_order_id || !c.purchase_order_id) throw new DaifaError('NOT_FOUND', `部分退款事项 ${input.caseId} 不存在`);
+    const c = await trx
+      .selectFrom('cases')
+      .select(['id', 'kind', 'state', 'shop_order_id', 'purchase_order_id'])
+      .where('id', '=', input.caseId)
+      .executeTakeFirst();
+    if (!c || c.kind !== 'PARTIAL_REFUND' || !c.shop_order_id || !c.purchase_order_id)
+      throw new DaifaError('NOT_FOUND', `部分退款事项 ${input.caseId} 不存在`);
     if (c.state !== 'Open') throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
     await lockEntity(trx, 'shop_order', c.shop_order_id);
-    const po = await trx.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.out_order_id', 'o.shop_id']).where('p.id', '=', c.purchase_order_id).executeTakeFirstOrThrow();
+    const po = await trx
+      .selectFrom('purchase_orders as p')
+      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+      .select(['p.id', 'p.out_order_id', 'o.shop_id'])
+      .where('p.id', '=', c.purchase_order_id)
+      .executeTakeFirstOrThrow();
     const payment = await trx.selectFrom('payments').select(['amount', 'status']).where('purchase_order_id', '=', po.id).executeTakeFirst();
-    if (payment?.status !== 'Paid') throw new DaifaError('CONFLICT', '采购单尚未付款：请与供应商改价或取消这部分商品 / not paid: nothing to refund');
+    if (payment?.status !== 'Paid')
+      throw new DaifaError('CONFLICT', '采购单尚未付款：请与供应商改价或取消这部分商品 / not paid: nothing to refund');
     const stillPaid = payment.amount - (await refundedBySupplier(trx, po.id));
-    if (input.amount > stillPaid) throw new DaifaError('AMOUNT_MISMATCH', `退款 ${formatYuan(input.amount)} 超过尚在供应商处的 ${formatYuan(stillPaid)} / more than is still paid`);
+    if (input.amount > stillPaid)
+      throw new DaifaError(
+        'AMOUNT_MISMATCH',
+        `退款 ${formatYuan(input.amount)} 超过尚在供应商处的 ${formatYuan(stillPaid)} / more than is still paid`,
+      );
     const text = `供应商部分退款 ${formatYuan(input.amount)}（${reference}）：${note}`;
-    const id = await postLedger(trx, { shopId: po.shop_id, shopOrderId: c.shop_order_id, purchaseOrderId: po.id, kind: 'refund_from_supplier', amount: input.amount, ref: `supplier-refund-part:${po.id}:${reference}`, note: text }, now);
+    const id = await postLedger(
+      trx,
+      {
+        shopId: po.shop_id,
+        shopOrderId: c.shop_order_id,
+        purchaseOrderId: po.id,
+        kind: 'refund_from_supplier',
+        amount: input.amount,
+        ref: `supplier-refund-part:${po.id}:${reference}`,
+        note: text,
+      },
+      now,
+    );
     if (id === undefined) throw new DaifaError('CONFLICT', `流水号 ${reference} 已登记 / already recorded`);
-    await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: c.shop_order_id, event: 'po.partial_refund_recorded', actor: input.actor, note: text, data: { amount: input.amount, reference } }, now);
+    await appendEvent(
+      trx,
+      {
+        entity: 'purchase_order',
+        id: po.id,
+        shopOrderId: c.shop_order_id,
+        event: 'po.partial_refund_recorded',
+        actor: input.actor,
+        note: text,
+        data: { amount: input.amount, reference },
+      },
+      now,
+    );
     await settleCase(trx, { id: c.id, shopOrderId: c.shop_order_id }, { resolution: text, note: text, actor: input.actor }, now);
     return { refunded: input.amount, stillPaid: stillPaid - input.amount };
   });

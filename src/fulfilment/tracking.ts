@@ -19,7 +19,6 @@ import { acceptMessage } from '../suppliers/alibaba-1688/message-receiver.js';
 import { prepared, preparedInsert } from '../db/prepared.js';
 import { setting } from '../db/lookups.js';
 
-
 /** 1688 trace steps as Daifa records them (LOGISTICS_BUYER_VIEW_TRACE `statusChanged`; remarks otherwise). */
 const SIGNED = /签收|SIGN/;
 const PICKED = /揽收|揽件|ACCEPT/;
@@ -35,7 +34,17 @@ export interface TrackingOptions {
 
 export const DEFAULT_TRACKING: TrackingOptions = { noPickupHours: 24, staleTraceHours: 48, pollEveryMinutes: 30 };
 
-type PoRow = { id: number; shop_order_id: number; supplier_order_id: string | null; state: string; route: string; shop_id: number; wx_order_id: string; readback: string | null; missing_case: unknown };
+type PoRow = {
+  id: number;
+  shop_order_id: number;
+  supplier_order_id: string | null;
+  state: string;
+  route: string;
+  shop_id: number;
+  wx_order_id: string;
+  readback: string | null;
+  missing_case: unknown;
+};
 
 /** 1688 sub-order (entry) id → spec id, as the read-back at placement recorded them (none for older rows). */
 function entriesFromReadback(readback: string | null): Map<string, string> {
@@ -50,16 +59,61 @@ const poToTrack = prepared((db, poId: number, missingKind: string, open: string)
     .selectFrom('purchase_orders as p')
     .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
     .select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id', 'o.wx_order_id', 'p.readback'])
-    .select((eb) => eb.exists(eb.selectFrom('cases as c').select('c.id').whereRef('c.shop_order_id', '=', 'p.shop_order_id').whereRef('c.purchase_order_id', '=', 'p.id').where('c.kind', '=', missingKind).where('c.state', '=', open)).as('missing_case'))
+    .select((eb) =>
+      eb
+        .exists(
+          eb
+            .selectFrom('cases as c')
+            .select('c.id')
+            .whereRef('c.shop_order_id', '=', 'p.shop_order_id')
+            .whereRef('c.purchase_order_id', '=', 'p.id')
+            .where('c.kind', '=', missingKind)
+            .where('c.state', '=', open),
+        )
+        .as('missing_case'),
+    )
     .where('p.id', '=', poId),
 );
 /** A purchase order's parcels, with the units each holds (one read serves both the tracking run and the units count). */
-const packagesOfPo = prepared((db, poId: number) => db.selectFrom('packages').select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status', 'items', 'anomaly', 'last_trace_at']).where('purchase_order_id', '=', poId).orderBy('id'));
-const poLineUnits = prepared((db, poId: number) => db.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', poId));
-const insertPackage = preparedInsert('packages', ['shop_order_id', 'purchase_order_id', 'source', 'logistics_id', 'courier_name', 'delivery_id', 'waybill_id', 'items', 'status', 'shipped_at', 'picked_up_at', 'last_trace_at', 'signed_at', 'anomaly', 'created_at', 'updated_at'], (q) => q.onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing()).returning('id'));
+const packagesOfPo = prepared((db, poId: number) =>
+  db
+    .selectFrom('packages')
+    .select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status', 'items', 'anomaly', 'last_trace_at'])
+    .where('purchase_order_id', '=', poId)
+    .orderBy('id'),
+);
+const poLineUnits = prepared((db, poId: number) =>
+  db.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', poId),
+);
+const insertPackage = preparedInsert(
+  'packages',
+  [
+    'shop_order_id',
+    'purchase_order_id',
+    'source',
+    'logistics_id',
+    'courier_name',
+    'delivery_id',
+    'waybill_id',
+    'items',
+    'status',
+    'shipped_at',
+    'picked_up_at',
+    'last_trace_at',
+    'signed_at',
+    'anomaly',
+    'created_at',
+    'updated_at',
+  ],
+  (q) => q.onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing()).returning('id'),
+);
 /** A trace step, once (the same step read again is ignored). */
-const insertTraceEvent = preparedInsert('trace_events', ['package_id', 'at', 'status', 'remark'], (q) => q.onConflict((oc) => oc.columns(['package_id', 'at', 'remark']).doNothing()));
-const markTracked = prepared((db, now: number, poId: number) => db.updateTable('purchase_orders').set({ tracked_at: now }).where('id', '=', poId));
+const insertTraceEvent = preparedInsert('trace_events', ['package_id', 'at', 'status', 'remark'], (q) =>
+  q.onConflict((oc) => oc.columns(['package_id', 'at', 'remark']).doNothing()),
+);
+const markTracked = prepared((db, now: number, poId: number) =>
+  db.updateTable('purchase_orders').set({ tracked_at: now }).where('id', '=', poId),
+);
 
 /**
  * 物流跟踪: a message or the sweep says "look at this purchase order"; Daifa re-reads 1688 (the message is
@@ -86,9 +140,18 @@ export class Tracking {
    * Re-read one purchase order's parcels and traces. With `deliverNext`, a new parcel or waybill enqueues no
    * delivery job: `forWeChat` says so and the caller syncs the shop order right after.
    */
-  async track(poId: number, opts: { deliverNext?: boolean } = {}): Promise<{ parcels: number; changed: boolean; forWeChat?: boolean; shopOrderId?: number }> {
+  async track(
+    poId: number,
+    opts: { deliverNext?: boolean } = {},
+  ): Promise<{ parcels: number; changed: boolean; forWeChat?: boolean; shopOrderId?: number }> {
     const po = await this.loadPo(poId);
-    if (!po || routeTraits(po.route).parcels !== 'supplier-api' || !po.supplier_order_id || !['Paid', 'Shipped', 'Paying', 'NeedsAttention', 'Placed'].includes(po.state)) return { parcels: 0, changed: false };
+    if (
+      !po ||
+      routeTraits(po.route).parcels !== 'supplier-api' ||
+      !po.supplier_order_id ||
+      !['Paid', 'Shipped', 'Paying', 'NeedsAttention', 'Placed'].includes(po.state)
+    )
+      return { parcels: 0, changed: false };
     const client = await this.accounts.client();
     let parcels: ApiBody[];
     try {
@@ -100,7 +163,17 @@ export class Tracking {
     const now = this.clock.now();
     const tracked = (ex: Executor) => markTracked(ex, now, poId);
     // 1688 shows the order again (the right account re-authorised): a case saying it could not is moot.
-    if (po.missing_case) await this.db.kysely.transaction().execute((trx) => settleOpenCases(trx, { kind: 'SUPPLIER_ORDER_MISSING', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'visible_again', note: `1688 订单 ${po.supplier_order_id} 已可查到`, actor: 'system:tracking' }, now));
+    if (po.missing_case)
+      await this.db.kysely
+        .transaction()
+        .execute((trx) =>
+          settleOpenCases(
+            trx,
+            { kind: 'SUPPLIER_ORDER_MISSING', shopOrderId: po.shop_order_id, purchaseOrderId: po.id },
+            { resolution: 'visible_again', note: `1688 订单 ${po.supplier_order_id} 已可查到`, actor: 'system:tracking' },
+            now,
+          ),
+        );
     if (!parcels.length) {
       await tracked(this.db.kysely);
       // Nothing shipped: a closed order (seller or timeout) is a case; otherwise nothing to do yet.
@@ -115,12 +188,19 @@ export class Tracking {
     if (fresh.length) {
       // The read-back at placement recorded them; 1688 is asked only for an entry it does not know.
       entries = entriesFromReadback(po.readback);
-      const wanted = fresh.flatMap((p) => (Array.isArray(p.logisticsOrderGoods) ? p.logisticsOrderGoods : []).map((g: ApiBody) => idString(g.tradeOrderItemId) ?? ''));
+      const wanted = fresh.flatMap((p) =>
+        (Array.isArray(p.logisticsOrderGoods) ? p.logisticsOrderGoods : []).map((g: ApiBody) => idString(g.tradeOrderItemId) ?? ''),
+      );
       if (wanted.some((id) => !entries!.has(id))) entries = undefined;
     }
     if (fresh.length && !entries) {
       const view = await client.buyerView(po.supplier_order_id);
-      entries = new Map(((view.result?.productItems ?? []) as ApiBody[]).map((i) => [idString(i.subItemIDString ?? i.subItemID) ?? '', String(i.specId ?? '')]));
+      entries = new Map(
+        ((view.result?.productItems ?? []) as ApiBody[]).map((i) => [
+          idString(i.subItemIDString ?? i.subItemID) ?? '',
+          String(i.specId ?? ''),
+        ]),
+      );
     }
     const traces = await client.logisticsTrace(po.supplier_order_id);
     let changed = false;
@@ -134,7 +214,9 @@ export class Tracking {
         const name = String(p.logisticsCompanyName ?? p.logisticsCompanyNo ?? '');
         const courier = await withAlias(trx, mapCourier(name, p.logisticsCompanyNo ? String(p.logisticsCompanyNo) : undefined), name);
         const waybill = String(p.logisticsBillNo ?? '');
-        const steps = ((traces.find((t) => String(t.logisticsId) === logisticsId)?.logisticsSteps ?? []) as { acceptTime: string; remark: string }[]).map((s) => ({ at: parseCnTime(s.acceptTime) ?? now, remark: String(s.remark) }));
+        const steps = (
+          (traces.find((t) => String(t.logisticsId) === logisticsId)?.logisticsSteps ?? []) as { acceptTime: string; remark: string }[]
+        ).map((s) => ({ at: parseCnTime(s.acceptTime) ?? now, remark: String(s.remark) }));
         const signed = steps.find((s) => SIGNED.test(s.remark));
         const picked = steps.find((s) => PICKED.test(s.remark));
         const last = steps.length ? Math.max(...steps.map((s) => s.at)) : null;
@@ -142,17 +224,81 @@ export class Tracking {
         const existing = known.find((k) => k.logistics_id === logisticsId);
         let pkgId: number;
         if (!existing) {
-          const items = (Array.isArray(p.logisticsOrderGoods) ? p.logisticsOrderGoods : []).map((g: ApiBody) => ({ specId: entries?.get(idString(g.tradeOrderItemId) ?? '') ?? '', quantity: Number(g.quantity) }));
-          const row = (await insertPackage(trx, { shop_order_id: po.shop_order_id, purchase_order_id: po.id, source: '1688', logistics_id: logisticsId, courier_name: name, delivery_id: courier.deliveryId, waybill_id: waybill, items: JSON.stringify(items), status, shipped_at: parseCnTime(String(p.gmtSystemSend ?? '')) ?? now, picked_up_at: picked?.at ?? null, last_trace_at: last, signed_at: signed?.at ?? null, anomaly: null, created_at: now, updated_at: now })).rows[0];
+          const items = (Array.isArray(p.logisticsOrderGoods) ? p.logisticsOrderGoods : []).map((g: ApiBody) => ({
+            specId: entries?.get(idString(g.tradeOrderItemId) ?? '') ?? '',
+            quantity: Number(g.quantity),
+          }));
+          const row = (
+            await insertPackage(trx, {
+              shop_order_id: po.shop_order_id,
+              purchase_order_id: po.id,
+              source: '1688',
+              logistics_id: logisticsId,
+              courier_name: name,
+              delivery_id: courier.deliveryId,
+              waybill_id: waybill,
+              items: JSON.stringify(items),
+              status,
+              shipped_at: parseCnTime(String(p.gmtSystemSend ?? '')) ?? now,
+              picked_up_at: picked?.at ?? null,
+              last_trace_at: last,
+              signed_at: signed?.at ?? null,
+              anomaly: null,
+              created_at: now,
+              updated_at: now,
+            })
+          ).rows[0];
           if (!row) continue;
           pkgId = row.id;
           changed = forWeChat = true;
-          await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.parcel_shipped', actor: 'system:tracking', note: `${name} ${waybill}（${items.map((i: { quantity: number }) => i.quantity).reduce((a: number, b: number) => a + b, 0)} 件）`, data: { logisticsId, deliveryId: courier.deliveryId, items } }, now);
-          if (!courier.known) await openCase(trx, { kind: 'UNKNOWN_COURIER', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `供应商快递「${name}」无法对应微信小店快递公司，将以“其他(OTHER)”同步；请确认`, data: { name, waybill }, dedupKey: `UNKNOWN_COURIER:${po.id}:${logisticsId}` }, now);
-          if (!plausibleWaybill(courier.deliveryId, waybill)) await openCase(trx, { kind: 'TRACKING_ANOMALY', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `快递单号「${waybill}」格式不像 ${courier.deliveryId} 的单号，请与供应商核对`, data: { waybill, deliveryId: courier.deliveryId }, dedupKey: `WAYBILL_FORMAT:${po.id}:${logisticsId}` }, now);
+          await appendEvent(
+            trx,
+            {
+              entity: 'purchase_order',
+              id: po.id,
+              shopOrderId: po.shop_order_id,
+              event: 'po.parcel_shipped',
+              actor: 'system:tracking',
+              note: `${name} ${waybill}（${items.map((i: { quantity: number }) => i.quantity).reduce((a: number, b: number) => a + b, 0)} 件）`,
+              data: { logisticsId, deliveryId: courier.deliveryId, items },
+            },
+            now,
+          );
+          if (!courier.known)
+            await openCase(
+              trx,
+              {
+                kind: 'UNKNOWN_COURIER',
+                shopOrderId: po.shop_order_id,
+                purchaseOrderId: po.id,
+                message: `供应商快递「${name}」无法对应微信小店快递公司，将以“其他(OTHER)”同步；请确认`,
+                data: { name, waybill },
+                dedupKey: `UNKNOWN_COURIER:${po.id}:${logisticsId}`,
+              },
+              now,
+            );
+          if (!plausibleWaybill(courier.deliveryId, waybill))
+            await openCase(
+              trx,
+              {
+                kind: 'TRACKING_ANOMALY',
+                shopOrderId: po.shop_order_id,
+                purchaseOrderId: po.id,
+                message: `快递单号「${waybill}」格式不像 ${courier.deliveryId} 的单号，请与供应商核对`,
+                data: { waybill, deliveryId: courier.deliveryId },
+                dedupKey: `WAYBILL_FORMAT:${po.id}:${logisticsId}`,
+              },
+              now,
+            );
         } else {
           pkgId = existing.id;
-          const patch: Record<string, unknown> = { status, last_trace_at: last, picked_up_at: picked?.at ?? null, signed_at: signed?.at ?? null, updated_at: now };
+          const patch: Record<string, unknown> = {
+            status,
+            last_trace_at: last,
+            picked_up_at: picked?.at ?? null,
+            signed_at: signed?.at ?? null,
+            updated_at: now,
+          };
           // A courier Daifa cannot name never replaces a known one on the same waybill (a person named it: 指定快递公司).
           if (existing.waybill_id !== waybill || (existing.delivery_id !== courier.deliveryId && courier.known)) {
             // The seller re-printed the waybill: recorded here, passed on to WeChat by delivery sync.
@@ -160,22 +306,70 @@ export class Tracking {
             patch.delivery_id = courier.deliveryId;
             patch.courier_name = name;
             changed = forWeChat = true;
-            await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.waybill_changed', actor: 'system:tracking', note: `${existing.delivery_id} ${existing.waybill_id} → ${courier.deliveryId} ${waybill}` }, now);
+            await appendEvent(
+              trx,
+              {
+                entity: 'purchase_order',
+                id: po.id,
+                shopOrderId: po.shop_order_id,
+                event: 'po.waybill_changed',
+                actor: 'system:tracking',
+                note: `${existing.delivery_id} ${existing.waybill_id} → ${courier.deliveryId} ${waybill}`,
+              },
+              now,
+            );
             // A courier now known, a number now plausible: the cases about the old waybill have nothing left to say.
-            const settled = { resolution: 'waybill_changed', note: `供应商已更换运单：${courier.deliveryId} ${waybill}`, actor: 'system:tracking' };
-            if (courier.known) await settleOpenCases(trx, { kind: 'UNKNOWN_COURIER', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, dedupKey: `UNKNOWN_COURIER:${po.id}:${logisticsId}` }, settled, now);
-            if (plausibleWaybill(courier.deliveryId, waybill)) await settleOpenCases(trx, { kind: 'TRACKING_ANOMALY', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, dedupKey: `WAYBILL_FORMAT:${po.id}:${logisticsId}` }, settled, now);
+            const settled = {
+              resolution: 'waybill_changed',
+              note: `供应商已更换运单：${courier.deliveryId} ${waybill}`,
+              actor: 'system:tracking',
+            };
+            if (courier.known)
+              await settleOpenCases(
+                trx,
+                {
+                  kind: 'UNKNOWN_COURIER',
+                  shopOrderId: po.shop_order_id,
+                  purchaseOrderId: po.id,
+                  dedupKey: `UNKNOWN_COURIER:${po.id}:${logisticsId}`,
+                },
+                settled,
+                now,
+              );
+            if (plausibleWaybill(courier.deliveryId, waybill))
+              await settleOpenCases(
+                trx,
+                {
+                  kind: 'TRACKING_ANOMALY',
+                  shopOrderId: po.shop_order_id,
+                  purchaseOrderId: po.id,
+                  dedupKey: `WAYBILL_FORMAT:${po.id}:${logisticsId}`,
+                },
+                settled,
+                now,
+              );
           }
           if (existing.status !== status) changed = true;
           if (existing.anomaly && (existing.status !== status || (last ?? 0) > (existing.last_trace_at ?? 0))) {
             // The parcel moved again (picked up, a later trace step, signed): the anomaly the sweep flagged is over.
             // (Trace times have whole seconds: a step in the same second as the last one shows as a new status.)
             patch.anomaly = null;
-            await settleOpenCases(trx, { kind: 'TRACKING_ANOMALY', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, dedupKey: `TRACKING_ANOMALY:${pkgId}` }, { resolution: 'moving_again', note: `包裹 ${waybill} 已有新的物流动态`, actor: 'system:tracking' }, now);
+            await settleOpenCases(
+              trx,
+              { kind: 'TRACKING_ANOMALY', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, dedupKey: `TRACKING_ANOMALY:${pkgId}` },
+              { resolution: 'moving_again', note: `包裹 ${waybill} 已有新的物流动态`, actor: 'system:tracking' },
+              now,
+            );
           }
           await trx.updateTable('packages').set(patch).where('id', '=', pkgId).execute();
         }
-        for (const s of steps) await insertTraceEvent(trx, { package_id: pkgId, at: s.at, status: SIGNED.test(s.remark) ? 'SIGN' : PICKED.test(s.remark) ? 'ACCEPT' : 'TRANSPORT', remark: s.remark });
+        for (const s of steps)
+          await insertTraceEvent(trx, {
+            package_id: pkgId,
+            at: s.at,
+            status: SIGNED.test(s.remark) ? 'SIGN' : PICKED.test(s.remark) ? 'ACCEPT' : 'TRANSPORT',
+            remark: s.remark,
+          });
       }
       await markShippedIfComplete(trx, po, 'system:tracking', now);
       if (forWeChat && !opts.deliverNext) await enqueue(trx, deliverJob(po.shop_order_id), now);
@@ -190,19 +384,55 @@ export class Tracking {
    */
   private async supplierClosed(po: PoRow): Promise<void> {
     const now = this.clock.now();
-    const payment = await this.db.kysely.selectFrom('payments').select(['status', 'attempts']).where('purchase_order_id', '=', po.id).executeTakeFirst();
+    const payment = await this.db.kysely
+      .selectFrom('payments')
+      .select(['status', 'attempts'])
+      .where('purchase_order_id', '=', po.id)
+      .executeTakeFirst();
     const untouched = !payment || (payment.status !== 'Paid' && payment.status !== 'Paying');
     await this.db.kysely.transaction().execute(async (trx) => {
       if (untouched) {
         const first = await enqueue(trx, unwindJob(po.id, 'supplier_closed'), now);
         if (first) {
-          await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.supplier_closed', actor: 'system:tracking', note: `1688 订单 ${po.supplier_order_id} 已被关闭（未付款），自动换供应商重新下单` }, now);
-          await this.notifier.raise(trx, { event: 'supplier_delay', shopId: po.shop_id, subject: `closed:${po.id}`, data: { orderId: po.wx_order_id, detail: `1688 订单 ${po.supplier_order_id} 已关闭，已自动换供应商重新下单` } });
+          await appendEvent(
+            trx,
+            {
+              entity: 'purchase_order',
+              id: po.id,
+              shopOrderId: po.shop_order_id,
+              event: 'po.supplier_closed',
+              actor: 'system:tracking',
+              note: `1688 订单 ${po.supplier_order_id} 已被关闭（未付款），自动换供应商重新下单`,
+            },
+            now,
+          );
+          await this.notifier.raise(trx, {
+            event: 'supplier_delay',
+            shopId: po.shop_id,
+            subject: `closed:${po.id}`,
+            data: { orderId: po.wx_order_id, detail: `1688 订单 ${po.supplier_order_id} 已关闭，已自动换供应商重新下单` },
+          });
         }
         return;
       }
-      const opened = await openCase(trx, { kind: 'SUPPLIER_CLOSED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `1688 订单 ${po.supplier_order_id} 已被关闭，但付款${payment?.status === 'Paying' ? '正在进行' : '已付出'}：请核对 1688 是否已退款，再换供应商重新下单或给买家退款`, dedupKey: `SUPPLIER_CLOSED:${po.id}` }, now);
-      if (opened) await this.notifier.raise(trx, { event: 'supplier_delay', shopId: po.shop_id, subject: `closed:${po.id}`, data: { orderId: po.wx_order_id, detail: `1688 订单 ${po.supplier_order_id} 已关闭` } });
+      const opened = await openCase(
+        trx,
+        {
+          kind: 'SUPPLIER_CLOSED',
+          shopOrderId: po.shop_order_id,
+          purchaseOrderId: po.id,
+          message: `1688 订单 ${po.supplier_order_id} 已被关闭，但付款${payment?.status === 'Paying' ? '正在进行' : '已付出'}：请核对 1688 是否已退款，再换供应商重新下单或给买家退款`,
+          dedupKey: `SUPPLIER_CLOSED:${po.id}`,
+        },
+        now,
+      );
+      if (opened)
+        await this.notifier.raise(trx, {
+          event: 'supplier_delay',
+          shopId: po.shop_id,
+          subject: `closed:${po.id}`,
+          data: { orderId: po.wx_order_id, detail: `1688 订单 ${po.supplier_order_id} 已关闭` },
+        });
     });
   }
 
@@ -213,11 +443,31 @@ export class Tracking {
    */
   private async orderMissing(po: PoRow, err: OrderMissingError): Promise<{ parcels: number; changed: boolean; shopOrderId: number }> {
     const now = this.clock.now();
-    this.log.warn({ poId: po.id, supplierOrderId: po.supplier_order_id, code: err.upstreamCode }, '1688 order not visible to the authorised account');
+    this.log.warn(
+      { poId: po.id, supplierOrderId: po.supplier_order_id, code: err.upstreamCode },
+      '1688 order not visible to the authorised account',
+    );
     await this.db.kysely.transaction().execute(async (trx) => {
       await markTracked(trx, now, po.id);
-      const opened = await openCase(trx, { kind: 'SUPPLIER_ORDER_MISSING', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `1688 订单 ${po.supplier_order_id} 查不到（${err.upstreamCode}：订单不存在或当前授权的 1688 账号无权查看）。若店铺换了 1688 账号授权，请用下单时的账号重新授权；订单确实不存在时，请换供应商重新下单或给买家退款`, data: { supplierOrderId: po.supplier_order_id, code: err.upstreamCode }, dedupKey: `SUPPLIER_ORDER_MISSING:${po.id}` }, now);
-      if (opened) await this.notifier.raise(trx, { event: 'tracking_anomaly', shopId: po.shop_id, subject: `missing:${po.id}`, data: { orderId: po.wx_order_id, detail: `1688 订单 ${po.supplier_order_id} 查不到（${err.upstreamCode}）` } });
+      const opened = await openCase(
+        trx,
+        {
+          kind: 'SUPPLIER_ORDER_MISSING',
+          shopOrderId: po.shop_order_id,
+          purchaseOrderId: po.id,
+          message: `1688 订单 ${po.supplier_order_id} 查不到（${err.upstreamCode}：订单不存在或当前授权的 1688 账号无权查看）。若店铺换了 1688 账号授权，请用下单时的账号重新授权；订单确实不存在时，请换供应商重新下单或给买家退款`,
+          data: { supplierOrderId: po.supplier_order_id, code: err.upstreamCode },
+          dedupKey: `SUPPLIER_ORDER_MISSING:${po.id}`,
+        },
+        now,
+      );
+      if (opened)
+        await this.notifier.raise(trx, {
+          event: 'tracking_anomaly',
+          shopId: po.shop_id,
+          subject: `missing:${po.id}`,
+          data: { orderId: po.wx_order_id, detail: `1688 订单 ${po.supplier_order_id} 查不到（${err.upstreamCode}）` },
+        });
     });
     return { parcels: 0, changed: false, shopOrderId: po.shop_order_id };
   }
@@ -226,20 +476,74 @@ export class Tracking {
    * 手工录入物流: a direct supplier's tracking (from the e-mail thread or a phone call), for the whole
    * purchase order unless lines are given.
    */
-  async recordManual(poId: number, input: { courier: string; waybill: string; actor: string; items?: { specId: string; quantity: number }[] }): Promise<number> {
+  async recordManual(
+    poId: number,
+    input: { courier: string; waybill: string; actor: string; items?: { specId: string; quantity: number }[] },
+  ): Promise<number> {
     const po = await this.loadPo(poId);
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
     const courier = await withAlias(this.db.kysely, mapCourier(input.courier, input.courier.toUpperCase()), input.courier);
-    if (!plausibleWaybill(courier.deliveryId, input.waybill)) throw new DaifaError('VALIDATION', `快递单号「${input.waybill}」格式不正确 / implausible tracking number`);
+    if (!plausibleWaybill(courier.deliveryId, input.waybill))
+      throw new DaifaError('VALIDATION', `快递单号「${input.waybill}」格式不正确 / implausible tracking number`);
     const now = this.clock.now();
-    const lines = await this.db.kysely.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', poId).orderBy('id').execute();
+    const lines = await this.db.kysely
+      .selectFrom('purchase_order_lines')
+      .select(['spec_id', 'quantity'])
+      .where('purchase_order_id', '=', poId)
+      .orderBy('id')
+      .execute();
     const items = input.items ?? lines.map((l) => ({ specId: l.spec_id, quantity: l.quantity }));
     return this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
-      const row = await trx.insertInto('packages').values({ shop_order_id: po.shop_order_id, purchase_order_id: po.id, source: 'manual', logistics_id: `manual:${input.waybill}`, courier_name: input.courier, delivery_id: courier.deliveryId, waybill_id: input.waybill, items: JSON.stringify(items), status: 'CONSIGN', shipped_at: now, picked_up_at: null, last_trace_at: null, signed_at: null, anomaly: null, created_at: now, updated_at: now }).onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing()).returning('id').executeTakeFirst();
+      const row = await trx
+        .insertInto('packages')
+        .values({
+          shop_order_id: po.shop_order_id,
+          purchase_order_id: po.id,
+          source: 'manual',
+          logistics_id: `manual:${input.waybill}`,
+          courier_name: input.courier,
+          delivery_id: courier.deliveryId,
+          waybill_id: input.waybill,
+          items: JSON.stringify(items),
+          status: 'CONSIGN',
+          shipped_at: now,
+          picked_up_at: null,
+          last_trace_at: null,
+          signed_at: null,
+          anomaly: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
       if (!row) throw new DaifaError('CONFLICT', `单号 ${input.waybill} 已录入 / already recorded`);
-      await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.parcel_recorded', actor: input.actor, note: `${input.courier} ${input.waybill}` }, now);
-      if (!courier.known) await openCase(trx, { kind: 'UNKNOWN_COURIER', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `快递「${input.courier}」无法对应微信小店快递公司，将以“其他(OTHER)”同步`, data: { name: input.courier, waybill: input.waybill }, dedupKey: `UNKNOWN_COURIER:${po.id}:${input.waybill}` }, now);
+      await appendEvent(
+        trx,
+        {
+          entity: 'purchase_order',
+          id: po.id,
+          shopOrderId: po.shop_order_id,
+          event: 'po.parcel_recorded',
+          actor: input.actor,
+          note: `${input.courier} ${input.waybill}`,
+        },
+        now,
+      );
+      if (!courier.known)
+        await openCase(
+          trx,
+          {
+            kind: 'UNKNOWN_COURIER',
+            shopOrderId: po.shop_order_id,
+            purchaseOrderId: po.id,
+            message: `快递「${input.courier}」无法对应微信小店快递公司，将以“其他(OTHER)”同步`,
+            data: { name: input.courier, waybill: input.waybill },
+            dedupKey: `UNKNOWN_COURIER:${po.id}:${input.waybill}`,
+          },
+          now,
+        );
       await markShippedIfComplete(trx, po, input.actor, now);
       await enqueue(trx, deliverJob(po.shop_order_id), now);
       return row.id;
@@ -253,26 +557,68 @@ export class Tracking {
    * the supplier's unknown courier name do not undo it.
    */
   async setCourier(caseId: number, deliveryId: string, actor: string): Promise<{ packages: number }> {
-    if (deliveryId === 'OTHER' || !WECHAT_COURIERS[deliveryId]) throw new DaifaError('VALIDATION', `未知的快递公司代码 ${deliveryId} / unknown courier`, { details: [{ field: 'deliveryId', message: 'unknown courier' }] });
+    if (deliveryId === 'OTHER' || !WECHAT_COURIERS[deliveryId])
+      throw new DaifaError('VALIDATION', `未知的快递公司代码 ${deliveryId} / unknown courier`, {
+        details: [{ field: 'deliveryId', message: 'unknown courier' }],
+      });
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
-      const c = await trx.selectFrom('cases').select(['id', 'kind', 'state', 'data', 'shop_order_id', 'purchase_order_id']).where('id', '=', caseId).executeTakeFirst();
-      if (!c || c.kind !== 'UNKNOWN_COURIER' || !c.purchase_order_id || !c.shop_order_id) throw new DaifaError('NOT_FOUND', `快递公司待确认事项 ${caseId} 不存在`);
+      const c = await trx
+        .selectFrom('cases')
+        .select(['id', 'kind', 'state', 'data', 'shop_order_id', 'purchase_order_id'])
+        .where('id', '=', caseId)
+        .executeTakeFirst();
+      if (!c || c.kind !== 'UNKNOWN_COURIER' || !c.purchase_order_id || !c.shop_order_id)
+        throw new DaifaError('NOT_FOUND', `快递公司待确认事项 ${caseId} 不存在`);
       if (c.state !== 'Open') throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
       await lockEntity(trx, 'shop_order', c.shop_order_id);
       const waybill = (JSON.parse(c.data ?? '{}') as { waybill?: string }).waybill;
-      let q = trx.selectFrom('packages').select(['id', 'waybill_id']).where('purchase_order_id', '=', c.purchase_order_id).where('delivery_id', '=', 'OTHER');
+      let q = trx
+        .selectFrom('packages')
+        .select(['id', 'waybill_id'])
+        .where('purchase_order_id', '=', c.purchase_order_id)
+        .where('delivery_id', '=', 'OTHER');
       if (waybill) q = q.where('waybill_id', '=', waybill);
       const pkgs = await q.execute();
       if (!pkgs.length) throw new DaifaError('CONFLICT', '没有待确认快递公司的包裹（供应商可能已更换运单）/ no such parcel');
       const odd = pkgs.find((p) => !plausibleWaybill(deliveryId, p.waybill_id));
-      if (odd) throw new DaifaError('VALIDATION', `单号「${odd.waybill_id}」不像${WECHAT_COURIERS[deliveryId]}的单号，请核对 / implausible for this courier`, { details: [{ field: 'deliveryId', message: 'implausible tracking number' }] });
-      await trx.updateTable('packages').set({ delivery_id: deliveryId, updated_at: now }).where('id', 'in', pkgs.map((p) => p.id)).execute();
+      if (odd)
+        throw new DaifaError(
+          'VALIDATION',
+          `单号「${odd.waybill_id}」不像${WECHAT_COURIERS[deliveryId]}的单号，请核对 / implausible for this courier`,
+          { details: [{ field: 'deliveryId', message: 'implausible tracking number' }] },
+        );
+      await trx
+        .updateTable('packages')
+        .set({ delivery_id: deliveryId, updated_at: now })
+        .where(
+          'id',
+          'in',
+          pkgs.map((p) => p.id),
+        )
+        .execute();
       // Remembered: the next parcel under this courier name is synced as this courier, with no case.
       const name = (JSON.parse(c.data ?? '{}') as { name?: string }).name?.trim();
-      if (name) await trx.insertInto('settings').values({ key: `${ALIAS}${name}`, value: deliveryId }).onConflict((oc) => oc.column('key').doUpdateSet({ value: deliveryId })).execute();
+      if (name)
+        await trx
+          .insertInto('settings')
+          .values({ key: `${ALIAS}${name}`, value: deliveryId })
+          .onConflict((oc) => oc.column('key').doUpdateSet({ value: deliveryId }))
+          .execute();
       const note = `快递公司确认为 ${WECHAT_COURIERS[deliveryId]}（${deliveryId}）：${pkgs.map((p) => p.waybill_id).join('、')}${name ? `；以后「${name}」按此同步` : ''}`;
-      await appendEvent(trx, { entity: 'purchase_order', id: c.purchase_order_id, shopOrderId: c.shop_order_id, event: 'po.courier_set', actor, note, data: { deliveryId, packages: pkgs.map((p) => p.id) } }, now);
+      await appendEvent(
+        trx,
+        {
+          entity: 'purchase_order',
+          id: c.purchase_order_id,
+          shopOrderId: c.shop_order_id,
+          event: 'po.courier_set',
+          actor,
+          note,
+          data: { deliveryId, packages: pkgs.map((p) => p.id) },
+        },
+        now,
+      );
       await settleCase(trx, { id: c.id, shopOrderId: c.shop_order_id }, { resolution: note, note, actor }, now);
       await enqueue(trx, deliverJob(c.shop_order_id), now);
       return { packages: pkgs.length };
@@ -285,7 +631,9 @@ export class Tracking {
    */
   sweepHandler = async (): Promise<void> => {
     await this.sweep();
-    await this.db.kysely.transaction().execute((trx) => enqueue(trx, trackingSweepJob(this.opts.pollEveryMinutes * 60_000), this.clock.now()).then(() => undefined));
+    await this.db.kysely
+      .transaction()
+      .execute((trx) => enqueue(trx, trackingSweepJob(this.opts.pollEveryMinutes * 60_000), this.clock.now()).then(() => undefined));
   };
 
   async sweep(): Promise<{ enqueued: number; anomalies: number; pulled: number }> {
@@ -301,20 +649,65 @@ export class Tracking {
       }
     }
     const stale = now - this.opts.pollEveryMinutes * 60_000;
-    const due = await this.db.kysely.selectFrom('purchase_orders').select('id').where('route', '=', '1688').where('state', 'in', ['Paid', 'Shipped']).where((eb) => eb.or([eb('tracked_at', 'is', null), eb('tracked_at', '<', stale)])).limit(500).execute();
+    const due = await this.db.kysely
+      .selectFrom('purchase_orders')
+      .select('id')
+      .where('route', '=', '1688')
+      .where('state', 'in', ['Paid', 'Shipped'])
+      .where((eb) => eb.or([eb('tracked_at', 'is', null), eb('tracked_at', '<', stale)]))
+      .limit(500)
+      .execute();
     await this.db.kysely.transaction().execute(async (trx) => {
       for (const p of due) await enqueue(trx, trackJob(p.id), now);
     });
     let anomalies = 0;
-    const open = await this.db.kysely.selectFrom('packages as k').innerJoin('shop_orders as o', 'o.id', 'k.shop_order_id').select(['k.id', 'k.purchase_order_id', 'k.shop_order_id', 'k.waybill_id', 'k.shipped_at', 'k.picked_up_at', 'k.last_trace_at', 'o.shop_id', 'o.wx_order_id']).where('k.signed_at', 'is', null).where('k.anomaly', 'is', null).where('k.shipped_at', '<', now - Math.min(this.opts.noPickupHours, this.opts.staleTraceHours) * 3_600_000).limit(1000).execute();
+    const open = await this.db.kysely
+      .selectFrom('packages as k')
+      .innerJoin('shop_orders as o', 'o.id', 'k.shop_order_id')
+      .select([
+        'k.id',
+        'k.purchase_order_id',
+        'k.shop_order_id',
+        'k.waybill_id',
+        'k.shipped_at',
+        'k.picked_up_at',
+        'k.last_trace_at',
+        'o.shop_id',
+        'o.wx_order_id',
+      ])
+      .where('k.signed_at', 'is', null)
+      .where('k.anomaly', 'is', null)
+      .where('k.shipped_at', '<', now - Math.min(this.opts.noPickupHours, this.opts.staleTraceHours) * 3_600_000)
+      .limit(1000)
+      .execute();
     for (const k of open) {
-      const reason = !k.picked_up_at && now - k.shipped_at > this.opts.noPickupHours * 3_600_000 ? `发货 ${this.opts.noPickupHours} 小时后仍未揽收` : now - (k.last_trace_at ?? k.shipped_at) > this.opts.staleTraceHours * 3_600_000 ? `${this.opts.staleTraceHours} 小时无物流更新` : undefined;
+      const reason =
+        !k.picked_up_at && now - k.shipped_at > this.opts.noPickupHours * 3_600_000
+          ? `发货 ${this.opts.noPickupHours} 小时后仍未揽收`
+          : now - (k.last_trace_at ?? k.shipped_at) > this.opts.staleTraceHours * 3_600_000
+            ? `${this.opts.staleTraceHours} 小时无物流更新`
+            : undefined;
       if (!reason) continue;
       anomalies++;
       await this.db.kysely.transaction().execute(async (trx) => {
         await trx.updateTable('packages').set({ anomaly: reason, updated_at: now }).where('id', '=', k.id).execute();
-        await openCase(trx, { kind: 'TRACKING_ANOMALY', shopOrderId: k.shop_order_id, purchaseOrderId: k.purchase_order_id, message: `包裹 ${k.waybill_id} ${reason}`, dedupKey: `TRACKING_ANOMALY:${k.id}` }, now);
-        await this.notifier.raise(trx, { event: 'tracking_anomaly', shopId: k.shop_id, subject: String(k.id), data: { orderId: k.wx_order_id, detail: `${k.waybill_id} ${reason}` } });
+        await openCase(
+          trx,
+          {
+            kind: 'TRACKING_ANOMALY',
+            shopOrderId: k.shop_order_id,
+            purchaseOrderId: k.purchase_order_id,
+            message: `包裹 ${k.waybill_id} ${reason}`,
+            dedupKey: `TRACKING_ANOMALY:${k.id}`,
+          },
+          now,
+        );
+        await this.notifier.raise(trx, {
+          event: 'tracking_anomaly',
+          shopId: k.shop_id,
+          subject: String(k.id),
+          data: { orderId: k.wx_order_id, detail: `${k.waybill_id} ${reason}` },
+        });
       });
     }
     return { enqueued: due.length, anomalies, pulled };
@@ -322,22 +715,37 @@ export class Tracking {
 }
 
 /** Every supplier unit of a paid purchase order is in a parcel → the purchase order is shipped. */
-async function markShippedIfComplete(trx: Transaction<Database>, po: { id: number; shop_order_id: number }, actor: string, now: number): Promise<void> {
+async function markShippedIfComplete(
+  trx: Transaction<Database>,
+  po: { id: number; shop_order_id: number },
+  actor: string,
+  now: number,
+): Promise<void> {
   const cur = await stateOf(trx, 'purchase_order', po.id);
   if (cur.state !== 'Paid') return;
   const lines = (await poLineUnits(trx, po.id)).rows;
   const shipped = await shippedUnits(trx, po.id);
   if (!lines.every((l) => (shipped.get(l.spec_id) ?? 0) >= l.quantity)) return;
-  await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Shipped', expectFrom: 'Paid', event: 'po.shipped', actor }, now);
+  await applyTransition(
+    trx,
+    { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Shipped', expectFrom: 'Paid', event: 'po.shipped', actor },
+    now,
+  );
   // Everything left the supplier: a deadline warning about this purchase order has nothing left to warn about.
-  await settleOpenCases(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'shipped', note: '供应商已全部发货', actor }, now);
+  await settleOpenCases(
+    trx,
+    { kind: 'DEADLINE_AT_RISK', shopOrderId: po.shop_order_id, purchaseOrderId: po.id },
+    { resolution: 'shipped', note: '供应商已全部发货', actor },
+    now,
+  );
 }
 
 /** Supplier units of each spec already in a parcel, for one purchase order. */
 export async function shippedUnits(db: Executor, poId: number): Promise<Map<string, number>> {
   const rows = (await packagesOfPo(db, poId)).rows;
   const m = new Map<string, number>();
-  for (const r of rows) for (const it of JSON.parse(r.items) as { specId: string; quantity: number }[]) m.set(it.specId, (m.get(it.specId) ?? 0) + it.quantity);
+  for (const r of rows)
+    for (const it of JSON.parse(r.items) as { specId: string; quantity: number }[]) m.set(it.specId, (m.get(it.specId) ?? 0) + it.quantity);
   return m;
 }
 
@@ -351,7 +759,11 @@ export function parseCnTime(s: string): number | undefined {
 const ALIAS = 'courier-alias:';
 
 /** A courier name Daifa cannot map, named once by a person (指定快递公司): known from then on. */
-async function withAlias(db: Kysely<Database>, courier: { deliveryId: string; known: boolean }, name: string): Promise<{ deliveryId: string; known: boolean }> {
+async function withAlias(
+  db: Kysely<Database>,
+  courier: { deliveryId: string; known: boolean },
+  name: string,
+): Promise<{ deliveryId: string; known: boolean }> {
   if (courier.known || !name.trim()) return courier;
   const alias = await setting(db, `${ALIAS}${name.trim()}`);
   return alias && WECHAT_COURIERS[alias] && alias !== 'OTHER' ? { deliveryId: alias, known: true } : courier;

@@ -29,7 +29,8 @@ export function collectRoutes(http: FastifyInstance) {
   tables.set(http, table);
   const methods = (r: RouteOptions) => [r.method].flat().filter((m) => m !== 'HEAD');
   http.addHook('onRoute', (r) => {
-    if (r.url.startsWith('/api/') || r.url.startsWith('/webhooks/') || r.url === '/health') for (const method of methods(r)) table.set(`${method} ${r.url}`, { method, url: r.url, access: 'public' });
+    if (r.url.startsWith('/api/') || r.url.startsWith('/webhooks/') || r.url === '/health')
+      for (const method of methods(r)) table.set(`${method} ${r.url}`, { method, url: r.url, access: 'public' });
   });
   return {
     /** Routes added in this scope (and its children) sit behind the sign-in check. */

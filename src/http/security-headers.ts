@@ -34,7 +34,8 @@ export async function registerSecurityHeaders(http: FastifyInstance, opts: { htt
     return payload;
   });
   http.addHook('preValidation', async (req) => {
-    if (hasNul(req.body) || hasNul(req.query)) throw new DaifaError('VALIDATION', '文本中不能包含 NUL 字符 / text must not contain NUL characters');
+    if (hasNul(req.body) || hasNul(req.query))
+      throw new DaifaError('VALIDATION', '文本中不能包含 NUL 字符 / text must not contain NUL characters');
   });
 }
 
@@ -44,4 +45,3 @@ function hasNul(v: unknown, depth = 0): boolean {
   for (const x of Object.values(v as Record<string, unknown>)) if (hasNul(x, depth + 1)) return true;
   return false;
 }
-

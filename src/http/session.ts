@@ -32,11 +32,18 @@ function cookieValue(req: FastifyRequest): string | undefined {
 }
 
 function setCookie(reply: FastifyReply, value: string, maxAgeS: number, secure: boolean): void {
-  reply.header('set-cookie', `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`);
+  reply.header(
+    'set-cookie',
+    `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`,
+  );
 }
 
 /** The principal of a valid session cookie, and whether the request carries the matching CSRF token. */
-export async function sessionPrincipal(db: Db, req: FastifyRequest, now: number): Promise<{ principal: Principal; csrfOk: boolean; csrf: string } | undefined> {
+export async function sessionPrincipal(
+  db: Db,
+  req: FastifyRequest,
+  now: number,
+): Promise<{ principal: Principal; csrfOk: boolean; csrf: string } | undefined> {
   const token = cookieValue(req);
   if (!token) return undefined;
   const s = await sessionByToken(db, token, now);
@@ -48,7 +55,12 @@ export async function sessionPrincipal(db: Db, req: FastifyRequest, now: number)
 
 export function registerSessionRoutes(http: FastifyInstance, db: Db, clock: Clock, opts: SessionOptions): void {
   http.post('/api/session', async (req, reply) => {
-    const b = z.object({ username: z.string().trim().min(1, '请输入用户名 / username required').max(64), password: z.string().min(1, '请输入密码 / password required').max(200) }).parse(req.body);
+    const b = z
+      .object({
+        username: z.string().trim().min(1, '请输入用户名 / username required').max(64),
+        password: z.string().min(1, '请输入密码 / password required').max(200),
+      })
+      .parse(req.body);
     const now = clock.now();
     // The one login policy: the attempt is counted before the password is checked (see security/login-policy.ts).
     const p: Principal = await signIn(db, { username: b.username, password: b.password, address: req.ip }, now);

@@ -66,7 +66,17 @@ export class InboundEventStore {
     return this.db.kysely.transaction().execute(async (trx) => {
       const rows = await trx
         .insertInto('inbound_events')
-        .values([...unique.values()].map((e) => ({ source: e.source, shop_id: e.shopId, dedup_key: e.dedupKey, event_type: e.eventType, external_id: e.externalId, payload: e.payload, received_at: now })))
+        .values(
+          [...unique.values()].map((e) => ({
+            source: e.source,
+            shop_id: e.shopId,
+            dedup_key: e.dedupKey,
+            event_type: e.eventType,
+            external_id: e.externalId,
+            payload: e.payload,
+            received_at: now,
+          })),
+        )
         .onConflict((oc) => oc.columns(['source', 'shop_id', 'dedup_key']).doNothing())
         .returning(['source', 'shop_id', 'dedup_key'])
         .execute();
@@ -80,7 +90,19 @@ export class InboundEventStore {
       if (jobs.size) {
         await trx
           .insertInto('jobs')
-          .values([...jobs.values()].map((j) => ({ kind: j.kind, payload: JSON.stringify(j.payload ?? {}), status: 'pending', run_at: now + (j.delayMs ?? 0), attempts: 0, max_attempts: j.maxAttempts ?? 8, singleton_key: j.singletonKey ?? null, created_at: now, updated_at: now })))
+          .values(
+            [...jobs.values()].map((j) => ({
+              kind: j.kind,
+              payload: JSON.stringify(j.payload ?? {}),
+              status: 'pending',
+              run_at: now + (j.delayMs ?? 0),
+              attempts: 0,
+              max_attempts: j.maxAttempts ?? 8,
+              singleton_key: j.singletonKey ?? null,
+              created_at: now,
+              updated_at: now,
+            })),
+          )
           .onConflict((oc) => oc.doNothing())
           .execute();
       }

@@ -3,12 +3,24 @@ import { handlerTable, job, JOB_KINDS, keyOf, payJob, type Handlers } from './ca
 import { PermanentJobError } from './worker.js';
 
 const ctx = { job: {} as never, workerId: 'w' };
-const allHandlers = (seen: unknown[] = []): Handlers => Object.fromEntries(JOB_KINDS.map((k) => [k, async (p: unknown) => void seen.push([k, p])])) as unknown as Handlers;
+const allHandlers = (seen: unknown[] = []): Handlers =>
+  Object.fromEntries(JOB_KINDS.map((k) => [k, async (p: unknown) => void seen.push([k, p])])) as unknown as Handlers;
 
 describe('the job catalogue', () => {
   it('builds each job with its singleton key, attempts and variant from the declaration', () => {
-    expect(job('po.place', { purchaseOrderId: 7 })).toEqual({ kind: 'po.place', payload: { purchaseOrderId: 7 }, singletonKey: 'po.place:7', maxAttempts: 12 });
-    expect(payJob(7, { delayMs: 5, variant: 'nextday' })).toEqual({ kind: 'po.pay', payload: { purchaseOrderId: 7, check: 0 }, singletonKey: 'po.pay:7:nextday', maxAttempts: 10, delayMs: 5 });
+    expect(job('po.place', { purchaseOrderId: 7 })).toEqual({
+      kind: 'po.place',
+      payload: { purchaseOrderId: 7 },
+      singletonKey: 'po.place:7',
+      maxAttempts: 12,
+    });
+    expect(payJob(7, { delayMs: 5, variant: 'nextday' })).toEqual({
+      kind: 'po.pay',
+      payload: { purchaseOrderId: 7, check: 0 },
+      singletonKey: 'po.pay:7:nextday',
+      maxAttempts: 10,
+      delayMs: 5,
+    });
     expect(keyOf('order.sync', { shopId: 1, orderId: '3700000000000000001', source: 'push' })).toBe('order.sync:1:3700000000000000001');
   });
 

@@ -35,13 +35,42 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
  * was committed. Returns the new job id, or null when a pending singleton copy already exists.
  */
 export async function enqueue(trx: Executor, spec: JobSpec, now: number): Promise<number | null> {
-  const { rows } = await insertJob(trx, spec.kind, JSON.stringify(spec.payload ?? {}), 'pending', now + (spec.delayMs ?? 0), 0, spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, spec.singletonKey ?? null, spec.lastError?.slice(0, 2000) ?? null, now, now);
+  const { rows } = await insertJob(
+    trx,
+    spec.kind,
+    JSON.stringify(spec.payload ?? {}),
+    'pending',
+    now + (spec.delayMs ?? 0),
+    0,
+    spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    spec.singletonKey ?? null,
+    spec.lastError?.slice(0, 2000) ?? null,
+    now,
+    now,
+  );
   return rows[0]?.id ?? null;
 }
 
 // Compiled once (every order enqueues about eight jobs; see prepared()).
-const insertJob = prepared((db, kind: string, payload: string, status: string, run_at: number, attempts: number, max_attempts: number, singleton_key: string | null, last_error: string | null, created_at: number, updated_at: number) =>
-  db.insertInto('jobs').values({ kind, payload, status, run_at, attempts, max_attempts, singleton_key, last_error, created_at, updated_at }).onConflict((oc) => oc.doNothing()).returning('id'),
+const insertJob = prepared(
+  (
+    db,
+    kind: string,
+    payload: string,
+    status: string,
+    run_at: number,
+    attempts: number,
+    max_attempts: number,
+    singleton_key: string | null,
+    last_error: string | null,
+    created_at: number,
+    updated_at: number,
+  ) =>
+    db
+      .insertInto('jobs')
+      .values({ kind, payload, status, run_at, attempts, max_attempts, singleton_key, last_error, created_at, updated_at })
+      .onConflict((oc) => oc.doNothing())
+      .returning('id'),
 );
 
 /** How often a claim also looks for jobs whose worker died (lease expired). Pending jobs are looked for on every claim. */
@@ -92,11 +121,30 @@ export class JobQueue {
     // transaction; half of them found nothing).
     let expired: Job[] = [];
     if (now >= this.nextExpiredSweep) {
-      expired = await take(k.selectFrom('jobs').select('id').where('status', '=', 'running').where('lease_until', '<', now).orderBy('id').limit(limit).modifyEnd(skipLocked(this.db.dialect)));
+      expired = await take(
+        k
+          .selectFrom('jobs')
+          .select('id')
+          .where('status', '=', 'running')
+          .where('lease_until', '<', now)
+          .orderBy('id')
+          .limit(limit)
+          .modifyEnd(skipLocked(this.db.dialect)),
+      );
       if (expired.length >= limit) return expired;
       this.nextExpiredSweep = now + EXPIRED_SWEEP_MS;
     }
-    const pending = await take(k.selectFrom('jobs').select('id').where('status', '=', 'pending').where('run_at', '<=', now).orderBy('run_at').orderBy('id').limit(limit - expired.length).modifyEnd(skipLocked(this.db.dialect)));
+    const pending = await take(
+      k
+        .selectFrom('jobs')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('run_at', '<=', now)
+        .orderBy('run_at')
+        .orderBy('id')
+        .limit(limit - expired.length)
+        .modifyEnd(skipLocked(this.db.dialect)),
+    );
     return [...expired, ...pending];
   }
 
@@ -132,7 +180,11 @@ export class JobQueue {
       const done = await this.db.kysely
         .updateTable('jobs')
         .set({ status: 'done', finished_at: now, updated_at: now, lease_until: null, last_error: null })
-        .where('id', 'in', mine.map((c) => c.item.id))
+        .where(
+          'id',
+          'in',
+          mine.map((c) => c.item.id),
+        )
         .where('locked_by', '=', workerId)
         .where('status', '=', 'running')
         .returning('id')
@@ -143,7 +195,12 @@ export class JobQueue {
   }, 500);
 
   /** Retry later with backoff, or keep as a dead job when attempts are exhausted or the error is permanent. */
-  async fail(job: Job, workerId: string, error: string, opts: { permanent?: boolean; retryAfterMs?: number } = {}): Promise<'retry' | 'dead' | 'superseded' | 'lost'> {
+  async fail(
+    job: Job,
+    workerId: string,
+    error: string,
+    opts: { permanent?: boolean; retryAfterMs?: number } = {},
+  ): Promise<'retry' | 'dead' | 'superseded' | 'lost'> {
     const now = this.clock.now();
     const dead = opts.permanent || job.attempts >= job.max_attempts;
     const base = this.db.kysely
@@ -160,7 +217,14 @@ export class JobQueue {
     const delay = Math.max(opts.retryAfterMs ?? 0, backoffMs(job.attempts));
     try {
       const r = await base
-        .set({ status: 'pending', run_at: now + delay, last_error: error.slice(0, 2000), updated_at: now, lease_until: null, locked_by: null })
+        .set({
+          status: 'pending',
+          run_at: now + delay,
+          last_error: error.slice(0, 2000),
+          updated_at: now,
+          lease_until: null,
+          locked_by: null,
+        })
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1 ? 'retry' : 'lost';
     } catch (err) {
@@ -186,11 +250,25 @@ export class JobQueue {
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       // A pending copy exists for one of these singletons: retry one by one and skip the duplicates.
-      const rows = await this.db.kysely.selectFrom('jobs').select('id').where('status', '=', 'dead').$if(ids !== 'all', (qb) => qb.where('id', 'in', ids as number[])).execute();
+      const rows = await this.db.kysely
+        .selectFrom('jobs')
+        .select('id')
+        .where('status', '=', 'dead')
+        .$if(ids !== 'all', (qb) => qb.where('id', 'in', ids as number[]))
+        .execute();
       let n = 0;
       for (const { id } of rows) {
         try {
-          n += Number((await this.db.kysely.updateTable('jobs').set({ status: 'pending', attempts: 0, run_at: now, updated_at: now, finished_at: null, locked_by: null }).where('id', '=', id).where('status', '=', 'dead').executeTakeFirst()).numUpdatedRows);
+          n += Number(
+            (
+              await this.db.kysely
+                .updateTable('jobs')
+                .set({ status: 'pending', attempts: 0, run_at: now, updated_at: now, finished_at: null, locked_by: null })
+                .where('id', '=', id)
+                .where('status', '=', 'dead')
+                .executeTakeFirst()
+            ).numUpdatedRows,
+          );
         } catch (e) {
           if (!isUniqueViolation(e)) throw e;
         }
@@ -201,7 +279,11 @@ export class JobQueue {
   }
 
   async list(filter: { status?: string; kind?: string; limit?: number; beforeId?: number } = {}): Promise<Job[]> {
-    let q = this.db.kysely.selectFrom('jobs').selectAll().orderBy('id', 'desc').limit(Math.min(filter.limit ?? 50, 500));
+    let q = this.db.kysely
+      .selectFrom('jobs')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(Math.min(filter.limit ?? 50, 500));
     if (filter.status) q = q.where('status', '=', filter.status);
     if (filter.kind) q = q.where('kind', '=', filter.kind);
     if (filter.beforeId) q = q.where('id', '<', filter.beforeId);
@@ -209,7 +291,11 @@ export class JobQueue {
   }
 
   async countsByStatus(): Promise<Record<string, number>> {
-    const rows = await this.db.kysely.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    const rows = await this.db.kysely
+      .selectFrom('jobs')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute();
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 

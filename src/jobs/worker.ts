@@ -113,7 +113,10 @@ export class Worker {
     const started = this.queue.clock.now();
     let outcome: string;
     // Keep the lease while a long job runs, so no other worker takes it over.
-    const heartbeat = setInterval(() => void this.queue.extendLease(job, this.id, this.leaseMs).catch(() => undefined), Math.max(1000, this.leaseMs / 3));
+    const heartbeat = setInterval(
+      () => void this.queue.extendLease(job, this.id, this.leaseMs).catch(() => undefined),
+      Math.max(1000, this.leaseMs / 3),
+    );
     try {
       if (!handler) throw new PermanentJobError(`no handler for job kind ${job.kind}`);
       if (job.attempts > job.max_attempts) throw new PermanentJobError('lease expired too many times (worker crashed while running it?)');
@@ -134,7 +137,15 @@ export class Worker {
         await this.opts.onDead(job, message).catch((e) => this.log.error({ err: (e as Error).message }, 'dead-job alert failed'));
       }
     }
-    if (this.opts.recordRuns) await this.recordRun({ job_id: job.id, kind: job.kind, worker: this.id, started_at: started, finished_at: this.queue.clock.now(), outcome });
+    if (this.opts.recordRuns)
+      await this.recordRun({
+        job_id: job.id,
+        kind: job.kind,
+        worker: this.id,
+        started_at: started,
+        finished_at: this.queue.clock.now(),
+        outcome,
+      });
   }
 
   /**

@@ -27,7 +27,8 @@ export class SandboxClock implements Clock {
   static readonly MAX_RATE = 1440;
 
   private static checkRate(rate: number): number {
-    if (!Number.isFinite(rate) || rate < 1 || rate > SandboxClock.MAX_RATE) throw new RangeError(`sandbox time rate must be 1…${SandboxClock.MAX_RATE}`);
+    if (!Number.isFinite(rate) || rate < 1 || rate > SandboxClock.MAX_RATE)
+      throw new RangeError(`sandbox time rate must be 1…${SandboxClock.MAX_RATE}`);
     return rate;
   }
 

@@ -31,7 +31,11 @@ export class DaifaError extends Error {
   /** For retryable errors: the earliest sensible retry, in ms from now. */
   readonly retryAfterMs?: number;
 
-  constructor(code: ErrorCode, message?: string, opts: { details?: unknown; retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    opts: { details?: unknown; retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
     const def = errorCodes[code];
     super(message ?? def.message, { cause: opts.cause });
     this.name = 'DaifaError';
@@ -47,5 +51,9 @@ export function isRetryable(err: unknown): boolean {
   if (err instanceof DaifaError) return err.retryable;
   // Network failures (connection refused/reset, timeouts) are transient by nature.
   const code = (err as { code?: string; cause?: { code?: string } })?.cause?.code ?? (err as { code?: string })?.code;
-  return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|UND_ERR_|ABORT_ERR)/.test(code) || (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
+  return (
+    (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|UND_ERR_|ABORT_ERR)/.test(code)) ||
+    (err as Error)?.name === 'TimeoutError' ||
+    (err as Error)?.name === 'AbortError'
+  );
 }

@@ -11,10 +11,15 @@ function rawServer(onRequest: (socket: Socket, n: number) => void): Promise<{ se
     socket.on('data', () => onRequest(socket, ++requests));
     socket.on('error', () => undefined);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/x`, connections: () => connections })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/x`, connections: () => connections }),
+    ),
+  );
 }
 const sockets = new Set<Socket>();
-const ok = (body: string) => `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: keep-alive\r\n\r\n${body}`;
+const ok = (body: string) =>
+  `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: keep-alive\r\n\r\n${body}`;
 
 // On the I/O thread (the default) and on the calling thread (DAIFA_HTTP_THREAD=0): the same behaviour.
 describe.each([

@@ -70,7 +70,14 @@ class IoThread {
       this.answered = true;
       const p = this.settle(m.id);
       if (!p) return;
-      if (m.error) p.reject(Object.assign(new Error(m.error.message), m.error.code ? { code: m.error.code } : {}, m.error.staleKeepAlive ? { staleKeepAlive: true } : {}));
+      if (m.error)
+        p.reject(
+          Object.assign(
+            new Error(m.error.message),
+            m.error.code ? { code: m.error.code } : {},
+            m.error.staleKeepAlive ? { staleKeepAlive: true } : {},
+          ),
+        );
       else p.resolve({ status: m.status!, text: m.text! });
     });
     this.worker.on('error', (err) => {
@@ -88,7 +95,10 @@ class IoThread {
     const id = this.nextId++;
     return new Promise<PostResult>((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
-      const timer = setTimeout(() => this.settle(id)?.reject(new Error(`timeout after ${opts.timeoutMs} ms (the HTTP thread did not answer)`)), opts.timeoutMs + THREAD_GRACE_MS);
+      const timer = setTimeout(
+        () => this.settle(id)?.reject(new Error(`timeout after ${opts.timeoutMs} ms (the HTTP thread did not answer)`)),
+        opts.timeoutMs + THREAD_GRACE_MS,
+      );
       this.pending.set(id, { resolve, reject, timer });
       this.worker.postMessage({ id, url, opts });
     });

@@ -18,21 +18,29 @@ function post(url, opts, maxBytes) {
       let answered = false;
       const mod = target.protocol === 'https:' ? https : http;
       // A string body goes out in the same write as the headers (a Buffer would be a second chunk: writev).
-      const req = mod.request(target, { method: 'POST', agent: agents[target.protocol], headers: { ...opts.headers, 'content-length': String(Buffer.byteLength(opts.body, 'utf8')) } }, (res) => {
-        answered = true;
-        const chunks = [];
-        let size = 0;
-        res.on('data', (c) => {
-          size += c.length;
-          if (size > maxBytes) req.destroy(new Error(`answer larger than ${maxBytes} bytes`));
-          else chunks.push(c);
-        });
-        res.on('end', () => {
-          clearTimeout(timer);
-          resolve({ status: res.statusCode || 0, text: Buffer.concat(chunks).toString('utf8') });
-        });
-        res.on('error', fail);
-      });
+      const req = mod.request(
+        target,
+        {
+          method: 'POST',
+          agent: agents[target.protocol],
+          headers: { ...opts.headers, 'content-length': String(Buffer.byteLength(opts.body, 'utf8')) },
+        },
+        (res) => {
+          answered = true;
+          const chunks = [];
+          let size = 0;
+          res.on('data', (c) => {
+            size += c.length;
+            if (size > maxBytes) req.destroy(new Error(`answer larger than ${maxBytes} bytes`));
+            else chunks.push(c);
+          });
+          res.on('end', () => {
+            clearTimeout(timer);
+            resolve({ status: res.statusCode || 0, text: Buffer.concat(chunks).toString('utf8') });
+          });
+          res.on('error', fail);
+        },
+      );
       const timer = setTimeout(() => req.destroy(new Error(`timeout after ${opts.timeoutMs} ms`)), opts.timeoutMs);
       function fail(err) {
         clearTimeout(timer);
@@ -52,7 +60,11 @@ if (!isMainThread && workerData && workerData.daifaHttpThread) {
   parentPort.on('message', (m) => {
     post(m.url, m.opts, workerData.maxBytes).then(
       (r) => parentPort.postMessage({ id: m.id, status: r.status, text: r.text }),
-      (err) => parentPort.postMessage({ id: m.id, error: { message: String((err && err.message) || err), code: err && err.code, staleKeepAlive: !!(err && err.staleKeepAlive) } }),
+      (err) =>
+        parentPort.postMessage({
+          id: m.id,
+          error: { message: String((err && err.message) || err), code: err && err.code, staleKeepAlive: !!(err && err.staleKeepAlive) },
+        }),
     );
   });
 }

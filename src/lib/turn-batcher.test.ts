@@ -18,7 +18,10 @@ describe('TurnBatcher', () => {
     await new Promise((r) => setImmediate(r));
     const later = [5, 6].map((n) => b.submit(n)); // arrives while the first batch is being written
     expect(await Promise.all([...first, ...later])).toEqual([10, 20, 30, 40, 50, 60]);
-    expect(batches).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(overlapped).toBe(false);
   });
 
@@ -28,7 +31,11 @@ describe('TurnBatcher', () => {
       if (batch.some((e) => e.item === 'boom')) throw new Error('write failed');
     });
     const r = await Promise.allSettled(['a', 'boom', 'c'].map((x) => b.submit(x)));
-    expect(r.map((x) => (x.status === 'fulfilled' ? x.value : (x.reason as Error).message))).toEqual(['ok', 'write failed', 'write failed']);
+    expect(r.map((x) => (x.status === 'fulfilled' ? x.value : (x.reason as Error).message))).toEqual([
+      'ok',
+      'write failed',
+      'write failed',
+    ]);
     const forgetful = new TurnBatcher<string, string>(async (batch) => batch[0]!.resolve('only the first'));
     const r2 = await Promise.allSettled(['x', 'y'].map((x) => forgetful.submit(x)));
     expect(r2[0]).toEqual({ status: 'fulfilled', value: 'only the first' });

@@ -13,7 +13,10 @@ export interface ZipLimits {
 
 export const XLSX_LIMITS: ZipLimits = { maxEntries: 200, maxTotalBytes: 30 * 1024 * 1024 };
 
-export function checkZip(data: Buffer, limits: ZipLimits = XLSX_LIMITS): { ok: true; unpackedBytes: number } | { ok: false; reason: string } {
+export function checkZip(
+  data: Buffer,
+  limits: ZipLimits = XLSX_LIMITS,
+): { ok: true; unpackedBytes: number } | { ok: false; reason: string } {
   const eocd = findEocd(data);
   if (eocd < 0) return { ok: false, reason: '不是有效的 .xlsx 文件（不是 zip 压缩包）/ not a valid .xlsx file (not a zip archive)' };
   const entries = data.readUInt16LE(eocd + 10);
@@ -35,7 +38,8 @@ export function checkZip(data: Buffer, limits: ZipLimits = XLSX_LIMITS): { ok: t
     const local = data.readUInt32LE(p + 42);
     p += 46 + nameLen + extraLen + commentLen;
     if (flags & 0x1) return { ok: false, reason: '加密的文件 / encrypted entries are not supported' };
-    if (local + 30 > data.length || data.readUInt32LE(local) !== 0x04034b50) return { ok: false, reason: 'zip 条目损坏 / broken zip entry' };
+    if (local + 30 > data.length || data.readUInt32LE(local) !== 0x04034b50)
+      return { ok: false, reason: 'zip 条目损坏 / broken zip entry' };
     const start = local + 30 + data.readUInt16LE(local + 26) + data.readUInt16LE(local + 28);
     if (start + compressed > data.length) return { ok: false, reason: 'zip 条目损坏 / broken zip entry' };
     const body = data.subarray(start, start + compressed);
@@ -45,11 +49,18 @@ export function checkZip(data: Buffer, limits: ZipLimits = XLSX_LIMITS): { ok: t
       try {
         total += inflateRawSync(body, { maxOutputLength: Math.max(1, budget) }).length;
       } catch (err) {
-        const tooBig = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || /maxOutputLength|too large/i.test((err as Error).message);
-        return { ok: false, reason: tooBig ? `解压后超过 ${limits.maxTotalBytes / 1024 / 1024} MB / unpacks to more than the limit` : 'zip 条目无法解压 / an entry cannot be inflated' };
+        const tooBig =
+          (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || /maxOutputLength|too large/i.test((err as Error).message);
+        return {
+          ok: false,
+          reason: tooBig
+            ? `解压后超过 ${limits.maxTotalBytes / 1024 / 1024} MB / unpacks to more than the limit`
+            : 'zip 条目无法解压 / an entry cannot be inflated',
+        };
       }
     } else return { ok: false, reason: `不支持的压缩方式 ${compression} / unsupported compression` };
-    if (total > limits.maxTotalBytes) return { ok: false, reason: `解压后超过 ${limits.maxTotalBytes / 1024 / 1024} MB / unpacks to more than the limit` };
+    if (total > limits.maxTotalBytes)
+      return { ok: false, reason: `解压后超过 ${limits.maxTotalBytes / 1024 / 1024} MB / unpacks to more than the limit` };
   }
   return { ok: true, unpackedBytes: total };
 }

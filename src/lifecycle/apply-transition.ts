@@ -78,10 +78,24 @@ const patchWriter = (table: StateTable, columns: string[]) =>
  * every value is a plain one (an expression, or anything else, is built per call as before). Columns left
  * undefined are not written, as in Kysely's set().
  */
-async function writeStateWithPatch(trx: Transaction<Database>, table: StateTable, patch: Record<string, unknown>, state: string, version: number, now: number, id: number, expected: number): Promise<bigint> {
+async function writeStateWithPatch(
+  trx: Transaction<Database>,
+  table: StateTable,
+  patch: Record<string, unknown>,
+  state: string,
+  version: number,
+  now: number,
+  id: number,
+  expected: number,
+): Promise<bigint> {
   const columns = Object.keys(patch).filter((c) => patch[c] !== undefined);
   if (!columns.every((c) => isPlainValue(patch[c]))) {
-    const r = await trx.updateTable(table).set({ ...patch, state, version, updated_at: now } as never).where('id', '=', id).where('version', '=', expected).executeTakeFirst();
+    const r = await trx
+      .updateTable(table)
+      .set({ ...patch, state, version, updated_at: now } as never)
+      .where('id', '=', id)
+      .where('version', '=', expected)
+      .executeTakeFirst();
     return r.numUpdatedRows;
   }
   const key = `${table}:${columns.join(',')}`;
@@ -105,20 +119,73 @@ export async function recordInitialState(
 
 export async function appendEvent(
   trx: Transaction<Database>,
-  e: { entity: EntityType; id: number; event: string; actor: string; note?: string; data?: unknown; from?: string | null; to?: string | null; shopOrderId?: number },
+  e: {
+    entity: EntityType;
+    id: number;
+    event: string;
+    actor: string;
+    note?: string;
+    data?: unknown;
+    from?: string | null;
+    to?: string | null;
+    shopOrderId?: number;
+  },
   now: number,
 ): Promise<void> {
-  await insertEvent(trx, e.entity, e.id, e.shopOrderId ?? (e.entity === 'shop_order' ? e.id : null), e.event, e.from ?? null, e.to ?? null, e.actor, e.note ?? null, e.data === undefined ? null : JSON.stringify(e.data), now);
+  await insertEvent(
+    trx,
+    e.entity,
+    e.id,
+    e.shopOrderId ?? (e.entity === 'shop_order' ? e.id : null),
+    e.event,
+    e.from ?? null,
+    e.to ?? null,
+    e.actor,
+    e.note ?? null,
+    e.data === undefined ? null : JSON.stringify(e.data),
+    now,
+  );
 }
 
 // The statements every order runs a dozen times, compiled once (see prepared()).
-const insertEvent = prepared((db, entity_type: string, entity_id: number, shop_order_id: number | null, event: string, from_state: string | null, to_state: string | null, actor: string, note: string | null, data: string | null, created_at: number) =>
-  db.insertInto('order_events').values({ entity_type, entity_id, shop_order_id, event, from_state, to_state, actor, note, data, created_at }),
+const insertEvent = prepared(
+  (
+    db,
+    entity_type: string,
+    entity_id: number,
+    shop_order_id: number | null,
+    event: string,
+    from_state: string | null,
+    to_state: string | null,
+    actor: string,
+    note: string | null,
+    data: string | null,
+    created_at: number,
+  ) =>
+    db
+      .insertInto('order_events')
+      .values({ entity_type, entity_id, shop_order_id, event, from_state, to_state, actor, note, data, created_at }),
 );
 const statementsFor = (table: 'shop_orders' | 'purchase_orders' | 'cases') => ({
-  readState: prepared((db, id: number) => db.selectFrom(table as 'shop_orders').select(['state', 'version']).where('id', '=', id)),
-  writeState: prepared((db, state: string, version: number, updated_at: number, id: number, expected: number) => db.updateTable(table as 'shop_orders').set({ state, version, updated_at }).where('id', '=', id).where('version', '=', expected)),
-  lock: prepared((db, id: number) => db.updateTable(table as 'shop_orders').set((eb) => ({ version: eb.ref('version') })).where('id', '=', id)),
+  readState: prepared((db, id: number) =>
+    db
+      .selectFrom(table as 'shop_orders')
+      .select(['state', 'version'])
+      .where('id', '=', id),
+  ),
+  writeState: prepared((db, state: string, version: number, updated_at: number, id: number, expected: number) =>
+    db
+      .updateTable(table as 'shop_orders')
+      .set({ state, version, updated_at })
+      .where('id', '=', id)
+      .where('version', '=', expected),
+  ),
+  lock: prepared((db, id: number) =>
+    db
+      .updateTable(table as 'shop_orders')
+      .set((eb) => ({ version: eb.ref('version') }))
+      .where('id', '=', id),
+  ),
 });
 const hot = { shop_orders: statementsFor('shop_orders'), purchase_orders: statementsFor('purchase_orders'), cases: statementsFor('cases') };
 

@@ -3,7 +3,9 @@ import type { Database } from '../db/schema.js';
 import { prepared } from '../db/prepared.js';
 import { applyTransition } from './apply-transition.js';
 
-const poStillPlacing = prepared((db, shopOrderId: number, s1: string, s2: string, s3: string) => db.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'in', [s1, s2, s3]));
+const poStillPlacing = prepared((db, shopOrderId: number, s1: string, s2: string, s3: string) =>
+  db.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'in', [s1, s2, s3]),
+);
 
 /**
  * Sourced → Purchasing: when no supplier order of the shop order is still being placed (or stuck), the order moves
@@ -13,5 +15,17 @@ const poStillPlacing = prepared((db, shopOrderId: number, s1: string, s2: string
 export async function advanceWhenAllPlaced(trx: Transaction<Database>, shopOrderId: number, now: number): Promise<void> {
   // A sibling may already be paying or paid: everything past placing counts as placed.
   const open = (await poStillPlacing(trx, shopOrderId, 'Draft', 'Placing', 'NeedsAttention')).rows[0];
-  if (!open) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Purchasing', expectFrom: 'Sourced', event: 'order.purchased', actor: 'system:purchasing' }, now);
+  if (!open)
+    await applyTransition(
+      trx,
+      {
+        entity: 'shop_order',
+        id: shopOrderId,
+        to: 'Purchasing',
+        expectFrom: 'Sourced',
+        event: 'order.purchased',
+        actor: 'system:purchasing',
+      },
+      now,
+    );
 }

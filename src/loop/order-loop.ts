@@ -26,12 +26,37 @@ import { DaifaError } from '../lib/errors.js';
  * Each step that can need undoing names its compensation. docs/ARCHITECTURE.md shows this table (a test compares).
  */
 export const ORDER_LOOP: readonly { step: string; job: JobKind; chainsTo?: JobKind; compensation?: JobKind; when: string }[] = [
-  { step: 'sync', job: 'order.sync', chainsTo: 'order.confirm', when: 'a push or a poll says an order changed; a new paid order is checked and sourced in the same job' },
+  {
+    step: 'sync',
+    job: 'order.sync',
+    chainsTo: 'order.confirm',
+    when: 'a push or a poll says an order changed; a new paid order is checked and sourced in the same job',
+  },
   { step: 'confirm', job: 'order.confirm', chainsTo: 'order.source', when: 'checks pass (else NeedsReview waits for a person)' },
-  { step: 'source', job: 'order.source', when: 'a supplier per line; special requests a supplier cannot meet ask the buyer (consent.remind)' },
-  { step: 'place', job: 'po.place', chainsTo: 'po.pay', compensation: 'po.unwind', when: 'one job per supplier order, on its route (1688, e-mail, WeChat dropship)' },
-  { step: 'pay', job: 'po.pay', compensation: 'po.unwind', when: 'within the shop’s limits; a lost answer is read back (po.recheck) before anything is paid again' },
-  { step: 'track', job: 'po.track', chainsTo: 'order.deliver', when: 'a 1688 message or the sweep; new parcels go on to WeChat in the same job' },
+  {
+    step: 'source',
+    job: 'order.source',
+    when: 'a supplier per line; special requests a supplier cannot meet ask the buyer (consent.remind)',
+  },
+  {
+    step: 'place',
+    job: 'po.place',
+    chainsTo: 'po.pay',
+    compensation: 'po.unwind',
+    when: 'one job per supplier order, on its route (1688, e-mail, WeChat dropship)',
+  },
+  {
+    step: 'pay',
+    job: 'po.pay',
+    compensation: 'po.unwind',
+    when: 'within the shop’s limits; a lost answer is read back (po.recheck) before anything is paid again',
+  },
+  {
+    step: 'track',
+    job: 'po.track',
+    chainsTo: 'order.deliver',
+    when: 'a 1688 message or the sweep; new parcels go on to WeChat in the same job',
+  },
   { step: 'deliver', job: 'order.deliver', when: 'parcels and waybill changes sent to WeChat Shop, never twice' },
 ];
 
@@ -92,7 +117,12 @@ export function orderLoop(s: LoopServices): Handlers {
       // WeChat dropship: the supplier shipped on the platform (deliver event) → record its packages.
       await s.dropshipTracking.afterSync(p);
       const id = synced.shopOrderId;
-      if (id !== undefined && (synced.state === 'Received' || synced.state === 'Confirmed')) await thenStep('checking and sourcing a new order', () => confirmAndSource(id), (delayMs) => ({ ...confirmJob(id), delayMs }));
+      if (id !== undefined && (synced.state === 'Received' || synced.state === 'Confirmed'))
+        await thenStep(
+          'checking and sourcing a new order',
+          () => confirmAndSource(id),
+          (delayMs) => ({ ...confirmJob(id), delayMs }),
+        );
     },
     // 2 confirm (then source)
     'order.confirm': (p) => confirmAndSource(p.shopOrderId),
@@ -102,7 +132,12 @@ export function orderLoop(s: LoopServices): Handlers {
     // finds the purchase order Placed or Paying and goes on with the payment (which re-reads first).
     'po.place': async (p) => {
       const state = await s.placement.place(p.purchaseOrderId, { payNext: true });
-      if (state === 'Placed' || state === 'Paying') await thenStep('paying after placing', () => s.payments.pay(p.purchaseOrderId), (delayMs) => payJob(p.purchaseOrderId, { delayMs }));
+      if (state === 'Placed' || state === 'Paying')
+        await thenStep(
+          'paying after placing',
+          () => s.payments.pay(p.purchaseOrderId),
+          (delayMs) => payJob(p.purchaseOrderId, { delayMs }),
+        );
     },
     // 5 pay
     'po.pay': (p) => s.payments.handler(p),
@@ -114,7 +149,12 @@ export function orderLoop(s: LoopServices): Handlers {
       const tracked = await s.tracking.track(p.purchaseOrderId, { deliverNext: true });
       await s.dropshipTracking.track(p.purchaseOrderId);
       const id = tracked.shopOrderId;
-      if (id !== undefined && (tracked.forWeChat || (ctx.job.attempts > 1 && tracked.parcels > 0))) await thenStep('delivery sync after tracking', () => s.delivery.deliver(id), (delayMs) => deliverJob(id, delayMs));
+      if (id !== undefined && (tracked.forWeChat || (ctx.job.attempts > 1 && tracked.parcels > 0)))
+        await thenStep(
+          'delivery sync after tracking',
+          () => s.delivery.deliver(id),
+          (delayMs) => deliverJob(id, delayMs),
+        );
     },
     // 7 deliver
     'order.deliver': (p) => s.delivery.handler(p),

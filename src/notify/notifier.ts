@@ -11,7 +11,6 @@ import type { SecretBox } from '../security/secrets.js';
 import { cnDate, digestTime, inQuietHours, loadSettings, nextCnTime, routeFor, type AlertEvent, type AlertSettings } from './settings.js';
 import { maskPhones, render, renderSummary, type AlertData } from './templates.js';
 
-
 export interface Alert {
   event: AlertEvent;
   shopId: number | null;
@@ -23,7 +22,11 @@ export interface Alert {
 /** Per-target limits of each channel (WeCom robot 20/min; Tencent SMS per-number defaults; SMTP courtesy). */
 export const CHANNEL_LIMITS: Record<Channel, { windowMs: number; max: number }[]> = {
   wecom: [{ windowMs: 60_000, max: 20 }],
-  sms: [{ windowMs: 30_000, max: 1 }, { windowMs: 3_600_000, max: 5 }, { windowMs: 86_400_000, max: 10 }],
+  sms: [
+    { windowMs: 30_000, max: 1 },
+    { windowMs: 3_600_000, max: 5 },
+    { windowMs: 86_400_000, max: 10 },
+  ],
   email: [{ windowMs: 60_000, max: 30 }],
   log: [],
 };
@@ -32,7 +35,11 @@ const MAX_SEND_ATTEMPTS = 5;
 const WINDOW_MARGIN_MS = 1_500;
 const MAX_ITEMS_PER_MESSAGE = 500;
 // Written for the alerts of every order: compiled once (see prepared()).
-const insertNotification = preparedInsert('notifications', ['shop_id', 'event', 'channel', 'target', 'dedup_key', 'status', 'title', 'body', 'data', 'attempts', 'created_at'], (q) => q.onConflict((oc) => oc.column('dedup_key').doNothing()).returning(['id', 'status']));
+const insertNotification = preparedInsert(
+  'notifications',
+  ['shop_id', 'event', 'channel', 'target', 'dedup_key', 'status', 'title', 'body', 'data', 'attempts', 'created_at'],
+  (q) => q.onConflict((oc) => oc.column('dedup_key').doNothing()).returning(['id', 'status']),
+);
 
 /** A new alert waits this long before its target is flushed, so a burst becomes one summary, not many messages. */
 export const COALESCE_MS: Record<Channel, number> = { wecom: 2_000, sms: 5_000, email: 5_000, log: 0 };
@@ -66,7 +73,16 @@ export class Notifier {
   }
 
   targets(s: AlertSettings, channel: Channel): string[] {
-    const configured = channel === 'wecom' ? (s.wecom ? [s.wecom.webhookUrl] : []) : channel === 'sms' ? (s.sms?.phones ?? []) : channel === 'email' ? (s.email?.to ?? []) : ['log'];
+    const configured =
+      channel === 'wecom'
+        ? s.wecom
+          ? [s.wecom.webhookUrl]
+          : []
+        : channel === 'sms'
+          ? (s.sms?.phones ?? [])
+          : channel === 'email'
+            ? (s.email?.to ?? [])
+            : ['log'];
     const list = configured.length ? configured : (this.opts.defaultTargets?.[channel] ?? []);
     return this.senders.has(channel) ? list : [];
   }
@@ -96,7 +112,8 @@ export class Notifier {
         ).rows;
         if (!row) continue;
         created++;
-        if (row.status === 'pending') await enqueue(trx, flushJob(channel, target, this.opts.coalesceMs?.[channel] ?? COALESCE_MS[channel]), now);
+        if (row.status === 'pending')
+          await enqueue(trx, flushJob(channel, target, this.opts.coalesceMs?.[channel] ?? COALESCE_MS[channel]), now);
       }
     }
     if (quiet && alert.shopId !== null) await this.scheduleDigest(trx, alert.shopId, settings);
@@ -127,7 +144,10 @@ export class Notifier {
         .orderBy('created_at', 'desc')
         .limit(max)
         .execute();
-      const times = recent.map((r) => r.sent_at ?? r.created_at).filter((t) => t > now - span).sort((a, b) => b - a);
+      const times = recent
+        .map((r) => r.sent_at ?? r.created_at)
+        .filter((t) => t > now - span)
+        .sort((a, b) => b - a);
       if (times.length >= max) wait = Math.max(wait, times[max - 1]! + span - now + 1);
     }
     return wait;
@@ -135,8 +155,17 @@ export class Notifier {
 
   /** A per-target mutex shared by every worker process: compare-and-set on a lock row. */
   private async lock(key: string, now: number): Promise<boolean> {
-    await this.db.kysely.insertInto('alert_target_locks').values({ key, locked_until: 0 }).onConflict((oc) => oc.column('key').doNothing()).execute();
-    const r = await this.db.kysely.updateTable('alert_target_locks').set({ locked_until: now + 60_000 }).where('key', '=', key).where('locked_until', '<', now).executeTakeFirst();
+    await this.db.kysely
+      .insertInto('alert_target_locks')
+      .values({ key, locked_until: 0 })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    const r = await this.db.kysely
+      .updateTable('alert_target_locks')
+      .set({ locked_until: now + 60_000 })
+      .where('key', '=', key)
+      .where('locked_until', '<', now)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
@@ -148,7 +177,8 @@ export class Notifier {
     const { channel, target } = payload;
     const key = `${channel}:${target}`;
     const now = this.clock.now();
-    if (!(await this.lock(key, now))) throw new DaifaError('CONFLICT', `alert target busy: ${channel}`, { retryable: true, retryAfterMs: 1_000 });
+    if (!(await this.lock(key, now)))
+      throw new DaifaError('CONFLICT', `alert target busy: ${channel}`, { retryable: true, retryAfterMs: 1_000 });
     let more = false;
     try {
       const wait = await this.waitMs(channel, target, now);
@@ -181,19 +211,41 @@ export class Notifier {
       const more = items.length > MAX_ITEMS_PER_MESSAGE;
       const batchItems = items.slice(0, MAX_ITEMS_PER_MESSAGE);
       const settings = await loadSettings(trx, this.opts.box, batchItems[0]!.shop_id);
-      const msg = batchItems.length === 1 ? { title: batchItems[0]!.title, body: batchItems[0]!.body } : renderSummary(batchItems, settings.language);
+      const msg =
+        batchItems.length === 1 ? { title: batchItems[0]!.title, body: batchItems[0]!.body } : renderSummary(batchItems, settings.language);
       const batch = await trx
         .insertInto('notification_batches')
-        .values({ channel, target, kind: batchItems.length === 1 ? 'single' : batchItems[0]!.event === 'daily_digest' ? 'digest' : 'summary', title: msg.title, body: msg.body, item_count: batchItems.length, status: 'sending', created_at: now })
+        .values({
+          channel,
+          target,
+          kind: batchItems.length === 1 ? 'single' : batchItems[0]!.event === 'daily_digest' ? 'digest' : 'summary',
+          title: msg.title,
+          body: msg.body,
+          item_count: batchItems.length,
+          status: 'sending',
+          created_at: now,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await trx.updateTable('notifications').set({ status: 'sending', batch_id: batch.id }).where('id', 'in', batchItems.map((i) => i.id)).execute();
+      await trx
+        .updateTable('notifications')
+        .set({ status: 'sending', batch_id: batch.id })
+        .where(
+          'id',
+          'in',
+          batchItems.map((i) => i.id),
+        )
+        .execute();
       return { batchId: batch.id, items: batchItems, message: msg, more };
     });
   }
 
   private async deliver(channel: Channel, target: string, batchId: number, items: { id: number; attempts: number }[]): Promise<void> {
-    const batch = await this.db.kysely.selectFrom('notification_batches').select(['title', 'body']).where('id', '=', batchId).executeTakeFirstOrThrow();
+    const batch = await this.db.kysely
+      .selectFrom('notification_batches')
+      .select(['title', 'body'])
+      .where('id', '=', batchId)
+      .executeTakeFirstOrThrow();
     const ids = items.map((i) => i.id);
     try {
       const sender = this.senders.get(channel);
@@ -211,7 +263,11 @@ export class Notifier {
       const giveUp = permanent || attempts >= MAX_SEND_ATTEMPTS;
       await this.db.kysely.transaction().execute(async (trx) => {
         await trx.updateTable('notification_batches').set({ status: 'failed', last_error: message }).where('id', '=', batchId).execute();
-        await trx.updateTable('notifications').set({ status: giveUp ? 'failed' : 'pending', batch_id: null, attempts, last_error: message }).where('id', 'in', ids).execute();
+        await trx
+          .updateTable('notifications')
+          .set({ status: giveUp ? 'failed' : 'pending', batch_id: null, attempts, last_error: message })
+          .where('id', 'in', ids)
+          .execute();
       });
       if (giveUp) {
         this.log.error({ channel, notifications: ids.length, err: message }, 'alert delivery failed; kept as failed');
@@ -223,8 +279,17 @@ export class Notifier {
 
   /** Operator action: failed alerts go back to pending and their targets are flushed. */
   async retryFailed(): Promise<number> {
-    const rows = await this.db.kysely.selectFrom('notifications').select(['channel', 'target']).where('status', '=', 'failed').groupBy(['channel', 'target']).execute();
-    const r = await this.db.kysely.updateTable('notifications').set({ status: 'pending', attempts: 0 }).where('status', '=', 'failed').executeTakeFirst();
+    const rows = await this.db.kysely
+      .selectFrom('notifications')
+      .select(['channel', 'target'])
+      .where('status', '=', 'failed')
+      .groupBy(['channel', 'target'])
+      .execute();
+    const r = await this.db.kysely
+      .updateTable('notifications')
+      .set({ status: 'pending', attempts: 0 })
+      .where('status', '=', 'failed')
+      .executeTakeFirst();
     for (const t of rows) await this.queue.add(flushJob(t.channel as Channel, t.target));
     return Number(r.numUpdatedRows);
   }
@@ -242,7 +307,12 @@ export class Notifier {
   async ensureDigestsScheduled(): Promise<void> {
     const shops = await this.db.kysely.selectFrom('shops').select('id').execute();
     for (const { id } of shops) {
-      const active = await this.db.kysely.selectFrom('jobs').select('id').where('singleton_key', '=', keyOf('notify.digest', { shopId: id })).where('status', 'in', ['pending', 'running']).executeTakeFirst();
+      const active = await this.db.kysely
+        .selectFrom('jobs')
+        .select('id')
+        .where('singleton_key', '=', keyOf('notify.digest', { shopId: id }))
+        .where('status', 'in', ['pending', 'running'])
+        .executeTakeFirst();
       if (!active) await this.scheduleDigest(this.db.kysely, id, await loadSettings(this.db.kysely, this.opts.box, id));
     }
   }
@@ -251,7 +321,13 @@ export class Notifier {
     const now = this.clock.now();
     const date = cnDate(now);
     await this.db.kysely.transaction().execute(async (trx) => {
-      const folded = await trx.selectFrom('notifications').select(['id', 'event', 'title', 'data']).where('shop_id', '=', payload.shopId).where('status', '=', 'folded').orderBy('id').execute();
+      const folded = await trx
+        .selectFrom('notifications')
+        .select(['id', 'event', 'title', 'data'])
+        .where('shop_id', '=', payload.shopId)
+        .where('status', '=', 'folded')
+        .orderBy('id')
+        .execute();
       const foldedCounts: Record<string, number> = {};
       const seen = new Set<string>();
       const lines: string[] = [];
@@ -264,14 +340,34 @@ export class Notifier {
         lines.push(f.title);
       }
       const dayStart = now - ((now + 8 * 3_600_000) % 86_400_000);
-      const stats = await trx.selectFrom('shop_orders').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('shop_id', '=', payload.shopId).where('created_at', '>=', dayStart).groupBy('state').execute();
+      const stats = await trx
+        .selectFrom('shop_orders')
+        .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('shop_id', '=', payload.shopId)
+        .where('created_at', '>=', dayStart)
+        .groupBy('state')
+        .execute();
       await this.raise(trx, {
         event: 'daily_digest',
         shopId: payload.shopId,
         subject: `${date}:${now}`,
-        data: { date, stats: Object.fromEntries(stats.map((s) => [s.state, Number(s.n)])), folded: foldedCounts, foldedLines: lines.slice(0, 10) },
+        data: {
+          date,
+          stats: Object.fromEntries(stats.map((s) => [s.state, Number(s.n)])),
+          folded: foldedCounts,
+          foldedLines: lines.slice(0, 10),
+        },
       });
-      if (folded.length) await trx.updateTable('notifications').set({ status: 'digested', sent_at: now }).where('id', 'in', folded.map((f) => f.id)).execute();
+      if (folded.length)
+        await trx
+          .updateTable('notifications')
+          .set({ status: 'digested', sent_at: now })
+          .where(
+            'id',
+            'in',
+            folded.map((f) => f.id),
+          )
+          .execute();
       const settings = await loadSettings(trx, this.opts.box, payload.shopId);
       const at = digestTime(settings);
       if (at) await enqueue(trx, digestJob(payload.shopId, nextCnTime(at, now + 60_000) - now), now);

@@ -67,12 +67,27 @@ export class TencentSmsSender implements Sender {
     });
     const timestamp = Math.floor(Date.now() / 1000);
     const contentType = 'application/json; charset=utf-8';
-    const { authorization } = tc3Sign({ secretId: this.cfg.secretId, secretKey: this.cfg.secretKey, service: 'sms', host: url.host, contentType, payload, timestamp });
+    const { authorization } = tc3Sign({
+      secretId: this.cfg.secretId,
+      secretKey: this.cfg.secretKey,
+      service: 'sms',
+      host: url.host,
+      contentType,
+      payload,
+      timestamp,
+    });
     let res: Response;
     try {
       res = await fetch(url, {
         method: 'POST',
-        headers: { authorization, 'content-type': contentType, 'x-tc-action': 'SendSms', 'x-tc-version': '2021-01-11', 'x-tc-timestamp': String(timestamp), 'x-tc-region': this.cfg.region ?? 'ap-guangzhou' },
+        headers: {
+          authorization,
+          'content-type': contentType,
+          'x-tc-action': 'SendSms',
+          'x-tc-version': '2021-01-11',
+          'x-tc-timestamp': String(timestamp),
+          'x-tc-region': this.cfg.region ?? 'ap-guangzhou',
+        },
         body: payload,
         signal: AbortSignal.timeout(10_000),
       });
@@ -80,7 +95,9 @@ export class TencentSmsSender implements Sender {
       throw new DaifaError('UPSTREAM_UNAVAILABLE', `短信接口无法连接: ${(err as Error).message}`);
     }
     if (res.status >= 500) throw new DaifaError('UPSTREAM_UNAVAILABLE', `短信接口 HTTP ${res.status}`);
-    const body = (await res.json().catch(() => ({}))) as { Response?: { Error?: { Code: string; Message: string }; SendStatusSet?: { Code: string; Message: string }[] } };
+    const body = (await res.json().catch(() => ({}))) as {
+      Response?: { Error?: { Code: string; Message: string }; SendStatusSet?: { Code: string; Message: string }[] };
+    };
     const error = body.Response?.Error;
     if (error) throw smsError(error.Code, error.Message);
     const status = body.Response?.SendStatusSet?.[0];
@@ -101,7 +118,8 @@ export function smsError(code: string, message: string): DaifaError {
     InternalError: 5_000,
     'FailedOperation.PhoneNumberInBlacklist': 0,
   };
-  if (code in retryAfter && retryAfter[code]! > 0) return new DaifaError('UPSTREAM_UNAVAILABLE', text, { retryAfterMs: retryAfter[code], details: { code } });
+  if (code in retryAfter && retryAfter[code]! > 0)
+    return new DaifaError('UPSTREAM_UNAVAILABLE', text, { retryAfterMs: retryAfter[code], details: { code } });
   return new DaifaError('UPSTREAM_UNAVAILABLE', text, { retryable: false, details: { code } });
 }
 
@@ -116,7 +134,13 @@ export class EmailSender implements Sender {
   }
   async send(target: string, m: OutgoingMessage): Promise<void> {
     try {
-      await this.transport.sendMail({ from: this.from, to: target, subject: m.title, text: `${m.body}\n\n— Daifa 代发`, textEncoding: 'base64' });
+      await this.transport.sendMail({
+        from: this.from,
+        to: target,
+        subject: m.title,
+        text: `${m.body}\n\n— Daifa 代发`,
+        textEncoding: 'base64',
+      });
     } catch (err) {
       const code = (err as { responseCode?: number }).responseCode;
       // 5xx SMTP replies are permanent (bad address, auth refused); anything else is worth a retry.

@@ -29,7 +29,9 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式 HH:MM�
 export const alertSettingsSchema = z.object({
   language: z.enum(['zh', 'en']).default('zh'),
   wecom: z.object({ webhookUrl: z.string().url() }).optional(),
-  sms: z.object({ phones: z.array(z.string().regex(/^(\+86)?1[3-9]\d{9}$/, '手机号格式不正确 / invalid mobile number')).max(10) }).optional(),
+  sms: z
+    .object({ phones: z.array(z.string().regex(/^(\+86)?1[3-9]\d{9}$/, '手机号格式不正确 / invalid mobile number')).max(10) })
+    .optional(),
   email: z.object({ to: z.array(z.string().email()).max(10) }).optional(),
   /** Which channels each event goes to. Missing events use the defaults. */
   routes: z.record(z.enum(ALERT_EVENTS), z.array(z.enum(CHANNELS as [Channel, ...Channel[]]))).default({}),
@@ -58,11 +60,16 @@ export const DEFAULT_ROUTES: Record<AlertEvent, Channel[]> = {
 
 export function parseSettings(input: unknown): AlertSettings {
   const r = alertSettingsSchema.safeParse(input ?? {});
-  if (!r.success) throw new DaifaError('VALIDATION', '提醒设置不正确 / invalid alert settings', { details: r.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) });
+  if (!r.success)
+    throw new DaifaError('VALIDATION', '提醒设置不正确 / invalid alert settings', {
+      details: r.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+    });
   return r.data;
 }
 
-const settingsOf = prepared((db, shopId: number, allShops: number) => db.selectFrom('alert_settings').select(['shop_id', 'settings']).where('shop_id', 'in', [shopId, allShops]));
+const settingsOf = prepared((db, shopId: number, allShops: number) =>
+  db.selectFrom('alert_settings').select(['shop_id', 'settings']).where('shop_id', 'in', [shopId, allShops]),
+);
 
 /**
  * Stored form: the recipients (the WeCom robot URL — its key is a secret —, phone numbers, e-mail addresses) are
@@ -93,7 +100,14 @@ export async function loadSettings(db: Executor, box: SecretBox, shopId: number 
  * unless allowed: the server posts there). A recipient sent back as shown (masked) keeps the stored one, so a form
  * that saves what it loaded changes nothing it did not touch.
  */
-export async function saveSettings(db: Db, box: SecretBox, outbound: OutboundPolicy, shopId: number, input: unknown, now: number): Promise<AlertSettings> {
+export async function saveSettings(
+  db: Db,
+  box: SecretBox,
+  outbound: OutboundPolicy,
+  shopId: number,
+  input: unknown,
+  now: number,
+): Promise<AlertSettings> {
   const stored = await loadSettings(db.kysely, box, shopId);
   const s = parseSettings(keepMasked(input, stored));
   if (s.wecom) checkOutboundUrl(s.wecom.webhookUrl, outbound, 'wecom.webhookUrl');
@@ -123,8 +137,10 @@ const maskEmail = (e: string) => e.replace(/^(.)[^@]*(@.*)$/, '$1***$2');
 function keepMasked(input: unknown, stored: AlertSettings): unknown {
   if (!input || typeof input !== 'object') return input;
   const i = { ...(input as Record<string, any>) };
-  if (i.wecom?.webhookUrl && stored.wecom && i.wecom.webhookUrl === maskUrl(stored.wecom.webhookUrl)) i.wecom = { ...i.wecom, webhookUrl: stored.wecom.webhookUrl };
-  const same = <T>(list: unknown, mine: T[] | undefined, mask: (x: T) => string) => (Array.isArray(list) && mine ? list.map((x) => mine.find((m) => mask(m) === x) ?? x) : list);
+  if (i.wecom?.webhookUrl && stored.wecom && i.wecom.webhookUrl === maskUrl(stored.wecom.webhookUrl))
+    i.wecom = { ...i.wecom, webhookUrl: stored.wecom.webhookUrl };
+  const same = <T>(list: unknown, mine: T[] | undefined, mask: (x: T) => string) =>
+    Array.isArray(list) && mine ? list.map((x) => mine.find((m) => mask(m) === x) ?? x) : list;
   if (i.sms?.phones) i.sms = { ...i.sms, phones: same(i.sms.phones, stored.sms?.phones, maskPhone) };
   if (i.email?.to) i.email = { ...i.email, to: same(i.email.to, stored.email?.to, maskEmail) };
   return i;

@@ -21,7 +21,14 @@ const hmac = (key: Buffer | string, msg: string) => createHmac('sha256', key).up
 export function tc3Sign(i: Tc3Input): { authorization: string; signature: string; canonicalRequestHash: string; date: string } {
   // The credential date is the UTC date of the timestamp (not local time — calls fail around midnight otherwise).
   const date = new Date(i.timestamp * 1000).toISOString().slice(0, 10);
-  const canonicalRequest = ['POST', '/', '', `content-type:${i.contentType}\nhost:${i.host}\n`, 'content-type;host', sha256(i.payload)].join('\n');
+  const canonicalRequest = [
+    'POST',
+    '/',
+    '',
+    `content-type:${i.contentType}\nhost:${i.host}\n`,
+    'content-type;host',
+    sha256(i.payload),
+  ].join('\n');
   const canonicalRequestHash = sha256(canonicalRequest);
   const scope = `${date}/${i.service}/tc3_request`;
   const stringToSign = ['TC3-HMAC-SHA256', String(i.timestamp), scope, canonicalRequestHash].join('\n');

@@ -52,26 +52,57 @@ export function render(event: AlertEvent, d: AlertData, lang: Lang): OutgoingMes
     case 'new_paid_order':
       return {
         title: `${L} ${d.amount !== undefined ? formatYuan(d.amount) : ''}`.trim(),
-        body: order + line(zh ? '商品：' : 'Items: ', d.items) + line(zh ? '收货：' : 'Ship to: ', d.receiver) + line(zh ? '要求：' : 'Requests: ', d.requests),
+        body:
+          order +
+          line(zh ? '商品：' : 'Items: ', d.items) +
+          line(zh ? '收货：' : 'Ship to: ', d.receiver) +
+          line(zh ? '要求：' : 'Requests: ', d.requests),
       };
     case 'needs_review':
       // Raised for the order checks' reasons, and for a step that needs a person (its detail: a partial refund, a
       // changed address, a refund WeChat refused) — without the detail the message said nothing.
-      return { title: `${zh ? '订单需人工审核' : 'Order needs review'} ${d.orderId ?? ''}`.trim(), body: line(zh ? '说明：' : 'Detail: ', d.detail) + (d.reasons ?? []).map((r) => `- ${r}`).join('\n') };
+      return {
+        title: `${zh ? '订单需人工审核' : 'Order needs review'} ${d.orderId ?? ''}`.trim(),
+        body: line(zh ? '说明：' : 'Detail: ', d.detail) + (d.reasons ?? []).map((r) => `- ${r}`).join('\n'),
+      };
     case 'dead_job':
-      return { title: `${L} #${d.jobId} ${d.jobKind ?? ''}`.trim(), body: `${zh ? '错误：' : 'Error: '}${d.error ?? ''}\n${zh ? '处理：daifa jobs list --status dead，修复后 daifa jobs retry ' : 'Fix, then: daifa jobs retry '}${d.jobId}` };
+      return {
+        title: `${L} #${d.jobId} ${d.jobKind ?? ''}`.trim(),
+        body: `${zh ? '错误：' : 'Error: '}${d.error ?? ''}\n${zh ? '处理：daifa jobs list --status dead，修复后 daifa jobs retry ' : 'Fix, then: daifa jobs retry '}${d.jobId}`,
+      };
     case 'refresh_token_expiring':
-      return { title: `${L} ${d.account ?? ''}`.trim(), body: `${zh ? '到期：' : 'Expires: '}${d.expiresAt ?? ''}\n${zh ? '请重新授权，否则无法下单。' : 'Re-authorise, or orders cannot be placed.'}` };
+      return {
+        title: `${L} ${d.account ?? ''}`.trim(),
+        body: `${zh ? '到期：' : 'Expires: '}${d.expiresAt ?? ''}\n${zh ? '请重新授权，否则无法下单。' : 'Re-authorise, or orders cannot be placed.'}`,
+      };
     case 'daily_digest': {
-      const stats = Object.entries(d.stats ?? {}).map(([k, v]) => `${k} ${v}`).join('，');
-      const folded = Object.entries(d.folded ?? {}).map(([k, v]) => `${EVENT_LABELS[k as AlertEvent]?.[lang] ?? k} ${v}`).join('，');
+      const stats = Object.entries(d.stats ?? {})
+        .map(([k, v]) => `${k} ${v}`)
+        .join('，');
+      const folded = Object.entries(d.folded ?? {})
+        .map(([k, v]) => `${EVENT_LABELS[k as AlertEvent]?.[lang] ?? k} ${v}`)
+        .join('，');
       return {
         title: `${L} ${d.date ?? ''}`.trim(),
-        body: line(zh ? '今日订单：' : "Today's orders: ", stats || (zh ? '无' : 'none')) + line(zh ? '静默期间提醒：' : 'During quiet hours: ', folded) + (d.foldedLines ?? []).slice(0, 10).map((x) => `- ${x}`).join('\n'),
+        body:
+          line(zh ? '今日订单：' : "Today's orders: ", stats || (zh ? '无' : 'none')) +
+          line(zh ? '静默期间提醒：' : 'During quiet hours: ', folded) +
+          (d.foldedLines ?? [])
+            .slice(0, 10)
+            .map((x) => `- ${x}`)
+            .join('\n'),
       };
     }
     default:
-      return { title: `${L} ${d.orderId ?? ''}`.trim(), body: order + line(zh ? '供应商：' : 'Supplier: ', d.supplier) + line(zh ? '期限：' : 'Deadline: ', d.deadline) + line(zh ? '说明：' : 'Detail: ', d.detail) + (d.reasons ?? []).map((r) => `- ${r}`).join('\n') };
+      return {
+        title: `${L} ${d.orderId ?? ''}`.trim(),
+        body:
+          order +
+          line(zh ? '供应商：' : 'Supplier: ', d.supplier) +
+          line(zh ? '期限：' : 'Deadline: ', d.deadline) +
+          line(zh ? '说明：' : 'Detail: ', d.detail) +
+          (d.reasons ?? []).map((r) => `- ${r}`).join('\n'),
+      };
   }
 }
 
@@ -82,7 +113,8 @@ export function renderSummary(items: { event: string; title: string }[], lang: L
   for (const i of items) counts.set(i.event, (counts.get(i.event) ?? 0) + 1);
   const parts = [...counts].map(([e, n]) => `${EVENT_LABELS[e as AlertEvent]?.[lang] ?? e} ${n}`).join(zh ? '，' : ', ');
   const lines = items.slice(0, maxLines).map((i) => `- ${i.title}`);
-  if (items.length > maxLines) lines.push(zh ? `…另有 ${items.length - maxLines} 条，请在 Daifa 中查看` : `…and ${items.length - maxLines} more in Daifa`);
+  if (items.length > maxLines)
+    lines.push(zh ? `…另有 ${items.length - maxLines} 条，请在 Daifa 中查看` : `…and ${items.length - maxLines} more in Daifa`);
   return { title: zh ? `Daifa 提醒 ${items.length} 条（${parts}）` : `Daifa: ${items.length} alerts (${parts})`, body: lines.join('\n') };
 }
 

@@ -25,9 +25,14 @@ export class WeComBotClient {
     const body = (await res.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
     if (res.status >= 500) throw new DaifaError('UPSTREAM_UNAVAILABLE', `企业微信机器人 HTTP ${res.status}`);
     if (body.errcode === 0) return;
-    if (body.errcode === 45009) throw new DaifaError('UPSTREAM_UNAVAILABLE', '企业微信机器人发送过于频繁 (45009)', { retryAfterMs: 60_000 });
+    if (body.errcode === 45009)
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', '企业微信机器人发送过于频繁 (45009)', { retryAfterMs: 60_000 });
     // Only WeCom's code and the start of its message are kept (they are shown in the dashboard).
-    throw new DaifaError('UPSTREAM_UNAVAILABLE', `企业微信机器人错误 ${Number(body.errcode ?? res.status)}: ${String(body.errmsg ?? '').slice(0, 80)}`, { retryable: false });
+    throw new DaifaError(
+      'UPSTREAM_UNAVAILABLE',
+      `企业微信机器人错误 ${Number(body.errcode ?? res.status)}: ${String(body.errmsg ?? '').slice(0, 80)}`,
+      { retryable: false },
+    );
   }
 }
 

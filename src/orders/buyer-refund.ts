@@ -16,7 +16,6 @@ import { idString } from '../lib/lossless-json.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { ShopService } from '../shops/shops.js';
 
-
 /** After-sale statuses of a REFUND the merchant (or WeChat for them) has granted. */
 const REFUND_GRANTED = new Set(['PLATFORM_REFUNDING', 'MERCHANT_REFUND_SUCCESS']);
 
@@ -26,7 +25,13 @@ export const REFUND_DECISIONS = ['order.buyer_refused', 'review.cancelled', 'ord
 const LINE_REFUND_DECIDED = 'order.line_refund_decided';
 
 /** genaftersaleorder's 售后原因 a person can give (reference: 代用户发起售后). */
-export const REFUND_REASONS = { '10000001': '缺货', '10000014': '双方协商一致退款', '10000002': '拍错/多拍', '10000000': '不想要了', '10000008': '其他' } as const;
+export const REFUND_REASONS = {
+  '10000001': '缺货',
+  '10000014': '双方协商一致退款',
+  '10000002': '拍错/多拍',
+  '10000000': '不想要了',
+  '10000008': '其他',
+} as const;
 export type RefundReason = keyof typeof REFUND_REASONS;
 
 /** Case kinds about a line that a refund of that line settles. */
@@ -38,8 +43,16 @@ const HELD_BY_SOURCING = ['sourcing.blocked', 'order.substitute_proposed'];
  * Mark lines withdrawn (every unit: never sourced from now on) and queue the refund, in the caller's transaction.
  * `reason` is genaftersaleorder's 售后原因, kept on the decision for the request.
  */
-export async function withdrawLines(trx: Transaction<Database>, shopOrderId: number, lineNos: number[] | 'all', now: number): Promise<void> {
-  let q = trx.updateTable('shop_order_lines').set((eb) => ({ withdrawn_cnt: eb.ref('quantity') })).where('shop_order_id', '=', shopOrderId);
+export async function withdrawLines(
+  trx: Transaction<Database>,
+  shopOrderId: number,
+  lineNos: number[] | 'all',
+  now: number,
+): Promise<void> {
+  let q = trx
+    .updateTable('shop_order_lines')
+    .set((eb) => ({ withdrawn_cnt: eb.ref('quantity') }))
+    .where('shop_order_id', '=', shopOrderId);
   if (lineNos !== 'all') q = q.where('line_no', 'in', lineNos);
   await q.execute();
   await enqueue(trx, refundBuyerJob(shopOrderId), now);
@@ -52,19 +65,35 @@ export async function withdrawLines(trx: Transaction<Database>, shopOrderId: num
  * otherwise the lines' cases are settled and an order that sourcing held goes back to sourcing without them.
  * The refund itself is requested by the `order.refund-buyer` job (BuyerRefunds.request).
  */
-export async function decideBuyerRefund(db: Db, clock: Clock, input: { shopOrderId: number; lines?: number[]; reason: RefundReason; note: string; actor: string }): Promise<{ state: string; lines: number[]; whole: boolean }> {
+export async function decideBuyerRefund(
+  db: Db,
+  clock: Clock,
+  input: { shopOrderId: number; lines?: number[]; reason: RefundReason; note: string; actor: string },
+): Promise<{ state: string; lines: number[]; whole: boolean }> {
   const note = input.note.trim();
-  if (!note) throw new DaifaError('VALIDATION', '请填写退款说明 / a note is required', { details: [{ field: 'note', message: 'required' }] });
+  if (!note)
+    throw new DaifaError('VALIDATION', '请填写退款说明 / a note is required', { details: [{ field: 'note', message: 'required' }] });
   const now = clock.now();
   return db.kysely.transaction().execute(async (trx) => {
     await lockEntity(trx, 'shop_order', input.shopOrderId);
-    const order = await trx.selectFrom('shop_orders').select(['id', 'state', 'shop_id']).where('id', '=', input.shopOrderId).executeTakeFirst();
+    const order = await trx
+      .selectFrom('shop_orders')
+      .select(['id', 'state', 'shop_id'])
+      .where('id', '=', input.shopOrderId)
+      .executeTakeFirst();
     if (!order) throw new DaifaError('NOT_FOUND', `订单 ${input.shopOrderId} 不存在`);
-    if (['Shipped', 'Completed', 'Cancelled'].includes(order.state)) throw new DaifaError('CONFLICT', `订单状态为 ${order.state}，不能在 Daifa 发起退款（已发货的请在微信小店处理售后） / order is ${order.state}`);
+    if (['Shipped', 'Completed', 'Cancelled'].includes(order.state))
+      throw new DaifaError(
+        'CONFLICT',
+        `订单状态为 ${order.state}，不能在 Daifa 发起退款（已发货的请在微信小店处理售后） / order is ${order.state}`,
+      );
     const lines = await orderLines(trx, order.id);
     const open = (l: (typeof lines)[number]) => l.quantity - Math.max(l.finish_aftersale_cnt, l.withdrawn_cnt) > 0;
     const unknown = (input.lines ?? []).filter((n) => !lines.some((l) => l.line_no === n));
-    if (unknown.length) throw new DaifaError('VALIDATION', `订单没有第 ${unknown.join('、')} 行 / no such line`, { details: [{ field: 'lines', message: 'unknown line' }] });
+    if (unknown.length)
+      throw new DaifaError('VALIDATION', `订单没有第 ${unknown.join('、')} 行 / no such line`, {
+        details: [{ field: 'lines', message: 'unknown line' }],
+      });
     const wanted = lines.filter((l) => (input.lines ? input.lines.includes(l.line_no) : true) && open(l));
     if (!wanted.length) throw new DaifaError('CONFLICT', '这些商品已退款或已决定退款 / already refunded');
     const held = await trx
@@ -75,30 +104,86 @@ export async function decideBuyerRefund(db: Db, clock: Clock, input: { shopOrder
       .where('p.state', 'not in', ['Cancelled', 'Shadowed'])
       .execute();
     const busy = wanted.filter((l) => held.some((h) => h.shop_order_line_no === l.line_no));
-    if (busy.length) throw new DaifaError('CONFLICT', `第 ${busy.map((l) => l.line_no).join('、')} 行已在采购单 ${[...new Set(held.filter((h) => busy.some((l) => l.line_no === h.shop_order_line_no)).map((h) => h.out_order_id))].join('、')} 中：请先换供应商或登记供应商已取消 / a supplier order holds these lines`);
+    if (busy.length)
+      throw new DaifaError(
+        'CONFLICT',
+        `第 ${busy.map((l) => l.line_no).join('、')} 行已在采购单 ${[...new Set(held.filter((h) => busy.some((l) => l.line_no === h.shop_order_line_no)).map((h) => h.out_order_id))].join('、')} 中：请先换供应商或登记供应商已取消 / a supplier order holds these lines`,
+      );
     const lineNos = wanted.map((l) => l.line_no);
     const whole = lines.every((l) => !open(l) || lineNos.includes(l.line_no));
     const what = wanted.map((l) => `第 ${l.line_no} 行“${l.title}”×${l.quantity - l.finish_aftersale_cnt}`).join('；');
     const data = { lines: lineNos, reason: input.reason };
     await withdrawLines(trx, order.id, lineNos, now);
-    const settle = (c: { id: number }) => settleCase(trx, { id: c.id, shopOrderId: order.id }, { resolution: `给买家退款：${what}`, note, actor: input.actor }, now);
-    const cases = await trx.selectFrom('cases').select(['id', 'kind', 'data']).where('shop_order_id', '=', order.id).where('state', '=', 'Open').execute();
+    const settle = (c: { id: number }) =>
+      settleCase(trx, { id: c.id, shopOrderId: order.id }, { resolution: `给买家退款：${what}`, note, actor: input.actor }, now);
+    const cases = await trx
+      .selectFrom('cases')
+      .select(['id', 'kind', 'data'])
+      .where('shop_order_id', '=', order.id)
+      .where('state', '=', 'Open')
+      .execute();
     if (whole) {
-      const t = await applyTransition(trx, { entity: 'shop_order', id: order.id, to: 'Cancelled', event: 'order.refund_decided', actor: input.actor, note: `给买家退款（${REFUND_REASONS[input.reason]}）：${what}。${note}`, data }, now);
+      const t = await applyTransition(
+        trx,
+        {
+          entity: 'shop_order',
+          id: order.id,
+          to: 'Cancelled',
+          event: 'order.refund_decided',
+          actor: input.actor,
+          note: `给买家退款（${REFUND_REASONS[input.reason]}）：${what}。${note}`,
+          data,
+        },
+        now,
+      );
       if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
       // Nothing is left to fulfil: every open case of the order is moot.
       for (const c of cases) await settle(c);
       return { state: 'Cancelled', lines: lineNos, whole };
     }
-    await appendEvent(trx, { entity: 'shop_order', id: order.id, event: LINE_REFUND_DECIDED, actor: input.actor, note: `给买家退款（${REFUND_REASONS[input.reason]}）：${what}；其余商品照常发货。${note}`, data }, now);
-    const mine = cases.filter((c) => LINE_CASES.includes(c.kind) && lineNos.includes(Number((JSON.parse(c.data ?? '{}') as { lineNo?: unknown }).lineNo)));
+    await appendEvent(
+      trx,
+      {
+        entity: 'shop_order',
+        id: order.id,
+        event: LINE_REFUND_DECIDED,
+        actor: input.actor,
+        note: `给买家退款（${REFUND_REASONS[input.reason]}）：${what}；其余商品照常发货。${note}`,
+        data,
+      },
+      now,
+    );
+    const mine = cases.filter(
+      (c) => LINE_CASES.includes(c.kind) && lineNos.includes(Number((JSON.parse(c.data ?? '{}') as { lineNo?: unknown }).lineNo)),
+    );
     for (const c of mine) await settle(c);
     // Held by sourcing for these lines only: the rest is sourced again (a hold for another reason stays for a person).
     let state = order.state;
     if ((state === 'NeedsReview' || state === 'AwaitingBuyer') && mine.length === cases.length) {
-      const entered = await trx.selectFrom('order_events').select('event').where('entity_type', '=', 'shop_order').where('entity_id', '=', order.id).where('to_state', '=', state).orderBy('id', 'desc').limit(1).executeTakeFirst();
+      const entered = await trx
+        .selectFrom('order_events')
+        .select('event')
+        .where('entity_type', '=', 'shop_order')
+        .where('entity_id', '=', order.id)
+        .where('to_state', '=', state)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       if (entered && HELD_BY_SOURCING.includes(entered.event)) {
-        const t = await applyTransition(trx, { entity: 'shop_order', id: order.id, to: 'Confirmed', expectFrom: state, event: 'order.resumed', actor: input.actor, note: '退款的商品不再采购，其余商品继续', jobs: [sourceJob(order.id)] }, now);
+        const t = await applyTransition(
+          trx,
+          {
+            entity: 'shop_order',
+            id: order.id,
+            to: 'Confirmed',
+            expectFrom: state,
+            event: 'order.resumed',
+            actor: input.actor,
+            note: '退款的商品不再采购，其余商品继续',
+            jobs: [sourceJob(order.id)],
+          },
+          now,
+        );
         if (t.ok) state = 'Confirmed';
       }
     }
@@ -137,36 +222,78 @@ export class BuyerRefunds {
   /** Request the refund of every withdrawn unit not yet refunded or under way; returns the requests made. */
   async request(shopOrderId: number): Promise<number> {
     const k = this.db.kysely;
-    const order = await k.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id']).where('id', '=', shopOrderId).executeTakeFirst();
+    const order = await k
+      .selectFrom('shop_orders')
+      .select(['id', 'shop_id', 'wx_order_id'])
+      .where('id', '=', shopOrderId)
+      .executeTakeFirst();
     if (!order) return 0;
     const lines = (await orderLines(k, shopOrderId)).filter((l) => l.withdrawn_cnt > 0);
     if (!lines.length) return 0;
-    const events = await k.selectFrom('order_events').select(['event', 'data']).where('shop_order_id', '=', shopOrderId).where('event', 'in', ['order.refund_requested', LINE_REFUND_DECIDED, ...REFUND_DECISIONS]).orderBy('id').execute();
+    const events = await k
+      .selectFrom('order_events')
+      .select(['event', 'data'])
+      .where('shop_order_id', '=', shopOrderId)
+      .where('event', 'in', ['order.refund_requested', LINE_REFUND_DECIDED, ...REFUND_DECISIONS])
+      .orderBy('id')
+      .execute();
     const decided = events.filter((e) => e.event !== 'order.refund_requested').at(-1);
-    const reason = String((JSON.parse(decided?.data ?? '{}') as { reason?: unknown }).reason ?? (decided?.event === 'order.buyer_refused' ? '10000014' : '10000008'));
+    const reason = String(
+      (JSON.parse(decided?.data ?? '{}') as { reason?: unknown }).reason ??
+        (decided?.event === 'order.buyer_refused' ? '10000014' : '10000008'),
+    );
     const client = await this.clients.forShop(this.shops, order.shop_id);
     const wire = await client.getOrder(order.wx_order_id);
     const snap = mapOrder(wire);
     // Units WeChat shows shipped, per SKU (a refund is for units not shipped).
     const shipped = new Map<string, number>();
-    const packages = ((wire.order_detail as Record<string, any> | undefined)?.delivery_info?.delivery_product_info ?? []) as Record<string, any>[];
-    for (const p of packages) for (const x of (p.product_infos ?? []) as Record<string, any>[]) shipped.set(idString(x.sku_id) ?? '', (shipped.get(idString(x.sku_id) ?? '') ?? 0) + Number(x.product_cnt ?? 0));
+    const packages = ((wire.order_detail as Record<string, any> | undefined)?.delivery_info?.delivery_product_info ?? []) as Record<
+      string,
+      any
+    >[];
+    for (const p of packages)
+      for (const x of (p.product_infos ?? []) as Record<string, any>[])
+        shipped.set(idString(x.sku_id) ?? '', (shipped.get(idString(x.sku_id) ?? '') ?? 0) + Number(x.product_cnt ?? 0));
     // Lines a supplier has already sent parcels for (delivery to WeChat may not have followed yet) are on their way
     // to the buyer: never refunded from here — an after-sale on WeChat handles them.
-    const parcelled = new Set((await k.selectFrom('purchase_order_lines as l').innerJoin('packages as g', 'g.purchase_order_id', 'l.purchase_order_id').select('l.shop_order_line_no').where('g.shop_order_id', '=', shopOrderId).execute()).map((r) => r.shop_order_line_no));
+    const parcelled = new Set(
+      (
+        await k
+          .selectFrom('purchase_order_lines as l')
+          .innerJoin('packages as g', 'g.purchase_order_id', 'l.purchase_order_id')
+          .select('l.shop_order_line_no')
+          .where('g.shop_order_id', '=', shopOrderId)
+          .execute()
+      ).map((r) => r.shop_order_line_no),
+    );
     const requestedNow: string[] = [];
     for (const l of lines) {
       if (parcelled.has(l.line_no)) continue;
-      const w = snap.lines.find((x) => x.lineNo === l.line_no && x.skuId === l.sku_id) ?? snap.lines.find((x) => x.skuId === l.sku_id && x.productId === l.product_id);
+      const w =
+        snap.lines.find((x) => x.lineNo === l.line_no && x.skuId === l.sku_id) ??
+        snap.lines.find((x) => x.skuId === l.sku_id && x.productId === l.product_id);
       if (!w) continue;
       const free = w.quantity - w.finishAftersaleCnt - w.onAftersaleCnt - (shipped.get(l.sku_id) ?? 0);
       const count = Math.min(free, l.withdrawn_cnt - w.finishAftersaleCnt - w.onAftersaleCnt);
       if (count <= 0) continue;
       // The nth request for this line: a retry after a lost answer repeats the id, a later decision gets a new one.
-      const attempt = 1 + events.filter((e) => e.event === 'order.refund_requested' && (JSON.parse(e.data ?? '{}') as { lineNo?: number }).lineNo === l.line_no).length;
+      const attempt =
+        1 +
+        events.filter(
+          (e) => e.event === 'order.refund_requested' && (JSON.parse(e.data ?? '{}') as { lineNo?: number }).lineNo === l.line_no,
+        ).length;
       const requestId = `daifa-${order.wx_order_id}-${l.line_no}-${attempt}`;
       const amount = count === w.quantity ? w.paidAmount : Math.round((w.paidAmount * count) / w.quantity);
-      const req = { requestId, orderId: order.wx_order_id, productId: w.productId, skuId: w.skuId, count, amount, reason, desc: `第 ${l.line_no} 行“${l.title}”${REFUND_REASONS[reason as RefundReason] ?? ''}，商家为买家退款` };
+      const req = {
+        requestId,
+        orderId: order.wx_order_id,
+        productId: w.productId,
+        skuId: w.skuId,
+        count,
+        amount,
+        reason,
+        desc: `第 ${l.line_no} 行“${l.title}”${REFUND_REASONS[reason as RefundReason] ?? ''}，商家为买家退款`,
+      };
       let afterSaleOrderId: string;
       try {
         afterSaleOrderId = await client.genAftersaleOrder(req);
@@ -176,15 +303,50 @@ export class BuyerRefunds {
         const errmsg = d?.errcode !== undefined ? `${String(d.errcode)} ${String(d.errmsg ?? '')}` : err.message;
         await k.transaction().execute(async (trx) => {
           // One open case per line: a refusal again (after 重试) opens a new one only once the last is settled.
-          const open = await trx.selectFrom('cases').select('data').where('shop_order_id', '=', shopOrderId).where('kind', '=', 'REFUND_FAILED').where('state', '=', 'Open').execute();
+          const open = await trx
+            .selectFrom('cases')
+            .select('data')
+            .where('shop_order_id', '=', shopOrderId)
+            .where('kind', '=', 'REFUND_FAILED')
+            .where('state', '=', 'Open')
+            .execute();
           if (open.some((c) => (JSON.parse(c.data ?? '{}') as { lineNo?: number }).lineNo === l.line_no)) return;
           const now = this.clock.now();
-          const caseId = await openCase(trx, { kind: 'REFUND_FAILED', shopOrderId, message: `微信拒绝了给买家的退款申请（第 ${l.line_no} 行“${l.title}”${count} 件 ${formatYuan(amount)}）：${errmsg}。请在微信小店后台为买家退款，或处理后重试`, data: { lineNo: l.line_no, count, amount, requestId, errmsg }, dedupKey: `REFUND_FAILED:${shopOrderId}:${l.line_no}:${now}` }, now);
-          if (caseId) await this.notifier.raise(trx, { event: 'needs_review', shopId: order.shop_id, subject: `refund-failed:${caseId}`, data: { orderId: order.wx_order_id, detail: `给买家退款失败：${errmsg}` } });
+          const caseId = await openCase(
+            trx,
+            {
+              kind: 'REFUND_FAILED',
+              shopOrderId,
+              message: `微信拒绝了给买家的退款申请（第 ${l.line_no} 行“${l.title}”${count} 件 ${formatYuan(amount)}）：${errmsg}。请在微信小店后台为买家退款，或处理后重试`,
+              data: { lineNo: l.line_no, count, amount, requestId, errmsg },
+              dedupKey: `REFUND_FAILED:${shopOrderId}:${l.line_no}:${now}`,
+            },
+            now,
+          );
+          if (caseId)
+            await this.notifier.raise(trx, {
+              event: 'needs_review',
+              shopId: order.shop_id,
+              subject: `refund-failed:${caseId}`,
+              data: { orderId: order.wx_order_id, detail: `给买家退款失败：${errmsg}` },
+            });
         });
         continue;
       }
-      await k.transaction().execute((trx) => appendEvent(trx, { entity: 'shop_order', id: shopOrderId, event: 'order.refund_requested', actor: 'system:refunds', note: `已为买家发起退款：第 ${l.line_no} 行“${l.title}”${count} 件 ${formatYuan(amount)}（微信售后单 ${afterSaleOrderId}）`, data: { lineNo: l.line_no, count, amount, requestId, afterSaleOrderId } }, this.clock.now()));
+      await k.transaction().execute((trx) =>
+        appendEvent(
+          trx,
+          {
+            entity: 'shop_order',
+            id: shopOrderId,
+            event: 'order.refund_requested',
+            actor: 'system:refunds',
+            note: `已为买家发起退款：第 ${l.line_no} 行“${l.title}”${count} 件 ${formatYuan(amount)}（微信售后单 ${afterSaleOrderId}）`,
+            data: { lineNo: l.line_no, count, amount, requestId, afterSaleOrderId },
+          },
+          this.clock.now(),
+        ),
+      );
       requestedNow.push(afterSaleOrderId);
     }
     if (requestedNow.length) this.log.info({ shopOrderId, requests: requestedNow.length }, 'buyer refunds requested');
@@ -197,18 +359,34 @@ export class BuyerRefunds {
   /** Accept the REFUND after-sales of this order that a person's decision covers: the whole (cancelled) order, or withdrawn lines. */
   async accept(shopOrderId: number, knownAftersaleIds?: string[]): Promise<number> {
     const k = this.db.kysely;
-    const order = await k.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', shopOrderId).executeTakeFirst();
+    const order = await k
+      .selectFrom('shop_orders')
+      .select(['id', 'shop_id', 'wx_order_id', 'state'])
+      .where('id', '=', shopOrderId)
+      .executeTakeFirst();
     if (!order) return 0;
     const withdrawn = new Set((await orderLines(k, shopOrderId)).filter((l) => l.withdrawn_cnt > 0).map((l) => l.sku_id));
-    const decision = await k.selectFrom('order_events').select(['event', 'actor']).where('shop_order_id', '=', shopOrderId).where('event', 'in', [...REFUND_DECISIONS, LINE_REFUND_DECIDED]).orderBy('id', 'desc').executeTakeFirst();
+    const decision = await k
+      .selectFrom('order_events')
+      .select(['event', 'actor'])
+      .where('shop_order_id', '=', shopOrderId)
+      .where('event', 'in', [...REFUND_DECISIONS, LINE_REFUND_DECIDED])
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
     if (!decision) return 0;
     const wholeOrder = order.state === 'Cancelled' && decision.event !== LINE_REFUND_DECIDED;
     if (!wholeOrder && !withdrawn.size) return 0;
     const client = await this.clients.forShop(this.shops, order.shop_id);
     const ids = knownAftersaleIds ?? mapOrder(await client.getOrder(order.wx_order_id)).aftersaleIds ?? [];
     // After-sales this order's audit already shows accepted (a re-run after a lost answer must not record one twice).
-    const seen = await k.selectFrom('order_events').select(['event', 'data']).where('shop_order_id', '=', shopOrderId).where('event', 'in', ['order.refund_accepted', 'order.refund_requested']).execute();
-    const idOf = (e: { data: string | null }) => String((JSON.parse(e.data ?? '{}') as { afterSaleOrderId?: unknown }).afterSaleOrderId ?? '');
+    const seen = await k
+      .selectFrom('order_events')
+      .select(['event', 'data'])
+      .where('shop_order_id', '=', shopOrderId)
+      .where('event', 'in', ['order.refund_accepted', 'order.refund_requested'])
+      .execute();
+    const idOf = (e: { data: string | null }) =>
+      String((JSON.parse(e.data ?? '{}') as { afterSaleOrderId?: unknown }).afterSaleOrderId ?? '');
     const recorded = new Set(seen.filter((e) => e.event === 'order.refund_accepted').map(idOf));
     // Daifa's own requests (recorded when made), told apart in the record of their completion.
     const requested = new Set(seen.filter((e) => e.event === 'order.refund_requested').map(idOf));
@@ -231,7 +409,21 @@ export class BuyerRefunds {
           ? `Daifa 发起的退款 ${id} 已完成（${formatYuan(amount)}，状态 ${String(as.status)}）`
           : `退款 ${id} 在微信上已同意（${formatYuan(amount)}，状态 ${String(as.status)}；同意请求的应答未收到、商家在后台处理或超时自动退款；依据 ${decision.event} by ${decision.actor}）`;
       } else continue;
-      await k.transaction().execute((trx) => appendEvent(trx, { entity: 'shop_order', id: shopOrderId, shopOrderId, event: 'order.refund_accepted', actor: 'system:refunds', note, data: { afterSaleOrderId: id, amount, status: String(as.status) } }, this.clock.now()));
+      await k.transaction().execute((trx) =>
+        appendEvent(
+          trx,
+          {
+            entity: 'shop_order',
+            id: shopOrderId,
+            shopOrderId,
+            event: 'order.refund_accepted',
+            actor: 'system:refunds',
+            note,
+            data: { afterSaleOrderId: id, amount, status: String(as.status) },
+          },
+          this.clock.now(),
+        ),
+      );
       accepted++;
     }
     if (accepted) this.log.info({ shopOrderId, accepted }, 'buyer refund requests accepted');

@@ -11,7 +11,16 @@ import { prepared } from '../db/prepared.js';
 
 /** Other recent orders to the same address (the duplicate check, every new order): compiled once (see prepared()). */
 const sameAddressOrders = prepared((db, shopId: number, addressHash: string, id: number, sinceS: number, cancelled: string, max: number) =>
-  db.selectFrom('shop_orders').select(['id', 'wx_order_id']).where('shop_id', '=', shopId).where('address_hash', '=', addressHash).where('id', '!=', id).where('wx_create_time_s', '>=', sinceS).where('state', '!=', cancelled).limit(max));
+  db
+    .selectFrom('shop_orders')
+    .select(['id', 'wx_order_id'])
+    .where('shop_id', '=', shopId)
+    .where('address_hash', '=', addressHash)
+    .where('id', '!=', id)
+    .where('wx_create_time_s', '>=', sinceS)
+    .where('state', '!=', cancelled)
+    .limit(max),
+);
 
 /**
  * 订单信息确认 (seed step 2): run every check on a Received order; it becomes Confirmed, or NeedsReview with
@@ -42,11 +51,23 @@ export class OrderConfirmation {
       let possibleDuplicateOf: string | undefined;
       if (row.address_hash && this.duplicateWindowMs > 0) {
         const since = (row.pay_time_s ?? row.wx_create_time_s) * 1000 - this.duplicateWindowMs;
-        const { rows: others } = await sameAddressOrders(trx, row.shop_id, row.address_hash, row.id, Math.floor(since / 1000), 'Cancelled', 20);
+        const { rows: others } = await sameAddressOrders(
+          trx,
+          row.shop_id,
+          row.address_hash,
+          row.id,
+          Math.floor(since / 1000),
+          'Cancelled',
+          20,
+        );
         const mine = itemsFingerprint(snapshot);
         for (const other of others) {
           const otherLines = await trx.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', other.id).execute();
-          if (itemsFingerprint({ lines: otherLines.map((l) => ({ productId: l.product_id, skuId: l.sku_id, quantity: l.quantity })) as never }) === mine) {
+          if (
+            itemsFingerprint({
+              lines: otherLines.map((l) => ({ productId: l.product_id, skuId: l.sku_id, quantity: l.quantity })) as never,
+            }) === mine
+          ) {
             possibleDuplicateOf = other.wx_order_id;
             break;
           }
@@ -66,7 +87,10 @@ export class OrderConfirmation {
           actor: 'system:checks',
           note: result.reasons.map((x) => x.message).join('；') || undefined,
           data: { reasons: result.reasons, notes: result.notes },
-          patch: { review_reasons: JSON.stringify({ reasons: result.reasons, notes: result.notes }), special_requests: JSON.stringify(result.requests) },
+          patch: {
+            review_reasons: JSON.stringify({ reasons: result.reasons, notes: result.notes }),
+            special_requests: JSON.stringify(result.requests),
+          },
           jobs: to === 'Confirmed' && !opts.sourceNext ? [sourceJob(row.id)] : [],
         },
         now,
@@ -92,9 +116,17 @@ export class OrderConfirmation {
         },
       });
       if (to === 'NeedsReview') {
-        await this.notifier.raise(trx, { event: 'needs_review', shopId: row.shop_id, subject: row.wx_order_id, data: { orderId: row.wx_order_id, reasons: result.reasons.map((x) => x.message) } });
+        await this.notifier.raise(trx, {
+          event: 'needs_review',
+          shopId: row.shop_id,
+          subject: row.wx_order_id,
+          data: { orderId: row.wx_order_id, reasons: result.reasons.map((x) => x.message) },
+        });
       }
-      this.log.info({ shopOrderId: row.id, wxOrderId: row.wx_order_id, state: to, reasons: result.reasons.map((x) => x.code) }, 'order checked');
+      this.log.info(
+        { shopOrderId: row.id, wxOrderId: row.wx_order_id, state: to, reasons: result.reasons.map((x) => x.code) },
+        'order checked',
+      );
       return to;
     });
   }

@@ -25,40 +25,108 @@ export class ConsentService {
   ) {}
 
   async record(input: { caseId: number; answer: 'agreed' | 'refused'; actor: string; note: string }): Promise<{ orderState: string }> {
-    if (!input.note.trim()) throw new DaifaError('VALIDATION', '请记录买家答复的方式和内容 / note required', { details: [{ field: 'note', message: 'required' }] });
+    if (!input.note.trim())
+      throw new DaifaError('VALIDATION', '请记录买家答复的方式和内容 / note required', {
+        details: [{ field: 'note', message: 'required' }],
+      });
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
       const c = await trx.selectFrom('cases').selectAll().where('id', '=', input.caseId).executeTakeFirst();
-      if (!c || (c.kind !== 'SPECIAL_REQUEST_CONSENT' && c.kind !== 'SUBSTITUTE_CONSENT')) throw new DaifaError('NOT_FOUND', `买家确认事项 ${input.caseId} 不存在`);
+      if (!c || (c.kind !== 'SPECIAL_REQUEST_CONSENT' && c.kind !== 'SUBSTITUTE_CONSENT'))
+        throw new DaifaError('NOT_FOUND', `买家确认事项 ${input.caseId} 不存在`);
       if (c.state !== 'Open' || !c.shop_order_id) throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
       const resolution = input.answer === 'agreed' ? `买家同意替代方案：${input.note.trim()}` : `买家拒绝：${input.note.trim()}`;
-      await settleCase(trx, { id: c.id, shopOrderId: c.shop_order_id }, { resolution, note: resolution, actor: input.actor, event: `consent.${input.answer}`, data: { answer: input.answer } }, now);
+      await settleCase(
+        trx,
+        { id: c.id, shopOrderId: c.shop_order_id },
+        { resolution, note: resolution, actor: input.actor, event: `consent.${input.answer}`, data: { answer: input.answer } },
+        now,
+      );
       if (input.answer === 'agreed' && c.kind === 'SUBSTITUTE_CONSENT') {
         // The buyer accepted the other product: that line is sourced from the proposed offer, and only from it.
         const d = JSON.parse(c.data ?? '{}') as { lineNo: number; offerRef: number; title: string };
-        await trx.updateTable('shop_order_lines').set({ substitute_offer_ref: d.offerRef }).where('shop_order_id', '=', c.shop_order_id).where('line_no', '=', d.lineNo).execute();
-        const t = await applyTransition(trx, { entity: 'shop_order', id: c.shop_order_id, to: 'Confirmed', expectFrom: 'AwaitingBuyer', event: 'order.substitute_agreed', actor: input.actor, note: `第 ${d.lineNo} 行改为“${d.title}”：${resolution}`, data: { lineNo: d.lineNo, offerRef: d.offerRef }, jobs: [sourceJob(c.shop_order_id)] }, now);
+        await trx
+          .updateTable('shop_order_lines')
+          .set({ substitute_offer_ref: d.offerRef })
+          .where('shop_order_id', '=', c.shop_order_id)
+          .where('line_no', '=', d.lineNo)
+          .execute();
+        const t = await applyTransition(
+          trx,
+          {
+            entity: 'shop_order',
+            id: c.shop_order_id,
+            to: 'Confirmed',
+            expectFrom: 'AwaitingBuyer',
+            event: 'order.substitute_agreed',
+            actor: input.actor,
+            note: `第 ${d.lineNo} 行改为“${d.title}”：${resolution}`,
+            data: { lineNo: d.lineNo, offerRef: d.offerRef },
+            jobs: [sourceJob(c.shop_order_id)],
+          },
+          now,
+        );
         if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
         return { orderState: 'Confirmed' };
       }
       if (input.answer === 'agreed') {
         // The buyer accepted the alternative: forget the requests that blocked every supplier (the kinds the case
         // names; a named courier for cases from before dates were checked), source again.
-        const order = await trx.selectFrom('shop_orders').select('special_requests').where('id', '=', c.shop_order_id).executeTakeFirstOrThrow();
+        const order = await trx
+          .selectFrom('shop_orders')
+          .select('special_requests')
+          .where('id', '=', c.shop_order_id)
+          .executeTakeFirstOrThrow();
         const r = JSON.parse(order.special_requests || '{}');
         const kinds = (JSON.parse(c.data ?? '{}') as { waive?: string[] }).waive ?? ['courier'];
         const fields = kinds.flatMap((k) => WAIVABLE[k] ?? []);
-        const waived = { ...r, ...Object.fromEntries(fields.map((f) => [f, f === 'avoidCouriers' ? [] : undefined])), waived: { ...Object.fromEntries(fields.map((f) => [f, r[f]])), by: input.actor, at: now } };
-        const t = await applyTransition(trx, { entity: 'shop_order', id: c.shop_order_id, to: 'Confirmed', expectFrom: 'AwaitingBuyer', event: 'order.buyer_consented', actor: input.actor, note: resolution, patch: { special_requests: JSON.stringify(waived) }, jobs: [sourceJob(c.shop_order_id)] }, now);
+        const waived = {
+          ...r,
+          ...Object.fromEntries(fields.map((f) => [f, f === 'avoidCouriers' ? [] : undefined])),
+          waived: { ...Object.fromEntries(fields.map((f) => [f, r[f]])), by: input.actor, at: now },
+        };
+        const t = await applyTransition(
+          trx,
+          {
+            entity: 'shop_order',
+            id: c.shop_order_id,
+            to: 'Confirmed',
+            expectFrom: 'AwaitingBuyer',
+            event: 'order.buyer_consented',
+            actor: input.actor,
+            note: resolution,
+            patch: { special_requests: JSON.stringify(waived) },
+            jobs: [sourceJob(c.shop_order_id)],
+          },
+          now,
+        );
         if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
         return { orderState: 'Confirmed' };
       }
-      const t = await applyTransition(trx, { entity: 'shop_order', id: c.shop_order_id, to: 'Cancelled', expectFrom: 'AwaitingBuyer', event: 'order.buyer_refused', actor: input.actor, note: `${resolution}（Daifa 为买家发起退款）`, data: { reason: '10000014' } }, now);
+      const t = await applyTransition(
+        trx,
+        {
+          entity: 'shop_order',
+          id: c.shop_order_id,
+          to: 'Cancelled',
+          expectFrom: 'AwaitingBuyer',
+          event: 'order.buyer_refused',
+          actor: input.actor,
+          note: `${resolution}（Daifa 为买家发起退款）`,
+          data: { reason: '10000014' },
+        },
+        now,
+      );
       if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
       // The buyer gets the money back for everything not shipped, without having to ask (BuyerRefunds).
       await withdrawLines(trx, c.shop_order_id, 'all', now);
       // Other lines may already be with suppliers (a re-sourcing after a stock-out): those orders are cancelled or refunded too.
-      const live = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', c.shop_order_id).where('state', 'not in', ['Cancelled', 'Shadowed', 'Completed']).execute();
+      const live = await trx
+        .selectFrom('purchase_orders')
+        .select('id')
+        .where('shop_order_id', '=', c.shop_order_id)
+        .where('state', 'not in', ['Cancelled', 'Shadowed', 'Completed'])
+        .execute();
       for (const po of live) await enqueue(trx, unwindJob(po.id, 'buyer_refund'), now);
       return { orderState: 'Cancelled' };
     });
@@ -72,22 +140,73 @@ export class ConsentService {
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
       const c = await trx.selectFrom('cases').selectAll().where('id', '=', input.caseId).executeTakeFirst();
-      if (!c || c.kind !== 'OUT_OF_STOCK' || !c.shop_order_id) throw new DaifaError('NOT_FOUND', `缺货事项 ${input.caseId} 不存在 / no out-of-stock case ${input.caseId}`);
+      if (!c || c.kind !== 'OUT_OF_STOCK' || !c.shop_order_id)
+        throw new DaifaError('NOT_FOUND', `缺货事项 ${input.caseId} 不存在 / no out-of-stock case ${input.caseId}`);
       if (c.state !== 'Open') throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
       const lineNo = (JSON.parse(c.data ?? '{}') as { lineNo?: number }).lineNo;
-      const line = await trx.selectFrom('shop_order_lines').select(['line_no', 'title', 'quantity']).where('shop_order_id', '=', c.shop_order_id).where('line_no', '=', lineNo ?? -1).executeTakeFirst();
+      const line = await trx
+        .selectFrom('shop_order_lines')
+        .select(['line_no', 'title', 'quantity'])
+        .where('shop_order_id', '=', c.shop_order_id)
+        .where('line_no', '=', lineNo ?? -1)
+        .executeTakeFirst();
       if (!line) throw new DaifaError('CONFLICT', '找不到缺货的商品行 / the line is gone');
-      const offer = await trx.selectFrom('supplier_offers as o').innerJoin('suppliers as s', 's.id', 'o.supplier_id').select(['o.id', 'o.title', 'o.sku_attrs', 'o.unit_price', 'o.stock', 's.name', 's.active']).where('o.id', '=', input.offerRef).executeTakeFirst();
-      if (!offer || !offer.active) throw new DaifaError('VALIDATION', '替换商品不存在或供应商已停用 / no such offer', { details: [{ field: 'offerRef', message: 'not found' }] });
-      if (offer.stock < line.quantity) throw new DaifaError('CONFLICT', `替换商品库存 ${offer.stock} 不足 ${line.quantity} 件 / not enough stock`);
+      const offer = await trx
+        .selectFrom('supplier_offers as o')
+        .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
+        .select(['o.id', 'o.title', 'o.sku_attrs', 'o.unit_price', 'o.stock', 's.name', 's.active'])
+        .where('o.id', '=', input.offerRef)
+        .executeTakeFirst();
+      if (!offer || !offer.active)
+        throw new DaifaError('VALIDATION', '替换商品不存在或供应商已停用 / no such offer', {
+          details: [{ field: 'offerRef', message: 'not found' }],
+        });
+      if (offer.stock < line.quantity)
+        throw new DaifaError('CONFLICT', `替换商品库存 ${offer.stock} 不足 ${line.quantity} 件 / not enough stock`);
       const proposal = `缺货，建议改为 ${offer.name}“${offer.title}”（${offer.sku_attrs === '[]' ? '' : `${offer.sku_attrs}，`}¥${(offer.unit_price / 100).toFixed(2)}）：${input.note.trim()}`;
-      await settleCase(trx, { id: c.id, shopOrderId: c.shop_order_id }, { resolution: '已向买家提议更换商品', note: proposal, actor: input.actor, event: 'case.substitute_proposed' }, now);
-      const consentCaseId = await openCase(trx, { kind: 'SUBSTITUTE_CONSENT', shopOrderId: c.shop_order_id, message: `第 ${line.line_no} 行“${line.title}”${proposal}。请征得买家同意后记录答复`, data: { lineNo: line.line_no, offerRef: offer.id, title: offer.title }, dedupKey: `SUBSTITUTE_CONSENT:${c.shop_order_id}:${line.line_no}:${offer.id}` }, now);
+      await settleCase(
+        trx,
+        { id: c.id, shopOrderId: c.shop_order_id },
+        { resolution: '已向买家提议更换商品', note: proposal, actor: input.actor, event: 'case.substitute_proposed' },
+        now,
+      );
+      const consentCaseId = await openCase(
+        trx,
+        {
+          kind: 'SUBSTITUTE_CONSENT',
+          shopOrderId: c.shop_order_id,
+          message: `第 ${line.line_no} 行“${line.title}”${proposal}。请征得买家同意后记录答复`,
+          data: { lineNo: line.line_no, offerRef: offer.id, title: offer.title },
+          dedupKey: `SUBSTITUTE_CONSENT:${c.shop_order_id}:${line.line_no}:${offer.id}`,
+        },
+        now,
+      );
       if (consentCaseId === undefined) throw new DaifaError('CONFLICT', '已提议过该替换商品 / already proposed');
-      const t = await applyTransition(trx, { entity: 'shop_order', id: c.shop_order_id, to: 'AwaitingBuyer', expectFrom: 'NeedsReview', event: 'order.substitute_proposed', actor: input.actor, note: proposal }, now);
+      const t = await applyTransition(
+        trx,
+        {
+          entity: 'shop_order',
+          id: c.shop_order_id,
+          to: 'AwaitingBuyer',
+          expectFrom: 'NeedsReview',
+          event: 'order.substitute_proposed',
+          actor: input.actor,
+          note: proposal,
+        },
+        now,
+      );
       if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
-      const order = await trx.selectFrom('shop_orders').select(['shop_id', 'wx_order_id']).where('id', '=', c.shop_order_id).executeTakeFirstOrThrow();
-      await this.notifier.raise(trx, { event: 'buyer_consent_needed', shopId: order.shop_id, subject: `${consentCaseId}:0`, data: { orderId: order.wx_order_id, detail: proposal } });
+      const order = await trx
+        .selectFrom('shop_orders')
+        .select(['shop_id', 'wx_order_id'])
+        .where('id', '=', c.shop_order_id)
+        .executeTakeFirstOrThrow();
+      await this.notifier.raise(trx, {
+        event: 'buyer_consent_needed',
+        shopId: order.shop_id,
+        subject: `${consentCaseId}:0`,
+        data: { orderId: order.wx_order_id, detail: proposal },
+      });
       await enqueue(trx, consentReminderJob(consentCaseId, this.reminderMs), now);
       return { consentCaseId };
     });
@@ -97,10 +216,21 @@ export class ConsentService {
   reminderHandler = async (p: { caseId: number }): Promise<void> => {
     const c = await this.db.kysely.selectFrom('cases').selectAll().where('id', '=', p.caseId).executeTakeFirst();
     if (!c || c.state !== 'Open') return;
-    const order = c.shop_order_id ? await this.db.kysely.selectFrom('shop_orders').select(['shop_id', 'wx_order_id']).where('id', '=', c.shop_order_id).executeTakeFirst() : undefined;
+    const order = c.shop_order_id
+      ? await this.db.kysely
+          .selectFrom('shop_orders')
+          .select(['shop_id', 'wx_order_id'])
+          .where('id', '=', c.shop_order_id)
+          .executeTakeFirst()
+      : undefined;
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await this.notifier.raise(trx, { event: 'buyer_consent_needed', shopId: order?.shop_id ?? null, subject: `${c.id}:${Math.floor(now / this.reminderMs)}`, data: { orderId: order?.wx_order_id, detail: `仍在等待买家答复：${c.message}` } });
+      await this.notifier.raise(trx, {
+        event: 'buyer_consent_needed',
+        shopId: order?.shop_id ?? null,
+        subject: `${c.id}:${Math.floor(now / this.reminderMs)}`,
+        data: { orderId: order?.wx_order_id, detail: `仍在等待买家答复：${c.message}` },
+      });
       await enqueue(trx, consentReminderJob(c.id, this.reminderMs), now);
     });
   };

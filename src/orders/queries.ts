@@ -32,7 +32,19 @@ export async function listOrders(db: Db, f: OrderFilter) {
   const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
   let q = db.kysely
     .selectFrom('shop_orders')
-    .select(['id', 'shop_id', 'wx_order_id', 'state', 'wx_status', 'order_price', 'pay_time_s', 'address', 'review_reasons', 'created_at', 'updated_at'])
+    .select([
+      'id',
+      'shop_id',
+      'wx_order_id',
+      'state',
+      'wx_status',
+      'order_price',
+      'pay_time_s',
+      'address',
+      'review_reasons',
+      'created_at',
+      'updated_at',
+    ])
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit + 1);
@@ -42,11 +54,18 @@ export async function listOrders(db: Db, f: OrderFilter) {
   if (f.to !== undefined) q = q.where('created_at', '<', f.to);
   if (f.q) {
     // A whole WeChat order id is looked up by index; anything else searches the text (ids, titles, masked names).
-    const exact = /^\d{12,24}$/.test(f.q) ? await db.kysely.selectFrom('shop_orders').select('id').where('wx_order_id', '=', f.q).limit(1).executeTakeFirst() : undefined;
+    const exact = /^\d{12,24}$/.test(f.q)
+      ? await db.kysely.selectFrom('shop_orders').select('id').where('wx_order_id', '=', f.q).limit(1).executeTakeFirst()
+      : undefined;
     q = exact ? q.where('wx_order_id', '=', f.q) : q.where('search_text', 'like', `%${f.q.toLowerCase().replace(/[%_]/g, '')}%`);
   }
   // The whole list's length (the same filters, no page): "共 N 单" above the table.
-  const counted = await q.clearSelect().clearOrderBy().clearLimit().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const counted = await q
+    .clearSelect()
+    .clearOrderBy()
+    .clearLimit()
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
   if (f.cursor) {
     const [c, id] = decodeCursor(f.cursor);
     q = q.where((eb) => eb.or([eb('created_at', '<', c), eb.and([eb('created_at', '=', c), eb('id', '<', id)])]));
@@ -56,8 +75,21 @@ export async function listOrders(db: Db, f: OrderFilter) {
   const last = page[page.length - 1];
   // What the list shows besides the order row: its products, its shop, its earliest ship-by time (two reads per page).
   const ids = page.map((r) => r.id);
-  const lines = ids.length ? await db.kysely.selectFrom('shop_order_lines').select(['shop_order_id', 'title', 'quantity', 'delivery_deadline_s']).where('shop_order_id', 'in', ids).orderBy('line_no').execute() : [];
-  const shops = page.length ? await db.kysely.selectFrom('shops').select(['id', 'name']).where('id', 'in', [...new Set(page.map((r) => r.shop_id))]).execute() : [];
+  const lines = ids.length
+    ? await db.kysely
+        .selectFrom('shop_order_lines')
+        .select(['shop_order_id', 'title', 'quantity', 'delivery_deadline_s'])
+        .where('shop_order_id', 'in', ids)
+        .orderBy('line_no')
+        .execute()
+    : [];
+  const shops = page.length
+    ? await db.kysely
+        .selectFrom('shops')
+        .select(['id', 'name'])
+        .where('id', 'in', [...new Set(page.map((r) => r.shop_id))])
+        .execute()
+    : [];
   return {
     orders: page.map((r) => {
       const a = JSON.parse(r.address);
@@ -93,19 +125,100 @@ export async function orderDetail(db: Db, id: number) {
   const events = await db.kysely.selectFrom('order_events').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   const checks = parseChecks(row);
   const decisions = await db.kysely.selectFrom('sourcing_decisions').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
-  const pos = await db.kysely.selectFrom('purchase_orders as p').innerJoin('suppliers as s', 's.id', 'p.supplier_id').select(['p.id', 'p.state', 'p.route', 'p.out_order_id', 'p.supplier_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.readback', 's.name as supplier']).where('p.shop_order_id', '=', id).orderBy('p.id').execute();
-  const poLines = pos.length ? await db.kysely.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', 'in', pos.map((p) => p.id)).orderBy('id').execute() : [];
+  const pos = await db.kysely
+    .selectFrom('purchase_orders as p')
+    .innerJoin('suppliers as s', 's.id', 'p.supplier_id')
+    .select([
+      'p.id',
+      'p.state',
+      'p.route',
+      'p.out_order_id',
+      'p.supplier_order_id',
+      'p.expected_amount',
+      'p.supplier_amount',
+      'p.readback',
+      's.name as supplier',
+    ])
+    .where('p.shop_order_id', '=', id)
+    .orderBy('p.id')
+    .execute();
+  const poLines = pos.length
+    ? await db.kysely
+        .selectFrom('purchase_order_lines')
+        .selectAll()
+        .where(
+          'purchase_order_id',
+          'in',
+          pos.map((p) => p.id),
+        )
+        .orderBy('id')
+        .execute()
+    : [];
   const caseRows = await db.kysely.selectFrom('cases').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   const ledger = await db.kysely.selectFrom('ledger_entries').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
-  const payments = pos.length ? await db.kysely.selectFrom('payments').select(['id', 'purchase_order_id', 'method', 'amount', 'status', 'reason', 'approved_by', 'approved_at', 'supplier_trade_id', 'pay_url', 'paid_at', 'reference', 'recorded_by']).where('purchase_order_id', 'in', pos.map((p) => p.id)).orderBy('id').execute() : [];
+  const payments = pos.length
+    ? await db.kysely
+        .selectFrom('payments')
+        .select([
+          'id',
+          'purchase_order_id',
+          'method',
+          'amount',
+          'status',
+          'reason',
+          'approved_by',
+          'approved_at',
+          'supplier_trade_id',
+          'pay_url',
+          'paid_at',
+          'reference',
+          'recorded_by',
+        ])
+        .where(
+          'purchase_order_id',
+          'in',
+          pos.map((p) => p.id),
+        )
+        .orderBy('id')
+        .execute()
+    : [];
   const packages = await db.kysely.selectFrom('packages').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
-  const traces = packages.length ? await db.kysely.selectFrom('trace_events').selectAll().where('package_id', 'in', packages.map((p) => p.id)).orderBy('at').execute() : [];
+  const traces = packages.length
+    ? await db.kysely
+        .selectFrom('trace_events')
+        .selectAll()
+        .where(
+          'package_id',
+          'in',
+          packages.map((p) => p.id),
+        )
+        .orderBy('at')
+        .execute()
+    : [];
   const deliveries = await db.kysely.selectFrom('wx_deliveries').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   const negotiations = await db.kysely.selectFrom('negotiations').selectAll().where('shop_order_id', '=', id).orderBy('id').execute();
   const requests = JSON.parse(row.special_requests || '{}');
   // Under review, the other specs each line could be bought in (a buyer's note may ask for one).
-  const specs = row.state === 'NeedsReview' ? await specOptions(db.kysely, row.shop_id, lines.map((l) => l.product_id)) : new Map();
-  const vouchers = payments.length ? await db.kysely.selectFrom('vouchers').select(['id', 'payment_id', 'kind', 'file_name', 'mime', 'size', 'sha256', 'supplier_trade_id', 'uploaded_by', 'created_at']).where('payment_id', 'in', payments.map((p) => p.id)).orderBy('id').execute() : [];
+  const specs =
+    row.state === 'NeedsReview'
+      ? await specOptions(
+          db.kysely,
+          row.shop_id,
+          lines.map((l) => l.product_id),
+        )
+      : new Map();
+  const vouchers = payments.length
+    ? await db.kysely
+        .selectFrom('vouchers')
+        .select(['id', 'payment_id', 'kind', 'file_name', 'mime', 'size', 'sha256', 'supplier_trade_id', 'uploaded_by', 'created_at'])
+        .where(
+          'payment_id',
+          'in',
+          payments.map((p) => p.id),
+        )
+        .orderBy('id')
+        .execute()
+    : [];
   return {
     id: row.id,
     shopId: row.shop_id,
@@ -139,15 +252,80 @@ export async function orderDetail(db: Db, id: number) {
       sourcedSkuId: l.sourced_sku_id ?? null,
       specOptions: specs.get(l.product_id) ?? [],
     })),
-    decisions: decisions.map((d) => ({ lineNo: d.line_no, reason: d.reason, chosen: d.chosen ? JSON.parse(d.chosen) : null, candidates: JSON.parse(d.candidates), at: d.created_at })),
-    purchaseOrders: pos.map((p) => ({ id: p.id, state: p.state, route: p.route, supplier: p.supplier, outOrderId: p.out_order_id, supplierOrderId: p.supplier_order_id, expectedAmount: p.expected_amount, supplierAmount: p.supplier_amount, readback: p.readback ? JSON.parse(p.readback) : null, lines: poLines.filter((l) => l.purchase_order_id === p.id).map((l) => ({ lineNo: l.shop_order_line_no, offerId: l.offer_id, specId: l.spec_id, title: l.title, quantity: l.quantity, unitPrice: l.unit_price })) })),
+    decisions: decisions.map((d) => ({
+      lineNo: d.line_no,
+      reason: d.reason,
+      chosen: d.chosen ? JSON.parse(d.chosen) : null,
+      candidates: JSON.parse(d.candidates),
+      at: d.created_at,
+    })),
+    purchaseOrders: pos.map((p) => ({
+      id: p.id,
+      state: p.state,
+      route: p.route,
+      supplier: p.supplier,
+      outOrderId: p.out_order_id,
+      supplierOrderId: p.supplier_order_id,
+      expectedAmount: p.expected_amount,
+      supplierAmount: p.supplier_amount,
+      readback: p.readback ? JSON.parse(p.readback) : null,
+      lines: poLines
+        .filter((l) => l.purchase_order_id === p.id)
+        .map((l) => ({
+          lineNo: l.shop_order_line_no,
+          offerId: l.offer_id,
+          specId: l.spec_id,
+          title: l.title,
+          quantity: l.quantity,
+          unitPrice: l.unit_price,
+        })),
+    })),
     payments: payments.map((p) => ({ ...p, vouchers: vouchers.filter((v) => v.payment_id === p.id) })),
-    packages: packages.map((k) => ({ id: k.id, purchaseOrderId: k.purchase_order_id, source: k.source, courier: k.courier_name, deliveryId: k.delivery_id, waybill: k.waybill_id, items: JSON.parse(k.items), status: k.status, shippedAt: k.shipped_at, pickedUpAt: k.picked_up_at, signedAt: k.signed_at, anomaly: k.anomaly, trace: traces.filter((t) => t.package_id === k.id).map((t) => ({ at: t.at, status: t.status, remark: t.remark })) })),
-    deliveries: deliveries.map((d) => ({ waybill: d.waybill_id, deliveryId: d.delivery_id, products: JSON.parse(d.product_infos), status: d.status, updates: d.updates, error: d.error })),
+    packages: packages.map((k) => ({
+      id: k.id,
+      purchaseOrderId: k.purchase_order_id,
+      source: k.source,
+      courier: k.courier_name,
+      deliveryId: k.delivery_id,
+      waybill: k.waybill_id,
+      items: JSON.parse(k.items),
+      status: k.status,
+      shippedAt: k.shipped_at,
+      pickedUpAt: k.picked_up_at,
+      signedAt: k.signed_at,
+      anomaly: k.anomaly,
+      trace: traces.filter((t) => t.package_id === k.id).map((t) => ({ at: t.at, status: t.status, remark: t.remark })),
+    })),
+    deliveries: deliveries.map((d) => ({
+      waybill: d.waybill_id,
+      deliveryId: d.delivery_id,
+      products: JSON.parse(d.product_infos),
+      status: d.status,
+      updates: d.updates,
+      error: d.error,
+    })),
     negotiations,
-    ledger: { entries: ledger.map((e) => ({ kind: e.kind, amount: e.amount, note: e.note, day: e.day, purchaseOrderId: e.purchase_order_id })), ...summarize(ledger) },
-    cases: caseRows.map((c) => ({ id: c.id, kind: c.kind, state: c.state, message: c.message, actions: actionsOf(c.kind, c.actions), resolution: c.resolution })),
-    history: events.map((e) => ({ at: e.created_at, event: e.event, from: e.from_state, to: e.to_state, actor: e.actor, note: e.note, data: e.data ? JSON.parse(e.data) : undefined })),
+    ledger: {
+      entries: ledger.map((e) => ({ kind: e.kind, amount: e.amount, note: e.note, day: e.day, purchaseOrderId: e.purchase_order_id })),
+      ...summarize(ledger),
+    },
+    cases: caseRows.map((c) => ({
+      id: c.id,
+      kind: c.kind,
+      state: c.state,
+      message: c.message,
+      actions: actionsOf(c.kind, c.actions),
+      resolution: c.resolution,
+    })),
+    history: events.map((e) => ({
+      at: e.created_at,
+      event: e.event,
+      from: e.from_state,
+      to: e.to_state,
+      actor: e.actor,
+      note: e.note,
+      data: e.data ? JSON.parse(e.data) : undefined,
+    })),
   };
 }
 
@@ -173,9 +351,20 @@ export async function stats(db: Db, opts: { shopId?: number } = {}) {
     .$if(shopId !== undefined, (q) => q.where('shop_id', '=', shopId!))
     .groupBy('state')
     .execute();
-  const jobs = await k.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
-  const notifications = await k.selectFrom('notifications').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
-  const events = await k.selectFrom('inbound_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const jobs = await k
+    .selectFrom('jobs')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
+  const notifications = await k
+    .selectFrom('notifications')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
+  const events = await k
+    .selectFrom('inbound_events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
   const pos = await k
     .selectFrom('purchase_orders')
     .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
@@ -189,7 +378,8 @@ export async function stats(db: Db, opts: { shopId?: number } = {}) {
     .$if(shopId !== undefined, (q) => q.where('shop_order_id', 'in', shopOrderIdsOf(k, shopId!)))
     .groupBy('kind')
     .execute();
-  const toMap = (rows: { n: number | string }[], key: string) => Object.fromEntries(rows.map((r) => [(r as Record<string, unknown>)[key] as string, Number(r.n)]));
+  const toMap = (rows: { n: number | string }[], key: string) =>
+    Object.fromEntries(rows.map((r) => [(r as Record<string, unknown>)[key] as string, Number(r.n)]));
   const jobMap = toMap(jobs, 'status');
   return {
     shopOrders: { total: byState.reduce((s, r) => s + Number(r.n), 0), byState: toMap(byState, 'state') },

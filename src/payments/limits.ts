@@ -12,9 +12,18 @@ export async function loadLimits(db: Executor, shopId: number): Promise<PaymentL
 /** New limits, and every payment of the shop they blocked decided again under them (queued in the same transaction). */
 export async function saveLimits(db: Db, shopId: number, limits: PaymentLimits, now = Date.now()): Promise<void> {
   await db.kysely.transaction().execute(async (trx) => {
-    await trx.insertInto('settings').values({ key: `payment-limits:${shopId}`, value: JSON.stringify(limits) }).onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(limits) })).execute();
-    const blocked = await trx.selectFrom('payments').select('purchase_order_id').where('shop_id', '=', shopId).where('status', '=', 'Blocked').where('block_cause', '=', 'limits').execute();
+    await trx
+      .insertInto('settings')
+      .values({ key: `payment-limits:${shopId}`, value: JSON.stringify(limits) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(limits) }))
+      .execute();
+    const blocked = await trx
+      .selectFrom('payments')
+      .select('purchase_order_id')
+      .where('shop_id', '=', shopId)
+      .where('status', '=', 'Blocked')
+      .where('block_cause', '=', 'limits')
+      .execute();
     for (const b of blocked) await enqueue(trx, payJob(b.purchase_order_id, { variant: 'limits' }), now);
   });
 }
-

@@ -34,41 +34,122 @@ const LINK_CHECKS = 150; // about a day of re-reads, backing off to every 10 min
 const MAX_PAY_CALLS = 3;
 /** Longer than a preparePay call can take (15 s timeout): no second call while a first may still be answered. */
 const PAY_CALL_LEASE_MS = 20_000;
-const poToPay = prepared((db, poId: number) => db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'p.supplier_order_id', 'p.expected_amount', 'p.supplier_amount', 'p.out_order_id', 'o.shop_id', 'o.order_price', 'o.wx_order_id', 'o.state as order_state']).where('p.id', '=', poId));
-const insertPayment = preparedInsert('payments', ['purchase_order_id', 'shop_id', 'pay_key', 'method', 'amount', 'status', 'attempts', 'reason', 'block_cause', 'day', 'created_at', 'updated_at'], (q) => q.returningAll());
+const poToPay = prepared((db, poId: number) =>
+  db
+    .selectFrom('purchase_orders as p')
+    .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+    .select([
+      'p.id',
+      'p.state',
+      'p.route',
+      'p.shop_order_id',
+      'p.supplier_order_id',
+      'p.expected_amount',
+      'p.supplier_amount',
+      'p.out_order_id',
+      'o.shop_id',
+      'o.order_price',
+      'o.wx_order_id',
+      'o.state as order_state',
+    ])
+    .where('p.id', '=', poId),
+);
+const insertPayment = preparedInsert(
+  'payments',
+  [
+    'purchase_order_id',
+    'shop_id',
+    'pay_key',
+    'method',
+    'amount',
+    'status',
+    'attempts',
+    'reason',
+    'block_cause',
+    'day',
+    'created_at',
+    'updated_at',
+  ],
+  (q) => q.returningAll(),
+);
 const DAY_MS = 86_400_000;
 /** The first minute of the next China day: when a payment over the daily cap is decided again. */
 const nextDayDelay = (now: number) => cnDayStart(now) + DAY_MS + 60_000 - now;
 /** The daily cap's running total (one row; see migration 0016). */
-const dayTotal = prepared((db, shopId: number, day: string) => db.selectFrom('payment_day_totals').select('amount').where('shop_id', '=', shopId).where('day', '=', day));
+const dayTotal = prepared((db, shopId: number, day: string) =>
+  db.selectFrom('payment_day_totals').select('amount').where('shop_id', '=', shopId).where('day', '=', day),
+);
 /** A live purchase order of the shop order still to be paid (any state but the five given). */
-const poNotPaid = prepared((db, shopOrderId: number, s1: string, s2: string, s3: string, s4: string, s5: string) => db.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'not in', [s1, s2, s3, s4, s5]));
+const poNotPaid = prepared((db, shopOrderId: number, s1: string, s2: string, s3: string, s4: string, s5: string) =>
+  db.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'not in', [s1, s2, s3, s4, s5]),
+);
 /**
  * Paid, once: a payment already Paid is left as it is (the caller sees no row changed). The lifecycle lets every
  * other status become Paid (the money left: the truth is recorded), so `status != Paid` is its guard — compiled once,
  * this hot statement is the one status write that does not go through movePayment (a test checks the two agree).
  */
-const recordPaid = prepared((db, paid: string, tradeId: string | null, paidAt: number, reference: string | null, actor: string, now: number, id: number) =>
-  db.updateTable('payments').set({ status: paid, supplier_trade_id: tradeId, paid_at: paidAt, reference, recorded_by: actor, updated_at: now }).where('id', '=', id).where('status', '!=', paid));
+const recordPaid = prepared(
+  (db, paid: string, tradeId: string | null, paidAt: number, reference: string | null, actor: string, now: number, id: number) =>
+    db
+      .updateTable('payments')
+      .set({ status: paid, supplier_trade_id: tradeId, paid_at: paidAt, reference, recorded_by: actor, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '!=', paid),
+);
 /** One payment decision per shop at a time (PostgreSQL row lock; SQLite's writer lock already serialises). */
-const lockShop = prepared((db, shopId: number) => db.selectFrom('shops').select('id').where('id', '=', shopId).modifyEnd(lockRow(dialectOf(db))));
+const lockShop = prepared((db, shopId: number) =>
+  db
+    .selectFrom('shops')
+    .select('id')
+    .where('id', '=', shopId)
+    .modifyEnd(lockRow(dialectOf(db))),
+);
 /** What the shop order's live purchase orders cost (the margin check). */
 const orderCosts = prepared((db, shopOrderId: number, cancelled: string, shadowed: string) =>
-  db.selectFrom('purchase_orders').select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s')).where('shop_order_id', '=', shopOrderId).where('state', 'not in', [cancelled, shadowed]));
+  db
+    .selectFrom('purchase_orders')
+    .select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s'))
+    .where('shop_order_id', '=', shopOrderId)
+    .where('state', 'not in', [cancelled, shadowed]),
+);
 /** Claims the next pay call: the first unconditionally, later ones only once the previous call's lease is over. */
 const claimFirstCall = prepared((db, attempts: number, now: number, id: number, status: string, seen: number) =>
-  db.updateTable('payments').set({ attempts, updated_at: now }).where('id', '=', id).where('status', '=', status).where('attempts', '=', seen));
+  db
+    .updateTable('payments')
+    .set({ attempts, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', status)
+    .where('attempts', '=', seen),
+);
 const claimNextCall = prepared((db, attempts: number, now: number, id: number, status: string, seen: number, leaseOver: number) =>
-  db.updateTable('payments').set({ attempts, updated_at: now }).where('id', '=', id).where('status', '=', status).where('attempts', '=', seen).where('updated_at', '<=', leaseOver));
+  db
+    .updateTable('payments')
+    .set({ attempts, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', status)
+    .where('attempts', '=', seen)
+    .where('updated_at', '<=', leaseOver),
+);
 
 /** The PAYMENT_BLOCKED case's message: the limit, and what lifts it. */
 const blockedMessage = (d: { reason: string; rule: BlockRule }) =>
-  d.rule === 'amount' ? d.reason : `${d.reason}；${d.rule === 'per_day' ? '次日 00:01 起按新一日额度自动重新核定，或' : '可'}由负责人批准付款，或调整付款限额后自动重新核定`;
+  d.rule === 'amount'
+    ? d.reason
+    : `${d.reason}；${d.rule === 'per_day' ? '次日 00:01 起按新一日额度自动重新核定，或' : '可'}由负责人批准付款，或调整付款限额后自动重新核定`;
 
-const PAID = new Set(['waitsellersend', 'waitbuyerreceive', 'confirm_goods', 'success', 'waitlogisticstakein', 'waitbuyersign', 'signinsuccess']);
+const PAID = new Set([
+  'waitsellersend',
+  'waitbuyerreceive',
+  'confirm_goods',
+  'success',
+  'waitlogisticstakein',
+  'waitbuyersign',
+  'signinsuccess',
+]);
 
 /** The 1688 order's total (fen), when the read gave one. */
-const totalOf = (view: ApiBody): number | undefined => (view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined);
+const totalOf = (view: ApiBody): number | undefined =>
+  view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
 
 /** Paid on 1688: payStatus 2 in tradeTerms, or an order status past payment. */
 export function isPaid(view: ApiBody): boolean {
@@ -109,7 +190,14 @@ export class SupplierPayments {
     // order can be unwound); one already attempted is still reconciled below.
     if (po.order_state === 'Cancelled' && !payment) return 'OrderCancelled';
     if (po.order_state === 'Cancelled' && payment && payment.attempts === 0 && payment.status !== 'Paid') {
-      if (await movePayment(this.db.kysely, payment.id, 'Cancelled', { from: ['Paying', 'AwaitingApproval', 'AwaitingPayer'], attempts: 0, set: { reason: '买家已退款，不再付款', updated_at: this.clock.now() } })) return 'OrderCancelled';
+      if (
+        await movePayment(this.db.kysely, payment.id, 'Cancelled', {
+          from: ['Paying', 'AwaitingApproval', 'AwaitingPayer'],
+          attempts: 0,
+          set: { reason: '买家已退款，不再付款', updated_at: this.clock.now() },
+        })
+      )
+        return 'OrderCancelled';
       payment = await getById(this.db.kysely, 'payments', payment.id);
     }
     if (!payment) {
@@ -125,7 +213,8 @@ export class SupplierPayments {
     if (payment.status === 'Blocked' && payment.block_cause === 'limits') return this.reconsider(poId, { actor: 'system:payments' });
     const how = payMethodTraits(payment.method);
     // Paid through a link by a person: 1688 is re-read until it says paid.
-    if (how.confirmedBy === 'supplier-readback' && !how.daifaPays && payment.status === 'AwaitingPayer' && payment.pay_url) return this.checkLink(payment, po, check);
+    if (how.confirmedBy === 'supplier-readback' && !how.daifaPays && payment.status === 'AwaitingPayer' && payment.pay_url)
+      return this.checkLink(payment, po, check);
     if (!how.daifaPays || payment.status !== 'Paying' || !po.supplier_order_id) return payment.status;
 
     const client = await this.accounts.client();
@@ -140,10 +229,17 @@ export class SupplierPayments {
     }
     const missing = view && orderMissingCode(view);
     // Failed, not blocked: once the right account is authorised again, 重试 on the case pays it (re-read first).
-    if (missing) return this.fail(payment.id, po, `1688 订单 ${po.supplier_order_id} 查不到（${missing}：订单不存在或当前授权的 1688 账号无权查看），未付款；若店铺换了 1688 账号授权，请用下单时的账号重新授权后重试`);
+    if (missing)
+      return this.fail(
+        payment.id,
+        po,
+        `1688 订单 ${po.supplier_order_id} 查不到（${missing}：订单不存在或当前授权的 1688 账号无权查看），未付款；若店铺换了 1688 账号授权，请用下单时的账号重新授权后重试`,
+      );
     if (total !== payment.amount) return this.blockAmount(payment, po, total, '已停止付款');
-    if (payment.attempts >= payment.max_calls) return this.fail(payment.id, po, `已尝试 ${payment.attempts} 次免密支付仍未付款成功，请人工处理（可改用支付链接，或核对后重试）`);
-    if (!(await client.protocolPayOpen())) return this.fail(payment.id, po, '1688 免密支付协议未签署或未绑定，请在 1688 签约或改用支付链接');
+    if (payment.attempts >= payment.max_calls)
+      return this.fail(payment.id, po, `已尝试 ${payment.attempts} 次免密支付仍未付款成功，请人工处理（可改用支付链接，或核对后重试）`);
+    if (!(await client.protocolPayOpen()))
+      return this.fail(payment.id, po, '1688 免密支付协议未签署或未绑定，请在 1688 签约或改用支付链接');
     // The call's rate slot first: waiting for it after the claim below, a crash would cost an attempt that never
     // reached 1688 (a crash run lost two payments to three such attempts while 1688 calls queued for their slots).
     await client.reserve();
@@ -151,8 +247,14 @@ export class SupplierPayments {
     // (by a run that may still be waiting for its answer) is never overlapped — after a crash, the lease expires.
     const now = this.clock.now();
     const k = this.db.kysely;
-    const claimed = payment.attempts > 0 ? await claimNextCall(k, payment.attempts + 1, now, payment.id, 'Paying', payment.attempts, now - PAY_CALL_LEASE_MS) : await claimFirstCall(k, 1, now, payment.id, 'Paying', 0);
-    if (Number(claimed.numAffectedRows) !== 1) throw new DaifaError('UPSTREAM_UNAVAILABLE', '另一次付款尝试可能仍在进行，稍后重新核对', { retryAfterMs: Math.max(1_000, payment.updated_at + PAY_CALL_LEASE_MS - now) });
+    const claimed =
+      payment.attempts > 0
+        ? await claimNextCall(k, payment.attempts + 1, now, payment.id, 'Paying', payment.attempts, now - PAY_CALL_LEASE_MS)
+        : await claimFirstCall(k, 1, now, payment.id, 'Paying', 0);
+    if (Number(claimed.numAffectedRows) !== 1)
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', '另一次付款尝试可能仍在进行，稍后重新核对', {
+        retryAfterMs: Math.max(1_000, payment.updated_at + PAY_CALL_LEASE_MS - now),
+      });
     let answer: { success: boolean; paySuccess: boolean; code?: string; message?: string } | undefined;
     try {
       answer = await client.preparePay(po.supplier_order_id, payment.amount, payment.pay_key, { reserved: true });
@@ -162,7 +264,9 @@ export class SupplierPayments {
     view = await client.buyerView(po.supplier_order_id);
     if (isPaid(view)) return this.paidOn1688(payment.id, po, view);
     if (answer?.code === 'ACCOUNT_BALANCE_NOT_ENOUGH') return this.fail(payment.id, po, '1688 账户余额不足，请充值后重试或改用支付链接');
-    throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 付款未完成（${answer?.code ?? 'no answer'}），稍后重新核对`, { retryAfterMs: 2_000 });
+    throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 付款未完成（${answer?.code ?? 'no answer'}），稍后重新核对`, {
+      retryAfterMs: 2_000,
+    });
   }
 
   /** A link was handed to a person: re-read 1688 until it says paid (backing off), or give up after about a day. */
@@ -174,7 +278,11 @@ export class SupplierPayments {
     const total = totalOf(view);
     if (total !== undefined && total !== payment.amount) return this.blockAmount(payment, po, total, '请勿按链接付款');
     if (check >= LINK_CHECKS) return this.fail(payment.id, po, '支付链接发出后一天内未付款，请重新获取链接或改用其他方式');
-    await this.db.kysely.transaction().execute((trx) => enqueue(trx, payJob(po.id, { check: check + 1, delayMs: Math.min(30_000 * 2 ** Math.min(check, 5), 600_000) }), this.clock.now()));
+    await this.db.kysely
+      .transaction()
+      .execute((trx) =>
+        enqueue(trx, payJob(po.id, { check: check + 1, delayMs: Math.min(30_000 * 2 ** Math.min(check, 5), 600_000) }), this.clock.now()),
+      );
     return 'AwaitingPayer';
   }
 
@@ -189,13 +297,75 @@ export class SupplierPayments {
       const method: PayMethod = routeTraits(po.route).payMethod(limits.method1688 === 'link' ? 'link' : 'protocol');
       const goes = payMethodTraits(method).firstStatus;
       const status = d.action === 'pay' ? goes : d.action === 'approve' ? 'AwaitingApproval' : 'Blocked';
-      const payment = rowOrThrow((await insertPayment(trx, { purchase_order_id: po.id, shop_id: po.shop_id, pay_key: `PAY-${po.out_order_id}`, method, amount, status, attempts: 0, reason: d.action === 'pay' ? null : d.reason, block_cause: d.action === 'block' ? 'limits' : null, day, created_at: now, updated_at: now })).rows[0], 'payments', `PAY-${po.out_order_id}`);
-      if (status === 'Paying') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.paying', actor: 'system:payments', note: `应付 ${formatYuan(amount)}` }, now);
+      const payment = rowOrThrow(
+        (
+          await insertPayment(trx, {
+            purchase_order_id: po.id,
+            shop_id: po.shop_id,
+            pay_key: `PAY-${po.out_order_id}`,
+            method,
+            amount,
+            status,
+            attempts: 0,
+            reason: d.action === 'pay' ? null : d.reason,
+            block_cause: d.action === 'block' ? 'limits' : null,
+            day,
+            created_at: now,
+            updated_at: now,
+          })
+        ).rows[0],
+        'payments',
+        `PAY-${po.out_order_id}`,
+      );
+      if (status === 'Paying')
+        await applyTransition(
+          trx,
+          {
+            entity: 'purchase_order',
+            id: po.id,
+            shopOrderId: po.shop_order_id,
+            to: 'Paying',
+            expectFrom: 'Placed',
+            event: 'po.paying',
+            actor: 'system:payments',
+            note: `应付 ${formatYuan(amount)}`,
+          },
+          now,
+        );
       if (status === 'AwaitingPayer') await this.announceDue(trx, po, amount, method);
-      if (d.action === 'approve') await this.notifier.raise(trx, { event: 'payment_awaiting_approval', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, amount, detail: d.reason } });
+      if (d.action === 'approve')
+        await this.notifier.raise(trx, {
+          event: 'payment_awaiting_approval',
+          shopId: po.shop_id,
+          subject: String(po.id),
+          data: { orderId: po.wx_order_id, amount, detail: d.reason },
+        });
       if (d.action === 'block') {
-        await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', event: 'po.payment_blocked', actor: 'system:payments', note: d.reason }, now);
-        await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: blockedMessage(d), data: { rule: d.rule }, dedupKey: `PAYMENT_BLOCKED:${po.id}` }, now);
+        await applyTransition(
+          trx,
+          {
+            entity: 'purchase_order',
+            id: po.id,
+            shopOrderId: po.shop_order_id,
+            to: 'NeedsAttention',
+            event: 'po.payment_blocked',
+            actor: 'system:payments',
+            note: d.reason,
+          },
+          now,
+        );
+        await openCase(
+          trx,
+          {
+            kind: 'PAYMENT_BLOCKED',
+            shopOrderId: po.shop_order_id,
+            purchaseOrderId: po.id,
+            message: blockedMessage(d),
+            data: { rule: d.rule },
+            dedupKey: `PAYMENT_BLOCKED:${po.id}`,
+          },
+          now,
+        );
         if (d.rule === 'per_day') await enqueue(trx, payJob(po.id, { delayMs: nextDayDelay(now), variant: 'nextday' }), now);
       }
       return payment;
@@ -212,14 +382,32 @@ export class SupplierPayments {
     const limits = await loadLimits(trx, po.shop_id);
     const today = (await dayTotal(trx, po.shop_id, cnDate(now))).rows[0];
     const costs = (await orderCosts(trx, po.shop_order_id, 'Cancelled', 'Shadowed')).rows[0];
-    const d = checkPayment(limits, { amount, paidToday: Number(today?.amount ?? 0), orderRevenue: po.order_price, orderCosts: Number(costs?.s ?? 0), approved, minuteOfDayCN: cnMinuteOfDay(now) });
+    const d = checkPayment(limits, {
+      amount,
+      paidToday: Number(today?.amount ?? 0),
+      orderRevenue: po.order_price,
+      orderCosts: Number(costs?.s ?? 0),
+      approved,
+      minuteOfDayCN: cnMinuteOfDay(now),
+    });
     return { d, limits };
   }
 
   /** Outside the shop's paying hours: decided again when the window opens. */
   private async defer(trx: Transaction<Database>, po: PoRow, reason: string, waitMinutes: number, now: number): Promise<'Deferred'> {
     await enqueue(trx, payJob(po.id, { delayMs: waitMinutes * 60_000, variant: 'window' }), now);
-    await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_deferred', actor: 'system:payments', note: reason }, now);
+    await appendEvent(
+      trx,
+      {
+        entity: 'purchase_order',
+        id: po.id,
+        shopOrderId: po.shop_order_id,
+        event: 'po.payment_deferred',
+        actor: 'system:payments',
+        note: reason,
+      },
+      now,
+    );
     return 'Deferred';
   }
 
@@ -234,7 +422,8 @@ export class SupplierPayments {
     const po = await this.loadPo(poId);
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
     // The buyer got a refund or the purchase order was replaced: nothing goes out (the unwind closes the payment).
-    if (po.order_state === 'Cancelled' || po.state === 'Cancelled' || po.state === 'Shadowed') return po.state === 'Shadowed' ? 'Shadowed' : 'OrderCancelled';
+    if (po.order_state === 'Cancelled' || po.state === 'Cancelled' || po.state === 'Shadowed')
+      return po.state === 'Shadowed' ? 'Shadowed' : 'OrderCancelled';
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
@@ -247,11 +436,21 @@ export class SupplierPayments {
       // The owner's approval pays now, over the caps and the margin floor — never a zero or negative amount.
       if (opts.override && (d.action === 'defer' || (d.action === 'block' && d.rule !== 'amount'))) d = { action: 'pay' };
       if (d.action === 'defer') {
-        await trx.updateTable('payments').set({ block_cause: 'limits', reason: d.reason, updated_at: now }).where('id', '=', payment.id).where('status', '=', 'Blocked').execute();
+        await trx
+          .updateTable('payments')
+          .set({ block_cause: 'limits', reason: d.reason, updated_at: now })
+          .where('id', '=', payment.id)
+          .where('status', '=', 'Blocked')
+          .execute();
         return this.defer(trx, po, d.reason, d.waitMinutes, now);
       }
       if (d.action === 'block') {
-        await trx.updateTable('payments').set({ block_cause: 'limits', reason: d.reason }).where('id', '=', payment.id).where('status', '=', 'Blocked').execute();
+        await trx
+          .updateTable('payments')
+          .set({ block_cause: 'limits', reason: d.reason })
+          .where('id', '=', payment.id)
+          .where('status', '=', 'Blocked')
+          .execute();
         if (d.rule === 'per_day') await enqueue(trx, payJob(po.id, { delayMs: nextDayDelay(now), variant: 'nextday' }), now);
         return 'Blocked';
       }
@@ -259,16 +458,73 @@ export class SupplierPayments {
       const status = d.action === 'pay' ? goes : 'AwaitingApproval';
       const approval = opts.override ? { approved_by: opts.actor, approved_at: now } : {};
       // The day it counts for is today's (the daily total follows by trigger).
-      const moved = await movePayment(trx, payment.id, status, { from: [payment.status as PaymentStatus], set: { block_cause: null, reason: d.action === 'approve' ? d.reason : null, day: cnDate(now), updated_at: payment.attempts > 0 ? payment.updated_at : now, ...approval } });
+      const moved = await movePayment(trx, payment.id, status, {
+        from: [payment.status as PaymentStatus],
+        set: {
+          block_cause: null,
+          reason: d.action === 'approve' ? d.reason : null,
+          day: cnDate(now),
+          updated_at: payment.attempts > 0 ? payment.updated_at : now,
+          ...approval,
+        },
+      });
       if (!moved) return payment.status;
-      const why = opts.override ? `负责人批准超限付款${opts.note ? `：${opts.note}` : ''}` : status === 'AwaitingApproval' ? `不再超限，${d.action === 'approve' ? d.reason : ''}` : '不再超限，继续付款';
+      const why = opts.override
+        ? `负责人批准超限付款${opts.note ? `：${opts.note}` : ''}`
+        : status === 'AwaitingApproval'
+          ? `不再超限，${d.action === 'approve' ? d.reason : ''}`
+          : '不再超限，继续付款';
       const cur = await stateOf(trx, 'purchase_order', po.id);
-      if (cur.state === 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Placed', event: opts.override ? 'po.payment_approved' : 'po.payment_unblocked', actor: opts.actor, note: why }, now);
-      if (status === 'Paying') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.paying', actor: opts.actor, note: `应付 ${formatYuan(payment.amount)}`, jobs: [payJob(po.id, { variant: 'unblocked' })] }, now);
+      if (cur.state === 'NeedsAttention')
+        await applyTransition(
+          trx,
+          {
+            entity: 'purchase_order',
+            id: po.id,
+            shopOrderId: po.shop_order_id,
+            to: 'Placed',
+            event: opts.override ? 'po.payment_approved' : 'po.payment_unblocked',
+            actor: opts.actor,
+            note: why,
+          },
+          now,
+        );
+      if (status === 'Paying')
+        await applyTransition(
+          trx,
+          {
+            entity: 'purchase_order',
+            id: po.id,
+            shopOrderId: po.shop_order_id,
+            to: 'Paying',
+            expectFrom: 'Placed',
+            event: 'po.paying',
+            actor: opts.actor,
+            note: `应付 ${formatYuan(payment.amount)}`,
+            jobs: [payJob(po.id, { variant: 'unblocked' })],
+          },
+          now,
+        );
       if (status === 'AwaitingPayer') await this.announceDue(trx, po, payment.amount, payment.method as PayMethod);
-      if (status === 'AwaitingApproval') await this.notifier.raise(trx, { event: 'payment_awaiting_approval', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, amount: payment.amount, detail: d.action === 'approve' ? d.reason : '' } });
-      await settleOpenCases(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: opts.override ? 'approved_over_limits' : 'unblocked', note: why, actor: opts.actor }, now);
-      await settleOpenCases(trx, { kind: 'PRICE_CHANGED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'amount_matches', note: '1688 订单金额与应付一致', actor: opts.actor }, now);
+      if (status === 'AwaitingApproval')
+        await this.notifier.raise(trx, {
+          event: 'payment_awaiting_approval',
+          shopId: po.shop_id,
+          subject: String(po.id),
+          data: { orderId: po.wx_order_id, amount: payment.amount, detail: d.action === 'approve' ? d.reason : '' },
+        });
+      await settleOpenCases(
+        trx,
+        { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id },
+        { resolution: opts.override ? 'approved_over_limits' : 'unblocked', note: why, actor: opts.actor },
+        now,
+      );
+      await settleOpenCases(
+        trx,
+        { kind: 'PRICE_CHANGED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id },
+        { resolution: 'amount_matches', note: '1688 订单金额与应付一致', actor: opts.actor },
+        now,
+      );
       return status;
     });
   }
@@ -285,15 +541,54 @@ export class SupplierPayments {
     await this.db.kysely.transaction().execute(async (trx) => {
       if (!(await movePayment(trx, payment.id, 'Blocked', { set: { block_cause: 'amount', reason: message, updated_at: now } }))) return;
       const cur = await stateOf(trx, 'purchase_order', po.id);
-      if (cur.state !== 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', event: 'po.price_changed', actor: 'system:payments', note: message }, now);
+      if (cur.state !== 'NeedsAttention')
+        await applyTransition(
+          trx,
+          {
+            entity: 'purchase_order',
+            id: po.id,
+            shopOrderId: po.shop_order_id,
+            to: 'NeedsAttention',
+            event: 'po.price_changed',
+            actor: 'system:payments',
+            note: message,
+          },
+          now,
+        );
       // One open case per observed total (the key carries the time: the same total may come back after a restore).
       const seen = `PRICE_CHANGED:${po.id}:${total ?? 'unknown'}:`;
-      const open = await trx.selectFrom('cases').select('id').where('dedup_key', 'like', `${seen}%`).where('state', '=', 'Open').executeTakeFirst();
+      const open = await trx
+        .selectFrom('cases')
+        .select('id')
+        .where('dedup_key', 'like', `${seen}%`)
+        .where('state', '=', 'Open')
+        .executeTakeFirst();
       if (open) return;
       const key = `${seen}${now}`;
-      await settleOpenCases(trx, { kind: 'PRICE_CHANGED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'superseded', note: '供应商再次改价', actor: 'system:payments' }, now);
+      await settleOpenCases(
+        trx,
+        { kind: 'PRICE_CHANGED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id },
+        { resolution: 'superseded', note: '供应商再次改价', actor: 'system:payments' },
+        now,
+      );
       const m = total === undefined ? undefined : await marginWith(trx, po.id, total);
-      await openCase(trx, { kind: 'PRICE_CHANGED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: m ? `${message}；${describeMargin(m)}` : message, data: { total, expected: payment.amount, paymentId: payment.id, ...(m ? { margin: m.margin, marginFloor: m.floor, marginOk: m.ok } : {}) }, dedupKey: key }, now);
+      await openCase(
+        trx,
+        {
+          kind: 'PRICE_CHANGED',
+          shopOrderId: po.shop_order_id,
+          purchaseOrderId: po.id,
+          message: m ? `${message}；${describeMargin(m)}` : message,
+          data: {
+            total,
+            expected: payment.amount,
+            paymentId: payment.id,
+            ...(m ? { margin: m.margin, marginFloor: m.floor, marginOk: m.ok } : {}),
+          },
+          dedupKey: key,
+        },
+        now,
+      );
     });
     return 'Blocked';
   }
@@ -301,8 +596,24 @@ export class SupplierPayments {
   /** A person must pay (link or bank transfer): say so on the order and to the merchant. */
   private async announceDue(trx: Transaction<Database>, po: PoRow, amount: number, method: PayMethod): Promise<void> {
     const how = payMethodTraits(method).ask ?? '';
-    await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_due', actor: 'system:payments', note: `待人工付款 ${formatYuan(amount)}：${how}` }, this.clock.now());
-    await this.notifier.raise(trx, { event: 'payment_due', shopId: po.shop_id, subject: String(po.id), data: { orderId: po.wx_order_id, amount, detail: how } });
+    await appendEvent(
+      trx,
+      {
+        entity: 'purchase_order',
+        id: po.id,
+        shopOrderId: po.shop_order_id,
+        event: 'po.payment_due',
+        actor: 'system:payments',
+        note: `待人工付款 ${formatYuan(amount)}：${how}`,
+      },
+      this.clock.now(),
+    );
+    await this.notifier.raise(trx, {
+      event: 'payment_due',
+      shopId: po.shop_id,
+      subject: String(po.id),
+      data: { orderId: po.wx_order_id, amount, detail: how },
+    });
   }
 
   /** 1688 says paid: the amount it took must be what Daifa agreed, else the difference is a case (money already out). */
@@ -310,33 +621,135 @@ export class SupplierPayments {
     const b = view.result?.baseInfo ?? {};
     const tradeId = String(b.alipayTradeId ?? '');
     const total = b.totalAmount !== undefined ? yuanToFen(b.totalAmount) : undefined;
-    const record = { orderId: po.supplier_order_id, alipayTradeId: tradeId, payTime: b.payTime ?? null, totalAmount: b.totalAmount ?? null, status: b.status ?? null, payChannelList: b.payChannelList ?? null, readAt: new Date(this.clock.now()).toISOString() };
-    return this.markPaid(paymentId, po, { tradeId: tradeId || null, paidAmount: total, actor: 'system:payments', note: `1688 ${tradeId}`, tradeRecord: record });
+    const record = {
+      orderId: po.supplier_order_id,
+      alipayTradeId: tradeId,
+      payTime: b.payTime ?? null,
+      totalAmount: b.totalAmount ?? null,
+      status: b.status ?? null,
+      payChannelList: b.payChannelList ?? null,
+      readAt: new Date(this.clock.now()).toISOString(),
+    };
+    return this.markPaid(paymentId, po, {
+      tradeId: tradeId || null,
+      paidAmount: total,
+      actor: 'system:payments',
+      note: `1688 ${tradeId}`,
+      tradeRecord: record,
+    });
   }
 
   /**
    * Paid, once: the payments row flips exactly once (the guarded update), then the ledger entry, the voucher,
    * the purchase order and — when nothing else is left to pay — the shop order, all in one transaction.
    */
-  private async markPaid(paymentId: number, po: PoRow, input: { tradeId: string | null; paidAmount?: number; actor: string; note: string; paidAt?: number; reference?: string; tradeRecord?: unknown }): Promise<string> {
+  private async markPaid(
+    paymentId: number,
+    po: PoRow,
+    input: {
+      tradeId: string | null;
+      paidAmount?: number;
+      actor: string;
+      note: string;
+      paidAt?: number;
+      reference?: string;
+      tradeRecord?: unknown;
+    },
+  ): Promise<string> {
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
       const payment = await getById(trx, 'payments', paymentId);
-      const r = await recordPaid(trx, 'Paid', input.tradeId, input.paidAt ?? now, input.reference ?? payment.reference, input.actor, now, paymentId);
+      const r = await recordPaid(
+        trx,
+        'Paid',
+        input.tradeId,
+        input.paidAt ?? now,
+        input.reference ?? payment.reference,
+        input.actor,
+        now,
+        paymentId,
+      );
       if (Number(r.numAffectedRows) !== 1) return 'Paid';
       const amount = input.paidAmount ?? payment.amount;
-      await postLedger(trx, { shopId: po.shop_id, shopOrderId: po.shop_order_id, purchaseOrderId: po.id, kind: 'supplier_paid', amount: -amount, ref: `pay:${paymentId}`, note: input.note }, now);
-      if (input.tradeRecord) await storeVoucher(trx, { paymentId, kind: 'trade-record', fileName: `1688-${po.supplier_order_id}.json`, mime: 'application/json', bytes: Buffer.from(JSON.stringify(input.tradeRecord, null, 2)), supplierTradeId: input.tradeId, actor: input.actor }, now);
+      await postLedger(
+        trx,
+        {
+          shopId: po.shop_id,
+          shopOrderId: po.shop_order_id,
+          purchaseOrderId: po.id,
+          kind: 'supplier_paid',
+          amount: -amount,
+          ref: `pay:${paymentId}`,
+          note: input.note,
+        },
+        now,
+      );
+      if (input.tradeRecord)
+        await storeVoucher(
+          trx,
+          {
+            paymentId,
+            kind: 'trade-record',
+            fileName: `1688-${po.supplier_order_id}.json`,
+            mime: 'application/json',
+            bytes: Buffer.from(JSON.stringify(input.tradeRecord, null, 2)),
+            supplierTradeId: input.tradeId,
+            actor: input.actor,
+          },
+          now,
+        );
       const cur = await stateOf(trx, 'purchase_order', po.id);
-      if (cur.state !== 'Paid') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Paid', event: 'po.paid', actor: input.actor, note: `已付 ${formatYuan(amount)}（${input.note}）` }, now);
+      if (cur.state !== 'Paid')
+        await applyTransition(
+          trx,
+          {
+            entity: 'purchase_order',
+            id: po.id,
+            shopOrderId: po.shop_order_id,
+            to: 'Paid',
+            event: 'po.paid',
+            actor: input.actor,
+            note: `已付 ${formatYuan(amount)}（${input.note}）`,
+          },
+          now,
+        );
       // Cases that were waiting on this payment are settled by it (before a difference in what was taken opens one).
-      await settleOpenCasesOfPo(trx, ['PAYMENT_FAILED', 'PAYMENT_BLOCKED', 'PRICE_CHANGED'], { shopOrderId: po.shop_order_id, purchaseOrderId: po.id }, { resolution: 'paid', note: '已付款', actor: input.actor }, now);
+      await settleOpenCasesOfPo(
+        trx,
+        ['PAYMENT_FAILED', 'PAYMENT_BLOCKED', 'PRICE_CHANGED'],
+        { shopOrderId: po.shop_order_id, purchaseOrderId: po.id },
+        { resolution: 'paid', note: '已付款', actor: input.actor },
+        now,
+      );
       if (amount !== payment.amount) {
-        await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message: `实付 ${formatYuan(amount)} 与应付 ${formatYuan(payment.amount)} 不一致（钱已付出），请与供应商核对`, data: { paid: amount, agreed: payment.amount }, dedupKey: `PAID_AMOUNT:${po.id}` }, now);
+        await openCase(
+          trx,
+          {
+            kind: 'PAYMENT_BLOCKED',
+            shopOrderId: po.shop_order_id,
+            purchaseOrderId: po.id,
+            message: `实付 ${formatYuan(amount)} 与应付 ${formatYuan(payment.amount)} 不一致（钱已付出），请与供应商核对`,
+            data: { paid: amount, agreed: payment.amount },
+            dedupKey: `PAID_AMOUNT:${po.id}`,
+          },
+          now,
+        );
       }
       const unpaid = (await poNotPaid(trx, po.shop_order_id, 'Paid', 'Shipped', 'Completed', 'Cancelled', 'Shadowed')).rows[0];
-      if (!unpaid) await applyTransition(trx, { entity: 'shop_order', id: po.shop_order_id, to: 'Fulfilling', expectFrom: 'Purchasing', event: 'order.suppliers_paid', actor: 'system:payments' }, now);
+      if (!unpaid)
+        await applyTransition(
+          trx,
+          {
+            entity: 'shop_order',
+            id: po.shop_order_id,
+            to: 'Fulfilling',
+            expectFrom: 'Purchasing',
+            event: 'order.suppliers_paid',
+            actor: 'system:payments',
+          },
+          now,
+        );
       return 'Paid';
     });
   }
@@ -347,8 +760,25 @@ export class SupplierPayments {
     await this.db.kysely.transaction().execute(async (trx) => {
       await movePayment(trx, paymentId, 'Failed', { set: { reason: message, updated_at: now } });
       const cur = await stateOf(trx, 'purchase_order', po.id);
-      if (cur.state !== 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', event: 'po.payment_failed', actor: 'system:payments', note: message }, now);
-      await openCase(trx, { kind: 'PAYMENT_FAILED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message, dedupKey: `PAYMENT_FAILED:${po.id}` }, now);
+      if (cur.state !== 'NeedsAttention')
+        await applyTransition(
+          trx,
+          {
+            entity: 'purchase_order',
+            id: po.id,
+            shopOrderId: po.shop_order_id,
+            to: 'NeedsAttention',
+            event: 'po.payment_failed',
+            actor: 'system:payments',
+            note: message,
+          },
+          now,
+        );
+      await openCase(
+        trx,
+        { kind: 'PAYMENT_FAILED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message, dedupKey: `PAYMENT_FAILED:${po.id}` },
+        now,
+      );
     });
     return 'Failed';
   }
@@ -361,7 +791,12 @@ export class SupplierPayments {
   async retryFailed(purchaseOrderId: number, actor: string): Promise<string> {
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
-      const p = await trx.selectFrom('payments as pay').innerJoin('purchase_orders as po', 'po.id', 'pay.purchase_order_id').select(['pay.id', 'pay.status', 'pay.method', 'pay.attempts', 'po.shop_order_id']).where('pay.purchase_order_id', '=', purchaseOrderId).executeTakeFirst();
+      const p = await trx
+        .selectFrom('payments as pay')
+        .innerJoin('purchase_orders as po', 'po.id', 'pay.purchase_order_id')
+        .select(['pay.id', 'pay.status', 'pay.method', 'pay.attempts', 'po.shop_order_id'])
+        .where('pay.purchase_order_id', '=', purchaseOrderId)
+        .executeTakeFirst();
       if (!p) throw new DaifaError('NOT_FOUND', `采购单 ${purchaseOrderId} 没有付款记录`);
       if (p.status !== 'Failed') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，只有失败的付款可以重试`);
       if (payMethodTraits(p.method).confirmedBy === 'voucher') throw new DaifaError('CONFLICT', '转账付款无需重试：请上传凭证并登记');
@@ -369,7 +804,20 @@ export class SupplierPayments {
       // updated_at is left alone: it marks the last pay call, and no call overlaps one made less than a lease ago.
       const moved = await movePayment(trx, p.id, next, { from: ['Failed'], set: { max_calls: p.attempts + MAX_PAY_CALLS, reason: null } });
       if (!moved) throw new DaifaError('CONFLICT', '付款状态已变化，请刷新');
-      await appendEvent(trx, { entity: 'purchase_order', id: purchaseOrderId, shopOrderId: p.shop_order_id, event: 'po.payment_retried', actor, note: payMethodTraits(p.method).daifaPays ? `重试免密支付（此前已调用 ${p.attempts} 次；付款前先向 1688 核对是否已付）` : '重新核对支付链接是否已付' }, now);
+      await appendEvent(
+        trx,
+        {
+          entity: 'purchase_order',
+          id: purchaseOrderId,
+          shopOrderId: p.shop_order_id,
+          event: 'po.payment_retried',
+          actor,
+          note: payMethodTraits(p.method).daifaPays
+            ? `重试免密支付（此前已调用 ${p.attempts} 次；付款前先向 1688 核对是否已付）`
+            : '重新核对支付链接是否已付',
+        },
+        now,
+      );
       await enqueue(trx, payJob(purchaseOrderId), now);
       return next;
     });
@@ -382,10 +830,14 @@ export class SupplierPayments {
    */
   async retryBlocked(purchaseOrderId: number, actor: string): Promise<string> {
     const payment = await paymentOf(this.db.kysely, purchaseOrderId);
-    if (!payment || payment.status !== 'Blocked') throw new DaifaError('CONFLICT', `付款状态为 ${payment?.status ?? '无'}，不是被拦截的付款`);
-    if (payment.block_cause !== 'limits' && payment.block_cause !== 'amount') throw new DaifaError('CONFLICT', '此付款的拦截原因未记录，请换供应商或处理异常');
-    const outcome = payment.block_cause === 'amount' ? await this.recheck(purchaseOrderId, actor) : await this.reconsider(purchaseOrderId, { actor });
-    if (outcome === 'Blocked') throw new DaifaError('CONFLICT', `仍被拦截：${(await paymentOf(this.db.kysely, purchaseOrderId))?.reason ?? ''}`);
+    if (!payment || payment.status !== 'Blocked')
+      throw new DaifaError('CONFLICT', `付款状态为 ${payment?.status ?? '无'}，不是被拦截的付款`);
+    if (payment.block_cause !== 'limits' && payment.block_cause !== 'amount')
+      throw new DaifaError('CONFLICT', '此付款的拦截原因未记录，请换供应商或处理异常');
+    const outcome =
+      payment.block_cause === 'amount' ? await this.recheck(purchaseOrderId, actor) : await this.reconsider(purchaseOrderId, { actor });
+    if (outcome === 'Blocked')
+      throw new DaifaError('CONFLICT', `仍被拦截：${(await paymentOf(this.db.kysely, purchaseOrderId))?.reason ?? ''}`);
     return outcome;
   }
 
@@ -403,7 +855,8 @@ export class SupplierPayments {
     const po = await this.loadPo(poId);
     if (!po?.supplier_order_id || !routeTraits(po.route).supplierApi) return 'not-applicable';
     const payment = await paymentOf(this.db.kysely, poId);
-    if (payment?.status === 'Paid' || payment?.status === 'Cancelled' || ['Cancelled', 'Shadowed', 'Completed'].includes(po.state)) return payment?.status ?? po.state;
+    if (payment?.status === 'Paid' || payment?.status === 'Cancelled' || ['Cancelled', 'Shadowed', 'Completed'].includes(po.state))
+      return payment?.status ?? po.state;
     if (payment?.status === 'Paying' && payment.attempts > 0) return 'Paying';
     const view = await (await this.accounts.client()).buyerView(po.supplier_order_id);
     if (orderMissingCode(view)) return 'missing';
@@ -414,7 +867,10 @@ export class SupplierPayments {
       if (total === undefined || total === owed || po.state !== 'Placed') return po.state;
       return this.priceChangedBeforePayment(po, owed, total);
     }
-    if (total !== payment.amount) return payment.status === 'Blocked' && payment.block_cause !== 'amount' ? 'Blocked' : this.blockAmount(payment, po, total, payment.status === 'AwaitingPayer' ? '请勿按链接付款' : '已停止付款');
+    if (total !== payment.amount)
+      return payment.status === 'Blocked' && payment.block_cause !== 'amount'
+        ? 'Blocked'
+        : this.blockAmount(payment, po, total, payment.status === 'AwaitingPayer' ? '请勿按链接付款' : '已停止付款');
     if (payment.status !== 'Blocked' || payment.block_cause !== 'amount') return payment.status;
     const s = await this.reconsider(poId, { actor, amountVerified: true });
     return s; // going out: the pay run reconsider() queued pays it
@@ -426,9 +882,33 @@ export class SupplierPayments {
     return this.db.kysely.transaction().execute(async (trx) => {
       const m = await marginWith(trx, po.id, total);
       const message = `1688 订单金额 ${formatYuan(total)} 与应付 ${formatYuan(owed)} 不一致（供应商改价），付款前需确认；${describeMargin(m)}`;
-      const r = await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'NeedsAttention', expectFrom: 'Placed', event: 'po.price_changed', actor: 'system:payments', note: message }, now);
+      const r = await applyTransition(
+        trx,
+        {
+          entity: 'purchase_order',
+          id: po.id,
+          shopOrderId: po.shop_order_id,
+          to: 'NeedsAttention',
+          expectFrom: 'Placed',
+          event: 'po.price_changed',
+          actor: 'system:payments',
+          note: message,
+        },
+        now,
+      );
       if (!r.ok) return r.from ?? po.state;
-      await openCase(trx, { kind: 'PRICE_CHANGED', shopOrderId: po.shop_order_id, purchaseOrderId: po.id, message, data: { total, expected: owed, margin: m.margin, marginFloor: m.floor, marginOk: m.ok }, dedupKey: `PRICE_CHANGED:${po.id}:${total}:${now}` }, now);
+      await openCase(
+        trx,
+        {
+          kind: 'PRICE_CHANGED',
+          shopOrderId: po.shop_order_id,
+          purchaseOrderId: po.id,
+          message,
+          data: { total, expected: owed, margin: m.margin, marginFloor: m.floor, marginOk: m.ok },
+          dedupKey: `PRICE_CHANGED:${po.id}:${total}:${now}`,
+        },
+        now,
+      );
       return 'NeedsAttention';
     });
   }
@@ -440,10 +920,21 @@ export class SupplierPayments {
    */
   async decideApproval(paymentId: number, input: { approve: boolean; actor: string; note?: string }): Promise<string> {
     const now = this.clock.now();
-    const blocked = await this.db.kysely.selectFrom('payments').select(['purchase_order_id', 'block_cause', 'status']).where('id', '=', paymentId).where('status', 'in', ['Blocked', 'Rejected']).executeTakeFirst();
+    const blocked = await this.db.kysely
+      .selectFrom('payments')
+      .select(['purchase_order_id', 'block_cause', 'status'])
+      .where('id', '=', paymentId)
+      .where('status', 'in', ['Blocked', 'Rejected'])
+      .executeTakeFirst();
     if (blocked && input.approve) {
       // Rejected earlier, approved now (the owner changed their mind): decided like a payment the limits blocked.
-      if (blocked.status === 'Blocked' && blocked.block_cause !== 'limits') throw new DaifaError('CONFLICT', blocked.block_cause === 'amount' ? '1688 订单金额与应付不一致：请在异常中接受新价格或换供应商，不能直接批准 / the 1688 total differs: accept the new price on its case' : '此付款的拦截原因未记录，请换供应商或处理异常 / blocked for an unrecorded cause');
+      if (blocked.status === 'Blocked' && blocked.block_cause !== 'limits')
+        throw new DaifaError(
+          'CONFLICT',
+          blocked.block_cause === 'amount'
+            ? '1688 订单金额与应付不一致：请在异常中接受新价格或换供应商，不能直接批准 / the 1688 total differs: accept the new price on its case'
+            : '此付款的拦截原因未记录，请换供应商或处理异常 / blocked for an unrecorded cause',
+        );
       return this.reconsider(blocked.purchase_order_id, { actor: input.actor, override: true, note: input.note });
     }
     // Each decision changes the payment only while it still awaits one: a stale approve never reverses a concurrent
@@ -452,23 +943,96 @@ export class SupplierPayments {
       if (!moved) throw new DaifaError('CONFLICT', `付款 ${paymentId} 已被他人处理，请刷新 / decided by someone else meanwhile`);
     };
     return this.db.kysely.transaction().execute(async (trx) => {
-      const p = await trx.selectFrom('payments as pay').innerJoin('purchase_orders as po', 'po.id', 'pay.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id').select(['pay.id', 'pay.status', 'pay.method', 'pay.amount', 'po.id as poId', 'po.shop_order_id', 'o.shop_id', 'o.wx_order_id']).where('pay.id', '=', paymentId).executeTakeFirst();
+      const p = await trx
+        .selectFrom('payments as pay')
+        .innerJoin('purchase_orders as po', 'po.id', 'pay.purchase_order_id')
+        .innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id')
+        .select(['pay.id', 'pay.status', 'pay.method', 'pay.amount', 'po.id as poId', 'po.shop_order_id', 'o.shop_id', 'o.wx_order_id'])
+        .where('pay.id', '=', paymentId)
+        .executeTakeFirst();
       if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
       if (p.status !== 'AwaitingApproval') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，不在待批准队列`);
       if (!input.approve) {
-        decidedOnce(await movePayment(trx, paymentId, 'Rejected', { from: ['AwaitingApproval'], set: { reason: input.note ?? '人工拒绝', approved_by: input.actor, approved_at: now, updated_at: now } }));
-        await applyTransition(trx, { entity: 'purchase_order', id: p.poId, shopOrderId: p.shop_order_id, to: 'NeedsAttention', event: 'po.payment_rejected', actor: input.actor, note: input.note }, now);
-        await openCase(trx, { kind: 'PAYMENT_BLOCKED', shopOrderId: p.shop_order_id, purchaseOrderId: p.poId, message: `付款被拒绝：${input.note ?? ''}`, dedupKey: `PAYMENT_BLOCKED:${p.poId}` }, now);
+        decidedOnce(
+          await movePayment(trx, paymentId, 'Rejected', {
+            from: ['AwaitingApproval'],
+            set: { reason: input.note ?? '人工拒绝', approved_by: input.actor, approved_at: now, updated_at: now },
+          }),
+        );
+        await applyTransition(
+          trx,
+          {
+            entity: 'purchase_order',
+            id: p.poId,
+            shopOrderId: p.shop_order_id,
+            to: 'NeedsAttention',
+            event: 'po.payment_rejected',
+            actor: input.actor,
+            note: input.note,
+          },
+          now,
+        );
+        await openCase(
+          trx,
+          {
+            kind: 'PAYMENT_BLOCKED',
+            shopOrderId: p.shop_order_id,
+            purchaseOrderId: p.poId,
+            message: `付款被拒绝：${input.note ?? ''}`,
+            dedupKey: `PAYMENT_BLOCKED:${p.poId}`,
+          },
+          now,
+        );
         return 'Rejected';
       }
       if (!payMethodTraits(p.method).daifaPays) {
-        decidedOnce(await movePayment(trx, paymentId, 'AwaitingPayer', { from: ['AwaitingApproval'], set: { approved_by: input.actor, approved_at: now, updated_at: now } }));
-        await appendEvent(trx, { entity: 'purchase_order', id: p.poId, shopOrderId: p.shop_order_id, event: 'po.payment_approved', actor: input.actor, note: input.note }, now);
-        await this.announceDue(trx, { id: p.poId, shop_order_id: p.shop_order_id, shop_id: p.shop_id, wx_order_id: p.wx_order_id } as PoRow, p.amount, p.method as PayMethod);
+        decidedOnce(
+          await movePayment(trx, paymentId, 'AwaitingPayer', {
+            from: ['AwaitingApproval'],
+            set: { approved_by: input.actor, approved_at: now, updated_at: now },
+          }),
+        );
+        await appendEvent(
+          trx,
+          {
+            entity: 'purchase_order',
+            id: p.poId,
+            shopOrderId: p.shop_order_id,
+            event: 'po.payment_approved',
+            actor: input.actor,
+            note: input.note,
+          },
+          now,
+        );
+        await this.announceDue(
+          trx,
+          { id: p.poId, shop_order_id: p.shop_order_id, shop_id: p.shop_id, wx_order_id: p.wx_order_id } as PoRow,
+          p.amount,
+          p.method as PayMethod,
+        );
         return 'AwaitingPayer';
       }
-      decidedOnce(await movePayment(trx, paymentId, 'Paying', { from: ['AwaitingApproval'], set: { approved_by: input.actor, approved_at: now, updated_at: now } }));
-      await applyTransition(trx, { entity: 'purchase_order', id: p.poId, shopOrderId: p.shop_order_id, to: 'Paying', expectFrom: 'Placed', event: 'po.payment_approved', actor: input.actor, note: input.note, jobs: [payJob(p.poId)] }, now);
+      decidedOnce(
+        await movePayment(trx, paymentId, 'Paying', {
+          from: ['AwaitingApproval'],
+          set: { approved_by: input.actor, approved_at: now, updated_at: now },
+        }),
+      );
+      await applyTransition(
+        trx,
+        {
+          entity: 'purchase_order',
+          id: p.poId,
+          shopOrderId: p.shop_order_id,
+          to: 'Paying',
+          expectFrom: 'Placed',
+          event: 'po.payment_approved',
+          actor: input.actor,
+          note: input.note,
+          jobs: [payJob(p.poId)],
+        },
+        now,
+      );
       return 'Paying';
     });
   }
@@ -477,17 +1041,24 @@ export class SupplierPayments {
    * 支付链接: one cashier link for up to 100 1688 orders awaiting a person (or whose password-free pay failed).
    * Each amount is re-read first; Daifa then re-reads each order until 1688 says it is paid.
    */
-  async paymentLink(paymentIds: number[], actor: string): Promise<{ payUrl?: string; included: number[]; refused: { paymentId: number; reason: string }[] }> {
+  async paymentLink(
+    paymentIds: number[],
+    actor: string,
+  ): Promise<{ payUrl?: string; included: number[]; refused: { paymentId: number; reason: string }[] }> {
     const ids = [...new Set(paymentIds)];
-    if (ids.length === 0 || ids.length > 100) throw new DaifaError('VALIDATION', '一次为 1–100 笔付款获取链接 / 1 to 100 payments per link');
+    if (ids.length === 0 || ids.length > 100)
+      throw new DaifaError('VALIDATION', '一次为 1–100 笔付款获取链接 / 1 to 100 payments per link');
     // In id order: PostgreSQL returns an IN list in whatever order the rows lie, and the answer lists them.
     const rows = await this.db.kysely.selectFrom('payments').selectAll().where('id', 'in', ids).orderBy('id').execute();
-    const refused: { paymentId: number; reason: string }[] = ids.filter((id) => !rows.some((r) => r.id === id)).map((id) => ({ paymentId: id, reason: '付款不存在' }));
+    const refused: { paymentId: number; reason: string }[] = ids
+      .filter((id) => !rows.some((r) => r.id === id))
+      .map((id) => ({ paymentId: id, reason: '付款不存在' }));
     const client = await this.accounts.client();
     const ready: { payment: (typeof rows)[number]; po: PoRow }[] = [];
     for (const pay of rows) {
       const po = await this.loadPo(pay.purchase_order_id);
-      if (!po?.supplier_order_id || payMethodTraits(pay.method).confirmedBy === 'voucher') refused.push({ paymentId: pay.id, reason: '不是 1688 采购单' });
+      if (!po?.supplier_order_id || payMethodTraits(pay.method).confirmedBy === 'voucher')
+        refused.push({ paymentId: pay.id, reason: '不是 1688 采购单' });
       else if (!['AwaitingPayer', 'Failed'].includes(pay.status)) refused.push({ paymentId: pay.id, reason: `付款状态为 ${pay.status}` });
       else {
         const view = await client.buyerView(po.supplier_order_id);
@@ -514,13 +1085,42 @@ export class SupplierPayments {
           continue;
         }
         included.push(payment.id);
-        if (!(await movePayment(trx, payment.id, 'AwaitingPayer', { from: ['AwaitingPayer', 'Failed'], set: { method: '1688-link', pay_url: link.payUrl, updated_at: now } }))) {
+        if (
+          !(await movePayment(trx, payment.id, 'AwaitingPayer', {
+            from: ['AwaitingPayer', 'Failed'],
+            set: { method: '1688-link', pay_url: link.payUrl, updated_at: now },
+          }))
+        ) {
           refused.push({ paymentId: payment.id, reason: '付款状态已变化 / the payment changed meanwhile' });
           included.pop();
           continue;
         }
-        if (po.state === 'NeedsAttention') await applyTransition(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Placed', event: 'po.pay_by_link', actor, note: '改用支付链接' }, now);
-        await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.payment_link', actor, note: `已生成 1688 支付链接（${ready.length} 单）` }, now);
+        if (po.state === 'NeedsAttention')
+          await applyTransition(
+            trx,
+            {
+              entity: 'purchase_order',
+              id: po.id,
+              shopOrderId: po.shop_order_id,
+              to: 'Placed',
+              event: 'po.pay_by_link',
+              actor,
+              note: '改用支付链接',
+            },
+            now,
+          );
+        await appendEvent(
+          trx,
+          {
+            entity: 'purchase_order',
+            id: po.id,
+            shopOrderId: po.shop_order_id,
+            event: 'po.payment_link',
+            actor,
+            note: `已生成 1688 支付链接（${ready.length} 单）`,
+          },
+          now,
+        );
         await enqueue(trx, payJob(po.id, { check: 0, delayMs: 30_000, variant: 'link' }), now);
       }
     });
@@ -529,7 +1129,11 @@ export class SupplierPayments {
 
   /** Re-read now (after a person says they paid through a link); never marks paid without 1688 saying so. */
   async checkNow(paymentId: number): Promise<string> {
-    const p = await this.db.kysely.selectFrom('payments').select(['purchase_order_id', 'method', 'status']).where('id', '=', paymentId).executeTakeFirst();
+    const p = await this.db.kysely
+      .selectFrom('payments')
+      .select(['purchase_order_id', 'method', 'status'])
+      .where('id', '=', paymentId)
+      .executeTakeFirst();
     if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
     if (payMethodTraits(p.method).confirmedBy === 'voucher' || p.status === 'Paid') return p.status;
     const po = (await this.loadPo(p.purchase_order_id))!;
@@ -543,19 +1147,38 @@ export class SupplierPayments {
    * 线下付款登记: a person paid a direct or WeChat-dropship supplier (bank transfer or other) and records it.
    * The amount must equal what is owed to the fen, and at least one voucher must already be uploaded.
    */
-  async recordManual(paymentId: number, input: { amount: number; paidAt: number; reference: string; channel: 'bank_transfer' | 'other'; actor: string }): Promise<string> {
+  async recordManual(
+    paymentId: number,
+    input: { amount: number; paidAt: number; reference: string; channel: 'bank_transfer' | 'other'; actor: string },
+  ): Promise<string> {
     assertFen(input.amount);
     assertPaidAt(input.paidAt, this.clock.now());
     const p = await this.db.kysely.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
     if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
     if (p.status === 'Paid') throw new DaifaError('CONFLICT', `付款 ${paymentId} 已登记为已付，不能重复登记 / already paid`);
-    if (payMethodTraits(p.method).confirmedBy !== 'voucher') throw new DaifaError('CONFLICT', '1688 订单的付款以 1688 回读为准，请用“核对付款” / 1688 payments are confirmed by re-reading 1688');
+    if (payMethodTraits(p.method).confirmedBy !== 'voucher')
+      throw new DaifaError('CONFLICT', '1688 订单的付款以 1688 回读为准，请用“核对付款” / 1688 payments are confirmed by re-reading 1688');
     if (p.status !== 'AwaitingPayer') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，需先批准 / payment is ${p.status}`);
-    if (input.amount !== p.amount) throw new DaifaError('AMOUNT_MISMATCH', `登记金额 ${formatYuan(input.amount)} 与应付 ${formatYuan(p.amount)} 不一致，需精确到分 / must equal the amount owed to the fen`);
-    const vouchers = await this.db.kysely.selectFrom('vouchers').select('id').where('payment_id', '=', paymentId).where('kind', '=', 'upload').execute();
+    if (input.amount !== p.amount)
+      throw new DaifaError(
+        'AMOUNT_MISMATCH',
+        `登记金额 ${formatYuan(input.amount)} 与应付 ${formatYuan(p.amount)} 不一致，需精确到分 / must equal the amount owed to the fen`,
+      );
+    const vouchers = await this.db.kysely
+      .selectFrom('vouchers')
+      .select('id')
+      .where('payment_id', '=', paymentId)
+      .where('kind', '=', 'upload')
+      .execute();
     if (!vouchers.length) throw new DaifaError('VALIDATION', '请先上传付款凭证（图片或 PDF） / upload a voucher first');
     const po = (await this.loadPo(p.purchase_order_id))!;
-    return this.markPaid(paymentId, po, { tradeId: input.reference, actor: input.actor, note: `${input.channel === 'bank_transfer' ? '银行转账' : '其他方式'} ${input.reference}`, paidAt: input.paidAt, reference: input.reference });
+    return this.markPaid(paymentId, po, {
+      tradeId: input.reference,
+      actor: input.actor,
+      note: `${input.channel === 'bank_transfer' ? '银行转账' : '其他方式'} ${input.reference}`,
+      paidAt: input.paidAt,
+      reference: input.reference,
+    });
   }
 }
 

@@ -10,13 +10,22 @@ import type { Executor } from '../jobs/queue.js';
  * already moved on (another worker, a person, a duplicate request): the caller decides what that means.
  * A `from` the lifecycle does not allow is a programming error and throws.
  */
-export async function movePayment(db: Executor, id: number, to: PaymentStatus, opts: { from?: readonly PaymentStatus[]; set?: Omit<Updateable<PaymentsTable>, 'status'>; attempts?: number } = {}): Promise<boolean> {
+export async function movePayment(
+  db: Executor,
+  id: number,
+  to: PaymentStatus,
+  opts: { from?: readonly PaymentStatus[]; set?: Omit<Updateable<PaymentsTable>, 'status'>; attempts?: number } = {},
+): Promise<boolean> {
   const from = opts.from ?? paymentStatusesInto(to);
   for (const f of from) {
     const check = canTransition(paymentLifecycle, f, to);
     if (!check.ok) throw new Error(check.reason);
   }
-  let q = db.updateTable('payments').set({ ...opts.set, status: to }).where('id', '=', id).where('status', 'in', [...from]);
+  let q = db
+    .updateTable('payments')
+    .set({ ...opts.set, status: to })
+    .where('id', '=', id)
+    .where('status', 'in', [...from]);
   if (opts.attempts !== undefined) q = q.where('attempts', '=', opts.attempts);
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;

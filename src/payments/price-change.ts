@@ -14,14 +14,26 @@ const yuan = (f: number) => `¥${(f / 100).toFixed(2)}`;
 
 /** The shop order's margin if this purchase order cost `newTotal` (other live purchase orders at their agreed amounts). */
 export async function marginWith(db: Executor, poId: number, newTotal: number): Promise<{ margin: number; floor: number; ok: boolean }> {
-  const po = await db.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.shop_order_id', 'o.order_price', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirstOrThrow();
-  const others = await db.selectFrom('purchase_orders').select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s')).where('shop_order_id', '=', po.shop_order_id).where('id', '!=', poId).where('state', 'not in', ['Cancelled', 'Shadowed']).executeTakeFirst();
+  const po = await db
+    .selectFrom('purchase_orders as p')
+    .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+    .select(['p.shop_order_id', 'o.order_price', 'o.shop_id'])
+    .where('p.id', '=', poId)
+    .executeTakeFirstOrThrow();
+  const others = await db
+    .selectFrom('purchase_orders')
+    .select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s'))
+    .where('shop_order_id', '=', po.shop_order_id)
+    .where('id', '!=', poId)
+    .where('state', 'not in', ['Cancelled', 'Shadowed'])
+    .executeTakeFirst();
   const margin = po.order_price - Number(others?.s ?? 0) - newTotal;
   const floor = (await loadLimits(db, po.shop_id)).minMargin;
   return { margin, floor, ok: margin >= floor };
 }
 
-export const describeMargin = (m: { margin: number; floor: number; ok: boolean }) => `按新价格毛利 ${yuan(m.margin)}（下限 ${yuan(m.floor)}）：${m.ok ? '仍可接受' : '低于下限，建议换供应商'}`;
+export const describeMargin = (m: { margin: number; floor: number; ok: boolean }) =>
+  `按新价格毛利 ${yuan(m.margin)}（下限 ${yuan(m.floor)}）：${m.ok ? '仍可接受' : '低于下限，建议换供应商'}`;
 
 /**
  * 接受新价格: a supplier raised (or lowered) the price — at creation (against the preview) or later, before payment
@@ -30,36 +42,93 @@ export const describeMargin = (m: { margin: number; floor: number; ok: boolean }
  * run re-reads 1688 first, so a price changed once more is caught), and the reconciliation shows the difference as
  * explained by this decision.
  */
-export async function acceptPrice(db: Db, clock: Clock, input: { caseId: number; actor: string; note?: string }): Promise<{ status: string; amount: number; margin: number }> {
+export async function acceptPrice(
+  db: Db,
+  clock: Clock,
+  input: { caseId: number; actor: string; note?: string },
+): Promise<{ status: string; amount: number; margin: number }> {
   const now = clock.now();
   return db.kysely.transaction().execute(async (trx) => {
     const c = await trx.selectFrom('cases').selectAll().where('id', '=', input.caseId).executeTakeFirst();
     if (!c) throw new DaifaError('NOT_FOUND', `异常 ${input.caseId} 不存在`);
-    if (c.kind !== 'PRICE_CHANGED' || !c.purchase_order_id) throw new DaifaError('CONFLICT', '只有“采购价与预览不一致”的异常可以接受新价格');
+    if (c.kind !== 'PRICE_CHANGED' || !c.purchase_order_id)
+      throw new DaifaError('CONFLICT', '只有“采购价与预览不一致”的异常可以接受新价格');
     if (c.state !== 'Open') throw new DaifaError('CONFLICT', `异常已处理 / case is ${c.state}`);
     const poId = Number(c.purchase_order_id);
     const data = JSON.parse(c.data ?? '{}') as { total?: number; expected?: number };
     if (typeof data.total !== 'number') throw new DaifaError('CONFLICT', '异常中没有新价格，无法接受');
     const m = await marginWith(trx, poId, data.total);
-    if (!m.ok) throw new DaifaError('CONFLICT', `接受后毛利 ${yuan(m.margin)} 低于下限 ${yuan(m.floor)}；请换供应商或先调整付款限额 / margin below the floor`);
-    const po = await trx.selectFrom('purchase_orders').select(['shop_order_id', 'expected_amount', 'supplier_amount', 'state']).where('id', '=', poId).executeTakeFirstOrThrow();
+    if (!m.ok)
+      throw new DaifaError(
+        'CONFLICT',
+        `接受后毛利 ${yuan(m.margin)} 低于下限 ${yuan(m.floor)}；请换供应商或先调整付款限额 / margin below the floor`,
+      );
+    const po = await trx
+      .selectFrom('purchase_orders')
+      .select(['shop_order_id', 'expected_amount', 'supplier_amount', 'state'])
+      .where('id', '=', poId)
+      .executeTakeFirstOrThrow();
     await lockEntity(trx, 'shop_order', po.shop_order_id);
     const payment = await paymentOf(trx, poId);
-    if (payment && (payment.status !== 'Blocked' || payment.block_cause !== 'amount')) throw new DaifaError('CONFLICT', `付款状态为 ${payment.status}，不能再接受新价格`);
+    if (payment && (payment.status !== 'Blocked' || payment.block_cause !== 'amount'))
+      throw new DaifaError('CONFLICT', `付款状态为 ${payment.status}，不能再接受新价格`);
     const was = payment?.amount ?? po.supplier_amount ?? po.expected_amount;
-    const r = await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId: po.shop_order_id, to: 'Placed', expectFrom: 'NeedsAttention', event: 'po.price_accepted', actor: input.actor, note: `接受新价格 ${yuan(data.total)}（原 ${yuan(was)}），毛利 ${yuan(m.margin)}${input.note ? `；${input.note}` : ''}`, patch: { supplier_amount: data.total }, jobs: [payJob(poId)] }, now);
+    const r = await applyTransition(
+      trx,
+      {
+        entity: 'purchase_order',
+        id: poId,
+        shopOrderId: po.shop_order_id,
+        to: 'Placed',
+        expectFrom: 'NeedsAttention',
+        event: 'po.price_accepted',
+        actor: input.actor,
+        note: `接受新价格 ${yuan(data.total)}（原 ${yuan(was)}），毛利 ${yuan(m.margin)}${input.note ? `；${input.note}` : ''}`,
+        patch: { supplier_amount: data.total },
+        jobs: [payJob(poId)],
+      },
+      now,
+    );
     if (!r.ok) throw new DaifaError('CONFLICT', `采购单状态为 ${r.from}，不能接受新价格`);
     // What is owed becomes the new total: booked now (a price changed at creation was never booked), or — booked at
     // placement — changed by a new entry (the ledger is append-only).
-    const booked = Number((await trx.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('purchase_order_id', '=', poId).where('kind', '=', 'supplier_payable').executeTakeFirst())?.s ?? 0);
+    const booked = Number(
+      (
+        await trx
+          .selectFrom('ledger_entries')
+          .select((eb) => eb.fn.sum<number>('amount').as('s'))
+          .where('purchase_order_id', '=', poId)
+          .where('kind', '=', 'supplier_payable')
+          .executeTakeFirst()
+      )?.s ?? 0,
+    );
     if (booked === 0) await recordPayable(trx, poId, now);
-    else if (-booked !== data.total) await recordPayable(trx, poId, now, { amount: data.total + booked, ref: `payable:${poId}:price:${input.caseId}`, note: `接受新价格 ${yuan(-booked)} → ${yuan(data.total)}` });
+    else if (-booked !== data.total)
+      await recordPayable(trx, poId, now, {
+        amount: data.total + booked,
+        ref: `payable:${poId}:price:${input.caseId}`,
+        note: `接受新价格 ${yuan(-booked)} → ${yuan(data.total)}`,
+      });
     if (payment) {
       // The stopped payment now owes the new total and is decided again by its pay run (limits, approval), as a
       // payment the limits blocked.
-      await trx.updateTable('payments').set({ amount: data.total, block_cause: 'limits', reason: `接受新价格 ${yuan(data.total)}，按付款限额重新核定`, updated_at: now }).where('id', '=', payment.id).where('status', '=', 'Blocked').execute();
+      await trx
+        .updateTable('payments')
+        .set({ amount: data.total, block_cause: 'limits', reason: `接受新价格 ${yuan(data.total)}，按付款限额重新核定`, updated_at: now })
+        .where('id', '=', payment.id)
+        .where('status', '=', 'Blocked')
+        .execute();
     }
-    await settleCase(trx, { id: input.caseId, shopOrderId: po.shop_order_id }, { resolution: `accept_price: ${yuan(was)} → ${yuan(data.total)}，毛利 ${yuan(m.margin)}`, note: `接受新价格 ${yuan(data.total)}`, actor: input.actor }, now);
+    await settleCase(
+      trx,
+      { id: input.caseId, shopOrderId: po.shop_order_id },
+      {
+        resolution: `accept_price: ${yuan(was)} → ${yuan(data.total)}，毛利 ${yuan(m.margin)}`,
+        note: `接受新价格 ${yuan(data.total)}`,
+        actor: input.actor,
+      },
+      now,
+    );
     if (!payment) await advanceWhenAllPlaced(trx, po.shop_order_id, now);
     return { status: 'Placed', amount: data.total, margin: m.margin };
   });

@@ -16,13 +16,15 @@ export function digestAddress(salt: string, a: Partial<AddressParam>): Record<st
 /** Refuse any masked value: a masked address must never reach a supplier (every route calls this last). */
 export function assertDeliverable(a: AddressParam): void {
   for (const [k, v] of Object.entries(a)) {
-    if (typeof v === 'string' && isMasked(v)) throw new PermanentJobError(`收货信息 ${k} 仍是脱敏数据，拒绝发送给供应商 / masked ${k} refused`);
+    if (typeof v === 'string' && isMasked(v))
+      throw new PermanentJobError(`收货信息 ${k} 仍是脱敏数据，拒绝发送给供应商 / masked ${k} refused`);
   }
   if (!a.fullName || !(a.mobile || a.phone) || !a.address) throw new PermanentJobError('收货信息不完整，拒绝下单 / incomplete receiver');
 }
 
 /** The receiver as the thread keeps it (masked, as order/get returned it). */
-export const maskedAddressText = (m: Address): string => `  收货人：${m.userName}\n  电话：${m.telNumber}\n  地址：${m.provinceName}${m.cityName}${m.countyName} ${m.detailInfo}`;
+export const maskedAddressText = (m: Address): string =>
+  `  收货人：${m.userName}\n  电话：${m.telNumber}\n  地址：${m.provinceName}${m.cityName}${m.countyName} ${m.detailInfo}`;
 
 export function toAddressParam(a: Address): AddressParam {
   const virtual = a.useTelNumber && a.virtualTelNumber ? a.virtualTelNumber : undefined;

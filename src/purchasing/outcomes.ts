@@ -24,11 +24,34 @@ export class PlacementOutcomes {
   ) {}
 
   /** Placed; when it was the shop order's last open purchase order, the order moves on to Purchasing. */
-  async markPlaced(poId: number, shopOrderId: number, note: string, data: unknown, patch: Record<string, unknown>, jobs: JobSpec[] = []): Promise<void> {
+  async markPlaced(
+    poId: number,
+    shopOrderId: number,
+    note: string,
+    data: unknown,
+    patch: Record<string, unknown>,
+    jobs: JobSpec[] = [],
+  ): Promise<void> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', shopOrderId);
-      const r = await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Placed', expectFrom: 'Placing', event: 'po.placed', actor: 'system:purchasing', note, data, patch, jobs }, now);
+      const r = await applyTransition(
+        trx,
+        {
+          entity: 'purchase_order',
+          id: poId,
+          shopOrderId,
+          to: 'Placed',
+          expectFrom: 'Placing',
+          event: 'po.placed',
+          actor: 'system:purchasing',
+          note,
+          data,
+          patch,
+          jobs,
+        },
+        now,
+      );
       if (r.ok) await recordPayable(trx, poId, now);
       await advanceWhenAllPlaced(trx, shopOrderId, now);
     });
@@ -37,7 +60,21 @@ export class PlacementOutcomes {
   async needsAttention(poId: number, shopOrderId: number, supplierOrderId: string, kind: PlacementCase, message: string, data: unknown) {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'NeedsAttention', event: `po.${kind.toLowerCase()}`, actor: 'system:purchasing', note: message, data, patch: { ...(supplierOrderId ? { supplier_order_id: supplierOrderId } : {}), readback: JSON.stringify(data) } }, now);
+      await applyTransition(
+        trx,
+        {
+          entity: 'purchase_order',
+          id: poId,
+          shopOrderId,
+          to: 'NeedsAttention',
+          event: `po.${kind.toLowerCase()}`,
+          actor: 'system:purchasing',
+          note: message,
+          data,
+          patch: { ...(supplierOrderId ? { supplier_order_id: supplierOrderId } : {}), readback: JSON.stringify(data) },
+        },
+        now,
+      );
       await openCase(trx, { kind, shopOrderId, purchaseOrderId: poId, message, data, dedupKey: `${kind}:${poId}` }, now);
     });
   }
@@ -50,16 +87,43 @@ export class PlacementOutcomes {
       const excluded = [...(JSON.parse(po.excluded_suppliers) as number[]), supplierId];
       // The guard: a second fallback for the same purchase order (two unwinds at once, a person's record racing the
       // job) finds it cancelled and sources nothing — its lines were placed elsewhere once already.
-      const cancelled = await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Cancelled', event: 'po.supplier_unable', actor: 'system:purchasing', note: why }, now);
+      const cancelled = await applyTransition(
+        trx,
+        {
+          entity: 'purchase_order',
+          id: poId,
+          shopOrderId,
+          to: 'Cancelled',
+          event: 'po.supplier_unable',
+          actor: 'system:purchasing',
+          note: why,
+        },
+        now,
+      );
       if (!cancelled.ok) return 'AlreadyReplaced';
       await settleCasesOfCancelledPo(trx, { id: poId, shop_order_id: shopOrderId }, `采购单已取消：${why}`, 'system:purchasing', now);
-      const poLines = await trx.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', poId).execute();
+      const poLines = await trx
+        .selectFrom('purchase_order_lines')
+        .select('shop_order_line_no')
+        .where('purchase_order_id', '=', poId)
+        .execute();
       const lineNos = [...new Set(poLines.map((l) => l.shop_order_line_no))];
       const lines = await loadLinesToSource(trx, shopOrderId, lineNos);
       const r = await this.sourcing.sourceLines(trx, shopId, shopOrderId, lines, await loadRequests(trx, shopOrderId), excluded, now);
       if (r.blocked) {
         // No supplier for these lines: a person decides — or the buyer, when only their requests stand in the way.
-        await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: r.blocked.awaitingBuyer ? 'AwaitingBuyer' : 'NeedsReview', event: 'sourcing.blocked', actor: 'system:purchasing', note: r.blocked.message }, now);
+        await applyTransition(
+          trx,
+          {
+            entity: 'shop_order',
+            id: shopOrderId,
+            to: r.blocked.awaitingBuyer ? 'AwaitingBuyer' : 'NeedsReview',
+            event: 'sourcing.blocked',
+            actor: 'system:purchasing',
+            note: r.blocked.message,
+          },
+          now,
+        );
         return r.blocked.awaitingBuyer ? 'AwaitingBuyer' : 'OutOfStock';
       }
       for (const id of r.poIds) await enqueue(trx, placeJob(id), now);

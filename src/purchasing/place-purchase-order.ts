@@ -11,8 +11,13 @@ import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
 import type { PlacementOutcomes } from './outcomes.js';
 import type { SupplierRoutes } from './routes/port.js';
 
-
-const orderToPlace = prepared((db, shopOrderId: number) => db.selectFrom('shop_orders').innerJoin('shops', 'shops.id', 'shop_orders.shop_id').select(['shop_orders.id', 'shop_orders.shop_id', 'shop_orders.wx_order_id', 'shop_orders.state', 'shops.mode']).where('shop_orders.id', '=', shopOrderId));
+const orderToPlace = prepared((db, shopOrderId: number) =>
+  db
+    .selectFrom('shop_orders')
+    .innerJoin('shops', 'shops.id', 'shop_orders.shop_id')
+    .select(['shop_orders.id', 'shop_orders.shop_id', 'shop_orders.wx_order_id', 'shop_orders.state', 'shops.mode'])
+    .where('shop_orders.id', '=', shopOrderId),
+);
 
 /**
  * 下单: one purchase order with one supplier, on its route. Shadow mode stops before the supplier; otherwise the intent
@@ -44,12 +49,46 @@ export class PurchaseOrderPlacement {
     if (po.state === 'Draft' && order.mode === 'shadow') {
       // Shadow mode: everything up to the supplier call, recorded; nothing is placed and nothing is decoded.
       await this.db.kysely.transaction().execute((trx) =>
-        applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId: order.id, to: 'Shadowed', expectFrom: 'Draft', event: 'po.shadowed', actor: 'system:shadow', note: `影子模式：将向${supplier.name}下单 ¥${(po.expected_amount / 100).toFixed(2)}`, data: { supplier: supplier.name, route: po.route, lines: lines.map((l) => ({ offerId: l.offer_id, specId: l.spec_id, quantity: l.quantity, unitPrice: l.unit_price })), expectedAmount: po.expected_amount }, patch: { shadow: 1 } }, now),
+        applyTransition(
+          trx,
+          {
+            entity: 'purchase_order',
+            id: poId,
+            shopOrderId: order.id,
+            to: 'Shadowed',
+            expectFrom: 'Draft',
+            event: 'po.shadowed',
+            actor: 'system:shadow',
+            note: `影子模式：将向${supplier.name}下单 ¥${(po.expected_amount / 100).toFixed(2)}`,
+            data: {
+              supplier: supplier.name,
+              route: po.route,
+              lines: lines.map((l) => ({ offerId: l.offer_id, specId: l.spec_id, quantity: l.quantity, unitPrice: l.unit_price })),
+              expectedAmount: po.expected_amount,
+            },
+            patch: { shadow: 1 },
+          },
+          now,
+        ),
       );
       return 'Shadowed';
     }
     if (po.state === 'Draft') {
-      await this.db.kysely.transaction().execute((trx) => applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId: order.id, to: 'Placing', expectFrom: 'Draft', event: 'po.placing', actor: 'system:purchasing' }, now));
+      await this.db.kysely.transaction().execute((trx) =>
+        applyTransition(
+          trx,
+          {
+            entity: 'purchase_order',
+            id: poId,
+            shopOrderId: order.id,
+            to: 'Placing',
+            expectFrom: 'Draft',
+            event: 'po.placing',
+            actor: 'system:purchasing',
+          },
+          now,
+        ),
+      );
     } else if (po.state !== 'Placing') {
       return po.state;
     }
@@ -57,15 +96,30 @@ export class PurchaseOrderPlacement {
     return this.routes[po.route].place({ po: { ...po, state: 'Placing' }, order, lines, supplier, next });
   }
 
-
   /** The supplier cannot fulfil: cancel this purchase order (nothing was created) and source its lines elsewhere. */
   async supplierStockOut(poId: number): Promise<string> {
-    const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.route', 'p.supplier_order_id', 'p.shop_order_id', 'p.supplier_id', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirst();
+    const po = await this.db.kysely
+      .selectFrom('purchase_orders as p')
+      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+      .select(['p.id', 'p.state', 'p.route', 'p.supplier_order_id', 'p.shop_order_id', 'p.supplier_id', 'o.shop_id'])
+      .where('p.id', '=', poId)
+      .executeTakeFirst();
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在 / no such purchase order`);
     // A 1688 order is cancelled (unpaid) or refunded (paid) first; only then are its lines sourced again.
     if (routeTraits(po.route).supplierApi && po.supplier_order_id && ['Placed', 'NeedsAttention', 'Paying', 'Paid'].includes(po.state)) {
       await this.db.kysely.transaction().execute(async (trx) => {
-        await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.stock_out', actor: 'system:purchasing', note: '供应商缺货：先取消或退款，再换供应商' }, this.clock.now());
+        await appendEvent(
+          trx,
+          {
+            entity: 'purchase_order',
+            id: po.id,
+            shopOrderId: po.shop_order_id,
+            event: 'po.stock_out',
+            actor: 'system:purchasing',
+            note: '供应商缺货：先取消或退款，再换供应商',
+          },
+          this.clock.now(),
+        );
         await enqueue(trx, unwindJob(po.id, 'stock_out'), this.clock.now());
       });
       return 'Unwinding';
@@ -75,18 +129,35 @@ export class PurchaseOrderPlacement {
     const payment = await this.db.kysely.selectFrom('payments').select('status').where('purchase_order_id', '=', poId).executeTakeFirst();
     if (payment && ['Placed', 'NeedsAttention', 'Paid'].includes(po.state)) {
       await this.db.kysely.transaction().execute(async (trx) => {
-        await appendEvent(trx, { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, event: 'po.stock_out', actor: 'system:purchasing', note: '供应商缺货：请先与供应商取消或退款，再换供应商' }, this.clock.now());
+        await appendEvent(
+          trx,
+          {
+            entity: 'purchase_order',
+            id: po.id,
+            shopOrderId: po.shop_order_id,
+            event: 'po.stock_out',
+            actor: 'system:purchasing',
+            note: '供应商缺货：请先与供应商取消或退款，再换供应商',
+          },
+          this.clock.now(),
+        );
         await enqueue(trx, unwindJob(po.id, 'stock_out'), this.clock.now());
       });
       return 'Unwinding';
     }
-    if (!['Placed', 'NeedsAttention'].includes(po.state)) throw new DaifaError('CONFLICT', `采购单状态为 ${po.state}${payment ? `（付款 ${payment.status}）` : ''}，不能直接改派`);
+    if (!['Placed', 'NeedsAttention'].includes(po.state))
+      throw new DaifaError('CONFLICT', `采购单状态为 ${po.state}${payment ? `（付款 ${payment.status}）` : ''}，不能直接改派`);
     return this.outcomes.fallBack(po.id, po.shop_order_id, po.shop_id, po.supplier_id, '供应商回复缺货');
   }
 
   /** After the supplier order was cancelled or refunded: source its lines again, excluding that supplier. */
   async resourceAfterUnwind(poId: number, why: string): Promise<string> {
-    const po = await this.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.state', 'p.shop_order_id', 'p.supplier_id', 'o.shop_id']).where('p.id', '=', poId).executeTakeFirstOrThrow();
+    const po = await this.db.kysely
+      .selectFrom('purchase_orders as p')
+      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+      .select(['p.id', 'p.state', 'p.shop_order_id', 'p.supplier_id', 'o.shop_id'])
+      .where('p.id', '=', poId)
+      .executeTakeFirstOrThrow();
     if (po.state === 'Cancelled') return 'AlreadyReplaced';
     return this.outcomes.fallBack(po.id, po.shop_order_id, po.shop_id, po.supplier_id, why);
   }

@@ -15,34 +15,94 @@ import { advanceWhenAllPlaced } from '../lifecycle/progress.js';
  * undelivered attempt is dropped (its subject kept in the history) and the e-mail goes out again, once. Either way
  * the decision is recorded with their note.
  */
-export async function settleUnknownEmail(db: Db, clock: Clock, input: { caseId: number; sent: boolean; actor: string; note: string }): Promise<{ status: string }> {
+export async function settleUnknownEmail(
+  db: Db,
+  clock: Clock,
+  input: { caseId: number; sent: boolean; actor: string; note: string },
+): Promise<{ status: string }> {
   const now = clock.now();
   return db.kysely.transaction().execute(async (trx) => {
     const c = await trx.selectFrom('cases').selectAll().where('id', '=', input.caseId).executeTakeFirst();
     if (!c) throw new DaifaError('NOT_FOUND', `异常 ${input.caseId} 不存在 / case not found`);
-    const po = c.purchase_order_id ? await trx.selectFrom('purchase_orders').select('route').where('id', '=', c.purchase_order_id).executeTakeFirst() : undefined;
-    if (c.kind !== 'PLACEMENT_FAILED' || !po || routeTraits(po.route).reach !== 'email' || !c.purchase_order_id || !c.shop_order_id) throw new DaifaError('CONFLICT', '只有“采购邮件是否发出未知”的异常可以这样处理 / only an e-mail with an unknown outcome');
+    const po = c.purchase_order_id
+      ? await trx.selectFrom('purchase_orders').select('route').where('id', '=', c.purchase_order_id).executeTakeFirst()
+      : undefined;
+    if (c.kind !== 'PLACEMENT_FAILED' || !po || routeTraits(po.route).reach !== 'email' || !c.purchase_order_id || !c.shop_order_id)
+      throw new DaifaError('CONFLICT', '只有“采购邮件是否发出未知”的异常可以这样处理 / only an e-mail with an unknown outcome');
     if (c.state !== 'Open') throw new DaifaError('CONFLICT', `异常已处理 / case is ${c.state}`);
     const poId = Number(c.purchase_order_id);
     const shopOrderId = Number(c.shop_order_id);
     await lockEntity(trx, 'shop_order', shopOrderId);
-    const attempt = await trx.selectFrom('po_messages').select(['id', 'subject']).where('purchase_order_id', '=', poId).where('direction', '=', 'out').where('channel', '=', 'email').where('status', '=', 'sending').orderBy('id').executeTakeFirst();
+    const attempt = await trx
+      .selectFrom('po_messages')
+      .select(['id', 'subject'])
+      .where('purchase_order_id', '=', poId)
+      .where('direction', '=', 'out')
+      .where('channel', '=', 'email')
+      .where('status', '=', 'sending')
+      .orderBy('id')
+      .executeTakeFirst();
     let status: string;
     if (input.sent) {
       if (attempt) await trx.updateTable('po_messages').set({ status: 'sent' }).where('id', '=', attempt.id).execute();
-      const r = await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Placed', expectFrom: 'NeedsAttention', event: 'po.email_confirmed_sent', actor: input.actor, note: `采购邮件已确认发出：${input.note}`, jobs: [payJob(poId)] }, now);
+      const r = await applyTransition(
+        trx,
+        {
+          entity: 'purchase_order',
+          id: poId,
+          shopOrderId,
+          to: 'Placed',
+          expectFrom: 'NeedsAttention',
+          event: 'po.email_confirmed_sent',
+          actor: input.actor,
+          note: `采购邮件已确认发出：${input.note}`,
+          jobs: [payJob(poId)],
+        },
+        now,
+      );
       if (!r.ok) throw new DaifaError('CONFLICT', `采购单状态为 ${r.from} / purchase order is ${r.from}`);
       await recordPayable(trx, poId, now);
       await advanceWhenAllPlaced(trx, shopOrderId, now);
       status = 'Placed';
     } else {
       if (attempt) await trx.deleteFrom('po_messages').where('id', '=', attempt.id).execute();
-      const r = await applyTransition(trx, { entity: 'purchase_order', id: poId, shopOrderId, to: 'Placing', expectFrom: 'NeedsAttention', event: 'po.email_not_sent', actor: input.actor, note: `采购邮件确认未发出，重新发送：${input.note}`, data: attempt ? { droppedAttempt: attempt.subject } : undefined, jobs: [placeJob(poId)] }, now);
+      const r = await applyTransition(
+        trx,
+        {
+          entity: 'purchase_order',
+          id: poId,
+          shopOrderId,
+          to: 'Placing',
+          expectFrom: 'NeedsAttention',
+          event: 'po.email_not_sent',
+          actor: input.actor,
+          note: `采购邮件确认未发出，重新发送：${input.note}`,
+          data: attempt ? { droppedAttempt: attempt.subject } : undefined,
+          jobs: [placeJob(poId)],
+        },
+        now,
+      );
       if (!r.ok) throw new DaifaError('CONFLICT', `采购单状态为 ${r.from} / purchase order is ${r.from}`);
       status = 'Placing';
     }
-    await appendEvent(trx, { entity: 'case', id: c.id, shopOrderId, event: input.sent ? 'case.email_sent' : 'case.email_resend', actor: input.actor, note: input.note }, now);
-    await settleCase(trx, { id: c.id, shopOrderId }, { resolution: `${input.sent ? 'email_sent' : 'email_resent'}: ${input.note}`, note: input.note, actor: input.actor }, now);
+    await appendEvent(
+      trx,
+      {
+        entity: 'case',
+        id: c.id,
+        shopOrderId,
+        event: input.sent ? 'case.email_sent' : 'case.email_resend',
+        actor: input.actor,
+        note: input.note,
+      },
+      now,
+    );
+    await settleCase(
+      trx,
+      { id: c.id, shopOrderId },
+      { resolution: `${input.sent ? 'email_sent' : 'email_resent'}: ${input.note}`, note: input.note, actor: input.actor },
+      now,
+    );
     return { status };
   });
 }

@@ -37,15 +37,24 @@ export class ProcessRegistry {
     this.startedAt = this.clock.now();
     await this.forgetDeadNeighbours();
     await this.beat(role);
-    this.timer = setInterval(() => void this.beat(role).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'process heartbeat failed')), this.opts.heartbeatMs ?? HEARTBEAT_MS);
+    this.timer = setInterval(
+      () => void this.beat(role).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'process heartbeat failed')),
+      this.opts.heartbeatMs ?? HEARTBEAT_MS,
+    );
     this.timer.unref();
   }
 
   /** Renew this process's row, and set the share from the processes alive now. Returns how many there are. */
   async beat(role: string): Promise<number> {
-    const live = await heartbeat(this.db, { id: this.id, role, host: this.host, pid: process.pid, startedAt: this.startedAt }, this.clock.now(), this.opts.staleMs ?? STALE_MS);
+    const live = await heartbeat(
+      this.db,
+      { id: this.id, role, host: this.host, pid: process.pid, startedAt: this.startedAt },
+      this.clock.now(),
+      this.opts.staleMs ?? STALE_MS,
+    );
     const fraction = 1 / Math.max(1, live);
-    if (fraction !== this.share.fraction) this.log.info({ processes: live, share: fraction }, 'API rate limits shared between Daifa processes');
+    if (fraction !== this.share.fraction)
+      this.log.info({ processes: live, share: fraction }, 'API rate limits shared between Daifa processes');
     this.share.fraction = fraction;
     return live;
   }
@@ -57,7 +66,10 @@ export class ProcessRegistry {
    */
   private async forgetDeadNeighbours(): Promise<void> {
     const mine = await processesOnHost(this.db, this.host);
-    await forgetProcesses(this.db, mine.filter((r) => r.id !== this.id && (r.pid === process.pid || !alive(r.pid))).map((r) => r.id));
+    await forgetProcesses(
+      this.db,
+      mine.filter((r) => r.id !== this.id && (r.pid === process.pid || !alive(r.pid))).map((r) => r.id),
+    );
   }
 
   async stop(): Promise<void> {

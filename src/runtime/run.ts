@@ -13,7 +13,13 @@ import type { Worker } from '../jobs/worker.js';
 import { ProcessRegistry } from './process-registry.js';
 import { randomAlnum } from '../lib/random.js';
 import { startSandbox, type Sandbox } from '../../sandbox/server.js';
-import { bootstrapSandbox1688, bootstrapSandboxShops, SANDBOX_WECOM_KEY, startOrderGenerator, type OrderGenerator } from './sandbox-bootstrap.js';
+import {
+  bootstrapSandbox1688,
+  bootstrapSandboxShops,
+  SANDBOX_WECOM_KEY,
+  startOrderGenerator,
+  type OrderGenerator,
+} from './sandbox-bootstrap.js';
 import { SANDBOX_SMS } from '../../sandbox/tencent-sms.js';
 import { autosaveSandbox, loadSandboxState, restoreSandbox, type SandboxAutosave } from '../../sandbox/persist.js';
 import { join } from 'node:path';
@@ -66,7 +72,13 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
   const clockFile = join(config.dataDir, 'sandbox-clock.json');
   const clock = sandboxOn && mode.http ? new SandboxClock(readClockState(clockFile)) : undefined;
   if (clock) simTime.clock = clock;
-  if (sandboxOn && mode.http) sandbox = await startSandbox({ port: config.sandboxPort, smtpPort: config.sandboxPort + 1, host: '127.0.0.1', api: { decodeDailyQuota: 100_000 } });
+  if (sandboxOn && mode.http)
+    sandbox = await startSandbox({
+      port: config.sandboxPort,
+      smtpPort: config.sandboxPort + 1,
+      host: '127.0.0.1',
+      api: { decodeDailyQuota: 100_000 },
+    });
   const sandboxBase = sandbox?.url ?? (sandboxOn ? `http://127.0.0.1:${config.sandboxPort}` : undefined);
   // In the sandbox every alert channel goes to its twin: WeCom robot, Tencent SMS, and an SMTP server.
   const app = await createApp(config, {
@@ -99,7 +111,14 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
     http = await buildHttp(app, {
       sandbox: sandbox
         ? {
-            info: async () => ({ simulatorUrl: sandbox!.url, wecomMessages: sandbox!.wecom.messages.slice(-50), smsMessages: sandbox!.sms.messages.slice(-50), emails: sandbox!.smtp.messages.slice(-20).map(({ raw: _raw, ...m }) => m), push: sandbox!.wechat.push.stats, orders: sandbox!.wechat.allOrders().length }),
+            info: async () => ({
+              simulatorUrl: sandbox!.url,
+              wecomMessages: sandbox!.wecom.messages.slice(-50),
+              smsMessages: sandbox!.sms.messages.slice(-50),
+              emails: sandbox!.smtp.messages.slice(-20).map(({ raw: _raw, ...m }) => m),
+              push: sandbox!.wechat.push.stats,
+              orders: sandbox!.wechat.allOrders().length,
+            }),
             generator: () => generator,
             knobs1688: sandbox.alibaba.knobs,
             clock,
@@ -112,11 +131,17 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
     app.log.info({ url, sandbox: sandboxOn }, 'Daifa HTTP listening');
     if (sandbox) {
       await bootstrapSandboxShops(app, sandbox, url);
-      await bootstrapSandbox1688(app, sandbox, (await app.shops.list()).filter((s) => s.isSandbox).map((s) => s.id), url);
+      await bootstrapSandbox1688(
+        app,
+        sandbox,
+        (await app.shops.list()).filter((s) => s.isSandbox).map((s) => s.id),
+        url,
+      );
       // The simulated platforms keep their orders across restarts, as the real ones do.
       const stateFile = join(config.dataDir, 'sandbox-state.json');
       const loaded = loadSandboxState(stateFile);
-      if (loaded.movedAside) app.log.warn({ file: loaded.movedAside }, 'sandbox state file unreadable: moved aside, the sandbox starts empty');
+      if (loaded.movedAside)
+        app.log.warn({ file: loaded.movedAside }, 'sandbox state file unreadable: moved aside, the sandbox starts empty');
       if (loaded.state) app.log.info(restoreSandbox(sandbox, loaded.state), 'sandbox orders restored');
       autosave = autosaveSandbox(sandbox, stateFile, { onError: (err) => app.log.error({ err }, 'sandbox state not saved') });
       generator = startOrderGenerator(app, sandbox, config.sandboxOrdersPerMinute);
@@ -138,10 +163,16 @@ export async function run(config: Readonly<Config>, mode: { http: boolean; worke
     await app.queue.add(tokenWatchJob());
     await app.queue.add(trackingSweepJob(60_000));
     // Re-check the poll schedule every minute (new shops, a poll job an operator retried); prune old jobs hourly.
-    timers.push(setInterval(() => void app.poller.ensureScheduled().catch((err) => app.log.error({ err }, 'poll schedule check failed')), 60_000));
+    timers.push(
+      setInterval(() => void app.poller.ensureScheduled().catch((err) => app.log.error({ err }, 'poll schedule check failed')), 60_000),
+    );
     timers.push(setInterval(() => void app.queue.prune(7 * 86400_000).catch(() => undefined), 3600_000));
     // Raw webhook bodies and the decode log are kept only their configured days (DAIFA_RETENTION_*).
-    const retain = () => void pruneRetention(app.db, app.clock.now(), config.retention).then((r) => app.log.debug(r, 'retention sweep'), (err) => app.log.error({ err }, 'retention sweep failed'));
+    const retain = () =>
+      void pruneRetention(app.db, app.clock.now(), config.retention).then(
+        (r) => app.log.debug(r, 'retention sweep'),
+        (err) => app.log.error({ err }, 'retention sweep failed'),
+      );
     retain();
     timers.push(setInterval(retain, 3600_000));
   }

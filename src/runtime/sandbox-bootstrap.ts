@@ -24,7 +24,11 @@ export async function bootstrapSandboxShops(app: App, sandbox: Sandbox, daifaUrl
   for (const s of (await app.shops.list()).filter((x) => x.isSandbox)) {
     const c = await app.shops.credentialsById(s.id);
     if (!sandbox.wechat.shops.has(c.appId)) {
-      sandbox.wechat.addShop({ appId: c.appId, secret: c.appSecret, push: { appId: c.appId, url: `${daifaUrl}${s.webhookPath}`, token: c.pushToken, encodingAesKey: c.encodingAesKey } });
+      sandbox.wechat.addShop({
+        appId: c.appId,
+        secret: c.appSecret,
+        push: { appId: c.appId, url: `${daifaUrl}${s.webhookPath}`, token: c.pushToken, encodingAesKey: c.encodingAesKey },
+      });
     }
   }
 }
@@ -53,16 +57,31 @@ export interface OrderGenerator {
 
 /** Paid orders at a steady rate from the scenario mix, so a merchant sees the loop move. */
 export function startOrderGenerator(app: App, sandbox: Sandbox, perMinute: number): OrderGenerator {
-  const c: SandboxControls = { ordersPerMinute: Math.max(0, perMinute), requestRate: 0.3, multiLineRate: 0.25, virtualNumberRate: 0.1, refundRate: 0.05, shipByHours: 48 };
+  const c: SandboxControls = {
+    ordersPerMinute: Math.max(0, perMinute),
+    requestRate: 0.3,
+    multiLineRate: 0.25,
+    virtualNumberRate: 0.1,
+    refundRate: 0.05,
+    shipByHours: 48,
+  };
   let timer: NodeJS.Timeout | undefined;
   const generate = (count: number): number => {
     let n = 0;
     sandbox.wechat.api.deliveryDeadlineHours = c.shipByHours;
     for (const appId of sandbox.wechat.shops.keys()) {
-      n += sandbox.wechat.generate(appId, { count, requestRate: c.requestRate, multiLineRate: c.multiLineRate, virtualNumberRate: c.virtualNumberRate, refundRate: c.refundRate, refundDelayMs: 45_000 }).length;
+      n += sandbox.wechat.generate(appId, {
+        count,
+        requestRate: c.requestRate,
+        multiLineRate: c.multiLineRate,
+        virtualNumberRate: c.virtualNumberRate,
+        refundRate: c.refundRate,
+        refundDelayMs: 45_000,
+      }).length;
       // Buyers confirm receipt a while after everything shipped; the platform then settles (commission final).
       const cutoff = Math.floor(app.clock.now() / 1000) - SANDBOX_CONFIRM_AFTER_S;
-      for (const o of sandbox.wechat.shops.get(appId)!.orders.values()) if (o.status === 30 && (o.shipDoneTime ?? Infinity) < cutoff) sandbox.wechat.confirmReceipt(appId, o.orderId, { settle: true });
+      for (const o of sandbox.wechat.shops.get(appId)!.orders.values())
+        if (o.status === 30 && (o.shipDoneTime ?? Infinity) < cutoff) sandbox.wechat.confirmReceipt(appId, o.orderId, { settle: true });
     }
     return n;
   };
@@ -110,9 +129,21 @@ export async function bootstrapSandbox1688(app: App, sandbox: Sandbox, shopIds: 
   const acct = await app.alibaba.stored();
   if (!acct) {
     const t = sim.issueToken('b2b-sandboxbuyer1');
-    await app.alibaba.add({ appKey: SANDBOX_1688_APP.appKey, appSecret: SANDBOX_1688_APP.appSecret, accessToken: t.accessToken, refreshToken: t.refreshToken, accessExpiresAt: app.clock.now() + sim.knobs.accessTokenTtlMs, refreshExpiresAt: app.clock.now() + 180 * 86_400_000, memberId: t.memberId });
+    await app.alibaba.add({
+      appKey: SANDBOX_1688_APP.appKey,
+      appSecret: SANDBOX_1688_APP.appSecret,
+      accessToken: t.accessToken,
+      refreshToken: t.refreshToken,
+      accessExpiresAt: app.clock.now() + sim.knobs.accessTokenTtlMs,
+      refreshExpiresAt: app.clock.now() + 180 * 86_400_000,
+      memberId: t.memberId,
+    });
   } else if (acct.access_token_enc) {
-    sim.tokens.set(app.box.open(acct.access_token_enc), { memberId: acct.member_id ?? 'b2b-sandboxbuyer1', expiresAt: app.clock.now() + sim.knobs.accessTokenTtlMs, refreshToken: acct.refresh_token_enc ? app.box.open(acct.refresh_token_enc) : '' });
+    sim.tokens.set(app.box.open(acct.access_token_enc), {
+      memberId: acct.member_id ?? 'b2b-sandboxbuyer1',
+      expiresAt: app.clock.now() + sim.knobs.accessTokenTtlMs,
+      refreshToken: acct.refresh_token_enc ? app.box.open(acct.refresh_token_enc) : '',
+    });
   }
   seedSimulatorOffers(sim);
   for (const shopId of shopIds) {

@@ -23,7 +23,14 @@ export async function countAttempt(db: Db, username: string, address: string, no
   const userKey = `user:${username.trim().toLowerCase()}`;
   const addressKey = `ip:${address}`;
   const ids = await db.kysely.transaction().execute(async (trx) => {
-    const rows = await trx.insertInto('login_failures').values([{ key: userKey, at: now }, { key: addressKey, at: now }]).returning('id').execute();
+    const rows = await trx
+      .insertInto('login_failures')
+      .values([
+        { key: userKey, at: now },
+        { key: addressKey, at: now },
+      ])
+      .returning('id')
+      .execute();
     return rows.map((r) => r.id);
   });
   const counts = await db.kysely
@@ -42,10 +49,16 @@ export async function countAttempt(db: Db, username: string, address: string, no
 
 /** The password was right: this attempt and the user's earlier failures are forgotten. */
 export async function attemptSucceeded(db: Db, attempt: LoginAttempt): Promise<void> {
-  await db.kysely.deleteFrom('login_failures').where((eb) => eb.or([eb('key', '=', attempt.userKey), eb('id', 'in', attempt.ids)])).execute();
+  await db.kysely
+    .deleteFrom('login_failures')
+    .where((eb) => eb.or([eb('key', '=', attempt.userKey), eb('id', 'in', attempt.ids)]))
+    .execute();
 }
 
 /** The password was wrong: the attempt stays counted; rows older than a day are pruned. */
 export async function attemptFailed(db: Db, now: number): Promise<void> {
-  await db.kysely.deleteFrom('login_failures').where('at', '<', now - 24 * 3_600_000).execute();
+  await db.kysely
+    .deleteFrom('login_failures')
+    .where('at', '<', now - 24 * 3_600_000)
+    .execute();
 }

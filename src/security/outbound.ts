@@ -20,9 +20,19 @@ export function isPrivateHost(host: string): boolean {
   const v = isIP(h);
   if (v === 4) {
     const [a, b] = h.split('.').map(Number) as [number, number];
-    return a === 127 || a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
+    return (
+      a === 127 ||
+      a === 10 ||
+      a === 0 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254) ||
+      (a === 100 && b >= 64 && b <= 127) ||
+      a >= 224
+    );
   }
-  if (v === 6) return h === '::1' || h === '::' || h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fe80') || h.startsWith('::ffff:');
+  if (v === 6)
+    return h === '::1' || h === '::' || h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fe80') || h.startsWith('::ffff:');
   return false;
 }
 
@@ -36,12 +46,16 @@ export function checkOutboundUrl(raw: string, policy: OutboundPolicy, field = 'u
   }
   const host = url.hostname.toLowerCase();
   const privateHost = isPrivateHost(host);
-  if (privateHost && !policy.allowPrivate) throw refuse(field, `不允许发往内网或本机地址 ${host} / private and loopback addresses are not allowed`);
-  if (url.protocol !== 'https:' && !(privateHost && policy.allowPrivate && url.protocol === 'http:')) throw refuse(field, '只允许 https 地址 / only https is allowed');
+  if (privateHost && !policy.allowPrivate)
+    throw refuse(field, `不允许发往内网或本机地址 ${host} / private and loopback addresses are not allowed`);
+  if (url.protocol !== 'https:' && !(privateHost && policy.allowPrivate && url.protocol === 'http:'))
+    throw refuse(field, '只允许 https 地址 / only https is allowed');
   if (url.username || url.password) throw refuse(field, '网址里不能带用户名密码 / no credentials in the URL');
   const allowed = privateHost || policy.hosts.some((h) => host === h.toLowerCase() || host.endsWith(`.${h.toLowerCase()}`));
-  if (!allowed) throw refuse(field, `主机 ${host} 不在允许列表（${policy.hosts.join(', ')}；可用 DAIFA_OUTBOUND_HOSTS 添加）/ host not allowed`);
+  if (!allowed)
+    throw refuse(field, `主机 ${host} 不在允许列表（${policy.hosts.join(', ')}；可用 DAIFA_OUTBOUND_HOSTS 添加）/ host not allowed`);
   return url;
 }
 
-const refuse = (field: string, message: string) => new DaifaError('VALIDATION', message, { retryable: false, details: [{ field, message }] });
+const refuse = (field: string, message: string) =>
+  new DaifaError('VALIDATION', message, { retryable: false, details: [{ field, message }] });

@@ -3,8 +3,20 @@ import type { Principal, Role } from './accounts.js';
 import { hashToken } from './passwords.js';
 
 /** Dashboard sessions: only the token's hash is stored, with the session's CSRF token and when it ends. */
-export async function createSession(db: Db, input: { userId: number; token: string; csrf: string; now: number; ttlMs: number }): Promise<void> {
-  await db.kysely.insertInto('sessions').values({ user_id: input.userId, token_hash: hashToken(input.token), csrf: input.csrf, created_at: input.now, expires_at: input.now + input.ttlMs }).execute();
+export async function createSession(
+  db: Db,
+  input: { userId: number; token: string; csrf: string; now: number; ttlMs: number },
+): Promise<void> {
+  await db.kysely
+    .insertInto('sessions')
+    .values({
+      user_id: input.userId,
+      token_hash: hashToken(input.token),
+      csrf: input.csrf,
+      created_at: input.now,
+      expires_at: input.now + input.ttlMs,
+    })
+    .execute();
   await db.kysely.deleteFrom('sessions').where('expires_at', '<', input.now).execute();
 }
 

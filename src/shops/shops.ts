@@ -37,10 +37,19 @@ export interface ShopPublic {
 
 export const newShopInput = z.object({
   name: z.string().trim().min(1, '店铺名称不能为空 / name is required').max(100),
-  appId: z.string().trim().regex(/^wx[0-9a-zA-Z]{14,18}$/, 'AppID 形如 wx 开头的 16–20 位 / app id looks like wx0123456789abcdef'),
+  appId: z
+    .string()
+    .trim()
+    .regex(/^wx[0-9a-zA-Z]{14,18}$/, 'AppID 形如 wx 开头的 16–20 位 / app id looks like wx0123456789abcdef'),
   appSecret: z.string().trim().min(8, 'AppSecret 太短 / app secret too short').max(128),
-  pushToken: z.string().trim().regex(/^[A-Za-z0-9]{3,32}$/, 'Token 为 3–32 位字母或数字 / push token: 3–32 letters or digits'),
-  encodingAesKey: z.string().trim().regex(/^[A-Za-z0-9]{43}$/, 'EncodingAESKey 为 43 位字母或数字 / EncodingAESKey: 43 letters or digits'),
+  pushToken: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]{3,32}$/, 'Token 为 3–32 位字母或数字 / push token: 3–32 letters or digits'),
+  encodingAesKey: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]{43}$/, 'EncodingAESKey 为 43 位字母或数字 / EncodingAESKey: 43 letters or digits'),
   mode: z.enum(['live', 'shadow']).default('live'),
   isSandbox: z.boolean().default(false),
 });
@@ -62,7 +71,9 @@ export class ShopService {
   async add(input: NewShopInput): Promise<ShopPublic> {
     const parsed = newShopInput.safeParse(input);
     if (!parsed.success) {
-      throw new DaifaError('VALIDATION', undefined, { details: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) });
+      throw new DaifaError('VALIDATION', undefined, {
+        details: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+      });
     }
     const v = parsed.data;
     const t = this.now();
@@ -98,7 +109,11 @@ export class ShopService {
   }
 
   async countReal(): Promise<number> {
-    const r = await this.db.kysely.selectFrom('shops').select((eb) => eb.fn.countAll<number>().as('n')).where('is_sandbox', '=', 0).executeTakeFirst();
+    const r = await this.db.kysely
+      .selectFrom('shops')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('is_sandbox', '=', 0)
+      .executeTakeFirst();
     return Number(r?.n ?? 0);
   }
 

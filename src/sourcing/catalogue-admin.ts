@@ -10,9 +10,32 @@ const courier = z.enum(['SF', 'JD', 'EMS', 'ZTO', 'YTO', 'YUNDA', 'STO', 'JTSD',
 
 /** The three kinds of supplier, each with the fields its route needs. */
 export const supplierInput = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('1688'), name: z.string().trim().min(1).max(100), memberId: z.string().regex(/^b2b-[0-9a-z]+$/i, '1688 会员ID 形如 b2b-…'), loginId: z.string().max(64).optional(), creditLevel: z.enum(['L1', 'L2', 'L3', 'L4', 'L5']).optional(), acceptsEncrypted: z.boolean().default(false), couriers: z.array(courier).default([]) }),
-  z.object({ kind: z.literal('wechat_dropship'), name: z.string().trim().min(1).max(100), dropshipAppId: z.string().regex(/^wx[0-9a-zA-Z]{14,18}$/, '供货商 AppID 形如 wx…'), couriers: z.array(courier).default([]) }),
-  z.object({ kind: z.literal('direct'), name: z.string().trim().min(1).max(100), email: z.string().email('邮箱格式不正确'), imContact: z.string().max(100).optional(), couriers: z.array(courier).default([]), dispatchCutoff: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '截单时间 HH:MM').optional() }),
+  z.object({
+    kind: z.literal('1688'),
+    name: z.string().trim().min(1).max(100),
+    memberId: z.string().regex(/^b2b-[0-9a-z]+$/i, '1688 会员ID 形如 b2b-…'),
+    loginId: z.string().max(64).optional(),
+    creditLevel: z.enum(['L1', 'L2', 'L3', 'L4', 'L5']).optional(),
+    acceptsEncrypted: z.boolean().default(false),
+    couriers: z.array(courier).default([]),
+  }),
+  z.object({
+    kind: z.literal('wechat_dropship'),
+    name: z.string().trim().min(1).max(100),
+    dropshipAppId: z.string().regex(/^wx[0-9a-zA-Z]{14,18}$/, '供货商 AppID 形如 wx…'),
+    couriers: z.array(courier).default([]),
+  }),
+  z.object({
+    kind: z.literal('direct'),
+    name: z.string().trim().min(1).max(100),
+    email: z.string().email('邮箱格式不正确'),
+    imContact: z.string().max(100).optional(),
+    couriers: z.array(courier).default([]),
+    dispatchCutoff: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, '截单时间 HH:MM')
+      .optional(),
+  }),
 ]);
 
 export const offerInput = z.object({
@@ -24,12 +47,20 @@ export const offerInput = z.object({
   moq: z.number().int().min(1).default(1),
   stock: z.number().int().min(0).max(100_000_000),
   freight: nonNegativeFen.default(0),
-  leadTimeHours: z.number().int().min(0).max(24 * 60).default(24),
+  leadTimeHours: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(24),
 });
 
 function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
   const r = schema.safeParse(input);
-  if (!r.success) throw new DaifaError('VALIDATION', undefined, { details: r.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) });
+  if (!r.success)
+    throw new DaifaError('VALIDATION', undefined, {
+      details: r.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+    });
   return r.data;
 }
 
@@ -61,7 +92,16 @@ export async function addOffer(db: Db, supplierId: number, input: unknown, now: 
   const v = parse(offerInput, input);
   const supplier = await db.kysely.selectFrom('suppliers').select('id').where('id', '=', supplierId).executeTakeFirst();
   if (!supplier) throw new DaifaError('NOT_FOUND', `供应商 ${supplierId} 不存在`);
-  const values = { title: v.title, sku_attrs: JSON.stringify(v.skuAttrs), unit_price: v.unitPrice, moq: v.moq, stock: v.stock, freight: v.freight, lead_time_hours: v.leadTimeHours, refreshed_at: now };
+  const values = {
+    title: v.title,
+    sku_attrs: JSON.stringify(v.skuAttrs),
+    unit_price: v.unitPrice,
+    moq: v.moq,
+    stock: v.stock,
+    freight: v.freight,
+    lead_time_hours: v.leadTimeHours,
+    refreshed_at: now,
+  };
   const row = await db.kysely
     .insertInto('supplier_offers')
     .values({ supplier_id: supplierId, offer_id: v.offerId, spec_id: v.specId, ...values })
@@ -73,13 +113,31 @@ export async function addOffer(db: Db, supplierId: number, input: unknown, now: 
 
 export async function listSuppliers(db: Db) {
   const rows = await db.kysely.selectFrom('suppliers').selectAll().orderBy('id').execute();
-  return rows.map((s) => ({ id: s.id, kind: s.kind, name: s.name, memberId: s.member_id, creditLevel: s.credit_level, acceptsEncrypted: s.accepts_encrypted === 1, couriers: JSON.parse(s.couriers), dropshipAppId: s.dropship_appid, email: s.email, active: s.active === 1 }));
+  return rows.map((s) => ({
+    id: s.id,
+    kind: s.kind,
+    name: s.name,
+    memberId: s.member_id,
+    creditLevel: s.credit_level,
+    acceptsEncrypted: s.accepts_encrypted === 1,
+    couriers: JSON.parse(s.couriers),
+    dropshipAppId: s.dropship_appid,
+    email: s.email,
+    active: s.active === 1,
+  }));
 }
 
 // ---- scoring weights per shop -----------------------------------------------------------------------
 
 // Any non-negative numbers; they are normalised to sum to 1.
-const weightsSchema = z.object({ cost: z.number().min(0).max(100), reliability: z.number().min(0).max(100), speed: z.number().min(0).max(100), reputation: z.number().min(0).max(100) }).refine((w) => w.cost + w.reliability + w.speed + w.reputation > 0, '权重之和必须大于 0');
+const weightsSchema = z
+  .object({
+    cost: z.number().min(0).max(100),
+    reliability: z.number().min(0).max(100),
+    speed: z.number().min(0).max(100),
+    reputation: z.number().min(0).max(100),
+  })
+  .refine((w) => w.cost + w.reliability + w.speed + w.reputation > 0, '权重之和必须大于 0');
 
 export async function loadWeights(db: Executor, shopId: number): Promise<ScoringWeights> {
   const value = await setting(db, `scoring-weights:${shopId}`);
@@ -99,7 +157,11 @@ export async function saveWeights(db: Db, shopId: number, input: unknown): Promi
 }
 
 /** A mapping's units per shop unit, priority or switch; at least one of them. */
-export async function updateMapping(db: Db, id: number, change: { quantityPerUnit?: number; priority?: number; enabled?: boolean }): Promise<void> {
+export async function updateMapping(
+  db: Db,
+  id: number,
+  change: { quantityPerUnit?: number; priority?: number; enabled?: boolean },
+): Promise<void> {
   const set: Record<string, number> = {};
   if (change.quantityPerUnit !== undefined) set.quantity_per_unit = change.quantityPerUnit;
   if (change.priority !== undefined) set.priority = change.priority;

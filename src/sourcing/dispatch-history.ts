@@ -8,7 +8,10 @@ import type { SupplierHistory } from '../domain/supplier-scoring.js';
  * scorecards. A parcel stamped before Daifa recorded the payment (its read-back came after the seller shipped)
  * counts as shipped at once, not as missing.
  */
-export async function dispatchTimes(db: Kysely<Database>, where: { shopId?: number; supplierId?: number; paidSince?: number; latest?: number }): Promise<{ supplierId: number; ms: number }[]> {
+export async function dispatchTimes(
+  db: Kysely<Database>,
+  where: { shopId?: number; supplierId?: number; paidSince?: number; latest?: number },
+): Promise<{ supplierId: number; ms: number }[]> {
   let q = db
     .selectFrom('purchase_orders as p')
     .innerJoin('payments as pay', 'pay.purchase_order_id', 'p.id')
@@ -28,7 +31,10 @@ export async function dispatchTimes(db: Kysely<Database>, where: { shopId?: numb
  * Transit times (supplier dispatch → the buyer's signature, ms) of the parcels signed for, per supplier; parcels
  * shipped since `shippedSince`. Parcels never signed for (lost, returned, still moving) are not a transit time.
  */
-export async function transitTimes(db: Kysely<Database>, where: { shopId?: number; shippedSince: number; latest?: number }): Promise<{ supplierId: number; ms: number; province: string }[]> {
+export async function transitTimes(
+  db: Kysely<Database>,
+  where: { shopId?: number; shippedSince: number; latest?: number },
+): Promise<{ supplierId: number; ms: number; province: string }[]> {
   let q = db
     .selectFrom('packages as k')
     .innerJoin('purchase_orders as p', 'p.id', 'k.purchase_order_id')
@@ -39,7 +45,11 @@ export async function transitTimes(db: Kysely<Database>, where: { shopId?: numbe
   if (where.shopId !== undefined) q = q.where('o.shop_id', '=', where.shopId);
   if (where.latest !== undefined) q = q.orderBy('k.id', 'desc').limit(where.latest);
   const rows = await q.execute();
-  return rows.map((r) => ({ supplierId: r.supplier_id, ms: Math.max(0, Number(r.signed_at) - Number(r.shipped_at)), province: provinceOf(r.address) }));
+  return rows.map((r) => ({
+    supplierId: r.supplier_id,
+    ms: Math.max(0, Number(r.signed_at) - Number(r.shipped_at)),
+    province: provinceOf(r.address),
+  }));
 }
 
 /** The buyer's province from the stored (masked) address: WeChat does not mask it. */
@@ -111,7 +121,8 @@ export async function supplierRecords(db: Kysely<Database>, shopId: number, now:
   // … and to each province (remote regions differ from the rest).
   for (const [supplierId, h] of out) {
     const mine = transit.filter((t) => t.supplierId === supplierId && t.province);
-    for (const [province, hs] of hoursBy(mine, (t) => t.province)) (h.transitByProvince ??= {})[province] = { delivered: hs.length, p80Hours: quantile(hs, 0.8)! };
+    for (const [province, hs] of hoursBy(mine, (t) => t.province))
+      (h.transitByProvince ??= {})[province] = { delivered: hs.length, p80Hours: quantile(hs, 0.8)! };
   }
   return out;
 }

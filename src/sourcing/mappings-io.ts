@@ -54,7 +54,18 @@ export class MappingsIO {
       .selectFrom('sku_mappings as m')
       .innerJoin('supplier_offers as o', 'o.id', 'm.offer_ref')
       .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
-      .select(['m.product_id', 'm.sku_id', 's.member_id', 's.name', 'o.offer_id', 'o.spec_id', 'm.quantity_per_unit', 'm.bundle_key', 'm.priority', 'm.enabled'])
+      .select([
+        'm.product_id',
+        'm.sku_id',
+        's.member_id',
+        's.name',
+        'o.offer_id',
+        'o.spec_id',
+        'm.quantity_per_unit',
+        'm.bundle_key',
+        'm.priority',
+        'm.enabled',
+      ])
       .where('m.shop_id', '=', shopId)
       .orderBy('m.product_id')
       .orderBy('m.sku_id')
@@ -62,7 +73,17 @@ export class MappingsIO {
       .execute();
     return [
       MAPPING_COLUMNS.map((c) => `${c.zh} ${c.key}`),
-      ...rows.map((r) => [r.product_id, r.sku_id, r.member_id ?? r.name, r.offer_id, r.spec_id, String(r.quantity_per_unit), r.bundle_key ?? '', String(r.priority), r.enabled ? '1' : '0']),
+      ...rows.map((r) => [
+        r.product_id,
+        r.sku_id,
+        r.member_id ?? r.name,
+        r.offer_id,
+        r.spec_id,
+        String(r.quantity_per_unit),
+        r.bundle_key ?? '',
+        String(r.priority),
+        r.enabled ? '1' : '0',
+      ]),
     ];
   }
 
@@ -99,16 +120,29 @@ export class MappingsIO {
     const rows: string[][] = [];
     ws?.eachRow({ includeEmpty: false }, (row) => {
       const values = (row.values as unknown[]).slice(1);
-      rows.push(values.map((v) => (v === null || v === undefined ? '' : typeof v === 'object' && v && 'text' in v ? String((v as { text: unknown }).text) : String(v))));
+      rows.push(
+        values.map((v) =>
+          v === null || v === undefined
+            ? ''
+            : typeof v === 'object' && v && 'text' in v
+              ? String((v as { text: unknown }).text)
+              : String(v),
+        ),
+      );
     });
     return this.importRows(shopId, rows);
   }
 
   /** Header row first (Chinese or English names, any order). Returns how many rows were kept and every problem. */
   async importRows(shopId: number, rows: string[][]): Promise<{ imported: number; errors: RowError[] }> {
-    if (rows.length - 1 > IMPORT_LIMITS.rows) return refused(`行数超过 ${IMPORT_LIMITS.rows} 行，请分批导入 / more than ${IMPORT_LIMITS.rows} rows`);
+    if (rows.length - 1 > IMPORT_LIMITS.rows)
+      return refused(`行数超过 ${IMPORT_LIMITS.rows} 行，请分批导入 / more than ${IMPORT_LIMITS.rows} rows`);
     const wide = rows.findIndex((r) => r.length > IMPORT_LIMITS.columns || r.some((c) => c.length > IMPORT_LIMITS.cellChars));
-    if (wide >= 0) return refused(`第 ${wide + 1} 行列数过多或单元格过长（≤ ${IMPORT_LIMITS.columns} 列，每格 ≤ ${IMPORT_LIMITS.cellChars} 字）/ row ${wide + 1} too wide`, wide + 1);
+    if (wide >= 0)
+      return refused(
+        `第 ${wide + 1} 行列数过多或单元格过长（≤ ${IMPORT_LIMITS.columns} 列，每格 ≤ ${IMPORT_LIMITS.cellChars} 字）/ row ${wide + 1} too wide`,
+        wide + 1,
+      );
     const errors: RowError[] = [];
     const header = rows[0] ?? [];
     const index = new Map<Key, number>();
@@ -116,37 +150,88 @@ export class MappingsIO {
       const col = MAPPING_COLUMNS.find((c) => h.includes(c.key) || h.trim() === c.zh);
       if (col) index.set(col.key, i);
     });
-    const missing = MAPPING_COLUMNS.filter((c) => !index.has(c.key) && !['bundle_key', 'priority', 'enabled', 'spec_id', 'quantity_per_unit'].includes(c.key));
-    if (missing.length) return { imported: 0, errors: missing.map((c) => ({ row: 1, column: c.zh, message: `缺少列 ${c.zh} (${c.key})` })) };
+    const missing = MAPPING_COLUMNS.filter(
+      (c) => !index.has(c.key) && !['bundle_key', 'priority', 'enabled', 'spec_id', 'quantity_per_unit'].includes(c.key),
+    );
+    if (missing.length)
+      return { imported: 0, errors: missing.map((c) => ({ row: 1, column: c.zh, message: `缺少列 ${c.zh} (${c.key})` })) };
     const now = this.clock.now();
     // One transaction: the good rows are kept together or not at all (a crash half-way leaves nothing half-imported).
     return this.db.kysely.transaction().execute(async (k) => {
       let imported = 0;
       for (let r = 1; r < rows.length; r++) {
         const raw = Object.fromEntries(MAPPING_COLUMNS.map((c) => [c.key, unFormulaSafe((rows[r]![index.get(c.key) ?? -1] ?? '').trim())]));
-        const values = { ...raw, quantity_per_unit: raw.quantity_per_unit || '1', priority: raw.priority || '0', enabled: raw.enabled || '1' };
+        const values = {
+          ...raw,
+          quantity_per_unit: raw.quantity_per_unit || '1',
+          priority: raw.priority || '0',
+          enabled: raw.enabled || '1',
+        };
         const parsed = rowSchema.safeParse(values);
         if (!parsed.success) {
-          for (const i of parsed.error.issues) errors.push({ row: r + 1, column: MAPPING_COLUMNS.find((c) => c.key === i.path[0])?.zh ?? String(i.path[0]), message: i.message });
+          for (const i of parsed.error.issues)
+            errors.push({
+              row: r + 1,
+              column: MAPPING_COLUMNS.find((c) => c.key === i.path[0])?.zh ?? String(i.path[0]),
+              message: i.message,
+            });
           continue;
         }
         const v = parsed.data;
-        const supplier = await k.selectFrom('suppliers').select('id').where((eb) => eb.or([eb('member_id', '=', v.supplier), eb('name', '=', v.supplier)])).executeTakeFirst();
+        const supplier = await k
+          .selectFrom('suppliers')
+          .select('id')
+          .where((eb) => eb.or([eb('member_id', '=', v.supplier), eb('name', '=', v.supplier)]))
+          .executeTakeFirst();
         if (!supplier) {
           errors.push({ row: r + 1, column: '供应商(会员ID或名称)', message: `供应商“${v.supplier}”不存在，请先添加` });
           continue;
         }
-        const offer = await k.selectFrom('supplier_offers').select('id').where('supplier_id', '=', supplier.id).where('offer_id', '=', v.offer_id).where('spec_id', '=', v.spec_id).executeTakeFirst();
+        const offer = await k
+          .selectFrom('supplier_offers')
+          .select('id')
+          .where('supplier_id', '=', supplier.id)
+          .where('offer_id', '=', v.offer_id)
+          .where('spec_id', '=', v.spec_id)
+          .executeTakeFirst();
         if (!offer) {
-          errors.push({ row: r + 1, column: '1688商品ID', message: `该供应商没有商品 ${v.offer_id}${v.spec_id ? ` 规格 ${v.spec_id}` : ''}` });
+          errors.push({
+            row: r + 1,
+            column: '1688商品ID',
+            message: `该供应商没有商品 ${v.offer_id}${v.spec_id ? ` 规格 ${v.spec_id}` : ''}`,
+          });
           continue;
         }
         const enabled = ['1', 'true', '是', 'yes'].includes(v.enabled) ? 1 : 0;
-        const existing = await k.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).where('product_id', '=', v.product_id).where('sku_id', '=', v.sku_id).where('offer_ref', '=', offer.id).executeTakeFirst();
+        const existing = await k
+          .selectFrom('sku_mappings')
+          .select('id')
+          .where('shop_id', '=', shopId)
+          .where('product_id', '=', v.product_id)
+          .where('sku_id', '=', v.sku_id)
+          .where('offer_ref', '=', offer.id)
+          .executeTakeFirst();
         if (existing) {
-          await k.updateTable('sku_mappings').set({ quantity_per_unit: v.quantity_per_unit, bundle_key: v.bundle_key || null, priority: v.priority, enabled }).where('id', '=', existing.id).execute();
+          await k
+            .updateTable('sku_mappings')
+            .set({ quantity_per_unit: v.quantity_per_unit, bundle_key: v.bundle_key || null, priority: v.priority, enabled })
+            .where('id', '=', existing.id)
+            .execute();
         } else {
-          await k.insertInto('sku_mappings').values({ shop_id: shopId, product_id: v.product_id, sku_id: v.sku_id, offer_ref: offer.id, quantity_per_unit: v.quantity_per_unit, bundle_key: v.bundle_key || null, priority: v.priority, enabled, created_at: now }).execute();
+          await k
+            .insertInto('sku_mappings')
+            .values({
+              shop_id: shopId,
+              product_id: v.product_id,
+              sku_id: v.sku_id,
+              offer_ref: offer.id,
+              quantity_per_unit: v.quantity_per_unit,
+              bundle_key: v.bundle_key || null,
+              priority: v.priority,
+              enabled,
+              created_at: now,
+            })
+            .execute();
         }
         imported++;
       }

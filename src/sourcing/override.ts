@@ -9,27 +9,79 @@ import type { Clock } from '../lib/clock.js';
  * A person chooses the supplier for a line instead of Daifa (e.g. after an out-of-stock case). The override is a
  * decision row with who and why; sourcing then uses exactly that supplier for the line.
  */
-export async function overrideSupplier(db: Db, clock: Clock, input: { shopOrderId: number; lineNo: number; supplierId: number; reason: string; actor: string }): Promise<{ orderState: string }> {
-  if (!input.reason.trim()) throw new DaifaError('VALIDATION', '请说明人工指定的原因 / a reason is required', { details: [{ field: 'reason', message: 'required' }] });
+export async function overrideSupplier(
+  db: Db,
+  clock: Clock,
+  input: { shopOrderId: number; lineNo: number; supplierId: number; reason: string; actor: string },
+): Promise<{ orderState: string }> {
+  if (!input.reason.trim())
+    throw new DaifaError('VALIDATION', '请说明人工指定的原因 / a reason is required', {
+      details: [{ field: 'reason', message: 'required' }],
+    });
   const now = clock.now();
   return db.kysely.transaction().execute(async (trx) => {
-    const order = await trx.selectFrom('shop_orders').select(['id', 'state', 'shop_id']).where('id', '=', input.shopOrderId).executeTakeFirst();
+    const order = await trx
+      .selectFrom('shop_orders')
+      .select(['id', 'state', 'shop_id'])
+      .where('id', '=', input.shopOrderId)
+      .executeTakeFirst();
     if (!order) throw new DaifaError('NOT_FOUND', `订单 ${input.shopOrderId} 不存在`);
-    if (!['NeedsReview', 'AwaitingBuyer', 'Confirmed'].includes(order.state)) throw new DaifaError('CONFLICT', `订单状态为 ${order.state}，已下单后不能改供应商 / already purchasing`);
-    const line = await trx.selectFrom('shop_order_lines').select(['line_no']).where('shop_order_id', '=', order.id).where('line_no', '=', input.lineNo).executeTakeFirst();
+    if (!['NeedsReview', 'AwaitingBuyer', 'Confirmed'].includes(order.state))
+      throw new DaifaError('CONFLICT', `订单状态为 ${order.state}，已下单后不能改供应商 / already purchasing`);
+    const line = await trx
+      .selectFrom('shop_order_lines')
+      .select(['line_no'])
+      .where('shop_order_id', '=', order.id)
+      .where('line_no', '=', input.lineNo)
+      .executeTakeFirst();
     if (!line) throw new DaifaError('NOT_FOUND', `订单没有第 ${input.lineNo} 行`);
     const supplier = await trx.selectFrom('suppliers').select(['id', 'name']).where('id', '=', input.supplierId).executeTakeFirst();
     if (!supplier) throw new DaifaError('VALIDATION', '供应商不存在', { details: [{ field: 'supplierId', message: 'not found' }] });
     const reason = `人工指定${supplier.name}：${input.reason.trim()}`;
-    await trx.insertInto('sourcing_decisions').values({ shop_order_id: order.id, line_no: input.lineNo, chosen: JSON.stringify({ supplierId: supplier.id, supplierName: supplier.name }), candidates: '[]', reason, override_by: input.actor, override_reason: input.reason.trim(), created_at: now }).execute();
+    await trx
+      .insertInto('sourcing_decisions')
+      .values({
+        shop_order_id: order.id,
+        line_no: input.lineNo,
+        chosen: JSON.stringify({ supplierId: supplier.id, supplierName: supplier.name }),
+        candidates: '[]',
+        reason,
+        override_by: input.actor,
+        override_reason: input.reason.trim(),
+        created_at: now,
+      })
+      .execute();
     // Cases about choosing a supplier for this line are settled by the override.
-    const open = await trx.selectFrom('cases').select(['id', 'data']).where('shop_order_id', '=', order.id).where('state', '=', 'Open').where('kind', 'in', ['OUT_OF_STOCK', 'SPECIAL_REQUEST_CONSENT']).execute();
+    const open = await trx
+      .selectFrom('cases')
+      .select(['id', 'data'])
+      .where('shop_order_id', '=', order.id)
+      .where('state', '=', 'Open')
+      .where('kind', 'in', ['OUT_OF_STOCK', 'SPECIAL_REQUEST_CONSENT'])
+      .execute();
     for (const c of open) {
       if ((JSON.parse(c.data ?? '{}') as { lineNo?: number }).lineNo !== input.lineNo) continue;
-      await settleCase(trx, { id: c.id, shopOrderId: order.id }, { resolution: reason, note: reason, actor: input.actor, event: 'case.supplier_overridden' }, now);
+      await settleCase(
+        trx,
+        { id: c.id, shopOrderId: order.id },
+        { resolution: reason, note: reason, actor: input.actor, event: 'case.supplier_overridden' },
+        now,
+      );
     }
     if (order.state !== 'Confirmed') {
-      const t = await applyTransition(trx, { entity: 'shop_order', id: order.id, to: 'Confirmed', event: 'order.supplier_overridden', actor: input.actor, note: reason, jobs: [sourceJob(order.id)] }, now);
+      const t = await applyTransition(
+        trx,
+        {
+          entity: 'shop_order',
+          id: order.id,
+          to: 'Confirmed',
+          event: 'order.supplier_overridden',
+          actor: input.actor,
+          note: reason,
+          jobs: [sourceJob(order.id)],
+        },
+        now,
+      );
       if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
       return { orderState: 'Confirmed' };
     }

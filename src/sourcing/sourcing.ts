@@ -5,7 +5,14 @@ import type { Logger } from 'pino';
 import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
-import { REQUEST_BLOCKERS, explainChoice, scoreCandidates, type Candidate, type ScoredCandidate, type SupplierHistory } from '../domain/supplier-scoring.js';
+import {
+  REQUEST_BLOCKERS,
+  explainChoice,
+  scoreCandidates,
+  type Candidate,
+  type ScoredCandidate,
+  type SupplierHistory,
+} from '../domain/supplier-scoring.js';
 import { describeForSupplier, emptyRequests, resolveDeliveryDate, type SpecialRequests } from '../domain/special-requests.js';
 import { applyTransition, recordInitialState } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
@@ -19,11 +26,50 @@ import { provinceOf, supplierRecords } from './dispatch-history.js';
 import { advanceWhenAllPlaced } from '../lifecycle/progress.js';
 
 // Read by every sourcing run: compiled once (see prepared()).
-const aMapping = prepared((db, shopId: number, limit: number) => db.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).limit(limit));
-const coveredLines = prepared((db, shopOrderId: number, a: string, b: string) => db.selectFrom('purchase_order_lines as l').innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id').select('l.shop_order_line_no').where('p.shop_order_id', '=', shopOrderId).where('p.state', 'not in', [a, b]));
-const posCount = prepared((db, shopOrderId: number) => db.selectFrom('purchase_orders').select((eb) => eb.fn.countAll<number>().as('n')).where('shop_order_id', '=', shopOrderId));
-const overrideOf = prepared((db, shopOrderId: number, lineNo: number) => db.selectFrom('sourcing_decisions').select(['chosen', 'reason']).where('shop_order_id', '=', shopOrderId).where('line_no', '=', lineNo).where('override_by', 'is not', null).orderBy('id', 'desc').limit(sql.lit(1)));
-const offerCols = ['o.id as offerRef', 'o.offer_id', 'o.spec_id', 'o.title', 'o.unit_price', 'o.moq', 'o.stock', 'o.freight', 'o.lead_time_hours', 'o.refreshed_at', 's.id as supplierId', 's.name', 's.kind', 's.credit_level', 's.couriers'] as const;
+const aMapping = prepared((db, shopId: number, limit: number) =>
+  db.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).limit(limit),
+);
+const coveredLines = prepared((db, shopOrderId: number, a: string, b: string) =>
+  db
+    .selectFrom('purchase_order_lines as l')
+    .innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id')
+    .select('l.shop_order_line_no')
+    .where('p.shop_order_id', '=', shopOrderId)
+    .where('p.state', 'not in', [a, b]),
+);
+const posCount = prepared((db, shopOrderId: number) =>
+  db
+    .selectFrom('purchase_orders')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('shop_order_id', '=', shopOrderId),
+);
+const overrideOf = prepared((db, shopOrderId: number, lineNo: number) =>
+  db
+    .selectFrom('sourcing_decisions')
+    .select(['chosen', 'reason'])
+    .where('shop_order_id', '=', shopOrderId)
+    .where('line_no', '=', lineNo)
+    .where('override_by', 'is not', null)
+    .orderBy('id', 'desc')
+    .limit(sql.lit(1)),
+);
+const offerCols = [
+  'o.id as offerRef',
+  'o.offer_id',
+  'o.spec_id',
+  'o.title',
+  'o.unit_price',
+  'o.moq',
+  'o.stock',
+  'o.freight',
+  'o.lead_time_hours',
+  'o.refreshed_at',
+  's.id as supplierId',
+  's.name',
+  's.kind',
+  's.credit_level',
+  's.couriers',
+] as const;
 /** The enabled mappings of a shop SKU to offers of active suppliers, with each offer and its supplier. */
 const mappedOffers = prepared((db, shopId: number, productId: string, skuId: string) =>
   db
@@ -38,15 +84,53 @@ const mappedOffers = prepared((db, shopId: number, productId: string, skuId: str
     .where('s.active', '=', sql.lit(1)),
 );
 // Written by every sourcing run.
-const insertPurchaseOrder = preparedInsert('purchase_orders', ['shop_order_id', 'supplier_id', 'route', 'state', 'out_order_id', 'expected_amount', 'message', 'excluded_suppliers', 'attempt', 'shadow', 'created_at', 'updated_at', 'version'], (q) => q.returning('id'));
-const insertPoLine = preparedInsert('purchase_order_lines', ['purchase_order_id', 'shop_order_line_no', 'offer_ref', 'offer_id', 'spec_id', 'title', 'quantity', 'unit_price']);
+const insertPurchaseOrder = preparedInsert(
+  'purchase_orders',
+  [
+    'shop_order_id',
+    'supplier_id',
+    'route',
+    'state',
+    'out_order_id',
+    'expected_amount',
+    'message',
+    'excluded_suppliers',
+    'attempt',
+    'shadow',
+    'created_at',
+    'updated_at',
+    'version',
+  ],
+  (q) => q.returning('id'),
+);
+const insertPoLine = preparedInsert('purchase_order_lines', [
+  'purchase_order_id',
+  'shop_order_line_no',
+  'offer_ref',
+  'offer_id',
+  'spec_id',
+  'title',
+  'quantity',
+  'unit_price',
+]);
 const insertDecision = preparedInsert('sourcing_decisions', ['shop_order_id', 'line_no', 'chosen', 'candidates', 'reason', 'created_at']);
-
 
 /** The shop order's lines (optionally only some) as sourcing needs them: refunded units are not sourced. */
 export async function loadLinesToSource(trx: Transaction<Database>, shopOrderId: number, lineNos?: number[]): Promise<LineToSource[]> {
   const wanted = lineNos && new Set(lineNos);
-  return (await orderLines(trx, shopOrderId)).filter((l) => !wanted || wanted.has(l.line_no)).map((l) => ({ lineNo: l.line_no, productId: l.product_id, skuId: l.sourced_sku_id ?? l.sku_id, specChanged: l.sourced_sku_id != null && l.sourced_sku_id !== l.sku_id, title: l.title, quantity: l.quantity - Math.max(l.finish_aftersale_cnt, l.withdrawn_cnt), paidAmount: l.paid_amount, deadline: l.delivery_deadline_s ?? undefined, substituteOfferRef: l.substitute_offer_ref ?? undefined }));
+  return (await orderLines(trx, shopOrderId))
+    .filter((l) => !wanted || wanted.has(l.line_no))
+    .map((l) => ({
+      lineNo: l.line_no,
+      productId: l.product_id,
+      skuId: l.sourced_sku_id ?? l.sku_id,
+      specChanged: l.sourced_sku_id != null && l.sourced_sku_id !== l.sku_id,
+      title: l.title,
+      quantity: l.quantity - Math.max(l.finish_aftersale_cnt, l.withdrawn_cnt),
+      paidAmount: l.paid_amount,
+      deadline: l.delivery_deadline_s ?? undefined,
+      substituteOfferRef: l.substitute_offer_ref ?? undefined,
+    }));
 }
 
 export async function loadRequests(trx: Transaction<Database>, shopOrderId: number): Promise<SpecialRequests> {
@@ -111,10 +195,35 @@ export class Sourcing {
       }
       const result = await this.sourceLines(trx, order.shop_id, shopOrderId, lines, await loadRequests(trx, shopOrderId), [], now);
       if (result.blocked) {
-        await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: result.blocked.awaitingBuyer ? 'AwaitingBuyer' : 'NeedsReview', expectFrom: 'Confirmed', event: 'sourcing.blocked', actor: 'system:sourcing', note: result.blocked.message }, now);
+        await applyTransition(
+          trx,
+          {
+            entity: 'shop_order',
+            id: shopOrderId,
+            to: result.blocked.awaitingBuyer ? 'AwaitingBuyer' : 'NeedsReview',
+            expectFrom: 'Confirmed',
+            event: 'sourcing.blocked',
+            actor: 'system:sourcing',
+            note: result.blocked.message,
+          },
+          now,
+        );
         return 'blocked';
       }
-      const t = await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Sourced', expectFrom: 'Confirmed', event: 'order.sourced', actor: 'system:sourcing', note: result.reasons.join('；'), jobs: result.poIds.map(placeJob) }, now);
+      const t = await applyTransition(
+        trx,
+        {
+          entity: 'shop_order',
+          id: shopOrderId,
+          to: 'Sourced',
+          expectFrom: 'Confirmed',
+          event: 'order.sourced',
+          actor: 'system:sourcing',
+          note: result.reasons.join('；'),
+          jobs: result.poIds.map(placeJob),
+        },
+        now,
+      );
       // Another run sourced it meanwhile (PostgreSQL, two jobs for one order): roll back these purchase orders.
       if (!t.ok) throw new Error(`sourcing of order ${shopOrderId} lost a race: ${t.reason}`);
       return 'sourced';
@@ -125,11 +234,24 @@ export class Sourcing {
    * Score and group lines; used for the first sourcing and again when a supplier turns out unable to fulfil
    * (excluded suppliers). Returns the new purchase-order ids, or what blocked.
    */
-  async sourceLines(trx: Transaction<Database>, shopId: number, shopOrderId: number, lines: LineToSource[], requests: SpecialRequests, excluded: number[], now: number) {
+  async sourceLines(
+    trx: Transaction<Database>,
+    shopId: number,
+    shopOrderId: number,
+    lines: LineToSource[],
+    requests: SpecialRequests,
+    excluded: number[],
+    now: number,
+  ) {
     const histories = await this.histories(trx, shopId);
     const weights = await loadWeights(trx, shopId);
     // A date the buyer asked for is checked with the transit to their province (read only then: most orders ask none).
-    const province = requests.deliveryBy !== undefined && requests.deliveryDate ? provinceOf((await trx.selectFrom('shop_orders').select('address').where('id', '=', shopOrderId).executeTakeFirstOrThrow()).address) || undefined : undefined;
+    const province =
+      requests.deliveryBy !== undefined && requests.deliveryDate
+        ? provinceOf(
+            (await trx.selectFrom('shop_orders').select('address').where('id', '=', shopOrderId).executeTakeFirstOrThrow()).address,
+          ) || undefined
+        : undefined;
     const chosen = new Map<number, { candidate: Candidate; line: LineToSource; scored: ScoredCandidate }[]>();
     const reasons: string[] = [];
     for (const line of lines) {
@@ -141,17 +263,38 @@ export class Sourcing {
       if (candidates.length === 0) {
         const kind = excluded.length ? 'OUT_OF_STOCK' : 'UNMAPPED';
         const message = excluded.length ? `“${line.title}”所有供应商都无法供货` : `商品“${line.title}”(SKU ${line.skuId}) 未关联供应商`;
-        const stored = await trx.selectFrom('shop_order_lines').select('sku_attrs').where('shop_order_id', '=', shopOrderId).where('line_no', '=', line.lineNo).executeTakeFirst();
+        const stored = await trx
+          .selectFrom('shop_order_lines')
+          .select('sku_attrs')
+          .where('shop_order_id', '=', shopOrderId)
+          .where('line_no', '=', line.lineNo)
+          .executeTakeFirst();
         const suggestions = kind === 'UNMAPPED' ? await suggestOffers(trx, { title: line.title, skuAttrs: stored?.sku_attrs ?? '[]' }) : [];
-        await openCase(trx, { kind, shopOrderId, message, data: { lineNo: line.lineNo, productId: line.productId, skuId: line.skuId, suggestions }, dedupKey: `${kind}:${shopOrderId}:${line.lineNo}` }, now);
+        await openCase(
+          trx,
+          {
+            kind,
+            shopOrderId,
+            message,
+            data: { lineNo: line.lineNo, productId: line.productId, skuId: line.skuId, suggestions },
+            dedupKey: `${kind}:${shopOrderId}:${line.lineNo}`,
+          },
+          now,
+        );
         await this.recordDecision(trx, shopOrderId, line.lineNo, undefined, [], message, now);
         return { blocked: { message, awaitingBuyer: false }, poIds: [], reasons };
       }
-      const ranked = scoreCandidates({ quantity: line.quantity, paidAmount: line.paidAmount, deadline: line.deadline, requests, province }, candidates, Math.floor(now / 1000), weights);
+      const ranked = scoreCandidates(
+        { quantity: line.quantity, paidAmount: line.paidAmount, deadline: line.deadline, requests, province },
+        candidates,
+        Math.floor(now / 1000),
+        weights,
+      );
       const byKey = new Map(candidates.map((c) => [c.key, c]));
       // A person's choice stands even where Daifa saw a blocker (they may know better); the preview still checks.
       if (forced !== undefined) ranked.forEach((r) => Object.assign(r, { feasible: true }));
-      const reason = forced !== undefined ? override!.reason : explainChoice(ranked, new Map(candidates.map((c) => [c.key, c.history])), requests);
+      const reason =
+        forced !== undefined ? override!.reason : explainChoice(ranked, new Map(candidates.map((c) => [c.key, c.history])), requests);
       const best = ranked[0]!;
       await this.recordDecision(trx, shopOrderId, line.lineNo, best.feasible ? best : undefined, ranked, reason, now);
       if (!best.feasible) {
@@ -162,10 +305,28 @@ export class Sourcing {
         const kind = alternative ? 'SPECIAL_REQUEST_CONSENT' : 'OUT_OF_STOCK';
         // What the buyer gives up by agreeing: consent waives exactly these requests.
         const waive = alternative ? [...new Set(alternative.blockerKinds)] : undefined;
-        const caseId = await openCase(trx, { kind, shopOrderId, message: reason, data: { lineNo: line.lineNo, candidates: ranked.map((r) => ({ supplier: r.supplierName, blockers: r.blockers })), waive }, dedupKey: `${kind}:${shopOrderId}:${line.lineNo}` }, now);
+        const caseId = await openCase(
+          trx,
+          {
+            kind,
+            shopOrderId,
+            message: reason,
+            data: { lineNo: line.lineNo, candidates: ranked.map((r) => ({ supplier: r.supplierName, blockers: r.blockers })), waive },
+            dedupKey: `${kind}:${shopOrderId}:${line.lineNo}`,
+          },
+          now,
+        );
         if (alternative && caseId !== undefined) {
           const order = await trx.selectFrom('shop_orders').select('wx_order_id').where('id', '=', shopOrderId).executeTakeFirstOrThrow();
-          await this.notifier.raise(trx, { event: 'buyer_consent_needed', shopId, subject: `${caseId}:0`, data: { orderId: order.wx_order_id, detail: `${reason}。建议询问买家是否接受 ${alternative.supplierName}：${alternative.blockers.join('，')}` } });
+          await this.notifier.raise(trx, {
+            event: 'buyer_consent_needed',
+            shopId,
+            subject: `${caseId}:0`,
+            data: {
+              orderId: order.wx_order_id,
+              detail: `${reason}。建议询问买家是否接受 ${alternative.supplierName}：${alternative.blockers.join('，')}`,
+            },
+          });
           await enqueue(trx, consentReminderJob(caseId, this.consentReminderMs), now);
         }
         return { blocked: { message: reason, awaitingBuyer: alternative !== undefined }, poIds: [], reasons };
@@ -180,7 +341,10 @@ export class Sourcing {
     for (const [supplierId, picks] of chosen) {
       const supplier = await getById(trx, 'suppliers', supplierId);
       const freight = Math.max(...picks.map((p) => p.candidate.freight));
-      const goods = picks.reduce((s, p) => s + p.candidate.parts.reduce((x, part) => x + part.unitPrice * part.quantityPerUnit * p.line.quantity, 0), 0);
+      const goods = picks.reduce(
+        (s, p) => s + p.candidate.parts.reduce((x, part) => x + part.unitPrice * part.quantityPerUnit * p.line.quantity, 0),
+        0,
+      );
       seq++;
       // The idempotency key sent as 1688 outOrderId: fixed before any call, never regenerated on retry.
       const outOrderId = `DF${shopOrderId}N${seq}`;
@@ -202,10 +366,23 @@ export class Sourcing {
       const po = rowOrThrow(inserted.rows[0], 'purchase_orders', outOrderId);
       for (const p of picks) {
         for (const part of p.candidate.parts) {
-          await insertPoLine(trx, { purchase_order_id: po.id, shop_order_line_no: p.line.lineNo, offer_ref: part.offerRef, offer_id: part.offerId, spec_id: part.specId, title: part.title, quantity: part.quantityPerUnit * p.line.quantity, unit_price: part.unitPrice });
+          await insertPoLine(trx, {
+            purchase_order_id: po.id,
+            shop_order_line_no: p.line.lineNo,
+            offer_ref: part.offerRef,
+            offer_id: part.offerId,
+            spec_id: part.specId,
+            title: part.title,
+            quantity: part.quantityPerUnit * p.line.quantity,
+            unit_price: part.unitPrice,
+          });
         }
       }
-      await recordInitialState(trx, { entity: 'purchase_order', id: po.id, to: 'Draft', event: 'po.drafted', actor: 'system:sourcing', shopOrderId }, now);
+      await recordInitialState(
+        trx,
+        { entity: 'purchase_order', id: po.id, to: 'Draft', event: 'po.drafted', actor: 'system:sourcing', shopOrderId },
+        now,
+      );
       poIds.push(po.id);
     }
     return { blocked: undefined, poIds, reasons };
@@ -214,8 +391,18 @@ export class Sourcing {
   private async candidates(trx: Transaction<Database>, shopId: number, line: LineToSource): Promise<Omit<Candidate, 'history'>[]> {
     const rows = line.substituteOfferRef
       ? // The substitute the buyer agreed to, one for one: the only candidate for this line.
-        (await trx.selectFrom('supplier_offers as o').innerJoin('suppliers as s', 's.id', 'o.supplier_id').select([...offerCols]).where('o.id', '=', line.substituteOfferRef).where('s.active', '=', 1).execute()).map((r) => ({ ...r, mappingId: -r.offerRef, quantity_per_unit: 1, bundle_key: null, priority: 0 }))
-      : (await mappedOffers(trx, shopId, line.productId, line.skuId)).rows.filter((r) => !(line.specChanged && routeTraits(r.kind).handsOverBoughtSku));
+        (
+          await trx
+            .selectFrom('supplier_offers as o')
+            .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
+            .select([...offerCols])
+            .where('o.id', '=', line.substituteOfferRef)
+            .where('s.active', '=', 1)
+            .execute()
+        ).map((r) => ({ ...r, mappingId: -r.offerRef, quantity_per_unit: 1, bundle_key: null, priority: 0 }))
+      : (await mappedOffers(trx, shopId, line.productId, line.skuId)).rows.filter(
+          (r) => !(line.specChanged && routeTraits(r.kind).handsOverBoughtSku),
+        );
     // A bundle (one shop SKU = several supplier SKUs) is one candidate made of several parts from one supplier.
     const groups = new Map<string, typeof rows>();
     for (const r of rows) {
@@ -234,7 +421,17 @@ export class Sourcing {
         leadTimeHours: Math.max(...parts.map((p) => p.lead_time_hours)),
         freight: Math.max(...parts.map((p) => p.freight)),
         priority: f.priority,
-        parts: parts.map((p) => ({ offerRef: p.offerRef, offerId: p.offer_id, specId: p.spec_id, title: p.title, unitPrice: p.unit_price, quantityPerUnit: p.quantity_per_unit, stock: p.stock, moq: p.moq, stale: this.clock.now() - p.refreshed_at > this.offerStaleMs })),
+        parts: parts.map((p) => ({
+          offerRef: p.offerRef,
+          offerId: p.offer_id,
+          specId: p.spec_id,
+          title: p.title,
+          unitPrice: p.unit_price,
+          quantityPerUnit: p.quantity_per_unit,
+          stock: p.stock,
+          moq: p.moq,
+          stale: this.clock.now() - p.refreshed_at > this.offerStaleMs,
+        })),
       };
     });
   }
@@ -257,20 +454,62 @@ export class Sourcing {
     return supplierRecords(trx, shopId, this.clock.now());
   }
 
-  private async recordDecision(trx: Transaction<Database>, shopOrderId: number, lineNo: number, chosen: ScoredCandidate | undefined, ranked: ScoredCandidate[], reason: string, now: number) {
-    await insertDecision(trx, { shop_order_id: shopOrderId, line_no: lineNo, chosen: chosen ? JSON.stringify(chosen) : null, candidates: JSON.stringify(ranked), reason, created_at: now });
+  private async recordDecision(
+    trx: Transaction<Database>,
+    shopOrderId: number,
+    lineNo: number,
+    chosen: ScoredCandidate | undefined,
+    ranked: ScoredCandidate[],
+    reason: string,
+    now: number,
+  ) {
+    await insertDecision(trx, {
+      shop_order_id: shopOrderId,
+      line_no: lineNo,
+      chosen: chosen ? JSON.stringify(chosen) : null,
+      candidates: JSON.stringify(ranked),
+      reason,
+      created_at: now,
+    });
   }
 }
 
-
-
 /** Confirmed → Sourced → Purchasing (→ Fulfilling when every supplier order is paid), as the supplier orders already are. */
 async function rejoinSupplierOrders(trx: Transaction<Database>, shopOrderId: number, now: number): Promise<void> {
-  const t = await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Sourced', expectFrom: 'Confirmed', event: 'order.sourced', actor: 'system:sourcing', note: '其余商品已在供应商处' }, now);
+  const t = await applyTransition(
+    trx,
+    {
+      entity: 'shop_order',
+      id: shopOrderId,
+      to: 'Sourced',
+      expectFrom: 'Confirmed',
+      event: 'order.sourced',
+      actor: 'system:sourcing',
+      note: '其余商品已在供应商处',
+    },
+    now,
+  );
   if (!t.ok) return;
   await advanceWhenAllPlaced(trx, shopOrderId, now);
-  const unpaid = await trx.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'not in', ['Paid', 'Shipped', 'Completed', 'Cancelled', 'Shadowed']).executeTakeFirst();
-  if (!unpaid) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: 'Fulfilling', expectFrom: 'Purchasing', event: 'order.suppliers_paid', actor: 'system:sourcing' }, now);
+  const unpaid = await trx
+    .selectFrom('purchase_orders')
+    .select('id')
+    .where('shop_order_id', '=', shopOrderId)
+    .where('state', 'not in', ['Paid', 'Shipped', 'Completed', 'Cancelled', 'Shadowed'])
+    .executeTakeFirst();
+  if (!unpaid)
+    await applyTransition(
+      trx,
+      {
+        entity: 'shop_order',
+        id: shopOrderId,
+        to: 'Fulfilling',
+        expectFrom: 'Purchasing',
+        event: 'order.suppliers_paid',
+        actor: 'system:sourcing',
+      },
+      now,
+    );
   // Parcels already shipped: delivery sync brings the order to (Partially)Shipped.
   await enqueue(trx, deliverJob(shopOrderId), now);
 }

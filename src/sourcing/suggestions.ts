@@ -8,32 +8,96 @@ import { DaifaError } from '../lib/errors.js';
 import { applyTransition } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 
-const attrsText = (json: string) => (JSON.parse(json) as { key?: string; value?: string; attr_key?: string; attr_value?: string }[]).map((a) => `${a.key ?? a.attr_key ?? ''}${a.value ?? a.attr_value ?? ''}`).join(' ');
+const attrsText = (json: string) =>
+  (JSON.parse(json) as { key?: string; value?: string; attr_key?: string; attr_value?: string }[])
+    .map((a) => `${a.key ?? a.attr_key ?? ''}${a.value ?? a.attr_value ?? ''}`)
+    .join(' ');
 
 /** Catalogue offers most like an unmapped line (title and spec attributes), for a person to approve. */
 export async function suggestOffers(db: Db | Transaction<Database>, line: { title: string; skuAttrs: string }) {
   const k = 'kysely' in db ? db.kysely : db;
-  const offers = await k.selectFrom('supplier_offers as o').innerJoin('suppliers as s', 's.id', 'o.supplier_id').select(['o.id', 'o.offer_id', 'o.spec_id', 'o.title', 'o.sku_attrs', 'o.unit_price', 's.name as supplier']).where('s.active', '=', 1).execute();
-  return rankBySimilarity({ title: line.title, attrs: attrsText(line.skuAttrs) }, offers, (o) => ({ title: o.title, attrs: attrsText(o.sku_attrs) })).map((s) => ({ offerRef: s.item.id, supplier: s.item.supplier, offerId: s.item.offer_id, specId: s.item.spec_id, title: s.item.title, attrs: attrsText(s.item.sku_attrs), unitPrice: s.item.unit_price, similarity: s.score }));
+  const offers = await k
+    .selectFrom('supplier_offers as o')
+    .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
+    .select(['o.id', 'o.offer_id', 'o.spec_id', 'o.title', 'o.sku_attrs', 'o.unit_price', 's.name as supplier'])
+    .where('s.active', '=', 1)
+    .execute();
+  return rankBySimilarity({ title: line.title, attrs: attrsText(line.skuAttrs) }, offers, (o) => ({
+    title: o.title,
+    attrs: attrsText(o.sku_attrs),
+  })).map((s) => ({
+    offerRef: s.item.id,
+    supplier: s.item.supplier,
+    offerId: s.item.offer_id,
+    specId: s.item.spec_id,
+    title: s.item.title,
+    attrs: attrsText(s.item.sku_attrs),
+    unitPrice: s.item.unit_price,
+    similarity: s.score,
+  }));
 }
 
 /** A person approves a suggestion: the mapping is created, the case resolved, and the order sourced again. */
-export async function approveMapping(db: Db, clock: Clock, input: { caseId: number; offerRef: number; quantityPerUnit: number; actor: string }): Promise<{ orderState: string }> {
+export async function approveMapping(
+  db: Db,
+  clock: Clock,
+  input: { caseId: number; offerRef: number; quantityPerUnit: number; actor: string },
+): Promise<{ orderState: string }> {
   const now = clock.now();
   return db.kysely.transaction().execute(async (trx) => {
     const c = await trx.selectFrom('cases').selectAll().where('id', '=', input.caseId).executeTakeFirst();
     if (!c || c.kind !== 'UNMAPPED' || !c.shop_order_id) throw new DaifaError('NOT_FOUND', `未关联商品事项 ${input.caseId} 不存在`);
     if (c.state !== 'Open') throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
     const data = JSON.parse(c.data ?? '{}') as { productId: string; skuId: string };
-    const order = await trx.selectFrom('shop_orders').select(['shop_id', 'state']).where('id', '=', c.shop_order_id).executeTakeFirstOrThrow();
+    const order = await trx
+      .selectFrom('shop_orders')
+      .select(['shop_id', 'state'])
+      .where('id', '=', c.shop_order_id)
+      .executeTakeFirstOrThrow();
     const offer = await trx.selectFrom('supplier_offers').select(['id', 'title']).where('id', '=', input.offerRef).executeTakeFirst();
     if (!offer) throw new DaifaError('VALIDATION', '所选供应商商品不存在', { details: [{ field: 'offerRef', message: 'not found' }] });
-    await trx.insertInto('sku_mappings').values({ shop_id: order.shop_id, product_id: data.productId, sku_id: data.skuId, offer_ref: offer.id, quantity_per_unit: input.quantityPerUnit, bundle_key: null, priority: 0, enabled: 1, created_at: now }).execute();
+    await trx
+      .insertInto('sku_mappings')
+      .values({
+        shop_id: order.shop_id,
+        product_id: data.productId,
+        sku_id: data.skuId,
+        offer_ref: offer.id,
+        quantity_per_unit: input.quantityPerUnit,
+        bundle_key: null,
+        priority: 0,
+        enabled: 1,
+        created_at: now,
+      })
+      .execute();
     const resolution = `已关联到“${offer.title}”(#${offer.id})，每件 ${input.quantityPerUnit} 个`;
-    await settleCase(trx, { id: c.id, shopOrderId: c.shop_order_id }, { resolution, note: resolution, actor: input.actor, event: 'case.mapping_approved' }, now);
-    const open = await trx.selectFrom('cases').select('id').where('shop_order_id', '=', c.shop_order_id).where('state', '=', 'Open').executeTakeFirst();
+    await settleCase(
+      trx,
+      { id: c.id, shopOrderId: c.shop_order_id },
+      { resolution, note: resolution, actor: input.actor, event: 'case.mapping_approved' },
+      now,
+    );
+    const open = await trx
+      .selectFrom('cases')
+      .select('id')
+      .where('shop_order_id', '=', c.shop_order_id)
+      .where('state', '=', 'Open')
+      .executeTakeFirst();
     if (!open && order.state === 'NeedsReview') {
-      await applyTransition(trx, { entity: 'shop_order', id: c.shop_order_id, to: 'Confirmed', expectFrom: 'NeedsReview', event: 'order.mapping_completed', actor: input.actor, note: resolution, jobs: [sourceJob(c.shop_order_id)] }, now);
+      await applyTransition(
+        trx,
+        {
+          entity: 'shop_order',
+          id: c.shop_order_id,
+          to: 'Confirmed',
+          expectFrom: 'NeedsReview',
+          event: 'order.mapping_completed',
+          actor: input.actor,
+          note: resolution,
+          jobs: [sourceJob(c.shop_order_id)],
+        },
+        now,
+      );
       return { orderState: 'Confirmed' };
     }
     return { orderState: order.state };

@@ -12,7 +12,14 @@ import { ALIBABA_MESSAGE_SAMPLES, ALIBABA_SAMPLES } from './samples.js';
 import { ALIBABA_MESSAGE_DATA, ALIBABA_MESSAGE_SCHEMA, ALIBABA_SCHEMAS } from './schemas.js';
 
 const log = pino({ level: 'silent' });
-const address = { fullName: '张三', mobile: '15251667788', provinceText: '浙江省', cityText: '杭州市', areaText: '滨江区', address: '网商路699号' };
+const address = {
+  fullName: '张三',
+  mobile: '15251667788',
+  provinceText: '浙江省',
+  cityText: '杭州市',
+  areaText: '滨江区',
+  address: '网商路699号',
+};
 
 /** Contract: 1688's official samples read by the production client; the simulator's answers and messages in their shape. */
 describe('1688 contract: official samples', () => {
@@ -26,7 +33,10 @@ describe('1688 contract: official samples', () => {
       return sample ? reply.type('application/json').send(sample.response) : reply.code(400).send({ error_code: 'gw.APIUnsupported' });
     });
     await server.listen({ port: 0, host: '127.0.0.1' });
-    client = new Alibaba1688Client({ appKey: '1000000', appSecret: 's', accessToken: 't' }, { baseUrl: `http://127.0.0.1:${(server.server.address() as { port: number }).port}`, log });
+    client = new Alibaba1688Client(
+      { appKey: '1000000', appSecret: 's', accessToken: 't' },
+      { baseUrl: `http://127.0.0.1:${(server.server.address() as { port: number }).port}`, log },
+    );
   });
   afterAll(async () => server.close());
 
@@ -45,7 +55,10 @@ describe('1688 contract: official samples', () => {
   });
 
   it('the production client reads every sample', async () => {
-    const preview = await client.preview({ address, cargo: [{ offerId: 548818919805, specId: 'eb81c61de14f4adb405ffcc2c8a4a3fb', quantity: 2 }] });
+    const preview = await client.preview({
+      address,
+      cargo: [{ offerId: 548818919805, specId: 'eb81c61de14f4adb405ffcc2c8a4a3fb', quantity: 2 }],
+    });
     expect(preview.orderPreviewResuslt[0]).toMatchObject({ sumPayment: 4400, flowFlag: 'general' });
     const created = await client.fastCreateOrder({ address, cargo: [{ offerId: 1, quantity: 1 }], outOrderId: 'X', flow: 'saleproxy' });
     expect(String(created.result.orderId)).toBe('58218860983545941');
@@ -66,11 +79,25 @@ describe('1688 contract: official samples', () => {
       { id: '20021', name: '我不想要了', needVoucher: false, noRefundCarriage: false },
       { id: '20028', name: '缺货', needVoucher: false, noRefundCarriage: false },
     ]);
-    expect(await client.createRefund({ orderId: '58218860983545941', entryIds: ['58218860985545941'], goods: 30, carriage: 600, reasonId: '20028', description: '缺货退款', goodsStatus: 'refundWaitSellerSend' })).toEqual({ refundId: 'TQ34931008034741532' });
+    expect(
+      await client.createRefund({
+        orderId: '58218860983545941',
+        entryIds: ['58218860985545941'],
+        goods: 30,
+        carriage: 600,
+        reasonId: '20028',
+        description: '缺货退款',
+        goodsStatus: 'refundWaitSellerSend',
+      }),
+    ).toEqual({ refundId: 'TQ34931008034741532' });
     const pulled = await client.pullMessages();
     expect(messageOrderId(pulled[0]!)).toBe('167539019420540000');
     expect((await client.cancel('1', 'other', '取消')).success).toBe(true);
-    expect(parse1688Time((parseJsonLossless(ALIBABA_SAMPLES['system.oauth2/getToken']!.response) as { refresh_token_timeout: string }).refresh_token_timeout)).toBe(Date.UTC(2027, 11, 6, 16));
+    expect(
+      parse1688Time(
+        (parseJsonLossless(ALIBABA_SAMPLES['system.oauth2/getToken']!.response) as { refresh_token_timeout: string }).refresh_token_timeout,
+      ),
+    ).toBe(Date.UTC(2027, 11, 6, 16));
   });
 });
 
@@ -86,7 +113,10 @@ describe('1688 contract: the simulator answers and messages as the samples do', 
   it('every API Daifa calls answers in the shape of its sample; every message topic Daifa reads too', async () => {
     const answers = new Map<string, ApiBody[]>();
     const t = sb.alibaba.issueToken('b2b-contract');
-    const client = new Alibaba1688Client({ appKey: '1000', appSecret: 'secret', accessToken: t.accessToken }, { baseUrl: sb.url, log, onAnswer: (api, body) => answers.set(api, [...(answers.get(api) ?? []), body]) });
+    const client = new Alibaba1688Client(
+      { appKey: '1000', appSecret: 'secret', accessToken: t.accessToken },
+      { baseUrl: sb.url, log, onAnswer: (api, body) => answers.set(api, [...(answers.get(api) ?? []), body]) },
+    );
     sb.alibaba.knobs.messagesOff = true; // messages wait for the pull API
     const offer = [...sb.alibaba.offers.values()].find((o) => o.sellerMemberId === SANDBOX_SELLERS[1].memberId)!;
     const cargo = [{ offerId: Number(offer.offerId), specId: offer.skus[0]!.specId, quantity: 1 }];
@@ -111,11 +141,30 @@ describe('1688 contract: the simulator answers and messages as the samples do', 
     const entries = view3.result.productItems.map((i: ApiBody) => String(i.subItemIDString));
     const reasons = await client.refundReasons(o3, entries, 'refundWaitSellerSend');
     const postFee = Math.round(Number(view3.result.baseInfo.shippingFee) * 100);
-    await client.createRefund({ orderId: o3, entryIds: entries, goods: fee - postFee, carriage: postFee, reasonId: reasons[0]!.id, description: '缺货退款', goodsStatus: 'refundWaitSellerSend' }).then((r) => expect(r.refundId).toBeTruthy());
+    await client
+      .createRefund({
+        orderId: o3,
+        entryIds: entries,
+        goods: fee - postFee,
+        carriage: postFee,
+        reasonId: reasons[0]!.id,
+        description: '缺货退款',
+        goodsStatus: 'refundWaitSellerSend',
+      })
+      .then((r) => expect(r.refundId).toBeTruthy());
     sb.alibaba.orders.get(o4)!.createdAt -= 11_000;
     await client.cancel(o4, 'buyerCancel', '不要了');
     await client.pullMessages();
-    const oauth = await fetch(`${sb.url}/openapi/param2/1/system.oauth2/getToken/1000`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', client_id: '1000', client_secret: 'secret', refresh_token: t.refreshToken }).toString() });
+    const oauth = await fetch(`${sb.url}/openapi/param2/1/system.oauth2/getToken/1000`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: '1000',
+        client_secret: 'secret',
+        refresh_token: t.refreshToken,
+      }).toString(),
+    });
     answers.set('system.oauth2/getToken', [(await oauth.json()) as ApiBody]);
 
     for (const [api, schema] of Object.entries(ALIBABA_SCHEMAS)) {

@@ -5,13 +5,21 @@ import { ALIBABA_MESSAGE_SAMPLES, ALIBABA_SAMPLES, WECHAT_PUSH_SAMPLES, WECHAT_S
 import { ALIBABA_SCHEMAS, WECHAT_PUSH_SCHEMAS, WECHAT_SCHEMAS } from './schemas.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const sources = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? sources(join(dir, f)) : f.endsWith('.ts') && !f.endsWith('.test.ts') ? [join(dir, f)] : []));
-const code = sources(join(root, 'src')).map((f) => readFileSync(f, 'utf8')).join('\n');
+const sources = (dir: string): string[] =>
+  readdirSync(dir).flatMap((f) =>
+    statSync(join(dir, f)).isDirectory() ? sources(join(dir, f)) : f.endsWith('.ts') && !f.endsWith('.test.ts') ? [join(dir, f)] : [],
+  );
+const code = sources(join(root, 'src'))
+  .map((f) => readFileSync(f, 'utf8'))
+  .join('\n');
 const platforms = readFileSync(join(root, 'docs', 'PLATFORMS.md'), 'utf8');
 
 /** Read from the clients' code itself: a new endpoint is covered, or this fails. */
 const wechatEndpoints = [...new Set([...code.matchAll(/this\.(?:call|http)\('(\/(?:channels|cgi-bin)\/[a-z_/]+)'/g)].map((m) => m[1]!))];
-const alibabaApis = [...new Set([...code.matchAll(/this\.call\('[a-zA-Z0-9.]+', '([a-zA-Z0-9._]+)'/g)].map((m) => m[1]!)), ...(code.includes('system.oauth2/getToken') ? ['system.oauth2/getToken'] : [])];
+const alibabaApis = [
+  ...new Set([...code.matchAll(/this\.call\('[a-zA-Z0-9.]+', '([a-zA-Z0-9._]+)'/g)].map((m) => m[1]!)),
+  ...(code.includes('system.oauth2/getToken') ? ['system.oauth2/getToken'] : []),
+];
 /** Push events and message topics the code branches on. */
 const wechatEvents = Object.keys(WECHAT_PUSH_SAMPLES);
 const alibabaTopics = Object.keys(ALIBABA_MESSAGE_SAMPLES);

@@ -21,9 +21,17 @@ import { waitFor } from '../helpers/harness.js';
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveBrowser = existsSync(CHROMIUM) && existsSync(join(WEB_DIST, 'index.html'));
-if (!haveBrowser && process.env.DAIFA_REQUIRE_BROWSER) throw new Error(`Chromium (${CHROMIUM}) or the built dashboard (${WEB_DIST}) is missing`);
+if (!haveBrowser && process.env.DAIFA_REQUIRE_BROWSER)
+  throw new Error(`Chromium (${CHROMIUM}) or the built dashboard (${WEB_DIST}) is missing`);
 const SHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
-const freePort = () => new Promise<number>((r) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
+const freePort = () =>
+  new Promise<number>((r) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => r(p));
+    });
+  });
 
 describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium', () => {
   let running: Running;
@@ -31,19 +39,39 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
   let page: Page;
   const pageErrors: string[] = [];
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
-  const state = async (wxOrderId: string) => (await running.app.db.kysely.selectFrom('shop_orders').select(['id', 'state']).where('wx_order_id', '=', wxOrderId).executeTakeFirst());
+  const state = async (wxOrderId: string) =>
+    await running.app.db.kysely.selectFrom('shop_orders').select(['id', 'state']).where('wx_order_id', '=', wxOrderId).executeTakeFirst();
   const appId = () => [...running.sandbox!.wechat.shops.keys()][0]!;
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     const dir = mkdtempSync(join(tmpdir(), 'daifa-ui-'));
-    const config = loadConfig({ PORT: String(await freePort()), HOST: '127.0.0.1', DAIFA_DATA_DIR: dir, DAIFA_SANDBOX_PORT: String(await freePort()), DAIFA_SANDBOX_ORDERS_PER_MINUTE: '0', LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      DAIFA_DATA_DIR: dir,
+      DAIFA_SANDBOX_PORT: String(await freePort()),
+      DAIFA_SANDBOX_ORDERS_PER_MINUTE: '0',
+      LOG_LEVEL: 'silent',
+    });
     running = await run(config, { http: true, worker: true });
     // Sellers ship at once in the test (the demo waits 20 s).
     Object.assign(running.sandbox!.alibaba.knobs, { autoShipAfterMs: 200, traceStepMs: 300, splitShipRate: 0, lateRate: 0 });
     await createUser(running.app.db, { username: 'boss', password: 'boss-pass-123', role: 'owner' }, Date.now());
     await createUser(running.app.db, { username: 'viewer1', password: 'viewer-pass-1', role: 'viewer' }, Date.now());
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
     page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' });
     // Any uncaught error in the page fails the suite (checked in the last test).
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -77,9 +105,14 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
 
   it('orders list and an order detail: lines, masked address, supplier decision with scores, purchase order, packages, history', async () => {
     await page.getByRole('link', { name: '订单', exact: true }).click();
-    await page.locator('label', { hasText: /^已发货/ }).first().click();
+    await page
+      .locator('label', { hasText: /^已发货/ })
+      .first()
+      .click();
     // The list says how many there are, shows products and ship-by, and exports what it shows.
-    await expect.poll(async () => Number(/共 (\d+) 单/.exec((await page.getByTestId('order-count').textContent()) ?? '')?.[1] ?? -1)).toBe((await running.app.db.kysely.selectFrom('shop_orders').select('id').where('state', '=', 'Shipped').execute()).length);
+    await expect
+      .poll(async () => Number(/共 (\d+) 单/.exec((await page.getByTestId('order-count').textContent()) ?? '')?.[1] ?? -1))
+      .toBe((await running.app.db.kysely.selectFrom('shop_orders').select('id').where('state', '=', 'Shipped').execute()).length);
     const csv = await page.request.get(`${running.url}/api/orders/export?state=Shipped`);
     expect(csv.headers()['content-type']).toContain('text/csv');
     expect((await csv.text()).split('\n').filter((l) => l.trim()).length).toBeGreaterThan(1);
@@ -99,24 +132,47 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
   it('resolve a review from the order page', async () => {
     const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
     running.sandbox!.wechat.shops.get(appId())!.orders.get(o!.orderId)!.address.county = '不存在区';
-    const row = await waitFor(async () => { const r = await state(o!.orderId); return r?.state === 'NeedsReview' && r; }, { what: 'needs review', timeoutMs: 30_000 });
+    const row = await waitFor(
+      async () => {
+        const r = await state(o!.orderId);
+        return r?.state === 'NeedsReview' && r;
+      },
+      { what: 'needs review', timeoutMs: 30_000 },
+    );
     await page.goto(`${running.url}/orders/${row.id}`);
     // The reason in words (no internal code).
     await page.getByText('省市区不匹配', { exact: false }).first().waitFor();
     expect(await page.getByText('ADDRESS_DIVISION_MISMATCH').count()).toBe(0);
     await page.getByLabel('说明').fill('已电话核实，地址正确');
-    await page.getByRole('button', { name: /确\s*认/ }).first().click();
+    await page
+      .getByRole('button', { name: /确\s*认/ })
+      .first()
+      .click();
     await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 20_000 }).not.toBe('NeedsReview');
-    const ev = await running.app.db.kysely.selectFrom('order_events').select(['actor', 'note']).where('shop_order_id', '=', row.id).where('event', 'like', '%review%').execute();
+    const ev = await running.app.db.kysely
+      .selectFrom('order_events')
+      .select(['actor', 'note'])
+      .where('shop_order_id', '=', row.id)
+      .where('event', 'like', '%review%')
+      .execute();
     expect(ev).toContainEqual(expect.objectContaining({ actor: 'user:boss', note: '已电话核实，地址正确' }));
   });
 
   it('cancelling an order under review needs a confirmation that states the refund; backing out changes nothing (desktop and phone)', async () => {
-    for (const viewport of [{ width: 1280, height: 800 }, { width: 375, height: 740 }]) {
+    for (const viewport of [
+      { width: 1280, height: 800 },
+      { width: 375, height: 740 },
+    ]) {
       await page.setViewportSize(viewport);
       const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
       running.sandbox!.wechat.shops.get(appId())!.orders.get(o!.orderId)!.address.county = '不存在区';
-      const row = await waitFor(async () => { const r = await state(o!.orderId); return r?.state === 'NeedsReview' && r; }, { what: 'needs review', timeoutMs: 30_000 });
+      const row = await waitFor(
+        async () => {
+          const r = await state(o!.orderId);
+          return r?.state === 'NeedsReview' && r;
+        },
+        { what: 'needs review', timeoutMs: 30_000 },
+      );
       await page.goto(`${running.url}/orders/${row.id}`);
       await page.getByLabel('说明').fill('买家要求取消');
       await page.getByRole('button', { name: '取消订单并退款' }).click();
@@ -128,7 +184,10 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
       await page.waitForTimeout(500);
       expect((await state(o!.orderId))?.state).toBe('NeedsReview');
       await page.getByRole('button', { name: '取消订单并退款' }).click();
-      await page.getByRole('dialog').getByRole('button', { name: /取消订单并退款 ¥/ }).click();
+      await page
+        .getByRole('dialog')
+        .getByRole('button', { name: /取消订单并退款 ¥/ })
+        .click();
       await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 20_000 }).toBe('Cancelled');
     }
     await page.setViewportSize({ width: 1280, height: 800 });
@@ -138,7 +197,10 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await page.goto(`${running.url}/settings`);
     const field = page.getByLabel('单笔上限（元）');
     await field.fill('1234.5');
-    await page.getByRole('button', { name: /保\s*存/ }).first().click();
+    await page
+      .getByRole('button', { name: /保\s*存/ })
+      .first()
+      .click();
     const shop = (await running.app.shops.list())[0]!;
     const { loadLimits } = await import('../../src/payments/limits.js');
     await expect.poll(async () => (await loadLimits(running.app.db.kysely, shop.id)).maxPerOrder, { timeout: 10_000 }).toBe(123_450);
@@ -150,13 +212,28 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await running.app.db.kysely.updateTable('suppliers').set({ active: 0 }).where('member_id', '=', SANDBOX_SELLERS[2].memberId).execute();
     const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
     running.sandbox!.wechat.shops.get(appId())!.orders.get(o!.orderId)!.notes = '请发顺丰';
-    const row = await waitFor(async () => { const r = await state(o!.orderId); return r?.state === 'AwaitingBuyer' && r; }, { what: 'awaiting buyer', timeoutMs: 30_000 });
-    const c = await running.app.db.kysely.selectFrom('cases').select('id').where('shop_order_id', '=', row.id).where('kind', '=', 'SPECIAL_REQUEST_CONSENT').executeTakeFirstOrThrow();
+    const row = await waitFor(
+      async () => {
+        const r = await state(o!.orderId);
+        return r?.state === 'AwaitingBuyer' && r;
+      },
+      { what: 'awaiting buyer', timeoutMs: 30_000 },
+    );
+    const c = await running.app.db.kysely
+      .selectFrom('cases')
+      .select('id')
+      .where('shop_order_id', '=', row.id)
+      .where('kind', '=', 'SPECIAL_REQUEST_CONSENT')
+      .executeTakeFirstOrThrow();
     await page.setViewportSize({ width: 375, height: 812 });
     await page.goto(`${running.url}/cases`);
     const card = page.getByTestId(`case-${c.id}`);
     await card.waitFor();
-    expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,
+      ),
+    ).toBeLessThanOrEqual(375);
     // The card says it the merchant's way: what the buyer asked, the WeChat order number (copyable), the products
     // and the ship-by time, and a message to paste to the buyer.
     const cardText = (await card.textContent()) ?? '';
@@ -172,11 +249,19 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await page.getByLabel('说明').fill('买家在微信里回复：中通也可以');
     await page.getByRole('button', { name: /OK|确\s*定/ }).click();
     await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 20_000 }).not.toBe('AwaitingBuyer');
-    const ev = await running.app.db.kysely.selectFrom('order_events').select(['event', 'actor']).where('shop_order_id', '=', row.id).execute();
+    const ev = await running.app.db.kysely
+      .selectFrom('order_events')
+      .select(['event', 'actor'])
+      .where('shop_order_id', '=', row.id)
+      .execute();
     expect(ev).toContainEqual({ event: 'consent.agreed', actor: 'user:boss' });
     await running.app.db.kysely.updateTable('suppliers').set({ active: 1 }).where('member_id', '=', SANDBOX_SELLERS[2].memberId).execute();
     // The phone menu: a drawer over the page (the page keeps its full width), closed again once a page is chosen.
-    const contentWidth = () => page.locator('.ant-layout-content').first().evaluate((el) => (el as unknown as { getBoundingClientRect(): { width: number } }).getBoundingClientRect().width);
+    const contentWidth = () =>
+      page
+        .locator('.ant-layout-content')
+        .first()
+        .evaluate((el) => (el as unknown as { getBoundingClientRect(): { width: number } }).getBoundingClientRect().width);
     const before = await contentWidth();
     await page.getByRole('button', { name: /菜单/ }).click();
     const drawer = page.getByRole('dialog');
@@ -196,8 +281,17 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     const stock = await k.selectFrom('supplier_offers').select(['id', 'stock']).execute();
     await k.updateTable('supplier_offers').set({ stock: 0 }).execute();
     const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
-    const row = await waitFor(async () => { const r = await state(o!.orderId); return r?.state === 'NeedsReview' && r; }, { what: 'out of stock everywhere', timeoutMs: 30_000 });
-    const c = await waitFor(() => k.selectFrom('cases').select('id').where('shop_order_id', '=', row.id).where('kind', '=', 'OUT_OF_STOCK').executeTakeFirst(), { what: 'out-of-stock case' });
+    const row = await waitFor(
+      async () => {
+        const r = await state(o!.orderId);
+        return r?.state === 'NeedsReview' && r;
+      },
+      { what: 'out of stock everywhere', timeoutMs: 30_000 },
+    );
+    const c = await waitFor(
+      () => k.selectFrom('cases').select('id').where('shop_order_id', '=', row.id).where('kind', '=', 'OUT_OF_STOCK').executeTakeFirst(),
+      { what: 'out-of-stock case' },
+    );
     // The merchant hears that one seller has restocked.
     for (const s of stock) await k.updateTable('supplier_offers').set({ stock: s.stock }).where('id', '=', s.id).execute();
     await page.goto(`${running.url}/cases`);
@@ -208,11 +302,23 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await page.locator('.ant-select-item-option', { hasText: SANDBOX_SELLERS[1].name }).click();
     await page.getByRole('dialog').getByLabel('原因').fill('广州好货电话确认已补货');
     await page.getByRole('button', { name: /OK|确\s*定/ }).click();
-    await expect.poll(async () => (await k.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirst())?.state, { timeout: 10_000 }).toBe('Resolved');
+    await expect
+      .poll(async () => (await k.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirst())?.state, { timeout: 10_000 })
+      .toBe('Resolved');
     await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 30_000 }).toMatch(/Sourced|Purchasing|Fulfilling|Shipped/);
-    const po = await k.selectFrom('purchase_orders as p').innerJoin('suppliers as s', 's.id', 'p.supplier_id').select('s.name').where('p.shop_order_id', '=', row.id).executeTakeFirstOrThrow();
+    const po = await k
+      .selectFrom('purchase_orders as p')
+      .innerJoin('suppliers as s', 's.id', 'p.supplier_id')
+      .select('s.name')
+      .where('p.shop_order_id', '=', row.id)
+      .executeTakeFirstOrThrow();
     expect(po.name).toBe(SANDBOX_SELLERS[1].name);
-    const d = await k.selectFrom('sourcing_decisions').select(['override_by', 'override_reason']).where('shop_order_id', '=', row.id).where('override_by', 'is not', null).executeTakeFirstOrThrow();
+    const d = await k
+      .selectFrom('sourcing_decisions')
+      .select(['override_by', 'override_reason'])
+      .where('shop_order_id', '=', row.id)
+      .where('override_by', 'is not', null)
+      .executeTakeFirstOrThrow();
     expect(d).toEqual({ override_by: 'user:boss', override_reason: '广州好货电话确认已补货' });
   });
 
@@ -221,15 +327,31 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     wechat.api.deliverySendErrcode = 606005;
     const [o] = wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
     const row = await waitFor(() => state(o!.orderId), { what: 'received', timeoutMs: 30_000 });
-    const c = await waitFor(() => running.app.db.kysely.selectFrom('cases').select('id').where('shop_order_id', '=', row.id).where('kind', '=', 'DELIVERY_FAILED').executeTakeFirst(), { what: 'delivery case', timeoutMs: 30_000 });
+    const c = await waitFor(
+      () =>
+        running.app.db.kysely
+          .selectFrom('cases')
+          .select('id')
+          .where('shop_order_id', '=', row.id)
+          .where('kind', '=', 'DELIVERY_FAILED')
+          .executeTakeFirst(),
+      { what: 'delivery case', timeoutMs: 30_000 },
+    );
     wechat.api.deliverySendErrcode = undefined;
     await page.goto(`${running.url}/cases`);
     const card = page.getByTestId(`case-${c.id}`);
     await card.waitFor();
     await card.getByRole('button', { name: /重\s*试/ }).click();
-    await expect.poll(async () => (await running.app.db.kysely.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirst())?.state, { timeout: 30_000 }).toBe('Resolved');
+    await expect
+      .poll(
+        async () => (await running.app.db.kysely.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirst())?.state,
+        { timeout: 30_000 },
+      )
+      .toBe('Resolved');
     expect((await state(o!.orderId))?.state).toBe('Shipped');
-    expect(await running.app.db.kysely.selectFrom('order_events').select(['event', 'actor']).where('event', '=', 'case.retried').execute()).toEqual([{ event: 'case.retried', actor: 'user:boss' }]);
+    expect(
+      await running.app.db.kysely.selectFrom('order_events').select(['event', 'actor']).where('event', '=', 'case.retried').execute(),
+    ).toEqual([{ event: 'case.retried', actor: 'user:boss' }]);
   });
 
   it('name the courier of a parcel Daifa could not map, from the cases inbox: WeChat is updated on the same tracking number', async () => {
@@ -237,7 +359,16 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     alibaba.knobs.courierNameOverride = '城东同城快递';
     const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
     const row = await waitFor(() => state(o!.orderId), { what: 'received', timeoutMs: 30_000 });
-    const c = await waitFor(() => running.app.db.kysely.selectFrom('cases').select('id').where('shop_order_id', '=', row.id).where('kind', '=', 'UNKNOWN_COURIER').executeTakeFirst(), { what: 'unknown-courier case', timeoutMs: 30_000 });
+    const c = await waitFor(
+      () =>
+        running.app.db.kysely
+          .selectFrom('cases')
+          .select('id')
+          .where('shop_order_id', '=', row.id)
+          .where('kind', '=', 'UNKNOWN_COURIER')
+          .executeTakeFirst(),
+      { what: 'unknown-courier case', timeoutMs: 30_000 },
+    );
     alibaba.knobs.courierNameOverride = null;
     const sim = running.sandbox!.wechat.shops.get(appId())!.orders.get(o!.orderId)!;
     await expect.poll(() => sim.packages.map((p) => p.delivery_id), { timeout: 30_000 }).toEqual(['OTHER']);
@@ -248,7 +379,12 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await page.getByRole('dialog').getByLabel('courier').click();
     await page.locator('.ant-select-item-option', { hasText: '中通快递' }).click();
     await page.getByRole('button', { name: /OK|确\s*定/ }).click();
-    await expect.poll(async () => (await running.app.db.kysely.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirst())?.state, { timeout: 10_000 }).toBe('Resolved');
+    await expect
+      .poll(
+        async () => (await running.app.db.kysely.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirst())?.state,
+        { timeout: 10_000 },
+      )
+      .toBe('Resolved');
     await expect.poll(() => sim.packages.map((p) => p.delivery_id), { timeout: 30_000 }).toEqual(['ZTO']);
   });
 
@@ -256,15 +392,35 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
     const line = running.sandbox!.wechat.shops.get(appId())!.orders.get(o!.orderId)!.lines[0]!;
     line.skuId = '99990001'; // a SKU the merchant has not mapped yet
-    const row = await waitFor(async () => { const r = await state(o!.orderId); return r && r.state !== 'Received' && r; }, { what: 'checked', timeoutMs: 30_000 });
-    const c = await waitFor(() => running.app.db.kysely.selectFrom('cases').select('id').where('shop_order_id', '=', row.id).where('kind', '=', 'UNMAPPED').executeTakeFirst(), { what: 'unmapped case' });
+    const row = await waitFor(
+      async () => {
+        const r = await state(o!.orderId);
+        return r && r.state !== 'Received' && r;
+      },
+      { what: 'checked', timeoutMs: 30_000 },
+    );
+    const c = await waitFor(
+      () =>
+        running.app.db.kysely
+          .selectFrom('cases')
+          .select('id')
+          .where('shop_order_id', '=', row.id)
+          .where('kind', '=', 'UNMAPPED')
+          .executeTakeFirst(),
+      { what: 'unmapped case' },
+    );
     await page.goto(`${running.url}/mappings`);
     const box = page.getByTestId(`unmapped-${c.id}`);
     await box.getByRole('button', { name: '批准映射' }).click();
     await page.getByRole('dialog').locator('label.ant-radio-wrapper').first().click();
     await shot('09-approve-mapping');
     await page.getByRole('button', { name: /OK|确\s*定/ }).click();
-    await expect.poll(async () => (await running.app.db.kysely.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirst())?.state, { timeout: 10_000 }).toBe('Resolved');
+    await expect
+      .poll(
+        async () => (await running.app.db.kysely.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirst())?.state,
+        { timeout: 10_000 },
+      )
+      .toBe('Resolved');
     await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 30_000 }).toMatch(/Sourced|Purchasing|Fulfilling|Shipped/);
     const m = await running.app.db.kysely.selectFrom('sku_mappings').select('id').where('sku_id', '=', '99990001').execute();
     expect(m).toHaveLength(1);
@@ -275,8 +431,23 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     const [o] = wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
     const sim = wechat.shops.get(appId())!.orders.get(o!.orderId)!;
     sim.lines[0]!.skuId = '99990002'; // a SKU the merchant has not mapped
-    const row = await waitFor(async () => { const r = await state(o!.orderId); return r && r.state !== 'Received' && r; }, { what: 'checked', timeoutMs: 30_000 });
-    const c = await waitFor(() => running.app.db.kysely.selectFrom('cases').select('id').where('shop_order_id', '=', row.id).where('kind', '=', 'UNMAPPED').executeTakeFirst(), { what: 'unmapped case' });
+    const row = await waitFor(
+      async () => {
+        const r = await state(o!.orderId);
+        return r && r.state !== 'Received' && r;
+      },
+      { what: 'checked', timeoutMs: 30_000 },
+    );
+    const c = await waitFor(
+      () =>
+        running.app.db.kysely
+          .selectFrom('cases')
+          .select('id')
+          .where('shop_order_id', '=', row.id)
+          .where('kind', '=', 'UNMAPPED')
+          .executeTakeFirst(),
+      { what: 'unmapped case' },
+    );
     await page.goto(`${running.url}/cases`);
     const card = page.getByTestId(`case-${c.id}`);
     await card.waitFor();
@@ -287,7 +458,9 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 10_000 }).toBe('Cancelled');
     await expect.poll(() => sim.status, { timeout: 30_000 }).toBe(200);
     expect(sim.aftersales.map((a) => [a.reason, a.amount])).toEqual([['10000008', sim.lines[0]!.realPrice]]);
-    expect((await running.app.db.kysely.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirstOrThrow()).state).toBe('Resolved');
+    expect((await running.app.db.kysely.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirstOrThrow()).state).toBe(
+      'Resolved',
+    );
   });
 
   it('refund one line from the order page: that line is refunded on WeChat, the rest of the order goes on to its supplier', async () => {
@@ -302,7 +475,13 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
       } else wechat.refundAll(wechat.shops.get(appId())!, x!.orderId);
     }
     const sim = wechat.shops.get(appId())!.orders.get(o.orderId)!;
-    const row = await waitFor(async () => { const r = await state(o!.orderId); return r && r.state === 'NeedsReview' && r; }, { what: 'held for the unsupplied line', timeoutMs: 30_000 });
+    const row = await waitFor(
+      async () => {
+        const r = await state(o!.orderId);
+        return r && r.state === 'NeedsReview' && r;
+      },
+      { what: 'held for the unsupplied line', timeoutMs: 30_000 },
+    );
     await page.goto(`${running.url}/orders/${row.id}`);
     await page.getByRole('button', { name: '退款给买家' }).first().click();
     const dialog = page.getByRole('dialog');
@@ -311,9 +490,16 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await dialog.getByLabel('说明').fill('第一件停产，买家同意只退这件');
     await page.getByRole('button', { name: /OK|确\s*定/ }).click();
     await expect.poll(() => sim.lines[0]!.finishAftersale, { timeout: 30_000 }).toBe(sim.lines[0]!.cnt);
-    await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 30_000 }).toMatch(/Sourced|Purchasing|Fulfilling|PartiallyShipped|Shipped/);
+    await expect
+      .poll(async () => (await state(o!.orderId))?.state, { timeout: 30_000 })
+      .toMatch(/Sourced|Purchasing|Fulfilling|PartiallyShipped|Shipped/);
     expect(sim.lines.slice(1).every((l) => l.finishAftersale === 0)).toBe(true);
-    const poLines = await running.app.db.kysely.selectFrom('purchase_order_lines as l').innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id').select('l.shop_order_line_no').where('p.shop_order_id', '=', row.id).execute();
+    const poLines = await running.app.db.kysely
+      .selectFrom('purchase_order_lines as l')
+      .innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id')
+      .select('l.shop_order_line_no')
+      .where('p.shop_order_id', '=', row.id)
+      .execute();
     expect(poLines.some((l) => l.shop_order_line_no === 1)).toBe(false);
   });
 
@@ -322,17 +508,46 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     // Typed in yuan: ¥0.01 is 1 fen.
     const approval = page.getByLabel('超过此金额需审批（元）');
     await approval.fill('0.01');
-    await page.getByRole('button', { name: /保\s*存/ }).first().click();
-    await expect.poll(async () => (await running.app.db.kysely.selectFrom('settings').select('value').where('key', 'like', 'payment-limits:%').executeTakeFirst())?.value ?? '').toContain('"approvalAbove":1');
+    await page
+      .getByRole('button', { name: /保\s*存/ })
+      .first()
+      .click();
+    await expect
+      .poll(
+        async () =>
+          (await running.app.db.kysely.selectFrom('settings').select('value').where('key', 'like', 'payment-limits:%').executeTakeFirst())
+            ?.value ?? '',
+      )
+      .toContain('"approvalAbove":1');
     const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
-    const pay = await waitFor(async () => running.app.db.kysely.selectFrom('payments as p').innerJoin('purchase_orders as po', 'po.id', 'p.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id').select(['p.id', 'p.status']).where('o.wx_order_id', '=', o!.orderId).where('p.status', '=', 'AwaitingApproval').executeTakeFirst(), { what: 'payment awaiting approval', timeoutMs: 30_000 });
+    const pay = await waitFor(
+      async () =>
+        running.app.db.kysely
+          .selectFrom('payments as p')
+          .innerJoin('purchase_orders as po', 'po.id', 'p.purchase_order_id')
+          .innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id')
+          .select(['p.id', 'p.status'])
+          .where('o.wx_order_id', '=', o!.orderId)
+          .where('p.status', '=', 'AwaitingApproval')
+          .executeTakeFirst(),
+      { what: 'payment awaiting approval', timeoutMs: 30_000 },
+    );
     await page.getByRole('link', { name: '资金' }).click();
     // The queue shows the WeChat order number (what the merchant searches in the back office), product, supplier, margin.
     const r = page.locator('tr', { hasText: o!.orderId }).filter({ has: page.getByRole('button', { name: /批\s*准/ }) });
     await r.first().waitFor();
     await shot('05-money');
-    await r.first().getByRole('button', { name: /批\s*准/ }).click();
-    await expect.poll(async () => (await running.app.db.kysely.selectFrom('payments').select(['status', 'approved_by']).where('id', '=', pay.id).executeTakeFirst()), { timeout: 30_000 }).toMatchObject({ status: 'Paid', approved_by: 'user:boss' });
+    await r
+      .first()
+      .getByRole('button', { name: /批\s*准/ })
+      .click();
+    await expect
+      .poll(
+        async () =>
+          await running.app.db.kysely.selectFrom('payments').select(['status', 'approved_by']).where('id', '=', pay.id).executeTakeFirst(),
+        { timeout: 30_000 },
+      )
+      .toMatchObject({ status: 'Paid', approved_by: 'user:boss' });
   });
 
   it('set the alert rules with a form: an SMS phone, quiet hours, and which event goes where', async () => {
@@ -354,7 +569,10 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
       if (route.request().method() === 'GET') await held;
       await route.continue();
     });
-    await page.getByRole('button', { name: /保\s*存/ }).last().click();
+    await page
+      .getByRole('button', { name: /保\s*存/ })
+      .last()
+      .click();
     const stored = () => loadSettings(running.app.db.kysely, running.app.box, shop.id);
     await expect.poll(stored, { timeout: 10_000 }).toMatchObject({
       sms: { phones: ['13900139000'] },
@@ -370,14 +588,20 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await page.unroute(alertsUrl);
     await page.waitForTimeout(500); // let React render the re-read settings
     expect(await page.getByLabel('每日汇总时间').inputValue()).toBe('8am');
-    await page.getByRole('button', { name: /保\s*存/ }).last().click();
+    await page
+      .getByRole('button', { name: /保\s*存/ })
+      .last()
+      .click();
     await page.getByText('时间格式 HH:MM').waitFor();
     expect((await stored()).digestAt).toBeUndefined();
   });
 
-  it('API tokens: one\'s own listed with when last used and revoked from 设置; an owner revokes all of another user\'s', async () => {
-    const tokenOf = async (username: string, password: string, tokenName: string) => (await (await page.request.post(`${running.url}/api/auth/login`, { data: { username, password, tokenName } })).json()).token as string;
-    const works = async (token: string) => (await page.request.get(`${running.url}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status();
+  it("API tokens: one's own listed with when last used and revoked from 设置; an owner revokes all of another user's", async () => {
+    const tokenOf = async (username: string, password: string, tokenName: string) =>
+      (await (await page.request.post(`${running.url}/api/auth/login`, { data: { username, password, tokenName } })).json())
+        .token as string;
+    const works = async (token: string) =>
+      (await page.request.get(`${running.url}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status();
     const erp = await tokenOf('boss', 'boss-pass-123', 'erp-sync');
     const viewerScript = await tokenOf('viewer1', 'viewer-pass-1', 'report-script');
     expect(await works(erp)).toBe(200);
@@ -391,13 +615,21 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await expect.poll(() => page.getByRole('dialog').count(), { timeout: 10_000 }).toBe(0);
     expect(await works(erp)).toBe(200);
     await page.getByRole('button', { name: '撤销 erp-sync' }).click();
-    await page.getByRole('dialog').last().getByRole('button', { name: /^撤\s*销$/ }).click();
+    await page
+      .getByRole('dialog')
+      .last()
+      .getByRole('button', { name: /^撤\s*销$/ })
+      .click();
     await expect.poll(() => works(erp)).toBe(401);
     await expect.poll(() => mine.textContent()).not.toContain('erp-sync');
     expect(await works(viewerScript)).toBe(200);
     await expect.poll(() => page.getByRole('dialog').count(), { timeout: 10_000 }).toBe(0);
     await page.getByRole('button', { name: '撤销全部令牌 viewer1' }).click();
-    await page.getByRole('dialog').last().getByRole('button', { name: /^撤\s*销$/ }).click();
+    await page
+      .getByRole('dialog')
+      .last()
+      .getByRole('button', { name: /^撤\s*销$/ })
+      .click();
     await expect.poll(() => works(viewerScript)).toBe(401);
     // Switching a shop to shadow mode asks first and says what it means; backing out changes nothing.
     const shop = (await running.app.shops.list())[0]!;
@@ -405,7 +637,9 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await page.getByTitle('影子（只记录不下单）').click();
     await page.getByRole('dialog').getByText('新订单只记录不下单').waitFor();
     await page.getByRole('dialog').getByRole('button', { name: /返回/ }).click();
-    expect((await running.app.db.kysely.selectFrom('shops').select('mode').where('id', '=', shop.id).executeTakeFirstOrThrow()).mode).toBe('live');
+    expect((await running.app.db.kysely.selectFrom('shops').select('mode').where('id', '=', shop.id).executeTakeFirstOrThrow()).mode).toBe(
+      'live',
+    );
   });
 
   it('import a mapping workbook: good rows kept, a bad row shown with its row number', async () => {
@@ -460,17 +694,53 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
   it('催发货 and 换供应商 on a purchase order without a case (the seller is late)', async () => {
     running.sandbox!.alibaba.knobs.lateRate = 1;
     const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
-    const po = await waitFor(() => running.app.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as s', 's.id', 'p.shop_order_id').select(['p.id', 'p.state']).where('s.wx_order_id', '=', o!.orderId).where('p.state', 'in', ['Placed', 'Paid']).executeTakeFirst(), { what: 'placed (paid or waiting for approval), the seller late', timeoutMs: 30_000 });
+    const po = await waitFor(
+      () =>
+        running.app.db.kysely
+          .selectFrom('purchase_orders as p')
+          .innerJoin('shop_orders as s', 's.id', 'p.shop_order_id')
+          .select(['p.id', 'p.state'])
+          .where('s.wx_order_id', '=', o!.orderId)
+          .where('p.state', 'in', ['Placed', 'Paid'])
+          .executeTakeFirst(),
+      { what: 'placed (paid or waiting for approval), the seller late', timeoutMs: 30_000 },
+    );
     running.sandbox!.alibaba.knobs.lateRate = 0;
     await page.goto(`${running.url}/purchase-orders`);
     await page.getByTestId(`po-${po.id}`).click();
     const actions = page.getByTestId('po-actions');
     await actions.waitFor();
     await actions.getByRole('button', { name: '催发货' }).click();
-    await expect.poll(async () => (await running.app.db.kysely.selectFrom('order_events').select('id').where('entity_id', '=', po.id).where('event', '=', 'po.expedited').execute()).length, { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(
+        async () =>
+          (
+            await running.app.db.kysely
+              .selectFrom('order_events')
+              .select('id')
+              .where('entity_id', '=', po.id)
+              .where('event', '=', 'po.expedited')
+              .execute()
+          ).length,
+        { timeout: 10_000 },
+      )
+      .toBe(1);
     await actions.getByRole('button', { name: '换供应商' }).click();
     await page.locator('.ant-modal-confirm').getByRole('button', { name: '换供应商' }).click();
-    await expect.poll(async () => (await running.app.db.kysely.selectFrom('order_events').select('id').where('entity_id', '=', po.id).where('event', '=', 'po.stock_out').execute()).length, { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(
+        async () =>
+          (
+            await running.app.db.kysely
+              .selectFrom('order_events')
+              .select('id')
+              .where('entity_id', '=', po.id)
+              .where('event', '=', 'po.stock_out')
+              .execute()
+          ).length,
+        { timeout: 10_000 },
+      )
+      .toBe(1);
     await page.keyboard.press('Escape');
   });
 
@@ -478,13 +748,20 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     running.sandbox!.alibaba.knobs.priceRiseFen = 150;
     const before = await running.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PRICE_CHANGED').execute();
     running.sandbox!.wechat.generate(appId(), { count: 6, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await running.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PRICE_CHANGED').execute()).length >= before.length + 6, { what: 'six price changes', timeoutMs: 60_000 });
+    await waitFor(
+      async () =>
+        (await running.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PRICE_CHANGED').execute()).length >=
+        before.length + 6,
+      { what: 'six price changes', timeoutMs: 60_000 },
+    );
     running.sandbox!.alibaba.knobs.priceRiseFen = 0;
     await page.goto(`${running.url}/`);
     const item = page.locator('[data-todo="priceChanged"]');
     await item.waitFor();
     const shown = Number(/(\d+)/.exec((await item.textContent()) ?? '')![1]);
-    const open = (await running.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PRICE_CHANGED').where('state', '=', 'Open').execute()).length;
+    const open = (
+      await running.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PRICE_CHANGED').where('state', '=', 'Open').execute()
+    ).length;
     expect(shown).toBe(open);
     await shot('02b-todo');
     await item.click();
@@ -492,8 +769,24 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await page.locator('[data-testid^="case-"]').first().waitFor();
     expect(await page.locator('[data-testid^="case-"]').count()).toBe(open);
     await page.getByRole('button', { name: /全部接受新价格/ }).click();
-    await page.getByRole('dialog').getByRole('button', { name: new RegExp(`接受 ${open} 个`) }).click();
-    await expect.poll(async () => (await running.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PRICE_CHANGED').where('state', '=', 'Open').execute()).length, { timeout: 60_000 }).toBe(0);
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: new RegExp(`接受 ${open} 个`) })
+      .click();
+    await expect
+      .poll(
+        async () =>
+          (
+            await running.app.db.kysely
+              .selectFrom('cases')
+              .select('id')
+              .where('kind', '=', 'PRICE_CHANGED')
+              .where('state', '=', 'Open')
+              .execute()
+          ).length,
+        { timeout: 60_000 },
+      )
+      .toBe(0);
   });
 
   it('change the spec a buyer asked for in a note, from the order page: the supplier order carries the asked spec', async () => {
@@ -501,9 +794,23 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     const [white, , grey] = tee.skus;
     const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
     const sim = running.sandbox!.wechat.shops.get(appId())!.orders.get(o!.orderId)!;
-    Object.assign(sim.lines[0]!, { productId: tee.productId, skuId: white!.skuId, title: tee.title, attrs: white!.attrs, cnt: 1, salePrice: white!.price, realPrice: white!.price });
+    Object.assign(sim.lines[0]!, {
+      productId: tee.productId,
+      skuId: white!.skuId,
+      title: tee.title,
+      attrs: white!.attrs,
+      cnt: 1,
+      salePrice: white!.price,
+      realPrice: white!.price,
+    });
     sim.notes = '颜色要灰色的';
-    const row = await waitFor(async () => { const r = await state(o!.orderId); return r?.state === 'NeedsReview' && r; }, { what: 'needs review', timeoutMs: 30_000 });
+    const row = await waitFor(
+      async () => {
+        const r = await state(o!.orderId);
+        return r?.state === 'NeedsReview' && r;
+      },
+      { what: 'needs review', timeoutMs: 30_000 },
+    );
     await page.goto(`${running.url}/orders/${row.id}`);
     await page.getByLabel('说明').fill('买家留言要灰色');
     await page.getByRole('button', { name: '改规格后确认' }).click();
@@ -514,8 +821,30 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await expect.poll(async () => (await dialog.textContent()) ?? '').toContain('灰色 / XL');
     await shot('06-change-spec');
     await dialog.getByRole('button', { name: '改规格并下单' }).click();
-    await expect.poll(async () => (await running.app.db.kysely.selectFrom('shop_order_lines').select('sourced_sku_id').where('shop_order_id', '=', row.id).executeTakeFirst())?.sourced_sku_id, { timeout: 20_000 }).toBe(grey!.skuId);
-    const poLine = await waitFor(async () => running.app.db.kysely.selectFrom('purchase_order_lines as l').innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id').innerJoin('supplier_offers as so', 'so.id', 'l.offer_ref').select(['so.sku_attrs']).where('p.shop_order_id', '=', row.id).executeTakeFirst(), { what: 'the supplier order line', timeoutMs: 30_000 });
+    await expect
+      .poll(
+        async () =>
+          (
+            await running.app.db.kysely
+              .selectFrom('shop_order_lines')
+              .select('sourced_sku_id')
+              .where('shop_order_id', '=', row.id)
+              .executeTakeFirst()
+          )?.sourced_sku_id,
+        { timeout: 20_000 },
+      )
+      .toBe(grey!.skuId);
+    const poLine = await waitFor(
+      async () =>
+        running.app.db.kysely
+          .selectFrom('purchase_order_lines as l')
+          .innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id')
+          .innerJoin('supplier_offers as so', 'so.id', 'l.offer_ref')
+          .select(['so.sku_attrs'])
+          .where('p.shop_order_id', '=', row.id)
+          .executeTakeFirst(),
+      { what: 'the supplier order line', timeoutMs: 30_000 },
+    );
     expect(poLine.sku_attrs).toContain('灰色');
     // The history says it in words.
     await page.getByText('按买家留言改规格', { exact: false }).first().waitFor();
@@ -527,7 +856,8 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     try {
       // Point 4: a price rise on three orders; the 待办 count opens them and one action accepts them all.
       running.sandbox!.alibaba.knobs.priceRiseFen = 120;
-      const openPrice = () => running.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PRICE_CHANGED').where('state', '=', 'Open').execute();
+      const openPrice = () =>
+        running.app.db.kysely.selectFrom('cases').select('id').where('kind', '=', 'PRICE_CHANGED').where('state', '=', 'Open').execute();
       running.sandbox!.wechat.generate(appId(), { count: 3, requestRate: 0, multiLineRate: 0 });
       await waitFor(async () => (await openPrice()).length >= 3, { what: 'three price changes', timeoutMs: 60_000 });
       running.sandbox!.alibaba.knobs.priceRiseFen = 0;
@@ -535,12 +865,19 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
       await page.locator('[data-todo="priceChanged"]').click();
       await page.waitForURL(/\/cases\?kind=PRICE_CHANGED/);
       await page.getByRole('button', { name: /全部接受新价格/ }).click();
-      await page.getByRole('dialog').getByRole('button', { name: /接受 \d+ 个/ }).click();
+      await page
+        .getByRole('dialog')
+        .getByRole('button', { name: /接受 \d+ 个/ })
+        .click();
       await expect.poll(async () => (await openPrice()).length, { timeout: 60_000 }).toBe(0);
 
       // Point 3: payments above the approval threshold (¥0.01, set earlier) wait; on a phone each is a card with the
       // WeChat order, product, supplier and margin, its buttons on screen; two approved at once after a confirmation with their total.
-      await waitFor(async () => (await running.app.db.kysely.selectFrom('payments').select('id').where('status', '=', 'AwaitingApproval').execute()).length >= 2, { what: 'two payments awaiting approval', timeoutMs: 60_000 });
+      await waitFor(
+        async () =>
+          (await running.app.db.kysely.selectFrom('payments').select('id').where('status', '=', 'AwaitingApproval').execute()).length >= 2,
+        { what: 'two payments awaiting approval', timeoutMs: 60_000 },
+      );
       await page.goto(`${running.url}/money`);
       const cards = page.getByTestId('card-list').first().getByTestId('row-card');
       await cards.first().waitFor();
@@ -553,7 +890,14 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
       const ids: number[] = [];
       for (const i of [0, 1]) {
         const wx = /\d{16,}/.exec((await cards.nth(i).textContent()) ?? '')![0];
-        const p = await running.app.db.kysely.selectFrom('payments as p').innerJoin('purchase_orders as po', 'po.id', 'p.purchase_order_id').innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id').select(['p.id', 'p.amount']).where('o.wx_order_id', '=', wx).where('p.status', '=', 'AwaitingApproval').executeTakeFirstOrThrow();
+        const p = await running.app.db.kysely
+          .selectFrom('payments as p')
+          .innerJoin('purchase_orders as po', 'po.id', 'p.purchase_order_id')
+          .innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id')
+          .select(['p.id', 'p.amount'])
+          .where('o.wx_order_id', '=', wx)
+          .where('p.status', '=', 'AwaitingApproval')
+          .executeTakeFirstOrThrow();
         ids.push(p.id);
         await cards.nth(i).getByRole('checkbox').check();
       }
@@ -564,23 +908,46 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
       await expect.poll(async () => fen(/共 (¥[\d,.]+)/.exec((await dialog.textContent()) ?? '')?.[1] ?? '0')).toBe(total);
       await shot('05c-approvals-phone');
       await dialog.getByRole('button', { name: /批准 2 笔/ }).click();
-      await expect.poll(async () => (await running.app.db.kysely.selectFrom('payments').select('status').where('id', 'in', ids).execute()).map((r) => r.status), { timeout: 30_000 }).toEqual(['Paid', 'Paid']);
+      await expect
+        .poll(
+          async () =>
+            (await running.app.db.kysely.selectFrom('payments').select('status').where('id', 'in', ids).execute()).map((r) => r.status),
+          { timeout: 30_000 },
+        )
+        .toEqual(['Paid', 'Paid']);
 
       // Point 2: on 工作台 the cards read revenue − cost = estimated profit, and the same numbers the server computes.
       await page.goto(`${running.url}/`);
-      const stat = async (title: string) => fen((await page.locator('.ant-statistic', { hasText: title }).locator('.ant-statistic-content-value').textContent()) ?? '');
+      const stat = async (title: string) =>
+        fen((await page.locator('.ant-statistic', { hasText: title }).locator('.ant-statistic-content-value').textContent()) ?? '');
       await page.locator('.ant-statistic').first().waitFor();
       // The profit card's note names what else is taken off (已减退款 ¥…; 不含待采购 N 单（¥…）).
-      const note = async () => (await page.getByTestId('note-Estimated profit today').textContent().catch(() => '')) ?? '';
-      await expect.poll(async () => {
-        const api = await page.evaluate(async () => (await (await fetch('/api/overview')).json()) as { money: { revenue: number; cost: number; profit: number } });
-        const n = await note();
-        const refunds = fen(/已减退款 (¥[\d,.]+)/.exec(n)?.[1] ?? '0');
-        const unsourced = fen(/不含待采购 \d+ 单（(¥[\d,.]+)）/.exec(n)?.[1] ?? '0');
-        const shown = { revenue: await stat('今日收入'), cost: await stat('今日采购成本'), profit: await stat('今日预估利润') };
-        const ok = shown.revenue - shown.cost - refunds - unsourced === shown.profit && shown.revenue === api.money.revenue && shown.cost === api.money.cost && shown.profit === api.money.profit && shown.cost > 0;
-        return ok || JSON.stringify({ shown, refunds, unsourced, api: api.money });
-      }, { timeout: 20_000 }).toBe(true);
+      const note = async () =>
+        (await page
+          .getByTestId('note-Estimated profit today')
+          .textContent()
+          .catch(() => '')) ?? '';
+      await expect
+        .poll(
+          async () => {
+            const api = await page.evaluate(
+              async () => (await (await fetch('/api/overview')).json()) as { money: { revenue: number; cost: number; profit: number } },
+            );
+            const n = await note();
+            const refunds = fen(/已减退款 (¥[\d,.]+)/.exec(n)?.[1] ?? '0');
+            const unsourced = fen(/不含待采购 \d+ 单（(¥[\d,.]+)）/.exec(n)?.[1] ?? '0');
+            const shown = { revenue: await stat('今日收入'), cost: await stat('今日采购成本'), profit: await stat('今日预估利润') };
+            const ok =
+              shown.revenue - shown.cost - refunds - unsourced === shown.profit &&
+              shown.revenue === api.money.revenue &&
+              shown.cost === api.money.cost &&
+              shown.profit === api.money.profit &&
+              shown.cost > 0;
+            return ok || JSON.stringify({ shown, refunds, unsourced, api: api.money });
+          },
+          { timeout: 20_000 },
+        )
+        .toBe(true);
       await shot('02c-overview-phone');
 
       // Point 6: the order list as cards (product, state, ship-by), 共 N 单, sorted by amount from the 排序 picker; nothing scrolls sideways.
@@ -591,7 +958,9 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
       await page.getByTestId('order-count').waitFor();
       await page.getByLabel('排序').click();
       await page.locator('.ant-select-item-option', { hasText: '金额 ↓' }).click();
-      const amountsShown = await orderCards.evaluateAll((els) => els.map((e) => /金额\s*(-?¥[\d,.]+)/.exec(e.textContent ?? '')?.[1] ?? ''));
+      const amountsShown = await orderCards.evaluateAll((els) =>
+        els.map((e) => /金额\s*(-?¥[\d,.]+)/.exec(e.textContent ?? '')?.[1] ?? ''),
+      );
       const values = amountsShown.map(fen);
       expect(values.length).toBeGreaterThan(1);
       expect(values).toEqual([...values].sort((a, b) => b - a));
@@ -600,7 +969,13 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
         await page.goto(`${running.url}${path}`);
         await page.locator('.ant-layout-content section').first().waitFor();
         await page.waitForTimeout(300);
-        expect({ path, wide: await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth) }).toEqual({ path, wide: 375 });
+        expect({
+          path,
+          wide: await page.evaluate(
+            () =>
+              (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,
+          ),
+        }).toEqual({ path, wide: 375 });
       }
     } finally {
       await page.setViewportSize({ width: 1280, height: 860 });
@@ -617,7 +992,11 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     expect(running.app.clock.now() - Date.now()).toBeGreaterThan(3_590_000);
     // A new order after the jump still arrives (its push is signed in sandbox time) and carries sandbox time.
     const [o] = running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
-    const row = await waitFor(async () => running.app.db.kysely.selectFrom('shop_orders').select('pay_time_s').where('wx_order_id', '=', o!.orderId).executeTakeFirst(), { what: 'an order after the jump', timeoutMs: 20_000 });
+    const row = await waitFor(
+      async () =>
+        running.app.db.kysely.selectFrom('shop_orders').select('pay_time_s').where('wx_order_id', '=', o!.orderId).executeTakeFirst(),
+      { what: 'an order after the jump', timeoutMs: 20_000 },
+    );
     expect(row.pay_time_s! * 1000).toBeGreaterThan(Date.now() + 3_500_000);
     await shot('08-sandbox-time');
   });
@@ -626,9 +1005,25 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     const order = await running.app.db.kysely.selectFrom('shop_orders').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
     // Codes the code base uses internally: UPPER_SNAKE case kinds and reasons, dotted event names, snake_case kinds,
     // and the CamelCase states (the glossary turns every one of them into words).
-    const CODES = [/\b[A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+\b/g, /\b(?:order|po|case|ledger|consent|sourcing)\.[a-z_]+\b/g, /\b[a-z]+_[a-z]+(?:_[a-z]+)*\b/g, /\b(?:AwaitingApproval|AwaitingPayer|AwaitingBuyer|NeedsReview|NeedsAttention|PartiallyShipped|Purchasing|Fulfilling|Shadowed|Rejected|Blocked|Paying)\b/g];
+    const CODES = [
+      /\b[A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+\b/g,
+      /\b(?:order|po|case|ledger|consent|sourcing)\.[a-z_]+\b/g,
+      /\b[a-z]+_[a-z]+(?:_[a-z]+)*\b/g,
+      /\b(?:AwaitingApproval|AwaitingPayer|AwaitingBuyer|NeedsReview|NeedsAttention|PartiallyShipped|Purchasing|Fulfilling|Shadowed|Rejected|Blocked|Paying)\b/g,
+    ];
     const found: string[] = [];
-    for (const path of ['/', '/orders', `/orders/${order.id}`, '/cases', '/purchase-orders', '/suppliers', '/mappings', '/money', '/settings', '/sandbox']) {
+    for (const path of [
+      '/',
+      '/orders',
+      `/orders/${order.id}`,
+      '/cases',
+      '/purchase-orders',
+      '/suppliers',
+      '/mappings',
+      '/money',
+      '/settings',
+      '/sandbox',
+    ]) {
       await page.goto(`${running.url}${path}`);
       await page.locator('.ant-layout-content section').first().waitFor();
       await page.waitForTimeout(800);
@@ -638,7 +1033,19 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
       }
       // Text a person reads (a webhook URL or a key shown in <code> is data, not wording).
       const text = await page.evaluate(() => {
-        const d = (globalThis as unknown as { document: { body: { cloneNode(deep: boolean): { querySelectorAll(s: string): { forEach(f: (e: { remove(): void }) => void): void }; innerText?: string; textContent: string } } } }).document;
+        const d = (
+          globalThis as unknown as {
+            document: {
+              body: {
+                cloneNode(deep: boolean): {
+                  querySelectorAll(s: string): { forEach(f: (e: { remove(): void }) => void): void };
+                  innerText?: string;
+                  textContent: string;
+                };
+              };
+            };
+          }
+        ).document;
         const copy = d.body.cloneNode(true);
         copy.querySelectorAll('code').forEach((e) => e.remove());
         return copy.textContent;
@@ -658,17 +1065,45 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     const order = await running.app.db.kysely.selectFrom('shop_orders').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
     const found: string[] = [];
-    for (const viewport of [{ width: 1280, height: 860 }, { width: 375, height: 812 }]) {
+    for (const viewport of [
+      { width: 1280, height: 860 },
+      { width: 375, height: 812 },
+    ]) {
       await page.setViewportSize(viewport);
-      for (const path of ['/', '/orders', `/orders/${order.id}`, '/cases', '/purchase-orders', '/suppliers', '/mappings', '/money', '/settings', '/sandbox']) {
+      for (const path of [
+        '/',
+        '/orders',
+        `/orders/${order.id}`,
+        '/cases',
+        '/purchase-orders',
+        '/suppliers',
+        '/mappings',
+        '/money',
+        '/settings',
+        '/sandbox',
+      ]) {
         await page.goto(`${running.url}${path}`);
         await page.locator('.ant-layout-content section').first().waitFor();
         await page.waitForTimeout(500);
         await page.evaluate(axeSource); // run through the debugging protocol: the page's CSP (no inline scripts) stays on
         const violations = await page.evaluate(async () => {
-          const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+          const axe = (
+            globalThis as unknown as {
+              axe: {
+                run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+              };
+            }
+          ).axe;
           const r = await axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
-          return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+          return r.violations
+            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map(
+              (v) =>
+                `${v.id} (${v.impact}): ${v.nodes
+                  .slice(0, 3)
+                  .map((n) => n.target.join(' '))
+                  .join(' | ')}`,
+            );
         });
         for (const v of violations) found.push(`${viewport.width}px ${path}: ${v}`);
       }
@@ -695,16 +1130,25 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await v.getByText('订单流转').waitFor();
     // A payment waits for approval (the threshold set above): the viewer sees it, but no button to approve it.
     running.sandbox!.wechat.generate(appId(), { count: 1, requestRate: 0, multiLineRate: 0 });
-    const waiting = await waitFor(() => running.app.db.kysely.selectFrom('payments').select('id').where('status', '=', 'AwaitingApproval').executeTakeFirst(), { what: 'a payment awaiting approval', timeoutMs: 30_000 });
+    const waiting = await waitFor(
+      () => running.app.db.kysely.selectFrom('payments').select('id').where('status', '=', 'AwaitingApproval').executeTakeFirst(),
+      { what: 'a payment awaiting approval', timeoutMs: 30_000 },
+    );
     await v.goto(`${running.url}/money`);
-    await v.locator('tr.ant-table-row', { hasText: String(waiting.id) }).first().waitFor();
+    await v
+      .locator('tr.ant-table-row', { hasText: String(waiting.id) })
+      .first()
+      .waitFor();
     expect(await v.getByRole('button', { name: /批\s*准/ }).count()).toBe(0);
     // With the session cookie but no CSRF token: refused. With it, the role check refuses.
     const noCsrf = await v.request.put(`${running.url}/api/shops/1/mode`, { data: { mode: 'shadow' } });
     expect(noCsrf.status()).toBe(403);
     expect((await noCsrf.json()).error.message).toContain('CSRF');
     const session = await (await v.request.get(`${running.url}/api/session`)).json();
-    const asViewer = await v.request.put(`${running.url}/api/shops/1/mode`, { data: { mode: 'shadow' }, headers: { 'x-csrf-token': session.csrfToken } });
+    const asViewer = await v.request.put(`${running.url}/api/shops/1/mode`, {
+      data: { mode: 'shadow' },
+      headers: { 'x-csrf-token': session.csrfToken },
+    });
     expect(asViewer.status()).toBe(403);
     expect((await asViewer.json()).error.message).toContain('owner');
     // A viewer may still change their own password (header → 修改密码); the old one stops working.
@@ -713,8 +1157,12 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await v.getByLabel('新密码（至少 8 位）').fill('viewer-pass-2');
     await v.getByRole('button', { name: /OK|确\s*定/ }).click();
     await v.getByText('已保存').waitFor();
-    expect((await v.request.post(`${running.url}/api/session`, { data: { username: 'viewer1', password: 'viewer-pass-1' } })).status()).toBe(401);
-    expect((await v.request.post(`${running.url}/api/session`, { data: { username: 'viewer1', password: 'viewer-pass-2' } })).status()).toBe(200);
+    expect(
+      (await v.request.post(`${running.url}/api/session`, { data: { username: 'viewer1', password: 'viewer-pass-1' } })).status(),
+    ).toBe(401);
+    expect(
+      (await v.request.post(`${running.url}/api/session`, { data: { username: 'viewer1', password: 'viewer-pass-2' } })).status(),
+    ).toBe(200);
     // The cookie is httpOnly and SameSite=Strict: page scripts cannot read it.
     expect(await v.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie)).toBe('');
     const cookie = (await ctx.cookies()).find((c) => c.name === 'daifa_session')!;

@@ -16,7 +16,8 @@ export class FakeRoute implements SupplierRoute {
 
   async place(t: PlacementTarget): Promise<string> {
     this.placed.push(t);
-    if (this.outcome === 'unable') return this.outcomes.fallBack(t.po.id, t.order.id, t.order.shop_id, t.po.supplier_id, 'fake supplier cannot');
+    if (this.outcome === 'unable')
+      return this.outcomes.fallBack(t.po.id, t.order.id, t.order.shop_id, t.po.supplier_id, 'fake supplier cannot');
     if (this.outcome === 'needs-person') {
       await this.outcomes.needsAttention(t.po.id, t.order.id, '', 'PLACEMENT_FAILED', 'fake route asks a person', { route: this.route });
       return 'NeedsAttention';

@@ -10,7 +10,14 @@ const ROOT = resolve(import.meta.dirname, '../..');
 export function spawnDaifa(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, [join(ROOT, 'bin/daifa.js'), ...args], {
     cwd: ROOT,
-    env: { ...process.env, DAIFA_MASTER_KEY: TEST_MASTER_KEY, DAIFA_SANDBOX: '0', LOG_LEVEL: 'warn', DAIFA_DATA_DIR: mkdtempSync(join(tmpdir(), 'daifa-proc-')), ...env },
+    env: {
+      ...process.env,
+      DAIFA_MASTER_KEY: TEST_MASTER_KEY,
+      DAIFA_SANDBOX: '0',
+      LOG_LEVEL: 'warn',
+      DAIFA_DATA_DIR: mkdtempSync(join(tmpdir(), 'daifa-proc-')),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   }) as ChildProcess & { output: () => string };
   let out = '';

@@ -9,18 +9,34 @@ describe('buyer address change', () => {
     h = undefined;
   });
 
-  const orderRow = (wxOrderId: string) => h!.app.db.kysely.selectFrom('shop_orders').select(['id', 'state', 'address', 'address_hash']).where('wx_order_id', '=', wxOrderId).executeTakeFirstOrThrow();
+  const orderRow = (wxOrderId: string) =>
+    h!.app.db.kysely
+      .selectFrom('shop_orders')
+      .select(['id', 'state', 'address', 'address_hash'])
+      .where('wx_order_id', '=', wxOrderId)
+      .executeTakeFirstOrThrow();
 
   it('direct supplier: the new address goes by e-mail in the same thread (decode logged), once; the thread stays masked', async () => {
     h = await startHarness({ appOptions: (sb) => ({ smtpUrl: sb.smtpUrl }) });
     await onlySupplier(h, 'direct');
     const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await h!.app.db.kysely.selectFrom('purchase_orders').select('state').executeTakeFirst())?.state === 'Placed', { what: 'placed by e-mail' });
+    await waitFor(
+      async () => (await h!.app.db.kysely.selectFrom('purchase_orders').select('state').executeTakeFirst())?.state === 'Placed',
+      { what: 'placed by e-mail' },
+    );
     const before = await orderRow(o!.orderId);
-    expect(h.sandbox.wechat.changeAddress(h.creds.appId, o!.orderId, { detail: '滨江区网商路 699 号 3 幢 1201', userName: '周新', tel: '13912345678' }, 19)).toBe(true);
+    expect(
+      h.sandbox.wechat.changeAddress(
+        h.creds.appId,
+        o!.orderId,
+        { detail: '滨江区网商路 699 号 3 幢 1201', userName: '周新', tel: '13912345678' },
+        19,
+      ),
+    ).toBe(true);
     await waitFor(async () => h!.sandbox.smtp.messages.length === 2, { what: 'address e-mail' });
     // The SMTP server has the mail before Daifa records it as sent: wait for the record, the last step.
-    const forwarded = () => h!.app.db.kysely.selectFrom('order_events').select('id').where('event', '=', 'po.address_forwarded').executeTakeFirst();
+    const forwarded = () =>
+      h!.app.db.kysely.selectFrom('order_events').select('id').where('event', '=', 'po.address_forwarded').executeTakeFirst();
     await waitFor(forwarded, { what: 'forward recorded' });
     const mail = h.sandbox.smtp.messages[1]!;
     expect(mail.subject).toContain('买家修改了收货地址');
@@ -36,7 +52,9 @@ describe('buyer address change', () => {
     const decodes = await h.app.db.kysely.selectFrom('decode_log').select(['purpose', 'destination']).orderBy('id').execute();
     expect(decodes).toHaveLength(2);
     expect(decodes[1]!.purpose).toContain('买家改址');
-    const events = (await h.app.db.kysely.selectFrom('order_events').select('event').where('shop_order_id', '=', after.id).execute()).map((e) => e.event);
+    const events = (await h.app.db.kysely.selectFrom('order_events').select('event').where('shop_order_id', '=', after.id).execute()).map(
+      (e) => e.event,
+    );
     expect(events).toEqual(expect.arrayContaining(['order.address_changed', 'po.address_forwarded']));
     // The same change handled again (a repeated push, a re-run job): no second e-mail.
     const [job] = await h.app.db.kysely.selectFrom('jobs').select('payload').where('kind', '=', 'order.address-change').execute();
@@ -51,9 +69,24 @@ describe('buyer address change', () => {
     await enableSourcing(h);
     const [a, b] = h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
     await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Fulfilling'])) === 2, { what: 'paid on 1688' });
-    expect(h.sandbox.wechat.changeAddress(h.creds.appId, a!.orderId, { province: '浙江省', city: '杭州市', county: '滨江区', detail: '网商路 699 号' }, 2)).toBe(true);
-    const c = await waitFor(() => h!.app.db.kysely.selectFrom('cases').selectAll().where('kind', '=', 'ADDRESS_CHANGED').executeTakeFirst(), { what: 'address case' });
-    const po = await h.app.db.kysely.selectFrom('purchase_orders as p').innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id').select(['p.id', 'p.supplier_order_id']).where('o.wx_order_id', '=', a!.orderId).executeTakeFirstOrThrow();
+    expect(
+      h.sandbox.wechat.changeAddress(
+        h.creds.appId,
+        a!.orderId,
+        { province: '浙江省', city: '杭州市', county: '滨江区', detail: '网商路 699 号' },
+        2,
+      ),
+    ).toBe(true);
+    const c = await waitFor(
+      () => h!.app.db.kysely.selectFrom('cases').selectAll().where('kind', '=', 'ADDRESS_CHANGED').executeTakeFirst(),
+      { what: 'address case' },
+    );
+    const po = await h.app.db.kysely
+      .selectFrom('purchase_orders as p')
+      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+      .select(['p.id', 'p.supplier_order_id'])
+      .where('o.wx_order_id', '=', a!.orderId)
+      .executeTakeFirstOrThrow();
     expect(c.purchase_order_id).toBe(po.id);
     expect(c.message).toContain('浙江省杭州市滨江区');
     expect(c.message).toContain(po.supplier_order_id!);
@@ -64,7 +97,18 @@ describe('buyer address change', () => {
     const alerts = await count(h.app, 'notifications', ['event', '=', 'needs_review']);
     const [job] = await h.app.db.kysely.selectFrom('jobs').select('payload').where('kind', '=', 'order.address-change').execute();
     await h.app.queue.add({ kind: 'order.address-change', payload: JSON.parse(job!.payload) });
-    await waitFor(async () => (await h!.app.db.kysely.selectFrom('jobs').select('id').where('kind', '=', 'order.address-change').where('status', '=', 'done').execute()).length === 2, { what: 're-run done' });
+    await waitFor(
+      async () =>
+        (
+          await h!.app.db.kysely
+            .selectFrom('jobs')
+            .select('id')
+            .where('kind', '=', 'order.address-change')
+            .where('status', '=', 'done')
+            .execute()
+        ).length === 2,
+      { what: 're-run done' },
+    );
     expect(await count(h.app, 'cases', ['kind', '=', 'ADDRESS_CHANGED'])).toBe(1);
     expect(await count(h.app, 'notifications', ['event', '=', 'needs_review'])).toBe(alerts);
 
@@ -78,10 +122,24 @@ describe('buyer address change', () => {
     // Before any supplier order exists, the new address is simply used.
     await h.app.db.kysely.updateTable('suppliers').set({ active: 0 }).execute();
     const [d] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('wx_order_id', '=', d!.orderId).executeTakeFirst())?.state === 'NeedsReview', { what: 'no supplier → review' });
+    await waitFor(
+      async () =>
+        (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('wx_order_id', '=', d!.orderId).executeTakeFirst())
+          ?.state === 'NeedsReview',
+      { what: 'no supplier → review' },
+    );
     h.sandbox.wechat.changeAddress(h.creds.appId, d!.orderId, { detail: '新地址 2 号' });
     const dRow = await orderRow(d!.orderId);
-    await waitFor(async () => (await h!.app.db.kysely.selectFrom('order_events').select('id').where('shop_order_id', '=', dRow.id).where('event', '=', 'order.address_changed').executeTakeFirst()) !== undefined, { what: 'change recorded' });
+    await waitFor(
+      async () =>
+        (await h!.app.db.kysely
+          .selectFrom('order_events')
+          .select('id')
+          .where('shop_order_id', '=', dRow.id)
+          .where('event', '=', 'order.address_changed')
+          .executeTakeFirst()) !== undefined,
+      { what: 'change recorded' },
+    );
     expect(await count(h.app, 'jobs', ['kind', '=', 'order.address-change'])).toBe(2); // order a's, and its re-run above: none for d
   });
 });

@@ -33,15 +33,54 @@ describe('alert rules', () => {
 
   beforeEach(async () => {
     t = await createTestDb();
-    clock = { t: NOON_CN, now() { return this.t; } };
+    clock = {
+      t: NOON_CN,
+      now() {
+        return this.t;
+      },
+    };
     queue = new JobQueue(t.db, clock);
     senders = { wecom: new Recorder('wecom'), sms: new Recorder('sms'), email: new Recorder('email'), log: new Recorder('log') };
-    notifier = new Notifier(t.db, queue, Object.values(senders), clock, pino({ level: 'silent' }), { box, coalesceMs: { wecom: 0, sms: 0, email: 0 } });
-    await t.db.kysely.insertInto('shops').values([1, 2].map((id) => ({ id, shop_key: `k${id}`, name: `s${id}`, app_id: 'wx', app_secret_enc: 'x', push_token_enc: 'x', aes_key_enc: 'x', mode: 'live', is_sandbox: 0, poll_cursor_s: null, created_at: 0, updated_at: 0 }))).execute();
+    notifier = new Notifier(t.db, queue, Object.values(senders), clock, pino({ level: 'silent' }), {
+      box,
+      coalesceMs: { wecom: 0, sms: 0, email: 0 },
+    });
+    await t.db.kysely
+      .insertInto('shops')
+      .values(
+        [1, 2].map((id) => ({
+          id,
+          shop_key: `k${id}`,
+          name: `s${id}`,
+          app_id: 'wx',
+          app_secret_enc: 'x',
+          push_token_enc: 'x',
+          aes_key_enc: 'x',
+          mode: 'live',
+          is_sandbox: 0,
+          poll_cursor_s: null,
+          created_at: 0,
+          updated_at: 0,
+        })),
+      )
+      .execute();
   });
   afterEach(async () => t.cleanup());
 
-  const raise = (a: Partial<Alert> & Pick<Alert, 'event' | 'subject'>) => t.db.kysely.transaction().execute((trx) => notifier.raise(trx, { shopId: 1, data: { orderId: a.subject, amount: 5990, items: '保温杯 ×1', receiver: '林** 福建省福州市罗源县', reasons: ['买家留言需人工确认'] }, ...a }));
+  const raise = (a: Partial<Alert> & Pick<Alert, 'event' | 'subject'>) =>
+    t.db.kysely.transaction().execute((trx) =>
+      notifier.raise(trx, {
+        shopId: 1,
+        data: {
+          orderId: a.subject,
+          amount: 5990,
+          items: '保温杯 ×1',
+          receiver: '林** 福建省福州市罗源县',
+          reasons: ['买家留言需人工确认'],
+        },
+        ...a,
+      }),
+    );
   /** Run every due job of the notifier the way the worker would. */
   async function drain() {
     for (let i = 0; i < 50; i++) {
@@ -59,10 +98,31 @@ describe('alert rules', () => {
       }
     }
   }
-  const statuses = async () => Object.fromEntries((await t.db.kysely.selectFrom('notifications').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute()).map((r) => [r.status, Number(r.n)]));
+  const statuses = async () =>
+    Object.fromEntries(
+      (
+        await t.db.kysely
+          .selectFrom('notifications')
+          .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+          .groupBy('status')
+          .execute()
+      ).map((r) => [r.status, Number(r.n)]),
+    );
 
   it('routes each event to the channels and recipients of that shop (defaults elsewhere)', async () => {
-    await saveSettings(t.db, box, outbound, 1, { wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=A' }, sms: { phones: ['13800138000'] }, email: { to: ['boss@example.com'] }, routes: { new_paid_order: ['wecom'], needs_review: ['wecom', 'sms'] } }, clock.now());
+    await saveSettings(
+      t.db,
+      box,
+      outbound,
+      1,
+      {
+        wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=A' },
+        sms: { phones: ['13800138000'] },
+        email: { to: ['boss@example.com'] },
+        routes: { new_paid_order: ['wecom'], needs_review: ['wecom', 'sms'] },
+      },
+      clock.now(),
+    );
     // Drained one by one: alerts pending together for one target would be merged into a summary.
     const steps = [
       () => raise({ event: 'new_paid_order', subject: '3701' }),
@@ -74,7 +134,11 @@ describe('alert rules', () => {
       await step();
       await drain();
     }
-    expect(senders.wecom.sent.map((s) => s.target)).toEqual(['https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=A', 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=A', 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=A']);
+    expect(senders.wecom.sent.map((s) => s.target)).toEqual([
+      'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=A',
+      'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=A',
+      'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=A',
+    ]);
     expect(senders.sms.sent.map((s) => s.m.title)).toEqual(['订单需人工审核 3701']);
     expect(senders.email.sent.map((s) => s.m.title)).toEqual(['任务失败 #77 order.sync']); // default route of dead_job includes e-mail
     // dead_job keeps its default route (log, WeCom, e-mail); shop 1 routed new orders to WeCom only, shop 2 has defaults.
@@ -82,7 +146,14 @@ describe('alert rules', () => {
   });
 
   it('one alert per order per reason: raising it again sends nothing more', async () => {
-    await saveSettings(t.db, box, outbound, 1, { wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=X' }, routes: { new_paid_order: ['wecom'] } }, clock.now());
+    await saveSettings(
+      t.db,
+      box,
+      outbound,
+      1,
+      { wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=X' }, routes: { new_paid_order: ['wecom'] } },
+      clock.now(),
+    );
     expect(await raise({ event: 'new_paid_order', subject: '3701' })).toBe(1);
     expect(await raise({ event: 'new_paid_order', subject: '3701' })).toBe(0);
     await drain();
@@ -92,7 +163,19 @@ describe('alert rules', () => {
   });
 
   it('quiet hours fold alerts into the next digest, sent when quiet hours end, in the shop language', async () => {
-    await saveSettings(t.db, box, outbound, 1, { language: 'en', wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=X' }, quietHours: { start: '22:00', end: '08:00' }, routes: { new_paid_order: ['wecom'], daily_digest: ['wecom'] } }, clock.now());
+    await saveSettings(
+      t.db,
+      box,
+      outbound,
+      1,
+      {
+        language: 'en',
+        wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=X' },
+        quietHours: { start: '22:00', end: '08:00' },
+        routes: { new_paid_order: ['wecom'], daily_digest: ['wecom'] },
+      },
+      clock.now(),
+    );
     clock.t = NOON_CN + 11 * 3_600_000; // 23:00 China time
     expect(inQuietHours({ quietHours: { start: '22:00', end: '08:00' } } as never, clock.t)).toBe(true);
     await raise({ event: 'new_paid_order', subject: '3701' });
@@ -109,7 +192,12 @@ describe('alert rules', () => {
     expect(senders.wecom.sent[0]!.m.body).toContain('New order 2');
     expect(await statuses()).toMatchObject({ digested: 2, sent: 1 });
     // The next digest is scheduled for the next morning.
-    const next = await t.db.kysely.selectFrom('jobs').selectAll().where('kind', '=', 'notify.digest').where('status', '=', 'pending').executeTakeFirstOrThrow();
+    const next = await t.db.kysely
+      .selectFrom('jobs')
+      .selectAll()
+      .where('kind', '=', 'notify.digest')
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
     expect(next.run_at).toBe(digest.run_at + 86_400_000);
   });
 
@@ -147,7 +235,14 @@ describe('alert rules', () => {
   });
 
   it('a permanent error (bad configuration) fails at once; unmasked phone numbers never leave', async () => {
-    await saveSettings(t.db, box, outbound, 1, { wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=X' }, routes: { supplier_delay: ['wecom'] } }, clock.now());
+    await saveSettings(
+      t.db,
+      box,
+      outbound,
+      1,
+      { wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=X' }, routes: { supplier_delay: ['wecom'] } },
+      clock.now(),
+    );
     senders.wecom.failWith = new DaifaError('UPSTREAM_UNAVAILABLE', '93000 invalid webhook url', { retryable: false });
     await raise({ event: 'supplier_delay', subject: '1', data: { detail: '供应商电话 13912345678 说明天发' } });
     await drain();
@@ -158,7 +253,16 @@ describe('alert rules', () => {
   });
 
   it('settings are validated with field messages', async () => {
-    await expect(saveSettings(t.db, box, outbound, 1, { sms: { phones: ['123'] }, quietHours: { start: '25:00', end: '08:00' }, routes: { nope: ['wecom'] } }, 0)).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(
+      saveSettings(
+        t.db,
+        box,
+        outbound,
+        1,
+        { sms: { phones: ['123'] }, quietHours: { start: '25:00', end: '08:00' }, routes: { nope: ['wecom'] } },
+        0,
+      ),
+    ).rejects.toMatchObject({ code: 'VALIDATION' });
     try {
       await saveSettings(t.db, box, outbound, 1, { sms: { phones: ['123'] } }, 0);
     } catch (e) {

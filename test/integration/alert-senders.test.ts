@@ -10,7 +10,11 @@ describe('alert senders against their twins', () => {
     sb = await startSandbox({ push: { enabled: false } });
   });
   afterAll(async () => sb.close());
-  const err = (p: Promise<unknown>) => p.then(() => undefined, (e) => e as DaifaError);
+  const err = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (e) => e as DaifaError,
+    );
 
   it('WeCom robot: markdown delivered; 20/min per robot then 45009 (retry after the minute); 93000 for a bad key is permanent', async () => {
     const wecom = new WeComSender({ hosts: [], allowPrivate: true });
@@ -35,10 +39,14 @@ describe('alert senders against their twins', () => {
     expect(sb.sms.messages.at(-1)).toMatchObject({ phone: '+8613800138000', templateId: sb.smsConfig.templateId });
     expect(sb.sms.messages.at(-1)!.params[0]).toHaveLength(20);
 
-    const wrongKey = await err(new TencentSmsSender({ ...sb.smsConfig, secretKey: 'not-the-key' }).send('13800138001', { title: 'x', body: '' }));
+    const wrongKey = await err(
+      new TencentSmsSender({ ...sb.smsConfig, secretKey: 'not-the-key' }).send('13800138001', { title: 'x', body: '' }),
+    );
     expect(wrongKey?.details).toEqual({ code: 'AuthFailure.SignatureFailure' });
     expect(wrongKey?.retryable).toBe(false);
-    const unknownId = await err(new TencentSmsSender({ ...sb.smsConfig, secretId: 'AKIDnobody' }).send('13800138001', { title: 'x', body: '' }));
+    const unknownId = await err(
+      new TencentSmsSender({ ...sb.smsConfig, secretId: 'AKIDnobody' }).send('13800138001', { title: 'x', body: '' }),
+    );
     expect(unknownId?.details).toEqual({ code: 'AuthFailure.SecretIdNotFound' });
     const template = await err(new TencentSmsSender({ ...sb.smsConfig, templateId: '999' }).send('13800138001', { title: 'x', body: '' }));
     expect(template?.details).toEqual({ code: 'FailedOperation.TemplateIncorrectOrUnapproved' });
@@ -61,9 +69,14 @@ describe('alert senders against their twins', () => {
     expect(got.text).toContain('今日订单：Confirmed 12');
 
     sb.smtp.requireAuth = { user: 'u', pass: 'right' };
-    const refused = await err(new EmailSender(sb.smtpUrl.replace('smtp://', 'smtp://u:wrong@'), 'd@example.com').send('a@example.com', { title: 't', body: 'b' }));
+    const refused = await err(
+      new EmailSender(sb.smtpUrl.replace('smtp://', 'smtp://u:wrong@'), 'd@example.com').send('a@example.com', { title: 't', body: 'b' }),
+    );
     expect(refused?.retryable).toBe(false);
-    await new EmailSender(sb.smtpUrl.replace('smtp://', 'smtp://u:right@'), 'd@example.com').send('a@example.com', { title: 'ok', body: 'b' });
+    await new EmailSender(sb.smtpUrl.replace('smtp://', 'smtp://u:right@'), 'd@example.com').send('a@example.com', {
+      title: 'ok',
+      body: 'b',
+    });
     sb.smtp.requireAuth = undefined;
     const down = await err(new EmailSender('smtp://127.0.0.1:1', 'd@example.com').send('a@example.com', { title: 't', body: 'b' }));
     expect(down?.retryable).toBe(true);

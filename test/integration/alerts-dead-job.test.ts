@@ -13,7 +13,12 @@ describe('dead jobs alert the merchant', () => {
     // An order id the platform does not know: order/get answers 100002, a permanent error.
     await h.app.queue.add({ kind: 'order.sync', payload: { shopId: h.shop.id, orderId: '3700000000000000001', source: 'manual' } });
     await waitFor(async () => (await count(h!.app, 'jobs', ['status', '=', 'dead'])) === 1, { what: 'dead job' });
-    await waitFor(async () => (await h!.app.db.kysely.selectFrom('notifications').select('status').where('event', '=', 'dead_job').executeTakeFirst())?.status === 'sent', { what: 'dead-job alert sent' });
+    await waitFor(
+      async () =>
+        (await h!.app.db.kysely.selectFrom('notifications').select('status').where('event', '=', 'dead_job').executeTakeFirst())?.status ===
+        'sent',
+      { what: 'dead-job alert sent' },
+    );
     expect(await count(h.app, 'notifications', ['event', '=', 'dead_job'])).toBe(1);
     const alert = await h.app.db.kysely.selectFrom('notifications').selectAll().where('event', '=', 'dead_job').executeTakeFirstOrThrow();
     expect(alert.title).toMatch(/^任务失败 #\d+ order\.sync$/);

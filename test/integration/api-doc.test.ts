@@ -21,7 +21,9 @@ describe('docs/API.md', () => {
   it('lists every route the server serves, each once, with the role the route really requires', async () => {
     h = await startHarness({ worker: false });
     await h.http.ready();
-    const served = servedRoutes(h.http).map((r) => `${r.method} ${r.url} ${r.access}`).sort();
+    const served = servedRoutes(h.http)
+      .map((r) => `${r.method} ${r.url} ${r.access}`)
+      .sort();
     const documented = documentedRoutes().sort();
     expect(new Set(documented).size).toBe(documented.length);
     expect(documented).toEqual(served);
@@ -41,16 +43,21 @@ describe('docs/API.md', () => {
 });
 
 describe('API tokens', () => {
-  it('a user lists their own tokens (never the secret) and revokes one: it stops working at once, the others do not; an owner revokes all of a user\'s', async () => {
+  it("a user lists their own tokens (never the secret) and revokes one: it stops working at once, the others do not; an owner revokes all of a user's", async () => {
     h = await startHarness({ worker: false });
     const owner = await tokenFor(h, 'owner');
     const res = await callApi(h, 'POST', '/api/users', owner, { username: 'script-op', password: 'long-enough-1', role: 'operator' });
     expect(res.status).toBe(200);
-    const loginAs = async (tokenName: string) => (await callApi(h!, 'POST', '/api/auth/login', '', { username: 'script-op', password: 'long-enough-1', tokenName })).body.token as string;
+    const loginAs = async (tokenName: string) =>
+      (await callApi(h!, 'POST', '/api/auth/login', '', { username: 'script-op', password: 'long-enough-1', tokenName })).body
+        .token as string;
     const erp = await loginAs('erp-sync');
     const laptop = await loginAs('laptop');
     const list = (await callApi(h, 'GET', '/api/me/tokens', laptop)).body.tokens;
-    expect(list.map((t: any) => [t.name, t.current])).toEqual([['erp-sync', false], ['laptop', true]]);
+    expect(list.map((t: any) => [t.name, t.current])).toEqual([
+      ['erp-sync', false],
+      ['laptop', true],
+    ]);
     // Used just now (this very call), the other never: a forgotten script's token shows as such.
     expect(list.map((t: any) => t.lastUsedAt === null)).toEqual([true, false]);
     expect(Math.abs(list[1].lastUsedAt - Date.now())).toBeLessThan(60_000);

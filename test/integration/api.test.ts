@@ -11,21 +11,44 @@ describe('HTTP API', () => {
   beforeAll(async () => {
     h = await startHarness();
     const now = Date.now();
-    owner = await issueToken(h.app.db, await createUser(h.app.db, { username: 'boss', password: 'owner-pass-1', role: 'owner' }, now), 't', now);
-    operator = await issueToken(h.app.db, await createUser(h.app.db, { username: 'op', password: 'operator-pass', role: 'operator' }, now), 't', now);
-    viewer = await issueToken(h.app.db, await createUser(h.app.db, { username: 'look', password: 'viewer-pass', role: 'viewer' }, now), 't', now);
+    owner = await issueToken(
+      h.app.db,
+      await createUser(h.app.db, { username: 'boss', password: 'owner-pass-1', role: 'owner' }, now),
+      't',
+      now,
+    );
+    operator = await issueToken(
+      h.app.db,
+      await createUser(h.app.db, { username: 'op', password: 'operator-pass', role: 'operator' }, now),
+      't',
+      now,
+    );
+    viewer = await issueToken(
+      h.app.db,
+      await createUser(h.app.db, { username: 'look', password: 'viewer-pass', role: 'viewer' }, now),
+      't',
+      now,
+    );
     const [o, o2] = h.sandbox.wechat.generate(h.creds.appId, { count: 6 });
     h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(o!.orderId)!.notes = '请把颜色换成红色';
     h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(o2!.orderId)!.notes = '请发顺丰，放快递柜';
     withRequests = o2!.orderId;
-    await waitFor(async () => (await api('GET', '/api/stats', owner)).body.shopOrders.total === 6 && (await api('GET', '/api/orders?state=Received', owner)).body.orders.length === 0, { what: 'orders' });
+    await waitFor(
+      async () =>
+        (await api('GET', '/api/stats', owner)).body.shopOrders.total === 6 &&
+        (await api('GET', '/api/orders?state=Received', owner)).body.orders.length === 0,
+      { what: 'orders' },
+    );
   });
   afterAll(async () => h.stop());
 
   async function api(method: string, path: string, token?: string, body?: unknown) {
     const res = await fetch(`${h.url}${path}`, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     return { status: res.status, body: (await res.json().catch(() => ({}))) as any };
@@ -101,7 +124,23 @@ describe('HTTP API', () => {
     const s = await api('GET', '/api/stats', viewer);
     expect(s.body.shopOrders.total).toBe(6);
     expect(s.body.jobs.byStatus.done).toBeGreaterThan(0);
-    const id = (await h.app.db.kysely.insertInto('jobs').values({ kind: 'no.such.kind', payload: '{}', status: 'dead', run_at: 0, attempts: 8, max_attempts: 8, created_at: 0, updated_at: 0, last_error: 'x' }).returning('id').executeTakeFirstOrThrow()).id;
+    const id = (
+      await h.app.db.kysely
+        .insertInto('jobs')
+        .values({
+          kind: 'no.such.kind',
+          payload: '{}',
+          status: 'dead',
+          run_at: 0,
+          attempts: 8,
+          max_attempts: 8,
+          created_at: 0,
+          updated_at: 0,
+          last_error: 'x',
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
     expect((await api('GET', '/api/jobs?status=dead', viewer)).body.jobs.map((j: any) => j.id)).toContain(id);
     expect((await api('POST', `/api/jobs/${id}/retry`, viewer)).status).toBe(403);
     expect((await api('POST', `/api/jobs/${id}/retry`, operator)).body.retried).toBe(1);
@@ -110,7 +149,13 @@ describe('HTTP API', () => {
   });
 
   it('adds shops (owner only), never returning secrets', async () => {
-    const input = { name: '第二家店', appId: 'wx1234567890abcdef', appSecret: 'super-secret-value', pushToken: 'tok123', encodingAesKey: 'B'.repeat(43) };
+    const input = {
+      name: '第二家店',
+      appId: 'wx1234567890abcdef',
+      appSecret: 'super-secret-value',
+      pushToken: 'tok123',
+      encodingAesKey: 'B'.repeat(43),
+    };
     expect((await api('POST', '/api/shops', operator, input)).status).toBe(403);
     const bad = await api('POST', '/api/shops', owner, { ...input, appId: 'nope', encodingAesKey: 'short' });
     expect(bad.status).toBe(400);
@@ -126,7 +171,11 @@ describe('HTTP API', () => {
   });
 
   it('alert settings per shop (owner only, validated) and the alert list', async () => {
-    const rules = { wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K' }, quietHours: { start: '22:00', end: '08:00' }, routes: { new_paid_order: ['wecom'] } };
+    const rules = {
+      wecom: { webhookUrl: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K' },
+      quietHours: { start: '22:00', end: '08:00' },
+      routes: { new_paid_order: ['wecom'] },
+    };
     expect((await api('PUT', `/api/shops/${h.shop.id}/alerts`, operator, rules)).status).toBe(403);
     const bad = await api('PUT', `/api/shops/${h.shop.id}/alerts`, owner, { quietHours: { start: '7pm', end: '08:00' } });
     expect(bad.status).toBe(400);
@@ -139,7 +188,11 @@ describe('HTTP API', () => {
     expect(catalog.channels).toEqual(expect.arrayContaining(['wecom', 'sms', 'email', 'log']));
     expect(catalog.events).toContain('deadline_at_risk');
     expect(catalog.defaults.deadline_at_risk).toEqual(['log', 'wecom', 'sms']);
-    const digest = await h.app.db.kysely.selectFrom('jobs').select('kind').where('singleton_key', '=', `notify.digest:${h.shop.id}`).executeTakeFirst();
+    const digest = await h.app.db.kysely
+      .selectFrom('jobs')
+      .select('kind')
+      .where('singleton_key', '=', `notify.digest:${h.shop.id}`)
+      .executeTakeFirst();
     expect(digest?.kind).toBe('notify.digest');
     const sent = await api('GET', '/api/notifications?status=sent', viewer);
     expect(sent.body.notifications.length).toBeGreaterThan(0);
@@ -157,7 +210,12 @@ describe('HTTP API', () => {
     const xlsx = await fetch(`${h.url}/api/shops/${h.shop.id}/mappings?format=xlsx`, { headers: { authorization: `Bearer ${viewer}` } });
     const bytes = Buffer.from(await xlsx.arrayBuffer());
     expect(bytes.subarray(0, 2).toString()).toBe('PK');
-    const up = (body: Buffer | string, token: string, type: string) => fetch(`${h.url}/api/shops/${h.shop.id}/mappings`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
+    const up = (body: Buffer | string, token: string, type: string) =>
+      fetch(`${h.url}/api/shops/${h.shop.id}/mappings`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': type },
+        body,
+      });
     expect((await up(text, viewer, 'text/csv')).status).toBe(403);
     const r1 = (await (await up(text + '1,2,nobody,3,,1,,0,1\r\n', operator, 'text/csv')).json()) as any;
     expect(r1.errors).toEqual([expect.objectContaining({ column: '供应商(会员ID或名称)' })]);
@@ -172,20 +230,37 @@ describe('HTTP API', () => {
     const bad = await add({ kind: '1688', name: '', memberId: 'nope', creditLevel: 'L9' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.fields.map((f: any) => f.field).sort()).toEqual(['creditLevel', 'memberId', 'name']);
-    const s1 = await add({ kind: '1688', name: '义乌新厂', memberId: 'b2b-99887766', creditLevel: 'L3', acceptsEncrypted: true, couriers: ['ZTO'] });
+    const s1 = await add({
+      kind: '1688',
+      name: '义乌新厂',
+      memberId: 'b2b-99887766',
+      creditLevel: 'L3',
+      acceptsEncrypted: true,
+      couriers: ['ZTO'],
+    });
     const s2 = await add({ kind: 'direct', name: '杭州直供', email: 'hz@example.com', couriers: ['SF'] });
     const s3 = await add({ kind: 'wechat_dropship', name: '小店供货商', dropshipAppId: 'wx1234567890abcdef' });
     expect([s1.status, s2.status, s3.status]).toEqual([200, 200, 200]);
     expect((await add({ kind: 'direct', name: 'y', email: 'not-an-email' })).body.error.fields[0].field).toBe('email');
     const list = (await api('GET', '/api/suppliers', viewer)).body.suppliers;
     expect(list.find((s: any) => s.id === s1.body.id)).toMatchObject({ kind: '1688', acceptsEncrypted: true, couriers: ['ZTO'] });
-    const offer = await api('POST', `/api/suppliers/${s1.body.id}/offers`, operator, { offerId: '610000009999', specId: 'a'.repeat(32), title: '保温杯', unitPrice: 1234, stock: 10 });
+    const offer = await api('POST', `/api/suppliers/${s1.body.id}/offers`, operator, {
+      offerId: '610000009999',
+      specId: 'a'.repeat(32),
+      title: '保温杯',
+      unitPrice: 1234,
+      stock: 10,
+    });
     expect(offer.status).toBe(200);
-    expect((await api('POST', `/api/suppliers/${s1.body.id}/offers`, operator, { offerId: '1', title: 't', unitPrice: 12.5, stock: 1 })).status).toBe(400);
+    expect(
+      (await api('POST', `/api/suppliers/${s1.body.id}/offers`, operator, { offerId: '1', title: 't', unitPrice: 12.5, stock: 1 })).status,
+    ).toBe(400);
     expect((await api('GET', `/api/shops/${h.shop.id}/scoring-weights`, viewer)).body).toMatchObject({ cost: 0.4 });
     const w = await api('PUT', `/api/shops/${h.shop.id}/scoring-weights`, owner, { cost: 2, reliability: 1, speed: 1, reputation: 0 });
     expect(w.body).toEqual({ cost: 0.5, reliability: 0.25, speed: 0.25, reputation: 0 });
-    expect((await api('PUT', `/api/shops/${h.shop.id}/scoring-weights`, owner, { cost: 0, reliability: 0, speed: 0, reputation: 0 })).status).toBe(400);
+    expect(
+      (await api('PUT', `/api/shops/${h.shop.id}/scoring-weights`, owner, { cost: 0, reliability: 0, speed: 0, reputation: 0 })).status,
+    ).toBe(400);
   });
 
   it('decodes buyer data only for owners, with purpose, counted and logged', async () => {

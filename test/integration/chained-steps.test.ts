@@ -13,7 +13,8 @@ describe('two steps in one job, with a crash in between', () => {
     h = undefined;
   });
 
-  const jobs = (hh: Harness, kind: string) => hh.app.db.kysely.selectFrom('jobs').select(['id', 'status']).where('kind', '=', kind).execute();
+  const jobs = (hh: Harness, kind: string) =>
+    hh.app.db.kysely.selectFrom('jobs').select(['id', 'status']).where('kind', '=', kind).execute();
   const run = (hh: Harness, kind: string, payload: unknown) => hh.app.handlers.get(kind)!(payload, { job: {} as never, workerId: 'test' });
 
   it('stored but not checked, checked but not sourced → the sync job re-run goes on; placed but not paid → the placing job re-run pays it once', async () => {
@@ -23,9 +24,14 @@ describe('two steps in one job, with a crash in between', () => {
     const sync = { shopId: h.shop.id, orderId: order!.orderId, source: 'push' };
     // First run of the sync job: the order stored, then the process died before checking it (no job to check it).
     expect(await h.app.intake.syncOrder(sync, { confirmNext: true })).toMatchObject({ outcome: 'created', state: 'Received' });
-    const so = await h.app.db.kysely.selectFrom('shop_orders').select('id').where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow();
+    const so = await h.app.db.kysely
+      .selectFrom('shop_orders')
+      .select('id')
+      .where('wx_order_id', '=', order!.orderId)
+      .executeTakeFirstOrThrow();
     expect(await jobs(h, 'order.confirm')).toEqual([]);
-    const state = async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', so.id).executeTakeFirstOrThrow()).state;
+    const state = async () =>
+      (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', so.id).executeTakeFirstOrThrow()).state;
     // Second run: checked, then the process died before sourcing (no job to source it).
     expect(await h.app.confirmation.confirm(so.id, { sourceNext: true })).toBe('Confirmed');
     expect(await jobs(h, 'order.source')).toEqual([]);
@@ -38,7 +44,14 @@ describe('two steps in one job, with a crash in between', () => {
     await run(h, 'order.sync', sync);
     await run(h, 'order.confirm', { shopOrderId: so.id });
     expect(await h.app.db.kysely.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', so.id).execute()).toHaveLength(1);
-    expect(await h.app.db.kysely.selectFrom('order_events').select('id').where('shop_order_id', '=', so.id).where('event', '=', 'order.confirmed').execute()).toHaveLength(1);
+    expect(
+      await h.app.db.kysely
+        .selectFrom('order_events')
+        .select('id')
+        .where('shop_order_id', '=', so.id)
+        .where('event', '=', 'order.confirmed')
+        .execute(),
+    ).toHaveLength(1);
 
     // First run of the placing job: placed on 1688, then the process died before paying (no payment job either).
     expect(await h.app.placement.place(po!.id, { payNext: true })).toBe('Placed');
@@ -64,7 +77,11 @@ describe('two steps in one job, with a crash in between', () => {
     // The parcel's lines are mapped with the sub-order ids the read-back recorded: no extra order read.
     expect(views()).toBe(viewsBefore);
     const [pkg] = await h.app.db.kysely.selectFrom('packages').select('items').where('purchase_order_id', '=', po!.id).execute();
-    const poLine = await h.app.db.kysely.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', po!.id).executeTakeFirstOrThrow();
+    const poLine = await h.app.db.kysely
+      .selectFrom('purchase_order_lines')
+      .select(['spec_id', 'quantity'])
+      .where('purchase_order_id', '=', po!.id)
+      .executeTakeFirstOrThrow();
     expect(JSON.parse(pkg!.items)).toEqual([{ specId: poLine.spec_id, quantity: poLine.quantity }]);
     expect(await jobs(h, 'order.deliver')).toEqual([]);
     const wx = () => h!.sandbox.wechat.shops.get(h!.creds.appId)!.orders.get(order!.orderId)!;
@@ -98,7 +115,11 @@ describe('two steps in one job, with a crash in between', () => {
     const pkgs = await h.app.db.kysely.selectFrom('packages').select('items').where('purchase_order_id', '=', po!.id).execute();
     expect(pkgs).toHaveLength(1);
     expect(h.sandbox.alibaba.calls.get('alibaba.trade.get.buyerView')).toBe(views + 1);
-    const poLine = await h.app.db.kysely.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', po!.id).executeTakeFirstOrThrow();
+    const poLine = await h.app.db.kysely
+      .selectFrom('purchase_order_lines')
+      .select(['spec_id', 'quantity'])
+      .where('purchase_order_id', '=', po!.id)
+      .executeTakeFirstOrThrow();
     expect(JSON.parse(pkgs[0]!.items)).toEqual([{ specId: poLine.spec_id, quantity: poLine.quantity }]);
   });
 
@@ -108,7 +129,13 @@ describe('two steps in one job, with a crash in between', () => {
     const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
     const sync = { shopId: h.shop.id, orderId: order!.orderId, source: 'push' };
     const reads = () => h!.sandbox.wechat.calls.get('/channels/ec/order/get') ?? 0;
-    const pending = (kind: string) => h!.app.db.kysely.selectFrom('jobs').select(['payload', 'run_at', 'last_error']).where('kind', '=', kind).where('status', '=', 'pending').execute();
+    const pending = (kind: string) =>
+      h!.app.db.kysely
+        .selectFrom('jobs')
+        .select(['payload', 'run_at', 'last_error'])
+        .where('kind', '=', kind)
+        .where('status', '=', 'pending')
+        .execute();
 
     // Sourcing fails right after the order was stored and checked.
     const source = h.app.sourcing.source;
@@ -118,7 +145,11 @@ describe('two steps in one job, with a crash in between', () => {
     const before = Date.now();
     await run(h, 'order.sync', sync); // the sync job itself succeeds: its step is done
     h.app.sourcing.source = source;
-    const so = await h.app.db.kysely.selectFrom('shop_orders').select(['id', 'state']).where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow();
+    const so = await h.app.db.kysely
+      .selectFrom('shop_orders')
+      .select(['id', 'state'])
+      .where('wx_order_id', '=', order!.orderId)
+      .executeTakeFirstOrThrow();
     expect(so.state).toBe('Confirmed');
     const confirm = await pending('order.confirm');
     expect(confirm.map((j) => JSON.parse(j.payload))).toEqual([{ shopOrderId: so.id }]);
@@ -126,7 +157,9 @@ describe('two steps in one job, with a crash in between', () => {
     expect(confirm[0]!.last_error).toContain('sourcing failed (test)'); // and why it is there
     const readsAfterSync = reads();
     await run(h, 'order.confirm', { shopOrderId: so.id });
-    expect((await h.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', so.id).executeTakeFirstOrThrow()).state).toBe('Sourced');
+    expect((await h.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', so.id).executeTakeFirstOrThrow()).state).toBe(
+      'Sourced',
+    );
     expect(reads()).toBe(readsAfterSync); // WeChat was not asked for the order again
 
     // Paying fails right after the 1688 order was placed.
@@ -139,7 +172,11 @@ describe('two steps in one job, with a crash in between', () => {
     h.app.payments.pay = pay;
     expect((await pending('po.pay')).map((j) => JSON.parse(j.payload))).toEqual([{ purchaseOrderId: po!.id, check: 0 }]);
     await run(h, 'po.pay', { purchaseOrderId: po!.id, check: 0 });
-    expect((await h.app.db.kysely.selectFrom('payments').select('status').where('purchase_order_id', '=', po!.id).execute()).map((p) => p.status)).toEqual(['Paid']);
+    expect(
+      (await h.app.db.kysely.selectFrom('payments').select('status').where('purchase_order_id', '=', po!.id).execute()).map(
+        (p) => p.status,
+      ),
+    ).toEqual(['Paid']);
     expect(h.sandbox.alibaba.calls.get('alibaba.createOrder.preview')).toBe(1);
     expect(h.sandbox.alibaba.calls.get('alibaba.trade.fastCreateOrder')).toBe(1);
     expect(h.sandbox.alibaba.calls.get('alibaba.trade.pay.protocolPay.preparePay')).toBe(1);
@@ -157,11 +194,16 @@ describe('two steps in one job, with a crash in between', () => {
     h.app.queue.add = async () => {
       throw new Error('database unavailable (test)');
     };
-    await expect(run(h, 'order.sync', { shopId: h.shop.id, orderId: order!.orderId, source: 'push' })).rejects.toThrow('database unavailable');
+    await expect(run(h, 'order.sync', { shopId: h.shop.id, orderId: order!.orderId, source: 'push' })).rejects.toThrow(
+      'database unavailable',
+    );
     h.app.sourcing.source = source;
     h.app.queue.add = add;
     // The re-run of the sync job finds the order checked and sources it.
     await run(h, 'order.sync', { shopId: h.shop.id, orderId: order!.orderId, source: 'push' });
-    expect((await h.app.db.kysely.selectFrom('shop_orders').select('state').where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow()).state).toBe('Sourced');
+    expect(
+      (await h.app.db.kysely.selectFrom('shop_orders').select('state').where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow())
+        .state,
+    ).toBe('Sourced');
   });
 });

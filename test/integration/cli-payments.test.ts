@@ -32,7 +32,9 @@ describe('daifa payments / money CLI', () => {
     expect(rejected.out).toContain('--note');
     expect((await runDaifa(['payments', 'reject', String(b), '--note', '价格太高', '--actor', 'boss'], env)).out).toContain('Rejected');
     await waitFor(async () => (await count(h.app, 'payments', ['status', '=', 'Paid'])) === 1, { what: 'approved payment paid' });
-    expect((await h.app.db.kysely.selectFrom('payments').select('approved_by').where('id', '=', a!).executeTakeFirstOrThrow()).approved_by).toBe('cli:boss');
+    expect(
+      (await h.app.db.kysely.selectFrom('payments').select('approved_by').where('id', '=', a!).executeTakeFirstOrThrow()).approved_by,
+    ).toBe('cli:boss');
     expect(await count(h.app, 'cases', ['kind', '=', 'PAYMENT_BLOCKED'])).toBe(1);
 
     const daily = await runDaifa(['money', 'daily'], env);

@@ -24,11 +24,30 @@ describe('daifa CLI', () => {
   });
 
   it('shops add prints the webhook URL; bad input is refused with every field named', async () => {
-    const ok = await runDaifa(['shops', 'add', '--name', '新店', '--app-id', 'wxabcdefabcdef1234', '--app-secret', 'a-secret-123', '--push-token', 'Tok123', '--aes-key', 'C'.repeat(43)], { ...env, PUBLIC_URL: 'https://daifa.example.cn' });
+    const ok = await runDaifa(
+      [
+        'shops',
+        'add',
+        '--name',
+        '新店',
+        '--app-id',
+        'wxabcdefabcdef1234',
+        '--app-secret',
+        'a-secret-123',
+        '--push-token',
+        'Tok123',
+        '--aes-key',
+        'C'.repeat(43),
+      ],
+      { ...env, PUBLIC_URL: 'https://daifa.example.cn' },
+    );
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/https:\/\/daifa\.example\.cn\/webhooks\/wechat-shop\/\S+/);
     expect(ok.out).not.toContain('a-secret-123');
-    const bad = await runDaifa(['shops', 'add', '--name', 'x', '--app-id', 'nope', '--app-secret', 'a-secret-123', '--push-token', 'Tok123', '--aes-key', 'short'], env);
+    const bad = await runDaifa(
+      ['shops', 'add', '--name', 'x', '--app-id', 'nope', '--app-secret', 'a-secret-123', '--push-token', 'Tok123', '--aes-key', 'short'],
+      env,
+    );
     expect(bad.code).toBe(1);
     expect(bad.out).toContain('appId');
     expect(bad.out).toContain('encodingAesKey');
@@ -48,7 +67,10 @@ describe('daifa CLI', () => {
     expect(json.wxOrderId).toBe(flagged.wxOrderId);
     const noNote = await runDaifa(['orders', 'review', String(flagged.id), '--decision', 'confirm'], env);
     expect(noNote.code).toBe(1);
-    const rev = await runDaifa(['orders', 'review', String(flagged.id), '--decision', 'cancel', '--note', '买家要蓝色，无货，取消', '--actor', 'xiaoli'], env);
+    const rev = await runDaifa(
+      ['orders', 'review', String(flagged.id), '--decision', 'cancel', '--note', '买家要蓝色，无货，取消', '--actor', 'xiaoli'],
+      env,
+    );
     expect(rev.code).toBe(0);
     const after = JSON.parse((await runDaifa(['orders', 'show', String(flagged.id), '--json'], env)).out);
     expect(after.state).toBe('Cancelled');
@@ -92,11 +114,30 @@ describe('daifa CLI', () => {
   });
 
   it('jobs list and retry; users add', async () => {
-    const id = (await h.app.db.kysely.insertInto('jobs').values({ kind: 'cli.test', payload: '{}', status: 'dead', run_at: 0, attempts: 1, max_attempts: 1, created_at: 0, updated_at: 0, last_error: 'boom' }).returning('id').executeTakeFirstOrThrow()).id;
+    const id = (
+      await h.app.db.kysely
+        .insertInto('jobs')
+        .values({
+          kind: 'cli.test',
+          payload: '{}',
+          status: 'dead',
+          run_at: 0,
+          attempts: 1,
+          max_attempts: 1,
+          created_at: 0,
+          updated_at: 0,
+          last_error: 'boom',
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
     const dead = JSON.parse((await runDaifa(['jobs', 'list', '--status', 'dead', '--json'], env)).out);
     expect(dead.map((j: { id: number }) => j.id)).toContain(id);
     expect((await runDaifa(['jobs', 'retry', String(id)], env)).code).toBe(0);
-    const u = await runDaifa(['users', 'add', '--username', 'xiaoli', '--password', 'long-enough-pw', '--role', 'operator', '--token'], env);
+    const u = await runDaifa(
+      ['users', 'add', '--username', 'xiaoli', '--password', 'long-enough-pw', '--role', 'operator', '--token'],
+      env,
+    );
     expect(u.code).toBe(0);
     expect(u.out).toMatch(/API token: dfa_/);
     expect((await runDaifa(['users', 'add', '--username', 'y', '--password', 'short', '--role', 'operator'], env)).code).toBe(1);
@@ -110,7 +151,10 @@ describe('daifa CLI', () => {
     writeFileSync(file, JSON.stringify({ language: 'en', routes: { needs_review: ['log'] } }));
     const set = await runDaifa(['alerts', 'settings', '--shop', '1', '--set', file], env);
     expect(set.code).toBe(0);
-    expect(JSON.parse((await runDaifa(['alerts', 'settings', '--shop', '1'], env)).out)).toMatchObject({ language: 'en', routes: { needs_review: ['log'] } });
+    expect(JSON.parse((await runDaifa(['alerts', 'settings', '--shop', '1'], env)).out)).toMatchObject({
+      language: 'en',
+      routes: { needs_review: ['log'] },
+    });
     writeFileSync(file, JSON.stringify({ language: 'fr' }));
     const bad = await runDaifa(['alerts', 'settings', '--shop', '1', '--set', file], env);
     expect(bad.code).toBe(1);
@@ -118,18 +162,44 @@ describe('daifa CLI', () => {
   });
 
   it('suppliers add and list', async () => {
-    const ok = await runDaifa(['suppliers', 'add', '--kind', '1688', '--name', '义乌工厂', '--member-id', 'b2b-12345', '--credit', 'L4', '--couriers', 'ZTO,YTO', '--encrypted'], env);
+    const ok = await runDaifa(
+      [
+        'suppliers',
+        'add',
+        '--kind',
+        '1688',
+        '--name',
+        '义乌工厂',
+        '--member-id',
+        'b2b-12345',
+        '--credit',
+        'L4',
+        '--couriers',
+        'ZTO,YTO',
+        '--encrypted',
+      ],
+      env,
+    );
     expect(ok.code).toBe(0);
     const bad = await runDaifa(['suppliers', 'add', '--kind', 'direct', '--name', 'x', '--email', 'bad'], env);
     expect(bad.code).toBe(1);
     expect(bad.out).toContain('email');
     const list = JSON.parse((await runDaifa(['suppliers', 'list', '--json'], env)).out);
-    expect(list).toEqual([expect.objectContaining({ name: '义乌工厂', acceptsEncrypted: true, couriers: ['ZTO', 'YTO'], creditLevel: 'L4' })]);
+    expect(list).toEqual([
+      expect.objectContaining({ name: '义乌工厂', acceptsEncrypted: true, couriers: ['ZTO', 'YTO'], creditLevel: 'L4' }),
+    ]);
   });
 
   it('doctor checks the database, each shop token, push configuration and clock', async () => {
     // A sandbox shop (left from trying `npm start`) exists only in the simulated WeChat Shop: not a failure here.
-    await h.app.shops.add({ name: '沙箱小店', appId: 'wxsandbox00000001', appSecret: 'sandbox-secret-1', pushToken: 'Tok123', encodingAesKey: 'D'.repeat(43), isSandbox: true });
+    await h.app.shops.add({
+      name: '沙箱小店',
+      appId: 'wxsandbox00000001',
+      appSecret: 'sandbox-secret-1',
+      pushToken: 'Tok123',
+      encodingAesKey: 'D'.repeat(43),
+      isSandbox: true,
+    });
     const r = await runDaifa(['doctor'], { ...env, PUBLIC_URL: 'https://daifa.example.cn' });
     expect(r.out).toMatch(/• 店铺 #3 沙箱小店: 沙箱店铺/);
     expect(r.out).not.toMatch(/✗ 店铺 #3/);
@@ -144,8 +214,18 @@ describe('daifa CLI', () => {
     const { enableSourcing } = await import('../helpers/harness.js');
     await enableSourcing(h);
     const sim = h.sandbox.wechat;
-    const before = { calls: new Map(sim.calls), alibaba: new Map(h.sandbox.alibaba.calls), orders: await count(h.app, 'shop_orders'), jobs: await count(h.app, 'jobs'), events: await count(h.app, 'order_events') };
-    const r = await runDaifa(['doctor', '--shop', '1', '--deep'], { ...env, ALIBABA_API_BASE: h.sandbox.url, PUBLIC_URL: 'https://daifa.example.cn' });
+    const before = {
+      calls: new Map(sim.calls),
+      alibaba: new Map(h.sandbox.alibaba.calls),
+      orders: await count(h.app, 'shop_orders'),
+      jobs: await count(h.app, 'jobs'),
+      events: await count(h.app, 'order_events'),
+    };
+    const r = await runDaifa(['doctor', '--shop', '1', '--deep'], {
+      ...env,
+      ALIBABA_API_BASE: h.sandbox.url,
+      PUBLIC_URL: 'https://daifa.example.cn',
+    });
     expect(r.out).toMatch(/✓ access token/);
     expect(r.out).toMatch(/✓ order\/list\/get .*ids exact/);
     expect(r.out).toMatch(/✓ order\/get .*地址已脱敏/);
@@ -156,14 +236,26 @@ describe('daifa CLI', () => {
     expect(r.out).toMatch(/\/channels\/ec\/order\/get → \{errcode:number, errmsg:string, order:\{order_id:string/);
     expect(r.out).toContain('nothing was written');
     // Only reads were made, and nothing changed in Daifa's database.
-    const writes = ['/channels/ec/order/delivery/send', '/channels/ec/order/dropship/assign', '/channels/ec/order/deliverynegotiation/submit', '/channels/ec/aftersale/genaftersaleorder', '/channels/ec/order/sensitiveinfo/decode'];
+    const writes = [
+      '/channels/ec/order/delivery/send',
+      '/channels/ec/order/dropship/assign',
+      '/channels/ec/order/deliverynegotiation/submit',
+      '/channels/ec/aftersale/genaftersaleorder',
+      '/channels/ec/order/sensitiveinfo/decode',
+    ];
     for (const w of writes) expect(sim.calls.get(w) ?? 0).toBe(before.calls.get(w) ?? 0);
-    for (const w of ['alibaba.trade.fastCreateOrder', 'alibaba.trade.pay.protocolPay.preparePay', 'alibaba.trade.createRefund']) expect(h.sandbox.alibaba.calls.get(w) ?? 0).toBe(before.alibaba.get(w) ?? 0);
-    expect([await count(h.app, 'shop_orders'), await count(h.app, 'jobs'), await count(h.app, 'order_events')]).toEqual([before.orders, before.jobs, before.events]);
+    for (const w of ['alibaba.trade.fastCreateOrder', 'alibaba.trade.pay.protocolPay.preparePay', 'alibaba.trade.createRefund'])
+      expect(h.sandbox.alibaba.calls.get(w) ?? 0).toBe(before.alibaba.get(w) ?? 0);
+    expect([await count(h.app, 'shop_orders'), await count(h.app, 'jobs'), await count(h.app, 'order_events')]).toEqual([
+      before.orders,
+      before.jobs,
+      before.events,
+    ]);
     // No secret, token or buyer datum in the output.
     const shop = sim.shops.get(h.creds.appId)!;
     for (const secret of [h.creds.appSecret, shop.token?.value ?? 'no-token']) expect(r.out).not.toContain(secret);
-    for (const o of shop.orders.values()) for (const v of [o.address.userName, o.address.tel, o.address.detail, o.orderId]) expect(r.out).not.toContain(v);
+    for (const o of shop.orders.values())
+      for (const v of [o.address.userName, o.address.tel, o.address.detail, o.orderId]) expect(r.out).not.toContain(v);
     // Without --shop the deep run is refused with the usage.
     expect((await runDaifa(['doctor', '--deep'], env)).out).toContain('daifa doctor --shop ID --deep');
   });

@@ -8,7 +8,11 @@ import { saveLimits } from '../../src/payments/limits.js';
 async function req(h: Harness, method: string, path: string, opts: { body?: unknown; cookie?: string; csrf?: string } = {}) {
   const res = await fetch(`${h.url}${path}`, {
     method,
-    headers: { ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(opts.cookie ? { cookie: opts.cookie } : {}), ...(opts.csrf ? { 'x-csrf-token': opts.csrf } : {}) },
+    headers: {
+      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(opts.cookie ? { cookie: opts.cookie } : {}),
+      ...(opts.csrf ? { 'x-csrf-token': opts.csrf } : {}),
+    },
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
   });
   const text = await res.text();
@@ -58,18 +62,39 @@ describe('dashboard API', () => {
     // Changing one's password: the current one is checked (a field error, not a logout); other sessions end.
     const again = await req(h, 'POST', '/api/session', { body: { username: 'owner1', password: 'owner-pass-1' } });
     const c2 = again.setCookie!.split(';')[0]!;
-    const wrong = await req(h, 'POST', '/api/me/password', { cookie: c2, csrf: again.body.csrfToken, body: { currentPassword: 'nope', newPassword: 'owner-pass-2' } });
+    const wrong = await req(h, 'POST', '/api/me/password', {
+      cookie: c2,
+      csrf: again.body.csrfToken,
+      body: { currentPassword: 'nope', newPassword: 'owner-pass-2' },
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.message).toContain('当前密码不正确');
-    expect((await req(h, 'POST', '/api/me/password', { cookie: c2, csrf: again.body.csrfToken, body: { currentPassword: 'owner-pass-1', newPassword: 'short' } })).status).toBe(400);
-    expect((await req(h, 'POST', '/api/me/password', { cookie: c2, csrf: again.body.csrfToken, body: { currentPassword: 'owner-pass-1', newPassword: 'owner-pass-2' } })).status).toBe(200);
+    expect(
+      (
+        await req(h, 'POST', '/api/me/password', {
+          cookie: c2,
+          csrf: again.body.csrfToken,
+          body: { currentPassword: 'owner-pass-1', newPassword: 'short' },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await req(h, 'POST', '/api/me/password', {
+          cookie: c2,
+          csrf: again.body.csrfToken,
+          body: { currentPassword: 'owner-pass-1', newPassword: 'owner-pass-2' },
+        })
+      ).status,
+    ).toBe(200);
     expect((await req(h, 'GET', '/api/me', { cookie: c2 })).status).toBe(401);
     expect((await req(h, 'POST', '/api/session', { body: { username: 'owner1', password: 'owner-pass-1' } })).status).toBe(401);
     expect((await req(h, 'POST', '/api/session', { body: { username: 'owner1', password: 'owner-pass-2' } })).status).toBe(200);
 
     // Failed logins: after the limit even the right password waits (per user and address); others are unaffected.
     // (One failure above already counts; a success clears the count.)
-    for (let i = 0; i < LOGIN_MAX_FAILURES; i++) expect((await req(h, 'POST', '/api/session', { body: { username: 'owner1', password: 'nope-nope' } })).status).toBe(401);
+    for (let i = 0; i < LOGIN_MAX_FAILURES; i++)
+      expect((await req(h, 'POST', '/api/session', { body: { username: 'owner1', password: 'nope-nope' } })).status).toBe(401);
     const limited = await req(h, 'POST', '/api/session', { body: { username: 'owner1', password: 'owner-pass-2' } });
     expect(limited.status).toBe(429);
     expect(limited.body.error.message).toContain('15 分钟');
@@ -79,18 +104,30 @@ describe('dashboard API', () => {
     expect((await req(h, 'POST', '/api/session', { body: { username: '' } })).status).toBe(400);
   });
 
-  it('with a shop chosen, the overview and the order counts are that shop\'s only', async () => {
+  it("with a shop chosen, the overview and the order counts are that shop's only", async () => {
     h = await startHarness();
     const viewer = await tokenFor(h, 'viewer');
-    const other = await h.app.shops.add({ name: '第二家店', appId: 'wx00000000000000b2', appSecret: 'b'.repeat(32), pushToken: 'TokenB2', encodingAesKey: 'B'.repeat(43) });
+    const other = await h.app.shops.add({
+      name: '第二家店',
+      appId: 'wx00000000000000b2',
+      appSecret: 'b'.repeat(32),
+      pushToken: 'TokenB2',
+      encodingAesKey: 'B'.repeat(43),
+    });
     const oc = await h.app.shops.credentialsById(other.id);
-    h.sandbox.wechat.addShop({ appId: oc.appId, secret: oc.appSecret, push: { appId: oc.appId, url: `${h.url}${other.webhookPath}`, token: oc.pushToken, encodingAesKey: oc.encodingAesKey } });
+    h.sandbox.wechat.addShop({
+      appId: oc.appId,
+      secret: oc.appSecret,
+      push: { appId: oc.appId, url: `${h.url}${other.webhookPath}`, token: oc.pushToken, encodingAesKey: oc.encodingAesKey },
+    });
     h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
     const [b] = h.sandbox.wechat.generate(oc.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
     const k = h.app.db.kysely;
     await waitFor(async () => (await k.selectFrom('shop_orders').select('id').execute()).length === 3, { what: 'three orders' });
     const bId = (await k.selectFrom('shop_orders').select('id').where('wx_order_id', '=', b!.orderId).executeTakeFirstOrThrow()).id;
-    await k.transaction().execute((trx) => openCase(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: bId, message: '第二家店的订单快超时了' }, Date.now()));
+    await k
+      .transaction()
+      .execute((trx) => openCase(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: bId, message: '第二家店的订单快超时了' }, Date.now()));
     const stats = async (q: string) => (await callApi(h!, 'GET', `/api/stats${q}`, viewer)).body;
     expect((await stats('')).shopOrders.total).toBe(3);
     expect((await stats(`?shopId=${h.shop.id}`)).shopOrders.total).toBe(2);
@@ -98,14 +135,27 @@ describe('dashboard API', () => {
     expect((await stats(`?shopId=${h.shop.id}`)).openCases.total).toBe(0);
     expect((await stats(`?shopId=${other.id}`)).openCases.byKind).toEqual({ DEADLINE_AT_RISK: 1 });
     expect((await callApi(h, 'GET', '/api/stats?shopId=abc', viewer)).status).toBe(400);
-    const cases = async (q: string) => (await callApi(h!, 'GET', `/api/cases?state=Open${q}`, viewer)).body.cases.map((c: { shop_order_id: number }) => c.shop_order_id);
+    const cases = async (q: string) =>
+      (await callApi(h!, 'GET', `/api/cases?state=Open${q}`, viewer)).body.cases.map((c: { shop_order_id: number }) => c.shop_order_id);
     expect(await cases(`&shopId=${h.shop.id}`)).toEqual([]);
     expect(await cases(`&shopId=${other.id}`)).toEqual([bId]);
     expect(await cases('')).toEqual([bId]);
     // A case stored by an older version with the actions of then offers the actions its kind has now.
-    await k.updateTable('cases').set({ actions: JSON.stringify(['contact_supplier', 'resolve']) }).where('shop_order_id', '=', bId).execute();
-    expect((await callApi(h, 'GET', '/api/cases?state=Open', viewer)).body.cases[0].actions).toEqual(['expedite', 'switch_supplier', 'negotiate_delivery']);
-    expect((await callApi(h, 'GET', `/api/orders/${bId}`, viewer)).body.cases[0].actions).toEqual(['expedite', 'switch_supplier', 'negotiate_delivery']);
+    await k
+      .updateTable('cases')
+      .set({ actions: JSON.stringify(['contact_supplier', 'resolve']) })
+      .where('shop_order_id', '=', bId)
+      .execute();
+    expect((await callApi(h, 'GET', '/api/cases?state=Open', viewer)).body.cases[0].actions).toEqual([
+      'expedite',
+      'switch_supplier',
+      'negotiate_delivery',
+    ]);
+    expect((await callApi(h, 'GET', `/api/orders/${bId}`, viewer)).body.cases[0].actions).toEqual([
+      'expedite',
+      'switch_supplier',
+      'negotiate_delivery',
+    ]);
     const ov = async (id: number) => (await callApi(h!, 'GET', `/api/overview?shopId=${id}`, viewer)).body;
     expect(await ov(h.shop.id)).toMatchObject({ paidToday: 2, casesWaiting: [], deadlinesAtRisk: [], openCases: { total: 0 } });
     const second = await ov(other.id);
@@ -114,8 +164,16 @@ describe('dashboard API', () => {
     expect(Object.values(second.pipeline as Record<string, number>).reduce((s, n) => s + n, 0)).toBe(1);
     // Pages: open cases oldest first, handled ones newest first; a cursor continues where a page ended.
     const ids: number[] = [];
-    for (let i = 0; i < 4; i++) ids.push((await k.transaction().execute((trx) => openCase(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: bId, message: `第 ${i} 个`, dedupKey: `page-${i}` }, Date.now())))!);
-    const page = async (q: string) => (await callApi(h!, 'GET', `/api/cases?${q}`, viewer)).body as { cases: { id: number }[]; nextCursor: string | null };
+    for (let i = 0; i < 4; i++)
+      ids.push(
+        (await k
+          .transaction()
+          .execute((trx) =>
+            openCase(trx, { kind: 'DEADLINE_AT_RISK', shopOrderId: bId, message: `第 ${i} 个`, dedupKey: `page-${i}` }, Date.now()),
+          ))!,
+      );
+    const page = async (q: string) =>
+      (await callApi(h!, 'GET', `/api/cases?${q}`, viewer)).body as { cases: { id: number }[]; nextCursor: string | null };
     const p1 = await page('state=Open&limit=2');
     const p2 = await page(`state=Open&limit=2&cursor=${p1.nextCursor}`);
     const p3 = await page(`state=Open&limit=2&cursor=${p2.nextCursor}`);
@@ -149,7 +207,10 @@ describe('dashboard API', () => {
     })().catch(() => undefined);
 
     h.sandbox.wechat.generate(h.creds.appId, { count: 3, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await h!.app.db.kysely.selectFrom('payments').select('id').where('status', '=', 'Paid').execute()).length === 3, { what: 'paid' });
+    await waitFor(
+      async () => (await h!.app.db.kysely.selectFrom('payments').select('id').where('status', '=', 'Paid').execute()).length === 3,
+      { what: 'paid' },
+    );
     await waitFor(async () => /event: change\ndata: \{"orders":\d+/.test(seen), { what: 'a change event' });
     ctrl.abort();
     await pump;
@@ -182,7 +243,9 @@ describe('dashboard API', () => {
     expect((await callApi(h, 'PATCH', `/api/mappings/${rows[0].id}`, viewer, { priority: 5 })).status).toBe(403);
     expect((await callApi(h, 'PATCH', `/api/mappings/${rows[0].id}`, owner, { priority: 5, enabled: false })).status).toBe(200);
     expect((await callApi(h, 'PATCH', `/api/mappings/${rows[0].id}`, owner, { priority: 500 })).status).toBe(400);
-    const after = (await callApi(h, 'GET', `/api/shops/${h.shop.id}/mappings/rows`, viewer)).body.mappings.find((m: any) => m.id === rows[0].id);
+    const after = (await callApi(h, 'GET', `/api/shops/${h.shop.id}/mappings/rows`, viewer)).body.mappings.find(
+      (m: any) => m.id === rows[0].id,
+    );
     expect(after).toMatchObject({ priority: 5, enabled: false });
 
     expect((await callApi(h, 'GET', '/api/users', viewer)).status).toBe(403);
@@ -210,7 +273,9 @@ describe('today’s money on 工作台 (issue 25, point 2)', () => {
     // Every payment waits for approval: the supplier orders are placed (owed) but nothing is paid yet.
     await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0 });
     h.sandbox.wechat.generate(h.creds.appId, { count: 3, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 3, { what: 'three placed, payments held' });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 3, {
+      what: 'three placed, payments held',
+    });
     // One more that cannot be sourced (its product unmapped): it waits for a person.
     const mapped = await h.app.db.kysely.selectFrom('sku_mappings').select('product_id').executeTakeFirstOrThrow();
     await h.app.db.kysely.deleteFrom('sku_mappings').where('product_id', '!=', mapped.product_id).execute();
@@ -225,7 +290,14 @@ describe('today’s money on 工作台 (issue 25, point 2)', () => {
     const owed = payments.reduce((t, p) => t + Number(p.amount), 0);
     const unsourced = orders.find((x) => x.wx_order_id === o!.orderId)!;
     const revenue = orders.reduce((t, x) => t + Number(x.order_price), 0);
-    expect(money).toMatchObject({ revenue, paidCost: 0, pendingCost: owed, cost: owed, refunds: 0, unsourced: { orders: 1, revenue: Number(unsourced.order_price) } });
+    expect(money).toMatchObject({
+      revenue,
+      paidCost: 0,
+      pendingCost: owed,
+      cost: owed,
+      refunds: 0,
+      unsourced: { orders: 1, revenue: Number(unsourced.order_price) },
+    });
     // What the cards say adds up: 收入 − 采购成本 − 退款 − 待采购 = 预估利润.
     expect(money.revenue - money.cost - money.refunds - money.unsourced.revenue).toBe(money.profit);
     expect(money.profit).toBe(revenue - Number(unsourced.order_price) - owed);
@@ -243,14 +315,28 @@ describe('工作台 待办 and work in batches (issue 25, points 3 and 4)', () =
 
   it('a ¥1.50 price rise on a hundred orders: the to-do counts equal the lists they open, and all hundred are accepted in one action; approvals are listed with order, product, supplier and margin and approved in one action', async () => {
     // A hundred decodes in a day: the sandbox's quota, not WeChat's free 30.
-    h = await startHarness({ alibaba: { priceRiseFen: 150 }, api: { decodeDailyQuota: 100_000 }, appOptions: () => ({ decodeDailyQuota: 100_000 }) });
+    h = await startHarness({
+      alibaba: { priceRiseFen: 150 },
+      api: { decodeDailyQuota: 100_000 },
+      appOptions: () => ({ decodeDailyQuota: 100_000 }),
+    });
     await enableSourcing(h);
-    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0, method1688: 'link' });
+    await saveLimits(h.app.db, h.shop.id, {
+      maxPerOrder: 10_000_000,
+      maxPerDay: 1_000_000_000,
+      minMargin: -10_000_000,
+      approvalAbove: 0,
+      method1688: 'link',
+    });
     const owner = await tokenFor(h, 'owner');
     h.sandbox.wechat.generate(h.creds.appId, { count: 100, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PRICE_CHANGED'])) === 100, { timeoutMs: 90_000, what: 'a hundred price-change cases' });
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PRICE_CHANGED'])) === 100, {
+      timeoutMs: 90_000,
+      what: 'a hundred price-change cases',
+    });
     const todo = (await callApi(h, 'GET', '/api/overview', owner)).body.todo;
-    const listed = (await callApi(h, 'GET', `${todo.priceChanged.link.replace('/cases', '/api/cases')}&state=Open&limit=500`, owner)).body.cases;
+    const listed = (await callApi(h, 'GET', `${todo.priceChanged.link.replace('/cases', '/api/cases')}&state=Open&limit=500`, owner)).body
+      .cases;
     expect(todo.priceChanged.count).toBe(100);
     expect(listed).toHaveLength(100);
     const review = (await callApi(h, 'GET', '/api/orders?state=NeedsReview&limit=200', owner)).body.orders;
@@ -260,14 +346,21 @@ describe('工作台 待办 and work in batches (issue 25, points 3 and 4)', () =
     expect(r.body.accepted).toHaveLength(100);
     expect(r.body.refused).toEqual([]);
     expect(await count(h.app, 'cases', ['state', '=', 'Open'])).toBe(0);
-    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 100, { timeoutMs: 60_000, what: 'a hundred payments awaiting approval' });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 100, {
+      timeoutMs: 60_000,
+      what: 'a hundred payments awaiting approval',
+    });
     const again = (await callApi(h, 'GET', '/api/overview', owner)).body.todo;
     const queue = (await callApi(h, 'GET', '/api/payments/approvals?limit=200', owner)).body;
     expect(again.priceChanged.count).toBe(0);
     expect(again.approvals).toMatchObject({ count: queue.count, total: queue.total });
     expect(queue.count).toBe(100);
     const first = queue.payments[0];
-    expect(first).toMatchObject({ wxOrderId: expect.stringMatching(/^\d{19}$/), supplier: expect.any(String), product: expect.stringContaining('×') });
+    expect(first).toMatchObject({
+      wxOrderId: expect.stringMatching(/^\d{19}$/),
+      supplier: expect.any(String),
+      product: expect.stringContaining('×'),
+    });
     expect(first.margin).toBe(first.orderPrice - first.amount);
     // Pages of 50 cover the queue once.
     const p1 = (await callApi(h, 'GET', '/api/payments/approvals?limit=50', owner)).body;
@@ -297,13 +390,32 @@ describe('small supplier price rises accepted by the shop’s own setting (issue
     h = await startHarness({ alibaba: { priceRiseFen: 150 } });
     await enableSourcing(h);
     // The rise is per unit and a sandbox line holds 1–3 units: at most ¥4.50, under the ¥10 setting.
-    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 10_000_000, autoAcceptRise: 1_000 });
+    await saveLimits(h.app.db, h.shop.id, {
+      maxPerOrder: 10_000_000,
+      maxPerDay: 1_000_000_000,
+      minMargin: -10_000_000,
+      approvalAbove: 10_000_000,
+      autoAcceptRise: 1_000,
+    });
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-    const paid = await waitFor(() => h!.app.db.kysely.selectFrom('payments').select(['amount', 'status', 'purchase_order_id']).where('status', '=', 'Paid').executeTakeFirst(), { what: 'paid at the new price' });
+    const paid = await waitFor(
+      () =>
+        h!.app.db.kysely
+          .selectFrom('payments')
+          .select(['amount', 'status', 'purchase_order_id'])
+          .where('status', '=', 'Paid')
+          .executeTakeFirst(),
+      { what: 'paid at the new price' },
+    );
     const sim = [...h.sandbox.alibaba.orders.values()][0]!;
     expect(paid.amount).toBe(sim.totalAmount);
     expect(await count(h.app, 'cases', ['kind', '=', 'PRICE_CHANGED'])).toBe(0);
-    const placed = await h.app.db.kysely.selectFrom('order_events').select('note').where('entity_id', '=', paid.purchase_order_id).where('event', '=', 'po.placed').executeTakeFirstOrThrow();
+    const placed = await h.app.db.kysely
+      .selectFrom('order_events')
+      .select('note')
+      .where('entity_id', '=', paid.purchase_order_id)
+      .where('event', '=', 'po.placed')
+      .executeTakeFirstOrThrow();
     expect(placed.note).toContain('已自动接受');
     // Above the setting (¥10.01 a unit): a case, as before.
     h.sandbox.alibaba.knobs.priceRiseFen = 1_001;
@@ -311,8 +423,16 @@ describe('small supplier price rises accepted by the shop’s own setting (issue
     await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PRICE_CHANGED'])) === 1, { what: 'the larger rise asks' });
     // Within the setting but below the margin floor: asks too.
     h.sandbox.alibaba.knobs.priceRiseFen = 150;
-    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: 10_000_000, approvalAbove: 10_000_000, autoAcceptRise: 1_000 });
+    await saveLimits(h.app.db, h.shop.id, {
+      maxPerOrder: 10_000_000,
+      maxPerDay: 1_000_000_000,
+      minMargin: 10_000_000,
+      approvalAbove: 10_000_000,
+      autoAcceptRise: 1_000,
+    });
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PRICE_CHANGED'])) === 2, { what: 'the rise below the floor asks' });
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PRICE_CHANGED'])) === 2, {
+      what: 'the rise below the floor asks',
+    });
   });
 });

@@ -110,19 +110,37 @@ describe('durable job queue', () => {
     let flakyCalls = 0;
     const handlers = new Map<string, JobHandler>([
       ['ok', async (p) => void seen.push(p.v)],
-      ['flaky', async () => {
-        flakyCalls++;
-        if (flakyCalls === 1) throw new Error('transient');
-      }],
-      ['never', async () => {
-        throw new PermanentJobError('cannot ever work');
-      }],
+      [
+        'flaky',
+        async () => {
+          flakyCalls++;
+          if (flakyCalls === 1) throw new Error('transient');
+        },
+      ],
+      [
+        'never',
+        async () => {
+          throw new PermanentJobError('cannot ever work');
+        },
+      ],
     ]);
     const worker = new Worker(realQueue, handlers, pino({ level: 'silent' }), { concurrency: 4, pollMs: 20, recordRuns: true });
     worker.start();
     await realQueue.add({ kind: 'ok', payload: { v: 'a' } });
     await realQueue.add({ kind: 'never' });
-    await t.db.kysely.insertInto('jobs').values({ kind: 'flaky', payload: '{}', status: 'pending', run_at: Date.now(), attempts: 0, max_attempts: 3, created_at: 0, updated_at: 0 }).execute();
+    await t.db.kysely
+      .insertInto('jobs')
+      .values({
+        kind: 'flaky',
+        payload: '{}',
+        status: 'pending',
+        run_at: Date.now(),
+        attempts: 0,
+        max_attempts: 3,
+        created_at: 0,
+        updated_at: 0,
+      })
+      .execute();
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       const c = await realQueue.countsByStatus();
@@ -188,7 +206,10 @@ describe('durable job queue', () => {
     while (claims === 0) await new Promise((r) => setTimeout(r, 5));
     const stopping = worker.stop(); // the loop is inside its claim
     release();
-    const stoppedIn = await Promise.race([stopping.then(() => 'stopped'), new Promise((r) => setTimeout(() => r('still waiting'), 10_000))]);
+    const stoppedIn = await Promise.race([
+      stopping.then(() => 'stopped'),
+      new Promise((r) => setTimeout(() => r('still waiting'), 10_000)),
+    ]);
     expect(stoppedIn).toBe('stopped'); // with the stop lost it would wait out the 60 s poll
   });
 });

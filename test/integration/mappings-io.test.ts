@@ -11,13 +11,38 @@ describe('mapping import and export (CSV, Excel)', () => {
   beforeEach(async () => {
     t = await createTestDb();
     io = new MappingsIO(t.db, { now: () => Date.now() });
-    await t.db.kysely.insertInto('shops').values([1, 2].map((id) => ({ id, shop_key: `k${id}`, name: `s${id}`, app_id: 'wx', app_secret_enc: 'x', push_token_enc: 'x', aes_key_enc: 'x', mode: 'live', is_sandbox: 0, poll_cursor_s: null, created_at: 0, updated_at: 0 }))).execute();
+    await t.db.kysely
+      .insertInto('shops')
+      .values(
+        [1, 2].map((id) => ({
+          id,
+          shop_key: `k${id}`,
+          name: `s${id}`,
+          app_id: 'wx',
+          app_secret_enc: 'x',
+          push_token_enc: 'x',
+          aes_key_enc: 'x',
+          mode: 'live',
+          is_sandbox: 0,
+          poll_cursor_s: null,
+          created_at: 0,
+          updated_at: 0,
+        })),
+      )
+      .execute();
     await seedDaifaCatalogue(t.db, 1, Date.now());
   });
   afterEach(async () => t.cleanup());
 
   const mappingsOf = async (shopId: number) =>
-    (await t.db.kysely.selectFrom('sku_mappings').select(['product_id', 'sku_id', 'offer_ref', 'quantity_per_unit', 'bundle_key', 'priority', 'enabled']).where('shop_id', '=', shopId).orderBy('product_id').orderBy('sku_id').orderBy('offer_ref').execute());
+    await t.db.kysely
+      .selectFrom('sku_mappings')
+      .select(['product_id', 'sku_id', 'offer_ref', 'quantity_per_unit', 'bundle_key', 'priority', 'enabled'])
+      .where('shop_id', '=', shopId)
+      .orderBy('product_id')
+      .orderBy('sku_id')
+      .orderBy('offer_ref')
+      .execute();
 
   it('CSV round-trip: exporting shop 1 and importing into shop 2 yields the same mappings', async () => {
     const csv = await io.exportCsv(1);
@@ -69,6 +94,9 @@ describe('mapping import and export (CSV, Excel)', () => {
   });
 
   it('CSV parser handles quotes, commas and newlines in fields', () => {
-    expect(parseCsv('a,"b,c","d ""e""\nf"\r\n1,2,3\n')).toEqual([['a', 'b,c', 'd "e"\nf'], ['1', '2', '3']]);
+    expect(parseCsv('a,"b,c","d ""e""\nf"\r\n1,2,3\n')).toEqual([
+      ['a', 'b,c', 'd "e"\nf'],
+      ['1', '2', '3'],
+    ]);
   });
 });

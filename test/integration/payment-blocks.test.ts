@@ -20,7 +20,8 @@ describe('blocked payments go on once the cause is gone', () => {
   const open = { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 10_000_000 };
   const simPayments = (hh: Harness) => [...hh.sandbox.alibaba.orders.values()].flatMap((o) => o.payments.map((p) => p.amount));
   const onlyPayment = (hh: Harness) => hh.app.db.kysely.selectFrom('payments').selectAll().executeTakeFirstOrThrow();
-  const casesOf = (hh: Harness, kind: string) => hh.app.db.kysely.selectFrom('cases').selectAll().where('kind', '=', kind).orderBy('id').execute();
+  const casesOf = (hh: Harness, kind: string) =>
+    hh.app.db.kysely.selectFrom('cases').selectAll().where('kind', '=', kind).orderBy('id').execute();
   const oneOrder = async (hh: Harness) => {
     hh.sandbox.wechat.generate(hh.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
     await waitFor(async () => (await count(hh.app, 'payments')) === 1, { what: 'a payment decided' });
@@ -38,10 +39,17 @@ describe('blocked payments go on once the cause is gone', () => {
     expect(JSON.parse(c!.actions)).toEqual(expect.arrayContaining(['approve_payment', 'retry']));
     const p = await onlyPayment(h);
     expect(p.block_cause).toBe('limits');
-    const nextDay = await h.app.db.kysely.selectFrom('jobs').select('run_at').where('singleton_key', '=', `po.pay:${p.purchase_order_id}:nextday`).executeTakeFirstOrThrow();
+    const nextDay = await h.app.db.kysely
+      .selectFrom('jobs')
+      .select('run_at')
+      .where('singleton_key', '=', `po.pay:${p.purchase_order_id}:nextday`)
+      .executeTakeFirstOrThrow();
     expect(Number(nextDay.run_at)).toBe(cnDayStart(Date.now()) + 86_400_000 + 60_000);
     // A retry while the cap still holds says why and changes nothing.
-    await expect(retryCase(h.app, c!.id, 'user:boss')).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('仍被拦截') });
+    await expect(retryCase(h.app, c!.id, 'user:boss')).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('仍被拦截'),
+    });
     expect(simPayments(h)).toEqual([]);
 
     await saveLimits(h.app.db, h.shop.id, open);
@@ -49,7 +57,11 @@ describe('blocked payments go on once the cause is gone', () => {
     expect(simPayments(h)).toEqual([p.amount]);
     const settled = (await casesOf(h, 'PAYMENT_BLOCKED'))[0]!;
     expect(settled).toMatchObject({ state: 'Resolved', resolution: 'unblocked' });
-    const po = await h.app.db.kysely.selectFrom('purchase_orders').select('state').where('id', '=', p.purchase_order_id).executeTakeFirstOrThrow();
+    const po = await h.app.db.kysely
+      .selectFrom('purchase_orders')
+      .select('state')
+      .where('id', '=', p.purchase_order_id)
+      .executeTakeFirstOrThrow();
     expect(po.state).toBe('Paid');
     // The next-day check, when it runs, finds nothing left to do.
     expect(await h.app.payments.pay(p.purchase_order_id)).toBe('Paid');
@@ -63,15 +75,30 @@ describe('blocked payments go on once the cause is gone', () => {
     await oneOrder(h);
     await waitFor(async () => (await onlyPayment(h!)).status === 'Blocked', { what: 'blocked' });
     const p = await onlyPayment(h);
-    expect(await h.app.db.kysely.selectFrom('jobs').select('id').where('singleton_key', '=', `po.pay:${p.purchase_order_id}:nextday`).executeTakeFirst()).toBeUndefined();
+    expect(
+      await h.app.db.kysely
+        .selectFrom('jobs')
+        .select('id')
+        .where('singleton_key', '=', `po.pay:${p.purchase_order_id}:nextday`)
+        .executeTakeFirst(),
+    ).toBeUndefined();
     expect(await h.app.payments.decideApproval(p.id, { approve: true, actor: 'user:boss', note: '老客户大单' })).toBe('Paying');
     await waitFor(async () => (await onlyPayment(h!)).status === 'Paid', { what: 'paid' });
     const paid = await onlyPayment(h);
     expect(paid).toMatchObject({ approved_by: 'user:boss', block_cause: null });
     expect(simPayments(h)).toEqual([p.amount]);
     expect((await casesOf(h, 'PAYMENT_BLOCKED'))[0]).toMatchObject({ state: 'Resolved', resolution: 'approved_over_limits' });
-    const events = await h.app.db.kysely.selectFrom('order_events').select(['event', 'actor', 'note']).where('entity_type', '=', 'purchase_order').where('entity_id', '=', p.purchase_order_id).execute();
-    expect(events).toEqual(expect.arrayContaining([expect.objectContaining({ event: 'po.payment_approved', actor: 'user:boss', note: expect.stringContaining('老客户大单') })]));
+    const events = await h.app.db.kysely
+      .selectFrom('order_events')
+      .select(['event', 'actor', 'note'])
+      .where('entity_type', '=', 'purchase_order')
+      .where('entity_id', '=', p.purchase_order_id)
+      .execute();
+    expect(events).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ event: 'po.payment_approved', actor: 'user:boss', note: expect.stringContaining('老客户大单') }),
+      ]),
+    );
     await expect(h.app.payments.decideApproval(p.id, { approve: true, actor: 'user:boss' })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
@@ -96,14 +123,23 @@ describe('blocked payments go on once the cause is gone', () => {
     await saveLimits(h.app.db, h.shop.id, { ...open, maxPerOrder: 1 });
     await oneOrder(h);
     await waitFor(async () => (await onlyPayment(h!)).status === 'Blocked', { what: 'blocked' });
-    const first = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'supplier_id', 'supplier_order_id']).executeTakeFirstOrThrow();
+    const first = await h.app.db.kysely
+      .selectFrom('purchase_orders')
+      .select(['id', 'supplier_id', 'supplier_order_id'])
+      .executeTakeFirstOrThrow();
     // Past 1688's 10-second rule for closing an order.
     h.sandbox.alibaba.orders.get(first.supplier_order_id!)!.createdAt -= 60_000;
     expect(await h.app.placement.supplierStockOut(first.id)).toBe('Unwinding');
     await waitFor(async () => (await count(h!.app, 'payments')) === 2, { what: 're-placed and decided' });
     const cases = await casesOf(h, 'PAYMENT_BLOCKED');
-    expect(cases.map((c) => [c.purchase_order_id === first.id, c.state, c.resolution])).toEqual([[true, 'Resolved', 'po_cancelled'], [false, 'Open', null]]);
-    expect((await h.app.db.kysely.selectFrom('payments').select('status').where('purchase_order_id', '=', first.id).executeTakeFirstOrThrow()).status).toBe('Cancelled');
+    expect(cases.map((c) => [c.purchase_order_id === first.id, c.state, c.resolution])).toEqual([
+      [true, 'Resolved', 'po_cancelled'],
+      [false, 'Open', null],
+    ]);
+    expect(
+      (await h.app.db.kysely.selectFrom('payments').select('status').where('purchase_order_id', '=', first.id).executeTakeFirstOrThrow())
+        .status,
+    ).toBe('Cancelled');
     expect(h.sandbox.alibaba.orders.get(first.supplier_order_id!)!.status).toBe('cancel');
     expect(simPayments(h)).toEqual([]);
   });
@@ -158,7 +194,11 @@ describe('blocked payments go on once the cause is gone', () => {
     expect(await h.app.payments.decideApproval(p.id, { approve: true, actor: 'user:boss' })).toBe('Paying');
     await waitFor(async () => (await onlyPayment(h!)).status === 'Paid', { what: 'paid' });
     expect(simPayments(h)).toEqual([raised]);
-    const ledger = await h.app.db.kysely.selectFrom('ledger_entries').select(['kind', 'amount']).where('purchase_order_id', '=', po.id).execute();
+    const ledger = await h.app.db.kysely
+      .selectFrom('ledger_entries')
+      .select(['kind', 'amount'])
+      .where('purchase_order_id', '=', po.id)
+      .execute();
     expect(ledger.filter((e) => e.kind === 'supplier_paid').map((e) => Number(e.amount))).toEqual([-raised]);
     expect(ledger.filter((e) => e.kind === 'supplier_payable').reduce((s, e) => s + Number(e.amount), 0)).toBe(-raised);
     // Paid what was agreed: no "paid amount differs" case.
@@ -184,7 +224,12 @@ describe('blocked payments go on once the cause is gone', () => {
     const [c] = await casesOf(h, 'PRICE_CHANGED');
     const cut = JSON.parse(c!.data!).total as number;
     await acceptPrice(h.app.db, h.app.clock, { caseId: c!.id, actor: 'user:boss' });
-    const payable = await h.app.db.kysely.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('purchase_order_id', '=', po.id).where('kind', '=', 'supplier_payable').executeTakeFirstOrThrow();
+    const payable = await h.app.db.kysely
+      .selectFrom('ledger_entries')
+      .select((eb) => eb.fn.sum<number>('amount').as('s'))
+      .where('purchase_order_id', '=', po.id)
+      .where('kind', '=', 'supplier_payable')
+      .executeTakeFirstOrThrow();
     expect(-Number(payable.s)).toBe(cut);
     expect(await h.app.payments.pay(po.id)).toBe('Deferred');
   });

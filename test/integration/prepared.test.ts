@@ -25,7 +25,12 @@ describe('prepared statements', () => {
     expect(Number((await bump(k, 'v3', 'k1')).numAffectedRows)).toBe(1);
     expect(Number((await bump(k, 'v3', 'none')).numAffectedRows)).toBe(0);
     // A rolled-back transaction leaves nothing.
-    await expect(k.transaction().execute(async (trx) => { await put(trx, 'v4', 'k4'); throw new Error('roll back'); })).rejects.toThrow('roll back');
+    await expect(
+      k.transaction().execute(async (trx) => {
+        await put(trx, 'v4', 'k4');
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
     expect((await get(k, 'k4')).rows).toEqual([]);
   });
 
@@ -39,7 +44,9 @@ describe('prepared statements', () => {
   it('insert a row given as an object: every prepared column and no other, with what follows the values', async () => {
     t = await createTestDb();
     const k = t.db.kysely;
-    const put = preparedInsert('settings', ['key', 'value'], (q) => q.onConflict((oc) => oc.column('key').doNothing()).returning(['key', 'value']));
+    const put = preparedInsert('settings', ['key', 'value'], (q) =>
+      q.onConflict((oc) => oc.column('key').doNothing()).returning(['key', 'value']),
+    );
     expect((await put(k, { value: 'v1', key: 'k1' })).rows).toEqual([{ key: 'k1', value: 'v1' }]);
     expect((await k.transaction().execute((trx) => put(trx, { key: 'k2', value: 'v2' }))).rows).toEqual([{ key: 'k2', value: 'v2' }]);
     // The conflict clause came along: a second insert of the same key is nothing, not an error.
@@ -59,12 +66,26 @@ describe('prepared statements', () => {
     const k = t.db.kysely;
     const open = () => k.transaction().execute((trx) => openCase(trx, { kind: 'DELIVERY_FAILED', message: 'm' }, 1));
     const [a, b, c] = [await open(), await open(), await open()];
-    const resolve = (id: number, patch: Record<string, unknown>) => k.transaction().execute((trx) => applyTransition(trx, { entity: 'case', id: id!, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: 'test', patch }, 2));
+    const resolve = (id: number, patch: Record<string, unknown>) =>
+      k
+        .transaction()
+        .execute((trx) =>
+          applyTransition(
+            trx,
+            { entity: 'case', id: id!, to: 'Resolved', expectFrom: 'Open', event: 'case.resolved', actor: 'test', patch },
+            2,
+          ),
+        );
     // The same columns twice (the second run uses the compiled statement); a column left undefined is not written.
     expect((await resolve(a!, { resolution: 'r1', resolved_by: 'u1' })).ok).toBe(true);
     expect((await resolve(b!, { resolution: 'r2', message: undefined })).ok).toBe(true);
     expect((await resolve(c!, { resolution: sql<string>`${'r'} || ${'3'}`, resolved_by: 'u3' })).ok).toBe(true);
-    const rows = await k.selectFrom('cases').select(['id', 'state', 'message', 'resolution', 'resolved_by', 'version', 'updated_at']).where('id', 'in', [a!, b!, c!]).orderBy('id').execute();
+    const rows = await k
+      .selectFrom('cases')
+      .select(['id', 'state', 'message', 'resolution', 'resolved_by', 'version', 'updated_at'])
+      .where('id', 'in', [a!, b!, c!])
+      .orderBy('id')
+      .execute();
     expect(rows.map(({ id: _id, ...r }) => r)).toEqual([
       { state: 'Resolved', message: 'm', resolution: 'r1', resolved_by: 'u1', version: 1, updated_at: 2 },
       { state: 'Resolved', message: 'm', resolution: 'r2', resolved_by: null, version: 1, updated_at: 2 },

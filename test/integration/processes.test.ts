@@ -6,7 +6,12 @@ import { createTestDb, type TestDb } from '../helpers/db.js';
 
 describe('Daifa processes share the API rate limits', () => {
   let t: TestDb;
-  const clock = { t: 1_790_000_000_000, now() { return this.t; } };
+  const clock = {
+    t: 1_790_000_000_000,
+    now() {
+      return this.t;
+    },
+  };
   const log = pino({ level: 'silent' });
   beforeEach(async () => {
     t = await createTestDb();
@@ -43,11 +48,14 @@ describe('Daifa processes share the API rate limits', () => {
     const now = clock.now();
     const { hostname } = await import('node:os');
     // A SIGKILLed process left its row: a pid that no longer exists, and a previous life of our own pid.
-    await t.db.kysely.insertInto('daifa_processes').values([
-      { id: 'ghost-1', role: 'worker', host: hostname(), pid: 2 ** 22 + 17, started_at: now, seen_at: now },
-      { id: 'ghost-2', role: 'serve', host: hostname(), pid: process.pid, started_at: now, seen_at: now },
-      { id: 'other-machine', role: 'worker', host: 'elsewhere', pid: 2 ** 22 + 17, started_at: now, seen_at: now },
-    ]).execute();
+    await t.db.kysely
+      .insertInto('daifa_processes')
+      .values([
+        { id: 'ghost-1', role: 'worker', host: hostname(), pid: 2 ** 22 + 17, started_at: now, seen_at: now },
+        { id: 'ghost-2', role: 'serve', host: hostname(), pid: process.pid, started_at: now, seen_at: now },
+        { id: 'other-machine', role: 'worker', host: 'elsewhere', pid: 2 ** 22 + 17, started_at: now, seen_at: now },
+      ])
+      .execute();
     const share = { fraction: 1 };
     const r = new ProcessRegistry(t.db, clock, share, log);
     await r.start('worker');

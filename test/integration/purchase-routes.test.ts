@@ -16,7 +16,10 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
     await onlySupplier(h, 'direct');
     const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
     h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(order!.orderId)!.notes = '请发顺丰';
-    await waitFor(async () => (await h!.app.db.kysely.selectFrom('purchase_orders').select('state').executeTakeFirst())?.state === 'Placed', { what: 'placed by e-mail' });
+    await waitFor(
+      async () => (await h!.app.db.kysely.selectFrom('purchase_orders').select('state').executeTakeFirst())?.state === 'Placed',
+      { what: 'placed by e-mail' },
+    );
     expect(h.sandbox.smtp.messages).toHaveLength(1);
     const mail = h.sandbox.smtp.messages[0]!;
     expect(mail.to).toEqual(['factory@example.com']);
@@ -28,29 +31,53 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
     expect(thread).toHaveLength(1);
     expect(thread[0]!.body).not.toContain(order!.address.detail); // …but the stored thread keeps it masked
     expect(thread[0]!.body).toContain('****');
-    expect((await h.app.db.kysely.selectFrom('decode_log').select('destination').executeTakeFirstOrThrow()).destination).toContain('factory@example.com');
+    expect((await h.app.db.kysely.selectFrom('decode_log').select('destination').executeTakeFirstOrThrow()).destination).toContain(
+      'factory@example.com',
+    );
     // The worker re-running the job never sends a second e-mail.
     const po = await h.app.db.kysely.selectFrom('purchase_orders').selectAll().executeTakeFirstOrThrow();
     await h.app.placement.place(po.id);
     expect(h.sandbox.smtp.messages).toHaveLength(1);
 
     const now = Date.now();
-    const token = await issueToken(h.app.db, await createUser(h.app.db, { username: 'op', password: 'operator-pass', role: 'operator' }, now), 't', now);
-    const res = await fetch(`${h.url}/api/purchase-orders/${po.id}/messages`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ body: '已接单，订单号 HZ20261126-88', supplierOrderId: 'HZ20261126-88' }) });
+    const token = await issueToken(
+      h.app.db,
+      await createUser(h.app.db, { username: 'op', password: 'operator-pass', role: 'operator' }, now),
+      't',
+      now,
+    );
+    const res = await fetch(`${h.url}/api/purchase-orders/${po.id}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ body: '已接单，订单号 HZ20261126-88', supplierOrderId: 'HZ20261126-88' }),
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { thread: number }).thread).toBe(2);
-    expect((await h.app.db.kysely.selectFrom('purchase_orders').select('supplier_order_id').executeTakeFirstOrThrow()).supplier_order_id).toBe('HZ20261126-88');
+    expect(
+      (await h.app.db.kysely.selectFrom('purchase_orders').select('supplier_order_id').executeTakeFirstOrThrow()).supplier_order_id,
+    ).toBe('HZ20261126-88');
   });
 
-  it('direct supplier: 催发货 by e-mail in the thread, once a day; the supplier\'s reply is recorded in the same thread', async () => {
+  it("direct supplier: 催发货 by e-mail in the thread, once a day; the supplier's reply is recorded in the same thread", async () => {
     h = await startHarness({ appOptions: (sb) => ({ smtpUrl: sb.smtpUrl }) });
     await onlySupplier(h, 'direct');
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await h!.app.db.kysely.selectFrom('purchase_orders').select('state').executeTakeFirst())?.state === 'Placed', { what: 'placed by e-mail' });
+    await waitFor(
+      async () => (await h!.app.db.kysely.selectFrom('purchase_orders').select('state').executeTakeFirst())?.state === 'Placed',
+      { what: 'placed by e-mail' },
+    );
     const po = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'out_order_id']).executeTakeFirstOrThrow();
     const now = Date.now();
-    const token = await issueToken(h.app.db, await createUser(h.app.db, { username: 'op', password: 'operator-pass', role: 'operator' }, now), 't', now);
-    const urge = () => fetch(`${h!.url}/api/purchase-orders/${po.id}/expedite`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<{ ok: boolean; message: string }>);
+    const token = await issueToken(
+      h.app.db,
+      await createUser(h.app.db, { username: 'op', password: 'operator-pass', role: 'operator' }, now),
+      't',
+      now,
+    );
+    const urge = () =>
+      fetch(`${h!.url}/api/purchase-orders/${po.id}/expedite`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).then(
+        (r) => r.json() as Promise<{ ok: boolean; message: string }>,
+      );
     expect(await urge()).toEqual({ ok: true, message: '已邮件催发货' });
     expect(h.sandbox.smtp.messages).toHaveLength(2);
     const mail = h.sandbox.smtp.messages[1]!;
@@ -58,22 +85,43 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
     expect(mail.raw).toMatch(new RegExp(`In-Reply-To: <${po.out_order_id}\\.${po.id}@daifa\\.local>`));
     expect((await urge()).message).toContain('今天已邮件催过发货');
     expect(h.sandbox.smtp.messages).toHaveLength(2);
-    const reply = await fetch(`${h.url}/api/purchase-orders/${po.id}/messages`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ body: '明天上午发出，顺丰' }) });
+    const reply = await fetch(`${h.url}/api/purchase-orders/${po.id}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ body: '明天上午发出，顺丰' }),
+    });
     expect(((await reply.json()) as { thread: number }).thread).toBe(3);
-    const events = (await h.app.db.kysely.selectFrom('order_events').select('event').where('entity_type', '=', 'purchase_order').where('entity_id', '=', po.id).execute()).map((e) => e.event);
+    const events = (
+      await h.app.db.kysely
+        .selectFrom('order_events')
+        .select('event')
+        .where('entity_type', '=', 'purchase_order')
+        .where('entity_id', '=', po.id)
+        .execute()
+    ).map((e) => e.event);
     expect(events.filter((e) => e === 'po.expedited')).toHaveLength(1);
 
     // 联系供应商: a person's own message goes in the same thread, once for the same text.
-    const contact = (body: unknown) => fetch(`${h!.url}/api/purchase-orders/${po.id}/contact`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const contact = (body: unknown) =>
+      fetch(`${h!.url}/api/purchase-orders/${po.id}/contact`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await contact({ body: ' ' })).status).toBe(400);
-    expect(await (await contact({ body: '买家申请部分退款：第 2 件请不要发出\n其余照常' })).json()).toEqual({ sent: true, message: '已邮件联系供应商' });
+    expect(await (await contact({ body: '买家申请部分退款：第 2 件请不要发出\n其余照常' })).json()).toEqual({
+      sent: true,
+      message: '已邮件联系供应商',
+    });
     expect(h.sandbox.smtp.messages).toHaveLength(3);
     const note = h.sandbox.smtp.messages[2]!;
     expect(note.subject).toBe(`【采购单 ${po.out_order_id}】买家申请部分退款：第 2 件请不要发出`);
     expect(note.raw).toMatch(new RegExp(`In-Reply-To: <${po.out_order_id}\\.${po.id}@daifa\\.local>`));
     await contact({ body: '买家申请部分退款：第 2 件请不要发出\n其余照常' });
     expect(h.sandbox.smtp.messages).toHaveLength(3);
-    const thread = (await (await fetch(`${h.url}/api/purchase-orders/${po.id}/messages`, { headers: { authorization: `Bearer ${token}` } })).json()) as { messages: { direction: string; body: string }[] };
+    const thread = (await (
+      await fetch(`${h.url}/api/purchase-orders/${po.id}/messages`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { messages: { direction: string; body: string }[] };
     expect(thread.messages.at(-1)).toMatchObject({ direction: 'out', body: expect.stringContaining('其余照常') });
   });
 
@@ -84,22 +132,44 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
     // The server takes the message, then the connection drops before its answer.
     h.sandbox.smtp.loseAnswer = true;
     h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PLACEMENT_FAILED'])) === 2, { what: 'two unknown outcomes', timeoutMs: 60_000 });
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'PLACEMENT_FAILED'])) === 2, {
+      what: 'two unknown outcomes',
+      timeoutMs: 60_000,
+    });
     h.sandbox.smtp.loseAnswer = false;
     expect(h.sandbox.smtp.messages).toHaveLength(2); // one each: never sent a second time on its own
-    const cases = await h.app.db.kysely.selectFrom('cases').select(['id', 'purchase_order_id', 'actions']).where('kind', '=', 'PLACEMENT_FAILED').orderBy('id').execute();
+    const cases = await h.app.db.kysely
+      .selectFrom('cases')
+      .select(['id', 'purchase_order_id', 'actions'])
+      .where('kind', '=', 'PLACEMENT_FAILED')
+      .orderBy('id')
+      .execute();
     expect(JSON.parse(cases[0]!.actions)).toContain('email_outcome');
     const [sent, missing] = cases;
-    expect((await callApi(h, 'POST', `/api/cases/${sent!.id}/email-outcome`, op, { sent: true, note: '发件箱里有这封邮件' })).body).toEqual({ status: 'Placed' });
-    expect((await callApi(h, 'POST', `/api/cases/${missing!.id}/email-outcome`, op, { sent: false, note: '发件箱里没有，供应商也说没收到' })).body).toEqual({ status: 'Placing' });
+    expect((await callApi(h, 'POST', `/api/cases/${sent!.id}/email-outcome`, op, { sent: true, note: '发件箱里有这封邮件' })).body).toEqual(
+      { status: 'Placed' },
+    );
+    expect(
+      (await callApi(h, 'POST', `/api/cases/${missing!.id}/email-outcome`, op, { sent: false, note: '发件箱里没有，供应商也说没收到' }))
+        .body,
+    ).toEqual({ status: 'Placing' });
     await waitFor(async () => (await count(h!.app, 'purchase_orders', ['state', '=', 'Placed'])) === 2, { what: 'both placed' });
     expect(h.sandbox.smtp.messages).toHaveLength(3); // the one said to be missing went out again, once
     // A direct supplier is paid by a person: both payments wait for the payer; the payable is booked once each.
     await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingPayer'])) === 2, { what: 'payments due' });
     for (const c of cases) {
-      const thread = await h.app.db.kysely.selectFrom('po_messages').select(['status']).where('purchase_order_id', '=', c.purchase_order_id!).execute();
+      const thread = await h.app.db.kysely
+        .selectFrom('po_messages')
+        .select(['status'])
+        .where('purchase_order_id', '=', c.purchase_order_id!)
+        .execute();
       expect(thread.map((m) => m.status)).toEqual(['sent']);
-      const payable = await h.app.db.kysely.selectFrom('ledger_entries').select('id').where('purchase_order_id', '=', c.purchase_order_id!).where('kind', '=', 'supplier_payable').execute();
+      const payable = await h.app.db.kysely
+        .selectFrom('ledger_entries')
+        .select('id')
+        .where('purchase_order_id', '=', c.purchase_order_id!)
+        .where('kind', '=', 'supplier_payable')
+        .execute();
       expect(payable).toHaveLength(1);
     }
     expect((await callApi(h, 'POST', `/api/cases/${sent!.id}/email-outcome`, op, { sent: true, note: '再点一次' })).status).toBe(409);
@@ -108,24 +178,60 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
   it('a direct supplier out of stock after it was paid: a person settles the refund (whole, to the fen) and the lines are sourced again, never at that supplier; unpaid, a cancellation suffices', async () => {
     h = await startHarness({ appOptions: (sb) => ({ smtpUrl: sb.smtpUrl }) });
     await onlySupplier(h, 'direct');
-    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 10_000_000 });
+    await saveLimits(h.app.db, h.shop.id, {
+      maxPerOrder: 10_000_000,
+      maxPerDay: 1_000_000_000,
+      minMargin: -10_000_000,
+      approvalAbove: 10_000_000,
+    });
     const owner = await tokenFor(h, 'owner');
     h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
     await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingPayer'])) === 2, { what: 'payments due' });
     const [paidOne, unpaidOne] = await h.app.db.kysely.selectFrom('payments').selectAll().orderBy('id').execute();
     // The first is paid by bank transfer (voucher, amount to the fen).
-    expect((await callApi(h, 'POST', `/api/payments/${paidOne!.id}/vouchers?fileName=r.png`, owner, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('receipt')]), { 'content-type': 'image/png' })).status).toBe(201);
-    expect((await callApi(h, 'POST', `/api/payments/${paidOne!.id}/record`, owner, { amount: paidOne!.amount, paidAt: Date.now(), reference: 'BANK-1' })).status).toBe(200);
+    expect(
+      (
+        await callApi(
+          h,
+          'POST',
+          `/api/payments/${paidOne!.id}/vouchers?fileName=r.png`,
+          owner,
+          Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('receipt')]),
+          { 'content-type': 'image/png' },
+        )
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await callApi(h, 'POST', `/api/payments/${paidOne!.id}/record`, owner, {
+          amount: paidOne!.amount,
+          paidAt: Date.now(),
+          reference: 'BANK-1',
+        })
+      ).status,
+    ).toBe(200);
     // The supplier answers: out of stock, for both.
     for (const p of [paidOne!, unpaidOne!]) {
-      const r = await callApi(h, 'POST', `/api/purchase-orders/${p.purchase_order_id}/messages`, owner, { body: '这个款断货了，退款给你', stockOut: true });
+      const r = await callApi(h, 'POST', `/api/purchase-orders/${p.purchase_order_id}/messages`, owner, {
+        body: '这个款断货了，退款给你',
+        stockOut: true,
+      });
       expect(r.body.outcome).toBe('Unwinding');
     }
-    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'SUPPLIER_UNWIND'])) === 2, { what: 'a person settles each with the supplier' });
-    expect(JSON.parse((await h.app.db.kysely.selectFrom('cases').select('actions').where('kind', '=', 'SUPPLIER_UNWIND').executeTakeFirstOrThrow()).actions)).toContain('supplier_settled');
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'SUPPLIER_UNWIND'])) === 2, {
+      what: 'a person settles each with the supplier',
+    });
+    expect(
+      JSON.parse(
+        (await h.app.db.kysely.selectFrom('cases').select('actions').where('kind', '=', 'SUPPLIER_UNWIND').executeTakeFirstOrThrow())
+          .actions,
+      ),
+    ).toContain('supplier_settled');
     const settle = (poId: number, b: unknown) => callApi(h!, 'POST', `/api/purchase-orders/${poId}/supplier-settled`, owner, b);
     // Paid: the refund must be whole and referenced.
-    expect((await settle(paidOne!.purchase_order_id, { note: '供应商退了一半' , amount: paidOne!.amount - 1, reference: 'RF-1' })).status).toBe(422);
+    expect(
+      (await settle(paidOne!.purchase_order_id, { note: '供应商退了一半', amount: paidOne!.amount - 1, reference: 'RF-1' })).status,
+    ).toBe(422);
     expect((await settle(paidOne!.purchase_order_id, { note: '没写流水号', amount: paidOne!.amount })).status).toBe(400);
     const one = await settle(paidOne!.purchase_order_id, { note: '供应商已原路退回', amount: paidOne!.amount, reference: 'RF-1' });
     expect(one.status).toBe(200);
@@ -136,11 +242,24 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
     expect(await count(h.app, 'shop_orders', ['state', '=', 'NeedsReview'])).toBe(2);
     const pos = await h.app.db.kysely.selectFrom('purchase_orders').select(['id', 'state']).orderBy('id').execute();
     expect(pos.map((p) => p.state)).toEqual(['Cancelled', 'Cancelled']);
-    const money = await h.app.db.kysely.selectFrom('ledger_entries').select(['kind', 'amount']).where('purchase_order_id', '=', paidOne!.purchase_order_id).execute();
-    expect(money.filter((e) => e.kind === 'supplier_paid' || e.kind === 'refund_from_supplier').map((e) => Number(e.amount)).sort((x, y) => x - y)).toEqual([-paidOne!.amount, paidOne!.amount]);
+    const money = await h.app.db.kysely
+      .selectFrom('ledger_entries')
+      .select(['kind', 'amount'])
+      .where('purchase_order_id', '=', paidOne!.purchase_order_id)
+      .execute();
+    expect(
+      money
+        .filter((e) => e.kind === 'supplier_paid' || e.kind === 'refund_from_supplier')
+        .map((e) => Number(e.amount))
+        .sort((x, y) => x - y),
+    ).toEqual([-paidOne!.amount, paidOne!.amount]);
     expect(money.filter((e) => e.kind === 'supplier_payable').reduce((t, e) => t + Number(e.amount), 0)).toBe(0);
-    expect((await h.app.db.kysely.selectFrom('payments').select('status').where('id', '=', unpaidOne!.id).executeTakeFirstOrThrow()).status).toBe('Cancelled');
-    expect((await h.app.db.kysely.selectFrom('cases').select('state').where('kind', '=', 'SUPPLIER_UNWIND').execute()).map((c) => c.state)).toEqual(['Resolved', 'Resolved']);
+    expect(
+      (await h.app.db.kysely.selectFrom('payments').select('status').where('id', '=', unpaidOne!.id).executeTakeFirstOrThrow()).status,
+    ).toBe('Cancelled');
+    expect(
+      (await h.app.db.kysely.selectFrom('cases').select('state').where('kind', '=', 'SUPPLIER_UNWIND').execute()).map((c) => c.state),
+    ).toEqual(['Resolved', 'Resolved']);
     expect((await settle(paidOne!.purchase_order_id, { note: '再登记一次', amount: paidOne!.amount, reference: 'RF-1' })).status).toBe(409);
   });
 
@@ -158,7 +277,10 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
     await onlySupplier(h, 'wechat_dropship');
     h.sandbox.wechat.shops.get(h.creds.appId)!.dropshipSuppliers.add('wxsupplier0000001');
     const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 1 });
-    await waitFor(async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').executeTakeFirst())?.state === 'Purchasing', { what: 'assigned' });
+    await waitFor(
+      async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').executeTakeFirst())?.state === 'Purchasing',
+      { what: 'assigned' },
+    );
     const sim = h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(order!.orderId)!;
     expect(sim.lines.every((l) => l.dropship?.supplierAppId === 'wxsupplier0000001')).toBe(true);
     expect(await h.app.db.kysely.selectFrom('decode_log').selectAll().execute()).toEqual([]);
@@ -175,19 +297,30 @@ describe('purchase routes: e-mail and WeChat dropship', () => {
     await onlySupplier(h, 'wechat_dropship');
     h.sandbox.wechat.shops.get(h.creds.appId)!.dropshipSuppliers.add('wxsupplier0000001');
     const [order] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 1 });
-    await waitFor(async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').executeTakeFirst())?.state === 'Purchasing', { what: 'assigned' });
+    await waitFor(
+      async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').executeTakeFirst())?.state === 'Purchasing',
+      { what: 'assigned' },
+    );
     const sim = h.sandbox.wechat.shops.get(h.creds.appId)!.orders.get(order!.orderId)!;
     const ds = sim.lines[0]!.dropship!.dsOrderId;
     // Nothing shipped yet: a look finds nothing.
     const po = await h.app.db.kysely.selectFrom('purchase_orders').select('id').executeTakeFirstOrThrow();
     expect(await h.app.dropshipTracking.track(po.id)).toEqual({ parcels: 0 });
     expect(h.sandbox.wechat.shipDropship(h.creds.appId, ds, { deliveryId: 'ZTO', waybillId: '75312345678901' })).toBe(true);
-    await waitFor(async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').executeTakeFirst())?.state === 'Shipped', { what: 'shipped' });
+    await waitFor(async () => (await h!.app.db.kysely.selectFrom('shop_orders').select('state').executeTakeFirst())?.state === 'Shipped', {
+      what: 'shipped',
+    });
     const pkgs = await h.app.db.kysely.selectFrom('packages').select(['source', 'delivery_id', 'waybill_id', 'items']).execute();
     expect(pkgs).toHaveLength(1);
     expect(pkgs[0]).toMatchObject({ source: 'wechat_dropship', delivery_id: 'ZTO', waybill_id: '75312345678901' });
-    const poLines = await h.app.db.kysely.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', po.id).execute();
-    expect(JSON.parse(pkgs[0]!.items).sort((a: { specId: string }, b: { specId: string }) => a.specId.localeCompare(b.specId))).toEqual(poLines.map((l) => ({ specId: l.spec_id, quantity: l.quantity })).sort((a, b) => a.specId.localeCompare(b.specId)));
+    const poLines = await h.app.db.kysely
+      .selectFrom('purchase_order_lines')
+      .select(['spec_id', 'quantity'])
+      .where('purchase_order_id', '=', po.id)
+      .execute();
+    expect(JSON.parse(pkgs[0]!.items).sort((a: { specId: string }, b: { specId: string }) => a.specId.localeCompare(b.specId))).toEqual(
+      poLines.map((l) => ({ specId: l.spec_id, quantity: l.quantity })).sort((a, b) => a.specId.localeCompare(b.specId)),
+    );
     expect(h.sandbox.wechat.calls.get('/channels/ec/order/delivery/send') ?? 0).toBe(0);
     expect(sim.packages).toHaveLength(1);
     // Looking again records nothing twice.

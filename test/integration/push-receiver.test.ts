@@ -16,16 +16,28 @@ describe('WeChat push receiver', () => {
     const nonce = '123456789';
     const encrypt = encryptMessage(aesKeyFromEncodingAesKey(opts.key ?? h.creds.encodingAesKey), message, opts.appId ?? h.creds.appId);
     const sig = msgSignature(opts.token ?? h.creds.pushToken, timestamp, nonce, encrypt);
-    return { url: `${endpoint()}?timestamp=${timestamp}&nonce=${nonce}&msg_signature=${sig}&encrypt_type=aes&signature=${urlSignature(h.creds.pushToken, timestamp, nonce)}`, body: JSON.stringify({ ToUserName: 'gh_test', Encrypt: encrypt }), encrypt, timestamp, nonce };
+    return {
+      url: `${endpoint()}?timestamp=${timestamp}&nonce=${nonce}&msg_signature=${sig}&encrypt_type=aes&signature=${urlSignature(h.creds.pushToken, timestamp, nonce)}`,
+      body: JSON.stringify({ ToUserName: 'gh_test', Encrypt: encrypt }),
+      encrypt,
+      timestamp,
+      nonce,
+    };
   }
-  const post = (url: string, body: string, type = 'application/json') => fetch(url, { method: 'POST', headers: { 'content-type': type }, body });
+  const post = (url: string, body: string, type = 'application/json') =>
+    fetch(url, { method: 'POST', headers: { 'content-type': type }, body });
   // What a push can create: the stored event and its sync job (later jobs come from the worker, not the receiver).
-  const stored = async () => ({ events: await count(h.app, 'inbound_events'), jobs: await count(h.app, 'jobs', ['kind', '=', 'order.sync']) });
+  const stored = async () => ({
+    events: await count(h.app, 'inbound_events'),
+    jobs: await count(h.app, 'jobs', ['kind', '=', 'order.sync']),
+  });
 
   it('answers the URL verification with echostr only when the signature is right', async () => {
     const ts = '1714036504';
     const nonce = '1514711492';
-    const good = await fetch(`${endpoint()}?signature=${urlSignature(h.creds.pushToken, ts, nonce)}&timestamp=${ts}&nonce=${nonce}&echostr=4375120948345356249`);
+    const good = await fetch(
+      `${endpoint()}?signature=${urlSignature(h.creds.pushToken, ts, nonce)}&timestamp=${ts}&nonce=${nonce}&echostr=4375120948345356249`,
+    );
     expect(good.status).toBe(200);
     expect(await good.text()).toBe('4375120948345356249');
     const bad = await fetch(`${endpoint()}?signature=${'0'.repeat(40)}&timestamp=${ts}&nonce=${nonce}&echostr=x`);
@@ -64,7 +76,10 @@ describe('WeChat push receiver', () => {
     // Attacker who knows the token but not the key: signature right, ciphertext garbage.
     const garbage = Buffer.alloc(64, 7).toString('base64');
     const sig = msgSignature(h.creds.pushToken, s.timestamp, s.nonce, garbage);
-    expect((await post(`${endpoint()}?timestamp=${s.timestamp}&nonce=${s.nonce}&msg_signature=${sig}`, JSON.stringify({ Encrypt: garbage }))).status).toBe(401);
+    expect(
+      (await post(`${endpoint()}?timestamp=${s.timestamp}&nonce=${s.nonce}&msg_signature=${sig}`, JSON.stringify({ Encrypt: garbage })))
+        .status,
+    ).toBe(401);
 
     const otherApp = signed(msg, { appId: 'wx0000000000000000' });
     expect((await post(otherApp.url, otherApp.body)).status).toBe(401);
@@ -88,7 +103,9 @@ describe('WeChat push receiver', () => {
 
   it('stores and acknowledges unknown event types without creating work', async () => {
     const before = await stored();
-    const s = signed('{"ToUserName":"gh","CreateTime":5,"MsgType":"event","Event":"product_spu_audit","ProductSpuAudit":{"product_id":"1"}}');
+    const s = signed(
+      '{"ToUserName":"gh","CreateTime":5,"MsgType":"event","Event":"product_spu_audit","ProductSpuAudit":{"product_id":"1"}}',
+    );
     const res = await post(s.url, s.body);
     expect(await res.text()).toBe('success');
     const after = await stored();
@@ -98,8 +115,12 @@ describe('WeChat push receiver', () => {
 
   it('finds order ids in every event shape', () => {
     expect(eventOrderId({ order_info: { order_id: '3705115058471208928' } })).toBe('3705115058471208928');
-    expect(eventOrderId({ finder_shop_aftersale_status_update: { order_id: '3736171021465426432', after_sale_order_id: '2000003413203552' } })).toBe('3736171021465426432');
-    expect(eventOrderId({ finder_shop_aftersale_status_update: '\n2000003430069354\nMERCHANT_PROCESSING\n3736396724586553600\n' })).toBe('3736396724586553600');
+    expect(
+      eventOrderId({ finder_shop_aftersale_status_update: { order_id: '3736171021465426432', after_sale_order_id: '2000003413203552' } }),
+    ).toBe('3736171021465426432');
+    expect(eventOrderId({ finder_shop_aftersale_status_update: '\n2000003430069354\nMERCHANT_PROCESSING\n3736396724586553600\n' })).toBe(
+      '3736396724586553600',
+    );
     expect(eventOrderId({ Event: 'x' })).toBeUndefined();
   });
 });

@@ -9,7 +9,14 @@ import { createUser, issueToken } from '../../src/security/accounts.js';
 import { run, type Running } from '../../src/runtime/run.js';
 import { waitFor } from '../helpers/harness.js';
 
-const freePort = () => new Promise<number>((r) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
+const freePort = () =>
+  new Promise<number>((r) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => r(p));
+    });
+  });
 
 /**
  * 沙箱时间 (issue 25, point 10): in `npm start`'s sandbox, Daifa and the simulated platforms share one clock that a
@@ -24,12 +31,29 @@ describe('sandbox time', () => {
   });
 
   async function start(dir = mkdtempSync(join(tmpdir(), 'daifa-clock-'))) {
-    const config = loadConfig({ PORT: String(await freePort()), HOST: '127.0.0.1', DAIFA_DATA_DIR: dir, DAIFA_SANDBOX: '1', DAIFA_SANDBOX_PORT: String(await freePort()), DAIFA_SANDBOX_ORDERS_PER_MINUTE: '0', LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      DAIFA_DATA_DIR: dir,
+      DAIFA_SANDBOX: '1',
+      DAIFA_SANDBOX_PORT: String(await freePort()),
+      DAIFA_SANDBOX_ORDERS_PER_MINUTE: '0',
+      LOG_LEVEL: 'silent',
+    });
     running = await run(config, { http: true, worker: true });
     const now = Date.now();
-    const token = await issueToken(running.app.db, await createUser(running.app.db, { username: `op${now}`, password: 'operator-pass-1', role: 'operator' }, now), 't', now);
+    const token = await issueToken(
+      running.app.db,
+      await createUser(running.app.db, { username: `op${now}`, password: 'operator-pass-1', role: 'operator' }, now),
+      't',
+      now,
+    );
     const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${running!.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      const res = await fetch(`${running!.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
       return { status: res.status, body: (await res.json()) as any };
     };
     return { dir, call };
@@ -43,11 +67,15 @@ describe('sandbox time', () => {
     const appId = [...sb.wechat.shops.keys()][0]!;
     const [o] = sb.wechat.generate(appId, { count: 1, requestRate: 0, multiLineRate: 0, virtualNumberRate: 0 });
     const db = running!.app.db.kysely;
-    const row = await waitFor(async () => {
-      const r = await db.selectFrom('shop_orders').select(['id', 'state']).where('wx_order_id', '=', o!.orderId).executeTakeFirst();
-      return r && ['Purchasing', 'Fulfilling'].includes(r.state) ? r : undefined;
-    }, { what: 'the order bought from 1688', timeoutMs: 30_000 });
-    const risks = () => db.selectFrom('cases').select('id').where('kind', '=', 'DEADLINE_AT_RISK').where('shop_order_id', '=', row.id).execute();
+    const row = await waitFor(
+      async () => {
+        const r = await db.selectFrom('shop_orders').select(['id', 'state']).where('wx_order_id', '=', o!.orderId).executeTakeFirst();
+        return r && ['Purchasing', 'Fulfilling'].includes(r.state) ? r : undefined;
+      },
+      { what: 'the order bought from 1688', timeoutMs: 30_000 },
+    );
+    const risks = () =>
+      db.selectFrom('cases').select('id').where('kind', '=', 'DEADLINE_AT_RISK').where('shop_order_id', '=', row.id).execute();
     expect(await risks()).toHaveLength(0);
 
     expect((await call('PUT', '/api/sandbox/clock', { advanceHours: 0 })).status).toBe(400);
@@ -67,7 +95,10 @@ describe('sandbox time', () => {
     // A new order after the jump carries sandbox time and arrives by push (its signed timestamp is sandbox time too).
     const [o2] = sb.wechat.generate(appId, { count: 1, requestRate: 0, multiLineRate: 0 });
     expect((o2!.payTime ?? 0) * 1000).toBeGreaterThan(Date.now() + 45 * 3_600_000);
-    const r2 = await waitFor(async () => db.selectFrom('shop_orders').select(['pay_time_s']).where('wx_order_id', '=', o2!.orderId).executeTakeFirst(), { what: 'the new order', timeoutMs: 20_000 });
+    const r2 = await waitFor(
+      async () => db.selectFrom('shop_orders').select(['pay_time_s']).where('wx_order_id', '=', o2!.orderId).executeTakeFirst(),
+      { what: 'the new order', timeoutMs: 20_000 },
+    );
     expect(r2.pay_time_s).toBe(o2!.payTime);
     // Every push was taken at the first try: none refused as stale (Daifa checks the signed timestamp against its clock).
     expect(sb.wechat.push.stats.failedAttempts).toBe(0);

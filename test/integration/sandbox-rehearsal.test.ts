@@ -14,7 +14,9 @@ describe('sandbox rehearsal', () => {
     h = await startHarness({ alibaba: { autoShipAfterMs: 50, stockOutAfterPayRate: 1, stockOutReportMs: 200 } });
     await enableSourcing(h, { messages: true });
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-    const sim = await waitFor(async () => [...h!.sandbox.alibaba.orders.values()].find((o) => o.status === 'cancel'), { what: 'the seller closed and refunded' });
+    const sim = await waitFor(async () => [...h!.sandbox.alibaba.orders.values()].find((o) => o.status === 'cancel'), {
+      what: 'the seller closed and refunded',
+    });
     expect(sim.sellerStockOut).toBe(true);
     expect(sim.refunds.map((r) => r.amount)).toEqual([sim.totalAmount]);
     // Daifa sees the paid order closed by the seller: a case for a person (the refund is checked before re-placing).

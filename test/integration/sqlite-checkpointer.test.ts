@@ -15,7 +15,8 @@ describe('SQLite checkpoint thread', () => {
       await sql`create table blobs (id integer primary key, body text not null)`.execute(db.kysely);
       const before = statSync(file).size;
       // About 2 MB: below the main connection's automatic checkpoint (16,000 pages), so only the thread moves it.
-      for (let i = 0; i < 20; i++) await db.kysely.transaction().execute((trx) => sql`insert into blobs (body) values (${'x'.repeat(100_000)})`.execute(trx));
+      for (let i = 0; i < 20; i++)
+        await db.kysely.transaction().execute((trx) => sql`insert into blobs (body) values (${'x'.repeat(100_000)})`.execute(trx));
       const deadline = Date.now() + 5_000;
       while (statSync(file).size < before + 1_500_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(statSync(file).size).toBeGreaterThanOrEqual(before + 1_500_000);

@@ -27,7 +27,9 @@ describe('SQLite group commit', () => {
     db = openDatabase(`sqlite:${join(dir, 'db.sqlite')}`);
     await sql`create table t (v text primary key)`.execute(k());
     // A value of 'abort' makes SQLite roll back the whole transaction, not just the statement.
-    await sql`create trigger t_abort before insert on t when new.v = 'abort' begin select raise(rollback, 'aborted by trigger'); end`.execute(k());
+    await sql`create trigger t_abort before insert on t when new.v = 'abort' begin select raise(rollback, 'aborted by trigger'); end`.execute(
+      k(),
+    );
     other = new SQLite(join(dir, 'db.sqlite'));
   });
   afterEach(async () => {
@@ -82,7 +84,9 @@ describe('SQLite group commit', () => {
 
   it('a failing transaction undoes only its own work; the others of its group are committed', async () => {
     const outcomes = await Promise.allSettled([
-      k().transaction().execute((trx) => insert('ok1').execute(trx)),
+      k()
+        .transaction()
+        .execute((trx) => insert('ok1').execute(trx)),
       k()
         .transaction()
         .execute(async (trx) => {
@@ -92,7 +96,9 @@ describe('SQLite group commit', () => {
       insert('ok2').execute(k()),
       // A unique violation on a single statement: only that statement fails.
       insert('ok1').execute(k()),
-      k().transaction().execute((trx) => insert('ok3').execute(trx)),
+      k()
+        .transaction()
+        .execute((trx) => insert('ok3').execute(trx)),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
     expect(rows()).toEqual(['ok1', 'ok2', 'ok3']);
@@ -100,20 +106,26 @@ describe('SQLite group commit', () => {
 
   it('when SQLite rolls back the whole transaction, every caller in the group gets the error and nothing of it stays', async () => {
     const outcomes = await Promise.allSettled([
-      k().transaction().execute((trx) => insert('early').execute(trx)),
+      k()
+        .transaction()
+        .execute((trx) => insert('early').execute(trx)),
       insert('single').execute(k()),
-      k().transaction().execute((trx) => insert('abort').execute(trx)),
+      k()
+        .transaction()
+        .execute((trx) => insert('abort').execute(trx)),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(/transaction group rolled back by SQLite: aborted by trigger/);
     expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/aborted by trigger/);
     expect(rows()).toEqual([]);
     // The connection is usable afterwards.
-    await k().transaction().execute((trx) => insert('after').execute(trx));
+    await k()
+      .transaction()
+      .execute((trx) => insert('after').execute(trx));
     expect(rows()).toEqual(['after']);
   });
 
-  it('after waiting for another process\'s write lock, a group is committed as soon as nobody here is queued', async () => {
+  it("after waiting for another process's write lock, a group is committed as soon as nobody here is queued", async () => {
     const stats = db.groupCommit!;
     // Uncontended: a lone write is committed at the end of the turn (after an already scheduled callback).
     let seen = -1;

@@ -22,7 +22,10 @@ describe('the SupplierRoute port', () => {
     await enableSourcing(h);
     const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0, virtualNumberRate: 0 });
     // The loop's first step, run by hand: sync → confirm → source drafts the supplier order (nobody places it).
-    await h.app.handlers.get('order.sync')!({ shopId: h.shop.id, orderId: o!.orderId, source: 'manual' }, { job: { attempts: 1 } as never, workerId: 'test' });
+    await h.app.handlers.get('order.sync')!(
+      { shopId: h.shop.id, orderId: o!.orderId, source: 'manual' },
+      { job: { attempts: 1 } as never, workerId: 'test' },
+    );
     const po = await h.app.db.kysely.selectFrom('purchase_orders').selectAll().where('state', '=', 'Draft').executeTakeFirstOrThrow();
     const outcomes = new PlacementOutcomes(h.app.db, h.app.sourcing, h.app.clock, h.app.log);
     const routes = fakeRoutes(outcomes);
@@ -35,15 +38,28 @@ describe('the SupplierRoute port', () => {
     const used = routes[po.route as keyof typeof routes];
     expect(used.placed).toHaveLength(1);
     expect(used.placed[0]!.po.id).toBe(po.id);
-    const lines = await h!.app.db.kysely.selectFrom('purchase_order_lines').select(['offer_id', 'spec_id', 'quantity']).where('purchase_order_id', '=', po.id).execute();
+    const lines = await h!.app.db.kysely
+      .selectFrom('purchase_order_lines')
+      .select(['offer_id', 'spec_id', 'quantity'])
+      .where('purchase_order_id', '=', po.id)
+      .execute();
     expect(used.placed[0]!.lines.map((l) => ({ offer_id: l.offer_id, spec_id: l.spec_id, quantity: l.quantity }))).toEqual(lines);
     for (const other of PURCHASE_ROUTES.filter((r) => r !== po.route)) expect(routes[other].placed).toHaveLength(0);
     // Placed: never handed to the route again.
     expect(await placement.place(po.id, { payNext: true })).toBe('Placed');
     expect(used.placed).toHaveLength(1);
-    const order = await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', po.shop_order_id).executeTakeFirstOrThrow();
+    const order = await h!.app.db.kysely
+      .selectFrom('shop_orders')
+      .select('state')
+      .where('id', '=', po.shop_order_id)
+      .executeTakeFirstOrThrow();
     expect(order.state).toBe('Purchasing');
-    const payable = await h!.app.db.kysely.selectFrom('ledger_entries').select('amount').where('purchase_order_id', '=', po.id).where('kind', '=', 'supplier_payable').execute();
+    const payable = await h!.app.db.kysely
+      .selectFrom('ledger_entries')
+      .select('amount')
+      .where('purchase_order_id', '=', po.id)
+      .where('kind', '=', 'supplier_payable')
+      .execute();
     expect(payable.map((p) => Number(p.amount))).toEqual([-po.expected_amount]);
   });
 
@@ -51,7 +67,9 @@ describe('the SupplierRoute port', () => {
     const first = await draftedPurchaseOrder();
     first.routes[first.po.route as '1688'].outcome = 'needs-person';
     expect(await first.placement.place(first.po.id)).toBe('NeedsAttention');
-    expect(await h!.app.db.kysely.selectFrom('cases').select('kind').where('purchase_order_id', '=', first.po.id).execute()).toEqual([{ kind: 'PLACEMENT_FAILED' }]);
+    expect(await h!.app.db.kysely.selectFrom('cases').select('kind').where('purchase_order_id', '=', first.po.id).execute()).toEqual([
+      { kind: 'PLACEMENT_FAILED' },
+    ]);
     await h!.stop();
     h = undefined;
 
@@ -59,7 +77,11 @@ describe('the SupplierRoute port', () => {
     second.routes[second.po.route as '1688'].outcome = 'unable';
     const outcome = await second.placement.place(second.po.id);
     expect(['Replaced', 'OutOfStock']).toContain(outcome);
-    const po = await h!.app.db.kysely.selectFrom('purchase_orders').select(['state', 'excluded_suppliers']).where('id', '=', second.po.id).executeTakeFirstOrThrow();
+    const po = await h!.app.db.kysely
+      .selectFrom('purchase_orders')
+      .select(['state', 'excluded_suppliers'])
+      .where('id', '=', second.po.id)
+      .executeTakeFirstOrThrow();
     expect(po.state).toBe('Cancelled');
   });
 

@@ -34,10 +34,25 @@ describe('unmapped lines', () => {
     expect(data.suggestions[0].title).toContain('保温杯');
     const sameSpec = data.suggestions.find((s: { attrs: string }) => order!.lines[0]!.attrs.every((a) => s.attrs.includes(a.attr_value)));
     expect(sameSpec).toBeDefined();
-    const o = await h.app.db.kysely.selectFrom('shop_orders').select(['id', 'state']).where('wx_order_id', '=', order!.orderId).executeTakeFirstOrThrow();
+    const o = await h.app.db.kysely
+      .selectFrom('shop_orders')
+      .select(['id', 'state'])
+      .where('wx_order_id', '=', order!.orderId)
+      .executeTakeFirstOrThrow();
     expect(o.state).toBe('NeedsReview');
-    expect((await approveMapping(h.app.db, h.app.clock, { caseId: c.id, offerRef: sameSpec.offerRef, quantityPerUnit: 1, actor: 'user:op' })).orderState).toBe('Confirmed');
-    await waitFor(async () => PURCHASED.includes((await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', o.id).executeTakeFirst())?.state ?? ''), { what: 'placed' });
-    await expect(approveMapping(h.app.db, h.app.clock, { caseId: c.id, offerRef: sameSpec.offerRef, quantityPerUnit: 1, actor: 'user:op' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(
+      (await approveMapping(h.app.db, h.app.clock, { caseId: c.id, offerRef: sameSpec.offerRef, quantityPerUnit: 1, actor: 'user:op' }))
+        .orderState,
+    ).toBe('Confirmed');
+    await waitFor(
+      async () =>
+        PURCHASED.includes(
+          (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', o.id).executeTakeFirst())?.state ?? '',
+        ),
+      { what: 'placed' },
+    );
+    await expect(
+      approveMapping(h.app.db, h.app.clock, { caseId: c.id, offerRef: sameSpec.offerRef, quantityPerUnit: 1, actor: 'user:op' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 });

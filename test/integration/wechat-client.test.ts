@@ -10,7 +10,10 @@ describe('WeChat Shop client against the simulator (HTTP on loopback)', () => {
   beforeAll(async () => {
     sb = await startSandbox({ push: { enabled: false } });
     sb.wechat.addShop({ appId: 'wx00000000000000aa', secret: 'secret-aa' });
-    client = new WeChatShopClient({ shopId: 1, appId: 'wx00000000000000aa', appSecret: 'secret-aa' }, { baseUrl: sb.url, clock: { now: () => Date.now() }, log: pino({ level: 'silent' }) });
+    client = new WeChatShopClient(
+      { shopId: 1, appId: 'wx00000000000000aa', appSecret: 'secret-aa' },
+      { baseUrl: sb.url, clock: { now: () => Date.now() }, log: pino({ level: 'silent' }) },
+    );
   });
   afterAll(async () => sb.close());
 
@@ -77,7 +80,10 @@ describe('WeChat Shop client against the simulator (HTTP on loopback)', () => {
   });
 
   it('a wrong app secret fails the token fetch with a clear error', async () => {
-    const bad = new WeChatShopClient({ shopId: 2, appId: 'wx00000000000000aa', appSecret: 'wrong' }, { baseUrl: sb.url, clock: { now: () => Date.now() }, log: pino({ level: 'silent' }) });
+    const bad = new WeChatShopClient(
+      { shopId: 2, appId: 'wx00000000000000aa', appSecret: 'wrong' },
+      { baseUrl: sb.url, clock: { now: () => Date.now() }, log: pino({ level: 'silent' }) },
+    );
     const e = await bad.accessToken().catch((x) => x);
     expect(e).toBeInstanceOf(DaifaError);
     expect(e.details.errcode).toBe(40001);

@@ -18,13 +18,35 @@ describe('alert burst', () => {
       appOptions: (sb) => ({ sms: sb.smsConfig, smtpUrl: sb.smtpUrl }),
     });
     const hook = `${h.sandbox.url}/cgi-bin/webhook/send?key=burst`;
-    await saveSettings(h.app.db, h.app.box, h.app.outbound, h.shop.id, { wecom: { webhookUrl: hook }, sms: { phones: ['13800138000'] }, email: { to: ['boss@example.com'] }, routes: { new_paid_order: ['wecom', 'sms', 'email'], needs_review: ['wecom'] } }, Date.now());
+    await saveSettings(
+      h.app.db,
+      h.app.box,
+      h.app.outbound,
+      h.shop.id,
+      {
+        wecom: { webhookUrl: hook },
+        sms: { phones: ['13800138000'] },
+        email: { to: ['boss@example.com'] },
+        routes: { new_paid_order: ['wecom', 'sms', 'email'], needs_review: ['wecom'] },
+      },
+      Date.now(),
+    );
     h.sandbox.wechat.generate(h.creds.appId, { count: N });
-    await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', 'in', ['Confirmed', 'NeedsReview']])) === N, { timeoutMs: 120_000, what: 'orders' });
-    await waitFor(async () => (await count(h!.app, 'notifications', ['status', 'in', ['pending', 'sending']])) === 0, { timeoutMs: 120_000, what: 'alerts flushed' });
+    await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', 'in', ['Confirmed', 'NeedsReview']])) === N, {
+      timeoutMs: 120_000,
+      what: 'orders',
+    });
+    await waitFor(async () => (await count(h!.app, 'notifications', ['status', 'in', ['pending', 'sending']])) === 0, {
+      timeoutMs: 120_000,
+      what: 'alerts flushed',
+    });
 
     const notifications = await count(h.app, 'notifications');
-    const byStatus = await h.app.db.kysely.selectFrom('notifications').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    const byStatus = await h.app.db.kysely
+      .selectFrom('notifications')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute();
     expect(Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)]))).toEqual({ sent: notifications });
     const newOrderAlerts = await count(h.app, 'notifications', ['event', '=', 'new_paid_order']);
     expect(newOrderAlerts).toBe(N * 3); // one per order per channel
@@ -42,6 +64,8 @@ describe('alert burst', () => {
     expect(h.sandbox.smtp.messages.length).toBeGreaterThan(0);
     const summary = h.sandbox.wecom.messages.find((m) => m.content.includes('Daifa 提醒'));
     expect(summary?.content).toMatch(/Daifa 提醒 \d+ 条（新订单 \d+/);
-    console.log(`[burst] ${N} orders → ${notifications} alerts in ${batches.length} messages (WeCom ${wecomTimes.length}, SMS ${h.sandbox.sms.messages.length}, e-mail ${h.sandbox.smtp.messages.length})`);
+    console.log(
+      `[burst] ${N} orders → ${notifications} alerts in ${batches.length} messages (WeCom ${wecomTimes.length}, SMS ${h.sandbox.sms.messages.length}, e-mail ${h.sandbox.smtp.messages.length})`,
+    );
   }, 180_000);
 });

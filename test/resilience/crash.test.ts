@@ -24,10 +24,27 @@ describe('crash during ingestion', () => {
     const N = scale(400);
     h = await startHarness({ push: { minCopies: 1, maxCopies: 3, maxReorderMs: 300, timeScale: 0.002, concurrency: 16 }, worker: false });
     const port = await freePort();
-    const env = { ...h.t.env, PORT: String(port), HOST: '127.0.0.1', WECHAT_API_BASE: h.sandbox.url, DAIFA_POLL_INTERVAL_SECONDS: '3600', DAIFA_JOB_LEASE_SECONDS: '3' };
+    const env = {
+      ...h.t.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WECHAT_API_BASE: h.sandbox.url,
+      DAIFA_POLL_INTERVAL_SECONDS: '3600',
+      DAIFA_JOB_LEASE_SECONDS: '3',
+    };
     const base = `http://127.0.0.1:${port}`;
-    const up = () => waitFor(async () => (await fetch(`${base}/health`).then((r) => r.ok).catch(() => false)), { timeoutMs: 30_000, what: 'daifa serve up' });
-    h.sandbox.wechat.shops.get(h.creds.appId)!.push = { ...h.sandbox.wechat.shops.get(h.creds.appId)!.push!, url: `${base}${h.shop.webhookPath}` };
+    const up = () =>
+      waitFor(
+        async () =>
+          await fetch(`${base}/health`)
+            .then((r) => r.ok)
+            .catch(() => false),
+        { timeoutMs: 30_000, what: 'daifa serve up' },
+      );
+    h.sandbox.wechat.shops.get(h.creds.appId)!.push = {
+      ...h.sandbox.wechat.shops.get(h.creds.appId)!.push!,
+      url: `${base}${h.shop.webhookPath}`,
+    };
 
     let daifa = spawnDaifa(['serve'], env);
     await up();
@@ -53,7 +70,10 @@ describe('crash during ingestion', () => {
       await stream;
       expect(failedDuringOutage()).toBeGreaterThan(0);
       await waitFor(async () => h!.sandbox.wechat.push.outstanding === 0, { timeoutMs: 120_000, what: 'push retries finished' });
-      await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', 'in', ['Confirmed', 'NeedsReview']])) === N, { timeoutMs: 120_000, what: 'all orders processed' });
+      await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', 'in', ['Confirmed', 'NeedsReview']])) === N, {
+        timeoutMs: 120_000,
+        what: 'all orders processed',
+      });
     } finally {
       daifa.kill('SIGTERM');
       await exited(daifa);
@@ -66,7 +86,11 @@ describe('crash during ingestion', () => {
     const acked = h.sandbox.wechat.push.acks;
     const lost = acked.filter((a) => !stored.has(a.orderId!) || !orders.has(a.orderId!));
     expect(lost).toEqual([]);
-    const received = await h.app.db.kysely.selectFrom('order_events').select((eb) => eb.fn.countAll<number>().as('n')).where('to_state', '=', 'Received').executeTakeFirstOrThrow();
+    const received = await h.app.db.kysely
+      .selectFrom('order_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('to_state', '=', 'Received')
+      .executeTakeFirstOrThrow();
     expect(Number(received.n)).toBe(N);
   }, 180_000);
 });

@@ -9,7 +9,13 @@ import { exited, spawnDaifa } from '../helpers/processes.js';
  */
 /** What an unfinished run left behind: each purchase order not shipped, its payment, and the 1688 order as the simulator has it. */
 async function stuck(h: Harness) {
-  const rows = await h.app.db.kysely.selectFrom('purchase_orders as p').leftJoin('payments as pay', 'pay.purchase_order_id', 'p.id').select(['p.id', 'p.state', 'p.supplier_order_id', 'pay.status as payment', 'pay.attempts', 'pay.reason']).where('p.state', 'not in', ['Shipped', 'Cancelled', 'Shadowed']).limit(10).execute();
+  const rows = await h.app.db.kysely
+    .selectFrom('purchase_orders as p')
+    .leftJoin('payments as pay', 'pay.purchase_order_id', 'p.id')
+    .select(['p.id', 'p.state', 'p.supplier_order_id', 'pay.status as payment', 'pay.attempts', 'pay.reason'])
+    .where('p.state', 'not in', ['Shipped', 'Cancelled', 'Shadowed'])
+    .limit(10)
+    .execute();
   return rows.map((r) => {
     const o = r.supplier_order_id ? h.sandbox.alibaba.orders.get(r.supplier_order_id) : undefined;
     return { ...r, sim: o && { status: o.status, payments: o.payments.length, total: o.totalAmount } };
@@ -25,9 +31,21 @@ describe('crash run through the whole loop', () => {
 
   it('SIGKILL every few seconds until every order is shipped and synced → zero duplicate supplier orders, payments or deliveries', async () => {
     const N = scale(100);
-    h = await startHarness({ worker: false, alibaba: { autoShipAfterMs: 50, splitShipRate: 0.2, payResponseLostRate: 0.1, lostResponseRate: 0.1 }, api: { decodeDailyQuota: 10_000_000 } });
+    h = await startHarness({
+      worker: false,
+      alibaba: { autoShipAfterMs: 50, splitShipRate: 0.2, payResponseLostRate: 0.1, lostResponseRate: 0.1 },
+      api: { decodeDailyQuota: 10_000_000 },
+    });
     await enableSourcing(h, { stock: 1_000_000, messages: true });
-    const env = { ...h.t.env, WECHAT_API_BASE: h.sandbox.url, ALIBABA_API_BASE: h.sandbox.url, DAIFA_POLL_INTERVAL_SECONDS: '3600', DAIFA_JOB_LEASE_SECONDS: '3', DAIFA_WORKER_CONCURRENCY: '16', DAIFA_DECODE_DAILY_QUOTA: '10000000' };
+    const env = {
+      ...h.t.env,
+      WECHAT_API_BASE: h.sandbox.url,
+      ALIBABA_API_BASE: h.sandbox.url,
+      DAIFA_POLL_INTERVAL_SECONDS: '3600',
+      DAIFA_JOB_LEASE_SECONDS: '3',
+      DAIFA_WORKER_CONCURRENCY: '16',
+      DAIFA_DECODE_DAILY_QUOTA: '10000000',
+    };
     const shipped = () => count(h!.app, 'shop_orders', ['state', '=', 'Shipped']);
     h.sandbox.wechat.generate(h.creds.appId, { count: N, requestRate: 0, multiLineRate: 0.3 });
     let kills = 0;
@@ -35,7 +53,10 @@ describe('crash run through the whole loop', () => {
     const started = Date.now();
     try {
       while ((await shipped()) < N) {
-        if (Date.now() - started > Number(process.env.LOOP_CRASH_TIMEOUT_MS ?? 600_000)) throw new Error(`only ${await shipped()} of ${N} shipped; stuck: ${JSON.stringify(await stuck(h))} (${worker.output().slice(-800)})`);
+        if (Date.now() - started > Number(process.env.LOOP_CRASH_TIMEOUT_MS ?? 600_000))
+          throw new Error(
+            `only ${await shipped()} of ${N} shipped; stuck: ${JSON.stringify(await stuck(h))} (${worker.output().slice(-800)})`,
+          );
         await new Promise((r) => setTimeout(r, 3_000 + Math.random() * 2_000));
         if ((await shipped()) >= N) break;
         worker.kill('SIGKILL');
@@ -53,7 +74,9 @@ describe('crash run through the whole loop', () => {
     const skuSends = wx.flatMap((o) => o.packages.flatMap((p) => p.product_infos.map((x) => `${o.orderId}:${x.sku_id}`)));
     const duplicateDeliveries = skuSends.length - new Set(skuSends).size;
     const payments = sim.flatMap((o) => o.payments);
-    process.stdout.write(`[loop-crash] ${N} orders, ${kills} SIGKILLs: ${await shipped()} shipped and synced; ${pos} purchase orders → ${sim.length} 1688 orders (${h.sandbox.alibaba.duplicates().length} duplicate), ${payments.length} payments (${sim.filter((o) => o.payments.length > 1).length} paid twice), ${wx.reduce((s, o) => s + o.packages.length, 0)} WeChat packages (${duplicateDeliveries} duplicate SKU deliveries)\n`);
+    process.stdout.write(
+      `[loop-crash] ${N} orders, ${kills} SIGKILLs: ${await shipped()} shipped and synced; ${pos} purchase orders → ${sim.length} 1688 orders (${h.sandbox.alibaba.duplicates().length} duplicate), ${payments.length} payments (${sim.filter((o) => o.payments.length > 1).length} paid twice), ${wx.reduce((s, o) => s + o.packages.length, 0)} WeChat packages (${duplicateDeliveries} duplicate SKU deliveries)\n`,
+    );
     expect(kills).toBeGreaterThan(0);
     expect(await shipped()).toBe(N);
     expect(h.sandbox.alibaba.duplicates()).toEqual([]);
@@ -61,7 +84,11 @@ describe('crash run through the whole loop', () => {
     expect(sim.filter((o) => o.payments.length !== 1)).toEqual([]);
     expect(duplicateDeliveries).toBe(0);
     expect(wx.every((o) => o.status === 30)).toBe(true);
-    const ledger = await h.app.db.kysely.selectFrom('ledger_entries').select((eb) => eb.fn.sum<number>('amount').as('s')).where('kind', '=', 'supplier_paid').executeTakeFirstOrThrow();
+    const ledger = await h.app.db.kysely
+      .selectFrom('ledger_entries')
+      .select((eb) => eb.fn.sum<number>('amount').as('s'))
+      .where('kind', '=', 'supplier_paid')
+      .executeTakeFirstOrThrow();
     expect(-Number(ledger.s)).toBe(payments.reduce((s, p) => s + p.amount, 0));
   }, 700_000);
 });

@@ -14,7 +14,10 @@ describe('rate limits', () => {
     await enableSourcing(h);
     const N = 25;
     h.sandbox.wechat.generate(h.creds.appId, { count: N, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Fulfilling'])) === N, { timeoutMs: 120_000, what: 'all paid despite throttling' });
+    await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', '=', 'Fulfilling'])) === N, {
+      timeoutMs: 120_000,
+      what: 'all paid despite throttling',
+    });
     expect(h.sandbox.alibaba.throttled).toBeGreaterThan(0);
     expect(await count(h.app, 'jobs', ['status', '=', 'dead'])).toBe(0);
     expect([...h.sandbox.alibaba.orders.values()].every((o) => o.payments.length === 1)).toBe(true);
@@ -31,7 +34,13 @@ describe('rate limits', () => {
     const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
     // Use up the minute, then one more call is refused with 45011 and the pace drops.
     const calls = [];
-    for (let i = 0; i < 4; i++) calls.push(client.getOrder(o!.orderId).then(() => 'ok', (e: { code?: string }) => e.code));
+    for (let i = 0; i < 4; i++)
+      calls.push(
+        client.getOrder(o!.orderId).then(
+          () => 'ok',
+          (e: { code?: string }) => e.code,
+        ),
+      );
     const results = await Promise.all(calls);
     expect(results.filter((r) => r === 'WECHAT_RATE_LIMITED').length).toBeGreaterThanOrEqual(1);
     expect(client.limiter!.throttled).toBeGreaterThan(0);

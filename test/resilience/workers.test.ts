@@ -29,10 +29,24 @@ describe(`two daifa worker processes (${testDialect})`, () => {
     const workers = [spawnDaifa(['worker'], env), spawnDaifa(['worker'], env)];
     try {
       // Scheduled future work (the next poll, the daily 1688 token watch) stays pending: count only due jobs.
-      const due = async () => Number((await h!.app.db.kysely.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where((eb) => eb.or([eb('status', '=', 'running'), eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', Date.now())])])).executeTakeFirstOrThrow()).n);
-      await waitFor(async () => (await count(h!.app, 'shop_orders', ['state', 'in', ['Confirmed', 'NeedsReview']])) === N && (await due()) === 0, { timeoutMs: 180_000, what: 'workers to finish' });
+      const due = async () =>
+        Number(
+          (
+            await h!.app.db.kysely
+              .selectFrom('jobs')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where((eb) => eb.or([eb('status', '=', 'running'), eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', Date.now())])]))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      await waitFor(
+        async () => (await count(h!.app, 'shop_orders', ['state', 'in', ['Confirmed', 'NeedsReview']])) === N && (await due()) === 0,
+        { timeoutMs: 180_000, what: 'workers to finish' },
+      );
       // Both announced themselves, so each paces the API limits at half of them.
-      expect((await liveProcesses(h.app.db, Date.now())).map((p) => [p.role, p.pid]).sort()).toEqual(workers.map((w) => ['worker', w.pid]).sort());
+      expect((await liveProcesses(h.app.db, Date.now())).map((p) => [p.role, p.pid]).sort()).toEqual(
+        workers.map((w) => ['worker', w.pid]).sort(),
+      );
     } finally {
       for (const w of workers) w.kill('SIGTERM');
       await Promise.all(workers.map(exited));
@@ -52,7 +66,11 @@ describe(`two daifa worker processes (${testDialect})`, () => {
     }
     expect(overlaps).toBe(0);
     expect(await count(h.app, 'shop_orders')).toBe(N);
-    const received = await h.app.db.kysely.selectFrom('order_events').select((eb) => eb.fn.countAll<number>().as('n')).where('to_state', '=', 'Received').executeTakeFirstOrThrow();
+    const received = await h.app.db.kysely
+      .selectFrom('order_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('to_state', '=', 'Received')
+      .executeTakeFirstOrThrow();
     expect(Number(received.n)).toBe(N);
     expect(await count(h.app, 'jobs', ['status', '=', 'dead'])).toBe(0);
   }, 300_000);

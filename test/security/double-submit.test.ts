@@ -21,10 +21,18 @@ describe('security: concurrent double submits on the money routes', () => {
   it('approve × N, and approve racing reject: one decision wins, the rest are 409, the state is the winner’s', async () => {
     h = await startHarness();
     await enableSourcing(h);
-    await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 10_000_000, maxPerDay: 1_000_000_000, minMargin: -10_000_000, approvalAbove: 0, method1688: 'link' });
+    await saveLimits(h.app.db, h.shop.id, {
+      maxPerOrder: 10_000_000,
+      maxPerDay: 1_000_000_000,
+      minMargin: -10_000_000,
+      approvalAbove: 0,
+      method1688: 'link',
+    });
     const owner = await tokenFor(h, 'owner');
     h.sandbox.wechat.generate(h.creds.appId, { count: 4, requestRate: 0, multiLineRate: 0 });
-    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 4, { what: 'four payments awaiting approval' });
+    await waitFor(async () => (await count(h!.app, 'payments', ['status', '=', 'AwaitingApproval'])) === 4, {
+      what: 'four payments awaiting approval',
+    });
     const ids = (await h.app.db.kysely.selectFrom('payments').select('id').orderBy('id').execute()).map((p) => p.id);
     const approve = (id: number) => hit(h!, 'POST', `/api/payments/${id}/approve`, { token: owner, body: {} });
     const reject = (id: number) => hit(h!, 'POST', `/api/payments/${id}/reject`, { token: owner, body: { note: '价格不对' } });
@@ -46,9 +54,24 @@ describe('security: concurrent double submits on the money routes', () => {
     await onlySupplier(h, 'direct');
     const owner = await tokenFor(h, 'owner');
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-    const pay = await waitFor(() => h!.app.db.kysely.selectFrom('payments').select(['id', 'amount', 'status']).where('status', '=', 'AwaitingPayer').executeTakeFirst(), { what: 'a transfer awaiting the payer' });
-    await fetch(`${h.url}/api/payments/${pay.id}/vouchers?fileName=bank.png`, { method: 'POST', headers: { authorization: `Bearer ${owner}`, 'content-type': 'image/png' }, body: PNG });
-    const all = await Promise.all(Array.from({ length: N }, () => hit(h!, 'POST', `/api/payments/${pay.id}/record`, { token: owner, body: { amount: pay.amount, paidAt: Date.now() - 60_000, reference: 'BANK-20261207-01' } })));
+    const pay = await waitFor(
+      () =>
+        h!.app.db.kysely.selectFrom('payments').select(['id', 'amount', 'status']).where('status', '=', 'AwaitingPayer').executeTakeFirst(),
+      { what: 'a transfer awaiting the payer' },
+    );
+    await fetch(`${h.url}/api/payments/${pay.id}/vouchers?fileName=bank.png`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${owner}`, 'content-type': 'image/png' },
+      body: PNG,
+    });
+    const all = await Promise.all(
+      Array.from({ length: N }, () =>
+        hit(h!, 'POST', `/api/payments/${pay.id}/record`, {
+          token: owner,
+          body: { amount: pay.amount, paidAt: Date.now() - 60_000, reference: 'BANK-20261207-01' },
+        }),
+      ),
+    );
     // Each answer says it is paid (the one that recorded it, or one that found it recorded: 200 'Paid') or that it
     // already was (409); it is recorded and booked once.
     expect(all.every((r) => (r.status === 200 && r.body.status === 'Paid') || r.status === 409)).toBe(true);
@@ -62,12 +85,31 @@ describe('security: concurrent double submits on the money routes', () => {
     const owner = await tokenFor(h, 'owner');
     const op = await tokenFor(h, 'operator');
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
-    const po = await waitFor(() => h!.app.db.kysely.selectFrom('purchase_orders').select(['id', 'shop_order_id', 'state']).where('state', 'in', ['Placed', 'Paying', 'Paid']).executeTakeFirst(), { what: 'a placed purchase order' });
-    const corrections = await Promise.all(Array.from({ length: N }, () => hit(h!, 'POST', `/api/orders/${po.shop_order_id}/ledger`, { token: owner, body: { kind: 'correction', amount: -300, note: '运费差', ref: 'freight-diff-0001' } })));
+    const po = await waitFor(
+      () =>
+        h!.app.db.kysely
+          .selectFrom('purchase_orders')
+          .select(['id', 'shop_order_id', 'state'])
+          .where('state', 'in', ['Placed', 'Paying', 'Paid'])
+          .executeTakeFirst(),
+      { what: 'a placed purchase order' },
+    );
+    const corrections = await Promise.all(
+      Array.from({ length: N }, () =>
+        hit(h!, 'POST', `/api/orders/${po.shop_order_id}/ledger`, {
+          token: owner,
+          body: { kind: 'correction', amount: -300, note: '运费差', ref: 'freight-diff-0001' },
+        }),
+      ),
+    );
     expect(corrections.every((r) => r.status === 200)).toBe(true);
     expect(await count(h.app, 'ledger_entries', ['kind', '=', 'correction'])).toBe(1);
     // The supplier cancelled (nothing was paid yet): settled once, the others refused.
-    const settled = await Promise.all(Array.from({ length: N }, () => hit(h!, 'POST', `/api/purchase-orders/${po.id}/supplier-settled`, { token: op, body: { note: '供应商电话告知无货，已取消' } })));
+    const settled = await Promise.all(
+      Array.from({ length: N }, () =>
+        hit(h!, 'POST', `/api/purchase-orders/${po.id}/supplier-settled`, { token: op, body: { note: '供应商电话告知无货，已取消' } }),
+      ),
+    );
     expect(settled.filter((r) => r.status === 200)).toHaveLength(1);
     expect(settled.filter((r) => r.status === 200 || r.status === 409)).toHaveLength(N);
     expect(await count(h.app, 'order_events', ['event', '=', 'po.supplier_settled'])).toBe(1);

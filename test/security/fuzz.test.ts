@@ -40,14 +40,29 @@ describe('security: fuzzing money, imports and webhooks', () => {
     await fc.assert(
       fc.asyncProperty(anyValue, fc.string({ minLength: 1, maxLength: 30 }), async (amount, note) => {
         const key = `fuzz-${n++}-${Date.now()}`;
-        const manual = async () => (await h.app.db.kysely.selectFrom('ledger_entries').select('id').where('ref', 'like', 'manual:%').execute()).length;
+        const manual = async () =>
+          (await h.app.db.kysely.selectFrom('ledger_entries').select('id').where('ref', 'like', 'manual:%').execute()).length;
         const before = await manual();
-        const r = await hit(h, 'POST', `/api/orders/${orderId}/ledger`, { token: owner, body: { kind: 'correction', amount, note }, headers: { 'idempotency-key': key } });
+        const r = await hit(h, 'POST', `/api/orders/${orderId}/ledger`, {
+          token: owner,
+          body: { kind: 'correction', amount, note },
+          headers: { 'idempotency-key': key },
+        });
         expect(r.status).toBeLessThan(500);
-        const valid = typeof amount === 'number' && Number.isInteger(amount) && amount !== 0 && Math.abs(amount) <= MAX_FEN && note.trim().length > 0 && !note.includes('\u0000');
+        const valid =
+          typeof amount === 'number' &&
+          Number.isInteger(amount) &&
+          amount !== 0 &&
+          Math.abs(amount) <= MAX_FEN &&
+          note.trim().length > 0 &&
+          !note.includes('\u0000');
         if (r.status === 200) {
           expect(valid).toBe(true);
-          const row = await h.app.db.kysely.selectFrom('ledger_entries').select('amount').where('ref', '=', `manual:${key}`).executeTakeFirstOrThrow();
+          const row = await h.app.db.kysely
+            .selectFrom('ledger_entries')
+            .select('amount')
+            .where('ref', '=', `manual:${key}`)
+            .executeTakeFirstOrThrow();
           expect(Number(row.amount)).toBe(amount);
         } else {
           expect(r.status).toBe(400);
@@ -61,9 +76,19 @@ describe('security: fuzzing money, imports and webhooks', () => {
   it('payment limits and manual payment dates: refused or kept exactly, never a 500', async () => {
     await fc.assert(
       fc.asyncProperty(anyValue, anyValue, async (maxPerOrder, paidAt) => {
-        const r = await hit(h, 'PUT', `/api/shops/${h.shop.id}/payment-limits`, { token: owner, body: { maxPerOrder, maxPerDay: 1_000_000, minMargin: 0, approvalAbove: 0 } });
-        expect(r.status === 200 ? typeof maxPerOrder === 'number' && Number.isInteger(maxPerOrder) && maxPerOrder > 0 && maxPerOrder <= MAX_FEN : r.status === 400).toBe(true);
-        const rec = await hit(h, 'POST', '/api/payments/999999/record', { token: owner, body: { amount: 100, paidAt, reference: 'REF-1' } });
+        const r = await hit(h, 'PUT', `/api/shops/${h.shop.id}/payment-limits`, {
+          token: owner,
+          body: { maxPerOrder, maxPerDay: 1_000_000, minMargin: 0, approvalAbove: 0 },
+        });
+        expect(
+          r.status === 200
+            ? typeof maxPerOrder === 'number' && Number.isInteger(maxPerOrder) && maxPerOrder > 0 && maxPerOrder <= MAX_FEN
+            : r.status === 400,
+        ).toBe(true);
+        const rec = await hit(h, 'POST', '/api/payments/999999/record', {
+          token: owner,
+          body: { amount: 100, paidAt, reference: 'REF-1' },
+        });
         expect([400, 404]).toContain(rec.status);
       }),
       { numRuns: 60 },
@@ -102,14 +127,27 @@ describe('security: fuzzing money, imports and webhooks', () => {
     const events = await count(h.app, 'inbound_events');
     const messages = await count(h.app, 'inbound_events', ['source', '=', '1688']);
     await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 300 }), fc.dictionary(fc.constantFrom('timestamp', 'nonce', 'msg_signature', 'signature', 'encrypt_type'), fc.string({ maxLength: 40 })), fc.constantFrom('json', 'form', 'garbage'), async (body, query, kind) => {
-        const q = new URLSearchParams(query).toString();
-        const wx = await fetch(`${h.url}${h.shop.webhookPath}?${q}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: kind === 'json' ? JSON.stringify({ Encrypt: body }) : body });
-        expect([400, 401]).toContain(wx.status);
-        const form = kind === 'form' ? new URLSearchParams({ message: body, _aop_signature: query.signature ?? 'AB' }).toString() : body;
-        const ali = await fetch(`${h.url}/webhooks/1688?${q}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
-        expect([400, 401]).toContain(ali.status);
-      }),
+      fc.asyncProperty(
+        fc.string({ maxLength: 300 }),
+        fc.dictionary(fc.constantFrom('timestamp', 'nonce', 'msg_signature', 'signature', 'encrypt_type'), fc.string({ maxLength: 40 })),
+        fc.constantFrom('json', 'form', 'garbage'),
+        async (body, query, kind) => {
+          const q = new URLSearchParams(query).toString();
+          const wx = await fetch(`${h.url}${h.shop.webhookPath}?${q}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: kind === 'json' ? JSON.stringify({ Encrypt: body }) : body,
+          });
+          expect([400, 401]).toContain(wx.status);
+          const form = kind === 'form' ? new URLSearchParams({ message: body, _aop_signature: query.signature ?? 'AB' }).toString() : body;
+          const ali = await fetch(`${h.url}/webhooks/1688?${q}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: form,
+          });
+          expect([400, 401]).toContain(ali.status);
+        },
+      ),
       { numRuns: 150 },
     );
     expect(await count(h.app, 'inbound_events')).toBe(events);

@@ -4,18 +4,31 @@ import type { Harness } from '../helpers/harness.js';
 /** docs/API.md's rows: method, path and the least role (or public). */
 export function documentedRoutes(): { method: string; path: string; role: string }[] {
   const doc = readFileSync(new URL('../../docs/API.md', import.meta.url), 'utf8');
-  return [...doc.matchAll(/^\| `(GET|POST|PUT|PATCH|DELETE)` \| `([^`]+)` \| (public|viewer|operator|owner) \|/gm)].map((m) => ({ method: m[1]!, path: m[2]!, role: m[3]! }));
+  return [...doc.matchAll(/^\| `(GET|POST|PUT|PATCH|DELETE)` \| `([^`]+)` \| (public|viewer|operator|owner) \|/gm)].map((m) => ({
+    method: m[1]!,
+    path: m[2]!,
+    role: m[3]!,
+  }));
 }
 
 /** A dashboard session (cookie and CSRF token) for a user. */
 export async function sessionFor(h: Harness, username: string, password: string): Promise<{ cookie: string; csrf: string }> {
-  const res = await fetch(`${h.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${h.url}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   const body = (await res.json()) as { csrfToken: string };
   return { cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]!, csrf: body.csrfToken };
 }
 
 /** One request with whatever credentials; SSE routes are answered by their status line alone. */
-export async function hit(h: Harness, method: string, path: string, opts: { token?: string; cookie?: string; csrf?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any; headers: Headers }> {
+export async function hit(
+  h: Harness,
+  method: string,
+  path: string,
+  opts: { token?: string; cookie?: string; csrf?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const ctl = new AbortController();
   const res = await fetch(`${h.url}${path}`, {
     method,

@@ -19,7 +19,11 @@ describe('security: route × role matrix and CSRF', () => {
     h = await startHarness({ worker: false });
     await h.http.ready();
     const doc = documentedRoutes();
-    routes = servedRoutes(h.http).map((r) => ({ method: r.method, url: r.url, role: doc.find((d) => d.method === r.method && d.path === r.url)?.role ?? 'undocumented' }));
+    routes = servedRoutes(h.http).map((r) => ({
+      method: r.method,
+      url: r.url,
+      role: doc.find((d) => d.method === r.method && d.path === r.url)?.role ?? 'undocumented',
+    }));
     for (const role of ['viewer', 'operator'] as const) tokens[role] = await tokenFor(h, role);
   });
   afterAll(async () => h.stop());
@@ -38,15 +42,22 @@ describe('security: route × role matrix and CSRF', () => {
     expect(wrong).toEqual([]);
   });
 
-  it.each(['viewer', 'operator'])('a %s is refused (403) every route above its role and let through (no 401/403/500) the others', async (role) => {
-    const wrong: string[] = [];
-    for (const r of routes.filter((x) => x.role !== 'public')) {
-      const res = await hit(h, r.method, fill(r.url), { token: tokens[role], body: r.method === 'GET' || r.method === 'DELETE' ? undefined : {} });
-      const refused = RANK[r.role]! > RANK[role]!;
-      if (refused ? res.status !== 403 : [401, 403].includes(res.status) || res.status >= 500) wrong.push(`${r.method} ${r.url} (${r.role}) → ${res.status}`);
-    }
-    expect(wrong).toEqual([]);
-  });
+  it.each(['viewer', 'operator'])(
+    'a %s is refused (403) every route above its role and let through (no 401/403/500) the others',
+    async (role) => {
+      const wrong: string[] = [];
+      for (const r of routes.filter((x) => x.role !== 'public')) {
+        const res = await hit(h, r.method, fill(r.url), {
+          token: tokens[role],
+          body: r.method === 'GET' || r.method === 'DELETE' ? undefined : {},
+        });
+        const refused = RANK[r.role]! > RANK[role]!;
+        if (refused ? res.status !== 403 : [401, 403].includes(res.status) || res.status >= 500)
+          wrong.push(`${r.method} ${r.url} (${r.role}) → ${res.status}`);
+      }
+      expect(wrong).toEqual([]);
+    },
+  );
 
   it('with a session cookie, every change without the CSRF token is refused (403) and none is a 500 with it', async () => {
     await createUser(h.app.db, { username: 'csrf-owner', password: 'csrf-owner-pass', role: 'owner' }, Date.now());
@@ -59,7 +70,11 @@ describe('security: route × role matrix and CSRF', () => {
       if (without.status !== 403) wrong.push(`${r.method} ${r.url} without CSRF → ${without.status}`);
       // Revoking one's own tokens or session would end this session: the "with" side is checked on the rest.
       if (r.url.includes('/tokens') || r.url === '/api/session') continue;
-      const withToken = await hit(h, r.method, fill(r.url), { cookie: s.cookie, csrf: s.csrf, body: r.method === 'DELETE' ? undefined : {} });
+      const withToken = await hit(h, r.method, fill(r.url), {
+        cookie: s.cookie,
+        csrf: s.csrf,
+        body: r.method === 'DELETE' ? undefined : {},
+      });
       if (withToken.status === 403 || withToken.status >= 500) wrong.push(`${r.method} ${r.url} with CSRF → ${withToken.status}`);
     }
     expect(wrong).toEqual([]);

@@ -19,31 +19,73 @@ import { ORDER_LOOP } from '../../src/loop/order-loop.js';
 const DOC = new URL('../../docs/ARCHITECTURE.md', import.meta.url);
 const { LAYERS } = createRequire(import.meta.url)('../../scripts/layers.cjs') as { LAYERS: string[][] };
 
-const table = (head: string[], rows: (string | number)[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`)].join('\n');
+const table = (head: string[], rows: (string | number)[][]) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`),
+  ].join('\n');
 const code = (xs: readonly string[]) => (xs.length ? xs.map((x) => `\`${x}\``).join(', ') : '—');
 
 function lifecycleTable(lc: Lifecycle<string>): string {
   return table(
     ['state', 'may go to', ''],
-    Object.entries(lc.transitions).map(([s, { to }]) => [`\`${s}\``, code(to), [lc.initial.includes(s) ? 'initial' : '', lc.terminal.includes(s) ? 'terminal' : ''].filter(Boolean).join(', ')]),
+    Object.entries(lc.transitions).map(([s, { to }]) => [
+      `\`${s}\``,
+      code(to),
+      [lc.initial.includes(s) ? 'initial' : '', lc.terminal.includes(s) ? 'terminal' : ''].filter(Boolean).join(', '),
+    ]),
   );
 }
 
 const blocks: Record<string, () => string> = {
-  layers: () => table(['layer', 'folders of src/ (a folder imports only lower layers)'], LAYERS.map((l, i) => [i, code(l.map((f) => (f === 'app' ? 'app.ts' : `${f}/`)))])),
-  loop: () => table(['step', 'job', 'runs in the same job', 'undone by', 'when'], ORDER_LOOP.map((s) => [s.step, `\`${s.job}\``, s.chainsTo ? `\`${s.chainsTo}\`` : '', s.compensation ? `\`${s.compensation}\`` : '', s.when])),
-  jobs: () => table(['kind', 'what it does', 'attempts'], JOB_KINDS.map((k) => [`\`${k}\``, JOBS[k].what, (JOBS[k] as { maxAttempts?: number }).maxAttempts ?? DEFAULT_MAX_ATTEMPTS])),
+  layers: () =>
+    table(
+      ['layer', 'folders of src/ (a folder imports only lower layers)'],
+      LAYERS.map((l, i) => [i, code(l.map((f) => (f === 'app' ? 'app.ts' : `${f}/`)))]),
+    ),
+  loop: () =>
+    table(
+      ['step', 'job', 'runs in the same job', 'undone by', 'when'],
+      ORDER_LOOP.map((s) => [
+        s.step,
+        `\`${s.job}\``,
+        s.chainsTo ? `\`${s.chainsTo}\`` : '',
+        s.compensation ? `\`${s.compensation}\`` : '',
+        s.when,
+      ]),
+    ),
+  jobs: () =>
+    table(
+      ['kind', 'what it does', 'attempts'],
+      JOB_KINDS.map((k) => [`\`${k}\``, JOBS[k].what, (JOBS[k] as { maxAttempts?: number }).maxAttempts ?? DEFAULT_MAX_ATTEMPTS]),
+    ),
   'lifecycle-shop-order': () => lifecycleTable(shopOrderLifecycle as Lifecycle<string>),
   'lifecycle-purchase-order': () => lifecycleTable(purchaseOrderLifecycle as Lifecycle<string>),
   'lifecycle-payment': () => lifecycleTable(paymentLifecycle as Lifecycle<string>),
   'lifecycle-case': () => lifecycleTable(caseLifecycle as Lifecycle<string>),
-  cases: () => table(['kind', 'what a person sees', 'actions'], Object.entries(CASE_KINDS).map(([k, v]) => [`\`${k}\``, v.title, code(v.actions)])),
+  cases: () =>
+    table(
+      ['kind', 'what a person sees', 'actions'],
+      Object.entries(CASE_KINDS).map(([k, v]) => [`\`${k}\``, v.title, code(v.actions)]),
+    ),
   routes: () =>
     table(
       ['route', 'answers over an API', 'paid by', 'parcels from', 'new address by', '催发货 / 联系'],
-      Object.entries(ROUTE_TRAITS).map(([r, t]) => [`\`${r}\` (${t.label})`, t.supplierApi ? 'yes' : 'no', [...new Set([t.payMethod('protocol'), t.payMethod('link')])].map((m) => `\`${m}\``).join(' or '), t.parcels, t.addressChange, t.reach]),
+      Object.entries(ROUTE_TRAITS).map(([r, t]) => [
+        `\`${r}\` (${t.label})`,
+        t.supplierApi ? 'yes' : 'no',
+        [...new Set([t.payMethod('protocol'), t.payMethod('link')])].map((m) => `\`${m}\``).join(' or '),
+        t.parcels,
+        t.addressChange,
+        t.reach,
+      ]),
     ),
-  'pay-methods': () => table(['method', 'first status', 'paid known by', 'Daifa makes the call'], Object.entries(PAY_METHOD_TRAITS).map(([m, t]) => [`\`${m}\``, `\`${t.firstStatus}\``, t.confirmedBy, t.daifaPays ? 'yes' : 'no'])),
+  'pay-methods': () =>
+    table(
+      ['method', 'first status', 'paid known by', 'Daifa makes the call'],
+      Object.entries(PAY_METHOD_TRAITS).map(([m, t]) => [`\`${m}\``, `\`${t.firstStatus}\``, t.confirmedBy, t.daifaPays ? 'yes' : 'no']),
+    ),
 };
 
 describe('docs/ARCHITECTURE.md', () => {

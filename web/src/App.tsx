@@ -1,7 +1,22 @@
 import { lazy, Suspense, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { BrowserRouter, Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
-import { App as AntApp, Badge, Button, ConfigProvider, Drawer, Form, Grid, Input, Layout, Menu, Modal, Segmented, Spin, Typography } from 'antd';
+import {
+  App as AntApp,
+  Badge,
+  Button,
+  ConfigProvider,
+  Drawer,
+  Form,
+  Grid,
+  Input,
+  Layout,
+  Menu,
+  Modal,
+  Segmented,
+  Spin,
+  Typography,
+} from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import { api, setCsrf, setOnUnauthenticated } from './api';
@@ -43,14 +58,27 @@ export function App() {
   const langValue = useMemo(() => ({ lang, setLang }), [lang, setLang]);
   return (
     <LangContext.Provider value={langValue}>
-      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{
+      <ConfigProvider
+        locale={lang === 'zh' ? zhCN : enUS}
+        theme={{
           // WeChat's green darkened to keep white text and links readable (WCAG AA 4.5:1); secondary text and
           // placeholders a shade darker than antd's defaults for the same reason.
-          token: { colorPrimary: '#067a3d', colorLink: '#067a3d', borderRadius: 6, colorTextSecondary: '#595959', colorTextTertiary: '#595959', colorTextDescription: '#595959', colorTextPlaceholder: '#6b6b6b', colorTextQuaternary: '#6b6b6b', colorError: '#cf1322' },
+          token: {
+            colorPrimary: '#067a3d',
+            colorLink: '#067a3d',
+            borderRadius: 6,
+            colorTextSecondary: '#595959',
+            colorTextTertiary: '#595959',
+            colorTextDescription: '#595959',
+            colorTextPlaceholder: '#6b6b6b',
+            colorTextQuaternary: '#6b6b6b',
+            colorError: '#cf1322',
+          },
           components: { Menu: { itemSelectedColor: '#054d27' } },
         }}
         // No space put between two Chinese characters of a button ("撤 销"): screen readers read the name as written.
-        button={{ autoInsertSpace: false }}>
+        button={{ autoInsertSpace: false }}
+      >
         <AntApp>
           <QueryClientProvider client={queryClient}>
             <BrowserRouter>
@@ -106,7 +134,10 @@ function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
   const live = useLiveUpdates();
   const [sandboxOn, setSandboxOn] = useState(false);
   useEffect(() => {
-    api('GET', '/api/sandbox').then(() => setSandboxOn(true), () => setSandboxOn(false));
+    api('GET', '/api/sandbox').then(
+      () => setSandboxOn(true),
+      () => setSandboxOn(false),
+    );
   }, []);
   const items = [
     ['/', 'Overview'],
@@ -119,7 +150,11 @@ function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
     ['/settings', 'Settings'],
     ...(sandboxOn ? [['/sandbox', 'Sandbox']] : []),
   ].map(([key, name]) => ({ key: key!, label: <Link to={key!}>{t(name!)}</Link> }));
-  const selected = items.map((i) => i.key).filter((k) => (k === '/' ? loc.pathname === '/' : loc.pathname.startsWith(k))).pop() ?? '/';
+  const selected =
+    items
+      .map((i) => i.key)
+      .filter((k) => (k === '/' ? loc.pathname === '/' : loc.pathname.startsWith(k)))
+      .pop() ?? '/';
   // On a phone the menu is a drawer over the page (the page keeps its width) that closes once a page is chosen.
   const screens = Grid.useBreakpoint();
   const phone = screens.md === false;
@@ -135,19 +170,47 @@ function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
         </Layout.Sider>
       )}
       {phone && (
-        <Drawer placement="left" open={menuOpen} onClose={() => setMenuOpen(false)} width={220} title="代发 Daifa" styles={{ body: { padding: 0 } }}>
+        <Drawer
+          placement="left"
+          open={menuOpen}
+          onClose={() => setMenuOpen(false)}
+          width={220}
+          title="代发 Daifa"
+          styles={{ body: { padding: 0 } }}
+        >
           {menu}
         </Drawer>
       )}
       <Layout>
-        <Layout.Header style={{ background: '#fff', padding: '0 16px', display: 'flex', justifyContent: 'flex-end', alignItems: 'center', gap: 12, flexWrap: 'wrap', height: 'auto', minHeight: 56 }}>
+        <Layout.Header
+          style={{
+            background: '#fff',
+            padding: '0 16px',
+            display: 'flex',
+            justifyContent: 'flex-end',
+            alignItems: 'center',
+            gap: 12,
+            flexWrap: 'wrap',
+            height: 'auto',
+            minHeight: 56,
+          }}
+        >
           {phone && (
             <Button aria-label={lang === 'zh' ? '菜单' : 'Menu'} style={{ marginRight: 'auto' }} onClick={() => setMenuOpen(true)}>
               ☰ {lang === 'zh' ? '菜单' : 'Menu'}
             </Button>
           )}
           <Badge status={live ? 'success' : 'default'} text={live ? t('Live updates on') : t('Reconnecting')} />
-          <Segmented aria-label={t('Language')} size="small" value={lang} onChange={(v) => setLang(v as Lang)} options={[{ label: '中文', value: 'zh' }, { label: 'EN', value: 'en' }]} />
+          <Segmented
+            aria-label={t('Language')}
+            size="small"
+            value={lang}
+            onChange={(v) => setLang(v as Lang)}
+            options={[
+              { label: '中文', value: 'zh' },
+              { label: 'EN', value: 'en' },
+            ]}
+          />
           <Typography.Text>
             {user.username} · {t(user.role === 'owner' ? 'Owner' : user.role === 'operator' ? 'Operator' : 'Viewer')}
           </Typography.Text>

@@ -35,14 +35,19 @@ function CardList(props: TableProps<any>) {
     const by = columns[Number(idx)]!.sorter as (a: any, b: any) => number;
     rows.sort((a, b) => (dir === 'asc' ? by(a, b) : by(b, a)));
   }
-  const pageSize = props.pagination && typeof props.pagination === 'object' ? props.pagination.pageSize ?? 10 : rows.length || 1;
+  const pageSize = props.pagination && typeof props.pagination === 'object' ? (props.pagination.pageSize ?? 10) : rows.length || 1;
   const shown = props.pagination === false ? rows : rows.slice((page - 1) * pageSize, page * pageSize);
-  const keyOf = (r: any, i: number): Key => (typeof props.rowKey === 'function' ? props.rowKey(r, i) : r[(props.rowKey as string) ?? 'key']) as Key;
+  const keyOf = (r: any, i: number): Key =>
+    (typeof props.rowKey === 'function' ? props.rowKey(r, i) : r[(props.rowKey as string) ?? 'key']) as Key;
   const sel = props.rowSelection;
   const chosen = new Set(sel?.selectedRowKeys ?? []);
   const toggle = (k: Key, on: boolean) => {
     const next = on ? [...chosen, k] : [...chosen].filter((x) => x !== k);
-    sel?.onChange?.(next, rows.filter((r, i) => next.includes(keyOf(r, i))), { type: 'multiple' });
+    sel?.onChange?.(
+      next,
+      rows.filter((r, i) => next.includes(keyOf(r, i))),
+      { type: 'multiple' },
+    );
   };
   if (props.loading) return <Spin />;
   return (
@@ -66,7 +71,14 @@ function CardList(props: TableProps<any>) {
         const k = keyOf(r, i);
         return (
           <Card key={k} size="small" style={{ marginBottom: 8 }} data-testid="row-card">
-            {sel && <Checkbox aria-label={zh ? '选择' : 'Select'} checked={chosen.has(k)} onChange={(e) => toggle(k, e.target.checked)} style={{ marginBottom: 4 }} />}
+            {sel && (
+              <Checkbox
+                aria-label={zh ? '选择' : 'Select'}
+                checked={chosen.has(k)}
+                onChange={(e) => toggle(k, e.target.checked)}
+                style={{ marginBottom: 4 }}
+              />
+            )}
             {columns.map((c, ci) => {
               const value = c.dataIndex ? r[c.dataIndex] : undefined;
               const body = c.render ? c.render(value, r, i) : value;
@@ -82,7 +94,9 @@ function CardList(props: TableProps<any>) {
           </Card>
         );
       })}
-      {props.pagination !== false && rows.length > pageSize && <Pagination simple current={page} pageSize={pageSize} total={rows.length} onChange={setPage} />}
+      {props.pagination !== false && rows.length > pageSize && (
+        <Pagination simple current={page} pageSize={pageSize} total={rows.length} onChange={setPage} />
+      )}
     </div>
   );
 }

@@ -20,7 +20,12 @@ export const setOnUnauthenticated = (fn: () => void) => {
   onUnauthenticated = fn;
 };
 
-export async function api<T = any>(method: string, path: string, body?: unknown, opts: { raw?: BodyInit; contentType?: string } = {}): Promise<T> {
+export async function api<T = any>(
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { raw?: BodyInit; contentType?: string } = {},
+): Promise<T> {
   const headers: Record<string, string> = {};
   if (method !== 'GET') headers['x-csrf-token'] = csrfToken;
   let payload: BodyInit | undefined;
@@ -60,7 +65,20 @@ export const yuan = (fen: number | null | undefined): string => {
 /** China time as 2026-12-07 09:42:26 (Beijing time, 24 h, zero-padded). */
 export const time = (ms: number | null | undefined): string => {
   if (!ms) return '—';
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(Number(ms))).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: 'Asia/Shanghai',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(new Date(Number(ms)))
+      .map((p) => [p.type, p.value]),
+  );
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
 };
 export const timeS = (s: number | null | undefined): string => (s ? time(Number(s) * 1000) : '—');

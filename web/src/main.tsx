@@ -10,7 +10,10 @@ new MutationObserver(() => {
     el.setAttribute('aria-label', '表格 / table');
   }
   // antd's hidden measuring row copies a row's controls: they must not be reachable either.
-  for (const el of document.querySelectorAll<HTMLElement>('.ant-table-measure-row input, .ant-table-measure-row button, .ant-table-measure-row a')) el.tabIndex = -1;
+  for (const el of document.querySelectorAll<HTMLElement>(
+    '.ant-table-measure-row input, .ant-table-measure-row button, .ant-table-measure-row a',
+  ))
+    el.tabIndex = -1;
 }).observe(document.body, { childList: true, subtree: true });
 
 createRoot(document.getElementById('root')!).render(<App />);

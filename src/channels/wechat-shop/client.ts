@@ -85,7 +85,7 @@ export class WeChatShopClient {
   /** POST a business API with the token. Token errors: refresh once, retry once. -1: brief backoff. */
   async call(path: string, payload: Record<string, unknown> = {}): Promise<ApiResponse> {
     let tokenRetried = false;
-    for (let busy = 0; ; ) {
+    for (let busy = 0; ;) {
       const token = await this.accessToken();
       await this.limiter?.take();
       const body = await this.http(path, token, payload);
@@ -140,7 +140,10 @@ export class WeChatShopClient {
       // Minute quota: retry at the start of the next minute.
       const now = this.opts.clock.now();
       this.opts.log.warn({ shopId: this.creds.shopId, path, errcode: code }, 'WeChat minute quota reached');
-      return new DaifaError('WECHAT_RATE_LIMITED', `微信接口每分钟调用次数已达上限 (45011) ${path}`, { details, retryAfterMs: 60_000 - (now % 60_000) + 500 });
+      return new DaifaError('WECHAT_RATE_LIMITED', `微信接口每分钟调用次数已达上限 (45011) ${path}`, {
+        details,
+        retryAfterMs: 60_000 - (now % 60_000) + 500,
+      });
     }
     if (code === 45009) {
       this.opts.log.error({ shopId: this.creds.shopId, path, errcode: code }, 'WeChat daily quota reached');
@@ -162,7 +165,11 @@ export class WeChatShopClient {
     callCounter.set(path, (callCounter.get(path) ?? 0) + 1);
     let res: PostResult;
     try {
-      res = await postText(url, { headers: { 'content-type': 'application/json' }, body: stringifyLossless(payload), timeoutMs: this.opts.timeoutMs ?? 10_000 });
+      res = await postText(url, {
+        headers: { 'content-type': 'application/json' },
+        body: stringifyLossless(payload),
+        timeoutMs: this.opts.timeoutMs ?? 10_000,
+      });
     } catch (err) {
       throw new DaifaError('UPSTREAM_UNAVAILABLE', `无法连接微信接口 ${path}: ${(err as Error).message}`, { cause: err });
     }
@@ -181,7 +188,13 @@ export class WeChatShopClient {
   // ---- endpoints -------------------------------------------------------------------------------------
 
   /** order/list/get: ids of orders updated (or created) in a window of at most 7 days, paged by next_key. */
-  async listOrders(q: { updateTimeRange?: [number, number]; createTimeRange?: [number, number]; status?: number; pageSize?: number; nextKey?: string }): Promise<{ orderIds: string[]; nextKey?: string; hasMore: boolean }> {
+  async listOrders(q: {
+    updateTimeRange?: [number, number];
+    createTimeRange?: [number, number];
+    status?: number;
+    pageSize?: number;
+    nextKey?: string;
+  }): Promise<{ orderIds: string[]; nextKey?: string; hasMore: boolean }> {
     const body: Record<string, unknown> = { page_size: q.pageSize ?? 100 };
     if (q.updateTimeRange) body.update_time_range = { start_time: q.updateTimeRange[0], end_time: q.updateTimeRange[1] };
     if (q.createTimeRange) body.create_time_range = { start_time: q.createTimeRange[0], end_time: q.createTimeRange[1] };
@@ -201,7 +214,10 @@ export class WeChatShopClient {
   /** Plaintext receiver. Callers go through DecodeService, which enforces the quota and records who/why. */
   async decodeSensitiveInfo(orderId: string): Promise<{ address: Record<string, unknown>; virtualNumber?: Record<string, unknown> }> {
     const r = await this.call('/channels/ec/order/sensitiveinfo/decode', { order_id: orderId });
-    return { address: (r.address_info ?? {}) as Record<string, unknown>, virtualNumber: r.virtual_number_info as Record<string, unknown> | undefined };
+    return {
+      address: (r.address_info ?? {}) as Record<string, unknown>,
+      virtualNumber: r.virtual_number_info as Record<string, unknown> | undefined,
+    };
   }
 
   /** deliverycompanylist/new/get, cached for a day (the list rarely changes). */
@@ -210,15 +226,27 @@ export class WeChatShopClient {
     if (this.deliveryCompanies && now - this.deliveryCompanies.at < 86_400_000) return this.deliveryCompanies.list;
     const r = await this.call('/channels/ec/order/deliverycompanylist/new/get', { ewaybill_only: false });
     const list = Array.isArray(r.company_list)
-      ? r.company_list.map((c: any) => ({ deliveryId: String(c?.delivery_id ?? ''), name: String(c?.delivery_name ?? '') })).filter((c) => c.deliveryId)
+      ? r.company_list
+          .map((c: any) => ({ deliveryId: String(c?.delivery_id ?? ''), name: String(c?.delivery_name ?? '') }))
+          .filter((c) => c.deliveryId)
       : [];
     this.deliveryCompanies = { at: now, list };
     return list;
   }
 
   /** Native dropship (代发): assign order lines to a bound supplier; plaintext never leaves the platform. */
-  async dropshipAssign(orderId: string, supplierAppId: string, lines: { productId: string; skuId: string; count: number }[]): Promise<void> {
-    await this.orderWrite(orderId, () => this.call('/channels/ec/order/dropship/assign', { order_id: orderId, supplier_appid: supplierAppId, dropship_product_list: lines.map((l) => ({ spu_id: l.productId, sku_id: l.skuId, product_cnt: l.count })) }));
+  async dropshipAssign(
+    orderId: string,
+    supplierAppId: string,
+    lines: { productId: string; skuId: string; count: number }[],
+  ): Promise<void> {
+    await this.orderWrite(orderId, () =>
+      this.call('/channels/ec/order/dropship/assign', {
+        order_id: orderId,
+        supplier_appid: supplierAppId,
+        dropship_product_list: lines.map((l) => ({ spu_id: l.productId, sku_id: l.skuId, product_cnt: l.count })),
+      }),
+    );
   }
 
   /** dropship/get: a 代发单 with its lines and, once the supplier shipped, its packages. */
@@ -228,19 +256,56 @@ export class WeChatShopClient {
   }
 
   /** delivery/send: one entry per package, each with exactly the products and quantities it holds. */
-  async deliverySend(orderId: string, packages: { deliveryId: string; waybillId: string; products: { productId: string; skuId: string; count: number }[] }[]): Promise<void> {
-    await this.orderWrite(orderId, () => this.call('/channels/ec/order/delivery/send', { order_id: orderId, delivery_list: packages.map((p) => ({ delivery_id: p.deliveryId, waybill_id: p.waybillId, deliver_type: 1, product_infos: p.products.map((x) => ({ product_id: x.productId, sku_id: x.skuId, product_cnt: x.count })) })) }));
+  async deliverySend(
+    orderId: string,
+    packages: { deliveryId: string; waybillId: string; products: { productId: string; skuId: string; count: number }[] }[],
+  ): Promise<void> {
+    await this.orderWrite(orderId, () =>
+      this.call('/channels/ec/order/delivery/send', {
+        order_id: orderId,
+        delivery_list: packages.map((p) => ({
+          delivery_id: p.deliveryId,
+          waybill_id: p.waybillId,
+          deliver_type: 1,
+          product_infos: p.products.map((x) => ({ product_id: x.productId, sku_id: x.skuId, product_cnt: x.count })),
+        })),
+      }),
+    );
   }
 
   /** deliveryinfo/update, per package (change_infos): a new courier / tracking number for one package. */
-  async deliveryInfoUpdate(orderId: string, change: { old: { deliveryId: string; waybillId: string }; next: { deliveryId: string; waybillId: string }; products: { productId: string; skuId: string; count: number }[] }): Promise<void> {
+  async deliveryInfoUpdate(
+    orderId: string,
+    change: {
+      old: { deliveryId: string; waybillId: string };
+      next: { deliveryId: string; waybillId: string };
+      products: { productId: string; skuId: string; count: number }[];
+    },
+  ): Promise<void> {
     const infos = change.products.map((x) => ({ product_id: x.productId, sku_id: x.skuId, product_cnt: x.count }));
-    await this.orderWrite(orderId, () => this.call('/channels/ec/order/deliveryinfo/update', { order_id: orderId, change_infos: [{ old: { delivery_id: change.old.deliveryId, waybill_id: change.old.waybillId, product_infos: infos }, new: { delivery_id: change.next.deliveryId, waybill_id: change.next.waybillId, product_infos: infos } }] }));
+    await this.orderWrite(orderId, () =>
+      this.call('/channels/ec/order/deliveryinfo/update', {
+        order_id: orderId,
+        change_infos: [
+          {
+            old: { delivery_id: change.old.deliveryId, waybill_id: change.old.waybillId, product_infos: infos },
+            new: { delivery_id: change.next.deliveryId, waybill_id: change.next.waybillId, product_infos: infos },
+          },
+        ],
+      }),
+    );
   }
 
   /** 发货协商: ask the buyer to accept a later ship time (reason 1–4); at most 3 per order, ≥ 4 h before the deadline. */
   async deliveryNegotiationSubmit(orderId: string, predictDeliveryTime: number, reason: number, remark: string): Promise<void> {
-    await this.orderWrite(orderId, () => this.call('/channels/ec/order/deliverynegotiation/submit', { order_id: orderId, predict_delivery_time: predictDeliveryTime, reason, remark }));
+    await this.orderWrite(orderId, () =>
+      this.call('/channels/ec/order/deliverynegotiation/submit', {
+        order_id: orderId,
+        predict_delivery_time: predictDeliveryTime,
+        reason,
+        remark,
+      }),
+    );
   }
 
   /**
@@ -264,8 +329,29 @@ export class WeChatShopClient {
    * answer the same after-sale (WeChat: "失败时可用相同ID进行重试，可避免重复发起售后"). Returns the after-sale id,
    * whatever JSON type it comes as (documented a number, read as a string by one SDK).
    */
-  async genAftersaleOrder(r: { requestId: string; orderId: string; productId: string; skuId: string; count: number; amount: number; reason: string; desc?: string }): Promise<string> {
-    const out = await this.orderWrite(r.orderId, () => this.call('/channels/ec/aftersale/genaftersaleorder', { request_id: r.requestId, order_id: r.orderId, product_id: r.productId, sku_id: r.skuId, count: r.count, amount: r.amount, reason: r.reason, type: 'REFUND', ...(r.desc ? { desc: r.desc } : {}) }));
+  async genAftersaleOrder(r: {
+    requestId: string;
+    orderId: string;
+    productId: string;
+    skuId: string;
+    count: number;
+    amount: number;
+    reason: string;
+    desc?: string;
+  }): Promise<string> {
+    const out = await this.orderWrite(r.orderId, () =>
+      this.call('/channels/ec/aftersale/genaftersaleorder', {
+        request_id: r.requestId,
+        order_id: r.orderId,
+        product_id: r.productId,
+        sku_id: r.skuId,
+        count: r.count,
+        amount: r.amount,
+        reason: r.reason,
+        type: 'REFUND',
+        ...(r.desc ? { desc: r.desc } : {}),
+      }),
+    );
     const id = idString(out.aftersale_id ?? out.after_sale_order_id);
     if (!id) throw new DaifaError('WECHAT_API', `genaftersaleorder 返回缺少 aftersale_id (${r.orderId})`);
     return id;
@@ -297,7 +383,10 @@ export class WeChatClients {
   constructor(private readonly opts: WeChatClientOptions) {}
 
   /** The client of one shop by its id (credentials unsealed by the shop service). */
-  async forShop(shops: { credentialsById(id: number): Promise<{ id: number; appId: string; appSecret: string }> }, shopId: number): Promise<WeChatShopClient> {
+  async forShop(
+    shops: { credentialsById(id: number): Promise<{ id: number; appId: string; appSecret: string }> },
+    shopId: number,
+  ): Promise<WeChatShopClient> {
     const c = await shops.credentialsById(shopId);
     return this.for({ shopId: c.id, appId: c.appId, appSecret: c.appSecret });
   }

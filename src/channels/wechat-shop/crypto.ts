@@ -6,7 +6,9 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEq
  */
 
 export function sha1Signature(parts: readonly string[]): string {
-  return createHash('sha1').update([...parts].sort().join('')).digest('hex');
+  return createHash('sha1')
+    .update([...parts].sort().join(''))
+    .digest('hex');
 }
 
 /** GET URL verification and the plain `signature` query parameter: sha1(sort(token, timestamp, nonce)). */

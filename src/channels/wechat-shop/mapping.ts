@@ -3,7 +3,8 @@ import type { OrderLine, OrderSnapshot } from '../../domain/shop-order.js';
 import { idString } from '../../lib/lossless-json.js';
 
 /** WeChat wire format → domain. Every field is optional on the wire; missing numbers become 0, strings ''. */
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : 0);
+const num = (v: unknown): number =>
+  typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : 0;
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 const obj = (v: unknown): Record<string, any> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {});
 const arr = (v: unknown): any[] => (Array.isArray(v) ? v : []);
@@ -38,7 +39,8 @@ export function mapOrder(raw: Record<string, unknown>): OrderSnapshot {
     const quantity = num(p.sku_cnt);
     const unitPrice = num(p.sale_price);
     // real_price is the line total actually paid; older payloads may lack it — fall back to estimate/sale × qty.
-    const paid = p.real_price !== undefined ? num(p.real_price) : p.estimate_price !== undefined ? num(p.estimate_price) : unitPrice * quantity;
+    const paid =
+      p.real_price !== undefined ? num(p.real_price) : p.estimate_price !== undefined ? num(p.estimate_price) : unitPrice * quantity;
     return {
       lineNo: i + 1,
       productId: idString(p.product_id) ?? '',
@@ -69,7 +71,9 @@ export function mapOrder(raw: Record<string, unknown>): OrderSnapshot {
     address: mapAddress(delivery.address_info),
     lines,
     onAftersaleOrderCnt: num(aftersale.on_aftersale_order_cnt),
-    aftersaleIds: arr(aftersale.aftersale_order_list).map((x) => str(x.aftersale_order_id)).filter(Boolean),
+    aftersaleIds: arr(aftersale.aftersale_order_list)
+      .map((x) => str(x.aftersale_order_id))
+      .filter(Boolean),
     commission: {
       predicted: settle.predict_commission_fee !== undefined ? num(settle.predict_commission_fee) : undefined,
       settled: settle.commission_fee !== undefined && settle.commission_fee !== '' ? num(settle.commission_fee) : undefined,

@@ -16,7 +16,6 @@ export interface PollerOptions {
   initialLookbackSeconds?: number;
 }
 
-
 /**
  * The safety net under pushes: per shop, order/list/get by update_time from a persisted cursor (with overlap),
  * every changed order becomes the same idempotent sync job a push would create. Each run schedules the next
@@ -42,7 +41,12 @@ export class OrderPoller {
   async ensureScheduled(): Promise<void> {
     const shops = await this.db.kysely.selectFrom('shops').select('id').execute();
     for (const s of shops) {
-      const active = await this.db.kysely.selectFrom('jobs').select('id').where('singleton_key', '=', keyOf('wechat.poll', { shopId: s.id })).where('status', 'in', ['pending', 'running']).executeTakeFirst();
+      const active = await this.db.kysely
+        .selectFrom('jobs')
+        .select('id')
+        .where('singleton_key', '=', keyOf('wechat.poll', { shopId: s.id }))
+        .where('status', 'in', ['pending', 'running'])
+        .executeTakeFirst();
       if (!active) await this.queue.add(pollJob(s.id));
     }
   }

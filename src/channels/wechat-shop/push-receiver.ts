@@ -31,7 +31,10 @@ export function eventOrderId(msg: Record<string, any>): string | undefined {
   if (as && typeof as === 'object') return idString(as.order_id);
   if (typeof as === 'string') {
     // ISV mode flattens "\n<after_sale_order_id>\n<status>\n<order_id>\n" (reference §8.8).
-    const parts = as.split('\n').map((s: string) => s.trim()).filter(Boolean);
+    const parts = as
+      .split('\n')
+      .map((s: string) => s.trim())
+      .filter(Boolean);
     return parts.find((p: string) => /^\d{16,20}$/.test(p) && p.startsWith('3'));
   }
   return idString(msg.ProductOrderStatusUpdate?.order_id);
@@ -51,8 +54,10 @@ export function registerPushReceiver(app: FastifyInstance, deps: PushReceiverDep
     scope.get('/webhooks/wechat-shop/:shopKey', async (req, reply) => {
       const shop = await deps.shops.credentialsByKey((req.params as { shopKey: string }).shopKey);
       const q = req.query as Record<string, string | undefined>;
-      if (!shop || !q.signature || !q.timestamp || !q.nonce || q.echostr === undefined) return reply.code(shop ? 400 : 404).send('bad request');
-      if (!signaturesEqual(urlSignature(shop.pushToken, q.timestamp, q.nonce), q.signature)) return reply.code(401).send('invalid signature');
+      if (!shop || !q.signature || !q.timestamp || !q.nonce || q.echostr === undefined)
+        return reply.code(shop ? 400 : 404).send('bad request');
+      if (!signaturesEqual(urlSignature(shop.pushToken, q.timestamp, q.nonce), q.signature))
+        return reply.code(401).send('invalid signature');
       return reply.type('text/plain').send(q.echostr);
     });
 
@@ -66,8 +71,10 @@ export function registerPushReceiver(app: FastifyInstance, deps: PushReceiverDep
       } catch {
         return reject(reply, deps.log, 400, 'malformed body', shop.id);
       }
-      if (!body || typeof body.Encrypt !== 'string' || !q.timestamp || !q.nonce || !q.msg_signature) return reject(reply, deps.log, 400, 'missing Encrypt or signature parameters', shop.id);
-      if (!signaturesEqual(msgSignature(shop.pushToken, q.timestamp, q.nonce, body.Encrypt), q.msg_signature)) return reject(reply, deps.log, 401, 'msg_signature mismatch', shop.id);
+      if (!body || typeof body.Encrypt !== 'string' || !q.timestamp || !q.nonce || !q.msg_signature)
+        return reject(reply, deps.log, 400, 'missing Encrypt or signature parameters', shop.id);
+      if (!signaturesEqual(msgSignature(shop.pushToken, q.timestamp, q.nonce, body.Encrypt), q.msg_signature))
+        return reject(reply, deps.log, 401, 'msg_signature mismatch', shop.id);
       // The signed timestamp must be recent: a push captured once cannot be replayed later (identical ones within the
       // window are deduplicated anyway). WeChat signs each delivery attempt anew.
       const age = Math.abs(Math.floor(deps.now() / 1000) - Number(q.timestamp));
@@ -94,7 +101,10 @@ export function registerPushReceiver(app: FastifyInstance, deps: PushReceiverDep
       const dedupKey = createHash('sha256').update(plain).digest('hex');
       // The echo of Daifa's own shipment is kept like any event, but not re-read: Daifa knows what it sent.
       const finish = Number(msg.order_info?.finish_delivery) === 1;
-      const skipJob = event === 'channels_ec_order_deliver' && orderId ? (trx: Transaction<Database>) => deps.deliverEcho(trx, shop.id, orderId, finish) : undefined;
+      const skipJob =
+        event === 'channels_ec_order_deliver' && orderId
+          ? (trx: Transaction<Database>) => deps.deliverEcho(trx, shop.id, orderId, finish)
+          : undefined;
       const stored = await deps.events.store({
         source: 'wechat-shop',
         shopId: shop.id,

@@ -3,7 +3,10 @@ import { withId, type DialectName } from '../dialect.js';
 
 /** Merchant alerts: per-shop rules, coalesced sends (batches) with rate windows, per-target send locks. */
 export async function up(db: Kysely<any>, dialect: DialectName): Promise<void> {
-  await db.schema.alterTable('notifications').addColumn('target', 'text', (c) => c.notNull().defaultTo('')).execute();
+  await db.schema
+    .alterTable('notifications')
+    .addColumn('target', 'text', (c) => c.notNull().defaultTo(''))
+    .execute();
   await db.schema.alterTable('notifications').addColumn('batch_id', 'bigint').execute();
   await db.schema.alterTable('notifications').addColumn('data', 'text').execute();
   await db.schema.createIndex('notifications_target_status').on('notifications').columns(['channel', 'target', 'status', 'id']).execute();
@@ -28,7 +31,11 @@ export async function up(db: Kysely<any>, dialect: DialectName): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('sent_at', 'bigint')
     .execute();
-  await db.schema.createIndex('notification_batches_window').on('notification_batches').columns(['channel', 'target', 'created_at']).execute();
+  await db.schema
+    .createIndex('notification_batches_window')
+    .on('notification_batches')
+    .columns(['channel', 'target', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('alert_target_locks')

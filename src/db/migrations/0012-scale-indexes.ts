@@ -10,6 +10,8 @@ import type { DialectName } from '../dialect.js';
 export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> {
   await db.schema.createIndex('purchase_order_lines_po').on('purchase_order_lines').columns(['purchase_order_id']).execute();
   await db.schema.alterTable('payments').addColumn('shop_id', 'bigint').execute();
-  await sql`update payments set shop_id = (select o.shop_id from purchase_orders p join shop_orders o on o.id = p.shop_order_id where p.id = payments.purchase_order_id)`.execute(db);
+  await sql`update payments set shop_id = (select o.shop_id from purchase_orders p join shop_orders o on o.id = p.shop_order_id where p.id = payments.purchase_order_id)`.execute(
+    db,
+  );
   await db.schema.createIndex('payments_shop_day').on('payments').columns(['shop_id', 'day', 'status', 'amount']).execute();
 }

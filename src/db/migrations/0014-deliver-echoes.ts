@@ -7,6 +7,12 @@ import type { DialectName } from '../dialect.js';
  * order/get: Daifa already knows what it shipped. A push Daifa did not cause still is.
  */
 export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> {
-  await db.schema.alterTable('shop_orders').addColumn('deliver_echoes', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('shop_orders').addColumn('deliver_echo_finish', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('shop_orders')
+    .addColumn('deliver_echoes', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('shop_orders')
+    .addColumn('deliver_echo_finish', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 }

@@ -6,5 +6,8 @@ import type { DialectName } from '../dialect.js';
  * (the balance topped up, the agreement signed), three more — the calls already made stay counted.
  */
 export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> {
-  await db.schema.alterTable('payments').addColumn('max_calls', 'integer', (c) => c.notNull().defaultTo(3)).execute();
+  await db.schema
+    .alterTable('payments')
+    .addColumn('max_calls', 'integer', (c) => c.notNull().defaultTo(3))
+    .execute();
 }

@@ -8,6 +8,9 @@ import type { DialectName } from '../dialect.js';
  * `Sending` by the code before this migration were counted: they are in flight.
  */
 export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> {
-  await db.schema.alterTable('wx_deliveries').addColumn('in_flight', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('wx_deliveries')
+    .addColumn('in_flight', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.updateTable('wx_deliveries').set({ in_flight: 1 }).where('status', '=', 'Sending').execute();
 }

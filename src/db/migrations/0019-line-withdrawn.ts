@@ -6,5 +6,8 @@ import type { DialectName } from '../dialect.js';
  * out from that moment, before WeChat shows the refund done (its `finish_aftersale_sku_cnt` follows).
  */
 export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> {
-  await db.schema.alterTable('shop_order_lines').addColumn('withdrawn_cnt', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('shop_order_lines')
+    .addColumn('withdrawn_cnt', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 }

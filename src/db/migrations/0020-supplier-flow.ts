@@ -7,5 +7,8 @@ import type { DialectName } from '../dialect.js';
  */
 export async function up(db: Kysely<any>, _dialect: DialectName): Promise<void> {
   await db.schema.alterTable('suppliers').addColumn('purchase_flow', 'text').execute();
-  await db.schema.alterTable('suppliers').addColumn('purchase_flow_learned', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('suppliers')
+    .addColumn('purchase_flow_learned', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 }

@@ -19,7 +19,13 @@ import { describeMargin, marginWith } from '../../payments/price-change.js';
 import type { ShopService } from '../../shops/shops.js';
 import { loadLinesToSource, loadRequests, type Sourcing } from '../../sourcing/sourcing.js';
 import type { Alibaba1688Accounts } from '../../suppliers/alibaba-1688/accounts.js';
-import { isPurchaseFlow, type AddressParam, type CargoParam, type EncryptOutOrderInfo, type PurchaseFlow } from '../../suppliers/alibaba-1688/client.js';
+import {
+  isPurchaseFlow,
+  type AddressParam,
+  type CargoParam,
+  type EncryptOutOrderInfo,
+  type PurchaseFlow,
+} from '../../suppliers/alibaba-1688/client.js';
 import { assertDeliverable, digestAddress, toAddressParam } from '../address.js';
 import type { PlacementOutcomes } from '../outcomes.js';
 import type { PlacementTarget, SupplierRoute } from './port.js';
@@ -29,9 +35,14 @@ const UNFULFILLABLE = new Set(['500_001', '500_002', '500_003', '500_004', '500_
 
 // Every 1688 placement writes these: compiled once (see prepared()).
 const recordAttempt = prepared((db, attempt: number, expected: number, readback: string, now: number, poId: number) =>
-  db.updateTable('purchase_orders').set({ attempt, expected_amount: expected, readback, updated_at: now }).where('id', '=', poId));
-const recordSupplierOrder = prepared((db, supplierOrderId: string, now: number, poId: number) => db.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId, updated_at: now }).where('id', '=', poId));
-const refreshOfferPrice = prepared((db, unitPrice: number, now: number, offerRef: number) => db.updateTable('supplier_offers').set({ unit_price: unitPrice, refreshed_at: now }).where('id', '=', offerRef));
+  db.updateTable('purchase_orders').set({ attempt, expected_amount: expected, readback, updated_at: now }).where('id', '=', poId),
+);
+const recordSupplierOrder = prepared((db, supplierOrderId: string, now: number, poId: number) =>
+  db.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId, updated_at: now }).where('id', '=', poId),
+);
+const refreshOfferPrice = prepared((db, unitPrice: number, now: number, offerRef: number) =>
+  db.updateTable('supplier_offers').set({ unit_price: unitPrice, refreshed_at: now }).where('id', '=', offerRef),
+);
 
 /**
  * 1688 (alibaba.trade.fastCreateOrder): preview, then create — the intent (attempt counter, what is sent, as salted
@@ -81,15 +92,33 @@ export class Alibaba1688Route implements SupplierRoute {
         // is not published [U] (1688 §10).
         const shop = await this.shops.credentialsById(order.shop_id);
         const wire = await this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret }).getOrder(order.wx_order_id);
-        const ewaybill = String(((wire.order_detail as any)?.delivery_info?.ewaybill_order_code ?? ''));
+        const ewaybill = String((wire.order_detail as any)?.delivery_info?.ewaybill_order_code ?? '');
         address = toAddressParam(masked);
-        encryptOutOrderInfo = { encryptOrder: true, outPlatformCode: 'weixin', outPlatformAppkey: shop.appId, outPlatformOrderNo: order.wx_order_id, outShopId: shop.appId, outShopName: shop.name, outPatformExtraInfo: JSON.stringify({ ewaybill_order_code: ewaybill, ewaybill_order_appid: shop.appId }) };
+        encryptOutOrderInfo = {
+          encryptOrder: true,
+          outPlatformCode: 'weixin',
+          outPlatformAppkey: shop.appId,
+          outPlatformOrderNo: order.wx_order_id,
+          outShopId: shop.appId,
+          outShopName: shop.name,
+          outPatformExtraInfo: JSON.stringify({ ewaybill_order_code: ewaybill, ewaybill_order_appid: shop.appId }),
+        };
       } else {
-        const plain = await this.decode.decode({ shopId: order.shop_id, wxOrderId: order.wx_order_id, actor: 'system:purchasing', purpose: `1688下单收货地址 (${po.out_order_id})`, destination: `1688 ${supplier.name} (${supplier.login_id ?? supplier.member_id ?? supplier.id})` });
+        const plain = await this.decode.decode({
+          shopId: order.shop_id,
+          wxOrderId: order.wx_order_id,
+          actor: 'system:purchasing',
+          purpose: `1688下单收货地址 (${po.out_order_id})`,
+          destination: `1688 ${supplier.name} (${supplier.login_id ?? supplier.member_id ?? supplier.id})`,
+        });
         address = toAddressParam({ ...masked, ...plain });
         assertDeliverable(address);
       }
-      const cargo: CargoParam[] = lines.map((l) => ({ offerId: /^\d{1,15}$/.test(l.offer_id) ? Number(l.offer_id) : l.offer_id, ...(l.spec_id ? { specId: l.spec_id } : {}), quantity: l.quantity }));
+      const cargo: CargoParam[] = lines.map((l) => ({
+        offerId: /^\d{1,15}$/.test(l.offer_id) ? Number(l.offer_id) : l.offer_id,
+        ...(l.spec_id ? { specId: l.spec_id } : {}),
+        quantity: l.quantity,
+      }));
 
       // The flow set for (or learned from) this seller; none yet: the preview answers the best one (flowFlag).
       const setFlow = isPurchaseFlow(supplier.purchase_flow) ? supplier.purchase_flow : undefined;
@@ -99,9 +128,30 @@ export class Alibaba1688Route implements SupplierRoute {
         if (code === '500_007' && supplier.purchase_flow_learned === 1) await this.forgetFlow(supplier.id);
         if (code === '500_004') {
           // The catalogue learns from the answer: this spec has no stock right now.
-          await this.db.kysely.updateTable('supplier_offers').set({ stock: 0, refreshed_at: this.clock.now() }).where('id', 'in', lines.map((l) => l.offer_ref)).where((eb) => eb.or(lines.map((l) => eb('spec_id', '=', l.spec_id)))).where('offer_id', 'in', lines.map((l) => l.offer_id)).execute();
+          await this.db.kysely
+            .updateTable('supplier_offers')
+            .set({ stock: 0, refreshed_at: this.clock.now() })
+            .where(
+              'id',
+              'in',
+              lines.map((l) => l.offer_ref),
+            )
+            .where((eb) => eb.or(lines.map((l) => eb('spec_id', '=', l.spec_id))))
+            .where(
+              'offer_id',
+              'in',
+              lines.map((l) => l.offer_id),
+            )
+            .execute();
         }
-        if (UNFULFILLABLE.has(code)) return this.outcomes.fallBack(po.id, order.id, order.shop_id, po.supplier_id, `${supplier.name}: ${code} ${preview.errorMsg ?? ''}`);
+        if (UNFULFILLABLE.has(code))
+          return this.outcomes.fallBack(
+            po.id,
+            order.id,
+            order.shop_id,
+            po.supplier_id,
+            `${supplier.name}: ${code} ${preview.errorMsg ?? ''}`,
+          );
         throw new Error(`1688 preview failed: ${code} ${preview.errorMsg ?? ''}`);
       }
       previewTotal = Number(preview.orderPreviewResuslt?.[0]?.sumPayment);
@@ -110,23 +160,52 @@ export class Alibaba1688Route implements SupplierRoute {
       if (!setFlow && isPurchaseFlow(flowFlag)) await this.learnFlow(supplier.id, flowFlag);
       // One commit before the create call: the attempt counted (the intent), what exactly is sent — kept as salted
       // digests (no plaintext at rest) so the read-back can compare it field by field — and the fresh prices.
-      const sent = { attempt: po.attempt + 1, expected_amount: Number.isFinite(previewTotal) ? previewTotal! : po.expected_amount, readback: JSON.stringify({ sent: digestAddress(po.out_order_id, address) }), updated_at: this.clock.now() };
+      const sent = {
+        attempt: po.attempt + 1,
+        expected_amount: Number.isFinite(previewTotal) ? previewTotal! : po.expected_amount,
+        readback: JSON.stringify({ sent: digestAddress(po.out_order_id, address) }),
+        updated_at: this.clock.now(),
+      };
       await this.db.kysely.transaction().execute(async (trx) => {
         await this.refreshOffers(trx, lines, preview.orderPreviewResuslt?.[0]?.cargoList);
         await recordAttempt(trx, sent.attempt, sent.expected_amount, sent.readback, sent.updated_at, poId);
       });
       known = { po: { ...po, ...sent }, lines, masked };
-      const created = await client.fastCreateOrder({ address, cargo, outOrderId: po.out_order_id, message: po.message, flow, encryptOutOrderInfo });
+      const created = await client.fastCreateOrder({
+        address,
+        cargo,
+        outOrderId: po.out_order_id,
+        message: po.message,
+        flow,
+        encryptOutOrderInfo,
+      });
       if (created.success === false || created.success === 'false' || !created.result?.orderId) {
         const code = String(created.code ?? created.errorCode ?? '');
         if (code === '500_007' && !setFlow) await this.forgetFlow(supplier.id);
-        if (UNFULFILLABLE.has(code)) return this.outcomes.fallBack(po.id, order.id, order.shop_id, po.supplier_id, `${supplier.name}: ${code} ${created.message ?? ''}`);
+        if (UNFULFILLABLE.has(code))
+          return this.outcomes.fallBack(
+            po.id,
+            order.id,
+            order.shop_id,
+            po.supplier_id,
+            `${supplier.name}: ${code} ${created.message ?? ''}`,
+          );
         throw new Error(`1688 fastCreateOrder failed: ${code} ${created.message ?? ''}`);
       }
       supplierOrderId = idString(created.result.orderId);
-      const failed: { offerId: unknown; specId?: string; errorCode?: string }[] = Array.isArray(created.result.failedOfferList) ? created.result.failedOfferList : [];
+      const failed: { offerId: unknown; specId?: string; errorCode?: string }[] = Array.isArray(created.result.failedOfferList)
+        ? created.result.failedOfferList
+        : [];
       if (failed.length) {
-        const split = await this.splitOffFailedLines(po.id, order.id, order.shop_id, po.supplier_id, supplierOrderId!, failed, Number(created.result.totalSuccessAmount));
+        const split = await this.splitOffFailedLines(
+          po.id,
+          order.id,
+          order.shop_id,
+          po.supplier_id,
+          supplierOrderId!,
+          failed,
+          Number(created.result.totalSuccessAmount),
+        );
         if (split !== 'split') return split;
         known = undefined; // lines and amounts changed: the read-back reads them anew
       }
@@ -136,22 +215,39 @@ export class Alibaba1688Route implements SupplierRoute {
   }
 
   private async shopOf(shopOrderId: number): Promise<number> {
-    return (await this.db.kysely.selectFrom('shop_orders').select('shop_id').where('id', '=', shopOrderId).executeTakeFirstOrThrow()).shop_id;
+    return (await this.db.kysely.selectFrom('shop_orders').select('shop_id').where('id', '=', shopOrderId).executeTakeFirstOrThrow())
+      .shop_id;
   }
 
   /** A seller's flow as the preview answered it (a person's setting is never overwritten). */
   private async learnFlow(supplierId: number, flow: PurchaseFlow): Promise<void> {
-    await this.db.kysely.updateTable('suppliers').set({ purchase_flow: flow, purchase_flow_learned: 1 }).where('id', '=', supplierId).where('purchase_flow', 'is', null).execute();
+    await this.db.kysely
+      .updateTable('suppliers')
+      .set({ purchase_flow: flow, purchase_flow_learned: 1 })
+      .where('id', '=', supplierId)
+      .where('purchase_flow', 'is', null)
+      .execute();
     this.log.info({ supplierId, flow }, '1688 order flow learned from the preview');
   }
 
   /** 1688 refused the learned flow (the relationship ended): ask the preview again next time. */
   private async forgetFlow(supplierId: number): Promise<void> {
-    await this.db.kysely.updateTable('suppliers').set({ purchase_flow: null, purchase_flow_learned: 0 }).where('id', '=', supplierId).where('purchase_flow_learned', '=', 1).execute();
+    await this.db.kysely
+      .updateTable('suppliers')
+      .set({ purchase_flow: null, purchase_flow_learned: 0 })
+      .where('id', '=', supplierId)
+      .where('purchase_flow_learned', '=', 1)
+      .execute();
   }
 
   /** Compare the created order with what Daifa sent: receiver, phone (extension kept), address, every item. */
-  private async readBack(poId: number, shopOrderId: number, supplierOrderId: string, next: JobSpec[], known?: { po: Selectable<PurchaseOrdersTable>; lines: Selectable<PurchaseOrderLinesTable>[]; masked: Address }): Promise<string> {
+  private async readBack(
+    poId: number,
+    shopOrderId: number,
+    supplierOrderId: string,
+    next: JobSpec[],
+    known?: { po: Selectable<PurchaseOrdersTable>; lines: Selectable<PurchaseOrderLinesTable>[]; masked: Address },
+  ): Promise<string> {
     const client = await this.accounts.client();
     const view = await client.buyerView(supplierOrderId);
     const info = view.result ?? {};
@@ -164,11 +260,31 @@ export class Alibaba1688Route implements SupplierRoute {
     const sent = (po.readback ? JSON.parse(po.readback).sent : undefined) as Record<string, string> | undefined;
     if (sent) {
       // Field by field against what was sent (its digests): name, mobile, phone with extension, street address.
-      const got = digestAddress(po.out_order_id, { fullName: String(r.toFullName ?? n.contactPerson ?? ''), mobile: String(r.toMobile ?? n.mobile ?? ''), phone: String(r.toPhone ?? n.telephone ?? '') || undefined, address: String(n.address ?? ''), provinceText: String(n.province ?? ''), cityText: String(n.city ?? ''), areaText: String(n.area ?? '') });
-      const labels: Record<string, string> = { fullName: '收货人', mobile: '手机', phone: '电话/分机号', address: '详细地址', provinceText: '省', cityText: '市', areaText: '区县' };
+      const got = digestAddress(po.out_order_id, {
+        fullName: String(r.toFullName ?? n.contactPerson ?? ''),
+        mobile: String(r.toMobile ?? n.mobile ?? ''),
+        phone: String(r.toPhone ?? n.telephone ?? '') || undefined,
+        address: String(n.address ?? ''),
+        provinceText: String(n.province ?? ''),
+        cityText: String(n.city ?? ''),
+        areaText: String(n.area ?? ''),
+      });
+      const labels: Record<string, string> = {
+        fullName: '收货人',
+        mobile: '手机',
+        phone: '电话/分机号',
+        address: '详细地址',
+        provinceText: '省',
+        cityText: '市',
+        areaText: '区县',
+      };
       for (const k of Object.keys(labels)) if ((sent[k] ?? '') !== (got[k] ?? '')) diffs.push(`${labels[k]}不一致`);
     } else diffs.push('缺少下单时的地址记录，无法核对');
-    for (const [field, ours, theirs] of [['省', masked.provinceName, n.province], ['市', masked.cityName, n.city], ['区', masked.countyName, n.area]] as const) {
+    for (const [field, ours, theirs] of [
+      ['省', masked.provinceName, n.province],
+      ['市', masked.cityName, n.city],
+      ['区', masked.countyName, n.area],
+    ] as const) {
       if (String(theirs ?? '') !== ours) diffs.push(`${field}与订单不一致（${theirs}）`);
     }
     const items: any[] = Array.isArray(info.productItems) ? info.productItems : [];
@@ -179,9 +295,23 @@ export class Alibaba1688Route implements SupplierRoute {
     }
     if (items.length !== lines.length) diffs.push(`商品行数 ${items.length} ≠ ${lines.length}`);
     const total = info.baseInfo?.totalAmount !== undefined ? yuanToFen(info.baseInfo.totalAmount) : undefined;
-    const readback = { sent, receiver: r.toFullName ? `${[...String(r.toFullName)][0]}**` : '', area: r.toArea, total, items: items.map((i) => ({ offerId: String(i.productID), specId: i.specId, quantity: Number(i.quantity), entryId: idString(i.subItemIDString ?? i.subItemID) })) };
+    const readback = {
+      sent,
+      receiver: r.toFullName ? `${[...String(r.toFullName)][0]}**` : '',
+      area: r.toArea,
+      total,
+      items: items.map((i) => ({
+        offerId: String(i.productID),
+        specId: i.specId,
+        quantity: Number(i.quantity),
+        entryId: idString(i.subItemIDString ?? i.subItemID),
+      })),
+    };
     if (diffs.length) {
-      await this.outcomes.needsAttention(poId, shopOrderId, supplierOrderId, 'READBACK_MISMATCH', `采购单回读不一致：${diffs.join('；')}`, { diffs, readback });
+      await this.outcomes.needsAttention(poId, shopOrderId, supplierOrderId, 'READBACK_MISMATCH', `采购单回读不一致：${diffs.join('；')}`, {
+        diffs,
+        readback,
+      });
       return 'NeedsAttention';
     }
     if (total !== undefined && total !== po.expected_amount) {
@@ -190,20 +320,45 @@ export class Alibaba1688Route implements SupplierRoute {
       // A small rise the shop accepts by itself (its setting), while the margin still clears the floor: placed at the
       // new total like an accepted price, recorded as accepted automatically.
       const rise = total - po.expected_amount;
-      const auto = (await loadLimits(this.db.kysely, (await this.shopOf(shopOrderId)))).autoAcceptRise ?? 0;
+      const auto = (await loadLimits(this.db.kysely, await this.shopOf(shopOrderId))).autoAcceptRise ?? 0;
       if (rise > 0 && rise <= auto && m.ok) {
-        await this.outcomes.markPlaced(poId, shopOrderId, `1688 订单 ${supplierOrderId}；涨价 ${formatYuan(rise)} 在自动接受额度 ${formatYuan(auto)} 内，已自动接受（${describeMargin(m)}）`, { supplierOrderId, total, autoAcceptedRise: rise }, { readback: JSON.stringify(readback), supplier_amount: total }, next);
+        await this.outcomes.markPlaced(
+          poId,
+          shopOrderId,
+          `1688 订单 ${supplierOrderId}；涨价 ${formatYuan(rise)} 在自动接受额度 ${formatYuan(auto)} 内，已自动接受（${describeMargin(m)}）`,
+          { supplierOrderId, total, autoAcceptedRise: rise },
+          { readback: JSON.stringify(readback), supplier_amount: total },
+          next,
+        );
         return 'Placed';
       }
-      await this.outcomes.needsAttention(poId, shopOrderId, supplierOrderId, 'PRICE_CHANGED', `采购金额 ¥${(total / 100).toFixed(2)} 与预览 ¥${(po.expected_amount / 100).toFixed(2)} 不一致；${describeMargin(m)}`, { total, expected: po.expected_amount, margin: m.margin, marginFloor: m.floor, marginOk: m.ok });
+      await this.outcomes.needsAttention(
+        poId,
+        shopOrderId,
+        supplierOrderId,
+        'PRICE_CHANGED',
+        `采购金额 ¥${(total / 100).toFixed(2)} 与预览 ¥${(po.expected_amount / 100).toFixed(2)} 不一致；${describeMargin(m)}`,
+        { total, expected: po.expected_amount, margin: m.margin, marginFloor: m.floor, marginOk: m.ok },
+      );
       return 'NeedsAttention';
     }
-    await this.outcomes.markPlaced(poId, shopOrderId, `1688 订单 ${supplierOrderId}`, { supplierOrderId, total }, { readback: JSON.stringify(readback), supplier_amount: total ?? null }, next);
+    await this.outcomes.markPlaced(
+      poId,
+      shopOrderId,
+      `1688 订单 ${supplierOrderId}`,
+      { supplierOrderId, total },
+      { readback: JSON.stringify(readback), supplier_amount: total ?? null },
+      next,
+    );
     return 'Placed';
   }
 
   /** A preview is the freshest price there is: keep the catalogue's unit prices and refresh time current. */
-  private async refreshOffers(trx: Transaction<Database>, lines: { offer_ref: number; offer_id: string; spec_id: string }[], cargoList: unknown): Promise<void> {
+  private async refreshOffers(
+    trx: Transaction<Database>,
+    lines: { offer_ref: number; offer_id: string; spec_id: string }[],
+    cargoList: unknown,
+  ): Promise<void> {
     if (!Array.isArray(cargoList)) return;
     const now = this.clock.now();
     for (const c of cargoList as { offerId?: unknown; specId?: string; finalUnitPrice?: number | string }[]) {
@@ -218,25 +373,77 @@ export class Alibaba1688Route implements SupplierRoute {
    * cargo failed move to a new purchase order with another supplier. A bundle split across success and failure
    * cannot be moved whole, so a person decides.
    */
-  private async splitOffFailedLines(poId: number, shopOrderId: number, shopId: number, supplierId: number, supplierOrderId: string, failed: { offerId: unknown; specId?: string; errorCode?: string }[], successTotal: number): Promise<'split' | 'NeedsAttention'> {
+  private async splitOffFailedLines(
+    poId: number,
+    shopOrderId: number,
+    shopId: number,
+    supplierId: number,
+    supplierOrderId: string,
+    failed: { offerId: unknown; specId?: string; errorCode?: string }[],
+    successTotal: number,
+  ): Promise<'split' | 'NeedsAttention'> {
     const poLines = await purchaseOrderLines(this.db.kysely, poId);
-    const isFailed = (l: { offer_id: string; spec_id: string }) => failed.some((f) => String(f.offerId) === l.offer_id && (f.specId ?? '') === l.spec_id);
+    const isFailed = (l: { offer_id: string; spec_id: string }) =>
+      failed.some((f) => String(f.offerId) === l.offer_id && (f.specId ?? '') === l.spec_id);
     const failedLineNos = new Set(poLines.filter(isFailed).map((l) => l.shop_order_line_no));
     const mixed = poLines.some((l) => failedLineNos.has(l.shop_order_line_no) && !isFailed(l));
     if (mixed) {
-      await this.outcomes.needsAttention(poId, shopOrderId, supplierOrderId, 'READBACK_MISMATCH', `1688 组合商品部分未下单：${JSON.stringify(failed)}`, { failedOfferList: failed });
+      await this.outcomes.needsAttention(
+        poId,
+        shopOrderId,
+        supplierOrderId,
+        'READBACK_MISMATCH',
+        `1688 组合商品部分未下单：${JSON.stringify(failed)}`,
+        { failedOfferList: failed },
+      );
       return 'NeedsAttention';
     }
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await trx.deleteFrom('purchase_order_lines').where('purchase_order_id', '=', poId).where('shop_order_line_no', 'in', [...failedLineNos]).execute();
-      await trx.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId, ...(Number.isFinite(successTotal) ? { expected_amount: successTotal } : {}), updated_at: now }).where('id', '=', poId).execute();
+      await trx
+        .deleteFrom('purchase_order_lines')
+        .where('purchase_order_id', '=', poId)
+        .where('shop_order_line_no', 'in', [...failedLineNos])
+        .execute();
+      await trx
+        .updateTable('purchase_orders')
+        .set({
+          supplier_order_id: supplierOrderId,
+          ...(Number.isFinite(successTotal) ? { expected_amount: successTotal } : {}),
+          updated_at: now,
+        })
+        .where('id', '=', poId)
+        .execute();
       const lines = await loadLinesToSource(trx, shopOrderId, [...failedLineNos]);
       const r = await this.sourcing.sourceLines(trx, shopId, shopOrderId, lines, await loadRequests(trx, shopOrderId), [supplierId], now);
-      await appendEvent(trx, { entity: 'purchase_order', id: poId, shopOrderId, event: 'po.partially_created', actor: 'system:purchasing', note: `第 ${[...failedLineNos].join('、')} 行未下单成功（${failed.map((f) => f.errorCode).join('、')}），${r.blocked ? '没有其他供应商可下单' : '改由其他供应商'}`, data: { failed } }, now);
+      await appendEvent(
+        trx,
+        {
+          entity: 'purchase_order',
+          id: poId,
+          shopOrderId,
+          event: 'po.partially_created',
+          actor: 'system:purchasing',
+          note: `第 ${[...failedLineNos].join('、')} 行未下单成功（${failed.map((f) => f.errorCode).join('、')}），${r.blocked ? '没有其他供应商可下单' : '改由其他供应商'}`,
+          data: { failed },
+        },
+        now,
+      );
       // No other supplier for those lines: the order stops for a person (or the buyer) instead of moving on with a
       // line nobody will ship; the lines that were created go on to payment as usual (their 1688 order exists).
-      if (r.blocked) await applyTransition(trx, { entity: 'shop_order', id: shopOrderId, to: r.blocked.awaitingBuyer ? 'AwaitingBuyer' : 'NeedsReview', event: 'sourcing.blocked', actor: 'system:purchasing', note: r.blocked.message }, now);
+      if (r.blocked)
+        await applyTransition(
+          trx,
+          {
+            entity: 'shop_order',
+            id: shopOrderId,
+            to: r.blocked.awaitingBuyer ? 'AwaitingBuyer' : 'NeedsReview',
+            event: 'sourcing.blocked',
+            actor: 'system:purchasing',
+            note: r.blocked.message,
+          },
+          now,
+        );
       for (const id of r.poIds) await enqueue(trx, placeJob(id), now);
     });
     return 'split';

@@ -25,10 +25,21 @@ export class EmailRoute implements SupplierRoute {
     if (!supplier.email) throw new PermanentJobError(`供应商 ${supplier.name} 没有邮箱 / supplier has no e-mail`);
     const po = await getById(this.db.kysely, 'purchase_orders', poId);
     const masked = JSON.parse(await orderAddress(this.db.kysely, order.id)) as Address;
-    const already = await this.db.kysely.selectFrom('po_messages').select('status').where('purchase_order_id', '=', poId).where('direction', '=', 'out').executeTakeFirst();
+    const already = await this.db.kysely
+      .selectFrom('po_messages')
+      .select('status')
+      .where('purchase_order_id', '=', poId)
+      .where('direction', '=', 'out')
+      .executeTakeFirst();
     let address: AddressParam | undefined;
     if (!already) {
-      const plain = await this.decode.decode({ shopId: order.shop_id, wxOrderId: order.wx_order_id, actor: 'system:purchasing', purpose: `采购邮件收货地址 (${po.out_order_id})`, destination: `邮件 ${supplier.name} <${supplier.email}>` });
+      const plain = await this.decode.decode({
+        shopId: order.shop_id,
+        wxOrderId: order.wx_order_id,
+        actor: 'system:purchasing',
+        purpose: `采购邮件收货地址 (${po.out_order_id})`,
+        destination: `邮件 ${supplier.name} <${supplier.email}>`,
+      });
       address = toAddressParam({ ...masked, ...plain });
       assertDeliverable(address);
     }
@@ -44,7 +55,14 @@ export class EmailRoute implements SupplierRoute {
       total: po.expected_amount,
     });
     if (outcome === 'unknown') {
-      await this.outcomes.needsAttention(poId, order.id, '', 'PLACEMENT_FAILED', '采购邮件可能已发出但未确认，请查看发件箱后处理（不会自动重发）', { route: 'email' });
+      await this.outcomes.needsAttention(
+        poId,
+        order.id,
+        '',
+        'PLACEMENT_FAILED',
+        '采购邮件可能已发出但未确认，请查看发件箱后处理（不会自动重发）',
+        { route: 'email' },
+      );
       return 'NeedsAttention';
     }
     await this.outcomes.markPlaced(poId, order.id, `采购邮件已发给 ${supplier.name}，等待供应商回复`, { route: 'email' }, {}, next);

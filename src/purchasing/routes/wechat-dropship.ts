@@ -20,9 +20,19 @@ export class WeChatDropshipRoute implements SupplierRoute {
     const poId = po.id;
     if (!supplier.dropship_appid) throw new PermanentJobError(`供应商 ${supplier.name} 没有代发 AppID`);
     const client = await this.clients.forShop(this.shops, order.shop_id);
-    const poLines = await this.db.kysely.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', poId).execute();
+    const poLines = await this.db.kysely
+      .selectFrom('purchase_order_lines')
+      .select('shop_order_line_no')
+      .where('purchase_order_id', '=', poId)
+      .execute();
     const lineNos = [...new Set(poLines.map((l) => l.shop_order_line_no))];
-    const shopLines = await this.db.kysely.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', order.id).where('line_no', 'in', lineNos).orderBy('line_no').execute();
+    const shopLines = await this.db.kysely
+      .selectFrom('shop_order_lines')
+      .selectAll()
+      .where('shop_order_id', '=', order.id)
+      .where('line_no', 'in', lineNos)
+      .orderBy('line_no')
+      .execute();
     // An earlier attempt may have assigned them: read the order first (unknown outcome → look, never assign twice).
     const isAssigned = async () => {
       const wire = await client.getOrder(order.wx_order_id);
@@ -30,7 +40,11 @@ export class WeChatDropshipRoute implements SupplierRoute {
       return shopLines.every((l) => infos.some((p) => String(p.sku_id) === l.sku_id && p.dropship_info?.ds_order_id));
     };
     if (!(await isAssigned())) {
-      await client.dropshipAssign(order.wx_order_id, supplier.dropship_appid, shopLines.map((l) => ({ productId: l.product_id, skuId: l.sku_id, count: l.quantity - l.finish_aftersale_cnt })));
+      await client.dropshipAssign(
+        order.wx_order_id,
+        supplier.dropship_appid,
+        shopLines.map((l) => ({ productId: l.product_id, skuId: l.sku_id, count: l.quantity - l.finish_aftersale_cnt })),
+      );
       if (!(await isAssigned())) throw new Error('dropship assign answered ok but the lines are not assigned');
     }
     await this.outcomes.markPlaced(poId, order.id, `已分配给微信小店代发供应商 ${supplier.name}`, { route: 'wechat_dropship' }, {}, next);

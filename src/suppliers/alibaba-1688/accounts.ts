@@ -23,7 +23,15 @@ export class Alibaba1688Accounts {
     private readonly limiter?: AdaptiveRateLimiter,
   ) {}
 
-  async add(input: { appKey: string; appSecret: string; accessToken: string; refreshToken?: string; accessExpiresAt: number; refreshExpiresAt?: number; memberId?: string }): Promise<number> {
+  async add(input: {
+    appKey: string;
+    appSecret: string;
+    accessToken: string;
+    refreshToken?: string;
+    accessExpiresAt: number;
+    refreshExpiresAt?: number;
+    memberId?: string;
+  }): Promise<number> {
     const t = this.now();
     const row = await this.db.kysely
       .insertInto('supplier_accounts')
@@ -50,10 +58,20 @@ export class Alibaba1688Accounts {
    * A client with the stored token as it is — never refreshed, nothing written — for `daifa doctor --deep`, which
    * must change nothing. Undefined when no account is connected.
    */
-  async probeClient(onAnswer: (api: string, body: Record<string, unknown>) => void): Promise<{ client: Alibaba1688Client; memberId: string | null; expiresAt: number } | undefined> {
-    const acct = await this.db.kysely.selectFrom('supplier_accounts').selectAll().where('kind', '=', '1688').orderBy('id').executeTakeFirst();
+  async probeClient(
+    onAnswer: (api: string, body: Record<string, unknown>) => void,
+  ): Promise<{ client: Alibaba1688Client; memberId: string | null; expiresAt: number } | undefined> {
+    const acct = await this.db.kysely
+      .selectFrom('supplier_accounts')
+      .selectAll()
+      .where('kind', '=', '1688')
+      .orderBy('id')
+      .executeTakeFirst();
     if (!acct || !acct.access_token_enc) return undefined;
-    const client = new Alibaba1688Client({ appKey: acct.app_key, appSecret: this.box.open(acct.app_secret_enc), accessToken: this.box.open(acct.access_token_enc) }, { baseUrl: this.baseUrl, log: this.log, now: this.now, onAnswer });
+    const client = new Alibaba1688Client(
+      { appKey: acct.app_key, appSecret: this.box.open(acct.app_secret_enc), accessToken: this.box.open(acct.access_token_enc) },
+      { baseUrl: this.baseUrl, log: this.log, now: this.now, onAnswer },
+    );
     return { client, memberId: acct.member_id, expiresAt: acct.access_expires_at ?? 0 };
   }
 
@@ -64,14 +82,23 @@ export class Alibaba1688Accounts {
 
   /** The connected 1688 accounts (never a token). */
   async list() {
-    return this.db.kysely.selectFrom('supplier_accounts').select(['id', 'app_key', 'member_id', 'access_expires_at', 'refresh_expires_at', 'updated_at']).execute();
+    return this.db.kysely
+      .selectFrom('supplier_accounts')
+      .select(['id', 'app_key', 'member_id', 'access_expires_at', 'refresh_expires_at', 'updated_at'])
+      .execute();
   }
 
   async client(): Promise<Alibaba1688Client> {
     const now = this.now();
     if (this.cached && now < this.cached.expiresAt - 5 * 60_000) return this.cached.client;
-    const acct = await this.db.kysely.selectFrom('supplier_accounts').selectAll().where('kind', '=', '1688').orderBy('id').executeTakeFirst();
-    if (!acct || !acct.access_token_enc) throw new DaifaError('CONFIG', '尚未连接 1688 账号 / no 1688 account connected', { retryable: false });
+    const acct = await this.db.kysely
+      .selectFrom('supplier_accounts')
+      .selectAll()
+      .where('kind', '=', '1688')
+      .orderBy('id')
+      .executeTakeFirst();
+    if (!acct || !acct.access_token_enc)
+      throw new DaifaError('CONFIG', '尚未连接 1688 账号 / no 1688 account connected', { retryable: false });
     const appSecret = this.box.open(acct.app_secret_enc);
     let accessToken = this.box.open(acct.access_token_enc);
     let expiresAt = acct.access_expires_at ?? 0;
@@ -79,24 +106,36 @@ export class Alibaba1688Accounts {
       const refreshed = await this.refresh(acct.app_key, appSecret, this.box.open(acct.refresh_token_enc));
       accessToken = refreshed.accessToken;
       expiresAt = now + refreshed.expiresIn * 1000;
-      await this.db.kysely.updateTable('supplier_accounts').set({ access_token_enc: this.box.seal(accessToken), access_expires_at: expiresAt, updated_at: now }).where('id', '=', acct.id).execute();
+      await this.db.kysely
+        .updateTable('supplier_accounts')
+        .set({ access_token_enc: this.box.seal(accessToken), access_expires_at: expiresAt, updated_at: now })
+        .where('id', '=', acct.id)
+        .execute();
       this.log.info({ account: acct.id }, '1688 access token refreshed');
     }
     const refreshToken = acct.refresh_token_enc ? this.box.open(acct.refresh_token_enc) : undefined;
-    const client = new Alibaba1688Client({ appKey: acct.app_key, appSecret, accessToken }, {
-      baseUrl: this.baseUrl,
-      log: this.log,
-      now: this.now,
-      limiter: this.limiter,
-      onUnauthorized: async () => {
-        if (!refreshToken) throw new DaifaError('CONFIG', '1688 授权已失效且无法刷新，请重新授权 / 1688 authorisation expired', { retryable: false });
-        const r = await this.refresh(acct.app_key, appSecret, refreshToken);
-        const at = this.now() + r.expiresIn * 1000;
-        await this.db.kysely.updateTable('supplier_accounts').set({ access_token_enc: this.box.seal(r.accessToken), access_expires_at: at, updated_at: this.now() }).where('id', '=', acct.id).execute();
-        this.log.info({ account: acct.id }, '1688 access token refreshed after 401');
-        return r.accessToken;
+    const client = new Alibaba1688Client(
+      { appKey: acct.app_key, appSecret, accessToken },
+      {
+        baseUrl: this.baseUrl,
+        log: this.log,
+        now: this.now,
+        limiter: this.limiter,
+        onUnauthorized: async () => {
+          if (!refreshToken)
+            throw new DaifaError('CONFIG', '1688 授权已失效且无法刷新，请重新授权 / 1688 authorisation expired', { retryable: false });
+          const r = await this.refresh(acct.app_key, appSecret, refreshToken);
+          const at = this.now() + r.expiresIn * 1000;
+          await this.db.kysely
+            .updateTable('supplier_accounts')
+            .set({ access_token_enc: this.box.seal(r.accessToken), access_expires_at: at, updated_at: this.now() })
+            .where('id', '=', acct.id)
+            .execute();
+          this.log.info({ account: acct.id }, '1688 access token refreshed after 401');
+          return r.accessToken;
+        },
       },
-    });
+    );
     this.cached = { id: acct.id, client, expiresAt };
     return client;
   }
@@ -118,18 +157,40 @@ export class Alibaba1688Accounts {
     const res = await fetch(`${this.baseUrl}/openapi/http/1/system.oauth2/getToken/${input.appKey}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', need_refresh_token: 'true', client_id: input.appKey, client_secret: input.appSecret, redirect_uri: input.redirectUri, code: input.code }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        need_refresh_token: 'true',
+        client_id: input.appKey,
+        client_secret: input.appSecret,
+        redirect_uri: input.redirectUri,
+        code: input.code,
+      }).toString(),
       signal: AbortSignal.timeout(15_000),
     });
     const b = (await res.json().catch(() => ({}))) as Record<string, string>;
-    if (!res.ok || !b.access_token) throw new DaifaError('VALIDATION', `1688 授权失败 / authorisation failed: ${b.error_description ?? res.status}`);
+    if (!res.ok || !b.access_token)
+      throw new DaifaError('VALIDATION', `1688 授权失败 / authorisation failed: ${b.error_description ?? res.status}`);
     const now = this.now();
-    return this.add({ appKey: input.appKey, appSecret: input.appSecret, accessToken: b.access_token, refreshToken: b.refresh_token, accessExpiresAt: now + Number(b.expires_in ?? 36000) * 1000, refreshExpiresAt: parse1688Time(b.refresh_token_timeout), memberId: b.memberId });
+    return this.add({
+      appKey: input.appKey,
+      appSecret: input.appSecret,
+      accessToken: b.access_token,
+      refreshToken: b.refresh_token,
+      accessExpiresAt: now + Number(b.expires_in ?? 36000) * 1000,
+      refreshExpiresAt: parse1688Time(b.refresh_token_timeout),
+      memberId: b.memberId,
+    });
   }
 
   /** Accounts whose refresh token lapses within `withinMs` (the merchant must re-authorise before then). */
   async expiring(withinMs: number): Promise<{ id: number; memberId: string | null; expiresAt: number }[]> {
-    const rows = await this.db.kysely.selectFrom('supplier_accounts').select(['id', 'member_id', 'refresh_expires_at']).where('kind', '=', '1688').where('refresh_expires_at', 'is not', null).where('refresh_expires_at', '<', this.now() + withinMs).execute();
+    const rows = await this.db.kysely
+      .selectFrom('supplier_accounts')
+      .select(['id', 'member_id', 'refresh_expires_at'])
+      .where('kind', '=', '1688')
+      .where('refresh_expires_at', 'is not', null)
+      .where('refresh_expires_at', '<', this.now() + withinMs)
+      .execute();
     return rows.map((r) => ({ id: r.id, memberId: r.member_id, expiresAt: r.refresh_expires_at! }));
   }
 
@@ -142,11 +203,25 @@ export class Alibaba1688Accounts {
     const res = await fetch(`${this.baseUrl}/openapi/param2/1/system.oauth2/getToken/${appKey}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: appKey, client_secret: appSecret, refresh_token: refreshToken }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: appKey,
+        client_secret: appSecret,
+        refresh_token: refreshToken,
+      }).toString(),
       signal: AbortSignal.timeout(15_000),
     });
-    const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: string | number; error_description?: string };
-    if (!res.ok || !body.access_token) throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 授权刷新失败，请重新授权 / refresh failed: ${body.error_description ?? res.status}`, { retryable: false });
+    const body = (await res.json().catch(() => ({}))) as {
+      access_token?: string;
+      expires_in?: string | number;
+      error_description?: string;
+    };
+    if (!res.ok || !body.access_token)
+      throw new DaifaError(
+        'UPSTREAM_UNAVAILABLE',
+        `1688 授权刷新失败，请重新授权 / refresh failed: ${body.error_description ?? res.status}`,
+        { retryable: false },
+      );
     return { accessToken: body.access_token, expiresIn: Number(body.expires_in ?? 36000) };
   }
 }

@@ -41,7 +41,10 @@ export type ApiBody = Record<string, any>;
  * cannot help until a person acts.
  */
 const ORDER_MISSING_CODES = new Set(['order.nopermission.buyer', 'ORDER_NOT_EXIST']);
-export const orderMissingCode = (body: ApiBody): string | undefined => ((body.success === false || body.success === 'false') && ORDER_MISSING_CODES.has(String(body.errorCode)) ? String(body.errorCode) : undefined);
+export const orderMissingCode = (body: ApiBody): string | undefined =>
+  (body.success === false || body.success === 'false') && ORDER_MISSING_CODES.has(String(body.errorCode))
+    ? String(body.errorCode)
+    : undefined;
 
 /** The order is not visible to this buyer account (see orderMissingCode). */
 export class OrderMissingError extends DaifaError {
@@ -75,7 +78,12 @@ export class Alibaba1688Client {
     await this.opts.limiter?.take();
   }
 
-  async call(namespace: string, api: string, params: Record<string, unknown>, opts: { idempotent?: boolean; reserved?: boolean } = {}): Promise<ApiBody> {
+  async call(
+    namespace: string,
+    api: string,
+    params: Record<string, unknown>,
+    opts: { idempotent?: boolean; reserved?: boolean } = {},
+  ): Promise<ApiBody> {
     try {
       // Throttled before the API ran (gw.Qos…): slow down, wait, and try again (twice at most).
       for (let attempt = 0; ; attempt++) {
@@ -101,7 +109,12 @@ export class Alibaba1688Client {
     }
   }
 
-  private async callOnce(namespace: string, api: string, params: Record<string, unknown>, opts: { idempotent?: boolean }): Promise<ApiBody> {
+  private async callOnce(
+    namespace: string,
+    api: string,
+    params: Record<string, unknown>,
+    opts: { idempotent?: boolean },
+  ): Promise<ApiBody> {
     const urlPath = `param2/1/${namespace}/${api}/${this.creds.appKey}`;
     const form: Record<string, string> = { access_token: this.creds.accessToken, _aop_timestamp: String((this.opts.now ?? Date.now)()) };
     for (const [k, v] of Object.entries(params)) {
@@ -133,9 +146,18 @@ export class Alibaba1688Client {
     }
     this.opts.onAnswer?.(api, body);
     const gw = body.error_code !== undefined ? String(body.error_code) : undefined;
-    if (res.status === 401 || gw === '401') throw new DaifaError('UPSTREAM_UNAVAILABLE', '1688 授权已失效，请重新授权 / 1688 access token expired', { details: { gw: '401' }, retryable: false });
-    if (gw === 'gw.QosAppFrequencyLimit' || gw === 'gw.QosRequestLimit') throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 限流 ${gw}`, { retryAfterMs: 2_000, details: { gw } });
-    if (gw) throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 网关错误 ${gw}: ${body.error_message ?? ''}`, { retryable: false, details: { gw } });
+    if (res.status === 401 || gw === '401')
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', '1688 授权已失效，请重新授权 / 1688 access token expired', {
+        details: { gw: '401' },
+        retryable: false,
+      });
+    if (gw === 'gw.QosAppFrequencyLimit' || gw === 'gw.QosRequestLimit')
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 限流 ${gw}`, { retryAfterMs: 2_000, details: { gw } });
+    if (gw)
+      throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 网关错误 ${gw}: ${body.error_message ?? ''}`, {
+        retryable: false,
+        details: { gw },
+      });
     if (res.status >= 500) {
       if (!opts.idempotent) throw new UnknownOutcomeError(`1688 ${api}: HTTP ${res.status}`);
       throw new DaifaError('UPSTREAM_UNAVAILABLE', `1688 ${api}: HTTP ${res.status}`);
@@ -149,16 +171,36 @@ export class Alibaba1688Client {
    * createOrder.preview. Without `flow`, 1688 compares the flows open to this buyer and answers the best one in
    * `flowFlag` [V-doc preview]. An encrypted order sends the same `encryptOutOrderInfo` as its create.
    */
-  async preview(input: { address: AddressParam; cargo: CargoParam[]; flow?: PurchaseFlow; encryptOutOrderInfo?: EncryptOutOrderInfo }): Promise<ApiBody> {
-    return this.call('com.alibaba.trade', 'alibaba.createOrder.preview', { addressParam: input.address, cargoParamList: input.cargo, flow: input.flow, encryptOutOrderInfo: input.encryptOutOrderInfo }, { idempotent: true });
+  async preview(input: {
+    address: AddressParam;
+    cargo: CargoParam[];
+    flow?: PurchaseFlow;
+    encryptOutOrderInfo?: EncryptOutOrderInfo;
+  }): Promise<ApiBody> {
+    return this.call(
+      'com.alibaba.trade',
+      'alibaba.createOrder.preview',
+      { addressParam: input.address, cargoParamList: input.cargo, flow: input.flow, encryptOutOrderInfo: input.encryptOutOrderInfo },
+      { idempotent: true },
+    );
   }
 
-  async fastCreateOrder(input: { address: AddressParam; cargo: CargoParam[]; outOrderId: string; message?: string; flow: PurchaseFlow; encryptOutOrderInfo?: EncryptOutOrderInfo }): Promise<ApiBody> {
+  async fastCreateOrder(input: {
+    address: AddressParam;
+    cargo: CargoParam[];
+    outOrderId: string;
+    message?: string;
+    flow: PurchaseFlow;
+    encryptOutOrderInfo?: EncryptOutOrderInfo;
+  }): Promise<ApiBody> {
     // Last line of defence: a masked value may only travel inside an encrypted-order envelope.
     const masked = Object.entries(input.address).find(([, v]) => typeof v === 'string' && /[*＊]/.test(v));
-    if (masked && input.encryptOutOrderInfo?.encryptOrder !== true) throw new DaifaError('VALIDATION', `收货信息 ${masked[0]} 是脱敏数据，拒绝下单 / masked ${masked[0]} refused`, { retryable: false });
+    if (masked && input.encryptOutOrderInfo?.encryptOrder !== true)
+      throw new DaifaError('VALIDATION', `收货信息 ${masked[0]} 是脱敏数据，拒绝下单 / masked ${masked[0]} refused`, { retryable: false });
     // Ciphertext fields carry the downstream platform's encrypted data, never display-masked text (1688 §10).
-    const fake = (['encryptReceiverName', 'encryptReceiverMobile', 'encryptReceiverAddress'] as const).find((k) => /[*＊]/.test(String(input.encryptOutOrderInfo?.[k] ?? '')));
+    const fake = (['encryptReceiverName', 'encryptReceiverMobile', 'encryptReceiverAddress'] as const).find((k) =>
+      /[*＊]/.test(String(input.encryptOutOrderInfo?.[k] ?? '')),
+    );
     if (fake) throw new DaifaError('VALIDATION', `${fake} 不能是脱敏文本 / masked text is not ciphertext`, { retryable: false });
     return this.call('com.alibaba.trade', 'alibaba.trade.fastCreateOrder', {
       flow: input.flow,
@@ -176,7 +218,12 @@ export class Alibaba1688Client {
   }
 
   async findByOutOrderId(outOrderId: string): Promise<ApiBody[]> {
-    const r = await this.call('com.alibaba.trade', 'alibaba.trade.getBuyerOrderList', { outOrderId, page: 1, pageSize: 20, isHis: 'false' }, { idempotent: true });
+    const r = await this.call(
+      'com.alibaba.trade',
+      'alibaba.trade.getBuyerOrderList',
+      { outOrderId, page: 1, pageSize: 20, isHis: 'false' },
+      { idempotent: true },
+    );
     return Array.isArray(r.result) ? r.result : [];
   }
 
@@ -194,31 +241,67 @@ export class Alibaba1688Client {
 
   /** Withhold the exact amount (fen). The answer is never proof either way: always re-read the order. */
   /** Password-free pay. `reserved`: the caller took this call's rate slot already (see reserve()). */
-  async preparePay(orderId: string, payAmount: number, opRequestId: string, opts: { reserved?: boolean } = {}): Promise<{ success: boolean; paySuccess: boolean; code?: string; message?: string }> {
-    const r = await this.call('com.alibaba.trade', 'alibaba.trade.pay.protocolPay.preparePay', { tradeWithholdPreparePayParam: { orderId: bareInt(orderId), payAmount, opRequestId } }, { reserved: opts.reserved });
+  async preparePay(
+    orderId: string,
+    payAmount: number,
+    opRequestId: string,
+    opts: { reserved?: boolean } = {},
+  ): Promise<{ success: boolean; paySuccess: boolean; code?: string; message?: string }> {
+    const r = await this.call(
+      'com.alibaba.trade',
+      'alibaba.trade.pay.protocolPay.preparePay',
+      { tradeWithholdPreparePayParam: { orderId: bareInt(orderId), payAmount, opRequestId } },
+      { reserved: opts.reserved },
+    );
     const inner = r.result ?? {};
-    return { success: inner.success === true || inner.success === 'true', paySuccess: inner.result?.paySuccess === true, code: inner.code ?? undefined, message: inner.message ?? undefined };
+    return {
+      success: inner.success === true || inner.success === 'true',
+      paySuccess: inner.result?.paySuccess === true,
+      code: inner.code ?? undefined,
+      message: inner.message ?? undefined,
+    };
   }
 
   /** A cashier link for up to 100 unpaid orders; a person pays in the browser (logged in on 1688). */
   async payUrl(orderIds: string[]): Promise<{ payUrl?: string; failed: string[]; error?: string }> {
-    if (orderIds.length === 0 || orderIds.length > 100) throw new DaifaError('VALIDATION', '支付链接一次 1–100 个 1688 订单 / 1 to 100 orders per link');
-    const r = await this.call('com.alibaba.trade', 'alibaba.alipay.url.get', { orderIdList: orderIds.map((id) => bareInt(id)) }, { idempotent: true });
+    if (orderIds.length === 0 || orderIds.length > 100)
+      throw new DaifaError('VALIDATION', '支付链接一次 1–100 个 1688 订单 / 1 to 100 orders per link');
+    const r = await this.call(
+      'com.alibaba.trade',
+      'alibaba.alipay.url.get',
+      { orderIdList: orderIds.map((id) => bareInt(id)) },
+      { idempotent: true },
+    );
     const failed = (Array.isArray(r.payFailureOrderList) ? r.payFailureOrderList : []).map(String);
     const ok = r.success === true || r.success === 'true';
-    return { payUrl: ok ? String(r.payUrl) : undefined, failed, error: ok ? undefined : String(r.erroMsg ?? r.errorMsg ?? r.errorCode ?? 'unknown') };
+    return {
+      payUrl: ok ? String(r.payUrl) : undefined,
+      failed,
+      error: ok ? undefined : String(r.erroMsg ?? r.errorMsg ?? r.errorCode ?? 'unknown'),
+    };
   }
 
   /** What 1688 will accept as payment for an order, and the amount due in fen. */
   async payWay(orderId: string): Promise<{ payFee?: number; channels: { code: number; name: string }[]; timeout?: string }> {
     const r = await this.call('com.alibaba.trade', 'alibaba.trade.payWay.query', { orderId }, { idempotent: true });
     const l = r.resultList ?? {};
-    return { payFee: l.payFee === undefined ? undefined : Number(l.payFee), channels: Array.isArray(l.channels) ? l.channels.map((c: { code: unknown; name: unknown }) => ({ code: Number(c.code), name: String(c.name) })) : [], timeout: l.timeout };
+    return {
+      payFee: l.payFee === undefined ? undefined : Number(l.payFee),
+      channels: Array.isArray(l.channels)
+        ? l.channels.map((c: { code: unknown; name: unknown }) => ({ code: Number(c.code), name: String(c.name) }))
+        : [],
+      timeout: l.timeout,
+    };
   }
 
   /** Parcels of an order (none yet: `500_2` 订单尚未发货 is an empty list, not an error). */
   async logisticsInfos(orderId: string): Promise<ApiBody[]> {
-    const r = await this.call('com.alibaba.logistics', 'alibaba.trade.getLogisticsInfos.buyerView', { orderId, webSite: '1688' }, { idempotent: true });
+    const r = await this.call(
+      'com.alibaba.logistics',
+      'alibaba.trade.getLogisticsInfos.buyerView',
+      { orderId, webSite: '1688' },
+      { idempotent: true },
+    );
     if (r.success === false || r.success === 'false') {
       if (String(r.errorCode) === '500_2') return [];
       const missing = orderMissingCode(r);
@@ -229,7 +312,12 @@ export class Alibaba1688Client {
   }
 
   async logisticsTrace(orderId: string, logisticsId?: string): Promise<ApiBody[]> {
-    const r = await this.call('com.alibaba.logistics', 'alibaba.trade.getLogisticsTraceInfo.buyerView', { orderId, webSite: '1688', logisticsId }, { idempotent: true });
+    const r = await this.call(
+      'com.alibaba.logistics',
+      'alibaba.trade.getLogisticsTraceInfo.buyerView',
+      { orderId, webSite: '1688', logisticsId },
+      { idempotent: true },
+    );
     return Array.isArray(r.logisticsTrace) ? r.logisticsTrace : [];
   }
 
@@ -245,22 +333,52 @@ export class Alibaba1688Client {
    * only valid `applyReasonId`s — they differ by order and status, so never hard-coded (1688 §8, §10).
    */
   async refundReasons(orderId: string, entryIds: string[], goodsStatus: string): Promise<RefundReason[]> {
-    const r = await this.call('com.alibaba.trade', 'alibaba.trade.getRefundReasonList', { orderId: bareInt(orderId), orderEntryIds: entryIds.map((id) => bareInt(id)), goodsStatus }, { idempotent: true });
+    const r = await this.call(
+      'com.alibaba.trade',
+      'alibaba.trade.getRefundReasonList',
+      { orderId: bareInt(orderId), orderEntryIds: entryIds.map((id) => bareInt(id)), goodsStatus },
+      { idempotent: true },
+    );
     const inner = r.result ?? {};
-    if (!(inner.success === true || inner.success === 'true')) throw new RefundRefusedError(String(inner.code ?? r.errorCode ?? ''), String(inner.message ?? r.errorMessage ?? ''));
+    if (!(inner.success === true || inner.success === 'true'))
+      throw new RefundRefusedError(String(inner.code ?? r.errorCode ?? ''), String(inner.message ?? r.errorMessage ?? ''));
     const list: any[] = inner.result?.reasons ?? [];
-    return list.map((x) => ({ id: String(x.id), name: String(x.name ?? ''), needVoucher: x.needVoucher === true || x.needVoucher === 'true', noRefundCarriage: x.noRefundCarriage === true || x.noRefundCarriage === 'true' }));
+    return list.map((x) => ({
+      id: String(x.id),
+      name: String(x.name ?? ''),
+      needVoucher: x.needVoucher === true || x.needVoucher === 'true',
+      noRefundCarriage: x.noRefundCarriage === true || x.noRefundCarriage === 'true',
+    }));
   }
 
   /**
    * Ask the seller for a refund: `goods` (fen, before shipment the goods' paid amount without freight) and `carriage`
    * (fen, the freight). Not idempotent: look before retrying. A refusal comes back as `code`/`message`.
    */
-  async createRefund(input: { orderId: string; entryIds: string[]; goods: number; carriage: number; reasonId: string; description: string; goodsStatus: string }): Promise<{ refundId?: string; code?: string; message?: string }> {
-    const r = await this.call('com.alibaba.trade', 'alibaba.trade.createRefund', { orderId: bareInt(input.orderId), orderEntryIds: input.entryIds.map((id) => bareInt(id)), disputeRequest: 'refund', applyPayment: input.goods, applyCarriage: input.carriage, applyReasonId: bareInt(input.reasonId), description: input.description, goodsStatus: input.goodsStatus });
+  async createRefund(input: {
+    orderId: string;
+    entryIds: string[];
+    goods: number;
+    carriage: number;
+    reasonId: string;
+    description: string;
+    goodsStatus: string;
+  }): Promise<{ refundId?: string; code?: string; message?: string }> {
+    const r = await this.call('com.alibaba.trade', 'alibaba.trade.createRefund', {
+      orderId: bareInt(input.orderId),
+      orderEntryIds: input.entryIds.map((id) => bareInt(id)),
+      disputeRequest: 'refund',
+      applyPayment: input.goods,
+      applyCarriage: input.carriage,
+      applyReasonId: bareInt(input.reasonId),
+      description: input.description,
+      goodsStatus: input.goodsStatus,
+    });
     const inner = r.result ?? {};
     const ok = inner.success === true || inner.success === 'true';
-    return ok ? { refundId: String(inner.result?.refundId ?? '') } : { code: String(inner.code ?? r.errorCode ?? ''), message: inner.message ?? r.errorMessage ?? undefined };
+    return ok
+      ? { refundId: String(inner.result?.refundId ?? '') }
+      : { code: String(inner.code ?? r.errorCode ?? ''), message: inner.message ?? r.errorMessage ?? undefined };
   }
 
   /** Messages the push missed (auto-confirmed by 1688 as they are returned; call until empty). */
@@ -270,7 +388,12 @@ export class Alibaba1688Client {
   }
 
   async cancel(orderId: string, reason: 'buyerCancel' | 'sellerGoodsLack' | 'other', remark: string): Promise<ApiBody> {
-    return this.call('com.alibaba.trade', 'alibaba.trade.cancel', { webSite: '1688', tradeID: orderId, cancelReason: reason, remark }, { idempotent: true });
+    return this.call(
+      'com.alibaba.trade',
+      'alibaba.trade.cancel',
+      { webSite: '1688', tradeID: orderId, cancelReason: reason, remark },
+      { idempotent: true },
+    );
   }
 }
 
@@ -326,7 +449,10 @@ export class RefundRefusedError extends DaifaError {
     readonly upstreamCode: string,
     readonly upstreamMessage: string,
   ) {
-    super('UPSTREAM_UNAVAILABLE', `1688 退款被拒绝（${upstreamCode} ${upstreamMessage}）`, { retryable: !REFUND_PERMANENT_CODES.has(upstreamCode), retryAfterMs: 60_000 });
+    super('UPSTREAM_UNAVAILABLE', `1688 退款被拒绝（${upstreamCode} ${upstreamMessage}）`, {
+      retryable: !REFUND_PERMANENT_CODES.has(upstreamCode),
+      retryAfterMs: 60_000,
+    });
     this.name = 'RefundRefusedError';
   }
 }

@@ -32,7 +32,15 @@ export async function acceptMessage(events: InboundEventStore, m: Record<string,
   const msgId = idString(m.msgId);
   if (!msgId || typeof m.type !== 'string') return false;
   const orderId = messageOrderId(m);
-  return events.store({ source: ALIBABA_SOURCE, shopId: 0, dedupKey: msgId, eventType: m.type, externalId: orderId ?? null, payload: raw, jobsFor: (trx) => (orderId ? jobsFor(trx, m.type, orderId) : Promise.resolve([])) });
+  return events.store({
+    source: ALIBABA_SOURCE,
+    shopId: 0,
+    dedupKey: msgId,
+    eventType: m.type,
+    externalId: orderId ?? null,
+    payload: raw,
+    jobsFor: (trx) => (orderId ? jobsFor(trx, m.type, orderId) : Promise.resolve([])),
+  });
 }
 
 /** The jobs a new message calls for, read in the transaction that stores it. */
@@ -43,7 +51,8 @@ async function jobsFor(trx: Transaction<Database>, type: string, orderId: string
     // Paid by a person through a payment link: confirm now instead of at the next back-off check. A
     // password-free payment in flight re-reads by itself; other statuses have nothing for the pay job to do.
     const pay = await paymentOf(trx, po.id);
-    if (pay?.status === 'AwaitingPayer' && payMethodTraits(pay.method).confirmedBy === 'supplier-readback') return [payJob(po.id, { variant: 'msg' })];
+    if (pay?.status === 'AwaitingPayer' && payMethodTraits(pay.method).confirmedBy === 'supplier-readback')
+      return [payJob(po.id, { variant: 'msg' })];
     // Paid while Daifa held the payment (blocked, failed, awaiting approval): recorded once, by a re-read.
     if (pay && ['Blocked', 'Failed', 'AwaitingApproval'].includes(pay.status)) return [recheckJob(po.id)];
     return [];
@@ -60,9 +69,14 @@ async function jobsFor(trx: Transaction<Database>, type: string, orderId: string
  * before anything is stored; acknowledged (HTTP 200) only after the message and its job are committed (messages
  * arriving together share one commit).
  */
-export function registerAlibabaReceiver(http: FastifyInstance, deps: { events: InboundEventStore; accounts: Alibaba1688Accounts; queue: JobQueue; log: Logger }): void {
+export function registerAlibabaReceiver(
+  http: FastifyInstance,
+  deps: { events: InboundEventStore; accounts: Alibaba1688Accounts; queue: JobQueue; log: Logger },
+): void {
   http.register(async (scope) => {
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_r, body, done) => done(null, body));
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_r, body, done) =>
+      done(null, body),
+    );
     scope.post(ALIBABA_WEBHOOK_PATH, async (req, reply) => {
       const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
       const message = form.get('message');
@@ -72,14 +86,16 @@ export function registerAlibabaReceiver(http: FastifyInstance, deps: { events: I
       const query = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
       const params = [...query, ...form];
       const signedBy = (secrets: string[]) => secrets.some((s) => signatureMatches(pushSignature(params, s), sig));
-      if (!signedBy(await deps.accounts.appSecrets()) && !signedBy(await deps.accounts.appSecrets(true))) return reply.code(401).send({ error: { code: 'PUSH_SIGNATURE_INVALID', message: '签名无效' } });
+      if (!signedBy(await deps.accounts.appSecrets()) && !signedBy(await deps.accounts.appSecrets(true)))
+        return reply.code(401).send({ error: { code: 'PUSH_SIGNATURE_INVALID', message: '签名无效' } });
       let m: Record<string, any>;
       try {
         m = parseJsonLossless(message) as Record<string, any>;
       } catch {
         return reply.code(400).send({ error: { code: 'PUSH_MALFORMED', message: 'message 不是 JSON' } });
       }
-      if (!m || typeof m !== 'object' || !idString(m.msgId)) return reply.code(400).send({ error: { code: 'PUSH_MALFORMED', message: '缺少 msgId' } });
+      if (!m || typeof m !== 'object' || !idString(m.msgId))
+        return reply.code(400).send({ error: { code: 'PUSH_MALFORMED', message: '缺少 msgId' } });
       const fresh = await acceptMessage(deps.events, m, message);
       if (fresh) deps.queue.notify();
       deps.log.debug({ msgId: idString(m.msgId), type: m.type, fresh }, '1688 message');
@@ -89,4 +105,6 @@ export function registerAlibabaReceiver(http: FastifyInstance, deps: { events: I
 }
 
 // Every 1688 message looks its purchase order up (about four per order): compiled once (see prepared()).
-const poBySupplierOrder = prepared((db, supplierOrderId: string) => db.selectFrom('purchase_orders').select('id').where('supplier_order_id', '=', supplierOrderId));
+const poBySupplierOrder = prepared((db, supplierOrderId: string) =>
+  db.selectFrom('purchase_orders').select('id').where('supplier_order_id', '=', supplierOrderId),
+);

@@ -10,7 +10,10 @@ export function aopSignature(urlPath: string, params: Record<string, string>, ap
     .filter(([k, v]) => k !== '_aop_signature' && v !== undefined && v !== null)
     .map(([k, v]) => k + v)
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHmac('sha1', appSecret).update(urlPath + pieces.join(''), 'utf8').digest('hex').toUpperCase();
+  return createHmac('sha1', appSecret)
+    .update(urlPath + pieces.join(''), 'utf8')
+    .digest('hex')
+    .toUpperCase();
 }
 
 /**

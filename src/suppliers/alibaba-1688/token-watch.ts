@@ -22,7 +22,12 @@ export class TokenWatch {
     await this.db.kysely.transaction().execute(async (trx) => {
       for (const a of expiring) {
         const at = new Date(a.expiresAt + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 16);
-        await this.notifier.raise(trx, { event: 'refresh_token_expiring', shopId: null, subject: `${a.id}:${Math.floor(now / DAY)}`, data: { account: a.memberId ?? `#${a.id}`, expiresAt: at } });
+        await this.notifier.raise(trx, {
+          event: 'refresh_token_expiring',
+          shopId: null,
+          subject: `${a.id}:${Math.floor(now / DAY)}`,
+          data: { account: a.memberId ?? `#${a.id}`, expiresAt: at },
+        });
       }
       await enqueue(trx, tokenWatchJob(DAY), now);
     });

@@ -31,5 +31,12 @@ export default function DailyChart({ rows, lang }: { rows: { day: string; orders
       chart.dispose();
     };
   }, [rows, lang]);
-  return <div ref={el} role="img" aria-label={lang === 'zh' ? '每日订单与利润图' : 'orders and profit per day'} style={{ height: 280, width: '100%' }} />;
+  return (
+    <div
+      ref={el}
+      role="img"
+      aria-label={lang === 'zh' ? '每日订单与利润图' : 'orders and profit per day'}
+      style={{ height: 280, width: '100%' }}
+    />
+  );
 }

@@ -43,7 +43,16 @@ export function Login({ onLogin }: { onLogin: (u: User, csrf: string) => void })
           </Button>
         </Form>
         <div style={{ textAlign: 'center', marginTop: 16 }}>
-          <Segmented aria-label={t('Language')} size="small" value={lang} onChange={(v) => setLang(v as Lang)} options={[{ label: '中文', value: 'zh' }, { label: 'EN', value: 'en' }]} />
+          <Segmented
+            aria-label={t('Language')}
+            size="small"
+            value={lang}
+            onChange={(v) => setLang(v as Lang)}
+            options={[
+              { label: '中文', value: 'zh' },
+              { label: 'EN', value: 'en' },
+            ]}
+          />
         </div>
       </Card>
     </main>

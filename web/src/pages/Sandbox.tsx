@@ -23,16 +23,31 @@ export default function Sandbox({ user }: { user: User }) {
   const edit = can(user, 'operator');
   return (
     <div>
-      <Section title={t('Sandbox')} extra={edit && (
-        <Space>
-          <Button type="primary" onClick={() => act.mutate({ method: 'POST', path: '/api/sandbox/orders', body: { count: 5 }, ok: t('Generated') })}>{t('Generate orders now')} ×5</Button>
-        </Space>
-      )}>
+      <Section
+        title={t('Sandbox')}
+        extra={
+          edit && (
+            <Space>
+              <Button
+                type="primary"
+                onClick={() => act.mutate({ method: 'POST', path: '/api/sandbox/orders', body: { count: 5 }, ok: t('Generated') })}
+              >
+                {t('Generate orders now')} ×5
+              </Button>
+            </Space>
+          )
+        }
+      >
         <Typography.Paragraph>
           {data.orders} · {data.simulatorUrl}
         </Typography.Paragraph>
         {data.controls && (
-          <Form layout="vertical" disabled={!edit} initialValues={data.controls} onFinish={(v) => act.mutate({ method: 'PUT', path: '/api/sandbox/controls', body: v, ok: t('Saved') })}>
+          <Form
+            layout="vertical"
+            disabled={!edit}
+            initialValues={data.controls}
+            onFinish={(v) => act.mutate({ method: 'PUT', path: '/api/sandbox/controls', body: v, ok: t('Saved') })}
+          >
             <Form.Item name="ordersPerMinute" label={t('Orders per minute')}>
               <InputNumber min={0} max={600} />
             </Form.Item>
@@ -48,7 +63,11 @@ export default function Sandbox({ user }: { user: User }) {
               {rate('virtualNumberRate', t('Privacy-number rate'))}
               {rate('refundRate', t('Refund rate'))}
             </Space>
-            {edit && <Button htmlType="submit" type="primary">{t('Save')}</Button>}
+            {edit && (
+              <Button htmlType="submit" type="primary">
+                {t('Save')}
+              </Button>
+            )}
           </Form>
         )}
       </Section>
@@ -57,8 +76,17 @@ export default function Sandbox({ user }: { user: User }) {
         <Section title={zh ? '沙箱时间' : 'Sandbox time'}>
           <Typography.Paragraph data-testid="sandbox-clock">
             {time(data.clock.now)}
-            {data.clock.offsetMs >= 60_000 && <> · {zh ? `比真实时间快 ${(data.clock.offsetMs / 3_600_000).toFixed(1)} 小时` : `${(data.clock.offsetMs / 3_600_000).toFixed(1)} h ahead of real time`}</>}
-            {' · '}{zh ? `倍速 ×${data.clock.rate}` : `rate ×${data.clock.rate}`}
+            {data.clock.offsetMs >= 60_000 && (
+              <>
+                {' '}
+                ·{' '}
+                {zh
+                  ? `比真实时间快 ${(data.clock.offsetMs / 3_600_000).toFixed(1)} 小时`
+                  : `${(data.clock.offsetMs / 3_600_000).toFixed(1)} h ahead of real time`}
+              </>
+            )}
+            {' · '}
+            {zh ? `倍速 ×${data.clock.rate}` : `rate ×${data.clock.rate}`}
           </Typography.Paragraph>
           {edit && (
             <Space wrap>
@@ -69,31 +97,68 @@ export default function Sandbox({ user }: { user: User }) {
                 options={[1, 60, 360, 1440].map((r) => ({ value: r, label: r === 1 ? (zh ? '正常' : 'real') : `×${r}` }))}
               />
               {[1, 6, 24].map((h) => (
-                <Button key={h} onClick={() => act.mutate({ method: 'PUT', path: '/api/sandbox/clock', body: { advanceHours: h }, ok: t('Saved') })}>{zh ? `快进 ${h} 小时` : `Forward ${h} h`}</Button>
+                <Button
+                  key={h}
+                  onClick={() => act.mutate({ method: 'PUT', path: '/api/sandbox/clock', body: { advanceHours: h }, ok: t('Saved') })}
+                >
+                  {zh ? `快进 ${h} 小时` : `Forward ${h} h`}
+                </Button>
               ))}
             </Space>
           )}
           <Typography.Paragraph type="secondary" style={{ marginTop: 8, marginBottom: 0 }}>
-            {zh ? '×60 时真实 1 分钟 = 沙箱 1 小时：发货时限、供应商延迟、重试和超时提醒随之提前；时间只会向前走。' : 'At ×60 one real minute is one sandbox hour: ship-by deadlines, late sellers, retries and reminders come sooner; time only moves forward.'}
+            {zh
+              ? '×60 时真实 1 分钟 = 沙箱 1 小时：发货时限、供应商延迟、重试和超时提醒随之提前；时间只会向前走。'
+              : 'At ×60 one real minute is one sandbox hour: ship-by deadlines, late sellers, retries and reminders come sooner; time only moves forward.'}
           </Typography.Paragraph>
         </Section>
       )}
       <Section title={t('Fault knobs')}>
-        <Form layout="vertical" disabled={!edit} initialValues={{ ...data.faults, priceRiseYuan: (data.faults.priceRiseFen ?? 0) / 100 }} onFinish={({ priceRiseYuan, ...v }) => act.mutate({ method: 'PUT', path: '/api/sandbox/faults', body: { ...v, priceRiseFen: Math.round((priceRiseYuan ?? 0) * 100) }, ok: t('Saved') })}>
+        <Form
+          layout="vertical"
+          disabled={!edit}
+          initialValues={{ ...data.faults, priceRiseYuan: (data.faults.priceRiseFen ?? 0) / 100 }}
+          onFinish={({ priceRiseYuan, ...v }) =>
+            act.mutate({
+              method: 'PUT',
+              path: '/api/sandbox/faults',
+              body: { ...v, priceRiseFen: Math.round((priceRiseYuan ?? 0) * 100) },
+              ok: t('Saved'),
+            })
+          }
+        >
           <Space wrap>
             {rate('lateRate', t('Late rate'))}
             {rate('stockOutAfterPayRate', t('Stock-out after pay rate'))}
             {rate('splitShipRate', t('Split-ship rate'))}
             {rate('lostResponseRate', t('Lost answer rate'))}
             {rate('payResponseLostRate', t('Pay answer lost rate'))}
-            <Form.Item name="priceRiseYuan" label={t('Price rise (yuan)')}><InputNumber min={0} max={1000} step={0.5} precision={2} /></Form.Item>
-            <Form.Item name="latencyMs" label={t('Latency (ms)')}><InputNumber min={0} max={10000} /></Form.Item>
+            <Form.Item name="priceRiseYuan" label={t('Price rise (yuan)')}>
+              <InputNumber min={0} max={1000} step={0.5} precision={2} />
+            </Form.Item>
+            <Form.Item name="latencyMs" label={t('Latency (ms)')}>
+              <InputNumber min={0} max={10000} />
+            </Form.Item>
           </Space>
-          {edit && <div><Button htmlType="submit" type="primary">{t('Save')}</Button></div>}
+          {edit && (
+            <div>
+              <Button htmlType="submit" type="primary">
+                {t('Save')}
+              </Button>
+            </div>
+          )}
         </Form>
       </Section>
       <Section title="WeCom / SMS">
-        <List size="small" dataSource={[...(data.wecomMessages ?? [])].reverse().slice(0, 20)} renderItem={(m: any) => <List.Item>{time(m.at)} {typeof m.content === 'string' ? m.content : JSON.stringify(m.body ?? m).slice(0, 200)}</List.Item>} />
+        <List
+          size="small"
+          dataSource={[...(data.wecomMessages ?? [])].reverse().slice(0, 20)}
+          renderItem={(m: any) => (
+            <List.Item>
+              {time(m.at)} {typeof m.content === 'string' ? m.content : JSON.stringify(m.body ?? m).slice(0, 200)}
+            </List.Item>
+          )}
+        />
       </Section>
     </div>
   );

@@ -26,28 +26,47 @@ export default function Suppliers() {
   const { data, isFetching } = useQuery({ queryKey: ['scorecards'], queryFn: () => api('GET', '/api/suppliers/scorecards') });
   return (
     <Section title={t('Suppliers')}>
-      <DataTable rowKey="id" size="small" loading={isFetching && !data} pagination={false} scroll={{ x: 900 }} dataSource={data?.suppliers ?? []} columns={[
-        {
-          title: t('Supplier'),
-          dataIndex: 'name',
-          render: (v: string, r: any) => (
-            <span>
-              {v} <Tag>{r.kind}</Tag>
-              {r.creditLevel && <Tag color="gold">{r.creditLevel}</Tag>}
-              {r.purchaseFlow && <Tag title={r.purchaseFlowLearned ? t('Learned from the 1688 preview') : undefined}>{t(FLOW_LABEL[r.purchaseFlow] ?? r.purchaseFlow)}</Tag>}
-              {r.acceptsEncrypted && <Tag color="orange" title={t('The WeChat-to-1688 encrypted order contract is not published: used only for suppliers switched to it')}>{t('Encrypted orders (experimental)')}</Tag>}
-            </span>
-          ),
-        },
-        { title: t('Order count'), dataIndex: 'orders', sorter: (a: any, b: any) => a.orders - b.orders },
-        { title: t('Dispatch p50 (h)'), dataIndex: 'dispatchHoursP50', render: hours },
-        { title: t('Dispatch p80 (h)'), dataIndex: 'dispatchHoursP80', render: hours },
-        { title: t('Transit p80 (h)'), dataIndex: 'transitHoursP80', render: hours },
-        { title: t('Defect rate'), dataIndex: 'defectRate', render: pct },
-        { title: t('Stock-out rate'), dataIndex: 'stockOutRate', render: pct },
-        { title: t('Price drift'), dataIndex: 'priceDrift', render: pct },
-        { title: t('Trend'), dataIndex: 'trend', render: (v: number[]) => <Spark values={v} /> },
-      ]} />
+      <DataTable
+        rowKey="id"
+        size="small"
+        loading={isFetching && !data}
+        pagination={false}
+        scroll={{ x: 900 }}
+        dataSource={data?.suppliers ?? []}
+        columns={[
+          {
+            title: t('Supplier'),
+            dataIndex: 'name',
+            render: (v: string, r: any) => (
+              <span>
+                {v} <Tag>{r.kind}</Tag>
+                {r.creditLevel && <Tag color="gold">{r.creditLevel}</Tag>}
+                {r.purchaseFlow && (
+                  <Tag title={r.purchaseFlowLearned ? t('Learned from the 1688 preview') : undefined}>
+                    {t(FLOW_LABEL[r.purchaseFlow] ?? r.purchaseFlow)}
+                  </Tag>
+                )}
+                {r.acceptsEncrypted && (
+                  <Tag
+                    color="orange"
+                    title={t('The WeChat-to-1688 encrypted order contract is not published: used only for suppliers switched to it')}
+                  >
+                    {t('Encrypted orders (experimental)')}
+                  </Tag>
+                )}
+              </span>
+            ),
+          },
+          { title: t('Order count'), dataIndex: 'orders', sorter: (a: any, b: any) => a.orders - b.orders },
+          { title: t('Dispatch p50 (h)'), dataIndex: 'dispatchHoursP50', render: hours },
+          { title: t('Dispatch p80 (h)'), dataIndex: 'dispatchHoursP80', render: hours },
+          { title: t('Transit p80 (h)'), dataIndex: 'transitHoursP80', render: hours },
+          { title: t('Defect rate'), dataIndex: 'defectRate', render: pct },
+          { title: t('Stock-out rate'), dataIndex: 'stockOutRate', render: pct },
+          { title: t('Price drift'), dataIndex: 'priceDrift', render: pct },
+          { title: t('Trend'), dataIndex: 'trend', render: (v: number[]) => <Spark values={v} /> },
+        ]}
+      />
     </Section>
   );
 }
