@@ -15,9 +15,10 @@ const code = sources(join(root, 'src'))
 const platforms = readFileSync(join(root, 'docs', 'PLATFORMS.md'), 'utf8');
 
 /** Read from the clients' code itself: a new endpoint is covered, or this fails. */
-const wechatEndpoints = [...new Set([...code.matchAll(/this\.(?:call|http)\('(\/(?:channels|cgi-bin)\/[a-z_/]+)'/g)].map((m) => m[1]!))];
+// Whitespace between the arguments is free: the formatter puts a long call's arguments on lines of their own.
+const wechatEndpoints = [...new Set([...code.matchAll(/this\.(?:call|http)\(\s*'(\/(?:channels|cgi-bin)\/[a-z_/]+)'/g)].map((m) => m[1]!))];
 const alibabaApis = [
-  ...new Set([...code.matchAll(/this\.call\('[a-zA-Z0-9.]+', '([a-zA-Z0-9._]+)'/g)].map((m) => m[1]!)),
+  ...new Set([...code.matchAll(/this\.call\(\s*'[a-zA-Z0-9.]+',\s*'([a-zA-Z0-9._]+)'/g)].map((m) => m[1]!)),
   ...(code.includes('system.oauth2/getToken') ? ['system.oauth2/getToken'] : []),
 ];
 /** Push events and message topics the code branches on. */

@@ -253,7 +253,9 @@ describe('the sandbox as strict as WeChat Shop and 1688', () => {
     // A person sets every supplier to the wholesale flow: one piece is below the MOQ (500_005) everywhere → a case.
     await h.app.db.kysely.updateTable('suppliers').set({ purchase_flow: 'general', purchase_flow_learned: 0 }).execute();
     const before = h.sandbox.alibaba.orders.size;
-    h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    const [single] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });
+    // One piece, always (the generator buys two or three one time in five, which meets the MOQ).
+    Object.assign(single!.lines[0]!, { cnt: 1, realPrice: single!.lines[0]!.salePrice });
     await waitFor(async () => (await count(h!.app, 'cases', ['state', '=', 'Open'])) >= 1, {
       what: 'no supplier can take one piece wholesale',
     });
