@@ -1,4 +1,5 @@
 import { AddressChange } from './fulfilment/address-change.js';
+import { deliveryLifecycle, negotiationLifecycle } from './domain/fulfilment.lifecycle.js';
 import { DropshipTracking } from './fulfilment/dropship-tracking.js';
 import { BuyerRefunds } from './orders/buyer-refund.js';
 import { LineRefunds } from './fulfilment/line-refunds.js';
@@ -107,7 +108,7 @@ export interface AppOptions {
 }
 
 export async function createApp(config: Readonly<Config>, opts: AppOptions = {}): Promise<App> {
-  assertLifecycles([...allLifecycles, paymentLifecycle]);
+  assertLifecycles([...allLifecycles, paymentLifecycle, negotiationLifecycle, deliveryLifecycle]);
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
   const db = openDatabase(config.databaseUrl);

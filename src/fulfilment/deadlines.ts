@@ -1,4 +1,6 @@
 import type { EmailPurchaseRoute } from '../purchasing/email-route.js';
+import { moveNegotiation } from './fulfilment-state.js';
+import type { NegotiationState } from '../domain/fulfilment.lifecycle.js';
 import { routeTraits } from '../domain/purchase-routes.js';
 import { cnDate, cnDateTime } from '../lib/cn-time.js';
 import type { Logger } from 'pino';
@@ -31,7 +33,7 @@ const negotiationInProgress = prepared((db, shopId: number, wxOrderId: string, s
 );
 
 /** WeChat's negotiation states ([U]: not published; the sandbox uses these). */
-const NEGOTIATION = { 2: 'Agreed', 3: 'Rejected', 4: 'TimedOut' } as Record<number, string>;
+const NEGOTIATION = { 2: 'Agreed', 3: 'Rejected', 4: 'TimedOut' } as Record<number, NegotiationState>;
 const HOUR = 3_600_000;
 /** The open deadline case about an order as a whole (not one of its purchase orders). */
 const orderLevelCases = (db: Kysely<Database>, shopOrderId: number) =>
@@ -575,13 +577,7 @@ export class DeadlineWatch {
   }): Promise<void> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      const u = await trx
-        .updateTable('negotiations')
-        .set({ state: 'Waiting' })
-        .where('id', '=', n.id)
-        .where('state', '=', 'Sending')
-        .executeTakeFirst();
-      if (Number(u.numUpdatedRows) !== 1) return;
+      if (!(await moveNegotiation(trx, n.id, 'Sending', 'Waiting'))) return;
       await appendEvent(
         trx,
         {
@@ -616,13 +612,7 @@ export class DeadlineWatch {
     const state = NEGOTIATION[r.state]!;
     const now = this.clock.now();
     await k.transaction().execute(async (trx) => {
-      const u = await trx
-        .updateTable('negotiations')
-        .set({ state, answered_at: now })
-        .where('id', '=', waiting.id)
-        .where('state', '=', 'Waiting')
-        .executeTakeFirst();
-      if (Number(u.numUpdatedRows) !== 1) return;
+      if (!(await moveNegotiation(trx, waiting.id, 'Waiting', state, { answered_at: now }))) return;
       const note =
         state === 'Agreed'
           ? '买家同意延迟发货（微信发货协商，已记录为买家同意）'

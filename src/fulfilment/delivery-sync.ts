@@ -1,4 +1,5 @@
 import { deliverJob } from '../jobs/catalogue.js';
+import { moveDelivery } from './fulfilment-state.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Logger } from 'pino';
@@ -189,13 +190,11 @@ export class DeliverySync {
     // so a later change of its waybill is still passed on.
     const shown = wxPackages.map((w) => w.waybillId);
     if (shown.length)
-      await k
-        .updateTable('wx_deliveries')
-        .set({ status: 'Sent', error: null, in_flight: 0, updated_at: this.clock.now() })
-        .where('shop_order_id', '=', order.id)
-        .where('status', '!=', 'Sent')
-        .where('waybill_id', 'in', shown)
-        .execute();
+      await moveDelivery(k, { shopOrderId: order.id, waybillIds: shown }, ['Sending', 'Failed'], 'Sent', {
+        error: null,
+        in_flight: 0,
+        updated_at: this.clock.now(),
+      });
     await this.applyWaybillChanges(order, client, wxPackages);
 
     const lines = await orderLines(k, shopOrderId);
@@ -427,12 +426,10 @@ export class DeliverySync {
       }
       if (code === 108009) {
         await k.transaction().execute(async (trx) => {
-          await trx
-            .updateTable('wx_deliveries')
-            .set({ status: 'Failed', error: '108009 售后中', updated_at: now })
-            .where('shop_order_id', '=', order.id)
-            .where('waybill_id', '=', p.waybillId)
-            .execute();
+          await moveDelivery(trx, { shopOrderId: order.id, waybillIds: [p.waybillId] }, ['Sending'], 'Failed', {
+            error: '108009 售后中',
+            updated_at: now,
+          });
           await withdrawEcho(trx, order.id, p.waybillId);
           await openCase(
             trx,
@@ -489,12 +486,7 @@ export class DeliverySync {
   private async fail(shopOrderId: number, p: Planned, message: string): Promise<false> {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('wx_deliveries')
-        .set({ status: 'Failed', error: message, updated_at: now })
-        .where('shop_order_id', '=', shopOrderId)
-        .where('waybill_id', '=', p.waybillId)
-        .execute();
+      await moveDelivery(trx, { shopOrderId, waybillIds: [p.waybillId] }, ['Sending'], 'Failed', { error: message, updated_at: now });
       await withdrawEcho(trx, shopOrderId, p.waybillId);
       await openCase(
         trx,

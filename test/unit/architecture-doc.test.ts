@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CASE_KINDS } from '../../src/cases/cases.js';
 import type { Lifecycle } from '../../src/domain/lifecycle.js';
 import { paymentLifecycle } from '../../src/domain/payment.lifecycle.js';
+import { deliveryLifecycle, negotiationLifecycle } from '../../src/domain/fulfilment.lifecycle.js';
 import { PAY_METHOD_TRAITS, ROUTE_TRAITS } from '../../src/domain/purchase-routes.js';
 import { caseLifecycle, purchaseOrderLifecycle } from '../../src/domain/purchase-order.lifecycle.js';
 import { shopOrderLifecycle } from '../../src/domain/shop-order.lifecycle.js';
@@ -64,6 +65,8 @@ const blocks: Record<string, () => string> = {
   'lifecycle-purchase-order': () => lifecycleTable(purchaseOrderLifecycle as Lifecycle<string>),
   'lifecycle-payment': () => lifecycleTable(paymentLifecycle as Lifecycle<string>),
   'lifecycle-case': () => lifecycleTable(caseLifecycle as Lifecycle<string>),
+  'lifecycle-negotiation': () => lifecycleTable(negotiationLifecycle as Lifecycle<string>),
+  'lifecycle-delivery': () => lifecycleTable(deliveryLifecycle as Lifecycle<string>),
   cases: () =>
     table(
       ['kind', 'what a person sees', 'actions'],
