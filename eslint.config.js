@@ -25,6 +25,21 @@ export default tseslint.config(
     },
   },
   {
+    // A refused transition is returned, not thrown: dropping the result would hide it. Use it, or say the refusal is
+    // expected with transitionIfAllowed().
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ExpressionStatement > AwaitExpression > CallExpression[callee.name='applyTransition']",
+          message:
+            'Use the result of applyTransition (a refusal is returned, not thrown), or call transitionIfAllowed() where a refusal is expected.',
+        },
+      ],
+    },
+  },
+  {
     // The edges of the house only validate, call and shape: SQL lives with the storage, repositories and read models
     // (docs/ARCHITECTURE.md), never in an HTTP route, a CLI command, the runtime or the order loop.
     files: ['src/http/**/*.ts', 'src/cli/**/*.ts', 'src/runtime/**/*.ts', 'src/loop/**/*.ts', 'src/app.ts'],

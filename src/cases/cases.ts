@@ -3,7 +3,7 @@ import type { Db } from '../db/dialect.js';
 import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import { DaifaError } from '../lib/errors.js';
-import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
+import { appendEvent, applyTransition, transitionIfAllowed } from '../lifecycle/apply-transition.js';
 
 /** Case kinds with their Chinese title and the actions that resolve them. */
 export const CASE_KINDS = {
@@ -120,7 +120,7 @@ export async function settleCase(
   r: { resolution: string; note: string; actor: string; event?: string; data?: unknown },
   now: number,
 ): Promise<void> {
-  await applyTransition(
+  await transitionIfAllowed(
     trx,
     {
       entity: 'case',

@@ -7,7 +7,7 @@ import { openCase, openCases, settleOpenCases } from '../cases/cases.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
 import { enqueue, type Executor } from '../jobs/queue.js';
-import { appendEvent, applyTransition, lockEntity, stateOf } from '../lifecycle/apply-transition.js';
+import { appendEvent, lockEntity, stateOf, transitionIfAllowed } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { idString } from '../lib/lossless-json.js';
@@ -618,7 +618,7 @@ async function settleIn(trx: Transaction<Database>, shopOrderId: number, to: Shi
   await lockEntity(trx, 'shop_order', shopOrderId);
   const cur = await stateOf(trx, 'shop_order', shopOrderId);
   if (moves(cur.state, to))
-    await applyTransition(
+    await transitionIfAllowed(
       trx,
       {
         entity: 'shop_order',

@@ -7,7 +7,7 @@ import type { Database } from '../db/schema.js';
 import { openCase, settleCase, settleOpenCases } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { enqueue, type Executor } from '../jobs/queue.js';
-import { appendEvent, applyTransition, lockEntity, stateOf } from '../lifecycle/apply-transition.js';
+import { appendEvent, lockEntity, stateOf, transitionIfAllowed } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { idString } from '../lib/lossless-json.js';
@@ -726,7 +726,7 @@ async function markShippedIfComplete(
   const lines = (await poLineUnits(trx, po.id)).rows;
   const shipped = await shippedUnits(trx, po.id);
   if (!lines.every((l) => (shipped.get(l.spec_id) ?? 0) >= l.quantity)) return;
-  await applyTransition(
+  await transitionIfAllowed(
     trx,
     { entity: 'purchase_order', id: po.id, shopOrderId: po.shop_order_id, to: 'Shipped', expectFrom: 'Paid', event: 'po.shipped', actor },
     now,

@@ -7,7 +7,7 @@ import type { Database } from '../db/schema.js';
 import { openCase, settleCasesOfCancelledPo, settleOpenCases } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { formatYuan, yuanToFen } from '../domain/money.js';
-import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
+import { appendEvent, lockEntity, transitionIfAllowed } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { idString } from '../lib/lossless-json.js';
@@ -223,7 +223,7 @@ export class SupplierUnwind {
   ): Promise<void> {
     const cur = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
     if (cur.state !== 'Cancelled' && !RESOURCE.includes(reason))
-      await applyTransition(
+      await transitionIfAllowed(
         trx,
         {
           entity: 'purchase_order',

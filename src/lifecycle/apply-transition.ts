@@ -117,6 +117,15 @@ export async function recordInitialState(
   for (const job of input.jobs ?? []) await enqueue(trx, job, now);
 }
 
+/**
+ * applyTransition where a refusal is expected and fine — "only if it is still in that state": another worker, a person
+ * or an earlier run got there first. Says whether it moved. Every other caller uses applyTransition's result
+ * (an ESLint rule refuses `await applyTransition(…);` with the result dropped).
+ */
+export async function transitionIfAllowed(trx: Transaction<Database>, input: TransitionInput, now: number): Promise<boolean> {
+  return (await applyTransition(trx, input, now)).ok;
+}
+
 export async function appendEvent(
   trx: Transaction<Database>,
   e: {

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { prepared } from '../db/prepared.js';
-import { applyTransition } from './apply-transition.js';
+import { transitionIfAllowed } from './apply-transition.js';
 
 const poStillPlacing = prepared((db, shopOrderId: number, s1: string, s2: string, s3: string) =>
   db.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'in', [s1, s2, s3]),
@@ -16,7 +16,7 @@ export async function advanceWhenAllPlaced(trx: Transaction<Database>, shopOrder
   // A sibling may already be paying or paid: everything past placing counts as placed.
   const open = (await poStillPlacing(trx, shopOrderId, 'Draft', 'Placing', 'NeedsAttention')).rows[0];
   if (!open)
-    await applyTransition(
+    await transitionIfAllowed(
       trx,
       {
         entity: 'shop_order',

@@ -12,7 +12,7 @@ import { prepared, preparedInsert } from '../db/prepared.js';
 import { rowOrThrow } from '../db/lookups.js';
 import { isUniqueViolation } from '../db/dialect.js';
 import { isCancelledStatus, isPaidStatus, WX_STATUS, type OrderSnapshot } from '../domain/shop-order.js';
-import { appendEvent, applyTransition, recordInitialState } from '../lifecycle/apply-transition.js';
+import { appendEvent, applyTransition, recordInitialState, transitionIfAllowed } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { ShopService } from '../shops/shops.js';
 
@@ -260,7 +260,7 @@ export class OrderIntake {
             .where('state', '=', 'Shipped')
             .execute();
           for (const po of pos)
-            await applyTransition(
+            await transitionIfAllowed(
               trx,
               {
                 entity: 'purchase_order',

@@ -16,7 +16,7 @@ import { enqueue } from '../jobs/queue.js';
 import { prepared, preparedInsert } from '../db/prepared.js';
 import type { Selectable, Transaction } from 'kysely';
 import type { Database, PaymentsTable } from '../db/schema.js';
-import { appendEvent, applyTransition, lockEntity, stateOf } from '../lifecycle/apply-transition.js';
+import { appendEvent, applyTransition, lockEntity, stateOf, transitionIfAllowed } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -318,7 +318,7 @@ export class SupplierPayments {
         `PAY-${po.out_order_id}`,
       );
       if (status === 'Paying')
-        await applyTransition(
+        await transitionIfAllowed(
           trx,
           {
             entity: 'purchase_order',
@@ -341,7 +341,7 @@ export class SupplierPayments {
           data: { orderId: po.wx_order_id, amount, detail: d.reason },
         });
       if (d.action === 'block') {
-        await applyTransition(
+        await transitionIfAllowed(
           trx,
           {
             entity: 'purchase_order',
@@ -476,7 +476,7 @@ export class SupplierPayments {
           : '不再超限，继续付款';
       const cur = await stateOf(trx, 'purchase_order', po.id);
       if (cur.state === 'NeedsAttention')
-        await applyTransition(
+        await transitionIfAllowed(
           trx,
           {
             entity: 'purchase_order',
@@ -490,7 +490,7 @@ export class SupplierPayments {
           now,
         );
       if (status === 'Paying')
-        await applyTransition(
+        await transitionIfAllowed(
           trx,
           {
             entity: 'purchase_order',
@@ -542,7 +542,7 @@ export class SupplierPayments {
       if (!(await movePayment(trx, payment.id, 'Blocked', { set: { block_cause: 'amount', reason: message, updated_at: now } }))) return;
       const cur = await stateOf(trx, 'purchase_order', po.id);
       if (cur.state !== 'NeedsAttention')
-        await applyTransition(
+        await transitionIfAllowed(
           trx,
           {
             entity: 'purchase_order',
@@ -701,7 +701,7 @@ export class SupplierPayments {
         );
       const cur = await stateOf(trx, 'purchase_order', po.id);
       if (cur.state !== 'Paid')
-        await applyTransition(
+        await transitionIfAllowed(
           trx,
           {
             entity: 'purchase_order',
@@ -738,7 +738,7 @@ export class SupplierPayments {
       }
       const unpaid = (await poNotPaid(trx, po.shop_order_id, 'Paid', 'Shipped', 'Completed', 'Cancelled', 'Shadowed')).rows[0];
       if (!unpaid)
-        await applyTransition(
+        await transitionIfAllowed(
           trx,
           {
             entity: 'shop_order',
@@ -761,7 +761,7 @@ export class SupplierPayments {
       await movePayment(trx, paymentId, 'Failed', { set: { reason: message, updated_at: now } });
       const cur = await stateOf(trx, 'purchase_order', po.id);
       if (cur.state !== 'NeedsAttention')
-        await applyTransition(
+        await transitionIfAllowed(
           trx,
           {
             entity: 'purchase_order',
@@ -959,7 +959,7 @@ export class SupplierPayments {
             set: { reason: input.note ?? '人工拒绝', approved_by: input.actor, approved_at: now, updated_at: now },
           }),
         );
-        await applyTransition(
+        await transitionIfAllowed(
           trx,
           {
             entity: 'purchase_order',
@@ -1018,7 +1018,7 @@ export class SupplierPayments {
           set: { approved_by: input.actor, approved_at: now, updated_at: now },
         }),
       );
-      await applyTransition(
+      await transitionIfAllowed(
         trx,
         {
           entity: 'purchase_order',
@@ -1096,7 +1096,7 @@ export class SupplierPayments {
           continue;
         }
         if (po.state === 'NeedsAttention')
-          await applyTransition(
+          await transitionIfAllowed(
             trx,
             {
               entity: 'purchase_order',

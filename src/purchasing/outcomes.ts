@@ -4,7 +4,7 @@ import type { Db } from '../db/dialect.js';
 import { placeJob } from '../jobs/catalogue.js';
 import { enqueue, type JobSpec } from '../jobs/queue.js';
 import type { Clock } from '../lib/clock.js';
-import { applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
+import { applyTransition, lockEntity, transitionIfAllowed } from '../lifecycle/apply-transition.js';
 import { advanceWhenAllPlaced } from '../lifecycle/progress.js';
 import { recordPayable } from '../payments/ledger.js';
 import { loadLinesToSource, loadRequests, type Sourcing } from '../sourcing/sourcing.js';
@@ -60,7 +60,7 @@ export class PlacementOutcomes {
   async needsAttention(poId: number, shopOrderId: number, supplierOrderId: string, kind: PlacementCase, message: string, data: unknown) {
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await applyTransition(
+      await transitionIfAllowed(
         trx,
         {
           entity: 'purchase_order',
@@ -112,7 +112,7 @@ export class PlacementOutcomes {
       const r = await this.sourcing.sourceLines(trx, shopId, shopOrderId, lines, await loadRequests(trx, shopOrderId), excluded, now);
       if (r.blocked) {
         // No supplier for these lines: a person decides — or the buyer, when only their requests stand in the way.
-        await applyTransition(
+        await transitionIfAllowed(
           trx,
           {
             entity: 'shop_order',

@@ -14,7 +14,7 @@ import {
   type SupplierHistory,
 } from '../domain/supplier-scoring.js';
 import { describeForSupplier, emptyRequests, resolveDeliveryDate, type SpecialRequests } from '../domain/special-requests.js';
-import { applyTransition, recordInitialState } from '../lifecycle/apply-transition.js';
+import { applyTransition, recordInitialState, transitionIfAllowed } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
 import { enqueue } from '../jobs/queue.js';
@@ -195,7 +195,7 @@ export class Sourcing {
       }
       const result = await this.sourceLines(trx, order.shop_id, shopOrderId, lines, await loadRequests(trx, shopOrderId), [], now);
       if (result.blocked) {
-        await applyTransition(
+        await transitionIfAllowed(
           trx,
           {
             entity: 'shop_order',
@@ -498,7 +498,7 @@ async function rejoinSupplierOrders(trx: Transaction<Database>, shopOrderId: num
     .where('state', 'not in', ['Paid', 'Shipped', 'Completed', 'Cancelled', 'Shadowed'])
     .executeTakeFirst();
   if (!unpaid)
-    await applyTransition(
+    await transitionIfAllowed(
       trx,
       {
         entity: 'shop_order',

@@ -5,7 +5,7 @@ import type { Db } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
 import { rankBySimilarity } from '../domain/similarity.js';
 import { DaifaError } from '../lib/errors.js';
-import { applyTransition } from '../lifecycle/apply-transition.js';
+import { transitionIfAllowed } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 
 const attrsText = (json: string) =>
@@ -84,7 +84,7 @@ export async function approveMapping(
       .where('state', '=', 'Open')
       .executeTakeFirst();
     if (!open && order.state === 'NeedsReview') {
-      await applyTransition(
+      await transitionIfAllowed(
         trx,
         {
           entity: 'shop_order',

@@ -250,6 +250,8 @@ describe('refund the buyer (代用户发起售后)', () => {
       { what: 'refund-failed case' },
     );
     expect(failed.message).toContain('10021045');
+    // The job asks WeChat line by line: both lines' refusals are in before anything is retried.
+    await waitFor(async () => (await count(h!.app, 'cases', ['kind', '=', 'REFUND_FAILED'])) === 2, { what: 'a refusal per line' });
     await waitFor(
       async () =>
         (await k.selectFrom('notifications').select('body').where('event', '=', 'needs_review').execute()).some((n) =>

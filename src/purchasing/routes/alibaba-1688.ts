@@ -12,7 +12,7 @@ import { enqueue, type JobSpec } from '../../jobs/queue.js';
 import { PermanentJobError } from '../../jobs/worker.js';
 import type { Clock } from '../../lib/clock.js';
 import { idString } from '../../lib/lossless-json.js';
-import { appendEvent, applyTransition } from '../../lifecycle/apply-transition.js';
+import { appendEvent, transitionIfAllowed } from '../../lifecycle/apply-transition.js';
 import type { DecodeService } from '../../orders/decode.js';
 import { loadLimits } from '../../payments/limits.js';
 import { describeMargin, marginWith } from '../../payments/price-change.js';
@@ -432,7 +432,7 @@ export class Alibaba1688Route implements SupplierRoute {
       // No other supplier for those lines: the order stops for a person (or the buyer) instead of moving on with a
       // line nobody will ship; the lines that were created go on to payment as usual (their 1688 order exists).
       if (r.blocked)
-        await applyTransition(
+        await transitionIfAllowed(
           trx,
           {
             entity: 'shop_order',
