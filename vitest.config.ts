@@ -7,14 +7,14 @@ import { defineConfig } from 'vitest/config';
  * - resilience: crashes, lost answers, worker fleets, bursts and rate limits, at the size DAIFA_SCALE says (CI size by
  *   default; bench/ runs them at full size);
  * - e2e: the dashboard in Chromium.
- * Most tests wait on sockets and timers, not on the CPU: several files run at once even on two cores.
+ * Most tests wait on sockets and timers, not on the CPU: four files run at once even on two cores.
  */
 const shared = { testTimeout: 60_000, hookTimeout: 60_000 };
 
 export default defineConfig({
   test: {
     pool: 'forks',
-    maxWorkers: Number(process.env.DAIFA_TEST_WORKERS ?? 5),
+    maxWorkers: Number(process.env.DAIFA_TEST_WORKERS ?? 4),
     minWorkers: 1,
     projects: [
       { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts', 'sandbox/**/*.test.ts', 'test/unit/**/*.test.ts'], ...shared } },

@@ -145,7 +145,7 @@ describe.runIf(testDialect === 'sqlite')('sandbox demo across a restart', () => 
           .execute();
         return rows.length === paidBefore.length && rows.every((r) => r.state === 'Shipped' && r.orderState === 'Shipped') && rows;
       },
-      { timeoutMs: 60_000, what: 'pre-restart orders shipped and synced' },
+      { timeoutMs: 150_000, what: 'pre-restart orders shipped and synced' },
     );
     const deliveries = await k()
       .selectFrom('wx_deliveries')
@@ -168,5 +168,5 @@ describe.runIf(testDialect === 'sqlite')('sandbox demo across a restart', () => 
     expect(after.length).toBeGreaterThan(0);
     expect(after.every((m) => Number(m.dedup_key) >= before.alibaba.msgSeq)).toBe(true);
     expect(await k().selectFrom('jobs').select('id').where('status', '=', 'dead').execute()).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 });
