@@ -14,7 +14,9 @@ const shared = { testTimeout: 60_000, hookTimeout: 60_000 };
 export default defineConfig({
   test: {
     pool: 'forks',
-    maxWorkers: Number(process.env.DAIFA_TEST_WORKERS ?? 4),
+    // On PostgreSQL two at a time: every file makes and drops its own schema, and Kysely's migrator reads the catalogue
+    // of every schema — with more files at once a schema dropped under that read fails another file's migration.
+    maxWorkers: Number(process.env.DAIFA_TEST_WORKERS ?? ((process.env.DATABASE_URL ?? '').startsWith('postgres') ? 2 : 4)),
     minWorkers: 1,
     projects: [
       { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts', 'sandbox/**/*.test.ts', 'test/unit/**/*.test.ts'], ...shared } },

@@ -1011,7 +1011,7 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     await shot('08-sandbox-time');
   });
 
-  it('no internal code shows in the Chinese UI on any page (order detail and purchase-order drawer included)', async () => {
+  it('no internal code shows in the Chinese UI on any page, on a desktop and a phone (order detail and purchase-order drawer included)', async () => {
     const order = await running.app.db.kysely.selectFrom('shop_orders').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
     // Codes the code base uses internally: UPPER_SNAKE case kinds and reasons, dotted event names, snake_case kinds,
     // and the CamelCase states (the glossary turns every one of them into words).
@@ -1022,50 +1022,57 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
       /\b(?:AwaitingApproval|AwaitingPayer|AwaitingBuyer|NeedsReview|NeedsAttention|PartiallyShipped|Purchasing|Fulfilling|Shadowed|Rejected|Blocked|Paying)\b/g,
     ];
     const found: string[] = [];
-    for (const path of [
-      '/',
-      '/orders',
-      `/orders/${order.id}`,
-      '/cases',
-      '/purchase-orders',
-      '/suppliers',
-      '/mappings',
-      '/money',
-      '/settings',
-      '/sandbox',
-    ]) {
-      await page.goto(`${running.url}${path}`);
-      await page.locator('.ant-layout-content section').first().waitFor();
-      await page.waitForTimeout(800);
-      if (path === '/purchase-orders' && (await page.locator('[data-testid^="po-"]').count())) {
-        await page.locator('[data-testid^="po-"]').first().click();
-        await page.getByTestId('po-detail').waitFor();
-      }
-      // Text a person reads (a webhook URL or a key shown in <code> is data, not wording).
-      const text = await page.evaluate(() => {
-        const d = (
-          globalThis as unknown as {
-            document: {
-              body: {
-                cloneNode(deep: boolean): {
-                  querySelectorAll(s: string): { forEach(f: (e: { remove(): void }) => void): void };
-                  innerText?: string;
-                  textContent: string;
+    // On a desktop and on a phone (where the lists are cards: their labels are checked too).
+    for (const viewport of [
+      { width: 1280, height: 860 },
+      { width: 375, height: 812 },
+    ])
+      for (const path of [
+        '/',
+        '/orders',
+        `/orders/${order.id}`,
+        '/cases',
+        '/purchase-orders',
+        '/suppliers',
+        '/mappings',
+        '/money',
+        '/settings',
+        '/sandbox',
+      ]) {
+        await page.setViewportSize(viewport);
+        await page.goto(`${running.url}${path}`);
+        await page.locator('.ant-layout-content section').first().waitFor();
+        await page.waitForTimeout(800);
+        if (path === '/purchase-orders' && (await page.locator('[data-testid^="po-"]').count())) {
+          await page.locator('[data-testid^="po-"]').first().click();
+          await page.getByTestId('po-detail').waitFor();
+        }
+        // Text a person reads (a webhook URL or a key shown in <code> is data, not wording).
+        const text = await page.evaluate(() => {
+          const d = (
+            globalThis as unknown as {
+              document: {
+                body: {
+                  cloneNode(deep: boolean): {
+                    querySelectorAll(s: string): { forEach(f: (e: { remove(): void }) => void): void };
+                    innerText?: string;
+                    textContent: string;
+                  };
                 };
               };
-            };
-          }
-        ).document;
-        const copy = d.body.cloneNode(true);
-        copy.querySelectorAll('code').forEach((e) => e.remove());
-        return copy.textContent;
-      });
-      for (const re of CODES) for (const m of text.matchAll(re)) found.push(`${path}: ${m[0]}`);
-      // One term per concept: 待处理 (never 未处理) for what waits on a person; 采购成本 (paid + still owed) and 已付供应商
-      // (money already out) are two concepts, so a bare 今日成本 is not used.
-      for (const m of text.matchAll(/未处理|今日成本/g)) found.push(`${path}: ${m[0]}`);
-      await page.keyboard.press('Escape');
-    }
+            }
+          ).document;
+          const copy = d.body.cloneNode(true);
+          copy.querySelectorAll('code').forEach((e) => e.remove());
+          return copy.textContent;
+        });
+        for (const re of CODES) for (const m of text.matchAll(re)) found.push(`${viewport.width}px ${path}: ${m[0]}`);
+        // One term per concept: 待处理 (never 未处理) for what waits on a person; 采购成本 (paid + still owed) and 已付供应商
+        // (money already out) are two concepts, so a bare 今日成本 is not used.
+        for (const m of text.matchAll(/未处理|今日成本/g)) found.push(`${viewport.width}px ${path}: ${m[0]}`);
+        await page.keyboard.press('Escape');
+      }
+    await page.setViewportSize({ width: 1280, height: 860 });
     expect([...new Set(found)]).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/dialect.js';
-import { getById, orderAddress } from '../../db/lookups.js';
+import { orderAddress } from '../../db/lookups.js';
 import type { Address } from '../../domain/address.js';
 import { PermanentJobError } from '../../jobs/worker.js';
 import type { DecodeService } from '../../orders/decode.js';
@@ -20,10 +20,9 @@ export class EmailRoute implements SupplierRoute {
   ) {}
 
   /** Direct supplier by e-mail: the decoded address goes only into the e-mail; the thread keeps it masked. */
-  async place({ po: placing, order, lines, supplier, next }: PlacementTarget): Promise<string> {
-    const poId = placing.id;
+  async place({ po, order, lines, supplier, next }: PlacementTarget): Promise<string> {
+    const poId = po.id;
     if (!supplier.email) throw new PermanentJobError(`供应商 ${supplier.name} 没有邮箱 / supplier has no e-mail`);
-    const po = await getById(this.db.kysely, 'purchase_orders', poId);
     const masked = JSON.parse(await orderAddress(this.db.kysely, order.id)) as Address;
     const already = await this.db.kysely
       .selectFrom('po_messages')
