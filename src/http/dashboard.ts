@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { positiveId } from './routes/inputs.js';
 import { updateMapping } from '../sourcing/catalogue-admin.js';
 import { assertUserExists, listUsers, updateUser } from '../security/accounts.js';
 import { changeVersions, offersInStock, poMessages, shopOrderOfPo } from '../dashboard/queries.js';
@@ -64,12 +65,6 @@ const posQuery = z.object({
   cursor: z.string().max(200).optional(),
 });
 const pickFaults = (knobs: object) => Object.fromEntries(FAULT_KEYS.map((k) => [k, (knobs as Record<string, unknown>)[k]]));
-const positiveId = (params: unknown) =>
-  z.coerce
-    .number()
-    .int()
-    .positive()
-    .parse((params as { id: string }).id);
 
 /** The dashboard's own API (inside the authenticated /api scope). */
 const clockBody = z

@@ -11,7 +11,7 @@ import { retryCase } from '../../cases/retry.js';
 import { confirmReadback } from '../../purchasing/readback.js';
 import { settleUnknownEmail } from '../../purchasing/unknown-email.js';
 import type { FastifyInstance as Api } from 'fastify';
-import { eachOnce } from './inputs.js';
+import { eachOnce, positiveId } from './inputs.js';
 import type { Guards } from './guards.js';
 
 /** Cases (异常): the inbox and the actions that settle each kind. */
@@ -31,49 +31,29 @@ export function caseRoutes(api: Api, app: App, { operator, owner }: Guards): voi
     return { accepted: r.done, refused: r.refused.map((x) => ({ caseId: x.id, reason: x.reason })) };
   });
   api.post('/api/cases/:id/accept-price', owner, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z.object({ note: z.string().max(500).optional() }).parse(req.body ?? {});
     return acceptPrice(app.db, app.clock, { caseId: id, actor: `user:${req.principal!.username}`, note: b.note });
   });
   api.post('/api/cases/:id/confirm-readback', operator, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z.object({ note: z.string().trim().min(2).max(500) }).parse(req.body ?? {});
     return confirmReadback(app.db, app.clock, { caseId: id, actor: `user:${req.principal!.username}`, note: b.note });
   });
   api.post('/api/cases/:id/email-outcome', operator, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z.object({ sent: z.boolean(), note: z.string().trim().min(2).max(500) }).parse(req.body ?? {});
     return settleUnknownEmail(app.db, app.clock, { caseId: id, sent: b.sent, actor: `user:${req.principal!.username}`, note: b.note });
   });
   api.post('/api/cases/:id/supplier-refund', owner, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z
       .object({ amount: positiveFen, reference: z.string().trim().min(1).max(100), note: z.string().trim().min(1).max(500) })
       .parse(req.body);
     return recordSupplierPartialRefund(app.db, app.clock, { caseId: id, ...b, actor: `user:${req.principal!.username}` });
   });
   api.post('/api/cases/:id/courier', operator, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z.object({ deliveryId: z.string().trim().min(1).max(20) }).parse(req.body);
     return app.tracking.setCourier(id, b.deliveryId, `user:${req.principal!.username}`);
   });
@@ -105,33 +85,21 @@ export function caseRoutes(api: Api, app: App, { operator, owner }: Guards): voi
     };
   });
   api.post('/api/cases/:id/consent', operator, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z
       .object({ answer: z.enum(['agreed', 'refused']), note: z.string().trim().min(1, '请记录买家答复 / note required').max(1000) })
       .parse(req.body);
     return app.consent.record({ caseId: id, answer: b.answer, note: b.note, actor: `user:${req.principal!.username}` });
   });
   api.post('/api/cases/:id/substitute', operator, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z
       .object({ offerRef: z.number().int().positive(), note: z.string().trim().min(1, '请说明替换原因 / note required').max(500) })
       .parse(req.body);
     return app.consent.proposeSubstitute({ caseId: id, ...b, actor: `user:${req.principal!.username}` });
   });
   api.post('/api/cases/:id/approve-mapping', operator, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z
       .object({ offerRef: z.number().int().positive(), quantityPerUnit: z.number().int().min(1).max(10_000).default(1) })
       .parse(req.body);
@@ -142,23 +110,9 @@ export function caseRoutes(api: Api, app: App, { operator, owner }: Guards): voi
       actor: `user:${req.principal!.username}`,
     });
   });
-  api.post('/api/cases/:id/retry', operator, async (req) =>
-    retryCase(
-      app,
-      z.coerce
-        .number()
-        .int()
-        .positive()
-        .parse((req.params as { id: string }).id),
-      `user:${req.principal!.username}`,
-    ),
-  );
+  api.post('/api/cases/:id/retry', operator, async (req) => retryCase(app, positiveId(req.params), `user:${req.principal!.username}`));
   api.post('/api/cases/:id/resolve', operator, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z.object({ resolution: z.string().trim().min(1).max(1000), dismiss: z.boolean().optional() }).parse(req.body);
     await resolveCase(
       app.db,

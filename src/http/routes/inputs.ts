@@ -3,6 +3,14 @@ import { shopOrderStates } from '../../domain/shop-order.lifecycle.js';
 import { DaifaError } from '../../lib/errors.js';
 import { REFUND_REASONS, type RefundReason } from '../../orders/buyer-refund.js';
 
+/** A route's `:id` parameter: a positive integer (400 otherwise). */
+export const positiveId = (params: unknown) =>
+  z.coerce
+    .number()
+    .int()
+    .positive()
+    .parse((params as { id: string }).id);
+
 /** Inputs several route modules read, and the batch helper of the batch routes. */
 export const orderQuery = z.object({
   shopId: z.coerce.number().int().positive().optional(),

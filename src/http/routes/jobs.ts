@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { positiveId } from './inputs.js';
 import type { App } from '../../app.js';
 import { DaifaError } from '../../lib/errors.js';
 import type { FastifyInstance as Api } from 'fastify';
@@ -17,11 +18,7 @@ export function jobRoutes(api: Api, app: App, { operator }: Guards): void {
     return { jobs: await app.queue.list(q) };
   });
   api.post('/api/jobs/:id/retry', operator, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const n = await app.queue.retryDead([id]);
     if (n === 0) throw new DaifaError('CONFLICT', `任务 ${id} 不是失败任务 / job ${id} is not dead`);
     return { retried: n };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { positiveId } from './inputs.js';
 import type { App } from '../../app.js';
 import { DaifaError } from '../../lib/errors.js';
 import { listTokens, login, revokeTokens, setPassword } from '../../security/accounts.js';
@@ -23,14 +24,6 @@ export function meRoutes(api: Api, app: App, _guards: Guards): void {
   // One's own API tokens: which exist (never the secret), and revoking one (a script retired, a token leaked).
   api.get('/api/me/tokens', async (req) => ({ tokens: await listTokens(app.db, req.principal!.userId, req.headers.authorization) }));
   api.delete('/api/me/tokens/:id', async (req) => ({
-    revoked: await revokeTokens(
-      app.db,
-      req.principal!.userId,
-      z.coerce
-        .number()
-        .int()
-        .positive()
-        .parse((req.params as { id: string }).id),
-    ),
+    revoked: await revokeTokens(app.db, req.principal!.userId, positiveId(req.params)),
   }));
 }

@@ -14,7 +14,7 @@ import {
 } from '../../payments/vouchers.js';
 import { paidAtSchema, positiveFen } from '../money-inputs.js';
 import type { FastifyInstance as Api } from 'fastify';
-import { eachOnce } from './inputs.js';
+import { eachOnce, positiveId } from './inputs.js';
 import type { Guards } from './guards.js';
 
 /** Paying suppliers: payments, approvals (one or a batch), payment links, checks, recorded transfers, vouchers; the money pages (daily, reconciliation). */
@@ -54,20 +54,12 @@ export function paymentRoutes(api: Api, app: App, { operator, owner }: Guards): 
     return { approved, total, refused: refused.map((r) => ({ paymentId: r.id, reason: r.reason })) };
   });
   api.post('/api/payments/:id/approve', owner, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z.object({ note: z.string().max(500).optional() }).parse(req.body ?? {});
     return { status: await app.payments.decideApproval(id, { approve: true, actor: `user:${req.principal!.username}`, note: b.note }) };
   });
   api.post('/api/payments/:id/reject', owner, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z.object({ note: z.string().trim().min(1, '请说明原因 / reason required').max(500) }).parse(req.body);
     return { status: await app.payments.decideApproval(id, { approve: false, actor: `user:${req.principal!.username}`, note: b.note }) };
   });
@@ -78,20 +70,10 @@ export function paymentRoutes(api: Api, app: App, { operator, owner }: Guards): 
     return app.payments.paymentLink(b.paymentIds, `user:${req.principal!.username}`);
   });
   api.post('/api/payments/:id/check', operator, async (req) => ({
-    status: await app.payments.checkNow(
-      z.coerce
-        .number()
-        .int()
-        .positive()
-        .parse((req.params as { id: string }).id),
-    ),
+    status: await app.payments.checkNow(positiveId(req.params)),
   }));
   api.post('/api/payments/:id/record', owner, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z
       .object({
         amount: positiveFen,
@@ -103,24 +85,10 @@ export function paymentRoutes(api: Api, app: App, { operator, owner }: Guards): 
     return { status: await app.payments.recordManual(id, { ...b, actor: `user:${req.principal!.username}` }) };
   });
   api.get('/api/payments/:id/vouchers', async (req) => ({
-    vouchers: await listVouchers(
-      app.db,
-      z.coerce
-        .number()
-        .int()
-        .positive()
-        .parse((req.params as { id: string }).id),
-    ),
+    vouchers: await listVouchers(app.db, positiveId(req.params)),
   }));
   api.get('/api/vouchers/:id', async (req, reply) => {
-    const v = await readVoucher(
-      app.db,
-      z.coerce
-        .number()
-        .int()
-        .positive()
-        .parse((req.params as { id: string }).id),
-    );
+    const v = await readVoucher(app.db, positiveId(req.params));
     return reply
       .type(v.mime)
       .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(v.fileName)}`)
@@ -132,11 +100,7 @@ export function paymentRoutes(api: Api, app: App, { operator, owner }: Guards): 
     upload.removeAllContentTypeParsers();
     upload.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: VOUCHER_MAX_BYTES * 2 }, (_r, body, done) => done(null, body));
     upload.post('/api/payments/:id/vouchers', operator, async (req, reply) => {
-      const id = z.coerce
-        .number()
-        .int()
-        .positive()
-        .parse((req.params as { id: string }).id);
+      const id = positiveId(req.params);
       const q = z.object({ fileName: z.string().max(200).optional() }).parse(req.query);
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const kind = validateVoucher(bytes, req.headers['content-type']);

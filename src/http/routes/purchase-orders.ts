@@ -1,4 +1,5 @@
 import { poMessages } from '../../dashboard/queries.js';
+import { positiveId } from './inputs.js';
 import { z } from 'zod';
 import type { App } from '../../app.js';
 import { DaifaError } from '../../lib/errors.js';
@@ -10,19 +11,11 @@ import type { Guards } from './guards.js';
 /** Supplier orders: the e-mail thread, 催发货, 联系供应商, tracking numbers, forecasts, a supplier that settled or ran out. */
 export function purchaseOrderRoutes(api: Api, app: App, { operator }: Guards): void {
   api.get('/api/purchase-orders/:id/messages', async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     return { messages: await poMessages(app.db, id) };
   });
   api.post('/api/purchase-orders/:id/messages', operator, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z
       .object({
         body: z.string().trim().min(1).max(5000),
@@ -41,50 +34,25 @@ export function purchaseOrderRoutes(api: Api, app: App, { operator }: Guards): v
     );
   });
   api.get('/api/purchase-orders/:id/forecast', async (req) => {
-    const f = await app.deadlines.forecast(
-      z.coerce
-        .number()
-        .int()
-        .positive()
-        .parse((req.params as { id: string }).id),
-    );
+    const f = await app.deadlines.forecast(positiveId(req.params));
     if (!f) throw new DaifaError('NOT_FOUND', '没有发货期限信息 / no deadline known');
     return f;
   });
   api.post('/api/purchase-orders/:id/expedite', operator, async (req) =>
-    app.deadlines.expedite(
-      z.coerce
-        .number()
-        .int()
-        .positive()
-        .parse((req.params as { id: string }).id),
-      `user:${req.principal!.username}`,
-    ),
+    app.deadlines.expedite(positiveId(req.params), `user:${req.principal!.username}`),
   );
   api.post('/api/purchase-orders/:id/contact', operator, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z.object({ body: z.string().trim().min(2, '请填写内容 / message required').max(2000) }).parse(req.body);
     return app.deadlines.contact(id, b.body, `user:${req.principal!.username}`);
   });
   api.post('/api/purchase-orders/:id/tracking', operator, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z.object({ courier: z.string().trim().min(1).max(40), waybill: z.string().trim().min(6).max(32) }).parse(req.body);
     return { packageId: await app.tracking.recordManual(id, { ...b, actor: `user:${req.principal!.username}` }) };
   });
   api.post('/api/purchase-orders/:id/supplier-settled', operator, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     const b = z
       .object({
         note: z.string().trim().min(2).max(500),
@@ -100,12 +68,6 @@ export function purchaseOrderRoutes(api: Api, app: App, { operator }: Guards): v
     });
   });
   api.post('/api/purchase-orders/:id/stock-out', operator, async (req) => ({
-    outcome: await app.placement.supplierStockOut(
-      z.coerce
-        .number()
-        .int()
-        .positive()
-        .parse((req.params as { id: string }).id),
-    ),
+    outcome: await app.placement.supplierStockOut(positiveId(req.params)),
   }));
 }

@@ -1,4 +1,5 @@
 import { listNotifications } from '../../notify/queries.js';
+import { positiveId } from './inputs.js';
 import { z } from 'zod';
 import type { App } from '../../app.js';
 import { DaifaError } from '../../lib/errors.js';
@@ -60,11 +61,7 @@ export function shopRoutes(api: Api, app: App, { operator, owner }: Guards): voi
   // SKU ↔ supplier-offer mappings: export as CSV or Excel; import either (bad rows reported, good rows kept).
   const mappings = new MappingsIO(app.db, app.clock);
   api.get('/api/shops/:id/mappings', async (req, reply) => {
-    const shopId = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const shopId = positiveId(req.params);
     const format = z
       .enum(['csv', 'xlsx'])
       .default('csv')
@@ -86,11 +83,7 @@ export function shopRoutes(api: Api, app: App, { operator, owner }: Guards): voi
       (_r, body, done) => done(null, body),
     );
     upload.post('/api/shops/:id/mappings', { preHandler: requireRole('operator') }, async (req) => {
-      const shopId = z.coerce
-        .number()
-        .int()
-        .positive()
-        .parse((req.params as { id: string }).id);
+      const shopId = positiveId(req.params);
       const body = req.body as Buffer;
       if (!Buffer.isBuffer(body) || body.length === 0)
         throw new DaifaError('VALIDATION', '请上传 CSV 或 .xlsx 文件 / upload a CSV or .xlsx file');
@@ -98,43 +91,11 @@ export function shopRoutes(api: Api, app: App, { operator, owner }: Guards): voi
       return body[0] === 0x50 && body[1] === 0x4b ? mappings.importXlsx(shopId, body) : mappings.importCsv(shopId, body.toString('utf8'));
     });
   });
-  api.get('/api/shops/:id/scoring-weights', async (req) =>
-    loadWeights(
-      app.db.kysely,
-      z.coerce
-        .number()
-        .int()
-        .positive()
-        .parse((req.params as { id: string }).id),
-    ),
-  );
-  api.put('/api/shops/:id/scoring-weights', owner, async (req) =>
-    saveWeights(
-      app.db,
-      z.coerce
-        .number()
-        .int()
-        .positive()
-        .parse((req.params as { id: string }).id),
-      req.body,
-    ),
-  );
-  api.get('/api/shops/:id/payment-limits', async (req) =>
-    loadLimits(
-      app.db.kysely,
-      z.coerce
-        .number()
-        .int()
-        .positive()
-        .parse((req.params as { id: string }).id),
-    ),
-  );
+  api.get('/api/shops/:id/scoring-weights', async (req) => loadWeights(app.db.kysely, positiveId(req.params)));
+  api.put('/api/shops/:id/scoring-weights', owner, async (req) => saveWeights(app.db, positiveId(req.params), req.body));
+  api.get('/api/shops/:id/payment-limits', async (req) => loadLimits(app.db.kysely, positiveId(req.params)));
   api.put('/api/shops/:id/payment-limits', owner, async (req) => {
-    const shopId = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const shopId = positiveId(req.params);
     const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, '时间格式 HH:MM / time as HH:MM');
     const limits = z
       .object({

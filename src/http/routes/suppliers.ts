@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { positiveId } from './inputs.js';
 import type { App } from '../../app.js';
 import { WECHAT_COURIERS } from '../../fulfilment/couriers.js';
 import { addOffer, addSupplier, listSuppliers } from '../../sourcing/catalogue-admin.js';
@@ -26,11 +27,7 @@ export function supplierRoutes(api: Api, app: App, { operator, owner }: Guards):
   api.get('/api/suppliers', async () => ({ suppliers: await listSuppliers(app.db) }));
   api.post('/api/suppliers', owner, async (req) => ({ id: await addSupplier(app.db, req.body, app.clock.now()) }));
   api.post('/api/suppliers/:id/offers', operator, async (req) => {
-    const id = z.coerce
-      .number()
-      .int()
-      .positive()
-      .parse((req.params as { id: string }).id);
+    const id = positiveId(req.params);
     return { id: await addOffer(app.db, id, req.body, app.clock.now()) };
   });
   api.get('/api/couriers', async () => ({
