@@ -1,4 +1,4 @@
-import { payJob } from '../jobs/catalogue.js';
+import { payJob, trackJob } from '../jobs/catalogue.js';
 import type { PaymentStatus } from '../domain/payment.lifecycle.js';
 import { movePayment } from './payment-status.js';
 import { payMethodTraits, routeTraits } from '../domain/purchase-routes.js';
@@ -714,6 +714,10 @@ export class SupplierPayments {
           },
           now,
         );
+      // The seller may have shipped before Daifa learned the payment went through (its answer was lost): the parcels
+      // already recorded are looked at again, so the purchase order does not stay Paid with everything shipped.
+      if (cur.state !== 'Paid' && (await trx.selectFrom('packages').select('id').where('purchase_order_id', '=', po.id).executeTakeFirst()))
+        await enqueue(trx, trackJob(po.id), now);
       // Cases that were waiting on this payment are settled by it (before a difference in what was taken opens one).
       await settleOpenCasesOfPo(
         trx,
