@@ -113,6 +113,20 @@ function findOpenCases(db: Kysely<Database>, w: { kind: CaseKind; shopOrderId: n
   return openCases.ofKind(db, so, kind, 'Open');
 }
 
+/** A shop order's open cases of one kind, with their data (oldest first). */
+export const openCasesWithData = (db: Kysely<Database>, shopOrderId: number, kind: CaseKind) =>
+  db
+    .selectFrom('cases')
+    .select(['id', 'data'])
+    .where('shop_order_id', '=', shopOrderId)
+    .where('kind', '=', kind)
+    .where('state', '=', 'Open')
+    .orderBy('id')
+    .execute();
+
+/** One case by its id (any state), or undefined. */
+export const findCase = (db: Kysely<Database>, id: number) => db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
+
 /** Settle one open case in the caller's transaction (a case already settled is left as it is). */
 export async function settleCase(
   trx: Transaction<Database>,

@@ -9,6 +9,7 @@ import {
   sql,
   type ColumnDefinitionBuilder,
   type CreateTableBuilder,
+  type Transaction,
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -20,6 +21,8 @@ import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } f
  * writes queries in the subset both understand.
  */
 export type DialectName = 'sqlite' | 'postgres';
+/** The database or an open transaction: what every repository function takes first. */
+export type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface Db {
   kysely: Kysely<Database>;

@@ -68,6 +68,15 @@ export async function setting(db: Kysely<Database>, key: string): Promise<string
   return (await settingValue(db, key)).rows[0]?.value;
 }
 
+/** A setting written (or overwritten). */
+export async function saveSetting(ex: Kysely<Database>, key: string, value: string): Promise<void> {
+  await ex
+    .insertInto('settings')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}
+
 const linesOfPo = prepared((db, purchaseOrderId: number) =>
   db.selectFrom('purchase_order_lines').selectAll().where('purchase_order_id', '=', purchaseOrderId).orderBy('id'),
 );

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { routeTraits } from '../domain/purchase-routes.js';
 import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
+import { livePosWithSupplier, mailedToSupplier } from '../db/repositories/purchase-orders.js';
+import { orderHead } from '../db/repositories/shop-orders.js';
 import type { Address } from '../domain/address.js';
 import { appendEvent } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
@@ -36,42 +38,17 @@ export class AddressChange {
 
   async handle(shopOrderId: number, changeKey: string): Promise<{ emailed: number; platform: number; cases: number }> {
     const k = this.db.kysely;
-    const order = await k
-      .selectFrom('shop_orders')
-      .select(['id', 'shop_id', 'wx_order_id', 'state', 'address'])
-      .where('id', '=', shopOrderId)
-      .executeTakeFirst();
+    const order = await orderHead(k, shopOrderId);
     const out = { emailed: 0, platform: 0, cases: 0 };
     if (!order || order.state === 'Cancelled' || order.state === 'Completed') return out;
     const masked = JSON.parse(order.address) as Address;
-    const pos = await k
-      .selectFrom('purchase_orders as p')
-      .innerJoin('suppliers as s', 's.id', 'p.supplier_id')
-      .select([
-        'p.id',
-        'p.state',
-        'p.route',
-        'p.out_order_id',
-        'p.supplier_order_id',
-        's.name',
-        's.email',
-        (eb) => eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id')).as('has_parcel'),
-      ])
-      .where('p.shop_order_id', '=', shopOrderId)
-      .where('p.state', 'not in', ['Cancelled', 'Shadowed', 'Draft'])
-      .execute();
+    const pos = await livePosWithSupplier(k, shopOrderId);
     const newAddress = `${masked.provinceName}${masked.cityName}${masked.countyName}（${masked.userName}）`;
     for (const po of pos) {
       const shipped = Boolean(po.has_parcel) || !NOT_SHIPPED.includes(po.state);
       if (!shipped && routeTraits(po.route).addressChange === 'email' && po.email) {
         // The purchase-order e-mail not sent yet: it will carry the new address (decoded when it is sent).
-        const mailed = await k
-          .selectFrom('po_messages')
-          .select('id')
-          .where('purchase_order_id', '=', po.id)
-          .where('direction', '=', 'out')
-          .executeTakeFirst();
-        if (!mailed) continue;
+        if (!(await mailedToSupplier(k, po.id))) continue;
         const plain = await this.decode.decode({
           shopId: order.shop_id,
           wxOrderId: order.wx_order_id,

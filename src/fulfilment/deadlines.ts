@@ -8,52 +8,40 @@ import { openCase, settleOpenCases, settleCase } from '../cases/cases.js';
 import type { WeChatClients, WeChatShopClient } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
 import { appendEvent } from '../lifecycle/apply-transition.js';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { ShopService } from '../shops/shops.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
-import { prepared } from '../db/prepared.js';
+import {
+  dateCasesWithParcels,
+  hasOrderLevelDeadlineCase,
+  leadTimeHours,
+  orderLevelDeadlineCasesLeaving,
+  poForForecast,
+  shipByTimes,
+  unplacedDueBy,
+  unshippedPurchaseOrders,
+  unshippedWithRequestedDate,
+} from '../db/repositories/deadlines.js';
+import {
+  forgetUnsent,
+  negotiationInProgress,
+  negotiationStates,
+  postponeShipBy,
+  recordNegotiation,
+  sendingNegotiation,
+} from '../db/repositories/negotiations.js';
+import { poWithSupplier, shopLinesOf } from '../db/repositories/purchase-orders.js';
+import { orderHead } from '../db/repositories/shop-orders.js';
 import { dispatchTimes, provinceOf, supplierRecords } from '../sourcing/dispatch-history.js';
 import { expectedDispatchHours, expectedTransitHours, type SupplierHistory } from '../domain/supplier-scoring.js';
 import { describeDate, type SpecialRequests } from '../domain/special-requests.js';
 import { shopOrderStateLabels, type ShopOrderState } from '../domain/shop-order.lifecycle.js';
 
-/** Runs after every order sync (one query, nothing more unless a negotiation waits): compiled once (see prepared()). */
-const negotiationInProgress = prepared((db, shopId: number, wxOrderId: string, s1: string, s2: string) =>
-  db
-    .selectFrom('negotiations as n')
-    .innerJoin('shop_orders as o', 'o.id', 'n.shop_order_id')
-    .select(['n.id', 'n.state', 'n.predict_delivery_s', 'n.remark', 'n.requested_by', 'o.id as shopOrderId', 'o.wx_order_id'])
-    .where('o.shop_id', '=', shopId)
-    .where('o.wx_order_id', '=', wxOrderId)
-    .where('n.state', 'in', [s1, s2]),
-);
-
 /** WeChat's negotiation states ([U]: not published; the sandbox uses these). */
 const NEGOTIATION = { 2: 'Agreed', 3: 'Rejected', 4: 'TimedOut' } as Record<number, NegotiationState>;
 const HOUR = 3_600_000;
-/** The open deadline case about an order as a whole (not one of its purchase orders). */
-const orderLevelCases = (db: Kysely<Database>, shopOrderId: number) =>
-  db
-    .selectFrom('cases')
-    .select('id')
-    .where('kind', '=', 'DEADLINE_AT_RISK')
-    .where('shop_order_id', '=', shopOrderId)
-    .where('purchase_order_id', 'is', null)
-    .where('state', '=', 'Open');
-/** The longest lead time the supplier states for the purchase order's offers (48 h when none is known). */
-async function leadTimeHours(db: Kysely<Database>, poId: number): Promise<number> {
-  const lead = await db
-    .selectFrom('purchase_order_lines as l')
-    .innerJoin('supplier_offers as o', 'o.id', 'l.offer_ref')
-    .select((eb) => eb.fn.max<number>('o.lead_time_hours').as('h'))
-    .where('l.purchase_order_id', '=', poId)
-    .executeTakeFirst();
-  return Number(lead?.h ?? 48);
-}
 /** Shop-order states before any supplier order exists (or while none can be placed). */
 const UNPLACED: ShopOrderState[] = ['Received', 'Confirmed', 'NeedsReview', 'AwaitingBuyer', 'Sourced'];
 
@@ -95,24 +83,12 @@ export class DeadlineWatch {
   /** `histories`: suppliers' dispatch times already read (the sweep shares one map: each supplier is read once). */
   async forecast(poId: number, histories = new Map<number, number[]>()): Promise<Forecast | undefined> {
     const k = this.db.kysely;
-    const po = await k
-      .selectFrom('purchase_orders as p')
-      .leftJoin('payments as pay', 'pay.purchase_order_id', 'p.id')
-      .select(['p.id', 'p.shop_order_id', 'p.supplier_id', 'p.created_at', 'pay.paid_at'])
-      .where('p.id', '=', poId)
-      .executeTakeFirst();
+    const po = await poForForecast(k, poId);
     if (!po) return undefined;
-    const lineNos = (
-      await k.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', poId).execute()
-    ).map((l) => l.shop_order_line_no);
+    const lineNos = await shopLinesOf(k, poId);
     if (!lineNos.length) return undefined;
-    const lines = await k
-      .selectFrom('shop_order_lines')
-      .select('delivery_deadline_s')
-      .where('shop_order_id', '=', po.shop_order_id)
-      .where('line_no', 'in', lineNos)
-      .execute();
-    const deadlines = lines.map((l) => l.delivery_deadline_s).filter((d): d is number => typeof d === 'number' && d > 0);
+    const lines = await shipByTimes(k, po.shop_order_id, lineNos);
+    const deadlines = lines.filter((d): d is number => typeof d === 'number' && d > 0);
     if (!deadlines.length) return undefined;
     const now = this.clock.now();
     const deadline = Math.min(...deadlines) * 1000;
@@ -146,15 +122,7 @@ export class DeadlineWatch {
   /** Called by the tracking sweep: cases and alerts for unshipped purchase orders at risk. */
   async watch(): Promise<number> {
     const k = this.db.kysely;
-    const open = await k
-      .selectFrom('purchase_orders as p')
-      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-      .select(['p.id', 'p.shop_order_id', 'o.shop_id', 'o.wx_order_id'])
-      .where('p.state', 'in', ['Placed', 'Paying', 'Paid', 'NeedsAttention'])
-      .where('o.state', 'not in', ['Cancelled', 'Completed', 'Shipped'])
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('packages as k').select('k.id').whereRef('k.purchase_order_id', '=', 'p.id'))))
-      .limit(2000)
-      .execute();
+    const open = await unshippedPurchaseOrders(k);
     let flagged = 0;
     const histories = new Map<number, number[]>();
     for (const po of open) {
@@ -201,27 +169,7 @@ export class DeadlineWatch {
   private async watchRequestedDates(): Promise<number> {
     const k = this.db.kysely;
     const now = this.clock.now();
-    const rows = await k
-      .selectFrom('purchase_orders as p')
-      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-      .leftJoin('payments as pay', 'pay.purchase_order_id', 'p.id')
-      .select([
-        'p.id',
-        'p.shop_order_id',
-        'p.supplier_id',
-        'p.created_at',
-        'pay.paid_at',
-        'o.shop_id',
-        'o.wx_order_id',
-        'o.special_requests',
-        'o.address',
-      ])
-      .where('p.state', 'in', ['Placed', 'Paying', 'Paid', 'NeedsAttention'])
-      .where('o.state', 'not in', ['Cancelled', 'Completed', 'Shipped'])
-      .where('o.special_requests', 'like', '%"deliveryBy"%')
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('packages as k').select('k.id').whereRef('k.purchase_order_id', '=', 'p.id'))))
-      .limit(2000)
-      .execute();
+    const rows = await unshippedWithRequestedDate(k);
     const records = new Map<number, Map<number, SupplierHistory>>();
     let flagged = 0;
     for (const po of rows) {
@@ -261,21 +209,7 @@ export class DeadlineWatch {
     }
     // The parcels reached the buyer (every parcel of the purchase order signed for): the case is settled, saying
     // whether it was in time.
-    const signed = await k
-      .selectFrom('cases as c')
-      .innerJoin('packages as g', 'g.purchase_order_id', 'c.purchase_order_id')
-      .select([
-        'c.id',
-        'c.shop_order_id',
-        'c.data',
-        (eb) => eb.fn.max<number>('g.signed_at').as('signedAt'),
-        (eb) => eb.fn.count<number>('g.id').as('parcels'),
-        (eb) => eb.fn.count<number>('g.signed_at').as('signedParcels'),
-      ])
-      .where('c.kind', '=', 'DELIVERY_DATE_AT_RISK')
-      .where('c.state', '=', 'Open')
-      .groupBy(['c.id', 'c.shop_order_id', 'c.data'])
-      .execute();
+    const signed = await dateCasesWithParcels(k);
     for (const c of signed) {
       if (Number(c.parcels) !== Number(c.signedParcels)) continue;
       const at = Number(c.signedAt);
@@ -307,17 +241,7 @@ export class DeadlineWatch {
     const k = this.db.kysely;
     const now = this.clock.now();
     const soon = Math.floor(now / 1000) + this.unplacedAlertHours * 3600;
-    const waiting = await k
-      .selectFrom('shop_orders as o')
-      .innerJoin('shop_order_lines as l', 'l.shop_order_id', 'o.id')
-      .select(['o.id', 'o.shop_id', 'o.wx_order_id', 'o.state'])
-      .select((eb) => eb.fn.min<number>('l.delivery_deadline_s').as('deadline'))
-      .where('o.state', 'in', UNPLACED)
-      .where('l.delivery_deadline_s', '>', 0)
-      .groupBy(['o.id', 'o.shop_id', 'o.wx_order_id', 'o.state'])
-      .having((eb) => eb.fn.min('l.delivery_deadline_s'), '<=', soon)
-      .limit(2000)
-      .execute();
+    const waiting = await unplacedDueBy(k, UNPLACED, soon);
     let flagged = 0;
     for (const o of waiting) {
       const deadline = Number(o.deadline) * 1000;
@@ -327,7 +251,7 @@ export class DeadlineWatch {
       const opened = await k.transaction().execute(async (trx) => {
         // One open case per order at a time; the key carries the time, since an order may come back here later
         // (a supplier that could not fulfil, say) after its first case was settled.
-        if (await orderLevelCases(trx, o.id).executeTakeFirst()) return undefined;
+        if (await hasOrderLevelDeadlineCase(trx, o.id)) return undefined;
         const id = await openCase(
           trx,
           {
@@ -351,15 +275,7 @@ export class DeadlineWatch {
       if (opened) flagged++;
     }
     // Placed (or cancelled) since: the order-level case is moot.
-    const moot = await k
-      .selectFrom('cases as c')
-      .innerJoin('shop_orders as o', 'o.id', 'c.shop_order_id')
-      .select(['c.id', 'c.shop_order_id', 'o.state'])
-      .where('c.kind', '=', 'DEADLINE_AT_RISK')
-      .where('c.state', '=', 'Open')
-      .where('c.purchase_order_id', 'is', null)
-      .where('o.state', 'not in', UNPLACED)
-      .execute();
+    const moot = await orderLevelDeadlineCasesLeaving(k, UNPLACED);
     for (const c of moot) {
       const note = `订单已${shopOrderStateLabels[c.state as ShopOrderState] ?? c.state}`;
       await k
@@ -387,12 +303,7 @@ export class DeadlineWatch {
       throw new DaifaError('VALIDATION', '请填写要发给供应商的内容 / message required', {
         details: [{ field: 'body', message: 'required' }],
       });
-    const po = await this.db.kysely
-      .selectFrom('purchase_orders as p')
-      .innerJoin('suppliers as s', 's.id', 'p.supplier_id')
-      .select(['p.id', 'p.shop_order_id', 'p.route', 'p.out_order_id', 'p.supplier_order_id', 's.name', 's.email'])
-      .where('p.id', '=', poId)
-      .executeTakeFirst();
+    const po = await poWithSupplier(this.db.kysely, poId);
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
     if (routeTraits(po.route).reach !== 'email' || !po.email || !this.email) {
       const where = routeTraits(po.route).contactHint(po);
@@ -426,22 +337,13 @@ export class DeadlineWatch {
 
   /** 催发货: ask the 1688 seller to ship (at most once a day); recorded either way. */
   async expedite(poId: number, actor: string): Promise<{ ok: boolean; message: string }> {
-    const po = await this.db.kysely
-      .selectFrom('purchase_orders as p')
-      .innerJoin('suppliers as s', 's.id', 'p.supplier_id')
-      .select(['p.id', 'p.shop_order_id', 'p.route', 'p.supplier_order_id', 'p.out_order_id', 's.name', 's.email'])
-      .where('p.id', '=', poId)
-      .executeTakeFirst();
+    const po = await poWithSupplier(this.db.kysely, poId);
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
     if (routeTraits(po.route).reach === 'email' && po.email && this.email) {
       // 催发货 by e-mail, once per China day, in the purchase order's thread; the supplier's reply is recorded there.
       const now = this.clock.now();
-      const lines = await this.db.kysely
-        .selectFrom('shop_order_lines')
-        .select('delivery_deadline_s')
-        .where('shop_order_id', '=', po.shop_order_id)
-        .execute();
-      const deadline = Math.min(...lines.map((l) => l.delivery_deadline_s ?? Number.POSITIVE_INFINITY));
+      const lines = await shipByTimes(this.db.kysely, po.shop_order_id);
+      const deadline = Math.min(...lines.map((d) => d ?? Number.POSITIVE_INFINITY));
       const when = Number.isFinite(deadline) ? cnDateTime(deadline * 1000) : '约定时间';
       const r = await this.email.sendExpedite({
         poId: po.id,
@@ -492,41 +394,28 @@ export class DeadlineWatch {
     input: { predictDeliveryTime: number; reason: 1 | 2 | 3 | 4; remark: string; actor: string },
   ): Promise<number> {
     const k = this.db.kysely;
-    const order = await k
-      .selectFrom('shop_orders')
-      .select(['id', 'shop_id', 'wx_order_id', 'state'])
-      .where('id', '=', shopOrderId)
-      .executeTakeFirst();
+    const order = await orderHead(k, shopOrderId);
     if (!order) throw new DaifaError('NOT_FOUND', `订单 ${shopOrderId} 不存在`);
     const client = await this.clients.forShop(this.shops, order.shop_id);
     await this.settleSending(order, client);
-    const past = await k.selectFrom('negotiations').select(['state']).where('shop_order_id', '=', shopOrderId).execute();
+    const past = await negotiationStates(k, shopOrderId);
     if (past.length >= 3) throw new DaifaError('CONFLICT', '每个订单最多发起 3 次发货协商 / at most 3 negotiations per order');
     if (past.some((p) => p.state === 'Waiting'))
       throw new DaifaError('CONFLICT', '已有待买家答复的发货协商 / one is already waiting for the buyer');
-    const lines = await k.selectFrom('shop_order_lines').select('delivery_deadline_s').where('shop_order_id', '=', shopOrderId).execute();
-    const deadline = Math.min(...lines.map((l) => l.delivery_deadline_s ?? Number.POSITIVE_INFINITY));
+    const lines = await shipByTimes(k, shopOrderId);
+    const deadline = Math.min(...lines.map((d) => d ?? Number.POSITIVE_INFINITY));
     const now = this.clock.now();
     if (Number.isFinite(deadline) && deadline * 1000 - now < 4 * HOUR)
       throw new DaifaError('CONFLICT', '距最晚发货时间不足 4 小时，已不能发起发货协商 / less than 4 h before the deadline');
     if (Number.isFinite(deadline) && input.predictDeliveryTime <= deadline)
       throw new DaifaError('VALIDATION', '新的发货时间应晚于原最晚发货时间 / the new time must be after the deadline');
-    const row = await k
-      .insertInto('negotiations')
-      .values({
-        shop_order_id: shopOrderId,
-        predict_delivery_s: input.predictDeliveryTime,
-        reason: input.reason,
-        remark: input.remark,
-        state: 'Sending',
-        requested_by: input.actor,
-        created_at: now,
-        answered_at: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const id = await recordNegotiation(
+      k,
+      { shopOrderId, predictDeliveryS: input.predictDeliveryTime, reason: input.reason, remark: input.remark, requestedBy: input.actor },
+      now,
+    );
     const sent = {
-      id: row.id,
+      id,
       shop_order_id: shopOrderId,
       predict_delivery_s: input.predictDeliveryTime,
       remark: input.remark,
@@ -544,28 +433,23 @@ export class DeadlineWatch {
           { cause: err },
         );
       // Refused by WeChat (or before anything was done): nothing reached the buyer.
-      await k.deleteFrom('negotiations').where('id', '=', row.id).where('state', '=', 'Sending').execute();
+      await forgetUnsent(k, id);
       throw err;
     }
     await this.markNegotiationSent(sent);
-    return row.id;
+    return id;
   }
 
   /** A request left Sending: WeChat lists it → it is waiting for the buyer; WeChat does not → it never got there. */
   private async settleSending(order: { id: number; wx_order_id: string }, client: WeChatShopClient): Promise<void> {
     const k = this.db.kysely;
-    const sending = await k
-      .selectFrom('negotiations')
-      .select(['id', 'shop_order_id', 'predict_delivery_s', 'remark', 'requested_by'])
-      .where('shop_order_id', '=', order.id)
-      .where('state', '=', 'Sending')
-      .executeTakeFirst();
+    const sending = await sendingNegotiation(k, order.id);
     if (!sending) return;
     const listed = (await client.deliveryNegotiationResult(order.wx_order_id)).some(
       (x) => x.predictDeliveryTime === sending.predict_delivery_s,
     );
     if (listed) await this.markNegotiationSent(sending);
-    else await k.deleteFrom('negotiations').where('id', '=', sending.id).where('state', '=', 'Sending').execute();
+    else await forgetUnsent(k, sending.id);
   }
 
   private async markNegotiationSent(n: {
@@ -633,12 +517,7 @@ export class DeadlineWatch {
         now,
       );
       if (state === 'Agreed') {
-        await trx
-          .updateTable('shop_order_lines')
-          .set({ delivery_deadline_s: waiting.predict_delivery_s })
-          .where('shop_order_id', '=', order.id)
-          .where('delivery_deadline_s', '<', waiting.predict_delivery_s)
-          .execute();
+        await postponeShipBy(trx, order.id, waiting.predict_delivery_s);
         await settleOpenCases(
           trx,
           { kind: 'DEADLINE_AT_RISK', shopOrderId: order.id },

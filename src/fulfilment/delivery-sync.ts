@@ -14,7 +14,23 @@ import { idString } from '../lib/lossless-json.js';
 import type { ShopService } from '../shops/shops.js';
 import { orderLines } from '../db/lookups.js';
 import type { ShopOrderLineRow } from '../orders/repository.js';
-import { prepared, preparedInsert } from '../db/prepared.js';
+import {
+  countEcho,
+  deliveriesIn,
+  deliveriesOf,
+  followWaybill,
+  livePos,
+  orderToDeliver,
+  packagesOf,
+  parcelTracking,
+  raiseWxStatus,
+  recordSending,
+  recordSent,
+  takeAnyEcho,
+  takeFinishingEcho,
+  withdrawEcho,
+} from '../db/repositories/deliveries.js';
+import { linesOfPurchaseOrders } from '../db/repositories/purchase-orders.js';
 
 const MAX_INFO_UPDATES = 3;
 /** While an after-sale blocks shipping, look again this often. */
@@ -35,99 +51,6 @@ interface Planned {
   /** Sent before and refused (a DELIVERY_FAILED case may be waiting for this package to go through). */
   failedBefore?: true;
 }
-
-// Read by every delivery sync (at least one per shop order): compiled once (see prepared()).
-const orderToDeliver = prepared((db, id: number) =>
-  db.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', id),
-);
-const livePos = prepared((db, shopOrderId: number, a: string, b: string, c: string) =>
-  db
-    .selectFrom('purchase_orders')
-    .select(['id'])
-    .where('shop_order_id', '=', shopOrderId)
-    .where('state', 'not in', [a, b, c])
-    .orderBy('id'),
-);
-const packagesOf = prepared((db, shopOrderId: number) =>
-  db
-    .selectFrom('packages')
-    .select(['id', 'purchase_order_id', 'delivery_id', 'waybill_id', 'items', 'shipped_at'])
-    .where('shop_order_id', '=', shopOrderId)
-    .orderBy('shipped_at')
-    .orderBy('id'),
-);
-const deliveriesOf = prepared((db, shopOrderId: number) =>
-  db.selectFrom('wx_deliveries').select(['waybill_id', 'product_infos', 'status']).where('shop_order_id', '=', shopOrderId).orderBy('id'),
-);
-const deliveriesIn = prepared((db, shopOrderId: number, status: string) =>
-  db.selectFrom('wx_deliveries').selectAll().where('shop_order_id', '=', shopOrderId).where('status', '=', status),
-);
-/** Counts the push a send will cause — unless this send is already in flight (tried before: counted then). */
-const countEcho = prepared((db, finish: number, shopOrderId: number, waybillId: string, inFlight: number) =>
-  db
-    .updateTable('shop_orders')
-    .set((eb) => ({
-      deliver_echoes: eb(
-        'deliver_echoes',
-        '+',
-        eb
-          .case()
-          .when(
-            eb.exists(
-              eb
-                .selectFrom('wx_deliveries')
-                .select('id')
-                .where('shop_order_id', '=', shopOrderId)
-                .where('waybill_id', '=', waybillId)
-                .where('in_flight', '=', inFlight),
-            ),
-          )
-          .then(0)
-          .else(1)
-          .end(),
-      ), // literals (Kysely inlines numbers here; PostgreSQL could not type them as parameters)
-      deliver_echo_finish: finish,
-    }))
-    .where('id', '=', shopOrderId),
-);
-/** The send, recorded before the call (a repeat of it overwrites the row: same waybill, in flight again). */
-const recordSending = preparedInsert(
-  'wx_deliveries',
-  [
-    'shop_order_id',
-    'waybill_id',
-    'delivery_id',
-    'product_infos',
-    'package_ids',
-    'status',
-    'updates',
-    'error',
-    'in_flight',
-    'created_at',
-    'updated_at',
-  ],
-  (q) =>
-    q.onConflict((oc) =>
-      oc.columns(['shop_order_id', 'waybill_id']).doUpdateSet((eb) => ({
-        product_infos: eb.ref('excluded.product_infos'),
-        status: eb.ref('excluded.status'),
-        in_flight: eb.ref('excluded.in_flight'),
-        updated_at: eb.ref('excluded.updated_at'),
-      })),
-    ),
-);
-const recordSent = prepared(
-  (db, status: string, error: string | null, inFlight: number, now: number, shopOrderId: number, waybillId: string) =>
-    db
-      .updateTable('wx_deliveries')
-      .set({ status, error, in_flight: inFlight, updated_at: now })
-      .where('shop_order_id', '=', shopOrderId)
-      .where('waybill_id', '=', waybillId),
-);
-/** WeChat's order status after a send, never lowered: `to` only from one of the two statuses given. */
-const raiseWxStatus = prepared((db, to: number, shopOrderId: number, from1: number, from2: number) =>
-  db.updateTable('shop_orders').set({ wx_status: to }).where('id', '=', shopOrderId).where('wx_status', 'in', [from1, from2]),
-);
 
 /**
  * 发货同步: what the suppliers' parcels hold becomes WeChat `delivery/send` calls, one per parcel, with exactly
@@ -261,19 +184,9 @@ export class DeliverySync {
 
   /** Shipped packages whose waybill (or courier) changed since Daifa sent it. */
   private async pendingUpdates(shopOrderId: number): Promise<boolean> {
-    const sent = await this.db.kysely
-      .selectFrom('wx_deliveries')
-      .select(['package_ids', 'waybill_id', 'delivery_id'])
-      .where('shop_order_id', '=', shopOrderId)
-      .where('status', '=', 'Sent')
-      .execute();
+    const sent = (await deliveriesIn(this.db.kysely, shopOrderId, 'Sent')).rows;
     if (!sent.length) return false;
-    const pkgs = await this.db.kysely
-      .selectFrom('packages')
-      .select(['id', 'waybill_id', 'delivery_id'])
-      .where('shop_order_id', '=', shopOrderId)
-      .orderBy('id')
-      .execute();
+    const pkgs = (await packagesOf(this.db.kysely, shopOrderId)).rows;
     // A new tracking number, or a courier a person named for a parcel sent as OTHER.
     return sent.some((s) => pkgs.some((p) => (JSON.parse(s.package_ids) as number[]).includes(p.id) && changedSince(p, s)));
   }
@@ -292,16 +205,10 @@ export class DeliverySync {
     const k = this.db.kysely;
     const pos = (await livePos(k, shopOrderId, 'Cancelled', 'Shadowed', 'Draft')).rows;
     if (!pos.length) return [];
-    const poLines = await k
-      .selectFrom('purchase_order_lines')
-      .select(['purchase_order_id', 'shop_order_line_no', 'spec_id', 'quantity'])
-      .where(
-        'purchase_order_id',
-        'in',
-        pos.map((p) => p.id),
-      )
-      .orderBy('id')
-      .execute();
+    const poLines = await linesOfPurchaseOrders(
+      k,
+      pos.map((p) => p.id),
+    );
     const packages = (await packagesOf(k, shopOrderId)).rows;
     const sentBySku = new Map<string, number>();
     for (const p of wxPackages) for (const x of p.products) sentBySku.set(x.skuId, (sentBySku.get(x.skuId) ?? 0) + x.count);
@@ -507,21 +414,13 @@ export class DeliverySync {
     const sent = (await deliveriesIn(k, order.id, 'Sent')).rows;
     for (const d of sent) {
       const pkgId = (JSON.parse(d.package_ids) as number[])[0];
-      const pkg = await k
-        .selectFrom('packages')
-        .select(['waybill_id', 'delivery_id'])
-        .where('id', '=', pkgId ?? -1)
-        .executeTakeFirst();
+      const pkg = await parcelTracking(k, pkgId ?? -1);
       if (!pkg || !changedSince(pkg, d)) continue;
       const now = this.clock.now();
       // WeChat shows it already (a send whose record was lost): only the record follows. The same waybill under
       // another courier (a person named the courier of an OTHER parcel) is an update still to make.
       if (wxPackages.some((w) => w.waybillId === pkg.waybill_id && w.deliveryId === pkg.delivery_id)) {
-        await k
-          .updateTable('wx_deliveries')
-          .set({ waybill_id: pkg.waybill_id, delivery_id: pkg.delivery_id, updated_at: now })
-          .where('id', '=', d.id)
-          .execute();
+        await followWaybill(k, d.id, pkg, now);
         continue;
       }
       if (d.updates >= MAX_INFO_UPDATES) {
@@ -563,11 +462,7 @@ export class DeliverySync {
         continue;
       }
       await k.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('wx_deliveries')
-          .set({ waybill_id: pkg.waybill_id, delivery_id: pkg.delivery_id, updates: d.updates + 1, updated_at: now })
-          .where('id', '=', d.id)
-          .execute();
+        await followWaybill(trx, d.id, pkg, now, d.updates + 1);
         await appendEvent(
           trx,
           {
@@ -630,43 +525,6 @@ async function settleIn(trx: Transaction<Database>, shopOrderId: number, to: Shi
       now,
     );
 }
-
-/** A send WeChat refused (or never received) causes no push: no longer expected — once, however often it is said. */
-async function withdrawEcho(trx: Transaction<Database>, shopOrderId: number, waybillId: string): Promise<void> {
-  const r = await trx
-    .updateTable('wx_deliveries')
-    .set({ in_flight: 0 })
-    .where('shop_order_id', '=', shopOrderId)
-    .where('waybill_id', '=', waybillId)
-    .where('in_flight', '=', 1)
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) === 1)
-    await trx
-      .updateTable('shop_orders')
-      .set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', 1) }))
-      .where('id', '=', shopOrderId)
-      .where('deliver_echoes', '>', 0)
-      .execute();
-}
-
-// Every push that echoes a send (one per parcel): compiled once (see prepared()).
-const takeAnyEcho = prepared((db, one: number, shopId: number, wxOrderId: string, zero: number) =>
-  db
-    .updateTable('shop_orders')
-    .set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', one) }))
-    .where('shop_id', '=', shopId)
-    .where('wx_order_id', '=', wxOrderId)
-    .where('deliver_echoes', '>', zero),
-);
-const takeFinishingEcho = prepared((db, one: number, shopId: number, wxOrderId: string, zero: number, finish: number) =>
-  db
-    .updateTable('shop_orders')
-    .set((eb) => ({ deliver_echoes: eb('deliver_echoes', '-', one) }))
-    .where('shop_id', '=', shopId)
-    .where('wx_order_id', '=', wxOrderId)
-    .where('deliver_echoes', '>', zero)
-    .where('deliver_echo_finish', '=', finish),
-);
 
 /**
  * A `channels_ec_order_deliver` push that echoes one of Daifa's own sends: it says nothing Daifa does not know,

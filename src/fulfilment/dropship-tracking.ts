@@ -8,27 +8,14 @@ import { appendEvent, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { idString } from '../lib/lossless-json.js';
 import type { ShopService } from '../shops/shops.js';
-import { prepared } from '../db/prepared.js';
-
-// Every order sync and every tracking run asks these (most purchase orders are not on this route): compiled once (see prepared()).
-const poToTrack = prepared((db, poId: number) =>
-  db
-    .selectFrom('purchase_orders as p')
-    .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-    .select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'o.shop_id', 'o.wx_order_id'])
-    .where('p.id', '=', poId),
-);
-const dropshipPosWithoutParcels = prepared((db, shopId: number, wxOrderId: string, route: string, s1: string, s2: string, s3: string) =>
-  db
-    .selectFrom('purchase_orders as p')
-    .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-    .select('p.id')
-    .where('o.shop_id', '=', shopId)
-    .where('o.wx_order_id', '=', wxOrderId)
-    .where('p.route', '=', route)
-    .where('p.state', 'in', [s1, s2, s3])
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id')))),
-);
+import { insertPackage } from '../db/repositories/deliveries.js';
+import {
+  dropshipPoToTrack,
+  dropshipPosNotTrackedSince,
+  dropshipPosWithoutParcels,
+  markTracked,
+} from '../db/repositories/purchase-orders.js';
+import { orderLines, purchaseOrderLines } from '../db/lookups.js';
 
 /**
  * Tracking for WeChat Shop's own dropship (代发): the bound supplier ships the 代发单 through its own API, which
@@ -47,7 +34,7 @@ export class DropshipTracking {
 
   async track(poId: number): Promise<{ parcels: number }> {
     const k = this.db.kysely;
-    const po = (await poToTrack(k, poId)).rows[0];
+    const po = (await dropshipPoToTrack(k, poId)).rows[0];
     if (
       !po ||
       routeTraits(po.route).parcels !== 'wechat-platform' ||
@@ -55,23 +42,8 @@ export class DropshipTracking {
     )
       return { parcels: 0 };
     const client = await this.clients.forShop(this.shops, po.shop_id);
-    const poLines = await k
-      .selectFrom('purchase_order_lines')
-      .select(['shop_order_line_no', 'spec_id', 'quantity'])
-      .where('purchase_order_id', '=', poId)
-      .orderBy('id')
-      .execute();
-    const shopLines = await k
-      .selectFrom('shop_order_lines')
-      .select(['line_no', 'product_id', 'sku_id', 'quantity'])
-      .where('shop_order_id', '=', po.shop_order_id)
-      .where(
-        'line_no',
-        'in',
-        poLines.map((l) => l.shop_order_line_no),
-      )
-      .orderBy('line_no')
-      .execute();
+    const poLines = await purchaseOrderLines(k, poId);
+    const shopLines = (await orderLines(k, po.shop_order_id)).filter((l) => poLines.some((pl) => pl.shop_order_line_no === l.line_no));
     // The 代发单 ids of this purchase order's lines, as the shop order shows them.
     const wire = await client.getOrder(po.wx_order_id);
     const infos = ((wire.order_detail as any)?.product_infos ?? []) as any[];
@@ -106,9 +78,8 @@ export class DropshipTracking {
         const waybill = String(p.waybill_id);
         const inserted = await k.transaction().execute(async (trx) => {
           await lockEntity(trx, 'shop_order', po.shop_order_id);
-          const row = await trx
-            .insertInto('packages')
-            .values({
+          const row = (
+            await insertPackage(trx, {
               shop_order_id: po.shop_order_id,
               purchase_order_id: po.id,
               source: 'wechat_dropship',
@@ -126,9 +97,7 @@ export class DropshipTracking {
               created_at: now,
               updated_at: now,
             })
-            .onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing())
-            .returning('id')
-            .executeTakeFirst();
+          ).rows[0];
           if (!row) return false;
           await appendEvent(
             trx,
@@ -149,7 +118,7 @@ export class DropshipTracking {
         if (inserted) parcels++;
       }
     }
-    await k.updateTable('purchase_orders').set({ tracked_at: now }).where('id', '=', poId).execute();
+    await markTracked(k, now, poId);
     if (parcels) this.log.info({ poId, parcels }, 'dropship parcels recorded');
     return { parcels };
   }
@@ -167,15 +136,7 @@ export class DropshipTracking {
   /** The safety net: dropship purchase orders without parcels, not looked at for an hour. */
   async sweep(): Promise<number> {
     const now = this.clock.now();
-    const due = await this.db.kysely
-      .selectFrom('purchase_orders as p')
-      .select('p.id')
-      .where('p.route', '=', 'wechat_dropship')
-      .where('p.state', 'in', ['Placed', 'Paid', 'NeedsAttention'])
-      .where((eb) => eb.or([eb('p.tracked_at', 'is', null), eb('p.tracked_at', '<', now - 3_600_000)]))
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id'))))
-      .limit(500)
-      .execute();
+    const due = await dropshipPosNotTrackedSince(this.db.kysely, now - 3_600_000, 500);
     await this.db.kysely.transaction().execute(async (trx) => {
       for (const p of due) await enqueue(trx, trackJob(p.id), now);
     });

@@ -1,11 +1,14 @@
 import { unwindJob } from '../jobs/catalogue.js';
 import type { Db } from '../db/dialect.js';
-import { openCase, settleCase } from '../cases/cases.js';
+import { findCase, openCase, openCasesWithData, settleCase } from '../cases/cases.js';
+import { orderLines, paymentOf, rowOrThrow } from '../db/lookups.js';
+import { poWithShop, shopLinesOf, unshippedPosOf } from '../db/repositories/purchase-orders.js';
+import { orderHead } from '../db/repositories/shop-orders.js';
 import { enqueue } from '../jobs/queue.js';
 import { appendEvent, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
-import { post as postLedger, refundedBySupplier } from '../payments/ledger.js';
+import { post as postLedger, refundedBySupplier, refundedToBuyer } from '../payments/ledger.js';
 import { DaifaError } from '../lib/errors.js';
 import { formatYuan } from '../domain/money.js';
 
@@ -33,31 +36,16 @@ export class LineRefunds {
       const out = { unwound: 0, cases: 0 };
       // Serialised with intake's full-refund entry (which updates this row first): each sees the other's booking.
       await lockEntity(trx, 'shop_order', shopOrderId);
-      const order = await trx
-        .selectFrom('shop_orders')
-        .select(['id', 'shop_id', 'wx_order_id', 'state', 'wx_status'])
-        .where('id', '=', shopOrderId)
-        .executeTakeFirst();
+      const order = await orderHead(trx, shopOrderId);
       if (!order || order.state === 'Cancelled' || order.state === 'Completed' || order.wx_status === 200) return out;
-      const lines = await trx
-        .selectFrom('shop_order_lines')
-        .select(['line_no', 'title', 'quantity', 'paid_amount', 'finish_aftersale_cnt', 'withdrawn_cnt'])
-        .where('shop_order_id', '=', shopOrderId)
-        .orderBy('line_no')
-        .execute();
+      const lines = await orderLines(trx, shopOrderId);
       const refunded = lines.filter((l) => l.finish_aftersale_cnt > 0);
       if (!refunded.length) return out;
       // The money back, per line: the share of what the buyer paid for the refunded units, less what is booked.
       for (const l of refunded) {
         const due = -Math.round((Number(l.paid_amount) * Math.min(l.finish_aftersale_cnt, l.quantity)) / l.quantity);
-        const booked = await trx
-          .selectFrom('ledger_entries')
-          .select((eb) => eb.fn.sum<number>('amount').as('s'))
-          .where('shop_order_id', '=', shopOrderId)
-          .where('kind', '=', 'refund_to_buyer')
-          .where('ref', 'like', `buyer-refund-line:${order.shop_id}:${order.wx_order_id}:${l.line_no}:%`)
-          .executeTakeFirst();
-        const delta = due - Number(booked?.s ?? 0);
+        const booked = await refundedToBuyer(trx, shopOrderId, `buyer-refund-line:${order.shop_id}:${order.wx_order_id}:${l.line_no}:`);
+        const delta = due - booked;
         if (delta !== 0)
           await postLedger(
             trx,
@@ -73,13 +61,7 @@ export class LineRefunds {
           );
       }
       // A refund WeChat refused earlier that is now done (retried, or made in the back office): its case is settled.
-      const failed = await trx
-        .selectFrom('cases')
-        .select(['id', 'data'])
-        .where('shop_order_id', '=', shopOrderId)
-        .where('kind', '=', 'REFUND_FAILED')
-        .where('state', '=', 'Open')
-        .execute();
+      const failed = await openCasesWithData(trx, shopOrderId, 'REFUND_FAILED');
       for (const c of failed) {
         const lineNo = (JSON.parse(c.data ?? '{}') as { lineNo?: number }).lineNo;
         if (refunded.some((l) => l.line_no === lineNo && l.finish_aftersale_cnt >= l.withdrawn_cnt))
@@ -90,22 +72,9 @@ export class LineRefunds {
             now,
           );
       }
-      const pos = await trx
-        .selectFrom('purchase_orders as p')
-        .select(['p.id', 'p.out_order_id', 'p.supplier_order_id'])
-        .where('p.shop_order_id', '=', shopOrderId)
-        .where('p.state', 'not in', ['Cancelled', 'Shadowed', 'Completed', 'Shipped'])
-        .where((eb) => eb.not(eb.exists(eb.selectFrom('packages as g').select('g.id').whereRef('g.purchase_order_id', '=', 'p.id'))))
-        .orderBy('p.id')
-        .execute();
+      const pos = await unshippedPosOf(trx, shopOrderId);
       for (const po of pos) {
-        const lineNos = [
-          ...new Set(
-            (
-              await trx.selectFrom('purchase_order_lines').select('shop_order_line_no').where('purchase_order_id', '=', po.id).execute()
-            ).map((r) => r.shop_order_line_no),
-          ),
-        ];
+        const lineNos = await shopLinesOf(trx, po.id);
         const mine = lines.filter((l) => lineNos.includes(l.line_no));
         const touched = mine.filter((l) => l.finish_aftersale_cnt > 0);
         if (!touched.length) continue;
@@ -163,22 +132,13 @@ export async function recordSupplierPartialRefund(
     });
   const now = clock.now();
   return db.kysely.transaction().execute(async (trx) => {
-    const c = await trx
-      .selectFrom('cases')
-      .select(['id', 'kind', 'state', 'shop_order_id', 'purchase_order_id'])
-      .where('id', '=', input.caseId)
-      .executeTakeFirst();
+    const c = await findCase(trx, input.caseId);
     if (!c || c.kind !== 'PARTIAL_REFUND' || !c.shop_order_id || !c.purchase_order_id)
       throw new DaifaError('NOT_FOUND', `部分退款事项 ${input.caseId} 不存在`);
     if (c.state !== 'Open') throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
     await lockEntity(trx, 'shop_order', c.shop_order_id);
-    const po = await trx
-      .selectFrom('purchase_orders as p')
-      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-      .select(['p.id', 'p.out_order_id', 'o.shop_id'])
-      .where('p.id', '=', c.purchase_order_id)
-      .executeTakeFirstOrThrow();
-    const payment = await trx.selectFrom('payments').select(['amount', 'status']).where('purchase_order_id', '=', po.id).executeTakeFirst();
+    const po = rowOrThrow(await poWithShop(trx, c.purchase_order_id), 'purchase_orders', c.purchase_order_id);
+    const payment = await paymentOf(trx, po.id);
     if (payment?.status !== 'Paid')
       throw new DaifaError('CONFLICT', '采购单尚未付款：请与供应商改价或取消这部分商品 / not paid: nothing to refund');
     const stillPaid = payment.amount - (await refundedBySupplier(trx, po.id));

@@ -4,7 +4,7 @@ import { routeTraits } from '../domain/purchase-routes.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
-import { openCase, settleCase, settleOpenCases } from '../cases/cases.js';
+import { findCase, openCase, settleCase, settleOpenCases } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { enqueue, type Executor } from '../jobs/queue.js';
 import { appendEvent, lockEntity, stateOf, transitionIfAllowed } from '../lifecycle/apply-transition.js';
@@ -16,8 +16,17 @@ import { parse1688Time, type Alibaba1688Accounts } from '../suppliers/alibaba-16
 import { OrderMissingError, type ApiBody } from '../suppliers/alibaba-1688/client.js';
 import { mapCourier, plausibleWaybill, WECHAT_COURIERS } from './couriers.js';
 import { acceptMessage } from '../suppliers/alibaba-1688/message-receiver.js';
-import { prepared, preparedInsert } from '../db/prepared.js';
-import { setting } from '../db/lookups.js';
+import {
+  insertPackage,
+  insertTraceEvent,
+  nameCourier,
+  packagesOfPo,
+  parcelsWithoutCourier,
+  unsignedParcels,
+  updateParcel,
+} from '../db/repositories/deliveries.js';
+import { markTracked, notTrackedSince, poLineUnits, poToTrack } from '../db/repositories/purchase-orders.js';
+import { paymentOf, saveSetting, setting } from '../db/lookups.js';
 
 /** 1688 trace steps as Daifa records them (LOGISTICS_BUYER_VIEW_TRACE `statusChanged`; remarks otherwise). */
 const SIGNED = /签收|SIGN/;
@@ -51,69 +60,6 @@ function entriesFromReadback(readback: string | null): Map<string, string> {
   const items = readback ? ((JSON.parse(readback) as { items?: { specId?: string; entryId?: string }[] }).items ?? []) : [];
   return new Map(items.filter((i) => i.entryId).map((i) => [i.entryId!, String(i.specId ?? '')]));
 }
-
-// Every tracking run (at least one per purchase order) reads these: compiled once (see prepared()).
-/** With it, whether a SUPPLIER_ORDER_MISSING case is open for it (the read that settles one needs no query of its own). */
-const poToTrack = prepared((db, poId: number, missingKind: string, open: string) =>
-  db
-    .selectFrom('purchase_orders as p')
-    .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-    .select(['p.id', 'p.shop_order_id', 'p.supplier_order_id', 'p.state', 'p.route', 'o.shop_id', 'o.wx_order_id', 'p.readback'])
-    .select((eb) =>
-      eb
-        .exists(
-          eb
-            .selectFrom('cases as c')
-            .select('c.id')
-            .whereRef('c.shop_order_id', '=', 'p.shop_order_id')
-            .whereRef('c.purchase_order_id', '=', 'p.id')
-            .where('c.kind', '=', missingKind)
-            .where('c.state', '=', open),
-        )
-        .as('missing_case'),
-    )
-    .where('p.id', '=', poId),
-);
-/** A purchase order's parcels, with the units each holds (one read serves both the tracking run and the units count). */
-const packagesOfPo = prepared((db, poId: number) =>
-  db
-    .selectFrom('packages')
-    .select(['id', 'logistics_id', 'waybill_id', 'delivery_id', 'status', 'items', 'anomaly', 'last_trace_at'])
-    .where('purchase_order_id', '=', poId)
-    .orderBy('id'),
-);
-const poLineUnits = prepared((db, poId: number) =>
-  db.selectFrom('purchase_order_lines').select(['spec_id', 'quantity']).where('purchase_order_id', '=', poId),
-);
-const insertPackage = preparedInsert(
-  'packages',
-  [
-    'shop_order_id',
-    'purchase_order_id',
-    'source',
-    'logistics_id',
-    'courier_name',
-    'delivery_id',
-    'waybill_id',
-    'items',
-    'status',
-    'shipped_at',
-    'picked_up_at',
-    'last_trace_at',
-    'signed_at',
-    'anomaly',
-    'created_at',
-    'updated_at',
-  ],
-  (q) => q.onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing()).returning('id'),
-);
-/** A trace step, once (the same step read again is ignored). */
-const insertTraceEvent = preparedInsert('trace_events', ['package_id', 'at', 'status', 'remark'], (q) =>
-  q.onConflict((oc) => oc.columns(['package_id', 'at', 'remark']).doNothing()),
-);
-const markTracked = prepared((db, now: number, poId: number) =>
-  db.updateTable('purchase_orders').set({ tracked_at: now }).where('id', '=', poId),
-);
 
 /**
  * 物流跟踪: a message or the sweep says "look at this purchase order"; Daifa re-reads 1688 (the message is
@@ -361,7 +307,7 @@ export class Tracking {
               now,
             );
           }
-          await trx.updateTable('packages').set(patch).where('id', '=', pkgId).execute();
+          await updateParcel(trx, pkgId, patch);
         }
         for (const s of steps)
           await insertTraceEvent(trx, {
@@ -384,11 +330,7 @@ export class Tracking {
    */
   private async supplierClosed(po: PoRow): Promise<void> {
     const now = this.clock.now();
-    const payment = await this.db.kysely
-      .selectFrom('payments')
-      .select(['status', 'attempts'])
-      .where('purchase_order_id', '=', po.id)
-      .executeTakeFirst();
+    const payment = await paymentOf(this.db.kysely, po.id);
     const untouched = !payment || (payment.status !== 'Paid' && payment.status !== 'Paying');
     await this.db.kysely.transaction().execute(async (trx) => {
       if (untouched) {
@@ -486,18 +428,12 @@ export class Tracking {
     if (!plausibleWaybill(courier.deliveryId, input.waybill))
       throw new DaifaError('VALIDATION', `快递单号「${input.waybill}」格式不正确 / implausible tracking number`);
     const now = this.clock.now();
-    const lines = await this.db.kysely
-      .selectFrom('purchase_order_lines')
-      .select(['spec_id', 'quantity'])
-      .where('purchase_order_id', '=', poId)
-      .orderBy('id')
-      .execute();
+    const lines = (await poLineUnits(this.db.kysely, poId)).rows;
     const items = input.items ?? lines.map((l) => ({ specId: l.spec_id, quantity: l.quantity }));
     return this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
-      const row = await trx
-        .insertInto('packages')
-        .values({
+      const row = (
+        await insertPackage(trx, {
           shop_order_id: po.shop_order_id,
           purchase_order_id: po.id,
           source: 'manual',
@@ -515,9 +451,7 @@ export class Tracking {
           created_at: now,
           updated_at: now,
         })
-        .onConflict((oc) => oc.columns(['purchase_order_id', 'logistics_id']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
+      ).rows[0];
       if (!row) throw new DaifaError('CONFLICT', `单号 ${input.waybill} 已录入 / already recorded`);
       await appendEvent(
         trx,
@@ -563,23 +497,13 @@ export class Tracking {
       });
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
-      const c = await trx
-        .selectFrom('cases')
-        .select(['id', 'kind', 'state', 'data', 'shop_order_id', 'purchase_order_id'])
-        .where('id', '=', caseId)
-        .executeTakeFirst();
+      const c = await findCase(trx, caseId);
       if (!c || c.kind !== 'UNKNOWN_COURIER' || !c.purchase_order_id || !c.shop_order_id)
         throw new DaifaError('NOT_FOUND', `快递公司待确认事项 ${caseId} 不存在`);
       if (c.state !== 'Open') throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
       await lockEntity(trx, 'shop_order', c.shop_order_id);
       const waybill = (JSON.parse(c.data ?? '{}') as { waybill?: string }).waybill;
-      let q = trx
-        .selectFrom('packages')
-        .select(['id', 'waybill_id'])
-        .where('purchase_order_id', '=', c.purchase_order_id)
-        .where('delivery_id', '=', 'OTHER');
-      if (waybill) q = q.where('waybill_id', '=', waybill);
-      const pkgs = await q.execute();
+      const pkgs = await parcelsWithoutCourier(trx, c.purchase_order_id, waybill);
       if (!pkgs.length) throw new DaifaError('CONFLICT', '没有待确认快递公司的包裹（供应商可能已更换运单）/ no such parcel');
       const odd = pkgs.find((p) => !plausibleWaybill(deliveryId, p.waybill_id));
       if (odd)
@@ -588,23 +512,15 @@ export class Tracking {
           `单号「${odd.waybill_id}」不像${WECHAT_COURIERS[deliveryId]}的单号，请核对 / implausible for this courier`,
           { details: [{ field: 'deliveryId', message: 'implausible tracking number' }] },
         );
-      await trx
-        .updateTable('packages')
-        .set({ delivery_id: deliveryId, updated_at: now })
-        .where(
-          'id',
-          'in',
-          pkgs.map((p) => p.id),
-        )
-        .execute();
+      await nameCourier(
+        trx,
+        pkgs.map((p) => p.id),
+        deliveryId,
+        now,
+      );
       // Remembered: the next parcel under this courier name is synced as this courier, with no case.
       const name = (JSON.parse(c.data ?? '{}') as { name?: string }).name?.trim();
-      if (name)
-        await trx
-          .insertInto('settings')
-          .values({ key: `${ALIAS}${name}`, value: deliveryId })
-          .onConflict((oc) => oc.column('key').doUpdateSet({ value: deliveryId }))
-          .execute();
+      if (name) await saveSetting(trx, `${ALIAS}${name}`, deliveryId);
       const note = `快递公司确认为 ${WECHAT_COURIERS[deliveryId]}（${deliveryId}）：${pkgs.map((p) => p.waybill_id).join('、')}${name ? `；以后「${name}」按此同步` : ''}`;
       await appendEvent(
         trx,
@@ -640,7 +556,7 @@ export class Tracking {
     const now = this.clock.now();
     // Messages the push missed (Daifa was down, or 1688 gave up retrying): pulled and handled like pushed ones.
     let pulled = 0;
-    if (await this.db.kysely.selectFrom('supplier_accounts').select('id').where('kind', '=', '1688').executeTakeFirst()) {
+    if (await this.accounts.stored()) {
       const client = await this.accounts.client();
       for (let round = 0; round < 20; round++) {
         const list = await client.pullMessages(200);
@@ -649,37 +565,16 @@ export class Tracking {
       }
     }
     const stale = now - this.opts.pollEveryMinutes * 60_000;
-    const due = await this.db.kysely
-      .selectFrom('purchase_orders')
-      .select('id')
-      .where('route', '=', '1688')
-      .where('state', 'in', ['Paid', 'Shipped'])
-      .where((eb) => eb.or([eb('tracked_at', 'is', null), eb('tracked_at', '<', stale)]))
-      .limit(500)
-      .execute();
+    const due = await notTrackedSince(this.db.kysely, stale, 500);
     await this.db.kysely.transaction().execute(async (trx) => {
       for (const p of due) await enqueue(trx, trackJob(p.id), now);
     });
     let anomalies = 0;
-    const open = await this.db.kysely
-      .selectFrom('packages as k')
-      .innerJoin('shop_orders as o', 'o.id', 'k.shop_order_id')
-      .select([
-        'k.id',
-        'k.purchase_order_id',
-        'k.shop_order_id',
-        'k.waybill_id',
-        'k.shipped_at',
-        'k.picked_up_at',
-        'k.last_trace_at',
-        'o.shop_id',
-        'o.wx_order_id',
-      ])
-      .where('k.signed_at', 'is', null)
-      .where('k.anomaly', 'is', null)
-      .where('k.shipped_at', '<', now - Math.min(this.opts.noPickupHours, this.opts.staleTraceHours) * 3_600_000)
-      .limit(1000)
-      .execute();
+    const open = await unsignedParcels(
+      this.db.kysely,
+      now - Math.min(this.opts.noPickupHours, this.opts.staleTraceHours) * 3_600_000,
+      1000,
+    );
     for (const k of open) {
       const reason =
         !k.picked_up_at && now - k.shipped_at > this.opts.noPickupHours * 3_600_000
@@ -690,7 +585,7 @@ export class Tracking {
       if (!reason) continue;
       anomalies++;
       await this.db.kysely.transaction().execute(async (trx) => {
-        await trx.updateTable('packages').set({ anomaly: reason, updated_at: now }).where('id', '=', k.id).execute();
+        await updateParcel(trx, k.id, { anomaly: reason, updated_at: now });
         await openCase(
           trx,
           {

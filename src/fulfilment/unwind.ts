@@ -7,11 +7,14 @@ import type { Database } from '../db/schema.js';
 import { openCase, settleCasesOfCancelledPo, settleOpenCases } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
 import { formatYuan, yuanToFen } from '../domain/money.js';
-import { appendEvent, lockEntity, transitionIfAllowed } from '../lifecycle/apply-transition.js';
+import { appendEvent, hasEvent, lockEntity, stateOf, transitionIfAllowed } from '../lifecycle/apply-transition.js';
+import { getById, paymentOf } from '../db/lookups.js';
+import { hasParcel } from '../db/repositories/deliveries.js';
+import { poWithShop } from '../db/repositories/purchase-orders.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { idString } from '../lib/lossless-json.js';
-import { post as postLedger, refundedBySupplier } from '../payments/ledger.js';
+import { owedFor, post as postLedger, refundedBySupplier } from '../payments/ledger.js';
 import { isPaid } from '../payments/pay-supplier.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import {
@@ -54,17 +57,12 @@ export class SupplierUnwind {
 
   async unwind(poId: number, reason: UnwindReason): Promise<'Cancelled' | 'Refunded' | 'NeedsPerson' | 'AlreadyDone'> {
     const k = this.db.kysely;
-    const po = await k
-      .selectFrom('purchase_orders as p')
-      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-      .select(['p.id', 'p.state', 'p.route', 'p.shop_order_id', 'p.supplier_order_id', 'o.shop_id'])
-      .where('p.id', '=', poId)
-      .executeTakeFirst();
+    const po = await poWithShop(k, poId);
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
     if (['Cancelled', 'Shadowed', 'Completed'].includes(po.state)) return 'AlreadyDone';
-    const parcels = await k.selectFrom('packages').select('id').where('purchase_order_id', '=', poId).execute();
-    const payment = await k.selectFrom('payments').selectAll().where('purchase_order_id', '=', poId).executeTakeFirst();
-    if (parcels.length || po.state === 'Shipped')
+    const shipped = await hasParcel(k, poId);
+    const payment = await paymentOf(k, poId);
+    if (shipped || po.state === 'Shipped')
       return this.toPerson(po, `供应商已发货，无法直接取消（${REASON_TEXT[reason]}）；请与供应商协商退货退款`);
     if (!routeTraits(po.route).supplierApi || !po.supplier_order_id) {
       if (po.state === 'Draft' || po.state === 'Placing') return this.cancelLocally(po, payment?.id, REASON_TEXT[reason], reason);
@@ -221,7 +219,7 @@ export class SupplierUnwind {
     reason: UnwindReason,
     now: number,
   ): Promise<void> {
-    const cur = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
+    const cur = await stateOf(trx, 'purchase_order', po.id);
     if (cur.state !== 'Cancelled' && !RESOURCE.includes(reason))
       await transitionIfAllowed(
         trx,
@@ -258,14 +256,9 @@ export class SupplierUnwind {
         set: { reason: note, updated_at: now },
       });
     // What was owed for it is owed no more (a reversing entry; the original stays).
-    const owed = await trx
-      .selectFrom('ledger_entries')
-      .select((eb) => eb.fn.sum<number>('amount').as('s'))
-      .where('purchase_order_id', '=', po.id)
-      .where('kind', '=', 'supplier_payable')
-      .executeTakeFirst();
-    const shop = await trx.selectFrom('shop_orders').select('shop_id').where('id', '=', po.shop_order_id).executeTakeFirstOrThrow();
-    if (Number(owed?.s ?? 0) !== 0)
+    const owed = await owedFor(trx, po.id);
+    const shop = await getById(trx, 'shop_orders', po.shop_order_id);
+    if (owed !== 0)
       await postLedger(
         trx,
         {
@@ -273,7 +266,7 @@ export class SupplierUnwind {
           shopOrderId: po.shop_order_id,
           purchaseOrderId: po.id,
           kind: 'supplier_payable',
-          amount: -Number(owed!.s),
+          amount: -owed,
           ref: `payable-void:${po.id}`,
           note: `采购单取消，应付作废：${note}`,
         },
@@ -292,20 +285,14 @@ export class SupplierUnwind {
     input: { actor: string; note: string; amount?: number; reference?: string },
   ): Promise<{ outcome: string }> {
     const k = this.db.kysely;
-    const po = await k
-      .selectFrom('purchase_orders as p')
-      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-      .select(['p.id', 'p.state', 'p.shop_order_id', 'o.shop_id', 'o.state as order_state'])
-      .where('p.id', '=', poId)
-      .executeTakeFirst();
+    const po = await poWithShop(k, poId);
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
     if (['Cancelled', 'Shadowed', 'Completed', 'Shipped'].includes(po.state))
       throw new DaifaError('CONFLICT', `采购单状态为 ${po.state}，不能登记 / purchase order is ${po.state}`);
     if (['Draft', 'Placing', 'Paying'].includes(po.state))
       throw new DaifaError('CONFLICT', `采购单正在${po.state === 'Paying' ? '付款' : '下单'}，请稍后再登记`);
-    if ((await k.selectFrom('packages').select('id').where('purchase_order_id', '=', poId).executeTakeFirst()) !== undefined)
-      throw new DaifaError('CONFLICT', '供应商已发货：请走退货退款，不能直接取消 / already shipped');
-    const payment = await k.selectFrom('payments').selectAll().where('purchase_order_id', '=', poId).executeTakeFirst();
+    if (await hasParcel(k, poId)) throw new DaifaError('CONFLICT', '供应商已发货：请走退货退款，不能直接取消 / already shipped');
+    const payment = await paymentOf(k, poId);
     const paid = payment?.status === 'Paid';
     // Paid less what the supplier gave back already (a partial refund recorded on a PARTIAL_REFUND case).
     const due = paid ? payment.amount - (await refundedBySupplier(k, poId)) : 0;
@@ -324,14 +311,8 @@ export class SupplierUnwind {
     await k.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
       // Under the lock, again: a second submit of the same form (or another person) may have settled it meanwhile.
-      const now_ = await trx.selectFrom('purchase_orders').select('state').where('id', '=', po.id).executeTakeFirstOrThrow();
-      const settledBefore = await trx
-        .selectFrom('order_events')
-        .select('id')
-        .where('entity_type', '=', 'purchase_order')
-        .where('entity_id', '=', po.id)
-        .where('event', '=', 'po.supplier_settled')
-        .executeTakeFirst();
+      const now_ = await stateOf(trx, 'purchase_order', po.id);
+      const settledBefore = await hasEvent(trx, 'purchase_order', po.id, 'po.supplier_settled');
       if (now_.state !== po.state || settledBefore)
         throw new DaifaError('CONFLICT', `采购单已登记过供应商取消或退款（${now_.state}），请刷新 / settled meanwhile`);
       if (paid && due > 0)

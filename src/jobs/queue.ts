@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type SelectQueryBuilder, type Transaction } from 'kysely';
+import { sql, type Selectable, type SelectQueryBuilder } from 'kysely';
 import { isUniqueViolation, skipLocked, type Db } from '../db/dialect.js';
 import { prepared } from '../db/prepared.js';
 import type { Database, JobsTable } from '../db/schema.js';
@@ -6,7 +6,8 @@ import type { Clock } from '../lib/clock.js';
 import { TurnBatcher } from '../lib/turn-batcher.js';
 
 export type Job = Selectable<JobsTable>;
-export type Executor = Kysely<Database> | Transaction<Database>;
+export type { Executor } from '../db/dialect.js';
+import type { Executor } from '../db/dialect.js';
 
 export interface JobSpec {
   kind: string;

@@ -207,6 +207,18 @@ export async function stateOf(db: Executor, entity: EntityType, id: number): Pro
   return row;
 }
 
+/** Whether an entity's history holds an event (e.g. a settlement recorded once). */
+export async function hasEvent(db: Executor, entity: EntityType, id: number, event: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('order_events')
+    .select('id')
+    .where('entity_type', '=', entity)
+    .where('entity_id', '=', id)
+    .where('event', '=', event)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * Take the row lock of an entity for the rest of the transaction (a no-op write: PostgreSQL locks the row;
  * SQLite already serialises writers). Decisions that read sibling rows — "is every purchase order of this shop

@@ -38,7 +38,6 @@ export interface LedgerPosting {
   day?: string;
 }
 
-/** The one way money enters the ledger: append-only, once per `ref`. Returns the new row's id, if it was new. */
 /** What a supplier has given back on one purchase order so far (partial refunds, or the whole), in fen. */
 export async function refundedBySupplier(db: Executor, purchaseOrderId: number): Promise<number> {
   const r = await db
@@ -50,6 +49,30 @@ export async function refundedBySupplier(db: Executor, purchaseOrderId: number):
   return Number(r?.s ?? 0);
 }
 
+/** What is owed to suppliers for one purchase order (supplier_payable entries, reversals included), in fen. */
+export async function owedFor(db: Executor, purchaseOrderId: number): Promise<number> {
+  const r = await db
+    .selectFrom('ledger_entries')
+    .select((eb) => eb.fn.sum<number>('amount').as('s'))
+    .where('purchase_order_id', '=', purchaseOrderId)
+    .where('kind', '=', 'supplier_payable')
+    .executeTakeFirst();
+  return Number(r?.s ?? 0);
+}
+
+/** What was booked back to the buyer for one shop order under refs starting with `refPrefix`, in fen. */
+export async function refundedToBuyer(db: Executor, shopOrderId: number, refPrefix: string): Promise<number> {
+  const r = await db
+    .selectFrom('ledger_entries')
+    .select((eb) => eb.fn.sum<number>('amount').as('s'))
+    .where('shop_order_id', '=', shopOrderId)
+    .where('kind', '=', 'refund_to_buyer')
+    .where('ref', 'like', `${refPrefix}%`)
+    .executeTakeFirst();
+  return Number(r?.s ?? 0);
+}
+
+/** The one way money enters the ledger: append-only, once per `ref`. Returns the new row's id, if it was new. */
 export async function post(trx: Executor, e: LedgerPosting, now: number): Promise<number | undefined> {
   const { rows } = await insertEntry(
     trx,
