@@ -20,6 +20,7 @@ export default defineConfig({
     minWorkers: 1,
     projects: [
       { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts', 'sandbox/**/*.test.ts', 'test/unit/**/*.test.ts'], ...shared } },
+      { extends: true, test: { name: 'service', include: ['test/service/**/*.test.ts'], ...shared } },
       {
         extends: true,
         test: {

@@ -124,6 +124,20 @@ export const openCasesWithData = (db: Kysely<Database>, shopOrderId: number, kin
     .orderBy('id')
     .execute();
 
+/** An open case whose dedup key starts with `prefix` (a case already raised for the same cause), if any. */
+export const openCaseWithKeyPrefix = (db: Kysely<Database>, prefix: string) =>
+  db.selectFrom('cases').select('id').where('dedup_key', 'like', `${prefix}%`).where('state', '=', 'Open').executeTakeFirst();
+
+/** A shop order's open cases (any kind), with their kind and data. */
+export const openCasesOfOrder = (db: Kysely<Database>, shopOrderId: number) =>
+  db.selectFrom('cases').select(['id', 'kind', 'data']).where('shop_order_id', '=', shopOrderId).where('state', '=', 'Open').execute();
+
+/** The ids of a shop order's open cases (any kind). */
+export const openCaseIdsOf = async (db: Kysely<Database>, shopOrderId: number): Promise<number[]> =>
+  (await db.selectFrom('cases').select('id').where('shop_order_id', '=', shopOrderId).where('state', '=', 'Open').execute()).map(
+    (r) => r.id,
+  );
+
 /** One case by its id (any state), or undefined. */
 export const findCase = (db: Kysely<Database>, id: number) => db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
 

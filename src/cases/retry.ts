@@ -5,7 +5,7 @@ import { DaifaError } from '../lib/errors.js';
 import { appendEvent } from '../lifecycle/apply-transition.js';
 import { deliverJob, refundBuyerJob } from '../jobs/catalogue.js';
 import type { SupplierPayments } from '../payments/pay-supplier.js';
-import { CASE_KINDS, settleCase } from './cases.js';
+import { CASE_KINDS, findCase, settleCase } from './cases.js';
 
 /**
  * 重试: the case's step runs again — the delivery sync (after the courier or tracking number was corrected, or
@@ -17,11 +17,7 @@ export async function retryCase(
   caseId: number,
   actor: string,
 ): Promise<{ kind: string; outcome: string }> {
-  const c = await deps.db.kysely
-    .selectFrom('cases')
-    .select(['id', 'kind', 'state', 'shop_order_id', 'purchase_order_id'])
-    .where('id', '=', caseId)
-    .executeTakeFirst();
+  const c = await findCase(deps.db.kysely, caseId);
   if (!c) throw new DaifaError('NOT_FOUND', `异常 ${caseId} 不存在 / case not found`);
   if (c.state !== 'Open') throw new DaifaError('CONFLICT', `异常已处理（${c.state}）/ case is ${c.state}`);
   if (c.kind === 'DELIVERY_FAILED' && c.shop_order_id) {

@@ -2,6 +2,7 @@ import type { App } from '../app.js';
 import { WeChatShopClient } from '../channels/wechat-shop/client.js';
 import { mapOrder } from '../channels/wechat-shop/mapping.js';
 import { isMasked } from '../domain/address.js';
+import { orderIdOf } from '../suppliers/alibaba-1688/mapping.js';
 
 /**
  * `daifa doctor --shop ID --deep`: a dry run against a real shop. Only read endpoints are called (WeChat: token, the
@@ -87,8 +88,7 @@ export async function deepCheck(app: App, shopId: number, print: (line: string) 
         { idempotent: true },
       );
       const list = Array.isArray(r.result) ? (r.result as Record<string, any>[]) : [];
-      if (list.some((o) => !/^\d+$/.test(String(o.baseInfo?.idOfStr ?? o.baseInfo?.id ?? ''))))
-        throw new Error('订单号无法读取 / order ids unreadable');
+      if (list.some((o) => !/^\d+$/.test(orderIdOf(o) ?? ''))) throw new Error('订单号无法读取 / order ids unreadable');
       return `${list.length} 个采购订单可读，ids exact`;
     });
   }

@@ -6,7 +6,7 @@ import { dailyMoney, summarize } from '../payments/ledger.js';
 import { describeRequests, emptyRequests } from '../domain/special-requests.js';
 import { stats } from '../orders/queries.js';
 import { shopOrderIdsOf } from '../db/lookups.js';
-import { dispatchTimes, hoursBySupplier, quantile, transitTimes } from '../sourcing/dispatch-history.js';
+import { dispatchTimes, hoursBySupplier, quantile, transitTimes } from '../db/repositories/supplier-history.js';
 
 const CN_S = 8 * 3600;
 const DAY_MS = 86_400_000;

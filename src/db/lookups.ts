@@ -94,3 +94,8 @@ export async function orderAddress(db: Kysely<Database>, shopOrderId: number): P
 /** The ids of one shop's orders, as a subquery (one shop's cases, payments …). */
 export const shopOrderIdsOf = (k: Kysely<Database>, shopId: number) =>
   k.selectFrom('shop_orders').select('id').where('shop_id', '=', shopId);
+
+/** Every shop's id, in entry order. */
+export async function shopIds(db: Kysely<Database>): Promise<number[]> {
+  return (await db.selectFrom('shops').select('id').orderBy('id').execute()).map((r) => r.id);
+}

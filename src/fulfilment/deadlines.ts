@@ -34,7 +34,7 @@ import {
 } from '../db/repositories/negotiations.js';
 import { poWithSupplier, shopLinesOf } from '../db/repositories/purchase-orders.js';
 import { orderHead } from '../db/repositories/shop-orders.js';
-import { dispatchTimes, provinceOf, supplierRecords } from '../sourcing/dispatch-history.js';
+import { dispatchTimes, provinceOf, supplierRecords } from '../db/repositories/supplier-history.js';
 import { expectedDispatchHours, expectedTransitHours, type SupplierHistory } from '../domain/supplier-scoring.js';
 import { describeDate, type SpecialRequests } from '../domain/special-requests.js';
 import { shopOrderStateLabels, type ShopOrderState } from '../domain/shop-order.lifecycle.js';

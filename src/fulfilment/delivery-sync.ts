@@ -1,3 +1,4 @@
+import { mapShipments, type WxShipments } from '../channels/wechat-shop/mapping.js';
 import { deliverJob } from '../jobs/catalogue.js';
 import { moveDelivery } from './fulfilment-state.js';
 import type { Transaction } from 'kysely';
@@ -10,7 +11,6 @@ import { enqueue, type Executor } from '../jobs/queue.js';
 import { appendEvent, lockEntity, stateOf, transitionIfAllowed } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
-import { idString } from '../lib/lossless-json.js';
 import type { ShopService } from '../shops/shops.js';
 import { orderLines } from '../db/lookups.js';
 import type { ShopOrderLineRow } from '../orders/repository.js';
@@ -95,19 +95,9 @@ export class DeliverySync {
 
     // The order as WeChat has it now: after-sales, already-shipped packages.
     const wire = await client.getOrder(order.wx_order_id);
-    const detail = (wire.order_detail ?? {}) as Record<string, any>;
-    const infos = (detail.product_infos ?? []) as Record<string, any>[];
-    const wxPackages = ((detail.delivery_info?.delivery_product_info ?? []) as Record<string, any>[]).map((p) => ({
-      waybillId: String(p.waybill_id),
-      deliveryId: String(p.delivery_id),
-      products: ((p.product_infos ?? []) as Record<string, any>[]).map((x) => ({
-        skuId: idString(x.sku_id) ?? '',
-        count: Number(x.product_cnt),
-      })),
-    }));
-    const onAftersale =
-      Number((wire.aftersale_detail as Record<string, unknown> | undefined)?.on_aftersale_order_cnt ?? 0) > 0 ||
-      infos.some((p) => Number(p.on_aftersale_sku_cnt ?? 0) > 0);
+    const shipments = mapShipments(wire);
+    const wxPackages = shipments.packages;
+    const onAftersale = shipments.onAftersaleOrderCnt > 0 || shipments.products.some((p) => p.onAftersaleCnt > 0);
 
     // A send that went through but was never recorded as such (crash, lost answer): WeChat's record settles it,
     // so a later change of its waybill is still passed on.
@@ -121,7 +111,7 @@ export class DeliverySync {
     await this.applyWaybillChanges(order, client, wxPackages);
 
     const lines = await orderLines(k, shopOrderId);
-    const plan = await this.plan(shopOrderId, lines, infos, wxPackages);
+    const plan = await this.plan(shopOrderId, lines, shipments.products, wxPackages);
     if (plan.length && onAftersale) {
       const now = this.clock.now();
       await k.transaction().execute(async (trx) => {
@@ -156,9 +146,7 @@ export class DeliverySync {
     for (const w of wxPackages) for (const x of w.products) sentBefore.set(x.skuId, (sentBefore.get(x.skuId) ?? 0) + x.count);
     const owedAfter = (sent: Map<string, number>) =>
       lines.reduce((t, l) => {
-        const refunded = Number(
-          infos.find((i) => idString(i.sku_id) === l.sku_id && idString(i.product_id) === l.product_id)?.finish_aftersale_sku_cnt ?? 0,
-        );
+        const refunded = shipments.products.find((i) => i.skuId === l.sku_id && i.productId === l.product_id)?.finishAftersaleCnt ?? 0;
         return t + Math.max(0, l.quantity - refunded - (sentBefore.get(l.sku_id) ?? 0) - (sent.get(l.sku_id) ?? 0));
       }, 0);
     const sentNow = new Map<string, number>();
@@ -199,7 +187,7 @@ export class DeliverySync {
   private async plan(
     shopOrderId: number,
     lines: ShopOrderLineRow[],
-    infos: Record<string, any>[],
+    infos: WxShipments['products'],
     wxPackages: { waybillId: string; products: { skuId: string; count: number }[] }[],
   ): Promise<Planned[]> {
     const k = this.db.kysely;
@@ -216,8 +204,7 @@ export class DeliverySync {
 
     const byPackage = new Map<number, Planned>();
     for (const line of lines) {
-      const info = infos.find((i) => idString(i.sku_id) === line.sku_id && idString(i.product_id) === line.product_id);
-      const refunded = Number(info?.finish_aftersale_sku_cnt ?? 0);
+      const refunded = infos.find((i) => i.skuId === line.sku_id && i.productId === line.product_id)?.finishAftersaleCnt ?? 0;
       const owed = line.quantity - refunded - (sentBySku.get(line.sku_id) ?? 0);
       if (owed <= 0) continue;
       const parts = poLines.filter((l) => l.shop_order_line_no === line.line_no);
@@ -306,16 +293,8 @@ export class DeliverySync {
       if (code === 109001 || code === 109000 || !(err instanceof DaifaError) || err.code === 'UPSTREAM_UNAVAILABLE') {
         // Maybe it went through (a lost answer, a crash, a second worker): compare with what WeChat shows.
         const wire = await client.getOrder(order.wx_order_id);
-        const shown = (
-          ((wire.order_detail as Record<string, any>)?.delivery_info?.delivery_product_info ?? []) as Record<string, any>[]
-        ).find((x) => String(x.waybill_id) === p.waybillId);
-        const same =
-          shown &&
-          p.products.every((q) =>
-            ((shown.product_infos ?? []) as Record<string, any>[]).some(
-              (x) => idString(x.sku_id) === q.skuId && Number(x.product_cnt) === q.count,
-            ),
-          );
+        const shown = mapShipments(wire).packages.find((x) => x.waybillId === p.waybillId);
+        const same = shown && p.products.every((q) => shown.products.some((x) => x.skuId === q.skuId && x.count === q.count));
         if (same) {
           await this.markSent(order.id, p, '已确认（重复发送被微信拒绝，内容一致）', completes, settle);
           return true;

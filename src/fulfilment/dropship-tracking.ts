@@ -1,3 +1,4 @@
+import { mapDropshipPackages, mapShipments } from '../channels/wechat-shop/mapping.js';
 import { deliverJob, trackJob } from '../jobs/catalogue.js';
 import { routeTraits } from '../domain/purchase-routes.js';
 import type { Logger } from 'pino';
@@ -6,7 +7,6 @@ import type { Db } from '../db/dialect.js';
 import { enqueue } from '../jobs/queue.js';
 import { appendEvent, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
-import { idString } from '../lib/lossless-json.js';
 import type { ShopService } from '../shops/shops.js';
 import { insertPackage } from '../db/repositories/deliveries.js';
 import {
@@ -46,36 +46,26 @@ export class DropshipTracking {
     const shopLines = (await orderLines(k, po.shop_order_id)).filter((l) => poLines.some((pl) => pl.shop_order_line_no === l.line_no));
     // The 代发单 ids of this purchase order's lines, as the shop order shows them.
     const wire = await client.getOrder(po.wx_order_id);
-    const infos = ((wire.order_detail as any)?.product_infos ?? []) as any[];
     const dsIds = [
       ...new Set(
-        infos
-          .filter((p) => shopLines.some((l) => l.sku_id === String(idString(p.sku_id))))
-          .map((p) => idString(p.dropship_info?.ds_order_id))
+        mapShipments(wire)
+          .products.filter((p) => shopLines.some((l) => l.sku_id === p.skuId))
+          .map((p) => p.dropshipOrderId)
           .filter((x): x is string => Boolean(x)),
       ),
     ];
     const now = this.clock.now();
     let parcels = 0;
     for (const ds of dsIds) {
-      const d = await client.dropshipGet(ds);
-      const detail = d.dropship_order_detail ?? {};
-      // Tolerant of where the packages sit (the object is only partly documented).
-      const packages = (
-        (detail.delivery_info?.delivery_product_info ??
-          d.delivery_info?.delivery_product_info ??
-          detail.delivery_product_info ??
-          []) as any[]
-      ).filter((p) => p?.waybill_id);
-      for (const p of packages) {
+      for (const p of mapDropshipPackages(await client.dropshipGet(ds))) {
         const items: { specId: string; quantity: number }[] = [];
-        for (const x of (p.product_infos ?? []) as any[]) {
-          const sl = shopLines.find((l) => l.sku_id === String(idString(x.sku_id)));
+        for (const x of p.products) {
+          const sl = shopLines.find((l) => l.sku_id === x.skuId);
           const pl = sl && poLines.find((l) => l.shop_order_line_no === sl.line_no);
-          if (sl && pl) items.push({ specId: pl.spec_id, quantity: Math.round((pl.quantity * Number(x.product_cnt ?? 0)) / sl.quantity) });
+          if (sl && pl) items.push({ specId: pl.spec_id, quantity: Math.round((pl.quantity * x.count) / sl.quantity) });
         }
         if (!items.length) continue;
-        const waybill = String(p.waybill_id);
+        const waybill = p.waybillId;
         const inserted = await k.transaction().execute(async (trx) => {
           await lockEntity(trx, 'shop_order', po.shop_order_id);
           const row = (
@@ -84,12 +74,12 @@ export class DropshipTracking {
               purchase_order_id: po.id,
               source: 'wechat_dropship',
               logistics_id: `ds:${ds}:${waybill}`,
-              courier_name: String(p.delivery_name ?? p.delivery_id ?? ''),
-              delivery_id: String(p.delivery_id ?? 'OTHER'),
+              courier_name: p.deliveryName || p.deliveryId,
+              delivery_id: p.deliveryId || 'OTHER',
               waybill_id: waybill,
               items: JSON.stringify(items),
               status: 'CONSIGN',
-              shipped_at: p.delivery_time ? Number(p.delivery_time) * 1000 : now,
+              shipped_at: p.deliveryTime ? p.deliveryTime * 1000 : now,
               picked_up_at: null,
               last_trace_at: null,
               signed_at: null,
@@ -107,7 +97,7 @@ export class DropshipTracking {
               shopOrderId: po.shop_order_id,
               event: 'po.parcel_recorded',
               actor: 'system:dropship',
-              note: `代发单 ${ds}：${p.delivery_name ?? p.delivery_id} ${waybill}（供货商已在微信小店发货）`,
+              note: `代发单 ${ds}：${p.deliveryName || p.deliveryId} ${waybill}（供货商已在微信小店发货）`,
             },
             now,
           );

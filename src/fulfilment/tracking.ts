@@ -1,3 +1,4 @@
+import { isClosed, mapParcels, orderEntries } from '../suppliers/alibaba-1688/mapping.js';
 import { deliverJob, trackJob, trackingSweepJob, unwindJob } from '../jobs/catalogue.js';
 import type { InboundEventStore } from '../inbound/event-store.js';
 import { routeTraits } from '../domain/purchase-routes.js';
@@ -10,7 +11,6 @@ import { enqueue, type Executor } from '../jobs/queue.js';
 import { appendEvent, lockEntity, stateOf, transitionIfAllowed } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
-import { idString } from '../lib/lossless-json.js';
 import type { Notifier } from '../notify/notifier.js';
 import { parse1688Time, type Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import { OrderMissingError, type ApiBody } from '../suppliers/alibaba-1688/client.js';
@@ -124,45 +124,36 @@ export class Tracking {
       await tracked(this.db.kysely);
       // Nothing shipped: a closed order (seller or timeout) is a case; otherwise nothing to do yet.
       const view = await client.buyerView(po.supplier_order_id);
-      if (String(view.result?.baseInfo?.status) === 'cancel') await this.supplierClosed(po);
+      if (isClosed(view)) await this.supplierClosed(po);
       return { parcels: 0, changed: false, shopOrderId: po.shop_order_id };
     }
     const known = (await packagesOfPo(this.db.kysely, poId)).rows;
     // Sub-order (entry) ids → spec ids: only needed when a parcel is new.
     let entries: Map<string, string> | undefined;
-    const fresh = parcels.filter((p) => !known.some((k) => k.logistics_id === String(p.logisticsId)));
+    const fresh = mapParcels(parcels).filter((p) => !known.some((k) => k.logistics_id === p.logisticsId));
     if (fresh.length) {
       // The read-back at placement recorded them; 1688 is asked only for an entry it does not know.
       entries = entriesFromReadback(po.readback);
-      const wanted = fresh.flatMap((p) =>
-        (Array.isArray(p.logisticsOrderGoods) ? p.logisticsOrderGoods : []).map((g: ApiBody) => idString(g.tradeOrderItemId) ?? ''),
-      );
+      const wanted = fresh.flatMap((p) => p.goods.map((g) => g.entryId));
       if (wanted.some((id) => !entries!.has(id))) entries = undefined;
     }
     if (fresh.length && !entries) {
       const view = await client.buyerView(po.supplier_order_id);
-      entries = new Map(
-        ((view.result?.productItems ?? []) as ApiBody[]).map((i) => [
-          idString(i.subItemIDString ?? i.subItemID) ?? '',
-          String(i.specId ?? ''),
-        ]),
-      );
+      entries = new Map(orderEntries(view).map((e) => [e.entryId, e.specId]));
     }
-    const traces = await client.logisticsTrace(po.supplier_order_id);
+    const read = mapParcels(parcels, await client.logisticsTrace(po.supplier_order_id));
     let changed = false;
     // Only a new parcel or a new waybill changes what WeChat must be told; trace steps do not.
     let forWeChat = false;
     await this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
       await tracked(trx);
-      for (const p of parcels) {
-        const logisticsId = String(p.logisticsId);
-        const name = String(p.logisticsCompanyName ?? p.logisticsCompanyNo ?? '');
-        const courier = await withAlias(trx, mapCourier(name, p.logisticsCompanyNo ? String(p.logisticsCompanyNo) : undefined), name);
-        const waybill = String(p.logisticsBillNo ?? '');
-        const steps = (
-          (traces.find((t) => String(t.logisticsId) === logisticsId)?.logisticsSteps ?? []) as { acceptTime: string; remark: string }[]
-        ).map((s) => ({ at: parseCnTime(s.acceptTime) ?? now, remark: String(s.remark) }));
+      for (const p of read) {
+        const logisticsId = p.logisticsId;
+        const name = p.companyName;
+        const courier = await withAlias(trx, mapCourier(name, p.companyNo), name);
+        const waybill = p.waybill;
+        const steps = p.steps.map((s) => ({ at: parseCnTime(s.acceptTime) ?? now, remark: s.remark }));
         const signed = steps.find((s) => SIGNED.test(s.remark));
         const picked = steps.find((s) => PICKED.test(s.remark));
         const last = steps.length ? Math.max(...steps.map((s) => s.at)) : null;
@@ -170,10 +161,7 @@ export class Tracking {
         const existing = known.find((k) => k.logistics_id === logisticsId);
         let pkgId: number;
         if (!existing) {
-          const items = (Array.isArray(p.logisticsOrderGoods) ? p.logisticsOrderGoods : []).map((g: ApiBody) => ({
-            specId: entries?.get(idString(g.tradeOrderItemId) ?? '') ?? '',
-            quantity: Number(g.quantity),
-          }));
+          const items = p.goods.map((g) => ({ specId: entries?.get(g.entryId) ?? '', quantity: g.quantity }));
           const row = (
             await insertPackage(trx, {
               shop_order_id: po.shop_order_id,
@@ -185,7 +173,7 @@ export class Tracking {
               waybill_id: waybill,
               items: JSON.stringify(items),
               status,
-              shipped_at: parseCnTime(String(p.gmtSystemSend ?? '')) ?? now,
+              shipped_at: parseCnTime(p.sentAt) ?? now,
               picked_up_at: picked?.at ?? null,
               last_trace_at: last,
               signed_at: signed?.at ?? null,

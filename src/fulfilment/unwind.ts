@@ -6,16 +6,15 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
 import { openCase, settleCasesOfCancelledPo, settleOpenCases } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
-import { formatYuan, yuanToFen } from '../domain/money.js';
+import { formatYuan } from '../domain/money.js';
 import { appendEvent, hasEvent, lockEntity, stateOf, transitionIfAllowed } from '../lifecycle/apply-transition.js';
 import { getById, paymentOf } from '../db/lookups.js';
 import { hasParcel } from '../db/repositories/deliveries.js';
 import { poWithShop } from '../db/repositories/purchase-orders.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
-import { idString } from '../lib/lossless-json.js';
 import { owedFor, post as postLedger, refundedBySupplier } from '../payments/ledger.js';
-import { isPaid } from '../payments/pay-supplier.js';
+import { errorCodeOf, isClosed, isPaid, orderEntries, orderFreight, orderTotal, succeeded } from '../suppliers/alibaba-1688/mapping.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import {
   orderMissingCode,
@@ -83,13 +82,11 @@ export class SupplierUnwind {
         po,
         `1688 订单 ${po.supplier_order_id} 查不到（${missing}），无法自动取消或退款（${REASON_TEXT[reason]}）；请用下单时的 1688 账号核对并处理`,
       );
-    const status = String(view.result?.baseInfo?.status ?? '');
-    if (status === 'cancel') return this.closedOn1688(po, payment, view, reason);
+    if (isClosed(view)) return this.closedOn1688(po, payment, view, reason);
     if (!isPaid(view)) {
       const r = await client.cancel(po.supplier_order_id, reason === 'stock_out' ? 'sellerGoodsLack' : 'buyerCancel', REASON_TEXT[reason]);
-      const code = String(r.errorCode ?? '');
-      if (r.success === true || r.success === 'true')
-        return this.cancelLocally(po, payment?.id, `1688 订单已取消（${REASON_TEXT[reason]}）`, reason);
+      const code = errorCodeOf(r);
+      if (succeeded(r)) return this.cancelLocally(po, payment?.id, `1688 订单已取消（${REASON_TEXT[reason]}）`, reason);
       if (code === 'CLOSE_ORDER_TOO_FAST')
         throw new DaifaError('UPSTREAM_UNAVAILABLE', '1688：下单 10 秒内不能关闭订单，稍后再试', { retryAfterMs: 11_000 });
       // Paid in between (ORDER_STATUS_ERROR) or gone: look again.
@@ -97,8 +94,8 @@ export class SupplierUnwind {
     }
     if (!payment || payment.status !== 'Paid')
       throw new DaifaError('UPSTREAM_UNAVAILABLE', '1688 显示已付款但 Daifa 尚未记账，等待付款核对', { retryAfterMs: 5_000 });
-    const entryIds = ((view.result?.productItems ?? []) as ApiBody[])
-      .map((i) => idString(i.subItemIDString ?? i.subItemID) ?? '')
+    const entryIds = orderEntries(view)
+      .map((e) => e.entryId)
       .filter(Boolean);
     // What is still with the supplier: the amount paid less a partial refund already recorded.
     const due = payment.amount - (await refundedBySupplier(k, po.id));
@@ -112,7 +109,7 @@ export class SupplierUnwind {
     // Before shipment: the goods' paid amount without freight in applyPayment, the freight in applyCarriage, and a
     // reason id 1688 lists for this order, these lines and this goods status (1688 §8, §10).
     const goodsStatus = 'refundWaitSellerSend';
-    const freight = view.result?.baseInfo?.shippingFee !== undefined ? yuanToFen(view.result.baseInfo.shippingFee) : 0;
+    const freight = orderFreight(view);
     const carriage = Math.min(freight, due);
     let reasons: RefundReason[];
     try {
@@ -160,7 +157,7 @@ export class SupplierUnwind {
       ),
     );
     const after = await client.buyerView(po.supplier_order_id);
-    if (String(after.result?.baseInfo?.status) === 'cancel') return this.closedOn1688(po, payment, after, reason);
+    if (isClosed(after)) return this.closedOn1688(po, payment, after, reason);
     // The seller has not agreed yet: look again later (the refund message also brings Daifa back).
     throw new DaifaError('UPSTREAM_UNAVAILABLE', '已申请退款，等待供应商处理', { retryAfterMs: 10 * 60_000 });
   }
@@ -174,7 +171,7 @@ export class SupplierUnwind {
   ) {
     const now = this.clock.now();
     const refunded = payment?.status === 'Paid';
-    const total = view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
+    const total = orderTotal(view);
     await this.db.kysely.transaction().execute(async (trx) => {
       await lockEntity(trx, 'shop_order', po.shop_order_id);
       // The rest of what was paid comes back (a partial refund recorded before is not counted twice).

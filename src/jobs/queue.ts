@@ -77,6 +77,17 @@ const insertJob = prepared(
 /** How often a claim also looks for jobs whose worker died (lease expired). Pending jobs are looked for on every claim. */
 export const EXPIRED_SWEEP_MS = 1_000;
 
+/** Whether a singleton job is waiting or running under this key. */
+export async function isScheduled(ex: Executor, singletonKey: string): Promise<boolean> {
+  const row = await ex
+    .selectFrom('jobs')
+    .select('id')
+    .where('singleton_key', '=', singletonKey)
+    .where('status', 'in', ['pending', 'running'])
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export class JobQueue {
   private listeners = new Set<() => void>();
   private nextExpiredSweep = 0;

@@ -207,6 +207,29 @@ export async function stateOf(db: Executor, entity: EntityType, id: number): Pro
   return row;
 }
 
+/** The event that last moved an entity into `state` (its history's latest entry with that to_state). */
+export async function lastEventInto(db: Executor, entity: EntityType, id: number, state: string): Promise<{ event: string } | undefined> {
+  return db
+    .selectFrom('order_events')
+    .select('event')
+    .where('entity_type', '=', entity)
+    .where('entity_id', '=', id)
+    .where('to_state', '=', state)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** A shop order's history entries (of it and its purchase orders, cases …) of some events, oldest first. */
+export const orderEvents = (db: Executor, shopOrderId: number, events: string[]) =>
+  db
+    .selectFrom('order_events')
+    .select(['event', 'data', 'actor'])
+    .where('shop_order_id', '=', shopOrderId)
+    .where('event', 'in', events)
+    .orderBy('id')
+    .execute();
+
 /** Whether an entity's history holds an event (e.g. a settlement recorded once). */
 export async function hasEvent(db: Executor, entity: EntityType, id: number, event: string): Promise<boolean> {
   const row = await db

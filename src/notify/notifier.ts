@@ -1,8 +1,23 @@
 import type { Logger } from 'pino';
 import { digestJob, flushJob, keyOf } from '../jobs/catalogue.js';
 import type { Db } from '../db/dialect.js';
-import { enqueue, type Executor, type JobQueue } from '../jobs/queue.js';
-import { preparedInsert } from '../db/prepared.js';
+import { enqueue, isScheduled, type Executor, type JobQueue } from '../jobs/queue.js';
+import {
+  batchFailed,
+  batchSent,
+  batchText,
+  foldedOf,
+  insertNotification,
+  lockTarget,
+  markDigested,
+  ordersByStateSince,
+  pendingFor,
+  recentBatches,
+  requeueFailed,
+  startBatch,
+  unlockTarget,
+} from '../db/repositories/alerts.js';
+import { shopIds } from '../db/lookups.js';
 import type { JobContext } from '../jobs/worker.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
@@ -34,12 +49,6 @@ export const CHANNEL_LIMITS: Record<Channel, { windowMs: number; max: number }[]
 const MAX_SEND_ATTEMPTS = 5;
 const WINDOW_MARGIN_MS = 1_500;
 const MAX_ITEMS_PER_MESSAGE = 500;
-// Written for the alerts of every order: compiled once (see prepared()).
-const insertNotification = preparedInsert(
-  'notifications',
-  ['shop_id', 'event', 'channel', 'target', 'dedup_key', 'status', 'title', 'body', 'data', 'attempts', 'created_at'],
-  (q) => q.onConflict((oc) => oc.column('dedup_key').doNothing()).returning(['id', 'status']),
-);
 
 /** A new alert waits this long before its target is flushed, so a burst becomes one summary, not many messages. */
 export const COALESCE_MS: Record<Channel, number> = { wecom: 2_000, sms: 5_000, email: 5_000, log: 0 };
@@ -135,15 +144,7 @@ export class Notifier {
       // The provider counts at receipt, which is later than our claim: measure from when the send finished
       // (or started, if it has not) and keep a margin for network and clock skew.
       const span = windowMs + WINDOW_MARGIN_MS;
-      const recent = await this.db.kysely
-        .selectFrom('notification_batches')
-        .select(['created_at', 'sent_at'])
-        .where('channel', '=', channel)
-        .where('target', '=', target)
-        .where('created_at', '>', now - span - 60_000)
-        .orderBy('created_at', 'desc')
-        .limit(max)
-        .execute();
+      const recent = await recentBatches(this.db.kysely, channel, target, now - span - 60_000, max);
       const times = recent
         .map((r) => r.sent_at ?? r.created_at)
         .filter((t) => t > now - span)
@@ -155,22 +156,11 @@ export class Notifier {
 
   /** A per-target mutex shared by every worker process: compare-and-set on a lock row. */
   private async lock(key: string, now: number): Promise<boolean> {
-    await this.db.kysely
-      .insertInto('alert_target_locks')
-      .values({ key, locked_until: 0 })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
-    const r = await this.db.kysely
-      .updateTable('alert_target_locks')
-      .set({ locked_until: now + 60_000 })
-      .where('key', '=', key)
-      .where('locked_until', '<', now)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    return lockTarget(this.db.kysely, key, now, now + 60_000);
   }
 
   private async unlock(key: string): Promise<void> {
-    await this.db.kysely.updateTable('alert_target_locks').set({ locked_until: 0 }).where('key', '=', key).execute();
+    await unlockTarget(this.db.kysely, key);
   }
 
   flushHandler = async (payload: { channel: Channel; target: string }, _ctx?: JobContext): Promise<void> => {
@@ -198,77 +188,44 @@ export class Notifier {
 
   private async claim(channel: Channel, target: string, now: number) {
     return this.db.kysely.transaction().execute(async (trx) => {
-      const items = await trx
-        .selectFrom('notifications')
-        .select(['id', 'event', 'title', 'body', 'shop_id', 'attempts'])
-        .where('channel', '=', channel)
-        .where('target', '=', target)
-        .where('status', '=', 'pending')
-        .orderBy('id')
-        .limit(MAX_ITEMS_PER_MESSAGE + 1)
-        .execute();
+      const items = await pendingFor(trx, channel, target, MAX_ITEMS_PER_MESSAGE + 1);
       if (items.length === 0) return undefined;
       const more = items.length > MAX_ITEMS_PER_MESSAGE;
       const batchItems = items.slice(0, MAX_ITEMS_PER_MESSAGE);
       const settings = await loadSettings(trx, this.opts.box, batchItems[0]!.shop_id);
       const msg =
         batchItems.length === 1 ? { title: batchItems[0]!.title, body: batchItems[0]!.body } : renderSummary(batchItems, settings.language);
-      const batch = await trx
-        .insertInto('notification_batches')
-        .values({
+      const batchId = await startBatch(
+        trx,
+        {
           channel,
           target,
           kind: batchItems.length === 1 ? 'single' : batchItems[0]!.event === 'daily_digest' ? 'digest' : 'summary',
           title: msg.title,
           body: msg.body,
-          item_count: batchItems.length,
-          status: 'sending',
-          created_at: now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await trx
-        .updateTable('notifications')
-        .set({ status: 'sending', batch_id: batch.id })
-        .where(
-          'id',
-          'in',
-          batchItems.map((i) => i.id),
-        )
-        .execute();
-      return { batchId: batch.id, items: batchItems, message: msg, more };
+          itemIds: batchItems.map((i) => i.id),
+        },
+        now,
+      );
+      return { batchId, items: batchItems, message: msg, more };
     });
   }
 
   private async deliver(channel: Channel, target: string, batchId: number, items: { id: number; attempts: number }[]): Promise<void> {
-    const batch = await this.db.kysely
-      .selectFrom('notification_batches')
-      .select(['title', 'body'])
-      .where('id', '=', batchId)
-      .executeTakeFirstOrThrow();
+    const batch = await batchText(this.db.kysely, batchId);
     const ids = items.map((i) => i.id);
     try {
       const sender = this.senders.get(channel);
       if (!sender) throw new DaifaError('CONFIG', `提醒渠道 ${channel} 未配置 / channel not configured`, { retryable: false });
       await sender.send(target, batch);
       const t = this.clock.now();
-      await this.db.kysely.transaction().execute(async (trx) => {
-        await trx.updateTable('notification_batches').set({ status: 'sent', sent_at: t }).where('id', '=', batchId).execute();
-        await trx.updateTable('notifications').set({ status: 'sent', sent_at: t, last_error: null }).where('id', 'in', ids).execute();
-      });
+      await this.db.kysely.transaction().execute((trx) => batchSent(trx, batchId, ids, t));
     } catch (err) {
       const message = (err as Error).message.slice(0, 500);
       const permanent = err instanceof DaifaError && !err.retryable;
       const attempts = (items[0]?.attempts ?? 0) + 1;
       const giveUp = permanent || attempts >= MAX_SEND_ATTEMPTS;
-      await this.db.kysely.transaction().execute(async (trx) => {
-        await trx.updateTable('notification_batches').set({ status: 'failed', last_error: message }).where('id', '=', batchId).execute();
-        await trx
-          .updateTable('notifications')
-          .set({ status: giveUp ? 'failed' : 'pending', batch_id: null, attempts, last_error: message })
-          .where('id', 'in', ids)
-          .execute();
-      });
+      await this.db.kysely.transaction().execute((trx) => batchFailed(trx, batchId, ids, { error: message, attempts, giveUp }));
       if (giveUp) {
         this.log.error({ channel, notifications: ids.length, err: message }, 'alert delivery failed; kept as failed');
         return;
@@ -279,19 +236,9 @@ export class Notifier {
 
   /** Operator action: failed alerts go back to pending and their targets are flushed. */
   async retryFailed(): Promise<number> {
-    const rows = await this.db.kysely
-      .selectFrom('notifications')
-      .select(['channel', 'target'])
-      .where('status', '=', 'failed')
-      .groupBy(['channel', 'target'])
-      .execute();
-    const r = await this.db.kysely
-      .updateTable('notifications')
-      .set({ status: 'pending', attempts: 0 })
-      .where('status', '=', 'failed')
-      .executeTakeFirst();
-    for (const t of rows) await this.queue.add(flushJob(t.channel as Channel, t.target));
-    return Number(r.numUpdatedRows);
+    const { targets, count } = await requeueFailed(this.db.kysely);
+    for (const t of targets) await this.queue.add(flushJob(t.channel as Channel, t.target));
+    return count;
   }
 
   // ---- digests ---------------------------------------------------------------------------------------
@@ -305,15 +252,9 @@ export class Notifier {
 
   /** Make sure every shop with a digest time has its next digest scheduled. */
   async ensureDigestsScheduled(): Promise<void> {
-    const shops = await this.db.kysely.selectFrom('shops').select('id').execute();
-    for (const { id } of shops) {
-      const active = await this.db.kysely
-        .selectFrom('jobs')
-        .select('id')
-        .where('singleton_key', '=', keyOf('notify.digest', { shopId: id }))
-        .where('status', 'in', ['pending', 'running'])
-        .executeTakeFirst();
-      if (!active) await this.scheduleDigest(this.db.kysely, id, await loadSettings(this.db.kysely, this.opts.box, id));
+    for (const id of await shopIds(this.db.kysely)) {
+      if (!(await isScheduled(this.db.kysely, keyOf('notify.digest', { shopId: id }))))
+        await this.scheduleDigest(this.db.kysely, id, await loadSettings(this.db.kysely, this.opts.box, id));
     }
   }
 
@@ -321,13 +262,7 @@ export class Notifier {
     const now = this.clock.now();
     const date = cnDate(now);
     await this.db.kysely.transaction().execute(async (trx) => {
-      const folded = await trx
-        .selectFrom('notifications')
-        .select(['id', 'event', 'title', 'data'])
-        .where('shop_id', '=', payload.shopId)
-        .where('status', '=', 'folded')
-        .orderBy('id')
-        .execute();
+      const folded = await foldedOf(trx, payload.shopId);
       const foldedCounts: Record<string, number> = {};
       const seen = new Set<string>();
       const lines: string[] = [];
@@ -340,13 +275,7 @@ export class Notifier {
         lines.push(f.title);
       }
       const dayStart = now - ((now + 8 * 3_600_000) % 86_400_000);
-      const stats = await trx
-        .selectFrom('shop_orders')
-        .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('shop_id', '=', payload.shopId)
-        .where('created_at', '>=', dayStart)
-        .groupBy('state')
-        .execute();
+      const stats = await ordersByStateSince(trx, payload.shopId, dayStart);
       await this.raise(trx, {
         event: 'daily_digest',
         shopId: payload.shopId,
@@ -358,16 +287,11 @@ export class Notifier {
           foldedLines: lines.slice(0, 10),
         },
       });
-      if (folded.length)
-        await trx
-          .updateTable('notifications')
-          .set({ status: 'digested', sent_at: now })
-          .where(
-            'id',
-            'in',
-            folded.map((f) => f.id),
-          )
-          .execute();
+      await markDigested(
+        trx,
+        folded.map((f) => f.id),
+        now,
+      );
       const settings = await loadSettings(trx, this.opts.box, payload.shopId);
       const at = digestTime(settings);
       if (at) await enqueue(trx, digestJob(payload.shopId, nextCnTime(at, now + 60_000) - now), now);

@@ -2,14 +2,17 @@ import { refundBuyerJob, sourceJob } from '../jobs/catalogue.js';
 import type { Logger } from 'pino';
 import type { Transaction } from 'kysely';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
-import { mapOrder } from '../channels/wechat-shop/mapping.js';
-import { openCase, settleCase } from '../cases/cases.js';
+import { mapOrder, mapShipments } from '../channels/wechat-shop/mapping.js';
+import { openCase, openCasesOfOrder, openCasesWithData, settleCase } from '../cases/cases.js';
+import { parcelledLines } from '../db/repositories/deliveries.js';
+import { heldLines } from '../db/repositories/purchase-orders.js';
+import { orderHead, withdrawUnits } from '../db/repositories/shop-orders.js';
 import { formatYuan } from '../domain/money.js';
 import type { Db } from '../db/dialect.js';
 import { orderLines } from '../db/lookups.js';
 import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/queue.js';
-import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
+import { appendEvent, applyTransition, lastEventInto, lockEntity, orderEvents } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { idString } from '../lib/lossless-json.js';
@@ -49,12 +52,7 @@ export async function withdrawLines(
   lineNos: number[] | 'all',
   now: number,
 ): Promise<void> {
-  let q = trx
-    .updateTable('shop_order_lines')
-    .set((eb) => ({ withdrawn_cnt: eb.ref('quantity') }))
-    .where('shop_order_id', '=', shopOrderId);
-  if (lineNos !== 'all') q = q.where('line_no', 'in', lineNos);
-  await q.execute();
+  await withdrawUnits(trx, shopOrderId, lineNos);
   await enqueue(trx, refundBuyerJob(shopOrderId), now);
 }
 
@@ -76,11 +74,7 @@ export async function decideBuyerRefund(
   const now = clock.now();
   return db.kysely.transaction().execute(async (trx) => {
     await lockEntity(trx, 'shop_order', input.shopOrderId);
-    const order = await trx
-      .selectFrom('shop_orders')
-      .select(['id', 'state', 'shop_id'])
-      .where('id', '=', input.shopOrderId)
-      .executeTakeFirst();
+    const order = await orderHead(trx, input.shopOrderId);
     if (!order) throw new DaifaError('NOT_FOUND', `订单 ${input.shopOrderId} 不存在`);
     if (['Shipped', 'Completed', 'Cancelled'].includes(order.state))
       throw new DaifaError(
@@ -96,13 +90,7 @@ export async function decideBuyerRefund(
       });
     const wanted = lines.filter((l) => (input.lines ? input.lines.includes(l.line_no) : true) && open(l));
     if (!wanted.length) throw new DaifaError('CONFLICT', '这些商品已退款或已决定退款 / already refunded');
-    const held = await trx
-      .selectFrom('purchase_order_lines as l')
-      .innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id')
-      .select(['l.shop_order_line_no', 'p.out_order_id'])
-      .where('p.shop_order_id', '=', order.id)
-      .where('p.state', 'not in', ['Cancelled', 'Shadowed'])
-      .execute();
+    const held = await heldLines(trx, order.id);
     const busy = wanted.filter((l) => held.some((h) => h.shop_order_line_no === l.line_no));
     if (busy.length)
       throw new DaifaError(
@@ -116,12 +104,7 @@ export async function decideBuyerRefund(
     await withdrawLines(trx, order.id, lineNos, now);
     const settle = (c: { id: number }) =>
       settleCase(trx, { id: c.id, shopOrderId: order.id }, { resolution: `给买家退款：${what}`, note, actor: input.actor }, now);
-    const cases = await trx
-      .selectFrom('cases')
-      .select(['id', 'kind', 'data'])
-      .where('shop_order_id', '=', order.id)
-      .where('state', '=', 'Open')
-      .execute();
+    const cases = await openCasesOfOrder(trx, order.id);
     if (whole) {
       const t = await applyTransition(
         trx,
@@ -160,15 +143,7 @@ export async function decideBuyerRefund(
     // Held by sourcing for these lines only: the rest is sourced again (a hold for another reason stays for a person).
     let state = order.state;
     if ((state === 'NeedsReview' || state === 'AwaitingBuyer') && mine.length === cases.length) {
-      const entered = await trx
-        .selectFrom('order_events')
-        .select('event')
-        .where('entity_type', '=', 'shop_order')
-        .where('entity_id', '=', order.id)
-        .where('to_state', '=', state)
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+      const entered = await lastEventInto(trx, 'shop_order', order.id, state);
       if (entered && HELD_BY_SOURCING.includes(entered.event)) {
         const t = await applyTransition(
           trx,
@@ -222,21 +197,11 @@ export class BuyerRefunds {
   /** Request the refund of every withdrawn unit not yet refunded or under way; returns the requests made. */
   async request(shopOrderId: number): Promise<number> {
     const k = this.db.kysely;
-    const order = await k
-      .selectFrom('shop_orders')
-      .select(['id', 'shop_id', 'wx_order_id'])
-      .where('id', '=', shopOrderId)
-      .executeTakeFirst();
+    const order = await orderHead(k, shopOrderId);
     if (!order) return 0;
     const lines = (await orderLines(k, shopOrderId)).filter((l) => l.withdrawn_cnt > 0);
     if (!lines.length) return 0;
-    const events = await k
-      .selectFrom('order_events')
-      .select(['event', 'data'])
-      .where('shop_order_id', '=', shopOrderId)
-      .where('event', 'in', ['order.refund_requested', LINE_REFUND_DECIDED, ...REFUND_DECISIONS])
-      .orderBy('id')
-      .execute();
+    const events = await orderEvents(k, shopOrderId, ['order.refund_requested', LINE_REFUND_DECIDED, ...REFUND_DECISIONS]);
     const decided = events.filter((e) => e.event !== 'order.refund_requested').at(-1);
     const reason = String(
       (JSON.parse(decided?.data ?? '{}') as { reason?: unknown }).reason ??
@@ -247,25 +212,10 @@ export class BuyerRefunds {
     const snap = mapOrder(wire);
     // Units WeChat shows shipped, per SKU (a refund is for units not shipped).
     const shipped = new Map<string, number>();
-    const packages = ((wire.order_detail as Record<string, any> | undefined)?.delivery_info?.delivery_product_info ?? []) as Record<
-      string,
-      any
-    >[];
-    for (const p of packages)
-      for (const x of (p.product_infos ?? []) as Record<string, any>[])
-        shipped.set(idString(x.sku_id) ?? '', (shipped.get(idString(x.sku_id) ?? '') ?? 0) + Number(x.product_cnt ?? 0));
+    for (const p of mapShipments(wire).packages) for (const x of p.products) shipped.set(x.skuId, (shipped.get(x.skuId) ?? 0) + x.count);
     // Lines a supplier has already sent parcels for (delivery to WeChat may not have followed yet) are on their way
     // to the buyer: never refunded from here — an after-sale on WeChat handles them.
-    const parcelled = new Set(
-      (
-        await k
-          .selectFrom('purchase_order_lines as l')
-          .innerJoin('packages as g', 'g.purchase_order_id', 'l.purchase_order_id')
-          .select('l.shop_order_line_no')
-          .where('g.shop_order_id', '=', shopOrderId)
-          .execute()
-      ).map((r) => r.shop_order_line_no),
-    );
+    const parcelled = new Set(await parcelledLines(k, shopOrderId));
     const requestedNow: string[] = [];
     for (const l of lines) {
       if (parcelled.has(l.line_no)) continue;
@@ -303,13 +253,7 @@ export class BuyerRefunds {
         const errmsg = d?.errcode !== undefined ? `${String(d.errcode)} ${String(d.errmsg ?? '')}` : err.message;
         await k.transaction().execute(async (trx) => {
           // One open case per line: a refusal again (after 重试) opens a new one only once the last is settled.
-          const open = await trx
-            .selectFrom('cases')
-            .select('data')
-            .where('shop_order_id', '=', shopOrderId)
-            .where('kind', '=', 'REFUND_FAILED')
-            .where('state', '=', 'Open')
-            .execute();
+          const open = await openCasesWithData(trx, shopOrderId, 'REFUND_FAILED');
           if (open.some((c) => (JSON.parse(c.data ?? '{}') as { lineNo?: number }).lineNo === l.line_no)) return;
           const now = this.clock.now();
           const caseId = await openCase(
@@ -359,32 +303,17 @@ export class BuyerRefunds {
   /** Accept the REFUND after-sales of this order that a person's decision covers: the whole (cancelled) order, or withdrawn lines. */
   async accept(shopOrderId: number, knownAftersaleIds?: string[]): Promise<number> {
     const k = this.db.kysely;
-    const order = await k
-      .selectFrom('shop_orders')
-      .select(['id', 'shop_id', 'wx_order_id', 'state'])
-      .where('id', '=', shopOrderId)
-      .executeTakeFirst();
+    const order = await orderHead(k, shopOrderId);
     if (!order) return 0;
     const withdrawn = new Set((await orderLines(k, shopOrderId)).filter((l) => l.withdrawn_cnt > 0).map((l) => l.sku_id));
-    const decision = await k
-      .selectFrom('order_events')
-      .select(['event', 'actor'])
-      .where('shop_order_id', '=', shopOrderId)
-      .where('event', 'in', [...REFUND_DECISIONS, LINE_REFUND_DECIDED])
-      .orderBy('id', 'desc')
-      .executeTakeFirst();
+    const decision = (await orderEvents(k, shopOrderId, [...REFUND_DECISIONS, LINE_REFUND_DECIDED])).at(-1);
     if (!decision) return 0;
     const wholeOrder = order.state === 'Cancelled' && decision.event !== LINE_REFUND_DECIDED;
     if (!wholeOrder && !withdrawn.size) return 0;
     const client = await this.clients.forShop(this.shops, order.shop_id);
     const ids = knownAftersaleIds ?? mapOrder(await client.getOrder(order.wx_order_id)).aftersaleIds ?? [];
     // After-sales this order's audit already shows accepted (a re-run after a lost answer must not record one twice).
-    const seen = await k
-      .selectFrom('order_events')
-      .select(['event', 'data'])
-      .where('shop_order_id', '=', shopOrderId)
-      .where('event', 'in', ['order.refund_accepted', 'order.refund_requested'])
-      .execute();
+    const seen = await orderEvents(k, shopOrderId, ['order.refund_accepted', 'order.refund_requested']);
     const idOf = (e: { data: string | null }) =>
       String((JSON.parse(e.data ?? '{}') as { afterSaleOrderId?: unknown }).afterSaleOrderId ?? '');
     const recorded = new Set(seen.filter((e) => e.event === 'order.refund_accepted').map(idOf));

@@ -7,20 +7,8 @@ import { applyTransition } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
 import { loadOrder, toSnapshot } from './repository.js';
-import { prepared } from '../db/prepared.js';
-
-/** Other recent orders to the same address (the duplicate check, every new order): compiled once (see prepared()). */
-const sameAddressOrders = prepared((db, shopId: number, addressHash: string, id: number, sinceS: number, cancelled: string, max: number) =>
-  db
-    .selectFrom('shop_orders')
-    .select(['id', 'wx_order_id'])
-    .where('shop_id', '=', shopId)
-    .where('address_hash', '=', addressHash)
-    .where('id', '!=', id)
-    .where('wx_create_time_s', '>=', sinceS)
-    .where('state', '!=', cancelled)
-    .limit(max),
-);
+import { orderLines } from '../db/lookups.js';
+import { sameAddressOrders } from '../db/repositories/shop-orders.js';
 
 /**
  * 订单信息确认 (seed step 2): run every check on a Received order; it becomes Confirmed, or NeedsReview with
@@ -62,7 +50,7 @@ export class OrderConfirmation {
         );
         const mine = itemsFingerprint(snapshot);
         for (const other of others) {
-          const otherLines = await trx.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', other.id).execute();
+          const otherLines = await orderLines(trx, other.id);
           if (
             itemsFingerprint({
               lines: otherLines.map((l) => ({ productId: l.product_id, skuId: l.sku_id, quantity: l.quantity })) as never,

@@ -1,7 +1,11 @@
 import { consentReminderJob, sourceJob, unwindJob } from '../jobs/catalogue.js';
 import type { Db } from '../db/dialect.js';
 import { DaifaError } from '../lib/errors.js';
-import { openCase, settleCase } from '../cases/cases.js';
+import { findCase, openCase, settleCase } from '../cases/cases.js';
+import { getById } from '../db/lookups.js';
+import { offerWithSupplier } from '../db/repositories/catalogue.js';
+import { openPoIds } from '../db/repositories/purchase-orders.js';
+import { orderHead, orderLine, setSubstitute } from '../db/repositories/shop-orders.js';
 import { applyTransition } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -31,7 +35,7 @@ export class ConsentService {
       });
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
-      const c = await trx.selectFrom('cases').selectAll().where('id', '=', input.caseId).executeTakeFirst();
+      const c = await findCase(trx, input.caseId);
       if (!c || (c.kind !== 'SPECIAL_REQUEST_CONSENT' && c.kind !== 'SUBSTITUTE_CONSENT'))
         throw new DaifaError('NOT_FOUND', `买家确认事项 ${input.caseId} 不存在`);
       if (c.state !== 'Open' || !c.shop_order_id) throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
@@ -45,12 +49,7 @@ export class ConsentService {
       if (input.answer === 'agreed' && c.kind === 'SUBSTITUTE_CONSENT') {
         // The buyer accepted the other product: that line is sourced from the proposed offer, and only from it.
         const d = JSON.parse(c.data ?? '{}') as { lineNo: number; offerRef: number; title: string };
-        await trx
-          .updateTable('shop_order_lines')
-          .set({ substitute_offer_ref: d.offerRef })
-          .where('shop_order_id', '=', c.shop_order_id)
-          .where('line_no', '=', d.lineNo)
-          .execute();
+        await setSubstitute(trx, c.shop_order_id, d.lineNo, d.offerRef);
         const t = await applyTransition(
           trx,
           {
@@ -72,11 +71,7 @@ export class ConsentService {
       if (input.answer === 'agreed') {
         // The buyer accepted the alternative: forget the requests that blocked every supplier (the kinds the case
         // names; a named courier for cases from before dates were checked), source again.
-        const order = await trx
-          .selectFrom('shop_orders')
-          .select('special_requests')
-          .where('id', '=', c.shop_order_id)
-          .executeTakeFirstOrThrow();
+        const order = await getById(trx, 'shop_orders', c.shop_order_id);
         const r = JSON.parse(order.special_requests || '{}');
         const kinds = (JSON.parse(c.data ?? '{}') as { waive?: string[] }).waive ?? ['courier'];
         const fields = kinds.flatMap((k) => WAIVABLE[k] ?? []);
@@ -121,13 +116,8 @@ export class ConsentService {
       // The buyer gets the money back for everything not shipped, without having to ask (BuyerRefunds).
       await withdrawLines(trx, c.shop_order_id, 'all', now);
       // Other lines may already be with suppliers (a re-sourcing after a stock-out): those orders are cancelled or refunded too.
-      const live = await trx
-        .selectFrom('purchase_orders')
-        .select('id')
-        .where('shop_order_id', '=', c.shop_order_id)
-        .where('state', 'not in', ['Cancelled', 'Shadowed', 'Completed'])
-        .execute();
-      for (const po of live) await enqueue(trx, unwindJob(po.id, 'buyer_refund'), now);
+      const live = await openPoIds(trx, c.shop_order_id);
+      for (const poId of live) await enqueue(trx, unwindJob(poId, 'buyer_refund'), now);
       return { orderState: 'Cancelled' };
     });
   }
@@ -139,24 +129,14 @@ export class ConsentService {
   async proposeSubstitute(input: { caseId: number; offerRef: number; note: string; actor: string }): Promise<{ consentCaseId: number }> {
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
-      const c = await trx.selectFrom('cases').selectAll().where('id', '=', input.caseId).executeTakeFirst();
+      const c = await findCase(trx, input.caseId);
       if (!c || c.kind !== 'OUT_OF_STOCK' || !c.shop_order_id)
         throw new DaifaError('NOT_FOUND', `缺货事项 ${input.caseId} 不存在 / no out-of-stock case ${input.caseId}`);
       if (c.state !== 'Open') throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
       const lineNo = (JSON.parse(c.data ?? '{}') as { lineNo?: number }).lineNo;
-      const line = await trx
-        .selectFrom('shop_order_lines')
-        .select(['line_no', 'title', 'quantity'])
-        .where('shop_order_id', '=', c.shop_order_id)
-        .where('line_no', '=', lineNo ?? -1)
-        .executeTakeFirst();
+      const line = await orderLine(trx, c.shop_order_id, lineNo ?? -1);
       if (!line) throw new DaifaError('CONFLICT', '找不到缺货的商品行 / the line is gone');
-      const offer = await trx
-        .selectFrom('supplier_offers as o')
-        .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
-        .select(['o.id', 'o.title', 'o.sku_attrs', 'o.unit_price', 'o.stock', 's.name', 's.active'])
-        .where('o.id', '=', input.offerRef)
-        .executeTakeFirst();
+      const offer = await offerWithSupplier(trx, input.offerRef);
       if (!offer || !offer.active)
         throw new DaifaError('VALIDATION', '替换商品不存在或供应商已停用 / no such offer', {
           details: [{ field: 'offerRef', message: 'not found' }],
@@ -196,11 +176,7 @@ export class ConsentService {
         now,
       );
       if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
-      const order = await trx
-        .selectFrom('shop_orders')
-        .select(['shop_id', 'wx_order_id'])
-        .where('id', '=', c.shop_order_id)
-        .executeTakeFirstOrThrow();
+      const order = await getById(trx, 'shop_orders', c.shop_order_id);
       await this.notifier.raise(trx, {
         event: 'buyer_consent_needed',
         shopId: order.shop_id,
@@ -214,15 +190,9 @@ export class ConsentService {
 
   /** Job: still unanswered → the order stays held, the merchant is alerted again, and the next reminder is set. */
   reminderHandler = async (p: { caseId: number }): Promise<void> => {
-    const c = await this.db.kysely.selectFrom('cases').selectAll().where('id', '=', p.caseId).executeTakeFirst();
+    const c = await findCase(this.db.kysely, p.caseId);
     if (!c || c.state !== 'Open') return;
-    const order = c.shop_order_id
-      ? await this.db.kysely
-          .selectFrom('shop_orders')
-          .select(['shop_id', 'wx_order_id'])
-          .where('id', '=', c.shop_order_id)
-          .executeTakeFirst()
-      : undefined;
+    const order = c.shop_order_id ? await orderHead(this.db.kysely, c.shop_order_id) : undefined;
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
       await this.notifier.raise(trx, {

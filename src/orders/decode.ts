@@ -1,21 +1,11 @@
-import { sql } from 'kysely';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import { mapAddress } from '../channels/wechat-shop/mapping.js';
 import type { Db } from '../db/dialect.js';
-import { preparedInsert } from '../db/prepared.js';
-import { rowOrThrow } from '../db/lookups.js';
+import { countDecodeOn, decodesOn, recordDecode } from '../db/repositories/decode-log.js';
 import { isMasked, type Address } from '../domain/address.js';
 import { DaifaError } from '../lib/errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { ShopService } from '../shops/shops.js';
-
-// Every order is decoded once for its supplier: compiled once (see prepared()).
-const countDecode = preparedInsert('decode_usage', ['shop_id', 'day', 'used'], (q) =>
-  q
-    .onConflict((oc) => oc.columns(['shop_id', 'day']).doUpdateSet((eb) => ({ used: eb('decode_usage.used', '+', sql.lit(1)) })))
-    .returning('used'),
-);
-const logDecode = preparedInsert('decode_log', ['shop_id', 'wx_order_id', 'actor', 'purpose', 'destination', 'created_at']);
 
 /**
  * Buyer plaintext is handled on purpose: every decode (sensitiveinfo/decode) counts against the shop's daily
@@ -38,23 +28,12 @@ export class DecodeService {
     await this.db.kysely.transaction().execute(async (trx) => {
       // Counted in one statement (concurrent decodes on PostgreSQL each add theirs); over the quota the
       // transaction rolls back, so a refused decode is not counted.
-      const { used } = rowOrThrow(
-        (await countDecode(trx, { shop_id: input.shopId, day, used: 1 })).rows[0],
-        'decode_usage',
-        `${input.shopId}/${day}`,
-      );
+      const used = await countDecodeOn(trx, input.shopId, day);
       if (used > this.dailyQuota)
         throw new DaifaError('CONFLICT', `今日解密额度已用完（${used - 1}/${this.dailyQuota}）/ daily decode quota used up`, {
           retryable: false,
         });
-      await logDecode(trx, {
-        shop_id: input.shopId,
-        wx_order_id: input.wxOrderId,
-        actor: input.actor,
-        purpose: input.purpose,
-        destination: input.destination,
-        created_at: this.clock.now(),
-      });
+      await recordDecode(trx, input, this.clock.now());
     });
     const client = await this.clients.forShop(this.shops, input.shopId);
     const r = await client.decodeSensitiveInfo(input.wxOrderId);
@@ -71,12 +50,6 @@ export class DecodeService {
 
   async usage(shopId: number): Promise<{ day: string; used: number; quota: number }> {
     const day = new Date(this.clock.now() + 8 * 3600_000).toISOString().slice(0, 10);
-    const row = await this.db.kysely
-      .selectFrom('decode_usage')
-      .select('used')
-      .where('shop_id', '=', shopId)
-      .where('day', '=', day)
-      .executeTakeFirst();
-    return { day, used: row?.used ?? 0, quota: this.dailyQuota };
+    return { day, used: await decodesOn(this.db.kysely, shopId, day), quota: this.dailyQuota };
   }
 }

@@ -2,54 +2,19 @@ import { acceptRefundJob, addressChangeJob, confirmJob, deliverJob, lineRefundJo
 import { createHash } from 'node:crypto';
 import { formatYuan } from '../domain/money.js';
 import { settleOpenCases } from '../cases/cases.js';
-import { post as postLedger, recordCommission } from '../payments/ledger.js';
+import { post as postLedger, recordCommission, refundedToBuyer } from '../payments/ledger.js';
 import { enqueue } from '../jobs/queue.js';
 import type { Logger } from 'pino';
 import { mapOrder } from '../channels/wechat-shop/mapping.js';
 import type { WeChatClients } from '../channels/wechat-shop/client.js';
 import type { Db } from '../db/dialect.js';
-import { prepared, preparedInsert } from '../db/prepared.js';
-import { rowOrThrow } from '../db/lookups.js';
+import { openPoIds, poIdsInState } from '../db/repositories/purchase-orders.js';
+import { insertOrder, knownOrder, lineCounts, updateLineCounts, updateSnapshot } from '../db/repositories/shop-orders.js';
 import { isUniqueViolation } from '../db/dialect.js';
 import { isCancelledStatus, isPaidStatus, WX_STATUS, type OrderSnapshot } from '../domain/shop-order.js';
 import { appendEvent, applyTransition, recordInitialState, transitionIfAllowed } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import type { ShopService } from '../shops/shops.js';
-
-// Every new order: compiled once (see prepared()).
-const insertOrder = preparedInsert(
-  'shop_orders',
-  [
-    'shop_id',
-    'state',
-    'wx_order_id',
-    'wx_status',
-    'wx_create_time_s',
-    'wx_update_time_s',
-    'pay_time_s',
-    'order_price',
-    'product_price',
-    'freight',
-    'customer_notes',
-    'merchant_notes',
-    'address',
-    'address_hash',
-    'search_text',
-    'review_reasons',
-    'special_requests',
-    'created_at',
-    'updated_at',
-    'version',
-  ],
-  (q) => q.returning('id'),
-);
-const knownOrder = prepared((db, shopId: number, wxOrderId: string) =>
-  db
-    .selectFrom('shop_orders')
-    .select(['id', 'state', 'wx_update_time_s', 'wx_status', 'address'])
-    .where('shop_id', '=', shopId)
-    .where('wx_order_id', '=', wxOrderId),
-);
 
 export interface SyncOrderPayload {
   shopId: number;
@@ -115,25 +80,9 @@ export class OrderIntake {
       if (!existing) {
         // Unpaid orders are not ours to fulfil yet; the paid push or the poller brings them back.
         if (!isPaidStatus(o.status)) return 'ignored-unpaid';
-        const row = rowOrThrow(
-          (
-            await insertOrder(trx, {
-              shop_id: p.shopId,
-              state: 'Received',
-              ...snapshotColumns(o),
-              review_reasons: JSON.stringify({ reasons: [], notes: [] }),
-              special_requests: '{}',
-              created_at: now,
-              updated_at: now,
-              version: 0,
-            })
-          ).rows[0],
-          'shop_orders',
-          o.wxOrderId,
-        );
+        const row = { id: await insertOrder(trx, p.shopId, o, now) };
         seen.shopOrderId = row.id;
         seen.state = 'Received';
-        // An order without lines is still stored: the NO_LINES check sends it to review.
         // The ledger's first entry: what the buyer paid (append-only; corrections are new entries).
         await postLedger(
           trx,
@@ -147,11 +96,6 @@ export class OrderIntake {
           },
           now,
         );
-        if (o.lines.length)
-          await trx
-            .insertInto('shop_order_lines')
-            .values(o.lines.map((l) => ({ shop_order_id: row.id, ...lineColumns(l) })))
-            .execute();
         await recordInitialState(
           trx,
           {
@@ -174,11 +118,7 @@ export class OrderIntake {
       // Out-of-order pushes: an older snapshot never overwrites a newer one.
       if (o.updateTime < existing.wx_update_time_s) return 'unchanged';
       // An after-sale that started or ended changes what may be shipped (even within the same update second).
-      const before = await trx
-        .selectFrom('shop_order_lines')
-        .select(['line_no', 'on_aftersale_cnt', 'finish_aftersale_cnt', 'withdrawn_cnt', 'delivery_deadline_s'])
-        .where('shop_order_id', '=', existing.id)
-        .execute();
+      const before = await lineCounts(trx, existing.id);
       const aftersaleMoved = o.lines.some((l) => {
         const b = before.find((x) => x.line_no === l.lineNo);
         return b !== undefined && (b.on_aftersale_cnt !== l.onAftersaleCnt || b.finish_aftersale_cnt !== l.finishAftersaleCnt);
@@ -196,11 +136,7 @@ export class OrderIntake {
         );
         if (moreRefunded && o.status !== WX_STATUS.CANCELLED_AFTERSALE && existing.state !== 'Cancelled')
           await enqueue(trx, lineRefundJob(existing.id), now);
-        await trx
-          .updateTable('shop_orders')
-          .set({ ...snapshotColumns(o), updated_at: now })
-          .where('id', '=', existing.id)
-          .execute();
+        await updateSnapshot(trx, existing.id, o, now);
         // The buyer changed the receiving address (ext_info_update 2/16/19): supplier orders already placed must hear of it.
         if (addressMoved) {
           const key = addressKey(o.address);
@@ -222,16 +158,11 @@ export class OrderIntake {
           if (placed) await enqueue(trx, addressChangeJob(existing.id, createHash('sha256').update(key).digest('hex').slice(0, 16)), now);
         }
         for (const l of o.lines) {
-          await trx
-            .updateTable('shop_order_lines')
-            .set({
-              on_aftersale_cnt: l.onAftersaleCnt,
-              finish_aftersale_cnt: l.finishAftersaleCnt,
-              delivery_deadline_s: laterDeadline(before.find((x) => x.line_no === l.lineNo)?.delivery_deadline_s, l.deliveryDeadline),
-            })
-            .where('shop_order_id', '=', existing.id)
-            .where('line_no', '=', l.lineNo)
-            .execute();
+          await updateLineCounts(trx, existing.id, l.lineNo, {
+            onAftersaleCnt: l.onAftersaleCnt,
+            finishAftersaleCnt: l.finishAftersaleCnt,
+            deliveryDeadlineS: laterDeadline(before.find((x) => x.line_no === l.lineNo)?.delivery_deadline_s, l.deliveryDeadline),
+          });
         }
       }
       // Settlement tells the platform's commission: the ledger records it once.
@@ -253,18 +184,13 @@ export class OrderIntake {
           now,
         );
         if (r.ok) {
-          const pos = await trx
-            .selectFrom('purchase_orders')
-            .select('id')
-            .where('shop_order_id', '=', existing.id)
-            .where('state', '=', 'Shipped')
-            .execute();
-          for (const po of pos)
+          const pos = await poIdsInState(trx, existing.id, 'Shipped');
+          for (const poId of pos)
             await transitionIfAllowed(
               trx,
               {
                 entity: 'purchase_order',
-                id: po.id,
+                id: poId,
                 shopOrderId: existing.id,
                 to: 'Completed',
                 expectFrom: 'Shipped',
@@ -307,13 +233,8 @@ export class OrderIntake {
           // The buyer got the money back (status 200: every line refunded): the ledger says so, and every
           // supplier order still alive is cancelled or refunded.
           if (o.status === WX_STATUS.CANCELLED_AFTERSALE) await postBuyerRefund(trx, p.shopId, existing.id, o, now);
-          const live = await trx
-            .selectFrom('purchase_orders')
-            .select('id')
-            .where('shop_order_id', '=', existing.id)
-            .where('state', 'not in', ['Cancelled', 'Shadowed', 'Completed'])
-            .execute();
-          for (const po of live) await enqueue(trx, unwindJob(po.id, 'buyer_refund'), now);
+          const live = await openPoIds(trx, existing.id);
+          for (const poId of live) await enqueue(trx, unwindJob(poId, 'buyer_refund'), now);
           this.log.info({ shopOrderId: existing.id, wxOrderId: o.wxOrderId }, 'order cancelled on WeChat');
           return 'cancelled';
         }
@@ -327,14 +248,8 @@ export class OrderIntake {
 /** The buyer got everything back (WeChat status 200): one ledger entry per order (its ref is unique). */
 async function postBuyerRefund(trx: Parameters<typeof postLedger>[0], shopId: number, shopOrderId: number, o: OrderSnapshot, now: number) {
   // Lines refunded earlier are booked already (LineRefunds): the full refund tops up to the order total.
-  const booked = await trx
-    .selectFrom('ledger_entries')
-    .select((eb) => eb.fn.sum<number>('amount').as('s'))
-    .where('shop_order_id', '=', shopOrderId)
-    .where('kind', '=', 'refund_to_buyer')
-    .where('ref', 'like', `buyer-refund-line:%`)
-    .executeTakeFirst();
-  const amount = -o.orderPrice - Number(booked?.s ?? 0);
+  const booked = await refundedToBuyer(trx, shopOrderId, 'buyer-refund-line:');
+  const amount = -o.orderPrice - booked;
   if (amount !== 0)
     await postLedger(
       trx,
@@ -353,45 +268,6 @@ async function postBuyerRefund(trx: Parameters<typeof postLedger>[0], shopId: nu
 /** What identifies a receiving address in the masked snapshot: WeChat's hash_code, else the masked fields. */
 function addressKey(a: OrderSnapshot['address']): string {
   return a.hashCode ?? [a.userName, a.telNumber, a.provinceName, a.cityName, a.countyName, a.detailInfo].join('|');
-}
-
-function snapshotColumns(o: OrderSnapshot) {
-  const a = o.address;
-  return {
-    wx_order_id: o.wxOrderId,
-    wx_status: o.status,
-    wx_create_time_s: o.createTime,
-    wx_update_time_s: o.updateTime,
-    pay_time_s: o.payTime ?? null,
-    order_price: o.orderPrice,
-    product_price: o.productPrice,
-    freight: o.freight,
-    customer_notes: o.customerNotes,
-    merchant_notes: o.merchantNotes,
-    // order/get returns the receiver masked; that masked form is all Daifa stores.
-    address: JSON.stringify(a),
-    address_hash: a.hashCode ?? null,
-    search_text: [o.wxOrderId, a.userName, ...o.lines.map((l) => `${l.title} ${l.skuAttrs.map((x) => x.value).join(' ')}`)]
-      .join(' ')
-      .toLowerCase(),
-  };
-}
-
-function lineColumns(l: OrderSnapshot['lines'][number]) {
-  return {
-    line_no: l.lineNo,
-    product_id: l.productId,
-    sku_id: l.skuId,
-    product_unique_id: l.productUniqueId ?? null,
-    title: l.title,
-    sku_attrs: JSON.stringify(l.skuAttrs),
-    quantity: l.quantity,
-    unit_price: l.unitPrice,
-    paid_amount: l.paidAmount,
-    delivery_deadline_s: l.deliveryDeadline ?? null,
-    on_aftersale_cnt: l.onAftersaleCnt,
-    finish_aftersale_cnt: l.finishAftersaleCnt,
-  };
 }
 
 /**

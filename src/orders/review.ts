@@ -5,7 +5,10 @@ import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { withdrawLines } from './buyer-refund.js';
-import { settleCase } from '../cases/cases.js';
+import { openCaseIdsOf, settleCase } from '../cases/cases.js';
+import { orderLines } from '../db/lookups.js';
+import { mappedOfferSpecs } from '../db/repositories/catalogue.js';
+import { orderHead, setSourcedSku } from '../db/repositories/shop-orders.js';
 import type { Clock } from '../lib/clock.js';
 
 export type ReviewDecision = 'confirm' | 'cancel';
@@ -37,16 +40,7 @@ export async function specOptions(
 ): Promise<Map<string, { skuId: string; attrs: SpecAttr[] }[]>> {
   const out = new Map<string, { skuId: string; attrs: SpecAttr[] }[]>();
   if (!productIds.length) return out;
-  const rows = await db
-    .selectFrom('sku_mappings as m')
-    .innerJoin('supplier_offers as o', 'o.id', 'm.offer_ref')
-    .select(['m.product_id', 'm.sku_id', 'o.sku_attrs'])
-    .where('m.shop_id', '=', shopId)
-    .where('m.enabled', '=', 1)
-    .where('m.product_id', 'in', [...new Set(productIds)])
-    .orderBy('m.sku_id')
-    .orderBy('m.priority')
-    .execute();
+  const rows = await mappedOfferSpecs(db, shopId, productIds);
   for (const r of rows) {
     const list = out.get(r.product_id) ?? [];
     if (list.some((x) => x.skuId === r.sku_id)) continue;
@@ -73,9 +67,9 @@ async function changeSpecs(
   actor: string,
   now: number,
 ): Promise<void> {
-  const order = await trx.selectFrom('shop_orders').select(['shop_id']).where('id', '=', shopOrderId).executeTakeFirst();
+  const order = await orderHead(trx, shopOrderId);
   if (!order) throw new DaifaError('NOT_FOUND', `订单 ${shopOrderId} 不存在`);
-  const lines = await trx.selectFrom('shop_order_lines').selectAll().where('shop_order_id', '=', shopOrderId).execute();
+  const lines = await orderLines(trx, shopOrderId);
   const seen = new Set<number>();
   for (const c of changes) {
     if (seen.has(c.lineNo))
@@ -98,7 +92,7 @@ async function changeSpecs(
       );
     const from = (JSON.parse(line.sku_attrs || '[]') as Record<string, string>[]).map(specAttr);
     const next = c.skuId === line.sku_id ? null : c.skuId;
-    await trx.updateTable('shop_order_lines').set({ sourced_sku_id: next }).where('id', '=', line.id).execute();
+    await setSourcedSku(trx, line.id, next);
     await appendEvent(
       trx,
       {
@@ -158,16 +152,11 @@ export async function resolveReview(
     // Cancelled in review: the buyer is refunded (BuyerRefunds), and the order's open cases are moot.
     if (input.decision === 'cancel') {
       await withdrawLines(trx, input.shopOrderId, 'all', clock.now());
-      const open = await trx
-        .selectFrom('cases')
-        .select('id')
-        .where('shop_order_id', '=', input.shopOrderId)
-        .where('state', '=', 'Open')
-        .execute();
-      for (const c of open)
+      const open = await openCaseIdsOf(trx, input.shopOrderId);
+      for (const id of open)
         await settleCase(
           trx,
-          { id: c.id, shopOrderId: input.shopOrderId },
+          { id, shopOrderId: input.shopOrderId },
           { resolution: '订单已取消，给买家退款', note: input.note.trim(), actor: input.actor },
           clock.now(),
         );

@@ -6,14 +6,30 @@ import type { PayMethod } from '../domain/purchase-routes.js';
 import { loadLimits } from './limits.js';
 import { assertFen, assertPaidAt } from '../domain/money-input.js';
 import type { Logger } from 'pino';
-import { openCase, settleOpenCases, settleOpenCasesOfPo } from '../cases/cases.js';
-import { dialectOf, lockRow, type Db } from '../db/dialect.js';
+import { openCase, openCaseWithKeyPrefix, settleOpenCases, settleOpenCasesOfPo } from '../cases/cases.js';
+import type { Db } from '../db/dialect.js';
 import { checkPayment, type BlockRule } from '../domain/payment-guardrails.js';
 import { storeVoucher } from './vouchers.js';
 import { post as postLedger } from './ledger.js';
-import { formatYuan, yuanToFen } from '../domain/money.js';
+import { formatYuan } from '../domain/money.js';
 import { enqueue } from '../jobs/queue.js';
-import { prepared, preparedInsert } from '../db/prepared.js';
+import {
+  blockedByLimits,
+  claimFirstCall,
+  claimNextCall,
+  dayTotal,
+  hasUploadedVoucher,
+  insertPayment,
+  lockShop,
+  orderCosts,
+  paymentToApprove,
+  paymentWithOrder,
+  paymentsByIds,
+  poNotPaid,
+  poToPay,
+  recordPaid,
+} from '../db/repositories/payments.js';
+import { hasParcel } from '../db/repositories/deliveries.js';
 import type { Selectable, Transaction } from 'kysely';
 import type { Database, PaymentsTable } from '../db/schema.js';
 import { appendEvent, applyTransition, lockEntity, stateOf, transitionIfAllowed } from '../lifecycle/apply-transition.js';
@@ -24,7 +40,8 @@ import { cnDate, cnDayStart, cnMinuteOfDay } from '../lib/cn-time.js';
 import { describeMargin, marginWith } from './price-change.js';
 import type { Alibaba1688Accounts } from '../suppliers/alibaba-1688/accounts.js';
 import { orderMissingCode, type ApiBody } from '../suppliers/alibaba-1688/client.js';
-import { getById, paymentOf, rowOrThrow } from '../db/lookups.js';
+import { isPaid, orderTotal, paymentSeen } from '../suppliers/alibaba-1688/mapping.js';
+import { findById, getById, paymentOf, rowOrThrow } from '../db/lookups.js';
 
 /** A hint from 1688 (the seller changed the price, or the order was paid) about an order not paid through Daifa yet. */
 /** How a payment goes out: 1688 password-free pay, a 1688 payment link paid by a person, or by hand (bank transfer, other). */
@@ -34,128 +51,15 @@ const LINK_CHECKS = 150; // about a day of re-reads, backing off to every 10 min
 const MAX_PAY_CALLS = 3;
 /** Longer than a preparePay call can take (15 s timeout): no second call while a first may still be answered. */
 const PAY_CALL_LEASE_MS = 20_000;
-const poToPay = prepared((db, poId: number) =>
-  db
-    .selectFrom('purchase_orders as p')
-    .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-    .select([
-      'p.id',
-      'p.state',
-      'p.route',
-      'p.shop_order_id',
-      'p.supplier_order_id',
-      'p.expected_amount',
-      'p.supplier_amount',
-      'p.out_order_id',
-      'o.shop_id',
-      'o.order_price',
-      'o.wx_order_id',
-      'o.state as order_state',
-    ])
-    .where('p.id', '=', poId),
-);
-const insertPayment = preparedInsert(
-  'payments',
-  [
-    'purchase_order_id',
-    'shop_id',
-    'pay_key',
-    'method',
-    'amount',
-    'status',
-    'attempts',
-    'reason',
-    'block_cause',
-    'day',
-    'created_at',
-    'updated_at',
-  ],
-  (q) => q.returningAll(),
-);
 const DAY_MS = 86_400_000;
 /** The first minute of the next China day: when a payment over the daily cap is decided again. */
 const nextDayDelay = (now: number) => cnDayStart(now) + DAY_MS + 60_000 - now;
-/** The daily cap's running total (one row; see migration 0016). */
-const dayTotal = prepared((db, shopId: number, day: string) =>
-  db.selectFrom('payment_day_totals').select('amount').where('shop_id', '=', shopId).where('day', '=', day),
-);
-/** A live purchase order of the shop order still to be paid (any state but the five given). */
-const poNotPaid = prepared((db, shopOrderId: number, s1: string, s2: string, s3: string, s4: string, s5: string) =>
-  db.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'not in', [s1, s2, s3, s4, s5]),
-);
-/**
- * Paid, once: a payment already Paid is left as it is (the caller sees no row changed). The lifecycle lets every
- * other status become Paid (the money left: the truth is recorded), so `status != Paid` is its guard — compiled once,
- * this hot statement is the one status write that does not go through movePayment (a test checks the two agree).
- */
-const recordPaid = prepared(
-  (db, paid: string, tradeId: string | null, paidAt: number, reference: string | null, actor: string, now: number, id: number) =>
-    db
-      .updateTable('payments')
-      .set({ status: paid, supplier_trade_id: tradeId, paid_at: paidAt, reference, recorded_by: actor, updated_at: now })
-      .where('id', '=', id)
-      .where('status', '!=', paid),
-);
-/** One payment decision per shop at a time (PostgreSQL row lock; SQLite's writer lock already serialises). */
-const lockShop = prepared((db, shopId: number) =>
-  db
-    .selectFrom('shops')
-    .select('id')
-    .where('id', '=', shopId)
-    .modifyEnd(lockRow(dialectOf(db))),
-);
-/** What the shop order's live purchase orders cost (the margin check). */
-const orderCosts = prepared((db, shopOrderId: number, cancelled: string, shadowed: string) =>
-  db
-    .selectFrom('purchase_orders')
-    .select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s'))
-    .where('shop_order_id', '=', shopOrderId)
-    .where('state', 'not in', [cancelled, shadowed]),
-);
-/** Claims the next pay call: the first unconditionally, later ones only once the previous call's lease is over. */
-const claimFirstCall = prepared((db, attempts: number, now: number, id: number, status: string, seen: number) =>
-  db
-    .updateTable('payments')
-    .set({ attempts, updated_at: now })
-    .where('id', '=', id)
-    .where('status', '=', status)
-    .where('attempts', '=', seen),
-);
-const claimNextCall = prepared((db, attempts: number, now: number, id: number, status: string, seen: number, leaseOver: number) =>
-  db
-    .updateTable('payments')
-    .set({ attempts, updated_at: now })
-    .where('id', '=', id)
-    .where('status', '=', status)
-    .where('attempts', '=', seen)
-    .where('updated_at', '<=', leaseOver),
-);
 
 /** The PAYMENT_BLOCKED case's message: the limit, and what lifts it. */
 const blockedMessage = (d: { reason: string; rule: BlockRule }) =>
   d.rule === 'amount'
     ? d.reason
     : `${d.reason}；${d.rule === 'per_day' ? '次日 00:01 起按新一日额度自动重新核定，或' : '可'}由负责人批准付款，或调整付款限额后自动重新核定`;
-
-const PAID = new Set([
-  'waitsellersend',
-  'waitbuyerreceive',
-  'confirm_goods',
-  'success',
-  'waitlogisticstakein',
-  'waitbuyersign',
-  'signinsuccess',
-]);
-
-/** The 1688 order's total (fen), when the read gave one. */
-const totalOf = (view: ApiBody): number | undefined =>
-  view.result?.baseInfo?.totalAmount !== undefined ? yuanToFen(view.result.baseInfo.totalAmount) : undefined;
-
-/** Paid on 1688: payStatus 2 in tradeTerms, or an order status past payment. */
-export function isPaid(view: ApiBody): boolean {
-  const r = view.result ?? {};
-  return (r.tradeTerms ?? []).some((t: { payStatus?: unknown }) => String(t.payStatus) === '2') || PAID.has(String(r.baseInfo?.status));
-}
 
 /**
  * 付款: every placed purchase order is paid exactly once, for exactly the agreed amount, within the shop's
@@ -225,7 +129,7 @@ export class SupplierPayments {
     if (total === undefined) {
       view = await client.buyerView(po.supplier_order_id);
       if (isPaid(view)) return this.paidOn1688(payment.id, po, view);
-      total = totalOf(view);
+      total = orderTotal(view);
     }
     const missing = view && orderMissingCode(view);
     // Failed, not blocked: once the right account is authorised again, 重试 on the case pays it (re-read first).
@@ -275,7 +179,7 @@ export class SupplierPayments {
     const view = await client.buyerView(po.supplier_order_id!);
     if (isPaid(view)) return this.paidOn1688(payment.id, po, view);
     // The seller changed the price: the person holding the link would pay the new one. Stopped until it is settled.
-    const total = totalOf(view);
+    const total = orderTotal(view);
     if (total !== undefined && total !== payment.amount) return this.blockAmount(payment, po, total, '请勿按链接付款');
     if (check >= LINK_CHECKS) return this.fail(payment.id, po, '支付链接发出后一天内未付款，请重新获取链接或改用其他方式');
     await this.db.kysely
@@ -436,21 +340,11 @@ export class SupplierPayments {
       // The owner's approval pays now, over the caps and the margin floor — never a zero or negative amount.
       if (opts.override && (d.action === 'defer' || (d.action === 'block' && d.rule !== 'amount'))) d = { action: 'pay' };
       if (d.action === 'defer') {
-        await trx
-          .updateTable('payments')
-          .set({ block_cause: 'limits', reason: d.reason, updated_at: now })
-          .where('id', '=', payment.id)
-          .where('status', '=', 'Blocked')
-          .execute();
+        await blockedByLimits(trx, payment.id, d.reason, now);
         return this.defer(trx, po, d.reason, d.waitMinutes, now);
       }
       if (d.action === 'block') {
-        await trx
-          .updateTable('payments')
-          .set({ block_cause: 'limits', reason: d.reason })
-          .where('id', '=', payment.id)
-          .where('status', '=', 'Blocked')
-          .execute();
+        await blockedByLimits(trx, payment.id, d.reason);
         if (d.rule === 'per_day') await enqueue(trx, payJob(po.id, { delayMs: nextDayDelay(now), variant: 'nextday' }), now);
         return 'Blocked';
       }
@@ -557,12 +451,7 @@ export class SupplierPayments {
         );
       // One open case per observed total (the key carries the time: the same total may come back after a restore).
       const seen = `PRICE_CHANGED:${po.id}:${total ?? 'unknown'}:`;
-      const open = await trx
-        .selectFrom('cases')
-        .select('id')
-        .where('dedup_key', 'like', `${seen}%`)
-        .where('state', '=', 'Open')
-        .executeTakeFirst();
+      const open = await openCaseWithKeyPrefix(trx, seen);
       if (open) return;
       const key = `${seen}${now}`;
       await settleOpenCases(
@@ -618,18 +507,8 @@ export class SupplierPayments {
 
   /** 1688 says paid: the amount it took must be what Daifa agreed, else the difference is a case (money already out). */
   private async paidOn1688(paymentId: number, po: PoRow, view: ApiBody): Promise<string> {
-    const b = view.result?.baseInfo ?? {};
-    const tradeId = String(b.alipayTradeId ?? '');
-    const total = b.totalAmount !== undefined ? yuanToFen(b.totalAmount) : undefined;
-    const record = {
-      orderId: po.supplier_order_id,
-      alipayTradeId: tradeId,
-      payTime: b.payTime ?? null,
-      totalAmount: b.totalAmount ?? null,
-      status: b.status ?? null,
-      payChannelList: b.payChannelList ?? null,
-      readAt: new Date(this.clock.now()).toISOString(),
-    };
+    const { tradeId, total, record: seen } = paymentSeen(view);
+    const record = { orderId: po.supplier_order_id, ...seen, readAt: new Date(this.clock.now()).toISOString() };
     return this.markPaid(paymentId, po, {
       tradeId: tradeId || null,
       paidAmount: total,
@@ -716,8 +595,7 @@ export class SupplierPayments {
         );
       // The seller may have shipped before Daifa learned the payment went through (its answer was lost): the parcels
       // already recorded are looked at again, so the purchase order does not stay Paid with everything shipped.
-      if (cur.state !== 'Paid' && (await trx.selectFrom('packages').select('id').where('purchase_order_id', '=', po.id).executeTakeFirst()))
-        await enqueue(trx, trackJob(po.id), now);
+      if (cur.state !== 'Paid' && (await hasParcel(trx, po.id))) await enqueue(trx, trackJob(po.id), now);
       // Cases that were waiting on this payment are settled by it (before a difference in what was taken opens one).
       await settleOpenCasesOfPo(
         trx,
@@ -795,12 +673,7 @@ export class SupplierPayments {
   async retryFailed(purchaseOrderId: number, actor: string): Promise<string> {
     const now = this.clock.now();
     return this.db.kysely.transaction().execute(async (trx) => {
-      const p = await trx
-        .selectFrom('payments as pay')
-        .innerJoin('purchase_orders as po', 'po.id', 'pay.purchase_order_id')
-        .select(['pay.id', 'pay.status', 'pay.method', 'pay.attempts', 'po.shop_order_id'])
-        .where('pay.purchase_order_id', '=', purchaseOrderId)
-        .executeTakeFirst();
+      const p = await paymentWithOrder(trx, purchaseOrderId);
       if (!p) throw new DaifaError('NOT_FOUND', `采购单 ${purchaseOrderId} 没有付款记录`);
       if (p.status !== 'Failed') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，只有失败的付款可以重试`);
       if (payMethodTraits(p.method).confirmedBy === 'voucher') throw new DaifaError('CONFLICT', '转账付款无需重试：请上传凭证并登记');
@@ -865,7 +738,7 @@ export class SupplierPayments {
     const view = await (await this.accounts.client()).buyerView(po.supplier_order_id);
     if (orderMissingCode(view)) return 'missing';
     if (isPaid(view)) return payment ? this.paidOn1688(payment.id, po, view) : po.state;
-    const total = totalOf(view);
+    const total = orderTotal(view);
     if (!payment) {
       const owed = po.supplier_amount ?? po.expected_amount;
       if (total === undefined || total === owed || po.state !== 'Placed') return po.state;
@@ -924,12 +797,8 @@ export class SupplierPayments {
    */
   async decideApproval(paymentId: number, input: { approve: boolean; actor: string; note?: string }): Promise<string> {
     const now = this.clock.now();
-    const blocked = await this.db.kysely
-      .selectFrom('payments')
-      .select(['purchase_order_id', 'block_cause', 'status'])
-      .where('id', '=', paymentId)
-      .where('status', 'in', ['Blocked', 'Rejected'])
-      .executeTakeFirst();
+    const found = await findById(this.db.kysely, 'payments', paymentId);
+    const blocked = found && (found.status === 'Blocked' || found.status === 'Rejected') ? found : undefined;
     if (blocked && input.approve) {
       // Rejected earlier, approved now (the owner changed their mind): decided like a payment the limits blocked.
       if (blocked.status === 'Blocked' && blocked.block_cause !== 'limits')
@@ -947,13 +816,7 @@ export class SupplierPayments {
       if (!moved) throw new DaifaError('CONFLICT', `付款 ${paymentId} 已被他人处理，请刷新 / decided by someone else meanwhile`);
     };
     return this.db.kysely.transaction().execute(async (trx) => {
-      const p = await trx
-        .selectFrom('payments as pay')
-        .innerJoin('purchase_orders as po', 'po.id', 'pay.purchase_order_id')
-        .innerJoin('shop_orders as o', 'o.id', 'po.shop_order_id')
-        .select(['pay.id', 'pay.status', 'pay.method', 'pay.amount', 'po.id as poId', 'po.shop_order_id', 'o.shop_id', 'o.wx_order_id'])
-        .where('pay.id', '=', paymentId)
-        .executeTakeFirst();
+      const p = await paymentToApprove(trx, paymentId);
       if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
       if (p.status !== 'AwaitingApproval') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，不在待批准队列`);
       if (!input.approve) {
@@ -1053,7 +916,7 @@ export class SupplierPayments {
     if (ids.length === 0 || ids.length > 100)
       throw new DaifaError('VALIDATION', '一次为 1–100 笔付款获取链接 / 1 to 100 payments per link');
     // In id order: PostgreSQL returns an IN list in whatever order the rows lie, and the answer lists them.
-    const rows = await this.db.kysely.selectFrom('payments').selectAll().where('id', 'in', ids).orderBy('id').execute();
+    const rows = await paymentsByIds(this.db.kysely, ids);
     const refused: { paymentId: number; reason: string }[] = ids
       .filter((id) => !rows.some((r) => r.id === id))
       .map((id) => ({ paymentId: id, reason: '付款不存在' }));
@@ -1071,7 +934,7 @@ export class SupplierPayments {
           refused.push({ paymentId: pay.id, reason: '已付款' });
           continue;
         }
-        const total = totalOf(view);
+        const total = orderTotal(view);
         if (total !== pay.amount) {
           await this.blockAmount(pay, po, total, '未生成支付链接');
           refused.push({ paymentId: pay.id, reason: '金额不一致' });
@@ -1133,18 +996,14 @@ export class SupplierPayments {
 
   /** Re-read now (after a person says they paid through a link); never marks paid without 1688 saying so. */
   async checkNow(paymentId: number): Promise<string> {
-    const p = await this.db.kysely
-      .selectFrom('payments')
-      .select(['purchase_order_id', 'method', 'status'])
-      .where('id', '=', paymentId)
-      .executeTakeFirst();
+    const p = await findById(this.db.kysely, 'payments', paymentId);
     if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
     if (payMethodTraits(p.method).confirmedBy === 'voucher' || p.status === 'Paid') return p.status;
     const po = (await this.loadPo(p.purchase_order_id))!;
     const view = await (await this.accounts.client()).buyerView(po.supplier_order_id!);
     if (isPaid(view)) return this.paidOn1688(paymentId, po, view);
     // Not paid on 1688: the status as it is now (another run may have moved it while 1688 answered).
-    return (await this.db.kysely.selectFrom('payments').select('status').where('id', '=', paymentId).executeTakeFirstOrThrow()).status;
+    return (await getById(this.db.kysely, 'payments', paymentId)).status;
   }
 
   /**
@@ -1157,7 +1016,7 @@ export class SupplierPayments {
   ): Promise<string> {
     assertFen(input.amount);
     assertPaidAt(input.paidAt, this.clock.now());
-    const p = await this.db.kysely.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
+    const p = await findById(this.db.kysely, 'payments', paymentId);
     if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
     if (p.status === 'Paid') throw new DaifaError('CONFLICT', `付款 ${paymentId} 已登记为已付，不能重复登记 / already paid`);
     if (payMethodTraits(p.method).confirmedBy !== 'voucher')
@@ -1168,13 +1027,8 @@ export class SupplierPayments {
         'AMOUNT_MISMATCH',
         `登记金额 ${formatYuan(input.amount)} 与应付 ${formatYuan(p.amount)} 不一致，需精确到分 / must equal the amount owed to the fen`,
       );
-    const vouchers = await this.db.kysely
-      .selectFrom('vouchers')
-      .select('id')
-      .where('payment_id', '=', paymentId)
-      .where('kind', '=', 'upload')
-      .execute();
-    if (!vouchers.length) throw new DaifaError('VALIDATION', '请先上传付款凭证（图片或 PDF） / upload a voucher first');
+    if (!(await hasUploadedVoucher(this.db.kysely, paymentId)))
+      throw new DaifaError('VALIDATION', '请先上传付款凭证（图片或 PDF） / upload a voucher first');
     const po = (await this.loadPo(p.purchase_order_id))!;
     return this.markPaid(paymentId, po, {
       tradeId: input.reference,

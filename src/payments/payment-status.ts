@@ -30,3 +30,17 @@ export async function movePayment(
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+/**
+ * A payment stopped for its amount (Blocked) owes a new total: its status stays Blocked and it is decided again by its
+ * pay run as one the limits blocked. Whether the payment was still Blocked.
+ */
+export async function repriceBlocked(db: Executor, id: number, amount: number, reason: string, now: number): Promise<boolean> {
+  const r = await db
+    .updateTable('payments')
+    .set({ amount, block_cause: 'limits', reason, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'Blocked')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

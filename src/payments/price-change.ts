@@ -1,33 +1,24 @@
 import { payJob } from '../jobs/catalogue.js';
 import type { Db } from '../db/dialect.js';
-import { settleCase } from '../cases/cases.js';
+import { findCase, settleCase } from '../cases/cases.js';
+import { otherPosCost, poWithOrderPrice } from '../db/repositories/purchase-orders.js';
+import { repriceBlocked } from './payment-status.js';
 import type { Executor } from '../jobs/queue.js';
 import { applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
 import { advanceWhenAllPlaced } from '../lifecycle/progress.js';
-import { recordPayable } from './ledger.js';
-import { paymentOf } from '../db/lookups.js';
+import { owedFor, recordPayable } from './ledger.js';
+import { getById, paymentOf, rowOrThrow } from '../db/lookups.js';
 import { loadLimits } from './limits.js';
 
 const yuan = (f: number) => `¥${(f / 100).toFixed(2)}`;
 
 /** The shop order's margin if this purchase order cost `newTotal` (other live purchase orders at their agreed amounts). */
 export async function marginWith(db: Executor, poId: number, newTotal: number): Promise<{ margin: number; floor: number; ok: boolean }> {
-  const po = await db
-    .selectFrom('purchase_orders as p')
-    .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-    .select(['p.shop_order_id', 'o.order_price', 'o.shop_id'])
-    .where('p.id', '=', poId)
-    .executeTakeFirstOrThrow();
-  const others = await db
-    .selectFrom('purchase_orders')
-    .select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s'))
-    .where('shop_order_id', '=', po.shop_order_id)
-    .where('id', '!=', poId)
-    .where('state', 'not in', ['Cancelled', 'Shadowed'])
-    .executeTakeFirst();
-  const margin = po.order_price - Number(others?.s ?? 0) - newTotal;
+  const po = rowOrThrow(await poWithOrderPrice(db, poId), 'purchase_orders', poId);
+  const others = await otherPosCost(db, po.shop_order_id, poId);
+  const margin = po.order_price - others - newTotal;
   const floor = (await loadLimits(db, po.shop_id)).minMargin;
   return { margin, floor, ok: margin >= floor };
 }
@@ -49,7 +40,7 @@ export async function acceptPrice(
 ): Promise<{ status: string; amount: number; margin: number }> {
   const now = clock.now();
   return db.kysely.transaction().execute(async (trx) => {
-    const c = await trx.selectFrom('cases').selectAll().where('id', '=', input.caseId).executeTakeFirst();
+    const c = await findCase(trx, input.caseId);
     if (!c) throw new DaifaError('NOT_FOUND', `异常 ${input.caseId} 不存在`);
     if (c.kind !== 'PRICE_CHANGED' || !c.purchase_order_id)
       throw new DaifaError('CONFLICT', '只有“采购价与预览不一致”的异常可以接受新价格');
@@ -63,11 +54,7 @@ export async function acceptPrice(
         'CONFLICT',
         `接受后毛利 ${yuan(m.margin)} 低于下限 ${yuan(m.floor)}；请换供应商或先调整付款限额 / margin below the floor`,
       );
-    const po = await trx
-      .selectFrom('purchase_orders')
-      .select(['shop_order_id', 'expected_amount', 'supplier_amount', 'state'])
-      .where('id', '=', poId)
-      .executeTakeFirstOrThrow();
+    const po = await getById(trx, 'purchase_orders', poId);
     await lockEntity(trx, 'shop_order', po.shop_order_id);
     const payment = await paymentOf(trx, poId);
     if (payment && (payment.status !== 'Blocked' || payment.block_cause !== 'amount'))
@@ -92,16 +79,7 @@ export async function acceptPrice(
     if (!r.ok) throw new DaifaError('CONFLICT', `采购单状态为 ${r.from}，不能接受新价格`);
     // What is owed becomes the new total: booked now (a price changed at creation was never booked), or — booked at
     // placement — changed by a new entry (the ledger is append-only).
-    const booked = Number(
-      (
-        await trx
-          .selectFrom('ledger_entries')
-          .select((eb) => eb.fn.sum<number>('amount').as('s'))
-          .where('purchase_order_id', '=', poId)
-          .where('kind', '=', 'supplier_payable')
-          .executeTakeFirst()
-      )?.s ?? 0,
-    );
+    const booked = await owedFor(trx, poId);
     if (booked === 0) await recordPayable(trx, poId, now);
     else if (-booked !== data.total)
       await recordPayable(trx, poId, now, {
@@ -112,12 +90,7 @@ export async function acceptPrice(
     if (payment) {
       // The stopped payment now owes the new total and is decided again by its pay run (limits, approval), as a
       // payment the limits blocked.
-      await trx
-        .updateTable('payments')
-        .set({ amount: data.total, block_cause: 'limits', reason: `接受新价格 ${yuan(data.total)}，按付款限额重新核定`, updated_at: now })
-        .where('id', '=', payment.id)
-        .where('status', '=', 'Blocked')
-        .execute();
+      await repriceBlocked(trx, payment.id, data.total, `接受新价格 ${yuan(data.total)}，按付款限额重新核定`, now);
     }
     await settleCase(
       trx,

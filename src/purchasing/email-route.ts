@@ -1,3 +1,4 @@
+import { forgetMessage, markSent, messageById, outgoingEmail, recordSending, threadStart } from '../db/repositories/po-messages.js';
 import { createHash } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db } from '../db/dialect.js';
@@ -33,13 +34,7 @@ export class EmailPurchaseRoute {
     total: number;
   }): Promise<'sent' | 'unknown'> {
     if (!this.smtpUrl) throw new DaifaError('CONFIG', '未配置邮件发送 (DAIFA_SMTP_URL) / e-mail is not configured', { retryable: false });
-    const earlier = await this.db.kysely
-      .selectFrom('po_messages')
-      .select(['status'])
-      .where('purchase_order_id', '=', input.poId)
-      .where('direction', '=', 'out')
-      .where('channel', '=', 'email')
-      .executeTakeFirst();
+    const earlier = await outgoingEmail(this.db.kysely, input.poId);
     if (earlier?.status === 'sent') return 'sent';
     if (earlier) return 'unknown';
     const subject = `【采购单 ${input.outOrderId}】一件代发订单，请发货`;
@@ -125,15 +120,7 @@ export class EmailPurchaseRoute {
     actor: string;
   }): Promise<'sent' | 'unknown' | 'already'> {
     const messageId = `<${input.key}.${input.poId}@daifa.local>`;
-    if (
-      await this.db.kysely
-        .selectFrom('po_messages')
-        .select('id')
-        .where('purchase_order_id', '=', input.poId)
-        .where('message_id', '=', messageId)
-        .executeTakeFirst()
-    )
-      return 'already';
+    if (await messageById(this.db.kysely, input.poId, messageId)) return 'already';
     const text = [
       `${input.supplierName} 您好：`,
       '',
@@ -197,36 +184,14 @@ export class EmailPurchaseRoute {
   }): Promise<'sent' | 'unknown'> {
     if (!this.smtpUrl) throw new DaifaError('CONFIG', '未配置邮件发送 (DAIFA_SMTP_URL) / e-mail is not configured', { retryable: false });
     const messageId = `<${input.key}.${input.poId}@daifa.local>`;
-    const earlier = await this.db.kysely
-      .selectFrom('po_messages')
-      .select(['status'])
-      .where('purchase_order_id', '=', input.poId)
-      .where('message_id', '=', messageId)
-      .executeTakeFirst();
+    const earlier = await messageById(this.db.kysely, input.poId, messageId);
     if (earlier) return earlier.status === 'sent' ? 'sent' : 'unknown';
-    const first = await this.db.kysely
-      .selectFrom('po_messages')
-      .select('message_id')
-      .where('purchase_order_id', '=', input.poId)
-      .where('direction', '=', 'out')
-      .orderBy('id')
-      .executeTakeFirst();
-    const row = await this.db.kysely
-      .insertInto('po_messages')
-      .values({
-        purchase_order_id: input.poId,
-        direction: 'out',
-        channel: 'email',
-        status: 'sending',
-        subject: input.subject,
-        body: input.stored,
-        message_id: messageId,
-        actor: input.actor,
-        data: JSON.stringify({ to: input.to }),
-        created_at: this.now(),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const first = await threadStart(this.db.kysely, input.poId);
+    const id = await recordSending(
+      this.db.kysely,
+      { poId: input.poId, subject: input.subject, body: input.stored, messageId, actor: input.actor, to: input.to },
+      this.now(),
+    );
     this.transport ??= nodemailer.createTransport(this.smtpUrl);
     try {
       await this.transport.sendMail({
@@ -236,17 +201,16 @@ export class EmailPurchaseRoute {
         text: input.text,
         messageId,
         textEncoding: 'base64',
-        ...(first?.message_id ? { inReplyTo: first.message_id, references: [first.message_id] } : {}),
+        ...(first ? { inReplyTo: first, references: [first] } : {}),
       });
     } catch (err) {
       const code = (err as { responseCode?: number }).responseCode;
-      if (notSent(err as Error & { code?: string; responseCode?: number }))
-        await this.db.kysely.deleteFrom('po_messages').where('id', '=', row.id).execute();
+      if (notSent(err as Error & { code?: string; responseCode?: number })) await forgetMessage(this.db.kysely, id);
       throw new DaifaError('UPSTREAM_UNAVAILABLE', `邮件发送失败: ${(err as Error).message}`, {
         retryable: !(typeof code === 'number' && code >= 500),
       });
     }
-    await this.db.kysely.updateTable('po_messages').set({ status: 'sent' }).where('id', '=', row.id).execute();
+    await markSent(this.db.kysely, id);
     return 'sent';
   }
 }

@@ -1,3 +1,5 @@
+import { getById } from '../db/lookups.js';
+import { shopLinesOf } from '../db/repositories/purchase-orders.js';
 import type { Logger } from 'pino';
 import { openCase, settleCasesOfCancelledPo } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
@@ -83,7 +85,7 @@ export class PlacementOutcomes {
   async fallBack(poId: number, shopOrderId: number, shopId: number, supplierId: number, why: string): Promise<string> {
     const now = this.clock.now();
     const outcome = await this.db.kysely.transaction().execute(async (trx) => {
-      const po = await trx.selectFrom('purchase_orders').select(['excluded_suppliers']).where('id', '=', poId).executeTakeFirstOrThrow();
+      const po = await getById(trx, 'purchase_orders', poId);
       const excluded = [...(JSON.parse(po.excluded_suppliers) as number[]), supplierId];
       // The guard: a second fallback for the same purchase order (two unwinds at once, a person's record racing the
       // job) finds it cancelled and sources nothing — its lines were placed elsewhere once already.
@@ -102,12 +104,7 @@ export class PlacementOutcomes {
       );
       if (!cancelled.ok) return 'AlreadyReplaced';
       await settleCasesOfCancelledPo(trx, { id: poId, shop_order_id: shopOrderId }, `采购单已取消：${why}`, 'system:purchasing', now);
-      const poLines = await trx
-        .selectFrom('purchase_order_lines')
-        .select('shop_order_line_no')
-        .where('purchase_order_id', '=', poId)
-        .execute();
-      const lineNos = [...new Set(poLines.map((l) => l.shop_order_line_no))];
+      const lineNos = await shopLinesOf(trx, poId);
       const lines = await loadLinesToSource(trx, shopOrderId, lineNos);
       const r = await this.sourcing.sourceLines(trx, shopId, shopOrderId, lines, await loadRequests(trx, shopOrderId), excluded, now);
       if (r.blocked) {

@@ -1,7 +1,8 @@
 import { payJob, unwindJob } from '../jobs/catalogue.js';
 import type { Db } from '../db/dialect.js';
-import { findById, getById, purchaseOrderLines, rowOrThrow } from '../db/lookups.js';
-import { prepared } from '../db/prepared.js';
+import { findById, getById, paymentOf, purchaseOrderLines, rowOrThrow } from '../db/lookups.js';
+import { poWithShop } from '../db/repositories/purchase-orders.js';
+import { orderToPlace } from '../db/repositories/shop-orders.js';
 import { isPurchaseRoute, routeTraits } from '../domain/purchase-routes.js';
 import { enqueue } from '../jobs/queue.js';
 import { PermanentJobError } from '../jobs/worker.js';
@@ -10,14 +11,6 @@ import { DaifaError } from '../lib/errors.js';
 import { appendEvent, applyTransition } from '../lifecycle/apply-transition.js';
 import type { PlacementOutcomes } from './outcomes.js';
 import type { SupplierRoutes } from './routes/port.js';
-
-const orderToPlace = prepared((db, shopOrderId: number) =>
-  db
-    .selectFrom('shop_orders')
-    .innerJoin('shops', 'shops.id', 'shop_orders.shop_id')
-    .select(['shop_orders.id', 'shop_orders.shop_id', 'shop_orders.wx_order_id', 'shop_orders.state', 'shops.mode'])
-    .where('shop_orders.id', '=', shopOrderId),
-);
 
 /**
  * 下单: one purchase order with one supplier, on its route. Shadow mode stops before the supplier; otherwise the intent
@@ -98,12 +91,7 @@ export class PurchaseOrderPlacement {
 
   /** The supplier cannot fulfil: cancel this purchase order (nothing was created) and source its lines elsewhere. */
   async supplierStockOut(poId: number): Promise<string> {
-    const po = await this.db.kysely
-      .selectFrom('purchase_orders as p')
-      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-      .select(['p.id', 'p.state', 'p.route', 'p.supplier_order_id', 'p.shop_order_id', 'p.supplier_id', 'o.shop_id'])
-      .where('p.id', '=', poId)
-      .executeTakeFirst();
+    const po = await poWithShop(this.db.kysely, poId);
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在 / no such purchase order`);
     // A 1688 order is cancelled (unpaid) or refunded (paid) first; only then are its lines sourced again.
     if (routeTraits(po.route).supplierApi && po.supplier_order_id && ['Placed', 'NeedsAttention', 'Paying', 'Paid'].includes(po.state)) {
@@ -126,7 +114,7 @@ export class PurchaseOrderPlacement {
     }
     // Money may already be with this supplier (or be on its way): re-sourcing now could pay twice. A person settles
     // with the supplier first (a SUPPLIER_UNWIND case: 供应商已取消 / 已退款), then the lines are placed elsewhere.
-    const payment = await this.db.kysely.selectFrom('payments').select('status').where('purchase_order_id', '=', poId).executeTakeFirst();
+    const payment = await paymentOf(this.db.kysely, poId);
     if (payment && ['Placed', 'NeedsAttention', 'Paid'].includes(po.state)) {
       await this.db.kysely.transaction().execute(async (trx) => {
         await appendEvent(
@@ -152,12 +140,7 @@ export class PurchaseOrderPlacement {
 
   /** After the supplier order was cancelled or refunded: source its lines again, excluding that supplier. */
   async resourceAfterUnwind(poId: number, why: string): Promise<string> {
-    const po = await this.db.kysely
-      .selectFrom('purchase_orders as p')
-      .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
-      .select(['p.id', 'p.state', 'p.shop_order_id', 'p.supplier_id', 'o.shop_id'])
-      .where('p.id', '=', poId)
-      .executeTakeFirstOrThrow();
+    const po = rowOrThrow(await poWithShop(this.db.kysely, poId), 'purchase_orders', poId);
     if (po.state === 'Cancelled') return 'AlreadyReplaced';
     return this.outcomes.fallBack(po.id, po.shop_order_id, po.shop_id, po.supplier_id, why);
   }

@@ -1,6 +1,6 @@
 import { payJob } from '../jobs/catalogue.js';
 import type { Db } from '../db/dialect.js';
-import { settleCase } from '../cases/cases.js';
+import { findCase, settleCase } from '../cases/cases.js';
 import { applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
@@ -20,7 +20,7 @@ export async function confirmReadback(
 ): Promise<{ status: string }> {
   const now = clock.now();
   return db.kysely.transaction().execute(async (trx) => {
-    const c = await trx.selectFrom('cases').selectAll().where('id', '=', input.caseId).executeTakeFirst();
+    const c = await findCase(trx, input.caseId);
     if (!c) throw new DaifaError('NOT_FOUND', `异常 ${input.caseId} 不存在 / case not found`);
     if (c.kind !== 'READBACK_MISMATCH' || !c.purchase_order_id || !c.shop_order_id)
       throw new DaifaError('CONFLICT', '只有“采购单回读不一致”的异常可以确认无误 / only a read-back mismatch can be confirmed');

@@ -1,3 +1,6 @@
+import { findById } from '../db/lookups.js';
+import { recordReply, threadSize } from '../db/repositories/po-messages.js';
+import { setSupplierOrderId } from '../db/repositories/purchase-orders.js';
 import type { Db } from '../db/dialect.js';
 import { DaifaError } from '../lib/errors.js';
 import { appendEvent } from '../lifecycle/apply-transition.js';
@@ -27,40 +30,21 @@ export async function recordSupplierReply(
 ): Promise<{ thread: number; outcome?: string; packageId?: number }> {
   if (!r.body.trim())
     throw new DaifaError('VALIDATION', '请填写供应商回复内容 / body is required', { details: [{ field: 'body', message: 'required' }] });
-  const po = await db.kysely
-    .selectFrom('purchase_orders')
-    .select(['id', 'shop_order_id', 'state'])
-    .where('id', '=', r.purchaseOrderId)
-    .executeTakeFirst();
+  const po = await findById(db.kysely, 'purchase_orders', r.purchaseOrderId);
   if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${r.purchaseOrderId} 不存在`);
   const now = clock.now();
   await db.kysely.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('po_messages')
-      .values({
-        purchase_order_id: po.id,
-        direction: 'in',
-        channel: 'operator',
-        status: 'recorded',
-        subject: '',
+    await recordReply(
+      trx,
+      {
+        poId: po.id,
         body: r.body.trim(),
-        message_id: null,
         actor: r.actor,
-        data: JSON.stringify({
-          supplierOrderId: r.supplierOrderId,
-          courier: r.courier,
-          trackingNumber: r.trackingNumber,
-          stockOut: r.stockOut ?? false,
-        }),
-        created_at: now,
-      })
-      .execute();
-    if (r.supplierOrderId)
-      await trx
-        .updateTable('purchase_orders')
-        .set({ supplier_order_id: r.supplierOrderId, updated_at: now })
-        .where('id', '=', po.id)
-        .execute();
+        data: { supplierOrderId: r.supplierOrderId, courier: r.courier, trackingNumber: r.trackingNumber, stockOut: r.stockOut ?? false },
+      },
+      now,
+    );
+    if (r.supplierOrderId) await setSupplierOrderId(trx, po.id, r.supplierOrderId, now);
     await appendEvent(
       trx,
       {
@@ -75,13 +59,9 @@ export async function recordSupplierReply(
       now,
     );
   });
-  const thread = await db.kysely
-    .selectFrom('po_messages')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('purchase_order_id', '=', po.id)
-    .executeTakeFirstOrThrow();
+  const thread = await threadSize(db.kysely, po.id);
   // A tracking number in the reply is a parcel: recorded and synced to WeChat like a 1688 one.
   const packageId = r.courier && r.trackingNumber && onTracking ? await onTracking(po.id, r.courier, r.trackingNumber) : undefined;
   const outcome = r.stockOut ? await onStockOut(po.id) : undefined;
-  return { thread: Number(thread.n), outcome, packageId };
+  return { thread, outcome, packageId };
 }

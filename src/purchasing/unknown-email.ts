@@ -1,7 +1,9 @@
+import { findById } from '../db/lookups.js';
+import { forgetMessage, markSent, unconfirmedEmail } from '../db/repositories/po-messages.js';
 import { payJob, placeJob } from '../jobs/catalogue.js';
 import { routeTraits } from '../domain/purchase-routes.js';
 import type { Db } from '../db/dialect.js';
-import { settleCase } from '../cases/cases.js';
+import { findCase, settleCase } from '../cases/cases.js';
 import { appendEvent, applyTransition, lockEntity } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
 import { DaifaError } from '../lib/errors.js';
@@ -22,29 +24,19 @@ export async function settleUnknownEmail(
 ): Promise<{ status: string }> {
   const now = clock.now();
   return db.kysely.transaction().execute(async (trx) => {
-    const c = await trx.selectFrom('cases').selectAll().where('id', '=', input.caseId).executeTakeFirst();
+    const c = await findCase(trx, input.caseId);
     if (!c) throw new DaifaError('NOT_FOUND', `异常 ${input.caseId} 不存在 / case not found`);
-    const po = c.purchase_order_id
-      ? await trx.selectFrom('purchase_orders').select('route').where('id', '=', c.purchase_order_id).executeTakeFirst()
-      : undefined;
+    const po = c.purchase_order_id ? await findById(trx, 'purchase_orders', c.purchase_order_id) : undefined;
     if (c.kind !== 'PLACEMENT_FAILED' || !po || routeTraits(po.route).reach !== 'email' || !c.purchase_order_id || !c.shop_order_id)
       throw new DaifaError('CONFLICT', '只有“采购邮件是否发出未知”的异常可以这样处理 / only an e-mail with an unknown outcome');
     if (c.state !== 'Open') throw new DaifaError('CONFLICT', `异常已处理 / case is ${c.state}`);
     const poId = Number(c.purchase_order_id);
     const shopOrderId = Number(c.shop_order_id);
     await lockEntity(trx, 'shop_order', shopOrderId);
-    const attempt = await trx
-      .selectFrom('po_messages')
-      .select(['id', 'subject'])
-      .where('purchase_order_id', '=', poId)
-      .where('direction', '=', 'out')
-      .where('channel', '=', 'email')
-      .where('status', '=', 'sending')
-      .orderBy('id')
-      .executeTakeFirst();
+    const attempt = await unconfirmedEmail(trx, poId);
     let status: string;
     if (input.sent) {
-      if (attempt) await trx.updateTable('po_messages').set({ status: 'sent' }).where('id', '=', attempt.id).execute();
+      if (attempt) await markSent(trx, attempt.id);
       const r = await applyTransition(
         trx,
         {
@@ -65,7 +57,7 @@ export async function settleUnknownEmail(
       await advanceWhenAllPlaced(trx, shopOrderId, now);
       status = 'Placed';
     } else {
-      if (attempt) await trx.deleteFrom('po_messages').where('id', '=', attempt.id).execute();
+      if (attempt) await forgetMessage(trx, attempt.id);
       const r = await applyTransition(
         trx,
         {

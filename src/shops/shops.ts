@@ -1,3 +1,4 @@
+import { shopIds } from '../db/lookups.js';
 import type { Selectable } from 'kysely';
 import { aesKeyFromEncodingAesKey } from '../channels/wechat-shop/crypto.js';
 import type { Db } from '../db/dialect.js';
@@ -100,6 +101,23 @@ export class ShopService {
   async list(): Promise<ShopPublic[]> {
     const rows = await this.db.kysely.selectFrom('shops').selectAll().orderBy('id').execute();
     return rows.map(toPublic);
+  }
+
+  /** Every shop's id. */
+  async ids(): Promise<number[]> {
+    return shopIds(this.db.kysely);
+  }
+
+  /** Where the shop's order poll stopped last (seconds), or null before its first poll. */
+  async pollCursor(id: number): Promise<number | null> {
+    const row = await this.db.kysely.selectFrom('shops').select('poll_cursor_s').where('id', '=', id).executeTakeFirst();
+    if (!row) throw new DaifaError('NOT_FOUND', `店铺 ${id} 不存在 / shop not found`);
+    return row.poll_cursor_s;
+  }
+
+  /** The shop's order poll has read every change up to `cursorS` (seconds). */
+  async savePollCursor(id: number, cursorS: number): Promise<void> {
+    await this.db.kysely.updateTable('shops').set({ poll_cursor_s: cursorS, updated_at: this.now() }).where('id', '=', id).execute();
   }
 
   /** 正式 (live) or 影子 (shadow: everything up to the supplier call, recorded; nothing placed). */

@@ -1,7 +1,8 @@
+import { allSuppliers, changeMapping, hasMappings as mappingsExist, insertSupplier, upsertOffer } from '../db/repositories/catalogue.js';
 import { nonNegativeFen, positiveFen } from '../domain/money-input.js';
 import { z } from 'zod';
 import type { Db } from '../db/dialect.js';
-import { setting } from '../db/lookups.js';
+import { findById, saveSetting, setting } from '../db/lookups.js';
 import { DEFAULT_WEIGHTS, type ScoringWeights } from '../domain/supplier-scoring.js';
 import { DaifaError } from '../lib/errors.js';
 import type { Executor } from '../jobs/queue.js';
@@ -66,31 +67,26 @@ function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
 
 export async function addSupplier(db: Db, input: unknown, now: number): Promise<number> {
   const v = parse(supplierInput, input);
-  const row = await db.kysely
-    .insertInto('suppliers')
-    .values({
-      kind: v.kind,
-      name: v.name,
-      member_id: v.kind === '1688' ? v.memberId : null,
-      login_id: v.kind === '1688' ? (v.loginId ?? null) : null,
-      credit_level: v.kind === '1688' ? (v.creditLevel ?? null) : null,
-      accepts_encrypted: v.kind === '1688' && v.acceptsEncrypted ? 1 : 0,
-      couriers: JSON.stringify(v.couriers),
-      dropship_appid: v.kind === 'wechat_dropship' ? v.dropshipAppId : null,
-      email: v.kind === 'direct' ? v.email : null,
-      im_contact: v.kind === 'direct' ? (v.imContact ?? null) : null,
-      dispatch_cutoff: v.kind === 'direct' ? (v.dispatchCutoff ?? null) : null,
-      active: 1,
-      created_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  return insertSupplier(db.kysely, {
+    kind: v.kind,
+    name: v.name,
+    member_id: v.kind === '1688' ? v.memberId : null,
+    login_id: v.kind === '1688' ? (v.loginId ?? null) : null,
+    credit_level: v.kind === '1688' ? (v.creditLevel ?? null) : null,
+    accepts_encrypted: v.kind === '1688' && v.acceptsEncrypted ? 1 : 0,
+    couriers: JSON.stringify(v.couriers),
+    dropship_appid: v.kind === 'wechat_dropship' ? v.dropshipAppId : null,
+    email: v.kind === 'direct' ? v.email : null,
+    im_contact: v.kind === 'direct' ? (v.imContact ?? null) : null,
+    dispatch_cutoff: v.kind === 'direct' ? (v.dispatchCutoff ?? null) : null,
+    active: 1,
+    created_at: now,
+  });
 }
 
 export async function addOffer(db: Db, supplierId: number, input: unknown, now: number): Promise<number> {
   const v = parse(offerInput, input);
-  const supplier = await db.kysely.selectFrom('suppliers').select('id').where('id', '=', supplierId).executeTakeFirst();
+  const supplier = await findById(db.kysely, 'suppliers', supplierId);
   if (!supplier) throw new DaifaError('NOT_FOUND', `供应商 ${supplierId} 不存在`);
   const values = {
     title: v.title,
@@ -102,17 +98,11 @@ export async function addOffer(db: Db, supplierId: number, input: unknown, now: 
     lead_time_hours: v.leadTimeHours,
     refreshed_at: now,
   };
-  const row = await db.kysely
-    .insertInto('supplier_offers')
-    .values({ supplier_id: supplierId, offer_id: v.offerId, spec_id: v.specId, ...values })
-    .onConflict((oc) => oc.columns(['supplier_id', 'offer_id', 'spec_id']).doUpdateSet(values))
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  return upsertOffer(db.kysely, { supplierId, offerId: v.offerId, specId: v.specId }, values);
 }
 
 export async function listSuppliers(db: Db) {
-  const rows = await db.kysely.selectFrom('suppliers').selectAll().orderBy('id').execute();
+  const rows = await allSuppliers(db.kysely);
   return rows.map((s) => ({
     id: s.id,
     kind: s.kind,
@@ -148,11 +138,7 @@ export async function saveWeights(db: Db, shopId: number, input: unknown): Promi
   const w = parse(weightsSchema, input);
   const sum = w.cost + w.reliability + w.speed + w.reputation;
   const normalised = { cost: w.cost / sum, reliability: w.reliability / sum, speed: w.speed / sum, reputation: w.reputation / sum };
-  await db.kysely
-    .insertInto('settings')
-    .values({ key: `scoring-weights:${shopId}`, value: JSON.stringify(normalised) })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(normalised) }))
-    .execute();
+  await saveSetting(db.kysely, `scoring-weights:${shopId}`, JSON.stringify(normalised));
   return normalised;
 }
 
@@ -167,11 +153,10 @@ export async function updateMapping(
   if (change.priority !== undefined) set.priority = change.priority;
   if (change.enabled !== undefined) set.enabled = change.enabled ? 1 : 0;
   if (!Object.keys(set).length) throw new DaifaError('VALIDATION', '没有要修改的字段 / nothing to change');
-  const r = await db.kysely.updateTable('sku_mappings').set(set).where('id', '=', id).executeTakeFirst();
-  if (Number(r.numUpdatedRows) === 0) throw new DaifaError('NOT_FOUND', `映射 ${id} 不存在 / mapping not found`);
+  if (!(await changeMapping(db.kysely, id, set))) throw new DaifaError('NOT_FOUND', `映射 ${id} 不存在 / mapping not found`);
 }
 
 /** Whether a shop has any SKU mapped to a supplier yet. */
 export async function hasMappings(db: Db, shopId: number): Promise<boolean> {
-  return Boolean(await db.kysely.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).limit(1).executeTakeFirst());
+  return mappingsExist(db.kysely, shopId);
 }

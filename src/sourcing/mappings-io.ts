@@ -1,3 +1,4 @@
+import { mappingsForExport, offerOf, supplierByMemberOrName, upsertMapping } from '../db/repositories/catalogue.js';
 import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import type { Db } from '../db/dialect.js';
@@ -50,27 +51,7 @@ export class MappingsIO {
   ) {}
 
   async exportRows(shopId: number): Promise<string[][]> {
-    const rows = await this.db.kysely
-      .selectFrom('sku_mappings as m')
-      .innerJoin('supplier_offers as o', 'o.id', 'm.offer_ref')
-      .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
-      .select([
-        'm.product_id',
-        'm.sku_id',
-        's.member_id',
-        's.name',
-        'o.offer_id',
-        'o.spec_id',
-        'm.quantity_per_unit',
-        'm.bundle_key',
-        'm.priority',
-        'm.enabled',
-      ])
-      .where('m.shop_id', '=', shopId)
-      .orderBy('m.product_id')
-      .orderBy('m.sku_id')
-      .orderBy('m.id')
-      .execute();
+    const rows = await mappingsForExport(this.db.kysely, shopId);
     return [
       MAPPING_COLUMNS.map((c) => `${c.zh} ${c.key}`),
       ...rows.map((r) => [
@@ -178,22 +159,12 @@ export class MappingsIO {
           continue;
         }
         const v = parsed.data;
-        const supplier = await k
-          .selectFrom('suppliers')
-          .select('id')
-          .where((eb) => eb.or([eb('member_id', '=', v.supplier), eb('name', '=', v.supplier)]))
-          .executeTakeFirst();
+        const supplier = await supplierByMemberOrName(k, v.supplier);
         if (!supplier) {
           errors.push({ row: r + 1, column: '供应商(会员ID或名称)', message: `供应商“${v.supplier}”不存在，请先添加` });
           continue;
         }
-        const offer = await k
-          .selectFrom('supplier_offers')
-          .select('id')
-          .where('supplier_id', '=', supplier.id)
-          .where('offer_id', '=', v.offer_id)
-          .where('spec_id', '=', v.spec_id)
-          .executeTakeFirst();
+        const offer = await offerOf(k, supplier.id, v.offer_id, v.spec_id);
         if (!offer) {
           errors.push({
             row: r + 1,
@@ -203,36 +174,20 @@ export class MappingsIO {
           continue;
         }
         const enabled = ['1', 'true', '是', 'yes'].includes(v.enabled) ? 1 : 0;
-        const existing = await k
-          .selectFrom('sku_mappings')
-          .select('id')
-          .where('shop_id', '=', shopId)
-          .where('product_id', '=', v.product_id)
-          .where('sku_id', '=', v.sku_id)
-          .where('offer_ref', '=', offer.id)
-          .executeTakeFirst();
-        if (existing) {
-          await k
-            .updateTable('sku_mappings')
-            .set({ quantity_per_unit: v.quantity_per_unit, bundle_key: v.bundle_key || null, priority: v.priority, enabled })
-            .where('id', '=', existing.id)
-            .execute();
-        } else {
-          await k
-            .insertInto('sku_mappings')
-            .values({
-              shop_id: shopId,
-              product_id: v.product_id,
-              sku_id: v.sku_id,
-              offer_ref: offer.id,
-              quantity_per_unit: v.quantity_per_unit,
-              bundle_key: v.bundle_key || null,
-              priority: v.priority,
-              enabled,
-              created_at: now,
-            })
-            .execute();
-        }
+        await upsertMapping(
+          k,
+          {
+            shopId,
+            productId: v.product_id,
+            skuId: v.sku_id,
+            offerRef: offer.id,
+            quantityPerUnit: v.quantity_per_unit,
+            bundleKey: v.bundle_key || null,
+            priority: v.priority,
+            enabled,
+          },
+          now,
+        );
         imported++;
       }
       return { imported, errors };

@@ -1,6 +1,9 @@
+import { findById } from '../db/lookups.js';
+import { recordOverride } from '../db/repositories/sourcing.js';
+import { orderHead, orderLine } from '../db/repositories/shop-orders.js';
 import { sourceJob } from '../jobs/catalogue.js';
 import type { Db } from '../db/dialect.js';
-import { settleCase } from '../cases/cases.js';
+import { openCasesOfOrder, settleCase } from '../cases/cases.js';
 import { DaifaError } from '../lib/errors.js';
 import { applyTransition } from '../lifecycle/apply-transition.js';
 import type { Clock } from '../lib/clock.js';
@@ -20,45 +23,30 @@ export async function overrideSupplier(
     });
   const now = clock.now();
   return db.kysely.transaction().execute(async (trx) => {
-    const order = await trx
-      .selectFrom('shop_orders')
-      .select(['id', 'state', 'shop_id'])
-      .where('id', '=', input.shopOrderId)
-      .executeTakeFirst();
+    const order = await orderHead(trx, input.shopOrderId);
     if (!order) throw new DaifaError('NOT_FOUND', `订单 ${input.shopOrderId} 不存在`);
     if (!['NeedsReview', 'AwaitingBuyer', 'Confirmed'].includes(order.state))
       throw new DaifaError('CONFLICT', `订单状态为 ${order.state}，已下单后不能改供应商 / already purchasing`);
-    const line = await trx
-      .selectFrom('shop_order_lines')
-      .select(['line_no'])
-      .where('shop_order_id', '=', order.id)
-      .where('line_no', '=', input.lineNo)
-      .executeTakeFirst();
+    const line = await orderLine(trx, order.id, input.lineNo);
     if (!line) throw new DaifaError('NOT_FOUND', `订单没有第 ${input.lineNo} 行`);
-    const supplier = await trx.selectFrom('suppliers').select(['id', 'name']).where('id', '=', input.supplierId).executeTakeFirst();
+    const supplier = await findById(trx, 'suppliers', input.supplierId);
     if (!supplier) throw new DaifaError('VALIDATION', '供应商不存在', { details: [{ field: 'supplierId', message: 'not found' }] });
     const reason = `人工指定${supplier.name}：${input.reason.trim()}`;
-    await trx
-      .insertInto('sourcing_decisions')
-      .values({
-        shop_order_id: order.id,
-        line_no: input.lineNo,
-        chosen: JSON.stringify({ supplierId: supplier.id, supplierName: supplier.name }),
-        candidates: '[]',
+    await recordOverride(
+      trx,
+      {
+        shopOrderId: order.id,
+        lineNo: input.lineNo,
+        supplierId: supplier.id,
+        supplierName: supplier.name,
         reason,
-        override_by: input.actor,
-        override_reason: input.reason.trim(),
-        created_at: now,
-      })
-      .execute();
+        by: input.actor,
+        why: input.reason.trim(),
+      },
+      now,
+    );
     // Cases about choosing a supplier for this line are settled by the override.
-    const open = await trx
-      .selectFrom('cases')
-      .select(['id', 'data'])
-      .where('shop_order_id', '=', order.id)
-      .where('state', '=', 'Open')
-      .where('kind', 'in', ['OUT_OF_STOCK', 'SPECIAL_REQUEST_CONSENT'])
-      .execute();
+    const open = (await openCasesOfOrder(trx, order.id)).filter((c) => c.kind === 'OUT_OF_STOCK' || c.kind === 'SPECIAL_REQUEST_CONSENT');
     for (const c of open) {
       if ((JSON.parse(c.data ?? '{}') as { lineNo?: number }).lineNo !== input.lineNo) continue;
       await settleCase(

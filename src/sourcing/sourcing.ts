@@ -1,6 +1,6 @@
 import { consentReminderJob, deliverJob, placeJob } from '../jobs/catalogue.js';
 import { routeTraits } from '../domain/purchase-routes.js';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { openCase } from '../cases/cases.js';
 import type { Db } from '../db/dialect.js';
@@ -21,99 +21,21 @@ import { enqueue } from '../jobs/queue.js';
 import { suggestOffers } from './suggestions.js';
 import { loadWeights } from './catalogue-admin.js';
 import { findById, getById, orderLines, rowOrThrow } from '../db/lookups.js';
-import { prepared, preparedInsert } from '../db/prepared.js';
-import { provinceOf, supplierRecords } from './dispatch-history.js';
+import {
+  aMapping,
+  anyUnpaidPo,
+  coveredLines,
+  insertDecision,
+  insertPoLine,
+  insertPurchaseOrder,
+  mappedOffers,
+  overrideOf,
+  posCount,
+  substituteOffer,
+} from '../db/repositories/sourcing.js';
+import { orderLine } from '../db/repositories/shop-orders.js';
+import { provinceOf, supplierRecords } from '../db/repositories/supplier-history.js';
 import { advanceWhenAllPlaced } from '../lifecycle/progress.js';
-
-// Read by every sourcing run: compiled once (see prepared()).
-const aMapping = prepared((db, shopId: number, limit: number) =>
-  db.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).limit(limit),
-);
-const coveredLines = prepared((db, shopOrderId: number, a: string, b: string) =>
-  db
-    .selectFrom('purchase_order_lines as l')
-    .innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id')
-    .select('l.shop_order_line_no')
-    .where('p.shop_order_id', '=', shopOrderId)
-    .where('p.state', 'not in', [a, b]),
-);
-const posCount = prepared((db, shopOrderId: number) =>
-  db
-    .selectFrom('purchase_orders')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('shop_order_id', '=', shopOrderId),
-);
-const overrideOf = prepared((db, shopOrderId: number, lineNo: number) =>
-  db
-    .selectFrom('sourcing_decisions')
-    .select(['chosen', 'reason'])
-    .where('shop_order_id', '=', shopOrderId)
-    .where('line_no', '=', lineNo)
-    .where('override_by', 'is not', null)
-    .orderBy('id', 'desc')
-    .limit(sql.lit(1)),
-);
-const offerCols = [
-  'o.id as offerRef',
-  'o.offer_id',
-  'o.spec_id',
-  'o.title',
-  'o.unit_price',
-  'o.moq',
-  'o.stock',
-  'o.freight',
-  'o.lead_time_hours',
-  'o.refreshed_at',
-  's.id as supplierId',
-  's.name',
-  's.kind',
-  's.credit_level',
-  's.couriers',
-] as const;
-/** The enabled mappings of a shop SKU to offers of active suppliers, with each offer and its supplier. */
-const mappedOffers = prepared((db, shopId: number, productId: string, skuId: string) =>
-  db
-    .selectFrom('sku_mappings as m')
-    .innerJoin('supplier_offers as o', 'o.id', 'm.offer_ref')
-    .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
-    .select(['m.id as mappingId', 'm.quantity_per_unit', 'm.bundle_key', 'm.priority', ...offerCols])
-    .where('m.shop_id', '=', shopId)
-    .where('m.product_id', '=', productId)
-    .where('m.sku_id', '=', skuId)
-    .where('m.enabled', '=', sql.lit(1))
-    .where('s.active', '=', sql.lit(1)),
-);
-// Written by every sourcing run.
-const insertPurchaseOrder = preparedInsert(
-  'purchase_orders',
-  [
-    'shop_order_id',
-    'supplier_id',
-    'route',
-    'state',
-    'out_order_id',
-    'expected_amount',
-    'message',
-    'excluded_suppliers',
-    'attempt',
-    'shadow',
-    'created_at',
-    'updated_at',
-    'version',
-  ],
-  (q) => q.returning('id'),
-);
-const insertPoLine = preparedInsert('purchase_order_lines', [
-  'purchase_order_id',
-  'shop_order_line_no',
-  'offer_ref',
-  'offer_id',
-  'spec_id',
-  'title',
-  'quantity',
-  'unit_price',
-]);
-const insertDecision = preparedInsert('sourcing_decisions', ['shop_order_id', 'line_no', 'chosen', 'candidates', 'reason', 'created_at']);
 
 /** The shop order's lines (optionally only some) as sourcing needs them: refunded units are not sourced. */
 export async function loadLinesToSource(trx: Transaction<Database>, shopOrderId: number, lineNos?: number[]): Promise<LineToSource[]> {
@@ -248,9 +170,7 @@ export class Sourcing {
     // A date the buyer asked for is checked with the transit to their province (read only then: most orders ask none).
     const province =
       requests.deliveryBy !== undefined && requests.deliveryDate
-        ? provinceOf(
-            (await trx.selectFrom('shop_orders').select('address').where('id', '=', shopOrderId).executeTakeFirstOrThrow()).address,
-          ) || undefined
+        ? provinceOf((await getById(trx, 'shop_orders', shopOrderId)).address) || undefined
         : undefined;
     const chosen = new Map<number, { candidate: Candidate; line: LineToSource; scored: ScoredCandidate }[]>();
     const reasons: string[] = [];
@@ -263,12 +183,7 @@ export class Sourcing {
       if (candidates.length === 0) {
         const kind = excluded.length ? 'OUT_OF_STOCK' : 'UNMAPPED';
         const message = excluded.length ? `“${line.title}”所有供应商都无法供货` : `商品“${line.title}”(SKU ${line.skuId}) 未关联供应商`;
-        const stored = await trx
-          .selectFrom('shop_order_lines')
-          .select('sku_attrs')
-          .where('shop_order_id', '=', shopOrderId)
-          .where('line_no', '=', line.lineNo)
-          .executeTakeFirst();
+        const stored = await orderLine(trx, shopOrderId, line.lineNo);
         const suggestions = kind === 'UNMAPPED' ? await suggestOffers(trx, { title: line.title, skuAttrs: stored?.sku_attrs ?? '[]' }) : [];
         await openCase(
           trx,
@@ -317,7 +232,7 @@ export class Sourcing {
           now,
         );
         if (alternative && caseId !== undefined) {
-          const order = await trx.selectFrom('shop_orders').select('wx_order_id').where('id', '=', shopOrderId).executeTakeFirstOrThrow();
+          const order = await getById(trx, 'shop_orders', shopOrderId);
           await this.notifier.raise(trx, {
             event: 'buyer_consent_needed',
             shopId,
@@ -391,15 +306,13 @@ export class Sourcing {
   private async candidates(trx: Transaction<Database>, shopId: number, line: LineToSource): Promise<Omit<Candidate, 'history'>[]> {
     const rows = line.substituteOfferRef
       ? // The substitute the buyer agreed to, one for one: the only candidate for this line.
-        (
-          await trx
-            .selectFrom('supplier_offers as o')
-            .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
-            .select([...offerCols])
-            .where('o.id', '=', line.substituteOfferRef)
-            .where('s.active', '=', 1)
-            .execute()
-        ).map((r) => ({ ...r, mappingId: -r.offerRef, quantity_per_unit: 1, bundle_key: null, priority: 0 }))
+        (await substituteOffer(trx, line.substituteOfferRef)).map((r) => ({
+          ...r,
+          mappingId: -r.offerRef,
+          quantity_per_unit: 1,
+          bundle_key: null,
+          priority: 0,
+        }))
       : (await mappedOffers(trx, shopId, line.productId, line.skuId)).rows.filter(
           (r) => !(line.specChanged && routeTraits(r.kind).handsOverBoughtSku),
         );
@@ -491,12 +404,7 @@ async function rejoinSupplierOrders(trx: Transaction<Database>, shopOrderId: num
   );
   if (!t.ok) return;
   await advanceWhenAllPlaced(trx, shopOrderId, now);
-  const unpaid = await trx
-    .selectFrom('purchase_orders')
-    .select('id')
-    .where('shop_order_id', '=', shopOrderId)
-    .where('state', 'not in', ['Paid', 'Shipped', 'Completed', 'Cancelled', 'Shadowed'])
-    .executeTakeFirst();
+  const unpaid = await anyUnpaidPo(trx, shopOrderId);
   if (!unpaid)
     await transitionIfAllowed(
       trx,

@@ -1,6 +1,8 @@
 import { sourceJob } from '../jobs/catalogue.js';
 import type { Transaction } from 'kysely';
-import { settleCase } from '../cases/cases.js';
+import { findCase, openCaseIdsOf, settleCase } from '../cases/cases.js';
+import { getById } from '../db/lookups.js';
+import { activeOffers, insertMapping, offerById } from '../db/repositories/catalogue.js';
 import type { Db } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
 import { rankBySimilarity } from '../domain/similarity.js';
@@ -16,12 +18,7 @@ const attrsText = (json: string) =>
 /** Catalogue offers most like an unmapped line (title and spec attributes), for a person to approve. */
 export async function suggestOffers(db: Db | Transaction<Database>, line: { title: string; skuAttrs: string }) {
   const k = 'kysely' in db ? db.kysely : db;
-  const offers = await k
-    .selectFrom('supplier_offers as o')
-    .innerJoin('suppliers as s', 's.id', 'o.supplier_id')
-    .select(['o.id', 'o.offer_id', 'o.spec_id', 'o.title', 'o.sku_attrs', 'o.unit_price', 's.name as supplier'])
-    .where('s.active', '=', 1)
-    .execute();
+  const offers = await activeOffers(k);
   return rankBySimilarity({ title: line.title, attrs: attrsText(line.skuAttrs) }, offers, (o) => ({
     title: o.title,
     attrs: attrsText(o.sku_attrs),
@@ -45,31 +42,27 @@ export async function approveMapping(
 ): Promise<{ orderState: string }> {
   const now = clock.now();
   return db.kysely.transaction().execute(async (trx) => {
-    const c = await trx.selectFrom('cases').selectAll().where('id', '=', input.caseId).executeTakeFirst();
+    const c = await findCase(trx, input.caseId);
     if (!c || c.kind !== 'UNMAPPED' || !c.shop_order_id) throw new DaifaError('NOT_FOUND', `未关联商品事项 ${input.caseId} 不存在`);
     if (c.state !== 'Open') throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
     const data = JSON.parse(c.data ?? '{}') as { productId: string; skuId: string };
-    const order = await trx
-      .selectFrom('shop_orders')
-      .select(['shop_id', 'state'])
-      .where('id', '=', c.shop_order_id)
-      .executeTakeFirstOrThrow();
-    const offer = await trx.selectFrom('supplier_offers').select(['id', 'title']).where('id', '=', input.offerRef).executeTakeFirst();
+    const order = await getById(trx, 'shop_orders', c.shop_order_id);
+    const offer = await offerById(trx, input.offerRef);
     if (!offer) throw new DaifaError('VALIDATION', '所选供应商商品不存在', { details: [{ field: 'offerRef', message: 'not found' }] });
-    await trx
-      .insertInto('sku_mappings')
-      .values({
-        shop_id: order.shop_id,
-        product_id: data.productId,
-        sku_id: data.skuId,
-        offer_ref: offer.id,
-        quantity_per_unit: input.quantityPerUnit,
-        bundle_key: null,
+    await insertMapping(
+      trx,
+      {
+        shopId: order.shop_id,
+        productId: data.productId,
+        skuId: data.skuId,
+        offerRef: offer.id,
+        quantityPerUnit: input.quantityPerUnit,
+        bundleKey: null,
         priority: 0,
         enabled: 1,
-        created_at: now,
-      })
-      .execute();
+      },
+      now,
+    );
     const resolution = `已关联到“${offer.title}”(#${offer.id})，每件 ${input.quantityPerUnit} 个`;
     await settleCase(
       trx,
@@ -77,12 +70,7 @@ export async function approveMapping(
       { resolution, note: resolution, actor: input.actor, event: 'case.mapping_approved' },
       now,
     );
-    const open = await trx
-      .selectFrom('cases')
-      .select('id')
-      .where('shop_order_id', '=', c.shop_order_id)
-      .where('state', '=', 'Open')
-      .executeTakeFirst();
+    const open = (await openCaseIdsOf(trx, c.shop_order_id)).length > 0;
     if (!open && order.state === 'NeedsReview') {
       await transitionIfAllowed(
         trx,

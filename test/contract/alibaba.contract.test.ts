@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPaid } from '../../src/payments/pay-supplier.js';
+import { isPaid } from '../../src/suppliers/alibaba-1688/mapping.js';
 import { parseJsonLossless } from '../../src/lib/lossless-json.js';
 import { parse1688Time } from '../../src/suppliers/alibaba-1688/accounts.js';
 import { Alibaba1688Client, type ApiBody } from '../../src/suppliers/alibaba-1688/client.js';

@@ -1041,7 +1041,7 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     } finally {
       await page.setViewportSize({ width: 1280, height: 860 });
     }
-  });
+  }, 180_000);
 
   it('沙箱时间: fast-forward from the sandbox page moves Daifa and the simulated platforms together', async () => {
     await page.goto(`${running.url}/sandbox`);

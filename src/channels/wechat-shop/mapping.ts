@@ -81,3 +81,66 @@ export function mapOrder(raw: Record<string, unknown>): OrderSnapshot {
     },
   };
 }
+
+/** A parcel WeChat shows as shipped for an order: its waybill, courier and the units of each SKU in it. */
+export interface WxPackage {
+  waybillId: string;
+  deliveryId: string;
+  /** The courier's name as WeChat shows it ('' when not given). */
+  deliveryName: string;
+  /** When it was handed to the courier (Unix seconds; 0 when not given). */
+  deliveryTime: number;
+  products: { skuId: string; count: number }[];
+}
+
+/** What an order's wire form says about shipping: parcels, per-line after-sales and 代发 assignments. */
+export interface WxShipments {
+  packages: WxPackage[];
+  /** Each product line as WeChat has it: its SKU, units in an after-sale, its WeChat-dropship 代发单 once assigned. */
+  products: { productId: string; skuId: string; onAftersaleCnt: number; finishAftersaleCnt: number; dropshipOrderId?: string }[];
+  /** aftersale_detail.on_aftersale_order_cnt: after-sales open on the order. */
+  onAftersaleOrderCnt: number;
+  /** delivery_info.ewaybill_order_code: the code an electronic-waybill supplier prints with ('' when none). */
+  ewaybillOrderCode: string;
+}
+
+const mapPackage = (p: Record<string, any>): WxPackage => ({
+  waybillId: str(p.waybill_id),
+  deliveryId: str(p.delivery_id),
+  deliveryName: str(p.delivery_name),
+  deliveryTime: num(p.delivery_time),
+  products: arr(p.product_infos).map((x) => ({ skuId: idString(obj(x).sku_id) ?? '', count: num(obj(x).product_cnt) })),
+});
+
+/** order/get's answer → what it says about shipping (reference §3: order_detail.delivery_info, product_infos). */
+export function mapShipments(raw: Record<string, unknown>): WxShipments {
+  const detail = obj(raw.order_detail);
+  return {
+    packages: arr(obj(detail.delivery_info).delivery_product_info).map((p) => mapPackage(obj(p))),
+    products: arr(detail.product_infos).map((p) => {
+      const ds = idString(obj(obj(p).dropship_info).ds_order_id);
+      return {
+        productId: idString(obj(p).product_id) ?? '',
+        skuId: idString(obj(p).sku_id) ?? '',
+        onAftersaleCnt: num(obj(p).on_aftersale_sku_cnt),
+        finishAftersaleCnt: num(obj(p).finish_aftersale_sku_cnt),
+        ...(ds ? { dropshipOrderId: ds } : {}),
+      };
+    }),
+    onAftersaleOrderCnt: num(obj(raw.aftersale_detail).on_aftersale_order_cnt),
+    ewaybillOrderCode: str(obj(detail.delivery_info).ewaybill_order_code),
+  };
+}
+
+/**
+ * A 代发单's parcels (dropship/get) [U]: the object is only partly documented, so the packages are read where they
+ * may sit — under dropship_order_detail.delivery_info, the answer's own delivery_info, or the detail itself — and
+ * only those with a waybill count.
+ */
+export function mapDropshipPackages(raw: Record<string, any>): WxPackage[] {
+  const detail = obj(raw.dropship_order_detail);
+  const list = arr(
+    obj(detail.delivery_info).delivery_product_info ?? obj(raw.delivery_info).delivery_product_info ?? detail.delivery_product_info,
+  );
+  return list.filter((p) => obj(p).waybill_id).map((p) => mapPackage(obj(p)));
+}

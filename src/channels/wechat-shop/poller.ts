@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { keyOf, pollJob, syncJob } from '../../jobs/catalogue.js';
 import type { Db } from '../../db/dialect.js';
-import { enqueue, type JobQueue } from '../../jobs/queue.js';
+import { enqueue, isScheduled, type JobQueue } from '../../jobs/queue.js';
 import type { Clock } from '../../lib/clock.js';
 import type { ShopService } from '../../shops/shops.js';
 import type { WeChatClients } from './client.js';
@@ -39,24 +39,16 @@ export class OrderPoller {
 
   /** Make sure every shop has its poll scheduled (after a restart, a new shop, or a dead poll job). */
   async ensureScheduled(): Promise<void> {
-    const shops = await this.db.kysely.selectFrom('shops').select('id').execute();
-    for (const s of shops) {
-      const active = await this.db.kysely
-        .selectFrom('jobs')
-        .select('id')
-        .where('singleton_key', '=', keyOf('wechat.poll', { shopId: s.id }))
-        .where('status', 'in', ['pending', 'running'])
-        .executeTakeFirst();
-      if (!active) await this.queue.add(pollJob(s.id));
-    }
+    for (const shopId of await this.shops.ids())
+      if (!(await isScheduled(this.db.kysely, keyOf('wechat.poll', { shopId })))) await this.queue.add(pollJob(shopId));
   }
 
   async poll(shopId: number): Promise<{ found: number }> {
     const client = await this.clients.forShop(this.shops, shopId);
-    const row = await this.db.kysely.selectFrom('shops').select('poll_cursor_s').where('id', '=', shopId).executeTakeFirstOrThrow();
+    const cursor = await this.shops.pollCursor(shopId);
     const nowS = Math.floor(this.clock.now() / 1000);
     const overlap = this.opts.overlapSeconds ?? 120;
-    let start = row.poll_cursor_s !== null ? row.poll_cursor_s - overlap : nowS - (this.opts.initialLookbackSeconds ?? 86400);
+    let start = cursor !== null ? cursor - overlap : nowS - (this.opts.initialLookbackSeconds ?? 86400);
     let found = 0;
     while (start < nowS) {
       const end = Math.min(start + WINDOW_S, nowS);
@@ -75,7 +67,7 @@ export class OrderPoller {
       } while (nextKey);
       start = end;
     }
-    await this.db.kysely.updateTable('shops').set({ poll_cursor_s: nowS, updated_at: this.clock.now() }).where('id', '=', shopId).execute();
+    await this.shops.savePollCursor(shopId, nowS);
     if (found) this.log.info({ shopId, found }, 'poll found changed orders');
     return { found };
   }

@@ -239,3 +239,14 @@ export const unsignedParcels = (ex: Executor, shippedBefore: number, limit: numb
 export async function hasParcel(ex: Executor, poId: number): Promise<boolean> {
   return (await ex.selectFrom('packages').select('id').where('purchase_order_id', '=', poId).executeTakeFirst()) !== undefined;
 }
+
+/** The shop-order lines whose purchase order has a parcel recorded. */
+export async function parcelledLines(ex: Executor, shopOrderId: number): Promise<number[]> {
+  const rows = await ex
+    .selectFrom('purchase_order_lines as l')
+    .innerJoin('packages as g', 'g.purchase_order_id', 'l.purchase_order_id')
+    .select('l.shop_order_line_no')
+    .where('g.shop_order_id', '=', shopOrderId)
+    .execute();
+  return rows.map((r) => r.shop_order_line_no);
+}

@@ -99,6 +99,7 @@ export const poWithShop = (ex: Executor, poId: number) =>
       'p.state',
       'p.route',
       'p.shop_order_id',
+      'p.supplier_id',
       'p.supplier_order_id',
       'p.out_order_id',
       'o.shop_id',
@@ -143,17 +144,6 @@ export const livePosWithSupplier = (ex: Executor, shopOrderId: number) =>
     .where('p.state', 'not in', ['Cancelled', 'Shadowed', 'Draft'])
     .execute();
 
-/** Whether the purchase order's e-mail to its supplier went out (its thread has an outgoing message). */
-export async function mailedToSupplier(ex: Executor, poId: number): Promise<boolean> {
-  const row = await ex
-    .selectFrom('po_messages')
-    .select('id')
-    .where('purchase_order_id', '=', poId)
-    .where('direction', '=', 'out')
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 /** A purchase order with its supplier's name and e-mail (to contact or urge the supplier). */
 export const poWithSupplier = (ex: Executor, poId: number) =>
   ex
@@ -162,3 +152,90 @@ export const poWithSupplier = (ex: Executor, poId: number) =>
     .select(['p.id', 'p.shop_order_id', 'p.route', 'p.out_order_id', 'p.supplier_order_id', 's.name', 's.email'])
     .where('p.id', '=', poId)
     .executeTakeFirst();
+
+// Every 1688 message looks its purchase order up (about four per order): compiled once (see prepared()).
+export const poBySupplierOrder = prepared((db, supplierOrderId: string) =>
+  db.selectFrom('purchase_orders').select('id').where('supplier_order_id', '=', supplierOrderId),
+);
+
+/** A shop order's purchase orders not closed (neither cancelled, shadowed nor completed). */
+export const openPoIds = async (ex: Executor, shopOrderId: number): Promise<number[]> =>
+  (
+    await ex
+      .selectFrom('purchase_orders')
+      .select('id')
+      .where('shop_order_id', '=', shopOrderId)
+      .where('state', 'not in', ['Cancelled', 'Shadowed', 'Completed'])
+      .execute()
+  ).map((r) => r.id);
+
+/** A shop order's purchase orders in one state. */
+export const poIdsInState = async (ex: Executor, shopOrderId: number, state: string): Promise<number[]> =>
+  (await ex.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', '=', state).execute()).map(
+    (r) => r.id,
+  );
+
+/** The shop-order lines held by a purchase order not cancelled or shadowed, with its number. */
+export const heldLines = (ex: Executor, shopOrderId: number) =>
+  ex
+    .selectFrom('purchase_order_lines as l')
+    .innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id')
+    .select(['l.shop_order_line_no', 'p.out_order_id'])
+    .where('p.shop_order_id', '=', shopOrderId)
+    .where('p.state', 'not in', ['Cancelled', 'Shadowed'])
+    .execute();
+
+/** The supplier's own number for the purchase order (a direct supplier's reply, say). */
+export async function setSupplierOrderId(ex: Executor, poId: number, supplierOrderId: string, now: number): Promise<void> {
+  await ex.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId, updated_at: now }).where('id', '=', poId).execute();
+}
+
+/** A purchase order's shop order with what the buyer paid (the margin's base). */
+export const poWithOrderPrice = (ex: Executor, poId: number) =>
+  ex
+    .selectFrom('purchase_orders as p')
+    .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
+    .select(['p.shop_order_id', 'o.order_price', 'o.shop_id'])
+    .where('p.id', '=', poId)
+    .executeTakeFirst();
+
+/** What the shop order's other live purchase orders cost (agreed amount, else expected), in fen. */
+export async function otherPosCost(ex: Executor, shopOrderId: number, exceptPoId: number): Promise<number> {
+  const r = await ex
+    .selectFrom('purchase_orders')
+    .select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s'))
+    .where('shop_order_id', '=', shopOrderId)
+    .where('id', '!=', exceptPoId)
+    .where('state', 'not in', ['Cancelled', 'Shadowed'])
+    .executeTakeFirst();
+  return Number(r?.s ?? 0);
+}
+
+// Every 1688 placement writes these: compiled once (see prepared()).
+export const recordAttempt = prepared((db, attempt: number, expected: number, readback: string, now: number, poId: number) =>
+  db.updateTable('purchase_orders').set({ attempt, expected_amount: expected, readback, updated_at: now }).where('id', '=', poId),
+);
+export const recordSupplierOrder = prepared((db, supplierOrderId: string, now: number, poId: number) =>
+  db.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId, updated_at: now }).where('id', '=', poId),
+);
+
+/** A 1688 order created only in part: the failed lines leave the purchase order, which keeps the supplier's number. */
+export async function keepCreatedPart(
+  ex: Executor,
+  poId: number,
+  failedLineNos: number[],
+  supplierOrderId: string,
+  successTotal: number | undefined,
+  now: number,
+): Promise<void> {
+  await ex
+    .deleteFrom('purchase_order_lines')
+    .where('purchase_order_id', '=', poId)
+    .where('shop_order_line_no', 'in', failedLineNos)
+    .execute();
+  await ex
+    .updateTable('purchase_orders')
+    .set({ supplier_order_id: supplierOrderId, ...(successTotal !== undefined ? { expected_amount: successTotal } : {}), updated_at: now })
+    .where('id', '=', poId)
+    .execute();
+}

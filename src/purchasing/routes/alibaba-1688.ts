@@ -1,9 +1,12 @@
+import { orderIdOf, orderItems, orderTotal, receiverOf } from '../../suppliers/alibaba-1688/mapping.js';
+import { mapShipments } from '../../channels/wechat-shop/mapping.js';
 import type { Selectable, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { WeChatClients } from '../../channels/wechat-shop/client.js';
 import type { Db } from '../../db/dialect.js';
 import { orderAddress, purchaseOrderLines, getById } from '../../db/lookups.js';
-import { prepared } from '../../db/prepared.js';
+import { forgetFlow, learnFlow, markOutOfStock, refreshOfferPrice } from '../../db/repositories/catalogue.js';
+import { keepCreatedPart, recordAttempt, recordSupplierOrder } from '../../db/repositories/purchase-orders.js';
 import type { Database, PurchaseOrderLinesTable, PurchaseOrdersTable } from '../../db/schema.js';
 import type { Address } from '../../domain/address.js';
 import { formatYuan, yuanToFen } from '../../domain/money.js';
@@ -33,17 +36,6 @@ import type { PlacementTarget, SupplierRoute } from './port.js';
 /** Preview codes meaning "this supplier cannot fulfil this cargo": fall back to the next candidate. */
 const UNFULFILLABLE = new Set(['500_001', '500_002', '500_003', '500_004', '500_005', '500_006', '500_007', '500_008', '500_009']);
 
-// Every 1688 placement writes these: compiled once (see prepared()).
-const recordAttempt = prepared((db, attempt: number, expected: number, readback: string, now: number, poId: number) =>
-  db.updateTable('purchase_orders').set({ attempt, expected_amount: expected, readback, updated_at: now }).where('id', '=', poId),
-);
-const recordSupplierOrder = prepared((db, supplierOrderId: string, now: number, poId: number) =>
-  db.updateTable('purchase_orders').set({ supplier_order_id: supplierOrderId, updated_at: now }).where('id', '=', poId),
-);
-const refreshOfferPrice = prepared((db, unitPrice: number, now: number, offerRef: number) =>
-  db.updateTable('supplier_offers').set({ unit_price: unitPrice, refreshed_at: now }).where('id', '=', offerRef),
-);
-
 /**
  * 1688 (alibaba.trade.fastCreateOrder): preview, then create — the intent (attempt counter, what is sent, as salted
  * digests) recorded before the call; an unanswered create is an unknown outcome, looked up by outOrderId before any
@@ -72,7 +64,7 @@ export class Alibaba1688Route implements SupplierRoute {
       const found = await client.findByOutOrderId(po.out_order_id);
       if (found.length > 1) throw new PermanentJobError(`outOrderId ${po.out_order_id} matches ${found.length} orders on 1688`);
       if (found.length === 1) {
-        supplierOrderId = idString(found[0]!.baseInfo?.idOfStr) ?? idString(found[0]!.baseInfo?.id);
+        supplierOrderId = orderIdOf(found[0]!);
         this.log.info({ poId, supplierOrderId }, 'purchase order found by outOrderId after an unknown outcome');
       }
     }
@@ -92,7 +84,7 @@ export class Alibaba1688Route implements SupplierRoute {
         // is not published [U] (1688 §10).
         const shop = await this.shops.credentialsById(order.shop_id);
         const wire = await this.clients.for({ shopId: shop.id, appId: shop.appId, appSecret: shop.appSecret }).getOrder(order.wx_order_id);
-        const ewaybill = String((wire.order_detail as any)?.delivery_info?.ewaybill_order_code ?? '');
+        const ewaybill = mapShipments(wire).ewaybillOrderCode;
         address = toAddressParam(masked);
         encryptOutOrderInfo = {
           encryptOrder: true,
@@ -128,21 +120,7 @@ export class Alibaba1688Route implements SupplierRoute {
         if (code === '500_007' && supplier.purchase_flow_learned === 1) await this.forgetFlow(supplier.id);
         if (code === '500_004') {
           // The catalogue learns from the answer: this spec has no stock right now.
-          await this.db.kysely
-            .updateTable('supplier_offers')
-            .set({ stock: 0, refreshed_at: this.clock.now() })
-            .where(
-              'id',
-              'in',
-              lines.map((l) => l.offer_ref),
-            )
-            .where((eb) => eb.or(lines.map((l) => eb('spec_id', '=', l.spec_id))))
-            .where(
-              'offer_id',
-              'in',
-              lines.map((l) => l.offer_id),
-            )
-            .execute();
+          await markOutOfStock(this.db.kysely, lines, this.clock.now());
         }
         if (UNFULFILLABLE.has(code))
           return this.outcomes.fallBack(
@@ -215,29 +193,18 @@ export class Alibaba1688Route implements SupplierRoute {
   }
 
   private async shopOf(shopOrderId: number): Promise<number> {
-    return (await this.db.kysely.selectFrom('shop_orders').select('shop_id').where('id', '=', shopOrderId).executeTakeFirstOrThrow())
-      .shop_id;
+    return (await getById(this.db.kysely, 'shop_orders', shopOrderId)).shop_id;
   }
 
   /** A seller's flow as the preview answered it (a person's setting is never overwritten). */
   private async learnFlow(supplierId: number, flow: PurchaseFlow): Promise<void> {
-    await this.db.kysely
-      .updateTable('suppliers')
-      .set({ purchase_flow: flow, purchase_flow_learned: 1 })
-      .where('id', '=', supplierId)
-      .where('purchase_flow', 'is', null)
-      .execute();
+    await learnFlow(this.db.kysely, supplierId, flow);
     this.log.info({ supplierId, flow }, '1688 order flow learned from the preview');
   }
 
   /** 1688 refused the learned flow (the relationship ended): ask the preview again next time. */
   private async forgetFlow(supplierId: number): Promise<void> {
-    await this.db.kysely
-      .updateTable('suppliers')
-      .set({ purchase_flow: null, purchase_flow_learned: 0 })
-      .where('id', '=', supplierId)
-      .where('purchase_flow_learned', '=', 1)
-      .execute();
+    await forgetFlow(this.db.kysely, supplierId);
   }
 
   /** Compare the created order with what Daifa sent: receiver, phone (extension kept), address, every item. */
@@ -250,24 +217,22 @@ export class Alibaba1688Route implements SupplierRoute {
   ): Promise<string> {
     const client = await this.accounts.client();
     const view = await client.buyerView(supplierOrderId);
-    const info = view.result ?? {};
     const po = known?.po ?? (await getById(this.db.kysely, 'purchase_orders', poId));
     const lines = known?.lines ?? (await purchaseOrderLines(this.db.kysely, poId));
     const masked = known?.masked ?? (JSON.parse(await orderAddress(this.db.kysely, shopOrderId)) as Address);
     const diffs: string[] = [];
-    const r = info.baseInfo?.receiverInfo ?? {};
-    const n = info.nativeLogistics ?? {};
+    const r = receiverOf(view);
     const sent = (po.readback ? JSON.parse(po.readback).sent : undefined) as Record<string, string> | undefined;
     if (sent) {
       // Field by field against what was sent (its digests): name, mobile, phone with extension, street address.
       const got = digestAddress(po.out_order_id, {
-        fullName: String(r.toFullName ?? n.contactPerson ?? ''),
-        mobile: String(r.toMobile ?? n.mobile ?? ''),
-        phone: String(r.toPhone ?? n.telephone ?? '') || undefined,
-        address: String(n.address ?? ''),
-        provinceText: String(n.province ?? ''),
-        cityText: String(n.city ?? ''),
-        areaText: String(n.area ?? ''),
+        fullName: r.fullName,
+        mobile: r.mobile,
+        phone: r.phone,
+        address: r.address,
+        provinceText: r.province ?? '',
+        cityText: r.city ?? '',
+        areaText: r.area ?? '',
       });
       const labels: Record<string, string> = {
         fullName: '收货人',
@@ -281,32 +246,21 @@ export class Alibaba1688Route implements SupplierRoute {
       for (const k of Object.keys(labels)) if ((sent[k] ?? '') !== (got[k] ?? '')) diffs.push(`${labels[k]}不一致`);
     } else diffs.push('缺少下单时的地址记录，无法核对');
     for (const [field, ours, theirs] of [
-      ['省', masked.provinceName, n.province],
-      ['市', masked.cityName, n.city],
-      ['区', masked.countyName, n.area],
+      ['省', masked.provinceName, r.province],
+      ['市', masked.cityName, r.city],
+      ['区', masked.countyName, r.area],
     ] as const) {
       if (String(theirs ?? '') !== ours) diffs.push(`${field}与订单不一致（${theirs}）`);
     }
-    const items: any[] = Array.isArray(info.productItems) ? info.productItems : [];
+    const items = orderItems(view);
     for (const l of lines) {
-      const match = items.filter((i) => String(i.productID) === l.offer_id && String(i.specId ?? '') === l.spec_id);
-      const qty = match.reduce((s, i) => s + Number(i.quantity), 0);
+      const match = items.filter((i) => i.offerId === l.offer_id && (i.specId ?? '') === l.spec_id);
+      const qty = match.reduce((s, i) => s + i.quantity, 0);
       if (qty !== l.quantity) diffs.push(`商品 ${l.offer_id}/${l.spec_id} 数量 ${qty} ≠ ${l.quantity}`);
     }
     if (items.length !== lines.length) diffs.push(`商品行数 ${items.length} ≠ ${lines.length}`);
-    const total = info.baseInfo?.totalAmount !== undefined ? yuanToFen(info.baseInfo.totalAmount) : undefined;
-    const readback = {
-      sent,
-      receiver: r.toFullName ? `${[...String(r.toFullName)][0]}**` : '',
-      area: r.toArea,
-      total,
-      items: items.map((i) => ({
-        offerId: String(i.productID),
-        specId: i.specId,
-        quantity: Number(i.quantity),
-        entryId: idString(i.subItemIDString ?? i.subItemID),
-      })),
-    };
+    const total = orderTotal(view);
+    const readback = { sent, receiver: r.maskedName, area: r.toArea, total, items };
     if (diffs.length) {
       await this.outcomes.needsAttention(poId, shopOrderId, supplierOrderId, 'READBACK_MISMATCH', `采购单回读不一致：${diffs.join('；')}`, {
         diffs,
@@ -400,20 +354,7 @@ export class Alibaba1688Route implements SupplierRoute {
     }
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('purchase_order_lines')
-        .where('purchase_order_id', '=', poId)
-        .where('shop_order_line_no', 'in', [...failedLineNos])
-        .execute();
-      await trx
-        .updateTable('purchase_orders')
-        .set({
-          supplier_order_id: supplierOrderId,
-          ...(Number.isFinite(successTotal) ? { expected_amount: successTotal } : {}),
-          updated_at: now,
-        })
-        .where('id', '=', poId)
-        .execute();
+      await keepCreatedPart(trx, poId, [...failedLineNos], supplierOrderId, Number.isFinite(successTotal) ? successTotal : undefined, now);
       const lines = await loadLinesToSource(trx, shopOrderId, [...failedLineNos]);
       const r = await this.sourcing.sourceLines(trx, shopId, shopOrderId, lines, await loadRequests(trx, shopOrderId), [supplierId], now);
       await appendEvent(

@@ -1,3 +1,4 @@
+import { outgoingMessage } from '../../db/repositories/po-messages.js';
 import type { Db } from '../../db/dialect.js';
 import { orderAddress } from '../../db/lookups.js';
 import type { Address } from '../../domain/address.js';
@@ -24,12 +25,7 @@ export class EmailRoute implements SupplierRoute {
     const poId = po.id;
     if (!supplier.email) throw new PermanentJobError(`供应商 ${supplier.name} 没有邮箱 / supplier has no e-mail`);
     const masked = JSON.parse(await orderAddress(this.db.kysely, order.id)) as Address;
-    const already = await this.db.kysely
-      .selectFrom('po_messages')
-      .select('status')
-      .where('purchase_order_id', '=', poId)
-      .where('direction', '=', 'out')
-      .executeTakeFirst();
+    const already = await outgoingMessage(this.db.kysely, poId);
     let address: AddressParam | undefined;
     if (!already) {
       const plain = await this.decode.decode({

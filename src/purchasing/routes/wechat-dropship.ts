@@ -1,3 +1,6 @@
+import { mapShipments } from '../../channels/wechat-shop/mapping.js';
+import { shopLinesOf } from '../../db/repositories/purchase-orders.js';
+import { orderLinesIn } from '../../db/repositories/shop-orders.js';
 import type { WeChatClients } from '../../channels/wechat-shop/client.js';
 import type { Db } from '../../db/dialect.js';
 import { PermanentJobError } from '../../jobs/worker.js';
@@ -20,24 +23,12 @@ export class WeChatDropshipRoute implements SupplierRoute {
     const poId = po.id;
     if (!supplier.dropship_appid) throw new PermanentJobError(`供应商 ${supplier.name} 没有代发 AppID`);
     const client = await this.clients.forShop(this.shops, order.shop_id);
-    const poLines = await this.db.kysely
-      .selectFrom('purchase_order_lines')
-      .select('shop_order_line_no')
-      .where('purchase_order_id', '=', poId)
-      .execute();
-    const lineNos = [...new Set(poLines.map((l) => l.shop_order_line_no))];
-    const shopLines = await this.db.kysely
-      .selectFrom('shop_order_lines')
-      .selectAll()
-      .where('shop_order_id', '=', order.id)
-      .where('line_no', 'in', lineNos)
-      .orderBy('line_no')
-      .execute();
+    const shopLines = await orderLinesIn(this.db.kysely, order.id, await shopLinesOf(this.db.kysely, poId));
     // An earlier attempt may have assigned them: read the order first (unknown outcome → look, never assign twice).
     const isAssigned = async () => {
       const wire = await client.getOrder(order.wx_order_id);
-      const infos = ((wire.order_detail as any)?.product_infos ?? []) as any[];
-      return shopLines.every((l) => infos.some((p) => String(p.sku_id) === l.sku_id && p.dropship_info?.ds_order_id));
+      const products = mapShipments(wire).products;
+      return shopLines.every((l) => products.some((p) => p.skuId === l.sku_id && p.dropshipOrderId));
     };
     if (!(await isAssigned())) {
       await client.dropshipAssign(

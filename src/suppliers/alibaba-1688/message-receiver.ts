@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Transaction } from 'kysely';
 import { paymentOf } from '../../db/lookups.js';
-import { prepared } from '../../db/prepared.js';
+import { poBySupplierOrder } from '../../db/repositories/purchase-orders.js';
 import type { Database } from '../../db/schema.js';
 import type { JobQueue, JobSpec } from '../../jobs/queue.js';
 import type { InboundEventStore } from '../../inbound/event-store.js';
@@ -103,8 +103,3 @@ export function registerAlibabaReceiver(
     });
   });
 }
-
-// Every 1688 message looks its purchase order up (about four per order): compiled once (see prepared()).
-const poBySupplierOrder = prepared((db, supplierOrderId: string) =>
-  db.selectFrom('purchase_orders').select('id').where('supplier_order_id', '=', supplierOrderId),
-);

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import type { SupplierHistory } from '../domain/supplier-scoring.js';
+import type { Database } from '../schema.js';
+import type { SupplierHistory } from '../../domain/supplier-scoring.js';
 
 /**
  * How fast suppliers really ship for this merchant: for each paid purchase order with a parcel, the time from

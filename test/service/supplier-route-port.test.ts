@@ -3,29 +3,25 @@ import { PURCHASE_ROUTES, ROUTE_TRAITS, payMethodTraits, routeTraits } from '../
 import { PlacementOutcomes } from '../../src/purchasing/outcomes.js';
 import { PurchaseOrderPlacement } from '../../src/purchasing/place-purchase-order.js';
 import { fakeRoutes } from '../helpers/fake-route.js';
-import { enableSourcing, startHarness, type Harness } from '../helpers/harness.js';
+import { seedPaidOrder, startServices, type Services } from '../helpers/services.js';
 
 /**
  * The placement service behind the SupplierRoute port, with fake routes: it hands each supplier order to its route's
  * adapter once, exactly as sourced, and the outcome (placed, a person, the supplier unable) moves the orders on —
- * whatever the route. No HTTP call leaves the test (the fakes stand where 1688, e-mail and WeChat dropship are).
+ * whatever the route. Service tier: no HTTP server, no simulator (the fakes stand where 1688, e-mail and WeChat dropship are).
  */
 describe('the SupplierRoute port', () => {
-  let h: Harness | undefined;
+  let h: Services | undefined;
   afterEach(async () => {
     await h?.stop();
     h = undefined;
   });
 
   async function draftedPurchaseOrder() {
-    h = await startHarness({ worker: false });
-    await enableSourcing(h);
-    const [o] = h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0, virtualNumberRate: 0 });
-    // The loop's first step, run by hand: sync → confirm → source drafts the supplier order (nobody places it).
-    await h.app.handlers.get('order.sync')!(
-      { shopId: h.shop.id, orderId: o!.orderId, source: 'manual' },
-      { job: { attempts: 1 } as never, workerId: 'test' },
-    );
+    h = await startServices();
+    const { id } = await seedPaidOrder(h);
+    // The loop's steps run by hand, no worker and no HTTP: confirm → source drafts the supplier order (nobody places it).
+    await h.app.handlers.get('order.confirm')!({ shopOrderId: id }, { job: { attempts: 1 } as never, workerId: 'test' });
     const po = await h.app.db.kysely.selectFrom('purchase_orders').selectAll().where('state', '=', 'Draft').executeTakeFirstOrThrow();
     const outcomes = new PlacementOutcomes(h.app.db, h.app.sourcing, h.app.clock, h.app.log);
     const routes = fakeRoutes(outcomes);
