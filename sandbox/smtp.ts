@@ -52,7 +52,17 @@ export class SmtpTwin {
         });
       },
     });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', () => resolve()));
+    // A port already taken is a clear start-up error (npm start puts this twin on DAIFA_SANDBOX_PORT + 1), never an
+    // uncaught exception after start-up seemed to succeed.
+    await new Promise<void>((resolve, reject) => {
+      const failed = (err: Error) =>
+        reject(new Error(`沙箱邮件服务无法监听端口 ${port} / the sandbox SMTP twin cannot listen on port ${port}: ${err.message}`));
+      this.server!.once('error', failed);
+      this.server!.listen(port, '127.0.0.1', () => {
+        this.server!.off('error', failed);
+        resolve();
+      });
+    });
     this.port = (this.server.server.address() as { port: number }).port;
     return this.port;
   }

@@ -262,6 +262,6 @@ export async function resolveCase(
       },
       now,
     );
-    if (!r.ok) throw new DaifaError('CONFLICT', `异常已处理 / case is ${r.from}`);
+    if (!r.ok) throw new DaifaError('ALREADY_DONE', `异常已处理 / case is ${r.from}`);
   });
 }

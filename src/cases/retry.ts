@@ -19,7 +19,7 @@ export async function retryCase(
 ): Promise<{ kind: string; outcome: string }> {
   const c = await findCase(deps.db.kysely, caseId);
   if (!c) throw new DaifaError('NOT_FOUND', `异常 ${caseId} 不存在 / case not found`);
-  if (c.state !== 'Open') throw new DaifaError('CONFLICT', `异常已处理（${c.state}）/ case is ${c.state}`);
+  if (c.state !== 'Open') throw new DaifaError('ALREADY_DONE', `异常已处理（${c.state}）/ case is ${c.state}`);
   if (c.kind === 'DELIVERY_FAILED' && c.shop_order_id) {
     const shopOrderId = c.shop_order_id;
     const now = deps.clock.now();
@@ -46,5 +46,5 @@ export async function retryCase(
   if ((c.kind === 'PAYMENT_BLOCKED' || c.kind === 'PRICE_CHANGED') && c.purchase_order_id)
     return { kind: c.kind, outcome: await deps.payments.retryBlocked(c.purchase_order_id, actor) };
   const title = (CASE_KINDS as Record<string, { title: string }>)[c.kind]?.title ?? c.kind;
-  throw new DaifaError('CONFLICT', `「${title}」没有可自动重试的步骤，请按可选操作处理 / this case has no step to retry`);
+  throw new DaifaError('NOT_APPLICABLE', `「${title}」没有可自动重试的步骤，请按可选操作处理 / this case has no step to retry`);
 }

@@ -307,7 +307,7 @@ export class DeadlineWatch {
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
     if (routeTraits(po.route).reach !== 'email' || !po.email || !this.email) {
       const where = routeTraits(po.route).contactHint(po);
-      throw new DaifaError('CONFLICT', `${where} / contact this supplier on its own platform`);
+      throw new DaifaError('NOT_APPLICABLE', `${where} / contact this supplier on its own platform`);
     }
     const r = await this.email.sendMessage({
       poId: po.id,
@@ -368,7 +368,7 @@ export class DeadlineWatch {
       return { ok: r === 'sent', message };
     }
     if (routeTraits(po.route).reach !== 'api' || !po.supplier_order_id)
-      throw new DaifaError('CONFLICT', '只有 1688 采购单可以在线催发货、直供供应商可以邮件催发货；其他请电话联系');
+      throw new DaifaError('NOT_APPLICABLE', '只有 1688 采购单可以在线催发货、直供供应商可以邮件催发货；其他请电话联系');
     const r = await (await this.accounts.client()).urge(po.supplier_order_id);
     const message = r.ok ? '已在 1688 催发货' : `1688 催发货未成功：${r.message ?? r.code ?? ''}`;
     await this.db.kysely
@@ -399,14 +399,14 @@ export class DeadlineWatch {
     const client = await this.clients.forShop(this.shops, order.shop_id);
     await this.settleSending(order, client);
     const past = await negotiationStates(k, shopOrderId);
-    if (past.length >= 3) throw new DaifaError('CONFLICT', '每个订单最多发起 3 次发货协商 / at most 3 negotiations per order');
+    if (past.length >= 3) throw new DaifaError('LIMIT_REACHED', '每个订单最多发起 3 次发货协商 / at most 3 negotiations per order');
     if (past.some((p) => p.state === 'Waiting'))
-      throw new DaifaError('CONFLICT', '已有待买家答复的发货协商 / one is already waiting for the buyer');
+      throw new DaifaError('ALREADY_DONE', '已有待买家答复的发货协商 / one is already waiting for the buyer');
     const lines = await shipByTimes(k, shopOrderId);
     const deadline = Math.min(...lines.map((d) => d ?? Number.POSITIVE_INFINITY));
     const now = this.clock.now();
     if (Number.isFinite(deadline) && deadline * 1000 - now < 4 * HOUR)
-      throw new DaifaError('CONFLICT', '距最晚发货时间不足 4 小时，已不能发起发货协商 / less than 4 h before the deadline');
+      throw new DaifaError('LIMIT_REACHED', '距最晚发货时间不足 4 小时，已不能发起发货协商 / less than 4 h before the deadline');
     if (Number.isFinite(deadline) && input.predictDeliveryTime <= deadline)
       throw new DaifaError('VALIDATION', '新的发货时间应晚于原最晚发货时间 / the new time must be after the deadline');
     const id = await recordNegotiation(

@@ -135,12 +135,12 @@ export async function recordSupplierPartialRefund(
     const c = await findCase(trx, input.caseId);
     if (!c || c.kind !== 'PARTIAL_REFUND' || !c.shop_order_id || !c.purchase_order_id)
       throw new DaifaError('NOT_FOUND', `部分退款事项 ${input.caseId} 不存在`);
-    if (c.state !== 'Open') throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
+    if (c.state !== 'Open') throw new DaifaError('ALREADY_DONE', '该事项已处理 / already resolved');
     await lockEntity(trx, 'shop_order', c.shop_order_id);
     const po = rowOrThrow(await poWithShop(trx, c.purchase_order_id), 'purchase_orders', c.purchase_order_id);
     const payment = await paymentOf(trx, po.id);
     if (payment?.status !== 'Paid')
-      throw new DaifaError('CONFLICT', '采购单尚未付款：请与供应商改价或取消这部分商品 / not paid: nothing to refund');
+      throw new DaifaError('WRONG_STATE', '采购单尚未付款：请与供应商改价或取消这部分商品 / not paid: nothing to refund');
     const stillPaid = payment.amount - (await refundedBySupplier(trx, po.id));
     if (input.amount > stillPaid)
       throw new DaifaError(
@@ -161,7 +161,7 @@ export async function recordSupplierPartialRefund(
       },
       now,
     );
-    if (id === undefined) throw new DaifaError('CONFLICT', `流水号 ${reference} 已登记 / already recorded`);
+    if (id === undefined) throw new DaifaError('ALREADY_DONE', `流水号 ${reference} 已登记 / already recorded`);
     await appendEvent(
       trx,
       {

@@ -440,7 +440,7 @@ export class Tracking {
           updated_at: now,
         })
       ).rows[0];
-      if (!row) throw new DaifaError('CONFLICT', `单号 ${input.waybill} 已录入 / already recorded`);
+      if (!row) throw new DaifaError('ALREADY_DONE', `单号 ${input.waybill} 已录入 / already recorded`);
       await appendEvent(
         trx,
         {
@@ -488,11 +488,11 @@ export class Tracking {
       const c = await findCase(trx, caseId);
       if (!c || c.kind !== 'UNKNOWN_COURIER' || !c.purchase_order_id || !c.shop_order_id)
         throw new DaifaError('NOT_FOUND', `快递公司待确认事项 ${caseId} 不存在`);
-      if (c.state !== 'Open') throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
+      if (c.state !== 'Open') throw new DaifaError('ALREADY_DONE', '该事项已处理 / already resolved');
       await lockEntity(trx, 'shop_order', c.shop_order_id);
       const waybill = (JSON.parse(c.data ?? '{}') as { waybill?: string }).waybill;
       const pkgs = await parcelsWithoutCourier(trx, c.purchase_order_id, waybill);
-      if (!pkgs.length) throw new DaifaError('CONFLICT', '没有待确认快递公司的包裹（供应商可能已更换运单）/ no such parcel');
+      if (!pkgs.length) throw new DaifaError('WRONG_STATE', '没有待确认快递公司的包裹（供应商可能已更换运单）/ no such parcel');
       const odd = pkgs.find((p) => !plausibleWaybill(deliveryId, p.waybill_id));
       if (odd)
         throw new DaifaError(

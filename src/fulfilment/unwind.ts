@@ -285,10 +285,10 @@ export class SupplierUnwind {
     const po = await poWithShop(k, poId);
     if (!po) throw new DaifaError('NOT_FOUND', `采购单 ${poId} 不存在`);
     if (['Cancelled', 'Shadowed', 'Completed', 'Shipped'].includes(po.state))
-      throw new DaifaError('CONFLICT', `采购单状态为 ${po.state}，不能登记 / purchase order is ${po.state}`);
+      throw new DaifaError('WRONG_STATE', `采购单状态为 ${po.state}，不能登记 / purchase order is ${po.state}`);
     if (['Draft', 'Placing', 'Paying'].includes(po.state))
-      throw new DaifaError('CONFLICT', `采购单正在${po.state === 'Paying' ? '付款' : '下单'}，请稍后再登记`);
-    if (await hasParcel(k, poId)) throw new DaifaError('CONFLICT', '供应商已发货：请走退货退款，不能直接取消 / already shipped');
+      throw new DaifaError('WRONG_STATE', `采购单正在${po.state === 'Paying' ? '付款' : '下单'}，请稍后再登记`);
+    if (await hasParcel(k, poId)) throw new DaifaError('WRONG_STATE', '供应商已发货：请走退货退款，不能直接取消 / already shipped');
     const payment = await paymentOf(k, poId);
     const paid = payment?.status === 'Paid';
     // Paid less what the supplier gave back already (a partial refund recorded on a PARTIAL_REFUND case).
@@ -311,7 +311,7 @@ export class SupplierUnwind {
       const now_ = await stateOf(trx, 'purchase_order', po.id);
       const settledBefore = await hasEvent(trx, 'purchase_order', po.id, 'po.supplier_settled');
       if (now_.state !== po.state || settledBefore)
-        throw new DaifaError('CONFLICT', `采购单已登记过供应商取消或退款（${now_.state}），请刷新 / settled meanwhile`);
+        throw new DaifaError('ALREADY_DONE', `采购单已登记过供应商取消或退款（${now_.state}），请刷新 / settled meanwhile`);
       if (paid && due > 0)
         await postLedger(
           trx,

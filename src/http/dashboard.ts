@@ -148,7 +148,7 @@ export function registerDashboardApi(api: FastifyInstance, app: App, sandbox: Sa
       .strict()
       .parse(req.body);
     if (id === req.principal!.userId)
-      throw new DaifaError('CONFLICT', '不能修改自己的角色或停用自己 / you cannot change or disable yourself');
+      throw new DaifaError('NOT_APPLICABLE', '不能修改自己的角色或停用自己 / you cannot change or disable yourself');
     if (!b.role && b.disabled === undefined)
       throw new DaifaError('VALIDATION', '请给出 role 或 disabled / nothing to change', {
         details: [{ field: 'role', message: 'role or disabled required' }],

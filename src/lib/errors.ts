@@ -8,6 +8,15 @@ export const errorCodes = {
   FORBIDDEN: { status: 403, retryable: false, message: '没有权限 / not allowed for your role' },
   NOT_FOUND: { status: 404, retryable: false, message: '未找到 / not found' },
   CONFLICT: { status: 409, retryable: false, message: '状态冲突 / conflict with the current state' },
+  // The 409s a caller can tell apart (CONFLICT is what is left):
+  /** Done already — by this request before, by someone else meanwhile, or it exists: refresh and look. */
+  ALREADY_DONE: { status: 409, retryable: false, message: '已处理过 / already done' },
+  /** The thing is not in a state that allows this now (an order shipped, a payment not awaiting approval …). */
+  WRONG_STATE: { status: 409, retryable: false, message: '当前状态不允许此操作 / not allowed in the current state' },
+  /** This action does not apply to this kind of thing (a case of another kind, a supplier route without it …). */
+  NOT_APPLICABLE: { status: 409, retryable: false, message: '此操作不适用 / not applicable here' },
+  /** A limit stands in the way: a quota, a count, a margin floor, a deadline too close. */
+  LIMIT_REACHED: { status: 409, retryable: false, message: '已达上限 / a limit is reached' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: '不支持的文件类型 / unsupported file type' },
   AMOUNT_MISMATCH: { status: 422, retryable: false, message: '金额不一致 / amount does not match' },
   RATE_LIMITED: { status: 429, retryable: true, message: '请求过于频繁 / too many requests' },

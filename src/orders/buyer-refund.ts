@@ -78,7 +78,7 @@ export async function decideBuyerRefund(
     if (!order) throw new DaifaError('NOT_FOUND', `订单 ${input.shopOrderId} 不存在`);
     if (['Shipped', 'Completed', 'Cancelled'].includes(order.state))
       throw new DaifaError(
-        'CONFLICT',
+        'WRONG_STATE',
         `订单状态为 ${order.state}，不能在 Daifa 发起退款（已发货的请在微信小店处理售后） / order is ${order.state}`,
       );
     const lines = await orderLines(trx, order.id);
@@ -89,12 +89,12 @@ export async function decideBuyerRefund(
         details: [{ field: 'lines', message: 'unknown line' }],
       });
     const wanted = lines.filter((l) => (input.lines ? input.lines.includes(l.line_no) : true) && open(l));
-    if (!wanted.length) throw new DaifaError('CONFLICT', '这些商品已退款或已决定退款 / already refunded');
+    if (!wanted.length) throw new DaifaError('ALREADY_DONE', '这些商品已退款或已决定退款 / already refunded');
     const held = await heldLines(trx, order.id);
     const busy = wanted.filter((l) => held.some((h) => h.shop_order_line_no === l.line_no));
     if (busy.length)
       throw new DaifaError(
-        'CONFLICT',
+        'WRONG_STATE',
         `第 ${busy.map((l) => l.line_no).join('、')} 行已在采购单 ${[...new Set(held.filter((h) => busy.some((l) => l.line_no === h.shop_order_line_no)).map((h) => h.out_order_id))].join('、')} 中：请先换供应商或登记供应商已取消 / a supplier order holds these lines`,
       );
     const lineNos = wanted.map((l) => l.line_no);
@@ -119,7 +119,7 @@ export async function decideBuyerRefund(
         },
         now,
       );
-      if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
+      if (!t.ok) throw new DaifaError('WRONG_STATE', t.reason);
       // Nothing is left to fulfil: every open case of the order is moot.
       for (const c of cases) await settle(c);
       return { state: 'Cancelled', lines: lineNos, whole };

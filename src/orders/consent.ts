@@ -38,7 +38,7 @@ export class ConsentService {
       const c = await findCase(trx, input.caseId);
       if (!c || (c.kind !== 'SPECIAL_REQUEST_CONSENT' && c.kind !== 'SUBSTITUTE_CONSENT'))
         throw new DaifaError('NOT_FOUND', `买家确认事项 ${input.caseId} 不存在`);
-      if (c.state !== 'Open' || !c.shop_order_id) throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
+      if (c.state !== 'Open' || !c.shop_order_id) throw new DaifaError('ALREADY_DONE', '该事项已处理 / already resolved');
       const resolution = input.answer === 'agreed' ? `买家同意替代方案：${input.note.trim()}` : `买家拒绝：${input.note.trim()}`;
       await settleCase(
         trx,
@@ -65,7 +65,7 @@ export class ConsentService {
           },
           now,
         );
-        if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
+        if (!t.ok) throw new DaifaError('WRONG_STATE', t.reason);
         return { orderState: 'Confirmed' };
       }
       if (input.answer === 'agreed') {
@@ -95,7 +95,7 @@ export class ConsentService {
           },
           now,
         );
-        if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
+        if (!t.ok) throw new DaifaError('WRONG_STATE', t.reason);
         return { orderState: 'Confirmed' };
       }
       const t = await applyTransition(
@@ -112,7 +112,7 @@ export class ConsentService {
         },
         now,
       );
-      if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
+      if (!t.ok) throw new DaifaError('WRONG_STATE', t.reason);
       // The buyer gets the money back for everything not shipped, without having to ask (BuyerRefunds).
       await withdrawLines(trx, c.shop_order_id, 'all', now);
       // Other lines may already be with suppliers (a re-sourcing after a stock-out): those orders are cancelled or refunded too.
@@ -132,10 +132,10 @@ export class ConsentService {
       const c = await findCase(trx, input.caseId);
       if (!c || c.kind !== 'OUT_OF_STOCK' || !c.shop_order_id)
         throw new DaifaError('NOT_FOUND', `缺货事项 ${input.caseId} 不存在 / no out-of-stock case ${input.caseId}`);
-      if (c.state !== 'Open') throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
+      if (c.state !== 'Open') throw new DaifaError('ALREADY_DONE', '该事项已处理 / already resolved');
       const lineNo = (JSON.parse(c.data ?? '{}') as { lineNo?: number }).lineNo;
       const line = await orderLine(trx, c.shop_order_id, lineNo ?? -1);
-      if (!line) throw new DaifaError('CONFLICT', '找不到缺货的商品行 / the line is gone');
+      if (!line) throw new DaifaError('WRONG_STATE', '找不到缺货的商品行 / the line is gone');
       const offer = await offerWithSupplier(trx, input.offerRef);
       if (!offer || !offer.active)
         throw new DaifaError('VALIDATION', '替换商品不存在或供应商已停用 / no such offer', {
@@ -161,7 +161,7 @@ export class ConsentService {
         },
         now,
       );
-      if (consentCaseId === undefined) throw new DaifaError('CONFLICT', '已提议过该替换商品 / already proposed');
+      if (consentCaseId === undefined) throw new DaifaError('ALREADY_DONE', '已提议过该替换商品 / already proposed');
       const t = await applyTransition(
         trx,
         {
@@ -175,7 +175,7 @@ export class ConsentService {
         },
         now,
       );
-      if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
+      if (!t.ok) throw new DaifaError('WRONG_STATE', t.reason);
       const order = await getById(trx, 'shop_orders', c.shop_order_id);
       await this.notifier.raise(trx, {
         event: 'buyer_consent_needed',

@@ -30,7 +30,7 @@ export class DecodeService {
       // transaction rolls back, so a refused decode is not counted.
       const used = await countDecodeOn(trx, input.shopId, day);
       if (used > this.dailyQuota)
-        throw new DaifaError('CONFLICT', `今日解密额度已用完（${used - 1}/${this.dailyQuota}）/ daily decode quota used up`, {
+        throw new DaifaError('LIMIT_REACHED', `今日解密额度已用完（${used - 1}/${this.dailyQuota}）/ daily decode quota used up`, {
           retryable: false,
         });
       await recordDecode(trx, input, this.clock.now());

@@ -145,7 +145,7 @@ export async function resolveReview(
     );
     if (!r.ok) {
       if (r.from === null) throw new DaifaError('NOT_FOUND', `订单 ${input.shopOrderId} 不存在`);
-      throw new DaifaError('CONFLICT', `订单当前状态为 ${r.from}，不能审核 / order is ${r.from}, not NeedsReview`, {
+      throw new DaifaError('WRONG_STATE', `订单当前状态为 ${r.from}，不能审核 / order is ${r.from}, not NeedsReview`, {
         details: { reason: r.reason },
       });
     }

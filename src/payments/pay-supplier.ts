@@ -675,12 +675,12 @@ export class SupplierPayments {
     return this.db.kysely.transaction().execute(async (trx) => {
       const p = await paymentWithOrder(trx, purchaseOrderId);
       if (!p) throw new DaifaError('NOT_FOUND', `采购单 ${purchaseOrderId} 没有付款记录`);
-      if (p.status !== 'Failed') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，只有失败的付款可以重试`);
-      if (payMethodTraits(p.method).confirmedBy === 'voucher') throw new DaifaError('CONFLICT', '转账付款无需重试：请上传凭证并登记');
+      if (p.status !== 'Failed') throw new DaifaError('WRONG_STATE', `付款状态为 ${p.status}，只有失败的付款可以重试`);
+      if (payMethodTraits(p.method).confirmedBy === 'voucher') throw new DaifaError('NOT_APPLICABLE', '转账付款无需重试：请上传凭证并登记');
       const next = payMethodTraits(p.method).firstStatus;
       // updated_at is left alone: it marks the last pay call, and no call overlaps one made less than a lease ago.
       const moved = await movePayment(trx, p.id, next, { from: ['Failed'], set: { max_calls: p.attempts + MAX_PAY_CALLS, reason: null } });
-      if (!moved) throw new DaifaError('CONFLICT', '付款状态已变化，请刷新');
+      if (!moved) throw new DaifaError('WRONG_STATE', '付款状态已变化，请刷新');
       await appendEvent(
         trx,
         {
@@ -708,13 +708,13 @@ export class SupplierPayments {
   async retryBlocked(purchaseOrderId: number, actor: string): Promise<string> {
     const payment = await paymentOf(this.db.kysely, purchaseOrderId);
     if (!payment || payment.status !== 'Blocked')
-      throw new DaifaError('CONFLICT', `付款状态为 ${payment?.status ?? '无'}，不是被拦截的付款`);
+      throw new DaifaError('WRONG_STATE', `付款状态为 ${payment?.status ?? '无'}，不是被拦截的付款`);
     if (payment.block_cause !== 'limits' && payment.block_cause !== 'amount')
       throw new DaifaError('CONFLICT', '此付款的拦截原因未记录，请换供应商或处理异常');
     const outcome =
       payment.block_cause === 'amount' ? await this.recheck(purchaseOrderId, actor) : await this.reconsider(purchaseOrderId, { actor });
     if (outcome === 'Blocked')
-      throw new DaifaError('CONFLICT', `仍被拦截：${(await paymentOf(this.db.kysely, purchaseOrderId))?.reason ?? ''}`);
+      throw new DaifaError('LIMIT_REACHED', `仍被拦截：${(await paymentOf(this.db.kysely, purchaseOrderId))?.reason ?? ''}`);
     return outcome;
   }
 
@@ -803,7 +803,7 @@ export class SupplierPayments {
       // Rejected earlier, approved now (the owner changed their mind): decided like a payment the limits blocked.
       if (blocked.status === 'Blocked' && blocked.block_cause !== 'limits')
         throw new DaifaError(
-          'CONFLICT',
+          'WRONG_STATE',
           blocked.block_cause === 'amount'
             ? '1688 订单金额与应付不一致：请在异常中接受新价格或换供应商，不能直接批准 / the 1688 total differs: accept the new price on its case'
             : '此付款的拦截原因未记录，请换供应商或处理异常 / blocked for an unrecorded cause',
@@ -813,12 +813,12 @@ export class SupplierPayments {
     // Each decision changes the payment only while it still awaits one: a stale approve never reverses a concurrent
     // reject (nor the other way round) — the second answers 409.
     const decidedOnce = (moved: boolean) => {
-      if (!moved) throw new DaifaError('CONFLICT', `付款 ${paymentId} 已被他人处理，请刷新 / decided by someone else meanwhile`);
+      if (!moved) throw new DaifaError('ALREADY_DONE', `付款 ${paymentId} 已被他人处理，请刷新 / decided by someone else meanwhile`);
     };
     return this.db.kysely.transaction().execute(async (trx) => {
       const p = await paymentToApprove(trx, paymentId);
       if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
-      if (p.status !== 'AwaitingApproval') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，不在待批准队列`);
+      if (p.status !== 'AwaitingApproval') throw new DaifaError('WRONG_STATE', `付款状态为 ${p.status}，不在待批准队列`);
       if (!input.approve) {
         decidedOnce(
           await movePayment(trx, paymentId, 'Rejected', {
@@ -1018,10 +1018,13 @@ export class SupplierPayments {
     assertPaidAt(input.paidAt, this.clock.now());
     const p = await findById(this.db.kysely, 'payments', paymentId);
     if (!p) throw new DaifaError('NOT_FOUND', `付款 ${paymentId} 不存在`);
-    if (p.status === 'Paid') throw new DaifaError('CONFLICT', `付款 ${paymentId} 已登记为已付，不能重复登记 / already paid`);
+    if (p.status === 'Paid') throw new DaifaError('ALREADY_DONE', `付款 ${paymentId} 已登记为已付，不能重复登记 / already paid`);
     if (payMethodTraits(p.method).confirmedBy !== 'voucher')
-      throw new DaifaError('CONFLICT', '1688 订单的付款以 1688 回读为准，请用“核对付款” / 1688 payments are confirmed by re-reading 1688');
-    if (p.status !== 'AwaitingPayer') throw new DaifaError('CONFLICT', `付款状态为 ${p.status}，需先批准 / payment is ${p.status}`);
+      throw new DaifaError(
+        'NOT_APPLICABLE',
+        '1688 订单的付款以 1688 回读为准，请用“核对付款” / 1688 payments are confirmed by re-reading 1688',
+      );
+    if (p.status !== 'AwaitingPayer') throw new DaifaError('WRONG_STATE', `付款状态为 ${p.status}，需先批准 / payment is ${p.status}`);
     if (input.amount !== p.amount)
       throw new DaifaError(
         'AMOUNT_MISMATCH',

@@ -43,22 +43,22 @@ export async function acceptPrice(
     const c = await findCase(trx, input.caseId);
     if (!c) throw new DaifaError('NOT_FOUND', `异常 ${input.caseId} 不存在`);
     if (c.kind !== 'PRICE_CHANGED' || !c.purchase_order_id)
-      throw new DaifaError('CONFLICT', '只有“采购价与预览不一致”的异常可以接受新价格');
-    if (c.state !== 'Open') throw new DaifaError('CONFLICT', `异常已处理 / case is ${c.state}`);
+      throw new DaifaError('NOT_APPLICABLE', '只有“采购价与预览不一致”的异常可以接受新价格');
+    if (c.state !== 'Open') throw new DaifaError('ALREADY_DONE', `异常已处理 / case is ${c.state}`);
     const poId = Number(c.purchase_order_id);
     const data = JSON.parse(c.data ?? '{}') as { total?: number; expected?: number };
     if (typeof data.total !== 'number') throw new DaifaError('CONFLICT', '异常中没有新价格，无法接受');
     const m = await marginWith(trx, poId, data.total);
     if (!m.ok)
       throw new DaifaError(
-        'CONFLICT',
+        'LIMIT_REACHED',
         `接受后毛利 ${yuan(m.margin)} 低于下限 ${yuan(m.floor)}；请换供应商或先调整付款限额 / margin below the floor`,
       );
     const po = await getById(trx, 'purchase_orders', poId);
     await lockEntity(trx, 'shop_order', po.shop_order_id);
     const payment = await paymentOf(trx, poId);
     if (payment && (payment.status !== 'Blocked' || payment.block_cause !== 'amount'))
-      throw new DaifaError('CONFLICT', `付款状态为 ${payment.status}，不能再接受新价格`);
+      throw new DaifaError('WRONG_STATE', `付款状态为 ${payment.status}，不能再接受新价格`);
     const was = payment?.amount ?? po.supplier_amount ?? po.expected_amount;
     const r = await applyTransition(
       trx,
@@ -76,7 +76,7 @@ export async function acceptPrice(
       },
       now,
     );
-    if (!r.ok) throw new DaifaError('CONFLICT', `采购单状态为 ${r.from}，不能接受新价格`);
+    if (!r.ok) throw new DaifaError('WRONG_STATE', `采购单状态为 ${r.from}，不能接受新价格`);
     // What is owed becomes the new total: booked now (a price changed at creation was never booked), or — booked at
     // placement — changed by a new entry (the ledger is append-only).
     const booked = await owedFor(trx, poId);

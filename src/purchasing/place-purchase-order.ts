@@ -134,7 +134,7 @@ export class PurchaseOrderPlacement {
       return 'Unwinding';
     }
     if (!['Placed', 'NeedsAttention'].includes(po.state))
-      throw new DaifaError('CONFLICT', `采购单状态为 ${po.state}${payment ? `（付款 ${payment.status}）` : ''}，不能直接改派`);
+      throw new DaifaError('WRONG_STATE', `采购单状态为 ${po.state}${payment ? `（付款 ${payment.status}）` : ''}，不能直接改派`);
     return this.outcomes.fallBack(po.id, po.shop_order_id, po.shop_id, po.supplier_id, '供应商回复缺货');
   }
 

@@ -23,12 +23,12 @@ export async function confirmReadback(
     const c = await findCase(trx, input.caseId);
     if (!c) throw new DaifaError('NOT_FOUND', `异常 ${input.caseId} 不存在 / case not found`);
     if (c.kind !== 'READBACK_MISMATCH' || !c.purchase_order_id || !c.shop_order_id)
-      throw new DaifaError('CONFLICT', '只有“采购单回读不一致”的异常可以确认无误 / only a read-back mismatch can be confirmed');
-    if (c.state !== 'Open') throw new DaifaError('CONFLICT', `异常已处理 / case is ${c.state}`);
+      throw new DaifaError('NOT_APPLICABLE', '只有“采购单回读不一致”的异常可以确认无误 / only a read-back mismatch can be confirmed');
+    if (c.state !== 'Open') throw new DaifaError('ALREADY_DONE', `异常已处理 / case is ${c.state}`);
     const data = JSON.parse(c.data ?? '{}') as { failedOfferList?: unknown };
     if (data.failedOfferList)
       throw new DaifaError(
-        'CONFLICT',
+        'NOT_APPLICABLE',
         '组合商品只下单成功一部分，不能确认无误，请换供应商 / a bundle created only in part cannot be confirmed',
       );
     const poId = Number(c.purchase_order_id);
@@ -49,7 +49,7 @@ export async function confirmReadback(
       },
       now,
     );
-    if (!r.ok) throw new DaifaError('CONFLICT', `采购单状态为 ${r.from}，不能确认 / purchase order is ${r.from}`);
+    if (!r.ok) throw new DaifaError('WRONG_STATE', `采购单状态为 ${r.from}，不能确认 / purchase order is ${r.from}`);
     await recordPayable(trx, poId, now);
     await settleCase(
       trx,

@@ -28,8 +28,8 @@ export async function settleUnknownEmail(
     if (!c) throw new DaifaError('NOT_FOUND', `异常 ${input.caseId} 不存在 / case not found`);
     const po = c.purchase_order_id ? await findById(trx, 'purchase_orders', c.purchase_order_id) : undefined;
     if (c.kind !== 'PLACEMENT_FAILED' || !po || routeTraits(po.route).reach !== 'email' || !c.purchase_order_id || !c.shop_order_id)
-      throw new DaifaError('CONFLICT', '只有“采购邮件是否发出未知”的异常可以这样处理 / only an e-mail with an unknown outcome');
-    if (c.state !== 'Open') throw new DaifaError('CONFLICT', `异常已处理 / case is ${c.state}`);
+      throw new DaifaError('NOT_APPLICABLE', '只有“采购邮件是否发出未知”的异常可以这样处理 / only an e-mail with an unknown outcome');
+    if (c.state !== 'Open') throw new DaifaError('ALREADY_DONE', `异常已处理 / case is ${c.state}`);
     const poId = Number(c.purchase_order_id);
     const shopOrderId = Number(c.shop_order_id);
     await lockEntity(trx, 'shop_order', shopOrderId);
@@ -52,7 +52,7 @@ export async function settleUnknownEmail(
         },
         now,
       );
-      if (!r.ok) throw new DaifaError('CONFLICT', `采购单状态为 ${r.from} / purchase order is ${r.from}`);
+      if (!r.ok) throw new DaifaError('WRONG_STATE', `采购单状态为 ${r.from} / purchase order is ${r.from}`);
       await recordPayable(trx, poId, now);
       await advanceWhenAllPlaced(trx, shopOrderId, now);
       status = 'Placed';
@@ -74,7 +74,7 @@ export async function settleUnknownEmail(
         },
         now,
       );
-      if (!r.ok) throw new DaifaError('CONFLICT', `采购单状态为 ${r.from} / purchase order is ${r.from}`);
+      if (!r.ok) throw new DaifaError('WRONG_STATE', `采购单状态为 ${r.from} / purchase order is ${r.from}`);
       status = 'Placing';
     }
     await appendEvent(

@@ -30,7 +30,7 @@ export async function createUser(db: Db, input: { username: string; password: st
   if (!(input.role in ROLE_RANK))
     throw new DaifaError('VALIDATION', '角色必须是 owner/operator/viewer', { details: [{ field: 'role', message: 'invalid role' }] });
   const exists = await db.kysely.selectFrom('users').select('id').where('username', '=', input.username).executeTakeFirst();
-  if (exists) throw new DaifaError('CONFLICT', `用户 ${input.username} 已存在 / user exists`);
+  if (exists) throw new DaifaError('ALREADY_DONE', `用户 ${input.username} 已存在 / user exists`);
   const row = await db.kysely
     .insertInto('users')
     .values({ username: input.username, password_hash: await hashPassword(input.password), role: input.role, disabled: 0, created_at: now })

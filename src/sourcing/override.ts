@@ -26,7 +26,7 @@ export async function overrideSupplier(
     const order = await orderHead(trx, input.shopOrderId);
     if (!order) throw new DaifaError('NOT_FOUND', `订单 ${input.shopOrderId} 不存在`);
     if (!['NeedsReview', 'AwaitingBuyer', 'Confirmed'].includes(order.state))
-      throw new DaifaError('CONFLICT', `订单状态为 ${order.state}，已下单后不能改供应商 / already purchasing`);
+      throw new DaifaError('WRONG_STATE', `订单状态为 ${order.state}，已下单后不能改供应商 / already purchasing`);
     const line = await orderLine(trx, order.id, input.lineNo);
     if (!line) throw new DaifaError('NOT_FOUND', `订单没有第 ${input.lineNo} 行`);
     const supplier = await findById(trx, 'suppliers', input.supplierId);
@@ -70,7 +70,7 @@ export async function overrideSupplier(
         },
         now,
       );
-      if (!t.ok) throw new DaifaError('CONFLICT', t.reason);
+      if (!t.ok) throw new DaifaError('WRONG_STATE', t.reason);
       return { orderState: 'Confirmed' };
     }
     return { orderState: order.state };

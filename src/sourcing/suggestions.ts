@@ -44,7 +44,7 @@ export async function approveMapping(
   return db.kysely.transaction().execute(async (trx) => {
     const c = await findCase(trx, input.caseId);
     if (!c || c.kind !== 'UNMAPPED' || !c.shop_order_id) throw new DaifaError('NOT_FOUND', `未关联商品事项 ${input.caseId} 不存在`);
-    if (c.state !== 'Open') throw new DaifaError('CONFLICT', '该事项已处理 / already resolved');
+    if (c.state !== 'Open') throw new DaifaError('ALREADY_DONE', '该事项已处理 / already resolved');
     const data = JSON.parse(c.data ?? '{}') as { productId: string; skuId: string };
     const order = await getById(trx, 'shop_orders', c.shop_order_id);
     const offer = await offerById(trx, input.offerRef);

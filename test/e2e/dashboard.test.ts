@@ -1,6 +1,5 @@
 import { loadSettings } from '../../src/notify/settings.js';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -13,6 +12,7 @@ import { WEB_DIST } from '../../src/http/dashboard.js';
 import { run, type Running } from '../../src/runtime/run.js';
 import { testDialect } from '../helpers/db.js';
 import { waitFor } from '../helpers/harness.js';
+import { freePort, freePortPair } from '../helpers/ports.js';
 
 /**
  * The dashboard in a real browser (Debian's Chromium driven by playwright-core) against the real server in
@@ -24,14 +24,6 @@ const haveBrowser = existsSync(CHROMIUM) && existsSync(join(WEB_DIST, 'index.htm
 if (!haveBrowser && process.env.DAIFA_REQUIRE_BROWSER)
   throw new Error(`Chromium (${CHROMIUM}) or the built dashboard (${WEB_DIST}) is missing`);
 const SHOTS = join(process.cwd(), 'test-artifacts', 'screenshots');
-const freePort = () =>
-  new Promise<number>((r) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => r(p));
-    });
-  });
 
 describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium', () => {
   let running: Running;
@@ -50,7 +42,7 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
       PORT: String(await freePort()),
       HOST: '127.0.0.1',
       DAIFA_DATA_DIR: dir,
-      DAIFA_SANDBOX_PORT: String(await freePort()),
+      DAIFA_SANDBOX_PORT: String(await freePortPair()),
       DAIFA_SANDBOX_ORDERS_PER_MINUTE: '0',
       LOG_LEVEL: 'silent',
     });

@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,15 +7,7 @@ import { createUser, issueToken } from '../../src/security/accounts.js';
 import { run, type Running } from '../../src/runtime/run.js';
 import { testDialect } from '../helpers/db.js';
 import { waitFor } from '../helpers/harness.js';
-
-const freePort = () =>
-  new Promise<number>((r) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => r(p));
-    });
-  });
+import { freePort, freePortPair } from '../helpers/ports.js';
 
 /** The sandbox demo as `npm start` runs it: orders flow in and the WeCom twin shows the alerts arriving. */
 describe.runIf(testDialect === 'sqlite')('sandbox demo (npm start)', () => {
@@ -24,7 +15,7 @@ describe.runIf(testDialect === 'sqlite')('sandbox demo (npm start)', () => {
   let token: string;
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'daifa-demo-'));
-    const sandboxPort = await freePort();
+    const sandboxPort = await freePortPair();
     const config = loadConfig({
       PORT: String(await freePort()),
       HOST: '127.0.0.1',
@@ -110,7 +101,7 @@ describe.runIf(testDialect === 'sqlite')('sandbox demo across a restart', () => 
         PORT: String(await freePort()),
         HOST: '127.0.0.1',
         DAIFA_DATA_DIR: dir,
-        DAIFA_SANDBOX_PORT: String(await freePort()),
+        DAIFA_SANDBOX_PORT: String(await freePortPair()),
         DAIFA_SANDBOX_ORDERS_PER_MINUTE: String(perMinute),
         LOG_LEVEL: 'silent',
       });

@@ -117,7 +117,9 @@ describe('HTTP API', () => {
     expect(r.body.state).toBe('Confirmed');
     const d = await api('GET', `/api/orders/${id}`, viewer);
     expect(d.body.history.at(-1)).toMatchObject({ to: 'Confirmed', actor: 'user:op', note: '已电话确认买家要红色，改发红色' });
-    expect((await api('POST', `/api/orders/${id}/review`, operator, { decision: 'cancel', note: 'again' })).status).toBe(409);
+    // Reviewed already: 409 with the code that says so (the order is no longer waiting for a review).
+    const again = await api('POST', `/api/orders/${id}/review`, operator, { decision: 'cancel', note: 'again' });
+    expect({ status: again.status, code: again.body.error.code }).toEqual({ status: 409, code: 'WRONG_STATE' });
   });
 
   it('stats, jobs and dead-job retry', async () => {
@@ -145,7 +147,8 @@ describe('HTTP API', () => {
     expect((await api('POST', `/api/jobs/${id}/retry`, viewer)).status).toBe(403);
     expect((await api('POST', `/api/jobs/${id}/retry`, operator)).body.retried).toBe(1);
     const done = (await h.app.db.kysely.selectFrom('jobs').select('id').where('status', '=', 'done').limit(1).executeTakeFirstOrThrow()).id;
-    expect((await api('POST', `/api/jobs/${done}/retry`, operator)).status).toBe(409);
+    const notDead = await api('POST', `/api/jobs/${done}/retry`, operator);
+    expect({ status: notDead.status, code: notDead.body.error.code }).toEqual({ status: 409, code: 'WRONG_STATE' });
   });
 
   it('adds shops (owner only), never returning secrets', async () => {

@@ -72,7 +72,7 @@ describe('buyer consent for special requests', () => {
     ).toBe('Cancelled');
     expect(h.sandbox.alibaba.orders.size).toBe(1);
     await expect(h.app.consent.record({ caseId: b.caseId, answer: 'agreed', note: 'again', actor: 'user:op' })).rejects.toMatchObject({
-      code: 'CONFLICT',
+      code: 'ALREADY_DONE',
     });
     // Reminders stop once answered.
     const before = await count(h.app, 'notifications', ['event', '=', 'buyer_consent_needed']);

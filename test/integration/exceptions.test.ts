@@ -83,7 +83,7 @@ describe('buyer refunds and supplier stock-outs', () => {
         approve: true,
         actor: 'user:boss',
       }),
-    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    ).rejects.toMatchObject({ code: 'WRONG_STATE' });
     expect(await sum(h, 'supplier_paid')).toBe(0);
   }, 40_000);
 

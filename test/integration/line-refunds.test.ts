@@ -69,7 +69,8 @@ describe('partial refunds before shipment', () => {
       refunded: part,
       stillPaid: payment.amount - part,
     });
-    expect((await record({ amount: part, reference: 'TK1', note: 'again' })).status).toBe(409);
+    const twice = await record({ amount: part, reference: 'TK1', note: 'again' });
+    expect({ status: twice.status, code: twice.body.error.code }).toEqual({ status: 409, code: 'ALREADY_DONE' });
     expect((await k.selectFrom('cases').select('state').where('id', '=', c.id).executeTakeFirstOrThrow()).state).toBe('Resolved');
 
     // Everything else refunded too: WeChat cancels the order (200); the supplier order is unwound; the ledger tops

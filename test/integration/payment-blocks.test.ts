@@ -47,7 +47,7 @@ describe('blocked payments go on once the cause is gone', () => {
     expect(Number(nextDay.run_at)).toBe(cnDayStart(Date.now()) + 86_400_000 + 60_000);
     // A retry while the cap still holds says why and changes nothing.
     await expect(retryCase(h.app, c!.id, 'user:boss')).rejects.toMatchObject({
-      code: 'CONFLICT',
+      code: 'LIMIT_REACHED',
       message: expect.stringContaining('仍被拦截'),
     });
     expect(simPayments(h)).toEqual([]);
@@ -99,7 +99,7 @@ describe('blocked payments go on once the cause is gone', () => {
         expect.objectContaining({ event: 'po.payment_approved', actor: 'user:boss', note: expect.stringContaining('老客户大单') }),
       ]),
     );
-    await expect(h.app.payments.decideApproval(p.id, { approve: true, actor: 'user:boss' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(h.app.payments.decideApproval(p.id, { approve: true, actor: 'user:boss' })).rejects.toMatchObject({ code: 'WRONG_STATE' });
   });
 
   it('a payment the owner rejected can still be approved later (recorded), and is paid once', async () => {
@@ -159,9 +159,9 @@ describe('blocked payments go on once the cause is gone', () => {
     expect(c!.message).toContain('请勿按链接付款');
     expect(JSON.parse(c!.data!)).toMatchObject({ total: raised, expected: p.amount });
     // Neither approval nor a link is given for it; a retry re-reads and says the price still differs.
-    await expect(h.app.payments.decideApproval(p.id, { approve: true, actor: 'user:boss' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(h.app.payments.decideApproval(p.id, { approve: true, actor: 'user:boss' })).rejects.toMatchObject({ code: 'WRONG_STATE' });
     expect((await h.app.payments.paymentLink([p.id], 'user:boss')).included).toEqual([]);
-    await expect(retryCase(h.app, c!.id, 'user:boss')).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(retryCase(h.app, c!.id, 'user:boss')).rejects.toMatchObject({ code: 'LIMIT_REACHED' });
     expect(await count(h.app, 'cases', ['kind', '=', 'PRICE_CHANGED'])).toBe(1);
 
     h.sandbox.alibaba.changePrice(po.supplier_order_id!, -800);
@@ -185,7 +185,7 @@ describe('blocked payments go on once the cause is gone', () => {
     const [c] = await casesOf(h, 'PRICE_CHANGED');
     expect(c!.message).toContain('毛利');
     // Approving the old amount is refused: the case decides the price.
-    await expect(h.app.payments.decideApproval(p.id, { approve: true, actor: 'user:boss' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(h.app.payments.decideApproval(p.id, { approve: true, actor: 'user:boss' })).rejects.toMatchObject({ code: 'WRONG_STATE' });
 
     expect(await acceptPrice(h.app.db, h.app.clock, { caseId: c!.id, actor: 'user:boss' })).toMatchObject({ amount: raised });
     // Still above the approval threshold: it waits for approval again, now at the new price.

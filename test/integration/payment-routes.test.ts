@@ -128,7 +128,7 @@ describe('payment links, bank transfers with vouchers, paying hours', () => {
     expect((await callApi(h, 'POST', `/api/cases/${c.id}/retry`, operator)).status).toBe(409);
     await expect(
       h.app.payments.retryFailed((await h.app.db.kysely.selectFrom('purchase_orders').select('id').executeTakeFirstOrThrow()).id, 'user:x'),
-    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    ).rejects.toMatchObject({ code: 'WRONG_STATE' });
     expect(simPaid(h)).toEqual([1]);
   });
 

@@ -153,7 +153,9 @@ describe('paying suppliers (1688 password-free pay)', () => {
       (await h.app.db.kysely.selectFrom('payments').select(['approved_by']).where('id', '=', a!.id).executeTakeFirstOrThrow()).approved_by,
     ).toBe('user:boss');
     expect(await count(h.app, 'cases', ['kind', '=', 'PAYMENT_BLOCKED'])).toBe(1);
-    await expect(h.app.payments.decideApproval(a!.id, { approve: true, actor: 'user:boss' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(h.app.payments.decideApproval(a!.id, { approve: true, actor: 'user:boss' })).rejects.toMatchObject({
+      code: 'WRONG_STATE',
+    });
 
     await saveLimits(h.app.db, h.shop.id, { maxPerOrder: 1, maxPerDay: 100_000_000, minMargin: -1_000_000, approvalAbove: 1_000_000 });
     h.sandbox.wechat.generate(h.creds.appId, { count: 1, requestRate: 0, multiLineRate: 0 });

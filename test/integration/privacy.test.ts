@@ -63,7 +63,7 @@ describe('privacy', () => {
     const results = await Promise.allSettled(Array.from({ length: 7 }, (_, i) => ask(i)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
     for (const r of results.filter((x): x is PromiseRejectedResult => x.status === 'rejected'))
-      expect(r.reason).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('今日解密额度已用完（3/3）') });
+      expect(r.reason).toMatchObject({ code: 'LIMIT_REACHED', message: expect.stringContaining('今日解密额度已用完（3/3）') });
     expect(await h.app.decode.usage(h.shop.id)).toMatchObject({ used: 3, quota: 3 });
     expect(await count(h.app, 'decode_log')).toBe(3);
   });

@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,15 +7,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { createUser, issueToken } from '../../src/security/accounts.js';
 import { run, type Running } from '../../src/runtime/run.js';
 import { waitFor } from '../helpers/harness.js';
-
-const freePort = () =>
-  new Promise<number>((r) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => r(p));
-    });
-  });
+import { freePort, freePortPair } from '../helpers/ports.js';
 
 /**
  * 沙箱时间 (issue 25, point 10): in `npm start`'s sandbox, Daifa and the simulated platforms share one clock that a
@@ -36,7 +27,7 @@ describe('sandbox time', () => {
       HOST: '127.0.0.1',
       DAIFA_DATA_DIR: dir,
       DAIFA_SANDBOX: '1',
-      DAIFA_SANDBOX_PORT: String(await freePort()),
+      DAIFA_SANDBOX_PORT: String(await freePortPair()),
       DAIFA_SANDBOX_ORDERS_PER_MINUTE: '0',
       LOG_LEVEL: 'silent',
     });

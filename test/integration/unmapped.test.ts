@@ -53,6 +53,6 @@ describe('unmapped lines', () => {
     );
     await expect(
       approveMapping(h.app.db, h.app.clock, { caseId: c.id, offerRef: sameSpec.offerRef, quantityPerUnit: 1, actor: 'user:op' }),
-    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    ).rejects.toMatchObject({ code: 'ALREADY_DONE' });
   });
 });

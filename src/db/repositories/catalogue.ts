@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import type { SuppliersTable } from '../schema.js';
+import type { SupplierOffersTable, SuppliersTable } from '../schema.js';
 import type { Executor } from '../dialect.js';
 import { prepared } from '../prepared.js';
 
@@ -163,16 +163,7 @@ export const allSuppliers = (ex: Executor) => ex.selectFrom('suppliers').selectA
 export async function upsertOffer(
   ex: Executor,
   key: { supplierId: number; offerId: string; specId: string },
-  values: {
-    title: string;
-    sku_attrs: string;
-    unit_price: number;
-    moq: number;
-    stock: number;
-    freight: number;
-    lead_time_hours: number;
-    refreshed_at: number;
-  },
+  values: Omit<Insertable<SupplierOffersTable>, 'id' | 'supplier_id' | 'offer_id' | 'spec_id'>,
 ): Promise<number> {
   const row = await ex
     .insertInto('supplier_offers')

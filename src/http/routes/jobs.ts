@@ -20,7 +20,7 @@ export function jobRoutes(api: Api, app: App, { operator }: Guards): void {
   api.post('/api/jobs/:id/retry', operator, async (req) => {
     const id = positiveId(req.params);
     const n = await app.queue.retryDead([id]);
-    if (n === 0) throw new DaifaError('CONFLICT', `任务 ${id} 不是失败任务 / job ${id} is not dead`);
+    if (n === 0) throw new DaifaError('WRONG_STATE', `任务 ${id} 不是失败任务 / job ${id} is not dead`);
     return { retried: n };
   });
   api.post('/api/jobs/retry-dead', operator, async () => ({ retried: await app.queue.retryDead('all') }));

@@ -106,7 +106,7 @@ export function paymentRoutes(api: Api, app: App, { operator, owner }: Guards): 
       const kind = validateVoucher(bytes, req.headers['content-type']);
       if ((await voucherCount(app.db, id)) >= VOUCHERS_PER_PAYMENT)
         throw new DaifaError(
-          'CONFLICT',
+          'LIMIT_REACHED',
           `每笔付款最多 ${VOUCHERS_PER_PAYMENT} 个凭证 / at most ${VOUCHERS_PER_PAYMENT} vouchers per payment`,
         );
       const v = await storeVoucher(
