@@ -18,10 +18,11 @@ import { createUser, issueToken } from '../src/security/accounts.js';
 import { buildHttp } from '../src/http/server.js';
 import { createTestDb } from '../test/helpers/db.js';
 import { randomAlnum } from '../src/lib/random.js';
+import type { ShopOrderState } from '../src/domain/shop-order.lifecycle.js';
 
 const N = Number(process.env.BENCH_ORDERS ?? 100_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
-const STATES = [
+const STATES: ShopOrderState[] = [
   'Fulfilling',
   'Shipped',
   'Completed',

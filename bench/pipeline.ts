@@ -32,6 +32,7 @@ import { createTestDb } from '../test/helpers/db.js';
 import { sqlProfileTop } from '../src/db/dialect.js';
 import pino from 'pino';
 import { DefaultQueryCompiler } from 'kysely';
+import type { ShopOrderState } from '../src/domain/shop-order.lifecycle.js';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 10_000);
 const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 0);
@@ -221,7 +222,7 @@ async function main(): Promise<void> {
     made += n;
     if (RATE > 0) await new Promise((res) => setTimeout(res, (n / RATE) * 1000));
   }
-  const countState = async (state: string) =>
+  const countState = async (state: ShopOrderState) =>
     Number(
       (
         await app.db.kysely

@@ -4,6 +4,7 @@ import { prepared } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 import { DaifaError } from '../lib/errors.js';
 import { appendEvent, applyTransition, transitionIfAllowed } from '../lifecycle/apply-transition.js';
+import type { CaseState } from '../domain/purchase-order.lifecycle.js';
 
 /** Case kinds with their Chinese title and the actions that resolve them. */
 export const CASE_KINDS = {
@@ -89,17 +90,17 @@ export async function openCase(trx: Transaction<Database>, c: OpenCase, now: num
 }
 
 // Settling runs at every step that can make a case moot (several per order): compiled once (see prepared()).
-const openCasesOf = (db: Kysely<Database>, shopOrderId: number, kind: string, state: string) =>
+const openCasesOf = (db: Kysely<Database>, shopOrderId: number, kind: string, state: CaseState) =>
   db.selectFrom('cases').select('id').where('shop_order_id', '=', shopOrderId).where('kind', '=', kind).where('state', '=', state);
 export const openCases = {
   ofKind: prepared(openCasesOf),
-  byPo: prepared((db, so: number, kind: string, state: string, po: number) =>
+  byPo: prepared((db, so: number, kind: string, state: CaseState, po: number) =>
     openCasesOf(db, so, kind, state).where('purchase_order_id', '=', po),
   ),
-  byKey: prepared((db, so: number, kind: string, state: string, key: string) =>
+  byKey: prepared((db, so: number, kind: string, state: CaseState, key: string) =>
     openCasesOf(db, so, kind, state).where('dedup_key', '=', key),
   ),
-  byPoAndKey: prepared((db, so: number, kind: string, state: string, po: number, key: string) =>
+  byPoAndKey: prepared((db, so: number, kind: string, state: CaseState, po: number, key: string) =>
     openCasesOf(db, so, kind, state).where('purchase_order_id', '=', po).where('dedup_key', '=', key),
   ),
 };
@@ -181,7 +182,7 @@ export async function settleOpenCases(
   return open.length;
 }
 
-const openOfPo3 = prepared((db, so: number, po: number, state: string, k1: string, k2: string, k3: string) =>
+const openOfPo3 = prepared((db, so: number, po: number, state: CaseState, k1: string, k2: string, k3: string) =>
   db
     .selectFrom('cases')
     .select('id')

@@ -1,8 +1,9 @@
 import type { Db } from '../db/dialect.js';
 import { shopOrderIdsOf } from '../db/lookups.js';
+import type { CaseState } from '../domain/purchase-order.lifecycle.js';
 
 export interface CaseFilter {
-  state?: string;
+  state?: CaseState;
   kind?: string;
   shopId?: number;
   order?: 'asc' | 'desc';

@@ -21,6 +21,9 @@ import { retryCase } from '../cases/retry.js';
 import { addSupplier, listSuppliers } from '../sourcing/catalogue-admin.js';
 import { recordSupplierReply } from '../purchasing/supplier-replies.js';
 import { table, time, yuan } from './format.js';
+import { shopOrderStates } from '../domain/shop-order.lifecycle.js';
+import { caseStates } from '../domain/purchase-order.lifecycle.js';
+import { paymentStatuses } from '../domain/payment.lifecycle.js';
 
 export interface CommandContext {
   config: Readonly<Config>;
@@ -91,6 +94,16 @@ async function withApp<T>(config: Readonly<Config>, fn: (app: App) => Promise<T>
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+/** A flag that must name one of a lifecycle's states (`--state Shipped`): anything else is refused, naming them. */
+function stateFlag<S extends string>(v: unknown, states: readonly S[], name: string): S | undefined {
+  const s = str(v);
+  if (s === undefined) return undefined;
+  if (!(states as readonly string[]).includes(s))
+    throw new DaifaError('VALIDATION', `--${name} 应为以下之一 / must be one of: ${states.join(', ')}`, {
+      details: [{ field: name, message: 'unknown state' }],
+    });
+  return s as S;
+}
 /** An amount given in yuan (12.30) as fen; anything else is refused. */
 function fenArg(v: string): number {
   const fen = Math.round(Number(v) * 100);
@@ -205,7 +218,7 @@ export const commands: Record<string, Command> = {
       const sub = args[0] ?? 'list';
       if (sub === 'list') {
         const r = await listOrders(app.db, {
-          state: str(flags.state),
+          state: stateFlag(flags.state, shopOrderStates, 'state'),
           shopId: shopFlag(flags),
           q: str(flags.q),
           limit: flags.limit ? Number(flags.limit) : 50,
@@ -588,7 +601,7 @@ export const commands: Record<string, Command> = {
       const sub = args[0] ?? 'list';
       if (sub === 'list') {
         const { cases: rows } = await listCases(app.db, {
-          state: str(flags.state) ?? 'Open',
+          state: stateFlag(flags.state, caseStates, 'state') ?? 'Open',
           shopId: shopFlag(flags),
           order: 'asc',
           limit: 200,
@@ -750,7 +763,7 @@ export const commands: Record<string, Command> = {
       const sub = args[0] ?? 'list';
       const actor = `cli:${str(flags.actor) ?? process.env.USER ?? 'owner'}`;
       if (sub === 'list') {
-        const rows = await listPaymentsWithOrders(app.db, { status: str(flags.status) });
+        const rows = await listPaymentsWithOrders(app.db, { status: stateFlag(flags.status, paymentStatuses, 'status') });
         if (flags.json) out(JSON.stringify(rows, null, 2));
         else
           out(

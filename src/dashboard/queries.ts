@@ -7,6 +7,8 @@ import { describeRequests, emptyRequests } from '../domain/special-requests.js';
 import { stats } from '../orders/queries.js';
 import { shopOrderIdsOf } from '../db/lookups.js';
 import { dispatchTimes, hoursBySupplier, quantile, transitTimes } from '../db/repositories/supplier-history.js';
+import type { PurchaseOrderState } from '../domain/purchase-order.lifecycle.js';
+import type { ShopOrderState } from '../domain/shop-order.lifecycle.js';
 
 const CN_S = 8 * 3600;
 const DAY_MS = 86_400_000;
@@ -85,7 +87,10 @@ export async function overview(db: Db, now: number, shopId?: number) {
 }
 
 /** 采购单 list: newest first, keyset on (created_at, id). */
-export async function listPurchaseOrders(db: Db, f: { state?: string; route?: string; q?: string; limit?: number; cursor?: string }) {
+export async function listPurchaseOrders(
+  db: Db,
+  f: { state?: PurchaseOrderState; route?: string; q?: string; limit?: number; cursor?: string },
+) {
   const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
   let q = db.kysely
     .selectFrom('purchase_orders as p')
@@ -301,7 +306,7 @@ export async function todaysMoney(db: Db, today: string, shopId?: number) {
  */
 export async function todo(db: Db, shopId?: number) {
   const k = db.kysely;
-  const orders = (state: string) =>
+  const orders = (state: ShopOrderState) =>
     k
       .selectFrom('shop_orders')
       .select((eb) => eb.fn.countAll<number>().as('n'))

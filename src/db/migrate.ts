@@ -71,7 +71,28 @@ export async function migrateToLatest(db: Db, opts: { upTo?: keyof typeof all } 
     migrationLockTableName: 'daifa_migrations_lock',
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = opts.upTo ? await migrator.migrateTo(opts.upTo) : await migrator.migrateToLatest();
-  if (error) throw error;
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  // Before any migration runs, Kysely reads the table list of every schema on the server (to find its own tables):
+  // another database's schema dropped or altered at that moment (another Daifa, a test) fails that read with a
+  // catalogue error about the other schema's objects. Nothing has been migrated yet when it throws (a migration's own
+  // failure is returned, not thrown): read again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { error, results } = opts.upTo ? await migrator.migrateTo(opts.upTo) : await migrator.migrateToLatest();
+      if (error) throw new MigrationFailed(error);
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    } catch (err) {
+      if (err instanceof MigrationFailed) throw err.cause;
+      const code = (err as { code?: string }).code;
+      if (db.dialect !== 'postgres' || attempt >= 6 || !CATALOGUE_RACE.has(code ?? '')) throw err;
+      await new Promise((r) => setTimeout(r, 25 * attempt));
+    }
+  }
+}
+
+/** PostgreSQL errors a catalogue read gives while another schema's objects vanish: schema, relation, column gone. */
+const CATALOGUE_RACE = new Set(['3F000', '42P01', '42703']);
+class MigrationFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('migration failed');
+  }
 }

@@ -1,3 +1,7 @@
+import type { DeliveryState, NegotiationState } from '../domain/fulfilment.lifecycle.js';
+import type { PaymentStatus } from '../domain/payment.lifecycle.js';
+import type { CaseState, PurchaseOrderState } from '../domain/purchase-order.lifecycle.js';
+import type { ShopOrderState } from '../domain/shop-order.lifecycle.js';
 import type { Generated } from 'kysely';
 
 /** Row types. Times are integer milliseconds since the epoch unless named `*_s` (WeChat's Unix seconds). Money is integer fen. */
@@ -73,7 +77,7 @@ export interface ShopOrdersTable {
   id: Generated<number>;
   shop_id: number;
   wx_order_id: string;
-  state: string;
+  state: ShopOrderState;
   wx_status: number;
   wx_create_time_s: number;
   wx_update_time_s: number;
@@ -308,7 +312,7 @@ export interface PurchaseOrdersTable {
   shop_order_id: number;
   supplier_id: number;
   route: string;
-  state: string;
+  state: PurchaseOrderState;
   out_order_id: string;
   supplier_order_id: string | null;
   expected_amount: number;
@@ -341,7 +345,7 @@ export interface CasesTable {
   shop_order_id: number | null;
   purchase_order_id: number | null;
   kind: string;
-  state: string;
+  state: CaseState;
   message: string;
   data: string | null;
   actions: string;
@@ -389,7 +393,7 @@ export interface PaymentsTable {
   pay_key: string;
   method: string;
   amount: number;
-  status: string;
+  status: PaymentStatus;
   attempts: number;
   /** Pay calls this payment may make (3; a person's retry adds 3 more, 0015). */
   max_calls: Generated<number>;
@@ -487,7 +491,7 @@ export interface NegotiationsTable {
   predict_delivery_s: number;
   reason: number;
   remark: string;
-  state: string;
+  state: NegotiationState;
   requested_by: string;
   created_at: number;
   answered_at: number | null;
@@ -528,7 +532,7 @@ export interface WxDeliveriesTable {
   delivery_id: string;
   product_infos: string;
   package_ids: string;
-  status: string;
+  status: DeliveryState;
   updates: number;
   error: string | null;
   /** 1 while a send is in flight: its echo push is counted on the shop order (migration 0017). */

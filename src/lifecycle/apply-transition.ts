@@ -185,7 +185,8 @@ const statementsFor = (table: 'shop_orders' | 'purchase_orders' | 'cases') => ({
   writeState: prepared((db, state: string, version: number, updated_at: number, id: number, expected: number) =>
     db
       .updateTable(table as 'shop_orders')
-      .set({ state, version, updated_at })
+      // One of three tables (the cast above): the lifecycle guard checked `state` against that entity's states.
+      .set({ state: state as ShopOrderState, version, updated_at })
       .where('id', '=', id)
       .where('version', '=', expected),
   ),

@@ -2,8 +2,9 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { prepared } from '../db/prepared.js';
 import { transitionIfAllowed } from './apply-transition.js';
+import type { PurchaseOrderState } from '../domain/purchase-order.lifecycle.js';
 
-const poStillPlacing = prepared((db, shopOrderId: number, s1: string, s2: string, s3: string) =>
+const poStillPlacing = prepared((db, shopOrderId: number, s1: PurchaseOrderState, s2: PurchaseOrderState, s3: PurchaseOrderState) =>
   db.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'in', [s1, s2, s3]),
 );
 

@@ -11,7 +11,7 @@ import { describeRequests, emptyRequests } from '../domain/special-requests.js';
 
 export interface OrderFilter {
   shopId?: number;
-  state?: string;
+  state?: ShopOrderState;
   /** created_at range, ms */
   from?: number;
   to?: number;

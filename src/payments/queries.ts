@@ -1,8 +1,9 @@
 import type { Db } from '../db/dialect.js';
 import { DaifaError } from '../lib/errors.js';
+import type { PaymentStatus } from '../domain/payment.lifecycle.js';
 
 /** The latest payments (filter: status), as stored. */
-export async function listPayments(db: Db, q: { status?: string; limit?: number }) {
+export async function listPayments(db: Db, q: { status?: PaymentStatus; limit?: number }) {
   let query = db.kysely
     .selectFrom('payments')
     .selectAll()
@@ -13,7 +14,7 @@ export async function listPayments(db: Db, q: { status?: string; limit?: number 
 }
 
 /** The latest payments with their purchase order and WeChat order (for `daifa payments list`). */
-export async function listPaymentsWithOrders(db: Db, q: { status?: string; limit?: number }) {
+export async function listPaymentsWithOrders(db: Db, q: { status?: PaymentStatus; limit?: number }) {
   let query = db.kysely
     .selectFrom('payments as pay')
     .innerJoin('purchase_orders as p', 'p.id', 'pay.purchase_order_id')

@@ -17,6 +17,8 @@ import { createUser, issueToken } from '../../src/security/accounts.js';
 import { SANDBOX_1688_APP } from '../../src/runtime/sandbox-bootstrap.js';
 import { saveLimits } from '../../src/payments/limits.js';
 import { createTestDb, type TestDb } from './db.js';
+import type { PurchaseOrderState } from '../../src/domain/purchase-order.lifecycle.js';
+import type { ShopOrderState } from '../../src/domain/shop-order.lifecycle.js';
 
 export const TEST_MASTER_KEY = Buffer.alloc(32, 42).toString('base64');
 
@@ -172,8 +174,8 @@ export async function enableSourcing(
 }
 
 /** Once placed, 1688 purchase orders go on to payment: "placed" means any of these. */
-export const PLACED = ['Placed', 'Paying', 'Paid'];
-export const PURCHASED = ['Purchasing', 'Fulfilling'];
+export const PLACED: PurchaseOrderState[] = ['Placed', 'Paying', 'Paid'];
+export const PURCHASED: ShopOrderState[] = ['Purchasing', 'Fulfilling'];
 
 /** One supplier of the given kind, offering every sandbox SKU, mapped for the harness shop. */
 export async function onlySupplier(hh: Harness, kind: 'direct' | 'wechat_dropship') {

@@ -58,6 +58,16 @@ describe('daifa CLI', () => {
   it('orders list/show (--json) and review', async () => {
     const list = JSON.parse((await runDaifa(['orders', 'list', '--json'], env)).out);
     expect(list.orders).toHaveLength(3);
+    // A state the lifecycle does not have is refused, naming the states (not an empty list).
+    const unknown = await runDaifa(['orders', 'list', '--state', 'Shiped'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.out).toContain('must be one of');
+    expect(unknown.out).toContain('Shipped');
+    const inReview = JSON.parse((await runDaifa(['orders', 'list', '--state', 'NeedsReview', '--json'], env)).out).orders as {
+      state: string;
+    }[];
+    expect(inReview.length).toBeGreaterThan(0);
+    expect(inReview.every((o) => o.state === 'NeedsReview')).toBe(true);
     const flagged = list.orders.find((o: { state: string }) => o.state === 'NeedsReview');
     const shown = await runDaifa(['orders', 'show', flagged.wxOrderId], env);
     expect(shown.code).toBe(0);

@@ -48,7 +48,7 @@ describe('buyer consent for special requests', () => {
     expect(r.orderState).toBe('Confirmed');
     await waitFor(
       async () =>
-        PURCHASED.includes(
+        (PURCHASED as string[]).includes(
           (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', a.orderId).executeTakeFirst())?.state ?? '',
         ),
       { what: 'placed after consent' },
@@ -114,7 +114,7 @@ describe('buyer consent for special requests', () => {
     await h.app.consent.record({ caseId: c.id, answer: 'agreed', note: '买家回复：晚两天也行', actor: 'user:op' });
     await waitFor(
       async () =>
-        PURCHASED.includes(
+        (PURCHASED as string[]).includes(
           (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', order.id).executeTakeFirst())?.state ?? '',
         ),
       { what: 'placed after consent' },
@@ -170,7 +170,7 @@ describe('buyer consent for special requests', () => {
             .select(['id', 'state'])
             .where('wx_order_id', '=', o!.orderId)
             .executeTakeFirst();
-          return r && (r.state === 'AwaitingBuyer' || PURCHASED.includes(r.state)) ? r : undefined;
+          return r && (r.state === 'AwaitingBuyer' || (PURCHASED as string[]).includes(r.state)) ? r : undefined;
         },
         { what: 'sourced or asked' },
       );
@@ -273,7 +273,7 @@ describe('manual override of the supplier choice', () => {
     ).toBe('Confirmed');
     await waitFor(
       async () =>
-        PURCHASED.includes(
+        (PURCHASED as string[]).includes(
           (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', order.id).executeTakeFirst())?.state ?? '',
         ),
       { what: 'placed' },

@@ -102,7 +102,7 @@ describe('choosing suppliers and placing 1688 purchase orders', () => {
     h.sandbox.wechat.generate(h.creds.appId, { count: N, requestRate: 0, multiLineRate: 0 });
     await settled(h, N);
     const states = await poStates(h);
-    expect(Object.keys(states).every((k) => PLACED.includes(k))).toBe(true);
+    expect(Object.keys(states).every((k) => (PLACED as string[]).includes(k))).toBe(true);
     expect(Object.values(states).reduce((a, b) => a + b, 0)).toBe(N);
     expect(h.sandbox.alibaba.orders.size).toBe(N);
     expect(h.sandbox.alibaba.duplicates()).toEqual([]);
@@ -213,7 +213,10 @@ describe('choosing suppliers and placing 1688 purchase orders', () => {
         .execute();
     });
     await waitFor(
-      async () => PURCHASED.includes((await h!.app.db.kysely.selectFrom('shop_orders').select('state').executeTakeFirst())?.state ?? ''),
+      async () =>
+        (PURCHASED as string[]).includes(
+          (await h!.app.db.kysely.selectFrom('shop_orders').select('state').executeTakeFirst())?.state ?? '',
+        ),
       { what: 'purchasing' },
     );
     const split = await h.app.db.kysely.selectFrom('order_events').select('note').where('event', '=', 'po.partially_created').execute();

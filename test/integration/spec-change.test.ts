@@ -70,7 +70,7 @@ describe('change the spec a buyer asked for in a note, in review', () => {
     expect(r.status).toBe(200);
     await waitFor(
       async () =>
-        PLACED.includes(
+        (PLACED as string[]).includes(
           (await h.app.db.kysely.selectFrom('purchase_orders').select('state').where('shop_order_id', '=', id).executeTakeFirst())?.state ??
             '',
         ),

@@ -46,7 +46,7 @@ describe('unmapped lines', () => {
     ).toBe('Confirmed');
     await waitFor(
       async () =>
-        PURCHASED.includes(
+        (PURCHASED as string[]).includes(
           (await h!.app.db.kysely.selectFrom('shop_orders').select('state').where('id', '=', o.id).executeTakeFirst())?.state ?? '',
         ),
       { what: 'placed' },

@@ -1,12 +1,14 @@
 import type { Executor } from '../dialect.js';
+import type { PurchaseOrderState } from '../../domain/purchase-order.lifecycle.js';
+import type { ShopOrderState } from '../../domain/shop-order.lifecycle.js';
 
 /**
  * 发货期限: what the deadline watch reads — unshipped purchase orders with their ship-by times, orders not placed
  * near theirs, and the deadline cases that may have become moot. Reads only (cases are written by cases.ts).
  */
 
-const WATCHED_PO = ['Placed', 'Paying', 'Paid', 'NeedsAttention'];
-const ORDER_DONE = ['Cancelled', 'Completed', 'Shipped'];
+const WATCHED_PO: PurchaseOrderState[] = ['Placed', 'Paying', 'Paid', 'NeedsAttention'];
+const ORDER_DONE: ShopOrderState[] = ['Cancelled', 'Completed', 'Shipped'];
 
 /** A purchase order with its payment time and supplier (a forecast's input). */
 export const poForForecast = (ex: Executor, poId: number) =>
@@ -90,7 +92,7 @@ export const dateCasesWithParcels = (ex: Executor) =>
     .execute();
 
 /** Orders in `states` (no supplier order yet) whose earliest ship-by time (seconds) is at or before `soon`. */
-export const unplacedDueBy = (ex: Executor, states: string[], soon: number) =>
+export const unplacedDueBy = (ex: Executor, states: ShopOrderState[], soon: number) =>
   ex
     .selectFrom('shop_orders as o')
     .innerJoin('shop_order_lines as l', 'l.shop_order_id', 'o.id')
@@ -117,7 +119,7 @@ export async function hasOrderLevelDeadlineCase(ex: Executor, shopOrderId: numbe
 }
 
 /** Open order-level deadline cases whose order has left `states` (placed or cancelled since), with its state now. */
-export const orderLevelDeadlineCasesLeaving = (ex: Executor, states: string[]) =>
+export const orderLevelDeadlineCasesLeaving = (ex: Executor, states: ShopOrderState[]) =>
   ex
     .selectFrom('cases as c')
     .innerJoin('shop_orders as o', 'o.id', 'c.shop_order_id')

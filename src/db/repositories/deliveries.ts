@@ -2,6 +2,8 @@ import type { Executor } from '../dialect.js';
 import { prepared, preparedInsert } from '../prepared.js';
 import type { Updateable } from 'kysely';
 import type { PackagesTable } from '../schema.js';
+import type { PurchaseOrderState } from '../../domain/purchase-order.lifecycle.js';
+import type { DeliveryState } from '../../domain/fulfilment.lifecycle.js';
 
 /**
  * Deliveries: the supplier parcels Daifa recorded (packages), what it sent WeChat for them (wx_deliveries) and the
@@ -12,7 +14,7 @@ import type { PackagesTable } from '../schema.js';
 export const orderToDeliver = prepared((db, id: number) =>
   db.selectFrom('shop_orders').select(['id', 'shop_id', 'wx_order_id', 'state']).where('id', '=', id),
 );
-export const livePos = prepared((db, shopOrderId: number, a: string, b: string, c: string) =>
+export const livePos = prepared((db, shopOrderId: number, a: PurchaseOrderState, b: PurchaseOrderState, c: PurchaseOrderState) =>
   db
     .selectFrom('purchase_orders')
     .select(['id'])
@@ -31,7 +33,7 @@ export const packagesOf = prepared((db, shopOrderId: number) =>
 export const deliveriesOf = prepared((db, shopOrderId: number) =>
   db.selectFrom('wx_deliveries').select(['waybill_id', 'product_infos', 'status']).where('shop_order_id', '=', shopOrderId).orderBy('id'),
 );
-export const deliveriesIn = prepared((db, shopOrderId: number, status: string) =>
+export const deliveriesIn = prepared((db, shopOrderId: number, status: DeliveryState) =>
   db.selectFrom('wx_deliveries').selectAll().where('shop_order_id', '=', shopOrderId).where('status', '=', status),
 );
 /** Counts the push a send will cause — unless this send is already in flight (tried before: counted then). */
@@ -89,7 +91,7 @@ export const recordSending = preparedInsert(
     ),
 );
 export const recordSent = prepared(
-  (db, status: string, error: string | null, inFlight: number, now: number, shopOrderId: number, waybillId: string) =>
+  (db, status: DeliveryState, error: string | null, inFlight: number, now: number, shopOrderId: number, waybillId: string) =>
     db
       .updateTable('wx_deliveries')
       .set({ status, error, in_flight: inFlight, updated_at: now })

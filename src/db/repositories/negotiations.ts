@@ -1,5 +1,6 @@
 import type { Executor } from '../dialect.js';
 import { prepared } from '../prepared.js';
+import type { NegotiationState } from '../../domain/fulfilment.lifecycle.js';
 
 /**
  * 发货协商: the requests to the buyer for a later ship time (negotiations) and the ship-by times they move. The only
@@ -7,7 +8,7 @@ import { prepared } from '../prepared.js';
  */
 
 /** Runs after every order sync (one query, nothing more unless a negotiation waits): compiled once (see prepared()). */
-export const negotiationInProgress = prepared((db, shopId: number, wxOrderId: string, s1: string, s2: string) =>
+export const negotiationInProgress = prepared((db, shopId: number, wxOrderId: string, s1: NegotiationState, s2: NegotiationState) =>
   db
     .selectFrom('negotiations as n')
     .innerJoin('shop_orders as o', 'o.id', 'n.shop_order_id')

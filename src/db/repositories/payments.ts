@@ -1,6 +1,8 @@
 import type { Executor } from '../dialect.js';
 import { dialectOf, lockRow } from '../dialect.js';
 import { prepared, preparedInsert } from '../prepared.js';
+import type { PaymentStatus } from '../../domain/payment.lifecycle.js';
+import type { PurchaseOrderState as S } from '../../domain/purchase-order.lifecycle.js';
 
 /**
  * 付款: what paying a supplier reads and writes besides the status moves (payment-status.ts) — the purchase order to
@@ -51,7 +53,7 @@ export const dayTotal = prepared((db, shopId: number, day: string) =>
   db.selectFrom('payment_day_totals').select('amount').where('shop_id', '=', shopId).where('day', '=', day),
 );
 /** A live purchase order of the shop order still to be paid (any state but the five given). */
-export const poNotPaid = prepared((db, shopOrderId: number, s1: string, s2: string, s3: string, s4: string, s5: string) =>
+export const poNotPaid = prepared((db, shopOrderId: number, s1: S, s2: S, s3: S, s4: S, s5: S) =>
   db.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', 'not in', [s1, s2, s3, s4, s5]),
 );
 /**
@@ -60,7 +62,7 @@ export const poNotPaid = prepared((db, shopOrderId: number, s1: string, s2: stri
  * this hot statement is the one status write that does not go through movePayment (a test checks the two agree).
  */
 export const recordPaid = prepared(
-  (db, paid: string, tradeId: string | null, paidAt: number, reference: string | null, actor: string, now: number, id: number) =>
+  (db, paid: PaymentStatus, tradeId: string | null, paidAt: number, reference: string | null, actor: string, now: number, id: number) =>
     db
       .updateTable('payments')
       .set({ status: paid, supplier_trade_id: tradeId, paid_at: paidAt, reference, recorded_by: actor, updated_at: now })
@@ -76,7 +78,7 @@ export const lockShop = prepared((db, shopId: number) =>
     .modifyEnd(lockRow(dialectOf(db))),
 );
 /** What the shop order's live purchase orders cost (the margin check). */
-export const orderCosts = prepared((db, shopOrderId: number, cancelled: string, shadowed: string) =>
+export const orderCosts = prepared((db, shopOrderId: number, cancelled: S, shadowed: S) =>
   db
     .selectFrom('purchase_orders')
     .select((eb) => eb.fn.sum<number>(eb.fn.coalesce('supplier_amount', 'expected_amount')).as('s'))
@@ -84,7 +86,7 @@ export const orderCosts = prepared((db, shopOrderId: number, cancelled: string, 
     .where('state', 'not in', [cancelled, shadowed]),
 );
 /** Claims the next pay call: the first unconditionally, later ones only once the previous call's lease is over. */
-export const claimFirstCall = prepared((db, attempts: number, now: number, id: number, status: string, seen: number) =>
+export const claimFirstCall = prepared((db, attempts: number, now: number, id: number, status: PaymentStatus, seen: number) =>
   db
     .updateTable('payments')
     .set({ attempts, updated_at: now })
@@ -92,14 +94,15 @@ export const claimFirstCall = prepared((db, attempts: number, now: number, id: n
     .where('status', '=', status)
     .where('attempts', '=', seen),
 );
-export const claimNextCall = prepared((db, attempts: number, now: number, id: number, status: string, seen: number, leaseOver: number) =>
-  db
-    .updateTable('payments')
-    .set({ attempts, updated_at: now })
-    .where('id', '=', id)
-    .where('status', '=', status)
-    .where('attempts', '=', seen)
-    .where('updated_at', '<=', leaseOver),
+export const claimNextCall = prepared(
+  (db, attempts: number, now: number, id: number, status: PaymentStatus, seen: number, leaseOver: number) =>
+    db
+      .updateTable('payments')
+      .set({ attempts, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', status)
+      .where('attempts', '=', seen)
+      .where('updated_at', '<=', leaseOver),
 );
 
 /** Limits decided again later (defer) or a person must lift them (block): the reason is kept, the status stays Blocked. */

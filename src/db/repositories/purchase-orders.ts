@@ -1,5 +1,6 @@
 import type { Executor } from '../dialect.js';
 import { prepared } from '../prepared.js';
+import type { CaseState, PurchaseOrderState } from '../../domain/purchase-order.lifecycle.js';
 
 /** Purchase orders (采购单) and their lines: the only place their SQL is written. */
 
@@ -17,7 +18,7 @@ export const linesOfPurchaseOrders = (ex: Executor, purchaseOrderIds: number[]) 
  * A purchase order to track, with its shop order's ids, and whether a SUPPLIER_ORDER_MISSING case is open for it
  * (the read that settles one needs no query of its own).
  */
-export const poToTrack = prepared((db, poId: number, missingKind: string, open: string) =>
+export const poToTrack = prepared((db, poId: number, missingKind: string, open: CaseState) =>
   db
     .selectFrom('purchase_orders as p')
     .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
@@ -65,7 +66,7 @@ export const dropshipPoToTrack = prepared((db, poId: number) =>
     .where('p.id', '=', poId),
 );
 export const dropshipPosWithoutParcels = prepared(
-  (db, shopId: number, wxOrderId: string, route: string, s1: string, s2: string, s3: string) =>
+  (db, shopId: number, wxOrderId: string, route: string, s1: PurchaseOrderState, s2: PurchaseOrderState, s3: PurchaseOrderState) =>
     db
       .selectFrom('purchase_orders as p')
       .innerJoin('shop_orders as o', 'o.id', 'p.shop_order_id')
@@ -170,7 +171,7 @@ export const openPoIds = async (ex: Executor, shopOrderId: number): Promise<numb
   ).map((r) => r.id);
 
 /** A shop order's purchase orders in one state. */
-export const poIdsInState = async (ex: Executor, shopOrderId: number, state: string): Promise<number[]> =>
+export const poIdsInState = async (ex: Executor, shopOrderId: number, state: PurchaseOrderState): Promise<number[]> =>
   (await ex.selectFrom('purchase_orders').select('id').where('shop_order_id', '=', shopOrderId).where('state', '=', state).execute()).map(
     (r) => r.id,
   );

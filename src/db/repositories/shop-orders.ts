@@ -2,6 +2,7 @@ import type { Executor } from '../dialect.js';
 import { prepared, preparedInsert } from '../prepared.js';
 import { rowOrThrow } from '../lookups.js';
 import type { OrderSnapshot } from '../../domain/shop-order.js';
+import type { ShopOrderState } from '../../domain/shop-order.lifecycle.js';
 
 /** Shop orders (微信小店订单): reads and writes of their rows outside the lifecycle and intake. */
 
@@ -15,7 +16,7 @@ export const orderHead = (ex: Executor, id: number) =>
 
 /** Other recent orders to the same address (the duplicate check, every new order): compiled once (see prepared()). */
 export const sameAddressOrders = prepared(
-  (db, shopId: number, addressHash: string, id: number, sinceS: number, cancelled: string, max: number) =>
+  (db, shopId: number, addressHash: string, id: number, sinceS: number, cancelled: ShopOrderState, max: number) =>
     db
       .selectFrom('shop_orders')
       .select(['id', 'wx_order_id'])

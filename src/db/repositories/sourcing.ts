@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../dialect.js';
 import { prepared, preparedInsert } from '../prepared.js';
+import type { PurchaseOrderState } from '../../domain/purchase-order.lifecycle.js';
 
 /**
  * 选供应商: what sourcing reads (the shop's SKU mappings to offers of active suppliers, the lines already covered, a
@@ -11,7 +12,7 @@ import { prepared, preparedInsert } from '../prepared.js';
 export const aMapping = prepared((db, shopId: number, limit: number) =>
   db.selectFrom('sku_mappings').select('id').where('shop_id', '=', shopId).limit(limit),
 );
-export const coveredLines = prepared((db, shopOrderId: number, a: string, b: string) =>
+export const coveredLines = prepared((db, shopOrderId: number, a: PurchaseOrderState, b: PurchaseOrderState) =>
   db
     .selectFrom('purchase_order_lines as l')
     .innerJoin('purchase_orders as p', 'p.id', 'l.purchase_order_id')
