@@ -82,9 +82,12 @@ export async function migrateToLatest(db: Db, opts: { upTo?: keyof typeof all } 
       return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     } catch (err) {
       if (err instanceof MigrationFailed) throw err.cause;
-      const code = (err as { code?: string }).code;
-      if (db.dialect !== 'postgres' || attempt >= 6 || !CATALOGUE_RACE.has(code ?? '')) throw err;
-      await new Promise((r) => setTimeout(r, 25 * attempt));
+      const e = err as { code?: string; message?: string };
+      // Our own schema missing is real, not a race: said at once.
+      const ours = schema !== undefined && (e.message ?? '').includes(`"${schema}"`);
+      if (db.dialect !== 'postgres' || attempt >= 12 || ours || !CATALOGUE_RACE.has(e.code ?? '')) throw err;
+      // Another schema's DROP … CASCADE can take a moment: up to ~4 s in all, with a little jitter.
+      await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 50));
     }
   }
 }
