@@ -9,15 +9,20 @@ import { differenceLabels, label, LangContext, paymentStatusLabels, resolutionLa
 import { can, Section, useAction, type User } from '../ui';
 
 const cnDay = (d: dayjs.Dayjs) => d.format('YYYY-MM-DD');
+/** Today in China (the ledger's days are China days), whatever the browser's own time zone. */
+const chinaToday = () => dayjs(new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()));
 
 export default function Money({ user }: { user: User }) {
   const t = useT();
   const { lang } = useContext(LangContext);
   const act = useAction();
   const all = useQuery({ queryKey: ['payments'], queryFn: () => api('GET', '/api/payments') });
-  const [day, setDay] = useState(dayjs());
-  const from = cnDay(dayjs().subtract(13, 'day'));
-  const daily = useQuery({ queryKey: ['daily', from], queryFn: () => api('GET', `/api/money/daily?from=${from}&to=${cnDay(dayjs())}`) });
+  const [day, setDay] = useState(chinaToday);
+  const from = cnDay(chinaToday().subtract(13, 'day'));
+  const daily = useQuery({
+    queryKey: ['daily', from],
+    queryFn: () => api('GET', `/api/money/daily?from=${from}&to=${cnDay(chinaToday())}`),
+  });
   const rec = useQuery({ queryKey: ['rec', cnDay(day)], queryFn: () => api('GET', `/api/money/reconciliation?day=${cnDay(day)}`) });
   const owner = can(user, 'owner');
   const reject = (id: number) => {
