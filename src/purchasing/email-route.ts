@@ -1,4 +1,4 @@
-import { forgetMessage, markSent, messageById, outgoingEmail, recordSending, threadStart } from '../db/repositories/po-messages.js';
+import { forgetMessage, markSent, messageById, outgoingMessage, recordSending, threadStart } from '../db/repositories/po-messages.js';
 import { createHash } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db } from '../db/dialect.js';
@@ -34,7 +34,7 @@ export class EmailPurchaseRoute {
     total: number;
   }): Promise<'sent' | 'unknown'> {
     if (!this.smtpUrl) throw new DaifaError('CONFIG', '未配置邮件发送 (DAIFA_SMTP_URL) / e-mail is not configured', { retryable: false });
-    const earlier = await outgoingEmail(this.db.kysely, input.poId);
+    const earlier = await outgoingMessage(this.db.kysely, input.poId);
     if (earlier?.status === 'sent') return 'sent';
     if (earlier) return 'unknown';
     const subject = `【采购单 ${input.outOrderId}】一件代发订单，请发货`;

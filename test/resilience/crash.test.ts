@@ -1,16 +1,7 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { count, scale, startHarness, waitFor, type Harness } from '../helpers/harness.js';
 import { exited, spawnDaifa } from '../helpers/processes.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
+import { freePort } from '../helpers/ports.js';
 
 /** Acceptance: SIGKILL during ingestion, then restart: no acknowledged event is lost. */
 describe('crash during ingestion', () => {

@@ -120,14 +120,3 @@ export async function threadSize(ex: Executor, poId: number): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
-
-/** The status of the purchase order's first e-mail out (the order itself), if one was written. */
-export const outgoingEmail = (ex: Executor, poId: number) =>
-  ex
-    .selectFrom('po_messages')
-    .select('status')
-    .where('purchase_order_id', '=', poId)
-    .where('direction', '=', 'out')
-    .where('channel', '=', 'email')
-    .orderBy('id')
-    .executeTakeFirst();
