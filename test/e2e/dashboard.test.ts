@@ -799,7 +799,7 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
         { timeout: 60_000 },
       )
       .toBe(0);
-  });
+  }, 180_000);
 
   it('the day’s reconciliation is paged, 50 differences a page, on a desktop and on a phone (the hundred accepted prices are in it)', async () => {
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
