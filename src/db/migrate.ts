@@ -1,4 +1,4 @@
-import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type DatabaseIntrospector, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './dialect.js';
 import * as m0001 from './migrations/0001-foundation.js';
 import * as m0002 from './migrations/0002-alerts.js';
@@ -65,37 +65,50 @@ export async function migrateToLatest(db: Db, opts: { upTo?: keyof typeof all } 
   const schema =
     db.dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s : undefined;
   const migrator = new Migrator({
-    db: db.kysely,
+    db: schema ? withOwnSchemaIntrospection(db.kysely, schema) : db.kysely,
     provider,
     migrationTableName: 'daifa_migrations',
     migrationLockTableName: 'daifa_migrations_lock',
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  // Before any migration runs, Kysely reads the table list of every schema on the server (to find its own tables):
-  // another database's schema dropped or altered at that moment (another Daifa, a test) fails that read with a
-  // catalogue error about the other schema's objects. Nothing has been migrated yet when it throws (a migration's own
-  // failure is returned, not thrown): read again.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const { error, results } = opts.upTo ? await migrator.migrateTo(opts.upTo) : await migrator.migrateToLatest();
-      if (error) throw new MigrationFailed(error);
-      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-    } catch (err) {
-      if (err instanceof MigrationFailed) throw err.cause;
-      const e = err as { code?: string; message?: string };
-      // Our own schema missing is real, not a race: said at once.
-      const ours = schema !== undefined && (e.message ?? '').includes(`"${schema}"`);
-      if (db.dialect !== 'postgres' || attempt >= 12 || ours || !CATALOGUE_RACE.has(e.code ?? '')) throw err;
-      // Another schema's DROP … CASCADE can take a moment: up to ~4 s in all, with a little jitter.
-      await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 50));
-    }
-  }
+  const { error, results } = opts.upTo ? await migrator.migrateTo(opts.upTo) : await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-/** PostgreSQL errors a catalogue read gives while another schema's objects vanish: schema, relation, column gone. */
-const CATALOGUE_RACE = new Set(['3F000', '42P01', '42703']);
-class MigrationFailed extends Error {
-  constructor(override readonly cause: unknown) {
-    super('migration failed');
-  }
+/**
+ * Kysely's migrator finds its own tables through `db.introspection.getTables()`, which on PostgreSQL reads every
+ * column of every schema on the server and resolves each through `pg_get_serial_sequence(name)`: when another
+ * schema is dropped or altered at that moment (another Daifa database on the same server, a test's schema) that
+ * name lookup fails with the *other* schema's error (3F000 schema …, 42703 column …, 42P01 relation … does not
+ * exist) — retries did not cure it on a busy server (CI, 2026-12-07: five test files failed after twelve reads).
+ * The migrator only needs to know whether its two tables exist in our schema: this introspector answers that with
+ * one plain catalogue read of our schema (an MVCC snapshot read: other schemas cannot fail it).
+ */
+function withOwnSchemaIntrospection(kysely: Db['kysely'], schema: string): Db['kysely'] {
+  const introspection: DatabaseIntrospector = {
+    async getSchemas() {
+      const rows = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(
+        kysely,
+      );
+      return rows.rows.map((r) => ({ name: r.name }));
+    },
+    async getTables() {
+      const rows = await sql<{ name: string; kind: string }>`
+        select c.relname as name, c.relkind as kind from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = ${schema} and c.relkind in ('r', 'p', 'v', 'm')`.execute(kysely);
+      return rows.rows.map((r) => ({ name: r.name, schema, isView: r.kind === 'v' || r.kind === 'm', columns: [] }));
+    },
+    async getMetadata() {
+      return { tables: await this.getTables() };
+    },
+  };
+  return new Proxy(kysely, {
+    get(target, prop) {
+      if (prop === 'introspection') return introspection;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

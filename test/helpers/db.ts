@@ -29,7 +29,6 @@ export async function createTestDb(opts: { migrate?: boolean } = {}): Promise<Te
     await admin.query(`create schema ${schema}`);
     await admin.end();
     const db = openDatabase(base, { searchPath: schema });
-    // (migrateToLatest reads again when another test file's schema vanishes under Kysely's catalogue read.)
     if (opts.migrate !== false) await migrateToLatest(db);
     const sep = base.includes('?') ? '&' : '?';
     const url = `${base}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`;

@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { createTestDb, type TestDb } from '../helpers/db.js';
+import { randomAlnum } from '../../src/lib/random.js';
+import { createTestDb, testDialect, type TestDb } from '../helpers/db.js';
 
 describe('upgrading an installation that already holds data', () => {
   let t: TestDb;
@@ -204,4 +206,48 @@ describe('upgrading an installation that already holds data', () => {
       }),
     ).toBe(false);
   });
+});
+
+describe.runIf(testDialect === 'postgres')('migrating on a PostgreSQL server other databases share', () => {
+  it('another schema dropped and altered again and again while we migrate does not fail our migration', async () => {
+    // Agencies put several Daifa databases on one server; CI's test files each create and drop their own schema.
+    // Kysely's own catalogue read resolved every column of every schema by name and failed when another schema's
+    // objects vanished mid-read (3F000 / 42703 / 42P01) — here two connections churn schemas the whole time.
+    const base = process.env.DATABASE_URL!;
+    let churning = true;
+    const run = randomAlnum(8).toLowerCase();
+    const churn = async (tag: string) => {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      let rounds = 0;
+      try {
+        while (churning) {
+          const s = `churn_${tag}_${run}_${rounds++}`;
+          const cols = Array.from({ length: 40 }, (_, i) => `c${i} bigserial`).join(', ');
+          await c.query(`create schema ${s}; create table ${s}.t1 (${cols}); create table ${s}.t2 (${cols})`);
+          await c.query(`alter table ${s}.t1 drop column c1, drop column c2`);
+          await c.query(`drop schema ${s} cascade`);
+        }
+      } finally {
+        await c.end();
+      }
+      return rounds;
+    };
+    const churners = [churn('a'), churn('b')];
+    try {
+      for (let i = 0; i < 6; i++) {
+        const t = await createTestDb({ migrate: false });
+        try {
+          const applied = await migrateToLatest(t.db);
+          expect(applied.length).toBeGreaterThan(20);
+        } finally {
+          await t.cleanup();
+        }
+      }
+    } finally {
+      churning = false;
+    }
+    const rounds = await Promise.all(churners);
+    expect(Math.min(...rounds)).toBeGreaterThan(0);
+  }, 120_000);
 });
