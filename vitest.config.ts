@@ -14,8 +14,9 @@ const shared = { testTimeout: 60_000, hookTimeout: 60_000 };
 export default defineConfig({
   test: {
     pool: 'forks',
-    // On PostgreSQL two at a time: every file makes and drops its own schema, and Kysely's migrator reads the catalogue
-    // of every schema — with more files at once a schema dropped under that read fails another file's migration.
+    // On PostgreSQL two at a time: the database server takes its share of the two cores (the e2e dashboard file, the
+    // long pole, sets the suite's time either way). Files creating and dropping schemas side by side are safe since
+    // migrateToLatest reads only its own schema's catalogue (test/service/migrations.test.ts churns schemas meanwhile).
     maxWorkers: Number(process.env.DAIFA_TEST_WORKERS ?? ((process.env.DATABASE_URL ?? '').startsWith('postgres') ? 2 : 4)),
     minWorkers: 1,
     projects: [
@@ -30,7 +31,12 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: 'resilience', include: ['test/resilience/**/*.test.ts'], ...shared } },
-      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...shared } },
+      // A browser walking pages on a loaded 2-core machine: three minutes a test (a test that fails still says what it
+      // waited for; the time only bounds how long a failure takes to report).
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], ...shared, testTimeout: 180_000 },
+      },
     ],
   },
 });
