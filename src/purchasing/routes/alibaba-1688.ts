@@ -1,4 +1,12 @@
-import { orderIdOf, orderItems, orderTotal, receiverOf } from '../../suppliers/alibaba-1688/mapping.js';
+import {
+  createAnswer,
+  orderIdOf,
+  orderItems,
+  orderTotal,
+  previewAnswer,
+  receiverOf,
+  type FailedCargo,
+} from '../../suppliers/alibaba-1688/mapping.js';
 import { mapShipments } from '../../channels/wechat-shop/mapping.js';
 import type { Selectable, Transaction } from 'kysely';
 import type { Logger } from 'pino';
@@ -9,12 +17,11 @@ import { forgetFlow, learnFlow, markOutOfStock, refreshOfferPrice } from '../../
 import { keepCreatedPart, recordAttempt, recordSupplierOrder } from '../../db/repositories/purchase-orders.js';
 import type { Database, PurchaseOrderLinesTable, PurchaseOrdersTable } from '../../db/schema.js';
 import type { Address } from '../../domain/address.js';
-import { formatYuan, yuanToFen } from '../../domain/money.js';
+import { formatYuan } from '../../domain/money.js';
 import { placeJob } from '../../jobs/catalogue.js';
 import { enqueue, type JobSpec } from '../../jobs/queue.js';
 import { PermanentJobError } from '../../jobs/worker.js';
 import type { Clock } from '../../lib/clock.js';
-import { idString } from '../../lib/lossless-json.js';
 import { appendEvent, transitionIfAllowed } from '../../lifecycle/apply-transition.js';
 import type { DecodeService } from '../../orders/decode.js';
 import { loadLimits } from '../../payments/limits.js';
@@ -69,7 +76,6 @@ export class Alibaba1688Route implements SupplierRoute {
       }
     }
 
-    let previewTotal: number | undefined;
     // What this run has read and written already, so the read-back need not read it again.
     let known: { po: typeof po; lines: typeof lines; masked: Address } | undefined;
     if (!supplierOrderId) {
@@ -114,66 +120,53 @@ export class Alibaba1688Route implements SupplierRoute {
 
       // The flow set for (or learned from) this seller; none yet: the preview answers the best one (flowFlag).
       const setFlow = isPurchaseFlow(supplier.purchase_flow) ? supplier.purchase_flow : undefined;
-      const preview = await client.preview({ address, cargo, flow: setFlow, encryptOutOrderInfo });
-      if (preview.success === false || preview.success === 'false') {
-        const code = String(preview.errorCode ?? '');
+      const preview = previewAnswer(await client.preview({ address, cargo, flow: setFlow, encryptOutOrderInfo }));
+      if (!preview.ok) {
+        const code = preview.code;
         if (code === '500_007' && supplier.purchase_flow_learned === 1) await this.forgetFlow(supplier.id);
         if (code === '500_004') {
           // The catalogue learns from the answer: this spec has no stock right now.
           await markOutOfStock(this.db.kysely, lines, this.clock.now());
         }
         if (UNFULFILLABLE.has(code))
-          return this.outcomes.fallBack(
-            po.id,
-            order.id,
-            order.shop_id,
-            po.supplier_id,
-            `${supplier.name}: ${code} ${preview.errorMsg ?? ''}`,
-          );
-        throw new Error(`1688 preview failed: ${code} ${preview.errorMsg ?? ''}`);
+          return this.outcomes.fallBack(po.id, order.id, order.shop_id, po.supplier_id, `${supplier.name}: ${code} ${preview.message}`);
+        throw new Error(`1688 preview failed: ${code} ${preview.message}`);
       }
-      previewTotal = Number(preview.orderPreviewResuslt?.[0]?.sumPayment);
-      const flowFlag: unknown = preview.orderPreviewResuslt?.[0]?.flowFlag;
+      const flowFlag = preview.flowFlag;
       const flow: PurchaseFlow = setFlow ?? (isPurchaseFlow(flowFlag) ? flowFlag : 'general');
       if (!setFlow && isPurchaseFlow(flowFlag)) await this.learnFlow(supplier.id, flowFlag);
       // One commit before the create call: the attempt counted (the intent), what exactly is sent — kept as salted
       // digests (no plaintext at rest) so the read-back can compare it field by field — and the fresh prices.
       const sent = {
         attempt: po.attempt + 1,
-        expected_amount: Number.isFinite(previewTotal) ? previewTotal! : po.expected_amount,
+        expected_amount: preview.total ?? po.expected_amount,
         readback: JSON.stringify({ sent: digestAddress(po.out_order_id, address) }),
         updated_at: this.clock.now(),
       };
       await this.db.kysely.transaction().execute(async (trx) => {
-        await this.refreshOffers(trx, lines, preview.orderPreviewResuslt?.[0]?.cargoList);
+        await this.refreshOffers(trx, lines, preview.cargo);
         await recordAttempt(trx, sent.attempt, sent.expected_amount, sent.readback, sent.updated_at, poId);
       });
       known = { po: { ...po, ...sent }, lines, masked };
-      const created = await client.fastCreateOrder({
-        address,
-        cargo,
-        outOrderId: po.out_order_id,
-        message: po.message,
-        flow,
-        encryptOutOrderInfo,
-      });
-      if (created.success === false || created.success === 'false' || !created.result?.orderId) {
-        const code = String(created.code ?? created.errorCode ?? '');
+      const created = createAnswer(
+        await client.fastCreateOrder({
+          address,
+          cargo,
+          outOrderId: po.out_order_id,
+          message: po.message,
+          flow,
+          encryptOutOrderInfo,
+        }),
+      );
+      if (!created.ok) {
+        const code = created.code;
         if (code === '500_007' && !setFlow) await this.forgetFlow(supplier.id);
         if (UNFULFILLABLE.has(code))
-          return this.outcomes.fallBack(
-            po.id,
-            order.id,
-            order.shop_id,
-            po.supplier_id,
-            `${supplier.name}: ${code} ${created.message ?? ''}`,
-          );
-        throw new Error(`1688 fastCreateOrder failed: ${code} ${created.message ?? ''}`);
+          return this.outcomes.fallBack(po.id, order.id, order.shop_id, po.supplier_id, `${supplier.name}: ${code} ${created.message}`);
+        throw new Error(`1688 fastCreateOrder failed: ${code} ${created.message}`);
       }
-      supplierOrderId = idString(created.result.orderId);
-      const failed: { offerId: unknown; specId?: string; errorCode?: string }[] = Array.isArray(created.result.failedOfferList)
-        ? created.result.failedOfferList
-        : [];
+      supplierOrderId = created.orderId;
+      const failed = created.failed;
       if (failed.length) {
         const split = await this.splitOffFailedLines(
           po.id,
@@ -182,7 +175,7 @@ export class Alibaba1688Route implements SupplierRoute {
           po.supplier_id,
           supplierOrderId!,
           failed,
-          Number(created.result.totalSuccessAmount),
+          created.successTotal,
         );
         if (split !== 'split') return split;
         known = undefined; // lines and amounts changed: the read-back reads them anew
@@ -311,14 +304,13 @@ export class Alibaba1688Route implements SupplierRoute {
   private async refreshOffers(
     trx: Transaction<Database>,
     lines: { offer_ref: number; offer_id: string; spec_id: string }[],
-    cargoList: unknown,
+    cargoList: { offerId: string; specId: string; unitPrice?: number }[],
   ): Promise<void> {
-    if (!Array.isArray(cargoList)) return;
     const now = this.clock.now();
-    for (const c of cargoList as { offerId?: unknown; specId?: string; finalUnitPrice?: number | string }[]) {
-      const line = lines.find((l) => l.offer_id === String(c.offerId) && l.spec_id === (c.specId ?? ''));
-      if (!line || c.finalUnitPrice === undefined) continue;
-      await refreshOfferPrice(trx, yuanToFen(c.finalUnitPrice), now, line.offer_ref);
+    for (const c of cargoList) {
+      const line = lines.find((l) => l.offer_id === c.offerId && l.spec_id === c.specId);
+      if (!line || c.unitPrice === undefined) continue;
+      await refreshOfferPrice(trx, c.unitPrice, now, line.offer_ref);
     }
   }
 
@@ -333,12 +325,12 @@ export class Alibaba1688Route implements SupplierRoute {
     shopId: number,
     supplierId: number,
     supplierOrderId: string,
-    failed: { offerId: unknown; specId?: string; errorCode?: string }[],
-    successTotal: number,
+    failed: FailedCargo[],
+    successTotal: number | undefined,
   ): Promise<'split' | 'NeedsAttention'> {
     const poLines = await purchaseOrderLines(this.db.kysely, poId);
     const isFailed = (l: { offer_id: string; spec_id: string }) =>
-      failed.some((f) => String(f.offerId) === l.offer_id && (f.specId ?? '') === l.spec_id);
+      failed.some((f) => f.offerId === l.offer_id && (f.specId ?? '') === l.spec_id);
     const failedLineNos = new Set(poLines.filter(isFailed).map((l) => l.shop_order_line_no));
     const mixed = poLines.some((l) => failedLineNos.has(l.shop_order_line_no) && !isFailed(l));
     if (mixed) {
@@ -354,7 +346,7 @@ export class Alibaba1688Route implements SupplierRoute {
     }
     const now = this.clock.now();
     await this.db.kysely.transaction().execute(async (trx) => {
-      await keepCreatedPart(trx, poId, [...failedLineNos], supplierOrderId, Number.isFinite(successTotal) ? successTotal : undefined, now);
+      await keepCreatedPart(trx, poId, [...failedLineNos], supplierOrderId, successTotal, now);
       const lines = await loadLinesToSource(trx, shopOrderId, [...failedLineNos]);
       const r = await this.sourcing.sourceLines(trx, shopId, shopOrderId, lines, await loadRequests(trx, shopOrderId), [supplierId], now);
       await appendEvent(

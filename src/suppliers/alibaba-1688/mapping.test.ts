@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseJsonLossless } from '../../lib/lossless-json.js';
 import {
+  createAnswer,
   errorCodeOf,
   succeeded,
   isClosed,
@@ -12,6 +13,7 @@ import {
   orderItems,
   orderTotal,
   paymentSeen,
+  previewAnswer,
   receiverOf,
 } from './mapping.js';
 
@@ -98,5 +100,44 @@ describe('1688 answers: success and error codes', () => {
     expect(errorCodeOf({ success: false, errorCode: 'CLOSE_ORDER_TOO_FAST' })).toBe('CLOSE_ORDER_TOO_FAST');
     expect(errorCodeOf({ code: 'gw.QpsOverLimit' })).toBe('gw.QpsOverLimit');
     expect(errorCodeOf({})).toBe('');
+  });
+});
+
+describe('1688 placement answers → what purchasing reads', () => {
+  it('a preview: total in fen as sent, the flow, each cargo unit price from yuan to fen; a refusal with its code', () => {
+    // The official preview example (1688 §5, alibaba.createOrder.preview), trimmed: sumPayment in fen, prices in yuan.
+    const preview = parseJsonLossless(
+      '{"orderPreviewResuslt":[{"sumPayment":4400,"sumCarriage":800,"flowFlag":"general","cargoList":[{"amount":36,"finalUnitPrice":18,"specId":"eb81c61de14f4adb405ffcc2c8a4a3fb","offerId":548818919805},{"offerId":548818919806}]}],"success":true}',
+    ) as Record<string, any>;
+    expect(previewAnswer(preview)).toEqual({
+      ok: true,
+      total: 4400,
+      flowFlag: 'general',
+      cargo: [
+        { offerId: '548818919805', specId: 'eb81c61de14f4adb405ffcc2c8a4a3fb', unitPrice: 1800 },
+        { offerId: '548818919806', specId: '' },
+      ],
+    });
+    expect(previewAnswer({ success: true, orderPreviewResuslt: [{}] })).toEqual({ ok: true, cargo: [] });
+    expect(previewAnswer({ success: 'false', errorCode: '500_004', errorMsg: '库存不足' })).toEqual({
+      ok: false,
+      code: '500_004',
+      message: '库存不足',
+    });
+  });
+
+  it('a creation: the order id exact beyond 2^53, the failed cargo and the created part’s total; a refusal, or no order id, is refused', () => {
+    const created = parseJsonLossless(
+      '{"success":true,"result":{"orderId":58218860983545941,"totalSuccessAmount":6150,"failedOfferList":[{"offerId":610000002,"specId":"s2","errorCode":"500_004"}]}}',
+    ) as Record<string, any>;
+    expect(createAnswer(created)).toEqual({
+      ok: true,
+      orderId: '58218860983545941',
+      failed: [{ offerId: '610000002', specId: 's2', errorCode: '500_004' }],
+      successTotal: 6150,
+    });
+    expect(createAnswer({ success: true, result: { orderId: '1' } })).toEqual({ ok: true, orderId: '1', failed: [] });
+    expect(createAnswer({ success: false, code: '500_007', message: '无权限' })).toEqual({ ok: false, code: '500_007', message: '无权限' });
+    expect(createAnswer({ success: true, result: {} })).toEqual({ ok: false, code: '', message: '' });
   });
 });

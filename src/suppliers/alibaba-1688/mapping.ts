@@ -135,3 +135,80 @@ export const succeeded = (r: ApiBody): boolean => r.success === true || r.succes
 
 /** The error code of a 1688 answer ('' when none): `errorCode`, else the gateway's `code`. */
 export const errorCodeOf = (r: ApiBody): string => String(r.errorCode ?? r.code ?? '');
+
+/** A refused 1688 call: its code and message as the answer gave them. */
+export interface Refusal {
+  ok: false;
+  code: string;
+  message: string;
+}
+
+/** What the order preview (alibaba.createOrder.preview, 1688 §5) answered. */
+export type PreviewAnswer =
+  | Refusal
+  | {
+      ok: true;
+      /** sumPayment: goods and freight (fen), when given. */
+      total?: number;
+      /** The order flow 1688 chose for this seller (flowFlag), when given. */
+      flowFlag?: string;
+      /** Each cargo's unit price after promotions (finalUnitPrice, yuan → fen), when given. */
+      cargo: { offerId: string; specId: string; unitPrice?: number }[];
+    };
+
+/** A preview answer → refused (errorCode, errorMsg) or the first preview's total, flow and unit prices. */
+export function previewAnswer(r: ApiBody): PreviewAnswer {
+  if (r.success === false || r.success === 'false')
+    return { ok: false, code: String(r.errorCode ?? ''), message: String(r.errorMsg ?? '') };
+  const first: ApiBody = r.orderPreviewResuslt?.[0] ?? {};
+  const total = Number(first.sumPayment);
+  const cargo = ((Array.isArray(first.cargoList) ? first.cargoList : []) as ApiBody[]).map((c) => ({
+    offerId: idString(c.offerId) ?? '',
+    specId: String(c.specId ?? ''),
+    ...(c.finalUnitPrice !== undefined && c.finalUnitPrice !== null ? { unitPrice: yuanToFen(c.finalUnitPrice) } : {}),
+  }));
+  return {
+    ok: true,
+    ...(first.sumPayment !== undefined && Number.isFinite(total) ? { total } : {}),
+    ...(typeof first.flowFlag === 'string' ? { flowFlag: first.flowFlag } : {}),
+    cargo,
+  };
+}
+
+/** A cargo 1688 did not create (failedOfferList): its offer, spec and why. */
+export interface FailedCargo {
+  offerId: string;
+  specId?: string;
+  errorCode?: string;
+}
+
+/** What the order creation (alibaba.trade.fastCreateOrder, 1688 §5) answered. */
+export type CreateAnswer =
+  | Refusal
+  | {
+      ok: true;
+      orderId: string;
+      /** The cargo not created (a partial creation); empty when all was. */
+      failed: FailedCargo[];
+      /** totalSuccessAmount: what the created part costs (fen), when given. */
+      successTotal?: number;
+    };
+
+/** A creation answer → refused (code, else errorCode; message) or the order id and the cargo that failed. */
+export function createAnswer(r: ApiBody): CreateAnswer {
+  const orderId = idString(r.result?.orderId);
+  if (r.success === false || r.success === 'false' || !orderId)
+    return { ok: false, code: String(r.code ?? r.errorCode ?? ''), message: String(r.message ?? '') };
+  const failed = ((Array.isArray(r.result.failedOfferList) ? r.result.failedOfferList : []) as ApiBody[]).map((f) => ({
+    offerId: idString(f.offerId) ?? '',
+    ...(f.specId !== undefined && f.specId !== null ? { specId: String(f.specId) } : {}),
+    ...(f.errorCode !== undefined && f.errorCode !== null ? { errorCode: String(f.errorCode) } : {}),
+  }));
+  const successTotal = Number(r.result.totalSuccessAmount);
+  return {
+    ok: true,
+    orderId,
+    failed,
+    ...(r.result.totalSuccessAmount !== undefined && Number.isFinite(successTotal) ? { successTotal } : {}),
+  };
+}
