@@ -135,7 +135,7 @@ export async function createApp(config: Readonly<Config>, opts: AppOptions = {})
   const intake = new OrderIntake(db, clients, shops, clock, log);
   const confirmation = new OrderConfirmation(db, notifier, clock, log, config.duplicateWindowHours * 3600_000);
   const poller = new OrderPoller(db, queue, clients, shops, clock, log, { intervalSeconds: config.pollIntervalSeconds });
-  const decode = new DecodeService(db, clients, shops, clock, opts.decodeDailyQuota ?? config.decodeDailyQuota);
+  const decode = new DecodeService(db, clients, shops, clock, opts.decodeDailyQuota ?? config.decodeDailyQuota, notifier);
   const alibaba = new Alibaba1688Accounts(
     db,
     box,

@@ -19,6 +19,7 @@ export const ALERT_EVENTS = [
   'supplier_delay',
   'tracking_anomaly',
   'dead_job',
+  'decode_quota_used_up',
   'refresh_token_expiring',
   'daily_digest',
 ] as const;
@@ -54,6 +55,7 @@ export const DEFAULT_ROUTES: Record<AlertEvent, Channel[]> = {
   supplier_delay: ['log', 'wecom'],
   tracking_anomaly: ['log', 'wecom'],
   dead_job: ['log', 'wecom', 'email'],
+  decode_quota_used_up: ['log', 'wecom', 'email'],
   refresh_token_expiring: ['log', 'wecom', 'sms', 'email'],
   daily_digest: ['log', 'wecom', 'email'],
 };

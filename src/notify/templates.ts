@@ -38,6 +38,7 @@ export const EVENT_LABELS: Record<AlertEvent, { zh: string; en: string }> = {
   supplier_delay: { zh: '供应商延迟', en: 'Supplier delay' },
   tracking_anomaly: { zh: '物流异常', en: 'Tracking anomaly' },
   dead_job: { zh: '任务失败', en: 'Job failed' },
+  decode_quota_used_up: { zh: '今日解密额度已用完', en: 'Decode quota used up today' },
   refresh_token_expiring: { zh: '授权即将过期', en: 'Authorisation expiring' },
   daily_digest: { zh: '每日汇总', en: 'Daily digest' },
 };
@@ -69,6 +70,14 @@ export function render(event: AlertEvent, d: AlertData, lang: Lang): OutgoingMes
       return {
         title: `${L} #${d.jobId} ${d.jobKind ?? ''}`.trim(),
         body: `${zh ? '错误：' : 'Error: '}${d.error ?? ''}\n${zh ? '处理：daifa jobs list --status dead，修复后 daifa jobs retry ' : 'Fix, then: daifa jobs retry '}${d.jobId}`,
+      };
+    case 'decode_quota_used_up':
+      // Orders keep coming; those whose supplier needs the plaintext address wait for tomorrow's quota.
+      return {
+        title: `${L} ${d.date ?? ''}`.trim(),
+        body: zh
+          ? `已用 ${d.detail ?? ''}。需要收货地址的采购单（1688、邮件下单）将在明日 00:00（北京时间）额度恢复后自动继续。\n如已在微信小店购买更多解密额度，请调高 DAIFA_DECODE_DAILY_QUOTA。`
+          : `Used ${d.detail ?? ''}. Supplier orders that need the buyer's address (1688, e-mail) go on by themselves when the quota is back at 00:00 China time.\nIf the shop bought more decode quota from WeChat, raise DAIFA_DECODE_DAILY_QUOTA.`,
       };
     case 'refresh_token_expiring':
       return {

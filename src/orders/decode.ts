@@ -5,6 +5,8 @@ import { countDecodeOn, decodesOn, recordDecode } from '../db/repositories/decod
 import { isMasked, type Address } from '../domain/address.js';
 import { DaifaError } from '../lib/errors.js';
 import type { Clock } from '../lib/clock.js';
+import { cnDate, cnDayStart } from '../lib/cn-time.js';
+import type { Notifier } from '../notify/notifier.js';
 import type { ShopService } from '../shops/shops.js';
 
 /**
@@ -12,6 +14,17 @@ import type { ShopService } from '../shops/shops.js';
  * quota and is recorded with who, when, why and where the data goes. The plaintext is returned to the
  * caller and never stored or logged here.
  */
+const DAY_MS = 86_400_000;
+
+/** Who decodes which order's buyer data, why, and where it goes (all recorded). */
+export interface DecodeRequest {
+  shopId: number;
+  wxOrderId: string;
+  actor: string;
+  purpose: string;
+  destination: string;
+}
+
 export class DecodeService {
   constructor(
     private readonly db: Db,
@@ -19,22 +32,28 @@ export class DecodeService {
     private readonly shops: ShopService,
     private readonly clock: Clock,
     private readonly dailyQuota: number,
+    /** Told once a day per shop when the quota runs out (what waits, until when). */
+    private readonly notifier?: Notifier,
   ) {}
 
-  async decode(input: { shopId: number; wxOrderId: string; actor: string; purpose: string; destination: string }): Promise<Address> {
+  async decode(input: DecodeRequest): Promise<Address> {
     if (!input.purpose.trim() || !input.destination.trim())
       throw new DaifaError('VALIDATION', '解密必须说明用途和去向 / purpose and destination are required');
-    const day = new Date(this.clock.now() + 8 * 3600_000).toISOString().slice(0, 10); // China day (UTC+8)
-    await this.db.kysely.transaction().execute(async (trx) => {
-      // Counted in one statement (concurrent decodes on PostgreSQL each add theirs); over the quota the
-      // transaction rolls back, so a refused decode is not counted.
-      const used = await countDecodeOn(trx, input.shopId, day);
-      if (used > this.dailyQuota)
-        throw new DaifaError('LIMIT_REACHED', `今日解密额度已用完（${used - 1}/${this.dailyQuota}）/ daily decode quota used up`, {
-          retryable: false,
+    const now = this.clock.now();
+    const day = cnDate(now);
+    try {
+      await this.count(input, now, day);
+    } catch (err) {
+      if (err instanceof DaifaError && err.code === 'LIMIT_REACHED' && this.notifier)
+        // One alert per shop and China day (deduplicated by its subject), however many decodes are refused.
+        await this.notifier.raiseNow({
+          event: 'decode_quota_used_up',
+          shopId: input.shopId,
+          subject: `${input.shopId}:${day}`,
+          data: { date: day, detail: `${this.dailyQuota}/${this.dailyQuota}` },
         });
-      await recordDecode(trx, input, this.clock.now());
-    });
+      throw err;
+    }
     const client = await this.clients.forShop(this.shops, input.shopId);
     const r = await client.decodeSensitiveInfo(input.wxOrderId);
     const address = mapAddress(r.address);
@@ -48,8 +67,29 @@ export class DecodeService {
     return address;
   }
 
+  /** Counts this decode against the shop's day, or refuses it (LIMIT_REACHED) when the day's quota is used up. */
+  private async count(input: DecodeRequest, now: number, day: string): Promise<void> {
+    await this.db.kysely.transaction().execute(async (trx) => {
+      // Counted in one statement (concurrent decodes on PostgreSQL each add theirs); over the quota the
+      // transaction rolls back, so a refused decode is not counted.
+      const used = await countDecodeOn(trx, input.shopId, day);
+      // Used up today: the quota is back with China's next day — a job asking (a purchase order waiting for its
+      // address) waits until then instead of dying; a person asking is told so (the HTTP answer is a 409 either way).
+      if (used > this.dailyQuota)
+        throw new DaifaError(
+          'LIMIT_REACHED',
+          `今日解密额度已用完（${used - 1}/${this.dailyQuota}），明日 00:00 恢复 / daily decode quota used up until tomorrow`,
+          {
+            retryable: true,
+            retryAfterMs: cnDayStart(now) + DAY_MS - now + 60_000,
+          },
+        );
+      await recordDecode(trx, input, now);
+    });
+  }
+
   async usage(shopId: number): Promise<{ day: string; used: number; quota: number }> {
-    const day = new Date(this.clock.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const day = cnDate(this.clock.now());
     return { day, used: await decodesOn(this.db.kysely, shopId, day), quota: this.dailyQuota };
   }
 }

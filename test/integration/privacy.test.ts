@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { count, startHarness, waitFor, type Harness } from '../helpers/harness.js';
+import { cnDayStart } from '../../src/lib/cn-time.js';
+import { count, enableSourcing, startHarness, waitFor, type Harness } from '../helpers/harness.js';
 
 /** Buyer plaintext never in logs, alerts or the database; secrets never in logs. */
 describe('privacy', () => {
@@ -66,5 +67,31 @@ describe('privacy', () => {
       expect(r.reason).toMatchObject({ code: 'LIMIT_REACHED', message: expect.stringContaining('今日解密额度已用完（3/3）') });
     expect(await h.app.decode.usage(h.shop.id)).toMatchObject({ used: 3, quota: 3 });
     expect(await count(h.app, 'decode_log')).toBe(3);
+  });
+
+  it('decode quota used up: supplier orders wait for tomorrow’s quota instead of dying, and the merchant is told once', async () => {
+    h = await startHarness({ appOptions: () => ({ decodeDailyQuota: 0 }) });
+    await enableSourcing(h);
+    h.sandbox.wechat.generate(h.creds.appId, { count: 3, requestRate: 0, multiLineRate: 0 });
+    const placeJobs = () => h!.app.db.kysely.selectFrom('jobs').selectAll().where('kind', '=', 'po.place').execute();
+    await waitFor(async () => (await placeJobs()).filter((j) => j.last_error?.includes('今日解密额度已用完')).length === 3, {
+      what: 'three purchase orders refused an address by the quota',
+    });
+    const now = h.app.clock.now();
+    const tomorrow = cnDayStart(now) + 86_400_000;
+    for (const j of await placeJobs()) {
+      // Waiting, not dead: due just after China's midnight, when the quota is back.
+      expect(j.status).toBe('pending');
+      expect(j.run_at).toBeGreaterThanOrEqual(tomorrow);
+      expect(j.run_at).toBeLessThanOrEqual(tomorrow + 5 * 60_000);
+    }
+    expect(await count(h.app, 'purchase_orders', ['state', '=', 'Placed'])).toBe(0);
+    expect(h.sandbox.alibaba.orders.size).toBe(0);
+    // One alert for the shop and the day, however many decodes were refused; nothing decoded, nothing logged.
+    const alerts = await h.app.db.kysely.selectFrom('notifications').selectAll().where('event', '=', 'decode_quota_used_up').execute();
+    expect(new Set(alerts.map((a) => a.channel))).toEqual(new Set(['log']));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.body).toContain('明日 00:00');
+    expect(await count(h.app, 'decode_log')).toBe(0);
   });
 });

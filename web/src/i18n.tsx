@@ -266,6 +266,7 @@ export const alertEventLabels: Record<string, [string, string]> = {
   supplier_delay: ['供应商延迟发货', 'Supplier delay'],
   tracking_anomaly: ['物流异常', 'Tracking anomaly'],
   dead_job: ['任务失败', 'Job failed'],
+  decode_quota_used_up: ['今日解密额度已用完', 'Decode quota used up today'],
   refresh_token_expiring: ['1688 授权即将过期', '1688 authorisation expiring'],
   daily_digest: ['每日汇总', 'Daily digest'],
 };
