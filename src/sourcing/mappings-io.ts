@@ -1,4 +1,4 @@
-import { mappingsForExport, offerOf, supplierByMemberOrName, upsertMapping } from '../db/repositories/catalogue.js';
+import { mappingsForExport, offerOf, suppliersByKey, upsertMapping } from '../db/repositories/catalogue.js';
 import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import type { Db } from '../db/dialect.js';
@@ -16,15 +16,18 @@ export const IMPORT_LIMITS = { rows: 5_000, columns: 30, cellChars: 500 };
 export const MAPPING_COLUMNS = [
   { key: 'product_id', zh: '微信商品ID' },
   { key: 'sku_id', zh: '微信SKU ID' },
-  { key: 'supplier', zh: '供应商(会员ID或名称)' },
-  { key: 'offer_id', zh: '1688商品ID' },
+  { key: 'supplier', zh: '供应商(会员ID、邮箱、AppID或名称)', aliases: ['供应商(会员ID或名称)'] },
+  { key: 'offer_id', zh: '供应商商品ID', aliases: ['1688商品ID'] },
   { key: 'spec_id', zh: '规格ID' },
   { key: 'quantity_per_unit', zh: '每件对应数量' },
   { key: 'bundle_key', zh: '组合键' },
   { key: 'priority', zh: '优先级' },
   { key: 'enabled', zh: '启用' },
-] as const;
+] as const satisfies readonly { key: string; zh: string; aliases?: readonly string[] }[];
 type Key = (typeof MAPPING_COLUMNS)[number]['key'];
+
+const SUPPLIER_COLUMN = MAPPING_COLUMNS[2].zh;
+const OFFER_COLUMN = MAPPING_COLUMNS[3].zh;
 
 export interface RowError {
   row: number;
@@ -36,8 +39,10 @@ const rowSchema = z.object({
   product_id: z.string().regex(/^\d{1,20}$/, '微信商品ID应为数字'),
   sku_id: z.string().regex(/^\d{1,20}$/, 'SKU ID应为数字'),
   supplier: z.string().min(1, '供应商不能为空'),
-  offer_id: z.string().regex(/^\d{1,20}$/, '1688商品ID应为数字'),
-  spec_id: z.string().regex(/^([0-9a-f]{32})?$/, '规格ID应为32位十六进制或留空'),
+  // As a supplier's offer is entered (src/sourcing/catalogue-admin.ts offerInput): 1688's ids are digits and 32-hex
+  // specs, a direct or dropship supplier's are its own codes — the catalogue lookup below decides whether it exists.
+  offer_id: z.string().regex(/^[0-9A-Za-z_-]{1,40}$/, '商品ID应为字母、数字、-或_（≤40）'),
+  spec_id: z.string().max(64, '规格ID最多64字'),
   quantity_per_unit: z.coerce.number().int('每件对应数量应为整数').min(1, '每件对应数量至少为1').max(10_000),
   bundle_key: z.string().max(64),
   priority: z.coerce.number().int('优先级应为整数').min(-100).max(100),
@@ -57,7 +62,8 @@ export class MappingsIO {
       ...rows.map((r) => [
         r.product_id,
         r.sku_id,
-        r.member_id ?? r.name,
+        // The supplier by what identifies it on its route (unique there), its name only when it has none.
+        r.member_id ?? r.email ?? r.dropship_appid ?? r.name,
         r.offer_id,
         r.spec_id,
         String(r.quantity_per_unit),
@@ -128,7 +134,9 @@ export class MappingsIO {
     const header = rows[0] ?? [];
     const index = new Map<Key, number>();
     header.forEach((h, i) => {
-      const col = MAPPING_COLUMNS.find((c) => h.includes(c.key) || h.trim() === c.zh);
+      const col = MAPPING_COLUMNS.find(
+        (c) => h.includes(c.key) || h.trim() === c.zh || ('aliases' in c && (c.aliases as readonly string[]).includes(h.trim())),
+      );
       if (col) index.set(col.key, i);
     });
     const missing = MAPPING_COLUMNS.filter(
@@ -159,16 +167,21 @@ export class MappingsIO {
           continue;
         }
         const v = parsed.data;
-        const supplier = await supplierByMemberOrName(k, v.supplier);
+        const found = await suppliersByKey(k, v.supplier);
+        const supplier = found.length === 1 ? found[0] : undefined;
         if (!supplier) {
-          errors.push({ row: r + 1, column: '供应商(会员ID或名称)', message: `供应商“${v.supplier}”不存在，请先添加` });
+          errors.push({
+            row: r + 1,
+            column: SUPPLIER_COLUMN,
+            message: found.length ? `有多个供应商叫“${v.supplier}”，请填写会员ID、邮箱或AppID` : `供应商“${v.supplier}”不存在，请先添加`,
+          });
           continue;
         }
         const offer = await offerOf(k, supplier.id, v.offer_id, v.spec_id);
         if (!offer) {
           errors.push({
             row: r + 1,
-            column: '1688商品ID',
+            column: OFFER_COLUMN,
             message: `该供应商没有商品 ${v.offer_id}${v.spec_id ? ` 规格 ${v.spec_id}` : ''}`,
           });
           continue;

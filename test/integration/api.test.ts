@@ -221,7 +221,7 @@ describe('HTTP API', () => {
       });
     expect((await up(text, viewer, 'text/csv')).status).toBe(403);
     const r1 = (await (await up(text + '1,2,nobody,3,,1,,0,1\r\n', operator, 'text/csv')).json()) as any;
-    expect(r1.errors).toEqual([expect.objectContaining({ column: '供应商(会员ID或名称)' })]);
+    expect(r1.errors).toEqual([expect.objectContaining({ column: '供应商(会员ID、邮箱、AppID或名称)' })]);
     const r2 = (await (await up(bytes, operator, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')).json()) as any;
     expect(r2.errors).toEqual([]);
     expect(r2.imported).toBe(r1.imported);

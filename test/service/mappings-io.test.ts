@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { parseCsv } from '../../src/sourcing/csv.js';
+import { addOffer, addSupplier } from '../../src/sourcing/catalogue-admin.js';
 import { MappingsIO } from '../../src/sourcing/mappings-io.js';
 import { seedDaifaCatalogue } from '../../sandbox/catalogue.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
@@ -79,12 +80,60 @@ describe('mapping import and export (CSV, Excel)', () => {
     expect(res.errors).toEqual([
       { row: 3, column: '微信商品ID', message: '微信商品ID应为数字' },
       { row: 3, column: '每件对应数量', message: '每件对应数量至少为1' },
-      { row: 4, column: '供应商(会员ID或名称)', message: '供应商“不存在的供应商”不存在，请先添加' },
-      { row: 5, column: '1688商品ID', message: expect.stringContaining('没有商品 999999') },
-      { row: 6, column: '规格ID', message: '规格ID应为32位十六进制或留空' },
+      { row: 4, column: '供应商(会员ID、邮箱、AppID或名称)', message: '供应商“不存在的供应商”不存在，请先添加' },
+      { row: 5, column: '供应商商品ID', message: expect.stringContaining('没有商品 999999') },
       { row: 6, column: '启用', message: expect.any(String) },
     ]);
     expect(await mappingsOf(2)).toHaveLength(1);
+  });
+
+  it('direct and WeChat dropship suppliers round-trip too (their own offer codes, named by e-mail / AppID); a name two suppliers share is refused', async () => {
+    const now = Date.now();
+    const direct = await addSupplier(t.db, { kind: 'direct', name: '义乌小王', email: 'wang@example.com' }, now);
+    const dropship = await addSupplier(t.db, { kind: 'wechat_dropship', name: '供货商A', dropshipAppId: 'wx1234567890abcdef' }, now);
+    const offer = (supplierId: number, offerId: string, specId: string) =>
+      addOffer(t.db, supplierId, { offerId, specId, title: '测试', unitPrice: 1000, stock: 10 }, now);
+    const [a, b] = [await offer(direct, 'DS-001', '红色-L'), await offer(dropship, 'wxp_778', '')];
+    await t.db.kysely
+      .insertInto('sku_mappings')
+      .values(
+        [a, b].map((offerRef, i) => ({
+          shop_id: 1,
+          product_id: '900000001',
+          sku_id: String(900000010 + i),
+          offer_ref: offerRef,
+          quantity_per_unit: 1,
+          bundle_key: null,
+          priority: 0,
+          enabled: 1,
+          created_at: now,
+        })),
+      )
+      .execute();
+    const csv = await io.exportCsv(1);
+    expect(csv).toContain('wang@example.com');
+    expect(csv).toContain('wx1234567890abcdef');
+    const r = await io.importCsv(2, csv);
+    expect(r.errors).toEqual([]);
+    expect(await mappingsOf(2)).toEqual(await mappingsOf(1));
+
+    // The same name for two suppliers: a row naming it cannot tell which — refused, naming what to write instead.
+    await addSupplier(t.db, { kind: 'direct', name: '义乌小王', email: 'wang2@example.com' }, now);
+    const header = parseCsv(csv)[0]!.join(',');
+    const byName = await io.importCsv(2, `${header}\n900000001,900000010,义乌小王,DS-001,红色-L,1,,0,1\n`);
+    expect(byName).toEqual({
+      imported: 0,
+      errors: [{ row: 2, column: '供应商(会员ID、邮箱、AppID或名称)', message: '有多个供应商叫“义乌小王”，请填写会员ID、邮箱或AppID' }],
+    });
+  });
+
+  it('a file made with the earlier headers (1688商品ID, 供应商(会员ID或名称), no English keys) still imports', async () => {
+    const rows = parseCsv(await io.exportCsv(1));
+    const old = ['微信商品ID', '微信SKU ID', '供应商(会员ID或名称)', '1688商品ID', '规格ID'];
+    const text = [old, ...rows.slice(1).map((r) => r.slice(0, 5))].map((r) => r.join(',')).join('\n');
+    const r = await io.importCsv(2, text);
+    expect(r.errors).toEqual([]);
+    expect(r.imported).toBe(rows.length - 1);
   });
 
   it('a missing column or a file that is not a workbook is refused with nothing changed', async () => {

@@ -44,12 +44,18 @@ export const offerById = (ex: Executor, offerId: number) =>
   ex.selectFrom('supplier_offers').select(['id', 'title']).where('id', '=', offerId).executeTakeFirst();
 
 /** The supplier with this 1688 member id or this name, or undefined. */
-export const supplierByMemberOrName = (ex: Executor, key: string) =>
+/**
+ * The suppliers a mapping file's supplier cell names: by 1688 member id, a direct supplier's e-mail, a WeChat
+ * dropship supplier's AppID, or the name (up to two, so the caller can tell a unique match from an ambiguous one).
+ */
+export const suppliersByKey = (ex: Executor, key: string) =>
   ex
     .selectFrom('suppliers')
-    .select('id')
-    .where((eb) => eb.or([eb('member_id', '=', key), eb('name', '=', key)]))
-    .executeTakeFirst();
+    .select(['id', 'name'])
+    .where((eb) => eb.or([eb('member_id', '=', key), eb('email', '=', key), eb('dropship_appid', '=', key), eb('name', '=', key)]))
+    .orderBy('id')
+    .limit(2)
+    .execute();
 
 /** A supplier's offer by its 1688 offer and spec ids, or undefined. */
 export const offerOf = (ex: Executor, supplierId: number, offerId: string, specId: string) =>
@@ -137,6 +143,8 @@ export const mappingsForExport = (ex: Executor, shopId: number) =>
       'm.product_id',
       'm.sku_id',
       's.member_id',
+      's.email',
+      's.dropship_appid',
       's.name',
       'o.offer_id',
       'o.spec_id',
