@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { parseCsv } from '../../src/sourcing/csv.js';
+import { upsertMapping } from '../../src/db/repositories/catalogue.js';
 import { addOffer, addSupplier } from '../../src/sourcing/catalogue-admin.js';
 import { MappingsIO } from '../../src/sourcing/mappings-io.js';
 import { seedDaifaCatalogue } from '../../sandbox/catalogue.js';
@@ -94,22 +95,21 @@ describe('mapping import and export (CSV, Excel)', () => {
     const offer = (supplierId: number, offerId: string, specId: string) =>
       addOffer(t.db, supplierId, { offerId, specId, title: '测试', unitPrice: 1000, stock: 10 }, now);
     const [a, b] = [await offer(direct, 'DS-001', '红色-L'), await offer(dropship, 'wxp_778', '')];
-    await t.db.kysely
-      .insertInto('sku_mappings')
-      .values(
-        [a, b].map((offerRef, i) => ({
-          shop_id: 1,
-          product_id: '900000001',
-          sku_id: String(900000010 + i),
-          offer_ref: offerRef,
-          quantity_per_unit: 1,
-          bundle_key: null,
+    for (const [i, offerRef] of [a, b].entries())
+      await upsertMapping(
+        t.db.kysely,
+        {
+          shopId: 1,
+          productId: '900000001',
+          skuId: String(900000010 + i),
+          offerRef,
+          quantityPerUnit: 1,
+          bundleKey: null,
           priority: 0,
           enabled: 1,
-          created_at: now,
-        })),
-      )
-      .execute();
+        },
+        now,
+      );
     const csv = await io.exportCsv(1);
     expect(csv).toContain('wang@example.com');
     expect(csv).toContain('wx1234567890abcdef');
