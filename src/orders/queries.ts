@@ -28,7 +28,7 @@ function decodeCursor(c: string): [number, number] {
 }
 
 /** Newest first, keyset pagination on (created_at, id): fast at any depth. */
-export async function listOrders(db: Db, f: OrderFilter) {
+export async function listOrders(db: Db, f: OrderFilter, opts: { total?: boolean } = {}) {
   const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
   let q = db.kysely
     .selectFrom('shop_orders')
@@ -59,13 +59,17 @@ export async function listOrders(db: Db, f: OrderFilter) {
       : undefined;
     q = exact ? q.where('wx_order_id', '=', f.q) : q.where('search_text', 'like', `%${f.q.toLowerCase().replace(/[%_]/g, '')}%`);
   }
-  // The whole list's length (the same filters, no page): "共 N 单" above the table.
-  const counted = await q
-    .clearSelect()
-    .clearOrderBy()
-    .clearLimit()
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirst();
+  // The whole list's length (the same filters, no page): "共 N 单" above the table. A reader walking every page (the
+  // CSV export) does not need it counted again for each page.
+  const counted =
+    opts.total === false
+      ? undefined
+      : await q
+          .clearSelect()
+          .clearOrderBy()
+          .clearLimit()
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirst();
   if (f.cursor) {
     const [c, id] = decodeCursor(f.cursor);
     q = q.where((eb) => eb.or([eb('created_at', '<', c), eb.and([eb('created_at', '=', c), eb('id', '<', id)])]));
@@ -114,7 +118,7 @@ export async function listOrders(db: Db, f: OrderFilter) {
       };
     }),
     nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
-    total: Number(counted?.n ?? 0),
+    total: counted ? Number(counted.n) : undefined,
   };
 }
 

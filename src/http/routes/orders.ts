@@ -32,7 +32,7 @@ export function orderRoutes(api: Api, app: App, { operator, owner }: Guards): vo
     ];
     const cn = (s: number | null) => (s ? new Date(s * 1000 + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19) : '');
     for (let cursor: string | undefined, n = 0; n < 50; n++) {
-      const page = await listOrders(app.db, { ...f, cursor, limit: 200 });
+      const page = await listOrders(app.db, { ...f, cursor, limit: 200 }, { total: false });
       for (const o of page.orders)
         rows.push([
           o.wxOrderId,
