@@ -951,7 +951,6 @@ export class SupplierPayments {
           refused.push({ paymentId: payment.id, reason: link.error ?? '1688 不接受此订单的链接支付' });
           continue;
         }
-        included.push(payment.id);
         if (
           !(await movePayment(trx, payment.id, 'AwaitingPayer', {
             from: ['AwaitingPayer', 'Failed'],
@@ -959,9 +958,9 @@ export class SupplierPayments {
           }))
         ) {
           refused.push({ paymentId: payment.id, reason: '付款状态已变化 / the payment changed meanwhile' });
-          included.pop();
           continue;
         }
+        included.push(payment.id);
         if (po.state === 'NeedsAttention')
           await transitionIfAllowed(
             trx,
