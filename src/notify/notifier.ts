@@ -167,8 +167,12 @@ export class Notifier {
     const { channel, target } = payload;
     const key = `${channel}:${target}`;
     const now = this.clock.now();
-    if (!(await this.lock(key, now)))
-      throw new DaifaError('CONFLICT', `alert target busy: ${channel}`, { retryable: true, retryAfterMs: 1_000 });
+    if (!(await this.lock(key, now))) {
+      // Another worker is sending to this recipient right now: look again in a second (a pending flush already
+      // queued for it does as well). Not a failure — it used to be logged as one on every burst.
+      await this.queue.add(flushJob(channel, target, 1_000));
+      return;
+    }
     let more = false;
     try {
       const wait = await this.waitMs(channel, target, now);

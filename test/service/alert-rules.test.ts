@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lockTarget, unlockTarget } from '../../src/db/repositories/alerts.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { DaifaError } from '../../src/lib/errors.js';
 import { Notifier, type Alert } from '../../src/notify/notifier.js';
@@ -143,6 +144,31 @@ describe('alert rules', () => {
     expect(senders.email.sent.map((s) => s.m.title)).toEqual(['任务失败 #77 order.sync']); // default route of dead_job includes e-mail
     // dead_job keeps its default route (log, WeCom, e-mail); shop 1 routed new orders to WeCom only, shop 2 has defaults.
     expect(senders.log.sent.map((s) => s.m.title)).toEqual(['任务失败 #77 order.sync', '新订单 ¥59.90']);
+  });
+
+  it('a recipient another worker is sending to is looked at again a second later — not a failed job — and then sent', async () => {
+    await raise({ event: 'new_paid_order', subject: '3801', shopId: 2 }); // shop 2: the log only
+    // Another worker holds the recipient's lock (a flush of its own in flight).
+    expect(await lockTarget(t.db.kysely, 'log:log', clock.now(), clock.now() + 60_000)).toBe(true);
+    const [job] = await queue.claim('test', 10, 60_000);
+    expect(job?.kind).toBe('notify.flush');
+    await notifier.flushHandler(JSON.parse(job!.payload)); // does not throw
+    await queue.complete(job!, 'test');
+    const next = await t.db.kysely
+      .selectFrom('jobs')
+      .selectAll()
+      .where('kind', '=', 'notify.flush')
+      .where('status', '=', 'pending')
+      .execute();
+    expect(next.map((j) => j.run_at)).toEqual([clock.now() + 1_000]);
+    expect(next[0]!.last_error).toBeNull();
+    expect(senders.log.sent).toEqual([]);
+    // The other worker is done: the follow-up sends it.
+    await unlockTarget(t.db.kysely, 'log:log');
+    clock.t += 1_000;
+    await drain();
+    expect(senders.log.sent.map((x) => x.m.title)).toEqual(['新订单 ¥59.90']);
+    expect(await statuses()).toEqual({ sent: 1 });
   });
 
   it('one alert per order per reason: raising it again sends nothing more', async () => {
