@@ -142,7 +142,7 @@ export class ConsentService {
           details: [{ field: 'offerRef', message: 'not found' }],
         });
       if (offer.stock < line.quantity)
-        throw new DaifaError('CONFLICT', `替换商品库存 ${offer.stock} 不足 ${line.quantity} 件 / not enough stock`);
+        throw new DaifaError('LIMIT_REACHED', `替换商品库存 ${offer.stock} 不足 ${line.quantity} 件 / not enough stock`);
       const proposal = `缺货，建议改为 ${offer.name}“${offer.title}”（${offer.sku_attrs === '[]' ? '' : `${offer.sku_attrs}，`}¥${(offer.unit_price / 100).toFixed(2)}）：${input.note.trim()}`;
       await settleCase(
         trx,

@@ -710,7 +710,7 @@ export class SupplierPayments {
     if (!payment || payment.status !== 'Blocked')
       throw new DaifaError('WRONG_STATE', `付款状态为 ${payment?.status ?? '无'}，不是被拦截的付款`);
     if (payment.block_cause !== 'limits' && payment.block_cause !== 'amount')
-      throw new DaifaError('CONFLICT', '此付款的拦截原因未记录，请换供应商或处理异常');
+      throw new DaifaError('NOT_APPLICABLE', '此付款的拦截原因未记录，请换供应商或处理异常 / the block cause is not recorded');
     const outcome =
       payment.block_cause === 'amount' ? await this.recheck(purchaseOrderId, actor) : await this.reconsider(purchaseOrderId, { actor });
     if (outcome === 'Blocked')

@@ -47,7 +47,7 @@ export async function acceptPrice(
     if (c.state !== 'Open') throw new DaifaError('ALREADY_DONE', `异常已处理 / case is ${c.state}`);
     const poId = Number(c.purchase_order_id);
     const data = JSON.parse(c.data ?? '{}') as { total?: number; expected?: number };
-    if (typeof data.total !== 'number') throw new DaifaError('CONFLICT', '异常中没有新价格，无法接受');
+    if (typeof data.total !== 'number') throw new DaifaError('NOT_APPLICABLE', '异常中没有新价格，无法接受 / the case holds no new price');
     const m = await marginWith(trx, poId, data.total);
     if (!m.ok)
       throw new DaifaError(
