@@ -81,13 +81,7 @@ export async function deepCheck(app: App, shopId: number, print: (line: string) 
       (await probe.client.protocolPayOpen()) ? '免密支付已开通' : '免密支付未开通（付款将用支付链接）',
     );
     await step('alibaba.trade.getBuyerOrderList', 'alibaba.trade.getBuyerOrderList', async () => {
-      const r = await probe.client.call(
-        'com.alibaba.trade',
-        'alibaba.trade.getBuyerOrderList',
-        { page: 1, pageSize: 5, isHis: 'false' },
-        { idempotent: true },
-      );
-      const list = Array.isArray(r.result) ? (r.result as Record<string, any>[]) : [];
+      const list = await probe.client.buyerOrders({ pageSize: 5 });
       if (list.some((o) => !/^\d+$/.test(orderIdOf(o) ?? ''))) throw new Error('订单号无法读取 / order ids unreadable');
       return `${list.length} 个采购订单可读，ids exact`;
     });

@@ -125,6 +125,20 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     expect(body).toMatch(/义乌优品工厂店|广州好货批发|深圳顺丰直发仓/);
     expect(body).toContain('收到订单'); // the history in words (order.received)
     await shot('03-order-detail');
+    // An owner decodes the address: the dialog first says how much of the day's decode quota is used (supplier
+    // orders draw on it too), and the decode is counted and logged.
+    const decodes = async () => (await running.app.db.kysely.selectFrom('decode_log').select('id').execute()).length;
+    const before = await decodes();
+    await page.getByRole('button', { name: '查看完整地址' }).click();
+    const usage = page.getByTestId('decode-usage');
+    await usage.waitFor();
+    expect(await usage.textContent()).toMatch(new RegExp(`今日已解密 ${before} / \\d+`));
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: /提\s*交/ })
+      .click();
+    await expect.poll(decodes, { timeout: 20_000 }).toBe(before + 1);
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
   });
 
   it('resolve a review from the order page', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cnDayStart } from '../../src/lib/cn-time.js';
-import { count, enableSourcing, startHarness, waitFor, type Harness } from '../helpers/harness.js';
+import { cnDate, cnDayStart } from '../../src/lib/cn-time.js';
+import { callApi, count, enableSourcing, startHarness, tokenFor, waitFor, type Harness } from '../helpers/harness.js';
 
 /** Buyer plaintext never in logs, alerts or the database; secrets never in logs. */
 describe('privacy', () => {
@@ -67,6 +67,11 @@ describe('privacy', () => {
       expect(r.reason).toMatchObject({ code: 'LIMIT_REACHED', message: expect.stringContaining('今日解密额度已用完（3/3）') });
     expect(await h.app.decode.usage(h.shop.id)).toMatchObject({ used: 3, quota: 3 });
     expect(await count(h.app, 'decode_log')).toBe(3);
+    // What the dashboard's decode dialog shows before anyone decodes: the day's count against the quota.
+    const viewer = await tokenFor(h, 'viewer');
+    const shown = await callApi(h, 'GET', `/api/shops/${h.shop.id}/decode-usage`, viewer);
+    expect([shown.status, shown.body]).toEqual([200, { day: cnDate(h.app.clock.now()), used: 3, quota: 3 }]);
+    expect((await callApi(h, 'GET', `/api/shops/${h.shop.id + 99}/decode-usage`, viewer)).status).toBe(404);
   });
 
   it('decode quota used up: supplier orders wait for tomorrow’s quota instead of dying, and the merchant is told once', async () => {

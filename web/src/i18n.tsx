@@ -181,6 +181,8 @@ const zh: Record<string, string> = {
   Resolution: '处理结果',
   Offer: '商品',
   'Decoded addresses are logged': '查看完整地址会被记录（谁、何时、用途）',
+  'Decodes today': '今日已解密',
+  'Decode quota shared': '每次查看都计入店铺每日解密额度；1688 和邮件下单也要用它，用完后采购单要等到明天。',
   'Wholesale flow': '批发下单',
   'Consignment flow': '代销下单',
   'Distribution flow': '分销下单',

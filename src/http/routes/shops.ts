@@ -31,6 +31,12 @@ export function shopRoutes(api: Api, app: App, { operator, owner }: Guards): voi
       .parse(req.query);
     return { notifications: await listNotifications(app.db, q) };
   });
+  // The day's buyer-data decodes against the quota: people and supplier orders (1688, e-mail) draw on the same one.
+  api.get('/api/shops/:id/decode-usage', async (req) => {
+    const shopId = positiveId(req.params);
+    if (!(await app.shops.ids()).includes(shopId)) throw new DaifaError('NOT_FOUND', `店铺 ${shopId} 不存在 / no such shop`);
+    return app.decode.usage(shopId);
+  });
   api.post('/api/notifications/retry-failed', operator, async () => ({ retried: await app.notifier.retryFailed() }));
   // What the alert-rules form offers: the events, the channels, and where each event goes by default.
   api.get('/api/alerts/catalog', async () => ({ events: ALERT_EVENTS, channels: CHANNELS, defaults: DEFAULT_ROUTES }));

@@ -218,10 +218,15 @@ export class Alibaba1688Client {
   }
 
   async findByOutOrderId(outOrderId: string): Promise<ApiBody[]> {
+    return this.buyerOrders({ outOrderId, pageSize: 20 });
+  }
+
+  /** One page of the buyer's orders (alibaba.trade.getBuyerOrderList, 1688 §6), optionally those with one outOrderId. */
+  async buyerOrders(query: { outOrderId?: string; page?: number; pageSize: number }): Promise<ApiBody[]> {
     const r = await this.call(
       'com.alibaba.trade',
       'alibaba.trade.getBuyerOrderList',
-      { outOrderId, page: 1, pageSize: 20, isHis: 'false' },
+      { ...(query.outOrderId ? { outOrderId: query.outOrderId } : {}), page: query.page ?? 1, pageSize: query.pageSize, isHis: 'false' },
       { idempotent: true },
     );
     return Array.isArray(r.result) ? r.result : [];

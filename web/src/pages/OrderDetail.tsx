@@ -380,6 +380,12 @@ function AddressBox({ order, user }: { order: any; user: User }) {
   const { lang } = useContext(LangContext);
   const [open, setOpen] = useState(false);
   const [plain, setPlain] = useState<any>();
+  const usage = useQuery({
+    queryKey: ['decode-usage', order.shopId, plain ? 1 : 0],
+    queryFn: () => api('GET', `/api/shops/${order.shopId}/decode-usage`),
+    enabled: open,
+  });
+  const left = usage.data ? usage.data.quota - usage.data.used : undefined;
   const a = order.address;
   return (
     <div>
@@ -402,6 +408,15 @@ function AddressBox({ order, user }: { order: any; user: User }) {
       )}
       <Modal open={open} title={t('Decode address')} footer={null} onCancel={() => setOpen(false)} destroyOnHidden>
         <Typography.Paragraph type="secondary">{t('Decoded addresses are logged')}</Typography.Paragraph>
+        {usage.data && (
+          <Alert
+            data-testid="decode-usage"
+            type={left! <= 0 ? 'error' : left! <= 5 ? 'warning' : 'info'}
+            message={`${t('Decodes today')} ${usage.data.used} / ${usage.data.quota}`}
+            description={t('Decode quota shared')}
+            style={{ marginBottom: 12 }}
+          />
+        )}
         <Form
           layout="vertical"
           onFinish={async (v) => {
