@@ -678,7 +678,9 @@ export class WeChatShopSimulator {
     business('/channels/ec/order/sensitiveinfo/decode', (shop, b) => {
       const order = shop.orders.get(idString(b.order_id) ?? '');
       if (!order) return err(100002, '订单不存在');
-      const day = new Date(simNow()).toISOString().slice(0, 10);
+      // The day the quota counts: when it starts is not published [U]; China's midnight is assumed (Daifa counts its
+      // own quota by China day, so the two agree on when a new day begins).
+      const day = new Date(simNow() + 8 * 3_600_000).toISOString().slice(0, 10);
       const used = shop.decodeUsed.get(day) ?? 0;
       // The exhaustion code is not documented [U]; 45009 (daily quota) is the closest documented meaning.
       if (used >= this.api.decodeDailyQuota) return err(45009, 'reach max api daily quota limit');

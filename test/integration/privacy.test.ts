@@ -99,4 +99,27 @@ describe('privacy', () => {
     expect(alerts[0]!.body).toContain('明日 00:00');
     expect(await count(h.app, 'decode_log')).toBe(0);
   });
+
+  it('WeChat’s own decode quota used up first (45009): the day counts as full here too, supplier orders wait for tomorrow, one alert', async () => {
+    h = await startHarness({ appOptions: () => ({ decodeDailyQuota: 10 }) });
+    h.sandbox.wechat.api.decodeDailyQuota = 0; // WeChat allows fewer than Daifa was told
+    await enableSourcing(h);
+    h.sandbox.wechat.generate(h.creds.appId, { count: 2, requestRate: 0, multiLineRate: 0 });
+    const placeJobs = () => h!.app.db.kysely.selectFrom('jobs').selectAll().where('kind', '=', 'po.place').execute();
+    await waitFor(async () => (await placeJobs()).filter((j) => j.last_error?.includes('45009')).length >= 1, {
+      what: 'a purchase order refused its address by WeChat',
+    });
+    // The day is full here too: the other order is refused by Daifa's own count, without asking WeChat.
+    await waitFor(async () => (await placeJobs()).filter((j) => j.last_error?.includes('今日解密额度已用完')).length === 2, {
+      what: 'both purchase orders waiting for the quota',
+    });
+    const tomorrow = cnDayStart(h.app.clock.now()) + 86_400_000;
+    for (const j of await placeJobs()) {
+      expect(j.status).toBe('pending');
+      expect(j.run_at).toBeGreaterThanOrEqual(tomorrow);
+    }
+    expect(await h.app.decode.usage(h.shop.id)).toMatchObject({ used: 10, quota: 10 });
+    expect(await count(h.app, 'notifications', ['event', '=', 'decode_quota_used_up'])).toBe(1);
+    expect(h.sandbox.alibaba.orders.size).toBe(0);
+  });
 });

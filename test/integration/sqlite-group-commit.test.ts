@@ -56,10 +56,13 @@ describe('SQLite group commit', () => {
     );
     expect(rows()).toHaveLength(40);
     // Everyone who was answered could already read their own rows from another connection (a slow machine may
-    // split the burst into two groups: the first group's callers then see only that group's rows).
+    // split the burst into several groups: the first group's callers then see only that group's rows).
     for (let i = 0; i < 20; i++) expect(seenWhenAnswered[i], `caller ${i}`).toEqual(expect.arrayContaining([`a${id(i)}`, `b${id(i)}`]));
     expect(stats.members - before.members).toBe(20);
-    expect(stats.commits - before.commits).toBeLessThanOrEqual(2);
+    // Grouped: far fewer COMMITs than transactions. One or two on a quiet machine; a loaded CI machine once split the
+    // burst into three groups (2026-12-07), so the bound is what proves grouping, not the exact count — without
+    // grouping it would be 20.
+    expect(stats.commits - before.commits).toBeLessThanOrEqual(5);
   });
 
   it('a finished transaction is neither committed nor answered while the next one of its group runs', async () => {

@@ -41,3 +41,16 @@ export async function recordDecode(
 export async function decodesOn(ex: Executor, shopId: number, day: string): Promise<number> {
   return (await usedOn(ex, shopId, day)).rows[0]?.used ?? 0;
 }
+
+/** WeChat said the day's decodes are used up: the day counts as full here too (never lowered if already above). */
+export async function markDecodesUsedUp(ex: Executor, shopId: number, day: string, quota: number): Promise<void> {
+  await ex
+    .insertInto('decode_usage')
+    .values({ shop_id: shopId, day, used: quota })
+    .onConflict((oc) =>
+      oc.columns(['shop_id', 'day']).doUpdateSet((eb) => ({
+        used: eb.case().when('decode_usage.used', '<', quota).then(quota).else(eb.ref('decode_usage.used')).end(),
+      })),
+    )
+    .execute();
+}
