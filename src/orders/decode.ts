@@ -9,11 +9,6 @@ import { cnDate, cnDayStart } from '../lib/cn-time.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { ShopService } from '../shops/shops.js';
 
-/**
- * Buyer plaintext is handled on purpose: every decode (sensitiveinfo/decode) counts against the shop's daily
- * quota and is recorded with who, when, why and where the data goes. The plaintext is returned to the
- * caller and never stored or logged here.
- */
 const DAY_MS = 86_400_000;
 
 /** Who decodes which order's buyer data, why, and where it goes (all recorded). */
@@ -25,6 +20,11 @@ export interface DecodeRequest {
   destination: string;
 }
 
+/**
+ * Buyer plaintext is handled on purpose: every decode (sensitiveinfo/decode) counts against the shop's daily
+ * quota and is recorded with who, when, why and where the data goes. The plaintext is returned to the
+ * caller and never stored or logged here.
+ */
 export class DecodeService {
   constructor(
     private readonly db: Db,
