@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_SELLERS } from '../../sandbox/catalogue.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -34,6 +34,39 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
   const state = async (wxOrderId: string) =>
     await running.app.db.kysely.selectFrom('shop_orders').select(['id', 'state']).where('wx_order_id', '=', wxOrderId).executeTakeFirst();
   const appId = () => [...running.sandbox!.wechat.shops.keys()][0]!;
+  /**
+   * Choose an option of an antd Select. On a loaded machine a click can land while the list is still opening and be
+   * lost, leaving the list open over the dialog's buttons (CI, twice): until the list has closed on the choice.
+   */
+  const choose = async (select: Locator, option: string) => {
+    const list = page.locator('.ant-select-dropdown:visible');
+    for (let attempt = 1; ; attempt++) {
+      if (!(await list.count())) await select.click();
+      await list
+        .locator('.ant-select-item-option', { hasText: option })
+        .first()
+        .click({ timeout: 5_000 })
+        .catch(() => undefined);
+      const closed = await list
+        .first()
+        .waitFor({ state: 'hidden', timeout: 2_000 })
+        .then(() => true)
+        .catch(() => false);
+      if (closed) return;
+      if (attempt === 5) throw new Error(`could not choose ${option}`);
+    }
+  };
+  /**
+   * Check a radio or checkbox: the same race — a click before React has wired the input does not change it. Each
+   * click is given two seconds to show (a second click on a slow checkbox would uncheck it).
+   */
+  const tick = async (input: Locator) => {
+    for (let attempt = 1; attempt <= 5 && !(await input.isChecked()); attempt++) {
+      await input.click({ timeout: 5_000 }).catch(() => undefined);
+      for (let i = 0; i < 20 && !(await input.isChecked()); i++) await page.waitForTimeout(100);
+    }
+    if (!(await input.isChecked())) throw new Error('could not check the input');
+  };
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -257,7 +290,7 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     expect(await card.getByRole('button', { name: /复制|copy/i }).count()).toBeGreaterThanOrEqual(2);
     await shot('04-cases-phone');
     await card.getByRole('button', { name: '记录买家答复' }).click();
-    await page.getByLabel('同意').check();
+    await tick(page.getByLabel('同意'));
     await page.getByLabel('说明').fill('买家在微信里回复：中通也可以');
     await page.getByRole('button', { name: /OK|确\s*定/ }).click();
     await expect.poll(async () => (await state(o!.orderId))?.state, { timeout: 20_000 }).not.toBe('AwaitingBuyer');
@@ -310,8 +343,7 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     const card = page.getByTestId(`case-${c.id}`);
     await card.waitFor();
     await card.getByRole('button', { name: '指定供应商' }).click();
-    await page.getByRole('dialog').getByLabel('supplier').click();
-    await page.locator('.ant-select-item-option', { hasText: SANDBOX_SELLERS[1].name }).click();
+    await choose(page.getByRole('dialog').getByLabel('supplier'), SANDBOX_SELLERS[1].name);
     await page.getByRole('dialog').getByLabel('原因').fill('广州好货电话确认已补货');
     await page.getByRole('button', { name: /OK|确\s*定/ }).click();
     await expect
@@ -388,8 +420,7 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
     const card = page.getByTestId(`case-${c.id}`);
     await card.waitFor();
     await card.getByRole('button', { name: '指定快递公司' }).click();
-    await page.getByRole('dialog').getByLabel('courier').click();
-    await page.locator('.ant-select-item-option', { hasText: '中通快递' }).click();
+    await choose(page.getByRole('dialog').getByLabel('courier'), '中通快递');
     await page.getByRole('button', { name: /OK|确\s*定/ }).click();
     await expect
       .poll(
@@ -964,7 +995,7 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
           .where('p.status', '=', 'AwaitingApproval')
           .executeTakeFirstOrThrow();
         ids.push(p.id);
-        await cards.nth(i).getByRole('checkbox').check();
+        await tick(cards.nth(i).getByRole('checkbox'));
       }
       const amounts = await running.app.db.kysely.selectFrom('payments').select('amount').where('id', 'in', ids).execute();
       const total = amounts.reduce((t, a) => t + a.amount, 0);
@@ -1023,8 +1054,7 @@ describe.runIf(haveBrowser && testDialect === 'sqlite')('dashboard in Chromium',
       await orderCards.first().waitFor();
       expect(await orderCards.first().textContent()).toMatch(/微信订单号[\s\S]*商品[\s\S]*状态[\s\S]*金额[\s\S]*最晚发货/);
       await page.getByTestId('order-count').waitFor();
-      await page.getByLabel('排序').click();
-      await page.locator('.ant-select-item-option', { hasText: '金额 ↓' }).click();
+      await choose(page.getByLabel('排序'), '金额 ↓');
       const amountsShown = await orderCards.evaluateAll((els) =>
         els.map((e) => /金额\s*(-?¥[\d,.]+)/.exec(e.textContent ?? '')?.[1] ?? ''),
       );
