@@ -5,11 +5,9 @@ import { countDecodeOn, decodesOn, markDecodesUsedUp, recordDecode } from '../db
 import { isMasked, type Address } from '../domain/address.js';
 import { DaifaError } from '../lib/errors.js';
 import type { Clock } from '../lib/clock.js';
-import { cnDate, cnDayStart } from '../lib/cn-time.js';
+import { cnDate, nextCnTime } from '../lib/cn-time.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { ShopService } from '../shops/shops.js';
-
-const DAY_MS = 86_400_000;
 
 /** Who decodes which order's buyer data, why, and where it goes (all recorded). */
 export interface DecodeRequest {
@@ -107,7 +105,7 @@ export class DecodeService {
   }
 }
 
-/** The day's decodes are used up: retryable once China's next day begins (a minute after its midnight). */
+/** The day's decodes are used up: retryable once China's next day has begun (a minute after its midnight). */
 function usedUp(message: string, now: number, cause?: unknown): DaifaError {
-  return new DaifaError('LIMIT_REACHED', message, { retryable: true, retryAfterMs: cnDayStart(now) + DAY_MS - now + 60_000, cause });
+  return new DaifaError('LIMIT_REACHED', message, { retryable: true, retryAfterMs: nextCnTime('00:00', now) - now + 60_000, cause });
 }

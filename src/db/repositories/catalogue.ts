@@ -43,7 +43,6 @@ export const activeOffers = (ex: Executor) =>
 export const offerById = (ex: Executor, offerId: number) =>
   ex.selectFrom('supplier_offers').select(['id', 'title']).where('id', '=', offerId).executeTakeFirst();
 
-/** The supplier with this 1688 member id or this name, or undefined. */
 /**
  * The suppliers a mapping file's supplier cell names: by 1688 member id, a direct supplier's e-mail, a WeChat
  * dropship supplier's AppID, or the name (up to two, so the caller can tell a unique match from an ambiguous one).

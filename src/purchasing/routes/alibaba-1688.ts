@@ -6,6 +6,7 @@ import {
   previewAnswer,
   receiverOf,
   type FailedCargo,
+  type PreviewCargo,
 } from '../../suppliers/alibaba-1688/mapping.js';
 import { mapShipments } from '../../channels/wechat-shop/mapping.js';
 import type { Selectable, Transaction } from 'kysely';
@@ -304,7 +305,7 @@ export class Alibaba1688Route implements SupplierRoute {
   private async refreshOffers(
     trx: Transaction<Database>,
     lines: { offer_ref: number; offer_id: string; spec_id: string }[],
-    cargoList: { offerId: string; specId: string; unitPrice?: number }[],
+    cargoList: PreviewCargo[],
   ): Promise<void> {
     const now = this.clock.now();
     for (const c of cargoList) {

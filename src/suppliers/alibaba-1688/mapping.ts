@@ -143,6 +143,13 @@ export interface Refusal {
   message: string;
 }
 
+/** A previewed cargo: its offer and spec, and its unit price (fen) when the preview gave one. */
+export interface PreviewCargo {
+  offerId: string;
+  specId: string;
+  unitPrice?: number;
+}
+
 /** What the order preview (alibaba.createOrder.preview, 1688 §5) answered. */
 export type PreviewAnswer =
   | Refusal
@@ -153,7 +160,7 @@ export type PreviewAnswer =
       /** The order flow 1688 chose for this seller (flowFlag), when given. */
       flowFlag?: string;
       /** Each cargo's unit price after promotions (finalUnitPrice, yuan → fen), when given. */
-      cargo: { offerId: string; specId: string; unitPrice?: number }[];
+      cargo: PreviewCargo[];
     };
 
 /** A preview answer → refused (errorCode, errorMsg) or the first preview's total, flow and unit prices. */
