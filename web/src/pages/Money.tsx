@@ -9,8 +9,8 @@ import { differenceLabels, label, LangContext, paymentStatusLabels, resolutionLa
 import { can, Section, useAction, type User } from '../ui';
 
 const cnDay = (d: dayjs.Dayjs) => d.format('YYYY-MM-DD');
-/** Today in China (the ledger's days are China days), whatever the browser's own time zone. */
-const chinaToday = () => dayjs(new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()));
+/** Today in China (the ledger's days are China days), whatever the browser's own time zone: api.ts's China clock. */
+const chinaToday = () => dayjs(time(Date.now()).slice(0, 10));
 
 export default function Money({ user }: { user: User }) {
   const t = useT();
